@@ -1,0 +1,19 @@
+import type { Candidate, RankedHit } from '../src/domain/candidate.js';
+
+/** Query-level context a reranker may use (query kind, which modalities the query had, the user). */
+export interface RerankContext {
+  queryKind: 'text' | 'image' | 'audio' | 'vector' | 'item' | 'user';
+  queryModalities: string[];
+  userId?: string;
+  /** Per-source weights for weighted fusion, from config or the admin UI. */
+  weights?: Record<string, number>;
+  rrfK?: number;
+}
+
+/** The Reranker port: baseline fusions (RRF, weighted, DBSF, noop, shuffle) and the learned ONNX model all implement it. */
+export interface Reranker {
+  readonly name: string;
+  /** Version recorded with impressions (e.g. 'rrf' or 'fusion-v3'). */
+  readonly version: string;
+  rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]>;
+}

@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { ChorusError } from '../errors.js';
+import { COMMANDS } from './commands.js';
+
+/** Exit codes: 0 ok, 1 failure, 2 bad usage or bad input. */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('chorus')
+    .description('Chorus: multimodal search and recommendation (text, image, audio)')
+    .option('--config <file>', 'config file (chorus.config.json|yaml)')
+    .option('--data-dir <dir>', 'data directory (CHORUS_DATA_DIR, default ./chorus-data)')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof ChorusError) {
+      process.stderr.write(`chorus: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`chorus: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+// Servers keep running; one-shot commands exit with their code.
+if (code !== 0 || !process.env.CHORUS_KEEP_ALIVE) process.exitCode = code;

@@ -1,0 +1,229 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ChorusError } from './errors.js';
+
+/**
+ * Settings: flags > CHORUS_* environment > optional chorus.config.(json|yaml), validated by one zod schema.
+ * Nested keys map to env as CHORUS_<SECTION>__<KEY> (e.g. CHORUS_SEARCH__RRF_K=60).
+ */
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+  return v;
+}, z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = <T extends z.ZodTypeAny>(item: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
+
+export const Scope = z.enum(['read', 'write', 'admin']);
+export type Scope = z.infer<typeof Scope>;
+
+/** `key:scope,key2:scope` (scope defaults to read); admin implies write implies read. */
+export const ApiKeys = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((entry) => {
+            const i = entry.lastIndexOf(':');
+            return i > 0 ? { key: entry.slice(0, i), scope: entry.slice(i + 1) } : { key: entry, scope: 'read' };
+          })
+      : v,
+  z.array(z.object({ key: z.string().min(8, 'API keys need at least 8 characters'), scope: Scope }).strict()),
+);
+
+export const ModelsConfig = z
+  .object({
+    text: z.string().default('Xenova/all-MiniLM-L6-v2'),
+    image: z.string().default('Xenova/clip-vit-base-patch32'),
+    audio: z.string().default('Xenova/clap-htsat-unfused'),
+    /** Speech-to-text whose transcript also feeds the text vector; empty disables it. */
+    speech: z.string().default(''),
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).default('fp32'),
+    /** Which modalities to encode; a missing model disables its modality with a clear message. */
+    enabled: list(z.enum(['text', 'image', 'audio'])).default(['text', 'image', 'audio']),
+  })
+  .strict();
+
+export const LimitsConfig = z
+  .object({
+    maxBodyBytes: int(1024, 1 << 30).default(2 * 1024 * 1024),
+    maxUploadBytes: int(1024, 1 << 30).default(25 * 1024 * 1024),
+    maxAudioSeconds: z.coerce.number().positive().max(24 * 3600).default(600),
+    maxImagePixels: int(1, 1 << 30).default(40_000_000),
+    requestTimeoutMs: int(100, 600_000).default(30_000),
+    rateLimitPerMinute: int(1, 1_000_000).default(6000),
+  })
+  .strict();
+
+export const SearchConfig = z
+  .object({
+    candidatesPerModality: int(1, 10_000).default(100),
+    rrfK: int(1, 10_000).default(60),
+    defaultLimit: int(1, 1000).default(10),
+    defaultFusion: z.enum(['rrf', 'weighted', 'dbsf', 'model']).default('rrf'),
+    /** Share of traffic whose adjacent results are swapped at random, for propensity estimation. */
+    swapShare: z.coerce.number().min(0).max(1).default(0),
+    /** Share of traffic interleaving the promoted model with a challenger. */
+    interleaveShare: z.coerce.number().min(0).max(1).default(0),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./chorus-data'),
+    port: int(0, 65535).default(8080),
+    /** Bind address; defaults to 127.0.0.1 when no key is configured. */
+    host: z.string().min(1).optional(),
+    adminKey: z.string().min(16, 'the admin key needs at least 16 characters').optional(),
+    apiKeys: ApiKeys.default([]),
+    modelDir: z.string().min(1).optional(),
+    /** Fetch models from the Hugging Face hub when not in modelDir. Off when modelDir is set, unless set explicitly. */
+    allowRemoteModels: bool.optional(),
+    redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+    qdrantUrl: z.url({ protocol: /^https?$/ }).optional(),
+    qdrantApiKey: z.string().optional(),
+    store: z.enum(['lancedb', 'qdrant']).optional(),
+    executionProviders: list(z.enum(['cuda', 'cpu'])).default(['cuda', 'cpu']),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    models: ModelsConfig.default(ModelsConfig.parse({})),
+    limits: LimitsConfig.default(LimitsConfig.parse({})),
+    search: SearchConfig.default(SearchConfig.parse({})),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.store === 'qdrant' && !c.qdrantUrl) {
+      ctx.addIssue({ code: 'custom', path: ['qdrantUrl'], message: 'store=qdrant needs qdrantUrl (QDRANT_URL)' });
+    }
+    const seen = new Set<string>();
+    for (const [i, k] of c.apiKeys.entries()) {
+      if (seen.has(k.key)) ctx.addIssue({ code: 'custom', path: ['apiKeys', i], message: 'duplicate API key' });
+      seen.add(k.key);
+    }
+  });
+
+export type ChorusConfig = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Well-known environment names from the README, beside the generic CHORUS_<SECTION>__<KEY> form. */
+const ENV_ALIASES: Record<string, string> = {
+  REDIS_URL: 'redisUrl',
+  QDRANT_URL: 'qdrantUrl',
+  QDRANT_API_KEY: 'qdrantApiKey',
+};
+
+const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    let keyPath: string[] | undefined;
+    if (ENV_ALIASES[name]) keyPath = [ENV_ALIASES[name]];
+    else if (name.startsWith('CHORUS_') && name !== 'CHORUS_CONFIG') keyPath = name.slice(7).split('__').map(camel);
+    if (!keyPath) continue;
+    setPath(out, keyPath, value);
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node = target;
+  for (const k of keyPath.slice(0, -1)) {
+    if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1]!] = value;
+}
+
+function deepMerge(...layers: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      const prev = out[k];
+      out[k] =
+        v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+          ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+          : v;
+    }
+  }
+  return out;
+}
+
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ChorusError('INVALID_CONFIG', `cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be an object');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ChorusError('INVALID_CONFIG', `config file ${file} is not valid: ${(e as Error).message}`);
+  }
+}
+
+export function findConfigFile(cwd: string, explicit?: string): string | undefined {
+  if (explicit) return path.resolve(cwd, explicit);
+  for (const name of ['chorus.config.json', 'chorus.config.yaml', 'chorus.config.yml']) {
+    const p = path.join(cwd, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+export interface LoadConfigOptions {
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Explicit config file (also CHORUS_CONFIG); otherwise chorus.config.(json|yaml) in cwd if present. */
+  configFile?: string;
+}
+
+/** Loads and validates settings; a bad setting throws INVALID_CONFIG naming every offending key and its expected form. */
+export function loadConfig(opts: LoadConfigOptions = {}): ChorusConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const file = findConfigFile(cwd, opts.configFile ?? env.CHORUS_CONFIG);
+  const fromFile = file ? readConfigFile(file) : {};
+  return parseConfig(deepMerge(fromFile, configFromEnv(env), opts.flags ?? {}), file);
+}
+
+export function parseConfig(raw: unknown, source?: string): ChorusConfig {
+  const r = ConfigSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => {
+    const key = i.path.length ? i.path.join('.') : '(root)';
+    return { key, message: i.message, env: envNameFor(i.path) };
+  });
+  const lines = problems.map((p) => `  - ${p.key} (env ${p.env}): ${p.message}`).join('\n');
+  throw new ChorusError(
+    'INVALID_CONFIG',
+    `invalid configuration${source ? ` (file ${source}, env, flags)` : ''}:\n${lines}`,
+    problems,
+  );
+}
+
+function envNameFor(p: PropertyKey[]): string {
+  const keys = p.filter((k): k is string => typeof k === 'string');
+  const alias = Object.entries(ENV_ALIASES).find(([, v]) => v === keys[0]);
+  if (alias && keys.length === 1) return alias[0];
+  return 'CHORUS_' + keys.map((k) => k.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()).join('__');
+}
+
+/** Effective vector store backend: explicit setting, else Qdrant when QDRANT_URL is set, else embedded LanceDB. */
+export function storeBackend(c: ChorusConfig): 'lancedb' | 'qdrant' {
+  return c.store ?? (c.qdrantUrl ? 'qdrant' : 'lancedb');
+}

@@ -1,0 +1,35 @@
+import type { ItemId, Payload } from './item.js';
+
+/** Where a candidate came from in stage 1: one entry per list (vector name or 'bm25') that returned it. */
+export interface Provenance {
+  /** Vector name ('text', 'image', 'image_text', ...) or 'bm25'. */
+  source: string;
+  /** Raw similarity from that list. */
+  score: number;
+  /** 0-based rank in that list. */
+  rank: number;
+}
+
+/** A stage-1 candidate: the union of every list's hits for one item. */
+export interface Candidate {
+  id: ItemId;
+  payload: Payload;
+  /** Keyed by source (vector name or 'bm25'). */
+  sources: Record<string, Provenance>;
+  /** Vector names the item has at all (for missing-modality flags). */
+  hasVectors?: string[];
+}
+
+/** The share of the final score each source contributed, for explanations. */
+export interface Explanation {
+  scores: Record<string, number>;
+  shares: Record<string, number>;
+  ranker: string;
+}
+
+export interface RankedHit {
+  id: ItemId;
+  score: number;
+  payload: Payload;
+  explanation: Explanation;
+}

@@ -1,0 +1,43 @@
+import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
+import type { Filter } from '../domain/filter.js';
+import type { Item, ItemId, Payload, VectorHit } from '../domain/item.js';
+
+/** An item as written: any subset of the collection's named vectors (an item may lack any modality). */
+export interface ItemInput {
+  id: ItemId;
+  payload?: Payload;
+  vectors?: Record<string, Float32Array | number[]>;
+}
+
+export interface ScrollPage {
+  items: Item[];
+  /** Opaque cursor for the next page; undefined when done. */
+  next?: string;
+}
+
+export interface SearchOptions {
+  filter?: Filter;
+  /** Return stored vectors with hits (costs bandwidth). */
+  withVectors?: boolean;
+}
+
+/**
+ * The VectorStore port. Backends: LanceDB (embedded default) and Qdrant (scale-out).
+ * Both pass the same contract suite (test/stores/contract.test.ts).
+ */
+export interface VectorStore {
+  readonly backend: 'lancedb' | 'qdrant';
+  createCollection(schema: CollectionSchemaInput): Promise<CollectionSchema>;
+  /** Opens an existing collection; if `expected` is given, a dimension/distance/model mismatch is a SCHEMA_MISMATCH error. */
+  openCollection(name: string, expected?: CollectionSchemaInput): Promise<CollectionSchema>;
+  listCollections(): Promise<CollectionSchema[]>;
+  dropCollection(name: string): Promise<void>;
+  /** Batch upsert, idempotent by id; all-or-nothing validation (NaN/Infinity/dim errors name the offending id). */
+  upsert(collection: string, items: ItemInput[]): Promise<{ upserted: number }>;
+  get(collection: string, ids: ItemId[], opts?: { withVectors?: boolean }): Promise<Item[]>;
+  delete(collection: string, ids: ItemId[]): Promise<{ deleted: number }>;
+  count(collection: string, filter?: Filter): Promise<number>;
+  scroll(collection: string, opts?: { limit?: number; cursor?: string; filter?: Filter; withVectors?: boolean }): Promise<ScrollPage>;
+  search(collection: string, vectorName: string, vector: Float32Array | number[], k: number, opts?: SearchOptions): Promise<VectorHit[]>;
+  close(): Promise<void>;
+}
