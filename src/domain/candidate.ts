@@ -18,6 +18,17 @@ export interface Candidate {
   sources: Record<string, Provenance>;
   /** Vector names the item has at all (for missing-modality flags). */
   hasVectors?: string[];
+  /** Item priors and personalisation, filled by the engine before stage 2. */
+  priors?: CandidatePriors;
+}
+
+export interface CandidatePriors {
+  /** Smoothed click-through rate (Beta prior), 0..1. */
+  ctr?: number;
+  /** log1p of engagement count. */
+  popularity?: number;
+  /** Cosine similarity to the user's profile vector, per vector name. */
+  profileSim?: Record<string, number>;
 }
 
 /** The share of the final score each source contributed, for explanations. */
@@ -32,4 +43,6 @@ export interface RankedHit {
   score: number;
   payload: Payload;
   explanation: Explanation;
+  /** The feature row the ranker saw (logged with impressions for training without skew). */
+  features?: number[];
 }
