@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { Candidate } from '../../src/domain/candidate.js';
+import { ChorusError } from '../../src/errors.js';
+import { bm25, Bm25Config } from './bm25.js';
+import { computeListStats, type FeatureContext, type FeatureInput, type ListStats } from './context.js';
+import { ctr, CtrConfig } from './ctr.js';
+import { missingModality, MissingModalityConfig } from './missing-modality.js';
+import { popularity, PopularityConfig } from './popularity.js';
+import { profileSimilarity, ProfileSimilarityConfig } from './profile-similarity.js';
+import { rank, RankConfig } from './rank.js';
+import { similarityNormalized, SimilarityNormalizedConfig } from './similarity-normalized.js';
+import { similarityRaw, SimilarityRawConfig } from './similarity-raw.js';
+import { QUERY_KINDS, QUERY_MODALITIES, RANK_SOURCES } from './sources.js';
+
+export type { FeatureContext, ListStats } from './context.js';
+export { computeListStats } from './context.js';
+
+/** Bump when the meaning or order of features changes: a model only serves rows of its own spec version. */
+export const FEATURE_SPEC_VERSION = 1;
+
+/** The single table mapping a feature `type` to its config schema. */
+export const FeatureConfig = z.discriminatedUnion('type', [
+  SimilarityRawConfig,
+  SimilarityNormalizedConfig,
+  RankConfig,
+  MissingModalityConfig,
+  Bm25Config,
+  CtrConfig,
+  PopularityConfig,
+  ProfileSimilarityConfig,
+]);
+export type FeatureConfig = z.infer<typeof FeatureConfig>;
+
+export const FeatureSpec = z
+  .object({ version: z.number().int().positive(), features: z.array(FeatureConfig).min(1) })
+  .strict();
+export type FeatureSpec = z.infer<typeof FeatureSpec>;
+
+function describe(c: FeatureConfig): { name: string; value: (i: FeatureInput) => number } {
+  switch (c.type) {
+    case 'similarity_raw': return { name: similarityRaw.name(c), value: (i) => similarityRaw.value(c, i) };
+    case 'similarity_norm': return { name: similarityNormalized.name(c), value: (i) => similarityNormalized.value(c, i) };
+    case 'rank': return { name: rank.name(c), value: (i) => rank.value(c, i) };
+    case 'missing': return { name: missingModality.name(c), value: (i) => missingModality.value(c, i) };
+    case 'bm25': return { name: bm25.name(), value: (i) => bm25.value(c, i) };
+    case 'ctr': return { name: ctr.name(), value: (i) => ctr.value(c, i) };
+    case 'popularity': return { name: popularity.name(), value: (i) => popularity.value(c, i) };
+    case 'profile_sim': return { name: profileSimilarity.name(c), value: (i) => profileSimilarity.value(c, i) };
+  }
+}
+
+/** The default spec: per source raw/normalised similarity, rank and missing flag; bm25; item priors; profile similarity. */
+export function defaultFeatureSpec(): FeatureSpec {
+  const features: z.input<typeof FeatureConfig>[] = [];
+  for (const source of RANK_SOURCES) {
+    if (source === 'bm25') {
+      features.push({ type: 'bm25' }, { type: 'similarity_norm', source }, { type: 'rank', source });
+    } else {
+      features.push(
+        { type: 'similarity_raw', source },
+        { type: 'similarity_norm', source },
+        { type: 'rank', source },
+        { type: 'missing', source },
+      );
+    }
+  }
+  features.push({ type: 'ctr' }, { type: 'popularity' });
+  for (const source of RANK_SOURCES) if (source !== 'bm25') features.push({ type: 'profile_sim', source });
+  return FeatureSpec.parse({ version: FEATURE_SPEC_VERSION, features });
+}
+
+export function featureNames(spec: FeatureSpec): string[] {
+  return spec.features.map((c) => describe(c).name);
+}
+
+/**
+ * Modality groups for the gate: each stage-1 source owns its similarity/rank/missing features
+ * (profile similarity and item priors stay with the MLP). Returns feature indices per group, in spec order.
+ */
+export function modalityGroups(spec: FeatureSpec): { name: string; features: number[] }[] {
+  const groups = new Map<string, number[]>();
+  spec.features.forEach((c, i) => {
+    const source = c.type === 'bm25' ? 'bm25' : 'source' in c && c.type !== 'profile_sim' ? c.source : undefined;
+    if (!source) return;
+    const g = groups.get(source) ?? [];
+    g.push(i);
+    groups.set(source, g);
+  });
+  return [...groups].map(([name, features]) => ({ name, features }));
+}
+
+/** Query-level feature names (the gate's input): query modality flags, per-source coverage, query kind one-hot. */
+export const QUERY_FEATURE_NAMES: readonly string[] = [
+  ...QUERY_MODALITIES.map((m) => `query_has:${m}`),
+  ...RANK_SOURCES.map((s) => `coverage:${s}`),
+  ...QUERY_KINDS.map((k) => `kind:${k}`),
+];
+
+export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Array {
+  const out = new Float32Array(QUERY_FEATURE_NAMES.length);
+  let i = 0;
+  for (const m of QUERY_MODALITIES) out[i++] = ctx.queryModalities.includes(m) ? 1 : 0;
+  for (const s of RANK_SOURCES) out[i++] = list.coverage.get(s) ?? 0;
+  for (const k of QUERY_KINDS) out[i++] = ctx.queryKind === k ? 1 : 0;
+  return out;
+}
+
+export interface FeatureRows {
+  specVersion: number;
+  names: string[];
+  /** One row per candidate, in the candidates' order. */
+  rows: Float32Array[];
+  queryFeatures: Float32Array;
+}
+
+/** The one place feature rows are built: the engine at serving time and the training-set builder both call it. */
+export function buildFeatureRows(candidates: readonly Candidate[], ctx: FeatureContext, spec: FeatureSpec = DEFAULT_SPEC): FeatureRows {
+  if (spec.version !== FEATURE_SPEC_VERSION) {
+    throw new ChorusError('CONFLICT', `feature spec version ${spec.version} is not the running version ${FEATURE_SPEC_VERSION}`);
+  }
+  const extractors = spec.features.map(describe);
+  const list = computeListStats(candidates);
+  const rows = candidates.map((candidate) => {
+    const row = new Float32Array(extractors.length);
+    const input: FeatureInput = { candidate, list, ctx };
+    for (let f = 0; f < extractors.length; f++) row[f] = extractors[f]!.value(input);
+    return row;
+  });
+  return { specVersion: spec.version, names: extractors.map((e) => e.name), rows, queryFeatures: queryFeatures(list, ctx) };
+}
+
+const DEFAULT_SPEC = defaultFeatureSpec();
+
+/** Impressions log the query-level features under this key of `features`, beside one row per item id. */
+export const QUERY_FEATURES_KEY = '__query__';

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import type { FeatureInput } from './context.js';
+
+/** Cosine similarity of the item's vector to the user's profile vector of that name; 0 without a user or profile. */
+export const ProfileSimilarityConfig = z
+  .object({ type: z.literal('profile_sim'), source: z.string().min(1) })
+  .strict();
+export type ProfileSimilarityConfig = z.infer<typeof ProfileSimilarityConfig>;
+
+export const profileSimilarity = {
+  name: (c: ProfileSimilarityConfig) => `profile_sim:${c.source}`,
+  value(c: ProfileSimilarityConfig, { candidate }: FeatureInput): number {
+    return candidate.priors?.profileSim?.[c.source] ?? 0;
+  },
+};

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import type { FeatureInput } from './context.js';
+
+/** The raw similarity a stage-1 list gave the candidate; 0 when that list did not return it. */
+export const SimilarityRawConfig = z.object({ type: z.literal('similarity_raw'), source: z.string().min(1) }).strict();
+export type SimilarityRawConfig = z.infer<typeof SimilarityRawConfig>;
+
+export const similarityRaw = {
+  name: (c: SimilarityRawConfig) => `similarity_raw:${c.source}`,
+  value(c: SimilarityRawConfig, { candidate }: FeatureInput): number {
+    return candidate.sources[c.source]?.score ?? 0;
+  },
+};
