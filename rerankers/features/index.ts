@@ -132,4 +132,4 @@ export function buildFeatureRows(candidates: readonly Candidate[], ctx: FeatureC
 const DEFAULT_SPEC = defaultFeatureSpec();
 
 /** Impressions log the query-level features under this key of `features`, beside one row per item id. */
-export const QUERY_FEATURES_KEY = '__query__';
+export { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';

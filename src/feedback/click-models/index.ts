@@ -1,0 +1,4 @@
+export type { ClickSession, ShownItem, Propensities } from './types.js';
+export { fitPositionBasedModel, relativeTo, type PbmEmOptions, type PbmFit } from './position-based-em.js';
+export { estimateFromSwaps, type SwapEstimate } from './swap-intervention.js';
+export { ipsWeight, uniformPropensities } from './ips.js';

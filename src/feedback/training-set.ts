@@ -1,0 +1,114 @@
+import type { FeedbackEvent } from '../domain/feedback.js';
+import type { ClickSession } from './click-models/types.js';
+
+/** Reserved key of an impression's `features` holding the query-level features (same as rerankers/features). */
+export const QUERY_FEATURES_KEY = '__query__';
+
+/** Graded labels from interactions: stronger engagement, higher grade. A skip cancels a click-less item only. */
+export const LABEL_GRADES = { click: 1, dwell: 2, like: 3, purchase: 4 } as const;
+
+export interface ClickthroughItem {
+  id: string;
+  position: number;
+  /** The feature row logged with the impression (exactly what was served). */
+  features: Float32Array;
+  clicked: boolean;
+  /** 0 none, 1 click, 2 long dwell, 3 like, 4 purchase. */
+  label: number;
+}
+
+/** The unit of training data: one impression joined with its interactions. */
+export interface Clickthrough {
+  queryId: string;
+  collection: string;
+  userId?: string;
+  rankerVersion: string;
+  timestamp: number;
+  queryFeatures?: Float32Array;
+  items: ClickthroughItem[];
+  swapped?: number[];
+}
+
+export interface TrainingSetOptions {
+  /** A dwell at least this long counts as a stronger label than a click. */
+  longDwellMs?: number;
+  /** Drop impressions without any interaction (they carry no pairwise signal for IPS training). */
+  dropUnclicked?: boolean;
+  /** Drop impressions whose feature rows are missing for a shown item (cannot be trained on without skew). */
+  requireFeatures?: boolean;
+}
+
+/**
+ * Joins impressions with the clicks, dwells, likes and purchases that share their query id.
+ * Interactions without an impression, and impressions without logged features, are skipped: the model only
+ * trains on rows that were actually served.
+ */
+export function buildClickthroughs(events: Iterable<FeedbackEvent>, opts: TrainingSetOptions = {}): Clickthrough[] {
+  const longDwell = opts.longDwellMs ?? 30_000;
+  const requireFeatures = opts.requireFeatures ?? true;
+  const impressions = new Map<string, Extract<FeedbackEvent, { type: 'impression' }>[]>();
+  const labels = new Map<string, Map<string, { label: number; clicked: boolean }>>();
+  const seen = new Set<string>();
+  for (const e of events) {
+    if (seen.has(e.eventId)) continue; // idempotent on event id
+    seen.add(e.eventId);
+    if (e.type === 'impression') {
+      const list = impressions.get(e.queryId) ?? [];
+      list.push(e);
+      impressions.set(e.queryId, list);
+      continue;
+    }
+    if (!e.queryId) continue;
+    let grade = 0;
+    if (e.type === 'click') grade = LABEL_GRADES.click;
+    else if (e.type === 'dwell') grade = e.dwellMs >= longDwell ? LABEL_GRADES.dwell : LABEL_GRADES.click;
+    else if (e.type === 'like') grade = LABEL_GRADES.like;
+    else if (e.type === 'purchase') grade = LABEL_GRADES.purchase;
+    const perQuery = labels.get(e.queryId) ?? new Map<string, { label: number; clicked: boolean }>();
+    const cur = perQuery.get(e.itemId) ?? { label: 0, clicked: false };
+    if (e.type !== 'skip') perQuery.set(e.itemId, { label: Math.max(cur.label, grade), clicked: true });
+    else perQuery.set(e.itemId, cur);
+    labels.set(e.queryId, perQuery);
+  }
+
+  const out: Clickthrough[] = [];
+  for (const [queryId, imps] of impressions) {
+    // One query id may be re-served (pagination, refresh); the latest impression is what the user acted on.
+    const imp = imps.reduce((a, b) => ((b.timestamp ?? 0) >= (a.timestamp ?? 0) ? b : a));
+    const perQuery = labels.get(queryId);
+    const items: ClickthroughItem[] = [];
+    let complete = true;
+    for (const shown of imp.items) {
+      const row = imp.features?.[shown.id];
+      if (!row) {
+        complete = false;
+        continue;
+      }
+      const l = perQuery?.get(shown.id);
+      items.push({ id: shown.id, position: shown.position, features: Float32Array.from(row), clicked: l?.clicked ?? false, label: l?.label ?? 0 });
+    }
+    if (requireFeatures && !complete) continue;
+    if (items.length === 0) continue;
+    if (opts.dropUnclicked && !items.some((i) => i.clicked)) continue;
+    const q = imp.features?.[QUERY_FEATURES_KEY];
+    out.push({
+      queryId,
+      collection: imp.collection,
+      userId: imp.userId,
+      rankerVersion: imp.rankerVersion,
+      timestamp: imp.timestamp ?? 0,
+      queryFeatures: q ? Float32Array.from(q) : undefined,
+      items: items.sort((a, b) => a.position - b.position),
+      swapped: imp.swapped,
+    });
+  }
+  return out.sort((a, b) => a.timestamp - b.timestamp || (a.queryId < b.queryId ? -1 : 1));
+}
+
+/** Click-model view of clickthroughs (relevance keyed by query id + item id). */
+export function toClickSessions(cts: readonly Clickthrough[]): ClickSession[] {
+  return cts.map((c) => ({
+    swapped: c.swapped,
+    items: c.items.map((i) => ({ position: i.position, clicked: i.clicked, key: `${c.queryId}\u0000${i.id}`, features: i.features })),
+  }));
+}
