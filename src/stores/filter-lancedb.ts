@@ -1,0 +1,137 @@
+import type { PayloadFieldType } from '../domain/collection.js';
+import { Filter as FilterSchema, isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
+import { ChorusError } from '../errors.js';
+
+/**
+ * Translates the typed Filter into a LanceDB (DataFusion SQL) where-clause without ever pasting a raw user string:
+ * column names come from validated identifiers and are backquoted, strings are quoted with '' doubling (NUL refused),
+ * numbers must be finite, booleans are literals. Only fields declared in `payloadIndexes` are filterable.
+ *
+ * Every leaf is null-safe (`col IS NOT NULL AND ...`) so a missing field never matches, and must_not of a missing
+ * field is true, as in Qdrant.
+ */
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** The LanceDB column that holds an indexed payload field. */
+export function payloadColumn(field: string): string {
+  if (!IDENT.test(field)) throw new ChorusError('VALIDATION', `payload key ${JSON.stringify(field)} is not an identifier`);
+  return `p_${field}`;
+}
+
+export function quoteIdent(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,80}$/.test(name)) throw new ChorusError('VALIDATION', `bad column name ${JSON.stringify(name)}`);
+  return '`' + name + '`';
+}
+
+export function sqlString(value: string): string {
+  if (typeof value !== 'string') throw new ChorusError('VALIDATION', 'expected a string value');
+  if (value.includes('\u0000')) throw new ChorusError('VALIDATION', 'filter strings may not contain NUL characters');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function sqlNumber(value: number): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ChorusError('VALIDATION', `filter numbers must be finite, got ${String(value)}`);
+  }
+  // Exponent form is valid DataFusion; avoid "1e+21" style surprises by using the plain JS rendering.
+  return String(value);
+}
+
+type Scalar = string | number | boolean;
+
+export function toLanceWhere(filter: Filter | undefined, indexes: Record<string, PayloadFieldType>): string | undefined {
+  if (filter === undefined) return undefined;
+  const parsed = FilterSchema.safeParse(filter);
+  if (!parsed.success) {
+    throw new ChorusError('VALIDATION', `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return clause(parsed.data, indexes);
+}
+
+function clause(f: Filter, indexes: Record<string, PayloadFieldType>): string | undefined {
+  const parts: string[] = [];
+  for (const c of f.must ?? []) parts.push(condition(c, indexes));
+  if (f.should?.length) parts.push(`(${f.should.map((c) => condition(c, indexes)).join(' OR ')})`);
+  if (f.must_not?.length) parts.push(`NOT (${f.must_not.map((c) => condition(c, indexes)).join(' OR ')})`);
+  return parts.length ? parts.join(' AND ') : undefined;
+}
+
+function condition(c: Condition, indexes: Record<string, PayloadFieldType>): string {
+  if (isNestedFilter(c)) return `(${clause(c, indexes) ?? 'TRUE'})`;
+  const type = indexes[c.key];
+  if (!type) {
+    const known = Object.keys(indexes);
+    throw new ChorusError(
+      'VALIDATION',
+      `payload field ${JSON.stringify(c.key)} is not filterable; declare it in payloadIndexes (indexed: ${known.length ? known.join(', ') : 'none'})`,
+      { key: c.key },
+    );
+  }
+  const col = quoteIdent(payloadColumn(c.key));
+  if ('exists' in c) return c.exists ? `(${col} IS NOT NULL)` : `(${col} IS NULL)`;
+  if ('match' in c) return matchOne(col, type, c.key, c.match.value);
+  if ('in' in c) return matchAny(col, type, c.key, c.in);
+  return range(col, type, c.key, c.range);
+}
+
+function literal(type: PayloadFieldType, key: string, v: Scalar): string {
+  switch (type) {
+    case 'keyword':
+    case 'text':
+      if (typeof v !== 'string') throw typeError(key, type, v);
+      return sqlString(v);
+    case 'integer':
+    case 'float':
+    case 'datetime':
+      if (typeof v === 'string' && type === 'datetime') return sqlNumber(parseDatetime(v, key));
+      if (typeof v !== 'number') throw typeError(key, type, v);
+      return sqlNumber(v);
+    case 'bool':
+      if (typeof v !== 'boolean') throw typeError(key, type, v);
+      return v ? '1' : '0'; // bool columns are stored as Int8 0/1
+  }
+}
+
+function matchOne(col: string, type: PayloadFieldType, key: string, v: Scalar): string {
+  const lit = literal(type, key, v);
+  // Keyword columns are lists (a field may hold one tag or many): match means "any element equals".
+  if (type === 'keyword') return `(${col} IS NOT NULL AND array_has(${col}, ${lit}))`;
+  if (type === 'text') return `(${col} IS NOT NULL AND strpos(lower(${col}), lower(${lit})) > 0)`;
+  return `(${col} IS NOT NULL AND ${col} = ${lit})`;
+}
+
+function matchAny(col: string, type: PayloadFieldType, key: string, values: Scalar[]): string {
+  const lits = values.map((v) => literal(type, key, v));
+  if (type === 'keyword') return `(${col} IS NOT NULL AND array_has_any(${col}, make_array(${lits.join(', ')})))`;
+  if (type === 'text') return `(${values.map((v) => matchOne(col, type, key, v)).join(' OR ')})`;
+  return `(${col} IS NOT NULL AND ${col} IN (${lits.join(', ')}))`;
+}
+
+function range(
+  col: string,
+  type: PayloadFieldType,
+  key: string,
+  r: { gt?: number; gte?: number; lt?: number; lte?: number },
+): string {
+  if (type !== 'integer' && type !== 'float' && type !== 'datetime') {
+    throw new ChorusError('VALIDATION', `range filters need a numeric or datetime field; ${key} is ${type}`, { key });
+  }
+  const parts = [`${col} IS NOT NULL`];
+  if (r.gt !== undefined) parts.push(`${col} > ${sqlNumber(r.gt)}`);
+  if (r.gte !== undefined) parts.push(`${col} >= ${sqlNumber(r.gte)}`);
+  if (r.lt !== undefined) parts.push(`${col} < ${sqlNumber(r.lt)}`);
+  if (r.lte !== undefined) parts.push(`${col} <= ${sqlNumber(r.lte)}`);
+  return `(${parts.join(' AND ')})`;
+}
+
+function typeError(key: string, type: PayloadFieldType, v: unknown): ChorusError {
+  return new ChorusError('VALIDATION', `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`, { key });
+}
+
+/** Datetime fields are stored as epoch milliseconds; strings must parse as ISO 8601. */
+export function parseDatetime(v: string, key: string): number {
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms)) throw new ChorusError('VALIDATION', `payload field ${key}: ${JSON.stringify(v)} is not a datetime`, { key });
+  return ms;
+}

@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LanceDbStore } from '../../src/stores/lancedb-store.js';
+import type { VectorStore } from '../../src/stores/vector-store.js';
+
+/** Options a contract test may pass to a backend (ignored where they do not apply). */
+export interface BackendOptions {
+  /** Row count at which the ANN index is built (LanceDB). */
+  annThreshold?: number;
+}
+
+export interface Backend {
+  name: 'lancedb' | 'qdrant';
+  /** Opens a store on fresh, isolated storage; `reopen` opens a second instance on the same storage. */
+  make(opts?: BackendOptions): Promise<{ store: VectorStore; reopen(): Promise<VectorStore>; cleanup(): Promise<void> }>;
+  /** Makes collection names unique per run where the storage is shared (a Qdrant server). */
+  collectionName(base: string): string;
+}
+
+export const lanceBackend: Backend = {
+  name: 'lancedb',
+  async make(opts = {}) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-lance-'));
+    const options = { dataDir: dir, indexMaintenance: 'inline' as const, annThreshold: opts.annThreshold };
+    const store = await LanceDbStore.open(options);
+    const others: VectorStore[] = [];
+    return {
+      store,
+      reopen: async () => {
+        const s = await LanceDbStore.open(options);
+        others.push(s);
+        return s;
+      },
+      cleanup: async () => {
+        for (const s of [store, ...others]) await s.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  collectionName: (base) => base,
+};
