@@ -1,0 +1,33 @@
+import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
+import type { Reranker, RerankContext } from '../reranker.js';
+import { byScore, explainedHit, sourcesOf, weightOf } from './explain.js';
+
+/**
+ * Distribution-based score fusion (as in Qdrant): each list's scores are scaled by mean +- 3 standard
+ * deviations into [0, 1] (clipped), then summed with weights. Robust to one list's outliers, unlike min-max.
+ */
+export class DbsfReranker implements Reranker {
+  readonly name = 'dbsf';
+  readonly version = 'dbsf';
+
+  async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
+    const bounds = new Map<string, { lo: number; hi: number }>();
+    for (const source of sourcesOf(candidates)) {
+      const xs = candidates.map((c) => c.sources[source]?.score).filter((s): s is number => s !== undefined);
+      const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
+      bounds.set(source, { lo: mean - 3 * sd, hi: mean + 3 * sd });
+    }
+    return byScore(
+      candidates.map((c) => {
+        const contributions: Record<string, number> = {};
+        for (const [source, p] of Object.entries(c.sources)) {
+          const { lo, hi } = bounds.get(source)!;
+          const norm = hi > lo ? Math.min(1, Math.max(0, (p.score - lo) / (hi - lo))) : 0.5;
+          contributions[source] = weightOf(source, ctx.weights) * norm;
+        }
+        return explainedHit(c, contributions, this.name);
+      }),
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
+
+/**
+ * Shared by the baseline fusions: turn per-source contributions into a ranked, explained hit list.
+ * `contributions[source]` is what that source added to the final score; shares are their fractions.
+ */
+export function explainedHit(c: Candidate, contributions: Record<string, number>, ranker: string): RankedHit {
+  let score = 0;
+  for (const v of Object.values(contributions)) score += v;
+  const scores: Record<string, number> = {};
+  for (const [source, p] of Object.entries(c.sources)) scores[source] = p.score;
+  const shares: Record<string, number> = {};
+  const total = Object.values(contributions).reduce((a, v) => a + Math.abs(v), 0);
+  for (const [source, v] of Object.entries(contributions)) shares[source] = total > 0 ? Math.abs(v) / total : 0;
+  return { id: c.id, score, payload: c.payload, explanation: { scores, shares, ranker } };
+}
+
+/** Sort by score, ties by id, so every fusion is deterministic. */
+export function byScore(hits: RankedHit[]): RankedHit[] {
+  return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Weight of a source: explicit weight, else the weight of its family (`image_text` -> `image`), else 1. */
+export function weightOf(source: string, weights: Record<string, number> | undefined): number {
+  if (!weights) return 1;
+  if (weights[source] !== undefined) return weights[source];
+  const family = source.split(/[_:]/)[0]!;
+  return weights[family] ?? 1;
+}
+
+/** Every source that appears on any candidate, in a stable order. */
+export function sourcesOf(candidates: Candidate[]): string[] {
+  const s = new Set<string>();
+  for (const c of candidates) for (const k of Object.keys(c.sources)) s.add(k);
+  return [...s].sort();
+}

@@ -1,0 +1,24 @@
+import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
+import type { Reranker, RerankContext } from '../reranker.js';
+import { byScore, explainedHit, weightOf } from './explain.js';
+
+/** Reciprocal rank fusion (Cormack et al. 2009): sum over lists of w / (k + rank), rank 1-based. */
+export class RrfReranker implements Reranker {
+  readonly name = 'rrf';
+  readonly version = 'rrf';
+
+  constructor(private readonly defaultK = 60) {}
+
+  async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
+    const k = ctx.rrfK ?? this.defaultK;
+    return byScore(
+      candidates.map((c) => {
+        const contributions: Record<string, number> = {};
+        for (const [source, p] of Object.entries(c.sources)) {
+          contributions[source] = weightOf(source, ctx.weights) / (k + p.rank + 1);
+        }
+        return explainedHit(c, contributions, this.name);
+      }),
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import { stem } from './porter2.js';
+
+/**
+ * The analyzer BM25 indexes and queries with: NFKC, Unicode word tokens (letters, marks, digits,
+ * inner apostrophes), lowercase, Lucene's English stop set (the set Elasticsearch's `english`
+ * analyzer, used by the BEIR BM25 baseline, drops), then the Porter2 stemmer.
+ */
+export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
+  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is', 'it', 'no', 'not',
+  'of', 'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there', 'these', 'they', 'this', 'to', 'was',
+  'will', 'with',
+]);
+
+const TOKEN = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}]+)*/gu;
+/** Very long tokens are noise (base64, hashes) and bloat the index. */
+const MAX_TOKEN_LENGTH = 64;
+
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.normalize('NFKC').toLowerCase().matchAll(TOKEN)) {
+    const t = m[0].replace(/’/g, "'");
+    if (t.length <= MAX_TOKEN_LENGTH) out.push(t);
+  }
+  return out;
+}
+
+/** Tokens -> index terms. Non-Latin tokens are kept unstemmed (the stemmer is English only). */
+export function analyze(text: string): string[] {
+  const terms: string[] = [];
+  for (const token of tokenize(text)) {
+    if (ENGLISH_STOP_WORDS.has(token)) continue;
+    const term = /^[a-z']+$/.test(token) ? stem(token) : token;
+    if (term.length > 0 && term !== "'") terms.push(term);
+  }
+  return terms;
+}
+
+/** Term frequencies of an analyzed text. */
+export function termFrequencies(text: string): Map<string, number> {
+  const tf = new Map<string, number>();
+  for (const t of analyze(text)) tf.set(t, (tf.get(t) ?? 0) + 1);
+  return tf;
+}
