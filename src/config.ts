@@ -76,6 +76,21 @@ export const SearchConfig = z
   })
   .strict();
 
+export const JobsConfig = z
+  .object({
+    /** Index batches processed at once by one worker. */
+    concurrency: int(1, 64).default(2),
+    /** Items per index-batch job. */
+    batchSize: int(1, 4096).default(32),
+    /** Tries per job before it is kept as failed; retries back off exponentially from backoffMs. */
+    attempts: int(1, 100).default(3),
+    backoffMs: int(0, 3_600_000).default(1000),
+    /** BullMQ: a worker that dies mid-job loses the job's lock after lockMs; the stalled check runs every stalledMs. */
+    lockMs: int(1000, 3_600_000).default(30_000),
+    stalledMs: int(500, 3_600_000).default(30_000),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     dataDir: z.string().min(1).default('./chorus-data'),
@@ -96,6 +111,7 @@ export const ConfigSchema = z
     models: ModelsConfig.default(ModelsConfig.parse({})),
     limits: LimitsConfig.default(LimitsConfig.parse({})),
     search: SearchConfig.default(SearchConfig.parse({})),
+    jobs: JobsConfig.default(JobsConfig.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {
