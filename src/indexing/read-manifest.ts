@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ItemId, JsonValue, type Payload } from '../domain/item.js';
+import { parseCsv, CsvSyntaxError } from './csv.js';
+import { checkRelativePath, PathOutsideRootError } from './safe-path.js';
+import type { SourceItem } from './source-item.js';
+
+/** Columns with a meaning; every other column or key becomes a payload field. */
+const RESERVED = new Set(['id', 'text', 'image', 'audio', 'payload']);
+
+/**
+ * Reads `manifest.jsonl` (one JSON object per line) or a `.csv` with a header row. Both carry the
+ * same columns: `id`, `text`, `image` and `audio` (paths relative to the manifest's folder), an
+ * optional `payload` object (a JSON string in CSV), and any other field as a payload field.
+ * A bad row becomes an item with a problem, never an exception, so one typo does not stop a million rows.
+ */
+export async function readManifest(file: string): Promise<SourceItem[]> {
+  const text = await readFile(file, 'utf8');
+  const name = path.basename(file);
+  const rows = file.toLowerCase().endsWith('.csv') ? csvRows(text, name) : jsonlRows(text, name);
+  const seen = new Set<string>();
+  const items: SourceItem[] = [];
+  for (const row of rows) {
+    const item = 'item' in row ? row.item : toSourceItem(row.record, row.origin);
+    if (!item.problem && seen.has(item.id)) {
+      item.problem = { code: 'DUPLICATE_ID', reason: `id ${item.id} appears more than once in ${name}`, path: item.origin };
+    }
+    seen.add(item.id);
+    items.push(item);
+  }
+  return items;
+}
+
+type Row = { record: Record<string, unknown>; origin: string } | { problem: true; item: SourceItem };
+
+function badRow(origin: string, lineNo: number, reason: string): Row {
+  return { problem: true, item: { id: `line-${lineNo}`, origin, problem: { code: 'BAD_ROW', reason, path: origin } } };
+}
+
+function* jsonlRows(text: string, name: string): Generator<Row> {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (!raw) continue;
+    const origin = `${name}:${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      yield badRow(origin, i + 1, `invalid JSON: ${(e as Error).message}`);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      yield badRow(origin, i + 1, 'each line must be a JSON object');
+      continue;
+    }
+    yield { record: value as Record<string, unknown>, origin };
+  }
+}
+
+function* csvRows(text: string, name: string): Generator<Row> {
+  let header: string[] | undefined;
+  try {
+    for (const { line, fields } of parseCsv(text)) {
+      if (!header) {
+        header = fields.map((f) => f.trim());
+        continue;
+      }
+      const origin = `${name}:${line}`;
+      if (fields.length !== header.length) {
+        yield badRow(origin, line, `expected ${header.length} columns, found ${fields.length}`);
+        continue;
+      }
+      const record: Record<string, unknown> = {};
+      header.forEach((h, k) => {
+        const v = fields[k]!;
+        if (v !== '') record[h] = v;
+      });
+      if (typeof record.payload === 'string') {
+        try {
+          record.payload = JSON.parse(record.payload);
+        } catch {
+          yield badRow(origin, line, 'the payload column is not valid JSON');
+          continue;
+        }
+      }
+      yield { record, origin };
+    }
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) yield badRow(`${name}:${e.line}`, e.line, e.message);
+    else throw e;
+  }
+}
+
+function toSourceItem(record: Record<string, unknown>, origin: string): SourceItem {
+  const fail = (code: string, reason: string, id = origin): SourceItem => ({ id, origin, problem: { code, reason, path: origin } });
+  const rawId = record.id;
+  const id =
+    typeof rawId === 'string' || typeof rawId === 'number'
+      ? String(rawId)
+      : // No id given: a hash of the row keeps the id stable across runs of the same manifest.
+        'h' + createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 16);
+  if (!ItemId.safeParse(id).success) return fail('BAD_ROW', `invalid id ${JSON.stringify(rawId)}`);
+  const item: SourceItem = { id, origin };
+  if (record.text !== undefined) {
+    if (typeof record.text !== 'string') return fail('BAD_ROW', 'text must be a string', id);
+    item.text = record.text;
+  }
+  for (const key of ['image', 'audio'] as const) {
+    const p = record[key];
+    if (p === undefined || p === null || p === '') continue;
+    if (typeof p !== 'string') return fail('BAD_ROW', `${key} must be a path string`, id);
+    try {
+      const rel = checkRelativePath(p);
+      if (key === 'image') item.imagePath = rel;
+      else item.audioPath = rel;
+    } catch (e) {
+      if (e instanceof PathOutsideRootError) return { id, origin, problem: { code: 'PATH_OUTSIDE_ROOT', reason: e.message, path: p } };
+      throw e;
+    }
+  }
+  const payload: Payload = {};
+  if (record.payload !== undefined) {
+    if (typeof record.payload !== 'object' || record.payload === null || Array.isArray(record.payload)) {
+      return fail('BAD_ROW', 'payload must be an object', id);
+    }
+    Object.assign(payload, record.payload);
+  }
+  for (const [k, v] of Object.entries(record)) {
+    if (RESERVED.has(k)) continue;
+    payload[k] = v as JsonValue;
+  }
+  if (!JsonValue.safeParse(payload).success) return fail('BAD_ROW', 'payload holds values that are not JSON', id);
+  if (Object.keys(payload).length > 0) item.payload = payload;
+  return item;
+}

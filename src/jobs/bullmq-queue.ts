@@ -1,0 +1,148 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
+
+export interface BullmqQueueOptions<C> {
+  name: string;
+  redisUrl: string;
+  definitions: JobDefinition<never, unknown, C>[];
+  context: () => Promise<C> | C;
+  retry: RetryPolicy;
+  /** A worker that dies holding a job loses its lock after this long; the job then goes back to waiting. */
+  lockMs?: number;
+  stalledIntervalMs?: number;
+  /** Key prefix in Redis (tests use their own). */
+  prefix?: string;
+}
+
+const ADD_CHUNK = 500;
+const DAY_S = 24 * 3600;
+
+/**
+ * The queue on Redis through BullMQ: job ids dedupe adds, retries use BullMQ's exponential backoff,
+ * completed jobs are kept a week and failed ones a month (visible in bull-board), and a worker killed
+ * mid-job has its job moved back to waiting by BullMQ's stalled-job check once its lock expires.
+ */
+export class BullmqQueue<C> implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  readonly name: string;
+  readonly queue: Queue;
+  private worker?: Worker;
+  private readonly listeners = new Set<(o: JobOutcome) => void>();
+  private readonly defs: Map<string, JobDefinition<never, unknown, C>>;
+  private ctx?: Promise<C>;
+
+  constructor(private readonly opts: BullmqQueueOptions<C>) {
+    this.name = opts.name;
+    this.defs = new Map(opts.definitions.map((d) => [d.name, d]));
+    this.queue = new Queue(opts.name, {
+      connection: { url: opts.redisUrl },
+      prefix: opts.prefix ?? 'chorus',
+      defaultJobOptions: {
+        attempts: opts.retry.attempts,
+        backoff: { type: 'exponential', delay: opts.retry.backoffMs },
+        removeOnComplete: { age: 7 * DAY_S },
+        removeOnFail: { age: 30 * DAY_S },
+      },
+    });
+  }
+
+  async addMany(jobs: NewJob[]): Promise<void> {
+    for (const j of jobs) if (!this.defs.has(j.name)) throw new Error(`unknown job ${j.name}`);
+    const wanted = new Set(jobs.map((j) => j.jobId));
+    // A job that failed for good in an earlier attempt of this run is retried, not silently kept failed.
+    for (const failed of await this.queue.getFailed(0, -1)) {
+      if (failed.id && wanted.has(failed.id)) await failed.retry('failed');
+    }
+    for (let i = 0; i < jobs.length; i += ADD_CHUNK) {
+      await this.queue.addBulk(jobs.slice(i, i + ADD_CHUNK).map((j) => ({ name: j.name, data: j.payload, opts: { jobId: j.jobId } })));
+    }
+  }
+
+  async startWorker(opts: { concurrency?: number } = {}): Promise<void> {
+    if (this.worker) return;
+    const lockMs = this.opts.lockMs ?? 30_000;
+    this.worker = new Worker(this.name, (job) => this.process(job), {
+      connection: { url: this.opts.redisUrl },
+      prefix: this.opts.prefix ?? 'chorus',
+      concurrency: Math.max(1, opts.concurrency ?? 1),
+      lockDuration: lockMs,
+      stalledInterval: this.opts.stalledIntervalMs ?? lockMs,
+      maxStalledCount: 3,
+    });
+    this.worker.on('completed', (job, result) => this.emit({ id: job.id!, state: 'completed', result: result ?? null }));
+    this.worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (final) this.emit({ id: job.id!, state: 'failed', reason: job.failedReason ?? err.message, attempts: job.attemptsMade });
+    });
+    // Errors of the worker's connection are surfaced by the queue calls; keep the process alive.
+    this.worker.on('error', () => {});
+    await this.worker.waitUntilReady();
+  }
+
+  private async process(job: Job): Promise<unknown> {
+    const def = this.defs.get(job.name);
+    if (!def) throw new UnrecoverableError(`unknown job ${job.name}`);
+    const parsed = def.payload.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+    this.ctx ??= Promise.resolve(this.opts.context());
+    try {
+      const result = await def.process(parsed.data as never, await this.ctx, (f) => void job.updateProgress(Math.round(f * 100)));
+      return result ?? null;
+    } catch (e) {
+      if (e instanceof PermanentJobError) throw new UnrecoverableError(e.message);
+      throw e;
+    }
+  }
+
+  onOutcome(listener: (o: JobOutcome) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(o: JobOutcome): void {
+    for (const l of this.listeners) l(o);
+  }
+
+  async outcomes(jobIds: string[]): Promise<Map<string, JobOutcome>> {
+    const out = new Map<string, JobOutcome>();
+    for (let i = 0; i < jobIds.length; i += 200) {
+      const chunk = jobIds.slice(i, i + 200);
+      const jobs = await Promise.all(chunk.map((id) => this.queue.getJob(id)));
+      const states = await Promise.all(jobs.map((j) => (j ? j.getState() : Promise.resolve('unknown'))));
+      jobs.forEach((job, k) => {
+        if (!job?.id) return;
+        if (states[k] === 'completed') out.set(job.id, { id: job.id, state: 'completed', result: job.returnvalue ?? null });
+        else if (states[k] === 'failed') out.set(job.id, { id: job.id, state: 'failed', reason: job.failedReason, attempts: job.attemptsMade });
+      });
+    }
+    return out;
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+    };
+  }
+
+  async remove(jobIds: string[]): Promise<void> {
+    for (const id of jobIds) await this.queue.remove(id).catch(() => 0);
+  }
+
+  async stopWorker(): Promise<void> {
+    // close() without force waits for the jobs in flight to finish and be recorded in Redis.
+    await this.worker?.close();
+    this.worker = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    await this.queue.close();
+    this.listeners.clear();
+  }
+}

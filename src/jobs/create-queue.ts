@@ -1,0 +1,39 @@
+import type { ChorusConfig } from '../config.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import { BullmqQueue } from './bullmq-queue.js';
+import { JOB_DEFINITIONS } from './definitions/index.js';
+import { InProcessQueue } from './in-process-queue.js';
+import type { JobContext } from './job-context.js';
+import type { JobQueue } from './queue.js';
+
+/** The one queue Chorus jobs run on (bull-board shows it under this name). */
+export const JOBS_QUEUE_NAME = 'chorus-jobs';
+
+export interface CreateQueueDeps {
+  /** Built lazily, on the first job this process runs. */
+  context: () => Promise<JobContext> | JobContext;
+  /** Where the in-process queue keeps its state (unused with Redis). */
+  checkpoints: CheckpointStore;
+  name?: string;
+  /** Redis key prefix (BullMQ only). */
+  prefix?: string;
+}
+
+/** BullMQ when `redisUrl` (REDIS_URL) is set, otherwise the in-process queue with a persisted checkpoint. */
+export function createJobQueue(config: Pick<ChorusConfig, 'redisUrl' | 'jobs'>, deps: CreateQueueDeps): JobQueue {
+  const retry = { attempts: config.jobs.attempts, backoffMs: config.jobs.backoffMs };
+  const name = deps.name ?? JOBS_QUEUE_NAME;
+  if (config.redisUrl) {
+    return new BullmqQueue<JobContext>({
+      name,
+      redisUrl: config.redisUrl,
+      definitions: JOB_DEFINITIONS,
+      context: deps.context,
+      retry,
+      lockMs: config.jobs.lockMs,
+      stalledIntervalMs: config.jobs.stalledMs,
+      prefix: deps.prefix,
+    });
+  }
+  return new InProcessQueue<JobContext>({ name, definitions: JOB_DEFINITIONS, context: deps.context, checkpoints: deps.checkpoints, retry });
+}

@@ -1,0 +1,10 @@
+import type { JobContext } from '../job-context.js';
+import type { JobDefinition } from '../queue.js';
+import { cfRefreshJob } from './cf-refresh.js';
+import { indexBatchJob } from './index-batch.js';
+import { reembedCollectionJob } from './reembed-collection.js';
+
+/** Every job Chorus runs; a queue is built with this list. */
+export const JOB_DEFINITIONS = [indexBatchJob, reembedCollectionJob, cfRefreshJob] as unknown as JobDefinition<never, unknown, JobContext>[];
+
+export { cfRefreshJob, indexBatchJob, reembedCollectionJob };

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { CollectionName } from '../../domain/collection.js';
+import type { Item, Payload } from '../../domain/item.js';
+import { ensureCollection } from '../../indexing/ensure-collection.js';
+import { HASH_KEY, INDEXED_AT_KEY, indexBatch, SOURCE_KEY, type ItemFailure } from '../../indexing/item-indexer.js';
+import type { SourceItem } from '../../indexing/source-item.js';
+import type { JobContext } from '../job-context.js';
+import { PermanentJobError, type JobDefinition } from '../queue.js';
+
+export const ReembedPayload = z
+  .object({
+    /** The collection built with the old models. */
+    collection: CollectionName,
+    /** Where the re-embedded items go (created from the current encoders). */
+    target: CollectionName,
+    batchSize: z.number().int().min(1).max(1024).default(32),
+  })
+  .refine((p) => p.collection !== p.target, 'target must differ from collection: a changed model may change dimensions');
+export type ReembedPayload = z.infer<typeof ReembedPayload>;
+
+export interface ReembedResult {
+  indexed: number;
+  failed: ItemFailure[];
+}
+
+/**
+ * After a model change: read every item of `collection`, rebuild it from its recorded source files
+ * (payload `_source`) and text, encode it with the current encoders and write it to `target`.
+ */
+export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, JobContext> = {
+  name: 'reembed-collection',
+  payload: ReembedPayload,
+  async process(p, ctx, progress) {
+    const total = await ctx.store.count(p.collection).catch(() => {
+      throw new PermanentJobError(`collection ${p.collection} does not exist`);
+    });
+    await ensureCollection(ctx.store, p.target, ctx.encoders);
+    const out: ReembedResult = { indexed: 0, failed: [] };
+    let cursor: string | undefined;
+    let seen = 0;
+    do {
+      const page = await ctx.store.scroll(p.collection, { limit: p.batchSize, cursor });
+      cursor = page.next;
+      const byRoot = new Map<string, SourceItem[]>();
+      for (const item of page.items) {
+        const { root, source } = toSource(item);
+        const list = byRoot.get(root) ?? [];
+        list.push(source);
+        byRoot.set(root, list);
+      }
+      for (const [root, items] of byRoot) {
+        const r = await indexBatch(
+          { store: ctx.store, encoders: ctx.encoders, maxFileBytes: ctx.maxFileBytes, afterUpsert: ctx.afterUpsert },
+          { collection: p.target, root, items, force: true },
+        );
+        out.indexed += r.indexed;
+        out.failed.push(...r.failed);
+      }
+      seen += page.items.length;
+      progress(total ? seen / total : 1);
+    } while (cursor);
+    return out;
+  },
+};
+
+function toSource(item: Item): { root: string; source: SourceItem } {
+  const { [HASH_KEY]: _h, [INDEXED_AT_KEY]: _t, [SOURCE_KEY]: rawSource, ...payload } = item.payload;
+  const src = (rawSource && typeof rawSource === 'object' && !Array.isArray(rawSource) ? rawSource : {}) as Payload;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const source: SourceItem = { id: item.id, origin: item.id, payload };
+  const textPath = str(src.text);
+  if (textPath) {
+    source.textPath = textPath;
+    delete payload.text;
+  } else if (typeof payload.text === 'string') {
+    source.text = payload.text;
+  }
+  if (str(src.image)) source.imagePath = str(src.image);
+  if (str(src.audio)) source.audioPath = str(src.audio);
+  return { root: str(src.root) ?? process.cwd(), source };
+}

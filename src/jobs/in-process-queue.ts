@@ -1,0 +1,190 @@
+import type { CheckpointStore } from './checkpoint-store.js';
+import { backoffDelay, PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
+
+/** What the checkpoint keeps per job: the payload until it is done, then its outcome. */
+type JobRecord =
+  | { state: 'waiting'; name: string; payload: unknown; attempts: number }
+  | { state: 'completed'; name: string; result: unknown; attempts: number }
+  | { state: 'failed'; name: string; reason: string; attempts: number };
+
+export interface InProcessQueueOptions<C> {
+  name: string;
+  definitions: JobDefinition<never, unknown, C>[];
+  context: () => Promise<C> | C;
+  checkpoints: CheckpointStore;
+  retry: RetryPolicy;
+}
+
+/**
+ * The queue used when no Redis is configured: jobs run in this process, and every state change is
+ * written to the checkpoint store before it is acted on, so after a crash or Ctrl-C the waiting jobs
+ * are picked up again by the next process that opens the queue (nothing lost), and completed ones
+ * are not run again (nothing duplicated).
+ */
+export class InProcessQueue<C> implements JobQueue {
+  readonly kind = 'in-process' as const;
+  readonly name: string;
+  private records = new Map<string, JobRecord>();
+  private loaded?: Promise<void>;
+  private readonly ready: string[] = [];
+  private readonly listeners = new Set<(o: JobOutcome) => void>();
+  private readonly defs: Map<string, JobDefinition<never, unknown, C>>;
+  private running = 0;
+  private concurrency = 0;
+  private stopping = false;
+  private activeCount = 0;
+  private delayed = 0;
+  private idle?: () => void;
+  private ctx?: Promise<C>;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly opts: InProcessQueueOptions<C>) {
+    this.name = opts.name;
+    this.defs = new Map(opts.definitions.map((d) => [d.name, d]));
+  }
+
+  private async load(): Promise<void> {
+    this.loaded ??= (async () => {
+      for (const [id, rec] of await this.opts.checkpoints.list(this.name)) {
+        const r = rec as JobRecord;
+        this.records.set(id, r);
+        if (r.state === 'waiting') this.ready.push(id);
+      }
+    })();
+    await this.loaded;
+  }
+
+  async addMany(jobs: NewJob[]): Promise<void> {
+    await this.load();
+    for (const job of jobs) {
+      if (!this.defs.has(job.name)) throw new Error(`unknown job ${job.name}`);
+      const prev = this.records.get(job.jobId);
+      if (prev && prev.state !== 'failed') continue;
+      const rec: JobRecord = { state: 'waiting', name: job.name, payload: job.payload, attempts: 0 };
+      await this.opts.checkpoints.put(this.name, job.jobId, rec);
+      this.records.set(job.jobId, rec);
+      this.ready.push(job.jobId);
+    }
+    this.pump();
+  }
+
+  async startWorker(opts: { concurrency?: number } = {}): Promise<void> {
+    await this.load();
+    this.concurrency = Math.max(1, opts.concurrency ?? 1);
+    this.stopping = false;
+    this.pump();
+  }
+
+  onOutcome(listener: (o: JobOutcome) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async outcomes(jobIds: string[]): Promise<Map<string, JobOutcome>> {
+    await this.load();
+    const out = new Map<string, JobOutcome>();
+    for (const id of jobIds) {
+      const r = this.records.get(id);
+      if (r?.state === 'completed') out.set(id, { id, state: 'completed', result: r.result });
+      else if (r?.state === 'failed') out.set(id, { id, state: 'failed', reason: r.reason, attempts: r.attempts });
+    }
+    return out;
+  }
+
+  async counts(): Promise<QueueCounts> {
+    await this.load();
+    const c: QueueCounts = { waiting: 0, active: this.activeCount, delayed: this.delayed, completed: 0, failed: 0 };
+    for (const r of this.records.values()) {
+      if (r.state === 'completed') c.completed++;
+      else if (r.state === 'failed') c.failed++;
+    }
+    c.waiting = this.ready.length;
+    return c;
+  }
+
+  async remove(jobIds: string[]): Promise<void> {
+    await this.load();
+    const gone = new Set(jobIds);
+    for (const id of jobIds) this.records.delete(id);
+    for (let i = this.ready.length - 1; i >= 0; i--) if (gone.has(this.ready[i]!)) this.ready.splice(i, 1);
+    await this.opts.checkpoints.delete(this.name, jobIds);
+  }
+
+  async stopWorker(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.delayed = 0;
+    if (this.running === 0) return;
+    await new Promise<void>((resolve) => (this.idle = resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorker();
+    this.listeners.clear();
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.running < this.concurrency && this.ready.length > 0) {
+      const id = this.ready.shift()!;
+      const rec = this.records.get(id);
+      if (rec?.state !== 'waiting') continue;
+      this.running++;
+      void this.runJob(id, rec).finally(() => {
+        this.running--;
+        if (this.running === 0 && this.idle) {
+          this.idle();
+          this.idle = undefined;
+        }
+        this.pump();
+      });
+    }
+  }
+
+  private async runJob(id: string, rec: Extract<JobRecord, { state: 'waiting' }>): Promise<void> {
+    const def = this.defs.get(rec.name)!;
+    this.activeCount++;
+    const attempts = rec.attempts + 1;
+    try {
+      const parsed = def.payload.safeParse(rec.payload);
+      if (!parsed.success) throw new PermanentJobError(`invalid payload for ${rec.name}: ${parsed.error.message}`);
+      this.ctx ??= Promise.resolve(this.opts.context());
+      const result = await def.process(parsed.data as never, await this.ctx, () => {});
+      await this.finish(id, { state: 'completed', name: rec.name, result: result ?? null, attempts });
+    } catch (e) {
+      const reason = (e as Error).message ?? String(e);
+      const permanent = e instanceof PermanentJobError;
+      if (!permanent && attempts < this.opts.retry.attempts) {
+        const next: JobRecord = { ...rec, attempts };
+        await this.opts.checkpoints.put(this.name, id, next);
+        this.records.set(id, next);
+        this.retryLater(id, backoffDelay(this.opts.retry, attempts));
+      } else {
+        await this.finish(id, { state: 'failed', name: rec.name, reason, attempts });
+      }
+    } finally {
+      this.activeCount--;
+    }
+  }
+
+  private retryLater(id: string, delayMs: number): void {
+    this.delayed++;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.delayed--;
+      this.ready.push(id);
+      this.pump();
+    }, delayMs);
+    this.timers.add(t);
+  }
+
+  private async finish(id: string, rec: JobRecord): Promise<void> {
+    await this.opts.checkpoints.put(this.name, id, rec);
+    this.records.set(id, rec);
+    const outcome: JobOutcome =
+      rec.state === 'completed'
+        ? { id, state: 'completed', result: rec.result }
+        : { id, state: 'failed', reason: rec.state === 'failed' ? rec.reason : '', attempts: rec.attempts };
+    for (const l of this.listeners) l(outcome);
+  }
+}

@@ -1,0 +1,13 @@
+import type { Encoder } from '../../indexers/encoder.js';
+import type { ItemInput, VectorStore } from '../stores/vector-store.js';
+
+/** What job processors run against; built once per process that hosts a worker. */
+export interface JobContext {
+  store: VectorStore;
+  encoders: Encoder[];
+  maxFileBytes?: number;
+  /** Keeps the lexical (BM25) index in step with upserts, when the engine has one. */
+  afterUpsert?: (collection: string, items: ItemInput[]) => Promise<void>;
+  /** The collaborative-filtering refresh, when the engine provides it. */
+  cfRefresh?: (collection: string) => Promise<unknown>;
+}

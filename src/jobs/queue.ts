@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+
+/**
+ * The job queue port. Adapters: BullMQ on Redis (`bullmq-queue.ts`, when REDIS_URL is set) and an
+ * in-process queue whose state survives restarts through a checkpoint store (`in-process-queue.ts`).
+ * Both dedupe by job id, retry with exponential backoff, run jobs with bounded concurrency and keep
+ * failed jobs with their reason. The contract suite in test/jobs runs against both.
+ */
+
+/** One kind of job: its name, payload schema and processor. One file per job under ./definitions. */
+export interface JobDefinition<P = unknown, R = unknown, C = unknown> {
+  readonly name: string;
+  readonly payload: z.ZodType<P>;
+  process(payload: P, ctx: C, progress: (fraction: number) => void): Promise<R>;
+}
+
+export type JobOutcome =
+  | { id: string; state: 'completed'; result: unknown }
+  | { id: string; state: 'failed'; reason: string; attempts: number };
+
+export interface NewJob {
+  name: string;
+  payload: unknown;
+  /** Deterministic id: adding a known id again is a no-op, so enqueueing is idempotent. */
+  jobId: string;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+}
+
+export interface JobQueue {
+  readonly kind: 'bullmq' | 'in-process';
+  readonly name: string;
+  /** Adds jobs; ids already waiting, running or completed are left alone, failed ones are retried. */
+  addMany(jobs: NewJob[]): Promise<void>;
+  /** Starts processing in this process (idempotent). */
+  startWorker(opts?: { concurrency?: number }): Promise<void>;
+  /** Every final outcome this process observes (after retries are exhausted, for failures). */
+  onOutcome(listener: (o: JobOutcome) => void): () => void;
+  /** Final outcomes already recorded for these ids (from any process or an earlier run). */
+  outcomes(jobIds: string[]): Promise<Map<string, JobOutcome>>;
+  counts(): Promise<QueueCounts>;
+  /** Forgets these jobs (e.g. once a run is complete). */
+  remove(jobIds: string[]): Promise<void>;
+  /** Stops taking jobs and waits for the ones in flight to finish and be recorded. */
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** Delay before retry number `attempt` (1-based): backoff, 2x backoff, 4x backoff... */
+export function backoffDelay(policy: RetryPolicy, attempt: number): number {
+  return policy.backoffMs * 2 ** Math.max(0, attempt - 1);
+}
+
+/** A processor error that should not be retried (bad payload, programming error in input). */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
