@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BullmqQueue } from '../../src/jobs/bullmq-queue.js';
+import { FileCheckpointStore } from '../../src/jobs/file-checkpoint-store.js';
+import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
+import { PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue } from '../../src/jobs/queue.js';
+import { waitForJobs } from '../../src/jobs/wait-for-jobs.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
+
+/** Test jobs: their context counts runs per job id and the peak number of jobs running at once. */
+interface Ctx {
+  runs: Map<string, number>;
+  running: number;
+  peak: number;
+}
+const Payload = z.object({ key: z.string(), failTimes: z.number().int().default(0), sleepMs: z.number().default(0) });
+const work: JobDefinition<z.infer<typeof Payload>, unknown, Ctx> = {
+  name: 'work',
+  payload: Payload,
+  async process(p, ctx) {
+    const n = (ctx.runs.get(p.key) ?? 0) + 1;
+    ctx.runs.set(p.key, n);
+    ctx.running++;
+    ctx.peak = Math.max(ctx.peak, ctx.running);
+    try {
+      await new Promise((r) => setTimeout(r, p.sleepMs));
+      if (n <= p.failTimes) throw new Error(`planned failure ${n} of ${p.key}`);
+      if (p.key.startsWith('permanent')) throw new PermanentJobError('never works');
+      return { key: p.key, run: n };
+    } finally {
+      ctx.running--;
+    }
+  },
+};
+const defs = [work] as unknown as JobDefinition<never, unknown, Ctx>[];
+const retry = { attempts: 3, backoffMs: 50 };
+
+type Factory = { make(ctx: Ctx, name: string): JobQueue; cleanup(): Promise<void> };
+
+function inProcess(): Factory {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-queue-'));
+  return {
+    // A fresh store object per queue, over the same file: like a restarted process.
+    make: (ctx, name) => new InProcessQueue<Ctx>({ name, definitions: defs, context: () => ctx, retry, checkpoints: new FileCheckpointStore(path.join(dir, 'cp.jsonl')) }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+let redis: RedisServer | undefined;
+const hasRedis = redisAvailable('BullMQ queue contract');
+function bullmq(): Factory {
+  return {
+    make: (ctx, name) => new BullmqQueue<Ctx>({ name, redisUrl: redis!.url, definitions: defs, context: () => ctx, retry, lockMs: 5000, stalledIntervalMs: 1000 }),
+    cleanup: async () => {},
+  };
+}
+
+beforeAll(async () => {
+  if (hasRedis) redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const adapters: [string, () => Factory, boolean][] = [
+  ['in-process', inProcess, true],
+  ['bullmq', bullmq, hasRedis],
+];
+
+describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
+  let n = 0;
+  const fresh = () => ({ f: factory(), ctx: { runs: new Map<string, number>(), running: 0, peak: 0 }, name: `q${Date.now()}x${n++}` });
+
+  it.runIf(enabled)('runs each job id once, keeps results, ignores duplicate adds', async () => {
+    const { f, ctx, name } = fresh();
+    const q = f.make(ctx, name);
+    const jobs = ['a', 'b', 'c'].map((k) => ({ name: 'work', jobId: `job-${k}`, payload: { key: k } }));
+    await q.addMany(jobs);
+    await q.addMany(jobs);
+    await q.startWorker({ concurrency: 2 });
+    const out = await waitForJobs(q, jobs.map((j) => j.jobId), { pollMs: 200 });
+    expect([...out.values()].map((o) => o.state)).toEqual(['completed', 'completed', 'completed']);
+    expect((out.get('job-b') as Extract<JobOutcome, { state: 'completed' }>).result).toEqual({ key: 'b', run: 1 });
+    await q.addMany(jobs); // completed ids are not run again
+    await new Promise((r) => setTimeout(r, 300));
+    expect([...ctx.runs.values()]).toEqual([1, 1, 1]);
+    expect((await q.counts()).completed).toBe(3);
+    await q.close();
+    await f.cleanup();
+  });
+
+  it.runIf(enabled)('retries with backoff, then keeps the failure with its reason; a re-add retries a failed job', async () => {
+    const { f, ctx, name } = fresh();
+    const q = f.make(ctx, name);
+    const jobs = [
+      { name: 'work', jobId: 'flaky', payload: { key: 'flaky', failTimes: 2 } },
+      { name: 'work', jobId: 'broken', payload: { key: 'broken', failTimes: 99 } },
+      { name: 'work', jobId: 'perm', payload: { key: 'permanent' } },
+    ];
+    await q.addMany(jobs);
+    await q.startWorker({ concurrency: 1 });
+    const t0 = Date.now();
+    const out = await waitForJobs(q, jobs.map((j) => j.jobId), { pollMs: 200 });
+    expect(out.get('flaky')).toMatchObject({ state: 'completed', result: { run: 3 } });
+    expect(out.get('broken')).toMatchObject({ state: 'failed', reason: 'planned failure 3 of broken', attempts: 3 });
+    expect(out.get('perm')).toMatchObject({ state: 'failed', reason: 'never works' });
+    expect(ctx.runs.get('permanent')).toBe(1); // permanent errors are not retried
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(50 + 100); // two backoffs: 50 ms then 100 ms
+    expect((await q.counts()).failed).toBe(2);
+    await q.addMany([jobs[1]!]);
+    const again = await waitForJobs(q, ['broken'], { pollMs: 200 });
+    expect(again.get('broken')).toMatchObject({ state: 'failed' });
+    expect(ctx.runs.get('broken')).toBeGreaterThanOrEqual(4);
+    await q.close();
+    await f.cleanup();
+  });
+
+  it.runIf(enabled)('bounds concurrency and, stopped gracefully, finishes in-flight jobs; a new queue resumes the rest', async () => {
+    const { f, ctx, name } = fresh();
+    const q = f.make(ctx, name);
+    const jobs = Array.from({ length: 8 }, (_, i) => ({ name: 'work', jobId: `s${i}`, payload: { key: `s${i}`, sleepMs: 150 } }));
+    await q.addMany(jobs);
+    const finished: string[] = [];
+    q.onOutcome((o) => finished.push(o.id));
+    await q.startWorker({ concurrency: 2 });
+    await new Promise((r) => setTimeout(r, 200));
+    await q.stopWorker();
+    const afterStop = [...finished];
+    expect(afterStop.length).toBeGreaterThanOrEqual(2);
+    expect(afterStop.length).toBeLessThan(8);
+    expect(ctx.peak).toBe(2);
+    expect(ctx.running).toBe(0); // nothing was left half-run
+    await q.close();
+
+    const q2 = f.make(ctx, name);
+    await q2.addMany(jobs);
+    await q2.startWorker({ concurrency: 2 });
+    const out = await waitForJobs(q2, jobs.map((j) => j.jobId), { pollMs: 200 });
+    expect([...out.values()].every((o) => o.state === 'completed')).toBe(true);
+    expect([...ctx.runs.values()].every((v) => v === 1)).toBe(true); // none ran twice
+    expect(ctx.runs.size).toBe(8);
+    await q2.close();
+    await f.cleanup();
+  });
+});
