@@ -1,0 +1,60 @@
+/**
+ * Shape of a fusion model and where each parameter block lives inside one flat Float32Array (so Adam,
+ * serialisation and the ONNX export all walk one buffer):
+ *   A  [F x G]  group-score weights, masked so group g only reads its own features
+ *   c  [G]      group-score biases
+ *   Wq [Q x G]  gate weights over query-level features
+ *   bq [G]      gate biases
+ *   W1 [F x H], b1 [H], w2 [H], b2 [1]   the MLP over all (standardised) features
+ */
+export interface ModelShape {
+  featureNames: string[];
+  queryFeatureNames: string[];
+  groups: { name: string; features: number[] }[];
+  hidden: number;
+}
+
+export interface Offsets {
+  F: number;
+  Q: number;
+  G: number;
+  H: number;
+  A: number;
+  c: number;
+  Wq: number;
+  bq: number;
+  W1: number;
+  b1: number;
+  w2: number;
+  b2: number;
+  size: number;
+}
+
+export function offsetsOf(s: ModelShape): Offsets {
+  const F = s.featureNames.length;
+  const Q = s.queryFeatureNames.length;
+  const G = s.groups.length;
+  const H = s.hidden;
+  let o = 0;
+  const take = (n: number) => ((o += n), o - n);
+  const A = take(F * G);
+  const c = take(G);
+  const Wq = take(Q * G);
+  const bq = take(G);
+  const W1 = take(F * H);
+  const b1 = take(H);
+  const w2 = take(H);
+  const b2 = take(1);
+  return { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, size: o };
+}
+
+/** 1 where A[f, g] is a trainable weight (feature f belongs to group g). */
+export function groupMask(s: ModelShape): Uint8Array {
+  const F = s.featureNames.length;
+  const G = s.groups.length;
+  const mask = new Uint8Array(F * G);
+  s.groups.forEach((g, gi) => {
+    for (const f of g.features) mask[f * G + gi] = 1;
+  });
+  return mask;
+}

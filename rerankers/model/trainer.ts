@@ -1,0 +1,137 @@
+import { ipsWeight } from '../../src/feedback/click-models/ips.js';
+import { ndcgAt } from '../metrics.js';
+import { Rng } from '../random.js';
+import { Adam } from './adam.js';
+import { accumulateGradients } from './backward.js';
+import { FusionModel } from './fusion-model.js';
+import type { ModelShape } from './layout.js';
+import { LOSSES, type LossName } from './losses.js';
+import type { EvalList, TrainList } from './samples.js';
+
+export interface FitOptions {
+  shape: Omit<ModelShape, 'hidden'>;
+  hidden?: number;
+  loss?: LossName;
+  lr?: number;
+  epochs?: number;
+  /** Lists per Adam step. */
+  batchSize?: number;
+  seed?: number;
+  /** Relative examination propensities by position; absent = naive (every click weighs 1). */
+  propensities?: ArrayLike<number>;
+  ipsClip?: number;
+  gateTemperature?: number;
+  weightDecay?: number;
+  /** Early stopping: stop after this many epochs without a better validation nDCG@k, keep the best epoch. */
+  patience?: number;
+  validation?: EvalList[];
+  k?: number;
+  onEpoch?: (e: EpochReport) => void;
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  validationNdcg?: number;
+}
+
+export interface FitResult {
+  model: FusionModel;
+  history: EpochReport[];
+  bestEpoch: number;
+  validationNdcg?: number;
+}
+
+/** Trains a fusion model with explicit gradients and Adam; deterministic under `seed`. */
+export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
+  const o = {
+    hidden: 16, loss: 'listwise' as LossName, lr: 0.01, epochs: 30, batchSize: 32, seed: 1, ipsClip: 10,
+    gateTemperature: 1, weightDecay: 0, patience: 5, k: 10, ...opts,
+  };
+  const F = o.shape.featureNames.length;
+  const rng = new Rng(o.seed);
+  const { mean, invStd } = standardisation(train, F);
+  const model = FusionModel.init({ ...o.shape, hidden: o.hidden }, rng, mean, invStd, o.gateTemperature);
+  const adam = new Adam(model.o.size, o.lr, 0.9, 0.999, 1e-8, o.weightDecay);
+  const lossFn = LOSSES[o.loss];
+
+  // Lists without any positive target carry no gradient under either loss: skip them once.
+  const useful = train.filter((l) => l.relevance.some((r) => r > 0));
+  const weights = useful.map((l) =>
+    Float64Array.from({ length: l.n }, (_, i) =>
+      o.propensities && l.positions ? ipsWeight(l.positions[i]!, o.propensities as Float64Array, o.ipsClip) : 1,
+    ),
+  );
+  const order = useful.map((_, i) => i);
+  const grad = new Float64Array(model.o.size);
+  const dScores = new Float64Array(Math.max(1, ...useful.map((l) => l.n)));
+  const history: EpochReport[] = [];
+  let best = { ndcg: -Infinity, epoch: 0, params: model.params.slice() };
+  let sinceBest = 0;
+
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    rng.shuffle(order);
+    let lossSum = 0;
+    for (let b = 0; b < order.length; b += o.batchSize) {
+      grad.fill(0);
+      const end = Math.min(order.length, b + o.batchSize);
+      for (let j = b; j < end; j++) {
+        const l = useful[order[j]!]!;
+        const fw = model.forward(l.rows, l.n, l.query);
+        lossSum += lossFn(fw.scores, l.relevance, weights[order[j]!]!, dScores);
+        accumulateGradients(model, fw, dScores, l.query, grad);
+      }
+      adam.step(model.params, grad, 1 / (end - b));
+    }
+    const report: EpochReport = { epoch, loss: lossSum / Math.max(1, useful.length) };
+    if (o.validation?.length) {
+      report.validationNdcg = evaluateNdcg(model, o.validation, o.k);
+      if (report.validationNdcg > best.ndcg + 1e-9) {
+        best = { ndcg: report.validationNdcg, epoch, params: model.params.slice() };
+        sinceBest = 0;
+      } else sinceBest++;
+    }
+    history.push(report);
+    o.onEpoch?.(report);
+    if (o.validation?.length && sinceBest >= o.patience) break;
+  }
+  if (o.validation?.length) model.params.set(best.params);
+  else best.epoch = history.length;
+  return { model, history, bestEpoch: best.epoch, validationNdcg: o.validation?.length ? best.ndcg : undefined };
+}
+
+/** Mean nDCG@k over judged lists (lists without a relevant item are skipped, as in LETOR evaluation). */
+export function evaluateNdcg(model: FusionModel, lists: readonly EvalList[], k = 10): number {
+  let sum = 0;
+  let n = 0;
+  for (const l of lists) {
+    if (!l.labels.some((x) => x > 0)) continue;
+    sum += ndcgAt(model.forward(l.rows, l.n, l.query).scores, l.labels, k);
+    n++;
+  }
+  return n ? sum / n : 0;
+}
+
+function standardisation(train: readonly TrainList[], F: number): { mean: Float64Array; invStd: Float64Array } {
+  const mean = new Float64Array(F);
+  const sq = new Float64Array(F);
+  let count = 0;
+  for (const l of train) {
+    for (let i = 0; i < l.n; i++) {
+      for (let f = 0; f < F; f++) {
+        const x = l.rows[i * F + f]!;
+        mean[f]! += x;
+        sq[f]! += x * x;
+      }
+    }
+    count += l.n;
+  }
+  const invStd = new Float64Array(F);
+  for (let f = 0; f < F; f++) {
+    mean[f]! /= Math.max(1, count);
+    const sd = Math.sqrt(Math.max(0, sq[f]! / Math.max(1, count) - mean[f]! ** 2));
+    // Constant features carry nothing; a zero scale keeps them out instead of blowing them up.
+    invStd[f] = sd > 1e-9 ? 1 / sd : 0;
+  }
+  return { mean, invStd };
+}
