@@ -1,0 +1,109 @@
+import type Database from 'better-sqlite3';
+import { ChorusError } from '../errors.js';
+
+/**
+ * Versioned schema migrations, applied in order, each in its own transaction, recorded in `schema_migrations`.
+ * Append new migrations at the end; never edit one that has shipped.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, judgments, models, job checkpoints, kv',
+    sql: `
+      CREATE TABLE events (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id    TEXT NOT NULL UNIQUE,
+        collection  TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        user_id     TEXT,
+        query_id    TEXT,
+        item_id     TEXT,
+        ts          INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        body        TEXT NOT NULL
+      );
+      CREATE INDEX events_collection_ts ON events (collection, ts);
+      CREATE INDEX events_collection_type_ts ON events (collection, type, ts);
+      CREATE INDEX events_user_ts ON events (user_id, ts) WHERE user_id IS NOT NULL;
+      CREATE INDEX events_query ON events (query_id) WHERE query_id IS NOT NULL;
+      CREATE INDEX events_item ON events (collection, item_id) WHERE item_id IS NOT NULL;
+
+      CREATE TABLE judgments (
+        collection TEXT NOT NULL,
+        query      TEXT NOT NULL,
+        item_id    TEXT NOT NULL,
+        grade      INTEGER NOT NULL CHECK (grade BETWEEN 0 AND 4),
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (collection, query, item_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE models (
+        collection    TEXT NOT NULL,
+        version       TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('candidate', 'promoted', 'retired')),
+        metrics       TEXT NOT NULL DEFAULT '{}',
+        feature_spec  TEXT NOT NULL DEFAULT '{}',
+        artifact_path TEXT,
+        train_from    INTEGER,
+        train_to      INTEGER,
+        notes         TEXT,
+        PRIMARY KEY (collection, version)
+      );
+      CREATE UNIQUE INDEX models_one_promoted ON models (collection) WHERE status = 'promoted';
+
+      CREATE TABLE model_history (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        collection TEXT NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('register', 'promote', 'rollback', 'retire')),
+        version    TEXT,
+        previous   TEXT,
+        at         INTEGER NOT NULL
+      );
+      CREATE INDEX model_history_collection ON model_history (collection, seq);
+
+      CREATE TABLE job_checkpoints (
+        job_id     TEXT PRIMARY KEY,
+        state      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE kv (
+        namespace  TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (namespace, key)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** Applies every migration newer than the database; refuses a database written by a newer Chorus. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  if (current > latest) {
+    throw new ChorusError(
+      'CONFLICT',
+      `the database schema is version ${current} but this Chorus only knows up to ${latest}; upgrade Chorus`,
+    );
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }).immediate();
+  }
+  return latest;
+}
