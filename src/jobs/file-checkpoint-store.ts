@@ -36,6 +36,14 @@ export class FileCheckpointStore implements CheckpointStore {
     this.ns(namespace).set(key, value);
   }
 
+  async putMany(namespace: string, entries: [string, unknown][]): Promise<void> {
+    if (entries.length === 0) return;
+    appendFileSync(this.file, entries.map(([k, v]) => JSON.stringify({ ns: namespace, k, v }) + '\n').join(''));
+    this.lines += entries.length;
+    const m = this.ns(namespace);
+    for (const [k, v] of entries) m.set(k, v);
+  }
+
   async delete(namespace: string, keys: string[]): Promise<void> {
     const map = this.data.get(namespace);
     const present = keys.filter((k) => map?.has(k));

@@ -56,14 +56,21 @@ export class InProcessQueue<C> implements JobQueue {
 
   async addMany(jobs: NewJob[]): Promise<void> {
     await this.load();
+    const fresh: [string, JobRecord][] = [];
+    const taken = new Set<string>();
     for (const job of jobs) {
       if (!this.defs.has(job.name)) throw new Error(`unknown job ${job.name}`);
       const prev = this.records.get(job.jobId);
       if (prev && prev.state !== 'failed') continue;
-      const rec: JobRecord = { state: 'waiting', name: job.name, payload: job.payload, attempts: 0 };
-      await this.opts.checkpoints.put(this.name, job.jobId, rec);
-      this.records.set(job.jobId, rec);
-      this.ready.push(job.jobId);
+      if (taken.has(job.jobId)) continue;
+      taken.add(job.jobId);
+      fresh.push([job.jobId, { state: 'waiting', name: job.name, payload: job.payload, attempts: 0 }]);
+    }
+    // Durable first, then runnable: a crash right after addMany still finds the jobs.
+    await this.opts.checkpoints.putMany(this.name, fresh);
+    for (const [id, rec] of fresh) {
+      this.records.set(id, rec);
+      this.ready.push(id);
     }
     this.pump();
   }

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { BullmqQueue } from '../../src/jobs/bullmq-queue.js';
 import { FileCheckpointStore } from '../../src/jobs/file-checkpoint-store.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
+import { SqliteCheckpointStore } from '../../src/jobs/sqlite-checkpoint-store.js';
+import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
 import { PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue } from '../../src/jobs/queue.js';
 import { waitForJobs } from '../../src/jobs/wait-for-jobs.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
@@ -49,6 +51,22 @@ function inProcess(): Factory {
   };
 }
 
+function inProcessSqlite(): Factory {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-queue-db-'));
+  const dbs: ChorusDb[] = [];
+  return {
+    make: (ctx, name) => {
+      const db = openChorusDb(dir);
+      dbs.push(db);
+      return new InProcessQueue<Ctx>({ name, definitions: defs, context: () => ctx, retry, checkpoints: new SqliteCheckpointStore(db) });
+    },
+    cleanup: async () => {
+      for (const db of dbs) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 let redis: RedisServer | undefined;
 const hasRedis = redisAvailable('BullMQ queue contract');
 function bullmq(): Factory {
@@ -66,7 +84,8 @@ afterAll(async () => {
 });
 
 const adapters: [string, () => Factory, boolean][] = [
-  ['in-process', inProcess, true],
+  ['in-process (JSONL checkpoint)', inProcess, true],
+  ['in-process (SQLite checkpoint)', inProcessSqlite, true],
   ['bullmq', bullmq, hasRedis],
 ];
 
