@@ -40,3 +40,21 @@ export const lanceBackend: Backend = {
   },
   collectionName: (base) => base,
 };
+
+/** Qdrant on a server given by QDRANT_URL; collection names get a per-run prefix and are dropped afterwards. */
+export function qdrantBackend(url: string): Backend {
+  const run = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  return {
+    name: 'qdrant',
+    async make() {
+      const { QdrantStore } = await import('../../src/stores/qdrant-store.js');
+      const store = new QdrantStore({ url, apiKey: process.env.QDRANT_API_KEY });
+      return {
+        store,
+        reopen: async () => new QdrantStore({ url, apiKey: process.env.QDRANT_API_KEY }),
+        cleanup: async () => store.close(),
+      };
+    },
+    collectionName: (base) => `${run}_${base}`,
+  };
+}

@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Filter } from '../../src/domain/filter.js';
 import { ChorusError } from '../../src/errors.js';
 import type { VectorStore } from '../../src/stores/vector-store.js';
-import { lanceBackend, type Backend } from './backends.js';
+import { lanceBackend, qdrantBackend, type Backend } from './backends.js';
 import { IMAGE_DIM, TEXT_DIM, cosine, near, productSchema, products, rng, unitVector } from './builders.js';
 import { matches } from './filter-oracle.js';
 
 const backends: Backend[] = [lanceBackend];
-if (process.env.QDRANT_URL) {
-  throw new Error('QDRANT_URL is set but the Qdrant backend is not wired into the contract suite yet');
-} else {
+if (process.env.QDRANT_URL) backends.push(qdrantBackend(process.env.QDRANT_URL));
+else {
   console.warn(
     '\n*** Qdrant contract SKIPPED: QDRANT_URL is not set and no Qdrant server can run on this machine. ' +
       'Set QDRANT_URL=http://host:6333 to run the same suite against Qdrant. ***\n',

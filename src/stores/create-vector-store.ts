@@ -1,0 +1,20 @@
+import { storeBackend, type ChorusConfig } from '../config.js';
+import { ChorusError } from '../errors.js';
+import { LanceDbStore, type LanceDbStoreOptions } from './lancedb-store.js';
+import { QdrantStore } from './qdrant-store.js';
+import type { VectorStore } from './vector-store.js';
+
+/**
+ * The VectorStore for a configuration: Qdrant when `store=qdrant` (or QDRANT_URL is set without an explicit store),
+ * otherwise the embedded LanceDB under `<dataDir>/lancedb`.
+ */
+export async function createVectorStore(
+  config: ChorusConfig,
+  lanceOptions: Omit<LanceDbStoreOptions, 'dataDir'> = {},
+): Promise<VectorStore> {
+  if (storeBackend(config) === 'qdrant') {
+    if (!config.qdrantUrl) throw new ChorusError('INVALID_CONFIG', 'store=qdrant needs qdrantUrl (QDRANT_URL)');
+    return new QdrantStore({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, timeoutMs: config.limits.requestTimeoutMs });
+  }
+  return LanceDbStore.open({ ...lanceOptions, dataDir: config.dataDir });
+}

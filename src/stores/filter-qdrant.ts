@@ -1,0 +1,106 @@
+import type { PayloadFieldType } from '../domain/collection.js';
+import { Filter as FilterSchema, isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
+import { ChorusError } from '../errors.js';
+import { parseDatetime } from './filter-lancedb.js';
+
+/** Qdrant's filter JSON (the subset Chorus emits). */
+export interface QdrantFilter {
+  must?: QdrantCondition[];
+  should?: QdrantCondition[];
+  must_not?: QdrantCondition[];
+}
+export type QdrantCondition =
+  | QdrantFilter
+  | { key: string; match: { value: string | number | boolean } | { any: (string | number)[] } | { text: string } }
+  | { key: string; range: { gt?: number | string; gte?: number | string; lt?: number | string; lte?: number | string } }
+  | { is_empty: { key: string } };
+
+type Scalar = string | number | boolean;
+
+/**
+ * Translates the typed Filter into Qdrant's filter JSON with the same meaning as the LanceDB translation:
+ * only payloadIndexes fields, values type-checked per field, missing fields never match.
+ */
+export function toQdrantFilter(filter: Filter | undefined, indexes: Record<string, PayloadFieldType>): QdrantFilter | undefined {
+  if (filter === undefined) return undefined;
+  const parsed = FilterSchema.safeParse(filter);
+  if (!parsed.success) {
+    throw new ChorusError('VALIDATION', `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const out = translate(parsed.data, indexes);
+  return Object.keys(out).length ? out : undefined;
+}
+
+function translate(f: Filter, indexes: Record<string, PayloadFieldType>): QdrantFilter {
+  const out: QdrantFilter = {};
+  if (f.must?.length) out.must = f.must.map((c) => condition(c, indexes));
+  if (f.should?.length) out.should = f.should.map((c) => condition(c, indexes));
+  if (f.must_not?.length) out.must_not = f.must_not.map((c) => condition(c, indexes));
+  return out;
+}
+
+function condition(c: Condition, indexes: Record<string, PayloadFieldType>): QdrantCondition {
+  if (isNestedFilter(c)) return translate(c, indexes);
+  const type = indexes[c.key];
+  if (!type) {
+    const known = Object.keys(indexes);
+    throw new ChorusError(
+      'VALIDATION',
+      `payload field ${JSON.stringify(c.key)} is not filterable; declare it in payloadIndexes (indexed: ${known.length ? known.join(', ') : 'none'})`,
+      { key: c.key },
+    );
+  }
+  const key = c.key;
+  if ('exists' in c) return c.exists ? { must_not: [{ is_empty: { key } }] } : { is_empty: { key } };
+  if ('match' in c) return matchOne(key, type, c.match.value);
+  if ('in' in c) {
+    const values = c.in.map((v) => checked(key, type, v));
+    // Qdrant's `any` takes keywords and integers; other types become a should of single matches.
+    if (type === 'keyword' || type === 'integer') return { key, match: { any: values as (string | number)[] } };
+    return { should: c.in.map((v) => matchOne(key, type, v)) };
+  }
+  if (type !== 'integer' && type !== 'float' && type !== 'datetime') {
+    throw new ChorusError('VALIDATION', `range filters need a numeric or datetime field; ${key} is ${type}`, { key });
+  }
+  const range: Record<string, number | string> = {};
+  for (const [op, v] of Object.entries(c.range)) {
+    if (v === undefined) continue;
+    const n = checked(key, 'float', v) as number;
+    range[op] = type === 'datetime' ? new Date(n).toISOString() : n;
+  }
+  return { key, range };
+}
+
+function matchOne(key: string, type: PayloadFieldType, v: Scalar): QdrantCondition {
+  const value = checked(key, type, v);
+  if (type === 'text') return { key, match: { text: value as string } };
+  // Qdrant matches exact values on keyword/integer/bool; floats and datetimes become a closed range.
+  if (type === 'float') return { key, range: { gte: value as number, lte: value as number } };
+  if (type === 'datetime') {
+    const iso = new Date(value as number).toISOString();
+    return { key, range: { gte: iso, lte: iso } };
+  }
+  return { key, match: { value } };
+}
+
+function checked(key: string, type: PayloadFieldType, v: Scalar): Scalar {
+  const bad = () => new ChorusError('VALIDATION', `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`, { key });
+  switch (type) {
+    case 'keyword':
+    case 'text':
+      if (typeof v !== 'string') throw bad();
+      if (v.includes('\u0000')) throw new ChorusError('VALIDATION', 'filter strings may not contain NUL characters');
+      return v;
+    case 'integer':
+    case 'float':
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad();
+      return v;
+    case 'datetime':
+      if (typeof v === 'string') return parseDatetime(v, key);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad();
+      return v;
+    case 'bool':
+      if (typeof v !== 'boolean') throw bad();
+      return v;
+  }
+}
