@@ -55,6 +55,11 @@ export class FusionModel {
   ) {
     this.o = offsetsOf(shape);
     this.mask = groupMask(shape);
+    // The ONNX graph holds float32 constants: round here too so both forward passes see the same numbers.
+    for (let f = 0; f < mean.length; f++) {
+      mean[f] = Math.fround(mean[f]!);
+      invStd[f] = Math.fround(invStd[f]!);
+    }
     if (params.length !== this.o.size) throw new Error(`expected ${this.o.size} parameters, got ${params.length}`);
   }
 

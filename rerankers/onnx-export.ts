@@ -1,0 +1,58 @@
+import { GraphBuilder, attr } from '../src/onnx/index.js';
+import type { FusionModel } from './model/fusion-model.js';
+
+/** Names of the exported graph's inputs and outputs (the ONNX reranker reads them). */
+export const ONNX_IO = {
+  features: 'features',
+  query: 'query',
+  scores: 'scores',
+  groupScores: 'group_scores',
+  gate: 'gate',
+  mlp: 'mlp',
+} as const;
+
+/**
+ * Writes the fusion model as an ONNX graph with the project's writer (src/onnx):
+ *   x'     = (features - mean) * invStd                          [N, F]
+ *   S      = x' A + c                                            [N, G]   per-modality group scores
+ *   gate   = Softmax((query Wq + bq) / T)                        [1, G]
+ *   mlp    = Relu(x' W1 + b1) w2 + b2                            [N]
+ *   scores = ReduceSum(S * gate, axis 1) + mlp                   [N]
+ * Same arithmetic as FusionModel.forward; the parity test holds them within 1e-5.
+ */
+export function exportFusionModelToOnnx(model: FusionModel, meta: Record<string, string> = {}): Uint8Array {
+  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2 } = model.o;
+  const p = model.params;
+  const g = new GraphBuilder({ name: 'chorus_fusion', docString: 'Chorus fusion reranker: gated modality scores + MLP' });
+  const x = g.input(ONNX_IO.features, 'float32', ['batch', F]);
+  const xs = g.op('Mul', [g.op('Sub', [x, g.init('mean', Float32Array.from(model.mean), [F])]), g.init('inv_std', Float32Array.from(model.invStd), [F])]);
+
+  let total: string | undefined;
+  if (G > 0) {
+    const S = g.op('Add', [g.op('MatMul', [xs, g.init('A', p.slice(A, A + F * G), [F, G])]), g.init('c', p.slice(c, c + G), [G])], {}, { output: ONNX_IO.groupScores });
+    let logits: string;
+    const invT = g.constant([1 / model.gateTemperature], [1]);
+    if (Q > 0) {
+      const q = g.input(ONNX_IO.query, 'float32', [1, Q]);
+      logits = g.op('Mul', [g.op('Add', [g.op('MatMul', [q, g.init('Wq', p.slice(Wq, Wq + Q * G), [Q, G])]), g.init('bq', p.slice(bq, bq + G), [G])]), invT]);
+    } else {
+      logits = g.op('Mul', [g.init('bq', p.slice(bq, bq + G).slice(), [1, G]), invT]);
+    }
+    const gate = g.op('Softmax', [logits], { axis: attr.int(-1) }, { output: ONNX_IO.gate });
+    total = g.op('ReduceSum', [g.op('Mul', [S, gate]), g.constant(BigInt64Array.from([1n]), [1], 'int64')], { keepdims: attr.int(0) });
+    g.output(S, 'float32', ['batch', G]);
+    g.output(gate, 'float32', [1, G]);
+  }
+  if (H > 0) {
+    const h = g.op('Relu', [g.op('Add', [g.op('MatMul', [xs, g.init('W1', p.slice(W1, W1 + F * H), [F, H])]), g.init('b1', p.slice(b1, b1 + H), [H])])]);
+    const m = g.op('Add', [g.op('MatMul', [h, g.init('w2', p.slice(w2, w2 + H), [H])]), g.init('b2', p.slice(b2, b2 + 1), [1])], {}, { output: ONNX_IO.mlp });
+    g.output(m, 'float32', ['batch']);
+    total = total ? g.op('Add', [total, m]) : m;
+  }
+  if (!total) throw new Error('a fusion model needs modality groups or a hidden layer');
+  g.output(total, 'float32', ['batch'], ONNX_IO.scores);
+  g.metadata('chorus.featureNames', JSON.stringify(model.shape.featureNames));
+  g.metadata('chorus.groups', JSON.stringify(model.shape.groups.map((x) => x.name)));
+  for (const [k, v] of Object.entries(meta)) g.metadata(k, v);
+  return g.toBytes();
+}

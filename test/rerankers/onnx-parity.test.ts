@@ -1,0 +1,101 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Candidate } from '../../src/domain/candidate.js';
+import { buildFeatureRows, defaultFeatureSpec } from '../../rerankers/features/index.js';
+import { RANK_SOURCES } from '../../rerankers/features/sources.js';
+import { FusionModel } from '../../rerankers/model/fusion-model.js';
+import { shapeForSpec } from '../../rerankers/model/spec-shape.js';
+import { exportFusionModelToOnnx } from '../../rerankers/onnx-export.js';
+import { OnnxReranker } from '../../rerankers/onnx-reranker.js';
+import { letorShape } from '../../rerankers/letor/ultr-experiment.js';
+import { Rng } from '../../rerankers/random.js';
+
+function randomCandidates(n: number, rng: Rng): Candidate[] {
+  return Array.from({ length: n }, (_, i) => {
+    const sources: Candidate['sources'] = {};
+    for (const s of RANK_SOURCES) if (rng.next() < 0.6) sources[s] = { source: s, score: s === 'bm25' ? rng.next() * 12 : rng.next(), rank: rng.int(100) };
+    return { id: `item-${i}`, payload: { title: `t${i}` }, sources, priors: { ctr: rng.next() * 0.2, popularity: rng.next() * 5, profileSim: { text: rng.next() } } };
+  });
+}
+
+function randomModel(shape: Parameters<typeof FusionModel.init>[0], rng: Rng, T = 0.8): FusionModel {
+  const F = shape.featureNames.length;
+  const mean = Float64Array.from({ length: F }, () => rng.normal() * 0.2);
+  const invStd = Float64Array.from({ length: F }, () => 0.5 + rng.next() * 2);
+  const m = FusionModel.init(shape, rng, mean, invStd, T);
+  for (let i = 0; i < m.params.length; i++) if (m.params[i] === 0 && (i < m.o.A || i >= m.o.A + m.o.F * m.o.G)) m.params[i] = rng.normal() * 0.3;
+  return m;
+}
+
+const opened: OnnxReranker[] = [];
+afterAll(async () => {
+  for (const r of opened) await r.close();
+});
+
+describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
+  const spec = defaultFeatureSpec();
+
+  it('matches the multimodal model within 1e-5 on scores, group scores and gate', async () => {
+    const rng = new Rng(11);
+    const model = randomModel({ ...shapeForSpec(spec), hidden: 16 }, rng);
+    const reranker = await OnnxReranker.create({ version: 'parity', onnx: exportFusionModelToOnnx(model), model, executionProviders: ['cuda', 'cpu'] });
+    opened.push(reranker);
+    expect(['cuda', 'cpu']).toContain(reranker.executionProvider);
+    for (const kind of ['text', 'image', 'audio'] as const) {
+      const cands = randomCandidates(57, rng);
+      const fr = buildFeatureRows(cands, { queryKind: kind, queryModalities: [kind] }, spec);
+      const ts = model.forward(Float32Array.from(fr.rows.flatMap((r) => [...r])), fr.rows.length, fr.queryFeatures);
+      const ox = await reranker.scoreRows(fr.rows, fr.queryFeatures);
+      let maxDiff = 0;
+      for (let i = 0; i < cands.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ts.scores[i]! - ox.scores[i]!));
+      expect(maxDiff).toBeLessThan(1e-5);
+      for (let i = 0; i < ts.s.length; i++) expect(Math.abs(ts.s[i]! - ox.groupScores![i]!)).toBeLessThan(1e-5);
+      for (let g = 0; g < ts.gate.length; g++) expect(Math.abs(ts.gate[g]! - ox.gate![g]!)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('reranks candidates with explanations whose shares sum to 1, in the TS model order', async () => {
+    const rng = new Rng(12);
+    const model = randomModel({ ...shapeForSpec(spec), hidden: 8 }, rng);
+    const reranker = await OnnxReranker.create({ version: 'v-test', onnx: exportFusionModelToOnnx(model), model, executionProviders: ['cpu'] });
+    opened.push(reranker);
+    const cands = randomCandidates(30, rng);
+    const hits = await reranker.rerank(cands, { queryKind: 'image', queryModalities: ['image'] });
+    const fr = buildFeatureRows(cands, { queryKind: 'image', queryModalities: ['image'] }, spec);
+    const tsScores = model.score(fr.rows, fr.queryFeatures);
+    const tsOrder = cands.map((c, i) => ({ id: c.id, s: tsScores[i]! })).sort((a, b) => b.s - a.s).map((x) => x.id);
+    expect(hits.map((h) => h.id)).toEqual(tsOrder);
+    for (const h of hits) {
+      expect(h.explanation.ranker).toBe('v-test');
+      expect(Object.keys(h.explanation.scores)).toEqual(expect.arrayContaining(['text', 'image', 'bm25', 'mlp']));
+      const sum = Object.values(h.explanation.shares).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(1, 5);
+      expect(h.features).toHaveLength(spec.features.length);
+    }
+    // The TS explanation uses the same formula.
+    const fw = model.forward(Float32Array.from(fr.rows.flatMap((r) => [...r])), fr.rows.length, fr.queryFeatures);
+    const i0 = cands.findIndex((c) => c.id === hits[0]!.id);
+    const ex = model.explain(fw, i0);
+    expect(ex.shares.image).toBeCloseTo(hits[0]!.explanation.shares.image!, 4);
+  });
+
+  it('exports LETOR-shaped (no query features) and MLP-free models', async () => {
+    const rng = new Rng(13);
+    for (const hidden of [0, 12]) {
+      const model = randomModel({ ...letorShape(9), hidden }, rng);
+      const reranker = await OnnxReranker.create({ version: `letor-${hidden}`, onnx: exportFusionModelToOnnx(model), model, executionProviders: ['cpu'] });
+      opened.push(reranker);
+      const rows = Array.from({ length: 20 }, () => Float32Array.from({ length: 9 }, () => rng.normal() * 3));
+      const ts = model.score(rows);
+      const ox = await reranker.scoreRows(rows);
+      for (let i = 0; i < rows.length; i++) expect(Math.abs(ts[i]! - ox.scores[i]!)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('survives a JSON round trip with identical scores', () => {
+    const rng = new Rng(14);
+    const model = randomModel({ ...shapeForSpec(spec), hidden: 4 }, rng);
+    const again = FusionModel.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+    const fr = buildFeatureRows(randomCandidates(10, rng), { queryKind: 'text', queryModalities: ['text'] }, spec);
+    expect([...again.score(fr.rows, fr.queryFeatures)]).toEqual([...model.score(fr.rows, fr.queryFeatures)]);
+  });
+});
