@@ -290,9 +290,10 @@ export class LanceDbStore implements VectorStore {
       }
       throw e;
     }
-    const arrowSchema = await table.schema();
-    const schema = collectionSchemaFromArrow(name, arrowSchema);
-    const entry = { table, schema, arrowSchema };
+    const schema = collectionSchemaFromArrow(name, await table.schema());
+    // Rebuild the Arrow schema from our own apache-arrow module: the one LanceDB returns comes from its CommonJS
+    // copy, whose type objects our ESM builders do not recognise. The same function built the stored table.
+    const entry = { table, schema, arrowSchema: arrowSchemaFor(schema) };
     this.open.set(name, entry);
     return entry;
   }
