@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { ChorusConfig } from '../config.js';
+import type { Engine } from '../engine/engine.js';
+import { renderDocsPage } from './docs-page.js';
+import { createKeyRing, type KeyRing } from './middleware/auth.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { createMetrics, type ApiMetrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import type { RouteDeps } from './route-deps.js';
+import type { RouteSpec } from './route-spec.js';
+import { collectionRoutes, createCollectionsRouter } from './routes/collections.js';
+import { createFeedbackRouter, feedbackRoutes } from './routes/feedback.js';
+import { createHealthRouter, healthRoutes } from './routes/health.js';
+import { createItemsRouter, itemRoutes } from './routes/items.js';
+import { createRecommendRouter, recommendRoutes } from './routes/recommend.js';
+import { createSearchRouter, searchRoutes } from './routes/search.js';
+
+/** A router contributed by another module (e.g. /v1/models), with its route specs for the OpenAPI document. */
+export interface ExtraRouter {
+  router: Router;
+  routes: RouteSpec[];
+}
+
+export interface AppDeps {
+  engine: Engine;
+  config: ChorusConfig;
+  /** Created when absent; pass the same one the engine reports stage timings to. */
+  metrics?: ApiMetrics;
+  logger?: Logger;
+  /** Extra routers mounted at the root before the 404 handler, e.g. the models router and the admin UI. */
+  extraRouters?: (deps: RouteDeps) => ExtraRouter[];
+  version?: string;
+}
+
+export interface ChorusApp {
+  app: Express;
+  keys: KeyRing;
+  metrics: ApiMetrics;
+  openapi: Record<string, unknown>;
+}
+
+export const CORE_ROUTES: RouteSpec[] = [
+  ...Object.values(healthRoutes),
+  ...Object.values(collectionRoutes),
+  ...Object.values(itemRoutes),
+  ...Object.values(searchRoutes),
+  ...Object.values(recommendRoutes),
+  ...Object.values(feedbackRoutes),
+];
+
+/** Builds the express app from its dependencies: no globals, so tests build one over a temp data dir. */
+export function createApp(deps: AppDeps): ChorusApp {
+  const { config } = deps;
+  const keys = createKeyRing(config);
+  const metrics = deps.metrics ?? createMetrics();
+  const logger = deps.logger ?? pino({ level: config.logLevel });
+  const routeDeps: RouteDeps = { engine: deps.engine, keys, config };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Keys never reach the logs.
+      redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+    }),
+  );
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'data:', 'blob:'] } } }));
+  app.use(metrics.middleware);
+  app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const extras = deps.extraRouters?.(routeDeps) ?? [];
+  const openapi = buildOpenApi([...CORE_ROUTES, ...extras.flatMap((e) => e.routes)], {
+    version: deps.version ?? '0.1.0',
+    keysRequired: !keys.open,
+  });
+  const docs = renderDocsPage(openapi);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docs);
+  });
+
+  app.use(createHealthRouter({ ...routeDeps, metrics }));
+  app.use(createCollectionsRouter(routeDeps));
+  app.use(createItemsRouter(routeDeps));
+  app.use(createSearchRouter(routeDeps));
+  app.use(createRecommendRouter(routeDeps));
+  app.use(createFeedbackRouter(routeDeps));
+  for (const e of extras) app.use(e.router);
+
+  app.use(notFound);
+  app.use(
+    errorHandler((err, status) => {
+      if (status >= 500) logger.error({ err }, 'request failed');
+    }),
+  );
+  return { app, keys, metrics, openapi };
+}

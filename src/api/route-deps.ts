@@ -1,0 +1,22 @@
+import type { RequestHandler, Router } from 'express';
+import type { ChorusConfig } from '../config.js';
+import type { Engine } from '../engine/engine.js';
+import type { KeyRing } from './middleware/auth.js';
+import { requireScope } from './middleware/auth.js';
+import { requireJson } from './middleware/errors.js';
+import type { RouteSpec } from './route-spec.js';
+
+/** What every router factory receives. */
+export interface RouteDeps {
+  engine: Engine;
+  keys: KeyRing;
+  config: ChorusConfig;
+}
+
+/** Registers a route with its guard (scope) and, for bodies, the JSON content-type check. */
+export function addRoute(router: Router, deps: RouteDeps, spec: RouteSpec, ...handlers: RequestHandler[]): void {
+  const guards: RequestHandler[] = [];
+  if (spec.scope) guards.push(requireScope(deps.keys, spec.scope));
+  if (spec.body || spec.multipart) guards.push(requireJson(Boolean(spec.multipart)));
+  router[spec.method](spec.path, ...guards, ...handlers);
+}

@@ -1,0 +1,27 @@
+import type { z } from 'zod';
+import type { Scope } from '../config.js';
+
+/**
+ * What each router declares about its routes; the OpenAPI document is generated from these,
+ * from the very zod schemas the handlers validate with.
+ */
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** Express-style path (`/v1/items/:id`); converted to OpenAPI `{id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** Minimal key scope; undefined = open (health, docs). */
+  scope?: Scope;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Alternative multipart/form-data body (fields as strings, files as binary). */
+  multipart?: { fields: Record<string, string>; files: Record<string, string> };
+  response: z.ZodType;
+  /** Status of the success response (default 200). */
+  status?: number;
+  /** Non-JSON success body (e.g. text/plain for /metrics). */
+  produces?: string;
+}

@@ -1,0 +1,53 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { FeedbackEvent } from '../../domain/feedback.js';
+import { addRoute, type RouteDeps } from '../route-deps.js';
+import type { RouteSpec } from '../route-spec.js';
+import { parseBody, parseParams } from '../validate.js';
+
+export const FeedbackBody = z
+  .union([FeedbackEvent, z.object({ events: z.array(FeedbackEvent).min(1).max(1000) }).strict()])
+  .meta({ id: 'FeedbackRequest', description: 'One event, or { events: [...] }. Idempotent on eventId.' });
+
+export const FeedbackResponse = z.object({
+  accepted: z.number().int().meta({ description: 'Events applied now' }),
+  duplicates: z.number().int().meta({ description: 'Events whose eventId was already applied' }),
+});
+
+export const UserParam = z.object({ id: z.string().min(1).max(128) }).strict();
+
+export const feedbackRoutes = {
+  feedback: {
+    method: 'post',
+    path: '/v1/feedback',
+    tag: 'feedback',
+    scope: 'write',
+    summary: 'Log impressions, clicks, dwell, likes, purchases and skips',
+    description: "Updates item priors and the user's profile at once, so the next request reflects the event.",
+    body: FeedbackBody,
+    response: FeedbackResponse,
+  },
+  deleteUser: {
+    method: 'delete',
+    path: '/v1/users/:id',
+    tag: 'feedback',
+    scope: 'admin',
+    summary: "Delete a user's events and profile",
+    params: UserParam,
+    response: z.object({ userId: z.string(), profiles: z.number().int(), seen: z.number().int(), events: z.unknown() }),
+  },
+} satisfies Record<string, RouteSpec>;
+
+export function createFeedbackRouter(deps: RouteDeps): Router {
+  const router = Router();
+  addRoute(router, deps, feedbackRoutes.feedback, async (req, res) => {
+    const body = parseBody(FeedbackBody, req);
+    const events = 'events' in body ? body.events : [body];
+    res.json(await deps.engine.ingest(events));
+  });
+  addRoute(router, deps, feedbackRoutes.deleteUser, async (req, res) => {
+    const { id } = parseParams(UserParam, req);
+    res.json({ userId: id, ...(await deps.engine.deleteUser(id)) });
+  });
+  return router;
+}

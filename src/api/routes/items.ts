@@ -1,0 +1,154 @@
+import { Router, type RequestHandler } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import { CollectionName } from '../../domain/collection.js';
+import { ItemId, JsonValue, Payload } from '../../domain/item.js';
+import type { ItemWrite } from '../../engine/items.js';
+import { ChorusError } from '../../errors.js';
+import { sniffModality } from '../media-sniff.js';
+import { addRoute, type RouteDeps } from '../route-deps.js';
+import type { RouteSpec } from '../route-spec.js';
+import { Base64Media, QueryBool } from '../schemas.js';
+import { parseBody, parseParams, parseQuery } from '../validate.js';
+import { QueryVectors } from './search.js';
+
+export const ItemBody = z
+  .object({
+    id: ItemId,
+    payload: Payload.optional().meta({ description: 'Any JSON fields (title, tags, ...); usable in filters; text fields feed BM25' }),
+    text: z.string().max(100_000).optional().meta({ description: 'Text to embed with every text tower the collection stores' }),
+    image: Base64Media.optional(),
+    audio: Base64Media.optional(),
+    vectors: QueryVectors.optional().meta({ description: 'Precomputed vectors per vector name' }),
+  })
+  .strict()
+  .meta({ id: 'ItemInput' });
+
+export const UpsertItemsBody = z.object({ collection: CollectionName, items: z.array(ItemBody).min(1).max(1000) }).strict().meta({ id: 'UpsertItems' });
+
+const MultipartFields = z
+  .object({
+    collection: CollectionName,
+    id: ItemId,
+    payload: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        if (s === undefined) return undefined;
+        try {
+          return Payload.parse(JSON.parse(s));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'payload must be a JSON object' });
+          return z.NEVER;
+        }
+      }),
+    text: z.string().max(100_000).optional(),
+  })
+  .strict();
+
+export const ItemParams = z.object({ id: ItemId }).strict();
+export const ItemQuery = z.object({ collection: CollectionName, withVectors: QueryBool.optional() }).strict();
+export const DeleteItemQuery = z.object({ collection: CollectionName }).strict();
+
+export const StoredItem = z
+  .object({
+    id: z.string(),
+    payload: z.record(z.string(), JsonValue),
+    vectorNames: z.array(z.string()),
+    vectors: z.record(z.string(), z.array(z.number())).optional(),
+  })
+  .meta({ id: 'Item' });
+
+export const itemRoutes = {
+  upsert: {
+    method: 'post',
+    path: '/v1/items',
+    tag: 'items',
+    scope: 'write',
+    summary: 'Upsert items (JSON with text, base64 media or precomputed vectors; or multipart with image/audio files)',
+    description: 'Multipart files are sniffed by content; a file that is neither image nor audio is a 415. Idempotent by id.',
+    body: UpsertItemsBody,
+    multipart: {
+      fields: { collection: 'collection name', id: 'item id', payload: 'JSON object', text: 'text to embed' },
+      files: { image: 'an image file', audio: 'an audio file', file: 'image or audio, sniffed' },
+    },
+    response: z.object({ upserted: z.number().int() }),
+  },
+  get: { method: 'get', path: '/v1/items/:id', tag: 'items', scope: 'read', summary: 'Get one item', params: ItemParams, query: ItemQuery, response: z.object({ item: StoredItem }) },
+  delete: {
+    method: 'delete',
+    path: '/v1/items/:id',
+    tag: 'items',
+    scope: 'write',
+    summary: 'Delete one item (vectors and lexical index)',
+    params: ItemParams,
+    query: DeleteItemQuery,
+    response: z.object({ deleted: z.number().int() }),
+  },
+} satisfies Record<string, RouteSpec>;
+
+function multipartParser(deps: RouteDeps): RequestHandler {
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: deps.config.limits.maxUploadBytes, files: 3, fields: 8, fieldSize: deps.config.limits.maxBodyBytes, parts: 12 },
+  }).fields([
+    { name: 'image', maxCount: 1 },
+    { name: 'audio', maxCount: 1 },
+    { name: 'file', maxCount: 1 },
+  ]);
+  return (req, res, next) => (req.is('multipart/form-data') ? upload(req, res, next) : next());
+}
+
+export function createItemsRouter(deps: RouteDeps): Router {
+  const router = Router();
+  const { engine } = deps;
+  addRoute(router, deps, itemRoutes.upsert, multipartParser(deps), async (req, res) => {
+    if (req.is('multipart/form-data')) {
+      const fields = MultipartFields.parse({ ...(req.body as object) });
+      const files = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
+      const item: ItemWrite = { id: fields.id, payload: fields.payload, text: fields.text };
+      for (const [field, list] of Object.entries(files)) {
+        const f = list[0];
+        if (!f) continue;
+        if (f.size === 0) throw new ChorusError('MEDIA_DECODE', `file "${field}" is empty`, { field });
+        const kind = await sniffModality(f.buffer, field);
+        if (item[kind]) throw new ChorusError('BAD_REQUEST', `more than one ${kind} file`);
+        item[kind] = f.buffer;
+      }
+      if (!item.image && !item.audio && !item.text) throw new ChorusError('VALIDATION', 'a multipart item needs an image, audio or text');
+      res.json(await engine.upsertItems(fields.collection, [item]));
+      return;
+    }
+    const body = parseBody(UpsertItemsBody, req);
+    const writes: ItemWrite[] = [];
+    for (const i of body.items) {
+      const image = i.image ? Buffer.from(i.image, 'base64') : undefined;
+      const audio = i.audio ? Buffer.from(i.audio, 'base64') : undefined;
+      if (image) await sniffModality(image, 'image');
+      if (audio) await sniffModality(audio, 'audio');
+      writes.push({ id: i.id, payload: i.payload, text: i.text, vectors: i.vectors, image, audio });
+    }
+    res.json(await engine.upsertItems(body.collection, writes));
+  });
+  addRoute(router, deps, itemRoutes.get, async (req, res) => {
+    const { id } = parseParams(ItemParams, req);
+    const q = parseQuery(ItemQuery, req);
+    await engine.getCollection(q.collection);
+    const [item] = await engine.store.get(q.collection, [id], { withVectors: true });
+    if (!item) throw new ChorusError('NOT_FOUND', `item "${id}" is not in collection "${q.collection}"`);
+    res.json({
+      item: {
+        id: item.id,
+        payload: item.payload,
+        vectorNames: Object.keys(item.vectors),
+        ...(q.withVectors ? { vectors: Object.fromEntries(Object.entries(item.vectors).map(([k, v]) => [k, Array.from(v)])) } : {}),
+      },
+    });
+  });
+  addRoute(router, deps, itemRoutes.delete, async (req, res) => {
+    const { id } = parseParams(ItemParams, req);
+    const q = parseQuery(DeleteItemQuery, req);
+    res.json(await engine.deleteItems(q.collection, [id]));
+  });
+  return router;
+}

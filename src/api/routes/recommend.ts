@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { CollectionName } from '../../domain/collection.js';
+import { Filter } from '../../domain/filter.js';
+import { ItemId } from '../../domain/item.js';
+import { VectorName } from '../../domain/modality.js';
+import { addRoute, type RouteDeps } from '../route-deps.js';
+import type { RouteSpec } from '../route-spec.js';
+import { RankedResponse } from '../schemas.js';
+import { parseBody } from '../validate.js';
+import { FusionName, Weights } from './search.js';
+
+export const RecommendBody = z
+  .object({
+    collection: CollectionName,
+    itemId: ItemId.optional().meta({ description: 'More like this item (excluded from its own results)' }),
+    userId: z.string().min(1).max(128).optional().meta({ description: "For this user (their profile); with itemId, personalises the item's list" }),
+    filter: Filter.optional(),
+    limit: z.number().int().min(1).max(200).optional(),
+    fusion: FusionName.optional(),
+    weights: Weights.optional(),
+    excludeSeen: z.boolean().optional().meta({ description: 'Leave out items the user engaged with or skipped (default true)' }),
+    diversity: z.number().min(0).max(1).optional().meta({ description: 'MMR trade-off; 0 = off' }),
+    vectorNames: z.array(VectorName).min(1).max(16).optional(),
+    candidates: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+  .refine((b) => b.itemId !== undefined || b.userId !== undefined, { message: 'recommend needs itemId or userId' })
+  .meta({ id: 'RecommendRequest' });
+
+export const recommendRoutes = {
+  recommend: {
+    method: 'post',
+    path: '/v1/recommend',
+    tag: 'recommend',
+    scope: 'read',
+    summary: 'Item-to-item or per-user recommendations',
+    description: "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries.",
+    body: RecommendBody,
+    response: RankedResponse,
+  },
+} satisfies Record<string, RouteSpec>;
+
+export function createRecommendRouter(deps: RouteDeps): Router {
+  const router = Router();
+  addRoute(router, deps, recommendRoutes.recommend, async (req, res) => {
+    res.json(await deps.engine.recommend(parseBody(RecommendBody, req)));
+  });
+  return router;
+}

@@ -1,0 +1,83 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { CollectionName } from '../../domain/collection.js';
+import { Filter } from '../../domain/filter.js';
+import { VectorName } from '../../domain/modality.js';
+import { addRoute, type RouteDeps } from '../route-deps.js';
+import type { RouteSpec } from '../route-spec.js';
+import { Base64Media, RankedResponse } from '../schemas.js';
+import { parseBody } from '../validate.js';
+
+export const FusionName = z.enum(['rrf', 'weighted', 'dbsf', 'noop', 'shuffle', 'model']).meta({
+  description: 'Stage-2 ranker: a baseline fusion, or `model` (the promoted learned reranker; falls back to rrf when none)',
+});
+export const Weights = z
+  .record(z.string().max(64), z.number().min(0).max(1000))
+  .meta({ description: 'Per-source weights (vector name, family such as `image`, `bm25`, `profile`) for rrf/weighted/dbsf' });
+export const QueryVectors = z
+  .record(VectorName, z.array(z.number()).min(1).max(8192))
+  .meta({ description: 'Precomputed query vectors per vector name (dimension must match the collection)' });
+
+export const SearchBody = z
+  .object({
+    collection: CollectionName,
+    text: z.string().max(4096).optional(),
+    image: Base64Media.optional().meta({ description: 'Image bytes, base64' }),
+    audio: Base64Media.optional().meta({ description: 'Audio bytes, base64' }),
+    vectors: QueryVectors.optional(),
+    filter: Filter.optional(),
+    userId: z.string().min(1).max(128).optional(),
+    fusion: FusionName.optional(),
+    weights: Weights.optional(),
+    limit: z.number().int().min(1).max(200).optional(),
+    candidates: z.number().int().min(1).max(1000).optional().meta({ description: 'Stage-1 depth per list' }),
+    lexical: z.boolean().optional().meta({ description: 'Include the BM25 list for text (default true)' }),
+    excludeSeen: z.boolean().optional(),
+    diversity: z.number().min(0).max(1).optional().meta({ description: 'MMR trade-off; 0 = off' }),
+  })
+  .strict()
+  .refine((b) => b.text?.trim() || b.image || b.audio || (b.vectors && Object.keys(b.vectors).length > 0), {
+    message: 'a search needs text, image, audio or vectors',
+  })
+  .meta({ id: 'SearchRequest' });
+
+export const searchRoutes = {
+  search: {
+    method: 'post',
+    path: '/v1/search',
+    tag: 'search',
+    scope: 'read',
+    summary: 'Two-stage multimodal search',
+    description:
+      'Encodes the query in every modality that reaches the collection, runs one ANN search per vector name (filters pushed down) plus BM25, fuses the union and explains each hit. The impression is logged under `queryId`.',
+    body: SearchBody,
+    response: RankedResponse,
+  },
+} satisfies Record<string, RouteSpec>;
+
+export function createSearchRouter(deps: RouteDeps): Router {
+  const router = Router();
+  addRoute(router, deps, searchRoutes.search, async (req, res) => {
+    const b = parseBody(SearchBody, req);
+    const result = await deps.engine.search({
+      collection: b.collection,
+      query: {
+        text: b.text,
+        image: b.image ? Buffer.from(b.image, 'base64') : undefined,
+        audio: b.audio ? Buffer.from(b.audio, 'base64') : undefined,
+        vectors: b.vectors,
+      },
+      filter: b.filter,
+      userId: b.userId,
+      fusion: b.fusion,
+      weights: b.weights,
+      limit: b.limit,
+      candidates: b.candidates,
+      lexical: b.lexical,
+      excludeSeen: b.excludeSeen,
+      diversity: b.diversity,
+    });
+    res.json(result);
+  });
+  return router;
+}

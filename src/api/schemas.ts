@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { CollectionName } from '../domain/collection.js';
+import { JsonValue } from '../domain/item.js';
+
+/** Shared response and parameter schemas (route files own their request schemas). */
+
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable machine-readable code (see src/errors.ts)' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'ErrorResponse' });
+
+export const CollectionParam = z.object({ name: CollectionName }).strict();
+
+export const Explanation = z
+  .object({
+    scores: z.record(z.string(), z.number()).meta({ description: 'Raw score per source (vector name, bm25, profile)' }),
+    shares: z.record(z.string(), z.number()).meta({ description: "Each source's share of the final score (sums to 1)" }),
+    ranks: z.record(z.string(), z.number().int()).meta({ description: '0-based rank in each stage-1 list' }),
+  })
+  .meta({ id: 'Explanation' });
+
+export const Hit = z
+  .object({ id: z.string(), score: z.number(), payload: z.record(z.string(), JsonValue), explanation: Explanation })
+  .meta({ id: 'Hit' });
+
+export const RankedResponse = z
+  .object({
+    queryId: z.string().meta({ description: 'Send feedback events with this queryId' }),
+    collection: z.string(),
+    ranker: z.object({ name: z.string(), version: z.string() }),
+    hits: z.array(Hit),
+    sources: z.array(z.string()).meta({ description: 'Stage-1 lists that ran' }),
+    notes: z.array(z.string()).meta({ description: 'What could not be reached and why (missing models, no profile)' }),
+    timings: z.record(z.string(), z.number()).meta({ description: 'Milliseconds per stage' }),
+  })
+  .meta({ id: 'RankedResponse' });
+
+/** Base64 media in JSON bodies (images/audio for search and items). */
+export const Base64Media = z.base64().max(40_000_000);
+
+/** Query-string booleans: only `true`/`false`/`1`/`0`. */
+export const QueryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

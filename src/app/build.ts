@@ -1,0 +1,110 @@
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/registry.js';
+import type { Reranker } from '../../rerankers/reranker.js';
+import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
+import { createMetrics } from '../api/metrics.js';
+import type { RouteDeps } from '../api/route-deps.js';
+import type { ChorusConfig } from '../config.js';
+import { Engine } from '../engine/engine.js';
+import { FeedbackState } from '../feedback/feedback-state.js';
+import { Bm25Index } from '../lexical/bm25-index.js';
+import { openChorusDb, type ChorusDb } from '../storage/index.js';
+import { createVectorStore } from '../stores/create-vector-store.js';
+import type { VectorStore } from '../stores/vector-store.js';
+
+export interface BuildOptions {
+  logger?: Logger;
+  /** Skip loading models (tests and benchmarks that send precomputed vectors). */
+  encoders?: EncoderRegistry | 'none';
+  /** Extra rankers, e.g. `model` (the promoted learned reranker). */
+  rerankers?: Record<string, Reranker>;
+  /** Extra routers (models API, admin UI). */
+  extraRouters?: (deps: RouteDeps, built: { db: ChorusDb; engine: Engine }) => ExtraRouter[];
+  /** LanceDB index maintenance mode (benchmarks use 'inline'). */
+  indexMaintenance?: 'background' | 'inline';
+}
+
+/** Everything a running Chorus holds, built in order: config -> stores -> encoders -> engine -> HTTP app. */
+export interface Chorus {
+  config: ChorusConfig;
+  store: VectorStore;
+  db: ChorusDb;
+  bm25: Bm25Index;
+  state: FeedbackState;
+  registry?: EncoderRegistry;
+  engine: Engine;
+  api: ChorusApp;
+  logger: Logger;
+  listen(port?: number, host?: string): Promise<{ server: Server; url: string; host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {}): Promise<Chorus> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const store = await createVectorStore(config, { indexMaintenance: opts.indexMaintenance });
+  const db = openChorusDb(config.dataDir);
+  const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
+  const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
+  const registry = opts.encoders === 'none' ? undefined : (opts.encoders ?? (await createEncoderRegistry(config)));
+  const metrics = createMetrics();
+  const engine = new Engine({
+    store,
+    bm25,
+    state,
+    events: db.events,
+    encoders: () => registry?.available ?? [],
+    queryRoutes: registry ? (m) => registry.queryRoutes(m) : undefined,
+    search: config.search,
+    rerankers: opts.rerankers,
+    observeStage: metrics.observeStage,
+    onLogError: (e) => logger.error({ err: e }, 'impression logging failed'),
+  });
+  const api = createApp({
+    engine,
+    config,
+    metrics,
+    logger,
+    extraRouters: opts.extraRouters ? (deps) => opts.extraRouters!(deps, { db, engine }) : undefined,
+  });
+  const servers: Server[] = [];
+  return {
+    config,
+    store,
+    db,
+    bm25,
+    state,
+    registry,
+    engine,
+    api,
+    logger,
+    listen(port = config.port, host = bindHost(config, api)) {
+      return new Promise((resolve, reject) => {
+        const server = api.app.listen(port, host);
+        server.once('error', reject);
+        server.once('listening', () => {
+          servers.push(server);
+          const addr = server.address();
+          const actual = typeof addr === 'object' && addr ? addr.port : port;
+          const shown = host.includes(':') ? `[${host}]` : host;
+          resolve({ server, url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${actual}`, host, port: actual });
+        });
+      });
+    },
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await registry?.close();
+      await store.close();
+      bm25.close();
+      state.close();
+      db.close();
+    },
+  };
+}
+
+/** Without any key configured the API is open, so it binds to loopback only, whatever host says. */
+export function bindHost(config: ChorusConfig, api: Pick<ChorusApp, 'keys'>): string {
+  if (api.keys.open) return '127.0.0.1';
+  return config.host ?? '0.0.0.0';
+}

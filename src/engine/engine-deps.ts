@@ -1,0 +1,30 @@
+import type { Encoder } from '../../indexers/encoder.js';
+import type { Reranker } from '../../rerankers/reranker.js';
+import type { ChorusConfig } from '../config.js';
+import type { FeedbackEvent } from '../domain/feedback.js';
+import type { Modality } from '../domain/modality.js';
+import type { FeedbackState } from '../feedback/feedback-state.js';
+import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { VectorStore } from '../stores/vector-store.js';
+import type { QueryRoute } from './query-encoding.js';
+import type { StageObserver } from './stage-timer.js';
+
+/** Everything the engine works with; built by the composition root (src/app), never global. */
+export interface EngineDeps {
+  store: VectorStore;
+  bm25: Bm25Index;
+  state: FeedbackState;
+  /** Encoders available now (a missing model simply has none). */
+  encoders: () => readonly Encoder[];
+  /** How to encode a query of each modality and which vectors to search (the encoder registry's routes). */
+  queryRoutes?: (modality: Modality) => QueryRoute[];
+  /** Rankers by name: the baseline fusions, plus 'model' when a learned model is promoted. */
+  rerankers: Pick<Map<string, Reranker>, 'get' | 'keys'>;
+  search: ChorusConfig['search'];
+  /** Appends events to the durable log and updates serving state (src/feedback/ingest.ts). */
+  ingest: (events: FeedbackEvent[]) => Promise<unknown>;
+  observeStage?: StageObserver;
+  onLogError?: (e: unknown) => void;
+  now?: () => number;
+  newId?: () => string;
+}

@@ -1,0 +1,117 @@
+import type { Encoder } from '../../indexers/encoder.js';
+import { createBaselineRerankers } from '../../rerankers/fusion/index.js';
+import type { Reranker } from '../../rerankers/reranker.js';
+import type { ChorusConfig } from '../config.js';
+import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
+import type { FeedbackEvent } from '../domain/feedback.js';
+import type { Modality } from '../domain/modality.js';
+import type { FeedbackEventLog } from '../feedback/event-log.js';
+import type { FeedbackState } from '../feedback/feedback-state.js';
+import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
+import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { VectorStore } from '../stores/vector-store.js';
+import type { EngineDeps } from './engine-deps.js';
+import { deleteItems, upsertItems, type ItemWrite } from './items.js';
+import type { QueryRoute } from './query-encoding.js';
+import { recommend, type RecommendRequest } from './recommend.js';
+import { SchemaCache } from './schema-cache.js';
+import { search, type SearchRequest } from './search.js';
+import type { StageObserver } from './stage-timer.js';
+import type { RankedResponse } from './two-stage.js';
+
+export interface EngineOptions {
+  store: VectorStore;
+  bm25: Bm25Index;
+  state: FeedbackState;
+  events?: FeedbackEventLog;
+  encoders?: () => readonly Encoder[];
+  queryRoutes?: (modality: Modality) => QueryRoute[];
+  search: ChorusConfig['search'];
+  /** Extra rankers beside the baselines, e.g. `model` (the promoted learned reranker). */
+  rerankers?: Record<string, Reranker>;
+  observeStage?: StageObserver;
+  onLogError?: (e: unknown) => void;
+  profileHalfLifeMs?: number;
+  now?: () => number;
+}
+
+/** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
+export class Engine {
+  readonly deps: EngineDeps;
+  readonly schemas: SchemaCache;
+  readonly rerankers: Map<string, Reranker>;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.schemas = new SchemaCache(opts.store);
+    this.rerankers = new Map<string, Reranker>(Object.entries({ ...createBaselineRerankers({ rrfK: opts.search.rrfK }), ...opts.rerankers }));
+    this.deps = {
+      store: opts.store,
+      bm25: opts.bm25,
+      state: opts.state,
+      encoders: opts.encoders ?? (() => []),
+      queryRoutes: opts.queryRoutes,
+      rerankers: this.rerankers,
+      search: opts.search,
+      ingest: (events) => this.ingest(events),
+      observeStage: opts.observeStage,
+      onLogError: opts.onLogError,
+      now: opts.now,
+    };
+  }
+
+  get store(): VectorStore {
+    return this.opts.store;
+  }
+
+  async createCollection(schema: CollectionSchemaInput): Promise<CollectionSchema> {
+    const created = await this.opts.store.createCollection(schema);
+    this.schemas.forget(created.name);
+    return created;
+  }
+
+  listCollections(): Promise<CollectionSchema[]> {
+    return this.opts.store.listCollections();
+  }
+
+  getCollection(name: string): Promise<CollectionSchema> {
+    return this.schemas.get(name);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    await this.opts.store.dropCollection(name);
+    this.schemas.forget(name);
+    this.opts.bm25.dropCollection(name);
+    this.opts.state.dropCollection(name);
+  }
+
+  async upsertItems(collection: string, items: ItemWrite[]): Promise<{ upserted: number }> {
+    const schema = await this.schemas.get(collection);
+    return upsertItems(this.deps, schema, items);
+  }
+
+  async deleteItems(collection: string, ids: string[]): Promise<{ deleted: number }> {
+    await this.schemas.get(collection);
+    return deleteItems(this.deps, collection, ids);
+  }
+
+  search(req: SearchRequest): Promise<RankedResponse> {
+    return search(this.deps, this.schemas, req);
+  }
+
+  recommend(req: RecommendRequest): Promise<RankedResponse> {
+    return recommend(this.deps, this.schemas, req);
+  }
+
+  ingest(events: FeedbackEvent[]): Promise<IngestResult> {
+    return ingestFeedback(
+      { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now },
+      events,
+    );
+  }
+
+  /** Removes a user's events (durable log) and their profile and seen items. */
+  async deleteUser(userId: string): Promise<{ profiles: number; seen: number; events: unknown }> {
+    const events = this.opts.events ? await this.opts.events.deleteUser(userId) : undefined;
+    return { ...this.opts.state.deleteUser(userId), events };
+  }
+}

@@ -1,0 +1,65 @@
+import { smoothedCtr } from '../../rerankers/features/ctr.js';
+import type { Candidate } from '../domain/candidate.js';
+import type { FeedbackState } from '../feedback/feedback-state.js';
+import { cosine, profileVector } from '../feedback/profile-math.js';
+import type { VectorStore } from '../stores/vector-store.js';
+
+export const CTR_PRIOR = { priorClicks: 1, priorImpressions: 20 };
+
+/** Fills each candidate's smoothed CTR and popularity (log1p of engagement) from the feedback state. */
+export function attachItemPriors(state: FeedbackState, collection: string, candidates: Candidate[]): void {
+  const stats = state.itemStats(collection, candidates.map((c) => c.id));
+  for (const c of candidates) {
+    const s = stats.get(c.id);
+    c.priors = {
+      ...c.priors,
+      ctr: smoothedCtr(s?.clicks ?? 0, s?.impressions ?? 0, CTR_PRIOR),
+      popularity: Math.log1p(Math.max(0, s?.engagement ?? 0)),
+    };
+  }
+}
+
+/** The user's current profile direction per vector name (empty when the user has no history). */
+export function userProfiles(state: FeedbackState, collection: string, userId: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, acc] of state.profiles(collection, userId)) {
+    const v = profileVector(acc);
+    if (v) out.set(name, v);
+  }
+  return out;
+}
+
+/**
+ * Personalisation: cosine of each candidate's vectors to the user's profile (priors.profileSim), and for the
+ * baseline fusions one more ranked list, `profile`, ordering candidates by their mean profile similarity.
+ */
+export async function attachProfileSimilarity(
+  store: VectorStore,
+  collection: string,
+  candidates: Candidate[],
+  profiles: Map<string, Float32Array>,
+  asSource: boolean,
+): Promise<void> {
+  if (profiles.size === 0 || candidates.length === 0) return;
+  const items = await store.get(collection, candidates.map((c) => c.id), { withVectors: true });
+  const vectorsById = new Map(items.map((i) => [i.id, i.vectors]));
+  const mean = new Map<string, number>();
+  for (const c of candidates) {
+    const vectors = vectorsById.get(c.id) ?? {};
+    c.hasVectors = Object.keys(vectors);
+    const sims: Record<string, number> = {};
+    for (const [name, p] of profiles) {
+      const v = vectors[name];
+      if (v) sims[name] = cosine(v, p);
+    }
+    c.priors = { ...c.priors, profileSim: sims };
+    const values = Object.values(sims);
+    if (values.length > 0) mean.set(c.id, values.reduce((a, b) => a + b, 0) / values.length);
+  }
+  if (!asSource) return;
+  const ranked = [...mean].sort((a, b) => b[1] - a[1]);
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  ranked.forEach(([id, score], rank) => {
+    byId.get(id)!.sources.profile = { source: 'profile', score, rank };
+  });
+}

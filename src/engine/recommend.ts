@@ -1,0 +1,77 @@
+import type { Filter } from '../domain/filter.js';
+import { ChorusError } from '../errors.js';
+import type { EngineDeps } from './engine-deps.js';
+import { userProfiles } from './priors.js';
+import type { SchemaCache } from './schema-cache.js';
+import { StageTimer } from './stage-timer.js';
+import { runTwoStage, type RankedResponse } from './two-stage.js';
+
+export interface RecommendRequest {
+  collection: string;
+  /** More like this item (its own vectors become the queries; the item itself is excluded). */
+  itemId?: string;
+  /** For this user (their per-vector profiles become the queries); with itemId, personalises the item's list. */
+  userId?: string;
+  filter?: Filter;
+  limit?: number;
+  fusion?: string;
+  weights?: Record<string, number>;
+  /** Leave out items the user has engaged with or skipped (default true). */
+  excludeSeen?: boolean;
+  /** MMR diversity 0..1 (0 = off). */
+  diversity?: number;
+  /** Restrict to these vector names (default: all the item or profile has). */
+  vectorNames?: string[];
+  candidates?: number;
+}
+
+export async function recommend(deps: EngineDeps, schemas: SchemaCache, req: RecommendRequest): Promise<RankedResponse> {
+  if (!req.itemId && !req.userId) throw new ChorusError('VALIDATION', 'recommend needs an itemId or a userId');
+  const timer = new StageTimer(deps.observeStage);
+  const schema = await schemas.get(req.collection);
+  const notes: string[] = [];
+  const vectors = new Map<string, Float32Array>();
+  const exclude = new Set<string>();
+  const keep = (name: string) => (!req.vectorNames || req.vectorNames.includes(name)) && schema.vectors[name] !== undefined;
+
+  await timer.time('encode', async () => {
+    if (req.itemId) {
+      const [item] = await deps.store.get(req.collection, [req.itemId], { withVectors: true });
+      if (!item) throw new ChorusError('NOT_FOUND', `item "${req.itemId}" is not in collection "${req.collection}"`);
+      for (const [name, v] of Object.entries(item.vectors)) if (keep(name)) vectors.set(name, v);
+      exclude.add(item.id);
+      if (vectors.size === 0) notes.push(`item "${req.itemId}" has no vectors to compare with`);
+    } else if (req.userId) {
+      for (const [name, v] of userProfiles(deps.state, req.collection, req.userId)) if (keep(name)) vectors.set(name, v);
+      if (vectors.size === 0) notes.push(`user "${req.userId}" has no profile yet: send feedback events (click, like, ...) first`);
+    }
+  });
+  if (req.userId && req.excludeSeen !== false) for (const id of deps.state.seen(req.collection, req.userId)) exclude.add(id);
+
+  if (vectors.size === 0) {
+    return {
+      queryId: (deps.newId ?? crypto.randomUUID.bind(crypto))(),
+      collection: req.collection,
+      ranker: { name: 'none', version: 'none' },
+      hits: [],
+      sources: [],
+      notes,
+      timings: timer.timings,
+    };
+  }
+  return runTwoStage(deps, {
+    collection: req.collection,
+    vectors,
+    filter: req.filter,
+    userId: req.userId,
+    exclude,
+    fusion: req.fusion,
+    weights: req.weights,
+    limit: req.limit ?? deps.search.defaultLimit,
+    candidatesPerList: req.candidates,
+    diversity: req.diversity,
+    ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [] },
+    notes,
+    timer,
+  });
+}

@@ -1,0 +1,77 @@
+import type { Candidate } from '../domain/candidate.js';
+import type { Filter } from '../domain/filter.js';
+import type { Payload } from '../domain/item.js';
+import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { VectorStore } from '../stores/vector-store.js';
+import { matchesFilter } from './filter-match.js';
+import type { StageTimer } from './stage-timer.js';
+
+export interface RetrieveDeps {
+  store: VectorStore;
+  bm25: Bm25Index;
+}
+
+export interface RetrieveArgs {
+  collection: string;
+  /** One ANN list per entry. */
+  vectors: Map<string, Float32Array>;
+  /** Text for the BM25 list (omit to skip it). */
+  text?: string;
+  filter?: Filter;
+  /** Top-K per list. */
+  k: number;
+  /** Ids that may not appear (the item itself for more-like-this, seen items). */
+  exclude?: ReadonlySet<string>;
+}
+
+/** How much deeper to read a list when the caller excludes or filters outside the list's own search. */
+const overfetch = (k: number, excluded: number) => Math.min(k + excluded, k * 4 + 16);
+
+/**
+ * Stage 1: one ANN search per vector name with the filter pushed down to the store, plus a BM25 list whose
+ * candidates are filtered on their payloads; the union keeps every list's score and rank (provenance).
+ */
+export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: StageTimer): Promise<Candidate[]> {
+  const exclude = args.exclude ?? new Set<string>();
+  const byId = new Map<string, Candidate>();
+  const add = (source: string, hits: { id: string; score: number; payload?: Payload }[]) => {
+    let rank = 0;
+    for (const h of hits) {
+      if (exclude.has(h.id)) continue;
+      if (rank >= args.k) break;
+      let c = byId.get(h.id);
+      if (!c) byId.set(h.id, (c = { id: h.id, payload: h.payload ?? {}, sources: {} }));
+      if (h.payload && Object.keys(c.payload).length === 0) c.payload = h.payload;
+      c.sources[source] = { source, score: h.score, rank };
+      rank++;
+    }
+  };
+
+  const fetchK = overfetch(args.k, exclude.size);
+  const annLists = [...args.vectors].map(([name, vector]) =>
+    timer.time(`ann:${name}`, () => deps.store.search(args.collection, name, vector, fetchK, { filter: args.filter })),
+  );
+  const lexical = args.text?.trim() ? timer.time('bm25', () => bm25List(deps, args, fetchK)) : Promise.resolve([]);
+  const [lexHits, ...annHits] = await Promise.all([lexical, ...annLists]);
+  [...args.vectors.keys()].forEach((name, i) => add(name, annHits[i]!));
+  add('bm25', lexHits);
+  return [...byId.values()];
+}
+
+async function bm25List(deps: RetrieveDeps, args: RetrieveArgs, k: number): Promise<{ id: string; score: number; payload: Payload }[]> {
+  // The lexical index holds no payloads: read deeper when a filter will drop some, then check payloads.
+  const depth = args.filter ? k * 5 : k;
+  const hits = deps.bm25.search(args.collection, args.text!, depth);
+  if (hits.length === 0) return [];
+  const items = await deps.store.get(args.collection, hits.map((h) => h.id));
+  const payloads = new Map(items.map((i) => [i.id, i.payload]));
+  const out: { id: string; score: number; payload: Payload }[] = [];
+  for (const h of hits) {
+    const payload = payloads.get(h.id);
+    // An id the store no longer has is a stale lexical entry (e.g. a crash between the two writes): skip it.
+    if (!payload || !matchesFilter(payload, args.filter)) continue;
+    out.push({ ...h, payload });
+    if (out.length >= k) break;
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
+import type { RankedHit } from '../domain/candidate.js';
+import type { Filter } from '../domain/filter.js';
+import type { Payload } from '../domain/item.js';
+import type { EngineDeps } from './engine-deps.js';
+import { mmr } from './mmr.js';
+import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
+import { retrieve } from './retrieve.js';
+import { StageTimer } from './stage-timer.js';
+
+/** One hit as served: every source's raw score and its share of the final score. */
+export interface ServedHit {
+  id: string;
+  score: number;
+  payload: Payload;
+  explanation: { scores: Record<string, number>; shares: Record<string, number>; ranks: Record<string, number> };
+}
+
+export interface RankedResponse {
+  /** Log feedback against this id. */
+  queryId: string;
+  collection: string;
+  ranker: { name: string; version: string };
+  hits: ServedHit[];
+  /** Stage-1 lists that ran (vector names, 'bm25', 'profile'). */
+  sources: string[];
+  /** What the query could not reach and why (missing models, no profile yet). */
+  notes: string[];
+  /** Milliseconds per stage. */
+  timings: Record<string, number>;
+}
+
+export interface TwoStageArgs {
+  collection: string;
+  vectors: Map<string, Float32Array>;
+  text?: string;
+  filter?: Filter;
+  userId?: string;
+  exclude?: Set<string>;
+  fusion?: string;
+  weights?: Record<string, number>;
+  limit: number;
+  candidatesPerList?: number;
+  diversity?: number;
+  ctx: Pick<RerankContext, 'queryKind' | 'queryModalities'>;
+  notes: string[];
+  timer?: StageTimer;
+}
+
+export function pickReranker(deps: EngineDeps, fusion: string | undefined, notes: string[]): Reranker {
+  const name = fusion ?? deps.search.defaultFusion;
+  const r = deps.rerankers.get(name);
+  if (r) return r;
+  notes.push(`ranker "${name}" is not available (no promoted model?): used rrf`);
+  return deps.rerankers.get('rrf')!;
+}
+
+/** Stage 1 (retrieve, priors, personalisation), stage 2 (rerank), optional MMR, then log the impression. */
+export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<RankedResponse> {
+  const timer = a.timer ?? new StageTimer(deps.observeStage);
+  const queryId = (deps.newId ?? randomUUID)();
+  const reranker = pickReranker(deps, a.fusion, a.notes);
+  const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
+  const candidates = await timer.time('retrieve', () =>
+    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude }, timer),
+  );
+  await timer.time('priors', async () => {
+    attachItemPriors(deps.state, a.collection, candidates);
+    if (a.userId) {
+      const profiles = userProfiles(deps.state, a.collection, a.userId);
+      const isBaseline = reranker.name !== 'model' && !reranker.version.startsWith('fusion');
+      await attachProfileSimilarity(deps.store, a.collection, candidates, profiles, isBaseline);
+    }
+  });
+  const ctx: RerankContext = {
+    ...a.ctx,
+    userId: a.userId,
+    weights: a.weights,
+    rrfK: deps.search.rrfK,
+  };
+  let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
+  if (a.diversity && a.diversity > 0) {
+    const pool = hits.slice(0, Math.max(a.limit * 3, a.limit));
+    hits = await timer.time('diversify', async () => {
+      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true });
+      return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, a.limit);
+    });
+  }
+  hits = hits.slice(0, a.limit);
+  const ranks = new Map(candidates.map((c) => [c.id, c.sources]));
+  const response: RankedResponse = {
+    queryId,
+    collection: a.collection,
+    ranker: { name: reranker.name, version: reranker.version },
+    hits: hits.map((h) => served(h, ranks.get(h.id) ?? {})),
+    sources: [...new Set(candidates.flatMap((c) => Object.keys(c.sources)))].sort(),
+    notes: a.notes,
+    timings: timer.timings,
+  };
+  await timer.time('log', () => logImpression(deps, a, queryId, reranker, hits));
+  response.timings = timer.timings;
+  return response;
+}
+
+function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
+  const ranks: Record<string, number> = {};
+  for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
+  return { id: h.id, score: h.score, payload: h.payload, explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
+}
+
+async function logImpression(deps: EngineDeps, a: TwoStageArgs, queryId: string, reranker: Reranker, hits: RankedHit[]): Promise<void> {
+  if (hits.length === 0) return;
+  const features: Record<string, number[]> = {};
+  for (const h of hits) if (h.features) features[h.id] = h.features;
+  try {
+    await deps.ingest([
+      {
+        type: 'impression',
+        eventId: `imp_${queryId}`,
+        collection: a.collection,
+        queryId,
+        userId: a.userId,
+        items: hits.map((h, position) => ({ id: h.id, position })),
+        rankerVersion: reranker.version,
+        ...(Object.keys(features).length > 0 ? { features } : {}),
+        timestamp: (deps.now ?? Date.now)(),
+      },
+    ]);
+  } catch (e) {
+    // Serving must not fail because logging did; the error is reported, the response still goes out.
+    deps.onLogError?.(e);
+  }
+}

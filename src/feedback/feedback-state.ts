@@ -1,0 +1,150 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { foldEvent, type ProfileAccumulator } from './profile-math.js';
+
+/**
+ * Serving state derived from feedback, kept durable in SQLite so nothing lives only in memory:
+ * per-item counters (for smoothed CTR and popularity), per-user per-vector profiles, and the items each
+ * user has seen (engaged with or skipped). `applied` makes applying an event idempotent on its id.
+ */
+export interface ItemStats {
+  impressions: number;
+  clicks: number;
+  engagement: number;
+}
+
+export class FeedbackState {
+  private readonly db: Database.Database;
+  private readonly q;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS applied_events (event_id TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS item_stats (
+        collection TEXT NOT NULL, item_id TEXT NOT NULL,
+        impressions INTEGER NOT NULL DEFAULT 0, clicks INTEGER NOT NULL DEFAULT 0, engagement REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (collection, item_id)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS profiles (
+        collection TEXT NOT NULL, user_id TEXT NOT NULL, vector_name TEXT NOT NULL,
+        sum BLOB NOT NULL, weight REAL NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (collection, user_id, vector_name)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS seen (
+        collection TEXT NOT NULL, user_id TEXT NOT NULL, item_id TEXT NOT NULL, at INTEGER NOT NULL, weight REAL NOT NULL,
+        PRIMARY KEY (collection, user_id, item_id)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS user_events (event_id TEXT PRIMARY KEY, user_id TEXT NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS user_events_by_user ON user_events (user_id);
+    `);
+    this.q = {
+      markApplied: this.db.prepare('INSERT OR IGNORE INTO applied_events (event_id) VALUES (?)'),
+      markUserEvent: this.db.prepare('INSERT OR IGNORE INTO user_events (event_id, user_id) VALUES (?, ?)'),
+      bumpStats: this.db.prepare(`INSERT INTO item_stats (collection, item_id, impressions, clicks, engagement)
+        VALUES (@collection, @item, @impressions, @clicks, @engagement)
+        ON CONFLICT (collection, item_id) DO UPDATE SET impressions = impressions + @impressions,
+          clicks = clicks + @clicks, engagement = engagement + @engagement`),
+      stats: this.db.prepare('SELECT impressions, clicks, engagement FROM item_stats WHERE collection = ? AND item_id = ?'),
+      profile: this.db.prepare('SELECT vector_name, sum, weight, updated_at FROM profiles WHERE collection = ? AND user_id = ?'),
+      putProfile: this.db.prepare(`INSERT OR REPLACE INTO profiles (collection, user_id, vector_name, sum, weight, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      markSeen: this.db.prepare(`INSERT INTO seen (collection, user_id, item_id, at, weight) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET at = max(at, excluded.at), weight = weight + excluded.weight`),
+      seen: this.db.prepare('SELECT item_id FROM seen WHERE collection = ? AND user_id = ?'),
+      deleteProfiles: this.db.prepare('DELETE FROM profiles WHERE user_id = ?'),
+      deleteSeen: this.db.prepare('DELETE FROM seen WHERE user_id = ?'),
+      deleteUserEvents: this.db.prepare('DELETE FROM user_events WHERE user_id = ?'),
+      engagedUsers: this.db.prepare('SELECT user_id, item_id, weight FROM seen WHERE collection = ?'),
+      dropCollection: [
+        this.db.prepare('DELETE FROM item_stats WHERE collection = ?'),
+        this.db.prepare('DELETE FROM profiles WHERE collection = ?'),
+        this.db.prepare('DELETE FROM seen WHERE collection = ?'),
+      ],
+    };
+  }
+
+  /** Runs `apply` only the first time this event id is seen; returns whether it ran. Atomic. */
+  applyOnce(eventId: string, userId: string | undefined, apply: () => void): boolean {
+    return this.db.transaction(() => {
+      if (this.q.markApplied.run(eventId).changes === 0) return false;
+      if (userId) this.q.markUserEvent.run(eventId, userId);
+      apply();
+      return true;
+    })();
+  }
+
+  bumpStats(collection: string, item: string, delta: Partial<ItemStats>): void {
+    this.q.bumpStats.run({
+      collection,
+      item,
+      impressions: delta.impressions ?? 0,
+      clicks: delta.clicks ?? 0,
+      engagement: delta.engagement ?? 0,
+    });
+  }
+
+  itemStats(collection: string, ids: readonly string[]): Map<string, ItemStats> {
+    const out = new Map<string, ItemStats>();
+    for (const id of ids) {
+      const row = this.q.stats.get(collection, id) as ItemStats | undefined;
+      if (row) out.set(id, row);
+    }
+    return out;
+  }
+
+  profiles(collection: string, userId: string): Map<string, ProfileAccumulator> {
+    const out = new Map<string, ProfileAccumulator>();
+    const rows = this.q.profile.all(collection, userId) as { vector_name: string; sum: Buffer; weight: number; updated_at: number }[];
+    for (const r of rows) {
+      const sum = new Float32Array(r.sum.buffer.slice(r.sum.byteOffset, r.sum.byteOffset + r.sum.byteLength));
+      out.set(r.vector_name, { sum, weight: r.weight, updatedAt: r.updated_at });
+    }
+    return out;
+  }
+
+  /** Folds one engaged (weight > 0) or skipped (weight < 0) item into the user's profile for each vector. */
+  foldIntoProfile(collection: string, userId: string, vectors: Record<string, Float32Array>, weight: number, at: number, halfLifeMs?: number): void {
+    const current = this.profiles(collection, userId);
+    for (const [name, v] of Object.entries(vectors)) {
+      const next = foldEvent(current.get(name), v, weight, at, halfLifeMs);
+      this.q.putProfile.run(collection, userId, name, Buffer.from(next.sum.buffer), next.weight, next.updatedAt);
+    }
+  }
+
+  /** Records that the user saw the item; `weight` accumulates their net engagement with it (skips negative). */
+  markSeen(collection: string, userId: string, itemId: string, at: number, weight: number): void {
+    this.q.markSeen.run(collection, userId, itemId, at, weight);
+  }
+
+  seen(collection: string, userId: string): Set<string> {
+    return new Set((this.q.seen.all(collection, userId) as { item_id: string }[]).map((r) => r.item_id));
+  }
+
+  /** User -> items they engaged with or skipped, for the collaborative-filtering refresh. */
+  interactions(collection: string): { userId: string; itemId: string; weight: number }[] {
+    const rows = this.q.engagedUsers.all(collection) as { user_id: string; item_id: string; weight: number }[];
+    return rows.map((r) => ({ userId: r.user_id, itemId: r.item_id, weight: r.weight }));
+  }
+
+  /** Forgets a user's profile and seen items (their events are deleted from the event log by the caller). */
+  deleteUser(userId: string): { profiles: number; seen: number } {
+    return this.db.transaction(() => {
+      const profiles = this.q.deleteProfiles.run(userId).changes;
+      const seen = this.q.deleteSeen.run(userId).changes;
+      this.q.deleteUserEvents.run(userId);
+      return { profiles, seen };
+    })();
+  }
+
+  dropCollection(collection: string): void {
+    this.db.transaction(() => {
+      for (const s of this.q.dropCollection) s.run(collection);
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { ENGAGEMENT_WEIGHT, type FeedbackEvent } from '../domain/feedback.js';
+import type { VectorStore } from '../stores/vector-store.js';
+import type { FeedbackEventLog } from './event-log.js';
+import type { FeedbackState } from './feedback-state.js';
+
+export interface IngestDeps {
+  store: VectorStore;
+  state: FeedbackState;
+  events?: FeedbackEventLog;
+  halfLifeMs?: number;
+  now?: () => number;
+}
+
+export interface IngestResult {
+  accepted: number;
+  /** Events whose id was already applied (idempotent replays). */
+  duplicates: number;
+}
+
+/**
+ * Applies feedback: appends to the durable event log, then updates serving state once per event id —
+ * item counters (impressions, clicks, engagement), the user's seen set, and the user's profile vectors
+ * (engaged items pulled in, skipped ones pushed away), so the very next request reflects the event.
+ */
+export async function ingestFeedback(deps: IngestDeps, input: FeedbackEvent[]): Promise<IngestResult> {
+  const now = (deps.now ?? Date.now)();
+  const events = input.map((e) => ({ ...e, timestamp: e.timestamp ?? now }) as FeedbackEvent);
+  if (deps.events) await deps.events.append(events);
+
+  // Vectors of the items users interacted with, fetched before the (synchronous) state transaction.
+  const wanted = new Map<string, Set<string>>();
+  for (const e of events) {
+    if (e.type === 'impression' || !e.userId) continue;
+    if (!wanted.has(e.collection)) wanted.set(e.collection, new Set());
+    wanted.get(e.collection)!.add(e.itemId);
+  }
+  const vectors = new Map<string, Record<string, Float32Array>>();
+  for (const [collection, ids] of wanted) {
+    try {
+      for (const item of await deps.store.get(collection, [...ids], { withVectors: true })) vectors.set(`${collection}\u0000${item.id}`, item.vectors);
+    } catch {
+      // An unknown collection still gets its events logged; there is just no profile to move.
+    }
+  }
+
+  let accepted = 0;
+  for (const e of events) {
+    const applied = deps.state.applyOnce(e.eventId, e.userId, () => {
+      const at = e.timestamp!;
+      if (e.type === 'impression') {
+        for (const item of e.items) deps.state.bumpStats(e.collection, item.id, { impressions: 1 });
+        return;
+      }
+      const weight = ENGAGEMENT_WEIGHT[e.type];
+      deps.state.bumpStats(e.collection, e.itemId, { clicks: e.type === 'click' ? 1 : 0, engagement: Math.max(0, weight) });
+      if (!e.userId) return;
+      deps.state.markSeen(e.collection, e.userId, e.itemId, at, weight);
+      const v = vectors.get(`${e.collection}\u0000${e.itemId}`);
+      if (v) deps.state.foldIntoProfile(e.collection, e.userId, v, weight, at, deps.halfLifeMs);
+    });
+    if (applied) accepted++;
+  }
+  return { accepted, duplicates: events.length - accepted };
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildChorus, type BuildOptions, type Chorus } from '../../src/app/build.js';
+import { parseConfig, type ConfigInput } from '../../src/config.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field in tests
+export type Json = any;
+
+/** A real Chorus over a temp data dir (real LanceDB, real SQLite), listening on 127.0.0.1:0. */
+export interface TestServer {
+  chorus: Chorus;
+  url: string;
+  dir: string;
+  call(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Json; text: string; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Partial<ConfigInput> = {}, opts: BuildOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-api-'));
+  const chorus = await buildChorus(parseConfig({ dataDir: dir, logLevel: 'silent', ...config }), { encoders: 'none', indexMaintenance: 'inline', ...opts });
+  const { url } = await chorus.listen(0, '127.0.0.1');
+  return {
+    chorus,
+    url,
+    dir,
+    async call(method, p, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = typeof body === 'string' || body instanceof FormData || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
+        if (!(body instanceof FormData) && !('content-type' in headers)) (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      }
+      const res = await fetch(url + p, init);
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text, headers: res.headers };
+    },
+    async close() {
+      await chorus.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deterministic unit vectors around a few directions, so neighbours are predictable. */
+export function vec(dim: number, seed: number, axis: number): number[] {
+  const v = Array.from({ length: dim }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 0.05);
+  v[axis % dim]! += 1;
+  return v;
+}
