@@ -1,0 +1,136 @@
+import { estimateFromSwaps } from '../src/feedback/click-models/swap-intervention.js';
+import { fitPositionBasedModel } from '../src/feedback/click-models/position-based-em.js';
+import type { Clickthrough } from '../src/feedback/training-set.js';
+import { toClickSessions } from '../src/feedback/training-set.js';
+import { ChorusError } from '../src/errors.js';
+import { estimateCtr, type CounterfactualEstimate } from './counterfactual.js';
+import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
+import { FusionModel } from './model/fusion-model.js';
+import { searchHyperparameters, type SearchSpace, type Trial } from './model/hyperparameter-search.js';
+import type { LossName } from './model/losses.js';
+import type { EvalList, TrainList } from './model/samples.js';
+import { shapeForSpec } from './model/spec-shape.js';
+import { evaluateNdcg, fit } from './model/trainer.js';
+
+export interface TrainFromLogsOptions {
+  spec?: FeatureSpec;
+  loss?: LossName;
+  hidden?: number;
+  lr?: number;
+  epochs?: number;
+  ipsClip?: number;
+  gateTemperature?: number;
+  seed?: number;
+  /** Share of the most recent clickthroughs held out for validation (early stopping, model choice, metrics). */
+  validationShare?: number;
+  /** Hyperparameter search: none, grid, or random with `trials` draws. */
+  search?: 'none' | 'grid' | 'random';
+  trials?: number;
+  space?: Partial<SearchSpace>;
+  /** Swap sessions needed before swap-based propensities are preferred to regression-EM. */
+  minSwapSessions?: number;
+  maxPositions?: number;
+}
+
+export interface TrainedFromLogs {
+  model: FusionModel;
+  propensities: number[];
+  propensitySource: 'swaps' | 'regression-em' | 'pairs-em';
+  metrics: {
+    validationNdcg10: number;
+    trainLists: number;
+    validationLists: number;
+    bestEpoch: number;
+    counterfactual: CounterfactualEstimate;
+    trials?: Trial[];
+  };
+  trainedFrom: number;
+  trainedTo: number;
+}
+
+const toTrain = (c: Clickthrough): TrainList => ({
+  n: c.items.length,
+  rows: packItems(c),
+  query: c.queryFeatures,
+  relevance: Float32Array.from(c.items.map((i) => i.label)),
+  positions: Int32Array.from(c.items.map((i) => i.position)),
+});
+const toEval = (c: Clickthrough): EvalList => ({ n: c.items.length, rows: packItems(c), query: c.queryFeatures, labels: Float32Array.from(c.items.map((i) => i.label)) });
+
+function packItems(c: Clickthrough): Float32Array {
+  const F = c.items[0]?.features.length ?? 0;
+  const out = new Float32Array(c.items.length * F);
+  c.items.forEach((it, i) => out.set(it.features, i * F));
+  return out;
+}
+
+/**
+ * Clickthroughs (impressions joined with interactions, features as served) -> a trained fusion model:
+ * propensities from randomised swaps when there are enough, else regression-EM; IPS-weighted training with
+ * early stopping on the most recent clickthroughs; counterfactual CTR of the result on the held-out logs.
+ */
+export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFromLogsOptions = {}): TrainedFromLogs {
+  const spec = o.spec ?? defaultFeatureSpec();
+  const shape = shapeForSpec(spec);
+  const usable = cts.filter((c) => c.items.length > 1 && c.items.every((i) => i.features.length === shape.featureNames.length));
+  if (usable.filter((c) => c.items.some((i) => i.clicked)).length < 10) {
+    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features, need at least 10 with clicks`);
+  }
+  const K = o.maxPositions ?? 10;
+  const sessions = toClickSessions(usable);
+  const swapSessions = sessions.filter((s) => s.swapped?.length);
+  let propensities: number[];
+  let propensitySource: TrainedFromLogs['propensitySource'];
+  if (swapSessions.length >= (o.minSwapSessions ?? 500)) {
+    propensities = [...estimateFromSwaps(sessions, K).relative];
+    propensitySource = 'swaps';
+  } else {
+    const pbm = fitPositionBasedModel(sessions, { maxPositions: K, iterations: 40 });
+    propensities = [...pbm.relative];
+    propensitySource = pbm.method === 'regression' ? 'regression-em' : 'pairs-em';
+  }
+
+  const sorted = [...usable].sort((a, b) => a.timestamp - b.timestamp);
+  const cut = Math.max(1, Math.floor(sorted.length * (1 - (o.validationShare ?? 0.2))));
+  const trainCts = sorted.slice(0, cut);
+  const valCts = sorted.slice(cut);
+  const validation = valCts.map(toEval);
+  const base = {
+    shape,
+    loss: o.loss ?? 'listwise',
+    hidden: o.hidden ?? 16,
+    lr: o.lr ?? 0.01,
+    epochs: o.epochs ?? 30,
+    ipsClip: o.ipsClip ?? 10,
+    gateTemperature: o.gateTemperature ?? 1,
+    seed: o.seed ?? 1,
+    propensities: Float64Array.from(propensities),
+    validation: validation.length ? validation : undefined,
+  };
+  const train = trainCts.map(toTrain);
+  let trials: Trial[] | undefined;
+  let result;
+  if (o.search && o.search !== 'none' && validation.length) {
+    const s = searchHyperparameters(train, base, { mode: o.search, trials: o.trials, space: o.space, seed: o.seed });
+    result = s.best;
+    trials = s.trials;
+  } else result = fit(train, base);
+  const model = result.model;
+  model.meta.featureSpec = spec;
+  model.meta.propensities = propensities;
+  return {
+    model,
+    propensities,
+    propensitySource,
+    metrics: {
+      validationNdcg10: validation.length ? evaluateNdcg(model, validation, 10) : 0,
+      trainLists: train.length,
+      validationLists: validation.length,
+      bestEpoch: result.bestEpoch,
+      counterfactual: estimateCtr(model, valCts.length ? valCts : trainCts, propensities, base.ipsClip),
+      ...(trials ? { trials } : {}),
+    },
+    trainedFrom: sorted[0]!.timestamp,
+    trainedTo: sorted[sorted.length - 1]!.timestamp,
+  };
+}
