@@ -47,7 +47,10 @@ export function createProgressReporter(opts: ReporterOptions = {}): ProgressRepo
           begun = true;
         } else bar.update(s.resumed + s.done, payload);
       },
-      stop: () => begun && bar.stop(),
+      stop() {
+        if (begun) bar.stop();
+        begun = false;
+      },
     };
   }
   const every = opts.intervalMs ?? 5000;
@@ -69,6 +72,7 @@ export function createProgressReporter(opts: ReporterOptions = {}): ProgressRepo
     },
     stop() {
       if (latest) print(latest);
+      latest = undefined;
     },
   };
 }

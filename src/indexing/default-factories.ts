@@ -1,0 +1,15 @@
+import { createEncoderRegistry } from '../../indexers/registry.js';
+import type { ChorusConfig } from '../config.js';
+import { createVectorStore } from '../stores/create-vector-store.js';
+import type { RuntimeFactories } from './index-runtime.js';
+
+/** The real store and encoders from config: what `chorus index` and the job workers use. */
+export const defaultRuntimeFactories: RuntimeFactories = {
+  // Batch jobs wait for LanceDB index maintenance so a finished run leaves a searchable collection.
+  openStore: (config: ChorusConfig) => createVectorStore(config, { indexMaintenance: 'inline' }),
+  loadEncoders: async (config: ChorusConfig) => {
+    const registry = await createEncoderRegistry(config);
+    for (const m of registry.missing) process.stderr.write(`chorus: ${m.vectorName} (${m.modelId}) unavailable: ${m.reason}\n`);
+    return registry.available;
+  },
+};
