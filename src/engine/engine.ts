@@ -10,6 +10,7 @@ import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
+import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
 import type { EngineDeps } from './engine-deps.js';
 import { deleteItems, upsertItems, type ItemWrite } from './items.js';
 import type { QueryRoute } from './query-encoding.js';
@@ -107,6 +108,11 @@ export class Engine {
       { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now },
       events,
     );
+  }
+
+  /** Learns the `cf` vectors from interactions (H5's job queue runs this as the cf-refresh job). */
+  refreshCf(collection: string): Promise<CfRefreshResult> {
+    return refreshCf({ store: this.opts.store, state: this.opts.state, now: this.opts.now }, collection);
   }
 
   /** Removes a user's events (durable log) and their profile and seen items. */

@@ -113,6 +113,11 @@ export class FeedbackState {
     }
   }
 
+  /** Replaces one profile vector outright (e.g. with a learned collaborative-filtering user factor). */
+  setProfile(collection: string, userId: string, vectorName: string, vector: Float32Array, at: number): void {
+    this.q.putProfile.run(collection, userId, vectorName, Buffer.from(Float32Array.from(vector).buffer), 1, at);
+  }
+
   /** Records that the user saw the item; `weight` accumulates their net engagement with it (skips negative). */
   markSeen(collection: string, userId: string, itemId: string, at: number, weight: number): void {
     this.q.markSeen.run(collection, userId, itemId, at, weight);
