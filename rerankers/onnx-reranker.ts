@@ -91,7 +91,14 @@ export class OnnxReranker implements Reranker {
       }
       const mass = contrib.reduce((a, [, v]) => a + Math.abs(v), 0);
       const shares = Object.fromEntries(contrib.map(([k, v]) => [k, mass > 0 ? Math.abs(v) / mass : 0]));
-      return { id: c.id, score: r.scores[i]!, payload: c.payload, explanation: { scores, shares, ranker: this.version }, features: Array.from(fr.rows[i]!) };
+      return {
+        id: c.id,
+        score: r.scores[i]!,
+        payload: c.payload,
+        explanation: { scores, shares, ranker: this.version },
+        features: Array.from(fr.rows[i]!),
+        queryFeatures: Array.from(fr.queryFeatures),
+      };
     });
     return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
   }

@@ -5,6 +5,8 @@ export interface RerankContext {
   queryKind: 'text' | 'image' | 'audio' | 'vector' | 'item' | 'user';
   queryModalities: string[];
   userId?: string;
+  /** The collection searched: the learned reranker serves one model per collection. */
+  collection?: string;
   /** Per-source weights for weighted fusion, from config or the admin UI. */
   weights?: Record<string, number>;
   rrfK?: number;

@@ -45,4 +45,6 @@ export interface RankedHit {
   explanation: Explanation;
   /** The feature row the ranker saw (logged with impressions for training without skew). */
   features?: number[];
+  /** The query-level feature row (gate input) of the list this hit was ranked in; logged once per impression. */
+  queryFeatures?: number[];
 }

@@ -76,6 +76,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const ctx: RerankContext = {
     ...a.ctx,
     userId: a.userId,
+    collection: a.collection,
     weights: a.weights,
     rrfK: deps.search.rrfK,
   };
@@ -113,6 +114,8 @@ async function logImpression(deps: EngineDeps, a: TwoStageArgs, queryId: string,
   if (hits.length === 0) return;
   const features: Record<string, number[]> = {};
   for (const h of hits) if (h.features) features[h.id] = h.features;
+  // The learned ranker's gate input, logged under QUERY_FEATURES_KEY so training sees exactly what was served.
+  if (hits[0]?.queryFeatures) features.__query__ = hits[0].queryFeatures;
   try {
     await deps.ingest([
       {
@@ -122,7 +125,8 @@ async function logImpression(deps: EngineDeps, a: TwoStageArgs, queryId: string,
         queryId,
         userId: a.userId,
         items: hits.map((h, position) => ({ id: h.id, position })),
-        rankerVersion: reranker.version,
+        // The model ranker serves per-collection versions (and interleavings): each hit names its own.
+        rankerVersion: reranker.name === 'model' ? (hits[0]?.explanation.ranker ?? reranker.version) : reranker.version,
         ...(Object.keys(features).length > 0 ? { features } : {}),
         timestamp: (deps.now ?? Date.now)(),
       },

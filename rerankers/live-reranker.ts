@@ -1,0 +1,116 @@
+import type { Candidate, RankedHit } from '../src/domain/candidate.js';
+import { buildFeatureRows } from './features/index.js';
+import type { QueryKind } from './features/sources.js';
+import { RrfReranker } from './fusion/rrf.js';
+import { interleaveVersionTag, teamDraftInterleave } from './interleaving.js';
+import type { OnnxReranker } from './onnx-reranker.js';
+import { Rng } from './random.js';
+import type { ModelRegistry, RegistryChange } from './registry.js';
+import type { Reranker, RerankContext } from './reranker.js';
+
+export interface LiveRerankerOptions {
+  /** Share of traffic (0..1) that interleaves the promoted model with the collection's challenger. */
+  interleaveShare?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The engine's `model` ranker: holds the promoted ONNX model of each collection and swaps it in place when the
+ * registry promotes or rolls back (no restart). Without a promoted model it answers with RRF and says so in the
+ * explanation. With a challenger set, `interleaveShare` of requests get a team-draft interleaving of both.
+ */
+export class LiveReranker implements Reranker {
+  readonly name = 'model';
+  private readonly serving = new Map<string, OnnxReranker>();
+  private readonly challengers = new Map<string, OnnxReranker>();
+  private readonly fallback = new RrfReranker();
+  private readonly rng: Rng;
+  private lastVersion = 'rrf';
+  private unsubscribe?: () => void;
+
+  constructor(private readonly registry: ModelRegistry, private readonly o: LiveRerankerOptions = {}) {
+    this.rng = new Rng(o.seed ?? Date.now());
+  }
+
+  /** Loads every collection's promoted model and follows registry changes from now on. */
+  async start(): Promise<this> {
+    for (const c of this.registry.promotedCollections()) await this.reload(c);
+    this.unsubscribe = this.registry.onChange((ch) => this.onChange(ch));
+    return this;
+  }
+
+  /** Version of the model that answered the last request ('rrf' when none); hits carry their own. */
+  get version(): string {
+    return this.lastVersion;
+  }
+
+  versionFor(collection: string): string | undefined {
+    return this.serving.get(collection)?.version;
+  }
+
+  executionProviderFor(collection: string): string | undefined {
+    return this.serving.get(collection)?.executionProvider;
+  }
+
+  async setChallenger(collection: string, version: string | undefined): Promise<void> {
+    const old = this.challengers.get(collection);
+    if (version) this.challengers.set(collection, await this.registry.openReranker(collection, version));
+    else this.challengers.delete(collection);
+    await old?.close();
+  }
+
+  async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
+    const model = this.pick(ctx.collection);
+    if (!model) {
+      this.lastVersion = 'rrf';
+      // Log the feature rows even while no model serves: they are what the first model trains on.
+      const fr = buildFeatureRows(candidates, { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities });
+      const rowOf = new Map(candidates.map((c, i) => [c.id, fr.rows[i]!]));
+      const queryFeatures = Array.from(fr.queryFeatures);
+      const hits = await this.fallback.rerank(candidates, ctx);
+      return hits.map((h) => ({ ...h, features: Array.from(rowOf.get(h.id) ?? []), queryFeatures, explanation: { ...h.explanation, ranker: 'rrf' } }));
+    }
+    const challenger = ctx.collection ? this.challengers.get(ctx.collection) : undefined;
+    const share = this.o.interleaveShare ?? 0;
+    if (challenger && share > 0 && this.rng.next() < share) {
+      const [a, b] = await Promise.all([model.rerank(candidates, ctx), challenger.rerank(candidates, ctx)]);
+      const { hits, teams } = teamDraftInterleave(a, b, this.rng);
+      const tag = interleaveVersionTag(model.version, challenger.version, teams);
+      this.lastVersion = tag;
+      return hits.map((h) => ({ ...h, explanation: { ...h.explanation, ranker: tag } }));
+    }
+    this.lastVersion = model.version;
+    return model.rerank(candidates, ctx);
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    for (const r of [...this.serving.values(), ...this.challengers.values()]) await r.close();
+    this.serving.clear();
+    this.challengers.clear();
+  }
+
+  private pick(collection: string | undefined): OnnxReranker | undefined {
+    if (collection) return this.serving.get(collection);
+    // Without a collection in the context, a single served model is unambiguous.
+    return this.serving.size === 1 ? [...this.serving.values()][0] : undefined;
+  }
+
+  private async onChange(ch: RegistryChange): Promise<void> {
+    await this.reload(ch.collection);
+    this.o.log?.(`collection ${ch.collection}: ${ch.action} -> serving ${this.versionFor(ch.collection) ?? 'baseline (rrf)'}`);
+  }
+
+  /** Opens the promoted version first, then swaps the reference: requests in flight finish on the old one. */
+  private async reload(collection: string): Promise<void> {
+    const rec = this.registry.promoted(collection);
+    const old = this.serving.get(collection);
+    if (rec) {
+      if (old?.version === rec.version) return;
+      this.serving.set(collection, await this.registry.openReranker(collection, rec.version));
+    } else this.serving.delete(collection);
+    // Give in-flight requests on the old session a moment before releasing it.
+    if (old) setTimeout(() => void old.close().catch(() => {}), 5_000).unref();
+  }
+}

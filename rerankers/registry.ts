@@ -1,0 +1,132 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ChorusError } from '../src/errors.js';
+import { buildClickthroughs, type TrainingSetOptions } from '../src/feedback/training-set.js';
+import type { ChorusDb, ModelRecord } from '../src/storage/index.js';
+import { FEATURE_SPEC_VERSION } from './features/index.js';
+import { FusionModel, type ModelJSON } from './model/fusion-model.js';
+import { exportFusionModelToOnnx } from './onnx-export.js';
+import { OnnxReranker, type ExecutionProvider } from './onnx-reranker.js';
+import { trainFromClickthroughs, type TrainFromLogsOptions } from './train-from-logs.js';
+
+export interface RegistryOptions {
+  db: ChorusDb;
+  dataDir: string;
+  executionProviders?: ExecutionProvider[];
+  log?: (line: string) => void;
+}
+
+export type RegistryChange = { collection: string; action: 'promote' | 'rollback'; version: string | null };
+
+export interface TrainRequest extends TrainFromLogsOptions {
+  collection: string;
+  version?: string;
+  /** Only events in [from, to) (epoch ms). */
+  from?: number;
+  to?: number;
+  trainingSet?: TrainingSetOptions;
+  notes?: string;
+}
+
+/**
+ * Model versions per collection: artifacts under `<dataDir>/models/<collection>/<version>/` (model.onnx,
+ * model.json, metrics.json), records in the SQLite `models` table. Promote/rollback notify listeners
+ * (the LiveReranker) so serving swaps models without a restart.
+ */
+export class ModelRegistry {
+  private readonly listeners = new Set<(c: RegistryChange) => void | Promise<void>>();
+
+  constructor(private readonly o: RegistryOptions) {}
+
+  artifactDir(collection: string, version: string): string {
+    return path.join(this.o.dataDir, 'models', collection, version);
+  }
+
+  /** Trains on the collection's logged feedback, saves the artifacts and registers a candidate version. */
+  train(req: TrainRequest): ModelRecord {
+    const events = (function* (db: ChorusDb) {
+      for (const e of db.events.iterate({ collection: req.collection, from: req.from, to: req.to })) yield e.event;
+    })(this.o.db);
+    const cts = buildClickthroughs(events, { dropUnclicked: false, ...req.trainingSet });
+    const trained = trainFromClickthroughs(cts, req);
+    const metrics = {
+      ...trained.metrics,
+      propensities: trained.propensities,
+      propensitySource: trained.propensitySource,
+    };
+    const record = this.o.db.models.register({
+      collection: req.collection,
+      version: req.version,
+      metrics,
+      featureSpec: trained.model.meta.featureSpec as Record<string, unknown>,
+      trainedFrom: trained.trainedFrom,
+      trainedTo: trained.trainedTo,
+      notes: req.notes,
+    });
+    const dir = this.artifactDir(req.collection, record.version);
+    mkdirSync(dir, { recursive: true });
+    trained.model.meta.version = record.version;
+    writeFileSync(path.join(dir, 'model.onnx'), exportFusionModelToOnnx(trained.model, { 'chorus.version': record.version, 'chorus.featureSpecVersion': String(FEATURE_SPEC_VERSION) }));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify(trained.model.toJSON()));
+    writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2));
+    this.o.db.raw.prepare('UPDATE models SET artifact_path = ? WHERE collection = ? AND version = ?').run(dir, req.collection, record.version);
+    this.o.log?.(`trained ${req.collection}/${record.version}: validation nDCG@10 ${metrics.validationNdcg10.toFixed(4)} on ${metrics.validationLists} lists`);
+    return this.o.db.models.get(req.collection, record.version)!;
+  }
+
+  list(collection?: string): ModelRecord[] {
+    return this.o.db.models.list(collection);
+  }
+
+  get(collection: string, version: string): ModelRecord {
+    const r = this.o.db.models.get(collection, version);
+    if (!r) throw new ChorusError('NOT_FOUND', `model ${collection}/${version} does not exist`);
+    return r;
+  }
+
+  async promote(collection: string, version: string): Promise<{ previous: string | null }> {
+    this.loadModel(collection, version); // refuse to promote what cannot be served
+    const r = this.o.db.models.promote(collection, version);
+    await this.emit({ collection, action: 'promote', version });
+    return r;
+  }
+
+  async rollback(collection: string): Promise<{ from: string | null; to: string | null }> {
+    const r = this.o.db.models.rollback(collection);
+    await this.emit({ collection, action: 'rollback', version: r.to });
+    return r;
+  }
+
+  promoted(collection: string): ModelRecord | undefined {
+    return this.o.db.models.promoted(collection);
+  }
+
+  /** Collections that have a promoted model now. */
+  promotedCollections(): string[] {
+    return [...new Set(this.o.db.models.list().filter((m) => m.status === 'promoted').map((m) => m.collection))];
+  }
+
+  loadModel(collection: string, version: string): FusionModel {
+    const rec = this.get(collection, version);
+    const dir = rec.artifactPath ?? this.artifactDir(collection, version);
+    const file = path.join(dir, 'model.json');
+    if (!existsSync(file)) throw new ChorusError('MODEL_MISSING', `model ${collection}/${version} has no artifacts at ${dir}`);
+    return FusionModel.fromJSON(JSON.parse(readFileSync(file, 'utf8')) as ModelJSON);
+  }
+
+  /** Opens a version for serving through ONNX Runtime. */
+  async openReranker(collection: string, version: string): Promise<OnnxReranker> {
+    const model = this.loadModel(collection, version);
+    const dir = this.get(collection, version).artifactPath ?? this.artifactDir(collection, version);
+    return OnnxReranker.create({ version, onnx: path.join(dir, 'model.onnx'), model, executionProviders: this.o.executionProviders, log: this.o.log });
+  }
+
+  onChange(listener: (c: RegistryChange) => void | Promise<void>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async emit(c: RegistryChange): Promise<void> {
+    for (const l of this.listeners) await l(c);
+  }
+}
