@@ -65,31 +65,37 @@ export class EventsRepo {
       const r = FeedbackEvent.safeParse(e);
       if (!r.success) {
         const id = (e as { eventId?: unknown } | null)?.eventId;
-        throw new ChorusError('VALIDATION', `event #${i}${typeof id === 'string' ? ` (${id})` : ''}: ${z.prettifyError(r.error)}`, {
-          index: i,
-          issues: r.error.issues,
-        });
+        throw new ChorusError(
+          'VALIDATION',
+          `event #${i}${typeof id === 'string' ? ` (${id})` : ''}: ${z.prettifyError(r.error)}`,
+          {
+            index: i,
+            issues: r.error.issues,
+          },
+        );
       }
       return r.data;
     });
     let inserted = 0;
-    this.db.transaction(() => {
-      for (const e of parsed) {
-        const event = { ...e, timestamp: e.timestamp ?? now };
-        const info = this.insert.run({
-          eventId: event.eventId,
-          collection: event.collection,
-          type: event.type,
-          userId: event.userId ?? null,
-          queryId: event.queryId ?? null,
-          itemId: 'itemId' in event ? event.itemId : null,
-          ts: event.timestamp,
-          receivedAt: now,
-          body: JSON.stringify(event),
-        });
-        inserted += info.changes;
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const e of parsed) {
+          const event = { ...e, timestamp: e.timestamp ?? now };
+          const info = this.insert.run({
+            eventId: event.eventId,
+            collection: event.collection,
+            type: event.type,
+            userId: event.userId ?? null,
+            queryId: event.queryId ?? null,
+            itemId: 'itemId' in event ? event.itemId : null,
+            ts: event.timestamp,
+            receivedAt: now,
+            body: JSON.stringify(event),
+          });
+          inserted += info.changes;
+        }
+      })
+      .immediate();
     return { inserted, duplicates: parsed.length - inserted };
   }
 
@@ -102,13 +108,16 @@ export class EventsRepo {
   /** Streams events matching `q`, oldest first, without loading them all (for training-set builders). */
   *iterate(q: EventQuery = {}): Generator<StoredEvent> {
     const { sql, params } = this.select(q, q.limit);
-    for (const row of this.db.prepare(sql).iterate(params) as Iterable<EventRow>) yield toStored(row);
+    for (const row of this.db.prepare(sql).iterate(params) as Iterable<EventRow>)
+      yield toStored(row);
   }
 
   /** Number of events matching `q` (limit and afterSeq apply as in query). */
   count(q: Omit<EventQuery, 'limit'> = {}): number {
     const { where, params } = whereClause(q);
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM events ${where}`).get(params) as { n: number }).n;
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM events ${where}`).get(params) as { n: number }
+    ).n;
   }
 
   /** Whether an event with this id is stored. */
@@ -118,7 +127,8 @@ export class EventsRepo {
 
   /** The highest seq in the log (0 when empty). */
   lastSeq(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number }).s;
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number })
+      .s;
   }
 
   /** Deletes every event of a user (data deletion requests). Returns how many were removed. */
@@ -126,9 +136,13 @@ export class EventsRepo {
     return this.db.prepare('DELETE FROM events WHERE user_id = ?').run(userId).changes;
   }
 
-  private select(q: EventQuery, limit: number | undefined): { sql: string; params: Record<string, unknown> } {
+  private select(
+    q: EventQuery,
+    limit: number | undefined,
+  ): { sql: string; params: Record<string, unknown> } {
     const { where, params } = whereClause(q);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ChorusError('VALIDATION', 'limit must be a positive integer');
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new ChorusError('VALIDATION', 'limit must be a positive integer');
     const lim = limit === undefined ? '' : ` LIMIT ${limit}`;
     return { sql: `SELECT seq, received_at, body FROM events ${where} ORDER BY seq${lim}`, params };
   }
@@ -169,5 +183,9 @@ function whereClause(q: EventQuery): { where: string; params: Record<string, unk
 }
 
 function toStored(row: EventRow): StoredEvent {
-  return { seq: row.seq, receivedAt: row.received_at, event: JSON.parse(row.body) as StoredEvent['event'] };
+  return {
+    seq: row.seq,
+    receivedAt: row.received_at,
+    event: JSON.parse(row.body) as StoredEvent['event'],
+  };
 }

@@ -2,7 +2,13 @@
 export { openChorusDb, openChorusDbFile, type ChorusDb } from './chorus-db.js';
 export { EventsRepo, type AppendResult, type EventQuery, type StoredEvent } from './events-repo.js';
 export { JudgmentsRepo, type Judgment } from './judgments-repo.js';
-export { ModelsRepo, type ModelHistoryEntry, type ModelRecord, type ModelStatus, type RegisterModel } from './models-repo.js';
+export {
+  ModelsRepo,
+  type ModelHistoryEntry,
+  type ModelRecord,
+  type ModelStatus,
+  type RegisterModel,
+} from './models-repo.js';
 export { CheckpointsRepo, type Checkpoint } from './checkpoints-repo.js';
 export { KvRepo } from './kv-repo.js';
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';

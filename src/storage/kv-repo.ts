@@ -6,31 +6,45 @@ export class KvRepo {
 
   /** The value stored under namespace/key, or undefined. */
   get<T = unknown>(namespace: string, key: string): T | undefined {
-    const row = this.db.prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?').get(namespace, key) as { value: string } | undefined;
+    const row = this.db
+      .prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?')
+      .get(namespace, key) as { value: string } | undefined;
     return row && (JSON.parse(row.value) as T);
   }
 
   /** Stores a JSON-serialisable value (replacing any previous one). */
   set(namespace: string, key: string, value: unknown, now: number = Date.now()): void {
-    if (value === undefined) throw new TypeError('kv values must be JSON-serialisable, not undefined');
+    if (value === undefined)
+      throw new TypeError('kv values must be JSON-serialisable, not undefined');
     this.db
-      .prepare(`INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
+      .prepare(
+        `INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      )
       .run(namespace, key, JSON.stringify(value), now);
   }
 
   /** Removes a key; returns whether it existed. */
   delete(namespace: string, key: string): boolean {
-    return this.db.prepare('DELETE FROM kv WHERE namespace = ? AND key = ?').run(namespace, key).changes > 0;
+    return (
+      this.db.prepare('DELETE FROM kv WHERE namespace = ? AND key = ?').run(namespace, key)
+        .changes > 0
+    );
   }
 
   /** Every key/value of a namespace, ordered by key. */
   list<T = unknown>(namespace: string): { key: string; value: T; updatedAt: number }[] {
-    const rows = this.db.prepare('SELECT key, value, updated_at FROM kv WHERE namespace = ? ORDER BY key').all(namespace) as {
+    const rows = this.db
+      .prepare('SELECT key, value, updated_at FROM kv WHERE namespace = ? ORDER BY key')
+      .all(namespace) as {
       key: string;
       value: string;
       updated_at: number;
     }[];
-    return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as T, updatedAt: r.updated_at }));
+    return rows.map((r) => ({
+      key: r.key,
+      value: JSON.parse(r.value) as T,
+      updatedAt: r.updated_at,
+    }));
   }
 }

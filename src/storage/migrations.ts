@@ -86,10 +86,15 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** Applies every migration newer than the database; refuses a database written by a newer Chorus. */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const current =
+    (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null })
+      .v ?? 0;
   const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
   if (current > latest) {
     throw new ChorusError(
@@ -97,7 +102,9 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
       `the database schema is version ${current} but this Chorus only knows up to ${latest}; upgrade Chorus`,
     );
   }
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {

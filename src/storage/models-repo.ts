@@ -72,8 +72,10 @@ export class ModelsRepo {
           throw new ChorusError('CONFLICT', `model ${m.collection}/${version} already exists`);
         }
         this.db
-          .prepare(`INSERT INTO models (collection, version, created_at, status, metrics, feature_spec, artifact_path,
-              train_from, train_to, notes) VALUES (?, ?, ?, 'candidate', ?, ?, ?, ?, ?, ?)`)
+          .prepare(
+            `INSERT INTO models (collection, version, created_at, status, metrics, feature_spec, artifact_path,
+              train_from, train_to, notes) VALUES (?, ?, ?, 'candidate', ?, ?, ?, ?, ?, ?)`,
+          )
           .run(
             m.collection,
             version,
@@ -93,38 +95,52 @@ export class ModelsRepo {
 
   /** One version, or undefined. */
   get(collection: string, version: string): ModelRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM models WHERE collection = ? AND version = ?').get(collection, version) as ModelRow | undefined;
+    const row = this.db
+      .prepare('SELECT * FROM models WHERE collection = ? AND version = ?')
+      .get(collection, version) as ModelRow | undefined;
     return row && toRecord(row);
   }
 
   /** Versions of a collection (or of all collections), newest first. */
   list(collection?: string): ModelRecord[] {
     const rows = collection
-      ? this.db.prepare('SELECT * FROM models WHERE collection = ? ORDER BY created_at DESC, rowid DESC').all(collection)
-      : this.db.prepare('SELECT * FROM models ORDER BY collection, created_at DESC, rowid DESC').all();
+      ? this.db
+          .prepare('SELECT * FROM models WHERE collection = ? ORDER BY created_at DESC, rowid DESC')
+          .all(collection)
+      : this.db
+          .prepare('SELECT * FROM models ORDER BY collection, created_at DESC, rowid DESC')
+          .all();
     return (rows as ModelRow[]).map(toRecord);
   }
 
   /** The version serving a collection now, if any. */
   promoted(collection: string): ModelRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM models WHERE collection = ? AND status = 'promoted'").get(collection) as
-      | ModelRow
-      | undefined;
+    const row = this.db
+      .prepare("SELECT * FROM models WHERE collection = ? AND status = 'promoted'")
+      .get(collection) as ModelRow | undefined;
     return row && toRecord(row);
   }
 
   /** Replaces the stored metrics (e.g. after a new offline evaluation). */
   updateMetrics(collection: string, version: string, metrics: Record<string, unknown>): void {
-    const r = this.db.prepare('UPDATE models SET metrics = ? WHERE collection = ? AND version = ?').run(JSON.stringify(metrics), collection, version);
-    if (r.changes === 0) throw new ChorusError('NOT_FOUND', `model ${collection}/${version} does not exist`);
+    const r = this.db
+      .prepare('UPDATE models SET metrics = ? WHERE collection = ? AND version = ?')
+      .run(JSON.stringify(metrics), collection, version);
+    if (r.changes === 0)
+      throw new ChorusError('NOT_FOUND', `model ${collection}/${version} does not exist`);
   }
 
   /** Makes `version` the serving model; the previously promoted one becomes retired. Returns the previous version. */
-  promote(collection: string, version: string, now: number = Date.now()): { previous: string | null } {
+  promote(
+    collection: string,
+    version: string,
+    now: number = Date.now(),
+  ): { previous: string | null } {
     return this.db
       .transaction(() => {
         const target = this.get(collection, version);
-        if (!target) throw new ChorusError('NOT_FOUND', `model ${collection}/${version} does not exist`);
+        if (!target)
+          throw new ChorusError('NOT_FOUND', `model ${collection}/${version} does not exist`);
         const current = this.promoted(collection);
         if (current?.version === version) return { previous: version };
         this.swap(collection, current?.version ?? null, version);
@@ -138,11 +154,18 @@ export class ModelsRepo {
    * Reverts to the version promoted before the current one (following promote/rollback history, so repeated
    * rollbacks keep walking back). With no earlier version, the collection falls back to no model (baseline fusion).
    */
-  rollback(collection: string, now: number = Date.now()): { from: string | null; to: string | null } {
+  rollback(
+    collection: string,
+    now: number = Date.now(),
+  ): { from: string | null; to: string | null } {
     return this.db
       .transaction(() => {
         const current = this.promoted(collection);
-        if (!current) throw new ChorusError('CONFLICT', `collection ${collection} has no promoted model to roll back`);
+        if (!current)
+          throw new ChorusError(
+            'CONFLICT',
+            `collection ${collection} has no promoted model to roll back`,
+          );
         const stack = this.promotionStack(collection);
         stack.pop(); // the current one
         // Versions retired after their promotion were already dropped from the stack.
@@ -158,8 +181,11 @@ export class ModelsRepo {
   retire(collection: string, version: string, now: number = Date.now()): void {
     this.db
       .transaction(() => {
-        const r = this.db.prepare("UPDATE models SET status = 'retired' WHERE collection = ? AND version = ?").run(collection, version);
-        if (r.changes === 0) throw new ChorusError('NOT_FOUND', `model ${collection}/${version} does not exist`);
+        const r = this.db
+          .prepare("UPDATE models SET status = 'retired' WHERE collection = ? AND version = ?")
+          .run(collection, version);
+        if (r.changes === 0)
+          throw new ChorusError('NOT_FOUND', `model ${collection}/${version} does not exist`);
         this.log(collection, 'retire', version, null, now);
       })
       .immediate();
@@ -168,7 +194,9 @@ export class ModelsRepo {
   /** Registry history of a collection, oldest first. */
   history(collection: string): ModelHistoryEntry[] {
     return this.db
-      .prepare('SELECT seq, collection, action, version, previous, at FROM model_history WHERE collection = ? ORDER BY seq')
+      .prepare(
+        'SELECT seq, collection, action, version, previous, at FROM model_history WHERE collection = ? ORDER BY seq',
+      )
       .all(collection) as ModelHistoryEntry[];
   }
 
@@ -186,19 +214,38 @@ export class ModelsRepo {
   }
 
   private swap(collection: string, from: string | null, to: string | null): void {
-    if (from) this.db.prepare("UPDATE models SET status = 'retired' WHERE collection = ? AND version = ?").run(collection, from);
-    if (to) this.db.prepare("UPDATE models SET status = 'promoted' WHERE collection = ? AND version = ?").run(collection, to);
+    if (from)
+      this.db
+        .prepare("UPDATE models SET status = 'retired' WHERE collection = ? AND version = ?")
+        .run(collection, from);
+    if (to)
+      this.db
+        .prepare("UPDATE models SET status = 'promoted' WHERE collection = ? AND version = ?")
+        .run(collection, to);
   }
 
   private nextVersion(collection: string): string {
-    const rows = this.db.prepare('SELECT version FROM models WHERE collection = ?').all(collection) as { version: string }[];
-    const max = rows.reduce((m, r) => Math.max(m, /^v(\d+)$/.exec(r.version) ? Number(r.version.slice(1)) : 0), 0);
+    const rows = this.db
+      .prepare('SELECT version FROM models WHERE collection = ?')
+      .all(collection) as { version: string }[];
+    const max = rows.reduce(
+      (m, r) => Math.max(m, /^v(\d+)$/.exec(r.version) ? Number(r.version.slice(1)) : 0),
+      0,
+    );
     return `v${max + 1}`;
   }
 
-  private log(collection: string, action: ModelHistoryEntry['action'], version: string | null, previous: string | null, at: number): void {
+  private log(
+    collection: string,
+    action: ModelHistoryEntry['action'],
+    version: string | null,
+    previous: string | null,
+    at: number,
+  ): void {
     this.db
-      .prepare('INSERT INTO model_history (collection, action, version, previous, at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO model_history (collection, action, version, previous, at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(collection, action, version, previous, at);
   }
 }

@@ -13,8 +13,13 @@ export async function createVectorStore(
   lanceOptions: Omit<LanceDbStoreOptions, 'dataDir'> = {},
 ): Promise<VectorStore> {
   if (storeBackend(config) === 'qdrant') {
-    if (!config.qdrantUrl) throw new ChorusError('INVALID_CONFIG', 'store=qdrant needs qdrantUrl (QDRANT_URL)');
-    return new QdrantStore({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, timeoutMs: config.limits.requestTimeoutMs });
+    if (!config.qdrantUrl)
+      throw new ChorusError('INVALID_CONFIG', 'store=qdrant needs qdrantUrl (QDRANT_URL)');
+    return new QdrantStore({
+      url: config.qdrantUrl,
+      apiKey: config.qdrantApiKey,
+      timeoutMs: config.limits.requestTimeoutMs,
+    });
   }
   return LanceDbStore.open({ ...lanceOptions, dataDir: config.dataDir });
 }

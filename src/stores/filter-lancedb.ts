@@ -1,5 +1,10 @@
 import type { PayloadFieldType } from '../domain/collection.js';
-import { Filter as FilterSchema, isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
+import {
+  Filter as FilterSchema,
+  isNestedFilter,
+  type Condition,
+  type Filter,
+} from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
 
 /**
@@ -15,18 +20,24 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** The LanceDB column that holds an indexed payload field. */
 export function payloadColumn(field: string): string {
-  if (!IDENT.test(field)) throw new ChorusError('VALIDATION', `payload key ${JSON.stringify(field)} is not an identifier`);
+  if (!IDENT.test(field))
+    throw new ChorusError(
+      'VALIDATION',
+      `payload key ${JSON.stringify(field)} is not an identifier`,
+    );
   return `p_${field}`;
 }
 
 export function quoteIdent(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,80}$/.test(name)) throw new ChorusError('VALIDATION', `bad column name ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,80}$/.test(name))
+    throw new ChorusError('VALIDATION', `bad column name ${JSON.stringify(name)}`);
   return '`' + name + '`';
 }
 
 export function sqlString(value: string): string {
   if (typeof value !== 'string') throw new ChorusError('VALIDATION', 'expected a string value');
-  if (value.includes('\u0000')) throw new ChorusError('VALIDATION', 'filter strings may not contain NUL characters');
+  if (value.includes('\u0000'))
+    throw new ChorusError('VALIDATION', 'filter strings may not contain NUL characters');
   return `'${value.replace(/'/g, "''")}'`;
 }
 
@@ -40,11 +51,17 @@ export function sqlNumber(value: number): string {
 
 type Scalar = string | number | boolean;
 
-export function toLanceWhere(filter: Filter | undefined, indexes: Record<string, PayloadFieldType>): string | undefined {
+export function toLanceWhere(
+  filter: Filter | undefined,
+  indexes: Record<string, PayloadFieldType>,
+): string | undefined {
   if (filter === undefined) return undefined;
   const parsed = FilterSchema.safeParse(filter);
   if (!parsed.success) {
-    throw new ChorusError('VALIDATION', `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ChorusError(
+      'VALIDATION',
+      `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return clause(parsed.data, indexes);
 }
@@ -53,7 +70,8 @@ function clause(f: Filter, indexes: Record<string, PayloadFieldType>): string | 
   const parts: string[] = [];
   for (const c of f.must ?? []) parts.push(condition(c, indexes));
   if (f.should?.length) parts.push(`(${f.should.map((c) => condition(c, indexes)).join(' OR ')})`);
-  if (f.must_not?.length) parts.push(`NOT (${f.must_not.map((c) => condition(c, indexes)).join(' OR ')})`);
+  if (f.must_not?.length)
+    parts.push(`NOT (${f.must_not.map((c) => condition(c, indexes)).join(' OR ')})`);
   return parts.length ? parts.join(' AND ') : undefined;
 }
 
@@ -103,7 +121,8 @@ function matchOne(col: string, type: PayloadFieldType, key: string, v: Scalar): 
 
 function matchAny(col: string, type: PayloadFieldType, key: string, values: Scalar[]): string {
   const lits = values.map((v) => literal(type, key, v));
-  if (type === 'keyword') return `(${col} IS NOT NULL AND array_has_any(${col}, make_array(${lits.join(', ')})))`;
+  if (type === 'keyword')
+    return `(${col} IS NOT NULL AND array_has_any(${col}, make_array(${lits.join(', ')})))`;
   if (type === 'text') return `(${values.map((v) => matchOne(col, type, key, v)).join(' OR ')})`;
   return `(${col} IS NOT NULL AND ${col} IN (${lits.join(', ')}))`;
 }
@@ -115,7 +134,11 @@ function range(
   r: { gt?: number; gte?: number; lt?: number; lte?: number },
 ): string {
   if (type !== 'integer' && type !== 'float' && type !== 'datetime') {
-    throw new ChorusError('VALIDATION', `range filters need a numeric or datetime field; ${key} is ${type}`, { key });
+    throw new ChorusError(
+      'VALIDATION',
+      `range filters need a numeric or datetime field; ${key} is ${type}`,
+      { key },
+    );
   }
   const parts = [`${col} IS NOT NULL`];
   if (r.gt !== undefined) parts.push(`${col} > ${sqlNumber(r.gt)}`);
@@ -126,12 +149,21 @@ function range(
 }
 
 function typeError(key: string, type: PayloadFieldType, v: unknown): ChorusError {
-  return new ChorusError('VALIDATION', `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`, { key });
+  return new ChorusError(
+    'VALIDATION',
+    `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`,
+    { key },
+  );
 }
 
 /** Datetime fields are stored as epoch milliseconds; strings must parse as ISO 8601. */
 export function parseDatetime(v: string, key: string): number {
   const ms = Date.parse(v);
-  if (!Number.isFinite(ms)) throw new ChorusError('VALIDATION', `payload field ${key}: ${JSON.stringify(v)} is not a datetime`, { key });
+  if (!Number.isFinite(ms))
+    throw new ChorusError(
+      'VALIDATION',
+      `payload field ${key}: ${JSON.stringify(v)} is not a datetime`,
+      { key },
+    );
   return ms;
 }

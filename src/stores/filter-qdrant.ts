@@ -1,5 +1,10 @@
 import type { PayloadFieldType } from '../domain/collection.js';
-import { Filter as FilterSchema, isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
+import {
+  Filter as FilterSchema,
+  isNestedFilter,
+  type Condition,
+  type Filter,
+} from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
 import { parseDatetime } from './filter-lancedb.js';
 
@@ -11,8 +16,19 @@ export interface QdrantFilter {
 }
 export type QdrantCondition =
   | QdrantFilter
-  | { key: string; match: { value: string | number | boolean } | { any: (string | number)[] } | { text: string } }
-  | { key: string; range: { gt?: number | string; gte?: number | string; lt?: number | string; lte?: number | string } }
+  | {
+      key: string;
+      match: { value: string | number | boolean } | { any: (string | number)[] } | { text: string };
+    }
+  | {
+      key: string;
+      range: {
+        gt?: number | string;
+        gte?: number | string;
+        lt?: number | string;
+        lte?: number | string;
+      };
+    }
   | { is_empty: { key: string } };
 
 type Scalar = string | number | boolean;
@@ -21,11 +37,17 @@ type Scalar = string | number | boolean;
  * Translates the typed Filter into Qdrant's filter JSON with the same meaning as the LanceDB translation:
  * only payloadIndexes fields, values type-checked per field, missing fields never match.
  */
-export function toQdrantFilter(filter: Filter | undefined, indexes: Record<string, PayloadFieldType>): QdrantFilter | undefined {
+export function toQdrantFilter(
+  filter: Filter | undefined,
+  indexes: Record<string, PayloadFieldType>,
+): QdrantFilter | undefined {
   if (filter === undefined) return undefined;
   const parsed = FilterSchema.safeParse(filter);
   if (!parsed.success) {
-    throw new ChorusError('VALIDATION', `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ChorusError(
+      'VALIDATION',
+      `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const out = translate(parsed.data, indexes);
   return Object.keys(out).length ? out : undefined;
@@ -51,16 +73,22 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Qdr
     );
   }
   const key = c.key;
-  if ('exists' in c) return c.exists ? { must_not: [{ is_empty: { key } }] } : { is_empty: { key } };
+  if ('exists' in c)
+    return c.exists ? { must_not: [{ is_empty: { key } }] } : { is_empty: { key } };
   if ('match' in c) return matchOne(key, type, c.match.value);
   if ('in' in c) {
     const values = c.in.map((v) => checked(key, type, v));
     // Qdrant's `any` takes keywords and integers; other types become a should of single matches.
-    if (type === 'keyword' || type === 'integer') return { key, match: { any: values as (string | number)[] } };
+    if (type === 'keyword' || type === 'integer')
+      return { key, match: { any: values as (string | number)[] } };
     return { should: c.in.map((v) => matchOne(key, type, v)) };
   }
   if (type !== 'integer' && type !== 'float' && type !== 'datetime') {
-    throw new ChorusError('VALIDATION', `range filters need a numeric or datetime field; ${key} is ${type}`, { key });
+    throw new ChorusError(
+      'VALIDATION',
+      `range filters need a numeric or datetime field; ${key} is ${type}`,
+      { key },
+    );
   }
   const range: Record<string, number | string> = {};
   for (const [op, v] of Object.entries(c.range)) {
@@ -84,12 +112,18 @@ function matchOne(key: string, type: PayloadFieldType, v: Scalar): QdrantConditi
 }
 
 function checked(key: string, type: PayloadFieldType, v: Scalar): Scalar {
-  const bad = () => new ChorusError('VALIDATION', `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`, { key });
+  const bad = () =>
+    new ChorusError(
+      'VALIDATION',
+      `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`,
+      { key },
+    );
   switch (type) {
     case 'keyword':
     case 'text':
       if (typeof v !== 'string') throw bad();
-      if (v.includes('\u0000')) throw new ChorusError('VALIDATION', 'filter strings may not contain NUL characters');
+      if (v.includes('\u0000'))
+        throw new ChorusError('VALIDATION', 'filter strings may not contain NUL characters');
       return v;
     case 'integer':
     case 'float':

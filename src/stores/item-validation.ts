@@ -15,7 +15,8 @@ export interface ValidItem {
  * Duplicate ids inside one batch collapse to the last occurrence (upsert semantics).
  */
 export function validateBatch(schema: CollectionSchema, items: ItemInput[]): ValidItem[] {
-  if (!Array.isArray(items)) throw new ChorusError('VALIDATION', 'upsert expects an array of items');
+  if (!Array.isArray(items))
+    throw new ChorusError('VALIDATION', 'upsert expects an array of items');
   const byId = new Map<string, ValidItem>();
   for (const [index, item] of items.entries()) {
     const valid = validateItem(schema, item, index);
@@ -26,17 +27,26 @@ export function validateBatch(schema: CollectionSchema, items: ItemInput[]): Val
 }
 
 function validateItem(schema: CollectionSchema, item: ItemInput, index: number): ValidItem {
-  if (!item || typeof item !== 'object') throw new ChorusError('VALIDATION', `item #${index} is not an object`);
+  if (!item || typeof item !== 'object')
+    throw new ChorusError('VALIDATION', `item #${index} is not an object`);
   const idCheck = ItemId.safeParse(item.id);
   if (!idCheck.success) {
-    throw new ChorusError('VALIDATION', `item #${index} has an invalid id: ${idCheck.error.issues[0]?.message ?? 'bad id'}`, {
-      index,
-    });
+    throw new ChorusError(
+      'VALIDATION',
+      `item #${index} has an invalid id: ${idCheck.error.issues[0]?.message ?? 'bad id'}`,
+      {
+        index,
+      },
+    );
   }
   const id = idCheck.data;
   const payload = item.payload ?? {};
   if (typeof payload !== 'object' || Array.isArray(payload) || payload === null) {
-    throw new ChorusError('VALIDATION', `item ${JSON.stringify(id)}: payload must be a JSON object`, { id });
+    throw new ChorusError(
+      'VALIDATION',
+      `item ${JSON.stringify(id)}: payload must be a JSON object`,
+      { id },
+    );
   }
   const vectors: Record<string, Float32Array> = {};
   for (const [name, raw] of Object.entries(item.vectors ?? {})) {
@@ -62,10 +72,14 @@ export function checkVector(
     );
   }
   if (!(raw instanceof Float32Array) && !Array.isArray(raw)) {
-    throw new ChorusError('INVALID_VECTOR', `item ${JSON.stringify(id)}: vector ${name} must be an array of numbers`, {
-      id,
-      vector: name,
-    });
+    throw new ChorusError(
+      'INVALID_VECTOR',
+      `item ${JSON.stringify(id)}: vector ${name} must be an array of numbers`,
+      {
+        id,
+        vector: name,
+      },
+    );
   }
   if (raw.length !== spec.dim) {
     throw new ChorusError(
@@ -88,11 +102,15 @@ export function checkVector(
   // Float64 values beyond the float32 range become Infinity once stored.
   for (let i = 0; i < f32.length; i++) {
     if (!Number.isFinite(f32[i]!)) {
-      throw new ChorusError('INVALID_VECTOR', `item ${JSON.stringify(id)}: vector ${name} overflows float32 at index ${i}`, {
-        id,
-        vector: name,
-        index: i,
-      });
+      throw new ChorusError(
+        'INVALID_VECTOR',
+        `item ${JSON.stringify(id)}: vector ${name} overflows float32 at index ${i}`,
+        {
+          id,
+          vector: name,
+          index: i,
+        },
+      );
     }
   }
   return f32;
@@ -100,6 +118,7 @@ export function checkVector(
 
 /** Validates k for search (1..10000). */
 export function checkK(k: number): number {
-  if (!Number.isInteger(k) || k < 1 || k > 10_000) throw new ChorusError('VALIDATION', `k must be an integer in 1..10000, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > 10_000)
+    throw new ChorusError('VALIDATION', `k must be an integer in 1..10000, got ${k}`);
   return k;
 }

@@ -8,8 +8,19 @@ import type { Item, ItemId, VectorHit } from '../domain/item.js';
 import { ChorusError } from '../errors.js';
 import { toLanceWhere, sqlString } from './filter-lancedb.js';
 import { checkK, checkVector, validateBatch } from './item-validation.js';
-import { ANN_PARAMS, DEFAULT_ANN_THRESHOLD, applyIndexPlan, hasWork, planIndexMaintenance } from './lancedb/ann-index.js';
-import { arrowSchemaFor, collectionSchemaFromArrow, ID_COLUMN, vectorColumn } from './lancedb/columns.js';
+import {
+  ANN_PARAMS,
+  DEFAULT_ANN_THRESHOLD,
+  applyIndexPlan,
+  hasWork,
+  planIndexMaintenance,
+} from './lancedb/ann-index.js';
+import {
+  arrowSchemaFor,
+  collectionSchemaFromArrow,
+  ID_COLUMN,
+  vectorColumn,
+} from './lancedb/columns.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { itemsToArrow, rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
@@ -62,15 +73,18 @@ export class LanceDbStore implements VectorStore {
   static async open(opts: LanceDbStoreOptions): Promise<LanceDbStore> {
     const dir = path.resolve(opts.dataDir, 'lancedb');
     mkdirSync(dir, { recursive: true });
-    // Re-read table versions at most once a second, so writes from another process (the CLI) become visible.
-    const db = await lancedb.connect(dir, { readConsistencyInterval: 1 });
+    // Strong consistency: every read checks for a newer table version (a cheap manifest lookup on local disk), so
+    // writes from another process or store instance (the CLI while a server runs) are visible at once.
+    const db = await lancedb.connect(dir, { readConsistencyInterval: 0 });
     return new LanceDbStore(db, opts);
   }
 
   async createCollection(input: CollectionSchemaInput): Promise<CollectionSchema> {
     const schema = parseCollectionSchema(input);
     if ((await this.db.tableNames()).includes(schema.name)) {
-      throw new ChorusError('COLLECTION_EXISTS', `collection ${schema.name} already exists`, { name: schema.name });
+      throw new ChorusError('COLLECTION_EXISTS', `collection ${schema.name} already exists`, {
+        name: schema.name,
+      });
     }
     const arrowSchema = arrowSchemaFor(schema);
     try {
@@ -78,7 +92,9 @@ export class LanceDbStore implements VectorStore {
       this.open.set(schema.name, { table, schema, arrowSchema });
     } catch (e) {
       if (/already exists/i.test(String(e))) {
-        throw new ChorusError('COLLECTION_EXISTS', `collection ${schema.name} already exists`, { name: schema.name });
+        throw new ChorusError('COLLECTION_EXISTS', `collection ${schema.name} already exists`, {
+          name: schema.name,
+        });
       }
       throw e;
     }
@@ -119,13 +135,21 @@ export class LanceDbStore implements VectorStore {
     const data = itemsToArrow(c.schema, c.arrowSchema, valid);
     await this.withWriteLock(collection, async () => {
       // One mergeInsert is one LanceDB commit: the whole batch becomes visible at once or not at all.
-      await c.table.mergeInsert(ID_COLUMN).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+      await c.table
+        .mergeInsert(ID_COLUMN)
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(data);
     });
     await this.scheduleMaintenance(collection, c);
     return { upserted: valid.length };
   }
 
-  async get(collection: string, ids: ItemId[], opts: { withVectors?: boolean } = {}): Promise<Item[]> {
+  async get(
+    collection: string,
+    ids: ItemId[],
+    opts: { withVectors?: boolean } = {},
+  ): Promise<Item[]> {
     const c = await this.collection(collection);
     const found = new Map<string, Item>();
     for (let i = 0; i < ids.length; i += GET_CHUNK) {
@@ -210,7 +234,9 @@ export class LanceDbStore implements VectorStore {
       .refineFactor(ANN_PARAMS.refineFactor);
     const where = toLanceWhere(opts.filter, c.schema.payloadIndexes);
     if (where) q = q.where(where);
-    const rows = (await q.select([...selectColumns(c.schema, !!opts.withVectors), '_distance']).toArray()) as LanceRow[];
+    const rows = (await q
+      .select([...selectColumns(c.schema, !!opts.withVectors), '_distance'])
+      .toArray()) as LanceRow[];
     return rows.map((row) => {
       const item = rowToItem(c.schema, row, !!opts.withVectors);
       const hit: VectorHit & { vectors?: Record<string, Float32Array> } = {
@@ -225,7 +251,9 @@ export class LanceDbStore implements VectorStore {
 
   /** Waits for pending background index maintenance (for tests, benchmarks and shutdown). */
   async flushMaintenance(collection?: string): Promise<void> {
-    const pending = collection ? [this.maintenance.get(collection)] : [...this.maintenance.values()];
+    const pending = collection
+      ? [this.maintenance.get(collection)]
+      : [...this.maintenance.values()];
     await Promise.all(pending);
   }
 
@@ -239,7 +267,9 @@ export class LanceDbStore implements VectorStore {
   }
 
   /** Index types per vector column (for diagnostics and tests). */
-  async indexInfo(collection: string): Promise<{ column: string; type: string; indexed: number; unindexed: number }[]> {
+  async indexInfo(
+    collection: string,
+  ): Promise<{ column: string; type: string; indexed: number; unindexed: number }[]> {
     const c = await this.collection(collection);
     const out = [];
     for (const idx of await c.table.listIndices()) {
@@ -286,7 +316,9 @@ export class LanceDbStore implements VectorStore {
       table = await this.db.openTable(name);
     } catch (e) {
       if (/not found|does not exist|was not found/i.test(String(e))) {
-        throw new ChorusError('COLLECTION_NOT_FOUND', `collection ${name} does not exist`, { name });
+        throw new ChorusError('COLLECTION_NOT_FOUND', `collection ${name} does not exist`, {
+          name,
+        });
       }
       throw e;
     }
@@ -318,5 +350,7 @@ function idIn(ids: string[]): string {
 }
 
 function defaultBackgroundError(e: unknown, collection: string): void {
-  console.warn(`chorus: index maintenance for collection ${collection} failed: ${(e as Error).message ?? String(e)}`);
+  console.warn(
+    `chorus: index maintenance for collection ${collection} failed: ${(e as Error).message ?? String(e)}`,
+  );
 }

@@ -1,5 +1,9 @@
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
-import { CollectionSchema, type CollectionSchemaInput, type PayloadFieldType } from '../domain/collection.js';
+import {
+  CollectionSchema,
+  type CollectionSchemaInput,
+  type PayloadFieldType,
+} from '../domain/collection.js';
 import type { Filter } from '../domain/filter.js';
 import type { Item, ItemId, Payload, VectorHit } from '../domain/item.js';
 import type { Distance } from '../domain/modality.js';
@@ -19,9 +23,16 @@ export interface QdrantStoreOptions {
   timeoutMs?: number;
 }
 
-const DISTANCE: Record<Distance, 'Cosine' | 'Dot' | 'Euclid'> = { cosine: 'Cosine', dot: 'Dot', l2: 'Euclid' };
+const DISTANCE: Record<Distance, 'Cosine' | 'Dot' | 'Euclid'> = {
+  cosine: 'Cosine',
+  dot: 'Dot',
+  l2: 'Euclid',
+};
 const FROM_DISTANCE: Record<string, Distance> = { Cosine: 'cosine', Dot: 'dot', Euclid: 'l2' };
-const FIELD_SCHEMA: Record<PayloadFieldType, 'keyword' | 'integer' | 'float' | 'bool' | 'text' | 'datetime'> = {
+const FIELD_SCHEMA: Record<
+  PayloadFieldType,
+  'keyword' | 'integer' | 'float' | 'bool' | 'text' | 'datetime'
+> = {
   keyword: 'keyword',
   integer: 'integer',
   float: 'float',
@@ -50,17 +61,32 @@ export class QdrantStore implements VectorStore {
 
   async createCollection(input: CollectionSchemaInput): Promise<CollectionSchema> {
     const schema = parseCollectionSchema(input);
-    const { exists } = await qdrantCall('collection lookup', () => this.client.collectionExists(schema.name));
-    if (exists) throw new ChorusError('COLLECTION_EXISTS', `collection ${schema.name} already exists`, { name: schema.name });
+    const { exists } = await qdrantCall('collection lookup', () =>
+      this.client.collectionExists(schema.name),
+    );
+    if (exists)
+      throw new ChorusError('COLLECTION_EXISTS', `collection ${schema.name} already exists`, {
+        name: schema.name,
+      });
     const vectors = Object.fromEntries(
-      Object.entries(schema.vectors).map(([name, v]) => [name, { size: v.dim, distance: DISTANCE[v.distance] }]),
+      Object.entries(schema.vectors).map(([name, v]) => [
+        name,
+        { size: v.dim, distance: DISTANCE[v.distance] },
+      ]),
     );
     await qdrantCall('create collection', () =>
-      this.client.createCollection(schema.name, { vectors, metadata: { [METADATA_KEY]: JSON.stringify(schema) } }),
+      this.client.createCollection(schema.name, {
+        vectors,
+        metadata: { [METADATA_KEY]: JSON.stringify(schema) },
+      }),
     );
     for (const [field, type] of Object.entries(schema.payloadIndexes)) {
       await qdrantCall('create payload index', () =>
-        this.client.createPayloadIndex(schema.name, { field_name: field, field_schema: FIELD_SCHEMA[type], wait: true }),
+        this.client.createPayloadIndex(schema.name, {
+          field_name: field,
+          field_schema: FIELD_SCHEMA[type],
+          wait: true,
+        }),
       );
     }
     this.schemas.set(schema.name, schema);
@@ -74,7 +100,9 @@ export class QdrantStore implements VectorStore {
   }
 
   async listCollections(): Promise<CollectionSchema[]> {
-    const { collections } = await qdrantCall('list collections', () => this.client.getCollections());
+    const { collections } = await qdrantCall('list collections', () =>
+      this.client.getCollections(),
+    );
     const out: CollectionSchema[] = [];
     for (const c of collections) {
       try {
@@ -102,17 +130,29 @@ export class QdrantStore implements VectorStore {
       payload: { ...it.payload, [ORIGINAL_ID_KEY]: it.id },
     }));
     // One request is one Qdrant update operation, applied (and WAL-logged) as a unit; wait until it is durable.
-    await qdrantCall('upsert', () => this.client.upsert(collection, { wait: true, points }), collection);
+    await qdrantCall(
+      'upsert',
+      () => this.client.upsert(collection, { wait: true, points }),
+      collection,
+    );
     return { upserted: valid.length };
   }
 
-  async get(collection: string, ids: ItemId[], opts: { withVectors?: boolean } = {}): Promise<Item[]> {
+  async get(
+    collection: string,
+    ids: ItemId[],
+    opts: { withVectors?: boolean } = {},
+  ): Promise<Item[]> {
     await this.schema(collection);
     if (ids.length === 0) return [];
     const points = await qdrantCall(
       'get',
       () =>
-        this.client.retrieve(collection, { ids: [...new Set(ids)].map(pointIdFor), with_payload: true, with_vector: !!opts.withVectors }),
+        this.client.retrieve(collection, {
+          ids: [...new Set(ids)].map(pointIdFor),
+          with_payload: true,
+          with_vector: !!opts.withVectors,
+        }),
       collection,
     );
     const byId = new Map(points.map((p) => [originalId(p.payload), toItem(p)]));
@@ -122,14 +162,26 @@ export class QdrantStore implements VectorStore {
   async delete(collection: string, ids: ItemId[]): Promise<{ deleted: number }> {
     const existing = await this.get(collection, ids);
     if (existing.length === 0) return { deleted: 0 };
-    await qdrantCall('delete', () => this.client.delete(collection, { wait: true, points: existing.map((i) => pointIdFor(i.id)) }), collection);
+    await qdrantCall(
+      'delete',
+      () =>
+        this.client.delete(collection, {
+          wait: true,
+          points: existing.map((i) => pointIdFor(i.id)),
+        }),
+      collection,
+    );
     return { deleted: existing.length };
   }
 
   async count(collection: string, filter?: Filter): Promise<number> {
     const schema = await this.schema(collection);
     const f = toQdrantFilter(filter, schema.payloadIndexes);
-    const r = await qdrantCall('count', () => this.client.count(collection, { exact: true, ...(f ? { filter: f } : {}) }), collection);
+    const r = await qdrantCall(
+      'count',
+      () => this.client.count(collection, { exact: true, ...(f ? { filter: f } : {}) }),
+      collection,
+    );
     return r.count;
   }
 
@@ -158,7 +210,9 @@ export class QdrantStore implements VectorStore {
     );
     const items = r.points.map(toItem);
     const next = r.next_page_offset;
-    return next === null || next === undefined ? { items } : { items, next: encodeCursor(String(next)) };
+    return next === null || next === undefined
+      ? { items }
+      : { items, next: encodeCursor(String(next)) };
   }
 
   async search(
@@ -216,14 +270,20 @@ export class QdrantStore implements VectorStore {
 
 /** Reads the schema from collection metadata; older servers without metadata fall back to the vector config. */
 function schemaFromInfo(name: string, info: Schemas['CollectionInfo']): CollectionSchema {
-  const meta = (info.config as { metadata?: Record<string, unknown> | null }).metadata?.[METADATA_KEY];
+  const meta = (info.config as { metadata?: Record<string, unknown> | null }).metadata?.[
+    METADATA_KEY
+  ];
   if (typeof meta === 'string') {
     const parsed = CollectionSchema.safeParse(JSON.parse(meta));
     if (parsed.success) return parsed.data;
   }
-  const vectorsConfig = info.config.params.vectors as Record<string, { size: number; distance: string }> | undefined;
+  const vectorsConfig = info.config.params.vectors as
+    Record<string, { size: number; distance: string }> | undefined;
   if (!vectorsConfig || typeof (vectorsConfig as { size?: unknown }).size === 'number') {
-    throw new ChorusError('SCHEMA_MISMATCH', `Qdrant collection ${name} has no named vectors; it is not a Chorus collection`);
+    throw new ChorusError(
+      'SCHEMA_MISMATCH',
+      `Qdrant collection ${name} has no named vectors; it is not a Chorus collection`,
+    );
   }
   const payloadIndexes: Record<string, PayloadFieldType> = {};
   for (const [field, s] of Object.entries(info.payload_schema ?? {})) {
@@ -233,7 +293,10 @@ function schemaFromInfo(name: string, info: Schemas['CollectionInfo']): Collecti
   return CollectionSchema.parse({
     name,
     vectors: Object.fromEntries(
-      Object.entries(vectorsConfig).map(([v, c]) => [v, { modality: 'text', dim: c.size, distance: FROM_DISTANCE[c.distance] ?? 'cosine' }]),
+      Object.entries(vectorsConfig).map(([v, c]) => [
+        v,
+        { modality: 'text', dim: c.size, distance: FROM_DISTANCE[c.distance] ?? 'cosine' },
+      ]),
     ),
     payloadIndexes,
   });
@@ -243,7 +306,11 @@ function originalId(payload: Record<string, unknown> | null | undefined): string
   return String(payload?.[ORIGINAL_ID_KEY] ?? '');
 }
 
-function toItem(p: { id: string | number; payload?: Record<string, unknown> | null; vector?: unknown }): Item {
+function toItem(p: {
+  id: string | number;
+  payload?: Record<string, unknown> | null;
+  vector?: unknown;
+}): Item {
   const { [ORIGINAL_ID_KEY]: id, ...payload } = (p.payload ?? {}) as Record<string, unknown>;
   const vectors: Record<string, Float32Array> = {};
   if (p.vector && typeof p.vector === 'object' && !Array.isArray(p.vector)) {

@@ -8,11 +8,18 @@ const FIELD_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export function parseCollectionSchema(input: CollectionSchemaInput): CollectionSchema {
   const r = CollectionSchema.safeParse(input);
   if (!r.success) {
-    throw new ChorusError('VALIDATION', `invalid collection schema: ${z.prettifyError(r.error)}`, r.error.issues);
+    throw new ChorusError(
+      'VALIDATION',
+      `invalid collection schema: ${z.prettifyError(r.error)}`,
+      r.error.issues,
+    );
   }
   for (const key of Object.keys(r.data.payloadIndexes)) {
     if (!FIELD_KEY.test(key)) {
-      throw new ChorusError('VALIDATION', `payload index ${JSON.stringify(key)} is not an identifier ([A-Za-z_][A-Za-z0-9_]*)`);
+      throw new ChorusError(
+        'VALIDATION',
+        `payload index ${JSON.stringify(key)} is not an identifier ([A-Za-z_][A-Za-z0-9_]*)`,
+      );
     }
   }
   return r.data;
@@ -23,26 +30,38 @@ export function parseCollectionSchema(input: CollectionSchemaInput): CollectionS
  * dim and distance, and the same modelId when both name one; every payload index it expects must exist with the
  * same type. Extra stored vectors or indexes are fine.
  */
-export function assertSchemaCompatible(stored: CollectionSchema, expectedInput: CollectionSchemaInput): void {
+export function assertSchemaCompatible(
+  stored: CollectionSchema,
+  expectedInput: CollectionSchemaInput,
+): void {
   const expected = parseCollectionSchema({ ...expectedInput, name: stored.name });
   const problems: string[] = [];
   for (const [name, want] of Object.entries(expected.vectors)) {
     const have = stored.vectors[name];
     if (!have) {
-      problems.push(`vector ${name} does not exist (stored: ${Object.keys(stored.vectors).join(', ')})`);
+      problems.push(
+        `vector ${name} does not exist (stored: ${Object.keys(stored.vectors).join(', ')})`,
+      );
       continue;
     }
-    if (have.dim !== want.dim) problems.push(`vector ${name} has dim ${have.dim}, expected ${want.dim}`);
-    if (have.distance !== want.distance) problems.push(`vector ${name} uses distance ${have.distance}, expected ${want.distance}`);
+    if (have.dim !== want.dim)
+      problems.push(`vector ${name} has dim ${have.dim}, expected ${want.dim}`);
+    if (have.distance !== want.distance)
+      problems.push(`vector ${name} uses distance ${have.distance}, expected ${want.distance}`);
     if (have.modelId && want.modelId && have.modelId !== want.modelId) {
       problems.push(`vector ${name} was built by model ${have.modelId}, expected ${want.modelId}`);
     }
   }
   for (const [field, type] of Object.entries(expected.payloadIndexes)) {
     const have = stored.payloadIndexes[field];
-    if (have !== type) problems.push(`payload index ${field} is ${have ?? 'missing'}, expected ${type}`);
+    if (have !== type)
+      problems.push(`payload index ${field} is ${have ?? 'missing'}, expected ${type}`);
   }
   if (problems.length) {
-    throw new ChorusError('SCHEMA_MISMATCH', `collection ${stored.name} does not match: ${problems.join('; ')}`, { problems });
+    throw new ChorusError(
+      'SCHEMA_MISMATCH',
+      `collection ${stored.name} does not match: ${problems.join('; ')}`,
+      { problems },
+    );
   }
 }

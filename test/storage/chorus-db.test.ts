@@ -30,7 +30,13 @@ const impression = (id: string, user: string, query: string, ts: number): Feedba
     { id: 'b', position: 1 },
   ],
 });
-const click = (id: string, user: string, query: string, item: string, ts: number): FeedbackEventInput => ({
+const click = (
+  id: string,
+  user: string,
+  query: string,
+  item: string,
+  ts: number,
+): FeedbackEventInput => ({
   type: 'click',
   eventId: id,
   collection: 'shop',
@@ -46,7 +52,9 @@ describe('openChorusDb', () => {
     expect(db.file).toBe(path.join(dir, 'chorus.db'));
     expect(db.raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.raw.pragma('synchronous', { simple: true })).toBe(2);
-    const applied = db.raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    const applied = db.raw
+      .prepare('SELECT version FROM schema_migrations ORDER BY version')
+      .all() as { version: number }[];
     expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
@@ -55,11 +63,15 @@ describe('openChorusDb', () => {
     db.close();
     db = openChorusDb(dir);
     expect(db.kv.get('fusion', 'preset')).toEqual({ text: 0.7 });
-    expect((db.raw.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(MIGRATIONS.length);
+    expect(
+      (db.raw.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n,
+    ).toBe(MIGRATIONS.length);
   });
 
   it('refuses a database written by a newer schema version', () => {
-    db.raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('future');
+    db.raw
+      .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)')
+      .run('future');
     db.close();
     let err: unknown;
     try {
@@ -75,16 +87,22 @@ describe('openChorusDb', () => {
 
 describe('events', () => {
   it('appends idempotently on eventId and reports duplicates', () => {
-    expect(db.events.append([impression('e1', 'u1', 'q1', 1000), click('e2', 'u1', 'q1', 'b', 1500)])).toEqual({
+    expect(
+      db.events.append([impression('e1', 'u1', 'q1', 1000), click('e2', 'u1', 'q1', 'b', 1500)]),
+    ).toEqual({
       inserted: 2,
       duplicates: 0,
     });
-    expect(db.events.append([click('e2', 'u1', 'q1', 'b', 1500), click('e3', 'u2', 'q2', 'a', 2500)])).toEqual({
+    expect(
+      db.events.append([click('e2', 'u1', 'q1', 'b', 1500), click('e3', 'u2', 'q2', 'a', 2500)]),
+    ).toEqual({
       inserted: 1,
       duplicates: 1,
     });
     // The same id inside one batch counts once too.
-    expect(db.events.append([click('e4', 'u2', 'q2', 'a', 3000), click('e4', 'u2', 'q2', 'a', 3000)])).toEqual({
+    expect(
+      db.events.append([click('e4', 'u2', 'q2', 'a', 3000), click('e4', 'u2', 'q2', 'a', 3000)]),
+    ).toEqual({
       inserted: 1,
       duplicates: 1,
     });
@@ -111,10 +129,18 @@ describe('events', () => {
   it('fills a missing timestamp with the arrival time and keeps the parsed event', () => {
     db.events.append([{ type: 'like', eventId: 'l1', collection: 'shop', itemId: 'a' }], 42_000);
     const [stored] = db.events.query();
-    expect(stored!.event).toEqual({ type: 'like', eventId: 'l1', collection: 'shop', itemId: 'a', timestamp: 42_000 });
+    expect(stored!.event).toEqual({
+      type: 'like',
+      eventId: 'l1',
+      collection: 'shop',
+      itemId: 'a',
+      timestamp: 42_000,
+    });
     expect(stored!.receivedAt).toBe(42_000);
     db.events.append([impression('i1', 'u', 'q', 1)]);
-    expect(db.events.query({ types: ['impression'] })[0]!.event).toMatchObject({ rankerVersion: 'unknown' });
+    expect(db.events.query({ types: ['impression'] })[0]!.event).toMatchObject({
+      rankerVersion: 'unknown',
+    });
   });
 
   it('queries by collection, user, type, time range, query id, item and seq', () => {
@@ -133,17 +159,20 @@ describe('events', () => {
     expect(idsOf(db.events.query({ queryId: 'q2' }))).toEqual(['e3', 'e4']);
     expect(idsOf(db.events.query({ itemId: 'a', collection: 'shop' }))).toEqual(['e4']);
     expect(idsOf(db.events.query({ afterSeq: 3, limit: 1 }))).toEqual(['e4']);
-    expect(idsOf([...db.events.iterate({ collection: 'shop', types: ['impression', 'click'], from: 1000 })])).toEqual([
-      'e1',
-      'e2',
-      'e3',
-      'e4',
-    ]);
+    expect(
+      idsOf([
+        ...db.events.iterate({ collection: 'shop', types: ['impression', 'click'], from: 1000 }),
+      ]),
+    ).toEqual(['e1', 'e2', 'e3', 'e4']);
     expect(db.events.count({ collection: 'shop', types: ['click'] })).toBe(2);
   });
 
   it('deletes every event of a user', () => {
-    db.events.append([impression('e1', 'u1', 'q1', 1), click('e2', 'u1', 'q1', 'a', 2), impression('e3', 'u2', 'q2', 3)]);
+    db.events.append([
+      impression('e1', 'u1', 'q1', 1),
+      click('e2', 'u1', 'q1', 'a', 2),
+      impression('e3', 'u2', 'q2', 3),
+    ]);
     expect(db.events.deleteUser('u1')).toBe(2);
     expect(db.events.query().map((e) => e.event.userId)).toEqual(['u2']);
     expect(db.events.deleteUser('u1')).toBe(0);
@@ -158,7 +187,9 @@ describe('judgments', () => {
       { collection: 'shop', query: 'blue hat', itemId: 'c', grade: 4 },
     ]);
     db.judgments.set([{ collection: 'shop', query: 'red shoes', itemId: 'b', grade: 4 }], 99);
-    expect(db.judgments.list('shop', 'red shoes').map((j) => [j.itemId, j.grade, j.updatedAt === 99])).toEqual([
+    expect(
+      db.judgments.list('shop', 'red shoes').map((j) => [j.itemId, j.grade, j.updatedAt === 99]),
+    ).toEqual([
       ['b', 4, true],
       ['a', 3, false],
     ]);
@@ -169,17 +200,31 @@ describe('judgments', () => {
     expect(db.judgments.qrels('shop').get('red shoes')?.get('a')).toBe(3);
     expect(db.judgments.remove('shop', 'red shoes', 'a')).toBe(true);
     expect(db.judgments.list('shop')).toHaveLength(2);
-    expect(() => db.judgments.set([{ collection: 'shop', query: 'x', itemId: 'a', grade: 5 }])).toThrow(/0..4/);
+    expect(() =>
+      db.judgments.set([{ collection: 'shop', query: 'x', itemId: 'a', grade: 5 }]),
+    ).toThrow(/0..4/);
   });
 });
 
 describe('models', () => {
   it('registers candidates, promotes one at a time and rolls back through history', () => {
-    const v1 = db.models.register({ collection: 'shop', metrics: { ndcg10: 0.41 }, featureSpec: { f: ['text'] }, artifactPath: '/m/1.onnx' });
-    expect(v1).toMatchObject({ version: 'v1', status: 'candidate', metrics: { ndcg10: 0.41 }, featureSpec: { f: ['text'] } });
+    const v1 = db.models.register({
+      collection: 'shop',
+      metrics: { ndcg10: 0.41 },
+      featureSpec: { f: ['text'] },
+      artifactPath: '/m/1.onnx',
+    });
+    expect(v1).toMatchObject({
+      version: 'v1',
+      status: 'candidate',
+      metrics: { ndcg10: 0.41 },
+      featureSpec: { f: ['text'] },
+    });
     db.models.register({ collection: 'shop', trainedFrom: 1, trainedTo: 2 });
     db.models.register({ collection: 'shop', version: 'exp-a' });
-    expect(() => db.models.register({ collection: 'shop', version: 'exp-a' })).toThrow(/already exists/);
+    expect(() => db.models.register({ collection: 'shop', version: 'exp-a' })).toThrow(
+      /already exists/,
+    );
 
     expect(db.models.promote('shop', 'v1')).toEqual({ previous: null });
     expect(db.models.promote('shop', 'v2')).toEqual({ previous: 'v1' });
@@ -225,7 +270,11 @@ describe('checkpoints and kv', () => {
     db.checkpoints.save('index:shop:1', { done: 10 }, 1);
     db.checkpoints.save('index:shop:1', { done: 20 }, 2);
     db.checkpoints.save('train:shop', { epoch: 3 }, 3);
-    expect(db.checkpoints.load('index:shop:1')).toEqual({ jobId: 'index:shop:1', state: { done: 20 }, updatedAt: 2 });
+    expect(db.checkpoints.load('index:shop:1')).toEqual({
+      jobId: 'index:shop:1',
+      state: { done: 20 },
+      updatedAt: 2,
+    });
     expect(db.checkpoints.list('index:').map((c) => c.jobId)).toEqual(['index:shop:1']);
     expect(db.checkpoints.list().map((c) => c.jobId)).toEqual(['train:shop', 'index:shop:1']);
     expect(db.checkpoints.remove('index:shop:1')).toBe(true);

@@ -14,7 +14,14 @@ describe('SQLite event store survives SIGKILL mid-append', () => {
     const everAcked: number[] = [];
     let next = 0;
     for (const [round, extraMs] of [3, 0, 11].entries()) {
-      const { acked, signal } = await runAndKill({ mode: 'sqlite', dataDir: dir, first: next, batchSize: BATCH, killAfterAcks: 20, extraMs });
+      const { acked, signal } = await runAndKill({
+        mode: 'sqlite',
+        dataDir: dir,
+        first: next,
+        batchSize: BATCH,
+        killAfterAcks: 20,
+        extraMs,
+      });
       expect(signal).toBe('SIGKILL');
       everAcked.push(...acked);
       const db = openChorusDb(dir);
@@ -23,9 +30,12 @@ describe('SQLite event store survives SIGKILL mid-append', () => {
         const b = Number(/^b(\d+)-/.exec(event.eventId)![1]);
         perBatch.set(b, (perBatch.get(b) ?? 0) + 1);
       }
-      for (const b of everAcked) expect(perBatch.get(b), `acknowledged batch ${b} (round ${round})`).toBe(BATCH);
+      for (const b of everAcked)
+        expect(perBatch.get(b), `acknowledged batch ${b} (round ${round})`).toBe(BATCH);
       for (const [b, n] of perBatch) expect(n, `batch ${b} is all or nothing`).toBe(BATCH);
-      expect([...perBatch.keys()].filter((b) => !everAcked.includes(b)).length).toBeLessThanOrEqual(1);
+      expect([...perBatch.keys()].filter((b) => !everAcked.includes(b)).length).toBeLessThanOrEqual(
+        1,
+      );
       expect(db.events.count()).toBe(perBatch.size * BATCH);
       // Re-sending an acknowledged batch (a client retry after the crash) adds nothing.
       const last = Math.max(...everAcked);
@@ -41,7 +51,11 @@ describe('SQLite event store survives SIGKILL mid-append', () => {
     }
     const db = openChorusDb(dir);
     const before = db.events.count();
-    expect(db.events.append([{ type: 'like', eventId: 'after-crash', collection: 'crash', itemId: 'x' }])).toEqual({
+    expect(
+      db.events.append([
+        { type: 'like', eventId: 'after-crash', collection: 'crash', itemId: 'x' },
+      ]),
+    ).toEqual({
       inserted: 1,
       duplicates: 0,
     });

@@ -13,7 +13,9 @@ export interface BackendOptions {
 export interface Backend {
   name: 'lancedb' | 'qdrant';
   /** Opens a store on fresh, isolated storage; `reopen` opens a second instance on the same storage. */
-  make(opts?: BackendOptions): Promise<{ store: VectorStore; reopen(): Promise<VectorStore>; cleanup(): Promise<void> }>;
+  make(
+    opts?: BackendOptions,
+  ): Promise<{ store: VectorStore; reopen(): Promise<VectorStore>; cleanup(): Promise<void> }>;
   /** Makes collection names unique per run where the storage is shared (a Qdrant server). */
   collectionName(base: string): string;
 }
@@ -22,7 +24,11 @@ export const lanceBackend: Backend = {
   name: 'lancedb',
   async make(opts = {}) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-lance-'));
-    const options = { dataDir: dir, indexMaintenance: 'inline' as const, annThreshold: opts.annThreshold };
+    const options = {
+      dataDir: dir,
+      indexMaintenance: 'inline' as const,
+      annThreshold: opts.annThreshold,
+    };
     const store = await LanceDbStore.open(options);
     const others: VectorStore[] = [];
     return {

@@ -63,7 +63,14 @@ export function productSchema(name: string): CollectionSchemaInput {
       text: { modality: 'text', dim: TEXT_DIM, distance: 'cosine', modelId: 'test/text-8' },
       image: { modality: 'image', dim: IMAGE_DIM, distance: 'cosine', modelId: 'test/image-4' },
     },
-    payloadIndexes: { brand: 'keyword', tags: 'keyword', price: 'float', stock: 'integer', active: 'bool', note: 'keyword' },
+    payloadIndexes: {
+      brand: 'keyword',
+      tags: 'keyword',
+      price: 'float',
+      stock: 'integer',
+      active: 'bool',
+      note: 'keyword',
+    },
   };
 }
 

@@ -3,7 +3,16 @@ import type { Filter } from '../../src/domain/filter.js';
 import { ChorusError } from '../../src/errors.js';
 import type { VectorStore } from '../../src/stores/vector-store.js';
 import { lanceBackend, qdrantBackend, type Backend } from './backends.js';
-import { IMAGE_DIM, TEXT_DIM, cosine, near, productSchema, products, rng, unitVector } from './builders.js';
+import {
+  IMAGE_DIM,
+  TEXT_DIM,
+  cosine,
+  near,
+  productSchema,
+  products,
+  rng,
+  unitVector,
+} from './builders.js';
 import { matches } from './filter-oracle.js';
 
 const backends: Backend[] = [lanceBackend];
@@ -51,7 +60,11 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
     const a = name('alpha');
     const b = name('beta');
     const schema = await store.createCollection(productSchema(a));
-    expect(schema.vectors.text).toMatchObject({ dim: TEXT_DIM, distance: 'cosine', modelId: 'test/text-8' });
+    expect(schema.vectors.text).toMatchObject({
+      dim: TEXT_DIM,
+      distance: 'cosine',
+      modelId: 'test/text-8',
+    });
     await store.createCollection(productSchema(b));
     await expectCode(store.createCollection(productSchema(a)), 'COLLECTION_EXISTS');
     const listed = (await store.listCollections()).map((c) => c.name);
@@ -61,11 +74,21 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
     const reopened = await other.openCollection(a);
     expect(reopened.vectors.image).toMatchObject({ dim: IMAGE_DIM, modelId: 'test/image-4' });
     expect(reopened.payloadIndexes).toEqual(productSchema(a).payloadIndexes);
+    // ...and can write to it, and the first instance reads what the second wrote.
+    await other.upsert(a, products(3, 5));
+    expect(await other.count(a)).toBe(3);
+    expect((await store.get(a, ['p0001'])).map((i) => i.id)).toEqual(['p0001']);
     await store.dropCollection(b);
     expect((await store.listCollections()).map((c) => c.name)).not.toContain(b);
     await expectCode(store.openCollection(b), 'COLLECTION_NOT_FOUND');
     await expectCode(store.dropCollection(b), 'COLLECTION_NOT_FOUND');
-    await expectCode(store.createCollection({ name: 'bad name!', vectors: { text: { modality: 'text', dim: 4 } } }), 'VALIDATION');
+    await expectCode(
+      store.createCollection({
+        name: 'bad name!',
+        vectors: { text: { modality: 'text', dim: 4 } },
+      }),
+      'VALIDATION',
+    );
     await expectCode(store.createCollection({ name: name('novec'), vectors: {} }), 'VALIDATION');
   });
 
@@ -74,10 +97,25 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
     await store.createCollection(productSchema(c));
     await expect(store.openCollection(c, productSchema(c))).resolves.toMatchObject({ name: c });
     const base = productSchema(c);
-    const withText = (text: object) => ({ ...base, vectors: { ...base.vectors, text: { ...base.vectors.text!, ...text } } });
-    await expectCode(store.openCollection(c, withText({ dim: 16 })), 'SCHEMA_MISMATCH', /text has dim 8, expected 16/);
-    await expectCode(store.openCollection(c, withText({ distance: 'dot' })), 'SCHEMA_MISMATCH', /distance cosine, expected dot/);
-    await expectCode(store.openCollection(c, withText({ modelId: 'other/model' })), 'SCHEMA_MISMATCH', /test\/text-8, expected other\/model/);
+    const withText = (text: object) => ({
+      ...base,
+      vectors: { ...base.vectors, text: { ...base.vectors.text!, ...text } },
+    });
+    await expectCode(
+      store.openCollection(c, withText({ dim: 16 })),
+      'SCHEMA_MISMATCH',
+      /text has dim 8, expected 16/,
+    );
+    await expectCode(
+      store.openCollection(c, withText({ distance: 'dot' })),
+      'SCHEMA_MISMATCH',
+      /distance cosine, expected dot/,
+    );
+    await expectCode(
+      store.openCollection(c, withText({ modelId: 'other/model' })),
+      'SCHEMA_MISMATCH',
+      /test\/text-8, expected other\/model/,
+    );
     await expectCode(
       store.openCollection(c, { ...base, vectors: { audio: { modality: 'audio', dim: 4 } } }),
       'SCHEMA_MISMATCH',
@@ -99,7 +137,10 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
       await store.upsert(c, items.slice(0, 30));
       expect(await store.count(c)).toBe(60);
       const changed = { ...items[3]!, payload: { ...items[3]!.payload, title: 'renamed' } };
-      await store.upsert(c, [changed, { ...changed, payload: { ...changed.payload, title: 'renamed twice' } }]);
+      await store.upsert(c, [
+        changed,
+        { ...changed, payload: { ...changed.payload, title: 'renamed twice' } },
+      ]);
       expect(await store.count(c)).toBe(60);
       const [got] = await store.get(c, [items[3]!.id]);
       expect(got!.payload.title).toBe('renamed twice');
@@ -110,7 +151,9 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
       const got = await store.get(c, ['p0002', 'nope', 'p0001'], { withVectors: true });
       expect(got.map((g) => g.id)).toEqual(['p0002', 'p0001']);
       expect(got[0]!.payload).toEqual(items[2]!.payload);
-      expect(Array.from(got[0]!.vectors.text!)).toEqual(Array.from(items[2]!.vectors!.text as Float32Array));
+      expect(Array.from(got[0]!.vectors.text!)).toEqual(
+        Array.from(items[2]!.vectors!.text as Float32Array),
+      );
       expect(Object.keys(got[0]!.vectors).sort()).toEqual(['image', 'text']);
       expect(Object.keys(got[1]!.vectors)).toEqual(['text']); // odd ids lack the image modality
       const bare = await store.get(c, ['p0002']);
@@ -148,7 +191,8 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
       expect(hits).toHaveLength(5);
       expect(hits[0]!.id).toBe('p0010');
       expect(hits[0]!.score).toBeCloseTo(1, 4);
-      for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+      for (let i = 1; i < hits.length; i++)
+        expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
       const exact = items
         .map((it) => ({ id: it.id, s: cosine(q, it.vectors!.text as Float32Array) }))
         .sort((a, b) => b.s - a.s)
@@ -179,34 +223,67 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
       ['range gte/lte', { must: [{ key: 'price', range: { gte: 15, lte: 45 } }] }],
       ['exists true', { must: [{ key: 'note', exists: true }] }],
       ['exists false', { must: [{ key: 'note', exists: false }] }],
-      ['should', { should: [{ key: 'brand', match: { value: 'acme' } }, { key: 'stock', match: { value: 2 } }] }],
-      ['must_not', { must_not: [{ key: 'brand', match: { value: 'acme' } }, { key: 'active', match: { value: true } }] }],
-      ['must_not on a missing field', { must_not: [{ key: 'note', match: { value: 'has note' } }] }],
+      [
+        'should',
+        {
+          should: [
+            { key: 'brand', match: { value: 'acme' } },
+            { key: 'stock', match: { value: 2 } },
+          ],
+        },
+      ],
+      [
+        'must_not',
+        {
+          must_not: [
+            { key: 'brand', match: { value: 'acme' } },
+            { key: 'active', match: { value: true } },
+          ],
+        },
+      ],
+      [
+        'must_not on a missing field',
+        { must_not: [{ key: 'note', match: { value: 'has note' } }] },
+      ],
       [
         'nested',
         {
           must: [
             { key: 'active', match: { value: true } },
-            { should: [{ key: 'price', range: { lt: 20 } }, { must_not: [{ key: 'tags', match: { value: 'even' } }] }] },
+            {
+              should: [
+                { key: 'price', range: { lt: 20 } },
+                { must_not: [{ key: 'tags', match: { value: 'even' } }] },
+              ],
+            },
           ],
         },
       ],
       ['empty filter', {}],
     ];
 
-    it.each(filters)('filter: %s matches the oracle in count, scroll and search', async (_label, filter) => {
-      const expected = ids(items.filter((i) => matches(filter, i.payload!)));
-      expect(await store.count(c, filter)).toBe(expected.length);
-      const page = await store.scroll(c, { limit: 100, filter });
-      expect(ids(page.items)).toEqual(expected);
-      const hits = await store.search(c, 'text', unitVector(TEXT_DIM, rng(5)), 100, { filter });
-      expect(ids(hits)).toEqual(expected);
-    });
+    it.each(filters)(
+      'filter: %s matches the oracle in count, scroll and search',
+      async (_label, filter) => {
+        const expected = ids(items.filter((i) => matches(filter, i.payload!)));
+        expect(await store.count(c, filter)).toBe(expected.length);
+        const page = await store.scroll(c, { limit: 100, filter });
+        expect(ids(page.items)).toEqual(expected);
+        const hits = await store.search(c, 'text', unitVector(TEXT_DIM, rng(5)), 100, { filter });
+        expect(ids(hits)).toEqual(expected);
+      },
+    );
 
     it('rejects filters on fields that are not indexed', async () => {
-      await expectCode(store.count(c, { must: [{ key: 'title', match: { value: 'x' } }] }), 'VALIDATION', /not filterable/);
       await expectCode(
-        store.search(c, 'text', unitVector(TEXT_DIM, rng(1)), 3, { filter: { must: [{ key: 'price', range: {} }] } as Filter }),
+        store.count(c, { must: [{ key: 'title', match: { value: 'x' } }] }),
+        'VALIDATION',
+        /not filterable/,
+      );
+      await expectCode(
+        store.search(c, 'text', unitVector(TEXT_DIM, rng(1)), 3, {
+          filter: { must: [{ key: 'price', range: {} }] } as Filter,
+        }),
         'VALIDATION',
       );
     });
@@ -214,17 +291,37 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
     it('rejects NaN, Infinity and wrong dimensions naming the item, and writes nothing', async () => {
       const before = await store.count(c);
       const fresh = products(5, 99).map((p) => ({ ...p, id: `new-${p.id}` }));
-      const withNaN = [...fresh, { id: 'bad-nan', vectors: { text: Array.from({ length: TEXT_DIM }, (_, i) => (i === 2 ? NaN : 0.1)) } }];
+      const withNaN = [
+        ...fresh,
+        {
+          id: 'bad-nan',
+          vectors: { text: Array.from({ length: TEXT_DIM }, (_, i) => (i === 2 ? NaN : 0.1)) },
+        },
+      ];
       await expectCode(store.upsert(c, withNaN), 'INVALID_VECTOR', /bad-nan/);
       const withInf = [...fresh, { id: 'bad-inf', vectors: { image: [0, Infinity, 0, 0] } }];
       await expectCode(store.upsert(c, withInf), 'INVALID_VECTOR', /bad-inf/);
       const wrongDim = [...fresh, { id: 'bad-dim', vectors: { image: [1, 0, 0] } }];
       const e = await expectCode(store.upsert(c, wrongDim), 'DIMENSION_MISMATCH', /bad-dim.*image/);
-      expect(e.details).toMatchObject({ id: 'bad-dim', vector: 'image', expected: IMAGE_DIM, actual: 3 });
-      await expectCode(store.upsert(c, [...fresh, { id: 'bad-name', vectors: { audio: [1] } }]), 'VALIDATION', /bad-name/);
+      expect(e.details).toMatchObject({
+        id: 'bad-dim',
+        vector: 'image',
+        expected: IMAGE_DIM,
+        actual: 3,
+      });
+      await expectCode(
+        store.upsert(c, [...fresh, { id: 'bad-name', vectors: { audio: [1] } }]),
+        'VALIDATION',
+        /bad-name/,
+      );
       await expectCode(store.upsert(c, [...fresh, { id: '', vectors: {} }]), 'VALIDATION');
       expect(await store.count(c)).toBe(before);
-      expect(await store.get(c, fresh.map((f) => f.id))).toEqual([]);
+      expect(
+        await store.get(
+          c,
+          fresh.map((f) => f.id),
+        ),
+      ).toEqual([]);
     });
 
     it('deletes by id and reports how many existed', async () => {
@@ -256,7 +353,11 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
       annEnv = await backend.make({ annThreshold: 500 });
       s = annEnv.store;
       c = backend.collectionName('ann');
-      await s.createCollection({ name: c, vectors: { text: { modality: 'text', dim: DIM } }, payloadIndexes: { group: 'integer' } });
+      await s.createCollection({
+        name: c,
+        vectors: { text: { modality: 'text', dim: DIM } },
+        payloadIndexes: { group: 'integer' },
+      });
     });
     afterAll(async () => {
       await s.dropCollection(c).catch(() => undefined);
@@ -280,12 +381,18 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
         const probe = near(q.vectors.text, rand, 0.05);
         const hits = await s.search(c, 'text', probe, 10);
         expect(hits[0]!.id).toBe(q.id);
-        const filtered = await s.search(c, 'text', probe, 5, { filter: { must: [{ key: 'group', match: { value: (q.payload.group + 1) % 4 } }] } });
+        const filtered = await s.search(c, 'text', probe, 5, {
+          filter: { must: [{ key: 'group', match: { value: (q.payload.group + 1) % 4 } }] },
+        });
         expect(filtered.length).toBe(5);
         expect(filtered.every((h) => h.payload.group === (q.payload.group + 1) % 4)).toBe(true);
       }
       // Rows written after the index was built are searchable immediately.
-      const fresh = Array.from({ length: 20 }, (_, i) => ({ id: `fresh${i}`, payload: { group: 1 }, vectors: { text: unitVector(DIM, rand) } }));
+      const fresh = Array.from({ length: 20 }, (_, i) => ({
+        id: `fresh${i}`,
+        payload: { group: 1 },
+        vectors: { text: unitVector(DIM, rand) },
+      }));
       await s.upsert(c, fresh);
       for (const f of fresh) {
         const hits = await s.search(c, 'text', near(f.vectors.text, rand, 0.05), 3);

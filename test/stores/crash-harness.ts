@@ -17,16 +17,25 @@ export async function runAndKill(opts: {
   extraMs: number;
 }): Promise<{ acked: number[]; signal: NodeJS.Signals | null }> {
   // `node --import tsx` runs the script in this very process; the tsx CLI would fork a grandchild that survives the kill.
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, opts.mode, opts.dataDir, String(opts.first), String(opts.batchSize)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CHILD, opts.mode, opts.dataDir, String(opts.first), String(opts.batchSize)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const acked: number[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
   const lines = createInterface({ input: child.stdout });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child made no progress in 40 s; stderr: ${stderr}`)), 40_000);
+    const timer = setTimeout(
+      () => reject(new Error(`child made no progress in 40 s; stderr: ${stderr}`)),
+      40_000,
+    );
     lines.on('line', (line) => {
       const m = /^ACK (\d+)$/.exec(line);
       if (!m) return;
@@ -41,7 +50,8 @@ export async function runAndKill(opts: {
     });
     void exited.then(() => {
       clearTimeout(timer);
-      if (acked.length < opts.killAfterAcks) reject(new Error(`child exited early; stderr: ${stderr}`));
+      if (acked.length < opts.killAfterAcks)
+        reject(new Error(`child exited early; stderr: ${stderr}`));
     });
   });
   const signal = await exited;

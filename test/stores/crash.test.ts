@@ -32,13 +32,22 @@ describe('LanceDB store survives SIGKILL mid-write', () => {
     let next = 0;
     const everAcked: number[] = [];
     for (const [round, extraMs] of [40, 5, 17, 0].entries()) {
-      const { acked, signal } = await runAndKill({ mode: 'lancedb', dataDir: dir, first: next, batchSize: BATCH, killAfterAcks: 3, extraMs });
+      const { acked, signal } = await runAndKill({
+        mode: 'lancedb',
+        dataDir: dir,
+        first: next,
+        batchSize: BATCH,
+        killAfterAcks: 3,
+        extraMs,
+      });
       expect(signal).toBe('SIGKILL');
       everAcked.push(...acked);
       const store = await LanceDbStore.open({ dataDir: dir });
       const counts = await batchCounts(store);
-      for (const b of everAcked) expect(counts.get(b), `acknowledged batch ${b} (round ${round})`).toBe(BATCH);
-      for (const [b, n] of counts) expect(n, `batch ${b} is all or nothing`).toBe(b >= AFTER ? 10 : BATCH);
+      for (const b of everAcked)
+        expect(counts.get(b), `acknowledged batch ${b} (round ${round})`).toBe(BATCH);
+      for (const [b, n] of counts)
+        expect(n, `batch ${b} is all or nothing`).toBe(b >= AFTER ? 10 : BATCH);
       // At most the one batch in flight at the kill may have committed without its ack being read.
       const unacked = [...counts.keys()].filter((b) => b < AFTER && !everAcked.includes(b));
       expect(unacked.length).toBeLessThanOrEqual(1);
@@ -46,7 +55,11 @@ describe('LanceDB store survives SIGKILL mid-write', () => {
       expect(total).toBe([...counts.keys()].reduce((sum, b) => sum + (b >= AFTER ? 10 : BATCH), 0));
       // Checksum: the stored vectors are exactly what the child wrote.
       const last = Math.max(...everAcked);
-      const sample = await store.get(CRASH_SCHEMA.name, [`b${last}-i0`, `b${last}-i${BATCH - 1}`, `b0-i7`], { withVectors: true });
+      const sample = await store.get(
+        CRASH_SCHEMA.name,
+        [`b${last}-i0`, `b${last}-i${BATCH - 1}`, `b0-i7`],
+        { withVectors: true },
+      );
       expect(sample).toHaveLength(3);
       for (const item of sample) {
         const [, b, i] = /^b(\d+)-i(\d+)$/.exec(item.id)!.map(Number) as [number, number, number];
@@ -56,7 +69,9 @@ describe('LanceDB store survives SIGKILL mid-write', () => {
       // Further writes succeed on the reopened store.
       const after = AFTER + round;
       await store.upsert(CRASH_SCHEMA.name, crashItems(after, 10));
-      expect(await store.count(CRASH_SCHEMA.name, { must: [{ key: 'batch', match: { value: after } }] })).toBe(10);
+      expect(
+        await store.count(CRASH_SCHEMA.name, { must: [{ key: 'batch', match: { value: after } }] }),
+      ).toBe(10);
       expect(await store.count(CRASH_SCHEMA.name)).toBe(total + 10);
       await store.close();
       next = Math.max(...[...counts.keys()].filter((b) => b < AFTER), ...everAcked) + 1;

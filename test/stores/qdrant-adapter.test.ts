@@ -6,7 +6,14 @@ import { toQdrantFilter } from '../../src/stores/filter-qdrant.js';
 import { pointIdFor } from '../../src/stores/qdrant/point-id.js';
 import { QdrantStore } from '../../src/stores/qdrant-store.js';
 
-const indexes = { brand: 'keyword', stock: 'integer', price: 'float', ok: 'bool', title: 'text', at: 'datetime' } as const;
+const indexes = {
+  brand: 'keyword',
+  stock: 'integer',
+  price: 'float',
+  ok: 'bool',
+  title: 'text',
+  at: 'datetime',
+} as const;
 
 describe('toQdrantFilter', () => {
   it('translates every operator with Qdrant semantics', () => {
@@ -20,7 +27,10 @@ describe('toQdrantFilter', () => {
             { key: 'ok', in: [true] },
             { key: 'title', match: { value: 'red shoe' } },
           ],
-          should: [{ key: 'brand', exists: true }, { key: 'price', match: { value: 2.5 } }],
+          should: [
+            { key: 'brand', exists: true },
+            { key: 'price', match: { value: 2.5 } },
+          ],
           must_not: [{ key: 'brand', exists: false }, { must: [{ key: 'at', range: { gte: 0 } }] }],
         },
         indexes,
@@ -33,16 +43,28 @@ describe('toQdrantFilter', () => {
         { should: [{ key: 'ok', match: { value: true } }] },
         { key: 'title', match: { text: 'red shoe' } },
       ],
-      should: [{ must_not: [{ is_empty: { key: 'brand' } }] }, { key: 'price', range: { gte: 2.5, lte: 2.5 } }],
-      must_not: [{ is_empty: { key: 'brand' } }, { must: [{ key: 'at', range: { gte: '1970-01-01T00:00:00.000Z' } }] }],
+      should: [
+        { must_not: [{ is_empty: { key: 'brand' } }] },
+        { key: 'price', range: { gte: 2.5, lte: 2.5 } },
+      ],
+      must_not: [
+        { is_empty: { key: 'brand' } },
+        { must: [{ key: 'at', range: { gte: '1970-01-01T00:00:00.000Z' } }] },
+      ],
     });
     expect(toQdrantFilter({}, indexes)).toBeUndefined();
   });
 
   it('rejects unknown fields and mistyped values like the LanceDB translation', () => {
-    expect(() => toQdrantFilter({ must: [{ key: 'nope', match: { value: 'x' } }] }, indexes)).toThrow(/not filterable/);
-    expect(() => toQdrantFilter({ must: [{ key: 'stock', match: { value: 'x' } }] }, indexes)).toThrow(ChorusError);
-    expect(() => toQdrantFilter({ must: [{ key: 'brand', range: { gt: 1 } }] }, indexes)).toThrow(/range/);
+    expect(() =>
+      toQdrantFilter({ must: [{ key: 'nope', match: { value: 'x' } }] }, indexes),
+    ).toThrow(/not filterable/);
+    expect(() =>
+      toQdrantFilter({ must: [{ key: 'stock', match: { value: 'x' } }] }, indexes),
+    ).toThrow(ChorusError);
+    expect(() => toQdrantFilter({ must: [{ key: 'brand', range: { gt: 1 } }] }, indexes)).toThrow(
+      /range/,
+    );
   });
 });
 
@@ -79,7 +101,9 @@ describe('Qdrant error mapping against a real local HTTP server', () => {
         res.end(JSON.stringify({ status: { error: 'disk on fire' } }));
       } else {
         res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: { error: 'Not found: Collection `missing` doesn\'t exist!' } }));
+        res.end(
+          JSON.stringify({ status: { error: "Not found: Collection `missing` doesn't exist!" } }),
+        );
       }
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -98,26 +122,39 @@ describe('Qdrant error mapping against a real local HTTP server', () => {
 
   it('maps 429 with retry-after to RATE_LIMITED', async () => {
     const store = new QdrantStore({ url });
-    expect(await codeOf(store.openCollection('limited'))).toEqual({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 9 } });
+    expect(await codeOf(store.openCollection('limited'))).toEqual({
+      code: 'RATE_LIMITED',
+      details: { retryAfterSeconds: 9 },
+    });
   });
 
   it('retries once after a short retry-after and then returns the real answer', async () => {
     const store = new QdrantStore({ url });
     const started = Date.now();
-    expect(await codeOf(store.openCollection('flaky'))).toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+    expect(await codeOf(store.openCollection('flaky'))).toMatchObject({
+      code: 'COLLECTION_NOT_FOUND',
+    });
     expect(flaky).toBe(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it('maps a timeout to UNAVAILABLE', async () => {
     const store = new QdrantStore({ url, timeoutMs: 300 });
-    expect(await codeOf(store.openCollection('slow'))).toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'timeout' } });
+    expect(await codeOf(store.openCollection('slow'))).toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { reason: 'timeout' },
+    });
   });
 
   it('maps 5xx to UNAVAILABLE and 404 to COLLECTION_NOT_FOUND', async () => {
     const store = new QdrantStore({ url });
-    expect(await codeOf(store.openCollection('broken'))).toMatchObject({ code: 'UNAVAILABLE', details: { status: 500 } });
-    expect(await codeOf(store.openCollection('missing'))).toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+    expect(await codeOf(store.openCollection('broken'))).toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { status: 500 },
+    });
+    expect(await codeOf(store.openCollection('missing'))).toMatchObject({
+      code: 'COLLECTION_NOT_FOUND',
+    });
   });
 
   it('maps a refused connection to UNAVAILABLE', async () => {

@@ -37,14 +37,22 @@ function indexName(column: string): string {
 }
 
 /** Decides what maintenance a table needs, from its row counts and index statistics. */
-export async function planIndexMaintenance(table: Table, schema: CollectionSchema, threshold: number): Promise<IndexPlan> {
+export async function planIndexMaintenance(
+  table: Table,
+  schema: CollectionSchema,
+  threshold: number,
+): Promise<IndexPlan> {
   const plan: IndexPlan = { create: [], optimize: false };
   const existing = new Set((await table.listIndices()).map((i) => i.name));
   for (const [name, spec] of Object.entries(schema.vectors)) {
     const column = vectorColumn(name);
     if (existing.has(indexName(column))) {
       const stats = await table.indexStats(indexName(column));
-      if (stats && stats.numUnindexedRows > Math.max(REFRESH_FLOOR, REFRESH_SHARE * stats.numIndexedRows)) plan.optimize = true;
+      if (
+        stats &&
+        stats.numUnindexedRows > Math.max(REFRESH_FLOOR, REFRESH_SHARE * stats.numIndexedRows)
+      )
+        plan.optimize = true;
       continue;
     }
     const rows = await table.countRows(`\`${column}\` IS NOT NULL`);

@@ -47,9 +47,18 @@ function payloadType(type: PayloadFieldType): DataType {
 }
 
 export function arrowSchemaFor(schema: CollectionSchema): Schema {
-  const fields: Field[] = [new Field(ID_COLUMN, new Utf8(), false), new Field(PAYLOAD_COLUMN, new Utf8(), false)];
+  const fields: Field[] = [
+    new Field(ID_COLUMN, new Utf8(), false),
+    new Field(PAYLOAD_COLUMN, new Utf8(), false),
+  ];
   for (const [name, spec] of Object.entries(schema.vectors)) {
-    fields.push(new Field(vectorColumn(name), new FixedSizeList(spec.dim, new Field('item', new Float32(), true)), true));
+    fields.push(
+      new Field(
+        vectorColumn(name),
+        new FixedSizeList(spec.dim, new Field('item', new Float32(), true)),
+        true,
+      ),
+    );
   }
   for (const [key, type] of Object.entries(schema.payloadIndexes)) {
     fields.push(new Field(payloadColumn(key), payloadType(type), true));
@@ -60,8 +69,13 @@ export function arrowSchemaFor(schema: CollectionSchema): Schema {
 /** Reads the CollectionSchema back from a table's Arrow schema metadata. */
 export function collectionSchemaFromArrow(name: string, arrow: Schema): CollectionSchema {
   const raw = arrow.metadata.get(SCHEMA_METADATA_KEY);
-  if (!raw) throw new ChorusError('SCHEMA_MISMATCH', `table ${name} is not a Chorus collection (no schema metadata)`);
+  if (!raw)
+    throw new ChorusError(
+      'SCHEMA_MISMATCH',
+      `table ${name} is not a Chorus collection (no schema metadata)`,
+    );
   const parsed = CollectionSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new ChorusError('SCHEMA_MISMATCH', `table ${name} has unreadable schema metadata`);
+  if (!parsed.success)
+    throw new ChorusError('SCHEMA_MISMATCH', `table ${name} has unreadable schema metadata`);
   return parsed.data;
 }

@@ -15,14 +15,31 @@ import { parseDatetime } from '../filter-lancedb.js';
 import { ID_COLUMN, PAYLOAD_COLUMN, vectorColumn } from './columns.js';
 
 /** Builds one Arrow table for a validated batch; vectors go in as one contiguous Float32 buffer per column. */
-export function itemsToArrow(schema: CollectionSchema, arrowSchema: Schema, items: ValidItem[]): ArrowTable {
+export function itemsToArrow(
+  schema: CollectionSchema,
+  arrowSchema: Schema,
+  items: ValidItem[],
+): ArrowTable {
   const n = items.length;
   const children: Data[] = [];
   for (const field of arrowSchema.fields) {
     const name = field.name;
-    if (name === ID_COLUMN) children.push(vectorFromArray(items.map((i) => i.id), field.type).data[0]!);
-    else if (name === PAYLOAD_COLUMN) children.push(vectorFromArray(items.map((i) => JSON.stringify(i.payload)), field.type).data[0]!);
-    else if (name.startsWith('v_')) children.push(vectorData(field.type as FixedSizeList, name.slice(2), items));
+    if (name === ID_COLUMN)
+      children.push(
+        vectorFromArray(
+          items.map((i) => i.id),
+          field.type,
+        ).data[0]!,
+      );
+    else if (name === PAYLOAD_COLUMN)
+      children.push(
+        vectorFromArray(
+          items.map((i) => JSON.stringify(i.payload)),
+          field.type,
+        ).data[0]!,
+      );
+    else if (name.startsWith('v_'))
+      children.push(vectorData(field.type as FixedSizeList, name.slice(2), items));
     else {
       const key = name.slice(2);
       const type = schema.payloadIndexes[key]!;
@@ -30,7 +47,12 @@ export function itemsToArrow(schema: CollectionSchema, arrowSchema: Schema, item
       children.push(vectorFromArray(values, field.type).data[0]!);
     }
   }
-  const struct = makeData({ type: new Struct(arrowSchema.fields), length: n, nullCount: 0, children });
+  const struct = makeData({
+    type: new Struct(arrowSchema.fields),
+    length: n,
+    nullCount: 0,
+    children,
+  });
   return new ArrowTable([new RecordBatch(arrowSchema, struct)]);
 }
 
@@ -94,7 +116,11 @@ export function rowToItem(schema: CollectionSchema, row: LanceRow, withVectors: 
       if (v) vectors[name] = Float32Array.from(v.toArray());
     }
   }
-  return { id: String(row[ID_COLUMN]), payload: JSON.parse(String(row[PAYLOAD_COLUMN])) as Payload, vectors };
+  return {
+    id: String(row[ID_COLUMN]),
+    payload: JSON.parse(String(row[PAYLOAD_COLUMN])) as Payload,
+    vectors,
+  };
 }
 
 /** Which columns a read needs. */
@@ -103,4 +129,3 @@ export function selectColumns(schema: CollectionSchema, withVectors: boolean): s
   if (withVectors) for (const name of Object.keys(schema.vectors)) cols.push(vectorColumn(name));
   return cols;
 }
-

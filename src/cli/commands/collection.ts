@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type {
+  CollectionSchema,
+  CollectionSchemaInput,
+  PayloadFieldType,
+} from '../../domain/collection.js';
+import { PayloadFieldType as PayloadFieldTypeSchema } from '../../domain/collection.js';
+import { Distance } from '../../domain/modality.js';
+import { ChorusError } from '../../errors.js';
+import { createVectorStore } from '../../stores/create-vector-store.js';
+import type { VectorStore } from '../../stores/vector-store.js';
+import { configFor } from '../options.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `name:dim[:distance[:modelId]]`, e.g. `text:384:cosine:Xenova/all-MiniLM-L6-v2`. */
+export function parseVectorFlag(flag: string): [string, CollectionSchemaInput['vectors'][string]] {
+  const [name, dimText, distance, ...model] = flag.split(':');
+  const dim = Number(dimText);
+  if (!name || !Number.isInteger(dim) || dim < 1) {
+    throw new ChorusError(
+      'BAD_REQUEST',
+      `--vector ${JSON.stringify(flag)}: expected name:dim[:cosine|dot|l2[:modelId]]`,
+    );
+  }
+  if (distance !== undefined && !Distance.safeParse(distance).success) {
+    throw new ChorusError(
+      'BAD_REQUEST',
+      `--vector ${JSON.stringify(flag)}: distance must be cosine, dot or l2`,
+    );
+  }
+  const base = name.split('_')[0]!;
+  const modality = base === 'image' || base === 'audio' || base === 'cf' ? base : 'text';
+  return [
+    name,
+    {
+      modality,
+      dim,
+      ...(distance ? { distance: distance as Distance } : {}),
+      ...(model.length ? { modelId: model.join(':') } : {}),
+    },
+  ];
+}
+
+/** `field:type` with type keyword|integer|float|bool|text|datetime. */
+export function parseIndexFlag(flag: string): [string, PayloadFieldType] {
+  const [field, type] = flag.split(':');
+  const parsed = PayloadFieldTypeSchema.safeParse(type);
+  if (!field || !parsed.success) {
+    throw new ChorusError(
+      'BAD_REQUEST',
+      `--index ${JSON.stringify(flag)}: expected field:${PayloadFieldTypeSchema.options.join('|')}`,
+    );
+  }
+  return [field, parsed.data];
+}
+
+function describe(c: CollectionSchema): string {
+  const vectors = Object.entries(c.vectors)
+    .map(([n, v]) => `${n}:${v.dim}:${v.distance}${v.modelId ? `:${v.modelId}` : ''}`)
+    .join(' ');
+  const indexes = Object.entries(c.payloadIndexes)
+    .map(([f, t]) => `${f}:${t}`)
+    .join(' ');
+  return `${c.name}\tvectors ${vectors}${indexes ? `\tindexes ${indexes}` : ''}`;
+}
+
+async function withStore<T>(cmd: Command, fn: (store: VectorStore) => Promise<T>): Promise<T> {
+  const store = await createVectorStore(configFor(cmd));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `chorus collection create|list|drop`: manage collections on the configured vector store. */
+export function registerCollectionCommand(program: Command): void {
+  const collection = program.command('collection').description('create, list or drop collections');
+
+  collection
+    .command('create')
+    .description('create a collection with named vectors and payload indexes')
+    .argument('<name>', 'collection name (1-64 letters, digits, _ or -)')
+    .option(
+      '--vector <spec>',
+      'named vector name:dim[:cosine|dot|l2[:modelId]] (repeatable)',
+      collect,
+    )
+    .option(
+      '--index <spec>',
+      'filterable payload field field:keyword|integer|float|bool|text|datetime (repeatable)',
+      collect,
+    )
+    .option(
+      '--schema <file>',
+      'JSON file with {vectors, payloadIndexes} instead of --vector/--index',
+    )
+    .option('--json', 'print the created schema as JSON')
+    .addHelpText(
+      'after',
+      '\nExample: chorus collection create shop --vector text:384 --vector image:512 --index brand:keyword --index price:float',
+    )
+    .action(
+      async (
+        name: string,
+        flags: { vector?: string[]; index?: string[]; schema?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        let input: CollectionSchemaInput;
+        if (flags.schema) {
+          if (flags.vector || flags.index)
+            throw new ChorusError(
+              'BAD_REQUEST',
+              'use either --schema or --vector/--index, not both',
+            );
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(readFileSync(flags.schema, 'utf8'));
+          } catch (e) {
+            throw new ChorusError(
+              'BAD_REQUEST',
+              `cannot read schema file ${flags.schema}: ${(e as Error).message}`,
+            );
+          }
+          input = { ...(parsed as object), name } as CollectionSchemaInput;
+        } else {
+          if (!flags.vector?.length)
+            throw new ChorusError(
+              'BAD_REQUEST',
+              'a collection needs at least one --vector name:dim',
+            );
+          input = {
+            name,
+            vectors: Object.fromEntries(flags.vector.map(parseVectorFlag)),
+            payloadIndexes: Object.fromEntries((flags.index ?? []).map(parseIndexFlag)),
+          };
+        }
+        const schema = await withStore(cmd, (store) => store.createCollection(input));
+        process.stdout.write(
+          flags.json ? `${JSON.stringify(schema)}\n` : `created ${describe(schema)}\n`,
+        );
+      },
+    );
+
+  collection
+    .command('list')
+    .description('list collections with their vectors and payload indexes')
+    .option('--json', 'print a JSON array of schemas')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const list = await withStore(cmd, (store) => store.listCollections());
+      if (flags.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+      else
+        process.stdout.write(
+          list.length ? `${list.map(describe).join('\n')}\n` : 'no collections\n',
+        );
+    });
+
+  collection
+    .command('drop')
+    .description('delete a collection and all its items')
+    .argument('<name>', 'collection name')
+    .option('--yes', 'confirm: the items cannot be recovered')
+    .option('--json', 'print {"dropped": name} as JSON')
+    .action(async (name: string, flags: { yes?: boolean; json?: boolean }, cmd: Command) => {
+      if (!flags.yes)
+        throw new ChorusError(
+          'BAD_REQUEST',
+          `dropping ${name} deletes all its items; repeat with --yes`,
+        );
+      await withStore(cmd, (store) => store.dropCollection(name));
+      process.stdout.write(
+        flags.json ? `${JSON.stringify({ dropped: name })}\n` : `dropped ${name}\n`,
+      );
+    });
+}

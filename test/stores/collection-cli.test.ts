@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LanceDbStore } from '../../src/stores/lancedb-store.js';
+
+const run = promisify(execFile);
+const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-cli-coll-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function chorus(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHORUS_DATA_DIR: dir, CHORUS_STORE: 'lancedb' };
+  delete env.QDRANT_URL;
+  try {
+    const r = await run(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      env,
+      timeout: 50_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+describe('chorus collection', () => {
+  it('creates from flags and from a schema file, lists as JSON, refuses bad input with exit 2, drops with --yes', async () => {
+    const created = await chorus(
+      'collection',
+      'create',
+      'shop',
+      '--vector',
+      'text:8:cosine:test/m',
+      '--vector',
+      'image:4:dot',
+      '--index',
+      'brand:keyword',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      name: 'shop',
+      vectors: {
+        text: { dim: 8, distance: 'cosine', modelId: 'test/m' },
+        image: { modality: 'image', dim: 4, distance: 'dot' },
+      },
+      payloadIndexes: { brand: 'keyword' },
+    });
+
+    const schemaFile = path.join(dir, 'schema.json');
+    writeFileSync(
+      schemaFile,
+      JSON.stringify({ vectors: { audio: { modality: 'audio', dim: 16 } } }),
+    );
+    expect((await chorus('collection', 'create', 'sounds', '--schema', schemaFile)).code).toBe(0);
+
+    const bad = await Promise.all([
+      chorus('collection', 'create', 'shop', '--vector', 'text:8'),
+      chorus('collection', 'create', 'x', '--vector', 'text:eight'),
+      chorus('collection', 'drop', 'shop'),
+    ]);
+    expect(bad.map((b) => b.code)).toEqual([2, 2, 2]);
+    expect(bad[0]!.stderr).toMatch(/already exists/);
+
+    const listed = await chorus('collection', 'list', '--json');
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((c) => c.name)).toEqual([
+      'shop',
+      'sounds',
+    ]);
+
+    const dropped = await chorus('collection', 'drop', 'sounds', '--yes');
+    expect(dropped).toMatchObject({ code: 0, stdout: 'dropped sounds\n' });
+    const store = await LanceDbStore.open({ dataDir: dir });
+    expect((await store.listCollections()).map((c) => c.name)).toEqual(['shop']);
+    await store.close();
+  }, 60_000);
+});
