@@ -1,12 +1,15 @@
 import path from 'node:path';
 import type { Encoder } from '../../indexers/encoder.js';
 import type { ChorusConfig } from '../config.js';
+import type { CollectionSchema } from '../domain/collection.js';
+import { indexLexical } from '../engine/items.js';
 import type { CheckpointStore } from '../jobs/checkpoint-store.js';
 import { createJobQueue } from '../jobs/create-queue.js';
 import type { JobContext } from '../jobs/job-context.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { SqliteCheckpointStore } from '../jobs/sqlite-checkpoint-store.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
+import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { IndexRunDeps } from './index-run.js';
 
@@ -20,8 +23,8 @@ export interface IndexRuntime extends IndexRunDeps {
 export interface RuntimeFactories {
   openStore: (config: ChorusConfig) => Promise<VectorStore>;
   loadEncoders: (config: ChorusConfig) => Promise<Encoder[]>;
-  /** Keeps the lexical index in step (optional until the engine provides it). */
-  afterUpsert?: JobContext['afterUpsert'];
+  /** The lexical (BM25) index kept in step with every upsert, when there is one. */
+  openLexical?: (config: ChorusConfig) => Bm25Index;
   /** Redis key prefix for BullMQ (tests isolate themselves with it). */
   queuePrefix?: string;
 }
@@ -30,10 +33,12 @@ export async function openIndexRuntime(config: ChorusConfig, f: RuntimeFactories
   const db = openChorusDb(config.dataDir);
   const checkpoints: CheckpointStore = new SqliteCheckpointStore(db);
   let store: VectorStore | undefined;
+  let bm25: Bm25Index | undefined;
   try {
     store = await f.openStore(config);
     const encoders = await f.loadEncoders(config);
-    const context: JobContext = { store, encoders, maxFileBytes: config.limits.maxUploadBytes, afterUpsert: f.afterUpsert };
+    bm25 = f.openLexical?.(config);
+    const context: JobContext = { store, encoders, maxFileBytes: config.limits.maxUploadBytes, afterUpsert: bm25 && lexicalHook(store, bm25) };
     const queue: JobQueue = createJobQueue(config, { context: () => context, checkpoints, prefix: f.queuePrefix });
     return {
       store,
@@ -47,12 +52,24 @@ export async function openIndexRuntime(config: ChorusConfig, f: RuntimeFactories
         await queue.close();
         for (const e of encoders) await e.close?.();
         await store!.close();
+        bm25?.close();
         db.close();
       },
     };
   } catch (e) {
     await store?.close();
+    bm25?.close();
     db.close();
     throw e;
   }
+}
+
+/** BM25 follows the store: each upserted batch is analysed with its collection's text fields. */
+export function lexicalHook(store: VectorStore, bm25: Bm25Index): NonNullable<JobContext['afterUpsert']> {
+  const schemas = new Map<string, CollectionSchema>();
+  return async (collection, items) => {
+    let schema = schemas.get(collection);
+    if (!schema) schemas.set(collection, (schema = await store.openCollection(collection)));
+    indexLexical(bm25, schema, items);
+  };
 }

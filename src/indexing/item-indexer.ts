@@ -70,6 +70,12 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
     const storedHash = new Map(stored.map((s) => [s.id, s.payload[HASH_KEY]]));
     todo = loaded.filter((l) => storedHash.get(l.item.id) !== l.hash);
     result.skipped = loaded.length - todo.length;
+    if (result.skipped > 0 && deps.afterUpsert) {
+      // A crash between the store write and the lexical write would leave a stored item out of BM25 forever,
+      // since reruns skip it; re-feeding skipped items (cheap, idempotent) heals that.
+      const unchanged = new Set(loaded.filter((l) => storedHash.get(l.item.id) === l.hash).map((l) => l.item.id));
+      await deps.afterUpsert(input.collection, stored.filter((s) => unchanged.has(s.id)).map((s) => ({ id: s.id, payload: s.payload })));
+    }
   }
   if (todo.length === 0) return result;
 

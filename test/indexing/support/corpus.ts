@@ -7,6 +7,8 @@ import sharp from 'sharp';
 export interface TestCorpus {
   dir: string;
   goodIds: string[];
+  /** Good items that carry text (a .txt file). */
+  textIds: string[];
   /** Bad item id -> the file the error report must blame (relative to dir). */
   bad: Map<string, string>;
 }
@@ -45,6 +47,7 @@ export async function solidPng(r: number, g: number, b: number, size = 48): Prom
  */
 export async function writeTestCorpus(dir: string, opts: { texts: number; images: number; audios: number; outside: string }): Promise<TestCorpus> {
   const goodIds: string[] = [];
+  const textIds: string[] = [];
   const put = (rel: string, data: string | Buffer) => {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), data);
@@ -55,12 +58,14 @@ export async function writeTestCorpus(dir: string, opts: { texts: number; images
     put(`${id}.txt`, `${words} item ${i}`);
     if (i % 3 === 0) put(`${id}.json`, JSON.stringify({ title: `Item ${i}`, price: i }));
     goodIds.push(id);
+    textIds.push(id);
   }
   for (let i = 0; i < opts.images; i++) {
     const id = `img${i}`;
     put(`${id}.png`, await solidPng((i * 40) % 256, (i * 90) % 256, (i * 150) % 256));
     put(`${id}.txt`, `a picture of ${WORDS[i % WORDS.length]}`);
     goodIds.push(id);
+    textIds.push(id);
   }
   for (let i = 0; i < opts.audios; i++) {
     const id = `snd${i}`;
@@ -95,5 +100,5 @@ export async function writeTestCorpus(dir: string, opts: { texts: number; images
   put('bad-payload.txt', 'fine text');
   put('bad-payload.json', '{ this is not json');
   bad.set('bad-payload', 'bad-payload.json');
-  return { dir, goodIds: goodIds.sort(), bad };
+  return { dir, goodIds: goodIds.sort(), textIds, bad };
 }

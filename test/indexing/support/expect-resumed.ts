@@ -31,4 +31,7 @@ export function expectResumedCleanly(o: ScenarioOutcome, queue: 'in-process' | '
   expect(o.report.length).toBe(o.corpus.bad.size);
   expect(reported).toEqual(o.corpus.bad);
   for (const r of o.report) expect(r.reason.length).toBeGreaterThan(5);
+
+  // BM25 follows the store: every stored item with text is in the lexical index.
+  expect(o.lexicalCount).toBe(o.corpus.textIds.length);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Bm25Index } from '../../../src/lexical/bm25-index.js';
 import { LanceDbStore } from '../../../src/stores/lancedb-store.js';
 import type { IndexSummary } from '../../../src/indexing/index-run.js';
 import { INDEXED_AT_KEY } from '../../../src/indexing/item-indexer.js';
@@ -102,6 +103,8 @@ export interface ScenarioOutcome {
   summary: IndexSummary;
   after: StoredState;
   report: { id: string; path: string | null; code: string; reason: string }[];
+  /** Documents in the BM25 index for the collection after the resume. */
+  lexicalCount: number;
   cleanup(): void;
 }
 
@@ -120,5 +123,8 @@ export async function killAndResume(extraEnv: Record<string, string> = {}): Prom
   const report = summary.errorReport
     ? readFileSync(summary.errorReport, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ScenarioOutcome['report'][number])
     : [];
-  return { corpus, dataDir, killedAt: first.killedAt, first, before, second, summary, after, report, cleanup: () => rmSync(work, { recursive: true, force: true }) };
+  const bm25 = new Bm25Index(path.join(dataDir, 'lexical.sqlite'));
+  const lexicalCount = bm25.count('resume');
+  bm25.close();
+  return { corpus, dataDir, lexicalCount, killedAt: first.killedAt, first, before, second, summary, after, report, cleanup: () => rmSync(work, { recursive: true, force: true }) };
 }
