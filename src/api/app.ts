@@ -8,6 +8,9 @@ import type { Engine } from '../engine/engine.js';
 import { renderDocsPage } from './docs-page.js';
 import { createKeyRing, type KeyRing } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import { REDACT_PATHS, redactedRequest, redactedResponse } from './middleware/log-redaction.js';
+import { perKeyRateLimit } from './middleware/rate-limit.js';
+import { requestTimeout } from './middleware/request-timeout.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import type { RouteDeps } from './route-deps.js';
@@ -72,12 +75,15 @@ export function createApp(deps: AppDeps): ChorusApp {
         res.setHeader('x-request-id', id);
         return id;
       },
-      // Keys never reach the logs.
-      redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+      // Keys, cookies, query strings and user ids never reach the logs.
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: redactedRequest, res: redactedResponse },
     }),
   );
+  app.use(requestTimeout(config.limits.requestTimeoutMs));
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'data:', 'blob:'] } } }));
   app.use(metrics.middleware);
+  app.use(perKeyRateLimit({ limit: config.limits.rateLimitPerMinute }));
   app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const extras = deps.extraRouters?.(routeDeps) ?? [];
