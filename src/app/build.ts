@@ -16,7 +16,7 @@ import type { VectorStore } from '../stores/vector-store.js';
 
 export interface BuildOptions {
   logger?: Logger;
-  /** Skip loading models (tests and benchmarks that send precomputed vectors). */
+  /** A loaded registry (the caller closes it), or 'none' to skip models (tests and benchmarks that send vectors). */
   encoders?: EncoderRegistry | 'none';
   /** Extra rankers, e.g. `model` (the promoted learned reranker). */
   rerankers?: Record<string, Reranker>;
@@ -48,6 +48,8 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
   const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
   const registry = opts.encoders === 'none' ? undefined : (opts.encoders ?? (await createEncoderRegistry(config)));
+  // A registry passed in belongs to the caller (quickstart reuses the one it indexed with).
+  const ownsRegistry = opts.encoders === undefined;
   const metrics = createMetrics();
   const engine = new Engine({
     store,
@@ -94,7 +96,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     },
     async close() {
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      await registry?.close();
+      if (ownsRegistry) await registry?.close();
       await store.close();
       bm25.close();
       state.close();

@@ -35,7 +35,12 @@ interface CollectionIndex {
   postings: Map<string, Map<string, number>>;
   lengths: Map<string, number>;
   totalLength: number;
+  /** Last change-log sequence folded into this in-memory copy. */
+  seq: number;
 }
+
+/** Change-log rows kept for other processes to catch up from; a reader further behind reloads in full. */
+const CHANGE_LOG_KEEP = 200_000;
 
 export class Bm25Index {
   private readonly db: Database.Database;
@@ -54,12 +59,19 @@ export class Bm25Index {
       CREATE TABLE IF NOT EXISTS bm25_docs (
         collection TEXT NOT NULL, doc_id TEXT NOT NULL, length INTEGER NOT NULL, terms TEXT NOT NULL,
         PRIMARY KEY (collection, doc_id)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS bm25_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, doc_id TEXT NOT NULL);
     `);
     this.stmts = {
       upsertDoc: this.db.prepare('INSERT OR REPLACE INTO bm25_docs (collection, doc_id, length, terms) VALUES (?, ?, ?, ?)'),
       deleteDoc: this.db.prepare('DELETE FROM bm25_docs WHERE collection = ? AND doc_id = ?'),
       docs: this.db.prepare('SELECT doc_id, terms FROM bm25_docs WHERE collection = ?'),
       dropDocs: this.db.prepare('DELETE FROM bm25_docs WHERE collection = ?'),
+      doc: this.db.prepare('SELECT terms FROM bm25_docs WHERE collection = ? AND doc_id = ?'),
+      logChange: this.db.prepare('INSERT INTO bm25_changes (collection, doc_id) VALUES (?, ?)'),
+      changesSince: this.db.prepare('SELECT seq, doc_id FROM bm25_changes WHERE collection = ? AND seq > ? ORDER BY seq'),
+      maxSeq: this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM bm25_changes'),
+      minSeq: this.db.prepare('SELECT coalesce(min(seq), 0) AS seq FROM bm25_changes'),
+      prune: this.db.prepare('DELETE FROM bm25_changes WHERE seq <= ?'),
     };
   }
 
@@ -67,28 +79,41 @@ export class Bm25Index {
   upsert(collection: string, docs: LexicalDoc[]): void {
     const index = this.indexOf(collection);
     const analyzed = docs.map((d) => ({ id: d.id, tf: termFrequencies(d.text) }));
-    this.db.transaction(() => {
+    const seqs = this.db.transaction(() => {
+      const logged: number[] = [];
       for (const { id, tf } of analyzed) {
         if (tf.size === 0) this.stmts.deleteDoc.run(collection, id);
         else this.stmts.upsertDoc.run(collection, id, sum(tf), JSON.stringify([...tf]));
+        logged.push(Number(this.stmts.logChange.run(collection, id).lastInsertRowid));
       }
+      return logged;
     })();
     for (const { id, tf } of analyzed) {
       removeDoc(index, id);
       if (tf.size > 0) addDoc(index, id, tf);
     }
+    this.advance(index, seqs);
+    this.pruneChanges();
   }
 
   delete(collection: string, ids: string[]): void {
     const index = this.indexOf(collection);
-    this.db.transaction(() => {
-      for (const id of ids) this.stmts.deleteDoc.run(collection, id);
-    })();
+    const seqs = this.db.transaction(() =>
+      ids.map((id) => {
+        this.stmts.deleteDoc.run(collection, id);
+        return Number(this.stmts.logChange.run(collection, id).lastInsertRowid);
+      }),
+    )();
     for (const id of ids) removeDoc(index, id);
+    this.advance(index, seqs);
   }
 
   dropCollection(collection: string): void {
-    this.stmts.dropDocs.run(collection);
+    this.db.transaction(() => {
+      const rows = this.stmts.docs.all(collection) as { doc_id: string }[];
+      for (const row of rows) this.stmts.logChange.run(collection, row.doc_id);
+      this.stmts.dropDocs.run(collection);
+    })();
     this.loaded.delete(collection);
   }
 
@@ -124,17 +149,42 @@ export class Bm25Index {
     this.db.close();
   }
 
-  /** The inverted index is derived from the persisted per-document term lists, loaded once per collection. */
+  /**
+   * The inverted index is derived from the persisted per-document term lists, loaded once per collection,
+   * then kept current from the change log (so writes by another process, e.g. `chorus index` beside a
+   * running server, are seen by the next query).
+   */
   private indexOf(collection: string): CollectionIndex {
     let index = this.loaded.get(collection);
+    if (index && index.seq < (this.stmts.minSeq.get() as { seq: number }).seq - 1) index = undefined; // too far behind
     if (!index) {
-      index = { postings: new Map(), lengths: new Map(), totalLength: 0 };
+      const seq = (this.stmts.maxSeq.get() as { seq: number }).seq;
+      index = { postings: new Map(), lengths: new Map(), totalLength: 0, seq };
       for (const row of this.stmts.docs.iterate(collection) as Iterable<{ doc_id: string; terms: string }>) {
         addDoc(index, row.doc_id, new Map(JSON.parse(row.terms) as [string, number][]));
       }
       this.loaded.set(collection, index);
+      return index;
+    }
+    const changes = this.stmts.changesSince.all(collection, index.seq) as { seq: number; doc_id: string }[];
+    for (const c of changes) {
+      removeDoc(index, c.doc_id);
+      const row = this.stmts.doc.get(collection, c.doc_id) as { terms: string } | undefined;
+      if (row) addDoc(index, c.doc_id, new Map(JSON.parse(row.terms) as [string, number][]));
+      index.seq = c.seq;
     }
     return index;
+  }
+
+  /** Our own writes are already in memory: skip them in the log, unless another writer slipped in between. */
+  private advance(index: CollectionIndex, seqs: number[]): void {
+    if (seqs.length > 0 && seqs[0] === index.seq + 1 && seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1)) index.seq = seqs[seqs.length - 1]!;
+  }
+
+  private pruneChanges(): void {
+    const max = (this.stmts.maxSeq.get() as { seq: number }).seq;
+    const min = (this.stmts.minSeq.get() as { seq: number }).seq;
+    if (max - min > CHANGE_LOG_KEEP * 2) this.stmts.prune.run(max - CHANGE_LOG_KEEP);
   }
 }
 

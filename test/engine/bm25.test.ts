@@ -79,4 +79,18 @@ describe('Bm25Index', () => {
     expect(reopened.count('c2')).toBe(1);
     reopened.close();
   });
+
+  it('sees writes made by another process through the change log', () => {
+    const file = path.join(dir, 'shared.sqlite');
+    const server = new Bm25Index(file);
+    const indexer = new Bm25Index(file);
+    server.upsert('c', [{ id: 'a', text: 'alpha dress' }]);
+    expect(server.search('c', 'dress', 10).map((h) => h.id)).toEqual(['a']);
+    indexer.upsert('c', [{ id: 'b', text: 'beta dress dress' }]);
+    indexer.delete('c', ['a']);
+    expect(server.search('c', 'dress', 10).map((h) => h.id)).toEqual(['b']);
+    expect(server.count('c')).toBe(1);
+    server.close();
+    indexer.close();
+  });
 });

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { buildChorus } from '../../app/build.js';
+import { ChorusError } from '../../errors.js';
+import { configFor } from '../options.js';
+import { printRanked } from './result-printer.js';
+import { positiveInt } from './search.js';
+
+interface RecommendFlags {
+  collection: string;
+  item?: string;
+  user?: string;
+  limit?: number;
+  diversity?: number;
+  includeSeen?: boolean;
+  json?: boolean;
+}
+
+/** `chorus recommend --item ID | --user U --collection NAME [--json]`. */
+export function registerRecommendCommand(program: Command): void {
+  program
+    .command('recommend')
+    .description('more-like-this (--item) or per-user (--user) recommendations')
+    .requiredOption('--collection <name>', 'collection')
+    .option('--item <id>', 'recommend items like this one')
+    .option('--user <id>', "recommend from this user's profile")
+    .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
+    .option('--diversity <lambda>', 'MMR diversity 0..1', (v) => {
+      const n = Number(v);
+      if (!(n >= 0 && n <= 1)) throw new ChorusError('BAD_REQUEST', `--diversity must be in 0..1, got ${v}`);
+      return n;
+    })
+    .option('--include-seen', 'keep items the user already engaged with')
+    .option('--json', 'print the response as JSON')
+    .action(async (flags: RecommendFlags, cmd: Command) => {
+      if (!flags.item && !flags.user) throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID');
+      const chorus = await buildChorus(configFor(cmd, { logLevel: 'silent' }), { encoders: 'none' });
+      try {
+        const r = await chorus.engine.recommend({
+          collection: flags.collection,
+          itemId: flags.item,
+          userId: flags.user,
+          limit: flags.limit,
+          diversity: flags.diversity,
+          excludeSeen: !flags.includeSeen,
+        });
+        if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        else printRanked(r);
+      } finally {
+        await chorus.close();
+      }
+    });
+}
