@@ -33,10 +33,15 @@ export class LiveReranker implements Reranker {
     this.rng = new Rng(o.seed ?? Date.now());
   }
 
+  private ready: Promise<void> = Promise.resolve();
+
   /** Loads every collection's promoted model and follows registry changes from now on. */
   async start(): Promise<this> {
-    for (const c of this.registry.promotedCollections()) await this.reload(c);
-    this.unsubscribe = this.registry.onChange((ch) => this.onChange(ch));
+    this.unsubscribe ??= this.registry.onChange((ch) => this.onChange(ch));
+    this.ready = (async () => {
+      for (const c of this.registry.promotedCollections()) await this.reload(c);
+    })();
+    await this.ready;
     return this;
   }
 
@@ -61,6 +66,7 @@ export class LiveReranker implements Reranker {
   }
 
   async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
+    await this.ready;
     const model = this.pick(ctx.collection);
     if (!model) {
       this.lastVersion = 'rrf';

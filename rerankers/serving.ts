@@ -1,0 +1,29 @@
+import type { ExtraRouter } from '../src/api/app.js';
+import type { RouteDeps } from '../src/api/route-deps.js';
+import { createModelsRouter, modelRoutes } from '../src/api/routes/models.js';
+import type { Engine } from '../src/engine/engine.js';
+import type { ChorusDb } from '../src/storage/index.js';
+import { LiveReranker } from './live-reranker.js';
+import { ModelRegistry } from './registry.js';
+
+/**
+ * Wires the learned reranker into a running Chorus: a registry over the SQLite models table, the LiveReranker
+ * registered as the engine's `model` ranker, and the /v1/models router. Use it as buildChorus's `extraRouters`:
+ *   buildChorus(config, { extraRouters: (deps, built) => attachModelServing(deps, built) })
+ */
+export function attachModelServing(deps: RouteDeps, built: { db: ChorusDb; engine: Engine }, opts: { log?: (line: string) => void } = {}): ExtraRouter[] {
+  const registry = new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: deps.config.executionProviders, log: opts.log });
+  const live = new LiveReranker(registry, { interleaveShare: deps.config.search.interleaveShare, log: opts.log });
+  void live.start().catch((e: unknown) => opts.log?.(`could not load the promoted models: ${(e as Error).message}`));
+  built.engine.rerankers.set('model', live);
+  const router = createModelsRouter({
+    ...deps,
+    registry,
+    live,
+    events: (collection) =>
+      (function* () {
+        for (const e of built.db.events.iterate({ collection })) yield e.event;
+      })(),
+  });
+  return [{ router, routes: Object.values(modelRoutes) }];
+}

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachModelServing } from '../../rerankers/serving.js';
+import { Rng } from '../../rerankers/random.js';
+import { startServer, type Json, type TestServer } from '../api/harness.js';
+
+const C = 'shop';
+const DIM = 8;
+let s: TestServer;
+
+/** Items on two axes: relevant ones (grade 2) point along the query direction in image space only. */
+function itemVector(rng: Rng, axis: number, strength: number): number[] {
+  const v = Array.from({ length: DIM }, () => rng.normal() * 0.3);
+  v[axis]! += strength;
+  return v;
+}
+
+beforeAll(async () => {
+  s = await startServer({}, { extraRouters: (deps, built) => attachModelServing(deps, built) });
+  expect((await s.call('POST', '/v1/collections', { name: C, vectors: { text: { modality: 'text', dim: DIM }, image: { modality: 'image', dim: DIM } } })).status).toBe(201);
+  const rng = new Rng(5);
+  const items = Array.from({ length: 60 }, (_, i) => {
+    const relevant = i % 4 === 0;
+    return {
+      id: `p${i}`,
+      payload: { title: `product ${i}`, relevant },
+      vectors: { text: itemVector(rng, 0, 1 + rng.next()), image: itemVector(rng, 1, relevant ? 2 : 0.5) },
+    };
+  });
+  expect((await s.call('POST', '/v1/items', { collection: C, items })).status).toBe(200);
+});
+
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('/v1/models: train on logged clicks, promote, serve /v1/search with explanations', () => {
+  it('runs the whole loop over HTTP', async () => {
+    const none = await s.call('GET', `/v1/models?collection=${C}`);
+    expect(none.status).toBe(200);
+    expect(none.json.models).toEqual([]);
+
+    // Traffic on the `model` ranker before any model: RRF that logs feature rows with each impression.
+    const rng = new Rng(9);
+    const q = { text: Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0)), image: Array.from({ length: DIM }, (_, i) => (i === 1 ? 1 : 0)) };
+    const exam = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2];
+    for (let session = 0; session < 60; session++) {
+      // Jittered queries so different items get shown across sessions.
+      const jitter = (v: number[]) => v.map((x) => x + rng.normal() * 0.3);
+      const r = await s.call('POST', '/v1/search', { collection: C, vectors: { text: jitter(q.text), image: jitter(q.image) }, fusion: 'model', limit: 10 });
+      expect(r.status).toBe(200);
+      const events: Json[] = [];
+      r.json.hits.forEach((h: Json, k: number) => {
+        if (h.payload.relevant && rng.next() < exam[k]!) events.push({ type: 'click', eventId: `c${session}-${k}`, collection: C, queryId: r.json.queryId, itemId: h.id });
+      });
+      if (events.length) expect((await s.call('POST', '/v1/feedback', { events })).status).toBe(200);
+    }
+
+    const bad = await s.call('POST', '/v1/models/train', { collection: C, epochs: 0 });
+    expect(bad.status).toBe(400);
+    const trained = await s.call('POST', '/v1/models/train', { collection: C, epochs: 20, hidden: 4 });
+    expect(trained.status).toBe(201);
+    expect(trained.json.version).toBe('v1');
+    expect(trained.json.status).toBe('candidate');
+    expect(trained.json.metrics.trainLists).toBeGreaterThan(10);
+
+    const promoted = await s.call('POST', '/v1/models/v1/promote', { collection: C });
+    expect(promoted.json).toEqual({ collection: C, promoted: 'v1', previous: null });
+    const served = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'model', limit: 10 });
+    expect(served.json.ranker.name).toBe('model');
+    const top = served.json.hits[0];
+    expect(Object.keys(top.explanation.scores)).toEqual(expect.arrayContaining(['text', 'image', 'mlp']));
+    const shareSum = Object.values(top.explanation.shares as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(shareSum).toBeCloseTo(1, 4);
+    // Clicks only went to image-relevant items: the learned ranking puts more of them on top than RRF does.
+    const rrf = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'rrf', limit: 10 });
+    const relevantIn = (hits: Json[]) => hits.filter((h: Json) => h.payload.relevant).length;
+    expect(relevantIn(served.json.hits)).toBeGreaterThan(relevantIn(rrf.json.hits));
+    // The impression of that search recorded the serving version and the served feature rows.
+    const imp = s.chorus.db.events.query({ collection: C, queryId: served.json.queryId })[0]!.event;
+    expect(imp.type === 'impression' && imp.rankerVersion).toBe('v1');
+    expect(imp.type === 'impression' && Object.keys(imp.features ?? {})).toContain('__query__');
+    const listed = await s.call('GET', `/v1/models?collection=${C}`);
+    expect(listed.json.models.map((m: Json) => [m.version, m.status])).toEqual([['v1', 'promoted']]);
+
+    const rolled = await s.call('POST', '/v1/models/rollback', { collection: C });
+    expect(rolled.json).toEqual({ collection: C, from: 'v1', to: null });
+    const after = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'model', limit: 10 });
+    expect(after.status).toBe(200);
+    expect((await s.call('POST', '/v1/models/v9/promote', { collection: C })).status).toBe(404);
+  });
+});
