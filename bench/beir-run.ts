@@ -150,7 +150,7 @@ export function reportBeir(r: BeirResult, resultsDir: string, out: (line: string
   if (r.retriever === 'bm25') out(`  reference: BEIR paper BM25 on SciFact nDCG@10 = 0.665`);
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, 'beir.json');
-  let runs: Record<string, unknown> = {};
+  let runs: Record<string, unknown>;
   try {
     runs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch {
