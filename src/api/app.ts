@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { renderDocsPage } from './docs-page.js';
 import { createKeyRing, type KeyRing } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import { verifyJsonBody } from './middleware/json-guard.js';
 import { REDACT_PATHS, redactedRequest, redactedResponse } from './middleware/log-redaction.js';
 import { perKeyRateLimit } from './middleware/rate-limit.js';
 import { requestTimeout } from './middleware/request-timeout.js';
@@ -84,7 +85,15 @@ export function createApp(deps: AppDeps): ChorusApp {
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'data:', 'blob:'] } } }));
   app.use(metrics.middleware);
   app.use(perKeyRateLimit({ limit: config.limits.rateLimitPerMinute }));
-  app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({
+      limit: config.limits.maxBodyBytes,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+      // Invalid UTF-8 (else silently replaced by U+FFFD and stored) and absurd nesting are 400s.
+      verify: verifyJsonBody,
+    }),
+  );
 
   const extras = deps.extraRouters?.(routeDeps) ?? [];
   const openapi = buildOpenApi([...CORE_ROUTES, ...extras.flatMap((e) => e.routes)], {

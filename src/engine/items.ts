@@ -2,7 +2,7 @@ import { isEncodeFailure, type Encoder } from '../../indexers/encoder.js';
 import type { CollectionSchema } from '../domain/collection.js';
 import type { Payload } from '../domain/item.js';
 import type { Modality } from '../domain/modality.js';
-import { ChorusError } from '../errors.js';
+import { ChorusError, ERROR_TABLE, type ErrorCode } from '../errors.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import { documentText, textFieldsOf } from '../lexical/document-text.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
@@ -56,7 +56,10 @@ export async function upsertItems(deps: ItemDeps, schema: CollectionSchema, writ
         const [r] = await enc.encode([input]);
         if (!r || isEncodeFailure(r)) {
           const reason = r && isEncodeFailure(r) ? r.error.reason : 'no output';
-          throw new ChorusError('MEDIA_DECODE', `item "${w.id}": ${modality} could not be encoded: ${reason}`, { id: w.id, modality, reason });
+          // Keep the decoder's own code (e.g. PAYLOAD_TOO_LARGE for a pixel bomb or a 2-hour clip -> 413).
+          const failed = r && isEncodeFailure(r) ? r.error.code : undefined;
+          const code: ErrorCode = failed && failed in ERROR_TABLE ? (failed as ErrorCode) : 'MEDIA_DECODE';
+          throw new ChorusError(code, `item "${w.id}": ${modality} could not be encoded: ${reason}`, { id: w.id, modality, reason });
         }
         vectors[enc.vectorName] = r;
       }

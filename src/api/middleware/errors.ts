@@ -24,6 +24,7 @@ export function toErrorBody(err: unknown): { status: number; body: { error: { co
   }
   const e = (err ?? {}) as HttpLikeError;
   if (e.type === 'entity.parse.failed') return wrap('BAD_REQUEST', 'the body is not valid JSON');
+  if (e.type === 'entity.verify.failed') return wrap('BAD_REQUEST', e.message);
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE' || e.code === 'LIMIT_FIELD_VALUE') {
     return wrap('PAYLOAD_TOO_LARGE', 'the request body or an uploaded file is over the configured limit');
   }

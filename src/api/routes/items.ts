@@ -24,7 +24,24 @@ export const ItemBody = z
   .strict()
   .meta({ id: 'ItemInput' });
 
-export const UpsertItemsBody = z.object({ collection: CollectionName, items: z.array(ItemBody).min(1).max(1000) }).strict().meta({ id: 'UpsertItems' });
+export const UpsertItemsBody = z
+  .object({
+    collection: CollectionName,
+    // Two items with one id in one batch is ambiguous (which wins?): reject it rather than guess.
+    items: z
+      .array(ItemBody)
+      .min(1)
+      .max(1000)
+      .superRefine((items, ctx) => {
+        const seen = new Set<string>();
+        for (const [i, item] of items.entries()) {
+          if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate id "${item.id}" in one batch` });
+          seen.add(item.id);
+        }
+      }),
+  })
+  .strict()
+  .meta({ id: 'UpsertItems' });
 
 const MultipartFields = z
   .object({
