@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createEncoderRegistry } from '../../../indexers/registry.js';
 import { buildChorus } from '../../app/build.js';
+import { servedExtras } from '../../app/extras.js';
 import { indexQuickstart, QUICKSTART_COLLECTION } from '../../app/quickstart-index.js';
 import { configFor } from '../options.js';
 import { closeOnSignals, printServing } from './serve-banner.js';
@@ -46,7 +47,7 @@ export function registerQuickstartCommand(program: Command): void {
         await registry.close();
         return;
       }
-      const chorus = await buildChorus(config, { encoders: registry });
+      const chorus = await buildChorus(config, { encoders: registry, extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)) });
       const { url, host } = await chorus.listen();
       printServing(chorus, url, host);
       out.write(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { buildChorus } from '../../app/build.js';
+import { servedExtras } from '../../app/extras.js';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { closeOnSignals, printServing } from './serve-banner.js';
@@ -19,7 +20,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'bind address (CHORUS_HOST; ignored without API keys: loopback only)')
     .action(async (flags: { port?: number; host?: string }, cmd: Command) => {
       const config = configFor(cmd, { port: flags.port, host: flags.host });
-      const chorus = await buildChorus(config);
+      const chorus = await buildChorus(config, { extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)) });
       for (const line of chorus.registry?.notes ?? []) process.stderr.write(`chorus: ${line}\n`);
       for (const m of chorus.registry?.missing ?? []) process.stderr.write(`chorus: ${m.vectorName} (${m.modelId}) unavailable: ${m.reason}\n`);
       const { url, host } = await chorus.listen();
