@@ -7,8 +7,9 @@ import { registerRecommendCommand } from './commands/recommend.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
+import { registerBenchIndexCommand } from './commands/bench-index.js';
 
 /** Each subcommand lives in its own file under ./commands and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [(p) => registerIndexCommand(p), (p) => registerBenchUltrCommand(p), (p) => registerCollectionCommand(p), (p) => registerServeCommand(p), (p) => registerQuickstartCommand(p), (p) => registerSearchCommand(p), (p) => registerRecommendCommand(p), (p) => registerBenchBeirCommand(p)];
+export const COMMANDS: RegisterCommand[] = [(p) => registerIndexCommand(p), (p) => registerBenchUltrCommand(p), (p) => registerCollectionCommand(p), (p) => registerServeCommand(p), (p) => registerQuickstartCommand(p), (p) => registerSearchCommand(p), (p) => registerRecommendCommand(p), (p) => registerBenchBeirCommand(p), (p) => registerBenchIndexCommand(p)];
