@@ -108,12 +108,15 @@ export class BullmqQueue<C> implements JobQueue {
     const out = new Map<string, JobOutcome>();
     for (let i = 0; i < jobIds.length; i += 200) {
       const chunk = jobIds.slice(i, i + 200);
-      const jobs = await Promise.all(chunk.map((id) => this.queue.getJob(id)));
-      const states = await Promise.all(jobs.map((j) => (j ? j.getState() : Promise.resolve('unknown'))));
+      // State first, then the job hash: a final state never changes back, so the hash read after it is complete.
+      const states = await Promise.all(chunk.map((id) => this.queue.getJobState(id)));
+      const finals = chunk.filter((_, k) => states[k] === 'completed' || states[k] === 'failed');
+      const jobs = await Promise.all(finals.map((id) => this.queue.getJob(id)));
       jobs.forEach((job, k) => {
-        if (!job?.id) return;
-        if (states[k] === 'completed') out.set(job.id, { id: job.id, state: 'completed', result: job.returnvalue ?? null });
-        else if (states[k] === 'failed') out.set(job.id, { id: job.id, state: 'failed', reason: job.failedReason, attempts: job.attemptsMade });
+        const id = finals[k]!;
+        if (!job) return; // removed meanwhile
+        if (states[chunk.indexOf(id)] === 'failed') out.set(id, { id, state: 'failed', reason: job.failedReason, attempts: job.attemptsMade });
+        else out.set(id, { id, state: 'completed', result: job.returnvalue ?? null });
       });
     }
     return out;
@@ -128,6 +131,10 @@ export class BullmqQueue<C> implements JobQueue {
       completed: c.completed ?? 0,
       failed: c.failed ?? 0,
     };
+  }
+
+  async has(jobId: string): Promise<boolean> {
+    return (await this.queue.getJob(jobId)) !== undefined;
   }
 
   async remove(jobIds: string[]): Promise<void> {

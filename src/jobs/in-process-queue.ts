@@ -109,6 +109,11 @@ export class InProcessQueue<C> implements JobQueue {
     return c;
   }
 
+  async has(jobId: string): Promise<boolean> {
+    await this.load();
+    return this.records.has(jobId);
+  }
+
   async remove(jobIds: string[]): Promise<void> {
     await this.load();
     const gone = new Set(jobIds);

@@ -45,6 +45,8 @@ export interface JobQueue {
   /** Final outcomes already recorded for these ids (from any process or an earlier run). */
   outcomes(jobIds: string[]): Promise<Map<string, JobOutcome>>;
   counts(): Promise<QueueCounts>;
+  /** Whether the queue knows this job id (waiting, running, delayed or finished). */
+  has(jobId: string): Promise<boolean>;
   /** Forgets these jobs (e.g. once a run is complete). */
   remove(jobIds: string[]): Promise<void>;
   /** Stops taking jobs and waits for the ones in flight to finish and be recorded. */
