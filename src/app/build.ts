@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/registry.js';
 import type { Reranker } from '../../rerankers/reranker.js';
+import { collectionSearchDefaults } from '../admin/presets.js';
 import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
 import { createMetrics } from '../api/metrics.js';
 import type { RouteDeps } from '../api/route-deps.js';
@@ -62,6 +63,8 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     rerankers: opts.rerankers,
     observeStage: metrics.observeStage,
     onLogError: (e) => logger.error({ err: e }, 'impression logging failed'),
+    // The fusion preset applied to a collection in the admin UI is its default ranking.
+    searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
   });
   const api = createApp({
     engine,

@@ -27,4 +27,14 @@ export interface EngineDeps {
   onLogError?: (e: unknown) => void;
   now?: () => number;
   newId?: () => string;
+  /** Per-collection search defaults (the fusion preset applied in the admin UI); request fields win. */
+  searchDefaults?: (collection: string) => SearchDefaults | undefined;
+}
+
+/** Fusion settings a collection can default to (a named preset stored in the kv repo). */
+export interface SearchDefaults {
+  fusion?: string;
+  weights?: Record<string, number>;
+  rrfK?: number;
+  candidates?: number;
 }

@@ -34,6 +34,8 @@ export interface EngineOptions {
   onLogError?: (e: unknown) => void;
   profileHalfLifeMs?: number;
   now?: () => number;
+  /** Per-collection defaults for fusion, weights, rrfK and candidates (admin UI presets). */
+  searchDefaults?: EngineDeps['searchDefaults'];
 }
 
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
@@ -57,6 +59,7 @@ export class Engine {
       observeStage: opts.observeStage,
       onLogError: opts.onLogError,
       now: opts.now,
+      searchDefaults: opts.searchDefaults,
     };
   }
 

@@ -23,6 +23,10 @@ export interface SearchRequest {
   excludeSeen?: boolean;
   /** MMR diversity 0..1 (0 = off). */
   diversity?: number;
+  /** RRF constant k for this request (default: the collection preset, then config.search.rrfK). */
+  rrfK?: number;
+  /** Log the impression (default true); the admin playground turns it off so tuning does not become training data. */
+  logImpression?: boolean;
 }
 
 export async function search(deps: EngineDeps, schemas: SchemaCache, req: SearchRequest): Promise<RankedResponse> {
@@ -38,6 +42,7 @@ export async function search(deps: EngineDeps, schemas: SchemaCache, req: Search
     throw new ChorusError('MODEL_MISSING', `nothing can answer this query: ${encoded.missing.join('; ')}`, { notes: encoded.missing });
   }
   const exclude = req.excludeSeen && req.userId ? deps.state.seen(req.collection, req.userId) : undefined;
+  const defaults = deps.searchDefaults?.(req.collection);
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
   return runTwoStage(deps, {
     collection: req.collection,
@@ -46,10 +51,12 @@ export async function search(deps: EngineDeps, schemas: SchemaCache, req: Search
     filter: req.filter,
     userId: req.userId,
     exclude,
-    fusion: req.fusion,
-    weights: req.weights,
+    fusion: req.fusion ?? defaults?.fusion,
+    weights: req.weights ?? defaults?.weights,
+    rrfK: req.rrfK ?? defaults?.rrfK,
+    logImpression: req.logImpression,
     limit: req.limit ?? deps.search.defaultLimit,
-    candidatesPerList: req.candidates,
+    candidatesPerList: req.candidates ?? defaults?.candidates,
     diversity: req.diversity,
     ctx: { queryKind: kind, queryModalities: encoded.modalities },
     notes: encoded.missing,

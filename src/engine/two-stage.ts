@@ -40,6 +40,9 @@ export interface TwoStageArgs {
   exclude?: Set<string>;
   fusion?: string;
   weights?: Record<string, number>;
+  rrfK?: number;
+  /** Default true; false skips the impression log (admin playground). */
+  logImpression?: boolean;
   limit: number;
   candidatesPerList?: number;
   diversity?: number;
@@ -78,7 +81,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     userId: a.userId,
     collection: a.collection,
     weights: a.weights,
-    rrfK: deps.search.rrfK,
+    rrfK: a.rrfK ?? deps.search.rrfK,
   };
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
   if (a.diversity && a.diversity > 0) {
@@ -99,7 +102,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     notes: a.notes,
     timings: timer.timings,
   };
-  await timer.time('log', () => logImpression(deps, a, queryId, reranker, hits));
+  if (a.logImpression !== false) await timer.time('log', () => logImpression(deps, a, queryId, reranker, hits));
   response.timings = timer.timings;
   return response;
 }

@@ -1,0 +1,76 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import { presentedKey, type KeyRing } from '../api/middleware/auth.js';
+import { ChorusError } from '../errors.js';
+import { csrfMatches, readCookie, type AdminSession, type SessionStore } from './sessions.js';
+
+export const SESSION_COOKIE = 'chorus_admin';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export const isLoopback = (req: Request): boolean => LOOPBACK.has(req.socket.remoteAddress ?? '');
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    adminSession?: AdminSession;
+  }
+}
+
+function setSessionCookie(req: Request, res: Response, s: AdminSession, maxAgeMs: number): void {
+  res.cookie(SESSION_COOKIE, s.id, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: maxAgeMs });
+}
+
+/**
+ * Guards /admin/api: either an admin key in the Authorization/api-key header (scripts; no cookie, so no CSRF
+ * risk) or a session cookie, plus the session's CSRF token on every state-changing method. With no key
+ * configured (dev mode) only loopback clients get in at all.
+ */
+export function requireAdmin(keys: KeyRing, sessions: SessionStore): RequestHandler {
+  return (req, _res, next) => {
+    if (keys.open && !isLoopback(req)) return next(new ChorusError('FORBIDDEN', 'no admin key is configured: the admin UI answers loopback clients only'));
+    const key = presentedKey(req);
+    if (key !== undefined) {
+      if (keys.open || keys.scopeOf(key) === 'admin') return next();
+      return next(new ChorusError('FORBIDDEN', 'the admin API needs the admin key'));
+    }
+    const session = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (!session) return next(new ChorusError('UNAUTHENTICATED', 'log in to the admin UI first'));
+    if (!SAFE_METHODS.has(req.method) && !csrfMatches(session, req.header('x-csrf-token'))) {
+      return next(new ChorusError('FORBIDDEN', 'missing or wrong CSRF token (x-csrf-token)'));
+    }
+    req.adminSession = session;
+    next();
+  };
+}
+
+const LoginBody = z.object({ key: z.string().max(1024).optional() }).strict();
+
+/** POST /admin/api/login, GET /admin/api/session, POST /admin/api/logout. */
+export function mountSessionRoutes(router: Router, keys: KeyRing, sessions: SessionStore, guard: RequestHandler, info: () => Record<string, unknown>): void {
+  router.get('/admin/api/session', (req, res) => {
+    const s = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
+    const loopbackOnly = keys.open;
+    res.json({ authenticated: Boolean(s) && (!loopbackOnly || isLoopback(req)), csrf: s?.csrf ?? null, devMode: loopbackOnly, ...info() });
+  });
+
+  router.post('/admin/api/login', (req, res, next) => {
+    const body = LoginBody.safeParse(req.body ?? {});
+    if (!body.success) return next(new ChorusError('VALIDATION', 'send {"key": "..."}'));
+    if (keys.open) {
+      if (!isLoopback(req)) return next(new ChorusError('FORBIDDEN', 'no admin key is configured: log in from the server itself (loopback)'));
+    } else if (!body.data.key || keys.scopeOf(body.data.key) !== 'admin') {
+      return next(new ChorusError('UNAUTHENTICATED', 'that is not the admin key'));
+    }
+    // A fresh id at every login: a session id planted before login is never promoted (session fixation).
+    sessions.destroy(readCookie(req.headers.cookie, SESSION_COOKIE));
+    const s = sessions.create();
+    setSessionCookie(req, res, s, sessions.maxAgeMs);
+    res.json({ authenticated: true, csrf: s.csrf, devMode: keys.open });
+  });
+
+  router.post('/admin/api/logout', guard, (req, res) => {
+    sessions.destroy(req.adminSession?.id);
+    res.clearCookie(SESSION_COOKIE, { path: '/admin', httpOnly: true, sameSite: 'strict', secure: req.secure });
+    res.json({ authenticated: false });
+  });
+}

@@ -1,0 +1,26 @@
+import type { KeyRing } from '../api/middleware/auth.js';
+import type { ChorusConfig } from '../config.js';
+import type { Engine } from '../engine/engine.js';
+import type { ChorusDb, ModelRecord } from '../storage/index.js';
+
+/**
+ * What the admin UI manages models through. The ModelRegistry (rerankers/registry.ts) fits it as is; without
+ * one, promote/rollback go straight to the SQLite registry and training is unavailable.
+ */
+export interface ModelAdmin {
+  list(collection?: string): ModelRecord[];
+  promote(collection: string, version: string): Promise<unknown>;
+  rollback(collection: string): Promise<unknown>;
+  train?(req: { collection: string; notes?: string }): ModelRecord;
+}
+
+export interface AdminDeps {
+  engine: Engine;
+  config: ChorusConfig;
+  keys: KeyRing;
+  db: ChorusDb;
+  models?: ModelAdmin;
+  /** Where `chorus index` writes its JSONL error reports (default `<dataDir>/reports`). */
+  reportDir?: string;
+  now?: () => number;
+}

@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AdminDeps } from '../admin-deps.js';
+import { meanMetrics, scoreRanking, type QueryMetrics } from '../evaluation.js';
+import { RankerSpec, runSide } from './ranker-spec.js';
+
+const JudgmentBody = z
+  .object({ collection: z.string().min(1).max(128), query: z.string().min(1).max(4096), itemId: z.string().min(1).max(512), grade: z.number().int().min(0).max(4) })
+  .strict();
+const EvalBody = z
+  .object({ collection: z.string().min(1).max(128), k: z.number().int().min(1).max(100).default(10), left: RankerSpec, right: RankerSpec })
+  .strict();
+
+/** Judgments (grades 0-4 per query and item) and the offline evaluation of two rankers on them. */
+export function createJudgmentsRouter(deps: AdminDeps): Router {
+  const router = Router();
+  const repo = deps.db.judgments;
+  router.get('/admin/api/judgments', (req, res) => {
+    const q = z.object({ collection: z.string().min(1), query: z.string().optional() }).parse(req.query);
+    res.json({ judgments: repo.list(q.collection, q.query), queries: repo.queries(q.collection) });
+  });
+  router.put('/admin/api/judgments', (req, res) => {
+    const j = JudgmentBody.parse(req.body ?? {});
+    repo.set([j], deps.now?.());
+    res.json({ saved: 1 });
+  });
+  router.delete('/admin/api/judgments', (req, res) => {
+    const j = JudgmentBody.omit({ grade: true }).parse(req.body ?? {});
+    res.json({ deleted: repo.remove(j.collection, j.query, j.itemId) });
+  });
+
+  router.post('/admin/api/eval', async (req, res) => {
+    const b = EvalBody.parse(req.body ?? {});
+    const rows: { query: string; judged: number; left: QueryMetrics; right: QueryMetrics; delta: number }[] = [];
+    for (const [query, grades] of repo.qrels(b.collection)) {
+      const spec = { collection: b.collection, text: query, limit: b.k };
+      const [l, r] = await Promise.all([runSide(deps.engine, spec, b.left), runSide(deps.engine, spec, b.right)]);
+      const left = scoreRanking(l.hits.map((h) => h.id), grades, b.k);
+      const right = scoreRanking(r.hits.map((h) => h.id), grades, b.k);
+      rows.push({ query, judged: grades.size, left, right, delta: right.ndcg - left.ndcg });
+    }
+    res.json({
+      k: b.k,
+      queries: rows,
+      mean: { left: meanMetrics(rows.map((r) => r.left)), right: meanMetrics(rows.map((r) => r.right)) },
+    });
+  });
+  return router;
+}

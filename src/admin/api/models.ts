@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { interleavingWinRates } from '../../../rerankers/interleaving.js';
+import { ChorusError } from '../../errors.js';
+import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
+import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
+import { TrainingTracker } from '../training-tracker.js';
+
+const Collection = z.string().min(1).max(128);
+const Version = z.string().min(1).max(128);
+
+/** Interleaved impressions and their clicks, bounded like the charts' scans. */
+function* eventsOf(deps: AdminDeps, collection: string) {
+  for (const e of deps.db.events.iterate({ collection, limit: 200_000 })) yield e.event;
+}
+
+/** Without the registry, promote/rollback still work on the SQLite records (no live model swap, no training). */
+function repoModels(deps: AdminDeps): ModelAdmin {
+  return {
+    list: (c) => deps.db.models.list(c),
+    promote: async (c, v) => deps.db.models.promote(c, v),
+    rollback: async (c) => deps.db.models.rollback(c),
+  };
+}
+
+/** Model versions with metrics, promote/rollback, training with progress, interleaving, and the charts' data. */
+export function createModelsAdminRouter(deps: AdminDeps): Router {
+  const router = Router();
+  const models = deps.models ?? repoModels(deps);
+  const training = new TrainingTracker(deps.now);
+
+  router.get('/admin/api/models/:collection', (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    res.json({
+      models: models.list(c),
+      history: deps.db.models.history(c).slice(-20).reverse(),
+      training: training.status(c) ?? null,
+      canTrain: Boolean(models.train),
+      interleaving: interleavingWinRates(eventsOf(deps, c)),
+    });
+  });
+  router.post('/admin/api/models/:collection/:version/promote', async (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const v = Version.parse(req.params.version);
+    await models.promote(c, v);
+    res.json({ collection: c, promoted: v });
+  });
+  router.post('/admin/api/models/:collection/rollback', async (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    res.json({ collection: c, ...((await models.rollback(c)) as object) });
+  });
+  router.post('/admin/api/models/:collection/train', (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const train = models.train?.bind(models);
+    if (!train) throw new ChorusError('UNAVAILABLE', 'training needs the model registry (start with `chorus serve`)');
+    res.status(202).json({ training: training.start(c, () => train({ collection: c, notes: 'trained from the admin UI' })) });
+  });
+
+  router.get('/admin/api/charts/:collection', (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const list = models.list(c);
+    const promoted = list.find((m) => m.status === 'promoted');
+    res.json({ ctr: ctrOverTime(deps.db, c), ndcg: ndcgOverTime(list), positionBias: positionBias(deps.db, c, promoted) });
+  });
+  return router;
+}

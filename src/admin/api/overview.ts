@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Router } from 'express';
+import type { VectorStore } from '../../stores/vector-store.js';
+import type { AdminDeps } from '../admin-deps.js';
+import { appliedPresetName } from '../presets.js';
+
+/** Per-vector counts come from a scroll; past this many items the counts are marked as sampled. */
+const COUNT_SCAN_LIMIT = 20_000;
+
+interface VectorCounts {
+  counts: Record<string, number>;
+  scanned: number;
+  lastIndexedAt: number | null;
+}
+
+async function countVectors(store: VectorStore, collection: string): Promise<VectorCounts> {
+  const counts: Record<string, number> = {};
+  let scanned = 0;
+  let lastIndexedAt: number | null = null;
+  let cursor: string | undefined;
+  do {
+    const page = await store.scroll(collection, { limit: 500, cursor, withVectors: true });
+    for (const item of page.items) {
+      scanned++;
+      for (const name of Object.keys(item.vectors)) counts[name] = (counts[name] ?? 0) + 1;
+      const at = item.payload._indexedAt;
+      if (typeof at === 'number' && (lastIndexedAt === null || at > lastIndexedAt)) lastIndexedAt = at;
+    }
+    cursor = page.next;
+  } while (cursor && scanned < COUNT_SCAN_LIMIT);
+  return { counts, scanned, lastIndexedAt };
+}
+
+export interface ReportedError {
+  file: string;
+  at: number;
+  id?: string;
+  path?: string | null;
+  code?: string;
+  reason?: string;
+}
+
+/** The newest lines of `chorus index` error reports (JSONL: id, path, code, reason). */
+export function recentErrors(reportDir: string, max = 25): ReportedError[] {
+  let files: { name: string; at: number }[];
+  try {
+    files = readdirSync(reportDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((name) => ({ name, at: statSync(path.join(reportDir, name)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+  } catch {
+    return []; // no report directory yet: nothing has failed
+  }
+  const out: ReportedError[] = [];
+  for (const f of files) {
+    for (const line of readFileSync(path.join(reportDir, f.name), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push({ file: f.name, at: f.at, ...(JSON.parse(line) as object) });
+      } catch {
+        out.push({ file: f.name, at: f.at, reason: line.slice(0, 300) });
+      }
+      if (out.length >= max) return out;
+    }
+  }
+  return out;
+}
+
+/** GET /admin/api/overview: collections (counts per vector, last indexed, preset, promoted model), errors, queues. */
+export function createOverviewRouter(deps: AdminDeps): Router {
+  const router = Router();
+  router.get('/admin/api/collections', async (_req, res) => {
+    res.json({ collections: (await deps.engine.listCollections()).map((s) => s.name) });
+  });
+  router.get('/admin/api/overview', async (_req, res) => {
+    const schemas = await deps.engine.listCollections();
+    const collections = await Promise.all(
+      schemas.map(async (s) => {
+        const [total, vectors] = await Promise.all([deps.engine.store.count(s.name), countVectors(deps.engine.store, s.name)]);
+        return {
+          name: s.name,
+          total,
+          vectors: Object.fromEntries(Object.entries(s.vectors).map(([name, spec]) => [name, { modality: spec.modality, dim: spec.dim, count: vectors.counts[name] ?? 0 }])),
+          sampled: vectors.scanned < total,
+          lastIndexedAt: vectors.lastIndexedAt,
+          preset: appliedPresetName(deps.db.kv, s.name) ?? null,
+          promotedModel: deps.db.models.promoted(s.name)?.version ?? null,
+          events: deps.db.events.count({ collection: s.name }),
+          judgedQueries: deps.db.judgments.queries(s.name).length,
+        };
+      }),
+    );
+    res.json({
+      collections,
+      errors: recentErrors(deps.reportDir ?? path.join(deps.config.dataDir, 'reports')),
+      queues: deps.config.redisUrl ? { backend: 'bullmq', url: '/admin/queues' } : { backend: 'in-process', url: null },
+    });
+  });
+  return router;
+}

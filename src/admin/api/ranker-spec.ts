@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { Filter } from '../../domain/filter.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RankedResponse } from '../../engine/two-stage.js';
+
+/** One side of a comparison: a ranker and its fusion knobs, as the playground and the tuning panel send them. */
+export const RankerSpec = z
+  .object({
+    fusion: z.enum(['rrf', 'weighted', 'dbsf', 'noop', 'model']).optional(),
+    weights: z.record(z.string().max(64), z.number().min(0).max(1000)).optional(),
+    rrfK: z.number().int().min(1).max(10_000).optional(),
+    candidates: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+export type RankerSpec = z.infer<typeof RankerSpec>;
+
+export const QuerySpec = z
+  .object({
+    collection: z.string().min(1).max(128),
+    text: z.string().max(4096).optional(),
+    image: z.base64().max(20_000_000).optional(),
+    audio: z.base64().max(20_000_000).optional(),
+    filter: Filter.optional(),
+    userId: z.string().min(1).max(128).optional(),
+    limit: z.number().int().min(1).max(100).default(10),
+  })
+  .strict();
+export type QuerySpec = z.infer<typeof QuerySpec>;
+
+/** Runs one side. Admin searches never log impressions: tuning clicks must not become training data. */
+export function runSide(engine: Engine, q: QuerySpec, side: RankerSpec): Promise<RankedResponse> {
+  return engine.search({
+    collection: q.collection,
+    query: {
+      text: q.text,
+      image: q.image ? Buffer.from(q.image, 'base64') : undefined,
+      audio: q.audio ? Buffer.from(q.audio, 'base64') : undefined,
+    },
+    filter: q.filter,
+    userId: q.userId,
+    fusion: side.fusion,
+    weights: side.weights,
+    rrfK: side.rrfK,
+    candidates: side.candidates,
+    limit: q.limit,
+    logImpression: false,
+  });
+}

@@ -1,0 +1,36 @@
+// A small uPlot wrapper: draws on mount and whenever the data change, sized to its container.
+import { useEffect, useRef } from '/admin/vendor/hooks.mjs';
+import uPlot from '/admin/vendor/uplot.mjs';
+import { html } from '../lib.js';
+
+/**
+ * @param {{ title: string, data: (number | null)[][], series: { label: string, stroke: string, dash?: number[], points?: boolean }[], xTime?: boolean, xLabel?: string, yLabel?: string, empty?: string, testid?: string }} p
+ */
+export function Chart({ title, data, series, xTime = true, xLabel, yLabel, empty, testid }) {
+  const ref = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const hasData = (data[0]?.length ?? 0) > 0;
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !hasData) return undefined;
+    const plot = new uPlot(
+      {
+        width: Math.max(260, el.clientWidth),
+        height: 200,
+        scales: { x: { time: xTime } },
+        axes: [
+          { label: xLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },
+          { label: yLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 48 },
+        ],
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, spanGaps: true, points: { show: s.points ?? true, size: 5 } }))],
+        legend: { show: true },
+      },
+      /** @type {any} */ (data),
+      el,
+    );
+    return () => plot.destroy();
+  }, [JSON.stringify(data), hasData]);
+  return html`<figure class="chart" data-testid=${testid}>
+    <figcaption>${title}</figcaption>
+    ${hasData ? html`<div ref=${ref} class="plot" role="img" aria-label=${title}></div>` : html`<p class="muted small">${empty ?? 'No data yet.'}</p>`}
+  </figure>`;
+}

@@ -1,0 +1,64 @@
+// The query form shared by the playground and the tuning screen: text, image/audio upload, user id, filters.
+import { html, fileToBase64, parseFilter } from '../lib.js';
+
+/**
+ * @typedef {{ text: string, image: { name: string, data: string } | null, audio: { name: string, data: string } | null, userId: string, filter: string, limit: number }} QueryState
+ */
+
+/** @returns {QueryState} */
+export const emptyQuery = () => ({ text: '', image: null, audio: null, userId: '', filter: '', limit: 10 });
+
+/** @param {QueryState} q */
+export const hasQuery = (q) => Boolean(q.text.trim() || q.image || q.audio);
+
+/** @param {{ query: QueryState, onChange: (q: QueryState) => void, onRun: () => void, busy: boolean, idp: string }} p */
+export function QueryBar({ query, onChange, onRun, busy, idp }) {
+  const set = (/** @type {Partial<QueryState>} */ patch) => onChange({ ...query, ...patch });
+  const pick = (/** @type {'image' | 'audio'} */ kind) => async (/** @type {Event} */ e) => {
+    const input = /** @type {HTMLInputElement} */ (e.currentTarget);
+    const file = input.files?.[0];
+    set({ [kind]: file ? { name: file.name, data: await fileToBase64(file) } : null });
+  };
+  return html`<form class="querybar" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); onRun(); }}>
+    <div class="field grow">
+      <label for=${`${idp}-text`}>Query</label>
+      <input id=${`${idp}-text`} type="search" placeholder="e.g. blue running shoes" value=${query.text} onInput=${(/** @type {any} */ e) => set({ text: e.currentTarget.value })} />
+    </div>
+    <div class="field">
+      <label for=${`${idp}-image`}>Image</label>
+      <input id=${`${idp}-image`} type="file" accept="image/*" onChange=${pick('image')} />
+    </div>
+    <div class="field">
+      <label for=${`${idp}-audio`}>Audio</label>
+      <input id=${`${idp}-audio`} type="file" accept="audio/*" onChange=${pick('audio')} />
+    </div>
+    <div class="field">
+      <label for=${`${idp}-user`}>User id</label>
+      <input id=${`${idp}-user`} type="text" size="10" placeholder="optional" value=${query.userId} onInput=${(/** @type {any} */ e) => set({ userId: e.currentTarget.value })} />
+    </div>
+    <div class="field">
+      <label for=${`${idp}-filter`}>Filter</label>
+      <input id=${`${idp}-filter`} type="text" size="18" placeholder="colour=Blue, year>=2012" value=${query.filter} onInput=${(/** @type {any} */ e) => set({ filter: e.currentTarget.value })} />
+    </div>
+    <div class="field">
+      <label for=${`${idp}-limit`}>Top</label>
+      <select id=${`${idp}-limit`} value=${String(query.limit)} onChange=${(/** @type {any} */ e) => set({ limit: Number(e.currentTarget.value) })}>
+        ${[5, 10, 20, 50].map((n) => html`<option value=${String(n)}>${n}</option>`)}
+      </select>
+    </div>
+    <button class="primary" type="submit" disabled=${busy}>${busy ? 'Searching…' : 'Search'}</button>
+  </form>`;
+}
+
+/** The JSON the compare/eval routes take for a query. @param {string} collection @param {QueryState} q */
+export function queryRequest(collection, q) {
+  /** @type {Record<string, unknown>} */
+  const body = { collection, limit: q.limit };
+  if (q.text.trim()) body.text = q.text.trim();
+  if (q.image) body.image = q.image.data;
+  if (q.audio) body.audio = q.audio.data;
+  if (q.userId.trim()) body.userId = q.userId.trim();
+  const filter = parseFilter(q.filter);
+  if (filter) body.filter = filter;
+  return body;
+}

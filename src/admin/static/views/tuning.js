@@ -1,0 +1,136 @@
+// Fusion tuning: per-source weights, RRF k and stage-1 depth, re-ranked live against the untuned baseline.
+import { useEffect, useMemo, useRef, useState } from '/admin/vendor/hooks.mjs';
+import { html, api, debounce, sourceColour } from '../lib.js';
+import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
+import { ResultList } from './results.js';
+
+/** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
+/** @returns {Knobs} */
+const defaultKnobs = () => ({ fusion: 'rrf', weights: {}, rrfK: 60, candidates: 100 });
+
+/** @param {{ id: string, label: string, min: number, max: number, step: number, value: number, onInput: (v: number) => void, colour?: string }} p */
+function Slider({ id, label, min, max, step, value, onInput, colour }) {
+  return html`<div class="slider">
+    <label for=${id}>${colour ? html`<i class="dot" style=${{ background: colour }}></i>` : null}${label}</label>
+    <input id=${id} type="range" min=${min} max=${max} step=${step} value=${value} onInput=${(/** @type {any} */ e) => onInput(Number(e.currentTarget.value))} />
+    <output for=${id}>${step < 1 ? value.toFixed(2) : value}</output>
+  </div>`;
+}
+
+/** @param {{ collection: string, query: import('./query-bar.js').QueryState, setQuery: (q: any) => void }} p */
+export function Tuning({ collection, query, setQuery }) {
+  const [knobs, setKnobs] = useState(defaultKnobs);
+  const [res, setRes] = useState(/** @type {{ left: any, right: any } | null} */ (null));
+  const [sources, setSources] = useState(/** @type {string[]} */ ([]));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [presets, setPresets] = useState(/** @type {{ name: string, preset: Knobs }[]} */ ([]));
+  const [applied, setApplied] = useState(/** @type {string | null} */ (null));
+  const [presetName, setPresetName] = useState('');
+  const [status, setStatus] = useState('');
+  const queryRef = useRef(query);
+  queryRef.current = query;
+
+  const loadPresets = async () => {
+    const r = await api('GET', `/admin/api/presets?collection=${encodeURIComponent(collection)}`);
+    setPresets(r.presets);
+    setApplied(r.applied);
+  };
+  useEffect(() => { loadPresets().catch((e) => setError(e.message)); }, [collection]);
+
+  const run = async (/** @type {Knobs} */ k) => {
+    if (!hasQuery(queryRef.current)) return setError('Type a query or pick an image or audio file.');
+    setBusy(true);
+    setError('');
+    try {
+      const r = await api('POST', '/admin/api/compare', {
+        ...queryRequest(collection, queryRef.current),
+        left: {},
+        right: { fusion: k.fusion, weights: k.weights, rrfK: k.rrfK, candidates: k.candidates },
+      });
+      setRes(r);
+      setSources((prev) => [...new Set([...prev, ...r.left.sources])].sort());
+    } catch (e) {
+      setError(/** @type {Error} */ (e).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Live re-ranking: knob changes settle for 250 ms before a request goes out.
+  const rerun = useMemo(() => debounce(run, 250), [collection]);
+  const change = (/** @type {Partial<Knobs>} */ patch) => {
+    const next = { ...knobs, ...patch };
+    setKnobs(next);
+    if (hasQuery(queryRef.current)) rerun(next);
+  };
+
+  const save = async () => {
+    try {
+      await api('PUT', `/admin/api/presets/${encodeURIComponent(presetName)}`, knobs);
+      setStatus(`Saved preset “${presetName}”.`);
+      await loadPresets();
+    } catch (e) { setError(/** @type {Error} */ (e).message); }
+  };
+  const apply = async (/** @type {string | null} */ name) => {
+    try {
+      await api('PUT', `/admin/api/collections/${encodeURIComponent(collection)}/preset`, { name });
+      setStatus(name ? `“${name}” is now the default ranking of ${collection}.` : `${collection} uses the server defaults again.`);
+      await loadPresets();
+    } catch (e) { setError(/** @type {Error} */ (e).message); }
+  };
+  const load = (/** @type {string} */ name) => {
+    const p = presets.find((x) => x.name === name);
+    if (!p) return;
+    const next = { ...defaultKnobs(), ...p.preset, weights: { ...(p.preset.weights ?? {}) } };
+    setPresetName(name);
+    change(next);
+  };
+
+  return html`<div class="screen">
+    <${QueryBar} idp="tu" query=${query} onChange=${setQuery} onRun=${() => run(knobs)} busy=${busy} />
+    <div class="tuning">
+      <aside class="panel knobs" aria-label="Fusion settings">
+        <h3>Fusion</h3>
+        <div class="field">
+          <label for="tu-fusion">Method</label>
+          <select id="tu-fusion" value=${knobs.fusion} onChange=${(/** @type {any} */ e) => change({ fusion: e.currentTarget.value })}>
+            <option value="rrf">RRF</option><option value="weighted">Weighted sum</option><option value="dbsf">DBSF</option>
+          </select>
+        </div>
+        <h4>Source weights</h4>
+        ${sources.length === 0 ? html`<p class="muted small">Run a query: one slider appears per source that answered it.</p>` : null}
+        ${sources.map((s) => html`<${Slider} id=${`w-${s}`} label=${s} min=${0} max=${3} step=${0.05} colour=${sourceColour(s)}
+          value=${knobs.weights[s] ?? 1} onInput=${(v) => change({ weights: { ...knobs.weights, [s]: v } })} />`)}
+        <h4>Retrieval</h4>
+        <${Slider} id="tu-rrfk" label="RRF k" min=${1} max=${200} step=${1} value=${knobs.rrfK} onInput=${(v) => change({ rrfK: v })} />
+        <${Slider} id="tu-cand" label="Candidates / list" min=${10} max=${500} step=${10} value=${knobs.candidates} onInput=${(v) => change({ candidates: v })} />
+        <button type="button" class="link" onClick=${() => change(defaultKnobs())}>Reset</button>
+        <h3>Presets</h3>
+        <p class="small">Default for <b>${collection}</b>: <span class="badge" data-testid="applied-preset">${applied ?? 'server defaults'}</span></p>
+        <div class="field">
+          <label for="tu-preset-name">Preset name</label>
+          <div class="row">
+            <input id="tu-preset-name" type="text" value=${presetName} placeholder="e.g. image-heavy" onInput=${(/** @type {any} */ e) => setPresetName(e.currentTarget.value)} />
+            <button type="button" onClick=${save} disabled=${!/^[\w.-]{1,64}$/.test(presetName)}>Save</button>
+          </div>
+        </div>
+        ${presets.length ? html`<table class="table compact"><tbody>
+          ${presets.map((p) => html`<tr>
+            <td><button type="button" class="link" onClick=${() => load(p.name)} title="load into the sliders">${p.name}</button></td>
+            <td class="muted small">${p.preset.fusion}</td>
+            <td class="right"><button type="button" class="small" onClick=${() => apply(p.name)} disabled=${applied === p.name}>Apply</button></td>
+          </tr>`)}
+        </tbody></table>` : null}
+        ${applied ? html`<button type="button" class="link" onClick=${() => apply(null)}>Clear collection default</button>` : null}
+        ${status ? html`<p class="ok small" role="status">${status}</p>` : null}
+      </aside>
+      <div class="tuning-results">
+        ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+        <div class="columns">
+          <${ResultList} testid="baseline-results" title=${`Current default (${applied ?? "server config"})`} collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} />
+          <${ResultList} testid="tuned-results" title="Tuned" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} />
+        </div>
+      </div>
+    </div>
+  </div>`;
+}

@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/registry.js';
+import { LiveReranker } from '../../rerankers/live-reranker.js';
+import { ModelRegistry } from '../../rerankers/registry.js';
+import { generateMultimodalWorld } from '../../rerankers/simulation/multimodal-world.js';
+import { simulateTraffic } from '../../rerankers/simulation/simulate-traffic.js';
+import { createAdminRouter } from '../../src/admin/router.js';
+import { buildChorus, type Chorus } from '../../src/app/build.js';
+import { indexQuickstart, QUICKSTART_COLLECTION } from '../../src/app/quickstart-index.js';
+import { parseConfig } from '../../src/config.js';
+import { chromiumAvailable, launchChromium, screenshot, watchOffHostRequests } from '../support/chromium.js';
+
+const ADMIN_KEY = 'admin-key-for-the-browser-suite-0123456789';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const run = chromiumAvailable('admin UI browser tests');
+
+/** The admin UI in real Chromium against the real server: quickstart corpus in LanceDB, tiny fixture encoders. */
+describe.runIf(run)('admin UI in Chromium', () => {
+  let dir: string;
+  let encoders: EncoderRegistry;
+  let chorus: Chorus;
+  let models: ModelRegistry;
+  let live: LiveReranker;
+  let url: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let offHost: string[];
+
+  const hitIds = (testid: string) => page.locator(`[data-testid="${testid}"] li.hit`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'chorus-admin-'));
+    const config = parseConfig({
+      dataDir: dir,
+      logLevel: 'silent',
+      adminKey: ADMIN_KEY,
+      modelDir: path.join(ROOT, 'fixtures/models'),
+      executionProviders: ['cpu'],
+      allowRemoteModels: false,
+      models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
+    });
+    encoders = await createEncoderRegistry(config, { settings: { log: () => {} } });
+    await indexQuickstart(config, encoders);
+    chorus = await buildChorus(config, {
+      encoders,
+      extraRouters: (deps, built) => {
+        models = new ModelRegistry({ db: built.db, dataDir: dir, executionProviders: ['cpu'] });
+        return [createAdminRouter({ engine: built.engine, config, keys: deps.keys, db: built.db, models })];
+      },
+    });
+    // The engine's `model` ranker follows the registry's promotions live.
+    live = await new LiveReranker(models, { interleaveShare: 0, seed: 1 }).start();
+    chorus.engine.rerankers.set('model', live);
+    // Logged traffic with served feature rows, so "Train" has clicks to learn from and the charts have data.
+    const world = generateMultimodalWorld({ queries: 60, seed: 21 });
+    chorus.db.events.append(await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 400, seed: 3, swapShare: 0.1 }));
+    ({ url } = await chorus.listen(0, '127.0.0.1'));
+
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await context.newPage();
+    offHost = watchOffHostRequests(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await live?.close();
+    await chorus?.close();
+    await encoders?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('logs in with the admin key into an HttpOnly SameSite=Strict session, and refuses writes without the CSRF token', async () => {
+    await page.goto(`${url}/admin`);
+    await page.getByLabel('Admin key').fill('not-the-admin-key');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not the admin key');
+    await screenshot(page, '01-login');
+
+    await page.getByLabel('Admin key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor();
+    const cookie = (await context.cookies()).find((c) => c.name === 'chorus_admin');
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.sameSite).toBe('Strict');
+    expect(cookie?.path).toBe('/admin');
+
+    const status = await page.evaluate(async () => {
+      const body = JSON.stringify({ fusion: 'rrf' });
+      const noToken = await fetch('/admin/api/presets/forged', { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+      return noToken.status;
+    });
+    expect(status).toBe(403);
+    // Without the cookie (another client), the admin API is closed.
+    const anonymous = await fetch(`${url}/admin/api/overview`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('runs a query in the playground: two rankers side by side with thumbnails, share bars and rank moves', async () => {
+    await page.goto(`${url}/admin#/playground`);
+    await page.getByLabel('Query', { exact: true }).fill('blue jersey');
+    await page.getByLabel('Right ranker').selectOption('dbsf');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => (await hitIds('left-results')).length).toBe(10);
+    expect((await hitIds('right-results')).length).toBe(10);
+    const first = page.locator('[data-testid="left-results"] li.hit').first();
+    expect(await first.locator('.sharebar .seg').count()).toBeGreaterThan(0);
+    // Product photos come from the item's indexed file through the admin media route.
+    const img = page.locator('[data-testid="left-results"] img').first();
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await screenshot(page, '02-playground');
+  });
+
+  it('re-ranks live when a weight slider moves, and applies a saved preset as the collection default', async () => {
+    await page.goto(`${url}/admin#/tuning`);
+    await page.getByLabel('Query', { exact: true }).fill('blue jersey');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => (await hitIds('tuned-results')).length).toBe(10);
+    const before = (await hitIds('tuned-results')).join(',');
+    // Keyboard: focus a source's slider and press Home (weight 0); try sources until the order moves.
+    const sliders = page.locator('.knobs input[type=range][id^="w-"]');
+    expect(await sliders.count()).toBeGreaterThan(1);
+    let changed = false;
+    for (let i = 0; i < (await sliders.count()) && !changed; i++) {
+      await sliders.nth(i).focus();
+      await page.keyboard.press('Home');
+      changed = await expect
+        .poll(async () => (await hitIds('tuned-results')).join(','), { timeout: 3000 })
+        .not.toBe(before)
+        .then(() => true, () => false);
+    }
+    expect(changed).toBe(true);
+    const tuned = await hitIds('tuned-results');
+    await expect.poll(() => page.locator('[data-testid="tuned-results"] li.hit.changed').count()).toBeGreaterThan(0);
+
+    await page.getByLabel('Preset name').fill('tuned-blue');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('button', { name: 'Apply' }).first().click();
+    await expect.poll(() => page.getByTestId('applied-preset').textContent()).toBe('tuned-blue');
+    await screenshot(page, '03-tuning');
+    // The public search path now ranks with the preset by default.
+    const served = await chorus.engine.search({ collection: QUICKSTART_COLLECTION, query: { text: 'blue jersey' }, limit: 10 });
+    expect(served.hits.map((h) => h.id)).toEqual(tuned);
+  });
+
+  it('grades a result and sees the offline metrics update', async () => {
+    await page.goto(`${url}/admin#/judgments`);
+    await page.getByLabel('Query to judge').fill('blue jersey');
+    await page.getByRole('button', { name: 'Pool results' }).click();
+    const firstRow = page.locator('[data-testid="pool"] tbody tr').first();
+    await firstRow.waitFor();
+    await firstRow.getByRole('radio', { name: '4' }).click();
+    await expect.poll(async () => Number(await page.getByTestId('mean-ndcg-a').textContent())).toBeGreaterThan(0);
+    expect(chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').map((j) => j.grade)).toEqual([4]);
+    await page.locator('[data-testid="pool"] tbody tr').nth(1).getByRole('radio', { name: '2' }).click();
+    await expect.poll(() => page.locator('[data-testid="eval-table"] tbody tr').count()).toBe(1);
+    await screenshot(page, '04-judgments');
+    // Regrading the only perfect item 0 drops nDCG@10 of both rankers to 0 for that item's share.
+    await firstRow.getByRole('radio', { name: '0' }).click();
+    await expect.poll(() => chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').find((j) => j.grade === 0)).toBeTruthy();
+  });
+
+  it('trains a model with progress, promotes it, and the engine serves it', async () => {
+    await page.goto(`${url}/admin#/models`);
+    await expect.poll(() => page.getByTestId('promoted').textContent()).toContain('no model');
+    await page.getByRole('button', { name: 'Train new version' }).click();
+    await page.getByTestId('training').waitFor();
+    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 30_000 }).toContain('v1 in');
+    await page.getByRole('button', { name: 'Promote v1' }).click();
+    await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v1');
+    expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
+    await page.locator('[data-testid="chart-bias"] canvas').waitFor();
+    await page.locator('[data-testid="chart-ctr"] canvas').waitFor();
+    await screenshot(page, '05-models');
+  });
+
+  it('shows collections with per-modality counts, then logs out', async () => {
+    await page.goto(`${url}/admin#/collections`);
+    const row = page.locator('[data-testid="collections-table"] tbody tr').first();
+    await row.waitFor();
+    expect(await row.textContent()).toContain(QUICKSTART_COLLECTION);
+    expect(await row.locator('.chip').count()).toBeGreaterThan(3);
+    await screenshot(page, '06-collections');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Admin key').waitFor();
+    const after = await page.evaluate(async () => (await fetch('/admin/api/overview')).status);
+    expect(after).toBe(401);
+  });
+
+  it('made no request beyond 127.0.0.1', () => {
+    expect(offHost).toEqual([]);
+  });
+});
