@@ -12,6 +12,8 @@ export interface LiveRerankerOptions {
   /** Share of traffic (0..1) that interleaves the promoted model with the collection's challenger. */
   interleaveShare?: number;
   seed?: number;
+  /** How often to look for promotions made by another process (ms; 0 = never). */
+  pollMs?: number;
   log?: (line: string) => void;
 }
 
@@ -28,6 +30,7 @@ export class LiveReranker implements Reranker {
   private readonly rng: Rng;
   private lastVersion = 'rrf';
   private unsubscribe?: () => void;
+  private poll?: ReturnType<typeof setInterval>;
 
   constructor(private readonly registry: ModelRegistry, private readonly o: LiveRerankerOptions = {}) {
     this.rng = new Rng(o.seed ?? Date.now());
@@ -42,7 +45,21 @@ export class LiveReranker implements Reranker {
       for (const c of this.registry.promotedCollections()) await this.reload(c);
     })();
     await this.ready;
+    // Promotions from another process (the CLI) land in the shared SQLite registry: poll it cheaply.
+    const every = this.o.pollMs ?? 3000;
+    if (every > 0 && !this.poll) {
+      this.poll = setInterval(() => void this.sync().catch((e: unknown) => this.o.log?.(`model sync failed: ${(e as Error).message}`)), every);
+      this.poll.unref();
+    }
     return this;
+  }
+
+  /** Reloads any collection whose promoted version differs from the one being served. */
+  async sync(): Promise<void> {
+    const collections = new Set([...this.registry.promotedCollections(), ...this.serving.keys()]);
+    for (const c of collections) {
+      if (this.registry.promoted(c)?.version !== this.serving.get(c)?.version) await this.reload(c);
+    }
   }
 
   /** Version of the model that answered the last request ('rrf' when none); hits carry their own. */
@@ -92,6 +109,7 @@ export class LiveReranker implements Reranker {
 
   async close(): Promise<void> {
     this.unsubscribe?.();
+    if (this.poll) clearInterval(this.poll);
     for (const r of [...this.serving.values(), ...this.challengers.values()]) await r.close();
     this.serving.clear();
     this.challengers.clear();

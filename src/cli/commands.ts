@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { registerBenchUltrCommand } from './commands/bench-ultr.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerTrainCommand } from './commands/train.js';
 import { registerCollectionCommand } from './commands/collection.js';
 import { registerIndexCommand } from './commands/index.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
@@ -8,8 +11,9 @@ import { registerSearchCommand } from './commands/search.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
+import { registerBenchLatencyCommand } from './commands/bench-latency.js';
 
 /** Each subcommand lives in its own file under ./commands and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [(p) => registerIndexCommand(p), (p) => registerBenchUltrCommand(p), (p) => registerCollectionCommand(p), (p) => registerServeCommand(p), (p) => registerQuickstartCommand(p), (p) => registerSearchCommand(p), (p) => registerRecommendCommand(p), (p) => registerBenchBeirCommand(p), (p) => registerBenchIndexCommand(p)];
+export const COMMANDS: RegisterCommand[] = [(p) => registerIndexCommand(p), (p) => registerBenchUltrCommand(p), (p) => registerCollectionCommand(p), (p) => registerServeCommand(p), (p) => registerQuickstartCommand(p), (p) => registerSearchCommand(p), (p) => registerRecommendCommand(p), (p) => registerBenchBeirCommand(p), (p) => registerBenchIndexCommand(p), (p) => registerTrainCommand(p), (p) => registerModelsCommand(p), (p) => registerEvalCommand(p)];
