@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { reportLatency, runLatency } from '../../../bench/latency-run.js';
+import { ChorusError } from '../../errors.js';
+import { positiveInt } from './search.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results', import.meta.url));
+
+function parseDims(v: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of v.split(',')) {
+    const [name, dim] = part.split(':');
+    if (!name || !/^[a-z][a-z0-9_]*$/.test(name) || !Number.isInteger(Number(dim)) || Number(dim) < 1) {
+      throw new ChorusError('BAD_REQUEST', `--vectors expects name:dim,name:dim (got ${v})`);
+    }
+    out[name] = Number(dim);
+  }
+  return out;
+}
+
+/** `chorus bench latency [--n 20000] [--connections 8] [--duration 15]`. */
+export function registerBenchLatencyCommand(program: Command): void {
+  const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('benchmarks that print figures');
+  bench
+    .command('latency')
+    .description('p50/p95/p99 and QPS of /v1/search under concurrent load, beside a raw ANN loop on the same vectors')
+    .option('--n <items>', 'items in the collection (the issue figure: 100000)', positiveInt('--n'), 20_000)
+    .option('--connections <n>', 'concurrent clients', positiveInt('--connections'), 8)
+    .option('--duration <s>', 'seconds of load per phase (bounded)', positiveInt('--duration'), 15)
+    .option('--vectors <spec>', 'named vectors name:dim,...', parseDims, { text: 384, image: 512, audio: 512 })
+    .option('--candidates <k>', 'stage-1 depth per list', positiveInt('--candidates'), 100)
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: { n: number; connections: number; duration: number; vectors: Record<string, number>; candidates: number; json?: boolean }) => {
+      const log = (line: string) => process.stderr.write(line + '\n');
+      const result = await runLatency({
+        n: flags.n,
+        connections: flags.connections,
+        durationSeconds: Math.min(flags.duration, 120),
+        dims: flags.vectors,
+        candidates: flags.candidates,
+        limit: 10,
+        log,
+      });
+      if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      reportLatency(result, RESULTS_DIR, flags.json ? log : (l) => process.stdout.write(l + '\n'));
+    });
+}
