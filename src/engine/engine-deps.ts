@@ -3,6 +3,7 @@ import type { Reranker } from '../../rerankers/reranker.js';
 import type { ChorusConfig } from '../config.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
+import type { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
@@ -23,6 +24,8 @@ export interface EngineDeps {
   search: ChorusConfig['search'];
   /** Appends events to the durable log and updates serving state (src/feedback/ingest.ts). */
   ingest: (events: FeedbackEvent[]) => Promise<unknown>;
+  /** Group commit for impressions logged while serving (omit to write them inline). */
+  impressions?: EventBatcher;
   observeStage?: StageObserver;
   onLogError?: (e: unknown) => void;
   now?: () => number;

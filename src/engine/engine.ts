@@ -6,6 +6,7 @@ import type { CollectionSchema, CollectionSchemaInput } from '../domain/collecti
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
 import type { FeedbackEventLog } from '../feedback/event-log.js';
+import { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
@@ -36,6 +37,8 @@ export interface EngineOptions {
   now?: () => number;
   /** Per-collection defaults for fusion, weights, rrfK and candidates (admin UI presets). */
   searchDefaults?: EngineDeps['searchDefaults'];
+  /** Log impressions inline instead of group-committing them after the response (default false). */
+  inlineImpressions?: boolean;
 }
 
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
@@ -56,6 +59,7 @@ export class Engine {
       rerankers: this.rerankers,
       search: opts.search,
       ingest: (events) => this.ingest(events),
+      impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events), opts.onLogError),
       observeStage: opts.observeStage,
       onLogError: opts.onLogError,
       now: opts.now,
@@ -111,6 +115,11 @@ export class Engine {
       { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now },
       events,
     );
+  }
+
+  /** Waits until every impression logged so far is durable (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.deps.impressions?.flush();
   }
 
   /** Learns the `cf` vectors from interactions (H5's job queue runs this as the cf-refresh job). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { RankedHit } from '../domain/candidate.js';
+import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -119,21 +120,22 @@ async function logImpression(deps: EngineDeps, a: TwoStageArgs, queryId: string,
   for (const h of hits) if (h.features) features[h.id] = h.features;
   // The learned ranker's gate input, logged under QUERY_FEATURES_KEY so training sees exactly what was served.
   if (hits[0]?.queryFeatures) features.__query__ = hits[0].queryFeatures;
+  const event: FeedbackEvent = {
+    type: 'impression',
+    eventId: `imp_${queryId}`,
+    collection: a.collection,
+    queryId,
+    userId: a.userId,
+    items: hits.map((h, position) => ({ id: h.id, position })),
+    // The model ranker serves per-collection versions (and interleavings): each hit names its own.
+    rankerVersion: reranker.name === 'model' ? (hits[0]?.explanation.ranker ?? reranker.version) : reranker.version,
+    ...(Object.keys(features).length > 0 ? { features } : {}),
+    timestamp: (deps.now ?? Date.now)(),
+  };
+  // Group-committed off the response path when a batcher is configured (the app does); else written inline.
+  if (deps.impressions) return deps.impressions.add(event);
   try {
-    await deps.ingest([
-      {
-        type: 'impression',
-        eventId: `imp_${queryId}`,
-        collection: a.collection,
-        queryId,
-        userId: a.userId,
-        items: hits.map((h, position) => ({ id: h.id, position })),
-        // The model ranker serves per-collection versions (and interleavings): each hit names its own.
-        rankerVersion: reranker.name === 'model' ? (hits[0]?.explanation.ranker ?? reranker.version) : reranker.version,
-        ...(Object.keys(features).length > 0 ? { features } : {}),
-        timestamp: (deps.now ?? Date.now)(),
-      },
-    ]);
+    await deps.ingest([event]);
   } catch (e) {
     // Serving must not fail because logging did; the error is reported, the response still goes out.
     deps.onLogError?.(e);

@@ -235,6 +235,7 @@ describe('feedback, recommend and users', () => {
 
   it('logs each search as an impression with the ranker version', async () => {
     const r = await s.call('POST', '/v1/search', { collection: C, text: 'coat', userId: 'imp-user' });
+    await s.chorus.engine.flush();
     const [ev] = s.chorus.db.events.query({ queryId: r.json.queryId });
     expect(ev?.event).toMatchObject({ type: 'impression', rankerVersion: 'rrf', userId: 'imp-user' });
   });
