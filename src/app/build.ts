@@ -12,6 +12,7 @@ import { Engine } from '../engine/engine.js';
 import { FeedbackState } from '../feedback/feedback-state.js';
 import { Bm25Index } from '../lexical/bm25-index.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
+import { createServerJobs, type ServerJobs } from '../jobs/server-jobs.js';
 import { createVectorStore } from '../stores/create-vector-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
 
@@ -38,6 +39,8 @@ export interface Chorus {
   engine: Engine;
   api: ChorusApp;
   logger: Logger;
+  /** The job queue; its worker starts with `listen`. */
+  jobs: ServerJobs;
   listen(port?: number, host?: string): Promise<{ server: Server; url: string; host: string; port: number }>;
   close(): Promise<void>;
 }
@@ -66,12 +69,14 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     // The fusion preset applied to a collection in the admin UI is its default ranking.
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
   });
+  // Jobs (/v1/jobs; bull-board at /admin/queues on Redis) run against this server's store, encoders and BM25.
+  const jobs = createServerJobs({ config, store, encoders: () => registry?.available ?? [], bm25, db, cfRefresh: (c) => engine.refreshCf(c) });
   const api = createApp({
     engine,
     config,
     metrics,
     logger,
-    extraRouters: opts.extraRouters ? (deps) => opts.extraRouters!(deps, { db, engine }) : undefined,
+    extraRouters: (deps) => [...jobs.routers(deps), ...(opts.extraRouters?.(deps, { db, engine }) ?? [])],
   });
   const servers: Server[] = [];
   return {
@@ -84,7 +89,9 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     engine,
     api,
     logger,
-    listen(port = config.port, host = bindHost(config, api)) {
+    jobs,
+    async listen(port = config.port, host = bindHost(config, api)) {
+      await jobs.start();
       return new Promise((resolve, reject) => {
         const server = api.app.listen(port, host);
         server.once('error', reject);
@@ -98,7 +105,9 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       });
     },
     async close() {
+      await jobs.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await engine.flush();
       if (ownsRegistry) await registry?.close();
       await store.close();
       bm25.close();

@@ -39,7 +39,10 @@ export async function openIndexRuntime(config: ChorusConfig, f: RuntimeFactories
     const encoders = await f.loadEncoders(config);
     bm25 = f.openLexical?.(config);
     const context: JobContext = { store, encoders, maxFileBytes: config.limits.maxUploadBytes, afterUpsert: bm25 && lexicalHook(store, bm25) };
-    const queue: JobQueue = createJobQueue(config, { context: () => context, checkpoints, prefix: f.queuePrefix });
+    // On Redis the CLI shares the server's queue (its workers help); in process it keeps its own namespace so a
+    // server opened on the same data dir does not pick up the CLI's batches while the CLI is running them.
+    const name = config.redisUrl ? undefined : 'chorus-index';
+    const queue: JobQueue = createJobQueue(config, { context: () => context, checkpoints, prefix: f.queuePrefix, name });
     return {
       store,
       encoders,

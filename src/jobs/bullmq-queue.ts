@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
+import { isPermanentError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
 
 export interface BullmqQueueOptions<C> {
   name: string;
@@ -90,7 +90,7 @@ export class BullmqQueue<C> implements JobQueue {
       const result = await def.process(parsed.data as never, await this.ctx, (f) => void job.updateProgress(Math.round(f * 100)));
       return result ?? null;
     } catch (e) {
-      if (e instanceof PermanentJobError) throw new UnrecoverableError(e.message);
+      if (isPermanentError(e)) throw new UnrecoverableError((e as Error).message);
       throw e;
     }
   }

@@ -1,5 +1,5 @@
 import type { CheckpointStore } from './checkpoint-store.js';
-import { backoffDelay, PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
+import { backoffDelay, isPermanentError, PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
 
 /** What the checkpoint keeps per job: the payload until it is done, then its outcome. */
 type JobRecord =
@@ -165,7 +165,7 @@ export class InProcessQueue<C> implements JobQueue {
       await this.finish(id, { state: 'completed', name: rec.name, result: result ?? null, attempts });
     } catch (e) {
       const reason = (e as Error).message ?? String(e);
-      const permanent = e instanceof PermanentJobError;
+      const permanent = isPermanentError(e);
       if (!permanent && attempts < this.opts.retry.attempts) {
         const next: JobRecord = { ...rec, attempts };
         await this.opts.checkpoints.put(this.name, id, next);

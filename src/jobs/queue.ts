@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ChorusError } from '../errors.js';
 
 /**
  * The job queue port. Adapters: BullMQ on Redis (`bullmq-queue.ts`, when REDIS_URL is set) and an
@@ -70,4 +71,9 @@ export class PermanentJobError extends Error {
     super(message);
     this.name = 'PermanentJobError';
   }
+}
+
+/** Errors a retry cannot fix: PermanentJobError, and ChorusErrors of bad input (4xx: schema, validation, missing). */
+export function isPermanentError(e: unknown): boolean {
+  return e instanceof PermanentJobError || (e instanceof ChorusError && e.status < 500);
 }

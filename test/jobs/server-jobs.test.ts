@@ -6,7 +6,6 @@ import { buildChorus, type Chorus } from '../../src/app/build.js';
 import { parseConfig } from '../../src/config.js';
 import { ensureCollection } from '../../src/indexing/ensure-collection.js';
 import { indexBatch } from '../../src/indexing/item-indexer.js';
-import { createServerJobs, type ServerJobs } from '../../src/jobs/server-jobs.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -25,14 +24,8 @@ async function serve(redisUrl?: string) {
     logLevel: 'silent',
     ...(redisUrl ? { redisUrl, jobs: { backoffMs: 10 } } : {}),
   });
-  let jobs: ServerJobs | undefined;
-  const chorus: Chorus = await buildChorus(config, {
-    extraRouters: (deps, built) => {
-      jobs = createServerJobs({ config, store: built.engine.store, encoders: built.engine.deps.encoders, bm25: built.engine.deps.bm25, db: built.db });
-      return jobs.routers(deps);
-    },
-  });
-  await jobs!.start();
+  // The real composition root: buildChorus wires the server's jobs (routers, worker started by listen).
+  const chorus: Chorus = await buildChorus(config);
   const { url } = await chorus.listen(0, '127.0.0.1');
   const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${ADMIN}` }) => {
     const res = await fetch(url + p, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -47,7 +40,6 @@ async function serve(redisUrl?: string) {
   return {
     call,
     async close() {
-      await jobs?.close();
       await chorus.close();
       rmSync(work, { recursive: true, force: true });
     },
@@ -93,9 +85,10 @@ describe.each([
     expect(counts.json).toMatchObject({ queue: kind, counts: { completed: 1 } });
   });
 
-  it.runIf(enabled)('a job the server cannot run fails with its reason; bad job requests are 400; unknown ids 404', async () => {
+  it.runIf(enabled)('a job that cannot run fails with its reason; bad job requests are 400; unknown ids 404', async () => {
+    // The engine's CF refresh runs, and refuses a collection without a `cf` vector.
     const start = await s.call('POST', '/v1/jobs', { name: 'cf-refresh', payload: { collection: 'src' } });
-    expect(await waitDone(s.call, start.json.id)).toMatchObject({ state: 'failed', reason: expect.stringContaining('not available') });
+    expect(await waitDone(s.call, start.json.id)).toMatchObject({ state: 'failed', reason: expect.stringContaining('has no "cf" vector') });
     expect((await s.call('POST', '/v1/jobs', { name: 'index-batch', payload: {} })).status).toBe(400);
     expect((await s.call('POST', '/v1/jobs', { name: 'reembed-collection', payload: { collection: 'src', target: 'src' } })).status).toBe(400);
     expect((await s.call('GET', '/v1/jobs/nope')).status).toBe(404);
