@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { parseConfig } from '../src/config.js';
@@ -40,12 +40,16 @@ export interface ModalityResult {
   indexerItemsPerSec: number;
   rawItemsPerSec: number | null;
   ratio: number | null;
+  /** CPU milliseconds per item (all threads): indexer, raw model, and their ratio raw/indexer (1 = no overhead). */
+  indexerCpuMsPerItem: number;
+  rawCpuMsPerItem: number | null;
+  cpuRatio: number | null;
   failures: number;
   note: string;
 }
 
 export interface IndexBenchResult {
-  machine: { cpus: number; model: string; node: string; onnxruntime: string };
+  machine: { cpus: number; model: string; node: string; onnxruntime: string; loadAverage: number[] };
   options: Omit<IndexBenchOptions, 'log'>;
   results: ModalityResult[];
   threading?: ThreadingResult[];
@@ -65,15 +69,28 @@ interface Case {
 /** Batches in flight, the indexer's default `batchConcurrency`. */
 const IN_FLIGHT = 2;
 
-async function timeIt(repeats: number, fn: () => Promise<void>): Promise<number> {
+interface Timing {
+  /** Median wall time of the timed repeats. */
+  wallMs: number;
+  /** Median CPU time of the process (all threads: JS, libuv, ONNX Runtime) over the same repeats. */
+  cpuMs: number;
+}
+
+/** Median wall and CPU time after one warm-up run. CPU time is robust when other processes share the cores. */
+async function timeIt(repeats: number, fn: () => Promise<void>): Promise<Timing> {
   await fn(); // warm-up: session init, allocator arenas, JIT
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await fn();
-    times.push(performance.now() - t);
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!; // median
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { wallMs: median(wall), cpuMs: median(cpu) };
 }
 
 const groups = <T>(xs: T[], size: number): T[][] => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
@@ -146,25 +163,26 @@ export async function runIndexBench(o: IndexBenchOptions): Promise<IndexBenchRes
   const results: ModalityResult[] = [];
   for (const c of cases) {
     let failures = 0;
-    const indexMs = await timeIt(o.repeats, async () => {
+    const indexer = await timeIt(o.repeats, async () => {
       const out = await c.encoder.encode(c.inputs);
       failures = out.filter(isEncodeFailure).length;
     });
-    const indexerItemsPerSec = c.inputs.length / (indexMs / 1000);
-    let rawItemsPerSec: number | null = null;
-    if (c.raw) {
-      const rawMs = await timeIt(o.repeats, c.raw);
-      rawItemsPerSec = c.inputs.length / (rawMs / 1000);
-    }
+    const n = c.inputs.length;
+    const indexerItemsPerSec = n / (indexer.wallMs / 1000);
+    const raw = c.raw ? await timeIt(o.repeats, c.raw) : undefined;
+    const rawItemsPerSec = raw ? n / (raw.wallMs / 1000) : null;
     const r: ModalityResult = {
       modality: c.modality,
       encoder: c.encoder.constructor.name,
       modelId: c.encoder.modelId,
       batchSize: c.batchSize,
-      items: c.inputs.length,
+      items: n,
       indexerItemsPerSec,
       rawItemsPerSec,
       ratio: rawItemsPerSec ? indexerItemsPerSec / rawItemsPerSec : null,
+      indexerCpuMsPerItem: indexer.cpuMs / n,
+      rawCpuMsPerItem: raw ? raw.cpuMs / n : null,
+      cpuRatio: raw ? raw.cpuMs / indexer.cpuMs : null,
       failures,
       note: c.note,
     };
@@ -174,7 +192,7 @@ export async function runIndexBench(o: IndexBenchOptions): Promise<IndexBenchRes
   }
   const threading = o.threading ? await measureThreading(path.resolve('indexers/models/openwakeword/embedding_model.onnx'), log) : undefined;
   return {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, onnxruntime: ort.env.versions?.common ?? '?' },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, onnxruntime: ort.env.versions?.common ?? '?', loadAverage: loadavg() },
     options: { modelDir: o.modelDir, corpusDir: o.corpusDir, items: o.items, repeats: o.repeats, intraOpThreads: o.intraOpThreads, threading: o.threading },
     results,
     ...(threading ? { threading } : {}),
@@ -183,6 +201,11 @@ export async function runIndexBench(o: IndexBenchOptions): Promise<IndexBenchRes
 }
 
 export function formatRow(r: ModalityResult): string {
-  const f = (n: number | null) => (n === null ? '     -' : n.toFixed(1).padStart(8));
-  return `${r.modality.padEnd(6)} ${r.modelId.padEnd(30)} batch ${String(r.batchSize).padStart(2)}  indexer ${f(r.indexerItemsPerSec)} items/s  raw ${f(r.rawItemsPerSec)} items/s  ratio ${r.ratio === null ? '  -' : r.ratio.toFixed(2)}  (${r.note})`;
+  const f = (n: number | null, w = 8) => (n === null ? '-'.padStart(w) : n.toFixed(1).padStart(w));
+  const q = (n: number | null) => (n === null ? '   -' : n.toFixed(2));
+  return (
+    `${r.modality.padEnd(6)} ${r.modelId.padEnd(30)} batch ${String(r.batchSize).padStart(2)}  ` +
+    `indexer ${f(r.indexerItemsPerSec)} items/s  raw ${f(r.rawItemsPerSec)} items/s  ratio ${q(r.ratio)}  |  ` +
+    `cpu ms/item indexer ${f(r.indexerCpuMsPerItem, 6)} raw ${f(r.rawCpuMsPerItem, 6)} ratio ${q(r.cpuRatio)}  (${r.note})`
+  );
 }

@@ -23,7 +23,10 @@ export interface ModelSettings {
   dtype: ModelDtype;
   /** Tried in order; a provider that fails to start falls back to the next with a note. */
   executionProviders: ExecutionProvider[];
-  /** ONNX Runtime intra-op threads per session (0: runtime default). */
+  /**
+   * ONNX Runtime intra-op threads per session (0: runtime default, one per core). Default 1: the encoders keep
+   * two batches in flight (and the server several queries), which beat one batch on all cores in bench/index.ts.
+   */
   intraOpThreads: number;
   /** Progress and fallback notes (downloads, provider fallback, capped audio). */
   log: (line: string) => void;
@@ -37,7 +40,7 @@ export function modelSettingsFrom(config: ChorusConfig, overrides: Partial<Model
     cacheDir: path.resolve(config.dataDir, 'model-cache'),
     dtype: config.models.dtype,
     executionProviders: config.executionProviders,
-    intraOpThreads: 0,
+    intraOpThreads: 1,
     log: (line) => process.stderr.write(`chorus: ${line}\n`),
     ...overrides,
   };

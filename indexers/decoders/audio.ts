@@ -2,6 +2,7 @@ import decode from 'audio-decode';
 import { ChorusError } from '../../src/errors.js';
 import { sniffMedia } from './media-type.js';
 import { resample } from './resample.js';
+import { readWav } from './wav.js';
 import { energySpan } from './silence.js';
 import type { SileroVad } from './vad.js';
 
@@ -32,11 +33,11 @@ export interface DecodedAudio {
  */
 export async function decodeAudio(bytes: Uint8Array, opts: AudioDecodeOptions): Promise<DecodedAudio> {
   const { ext } = await sniffMedia(bytes, 'audio');
-  if (ext === 'wav') checkWavComplete(bytes);
   let data: { channelData: Float32Array[]; sampleRate: number };
   try {
-    data = await decode(bytes);
+    data = (ext === 'wav' ? readWav(bytes) : undefined) ?? (await decode(bytes));
   } catch (e) {
+    if (e instanceof ChorusError) throw e;
     throw new ChorusError('MEDIA_DECODE', `the ${ext} audio could not be decoded (corrupt or truncated): ${(e as Error).message}`);
   }
   const channels = data.channelData.filter((c) => c.length > 0);
@@ -80,24 +81,4 @@ async function trimSilence(pcm: Float32Array, rate: number, mode: 'energy' | 'va
     notes.push('no speech detected: trimmed by energy instead');
   }
   return pcm.slice(energy.start, energy.end);
-}
-
-/** A WAV whose data chunk claims more bytes than the file holds was cut off (decoders would silently decode part). */
-function checkWavComplete(bytes: Uint8Array): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let off = 12;
-  while (off + 8 <= bytes.byteLength) {
-    const id = String.fromCharCode(bytes[off]!, bytes[off + 1]!, bytes[off + 2]!, bytes[off + 3]!);
-    const size = view.getUint32(off + 4, true);
-    if (id === 'data') {
-      const available = bytes.byteLength - (off + 8);
-      // 0 and 0xffffffff mean "unknown length" (streamed WAVs); trust the decoder then.
-      if (size !== 0 && size !== 0xffffffff && available < size) {
-        throw new ChorusError('MEDIA_DECODE', `the wav file is truncated: its data chunk declares ${size} bytes but only ${available} are present`);
-      }
-      return;
-    }
-    off += 8 + size + (size & 1);
-  }
-  throw new ChorusError('MEDIA_DECODE', 'the wav file has no data chunk (truncated or corrupt)');
 }
