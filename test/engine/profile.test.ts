@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { EventBatcher } from '../../src/feedback/event-batcher.js';
+import { cosine, foldEvent, profileVector } from '../../src/feedback/profile-math.js';
+import { matchesFilter } from '../../src/engine/filter-match.js';
+import { mmr } from '../../src/engine/mmr.js';
+import type { FeedbackEvent } from '../../src/domain/feedback.js';
+
+const DAY = 24 * 3600 * 1000;
+
+describe('profile math', () => {
+  it('is a time-decayed mean: recent engagement dominates, skips push away', () => {
+    const a = [1, 0, 0];
+    const b = [0, 1, 0];
+    let p = foldEvent(undefined, a, 1, 0, 7 * DAY);
+    p = foldEvent(p, b, 1, 14 * DAY, 7 * DAY); // a has decayed to a quarter by then
+    const v = profileVector(p)!;
+    expect(cosine(v, b)).toBeGreaterThan(cosine(v, a));
+    expect(v[1]! / v[0]!).toBeCloseTo(4, 5);
+    const skipped = foldEvent(p, b, -0.5, 14 * DAY, 7 * DAY);
+    expect(cosine(profileVector(skipped)!, b)).toBeLessThan(cosine(v, b));
+    // Out-of-order events decay the older one, whichever arrives first.
+    const late = foldEvent(foldEvent(undefined, b, 1, 14 * DAY, 7 * DAY), a, 1, 0, 7 * DAY);
+    expect(Array.from(profileVector(late)!)).toEqual(Array.from(v).map((x) => expect.closeTo(x, 5)));
+  });
+});
+
+describe('filter evaluation (BM25 candidates)', () => {
+  const payload = { category: 'coat', tags: ['wool', 'winter'], price: 120, sale: null };
+  it('matches must / should / must_not with arrays, ranges and exists', () => {
+    expect(matchesFilter(payload, { must: [{ key: 'category', match: { value: 'coat' } }] })).toBe(true);
+    expect(matchesFilter(payload, { must: [{ key: 'tags', match: { value: 'wool' } }] })).toBe(true);
+    expect(matchesFilter(payload, { must: [{ key: 'price', range: { gte: 100, lt: 200 } }] })).toBe(true);
+    expect(matchesFilter(payload, { must: [{ key: 'price', range: { lt: 100 } }] })).toBe(false);
+    expect(matchesFilter(payload, { should: [{ key: 'category', in: ['dress', 'shoe'] }] })).toBe(false);
+    expect(matchesFilter(payload, { must_not: [{ key: 'sale', exists: true }] })).toBe(true);
+    expect(matchesFilter(payload, { must: [{ must_not: [{ key: 'category', match: { value: 'coat' } }] }] })).toBe(false);
+  });
+});
+
+describe('MMR', () => {
+  it('trades relevance for novelty', () => {
+    const hit = (id: string, score: number) => ({ id, score, payload: {}, explanation: { scores: {}, shares: {}, ranker: 'x' } });
+    const hits = [hit('a', 1), hit('a2', 0.99), hit('b', 0.5)];
+    const vectors = new Map([
+      ['a', { v: Float32Array.from([1, 0]) }],
+      ['a2', { v: Float32Array.from([1, 0.01]) }],
+      ['b', { v: Float32Array.from([0, 1]) }],
+    ]);
+    expect(mmr(hits, vectors, 0, 2).map((h) => h.id)).toEqual(['a', 'a2']);
+    expect(mmr(hits, vectors, 0.7, 2).map((h) => h.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('EventBatcher', () => {
+  it('commits events queued in one tick as one batch, in order, and flushes', async () => {
+    const batches: string[][] = [];
+    const b = new EventBatcher(async (events) => {
+      batches.push(events.map((e) => e.eventId));
+    });
+    const ev = (id: string) => ({ type: 'click', eventId: id, collection: 'c', itemId: 'x' }) as FeedbackEvent;
+    b.add(ev('1'));
+    b.add(ev('2'));
+    await b.flush();
+    b.add(ev('3'));
+    await b.flush();
+    expect(batches).toEqual([['1', '2'], ['3']]);
+  });
+});
