@@ -6,36 +6,41 @@ import type { ChorusDb, ModelRecord } from '../storage/index.js';
 const MAX_EVENTS = 200_000;
 
 export interface CtrSeries {
-  /** Bucket start, epoch seconds (uPlot's x unit). */
+  /** Day start (UTC), epoch seconds (uPlot's x unit); only days with impressions. */
   t: number[];
   impressions: number[];
-  clicks: number[];
-  ctr: (number | null)[];
+  /** Impressions with at least one click. */
+  clicked: number[];
+  ctr: number[];
 }
 
-/** Click-through rate over time: clicks / impressed lists per bucket (about `buckets` equal spans). */
-export function ctrOverTime(db: ChorusDb, collection: string, buckets = 24): CtrSeries {
-  const events = [...db.events.iterate({ collection, types: ['impression', 'click'], limit: MAX_EVENTS })].map((e) => e.event);
-  const out: CtrSeries = { t: [], impressions: [], clicks: [], ctr: [] };
-  if (events.length === 0) return out;
-  const lo = Math.min(...events.map((e) => e.timestamp));
-  const hi = Math.max(...events.map((e) => e.timestamp));
-  const span = Math.max(1, Math.ceil((hi - lo + 1) / buckets));
-  const n = Math.ceil((hi - lo + 1) / span);
-  const imp = new Array<number>(n).fill(0);
-  const clk = new Array<number>(n).fill(0);
-  for (const e of events) {
-    const b = Math.min(n - 1, Math.floor((e.timestamp - lo) / span));
-    if (e.type === 'impression') imp[b]!++;
-    else clk[b]!++;
+const DAY_MS = 86_400_000;
+
+/**
+ * Click-through rate per day: the share of impressions (served lists) that got at least one click, joined on
+ * queryId. Days without impressions are left out rather than drawn as zeros; the most recent `maxDays` are kept.
+ */
+export function ctrOverTime(db: ChorusDb, collection: string, maxDays = 90): CtrSeries {
+  const impressionDay = new Map<string, number>();
+  const clickedQueries = new Set<string>();
+  for (const { event: e } of db.events.iterate({ collection, types: ['impression', 'click'], limit: MAX_EVENTS })) {
+    if (e.type === 'impression') impressionDay.set(e.queryId, Math.floor(e.timestamp / DAY_MS));
+    else if (e.queryId) clickedQueries.add(e.queryId);
   }
-  for (let b = 0; b < n; b++) {
-    out.t.push(Math.round((lo + b * span) / 1000));
-    out.impressions.push(imp[b]!);
-    out.clicks.push(clk[b]!);
-    out.ctr.push(imp[b]! > 0 ? clk[b]! / imp[b]! : null);
+  const days = new Map<number, { n: number; clicked: number }>();
+  for (const [queryId, day] of impressionDay) {
+    const d = days.get(day) ?? { n: 0, clicked: 0 };
+    d.n++;
+    if (clickedQueries.has(queryId)) d.clicked++;
+    days.set(day, d);
   }
-  return out;
+  const sorted = [...days.entries()].sort((a, b) => a[0] - b[0]).slice(-maxDays);
+  return {
+    t: sorted.map(([day]) => (day * DAY_MS) / 1000),
+    impressions: sorted.map(([, d]) => d.n),
+    clicked: sorted.map(([, d]) => d.clicked),
+    ctr: sorted.map(([, d]) => d.clicked / d.n),
+  };
 }
 
 export interface PositionBias {
@@ -79,8 +84,11 @@ export function positionBias(db: ChorusDb, collection: string, model?: ModelReco
 /** Offline nDCG of each model version against its creation time (the registry's own validation metric). */
 export function ndcgOverTime(models: readonly ModelRecord[]): { t: number[]; ndcg: number[]; versions: string[] } {
   const rows = models
-    .map((m) => ({ t: Math.round(m.createdAt / 1000), v: m.version, n: Number(m.metrics.validationNdcg10 ?? m.metrics.ndcg10 ?? NaN) }))
+    .map((m) => ({ at: m.createdAt, t: Math.round(m.createdAt / 1000), v: m.version, n: Number(m.metrics.validationNdcg10 ?? m.metrics.ndcg10 ?? NaN) }))
     .filter((r) => Number.isFinite(r.n))
-    .sort((a, b) => a.t - b.t);
+    // Registered in the same millisecond: v2 after v1 (numeric-aware), not in whatever order the list came.
+    .sort((a, b) => a.at - b.at || a.v.localeCompare(b.v, 'en', { numeric: true }));
+  // uPlot needs strictly increasing x: versions registered within the same second are nudged apart.
+  for (let i = 1; i < rows.length; i++) if (rows[i]!.t <= rows[i - 1]!.t) rows[i]!.t = rows[i - 1]!.t + 1;
   return { t: rows.map((r) => r.t), ndcg: rows.map((r) => r.n), versions: rows.map((r) => r.v) };
 }

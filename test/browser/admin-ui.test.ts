@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -179,12 +179,16 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await screenshot(page, '05-models');
   });
 
-  it('shows collections with per-modality counts, then logs out', async () => {
+  it('shows collections with per-modality counts and recent indexing errors, then logs out', async () => {
+    const reports = path.join(dir, 'reports');
+    mkdirSync(reports, { recursive: true });
+    writeFileSync(path.join(reports, 'index-quickstart-run1.jsonl'), `${JSON.stringify({ id: 'product-9999', path: 'product-9999.jpg', code: 'MEDIA_DECODE', reason: 'image decode failed: truncated JPEG' })}\n`);
     await page.goto(`${url}/admin#/collections`);
     const row = page.locator('[data-testid="collections-table"] tbody tr').first();
     await row.waitFor();
     expect(await row.textContent()).toContain(QUICKSTART_COLLECTION);
     expect(await row.locator('.chip').count()).toBeGreaterThan(3);
+    expect(await page.getByTestId('errors-table').textContent()).toContain('truncated JPEG');
     await screenshot(page, '06-collections');
 
     await page.getByRole('button', { name: 'Log out' }).click();

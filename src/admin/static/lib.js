@@ -43,11 +43,17 @@ export const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(
 export const when = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) : '—');
 
 /** One colour per source family, so bars read the same everywhere. */
-const FAMILY_COLOURS = { text: '#2f6fdb', image: '#d9822b', audio: '#1f9e89', bm25: '#8c5cc7', profile: '#c2477a', cf: '#6b7280', prior: '#a3a3a3' };
+/** One hue per modality; the `_text` tower of a modality (image_text, audio_text) is the lighter shade of it. */
+const SOURCE_COLOURS = {
+  text: '#2f6fdb', image: '#d9822b', image_text: '#f2b97c', audio: '#1f9e89', audio_text: '#86d3c5',
+  bm25: '#8c5cc7', profile: '#c2477a', cf: '#6b7280',
+};
 /** @param {string} source */
 export function sourceColour(source) {
-  const family = source === 'bm25' ? 'bm25' : source.split('_')[0] ?? source;
-  return FAMILY_COLOURS[/** @type {keyof typeof FAMILY_COLOURS} */ (family)] ?? '#737373';
+  const known = SOURCE_COLOURS[/** @type {keyof typeof SOURCE_COLOURS} */ (source)];
+  if (known) return known;
+  const family = SOURCE_COLOURS[/** @type {keyof typeof SOURCE_COLOURS} */ (source.split('_')[0] ?? '')];
+  return family ?? '#737373';
 }
 
 /** Reads a File as base64 (without the data: prefix). @param {File} file @returns {Promise<string>} */

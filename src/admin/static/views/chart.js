@@ -16,7 +16,8 @@ export function Chart({ title, data, series, xTime = true, xLabel, yLabel, empty
       {
         width: Math.max(260, el.clientWidth),
         height: 200,
-        scales: { x: { time: xTime } },
+        // A single point would give a zero-width x range: pad it so the point sits mid-chart.
+        scales: { x: { time: xTime, range: (_u, min, max) => (min === max ? [min - (xTime ? 86400 : 1), max + (xTime ? 86400 : 1)] : [min, max]) } },
         axes: [
           { label: xLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },
           { label: yLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 48 },

@@ -12,7 +12,7 @@ export function Collections({ onOpen }) {
   return html`<div class="screen">
     <div class="toolbar">
       <p>Job queue: <span class="badge">${data.queues.backend}</span>
-        ${data.queues.url ? html` <a href=${data.queues.url}>Open queue dashboard (bull-board) →</a>` : html` <span class="muted small">in-process (set REDIS_URL for BullMQ and bull-board)</span>`}</p>
+        ${data.queues.url ? html` <a href=${data.queues.url}>Open queue dashboard (bull-board) →</a>` : html` <span class="muted small">set REDIS_URL for BullMQ and the bull-board dashboard</span>`}</p>
       <button type="button" onClick=${load}>Refresh</button>
     </div>
     <section class="panel">

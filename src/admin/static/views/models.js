@@ -64,7 +64,7 @@ export function Models({ collection }) {
       <h3>Versions</h3>
       ${data.models.length === 0 ? html`<p class="muted">No trained versions yet. Log impressions and clicks, then train.</p>` : html`
       <table class="table" data-testid="models-table">
-        <thead><tr><th>Version</th><th>Status</th><th>Created</th><th class="num">val. nDCG@10</th><th class="num">IPS CTR est.</th><th class="num">train lists</th><th>Propensities</th><th>Notes</th><th></th></tr></thead>
+        <thead><tr><th>Version</th><th>Status</th><th>Created</th><th class="num">val. nDCG@10</th><th class="num" title="counterfactual (clipped IPS) clicks per list on held-out logs">IPS clicks / list</th><th class="num">train lists</th><th>Propensities</th><th>Notes</th><th></th></tr></thead>
         <tbody>${data.models.map((/** @type {any} */ m) => html`<tr data-version=${m.version}>
           <td><b>${m.version}</b></td>
           <td><span class=${`status ${m.status}`}>${m.status}</span></td>
@@ -79,7 +79,7 @@ export function Models({ collection }) {
       </table>`}
     </section>
     <div class="grid3">
-      <section class="panel"><${Chart} testid="chart-ctr" title="Click-through rate over time" data=${charts ? [charts.ctr.t, charts.ctr.ctr] : [[]]}
+      <section class="panel"><${Chart} testid="chart-ctr" title="Click-through rate per day (lists with a click)" data=${charts ? [charts.ctr.t, charts.ctr.ctr] : [[]]}
         series=${[{ label: 'CTR', stroke: '#2f6fdb' }]} empty="No impressions logged yet." /></section>
       <section class="panel"><${Chart} testid="chart-ndcg" title="Offline nDCG@10 per version" data=${charts ? [charts.ndcg.t, charts.ndcg.ndcg] : [[]]}
         series=${[{ label: 'nDCG@10', stroke: '#1f9e89' }]} empty="No versions with metrics yet." /></section>

@@ -76,6 +76,8 @@ export function Tuning({ collection, query, setQuery }) {
       await api('PUT', `/admin/api/collections/${encodeURIComponent(collection)}/preset`, { name });
       setStatus(name ? `“${name}” is now the default ranking of ${collection}.` : `${collection} uses the server defaults again.`);
       await loadPresets();
+      // The left column shows the collection default, which just changed.
+      if (hasQuery(queryRef.current)) await run(knobs);
     } catch (e) { setError(/** @type {Error} */ (e).message); }
   };
   const load = (/** @type {string} */ name) => {

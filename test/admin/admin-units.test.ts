@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mediaPath } from '../../src/admin/api/playground.js';
+import { scoreRanking } from '../../src/admin/evaluation.js';
+import { readCookie, SessionStore } from '../../src/admin/sessions.js';
+
+describe('admin sessions', () => {
+  it('expire after the idle timeout and after the absolute lifetime', () => {
+    let now = 1_000;
+    const store = new SessionStore({ idleMs: 100, maxAgeMs: 250, now: () => now });
+    const s = store.create();
+    now += 90;
+    expect(store.get(s.id)?.id).toBe(s.id);
+    now += 90; // touched at +90, now +180: still within idle
+    expect(store.get(s.id)).toBeDefined();
+    now += 80; // +260: past the absolute lifetime
+    expect(store.get(s.id)).toBeUndefined();
+    const t = store.create();
+    now += 101;
+    expect(store.get(t.id)).toBeUndefined();
+    expect(s.id).not.toBe(t.id);
+    expect(s.csrf).not.toBe(s.id);
+  });
+
+  it('reads one cookie out of a header', () => {
+    expect(readCookie('a=1; chorus_admin=abc%3D; b=2', 'chorus_admin')).toBe('abc=');
+    expect(readCookie('chorus_adminx=1', 'chorus_admin')).toBeUndefined();
+    expect(readCookie(undefined, 'chorus_admin')).toBeUndefined();
+  });
+});
+
+describe('media paths', () => {
+  const root = path.resolve('/data/corpus');
+  it('resolve inside the indexed root and refuse to leave it', () => {
+    expect(mediaPath({ _source: { root, image: 'a/b.jpg' } }, 'image')).toBe(path.join(root, 'a/b.jpg'));
+    expect(mediaPath({ _source: { root, image: '../../etc/passwd' } }, 'image')).toBeUndefined();
+    expect(mediaPath({ _source: { root, image: '/etc/passwd' } }, 'image')).toBeUndefined();
+    expect(mediaPath({ _source: { root } }, 'audio')).toBeUndefined();
+    expect(mediaPath({ title: 'no source' }, 'image')).toBeUndefined();
+  });
+});
+
+describe('offline metrics of one ranking', () => {
+  it('scores nDCG against every judged item (returned or not), MRR and recall', () => {
+    const grades = new Map([['a', 3], ['b', 0], ['c', 1], ['z', 2]]);
+    const m = scoreRanking(['b', 'a', 'x', 'c'], grades, 10);
+    const dcg = 7 / Math.log2(3) + 1 / Math.log2(5);
+    const idcg = 7 + 3 / Math.log2(3) + 1 / Math.log2(4);
+    expect(m.ndcg).toBeCloseTo(dcg / idcg, 12);
+    expect(m.mrr).toBe(0.5);
+    expect(m.recall).toBeCloseTo(2 / 3, 12);
+    expect(scoreRanking(['q'], new Map([['q', 0]]), 10)).toEqual({ ndcg: 0, mrr: 0, recall: 0 });
+  });
+});
