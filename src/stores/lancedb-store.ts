@@ -12,6 +12,7 @@ import {
   ANN_PARAMS,
   DEFAULT_ANN_THRESHOLD,
   applyIndexPlan,
+  type AnnParams,
   hasWork,
   planIndexMaintenance,
 } from './lancedb/ann-index.js';
@@ -42,6 +43,13 @@ export interface LanceDbStoreOptions {
   indexMaintenance?: 'background' | 'inline';
   /** Called with errors from background index maintenance (default: console.warn). */
   onBackgroundError?: (e: unknown, collection: string) => void;
+  /**
+   * Seconds between checks for table versions written by another process or store instance: 0 (default) checks on
+   * every read, so the CLI's writes show up in a running server at once; null never checks (own writes only).
+   */
+  readConsistencyIntervalS?: number | null;
+  /** Index build and search settings (defaults: ANN_PARAMS, tuned by bench/store.ts). */
+  ann?: Partial<AnnParams>;
 }
 
 interface OpenCollection {
@@ -61,12 +69,14 @@ export class LanceDbStore implements VectorStore {
   private readonly writeChains = new Map<string, Promise<unknown>>();
   private readonly maintenance = new Map<string, Promise<void>>();
   private readonly threshold: number;
+  private readonly ann: AnnParams;
 
   private constructor(
     private readonly db: lancedb.Connection,
     private readonly opts: LanceDbStoreOptions,
   ) {
     this.threshold = opts.annThreshold ?? DEFAULT_ANN_THRESHOLD;
+    this.ann = { ...ANN_PARAMS, ...opts.ann };
   }
 
   /** Opens (creating if needed) the LanceDB directory under `<dataDir>/lancedb`. */
@@ -75,7 +85,8 @@ export class LanceDbStore implements VectorStore {
     mkdirSync(dir, { recursive: true });
     // Strong consistency: every read checks for a newer table version (a cheap manifest lookup on local disk), so
     // writes from another process or store instance (the CLI while a server runs) are visible at once.
-    const db = await lancedb.connect(dir, { readConsistencyInterval: 0 });
+    const interval = opts.readConsistencyIntervalS === undefined ? 0 : opts.readConsistencyIntervalS;
+    const db = await lancedb.connect(dir, interval === null ? {} : { readConsistencyInterval: interval });
     return new LanceDbStore(db, opts);
   }
 
@@ -230,8 +241,8 @@ export class LanceDbStore implements VectorStore {
       .distanceType(spec.distance)
       .limit(k)
       // Only used when an index exists: HNSW beam width and exact re-scoring of the SQ-quantised candidates.
-      .ef(Math.max(ANN_PARAMS.efMin, k * ANN_PARAMS.efPerK))
-      .refineFactor(ANN_PARAMS.refineFactor);
+      .ef(Math.max(this.ann.efMin, k * this.ann.efPerK))
+      .refineFactor(this.ann.refineFactor);
     const where = toLanceWhere(opts.filter, c.schema.payloadIndexes);
     if (where) q = q.where(where);
     const rows = (await q
@@ -262,7 +273,7 @@ export class LanceDbStore implements VectorStore {
     const c = await this.collection(collection);
     await this.withWriteLock(collection, async () => {
       const plan = await planIndexMaintenance(c.table, c.schema, this.threshold);
-      if (hasWork(plan)) await applyIndexPlan(c.table, plan);
+      if (hasWork(plan)) await applyIndexPlan(c.table, plan, this.ann);
     });
   }
 
@@ -295,7 +306,7 @@ export class LanceDbStore implements VectorStore {
     if (this.maintenance.has(name)) return; // one run at a time; it re-plans from fresh counts
     const run = this.withWriteLock(name, async () => {
       const plan = await planIndexMaintenance(c.table, c.schema, this.threshold);
-      if (hasWork(plan)) await applyIndexPlan(c.table, plan);
+      if (hasWork(plan)) await applyIndexPlan(c.table, plan, this.ann);
     }).finally(() => this.maintenance.delete(name));
     if (this.opts.indexMaintenance === 'inline') {
       this.maintenance.set(name, run);

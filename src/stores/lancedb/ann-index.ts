@@ -10,7 +10,16 @@ import { vectorColumn } from './columns.js';
 export const DEFAULT_ANN_THRESHOLD = 50_000;
 
 /** HNSW graph and search settings, tuned with bench/store.ts for recall@10 >= 0.95 at 100k x 384. */
-export const ANN_PARAMS = {
+export interface AnnParams {
+  rowsPerPartition: number;
+  m: number;
+  efConstruction: number;
+  efMin: number;
+  efPerK: number;
+  refineFactor: number;
+}
+
+export const ANN_PARAMS: AnnParams = {
   /** One HNSW graph per this many rows (IVF partitions); more partitions lower peak build memory. */
   rowsPerPartition: 1_000_000,
   m: 20,
@@ -19,7 +28,7 @@ export const ANN_PARAMS = {
   efMin: 100,
   efPerK: 10,
   refineFactor: 2,
-} as const;
+};
 
 /** Refresh the index once unindexed rows exceed this share of the indexed ones (or the absolute floor). */
 const REFRESH_SHARE = 0.1;
@@ -61,14 +70,18 @@ export async function planIndexMaintenance(
   return plan;
 }
 
-export async function applyIndexPlan(table: Table, plan: IndexPlan): Promise<void> {
+export async function applyIndexPlan(
+  table: Table,
+  plan: IndexPlan,
+  params: AnnParams = ANN_PARAMS,
+): Promise<void> {
   for (const { column, rows, distance } of plan.create) {
     await table.createIndex(column, {
       config: Index.hnswSq({
         distanceType: distance,
-        numPartitions: Math.max(1, Math.ceil(rows / ANN_PARAMS.rowsPerPartition)),
-        m: ANN_PARAMS.m,
-        efConstruction: ANN_PARAMS.efConstruction,
+        numPartitions: Math.max(1, Math.ceil(rows / params.rowsPerPartition)),
+        m: params.m,
+        efConstruction: params.efConstruction,
       }),
       replace: true,
     });
