@@ -57,8 +57,13 @@ describe.runIf(run)('admin UI in Chromium', () => {
     live = await new LiveReranker(models, { interleaveShare: 0, seed: 1 }).start();
     chorus.engine.rerankers.set('model', live);
     // Logged traffic with served feature rows, so "Train" has clicks to learn from and the charts have data.
+    // Eight days of 50 sessions each, so the CTR chart has a series to draw.
     const world = generateMultimodalWorld({ queries: 60, seed: 21 });
-    chorus.db.events.append(await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 400, seed: 3, swapShare: 0.1 }));
+    const today = Date.now();
+    for (let d = 0; d < 8; d++) {
+      const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 50, seed: 3 + d, swapShare: 0.1, startTime: today - (8 - d) * 86_400_000 });
+      chorus.db.events.append(events.map((e) => ({ ...e, eventId: `d${d}-${e.eventId}`, queryId: `d${d}-${e.queryId}` })));
+    }
     ({ url } = await chorus.listen(0, '127.0.0.1'));
 
     browser = await launchChromium();
@@ -165,13 +170,21 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await expect.poll(() => chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').find((j) => j.grade === 0)).toBeTruthy();
   });
 
-  it('trains a model with progress, promotes it, and the engine serves it', async () => {
+  it('trains a model with progress, promotes it (the engine serves it), and rolls back', async () => {
     await page.goto(`${url}/admin#/models`);
     await expect.poll(() => page.getByTestId('promoted').textContent()).toContain('no model');
     await page.getByRole('button', { name: 'Train new version' }).click();
     await page.getByTestId('training').waitFor();
     await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 30_000 }).toContain('v1 in');
     await page.getByRole('button', { name: 'Promote v1' }).click();
+    await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v1');
+    expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
+    // A second version, promoted, then rolled back to v1.
+    await page.getByRole('button', { name: 'Train new version' }).click();
+    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 30_000 }).toContain('v2 in');
+    await page.getByRole('button', { name: 'Promote v2' }).click();
+    await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v2');
+    await page.getByRole('button', { name: 'Roll back' }).click();
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v1');
     expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
     await page.locator('[data-testid="chart-bias"] canvas').waitFor();

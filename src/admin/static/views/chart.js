@@ -4,26 +4,29 @@ import uPlot from '/admin/vendor/uplot.mjs';
 import { html } from '../lib.js';
 
 /**
- * @param {{ title: string, data: (number | null)[][], series: { label: string, stroke: string, dash?: number[], points?: boolean }[], xTime?: boolean, xLabel?: string, yLabel?: string, empty?: string, testid?: string }} p
+ * @param {{ title: string, data: (number | null)[][], series: { label: string, stroke: string, dash?: number[], points?: boolean }[], xTime?: boolean, xLabel?: string, yLabel?: string, xValues?: (x: number) => string, empty?: string, testid?: string }} p
  */
-export function Chart({ title, data, series, xTime = true, xLabel, yLabel, empty, testid }) {
+export function Chart({ title, data, series, xTime = true, xLabel, yLabel, xValues, empty, testid }) {
   const ref = useRef(/** @type {HTMLDivElement | null} */ (null));
   const hasData = (data[0]?.length ?? 0) > 0;
   useEffect(() => {
     const el = ref.current;
     if (!el || !hasData) return undefined;
+    const xs = /** @type {number[]} */ (data[0]);
+    // A single point would give a zero-width x range: pad it so the point sits mid-chart.
+    const pad = xTime ? 86400 : 1;
+    const xRange = xs.length === 1 ? [xs[0] - pad, xs[0] + pad] : [Math.min(...xs), Math.max(...xs)];
     const plot = new uPlot(
       {
         width: Math.max(260, el.clientWidth),
         height: 200,
-        // A single point would give a zero-width x range: pad it so the point sits mid-chart.
-        scales: { x: { time: xTime, range: (_u, min, max) => (min === max ? [min - (xTime ? 86400 : 1), max + (xTime ? 86400 : 1)] : [min, max]) } },
+        scales: { x: { time: xTime, auto: false, range: /** @type {[number, number]} */ (xRange) } },
         axes: [
-          { label: xLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },
+          { label: xLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, ...(xValues ? { values: (_u, splits) => splits.map(xValues), incrs: [1] } : {}) },
           { label: yLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 48 },
         ],
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, spanGaps: true, points: { show: s.points ?? true, size: 5 } }))],
-        legend: { show: true },
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, spanGaps: true, points: { show: s.points ?? true, size: 6 } }))],
+        legend: { show: true, live: false },
       },
       /** @type {any} */ (data),
       el,

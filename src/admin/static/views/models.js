@@ -80,9 +80,11 @@ export function Models({ collection }) {
     </section>
     <div class="grid3">
       <section class="panel"><${Chart} testid="chart-ctr" title="Click-through rate per day (lists with a click)" data=${charts ? [charts.ctr.t, charts.ctr.ctr] : [[]]}
-        series=${[{ label: 'CTR', stroke: '#2f6fdb' }]} empty="No impressions logged yet." /></section>
-      <section class="panel"><${Chart} testid="chart-ndcg" title="Offline nDCG@10 per version" data=${charts ? [charts.ndcg.t, charts.ndcg.ndcg] : [[]]}
-        series=${[{ label: 'nDCG@10', stroke: '#1f9e89' }]} empty="No versions with metrics yet." /></section>
+        xLabel="day" series=${[{ label: 'CTR', stroke: '#2f6fdb' }]} empty="No impressions logged yet." /></section>
+      <section class="panel"><${Chart} testid="chart-ndcg" title="Offline nDCG@10 per version, oldest first" xTime=${false} xLabel="version"
+        data=${charts ? [charts.ndcg.versions.map((/** @type {string} */ _v, /** @type {number} */ i) => i + 1), charts.ndcg.ndcg] : [[]]}
+        xValues=${(/** @type {number} */ x) => (Number.isInteger(x) ? (charts?.ndcg.versions[x - 1] ?? '') : '')}
+        series=${[{ label: 'validation nDCG@10', stroke: '#1f9e89' }]} empty="No versions with metrics yet." /></section>
       <section class="panel"><${Chart} testid="chart-bias" title=${`Position bias (${pb?.source === 'model' ? 'promoted model’s propensities' : pb?.source === 'em' ? 'click-model EM on the logs' : 'not enough clicks'})`}
         xTime=${false} xLabel="position" data=${pb && pb.estimated.length ? [pb.positions.slice(0, pb.estimated.length), pb.estimated, pb.rawCtr.slice(0, pb.estimated.length)] : [[]]}
         series=${[{ label: 'examination (rel.)', stroke: '#d9822b' }, { label: 'raw CTR', stroke: '#737373', dash: [4, 4] }]} empty="Needs impressions with clicks." /></section>
