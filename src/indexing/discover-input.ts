@@ -15,12 +15,23 @@ export interface DiscoveredInput {
   ignored: string[];
 }
 
+/** Checks what the user named before anything heavy (models) is loaded: bad usage is exit 2 at once. */
+export async function checkInputPath(inputPath: string): Promise<'directory' | 'jsonl' | 'csv'> {
+  const st = await stat(path.resolve(inputPath)).catch(() => {
+    throw new ChorusError('BAD_REQUEST', `input not found: ${inputPath}`);
+  });
+  if (st.isDirectory()) return 'directory';
+  const lower = inputPath.toLowerCase();
+  if (st.isFile() && lower.endsWith('.jsonl')) return 'jsonl';
+  if (st.isFile() && lower.endsWith('.csv')) return 'csv';
+  throw new ChorusError('BAD_REQUEST', `input must be a directory, a .jsonl manifest or a .csv file: ${inputPath}`);
+}
+
 /** A directory, a `manifest.jsonl` (any `.jsonl`) or a `.csv`; anything else is bad usage (exit 2). */
 export async function discoverInput(inputPath: string): Promise<DiscoveredInput> {
   const input = path.resolve(inputPath);
-  const st = await stat(input).catch(() => {
-    throw new ChorusError('BAD_REQUEST', `input not found: ${inputPath}`);
-  });
+  await checkInputPath(inputPath);
+  const st = await stat(input);
   if (st.isDirectory()) {
     const { items, ignored } = await discoverDirectory(input);
     return { kind: 'directory', root: input, input, items, ignored };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ItemId, JsonValue, type Payload } from '../domain/item.js';
+import { ChorusError } from '../errors.js';
 import { parseCsv, CsvSyntaxError } from './csv.js';
 import { checkRelativePath, PathOutsideRootError } from './safe-path.js';
 import type { SourceItem } from './source-item.js';
@@ -16,7 +17,14 @@ const RESERVED = new Set(['id', 'text', 'image', 'audio', 'payload']);
  * A bad row becomes an item with a problem, never an exception, so one typo does not stop a million rows.
  */
 export async function readManifest(file: string): Promise<SourceItem[]> {
-  const text = await readFile(file, 'utf8');
+  const bytes = await readFile(file);
+  let text: string;
+  try {
+    // Decoding leniently would store U+FFFD in place of the bad bytes; refuse the file instead.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ChorusError('BAD_REQUEST', `${path.basename(file)} is not valid UTF-8 (convert it, e.g. iconv -f latin1 -t utf-8)`);
+  }
   const name = path.basename(file);
   const rows = file.toLowerCase().endsWith('.csv') ? csvRows(text, name) : jsonlRows(text, name);
   const seen = new Set<string>();

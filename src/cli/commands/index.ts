@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { CollectionName } from '../../domain/collection.js';
 import { ChorusError } from '../../errors.js';
 import { defaultRuntimeFactories } from '../../indexing/default-factories.js';
+import { checkInputPath } from '../../indexing/discover-input.js';
 import { indexDirectory, type IndexSummary } from '../../indexing/index-run.js';
 import { openIndexRuntime, type RuntimeFactories } from '../../indexing/index-runtime.js';
 import { createProgressReporter } from '../../indexing/progress.js';
@@ -42,6 +43,7 @@ export function registerIndexCommand(program: Command, factories: RuntimeFactori
       if (!CollectionName.safeParse(flags.collection).success) {
         throw new ChorusError('BAD_REQUEST', `invalid collection name "${flags.collection}": 1-64 letters, digits, _ or -`);
       }
+      await checkInputPath(input);
       const config = configFor(cmd);
       const runtime = await openIndexRuntime(config, factories);
       const controller = new AbortController();

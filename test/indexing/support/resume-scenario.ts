@@ -37,10 +37,15 @@ export interface ChildResult {
 
 /**
  * Runs `chorus index` as a real child process (node + tsx, no npx wrapper, so SIGKILL hits the indexer
- * itself). With `killAtFraction`, the child is killed with SIGKILL as soon as a progress line reports that
- * share of the items done.
+ * itself). With `killAtFraction`, the child gets `signal` (SIGKILL by default) as soon as a progress line
+ * reports that share of the items done.
  */
-export function runIndexChild(args: string[], env: NodeJS.ProcessEnv, killAtFraction?: number): Promise<ChildResult & { killedAt?: number }> {
+export function runIndexChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  killAtFraction?: number,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<ChildResult & { killedAt?: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'index', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -55,7 +60,7 @@ export function runIndexChild(args: string[], env: NodeJS.ProcessEnv, killAtFrac
         const total = Number(m[2]);
         if (done >= total * killAtFraction && done < total) {
           killedAt = done;
-          child.kill('SIGKILL');
+          child.kill(signal);
           break;
         }
       }
