@@ -46,7 +46,9 @@ export class FeedbackState {
         VALUES (@collection, @item, @impressions, @clicks, @engagement)
         ON CONFLICT (collection, item_id) DO UPDATE SET impressions = impressions + @impressions,
           clicks = clicks + @clicks, engagement = engagement + @engagement`),
-      stats: this.db.prepare('SELECT impressions, clicks, engagement FROM item_stats WHERE collection = ? AND item_id = ?'),
+      // One query per list, not per candidate: ids travel as a JSON array.
+      stats: this.db.prepare(`SELECT item_id, impressions, clicks, engagement FROM item_stats
+        WHERE collection = ? AND item_id IN (SELECT value FROM json_each(?))`),
       profile: this.db.prepare('SELECT vector_name, sum, weight, updated_at FROM profiles WHERE collection = ? AND user_id = ?'),
       putProfile: this.db.prepare(`INSERT OR REPLACE INTO profiles (collection, user_id, vector_name, sum, weight, updated_at)
         VALUES (?, ?, ?, ?, ?, ?)`),
@@ -87,9 +89,9 @@ export class FeedbackState {
 
   itemStats(collection: string, ids: readonly string[]): Map<string, ItemStats> {
     const out = new Map<string, ItemStats>();
-    for (const id of ids) {
-      const row = this.q.stats.get(collection, id) as ItemStats | undefined;
-      if (row) out.set(id, row);
+    if (ids.length === 0) return out;
+    for (const row of this.q.stats.all(collection, JSON.stringify(ids)) as (ItemStats & { item_id: string })[]) {
+      out.set(row.item_id, { impressions: row.impressions, clicks: row.clicks, engagement: row.engagement });
     }
     return out;
   }

@@ -66,3 +66,19 @@ describe('EventBatcher', () => {
     expect(batches).toEqual([['1', '2'], ['3']]);
   });
 });
+
+describe('FeedbackState item stats', () => {
+  it('reads many items in one query', async () => {
+    const { FeedbackState } = await import('../../src/feedback/feedback-state.js');
+    const state = new FeedbackState(':memory:');
+    state.bumpStats('c', 'a', { impressions: 3, clicks: 1, engagement: 1 });
+    state.bumpStats('c', 'a', { impressions: 2 });
+    state.bumpStats('c', "b'\"", { clicks: 2 });
+    state.bumpStats('other', 'a', { clicks: 9 });
+    const stats = state.itemStats('c', ['a', "b'\"", 'missing']);
+    expect(stats.get('a')).toEqual({ impressions: 5, clicks: 1, engagement: 1 });
+    expect(stats.get("b'\"")?.clicks).toBe(2);
+    expect(stats.has('missing')).toBe(false);
+    state.close();
+  });
+});
