@@ -12,7 +12,7 @@ describe('chorus index on the in-process queue: kill -9 mid-run, then resume', (
   it('finishes with every good item stored once, bad files reported, nothing stored re-embedded', async () => {
     outcome = await killAndResume();
     expectResumedCleanly(outcome, 'in-process');
-  });
+  }, 180_000);
 
   it('a rerun skips unchanged items by content hash and re-embeds only a changed one', async () => {
     const o = outcome!;
@@ -40,5 +40,5 @@ describe('chorus index on the in-process queue: kill -9 mid-run, then resume', (
       if (id === changed) expect(after.indexedAt.get(id)).toBeGreaterThan(t);
       else expect(after.indexedAt.get(id)).toBe(t);
     }
-  });
+  }, 180_000);
 });

@@ -22,5 +22,5 @@ describe.runIf(hasRedis)('chorus index on BullMQ (real redis-server): kill -9 mi
     expectResumedCleanly(outcome, 'bullmq');
     // The batch jobs stay visible in Redis (bull-board) as completed.
     expect(outcome.summary.total).toBe(outcome.corpus.goodIds.length + outcome.corpus.bad.size);
-  });
+  }, 180_000);
 });
