@@ -29,4 +29,6 @@ export interface VectorHit {
   /** Similarity: higher is better for every distance (l2 is negated distance). */
   score: number;
   payload: Payload;
+  /** The item's stored vectors, only when the search asked for them (SearchOptions.withVectors). */
+  vectors?: Record<string, Float32Array>;
 }

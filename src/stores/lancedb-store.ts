@@ -250,7 +250,7 @@ export class LanceDbStore implements VectorStore {
       .toArray()) as LanceRow[];
     return rows.map((row) => {
       const item = rowToItem(c.schema, row, !!opts.withVectors);
-      const hit: VectorHit & { vectors?: Record<string, Float32Array> } = {
+      const hit: VectorHit = {
         id: item.id,
         score: lanceDistanceToScore(spec.distance, Number(row._distance)),
         payload: item.payload,

@@ -244,7 +244,7 @@ export class QdrantStore implements VectorStore {
     return r.points.map((p) => {
       const item = toItem(p);
       // Qdrant reports Euclid as a distance (lower is better); the port promises higher-is-better everywhere.
-      const hit: VectorHit & { vectors?: Record<string, Float32Array> } = {
+      const hit: VectorHit = {
         id: item.id,
         score: distance === 'l2' ? -p.score : p.score,
         payload: item.payload,

@@ -200,6 +200,10 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
       expect(hits.map((h) => h.id)).toEqual(exact.map((e) => e.id));
       hits.forEach((h, i) => expect(h.score).toBeCloseTo(exact[i]!.s, 4));
       expect(hits[0]!.payload).toEqual(items[10]!.payload);
+      expect(hits[0]!.vectors).toBeUndefined();
+      const [withVectors] = await store.search(c, 'text', q, 1, { withVectors: true });
+      expect(Array.from(withVectors!.vectors!.text!)).toEqual(Array.from(q));
+      expect(Object.keys(withVectors!.vectors!).sort()).toEqual(['image', 'text']);
       expect(await store.search(c, 'text', q, 100)).toHaveLength(60);
       await expectCode(store.search(c, 'text', q, 0), 'VALIDATION');
       await expectCode(store.search(c, 'text', [1, 2, 3], 3), 'DIMENSION_MISMATCH');
