@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CollectionName } from '../../domain/collection.js';
 import { Filter } from '../../domain/filter.js';
 import { VectorName } from '../../domain/modality.js';
+import { sniffModality } from '../media-sniff.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, RankedResponse } from '../schemas.js';
@@ -59,14 +60,14 @@ export function createSearchRouter(deps: RouteDeps): Router {
   const router = Router();
   addRoute(router, deps, searchRoutes.search, async (req, res) => {
     const b = parseBody(SearchBody, req);
+    const image = b.image ? Buffer.from(b.image, 'base64') : undefined;
+    const audio = b.audio ? Buffer.from(b.audio, 'base64') : undefined;
+    // Media is judged by its bytes: a text file sent as an image is a 415, before any decoder sees it.
+    if (image) await sniffModality(image, 'image');
+    if (audio) await sniffModality(audio, 'audio');
     const result = await deps.engine.search({
       collection: b.collection,
-      query: {
-        text: b.text,
-        image: b.image ? Buffer.from(b.image, 'base64') : undefined,
-        audio: b.audio ? Buffer.from(b.audio, 'base64') : undefined,
-        vectors: b.vectors,
-      },
+      query: { text: b.text, image, audio, vectors: b.vectors },
       filter: b.filter,
       userId: b.userId,
       fusion: b.fusion,
