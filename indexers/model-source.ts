@@ -3,6 +3,7 @@ import path from 'node:path';
 import { env } from '@huggingface/transformers';
 import type { ChorusConfig } from '../src/config.js';
 import { ChorusError } from '../src/errors.js';
+import { usableProviders } from './onnx-session.js';
 
 /**
  * Where transformers.js models come from. One code path for both sources: a model id resolves to
@@ -96,7 +97,7 @@ export async function loadPretrained<T>(
   env.allowRemoteModels = settings.allowRemoteModels;
   if (settings.modelDir) env.localModelPath = settings.modelDir + path.sep;
   const source = isLocal ? local : modelId;
-  const providers = settings.executionProviders.length ? settings.executionProviders : (['cpu'] as const);
+  const providers = usableProviders(settings.executionProviders, settings.log);
   let lastError: unknown;
   for (const [i, device] of providers.entries()) {
     try {
@@ -139,7 +140,7 @@ function downloadLogger(modelId: string, log: (line: string) => void): (p: Progr
   const lastQuarter = new Map<string, number>();
   return (p) => {
     if (!p.file) return;
-    if (p.status === 'initiate') log(`downloading ${modelId}/${p.file}`);
+    if (p.status === 'initiate') log(`fetching ${modelId}/${p.file} from the hub`);
     else if (p.status === 'progress' && typeof p.progress === 'number') {
       const quarter = Math.floor(p.progress / 25);
       if (quarter > (lastQuarter.get(p.file) ?? 0) && quarter < 4) {
