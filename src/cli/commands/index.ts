@@ -69,7 +69,12 @@ export function registerIndexCommand(program: Command, factories: RuntimeFactori
           onStart: (info) => {
             const lines: string[] = [];
             if (info.created) lines.push(`created collection ${flags.collection} (${runtime.encoders.map((e) => `${e.vectorName}:${e.dim}`).join(', ')})`);
-            if (info.resumed) lines.push(`resuming run ${info.runId}`);
+            if (info.resumed) {
+              lines.push(`resuming run ${info.runId}`);
+              if (runtime.queue.kind === 'bullmq') {
+                lines.push(`batches a stopped worker still holds go back to the queue when their lock expires (jobs.lockMs = ${config.jobs.lockMs} ms)`);
+              }
+            }
             else if (flags.resume) lines.push('nothing to resume for this input; starting a new run (unchanged items are skipped)');
             if (info.ignored.length) lines.push(`ignored ${info.ignored.length} file(s) of unknown type, e.g. ${info.ignored.slice(0, 3).join(', ')}`);
             lines.push(`${info.total} items, queue: ${runtime.queue.kind}`);
