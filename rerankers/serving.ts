@@ -11,8 +11,13 @@ import { ModelRegistry } from './registry.js';
  * registered as the engine's `model` ranker, and the /v1/models router. Use it as buildChorus's `extraRouters`:
  *   buildChorus(config, { extraRouters: (deps, built) => attachModelServing(deps, built) })
  */
-export function attachModelServing(deps: RouteDeps, built: { db: ChorusDb; engine: Engine }, opts: { log?: (line: string) => void } = {}): ExtraRouter[] {
-  const registry = new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: deps.config.executionProviders, log: opts.log });
+export function attachModelServing(
+  deps: RouteDeps,
+  built: { db: ChorusDb; engine: Engine },
+  opts: { log?: (line: string) => void; registry?: ModelRegistry } = {},
+): ExtraRouter[] {
+  // A registry passed in (the admin UI's) must be the one the LiveReranker listens to, so promotions swap models live.
+  const registry = opts.registry ?? new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: deps.config.executionProviders, log: opts.log });
   const live = new LiveReranker(registry, { interleaveShare: deps.config.search.interleaveShare, log: opts.log });
   void live.start().catch((e: unknown) => opts.log?.(`could not load the promoted models: ${(e as Error).message}`));
   built.engine.rerankers.set('model', live);

@@ -1,4 +1,5 @@
 import type { KeyRing } from '../api/middleware/auth.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { ChorusConfig } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import type { ChorusDb, ModelRecord } from '../storage/index.js';
@@ -20,6 +21,8 @@ export interface AdminDeps {
   keys: KeyRing;
   db: ChorusDb;
   models?: ModelAdmin;
+  /** The server's job queue, for counts per state (waiting, active, failed...). */
+  queue?: Pick<JobQueue, 'kind' | 'counts'>;
   /** Where `chorus index` writes its JSONL error reports (default `<dataDir>/reports`). */
   reportDir?: string;
   now?: () => number;

@@ -23,7 +23,7 @@ export interface BuildOptions {
   /** Extra rankers, e.g. `model` (the promoted learned reranker). */
   rerankers?: Record<string, Reranker>;
   /** Extra routers (models API, admin UI). */
-  extraRouters?: (deps: RouteDeps, built: { db: ChorusDb; engine: Engine }) => ExtraRouter[];
+  extraRouters?: (deps: RouteDeps, built: { db: ChorusDb; engine: Engine; jobs: ServerJobs }) => ExtraRouter[];
   /** LanceDB index maintenance mode (benchmarks use 'inline'). */
   indexMaintenance?: 'background' | 'inline';
 }
@@ -76,7 +76,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     config,
     metrics,
     logger,
-    extraRouters: (deps) => [...jobs.routers(deps), ...(opts.extraRouters?.(deps, { db, engine }) ?? [])],
+    extraRouters: (deps) => [...jobs.routers(deps), ...(opts.extraRouters?.(deps, { db, engine, jobs }) ?? [])],
   });
   const servers: Server[] = [];
   return {

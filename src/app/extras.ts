@@ -1,13 +1,22 @@
 import { attachModelServing } from '../../rerankers/serving.js';
+import { ModelRegistry } from '../../rerankers/registry.js';
+import { createAdminRouter } from '../admin/router.js';
 import type { ExtraRouter } from '../api/app.js';
 import type { RouteDeps } from '../api/route-deps.js';
 import type { Engine } from '../engine/engine.js';
+import type { ServerJobs } from '../jobs/server-jobs.js';
 import type { ChorusDb } from '../storage/index.js';
 
 /**
- * Routers a served Chorus mounts beside the core API: the learned reranker (`model` ranker + /v1/models).
- * The admin UI adds itself here too.
+ * Routers a served Chorus mounts beside the core API: the learned reranker (`model` ranker + /v1/models) and the
+ * admin UI at /admin, both over one model registry so a promotion in the UI swaps the served model live.
  */
 export function servedExtras(log: (line: string) => void) {
-  return (deps: RouteDeps, built: { db: ChorusDb; engine: Engine }): ExtraRouter[] => [...attachModelServing(deps, built, { log })];
+  return (deps: RouteDeps, built: { db: ChorusDb; engine: Engine; jobs?: ServerJobs }): ExtraRouter[] => {
+    const registry = new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: deps.config.executionProviders, log });
+    return [
+      ...attachModelServing(deps, built, { log, registry }),
+      createAdminRouter({ engine: built.engine, config: deps.config, keys: deps.keys, db: built.db, models: registry, queue: built.jobs?.queue }),
+    ];
+  };
 }

@@ -24,7 +24,7 @@ describe('admin API with an admin key', () => {
   beforeAll(async () => {
     s = await startServer(
       { adminKey: ADMIN, apiKeys: `${READER}:read` },
-      { extraRouters: (deps, built) => [createAdminRouter({ engine: built.engine, config: deps.config, keys: deps.keys, db: built.db })] },
+      { extraRouters: (deps, built) => [createAdminRouter({ engine: built.engine, config: deps.config, keys: deps.keys, db: built.db, queue: built.jobs.queue })] },
     );
     await seed(s);
   });
@@ -60,6 +60,7 @@ describe('admin API with an admin key', () => {
     const r = await s.call('GET', '/admin/api/overview', undefined, { authorization: `Bearer ${ADMIN}` });
     expect(r.status).toBe(200);
     expect(r.json.collections[0]).toMatchObject({ name: 'shop', total: 5, vectors: { text: { count: 5, dim: 8 } } });
+    expect(r.json.queues).toEqual({ backend: 'in-process', url: null, counts: { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 } });
   });
 
   it('shows the newest indexing error reports', async () => {

@@ -5,11 +5,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/registry.js';
 import { LiveReranker } from '../../rerankers/live-reranker.js';
-import { ModelRegistry } from '../../rerankers/registry.js';
 import { generateMultimodalWorld } from '../../rerankers/simulation/multimodal-world.js';
 import { simulateTraffic } from '../../rerankers/simulation/simulate-traffic.js';
-import { createAdminRouter } from '../../src/admin/router.js';
 import { buildChorus, type Chorus } from '../../src/app/build.js';
+import { servedExtras } from '../../src/app/extras.js';
 import { indexQuickstart, QUICKSTART_COLLECTION } from '../../src/app/quickstart-index.js';
 import { parseConfig } from '../../src/config.js';
 import { chromiumAvailable, launchChromium, screenshot, watchOffHostRequests } from '../support/chromium.js';
@@ -23,7 +22,6 @@ describe.runIf(run)('admin UI in Chromium', () => {
   let dir: string;
   let encoders: EncoderRegistry;
   let chorus: Chorus;
-  let models: ModelRegistry;
   let live: LiveReranker;
   let url: string;
   let browser: Browser;
@@ -46,16 +44,10 @@ describe.runIf(run)('admin UI in Chromium', () => {
     });
     encoders = await createEncoderRegistry(config, { settings: { log: () => {} } });
     await indexQuickstart(config, encoders);
-    chorus = await buildChorus(config, {
-      encoders,
-      extraRouters: (deps, built) => {
-        models = new ModelRegistry({ db: built.db, dataDir: dir, executionProviders: ['cpu'] });
-        return [createAdminRouter({ engine: built.engine, config, keys: deps.keys, db: built.db, models })];
-      },
-    });
-    // The engine's `model` ranker follows the registry's promotions live.
-    live = await new LiveReranker(models, { interleaveShare: 0, seed: 1 }).start();
-    chorus.engine.rerankers.set('model', live);
+    // Wired exactly as `chorus serve` does: learned reranker + /v1/models + admin UI over one model registry.
+    chorus = await buildChorus(config, { encoders, extraRouters: servedExtras(() => {}) });
+    live = chorus.engine.rerankers.get('model') as LiveReranker;
+    expect(live).toBeInstanceOf(LiveReranker);
     // Logged traffic with served feature rows, so "Train" has clicks to learn from and the charts have data.
     // Eight days of 50 sessions each, so the CTR chart has a series to draw.
     const world = generateMultimodalWorld({ queries: 60, seed: 21 });
@@ -143,11 +135,13 @@ describe.runIf(run)('admin UI in Chromium', () => {
     const tuned = await hitIds('tuned-results');
     await expect.poll(() => page.locator('[data-testid="tuned-results"] li.hit.changed').count()).toBeGreaterThan(0);
 
+    await screenshot(page, '03-tuning');
+
     await page.getByLabel('Preset name').fill('tuned-blue');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('button', { name: 'Apply' }).first().click();
     await expect.poll(() => page.getByTestId('applied-preset').textContent()).toBe('tuned-blue');
-    await screenshot(page, '03-tuning');
+    await screenshot(page, '03b-tuning-preset-applied');
     // The public search path now ranks with the preset by default.
     const served = await chorus.engine.search({ collection: QUICKSTART_COLLECTION, query: { text: 'blue jersey' }, limit: 10 });
     expect(served.hits.map((h) => h.id)).toEqual(tuned);

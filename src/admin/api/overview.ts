@@ -94,7 +94,11 @@ export function createOverviewRouter(deps: AdminDeps): Router {
     res.json({
       collections,
       errors: recentErrors(deps.reportDir ?? path.join(deps.config.dataDir, 'reports')),
-      queues: deps.config.redisUrl ? { backend: 'bullmq', url: '/admin/queues' } : { backend: 'in-process', url: null },
+      queues: {
+        backend: deps.queue?.kind ?? (deps.config.redisUrl ? 'bullmq' : 'in-process'),
+        url: deps.config.redisUrl ? '/admin/queues' : null,
+        counts: deps.queue ? await deps.queue.counts() : null,
+      },
     });
   });
   return router;

@@ -13,6 +13,7 @@ export function Collections({ onOpen }) {
     <div class="toolbar">
       <p>Job queue: <span class="badge">${data.queues.backend}</span>
         ${data.queues.url ? html` <a href=${data.queues.url}>Open queue dashboard (bull-board) →</a>` : html` <span class="muted small">set REDIS_URL for BullMQ and the bull-board dashboard</span>`}</p>
+      ${data.queues.counts ? html`<p class="small" data-testid="job-counts">${Object.entries(data.queues.counts).map(([k, v]) => html`<span class=${`jobcount ${k === 'failed' && v > 0 ? 'bad' : ''}`}>${k} <b>${v}</b></span>`)}</p>` : null}
       <button type="button" onClick=${load}>Refresh</button>
     </div>
     <section class="panel">
