@@ -1,7 +1,7 @@
 // Core of bench/load: a real `chorus serve` child process, seeded over HTTP, driven by a bounded autocannon run
 // of mixed search and feedback on 127.0.0.1; then every acknowledged feedback event is looked up in the event log.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { openChorusDb } from '../src/storage/index.js';
@@ -40,6 +40,8 @@ export interface LoadReport {
   qpsVsHealthz: number;
   rssMb: { afterSeed: number; afterWarmup: number; afterRun: number };
   feedback: { acknowledged: number; stored: number; missing: number };
+  /** 1-minute load average before and after the run: on a shared machine the figures depend on it. */
+  loadAverage: { before: number; after: number };
 }
 
 const COLL = 'load';
@@ -86,6 +88,7 @@ async function seed(server: ServerProcess, opts: LoadOptions): Promise<void> {
 
 export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   const log = opts.log ?? (() => {});
+  const loadBefore = loadavg()[0]!;
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-load-'));
   // Rate limiting would turn this into a 429 benchmark; every other limit stays at its default.
   let server: ServerProcess | undefined = await startServeProcess(dir, { CHORUS_LIMITS__RATE_LIMIT_PER_MINUTE: '1000000' });
@@ -163,6 +166,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
       qpsVsHealthz: Math.round((m.qps / Math.max(1, baseline.qps)) * 1000) / 1000,
       rssMb: { afterSeed, afterWarmup, afterRun },
       feedback: { acknowledged: acked.length, stored, missing: acked.length - stored },
+      loadAverage: { before: Math.round(loadBefore * 100) / 100, after: Math.round(loadavg()[0]! * 100) / 100 },
     };
   } finally {
     await server?.stop();

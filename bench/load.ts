@@ -5,6 +5,7 @@
 // Usage: npx tsx bench/load.ts [--connections 64] [--duration 60] [--warmup 10] [--baseline 10] [--items 5000]
 //        [--dim 64] [--feedback-share 0.3] [--timeout 10]
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './load-run.js';
@@ -41,6 +42,7 @@ console.log(`baseline GET /healthz  ${b.qps} req/s  p50 ${b.p50Ms} ms  p99 ${b.p
 console.log(`mixed search+feedback  ${m.qps} req/s (${report.qpsVsHealthz}x healthz)  p50 ${m.p50Ms} ms  p90 ${m.p90Ms} ms  p99 ${m.p99Ms} ms  max ${m.maxMs} ms`);
 console.log(`  requests ${m.requests}: ${m.searches} searches (${m.searchOk} ok), ${m.feedbackPosts} feedback posts; errors ${m.errors}, timeouts ${m.timeouts}, non-2xx ${m.non2xx}`);
 console.log(`server RSS  after seed ${report.rssMb.afterSeed} MB  after warm-up ${report.rssMb.afterWarmup} MB  after run ${report.rssMb.afterRun} MB`);
+console.log(`machine load average (1 min)  before ${report.loadAverage.before}  after ${report.loadAverage.after}  on ${os.cpus().length} cores`);
 console.log(`feedback  acknowledged ${report.feedback.acknowledged}  stored ${report.feedback.stored}  missing ${report.feedback.missing}`);
 
 const out = path.resolve(import.meta.dirname, 'results/load.json');

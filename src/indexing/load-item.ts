@@ -41,7 +41,15 @@ export async function loadItem(root: string, source: SourceItem, opts: LoadOptio
       Object.assign(item.payload, parsed);
     }
     if (source.payload) Object.assign(item.payload, source.payload);
-    if (source.textPath) item.text = Buffer.from(await readInside(root, source.textPath, maxBytes)).toString('utf8');
+    if (source.textPath) {
+      const bytes = await readInside(root, source.textPath, maxBytes);
+      // Lenient decoding would index U+FFFD in place of the bad bytes: a clear per-item error instead.
+      try {
+        item.text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        return fail('MEDIA_DECODE', 'the text file is not valid UTF-8', source.textPath);
+      }
+    }
     if (source.text !== undefined) item.text = source.text;
     if (source.imagePath) item.image = await readInside(root, source.imagePath, maxBytes);
     if (source.audioPath) item.audio = await readInside(root, source.audioPath, maxBytes);
