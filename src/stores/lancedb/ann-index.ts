@@ -33,11 +33,13 @@ export const ANN_PARAMS: AnnParams = {
 /** Refresh the index once unindexed rows exceed this share of the indexed ones (or the absolute floor). */
 const REFRESH_SHARE = 0.1;
 const REFRESH_FLOOR = 10_000;
+/** Compact once this many small data fragments have piled up. */
+const SMALL_FRAGMENTS_LIMIT = 64;
 
 export interface IndexPlan {
   /** Vector columns that need a fresh index now. */
   create: { column: string; rows: number; distance: 'cosine' | 'dot' | 'l2' }[];
-  /** Whether optimize() should fold unindexed rows into existing indexes. */
+  /** Whether optimize() should compact small fragments and fold unindexed rows into existing indexes. */
   optimize: boolean;
 }
 
@@ -52,6 +54,9 @@ export async function planIndexMaintenance(
   threshold: number,
 ): Promise<IndexPlan> {
   const plan: IndexPlan = { create: [], optimize: false };
+  // Many small upserts leave many small fragments, which slow every scan: compact them (optimize does both).
+  const { fragmentStats } = await table.stats();
+  if (fragmentStats.numSmallFragments >= SMALL_FRAGMENTS_LIMIT) plan.optimize = true;
   const existing = new Set((await table.listIndices()).map((i) => i.name));
   for (const [name, spec] of Object.entries(schema.vectors)) {
     const column = vectorColumn(name);
