@@ -1,6 +1,14 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorResponse } from './schemas.js';
 import type { RouteSpec } from './route-spec.js';
+
+function anonymousName(def: unknown): string {
+  const text = JSON.stringify(def);
+  if (text.includes('"must_not"')) return 'Filter';
+  if (text.includes('"null"') && text.includes('"boolean"')) return 'JsonValue';
+  return `Schema_${createHash('sha1').update(text).digest('hex').slice(0, 8)}`;
+}
 
 /** OpenAPI 3.1 from the routes' own zod schemas (z.toJSONSchema), so the document cannot drift from validation. */
 export function buildOpenApi(routes: RouteSpec[], info: { version: string; keysRequired: boolean }): Record<string, unknown> {
@@ -9,12 +17,16 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; keysR
     const json = z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline', cycles: 'ref' }) as Record<string, unknown>;
     delete json.$schema;
     // Lift $defs into components so recursive schemas (filters) resolve.
-    const defs = json.$defs as Record<string, unknown> | undefined;
-    if (defs) {
-      for (const [k, v] of Object.entries(defs)) components[k] = v;
-      delete json.$defs;
-    }
-    return JSON.parse(JSON.stringify(json).replace(/"#\/\$defs\//g, '"#/components/schemas/')) as Record<string, unknown>;
+    const defs = (json.$defs ?? {}) as Record<string, unknown>;
+    delete json.$defs;
+    // Anonymous recursive schemas come out as __schema0, __schema1... per call: give them stable names
+    // (Filter, JsonValue, or a content hash) so different routes' definitions cannot collide.
+    const rename = new Map<string, string>();
+    for (const [k, v] of Object.entries(defs)) rename.set(k, k.startsWith('__schema') ? anonymousName(v) : k);
+    const relink = (x: unknown) =>
+      JSON.parse(JSON.stringify(x).replace(/"#\/\$defs\/([^"]+)"/g, (_m, k: string) => `"#/components/schemas/${rename.get(k) ?? k}"`)) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(defs)) components[rename.get(k)!] = relink(v);
+    return relink(json);
   };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {

@@ -254,6 +254,11 @@ describe('ops', () => {
     expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/items/{id}', '/v1/users/{id}', '/v1/recommend']));
     expect(doc.json.paths['/v1/search'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/SearchRequest');
     expect(doc.json.components.schemas.SearchRequest.additionalProperties).toBe(false);
+    // Every reference resolves (recursive filters and JSON payloads included).
+    const refs = [...JSON.stringify(doc.json).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(5);
+    expect(refs.filter((r) => !doc.json.components.schemas[r])).toEqual([]);
+    expect(doc.json.components.schemas.Filter.properties.must_not).toBeDefined();
     const docs = await s.call('GET', '/docs');
     expect(docs.headers.get('content-type')).toContain('text/html');
     expect(docs.text).toContain('/v1/search');
