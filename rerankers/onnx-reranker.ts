@@ -54,7 +54,7 @@ export class OnnxReranker implements Reranker {
   async scoreRows(rows: readonly ArrayLike<number>[], query?: ArrayLike<number>): Promise<{ scores: Float32Array; groupScores?: Float32Array; gate?: Float32Array; mlp?: Float32Array }> {
     const { F, Q, G, H } = this.model.o;
     const flat = new Float32Array(rows.length * F);
-    rows.forEach((r, i) => flat.set(Array.from(r), i * F));
+    rows.forEach((r, i) => flat.set(r, i * F));
     const feeds: Record<string, ortTypes.Tensor> = { [ONNX_IO.features]: new ort.Tensor('float32', flat, [rows.length, F]) };
     if (G > 0 && Q > 0) feeds[ONNX_IO.query] = new ort.Tensor('float32', Float32Array.from(query ?? new Float32Array(Q)), [1, Q]);
     const out = await this.session.run(feeds);
@@ -77,27 +77,28 @@ export class OnnxReranker implements Reranker {
     const r = await this.scoreRows(fr.rows, fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined);
     const groups = this.model.shape.groups.map((g) => g.name);
     const G = groups.length;
+    const queryFeatures = Array.from(fr.queryFeatures);
     const hits = candidates.map((c, i): RankedHit => {
       const scores: Record<string, number> = {};
-      const contrib: [string, number][] = [];
+      const shares: Record<string, number> = {};
+      let mass = 0;
       for (let g = 0; g < G; g++) {
         const s = r.groupScores![i * G + g]!;
         scores[groups[g]!] = s;
-        contrib.push([groups[g]!, r.gate![g]! * s]);
+        mass += Math.abs((shares[groups[g]!] = r.gate![g]! * s));
       }
       if (r.mlp) {
-        scores.mlp = r.mlp[i]!;
-        contrib.push(['mlp', r.mlp[i]!]);
+        scores.mlp = shares.mlp = r.mlp[i]!;
+        mass += Math.abs(r.mlp[i]!);
       }
-      const mass = contrib.reduce((a, [, v]) => a + Math.abs(v), 0);
-      const shares = Object.fromEntries(contrib.map(([k, v]) => [k, mass > 0 ? Math.abs(v) / mass : 0]));
+      for (const k in shares) shares[k] = mass > 0 ? Math.abs(shares[k]!) / mass : 0;
       return {
         id: c.id,
         score: r.scores[i]!,
         payload: c.payload,
         explanation: { scores, shares, ranker: this.version },
         features: Array.from(fr.rows[i]!),
-        queryFeatures: Array.from(fr.queryFeatures),
+        queryFeatures,
       };
     });
     return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));

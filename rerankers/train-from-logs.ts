@@ -30,6 +30,8 @@ export interface TrainFromLogsOptions {
   /** Swap sessions needed before swap-based propensities are preferred to regression-EM. */
   minSwapSessions?: number;
   maxPositions?: number;
+  /** Cap on the held-out lists evaluated each epoch (and for the counterfactual estimate). */
+  maxValidationLists?: number;
   /** Cap on the sessions regression-EM reads. */
   emSessions?: number;
 }
@@ -99,7 +101,10 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
   const cut = Math.max(1, Math.floor(sorted.length * (1 - (o.validationShare ?? 0.2))));
   const trainCts = sorted.slice(0, cut);
   const valCts = sorted.slice(cut);
-  const validation = valCts.map(toEval);
+  // Validation cost grows with every epoch: evaluate on at most `maxValidationLists`, spread over the period.
+  const vCap = o.maxValidationLists ?? 20_000;
+  const vStride = Math.max(1, Math.ceil(valCts.length / vCap));
+  const validation = valCts.filter((_, i) => i % vStride === 0).map(toEval);
   const base = {
     shape,
     loss: o.loss ?? 'listwise',
@@ -132,7 +137,7 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
       trainLists: train.length,
       validationLists: validation.length,
       bestEpoch: result.bestEpoch,
-      counterfactual: estimateCtr(model, valCts.length ? valCts : trainCts, propensities, base.ipsClip),
+      counterfactual: estimateCtr(model, (valCts.length ? valCts : trainCts).filter((_, i) => i % vStride === 0), propensities, base.ipsClip),
       ...(trials ? { trials } : {}),
     },
     trainedFrom: sorted[0]!.timestamp,
@@ -148,26 +153,26 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
 export function aggregateLists(cts: readonly Clickthrough[]): TrainList[] {
   const byKey = new Map<string, TrainList>();
   for (const c of cts) {
-    const list = toTrain(c);
-    const key = listKey(c, list);
+    const key = listKey(c);
     const prev = byKey.get(key);
-    if (prev) for (let i = 0; i < prev.n; i++) prev.relevance[i]! += list.relevance[i]!;
-    else byKey.set(key, list);
+    if (prev) c.items.forEach((it, i) => (prev.relevance[i]! += it.label));
+    else byKey.set(key, toTrain(c));
   }
   return [...byKey.values()];
 }
 
-function listKey(c: Clickthrough, l: TrainList): string {
+/** Item ids at their positions plus a hash of every feature value (rows that changed are different lists). */
+function listKey(c: Clickthrough): string {
   let h = 2166136261;
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
   const mix = (x: number) => {
-    h ^= x;
-    h = Math.imul(h, 16777619);
+    f32[0] = x;
+    h = Math.imul(h ^ u32[0]!, 16777619);
   };
-  const bits = new Uint32Array(l.rows.buffer, l.rows.byteOffset, l.rows.length);
-  for (let i = 0; i < bits.length; i++) mix(bits[i]!);
-  if (c.queryFeatures) {
-    const q = new Uint32Array(Float32Array.from(c.queryFeatures).buffer);
-    for (let i = 0; i < q.length; i++) mix(q[i]!);
-  }
-  return `${c.items.map((i) => `${i.id}@${i.position}`).join('|')}#${h >>> 0}`;
+  for (const it of c.items) for (let j = 0; j < it.features.length; j++) mix(it.features[j]!);
+  if (c.queryFeatures) for (let j = 0; j < c.queryFeatures.length; j++) mix(c.queryFeatures[j]!);
+  let ids = '';
+  for (const it of c.items) ids += `${it.id}@${it.position}|`;
+  return `${ids}#${h >>> 0}`;
 }
