@@ -224,6 +224,11 @@ describe('feedback, recommend and users', () => {
     expect((await s.call('POST', '/v1/recommend', { collection: C })).status).toBe(400);
     expect((await s.call('POST', '/v1/recommend', { collection: C, itemId: 'missing' })).status).toBe(404);
 
+    // Search with a user id is personalised: the profile joins the fused lists and explains its share.
+    const personal = await s.call('POST', '/v1/search', { collection: C, text: 'coat', userId: u });
+    expect(personal.json.sources).toContain('profile');
+    expect(personal.json.hits[0].explanation.shares.profile).toBeGreaterThan(0);
+
     const del = await s.call('DELETE', `/v1/users/${u}`);
     expect(del.status).toBe(200);
     expect(del.json.profiles).toBeGreaterThan(0);
