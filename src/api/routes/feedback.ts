@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { FeedbackEvent } from '../../domain/feedback.js';
+import { planCfForget } from '../../engine/cf/forget-user-cf.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { parseBody, parseParams } from '../validate.js';
@@ -32,9 +33,15 @@ export const feedbackRoutes = {
     path: '/v1/users/:id',
     tag: 'feedback',
     scope: 'admin',
-    summary: "Delete a user's events and profile",
+    summary: "Delete a user's events, profiles and seen items, and re-learn the collaborative-filtering vectors without them",
     params: UserParam,
-    response: z.object({ userId: z.string(), profiles: z.number().int(), seen: z.number().int(), events: z.unknown() }),
+    response: z.object({
+      userId: z.string(),
+      profiles: z.number().int(),
+      seen: z.number().int(),
+      events: z.unknown(),
+      cf: z.object({ refreshed: z.array(z.string()), cleared: z.number().int() }).meta({ description: 'Collections whose cf vectors were re-learned; items whose cf vector was removed' }),
+    }),
   },
 } satisfies Record<string, RouteSpec>;
 
@@ -47,7 +54,9 @@ export function createFeedbackRouter(deps: RouteDeps): Router {
   });
   addRoute(router, deps, feedbackRoutes.deleteUser, async (req, res) => {
     const { id } = parseParams(UserParam, req);
-    res.json({ userId: id, ...(await deps.engine.deleteUser(id)) });
+    const cf = await planCfForget(deps.engine.deps, id);
+    const deleted = await deps.engine.deleteUser(id);
+    res.json({ userId: id, ...deleted, cf: await cf.apply() });
   });
   return router;
 }
