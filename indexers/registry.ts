@@ -81,6 +81,23 @@ export class EncoderRegistry {
     }));
   }
 
+  /**
+   * The text to encode for an item: its own text, plus the transcript of its audio when speech-to-text is
+   * configured (models.speech), so spoken words reach `text`, `image_text` and `audio_text`. A failed
+   * transcription leaves the item's text as it is (the audio itself still gets its own per-item result).
+   */
+  async itemText(text: string | undefined, audio: Uint8Array | undefined): Promise<string | undefined> {
+    if (!audio || !this.transcriber) return text;
+    let transcript = '';
+    try {
+      transcript = await this.transcriber.transcribe(audio);
+    } catch {
+      return text;
+    }
+    if (!transcript) return text;
+    return text ? `${text}\n${transcript}` : transcript;
+  }
+
   vectorSpecs(): VectorSpec[] {
     return this.available.map((e) => ({ vectorName: e.vectorName, modality: e.modality, modelId: e.modelId, dim: e.dim }));
   }

@@ -98,3 +98,28 @@ describe('encoder registry', () => {
     else if (lines.length) expect(lines[0]).toMatch(/execution provider cuda unavailable .*falling back to cpu/);
   });
 });
+
+describe('registry.itemText', () => {
+  it('without speech-to-text the item text passes through unchanged', async () => {
+    const config = parseConfig({ dataDir: emptyDir, modelDir: emptyDir, executionProviders: ['cpu'], models: { enabled: ['text'] } });
+    const reg = await createEncoderRegistry(config, { settings: { log: () => {} } });
+    try {
+      expect(reg.transcriber).toBeUndefined();
+      expect(await reg.itemText('a red dress', media('audio/generated/sentence-red-dress.wav'))).toBe('a red dress');
+      expect(await reg.itemText(undefined, undefined)).toBeUndefined();
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it('a configured but missing whisper model is reported, not fatal', async () => {
+    const config = parseConfig({ dataDir: emptyDir, modelDir: emptyDir, executionProviders: ['cpu'], models: { enabled: ['text'], speech: 'Xenova/whisper-tiny.en' } });
+    const reg = await createEncoderRegistry(config, { settings: { log: () => {} } });
+    try {
+      const speech = reg.missing.find((m) => m.modelId === 'Xenova/whisper-tiny.en');
+      expect(speech?.reason).toMatch(/^speech-to-text: MODEL_MISSING: model "Xenova\/whisper-tiny.en" is not available/);
+    } finally {
+      await reg.close();
+    }
+  });
+});
