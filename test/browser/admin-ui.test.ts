@@ -111,6 +111,14 @@ describe.runIf(run)('admin UI in Chromium', () => {
     const img = page.locator('[data-testid="left-results"] img').first();
     await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
     await screenshot(page, '02-playground');
+
+    // Query by image: the product's own photo finds it through the CLIP image vectors.
+    await page.getByLabel('Query', { exact: true }).fill('');
+    await page.getByLabel('Image', { exact: true }).setInputFiles(path.join(ROOT, 'fixtures/corpus/product-1163.jpg'));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => (await hitIds('left-results')).slice(0, 3)).toContain('product-1163');
+    expect(await page.locator('.summary').textContent()).toContain('image');
+    await screenshot(page, '02b-playground-image-query');
   });
 
   it('re-ranks live when a weight slider moves, and applies a saved preset as the collection default', async () => {

@@ -2,7 +2,7 @@
 import { html, fileToBase64, parseFilter } from '../lib.js';
 
 /**
- * @typedef {{ text: string, image: { name: string, data: string } | null, audio: { name: string, data: string } | null, userId: string, filter: string, limit: number }} QueryState
+ * @typedef {{ text: string, image: { name: string, type: string, data: string } | null, audio: { name: string, type: string, data: string } | null, userId: string, filter: string, limit: number }} QueryState
  */
 
 /** @returns {QueryState} */
@@ -17,7 +17,7 @@ export function QueryBar({ query, onChange, onRun, busy, idp }) {
   const pick = (/** @type {'image' | 'audio'} */ kind) => async (/** @type {Event} */ e) => {
     const input = /** @type {HTMLInputElement} */ (e.currentTarget);
     const file = input.files?.[0];
-    set({ [kind]: file ? { name: file.name, data: await fileToBase64(file) } : null });
+    set({ [kind]: file ? { name: file.name, type: file.type || 'application/octet-stream', data: await fileToBase64(file) } : null });
   };
   return html`<form class="querybar" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); onRun(); }}>
     <div class="field grow">
@@ -26,11 +26,18 @@ export function QueryBar({ query, onChange, onRun, busy, idp }) {
     </div>
     <div class="field">
       <label for=${`${idp}-image`}>Image</label>
-      <input id=${`${idp}-image`} type="file" accept="image/*" onChange=${pick('image')} />
+      <div class="filepick">
+        ${query.image ? html`<img class="qthumb" src=${`data:${query.image.type};base64,${query.image.data}`} alt="query image" />` : null}
+        <input key=${`img-${query.image ? 1 : 0}`} id=${`${idp}-image`} type="file" accept="image/*" onChange=${pick('image')} />
+        ${query.image ? html`<button type="button" class="link" onClick=${() => set({ image: null })} aria-label="Remove the query image">✕</button>` : null}
+      </div>
     </div>
     <div class="field">
       <label for=${`${idp}-audio`}>Audio</label>
-      <input id=${`${idp}-audio`} type="file" accept="audio/*" onChange=${pick('audio')} />
+      <div class="filepick">
+        <input key=${`aud-${query.audio ? 1 : 0}`} id=${`${idp}-audio`} type="file" accept="audio/*" onChange=${pick('audio')} />
+        ${query.audio ? html`<button type="button" class="link" onClick=${() => set({ audio: null })} aria-label="Remove the query audio">✕</button>` : null}
+      </div>
     </div>
     <div class="field">
       <label for=${`${idp}-user`}>User id</label>
