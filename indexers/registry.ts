@@ -88,7 +88,7 @@ export class EncoderRegistry {
    */
   async itemText(text: string | undefined, audio: Uint8Array | undefined): Promise<string | undefined> {
     if (!audio || !this.transcriber) return text;
-    let transcript = '';
+    let transcript: string;
     try {
       transcript = await this.transcriber.transcribe(audio);
     } catch {
