@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): ChorusApp {
   app.use(requestTimeout(config.limits.requestTimeoutMs));
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'data:', 'blob:'] } } }));
   app.use(metrics.middleware);
-  app.use(perKeyRateLimit({ limit: config.limits.rateLimitPerMinute }));
+  app.use(perKeyRateLimit({ limit: config.limits.rateLimitPerMinute, keys }));
   app.use(
     express.json({
       limit: config.limits.maxBodyBytes,

@@ -75,6 +75,13 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
     for (let i = 0; i < 12; i++) expect((await s.call('GET', '/healthz')).status).toBe(200);
   });
 
+  it('made-up keys share their IP bucket: inventing keys does not escape the limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await s.call('GET', '/v1/collections', undefined, bearer(`invented-key-${i}-xxxxxxxx`))).status);
+    expect(statuses.slice(0, 8).every((x) => x === 401)).toBe(true);
+    expect(statuses.slice(8)).toEqual([429, 429]);
+  });
+
   it('rejects oversize bodies and uploads with 413 and a message', async () => {
     const big = { collection: 'sec', items: [{ id: 'x', payload: { blob: 'a'.repeat(8000) }, vectors: { text: vec(4, 1, 0) } }] };
     const r = await s.call('POST', '/v1/items', big, bearer(KEY_B));
