@@ -45,8 +45,41 @@ export function requireAdmin(keys: KeyRing, sessions: SessionStore): RequestHand
 
 const LoginBody = z.object({ key: z.string().max(1024).optional() }).strict();
 
+/** Failed logins per client address in a sliding minute; past the limit, login answers 429 until it slides by. */
+export class LoginThrottle {
+  private readonly failures = new Map<string, number[]>();
+  constructor(
+    private readonly max = 10,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  blocked(client: string): boolean {
+    return this.recent(client).length >= this.max;
+  }
+
+  fail(client: string): void {
+    this.failures.set(client, [...this.recent(client), this.now()]);
+  }
+
+  private recent(client: string): number[] {
+    const since = this.now() - this.windowMs;
+    const kept = (this.failures.get(client) ?? []).filter((t) => t > since);
+    if (kept.length === 0) this.failures.delete(client);
+    else this.failures.set(client, kept);
+    return kept;
+  }
+}
+
 /** POST /admin/api/login, GET /admin/api/session, POST /admin/api/logout. */
-export function mountSessionRoutes(router: Router, keys: KeyRing, sessions: SessionStore, guard: RequestHandler, info: () => Record<string, unknown>): void {
+export function mountSessionRoutes(
+  router: Router,
+  keys: KeyRing,
+  sessions: SessionStore,
+  guard: RequestHandler,
+  info: () => Record<string, unknown>,
+  throttle: LoginThrottle = new LoginThrottle(),
+): void {
   router.get('/admin/api/session', (req, res) => {
     const s = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     const loopbackOnly = keys.open;
@@ -54,11 +87,14 @@ export function mountSessionRoutes(router: Router, keys: KeyRing, sessions: Sess
   });
 
   router.post('/admin/api/login', (req, res, next) => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    if (throttle.blocked(client)) return next(new ChorusError('RATE_LIMITED', 'too many failed logins: wait a minute'));
     const body = LoginBody.safeParse(req.body ?? {});
     if (!body.success) return next(new ChorusError('VALIDATION', 'send {"key": "..."}'));
     if (keys.open) {
       if (!isLoopback(req)) return next(new ChorusError('FORBIDDEN', 'no admin key is configured: log in from the server itself (loopback)'));
     } else if (!body.data.key || keys.scopeOf(body.data.key) !== 'admin') {
+      throttle.fail(client);
       return next(new ChorusError('UNAUTHENTICATED', 'that is not the admin key'));
     }
     // A fresh id at every login: a session id planted before login is never promoted (session fixation).

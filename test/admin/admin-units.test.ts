@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LoginThrottle } from '../../src/admin/admin-auth.js';
 import { mediaPath } from '../../src/admin/api/playground.js';
 import { scoreRanking } from '../../src/admin/evaluation.js';
 import { readCookie, SessionStore } from '../../src/admin/sessions.js';
@@ -50,5 +51,17 @@ describe('offline metrics of one ranking', () => {
     expect(m.mrr).toBe(0.5);
     expect(m.recall).toBeCloseTo(2 / 3, 12);
     expect(scoreRanking(['q'], new Map([['q', 0]]), 10)).toEqual({ ndcg: 0, mrr: 0, recall: 0 });
+  });
+});
+
+describe('login throttle', () => {
+  it('blocks a client after too many failures in the window, then lets it try again', () => {
+    let now = 0;
+    const t = new LoginThrottle(3, 1000, () => now);
+    for (let i = 0; i < 3; i++) t.fail('a');
+    expect(t.blocked('a')).toBe(true);
+    expect(t.blocked('b')).toBe(false);
+    now = 1001;
+    expect(t.blocked('a')).toBe(false);
   });
 });

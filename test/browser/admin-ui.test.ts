@@ -166,6 +166,10 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').map((j) => j.grade)).toEqual([4]);
     await page.locator('[data-testid="pool"] tbody tr').nth(1).getByRole('radio', { name: '2' }).click();
     await expect.poll(() => page.locator('[data-testid="eval-table"] tbody tr').count()).toBe(1);
+    // Keyboard: the grade group is one tab stop; ArrowRight raises the grade.
+    await page.locator('[data-testid="pool"] tbody tr').nth(1).getByRole('radio', { name: '2' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').map((j) => j.grade)).toEqual([4, 3]);
     await screenshot(page, '04-judgments');
     // Regrading the only perfect item 0 drops nDCG@10 of both rankers to 0 for that item's share.
     await firstRow.getByRole('radio', { name: '0' }).click();

@@ -39,8 +39,20 @@ function Media({ collection, hit }) {
 
 /** @param {{ value: number | undefined, onGrade: (g: number) => void, label: string }} p */
 export function GradeButtons({ value, onGrade, label }) {
-  return html`<div class="grades" role="radiogroup" aria-label=${`grade for ${label}`}>
-    ${[0, 1, 2, 3, 4].map((g) => html`<button type="button" role="radio" aria-checked=${value === g} class=${`grade g${g} ${value === g ? 'on' : ''}`}
+  // Radio-group keyboard model: one tab stop (the chosen grade, else 0), arrow keys move and grade.
+  const focusable = value ?? 0;
+  const onKeyDown = (/** @type {KeyboardEvent} */ e) => {
+    const step = e.key === 'ArrowRight' || e.key === 'ArrowUp' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowDown' ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const next = Math.min(4, Math.max(0, (value ?? 0) + step));
+    onGrade(next);
+    const group = /** @type {HTMLElement} */ (e.currentTarget);
+    /** @type {HTMLElement | null} */ (group.querySelector(`[data-grade="${next}"]`))?.focus();
+  };
+  return html`<div class="grades" role="radiogroup" aria-label=${`grade for ${label}`} onKeyDown=${onKeyDown}>
+    ${[0, 1, 2, 3, 4].map((g) => html`<button type="button" role="radio" data-grade=${g} aria-checked=${value === g} tabindex=${g === focusable ? 0 : -1}
+      class=${`grade g${g} ${value === g ? 'on' : ''}`}
       onClick=${() => onGrade(g)} title=${['0 irrelevant', '1 marginal', '2 relevant', '3 highly relevant', '4 perfect'][g]}>${g}</button>`)}
   </div>`;
 }
