@@ -124,6 +124,12 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
     expect(Object.keys(newA!.vectors).sort()).toEqual(Object.keys(oldA!.vectors).sort());
     expect(Array.from(newA!.vectors.image!)).toEqual(Array.from(oldA!.vectors.image!)); // same model, same file
     expect(() => reembedCollectionJob.payload.parse({ collection: 'shop', target: 'shop' })).toThrow(/target must differ/);
+    // An item whose image came as raw bytes (no recorded file) is reported, not silently re-embedded without it.
+    const schema = await rt.store.openCollection('shop');
+    await rt.store.upsert('shop', [{ id: 'api-only', payload: { text: 'sent by the API' }, vectors: { image: new Float32Array(schema.vectors.image!.dim).fill(0.1) } }]);
+    const r2 = await reembedCollectionJob.process(reembedCollectionJob.payload.parse({ collection: 'shop', target: 'shop-v3' }), rt.context, () => {});
+    expect(r2.failed).toEqual([expect.objectContaining({ id: 'api-only', code: 'NO_SOURCE' })]);
+    expect(r2.indexed).toBe(n);
   });
 
   it('cf-refresh needs the engine refresh and passes its result through', async () => {

@@ -34,16 +34,23 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
     const total = await ctx.store.count(p.collection).catch(() => {
       throw new PermanentJobError(`collection ${p.collection} does not exist`);
     });
+    const oldSchema = await ctx.store.openCollection(p.collection);
     await ensureCollection(ctx.store, p.target, ctx.encoders);
     const out: ReembedResult = { indexed: 0, failed: [] };
     let cursor: string | undefined;
     let seen = 0;
     do {
-      const page = await ctx.store.scroll(p.collection, { limit: p.batchSize, cursor });
+      const page = await ctx.store.scroll(p.collection, { limit: p.batchSize, cursor, withVectors: true });
       cursor = page.next;
       const byRoot = new Map<string, SourceItem[]>();
       for (const item of page.items) {
         const { root, source } = toSource(item);
+        const lost = lostMedia(item, source, oldSchema.vectors);
+        if (lost) {
+          // Written through the API with raw bytes: there is no file to read again, and a text-only copy would drop it.
+          out.failed.push({ id: item.id, code: 'NO_SOURCE', reason: `no source file recorded for its ${lost}; index it again from its files` });
+          continue;
+        }
         const list = byRoot.get(root) ?? [];
         list.push(source);
         byRoot.set(root, list);
@@ -78,4 +85,14 @@ function toSource(item: Item): { root: string; source: SourceItem } {
   if (str(src.image)) source.imagePath = str(src.image);
   if (str(src.audio)) source.audioPath = str(src.audio);
   return { root: str(src.root) ?? process.cwd(), source };
+}
+
+/** The media modality an item has vectors for but no recorded file, if any. */
+function lostMedia(item: Item, source: SourceItem, vectors: Record<string, { modality: string }>): string | undefined {
+  for (const name of Object.keys(item.vectors)) {
+    const modality = vectors[name]?.modality;
+    if (modality === 'image' && !source.imagePath) return 'image';
+    if (modality === 'audio' && !source.audioPath) return 'audio';
+  }
+  return undefined;
 }
