@@ -21,6 +21,8 @@ export interface AdminDeps {
   keys: KeyRing;
   db: ChorusDb;
   models?: ModelAdmin;
+  /** Sets (or clears) the version interleaved with the promoted one (the LiveReranker's setChallenger). */
+  setChallenger?: (collection: string, version: string | undefined) => Promise<void>;
   /** The server's job queue, for counts per state (waiting, active, failed...). */
   queue?: Pick<JobQueue, 'kind' | 'counts'>;
   /** Where `chorus index` writes its JSONL error reports (default `<dataDir>/reports`). */

@@ -1,4 +1,5 @@
 import { attachModelServing } from '../../rerankers/serving.js';
+import type { LiveReranker } from '../../rerankers/live-reranker.js';
 import { ModelRegistry } from '../../rerankers/registry.js';
 import { createAdminRouter } from '../admin/router.js';
 import type { ExtraRouter } from '../api/app.js';
@@ -14,9 +15,17 @@ import type { ChorusDb } from '../storage/index.js';
 export function servedExtras(log: (line: string) => void) {
   return (deps: RouteDeps, built: { db: ChorusDb; engine: Engine; jobs?: ServerJobs }): ExtraRouter[] => {
     const registry = new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: deps.config.executionProviders, log });
-    return [
-      ...attachModelServing(deps, built, { log, registry }),
-      createAdminRouter({ engine: built.engine, config: deps.config, keys: deps.keys, db: built.db, models: registry, queue: built.jobs?.queue }),
-    ];
+    const serving = attachModelServing(deps, built, { log, registry });
+    const live = built.engine.rerankers.get('model') as LiveReranker | undefined;
+    const admin = createAdminRouter({
+      engine: built.engine,
+      config: deps.config,
+      keys: deps.keys,
+      db: built.db,
+      models: registry,
+      queue: built.jobs?.queue,
+      setChallenger: live ? (c, v) => live.setChallenger(c, v) : undefined,
+    });
+    return [...serving, admin];
   };
 }

@@ -28,6 +28,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let offHost: string[];
+  let world: ReturnType<typeof generateMultimodalWorld>;
 
   const hitIds = (testid: string) => page.locator(`[data-testid="${testid}"] li.hit`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
 
@@ -41,6 +42,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
       executionProviders: ['cpu'],
       allowRemoteModels: false,
       models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
+      search: { interleaveShare: 0.5 },
     });
     encoders = await createEncoderRegistry(config, { settings: { log: () => {} } });
     await indexQuickstart(config, encoders);
@@ -50,7 +52,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(live).toBeInstanceOf(LiveReranker);
     // Logged traffic with served feature rows, so "Train" has clicks to learn from and the charts have data.
     // Eight days of 50 sessions each, so the CTR chart has a series to draw.
-    const world = generateMultimodalWorld({ queries: 60, seed: 21 });
+    world = generateMultimodalWorld({ queries: 60, seed: 21 });
     const today = Date.now();
     for (let d = 0; d < 8; d++) {
       const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 50, seed: 3 + d, swapShare: 0.1, startTime: today - (8 - d) * 86_400_000 });
@@ -193,6 +195,16 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await page.getByRole('button', { name: 'Roll back' }).click();
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v1');
     expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
+
+    // Interleave v2 with the promoted v1; replayed sessions on the live ranker give the win rates.
+    await page.getByRole('button', { name: 'Interleave v2' }).click();
+    await page.getByRole('button', { name: 'Stop interleaving v2' }).waitFor();
+    const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 200, seed: 99, startTime: Date.now() - 60_000 });
+    chorus.db.events.append(events.map((e) => ({ ...e, eventId: `il-${e.eventId}`, queryId: `il-${e.queryId}` })));
+    await page.reload();
+    const row = page.locator('[data-testid="interleaving-table"] tbody tr').first();
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/v1.*v2/);
     await page.locator('[data-testid="chart-bias"] canvas').waitFor();
     await page.locator('[data-testid="chart-ctr"] canvas').waitFor();
     await screenshot(page, '05-models');

@@ -29,10 +29,16 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   const models = deps.models ?? repoModels(deps);
   const training = new TrainingTracker(deps.now);
 
+  // The LiveReranker keeps its challenger in memory only; so does this page (both reset on restart).
+  const challengers = new Map<string, string>();
+
   router.get('/admin/api/models/:collection', (req, res) => {
     const c = Collection.parse(req.params.collection);
     res.json({
       models: models.list(c),
+      challenger: challengers.get(c) ?? null,
+      canInterleave: Boolean(deps.setChallenger),
+      interleaveShare: deps.config.search.interleaveShare,
       history: deps.db.models.history(c).slice(-20).reverse(),
       training: training.status(c) ?? null,
       canTrain: Boolean(models.train),
@@ -44,6 +50,15 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const v = Version.parse(req.params.version);
     await models.promote(c, v);
     res.json({ collection: c, promoted: v });
+  });
+  router.put('/admin/api/models/:collection/challenger', async (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const { version } = z.object({ version: Version.nullable() }).strict().parse(req.body ?? {});
+    if (!deps.setChallenger) throw new ChorusError('UNAVAILABLE', 'interleaving needs the live model reranker (chorus serve)');
+    await deps.setChallenger(c, version ?? undefined);
+    if (version) challengers.set(c, version);
+    else challengers.delete(c);
+    res.json({ collection: c, challenger: version });
   });
   router.post('/admin/api/models/:collection/rollback', async (req, res) => {
     const c = Collection.parse(req.params.collection);

@@ -40,6 +40,15 @@ export function Models({ collection }) {
     } catch (e) { setError(/** @type {Error} */ (e).message); }
   };
 
+  const challenge = async (/** @type {string | null} */ version) => {
+    setError('');
+    try {
+      await api('PUT', `/admin/api/models/${encodeURIComponent(collection)}/challenger`, { version });
+      setStatus(version ? `Interleaving ${version} with the promoted model.` : 'Interleaving stopped.');
+      await load();
+    } catch (e) { setError(/** @type {Error} */ (e).message); }
+  };
+
   if (!data) return html`<div class="screen"><p class="muted">Loading models…</p>${error ? html`<p class="error" role="alert">${error}</p>` : null}</div>`;
   const promoted = data.models.find((/** @type {any} */ m) => m.status === 'promoted');
   const tr = data.training;
@@ -67,14 +76,18 @@ export function Models({ collection }) {
         <thead><tr><th>Version</th><th>Status</th><th>Created</th><th class="num">val. nDCG@10</th><th class="num" title="counterfactual (clipped IPS) clicks per list on held-out logs">IPS clicks / list</th><th class="num">train lists</th><th>Propensities</th><th>Notes</th><th></th></tr></thead>
         <tbody>${data.models.map((/** @type {any} */ m) => html`<tr data-version=${m.version}>
           <td><b>${m.version}</b></td>
-          <td><span class=${`status ${m.status}`}>${m.status}</span></td>
+          <td><span class=${`status ${m.status}`}>${m.status}</span>${data.challenger === m.version ? html` <span class="status challenger">challenger</span>` : null}</td>
           <td class="small">${when(m.createdAt)}</td>
           <td class="num">${fmt(ndcgOf(m))}</td>
           <td class="num">${fmt(ctrOf(m))}</td>
           <td class="num">${m.metrics?.trainLists ?? '—'}</td>
           <td class="small">${m.metrics?.propensitySource ?? '—'}</td>
           <td class="small muted">${m.notes ?? ''}</td>
-          <td class="right">${m.status === 'promoted' ? null : html`<button type="button" class="small" onClick=${() => act(`Promoted ${m.version}.`, `/admin/api/models/${encodeURIComponent(collection)}/${encodeURIComponent(m.version)}/promote`)} aria-label=${`Promote ${m.version}`}>Promote</button>`}</td>
+          <td class="right actions">${m.status === 'promoted' ? null : html`
+            ${data.canInterleave && promoted ? (data.challenger === m.version
+              ? html`<button type="button" class="small" onClick=${() => challenge(null)} aria-label=${`Stop interleaving ${m.version}`}>Stop interleaving</button>`
+              : html`<button type="button" class="small" onClick=${() => challenge(m.version)} aria-label=${`Interleave ${m.version}`}>Interleave</button>`) : null}
+            <button type="button" class="small" onClick=${() => act(`Promoted ${m.version}.`, `/admin/api/models/${encodeURIComponent(collection)}/${encodeURIComponent(m.version)}/promote`)} aria-label=${`Promote ${m.version}`}>Promote</button>`}</td>
         </tr>`)}</tbody>
       </table>`}
     </section>
@@ -91,10 +104,15 @@ export function Models({ collection }) {
     </div>
     <div class="split">
       <section class="panel">
-        <h3>Interleaving</h3>
-        ${data.interleaving.length === 0 ? html`<p class="muted small">No interleaved traffic yet (set a challenger and an interleave share).</p>` : html`
-        <table class="table"><thead><tr>${Object.keys(data.interleaving[0]).map((k) => html`<th>${k}</th>`)}</tr></thead>
-          <tbody>${data.interleaving.map((/** @type {any} */ r) => html`<tr>${Object.values(r).map((v) => html`<td class=${typeof v === 'number' ? 'num' : ''}>${typeof v === 'number' ? fmt(v) : String(v)}</td>`)}</tr>`)}</tbody></table>`}
+        <h3>Interleaving <span class="muted small">team-draft, ${Math.round((data.interleaveShare ?? 0) * 100)}% of model traffic${data.challenger ? ` · challenger ${data.challenger}` : ''}</span></h3>
+        ${(data.interleaveShare ?? 0) === 0 ? html`<p class="muted small">Interleaving is off: set <code>search.interleaveShare</code> (0..1) in the config, then pick a challenger.</p>` : null}
+        ${data.interleaving.length === 0 ? html`<p class="muted small">No interleaved impressions with clicks yet.</p>` : html`
+        <table class="table" data-testid="interleaving-table"><thead><tr><th>A (promoted)</th><th>B (challenger)</th><th class="num">A wins</th><th class="num">B wins</th><th class="num">ties</th><th>A win rate</th></tr></thead>
+          <tbody>${data.interleaving.map((/** @type {any} */ r) => html`<tr>
+            <td><b>${r.a}</b></td><td><b>${r.b}</b></td><td class="num">${r.winsA}</td><td class="num">${r.winsB}</td><td class="num">${r.ties}</td>
+            <td><div class="winbar" role="img" aria-label=${`A wins ${(r.winRateA * 100).toFixed(0)}% of decided impressions`}><span style=${{ width: `${(r.winRateA * 100).toFixed(1)}%` }}></span></div>
+              <span class="small">${(r.winRateA * 100).toFixed(1)}%</span></td>
+          </tr>`)}</tbody></table>`}
       </section>
       <section class="panel">
         <h3>History</h3>
