@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Json, type TestServer } from '../api/harness.js';
@@ -182,6 +183,31 @@ describe('bad input through the HTTP API', () => {
     const r = await s.call('POST', '/v1/items', { collection: COLL, items: [{ id: 'dup', text: 'one' }, { id: 'doc-9', text: 'two' }, { id: 'dup', text: 'three' }] });
     await expectRejected(r, 400, 'VALIDATION');
     expect(r.json.error.message).toMatch(/dup/);
+  });
+
+  it('garbage on the socket and an upload cut off mid-body leave the server up and the store unchanged', async () => {
+    const { port } = new URL(s.url);
+    const garbage = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), '127.0.0.1', () => sock.end('NOT HTTP AT ALL\r\n\u0000\u0001\r\n\r\n'));
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+    });
+    expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+    await new Promise<void>((resolve, reject) => {
+      const sock = connect(Number(port), '127.0.0.1', () => {
+        sock.write(`POST /v1/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"collection":"${COLL}","items":[{"id":"half","text":"`);
+        setTimeout(() => {
+          sock.destroy();
+          resolve();
+        }, 100);
+      });
+      sock.on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await s.call('GET', '/healthz')).status).toBe(200);
+    expect(await snapshotCollection(s.chorus.store, COLL)).toEqual(before);
   });
 
   it('one bad item in a batch fails the whole batch (all-or-nothing), naming the item', async () => {

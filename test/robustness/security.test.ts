@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
 import { Router } from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +51,13 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
   });
   afterAll(async () => {
     await s?.close();
+  });
+
+  it('holds API keys only as SHA-256 digests', () => {
+    const seen = inspect(s.chorus.api.keys, { depth: 10, showHidden: true });
+    for (const key of [ADMIN, KEY_A, KEY_B]) expect(seen).not.toContain(key);
+    expect(s.chorus.api.keys.scopeOf(KEY_A)).toBe('write');
+    expect(s.chorus.api.keys.scopeOf(`${KEY_A}x`)).toBeUndefined();
   });
 
   it('sends helmet security headers and no x-powered-by', async () => {
