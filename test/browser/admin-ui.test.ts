@@ -176,6 +176,13 @@ describe.runIf(run)('admin UI in Chromium', () => {
     // Regrading the only perfect item 0 drops nDCG@10 of both rankers to 0 for that item's share.
     await firstRow.getByRole('radio', { name: '0' }).click();
     await expect.poll(() => chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').find((j) => j.grade === 0)).toBeTruthy();
+
+    // With judgments, the tuning screen scores the knobs offline as they move.
+    await page.goto(`${url}/admin#/tuning`);
+    await page.getByLabel('Query', { exact: true }).fill('blue jersey');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByTestId('tuning-eval').textContent()).toMatch(/nDCG \d\.\d{3} → \d\.\d{3}/);
+    await screenshot(page, '04b-tuning-scored-on-judgments');
   });
 
   it('trains a model with progress, promotes it (the engine serves it), and rolls back', async () => {

@@ -28,6 +28,8 @@ export function Tuning({ collection, query, setQuery }) {
   const [applied, setApplied] = useState(/** @type {string | null} */ (null));
   const [presetName, setPresetName] = useState('');
   const [status, setStatus] = useState('');
+  const [judged, setJudged] = useState(0);
+  const [evalRes, setEvalRes] = useState(/** @type {any} */ (null));
   const queryRef = useRef(query);
   queryRef.current = query;
 
@@ -36,7 +38,17 @@ export function Tuning({ collection, query, setQuery }) {
     setPresets(r.presets);
     setApplied(r.applied);
   };
-  useEffect(() => { loadPresets().catch((e) => setError(e.message)); }, [collection]);
+  useEffect(() => {
+    loadPresets().catch((e) => setError(e.message));
+    api('GET', `/admin/api/judgments?collection=${encodeURIComponent(collection)}`).then((r) => setJudged(r.queries.length), () => setJudged(0));
+  }, [collection]);
+
+  // With judgments, every knob change is also scored offline: default vs tuned on all judged queries.
+  const evaluate = async (/** @type {Knobs} */ k) => {
+    if (judged === 0) return;
+    const r = await api('POST', '/admin/api/eval', { collection, k: 10, left: {}, right: { fusion: k.fusion, weights: k.weights, rrfK: k.rrfK, candidates: k.candidates } });
+    setEvalRes(r);
+  };
 
   const run = async (/** @type {Knobs} */ k) => {
     if (!hasQuery(queryRef.current)) return setError('Type a query or pick an image or audio file.');
@@ -50,6 +62,7 @@ export function Tuning({ collection, query, setQuery }) {
       });
       setRes(r);
       setSources((prev) => [...new Set([...prev, ...r.left.sources])].sort());
+      await evaluate(k);
     } catch (e) {
       setError(/** @type {Error} */ (e).message);
     } finally {
@@ -57,7 +70,9 @@ export function Tuning({ collection, query, setQuery }) {
     }
   };
   // Live re-ranking: knob changes settle for 250 ms before a request goes out.
-  const rerun = useMemo(() => debounce(run, 250), [collection]);
+  const runRef = useRef(run);
+  runRef.current = run;
+  const rerun = useMemo(() => debounce((/** @type {Knobs} */ k) => runRef.current(k), 250), [collection]);
   const change = (/** @type {Partial<Knobs>} */ patch) => {
     const next = { ...knobs, ...patch };
     setKnobs(next);
@@ -128,6 +143,16 @@ export function Tuning({ collection, query, setQuery }) {
       </aside>
       <div class="tuning-results">
         ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+        ${judged > 0 ? html`<div class="panel offline" data-testid="tuning-eval" aria-live="polite">
+          <span class="kpi-label">Judged queries (${judged}) @10</span>
+          ${evalRes ? ['ndcg', 'mrr', 'recall'].map((m) => {
+            const a = evalRes.mean.left[m];
+            const b = evalRes.mean.right[m];
+            const d = b - a;
+            return html`<span class="offline-metric">${m === 'ndcg' ? 'nDCG' : m === 'mrr' ? 'MRR' : 'Recall'} <b>${a.toFixed(3)}</b> → <b>${b.toFixed(3)}</b>
+              <span class=${`delta ${d > 1e-9 ? 'up' : d < -1e-9 ? 'down' : ''}`}>${d > 0 ? '+' : ''}${d.toFixed(3)}</span></span>`;
+          }) : html`<span class="muted small">run a query to score the knobs on your judgments</span>`}
+        </div>` : null}
         <div class="columns">
           <${ResultList} testid="baseline-results" title=${`Current default (${applied ?? "server config"})`} collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} />
           <${ResultList} testid="tuned-results" title="Tuned" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} />
