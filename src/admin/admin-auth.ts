@@ -10,6 +10,17 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export const isLoopback = (req: Request): boolean => LOOPBACK.has(req.socket.remoteAddress ?? '');
 
+/** Defence in depth beside the CSRF token: a browser's Origin, when sent, must be this server's own. */
+export function crossOrigin(req: Request): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true; // "null" or garbage: not us
+  }
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
     adminSession?: AdminSession;
@@ -35,7 +46,7 @@ export function requireAdmin(keys: KeyRing, sessions: SessionStore): RequestHand
     }
     const session = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (!session) return next(new ChorusError('UNAUTHENTICATED', 'log in to the admin UI first'));
-    if (!SAFE_METHODS.has(req.method) && !csrfMatches(session, req.header('x-csrf-token'))) {
+    if (!SAFE_METHODS.has(req.method) && (crossOrigin(req) || !csrfMatches(session, req.header('x-csrf-token')))) {
       return next(new ChorusError('FORBIDDEN', 'missing or wrong CSRF token (x-csrf-token)'));
     }
     req.adminSession = session;
@@ -87,6 +98,9 @@ export function mountSessionRoutes(
   });
 
   router.post('/admin/api/login', (req, res, next) => {
+    // JSON only: an HTML form on another site cannot send application/json without a CORS preflight.
+    if (!req.is('application/json')) return next(new ChorusError('UNSUPPORTED_MEDIA', 'log in with a JSON body: {"key": "..."}'));
+    if (crossOrigin(req)) return next(new ChorusError('FORBIDDEN', 'cross-origin login refused'));
     const client = req.socket.remoteAddress ?? 'unknown';
     if (throttle.blocked(client)) return next(new ChorusError('RATE_LIMITED', 'too many failed logins: wait a minute'));
     const body = LoginBody.safeParse(req.body ?? {});

@@ -32,6 +32,9 @@ describe('admin API with an admin key', () => {
 
   it('logs in only with the admin key and sets an HttpOnly SameSite=Strict cookie scoped to /admin', async () => {
     expect((await s.call('POST', '/admin/api/login', { key: READER })).status).toBe(401);
+    // A form post (text/plain) or a foreign page cannot log anyone in.
+    expect((await s.call('POST', '/admin/api/login', `{"key":"${ADMIN}"}`, { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await s.call('POST', '/admin/api/login', { key: ADMIN }, { origin: 'http://evil.example' })).status).toBe(403);
     const ok = await s.call('POST', '/admin/api/login', { key: ADMIN });
     expect(ok.status).toBe(200);
     const setCookie = ok.headers.get('set-cookie')!;
@@ -50,6 +53,8 @@ describe('admin API with an admin key', () => {
     expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie })).status).toBe(403);
     expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': 'wrong' })).status).toBe(403);
     expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
+    // Right token, foreign Origin: refused too.
+    expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': csrf, origin: 'http://evil.example' })).status).toBe(403);
     expect((await s.call('POST', '/admin/api/logout', undefined, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
     expect((await s.call('GET', '/admin/api/overview', undefined, { cookie })).status).toBe(401);
   });

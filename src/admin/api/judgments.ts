@@ -31,14 +31,22 @@ export function createJudgmentsRouter(deps: AdminDeps): Router {
 
   router.post('/admin/api/eval', async (req, res) => {
     const b = EvalBody.parse(req.body ?? {});
-    const rows: { query: string; judged: number; left: QueryMetrics; right: QueryMetrics; delta: number }[] = [];
-    for (const [query, grades] of repo.qrels(b.collection)) {
-      const spec = { collection: b.collection, text: query, limit: b.k };
-      const [l, r] = await Promise.all([runSide(deps.engine, spec, b.left), runSide(deps.engine, spec, b.right)]);
-      const left = scoreRanking(l.hits.map((h) => h.id), grades, b.k);
-      const right = scoreRanking(r.hits.map((h) => h.id), grades, b.k);
-      rows.push({ query, judged: grades.size, left, right, delta: right.ndcg - left.ndcg });
-    }
+    type Row = { query: string; judged: number; left: QueryMetrics; right: QueryMetrics; delta: number };
+    const qrels = [...repo.qrels(b.collection)];
+    const rows: Row[] = new Array<Row>(qrels.length);
+    // A few queries at a time: enough to overlap encoding and I/O without starving the serving path.
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < qrels.length; i = next++) {
+        const [query, grades] = qrels[i]!;
+        const spec = { collection: b.collection, text: query, limit: b.k };
+        const [l, r] = await Promise.all([runSide(deps.engine, spec, b.left), runSide(deps.engine, spec, b.right)]);
+        const left = scoreRanking(l.hits.map((h) => h.id), grades, b.k);
+        const right = scoreRanking(r.hits.map((h) => h.id), grades, b.k);
+        rows[i] = { query, judged: grades.size, left, right, delta: right.ndcg - left.ndcg };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, qrels.length) }, worker));
     res.json({
       k: b.k,
       queries: rows,
