@@ -15,7 +15,10 @@ export function crossOrigin(req: Request): boolean {
   const origin = req.headers.origin;
   if (!origin) return false;
   try {
-    return new URL(origin).host !== req.headers.host;
+    const host = new URL(origin).host;
+    // Behind a reverse proxy that rewrites Host, the browser-facing host arrives as X-Forwarded-Host.
+    const forwarded = req.headers['x-forwarded-host'];
+    return host !== req.headers.host && host !== (Array.isArray(forwarded) ? forwarded[0] : forwarded?.split(',')[0]?.trim());
   } catch {
     return true; // "null" or garbage: not us
   }
