@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
@@ -14,7 +15,9 @@ import { createVendorRouter } from './vendor.js';
 
 export type { AdminDeps, ModelAdmin } from './admin-deps.js';
 
-const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+// From src/ (tsx, the default) the assets sit beside this file; from a tsc build (dist/src/admin) they stay in src/.
+const STATIC_DIR = [path.join(HERE, 'static'), path.resolve(HERE, '../../../src/admin/static')].find((d) => existsSync(path.join(d, 'index.html'))) ?? path.join(HERE, 'static');
 
 /**
  * The admin UI at /admin: static preact + htm modules (no build step), vendor modules from node_modules, and
