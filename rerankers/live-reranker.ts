@@ -126,8 +126,17 @@ export class LiveReranker implements Reranker {
     this.o.log?.(`collection ${ch.collection}: ${ch.action} -> serving ${this.versionFor(ch.collection) ?? 'baseline (rrf)'}`);
   }
 
+  private reloads: Promise<void> = Promise.resolve();
+
+  /** Reloads run one at a time (a registry event and a poll may race), each against the registry's state then. */
+  private reload(collection: string): Promise<void> {
+    const next = this.reloads.then(() => this.reloadNow(collection));
+    this.reloads = next.catch(() => {});
+    return next;
+  }
+
   /** Opens the promoted version first, then swaps the reference: requests in flight finish on the old one. */
-  private async reload(collection: string): Promise<void> {
+  private async reloadNow(collection: string): Promise<void> {
     const rec = this.registry.promoted(collection);
     const old = this.serving.get(collection);
     if (rec) {
