@@ -80,6 +80,11 @@ function writeCorpus(): Record<Modality, { dir: string; inputs: EncoderInput[] }
     audios.push(new Uint8Array(readFileSync(src)));
   }
   out.audio = { dir: audioDir, inputs: audios };
+  // The indexer batches items in id order (t0, t1, t10, ...): give the encoders the very same batches.
+  for (const m of Object.values(out)) {
+    const names = readdirSync(m.dir).sort();
+    m.inputs = names.map((n) => (n.endsWith('.txt') ? readFileSync(path.join(m.dir, n), 'utf8') : new Uint8Array(readFileSync(path.join(m.dir, n)))));
+  }
   return out;
 }
 
