@@ -74,7 +74,7 @@ export function Judgments({ collection }) {
       <button class="primary" type="submit">Pool results</button>
     </form>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-    <div class="split">
+    <div class="split judging">
       <section class="panel" aria-label="Judging pool">
         <h3>Pool ${pooledFor ? html`for <q>${pooledFor}</q>` : ''} <span class="muted small">${pool.length} items · ${[...grades.keys()].length} graded</span></h3>
         ${pool.length === 0 ? html`<p class="muted">Pool a query to grade its results: 0 irrelevant … 4 perfect.</p>` : html`
