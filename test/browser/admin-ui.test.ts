@@ -239,3 +239,34 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(offHost).toEqual([]);
   });
 });
+
+/** No key configured: the console says so, lets loopback in with one click, and still needs CSRF for writes. */
+describe.runIf(run)('admin UI in dev mode (no admin key)', () => {
+  let dir: string;
+  let chorus: Chorus;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'chorus-admin-dev-'));
+    chorus = await buildChorus(parseConfig({ dataDir: dir, logLevel: 'silent' }), { encoders: 'none', extraRouters: servedExtras(() => {}) });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await chorus?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('explains dev mode and enters without a key from loopback', async () => {
+    const { url } = await chorus.listen(0, '127.0.0.1');
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    const offHost = watchOffHostRequests(page);
+    await page.goto(`${url}/admin`);
+    expect(await page.getByRole('note').textContent()).toContain('No admin key is configured');
+    await screenshot(page, '00-dev-mode');
+    await page.getByRole('button', { name: 'Enter console' }).click();
+    await page.getByText('dev mode', { exact: true }).waitFor();
+    await page.getByText('No collection yet.').waitFor();
+    expect(offHost).toEqual([]);
+  });
+});
