@@ -2,7 +2,7 @@
  * End-to-end bulk indexing throughput: `chorus index` (discovery, file reads, hashing, the job queue, encoding,
  * LanceDB upserts, BM25) in items/s for text, image and audio items, beside the encoders' own rate on the same
  * inputs already in memory, measured in the same run and printed as ratios.
- *   npx tsx bench/index-e2e.ts [--texts 1000] [--images 100] [--audios 100] [--batch-size 32] [--concurrency 2]
+ *   npx tsx bench/index-e2e.ts [--texts 1000] [--images 100] [--audios 100] [--batch-size 64] [--concurrency 2]
  * Uses CHORUS_MODEL_DIR / CHORUS_MODELS__* when CHORUS_MODEL_DIR is set, else the tiny fixture models.
  * With REDIS_URL set the queue is BullMQ. Writes bench/results/index-e2e.json.
  */
@@ -28,7 +28,7 @@ const opts = new Command('index-e2e')
   .option('--texts <n>', 'text items', (v) => Number(v), 1000)
   .option('--images <n>', 'image items', (v) => Number(v), 100)
   .option('--audios <n>', 'audio items', (v) => Number(v), 100)
-  .option('--batch-size <n>', 'items per index-batch job', (v) => Number(v), 32)
+  .option('--batch-size <n>', 'items per index-batch job (the jobs.batchSize default)', (v) => Number(v), 64)
   .option('--concurrency <n>', 'batch jobs at once', (v) => Number(v), 2)
   .parse(process.argv)
   .opts<{ texts: number; images: number; audios: number; batchSize: number; concurrency: number }>();

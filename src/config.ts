@@ -80,8 +80,8 @@ export const JobsConfig = z
   .object({
     /** Index batches processed at once by one worker. */
     concurrency: int(1, 64).default(2),
-    /** Items per index-batch job. */
-    batchSize: int(1, 4096).default(32),
+    /** Items per index-batch job: larger batches amortise the per-batch store write (~45 ms for LanceDB on 2 cores). */
+    batchSize: int(1, 4096).default(64),
     /** Tries per job before it is kept as failed; retries back off exponentially from backoffMs. */
     attempts: int(1, 100).default(3),
     backoffMs: int(0, 3_600_000).default(1000),

@@ -80,7 +80,7 @@ export async function indexDirectory(deps: IndexRunDeps, opts: IndexRunOptions):
   const run: RunRecord = previous ?? { runId: randomBytes(6).toString('hex'), collection: opts.collection, input: discovered.input, startedAt: started };
   if (!previous) await deps.checkpoints.put(RUNS_NAMESPACE, runKey, run);
 
-  const batches = toBatches(run.runId, opts.collection, discovered.root, discovered.items, opts.batchSize ?? 32);
+  const batches = toBatches(run.runId, opts.collection, discovered.root, discovered.items, opts.batchSize ?? 64);
   const byId = new Map(batches.map((b) => [b.jobId, b]));
   const total = discovered.items.length;
   const earlier = await deps.queue.outcomes(batches.map((b) => b.jobId));

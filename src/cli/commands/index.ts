@@ -31,7 +31,7 @@ export function registerIndexCommand(program: Command, factories: RuntimeFactori
     .argument('<input>', 'directory, manifest.jsonl or .csv (paths inside it are relative to its folder)')
     .requiredOption('--collection <name>', 'collection to index into (created from the encoders if missing)')
     .option('--concurrency <n>', 'batches processed at once (default: jobs.concurrency, 2)', positiveInt('--concurrency'))
-    .option('--batch-size <n>', 'items per batch job (default: jobs.batchSize, 32)', positiveInt('--batch-size'))
+    .option('--batch-size <n>', 'items per batch job (default: jobs.batchSize, 64)', positiveInt('--batch-size'))
     .option('--resume', 'resume the interrupted run for this input (a plain rerun resumes too)')
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(new Option('--progress-interval <ms>', 'plain progress line period when not a TTY').argParser(positiveInt('--progress-interval')).hideHelp())
