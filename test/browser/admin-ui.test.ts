@@ -121,10 +121,20 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await expect.poll(async () => (await hitIds('left-results')).slice(0, 3)).toContain('product-1163');
     expect(await page.locator('.summary').textContent()).toContain('image');
     await screenshot(page, '02b-playground-image-query');
+
+    // A payload filter is pushed down to every list: only footwear comes back.
+    await page.getByLabel('Filter').fill('category=Footwear');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect
+      .poll(() => page.locator('[data-testid="left-results"] li.hit .meta').allTextContents())
+      .toSatisfy((metas: string[]) => metas.length > 0 && metas.every((m) => m.includes('Footwear')));
   });
 
   it('re-ranks live when a weight slider moves, and applies a saved preset as the collection default', async () => {
     await page.goto(`${url}/admin#/tuning`);
+    // The query is shared across screens: drop the playground's image and filter.
+    await page.getByRole('button', { name: 'Remove the query image' }).click();
+    await page.getByLabel('Filter').fill('');
     await page.getByLabel('Query', { exact: true }).fill('blue jersey');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(async () => (await hitIds('tuned-results')).length).toBe(10);

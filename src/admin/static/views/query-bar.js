@@ -54,6 +54,7 @@ export function QueryBar({ query, onChange, onRun, busy, idp }) {
       </select>
     </div>
     <button class="primary" type="submit" disabled=${busy}>${busy ? 'Searching…' : 'Search'}</button>
+    ${query.text.trim() && (query.image || query.audio) ? html`<p class="hint muted small" role="note">Text and media together: where both reach the same vector (e.g. CLIP's <code>image</code>), the engine searches it with the text. Clear the text for a pure ${query.image ? 'image' : 'audio'} query.</p>` : null}
   </form>`;
 }
 
