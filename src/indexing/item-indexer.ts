@@ -111,11 +111,12 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
   todo.forEach(({ item, hash }, k) => {
     const failure = failedAt.get(k);
     if (failure) return void result.failed.push(failure);
-    if (Object.keys(vectors[k]!).length === 0) {
+    // Text alone still makes an item findable through BM25 (e.g. offline, with no text model): store it.
+    if (Object.keys(vectors[k]!).length === 0 && !item.text?.trim()) {
       return void result.failed.push({
         id: item.id,
         code: 'NO_ENCODER',
-        reason: 'no enabled encoder reads any of this item\'s modalities',
+        reason: 'no enabled encoder reads any of this item\'s modalities, and it has no text for lexical search',
         path: item.source.imagePath ?? item.source.audioPath ?? item.source.origin,
       });
     }
