@@ -68,7 +68,11 @@ export const SearchConfig = z
     candidatesPerModality: int(1, 10_000).default(100),
     rrfK: int(1, 10_000).default(60),
     defaultLimit: int(1, 1000).default(10),
-    defaultFusion: z.enum(['rrf', 'weighted', 'dbsf', 'model']).default('rrf'),
+    /**
+     * 'model' serves the promoted learned reranker, and RRF (still logging feature rows, so a first model can be
+     * trained) until one is promoted.
+     */
+    defaultFusion: z.enum(['rrf', 'weighted', 'dbsf', 'model']).default('model'),
     /** Share of traffic whose adjacent results are swapped at random, for propensity estimation. */
     swapShare: z.coerce.number().min(0).max(1).default(0),
     /** Share of traffic interleaving the promoted model with a challenger. */

@@ -56,6 +56,9 @@ export function pickReranker(deps: EngineDeps, fusion: string | undefined, notes
   const name = fusion ?? deps.search.defaultFusion;
   const r = deps.rerankers.get(name);
   if (r) return r;
+  // The default 'model' ranker exists only where the learned reranker is wired (serve, quickstart, search CLI);
+  // elsewhere RRF is the expected baseline, not something to warn about.
+  if (fusion === undefined && name === 'model') return deps.rerankers.get('rrf')!;
   notes.push(`ranker "${name}" is not available (no promoted model?): used rrf`);
   return deps.rerankers.get('rrf')!;
 }

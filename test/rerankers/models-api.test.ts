@@ -39,15 +39,16 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     expect(none.status).toBe(200);
     expect(none.json.models).toEqual([]);
 
-    // Traffic on the `model` ranker before any model: RRF that logs feature rows with each impression.
+    // Default traffic (no fusion named) goes to the `model` ranker: before any model, RRF that logs feature rows.
     const rng = new Rng(9);
     const q = { text: Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0)), image: Array.from({ length: DIM }, (_, i) => (i === 1 ? 1 : 0)) };
     const exam = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2];
     for (let session = 0; session < 60; session++) {
       // Jittered queries so different items get shown across sessions.
       const jitter = (v: number[]) => v.map((x) => x + rng.normal() * 0.3);
-      const r = await s.call('POST', '/v1/search', { collection: C, vectors: { text: jitter(q.text), image: jitter(q.image) }, fusion: 'model', limit: 10 });
+      const r = await s.call('POST', '/v1/search', { collection: C, vectors: { text: jitter(q.text), image: jitter(q.image) }, limit: 10 });
       expect(r.status).toBe(200);
+      expect(r.json.ranker.name).toBe('model');
       const events: Json[] = [];
       r.json.hits.forEach((h: Json, k: number) => {
         if (h.payload.relevant && rng.next() < exam[k]!) events.push({ type: 'click', eventId: `c${session}-${k}`, collection: C, queryId: r.json.queryId, itemId: h.id });

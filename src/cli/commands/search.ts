@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { attachModelServing } from '../../../rerankers/serving.js';
 import { buildChorus } from '../../app/build.js';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
@@ -51,7 +52,8 @@ export function registerSearchCommand(program: Command): void {
         image: flags.image ? readMedia(flags.image, 'image') : undefined,
         audio: flags.audio ? readMedia(flags.audio, 'audio') : undefined,
       };
-      const chorus = await buildChorus(configFor(cmd, { logLevel: 'silent' }));
+      // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
+      const chorus = await buildChorus(configFor(cmd, { logLevel: 'silent' }), { extraRouters: (deps, built) => attachModelServing(deps, built) });
       try {
         const r = await chorus.engine.search({ collection: flags.collection, query, userId: flags.user, limit: flags.limit, fusion: flags.fusion });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
