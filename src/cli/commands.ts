@@ -16,4 +16,18 @@ import { registerBenchLatencyCommand } from './commands/bench-latency.js';
 /** Each subcommand lives in its own file under ./commands and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [(p) => registerIndexCommand(p), (p) => registerBenchUltrCommand(p), (p) => registerCollectionCommand(p), (p) => registerServeCommand(p), (p) => registerQuickstartCommand(p), (p) => registerSearchCommand(p), (p) => registerRecommendCommand(p), (p) => registerBenchBeirCommand(p), (p) => registerBenchIndexCommand(p), (p) => registerTrainCommand(p), (p) => registerModelsCommand(p), (p) => registerEvalCommand(p)];
+export const COMMANDS: RegisterCommand[] = [
+  (p) => registerIndexCommand(p),
+  (p) => registerBenchUltrCommand(p),
+  (p) => registerCollectionCommand(p),
+  (p) => registerServeCommand(p),
+  (p) => registerQuickstartCommand(p),
+  (p) => registerSearchCommand(p),
+  (p) => registerRecommendCommand(p),
+  (p) => registerBenchBeirCommand(p),
+  (p) => registerBenchIndexCommand(p),
+  (p) => registerTrainCommand(p),
+  (p) => registerModelsCommand(p),
+  (p) => registerEvalCommand(p),
+  (p) => registerBenchLatencyCommand(p),
+];
