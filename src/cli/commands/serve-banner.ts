@@ -4,6 +4,7 @@ import type { Chorus } from '../../app/build.js';
 export function printServing(chorus: Chorus, url: string, host: string, out: NodeJS.WritableStream = process.stdout): void {
   const lines = [
     `Chorus is serving on ${url}`,
+    `  admin UI     ${url}/admin   (relevance tuning, judgments, models, jobs)`,
     `  API docs     ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
     `  health       ${url}/healthz   readiness ${url}/readyz   metrics ${url}/metrics`,
   ];
