@@ -46,7 +46,8 @@ export async function attachProfileSimilarity(
   const mean = new Map<string, number>();
   for (const c of candidates) {
     const vectors = vectorsById.get(c.id) ?? {};
-    c.hasVectors = Object.keys(vectors);
+    // hasVectors is deliberately not set here: only personalised requests fetch vectors, and the missing-modality
+    // feature must mean the same on every request (training reads the rows that were served).
     const sims: Record<string, number> = {};
     for (const [name, p] of profiles) {
       const v = vectors[name];
