@@ -167,6 +167,14 @@ describe('search', () => {
     expect(lexicalHeavy.json.hits[0].id).toMatch(/^coat/);
     const vectorHeavy = await s.call('POST', '/v1/search', { ...base, fusion: 'weighted', weights: { bm25: 0, text: 1 } });
     expect(vectorHeavy.json.hits[0].id).toMatch(/^dress/);
+    // rrfK per request: each hit's RRF score is the sum over its lists of 1 / (k + rank + 1).
+    for (const rrfK of [1, 60]) {
+      const r = await s.call('POST', '/v1/search', { ...base, fusion: 'rrf', rrfK });
+      const top = r.json.hits[0];
+      const ranks = Object.values(top.explanation.ranks) as number[];
+      expect(top.score).toBeCloseTo(ranks.reduce((sum, rank) => sum + 1 / (rrfK + rank + 1), 0), 10);
+    }
+    expect((await s.call('POST', '/v1/search', { ...base, rrfK: 0 })).status).toBe(400);
     const model = await s.call('POST', '/v1/search', { ...base, fusion: 'model' });
     expect(model.json.ranker.name).toBe('rrf');
     expect(model.json.notes.join(' ')).toContain('not available');
