@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChorusError } from '../src/errors.js';
-import { buildClickthroughs, type TrainingSetOptions } from '../src/feedback/training-set.js';
 import type { ChorusDb, ModelRecord } from '../src/storage/index.js';
 import { FEATURE_SPEC_VERSION } from './features/index.js';
 import { FusionModel, type ModelJSON } from './model/fusion-model.js';
 import { exportFusionModelToOnnx } from './onnx-export.js';
 import { OnnxReranker, type ExecutionProvider } from './onnx-reranker.js';
-import { trainFromClickthroughs, type TrainFromLogsOptions } from './train-from-logs.js';
+import { fitFromLogs, fitInWorkerThread, type FitRequest, type FitResult } from './fit-from-logs.js';
 
 export interface RegistryOptions {
   db: ChorusDb;
@@ -18,13 +17,8 @@ export interface RegistryOptions {
 
 export type RegistryChange = { collection: string; action: 'promote' | 'rollback'; version: string | null };
 
-export interface TrainRequest extends TrainFromLogsOptions {
-  collection: string;
+export interface TrainRequest extends FitRequest {
   version?: string;
-  /** Only events in [from, to) (epoch ms). */
-  from?: number;
-  to?: number;
-  trainingSet?: TrainingSetOptions;
   notes?: string;
 }
 
@@ -42,35 +36,35 @@ export class ModelRegistry {
     return path.join(this.o.dataDir, 'models', collection, version);
   }
 
-  /** Trains on the collection's logged feedback, saves the artifacts and registers a candidate version. */
+  /** Trains on the collection's logged feedback in this thread (CLI), saves the artifacts, registers a candidate. */
   train(req: TrainRequest): ModelRecord {
-    const events = (function* (db: ChorusDb) {
-      for (const e of db.events.iterate({ collection: req.collection, from: req.from, to: req.to })) yield e.event;
-    })(this.o.db);
-    const cts = buildClickthroughs(events, { dropUnclicked: false, ...req.trainingSet });
-    const trained = trainFromClickthroughs(cts, req);
-    const metrics = {
-      ...trained.metrics,
-      propensities: trained.propensities,
-      propensitySource: trained.propensitySource,
-    };
+    return this.register(req, fitFromLogs(this.o.db, req));
+  }
+
+  /** The same, with the fit in a worker thread so a serving process keeps answering while it trains. */
+  async trainInBackground(req: TrainRequest): Promise<ModelRecord> {
+    return this.register(req, await fitInWorkerThread(this.o.dataDir, req));
+  }
+
+  private register(req: TrainRequest, fit: FitResult): ModelRecord {
+    const model = FusionModel.fromJSON(fit.model);
     const record = this.o.db.models.register({
       collection: req.collection,
       version: req.version,
-      metrics,
-      featureSpec: trained.model.meta.featureSpec as Record<string, unknown>,
-      trainedFrom: trained.trainedFrom,
-      trainedTo: trained.trainedTo,
+      metrics: fit.metrics,
+      featureSpec: model.meta.featureSpec as Record<string, unknown>,
+      trainedFrom: fit.trainedFrom,
+      trainedTo: fit.trainedTo,
       notes: req.notes,
     });
     const dir = this.artifactDir(req.collection, record.version);
     mkdirSync(dir, { recursive: true });
-    trained.model.meta.version = record.version;
-    writeFileSync(path.join(dir, 'model.onnx'), exportFusionModelToOnnx(trained.model, { 'chorus.version': record.version, 'chorus.featureSpecVersion': String(FEATURE_SPEC_VERSION) }));
-    writeFileSync(path.join(dir, 'model.json'), JSON.stringify(trained.model.toJSON()));
-    writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2));
+    model.meta.version = record.version;
+    writeFileSync(path.join(dir, 'model.onnx'), exportFusionModelToOnnx(model, { 'chorus.version': record.version, 'chorus.featureSpecVersion': String(FEATURE_SPEC_VERSION) }));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify(model.toJSON()));
+    writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(fit.metrics, null, 2));
     this.o.db.raw.prepare('UPDATE models SET artifact_path = ? WHERE collection = ? AND version = ?').run(dir, req.collection, record.version);
-    this.o.log?.(`trained ${req.collection}/${record.version}: validation nDCG@10 ${metrics.validationNdcg10.toFixed(4)} on ${metrics.validationLists} lists`);
+    this.o.log?.(`trained ${req.collection}/${record.version}: validation nDCG@10 ${fit.metrics.validationNdcg10.toFixed(4)} on ${fit.metrics.validationLists} lists`);
     return this.o.db.models.get(req.collection, record.version)!;
   }
 

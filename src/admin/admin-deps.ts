@@ -12,7 +12,8 @@ export interface ModelAdmin {
   list(collection?: string): ModelRecord[];
   promote(collection: string, version: string): Promise<unknown>;
   rollback(collection: string): Promise<unknown>;
-  train?(req: { collection: string; notes?: string }): ModelRecord;
+  /** Fits off the event loop (ModelRegistry uses a worker thread). */
+  trainInBackground?(req: { collection: string; notes?: string }): Promise<ModelRecord>;
 }
 
 export interface AdminDeps {

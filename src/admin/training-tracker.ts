@@ -9,8 +9,8 @@ export interface TrainingStatus {
 }
 
 /**
- * Runs one training per collection at a time, off the request (the trainer is synchronous and can take a
- * while, so the request answers 202 and the UI polls). States: queued -> training -> done | failed.
+ * Runs one training per collection at a time, off the request (a fit can take a while, so the request answers 202
+ * and the UI polls; the registry fits in a worker thread). States: queued -> training -> done | failed.
  */
 export class TrainingTracker {
   private readonly runs = new Map<string, TrainingStatus>();
@@ -22,7 +22,7 @@ export class TrainingTracker {
   }
 
   /** Starts `train` unless one is already running for the collection; returns the status either way. */
-  start(collection: string, train: () => { version: string }): TrainingStatus {
+  start(collection: string, train: () => { version: string } | Promise<{ version: string }>): TrainingStatus {
     const current = this.runs.get(collection);
     if (current && (current.state === 'queued' || current.state === 'training')) return current;
     const s: TrainingStatus = { collection, state: 'queued', startedAt: this.now() };
@@ -31,14 +31,21 @@ export class TrainingTracker {
     setTimeout(() => {
       s.state = 'training';
       setTimeout(() => {
-        try {
-          s.version = train().version;
-          s.state = 'done';
-        } catch (e) {
-          s.state = 'failed';
-          s.error = e instanceof Error ? e.message : String(e);
-        }
-        s.finishedAt = this.now();
+        void Promise.resolve()
+          .then(train)
+          .then(
+            (r) => {
+              s.version = r.version;
+              s.state = 'done';
+            },
+            (e: unknown) => {
+              s.state = 'failed';
+              s.error = e instanceof Error ? e.message : String(e);
+            },
+          )
+          .finally(() => {
+            s.finishedAt = this.now();
+          });
       }, 50);
     }, 50);
     return s;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,5 +97,19 @@ describe('model registry and live reranker', () => {
     expect(pair!.winRateA).toBeGreaterThanOrEqual(0);
     expect(pair!.winRateA).toBeLessThanOrEqual(1);
     await il.close();
+  });
+
+  it('fits in a worker thread exactly as in-thread, and keeps error codes across the thread boundary', async () => {
+    const req = { collection: 'shop', epochs: 8, hidden: 4, seed: 5 };
+    const inline = registry.train({ ...req, version: 'inline-fit' });
+    const background = await registry.trainInBackground({ ...req, version: 'worker-fit' });
+    expect(background.metrics).toEqual(inline.metrics);
+    const modelOf = (v: string) => JSON.parse(readFileSync(path.join(registry.artifactDir('shop', v), 'model.json'), 'utf8'));
+    const [a, b] = [modelOf('inline-fit'), modelOf('worker-fit')];
+    delete a.meta.version;
+    delete b.meta.version;
+    expect(b).toEqual(a);
+    // No logged feedback: the worker's CONFLICT comes back as the same ChorusError the CLI would print.
+    await expect(registry.trainInBackground({ collection: 'empty' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/not enough logged feedback/) });
   });
 });

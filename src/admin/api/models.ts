@@ -41,7 +41,7 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
       interleaveShare: deps.config.search.interleaveShare,
       history: deps.db.models.history(c).slice(-20).reverse(),
       training: training.status(c) ?? null,
-      canTrain: Boolean(models.train),
+      canTrain: Boolean(models.trainInBackground),
       interleaving: interleavingWinRates(eventsOf(deps, c)),
     });
   });
@@ -66,7 +66,7 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   });
   router.post('/admin/api/models/:collection/train', (req, res) => {
     const c = Collection.parse(req.params.collection);
-    const train = models.train?.bind(models);
+    const train = models.trainInBackground?.bind(models);
     if (!train) throw new ChorusError('UNAVAILABLE', 'training needs the model registry (start with `chorus serve`)');
     res.status(202).json({ training: training.start(c, () => train({ collection: c, notes: 'trained from the admin UI' })) });
   });

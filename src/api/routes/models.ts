@@ -85,7 +85,8 @@ export function createModelsRouter(deps: ModelsRouterDeps): Router {
   addRoute(router, deps, modelRoutes.train, async (req, res) => {
     const body = parseBody(TrainBody, req);
     const { promote, ...opts } = body;
-    const record = deps.registry.train(opts);
+    // Fitting runs in a worker thread: searches keep being answered while a model trains.
+    const record = await deps.registry.trainInBackground(opts);
     if (promote) await deps.registry.promote(record.collection, record.version);
     res.status(201).json(info(deps.registry.get(record.collection, record.version)));
   });

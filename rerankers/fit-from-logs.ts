@@ -1,0 +1,94 @@
+import { Worker } from 'node:worker_threads';
+import { ChorusError, ERROR_TABLE, type ErrorCode } from '../src/errors.js';
+import { buildClickthroughs, type TrainingSetOptions } from '../src/feedback/training-set.js';
+import { openChorusDb, type ChorusDb } from '../src/storage/index.js';
+import type { ModelJSON } from './model/fusion-model.js';
+import { trainFromClickthroughs, type TrainFromLogsOptions } from './train-from-logs.js';
+
+export interface FitRequest extends TrainFromLogsOptions {
+  collection: string;
+  /** Only events in [from, to) (epoch ms). */
+  from?: number;
+  to?: number;
+  trainingSet?: TrainingSetOptions;
+}
+
+/** What a fit hands back to the registry: plain data, so it can cross a worker-thread boundary. */
+export interface FitResult {
+  model: ModelJSON;
+  metrics: Record<string, unknown> & { validationNdcg10: number; validationLists: number };
+  trainedFrom: number;
+  trainedTo: number;
+}
+
+/** The CPU-heavy half of training: the collection's logged events -> clickthroughs -> a fitted fusion model. */
+export function fitFromLogs(db: ChorusDb, req: FitRequest): FitResult {
+  const events = (function* () {
+    for (const e of db.events.iterate({ collection: req.collection, from: req.from, to: req.to }))
+      yield e.event;
+  })();
+  const cts = buildClickthroughs(events, { dropUnclicked: false, ...req.trainingSet });
+  const trained = trainFromClickthroughs(cts, req);
+  return {
+    model: trained.model.toJSON(),
+    metrics: {
+      ...trained.metrics,
+      propensities: trained.propensities,
+      propensitySource: trained.propensitySource,
+    },
+    trainedFrom: trained.trainedFrom,
+    trainedTo: trained.trainedTo,
+  };
+}
+
+/** Worker-side entry: its own SQLite connection (WAL lets it read while the server writes). */
+export function fitInWorker(data: { dataDir: string; req: FitRequest }): FitResult {
+  const db = openChorusDb(data.dataDir);
+  try {
+    return fitFromLogs(db, data.req);
+  } finally {
+    db.close();
+  }
+}
+
+type WorkerReply =
+  { ok: true; result: FitResult } | { ok: false; error: { message: string; code?: string } };
+
+/**
+ * Runs fitFromLogs in a worker thread, so a server keeps answering searches while a model trains
+ * (a fit on a large log takes minutes of CPU). Errors come back as the same ChorusError codes.
+ */
+export function fitInWorkerThread(dataDir: string, req: FitRequest): Promise<FitResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./fit-worker.mjs', import.meta.url), {
+      workerData: { dataDir, req },
+    });
+    let settled = false;
+    worker.once('message', (reply: WorkerReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.result);
+      else {
+        const code =
+          reply.error.code && reply.error.code in ERROR_TABLE
+            ? (reply.error.code as ErrorCode)
+            : 'INTERNAL';
+        reject(new ChorusError(code, reply.error.message));
+      }
+      void worker.terminate();
+    });
+    worker.once('error', (e) => {
+      if (!settled)
+        reject(
+          new ChorusError('INTERNAL', `training worker failed: ${e.message}`, undefined, {
+            cause: e,
+          }),
+        );
+    });
+    worker.once('exit', (code) => {
+      if (!settled)
+        reject(
+          new ChorusError('INTERNAL', `training worker exited with code ${code} before answering`),
+        );
+    });
+  });
+}
