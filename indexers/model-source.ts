@@ -48,6 +48,14 @@ export function modelSettingsFrom(config: ChorusConfig, overrides: Partial<Model
 }
 
 /** How to provide a model by hand, used in every MODEL_MISSING message. */
+/**
+ * The model id a collection records for vectors from this model. The dtype is part of it: q8 and fp32 weights give
+ * different vectors, so a collection built with one must refuse the other (fp32 keeps the plain hub id).
+ */
+export function recordedModelId(modelId: string, dtype: ModelDtype): string {
+  return dtype === 'fp32' ? modelId : `${modelId}@${dtype}`;
+}
+
 export function howToProvide(modelId: string, modelDir?: string): string {
   const dir = modelDir ?? '$CHORUS_MODEL_DIR';
   return (

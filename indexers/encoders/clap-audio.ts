@@ -3,7 +3,7 @@ import { encodeInBatches } from '../batching.js';
 import { decodeAudio } from '../decoders/audio.js';
 import type { SileroVad } from '../decoders/vad.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
-import { loadPretrained, type ModelSettings } from '../model-source.js';
+import { loadPretrained, type ModelSettings, recordedModelId } from '../model-source.js';
 import { normalizedRows } from '../vector-math.js';
 
 export interface AudioEncoderOptions {
@@ -41,7 +41,7 @@ export class ClapAudioEncoder implements Encoder {
     const fe = (processor as unknown as { feature_extractor?: { config: Record<string, number> } }).feature_extractor?.config ?? {};
     const rate = fe.sampling_rate ?? 48000;
     const windowSeconds = (fe.nb_max_samples ?? rate * 10) / rate;
-    const enc = new ClapAudioEncoder(modelId, processor, model, rate, windowSeconds, { batchSize: 4, decodeConcurrency: 2, ...opts });
+    const enc = new ClapAudioEncoder(recordedModelId(modelId, settings.dtype), processor, model, rate, windowSeconds, { batchSize: 4, decodeConcurrency: 2, ...opts });
     const probe = Float32Array.from({ length: rate }, (_, i) => 0.1 * Math.sin(i / 7));
     enc.dim = (await enc.embed([probe]))[0]!.length;
     return enc;

@@ -2,7 +2,7 @@ import { AutoProcessor, CLIPVisionModelWithProjection, type PreTrainedModel, typ
 import { encodeInBatches } from '../batching.js';
 import { decodeImage } from '../decoders/image.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
-import { loadPretrained, type ModelSettings } from '../model-source.js';
+import { loadPretrained, type ModelSettings, recordedModelId } from '../model-source.js';
 import { normalizedRows } from '../vector-math.js';
 
 export interface ImageEncoderOptions {
@@ -30,7 +30,7 @@ export class ClipImageEncoder implements Encoder {
   static async load(modelId: string, settings: ModelSettings, opts: ImageEncoderOptions): Promise<ClipImageEncoder> {
     const processor = await loadPretrained(modelId, settings, (src, o) => AutoProcessor.from_pretrained(src, o));
     const model = await loadPretrained(modelId, settings, (src, o) => CLIPVisionModelWithProjection.from_pretrained(src, o));
-    const enc = new ClipImageEncoder(modelId, processor, model, { batchSize: 8, decodeConcurrency: 4, ...opts });
+    const enc = new ClipImageEncoder(recordedModelId(modelId, settings.dtype), processor, model, { batchSize: 8, decodeConcurrency: 4, ...opts });
     const { RawImage } = await import('@huggingface/transformers');
     enc.dim = (await enc.embed([new RawImage(new Uint8ClampedArray(32 * 32 * 3).fill(128), 32, 32, 3)]))[0]!.length;
     return enc;

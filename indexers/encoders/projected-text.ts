@@ -1,7 +1,7 @@
 import { AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { encodeInBatches } from '../batching.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
-import { loadPretrained, type ModelSettings, type PretrainedOptions } from '../model-source.js';
+import { loadPretrained, type ModelSettings, type PretrainedOptions, recordedModelId } from '../model-source.js';
 import { poolChunks, prepareChunks, type ChunkOptions } from './text-chunks.js';
 
 export interface ProjectedTextSpec {
@@ -34,7 +34,7 @@ export class ProjectedTextEncoder implements Encoder {
     const tokenizer = await loadPretrained(modelId, settings, (src, o) => AutoTokenizer.from_pretrained(src, o));
     const model = await loadPretrained(modelId, settings, spec.loadModel);
     const limit = Math.min(spec.chunks.maxTokens, Number(tokenizer.model_max_length) || spec.chunks.maxTokens);
-    const enc = new ProjectedTextEncoder(modelId, spec.vectorName, tokenizer, model, { ...spec, chunks: { ...spec.chunks, maxTokens: limit } });
+    const enc = new ProjectedTextEncoder(recordedModelId(modelId, settings.dtype), spec.vectorName, tokenizer, model, { ...spec, chunks: { ...spec.chunks, maxTokens: limit } });
     enc.dim = (await enc.embed(['dimension probe']))[0]!.length;
     return enc;
   }

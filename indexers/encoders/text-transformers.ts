@@ -1,7 +1,7 @@
 import { AutoModel, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { encodeInBatches } from '../batching.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
-import { loadPretrained, type ModelSettings } from '../model-source.js';
+import { loadPretrained, type ModelSettings, recordedModelId } from '../model-source.js';
 import { maskedMeanPool } from '../vector-math.js';
 import { poolChunks, prepareChunks, type ChunkOptions } from './text-chunks.js';
 
@@ -34,7 +34,7 @@ export class TransformersTextEncoder implements Encoder {
     // MiniLM was trained on 256-token inputs; never exceed what the tokenizer allows.
     const limit = Math.min(opts.maxTokens ?? 256, Number(tokenizer.model_max_length) || 512);
     const enc = new TransformersTextEncoder(
-      modelId,
+      recordedModelId(modelId, settings.dtype),
       opts.vectorName ?? 'text',
       tokenizer,
       model,

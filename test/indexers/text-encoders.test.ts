@@ -66,6 +66,9 @@ describe('text encoders on the fixture models (real transformers.js loading)', (
       const c = cosine(vec(q), vec(f));
       expect(c).toBeGreaterThan(0.98);
       expect(c).toBeLessThan(0.999999);
+      // Different vectors, so a different recorded model id: a collection built with one refuses the other.
+      expect(q8.modelId).toBe('chorus-test/tiny-text@q8');
+      expect(reg.get('text')!.modelId).toBe('chorus-test/tiny-text');
     } finally {
       await q8.close();
     }
