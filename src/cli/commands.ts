@@ -7,6 +7,7 @@ import { registerCollectionCommand } from './commands/collection.js';
 import { registerIndexCommand } from './commands/index.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRecommendCommand } from './commands/recommend.js';
+import { registerReembedCommand } from './commands/reembed.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
@@ -30,4 +31,5 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerModelsCommand(p),
   (p) => registerEvalCommand(p),
   (p) => registerBenchLatencyCommand(p),
+  (p) => registerReembedCommand(p),
 ];
