@@ -15,6 +15,7 @@ import { openChorusDb, type ChorusDb } from '../storage/index.js';
 import { createServerJobs, type ServerJobs } from '../jobs/server-jobs.js';
 import { createVectorStore } from '../stores/create-vector-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
+import { ChorusError } from '../errors.js';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -94,7 +95,14 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       await jobs.start();
       return new Promise((resolve, reject) => {
         const server = api.app.listen(port, host);
-        server.once('error', reject);
+        server.once('error', (e: NodeJS.ErrnoException) => {
+          // The common start-up failures get a sentence a user can act on, not a stack trace.
+          if (e.code === 'EADDRINUSE') {
+            reject(new ChorusError('CONFLICT', `port ${port} on ${host} is already in use: stop the other process or pick another port (--port, CHORUS_PORT)`));
+          } else if (e.code === 'EACCES') {
+            reject(new ChorusError('CONFLICT', `no permission to listen on port ${port} (ports below 1024 need privileges): pick another port (--port, CHORUS_PORT)`));
+          } else reject(e);
+        });
         server.once('listening', () => {
           servers.push(server);
           const addr = server.address();
