@@ -1,11 +1,7 @@
 import type { PayloadFieldType } from '../domain/collection.js';
-import {
-  Filter as FilterSchema,
-  isNestedFilter,
-  type Condition,
-  type Filter,
-} from '../domain/filter.js';
+import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
+import { assertRangeType, filterableType, parseDatetime, parseFilter, typeError, type Scalar } from './filter-rules.js';
 
 /**
  * Translates the typed Filter into a LanceDB (DataFusion SQL) where-clause without ever pasting a raw user string:
@@ -49,21 +45,12 @@ export function sqlNumber(value: number): string {
   return String(value);
 }
 
-type Scalar = string | number | boolean;
-
 export function toLanceWhere(
   filter: Filter | undefined,
   indexes: Record<string, PayloadFieldType>,
 ): string | undefined {
   if (filter === undefined) return undefined;
-  const parsed = FilterSchema.safeParse(filter);
-  if (!parsed.success) {
-    throw new ChorusError(
-      'VALIDATION',
-      `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return clause(parsed.data, indexes);
+  return clause(parseFilter(filter), indexes);
 }
 
 function clause(f: Filter, indexes: Record<string, PayloadFieldType>): string | undefined {
@@ -77,15 +64,7 @@ function clause(f: Filter, indexes: Record<string, PayloadFieldType>): string | 
 
 function condition(c: Condition, indexes: Record<string, PayloadFieldType>): string {
   if (isNestedFilter(c)) return `(${clause(c, indexes) ?? 'TRUE'})`;
-  const type = indexes[c.key];
-  if (!type) {
-    const known = Object.keys(indexes);
-    throw new ChorusError(
-      'VALIDATION',
-      `payload field ${JSON.stringify(c.key)} is not filterable; declare it in payloadIndexes (indexed: ${known.length ? known.join(', ') : 'none'})`,
-      { key: c.key },
-    );
-  }
+  const type = filterableType(c.key, indexes);
   const col = quoteIdent(payloadColumn(c.key));
   if ('exists' in c) return c.exists ? `(${col} IS NOT NULL)` : `(${col} IS NULL)`;
   if ('match' in c) return matchOne(col, type, c.key, c.match.value);
@@ -133,37 +112,11 @@ function range(
   key: string,
   r: { gt?: number; gte?: number; lt?: number; lte?: number },
 ): string {
-  if (type !== 'integer' && type !== 'float' && type !== 'datetime') {
-    throw new ChorusError(
-      'VALIDATION',
-      `range filters need a numeric or datetime field; ${key} is ${type}`,
-      { key },
-    );
-  }
+  assertRangeType(key, type);
   const parts = [`${col} IS NOT NULL`];
   if (r.gt !== undefined) parts.push(`${col} > ${sqlNumber(r.gt)}`);
   if (r.gte !== undefined) parts.push(`${col} >= ${sqlNumber(r.gte)}`);
   if (r.lt !== undefined) parts.push(`${col} < ${sqlNumber(r.lt)}`);
   if (r.lte !== undefined) parts.push(`${col} <= ${sqlNumber(r.lte)}`);
   return `(${parts.join(' AND ')})`;
-}
-
-function typeError(key: string, type: PayloadFieldType, v: unknown): ChorusError {
-  return new ChorusError(
-    'VALIDATION',
-    `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`,
-    { key },
-  );
-}
-
-/** Datetime fields are stored as epoch milliseconds; strings must parse as ISO 8601. */
-export function parseDatetime(v: string, key: string): number {
-  const ms = Date.parse(v);
-  if (!Number.isFinite(ms))
-    throw new ChorusError(
-      'VALIDATION',
-      `payload field ${key}: ${JSON.stringify(v)} is not a datetime`,
-      { key },
-    );
-  return ms;
 }

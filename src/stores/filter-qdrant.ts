@@ -1,12 +1,7 @@
 import type { PayloadFieldType } from '../domain/collection.js';
-import {
-  Filter as FilterSchema,
-  isNestedFilter,
-  type Condition,
-  type Filter,
-} from '../domain/filter.js';
+import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
-import { parseDatetime } from './filter-lancedb.js';
+import { assertRangeType, filterableType, parseDatetime, parseFilter, typeError, type Scalar } from './filter-rules.js';
 
 /** Qdrant's filter JSON (the subset Chorus emits). */
 export interface QdrantFilter {
@@ -31,8 +26,6 @@ export type QdrantCondition =
     }
   | { is_empty: { key: string } };
 
-type Scalar = string | number | boolean;
-
 /**
  * Translates the typed Filter into Qdrant's filter JSON with the same meaning as the LanceDB translation:
  * only payloadIndexes fields, values type-checked per field, missing fields never match.
@@ -42,14 +35,7 @@ export function toQdrantFilter(
   indexes: Record<string, PayloadFieldType>,
 ): QdrantFilter | undefined {
   if (filter === undefined) return undefined;
-  const parsed = FilterSchema.safeParse(filter);
-  if (!parsed.success) {
-    throw new ChorusError(
-      'VALIDATION',
-      `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const out = translate(parsed.data, indexes);
+  const out = translate(parseFilter(filter), indexes);
   return Object.keys(out).length ? out : undefined;
 }
 
@@ -63,15 +49,7 @@ function translate(f: Filter, indexes: Record<string, PayloadFieldType>): Qdrant
 
 function condition(c: Condition, indexes: Record<string, PayloadFieldType>): QdrantCondition {
   if (isNestedFilter(c)) return translate(c, indexes);
-  const type = indexes[c.key];
-  if (!type) {
-    const known = Object.keys(indexes);
-    throw new ChorusError(
-      'VALIDATION',
-      `payload field ${JSON.stringify(c.key)} is not filterable; declare it in payloadIndexes (indexed: ${known.length ? known.join(', ') : 'none'})`,
-      { key: c.key },
-    );
-  }
+  const type = filterableType(c.key, indexes);
   const key = c.key;
   if ('exists' in c)
     return c.exists ? { must_not: [{ is_empty: { key } }] } : { is_empty: { key } };
@@ -83,13 +61,7 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Qdr
       return { key, match: { any: values as (string | number)[] } };
     return { should: c.in.map((v) => matchOne(key, type, v)) };
   }
-  if (type !== 'integer' && type !== 'float' && type !== 'datetime') {
-    throw new ChorusError(
-      'VALIDATION',
-      `range filters need a numeric or datetime field; ${key} is ${type}`,
-      { key },
-    );
-  }
+  assertRangeType(key, type);
   const range: Record<string, number | string> = {};
   for (const [op, v] of Object.entries(c.range)) {
     if (v === undefined) continue;
@@ -112,12 +84,7 @@ function matchOne(key: string, type: PayloadFieldType, v: Scalar): QdrantConditi
 }
 
 function checked(key: string, type: PayloadFieldType, v: Scalar): Scalar {
-  const bad = () =>
-    new ChorusError(
-      'VALIDATION',
-      `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`,
-      { key },
-    );
+  const bad = () => typeError(key, type, v);
   switch (type) {
     case 'keyword':
     case 'text':

@@ -11,7 +11,7 @@ import {
 import type { CollectionSchema, PayloadFieldType } from '../../domain/collection.js';
 import type { Item, JsonValue, Payload } from '../../domain/item.js';
 import type { ValidItem } from '../item-validation.js';
-import { parseDatetime } from '../filter-lancedb.js';
+import { parseDatetime } from '../filter-rules.js';
 import { ID_COLUMN, PAYLOAD_COLUMN, vectorColumn } from './columns.js';
 
 /** Builds one Arrow table for a validated batch; vectors go in as one contiguous Float32 buffer per column. */

@@ -1,0 +1,55 @@
+import type { PayloadFieldType } from '../domain/collection.js';
+import { Filter as FilterSchema, type Filter } from '../domain/filter.js';
+import { ChorusError } from '../errors.js';
+
+/**
+ * The backend-neutral half of filtering, shared by the LanceDB and Qdrant translations so both refuse the same
+ * filters with the same messages: schema validation, only `payloadIndexes` fields, type checks, datetimes.
+ */
+
+export type Scalar = string | number | boolean;
+
+/** Validates a caller's filter (it may come from JSON) against the typed filter language. */
+export function parseFilter(filter: Filter): Filter {
+  const parsed = FilterSchema.safeParse(filter);
+  if (!parsed.success) {
+    throw new ChorusError(
+      'VALIDATION',
+      `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The indexed type of a filtered field; a field outside payloadIndexes is not filterable. */
+export function filterableType(key: string, indexes: Record<string, PayloadFieldType>): PayloadFieldType {
+  const type = indexes[key];
+  if (type) return type;
+  const known = Object.keys(indexes);
+  throw new ChorusError(
+    'VALIDATION',
+    `payload field ${JSON.stringify(key)} is not filterable; declare it in payloadIndexes (indexed: ${known.length ? known.join(', ') : 'none'})`,
+    { key },
+  );
+}
+
+export function assertRangeType(key: string, type: PayloadFieldType): void {
+  if (type !== 'integer' && type !== 'float' && type !== 'datetime') {
+    throw new ChorusError('VALIDATION', `range filters need a numeric or datetime field; ${key} is ${type}`, { key });
+  }
+}
+
+export function typeError(key: string, type: PayloadFieldType, v: unknown): ChorusError {
+  return new ChorusError('VALIDATION', `payload field ${key} is ${type}; cannot compare it with ${JSON.stringify(v)}`, {
+    key,
+  });
+}
+
+/** Datetime fields are stored as epoch milliseconds; strings must parse as ISO 8601. */
+export function parseDatetime(v: string, key: string): number {
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    throw new ChorusError('VALIDATION', `payload field ${key}: ${JSON.stringify(v)} is not a datetime`, { key });
+  }
+  return ms;
+}
