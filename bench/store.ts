@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import usearch from 'usearch';
 import { ANN_PARAMS } from '../src/stores/lancedb/ann-index.js';
 import { LanceDbStore } from '../src/stores/lancedb-store.js';
+import { Rng } from '../rerankers/random.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -42,17 +43,8 @@ const ann = {
   ...(flags['ef-construction'] ? { efConstruction: Number(flags['ef-construction']) } : {}),
 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(Number(flags.seed));
+const seeded = new Rng(Number(flags.seed));
+const rand = () => seeded.next();
 const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
 
 function normalise(v: Float32Array): Float32Array {

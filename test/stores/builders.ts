@@ -1,16 +1,11 @@
+import { Rng } from '../../rerankers/random.js';
 import type { CollectionSchemaInput } from '../../src/domain/collection.js';
 import type { ItemInput } from '../../src/stores/vector-store.js';
 
-/** Deterministic PRNG (mulberry32) so vectors are the same on every run. */
+/** Deterministic PRNG (the project's seeded mulberry32) so vectors are the same on every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export function unitVector(dim: number, rand: () => number): Float32Array {
