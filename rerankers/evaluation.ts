@@ -1,3 +1,4 @@
+import { cosine } from '../src/feedback/profile-math.js';
 import { dcgAt } from './metrics.js';
 
 /** One judged query's ranked result: item ids in order and the judged grades (unjudged = 0). */
@@ -64,18 +65,6 @@ export function offlineMetrics(rankings: readonly JudgedRanking[], k: number, ca
     diversity: diversityLists ? diversity / diversityLists : 0,
     k,
   };
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * (b[i] ?? 0);
-    na += a[i]! * a[i]!;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 /**
