@@ -28,7 +28,9 @@ export interface IngestResult {
 export async function ingestFeedback(deps: IngestDeps, input: FeedbackEvent[], origin: EventOrigin = 'client'): Promise<IngestResult> {
   const now = (deps.now ?? Date.now)();
   const events = input.map((e) => ({ ...e, timestamp: e.timestamp ?? now }) as FeedbackEvent);
-  if (deps.events) await deps.events.append(events, { origin, rowShape: deps.rowShape });
+  // The log gets the events as sent (it stamps missing timestamps with `now` itself), so a retry of an unstamped
+  // event is recognised as the same event.
+  if (deps.events) await deps.events.append(input, { origin, rowShape: deps.rowShape, now });
 
   // Vectors of the items users interacted with, fetched before the (synchronous) state transaction.
   const wanted = new Map<string, Set<string>>();
