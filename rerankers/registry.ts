@@ -4,6 +4,7 @@ import { ChorusError } from '../src/errors.js';
 import type { ChorusDb, ModelRecord } from '../src/storage/index.js';
 import { FEATURE_SPEC_VERSION } from './features/index.js';
 import { FusionModel, type ModelJSON } from './model/fusion-model.js';
+import { assertServableNumbers } from './finite-check.js';
 import { exportFusionModelToOnnx } from './onnx-export.js';
 import { OnnxReranker, type ExecutionProvider } from './onnx-reranker.js';
 import { fitFromLogs, fitInWorkerThread, type FitRequest, type FitResult } from './fit-from-logs.js';
@@ -47,6 +48,7 @@ export class ModelRegistry {
   }
 
   private register(req: TrainRequest, fit: FitResult): ModelRecord {
+    assertServableNumbers(fit.model, fit.metrics.propensities);
     const model = FusionModel.fromJSON(fit.model);
     const record = this.o.db.models.register({
       collection: req.collection,

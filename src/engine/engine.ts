@@ -1,5 +1,5 @@
 import type { Encoder } from '../../indexers/encoder.js';
-import { FEATURE_SPEC_VERSION, QUERY_FEATURE_NAMES, defaultFeatureSpec, featureNames } from '../../rerankers/features/index.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { createBaselineRerankers } from '../../rerankers/fusion/index.js';
 import type { Reranker } from '../../rerankers/reranker.js';
 import type { ChorusConfig } from '../config.js';
@@ -7,7 +7,6 @@ import type { CollectionSchema, CollectionSchemaInput } from '../domain/collecti
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
 import type { EventOrigin, FeedbackEventLog } from '../feedback/event-log.js';
-import type { FeatureRowShape } from '../feedback/feature-rows-check.js';
 import { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
@@ -42,13 +41,6 @@ export interface EngineOptions {
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
 }
-
-/** Shape of the running feature spec's rows: impressions whose rows match it (and are bounded) are trainable. */
-export const FEATURE_ROW_SHAPE: FeatureRowShape = {
-  specVersion: FEATURE_SPEC_VERSION,
-  item: featureNames(defaultFeatureSpec()).length,
-  query: QUERY_FEATURE_NAMES.length,
-};
 
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
 export class Engine {
