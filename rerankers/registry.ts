@@ -104,7 +104,7 @@ export class ModelRegistry {
     const rec = this.get(collection, version);
     const dir = rec.artifactPath ?? this.artifactDir(collection, version);
     const file = path.join(dir, 'model.json');
-    if (!existsSync(file)) throw new ChorusError('MODEL_MISSING', `model ${collection}/${version} has no artifacts at ${dir}`);
+    if (!existsSync(file)) throw new ChorusError('MODEL_MISSING', `model ${collection}/${version} has no artifacts in its model folder`);
     return FusionModel.fromJSON(JSON.parse(readFileSync(file, 'utf8')) as ModelJSON);
   }
 

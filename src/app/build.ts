@@ -61,6 +61,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     bm25,
     state,
     events: db.events,
+    provenance: db.provenance,
     encoders: () => registry?.available ?? [],
     queryRoutes: registry ? (m) => registry.queryRoutes(m) : undefined,
     search: config.search,

@@ -39,6 +39,8 @@ export interface EngineOptions {
   searchDefaults?: EngineDeps['searchDefaults'];
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
+  /** The server's provenance records: an item written or deleted through the API no longer has recorded files. */
+  provenance?: { forget(collection: string, ids: readonly string[]): void; forgetCollection(collection: string): void };
 }
 
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
@@ -90,16 +92,22 @@ export class Engine {
     this.schemas.forget(name);
     this.opts.bm25.dropCollection(name);
     this.opts.state.dropCollection(name);
+    this.opts.provenance?.forgetCollection(name);
   }
 
   async upsertItems(collection: string, items: ItemWrite[]): Promise<{ upserted: number }> {
     const schema = await this.schemas.get(collection);
-    return upsertItems(this.deps, schema, items);
+    const r = await upsertItems(this.deps, schema, items);
+    // Its content is now the caller's: a later bulk index must not skip it, nor a re-embed read the old files.
+    this.opts.provenance?.forget(collection, items.map((i) => i.id));
+    return r;
   }
 
   async deleteItems(collection: string, ids: string[]): Promise<{ deleted: number }> {
     await this.schemas.get(collection);
-    return deleteItems(this.deps, collection, ids);
+    const r = await deleteItems(this.deps, collection, ids);
+    this.opts.provenance?.forget(collection, ids);
+    return r;
   }
 
   search(req: SearchRequest): Promise<RankedResponse> {

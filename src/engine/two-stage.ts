@@ -4,6 +4,7 @@ import type { RankedHit } from '../domain/candidate.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
+import { publicPayload } from '../domain/names.js';
 import type { EngineDeps } from './engine-deps.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
@@ -114,7 +115,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
-  return { id: h.id, score: h.score, payload: h.payload, explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
+  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
 }
 
 async function logImpression(deps: EngineDeps, a: TwoStageArgs, queryId: string, reranker: Reranker, hits: RankedHit[]): Promise<void> {

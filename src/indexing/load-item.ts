@@ -92,8 +92,3 @@ async function readInside(root: string, rel: string, maxBytes: number): Promise<
   }
   return new Uint8Array(await readFile(abs));
 }
-
-/** The absolute root recorded with stored items so a re-embed job can read the files again. */
-export function absoluteRoot(root: string): string {
-  return path.resolve(root);
-}

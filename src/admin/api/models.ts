@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { interleavingWinRates } from '../../../rerankers/interleaving.js';
+import { publicModel } from '../../api/routes/models.js';
 import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
@@ -35,7 +36,7 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   router.get('/admin/api/models/:collection', (req, res) => {
     const c = Collection.parse(req.params.collection);
     res.json({
-      models: models.list(c),
+      models: models.list(c).map(publicModel),
       challenger: challengers.get(c) ?? null,
       canInterleave: Boolean(deps.setChallenger),
       interleaveShare: deps.config.search.interleaveShare,

@@ -17,7 +17,6 @@ export const ModelInfo = z
     createdAt: z.number(),
     metrics: z.record(z.string(), z.unknown()),
     featureSpec: z.record(z.string(), z.unknown()),
-    artifactPath: z.string().nullable(),
     trainedFrom: z.number().nullable(),
     trainedTo: z.number().nullable(),
     notes: z.string().nullable(),
@@ -70,7 +69,12 @@ export interface ModelsRouterDeps extends RouteDeps {
   events?: (collection: string) => Iterable<import('../../domain/feedback.js').FeedbackEvent>;
 }
 
-const info = (m: ModelRecord) => ({ ...m });
+/** A model record as clients see it: the artifact folder is a server path, so it never leaves the server. */
+export function publicModel(m: ModelRecord): Omit<ModelRecord, 'artifactPath'> {
+  const { artifactPath: _path, ...rest } = m;
+  return rest;
+}
+const info = publicModel;
 
 export function createModelsRouter(deps: ModelsRouterDeps): Router {
   const router = Router();
