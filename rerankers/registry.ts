@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { COLLECTION_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../src/domain/names.js';
 import { ChorusError } from '../src/errors.js';
 import type { ChorusDb, ModelRecord } from '../src/storage/index.js';
 import { FEATURE_SPEC_VERSION } from './features/index.js';
@@ -33,6 +34,10 @@ export class ModelRegistry {
   constructor(private readonly o: RegistryOptions) {}
 
   artifactDir(collection: string, version: string): string {
+    // Both names become folders: the shared rules keep `..` and separators out, whoever called.
+    if (!COLLECTION_NAME_PATTERN.test(collection) || !MODEL_VERSION_PATTERN.test(version)) {
+      throw new ChorusError('VALIDATION', `not a valid collection/version name: ${JSON.stringify(collection)}/${JSON.stringify(version)}`);
+    }
     return path.join(this.o.dataDir, 'models', collection, version);
   }
 

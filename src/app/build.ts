@@ -65,6 +65,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     encoders: () => registry?.available ?? [],
     queryRoutes: registry ? (m) => registry.queryRoutes(m) : undefined,
     search: config.search,
+    limits: config.limits,
     rerankers: opts.rerankers,
     observeStage: metrics.observeStage,
     onLogError: (e) => logger.error({ err: e }, 'impression logging failed'),

@@ -18,6 +18,7 @@ import type { QueryRoute } from './query-encoding.js';
 import { recommend, type RecommendRequest } from './recommend.js';
 import { SchemaCache } from './schema-cache.js';
 import { search, type SearchRequest } from './search.js';
+import type { QueryLimits } from './cost-limits.js';
 import type { StageObserver } from './stage-timer.js';
 import type { RankedResponse } from './two-stage.js';
 
@@ -29,6 +30,8 @@ export interface EngineOptions {
   encoders?: () => readonly Encoder[];
   queryRoutes?: (modality: Modality) => QueryRoute[];
   search: ChorusConfig['search'];
+  /** Query cost caps (config.limits): filter size/depth, `in` length, candidates × lists. */
+  limits?: QueryLimits;
   /** Extra rankers beside the baselines, e.g. `model` (the promoted learned reranker). */
   rerankers?: Record<string, Reranker>;
   observeStage?: StageObserver;
@@ -60,6 +63,7 @@ export class Engine {
       queryRoutes: opts.queryRoutes,
       rerankers: this.rerankers,
       search: opts.search,
+      limits: opts.limits,
       ingest: (events) => this.ingest(events),
       impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events), opts.onLogError),
       observeStage: opts.observeStage,

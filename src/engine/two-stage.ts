@@ -6,6 +6,7 @@ import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import { publicPayload } from '../domain/names.js';
 import type { EngineDeps } from './engine-deps.js';
+import { checkCandidateWork } from './cost-limits.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
 import { retrieve } from './retrieve.js';
@@ -70,6 +71,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const queryId = (deps.newId ?? randomUUID)();
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
+  checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0));
   const candidates = await timer.time('retrieve', () =>
     retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude }, timer),
   );

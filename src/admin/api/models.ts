@@ -6,9 +6,11 @@ import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
 import { TrainingTracker } from '../training-tracker.js';
+import { CollectionName, ModelVersion } from '../../domain/names.js';
 
-const Collection = z.string().min(1).max(128);
-const Version = z.string().min(1).max(128);
+// The shared rules: admin routes pass these names to the stores and to model folders.
+const Collection = CollectionName;
+const Version = ModelVersion;
 
 /** Interleaved impressions and their clicks, bounded like the charts' scans. */
 function* eventsOf(deps: AdminDeps, collection: string) {

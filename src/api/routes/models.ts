@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ModelRegistry } from '../../../rerankers/registry.js';
 import type { LiveReranker } from '../../../rerankers/live-reranker.js';
 import { interleavingWinRates } from '../../../rerankers/interleaving.js';
-import { CollectionName } from '../../domain/collection.js';
+import { CollectionName, ModelVersion } from '../../domain/names.js';
 import type { ModelRecord } from '../../storage/index.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
@@ -27,7 +27,7 @@ export const ListModelsQuery = z.object({ collection: CollectionName.optional() 
 export const TrainBody = z
   .object({
     collection: CollectionName,
-    version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+    version: ModelVersion.optional(),
     loss: z.enum(['listwise', 'pairwise']).default('listwise'),
     hidden: z.number().int().min(0).max(512).optional(),
     lr: z.number().positive().max(1).optional(),
@@ -44,9 +44,9 @@ export const TrainBody = z
   })
   .strict()
   .meta({ id: 'TrainModelRequest' });
-export const VersionParams = z.object({ version: z.string().min(1).max(64) }).strict();
+export const VersionParams = z.object({ version: ModelVersion }).strict();
 export const CollectionBody = z.object({ collection: CollectionName }).strict();
-export const ChallengerBody = z.object({ collection: CollectionName, version: z.string().min(1).max(64).nullable() }).strict();
+export const ChallengerBody = z.object({ collection: CollectionName, version: ModelVersion.nullable() }).strict();
 
 export const modelRoutes = {
   list: { method: 'get', path: '/v1/models', tag: 'models', scope: 'read', summary: 'List model versions (newest first)', query: ListModelsQuery, response: z.object({ models: z.array(ModelInfo) }) },
