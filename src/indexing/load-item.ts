@@ -1,5 +1,4 @@
 import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { JsonValue, type Payload } from '../domain/item.js';
 import { PathOutsideRootError, resolveInsideRoot } from './safe-path.js';
 import type { ItemProblem, SourceItem } from './source-item.js';
