@@ -29,7 +29,10 @@ export const memoryMaps: LexicalVariant = {
     const postings = new Map<string, Map<string, number>>();
     const lengths = new Map<string, number>();
     let total = 0;
-    for (const row of db.prepare('SELECT doc_id, terms FROM docs').iterate() as Iterable<{ doc_id: string; terms: string }>) {
+    for (const row of db.prepare('SELECT doc_id, terms FROM docs').iterate() as Iterable<{
+      doc_id: string;
+      terms: string;
+    }>) {
       let len = 0;
       for (const [t, n] of JSON.parse(row.terms) as [string, number][]) {
         let p = postings.get(t);
@@ -51,11 +54,15 @@ export const memoryMaps: LexicalVariant = {
           if (!p) continue;
           const idf = Math.log(1 + (n - p.size + 0.5) / (p.size + 0.5));
           for (const [id, tf] of p) {
-            const s = (idf * qtf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * lengths.get(id)!) / avgdl));
+            const s =
+              (idf * qtf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * lengths.get(id)!) / avgdl));
             scores.set(id, (scores.get(id) ?? 0) + s);
           }
         }
-        return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, k);
+        return [...scores]
+          .map(([id, score]) => ({ id, score }))
+          .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+          .slice(0, k);
       },
       close() {},
     };
@@ -73,12 +80,15 @@ export const fts5: LexicalVariant = {
   name: 'SQLite FTS5 bm25() over our tokens',
   build(file, docs) {
     const db = new Database(file);
-    db.exec("CREATE VIRTUAL TABLE docs USING fts5(doc_id UNINDEXED, body, tokenize = 'ascii', detail = 'column')");
+    db.exec(
+      "CREATE VIRTUAL TABLE docs USING fts5(doc_id UNINDEXED, body, tokenize = 'ascii', detail = 'column')",
+    );
     const put = db.prepare('INSERT INTO docs (doc_id, body) VALUES (?, ?)');
     db.transaction(() => {
       for (const d of docs) {
         const terms = [];
-        for (const [t, n] of termFrequencies(d.text)) for (let i = 0; i < n; i++) terms.push(hexTerm(t));
+        for (const [t, n] of termFrequencies(d.text))
+          for (let i = 0; i < n; i++) terms.push(hexTerm(t));
         put.run(d.id, terms.join(' '));
       }
     })();
@@ -87,10 +97,14 @@ export const fts5: LexicalVariant = {
   },
   open(file) {
     const db = new Database(file, { readonly: true });
-    const stmt = db.prepare('SELECT doc_id AS id, -rank AS score FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT ?');
+    const stmt = db.prepare(
+      'SELECT doc_id AS id, -rank AS score FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT ?',
+    );
     return {
       search(query, k) {
-        const terms = [...termFrequencies(query)].flatMap(([t, n]) => Array.from({ length: n }, () => `"${hexTerm(t)}"`));
+        const terms = [...termFrequencies(query)].flatMap(([t, n]) =>
+          Array.from({ length: n }, () => `"${hexTerm(t)}"`),
+        );
         if (terms.length === 0) return [];
         return stmt.all(terms.join(' OR '), k) as LexicalHit[];
       },

@@ -7,7 +7,7 @@
  * query p50/p99 and queries/s (k 100, one client), nDCG@10 where there are judgments.
  * Data: BEIR SciFact (real, 5,183 docs, 300 judged queries) and a larger synthetic corpus drawn from SciFact's
  * own token distribution (document lengths 8-40 tokens), queried with SciFact's queries.
- *   npx tsx bench/lexical.ts [--dataset /work/shared/data/beir_scifact] [--synthetic 100000]
+ *   node --expose-gc --import tsx bench/lexical.ts [--dataset /work/shared/data/beir_scifact] [--synthetic 100000]
  * Writes bench/results/lexical.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,11 +15,11 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng } from '../rerankers/random.js';
-import { tokenize } from '../src/lexical/analyzer.js';
+import { termFrequencies, tokenize } from '../src/lexical/analyzer.js';
 import { Bm25Index, type LexicalDoc } from '../src/lexical/bm25-index.js';
-import { readCorpus, readQrels, readQueries } from './beir-data.js';
-import { ndcgAt, type Qrels } from './ir-metrics.js';
-import { percentile } from './latency-data.js';
+import { readCorpus, readQrels, readQueries } from '../src/bench/beir-data.js';
+import { ndcgAt, type Qrels } from '../src/bench/ir-metrics.js';
+import { percentile } from '../src/bench/latency-data.js';
 import { fts5, memoryMaps, type LexicalVariant } from './lexical-baselines.js';
 
 const { values: flags } = parseArgs({
@@ -28,6 +28,7 @@ const { values: flags } = parseArgs({
     synthetic: { type: 'string', default: '100000' },
     k: { type: 'string', default: '100' },
     seed: { type: 'string', default: '5' },
+    'synthetic-queries': { type: 'string', default: '100' },
   },
 });
 const K = Number(flags.k);
@@ -59,7 +60,12 @@ interface VariantResult {
   ndcg10?: number;
 }
 
-function measure(v: LexicalVariant, docs: LexicalDoc[], queries: [string, string][], qrels?: Map<string, Qrels>): VariantResult {
+function measure(
+  v: LexicalVariant,
+  docs: LexicalDoc[],
+  queries: [string, string][],
+  qrels?: Map<string, Qrels>,
+): VariantResult {
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-lexical-bench-'));
   try {
     const file = path.join(dir, 'lex.sqlite');
@@ -83,7 +89,12 @@ function measure(v: LexicalVariant, docs: LexicalDoc[], queries: [string, string
       const hits = idx.search(q, K);
       times.push(performance.now() - s);
       const rel = qrels?.get(qid);
-      if (rel) ndcg += ndcgAt(hits.map((h) => h.id), rel, 10);
+      if (rel)
+        ndcg += ndcgAt(
+          hits.map((h) => h.id),
+          rel,
+          10,
+        );
     }
     const seconds = (performance.now() - t0) / 1000;
     idx.close();
@@ -110,35 +121,54 @@ function syntheticCorpus(real: LexicalDoc[], n: number, seed: number): LexicalDo
   for (const d of real) pool.push(...tokenize(d.text));
   return Array.from({ length: n }, (_, i) => ({
     id: `s${i}`,
-    text: Array.from({ length: 8 + Math.floor(rng.next() * 33) }, () => pool[Math.floor(rng.next() * pool.length)]!).join(' '),
+    text: Array.from(
+      { length: 8 + Math.floor(rng.next() * 33) },
+      () => pool[Math.floor(rng.next() * pool.length)]!,
+    ).join(' '),
   }));
 }
 
 function table(title: string, rows: VariantResult[]): void {
   log(`\n${title}`);
-  log('| variant | build s | open→first answer ms | heap after open MB | p50 ms | p99 ms | q/s | nDCG@10 |');
+  log(
+    '| variant | build s | open→first answer ms | heap after open MB | p50 ms | p99 ms | q/s | nDCG@10 |',
+  );
   log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    log(`| ${r.variant} | ${r.buildSeconds} | ${r.openToFirstAnswerMs} | ${r.heapAfterOpenMb} | ${r.p50Ms} | ${r.p99Ms} | ${r.qps} | ${r.ndcg10 ?? '–'} |`);
+    log(
+      `| ${r.variant} | ${r.buildSeconds} | ${r.openToFirstAnswerMs} | ${r.heapAfterOpenMb} | ${r.p50Ms} | ${r.p99Ms} | ${r.qps} | ${r.ndcg10 ?? '–'} |`,
+    );
   }
 }
 
 const loadBefore = os.loadavg();
 const real: LexicalDoc[] = [];
-for await (const d of readCorpus(flags.dataset)) real.push({ id: d.id, text: `${d.title}\n${d.text}` });
+for await (const d of readCorpus(flags.dataset))
+  real.push({ id: d.id, text: `${d.title}\n${d.text}` });
 const allQueries = readQueries(flags.dataset);
 const qrels = readQrels(flags.dataset, 'test');
-const judged = [...qrels.keys()].filter((q) => allQueries.has(q)).map((q) => [q, allQueries.get(q)!] as [string, string]);
-log(`SciFact: ${real.length} docs, ${judged.length} judged queries; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+const judged = [...qrels.keys()]
+  .filter((q) => allQueries.has(q))
+  .map((q) => [q, allQueries.get(q)!] as [string, string]);
+log(
+  `SciFact: ${real.length} docs, ${judged.length} judged queries; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`,
+);
 
+// Analyze once up front so the stem cache is equally warm for every variant's build.
+for (const d of real) termFrequencies(d.text);
 const scifact = VARIANTS.map((v) => measure(v, real, judged, qrels));
 table(`BEIR SciFact (${real.length} docs, ${judged.length} queries, k ${K})`, scifact);
 const n = Number(flags.synthetic);
 let synthetic: VariantResult[] = [];
 if (n > 0) {
   const docs = syntheticCorpus(real, n, Number(flags.seed));
-  synthetic = VARIANTS.map((v) => measure(v, docs, judged));
-  table(`Synthetic ${n} docs (SciFact token distribution, 8-40 tokens), SciFact queries, k ${K}`, synthetic);
+  for (const d of docs) termFrequencies(d.text);
+  const queries = judged.slice(0, Number(flags['synthetic-queries']));
+  synthetic = VARIANTS.map((v) => measure(v, docs, queries));
+  table(
+    `Synthetic ${n} docs (SciFact token distribution, 8-40 tokens), ${queries.length} SciFact queries, k ${K}`,
+    synthetic,
+  );
 }
 const loadAfter = os.loadavg();
 log(`\nload average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
@@ -151,7 +181,10 @@ writeFileSync(
     {
       data: {
         scifact: `BEIR SciFact, ${real.length} docs, ${judged.length} judged test queries`,
-        synthetic: n > 0 ? `${n} docs drawn from SciFact's token distribution (8-40 tokens), SciFact queries` : undefined,
+        synthetic:
+          n > 0
+            ? `${n} docs drawn from SciFact's token distribution (8-40 tokens), SciFact queries`
+            : undefined,
       },
       k: K,
       cpus: os.cpus().length,

@@ -41,9 +41,21 @@ export async function lexicalList(
   const excluded = checked.size;
   let depth = filter ? k * 2 : k;
   for (let round = 0; round < MAX_ROUNDS && out.length < k; round++) {
-    const hits = deps.bm25.search(collection, text, depth, checked.size > 0 ? { exclude: checked } : {});
+    const hits = deps.bm25.search(
+      collection,
+      text,
+      depth,
+      checked.size > 0 ? { exclude: checked } : {},
+    );
     if (hits.length === 0) break;
-    const payloads = new Map((await deps.store.get(collection, hits.map((h) => h.id))).map((i) => [i.id, i.payload]));
+    const payloads = new Map(
+      (
+        await deps.store.get(
+          collection,
+          hits.map((h) => h.id),
+        )
+      ).map((i) => [i.id, i.payload]),
+    );
     for (const h of hits) {
       checked.add(h.id);
       const payload = payloads.get(h.id);

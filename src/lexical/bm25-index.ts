@@ -79,11 +79,20 @@ export class Bm25Index {
   consistency(collection: string): { docs: number; postings: number; expected: number } {
     const stats = this.postings.stats(collection);
     if (!stats) return { docs: 0, postings: 0, expected: 0 };
-    return { docs: stats.docs, postings: this.postings.postingCount(stats.cid), expected: this.postings.docTermCount(stats.cid) };
+    return {
+      docs: stats.docs,
+      postings: this.postings.postingCount(stats.cid),
+      expected: this.postings.docTermCount(stats.cid),
+    };
   }
 
   /** Top-k documents by BM25, best first (equal scores: the earlier-indexed document first). */
-  search(collection: string, query: string, k: number, opts: LexicalSearchOptions = {}): LexicalHit[] {
+  search(
+    collection: string,
+    query: string,
+    k: number,
+    opts: LexicalSearchOptions = {},
+  ): LexicalHit[] {
     if (k <= 0) return [];
     return this.db.transaction(() => this.searchInSnapshot(collection, query, k, opts)).deferred();
   }
@@ -92,7 +101,12 @@ export class Bm25Index {
     this.db.close();
   }
 
-  private searchInSnapshot(collection: string, query: string, k: number, opts: LexicalSearchOptions): LexicalHit[] {
+  private searchInSnapshot(
+    collection: string,
+    query: string,
+    k: number,
+    opts: LexicalSearchOptions,
+  ): LexicalHit[] {
     const stats = this.postings.stats(collection);
     if (!stats || stats.docs === 0) return [];
     const { cid, docs: n } = stats;
@@ -119,33 +133,40 @@ export class Bm25Index {
     const only = nums(opts.only);
     const exclude = nums(opts.exclude);
     if (only?.size === 0) return [];
-    const accept = only || exclude ? (num: number) => (!only || only.has(num)) && !exclude?.has(num) : undefined;
+    const accept =
+      only || exclude ? (num: number) => (!only || only.has(num)) && !exclude?.has(num) : undefined;
     const top = topKMaxScore(lists, k, { ...this.params, avgdl: stats.totalLength / n }, accept);
     return top.map((t) => ({ id: this.postings.docId(cid, t.num)!, score: t.score }));
   }
 
   /** Data dirs from before the on-disk postings kept per-document term lists (bm25_docs): re-index those once. */
   private migrateLegacy(): void {
-    const legacy = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'bm25_docs'").get();
+    const legacy = this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'bm25_docs'")
+      .get();
     if (!legacy) return;
-    this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT collection, doc_id, terms FROM bm25_docs ORDER BY collection').iterate() as Iterable<{
-        collection: string;
-        doc_id: string;
-        terms: string;
-      }>;
-      let batch: AnalyzedDoc[] = [];
-      let current = '';
-      for (const row of rows) {
-        if ((row.collection !== current || batch.length >= 5000) && batch.length > 0) {
-          this.postings.write(current, batch);
-          batch = [];
+    this.db
+      .transaction(() => {
+        const rows = this.db
+          .prepare('SELECT collection, doc_id, terms FROM bm25_docs ORDER BY collection')
+          .iterate() as Iterable<{
+          collection: string;
+          doc_id: string;
+          terms: string;
+        }>;
+        let batch: AnalyzedDoc[] = [];
+        let current = '';
+        for (const row of rows) {
+          if ((row.collection !== current || batch.length >= 5000) && batch.length > 0) {
+            this.postings.write(current, batch);
+            batch = [];
+          }
+          current = row.collection;
+          batch.push({ id: row.doc_id, tf: new Map(JSON.parse(row.terms) as [string, number][]) });
         }
-        current = row.collection;
-        batch.push({ id: row.doc_id, tf: new Map(JSON.parse(row.terms) as [string, number][]) });
-      }
-      if (batch.length > 0) this.postings.write(current, batch);
-      this.db.exec('DROP TABLE bm25_docs; DROP TABLE IF EXISTS bm25_changes;');
-    }).immediate();
+        if (batch.length > 0) this.postings.write(current, batch);
+        this.db.exec('DROP TABLE bm25_docs; DROP TABLE IF EXISTS bm25_changes;');
+      })
+      .immediate();
   }
 }

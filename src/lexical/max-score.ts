@@ -97,7 +97,8 @@ export function topKMaxScore(
 ): ScoredDoc[] {
   const norm0 = p.k1 * (1 - p.b);
   const norm1 = (p.k1 * p.b) / p.avgdl;
-  const score = (w: number, tf: number, len: number) => (w * tf * (p.k1 + 1)) / (tf + norm0 + norm1 * len);
+  const score = (w: number, tf: number, len: number) =>
+    (w * tf * (p.k1 + 1)) / (tf + norm0 + norm1 * len);
   const cursors = lists.filter((l) => l.metas.length > 0).map((l) => new Cursor(l, score));
   cursors.sort((a, b) => a.ub - b.ub);
   // prefix[i] = summed bounds of cursors 0..i-1 (the weakest first).

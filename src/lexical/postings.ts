@@ -66,7 +66,11 @@ export function decodeBlock(buf: Buffer, count: number): Block {
   // Copy: a Buffer from SQLite need not be 4-byte aligned.
   const all = new Uint32Array(count * 3);
   new Uint8Array(all.buffer).set(buf.subarray(0, count * 12));
-  return { nums: all.subarray(0, count), tfs: all.subarray(count, 2 * count), lens: all.subarray(2 * count) };
+  return {
+    nums: all.subarray(0, count),
+    tfs: all.subarray(count, 2 * count),
+    lens: all.subarray(2 * count),
+  };
 }
 
 function blockOf(rows: [number, number, number][]): Block {
@@ -88,34 +92,48 @@ export class PostingsStore {
   constructor(private readonly db: Database.Database) {
     db.exec(POSTINGS_SCHEMA);
     this.s = {
-      collection: db.prepare('SELECT cid, docs, total_length AS totalLength, next_num AS nextNum FROM lex_collections WHERE name = ?'),
+      collection: db.prepare(
+        'SELECT cid, docs, total_length AS totalLength, next_num AS nextNum FROM lex_collections WHERE name = ?',
+      ),
       newCollection: db.prepare(
         'INSERT INTO lex_collections (name, cid, docs, total_length, next_num) VALUES (?, (SELECT coalesce(max(cid), 0) + 1 FROM lex_collections), 0, 0, 1)',
       ),
-      saveCollection: db.prepare('UPDATE lex_collections SET docs = ?, total_length = ?, next_num = ? WHERE cid = ?'),
+      saveCollection: db.prepare(
+        'UPDATE lex_collections SET docs = ?, total_length = ?, next_num = ? WHERE cid = ?',
+      ),
       dropCollection: db.prepare('DELETE FROM lex_collections WHERE cid = ?'),
       dropDocs: db.prepare('DELETE FROM lex_docs WHERE cid = ?'),
       dropBlocks: db.prepare('DELETE FROM lex_blocks WHERE cid = ?'),
       doc: db.prepare('SELECT num, length, terms FROM lex_docs WHERE cid = ? AND doc_id = ?'),
       docNum: db.prepare('SELECT num FROM lex_docs WHERE cid = ? AND doc_id = ?').pluck(),
       docId: db.prepare('SELECT doc_id FROM lex_docs WHERE cid = ? AND num = ?').pluck(),
-      insertDoc: db.prepare('INSERT INTO lex_docs (cid, doc_id, num, length, terms) VALUES (?, ?, ?, ?, ?)'),
+      insertDoc: db.prepare(
+        'INSERT INTO lex_docs (cid, doc_id, num, length, terms) VALUES (?, ?, ?, ?, ?)',
+      ),
       deleteDoc: db.prepare('DELETE FROM lex_docs WHERE cid = ? AND doc_id = ?'),
       metas: db.prepare(
         'SELECT key, last, count, max_tf AS maxTf, min_len AS minLen FROM lex_blocks WHERE cid = ? AND term = ? ORDER BY key',
       ),
-      data: db.prepare('SELECT data FROM lex_blocks WHERE cid = ? AND term = ? AND key = ?').pluck(),
+      data: db
+        .prepare('SELECT data FROM lex_blocks WHERE cid = ? AND term = ? AND key = ?')
+        .pluck(),
       blockAt: db.prepare(
         'SELECT key, count, data FROM lex_blocks WHERE cid = ? AND term = ? AND key <= ? ORDER BY key DESC LIMIT 1',
       ),
-      lastBlock: db.prepare('SELECT key, count, data FROM lex_blocks WHERE cid = ? AND term = ? ORDER BY key DESC LIMIT 1'),
+      lastBlock: db.prepare(
+        'SELECT key, count, data FROM lex_blocks WHERE cid = ? AND term = ? ORDER BY key DESC LIMIT 1',
+      ),
       putBlock: db.prepare(
         'INSERT OR REPLACE INTO lex_blocks (cid, term, key, last, count, max_tf, min_len, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       deleteBlock: db.prepare('DELETE FROM lex_blocks WHERE cid = ? AND term = ? AND key = ?'),
-      postingCount: db.prepare('SELECT coalesce(sum(count), 0) FROM lex_blocks WHERE cid = ?').pluck(),
+      postingCount: db
+        .prepare('SELECT coalesce(sum(count), 0) FROM lex_blocks WHERE cid = ?')
+        .pluck(),
       docTermCount: db
-        .prepare("SELECT coalesce(sum(length(terms) - length(replace(terms, ' ', '')) + 1), 0) FROM lex_docs WHERE cid = ?")
+        .prepare(
+          "SELECT coalesce(sum(length(terms) - length(replace(terms, ' ', '')) + 1), 0) FROM lex_docs WHERE cid = ?",
+        )
         .pluck(),
     };
   }
@@ -171,7 +189,8 @@ export class PostingsStore {
     // The last write of an id in one batch wins.
     const latest = new Map(docs.map((d) => [d.id, d]));
     for (const { id, tf } of latest.values()) {
-      const old = this.s.doc.get(col.cid, id) as { num: number; length: number; terms: string } | undefined;
+      const old = this.s.doc.get(col.cid, id) as
+        { num: number; length: number; terms: string } | undefined;
       if (old) {
         for (const term of old.terms.split(' ')) push(removals, term, old.num);
         this.s.deleteDoc.run(col.cid, id);
@@ -196,7 +215,8 @@ export class PostingsStore {
     nums.sort((a, b) => a - b);
     let i = 0;
     while (i < nums.length) {
-      const row = this.s.blockAt.get(cid, term, nums[i]) as { key: number; count: number; data: Buffer } | undefined;
+      const row = this.s.blockAt.get(cid, term, nums[i]) as
+        { key: number; count: number; data: Buffer } | undefined;
       if (!row) {
         i++; // not indexed under this term (cannot happen when the doc row and blocks agree); nothing to remove
         continue;
@@ -213,10 +233,14 @@ export class PostingsStore {
 
   private appendTo(cid: number, term: string, rows: [number, number, number][]): void {
     let rest = rows;
-    const last = this.s.lastBlock.get(cid, term) as { key: number; count: number; data: Buffer } | undefined;
+    const last = this.s.lastBlock.get(cid, term) as
+      { key: number; count: number; data: Buffer } | undefined;
     if (last && last.count < BLOCK_SIZE) {
       const room = BLOCK_SIZE - last.count;
-      this.put(cid, term, last.key, [...rowsOf(decodeBlock(last.data, last.count)), ...rest.slice(0, room)]);
+      this.put(cid, term, last.key, [
+        ...rowsOf(decodeBlock(last.data, last.count)),
+        ...rest.slice(0, room),
+      ]);
       rest = rest.slice(room);
     }
     for (let i = 0; i < rest.length; i += BLOCK_SIZE) {
@@ -233,7 +257,16 @@ export class PostingsStore {
       if (len < minLen) minLen = len;
     }
     const last = rows[rows.length - 1]![0];
-    this.s.putBlock.run(cid, term, key, last, rows.length, maxTf, minLen, encodeBlock(blockOf(rows)));
+    this.s.putBlock.run(
+      cid,
+      term,
+      key,
+      last,
+      rows.length,
+      maxTf,
+      minLen,
+      encodeBlock(blockOf(rows)),
+    );
   }
 }
 

@@ -11,7 +11,12 @@ import { BLOCK_SIZE, type Block, type BlockMeta } from '../../src/lexical/postin
 
 /** Exhaustive BM25 (every match scored, full sort): what the pruned top-k must reproduce. */
 const analyzed = new WeakMap<Map<string, string>, Map<string, Map<string, number>>>();
-function reference(docs: Map<string, string>, query: string, k: number, keep: (id: string) => boolean = () => true) {
+function reference(
+  docs: Map<string, string>,
+  query: string,
+  k: number,
+  keep: (id: string) => boolean = () => true,
+) {
   let tfs = analyzed.get(docs);
   if (!tfs) {
     tfs = new Map([...docs].map(([id, text]) => [id, termFrequencies(text)]));
@@ -76,12 +81,22 @@ describe('BM25 top-k on disk (block-max MaxScore)', () => {
     const deleted = Array.from({ length: 300 }, (_, i) => `d${i * 10 + 3}`);
     idx.delete('c', deleted);
     for (const id of deleted) live.delete(id);
-    idx.upsert('c', [{ id: 'd1', text: '' }, { id: 'd2', text: 'the of and' }]);
+    idx.upsert('c', [
+      { id: 'd1', text: '' },
+      { id: 'd2', text: 'the of and' },
+    ]);
     live.delete('d1');
     live.delete('d2');
     expect(idx.count('c')).toBe(live.size);
 
-    const queries = ['w1x w2x', 'w1x w3x w40x w150x', 'w7x w7x w300x', 'w2x', 'w399x w1x', 'w5x w6x w8x w9x w10x w11x'];
+    const queries = [
+      'w1x w2x',
+      'w1x w3x w40x w150x',
+      'w7x w7x w300x',
+      'w2x',
+      'w399x w1x',
+      'w5x w6x w8x w9x w10x w11x',
+    ];
     for (const q of queries) {
       for (const k of [1, 10, 100]) expectSameTop(idx.search('c', q, k), reference(live, q, k));
     }
@@ -98,8 +113,14 @@ describe('BM25 top-k on disk (block-max MaxScore)', () => {
     const only = new Set(docs.filter((_, i) => i % 7 === 0).map((d) => d.id));
     const exclude = new Set(docs.filter((_, i) => i % 3 === 0).map((d) => d.id));
     for (const q of ['w1x w2x', 'w3x w30x']) {
-      expectSameTop(idx.search('c', q, 20, { only }), reference(live, q, 20, (id) => only.has(id)));
-      expectSameTop(idx.search('c', q, 20, { exclude }), reference(live, q, 20, (id) => !exclude.has(id)));
+      expectSameTop(
+        idx.search('c', q, 20, { only }),
+        reference(live, q, 20, (id) => only.has(id)),
+      );
+      expectSameTop(
+        idx.search('c', q, 20, { exclude }),
+        reference(live, q, 20, (id) => !exclude.has(id)),
+      );
     }
     idx.close();
   });
@@ -117,7 +138,10 @@ describe('BM25 top-k on disk (block-max MaxScore)', () => {
     expect(a.postings).toBeGreaterThan(0);
     idx.dropCollection('b');
     expect(idx.consistency('b')).toEqual({ docs: 0, postings: 0, expected: 0 });
-    idx.delete('a', Array.from({ length: 1000 }, (_, i) => `x${i}`));
+    idx.delete(
+      'a',
+      Array.from({ length: 1000 }, (_, i) => `x${i}`),
+    );
     expect(idx.consistency('a')).toEqual({ docs: 0, postings: 0, expected: 0 });
     expect(idx.search('a', 'w1x', 10)).toEqual([]);
     idx.close();
@@ -146,13 +170,27 @@ describe('BM25 top-k on disk (block-max MaxScore)', () => {
 
 describe('topKMaxScore', () => {
   /** One term's postings in blocks, counting the blocks a search reads. */
-  function list(weight: number, postings: [number, number, number][], reads: { n: number }): TermPostings {
+  function list(
+    weight: number,
+    postings: [number, number, number][],
+    reads: { n: number },
+  ): TermPostings {
     const blocks: { meta: BlockMeta; block: Block }[] = [];
     for (let i = 0; i < postings.length; i += BLOCK_SIZE) {
       const rows = postings.slice(i, i + BLOCK_SIZE);
       blocks.push({
-        meta: { key: rows[0]![0], last: rows[rows.length - 1]![0], count: rows.length, maxTf: Math.max(...rows.map((r) => r[1])), minLen: Math.min(...rows.map((r) => r[2])) },
-        block: { nums: Uint32Array.from(rows, (r) => r[0]), tfs: Uint32Array.from(rows, (r) => r[1]), lens: Uint32Array.from(rows, (r) => r[2]) },
+        meta: {
+          key: rows[0]![0],
+          last: rows[rows.length - 1]![0],
+          count: rows.length,
+          maxTf: Math.max(...rows.map((r) => r[1])),
+          minLen: Math.min(...rows.map((r) => r[2])),
+        },
+        block: {
+          nums: Uint32Array.from(rows, (r) => r[0]),
+          tfs: Uint32Array.from(rows, (r) => r[1]),
+          lens: Uint32Array.from(rows, (r) => r[2]),
+        },
       });
     }
     return {
@@ -169,8 +207,20 @@ describe('topKMaxScore', () => {
     const common = { n: 0 };
     const rare = { n: 0 };
     const n = 64 * BLOCK_SIZE;
-    const commonList = list(0.05, Array.from({ length: n }, (_, i) => [i + 1, 1, 10] as [number, number, number]), common);
-    const rareList = list(5, [[100, 1, 10], [2000, 2, 10], [4000, 1, 10]], rare);
+    const commonList = list(
+      0.05,
+      Array.from({ length: n }, (_, i) => [i + 1, 1, 10] as [number, number, number]),
+      common,
+    );
+    const rareList = list(
+      5,
+      [
+        [100, 1, 10],
+        [2000, 2, 10],
+        [4000, 1, 10],
+      ],
+      rare,
+    );
     const top = topKMaxScore([commonList, rareList], 3, { k1: 1.2, b: 0.75, avgdl: 10 });
     expect(top.map((t) => t.num)).toEqual([2000, 100, 4000]);
     // The common term is read only where the first hits had to fill the heap and where it is probed for the rare hits.
@@ -180,7 +230,11 @@ describe('topKMaxScore', () => {
 
   it('breaks equal scores by the lower document number and keeps k', () => {
     const reads = { n: 0 };
-    const flat = list(1, Array.from({ length: 500 }, (_, i) => [i + 1, 1, 10] as [number, number, number]), reads);
+    const flat = list(
+      1,
+      Array.from({ length: 500 }, (_, i) => [i + 1, 1, 10] as [number, number, number]),
+      reads,
+    );
     const top = topKMaxScore([flat], 5, { k1: 1.2, b: 0.75, avgdl: 10 });
     expect(top.map((t) => t.num)).toEqual([1, 2, 3, 4, 5]);
     expect(topKMaxScore([flat], 0, { k1: 1.2, b: 0.75, avgdl: 10 })).toEqual([]);

@@ -19,8 +19,15 @@ describe('lexicalList (filter pushed into BM25 rounds)', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'chorus-lexlist-'));
-    store = await LanceDbStore.open({ dataDir: path.join(dir, 'lance'), indexMaintenance: 'inline' });
-    await store.createCollection({ name: 'c', vectors: { v: { modality: 'text', dim: 2 } }, payloadIndexes: { category: 'keyword' } });
+    store = await LanceDbStore.open({
+      dataDir: path.join(dir, 'lance'),
+      indexMaintenance: 'inline',
+    });
+    await store.createCollection({
+      name: 'c',
+      vectors: { v: { modality: 'text', dim: 2 } },
+      payloadIndexes: { category: 'keyword' },
+    });
     const real = new Bm25Index(path.join(dir, 'lex.sqlite'));
     searches = 0;
     read = 0;
@@ -38,7 +45,10 @@ describe('lexicalList (filter pushed into BM25 rounds)', () => {
       vectors: { v: [1, i / 400] },
     }));
     await store.upsert('c', items);
-    bm25.upsert('c', items.map((i) => ({ id: i.id, text: i.payload.text })));
+    bm25.upsert(
+      'c',
+      items.map((i) => ({ id: i.id, text: i.payload.text })),
+    );
   });
   afterEach(async () => {
     bm25.close();
@@ -77,7 +87,9 @@ describe('lexicalList (filter pushed into BM25 rounds)', () => {
     const filter = { must: [{ key: 'category', match: { value: 'b' } }] };
     const got = await lexicalList({ store, bm25 }, 'c', 'lamp', 50, { filter });
     expect(got).toHaveLength(10);
-    const none = await lexicalList({ store, bm25 }, 'c', 'lamp', 5, { filter: { must: [{ key: 'category', match: { value: 'zzz' } }] } });
+    const none = await lexicalList({ store, bm25 }, 'c', 'lamp', 5, {
+      filter: { must: [{ key: 'category', match: { value: 'zzz' } }] },
+    });
     expect(none).toEqual([]);
   });
 });
