@@ -153,8 +153,9 @@ export class LanceDbStore implements VectorStore {
 
   async dropCollection(name: string): Promise<void> {
     const c = await this.collection(name); // NOT_FOUND for unknown names
+    // Maintenance ends by taking the write lock itself: wait for it first, not while holding the lock.
+    await this.maintenance.get(name);
     await this.withWriteLock(name, async () => {
-      await this.maintenance.get(name);
       c.ann.destroy();
       await this.db.dropTable(name);
       this.open.delete(name);
