@@ -35,6 +35,7 @@ export function fitFromLogs(db: ChorusDb, req: FitRequest): FitResult {
       untrainableImpressions: report.untrainable,
       propensities: trained.propensities,
       propensitySource: trained.propensitySource,
+      ...(trained.propensityNote ? { propensityNote: trained.propensityNote } : {}),
     },
     trainedFrom: trained.trainedFrom,
     trainedTo: trained.trainedTo,
