@@ -48,7 +48,7 @@ export function registerTrainCommand(program: Command): void {
       if (!['none', 'grid', 'random'].includes(f.search)) throw new ChorusError('VALIDATION', '--search is none, grid or random');
       const { ModelRegistry } = await import('../../../rerankers/registry.js');
       const { openChorusDb } = await import('../../storage/index.js');
-      const config = configFor(cmd);
+      const config = await configFor(cmd);
       const db = openChorusDb(config.dataDir);
       try {
         const registry = new ModelRegistry({ db, dataDir: config.dataDir, executionProviders: config.executionProviders });
