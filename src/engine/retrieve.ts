@@ -22,6 +22,7 @@ export interface RetrieveArgs {
   k: number;
   /** Ids that may not appear (the item itself for more-like-this, seen items). */
   exclude?: ReadonlySet<string>;
+  signal?: AbortSignal;
 }
 
 /** How much deeper to read a list when the caller excludes or filters outside the list's own search. */
@@ -49,7 +50,7 @@ export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: St
 
   const fetchK = overfetch(args.k, exclude.size);
   const annLists = [...args.vectors].map(([name, vector]) =>
-    timer.time(`ann:${name}`, () => deps.store.search(args.collection, name, vector, fetchK, { filter: args.filter })),
+    timer.time(`ann:${name}`, () => deps.store.search(args.collection, name, vector, fetchK, { filter: args.filter, signal: args.signal })),
   );
   const lexical = args.text?.trim() ? timer.time('bm25', () => bm25List(deps, args, fetchK)) : Promise.resolve([]);
   const [lexHits, ...annHits] = await Promise.all([lexical, ...annLists]);
@@ -63,7 +64,7 @@ async function bm25List(deps: RetrieveDeps, args: RetrieveArgs, k: number): Prom
   const depth = args.filter ? k * 5 : k;
   const hits = deps.bm25.search(args.collection, args.text!, depth);
   if (hits.length === 0) return [];
-  const items = await deps.store.get(args.collection, hits.map((h) => h.id));
+  const items = await deps.store.get(args.collection, hits.map((h) => h.id), { signal: args.signal });
   const payloads = new Map(items.map((i) => [i.id, i.payload]));
   const out: { id: string; score: number; payload: Payload }[] = [];
   for (const h of hits) {

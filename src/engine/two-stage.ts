@@ -50,6 +50,8 @@ export interface TwoStageArgs {
   ctx: Pick<RerankContext, 'queryKind' | 'queryModalities'>;
   notes: string[];
   timer?: StageTimer;
+  /** Checked between stages: once aborted nothing else runs (no further store reads, no impression logged). */
+  signal?: AbortSignal;
 }
 
 export function pickReranker(deps: EngineDeps, fusion: string | undefined, notes: string[]): Reranker {
@@ -69,9 +71,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const queryId = (deps.newId ?? randomUUID)();
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
+  const signal = a.signal;
+  signal?.throwIfAborted();
   const candidates = await timer.time('retrieve', () =>
-    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude }, timer),
+    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude, signal }, timer),
   );
+  signal?.throwIfAborted();
   await timer.time('priors', async () => {
     attachItemPriors(deps.state, a.collection, candidates);
     if (a.userId) {
@@ -87,11 +92,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
   };
+  signal?.throwIfAborted();
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
   if (a.diversity && a.diversity > 0) {
     const pool = hits.slice(0, Math.max(a.limit * 3, a.limit));
     hits = await timer.time('diversify', async () => {
-      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true });
+      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true, signal });
       return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, a.limit);
     });
   }
@@ -106,6 +112,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     notes: a.notes,
     timings: timer.timings,
   };
+  // A request answered 504 logs no impression: nobody was shown this list.
+  signal?.throwIfAborted();
   if (a.logImpression !== false) await timer.time('log', () => logImpression(deps, a, queryId, reranker, hits));
   response.timings = timer.timings;
   return response;
