@@ -6,7 +6,10 @@ export type NdjsonLine = { line: number; bytes: Buffer } | { line: number; error
  * longer than `maxLineBytes` is reported as an error and skipped up to the next newline, so one bad
  * line never stops the rest. Blank lines are skipped; `\r\n` endings are accepted.
  */
-export async function* ndjsonLines(source: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<NdjsonLine> {
+export async function* ndjsonLines(
+  source: AsyncIterable<Buffer | string>,
+  maxLineBytes: number,
+): AsyncGenerator<NdjsonLine> {
   let parts: Buffer[] = [];
   let size = 0;
   let line = 0;

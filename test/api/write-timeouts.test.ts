@@ -23,7 +23,10 @@ function logSink() {
 /** Counts attempts to answer a response twice anywhere in this process (ERR_HTTP_HEADERS_SENT). */
 const secondAnswers: string[] = [];
 const realSetHeader = ServerResponse.prototype.setHeader;
-ServerResponse.prototype.setHeader = function (this: ServerResponse, ...args: Parameters<ServerResponse['setHeader']>) {
+ServerResponse.prototype.setHeader = function (
+  this: ServerResponse,
+  ...args: Parameters<ServerResponse['setHeader']>
+) {
   if (this.headersSent) secondAnswers.push(`${args[0]} after headers were sent`);
   return realSetHeader.apply(this, args);
 };
@@ -31,7 +34,11 @@ ServerResponse.prototype.setHeader = function (this: ServerResponse, ...args: Pa
 type Upsert = VectorStore['upsert'];
 
 /** Wraps the real store's upsert with an injected delay before or after the real call (a slow disk, a lock held). */
-function slowUpserts(store: VectorStore, where: 'before' | 'after', ms: number): { restore(): void; settled: Promise<void>[] } {
+function slowUpserts(
+  store: VectorStore,
+  where: 'before' | 'after',
+  ms: number,
+): { restore(): void; settled: Promise<void>[] } {
   const real = store.upsert.bind(store) as Upsert;
   const settled: Promise<void>[] = [];
   store.upsert = (collection: string, items: ItemInput[], opts?: WriteOptions) => {
@@ -41,27 +48,46 @@ function slowUpserts(store: VectorStore, where: 'before' | 'after', ms: number):
       if (where === 'after') await sleep(ms);
       return r;
     })();
-    settled.push(run.then(() => undefined, () => undefined));
+    settled.push(
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     return run;
   };
   return { restore: () => (store.upsert = real), settled };
 }
 
-const item = (id: string, word: string) => ({ id, payload: { title: `${word} lamp` }, vectors: { dense: vec(8, id.length, 1) } });
+const item = (id: string, word: string) => ({
+  id,
+  payload: { title: `${word} lamp` },
+  vectors: { dense: vec(8, id.length, 1) },
+});
 
 describe('request timeout on writes: one answer, and it says whether the write was applied', () => {
   let s: TestServer;
   const log = logSink();
   beforeAll(async () => {
-    s = await startServer({ limits: { requestTimeoutMs: 300, writeGraceMs: 0 } }, { logger: log.logger });
-    await s.call('POST', '/v1/collections', { name: C, vectors: { dense: { modality: 'text', dim: 8 } }, payloadIndexes: { title: 'text' } });
+    s = await startServer(
+      { limits: { requestTimeoutMs: 300, writeGraceMs: 0 } },
+      { logger: log.logger },
+    );
+    await s.call('POST', '/v1/collections', {
+      name: C,
+      vectors: { dense: { modality: 'text', dim: 8 } },
+      payloadIndexes: { title: 'text' },
+    });
   });
   afterAll(() => s.close());
 
   it('a write still queued at the timeout is not applied: 504 applied:false, nothing stored, no second response', async () => {
     const slow = slowUpserts(s.chorus.store, 'before', 700);
     try {
-      const r = await s.call('POST', '/v1/items', { collection: C, items: [item('queued-1', 'walnut')] });
+      const r = await s.call('POST', '/v1/items', {
+        collection: C,
+        items: [item('queued-1', 'walnut')],
+      });
       expect(r.status).toBe(504);
       expect(r.json.error.code).toBe('TIMEOUT');
       expect(r.json.error.details).toEqual({ applied: false });
@@ -79,7 +105,10 @@ describe('request timeout on writes: one answer, and it says whether the write w
 
   it('a commit under way at the timeout finishes: 504 applied:"unknown", then the item is stored and indexed, and a retry is a no-op', async () => {
     const slow = slowUpserts(s.chorus.store, 'after', 700);
-    const body = { collection: C, items: [item('inflight-1', 'cedar'), item('inflight-22', 'cedar')] };
+    const body = {
+      collection: C,
+      items: [item('inflight-1', 'cedar'), item('inflight-22', 'cedar')],
+    };
     try {
       const r = await s.call('POST', '/v1/items', body);
       expect(r.status).toBe(504);
@@ -91,8 +120,16 @@ describe('request timeout on writes: one answer, and it says whether the write w
     }
     await sleep(20);
     // Finished idempotently: the store has both items and the lexical index agrees.
-    expect((await s.chorus.store.get(C, ['inflight-1', 'inflight-22'])).map((i) => i.id)).toEqual(['inflight-1', 'inflight-22']);
-    expect(s.chorus.bm25.search(C, 'cedar', 5).map((h) => h.id).sort()).toEqual(['inflight-1', 'inflight-22']);
+    expect((await s.chorus.store.get(C, ['inflight-1', 'inflight-22'])).map((i) => i.id)).toEqual([
+      'inflight-1',
+      'inflight-22',
+    ]);
+    expect(
+      s.chorus.bm25
+        .search(C, 'cedar', 5)
+        .map((h) => h.id)
+        .sort(),
+    ).toEqual(['inflight-1', 'inflight-22']);
     const before = await s.chorus.store.count(C);
     const retry = await s.call('POST', '/v1/items', body);
     expect(retry.status).toBe(200);
@@ -107,7 +144,8 @@ describe('request timeout on writes: one answer, and it says whether the write w
     await s.call('POST', '/v1/items', { collection: C, items: [item('keep-me', 'birch')] });
     const real = s.chorus.store.delete.bind(s.chorus.store);
     let done: Promise<unknown> = Promise.resolve();
-    s.chorus.store.delete = (c, ids, opts) => (done = sleep(700).then(() => real(c, ids, opts))) as ReturnType<typeof real>;
+    s.chorus.store.delete = (c, ids, opts) =>
+      (done = sleep(700).then(() => real(c, ids, opts))) as ReturnType<typeof real>;
     try {
       const r = await s.call('DELETE', `/v1/items/keep-me?collection=${C}`);
       expect(r.status).toBe(504);
@@ -124,7 +162,10 @@ describe('write grace: a commit that lands soon after the timeout answers for it
   let s: TestServer;
   beforeAll(async () => {
     s = await startServer({ limits: { requestTimeoutMs: 300, writeGraceMs: 3000 } });
-    await s.call('POST', '/v1/collections', { name: C, vectors: { dense: { modality: 'text', dim: 8 } } });
+    await s.call('POST', '/v1/collections', {
+      name: C,
+      vectors: { dense: { modality: 'text', dim: 8 } },
+    });
   });
   afterAll(() => s.close());
 
@@ -132,7 +173,10 @@ describe('write grace: a commit that lands soon after the timeout answers for it
     const slow = slowUpserts(s.chorus.store, 'after', 600);
     try {
       const t0 = Date.now();
-      const r = await s.call('POST', '/v1/items', { collection: C, items: [item('graced', 'oak')] });
+      const r = await s.call('POST', '/v1/items', {
+        collection: C,
+        items: [item('graced', 'oak')],
+      });
       expect(r.status, r.text).toBe(200);
       expect(r.json).toEqual({ upserted: 1 });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
@@ -145,7 +189,10 @@ describe('write grace: a commit that lands soon after the timeout answers for it
     const slow = slowUpserts(s.chorus.store, 'before', 600);
     try {
       const t0 = Date.now();
-      const r = await s.call('POST', '/v1/items', { collection: C, items: [item('queued-2', 'elm')] });
+      const r = await s.call('POST', '/v1/items', {
+        collection: C,
+        items: [item('queued-2', 'elm')],
+      });
       expect(r.status).toBe(504);
       expect(r.json.error.details).toEqual({ applied: false });
       expect(Date.now() - t0).toBeLessThan(550);

@@ -19,11 +19,22 @@ export function formatBytes(n: number): string {
  * Invalid UTF-8 and absurd nesting stay 400s (verifyJsonBody).
  */
 export function jsonBody(limit: number, setting: string): RequestHandler {
-  const parse = express.json({ limit, strict: true, type: ['application/json', 'application/*+json'], verify: verifyJsonBody });
+  const parse = express.json({
+    limit,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    verify: verifyJsonBody,
+  });
   return (req, res, next) =>
     parse(req, res, (err?: unknown) => {
       if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {
-        next(new ChorusError('PAYLOAD_TOO_LARGE', `the request body is over the limit of ${formatBytes(limit)} for this route (${setting})`, { limitBytes: limit, setting }));
+        next(
+          new ChorusError(
+            'PAYLOAD_TOO_LARGE',
+            `the request body is over the limit of ${formatBytes(limit)} for this route (${setting})`,
+            { limitBytes: limit, setting },
+          ),
+        );
         return;
       }
       next(err);

@@ -79,7 +79,8 @@ export function requestTimeout(ms: number, opts: RequestTimeoutOptions = {}): Re
     res.once('close', () => {
       done();
       // The client went away before an answer: stop the work it asked for.
-      if (!res.writableFinished) controller.abort(new ChorusError('BAD_REQUEST', 'the client closed the connection'));
+      if (!res.writableFinished)
+        controller.abort(new ChorusError('BAD_REQUEST', 'the client closed the connection'));
     });
     next();
   };
@@ -97,9 +98,12 @@ export function trackWrite(res: Response): { signal: AbortSignal; progress: Writ
     details: () => ({ applied: appliedOf(progress) }),
     inFlight: () => (progress.stage === 'storing' ? progress.settled : undefined),
     message: () =>
-      ({ true: ': the write was applied', false: ': the write was not applied; retrying it is safe', unknown: ': the write may or may not have been applied; retrying it is safe (upserts are idempotent by id)' })[
-        String(appliedOf(progress)) as 'true' | 'false' | 'unknown'
-      ],
+      ({
+        true: ': the write was applied',
+        false: ': the write was not applied; retrying it is safe',
+        unknown:
+          ': the write may or may not have been applied; retrying it is safe (upserts are idempotent by id)',
+      })[String(appliedOf(progress)) as 'true' | 'false' | 'unknown'],
   };
   res.locals.timeoutHooks = hooks;
   return { signal: requestSignal(res), progress };

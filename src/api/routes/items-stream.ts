@@ -16,25 +16,48 @@ import type { RouteSpec } from '../route-spec.js';
 import { parseQuery } from '../validate.js';
 import { ItemBody } from './items.js';
 
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
+const NDJSON_TYPES = [
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+];
 /** Errors listed in the summary; the count is always exact. */
 const MAX_LISTED_ERRORS = 1000;
 
 export const StreamQuery = z
   .object({
     collection: CollectionName,
-    batch: z.coerce.number().int().min(1).max(1000).optional().meta({ description: 'Items per store commit (default 500)' }),
+    batch: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: 'Items per store commit (default 500)' }),
   })
   .strict();
 
-const LineError = z.object({ line: z.number().int(), id: z.string().optional(), code: z.string(), message: z.string() });
+const LineError = z.object({
+  line: z.number().int(),
+  id: z.string().optional(),
+  code: z.string(),
+  message: z.string(),
+});
 export const StreamSummary = z
   .object({
     upserted: z.number().int(),
     failed: z.number().int(),
-    lines: z.number().int().meta({ description: 'Number of the last line read (blank lines count, are skipped)' }),
+    lines: z
+      .number()
+      .int()
+      .meta({ description: 'Number of the last line read (blank lines count, are skipped)' }),
     batches: z.number().int(),
-    errors: z.array(LineError).meta({ description: `Per-line errors (line number, item id when known, reason); the first ${MAX_LISTED_ERRORS}` }),
+    errors: z
+      .array(LineError)
+      .meta({
+        description: `Per-line errors (line number, item id when known, reason); the first ${MAX_LISTED_ERRORS}`,
+      }),
     errorsTruncated: z.boolean(),
   })
   .meta({ id: 'ItemStreamSummary' });
@@ -45,7 +68,8 @@ export const itemStreamRoutes = {
     path: '/v1/items/stream',
     tag: 'items',
     scope: 'write',
-    summary: 'Upsert a stream of items, one JSON item per line (NDJSON), committed in batches as it arrives',
+    summary:
+      'Upsert a stream of items, one JSON item per line (NDJSON), committed in batches as it arrives',
     description:
       'Each line is an item as in POST /v1/items (`id`, `payload`, `text`, `vectors`, ...). A bad line is reported with its line number and reason and the rest go on. ' +
       'Items are committed every `batch` items, in order; the request timeout counts time without progress. On a 504, `details.appliedThroughLine` says up to which line every good item is stored.',
@@ -81,7 +105,13 @@ class StreamLoad {
   fail(line: number, id: string | undefined, err: unknown): void {
     this.failed++;
     const { body } = toErrorBody(err);
-    if (this.errors.length < MAX_LISTED_ERRORS) this.errors.push({ line, ...(id === undefined ? {} : { id }), code: body.error.code, message: body.error.message });
+    if (this.errors.length < MAX_LISTED_ERRORS)
+      this.errors.push({
+        line,
+        ...(id === undefined ? {} : { id }),
+        code: body.error.code,
+        message: body.error.message,
+      });
   }
 
   async add(p: Pending): Promise<void> {
@@ -98,7 +128,11 @@ class StreamLoad {
     while (batch.length > 0) {
       this.progress = { stage: 'pending' };
       try {
-        const r = await this.engine.commitItems(this.schema, batch.map((b) => b.input), { signal: this.signal, progress: this.progress });
+        const r = await this.engine.commitItems(
+          this.schema,
+          batch.map((b) => b.input),
+          { signal: this.signal, progress: this.progress },
+        );
         this.upserted += r.upserted;
         this.batches++;
         this.appliedThroughLine = batch[batch.length - 1]!.line;
@@ -106,7 +140,8 @@ class StreamLoad {
         return;
       } catch (e) {
         if (this.signal.aborted) throw e;
-        const id = e instanceof ChorusError ? (e.details as { id?: unknown } | undefined)?.id : undefined;
+        const id =
+          e instanceof ChorusError ? (e.details as { id?: unknown } | undefined)?.id : undefined;
         const culprit = batch.find((b) => b.input.id === id);
         const failing = culprit ? [culprit] : batch;
         for (const b of failing) this.fail(b.line, b.input.id, e);
@@ -117,19 +152,30 @@ class StreamLoad {
 
   timeoutHooks(): TimeoutHooks {
     return {
-      details: () => ({ applied: appliedOf(this.progress), appliedThroughLine: this.appliedThroughLine, upserted: this.upserted }),
+      details: () => ({
+        applied: appliedOf(this.progress),
+        appliedThroughLine: this.appliedThroughLine,
+        upserted: this.upserted,
+      }),
       inFlight: () => (this.progress.stage === 'storing' ? this.progress.settled : undefined),
-      message: () => `: items through line ${this.appliedThroughLine} are stored; resend from the line after (upserts are idempotent by id)`,
+      message: () =>
+        `: items through line ${this.appliedThroughLine} are stored; resend from the line after (upserts are idempotent by id)`,
     };
   }
 }
 
 /** One line to an item ready for the store; throws a ChorusError with the reason. */
-async function parseLine(engine: Engine, schema: CollectionSchema, bytes: Buffer, signal: AbortSignal): Promise<{ id?: string; input?: ItemInput; error?: unknown }> {
+async function parseLine(
+  engine: Engine,
+  schema: CollectionSchema,
+  bytes: Buffer,
+  signal: AbortSignal,
+): Promise<{ id?: string; input?: ItemInput; error?: unknown }> {
   let id: string | undefined;
   try {
     if (!isUtf8(bytes)) throw new ChorusError('BAD_REQUEST', 'the line is not valid UTF-8');
-    if (jsonDepth(bytes, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new ChorusError('BAD_REQUEST', `the line nests deeper than ${MAX_JSON_DEPTH} levels`);
+    if (jsonDepth(bytes, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+      throw new ChorusError('BAD_REQUEST', `the line nests deeper than ${MAX_JSON_DEPTH} levels`);
     let json: unknown;
     try {
       json = JSON.parse(bytes.toString('utf8'));
@@ -143,7 +189,11 @@ async function parseLine(engine: Engine, schema: CollectionSchema, bytes: Buffer
     const audio = i.audio ? Buffer.from(i.audio, 'base64') : undefined;
     if (image) await sniffModality(image, 'image');
     if (audio) await sniffModality(audio, 'audio');
-    const input = await engine.prepareItem(schema, { id: i.id, payload: i.payload, text: i.text, vectors: i.vectors, image, audio }, signal);
+    const input = await engine.prepareItem(
+      schema,
+      { id: i.id, payload: i.payload, text: i.text, vectors: i.vectors, image, audio },
+      signal,
+    );
     return { id, input };
   } catch (error) {
     if (signal.aborted) throw error;
@@ -155,7 +205,10 @@ export function createItemStreamRouter(deps: RouteDeps): Router {
   const router = Router();
   addRoute(router, deps, itemStreamRoutes.stream, async (req, res: Response) => {
     if (!req.is(NDJSON_TYPES)) {
-      throw new ChorusError('UNSUPPORTED_MEDIA', `expected application/x-ndjson (one JSON item per line), got ${req.headers['content-type'] ?? 'no content type'}`);
+      throw new ChorusError(
+        'UNSUPPORTED_MEDIA',
+        `expected application/x-ndjson (one JSON item per line), got ${req.headers['content-type'] ?? 'no content type'}`,
+      );
     }
     const q = parseQuery(StreamQuery, req);
     const schema = await deps.engine.getCollection(q.collection);
@@ -169,7 +222,11 @@ export function createItemStreamRouter(deps: RouteDeps): Router {
       signal.throwIfAborted();
       lines = l.line;
       if ('error' in l) {
-        load.fail(l.line, undefined, new ChorusError('PAYLOAD_TOO_LARGE', `${l.error} (limits.maxItemsBodyBytes)`));
+        load.fail(
+          l.line,
+          undefined,
+          new ChorusError('PAYLOAD_TOO_LARGE', `${l.error} (limits.maxItemsBodyBytes)`),
+        );
         continue;
       }
       const parsed = await parseLine(deps.engine, schema, l.bytes, signal);
@@ -177,7 +234,14 @@ export function createItemStreamRouter(deps: RouteDeps): Router {
       else load.fail(l.line, parsed.id, parsed.error);
     }
     await load.flush();
-    res.json({ upserted: load.upserted, failed: load.failed, lines, batches: load.batches, errors: load.errors, errorsTruncated: load.failed > load.errors.length });
+    res.json({
+      upserted: load.upserted,
+      failed: load.failed,
+      lines,
+      batches: load.batches,
+      errors: load.errors,
+      errorsTruncated: load.failed > load.errors.length,
+    });
   });
   return router;
 }
