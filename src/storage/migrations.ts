@@ -83,6 +83,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'events: who logged an event, and the feature spec its rows validated against',
+    // origin: 'server' for impressions the engine logged itself, 'client' for everything sent over the API.
+    // feature_spec: the spec version an impression's rows passed validation for (NULL: not trainable).
+    // Impressions with rows logged before this migration keep spec 1; a trainer re-validates every row it reads.
+    sql: `
+      ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'client' CHECK (origin IN ('server', 'client'));
+      ALTER TABLE events ADD COLUMN feature_spec INTEGER;
+      UPDATE events SET feature_spec = 1 WHERE type = 'impression' AND json_extract(body, '$.features') IS NOT NULL;
+      CREATE INDEX events_trainable ON events (collection, feature_spec) WHERE type = 'impression' AND feature_spec IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database; refuses a database written by a newer Chorus. */
