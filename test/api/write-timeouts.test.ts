@@ -70,7 +70,7 @@ describe('request timeout on writes: one answer, and it says whether the write w
   const log = logSink();
   beforeAll(async () => {
     s = await startServer(
-      { limits: { requestTimeoutMs: 300, writeGraceMs: 0 } },
+      { limits: { requestTimeoutMs: 1000, writeGraceMs: 0 } },
       { logger: log.logger },
     );
     await s.call('POST', '/v1/collections', {
@@ -82,7 +82,7 @@ describe('request timeout on writes: one answer, and it says whether the write w
   afterAll(() => s.close());
 
   it('a write still queued at the timeout is not applied: 504 applied:false, nothing stored, no second response', async () => {
-    const slow = slowUpserts(s.chorus.store, 'before', 700);
+    const slow = slowUpserts(s.chorus.store, 'before', 2000);
     try {
       const r = await s.call('POST', '/v1/items', {
         collection: C,
@@ -104,7 +104,7 @@ describe('request timeout on writes: one answer, and it says whether the write w
   });
 
   it('a commit under way at the timeout finishes: 504 applied:"unknown", then the item is stored and indexed, and a retry is a no-op', async () => {
-    const slow = slowUpserts(s.chorus.store, 'after', 700);
+    const slow = slowUpserts(s.chorus.store, 'after', 2000);
     const body = {
       collection: C,
       items: [item('inflight-1', 'cedar'), item('inflight-22', 'cedar')],
@@ -145,7 +145,7 @@ describe('request timeout on writes: one answer, and it says whether the write w
     const real = s.chorus.store.delete.bind(s.chorus.store);
     let done: Promise<unknown> = Promise.resolve();
     s.chorus.store.delete = (c, ids, opts) =>
-      (done = sleep(700).then(() => real(c, ids, opts))) as ReturnType<typeof real>;
+      (done = sleep(2000).then(() => real(c, ids, opts))) as ReturnType<typeof real>;
     try {
       const r = await s.call('DELETE', `/v1/items/keep-me?collection=${C}`);
       expect(r.status).toBe(504);
@@ -161,7 +161,7 @@ describe('request timeout on writes: one answer, and it says whether the write w
 describe('write grace: a commit that lands soon after the timeout answers for itself', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer({ limits: { requestTimeoutMs: 300, writeGraceMs: 3000 } });
+    s = await startServer({ limits: { requestTimeoutMs: 1000, writeGraceMs: 5000 } });
     await s.call('POST', '/v1/collections', {
       name: C,
       vectors: { dense: { modality: 'text', dim: 8 } },
@@ -170,7 +170,7 @@ describe('write grace: a commit that lands soon after the timeout answers for it
   afterAll(() => s.close());
 
   it('answers 200 (applied) instead of an "unknown" 504 when the commit settles within the grace', async () => {
-    const slow = slowUpserts(s.chorus.store, 'after', 600);
+    const slow = slowUpserts(s.chorus.store, 'after', 1800);
     try {
       const t0 = Date.now();
       const r = await s.call('POST', '/v1/items', {
@@ -179,14 +179,14 @@ describe('write grace: a commit that lands soon after the timeout answers for it
       });
       expect(r.status, r.text).toBe(200);
       expect(r.json).toEqual({ upserted: 1 });
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1700);
     } finally {
       slow.restore();
     }
   });
 
   it('a queued write is still answered at the timeout (no grace for work that has not started)', async () => {
-    const slow = slowUpserts(s.chorus.store, 'before', 600);
+    const slow = slowUpserts(s.chorus.store, 'before', 2500);
     try {
       const t0 = Date.now();
       const r = await s.call('POST', '/v1/items', {
@@ -195,7 +195,7 @@ describe('write grace: a commit that lands soon after the timeout answers for it
       });
       expect(r.status).toBe(504);
       expect(r.json.error.details).toEqual({ applied: false });
-      expect(Date.now() - t0).toBeLessThan(550);
+      expect(Date.now() - t0).toBeLessThan(2400);
       await Promise.all(slow.settled);
     } finally {
       slow.restore();
