@@ -64,6 +64,13 @@ export const LimitsConfig = z
     /** After a timeout, how long the 504 waits for a store commit already under way so it can say `applied: true|false`. */
     writeGraceMs: int(0, 60_000).default(2000),
     rateLimitPerMinute: int(1, 1_000_000).default(6000),
+    /** Query cost caps (400 naming the limit): leaf and nested conditions in one filter, its nesting depth, */
+    filterMaxConditions: int(1, 100_000).default(256),
+    filterMaxDepth: int(1, 64).default(4),
+    /** values in one `in` condition, */
+    filterMaxInValues: int(1, 1024).default(256),
+    /** and candidates per list times the lists one query runs (stage-1 work). */
+    maxCandidateWork: int(1, 1_000_000).default(4000),
   })
   .strict();
 
