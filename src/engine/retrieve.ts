@@ -50,7 +50,13 @@ export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: St
 
   const fetchK = overfetch(args.k, exclude.size);
   const annLists = [...args.vectors].map(([name, vector]) =>
-    timer.time(`ann:${name}`, () => deps.store.search(args.collection, name, vector, fetchK, { filter: args.filter, signal: args.signal })),
+    timer.time(`ann:${name}`, () =>
+      deps.store.search(args.collection, name, vector, fetchK, {
+        filter: args.filter,
+        signal: args.signal,
+        onPlan: (plan) => (timer.plans[name] = plan),
+      }),
+    ),
   );
   const lexical = args.text?.trim()
     ? timer.time('bm25', () => lexicalList(deps, args.collection, args.text!, args.k, { filter: args.filter, exclude, signal: args.signal }))

@@ -32,6 +32,8 @@ export interface RankedResponse {
   notes: string[];
   /** Milliseconds per stage. */
   timings: Record<string, number>;
+  /** How the store ran each vector list ('graph', 'exact', 'graph>exact'), where it plans searches. */
+  plans?: Record<string, string>;
 }
 
 export interface TwoStageArgs {
@@ -114,6 +116,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     sources: [...new Set(candidates.flatMap((c) => Object.keys(c.sources)))].sort(),
     notes: a.notes,
     timings: timer.timings,
+    ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),
   };
   // A request answered 504 logs no impression: nobody was shown this list.
   signal?.throwIfAborted();

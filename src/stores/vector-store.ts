@@ -19,8 +19,14 @@ export interface SearchOptions {
   filter?: Filter;
   /** Return stored vectors with hits (costs bandwidth). */
   withVectors?: boolean;
-  /** Aborted when the request that asked has timed out or gone away: the store stops before its expensive parts. */
+  /** Aborted when the request that asked has timed out or gone away: the store stops between its stages. */
   signal?: AbortSignal;
+  /**
+   * Told how the search ran: 'graph' (ANN index), 'exact' (exact scan of a filter's small matching subset) or
+   * 'graph>exact' (a broad filter's graph search that fell back to exact). Backends that plan internally
+   * (Qdrant) do not call it.
+   */
+  onPlan?: (plan: string) => void;
 }
 
 /**
