@@ -124,7 +124,12 @@ describe('POST /v1/items/stream (NDJSON)', () => {
       line('a6', 'amber mug'), // 8
       line('a1', 'amber teapot, second edition'), // 9 same id again: the later line wins
       '[1,2]', // 10 not an item
-      line('a7', 'amber jug'), // 11, no trailing newline
+      JSON.stringify({
+        id: 'a8',
+        payload: { _source: { root: '/', text: 'etc/hostname' } },
+        vectors: { dense: vec(8, 2, 1) },
+      }), // 11 reserved key
+      line('a7', 'amber jug'), // 12, no trailing newline
     ];
     const r = await s.call(
       'POST',
@@ -133,7 +138,7 @@ describe('POST /v1/items/stream (NDJSON)', () => {
       ndjson,
     );
     expect(r.status, r.text).toBe(200);
-    expect(r.json).toMatchObject({ upserted: 5, failed: 5, lines: 11, errorsTruncated: false });
+    expect(r.json).toMatchObject({ upserted: 5, failed: 6, lines: 12, errorsTruncated: false });
     expect(r.json.batches).toBeGreaterThanOrEqual(3);
     const byLine = Object.fromEntries(
       r.json.errors.map((e: { line: number; code: string; message: string; id?: string }) => [
@@ -141,13 +146,15 @@ describe('POST /v1/items/stream (NDJSON)', () => {
         e,
       ]),
     );
-    expect(Object.keys(byLine).map(Number)).toEqual([2, 5, 6, 7, 10]);
+    expect(Object.keys(byLine).map(Number)).toEqual([2, 5, 6, 7, 10, 11]);
     expect(byLine[2]).toMatchObject({ code: 'BAD_REQUEST', message: 'the line is not valid JSON' });
     expect(byLine[5]).toMatchObject({ id: 'a3', code: 'VALIDATION' });
     expect(byLine[6]).toMatchObject({ id: 'a4', code: 'DIMENSION_MISMATCH' });
     expect(byLine[6].message).toMatch(/a4/);
     expect(byLine[7]).toMatchObject({ id: 'a5', code: 'VALIDATION' });
-    const stored = await s.chorus.store.get('nd', ['a1', 'a2', 'a6', 'a7', 'a3', 'a4', 'a5']);
+    expect(byLine[11]).toMatchObject({ id: 'a8', code: 'VALIDATION' });
+    expect(byLine[11].message).toContain('_source');
+    const stored = await s.chorus.store.get('nd', ['a1', 'a2', 'a6', 'a7', 'a3', 'a4', 'a5', 'a8']);
     expect(stored.map((i) => i.id)).toEqual(['a1', 'a2', 'a6', 'a7']);
     expect(stored[0]!.payload.title).toBe('amber teapot, second edition');
     // BM25 agrees with the store.
