@@ -5,6 +5,7 @@ import type { Clickthrough } from '../src/feedback/training-set.js';
 import { toClickSessions } from '../src/feedback/training-set.js';
 import { ChorusError } from '../src/errors.js';
 import { rowInBounds } from '../src/feedback/feature-rows-check.js';
+import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
 import { estimateCtr, type CounterfactualEstimate } from './counterfactual.js';
 import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
@@ -89,8 +90,8 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
       c.items.every((i) => i.features.length === shape.featureNames.length && rowInBounds(i.features)) &&
       (!c.queryFeatures || rowInBounds(c.queryFeatures)),
   );
-  if (usable.filter((c) => c.items.some((i) => i.clicked)).length < 10) {
-    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features, need at least 10 with clicks`);
+  if (usable.filter((c) => c.items.some((i) => i.clicked)).length < MIN_CLICKED_IMPRESSIONS) {
+    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`);
   }
   const K = o.maxPositions ?? 10;
   // Propensities need far fewer sessions than training: EM runs on at most `emSessions` (spread over the log).
