@@ -60,6 +60,13 @@ export const LimitsConfig = z
     maxImagePixels: int(1, 1 << 30).default(40_000_000),
     requestTimeoutMs: int(100, 600_000).default(30_000),
     rateLimitPerMinute: int(1, 1_000_000).default(6000),
+    /** Query cost caps (400 naming the limit): leaf and nested conditions in one filter, its nesting depth, */
+    filterMaxConditions: int(1, 100_000).default(256),
+    filterMaxDepth: int(1, 64).default(4),
+    /** values in one `in` condition, */
+    filterMaxInValues: int(1, 1024).default(256),
+    /** and candidates per list times the lists one query runs (stage-1 work). */
+    maxCandidateWork: int(1, 1_000_000).default(4000),
   })
   .strict();
 
@@ -139,6 +146,9 @@ const ENV_ALIASES: Record<string, string> = {
   QDRANT_API_KEY: 'qdrantApiKey',
 };
 
+/** CHORUS_* names read by the launcher or process, not config keys. */
+const NOT_CONFIG = new Set(['CHORUS_CONFIG', 'CHORUS_FROM_SOURCE', 'CHORUS_KEEP_ALIVE']);
+
 const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -147,7 +157,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (value === undefined) continue;
     let keyPath: string[] | undefined;
     if (ENV_ALIASES[name]) keyPath = [ENV_ALIASES[name]];
-    else if (name.startsWith('CHORUS_') && name !== 'CHORUS_CONFIG') keyPath = name.slice(7).split('__').map(camel);
+    else if (name.startsWith('CHORUS_') && !NOT_CONFIG.has(name)) keyPath = name.slice(7).split('__').map(camel);
     if (!keyPath) continue;
     setPath(out, keyPath, value);
   }

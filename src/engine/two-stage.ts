@@ -3,7 +3,9 @@ import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { RankedHit } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
+import { publicPayload } from '../domain/names.js';
 import type { EngineDeps } from './engine-deps.js';
+import { checkCandidateWork } from './cost-limits.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
@@ -30,6 +32,8 @@ export interface RankedResponse {
   notes: string[];
   /** Milliseconds per stage. */
   timings: Record<string, number>;
+  /** How the store ran each vector list ('graph', 'exact', 'graph>exact'), where it plans searches. */
+  plans?: Record<string, string>;
 }
 
 export interface TwoStageArgs {
@@ -69,6 +73,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const queryId = (deps.newId ?? randomUUID)();
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
+  checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0));
   const candidates = await timer.time('retrieve', () =>
     retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude }, timer),
   );
@@ -105,6 +110,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     sources: [...new Set(candidates.flatMap((c) => Object.keys(c.sources)))].sort(),
     notes: a.notes,
     timings: timer.timings,
+    ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),
   };
   if (a.logImpression !== false) {
     const shown = hits;
@@ -117,5 +123,5 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
-  return { id: h.id, score: h.score, payload: h.payload, explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
+  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
 }
