@@ -15,7 +15,8 @@ export interface ServedHit {
   id: string;
   score: number;
   payload: Payload;
-  explanation: { scores: Record<string, number>; shares: Record<string, number>; ranks: Record<string, number> };
+  /** The ranker's explanation (used sources, shares, and for the model its gate and residual share) plus stage-1 ranks. */
+  explanation: Omit<RankedHit['explanation'], 'ranker'> & { ranks: Record<string, number> };
 }
 
 export interface RankedResponse {
@@ -86,6 +87,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     collection: a.collection,
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
+    // Rankers explain (and copy rows for) the hits that can be shown: the limit, or MMR's pool.
+    limit: a.diversity && a.diversity > 0 ? Math.max(a.limit * 3, a.limit) : a.limit,
   };
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
   if (a.diversity && a.diversity > 0) {
@@ -114,7 +117,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
-  return { id: h.id, score: h.score, payload: h.payload, explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
+  const { ranker: _ranker, ...explanation } = h.explanation;
+  return { id: h.id, score: h.score, payload: h.payload, explanation: { ...explanation, ranks } };
 }
 
 async function logImpression(deps: EngineDeps, a: TwoStageArgs, queryId: string, reranker: Reranker, hits: RankedHit[]): Promise<void> {

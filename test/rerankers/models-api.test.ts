@@ -64,12 +64,35 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     expect(trained.json.status).toBe('candidate');
     expect(trained.json.metrics.trainLists).toBeGreaterThan(10);
 
-    const promoted = await s.call('POST', '/v1/models/v1/promote', { collection: C });
-    expect(promoted.json).toEqual({ collection: C, promoted: 'v1', previous: null });
+    // ModelInfo carries the held-out comparison with the baseline; /compare gives the guard's view of it.
+    expect(trained.json.heldOut.baseline.ranker).toBe('rrf');
+    expect(trained.json.heldOut.candidate.low).toBeLessThanOrEqual(trained.json.heldOut.candidate.estimate);
+    const compared = await s.call('GET', `/v1/models/v1/compare?collection=${C}`);
+    expect(compared.status).toBe(200);
+    expect(compared.json.serving).toMatchObject({ ranker: 'rrf', version: null });
+    // 60 sessions of one jittered query leave too few held-out impressions to show the model is better: refused.
+    expect(compared.json.better).toBe(false);
+    const refused = await s.call('POST', '/v1/models/v1/promote', { collection: C });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe('PROMOTION_REFUSED');
+    expect(refused.json.error.details.candidate).toMatchObject({ version: 'v1', estimate: compared.json.candidate.estimate });
+    expect(refused.json.error.details.serving).toMatchObject({ ranker: 'rrf', version: null });
+    expect((await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0].explanation.baseline).toBeUndefined();
+
+    const promoted = await s.call('POST', '/v1/models/v1/promote', { collection: C, force: true });
+    expect(promoted.status).toBe(200);
+    expect(promoted.json).toMatchObject({ collection: C, promoted: 'v1', previous: null, forced: true });
+    expect(s.chorus.db.models.history(C).at(-1)).toMatchObject({ action: 'promote', version: 'v1', forced: true });
     const served = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'model', limit: 10 });
     expect(served.json.ranker.name).toBe('model');
     const top = served.json.hits[0];
-    expect(Object.keys(top.explanation.scores)).toEqual(expect.arrayContaining(['text', 'image', 'mlp']));
+    // Explanations: shares and the gate over the sources this query used (text, image) only, the residual apart.
+    expect(top.explanation.used.sort()).toEqual(['image', 'text']);
+    expect(Object.keys(top.explanation.shares).sort()).toEqual(['image', 'text']);
+    expect(Object.keys(top.explanation.gate).sort()).toEqual(['image', 'text']);
+    expect(top.explanation.baseline).toBe('rrf');
+    expect(top.explanation.residualShare).toBeGreaterThanOrEqual(0);
+    expect(top.explanation.residualShare).toBeLessThanOrEqual(1);
     const shareSum = Object.values(top.explanation.shares as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(shareSum).toBeCloseTo(1, 4);
     // Clicks only went to image-relevant items: the learned ranking puts more of them on top than RRF does.

@@ -9,6 +9,8 @@ import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { parseBody, parseParams, parseQuery } from '../validate.js';
 
+const Interval = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
+
 export const ModelInfo = z
   .object({
     collection: z.string(),
@@ -21,8 +23,30 @@ export const ModelInfo = z
     trainedFrom: z.number().nullable(),
     trainedTo: z.number().nullable(),
     notes: z.string().nullable(),
+    heldOut: z
+      .object({
+        metric: z.string(),
+        queries: z.number().int(),
+        candidate: Interval,
+        baseline: Interval.extend({ ranker: z.string() }),
+      })
+      .optional()
+      .meta({ description: 'Candidate vs the baseline fusion on held-out queries (counterfactual clicks per impression, 95% intervals)' }),
   })
   .meta({ id: 'Model' });
+
+export const PromotionComparison = z
+  .object({
+    metric: z.string(),
+    queries: z.number().int(),
+    impressions: z.number().int(),
+    candidate: Interval.extend({ version: z.string() }),
+    serving: Interval.extend({ ranker: z.string(), version: z.string().nullable() }),
+    difference: Interval,
+    better: z.boolean(),
+    rule: z.string(),
+  })
+  .meta({ id: 'PromotionComparison' });
 
 export const ListModelsQuery = z.object({ collection: CollectionName.optional() }).strict();
 export const TrainBody = z
@@ -47,6 +71,7 @@ export const TrainBody = z
   .meta({ id: 'TrainModelRequest' });
 export const VersionParams = z.object({ version: z.string().min(1).max(64) }).strict();
 export const CollectionBody = z.object({ collection: CollectionName }).strict();
+export const PromoteBody = z.object({ collection: CollectionName, force: z.boolean().default(false) }).strict();
 export const ChallengerBody = z.object({ collection: CollectionName, version: z.string().min(1).max(64).nullable() }).strict();
 
 export const modelRoutes = {
@@ -57,7 +82,16 @@ export const modelRoutes = {
     description: 'Impressions joined with clicks/dwell/likes/purchases, IPS-weighted with propensities from swaps or regression-EM; registers a candidate version (promotes it with promote=true).',
     body: TrainBody, response: ModelInfo,
   },
-  promote: { method: 'post', path: '/v1/models/:version/promote', tag: 'models', scope: 'admin', summary: 'Serve this version (hot swap, no restart)', params: VersionParams, body: CollectionBody, response: z.object({ collection: z.string(), promoted: z.string(), previous: z.string().nullable() }) },
+  promote: {
+    method: 'post', path: '/v1/models/:version/promote', tag: 'models', scope: 'admin', summary: 'Serve this version (hot swap, no restart) if it beats the serving ranker on held-out queries',
+    description: 'The promotion guard: 409 PROMOTION_REFUSED (details = the comparison) unless the 95% interval of (candidate - serving) counterfactual clicks on held-out queries lies above 0; force=true overrides and is recorded in the history.',
+    params: VersionParams, body: PromoteBody,
+    response: z.object({ collection: z.string(), promoted: z.string(), previous: z.string().nullable(), forced: z.boolean(), comparison: PromotionComparison }),
+  },
+  compare: {
+    method: 'get', path: '/v1/models/:version/compare', tag: 'models', scope: 'read', summary: 'Candidate vs the serving ranker on held-out queries (what the promotion guard decides on)',
+    params: VersionParams, query: z.object({ collection: CollectionName }).strict(), response: PromotionComparison,
+  },
   rollback: { method: 'post', path: '/v1/models/rollback', tag: 'models', scope: 'admin', summary: 'Return to the previously promoted version (or to baseline fusion)', body: CollectionBody, response: z.object({ collection: z.string(), from: z.string().nullable(), to: z.string().nullable() }) },
   challenger: { method: 'post', path: '/v1/models/challenger', tag: 'models', scope: 'admin', summary: 'Interleave a challenger version with the promoted one (share from search.interleaveShare)', body: ChallengerBody, response: z.object({ collection: z.string(), challenger: z.string().nullable() }) },
   interleaving: { method: 'get', path: '/v1/models/interleaving', tag: 'models', scope: 'read', summary: 'Per-pair win rates of team-draft interleaved traffic', query: z.object({ collection: CollectionName }).strict(), response: z.object({ pairs: z.array(z.object({ a: z.string(), b: z.string(), winsA: z.number(), winsB: z.number(), ties: z.number(), winRateA: z.number() })) }) },
@@ -70,7 +104,10 @@ export interface ModelsRouterDeps extends RouteDeps {
   events?: (collection: string) => Iterable<import('../../domain/feedback.js').FeedbackEvent>;
 }
 
-const info = (m: ModelRecord) => ({ ...m });
+const info = (m: ModelRecord) => {
+  const h = m.metrics.heldOut as { metric: string; queries: number; candidate: object; baseline: object } | undefined;
+  return { ...m, ...(h ? { heldOut: { metric: h.metric, queries: h.queries, candidate: h.candidate, baseline: h.baseline } } : {}) };
+};
 
 export function createModelsRouter(deps: ModelsRouterDeps): Router {
   const router = Router();
@@ -87,6 +124,7 @@ export function createModelsRouter(deps: ModelsRouterDeps): Router {
     const { promote, ...opts } = body;
     // Fitting runs in a worker thread: searches keep being answered while a model trains.
     const record = await deps.registry.trainInBackground(opts);
+    // Through the guard: a candidate not better than the serving ranker stays registered but unpromoted (409).
     if (promote) await deps.registry.promote(record.collection, record.version);
     res.status(201).json(info(deps.registry.get(record.collection, record.version)));
   });
@@ -102,9 +140,14 @@ export function createModelsRouter(deps: ModelsRouterDeps): Router {
   });
   addRoute(router, deps, modelRoutes.promote, async (req, res) => {
     const { version } = parseParams(VersionParams, req);
-    const { collection } = parseBody(CollectionBody, req);
-    const r = await deps.registry.promote(collection, version);
-    res.json({ collection, promoted: version, previous: r.previous });
+    const { collection, force } = parseBody(PromoteBody, req);
+    const r = await deps.registry.promote(collection, version, { force });
+    res.json({ collection, promoted: version, previous: r.previous, forced: r.forced, comparison: r.comparison });
+  });
+  addRoute(router, deps, modelRoutes.compare, (req, res) => {
+    const { version } = parseParams(VersionParams, req);
+    const { collection } = parseQuery(z.object({ collection: CollectionName }).strict(), req);
+    res.json(deps.registry.compare(collection, version));
   });
   return router;
 }
