@@ -1,5 +1,5 @@
 import type { FeedbackEvent } from '../src/domain/feedback.js';
-import { buildClickthroughs } from '../src/feedback/training-set.js';
+import { buildClickthroughs, type LoggedEvent } from '../src/feedback/training-set.js';
 import { featureScorer, modelScorer, type Interval } from './counterfactual.js';
 import type { FusionModel } from './model/fusion-model.js';
 import { compareHeldOut, type HeldOutComparison } from './train-from-logs.js';
@@ -45,13 +45,16 @@ export function judge(version: string, c: HeldOutComparison, serving: { ranker: 
 export function compareWithServing(
   candidate: { version: string; model: FusionModel; heldOutQueryIds: readonly string[]; queries: number },
   serving: { version: string; model: FusionModel } | undefined,
-  events: Iterable<FeedbackEvent>,
+  events: Iterable<FeedbackEvent | LoggedEvent>,
 ): PromotionComparison {
   const held = new Set(candidate.heldOutQueryIds);
   const F = candidate.model.o.F;
   const cts = buildClickthroughs(
     (function* () {
-      for (const e of events) if (e.queryId && held.has(e.queryId)) yield e;
+      for (const x of events) {
+        const e = 'event' in x ? x.event : x;
+        if (e.queryId && held.has(e.queryId)) yield x;
+      }
     })(),
   ).filter((c) => c.items.length > 1 && c.items.every((i) => i.features.length === F));
   const meta = candidate.model.meta as { propensities?: number[] };

@@ -14,6 +14,7 @@ import {
   type Interval,
   type ListScorer,
 } from './counterfactual.js';
+import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
 import { searchHyperparameters, type SearchSpace, type Trial } from './model/hyperparameter-search.js';
@@ -128,7 +129,13 @@ export function compareHeldOut(candidate: ListScorer, reference: { ranker: strin
 export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFromLogsOptions = {}): TrainedFromLogs {
   const spec = o.spec ?? defaultFeatureSpec();
   const shape = shapeForSpec(spec, o.residualCap);
-  const usable = cts.filter((c) => c.items.length > 1 && c.items.every((i) => i.features.length === shape.featureNames.length));
+  // Non-finite or unbounded inputs never reach the fit (a Float32 row of 1e300 is Infinity, and one poisons EM).
+  const usable = cts.filter(
+    (c) =>
+      c.items.length > 1 &&
+      c.items.every((i) => i.features.length === shape.featureNames.length && rowInBounds(i.features)) &&
+      (!c.queryFeatures || rowInBounds(c.queryFeatures)),
+  );
   if (usable.filter((c) => c.items.some((i) => i.clicked)).length < 10) {
     throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features of spec version ${spec.version}, need at least 10 with clicks`);
   }
@@ -182,8 +189,10 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     trials = s.trials;
   } else result = fit(train, base);
   const model = result.model;
+  assertFinite('propensity', propensities);
   // Without held-out queries there is no evidence for any departure: the model stays the baseline.
   const shrink = validate ? selectShrinkage(model, validate) : (model.shrinkCorrection(0), { lambda: 0 });
+  assertFinite('model weight', model.toJSON().params);
   model.meta.featureSpec = spec;
   model.meta.propensities = propensities;
   model.meta.shrinkage = shrink.lambda;
@@ -210,6 +219,13 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     trainedFrom: sorted[0]!.timestamp,
     trainedTo: sorted[sorted.length - 1]!.timestamp,
   };
+}
+
+/** A fit that produced a non-finite number is refused outright: it must never be registered or served. */
+function assertFinite(what: string, xs: ArrayLike<number>): void {
+  for (let i = 0; i < xs.length; i++) {
+    if (!Number.isFinite(xs[i])) throw new ChorusError('CONFLICT', `training diverged: ${what} #${i} is ${xs[i]}; no model was registered`);
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { Encoder } from '../../indexers/encoder.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { createBaselineRerankers } from '../../rerankers/fusion/index.js';
 import type { Reranker } from '../../rerankers/reranker.js';
 import type { ChorusConfig } from '../config.js';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
-import type { FeedbackEventLog } from '../feedback/event-log.js';
+import type { EventOrigin, FeedbackEventLog } from '../feedback/event-log.js';
 import { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
@@ -18,6 +19,7 @@ import type { QueryRoute } from './query-encoding.js';
 import { recommend, type RecommendRequest } from './recommend.js';
 import { SchemaCache } from './schema-cache.js';
 import { search, type SearchRequest } from './search.js';
+import type { QueryLimits } from './cost-limits.js';
 import type { StageObserver } from './stage-timer.js';
 import type { RankedResponse } from './two-stage.js';
 
@@ -29,6 +31,8 @@ export interface EngineOptions {
   encoders?: () => readonly Encoder[];
   queryRoutes?: (modality: Modality) => QueryRoute[];
   search: ChorusConfig['search'];
+  /** Query cost caps (config.limits): filter size/depth, `in` length, candidates × lists. */
+  limits?: QueryLimits;
   /** Extra rankers beside the baselines, e.g. `model` (the promoted learned reranker). */
   rerankers?: Record<string, Reranker>;
   observeStage?: StageObserver;
@@ -39,6 +43,8 @@ export interface EngineOptions {
   searchDefaults?: EngineDeps['searchDefaults'];
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
+  /** The server's provenance records: an item written or deleted through the API no longer has recorded files. */
+  provenance?: { forget(collection: string, ids: readonly string[]): void; forgetCollection(collection: string): void };
 }
 
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
@@ -58,8 +64,10 @@ export class Engine {
       queryRoutes: opts.queryRoutes,
       rerankers: this.rerankers,
       search: opts.search,
-      ingest: (events) => this.ingest(events),
-      impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events), opts.onLogError),
+      limits: opts.limits,
+      ingest: (events, origin) => this.ingest(events, origin),
+      // Only the engine's own impression log is server-origin: its rows are what training trusts.
+      impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events, 'server'), opts.onLogError),
       observeStage: opts.observeStage,
       onLogError: opts.onLogError,
       now: opts.now,
@@ -90,16 +98,22 @@ export class Engine {
     this.schemas.forget(name);
     this.opts.bm25.dropCollection(name);
     this.opts.state.dropCollection(name);
+    this.opts.provenance?.forgetCollection(name);
   }
 
   async upsertItems(collection: string, items: ItemWrite[]): Promise<{ upserted: number }> {
     const schema = await this.schemas.get(collection);
-    return upsertItems(this.deps, schema, items);
+    const r = await upsertItems(this.deps, schema, items);
+    // Its content is now the caller's: a later bulk index must not skip it, nor a re-embed read the old files.
+    this.opts.provenance?.forget(collection, items.map((i) => i.id));
+    return r;
   }
 
   async deleteItems(collection: string, ids: string[]): Promise<{ deleted: number }> {
     await this.schemas.get(collection);
-    return deleteItems(this.deps, collection, ids);
+    const r = await deleteItems(this.deps, collection, ids);
+    this.opts.provenance?.forget(collection, ids);
+    return r;
   }
 
   search(req: SearchRequest): Promise<RankedResponse> {
@@ -110,10 +124,12 @@ export class Engine {
     return recommend(this.deps, this.schemas, req);
   }
 
-  ingest(events: FeedbackEvent[]): Promise<IngestResult> {
+  /** Applies feedback; events are client-origin unless the engine logged them itself. */
+  ingest(events: FeedbackEvent[], origin: EventOrigin = 'client'): Promise<IngestResult> {
     return ingestFeedback(
-      { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now },
+      { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now, rowShape: FEATURE_ROW_SHAPE },
       events,
+      origin,
     );
   }
 

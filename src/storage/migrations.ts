@@ -85,6 +85,43 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    name: 'events: who logged an event, and the feature spec its rows validated against',
+    // origin: 'server' for impressions the engine logged itself, 'client' for everything sent over the API.
+    // feature_spec: the spec version an impression's rows passed validation for (NULL: not trainable).
+    // Impressions with rows logged before this migration keep spec 1; a trainer re-validates every row it reads.
+    sql: `
+      ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'client' CHECK (origin IN ('server', 'client'));
+      ALTER TABLE events ADD COLUMN feature_spec INTEGER;
+      UPDATE events SET feature_spec = 1 WHERE type = 'impression' AND json_extract(body, '$.features') IS NOT NULL;
+      CREATE INDEX events_trainable ON events (collection, feature_spec) WHERE type = 'impression' AND feature_spec IS NOT NULL;
+    `,
+  },
+  {
+    version: 3,
+    name: 'item provenance and import roots (kept out of client-writable payloads)',
+    sql: `
+      CREATE TABLE import_roots (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        name       TEXT NOT NULL UNIQUE,
+        path       TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE item_provenance (
+        collection   TEXT NOT NULL,
+        item_id      TEXT NOT NULL,
+        root_id      INTEGER NOT NULL REFERENCES import_roots (id),
+        text_path    TEXT,
+        image_path   TEXT,
+        audio_path   TEXT,
+        content_hash TEXT NOT NULL,
+        indexed_at   INTEGER NOT NULL,
+        PRIMARY KEY (collection, item_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 4,
     name: 'model_history: forced promotions and the promotion guard comparison',
     sql: `
       ALTER TABLE model_history ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;

@@ -12,7 +12,7 @@ export function Judgments({ collection }) {
   const [text, setText] = useState('');
   const [a, setA] = useState('rrf');
   const [b, setB] = useState('model');
-  const [pool, setPool] = useState(/** @type {{ id: string, payload: any, ra: number | null, rb: number | null }[]} */ ([]));
+  const [pool, setPool] = useState(/** @type {{ id: string, payload: any, media?: { image: boolean, audio: boolean }, ra: number | null, rb: number | null }[]} */ ([]));
   const [pooledFor, setPooledFor] = useState('');
   const [grades, setGrades] = useState(/** @type {Map<string, number>} */ (new Map()));
   const [queries, setQueries] = useState(/** @type {{ query: string, judged: number }[]} */ ([]));
@@ -41,9 +41,9 @@ export function Judgments({ collection }) {
       const r = await api('POST', '/admin/api/compare', { collection, text: q.trim(), limit: 10, left: { fusion: a }, right: { fusion: b } });
       // TREC-style pooling: the union of both rankers' top 10, so either can be scored fairly.
       const byId = new Map();
-      r.left.hits.forEach((/** @type {any} */ h, /** @type {number} */ i) => byId.set(h.id, { id: h.id, payload: h.payload, ra: i + 1, rb: null }));
+      r.left.hits.forEach((/** @type {any} */ h, /** @type {number} */ i) => byId.set(h.id, { id: h.id, payload: h.payload, media: h.media, ra: i + 1, rb: null }));
       r.right.hits.forEach((/** @type {any} */ h, /** @type {number} */ i) => {
-        const row = byId.get(h.id) ?? { id: h.id, payload: h.payload, ra: null, rb: null };
+        const row = byId.get(h.id) ?? { id: h.id, payload: h.payload, media: h.media, ra: null, rb: null };
         row.rb = i + 1;
         byId.set(h.id, row);
       });
@@ -82,7 +82,7 @@ export function Judgments({ collection }) {
           <thead><tr><th>Item</th><th class="num">A</th><th class="num">B</th><th>Grade</th></tr></thead>
           <tbody>${pool.map((row) => html`<tr data-id=${row.id}>
             <td><div class="pooled">
-              ${row.payload?._source?.image ? html`<img src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(row.id)}/image`} alt="" width="36" height="36" loading="lazy" />` : html`<span class="noimg small" aria-hidden="true">${row.payload?._source?.audio ? '♪' : 'T'}</span>`}
+              ${row.media?.image ? html`<img src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(row.id)}/image`} alt="" width="36" height="36" loading="lazy" />` : html`<span class="noimg small" aria-hidden="true">${row.media?.audio ? '♪' : 'T'}</span>`}
               <div><div class="title">${row.payload?.title ?? row.id}</div><div class="muted small"><code>${row.id}</code></div></div>
             </div></td>
             <td class="num">${row.ra ?? '—'}</td><td class="num">${row.rb ?? '—'}</td>
