@@ -1,4 +1,5 @@
 import { estimateFromSwaps } from '../src/feedback/click-models/swap-intervention.js';
+import { monotonePropensities } from '../src/feedback/click-models/monotone.js';
 import { fitPositionBasedModel } from '../src/feedback/click-models/position-based-em.js';
 import type { Clickthrough } from '../src/feedback/training-set.js';
 import { toClickSessions } from '../src/feedback/training-set.js';
@@ -46,6 +47,8 @@ export interface TrainFromLogsOptions {
   maxValidationLists?: number;
   /** Cap on the sessions regression-EM reads. */
   emSessions?: number;
+  /** Clicks a position needs before its estimated propensity is used (else the prior 1/(rank+1)); default 20. */
+  minClicksPerPosition?: number;
   /** Bound of the residual term (score units; the baseline term spans about 5). */
   residualCap?: number;
   /** L2 pull of the correction toward the baseline. */
@@ -69,7 +72,9 @@ export interface HeldOutComparison {
 export interface TrainedFromLogs {
   model: FusionModel;
   propensities: number[];
-  propensitySource: 'swaps' | 'regression-em' | 'pairs-em';
+  propensitySource: 'swaps' | 'regression-em' | 'pairs-em' | 'prior';
+  /** Set when clicks were too few at some positions and the prior curve was used there. */
+  propensityNote?: string;
   metrics: {
     validationNdcg10: number;
     trainLists: number;
@@ -155,6 +160,12 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     propensities = [...pbm.relative];
     propensitySource = pbm.method === 'regression' ? 'regression-em' : 'pairs-em';
   }
+  // Examination never rises with rank: isotonic fit of the estimate, the prior where clicks are too few.
+  const clicksAt = new Array<number>(K).fill(0);
+  for (const c of usable) for (const it of c.items) if (it.clicked && it.position < K) clicksAt[it.position]!++;
+  const monotone = monotonePropensities(propensities, clicksAt, { minClicks: o.minClicksPerPosition });
+  propensities = monotone.relative;
+  if (monotone.source === 'prior') propensitySource = 'prior';
 
   const sorted = [...usable].sort((a, b) => a.timestamp - b.timestamp);
   const split = splitByQuery(sorted, o.validationShare ?? 0.2, o.seed ?? 1);
@@ -203,6 +214,7 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     model,
     propensities,
     propensitySource,
+    ...(monotone.note ? { propensityNote: monotone.note } : {}),
     metrics: {
       validationNdcg10: valCts.length ? evaluateNdcg(model, valCts.map(toEval), 10) : 0,
       trainLists: train.length,
