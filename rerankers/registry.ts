@@ -46,15 +46,26 @@ export class ModelRegistry {
 
   /** Trains on the collection's logged feedback in this thread (CLI), saves the artifacts, registers a candidate. */
   train(req: TrainRequest): ModelRecord {
+    this.checkBeforeFit(req);
     return this.register(req, fitFromLogs(this.o.db, req));
   }
 
   /** The same, with the fit in a worker thread so a serving process keeps answering while it trains. */
   async trainInBackground(req: TrainRequest, opts: { signal?: AbortSignal } = {}): Promise<ModelRecord> {
+    this.checkBeforeFit(req);
     const fit = await fitInWorkerThread(this.o.dataDir, req, opts.signal);
     // A cancel that lands while the result crosses back still registers nothing.
     if (opts.signal?.aborted) throw new ChorusError('CONFLICT', 'training was cancelled', { cancelled: true });
     return this.register(req, fit);
+  }
+
+  /** The cheap refusals, before minutes of fitting: names that would make bad folders, a version already taken. */
+  private checkBeforeFit(req: TrainRequest): void {
+    if (req.version !== undefined) this.artifactDir(req.collection, req.version);
+    else if (!COLLECTION_NAME_PATTERN.test(req.collection)) throw new ChorusError('VALIDATION', `not a valid collection name: ${JSON.stringify(req.collection)}`);
+    if (req.version !== undefined && this.o.db.models.get(req.collection, req.version)) {
+      throw new ChorusError('CONFLICT', `model ${req.collection}/${req.version} already exists`);
+    }
   }
 
   private register(req: TrainRequest, fit: FitResult): ModelRecord {

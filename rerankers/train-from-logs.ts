@@ -16,6 +16,7 @@ import {
   type ListScorer,
 } from './counterfactual.js';
 import { rowInBounds } from '../src/feedback/feature-rows-check.js';
+import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
 import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
 import { searchHyperparameters, type SearchSpace, type Trial } from './model/hyperparameter-search.js';
@@ -141,8 +142,8 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
       c.items.every((i) => i.features.length === shape.featureNames.length && rowInBounds(i.features)) &&
       (!c.queryFeatures || rowInBounds(c.queryFeatures)),
   );
-  if (usable.filter((c) => c.items.some((i) => i.clicked)).length < 10) {
-    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features of spec version ${spec.version}, need at least 10 with clicks`);
+  if (usable.filter((c) => c.items.some((i) => i.clicked)).length < MIN_CLICKED_IMPRESSIONS) {
+    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features of spec version ${spec.version}, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`);
   }
   const K = o.maxPositions ?? 10;
   // Propensities need far fewer sessions than training: EM runs on at most `emSessions` (spread over the log).
