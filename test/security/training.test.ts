@@ -95,7 +95,8 @@ describe('security: training over HTTP is a job with cheap checks first and a ca
       const t0 = Date.now();
       const r = await s.call('POST', '/v1/models/train', body, headers);
       expect(r.status, JSON.stringify(body)).toBe(status);
-      expect(Date.now() - t0).toBeLessThan(1000);
+      // Far below a fit (seconds to minutes); generous for a loaded CI machine.
+      expect(Date.now() - t0).toBeLessThan(3000);
       expect(r.json).not.toHaveProperty('jobId');
       expectNoLeak(r.text, leaks);
     }
@@ -116,7 +117,7 @@ describe('security: training over HTTP is a job with cheap checks first and a ca
       admin,
     );
     expect(started.status).toBe(202);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(3000);
     expect(started.json).toEqual({ jobId: expect.stringMatching(/^train-/), state: 'queued' });
     // One training per collection at a time.
     const busy = await s.call('POST', '/v1/models/train', { collection: C }, admin);
