@@ -54,6 +54,8 @@ export interface TwoStageArgs {
   ctx: Pick<RerankContext, 'queryKind' | 'queryModalities'>;
   notes: string[];
   timer?: StageTimer;
+  /** Checked between stages: once aborted nothing else runs (no further store reads, no impression logged). */
+  signal?: AbortSignal;
 }
 
 export function pickReranker(deps: EngineDeps, fusion: string | undefined, notes: string[]): Reranker {
@@ -74,9 +76,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
   checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0));
+  const signal = a.signal;
+  signal?.throwIfAborted();
   const candidates = await timer.time('retrieve', () =>
-    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude }, timer),
+    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude, signal }, timer),
   );
+  signal?.throwIfAborted();
   await timer.time('priors', async () => {
     attachItemPriors(deps.state, a.collection, candidates);
     if (a.userId) {
@@ -92,11 +97,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
   };
+  signal?.throwIfAborted();
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
   if (a.diversity && a.diversity > 0) {
     const pool = hits.slice(0, Math.max(a.limit * 3, a.limit));
     hits = await timer.time('diversify', async () => {
-      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true });
+      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true, signal });
       return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, a.limit);
     });
   }
@@ -112,6 +118,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     timings: timer.timings,
     ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),
   };
+  // A request answered 504 logs no impression: nobody was shown this list.
+  signal?.throwIfAborted();
   if (a.logImpression !== false) {
     const shown = hits;
     await timer.time('log', () => logImpression(deps, { collection: a.collection, userId: a.userId, queryId, reranker, ctx: a.ctx, candidates, hits: shown }));
