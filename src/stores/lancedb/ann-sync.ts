@@ -14,8 +14,12 @@ export interface AnnSyncOptions {
   /** Save this long after the last write once everything is absorbed. */
   saveIdleMs: number;
   onError: (e: unknown) => void;
-  /** Called after a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
+  /** Called before a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
   onForeignChange: () => void;
+  /** Payloads read by a rebuild's table scan (to fill the payload cache on the way). */
+  onPayload?: (id: string, json: string) => void;
+  /** Called once a saved index was opened without reading the table. */
+  onOpenedSaved?: () => void;
 }
 
 type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -120,10 +124,11 @@ export class AnnSync {
     const saved = CollectionAnn.load(this.o.dir, this.schema, this.o.params, version);
     if (saved) {
       this.current = saved;
+      this.o.onOpenedSaved?.();
       return saved;
     }
     const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
-    await scanIntoAnn(this.table, this.schema, fresh, version);
+    await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
     fresh.dirty = true;
     this.current = fresh;
     this.lastCheck = Date.now();
@@ -140,11 +145,11 @@ export class AnnSync {
       // Re-read under the lock: our own write may have been in flight.
       const version = await this.table.version();
       if (version === this.current!.tableVersion || this.maintaining > 0) return;
+      this.o.onForeignChange();
       const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
-      await scanIntoAnn(this.table, this.schema, fresh, version);
+      await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
       fresh.dirty = true;
       this.current = fresh;
-      this.o.onForeignChange();
       this.kick();
     });
   }
