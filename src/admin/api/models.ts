@@ -6,6 +6,8 @@ import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
 import { TrainingTracker } from '../training-tracker.js';
+import { FEATURE_SPEC_VERSION } from '../../../rerankers/features/index.js';
+import { trainabilityStatus } from '../../feedback/trainability.js';
 import { CollectionName, ModelVersion } from '../../domain/names.js';
 
 // The shared rules: admin routes pass these names to the stores and to model folders.
@@ -45,6 +47,8 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
       history: deps.db.models.history(c).slice(-20).reverse(),
       training: training.status(c) ?? null,
       canTrain: Boolean(models.trainInBackground),
+      // Warn before Train: how much of the log a fit can use (GET /admin/api/trainability/:collection alone).
+      trainability: trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION),
       interleaving: interleavingWinRates(eventsOf(deps, c)),
     });
   });
