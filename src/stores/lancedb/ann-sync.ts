@@ -13,6 +13,8 @@ export interface AnnSyncOptions {
   freshnessMs: number | null;
   /** Save this long after the last write once everything is absorbed. */
   saveIdleMs: number;
+  /** At close, absorb the backlog for at most this long before saving (else skip the save). */
+  closeDrainMs: number;
   onError: (e: unknown) => void;
   /** Called before a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
   onForeignChange: () => void;
@@ -98,16 +100,18 @@ export class AnnSync {
   }
 
   /** Absorbs everything and saves now (close, tests, benchmarks). */
-  async flush(): Promise<void> {
+  async flush(budgetMs = Infinity): Promise<void> {
     await this.lock(async () => {
       const ann = this.current;
-      if (ann?.dirty && !this.closed) ann.save(this.o.dir);
+      if (!ann?.dirty || this.closed) return;
+      // Out of budget (a big backlog at close): no save; the next open rebuilds from the table, as after a crash.
+      if (ann.drain(budgetMs)) ann.save(this.o.dir);
     });
   }
 
   async close(): Promise<void> {
     clearTimeout(this.saveTimer);
-    await this.flush();
+    await this.flush(this.o.closeDrainMs);
     this.closed = true;
   }
 
