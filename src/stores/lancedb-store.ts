@@ -31,7 +31,7 @@ import { itemsToArrow, rowToItem, selectColumns, type LanceRow } from './lancedb
 import { FILTER_PLAN, plannedSearch, type FilterPlanOptions } from './lancedb/search-plan.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
 import { lanceDistanceToScore } from './scores.js';
-import type { ItemInput, ScrollPage, SearchOptions, VectorStore } from './vector-store.js';
+import type { ItemInput, ScrollPage, SearchOptions, VectorStore, WriteOptions } from './vector-store.js';
 
 // Index statistics would otherwise log a deprecation warning about centroids on every call.
 process.env.LANCE_INCLUDE_VECTOR_CENTROIDS ??= 'false';
@@ -178,19 +178,18 @@ export class LanceDbStore implements VectorStore {
     });
   }
 
-  async upsert(
-    collection: string,
-    items: ItemInput[],
-    opts: { signal?: AbortSignal } = {},
-  ): Promise<{ upserted: number }> {
+  async upsert(collection: string, items: ItemInput[], opts: WriteOptions = {}): Promise<{ upserted: number }> {
+    opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     const valid = validateBatch(c.schema, items); // throws before anything is written
     if (valid.length === 0) return { upserted: 0 };
     const data = itemsToArrow(c.schema, c.arrowSchema, valid);
     await c.ann.ready();
     await this.withWriteLock(collection, async () => {
+      // A caller that gave up while this write queued behind another is not applied: nothing has started yet.
       // Past this point the write completes (a timed-out request finishes it; a retry is idempotent by id).
       opts.signal?.throwIfAborted();
+      opts.onCommit?.();
       // One mergeInsert is one LanceDB commit: the whole batch becomes visible at once or not at all.
       const { version } = await c.table
         .mergeInsert(ID_COLUMN)
@@ -228,12 +227,15 @@ export class LanceDbStore implements VectorStore {
     return [...new Set(ids)].flatMap((id) => found.get(id) ?? []);
   }
 
-  async delete(collection: string, ids: ItemId[]): Promise<{ deleted: number }> {
+  async delete(collection: string, ids: ItemId[], opts: WriteOptions = {}): Promise<{ deleted: number }> {
+    opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     if (ids.length === 0) return { deleted: 0 };
     let deleted = 0;
     await c.ann.ready();
     await this.withWriteLock(collection, async () => {
+      opts.signal?.throwIfAborted();
+      opts.onCommit?.();
       for (let i = 0; i < ids.length; i += GET_CHUNK) {
         const chunk = ids.slice(i, i + GET_CHUNK);
         const { numDeletedRows, version } = await c.table.delete(idIn(chunk));
@@ -288,6 +290,7 @@ export class LanceDbStore implements VectorStore {
     k: number,
     opts: SearchOptions = {},
   ): Promise<VectorHit[]> {
+    opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     checkK(k);
     const query = checkVector(c.schema, vectorName, vector, 'query');

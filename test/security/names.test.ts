@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelRegistry } from '../../rerankers/registry.js';
 import { isWellFormed } from '../../src/domain/names.js';
 import type { TestServer } from '../api/harness.js';
 import { snapshotCollection } from '../robustness/store-snapshot.js';
@@ -34,6 +35,17 @@ describe('security: one rule set for every name that reaches a store or a path',
     }
     expect(s.chorus.db.models.list()).toEqual([]);
     expect(readdirSync(s.dir).sort()).toEqual(before);
+    expect(existsSync(path.join(s.dir, 'models'))).toBe(false);
+  });
+
+  it('finding 6: the registry itself refuses path-like names and taken versions before fitting (CLI `chorus train` too)', async () => {
+    const registry = new ModelRegistry({ db: s.chorus.db, dataDir: s.dir });
+    for (const version of ['..', 'a/b']) expect(() => registry.train({ collection: C, version })).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    await expect(registry.trainInBackground({ collection: '../x' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    s.chorus.db.models.register({ collection: C, version: 'taken', metrics: {}, featureSpec: {} });
+    // With no clicks logged a fit would fail on its own; the 409 shows the check ran first.
+    expect(() => registry.train({ collection: C, version: 'taken' })).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    s.chorus.db.raw.prepare("DELETE FROM models WHERE version = 'taken'").run();
     expect(existsSync(path.join(s.dir, 'models'))).toBe(false);
   });
 
