@@ -82,6 +82,8 @@ export function createClient(opts: ClientOptions) {
       trainStatus: bind<ModelRoutes['status']>(t, 'get', '/v1/models/train/:jobId'),
       cancelTraining: bind<ModelRoutes['cancel']>(t, 'post', '/v1/models/train/:jobId/cancel'),
       promote: bind<ModelRoutes['promote']>(t, 'post', '/v1/models/:version/promote'),
+      /** The candidate against the serving ranker on its held-out queries, before promoting. */
+      compare: bind<ModelRoutes['compare']>(t, 'get', '/v1/models/:version/compare'),
       rollback: bind<ModelRoutes['rollback']>(t, 'post', '/v1/models/rollback'),
       challenger: bind<ModelRoutes['challenger']>(t, 'post', '/v1/models/challenger'),
       interleaving: bind<ModelRoutes['interleaving']>(t, 'get', '/v1/models/interleaving'),
