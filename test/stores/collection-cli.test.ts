@@ -67,11 +67,16 @@ describe('chorus collection', () => {
     expect(bad.map((b) => b.code)).toEqual([2, 2, 2]);
     expect(bad[0]!.stderr).toMatch(/already exists/);
 
+    const seeded = await LanceDbStore.open({ dataDir: dir });
+    await seeded.upsert('shop', [1, 2, 3].map((i) => ({ id: `p${i}`, vectors: { text: Array.from({ length: 8 }, (_, k) => (k === i ? 1 : 0.1)) } })));
+    await seeded.close();
     const listed = await chorus('collection', 'list', '--json');
-    expect((JSON.parse(listed.stdout) as { name: string }[]).map((c) => c.name)).toEqual([
-      'shop',
-      'sounds',
+    expect((JSON.parse(listed.stdout) as { name: string; items: number }[]).map((c) => [c.name, c.items])).toEqual([
+      ['shop', 3],
+      ['sounds', 0],
     ]);
+    const text = await chorus('collection', 'list');
+    expect(text.stdout).toMatch(/^shop\t3 items\tvectors text:8:cosine/m);
 
     const dropped = await chorus('collection', 'drop', 'sounds', '--yes');
     expect(dropped).toMatchObject({ code: 0, stdout: 'dropped sounds\n' });

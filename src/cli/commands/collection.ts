@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { CollectionSchemaInput } from '../../domain/collection.js';
+import type { CollectionSchema, CollectionSchemaInput } from '../../domain/collection.js';
 import { ChorusError } from '../../errors.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { configFor } from '../options.js';
@@ -89,16 +89,21 @@ export function registerCollectionCommand(program: Command): void {
 
   collection
     .command('list')
-    .description('list collections with their vectors and payload indexes')
-    .option('--json', 'print a JSON array of schemas')
+    .description('list collections with their item counts, vectors and payload indexes')
+    .option('--json', 'print a JSON array of schemas, each with its item count (`items`)')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
       const { describeCollection } = await import('./collection-flags.js');
-      const list = await withStore(cmd, (store) => store.listCollections());
+      const list = await withStore(cmd, async (store) => {
+        const out: (CollectionSchema & { items: number })[] = [];
+        for (const c of await store.listCollections()) out.push({ ...c, items: await store.count(c.name) });
+        return out;
+      });
       if (flags.json) process.stdout.write(`${JSON.stringify(list)}\n`);
-      else
-        process.stdout.write(
-          list.length ? `${list.map(describeCollection).join('\n')}\n` : 'no collections\n',
-        );
+      else if (!list.length) process.stdout.write('no collections\n');
+      else {
+        const lines = list.map((c) => describeCollection(c).replace('\t', `\t${c.items} items\t`));
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
     });
 
   collection
