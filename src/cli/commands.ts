@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerBenchUltrCommand } from './commands/bench-ultr.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerCollectionCommand } from './commands/collection.js';
@@ -32,4 +33,5 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerEvalCommand(p),
   (p) => registerBenchLatencyCommand(p),
   (p) => registerReembedCommand(p),
+  (p) => registerFeedbackCommand(p),
 ];

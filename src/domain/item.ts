@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ItemId, reservedKeyIn } from './names.js';
+import { ItemId as ItemIdSchema, reservedKeyIn } from './names.js';
 
-export { ItemId };
+// Value and type under one name; declared here (not re-exported) so `tsc --declaration` can name the type.
+export const ItemId = ItemIdSchema;
 export type ItemId = string;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };

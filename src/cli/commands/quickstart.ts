@@ -51,7 +51,8 @@ export function registerQuickstartCommand(program: Command): void {
       const { url, host } = await chorus.listen();
       printServing(chorus, url, host);
       out.write(
-        `try:\n  curl -s ${url}/v1/search -H 'content-type: application/json' -d '{"collection":"${QUICKSTART_COLLECTION}","text":"red dress"}'\n` +
+        // With keys configured the example must carry one (a read key is enough); the key itself is never printed.
+        `try:\n  curl -s ${url}/v1/search -H 'content-type: application/json'${chorus.api.keys.open ? '' : " -H \"authorization: Bearer $CHORUS_API_KEY\""} -d '{"collection":"${QUICKSTART_COLLECTION}","text":"red dress"}'\n` +
           `  npx chorus search "spoken digit seven" --collection ${QUICKSTART_COLLECTION}\n`,
       );
       closeOnSignals(chorus);

@@ -1,0 +1,98 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { ChorusError } from '../../errors.js';
+import { configFor } from '../options.js';
+import { positiveInt } from './search.js';
+
+interface ImportFlags {
+  format?: 'jsonl' | 'csv';
+  batch: number;
+  errors?: string;
+  json?: boolean;
+}
+
+/** `chorus feedback import FILE`: bulk-load logged events through the same validation and ingest as POST /v1/feedback. */
+export function registerFeedbackCommand(program: Command): void {
+  const feedback = program.command('feedback').description('bulk feedback events');
+  feedback
+    .command('import')
+    .description(
+      'import impressions, clicks, dwell, likes, purchases and skips from JSON Lines or CSV (idempotent on eventId)',
+    )
+    .argument(
+      '<file>',
+      '.jsonl (one event per line, as POST /v1/feedback) or .csv (header: type,eventId,collection,userId,queryId,itemId,timestamp,dwellMs,position,items with items as id1|id2|...)',
+    )
+    .addOption(
+      new Option('--format <format>', 'input format (default: from the extension)').choices([
+        'jsonl',
+        'csv',
+      ]),
+    )
+    .option('--batch <n>', 'events per write', positiveInt('--batch'), 500)
+    .option(
+      '--errors <file>',
+      'error report (JSON Lines: line, eventId, reason; default FILE.errors.jsonl)',
+    )
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every event imported (or already there), 1 some lines rejected (see the error report), 2 bad usage or unreadable file.',
+    )
+    .action(async (file: string, f: ImportFlags, cmd: Command) => {
+      const format =
+        f.format ??
+        (file.endsWith('.csv')
+          ? 'csv'
+          : file.endsWith('.jsonl') || file.endsWith('.ndjson')
+            ? 'jsonl'
+            : undefined);
+      if (!format)
+        throw new ChorusError(
+          'BAD_REQUEST',
+          `cannot tell the format of ${file}: use --format jsonl|csv`,
+        );
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new ChorusError('BAD_REQUEST', `cannot read ${file}: ${(e as Error).message}`);
+      }
+      const { importFeedback } = await import('../../feedback/import/import-events.js');
+      const { buildChorus } = await import('../../app/build.js');
+      const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {
+        encoders: 'none',
+      });
+      try {
+        const s = await importFeedback(chorus.engine, text, format, {
+          batch: f.batch,
+          onProgress: (p) =>
+            process.stderr.write(
+              `chorus: ${p.done} lines read, ${p.accepted} imported, ${p.rejected.length} rejected\n`,
+            ),
+        });
+        const report = f.errors ?? `${file}.errors.jsonl`;
+        if (s.rejected.length)
+          writeFileSync(report, s.rejected.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        const summary = {
+          file,
+          format,
+          lines: s.done,
+          accepted: s.accepted,
+          duplicates: s.duplicates,
+          rejected: s.rejected.length,
+          ...(s.rejected.length ? { errorReport: report } : {}),
+        };
+        if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else {
+          process.stdout.write(
+            `imported ${s.accepted} events (${s.duplicates} already there), rejected ${s.rejected.length} of ${s.done} lines\n`,
+          );
+          if (s.rejected.length) process.stdout.write(`error report: ${report}\n`);
+        }
+        process.exitCode = s.rejected.length ? 1 : 0;
+      } finally {
+        await chorus.close();
+      }
+    });
+}

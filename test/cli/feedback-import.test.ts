@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChorusDb } from '../../src/storage/index.js';
+import { LanceDbStore } from '../../src/stores/lancedb-store.js';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-fb-import-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function chorus(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CHORUS_DATA_DIR: path.join(dir, 'data'),
+    CHORUS_STORE: 'lancedb',
+  };
+  delete env.QDRANT_URL;
+  try {
+    // Generous: a spawn on a busy 2-core machine can take many seconds; the test checks behaviour, not speed.
+    const r = await run(process.execPath, [path.join(ROOT, 'bin/chorus.js'), ...args], {
+      env,
+      timeout: 300_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  const store = await LanceDbStore.open({ dataDir: path.join(dir, 'data') });
+  await store.createCollection({ name: 'shop', vectors: { text: { modality: 'text', dim: 4 } } });
+  await store.upsert(
+    'shop',
+    [0, 1, 2, 3].map((i) => ({
+      id: `p${i}`,
+      vectors: { text: [0, 1, 2, 3].map((k) => (k === i ? 1 : 0.1)) },
+    })),
+  );
+  await store.close();
+});
+
+describe('chorus feedback import', () => {
+  it('imports JSON Lines in batches, reports bad lines with their reason, exits 1; a rerun counts duplicates', async () => {
+    const file = path.join(dir, 'events.jsonl');
+    const ok = [
+      {
+        type: 'impression',
+        eventId: 'i1',
+        collection: 'shop',
+        queryId: 'q1',
+        userId: 'u1',
+        items: [
+          { id: 'p0', position: 0 },
+          { id: 'p1', position: 1 },
+        ],
+      },
+      {
+        type: 'click',
+        eventId: 'c1',
+        collection: 'shop',
+        queryId: 'q1',
+        userId: 'u1',
+        itemId: 'p1',
+        position: 1,
+      },
+      { type: 'purchase', eventId: 'b1', collection: 'shop', userId: 'u1', itemId: 'p1' },
+    ];
+    const lines = [
+      ...ok.map((e) => JSON.stringify(e)),
+      '{not json',
+      JSON.stringify({ type: 'click', eventId: 'x1', collection: 'nope', itemId: 'p1' }),
+      JSON.stringify({ type: 'teleport', eventId: 'x2', collection: 'shop' }),
+      JSON.stringify({
+        type: 'click',
+        eventId: 'x3',
+        collection: 'shop',
+        itemId: 'p2',
+        timestamp: 5,
+      }),
+    ];
+    writeFileSync(file, lines.join('\n') + '\n');
+    const first = await chorus('feedback', 'import', file, '--batch', '2', '--json');
+    expect(first.code, first.stderr).toBe(1);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      lines: 7,
+      accepted: 3,
+      duplicates: 0,
+      rejected: 4,
+      errorReport: `${file}.errors.jsonl`,
+    });
+    expect(first.stderr).toMatch(/2 imported/); // progress per batch
+    const report = readFileSync(`${file}.errors.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; eventId?: string; reason: string });
+    expect(report.map((r) => r.line)).toEqual([4, 5, 6, 7]);
+    expect(report[0]!.reason).toMatch(/not JSON/);
+    expect(report[1]).toMatchObject({ eventId: 'x1', reason: expect.stringMatching(/nope/) });
+    expect(report[3]!.reason).toMatch(/timestamp/);
+
+    const again = await chorus('feedback', 'import', file, '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: 3, rejected: 4 });
+    const db = openChorusDb(path.join(dir, 'data'));
+    try {
+      expect(db.events.count({ collection: 'shop' })).toBe(3);
+    } finally {
+      db.close();
+    }
+  }, 900_000);
+
+  it('imports CSV (impression items as id|id) and exits 0 when every line is good; bad usage exits 2', async () => {
+    const file = path.join(dir, 'events.csv');
+    writeFileSync(
+      file,
+      'type,eventId,collection,userId,queryId,itemId,dwellMs,items\nimpression,i9,shop,u2,q9,,,p2|p3\ndwell,d9,shop,u2,q9,p3,1200,\nlike,l9,shop,u2,,p3,,\n',
+    );
+    const r = await chorus('feedback', 'import', file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/imported 3 events \(0 already there\), rejected 0 of 3 lines/);
+    expect((await chorus('feedback', 'import', path.join(dir, 'missing.jsonl'))).code).toBe(2);
+    expect((await chorus('feedback', 'import', file, '--format', 'xml')).code).toBe(2);
+    const db = openChorusDb(path.join(dir, 'data'));
+    try {
+      expect(db.events.count({ collection: 'shop' })).toBe(6);
+    } finally {
+      db.close();
+    }
+  }, 900_000);
+});
