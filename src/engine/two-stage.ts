@@ -17,7 +17,8 @@ export interface ServedHit {
   id: string;
   score: number;
   payload: Payload;
-  explanation: { scores: Record<string, number>; shares: Record<string, number>; ranks: Record<string, number> };
+  /** The ranker's explanation (used sources, shares, and for the model its gate and residual share) plus stage-1 ranks. */
+  explanation: Omit<RankedHit['explanation'], 'ranker'> & { ranks: Record<string, number> };
 }
 
 export interface RankedResponse {
@@ -96,6 +97,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     collection: a.collection,
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
+    // Rankers explain (and copy rows for) the hits that can be shown: the limit, or MMR's pool.
+    limit: a.diversity && a.diversity > 0 ? Math.max(a.limit * 3, a.limit) : a.limit,
   };
   signal?.throwIfAborted();
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
@@ -131,5 +134,6 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
-  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
+  const { ranker: _ranker, ...explanation } = h.explanation;
+  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { ...explanation, ranks } };
 }

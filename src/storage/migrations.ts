@@ -120,6 +120,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'model_history: forced promotions and the promotion guard comparison',
+    sql: `
+      ALTER TABLE model_history ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE model_history ADD COLUMN details TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database; refuses a database written by a newer Chorus. */
