@@ -24,8 +24,8 @@ export interface AdminDeps {
   models?: ModelAdmin;
   /** Sets (or clears) the version interleaved with the promoted one (the LiveReranker's setChallenger). */
   setChallenger?: (collection: string, version: string | undefined) => Promise<void>;
-  /** The server's job queue, for counts per state (waiting, active, failed...). */
-  queue?: Pick<JobQueue, 'kind' | 'counts'>;
+  /** The server's job queue: counts per state, the jobs list, starting and cancelling jobs. */
+  queue?: Pick<JobQueue, 'kind' | 'counts' | 'list' | 'cancel' | 'addMany'>;
   /** Where `chorus index` writes its JSONL error reports (default `<dataDir>/reports`). */
   reportDir?: string;
   now?: () => number;

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ChorusError } from '../../errors.js';
 import type { AdminDeps } from '../admin-deps.js';
+import { checkFilter, summariseFields, type FieldIndex } from '../filter-fields.js';
 import { QuerySpec, RankerSpec, runSide } from './ranker-spec.js';
 
 const CompareBody = QuerySpec.extend({ left: RankerSpec, right: RankerSpec }).strict();
@@ -26,13 +27,38 @@ export function mediaPath(payload: Record<string, unknown>, kind: 'image' | 'aud
   return file;
 }
 
-/** POST /admin/api/compare (two rankers side by side) and GET /admin/api/media/:collection/:id/:kind. */
+/** How long a collection's filter values are reused before the items are read again. */
+const FIELDS_TTL_MS = 30_000;
+
+/**
+ * POST /admin/api/compare (two rankers side by side, the filter checked against the collection's values first),
+ * GET /admin/api/fields/:collection (filterable fields and an example filter) and
+ * GET /admin/api/media/:collection/:id/:kind.
+ */
 export function createPlaygroundRouter(deps: AdminDeps): Router {
   const router = Router();
+  const now = deps.now ?? Date.now;
+  const fieldCache = new Map<string, { at: number; fields: Promise<FieldIndex> }>();
+  const fieldsOf = async (collection: string): Promise<FieldIndex> => {
+    const hit = fieldCache.get(collection);
+    if (hit && now() - hit.at < FIELDS_TTL_MS) return hit.fields;
+    const fields = deps.engine.getCollection(collection).then((schema) => summariseFields(deps.engine.store, schema));
+    fieldCache.set(collection, { at: now(), fields });
+    fields.catch(() => fieldCache.delete(collection));
+    return fields;
+  };
+
+  router.get('/admin/api/fields/:collection', async (req, res) => {
+    const { distinct: _d, ...summary } = await fieldsOf(z.string().min(1).max(128).parse(req.params.collection));
+    res.json(summary);
+  });
+
   router.post('/admin/api/compare', async (req, res) => {
     const b = CompareBody.parse(req.body ?? {});
+    // A filter that names no field of the collection, or a value only in another case, is refused before searching.
+    const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
     const [left, right] = await Promise.all([runSide(deps.engine, b, b.left), runSide(deps.engine, b, b.right)]);
-    res.json({ left, right });
+    res.json({ left, right, filterNotes });
   });
 
   router.get('/admin/api/media/:collection/:id/:kind', async (req, res) => {
