@@ -5,7 +5,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { openChorusDb } from '../src/storage/index.js';
-import { api, startServeProcess, type ServerProcess } from '../test/crash/server-process.js';
+import { api, startServeProcess, type ServerProcess } from './serve-process.js';
 
 export interface LoadOptions {
   connections: number;

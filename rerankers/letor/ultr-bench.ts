@@ -2,44 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChorusError } from '../../src/errors.js';
 import { meanCi95 } from '../metrics.js';
-import type { LossName } from '../model/losses.js';
-import { DEFAULT_CLICK_BY_GRADE, DEFAULT_EXAMINATION } from './click-simulation.js';
 import { readLetorFolder, readSvmlightFile, type LetorSplit } from './svmlight.js';
 import { generateSyntheticLetor } from './synthetic.js';
 import { runUltr, type UltrRun } from './ultr-experiment.js';
+import type { UltrBenchOptions } from './ultr-defaults.js';
 
-export interface UltrBenchOptions {
-  train?: string;
-  vali?: string;
-  test?: string;
-  data?: string;
-  /** Queries of the synthetic dataset used when no data is given. */
-  syntheticQueries?: number;
-  runs: number;
-  seed: number;
-  sessions: number;
-  examination: number[];
-  clickByGrade: number[];
-  propensity: 'em' | 'true';
-  loss: LossName;
-  hidden: number;
-  epochs: number;
-  out?: string;
-  log?: (line: string) => void;
-}
-
-export const ULTR_DEFAULTS: UltrBenchOptions = {
-  runs: 5,
-  seed: 1,
-  sessions: 20_000,
-  examination: DEFAULT_EXAMINATION,
-  clickByGrade: DEFAULT_CLICK_BY_GRADE,
-  propensity: 'em',
-  loss: 'listwise',
-  hidden: 16,
-  epochs: 40,
-  syntheticQueries: 1000,
-};
+export { ULTR_DEFAULTS, type UltrBenchOptions } from './ultr-defaults.js';
 
 type Arm = 'production' | 'naive' | 'ips' | 'skyline';
 const ARMS: Arm[] = ['production', 'naive', 'ips', 'skyline'];

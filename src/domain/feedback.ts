@@ -17,7 +17,9 @@ export const ImpressionEvent = Base.extend({
   items: z.array(z.object({ id: ItemId, position: z.number().int().min(0) }).strict()).min(1).max(1000),
   rankerVersion: z.string().max(128).default('unknown'),
   /** Feature rows as served, keyed by item id, so a model can be trained on exactly what was served. */
-  features: z.record(z.string(), z.array(z.number())).optional(),
+  features: z.record(z.string(), z.array(z.number()).max(4096)).optional(),
+  /** Feature spec version the rows follow (the server logs it; client rows must match the running version to be trained on). */
+  featureSpecVersion: z.number().int().positive().optional(),
   /** Set when the engine swapped adjacent results (randomised swap intervention). */
   swapped: z.array(z.number().int().min(0)).optional(),
 }).strict();

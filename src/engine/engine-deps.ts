@@ -4,6 +4,7 @@ import type { ChorusConfig } from '../config.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
 import type { EventBatcher } from '../feedback/event-batcher.js';
+import type { EventOrigin } from '../feedback/event-log.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
@@ -23,7 +24,7 @@ export interface EngineDeps {
   rerankers: Pick<Map<string, Reranker>, 'get' | 'keys'>;
   search: ChorusConfig['search'];
   /** Appends events to the durable log and updates serving state (src/feedback/ingest.ts). */
-  ingest: (events: FeedbackEvent[]) => Promise<unknown>;
+  ingest: (events: FeedbackEvent[], origin?: EventOrigin) => Promise<unknown>;
   /** Group commit for impressions logged while serving (omit to write them inline). */
   impressions?: EventBatcher;
   observeStage?: StageObserver;

@@ -1,11 +1,13 @@
 import type { Encoder } from '../../indexers/encoder.js';
+import { FEATURE_SPEC_VERSION, QUERY_FEATURE_NAMES, defaultFeatureSpec, featureNames } from '../../rerankers/features/index.js';
 import { createBaselineRerankers } from '../../rerankers/fusion/index.js';
 import type { Reranker } from '../../rerankers/reranker.js';
 import type { ChorusConfig } from '../config.js';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
-import type { FeedbackEventLog } from '../feedback/event-log.js';
+import type { EventOrigin, FeedbackEventLog } from '../feedback/event-log.js';
+import type { FeatureRowShape } from '../feedback/feature-rows-check.js';
 import { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
@@ -41,6 +43,13 @@ export interface EngineOptions {
   inlineImpressions?: boolean;
 }
 
+/** Shape of the running feature spec's rows: impressions whose rows match it (and are bounded) are trainable. */
+export const FEATURE_ROW_SHAPE: FeatureRowShape = {
+  specVersion: FEATURE_SPEC_VERSION,
+  item: featureNames(defaultFeatureSpec()).length,
+  query: QUERY_FEATURE_NAMES.length,
+};
+
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
 export class Engine {
   readonly deps: EngineDeps;
@@ -58,8 +67,9 @@ export class Engine {
       queryRoutes: opts.queryRoutes,
       rerankers: this.rerankers,
       search: opts.search,
-      ingest: (events) => this.ingest(events),
-      impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events), opts.onLogError),
+      ingest: (events, origin) => this.ingest(events, origin),
+      // Only the engine's own impression log is server-origin: its rows are what training trusts.
+      impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events, 'server'), opts.onLogError),
       observeStage: opts.observeStage,
       onLogError: opts.onLogError,
       now: opts.now,
@@ -110,10 +120,12 @@ export class Engine {
     return recommend(this.deps, this.schemas, req);
   }
 
-  ingest(events: FeedbackEvent[]): Promise<IngestResult> {
+  /** Applies feedback; events are client-origin unless the engine logged them itself. */
+  ingest(events: FeedbackEvent[], origin: EventOrigin = 'client'): Promise<IngestResult> {
     return ingestFeedback(
-      { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now },
+      { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now, rowShape: FEATURE_ROW_SHAPE },
       events,
+      origin,
     );
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { RankedHit } from '../domain/candidate.js';
-import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import type { EngineDeps } from './engine-deps.js';
+import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
 import { retrieve } from './retrieve.js';
@@ -106,7 +106,10 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     notes: a.notes,
     timings: timer.timings,
   };
-  if (a.logImpression !== false) await timer.time('log', () => logImpression(deps, a, queryId, reranker, hits));
+  if (a.logImpression !== false) {
+    const shown = hits;
+    await timer.time('log', () => logImpression(deps, { collection: a.collection, userId: a.userId, queryId, reranker, ctx: a.ctx, candidates, hits: shown }));
+  }
   response.timings = timer.timings;
   return response;
 }
@@ -115,32 +118,4 @@ function served(h: RankedHit, sources: Record<string, { rank: number }>): Served
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
   return { id: h.id, score: h.score, payload: h.payload, explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
-}
-
-async function logImpression(deps: EngineDeps, a: TwoStageArgs, queryId: string, reranker: Reranker, hits: RankedHit[]): Promise<void> {
-  if (hits.length === 0) return;
-  const features: Record<string, number[]> = {};
-  for (const h of hits) if (h.features) features[h.id] = h.features;
-  // The learned ranker's gate input, logged under QUERY_FEATURES_KEY so training sees exactly what was served.
-  if (hits[0]?.queryFeatures) features.__query__ = hits[0].queryFeatures;
-  const event: FeedbackEvent = {
-    type: 'impression',
-    eventId: `imp_${queryId}`,
-    collection: a.collection,
-    queryId,
-    userId: a.userId,
-    items: hits.map((h, position) => ({ id: h.id, position })),
-    // The model ranker serves per-collection versions (and interleavings): each hit names its own.
-    rankerVersion: reranker.name === 'model' ? (hits[0]?.explanation.ranker ?? reranker.version) : reranker.version,
-    ...(Object.keys(features).length > 0 ? { features } : {}),
-    timestamp: (deps.now ?? Date.now)(),
-  };
-  // Group-committed off the response path when a batcher is configured (the app does); else written inline.
-  if (deps.impressions) return deps.impressions.add(event);
-  try {
-    await deps.ingest([event]);
-  } catch (e) {
-    // Serving must not fail because logging did; the error is reported, the response still goes out.
-    deps.onLogError?.(e);
-  }
 }

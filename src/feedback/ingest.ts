@@ -1,6 +1,7 @@
 import { ENGAGEMENT_WEIGHT, type FeedbackEvent } from '../domain/feedback.js';
 import type { VectorStore } from '../stores/vector-store.js';
-import type { FeedbackEventLog } from './event-log.js';
+import type { EventOrigin, FeedbackEventLog } from './event-log.js';
+import type { FeatureRowShape } from './feature-rows-check.js';
 import type { FeedbackState } from './feedback-state.js';
 
 export interface IngestDeps {
@@ -9,6 +10,8 @@ export interface IngestDeps {
   events?: FeedbackEventLog;
   halfLifeMs?: number;
   now?: () => number;
+  /** The running feature spec: impressions whose rows validate against it are marked trainable. */
+  rowShape?: FeatureRowShape;
 }
 
 export interface IngestResult {
@@ -22,10 +25,12 @@ export interface IngestResult {
  * item counters (impressions, clicks, engagement), the user's seen set, and the user's profile vectors
  * (engaged items pulled in, skipped ones pushed away), so the very next request reflects the event.
  */
-export async function ingestFeedback(deps: IngestDeps, input: FeedbackEvent[]): Promise<IngestResult> {
+export async function ingestFeedback(deps: IngestDeps, input: FeedbackEvent[], origin: EventOrigin = 'client'): Promise<IngestResult> {
   const now = (deps.now ?? Date.now)();
   const events = input.map((e) => ({ ...e, timestamp: e.timestamp ?? now }) as FeedbackEvent);
-  if (deps.events) await deps.events.append(events);
+  // The log gets the events as sent (it stamps missing timestamps with `now` itself), so a retry of an unstamped
+  // event is recognised as the same event.
+  if (deps.events) await deps.events.append(input, { origin, rowShape: deps.rowShape, now });
 
   // Vectors of the items users interacted with, fetched before the (synchronous) state transaction.
   const wanted = new Map<string, Set<string>>();

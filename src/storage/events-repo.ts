@@ -1,7 +1,21 @@
+import { isDeepStrictEqual } from 'node:util';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { FeedbackEvent, type FeedbackEventInput, type FeedbackType } from '../domain/feedback.js';
 import { ChorusError } from '../errors.js';
+import { checkFeatureRows, type FeatureRowShape } from '../feedback/feature-rows-check.js';
+
+/** Who logged an event: the engine itself (served impressions) or a client over the API. */
+export type EventOrigin = 'server' | 'client';
+
+export interface AppendOptions {
+  /** Arrival time (epoch ms); default now. */
+  now?: number;
+  /** Default 'client': only the engine's own impression log passes 'server'. */
+  origin?: EventOrigin;
+  /** The running feature spec; an impression is trainable only when its rows validate against it. */
+  rowShape?: FeatureRowShape;
+}
 
 /** An event as stored: the validated event (timestamp always set) plus its log position and arrival time. */
 export interface StoredEvent {
@@ -10,6 +24,17 @@ export interface StoredEvent {
   /** Epoch ms when the store accepted the event. */
   receivedAt: number;
   event: FeedbackEvent & { timestamp: number };
+  origin: EventOrigin;
+  /** Impressions: the feature spec version their rows validated against when logged; null = not trainable. */
+  featureSpec: number | null;
+}
+
+/** Per collection: how much of the log a trainer can use (the admin UI warns before Train). */
+export interface Trainability {
+  /** Distinct queries with a trainable impression for the running spec (server-logged or validated rows). */
+  impressionsWithFeatures: number;
+  /** Of those, queries with at least one click, dwell, like or purchase. */
+  clickedImpressions: number;
 }
 
 /** Selects events; every field narrows the result (AND). Time bounds apply to the event timestamp. */
@@ -41,6 +66,8 @@ interface EventRow {
   seq: number;
   received_at: number;
   body: string;
+  origin: EventOrigin;
+  feature_spec: number | null;
 }
 
 /**
@@ -49,18 +76,29 @@ interface EventRow {
  */
 export class EventsRepo {
   private readonly insert: Database.Statement;
+  private readonly existing: Database.Statement;
+  private readonly replace: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`INSERT OR IGNORE INTO events
-      (event_id, collection, type, user_id, query_id, item_id, ts, received_at, body)
-      VALUES (@eventId, @collection, @type, @userId, @queryId, @itemId, @ts, @receivedAt, @body)`);
+      (event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin, feature_spec)
+      VALUES (@eventId, @collection, @type, @userId, @queryId, @itemId, @ts, @receivedAt, @body, @origin, @featureSpec)`);
+    this.existing = db.prepare('SELECT body, origin FROM events WHERE event_id = ?');
+    this.replace = db.prepare(`UPDATE events SET collection = @collection, type = @type, user_id = @userId,
+      query_id = @queryId, item_id = @itemId, ts = @ts, received_at = @receivedAt, body = @body, origin = @origin,
+      feature_spec = @featureSpec WHERE event_id = @eventId`);
   }
 
   /**
    * Validates and appends a batch in one transaction (all or nothing): when this returns, every event is durable.
-   * Events without a timestamp get the arrival time. Throws VALIDATION naming the first bad event; nothing is written then.
+   * Events without a timestamp get the arrival time. Throws VALIDATION naming the first bad event, and CONFLICT when
+   * an eventId is already stored with different content; nothing is written then. A server-logged event wins over
+   * a client one that took its id first (training reads the server's own log).
    */
-  append(events: FeedbackEventInput[], now: number = Date.now()): AppendResult {
+  append(events: FeedbackEventInput[], opts: AppendOptions | number = {}): AppendResult {
+    const o = typeof opts === 'number' ? { now: opts } : opts;
+    const now = o.now ?? Date.now();
+    const origin = o.origin ?? 'client';
     const parsed = events.map((e, i) => {
       const r = FeedbackEvent.safeParse(e);
       if (!r.success) {
@@ -81,7 +119,11 @@ export class EventsRepo {
       .transaction(() => {
         for (const e of parsed) {
           const event = { ...e, timestamp: e.timestamp ?? now };
-          const info = this.insert.run({
+          const featureSpec =
+            event.type === 'impression' && event.features && o.rowShape && !checkFeatureRows(event, o.rowShape)
+              ? o.rowShape.specVersion
+              : null;
+          const row = {
             eventId: event.eventId,
             collection: event.collection,
             type: event.type,
@@ -91,12 +133,44 @@ export class EventsRepo {
             ts: event.timestamp,
             receivedAt: now,
             body: JSON.stringify(event),
-          });
+            origin,
+            featureSpec,
+          };
+          const info = this.insert.run(row);
           inserted += info.changes;
+          if (info.changes === 0) this.onDuplicate(e, row, origin);
         }
       })
       .immediate();
     return { inserted, duplicates: parsed.length - inserted };
+  }
+
+  /** A re-sent eventId is a duplicate only with the same content (a retry); anything else is a conflict. */
+  private onDuplicate(e: FeedbackEvent, row: Record<string, unknown>, origin: EventOrigin): void {
+    const prev = this.existing.get(e.eventId) as { body: string; origin: EventOrigin };
+    const stored = JSON.parse(prev.body) as FeedbackEvent;
+    // A retry without a timestamp was stamped with its own arrival time: compare the rest.
+    const plain = (x: object) => JSON.parse(JSON.stringify(x)) as unknown;
+    const same = isDeepStrictEqual(plain(e.timestamp === undefined ? { ...stored, timestamp: undefined } : stored), plain(e));
+    if (same) return;
+    if (origin === 'server' && prev.origin === 'client') {
+      this.replace.run(row);
+      return;
+    }
+    throw new ChorusError('CONFLICT', `event ${JSON.stringify(e.eventId)} was already logged with different content`, { eventId: e.eventId });
+  }
+
+  /** Distinct trainable impressions of a collection for a spec version, and how many of them got a click. */
+  trainability(collection: string, specVersion: number): Trainability {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(DISTINCT i.query_id) AS imps,
+           COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM events c WHERE c.query_id = i.query_id
+             AND c.collection = i.collection AND c.type IN ('click', 'dwell', 'like', 'purchase')) THEN i.query_id END) AS clicked
+         FROM events i WHERE i.collection = ? AND i.type = 'impression' AND i.feature_spec = ?`,
+      )
+      .get(collection, specVersion) as { imps: number; clicked: number };
+    return { impressionsWithFeatures: row.imps, clickedImpressions: row.clicked };
   }
 
   /** Events matching `q`, oldest first (by seq). */
@@ -144,7 +218,7 @@ export class EventsRepo {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
       throw new ChorusError('VALIDATION', 'limit must be a positive integer');
     const lim = limit === undefined ? '' : ` LIMIT ${limit}`;
-    return { sql: `SELECT seq, received_at, body FROM events ${where} ORDER BY seq${lim}`, params };
+    return { sql: `SELECT seq, received_at, body, origin, feature_spec FROM events ${where} ORDER BY seq${lim}`, params };
   }
 }
 
@@ -187,5 +261,7 @@ function toStored(row: EventRow): StoredEvent {
     seq: row.seq,
     receivedAt: row.received_at,
     event: JSON.parse(row.body) as StoredEvent['event'],
+    origin: row.origin,
+    featureSpec: row.feature_spec,
   };
 }

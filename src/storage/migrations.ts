@@ -85,6 +85,19 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    name: 'events: who logged an event, and the feature spec its rows validated against',
+    // origin: 'server' for impressions the engine logged itself, 'client' for everything sent over the API.
+    // feature_spec: the spec version an impression's rows passed validation for (NULL: not trainable).
+    // Impressions with rows logged before this migration keep spec 1; a trainer re-validates every row it reads.
+    sql: `
+      ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'client' CHECK (origin IN ('server', 'client'));
+      ALTER TABLE events ADD COLUMN feature_spec INTEGER;
+      UPDATE events SET feature_spec = 1 WHERE type = 'impression' AND json_extract(body, '$.features') IS NOT NULL;
+      CREATE INDEX events_trainable ON events (collection, feature_spec) WHERE type = 'impression' AND feature_spec IS NOT NULL;
+    `,
+  },
+  {
+    version: 3,
     name: 'judged queries with their media (image and audio queries)',
     // The query string stays the judgments key; media queries get a synthetic key (kind:hash) and keep their bytes
     // here so offline evaluation can replay them. Text queries need no row.

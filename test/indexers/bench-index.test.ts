@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runIndexBench } from '../../bench/index-bench.js';
+import { runIndexBench } from '../../src/bench/index-bench.js';
 import { FIXTURE_MODELS, ROOT } from './helpers.js';
 import path from 'node:path';
 

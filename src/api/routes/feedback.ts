@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { FeedbackEvent } from '../../domain/feedback.js';
 import { planCfForget } from '../../engine/cf/forget-user-cf.js';
+import { checkClientFeedback } from '../feedback-checks.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { parseBody, parseParams } from '../validate.js';
@@ -24,7 +25,11 @@ export const feedbackRoutes = {
     tag: 'feedback',
     scope: 'write',
     summary: 'Log impressions, clicks, dwell, likes, purchases and skips',
-    description: "Updates item priors and the user's profile at once, so the next request reflects the event.",
+    description:
+      "Updates item priors and the user's profile at once, so the next request reflects the event. Unknown collection: 404. " +
+      'Timestamps must lie between 2000-01-01 and one day from now (400). Re-sending an eventId with the same content is a ' +
+      'duplicate; with different content, 409. Impression `features` are stored but trained on only when they are finite, ' +
+      'within ±1e6 and the right length for the running feature spec.',
     body: FeedbackBody,
     response: FeedbackResponse,
   },
@@ -50,6 +55,7 @@ export function createFeedbackRouter(deps: RouteDeps): Router {
   addRoute(router, deps, feedbackRoutes.feedback, async (req, res) => {
     const body = parseBody(FeedbackBody, req);
     const events = 'events' in body ? body.events : [body];
+    await checkClientFeedback(deps.engine, events);
     res.json(await deps.engine.ingest(events));
   });
   addRoute(router, deps, feedbackRoutes.deleteUser, async (req, res) => {

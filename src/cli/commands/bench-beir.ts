@@ -1,12 +1,8 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
-import { runBeir, reportBeir, type BeirRetriever } from '../../../bench/beir-run.js';
-import { createEncoderRegistry } from '../../../indexers/registry.js';
+import type { BeirRetriever } from '../../bench/beir-run.js';
 import { configFor } from '../options.js';
 import { positiveInt } from './search.js';
-
-const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results', import.meta.url));
 
 /** `chorus bench beir --dataset DIR [--retriever bm25|dense|hybrid]`. */
 export function registerBenchBeirCommand(program: Command): void {
@@ -18,13 +14,16 @@ export function registerBenchBeirCommand(program: Command): void {
     .addOption(new Option('--retriever <kind>', 'bm25, dense (text model) or hybrid (RRF of both)').choices(['bm25', 'dense', 'hybrid']).default('bm25'))
     .option('--split <name>', 'qrels split', 'test')
     .option('--max-queries <n>', 'only the first N queries', positiveInt('--max-queries'))
+    .option('--results-dir <dir>', 'where beir.json is written', 'bench/results')
     .option('--json', 'print the result as JSON')
-    .action(async (flags: { dataset: string; retriever: BeirRetriever; split: string; maxQueries?: number; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { dataset: string; retriever: BeirRetriever; split: string; maxQueries?: number; resultsDir: string; json?: boolean }, cmd: Command) => {
+      const { runBeir, reportBeir } = await import('../../bench/beir-run.js');
       const log = (line: string) => process.stderr.write(line + '\n');
       let textEncoder;
       let close = async () => {};
       if (flags.retriever !== 'bm25') {
         const config = configFor(cmd, { models: { enabled: ['text'] } });
+        const { createEncoderRegistry } = await import('../../../indexers/registry.js');
         const registry = await createEncoderRegistry(config);
         textEncoder = registry.get('text');
         close = () => registry.close();
@@ -33,7 +32,7 @@ export function registerBenchBeirCommand(program: Command): void {
       try {
         const result = await runBeir({ dataset: path.resolve(flags.dataset), retriever: flags.retriever, split: flags.split, textEncoder, maxQueries: flags.maxQueries, log });
         if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        reportBeir(result, RESULTS_DIR, flags.json ? log : (l) => process.stdout.write(l + '\n'));
+        reportBeir(result, path.resolve(flags.resultsDir), flags.json ? log : (l) => process.stdout.write(l + '\n'));
       } finally {
         await close();
       }

@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ChorusError } from '../../errors.js';
-import { runIndexBench } from '../../../bench/index-bench.js';
 
 interface IndexBenchFlags {
   modelDir: string;
@@ -36,6 +35,7 @@ export function registerBenchIndexCommand(program: Command): void {
     .option('--out <file>', 'result JSON', 'bench/results/index.json')
     .option('--json', 'print the result as JSON')
     .action(async (f: IndexBenchFlags) => {
+      const { runIndexBench } = await import('../../bench/index-bench.js');
       const result = await runIndexBench({
         modelDir: path.resolve(f.modelDir),
         corpusDir: path.resolve(f.corpus),

@@ -1,10 +1,7 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { reportLatency, runLatency } from '../../../bench/latency-run.js';
 import { ChorusError } from '../../errors.js';
 import { positiveInt } from './search.js';
-
-const RESULTS_DIR = fileURLToPath(new URL('../../../bench/results', import.meta.url));
 
 function parseDims(v: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -29,8 +26,10 @@ export function registerBenchLatencyCommand(program: Command): void {
     .option('--duration <s>', 'seconds of load per phase (bounded)', positiveInt('--duration'), 15)
     .option('--vectors <spec>', 'named vectors name:dim,...', parseDims, { text: 384, image: 512, audio: 512 })
     .option('--candidates <k>', 'stage-1 depth per list', positiveInt('--candidates'), 100)
+    .option('--results-dir <dir>', 'where latency.json is written', 'bench/results')
     .option('--json', 'print the result as JSON')
-    .action(async (flags: { n: number; connections: number; duration: number; vectors: Record<string, number>; candidates: number; json?: boolean }) => {
+    .action(async (flags: { n: number; connections: number; duration: number; vectors: Record<string, number>; candidates: number; resultsDir: string; json?: boolean }) => {
+      const { reportLatency, runLatency } = await import('../../bench/latency-run.js');
       const log = (line: string) => process.stderr.write(line + '\n');
       const result = await runLatency({
         n: flags.n,
@@ -42,6 +41,6 @@ export function registerBenchLatencyCommand(program: Command): void {
         log,
       });
       if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      reportLatency(result, RESULTS_DIR, flags.json ? log : (l) => process.stdout.write(l + '\n'));
+      reportLatency(result, path.resolve(flags.resultsDir), flags.json ? log : (l) => process.stdout.write(l + '\n'));
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ChorusError } from '../../errors.js';
-import { formatUltrSummary, parseVector, runUltrBench, ULTR_DEFAULTS } from '../../../rerankers/letor/ultr-bench.js';
+import { ULTR_DEFAULTS } from '../../../rerankers/letor/ultr-defaults.js';
 
 interface UltrFlags {
   train?: string;
@@ -49,7 +49,8 @@ export function registerBenchUltrCommand(program: Command): void {
     .option('--synthetic-queries <n>', 'training queries of the synthetic dataset', String(ULTR_DEFAULTS.syntheticQueries))
     .option('--out <file>', 'result JSON', 'bench/results/ultr.json')
     .option('--json', 'print the result as JSON')
-    .action((f: UltrFlags) => {
+    .action(async (f: UltrFlags) => {
+      const { formatUltrSummary, parseVector, runUltrBench } = await import('../../../rerankers/letor/ultr-bench.js');
       if (!['em', 'true'].includes(f.propensity)) throw new ChorusError('VALIDATION', '--propensity is em or true');
       if (!['listwise', 'pairwise'].includes(f.loss)) throw new ChorusError('VALIDATION', '--loss is listwise or pairwise');
       const result = runUltrBench({

@@ -8,7 +8,6 @@ import type {
 import { PayloadFieldType as PayloadFieldTypeSchema } from '../../domain/collection.js';
 import { Distance } from '../../domain/modality.js';
 import { ChorusError } from '../../errors.js';
-import { createVectorStore } from '../../stores/create-vector-store.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { configFor } from '../options.js';
 
@@ -67,6 +66,7 @@ function describe(c: CollectionSchema): string {
 }
 
 async function withStore<T>(cmd: Command, fn: (store: VectorStore) => Promise<T>): Promise<T> {
+  const { createVectorStore } = await import('../../stores/create-vector-store.js');
   const store = await createVectorStore(configFor(cmd));
   try {
     return await fn(store);

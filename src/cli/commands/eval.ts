@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { estimateCtr } from '../../../rerankers/counterfactual.js';
-import { offlineMetrics, parseQrels, type JudgedRanking, type OfflineMetrics } from '../../../rerankers/evaluation.js';
-import { ModelRegistry } from '../../../rerankers/registry.js';
-import { attachModelServing } from '../../../rerankers/serving.js';
-import { buildChorus } from '../../app/build.js';
+import type { JudgedRanking, OfflineMetrics } from '../../../rerankers/evaluation.js';
 import { ChorusError } from '../../errors.js';
-import { buildClickthroughs } from '../../feedback/training-set.js';
 import type { ChorusDb } from '../../storage/index.js';
 import { configFor } from '../options.js';
 
@@ -31,6 +26,9 @@ export function registerEvalCommand(program: Command): void {
     .option('--fusion <list>', 'rankers to compare', 'rrf,weighted,dbsf,model')
     .option('--json', 'JSON output')
     .action(async (f: EvalFlags, cmd: Command) => {
+      const { offlineMetrics, parseQrels } = await import('../../../rerankers/evaluation.js');
+      const { attachModelServing } = await import('../../../rerankers/serving.js');
+      const { buildChorus } = await import('../../app/build.js');
       const k = Number(f.k);
       if (!Number.isInteger(k) || k < 1) throw new ChorusError('VALIDATION', '--k must be a positive integer');
       const queries = f.queries ? readQueries(f.queries) : undefined;
@@ -52,7 +50,7 @@ export function registerEvalCommand(program: Command): void {
           }
           results[fusion] = offlineMetrics(rankings, k, catalogue);
         }
-        const counterfactual = counterfactualOfPromoted(chorus.db, config.dataDir, f.collection);
+        const counterfactual = await counterfactualOfPromoted(chorus.db, config.dataDir, f.collection);
         if (f.json) process.stdout.write(JSON.stringify({ collection: f.collection, k, results, counterfactual }, null, 2) + '\n');
         else {
           process.stdout.write(`ranker      nDCG@${k}  MRR     recall@${k}  coverage  diversity   (${qrels.size} judged queries)\n`);
@@ -80,7 +78,10 @@ function readQueries(file: string): Map<string, string> {
   return out;
 }
 
-function counterfactualOfPromoted(db: ChorusDb, dataDir: string, collection: string) {
+async function counterfactualOfPromoted(db: ChorusDb, dataDir: string, collection: string) {
+  const { estimateCtr } = await import('../../../rerankers/counterfactual.js');
+  const { ModelRegistry } = await import('../../../rerankers/registry.js');
+  const { buildClickthroughs } = await import('../../feedback/training-set.js');
   const registry = new ModelRegistry({ db, dataDir });
   const rec = registry.promoted(collection);
   if (!rec) return undefined;

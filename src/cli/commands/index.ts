@@ -1,11 +1,8 @@
 import { Option, type Command } from 'commander';
 import { CollectionName } from '../../domain/collection.js';
 import { ChorusError } from '../../errors.js';
-import { defaultRuntimeFactories } from '../../indexing/default-factories.js';
-import { checkInputPath } from '../../indexing/discover-input.js';
-import { indexDirectory, type IndexSummary } from '../../indexing/index-run.js';
-import { openIndexRuntime, type RuntimeFactories } from '../../indexing/index-runtime.js';
-import { createProgressReporter } from '../../indexing/progress.js';
+import type { IndexSummary } from '../../indexing/index-run.js';
+import type { RuntimeFactories } from '../../indexing/index-runtime.js';
 import { configFor } from '../options.js';
 
 interface IndexFlags {
@@ -24,7 +21,7 @@ const positiveInt = (name: string) => (v: string) => {
 };
 
 /** `chorus index <dir|manifest.jsonl|file.csv> --collection NAME`: bulk indexing through the job queue. */
-export function registerIndexCommand(program: Command, factories: RuntimeFactories = defaultRuntimeFactories): void {
+export function registerIndexCommand(program: Command, factories?: RuntimeFactories): void {
   program
     .command('index')
     .description('index a directory (files grouped by base name), a manifest.jsonl or a .csv into a collection')
@@ -43,9 +40,13 @@ export function registerIndexCommand(program: Command, factories: RuntimeFactori
       if (!CollectionName.safeParse(flags.collection).success) {
         throw new ChorusError('BAD_REQUEST', `invalid collection name "${flags.collection}": 1-64 letters, digits, _ or -`);
       }
+      const { checkInputPath } = await import('../../indexing/discover-input.js');
+      const { indexDirectory } = await import('../../indexing/index-run.js');
+      const { openIndexRuntime } = await import('../../indexing/index-runtime.js');
+      const { createProgressReporter } = await import('../../indexing/progress.js');
       await checkInputPath(input);
       const config = configFor(cmd);
-      const runtime = await openIndexRuntime(config, factories);
+      const runtime = await openIndexRuntime(config, factories ?? (await import('../../indexing/default-factories.js')).defaultRuntimeFactories);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = () => {

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { ModelRegistry } from '../../../rerankers/registry.js';
-import { openChorusDb } from '../../storage/index.js';
+import type { ModelRegistry } from '../../../rerankers/registry.js';
 import { configFor } from '../options.js';
 
 /** `chorus models list|promote|rollback`: the model registry (a running server picks promotions up by itself). */
 export function registerModelsCommand(program: Command): void {
   const models = program.command('models').description('list, promote and roll back fusion reranker versions');
   const withRegistry = async <T>(cmd: Command, fn: (r: ModelRegistry) => Promise<T> | T): Promise<T> => {
+    const { ModelRegistry } = await import('../../../rerankers/registry.js');
+    const { openChorusDb } = await import('../../storage/index.js');
     const config = configFor(cmd);
     const db = openChorusDb(config.dataDir);
     try {

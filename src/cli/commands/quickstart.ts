@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { createEncoderRegistry } from '../../../indexers/registry.js';
-import { buildChorus } from '../../app/build.js';
-import { servedExtras } from '../../app/extras.js';
-import { indexQuickstart, QUICKSTART_COLLECTION } from '../../app/quickstart-index.js';
 import { configFor } from '../options.js';
 import { closeOnSignals, printServing } from './serve-banner.js';
 import { parsePort } from './serve.js';
@@ -15,6 +11,8 @@ export function registerQuickstartCommand(program: Command): void {
     .option('--port <port>', 'port (default 8080)', parsePort)
     .option('--no-serve', 'index only, do not start the server')
     .action(async (flags: { port?: number; serve: boolean }, cmd: Command) => {
+      const { createEncoderRegistry } = await import('../../../indexers/registry.js');
+      const { indexQuickstart, QUICKSTART_COLLECTION } = await import('../../app/quickstart-index.js');
       const config = configFor(cmd, { port: flags.port });
       const out = process.stdout;
       out.write(`Chorus quickstart: data in ${config.dataDir}\n`);
@@ -47,6 +45,8 @@ export function registerQuickstartCommand(program: Command): void {
         await registry.close();
         return;
       }
+      const { buildChorus } = await import('../../app/build.js');
+      const { servedExtras } = await import('../../app/extras.js');
       const chorus = await buildChorus(config, { encoders: registry, extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)) });
       const { url, host } = await chorus.listen();
       printServing(chorus, url, host);

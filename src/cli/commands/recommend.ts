@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { buildChorus } from '../../app/build.js';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
@@ -33,6 +32,7 @@ export function registerRecommendCommand(program: Command): void {
     .option('--json', 'print the response as JSON')
     .action(async (flags: RecommendFlags, cmd: Command) => {
       if (!flags.item && !flags.user) throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID');
+      const { buildChorus } = await import('../../app/build.js');
       const chorus = await buildChorus(configFor(cmd, { logLevel: 'silent' }), { encoders: 'none' });
       try {
         const r = await chorus.engine.recommend({

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { ChorusError } from '../../errors.js';
-import { defaultRuntimeFactories } from '../../indexing/default-factories.js';
-import { openIndexRuntime, type RuntimeFactories } from '../../indexing/index-runtime.js';
-import { ReembedPayload, reembedCollectionJob, type ReembedResult } from '../../jobs/definitions/reembed-collection.js';
-import { waitForJobs } from '../../jobs/wait-for-jobs.js';
+import type { RuntimeFactories } from '../../indexing/index-runtime.js';
+import type { ReembedResult } from '../../jobs/definitions/reembed-collection.js';
 import { configFor } from '../options.js';
 
 interface ReembedFlags {
@@ -16,7 +14,7 @@ interface ReembedFlags {
  * `chorus reembed --collection OLD --target NEW`: after a model change, rebuild every item of a collection from its
  * recorded source files with the current encoders, as a `reembed-collection` job (the same job `POST /v1/jobs` runs).
  */
-export function registerReembedCommand(program: Command, factories: RuntimeFactories = defaultRuntimeFactories): void {
+export function registerReembedCommand(program: Command, factories?: RuntimeFactories): void {
   program
     .command('reembed')
     .description('after a model change: re-encode every item of a collection into a new one with the current models')
@@ -25,9 +23,12 @@ export function registerReembedCommand(program: Command, factories: RuntimeFacto
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText('after', '\nExit codes: 0 every item re-embedded, 1 some items failed (listed), 2 bad usage or unknown collection.')
     .action(async (flags: ReembedFlags, cmd: Command) => {
+      const { ReembedPayload, reembedCollectionJob } = await import('../../jobs/definitions/reembed-collection.js');
+      const { openIndexRuntime } = await import('../../indexing/index-runtime.js');
+      const { waitForJobs } = await import('../../jobs/wait-for-jobs.js');
       const parsed = ReembedPayload.safeParse({ collection: flags.collection, target: flags.target });
       if (!parsed.success) throw new ChorusError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '));
-      const runtime = await openIndexRuntime(configFor(cmd), factories);
+      const runtime = await openIndexRuntime(configFor(cmd), factories ?? (await import('../../indexing/default-factories.js')).defaultRuntimeFactories);
       try {
         await runtime.store.openCollection(flags.collection); // unknown collection: exit 2 before any work
         const jobId = `reembed-cli:${flags.collection}:${flags.target}:${Date.now()}`;

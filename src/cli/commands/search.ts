@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { attachModelServing } from '../../../rerankers/serving.js';
-import { buildChorus } from '../../app/build.js';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
@@ -52,6 +50,8 @@ export function registerSearchCommand(program: Command): void {
         image: flags.image ? readMedia(flags.image, 'image') : undefined,
         audio: flags.audio ? readMedia(flags.audio, 'audio') : undefined,
       };
+      const { attachModelServing } = await import('../../../rerankers/serving.js');
+      const { buildChorus } = await import('../../app/build.js');
       // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
       const chorus = await buildChorus(configFor(cmd, { logLevel: 'silent' }), { extraRouters: (deps, built) => attachModelServing(deps, built) });
       try {

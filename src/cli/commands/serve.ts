@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { buildChorus } from '../../app/build.js';
-import { servedExtras } from '../../app/extras.js';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { closeOnSignals, printServing } from './serve-banner.js';
@@ -19,6 +17,8 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port (CHORUS_PORT, default 8080; 0 picks a free one)', parsePort)
     .option('--host <host>', 'bind address (CHORUS_HOST; ignored without API keys: loopback only)')
     .action(async (flags: { port?: number; host?: string }, cmd: Command) => {
+      const { buildChorus } = await import('../../app/build.js');
+      const { servedExtras } = await import('../../app/extras.js');
       const config = configFor(cmd, { port: flags.port, host: flags.host });
       const chorus = await buildChorus(config, { extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)) });
       for (const line of chorus.registry?.notes ?? []) process.stderr.write(`chorus: ${line}\n`);

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { ModelRegistry } from '../../../rerankers/registry.js';
 import { ChorusError } from '../../errors.js';
-import { openChorusDb } from '../../storage/index.js';
 import { configFor } from '../options.js';
 
 interface TrainFlags {
@@ -48,6 +46,8 @@ export function registerTrainCommand(program: Command): void {
     .action(async (f: TrainFlags, cmd: Command) => {
       if (!['listwise', 'pairwise'].includes(f.loss)) throw new ChorusError('VALIDATION', '--loss is listwise or pairwise');
       if (!['none', 'grid', 'random'].includes(f.search)) throw new ChorusError('VALIDATION', '--search is none, grid or random');
+      const { ModelRegistry } = await import('../../../rerankers/registry.js');
+      const { openChorusDb } = await import('../../storage/index.js');
       const config = configFor(cmd);
       const db = openChorusDb(config.dataDir);
       try {

@@ -2,17 +2,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { parseConfig } from '../src/config.js';
-import { isEncodeFailure, type Encoder, type EncoderInput } from '../indexers/encoder.js';
-import { ClapAudioEncoder } from '../indexers/encoders/clap-audio.js';
-import { ClipImageEncoder } from '../indexers/encoders/clip-image.js';
-import { ColourLayoutImageEncoder } from '../indexers/encoders/image-colour.js';
-import { OpenWakeWordAudioEncoder } from '../indexers/encoders/openwakeword-audio.js';
-import { TransformersTextEncoder } from '../indexers/encoders/text-transformers.js';
-import { decodeAudio } from '../indexers/decoders/audio.js';
-import { mapLimit } from '../indexers/batching.js';
-import { modelSettingsFrom, type ModelSettings } from '../indexers/model-source.js';
-import { openSession, ort } from '../indexers/onnx-session.js';
+import { parseConfig } from '../config.js';
+import { isEncodeFailure, type Encoder, type EncoderInput } from '../../indexers/encoder.js';
+import { ClapAudioEncoder } from '../../indexers/encoders/clap-audio.js';
+import { ClipImageEncoder } from '../../indexers/encoders/clip-image.js';
+import { ColourLayoutImageEncoder } from '../../indexers/encoders/image-colour.js';
+import { OpenWakeWordAudioEncoder } from '../../indexers/encoders/openwakeword-audio.js';
+import { TransformersTextEncoder } from '../../indexers/encoders/text-transformers.js';
+import { decodeAudio } from '../../indexers/decoders/audio.js';
+import { mapLimit } from '../../indexers/batching.js';
+import { modelSettingsFrom, type ModelSettings } from '../../indexers/model-source.js';
+import { openSession, ort } from '../../indexers/onnx-session.js';
 import { measureThreading, type ThreadingResult } from './index-threads.js';
 
 /**

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isEncodeFailure, type Encoder } from '../indexers/encoder.js';
-import { Bm25Index } from '../src/lexical/bm25-index.js';
-import { ChorusError } from '../src/errors.js';
+import { isEncodeFailure, type Encoder } from '../../indexers/encoder.js';
+import { Bm25Index } from '../lexical/bm25-index.js';
+import { ChorusError } from '../errors.js';
 import { readCorpus, readQrels, readQueries, type BeirDoc } from './beir-data.js';
 import { mrrAt, ndcgAt, recallAt } from './ir-metrics.js';
 

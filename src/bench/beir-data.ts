@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { ChorusError } from '../src/errors.js';
+import { ChorusError } from '../errors.js';
 import type { Qrels } from './ir-metrics.js';
 
 /** A BEIR-layout folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv. */

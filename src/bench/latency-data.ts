@@ -1,4 +1,4 @@
-import { Rng } from '../rerankers/random.js';
+import { Rng } from '../../rerankers/random.js';
 
 /** Synthetic clustered unit vectors: items near one of `clusters` centroids, so ANN has structure to find. */
 export function clusteredVectors(n: number, dim: number, clusters: number, seed: number): Float32Array[] {

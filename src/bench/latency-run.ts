@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Rng } from '../rerankers/random.js';
-import { buildChorus } from '../src/app/build.js';
-import { parseConfig } from '../src/config.js';
+import { Rng } from '../../rerankers/random.js';
+import { buildChorus } from '../app/build.js';
+import { parseConfig } from '../config.js';
 import { clusteredVectors, percentile, perturb } from './latency-data.js';
 
 export interface LatencyOptions {

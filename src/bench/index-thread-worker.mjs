@@ -1,4 +1,4 @@
-// Worker for bench/index-threads.ts: one single-threaded onnxruntime session, runs `batches` inferences on request.
+// Worker for src/bench/index-threads.ts: one single-threaded onnxruntime session, runs `batches` inferences on request.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 

@@ -1,0 +1,68 @@
+import { buildFeatureRows, FEATURE_SPEC_VERSION } from '../../rerankers/features/index.js';
+import type { QueryKind } from '../../rerankers/features/sources.js';
+import type { Reranker, RerankContext } from '../../rerankers/reranker.js';
+import type { Candidate, RankedHit } from '../domain/candidate.js';
+import type { FeedbackEvent } from '../domain/feedback.js';
+import { QUERY_FEATURES_KEY } from '../feedback/training-set.js';
+import type { EngineDeps } from './engine-deps.js';
+
+export interface ImpressionArgs {
+  collection: string;
+  userId?: string;
+  queryId: string;
+  reranker: Reranker;
+  ctx: Pick<RerankContext, 'queryKind' | 'queryModalities'>;
+  /** The whole stage-1 list: per-list statistics (score ranges, coverage) are part of every row. */
+  candidates: readonly Candidate[];
+  /** What was shown, in order. */
+  hits: readonly RankedHit[];
+}
+
+/**
+ * The feature rows of the shown hits and the query row, whatever ranked them. The learned ranker hands back the
+ * rows it scored (exactly what was served); every other ranker (fusions, presets, noop, shuffle) gets rows from
+ * the same extractor, built once over the candidate list, so any default can be trained from.
+ */
+export function servedFeatureRows(a: Pick<ImpressionArgs, 'candidates' | 'hits' | 'ctx'>): Record<string, number[]> {
+  const features: Record<string, number[]> = {};
+  const own = a.hits.every((h) => h.features !== undefined) && new Set(a.hits.map((h) => h.features!.length)).size === 1;
+  if (own && a.hits[0]?.queryFeatures) {
+    for (const h of a.hits) features[h.id] = h.features!;
+    features[QUERY_FEATURES_KEY] = a.hits[0].queryFeatures;
+    return features;
+  }
+  const fr = buildFeatureRows(a.candidates, { queryKind: a.ctx.queryKind as QueryKind, queryModalities: a.ctx.queryModalities });
+  const index = new Map(a.candidates.map((c, i) => [c.id, i]));
+  for (const h of a.hits) {
+    const i = index.get(h.id);
+    if (i !== undefined) features[h.id] = Array.from(fr.rows[i]!);
+  }
+  features[QUERY_FEATURES_KEY] = Array.from(fr.queryFeatures);
+  return features;
+}
+
+/** Logs one served impression with its feature rows (group-committed when the app configured a batcher). */
+export async function logImpression(deps: EngineDeps, a: ImpressionArgs): Promise<void> {
+  if (a.hits.length === 0) return;
+  const event: FeedbackEvent = {
+    type: 'impression',
+    eventId: `imp_${a.queryId}`,
+    collection: a.collection,
+    queryId: a.queryId,
+    userId: a.userId,
+    items: a.hits.map((h, position) => ({ id: h.id, position })),
+    // The model ranker serves per-collection versions (and interleavings): each hit names its own.
+    rankerVersion: a.reranker.name === 'model' ? (a.hits[0]?.explanation.ranker ?? a.reranker.version) : a.reranker.version,
+    features: servedFeatureRows(a),
+    featureSpecVersion: FEATURE_SPEC_VERSION,
+    timestamp: (deps.now ?? Date.now)(),
+  };
+  // Group-committed off the response path when a batcher is configured (the app does); else written inline.
+  if (deps.impressions) return deps.impressions.add(event);
+  try {
+    await deps.ingest([event], 'server');
+  } catch (e) {
+    // Serving must not fail because logging did; the error is reported, the response still goes out.
+    deps.onLogError?.(e);
+  }
+}

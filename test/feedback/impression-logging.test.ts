@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPreset, savePreset } from '../../src/admin/presets.js';
+import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
+import { FEATURE_ROW_SHAPE } from '../../src/engine/engine.js';
+import { servedFeatureRows } from '../../src/engine/impression-log.js';
+import { checkFeatureRows } from '../../src/feedback/feature-rows-check.js';
+import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
+import { defaultFeatureSpec, featureNames } from '../../rerankers/features/index.js';
+import { attachModelServing } from '../../rerankers/serving.js';
+import { startServer, vec, type Json, type TestServer } from '../api/harness.js';
+
+const C = 'logs';
+let s: TestServer;
+
+beforeAll(async () => {
+  s = await startServer({}, { extraRouters: (deps, built) => attachModelServing(deps, built) });
+  await s.chorus.engine.createCollection({ name: C, vectors: { text: { modality: 'text', dim: 8 }, image: { modality: 'image', dim: 8 } } });
+  const items = Array.from({ length: 30 }, (_, i) => ({ id: `i${i}`, payload: { n: i }, vectors: { text: vec(8, i, i % 3), image: vec(8, i + 50, (i + 1) % 4) } }));
+  await s.chorus.engine.upsertItems(C, items);
+});
+afterAll(() => s?.close());
+
+/** The stored impression of a search, with who logged it and the spec its rows validated against. */
+async function loggedImpression(queryId: string) {
+  await s.chorus.engine.flush();
+  const [stored] = s.chorus.db.events.query({ collection: C, queryId, types: ['impression'] });
+  return stored!;
+}
+
+const query = { text: vec(8, 3, 0), image: vec(8, 4, 1) };
+
+describe('every served impression logs its feature rows, whatever ranked it', () => {
+  it.each(['rrf', 'weighted', 'dbsf', 'noop', 'shuffle', 'model'])('%s', async (fusion) => {
+    const r = await s.call('POST', '/v1/search', { collection: C, vectors: query, fusion, limit: 7 });
+    expect(r.status).toBe(200);
+    const stored = await loggedImpression(r.json.queryId);
+    const imp = stored.event;
+    if (imp.type !== 'impression') throw new Error('not an impression');
+    expect(stored.origin).toBe('server');
+    expect(stored.featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
+    expect(imp.featureSpecVersion).toBe(FEATURE_ROW_SHAPE.specVersion);
+    // One row per shown hit (and only those) plus the query row, all valid for the running spec.
+    expect(Object.keys(imp.features!).sort()).toEqual([...r.json.hits.map((h: Json) => h.id), QUERY_FEATURES_KEY].sort());
+    expect(imp.features![QUERY_FEATURES_KEY]).toHaveLength(FEATURE_ROW_SHAPE.query);
+    expect(checkFeatureRows(imp, FEATURE_ROW_SHAPE)).toBeUndefined();
+  });
+
+  it('a preset applied to the collection (the admin UI path) keeps logging rows', async () => {
+    savePreset(s.chorus.db.kv, 'text-heavy', { fusion: 'weighted', weights: { text: 3, image: 1 } });
+    applyPreset(s.chorus.db.kv, C, 'text-heavy');
+    try {
+      const r = await s.call('POST', '/v1/search', { collection: C, vectors: query, limit: 5 });
+      expect(r.json.ranker.name).toBe('weighted');
+      const stored = await loggedImpression(r.json.queryId);
+      expect(stored.featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
+      if (stored.event.type !== 'impression') throw new Error('not an impression');
+      expect(Object.keys(stored.event.features!)).toHaveLength(6);
+    } finally {
+      applyPreset(s.chorus.db.kv, C, null);
+    }
+  });
+
+  it('the same ranking gets the same rows under different rankers (rows do not depend on who ranked)', async () => {
+    const a = await s.call('POST', '/v1/search', { collection: C, vectors: query, fusion: 'rrf', limit: 5 });
+    const b = await s.call('POST', '/v1/search', { collection: C, vectors: query, fusion: 'dbsf', limit: 30 });
+    const ia = (await loggedImpression(a.json.queryId)).event;
+    const ib = (await loggedImpression(b.json.queryId)).event;
+    if (ia.type !== 'impression' || ib.type !== 'impression') throw new Error('not an impression');
+    // Item priors (smoothed CTR, popularity) move with every logged impression; every other feature must match.
+    const names = featureNames(defaultFeatureSpec());
+    const relevance = (row: number[]) => row.filter((_, i) => names[i] !== 'ctr' && names[i] !== 'popularity');
+    for (const h of a.json.hits as Json[]) expect(relevance(ia.features![h.id]!)).toEqual(relevance(ib.features![h.id]!));
+  });
+
+  it('recommendations log rows too, and the admin playground (logImpression: false) logs nothing', async () => {
+    const r = await s.call('POST', '/v1/recommend', { collection: C, itemId: 'i1', limit: 4 });
+    expect(r.status).toBe(200);
+    expect((await loggedImpression(r.json.queryId)).featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
+    const quiet = await s.chorus.engine.search({ collection: C, query: { vectors: query }, fusion: 'rrf', limit: 3, logImpression: false });
+    await s.chorus.engine.flush();
+    expect(s.chorus.db.events.query({ queryId: quiet.queryId })).toEqual([]);
+  });
+});
+
+describe('servedFeatureRows', () => {
+  const candidates: Candidate[] = [
+    { id: 'a', payload: {}, sources: { text: { source: 'text', score: 0.9, rank: 0 } } },
+    { id: 'b', payload: {}, sources: { text: { source: 'text', score: 0.5, rank: 1 }, image: { source: 'image', score: 0.7, rank: 0 } } },
+  ];
+  const ctx = { queryKind: 'vector' as const, queryModalities: [] };
+  const hit = (id: string, features?: number[]): RankedHit => ({ id, score: 1, payload: {}, explanation: { scores: {}, shares: {}, ranker: 'x' }, features, queryFeatures: features ? [1] : undefined });
+
+  it("keeps the learned ranker's own rows (exactly what it scored)", () => {
+    const rows = servedFeatureRows({ candidates, ctx, hits: [hit('b', [1, 2]), hit('a', [3, 4])] });
+    expect(rows).toEqual({ b: [1, 2], a: [3, 4], [QUERY_FEATURES_KEY]: [1] });
+  });
+
+  it('builds rows from the extractor when hits carry none, or an interleaved list mixes row widths', () => {
+    for (const hits of [[hit('b'), hit('a')], [hit('b', [1, 2]), hit('a', [3])]]) {
+      const rows = servedFeatureRows({ candidates, ctx, hits });
+      expect(rows.a).toHaveLength(FEATURE_ROW_SHAPE.item);
+      expect(rows.b).toHaveLength(FEATURE_ROW_SHAPE.item);
+      expect(rows[QUERY_FEATURES_KEY]).toHaveLength(FEATURE_ROW_SHAPE.query);
+    }
+  });
+});
