@@ -10,7 +10,8 @@ import type { ChorusDb, ModelRecord } from '../storage/index.js';
  */
 export interface ModelAdmin {
   list(collection?: string): ModelRecord[];
-  promote(collection: string, version: string): Promise<unknown>;
+  /** `force` overrides the promotion guard where the registry has one (recorded in the promotion history). */
+  promote(collection: string, version: string, opts?: { force?: boolean }): Promise<unknown>;
   rollback(collection: string): Promise<unknown>;
   /** Fits off the event loop (ModelRegistry uses a worker thread). */
   trainInBackground?(req: { collection: string; notes?: string }): Promise<ModelRecord>;

@@ -11,6 +11,7 @@ import { buildChorus, type Chorus } from '../../src/app/build.js';
 import { servedExtras } from '../../src/app/extras.js';
 import { indexQuickstart, QUICKSTART_COLLECTION } from '../../src/app/quickstart-index.js';
 import { parseConfig } from '../../src/config.js';
+import { FEATURE_ROW_SHAPE } from '../../src/engine/engine.js';
 import { chromiumAvailable, launchChromium, screenshot, watchOffHostRequests } from '../support/chromium.js';
 
 const ADMIN_KEY = 'admin-key-for-the-browser-suite-0123456789';
@@ -56,7 +57,8 @@ describe.runIf(run)('admin UI in Chromium', () => {
     const today = Date.now();
     for (let d = 0; d < 8; d++) {
       const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 50, seed: 3 + d, swapShare: 0.1, startTime: today - (8 - d) * 86_400_000 });
-      chorus.db.events.append(events.map((e) => ({ ...e, eventId: `d${d}-${e.eventId}`, queryId: `d${d}-${e.queryId}` })));
+      // Ranked by the server's live reranker: logged as the server logs what it serves (trainable feature rows).
+      chorus.db.events.append(events.map((e) => ({ ...e, eventId: `d${d}-${e.eventId}`, queryId: `d${d}-${e.queryId}` })), { origin: 'server', rowShape: FEATURE_ROW_SHAPE });
     }
     ({ url } = await chorus.listen(0, '127.0.0.1'));
 
@@ -201,15 +203,20 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await page.getByRole('button', { name: 'Train new version' }).click();
     await page.getByTestId('training').waitFor();
     await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 30_000 }).toContain('v1 in');
+    // Promote asks first (candidate vs what serves now), then promotes.
     await page.getByRole('button', { name: 'Promote v1' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote v1' }).click();
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v1');
     expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
     // A second version, promoted, then rolled back to v1.
     await page.getByRole('button', { name: 'Train new version' }).click();
     await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 30_000 }).toContain('v2 in');
     await page.getByRole('button', { name: 'Promote v2' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote v2' }).click();
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v2');
     await page.getByRole('button', { name: 'Roll back' }).click();
+    expect(await page.getByTestId('rollback-plan').textContent()).toContain('v1');
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll back to v1' }).click();
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v1');
     expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
 
@@ -217,7 +224,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await page.getByRole('button', { name: 'Interleave v2' }).click();
     await page.getByRole('button', { name: 'Stop interleaving v2' }).waitFor();
     const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 200, seed: 99, startTime: Date.now() - 60_000 });
-    chorus.db.events.append(events.map((e) => ({ ...e, eventId: `il-${e.eventId}`, queryId: `il-${e.queryId}` })));
+    chorus.db.events.append(events.map((e) => ({ ...e, eventId: `il-${e.eventId}`, queryId: `il-${e.queryId}` })), { origin: 'server', rowShape: FEATURE_ROW_SHAPE });
     await page.reload();
     const row = page.locator('[data-testid="interleaving-table"] tbody tr').first();
     await row.waitFor();

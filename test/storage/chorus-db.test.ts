@@ -251,11 +251,15 @@ describe('models', () => {
     expect(db.models.promoted('shop')?.version).toBe('exp-a');
     expect(db.models.list('shop').filter((m) => m.status === 'promoted')).toHaveLength(1);
 
+    // rollbackTarget previews exactly what rollback then does.
+    expect(db.models.rollbackTarget('shop')).toEqual({ from: 'exp-a', to: 'v2' });
     expect(db.models.rollback('shop')).toEqual({ from: 'exp-a', to: 'v2' });
     expect(db.models.rollback('shop')).toEqual({ from: 'v2', to: 'v1' });
     expect(db.models.promoted('shop')?.version).toBe('v1');
+    expect(db.models.rollbackTarget('shop')).toEqual({ from: 'v1', to: null });
     expect(db.models.rollback('shop')).toEqual({ from: 'v1', to: null });
     expect(db.models.promoted('shop')).toBeUndefined();
+    expect(db.models.rollbackTarget('shop')).toBeNull();
     expect(() => db.models.rollback('shop')).toThrow(/no promoted model/);
 
     db.models.updateMetrics('shop', 'v2', { ndcg10: 0.5 });

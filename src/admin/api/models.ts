@@ -4,6 +4,8 @@ import { interleavingWinRates } from '../../../rerankers/interleaving.js';
 import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
+import { appliedPresetName } from '../presets.js';
+import { trainability } from '../trainability.js';
 import { TrainingTracker } from '../training-tracker.js';
 
 const Collection = z.string().min(1).max(128);
@@ -42,14 +44,19 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
       history: deps.db.models.history(c).slice(-20).reverse(),
       training: training.status(c) ?? null,
       canTrain: Boolean(models.trainInBackground),
+      trainability: trainability(deps.db, c),
+      // What "Roll back" would do, and what serves when no model does, so the UI can say it before asking.
+      rollback: deps.db.models.rollbackTarget(c),
+      fallback: appliedPresetName(deps.db.kv, c) ?? 'rrf',
       interleaving: interleavingWinRates(eventsOf(deps, c)),
     });
   });
   router.post('/admin/api/models/:collection/:version/promote', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const v = Version.parse(req.params.version);
-    await models.promote(c, v);
-    res.json({ collection: c, promoted: v });
+    const { force } = z.object({ force: z.boolean().default(false) }).strict().parse(req.body ?? {});
+    const r = await models.promote(c, v, { force });
+    res.json({ collection: c, promoted: v, forced: force, ...(r && typeof r === 'object' ? r : {}) });
   });
   router.put('/admin/api/models/:collection/challenger', async (req, res) => {
     const c = Collection.parse(req.params.collection);
@@ -68,6 +75,9 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const c = Collection.parse(req.params.collection);
     const train = models.trainInBackground?.bind(models);
     if (!train) throw new ChorusError('UNAVAILABLE', 'training needs the model registry (start with `chorus serve`)');
+    // Refused before anything runs, with the reason the UI also shows beside the disabled button.
+    const t = trainability(deps.db, c);
+    if (!t.ready) throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${t.reason}`);
     res.status(202).json({ training: training.start(c, () => train({ collection: c, notes: 'trained from the admin UI' })) });
   });
 

@@ -74,10 +74,10 @@ function App() {
     setSession({ ...session, authenticated: false, csrf: null });
   };
   /** A nav link carries the collection, and the shared query into the screens that use it. */
-  const hrefFor = (/** @type {string} */ id) => routeHref(id, QUERY_SCREENS.has(id) ? queryParams(collection, query) : new URLSearchParams(collection ? { c: collection } : {}));
+  const hrefFor = (/** @type {string} */ id) => routeHref(id, QUERY_SCREENS.has(id) ? queryParams(collection, query) : new window.URLSearchParams(collection ? { c: collection } : {}));
   const pickCollection = (/** @type {string} */ name) => {
     setCollection(name);
-    const p = new URLSearchParams(route.params);
+    const p = new window.URLSearchParams(route.params);
     p.set('c', name);
     writeRoute(screen, p);
   };

@@ -11,8 +11,8 @@ export function setCsrf(token) { csrf = token; }
 
 /** Error thrown for non-2xx API answers, carrying the server's code and message. */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  /** @param {number} status @param {string} code @param {string} message @param {any} [details] */
+  constructor(status, code, message, details) { super(message); this.status = status; this.code = code; this.details = details; }
 }
 
 /**
@@ -27,8 +27,8 @@ export async function api(method, path, body) {
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const data = await res.json().catch(() => ({}));
   // The session expired (idle timeout, restart, logout elsewhere): the app shows the login form instead of hanging.
-  if (res.status === 401 && !path.endsWith('/login')) window.dispatchEvent(new CustomEvent('chorus:unauthenticated'));
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText);
+  if (res.status === 401 && !path.endsWith('/login')) window.dispatchEvent(new window.CustomEvent('chorus:unauthenticated'));
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText, data?.error?.details);
   return data;
 }
 

@@ -5,7 +5,7 @@
 export function readRoute() {
   const hash = window.location.hash.replace(/^#\/?/, '');
   const at = hash.indexOf('?');
-  return { screen: at < 0 ? hash : hash.slice(0, at), params: new URLSearchParams(at < 0 ? '' : hash.slice(at + 1)) };
+  return { screen: at < 0 ? hash : hash.slice(0, at), params: new window.URLSearchParams(at < 0 ? '' : hash.slice(at + 1)) };
 }
 
 /** @param {string} screen @param {URLSearchParams} params */
@@ -30,7 +30,7 @@ export function writeRoute(screen, params, o = {}) {
  * @param {string} collection @param {{ text: string, filter: string, userId: string, limit: number }} q
  */
 export function queryParams(collection, q) {
-  const p = new URLSearchParams();
+  const p = new window.URLSearchParams();
   if (collection) p.set('c', collection);
   if (q.text.trim()) p.set('q', q.text.trim());
   if (q.filter.trim()) p.set('filter', q.filter.trim());

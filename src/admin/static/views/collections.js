@@ -48,7 +48,7 @@ export function Collections({ onOpen, params }) {
   };
   const openBrowser = (/** @type {string} */ name) => {
     setBrowse(name);
-    const p = new URLSearchParams(params);
+    const p = new window.URLSearchParams(params);
     p.set('browse', name);
     window.history.replaceState(null, '', `#/collections?${p}`);
   };

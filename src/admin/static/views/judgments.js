@@ -34,7 +34,7 @@ export function Judgments({ collection, params, details }) {
   const [file, setFile] = useState(/** @type {{ kind: 'image' | 'audio', name: string, type: string, data: string } | null} */ (null));
   const [a, setA] = useState(() => rankerParam(params.get('a'), 'rrf', promoted));
   const [b, setB] = useState(() => rankerParam(params.get('b'), defaultChallenger(promoted), promoted));
-  const [pool, setPool] = useState(/** @type {{ id: string, payload: any, ra: number | null, rb: number | null }[]} */ ([]));
+  const [pool, setPool] = useState(/** @type {{ id: string, payload: any, media?: { image: boolean, audio: boolean }, ra: number | null, rb: number | null }[]} */ ([]));
   const [pooled, setPooled] = useState(/** @type {JudgedQuery | null} */ (null));
   const [grades, setGrades] = useState(/** @type {Map<string, number>} */ (new Map()));
   const [queries, setQueries] = useState(/** @type {{ query: string, kind: string, label: string, judged: number, grades: number[] }[]} */ ([]));
@@ -60,15 +60,15 @@ export function Judgments({ collection, params, details }) {
       const body = { collection, limit: 10, left: { fusion: a }, right: { fusion: b }, ...(jq.media ? { [jq.kind]: jq.media.data } : { text: jq.query }) };
       const r = await api('POST', '/admin/api/compare', body);
       const byId = new Map();
-      r.left.hits.forEach((/** @type {any} */ h, /** @type {number} */ i) => byId.set(h.id, { id: h.id, payload: h.payload, ra: i + 1, rb: null }));
+      r.left.hits.forEach((/** @type {any} */ h, /** @type {number} */ i) => byId.set(h.id, { id: h.id, payload: h.payload, media: h.media, ra: i + 1, rb: null }));
       r.right.hits.forEach((/** @type {any} */ h, /** @type {number} */ i) => {
-        const row = byId.get(h.id) ?? { id: h.id, payload: h.payload, ra: null, rb: null };
+        const row = byId.get(h.id) ?? { id: h.id, payload: h.payload, media: h.media, ra: null, rb: null };
         row.rb = i + 1;
         byId.set(h.id, row);
       });
       setPool([...byId.values()]);
       setPooled(jq);
-      writeRoute('judgments', new URLSearchParams({ c: collection, jq: jq.query, a, b }), { push: true });
+      writeRoute('judgments', new window.URLSearchParams({ c: collection, jq: jq.query, a, b }), { push: true });
       await loadJudged(jq.query);
     } catch (e) {
       setPool([]);
@@ -157,7 +157,7 @@ export function Judgments({ collection, params, details }) {
           <thead><tr><th>Item</th><th class="num">A</th><th class="num">B</th><th>Grade</th></tr></thead>
           <tbody>${pool.map((row) => html`<tr data-id=${row.id}>
             <td><div class="pooled">
-              ${row.payload?._source?.image ? html`<img src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(row.id)}/image`} alt="" width="36" height="36" loading="lazy" />` : html`<span class="noimg small" aria-hidden="true">${row.payload?._source?.audio ? '♪' : 'T'}</span>`}
+              ${(row.media ?? row.payload?._source)?.image ? html`<img src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(row.id)}/image`} alt="" width="36" height="36" loading="lazy" />` : html`<span class="noimg small" aria-hidden="true">${(row.media ?? row.payload?._source)?.audio ? '♪' : 'T'}</span>`}
               <div><div class="title">${row.payload?.title ?? row.id}</div><div class="muted small"><code>${row.id}</code></div></div>
             </div></td>
             <td class="num">${row.ra ?? '—'}</td><td class="num">${row.rb ?? '—'}</td>

@@ -1,5 +1,5 @@
 // Query playground: one query, two rankers side by side, rank moves highlighted. State lives in the URL.
-import { useEffect, useState } from '/admin/vendor/hooks.mjs';
+import { useEffect, useRef, useState } from '/admin/vendor/hooks.mjs';
 import { html, api } from '../lib.js';
 import { queryParams, writeRoute } from '../url-state.js';
 import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
@@ -17,23 +17,28 @@ export function Playground({ collection, query, setQuery, params, details }) {
   const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[] } | null} */ (null));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  const seq = useRef(0);
 
   const run = async (/** @type {{ push?: boolean }} */ o = { push: true }) => {
     if (!hasQuery(query)) return setError('Type a query or pick an image or audio file.');
     setBusy(true);
     setError('');
+    // Only the newest request may show its answer (a slow earlier one must not overwrite it).
+    const mine = ++seq.current;
     try {
       const p = queryParams(collection, query);
       p.set('left', left);
       p.set('right', right);
       writeRoute('playground', p, o);
-      setRes(await api('POST', '/admin/api/compare', { ...queryRequest(collection, query), left: { fusion: left }, right: { fusion: right } }));
+      const r = await api('POST', '/admin/api/compare', { ...queryRequest(collection, query), left: { fusion: left }, right: { fusion: right } });
+      if (mine === seq.current) setRes(r);
     } catch (e) {
+      if (mine !== seq.current) return;
       // Results of an earlier query must not stand under an error about this one.
       setRes(null);
       setError(/** @type {Error} */ (e).message);
     } finally {
-      setBusy(false);
+      if (mine === seq.current) setBusy(false);
     }
   };
   // Opened from a link, back/forward or another screen with a query: show its results again.

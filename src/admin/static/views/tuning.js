@@ -68,6 +68,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
   const [evalRes, setEvalRes] = useState(/** @type {any} */ (null));
   const queryRef = useRef(query);
   queryRef.current = query;
+  const seq = useRef(0);
 
   const loadPresets = async () => {
     const r = await api('GET', `/admin/api/presets?collection=${encodeURIComponent(collection)}`);
@@ -98,20 +99,24 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
     setBusy(true);
     setError('');
     writeRoute('tuning', tuningParams(collection, queryRef.current, k), o);
+    // Only the newest request may show its answer: a slow earlier one must not overwrite a later one's results.
+    const mine = ++seq.current;
     try {
       const r = await api('POST', '/admin/api/compare', {
         ...queryRequest(collection, queryRef.current),
         left: {},
         right: { fusion: k.fusion, weights: k.weights, rrfK: k.rrfK, candidates: k.candidates },
       });
+      if (mine !== seq.current) return;
       setRes(r);
       setSources((prev) => [...new Set([...prev, ...r.left.sources])].sort());
       await evaluate(k);
     } catch (e) {
+      if (mine !== seq.current) return;
       setRes(null);
       setError(/** @type {Error} */ (e).message);
     } finally {
-      setBusy(false);
+      if (mine === seq.current) setBusy(false);
     }
   };
   // Live re-ranking: knob changes settle for 250 ms before a request goes out.
