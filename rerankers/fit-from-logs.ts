@@ -23,16 +23,16 @@ export interface FitResult {
 
 /** The CPU-heavy half of training: the collection's logged events -> clickthroughs -> a fitted fusion model. */
 export function fitFromLogs(db: ChorusDb, req: FitRequest): FitResult {
-  const events = (function* () {
-    for (const e of db.events.iterate({ collection: req.collection, from: req.from, to: req.to }))
-      yield e.event;
-  })();
-  const cts = buildClickthroughs(events, { dropUnclicked: false, ...req.trainingSet });
+  // Stored events keep their envelope (origin, validated spec): rows come from the server's own log first.
+  const events = db.events.iterate({ collection: req.collection, from: req.from, to: req.to });
+  const report = { untrainable: 0 };
+  const cts = buildClickthroughs(events, { dropUnclicked: false, ...req.trainingSet, report });
   const trained = trainFromClickthroughs(cts, req);
   return {
     model: trained.model.toJSON(),
     metrics: {
       ...trained.metrics,
+      untrainableImpressions: report.untrainable,
       propensities: trained.propensities,
       propensitySource: trained.propensitySource,
     },

@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { COLLECTION_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../src/domain/names.js';
 import { ChorusError } from '../src/errors.js';
 import type { ChorusDb, ModelRecord } from '../src/storage/index.js';
 import { FEATURE_SPEC_VERSION } from './features/index.js';
 import { FusionModel, type ModelJSON } from './model/fusion-model.js';
+import { assertServableNumbers } from './finite-check.js';
 import { exportFusionModelToOnnx } from './onnx-export.js';
 import { OnnxReranker, type ExecutionProvider } from './onnx-reranker.js';
 import { fitFromLogs, fitInWorkerThread, type FitRequest, type FitResult } from './fit-from-logs.js';
@@ -33,6 +35,10 @@ export class ModelRegistry {
   constructor(private readonly o: RegistryOptions) {}
 
   artifactDir(collection: string, version: string): string {
+    // Both names become folders: the shared rules keep `..` and separators out, whoever called.
+    if (!COLLECTION_NAME_PATTERN.test(collection) || !MODEL_VERSION_PATTERN.test(version)) {
+      throw new ChorusError('VALIDATION', `not a valid collection/version name: ${JSON.stringify(collection)}/${JSON.stringify(version)}`);
+    }
     return path.join(this.o.dataDir, 'models', collection, version);
   }
 
@@ -47,6 +53,7 @@ export class ModelRegistry {
   }
 
   private register(req: TrainRequest, fit: FitResult): ModelRecord {
+    assertServableNumbers(fit.model, fit.metrics.propensities);
     const model = FusionModel.fromJSON(fit.model);
     const record = this.o.db.models.register({
       collection: req.collection,
@@ -104,7 +111,7 @@ export class ModelRegistry {
     const rec = this.get(collection, version);
     const dir = rec.artifactPath ?? this.artifactDir(collection, version);
     const file = path.join(dir, 'model.json');
-    if (!existsSync(file)) throw new ChorusError('MODEL_MISSING', `model ${collection}/${version} has no artifacts at ${dir}`);
+    if (!existsSync(file)) throw new ChorusError('MODEL_MISSING', `model ${collection}/${version} has no artifacts in its model folder`);
     return FusionModel.fromJSON(JSON.parse(readFileSync(file, 'utf8')) as ModelJSON);
   }
 

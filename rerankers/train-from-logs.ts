@@ -3,6 +3,7 @@ import { fitPositionBasedModel } from '../src/feedback/click-models/position-bas
 import type { Clickthrough } from '../src/feedback/training-set.js';
 import { toClickSessions } from '../src/feedback/training-set.js';
 import { ChorusError } from '../src/errors.js';
+import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { estimateCtr, type CounterfactualEstimate } from './counterfactual.js';
 import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
@@ -76,7 +77,13 @@ function packItems(c: Clickthrough): Float32Array {
 export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFromLogsOptions = {}): TrainedFromLogs {
   const spec = o.spec ?? defaultFeatureSpec();
   const shape = shapeForSpec(spec);
-  const usable = cts.filter((c) => c.items.length > 1 && c.items.every((i) => i.features.length === shape.featureNames.length));
+  // Non-finite or unbounded inputs never reach the fit (a Float32 row of 1e300 is Infinity, and one poisons EM).
+  const usable = cts.filter(
+    (c) =>
+      c.items.length > 1 &&
+      c.items.every((i) => i.features.length === shape.featureNames.length && rowInBounds(i.features)) &&
+      (!c.queryFeatures || rowInBounds(c.queryFeatures)),
+  );
   if (usable.filter((c) => c.items.some((i) => i.clicked)).length < 10) {
     throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features, need at least 10 with clicks`);
   }
@@ -126,6 +133,8 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     trials = s.trials;
   } else result = fit(train, base);
   const model = result.model;
+  assertFinite('propensity', propensities);
+  assertFinite('model weight', model.toJSON().params);
   model.meta.featureSpec = spec;
   model.meta.propensities = propensities;
   return {
@@ -143,6 +152,13 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     trainedFrom: sorted[0]!.timestamp,
     trainedTo: sorted[sorted.length - 1]!.timestamp,
   };
+}
+
+/** A fit that produced a non-finite number is refused outright: it must never be registered or served. */
+function assertFinite(what: string, xs: ArrayLike<number>): void {
+  for (let i = 0; i < xs.length; i++) {
+    if (!Number.isFinite(xs[i])) throw new ChorusError('CONFLICT', `training diverged: ${what} #${i} is ${xs[i]}; no model was registered`);
+  }
 }
 
 /**

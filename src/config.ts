@@ -60,6 +60,13 @@ export const LimitsConfig = z
     maxImagePixels: int(1, 1 << 30).default(40_000_000),
     requestTimeoutMs: int(100, 600_000).default(30_000),
     rateLimitPerMinute: int(1, 1_000_000).default(6000),
+    /** Query cost caps (400 naming the limit): leaf and nested conditions in one filter, its nesting depth, */
+    filterMaxConditions: int(1, 100_000).default(256),
+    filterMaxDepth: int(1, 64).default(4),
+    /** values in one `in` condition, */
+    filterMaxInValues: int(1, 1024).default(256),
+    /** and candidates per list times the lists one query runs (stage-1 work). */
+    maxCandidateWork: int(1, 1_000_000).default(4000),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { presentedKey, type KeyRing } from '../api/middleware/auth.js';
+import { crossOrigin } from '../api/middleware/host-guard.js';
 import { ChorusError } from '../errors.js';
 import { csrfMatches, readCookie, type AdminSession, type SessionStore } from './sessions.js';
 
@@ -11,18 +12,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export const isLoopback = (req: Request): boolean => LOOPBACK.has(req.socket.remoteAddress ?? '');
 
 /** Defence in depth beside the CSRF token: a browser's Origin, when sent, must be this server's own. */
-export function crossOrigin(req: Request): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return false;
-  try {
-    const host = new URL(origin).host;
-    // Behind a reverse proxy that rewrites Host, the browser-facing host arrives as X-Forwarded-Host.
-    const forwarded = req.headers['x-forwarded-host'];
-    return host !== req.headers.host && host !== (Array.isArray(forwarded) ? forwarded[0] : forwarded?.split(',')[0]?.trim());
-  } catch {
-    return true; // "null" or garbage: not us
-  }
-}
+export { crossOrigin };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -42,6 +32,8 @@ function setSessionCookie(req: Request, res: Response, s: AdminSession, maxAgeMs
 export function requireAdmin(keys: KeyRing, sessions: SessionStore): RequestHandler {
   return (req, _res, next) => {
     if (keys.open && !isLoopback(req)) return next(new ChorusError('FORBIDDEN', 'no admin key is configured: the admin UI answers loopback clients only'));
+    // Every mode, key or cookie: an admin change from another origin is refused (CSRF, DNS rebinding).
+    if (!SAFE_METHODS.has(req.method) && crossOrigin(req)) return next(new ChorusError('FORBIDDEN', `cross-origin ${req.method} refused`));
     const key = presentedKey(req);
     if (key !== undefined) {
       if (keys.open || keys.scopeOf(key) === 'admin') return next();
@@ -49,7 +41,7 @@ export function requireAdmin(keys: KeyRing, sessions: SessionStore): RequestHand
     }
     const session = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (!session) return next(new ChorusError('UNAUTHENTICATED', 'log in to the admin UI first'));
-    if (!SAFE_METHODS.has(req.method) && (crossOrigin(req) || !csrfMatches(session, req.header('x-csrf-token')))) {
+    if (!SAFE_METHODS.has(req.method) && !csrfMatches(session, req.header('x-csrf-token'))) {
       return next(new ChorusError('FORBIDDEN', 'missing or wrong CSRF token (x-csrf-token)'));
     }
     req.adminSession = session;

@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { renderDocsPage } from './docs-page.js';
 import { createKeyRing, type KeyRing } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import { loopbackHostOnly } from './middleware/host-guard.js';
 import { verifyJsonBody } from './middleware/json-guard.js';
 import { REDACT_PATHS, redactedRequest, redactedResponse } from './middleware/log-redaction.js';
 import { perKeyRateLimit } from './middleware/rate-limit.js';
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps): ChorusApp {
       serializers: { req: redactedRequest, res: redactedResponse },
     }),
   );
+  // No key: loopback names only, so a DNS-rebound page (Host: evil.example) gets nothing, admin UI included.
+  if (keys.open) app.use(loopbackHostOnly());
   app.use(requestTimeout(config.limits.requestTimeoutMs));
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'data:', 'blob:'] } } }));
   app.use(metrics.middleware);

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { Distance, Modality, VectorName } from './modality.js';
+import { CollectionName } from './names.js';
 
-export const CollectionName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'collection names are 1-64 letters, digits, _ or -');
+export { CollectionName };
 
 export const VectorSpec = z.object({
   /** Which modality this vector represents for explanations (text, image, audio) or 'cf'. */

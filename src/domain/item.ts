@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import { ItemId, reservedKeyIn } from './names.js';
 
-export const ItemId = z
-  .string()
-  .min(1)
-  .max(256)
-  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  .regex(/^[^\u0000-\u001f]+$/, 'ids may not contain control characters');
+export { ItemId };
 export type ItemId = string;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
@@ -15,6 +11,12 @@ export const JsonValue: z.ZodType<JsonValue> = z.lazy(() =>
 
 export const Payload = z.record(z.string(), JsonValue);
 export type Payload = Record<string, JsonValue>;
+
+/** A payload a client sends: any JSON object except the keys the server reserves (400 naming the key). */
+export const ClientPayload = Payload.superRefine((p, ctx) => {
+  const key = reservedKeyIn(p);
+  if (key) ctx.addIssue({ code: 'custom', path: [key], message: `payload key "${key}" is reserved for the server` });
+});
 
 /** A stored item: caller id, payload (title, text, tags, any JSON), and the named vectors it has. */
 export interface Item {

@@ -8,6 +8,7 @@ import type { EventOrigin } from '../feedback/event-log.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
+import type { QueryLimits } from './cost-limits.js';
 import type { QueryRoute } from './query-encoding.js';
 import type { StageObserver } from './stage-timer.js';
 
@@ -23,6 +24,8 @@ export interface EngineDeps {
   /** Rankers by name: the baseline fusions, plus 'model' when a learned model is promoted. */
   rerankers: Pick<Map<string, Reranker>, 'get' | 'keys'>;
   search: ChorusConfig['search'];
+  /** Query cost caps (config.limits); defaults when absent. */
+  limits?: QueryLimits;
   /** Appends events to the durable log and updates serving state (src/feedback/ingest.ts). */
   ingest: (events: FeedbackEvent[], origin?: EventOrigin) => Promise<unknown>;
   /** Group commit for impressions logged while serving (omit to write them inline). */

@@ -1,5 +1,5 @@
 import type { Encoder } from '../../indexers/encoder.js';
-import { FEATURE_SPEC_VERSION, QUERY_FEATURE_NAMES, defaultFeatureSpec, featureNames } from '../../rerankers/features/index.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { createBaselineRerankers } from '../../rerankers/fusion/index.js';
 import type { Reranker } from '../../rerankers/reranker.js';
 import type { ChorusConfig } from '../config.js';
@@ -7,7 +7,6 @@ import type { CollectionSchema, CollectionSchemaInput } from '../domain/collecti
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
 import type { EventOrigin, FeedbackEventLog } from '../feedback/event-log.js';
-import type { FeatureRowShape } from '../feedback/feature-rows-check.js';
 import { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
@@ -20,6 +19,7 @@ import type { QueryRoute } from './query-encoding.js';
 import { recommend, type RecommendRequest } from './recommend.js';
 import { SchemaCache } from './schema-cache.js';
 import { search, type SearchRequest } from './search.js';
+import type { QueryLimits } from './cost-limits.js';
 import type { StageObserver } from './stage-timer.js';
 import type { RankedResponse } from './two-stage.js';
 
@@ -31,6 +31,8 @@ export interface EngineOptions {
   encoders?: () => readonly Encoder[];
   queryRoutes?: (modality: Modality) => QueryRoute[];
   search: ChorusConfig['search'];
+  /** Query cost caps (config.limits): filter size/depth, `in` length, candidates × lists. */
+  limits?: QueryLimits;
   /** Extra rankers beside the baselines, e.g. `model` (the promoted learned reranker). */
   rerankers?: Record<string, Reranker>;
   observeStage?: StageObserver;
@@ -41,14 +43,9 @@ export interface EngineOptions {
   searchDefaults?: EngineDeps['searchDefaults'];
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
+  /** The server's provenance records: an item written or deleted through the API no longer has recorded files. */
+  provenance?: { forget(collection: string, ids: readonly string[]): void; forgetCollection(collection: string): void };
 }
-
-/** Shape of the running feature spec's rows: impressions whose rows match it (and are bounded) are trainable. */
-export const FEATURE_ROW_SHAPE: FeatureRowShape = {
-  specVersion: FEATURE_SPEC_VERSION,
-  item: featureNames(defaultFeatureSpec()).length,
-  query: QUERY_FEATURE_NAMES.length,
-};
 
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
 export class Engine {
@@ -67,6 +64,7 @@ export class Engine {
       queryRoutes: opts.queryRoutes,
       rerankers: this.rerankers,
       search: opts.search,
+      limits: opts.limits,
       ingest: (events, origin) => this.ingest(events, origin),
       // Only the engine's own impression log is server-origin: its rows are what training trusts.
       impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events, 'server'), opts.onLogError),
@@ -100,16 +98,22 @@ export class Engine {
     this.schemas.forget(name);
     this.opts.bm25.dropCollection(name);
     this.opts.state.dropCollection(name);
+    this.opts.provenance?.forgetCollection(name);
   }
 
   async upsertItems(collection: string, items: ItemWrite[]): Promise<{ upserted: number }> {
     const schema = await this.schemas.get(collection);
-    return upsertItems(this.deps, schema, items);
+    const r = await upsertItems(this.deps, schema, items);
+    // Its content is now the caller's: a later bulk index must not skip it, nor a re-embed read the old files.
+    this.opts.provenance?.forget(collection, items.map((i) => i.id));
+    return r;
   }
 
   async deleteItems(collection: string, ids: string[]): Promise<{ deleted: number }> {
     await this.schemas.get(collection);
-    return deleteItems(this.deps, collection, ids);
+    const r = await deleteItems(this.deps, collection, ids);
+    this.opts.provenance?.forget(collection, ids);
+    return r;
   }
 
   search(req: SearchRequest): Promise<RankedResponse> {

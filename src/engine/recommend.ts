@@ -5,6 +5,7 @@ import { userProfiles } from './priors.js';
 import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
 import { runTwoStage, type RankedResponse } from './two-stage.js';
+import { checkFilter } from './cost-limits.js';
 
 export interface RecommendRequest {
   collection: string;
@@ -27,6 +28,7 @@ export interface RecommendRequest {
 
 export async function recommend(deps: EngineDeps, schemas: SchemaCache, req: RecommendRequest): Promise<RankedResponse> {
   if (!req.itemId && !req.userId) throw new ChorusError('VALIDATION', 'recommend needs an itemId or a userId');
+  checkFilter(deps.limits, req.filter);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const notes: string[] = [];

@@ -3,7 +3,7 @@ import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
-import { matchesFilter } from './filter-match.js';
+import { lexicalList } from './lexical-list.js';
 import type { StageTimer } from './stage-timer.js';
 
 export interface RetrieveDeps {
@@ -51,27 +51,11 @@ export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: St
   const annLists = [...args.vectors].map(([name, vector]) =>
     timer.time(`ann:${name}`, () => deps.store.search(args.collection, name, vector, fetchK, { filter: args.filter })),
   );
-  const lexical = args.text?.trim() ? timer.time('bm25', () => bm25List(deps, args, fetchK)) : Promise.resolve([]);
+  const lexical = args.text?.trim()
+    ? timer.time('bm25', () => lexicalList(deps, args.collection, args.text!, args.k, { filter: args.filter, exclude }))
+    : Promise.resolve([]);
   const [lexHits, ...annHits] = await Promise.all([lexical, ...annLists]);
   [...args.vectors.keys()].forEach((name, i) => add(name, annHits[i]!));
   add('bm25', lexHits);
   return [...byId.values()];
-}
-
-async function bm25List(deps: RetrieveDeps, args: RetrieveArgs, k: number): Promise<{ id: string; score: number; payload: Payload }[]> {
-  // The lexical index holds no payloads: read deeper when a filter will drop some, then check payloads.
-  const depth = args.filter ? k * 5 : k;
-  const hits = deps.bm25.search(args.collection, args.text!, depth);
-  if (hits.length === 0) return [];
-  const items = await deps.store.get(args.collection, hits.map((h) => h.id));
-  const payloads = new Map(items.map((i) => [i.id, i.payload]));
-  const out: { id: string; score: number; payload: Payload }[] = [];
-  for (const h of hits) {
-    const payload = payloads.get(h.id);
-    // An id the store no longer has is a stale lexical entry (e.g. a crash between the two writes): skip it.
-    if (!payload || !matchesFilter(payload, args.filter)) continue;
-    out.push({ ...h, payload });
-    if (out.length >= k) break;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
+import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
 import type { SchemaCache } from './schema-cache.js';
@@ -30,6 +31,7 @@ export interface SearchRequest {
 }
 
 export async function search(deps: EngineDeps, schemas: SchemaCache, req: SearchRequest): Promise<RankedResponse> {
+  checkFilter(deps.limits, req.filter);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const q = req.query;

@@ -3,7 +3,9 @@ import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { RankedHit } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
+import { publicPayload } from '../domain/names.js';
 import type { EngineDeps } from './engine-deps.js';
+import { checkCandidateWork } from './cost-limits.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
@@ -69,6 +71,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const queryId = (deps.newId ?? randomUUID)();
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
+  checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0));
   const candidates = await timer.time('retrieve', () =>
     retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude }, timer),
   );
@@ -117,5 +120,5 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
-  return { id: h.id, score: h.score, payload: h.payload, explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
+  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
 }

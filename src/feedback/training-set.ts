@@ -1,5 +1,7 @@
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { ClickSession } from './click-models/types.js';
+import type { EventOrigin } from './event-log.js';
+import { rowInBounds } from './feature-rows-check.js';
 
 /** Reserved key of an impression's `features` holding the query-level features (same as rerankers/features). */
 export const QUERY_FEATURES_KEY = '__query__';
@@ -36,25 +38,47 @@ export interface TrainingSetOptions {
   dropUnclicked?: boolean;
   /** Drop impressions whose feature rows are missing for a shown item (cannot be trained on without skew). */
   requireFeatures?: boolean;
+  /** Filled with how many impressions were passed over because their rows were untrusted or invalid. */
+  report?: { untrainable: number };
+}
+
+/** An event as the log stored it: who logged it, and the spec its rows validated against (null: untrainable). */
+export interface LoggedEvent {
+  event: FeedbackEvent;
+  origin: EventOrigin;
+  featureSpec: number | null;
+}
+
+type Impression = Extract<FeedbackEvent, { type: 'impression' }>;
+interface LoggedImpression {
+  imp: Impression;
+  origin: EventOrigin;
+  /** The log validated its rows (server-logged, or client rows that passed validation). Unknown for plain events. */
+  trusted?: boolean;
 }
 
 /**
  * Joins impressions with the clicks, dwells, likes and purchases that share their query id.
  * Interactions without an impression, and impressions without logged features, are skipped: the model only
- * trains on rows that were actually served.
+ * trains on rows that were actually served. Rows come from the server's own impression log when it has one for
+ * the query id; a client-sent impression counts only when the log marked its rows trainable. Every row used is
+ * re-checked (finite, within ±1e6, one width per list), whatever its origin. Plain events (no log envelope) are
+ * treated as client-sent rows that are checked here.
  */
-export function buildClickthroughs(events: Iterable<FeedbackEvent>, opts: TrainingSetOptions = {}): Clickthrough[] {
+export function buildClickthroughs(events: Iterable<FeedbackEvent | LoggedEvent>, opts: TrainingSetOptions = {}): Clickthrough[] {
   const longDwell = opts.longDwellMs ?? 30_000;
   const requireFeatures = opts.requireFeatures ?? true;
-  const impressions = new Map<string, Extract<FeedbackEvent, { type: 'impression' }>[]>();
+  const impressions = new Map<string, LoggedImpression[]>();
   const labels = new Map<string, Map<string, { label: number; clicked: boolean }>>();
   const seen = new Set<string>();
-  for (const e of events) {
+  for (const x of events) {
+    const logged = 'event' in x ? x : undefined;
+    const e = logged ? logged.event : (x as FeedbackEvent);
     if (seen.has(e.eventId)) continue; // idempotent on event id
     seen.add(e.eventId);
     if (e.type === 'impression') {
       const list = impressions.get(e.queryId) ?? [];
-      list.push(e);
+      list.push({ imp: e, origin: logged?.origin ?? 'client', trusted: logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined });
       impressions.set(e.queryId, list);
       continue;
     }
@@ -73,13 +97,17 @@ export function buildClickthroughs(events: Iterable<FeedbackEvent>, opts: Traini
 
   const out: Clickthrough[] = [];
   for (const [queryId, imps] of impressions) {
-    // One query id may be re-served (pagination, refresh); the latest impression is what the user acted on.
-    const imp = imps.reduce((a, b) => ((b.timestamp ?? 0) >= (a.timestamp ?? 0) ? b : a));
+    // The server's own log wins over anything a client sent under the same query id; among equals, the latest
+    // impression (pagination, refresh) is what the user acted on.
+    const pick = imps.reduce((a, b) => (rankOf(b) >= rankOf(a) ? b : a));
+    const imp = pick.imp;
+    const usable = pick.trusted !== false && rowsUsable(imp);
+    if (imp.features && !usable && opts.report) opts.report.untrainable++;
     const perQuery = labels.get(queryId);
     const items: ClickthroughItem[] = [];
     let complete = true;
     for (const shown of imp.items) {
-      const row = imp.features?.[shown.id];
+      const row = usable ? imp.features?.[shown.id] : undefined;
       if (!row) {
         complete = false;
         continue;
@@ -90,7 +118,7 @@ export function buildClickthroughs(events: Iterable<FeedbackEvent>, opts: Traini
     if (requireFeatures && !complete) continue;
     if (items.length === 0) continue;
     if (opts.dropUnclicked && !items.some((i) => i.clicked)) continue;
-    const q = imp.features?.[QUERY_FEATURES_KEY];
+    const q = usable ? imp.features?.[QUERY_FEATURES_KEY] : undefined;
     out.push({
       queryId,
       collection: imp.collection,
@@ -103,6 +131,25 @@ export function buildClickthroughs(events: Iterable<FeedbackEvent>, opts: Traini
     });
   }
   return out.sort((a, b) => a.timestamp - b.timestamp || (a.queryId < b.queryId ? -1 : 1));
+}
+
+function rankOf(l: LoggedImpression): number {
+  // Server origin first, then timestamp: encode as one comparable number (timestamps are < 2^53 / 2).
+  return (l.origin === 'server' ? 2 ** 52 : 0) + Math.min(l.imp.timestamp ?? 0, 2 ** 51);
+}
+
+/** Every row finite and bounded, and every item row the same width (the trainer re-checks the spec's width). */
+function rowsUsable(imp: Impression): boolean {
+  if (!imp.features) return false;
+  let width: number | undefined;
+  for (const shown of imp.items) {
+    const row = imp.features[shown.id];
+    if (!row) continue;
+    width ??= row.length;
+    if (row.length !== width || !rowInBounds(row)) return false;
+  }
+  const q = imp.features[QUERY_FEATURES_KEY];
+  return !q || rowInBounds(q);
 }
 
 /** Click-model view of clickthroughs (relevance keyed by query id + item id). */

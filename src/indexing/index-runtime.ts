@@ -38,7 +38,7 @@ export async function openIndexRuntime(config: ChorusConfig, f: RuntimeFactories
     store = await f.openStore(config);
     const encoders = await f.loadEncoders(config);
     bm25 = f.openLexical?.(config);
-    const context: JobContext = { store, encoders, maxFileBytes: config.limits.maxUploadBytes, afterUpsert: bm25 && lexicalHook(store, bm25) };
+    const context: JobContext = { store, provenance: db.provenance, encoders, maxFileBytes: config.limits.maxUploadBytes, afterUpsert: bm25 && lexicalHook(store, bm25) };
     // On Redis the CLI shares the server's queue (its workers help); in process it keeps its own namespace so a
     // server opened on the same data dir does not pick up the CLI's batches while the CLI is running them.
     const name = config.redisUrl ? undefined : 'chorus-index';

@@ -1,14 +1,15 @@
+import { realpath } from 'node:fs/promises';
 import { isEncodeFailure, type Encoder, type EncoderInput } from '../../indexers/encoder.js';
 import type { Payload } from '../domain/item.js';
+import { reservedKeyIn } from '../domain/names.js';
+import type { ProvenanceRepo, ProvenanceWrite } from '../storage/index.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { contentHash } from './content-hash.js';
-import { absoluteRoot, loadItem, type LoadedItem } from './load-item.js';
+import { loadItem, type LoadedItem } from './load-item.js';
 import type { SourceItem } from './source-item.js';
 
-/** Payload keys Chorus writes beside the caller's fields. */
-export const HASH_KEY = '_hash';
-export const INDEXED_AT_KEY = '_indexedAt';
-export const SOURCE_KEY = '_source';
+/** What the indexer needs of the provenance table (src/storage): the server's own record of where files were. */
+export type ProvenanceStore = Pick<ProvenanceRepo, 'rootFor' | 'record' | 'hashes'>;
 
 export interface ItemFailure {
   id: string;
@@ -28,6 +29,8 @@ export interface BatchResult {
 
 export interface ItemIndexerDeps {
   store: VectorStore;
+  /** Where each item's files, hash and time are recorded: outside the payload, which clients can write. */
+  provenance: ProvenanceStore;
   encoders: Encoder[];
   maxFileBytes?: number;
   /** Called after each upsert, e.g. to update the lexical (BM25) index. */
@@ -36,7 +39,8 @@ export interface ItemIndexerDeps {
 
 export interface IndexBatchInput {
   collection: string;
-  root: string;
+  /** The folder the items' paths are relative to; undefined for items with no files (text from their payload). */
+  root: string | undefined;
   items: SourceItem[];
   /** Re-embed even when the stored hash matches (e.g. a re-embed job). */
   force?: boolean;
@@ -57,24 +61,36 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
   const models = modelIdsOf(deps.encoders);
   const loaded: { item: LoadedItem; hash: string }[] = [];
   for (const source of input.items) {
-    const r = await loadItem(input.root, source, { maxFileBytes: deps.maxFileBytes });
+    if (input.root === undefined && (source.textPath || source.imagePath || source.audioPath || source.payloadPath)) {
+      result.failed.push({ id: source.id, code: 'NO_SOURCE', reason: 'the item names files but no root was recorded to read them from' });
+      continue;
+    }
+    const r = await loadItem(input.root ?? '', source, { maxFileBytes: deps.maxFileBytes });
     if (!r.ok) {
       result.failed.push({ id: source.id, ...r.problem });
+      continue;
+    }
+    const reserved = reservedKeyIn(r.item.payload);
+    if (reserved) {
+      result.failed.push({ id: source.id, code: 'RESERVED_KEY', reason: `payload key "${reserved}" is reserved for the server`, path: source.payloadPath ?? source.origin });
       continue;
     }
     loaded.push({ item: r.item, hash: contentHash({ ...r.item, models }) });
   }
   let todo = loaded;
   if (!input.force && loaded.length > 0) {
-    const stored = await deps.store.get(input.collection, loaded.map((l) => l.item.id));
-    const storedHash = new Map(stored.map((s) => [s.id, s.payload[HASH_KEY]]));
-    todo = loaded.filter((l) => storedHash.get(l.item.id) !== l.hash);
+    const storedHash = deps.provenance.hashes(input.collection, loaded.map((l) => l.item.id));
+    const candidates = loaded.filter((l) => storedHash.get(l.item.id) === l.hash);
+    // The hash is only trusted for items the store still has (a dropped and recreated collection re-indexes).
+    const present = new Set(candidates.length > 0 ? (await deps.store.get(input.collection, candidates.map((l) => l.item.id))).map((s) => s.id) : []);
+    const unchangedIds = new Set(candidates.filter((l) => present.has(l.item.id)).map((l) => l.item.id));
+    todo = loaded.filter((l) => !unchangedIds.has(l.item.id));
     result.skipped = loaded.length - todo.length;
     if (result.skipped > 0 && deps.afterUpsert) {
       // A crash between the store write and the lexical write would leave a stored item out of BM25 forever,
       // since reruns skip it; re-feeding skipped items (cheap, idempotent) heals that.
-      const unchanged = new Set(loaded.filter((l) => storedHash.get(l.item.id) === l.hash).map((l) => l.item.id));
-      await deps.afterUpsert(input.collection, stored.filter((s) => unchanged.has(s.id)).map((s) => ({ id: s.id, payload: s.payload })));
+      const stored = await deps.store.get(input.collection, [...unchangedIds]);
+      await deps.afterUpsert(input.collection, stored.map((s) => ({ id: s.id, payload: s.payload })));
     }
   }
   if (todo.length === 0) return result;
@@ -108,6 +124,7 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
 
   const now = Date.now();
   const rows: ItemInput[] = [];
+  const provenance: Omit<ProvenanceWrite, 'rootId'>[] = [];
   todo.forEach(({ item, hash }, k) => {
     const failure = failedAt.get(k);
     if (failure) return void result.failed.push(failure);
@@ -120,10 +137,15 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
         path: item.source.imagePath ?? item.source.audioPath ?? item.source.origin,
       });
     }
-    rows.push({ id: item.id, payload: storedPayload(item, input.root, hash, now), vectors: vectors[k] });
+    rows.push({ id: item.id, payload: storedPayload(item), vectors: vectors[k] });
+    const s = item.source;
+    provenance.push({ id: item.id, text: s.textPath, image: s.imagePath, audio: s.audioPath, hash, indexedAt: now });
   });
   if (rows.length > 0) {
+    // The real path: media serving and re-embedding later read only through roots recorded here.
+    const root = input.root === undefined ? undefined : deps.provenance.rootFor(await realpath(input.root));
     await deps.store.upsert(input.collection, rows);
+    if (root) deps.provenance.record(input.collection, provenance.map((p) => ({ ...p, rootId: root.id })));
     await deps.afterUpsert?.(input.collection, rows);
   }
   result.indexed = rows.length;
@@ -143,17 +165,9 @@ function fileFor(encoder: Encoder, item: LoadedItem): string | undefined {
   return s.textPath ?? s.origin;
 }
 
-/** The caller's payload plus the item text (for BM25 and display), its hash, time and where its files live. */
-function storedPayload(item: LoadedItem, root: string, hash: string, now: number): Payload {
-  const s = item.source;
-  const source: Payload = { root: absoluteRoot(root) };
-  if (s.textPath) source.text = s.textPath;
-  if (s.imagePath) source.image = s.imagePath;
-  if (s.audioPath) source.audio = s.audioPath;
+/** The caller's payload plus the item text (for BM25 and display); provenance goes to its own table. */
+function storedPayload(item: LoadedItem): Payload {
   const payload: Payload = { ...item.payload };
   if (item.text !== undefined && payload.text === undefined) payload.text = item.text;
-  payload[HASH_KEY] = hash;
-  payload[INDEXED_AT_KEY] = now;
-  payload[SOURCE_KEY] = source;
   return payload;
 }

@@ -1,5 +1,4 @@
 import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { JsonValue, type Payload } from '../domain/item.js';
 import { PathOutsideRootError, resolveInsideRoot } from './safe-path.js';
 import type { ItemProblem, SourceItem } from './source-item.js';
@@ -91,9 +90,4 @@ async function readInside(root: string, rel: string, maxBytes: number): Promise<
     throw new FileProblem({ code: 'FILE_TOO_LARGE', reason: `${rel} is ${st.size} bytes (limit ${maxBytes})`, path: rel });
   }
   return new Uint8Array(await readFile(abs));
-}
-
-/** The absolute root recorded with stored items so a re-embed job can read the files again. */
-export function absoluteRoot(root: string): string {
-  return path.resolve(root);
 }

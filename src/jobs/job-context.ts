@@ -1,9 +1,12 @@
 import type { Encoder } from '../../indexers/encoder.js';
+import type { ProvenanceRepo } from '../storage/index.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 
 /** What job processors run against; built once per process that hosts a worker. */
 export interface JobContext {
   store: VectorStore;
+  /** The server's record of where indexed items' files are (never the client-writable payload). */
+  provenance: ProvenanceRepo;
   encoders: Encoder[];
   maxFileBytes?: number;
   /** Keeps the lexical (BM25) index in step with upserts, when the engine has one. */

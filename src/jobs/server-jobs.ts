@@ -43,6 +43,7 @@ export interface ServerJobs {
 export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
   const context: JobContext = {
     store: deps.store,
+    provenance: deps.db.provenance,
     get encoders() {
       return [...deps.encoders()];
     },

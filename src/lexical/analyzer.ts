@@ -24,12 +24,29 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
+/**
+ * Stems of recent tokens: word frequencies are Zipfian, so most tokens repeat and stemming (most of the cost
+ * of indexing) runs once per distinct word. Cleared when full rather than evicting one by one.
+ */
+const STEM_CACHE_MAX = 200_000;
+const stems = new Map<string, string>();
+
+function stemCached(token: string): string {
+  let s = stems.get(token);
+  if (s === undefined) {
+    if (stems.size >= STEM_CACHE_MAX) stems.clear();
+    s = stem(token);
+    stems.set(token, s);
+  }
+  return s;
+}
+
 /** Tokens -> index terms. Non-Latin tokens are kept unstemmed (the stemmer is English only). */
 export function analyze(text: string): string[] {
   const terms: string[] = [];
   for (const token of tokenize(text)) {
     if (ENGLISH_STOP_WORDS.has(token)) continue;
-    const term = /^[a-z']+$/.test(token) ? stem(token) : token;
+    const term = /^[a-z']+$/.test(token) ? stemCached(token) : token;
     if (term.length > 0 && term !== "'") terms.push(term);
   }
   return terms;

@@ -7,6 +7,7 @@ import { JudgmentsRepo } from './judgments-repo.js';
 import { KvRepo } from './kv-repo.js';
 import { migrate } from './migrations.js';
 import { ModelsRepo } from './models-repo.js';
+import { ProvenanceRepo } from './provenance-repo.js';
 
 /** The embedded durable store: one SQLite file with one small repository per table group. */
 export interface ChorusDb {
@@ -15,6 +16,8 @@ export interface ChorusDb {
   models: ModelsRepo;
   checkpoints: CheckpointsRepo;
   kv: KvRepo;
+  /** Where indexed items' files are (server-written only). */
+  provenance: ProvenanceRepo;
   /** The SQLite file path. */
   file: string;
   /** Schema version after migrations. */
@@ -52,6 +55,7 @@ export function openChorusDbFile(file: string): ChorusDb {
     models: new ModelsRepo(raw),
     checkpoints: new CheckpointsRepo(raw),
     kv: new KvRepo(raw),
+    provenance: new ProvenanceRepo(raw),
     file,
     schemaVersion,
     raw,

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { FeedbackEvent, type FeedbackEventInput, type FeedbackType } from '../domain/feedback.js';
 import { ChorusError } from '../errors.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { checkFeatureRows, type FeatureRowShape } from '../feedback/feature-rows-check.js';
 
 /** Who logged an event: the engine itself (served impressions) or a client over the API. */
@@ -13,7 +14,7 @@ export interface AppendOptions {
   now?: number;
   /** Default 'client': only the engine's own impression log passes 'server'. */
   origin?: EventOrigin;
-  /** The running feature spec; an impression is trainable only when its rows validate against it. */
+  /** Feature spec to validate impression rows against (default: the running one); trainable only when they do. */
   rowShape?: FeatureRowShape;
 }
 
@@ -99,6 +100,7 @@ export class EventsRepo {
     const o = typeof opts === 'number' ? { now: opts } : opts;
     const now = o.now ?? Date.now();
     const origin = o.origin ?? 'client';
+    const shape = o.rowShape ?? FEATURE_ROW_SHAPE;
     const parsed = events.map((e, i) => {
       const r = FeedbackEvent.safeParse(e);
       if (!r.success) {
@@ -120,9 +122,7 @@ export class EventsRepo {
         for (const e of parsed) {
           const event = { ...e, timestamp: e.timestamp ?? now };
           const featureSpec =
-            event.type === 'impression' && event.features && o.rowShape && !checkFeatureRows(event, o.rowShape)
-              ? o.rowShape.specVersion
-              : null;
+            event.type === 'impression' && event.features && !checkFeatureRows(event, shape) ? shape.specVersion : null;
           const row = {
             eventId: event.eventId,
             collection: event.collection,

@@ -98,6 +98,30 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    name: 'item provenance and import roots (kept out of client-writable payloads)',
+    sql: `
+      CREATE TABLE import_roots (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        name       TEXT NOT NULL UNIQUE,
+        path       TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE item_provenance (
+        collection   TEXT NOT NULL,
+        item_id      TEXT NOT NULL,
+        root_id      INTEGER NOT NULL REFERENCES import_roots (id),
+        text_path    TEXT,
+        image_path   TEXT,
+        audio_path   TEXT,
+        content_hash TEXT NOT NULL,
+        indexed_at   INTEGER NOT NULL,
+        PRIMARY KEY (collection, item_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 4,
     name: 'judged queries with their media (image and audio queries)',
     // The query string stays the judgments key; media queries get a synthetic key (kind:hash) and keep their bytes
     // here so offline evaluation can replay them. Text queries need no row.

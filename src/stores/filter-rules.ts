@@ -1,5 +1,5 @@
 import type { PayloadFieldType } from '../domain/collection.js';
-import { Filter as FilterSchema, type Filter } from '../domain/filter.js';
+import { Filter as FilterSchema, isNestedFilter, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
 
 /**
@@ -52,4 +52,45 @@ export function parseDatetime(v: string, key: string): number {
     throw new ChorusError('VALIDATION', `payload field ${key}: ${JSON.stringify(v)} is not a datetime`, { key });
   }
   return ms;
+}
+
+/** What a filter costs to plan and evaluate: every condition is checked per candidate, nested ones recursively. */
+export interface FilterCost {
+  /** Leaf conditions plus nested filters. */
+  conditions: number;
+  /** Nesting depth: a flat filter is 1. */
+  depth: number;
+  /** The longest `in` list. */
+  maxInValues: number;
+}
+
+export function filterCost(filter: Filter): FilterCost {
+  const cost: FilterCost = { conditions: 0, depth: 0, maxInValues: 0 };
+  const walk = (f: Filter, depth: number) => {
+    cost.depth = Math.max(cost.depth, depth);
+    for (const c of [...(f.must ?? []), ...(f.should ?? []), ...(f.must_not ?? [])]) {
+      cost.conditions++;
+      if (isNestedFilter(c)) walk(c, depth + 1);
+      else if ('in' in c) cost.maxInValues = Math.max(cost.maxInValues, c.in.length);
+    }
+  };
+  walk(filter, 1);
+  return cost;
+}
+
+export interface FilterLimits {
+  filterMaxConditions: number;
+  filterMaxDepth: number;
+  filterMaxInValues: number;
+}
+
+/** Refuses a filter over any configured limit, naming the limit and its setting (400). */
+export function checkFilterCost(filter: Filter | undefined, limits: FilterLimits): void {
+  if (!filter) return;
+  const cost = filterCost(filter);
+  const over = (what: string, value: number, setting: keyof FilterLimits) =>
+    new ChorusError('VALIDATION', `the filter has ${value} ${what}; the limit is ${limits[setting]} (limits.${setting})`, { limit: setting, value, max: limits[setting] });
+  if (cost.conditions > limits.filterMaxConditions) throw over('conditions', cost.conditions, 'filterMaxConditions');
+  if (cost.depth > limits.filterMaxDepth) throw over('levels of nesting', cost.depth, 'filterMaxDepth');
+  if (cost.maxInValues > limits.filterMaxInValues) throw over('values in one "in" list', cost.maxInValues, 'filterMaxInValues');
 }

@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle } from '../../src/admin/admin-auth.js';
@@ -32,13 +34,24 @@ describe('admin sessions', () => {
 });
 
 describe('media paths', () => {
-  const root = path.resolve('/data/corpus');
-  it('resolve inside the indexed root and refuse to leave it', () => {
-    expect(mediaPath({ _source: { root, image: 'a/b.jpg' } }, 'image')).toBe(path.join(root, 'a/b.jpg'));
-    expect(mediaPath({ _source: { root, image: '../../etc/passwd' } }, 'image')).toBeUndefined();
-    expect(mediaPath({ _source: { root, image: '/etc/passwd' } }, 'image')).toBeUndefined();
-    expect(mediaPath({ _source: { root } }, 'audio')).toBeUndefined();
-    expect(mediaPath({ title: 'no source' }, 'image')).toBeUndefined();
+  it('resolve inside the recorded root (realpath) and refuse to leave it, symlinks included', async () => {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'chorus-media-')));
+    try {
+      const root = path.join(dir, 'corpus');
+      mkdirSync(path.join(root, 'a'), { recursive: true });
+      writeFileSync(path.join(root, 'a/b.jpg'), 'jpg');
+      writeFileSync(path.join(dir, 'secret.jpg'), 'outside');
+      symlinkSync(path.join(dir, 'secret.jpg'), path.join(root, 'link.jpg'));
+      const rec = (image?: string) => ({ root: { id: 1, name: 'corpus', path: root }, image, hash: 'h', indexedAt: 0 });
+      expect(await mediaPath(rec('a/b.jpg'), 'image')).toBe(path.join(root, 'a/b.jpg'));
+      expect(await mediaPath(rec('../secret.jpg'), 'image')).toBeUndefined();
+      expect(await mediaPath(rec(path.join(dir, 'secret.jpg')), 'image')).toBeUndefined();
+      expect(await mediaPath(rec('link.jpg'), 'image')).toBeUndefined();
+      expect(await mediaPath(rec('a/b.jpg'), 'audio')).toBeUndefined();
+      expect(await mediaPath(undefined, 'image')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { buildChorus, type Chorus } from '../../src/app/build.js';
 import { servedExtras } from '../../src/app/extras.js';
 import { indexQuickstart, QUICKSTART_COLLECTION } from '../../src/app/quickstart-index.js';
 import { parseConfig } from '../../src/config.js';
-import { FEATURE_ROW_SHAPE } from '../../src/engine/engine.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { launchChromium, watchOffHostRequests } from '../support/chromium.js';
 
 export const ADMIN_KEY = 'admin-key-for-the-browser-suite-0123456789';

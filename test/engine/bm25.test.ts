@@ -73,14 +73,16 @@ describe('Bm25Index', () => {
     expect(reopened.count('c1')).toBe(3);
     expect(reopened.search('c1', 'dresses', 10).map((h) => h.id)).toEqual(['b', 'd']);
     expect(reopened.search('c1', 'coat', 10)).toEqual([]);
-    expect(reopened.search('c1', 'dress', 10, (id) => id !== 'b').map((h) => h.id)).toEqual(['d']);
+    expect(reopened.search('c1', 'dress', 10, { exclude: ['b'] }).map((h) => h.id)).toEqual(['d']);
+    expect(reopened.search('c1', 'dress', 10, { only: ['b', 'a', 'zz'] }).map((h) => h.id)).toEqual(['b']);
+    expect(reopened.search('c1', 'dress', 10, { only: [] })).toEqual([]);
     reopened.dropCollection('c1');
     expect(reopened.count('c1')).toBe(0);
     expect(reopened.count('c2')).toBe(1);
     reopened.close();
   });
 
-  it('sees writes made by another process through the change log', () => {
+  it('sees writes made by another process on its next query', () => {
     const file = path.join(dir, 'shared.sqlite');
     const server = new Bm25Index(file);
     const indexer = new Bm25Index(file);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPreset, savePreset } from '../../src/admin/presets.js';
 import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
-import { FEATURE_ROW_SHAPE } from '../../src/engine/engine.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { servedFeatureRows } from '../../src/engine/impression-log.js';
 import { checkFeatureRows } from '../../src/feedback/feature-rows-check.js';
 import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { parseConfig, type ChorusConfig } from '../../src/config.js';
 import { defaultRuntimeFactories } from '../../src/indexing/default-factories.js';
 import { indexDirectory } from '../../src/indexing/index-run.js';
 import { openIndexRuntime, type IndexRuntime } from '../../src/indexing/index-runtime.js';
-import { HASH_KEY, indexBatch, SOURCE_KEY } from '../../src/indexing/item-indexer.js';
+import { indexBatch } from '../../src/indexing/item-indexer.js';
+import { RESERVED_PAYLOAD_KEYS } from '../../src/domain/names.js';
 import { Bm25Index } from '../../src/lexical/bm25-index.js';
 import { cfRefreshJob } from '../../src/jobs/definitions/cf-refresh.js';
 import { reembedCollectionJob } from '../../src/jobs/definitions/reembed-collection.js';
@@ -77,8 +78,12 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
     const [a] = await rt.store.get('shop', ['a'], { withVectors: true });
     // Text feeds every text tower (text, image_text, audio_text), so image and audio queries reach it too.
     expect(Object.keys(a!.vectors).sort()).toEqual(['audio_text', 'image', 'image_text', 'text']);
-    expect(a!.payload).toMatchObject({ brand: 'acme', text: 'red summer dress', [SOURCE_KEY]: { image: 'media/red.png' } });
-    expect(a!.payload[HASH_KEY]).toMatch(/^[0-9a-f]{64}$/);
+    expect(a!.payload).toMatchObject({ brand: 'acme', text: 'red summer dress' });
+    // Provenance lives in the server's own table, not in the client-writable payload.
+    for (const k of RESERVED_PAYLOAD_KEYS) expect(a!.payload).not.toHaveProperty(k);
+    const recorded = rt.db.provenance.get('shop', ['a']).get('a');
+    expect(recorded).toMatchObject({ image: 'media/red.png', root: { name: 'input', path: realpathSync(path.join(work, 'input')) } });
+    expect(recorded!.hash).toMatch(/^[0-9a-f]{64}$/);
     // The search side finds it: vectors by the same model, and BM25 over the text.
     const hits = await rt.store.search('shop', 'text', a!.vectors.text!, 1);
     expect(hits[0]!.id).toBe('a');
@@ -93,7 +98,7 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
       { id: 'x', origin: 'x', text: 'woollen scarf' },
       { id: 'y', origin: 'y', text: 'linen shirt' },
     ];
-    const deps = { store: rt.store, encoders: rt.encoders, afterUpsert: rt.context.afterUpsert };
+    const deps = { store: rt.store, provenance: rt.db.provenance, encoders: rt.encoders, afterUpsert: rt.context.afterUpsert };
     const first = await indexBatch(deps, { collection: 'shop', root: work, items: sources });
     expect(first).toMatchObject({ indexed: 2, skipped: 0, encoded: 2 });
     const textBefore = counts.get('text')!;
@@ -143,7 +148,7 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
   it('an encoder failure fails only its item, with the file to blame', async () => {
     writeFileSync(path.join(work, 'broken.png'), Buffer.from('not an image at all'));
     const r = await indexBatch(
-      { store: rt.store, encoders: rt.encoders },
+      { store: rt.store, provenance: rt.db.provenance, encoders: rt.encoders },
       { collection: 'shop', root: work, items: [{ id: 'broken', origin: 'broken', imagePath: 'broken.png', text: 'caption' }, { id: 'fine', origin: 'fine', text: 'fine' }] },
     );
     expect(r.indexed).toBe(1);

@@ -36,7 +36,7 @@ async function serve(redisUrl?: string) {
   const encoders = [...chorus.engine.deps.encoders()];
   await ensureCollection(chorus.store, 'src', encoders);
   const items = ['red linen dress', 'blue wool scarf', 'leather boots'].map((text, i) => ({ id: `i${i}`, origin: `i${i}`, text }));
-  await indexBatch({ store: chorus.store, encoders }, { collection: 'src', root: work, items });
+  await indexBatch({ store: chorus.store, provenance: chorus.db.provenance, encoders }, { collection: 'src', root: work, items });
   return {
     call,
     async close() {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_ROW_SHAPE } from '../../src/engine/engine.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { startServer, vec, type TestServer } from '../api/harness.js';
 
 /** Issue 12, finding 6 (feedback part): unknown collections, unbounded timestamps, eventId reuse with other content. */

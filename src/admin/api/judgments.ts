@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ChorusError } from '../../errors.js';
+import { CollectionName, ItemId } from '../../domain/names.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { meanMetrics, scoreRanking, type QueryMetrics } from '../evaluation.js';
 import { RankerSpec, runSide } from './ranker-spec.js';
 
 const JudgmentBody = z
-  .object({ collection: z.string().min(1).max(128), query: z.string().min(1).max(4096), itemId: z.string().min(1).max(512), grade: z.number().int().min(0).max(4) })
+  .object({ collection: CollectionName, query: z.string().min(1).max(4096), itemId: ItemId, grade: z.number().int().min(0).max(4) })
   .strict();
 const MediaQueryBody = z
   .object({
@@ -18,7 +19,7 @@ const MediaQueryBody = z
   })
   .strict();
 const EvalBody = z
-  .object({ collection: z.string().min(1).max(128), k: z.number().int().min(1).max(100).default(10), left: RankerSpec, right: RankerSpec })
+  .object({ collection: CollectionName, k: z.number().int().min(1).max(100).default(10), left: RankerSpec, right: RankerSpec })
   .strict();
 
 /** Judgments (grades 0-4 per query and item) and the offline evaluation of two rankers on them. */
@@ -26,7 +27,7 @@ export function createJudgmentsRouter(deps: AdminDeps): Router {
   const router = Router();
   const repo = deps.db.judgments;
   router.get('/admin/api/judgments', (req, res) => {
-    const q = z.object({ collection: z.string().min(1), query: z.string().optional() }).parse(req.query);
+    const q = z.object({ collection: CollectionName, query: z.string().optional() }).parse(req.query);
     res.json({ judgments: repo.list(q.collection, q.query), queries: repo.queries(q.collection) });
   });
   router.put('/admin/api/judgments', (req, res) => {

@@ -1,15 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { interleavingWinRates } from '../../../rerankers/interleaving.js';
+import { publicModel } from '../../api/routes/models.js';
 import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
 import { appliedPresetName } from '../presets.js';
 import { trainability } from '../trainability.js';
 import { TrainingTracker } from '../training-tracker.js';
+import { CollectionName, ModelVersion } from '../../domain/names.js';
 
-const Collection = z.string().min(1).max(128);
-const Version = z.string().min(1).max(128);
+// The shared rules: admin routes pass these names to the stores and to model folders.
+const Collection = CollectionName;
+const Version = ModelVersion;
 
 /** Interleaved impressions and their clicks, bounded like the charts' scans. */
 function* eventsOf(deps: AdminDeps, collection: string) {
@@ -37,7 +40,7 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   router.get('/admin/api/models/:collection', (req, res) => {
     const c = Collection.parse(req.params.collection);
     res.json({
-      models: models.list(c),
+      models: models.list(c).map(publicModel),
       challenger: challengers.get(c) ?? null,
       canInterleave: Boolean(deps.setChallenger),
       interleaveShare: deps.config.search.interleaveShare,

@@ -11,25 +11,21 @@ const COUNT_SCAN_LIMIT = 20_000;
 interface VectorCounts {
   counts: Record<string, number>;
   scanned: number;
-  lastIndexedAt: number | null;
 }
 
 async function countVectors(store: VectorStore, collection: string): Promise<VectorCounts> {
   const counts: Record<string, number> = {};
   let scanned = 0;
-  let lastIndexedAt: number | null = null;
   let cursor: string | undefined;
   do {
     const page = await store.scroll(collection, { limit: 500, cursor, withVectors: true });
     for (const item of page.items) {
       scanned++;
       for (const name of Object.keys(item.vectors)) counts[name] = (counts[name] ?? 0) + 1;
-      const at = item.payload._indexedAt;
-      if (typeof at === 'number' && (lastIndexedAt === null || at > lastIndexedAt)) lastIndexedAt = at;
     }
     cursor = page.next;
   } while (cursor && scanned < COUNT_SCAN_LIMIT);
-  return { counts, scanned, lastIndexedAt };
+  return { counts, scanned };
 }
 
 export interface ReportedError {
@@ -90,7 +86,7 @@ export function createOverviewRouter(deps: AdminDeps): Router {
           total,
           vectors: Object.fromEntries(Object.entries(s.vectors).map(([name, spec]) => [name, { modality: spec.modality, dim: spec.dim, count: vectors.counts[name] ?? 0 }])),
           sampled: vectors.scanned < total,
-          lastIndexedAt: vectors.lastIndexedAt,
+          lastIndexedAt: deps.db.provenance.lastIndexedAt(s.name),
           preset: appliedPresetName(deps.db.kv, s.name) ?? null,
           promotedModel: deps.db.models.promoted(s.name)?.version ?? null,
           events: deps.db.events.count({ collection: s.name }),

@@ -1,8 +1,13 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Router } from 'express';
 import { z } from 'zod';
+import { CollectionName, ItemId } from '../../domain/names.js';
+import type { RankedResponse } from '../../engine/two-stage.js';
 import { ChorusError } from '../../errors.js';
+import { resolveInsideRoot } from '../../indexing/safe-path.js';
+import type { Provenance, ProvenanceRepo } from '../../storage/index.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { checkFilter, summariseFields, type FieldIndex } from '../filter-fields.js';
 import { QuerySpec, RankerSpec, runSide } from './ranker-spec.js';
@@ -14,17 +19,31 @@ const MEDIA_TYPES: Record<string, string> = {
   '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.flac': 'audio/flac', '.ogg': 'audio/ogg', '.m4a': 'audio/mp4',
 };
 
-/** Where an item's media file is: `payload._source` holds the indexed root and paths relative to it (H5's indexer). */
-export function mediaPath(payload: Record<string, unknown>, kind: 'image' | 'audio'): string | undefined {
-  const source = payload._source as Record<string, unknown> | undefined;
-  const root = typeof source?.root === 'string' ? source.root : undefined;
-  const rel = source?.[kind];
-  if (!root || typeof rel !== 'string') return undefined;
-  const rootAbs = path.resolve(root);
-  const file = path.resolve(rootAbs, rel);
-  // Never serve outside the indexed root, whatever a payload says.
-  if (file !== rootAbs && !file.startsWith(rootAbs + path.sep)) return undefined;
-  return file;
+/**
+ * The media file the server recorded when it indexed the item: its root (a real path the server itself indexed
+ * from) and a relative path, resolved with realpath and confined to the root, so a symlink out is refused.
+ * Payload fields are never consulted: clients write those.
+ */
+export async function mediaPath(recorded: Provenance | undefined, kind: 'image' | 'audio'): Promise<string | undefined> {
+  const rel = recorded?.[kind];
+  if (!recorded || !rel) return undefined;
+  try {
+    return await resolveInsideRoot(recorded.root.path, rel);
+  } catch {
+    return undefined; // gone, or now outside the root: nothing to serve
+  }
+}
+
+/** Which media an admin view can show for each hit (from provenance, not the payload). */
+function withMedia(provenance: ProvenanceRepo, collection: string, r: RankedResponse) {
+  const recorded = provenance.get(collection, r.hits.map((h) => h.id));
+  return {
+    ...r,
+    hits: r.hits.map((h) => {
+      const p = recorded.get(h.id);
+      return { ...h, media: { image: Boolean(p?.image), audio: Boolean(p?.audio) } };
+    }),
+  };
 }
 
 /** How long a collection's filter values are reused before the items are read again. */
@@ -58,18 +77,19 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
     // A filter that names no field of the collection, or a value only in another case, is refused before searching.
     const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
     const [left, right] = await Promise.all([runSide(deps.engine, b, b.left), runSide(deps.engine, b, b.right)]);
-    res.json({ left, right, filterNotes });
+    res.json({ left: withMedia(deps.db.provenance, b.collection, left), right: withMedia(deps.db.provenance, b.collection, right), filterNotes });
   });
 
   router.get('/admin/api/media/:collection/:id/:kind', async (req, res) => {
-    const p = z.object({ collection: z.string().min(1), id: z.string().min(1), kind: z.enum(['image', 'audio']) }).parse(req.params);
+    const p = z.object({ collection: CollectionName, id: ItemId, kind: z.enum(['image', 'audio']) }).parse(req.params);
     const [item] = await deps.engine.store.get(p.collection, [p.id]);
     if (!item) throw new ChorusError('NOT_FOUND', `no item ${p.id} in ${p.collection}`);
-    const file = mediaPath(item.payload, p.kind);
+    const file = await mediaPath(deps.db.provenance.get(p.collection, [p.id]).get(p.id), p.kind);
     const type = file ? MEDIA_TYPES[path.extname(file).toLowerCase()] : undefined;
-    if (!file || !type || !existsSync(file)) throw new ChorusError('NOT_FOUND', `item ${p.id} has no stored ${p.kind} file`);
-    res.setHeader('content-type', type);
-    res.setHeader('content-length', String(statSync(file).size));
+    const st = file && type ? await stat(file).catch(() => undefined) : undefined;
+    if (!file || !st?.isFile()) throw new ChorusError('NOT_FOUND', `item ${p.id} has no stored ${p.kind} file`);
+    res.setHeader('content-type', type!);
+    res.setHeader('content-length', String(st.size));
     res.setHeader('cache-control', 'private, max-age=300');
     createReadStream(file).pipe(res);
   });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Filter } from '../../domain/filter.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RankedResponse } from '../../engine/two-stage.js';
+import { CollectionName, UserId } from '../../domain/names.js';
 
 /** One side of a comparison: a ranker and its fusion knobs, as the playground and the tuning panel send them. */
 export const RankerSpec = z
@@ -16,12 +17,12 @@ export type RankerSpec = z.infer<typeof RankerSpec>;
 
 export const QuerySpec = z
   .object({
-    collection: z.string().min(1).max(128),
+    collection: CollectionName,
     text: z.string().max(4096).optional(),
     image: z.base64().max(20_000_000).optional(),
     audio: z.base64().max(20_000_000).optional(),
     filter: Filter.optional(),
-    userId: z.string().min(1).max(128).optional(),
+    userId: UserId.optional(),
     limit: z.number().int().min(1).max(100).default(10),
   })
   .strict();

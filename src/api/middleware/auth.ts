@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { ChorusConfig, Scope } from '../../config.js';
 import { ChorusError } from '../../errors.js';
+import { crossOrigin, isSafeMethod } from './host-guard.js';
 
 const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
 
@@ -39,9 +40,15 @@ export function presentedKey(req: Request): string | undefined {
   return typeof header === 'string' && header.length > 0 ? header : undefined;
 }
 
-/** Route guard: the presented key must carry at least `scope` (admin > write > read). */
+/**
+ * Route guard: the presented key must carry at least `scope` (admin > write > read). Admin changes (and every
+ * change when no key is configured, where any caller is admin) must also come from no Origin or our own.
+ */
 export function requireScope(ring: KeyRing, scope: Scope): RequestHandler {
   return (req, _res, next) => {
+    if ((scope === 'admin' || ring.open) && !isSafeMethod(req.method) && crossOrigin(req)) {
+      return next(new ChorusError('FORBIDDEN', `cross-origin ${req.method} refused: send it from a script (no Origin) or this server's own pages`));
+    }
     if (ring.open) return next();
     const key = presentedKey(req);
     if (!key) return next(new ChorusError('UNAUTHENTICATED', 'send an API key as "Authorization: Bearer KEY" or "api-key: KEY"'));

@@ -2,7 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { CollectionName } from '../../domain/collection.js';
-import { ItemId, JsonValue, Payload } from '../../domain/item.js';
+import { ClientPayload, ItemId, JsonValue } from '../../domain/item.js';
+import { publicPayload } from '../../domain/names.js';
 import type { ItemWrite } from '../../engine/items.js';
 import { ChorusError } from '../../errors.js';
 import { sniffModality } from '../media-sniff.js';
@@ -15,7 +16,7 @@ import { QueryVectors } from './search.js';
 export const ItemBody = z
   .object({
     id: ItemId,
-    payload: Payload.optional().meta({ description: 'Any JSON fields (title, tags, ...); usable in filters; text fields feed BM25' }),
+    payload: ClientPayload.optional().meta({ description: 'Any JSON fields (title, tags, ...); usable in filters; text fields feed BM25' }),
     text: z.string().max(100_000).optional().meta({ description: 'Text to embed with every text tower the collection stores' }),
     image: Base64Media.optional(),
     audio: Base64Media.optional(),
@@ -52,12 +53,19 @@ const MultipartFields = z
       .optional()
       .transform((s, ctx) => {
         if (s === undefined) return undefined;
+        let parsed: unknown;
         try {
-          return Payload.parse(JSON.parse(s));
+          parsed = JSON.parse(s);
         } catch {
           ctx.addIssue({ code: 'custom', message: 'payload must be a JSON object' });
           return z.NEVER;
         }
+        const r = ClientPayload.safeParse(parsed);
+        if (!r.success) {
+          for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+          return z.NEVER;
+        }
+        return r.data;
       }),
     text: z.string().max(100_000).optional(),
   })
@@ -156,7 +164,7 @@ export function createItemsRouter(deps: RouteDeps): Router {
     res.json({
       item: {
         id: item.id,
-        payload: item.payload,
+        payload: publicPayload(item.payload),
         vectorNames: Object.keys(item.vectors),
         ...(q.withVectors ? { vectors: Object.fromEntries(Object.entries(item.vectors).map(([k, v]) => [k, Array.from(v)])) } : {}),
       },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ModelRegistry } from '../../../rerankers/registry.js';
 import type { LiveReranker } from '../../../rerankers/live-reranker.js';
 import { interleavingWinRates } from '../../../rerankers/interleaving.js';
-import { CollectionName } from '../../domain/collection.js';
+import { CollectionName, ModelVersion } from '../../domain/names.js';
 import type { ModelRecord } from '../../storage/index.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
@@ -17,7 +17,6 @@ export const ModelInfo = z
     createdAt: z.number(),
     metrics: z.record(z.string(), z.unknown()),
     featureSpec: z.record(z.string(), z.unknown()),
-    artifactPath: z.string().nullable(),
     trainedFrom: z.number().nullable(),
     trainedTo: z.number().nullable(),
     notes: z.string().nullable(),
@@ -28,7 +27,7 @@ export const ListModelsQuery = z.object({ collection: CollectionName.optional() 
 export const TrainBody = z
   .object({
     collection: CollectionName,
-    version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+    version: ModelVersion.optional(),
     loss: z.enum(['listwise', 'pairwise']).default('listwise'),
     hidden: z.number().int().min(0).max(512).optional(),
     lr: z.number().positive().max(1).optional(),
@@ -45,9 +44,9 @@ export const TrainBody = z
   })
   .strict()
   .meta({ id: 'TrainModelRequest' });
-export const VersionParams = z.object({ version: z.string().min(1).max(64) }).strict();
+export const VersionParams = z.object({ version: ModelVersion }).strict();
 export const CollectionBody = z.object({ collection: CollectionName }).strict();
-export const ChallengerBody = z.object({ collection: CollectionName, version: z.string().min(1).max(64).nullable() }).strict();
+export const ChallengerBody = z.object({ collection: CollectionName, version: ModelVersion.nullable() }).strict();
 
 export const modelRoutes = {
   list: { method: 'get', path: '/v1/models', tag: 'models', scope: 'read', summary: 'List model versions (newest first)', query: ListModelsQuery, response: z.object({ models: z.array(ModelInfo) }) },
@@ -70,7 +69,12 @@ export interface ModelsRouterDeps extends RouteDeps {
   events?: (collection: string) => Iterable<import('../../domain/feedback.js').FeedbackEvent>;
 }
 
-const info = (m: ModelRecord) => ({ ...m });
+/** A model record as clients see it: the artifact folder is a server path, so it never leaves the server. */
+export function publicModel(m: ModelRecord): Omit<ModelRecord, 'artifactPath'> {
+  const { artifactPath: _path, ...rest } = m;
+  return rest;
+}
+const info = publicModel;
 
 export function createModelsRouter(deps: ModelsRouterDeps): Router {
   const router = Router();

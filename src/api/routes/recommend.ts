@@ -9,12 +9,13 @@ import type { RouteSpec } from '../route-spec.js';
 import { RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
 import { FusionName, Weights } from './search.js';
+import { UserId } from '../../domain/names.js';
 
 export const RecommendBody = z
   .object({
     collection: CollectionName,
     itemId: ItemId.optional().meta({ description: 'More like this item (excluded from its own results)' }),
-    userId: z.string().min(1).max(128).optional().meta({ description: "For this user (their profile); with itemId, personalises the item's list" }),
+    userId: UserId.optional().meta({ description: "For this user (their profile); with itemId, personalises the item's list" }),
     filter: Filter.optional(),
     limit: z.number().int().min(1).max(200).optional(),
     fusion: FusionName.optional(),

@@ -8,6 +8,7 @@ import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
+import { UserId } from '../../domain/names.js';
 
 export const FusionName = z.enum(['rrf', 'weighted', 'dbsf', 'noop', 'shuffle', 'model']).meta({
   description: 'Stage-2 ranker: a baseline fusion, or `model` (the promoted learned reranker; falls back to rrf when none)',
@@ -27,7 +28,7 @@ export const SearchBody = z
     audio: Base64Media.optional().meta({ description: 'Audio bytes, base64' }),
     vectors: QueryVectors.optional(),
     filter: Filter.optional(),
-    userId: z.string().min(1).max(128).optional(),
+    userId: UserId.optional(),
     fusion: FusionName.optional(),
     weights: Weights.optional(),
     limit: z.number().int().min(1).max(200).optional(),

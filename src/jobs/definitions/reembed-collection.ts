@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { CollectionName } from '../../domain/collection.js';
 import type { Item, Payload } from '../../domain/item.js';
 import { ensureCollection } from '../../indexing/ensure-collection.js';
-import { HASH_KEY, INDEXED_AT_KEY, indexBatch, SOURCE_KEY, type ItemFailure } from '../../indexing/item-indexer.js';
+import { publicPayload } from '../../domain/names.js';
+import { indexBatch, type ItemFailure } from '../../indexing/item-indexer.js';
 import type { SourceItem } from '../../indexing/source-item.js';
+import type { Provenance } from '../../storage/index.js';
 import type { JobContext } from '../job-context.js';
 import { PermanentJobError, type JobDefinition } from '../queue.js';
 
@@ -24,8 +26,9 @@ export interface ReembedResult {
 }
 
 /**
- * After a model change: read every item of `collection`, rebuild it from its recorded source files
- * (payload `_source`) and text, encode it with the current encoders and write it to `target`.
+ * After a model change: read every item of `collection`, rebuild it from the source files the server recorded
+ * when it indexed the item (the provenance table, never the client-writable payload) and its text, encode it
+ * with the current encoders and write it to `target`. Files are read only inside their recorded root.
  */
 export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, JobContext> = {
   name: 'reembed-collection',
@@ -42,9 +45,10 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
     do {
       const page = await ctx.store.scroll(p.collection, { limit: p.batchSize, cursor, withVectors: true });
       cursor = page.next;
-      const byRoot = new Map<string, SourceItem[]>();
+      const byRoot = new Map<string | undefined, SourceItem[]>();
+      const recorded = ctx.provenance.get(p.collection, page.items.map((i) => i.id));
       for (const item of page.items) {
-        const { root, source } = toSource(item);
+        const { root, source } = toSource(item, recorded.get(item.id));
         const lost = lostMedia(item, source, oldSchema.vectors);
         if (lost) {
           // Written through the API with raw bytes: there is no file to read again, and a text-only copy would drop it.
@@ -57,7 +61,7 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
       }
       for (const [root, items] of byRoot) {
         const r = await indexBatch(
-          { store: ctx.store, encoders: ctx.encoders, maxFileBytes: ctx.maxFileBytes, afterUpsert: ctx.afterUpsert },
+          { store: ctx.store, provenance: ctx.provenance, encoders: ctx.encoders, maxFileBytes: ctx.maxFileBytes, afterUpsert: ctx.afterUpsert },
           { collection: p.target, root, items, force: true },
         );
         out.indexed += r.indexed;
@@ -70,21 +74,20 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
   },
 };
 
-function toSource(item: Item): { root: string; source: SourceItem } {
-  const { [HASH_KEY]: _h, [INDEXED_AT_KEY]: _t, [SOURCE_KEY]: rawSource, ...payload } = item.payload;
-  const src = (rawSource && typeof rawSource === 'object' && !Array.isArray(rawSource) ? rawSource : {}) as Payload;
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+function toSource(item: Item, recorded: Provenance | undefined): { root: string | undefined; source: SourceItem } {
+  // Keys an older build kept in the payload (or a client planted there) are dropped, never read.
+  const payload: Payload = { ...publicPayload(item.payload) };
   const source: SourceItem = { id: item.id, origin: item.id, payload };
-  const textPath = str(src.text);
-  if (textPath) {
-    source.textPath = textPath;
+  if (recorded?.text) {
+    source.textPath = recorded.text;
     delete payload.text;
   } else if (typeof payload.text === 'string') {
     source.text = payload.text;
   }
-  if (str(src.image)) source.imagePath = str(src.image);
-  if (str(src.audio)) source.audioPath = str(src.audio);
-  return { root: str(src.root) ?? process.cwd(), source };
+  if (recorded?.image) source.imagePath = recorded.image;
+  if (recorded?.audio) source.audioPath = recorded.audio;
+  // Items written through the API have no recorded root: they are rebuilt from their payload text only.
+  return { root: recorded?.root.path, source };
 }
 
 /** The media modality an item has vectors for but no recorded file, if any. */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Bm25Index } from '../../../src/lexical/bm25-index.js';
 import { LanceDbStore } from '../../../src/stores/lancedb-store.js';
 import type { IndexSummary } from '../../../src/indexing/index-run.js';
-import { INDEXED_AT_KEY } from '../../../src/indexing/item-indexer.js';
+import { openChorusDb } from '../../../src/storage/index.js';
 import { writeTestCorpus, type TestCorpus } from './corpus.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -86,12 +86,15 @@ export async function readStored(dataDir: string, collection: string): Promise<S
     let cursor: string | undefined;
     do {
       const page = await store.scroll(collection, { limit: 500, cursor });
-      for (const item of page.items) {
-        ids.push(item.id);
-        indexedAt.set(item.id, item.payload[INDEXED_AT_KEY] as number);
-      }
+      for (const item of page.items) ids.push(item.id);
       cursor = page.next;
     } while (cursor);
+    const db = openChorusDb(dataDir);
+    try {
+      for (const [id, p] of db.provenance.get(collection, ids)) indexedAt.set(id, p.indexedAt);
+    } finally {
+      db.close();
+    }
     return { count: await store.count(collection), ids, indexedAt };
   } finally {
     await store.close();

@@ -157,7 +157,7 @@ export function Judgments({ collection, params, details }) {
           <thead><tr><th>Item</th><th class="num">A</th><th class="num">B</th><th>Grade</th></tr></thead>
           <tbody>${pool.map((row) => html`<tr data-id=${row.id}>
             <td><div class="pooled">
-              ${(row.media ?? row.payload?._source)?.image ? html`<img src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(row.id)}/image`} alt="" width="36" height="36" loading="lazy" />` : html`<span class="noimg small" aria-hidden="true">${(row.media ?? row.payload?._source)?.audio ? '♪' : 'T'}</span>`}
+              ${row.media?.image ? html`<img src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(row.id)}/image`} alt="" width="36" height="36" loading="lazy" />` : html`<span class="noimg small" aria-hidden="true">${row.media?.audio ? '♪' : 'T'}</span>`}
               <div><div class="title">${row.payload?.title ?? row.id}</div><div class="muted small"><code>${row.id}</code></div></div>
             </div></td>
             <td class="num">${row.ra ?? '—'}</td><td class="num">${row.rb ?? '—'}</td>

@@ -4,7 +4,7 @@ import { html, fmt, pct, sourceColour } from '../lib.js';
 /**
  * @typedef {{ scores: Record<string, number>, shares: Record<string, number>, ranks: Record<string, number>, ranker?: string,
  *   used?: string[], gate?: Record<string, number>, residualShare?: number, baseline?: string, contributions?: Record<string, number> }} Explanation
- * @typedef {{ id: string, score: number, payload: Record<string, any>, explanation: Explanation }} Hit
+ * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation }} Hit
  * @typedef {{ queryId: string, ranker: { name: string, version: string }, hits: Hit[], sources: string[], notes: string[], timings: Record<string, number> }} Ranked
  */
 
@@ -74,7 +74,7 @@ function Move({ delta }) {
 
 /** @param {{ collection: string, hit: Hit }} p */
 function Media({ collection, hit }) {
-  const src = hit.media ?? hit.payload?._source ?? {};
+  const src = hit.media ?? {};
   const base = `/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}`;
   return html`<div class="media">
     ${src.image ? html`<img src=${`${base}/image`} alt=${`image of ${hit.payload.title ?? hit.id}`} loading="lazy" width="56" height="56" />`
@@ -133,7 +133,7 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
               <${Score} hit=${hit} ranker=${resp.ranker.name} position=${i} />
             </div>
             <div class="meta muted small"><code>${hit.id}</code>${hit.payload?.category ? ` · ${hit.payload.category}` : ''}${hit.payload?.colour ? ` · ${hit.payload.colour}` : ''}</div>
-            ${(hit.media ?? hit.payload?._source)?.audio ? html`<audio controls preload="none" src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}/audio`} aria-label=${`audio of ${hit.payload.title ?? hit.id}`}></audio>` : null}
+            ${hit.media?.audio ? html`<audio controls preload="none" src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}/audio`} aria-label=${`audio of ${hit.payload.title ?? hit.id}`}></audio>` : null}
             <${ShareBar} hit=${hit} />
             ${onGrade ? html`<${GradeButtons} value=${grades?.get(hit.id)} label=${hit.payload?.title ?? hit.id} onGrade=${(/** @type {number} */ g) => onGrade(hit.id, g)} />` : null}
           </div>

@@ -1,0 +1,26 @@
+import type { ChorusConfig } from '../config.js';
+import type { Filter } from '../domain/filter.js';
+import { ChorusError } from '../errors.js';
+import { checkFilterCost } from '../stores/filter-rules.js';
+
+/** The query cost caps of config.limits (filter size, depth, `in` length, candidates × lists). */
+export type QueryLimits = Pick<ChorusConfig['limits'], 'filterMaxConditions' | 'filterMaxDepth' | 'filterMaxInValues' | 'maxCandidateWork'>;
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { filterMaxConditions: 256, filterMaxDepth: 4, filterMaxInValues: 256, maxCandidateWork: 4000 };
+
+/** Checked before any encoding or store call: an over-limit filter is a prompt 400, not 30 s of work. */
+export function checkFilter(limits: QueryLimits | undefined, filter: Filter | undefined): void {
+  checkFilterCost(filter, limits ?? DEFAULT_QUERY_LIMITS);
+}
+
+/** Stage-1 work is candidates per list times the lists a query runs (one per vector, plus BM25). */
+export function checkCandidateWork(limits: QueryLimits | undefined, perList: number, lists: number): void {
+  const max = (limits ?? DEFAULT_QUERY_LIMITS).maxCandidateWork;
+  if (perList * lists > max) {
+    throw new ChorusError(
+      'VALIDATION',
+      `${perList} candidates × ${lists} lists = ${perList * lists} exceeds the limit of ${max} (limits.maxCandidateWork): ask for fewer candidates`,
+      { limit: 'maxCandidateWork', value: perList * lists, max },
+    );
+  }
+}

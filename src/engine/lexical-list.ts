@@ -1,0 +1,73 @@
+import type { Filter } from '../domain/filter.js';
+import type { Payload } from '../domain/item.js';
+import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { VectorStore } from '../stores/vector-store.js';
+import { matchesFilter } from './filter-match.js';
+
+export interface LexicalListDeps {
+  store: Pick<VectorStore, 'get'>;
+  bm25: Pick<Bm25Index, 'search'>;
+}
+
+export interface LexicalListHit {
+  id: string;
+  score: number;
+  payload: Payload;
+}
+
+/** Rounds of deepening (each reads only unchecked ids); past MAX_DEPTH checked, a list may return fewer than k. */
+const MAX_ROUNDS = 6;
+/** Never plan a round deeper than this (a filter matching ~nothing should not read the whole index). */
+const MAX_DEPTH = 20_000;
+
+/**
+ * The BM25 list with its payloads. The lexical index holds no payloads, so a filter is checked on the store's
+ * payloads, and the index is told which ids were already checked (pushed down as `exclude`), so each round reads
+ * the next-best unchecked documents: results stay exactly the filtered top-k in score order, and the depth of
+ * the next round follows the pass rate seen so far instead of a fixed multiple. An id the store no longer has
+ * (a crash between the two writes) is skipped.
+ */
+export async function lexicalList(
+  deps: LexicalListDeps,
+  collection: string,
+  text: string,
+  k: number,
+  opts: { filter?: Filter; exclude?: ReadonlySet<string> } = {},
+): Promise<LexicalListHit[]> {
+  const { filter } = opts;
+  const out: LexicalListHit[] = [];
+  // Ids the caller excludes (the item itself, seen items) are never scored either.
+  const checked = new Set<string>(opts.exclude);
+  const excluded = checked.size;
+  let depth = filter ? k * 2 : k;
+  for (let round = 0; round < MAX_ROUNDS && out.length < k; round++) {
+    const hits = deps.bm25.search(
+      collection,
+      text,
+      depth,
+      checked.size > 0 ? { exclude: checked } : {},
+    );
+    if (hits.length === 0) break;
+    const payloads = new Map(
+      (
+        await deps.store.get(
+          collection,
+          hits.map((h) => h.id),
+        )
+      ).map((i) => [i.id, i.payload]),
+    );
+    for (const h of hits) {
+      checked.add(h.id);
+      const payload = payloads.get(h.id);
+      if (!payload || !matchesFilter(payload, filter)) continue;
+      if (out.length < k) out.push({ ...h, payload });
+    }
+    if (hits.length < depth) break; // the index has no more matches
+    const passRate = Math.max(out.length / (checked.size - excluded), 1 / 64);
+    // Sized from the pass rate, at least doubling (a rate measured on the best-scoring documents may not hold
+    // further down), and the last round reads as deep as allowed.
+    const planned = Math.max(depth * 2, Math.ceil(((k - out.length) / passRate) * 1.25) + 8);
+    depth = round === MAX_ROUNDS - 2 ? MAX_DEPTH : Math.min(MAX_DEPTH, planned);
+  }
+  return out;
+}

@@ -1,0 +1,277 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The persisted inverted index: per collection, documents get increasing internal numbers and each term's
+ * postings live in blocks of up to BLOCK_SIZE (doc number, tf, doc length) rows, ordered by doc number, with the
+ * block's max tf and min length kept beside it so a query can bound a block's best score without reading it.
+ *
+ * A block's key is the first doc number it was created with: every number in it is >= its key and smaller than
+ * the next block's key, so "the block that holds doc d" is the block with the largest key <= d. Deleting keeps
+ * that true; new documents always get a number above all others, so they only ever append to a term's last
+ * block. Re-upserting a document removes its postings and appends new ones under a fresh number.
+ */
+export const BLOCK_SIZE = 64; // 64 x 12 bytes fits SQLite's inline row limit on 4 KiB pages (no overflow pages)
+
+export interface BlockMeta {
+  key: number;
+  last: number;
+  count: number;
+  maxTf: number;
+  minLen: number;
+}
+
+/** One block, struct-of-arrays. */
+export interface Block {
+  nums: Uint32Array;
+  tfs: Uint32Array;
+  lens: Uint32Array;
+}
+
+export interface CollectionStats {
+  cid: number;
+  docs: number;
+  totalLength: number;
+  nextNum: number;
+}
+
+export interface AnalyzedDoc {
+  id: string;
+  tf: Map<string, number>;
+}
+
+export const POSTINGS_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS lex_collections (
+    name TEXT PRIMARY KEY, cid INTEGER NOT NULL UNIQUE, docs INTEGER NOT NULL, total_length INTEGER NOT NULL,
+    next_num INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS lex_docs (
+    cid INTEGER NOT NULL, doc_id TEXT NOT NULL, num INTEGER NOT NULL, length INTEGER NOT NULL, terms TEXT NOT NULL,
+    PRIMARY KEY (cid, doc_id)) WITHOUT ROWID;
+  CREATE UNIQUE INDEX IF NOT EXISTS lex_docs_num ON lex_docs (cid, num);
+  CREATE TABLE IF NOT EXISTS lex_blocks (
+    cid INTEGER NOT NULL, term TEXT NOT NULL, key INTEGER NOT NULL, last INTEGER NOT NULL, count INTEGER NOT NULL,
+    max_tf INTEGER NOT NULL, min_len INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (cid, term, key)) WITHOUT ROWID;
+`;
+
+export function encodeBlock(b: Block): Buffer {
+  const n = b.nums.length;
+  const out = new Uint32Array(n * 3);
+  out.set(b.nums, 0);
+  out.set(b.tfs, n);
+  out.set(b.lens, 2 * n);
+  return Buffer.from(out.buffer);
+}
+
+export function decodeBlock(buf: Buffer, count: number): Block {
+  // Copy: a Buffer from SQLite need not be 4-byte aligned.
+  const all = new Uint32Array(count * 3);
+  new Uint8Array(all.buffer).set(buf.subarray(0, count * 12));
+  return {
+    nums: all.subarray(0, count),
+    tfs: all.subarray(count, 2 * count),
+    lens: all.subarray(2 * count),
+  };
+}
+
+function blockOf(rows: [number, number, number][]): Block {
+  return {
+    nums: Uint32Array.from(rows, (r) => r[0]),
+    tfs: Uint32Array.from(rows, (r) => r[1]),
+    lens: Uint32Array.from(rows, (r) => r[2]),
+  };
+}
+
+function rowsOf(b: Block): [number, number, number][] {
+  return Array.from(b.nums, (num, i) => [num, b.tfs[i]!, b.lens[i]!]);
+}
+
+/** Prepared statements over the three tables; all writes run inside the caller's transaction. */
+export class PostingsStore {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(POSTINGS_SCHEMA);
+    this.s = {
+      collection: db.prepare(
+        'SELECT cid, docs, total_length AS totalLength, next_num AS nextNum FROM lex_collections WHERE name = ?',
+      ),
+      newCollection: db.prepare(
+        'INSERT INTO lex_collections (name, cid, docs, total_length, next_num) VALUES (?, (SELECT coalesce(max(cid), 0) + 1 FROM lex_collections), 0, 0, 1)',
+      ),
+      saveCollection: db.prepare(
+        'UPDATE lex_collections SET docs = ?, total_length = ?, next_num = ? WHERE cid = ?',
+      ),
+      dropCollection: db.prepare('DELETE FROM lex_collections WHERE cid = ?'),
+      dropDocs: db.prepare('DELETE FROM lex_docs WHERE cid = ?'),
+      dropBlocks: db.prepare('DELETE FROM lex_blocks WHERE cid = ?'),
+      doc: db.prepare('SELECT num, length, terms FROM lex_docs WHERE cid = ? AND doc_id = ?'),
+      docNum: db.prepare('SELECT num FROM lex_docs WHERE cid = ? AND doc_id = ?').pluck(),
+      docId: db.prepare('SELECT doc_id FROM lex_docs WHERE cid = ? AND num = ?').pluck(),
+      insertDoc: db.prepare(
+        'INSERT INTO lex_docs (cid, doc_id, num, length, terms) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deleteDoc: db.prepare('DELETE FROM lex_docs WHERE cid = ? AND doc_id = ?'),
+      metas: db.prepare(
+        'SELECT key, last, count, max_tf AS maxTf, min_len AS minLen FROM lex_blocks WHERE cid = ? AND term = ? ORDER BY key',
+      ),
+      data: db
+        .prepare('SELECT data FROM lex_blocks WHERE cid = ? AND term = ? AND key = ?')
+        .pluck(),
+      blockAt: db.prepare(
+        'SELECT key, count, data FROM lex_blocks WHERE cid = ? AND term = ? AND key <= ? ORDER BY key DESC LIMIT 1',
+      ),
+      lastBlock: db.prepare(
+        'SELECT key, count, data FROM lex_blocks WHERE cid = ? AND term = ? ORDER BY key DESC LIMIT 1',
+      ),
+      putBlock: db.prepare(
+        'INSERT OR REPLACE INTO lex_blocks (cid, term, key, last, count, max_tf, min_len, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      deleteBlock: db.prepare('DELETE FROM lex_blocks WHERE cid = ? AND term = ? AND key = ?'),
+      postingCount: db
+        .prepare('SELECT coalesce(sum(count), 0) FROM lex_blocks WHERE cid = ?')
+        .pluck(),
+      docTermCount: db
+        .prepare(
+          "SELECT coalesce(sum(length(terms) - length(replace(terms, ' ', '')) + 1), 0) FROM lex_docs WHERE cid = ?",
+        )
+        .pluck(),
+    };
+  }
+
+  stats(name: string): CollectionStats | undefined {
+    return this.s.collection.get(name) as CollectionStats | undefined;
+  }
+
+  metas(cid: number, term: string): BlockMeta[] {
+    return this.s.metas.all(cid, term) as BlockMeta[];
+  }
+
+  block(cid: number, term: string, meta: BlockMeta): Block {
+    return decodeBlock(this.s.data.get(cid, term, meta.key) as Buffer, meta.count);
+  }
+
+  docId(cid: number, num: number): string | undefined {
+    return this.s.docId.get(cid, num) as string | undefined;
+  }
+
+  docNum(cid: number, id: string): number | undefined {
+    return this.s.docNum.get(cid, id) as number | undefined;
+  }
+
+  /** Total postings of a collection (consistency checks: equals the sum of live documents' distinct terms). */
+  postingCount(cid: number): number {
+    return this.s.postingCount.get(cid) as number;
+  }
+
+  /** Postings the live documents should have (the sum of their distinct terms). */
+  docTermCount(cid: number): number {
+    return this.s.docTermCount.get(cid) as number;
+  }
+
+  drop(name: string): void {
+    const col = this.stats(name);
+    if (!col) return;
+    this.s.dropBlocks.run(col.cid);
+    this.s.dropDocs.run(col.cid);
+    this.s.dropCollection.run(col.cid);
+  }
+
+  /** Replaces (or, with an empty tf, removes) each document. Call inside a write transaction. */
+  write(name: string, docs: AnalyzedDoc[]): void {
+    if (docs.length === 0) return;
+    let col = this.stats(name);
+    if (!col) {
+      this.s.newCollection.run(name);
+      col = this.stats(name)!;
+    }
+    const removals = new Map<string, number[]>();
+    const additions = new Map<string, [number, number, number][]>();
+    // The last write of an id in one batch wins.
+    const latest = new Map(docs.map((d) => [d.id, d]));
+    for (const { id, tf } of latest.values()) {
+      const old = this.s.doc.get(col.cid, id) as
+        { num: number; length: number; terms: string } | undefined;
+      if (old) {
+        for (const term of old.terms.split(' ')) push(removals, term, old.num);
+        this.s.deleteDoc.run(col.cid, id);
+        col.docs--;
+        col.totalLength -= old.length;
+      }
+      if (tf.size === 0) continue;
+      const num = col.nextNum++;
+      let length = 0;
+      for (const n of tf.values()) length += n;
+      this.s.insertDoc.run(col.cid, id, num, length, [...tf.keys()].join(' '));
+      for (const [term, n] of tf) push(additions, term, [num, n, length]);
+      col.docs++;
+      col.totalLength += length;
+    }
+    for (const [term, nums] of removals) this.removeFrom(col.cid, term, nums);
+    for (const [term, rows] of additions) this.appendTo(col.cid, term, rows);
+    this.s.saveCollection.run(col.docs, col.totalLength, col.nextNum, col.cid);
+  }
+
+  private removeFrom(cid: number, term: string, nums: number[]): void {
+    nums.sort((a, b) => a - b);
+    let i = 0;
+    while (i < nums.length) {
+      const row = this.s.blockAt.get(cid, term, nums[i]) as
+        { key: number; count: number; data: Buffer } | undefined;
+      if (!row) {
+        i++; // not indexed under this term (cannot happen when the doc row and blocks agree); nothing to remove
+        continue;
+      }
+      const block = decodeBlock(row.data, row.count);
+      const last = block.nums[block.nums.length - 1]!;
+      const drop = new Set<number>();
+      while (i < nums.length && nums[i]! <= last) drop.add(nums[i++]!);
+      const kept = rowsOf(block).filter((r) => !drop.has(r[0]));
+      if (kept.length === 0) this.s.deleteBlock.run(cid, term, row.key);
+      else this.put(cid, term, row.key, kept);
+    }
+  }
+
+  private appendTo(cid: number, term: string, rows: [number, number, number][]): void {
+    let rest = rows;
+    const last = this.s.lastBlock.get(cid, term) as
+      { key: number; count: number; data: Buffer } | undefined;
+    if (last && last.count < BLOCK_SIZE) {
+      const room = BLOCK_SIZE - last.count;
+      this.put(cid, term, last.key, [
+        ...rowsOf(decodeBlock(last.data, last.count)),
+        ...rest.slice(0, room),
+      ]);
+      rest = rest.slice(room);
+    }
+    for (let i = 0; i < rest.length; i += BLOCK_SIZE) {
+      const chunk = rest.slice(i, i + BLOCK_SIZE);
+      this.put(cid, term, chunk[0]![0], chunk);
+    }
+  }
+
+  private put(cid: number, term: string, key: number, rows: [number, number, number][]): void {
+    let maxTf = 0;
+    let minLen = Infinity;
+    for (const [, tf, len] of rows) {
+      if (tf > maxTf) maxTf = tf;
+      if (len < minLen) minLen = len;
+    }
+    const last = rows[rows.length - 1]![0];
+    this.s.putBlock.run(
+      cid,
+      term,
+      key,
+      last,
+      rows.length,
+      maxTf,
+      minLen,
+      encodeBlock(blockOf(rows)),
+    );
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

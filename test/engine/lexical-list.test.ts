@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lexicalList } from '../../src/engine/lexical-list.js';
+import { Bm25Index } from '../../src/lexical/bm25-index.js';
+import { LanceDbStore } from '../../src/stores/lancedb-store.js';
+
+/**
+ * The BM25 list with a filter, over a real LanceDB store and a real on-disk index: 400 documents mention
+ * "lamp", the better-scoring ones (shorter) are almost all in category "a", and only every 40th is in "b".
+ */
+describe('lexicalList (filter pushed into BM25 rounds)', () => {
+  let dir: string;
+  let store: LanceDbStore;
+  let bm25: Bm25Index;
+  let searches: number;
+  let read: number;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'chorus-lexlist-'));
+    store = await LanceDbStore.open({
+      dataDir: path.join(dir, 'lance'),
+      indexMaintenance: 'inline',
+    });
+    await store.createCollection({
+      name: 'c',
+      vectors: { v: { modality: 'text', dim: 2 } },
+      payloadIndexes: { category: 'keyword' },
+    });
+    const real = new Bm25Index(path.join(dir, 'lex.sqlite'));
+    searches = 0;
+    read = 0;
+    bm25 = Object.assign(real, {
+      search: (...args: Parameters<Bm25Index['search']>) => {
+        searches++;
+        const hits = Bm25Index.prototype.search.apply(real, args);
+        read += hits.length;
+        return hits;
+      },
+    });
+    const items = Array.from({ length: 400 }, (_, i) => ({
+      id: `i${i}`,
+      payload: { category: i % 40 === 0 ? 'b' : 'a', text: `lamp ${'filler '.repeat(i % 50)}` },
+      vectors: { v: [1, i / 400] },
+    }));
+    await store.upsert('c', items);
+    bm25.upsert(
+      'c',
+      items.map((i) => ({ id: i.id, text: i.payload.text })),
+    );
+  });
+  afterEach(async () => {
+    bm25.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns exactly the filtered top-k in score order, reading deeper only as the pass rate requires', async () => {
+    const filter = { must: [{ key: 'category', match: { value: 'b' } }] };
+    const got = await lexicalList({ store, bm25 }, 'c', 'lamp', 5, { filter });
+    const all = Bm25Index.prototype.search.call(bm25, 'c', 'lamp', 1000);
+    const want = all.filter((h) => Number(h.id.slice(1)) % 40 === 0).slice(0, 5);
+    expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
+    expect(got.map((h) => h.score)).toEqual(want.map((h) => h.score));
+    expect(got.every((h) => h.payload.category === 'b')).toBe(true);
+    // 1 in 40 passes and the 5th match ranks ~165th: a few rounds, each reading only unchecked ids, well short of all 400.
+    expect(searches).toBeGreaterThan(1);
+    expect(searches).toBeLessThanOrEqual(4);
+    expect(read).toBeGreaterThanOrEqual(161);
+    expect(read).toBeLessThan(400);
+  });
+
+  it('never scores excluded ids, and skips ids the store no longer has', async () => {
+    bm25.upsert('c', [{ id: 'ghost', text: 'lamp' }]); // in the index, not in the store
+    const unfiltered = await lexicalList({ store, bm25 }, 'c', 'lamp', 3);
+    expect(unfiltered.map((h) => h.id)).not.toContain('ghost');
+    expect(unfiltered).toHaveLength(3);
+    const exclude = new Set(unfiltered.map((h) => h.id));
+    const next = await lexicalList({ store, bm25 }, 'c', 'lamp', 3, { exclude });
+    expect(next.some((h) => exclude.has(h.id))).toBe(false);
+    expect(next).toHaveLength(3);
+    expect(next[0]!.score).toBeLessThanOrEqual(unfiltered[2]!.score);
+  });
+
+  it('returns what exists when the filter matches fewer than k', async () => {
+    const filter = { must: [{ key: 'category', match: { value: 'b' } }] };
+    const got = await lexicalList({ store, bm25 }, 'c', 'lamp', 50, { filter });
+    expect(got).toHaveLength(10);
+    const none = await lexicalList({ store, bm25 }, 'c', 'lamp', 5, {
+      filter: { must: [{ key: 'category', match: { value: 'zzz' } }] },
+    });
+    expect(none).toEqual([]);
+  });
+});
