@@ -13,6 +13,8 @@ export interface ModelAdmin {
   /** `force` overrides the promotion guard where the registry has one (recorded in the promotion history). */
   promote(collection: string, version: string, opts?: { force?: boolean }): Promise<unknown>;
   rollback(collection: string): Promise<unknown>;
+  /** The promotion guard's comparison of a candidate with the serving ranker on its held-out queries, where there is one. */
+  compare?(collection: string, version: string): unknown;
   /** Fits off the event loop (ModelRegistry uses a worker thread). */
   trainInBackground?(req: { collection: string; notes?: string }): Promise<ModelRecord>;
 }

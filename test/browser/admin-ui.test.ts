@@ -202,7 +202,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await expect.poll(() => page.getByTestId('promoted').textContent()).toContain('no model');
     await page.getByRole('button', { name: 'Train new version' }).click();
     await page.getByTestId('training').waitFor();
-    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 30_000 }).toContain('v1 in');
+    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 }).toContain('v1 in');
     // Promote asks first (candidate vs what serves now), then promotes.
     await page.getByRole('button', { name: 'Promote v1' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Promote v1' }).click();
@@ -210,7 +210,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
     // A second version, promoted, then rolled back to v1.
     await page.getByRole('button', { name: 'Train new version' }).click();
-    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 30_000 }).toContain('v2 in');
+    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 }).toContain('v2 in');
     await page.getByRole('button', { name: 'Promote v2' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Promote v2' }).click();
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v2');
@@ -232,7 +232,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await page.locator('[data-testid="chart-bias"] canvas').waitFor();
     await page.locator('[data-testid="chart-ctr"] canvas').waitFor();
     await screenshot(page, '05-models');
-  });
+  }, 300_000);
 
   it('shows collections with per-modality counts and recent indexing errors, then logs out', async () => {
     const reports = path.join(dir, 'reports');

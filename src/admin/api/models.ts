@@ -61,6 +61,13 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const r = await models.promote(c, v, { force });
     res.json({ collection: c, promoted: v, forced: force, ...(r && typeof r === 'object' ? r : {}) });
   });
+  // What the promote dialog shows before asking: the guard's comparison (candidate vs serving, 95% intervals).
+  router.get('/admin/api/models/:collection/:version/compare', async (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const v = Version.parse(req.params.version);
+    if (!models.compare) throw new ChorusError('UNAVAILABLE', 'this server has no promotion guard to compare with');
+    res.json(await models.compare(c, v));
+  });
   router.put('/admin/api/models/:collection/challenger', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const { version } = z.object({ version: Version.nullable() }).strict().parse(req.body ?? {});

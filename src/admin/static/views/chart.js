@@ -30,13 +30,12 @@ export function Chart({ title, data, series, xTime = true, xLabel, yLabel, xValu
           ...(yValues ? { value: (/** @type {any} */ _u, /** @type {number | null} */ v) => (v === null || v === undefined ? '—' : yValues(v)) } : {}) }))],
         // With a value formatter the legend follows the cursor, so a hovered point reads in the axis' unit.
         legend: { show: true, live: Boolean(yValues) },
+        // The drawn y scale, for readers of the page (and the tests): a fixed range must not move between loads.
+        hooks: { draw: [(/** @type {any} */ u) => { el.dataset.yMin = String(u.scales.y.min); el.dataset.yMax = String(u.scales.y.max); }] },
       },
       /** @type {any} */ (data),
       el,
     );
-    // The drawn y scale, for readers of the page (and the tests): a fixed range must not move between loads.
-    el.dataset.yMin = String(plot.scales.y?.min);
-    el.dataset.yMax = String(plot.scales.y?.max);
     return () => plot.destroy();
   }, [JSON.stringify(data), hasData]);
   return html`<figure class="chart" data-testid=${testid}>

@@ -36,7 +36,8 @@ function ShareBar({ hit }) {
   const total = parts.reduce((a, [, v]) => a + Number(v), 0);
   const share = (/** @type {number} */ v) => (total > 0 ? v / total : 0);
   const label = parts.map(([s, v]) => `${s} ${(share(Number(v)) * 100).toFixed(0)}%`).join(', ');
-  const missed = used.filter((s) => !parts.some(([p]) => p === s));
+  // Used by the query but this item was in none of their lists (a rank says it was, whatever its share).
+  const missed = used.filter((s) => !parts.some(([p]) => p === s) && !(e.ranks?.[s] >= 0));
   return html`<div class="sharebar" role="img" aria-label=${`score shares: ${label || 'none'}`}>
     ${parts.map(([s, v]) => html`<span class="seg" style=${{ width: `${(share(Number(v)) * 100).toFixed(1)}%`, background: sourceColour(String(s)) }}
       title=${`${s}: ${contrib ? `adds ${fmt(Number(v), 4)}` : `share ${(Number(v) * 100).toFixed(1)}%, raw ${fmt(e.scores[String(s)])}`}, rank ${rankIn(e, String(s))}`}></span>`)}
@@ -57,7 +58,9 @@ function ShareBar({ hit }) {
 /** The final score as the ranker means it: a rank for rank-only rankers, else the number. @param {{ hit: Hit, ranker: string, position: number }} p */
 function Score({ hit, ranker, position }) {
   if (RANK_ONLY.has(ranker)) {
-    const best = usedSources(hit.explanation).find((s) => hit.explanation.ranks?.[s] !== undefined);
+    // The list this hit was taken from: the source holding its score (its whole share under no fusion).
+    const e = hit.explanation;
+    const best = usedSources(e).filter((s) => e.ranks?.[s] >= 0).sort((a, b) => (e.shares[b] ?? 0) - (e.shares[a] ?? 0) || e.ranks[a] - e.ranks[b])[0];
     return html`<span class="score" title="no fusion: the order of the best single list">${best ? `${best} ${rankIn(hit.explanation, best)}` : `#${position + 1}`}</span>`;
   }
   return html`<span class="score" title=${hit.explanation.contributions ? 'rank fusion score: the sum of the contributions below' : 'final score'}>${fmt(hit.score, 4)}</span>`;

@@ -69,6 +69,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
   const queryRef = useRef(query);
   queryRef.current = query;
   const seq = useRef(0);
+  const touched = useRef(false);
 
   const loadPresets = async () => {
     const r = await api('GET', `/admin/api/presets?collection=${encodeURIComponent(collection)}`);
@@ -78,6 +79,8 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
   };
   useEffect(() => {
     loadPresets().then((r) => {
+      // The user got there first (moved a knob or searched): their knobs stand.
+      if (touched.current) return;
       const p = r.applied ? r.presets.find((/** @type {any} */ x) => x.name === r.applied) : undefined;
       const start = fromUrl ?? (p ? presetKnobs(p.preset) : defaultKnobs());
       if (p && !fromUrl) setPresetName(p.name);
@@ -96,6 +99,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
 
   const run = async (/** @type {Knobs} */ k, /** @type {{ push?: boolean }} */ o = { push: true }) => {
     if (!hasQuery(queryRef.current)) return setError('Type a query or pick an image or audio file.');
+    if (o.push) touched.current = true;
     setBusy(true);
     setError('');
     writeRoute('tuning', tuningParams(collection, queryRef.current, k), o);
@@ -125,6 +129,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
   const rerun = useMemo(() => debounce((/** @type {Knobs} */ k) => runRef.current(k, { push: false }), 250), [collection]);
   const change = (/** @type {Partial<Knobs>} */ patch) => {
     const next = { ...knobs, ...patch };
+    touched.current = true;
     setKnobs(next);
     if (hasQuery(queryRef.current)) rerun(next);
     else writeRoute('tuning', tuningParams(collection, queryRef.current, next));
