@@ -19,7 +19,7 @@ export interface ServerProcess {
  */
 export async function startServeProcess(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(base)) if (k.startsWith('CHORUS_') || k === 'REDIS_URL' || k === 'QDRANT_URL') delete base[k];
+  for (const k of Object.keys(base)) if ((k.startsWith('CHORUS_') && k !== 'CHORUS_FROM_SOURCE') || k === 'REDIS_URL' || k === 'QDRANT_URL') delete base[k];
   const child = spawn(process.execPath, [...SERVE_ARGV, '--port', '0'], {
     cwd: ROOT,
     env: { ...base, CHORUS_DATA_DIR: dataDir, CHORUS_LOG_LEVEL: 'warn', CHORUS_MODELS__ENABLED: '', CHORUS_EXECUTION_PROVIDERS: 'cpu', ...env },

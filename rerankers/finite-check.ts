@@ -8,15 +8,24 @@ import type { ModelJSON } from './model/fusion-model.js';
  */
 export function assertServableNumbers(model: ModelJSON, propensities?: unknown): void {
   const { meta, ...numbers } = model;
-  const bad = firstNonFinite(numbers, 'model') ?? firstNonFinite(meta?.propensities, 'model.meta.propensities') ?? firstNonFinite(propensities, 'metrics.propensities');
-  if (bad) throw new ChorusError('CONFLICT', `refusing to register a model with a non-finite number at ${bad}`, { path: bad });
+  const bad =
+    firstNonFinite(numbers, 'model') ??
+    firstNonFinite(meta?.propensities, 'model.meta.propensities') ??
+    firstNonFinite(propensities, 'metrics.propensities');
+  if (bad)
+    throw new ChorusError(
+      'CONFLICT',
+      `refusing to register a model with a non-finite number at ${bad}`,
+      { path: bad },
+    );
 }
 
 function firstNonFinite(v: unknown, path: string): string | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
   // A NaN that went through JSON comes back as null: in a weight or propensity array that is the same failure.
   if (v === null) return /propensities|params|mean|invStd/.test(path) ? path : undefined;
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) v = Array.from(v as unknown as ArrayLike<number>);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    v = Array.from(v as unknown as ArrayLike<number>);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const bad = firstNonFinite(v[i], `${path}[${i}]`);

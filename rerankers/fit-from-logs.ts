@@ -35,6 +35,7 @@ export function fitFromLogs(db: ChorusDb, req: FitRequest): FitResult {
       untrainableImpressions: report.untrainable,
       propensities: trained.propensities,
       propensitySource: trained.propensitySource,
+      ...(trained.propensityNote ? { propensityNote: trained.propensityNote } : {}),
     },
     trainedFrom: trained.trainedFrom,
     trainedTo: trained.trainedTo,
@@ -58,13 +59,24 @@ type WorkerReply =
  * Runs fitFromLogs in a worker thread, so a server keeps answering searches while a model trains
  * (a fit on a large log takes minutes of CPU). Errors come back as the same ChorusError codes.
  */
-export function fitInWorkerThread(dataDir: string, req: FitRequest): Promise<FitResult> {
+export function fitInWorkerThread(dataDir: string, req: FitRequest, signal?: AbortSignal): Promise<FitResult> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(cancelled());
     const worker = new Worker(new URL('./fit-worker.mjs', import.meta.url), {
       workerData: { dataDir, req },
     });
     let settled = false;
+    // Cancelling stops the fit where it is: the worker thread is terminated, nothing is returned to register.
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      reject(cancelled());
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('exit', () => signal?.removeEventListener('abort', onAbort));
     worker.once('message', (reply: WorkerReply) => {
+      if (settled) return;
       settled = true;
       if (reply.ok) resolve(reply.result);
       else {
@@ -91,4 +103,8 @@ export function fitInWorkerThread(dataDir: string, req: FitRequest): Promise<Fit
         );
     });
   });
+}
+
+function cancelled(): ChorusError {
+  return new ChorusError('CONFLICT', 'training was cancelled', { cancelled: true });
 }

@@ -48,8 +48,11 @@ export class ModelRegistry {
   }
 
   /** The same, with the fit in a worker thread so a serving process keeps answering while it trains. */
-  async trainInBackground(req: TrainRequest): Promise<ModelRecord> {
-    return this.register(req, await fitInWorkerThread(this.o.dataDir, req));
+  async trainInBackground(req: TrainRequest, opts: { signal?: AbortSignal } = {}): Promise<ModelRecord> {
+    const fit = await fitInWorkerThread(this.o.dataDir, req, opts.signal);
+    // A cancel that lands while the result crosses back still registers nothing.
+    if (opts.signal?.aborted) throw new ChorusError('CONFLICT', 'training was cancelled', { cancelled: true });
+    return this.register(req, fit);
   }
 
   private register(req: TrainRequest, fit: FitResult): ModelRecord {

@@ -1,9 +1,11 @@
 import { estimateFromSwaps } from '../src/feedback/click-models/swap-intervention.js';
+import { monotonePropensities } from '../src/feedback/click-models/monotone.js';
 import { fitPositionBasedModel } from '../src/feedback/click-models/position-based-em.js';
 import type { Clickthrough } from '../src/feedback/training-set.js';
 import { toClickSessions } from '../src/feedback/training-set.js';
 import { ChorusError } from '../src/errors.js';
 import { rowInBounds } from '../src/feedback/feature-rows-check.js';
+import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
 import { estimateCtr, type CounterfactualEstimate } from './counterfactual.js';
 import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
@@ -35,12 +37,16 @@ export interface TrainFromLogsOptions {
   maxValidationLists?: number;
   /** Cap on the sessions regression-EM reads. */
   emSessions?: number;
+  /** Clicks a position needs before its estimated propensity is used (else the prior 1/(rank+1)); default 20. */
+  minClicksPerPosition?: number;
 }
 
 export interface TrainedFromLogs {
   model: FusionModel;
   propensities: number[];
-  propensitySource: 'swaps' | 'regression-em' | 'pairs-em';
+  propensitySource: 'swaps' | 'regression-em' | 'pairs-em' | 'prior';
+  /** Set when clicks were too few at some positions and the prior curve was used there. */
+  propensityNote?: string;
   metrics: {
     validationNdcg10: number;
     trainLists: number;
@@ -84,8 +90,8 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
       c.items.every((i) => i.features.length === shape.featureNames.length && rowInBounds(i.features)) &&
       (!c.queryFeatures || rowInBounds(c.queryFeatures)),
   );
-  if (usable.filter((c) => c.items.some((i) => i.clicked)).length < 10) {
-    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features, need at least 10 with clicks`);
+  if (usable.filter((c) => c.items.some((i) => i.clicked)).length < MIN_CLICKED_IMPRESSIONS) {
+    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`);
   }
   const K = o.maxPositions ?? 10;
   // Propensities need far fewer sessions than training: EM runs on at most `emSessions` (spread over the log).
@@ -103,6 +109,12 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     propensities = [...pbm.relative];
     propensitySource = pbm.method === 'regression' ? 'regression-em' : 'pairs-em';
   }
+  // Examination never rises with rank: isotonic fit of the estimate, the prior where clicks are too few.
+  const clicksAt = new Array<number>(K).fill(0);
+  for (const c of usable) for (const it of c.items) if (it.clicked && it.position < K) clicksAt[it.position]!++;
+  const monotone = monotonePropensities(propensities, clicksAt, { minClicks: o.minClicksPerPosition });
+  propensities = monotone.relative;
+  if (monotone.source === 'prior') propensitySource = 'prior';
 
   const sorted = [...usable].sort((a, b) => a.timestamp - b.timestamp);
   const cut = Math.max(1, Math.floor(sorted.length * (1 - (o.validationShare ?? 0.2))));
@@ -141,6 +153,7 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     model,
     propensities,
     propensitySource,
+    ...(monotone.note ? { propensityNote: monotone.note } : {}),
     metrics: {
       validationNdcg10: validation.length ? evaluateNdcg(model, validation, 10) : 0,
       trainLists: train.length,

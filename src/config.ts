@@ -146,6 +146,9 @@ const ENV_ALIASES: Record<string, string> = {
   QDRANT_API_KEY: 'qdrantApiKey',
 };
 
+/** CHORUS_* names read by the launcher or process, not config keys. */
+const NOT_CONFIG = new Set(['CHORUS_CONFIG', 'CHORUS_FROM_SOURCE', 'CHORUS_KEEP_ALIVE']);
+
 const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -154,7 +157,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (value === undefined) continue;
     let keyPath: string[] | undefined;
     if (ENV_ALIASES[name]) keyPath = [ENV_ALIASES[name]];
-    else if (name.startsWith('CHORUS_') && name !== 'CHORUS_CONFIG') keyPath = name.slice(7).split('__').map(camel);
+    else if (name.startsWith('CHORUS_') && !NOT_CONFIG.has(name)) keyPath = name.slice(7).split('__').map(camel);
     if (!keyPath) continue;
     setPath(out, keyPath, value);
   }

@@ -12,6 +12,7 @@ import { createModelsAdminRouter } from './api/models.js';
 import { createOverviewRouter } from './api/overview.js';
 import { createPlaygroundRouter } from './api/playground.js';
 import { createPresetsRouter } from './api/presets.js';
+import { createTrainabilityRouter } from './api/trainability.js';
 import { SessionStore } from './sessions.js';
 import { createVendorRouter } from './vendor.js';
 
@@ -49,5 +50,6 @@ export function createAdminRouter(deps: AdminDeps, sessions: SessionStore = new 
   router.use(createPresetsRouter(deps));
   router.use(createJudgmentsRouter(deps));
   router.use(createModelsAdminRouter(deps));
+  router.use(createTrainabilityRouter(deps));
   return { router, routes: [] };
 }

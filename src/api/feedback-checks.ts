@@ -12,20 +12,33 @@ export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
  * Checks a client's feedback batch before anything is written: every collection exists (404 otherwise, so events
  * cannot pile up under names like "../../etc"), and timestamps lie between 2000 and one day past now (400).
  */
-export async function checkClientFeedback(engine: Pick<Engine, 'getCollection'>, events: readonly FeedbackEvent[], now: number = Date.now()): Promise<void> {
+export async function checkClientFeedback(
+  engine: Pick<Engine, 'getCollection'>,
+  events: readonly FeedbackEvent[],
+  now: number = Date.now(),
+): Promise<void> {
   events.forEach((e, i) => {
     if (e.timestamp === undefined) return;
     if (e.timestamp < EARLIEST_EVENT_MS || e.timestamp > now + MAX_FUTURE_SKEW_MS) {
       throw new ChorusError(
         'VALIDATION',
         `event #${i} (${e.eventId}): timestamp ${e.timestamp} is outside the accepted range (2000-01-01 to one day from now, epoch ms)`,
-        { index: i, eventId: e.eventId, earliest: EARLIEST_EVENT_MS, latest: now + MAX_FUTURE_SKEW_MS },
+        {
+          index: i,
+          eventId: e.eventId,
+          earliest: EARLIEST_EVENT_MS,
+          latest: now + MAX_FUTURE_SKEW_MS,
+        },
       );
     }
   });
   for (const name of new Set(events.map((e) => e.collection))) {
     // A name no collection can have is not looked up in the store at all.
-    if (!CollectionName.safeParse(name).success) throw new ChorusError('COLLECTION_NOT_FOUND', `collection ${JSON.stringify(name)} does not exist`);
+    if (!CollectionName.safeParse(name).success)
+      throw new ChorusError(
+        'COLLECTION_NOT_FOUND',
+        `collection ${JSON.stringify(name)} does not exist`,
+      );
     await engine.getCollection(name);
   }
 }

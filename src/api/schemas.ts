@@ -37,6 +37,10 @@ export const RankedResponse = z
     sources: z.array(z.string()).meta({ description: 'Stage-1 lists that ran' }),
     notes: z.array(z.string()).meta({ description: 'What could not be reached and why (missing models, no profile)' }),
     timings: z.record(z.string(), z.number()).meta({ description: 'Milliseconds per stage' }),
+    plans: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: "How each vector list ran: 'graph' (ANN), 'exact' (selective filter), 'graph>exact'" }),
   })
   .meta({ id: 'RankedResponse' });
 

@@ -23,15 +23,22 @@ export interface ImpressionArgs {
  * rows it scored (exactly what was served); every other ranker (fusions, presets, noop, shuffle) gets rows from
  * the same extractor, built once over the candidate list, so any default can be trained from.
  */
-export function servedFeatureRows(a: Pick<ImpressionArgs, 'candidates' | 'hits' | 'ctx'>): Record<string, number[]> {
+export function servedFeatureRows(
+  a: Pick<ImpressionArgs, 'candidates' | 'hits' | 'ctx'>,
+): Record<string, number[]> {
   const features: Record<string, number[]> = {};
-  const own = a.hits.every((h) => h.features !== undefined) && new Set(a.hits.map((h) => h.features!.length)).size === 1;
+  const own =
+    a.hits.every((h) => h.features !== undefined) &&
+    new Set(a.hits.map((h) => h.features!.length)).size === 1;
   if (own && a.hits[0]?.queryFeatures) {
     for (const h of a.hits) features[h.id] = h.features!;
     features[QUERY_FEATURES_KEY] = a.hits[0].queryFeatures;
     return features;
   }
-  const fr = buildFeatureRows(a.candidates, { queryKind: a.ctx.queryKind as QueryKind, queryModalities: a.ctx.queryModalities });
+  const fr = buildFeatureRows(a.candidates, {
+    queryKind: a.ctx.queryKind as QueryKind,
+    queryModalities: a.ctx.queryModalities,
+  });
   const index = new Map(a.candidates.map((c, i) => [c.id, i]));
   for (const h of a.hits) {
     const i = index.get(h.id);
@@ -52,7 +59,10 @@ export async function logImpression(deps: EngineDeps, a: ImpressionArgs): Promis
     userId: a.userId,
     items: a.hits.map((h, position) => ({ id: h.id, position })),
     // The model ranker serves per-collection versions (and interleavings): each hit names its own.
-    rankerVersion: a.reranker.name === 'model' ? (a.hits[0]?.explanation.ranker ?? a.reranker.version) : a.reranker.version,
+    rankerVersion:
+      a.reranker.name === 'model'
+        ? (a.hits[0]?.explanation.ranker ?? a.reranker.version)
+        : a.reranker.version,
     features: servedFeatureRows(a),
     featureSpecVersion: FEATURE_SPEC_VERSION,
     timestamp: (deps.now ?? Date.now)(),

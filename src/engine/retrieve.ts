@@ -49,7 +49,12 @@ export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: St
 
   const fetchK = overfetch(args.k, exclude.size);
   const annLists = [...args.vectors].map(([name, vector]) =>
-    timer.time(`ann:${name}`, () => deps.store.search(args.collection, name, vector, fetchK, { filter: args.filter })),
+    timer.time(`ann:${name}`, () =>
+      deps.store.search(args.collection, name, vector, fetchK, {
+        filter: args.filter,
+        onPlan: (plan) => (timer.plans[name] = plan),
+      }),
+    ),
   );
   const lexical = args.text?.trim()
     ? timer.time('bm25', () => lexicalList(deps, args.collection, args.text!, args.k, { filter: args.filter, exclude }))

@@ -3,6 +3,8 @@ export type StageObserver = (stage: string, seconds: number) => void;
 
 export class StageTimer {
   readonly timings: Record<string, number> = {};
+  /** How each stage-1 list ran where the store plans it (vector name -> 'graph' | 'exact' | 'graph>exact'). */
+  readonly plans: Record<string, string> = {};
 
   constructor(private readonly observe?: StageObserver) {}
 

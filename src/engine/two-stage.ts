@@ -32,6 +32,8 @@ export interface RankedResponse {
   notes: string[];
   /** Milliseconds per stage. */
   timings: Record<string, number>;
+  /** How the store ran each vector list ('graph', 'exact', 'graph>exact'), where it plans searches. */
+  plans?: Record<string, string>;
 }
 
 export interface TwoStageArgs {
@@ -108,6 +110,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     sources: [...new Set(candidates.flatMap((c) => Object.keys(c.sources)))].sort(),
     notes: a.notes,
     timings: timer.timings,
+    ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),
   };
   if (a.logImpression !== false) {
     const shown = hits;

@@ -23,7 +23,11 @@ type Impression = Extract<FeedbackEvent, { type: 'impression' }>;
 export function checkFeatureRows(imp: Impression, shape?: FeatureRowShape): string | undefined {
   const f = imp.features;
   if (!f) return 'no feature rows';
-  if (shape && imp.featureSpecVersion !== undefined && imp.featureSpecVersion !== shape.specVersion) {
+  if (
+    shape &&
+    imp.featureSpecVersion !== undefined &&
+    imp.featureSpecVersion !== shape.specVersion
+  ) {
     return `feature spec version ${imp.featureSpecVersion} is not the running version ${shape.specVersion}`;
   }
   let width = shape?.item;
@@ -31,12 +35,15 @@ export function checkFeatureRows(imp: Impression, shape?: FeatureRowShape): stri
     const row = f[shown.id];
     if (!row) return `no feature row for item ${JSON.stringify(shown.id)}`;
     width ??= row.length;
-    if (row.length !== width || width === 0) return `feature row of item ${JSON.stringify(shown.id)} has ${row.length} values, expected ${width}`;
-    if (!rowInBounds(row)) return `feature row of item ${JSON.stringify(shown.id)} has a non-finite or out-of-bounds value`;
+    if (row.length !== width || width === 0)
+      return `feature row of item ${JSON.stringify(shown.id)} has ${row.length} values, expected ${width}`;
+    if (!rowInBounds(row))
+      return `feature row of item ${JSON.stringify(shown.id)} has a non-finite or out-of-bounds value`;
   }
   const q = f[QUERY_FEATURES_KEY];
   if (q) {
-    if (shape && q.length !== shape.query) return `query feature row has ${q.length} values, expected ${shape.query}`;
+    if (shape && q.length !== shape.query)
+      return `query feature row has ${q.length} values, expected ${shape.query}`;
     if (!rowInBounds(q)) return 'query feature row has a non-finite or out-of-bounds value';
   }
   return undefined;

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Encoder } from '../../indexers/encoder.js';
 import type { ExtraRouter } from '../api/app.js';
+import { sameOriginWrites } from '../api/middleware/host-guard.js';
 import type { RouteDeps } from '../api/route-deps.js';
 import type { ChorusConfig } from '../config.js';
 import { lexicalHook } from '../indexing/index-runtime.js';
@@ -59,7 +60,8 @@ export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
       if (queue instanceof BullmqQueue) {
         // Extra routers are mounted at the root, so the board gets its own prefix here.
         const router = Router();
-        router.use(BULL_BOARD_PATH, createBullBoardRouter([queue.queue], { basePath: BULL_BOARD_PATH, adminKey: deps.config.adminKey }));
+        // Browsers replay cached Basic credentials cross-site: board writes (retry, clean) must be same-origin.
+        router.use(BULL_BOARD_PATH, sameOriginWrites(), createBullBoardRouter([queue.queue], { basePath: BULL_BOARD_PATH, adminKey: deps.config.adminKey }));
         out.push({ router, routes: [] });
       }
       return out;

@@ -1,29 +1,29 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
 import type { Filter } from '../domain/filter.js';
-import type { Item, ItemId, VectorHit } from '../domain/item.js';
+import type { Item, ItemId, Payload, VectorHit } from '../domain/item.js';
 import { ChorusError } from '../errors.js';
+import { PayloadCache } from './ann/payload-cache.js';
+import { HNSW_PARAMS, type HnswParams } from './ann/vector-index.js';
+import { Limiter } from './concurrency.js';
+import { compileFilter } from './filter-memory.js';
 import { toLanceWhere, sqlString } from './filter-lancedb.js';
 import { checkK, checkVector, validateBatch } from './item-validation.js';
-import {
-  ANN_PARAMS,
-  DEFAULT_ANN_THRESHOLD,
-  applyIndexPlan,
-  type AnnParams,
-  hasWork,
-  planIndexMaintenance,
-} from './lancedb/ann-index.js';
+import { AnnSync } from './lancedb/ann-sync.js';
 import {
   arrowSchemaFor,
   collectionSchemaFromArrow,
   ID_COLUMN,
+  PAYLOAD_COLUMN,
   vectorColumn,
 } from './lancedb/columns.js';
+import { applyMaintenance, hasWork, planMaintenance } from './lancedb/table-maintenance.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { itemsToArrow, rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
+import { FILTER_PLAN, plannedSearch, type FilterPlanOptions } from './lancedb/search-plan.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
 import { lanceDistanceToScore } from './scores.js';
 import type { ItemInput, ScrollPage, SearchOptions, VectorStore } from './vector-store.js';
@@ -32,51 +32,66 @@ import type { ItemInput, ScrollPage, SearchOptions, VectorStore } from './vector
 process.env.LANCE_INCLUDE_VECTOR_CENTROIDS ??= 'false';
 
 export interface LanceDbStoreOptions {
-  /** Chorus data directory; tables live under `<dataDir>/lancedb`. */
+  /** Chorus data directory; tables live under `<dataDir>/lancedb`, their ANN indexes in `<name>.ann` beside them. */
   dataDir: string;
-  /** Rows with a vector at which that vector column gets an ANN index (default 50k). */
-  annThreshold?: number;
   /**
-   * 'background' (default): index builds/refreshes run after upsert returns, one at a time per collection.
-   * 'inline': upsert waits for them (tests, benchmarks, batch jobs).
+   * 'background' (default): table maintenance (compaction, id index) runs after upsert returns, one run at a time
+   * per collection, never under the write lock. 'inline': upsert also waits for it (tests, batch jobs).
    */
   indexMaintenance?: 'background' | 'inline';
-  /** Called with errors from background index maintenance (default: console.warn). */
+  /** Called with errors from background work (default: console.warn). */
   onBackgroundError?: (e: unknown, collection: string) => void;
   /**
    * Seconds between checks for table versions written by another process or store instance: 0 (default) checks on
-   * every read, so the CLI's writes show up in a running server at once; null never checks (own writes only).
+   * every table read and at most once a second on index searches (a newer version rebuilds the index from the
+   * table); null never checks (own writes only).
    */
   readConsistencyIntervalS?: number | null;
-  /** Index build and search settings (defaults: ANN_PARAMS, tuned by bench/store.ts). */
-  ann?: Partial<AnnParams>;
+  /** HNSW settings of the in-process index (defaults: HNSW_PARAMS, measured by bench/store.ts). */
+  hnsw?: Partial<HnswParams>;
+  /** Filtered-search planning thresholds (defaults: FILTER_PLAN). */
+  filterPlan?: Partial<FilterPlanOptions>;
+  /** Payloads kept in memory per collection for serving hits (default 200k; 0 disables). */
+  payloadCacheSize?: number;
+  /** Save an index this long after writes go idle (default 2000 ms). */
+  annSaveIdleMs?: number;
+  /** Concurrent CPU-bound table reads (default: the core count). */
+  readConcurrency?: number;
 }
 
 interface OpenCollection {
   table: lancedb.Table;
   schema: CollectionSchema;
   arrowSchema: Schema;
+  ann: AnnSync;
+  cache: PayloadCache;
+  /** Bumped by every write: a table read that started before a write must not refill the cache. */
+  epoch: number;
 }
 
 const GET_CHUNK = 500;
 const MAX_SCROLL = 10_000;
 
-/** The embedded default VectorStore: LanceDB tables on local disk, one per collection. */
+/** The embedded default VectorStore: LanceDB tables on local disk, one per collection, searched in process. */
 export class LanceDbStore implements VectorStore {
   readonly backend = 'lancedb' as const;
   private readonly open = new Map<string, OpenCollection>();
-  /** Per-collection write queue: writes and index maintenance commit one at a time. */
+  private readonly opening = new Map<string, Promise<OpenCollection>>();
+  /** Per-collection write queue: writes commit (and update the ANN index) one at a time. */
   private readonly writeChains = new Map<string, Promise<unknown>>();
   private readonly maintenance = new Map<string, Promise<void>>();
-  private readonly threshold: number;
-  private readonly ann: AnnParams;
+  private readonly hnsw: HnswParams;
+  private readonly plan: FilterPlanOptions;
+  private readonly reads: Limiter;
 
   private constructor(
     private readonly db: lancedb.Connection,
+    private readonly dir: string,
     private readonly opts: LanceDbStoreOptions,
   ) {
-    this.threshold = opts.annThreshold ?? DEFAULT_ANN_THRESHOLD;
-    this.ann = { ...ANN_PARAMS, ...opts.ann };
+    this.hnsw = { ...HNSW_PARAMS, ...opts.hnsw };
+    this.plan = { ...FILTER_PLAN, ...opts.filterPlan };
+    this.reads = new Limiter(opts.readConcurrency);
   }
 
   /** Opens (creating if needed) the LanceDB directory under `<dataDir>/lancedb`. */
@@ -85,9 +100,13 @@ export class LanceDbStore implements VectorStore {
     mkdirSync(dir, { recursive: true });
     // Strong consistency: every read checks for a newer table version (a cheap manifest lookup on local disk), so
     // writes from another process or store instance (the CLI while a server runs) are visible at once.
-    const interval = opts.readConsistencyIntervalS === undefined ? 0 : opts.readConsistencyIntervalS;
-    const db = await lancedb.connect(dir, interval === null ? {} : { readConsistencyInterval: interval });
-    return new LanceDbStore(db, opts);
+    const interval =
+      opts.readConsistencyIntervalS === undefined ? 0 : opts.readConsistencyIntervalS;
+    const db = await lancedb.connect(
+      dir,
+      interval === null ? {} : { readConsistencyInterval: interval },
+    );
+    return new LanceDbStore(db, dir, opts);
   }
 
   async createCollection(input: CollectionSchemaInput): Promise<CollectionSchema> {
@@ -100,7 +119,9 @@ export class LanceDbStore implements VectorStore {
     const arrowSchema = arrowSchemaFor(schema);
     try {
       const table = await this.db.createEmptyTable(schema.name, arrowSchema, { mode: 'create' });
-      this.open.set(schema.name, { table, schema, arrowSchema });
+      // A leftover index directory of an earlier collection with this name must not be mistaken for this one's.
+      rmSync(path.join(this.dir, `${schema.name}.ann`), { recursive: true, force: true });
+      this.open.set(schema.name, this.entry(schema.name, table, schema));
     } catch (e) {
       if (/already exists/i.test(String(e))) {
         throw new ChorusError('COLLECTION_EXISTS', `collection ${schema.name} already exists`, {
@@ -131,26 +152,39 @@ export class LanceDbStore implements VectorStore {
   }
 
   async dropCollection(name: string): Promise<void> {
-    await this.collection(name); // NOT_FOUND for unknown names
+    const c = await this.collection(name); // NOT_FOUND for unknown names
+    // Maintenance ends by taking the write lock itself: wait for it first, not while holding the lock.
+    await this.maintenance.get(name);
     await this.withWriteLock(name, async () => {
-      await this.maintenance.get(name);
+      c.ann.destroy();
       await this.db.dropTable(name);
       this.open.delete(name);
     });
   }
 
-  async upsert(collection: string, items: ItemInput[]): Promise<{ upserted: number }> {
+  async upsert(
+    collection: string,
+    items: ItemInput[],
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ upserted: number }> {
     const c = await this.collection(collection);
     const valid = validateBatch(c.schema, items); // throws before anything is written
     if (valid.length === 0) return { upserted: 0 };
     const data = itemsToArrow(c.schema, c.arrowSchema, valid);
+    await c.ann.ready();
     await this.withWriteLock(collection, async () => {
+      // Past this point the write completes (a timed-out request finishes it; a retry is idempotent by id).
+      opts.signal?.throwIfAborted();
       // One mergeInsert is one LanceDB commit: the whole batch becomes visible at once or not at all.
       await c.table
         .mergeInsert(ID_COLUMN)
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
         .execute(data);
+      const version = await c.table.version();
+      c.epoch++;
+      for (const item of valid) c.cache.set(item.id, JSON.stringify(item.payload));
+      c.ann.upserted(valid, version);
     });
     await this.scheduleMaintenance(collection, c);
     return { upserted: valid.length };
@@ -159,21 +193,21 @@ export class LanceDbStore implements VectorStore {
   async get(
     collection: string,
     ids: ItemId[],
-    opts: { withVectors?: boolean } = {},
+    opts: { withVectors?: boolean; signal?: AbortSignal } = {},
   ): Promise<Item[]> {
     const c = await this.collection(collection);
+    if (!opts.withVectors) {
+      await c.ann.ready(); // also notices writes from elsewhere, which clear the cache
+      const payloads = await this.payloads(c, ids, opts.signal);
+      return [...new Set(ids)].flatMap((id) => {
+        const payload = payloads.get(id);
+        return payload ? [{ id, payload, vectors: {} }] : [];
+      });
+    }
     const found = new Map<string, Item>();
-    for (let i = 0; i < ids.length; i += GET_CHUNK) {
-      const chunk = ids.slice(i, i + GET_CHUNK);
-      const rows = (await c.table
-        .query()
-        .where(idIn(chunk))
-        .select(selectColumns(c.schema, !!opts.withVectors))
-        .toArray()) as LanceRow[];
-      for (const row of rows) {
-        const item = rowToItem(c.schema, row, !!opts.withVectors);
-        found.set(item.id, item);
-      }
+    for (const row of await this.readRows(c, ids, true, opts.signal)) {
+      const item = rowToItem(c.schema, row, true);
+      found.set(item.id, item);
     }
     return [...new Set(ids)].flatMap((id) => found.get(id) ?? []);
   }
@@ -182,12 +216,19 @@ export class LanceDbStore implements VectorStore {
     const c = await this.collection(collection);
     if (ids.length === 0) return { deleted: 0 };
     let deleted = 0;
+    await c.ann.ready();
     await this.withWriteLock(collection, async () => {
       for (let i = 0; i < ids.length; i += GET_CHUNK) {
-        const where = idIn(ids.slice(i, i + GET_CHUNK));
+        const chunk = ids.slice(i, i + GET_CHUNK);
+        const where = idIn(chunk);
         const n = await c.table.countRows(where);
-        if (n > 0) await c.table.delete(where);
+        if (n === 0) continue;
+        await c.table.delete(where);
         deleted += n;
+        const version = await c.table.version();
+        c.epoch++;
+        for (const id of chunk) c.cache.delete(id);
+        c.ann.deleted(chunk, version);
       }
     });
     return { deleted };
@@ -224,6 +265,10 @@ export class LanceDbStore implements VectorStore {
     return rows.length > limit && last ? { items, next: encodeCursor(last.id) } : { items };
   }
 
+  /**
+   * Ranking search through the in-process index: no table query unless the hits' payloads are not cached (one
+   * batched read) or a selective filter picks the exact plan. `opts.onPlan` learns which plan ran.
+   */
   async search(
     collection: string,
     vectorName: string,
@@ -235,32 +280,45 @@ export class LanceDbStore implements VectorStore {
     checkK(k);
     const query = checkVector(c.schema, vectorName, vector, 'query');
     const spec = c.schema.vectors[vectorName]!;
-    let q = c.table
-      .vectorSearch(query)
-      .column(vectorColumn(vectorName))
-      .distanceType(spec.distance)
-      .limit(k)
-      // Only used when an index exists: HNSW beam width and exact re-scoring of the SQ-quantised candidates.
-      .ef(Math.max(this.ann.efMin, k * this.ann.efPerK))
-      .refineFactor(this.ann.refineFactor);
-    const where = toLanceWhere(opts.filter, c.schema.payloadIndexes);
-    if (where) q = q.where(where);
-    const rows = (await q
-      .select([...selectColumns(c.schema, !!opts.withVectors), '_distance'])
-      .toArray()) as LanceRow[];
-    return rows.map((row) => {
-      const item = rowToItem(c.schema, row, !!opts.withVectors);
-      const hit: VectorHit = {
-        id: item.id,
-        score: lanceDistanceToScore(spec.distance, Number(row._distance)),
-        payload: item.payload,
-      };
-      if (opts.withVectors) hit.vectors = item.vectors;
-      return hit;
+    const where = toLanceWhere(opts.filter, c.schema.payloadIndexes); // validates the filter first
+    const ann = await c.ann.ready();
+    opts.signal?.throwIfAborted();
+    const { hits, plan } = await plannedSearch({
+      ann,
+      cache: c.cache,
+      vector: vectorName,
+      distance: spec.distance,
+      query,
+      k,
+      options: this.plan,
+      filter:
+        opts.filter && where
+          ? {
+              predicate: compileFilter(opts.filter, c.schema.payloadIndexes),
+              count: () => this.reads.run(() => c.table.countRows(where), opts.signal),
+            }
+          : undefined,
+      payloads: (ids) => this.payloads(c, ids, opts.signal),
+      exact: () => this.exactSearch(c, vectorName, query, k, where, opts.signal),
+    });
+    opts.onPlan?.(plan);
+    if (!opts.withVectors || hits.length === 0) return hits;
+    const stored = new Map(
+      (
+        await this.get(
+          collection,
+          hits.map((h) => h.id),
+          { withVectors: true, signal: opts.signal },
+        )
+      ).map((i) => [i.id, i]),
+    );
+    return hits.flatMap((h) => {
+      const item = stored.get(h.id);
+      return item ? [{ ...h, payload: item.payload, vectors: item.vectors }] : [];
     });
   }
 
-  /** Waits for pending background index maintenance (for tests, benchmarks and shutdown). */
+  /** Waits for pending background table maintenance (for tests, benchmarks and shutdown). */
   async flushMaintenance(collection?: string): Promise<void> {
     const pending = collection
       ? [this.maintenance.get(collection)]
@@ -268,16 +326,21 @@ export class LanceDbStore implements VectorStore {
     await Promise.all(pending);
   }
 
-  /** Runs index maintenance for a collection now (build the ANN index past the threshold, fold in new rows). */
-  async maintain(collection: string): Promise<void> {
+  /** Absorbs every pending row into the ANN graphs and saves the index now (tests, benchmarks). */
+  async flushIndex(collection: string): Promise<void> {
     const c = await this.collection(collection);
-    await this.withWriteLock(collection, async () => {
-      const plan = await planIndexMaintenance(c.table, c.schema, this.threshold);
-      if (hasWork(plan)) await applyIndexPlan(c.table, plan, this.ann);
-    });
+    await c.ann.ready();
+    await c.ann.flush();
   }
 
-  /** Index types per vector column (for diagnostics and tests). */
+  /** Runs table maintenance for a collection now (compaction, id index). */
+  async maintain(collection: string): Promise<void> {
+    const c = await this.collection(collection);
+    const plan = await planMaintenance(c.table);
+    if (hasWork(plan)) await this.runMaintenance(collection, c, plan);
+  }
+
+  /** Indexes per column (for diagnostics and tests): the table's own, and the in-process HNSW per vector. */
   async indexInfo(
     collection: string,
   ): Promise<{ column: string; type: string; indexed: number; unindexed: number }[]> {
@@ -292,22 +355,113 @@ export class LanceDbStore implements VectorStore {
         unindexed: stats?.numUnindexedRows ?? 0,
       });
     }
+    await c.ann.ready();
+    for (const v of c.ann.info())
+      out.push({
+        column: vectorColumn(v.vector),
+        type: 'usearch-hnsw',
+        indexed: v.graph,
+        unindexed: v.pending,
+      });
     return out;
   }
 
   async close(): Promise<void> {
     await this.flushMaintenance();
-    for (const { table } of this.open.values()) table.close();
+    for (const c of this.open.values()) {
+      await c.ann.close();
+      c.table.close();
+    }
     this.open.clear();
     this.db.close();
   }
 
+  /** Payloads by id: the cache, then one batched table read for the rest (which refills the cache). */
+  private async payloads(
+    c: OpenCollection,
+    ids: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, Payload>> {
+    const out = new Map<string, Payload>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const p = c.cache.get(id);
+      if (p) out.set(id, p);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const epoch = c.epoch;
+    const rows = await this.readRows(c, missing, false, signal);
+    for (const row of rows) {
+      const id = String(row[ID_COLUMN]);
+      const json = String(row[PAYLOAD_COLUMN]);
+      out.set(id, JSON.parse(json) as Payload);
+      if (c.epoch === epoch) c.cache.set(id, json);
+    }
+    return out;
+  }
+
+  private async readRows(
+    c: OpenCollection,
+    ids: string[],
+    withVectors: boolean,
+    signal?: AbortSignal,
+  ): Promise<LanceRow[]> {
+    const unique = [...new Set(ids)];
+    const out: LanceRow[] = [];
+    for (let i = 0; i < unique.length; i += GET_CHUNK) {
+      const chunk = unique.slice(i, i + GET_CHUNK);
+      const rows = await this.reads.run(
+        () =>
+          c.table
+            .query()
+            .where(idIn(chunk))
+            .select(selectColumns(c.schema, withVectors))
+            .toArray() as Promise<LanceRow[]>,
+        signal,
+      );
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  /** The table's exact prefiltered scan (the plan for selective filters). */
+  private async exactSearch(
+    c: OpenCollection,
+    vectorName: string,
+    query: Float32Array,
+    k: number,
+    where: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<VectorHit[]> {
+    const spec = c.schema.vectors[vectorName]!;
+    let q = c.table
+      .vectorSearch(query)
+      .column(vectorColumn(vectorName))
+      .distanceType(spec.distance)
+      .limit(k)
+      .bypassVectorIndex();
+    if (where) q = q.where(where);
+    const rows = (await this.reads.run(
+      () => q.select([...selectColumns(c.schema, false), '_distance']).toArray(),
+      signal,
+    )) as LanceRow[];
+    return rows.map((row) => {
+      const item = rowToItem(c.schema, row, false);
+      return {
+        id: item.id,
+        score: lanceDistanceToScore(spec.distance, Number(row._distance)),
+        payload: item.payload,
+      };
+    });
+  }
+
   private async scheduleMaintenance(name: string, c: OpenCollection): Promise<void> {
     if (this.maintenance.has(name)) return; // one run at a time; it re-plans from fresh counts
-    const run = this.withWriteLock(name, async () => {
-      const plan = await planIndexMaintenance(c.table, c.schema, this.threshold);
-      if (hasWork(plan)) await applyIndexPlan(c.table, plan, this.ann);
-    }).finally(() => this.maintenance.delete(name));
+    const run = (async () => {
+      const plan = await planMaintenance(c.table);
+      if (hasWork(plan)) await this.runMaintenance(name, c, plan);
+    })().finally(() => this.maintenance.delete(name));
     if (this.opts.indexMaintenance === 'inline') {
       this.maintenance.set(name, run);
       await run;
@@ -319,9 +473,65 @@ export class LanceDbStore implements VectorStore {
     this.maintenance.set(name, guarded);
   }
 
+  /** Maintenance on a second table handle, outside the write lock: writes and searches go on meanwhile. */
+  private async runMaintenance(
+    name: string,
+    c: OpenCollection,
+    plan: Awaited<ReturnType<typeof planMaintenance>>,
+  ): Promise<void> {
+    c.ann.maintaining++;
+    try {
+      const handle = await this.db.openTable(name);
+      try {
+        await applyMaintenance(handle, plan);
+      } finally {
+        handle.close();
+      }
+    } finally {
+      c.ann.maintaining--;
+    }
+    await c.ann.maintenanceDone();
+  }
+
+  private entry(name: string, table: lancedb.Table, schema: CollectionSchema): OpenCollection {
+    const entry: OpenCollection = {
+      table,
+      schema,
+      // Rebuild the Arrow schema from our own apache-arrow module: the one LanceDB returns comes from its CommonJS
+      // copy, whose type objects our ESM builders do not recognise. The same function built the stored table.
+      arrowSchema: arrowSchemaFor(schema),
+      cache: new PayloadCache(this.opts.payloadCacheSize ?? 200_000),
+      epoch: 0,
+      ann: undefined as unknown as AnnSync,
+    };
+    const interval =
+      this.opts.readConsistencyIntervalS === undefined ? 0 : this.opts.readConsistencyIntervalS;
+    entry.ann = new AnnSync(table, schema, (fn) => this.withWriteLock(name, fn), {
+      dir: path.join(this.dir, `${name}.ann`),
+      params: this.hnsw,
+      freshnessMs: interval === null ? null : Math.max(1000, interval * 1000),
+      saveIdleMs: this.opts.annSaveIdleMs ?? 2000,
+      onError: (e) => (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
+      onForeignChange: () => {
+        entry.epoch++;
+        entry.cache.clear();
+      },
+    });
+    return entry;
+  }
+
   private async collection(name: string): Promise<OpenCollection> {
     const cached = this.open.get(name);
     if (cached) return cached;
+    let pending = this.opening.get(name);
+    if (!pending) {
+      pending = this.openTable(name).finally(() => this.opening.delete(name));
+      this.opening.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async openTable(name: string): Promise<OpenCollection> {
     let table: lancedb.Table;
     try {
       table = await this.db.openTable(name);
@@ -333,10 +543,7 @@ export class LanceDbStore implements VectorStore {
       }
       throw e;
     }
-    const schema = collectionSchemaFromArrow(name, await table.schema());
-    // Rebuild the Arrow schema from our own apache-arrow module: the one LanceDB returns comes from its CommonJS
-    // copy, whose type objects our ESM builders do not recognise. The same function built the stored table.
-    const entry = { table, schema, arrowSchema: arrowSchemaFor(schema) };
+    const entry = this.entry(name, table, collectionSchemaFromArrow(name, await table.schema()));
     this.open.set(name, entry);
     return entry;
   }

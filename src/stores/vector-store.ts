@@ -19,6 +19,14 @@ export interface SearchOptions {
   filter?: Filter;
   /** Return stored vectors with hits (costs bandwidth). */
   withVectors?: boolean;
+  /** Aborts the search between its stages (request timeout, client gone). */
+  signal?: AbortSignal;
+  /**
+   * Told how the search ran: 'graph' (ANN index), 'exact' (exact scan of a filter's small matching subset) or
+   * 'graph>exact' (a broad filter's graph search that fell back to exact). Backends that plan internally
+   * (Qdrant) do not call it.
+   */
+  onPlan?: (plan: string) => void;
 }
 
 /**
@@ -33,8 +41,9 @@ export interface VectorStore {
   listCollections(): Promise<CollectionSchema[]>;
   dropCollection(name: string): Promise<void>;
   /** Batch upsert, idempotent by id; all-or-nothing validation (NaN/Infinity/dim errors name the offending id). */
-  upsert(collection: string, items: ItemInput[]): Promise<{ upserted: number }>;
-  get(collection: string, ids: ItemId[], opts?: { withVectors?: boolean }): Promise<Item[]>;
+  /** `signal` aborted before the commit starts: nothing is written; once the commit starts the write completes. */
+  upsert(collection: string, items: ItemInput[], opts?: { signal?: AbortSignal }): Promise<{ upserted: number }>;
+  get(collection: string, ids: ItemId[], opts?: { withVectors?: boolean; signal?: AbortSignal }): Promise<Item[]>;
   delete(collection: string, ids: ItemId[]): Promise<{ deleted: number }>;
   count(collection: string, filter?: Filter): Promise<number>;
   scroll(collection: string, opts?: { limit?: number; cursor?: string; filter?: Filter; withVectors?: boolean }): Promise<ScrollPage>;

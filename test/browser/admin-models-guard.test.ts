@@ -30,7 +30,7 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     const train = page.getByRole('button', { name: 'Train new version' });
     await train.waitFor();
     expect(await train.isDisabled()).toBe(true);
-    expect(await page.getByTestId('trainability').textContent()).toContain('no impressions with logged feature rows');
+    expect(await page.getByTestId('trainability').textContent()).toContain('no impressions with feature rows');
     // The server refuses too, before anything runs.
     const status = await page.evaluate(async (c) => {
       const s = await (await fetch('/admin/api/session')).json();
@@ -111,5 +111,17 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     await expect.poll(promoted).toContain('no model');
     expect(w.chorus.db.models.promoted(QUICKSTART_COLLECTION)).toBeUndefined();
     expect(await page.getByRole('button', { name: 'Roll back' }).isDisabled()).toBe(true);
+  });
+
+  it('trains as a job that can be cancelled, registering nothing', async () => {
+    const before = w.chorus.db.models.list(QUICKSTART_COLLECTION).length;
+    await page.getByRole('button', { name: 'Train new version' }).click();
+    await page.getByRole('button', { name: 'Cancel training' }).click();
+    await expect.poll(() => page.getByTestId('training').textContent()).toContain('cancelled: nothing was registered');
+    // The fit worker was stopped: no version appears, now or after it would have finished.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(w.chorus.db.models.list(QUICKSTART_COLLECTION)).toHaveLength(before);
+    expect(await page.getByRole('button', { name: 'Train new version' }).isDisabled()).toBe(false);
+    await screenshot(page, '24-models-training-cancelled');
   });
 });

@@ -11,13 +11,30 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'chorus-lazy-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Packages that cost hundreds of ms (or native loads) and that no command needs just to print help. */
-const HEAVY = ['@lancedb/', '@huggingface/transformers', 'onnxruntime-node', 'express', 'sharp', 'better-sqlite3', 'apache-arrow', 'bullmq', 'ioredis', 'usearch', '@qdrant/', 'pino'];
+const HEAVY = [
+  'zod',
+  'yaml',
+  '@lancedb/',
+  '@huggingface/transformers',
+  'onnxruntime-node',
+  'express',
+  'sharp',
+  'better-sqlite3',
+  'apache-arrow',
+  'bullmq',
+  'ioredis',
+  'usearch',
+  '@qdrant/',
+  'pino',
+];
 
 /** Static, non-type imports of a TypeScript/JS file (dynamic `import()` is what commands use to stay lazy). */
 function staticImports(file: string): string[] {
   const src = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of src.matchAll(/^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) {
+  for (const m of src.matchAll(
+    /^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm,
+  )) {
     if (!m[2]) out.push(m[3]!);
   }
   return out;
@@ -47,7 +64,8 @@ describe('chorus CLI start-up stays light', () => {
       seen.add(file);
       for (const spec of staticImports(file)) {
         if (spec.startsWith('.')) visit(resolveLocal(file, spec));
-        else if (HEAVY.some((h) => spec === h || spec.startsWith(h))) heavy.push(`${path.relative(ROOT, file)} -> ${spec}`);
+        else if (HEAVY.some((h) => spec === h || spec.startsWith(h)))
+          heavy.push(`${path.relative(ROOT, file)} -> ${spec}`);
       }
     };
     visit(path.join(ROOT, 'src/cli/main.ts'));
@@ -63,7 +81,8 @@ describe('chorus CLI start-up stays light', () => {
         for (const m of src.matchAll(/(?:from\s+|import\s*\(\s*|new URL\(\s*)['"]([^'"]+)['"]/g)) {
           if (!m[1]!.startsWith('.')) continue;
           const target = path.relative(ROOT, path.resolve(path.dirname(file), m[1]!));
-          if (/^(bench|test)(\/|$)/.test(target)) offenders.push(`${path.relative(ROOT, file)} -> ${m[1]}`);
+          if (/^(bench|test)(\/|$)/.test(target))
+            offenders.push(`${path.relative(ROOT, file)} -> ${m[1]}`);
         }
       }
     }
@@ -72,16 +91,31 @@ describe('chorus CLI start-up stays light', () => {
 
   it('`chorus --help` loads none of them at run time (module loads recorded by a resolve hook)', async () => {
     const log = path.join(tmp, 'imports.log');
-    const r = await run(process.execPath, ['--import', path.join(ROOT, 'test/cli/support/record-imports.mjs'), path.join(ROOT, 'bin/chorus.js'), '--help'], {
-      cwd: tmp,
-      env: { ...process.env, CHORUS_IMPORT_LOG: log },
-      timeout: 300_000, // a busy machine may take long to spawn; the check is what loads, not how fast
-    });
+    const r = await run(
+      process.execPath,
+      [
+        '--import',
+        path.join(ROOT, 'test/cli/support/record-imports.mjs'),
+        path.join(ROOT, 'bin/chorus.js'),
+        '--help',
+      ],
+      {
+        cwd: tmp,
+        env: { ...process.env, RECORD_IMPORTS_LOG: log },
+        timeout: 300_000, // a busy machine may take long to spawn; the check is what loads, not how fast
+      },
+    );
     expect(r.stdout).toContain('Usage: chorus');
     expect(r.stdout).toMatch(/\bsearch\b/);
     const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     expect(urls.some((u) => u.includes('/cli/main.'))).toBe(true); // the hook saw the CLI itself
     expect(urls.filter((u) => HEAVY.some((h) => u.includes(`/node_modules/${h}`)))).toEqual([]);
-    expect(urls.filter((u) => /\/(bench|test)\//.test(u.replace(/^file:\/\/.*?\/(src|dist)\//, '')) && !u.includes('record-imports'))).toEqual([]);
+    expect(
+      urls.filter(
+        (u) =>
+          /\/(bench|test)\//.test(u.replace(/^file:\/\/.*?\/(src|dist)\//, '')) &&
+          !u.includes('record-imports'),
+      ),
+    ).toEqual([]);
   }, 320_000);
 });

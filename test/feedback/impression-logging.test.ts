@@ -14,8 +14,15 @@ let s: TestServer;
 
 beforeAll(async () => {
   s = await startServer({}, { extraRouters: (deps, built) => attachModelServing(deps, built) });
-  await s.chorus.engine.createCollection({ name: C, vectors: { text: { modality: 'text', dim: 8 }, image: { modality: 'image', dim: 8 } } });
-  const items = Array.from({ length: 30 }, (_, i) => ({ id: `i${i}`, payload: { n: i }, vectors: { text: vec(8, i, i % 3), image: vec(8, i + 50, (i + 1) % 4) } }));
+  await s.chorus.engine.createCollection({
+    name: C,
+    vectors: { text: { modality: 'text', dim: 8 }, image: { modality: 'image', dim: 8 } },
+  });
+  const items = Array.from({ length: 30 }, (_, i) => ({
+    id: `i${i}`,
+    payload: { n: i },
+    vectors: { text: vec(8, i, i % 3), image: vec(8, i + 50, (i + 1) % 4) },
+  }));
   await s.chorus.engine.upsertItems(C, items);
 });
 afterAll(() => s?.close());
@@ -31,7 +38,12 @@ const query = { text: vec(8, 3, 0), image: vec(8, 4, 1) };
 
 describe('every served impression logs its feature rows, whatever ranked it', () => {
   it.each(['rrf', 'weighted', 'dbsf', 'noop', 'shuffle', 'model'])('%s', async (fusion) => {
-    const r = await s.call('POST', '/v1/search', { collection: C, vectors: query, fusion, limit: 7 });
+    const r = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: query,
+      fusion,
+      limit: 7,
+    });
     expect(r.status).toBe(200);
     const stored = await loggedImpression(r.json.queryId);
     const imp = stored.event;
@@ -40,13 +52,18 @@ describe('every served impression logs its feature rows, whatever ranked it', ()
     expect(stored.featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
     expect(imp.featureSpecVersion).toBe(FEATURE_ROW_SHAPE.specVersion);
     // One row per shown hit (and only those) plus the query row, all valid for the running spec.
-    expect(Object.keys(imp.features!).sort()).toEqual([...r.json.hits.map((h: Json) => h.id), QUERY_FEATURES_KEY].sort());
+    expect(Object.keys(imp.features!).sort()).toEqual(
+      [...r.json.hits.map((h: Json) => h.id), QUERY_FEATURES_KEY].sort(),
+    );
     expect(imp.features![QUERY_FEATURES_KEY]).toHaveLength(FEATURE_ROW_SHAPE.query);
     expect(checkFeatureRows(imp, FEATURE_ROW_SHAPE)).toBeUndefined();
   });
 
   it('a preset applied to the collection (the admin UI path) keeps logging rows', async () => {
-    savePreset(s.chorus.db.kv, 'text-heavy', { fusion: 'weighted', weights: { text: 3, image: 1 } });
+    savePreset(s.chorus.db.kv, 'text-heavy', {
+      fusion: 'weighted',
+      weights: { text: 3, image: 1 },
+    });
     applyPreset(s.chorus.db.kv, C, 'text-heavy');
     try {
       const r = await s.call('POST', '/v1/search', { collection: C, vectors: query, limit: 5 });
@@ -61,22 +78,42 @@ describe('every served impression logs its feature rows, whatever ranked it', ()
   });
 
   it('the same ranking gets the same rows under different rankers (rows do not depend on who ranked)', async () => {
-    const a = await s.call('POST', '/v1/search', { collection: C, vectors: query, fusion: 'rrf', limit: 5 });
-    const b = await s.call('POST', '/v1/search', { collection: C, vectors: query, fusion: 'dbsf', limit: 30 });
+    const a = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: query,
+      fusion: 'rrf',
+      limit: 5,
+    });
+    const b = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: query,
+      fusion: 'dbsf',
+      limit: 30,
+    });
     const ia = (await loggedImpression(a.json.queryId)).event;
     const ib = (await loggedImpression(b.json.queryId)).event;
     if (ia.type !== 'impression' || ib.type !== 'impression') throw new Error('not an impression');
     // Item priors (smoothed CTR, popularity) move with every logged impression; every other feature must match.
     const names = featureNames(defaultFeatureSpec());
-    const relevance = (row: number[]) => row.filter((_, i) => names[i] !== 'ctr' && names[i] !== 'popularity');
-    for (const h of a.json.hits as Json[]) expect(relevance(ia.features![h.id]!)).toEqual(relevance(ib.features![h.id]!));
+    const relevance = (row: number[]) =>
+      row.filter((_, i) => names[i] !== 'ctr' && names[i] !== 'popularity');
+    for (const h of a.json.hits as Json[])
+      expect(relevance(ia.features![h.id]!)).toEqual(relevance(ib.features![h.id]!));
   });
 
   it('recommendations log rows too, and the admin playground (logImpression: false) logs nothing', async () => {
     const r = await s.call('POST', '/v1/recommend', { collection: C, itemId: 'i1', limit: 4 });
     expect(r.status).toBe(200);
-    expect((await loggedImpression(r.json.queryId)).featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
-    const quiet = await s.chorus.engine.search({ collection: C, query: { vectors: query }, fusion: 'rrf', limit: 3, logImpression: false });
+    expect((await loggedImpression(r.json.queryId)).featureSpec).toBe(
+      FEATURE_ROW_SHAPE.specVersion,
+    );
+    const quiet = await s.chorus.engine.search({
+      collection: C,
+      query: { vectors: query },
+      fusion: 'rrf',
+      limit: 3,
+      logImpression: false,
+    });
     await s.chorus.engine.flush();
     expect(s.chorus.db.events.query({ queryId: quiet.queryId })).toEqual([]);
   });
@@ -85,10 +122,24 @@ describe('every served impression logs its feature rows, whatever ranked it', ()
 describe('servedFeatureRows', () => {
   const candidates: Candidate[] = [
     { id: 'a', payload: {}, sources: { text: { source: 'text', score: 0.9, rank: 0 } } },
-    { id: 'b', payload: {}, sources: { text: { source: 'text', score: 0.5, rank: 1 }, image: { source: 'image', score: 0.7, rank: 0 } } },
+    {
+      id: 'b',
+      payload: {},
+      sources: {
+        text: { source: 'text', score: 0.5, rank: 1 },
+        image: { source: 'image', score: 0.7, rank: 0 },
+      },
+    },
   ];
   const ctx = { queryKind: 'vector' as const, queryModalities: [] };
-  const hit = (id: string, features?: number[]): RankedHit => ({ id, score: 1, payload: {}, explanation: { scores: {}, shares: {}, ranker: 'x' }, features, queryFeatures: features ? [1] : undefined });
+  const hit = (id: string, features?: number[]): RankedHit => ({
+    id,
+    score: 1,
+    payload: {},
+    explanation: { scores: {}, shares: {}, ranker: 'x' },
+    features,
+    queryFeatures: features ? [1] : undefined,
+  });
 
   it("keeps the learned ranker's own rows (exactly what it scored)", () => {
     const rows = servedFeatureRows({ candidates, ctx, hits: [hit('b', [1, 2]), hit('a', [3, 4])] });
@@ -96,7 +147,10 @@ describe('servedFeatureRows', () => {
   });
 
   it('builds rows from the extractor when hits carry none, or an interleaved list mixes row widths', () => {
-    for (const hits of [[hit('b'), hit('a')], [hit('b', [1, 2]), hit('a', [3])]]) {
+    for (const hits of [
+      [hit('b'), hit('a')],
+      [hit('b', [1, 2]), hit('a', [3])],
+    ]) {
       const rows = servedFeatureRows({ candidates, ctx, hits });
       expect(rows.a).toHaveLength(FEATURE_ROW_SHAPE.item);
       expect(rows.b).toHaveLength(FEATURE_ROW_SHAPE.item);

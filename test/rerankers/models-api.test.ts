@@ -58,8 +58,17 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
 
     const bad = await s.call('POST', '/v1/models/train', { collection: C, epochs: 0 });
     expect(bad.status).toBe(400);
-    const trained = await s.call('POST', '/v1/models/train', { collection: C, epochs: 20, hidden: 4 });
-    expect(trained.status).toBe(201);
+    // Training is a job: 202 with its id at once, then poll until it has registered the candidate.
+    const started = await s.call('POST', '/v1/models/train', { collection: C, epochs: 20, hidden: 4 });
+    expect(started.status).toBe(202);
+    let job: Json;
+    for (let i = 0; i < 600; i++) {
+      job = (await s.call('GET', `/v1/models/train/${started.json.jobId}`)).json;
+      if (job.state !== 'queued' && job.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(job!.state).toBe('succeeded');
+    const trained = { json: job!.result };
     expect(trained.json.version).toBe('v1');
     expect(trained.json.status).toBe('candidate');
     expect(trained.json.metrics.trainLists).toBeGreaterThan(10);

@@ -8,12 +8,25 @@ let s: TestServer;
 
 beforeAll(async () => {
   s = await startServer();
-  await s.chorus.engine.createCollection({ name: C, vectors: { text: { modality: 'text', dim: 8 } } });
-  await s.chorus.engine.upsertItems(C, [0, 1, 2].map((i) => ({ id: `i${i}`, payload: {}, vectors: { text: vec(8, i, i) } })));
+  await s.chorus.engine.createCollection({
+    name: C,
+    vectors: { text: { modality: 'text', dim: 8 } },
+  });
+  await s.chorus.engine.upsertItems(
+    C,
+    [0, 1, 2].map((i) => ({ id: `i${i}`, payload: {}, vectors: { text: vec(8, i, i) } })),
+  );
 });
 afterAll(() => s?.close());
 
-const click = (eventId: string, extra: Record<string, unknown> = {}) => ({ type: 'click', eventId, collection: C, queryId: 'q1', itemId: 'i1', ...extra });
+const click = (eventId: string, extra: Record<string, unknown> = {}) => ({
+  type: 'click',
+  eventId,
+  collection: C,
+  queryId: 'q1',
+  itemId: 'i1',
+  ...extra,
+});
 const stored = () => s.chorus.db.events.count();
 
 describe('POST /v1/feedback refuses what it cannot store honestly', () => {
@@ -25,7 +38,9 @@ describe('POST /v1/feedback refuses what it cannot store honestly', () => {
       if (collection !== '') expect(r.status).toBe(404);
     }
     // One bad collection in a batch refuses the whole batch.
-    const mixed = await s.call('POST', '/v1/feedback', { events: [click('ok-1'), { ...click('bad-1'), collection: 'nope' }] });
+    const mixed = await s.call('POST', '/v1/feedback', {
+      events: [click('ok-1'), { ...click('bad-1'), collection: 'nope' }],
+    });
     expect(mixed.status).toBe(404);
     expect(stored()).toBe(before);
   });
@@ -39,23 +54,39 @@ describe('POST /v1/feedback refuses what it cannot store honestly', () => {
       expect(r.json.error.message).toMatch(/timestamp/);
     }
     expect(stored()).toBe(before);
-    expect((await s.call('POST', '/v1/feedback', click('t-skew', { timestamp: now + 3_600_000 }))).status).toBe(200);
-    expect((await s.call('POST', '/v1/feedback', click('t-2001', { timestamp: Date.UTC(2001, 0, 1) }))).status).toBe(200);
+    expect(
+      (await s.call('POST', '/v1/feedback', click('t-skew', { timestamp: now + 3_600_000 })))
+        .status,
+    ).toBe(200);
+    expect(
+      (await s.call('POST', '/v1/feedback', click('t-2001', { timestamp: Date.UTC(2001, 0, 1) })))
+        .status,
+    ).toBe(200);
   });
 
   it('the same eventId with the same content is a duplicate; with different content, 409 and the first copy stays', async () => {
     const first = click('e-1', { timestamp: Date.now() - 1000 });
-    expect((await s.call('POST', '/v1/feedback', first)).json).toEqual({ accepted: 1, duplicates: 0 });
-    expect((await s.call('POST', '/v1/feedback', first)).json).toEqual({ accepted: 0, duplicates: 1 });
+    expect((await s.call('POST', '/v1/feedback', first)).json).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    expect((await s.call('POST', '/v1/feedback', first)).json).toEqual({
+      accepted: 0,
+      duplicates: 1,
+    });
     const other = await s.call('POST', '/v1/feedback', { ...first, itemId: 'i2' });
     expect(other.status).toBe(409);
     expect(other.json.error.code).toBe('CONFLICT');
     expect(other.json.error.message).toMatch(/e-1/);
     // A conflicting event inside a batch refuses the batch: its new events are not written either.
-    const batch = await s.call('POST', '/v1/feedback', { events: [click('e-2'), { ...first, type: 'like' }] });
+    const batch = await s.call('POST', '/v1/feedback', {
+      events: [click('e-2'), { ...first, type: 'like' }],
+    });
     expect(batch.status).toBe(409);
     expect(s.chorus.db.events.has('e-2')).toBe(false);
-    const [kept] = s.chorus.db.events.query({ queryId: 'q1' }).filter((e) => e.event.eventId === 'e-1');
+    const [kept] = s.chorus.db.events
+      .query({ queryId: 'q1' })
+      .filter((e) => e.event.eventId === 'e-1');
     expect(kept!.event).toMatchObject({ type: 'click', itemId: 'i1' });
   });
 
@@ -73,7 +104,10 @@ describe('POST /v1/feedback refuses what it cannot store honestly', () => {
       eventId: `imp-${queryId}`,
       collection: C,
       queryId,
-      items: [{ id: 'i0', position: 0 }, { id: 'i1', position: 1 }],
+      items: [
+        { id: 'i0', position: 0 },
+        { id: 'i1', position: 1 },
+      ],
       features,
     });
     const cases: [string, Record<string, number[]>, boolean][] = [

@@ -24,34 +24,67 @@ function itemVector(rng: Rng, axis: number, strength: number): number[] {
   return v;
 }
 
-const rows = (sign: number) => Array.from({ length: FEATURE_ROW_SHAPE.item }, (_, i) => (i % 2 ? sign : -sign) * 1e300);
+const rows = (sign: number) =>
+  Array.from({ length: FEATURE_ROW_SHAPE.item }, (_, i) => (i % 2 ? sign : -sign) * 1e300);
 const queryRow = () => Array.from({ length: FEATURE_ROW_SHAPE.query }, () => 1e300);
 const served: { queryId: string; ids: string[] }[] = [];
 
 beforeAll(async () => {
-  s = await startServer({}, {
-    extraRouters: (deps, built) => {
-      registry = new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: ['cpu'] });
-      return attachModelServing(deps, built, { registry });
+  s = await startServer(
+    {},
+    {
+      extraRouters: (deps, built) => {
+        registry = new ModelRegistry({
+          db: built.db,
+          dataDir: deps.config.dataDir,
+          executionProviders: ['cpu'],
+        });
+        return attachModelServing(deps, built, { registry });
+      },
     },
+  );
+  await s.chorus.engine.createCollection({
+    name: C,
+    vectors: { text: { modality: 'text', dim: DIM }, image: { modality: 'image', dim: DIM } },
   });
-  await s.chorus.engine.createCollection({ name: C, vectors: { text: { modality: 'text', dim: DIM }, image: { modality: 'image', dim: DIM } } });
   const rng = new Rng(5);
   const items = Array.from({ length: 60 }, (_, i) => {
     const relevant = i % 4 === 0;
-    return { id: `p${i}`, payload: { relevant }, vectors: { text: itemVector(rng, 0, 1 + rng.next()), image: itemVector(rng, 1, relevant ? 2 : 0.5) } };
+    return {
+      id: `p${i}`,
+      payload: { relevant },
+      vectors: {
+        text: itemVector(rng, 0, 1 + rng.next()),
+        image: itemVector(rng, 1, relevant ? 2 : 0.5),
+      },
+    };
   });
   await s.chorus.engine.upsertItems(C, items);
 
   // Normal traffic: default searches (the server logs rows), clicks on relevant hits with position bias.
   const exam = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2];
-  const jitter = (axis: number) => Array.from({ length: DIM }, (_, i) => (i === axis ? 1 : 0) + rng.normal() * 0.3);
+  const jitter = (axis: number) =>
+    Array.from({ length: DIM }, (_, i) => (i === axis ? 1 : 0) + rng.normal() * 0.3);
   for (let session = 0; session < 60; session++) {
-    const r = await s.call('POST', '/v1/search', { collection: C, vectors: { text: jitter(0), image: jitter(1) }, limit: 10 });
+    const r = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: { text: jitter(0), image: jitter(1) },
+      limit: 10,
+    });
     expect(r.status).toBe(200);
     served.push({ queryId: r.json.queryId, ids: r.json.hits.map((h: Json) => h.id) });
     const events = (r.json.hits as Json[]).flatMap((h, k) =>
-      h.payload.relevant && rng.next() < exam[k]! ? [{ type: 'click', eventId: `c${session}-${k}`, collection: C, queryId: r.json.queryId, itemId: h.id }] : [],
+      h.payload.relevant && rng.next() < exam[k]!
+        ? [
+            {
+              type: 'click',
+              eventId: `c${session}-${k}`,
+              collection: C,
+              queryId: r.json.queryId,
+              itemId: h.id,
+            },
+          ]
+        : [],
     );
     if (events.length) expect((await s.call('POST', '/v1/feedback', { events })).status).toBe(200);
   }
@@ -68,8 +101,23 @@ async function poison(prefix: string, queryIds: string[], withClicks = true): Pr
     const ids = ['p0', 'p1', 'p2', 'p3', 'p4'];
     const features: Record<string, number[]> = { __query__: queryRow() };
     ids.forEach((id, k) => (features[id] = rows(k % 2 ? 1 : -1)));
-    events.push({ type: 'impression', eventId: `${prefix}-imp-${n}`, collection: C, queryId, items: ids.map((id, position) => ({ id, position })), features, timestamp: Date.now() + 1000 });
-    if (withClicks) events.push({ type: 'click', eventId: `${prefix}-click-${n}`, collection: C, queryId, itemId: ids[n % 5] });
+    events.push({
+      type: 'impression',
+      eventId: `${prefix}-imp-${n}`,
+      collection: C,
+      queryId,
+      items: ids.map((id, position) => ({ id, position })),
+      features,
+      timestamp: Date.now() + 1000,
+    });
+    if (withClicks)
+      events.push({
+        type: 'click',
+        eventId: `${prefix}-click-${n}`,
+        collection: C,
+        queryId,
+        itemId: ids[n % 5],
+      });
   });
   const r = await s.call('POST', '/v1/feedback', { events });
   expect(r.status).toBe(200);
@@ -78,8 +126,13 @@ async function poison(prefix: string, queryIds: string[], withClicks = true): Pr
 describe('model poisoning through client-sent impression features', () => {
   it('15 impressions with ±1e300 rows: stored but untrainable, training unaffected, propensities finite, scores numeric', async () => {
     const clean = fitFromLogs(s.chorus.db, trainReq);
-    await poison('fresh', Array.from({ length: 15 }, (_, n) => `evil-${n}`));
-    for (const e of s.chorus.db.events.query({ collection: C, types: ['impression'] }).filter((x) => x.event.eventId.startsWith('fresh-'))) {
+    await poison(
+      'fresh',
+      Array.from({ length: 15 }, (_, n) => `evil-${n}`),
+    );
+    for (const e of s.chorus.db.events
+      .query({ collection: C, types: ['impression'] })
+      .filter((x) => x.event.eventId.startsWith('fresh-'))) {
       expect(e.origin).toBe('client');
       expect(e.featureSpec).toBeNull();
     }
@@ -92,7 +145,12 @@ describe('model poisoning through client-sent impression features', () => {
 
     const v = registry.train(trainReq);
     await registry.promote(C, v.version);
-    const r = await s.call('POST', '/v1/search', { collection: C, vectors: { text: [1, 0, 0, 0, 0, 0, 0, 0], image: [0, 1, 0, 0, 0, 0, 0, 0] }, fusion: 'model', limit: 10 });
+    const r = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: { text: [1, 0, 0, 0, 0, 0, 0, 0], image: [0, 1, 0, 0, 0, 0, 0, 0] },
+      fusion: 'model',
+      limit: 10,
+    });
     expect(r.status).toBe(200);
     expect(r.json.ranker.version).toBe(v.version);
     for (const h of r.json.hits as Json[]) expect(typeof h.score).toBe('number');
@@ -103,7 +161,11 @@ describe('model poisoning through client-sent impression features', () => {
     const before = fitFromLogs(s.chorus.db, trainReq);
     // Later timestamps than the server's own impressions: the latest-wins rule alone would have picked them.
     // (No clicks here: clicks on served queries are legitimate feedback and would change the fit by design.)
-    await poison('hijack', served.slice(0, 15).map((x) => x.queryId), false);
+    await poison(
+      'hijack',
+      served.slice(0, 15).map((x) => x.queryId),
+      false,
+    );
     const after = fitFromLogs(s.chorus.db, trainReq);
     expect(after.model.params).toEqual(before.model.params);
   });
@@ -111,12 +173,25 @@ describe('model poisoning through client-sent impression features', () => {
   it('the registry refuses a fit with a non-finite weight or propensity and stays unchanged', async () => {
     const fit = fitFromLogs(s.chorus.db, trainReq);
     const listed = registry.list(C);
-    const register = (f: FitResult) => (registry as unknown as { register(req: TrainRequest, fit: FitResult): unknown }).register({ ...trainReq, version: 'bad' }, f);
+    const register = (f: FitResult) =>
+      (registry as unknown as { register(req: TrainRequest, fit: FitResult): unknown }).register(
+        { ...trainReq, version: 'bad' },
+        f,
+      );
     const cases: FitResult[] = [
-      { ...fit, model: { ...fit.model, params: fit.model.params.map((p, i) => (i === 3 ? Number.NaN : p)) } },
-      { ...fit, model: { ...fit.model, mean: fit.model.mean.map((p, i) => (i === 0 ? Infinity : p)) } },
+      {
+        ...fit,
+        model: { ...fit.model, params: fit.model.params.map((p, i) => (i === 3 ? Number.NaN : p)) },
+      },
+      {
+        ...fit,
+        model: { ...fit.model, mean: fit.model.mean.map((p, i) => (i === 0 ? Infinity : p)) },
+      },
       { ...fit, metrics: { ...fit.metrics, propensities: [1, null, 0.5] } },
-      { ...fit, model: { ...fit.model, meta: { ...fit.model.meta, propensities: [1, Number.NaN] } } },
+      {
+        ...fit,
+        model: { ...fit.model, meta: { ...fit.model.meta, propensities: [1, Number.NaN] } },
+      },
     ];
     for (const bad of cases) {
       let err: unknown;

@@ -120,6 +120,15 @@ describe('security: provenance is the server\'s own, and never leaks', () => {
     }
   });
 
+  it('admins see provenance as paths relative to a named import root; read and write keys cannot', async () => {
+    const r = await s.call('GET', `/admin/api/provenance/${C}/a`, undefined, bearer(ADMIN));
+    expect(r.status).toBe(200);
+    expect(r.json.provenance).toMatchObject({ root: 'corpus', text: 'a.txt', image: 'a.png', indexedAt: expect.any(Number) });
+    expectNoLeak(r.text, [...KEYS, ...pathsOf(s.dir), SECRET]);
+    expect((await s.call('GET', `/admin/api/provenance/${C}/v0`, undefined, bearer(ADMIN))).status).toBe(404);
+    for (const key of [READER, WRITER]) expect((await s.call('GET', `/admin/api/provenance/${C}/a`, undefined, bearer(key))).status).toBe(403);
+  });
+
   it('admins see media through the recorded root only: a symlink out of it is refused', async () => {
     const compare = await s.call('POST', '/admin/api/compare', { collection: C, text: 'red dress', left: {}, right: { fusion: 'rrf' } }, bearer(ADMIN));
     expect(compare.status).toBe(200);

@@ -6,8 +6,8 @@ import type { VectorStore } from '../../src/stores/vector-store.js';
 
 /** Options a contract test may pass to a backend (ignored where they do not apply). */
 export interface BackendOptions {
-  /** Row count at which the ANN index is built (LanceDB). */
-  annThreshold?: number;
+  /** Rows the LanceDB HNSW graph absorbs per background step are a detail; this only shrinks save delays. */
+  annSaveIdleMs?: number;
 }
 
 export interface Backend {
@@ -27,7 +27,7 @@ export const lanceBackend: Backend = {
     const options = {
       dataDir: dir,
       indexMaintenance: 'inline' as const,
-      annThreshold: opts.annThreshold,
+      annSaveIdleMs: opts.annSaveIdleMs,
     };
     const store = await LanceDbStore.open(options);
     const others: VectorStore[] = [];

@@ -42,7 +42,7 @@ describe('chorus collection', () => {
       'brand:keyword',
       '--json',
     );
-    expect(created.code).toBe(0);
+    expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({
       name: 'shop',
       vectors: {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ID_INDEX_THRESHOLD } from '../../src/stores/lancedb/ann-index.js';
+import { ID_INDEX_THRESHOLD } from '../../src/stores/lancedb/table-maintenance.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 
 /** Past ID_INDEX_THRESHOLD rows, `id` gets a BTREE index so get() stops scanning the table; answers stay exact. */

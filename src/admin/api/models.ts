@@ -6,8 +6,9 @@ import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
 import { appliedPresetName } from '../presets.js';
-import { trainability } from '../trainability.js';
-import { TrainingTracker } from '../training-tracker.js';
+import { TrainingJobs } from '../../jobs/training-jobs.js';
+import { FEATURE_SPEC_VERSION } from '../../../rerankers/features/index.js';
+import { trainabilityStatus } from '../../feedback/trainability.js';
 import { CollectionName, ModelVersion } from '../../domain/names.js';
 
 // The shared rules: admin routes pass these names to the stores and to model folders.
@@ -32,7 +33,14 @@ function repoModels(deps: AdminDeps): ModelAdmin {
 export function createModelsAdminRouter(deps: AdminDeps): Router {
   const router = Router();
   const models = deps.models ?? repoModels(deps);
-  const training = new TrainingTracker(deps.now);
+  // Training is a job, as over /v1/models/train: 202 + poll, one per collection at a time, cancellable (nothing registered).
+  const training = new TrainingJobs<{ version: string }>({ now: deps.now });
+  const lastJob = new Map<string, string>();
+  const latestTraining = (c: string) => {
+    const id = lastJob.get(c);
+    return (id && training.get(id)) || null;
+  };
+  const JobId = z.string().regex(/^train-[a-z0-9]+-[0-9a-f]{8}$/, 'not a training job id');
 
   // The LiveReranker keeps its challenger in memory only; so does this page (both reset on restart).
   const challengers = new Map<string, string>();
@@ -45,9 +53,10 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
       canInterleave: Boolean(deps.setChallenger),
       interleaveShare: deps.config.search.interleaveShare,
       history: deps.db.models.history(c).slice(-20).reverse(),
-      training: training.status(c) ?? null,
+      training: latestTraining(c),
       canTrain: Boolean(models.trainInBackground),
-      trainability: trainability(deps.db, c),
+      // Warn before Train: how much of the log a fit can use (GET /admin/api/trainability/:collection alone).
+      trainability: trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION),
       // What "Roll back" would do, and what serves when no model does, so the UI can say it before asking.
       rollback: deps.db.models.rollbackTarget(c),
       fallback: appliedPresetName(deps.db.kv, c) ?? 'rrf',
@@ -86,9 +95,27 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const train = models.trainInBackground?.bind(models);
     if (!train) throw new ChorusError('UNAVAILABLE', 'training needs the model registry (start with `chorus serve`)');
     // Refused before anything runs, with the reason the UI also shows beside the disabled button.
-    const t = trainability(deps.db, c);
+    const t = trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION);
     if (!t.ready) throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${t.reason}`);
-    res.status(202).json({ training: training.start(c, () => train({ collection: c, notes: 'trained from the admin UI' })) });
+    const job = training.start(c, undefined, async (signal) => {
+      const record = await train({ collection: c, notes: 'trained from the admin UI' }, { signal });
+      return { version: record.version };
+    });
+    lastJob.set(c, job.jobId);
+    res.status(202).json({ jobId: job.jobId, state: job.state });
+  });
+  router.get('/admin/api/models/:collection/train/:jobId', (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const job = training.get(JobId.parse(req.params.jobId));
+    if (!job || job.collection !== c) throw new ChorusError('NOT_FOUND', `no training job ${req.params.jobId} for ${c}`);
+    res.json(job);
+  });
+  router.post('/admin/api/models/:collection/train/:jobId/cancel', (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const id = JobId.parse(req.params.jobId);
+    if (training.get(id)?.collection !== c) throw new ChorusError('NOT_FOUND', `no training job ${id} for ${c}`);
+    const job = training.cancel(id);
+    res.json({ jobId: job.jobId, state: job.state });
   });
 
   router.get('/admin/api/charts/:collection', (req, res) => {

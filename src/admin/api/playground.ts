@@ -7,7 +7,7 @@ import { CollectionName, ItemId } from '../../domain/names.js';
 import type { RankedResponse } from '../../engine/two-stage.js';
 import { ChorusError } from '../../errors.js';
 import { resolveInsideRoot } from '../../indexing/safe-path.js';
-import type { Provenance, ProvenanceRepo } from '../../storage/index.js';
+import { adminProvenance, type Provenance, type ProvenanceRepo } from '../../storage/index.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { checkFilter, summariseFields, type FieldIndex } from '../filter-fields.js';
 import { QuerySpec, RankerSpec, runSide } from './ranker-spec.js';
@@ -51,8 +51,8 @@ const FIELDS_TTL_MS = 30_000;
 
 /**
  * POST /admin/api/compare (two rankers side by side, the filter checked against the collection's values first),
- * GET /admin/api/fields/:collection (filterable fields and an example filter) and
- * GET /admin/api/media/:collection/:id/:kind.
+ * GET /admin/api/fields/:collection (filterable fields and an example filter), GET /admin/api/provenance/:collection/:id
+ * and GET /admin/api/media/:collection/:id/:kind.
  */
 export function createPlaygroundRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -78,6 +78,14 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
     const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
     const [left, right] = await Promise.all([runSide(deps.engine, b, b.left), runSide(deps.engine, b, b.right)]);
     res.json({ left: withMedia(deps.db.provenance, b.collection, left), right: withMedia(deps.db.provenance, b.collection, right), filterNotes });
+  });
+
+  // Where the server found an item's files: the import root's name and paths relative to it, never its absolute path.
+  router.get('/admin/api/provenance/:collection/:id', (req, res) => {
+    const p = z.object({ collection: CollectionName, id: ItemId }).parse(req.params);
+    const recorded = deps.db.provenance.get(p.collection, [p.id]).get(p.id);
+    if (!recorded) throw new ChorusError('NOT_FOUND', `item ${p.id} in ${p.collection} was not indexed from files`);
+    res.json({ collection: p.collection, id: p.id, provenance: adminProvenance(recorded) });
   });
 
   router.get('/admin/api/media/:collection/:id/:kind', async (req, res) => {

@@ -8,6 +8,7 @@ import type { ModelRecord } from '../../storage/index.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { parseBody, parseParams, parseQuery } from '../validate.js';
+import { createTrainingRouter, TrainBody, trainingRoutes } from './model-training.js';
 
 export const ModelInfo = z
   .object({
@@ -24,38 +25,14 @@ export const ModelInfo = z
   .meta({ id: 'Model' });
 
 export const ListModelsQuery = z.object({ collection: CollectionName.optional() }).strict();
-export const TrainBody = z
-  .object({
-    collection: CollectionName,
-    version: ModelVersion.optional(),
-    loss: z.enum(['listwise', 'pairwise']).default('listwise'),
-    hidden: z.number().int().min(0).max(512).optional(),
-    lr: z.number().positive().max(1).optional(),
-    epochs: z.number().int().min(1).max(500).optional(),
-    ipsClip: z.number().min(1).max(1000).optional(),
-    gateTemperature: z.number().positive().max(100).optional(),
-    search: z.enum(['none', 'grid', 'random']).default('none'),
-    trials: z.number().int().min(1).max(200).optional(),
-    seed: z.number().int().optional(),
-    from: z.number().int().nonnegative().optional(),
-    to: z.number().int().nonnegative().optional(),
-    promote: z.boolean().default(false),
-    notes: z.string().max(1000).optional(),
-  })
-  .strict()
-  .meta({ id: 'TrainModelRequest' });
+export { TrainBody };
 export const VersionParams = z.object({ version: ModelVersion }).strict();
 export const CollectionBody = z.object({ collection: CollectionName }).strict();
 export const ChallengerBody = z.object({ collection: CollectionName, version: ModelVersion.nullable() }).strict();
 
 export const modelRoutes = {
   list: { method: 'get', path: '/v1/models', tag: 'models', scope: 'read', summary: 'List model versions (newest first)', query: ListModelsQuery, response: z.object({ models: z.array(ModelInfo) }) },
-  train: {
-    method: 'post', path: '/v1/models/train', tag: 'models', scope: 'admin', status: 201,
-    summary: 'Train the fusion reranker on the logged feedback of a collection',
-    description: 'Impressions joined with clicks/dwell/likes/purchases, IPS-weighted with propensities from swaps or regression-EM; registers a candidate version (promotes it with promote=true).',
-    body: TrainBody, response: ModelInfo,
-  },
+  ...trainingRoutes,
   promote: { method: 'post', path: '/v1/models/:version/promote', tag: 'models', scope: 'admin', summary: 'Serve this version (hot swap, no restart)', params: VersionParams, body: CollectionBody, response: z.object({ collection: z.string(), promoted: z.string(), previous: z.string().nullable() }) },
   rollback: { method: 'post', path: '/v1/models/rollback', tag: 'models', scope: 'admin', summary: 'Return to the previously promoted version (or to baseline fusion)', body: CollectionBody, response: z.object({ collection: z.string(), from: z.string().nullable(), to: z.string().nullable() }) },
   challenger: { method: 'post', path: '/v1/models/challenger', tag: 'models', scope: 'admin', summary: 'Interleave a challenger version with the promoted one (share from search.interleaveShare)', body: ChallengerBody, response: z.object({ collection: z.string(), challenger: z.string().nullable() }) },
@@ -78,6 +55,8 @@ const info = publicModel;
 
 export function createModelsRouter(deps: ModelsRouterDeps): Router {
   const router = Router();
+  // Training jobs first: /v1/models/train/:jobId must not be read as a version route.
+  router.use(createTrainingRouter({ ...deps, present: info }));
   addRoute(router, deps, modelRoutes.list, (req, res) => {
     const { collection } = parseQuery(ListModelsQuery, req);
     res.json({ models: deps.registry.list(collection).map(info) });
@@ -85,14 +64,6 @@ export function createModelsRouter(deps: ModelsRouterDeps): Router {
   addRoute(router, deps, modelRoutes.interleaving, (req, res) => {
     const { collection } = parseQuery(z.object({ collection: CollectionName }).strict(), req);
     res.json({ pairs: deps.events ? interleavingWinRates(deps.events(collection)) : [] });
-  });
-  addRoute(router, deps, modelRoutes.train, async (req, res) => {
-    const body = parseBody(TrainBody, req);
-    const { promote, ...opts } = body;
-    // Fitting runs in a worker thread: searches keep being answered while a model trains.
-    const record = await deps.registry.trainInBackground(opts);
-    if (promote) await deps.registry.promote(record.collection, record.version);
-    res.status(201).json(info(deps.registry.get(record.collection, record.version)));
   });
   addRoute(router, deps, modelRoutes.rollback, async (req, res) => {
     const { collection } = parseBody(CollectionBody, req);

@@ -22,7 +22,7 @@ export function registerBenchBeirCommand(program: Command): void {
       let textEncoder;
       let close = async () => {};
       if (flags.retriever !== 'bm25') {
-        const config = configFor(cmd, { models: { enabled: ['text'] } });
+        const config = await configFor(cmd, { models: { enabled: ['text'] } });
         const { createEncoderRegistry } = await import('../../../indexers/registry.js');
         const registry = await createEncoderRegistry(config);
         textEncoder = registry.get('text');

@@ -1,73 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type {
-  CollectionSchema,
-  CollectionSchemaInput,
-  PayloadFieldType,
-} from '../../domain/collection.js';
-import { PayloadFieldType as PayloadFieldTypeSchema } from '../../domain/collection.js';
-import { Distance } from '../../domain/modality.js';
+import type { CollectionSchemaInput } from '../../domain/collection.js';
 import { ChorusError } from '../../errors.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { configFor } from '../options.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** `name:dim[:distance[:modelId]]`, e.g. `text:384:cosine:Xenova/all-MiniLM-L6-v2`. */
-export function parseVectorFlag(flag: string): [string, CollectionSchemaInput['vectors'][string]] {
-  const [name, dimText, distance, ...model] = flag.split(':');
-  const dim = Number(dimText);
-  if (!name || !Number.isInteger(dim) || dim < 1) {
-    throw new ChorusError(
-      'BAD_REQUEST',
-      `--vector ${JSON.stringify(flag)}: expected name:dim[:cosine|dot|l2[:modelId]]`,
-    );
-  }
-  if (distance !== undefined && !Distance.safeParse(distance).success) {
-    throw new ChorusError(
-      'BAD_REQUEST',
-      `--vector ${JSON.stringify(flag)}: distance must be cosine, dot or l2`,
-    );
-  }
-  const base = name.split('_')[0]!;
-  const modality = base === 'image' || base === 'audio' || base === 'cf' ? base : 'text';
-  return [
-    name,
-    {
-      modality,
-      dim,
-      ...(distance ? { distance: distance as Distance } : {}),
-      ...(model.length ? { modelId: model.join(':') } : {}),
-    },
-  ];
-}
-
-/** `field:type` with type keyword|integer|float|bool|text|datetime. */
-export function parseIndexFlag(flag: string): [string, PayloadFieldType] {
-  const [field, type] = flag.split(':');
-  const parsed = PayloadFieldTypeSchema.safeParse(type);
-  if (!field || !parsed.success) {
-    throw new ChorusError(
-      'BAD_REQUEST',
-      `--index ${JSON.stringify(flag)}: expected field:${PayloadFieldTypeSchema.options.join('|')}`,
-    );
-  }
-  return [field, parsed.data];
-}
-
-function describe(c: CollectionSchema): string {
-  const vectors = Object.entries(c.vectors)
-    .map(([n, v]) => `${n}:${v.dim}:${v.distance}${v.modelId ? `:${v.modelId}` : ''}`)
-    .join(' ');
-  const indexes = Object.entries(c.payloadIndexes)
-    .map(([f, t]) => `${f}:${t}`)
-    .join(' ');
-  return `${c.name}\tvectors ${vectors}${indexes ? `\tindexes ${indexes}` : ''}`;
-}
-
 async function withStore<T>(cmd: Command, fn: (store: VectorStore) => Promise<T>): Promise<T> {
   const { createVectorStore } = await import('../../stores/create-vector-store.js');
-  const store = await createVectorStore(configFor(cmd));
+  const store = await createVectorStore(await configFor(cmd));
   try {
     return await fn(store);
   } finally {
@@ -108,6 +50,7 @@ export function registerCollectionCommand(program: Command): void {
         flags: { vector?: string[]; index?: string[]; schema?: string; json?: boolean },
         cmd: Command,
       ) => {
+        const { parseVectorFlag, parseIndexFlag, describeCollection } = await import('./collection-flags.js');
         let input: CollectionSchemaInput;
         if (flags.schema) {
           if (flags.vector || flags.index)
@@ -139,7 +82,7 @@ export function registerCollectionCommand(program: Command): void {
         }
         const schema = await withStore(cmd, (store) => store.createCollection(input));
         process.stdout.write(
-          flags.json ? `${JSON.stringify(schema)}\n` : `created ${describe(schema)}\n`,
+          flags.json ? `${JSON.stringify(schema)}\n` : `created ${describeCollection(schema)}\n`,
         );
       },
     );
@@ -149,11 +92,12 @@ export function registerCollectionCommand(program: Command): void {
     .description('list collections with their vectors and payload indexes')
     .option('--json', 'print a JSON array of schemas')
     .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const { describeCollection } = await import('./collection-flags.js');
       const list = await withStore(cmd, (store) => store.listCollections());
       if (flags.json) process.stdout.write(`${JSON.stringify(list)}\n`);
       else
         process.stdout.write(
-          list.length ? `${list.map(describe).join('\n')}\n` : 'no collections\n',
+          list.length ? `${list.map(describeCollection).join('\n')}\n` : 'no collections\n',
         );
     });
 

@@ -34,7 +34,7 @@ export function registerEvalCommand(program: Command): void {
       const queries = f.queries ? readQueries(f.queries) : undefined;
       const qrels = parseQrels(readFileSync(f.qrels, 'utf8'), queries);
       if (qrels.size === 0) throw new ChorusError('VALIDATION', `${f.qrels} has no judgments (query<TAB>item<TAB>grade)`);
-      const config = configFor(cmd, { logLevel: 'silent' });
+      const config = await configFor(cmd, { logLevel: 'silent' });
       const chorus = await buildChorus(config, { extraRouters: (deps, built) => attachModelServing(deps, built) });
       try {
         const catalogue = await chorus.store.count(f.collection);

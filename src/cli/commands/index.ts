@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { CollectionName } from '../../domain/collection.js';
 import { ChorusError } from '../../errors.js';
 import type { IndexSummary } from '../../indexing/index-run.js';
 import type { RuntimeFactories } from '../../indexing/index-runtime.js';
@@ -37,6 +36,7 @@ export function registerIndexCommand(program: Command, factories?: RuntimeFactor
       '\nExit codes: 0 all items indexed or unchanged, 1 some items failed (see the error report), 2 bad usage, 130 interrupted (rerun to resume).',
     )
     .action(async (input: string, flags: IndexFlags, cmd: Command) => {
+      const { CollectionName } = await import('../../domain/collection.js');
       if (!CollectionName.safeParse(flags.collection).success) {
         throw new ChorusError('BAD_REQUEST', `invalid collection name "${flags.collection}": 1-64 letters, digits, _ or -`);
       }
@@ -45,7 +45,7 @@ export function registerIndexCommand(program: Command, factories?: RuntimeFactor
       const { openIndexRuntime } = await import('../../indexing/index-runtime.js');
       const { createProgressReporter } = await import('../../indexing/progress.js');
       await checkInputPath(input);
-      const config = configFor(cmd);
+      const config = await configFor(cmd);
       const runtime = await openIndexRuntime(config, factories ?? (await import('../../indexing/default-factories.js')).defaultRuntimeFactories);
       const controller = new AbortController();
       let interrupts = 0;

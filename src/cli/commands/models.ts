@@ -8,7 +8,7 @@ export function registerModelsCommand(program: Command): void {
   const withRegistry = async <T>(cmd: Command, fn: (r: ModelRegistry) => Promise<T> | T): Promise<T> => {
     const { ModelRegistry } = await import('../../../rerankers/registry.js');
     const { openChorusDb } = await import('../../storage/index.js');
-    const config = configFor(cmd);
+    const config = await configFor(cmd);
     const db = openChorusDb(config.dataDir);
     try {
       return await fn(new ModelRegistry({ db, dataDir: config.dataDir, executionProviders: config.executionProviders }));

@@ -13,7 +13,7 @@ export function registerQuickstartCommand(program: Command): void {
     .action(async (flags: { port?: number; serve: boolean }, cmd: Command) => {
       const { createEncoderRegistry } = await import('../../../indexers/registry.js');
       const { indexQuickstart, QUICKSTART_COLLECTION } = await import('../../app/quickstart-index.js');
-      const config = configFor(cmd, { port: flags.port });
+      const config = await configFor(cmd, { port: flags.port });
       const out = process.stdout;
       out.write(`Chorus quickstart: data in ${config.dataDir}\n`);
       const registry = await createEncoderRegistry(config);

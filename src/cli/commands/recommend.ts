@@ -33,7 +33,7 @@ export function registerRecommendCommand(program: Command): void {
     .action(async (flags: RecommendFlags, cmd: Command) => {
       if (!flags.item && !flags.user) throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID');
       const { buildChorus } = await import('../../app/build.js');
-      const chorus = await buildChorus(configFor(cmd, { logLevel: 'silent' }), { encoders: 'none' });
+      const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), { encoders: 'none' });
       try {
         const r = await chorus.engine.recommend({
           collection: flags.collection,

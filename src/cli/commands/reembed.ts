@@ -28,7 +28,7 @@ export function registerReembedCommand(program: Command, factories?: RuntimeFact
       const { waitForJobs } = await import('../../jobs/wait-for-jobs.js');
       const parsed = ReembedPayload.safeParse({ collection: flags.collection, target: flags.target });
       if (!parsed.success) throw new ChorusError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '));
-      const runtime = await openIndexRuntime(configFor(cmd), factories ?? (await import('../../indexing/default-factories.js')).defaultRuntimeFactories);
+      const runtime = await openIndexRuntime(await configFor(cmd), factories ?? (await import('../../indexing/default-factories.js')).defaultRuntimeFactories);
       try {
         await runtime.store.openCollection(flags.collection); // unknown collection: exit 2 before any work
         const jobId = `reembed-cli:${flags.collection}:${flags.target}:${Date.now()}`;

@@ -53,7 +53,7 @@ export function registerSearchCommand(program: Command): void {
       const { attachModelServing } = await import('../../../rerankers/serving.js');
       const { buildChorus } = await import('../../app/build.js');
       // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
-      const chorus = await buildChorus(configFor(cmd, { logLevel: 'silent' }), { extraRouters: (deps, built) => attachModelServing(deps, built) });
+      const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), { extraRouters: (deps, built) => attachModelServing(deps, built) });
       try {
         const r = await chorus.engine.search({ collection: flags.collection, query, userId: flags.user, limit: flags.limit, fusion: flags.fusion });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');

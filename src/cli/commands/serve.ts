@@ -19,7 +19,7 @@ export function registerServeCommand(program: Command): void {
     .action(async (flags: { port?: number; host?: string }, cmd: Command) => {
       const { buildChorus } = await import('../../app/build.js');
       const { servedExtras } = await import('../../app/extras.js');
-      const config = configFor(cmd, { port: flags.port, host: flags.host });
+      const config = await configFor(cmd, { port: flags.port, host: flags.host });
       const chorus = await buildChorus(config, { extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)) });
       for (const line of chorus.registry?.notes ?? []) process.stderr.write(`chorus: ${line}\n`);
       for (const m of chorus.registry?.missing ?? []) process.stderr.write(`chorus: ${m.vectorName} (${m.modelId}) unavailable: ${m.reason}\n`);

@@ -48,7 +48,7 @@ export function registerTrainCommand(program: Command): void {
       if (!['none', 'grid', 'random'].includes(f.search)) throw new ChorusError('VALIDATION', '--search is none, grid or random');
       const { ModelRegistry } = await import('../../../rerankers/registry.js');
       const { openChorusDb } = await import('../../storage/index.js');
-      const config = configFor(cmd);
+      const config = await configFor(cmd);
       const db = openChorusDb(config.dataDir);
       try {
         const registry = new ModelRegistry({ db, dataDir: config.dataDir, executionProviders: config.executionProviders });
@@ -69,12 +69,13 @@ export function registerTrainCommand(program: Command): void {
         const out = registry.get(rec.collection, rec.version);
         if (f.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
         else {
-          const m = out.metrics as { validationNdcg10: number; trainLists: number; validationLists: number; propensitySource: string; counterfactual: { loggedCtr: number; ips: number; snips: number } };
+          const m = out.metrics as { validationNdcg10: number; trainLists: number; validationLists: number; propensitySource: string; propensityNote?: string; counterfactual: { loggedCtr: number; ips: number; snips: number } };
           process.stdout.write(
             `${out.collection}/${out.version} (${out.status}): validation nDCG@10 ${m.validationNdcg10.toFixed(4)}; ` +
               `${m.trainLists} train / ${m.validationLists} validation lists; propensities from ${m.propensitySource}; ` +
               `clicks/impression logged ${m.counterfactual.loggedCtr.toFixed(3)}, IPS ${m.counterfactual.ips.toFixed(3)}, SNIPS ${m.counterfactual.snips.toFixed(3)}\n`,
           );
+          if (m.propensityNote) process.stdout.write(`note: ${m.propensityNote}\n`);
         }
       } finally {
         db.close();

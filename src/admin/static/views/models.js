@@ -29,10 +29,10 @@ export function Models({ collection, refreshDetails }) {
     } catch (e) { setError(/** @type {Error} */ (e).message); }
   };
   useEffect(() => { load(); }, [collection]);
-  // Poll while a training run is queued or running.
+  // Training is a job: poll while it is queued or running.
   useEffect(() => {
     const st = data?.training?.state;
-    if (st !== 'queued' && st !== 'training') return undefined;
+    if (st !== 'queued' && st !== 'running') return undefined;
     const t = setTimeout(load, 1000);
     return () => clearTimeout(t);
   }, [data]);
@@ -48,6 +48,9 @@ export function Models({ collection, refreshDetails }) {
   const base = `/admin/api/models/${encodeURIComponent(collection)}`;
   const train = async () => {
     try { await post(`${base}/train`); } catch (e) { setError(/** @type {Error} */ (e).message); }
+  };
+  const cancelTraining = async (/** @type {string} */ jobId) => {
+    try { await post(`${base}/train/${encodeURIComponent(jobId)}/cancel`); } catch (e) { setError(/** @type {Error} */ (e).message); }
   };
 
   /** Opens the promote dialog and fetches the guard's comparison (absent on servers without the guard). @param {any} m */
@@ -89,7 +92,7 @@ export function Models({ collection, refreshDetails }) {
   if (!data) return html`<div class="screen"><p class="muted">Loading models…</p>${error ? html`<p class="error" role="alert">${error}</p>` : null}</div>`;
   const promoted = data.models.find((/** @type {any} */ m) => m.status === 'promoted');
   const tr = data.training;
-  const running = tr && (tr.state === 'queued' || tr.state === 'training');
+  const running = tr && (tr.state === 'queued' || tr.state === 'running');
   const t = data.trainability;
   const blocked = !data.canTrain ? 'training needs the model registry (chorus serve)' : t && !t.ready ? t.reason : '';
   const share = data.interleaveShare ?? 0;
@@ -102,14 +105,16 @@ export function Models({ collection, refreshDetails }) {
       <button type="button" disabled=${!rb} onClick=${() => setDialog({ kind: 'rollback' })}>Roll back</button>
       ${tr ? html`<div class="progress" role="status" aria-live="polite" data-testid="training">
         <span class=${`step ${tr.state !== 'queued' ? 'done' : 'on'}`}>queued</span>
-        <span class=${`step ${tr.state === 'training' ? 'on' : tr.state === 'done' || tr.state === 'failed' ? 'done' : ''}`}>training</span>
-        <span class=${`step ${tr.state === 'done' ? 'done' : tr.state === 'failed' ? 'bad' : ''}`}>${tr.state === 'failed' ? 'failed' : 'registered'}</span>
-        <span class=${`small ${tr.state === 'failed' ? 'bad' : 'muted'}`}>${tr.state === 'done' ? `${tr.version} in ${((tr.finishedAt - tr.startedAt) / 1000).toFixed(1)} s` : tr.state === 'failed' ? tr.error : 'fitting on the click log…'}</span>
+        <span class=${`step ${tr.state === 'running' ? 'on' : tr.state === 'queued' ? '' : 'done'}`}>training</span>
+        <span class=${`step ${tr.state === 'succeeded' ? 'done' : tr.state === 'failed' || tr.state === 'cancelled' ? 'bad' : ''}`}>${tr.state === 'failed' || tr.state === 'cancelled' ? tr.state : 'registered'}</span>
+        <span class=${`small ${tr.state === 'failed' ? 'bad' : 'muted'}`}>${tr.state === 'succeeded' ? `${tr.result?.version} in ${((tr.finishedAt - (tr.startedAt ?? tr.createdAt)) / 1000).toFixed(1)} s`
+          : tr.state === 'failed' ? tr.error?.message ?? 'training failed' : tr.state === 'cancelled' ? 'cancelled: nothing was registered' : 'fitting on the click log…'}</span>
+        ${running ? html`<button type="button" class="small" onClick=${() => cancelTraining(tr.jobId)}>Cancel training</button>` : null}
       </div>` : null}
       ${status ? html`<span class="ok small" role="status" data-testid="models-status">${status}</span>` : null}
     </div>
     <p class=${`small trainability ${blocked ? 'warn' : 'muted'}`} id="train-why" data-testid="trainability">
-      ${t ? html`Training data: <b>${t.impressionsWithFeatures}</b> logged impressions with feature rows, <b>${t.clickedImpressions}</b> with a click (needs ${t.needed}).` : null}
+      ${t ? html`Training data: <b>${t.impressionsWithFeatures}</b> logged impressions with feature rows, <b>${t.clickedImpressions}</b> with a click (needs ${t.minClickedImpressions}).` : null}
       ${blocked ? html` <b>Train is unavailable:</b> ${blocked}.` : null}</p>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     <section class="panel">

@@ -1,0 +1,71 @@
+/**
+ * Item ids <-> the 64-bit integer keys usearch stores. Every write of an id takes a fresh key, so an updated item's
+ * old vectors stay in a graph (a saved, memory-mapped one cannot remove them) until the graph drops them; search
+ * treats a key as live only while its id still points at it. One map is shared by all of a collection's vectors.
+ */
+export class KeyMap {
+  private readonly byId = new Map<string, number>();
+  /** key -> id; an entry may be dead (its id moved to a newer key or was deleted). */
+  private ids: (string | undefined)[] = [];
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Keys ever handed out (live and dead): the upper bound for sampling. */
+  get capacity(): number {
+    return this.ids.length;
+  }
+
+  /** A fresh key for `id`; returns the key it replaces, if any. */
+  assign(id: string): { key: number; previous?: number } {
+    const previous = this.byId.get(id);
+    const key = this.ids.length;
+    this.ids.push(id);
+    this.byId.set(id, key);
+    if (previous !== undefined) this.ids[previous] = undefined;
+    return previous === undefined ? { key } : { key, previous };
+  }
+
+  /** Forgets `id`; returns the key it had. */
+  remove(id: string): number | undefined {
+    const key = this.byId.get(id);
+    if (key === undefined) return undefined;
+    this.byId.delete(id);
+    this.ids[key] = undefined;
+    return key;
+  }
+
+  keyOf(id: string): number | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The id a key stands for, or undefined when the key is dead. */
+  idOf(key: number): string | undefined {
+    return this.ids[key];
+  }
+
+  isLive(key: number): boolean {
+    return this.ids[key] !== undefined;
+  }
+
+  /** Compact form for the saved manifest: key -> id, null where dead. */
+  toJSON(): (string | null)[] {
+    return this.ids.map((id) => id ?? null);
+  }
+
+  static fromJSON(raw: unknown): KeyMap {
+    if (!Array.isArray(raw)) throw new Error('key map is not an array');
+    const map = new KeyMap();
+    map.ids = raw.map((id) => (typeof id === 'string' ? id : undefined));
+    map.ids.forEach((id, key) => {
+      if (id !== undefined) {
+        // A duplicate id in a damaged file: the later key wins, the earlier is dead.
+        const prev = map.byId.get(id);
+        if (prev !== undefined) map.ids[prev] = undefined;
+        map.byId.set(id, key);
+      }
+    });
+    return map;
+  }
+}

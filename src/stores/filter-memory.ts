@@ -1,0 +1,104 @@
+import type { PayloadFieldType } from '../domain/collection.js';
+import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
+import type { Payload } from '../domain/item.js';
+import {
+  assertRangeType,
+  filterableType,
+  parseDatetime,
+  parseFilter,
+  typeError,
+  type Scalar,
+} from './filter-rules.js';
+import { typedValue } from './lancedb/rows.js';
+
+/**
+ * The filter language evaluated on payloads in memory with exactly the meaning the LanceDB translation gives it
+ * (filter-lancedb.ts): each field is read through the same typed copy the table stores (`typedValue`), keyword
+ * match means any element, text match is a case-insensitive substring, a missing field never matches, must_not of a
+ * missing field is true. The store uses it to check graph candidates of a filtered search without a table query.
+ */
+export type PayloadPredicate = (payload: Payload) => boolean;
+
+/** Validates the filter (same errors as the LanceDB translation) and compiles it to a predicate. */
+export function compileFilter(
+  filter: Filter,
+  indexes: Record<string, PayloadFieldType>,
+): PayloadPredicate {
+  return clause(parseFilter(filter), indexes);
+}
+
+function clause(f: Filter, indexes: Record<string, PayloadFieldType>): PayloadPredicate {
+  const must = (f.must ?? []).map((c) => condition(c, indexes));
+  const should = (f.should ?? []).map((c) => condition(c, indexes));
+  const mustNot = (f.must_not ?? []).map((c) => condition(c, indexes));
+  return (p) =>
+    must.every((t) => t(p)) &&
+    (should.length === 0 || should.some((t) => t(p))) &&
+    !mustNot.some((t) => t(p));
+}
+
+function condition(c: Condition, indexes: Record<string, PayloadFieldType>): PayloadPredicate {
+  if (isNestedFilter(c)) return clause(c, indexes);
+  const type = filterableType(c.key, indexes);
+  const key = c.key;
+  const read = (p: Payload) => typedValue(type, p[key]);
+  if ('exists' in c) return c.exists ? (p) => read(p) !== null : (p) => read(p) === null;
+  if ('match' in c) {
+    const test = matcher(type, key, [c.match.value]);
+    return (p) => test(read(p));
+  }
+  if ('in' in c) {
+    const test = matcher(type, key, c.in);
+    return (p) => test(read(p));
+  }
+  assertRangeType(key, type);
+  const r = c.range;
+  return (p) => {
+    const v = read(p);
+    return (
+      typeof v === 'number' &&
+      (r.gt === undefined || v > r.gt) &&
+      (r.gte === undefined || v >= r.gte) &&
+      (r.lt === undefined || v < r.lt) &&
+      (r.lte === undefined || v <= r.lte)
+    );
+  };
+}
+
+/** A test of a stored typed value against any of the literals. */
+function matcher(type: PayloadFieldType, key: string, values: Scalar[]): (v: unknown) => boolean {
+  switch (type) {
+    case 'keyword': {
+      const wanted = new Set(values.map((v) => literalString(type, key, v)));
+      return (v) => Array.isArray(v) && v.some((x) => wanted.has(x as string));
+    }
+    case 'text': {
+      const needles = values.map((v) => literalString(type, key, v).toLowerCase());
+      return (v) => typeof v === 'string' && needles.some((n) => v.toLowerCase().includes(n));
+    }
+    case 'bool': {
+      const wanted = new Set<number>(
+        values.map((v) => {
+          if (typeof v !== 'boolean') throw typeError(key, type, v);
+          return v ? 1 : 0;
+        }),
+      );
+      return (v) => typeof v === 'number' && wanted.has(v);
+    }
+    default: {
+      const wanted = new Set(
+        values.map((v) => {
+          if (typeof v === 'string' && type === 'datetime') return parseDatetime(v, key);
+          if (typeof v !== 'number' || !Number.isFinite(v)) throw typeError(key, type, v);
+          return v;
+        }),
+      );
+      return (v) => typeof v === 'number' && wanted.has(v);
+    }
+  }
+}
+
+function literalString(type: PayloadFieldType, key: string, v: Scalar): string {
+  if (typeof v !== 'string') throw typeError(key, type, v);
+  return v;
+}

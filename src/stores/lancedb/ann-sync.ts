@@ -1,0 +1,193 @@
+import { rmSync } from 'node:fs';
+import type { Table } from '@lancedb/lancedb';
+import type { CollectionSchema } from '../../domain/collection.js';
+import { CollectionAnn, type AnnRow } from '../ann/collection-ann.js';
+import type { HnswParams } from '../ann/vector-index.js';
+import { scanIntoAnn } from './ann-scan.js';
+
+export interface AnnSyncOptions {
+  /** Where this collection's index files live (beside the table). */
+  dir: string;
+  params: HnswParams;
+  /** Milliseconds between checks for table versions written elsewhere (another process); null never checks. */
+  freshnessMs: number | null;
+  /** Save this long after the last write once everything is absorbed. */
+  saveIdleMs: number;
+  onError: (e: unknown) => void;
+  /** Called after a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
+  onForeignChange: () => void;
+}
+
+type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** Rows absorbed per native call, and the longest the absorber holds the event loop before yielding. */
+const ABSORB_ROWS = 16;
+const ABSORB_SLICE_MS = 8;
+
+/**
+ * Keeps one collection's in-process ANN index in step with its LanceDB table: opens the saved generation when it
+ * reflects the current table version (else rebuilds from the table), applies every write under the collection's
+ * write lock right after it commits, absorbs pending rows into the graphs in small background slices, and saves
+ * when writes go idle. A crash between a table commit and a save leaves a saved version behind the table: the next
+ * open rebuilds, so index and table always agree.
+ */
+export class AnnSync {
+  private current: CollectionAnn | undefined;
+  private loading: Promise<CollectionAnn> | undefined;
+  private lastCheck = 0;
+  private absorbing = false;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Background table maintenance in flight: its new table versions hold no data change. */
+  maintaining = 0;
+
+  constructor(
+    private readonly table: Table,
+    private readonly schema: CollectionSchema,
+    private readonly lock: Lock,
+    private readonly o: AnnSyncOptions,
+  ) {}
+
+  /** The index, opened or rebuilt first when needed, and re-checked against writes from elsewhere. */
+  async ready(): Promise<CollectionAnn> {
+    if (!this.current) {
+      this.loading ??= this.lock(() =>
+        this.current ? Promise.resolve(this.current) : this.load(),
+      ).finally(() => {
+        this.loading = undefined;
+      });
+      return this.loading;
+    }
+    await this.checkFresh();
+    return this.current;
+  }
+
+  /** Under the write lock, right after the commit that produced `version`. */
+  upserted(rows: AnnRow[], version: number): void {
+    if (!this.current) return; // not loaded yet: the load will read these rows from the table
+    this.current.upserted(rows, version);
+    this.kick();
+  }
+
+  deleted(ids: string[], version: number): void {
+    if (!this.current) return;
+    this.current.deleted(ids, version);
+    this.kick();
+  }
+
+  /** After background table maintenance: its versions changed no rows, so the index reflects the newest one. */
+  async maintenanceDone(): Promise<void> {
+    await this.lock(async () => {
+      const ann = this.current;
+      if (!ann) return;
+      const v = await this.table.version();
+      if (v !== ann.tableVersion) {
+        ann.tableVersion = v;
+        ann.dirty = true;
+        this.kick();
+      }
+    });
+  }
+
+  info(): { vector: string; graph: number; pending: number }[] {
+    return this.current?.info() ?? [];
+  }
+
+  /** Absorbs everything and saves now (close, tests, benchmarks). */
+  async flush(): Promise<void> {
+    await this.lock(async () => {
+      const ann = this.current;
+      if (ann?.dirty && !this.closed) ann.save(this.o.dir);
+    });
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    await this.flush();
+    this.closed = true;
+  }
+
+  /** The collection is being dropped: forget everything and remove the files. */
+  destroy(): void {
+    clearTimeout(this.saveTimer);
+    this.closed = true;
+    this.current = undefined;
+    rmSync(this.o.dir, { recursive: true, force: true });
+  }
+
+  private async load(): Promise<CollectionAnn> {
+    const version = await this.table.version();
+    const saved = CollectionAnn.load(this.o.dir, this.schema, this.o.params, version);
+    if (saved) {
+      this.current = saved;
+      return saved;
+    }
+    const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+    await scanIntoAnn(this.table, this.schema, fresh, version);
+    fresh.dirty = true;
+    this.current = fresh;
+    this.lastCheck = Date.now();
+    this.kick();
+    return fresh;
+  }
+
+  private async checkFresh(): Promise<void> {
+    const every = this.o.freshnessMs;
+    if (every === null || Date.now() - this.lastCheck < every) return;
+    this.lastCheck = Date.now();
+    if ((await this.table.version()) === this.current!.tableVersion || this.maintaining > 0) return;
+    await this.lock(async () => {
+      // Re-read under the lock: our own write may have been in flight.
+      const version = await this.table.version();
+      if (version === this.current!.tableVersion || this.maintaining > 0) return;
+      const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+      await scanIntoAnn(this.table, this.schema, fresh, version);
+      fresh.dirty = true;
+      this.current = fresh;
+      this.o.onForeignChange();
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.absorbing || this.closed) return;
+    if (!this.current?.hasWork) {
+      this.scheduleSave();
+      return;
+    }
+    this.absorbing = true;
+    setImmediate(() => this.absorbSlice());
+  }
+
+  private absorbSlice(): void {
+    const ann = this.current;
+    if (!ann || this.closed) {
+      this.absorbing = false;
+      return;
+    }
+    let more = true;
+    try {
+      const t0 = performance.now();
+      while (more && performance.now() - t0 < ABSORB_SLICE_MS) more = ann.absorbStep(ABSORB_ROWS);
+    } catch (e) {
+      this.absorbing = false;
+      this.o.onError(e);
+      return;
+    }
+    if (more) setImmediate(() => this.absorbSlice());
+    else {
+      this.absorbing = false;
+      this.scheduleSave();
+    }
+  }
+
+  private scheduleSave(): void {
+    if (!this.current?.dirty || this.closed) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      if (this.absorbing || this.current?.hasWork) return; // the absorber reschedules when it finishes
+      this.flush().catch((e: unknown) => this.o.onError(e));
+    }, this.o.saveIdleMs);
+    this.saveTimer.unref();
+  }
+}

@@ -1,0 +1,104 @@
+import type { Distance } from '../../domain/modality.js';
+import type { Payload, VectorHit } from '../../domain/item.js';
+import type { CollectionAnn, IdHit } from '../ann/collection-ann.js';
+import type { PayloadCache } from '../ann/payload-cache.js';
+import { distanceToScore } from '../ann/vector-index.js';
+import type { PayloadPredicate } from '../filter-memory.js';
+
+/**
+ * How a filtered search runs, chosen per query from the filter's estimated selectivity as Qdrant does:
+ *   exact  the filter matches few items: the table's prefiltered exact scan (payload columns -> matching rows ->
+ *          exact distances); small subsets are exactly where a graph walk wastes its time.
+ *   graph  the filter matches many: the HNSW graph read deeper by 1/selectivity, candidates checked in memory;
+ *          if too few pass, the exact plan finishes the job ('graph>exact').
+ * Unfiltered searches are always 'graph' (the graph plus an exact scan of rows it has not absorbed yet).
+ */
+export type SearchPlan = 'graph' | 'exact' | 'graph>exact';
+
+export interface FilterPlanOptions {
+  /** Exact when at most this many items are estimated to match. */
+  exactMaxCount: number;
+  /** Exact when at most this share of items is estimated to match. */
+  exactMaxShare: number;
+}
+
+export const FILTER_PLAN: FilterPlanOptions = { exactMaxCount: 2_000, exactMaxShare: 0.1 };
+
+const SAMPLE = 256;
+/** Over-fetch safety factor on top of 1/selectivity for the graph plan. */
+const OVERFETCH = 1.3;
+
+export interface PlannedSearch {
+  ann: CollectionAnn;
+  cache: PayloadCache;
+  vector: string;
+  distance: Distance;
+  query: Float32Array;
+  k: number;
+  filter?: { predicate: PayloadPredicate; count: () => Promise<number> };
+  options: FilterPlanOptions;
+  /** Payloads of the given ids (cache first, then one batched table read); a missing id was deleted meanwhile. */
+  payloads: (ids: string[]) => Promise<Map<string, Payload>>;
+  /** The table's exact (prefiltered) search. */
+  exact: () => Promise<VectorHit[]>;
+}
+
+export async function plannedSearch(
+  a: PlannedSearch,
+): Promise<{ hits: VectorHit[]; plan: SearchPlan; estimate?: number }> {
+  if (!a.filter)
+    return { hits: await attach(a, a.ann.search(a.vector, a.query, a.k)), plan: 'graph' };
+  const live = a.ann.keys.size;
+  const share =
+    estimateShare(a.ann, a.cache, a.filter.predicate) ??
+    (live ? (await a.filter.count()) / live : 0);
+  const estimate = Math.round(share * live);
+  if (estimate <= a.options.exactMaxCount || share <= a.options.exactMaxShare)
+    return { hits: await a.exact(), plan: 'exact', estimate };
+  const want = Math.min(live, Math.ceil((a.k / share) * OVERFETCH) + 10);
+  const candidates = a.ann.search(a.vector, a.query, want);
+  const payloads = await a.payloads(candidates.map((c) => c.id));
+  const hits: VectorHit[] = [];
+  for (const c of candidates) {
+    const payload = payloads.get(c.id);
+    if (!payload || !a.filter.predicate(payload)) continue;
+    hits.push({ id: c.id, score: distanceToScore(a.distance, c.distance), payload });
+    if (hits.length === a.k) break;
+  }
+  // Fewer than k passed although the graph had more to give: the estimate was off, finish exactly.
+  if (hits.length < a.k && candidates.length >= want && want < live)
+    return { hits: await a.exact(), plan: 'graph>exact', estimate };
+  return { hits, plan: 'graph', estimate };
+}
+
+async function attach(a: PlannedSearch, found: IdHit[]): Promise<VectorHit[]> {
+  const payloads = await a.payloads(found.map((h) => h.id));
+  const hits: VectorHit[] = [];
+  for (const h of found) {
+    const payload = payloads.get(h.id);
+    if (payload) hits.push({ id: h.id, score: distanceToScore(a.distance, h.distance), payload });
+  }
+  return hits;
+}
+
+/** The filter's match share on a random sample of live, cached items; undefined when too few are cached. */
+function estimateShare(
+  ann: CollectionAnn,
+  cache: PayloadCache,
+  predicate: PayloadPredicate,
+): number | undefined {
+  const cap = ann.keys.capacity;
+  if (cap === 0) return 0;
+  let seen = 0;
+  let matched = 0;
+  for (let tries = 0; tries < SAMPLE * 4 && seen < SAMPLE; tries++) {
+    const id = ann.keys.idOf(Math.floor(Math.random() * cap));
+    if (id === undefined) continue;
+    const payload = cache.peek(id);
+    if (!payload) continue;
+    seen++;
+    if (predicate(payload)) matched++;
+  }
+  if (seen < 32 && seen < ann.keys.size) return undefined;
+  return seen ? matched / seen : 0;
+}

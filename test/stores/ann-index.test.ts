@@ -1,0 +1,274 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Filter } from '../../src/domain/filter.js';
+import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
+import type { ItemInput } from '../../src/stores/vector-store.js';
+import { near, rng, unitVector } from './builders.js';
+
+/**
+ * The in-process HNSW index in front of LanceDB: searchable at once, saved beside the table and reopened without a
+ * rebuild, rebuilt when it lags the table, deletes invisible everywhere, filters planned by selectivity.
+ */
+const DIM = 24;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'chorus-ann-'));
+  dirs.push(d);
+  return d;
+}
+
+async function open(
+  dataDir: string,
+  extra: Partial<LanceDbStoreOptions> = {},
+): Promise<LanceDbStore> {
+  return LanceDbStore.open({
+    dataDir,
+    indexMaintenance: 'inline',
+    annSaveIdleMs: 60_000,
+    ...extra,
+  });
+}
+
+type TestItem = ItemInput & {
+  payload: { group: number; common: boolean; tag: string };
+  vectors: { text: Float32Array };
+};
+
+function items(n: number, seed: number, prefix = 'i'): TestItem[] {
+  const rand = rng(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${i}`,
+    payload: { group: i % 100, common: i % 10 !== 0, tag: i % 2 ? 'odd' : 'even' },
+    vectors: { text: unitVector(DIM, rand) },
+  }));
+}
+
+const schema = {
+  name: 'c',
+  vectors: { text: { modality: 'text' as const, dim: DIM } },
+  payloadIndexes: { group: 'integer' as const, common: 'bool' as const, tag: 'keyword' as const },
+};
+
+async function hnswInfo(store: LanceDbStore) {
+  return (await store.indexInfo('c')).find((i) => i.type === 'usearch-hnsw')!;
+}
+
+async function topId(store: LanceDbStore, v: Float32Array): Promise<string | undefined> {
+  return (await store.search('c', 'text', v, 1))[0]?.id;
+}
+
+describe('in-process ANN index (LanceDB store)', () => {
+  it('finds a write at once (exact scan of pending rows), then from the graph once absorbed', async () => {
+    const store = await open(tempDir());
+    await store.createCollection(schema);
+    const data = items(600, 1);
+    await store.upsert('c', data);
+    const rand = rng(2);
+    expect(await topId(store, near(data[17]!.vectors.text, rand))).toBe('i17');
+    await store.flushIndex('c');
+    expect(await hnswInfo(store)).toMatchObject({ indexed: 600, unindexed: 0 });
+    for (const i of [0, 17, 599])
+      expect(await topId(store, near(data[i]!.vectors.text, rand))).toBe(`i${i}`);
+    const hits = await store.search('c', 'text', data[3]!.vectors.text, 5);
+    expect(hits[0]).toMatchObject({ id: 'i3', payload: data[3]!.payload });
+    expect(hits[0]!.score).toBeCloseTo(1, 5);
+    await store.close();
+  });
+
+  it('saves beside the table and reopens memory-mapped without rebuilding', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    await first.createCollection(schema);
+    const data = items(400, 3);
+    await first.upsert('c', data);
+    await first.close(); // absorbs and saves
+    expect(existsSync(path.join(dir, 'lancedb', 'c.ann', 'manifest.json'))).toBe(true);
+    const again = await open(dir);
+    // Loaded from the saved graph: nothing pending (a rebuild would hold every row as pending).
+    expect(await hnswInfo(again)).toMatchObject({ indexed: 400, unindexed: 0 });
+    expect(await topId(again, near(data[123]!.vectors.text, rng(4)))).toBe('i123');
+    // Writes after a memory-mapped open: visible at once, absorbed into a private copy of the graph.
+    const more = items(50, 5, 'm');
+    await again.upsert('c', more);
+    expect(await topId(again, more[7]!.vectors.text)).toBe('m7');
+    await again.flushIndex('c');
+    expect(await hnswInfo(again)).toMatchObject({ indexed: 450, unindexed: 0 });
+    await again.close();
+  });
+
+  it('rebuilds from the table when the saved index lags it (writes after the last save, then a crash)', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    await first.createCollection(schema);
+    const data = items(300, 6);
+    await first.upsert('c', data);
+    await first.close();
+    // A second run writes, then dies before saving (never closed; saves only after a minute of idle).
+    const crashed = await open(dir);
+    const late = items(40, 7, 'late');
+    await crashed.upsert('c', late);
+    await crashed.delete('c', ['i5', 'i6']);
+    const reopened = await open(dir);
+    const info = await hnswInfo(reopened);
+    expect(info.indexed + info.unindexed).toBe(338);
+    expect(info.unindexed).toBe(338); // rebuilt: every row came back from the table
+    expect(await topId(reopened, late[9]!.vectors.text)).toBe('late9');
+    const ids = (await reopened.search('c', 'text', data[5]!.vectors.text, 20)).map((h) => h.id);
+    expect(ids).not.toContain('i5');
+    await reopened.close();
+  });
+
+  it('rebuilds when the saved files are damaged', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    await first.createCollection(schema);
+    const data = items(200, 8);
+    await first.upsert('c', data);
+    await first.close();
+    writeFileSync(path.join(dir, 'lancedb', 'c.ann', 'manifest.json'), '{"format":1,');
+    const again = await open(dir);
+    expect(await hnswInfo(again)).toMatchObject({ indexed: 0, unindexed: 200 });
+    expect(await topId(again, data[42]!.vectors.text)).toBe('i42');
+    await again.close();
+  });
+
+  it('hides deleted and replaced items at once: in the graph, in pending rows, and in a memory-mapped graph', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    await store.createCollection(schema);
+    const data = items(300, 9);
+    await store.upsert('c', data);
+    await store.flushIndex('c');
+    await store.delete('c', ['i10']); // in the graph
+    const fresh = items(5, 10, 'f');
+    await store.upsert('c', fresh);
+    await store.delete('c', ['f2']); // still pending
+    const moved = unitVector(DIM, rng(11));
+    await store.upsert('c', [{ id: 'i20', payload: { group: 20 }, vectors: { text: moved } }]); // replaced
+    const around = (v: Float32Array) =>
+      store.search('c', 'text', v, 10).then((h) => h.map((x) => x.id));
+    expect(await around(data[10]!.vectors.text)).not.toContain('i10');
+    expect(await around(fresh[2]!.vectors.text)).not.toContain('f2');
+    const oldSpot = await store.search('c', 'text', data[20]!.vectors.text, 300);
+    expect(oldSpot.filter((h) => h.id === 'i20')).toHaveLength(1); // one entry, at its new vector's score
+    expect(await topId(store, moved)).toBe('i20');
+    await store.close();
+    const mapped = await open(dir); // the graph is read-only until the first write copies it
+    await mapped.delete('c', ['i30']);
+    expect(
+      (await mapped.search('c', 'text', data[30]!.vectors.text, 10)).map((h) => h.id),
+    ).not.toContain('i30');
+    expect(await mapped.count('c')).toBe(302);
+    await mapped.close();
+  });
+
+  it('plans filters by selectivity: a selective one scans its subset exactly, a broad one walks the graph', async () => {
+    const store = await open(tempDir(), { filterPlan: { exactMaxCount: 50, exactMaxShare: 0.05 } });
+    await store.createCollection(schema);
+    const data = items(2000, 12);
+    await store.upsert('c', data);
+    await store.flushIndex('c');
+    const q = unitVector(DIM, rng(13));
+    const run = async (filter: Filter) => {
+      let plan = '';
+      const hits = await store.search('c', 'text', q, 10, { filter, onPlan: (p) => (plan = p) });
+      return { plan, ids: hits.map((h) => h.id) };
+    };
+    const exactTop = (pred: (i: (typeof data)[number]) => boolean) =>
+      data
+        .filter(pred)
+        .map((i) => ({ id: i.id, s: i.vectors.text.reduce((a, x, j) => a + x * q[j]!, 0) }))
+        .sort((a, b) => b.s - a.s)
+        .slice(0, 10)
+        .map((x) => x.id);
+    const selective = await run({ must: [{ key: 'group', match: { value: 7 } }] }); // 20 of 2000
+    expect(selective.plan).toBe('exact');
+    expect(selective.ids).toEqual(exactTop((i) => i.payload.group === 7));
+    const broad = await run({ must: [{ key: 'common', match: { value: true } }] }); // 90%
+    expect(broad.plan).toBe('graph');
+    const truth = exactTop((i) => i.payload.common);
+    expect(broad.ids.filter((id) => truth.includes(id)).length).toBeGreaterThanOrEqual(9);
+    expect(broad.ids.every((id) => data[Number(id.slice(1))]!.payload.common)).toBe(true);
+    await store.close();
+  });
+
+  it('evaluates filters in memory exactly as the table does (graph plan forced vs exact plan forced)', async () => {
+    const dir = tempDir();
+    const graph = await open(dir, { filterPlan: { exactMaxCount: -1, exactMaxShare: -1 } });
+    await graph.createCollection(schema);
+    const data = items(300, 14);
+    await graph.upsert('c', data);
+    const exact = await open(dir, { filterPlan: { exactMaxCount: Infinity, exactMaxShare: 1 } });
+    const filters: Filter[] = [
+      { must: [{ key: 'tag', match: { value: 'odd' } }] },
+      { must: [{ key: 'group', range: { gte: 10, lt: 60 } }] },
+      {
+        should: [
+          { key: 'group', in: [1, 2, 3] },
+          { key: 'common', match: { value: false } },
+        ],
+      },
+      { must_not: [{ key: 'tag', in: ['even'] }], must: [{ key: 'group', exists: true }] },
+    ];
+    const q = unitVector(DIM, rng(15));
+    for (const filter of filters) {
+      const plans: string[] = [];
+      const a = await graph.search('c', 'text', q, 300, { filter, onPlan: (p) => plans.push(p) });
+      const b = await exact.search('c', 'text', q, 300, { filter, onPlan: (p) => plans.push(p) });
+      expect(plans).toEqual(['graph', 'exact']);
+      expect(a.map((h) => h.id).sort()).toEqual(b.map((h) => h.id).sort());
+    }
+    await graph.close();
+    await exact.close();
+  });
+
+  it('reaches recall@10 >= 0.95 against exact search on embedding-like data', async () => {
+    const store = await open(tempDir());
+    const dim = 64;
+    await store.createCollection({ name: 'c', vectors: { text: { modality: 'text', dim } } });
+    // Low-rank data with a decaying spectrum (as real embeddings have), not uniform noise.
+    const rand = rng(16);
+    const rank = 16;
+    const basis = Array.from({ length: rank }, () => unitVector(dim, rand));
+    const make = () => {
+      const v = new Float32Array(dim);
+      basis.forEach((b, r) => {
+        const w = (rand() * 2 - 1) / (1 + r) ** 0.8;
+        for (let j = 0; j < dim; j++) v[j]! += w * b[j]!;
+      });
+      for (let j = 0; j < dim; j++) v[j]! += 0.02 * (rand() - 0.5);
+      return v;
+    };
+    const n = 4000;
+    const vecs = Array.from({ length: n }, make);
+    for (let i = 0; i < n; i += 1000)
+      await store.upsert(
+        'c',
+        vecs.slice(i, i + 1000).map((v, j) => ({ id: String(i + j), vectors: { text: v } })),
+      );
+    await store.flushIndex('c');
+    const norm = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+    let hit = 0;
+    const queries = 50;
+    for (let t = 0; t < queries; t++) {
+      const q = make();
+      const qn = norm(q);
+      const truth = vecs
+        .map((v, i) => ({
+          i: String(i),
+          s: v.reduce((a, x, j) => a + x * q[j]!, 0) / (norm(v) * qn),
+        }))
+        .sort((a, b) => b.s - a.s)
+        .slice(0, 10)
+        .map((x) => x.i);
+      const got = (await store.search('c', 'text', q, 10)).map((h) => h.id);
+      hit += got.filter((id) => truth.includes(id)).length;
+    }
+    expect(hit / (queries * 10)).toBeGreaterThanOrEqual(0.95);
+    await store.close();
+  });
+});
