@@ -17,6 +17,8 @@ export interface FitRequest extends TrainFromLogsOptions {
 export interface FitResult {
   model: ModelJSON;
   metrics: Record<string, unknown> & { validationNdcg10: number; validationLists: number };
+  /** Impression query ids of the held-out queries (kept beside the model for the promotion guard). */
+  heldOutQueryIds: string[];
   trainedFrom: number;
   trainedTo: number;
 }
@@ -37,6 +39,7 @@ export function fitFromLogs(db: ChorusDb, req: FitRequest): FitResult {
       propensitySource: trained.propensitySource,
       ...(trained.propensityNote ? { propensityNote: trained.propensityNote } : {}),
     },
+    heldOutQueryIds: trained.heldOutQueryIds,
     trainedFrom: trained.trainedFrom,
     trainedTo: trained.trainedTo,
   };

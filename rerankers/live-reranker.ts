@@ -88,11 +88,13 @@ export class LiveReranker implements Reranker {
     if (!model) {
       this.lastVersion = 'rrf';
       // Log the feature rows even while no model serves: they are what the first model trains on.
-      const fr = buildFeatureRows(candidates, { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities });
+      const fr = ctx.features ?? buildFeatureRows(candidates, { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities });
       const rowOf = new Map(candidates.map((c, i) => [c.id, fr.rows[i]!]));
       const queryFeatures = Array.from(fr.queryFeatures);
       const hits = await this.fallback.rerank(candidates, ctx);
-      return hits.map((h) => ({ ...h, features: Array.from(rowOf.get(h.id) ?? []), queryFeatures, explanation: { ...h.explanation, ranker: 'rrf' } }));
+      const shown = ctx.limit ?? hits.length;
+      // Rows are copied for the shown hits only (they are what the impression logs).
+      return hits.map((h, i) => (i < shown ? { ...h, features: Array.from(rowOf.get(h.id) ?? []), queryFeatures, explanation: { ...h.explanation, ranker: 'rrf' } } : { ...h, explanation: { ...h.explanation, ranker: 'rrf' } }));
     }
     const challenger = ctx.collection ? this.challengers.get(ctx.collection) : undefined;
     const share = this.o.interleaveShare ?? 0;

@@ -1,6 +1,7 @@
 import type * as ortTypes from 'onnxruntime-node';
-import type { Candidate, RankedHit } from '../src/domain/candidate.js';
+import type { Candidate, Explanation, RankedHit } from '../src/domain/candidate.js';
 import { openSession, ort } from '../indexers/onnx-session.js';
+import { BASELINE_RRF_K, rrfScore } from './features/baseline.js';
 import { buildFeatureRows, defaultFeatureSpec, FeatureSpec, QUERY_FEATURE_NAMES, type FeatureRows } from './features/index.js';
 import type { QueryKind } from './features/sources.js';
 import type { FusionModel } from './model/fusion-model.js';
@@ -19,9 +20,20 @@ export interface OnnxRerankerOptions {
   log?: (line: string) => void;
 }
 
+export interface RowScores {
+  scores: Float32Array;
+  /** Per-group scores [n x G]. */
+  groupScores?: Float32Array;
+  /** The gate [G] (0 for sources the query did not use). */
+  gate?: Float32Array;
+  /** The bounded residual term [n]. */
+  residual?: Float32Array;
+}
+
 /**
  * The learned fusion reranker served through ONNX Runtime. Providers are tried in order (cuda, then cpu);
- * the one that started is recorded in `executionProvider`.
+ * the one that started is recorded in `executionProvider`. One ONNX call scores every candidate from one flat
+ * feature buffer; explanations and logged feature rows are built for the shown `limit` only.
  */
 export class OnnxReranker implements Reranker {
   readonly name = 'model';
@@ -50,58 +62,98 @@ export class OnnxReranker implements Reranker {
     throw lastError;
   }
 
-  /** Raw scoring of feature rows: scores, per-group scores [n x G] and the gate [G]. */
-  async scoreRows(rows: readonly ArrayLike<number>[], query?: ArrayLike<number>): Promise<{ scores: Float32Array; groupScores?: Float32Array; gate?: Float32Array; mlp?: Float32Array }> {
+  /** Raw scoring of feature rows (a flat [n x F] buffer or one row per item) in one ONNX call. */
+  async scoreRows(rows: Float32Array | readonly ArrayLike<number>[], query?: ArrayLike<number>): Promise<RowScores> {
     const { F, Q, G, H } = this.model.o;
-    const flat = new Float32Array(rows.length * F);
-    rows.forEach((r, i) => flat.set(r, i * F));
-    const feeds: Record<string, ortTypes.Tensor> = { [ONNX_IO.features]: new ort.Tensor('float32', flat, [rows.length, F]) };
+    let flat: Float32Array;
+    if (rows instanceof Float32Array) flat = rows;
+    else {
+      flat = new Float32Array(rows.length * F);
+      rows.forEach((r, i) => flat.set(r, i * F));
+    }
+    const n = flat.length / F;
+    const feeds: Record<string, ortTypes.Tensor> = { [ONNX_IO.features]: new ort.Tensor('float32', flat, [n, F]) };
     if (G > 0 && Q > 0) feeds[ONNX_IO.query] = new ort.Tensor('float32', Float32Array.from(query ?? new Float32Array(Q)), [1, Q]);
     const out = await this.session.run(feeds);
     return {
       scores: out[ONNX_IO.scores]!.data as Float32Array,
       groupScores: G > 0 ? (out[ONNX_IO.groupScores]!.data as Float32Array) : undefined,
       gate: G > 0 ? (out[ONNX_IO.gate]!.data as Float32Array) : undefined,
-      mlp: H > 0 ? (out[ONNX_IO.mlp]!.data as Float32Array) : undefined,
+      residual: H > 0 ? (out[ONNX_IO.residual]!.data as Float32Array) : undefined,
     };
   }
 
   async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
     if (candidates.length === 0) return [];
-    const fr = buildFeatureRows(candidates, { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities }, this.spec);
-    return this.rankRows(candidates, fr);
+    const given = ctx.features;
+    const fr =
+      given && given.specVersion === this.spec.version && given.rows.length === candidates.length && given.names.length === this.model.o.F
+        ? given
+        : buildFeatureRows(candidates, { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities }, this.spec);
+    return this.rankRows(candidates, fr, ctx.limit);
   }
 
-  /** Ranks candidates whose feature rows are already built (the engine logs the same rows with the impression). */
-  async rankRows(candidates: readonly Candidate[], fr: FeatureRows): Promise<RankedHit[]> {
-    const r = await this.scoreRows(fr.rows, fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined);
-    const groups = this.model.shape.groups.map((g) => g.name);
-    const G = groups.length;
+  /** Ranks candidates whose feature rows are already built; explains (and attaches rows to) the first `limit` only. */
+  async rankRows(candidates: readonly Candidate[], fr: FeatureRows, limit = candidates.length): Promise<RankedHit[]> {
+    const query = fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined;
+    const r = await this.scoreRows(fr.data, query);
+    const n = candidates.length;
+    // Float32 scores can tie where the baseline's double-precision scores do not: break ties by the exact
+    // baseline, then by id, so an untrained model reproduces the baseline's order exactly.
+    const exact = this.model.shape.baseline ? candidates.map((c) => rrfScore(c.sources)) : undefined;
+    const order = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => r.scores[b]! - r.scores[a]! || (exact ? exact[b]! - exact[a]! : 0) || (candidates[a]!.id < candidates[b]!.id ? -1 : 1),
+    );
     const queryFeatures = Array.from(fr.queryFeatures);
-    const hits = candidates.map((c, i): RankedHit => {
-      const scores: Record<string, number> = {};
-      const shares: Record<string, number> = {};
-      let mass = 0;
-      for (let g = 0; g < G; g++) {
-        const s = r.groupScores![i * G + g]!;
-        scores[groups[g]!] = s;
-        mass += Math.abs((shares[groups[g]!] = r.gate![g]! * s));
-      }
-      if (r.mlp) {
-        scores.mlp = shares.mlp = r.mlp[i]!;
-        mass += Math.abs(r.mlp[i]!);
-      }
-      for (const k in shares) shares[k] = mass > 0 ? Math.abs(shares[k]!) / mass : 0;
+    const shown = Math.min(n, Math.max(0, limit));
+    return order.map((i, rank): RankedHit => {
+      const c = candidates[i]!;
+      if (rank >= shown) return { id: c.id, score: r.scores[i]!, payload: c.payload, explanation: { scores: {}, shares: {}, ranker: this.version } };
       return {
         id: c.id,
         score: r.scores[i]!,
         payload: c.payload,
-        explanation: { scores, shares, ranker: this.version },
+        explanation: this.explain(c, i, fr, r),
         features: Array.from(fr.rows[i]!),
         queryFeatures,
       };
     });
-    return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * Per used source: its share of the baseline (RRF splits by source exactly) plus its gated correction; the
+   * residual's share is reported apart. Sources the query never used get no row.
+   */
+  private explain(c: Candidate, i: number, fr: FeatureRows, r: RowScores): Explanation {
+    const groups = this.model.shape.groups;
+    const G = groups.length;
+    const used = this.model.usedGroups(fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined);
+    const scores: Record<string, number> = {};
+    for (const s in c.sources) scores[s] = c.sources[s]!.score;
+    const b = this.model.shape.baseline;
+    const baseTerm = b ? this.model.baselineWeight * fr.rows[i]![b.feature]! : 0;
+    const rrf = rrfScore(c.sources);
+    const contrib: Record<string, number> = {};
+    const gate: Record<string, number> = {};
+    const usedNames: string[] = [];
+    for (let g = 0; g < G; g++) {
+      if (!used[g]) continue;
+      const name = groups[g]!.name;
+      usedNames.push(name);
+      const w = r.gate?.[g] ?? 0;
+      gate[name] = w;
+      const fromBaseline = rrf > 0 && c.sources[name] ? (baseTerm * (1 / (BASELINE_RRF_K + c.sources[name]!.rank + 1))) / rrf : 0;
+      contrib[name] = fromBaseline + w * (r.groupScores?.[i * G + g] ?? 0);
+    }
+    const residual = r.residual?.[i] ?? 0;
+    let mass = 0;
+    for (const k in contrib) mass += Math.abs(contrib[k]!);
+    const shares: Record<string, number> = {};
+    for (const k in contrib) shares[k] = mass > 0 ? Math.abs(contrib[k]!) / mass : 0;
+    const total = mass + Math.abs(residual);
+    const e: Explanation = { scores, shares, ranker: this.version, used: usedNames, gate, residualShare: total > 0 ? Math.abs(residual) / total : 0 };
+    if (b) e.baseline = b.fusion;
+    return e;
   }
 
   async close(): Promise<void> {

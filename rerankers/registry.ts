@@ -9,6 +9,8 @@ import { assertServableNumbers } from './finite-check.js';
 import { exportFusionModelToOnnx } from './onnx-export.js';
 import { OnnxReranker, type ExecutionProvider } from './onnx-reranker.js';
 import { fitFromLogs, fitInWorkerThread, type FitRequest, type FitResult } from './fit-from-logs.js';
+import { compareWithServing, judge, type PromotionComparison } from './promotion-guard.js';
+import type { HeldOutComparison } from './train-from-logs.js';
 
 export interface RegistryOptions {
   db: ChorusDb;
@@ -44,15 +46,26 @@ export class ModelRegistry {
 
   /** Trains on the collection's logged feedback in this thread (CLI), saves the artifacts, registers a candidate. */
   train(req: TrainRequest): ModelRecord {
+    this.checkBeforeFit(req);
     return this.register(req, fitFromLogs(this.o.db, req));
   }
 
   /** The same, with the fit in a worker thread so a serving process keeps answering while it trains. */
   async trainInBackground(req: TrainRequest, opts: { signal?: AbortSignal } = {}): Promise<ModelRecord> {
+    this.checkBeforeFit(req);
     const fit = await fitInWorkerThread(this.o.dataDir, req, opts.signal);
     // A cancel that lands while the result crosses back still registers nothing.
     if (opts.signal?.aborted) throw new ChorusError('CONFLICT', 'training was cancelled', { cancelled: true });
     return this.register(req, fit);
+  }
+
+  /** The cheap refusals, before minutes of fitting: names that would make bad folders, a version already taken. */
+  private checkBeforeFit(req: TrainRequest): void {
+    if (req.version !== undefined) this.artifactDir(req.collection, req.version);
+    else if (!COLLECTION_NAME_PATTERN.test(req.collection)) throw new ChorusError('VALIDATION', `not a valid collection name: ${JSON.stringify(req.collection)}`);
+    if (req.version !== undefined && this.o.db.models.get(req.collection, req.version)) {
+      throw new ChorusError('CONFLICT', `model ${req.collection}/${req.version} already exists`);
+    }
   }
 
   private register(req: TrainRequest, fit: FitResult): ModelRecord {
@@ -73,6 +86,7 @@ export class ModelRegistry {
     writeFileSync(path.join(dir, 'model.onnx'), exportFusionModelToOnnx(model, { 'chorus.version': record.version, 'chorus.featureSpecVersion': String(FEATURE_SPEC_VERSION) }));
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify(model.toJSON()));
     writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(fit.metrics, null, 2));
+    writeFileSync(path.join(dir, 'heldout.json'), JSON.stringify({ queryIds: fit.heldOutQueryIds }));
     this.o.db.raw.prepare('UPDATE models SET artifact_path = ? WHERE collection = ? AND version = ?').run(dir, req.collection, record.version);
     this.o.log?.(`trained ${req.collection}/${record.version}: validation nDCG@10 ${fit.metrics.validationNdcg10.toFixed(4)} on ${fit.metrics.validationLists} lists`);
     return this.o.db.models.get(req.collection, record.version)!;
@@ -88,11 +102,52 @@ export class ModelRegistry {
     return r;
   }
 
-  async promote(collection: string, version: string): Promise<{ previous: string | null }> {
+  /**
+   * The promotion guard's comparison: the candidate vs the ranker serving the collection now, counterfactually on
+   * the candidate's held-out queries. Against the baseline (no model promoted) it is the one made at training
+   * time; against another model it re-reads those queries' impressions from the log.
+   */
+  compare(collection: string, version: string): PromotionComparison {
+    const rec = this.get(collection, version);
+    const heldOut = rec.metrics.heldOut as HeldOutComparison | undefined;
+    if (!heldOut) {
+      const none = { estimate: 0, low: 0, high: 0 };
+      const c: HeldOutComparison = { metric: 'ips-clicks@10', queries: 0, impressions: 0, candidate: none, baseline: { ranker: 'rrf', ...none }, difference: none };
+      return judge(version, c, { ranker: 'rrf', version: null });
+    }
+    const serving = this.promoted(collection);
+    if (!serving || serving.version === version) return judge(version, heldOut, { ranker: heldOut.baseline.ranker, version: null });
+    const model = this.loadModel(collection, version);
+    const servingModel = this.loadModel(collection, serving.version);
+    const dir = rec.artifactPath ?? this.artifactDir(collection, version);
+    const file = path.join(dir, 'heldout.json');
+    const heldOutQueryIds = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { queryIds: string[] }).queryIds : [];
+    // Stored events keep their envelope: only the server's own (or validated) rows are compared on, as in training.
+    const events = this.o.db.events.iterate({ collection, from: rec.trainedFrom ?? undefined, to: rec.trainedTo === null ? undefined : rec.trainedTo + 1 });
+    return compareWithServing({ version, model, heldOutQueryIds, queries: heldOut.queries }, { version: serving.version, model: servingModel }, events);
+  }
+
+  /**
+   * Serves `version` after the promotion guard: refused (PROMOTION_REFUSED, 409, with both estimates) unless the
+   * candidate beats the serving ranker on held-out queries; `force` overrides and is recorded in the history.
+   */
+  async promote(collection: string, version: string, opts: { force?: boolean } = {}): Promise<{ previous: string | null; forced: boolean; comparison: PromotionComparison }> {
     this.loadModel(collection, version); // refuse to promote what cannot be served
-    const r = this.o.db.models.promote(collection, version);
+    const comparison = this.compare(collection, version);
+    if (!comparison.better && !opts.force) {
+      const c = comparison;
+      throw new ChorusError(
+        'PROMOTION_REFUSED',
+        `model ${collection}/${version} is not better than the serving ${c.serving.version ?? c.serving.ranker} on ${c.queries} held-out queries ` +
+          `(${c.metric}: candidate ${c.candidate.estimate.toFixed(4)} [${c.candidate.low.toFixed(4)}, ${c.candidate.high.toFixed(4)}], ` +
+          `serving ${c.serving.estimate.toFixed(4)} [${c.serving.low.toFixed(4)}, ${c.serving.high.toFixed(4)}]); promote with force to override`,
+        comparison,
+      );
+    }
+    const forced = !comparison.better;
+    const r = this.o.db.models.promote(collection, version, Date.now(), { forced, details: { ...comparison } });
     await this.emit({ collection, action: 'promote', version });
-    return r;
+    return { previous: r.previous, forced, comparison };
   }
 
   async rollback(collection: string): Promise<{ from: string | null; to: string | null }> {

@@ -1,4 +1,5 @@
 import type { Candidate, RankedHit } from '../src/domain/candidate.js';
+import type { FeatureRows } from './features/index.js';
 
 /** Query-level context a reranker may use (query kind, which modalities the query had, the user). */
 export interface RerankContext {
@@ -10,6 +11,13 @@ export interface RerankContext {
   /** Per-source weights for weighted fusion, from config or the admin UI. */
   weights?: Record<string, number>;
   rrfK?: number;
+  /**
+   * How many hits will be shown: rankers may explain (and attach feature rows to) only the first `limit`; the rest
+   * come back ordered with bare explanations.
+   */
+  limit?: number;
+  /** Feature rows the engine already built for these candidates (same order); the model reuses them instead of rebuilding. */
+  features?: FeatureRows;
 }
 
 /** The Reranker port: baseline fusions (RRF, weighted, DBSF, noop, shuffle) and the learned ONNX model all implement it. */

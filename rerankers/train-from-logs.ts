@@ -4,16 +4,27 @@ import { fitPositionBasedModel } from '../src/feedback/click-models/position-bas
 import type { Clickthrough } from '../src/feedback/training-set.js';
 import { toClickSessions } from '../src/feedback/training-set.js';
 import { ChorusError } from '../src/errors.js';
+import {
+  COUNTERFACTUAL_METRIC,
+  estimateCtr,
+  featureScorer,
+  meanInterval,
+  modelScorer,
+  perImpressionClicks,
+  type CounterfactualEstimate,
+  type Interval,
+  type ListScorer,
+} from './counterfactual.js';
 import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
-import { estimateCtr, type CounterfactualEstimate } from './counterfactual.js';
 import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
 import { searchHyperparameters, type SearchSpace, type Trial } from './model/hyperparameter-search.js';
 import type { LossName } from './model/losses.js';
 import type { EvalList, TrainList } from './model/samples.js';
 import { shapeForSpec } from './model/spec-shape.js';
-import { evaluateNdcg, fit } from './model/trainer.js';
+import { evaluateNdcg, fit, selectShrinkage, type FitOptions } from './model/trainer.js';
+import { splitByQuery } from './query-split.js';
 
 export interface TrainFromLogsOptions {
   spec?: FeatureSpec;
@@ -24,7 +35,7 @@ export interface TrainFromLogsOptions {
   ipsClip?: number;
   gateTemperature?: number;
   seed?: number;
-  /** Share of the most recent clickthroughs held out for validation (early stopping, model choice, metrics). */
+  /** Share of the query groups held out whole for validation (early stopping, shrinkage, the held-out comparison). */
   validationShare?: number;
   /** Hyperparameter search: none, grid, or random with `trials` draws. */
   search?: 'none' | 'grid' | 'random';
@@ -39,6 +50,24 @@ export interface TrainFromLogsOptions {
   emSessions?: number;
   /** Clicks a position needs before its estimated propensity is used (else the prior 1/(rank+1)); default 20. */
   minClicksPerPosition?: number;
+  /** Bound of the residual term (score units; the baseline term spans about 5). */
+  residualCap?: number;
+  /** L2 pull of the correction toward the baseline. */
+  l2?: number;
+  /** Early stopping: epochs without a better held-out score before stopping. */
+  patience?: number;
+  onEpoch?: FitOptions['onEpoch'];
+}
+
+/** Candidate vs a reference ranker on held-out queries' logged impressions (see CONTRACTS.md, ModelInfo.heldOut). */
+export interface HeldOutComparison {
+  metric: string;
+  queries: number;
+  impressions: number;
+  candidate: Interval;
+  baseline: Interval & { ranker: string };
+  /** Paired per-impression difference candidate - baseline, with its 95% interval. */
+  difference: Interval;
 }
 
 export interface TrainedFromLogs {
@@ -51,10 +80,17 @@ export interface TrainedFromLogs {
     validationNdcg10: number;
     trainLists: number;
     validationLists: number;
+    trainQueries: number;
+    validationQueries: number;
     bestEpoch: number;
+    /** Held-out scale of the correction (0 = the baseline itself). */
+    shrinkage: number;
     counterfactual: CounterfactualEstimate;
+    heldOut: HeldOutComparison;
     trials?: Trial[];
   };
+  /** Impression query ids of the held-out queries (the promotion guard re-reads them). */
+  heldOutQueryIds: string[];
   trainedFrom: number;
   trainedTo: number;
 }
@@ -75,14 +111,30 @@ function packItems(c: Clickthrough): Float32Array {
   return out;
 }
 
+/** Candidate vs the baseline feature's order on held-out impressions: counterfactual clicks with 95% intervals. */
+export function compareHeldOut(candidate: ListScorer, reference: { ranker: string; scorer: ListScorer }, logs: readonly Clickthrough[], propensities: ArrayLike<number>, clip: number, queries: number): HeldOutComparison {
+  const c = perImpressionClicks(candidate, logs, propensities, clip).values;
+  const b = perImpressionClicks(reference.scorer, logs, propensities, clip).values;
+  return {
+    metric: COUNTERFACTUAL_METRIC,
+    queries,
+    impressions: logs.length,
+    candidate: meanInterval(c),
+    baseline: { ranker: reference.ranker, ...meanInterval(b) },
+    difference: meanInterval(c.map((x, i) => x - b[i]!)),
+  };
+}
+
 /**
  * Clickthroughs (impressions joined with interactions, features as served) -> a trained fusion model:
- * propensities from randomised swaps when there are enough, else regression-EM; IPS-weighted training with
- * early stopping on the most recent clickthroughs; counterfactual CTR of the result on the held-out logs.
+ * propensities from randomised swaps when there are enough, else regression-EM; a train/validation split by
+ * query; IPS-weighted training of the correction to the baseline, early-stopped on the held-out queries'
+ * counterfactual clicks; the correction shrunk toward the baseline as far as those queries say; and the
+ * candidate's held-out estimate beside the baseline's, with 95% intervals.
  */
 export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFromLogsOptions = {}): TrainedFromLogs {
   const spec = o.spec ?? defaultFeatureSpec();
-  const shape = shapeForSpec(spec);
+  const shape = shapeForSpec(spec, o.residualCap);
   // Non-finite or unbounded inputs never reach the fit (a Float32 row of 1e300 is Infinity, and one poisons EM).
   const usable = cts.filter(
     (c) =>
@@ -91,7 +143,7 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
       (!c.queryFeatures || rowInBounds(c.queryFeatures)),
   );
   if (usable.filter((c) => c.items.some((i) => i.clicked)).length < MIN_CLICKED_IMPRESSIONS) {
-    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`);
+    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features of spec version ${spec.version}, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`);
   }
   const K = o.maxPositions ?? 10;
   // Propensities need far fewer sessions than training: EM runs on at most `emSessions` (spread over the log).
@@ -117,51 +169,66 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
   if (monotone.source === 'prior') propensitySource = 'prior';
 
   const sorted = [...usable].sort((a, b) => a.timestamp - b.timestamp);
-  const cut = Math.max(1, Math.floor(sorted.length * (1 - (o.validationShare ?? 0.2))));
-  const trainCts = sorted.slice(0, cut);
-  const valCts = sorted.slice(cut);
-  // Validation cost grows with every epoch: evaluate on at most `maxValidationLists`, spread over the period.
+  const split = splitByQuery(sorted, o.validationShare ?? 0.2, o.seed ?? 1);
+  const trainCts = split.train;
+  // Validation cost grows with every epoch: evaluate on at most `maxValidationLists`, spread over the held-out queries.
   const vCap = o.maxValidationLists ?? 20_000;
-  const vStride = Math.max(1, Math.ceil(valCts.length / vCap));
-  const validation = valCts.filter((_, i) => i % vStride === 0).map(toEval);
+  const vStride = Math.max(1, Math.ceil(split.validation.length / vCap));
+  const valCts = split.validation.filter((_, i) => i % vStride === 0);
+  const ipsClip = o.ipsClip ?? 10;
+  const validate = valCts.length ? (m: FusionModel) => meanInterval(perImpressionClicks(modelScorer(m), valCts, propensities, ipsClip).values).estimate : undefined;
   const base = {
     shape,
     loss: o.loss ?? 'listwise',
     hidden: o.hidden ?? 16,
     lr: o.lr ?? 0.01,
     epochs: o.epochs ?? 30,
-    ipsClip: o.ipsClip ?? 10,
+    ipsClip,
     gateTemperature: o.gateTemperature ?? 1,
     seed: o.seed ?? 1,
+    l2: o.l2 ?? 1e-3,
+    patience: o.patience ?? 5,
+    onEpoch: o.onEpoch,
     propensities: Float64Array.from(propensities),
-    validation: validation.length ? validation : undefined,
+    validate,
   };
   const train = (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
   let trials: Trial[] | undefined;
   let result;
-  if (o.search && o.search !== 'none' && validation.length) {
+  if (o.search && o.search !== 'none' && validate) {
     const s = searchHyperparameters(train, base, { mode: o.search, trials: o.trials, space: o.space, seed: o.seed });
     result = s.best;
     trials = s.trials;
   } else result = fit(train, base);
   const model = result.model;
   assertFinite('propensity', propensities);
+  // Without held-out queries there is no evidence for any departure: the model stays the baseline.
+  const shrink = validate ? selectShrinkage(model, validate) : (model.shrinkCorrection(0), { lambda: 0 });
   assertFinite('model weight', model.toJSON().params);
   model.meta.featureSpec = spec;
   model.meta.propensities = propensities;
+  model.meta.shrinkage = shrink.lambda;
+  const evalCts = valCts.length ? valCts : trainCts.filter((_, i) => i % vStride === 0);
+  const baselineFeature = shape.baseline?.feature ?? 0;
+  const heldOut = compareHeldOut(modelScorer(model), { ranker: shape.baseline?.fusion ?? 'rrf', scorer: featureScorer(baselineFeature) }, evalCts, propensities, ipsClip, split.validationQueries);
   return {
     model,
     propensities,
     propensitySource,
     ...(monotone.note ? { propensityNote: monotone.note } : {}),
     metrics: {
-      validationNdcg10: validation.length ? evaluateNdcg(model, validation, 10) : 0,
+      validationNdcg10: valCts.length ? evaluateNdcg(model, valCts.map(toEval), 10) : 0,
       trainLists: train.length,
-      validationLists: validation.length,
+      validationLists: valCts.length,
+      trainQueries: split.trainQueries,
+      validationQueries: split.validationQueries,
       bestEpoch: result.bestEpoch,
-      counterfactual: estimateCtr(model, (valCts.length ? valCts : trainCts).filter((_, i) => i % vStride === 0), propensities, base.ipsClip),
+      shrinkage: shrink.lambda,
+      counterfactual: estimateCtr(model, evalCts, propensities, ipsClip),
+      heldOut,
       ...(trials ? { trials } : {}),
     },
+    heldOutQueryIds: split.validation.map((c) => c.queryId),
     trainedFrom: sorted[0]!.timestamp,
     trainedTo: sorted[sorted.length - 1]!.timestamp,
   };

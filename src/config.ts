@@ -55,10 +55,14 @@ export const ModelsConfig = z
 export const LimitsConfig = z
   .object({
     maxBodyBytes: int(1024, 1 << 30).default(2 * 1024 * 1024),
+    /** JSON bodies of POST /v1/items (bulk loads of precomputed vectors): 32 MiB, Qdrant's default request limit. */
+    maxItemsBodyBytes: int(1024, 1 << 30).default(32 * 1024 * 1024),
     maxUploadBytes: int(1024, 1 << 30).default(25 * 1024 * 1024),
     maxAudioSeconds: z.coerce.number().positive().max(24 * 3600).default(600),
     maxImagePixels: int(1, 1 << 30).default(40_000_000),
     requestTimeoutMs: int(100, 600_000).default(30_000),
+    /** After a timeout, how long the 504 waits for a store commit already under way so it can say `applied: true|false`. */
+    writeGraceMs: int(0, 60_000).default(2000),
     rateLimitPerMinute: int(1, 1_000_000).default(6000),
     /** Query cost caps (400 naming the limit): leaf and nested conditions in one filter, its nesting depth, */
     filterMaxConditions: int(1, 100_000).default(256),

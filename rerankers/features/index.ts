@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Candidate } from '../../src/domain/candidate.js';
 import { ChorusError } from '../../src/errors.js';
+import { baseline, BaselineConfig } from './baseline.js';
 import { bm25, Bm25Config } from './bm25.js';
 import { computeListStats, type FeatureContext, type FeatureInput, type ListStats } from './context.js';
 import { ctr, CtrConfig } from './ctr.js';
@@ -15,8 +16,12 @@ import { QUERY_KINDS, QUERY_MODALITIES, RANK_SOURCES } from './sources.js';
 export type { FeatureContext, ListStats } from './context.js';
 export { computeListStats } from './context.js';
 
-/** Bump when the meaning or order of features changes: a model only serves rows of its own spec version. */
-export const FEATURE_SPEC_VERSION = 1;
+/**
+ * Bump when the meaning or order of features changes: a model only serves rows of its own spec version, and
+ * training reads only logged rows of the running version. 2: the RRF baseline feature and per-source score
+ * sharpness in the query features.
+ */
+export const FEATURE_SPEC_VERSION = 2;
 
 /** The single table mapping a feature `type` to its config schema. */
 export const FeatureConfig = z.discriminatedUnion('type', [
@@ -28,6 +33,7 @@ export const FeatureConfig = z.discriminatedUnion('type', [
   CtrConfig,
   PopularityConfig,
   ProfileSimilarityConfig,
+  BaselineConfig,
 ]);
 export type FeatureConfig = z.infer<typeof FeatureConfig>;
 
@@ -46,12 +52,16 @@ function describe(c: FeatureConfig): { name: string; value: (i: FeatureInput) =>
     case 'ctr': return { name: ctr.name(), value: (i) => ctr.value(c, i) };
     case 'popularity': return { name: popularity.name(), value: (i) => popularity.value(c, i) };
     case 'profile_sim': return { name: profileSimilarity.name(c), value: (i) => profileSimilarity.value(c, i) };
+    case 'baseline': return { name: baseline.name(), value: (i) => baseline.value(c, i) };
   }
 }
 
-/** The default spec: per source raw/normalised similarity, rank and missing flag; bm25; item priors; profile similarity. */
+/**
+ * The default spec: the RRF baseline score; per source raw/normalised similarity, rank and missing flag; bm25;
+ * item priors; profile similarity.
+ */
 export function defaultFeatureSpec(): FeatureSpec {
-  const features: z.input<typeof FeatureConfig>[] = [];
+  const features: z.input<typeof FeatureConfig>[] = [{ type: 'baseline' }];
   for (const source of RANK_SOURCES) {
     if (source === 'bm25') {
       features.push({ type: 'bm25' }, { type: 'similarity_norm', source }, { type: 'rank', source });
@@ -89,11 +99,15 @@ export function modalityGroups(spec: FeatureSpec): { name: string; features: num
   return [...groups].map(([name, features]) => ({ name, features }));
 }
 
-/** Query-level feature names (the gate's input): query modality flags, per-source coverage, query kind one-hot. */
+/**
+ * Query-level feature names (the gate's input): query modality flags, per-source coverage (0 = the query did not
+ * use that source, which also masks it out of the gate), query kind one-hot, per-source score sharpness.
+ */
 export const QUERY_FEATURE_NAMES: readonly string[] = [
   ...QUERY_MODALITIES.map((m) => `query_has:${m}`),
   ...RANK_SOURCES.map((s) => `coverage:${s}`),
   ...QUERY_KINDS.map((k) => `kind:${k}`),
+  ...RANK_SOURCES.map((s) => `sharpness:${s}`),
 ];
 
 export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Array {
@@ -102,13 +116,21 @@ export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Arra
   for (const m of QUERY_MODALITIES) out[i++] = ctx.queryModalities.includes(m) ? 1 : 0;
   for (const s of RANK_SOURCES) out[i++] = list.coverage.get(s) ?? 0;
   for (const k of QUERY_KINDS) out[i++] = ctx.queryKind === k ? 1 : 0;
+  for (const s of RANK_SOURCES) out[i++] = list.sharpness.get(s) ?? 0;
   return out;
+}
+
+/** Index in the query features of each source's coverage (the gate mask reads it). */
+export function coverageIndex(source: string): number {
+  return QUERY_FEATURE_NAMES.indexOf(`coverage:${source}`);
 }
 
 export interface FeatureRows {
   specVersion: number;
   names: string[];
-  /** One row per candidate, in the candidates' order. */
+  /** All rows in one flat buffer [n x F], row-major: what the ONNX model takes in one call. */
+  data: Float32Array;
+  /** One row per candidate, in the candidates' order: views into `data` (no copies). */
   rows: Float32Array[];
   queryFeatures: Float32Array;
 }
@@ -118,18 +140,23 @@ export function buildFeatureRows(candidates: readonly Candidate[], ctx: FeatureC
   if (spec.version !== FEATURE_SPEC_VERSION) {
     throw new ChorusError('CONFLICT', `feature spec version ${spec.version} is not the running version ${FEATURE_SPEC_VERSION}`);
   }
-  const extractors = spec.features.map(describe);
+  const extractors = spec === DEFAULT_SPEC ? DEFAULT_EXTRACTORS : spec.features.map(describe);
+  const F = extractors.length;
   const list = computeListStats(candidates);
-  const rows = candidates.map((candidate) => {
-    const row = new Float32Array(extractors.length);
-    const input: FeatureInput = { candidate, list, ctx };
-    for (let f = 0; f < extractors.length; f++) row[f] = extractors[f]!.value(input);
-    return row;
-  });
-  return { specVersion: spec.version, names: extractors.map((e) => e.name), rows, queryFeatures: queryFeatures(list, ctx) };
+  const data = new Float32Array(candidates.length * F);
+  const rows: Float32Array[] = new Array<Float32Array>(candidates.length);
+  const input: FeatureInput = { candidate: candidates[0]!, list, ctx };
+  for (let i = 0; i < candidates.length; i++) {
+    input.candidate = candidates[i]!;
+    const o = i * F;
+    for (let f = 0; f < F; f++) data[o + f] = extractors[f]!.value(input);
+    rows[i] = data.subarray(o, o + F);
+  }
+  return { specVersion: spec.version, names: extractors.map((e) => e.name), data, rows, queryFeatures: queryFeatures(list, ctx) };
 }
 
 const DEFAULT_SPEC = defaultFeatureSpec();
+const DEFAULT_EXTRACTORS = DEFAULT_SPEC.features.map(describe);
 
 /** Impressions log the query-level features under this key of `features`, beside one row per item id. */
 export { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';

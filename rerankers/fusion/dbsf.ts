@@ -12,7 +12,8 @@ export class DbsfReranker implements Reranker {
 
   async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
     const bounds = new Map<string, { lo: number; hi: number }>();
-    for (const source of sourcesOf(candidates)) {
+    const used = sourcesOf(candidates);
+    for (const source of used) {
       const xs = candidates.map((c) => c.sources[source]?.score).filter((s): s is number => s !== undefined);
       const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
       const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
@@ -26,7 +27,7 @@ export class DbsfReranker implements Reranker {
           const norm = hi > lo ? Math.min(1, Math.max(0, (p.score - lo) / (hi - lo))) : 0.5;
           contributions[source] = weightOf(source, ctx.weights) * norm;
         }
-        return explainedHit(c, contributions, this.name);
+        return explainedHit(c, contributions, this.name, used);
       }),
     );
   }

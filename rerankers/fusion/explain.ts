@@ -4,7 +4,13 @@ import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
  * Shared by the baseline fusions: turn per-source contributions into a ranked, explained hit list.
  * `contributions[source]` is what that source added to the final score; shares are their fractions.
  */
-export function explainedHit(c: Candidate, contributions: Record<string, number>, ranker: string): RankedHit {
+export function explainedHit(
+  c: Candidate,
+  contributions: Record<string, number>,
+  ranker: string,
+  used?: string[],
+  opts: { rankOnly?: boolean } = {},
+): RankedHit {
   let score = 0;
   for (const v of Object.values(contributions)) score += v;
   const scores: Record<string, number> = {};
@@ -12,7 +18,9 @@ export function explainedHit(c: Candidate, contributions: Record<string, number>
   const shares: Record<string, number> = {};
   const total = Object.values(contributions).reduce((a, v) => a + Math.abs(v), 0);
   for (const [source, v] of Object.entries(contributions)) shares[source] = total > 0 ? Math.abs(v) / total : 0;
-  return { id: c.id, score, payload: c.payload, explanation: { scores, shares, ranker } };
+  const explanation: RankedHit['explanation'] = { scores, shares, ranker, used: used ?? Object.keys(c.sources).sort() };
+  if (opts.rankOnly) explanation.contributions = { ...contributions };
+  return { id: c.id, score, payload: c.payload, explanation };
 }
 
 /** Sort by score, ties by id, so every fusion is deterministic. */

@@ -12,7 +12,8 @@ export class WeightedReranker implements Reranker {
 
   async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
     const range = new Map<string, { min: number; max: number }>();
-    for (const source of sourcesOf(candidates)) {
+    const used = sourcesOf(candidates);
+    for (const source of used) {
       let min = Infinity;
       let max = -Infinity;
       for (const c of candidates) {
@@ -32,7 +33,7 @@ export class WeightedReranker implements Reranker {
           const norm = r.max > r.min ? (p.score - r.min) / (r.max - r.min) : 1;
           contributions[source] = weightOf(source, ctx.weights) * norm;
         }
-        return explainedHit(c, contributions, this.name);
+        return explainedHit(c, contributions, this.name, used);
       }),
     );
   }

@@ -11,31 +11,38 @@ export function accumulateGradients(
   query: ArrayLike<number> | undefined,
   grad: Float64Array,
 ): void {
-  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2 } = model.o;
+  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb } = model.o;
   const p = model.params;
   const groups = model.shape.groups;
+  const cap = model.shape.residualCap;
   const dGate = new Float64Array(G);
   const dh = new Float64Array(H);
   for (let i = 0; i < fw.n; i++) {
     const d = dScores[i]!;
     if (d === 0) continue;
     const xo = i * F;
+    // Baseline weight wb = exp(lwb).
+    if (model.shape.baseline) grad[lwb]! += d * fw.wb * fw.base[i]!;
     // Gated group scores.
     for (let g = 0; g < G; g++) {
       dGate[g]! += d * fw.s[i * G + g]!;
       const ds = d * fw.gate[g]!;
+      if (ds === 0) continue;
       grad[c + g]! += ds;
       for (const f of groups[g]!.features) grad[A + f * G + g]! += ds * fw.xs[xo + f]!;
     }
-    // MLP.
+    // Residual: cap * tanh(m), m = w2 . relu(W1 x + b1) + b2.
     if (H > 0) {
-      grad[b2]! += d;
+      const t = cap !== undefined ? Math.tanh(fw.mlp[i]!) : 0;
+      const dm = cap !== undefined ? d * cap * (1 - t * t) : d;
+      if (dm === 0) continue;
+      grad[b2]! += dm;
       let any = false;
       for (let h = 0; h < H; h++) {
         const z = fw.pre[i * H + h]!;
         if (z > 0) {
-          grad[w2 + h]! += d * z;
-          dh[h] = d * p[w2 + h]!;
+          grad[w2 + h]! += dm * z;
+          dh[h] = dm * p[w2 + h]!;
           grad[b1 + h]! += dh[h]!;
           any = true;
         } else dh[h] = 0;
@@ -51,12 +58,14 @@ export function accumulateGradients(
     }
   }
   if (G === 0) return;
-  // Softmax gate: dlogit_g = gate_g * (dGate_g - sum_k gate_k dGate_k), logits scaled by 1/T.
+  // Softmax gate over the used groups (masked ones have gate 0 and get no gradient):
+  // dlogit_g = gate_g * (dGate_g - sum_k gate_k dGate_k), logits scaled by 1/T.
   let dot = 0;
   for (let g = 0; g < G; g++) dot += fw.gate[g]! * dGate[g]!;
   const T = model.gateTemperature;
   for (let g = 0; g < G; g++) {
     const dl = (fw.gate[g]! * (dGate[g]! - dot)) / T;
+    if (dl === 0) continue;
     grad[bq + g]! += dl;
     if (query) for (let q = 0; q < Q; q++) grad[Wq + q * G + g]! += (query[q] ?? 0) * dl;
   }

@@ -3,7 +3,7 @@ import { groupMask, offsetsOf, type ModelShape, type Offsets } from './layout.js
 
 export interface ModelJSON {
   kind: 'chorus-fusion';
-  formatVersion: 1;
+  formatVersion: 2;
   shape: ModelShape;
   gateTemperature: number;
   /** Feature standardisation learned from the training rows: x' = (x - mean) * invStd. */
@@ -24,22 +24,26 @@ export interface ListForward {
   gate: Float64Array;
   /** MLP hidden pre-activations [n x H]. */
   pre: Float64Array;
+  /** MLP output before the bound [n]. */
   mlp: Float64Array;
+  /** The residual term as it enters the score: cap * tanh(mlp), or mlp when unbounded [n]. */
+  residual: Float64Array;
+  /** Raw baseline score per item [n] (0 without a baseline) and its weight. */
+  base: Float64Array;
+  wb: number;
   scores: Float64Array;
 }
 
-export interface ItemExplanation {
-  /** Per modality group: its score (before the gate). */
-  scores: Record<string, number>;
-  /** Per modality group and 'mlp': share of |final score| mass (sums to 1). */
-  shares: Record<string, number>;
-  gate: Record<string, number>;
-}
+/** The initial weight of the baseline score (it lies in (0, 1]): sharp enough for a listwise softmax to start from. */
+export const INITIAL_BASELINE_WEIGHT = 5;
 
 /**
- * The fusion model: score = sum_g gate_g(q) * s_g(x) + MLP(x), where s_g reads only modality g's features,
- * gate = softmax((q Wq + bq) / T) over query-level features, and the MLP (one ReLU layer) reads everything.
- * The gate makes the per-query modality weighting explicit, which is also what the explanations report.
+ * The fusion model, a correction of a baseline fusion:
+ *   score = wb * baseline(x) + sum_{g used} gate_g(q) * s_g(x) + cap * tanh(MLP(x))
+ * baseline is the list-normalised RRF score (a feature read raw), wb > 0; s_g reads only source g's features;
+ * gate = softmax((q Wq + bq) / T) over the sources this query used (coverage > 0), so it weights modalities per
+ * query; the MLP residual is bounded by `residualCap`. Initialised with zero correction, an untrained model
+ * ranks exactly as the baseline. LETOR-shaped models (no baseline, no mask, no cap) keep the plain form.
  */
 export class FusionModel {
   readonly o: Offsets;
@@ -61,30 +65,48 @@ export class FusionModel {
       invStd[f] = Math.fround(invStd[f]!);
     }
     if (params.length !== this.o.size) throw new Error(`expected ${this.o.size} parameters, got ${params.length}`);
+    if (shape.gateMask && shape.gateMask.length !== shape.groups.length) throw new Error('gateMask needs one entry per group');
   }
 
   static init(shape: ModelShape, rng: Rng, mean: Float64Array, invStd: Float64Array, gateTemperature = 1): FusionModel {
     const o = offsetsOf(shape);
     const p = new Float32Array(o.size);
     const mask = groupMask(shape);
-    for (let i = 0; i < o.F * o.G; i++) if (mask[i]) p[o.A + i] = rng.normal() * 0.1;
-    for (let i = 0; i < o.Q * o.G; i++) p[o.Wq + i] = rng.normal() * 0.1;
     const s1 = Math.sqrt(2 / Math.max(1, o.F));
     for (let i = 0; i < o.F * o.H; i++) p[o.W1 + i] = rng.normal() * s1;
-    const s2 = Math.sqrt(1 / Math.max(1, o.H));
-    for (let i = 0; i < o.H; i++) p[o.w2 + i] = rng.normal() * s2;
+    p[o.lwb] = Math.log(INITIAL_BASELINE_WEIGHT);
+    if (!shape.baseline) {
+      // No baseline to start from (LETOR): a small random start for every block.
+      for (let i = 0; i < o.F * o.G; i++) if (mask[i]) p[o.A + i] = rng.normal() * 0.1;
+      for (let i = 0; i < o.Q * o.G; i++) p[o.Wq + i] = rng.normal() * 0.1;
+      const s2 = Math.sqrt(1 / Math.max(1, o.H));
+      for (let i = 0; i < o.H; i++) p[o.w2 + i] = rng.normal() * s2;
+    }
+    // With a baseline, A, Wq and w2 start at 0: zero correction, so the untrained model ranks as the baseline.
     return new FusionModel(shape, p, mean, invStd, gateTemperature);
   }
 
-  /** Gate weights for one query-feature vector. */
+  /** The baseline score's weight (float32, as in the ONNX graph). */
+  get baselineWeight(): number {
+    return this.shape.baseline ? Math.fround(Math.exp(this.params[this.o.lwb]!)) : 0;
+  }
+
+  /** Which groups the query used (coverage > 0); all of them without a mask. */
+  usedGroups(query: ArrayLike<number> | undefined): boolean[] {
+    const m = this.shape.gateMask;
+    return this.shape.groups.map((_, g) => !m || !query || (query[m[g]!] ?? 0) > 0);
+  }
+
+  /** Gate weights for one query-feature vector: a softmax over the used groups, 0 for the others. */
   gate(query: ArrayLike<number> | undefined): Float64Array {
     const { Q, G, Wq, bq } = this.o;
     const p = this.params;
+    const used = this.usedGroups(query);
     const logits = new Float64Array(G);
     for (let g = 0; g < G; g++) {
       let z = p[bq + g]!;
       if (query) for (let q = 0; q < Q; q++) z += (query[q] ?? 0) * p[Wq + q * G + g]!;
-      logits[g] = z / this.gateTemperature;
+      logits[g] = used[g] ? z / this.gateTemperature : -1e9;
     }
     let max = -Infinity;
     for (let g = 0; g < G; g++) max = Math.max(max, logits[g]!);
@@ -99,15 +121,21 @@ export class FusionModel {
     const { F, G, H, A, c, W1, b1, w2, b2 } = this.o;
     const p = this.params;
     const gate = this.gate(query);
+    const cap = this.shape.residualCap;
+    const bf = this.shape.baseline?.feature;
+    const wb = this.baselineWeight;
     const xs = new Float64Array(n * F);
     const s = new Float64Array(n * G);
     const pre = new Float64Array(n * H);
     const mlp = new Float64Array(n);
+    const residual = new Float64Array(n);
+    const base = new Float64Array(n);
     const scores = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const xo = i * F;
       for (let f = 0; f < F; f++) xs[xo + f] = (rows[xo + f]! - this.mean[f]!) * this.invStd[f]!;
       let total = 0;
+      if (bf !== undefined) total += wb * (base[i] = rows[xo + bf]!);
       for (let g = 0; g < G; g++) {
         let z = p[c + g]!;
         for (const f of this.shape.groups[g]!.features) z += xs[xo + f]! * p[A + f * G + g]!;
@@ -122,9 +150,10 @@ export class FusionModel {
         if (z > 0) m += z * p[w2 + h]!;
       }
       mlp[i] = m;
-      scores[i] = total + m;
+      residual[i] = cap !== undefined ? cap * Math.tanh(m) : m;
+      scores[i] = total + residual[i]!;
     }
-    return { n, xs, s, gate, pre, mlp, scores };
+    return { n, xs, s, gate, pre, mlp, residual, base, wb, scores };
   }
 
   /** Scores for feature rows (one Float32Array per candidate) and the list's query features. */
@@ -132,29 +161,20 @@ export class FusionModel {
     return Float32Array.from(this.forward(flatten(rows, this.o.F), rows.length, query).scores);
   }
 
-  /** Each modality group's score and its share of the final score (gate-weighted contributions and the MLP). */
-  explain(fw: ListForward, i: number): ItemExplanation {
-    const { G } = this.o;
-    const scores: Record<string, number> = {};
-    const gate: Record<string, number> = {};
-    const contrib: [string, number][] = [];
-    for (let g = 0; g < G; g++) {
-      const name = this.shape.groups[g]!.name;
-      scores[name] = fw.s[i * G + g]!;
-      gate[name] = fw.gate[g]!;
-      contrib.push([name, fw.gate[g]! * fw.s[i * G + g]!]);
-    }
-    contrib.push(['mlp', fw.mlp[i]!]);
-    const mass = contrib.reduce((a, [, v]) => a + Math.abs(v), 0);
-    const shares = Object.fromEntries(contrib.map(([k, v]) => [k, mass > 0 ? Math.abs(v) / mass : 0]));
-    return { scores, shares, gate };
+  /** Multiplies the correction (group scores and residual bound) by `lambda`: the held-out shrinkage toward the baseline. */
+  shrinkCorrection(lambda: number): void {
+    const { F, G, A } = this.o;
+    // A [F x G] and c [G] are adjacent in the layout.
+    for (let i = 0; i < F * G + G; i++) this.params[A + i]! *= lambda;
+    if (this.shape.residualCap !== undefined) this.shape.residualCap *= lambda;
   }
 
   toJSON(): ModelJSON {
     return {
       kind: 'chorus-fusion',
-      formatVersion: 1,
-      shape: this.shape,
+      formatVersion: 2,
+      // A copy: a model rebuilt from this JSON must not share (and mutate) this one's shape.
+      shape: structuredClone(this.shape),
       gateTemperature: this.gateTemperature,
       mean: [...this.mean],
       invStd: [...this.invStd],
@@ -164,7 +184,7 @@ export class FusionModel {
   }
 
   static fromJSON(j: ModelJSON): FusionModel {
-    if (j.kind !== 'chorus-fusion' || j.formatVersion !== 1) throw new Error('not a chorus fusion model (format 1)');
+    if (j.kind !== 'chorus-fusion' || j.formatVersion !== 2) throw new Error('not a chorus fusion model of format 2 (retrain models made before the baseline-correction model)');
     return new FusionModel(j.shape, Float32Array.from(j.params), Float64Array.from(j.mean), Float64Array.from(j.invStd), j.gateTemperature, j.meta ?? {});
   }
 }

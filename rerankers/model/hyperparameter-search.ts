@@ -31,14 +31,14 @@ export interface SearchResult {
 
 /**
  * Grid search (every combination) or random search (`trials` draws from the grid) over lr, hidden size,
- * IPS clip and gate temperature, each fit early-stopped and compared on validation nDCG (which must be given).
+ * IPS clip and gate temperature, each fit early-stopped and compared on the validation score (which must be given).
  */
 export function searchHyperparameters(
   train: readonly TrainList[],
   base: FitOptions,
   o: { mode: 'grid' | 'random'; space?: Partial<SearchSpace>; trials?: number; seed?: number } = { mode: 'random' },
 ): SearchResult {
-  if (!base.validation?.length) throw new Error('hyperparameter search needs validation lists');
+  if (!base.validation?.length && !base.validate) throw new Error('hyperparameter search needs validation lists or a validation score');
   const space = { ...DEFAULT_SEARCH_SPACE, ...o.space };
   const grid: Trial['params'][] = [];
   for (const lr of space.lr) for (const hidden of space.hidden) for (const ipsClip of space.ipsClip) for (const gateTemperature of space.gateTemperature) grid.push({ lr, hidden, ipsClip, gateTemperature });

@@ -5,13 +5,20 @@
  *   c  [G]      group-score biases
  *   Wq [Q x G]  gate weights over query-level features
  *   bq [G]      gate biases
- *   W1 [F x H], b1 [H], w2 [H], b2 [1]   the MLP over all (standardised) features
+ *   W1 [F x H], b1 [H], w2 [H], b2 [1]   the MLP over all (standardised) features (the residual)
+ *   lwb [1]     log of the baseline score's weight (its weight stays positive: the baseline's order is kept)
  */
 export interface ModelShape {
   featureNames: string[];
   queryFeatureNames: string[];
   groups: { name: string; features: number[] }[];
   hidden: number;
+  /** The baseline fusion score the model corrects: its feature index (read raw) and the fusion's name. */
+  baseline?: { feature: number; fusion: string };
+  /** Per group: index of its source's coverage among the query features; a group with coverage 0 is out of the gate. */
+  gateMask?: number[];
+  /** Bound of the residual: cap * tanh(MLP). Absent: the MLP adds unbounded (LETOR models). */
+  residualCap?: number;
 }
 
 export interface Offsets {
@@ -27,6 +34,7 @@ export interface Offsets {
   b1: number;
   w2: number;
   b2: number;
+  lwb: number;
   size: number;
 }
 
@@ -45,7 +53,8 @@ export function offsetsOf(s: ModelShape): Offsets {
   const b1 = take(H);
   const w2 = take(H);
   const b2 = take(1);
-  return { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, size: o };
+  const lwb = take(1);
+  return { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, size: o };
 }
 
 /** 1 where A[f, g] is a trainable weight (feature f belongs to group g). */

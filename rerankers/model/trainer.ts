@@ -22,9 +22,17 @@ export interface FitOptions {
   ipsClip?: number;
   gateTemperature?: number;
   weightDecay?: number;
-  /** Early stopping: stop after this many epochs without a better validation nDCG@k, keep the best epoch. */
+  /** Early stopping: stop after this many epochs without a better validation score, keep the best epoch. */
   patience?: number;
+  /** Judged validation lists (nDCG@k); ignored when `validate` is given. */
   validation?: EvalList[];
+  /**
+   * The validation score to early-stop and select on (higher is better), e.g. counterfactual clicks on held-out
+   * queries' logged impressions. Takes precedence over `validation`.
+   */
+  validate?: (model: FusionModel) => number;
+  /** L2 pull of the correction weights (group weights, residual output) toward 0, i.e. toward the baseline. */
+  l2?: number;
   k?: number;
   onEpoch?: (e: EpochReport) => void;
 }
@@ -46,8 +54,9 @@ export interface FitResult {
 export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   const o = {
     hidden: 16, loss: 'listwise' as LossName, lr: 0.01, epochs: 30, batchSize: 32, seed: 1, ipsClip: 10,
-    gateTemperature: 1, weightDecay: 0, patience: 5, k: 10, ...opts,
+    gateTemperature: 1, weightDecay: 0, patience: 5, k: 10, l2: 0, ...opts,
   };
+  const validate = o.validate ?? (o.validation?.length ? (m: FusionModel) => evaluateNdcg(m, o.validation!, o.k) : undefined);
   const F = o.shape.featureNames.length;
   const rng = new Rng(o.seed);
   const { mean, invStd } = standardisation(train, F);
@@ -81,11 +90,13 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
         lossSum += lossFn(fw.scores, l.relevance, weights[order[j]!]!, dScores);
         accumulateGradients(model, fw, dScores, l.query, grad);
       }
-      adam.step(model.params, grad, 1 / (end - b));
+      const scale = 1 / (end - b);
+      if (o.l2 > 0) addL2(model, grad, o.l2 / scale);
+      adam.step(model.params, grad, scale);
     }
     const report: EpochReport = { epoch, loss: lossSum / Math.max(1, useful.length) };
-    if (o.validation?.length) {
-      report.validationNdcg = evaluateNdcg(model, o.validation, o.k);
+    if (validate) {
+      report.validationNdcg = validate(model);
       if (report.validationNdcg > best.ndcg + 1e-9) {
         best = { ndcg: report.validationNdcg, epoch, params: model.params.slice() };
         sinceBest = 0;
@@ -93,11 +104,38 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
     }
     history.push(report);
     o.onEpoch?.(report);
-    if (o.validation?.length && sinceBest >= o.patience) break;
+    if (validate && sinceBest >= o.patience) break;
   }
-  if (o.validation?.length) model.params.set(best.params);
+  if (validate) model.params.set(best.params);
   else best.epoch = history.length;
-  return { model, history, bestEpoch: best.epoch, validationNdcg: o.validation?.length ? best.ndcg : undefined };
+  return { model, history, bestEpoch: best.epoch, validationNdcg: validate ? best.ndcg : undefined };
+}
+
+/** Gradient of (l2 / 2) * |correction weights|^2: the group weights A and the residual's output weights w2. */
+function addL2(model: FusionModel, grad: Float64Array, l2: number): void {
+  const { F, G, H, A, w2 } = model.o;
+  const p = model.params;
+  for (let i = 0; i < F * G; i++) if (model.mask[i]) grad[A + i]! += l2 * p[A + i]!;
+  for (let h = 0; h < H; h++) grad[w2 + h]! += l2 * p[w2 + h]!;
+}
+
+/**
+ * Shrinks the learned correction toward the baseline by held-out evidence: tries each scale in `grid`
+ * (0 = the baseline itself) and keeps the one with the best validation score; ties go to the smaller scale,
+ * so the model departs from the baseline only as far as held-out queries support.
+ */
+export function selectShrinkage(model: FusionModel, validate: (m: FusionModel) => number, grid: readonly number[] = [0, 0.25, 0.5, 0.75, 1]): { lambda: number; scores: { lambda: number; score: number }[] } {
+  const scores: { lambda: number; score: number }[] = [];
+  let best = { lambda: 0, score: -Infinity };
+  for (const lambda of [...grid].sort((a, b) => a - b)) {
+    const m = FusionModel.fromJSON(model.toJSON());
+    m.shrinkCorrection(lambda);
+    const score = validate(m);
+    scores.push({ lambda, score });
+    if (score > best.score + 1e-9) best = { lambda, score };
+  }
+  model.shrinkCorrection(best.lambda);
+  return { lambda: best.lambda, scores };
 }
 
 /** Mean nDCG@k over judged lists (lists without a relevant item are skipped, as in LETOR evaluation). */

@@ -7,6 +7,7 @@ import { Rng } from '../random.js';
  * on the query kind: for visual (image) queries the image similarities track relevance and text is noise; for
  * text queries the reverse (with BM25 helping); for audio queries the audio towers. Every query has a pool of
  * items with graded relevance 0..4; each source retrieves its top-K of the pool by its own noisy similarity.
+ * Item popularity is drawn independently of relevance.
  */
 export interface WorldQuery {
   queryId: string;
@@ -56,7 +57,8 @@ export function generateMultimodalWorld(o: WorldOptions): WorldQuery[] {
         id: `i${q}-${i}`,
         grade,
         has: { text: rng.next() < 0.9, image: rng.next() < 0.7, audio: rng.next() < 0.5 },
-        popularity: Math.log1p(rng.int(50) + grade * rng.int(20)),
+        // Independent of the grade: a prior derived from relevance would leak the label to whatever reads it.
+        popularity: Math.log1p(rng.int(70)),
       };
     });
     const sources: Map<string, Candidate['sources']> = new Map(items.map((it) => [it.id, {}]));

@@ -9,7 +9,7 @@ import { renderDocsPage } from './docs-page.js';
 import { createKeyRing, type KeyRing } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { loopbackHostOnly } from './middleware/host-guard.js';
-import { verifyJsonBody } from './middleware/json-guard.js';
+import { jsonBody } from './middleware/json-body.js';
 import { REDACT_PATHS, redactedRequest, redactedResponse } from './middleware/log-redaction.js';
 import { perKeyRateLimit } from './middleware/rate-limit.js';
 import { requestTimeout } from './middleware/request-timeout.js';
@@ -21,6 +21,7 @@ import { collectionRoutes, createCollectionsRouter } from './routes/collections.
 import { createFeedbackRouter, feedbackRoutes } from './routes/feedback.js';
 import { createHealthRouter, healthRoutes } from './routes/health.js';
 import { createItemsRouter, itemRoutes } from './routes/items.js';
+import { createItemStreamRouter, itemStreamRoutes } from './routes/items-stream.js';
 import { createRecommendRouter, recommendRoutes } from './routes/recommend.js';
 import { createSearchRouter, searchRoutes } from './routes/search.js';
 
@@ -52,6 +53,7 @@ export const CORE_ROUTES: RouteSpec[] = [
   ...Object.values(healthRoutes),
   ...Object.values(collectionRoutes),
   ...Object.values(itemRoutes),
+  ...Object.values(itemStreamRoutes),
   ...Object.values(searchRoutes),
   ...Object.values(recommendRoutes),
   ...Object.values(feedbackRoutes),
@@ -84,19 +86,13 @@ export function createApp(deps: AppDeps): ChorusApp {
   );
   // No key: loopback names only, so a DNS-rebound page (Host: evil.example) gets nothing, admin UI included.
   if (keys.open) app.use(loopbackHostOnly());
-  app.use(requestTimeout(config.limits.requestTimeoutMs));
+  app.use(requestTimeout(config.limits.requestTimeoutMs, { writeGraceMs: config.limits.writeGraceMs }));
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'data:', 'blob:'] } } }));
   app.use(metrics.middleware);
   app.use(perKeyRateLimit({ limit: config.limits.rateLimitPerMinute, keys }));
-  app.use(
-    express.json({
-      limit: config.limits.maxBodyBytes,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-      // Invalid UTF-8 (else silently replaced by U+FFFD and stored) and absurd nesting are 400s.
-      verify: verifyJsonBody,
-    }),
-  );
+  // Bulk loads of precomputed vectors get Qdrant's 32 MiB; every other route keeps the small limit.
+  app.post('/v1/items', jsonBody(config.limits.maxItemsBodyBytes, 'limits.maxItemsBodyBytes, env CHORUS_LIMITS__MAX_ITEMS_BODY_BYTES'));
+  app.use(jsonBody(config.limits.maxBodyBytes, 'limits.maxBodyBytes, env CHORUS_LIMITS__MAX_BODY_BYTES'));
 
   const extras = deps.extraRouters?.(routeDeps) ?? [];
   const openapi = buildOpenApi([...CORE_ROUTES, ...extras.flatMap((e) => e.routes)], {
@@ -114,6 +110,7 @@ export function createApp(deps: AppDeps): ChorusApp {
   app.use(createHealthRouter({ ...routeDeps, metrics }));
   app.use(createCollectionsRouter(routeDeps));
   app.use(createItemsRouter(routeDeps));
+  app.use(createItemStreamRouter(routeDeps));
   app.use(createSearchRouter(routeDeps));
   app.use(createRecommendRouter(routeDeps));
   app.use(createFeedbackRouter(routeDeps));

@@ -41,6 +41,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; keysR
     }
     const content: Record<string, unknown> = {};
     if (r.body) content['application/json'] = { schema: toSchema(r.body, 'input') };
+    if (r.stream) content[r.stream.contentType] = { schema: { type: 'string', description: r.stream.description } };
     if (r.multipart) {
       const properties: Record<string, unknown> = {};
       for (const [k, d] of Object.entries(r.multipart.fields)) properties[k] = { type: 'string', description: d };

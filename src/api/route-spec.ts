@@ -19,6 +19,8 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** Alternative multipart/form-data body (fields as strings, files as binary). */
   multipart?: { fields: Record<string, string>; files: Record<string, string> };
+  /** A streamed body read by the handler itself (e.g. NDJSON), described rather than validated by a schema. */
+  stream?: { contentType: string; description: string };
   response: z.ZodType;
   /** Status of the success response (default 200). */
   status?: number;

@@ -21,6 +21,11 @@ export const Explanation = z
     scores: z.record(z.string(), z.number()).meta({ description: 'Raw score per source (vector name, bm25, profile)' }),
     shares: z.record(z.string(), z.number()).meta({ description: "Each source's share of the final score (sums to 1)" }),
     ranks: z.record(z.string(), z.number().int()).meta({ description: '0-based rank in each stage-1 list' }),
+    used: z.array(z.string()).optional().meta({ description: 'Sources this query actually used (shares are over these only)' }),
+    gate: z.record(z.string(), z.number()).optional().meta({ description: "Learned model: the query-dependent gate's weight per used source (sums to 1)" }),
+    residualShare: z.number().min(0).max(1).optional().meta({ description: "Learned model: share of the final score from the bounded residual" }),
+    baseline: z.string().optional().meta({ description: 'Learned model: the baseline fusion it corrects' }),
+    contributions: z.record(z.string(), z.number()).optional().meta({ description: "Rank-only fusions (rrf, noop): each source's added contribution" }),
   })
   .meta({ id: 'Explanation' });
 

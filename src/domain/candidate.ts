@@ -34,8 +34,19 @@ export interface CandidatePriors {
 /** The share of the final score each source contributed, for explanations. */
 export interface Explanation {
   scores: Record<string, number>;
+  /** Share of the final score per used source (sums to 1 over `used`; never rows for untouched sources). */
   shares: Record<string, number>;
   ranker: string;
+  /** Sources this query actually used (vector names, 'bm25', 'profile'). */
+  used?: string[];
+  /** Learned model only: the gate's weight per used source (sums to 1). */
+  gate?: Record<string, number>;
+  /** Learned model only: share (0..1) of the final score that came from the bounded residual. */
+  residualShare?: number;
+  /** Learned model only: the baseline fusion it corrects ('rrf', 'weighted', ...). */
+  baseline?: string;
+  /** Rank-only fusions (rrf): each source's added, non-negative contribution. */
+  contributions?: Record<string, number>;
 }
 
 export interface RankedHit {

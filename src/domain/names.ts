@@ -28,13 +28,18 @@ export function identifier(label: string, max: number) {
 
 /** Collection names become folder and table names: ASCII letters, digits, `_`, `-`, starting with a letter or digit. */
 export const COLLECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const CollectionName = z.string().regex(COLLECTION_NAME_PATTERN, 'collection names are 1-64 letters, digits, _ or -');
+export const CollectionName = z
+  .string()
+  .regex(COLLECTION_NAME_PATTERN, 'collection names are 1-64 letters, digits, _ or -');
 
 /** Model versions become folder names under the collection's model folder: never `.`, `..` or a separator. */
 export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ModelVersion = z
   .string()
-  .regex(MODEL_VERSION_PATTERN, 'model versions are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    MODEL_VERSION_PATTERN,
+    'model versions are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 export const ItemId = identifier('ids', 256);
 export const UserId = identifier('user ids', 128);

@@ -4,9 +4,17 @@ import { ChorusError } from '../errors.js';
 import { checkFilterCost } from '../stores/filter-rules.js';
 
 /** The query cost caps of config.limits (filter size, depth, `in` length, candidates × lists). */
-export type QueryLimits = Pick<ChorusConfig['limits'], 'filterMaxConditions' | 'filterMaxDepth' | 'filterMaxInValues' | 'maxCandidateWork'>;
+export type QueryLimits = Pick<
+  ChorusConfig['limits'],
+  'filterMaxConditions' | 'filterMaxDepth' | 'filterMaxInValues' | 'maxCandidateWork'
+>;
 
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { filterMaxConditions: 256, filterMaxDepth: 4, filterMaxInValues: 256, maxCandidateWork: 4000 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  filterMaxConditions: 256,
+  filterMaxDepth: 4,
+  filterMaxInValues: 256,
+  maxCandidateWork: 4000,
+};
 
 /** Checked before any encoding or store call: an over-limit filter is a prompt 400, not 30 s of work. */
 export function checkFilter(limits: QueryLimits | undefined, filter: Filter | undefined): void {
@@ -14,7 +22,11 @@ export function checkFilter(limits: QueryLimits | undefined, filter: Filter | un
 }
 
 /** Stage-1 work is candidates per list times the lists a query runs (one per vector, plus BM25). */
-export function checkCandidateWork(limits: QueryLimits | undefined, perList: number, lists: number): void {
+export function checkCandidateWork(
+  limits: QueryLimits | undefined,
+  perList: number,
+  lists: number,
+): void {
   const max = (limits ?? DEFAULT_QUERY_LIMITS).maxCandidateWork;
   if (perList * lists > max) {
     throw new ChorusError(

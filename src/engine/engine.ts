@@ -11,10 +11,10 @@ import { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
-import type { VectorStore } from '../stores/vector-store.js';
+import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
 import type { EngineDeps } from './engine-deps.js';
-import { deleteItems, upsertItems, type ItemWrite } from './items.js';
+import { commitItems, deleteItems, prepareItem, upsertItems, type ItemWrite, type ItemWriteOptions } from './items.js';
 import type { QueryRoute } from './query-encoding.js';
 import { recommend, type RecommendRequest } from './recommend.js';
 import { SchemaCache } from './schema-cache.js';
@@ -101,17 +101,30 @@ export class Engine {
     this.opts.provenance?.forgetCollection(name);
   }
 
-  async upsertItems(collection: string, items: ItemWrite[]): Promise<{ upserted: number }> {
+  /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */
+  async upsertItems(collection: string, items: ItemWrite[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
     const schema = await this.schemas.get(collection);
-    const r = await upsertItems(this.deps, schema, items);
+    const r = await upsertItems(this.deps, schema, items, opts);
     // Its content is now the caller's: a later bulk index must not skip it, nor a re-embed read the old files.
     this.opts.provenance?.forget(collection, items.map((i) => i.id));
     return r;
   }
 
-  async deleteItems(collection: string, ids: string[]): Promise<{ deleted: number }> {
+  /** Validates and encodes one item for `commitItems` (streaming loads report each item's error on its own). */
+  prepareItem(schema: CollectionSchema, item: ItemWrite, signal?: AbortSignal): Promise<ItemInput> {
+    return prepareItem(this.deps, schema, item, signal);
+  }
+
+  /** Stores prepared items, then indexes them for BM25 (see upsertItems for the signal's meaning). */
+  async commitItems(schema: CollectionSchema, items: ItemInput[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
+    const r = await commitItems(this.deps, schema, items, opts);
+    this.opts.provenance?.forget(schema.name, items.map((i) => i.id));
+    return r;
+  }
+
+  async deleteItems(collection: string, ids: string[], opts: ItemWriteOptions = {}): Promise<{ deleted: number }> {
     await this.schemas.get(collection);
-    const r = await deleteItems(this.deps, collection, ids);
+    const r = await deleteItems(this.deps, collection, ids, opts);
     this.opts.provenance?.forget(collection, ids);
     return r;
   }

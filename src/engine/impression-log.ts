@@ -35,7 +35,7 @@ export function servedFeatureRows(
     features[QUERY_FEATURES_KEY] = a.hits[0].queryFeatures;
     return features;
   }
-  const fr = buildFeatureRows(a.candidates, {
+  const fr = buildFeatureRows(withoutProfileList(a.candidates), {
     queryKind: a.ctx.queryKind as QueryKind,
     queryModalities: a.ctx.queryModalities,
   });
@@ -46,6 +46,20 @@ export function servedFeatureRows(
   }
   features[QUERY_FEATURES_KEY] = Array.from(fr.queryFeatures);
   return features;
+}
+
+/**
+ * Baseline fusions get the user's profile as one more ranked list (`profile`, see attachProfileSimilarity); the
+ * learned ranker never does (it reads profile similarity as a feature). Rows must be what the model would have
+ * seen, so that list is left out of them (list statistics and the RRF baseline feature would count it otherwise).
+ */
+function withoutProfileList(candidates: readonly Candidate[]): readonly Candidate[] {
+  if (!candidates.some((c) => 'profile' in c.sources)) return candidates;
+  return candidates.map((c) => {
+    if (!('profile' in c.sources)) return c;
+    const { profile: _profile, ...sources } = c.sources;
+    return { ...c, sources };
+  });
 }
 
 /** Logs one served impression with its feature rows (group-committed when the app configured a batcher). */

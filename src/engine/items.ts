@@ -25,51 +25,93 @@ export interface ItemDeps {
   encoders: () => readonly Encoder[];
 }
 
+/** How far a write got, for a caller that must answer before it settles (the request timeout's 504). */
+export interface WriteProgress {
+  /**
+   * pending: nothing written (queued writes included); storing: the store has started the commit; applied: durable
+   * and indexed; failed: not applied.
+   */
+  stage: 'pending' | 'storing' | 'applied' | 'failed';
+  /** Settles with the store write (set while storing). */
+  settled?: Promise<unknown>;
+}
+
+export interface ItemWriteOptions {
+  /** Aborted when the caller gave up: work not yet committed stops; a commit under way finishes. */
+  signal?: AbortSignal;
+  progress?: WriteProgress;
+}
+
 /**
  * Encodes what the caller did not precompute (text -> every text tower the collection stores; image/audio ->
  * their towers), validates vectors against the schema, upserts, then updates the BM25 index.
  * All-or-nothing: an item that cannot be encoded fails the request, naming the item.
  */
-export async function upsertItems(deps: ItemDeps, schema: CollectionSchema, writes: ItemWrite[]): Promise<{ upserted: number }> {
+export async function upsertItems(deps: ItemDeps, schema: CollectionSchema, writes: ItemWrite[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
   const inputs: ItemInput[] = [];
-  for (const w of writes) {
-    const vectors: Record<string, Float32Array> = {};
-    for (const [name, v] of Object.entries(w.vectors ?? {})) {
-      const spec = schema.vectors[name];
-      if (!spec) throw new ChorusError('VALIDATION', `item "${w.id}": collection "${schema.name}" has no vector named "${name}"`, { id: w.id, vector: name });
-      try {
-        vectors[name] = toFloat32(name, v, spec.dim);
-      } catch (e) {
-        if (e instanceof ChorusError) throw new ChorusError(e.code, `item "${w.id}": ${e.message}`, { id: w.id, ...(e.details as object) });
-        throw e;
-      }
+  for (const w of writes) inputs.push(await prepareItem(deps, schema, w, opts.signal));
+  return commitItems(deps, schema, inputs, opts);
+}
+
+/** One item ready for the store: vectors checked against the schema, missing ones encoded. Throws a ChorusError naming the item. */
+export async function prepareItem(deps: Pick<ItemDeps, 'encoders'>, schema: CollectionSchema, w: ItemWrite, signal?: AbortSignal): Promise<ItemInput> {
+  signal?.throwIfAborted();
+  const vectors: Record<string, Float32Array> = {};
+  for (const [name, v] of Object.entries(w.vectors ?? {})) {
+    const spec = schema.vectors[name];
+    if (!spec) throw new ChorusError('VALIDATION', `item "${w.id}": collection "${schema.name}" has no vector named "${name}"`, { id: w.id, vector: name });
+    try {
+      vectors[name] = toFloat32(name, v, spec.dim);
+    } catch (e) {
+      if (e instanceof ChorusError) throw new ChorusError(e.code, `item "${w.id}": ${e.message}`, { id: w.id, ...(e.details as object) });
+      throw e;
     }
-    const media: [Modality, string | Uint8Array | undefined][] = [
-      ['text', w.text?.trim() ? w.text : undefined],
-      ['image', w.image],
-      ['audio', w.audio],
-    ];
-    for (const [modality, input] of media) {
-      if (input === undefined) continue;
-      const encoders = deps.encoders().filter((e) => e.modality === modality && schema.vectors[e.vectorName]?.dim === e.dim && !vectors[e.vectorName]);
-      for (const enc of encoders) {
-        const [r] = await enc.encode([input]);
-        if (!r || isEncodeFailure(r)) {
-          const reason = r && isEncodeFailure(r) ? r.error.reason : 'no output';
-          // Keep the decoder's own code (e.g. PAYLOAD_TOO_LARGE for a pixel bomb or a 2-hour clip -> 413).
-          const failed = r && isEncodeFailure(r) ? r.error.code : undefined;
-          const code: ErrorCode = failed && failed in ERROR_TABLE ? (failed as ErrorCode) : 'MEDIA_DECODE';
-          throw new ChorusError(code, `item "${w.id}": ${modality} could not be encoded: ${reason}`, { id: w.id, modality, reason });
-        }
-        vectors[enc.vectorName] = r;
-      }
-    }
-    const payload: Payload = { ...(w.payload ?? {}) };
-    if (w.text && payload.text === undefined) payload.text = w.text;
-    inputs.push({ id: w.id, payload, vectors });
   }
-  const result = await deps.store.upsert(schema.name, inputs);
+  const media: [Modality, string | Uint8Array | undefined][] = [
+    ['text', w.text?.trim() ? w.text : undefined],
+    ['image', w.image],
+    ['audio', w.audio],
+  ];
+  for (const [modality, input] of media) {
+    if (input === undefined) continue;
+    const encoders = deps.encoders().filter((e) => e.modality === modality && schema.vectors[e.vectorName]?.dim === e.dim && !vectors[e.vectorName]);
+    for (const enc of encoders) {
+      signal?.throwIfAborted(); // encoding is the expensive part: stop between models once the caller is gone
+      const [r] = await enc.encode([input]);
+      if (!r || isEncodeFailure(r)) {
+        const reason = r && isEncodeFailure(r) ? r.error.reason : 'no output';
+        // Keep the decoder's own code (e.g. PAYLOAD_TOO_LARGE for a pixel bomb or a 2-hour clip -> 413).
+        const failed = r && isEncodeFailure(r) ? r.error.code : undefined;
+        const code: ErrorCode = failed && failed in ERROR_TABLE ? (failed as ErrorCode) : 'MEDIA_DECODE';
+        throw new ChorusError(code, `item "${w.id}": ${modality} could not be encoded: ${reason}`, { id: w.id, modality, reason });
+      }
+      vectors[enc.vectorName] = r;
+    }
+  }
+  const payload: Payload = { ...(w.payload ?? {}) };
+  if (w.text && payload.text === undefined) payload.text = w.text;
+  return { id: w.id, payload, vectors };
+}
+
+/**
+ * Writes prepared items to the store, then to BM25. The signal is honoured up to the store commit; once the
+ * commit succeeded the lexical update runs even for a caller that gave up, so store and index agree and a
+ * retry of the same items is a no-op in effect (upsert by id).
+ */
+export async function commitItems(deps: ItemDeps, schema: CollectionSchema, inputs: ItemInput[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
+  const { progress } = opts;
+  opts.signal?.throwIfAborted();
+  const write = deps.store.upsert(schema.name, inputs, { signal: opts.signal, onCommit: () => progress && (progress.stage = 'storing') });
+  if (progress) progress.settled = write.catch(() => undefined);
+  let result: { upserted: number };
+  try {
+    result = await write;
+  } catch (e) {
+    if (progress) progress.stage = 'failed';
+    throw e;
+  }
   indexLexical(deps.bm25, schema, inputs);
+  if (progress) progress.stage = 'applied';
   return result;
 }
 
@@ -79,8 +121,19 @@ export function indexLexical(bm25: Bm25Index, schema: Pick<CollectionSchema, 'na
   bm25.upsert(schema.name, items.map((i) => ({ id: i.id, text: documentText(i.payload ?? {}, fields) })));
 }
 
-export async function deleteItems(deps: ItemDeps, collection: string, ids: string[]): Promise<{ deleted: number }> {
-  const r = await deps.store.delete(collection, ids);
+export async function deleteItems(deps: ItemDeps, collection: string, ids: string[], opts: ItemWriteOptions = {}): Promise<{ deleted: number }> {
+  const { progress } = opts;
+  opts.signal?.throwIfAborted();
+  const write = deps.store.delete(collection, ids, { signal: opts.signal, onCommit: () => progress && (progress.stage = 'storing') });
+  if (progress) progress.settled = write.catch(() => undefined);
+  let r: { deleted: number };
+  try {
+    r = await write;
+  } catch (e) {
+    if (progress) progress.stage = 'failed';
+    throw e;
+  }
   deps.bm25.delete(collection, ids);
+  if (progress) progress.stage = 'applied';
   return r;
 }

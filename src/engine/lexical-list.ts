@@ -32,7 +32,7 @@ export async function lexicalList(
   collection: string,
   text: string,
   k: number,
-  opts: { filter?: Filter; exclude?: ReadonlySet<string> } = {},
+  opts: { filter?: Filter; exclude?: ReadonlySet<string>; signal?: AbortSignal } = {},
 ): Promise<LexicalListHit[]> {
   const { filter } = opts;
   const out: LexicalListHit[] = [];
@@ -41,6 +41,7 @@ export async function lexicalList(
   const excluded = checked.size;
   let depth = filter ? k * 2 : k;
   for (let round = 0; round < MAX_ROUNDS && out.length < k; round++) {
+    opts.signal?.throwIfAborted(); // each round is a scan and a store read: none after the caller gave up
     const hits = deps.bm25.search(
       collection,
       text,
@@ -53,6 +54,7 @@ export async function lexicalList(
         await deps.store.get(
           collection,
           hits.map((h) => h.id),
+          { signal: opts.signal },
         )
       ).map((i) => [i.id, i.payload]),
     );

@@ -24,6 +24,8 @@ export interface RecommendRequest {
   /** Restrict to these vector names (default: all the item or profile has). */
   vectorNames?: string[];
   candidates?: number;
+  /** Aborted when the caller gave up (request timeout, disconnect): no stage starts after that. */
+  signal?: AbortSignal;
 }
 
 export async function recommend(deps: EngineDeps, schemas: SchemaCache, req: RecommendRequest): Promise<RankedResponse> {
@@ -38,7 +40,7 @@ export async function recommend(deps: EngineDeps, schemas: SchemaCache, req: Rec
 
   await timer.time('encode', async () => {
     if (req.itemId) {
-      const [item] = await deps.store.get(req.collection, [req.itemId], { withVectors: true });
+      const [item] = await deps.store.get(req.collection, [req.itemId], { withVectors: true, signal: req.signal });
       if (!item) throw new ChorusError('NOT_FOUND', `item "${req.itemId}" is not in collection "${req.collection}"`);
       for (const [name, v] of Object.entries(item.vectors)) if (keep(name)) vectors.set(name, v);
       exclude.add(item.id);
@@ -75,5 +77,6 @@ export async function recommend(deps: EngineDeps, schemas: SchemaCache, req: Rec
     ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [] },
     notes,
     timer,
+    signal: req.signal,
   });
 }

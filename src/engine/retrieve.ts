@@ -22,6 +22,7 @@ export interface RetrieveArgs {
   k: number;
   /** Ids that may not appear (the item itself for more-like-this, seen items). */
   exclude?: ReadonlySet<string>;
+  signal?: AbortSignal;
 }
 
 /** How much deeper to read a list when the caller excludes or filters outside the list's own search. */
@@ -52,12 +53,13 @@ export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: St
     timer.time(`ann:${name}`, () =>
       deps.store.search(args.collection, name, vector, fetchK, {
         filter: args.filter,
+        signal: args.signal,
         onPlan: (plan) => (timer.plans[name] = plan),
       }),
     ),
   );
   const lexical = args.text?.trim()
-    ? timer.time('bm25', () => lexicalList(deps, args.collection, args.text!, args.k, { filter: args.filter, exclude }))
+    ? timer.time('bm25', () => lexicalList(deps, args.collection, args.text!, args.k, { filter: args.filter, exclude, signal: args.signal }))
     : Promise.resolve([]);
   const [lexHits, ...annHits] = await Promise.all([lexical, ...annLists]);
   [...args.vectors.keys()].forEach((name, i) => add(name, annHits[i]!));

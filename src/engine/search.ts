@@ -28,6 +28,8 @@ export interface SearchRequest {
   rrfK?: number;
   /** Log the impression (default true); the admin playground turns it off so tuning does not become training data. */
   logImpression?: boolean;
+  /** Aborted when the caller gave up (request timeout, disconnect): no stage starts after that. */
+  signal?: AbortSignal;
 }
 
 export async function search(deps: EngineDeps, schemas: SchemaCache, req: SearchRequest): Promise<RankedResponse> {
@@ -38,6 +40,7 @@ export async function search(deps: EngineDeps, schemas: SchemaCache, req: Search
   if (!q.text?.trim() && !q.image && !q.audio && (!q.vectors || Object.keys(q.vectors).length === 0)) {
     throw new ChorusError('VALIDATION', 'a search needs text, an image, audio or vectors');
   }
+  req.signal?.throwIfAborted();
   const encoded = await timer.time('encode', () => encodeQuery(deps.queryRoutes ?? ((m) => routesFromEncoders(deps.encoders(), m)), schema, q));
   const lexical = req.lexical !== false && Boolean(q.text?.trim());
   if (encoded.vectors.size === 0 && !lexical) {
@@ -63,5 +66,6 @@ export async function search(deps: EngineDeps, schemas: SchemaCache, req: Search
     ctx: { queryKind: kind, queryModalities: encoded.modalities },
     notes: encoded.missing,
     timer,
+    signal: req.signal,
   });
 }

@@ -17,7 +17,8 @@ export interface ServedHit {
   id: string;
   score: number;
   payload: Payload;
-  explanation: { scores: Record<string, number>; shares: Record<string, number>; ranks: Record<string, number> };
+  /** The ranker's explanation (used sources, shares, and for the model its gate and residual share) plus stage-1 ranks. */
+  explanation: Omit<RankedHit['explanation'], 'ranker'> & { ranks: Record<string, number> };
 }
 
 export interface RankedResponse {
@@ -54,6 +55,8 @@ export interface TwoStageArgs {
   ctx: Pick<RerankContext, 'queryKind' | 'queryModalities'>;
   notes: string[];
   timer?: StageTimer;
+  /** Checked between stages: once aborted nothing else runs (no further store reads, no impression logged). */
+  signal?: AbortSignal;
 }
 
 export function pickReranker(deps: EngineDeps, fusion: string | undefined, notes: string[]): Reranker {
@@ -74,9 +77,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
   checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0));
+  const signal = a.signal;
+  signal?.throwIfAborted();
   const candidates = await timer.time('retrieve', () =>
-    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude }, timer),
+    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude, signal }, timer),
   );
+  signal?.throwIfAborted();
   await timer.time('priors', async () => {
     attachItemPriors(deps.state, a.collection, candidates);
     if (a.userId) {
@@ -91,12 +97,15 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     collection: a.collection,
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
+    // Rankers explain (and copy rows for) the hits that can be shown: the limit, or MMR's pool.
+    limit: a.diversity && a.diversity > 0 ? Math.max(a.limit * 3, a.limit) : a.limit,
   };
+  signal?.throwIfAborted();
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
   if (a.diversity && a.diversity > 0) {
     const pool = hits.slice(0, Math.max(a.limit * 3, a.limit));
     hits = await timer.time('diversify', async () => {
-      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true });
+      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true, signal });
       return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, a.limit);
     });
   }
@@ -112,6 +121,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     timings: timer.timings,
     ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),
   };
+  // A request answered 504 logs no impression: nobody was shown this list.
+  signal?.throwIfAborted();
   if (a.logImpression !== false) {
     const shown = hits;
     await timer.time('log', () => logImpression(deps, { collection: a.collection, userId: a.userId, queryId, reranker, ctx: a.ctx, candidates, hits: shown }));
@@ -123,5 +134,6 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
-  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { scores: h.explanation.scores, shares: h.explanation.shares, ranks } };
+  const { ranker: _ranker, ...explanation } = h.explanation;
+  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { ...explanation, ranks } };
 }

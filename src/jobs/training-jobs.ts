@@ -28,7 +28,10 @@ const ACTIVE: ReadonlySet<TrainingState> = new Set(['queued', 'running']);
  * Held in memory: a restart forgets finished jobs and stops running ones (their fits never registered anything).
  */
 export class TrainingJobs<R> {
-  private readonly jobs = new Map<string, { status: TrainingJobStatus<R>; run: TrainingRun<R>; abort: AbortController }>();
+  private readonly jobs = new Map<
+    string,
+    { status: TrainingJobStatus<R>; run: TrainingRun<R>; abort: AbortController }
+  >();
   private readonly waiting: string[] = [];
   private running = false;
 
@@ -36,16 +39,32 @@ export class TrainingJobs<R> {
 
   /** The active (queued or running) job of a collection, if any. */
   activeFor(collection: string): TrainingJobStatus<R> | undefined {
-    for (const j of this.jobs.values()) if (j.status.collection === collection && ACTIVE.has(j.status.state)) return j.status;
+    for (const j of this.jobs.values())
+      if (j.status.collection === collection && ACTIVE.has(j.status.state)) return j.status;
     return undefined;
   }
 
   /** Queues a fit; one active job per collection (409 naming the running one). */
-  start(collection: string, version: string | undefined, run: TrainingRun<R>): TrainingJobStatus<R> {
+  start(
+    collection: string,
+    version: string | undefined,
+    run: TrainingRun<R>,
+  ): TrainingJobStatus<R> {
     const active = this.activeFor(collection);
-    if (active) throw new ChorusError('CONFLICT', `collection ${collection} is already training (job ${active.jobId})`, { jobId: active.jobId });
+    if (active)
+      throw new ChorusError(
+        'CONFLICT',
+        `collection ${collection} is already training (job ${active.jobId})`,
+        { jobId: active.jobId },
+      );
     const jobId = `train-${this.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-    const status: TrainingJobStatus<R> = { jobId, collection, state: 'queued', progress: { phase: 'queued', done: 0, total: 1 }, createdAt: this.now() };
+    const status: TrainingJobStatus<R> = {
+      jobId,
+      collection,
+      state: 'queued',
+      progress: { phase: 'queued', done: 0, total: 1 },
+      createdAt: this.now(),
+    };
     if (version) status.version = version;
     this.jobs.set(jobId, { status, run, abort: new AbortController() });
     this.waiting.push(jobId);
@@ -75,7 +94,8 @@ export class TrainingJobs<R> {
 
   /** Aborts every active job (server shutdown). */
   close(): void {
-    for (const id of [...this.jobs.keys()]) if (ACTIVE.has(this.jobs.get(id)!.status.state)) this.cancel(id);
+    for (const id of [...this.jobs.keys()])
+      if (ACTIVE.has(this.jobs.get(id)!.status.state)) this.cancel(id);
   }
 
   private async drain(): Promise<void> {
@@ -96,7 +116,10 @@ export class TrainingJobs<R> {
           }
         } catch (e) {
           if (j.status.state === 'running') {
-            j.status.error = e instanceof ChorusError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: 'training failed' };
+            j.status.error =
+              e instanceof ChorusError
+                ? { code: e.code, message: e.message }
+                : { code: 'INTERNAL', message: 'training failed' };
             this.finish(j.status, 'failed');
           }
         }
@@ -115,7 +138,8 @@ export class TrainingJobs<R> {
   private forgetOld(): void {
     const keep = this.o.keepFinished ?? 100;
     const finished = [...this.jobs.values()].filter((j) => !ACTIVE.has(j.status.state));
-    for (const j of finished.slice(0, Math.max(0, finished.length - keep))) this.jobs.delete(j.status.jobId);
+    for (const j of finished.slice(0, Math.max(0, finished.length - keep)))
+      this.jobs.delete(j.status.jobId);
   }
 
   private now(): number {

@@ -53,15 +53,6 @@ export const POSTINGS_SCHEMA = `
     PRIMARY KEY (cid, term, key)) WITHOUT ROWID;
 `;
 
-export function encodeBlock(b: Block): Buffer {
-  const n = b.nums.length;
-  const out = new Uint32Array(n * 3);
-  out.set(b.nums, 0);
-  out.set(b.tfs, n);
-  out.set(b.lens, 2 * n);
-  return Buffer.from(out.buffer);
-}
-
 export function decodeBlock(buf: Buffer, count: number): Block {
   // Copy: a Buffer from SQLite need not be 4-byte aligned.
   const all = new Uint32Array(count * 3);
@@ -73,16 +64,17 @@ export function decodeBlock(buf: Buffer, count: number): Block {
   };
 }
 
-function blockOf(rows: [number, number, number][]): Block {
-  return {
-    nums: Uint32Array.from(rows, (r) => r[0]),
-    tfs: Uint32Array.from(rows, (r) => r[1]),
-    lens: Uint32Array.from(rows, (r) => r[2]),
-  };
-}
+/** Postings as a flat [num, tf, len, num, tf, len, ...] list: no per-posting objects on the write path. */
+type Flat = number[];
 
-function rowsOf(b: Block): [number, number, number][] {
-  return Array.from(b.nums, (num, i) => [num, b.tfs[i]!, b.lens[i]!]);
+function flatOf(b: Block): Flat {
+  const out: Flat = new Array<number>(b.nums.length * 3);
+  for (let i = 0; i < b.nums.length; i++) {
+    out[3 * i] = b.nums[i]!;
+    out[3 * i + 1] = b.tfs[i]!;
+    out[3 * i + 2] = b.lens[i]!;
+  }
+  return out;
 }
 
 /** Prepared statements over the three tables; all writes run inside the caller's transaction. */
@@ -185,7 +177,7 @@ export class PostingsStore {
       col = this.stats(name)!;
     }
     const removals = new Map<string, number[]>();
-    const additions = new Map<string, [number, number, number][]>();
+    const additions = new Map<string, Flat>();
     // The last write of an id in one batch wins.
     const latest = new Map(docs.map((d) => [d.id, d]));
     for (const { id, tf } of latest.values()) {
@@ -202,7 +194,11 @@ export class PostingsStore {
       let length = 0;
       for (const n of tf.values()) length += n;
       this.s.insertDoc.run(col.cid, id, num, length, [...tf.keys()].join(' '));
-      for (const [term, n] of tf) push(additions, term, [num, n, length]);
+      for (const [term, n] of tf) {
+        const list = additions.get(term);
+        if (list) list.push(num, n, length);
+        else additions.set(term, [num, n, length]);
+      }
       col.docs++;
       col.totalLength += length;
     }
@@ -225,48 +221,56 @@ export class PostingsStore {
       const last = block.nums[block.nums.length - 1]!;
       const drop = new Set<number>();
       while (i < nums.length && nums[i]! <= last) drop.add(nums[i++]!);
-      const kept = rowsOf(block).filter((r) => !drop.has(r[0]));
+      const kept: Flat = [];
+      for (let j = 0; j < block.nums.length; j++) {
+        if (!drop.has(block.nums[j]!)) kept.push(block.nums[j]!, block.tfs[j]!, block.lens[j]!);
+      }
       if (kept.length === 0) this.s.deleteBlock.run(cid, term, row.key);
-      else this.put(cid, term, row.key, kept);
+      else this.put(cid, term, row.key, kept, 0, kept.length / 3);
     }
   }
 
-  private appendTo(cid: number, term: string, rows: [number, number, number][]): void {
-    let rest = rows;
+  private appendTo(cid: number, term: string, rows: Flat): void {
+    let from = 0;
+    const total = rows.length / 3;
     const last = this.s.lastBlock.get(cid, term) as
       { key: number; count: number; data: Buffer } | undefined;
     if (last && last.count < BLOCK_SIZE) {
-      const room = BLOCK_SIZE - last.count;
-      this.put(cid, term, last.key, [
-        ...rowsOf(decodeBlock(last.data, last.count)),
-        ...rest.slice(0, room),
-      ]);
-      rest = rest.slice(room);
+      const take = Math.min(BLOCK_SIZE - last.count, total);
+      const merged = flatOf(decodeBlock(last.data, last.count));
+      for (let i = 0; i < take * 3; i++) merged.push(rows[i]!);
+      this.put(cid, term, last.key, merged, 0, merged.length / 3);
+      from = take;
     }
-    for (let i = 0; i < rest.length; i += BLOCK_SIZE) {
-      const chunk = rest.slice(i, i + BLOCK_SIZE);
-      this.put(cid, term, chunk[0]![0], chunk);
+    for (let i = from; i < total; i += BLOCK_SIZE) {
+      this.put(cid, term, rows[3 * i]!, rows, i, Math.min(BLOCK_SIZE, total - i));
     }
   }
 
-  private put(cid: number, term: string, key: number, rows: [number, number, number][]): void {
+  /** Writes postings [from, from + count) of `rows` as the block `key`, with its max tf and min length. */
+  private put(
+    cid: number,
+    term: string,
+    key: number,
+    rows: Flat,
+    from: number,
+    count: number,
+  ): void {
+    const data = new Uint32Array(count * 3);
     let maxTf = 0;
     let minLen = Infinity;
-    for (const [, tf, len] of rows) {
+    for (let i = 0; i < count; i++) {
+      const num = rows[3 * (from + i)]!;
+      const tf = rows[3 * (from + i) + 1]!;
+      const len = rows[3 * (from + i) + 2]!;
+      data[i] = num;
+      data[count + i] = tf;
+      data[2 * count + i] = len;
       if (tf > maxTf) maxTf = tf;
       if (len < minLen) minLen = len;
     }
-    const last = rows[rows.length - 1]![0];
-    this.s.putBlock.run(
-      cid,
-      term,
-      key,
-      last,
-      rows.length,
-      maxTf,
-      minLen,
-      encodeBlock(blockOf(rows)),
-    );
+    const lastNum = data[count - 1]!;
+    this.s.putBlock.run(cid, term, key, lastNum, count, maxTf, minLen, Buffer.from(data.buffer));
   }
 }
 

@@ -122,6 +122,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'model_history: forced promotions and the promotion guard comparison',
+    sql: `
+      ALTER TABLE model_history ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE model_history ADD COLUMN details TEXT;
+    `,
+  },
+  {
+    version: 5,
     name: 'judged queries with their media (image and audio queries)',
     // The query string stays the judgments key; media queries get a synthetic key (kind:hash) and keep their bytes
     // here so offline evaluation can replay them. Text queries need no row.

@@ -30,6 +30,10 @@ export interface ModelHistoryEntry {
   /** The version that was promoted before this action (for promote/rollback). */
   previous: string | null;
   at: number;
+  /** A promotion the guard refused, overridden with force. */
+  forced: boolean;
+  /** For promotions: the guard's comparison (candidate vs serving on held-out queries), when one was made. */
+  details: Record<string, unknown> | null;
 }
 
 export interface RegisterModel {
@@ -135,6 +139,7 @@ export class ModelsRepo {
     collection: string,
     version: string,
     now: number = Date.now(),
+    record: { forced?: boolean; details?: Record<string, unknown> } = {},
   ): { previous: string | null } {
     return this.db
       .transaction(() => {
@@ -144,7 +149,7 @@ export class ModelsRepo {
         const current = this.promoted(collection);
         if (current?.version === version) return { previous: version };
         this.swap(collection, current?.version ?? null, version);
-        this.log(collection, 'promote', version, current?.version ?? null, now);
+        this.log(collection, 'promote', version, current?.version ?? null, now, record);
         return { previous: current?.version ?? null };
       })
       .immediate();
@@ -202,11 +207,12 @@ export class ModelsRepo {
 
   /** Registry history of a collection, oldest first. */
   history(collection: string): ModelHistoryEntry[] {
-    return this.db
+    const rows = this.db
       .prepare(
-        'SELECT seq, collection, action, version, previous, at FROM model_history WHERE collection = ? ORDER BY seq',
+        'SELECT seq, collection, action, version, previous, at, forced, details FROM model_history WHERE collection = ? ORDER BY seq',
       )
-      .all(collection) as ModelHistoryEntry[];
+      .all(collection) as (Omit<ModelHistoryEntry, 'forced' | 'details'> & { forced: number; details: string | null })[];
+    return rows.map((r) => ({ ...r, forced: r.forced === 1, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }));
   }
 
   /** Replays history: promote pushes, rollback pops, retire removes that version. */
@@ -250,12 +256,13 @@ export class ModelsRepo {
     version: string | null,
     previous: string | null,
     at: number,
+    record: { forced?: boolean; details?: Record<string, unknown> } = {},
   ): void {
     this.db
       .prepare(
-        'INSERT INTO model_history (collection, action, version, previous, at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO model_history (collection, action, version, previous, at, forced, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(collection, action, version, previous, at);
+      .run(collection, action, version, previous, at, record.forced ? 1 : 0, record.details ? JSON.stringify(record.details) : null);
   }
 }
 

@@ -54,18 +54,28 @@ export class ProvenanceRepo {
 
   /** The import root for a real absolute path, created (named after its folder) on first use. */
   rootFor(realPath: string, now: number = Date.now()): ImportRoot {
-    const found = this.db.prepare('SELECT id, name, path FROM import_roots WHERE path = ?').get(realPath) as ImportRoot | undefined;
+    const found = this.db
+      .prepare('SELECT id, name, path FROM import_roots WHERE path = ?')
+      .get(realPath) as ImportRoot | undefined;
     if (found) return found;
-    const base = path.basename(realPath).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'root';
+    const base =
+      path
+        .basename(realPath)
+        .replace(/[^A-Za-z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'root';
     const taken = this.db.prepare('SELECT 1 FROM import_roots WHERE name = ?');
     let name = base;
     for (let n = 2; taken.get(name); n++) name = `${base}-${n}`;
-    const r = this.db.prepare('INSERT INTO import_roots (name, path, created_at) VALUES (?, ?, ?)').run(name, realPath, now);
+    const r = this.db
+      .prepare('INSERT INTO import_roots (name, path, created_at) VALUES (?, ?, ?)')
+      .run(name, realPath, now);
     return { id: Number(r.lastInsertRowid), name, path: realPath };
   }
 
   roots(): ImportRoot[] {
-    return this.db.prepare('SELECT id, name, path FROM import_roots ORDER BY id').all() as ImportRoot[];
+    return this.db
+      .prepare('SELECT id, name, path FROM import_roots ORDER BY id')
+      .all() as ImportRoot[];
   }
 
   record(collection: string, rows: readonly ProvenanceWrite[]): void {
@@ -77,7 +87,17 @@ export class ProvenanceRepo {
          indexed_at = excluded.indexed_at`,
     );
     this.db.transaction(() => {
-      for (const r of rows) put.run(collection, r.id, r.rootId, r.text ?? null, r.image ?? null, r.audio ?? null, r.hash, r.indexedAt);
+      for (const r of rows)
+        put.run(
+          collection,
+          r.id,
+          r.rootId,
+          r.text ?? null,
+          r.image ?? null,
+          r.audio ?? null,
+          r.hash,
+          r.indexedAt,
+        );
     })();
   }
 
@@ -115,13 +135,19 @@ export class ProvenanceRepo {
   }
 
   lastIndexedAt(collection: string): number | null {
-    const r = this.db.prepare('SELECT MAX(indexed_at) AS at FROM item_provenance WHERE collection = ?').get(collection) as { at: number | null };
+    const r = this.db
+      .prepare('SELECT MAX(indexed_at) AS at FROM item_provenance WHERE collection = ?')
+      .get(collection) as { at: number | null };
     return r.at;
   }
 }
 
 function toProvenance(row: Row): Provenance {
-  const p: Provenance = { root: { id: row.root_id, name: row.name, path: row.path }, hash: row.content_hash, indexedAt: row.indexed_at };
+  const p: Provenance = {
+    root: { id: row.root_id, name: row.name, path: row.path },
+    hash: row.content_hash,
+    indexedAt: row.indexed_at,
+  };
   if (row.text_path !== null) p.text = row.text_path;
   if (row.image_path !== null) p.image = row.image_path;
   if (row.audio_path !== null) p.audio = row.audio_path;
@@ -129,6 +155,20 @@ function toProvenance(row: Row): Provenance {
 }
 
 /** What an admin may see of provenance: the root's name and paths relative to it, never the server's absolute path. */
-export function adminProvenance(p: Provenance): { root: string; text?: string; image?: string; audio?: string; hash: string; indexedAt: number } {
-  return { root: p.root.name, text: p.text, image: p.image, audio: p.audio, hash: p.hash, indexedAt: p.indexedAt };
+export function adminProvenance(p: Provenance): {
+  root: string;
+  text?: string;
+  image?: string;
+  audio?: string;
+  hash: string;
+  indexedAt: number;
+} {
+  return {
+    root: p.root.name,
+    text: p.text,
+    image: p.image,
+    audio: p.audio,
+    hash: p.hash,
+    indexedAt: p.indexedAt,
+  };
 }

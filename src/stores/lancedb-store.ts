@@ -20,13 +20,18 @@ import {
   PAYLOAD_COLUMN,
   vectorColumn,
 } from './lancedb/columns.js';
-import { applyMaintenance, hasWork, planMaintenance } from './lancedb/table-maintenance.js';
+import {
+  applyMaintenance,
+  hasWork,
+  ID_INDEX_THRESHOLD,
+  planMaintenance,
+} from './lancedb/table-maintenance.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { itemsToArrow, rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
 import { FILTER_PLAN, plannedSearch, type FilterPlanOptions } from './lancedb/search-plan.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
 import { lanceDistanceToScore } from './scores.js';
-import type { ItemInput, ScrollPage, SearchOptions, VectorStore } from './vector-store.js';
+import type { ItemInput, ScrollPage, SearchOptions, VectorStore, WriteOptions } from './vector-store.js';
 
 // Index statistics would otherwise log a deprecation warning about centroids on every call.
 process.env.LANCE_INCLUDE_VECTOR_CENTROIDS ??= 'false';
@@ -55,6 +60,11 @@ export interface LanceDbStoreOptions {
   payloadCacheSize?: number;
   /** Save an index this long after writes go idle (default 2000 ms). */
   annSaveIdleMs?: number;
+  /**
+   * close() absorbs the rows the graphs have not yet taken for at most this long, then saves (default 3000 ms);
+   * a bigger backlog is not saved and the next open rebuilds from the table. flushIndex() has no limit.
+   */
+  annCloseDrainMs?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
   readConcurrency?: number;
 }
@@ -67,7 +77,13 @@ interface OpenCollection {
   cache: PayloadCache;
   /** Bumped by every write: a table read that started before a write must not refill the cache. */
   epoch: number;
+  writesSinceMaintenance: number;
+  /** The id BTREE is known to exist. */
+  idIndexed: boolean;
 }
+
+/** Writes between table maintenance plans (each upsert adds at least one small fragment). */
+const MAINTENANCE_EVERY_WRITES = 32;
 
 const GET_CHUNK = 500;
 const MAX_SCROLL = 10_000;
@@ -162,27 +178,26 @@ export class LanceDbStore implements VectorStore {
     });
   }
 
-  async upsert(
-    collection: string,
-    items: ItemInput[],
-    opts: { signal?: AbortSignal } = {},
-  ): Promise<{ upserted: number }> {
+  async upsert(collection: string, items: ItemInput[], opts: WriteOptions = {}): Promise<{ upserted: number }> {
+    opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     const valid = validateBatch(c.schema, items); // throws before anything is written
     if (valid.length === 0) return { upserted: 0 };
     const data = itemsToArrow(c.schema, c.arrowSchema, valid);
     await c.ann.ready();
     await this.withWriteLock(collection, async () => {
+      // A caller that gave up while this write queued behind another is not applied: nothing has started yet.
       // Past this point the write completes (a timed-out request finishes it; a retry is idempotent by id).
       opts.signal?.throwIfAborted();
+      opts.onCommit?.();
       // One mergeInsert is one LanceDB commit: the whole batch becomes visible at once or not at all.
-      await c.table
+      const { version } = await c.table
         .mergeInsert(ID_COLUMN)
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
         .execute(data);
-      const version = await c.table.version();
       c.epoch++;
+      c.writesSinceMaintenance++;
       for (const item of valid) c.cache.set(item.id, JSON.stringify(item.payload));
       c.ann.upserted(valid, version);
     });
@@ -212,20 +227,19 @@ export class LanceDbStore implements VectorStore {
     return [...new Set(ids)].flatMap((id) => found.get(id) ?? []);
   }
 
-  async delete(collection: string, ids: ItemId[]): Promise<{ deleted: number }> {
+  async delete(collection: string, ids: ItemId[], opts: WriteOptions = {}): Promise<{ deleted: number }> {
+    opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     if (ids.length === 0) return { deleted: 0 };
     let deleted = 0;
     await c.ann.ready();
     await this.withWriteLock(collection, async () => {
+      opts.signal?.throwIfAborted();
+      opts.onCommit?.();
       for (let i = 0; i < ids.length; i += GET_CHUNK) {
         const chunk = ids.slice(i, i + GET_CHUNK);
-        const where = idIn(chunk);
-        const n = await c.table.countRows(where);
-        if (n === 0) continue;
-        await c.table.delete(where);
-        deleted += n;
-        const version = await c.table.version();
+        const { numDeletedRows, version } = await c.table.delete(idIn(chunk));
+        deleted += numDeletedRows;
         c.epoch++;
         for (const id of chunk) c.cache.delete(id);
         c.ann.deleted(chunk, version);
@@ -276,6 +290,7 @@ export class LanceDbStore implements VectorStore {
     k: number,
     opts: SearchOptions = {},
   ): Promise<VectorHit[]> {
+    opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     checkK(k);
     const query = checkVector(c.schema, vectorName, vector, 'query');
@@ -376,6 +391,26 @@ export class LanceDbStore implements VectorStore {
     this.db.close();
   }
 
+  /**
+   * After opening a saved index, fills the payload cache from one table scan in the background, so the first
+   * searches do not each pay a table read. Stops at the first write (the scan's snapshot may be older than it).
+   */
+  private async warmCache(c: OpenCollection): Promise<void> {
+    const epoch = c.epoch;
+    let n = 0;
+    const scan = c.table.query().select([ID_COLUMN, PAYLOAD_COLUMN]);
+    type Batch = { numRows: number; getChild(name: string): { get(i: number): unknown } | null };
+    for await (const batch of scan as unknown as AsyncIterable<Batch>) {
+      const ids = batch.getChild(ID_COLUMN)!;
+      const payloads = batch.getChild(PAYLOAD_COLUMN)!;
+      for (let i = 0; i < batch.numRows; i++) {
+        if (c.epoch !== epoch || n++ >= c.cache.capacity) return;
+        const id = String(ids.get(i));
+        if (!c.cache.has(id)) c.cache.set(id, String(payloads.get(i)));
+      }
+    }
+  }
+
   /** Payloads by id: the cache, then one batched table read for the rest (which refills the cache). */
   private async payloads(
     c: OpenCollection,
@@ -458,8 +493,15 @@ export class LanceDbStore implements VectorStore {
 
   private async scheduleMaintenance(name: string, c: OpenCollection): Promise<void> {
     if (this.maintenance.has(name)) return; // one run at a time; it re-plans from fresh counts
+    // Planning reads table statistics (several table calls): only when enough writes may have left enough small
+    // fragments, or when the id index may be due.
+    const idIndexDue = !c.idIndexed && (await c.ann.ready()).keys.size >= ID_INDEX_THRESHOLD;
+    if (!idIndexDue && c.writesSinceMaintenance < MAINTENANCE_EVERY_WRITES) return;
+    c.writesSinceMaintenance = 0;
     const run = (async () => {
       const plan = await planMaintenance(c.table);
+      if (!plan.idIndex)
+        c.idIndexed ||= (await c.table.listIndices()).some((x) => x.columns[0] === ID_COLUMN);
       if (hasWork(plan)) await this.runMaintenance(name, c, plan);
     })().finally(() => this.maintenance.delete(name));
     if (this.opts.indexMaintenance === 'inline') {
@@ -502,6 +544,8 @@ export class LanceDbStore implements VectorStore {
       arrowSchema: arrowSchemaFor(schema),
       cache: new PayloadCache(this.opts.payloadCacheSize ?? 200_000),
       epoch: 0,
+      writesSinceMaintenance: 0,
+      idIndexed: false,
       ann: undefined as unknown as AnnSync,
     };
     const interval =
@@ -511,10 +555,18 @@ export class LanceDbStore implements VectorStore {
       params: this.hnsw,
       freshnessMs: interval === null ? null : Math.max(1000, interval * 1000),
       saveIdleMs: this.opts.annSaveIdleMs ?? 2000,
+      closeDrainMs: this.opts.annCloseDrainMs ?? 3000,
       onError: (e) => (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
       onForeignChange: () => {
         entry.epoch++;
         entry.cache.clear();
+      },
+      // Rebuild scans run under the write lock: what they read is current, and nothing overtakes it.
+      onPayload: (id, json) => entry.cache.set(id, json),
+      onOpenedSaved: () => {
+        this.warmCache(entry).catch((e: unknown) =>
+          (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
+        );
       },
     });
     return entry;

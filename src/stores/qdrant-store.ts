@@ -14,7 +14,7 @@ import { checkK, checkVector, validateBatch } from './item-validation.js';
 import { qdrantCall } from './qdrant/errors.js';
 import { ORIGINAL_ID_KEY, pointIdFor } from './qdrant/point-id.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
-import type { ItemInput, ScrollPage, SearchOptions, VectorStore } from './vector-store.js';
+import type { ItemInput, ScrollPage, SearchOptions, VectorStore, WriteOptions } from './vector-store.js';
 
 export interface QdrantStoreOptions {
   url: string;
@@ -120,7 +120,7 @@ export class QdrantStore implements VectorStore {
     this.schemas.delete(name);
   }
 
-  async upsert(collection: string, items: ItemInput[]): Promise<{ upserted: number }> {
+  async upsert(collection: string, items: ItemInput[], opts: WriteOptions = {}): Promise<{ upserted: number }> {
     const schema = await this.schema(collection);
     const valid = validateBatch(schema, items);
     if (valid.length === 0) return { upserted: 0 };
@@ -129,6 +129,8 @@ export class QdrantStore implements VectorStore {
       vector: Object.fromEntries(Object.entries(it.vectors).map(([k, v]) => [k, Array.from(v)])),
       payload: { ...it.payload, [ORIGINAL_ID_KEY]: it.id },
     }));
+    opts.signal?.throwIfAborted(); // last point before the write is sent; after it, it may be applied
+    opts.onCommit?.();
     // One request is one Qdrant update operation, applied (and WAL-logged) as a unit; wait until it is durable.
     await qdrantCall(
       'upsert',
@@ -141,8 +143,9 @@ export class QdrantStore implements VectorStore {
   async get(
     collection: string,
     ids: ItemId[],
-    opts: { withVectors?: boolean } = {},
+    opts: { withVectors?: boolean; signal?: AbortSignal } = {},
   ): Promise<Item[]> {
+    opts.signal?.throwIfAborted();
     await this.schema(collection);
     if (ids.length === 0) return [];
     const points = await qdrantCall(
@@ -159,9 +162,11 @@ export class QdrantStore implements VectorStore {
     return [...new Set(ids)].flatMap((id) => byId.get(id) ?? []);
   }
 
-  async delete(collection: string, ids: ItemId[]): Promise<{ deleted: number }> {
-    const existing = await this.get(collection, ids);
+  async delete(collection: string, ids: ItemId[], opts: WriteOptions = {}): Promise<{ deleted: number }> {
+    const existing = await this.get(collection, ids, opts);
     if (existing.length === 0) return { deleted: 0 };
+    opts.signal?.throwIfAborted();
+    opts.onCommit?.();
     await qdrantCall(
       'delete',
       () =>
@@ -222,6 +227,7 @@ export class QdrantStore implements VectorStore {
     k: number,
     opts: SearchOptions = {},
   ): Promise<VectorHit[]> {
+    opts.signal?.throwIfAborted();
     const schema = await this.schema(collection);
     checkK(k);
     const query = checkVector(schema, vectorName, vector, 'query');

@@ -19,7 +19,7 @@ export interface SearchOptions {
   filter?: Filter;
   /** Return stored vectors with hits (costs bandwidth). */
   withVectors?: boolean;
-  /** Aborts the search between its stages (request timeout, client gone). */
+  /** Aborted when the request that asked has timed out or gone away: the store stops between its stages. */
   signal?: AbortSignal;
   /**
    * Told how the search ran: 'graph' (ANN index), 'exact' (exact scan of a filter's small matching subset) or
@@ -27,6 +27,17 @@ export interface SearchOptions {
    * (Qdrant) do not call it.
    */
   onPlan?: (plan: string) => void;
+}
+
+/**
+ * Options of a write. A write whose signal is aborted before it commits is not applied (it rejects with the
+ * signal's reason); once the commit has started it finishes, so an aborted caller knows "applied or not" only
+ * from the outcome.
+ */
+export interface WriteOptions {
+  signal?: AbortSignal;
+  /** Called when the commit starts (after any queueing); from then on the write is applied or fails as a unit. */
+  onCommit?: () => void;
 }
 
 /**
@@ -41,10 +52,9 @@ export interface VectorStore {
   listCollections(): Promise<CollectionSchema[]>;
   dropCollection(name: string): Promise<void>;
   /** Batch upsert, idempotent by id; all-or-nothing validation (NaN/Infinity/dim errors name the offending id). */
-  /** `signal` aborted before the commit starts: nothing is written; once the commit starts the write completes. */
-  upsert(collection: string, items: ItemInput[], opts?: { signal?: AbortSignal }): Promise<{ upserted: number }>;
+  upsert(collection: string, items: ItemInput[], opts?: WriteOptions): Promise<{ upserted: number }>;
   get(collection: string, ids: ItemId[], opts?: { withVectors?: boolean; signal?: AbortSignal }): Promise<Item[]>;
-  delete(collection: string, ids: ItemId[]): Promise<{ deleted: number }>;
+  delete(collection: string, ids: ItemId[], opts?: WriteOptions): Promise<{ deleted: number }>;
   count(collection: string, filter?: Filter): Promise<number>;
   scroll(collection: string, opts?: { limit?: number; cursor?: string; filter?: Filter; withVectors?: boolean }): Promise<ScrollPage>;
   search(collection: string, vectorName: string, vector: Float32Array | number[], k: number, opts?: SearchOptions): Promise<VectorHit[]>;

@@ -6,7 +6,7 @@ let s: TestServer;
 const C = 'shop';
 
 beforeAll(async () => {
-  s = await startServer({ limits: { maxBodyBytes: 64 * 1024, maxUploadBytes: 16 * 1024 } });
+  s = await startServer({ limits: { maxBodyBytes: 64 * 1024, maxItemsBodyBytes: 64 * 1024, maxUploadBytes: 16 * 1024 } });
   const r = await s.call('POST', '/v1/collections', {
     name: C,
     vectors: { text: { modality: 'text', dim: 8 }, image: { modality: 'image', dim: 4 } },

@@ -146,6 +146,18 @@ describe('servedFeatureRows', () => {
     expect(rows).toEqual({ b: [1, 2], a: [3, 4], [QUERY_FEATURES_KEY]: [1] });
   });
 
+  it("leaves the baselines' personalisation list (`profile`) out of the rows, as the learned ranker never sees it", () => {
+    const personalised: Candidate[] = candidates.map((c, i) => ({
+      ...c,
+      sources: { ...c.sources, profile: { source: 'profile', score: 0.9 - i, rank: i } },
+    }));
+    const hits = [hit('b'), hit('a')];
+    expect(servedFeatureRows({ candidates: personalised, ctx, hits })).toEqual(
+      servedFeatureRows({ candidates, ctx, hits }),
+    );
+    expect(personalised[0]!.sources.profile).toBeDefined(); // the served candidates themselves are untouched
+  });
+
   it('builds rows from the extractor when hits carry none, or an interleaved list mixes row widths', () => {
     for (const hits of [
       [hit('b'), hit('a')],

@@ -50,7 +50,14 @@ describe('chorus train / models / eval', () => {
     const rec = JSON.parse(trained.stdout);
     expect(rec.version).toBe('v1');
     expect(rec.metrics.validationLists).toBeGreaterThan(0);
-    expect((await chorus('models', 'promote', 'v1', '--collection', 'shop')).stdout).toMatch(/promoted v1/);
+    // The guard decides on held-out queries; when it refuses, the exit code is 1 and --force overrides.
+    const guarded = await chorus('models', 'promote', 'v1', '--collection', 'shop');
+    if (guarded.code !== 0) {
+      expect(guarded.code).toBe(1);
+      expect(guarded.stderr).toMatch(/not better than the serving rrf/);
+      const forced = await chorus('models', 'promote', 'v1', '--collection', 'shop', '--force');
+      expect(forced.stdout).toMatch(/promoted v1 .*forced past the guard/);
+    } else expect(guarded.stdout).toMatch(/promoted v1/);
     const db = openChorusDb(dir);
     expect(db.models.list('shop').map((m) => [m.version, m.status])).toEqual([['v1', 'promoted']]);
     db.close();
@@ -58,7 +65,7 @@ describe('chorus train / models / eval', () => {
     const bad = await chorus('train', '--collection', 'empty');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/not enough logged feedback/);
-  });
+  }, 180_000);
 
   it('evaluates rankers on judgments', async () => {
     const r = await chorus('eval', '--collection', 'docs', '--qrels', path.join(dir, 'qrels.tsv'), '--fusion', 'rrf,noop', '--json');

@@ -33,7 +33,7 @@ describe('feature spec', () => {
     const spec = defaultFeatureSpec();
     expect(spec.version).toBe(FEATURE_SPEC_VERSION);
     const names = featureNames(spec);
-    expect(names.slice(0, 4)).toEqual(['similarity_raw:text', 'similarity_norm:text', 'rank:text', 'missing:text']);
+    expect(names.slice(0, 5)).toEqual(['baseline', 'similarity_raw:text', 'similarity_norm:text', 'rank:text', 'missing:text']);
     expect(new Set(names).size).toBe(names.length);
     const groups = modalityGroups(spec);
     expect(groups.map((g) => g.name)).toEqual(['text', 'image', 'image_text', 'audio', 'audio_text', 'cf', 'bm25']);
@@ -82,6 +82,20 @@ describe('buildFeatureRows', () => {
     expect(q['coverage:bm25']).toBeCloseTo(1 / 3);
     expect(q['kind:text']).toBe(1);
     expect(q['kind:image']).toBe(0);
+    // Sharpness: how far each list's best stands out; 0 for lists the query did not use.
+    expect(q['sharpness:text']).toBeGreaterThan(0);
+    expect(q['sharpness:audio']).toBe(0);
+  });
+
+  it('scores the RRF baseline relative to the list best, and keeps all rows in one flat buffer', () => {
+    const rrf = (ranks: number[]) => ranks.reduce((a, r) => a + 1 / (60 + r + 1), 0);
+    const best = Math.max(rrf([0, 2]), rrf([1, 0]), rrf([0]));
+    expect(f('a', 'baseline')).toBeCloseTo(rrf([0, 2]) / best, 6);
+    expect(f('b', 'baseline')).toBeCloseTo(rrf([1, 0]) / best, 6);
+    expect(f('c', 'baseline')).toBeCloseTo(rrf([0]) / best, 6);
+    expect(out.data).toHaveLength(3 * out.names.length);
+    expect(out.rows[1]!.buffer).toBe(out.data.buffer);
+    expect([...out.rows[2]!]).toEqual([...out.data.subarray(2 * out.names.length)]);
   });
 
   it('is deterministic: the same candidates give the same rows (serving = training)', () => {

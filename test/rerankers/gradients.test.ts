@@ -4,15 +4,21 @@ import { FusionModel } from '../../rerankers/model/fusion-model.js';
 import { LOSSES, type LossName } from '../../rerankers/model/losses.js';
 import { Rng } from '../../rerankers/random.js';
 
-/** A small model with two modality groups, a gate over 3 query features and a 5-unit MLP. */
-function setup(seed: number) {
+/**
+ * A small model: a baseline feature, three modality groups whose gate is masked by query coverage (q1..q3),
+ * a gate over 4 query features and a 5-unit residual MLP bounded by tanh.
+ */
+function setup(seed: number, masked = false) {
   const rng = new Rng(seed);
-  const F = 6;
+  const F = 8;
   const shape = {
-    featureNames: ['t1', 't2', 'i1', 'i2', 'ctr', 'pop'],
-    queryFeatureNames: ['q1', 'q2', 'q3'],
-    groups: [{ name: 'text', features: [0, 1] }, { name: 'image', features: [2, 3] }],
+    featureNames: ['t1', 't2', 'i1', 'i2', 'a1', 'ctr', 'pop', 'baseline'],
+    queryFeatureNames: ['q1', 'q2', 'q3', 'kind'],
+    groups: [{ name: 'text', features: [0, 1] }, { name: 'image', features: [2, 3] }, { name: 'audio', features: [4] }],
     hidden: 5,
+    baseline: { feature: 7, fusion: 'rrf' },
+    gateMask: [0, 1, 2],
+    residualCap: 0.8,
   };
   const mean = Float64Array.from({ length: F }, () => rng.normal() * 0.1);
   const invStd = Float64Array.from({ length: F }, () => 0.5 + rng.next());
@@ -20,16 +26,22 @@ function setup(seed: number) {
   // Move biases off zero so every parameter gets a gradient.
   for (let i = 0; i < model.params.length; i++) if (model.params[i] === 0 && model.mask[i] !== 0) model.params[i] = rng.normal() * 0.1;
   const n = 7;
-  const rows = Float32Array.from({ length: n * F }, () => rng.normal());
-  const query = Float32Array.from({ length: 3 }, () => rng.next());
+  const rows = Float32Array.from({ length: n * F }, (_, i) => (i % F === 7 ? rng.next() : rng.normal()));
+  // Coverage of the audio source 0 when masked: the gate runs over text and image only.
+  const query = Float32Array.from([0.5 + rng.next(), 0.5 + rng.next(), masked ? 0 : 0.3, rng.next()]);
   const relevance = Float32Array.from([2, 0, 1, 0, 0, 1, 0]);
   const weight = Float64Array.from({ length: n }, () => 0.5 + rng.next());
   return { model, rows, query, relevance, weight, n };
 }
 
-describe.each<LossName>(['listwise', 'pairwise'])('%s loss gradients', (loss) => {
+describe.each<[LossName, boolean]>([
+  ['listwise', false],
+  ['pairwise', false],
+  ['listwise', true],
+])('%s loss gradients (audio masked out of the gate: %s)', (loss, masked) => {
   it('match central finite differences', () => {
-    const { model, rows, query, relevance, weight, n } = setup(loss === 'listwise' ? 3 : 4);
+    const { model, rows, query, relevance, weight, n } = setup(loss === 'listwise' ? 3 : 4, masked);
+    if (masked) expect(model.gate(query)[2]).toBe(0);
     const lossFn = LOSSES[loss];
     const dScores = new Float64Array(n);
     const lossAt = () => lossFn(model.forward(rows, n, query).scores, relevance, weight, new Float64Array(n));

@@ -59,26 +59,47 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     const bad = await s.call('POST', '/v1/models/train', { collection: C, epochs: 0 });
     expect(bad.status).toBe(400);
     // Training is a job: 202 with its id at once, then poll until it has registered the candidate.
-    const started = await s.call('POST', '/v1/models/train', { collection: C, epochs: 20, hidden: 4 });
-    expect(started.status).toBe(202);
-    let job: Json;
-    for (let i = 0; i < 600; i++) {
-      job = (await s.call('GET', `/v1/models/train/${started.json.jobId}`)).json;
-      if (job.state !== 'queued' && job.state !== 'running') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(job!.state).toBe('succeeded');
-    const trained = { json: job!.result };
-    expect(trained.json.version).toBe('v1');
-    expect(trained.json.status).toBe('candidate');
-    expect(trained.json.metrics.trainLists).toBeGreaterThan(10);
+    const train = async (body: Json): Promise<Json> => {
+      const started = await s.call('POST', '/v1/models/train', { collection: C, ...body });
+      expect(started.status).toBe(202);
+      let job: Json;
+      for (let i = 0; i < 600; i++) {
+        job = (await s.call('GET', `/v1/models/train/${started.json.jobId}`)).json;
+        if (job.state !== 'queued' && job.state !== 'running') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(job!.state).toBe('succeeded');
+      return job!.result;
+    };
+    const v1 = await train({ epochs: 20, hidden: 4 });
+    expect(v1.version).toBe('v1');
+    expect(v1.status).toBe('candidate');
+    expect(v1.metrics.trainLists).toBeGreaterThan(10);
 
+    // ModelInfo carries the held-out comparison with the baseline; /compare gives the guard's view of it.
+    expect(v1.heldOut.baseline.ranker).toBe('rrf');
+    expect(v1.heldOut.candidate.low).toBeLessThanOrEqual(v1.heldOut.candidate.estimate);
+    const compared = await s.call('GET', `/v1/models/v1/compare?collection=${C}`);
+    expect(compared.status).toBe(200);
+    expect(compared.json.serving).toMatchObject({ ranker: 'rrf', version: null });
+    // Clicks went only to image-relevant items: on held-out queries v1 beats RRF, so the guard lets it through.
+    expect(compared.json.better).toBe(true);
+    expect(compared.json.difference.low).toBeGreaterThan(0);
+    expect((await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0].explanation.baseline).toBeUndefined();
     const promoted = await s.call('POST', '/v1/models/v1/promote', { collection: C });
-    expect(promoted.json).toEqual({ collection: C, promoted: 'v1', previous: null });
+    expect(promoted.status).toBe(200);
+    expect(promoted.json).toMatchObject({ collection: C, promoted: 'v1', previous: null, forced: false });
+    expect(promoted.json.comparison.candidate).toMatchObject({ version: 'v1', estimate: compared.json.candidate.estimate });
     const served = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'model', limit: 10 });
     expect(served.json.ranker.name).toBe('model');
     const top = served.json.hits[0];
-    expect(Object.keys(top.explanation.scores)).toEqual(expect.arrayContaining(['text', 'image', 'mlp']));
+    // Explanations: shares and the gate over the sources this query used (text, image) only, the residual apart.
+    expect(top.explanation.used.sort()).toEqual(['image', 'text']);
+    expect(Object.keys(top.explanation.shares).sort()).toEqual(['image', 'text']);
+    expect(Object.keys(top.explanation.gate).sort()).toEqual(['image', 'text']);
+    expect(top.explanation.baseline).toBe('rrf');
+    expect(top.explanation.residualShare).toBeGreaterThanOrEqual(0);
+    expect(top.explanation.residualShare).toBeLessThanOrEqual(1);
     const shareSum = Object.values(top.explanation.shares as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(shareSum).toBeCloseTo(1, 4);
     // Clicks only went to image-relevant items: the learned ranking puts more of them on top than RRF does.
@@ -89,9 +110,23 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     const imp = s.chorus.db.events.query({ collection: C, queryId: served.json.queryId })[0]!.event;
     expect(imp.type === 'impression' && imp.rankerVersion).toBe('v1');
     expect(imp.type === 'impression' && Object.keys(imp.features ?? {})).toContain('__query__');
+    // A candidate barely trained (one tiny step from the baseline) is worse than the serving v1 on its held-out
+    // queries: the guard refuses it with both estimates; force overrides and the history records it.
+    await train({ epochs: 1, lr: 0.0001, hidden: 0 });
+    const refused = await s.call('POST', '/v1/models/v2/promote', { collection: C });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe('PROMOTION_REFUSED');
+    expect(refused.json.error.details.candidate.version).toBe('v2');
+    expect(refused.json.error.details.serving).toMatchObject({ ranker: 'model', version: 'v1' });
+    expect(refused.json.error.details.serving.estimate).toBeGreaterThan(refused.json.error.details.candidate.estimate);
+    expect((await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0].explanation.baseline).toBe('rrf');
+    const forced = await s.call('POST', '/v1/models/v2/promote', { collection: C, force: true });
+    expect(forced.json).toMatchObject({ promoted: 'v2', previous: 'v1', forced: true });
+    expect(s.chorus.db.models.history(C).at(-1)).toMatchObject({ action: 'promote', version: 'v2', forced: true });
     const listed = await s.call('GET', `/v1/models?collection=${C}`);
-    expect(listed.json.models.map((m: Json) => [m.version, m.status])).toEqual([['v1', 'promoted']]);
+    expect(listed.json.models.map((m: Json) => [m.version, m.status])).toEqual([['v2', 'promoted'], ['v1', 'retired']]);
 
+    expect((await s.call('POST', '/v1/models/rollback', { collection: C })).json).toEqual({ collection: C, from: 'v2', to: 'v1' });
     const rolled = await s.call('POST', '/v1/models/rollback', { collection: C });
     expect(rolled.json).toEqual({ collection: C, from: 'v1', to: null });
     const after = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'model', limit: 10 });

@@ -22,7 +22,10 @@ function randomModel(shape: Parameters<typeof FusionModel.init>[0], rng: Rng, T 
   const mean = Float64Array.from({ length: F }, () => rng.normal() * 0.2);
   const invStd = Float64Array.from({ length: F }, () => 0.5 + rng.next() * 2);
   const m = FusionModel.init(shape, rng, mean, invStd, T);
-  for (let i = 0; i < m.params.length; i++) if (m.params[i] === 0 && (i < m.o.A || i >= m.o.A + m.o.F * m.o.G)) m.params[i] = rng.normal() * 0.3;
+  for (let i = 0; i < m.params.length; i++) {
+    const inA = i >= m.o.A && i < m.o.A + m.o.F * m.o.G;
+    if (m.params[i] === 0 && (!inA || m.mask[i - m.o.A])) m.params[i] = rng.normal() * 0.3;
+  }
   return m;
 }
 
@@ -64,18 +67,27 @@ describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
     const tsScores = model.score(fr.rows, fr.queryFeatures);
     const tsOrder = cands.map((c, i) => ({ id: c.id, s: tsScores[i]! })).sort((a, b) => b.s - a.s).map((x) => x.id);
     expect(hits.map((h) => h.id)).toEqual(tsOrder);
+    const used = ['image', 'image_text', 'text'].filter((src) => cands.some((c) => c.sources[src]));
     for (const h of hits) {
       expect(h.explanation.ranker).toBe('v-test');
-      expect(Object.keys(h.explanation.scores)).toEqual(expect.arrayContaining(['text', 'image', 'bm25', 'mlp']));
+      expect(h.explanation.baseline).toBe('rrf');
+      // The query used only what its candidates came from: no rows for other sources.
+      expect(h.explanation.used!.every((s) => cands.some((c) => c.sources[s]))).toBe(true);
+      expect(Object.keys(h.explanation.shares).sort()).toEqual([...h.explanation.used!].sort());
       const sum = Object.values(h.explanation.shares).reduce((a, b) => a + b, 0);
       expect(sum).toBeCloseTo(1, 5);
+      const gateSum = Object.values(h.explanation.gate!).reduce((a, b) => a + b, 0);
+      expect(gateSum).toBeCloseTo(1, 5);
+      expect(h.explanation.residualShare).toBeGreaterThanOrEqual(0);
+      expect(h.explanation.residualShare).toBeLessThanOrEqual(1);
       expect(h.features).toHaveLength(spec.features.length);
     }
-    // The TS explanation uses the same formula.
-    const fw = model.forward(Float32Array.from(fr.rows.flatMap((r) => [...r])), fr.rows.length, fr.queryFeatures);
-    const i0 = cands.findIndex((c) => c.id === hits[0]!.id);
-    const ex = model.explain(fw, i0);
-    expect(ex.shares.image).toBeCloseTo(hits[0]!.explanation.shares.image!, 4);
+    expect(used.length).toBeGreaterThan(0);
+    // With a limit, only the shown hits carry explanations and feature rows; the order is unchanged.
+    const limited = await reranker.rerank(cands, { queryKind: 'image', queryModalities: ['image'], limit: 5 });
+    expect(limited.map((h) => h.id)).toEqual(tsOrder);
+    expect(limited.slice(0, 5).every((h) => h.features && h.explanation.used)).toBe(true);
+    expect(limited.slice(5).every((h) => !h.features && !h.explanation.used)).toBe(true);
   });
 
   it('exports LETOR-shaped (no query features) and MLP-free models', async () => {

@@ -75,12 +75,20 @@ describe('model registry and live reranker', () => {
     expect(Object.values(shares).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
 
     const v2 = registry.train({ collection: 'shop', epochs: 5, seed: 2, hidden: 4 });
-    await registry.promote('shop', v2.version);
+    // The guard compares v2 with the serving v1 on v2's held-out queries; a weaker candidate is refused.
+    const cmp = registry.compare('shop', v2.version);
+    expect(cmp.serving.version).toBe('v1');
+    if (!cmp.better) {
+      await expect(registry.promote('shop', v2.version)).rejects.toMatchObject({ code: 'PROMOTION_REFUSED' });
+      expect(live.versionFor('shop')).toBe('v1');
+    }
+    const forced = await registry.promote('shop', v2.version, { force: true });
+    expect(forced.forced).toBe(!cmp.better);
     expect(live.versionFor('shop')).toBe('v2');
     expect(registry.list('shop').map((m) => [m.version, m.status])).toEqual([['v2', 'promoted'], ['v1', 'retired']]);
     await registry.rollback('shop');
     expect(live.versionFor('shop')).toBe('v1');
-  });
+  }, 180_000);
 
   it('interleaves the promoted model with a challenger and reports per-pair win rates', async () => {
     const il = await new LiveReranker(registry, { interleaveShare: 1, seed: 4 }).start();
@@ -111,5 +119,5 @@ describe('model registry and live reranker', () => {
     expect(b).toEqual(a);
     // No logged feedback: the worker's CONFLICT comes back as the same ChorusError the CLI would print.
     await expect(registry.trainInBackground({ collection: 'empty' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/not enough logged feedback/) });
-  });
+  }, 180_000);
 });

@@ -69,7 +69,7 @@ describe('bad input through the HTTP API', () => {
         modelDir: path.join(ROOT, 'fixtures/models'),
         executionProviders: ['cpu'],
         models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
-        limits: { maxAudioSeconds: 600, maxImagePixels: 40_000_000 },
+        limits: { maxAudioSeconds: 600, maxImagePixels: 40_000_000, maxItemsBodyBytes: 8 * 1024 * 1024 },
       },
       { encoders: undefined },
     );

@@ -31,7 +31,7 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
         adminKey: ADMIN,
         apiKeys: `${KEY_A}:write,${KEY_B}:write`,
         logLevel: 'info',
-        limits: { rateLimitPerMinute: 8, maxBodyBytes: 4096, maxUploadBytes: 2048, requestTimeoutMs: 300 },
+        limits: { rateLimitPerMinute: 8, maxBodyBytes: 4096, maxItemsBodyBytes: 4096, maxUploadBytes: 2048, requestTimeoutMs: 300 },
       },
       {
         logger: log.logger,

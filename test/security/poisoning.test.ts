@@ -170,6 +170,44 @@ describe('model poisoning through client-sent impression features', () => {
     expect(after.model.params).toEqual(before.model.params);
   });
 
+  it('rows at the bound (±1e6) are trainable, yet the fit stays finite and every served score is a number', async () => {
+    const ids = ['p0', 'p1', 'p2', 'p3', 'p4'];
+    const big = (k: number) =>
+      Array.from({ length: FEATURE_ROW_SHAPE.item }, (_, i) => ((i + k) % 2 ? 1e6 : -1e6));
+    const features: Record<string, number[]> = {
+      __query__: Array.from({ length: FEATURE_ROW_SHAPE.query }, () => 1e6),
+    };
+    ids.forEach((id, k) => (features[id] = big(k)));
+    const events: Json[] = [
+      {
+        type: 'impression',
+        eventId: 'edge-imp',
+        collection: C,
+        queryId: 'edge-q',
+        items: ids.map((id, position) => ({ id, position })),
+        features,
+      },
+      { type: 'click', eventId: 'edge-click', collection: C, queryId: 'edge-q', itemId: 'p4' },
+    ];
+    expect((await s.call('POST', '/v1/feedback', { events })).status).toBe(200);
+    expect(
+      s.chorus.db.events.query({ queryId: 'edge-q', types: ['impression'] })[0]!.featureSpec,
+    ).toBe(FEATURE_ROW_SHAPE.specVersion);
+    const fit = fitFromLogs(s.chorus.db, trainReq);
+    for (const p of [...fit.model.params, ...(fit.metrics.propensities as number[])])
+      expect(Number.isFinite(p)).toBe(true);
+    const v = registry.train(trainReq);
+    await registry.promote(C, v.version);
+    const r = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: { text: [1, 0, 0, 0, 0, 0, 0, 0], image: [0, 1, 0, 0, 0, 0, 0, 0] },
+      fusion: 'model',
+      limit: 10,
+    });
+    expect(r.json.ranker.version).toBe(v.version);
+    for (const h of r.json.hits as Json[]) expect(Number.isFinite(h.score)).toBe(true);
+  });
+
   it('the registry refuses a fit with a non-finite weight or propensity and stays unchanged', async () => {
     const fit = fitFromLogs(s.chorus.db, trainReq);
     const listed = registry.list(C);

@@ -22,9 +22,17 @@ export const TINY_TEXT: Partial<ConfigInput> = {
 };
 
 /** A keyed server over a temp data dir, wired as `chorus serve` is (models API, admin UI); no encoders unless asked. */
-export function startKeyedServer(config: Partial<ConfigInput> = {}, withEncoders = false): Promise<TestServer> {
+export function startKeyedServer(
+  config: Partial<ConfigInput> = {},
+  withEncoders = false,
+): Promise<TestServer> {
   return startServer(
-    { adminKey: ADMIN, apiKeys: `${WRITER}:write,${READER}:read`, ...(withEncoders ? TINY_TEXT : {}), ...config },
+    {
+      adminKey: ADMIN,
+      apiKeys: `${WRITER}:write,${READER}:read`,
+      ...(withEncoders ? TINY_TEXT : {}),
+      ...config,
+    },
     { extraRouters: servedExtras(() => {}), ...(withEncoders ? { encoders: undefined } : {}) },
   );
 }
@@ -42,7 +50,11 @@ export function pathsOf(dir: string): string[] {
 export const KEYS = [ADMIN, WRITER, READER];
 
 /** Polls GET url until `done(json)` says so. */
-export async function pollUntil<T>(get: () => Promise<T>, done: (v: T) => boolean, tries = 300): Promise<T> {
+export async function pollUntil<T>(
+  get: () => Promise<T>,
+  done: (v: T) => boolean,
+  tries = 300,
+): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await get();
     if (done(v)) return v;

@@ -85,5 +85,5 @@ describe('LanceDB store survives SIGKILL mid-write', () => {
       await store.close();
       next = Math.max(...[...counts.keys()].filter((b) => b < AFTER), ...everAcked) + 1;
     }
-  }, 90_000);
+  }, 180_000);
 });

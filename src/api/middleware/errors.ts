@@ -39,6 +39,11 @@ export function toErrorBody(err: unknown): { status: number; body: { error: { co
 
 export function errorHandler(log?: (err: unknown, status: number) => void): ErrorRequestHandler {
   return (err, _req, res, next) => {
+    // A handler stopped by its request's signal (timeout or disconnect): the timeout answers (with what it
+    // knows about the work) or nobody is listening; either way this is not a second response.
+    const signal = res.locals.signal as AbortSignal | undefined;
+    if (signal?.aborted && err === signal.reason) return;
+    if (res.locals.timedOut) return log?.(err, toErrorBody(err).status);
     if (res.headersSent) return next(err);
     const { status, body } = toErrorBody(err);
     log?.(err, status);

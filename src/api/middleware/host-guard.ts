@@ -20,7 +20,12 @@ export function isLoopbackHost(host: string | undefined): boolean {
 export function loopbackHostOnly(): RequestHandler {
   return (req, _res, next) => {
     if (isLoopbackHost(req.headers.host)) return next();
-    next(new ChorusError('FORBIDDEN', 'no API key is configured, so this server answers only to 127.0.0.1, localhost or [::1] as Host; configure keys to serve other names'));
+    next(
+      new ChorusError(
+        'FORBIDDEN',
+        'no API key is configured, so this server answers only to 127.0.0.1, localhost or [::1] as Host; configure keys to serve other names',
+      ),
+    );
   };
 }
 
@@ -31,7 +36,9 @@ export function loopbackHostOnly(): RequestHandler {
 function ownHosts(req: Request): string[] {
   const forwarded = req.headers['x-forwarded-host'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return [req.headers.host, first].filter((h): h is string => Boolean(h)).map((h) => h.toLowerCase());
+  return [req.headers.host, first]
+    .filter((h): h is string => Boolean(h))
+    .map((h) => h.toLowerCase());
 }
 
 /**
@@ -53,6 +60,11 @@ export function crossOrigin(req: Request): boolean {
 export function sameOriginWrites(): RequestHandler {
   return (req, _res, next) => {
     if (isSafeMethod(req.method) || !crossOrigin(req)) return next();
-    next(new ChorusError('FORBIDDEN', `cross-origin ${req.method} refused: admin changes must come from this server's own pages or from a script sending no Origin`));
+    next(
+      new ChorusError(
+        'FORBIDDEN',
+        `cross-origin ${req.method} refused: admin changes must come from this server's own pages or from a script sending no Origin`,
+      ),
+    );
   };
 }

@@ -7,6 +7,7 @@ import { publicPayload } from '../../domain/names.js';
 import type { ItemWrite } from '../../engine/items.js';
 import { ChorusError } from '../../errors.js';
 import { sniffModality } from '../media-sniff.js';
+import { requestSignal, trackWrite } from '../middleware/request-timeout.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, QueryBool } from '../schemas.js';
@@ -128,6 +129,7 @@ export function createItemsRouter(deps: RouteDeps): Router {
   const router = Router();
   const { engine } = deps;
   addRoute(router, deps, itemRoutes.upsert, multipartParser(deps), async (req, res) => {
+    const write = trackWrite(res); // from here a 504 says whether the write was applied
     if (req.is('multipart/form-data')) {
       const fields = MultipartFields.parse({ ...(req.body as object) });
       const files = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
@@ -141,7 +143,7 @@ export function createItemsRouter(deps: RouteDeps): Router {
         item[kind] = f.buffer;
       }
       if (!item.image && !item.audio && !item.text) throw new ChorusError('VALIDATION', 'a multipart item needs an image, audio or text');
-      res.json(await engine.upsertItems(fields.collection, [item]));
+      res.json(await engine.upsertItems(fields.collection, [item], write));
       return;
     }
     const body = parseBody(UpsertItemsBody, req);
@@ -151,15 +153,16 @@ export function createItemsRouter(deps: RouteDeps): Router {
       const audio = i.audio ? Buffer.from(i.audio, 'base64') : undefined;
       if (image) await sniffModality(image, 'image');
       if (audio) await sniffModality(audio, 'audio');
+      write.signal.throwIfAborted();
       writes.push({ id: i.id, payload: i.payload, text: i.text, vectors: i.vectors, image, audio });
     }
-    res.json(await engine.upsertItems(body.collection, writes));
+    res.json(await engine.upsertItems(body.collection, writes, write));
   });
   addRoute(router, deps, itemRoutes.get, async (req, res) => {
     const { id } = parseParams(ItemParams, req);
     const q = parseQuery(ItemQuery, req);
     await engine.getCollection(q.collection);
-    const [item] = await engine.store.get(q.collection, [id], { withVectors: true });
+    const [item] = await engine.store.get(q.collection, [id], { withVectors: true, signal: requestSignal(res) });
     if (!item) throw new ChorusError('NOT_FOUND', `item "${id}" is not in collection "${q.collection}"`);
     res.json({
       item: {
@@ -173,7 +176,7 @@ export function createItemsRouter(deps: RouteDeps): Router {
   addRoute(router, deps, itemRoutes.delete, async (req, res) => {
     const { id } = parseParams(ItemParams, req);
     const q = parseQuery(DeleteItemQuery, req);
-    res.json(await engine.deleteItems(q.collection, [id]));
+    res.json(await engine.deleteItems(q.collection, [id], trackWrite(res)));
   });
   return router;
 }

@@ -28,10 +28,15 @@ export const TrainBody = z
     notes: z.string().max(1000).optional(),
   })
   .strict()
-  .refine((b) => b.from === undefined || b.to === undefined || b.from < b.to, { message: 'from must be before to', path: ['from'] })
+  .refine((b) => b.from === undefined || b.to === undefined || b.from < b.to, {
+    message: 'from must be before to',
+    path: ['from'],
+  })
   .meta({ id: 'TrainModelRequest' });
 
-const JobParams = z.object({ jobId: z.string().regex(/^train-[a-z0-9]+-[0-9a-f]{8}$/, 'not a training job id') }).strict();
+const JobParams = z
+  .object({ jobId: z.string().regex(/^train-[a-z0-9]+-[0-9a-f]{8}$/, 'not a training job id') })
+  .strict();
 
 const TrainingJob = z
   .object({
@@ -39,26 +44,54 @@ const TrainingJob = z
     collection: z.string(),
     version: z.string().optional(),
     state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
-    progress: z.object({ phase: z.enum(['queued', 'fitting', 'done']), done: z.number(), total: z.number() }),
+    progress: z.object({
+      phase: z.enum(['queued', 'fitting', 'done']),
+      done: z.number(),
+      total: z.number(),
+    }),
     createdAt: z.number(),
     startedAt: z.number().optional(),
     finishedAt: z.number().optional(),
-    result: z.record(z.string(), z.unknown()).optional().meta({ description: 'The registered model (ModelInfo), once succeeded' }),
+    result: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'The registered model (ModelInfo), once succeeded' }),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .meta({ id: 'TrainingJob' });
 
 export const trainingRoutes = {
   train: {
-    method: 'post', path: '/v1/models/train', tag: 'models', scope: 'admin', status: 202,
+    method: 'post',
+    path: '/v1/models/train',
+    tag: 'models',
+    scope: 'admin',
+    status: 202,
     summary: 'Start training the fusion reranker on the logged feedback of a collection (a job)',
     description:
       'Answers 202 with a job id after cheap checks (unknown collection 404, existing version or a training already running 409, bad parameters 400); ' +
       'the fit runs in a worker thread. Poll GET /v1/models/train/{jobId}; a cancelled or failed job registers no model. promote=true promotes the result.',
-    body: TrainBody, response: z.object({ jobId: z.string(), state: z.literal('queued') }),
+    body: TrainBody,
+    response: z.object({ jobId: z.string(), state: z.literal('queued') }),
   },
-  status: { method: 'get', path: '/v1/models/train/:jobId', tag: 'models', scope: 'admin', summary: 'One training job: state, progress, result or error', params: JobParams, response: TrainingJob },
-  cancel: { method: 'post', path: '/v1/models/train/:jobId/cancel', tag: 'models', scope: 'admin', summary: 'Cancel a queued or running training (nothing is registered)', params: JobParams, response: z.object({ jobId: z.string(), state: z.string() }) },
+  status: {
+    method: 'get',
+    path: '/v1/models/train/:jobId',
+    tag: 'models',
+    scope: 'admin',
+    summary: 'One training job: state, progress, result or error',
+    params: JobParams,
+    response: TrainingJob,
+  },
+  cancel: {
+    method: 'post',
+    path: '/v1/models/train/:jobId/cancel',
+    tag: 'models',
+    scope: 'admin',
+    summary: 'Cancel a queued or running training (nothing is registered)',
+    params: JobParams,
+    response: z.object({ jobId: z.string(), state: z.string() }),
+  },
 } satisfies Record<string, RouteSpec>;
 
 export interface TrainingRouterDeps extends RouteDeps {
@@ -75,7 +108,10 @@ export function createTrainingRouter(deps: TrainingRouterDeps): Router {
     const { promote, ...opts } = parseBody(TrainBody, req);
     // Cheap checks first, so a doomed request never waits for (or starts) a fit.
     await deps.engine.getCollection(opts.collection);
-    if (opts.version && deps.registry.list(opts.collection).some((m) => m.version === opts.version)) {
+    if (
+      opts.version &&
+      deps.registry.list(opts.collection).some((m) => m.version === opts.version)
+    ) {
       throw new ChorusError('CONFLICT', `model ${opts.collection}/${opts.version} already exists`);
     }
     const job = jobs.start(opts.collection, opts.version, async (signal) => {

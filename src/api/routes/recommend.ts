@@ -4,6 +4,7 @@ import { CollectionName } from '../../domain/collection.js';
 import { Filter } from '../../domain/filter.js';
 import { ItemId } from '../../domain/item.js';
 import { VectorName } from '../../domain/modality.js';
+import { requestSignal } from '../middleware/request-timeout.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { RankedResponse } from '../schemas.js';
@@ -45,7 +46,7 @@ export const recommendRoutes = {
 export function createRecommendRouter(deps: RouteDeps): Router {
   const router = Router();
   addRoute(router, deps, recommendRoutes.recommend, async (req, res) => {
-    res.json(await deps.engine.recommend(parseBody(RecommendBody, req)));
+    res.json(await deps.engine.recommend({ ...parseBody(RecommendBody, req), signal: requestSignal(res) }));
   });
   return router;
 }

@@ -4,6 +4,7 @@ import { CollectionName } from '../../domain/collection.js';
 import { Filter } from '../../domain/filter.js';
 import { VectorName } from '../../domain/modality.js';
 import { sniffModality } from '../media-sniff.js';
+import { requestSignal } from '../middleware/request-timeout.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, RankedResponse } from '../schemas.js';
@@ -80,6 +81,7 @@ export function createSearchRouter(deps: RouteDeps): Router {
       lexical: b.lexical,
       excludeSeen: b.excludeSeen,
       diversity: b.diversity,
+      signal: requestSignal(res),
     });
     res.json(result);
   });

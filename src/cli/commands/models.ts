@@ -33,11 +33,16 @@ export function registerModelsCommand(program: Command): void {
     });
   models
     .command('promote <version>')
-    .description('serve this version')
+    .description('serve this version if it beats the serving ranker on held-out queries (the promotion guard)')
     .requiredOption('--collection <name>', 'collection')
-    .action(async (version: string, f: { collection: string }, cmd: Command) => {
-      const r = await withRegistry(cmd, (reg) => reg.promote(f.collection, version));
-      process.stdout.write(`${f.collection}: promoted ${version}${r.previous ? ` (was ${r.previous})` : ''}\n`);
+    .option('--force', 'promote even if the guard refuses (recorded in the history)')
+    .action(async (version: string, f: { collection: string; force?: boolean }, cmd: Command) => {
+      const r = await withRegistry(cmd, (reg) => reg.promote(f.collection, version, { force: f.force === true }));
+      const c = r.comparison;
+      process.stdout.write(
+        `${f.collection}: promoted ${version}${r.previous ? ` (was ${r.previous})` : ''}${r.forced ? ' (forced past the guard)' : ''}; ` +
+          `held-out ${c.metric} candidate ${c.candidate.estimate.toFixed(4)} vs serving ${c.serving.version ?? c.serving.ranker} ${c.serving.estimate.toFixed(4)}\n`,
+      );
     });
   models
     .command('rollback')

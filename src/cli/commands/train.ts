@@ -41,7 +41,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--search <mode>', 'hyperparameter search: none, grid or random', 'none')
     .option('--trials <n>', 'random-search trials')
     .option('--seed <n>', 'random seed')
-    .option('--promote', 'promote the new version at once')
+    .option('--promote', 'promote the new version at once if it beats the serving ranker on held-out queries')
     .option('--json', 'print the registered version as JSON')
     .action(async (f: TrainFlags, cmd: Command) => {
       if (!['listwise', 'pairwise'].includes(f.loss)) throw new ChorusError('VALIDATION', '--loss is listwise or pairwise');
@@ -65,6 +65,7 @@ export function registerTrainCommand(program: Command): void {
           trials: num(f.trials, 'trials'),
           seed: num(f.seed, 'seed'),
         });
+        // Through the promotion guard: a refused candidate stays registered; the refusal (exit 1) says why.
         if (f.promote) await registry.promote(rec.collection, rec.version);
         const out = registry.get(rec.collection, rec.version);
         if (f.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');

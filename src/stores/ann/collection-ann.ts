@@ -152,9 +152,11 @@ export class CollectionAnn {
     return this.hasWork;
   }
 
-  /** Absorbs everything now (close, explicit flush). */
-  drain(): void {
-    while (this.absorbStep(1024));
+  /** Absorbs everything now (close, explicit flush); false when the budget ran out first. */
+  drain(budgetMs = Infinity): boolean {
+    const t0 = performance.now();
+    while (this.absorbStep(256)) if (performance.now() - t0 > budgetMs) return false;
+    return true;
   }
 
   /** Saves a new generation (graphs, key map, then the manifest by atomic rename) and removes older ones. */

@@ -1,7 +1,7 @@
 import type { Table } from '@lancedb/lancedb';
 import type { CollectionSchema } from '../../domain/collection.js';
 import type { AnnRow, CollectionAnn } from '../ann/collection-ann.js';
-import { ID_COLUMN, vectorColumn } from './columns.js';
+import { ID_COLUMN, PAYLOAD_COLUMN, vectorColumn } from './columns.js';
 
 /** Structural view of the Arrow vectors LanceDB returns (its own CommonJS arrow copy, so no instanceof). */
 interface ArrowData {
@@ -29,19 +29,24 @@ export async function scanIntoAnn(
   schema: CollectionSchema,
   ann: CollectionAnn,
   tableVersion: number,
+  onPayload?: (id: string, json: string) => void,
 ): Promise<void> {
   const names = Object.keys(schema.vectors);
-  const query = table.query().select([ID_COLUMN, ...names.map(vectorColumn)]);
+  const columns = [ID_COLUMN, ...names.map(vectorColumn), ...(onPayload ? [PAYLOAD_COLUMN] : [])];
+  const query = table.query().select(columns);
   for await (const raw of query as unknown as AsyncIterable<ArrowBatch>) {
     const ids = raw.getChild(ID_COLUMN)!;
     const readers = names.map((n) =>
       rowReader(raw.getChild(vectorColumn(n)), schema.vectors[n]!.dim),
     );
+    const payloads = onPayload ? raw.getChild(PAYLOAD_COLUMN) : null;
     const rows: AnnRow[] = [];
     for (let i = 0; i < raw.numRows; i++) {
       const vectors: Record<string, Float32Array | undefined> = {};
       names.forEach((n, j) => (vectors[n] = readers[j]!(i)));
-      rows.push({ id: String(ids.get(i)), vectors });
+      const id = String(ids.get(i));
+      rows.push({ id, vectors });
+      if (payloads) onPayload!(id, String(payloads.get(i)));
     }
     ann.upserted(rows, tableVersion);
   }

@@ -13,9 +13,15 @@ export interface AnnSyncOptions {
   freshnessMs: number | null;
   /** Save this long after the last write once everything is absorbed. */
   saveIdleMs: number;
+  /** At close, absorb the backlog for at most this long before saving (else skip the save). */
+  closeDrainMs: number;
   onError: (e: unknown) => void;
-  /** Called after a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
+  /** Called before a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
   onForeignChange: () => void;
+  /** Payloads read by a rebuild's table scan (to fill the payload cache on the way). */
+  onPayload?: (id: string, json: string) => void;
+  /** Called once a saved index was opened without reading the table. */
+  onOpenedSaved?: () => void;
 }
 
 type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -94,16 +100,18 @@ export class AnnSync {
   }
 
   /** Absorbs everything and saves now (close, tests, benchmarks). */
-  async flush(): Promise<void> {
+  async flush(budgetMs = Infinity): Promise<void> {
     await this.lock(async () => {
       const ann = this.current;
-      if (ann?.dirty && !this.closed) ann.save(this.o.dir);
+      if (!ann?.dirty || this.closed) return;
+      // Out of budget (a big backlog at close): no save; the next open rebuilds from the table, as after a crash.
+      if (ann.drain(budgetMs)) ann.save(this.o.dir);
     });
   }
 
   async close(): Promise<void> {
     clearTimeout(this.saveTimer);
-    await this.flush();
+    await this.flush(this.o.closeDrainMs);
     this.closed = true;
   }
 
@@ -120,10 +128,11 @@ export class AnnSync {
     const saved = CollectionAnn.load(this.o.dir, this.schema, this.o.params, version);
     if (saved) {
       this.current = saved;
+      this.o.onOpenedSaved?.();
       return saved;
     }
     const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
-    await scanIntoAnn(this.table, this.schema, fresh, version);
+    await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
     fresh.dirty = true;
     this.current = fresh;
     this.lastCheck = Date.now();
@@ -140,11 +149,11 @@ export class AnnSync {
       // Re-read under the lock: our own write may have been in flight.
       const version = await this.table.version();
       if (version === this.current!.tableVersion || this.maintaining > 0) return;
+      this.o.onForeignChange();
       const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
-      await scanIntoAnn(this.table, this.schema, fresh, version);
+      await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
       fresh.dirty = true;
       this.current = fresh;
-      this.o.onForeignChange();
       this.kick();
     });
   }

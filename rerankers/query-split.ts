@@ -1,0 +1,64 @@
+import type { Clickthrough } from '../src/feedback/training-set.js';
+import { Rng } from './random.js';
+
+/**
+ * Groups logged impressions by query, as far as the log can tell: impressions are joined when they showed the
+ * same set of items or the same first item (a repeated query, or the same intent re-typed), by union-find.
+ * If that glues more than half of the log into one group (a catalogue where one item tops everything), the
+ * weaker key (same item set only) is used. Returns a group id per clickthrough.
+ */
+export function queryGroups(cts: readonly Clickthrough[]): Int32Array {
+  const strong = groupBy(cts, true);
+  let largest = 0;
+  const sizes = new Map<number, number>();
+  for (const g of strong) {
+    const n = (sizes.get(g) ?? 0) + 1;
+    sizes.set(g, n);
+    if (n > largest) largest = n;
+  }
+  return largest > cts.length / 2 && cts.length > 20 ? groupBy(cts, false) : strong;
+}
+
+function groupBy(cts: readonly Clickthrough[], byTopItem: boolean): Int32Array {
+  const parent = Int32Array.from({ length: cts.length }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const firstOf = new Map<string, number>();
+  const join = (key: string, i: number) => {
+    const j = firstOf.get(key);
+    if (j === undefined) firstOf.set(key, i);
+    else parent[find(i)] = find(j);
+  };
+  cts.forEach((ct, i) => {
+    join(`s:${ct.items.map((it) => it.id).sort().join('\u0000')}`, i);
+    const top = ct.items.find((it) => it.position === 0) ?? ct.items[0];
+    if (byTopItem && top) join(`t:${top.id}`, i);
+  });
+  return Int32Array.from({ length: cts.length }, (_, i) => find(i));
+}
+
+export interface QuerySplit {
+  train: Clickthrough[];
+  validation: Clickthrough[];
+  /** Number of query groups on each side. */
+  trainQueries: number;
+  validationQueries: number;
+}
+
+/**
+ * Train/validation split by query group: a seeded `share` of the groups (never fewer than one, never all) is
+ * held out whole, so validation measures queries the model has never seen.
+ */
+export function splitByQuery(cts: readonly Clickthrough[], share = 0.2, seed = 1): QuerySplit {
+  const groups = queryGroups(cts);
+  const ids = [...new Set(groups)];
+  new Rng(seed).shuffle(ids);
+  const nVal = ids.length < 2 ? 0 : Math.min(ids.length - 1, Math.max(1, Math.round(ids.length * share)));
+  const held = new Set(ids.slice(0, nVal));
+  const train: Clickthrough[] = [];
+  const validation: Clickthrough[] = [];
+  cts.forEach((ct, i) => (held.has(groups[i]!) ? validation : train).push(ct));
+  return { train, validation, trainQueries: ids.length - nVal, validationQueries: nVal };
+}

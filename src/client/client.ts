@@ -1,0 +1,66 @@
+import type {
+  CollectionRoutes,
+  FeedbackRoutes,
+  HealthRoutes,
+  ItemRoutes,
+  JobRoutes,
+  ModelRoutes,
+  RecommendRoutes,
+  RouteCall,
+  SearchRoutes,
+} from './route-types.js';
+import { createTransport, type ClientOptions, type Method, type Transport } from './transport.js';
+
+/** A client method, carrying the route it calls (the route-coverage test compares these with the server). */
+export type Bound<S> = RouteCall<S> & { readonly method: Method; readonly path: string };
+
+function bind<S>(t: Transport, method: Method, path: string): Bound<S> {
+  const call = (input?: unknown, opts?: Parameters<Transport>[3]) => t(method, path, input, opts);
+  return Object.assign(call, { method, path }) as unknown as Bound<S>;
+}
+
+/** Typed client for every route of the Chorus HTTP API; needs nothing but `fetch`. */
+export function createClient(opts: ClientOptions) {
+  const t = createTransport(opts);
+  return {
+    healthz: bind<HealthRoutes['healthz']>(t, 'get', '/healthz'),
+    readyz: bind<HealthRoutes['readyz']>(t, 'get', '/readyz'),
+    /** Prometheus text. */
+    metrics: bind<HealthRoutes['metrics']>(t, 'get', '/metrics'),
+    collections: {
+      list: bind<CollectionRoutes['list']>(t, 'get', '/v1/collections'),
+      create: bind<CollectionRoutes['create']>(t, 'post', '/v1/collections'),
+      get: bind<CollectionRoutes['get']>(t, 'get', '/v1/collections/:name'),
+      drop: bind<CollectionRoutes['drop']>(t, 'delete', '/v1/collections/:name'),
+    },
+    items: {
+      upsert: bind<ItemRoutes['upsert']>(t, 'post', '/v1/items'),
+      get: bind<ItemRoutes['get']>(t, 'get', '/v1/items/:id'),
+      delete: bind<ItemRoutes['delete']>(t, 'delete', '/v1/items/:id'),
+    },
+    search: bind<SearchRoutes['search']>(t, 'post', '/v1/search'),
+    recommend: bind<RecommendRoutes['recommend']>(t, 'post', '/v1/recommend'),
+    feedback: bind<FeedbackRoutes['feedback']>(t, 'post', '/v1/feedback'),
+    users: {
+      delete: bind<FeedbackRoutes['deleteUser']>(t, 'delete', '/v1/users/:id'),
+    },
+    models: {
+      list: bind<ModelRoutes['list']>(t, 'get', '/v1/models'),
+      /** Starts a training job (202 with its id); poll `trainStatus`. */
+      train: bind<ModelRoutes['train']>(t, 'post', '/v1/models/train'),
+      trainStatus: bind<ModelRoutes['status']>(t, 'get', '/v1/models/train/:jobId'),
+      cancelTraining: bind<ModelRoutes['cancel']>(t, 'post', '/v1/models/train/:jobId/cancel'),
+      promote: bind<ModelRoutes['promote']>(t, 'post', '/v1/models/:version/promote'),
+      rollback: bind<ModelRoutes['rollback']>(t, 'post', '/v1/models/rollback'),
+      challenger: bind<ModelRoutes['challenger']>(t, 'post', '/v1/models/challenger'),
+      interleaving: bind<ModelRoutes['interleaving']>(t, 'get', '/v1/models/interleaving'),
+    },
+    jobs: {
+      start: bind<JobRoutes['start']>(t, 'post', '/v1/jobs'),
+      counts: bind<JobRoutes['counts']>(t, 'get', '/v1/jobs'),
+      get: bind<JobRoutes['get']>(t, 'get', '/v1/jobs/:id'),
+    },
+  };
+}
+
+export type ChorusClient = ReturnType<typeof createClient>;
