@@ -1,9 +1,12 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QUICKSTART_COLLECTION } from '../../src/app/quickstart-index.js';
 import { chromiumAvailable, screenshot } from '../support/chromium.js';
 import { corpusFile, startAdminWorld, type AdminWorld } from './harness.js';
 
+// A page answers in well under a second on an idle machine, but CI and a shared 2-core box can be slower than
+// expect.poll's 1 s default: polls wait up to 15 s (each still ends as soon as its condition holds).
+vi.setConfig({ expect: { poll: { timeout: 15_000, interval: 100 } } });
 const run = chromiumAvailable('admin UI trust browser tests');
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/registry.js';
 import { LiveReranker } from '../../rerankers/live-reranker.js';
 import { generateMultimodalWorld } from '../../rerankers/simulation/multimodal-world.js';
@@ -16,6 +16,9 @@ import { chromiumAvailable, launchChromium, screenshot, watchOffHostRequests } f
 
 const ADMIN_KEY = 'admin-key-for-the-browser-suite-0123456789';
 const ROOT = path.resolve(import.meta.dirname, '../..');
+// A page answers in well under a second on an idle machine, but CI and a shared 2-core box can be slower than
+// expect.poll's 1 s default: polls wait up to 15 s (each still ends as soon as its condition holds).
+vi.setConfig({ expect: { poll: { timeout: 15_000, interval: 100 } } });
 const run = chromiumAvailable('admin UI browser tests');
 
 /** The admin UI in real Chromium against the real server: quickstart corpus in LanceDB, tiny fixture encoders. */
@@ -211,8 +214,11 @@ describe.runIf(run)('admin UI in Chromium', () => {
     // A second version, promoted, then rolled back to v1.
     await page.getByRole('button', { name: 'Train new version' }).click();
     await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 }).toContain('v2 in');
+    // v2 is fitted on the same log as the serving v1, so the promotion guard refuses it; the override is explicit.
     await page.getByRole('button', { name: 'Promote v2' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Promote v2' }).click();
+    await page.getByTestId('guard-refused').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote anyway (override the guard)' }).click();
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v2');
     await page.getByRole('button', { name: 'Roll back' }).click();
     expect(await page.getByTestId('rollback-plan').textContent()).toContain('v1');

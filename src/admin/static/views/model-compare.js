@@ -19,8 +19,10 @@ export function GuardComparison({ c }) {
     <tbody>
       <tr><td>Candidate <b>${cand?.version ?? ''}</b></td><td class="num">${interval(cand)}</td></tr>
       <tr><td>Serving <b>${servName ?? '—'}</b></td><td class="num">${interval(serv)}</td></tr>
+      ${c.difference ? html`<tr><td>Difference (candidate − serving)</td><td class="num">${interval(c.difference)}</td></tr>` : null}
     </tbody>
-    <caption class="muted small">On the same ${c.queries ?? '?'} held-out queries, 95% intervals${overlap ? ' — the intervals overlap: the difference may be noise' : ''}.</caption>
+    <caption class="muted small">On the same ${c.queries ?? '?'} held-out queries${c.impressions ? ` (${c.impressions} impressions)` : ''}, 95% intervals${overlap ? ' — the intervals overlap: the difference may be noise' : ''}.
+      ${c.rule ? html`<br />Guard: ${c.rule}${c.better === false ? ' — not met.' : c.better ? ' — met.' : ''}` : null}</caption>
   </table>`;
 }
 
