@@ -37,10 +37,15 @@ export interface FieldIndex extends FilterFields {
  * them, so the playground can suggest a filter that has hits and catch a wrong-case value before it silently
  * returns nothing.
  */
-export async function summariseFields(store: VectorStore, schema: CollectionSchema): Promise<FieldIndex> {
+export async function summariseFields(
+  store: VectorStore,
+  schema: CollectionSchema,
+): Promise<FieldIndex> {
   const indexes = schema.payloadIndexes ?? {};
   const keys = Object.keys(indexes);
-  const counts = new Map<string, Map<string | number | boolean, number>>(keys.map((k) => [k, new Map()]));
+  const counts = new Map<string, Map<string | number | boolean, number>>(
+    keys.map((k) => [k, new Map()]),
+  );
   const ranges = new Map<string, { min: number; max: number }>();
   let scanned = 0;
   let cursor: string | undefined;
@@ -67,17 +72,36 @@ export async function summariseFields(store: VectorStore, schema: CollectionSche
   const fields = keys.map((key): FieldSummary => {
     const type = indexes[key]!;
     const r = ranges.get(key);
-    const values = [...counts.get(key)!.entries()].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
-    if (type === 'integer' || type === 'float' || type === 'datetime') return { key, type, ...(r ?? {}) };
-    return { key, type, values: values.slice(0, TOP_VALUES).map(([value, count]) => ({ value, count })) };
+    const values = [...counts.get(key)!.entries()].sort(
+      (a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])),
+    );
+    if (type === 'integer' || type === 'float' || type === 'datetime')
+      return { key, type, ...(r ?? {}) };
+    return {
+      key,
+      type,
+      values: values.slice(0, TOP_VALUES).map(([value, count]) => ({ value, count })),
+    };
   });
-  const distinct = new Map([...counts].filter(([, m]) => m.size <= MAX_DISTINCT).map(([k, m]) => [k, new Set(m.keys())]));
-  return { collection: schema.name, fields, complete: !cursor, example: exampleFilter(fields), distinct };
+  const distinct = new Map(
+    [...counts].filter(([, m]) => m.size <= MAX_DISTINCT).map(([k, m]) => [k, new Set(m.keys())]),
+  );
+  return {
+    collection: schema.name,
+    fields,
+    complete: !cursor,
+    example: exampleFilter(fields),
+    distinct,
+  };
 }
 
 function exampleFilter(fields: FieldSummary[]): string {
-  const keyword = fields.find((f) => f.type === 'keyword' && f.values?.length && typeof f.values[0]!.value === 'string');
-  const numeric = fields.find((f) => f.min !== undefined && f.max !== undefined && f.type !== 'datetime');
+  const keyword = fields.find(
+    (f) => f.type === 'keyword' && f.values?.length && typeof f.values[0]!.value === 'string',
+  );
+  const numeric = fields.find(
+    (f) => f.min !== undefined && f.max !== undefined && f.type !== 'datetime',
+  );
   const parts: string[] = [];
   if (keyword) parts.push(`${keyword.key}=${String(keyword.values![0]!.value)}`);
   if (numeric) parts.push(`${numeric.key}>=${numeric.min}`);
@@ -121,12 +145,21 @@ export function checkFilter(filter: Filter, f: FieldIndex): string[] {
     if (!f.complete || !all || field.type !== 'keyword') continue;
     for (const v of wanted) {
       if (all.has(v)) continue;
-      const near = typeof v === 'string' ? [...all].find((x) => typeof x === 'string' && x.toLowerCase() === v.toLowerCase()) : undefined;
+      const near =
+        typeof v === 'string'
+          ? [...all].find((x) => typeof x === 'string' && x.toLowerCase() === v.toLowerCase())
+          : undefined;
       if (near !== undefined) {
-        throw new ChorusError('VALIDATION', `${field.key} has no value "${String(v)}": did you mean "${String(near)}"? (values are case-sensitive)`, { key: c.key });
+        throw new ChorusError(
+          'VALIDATION',
+          `${field.key} has no value "${String(v)}": did you mean "${String(near)}"? (values are case-sensitive)`,
+          { key: c.key },
+        );
       }
       const shown = (field.values ?? []).map((x) => String(x.value));
-      notes.push(`no item has ${field.key} = "${String(v)}" (most common: ${shown.join(', ')}${all.size > shown.length ? ', …' : ''})`);
+      notes.push(
+        `no item has ${field.key} = "${String(v)}" (most common: ${shown.join(', ')}${all.size > shown.length ? ', …' : ''})`,
+      );
     }
   }
   return notes;

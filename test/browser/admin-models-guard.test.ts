@@ -33,11 +33,18 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     const train = page.getByRole('button', { name: 'Train new version' });
     await train.waitFor();
     expect(await train.isDisabled()).toBe(true);
-    expect(await page.getByTestId('trainability').textContent()).toContain('no impressions with feature rows');
+    expect(await page.getByTestId('trainability').textContent()).toContain(
+      'no impressions with feature rows',
+    );
     // The server refuses too, before anything runs.
     const status = await page.evaluate(async (c) => {
       const s = await (await fetch('/admin/api/session')).json();
-      return (await fetch(`/admin/api/models/${c}/train`, { method: 'POST', headers: { 'x-csrf-token': s.csrf } })).status;
+      return (
+        await fetch(`/admin/api/models/${c}/train`, {
+          method: 'POST',
+          headers: { 'x-csrf-token': s.csrf },
+        })
+      ).status;
     }, QUICKSTART_COLLECTION);
     expect(status).toBe(409);
     await screenshot(page, '20-models-not-trainable');
@@ -48,9 +55,13 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     await page.reload();
     const train = page.getByRole('button', { name: 'Train new version' });
     await expect.poll(() => train.isDisabled()).toBe(false);
-    expect(await page.getByTestId('trainability').textContent()).toMatch(/\d+ with a click \(needs 10\)/);
+    expect(await page.getByTestId('trainability').textContent()).toMatch(
+      /\d+ with a click \(needs 10\)/,
+    );
     await train.click();
-    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 }).toContain('v1 in');
+    await expect
+      .poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 })
+      .toContain('v1 in');
     expect(await page.getByTestId('models-status').count()).toBe(0);
   });
 
@@ -73,7 +84,9 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
 
   it('does not offer interleaving while the interleave share is 0', async () => {
     await page.getByRole('button', { name: 'Train new version' }).click();
-    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 }).toContain('v2 in');
+    await expect
+      .poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 })
+      .toContain('v2 in');
     await page.locator('[data-testid="models-table"] tr[data-version="v2"]').waitFor();
     expect(await page.getByRole('button', { name: 'Interleave v2' }).count()).toBe(0);
     expect(await page.getByTestId('interleave-off').textContent()).toContain('interleaveShare');
@@ -85,13 +98,20 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     await ndcg.locator('canvas').waitFor();
     expect(await ndcg.textContent()).toContain('not versions with each other');
     expect(await ndcg.locator('.u-legend').textContent()).toContain('baseline');
-    expect(w.chorus.db.models.list(QUICKSTART_COLLECTION).every((m) => m.metrics.heldOut)).toBe(true);
+    expect(w.chorus.db.models.list(QUICKSTART_COLLECTION).every((m) => m.metrics.heldOut)).toBe(
+      true,
+    );
     const plot = page.locator('[data-testid="chart-ctr"] .plot');
     await plot.locator('canvas').waitFor();
-    expect([await plot.getAttribute('data-y-min'), await plot.getAttribute('data-y-max')]).toEqual(['0', '1']);
+    expect([await plot.getAttribute('data-y-min'), await plot.getAttribute('data-y-max')]).toEqual([
+      '0',
+      '1',
+    ]);
     const box = (await plot.locator('.u-over').boundingBox())!;
     await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
-    await expect.poll(() => plot.locator('.u-legend .u-value').last().textContent()).toMatch(/^\d+%$/);
+    await expect
+      .poll(() => plot.locator('.u-legend .u-value').last().textContent())
+      .toMatch(/^\d+%$/);
     await page.reload();
     await plot.locator('canvas').waitFor();
     expect(await plot.getAttribute('data-y-max')).toBe('1');
@@ -103,7 +123,9 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     await page.getByRole('button', { name: 'Promote v2' }).click();
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.getByTestId('comparison').textContent()).toMatch(/Serving v1/);
-    expect(await dialog.getByTestId('comparison').textContent()).toMatch(/\[-?\d+\.\d{3}, -?\d+\.\d{3}\]/);
+    expect(await dialog.getByTestId('comparison').textContent()).toMatch(
+      /\[-?\d+\.\d{3}, -?\d+\.\d{3}\]/,
+    );
     await dialog.getByRole('button', { name: 'Promote v2' }).click();
     await dialog.getByTestId('guard-refused').waitFor();
     expect(await promoted()).toBe('v1');
@@ -111,11 +133,14 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     await dialog.getByRole('button', { name: 'Promote anyway (override the guard)' }).click();
     await expect.poll(promoted).toBe('v2');
     expect(await page.getByTestId('models-status').textContent()).toContain('forced');
-    expect(w.chorus.db.models.history(QUICKSTART_COLLECTION).at(-1)).toMatchObject({ action: 'promote', version: 'v2', forced: true });
+    expect(w.chorus.db.models.history(QUICKSTART_COLLECTION).at(-1)).toMatchObject({
+      action: 'promote',
+      version: 'v2',
+      forced: true,
+    });
   });
 
   it('rolls back only after saying what serves next; past the first version it says the model turns off', async () => {
-
     await page.getByRole('button', { name: 'Roll back' }).click();
     expect(await page.getByTestId('rollback-plan').textContent()).toContain('v1');
     await page.getByRole('dialog').getByRole('button', { name: 'Roll back to v1' }).click();
@@ -136,7 +161,9 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     const before = w.chorus.db.models.list(QUICKSTART_COLLECTION).length;
     await page.getByRole('button', { name: 'Train new version' }).click();
     await page.getByRole('button', { name: 'Cancel training' }).click();
-    await expect.poll(() => page.getByTestId('training').textContent()).toContain('cancelled: nothing was registered');
+    await expect
+      .poll(() => page.getByTestId('training').textContent())
+      .toContain('cancelled: nothing was registered');
     // The fit worker was stopped: no version appears, now or after it would have finished.
     await new Promise((r) => setTimeout(r, 3000));
     expect(w.chorus.db.models.list(QUICKSTART_COLLECTION)).toHaveLength(before);

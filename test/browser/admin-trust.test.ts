@@ -17,7 +17,8 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
   let w: AdminWorld;
   let page: Page;
   const hits = (testid: string) => page.locator(`[data-testid="${testid}"] li.hit`);
-  const hitIds = (testid: string) => hits(testid).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+  const hitIds = (testid: string) =>
+    hits(testid).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
   /** Clicks Search and returns once the compare answer (or its error) is in, so no earlier result is read. */
   const search = async () => {
     const answered = page.waitForResponse((r) => r.url().endsWith('/admin/api/compare'));
@@ -69,12 +70,16 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await expect.poll(async () => (await hitIds('left-results')).length).toBeGreaterThan(0);
     await page.getByLabel('Filter').fill('category=footwear');
     await search();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('did you mean "Footwear"');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('did you mean "Footwear"');
     // The error stands alone: the previous query's results are gone.
     expect(await hits('left-results').count()).toBe(0);
     await page.getByLabel('Filter').fill('Category=Footwear');
     await search();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('did you mean "category"');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('did you mean "category"');
     await screenshot(page, '12-playground-filter-error');
   });
 
@@ -82,10 +87,16 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await page.getByLabel('Filter').fill('');
     await page.getByLabel('Query', { exact: true }).fill('');
     await page.getByLabel('Image', { exact: true }).setInputFiles(corpusFile('product-1163.jpg'));
-    await expect.poll(() => page.getByTestId('pg-image-name').textContent()).toBe('product-1163.jpg');
+    await expect
+      .poll(() => page.getByTestId('pg-image-name').textContent())
+      .toBe('product-1163.jpg');
     await page.getByRole('button', { name: 'Remove the query image' }).click();
-    await page.getByLabel('Audio', { exact: true }).setInputFiles(corpusFile('speech-red-dress.wav'));
-    await expect.poll(() => page.getByTestId('pg-audio-name').textContent()).toBe('speech-red-dress.wav');
+    await page
+      .getByLabel('Audio', { exact: true })
+      .setInputFiles(corpusFile('speech-red-dress.wav'));
+    await expect
+      .poll(() => page.getByTestId('pg-audio-name').textContent())
+      .toBe('speech-red-dress.wav');
     const player = page.getByLabel('query audio speech-red-dress.wav');
     expect(await player.getAttribute('src')).toMatch(/^data:audio\//);
     await search();
@@ -98,7 +109,13 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await page.getByLabel('Query', { exact: true }).fill('blue jersey');
     await page.getByLabel('Right ranker').selectOption('weighted');
     await search();
-    const served = await w.chorus.engine.search({ collection: QUICKSTART_COLLECTION, query: { text: 'blue jersey' }, fusion: 'weighted', limit: 10, logImpression: false });
+    const served = await w.chorus.engine.search({
+      collection: QUICKSTART_COLLECTION,
+      query: { text: 'blue jersey' },
+      fusion: 'weighted',
+      limit: 10,
+      logImpression: false,
+    });
     const first = served.hits.map((h) => h.id);
     await expect.poll(async () => (await hitIds('right-results')).join()).toBe(first.join());
     expect(page.url()).toContain('q=blue+jersey');
@@ -114,24 +131,46 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await search();
     await expect.poll(() => page.url()).toContain('q=red+dress');
     await page.goBack();
-    await expect.poll(() => page.getByLabel('Query', { exact: true }).inputValue()).toBe('blue jersey');
+    await expect
+      .poll(() => page.getByLabel('Query', { exact: true }).inputValue())
+      .toBe('blue jersey');
     await expect.poll(async () => (await hitIds('right-results')).join()).toBe(first.join());
 
     // A link opened in a fresh tab (no local state) shows the same thing.
     const other = await w.context.newPage();
     await other.goto(page.url());
-    await expect.poll(async () => (await other.locator('[data-testid="right-results"] li.hit').count())).toBe(10);
+    await expect
+      .poll(async () => await other.locator('[data-testid="right-results"] li.hit').count())
+      .toBe(10);
     expect(await other.getByLabel('Right ranker').inputValue()).toBe('weighted');
     await other.close();
   });
 
   it('starts the tuning knobs at the applied preset, and keeps knob moves in the URL', async () => {
-    const put = (path: string, body: unknown) => page.evaluate(async ([p, b]) => {
-      const s = await (await fetch('/admin/api/session')).json();
-      return (await fetch(p as string, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf }, body: JSON.stringify(b) })).status;
-    }, [path, body]);
-    expect(await put('/admin/api/presets/image-heavy', { fusion: 'dbsf', weights: { image: 2 }, rrfK: 40 })).toBe(200);
-    expect(await put(`/admin/api/collections/${QUICKSTART_COLLECTION}/preset`, { name: 'image-heavy' })).toBe(200);
+    const put = (path: string, body: unknown) =>
+      page.evaluate(
+        async ([p, b]) => {
+          const s = await (await fetch('/admin/api/session')).json();
+          return (
+            await fetch(p as string, {
+              method: 'PUT',
+              headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf },
+              body: JSON.stringify(b),
+            })
+          ).status;
+        },
+        [path, body],
+      );
+    expect(
+      await put('/admin/api/presets/image-heavy', {
+        fusion: 'dbsf',
+        weights: { image: 2 },
+        rrfK: 40,
+      }),
+    ).toBe(200);
+    expect(
+      await put(`/admin/api/collections/${QUICKSTART_COLLECTION}/preset`, { name: 'image-heavy' }),
+    ).toBe(200);
 
     await page.goto(`${w.url}/admin#/tuning?c=${QUICKSTART_COLLECTION}&q=blue+jersey`);
     await expect.poll(() => page.getByLabel('Method').inputValue()).toBe('dbsf');
@@ -145,11 +184,15 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await expect.poll(() => page.locator('#tu-rrfk').inputValue()).toBe('200');
     expect(await page.getByLabel('Method').inputValue()).toBe('dbsf');
     await screenshot(page, '14-tuning-from-url');
-    expect(await put(`/admin/api/collections/${QUICKSTART_COLLECTION}/preset`, { name: null })).toBe(200);
+    expect(
+      await put(`/admin/api/collections/${QUICKSTART_COLLECTION}/preset`, { name: null }),
+    ).toBe(200);
   });
 
   it('explains hits by the sources the query used, never with negative "scores" for rank-only rankers', async () => {
-    await page.goto(`${w.url}/admin#/playground?c=${QUICKSTART_COLLECTION}&q=blue+jersey&left=noop&right=rrf`);
+    await page.goto(
+      `${w.url}/admin#/playground?c=${QUICKSTART_COLLECTION}&q=blue+jersey&left=noop&right=rrf`,
+    );
     await expect.poll(async () => (await hitIds('left-results')).length).toBe(10);
     const noopScores = await page.locator('[data-testid="left-results"] .score').allTextContents();
     expect(noopScores.every((s) => !s.trim().startsWith('-') && /#\d+/.test(s))).toBe(true);
@@ -168,13 +211,20 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await page.getByRole('button', { name: 'Pool results' }).click();
     await pool.first().waitFor();
     await pool.first().getByRole('radio', { name: '3' }).click();
-    await expect.poll(() => w.chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').length).toBe(1);
+    await expect
+      .poll(() => w.chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').length)
+      .toBe(1);
 
     await page.getByLabel('Image query').setInputFiles(corpusFile('product-1163.jpg'));
-    await expect.poll(() => page.getByTestId('jd-file-name').textContent()).toBe('product-1163.jpg');
+    await expect
+      .poll(() => page.getByTestId('jd-file-name').textContent())
+      .toBe('product-1163.jpg');
     await page.getByRole('button', { name: 'Pool results' }).click();
     await expect.poll(() => page.getByTestId('pooled-kind').textContent()).toBe('image');
-    await page.locator('[data-testid="pool"] tr[data-id="product-1163"]').getByRole('radio', { name: '4' }).click();
+    await page
+      .locator('[data-testid="pool"] tr[data-id="product-1163"]')
+      .getByRole('radio', { name: '4' })
+      .click();
 
     await page.getByLabel('Audio query').setInputFiles(corpusFile('speech-red-dress.wav'));
     await page.getByRole('button', { name: 'Pool results' }).click();
@@ -188,15 +238,25 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     expect(rows.some((r) => r.includes('speech-red-dress.wav') && r.includes('2×1'))).toBe(true);
     expect(rows.some((r) => r.includes('blue jersey') && r.includes('3×1'))).toBe(true);
     // The media is stored with the judgment, keyed by content.
-    const imageQuery = w.chorus.db.judgments.queries(QUICKSTART_COLLECTION).find((q) => q.kind === 'image')!;
-    expect(w.chorus.db.judgments.queryMedia(QUICKSTART_COLLECTION, imageQuery.query)?.mediaType).toBe('image/jpeg');
-    expect(w.chorus.db.judgments.list(QUICKSTART_COLLECTION, imageQuery.query).map((j) => [j.itemId, j.grade])).toEqual([['product-1163', 4]]);
+    const imageQuery = w.chorus.db.judgments
+      .queries(QUICKSTART_COLLECTION)
+      .find((q) => q.kind === 'image')!;
+    expect(
+      w.chorus.db.judgments.queryMedia(QUICKSTART_COLLECTION, imageQuery.query)?.mediaType,
+    ).toBe('image/jpeg');
+    expect(
+      w.chorus.db.judgments
+        .list(QUICKSTART_COLLECTION, imageQuery.query)
+        .map((j) => [j.itemId, j.grade]),
+    ).toEqual([['product-1163', 4]]);
 
     // Offline evaluation replays the image and audio queries from the stored media.
     await page.getByRole('button', { name: 'Evaluate A vs B' }).click();
     const evalRows = page.locator('[data-testid="eval-table"] tbody tr');
     await expect.poll(() => evalRows.count()).toBe(3);
-    const imageRow = (await evalRows.allTextContents()).find((r) => r.includes('product-1163.jpg'))!;
+    const imageRow = (await evalRows.allTextContents()).find((r) =>
+      r.includes('product-1163.jpg'),
+    )!;
     expect(imageRow).toMatch(/1\.000/); // the exact photo is the first hit: nDCG 1
     await screenshot(page, '16-judgments-multimodal');
 
@@ -220,18 +280,24 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     // The newest first: the second re-embed is cancelled (waiting: at once; running: at its next progress step).
     const second = rows.first();
     await second.getByRole('button', { name: /^Cancel / }).click();
-    await expect.poll(() => second.locator('.status').textContent(), { timeout: 60_000 }).toBe('cancelled');
+    await expect
+      .poll(() => second.locator('.status').textContent(), { timeout: 60_000 })
+      .toBe('cancelled');
     const first = rows.nth(1);
-    await expect.poll(() => first.locator('.status').textContent(), { timeout: 120_000 }).toBe('completed');
+    await expect
+      .poll(() => first.locator('.status').textContent(), { timeout: 120_000 })
+      .toBe('completed');
     expect(await first.textContent()).toContain('quickstart-copy');
     expect(await first.textContent()).toContain('100%');
 
     await page.getByLabel('Job', { exact: true }).selectOption('cf-refresh');
     await page.getByRole('button', { name: 'Start job' }).click();
     await expect.poll(() => rows.count()).toBe(3);
-    await expect.poll(() => rows.first().locator('.status').textContent(), { timeout: 60_000 }).toMatch(/completed|failed/);
+    await expect
+      .poll(() => rows.first().locator('.status').textContent(), { timeout: 60_000 })
+      .toMatch(/completed|failed/);
     await screenshot(page, '17-collections-jobs');
-  });
+  }, 240_000);
 
   it('browses a collection page by page with each item’s payload and vectors', async () => {
     await page.getByRole('button', { name: `Browse items of ${QUICKSTART_COLLECTION}` }).click();
@@ -239,7 +305,11 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await expect.poll(() => rows.count()).toBe(10);
     const firstPage = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     await page.getByRole('button', { name: 'Next →' }).click();
-    await expect.poll(async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id'))))[0]).not.toBe(firstPage[0]);
+    await expect
+      .poll(
+        async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id'))))[0],
+      )
+      .not.toBe(firstPage[0]);
     // Each item shows which vectors it has: a product photo has image vectors and no audio one, a spoken digit the reverse.
     await page.getByRole('button', { name: 'Previous' }).click();
     const row = rows.first();
@@ -247,8 +317,10 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     const has = await row.locator('.chip.has').allTextContents();
     const missing = await row.locator('.chip.missing').allTextContents();
     expect(has).toContain('text');
-    if (firstPage[0]!.startsWith('product-')) expect([has.includes('image'), missing.includes('audio')]).toEqual([true, true]);
-    if (firstPage[0]!.startsWith('digit-')) expect([has.includes('audio'), missing.includes('image')]).toEqual([true, true]);
+    if (firstPage[0]!.startsWith('product-'))
+      expect([has.includes('image'), missing.includes('audio')]).toEqual([true, true]);
+    if (firstPage[0]!.startsWith('digit-'))
+      expect([has.includes('audio'), missing.includes('image')]).toEqual([true, true]);
     await row.getByRole('button', { name: /^Show payload of / }).click();
     expect(await row.getByTestId('payload').textContent()).toContain('"title"');
     await screenshot(page, '18-collections-item-browser');
@@ -258,7 +330,16 @@ describe.runIf(run)('admin UI: defaults, state, judgments and jobs', () => {
     await page.goto(`${w.url}/admin#/playground?c=${QUICKSTART_COLLECTION}`);
     await page.getByRole('navigation', { name: 'Screens' }).waitFor();
     const url = new URL(w.url);
-    await w.context.addCookies([{ name: 'chorus_admin', value: 'expired-session-id', domain: url.hostname, path: '/admin', httpOnly: true, sameSite: 'Strict' }]);
+    await w.context.addCookies([
+      {
+        name: 'chorus_admin',
+        value: 'expired-session-id',
+        domain: url.hostname,
+        path: '/admin',
+        httpOnly: true,
+        sameSite: 'Strict',
+      },
+    ]);
     // The next call the page makes (opening Models) meets the expired session.
     await page.evaluate(() => (window.location.hash = '#/models'));
     await page.getByTestId('session-expired').waitFor();

@@ -201,6 +201,13 @@ describe.runIf(run)('admin UI in Chromium', () => {
   });
 
   it('trains a model with progress, promotes it (the engine serves it), and rolls back', async () => {
+    // The tuning test left its preset applied; the guard would compare v1 with it. This test is about train ->
+    // promote -> roll back against the plain RRF default (guard refusals: admin-models-guard.test.ts).
+    const cleared = await page.evaluate(async (c) => {
+      const s = await (await fetch('/admin/api/session')).json();
+      return (await fetch(`/admin/api/collections/${c}/preset`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf }, body: JSON.stringify({ name: null }) })).status;
+    }, QUICKSTART_COLLECTION);
+    expect(cleared).toBe(200);
     await page.goto(`${url}/admin#/models`);
     await expect.poll(() => page.getByTestId('promoted').textContent()).toContain('no model');
     await page.getByRole('button', { name: 'Train new version' }).click();

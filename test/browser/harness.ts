@@ -44,10 +44,16 @@ export async function startAdminWorld(o: { interleaveShare?: number } = {}): Pro
     modelDir: path.join(ROOT, 'fixtures/models'),
     executionProviders: ['cpu'],
     allowRemoteModels: false,
-    models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
+    models: {
+      text: 'chorus-test/tiny-text',
+      image: 'chorus-test/tiny-clip',
+      audio: 'chorus-test/tiny-clap',
+    },
     search: { interleaveShare: o.interleaveShare ?? 0 },
   });
-  const encoders: EncoderRegistry = await createEncoderRegistry(config, { settings: { log: () => {} } });
+  const encoders: EncoderRegistry = await createEncoderRegistry(config, {
+    settings: { log: () => {} },
+  });
   await indexQuickstart(config, encoders);
   const chorus = await buildChorus(config, { encoders, extraRouters: servedExtras(() => {}) });
   const live = chorus.engine.rerankers.get('model') as LiveReranker;
@@ -76,10 +82,20 @@ export async function startAdminWorld(o: { interleaveShare?: number } = {}): Pro
       const today = Date.now();
       const tag = t.tag ?? `b${batches++}`;
       for (let d = 0; d < days; d++) {
-        const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: t.sessions ?? 50, seed: 3 + d + batches * 100, swapShare: 0.1, startTime: today - (days - d) * 86_400_000 });
+        const events = await simulateTraffic(world, live, {
+          collection: QUICKSTART_COLLECTION,
+          sessions: t.sessions ?? 50,
+          seed: 3 + d + batches * 100,
+          swapShare: 0.1,
+          startTime: today - (days - d) * 86_400_000,
+        });
         // Ranked by the server's own live reranker: logged as the server logs served impressions (trainable rows).
         chorus.db.events.append(
-          events.map((e) => ({ ...e, eventId: `${tag}d${d}-${e.eventId}`, queryId: `${tag}d${d}-${e.queryId}` })),
+          events.map((e) => ({
+            ...e,
+            eventId: `${tag}d${d}-${e.eventId}`,
+            queryId: `${tag}d${d}-${e.queryId}`,
+          })),
           { origin: 'server', rowShape: FEATURE_ROW_SHAPE },
         );
       }

@@ -30,7 +30,9 @@ export function createItemsRouter(deps: AdminDeps): Router {
       items: page.items.map((item) => ({
         id: item.id,
         payload: item.payload,
-        vectors: Object.fromEntries(Object.entries(item.vectors).map(([name, v]) => [name, v.length])),
+        vectors: Object.fromEntries(
+          Object.entries(item.vectors).map(([name, v]) => [name, v.length]),
+        ),
       })),
       next: page.next ?? null,
     });

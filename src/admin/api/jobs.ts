@@ -18,7 +18,10 @@ export function createJobsAdminRouter(deps: AdminDeps): Router {
     return deps.queue;
   };
   router.get('/admin/api/jobs', async (req, res) => {
-    const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(200).default(30) }).strict().parse(req.query);
+    const { limit } = z
+      .object({ limit: z.coerce.number().int().min(1).max(200).default(30) })
+      .strict()
+      .parse(req.query);
     const q = queue();
     const [jobs, counts] = await Promise.all([q.list(limit), q.counts()]);
     res.json({ backend: q.kind, counts, jobs });

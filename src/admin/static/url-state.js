@@ -5,7 +5,10 @@
 export function readRoute() {
   const hash = window.location.hash.replace(/^#\/?/, '');
   const at = hash.indexOf('?');
-  return { screen: at < 0 ? hash : hash.slice(0, at), params: new window.URLSearchParams(at < 0 ? '' : hash.slice(at + 1)) };
+  return {
+    screen: at < 0 ? hash : hash.slice(0, at),
+    params: new window.URLSearchParams(at < 0 ? '' : hash.slice(at + 1)),
+  };
 }
 
 /** @param {string} screen @param {URLSearchParams} params */

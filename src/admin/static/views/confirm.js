@@ -5,12 +5,25 @@ import { html } from '../lib.js';
 /**
  * @param {{ title: string, children: any, confirmLabel: string, onConfirm: () => void, onCancel: () => void, danger?: boolean, busy?: boolean, extra?: any }} p
  */
-export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCancel, danger, busy, extra }) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+  danger,
+  busy,
+  extra,
+}) {
   const ref = useRef(/** @type {HTMLDivElement | null} */ (null));
   useEffect(() => {
     // Focus moves into the dialog; Escape cancels.
-    /** @type {HTMLElement | null | undefined} */ (ref.current?.querySelector('button[data-cancel]'))?.focus();
-    const onKey = (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Escape') onCancel(); };
+    /** @type {HTMLElement | null | undefined} */ (
+      ref.current?.querySelector('button[data-cancel]')
+    )?.focus();
+    const onKey = (/** @type {KeyboardEvent} */ e) => {
+      if (e.key === 'Escape') onCancel();
+    };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
@@ -21,7 +34,14 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCanc
       <div class="modal-actions">
         <button type="button" data-cancel onClick=${onCancel}>Cancel</button>
         ${extra}
-        <button type="button" class=${danger ? 'danger' : 'primary'} disabled=${busy} onClick=${onConfirm}>${confirmLabel}</button>
+        <button
+          type="button"
+          class=${danger ? 'danger' : 'primary'}
+          disabled=${busy}
+          onClick=${onConfirm}
+        >
+          ${confirmLabel}
+        </button>
       </div>
     </div>
   </div>`;

@@ -14,33 +14,116 @@ export function Items({ collection, onClose }) {
 
   useEffect(() => {
     const cursor = cursors[page];
-    api('GET', `/admin/api/items/${encodeURIComponent(collection)}?limit=${size}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).then((d) => {
-      setData(d);
-      if (d.next && cursors.length === page + 1) setCursors([...cursors, d.next]);
-    }, (e) => setError(e.message));
+    api(
+      'GET',
+      `/admin/api/items/${encodeURIComponent(collection)}?limit=${size}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ).then(
+      (d) => {
+        setData(d);
+        if (d.next && cursors.length === page + 1) setCursors([...cursors, d.next]);
+      },
+      (e) => setError(e.message),
+    );
   }, [page]);
 
   const pages = data ? Math.max(1, Math.ceil(data.total / size)) : 1;
-  return html`<section class="panel" aria-label=${`Items of ${collection}`} data-testid="item-browser">
-    <div class="panel-head"><h3>Items of <b>${collection}</b> <span class="muted small">${data ? `${data.total.toLocaleString()} items · page ${page + 1} of ${pages}` : ''}</span></h3>
+  return html`<section
+    class="panel"
+    aria-label=${`Items of ${collection}`}
+    data-testid="item-browser"
+  >
+    <div class="panel-head">
+      <h3>
+        Items of <b>${collection}</b>
+        <span class="muted small"
+          >${data ? `${data.total.toLocaleString()} items · page ${page + 1} of ${pages}` : ''}</span
+        >
+      </h3>
       <div class="row">
-        <button type="button" class="small" disabled=${page === 0} onClick=${() => setPage(page - 1)}>← Previous</button>
-        <button type="button" class="small" disabled=${!data?.next} onClick=${() => setPage(page + 1)}>Next →</button>
-        <button type="button" class="small link" onClick=${onClose} aria-label="Close the item browser">Close</button>
-      </div></div>
+        <button
+          type="button"
+          class="small"
+          disabled=${page === 0}
+          onClick=${() => setPage(page - 1)}
+        >
+          ← Previous
+        </button>
+        <button
+          type="button"
+          class="small"
+          disabled=${!data?.next}
+          onClick=${() => setPage(page + 1)}
+        >
+          Next →
+        </button>
+        <button
+          type="button"
+          class="small link"
+          onClick=${onClose}
+          aria-label="Close the item browser"
+        >
+          Close
+        </button>
+      </div>
+    </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-    ${data ? html`<table class="table compact" data-testid="items-table">
-      <thead><tr><th>Id</th><th>Title</th><th>Vectors</th><th>Payload</th></tr></thead>
-      <tbody>${data.items.map((/** @type {any} */ it) => html`<tr data-id=${it.id}>
-        <td><code>${it.id}</code></td>
-        <td class="small">${it.payload?.title ?? ''}</td>
-        <td><div class="chips">${data.declared.map((/** @type {string} */ name) => (it.vectors[name]
-          ? html`<span class="chip has" title=${`${it.vectors[name]} dims`}><i style=${{ background: sourceColour(name) }}></i>${name}</span>`
-          : html`<span class="chip missing" title="this item has no such vector">${name}</span>`))}</div></td>
-        <td>${open === it.id
-          ? html`<pre class="payload" data-testid="payload">${JSON.stringify(it.payload, null, 2)}</pre><button type="button" class="link small" onClick=${() => setOpen(null)}>hide</button>`
-          : html`<button type="button" class="link small" onClick=${() => setOpen(it.id)} aria-label=${`Show payload of ${it.id}`}>${Object.keys(it.payload ?? {}).length} fields…</button>`}</td>
-      </tr>`)}</tbody>
-    </table>` : html`<p class="muted">Loading items…</p>`}
+    ${
+      data
+        ? html`<table class="table compact" data-testid="items-table">
+            <thead>
+              <tr>
+                <th>Id</th>
+                <th>Title</th>
+                <th>Vectors</th>
+                <th>Payload</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${data.items.map(
+                (/** @type {any} */ it) =>
+                  html`<tr data-id=${it.id}>
+                    <td><code>${it.id}</code></td>
+                    <td class="small">${it.payload?.title ?? ''}</td>
+                    <td>
+                      <div class="chips">
+                        ${data.declared.map((/** @type {string} */ name) =>
+                          it.vectors[name]
+                            ? html`<span class="chip has" title=${`${it.vectors[name]} dims`}
+                                ><i style=${{ background: sourceColour(name) }}></i>${name}</span
+                              >`
+                            : html`<span class="chip missing" title="this item has no such vector"
+                                >${name}</span
+                              >`,
+                        )}
+                      </div>
+                    </td>
+                    <td>
+                      ${
+                        open === it.id
+                          ? html`<pre class="payload" data-testid="payload">
+${JSON.stringify(it.payload, null, 2)}</pre>
+                              <button
+                                type="button"
+                                class="link small"
+                                onClick=${() => setOpen(null)}
+                              >
+                                hide
+                              </button>`
+                          : html`<button
+                              type="button"
+                              class="link small"
+                              onClick=${() => setOpen(it.id)}
+                              aria-label=${`Show payload of ${it.id}`}
+                            >
+                              ${Object.keys(it.payload ?? {}).length} fields…
+                            </button>`
+                      }
+                    </td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+        : html`<p class="muted">Loading items…</p>`
+    }
   </section>`;
 }
