@@ -2,11 +2,16 @@ import type {
   CollectionRoutes,
   FeedbackRoutes,
   HealthRoutes,
+  ItemInput,
   ItemRoutes,
+  ItemStreamRoutes,
   JobRoutes,
   ModelRoutes,
   RecommendRoutes,
+  RequestOptions,
   RouteCall,
+  RouteInput,
+  RouteOutput,
   SearchRoutes,
 } from './route-types.js';
 import { createTransport, type ClientOptions, type Method, type Transport } from './transport.js';
@@ -17,6 +22,30 @@ export type Bound<S> = RouteCall<S> & { readonly method: Method; readonly path: 
 function bind<S>(t: Transport, method: Method, path: string): Bound<S> {
   const call = (input?: unknown, opts?: Parameters<Transport>[3]) => t(method, path, input, opts);
   return Object.assign(call, { method, path }) as unknown as Bound<S>;
+}
+
+type StreamCall = ((
+  input: RouteInput<ItemStreamRoutes['stream']> & { items: Iterable<ItemInput> | string },
+  opts?: RequestOptions,
+) => Promise<RouteOutput<ItemStreamRoutes['stream']>>) & {
+  readonly method: Method;
+  readonly path: string;
+};
+
+/** POST /v1/items/stream: the items go as NDJSON (one per line), the other fields as query parameters. */
+function bindStream(t: Transport): StreamCall {
+  const path = '/v1/items/stream';
+  const call = (
+    { items, ...query }: { items: Iterable<ItemInput> | string },
+    opts?: RequestOptions,
+  ) => {
+    const body =
+      typeof items === 'string'
+        ? items
+        : Array.from(items, (i) => JSON.stringify(i)).join('\n') + '\n';
+    return t('post', path, query, opts, { body, contentType: 'application/x-ndjson' });
+  };
+  return Object.assign(call, { method: 'post' as const, path }) as unknown as StreamCall;
 }
 
 /** Typed client for every route of the Chorus HTTP API; needs nothing but `fetch`. */
@@ -35,6 +64,8 @@ export function createClient(opts: ClientOptions) {
     },
     items: {
       upsert: bind<ItemRoutes['upsert']>(t, 'post', '/v1/items'),
+      /** Many items as one NDJSON stream, committed in batches (a bad line is reported, the rest go on). */
+      stream: bindStream(t),
       get: bind<ItemRoutes['get']>(t, 'get', '/v1/items/:id'),
       delete: bind<ItemRoutes['delete']>(t, 'delete', '/v1/items/:id'),
     },
@@ -51,6 +82,8 @@ export function createClient(opts: ClientOptions) {
       trainStatus: bind<ModelRoutes['status']>(t, 'get', '/v1/models/train/:jobId'),
       cancelTraining: bind<ModelRoutes['cancel']>(t, 'post', '/v1/models/train/:jobId/cancel'),
       promote: bind<ModelRoutes['promote']>(t, 'post', '/v1/models/:version/promote'),
+      /** The candidate against the serving ranker on its held-out queries, before promoting. */
+      compare: bind<ModelRoutes['compare']>(t, 'get', '/v1/models/:version/compare'),
       rollback: bind<ModelRoutes['rollback']>(t, 'post', '/v1/models/rollback'),
       challenger: bind<ModelRoutes['challenger']>(t, 'post', '/v1/models/challenger'),
       interleaving: bind<ModelRoutes['interleaving']>(t, 'get', '/v1/models/interleaving'),

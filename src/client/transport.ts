@@ -16,11 +16,18 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+/** A non-JSON request body (the input's other fields then all go to the query string). */
+export interface RawBody {
+  body: string;
+  contentType: string;
+}
+
 export type Transport = (
   method: Method,
   path: string,
   input: unknown,
   opts?: RequestOptions,
+  raw?: RawBody,
 ) => Promise<unknown>;
 
 /**
@@ -31,7 +38,7 @@ export function createTransport(o: ClientOptions): Transport {
   const base = o.url.replace(/\/+$/, '');
   const doFetch = o.fetch ?? globalThis.fetch;
   const timeoutMs = o.timeoutMs ?? 30_000;
-  return async (method, template, input, opts = {}) => {
+  return async (method, template, input, opts = {}, raw) => {
     const rest: Record<string, unknown> = { ...((input ?? {}) as Record<string, unknown>) };
     const path = template.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
       const v = rest[name];
@@ -42,7 +49,7 @@ export function createTransport(o: ClientOptions): Transport {
     });
     const hasBody = method === 'post' || method === 'put';
     let url = base + path;
-    if (!hasBody) {
+    if (!hasBody || raw) {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(rest)) if (v !== undefined) q.set(k, String(v));
       if ([...q].length) url += `?${q}`;
@@ -53,7 +60,7 @@ export function createTransport(o: ClientOptions): Transport {
       ...opts.headers,
     };
     if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
-    if (hasBody) headers['content-type'] = 'application/json';
+    if (hasBody) headers['content-type'] = raw?.contentType ?? 'application/json';
     const signals = [
       opts.signal,
       timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined,
@@ -63,7 +70,11 @@ export function createTransport(o: ClientOptions): Transport {
       res = await doFetch(url, {
         method: method.toUpperCase(),
         headers,
-        body: hasBody ? JSON.stringify(input === undefined ? {} : rest) : undefined,
+        body: raw
+          ? raw.body
+          : hasBody
+            ? JSON.stringify(input === undefined ? {} : rest)
+            : undefined,
         signal: signals.length ? AbortSignal.any(signals) : undefined,
       });
     } catch (e) {

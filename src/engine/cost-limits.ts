@@ -16,8 +16,11 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxCandidateWork: 4000,
 };
 
-/** Checked before any encoding or store call: an over-limit filter is a prompt 400, not 30 s of work. */
-export function checkFilter(limits: QueryLimits | undefined, filter: Filter | undefined): void {
+/**
+ * Checked before any encoding or store call: an over-limit filter is a prompt 400, not 30 s of work. Routes call
+ * it on the raw body too, before schema validation (which costs far more than counting).
+ */
+export function checkFilter(limits: QueryLimits | undefined, filter: Filter | unknown): void {
   checkFilterCost(filter, limits ?? DEFAULT_QUERY_LIMITS);
 }
 

@@ -66,6 +66,17 @@ describe('chorus/client', () => {
       vectors: { text: vec(4, i, i % 4) },
     }));
     expect(await admin.items.upsert({ collection: 'shop', items })).toEqual({ upserted: 12 });
+    const streamed = await admin.items.stream({
+      collection: 'shop',
+      batch: 2,
+      items: [
+        { id: 's1', vectors: { text: vec(4, 20, 1) } },
+        { id: 's2', vectors: { text: [1, 2] } },
+      ],
+    });
+    expect(streamed).toMatchObject({ upserted: 1 });
+    expect(JSON.stringify(streamed)).toContain('s2'); // the bad line is reported, the good one stored
+    expect(await admin.items.delete({ id: 's1', collection: 'shop' })).toEqual({ deleted: 1 });
     const listed = await admin.collections.list();
     expect(listed.collections.map((c) => c.name)).toEqual(['shop']);
     const one = await admin.items.get({ id: 'p3', collection: 'shop', withVectors: 'true' });

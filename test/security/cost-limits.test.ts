@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filterCost } from '../../src/stores/filter-rules.js';
 import type { Json, TestServer } from '../api/harness.js';
 import {
   ADMIN,
@@ -107,6 +108,29 @@ describe('security: query cost limits', () => {
       ).status,
     ).toBe(200);
     for (const r of [deep, inR]) expectNoLeak(r.text, leaks);
+  });
+
+  it('counts raw, unvalidated JSON without throwing, so routes refuse before the schema walks a huge filter', () => {
+    expect(filterCost(hugeFilter())).toEqual({
+      conditions: 64 + 64 * 64,
+      depth: 2,
+      maxInValues: 80,
+    });
+    expect(filterCost(nested(6))).toMatchObject({ conditions: 6, depth: 6 });
+    for (const junk of [
+      null,
+      3,
+      'x',
+      [],
+      { must: 'no' },
+      { must: [null, 1, { key: 'a', in: 'x' }] },
+    ])
+      expect(() => filterCost(junk)).not.toThrow();
+    expect(filterCost({ must: [null, { key: 'a', in: [1, 2] }] })).toEqual({
+      conditions: 2,
+      depth: 1,
+      maxInValues: 2,
+    });
   });
 
   it('the candidates × lists limit is configurable and named', async () => {

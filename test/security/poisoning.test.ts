@@ -144,7 +144,7 @@ describe('model poisoning through client-sent impression features', () => {
     for (const p of after.metrics.propensities as number[]) expect(Number.isFinite(p)).toBe(true);
 
     const v = registry.train(trainReq);
-    await registry.promote(C, v.version);
+    await registry.promote(C, v.version, { force: true }); // serving it is the point here, not whether it wins
     const r = await s.call('POST', '/v1/search', {
       collection: C,
       vectors: { text: [1, 0, 0, 0, 0, 0, 0, 0], image: [0, 1, 0, 0, 0, 0, 0, 0] },
@@ -197,7 +197,7 @@ describe('model poisoning through client-sent impression features', () => {
     for (const p of [...fit.model.params, ...(fit.metrics.propensities as number[])])
       expect(Number.isFinite(p)).toBe(true);
     const v = registry.train(trainReq);
-    await registry.promote(C, v.version);
+    await registry.promote(C, v.version, { force: true }); // serving it is the point here, not whether it wins
     const r = await s.call('POST', '/v1/search', {
       collection: C,
       vectors: { text: [1, 0, 0, 0, 0, 0, 0, 0], image: [0, 1, 0, 0, 0, 0, 0, 0] },

@@ -11,6 +11,7 @@ import { RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
 import { FusionName, Weights } from './search.js';
 import { UserId } from '../../domain/names.js';
+import { checkFilter } from '../../engine/cost-limits.js';
 
 export const RecommendBody = z
   .object({
@@ -46,6 +47,7 @@ export const recommendRoutes = {
 export function createRecommendRouter(deps: RouteDeps): Router {
   const router = Router();
   addRoute(router, deps, recommendRoutes.recommend, async (req, res) => {
+    checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
     res.json(await deps.engine.recommend({ ...parseBody(RecommendBody, req), signal: requestSignal(res) }));
   });
   return router;

@@ -10,6 +10,7 @@ import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
 import { UserId } from '../../domain/names.js';
+import { checkFilter } from '../../engine/cost-limits.js';
 
 export const FusionName = z.enum(['rrf', 'weighted', 'dbsf', 'noop', 'shuffle', 'model']).meta({
   description: 'Stage-2 ranker: a baseline fusion, or `model` (the promoted learned reranker; falls back to rrf when none)',
@@ -62,6 +63,7 @@ export const searchRoutes = {
 export function createSearchRouter(deps: RouteDeps): Router {
   const router = Router();
   addRoute(router, deps, searchRoutes.search, async (req, res) => {
+    checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
     const b = parseBody(SearchBody, req);
     const image = b.image ? Buffer.from(b.image, 'base64') : undefined;
     const audio = b.audio ? Buffer.from(b.audio, 'base64') : undefined;
