@@ -9,6 +9,7 @@ import { createMetrics } from '../api/metrics.js';
 import type { RouteDeps } from '../api/route-deps.js';
 import type { ChorusConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
+import { kvWriteJournal } from '../engine/write-journal.js';
 import { FeedbackState } from '../feedback/feedback-state.js';
 import { Bm25Index } from '../lexical/bm25-index.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
@@ -71,7 +72,11 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     onLogError: (e) => logger.error({ err: e }, 'impression logging failed'),
     // The fusion preset applied to a collection in the admin UI is its default ranking.
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
+    journal: kvWriteJournal(db.kv),
   });
+  // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.
+  const recovered = await engine.recoverPendingWrites();
+  if (recovered > 0) logger.warn({ ids: recovered }, 'lexical index re-synced with the store after an interrupted write');
   // Jobs (/v1/jobs; bull-board at /admin/queues on Redis) run against this server's store, encoders and BM25.
   const jobs = createServerJobs({ config, store, encoders: () => registry?.available ?? [], bm25, db, cfRefresh: (c) => engine.refreshCf(c) });
   const api = createApp({

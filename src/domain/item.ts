@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ItemId as ItemIdSchema, reservedKeyIn } from './names.js';
 
-// Value and type under one name; declared here (not re-exported) so `tsc --declaration` can name the type.
+// A local const (not a re-export of the import) so the value and the type share one exported name that
+// declaration emit (npm run build) can name; a re-exported import beside a local type fails with TS4033.
 export const ItemId = ItemIdSchema;
 export type ItemId = string;
 

@@ -10,6 +10,7 @@ import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { QueryRoute } from './query-encoding.js';
+import type { WriteJournal } from './write-journal.js';
 import type { StageObserver } from './stage-timer.js';
 
 /** Everything the engine works with; built by the composition root (src/app), never global. */
@@ -34,6 +35,8 @@ export interface EngineDeps {
   onLogError?: (e: unknown) => void;
   now?: () => number;
   newId?: () => string;
+  /** Durable record of writes between store commit and BM25 update (repaired on restart). */
+  journal?: WriteJournal;
   /** Per-collection search defaults (the fusion preset applied in the admin UI); request fields win. */
   searchDefaults?: (collection: string) => SearchDefaults | undefined;
 }

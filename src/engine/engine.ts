@@ -18,6 +18,7 @@ import { commitItems, deleteItems, prepareItem, upsertItems, type ItemWrite, typ
 import type { QueryRoute } from './query-encoding.js';
 import { recommend, type RecommendRequest } from './recommend.js';
 import { SchemaCache } from './schema-cache.js';
+import { recoverPendingWrites, type WriteJournal } from './write-journal.js';
 import { search, type SearchRequest } from './search.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { StageObserver } from './stage-timer.js';
@@ -43,6 +44,8 @@ export interface EngineOptions {
   searchDefaults?: EngineDeps['searchDefaults'];
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
+  /** Durable record of writes in flight (chorus.db kv), so a crash between store and BM25 is repaired on restart. */
+  journal?: WriteJournal;
   /** The server's provenance records: an item written or deleted through the API no longer has recorded files. */
   provenance?: { forget(collection: string, ids: readonly string[]): void; forgetCollection(collection: string): void };
 }
@@ -72,6 +75,7 @@ export class Engine {
       onLogError: opts.onLogError,
       now: opts.now,
       searchDefaults: opts.searchDefaults,
+      journal: opts.journal,
     };
   }
 
@@ -108,6 +112,12 @@ export class Engine {
     // Its content is now the caller's: a later bulk index must not skip it, nor a re-embed read the old files.
     this.opts.provenance?.forget(collection, items.map((i) => i.id));
     return r;
+  }
+
+  /** Brings BM25 in line with the store for writes a crash interrupted (call once at start-up). */
+  async recoverPendingWrites(): Promise<number> {
+    if (!this.opts.journal) return 0;
+    return recoverPendingWrites({ store: this.opts.store, bm25: this.opts.bm25, journal: this.opts.journal, schema: (c) => this.schemas.get(c) });
   }
 
   /** Validates and encodes one item for `commitItems` (streaming loads report each item's error on its own). */

@@ -7,6 +7,7 @@ import type { Bm25Index } from '../lexical/bm25-index.js';
 import { documentText, textFieldsOf } from '../lexical/document-text.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { toFloat32 } from './query-encoding.js';
+import type { WriteJournal } from './write-journal.js';
 
 /** An item as callers send it: payload, optional text, optional media bytes, optional precomputed vectors. */
 export interface ItemWrite {
@@ -23,6 +24,8 @@ export interface ItemDeps {
   store: VectorStore;
   bm25: Bm25Index;
   encoders: () => readonly Encoder[];
+  /** Records writes between the store commit and the BM25 update, so a crash there is repaired on restart. */
+  journal?: WriteJournal;
 }
 
 /** How far a write got, for a caller that must answer before it settles (the request timeout's 504). */
@@ -101,6 +104,7 @@ export async function prepareItem(deps: Pick<ItemDeps, 'encoders'>, schema: Coll
 export async function commitItems(deps: ItemDeps, schema: CollectionSchema, inputs: ItemInput[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
   const { progress } = opts;
   opts.signal?.throwIfAborted();
+  const token = deps.journal?.begin(schema.name, inputs.map((i) => i.id));
   const write = deps.store.upsert(schema.name, inputs, { signal: opts.signal, onCommit: () => progress && (progress.stage = 'storing') });
   if (progress) progress.settled = write.catch(() => undefined);
   let result: { upserted: number };
@@ -108,9 +112,11 @@ export async function commitItems(deps: ItemDeps, schema: CollectionSchema, inpu
     result = await write;
   } catch (e) {
     if (progress) progress.stage = 'failed';
+    if (token) deps.journal!.end(token); // a commit is all or nothing: nothing to repair
     throw e;
   }
   indexLexical(deps.bm25, schema, inputs);
+  if (token) deps.journal!.end(token);
   if (progress) progress.stage = 'applied';
   return result;
 }
@@ -124,16 +130,25 @@ export function indexLexical(bm25: Bm25Index, schema: Pick<CollectionSchema, 'na
 export async function deleteItems(deps: ItemDeps, collection: string, ids: string[], opts: ItemWriteOptions = {}): Promise<{ deleted: number }> {
   const { progress } = opts;
   opts.signal?.throwIfAborted();
-  const write = deps.store.delete(collection, ids, { signal: opts.signal, onCommit: () => progress && (progress.stage = 'storing') });
+  const token = deps.journal?.begin(collection, ids);
+  let started = false;
+  const onCommit = () => {
+    started = true;
+    if (progress) progress.stage = 'storing';
+  };
+  const write = deps.store.delete(collection, ids, { signal: opts.signal, onCommit });
   if (progress) progress.settled = write.catch(() => undefined);
   let r: { deleted: number };
   try {
     r = await write;
   } catch (e) {
     if (progress) progress.stage = 'failed';
+    // A multi-chunk delete may have removed some ids: leave the entry for recovery unless nothing ran.
+    if (token && !started) deps.journal!.end(token);
     throw e;
   }
   deps.bm25.delete(collection, ids);
+  if (token) deps.journal!.end(token);
   if (progress) progress.stage = 'applied';
   return r;
 }

@@ -6,6 +6,8 @@ import { servedFeatureRows } from '../../src/engine/impression-log.js';
 import { checkFeatureRows } from '../../src/feedback/feature-rows-check.js';
 import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
 import { defaultFeatureSpec, featureNames } from '../../rerankers/features/index.js';
+import type { LiveReranker } from '../../rerankers/live-reranker.js';
+import { ModelRegistry } from '../../rerankers/registry.js';
 import { attachModelServing } from '../../rerankers/serving.js';
 import { startServer, vec, type Json, type TestServer } from '../api/harness.js';
 
@@ -168,5 +170,71 @@ describe('servedFeatureRows', () => {
       expect(rows.b).toHaveLength(FEATURE_ROW_SHAPE.item);
       expect(rows[QUERY_FEATURES_KEY]).toHaveLength(FEATURE_ROW_SHAPE.query);
     }
+  });
+});
+
+describe('interleaved lists (promoted model vs challenger) log rows too', () => {
+  let t: TestServer;
+  let registry: ModelRegistry;
+  beforeAll(async () => {
+    t = await startServer({ search: { interleaveShare: 1 } } as Json, {
+      extraRouters: (deps, built) => {
+        registry = new ModelRegistry({
+          db: built.db,
+          dataDir: deps.config.dataDir,
+          executionProviders: ['cpu'],
+        });
+        return attachModelServing(deps, built, { registry });
+      },
+    });
+    await t.chorus.engine.createCollection({
+      name: C,
+      vectors: { text: { modality: 'text', dim: 8 }, image: { modality: 'image', dim: 8 } },
+    });
+    await t.chorus.engine.upsertItems(
+      C,
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `i${i}`,
+        payload: {},
+        vectors: { text: vec(8, i, i % 3), image: vec(8, i + 50, (i + 1) % 4) },
+      })),
+    );
+    for (let n = 0; n < 14; n++) {
+      const r = await t.call('POST', '/v1/search', {
+        collection: C,
+        vectors: { text: vec(8, n, n % 3), image: vec(8, n + 7, n % 4) },
+        limit: 8,
+      });
+      await t.call('POST', '/v1/feedback', {
+        type: 'click',
+        eventId: `c${n}`,
+        collection: C,
+        queryId: r.json.queryId,
+        itemId: r.json.hits[n % 4].id,
+      });
+    }
+    await t.chorus.engine.flush();
+  });
+  afterAll(() => t?.close());
+
+  it('the impression of an interleaved list carries a row per shown hit', async () => {
+    const a = registry.train({ collection: C, epochs: 1, hidden: 2, seed: 1 });
+    const b = registry.train({ collection: C, epochs: 2, hidden: 2, seed: 2 });
+    await registry.promote(C, a.version, { force: true });
+    const live = t.chorus.engine.rerankers.get('model') as LiveReranker;
+    await live.sync();
+    await live.setChallenger(C, b.version);
+    const r = await t.call('POST', '/v1/search', { collection: C, vectors: query, limit: 6 });
+    expect(r.status).toBe(200);
+    await t.chorus.engine.flush();
+    const [stored] = t.chorus.db.events.query({ queryId: r.json.queryId, types: ['impression'] });
+    const imp = stored!.event;
+    if (imp.type !== 'impression') throw new Error('not an impression');
+    expect(imp.rankerVersion).toMatch(/^ti:/);
+    expect(stored!.origin).toBe('server');
+    expect(stored!.featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
+    expect(Object.keys(imp.features!).sort()).toEqual(
+      [...r.json.hits.map((h: Json) => h.id), QUERY_FEATURES_KEY].sort(),
+    );
   });
 });
