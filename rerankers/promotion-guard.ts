@@ -23,15 +23,30 @@ export interface PromotionComparison {
  * counterfactual clicks on held-out queries' logged impressions) lies above 0. A candidate equal to the
  * serving ranker, or one the held-out evidence cannot tell apart from it, is refused; `force` overrides.
  */
-export const PROMOTION_RULE = 'lower bound of the 95% interval of (candidate - serving) > 0, on held-out queries';
+export const PROMOTION_RULE =
+  'lower bound of the 95% interval of (candidate - serving) > 0, on held-out queries';
 
-export function judge(version: string, c: HeldOutComparison, serving: { ranker: string; version: string | null }): PromotionComparison {
+export function judge(
+  version: string,
+  c: HeldOutComparison,
+  serving: { ranker: string; version: string | null },
+): PromotionComparison {
   return {
     metric: c.metric,
     queries: c.queries,
     impressions: c.impressions,
-    candidate: { version, estimate: c.candidate.estimate, low: c.candidate.low, high: c.candidate.high },
-    serving: { ...serving, estimate: c.baseline.estimate, low: c.baseline.low, high: c.baseline.high },
+    candidate: {
+      version,
+      estimate: c.candidate.estimate,
+      low: c.candidate.low,
+      high: c.candidate.high,
+    },
+    serving: {
+      ...serving,
+      estimate: c.baseline.estimate,
+      low: c.baseline.low,
+      high: c.baseline.high,
+    },
     difference: c.difference,
     better: c.impressions > 0 && c.difference.low > 0,
     rule: PROMOTION_RULE,
@@ -43,7 +58,12 @@ export function judge(version: string, c: HeldOutComparison, serving: { ranker: 
  * one, with the baseline fusion whose score is the logged baseline feature).
  */
 export function compareWithServing(
-  candidate: { version: string; model: FusionModel; heldOutQueryIds: readonly string[]; queries: number },
+  candidate: {
+    version: string;
+    model: FusionModel;
+    heldOutQueryIds: readonly string[];
+    queries: number;
+  },
   serving: { version: string; model: FusionModel } | undefined,
   events: Iterable<FeedbackEvent | LoggedEvent>,
 ): PromotionComparison {
@@ -62,7 +82,20 @@ export function compareWithServing(
   const sameRows = serving && serving.model.o.F === F;
   const reference = sameRows
     ? { ranker: 'model', scorer: modelScorer(serving.model) }
-    : { ranker: candidate.model.shape.baseline?.fusion ?? 'rrf', scorer: featureScorer(candidate.model.shape.baseline?.feature ?? 0) };
-  const c = compareHeldOut(modelScorer(candidate.model), reference, cts, propensities, 10, candidate.queries);
-  return judge(candidate.version, c, { ranker: reference.ranker, version: sameRows ? serving.version : null });
+    : {
+        ranker: candidate.model.shape.baseline?.fusion ?? 'rrf',
+        scorer: featureScorer(candidate.model.shape.baseline?.feature ?? 0),
+      };
+  const c = compareHeldOut(
+    modelScorer(candidate.model),
+    reference,
+    cts,
+    propensities,
+    10,
+    candidate.queries,
+  );
+  return judge(candidate.version, c, {
+    ranker: reference.ranker,
+    version: sameRows ? serving.version : null,
+  });
 }

@@ -32,7 +32,13 @@ function groupBy(cts: readonly Clickthrough[], byTopItem: boolean): Int32Array {
     else parent[find(i)] = find(j);
   };
   cts.forEach((ct, i) => {
-    join(`s:${ct.items.map((it) => it.id).sort().join('\u0000')}`, i);
+    join(
+      `s:${ct.items
+        .map((it) => it.id)
+        .sort()
+        .join('\u0000')}`,
+      i,
+    );
     const top = ct.items.find((it) => it.position === 0) ?? ct.items[0];
     if (byTopItem && top) join(`t:${top.id}`, i);
   });
@@ -55,7 +61,8 @@ export function splitByQuery(cts: readonly Clickthrough[], share = 0.2, seed = 1
   const groups = queryGroups(cts);
   const ids = [...new Set(groups)];
   new Rng(seed).shuffle(ids);
-  const nVal = ids.length < 2 ? 0 : Math.min(ids.length - 1, Math.max(1, Math.round(ids.length * share)));
+  const nVal =
+    ids.length < 2 ? 0 : Math.min(ids.length - 1, Math.max(1, Math.round(ids.length * share)));
   const held = new Set(ids.slice(0, nVal));
   const train: Clickthrough[] = [];
   const validation: Clickthrough[] = [];

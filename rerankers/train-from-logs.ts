@@ -52,6 +52,8 @@ export interface TrainFromLogsOptions {
   minClicksPerPosition?: number;
   /** Bound of the residual term (score units; the baseline term spans about 5). */
   residualCap?: number;
+  /** Let the model read item priors (CTR, popularity); off by default (they carry no query evidence). */
+  itemPriors?: boolean;
   /** L2 pull of the correction toward the baseline. */
   l2?: number;
   /** Early stopping: epochs without a better held-out score before stopping. */
@@ -134,7 +136,7 @@ export function compareHeldOut(candidate: ListScorer, reference: { ranker: strin
  */
 export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFromLogsOptions = {}): TrainedFromLogs {
   const spec = o.spec ?? defaultFeatureSpec();
-  const shape = shapeForSpec(spec, o.residualCap);
+  const shape = shapeForSpec(spec, o.residualCap, { itemPriors: o.itemPriors });
   // Non-finite or unbounded inputs never reach the fit (a Float32 row of 1e300 is Infinity, and one poisons EM).
   const usable = cts.filter(
     (c) =>

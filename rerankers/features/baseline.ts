@@ -9,7 +9,9 @@ export const BASELINE_RRF_K = 60;
  * (sum of 1/(k + rank + 1)), divided by the list's best so it lies in (0, 1] whatever the number of lists.
  * The model's score is this plus a learned correction, so an untrained model ranks exactly as RRF does.
  */
-export const BaselineConfig = z.object({ type: z.literal('baseline'), fusion: z.literal('rrf').default('rrf') }).strict();
+export const BaselineConfig = z
+  .object({ type: z.literal('baseline'), fusion: z.literal('rrf').default('rrf') })
+  .strict();
 export type BaselineConfig = z.infer<typeof BaselineConfig>;
 
 export function rrfScore(sources: Record<string, { rank: number }>, k = BASELINE_RRF_K): number {

@@ -19,6 +19,8 @@ export interface ModelShape {
   gateMask?: number[];
   /** Bound of the residual: cap * tanh(MLP). Absent: the MLP adds unbounded (LETOR models). */
   residualCap?: number;
+  /** Features logged but not read by the model (their standardisation scale is 0). */
+  inert?: number[];
 }
 
 export interface Offsets {

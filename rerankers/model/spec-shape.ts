@@ -6,18 +6,23 @@ export const DEFAULT_RESIDUAL_CAP = 1;
 
 /**
  * The fusion model shape for a feature spec: its feature names, one gate group per source (masked by that
- * source's coverage), the query features, the baseline feature when the spec has one, and the residual bound.
+ * source's coverage), the query features, the baseline feature when the spec has one, the residual bound, and
+ * the item-prior features left inert unless `itemPriors` is set.
  */
-export function shapeForSpec(spec: FeatureSpec, residualCap = DEFAULT_RESIDUAL_CAP): Omit<ModelShape, 'hidden'> {
+export function shapeForSpec(spec: FeatureSpec, residualCap = DEFAULT_RESIDUAL_CAP, o: { itemPriors?: boolean } = {}): Omit<ModelShape, 'hidden'> {
   const names = featureNames(spec);
   const groups = modalityGroups(spec);
   const b = spec.features.findIndex((f) => f.type === 'baseline');
   const mask = groups.map((g) => coverageIndex(g.name));
+  // Item priors (CTR, popularity) say how an item did on every query, not on this one; in a log they also carry a
+  // query's own earlier clicks, which leaks into any validation. Not read unless asked for.
+  const inert = o.itemPriors ? [] : spec.features.flatMap((f, i) => (f.type === 'ctr' || f.type === 'popularity' ? [i] : []));
   return {
     featureNames: names,
     queryFeatureNames: [...QUERY_FEATURE_NAMES],
     groups,
     ...(b >= 0 ? { baseline: { feature: b, fusion: 'rrf' }, residualCap } : {}),
     ...(mask.every((i) => i >= 0) ? { gateMask: mask } : {}),
+    ...(inert.length ? { inert } : {}),
   };
 }

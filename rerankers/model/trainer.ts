@@ -60,6 +60,7 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   const F = o.shape.featureNames.length;
   const rng = new Rng(o.seed);
   const { mean, invStd } = standardisation(train, F);
+  for (const f of o.shape.inert ?? []) invStd[f] = 0;
   const model = FusionModel.init({ ...o.shape, hidden: o.hidden }, rng, mean, invStd, o.gateTemperature);
   const adam = new Adam(model.o.size, o.lr, 0.9, 0.999, 1e-8, o.weightDecay);
   const lossFn = LOSSES[o.loss];

@@ -12,10 +12,18 @@ import { Rng } from '../../rerankers/random.js';
 
 /** A list as stage 1 returns it: each used source ranks its own top-k, so ranks are distinct per source. */
 function stageOneList(rng: Rng, n: number, sources: string[]): Candidate[] {
-  const cands: Candidate[] = Array.from({ length: n }, (_, i) => ({ id: `it${i}`, payload: {}, sources: {}, priors: { ctr: rng.next() * 0.3, popularity: rng.next() * 6 } }));
+  const cands: Candidate[] = Array.from({ length: n }, (_, i) => ({
+    id: `it${i}`,
+    payload: {},
+    sources: {},
+    priors: { ctr: rng.next() * 0.3, popularity: rng.next() * 6 },
+  }));
   for (const s of sources) {
     const order = rng.shuffle(cands.map((_, i) => i)).slice(0, Math.ceil(n * 0.7));
-    order.forEach((i, rank) => (cands[i]!.sources[s] = { source: s, score: 1 - rank * 0.01 + rng.next() * 0.001, rank }));
+    order.forEach(
+      (i, rank) =>
+        (cands[i]!.sources[s] = { source: s, score: 1 - rank * 0.01 + rng.next() * 0.001, rank }),
+    );
   }
   return cands.filter((c) => Object.keys(c.sources).length > 0);
 }
@@ -34,7 +42,12 @@ async function untrained(seed: number): Promise<OnnxReranker> {
   const mean = Float64Array.from({ length: F }, () => rng.normal());
   const invStd = Float64Array.from({ length: F }, () => 0.5 + rng.next());
   const model = FusionModel.init(shape, rng, mean, invStd);
-  const r = await OnnxReranker.create({ version: 'prior', onnx: exportFusionModelToOnnx(model), model, executionProviders: ['cpu'] });
+  const r = await OnnxReranker.create({
+    version: 'prior',
+    onnx: exportFusionModelToOnnx(model),
+    model,
+    executionProviders: ['cpu'],
+  });
   opened.push(r);
   return r;
 }
@@ -59,7 +72,7 @@ describe('prior start: a model with no data ranks exactly as its baseline', () =
     }
   });
 
-  it("explains over the sources the query used: the gate has no row for the others, and there is no residual yet", async () => {
+  it('explains over the sources the query used: the gate has no row for the others, and there is no residual yet', async () => {
     const model = await untrained(3);
     const cands = stageOneList(new Rng(4), 50, ['image', 'image_text', 'text']);
     const [top] = await model.rerank(cands, { queryKind: 'image', queryModalities: ['image'] });
@@ -68,7 +81,11 @@ describe('prior start: a model with no data ranks exactly as its baseline', () =
     expect(Object.keys(top!.explanation.shares).sort()).toEqual(['image', 'image_text', 'text']);
     expect(top!.explanation.residualShare).toBe(0);
     // Untrained: the shares are the RRF contributions of the lists that returned the item.
-    const rrf = Object.fromEntries(Object.entries(top!.explanation.shares).filter(([s]) => cands.find((c) => c.id === top!.id)!.sources[s]));
+    const rrf = Object.fromEntries(
+      Object.entries(top!.explanation.shares).filter(
+        ([s]) => cands.find((c) => c.id === top!.id)!.sources[s],
+      ),
+    );
     expect(Object.values(rrf).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
@@ -77,19 +94,32 @@ describe('prior start: a model with no data ranks exactly as its baseline', () =
     const shape = { ...shapeForSpec(spec), hidden: 8 };
     const F = shape.featureNames.length;
     const model = FusionModel.init(shape, rng, new Float64Array(F), new Float64Array(F).fill(1));
-    for (let i = 0; i < model.params.length; i++) if (model.params[i] === 0) model.params[i] = rng.normal();
+    for (let i = 0; i < model.params.length; i++)
+      if (model.params[i] === 0) model.params[i] = rng.normal();
     // A flat validation score: every scale ties, so the smallest (0 = the baseline) wins.
     expect(selectShrinkage(model, () => 1).lambda).toBe(0);
     const rows = Float32Array.from({ length: 20 * F }, () => rng.next());
     const s = model.forward(rows, 20).scores;
-    for (let i = 0; i < 20; i++) expect(s[i]).toBeCloseTo(model.baselineWeight * rows[i * F + shape.baseline!.feature]!, 5);
+    for (let i = 0; i < 20; i++)
+      expect(s[i]).toBeCloseTo(model.baselineWeight * rows[i * F + shape.baseline!.feature]!, 5);
   });
 });
 
 describe('promotion guard rule', () => {
-  const iv = (estimate: number, half: number) => ({ estimate, low: estimate - half, high: estimate + half });
+  const iv = (estimate: number, half: number) => ({
+    estimate,
+    low: estimate - half,
+    high: estimate + half,
+  });
   it('refuses a candidate that is worse than, equal to, or indistinguishable from the serving ranker', () => {
-    const c = (d: number, half: number) => ({ metric: 'ips-clicks@10', queries: 40, impressions: 900, candidate: iv(1 + d, 0.1), baseline: { ranker: 'rrf', ...iv(1, 0.1) }, difference: iv(d, half) });
+    const c = (d: number, half: number) => ({
+      metric: 'ips-clicks@10',
+      queries: 40,
+      impressions: 900,
+      candidate: iv(1 + d, 0.1),
+      baseline: { ranker: 'rrf', ...iv(1, 0.1) },
+      difference: iv(d, half),
+    });
     expect(judge('v2', c(-0.1, 0.03), { ranker: 'rrf', version: null }).better).toBe(false);
     expect(judge('v2', c(0, 0), { ranker: 'rrf', version: null }).better).toBe(false);
     expect(judge('v2', c(0.02, 0.05), { ranker: 'rrf', version: null }).better).toBe(false);
