@@ -98,7 +98,7 @@ const OTHER_ROWS: RowSpec[] = [
   },
   {
     file: 'store.json',
-    command: 'npx tsx bench/store.ts --n 50000',
+    command: 'npx tsx bench/store.ts --n 20000',
     data: (j) =>
       `${num(j, 'params.n')} x ${num(j, 'params.dim')}: ${Object.values(at(j, 'sets') as Json)
         .map((s) => String(at(s, 'data')))
@@ -119,7 +119,7 @@ const OTHER_ROWS: RowSpec[] = [
   },
   {
     file: 'store-load.json',
-    command: 'npx tsx bench/store-load.ts --n 100000',
+    command: 'npx tsx bench/store-load.ts --n 20000 --queries 100',
     data: (j) => {
       const r = Object.values(j)[0] as Json;
       return `${num(r, 'params.n')} items x (${(at(r, 'params.dims') as number[]).join(' + ')}) ${String(at(r, 'params.data'))}, batches of ${num(r, 'params.batch')}`;
