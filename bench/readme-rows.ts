@@ -48,7 +48,7 @@ function latencyRow(size: string): RowSpec {
     result: (j) => {
       const r = run(j);
       const api = (k: string) => num(r, `api.${k}`);
-      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms`;
+      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms${typeof (at(r, 'api') as Json).errors === 'number' ? `, ${api('errors')} errors/timeouts of ${api('requests')}` : ''} (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms`;
     },
     load: (j) => `${loads(at(run(j), 'api.loadAverage'))} (API phases)`,
   };
