@@ -98,14 +98,43 @@ const OTHER_ROWS: RowSpec[] = [
   },
   {
     file: 'store.json',
-    command: 'npx tsx bench/store.ts --n 100000',
+    command: 'npx tsx bench/store.ts --n 50000',
     data: (j) =>
-      'data' in j
-        ? String(j.data)
-        : `${num(j, 'params.n')} x ${num(j, 'params.dim')} uniform random unit vectors, ${num(j, 'params.queries')} queries`,
+      `${num(j, 'params.n')} x ${num(j, 'params.dim')}: ${Object.values(at(j, 'sets') as Json)
+        .map((s) => String(at(s, 'data')))
+        .join(
+          '; ',
+        )}; ${num(j, 'params.queries')} queries, M ${num(j, 'params.m')} / efConstruction ${num(j, 'params.efConstruction')} on both indexes`,
     result: (j) =>
-      `LanceDB ${fx(num(j, 'lancedb.qps'))} QPS at recall@10 ${fx(num(j, 'lancedb.recallAt10'), 3)}; usearch ${fx(num(j, 'raw.atTarget.qps'))} QPS at recall@10 ${fx(num(j, 'raw.atTarget.recallAt10'), 3)}`,
+      Object.entries(at(j, 'sets') as Json)
+        .map(([name, s]) => {
+          const at95 = (side: string) => {
+            const p = at(s, `${side}.at95`);
+            return p === null ? 'never 0.95' : `${fx(num(p, 'qps'), 0)} QPS at ef ${num(p, 'ef')}`;
+          };
+          return `${name}: store recall@10 ${fx(num(s, 'store.recallAt10'), 3)}, p99 ${fx(num(s, 'store.p99Ms'), 2)} ms; at recall 0.95 usearch ${at95('usearch')}, LanceDB ${at95('lancedb')}; exact scan ${fx(num(s, 'exact.qps'), 0)} QPS`;
+        })
+        .join(' / '),
     load: (j) => loads(at(j, 'machine.load1')),
+  },
+  {
+    file: 'store-load.json',
+    command: 'npx tsx bench/store-load.ts --n 100000',
+    data: (j) => {
+      const r = Object.values(j)[0] as Json;
+      return `${num(r, 'params.n')} items x (${(at(r, 'params.dims') as number[]).join(' + ')}) ${String(at(r, 'params.data'))}, batches of ${num(r, 'params.batch')}`;
+    },
+    result: (j) => {
+      const r = Object.values(j)[0] as Json;
+      const search = Object.values(at(r, 'search') as Json);
+      const worst = (k: string) => Math.max(...search.map((x) => num(x, k)));
+      const recall = Math.min(...search.map((x) => num(x, 'recallAt10')));
+      return `load ${fx(num(r, 'load.itemsPerS'), 0)} items/s, slowest batch ${fx(num(r, 'load.slowestBatchMs'), 0)} ms, search during load p99 ${fx(num(r, 'load.searchDuringLoad.p99Ms'), 1)} ms; search p99 ${fx(worst('p99Ms'), 1)} ms (k=${num(r, 'params.k')}, worst vector), recall@10 >= ${fx(recall, 3)}; reopen ${fx(num(r, 'reopen.openToFirstSearchS'), 2)} s`;
+    },
+    load: (j) => {
+      const r = Object.values(j)[0] as Json;
+      return `${loads(at(r, 'load.load'))} during load, ${loads(at(r, 'loadAtEnd'))} at end`;
+    },
   },
   {
     file: 'load.json',

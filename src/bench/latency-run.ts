@@ -29,6 +29,8 @@ export interface LatencyOptions {
   candidates: number;
   limit: number;
   log: (line: string) => void;
+  /** Called with the figures as soon as they are measured, before the store closes (closing can be slow). */
+  onResult?: (r: LatencyResult) => void;
 }
 
 const QUERY_POOL = 512;
@@ -101,7 +103,7 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
         );
       }
     }
-    return {
+    const result: LatencyResult = {
       data: `${o.n} synthetic items: clustered unit vectors ${Object.entries(o.dims)
         .map(([n, d]) => `${n}:${d}`)
         .join(
@@ -120,11 +122,26 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
       api: summarise('api', merge(phases, samples, 'api'), span(phases, 'api')),
       targets: { p99UnderMs: 50, minQps: 150 },
     };
+    o.onResult?.(result);
+    return result;
   } finally {
-    await chorus.close();
-    rmSync(dir, { recursive: true, force: true });
+    // Closing saves indexes and drains background work; the figures are already measured, so a slow close
+    // is reported rather than waited on forever.
+    const t = performance.now();
+    const closed = await Promise.race([
+      chorus.close().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), CLOSE_WAIT_MS).unref()),
+    ]);
+    o.log(
+      closed
+        ? `  closed in ${((performance.now() - t) / 1000).toFixed(1)}s`
+        : `  close still running after ${CLOSE_WAIT_MS / 1000}s; not waiting`,
+    );
+    if (closed) rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const CLOSE_WAIT_MS = 60_000;
 
 interface Query {
   text: string;

@@ -244,3 +244,53 @@ describe('ndjsonLines', () => {
     ]);
   });
 });
+
+describe('POST /v1/items/stream: the timeout counts time without progress', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer({ limits: { requestTimeoutMs: 1500, writeGraceMs: 0 } });
+    await s.chorus.engine.createCollection({
+      name: 'st',
+      vectors: { dense: { modality: 'text', dim: 8 } },
+    });
+  });
+  afterAll(() => s.close());
+  const line = (n: number) => JSON.stringify({ id: `t${n}`, vectors: { dense: vec(8, n, n) } });
+
+  it('a stream longer than the timeout succeeds while batches keep committing; a stalled batch answers 504 with appliedThroughLine', async () => {
+    // 8 batches of 2 lines, each commit slowed to 400 ms: 3.2 s in all, over the 1.5 s limit, never 1.5 s without progress.
+    const real = s.chorus.store.upsert.bind(s.chorus.store);
+    let calls = 0;
+    s.chorus.store.upsert = async (c, items, opts) => {
+      calls++;
+      // The 4th commit of the second stream stalls past the limit before reaching the store.
+      await new Promise((r) => setTimeout(r, calls === 12 ? 2500 : 400));
+      return real(c, items, opts);
+    };
+    try {
+      const body = Array.from({ length: 16 }, (_, n) => line(n)).join('\n');
+      const ok = await s.call('POST', '/v1/items/stream?collection=st&batch=2', body, {
+        'content-type': 'application/x-ndjson',
+      });
+      expect(ok.status, ok.text).toBe(200);
+      expect(ok.json).toMatchObject({ upserted: 16, batches: 8, failed: 0 });
+
+      const body2 = Array.from({ length: 10 }, (_, n) => line(100 + n)).join('\n');
+      const stalled = await s.call('POST', '/v1/items/stream?collection=st&batch=2', body2, {
+        'content-type': 'application/x-ndjson',
+      });
+      expect(stalled.status).toBe(504);
+      expect(stalled.json.error.details).toEqual({
+        applied: false,
+        appliedThroughLine: 6,
+        upserted: 6,
+      });
+      expect(stalled.json.error.message).toMatch(/through line 6 are stored/);
+      await new Promise((r) => setTimeout(r, 1500)); // the stalled call wakes, sees the aborted signal, writes nothing
+    } finally {
+      s.chorus.store.upsert = real;
+    }
+    const ids = Array.from({ length: 10 }, (_, n) => `t${100 + n}`);
+    expect((await s.chorus.store.get('st', ids)).map((i) => i.id)).toEqual(ids.slice(0, 6));
+  });
+});

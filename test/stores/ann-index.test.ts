@@ -122,6 +122,26 @@ describe('in-process ANN index (LanceDB store)', () => {
     await reopened.close();
   });
 
+  it("picks up another process's writes: a newer table version rebuilds the index in the background", async () => {
+    const dir = tempDir();
+    const server = await open(dir, { readConsistencyIntervalS: 0 });
+    await server.createCollection(schema);
+    await server.upsert('c', items(100, 20));
+    expect(await hnswInfo(server)).toMatchObject({ indexed: expect.any(Number) });
+    const cli = await open(dir); // a second writer on the same data dir (the CLI beside a running server)
+    const theirs = items(10, 21, 'cli');
+    await cli.upsert('c', theirs);
+    await cli.close();
+    let found: string | undefined;
+    for (let t = 0; t < 50 && found !== 'cli3'; t++) {
+      await new Promise((r) => setTimeout(r, 100));
+      found = await topId(server, theirs[3]!.vectors.text);
+    }
+    expect(found).toBe('cli3');
+    expect((await server.get('c', ['cli3']))[0]?.payload).toEqual(theirs[3]!.payload);
+    await server.close();
+  });
+
   it('rebuilds when the saved files are damaged', async () => {
     const dir = tempDir();
     const first = await open(dir);

@@ -71,10 +71,11 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const c = Collection.parse(req.params.collection);
     res.json({ collection: c, ...((await models.rollback(c)) as object) });
   });
-  router.post('/admin/api/models/:collection/train', (req, res) => {
+  router.post('/admin/api/models/:collection/train', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const train = models.trainInBackground?.bind(models);
     if (!train) throw new ChorusError('UNAVAILABLE', 'training needs the model registry (start with `chorus serve`)');
+    await deps.engine.getCollection(c); // an unknown collection is a prompt 404, before any fit is queued
     res.status(202).json({ training: training.start(c, () => train({ collection: c, notes: 'trained from the admin UI' })) });
   });
 

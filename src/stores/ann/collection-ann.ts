@@ -155,7 +155,7 @@ export class CollectionAnn {
   /** Absorbs everything now (close, explicit flush); false when the budget ran out first. */
   drain(budgetMs = Infinity): boolean {
     const t0 = performance.now();
-    while (this.absorbStep(256)) if (performance.now() - t0 > budgetMs) return false;
+    while (this.absorbStep(1024)) if (performance.now() - t0 > budgetMs) return false;
     return true;
   }
 

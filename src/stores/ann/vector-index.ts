@@ -146,7 +146,9 @@ export class VectorIndex {
     this.graph.add(
       BigUint64Array.from(liveRows, (r) => BigInt(keys[r]!)),
       rows,
-      1,
+      // 0 = every core. Always the same count: usearch sizes per-thread contexts at its first reservation, and a
+      // later add with more threads than that fails.
+      0,
     );
     return keys.length;
   }

@@ -54,7 +54,7 @@ export class AnnSync {
     private readonly o: AnnSyncOptions,
   ) {}
 
-  /** The index, opened or rebuilt first when needed, and re-checked against writes from elsewhere. */
+  /** The index, opened or rebuilt first when needed (re-checked against writes from elsewhere in the background). */
   async ready(): Promise<CollectionAnn> {
     if (!this.current) {
       this.loading ??= this.lock(() =>
@@ -64,7 +64,9 @@ export class AnnSync {
       });
       return this.loading;
     }
-    await this.checkFresh();
+    // Off the request path: a search never waits for the version check (or the rebuild a foreign write causes);
+    // it is served from the current index meanwhile.
+    this.checkFresh().catch((e: unknown) => this.o.onError(e));
     return this.current;
   }
 
@@ -142,13 +144,15 @@ export class AnnSync {
 
   private async checkFresh(): Promise<void> {
     const every = this.o.freshnessMs;
-    if (every === null || Date.now() - this.lastCheck < every) return;
+    if (every === null || !this.current || this.closed || Date.now() - this.lastCheck < every)
+      return;
     this.lastCheck = Date.now();
     if ((await this.table.version()) === this.current!.tableVersion || this.maintaining > 0) return;
     await this.lock(async () => {
       // Re-read under the lock: our own write may have been in flight.
       const version = await this.table.version();
-      if (version === this.current!.tableVersion || this.maintaining > 0) return;
+      if (!this.current || this.closed) return;
+      if (version === this.current.tableVersion || this.maintaining > 0) return;
       this.o.onForeignChange();
       const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
       await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
