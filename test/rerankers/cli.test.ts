@@ -75,5 +75,5 @@ describe('chorus train / models / eval', () => {
     expect(out.results.rrf.ndcg).toBeGreaterThan(0.5);
     expect(out.results.rrf.coverage).toBeGreaterThan(0);
     expect(out.results.rrf.coverage).toBeLessThanOrEqual(1);
-  });
+  }, 180_000);
 });
