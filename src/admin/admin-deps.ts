@@ -10,10 +10,13 @@ import type { ChorusDb, ModelRecord } from '../storage/index.js';
  */
 export interface ModelAdmin {
   list(collection?: string): ModelRecord[];
-  promote(collection: string, version: string): Promise<unknown>;
+  /** `force` overrides the promotion guard where the registry has one (recorded in the promotion history). */
+  promote(collection: string, version: string, opts?: { force?: boolean }): Promise<unknown>;
   rollback(collection: string): Promise<unknown>;
+  /** The promotion guard's comparison of a candidate with the serving ranker on its held-out queries, where there is one. */
+  compare?(collection: string, version: string): unknown;
   /** Fits off the event loop (ModelRegistry uses a worker thread). */
-  trainInBackground?(req: { collection: string; notes?: string }): Promise<ModelRecord>;
+  trainInBackground?(req: { collection: string; notes?: string }, opts?: { signal?: AbortSignal }): Promise<ModelRecord>;
 }
 
 export interface AdminDeps {
@@ -24,8 +27,8 @@ export interface AdminDeps {
   models?: ModelAdmin;
   /** Sets (or clears) the version interleaved with the promoted one (the LiveReranker's setChallenger). */
   setChallenger?: (collection: string, version: string | undefined) => Promise<void>;
-  /** The server's job queue, for counts per state (waiting, active, failed...). */
-  queue?: Pick<JobQueue, 'kind' | 'counts'>;
+  /** The server's job queue: counts per state, the jobs list, starting and cancelling jobs. */
+  queue?: Pick<JobQueue, 'kind' | 'counts' | 'list' | 'cancel' | 'addMany'>;
   /** Where `chorus index` writes its JSONL error reports (default `<dataDir>/reports`). */
   reportDir?: string;
   now?: () => number;

@@ -5,6 +5,8 @@ import express, { Router } from 'express';
 import type { ExtraRouter } from '../api/app.js';
 import type { AdminDeps } from './admin-deps.js';
 import { mountSessionRoutes, requireAdmin } from './admin-auth.js';
+import { createItemsRouter } from './api/items.js';
+import { createJobsAdminRouter } from './api/jobs.js';
 import { createJudgmentsRouter } from './api/judgments.js';
 import { createModelsAdminRouter } from './api/models.js';
 import { createOverviewRouter } from './api/overview.js';
@@ -42,6 +44,8 @@ export function createAdminRouter(deps: AdminDeps, sessions: SessionStore = new 
   mountSessionRoutes(router, deps.keys, sessions, guard, () => ({ queues: deps.config.redisUrl ? '/admin/queues' : null }));
   router.use('/admin/api', guard);
   router.use(createOverviewRouter(deps));
+  router.use(createItemsRouter(deps));
+  router.use(createJobsAdminRouter(deps));
   router.use(createPlaygroundRouter(deps));
   router.use(createPresetsRouter(deps));
   router.use(createJudgmentsRouter(deps));

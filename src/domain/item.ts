@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { ItemId, reservedKeyIn } from './names.js';
+import { ItemId as ItemIdSchema, reservedKeyIn } from './names.js';
 
-export { ItemId };
+// A local const (not a re-export of the import) so the value and the type share one exported name that
+// declaration emit (npm run build) can name; a re-exported import beside a local type fails with TS4033.
+export const ItemId = ItemIdSchema;
 export type ItemId = string;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };

@@ -1,5 +1,16 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { isPermanentError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
+import {
+  CANCELLED_REASON,
+  isPermanentError,
+  type CancelResult,
+  type JobDefinition,
+  type JobInfo,
+  type JobOutcome,
+  type JobQueue,
+  type NewJob,
+  type QueueCounts,
+  type RetryPolicy,
+} from './queue.js';
 
 export interface BullmqQueueOptions<C> {
   name: string;
@@ -30,6 +41,8 @@ export class BullmqQueue<C> implements JobQueue {
   private readonly listeners = new Set<(o: JobOutcome) => void>();
   private readonly defs: Map<string, JobDefinition<never, unknown, C>>;
   private ctx?: Promise<C>;
+  /** Jobs running in this process's worker that an admin asked to stop (cooperative, at the next progress report). */
+  private readonly cancelRequested = new Set<string>();
 
   constructor(private readonly opts: BullmqQueueOptions<C>) {
     this.name = opts.name;
@@ -87,11 +100,16 @@ export class BullmqQueue<C> implements JobQueue {
     if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
     this.ctx ??= Promise.resolve(this.opts.context());
     try {
-      const result = await def.process(parsed.data as never, await this.ctx, (f) => void job.updateProgress(Math.round(f * 100)));
+      const result = await def.process(parsed.data as never, await this.ctx, (f) => {
+        if (job.id && this.cancelRequested.has(job.id)) throw new UnrecoverableError(CANCELLED_REASON);
+        void job.updateProgress(Math.round(f * 100));
+      });
       return result ?? null;
     } catch (e) {
       if (isPermanentError(e)) throw new UnrecoverableError((e as Error).message);
       throw e;
+    } finally {
+      if (job.id) this.cancelRequested.delete(job.id);
     }
   }
 
@@ -131,6 +149,47 @@ export class BullmqQueue<C> implements JobQueue {
       completed: c.completed ?? 0,
       failed: c.failed ?? 0,
     };
+  }
+
+  async list(limit = 50): Promise<JobInfo[]> {
+    const jobs = await this.queue.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'], 0, Math.max(0, limit - 1));
+    const states = await Promise.all(jobs.map((j) => j.getState()));
+    return jobs
+      .map((j, i): JobInfo => {
+        const raw = states[i] ?? 'unknown';
+        const cancelled = raw === 'failed' && j.failedReason === CANCELLED_REASON;
+        const state: JobInfo['state'] = cancelled ? 'cancelled' : raw === 'prioritized' || raw === 'waiting-children' || raw === 'unknown' ? 'waiting' : raw;
+        const p = typeof j.progress === 'number' ? j.progress / 100 : null;
+        return {
+          id: j.id ?? '',
+          name: j.name,
+          state,
+          progress: state === 'completed' ? 1 : state === 'active' ? p : null,
+          attempts: j.attemptsMade,
+          payload: j.data,
+          reason: state === 'failed' || cancelled ? j.failedReason : undefined,
+          result: state === 'completed' ? j.returnvalue : undefined,
+          addedAt: j.timestamp,
+          finishedAt: j.finishedOn,
+        };
+      })
+      .sort((a, b) => (b.addedAt ?? 0) - (a.addedAt ?? 0))
+      .slice(0, limit);
+  }
+
+  async cancel(jobId: string): Promise<CancelResult> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return 'unknown';
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') return 'finished';
+    if (state === 'active') {
+      // Only this process's worker can be asked; a worker elsewhere finishes the job.
+      this.cancelRequested.add(jobId);
+      return 'cancelling';
+    }
+    // Waiting or delayed: removed from the queue (BullMQ cannot fail a job no worker holds).
+    await job.remove().catch(() => undefined);
+    return 'cancelled';
   }
 
   async has(jobId: string): Promise<boolean> {

@@ -1,11 +1,28 @@
 import type { CheckpointStore } from './checkpoint-store.js';
-import { backoffDelay, isPermanentError, PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue, type NewJob, type QueueCounts, type RetryPolicy } from './queue.js';
+import {
+  backoffDelay,
+  CANCELLED_REASON,
+  isPermanentError,
+  PermanentJobError,
+  type CancelResult,
+  type JobDefinition,
+  type JobInfo,
+  type JobOutcome,
+  type JobQueue,
+  type NewJob,
+  type QueueCounts,
+  type RetryPolicy,
+} from './queue.js';
 
-/** What the checkpoint keeps per job: the payload until it is done, then its outcome. */
-type JobRecord =
-  | { state: 'waiting'; name: string; payload: unknown; attempts: number }
-  | { state: 'completed'; name: string; result: unknown; attempts: number }
-  | { state: 'failed'; name: string; reason: string; attempts: number };
+/** Finished jobs keep their payload for the dashboard only when it is small (index batches list many files). */
+const small = (payload: unknown): unknown => (JSON.stringify(payload ?? null).length <= 1024 ? payload : undefined);
+
+/** What the checkpoint keeps per job: the payload until it is done, then its outcome (times are epoch ms). */
+type JobRecord = { name: string; attempts: number; addedAt?: number; finishedAt?: number; payload?: unknown } & (
+  | { state: 'waiting' }
+  | { state: 'completed'; result: unknown }
+  | { state: 'failed'; reason: string; cancelled?: boolean }
+);
 
 export interface InProcessQueueOptions<C> {
   name: string;
@@ -37,6 +54,9 @@ export class InProcessQueue<C> implements JobQueue {
   private idle?: () => void;
   private ctx?: Promise<C>;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Progress (0..1) of running jobs, and the running jobs asked to stop. */
+  private readonly progress = new Map<string, number>();
+  private readonly cancelRequested = new Set<string>();
 
   constructor(private readonly opts: InProcessQueueOptions<C>) {
     this.name = opts.name;
@@ -64,7 +84,7 @@ export class InProcessQueue<C> implements JobQueue {
       if (prev && prev.state !== 'failed') continue;
       if (taken.has(job.jobId)) continue;
       taken.add(job.jobId);
-      fresh.push([job.jobId, { state: 'waiting', name: job.name, payload: job.payload, attempts: 0 }]);
+      fresh.push([job.jobId, { state: 'waiting', name: job.name, payload: job.payload, attempts: 0, addedAt: Date.now() }]);
     }
     // Durable first, then runnable: a crash right after addMany still finds the jobs.
     await this.opts.checkpoints.putMany(this.name, fresh);
@@ -114,6 +134,37 @@ export class InProcessQueue<C> implements JobQueue {
     return this.records.has(jobId);
   }
 
+  async list(limit = 50): Promise<JobInfo[]> {
+    await this.load();
+    const out: JobInfo[] = [];
+    // Records keep insertion order (a re-added failed job moves to the end), so the newest are last.
+    for (const [id, r] of [...this.records].reverse()) {
+      if (out.length >= limit) break;
+      const running = this.progress.has(id);
+      const base = { id, name: r.name, attempts: r.attempts, payload: r.payload, addedAt: r.addedAt, finishedAt: r.finishedAt };
+      if (r.state === 'waiting') out.push({ ...base, state: running ? 'active' : 'waiting', progress: running ? (this.progress.get(id) ?? null) : null });
+      else if (r.state === 'completed') out.push({ ...base, state: 'completed', progress: 1, result: r.result });
+      else out.push({ ...base, state: r.cancelled ? 'cancelled' : 'failed', progress: null, reason: r.reason });
+    }
+    return out;
+  }
+
+  async cancel(jobId: string): Promise<CancelResult> {
+    await this.load();
+    const r = this.records.get(jobId);
+    if (!r) return 'unknown';
+    if (r.state !== 'waiting') return 'finished';
+    if (this.progress.has(jobId)) {
+      this.cancelRequested.add(jobId);
+      return 'cancelling';
+    }
+    const i = this.ready.indexOf(jobId);
+    if (i >= 0) this.ready.splice(i, 1);
+    // A job waiting for a retry is in no list but its timer's: the timer finds it finished and drops it.
+    await this.finish(jobId, { state: 'failed', name: r.name, reason: CANCELLED_REASON, cancelled: true, attempts: r.attempts, addedAt: r.addedAt, payload: small(r.payload) });
+    return 'cancelled';
+  }
+
   async remove(jobIds: string[]): Promise<void> {
     await this.load();
     const gone = new Set(jobIds);
@@ -161,10 +212,20 @@ export class InProcessQueue<C> implements JobQueue {
       const parsed = def.payload.safeParse(rec.payload);
       if (!parsed.success) throw new PermanentJobError(`invalid payload for ${rec.name}: ${parsed.error.message}`);
       this.ctx ??= Promise.resolve(this.opts.context());
-      const result = await def.process(parsed.data as never, await this.ctx, () => {});
-      await this.finish(id, { state: 'completed', name: rec.name, result: result ?? null, attempts });
+      this.progress.set(id, 0);
+      const report = (fraction: number) => {
+        // Cancellation is cooperative: the job stops at its next progress report.
+        if (this.cancelRequested.has(id)) throw new PermanentJobError(CANCELLED_REASON);
+        this.progress.set(id, Math.max(0, Math.min(1, fraction)));
+      };
+      const result = await def.process(parsed.data as never, await this.ctx, report);
+      await this.finish(id, { state: 'completed', name: rec.name, result: result ?? null, attempts, addedAt: rec.addedAt, payload: small(rec.payload) });
     } catch (e) {
       const reason = (e as Error).message ?? String(e);
+      if (this.cancelRequested.has(id)) {
+        await this.finish(id, { state: 'failed', name: rec.name, reason: CANCELLED_REASON, cancelled: true, attempts, addedAt: rec.addedAt, payload: small(rec.payload) });
+        return;
+      }
       const permanent = isPermanentError(e);
       if (!permanent && attempts < this.opts.retry.attempts) {
         const next: JobRecord = { ...rec, attempts };
@@ -172,10 +233,12 @@ export class InProcessQueue<C> implements JobQueue {
         this.records.set(id, next);
         this.retryLater(id, backoffDelay(this.opts.retry, attempts));
       } else {
-        await this.finish(id, { state: 'failed', name: rec.name, reason, attempts });
+        await this.finish(id, { state: 'failed', name: rec.name, reason, attempts, addedAt: rec.addedAt, payload: small(rec.payload) });
       }
     } finally {
       this.activeCount--;
+      this.progress.delete(id);
+      this.cancelRequested.delete(id);
     }
   }
 
@@ -190,7 +253,8 @@ export class InProcessQueue<C> implements JobQueue {
     this.timers.add(t);
   }
 
-  private async finish(id: string, rec: JobRecord): Promise<void> {
+  private async finish(id: string, done: JobRecord): Promise<void> {
+    const rec: JobRecord = { ...done, finishedAt: Date.now() };
     await this.opts.checkpoints.put(this.name, id, rec);
     this.records.set(id, rec);
     const outcome: JobOutcome =

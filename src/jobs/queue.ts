@@ -34,6 +34,29 @@ export interface QueueCounts {
   failed: number;
 }
 
+/** One job as a dashboard lists it. */
+export interface JobInfo {
+  id: string;
+  name: string;
+  state: 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'cancelled';
+  /** 0..1 as the running job last reported it; null when it reports none. */
+  progress: number | null;
+  attempts: number;
+  payload?: unknown;
+  /** Why it failed (or who cancelled it). */
+  reason?: string;
+  result?: unknown;
+  /** Epoch ms, where the backend records it. */
+  addedAt?: number;
+  finishedAt?: number;
+}
+
+/** What a cancel did: removed a waiting job, asked a running one to stop, or found it already over / unknown. */
+export type CancelResult = 'cancelled' | 'cancelling' | 'finished' | 'unknown';
+
+/** The reason recorded for a job an admin cancelled. */
+export const CANCELLED_REASON = 'cancelled by an admin';
+
 export interface JobQueue {
   readonly kind: 'bullmq' | 'in-process';
   readonly name: string;
@@ -48,6 +71,13 @@ export interface JobQueue {
   counts(): Promise<QueueCounts>;
   /** Whether the queue knows this job id (waiting, running, delayed or finished). */
   has(jobId: string): Promise<boolean>;
+  /** The most recently added jobs first, at most `limit`, with state, progress and failure reason. */
+  list(limit?: number): Promise<JobInfo[]>;
+  /**
+   * Cancels a job: a waiting one at once (recorded as failed with CANCELLED_REASON), a running one at its next
+   * progress report (a job that reports none runs to the end); a finished job is left as it is.
+   */
+  cancel(jobId: string): Promise<CancelResult>;
   /** Forgets these jobs (e.g. once a run is complete). */
   remove(jobIds: string[]): Promise<void>;
   /** Stops taking jobs and waits for the ones in flight to finish and be recorded. */

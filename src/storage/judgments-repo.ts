@@ -1,5 +1,32 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../errors.js';
+
+export type JudgedQueryKind = 'text' | 'image' | 'audio';
+
+/** A judged query as the editor lists it: its key, what kind of query it is, and its grades. */
+export interface JudgedQuery {
+  /** The judgments key: the text itself, or `image:<hash>` / `audio:<hash>` for a media query. */
+  query: string;
+  kind: JudgedQueryKind;
+  /** What to show: the text, or the media file's name. */
+  label: string;
+  judged: number;
+  /** How many judgments have each grade 0..4. */
+  grades: [number, number, number, number, number];
+}
+
+/** The stored bytes of an image or audio query, replayed by offline evaluation. */
+export interface QueryMedia {
+  kind: 'image' | 'audio';
+  label: string;
+  mediaType: string;
+  data: Buffer;
+}
+
+/** The judgments key of a media query: its kind and a content hash, so the same file is one query. */
+export const mediaQueryKey = (kind: 'image' | 'audio', data: Buffer): string =>
+  `${kind}:${createHash('sha256').update(data).digest('hex').slice(0, 16)}`;
 
 /** A graded relevance judgment: how good `itemId` is for `query` in `collection`, 0 (bad) to 4 (perfect). */
 export interface Judgment {
@@ -79,13 +106,49 @@ export class JudgmentsRepo {
     }));
   }
 
-  /** Distinct judged queries of a collection with how many items each has. */
-  queries(collection: string): { query: string; judged: number }[] {
-    return this.db
+  /** Distinct judged queries of a collection: kind, label, how many items each has and its grade histogram. */
+  queries(collection: string): JudgedQuery[] {
+    const rows = this.db
       .prepare(
-        'SELECT query, COUNT(*) AS judged FROM judgments WHERE collection = ? GROUP BY query ORDER BY query',
+        `SELECT j.query, COUNT(*) AS judged, q.kind, q.label,
+           SUM(j.grade = 0) AS g0, SUM(j.grade = 1) AS g1, SUM(j.grade = 2) AS g2, SUM(j.grade = 3) AS g3, SUM(j.grade = 4) AS g4
+         FROM judgments j LEFT JOIN judgment_queries q ON q.collection = j.collection AND q.query = j.query
+         WHERE j.collection = ? GROUP BY j.query ORDER BY COALESCE(q.label, j.query), j.query`,
       )
-      .all(collection) as { query: string; judged: number }[];
+      .all(collection) as { query: string; judged: number; kind: JudgedQueryKind | null; label: string | null; g0: number; g1: number; g2: number; g3: number; g4: number }[];
+    return rows.map((r) => ({
+      query: r.query,
+      kind: r.kind ?? 'text',
+      label: r.label ?? r.query,
+      judged: r.judged,
+      grades: [r.g0, r.g1, r.g2, r.g3, r.g4],
+    }));
+  }
+
+  /**
+   * Stores an image or audio query's bytes (idempotent: the key is the content hash) and returns its key, under
+   * which its judgments are then set like a text query's.
+   */
+  saveMediaQuery(collection: string, media: Omit<QueryMedia, 'label'> & { label?: string }, now: number = Date.now()): string {
+    if (!collection) throw new ChorusError('VALIDATION', 'a media query needs a collection');
+    if (media.data.length === 0) throw new ChorusError('VALIDATION', `the ${media.kind} query is empty`);
+    const query = mediaQueryKey(media.kind, media.data);
+    const label = (media.label ?? '').trim().slice(0, 256) || query;
+    this.db
+      .prepare(
+        `INSERT INTO judgment_queries (collection, query, kind, label, media_type, media, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (collection, query) DO UPDATE SET label = excluded.label`,
+      )
+      .run(collection, query, media.kind, label, media.mediaType, media.data, now);
+    return query;
+  }
+
+  /** The stored media of a judged image/audio query, or undefined for a text query. */
+  queryMedia(collection: string, query: string): QueryMedia | undefined {
+    const r = this.db
+      .prepare('SELECT kind, label, media_type, media FROM judgment_queries WHERE collection = ? AND query = ? AND media IS NOT NULL')
+      .get(collection, query) as { kind: 'image' | 'audio'; label: string; media_type: string | null; media: Buffer } | undefined;
+    return r ? { kind: r.kind, label: r.label, mediaType: r.media_type ?? 'application/octet-stream', data: r.media } : undefined;
   }
 
   /** All judgments of a collection as qrels: query -> itemId -> grade. */

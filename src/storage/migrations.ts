@@ -128,6 +128,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE model_history ADD COLUMN details TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'judged queries with their media (image and audio queries)',
+    // The query string stays the judgments key; media queries get a synthetic key (kind:hash) and keep their bytes
+    // here so offline evaluation can replay them. Text queries need no row.
+    sql: `
+      CREATE TABLE judgment_queries (
+        collection TEXT NOT NULL,
+        query      TEXT NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('text', 'image', 'audio')),
+        label      TEXT NOT NULL,
+        media_type TEXT,
+        media      BLOB,
+        created_at INTEGER NOT NULL,
+        UNIQUE (collection, query)
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database; refuses a database written by a newer Chorus. */

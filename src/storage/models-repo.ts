@@ -182,6 +182,15 @@ export class ModelsRepo {
       .immediate();
   }
 
+  /** What a rollback would do now: from the promoted version to the one before it, or to none (the model turns off). */
+  rollbackTarget(collection: string): { from: string; to: string | null } | null {
+    const current = this.promoted(collection);
+    if (!current) return null;
+    const stack = this.promotionStack(collection);
+    stack.pop();
+    return { from: current.version, to: stack.length ? stack[stack.length - 1]! : null };
+  }
+
   /** Retires a version (it stops serving if it was promoted; the collection falls back to baseline fusion). */
   retire(collection: string, version: string, now: number = Date.now()): void {
     this.db

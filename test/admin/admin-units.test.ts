@@ -6,7 +6,6 @@ import { LoginThrottle } from '../../src/admin/admin-auth.js';
 import { mediaPath } from '../../src/admin/api/playground.js';
 import { scoreRanking } from '../../src/admin/evaluation.js';
 import { readCookie, SessionStore } from '../../src/admin/sessions.js';
-import { TrainingTracker } from '../../src/admin/training-tracker.js';
 
 describe('admin sessions', () => {
   it('expire after the idle timeout and after the absolute lifetime', () => {
@@ -77,25 +76,5 @@ describe('login throttle', () => {
     expect(t.blocked('b')).toBe(false);
     now = 1001;
     expect(t.blocked('a')).toBe(false);
-  });
-});
-
-describe('training tracker', () => {
-  it('runs one training per collection off the request and records done or failed', async () => {
-    const tracker = new TrainingTracker();
-    let calls = 0;
-    const first = tracker.start('shop', () => ({ version: `v${++calls}` }));
-    expect(first.state).toBe('queued');
-    // A second start while one runs returns the running one instead of starting another.
-    expect(tracker.start('shop', () => ({ version: 'never' }))).toBe(first);
-    await expect.poll(() => tracker.status('shop')?.state).toBe('done');
-    expect(tracker.status('shop')).toMatchObject({ version: 'v1' });
-    expect(calls).toBe(1);
-
-    tracker.start('shop', () => {
-      throw new Error('not enough logged feedback');
-    });
-    await expect.poll(() => tracker.status('shop')?.state).toBe('failed');
-    expect(tracker.status('shop')?.error).toBe('not enough logged feedback');
   });
 });

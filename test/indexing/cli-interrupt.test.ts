@@ -8,6 +8,8 @@ import { childEnv, readStored, runIndexChild } from './support/resume-scenario.j
 
 const work = mkdtempSync(path.join(tmpdir(), 'chorus-cli-index-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Every case spawns `chorus index` (tsx + tiny models), 20-40 s per spawn on a loaded CI machine: generous limits.
+const SPAWN_MS = 300_000;
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as IndexSummary;
 
 describe('chorus index command line', () => {
@@ -24,7 +26,7 @@ describe('chorus index command line', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
     }
-  }, 120_000);
+  }, 3 * SPAWN_MS);
 
   it('Ctrl-C stops after the batches in flight, records them, exits 130; a rerun finishes without redoing them', async () => {
     const corpus = await writeTestCorpus(path.join(work, 'input'), { texts: 120, images: 4, audios: 2, outside: path.join(work, 'outside') });
@@ -51,5 +53,5 @@ describe('chorus index command line', () => {
     const after = await readStored(dataDir, 'ctrlc');
     expect(after.count).toBe(corpus.goodIds.length);
     for (const [id, t] of before.indexedAt) expect(after.indexedAt.get(id)).toBe(t);
-  }, 120_000);
+  }, 2 * SPAWN_MS);
 });

@@ -8,7 +8,7 @@ import { FileCheckpointStore } from '../../src/jobs/file-checkpoint-store.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { SqliteCheckpointStore } from '../../src/jobs/sqlite-checkpoint-store.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
-import { PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue } from '../../src/jobs/queue.js';
+import { CANCELLED_REASON, PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue } from '../../src/jobs/queue.js';
 import { waitForJobs } from '../../src/jobs/wait-for-jobs.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 
@@ -18,17 +18,21 @@ interface Ctx {
   running: number;
   peak: number;
 }
-const Payload = z.object({ key: z.string(), failTimes: z.number().int().default(0), sleepMs: z.number().default(0) });
+const Payload = z.object({ key: z.string(), failTimes: z.number().int().default(0), sleepMs: z.number().default(0), steps: z.number().int().default(0) });
 const work: JobDefinition<z.infer<typeof Payload>, unknown, Ctx> = {
   name: 'work',
   payload: Payload,
-  async process(p, ctx) {
+  async process(p, ctx, progress) {
     const n = (ctx.runs.get(p.key) ?? 0) + 1;
     ctx.runs.set(p.key, n);
     ctx.running++;
     ctx.peak = Math.max(ctx.peak, ctx.running);
     try {
       await new Promise((r) => setTimeout(r, p.sleepMs));
+      for (let i = 0; i < p.steps; i++) {
+        await new Promise((r) => setTimeout(r, p.sleepMs));
+        progress((i + 1) / p.steps);
+      }
       if (n <= p.failTimes) throw new Error(`planned failure ${n} of ${p.key}`);
       if (p.key.startsWith('permanent')) throw new PermanentJobError('never works');
       return { key: p.key, run: n };
@@ -133,6 +137,32 @@ describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
     const again = await waitForJobs(q, ['broken'], { pollMs: 200 });
     expect(again.get('broken')).toMatchObject({ state: 'failed' });
     expect(ctx.runs.get('broken')).toBeGreaterThanOrEqual(4);
+    await q.close();
+    await f.cleanup();
+  });
+
+  it.runIf(enabled)('lists jobs with progress, cancels a waiting one at once and a running one at its next progress report', async () => {
+    const { f, ctx, name } = fresh();
+    const q = f.make(ctx, name);
+    await q.addMany([
+      { name: 'work', jobId: 'long', payload: { key: 'long', steps: 40, sleepMs: 40 } },
+      { name: 'work', jobId: 'queued', payload: { key: 'queued' } },
+    ]);
+    await q.startWorker({ concurrency: 1 });
+    const long = async () => (await q.list(10)).find((j) => j.id === 'long');
+    await expect.poll(async () => (await long())?.progress ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await long()).toMatchObject({ name: 'work', state: 'active' });
+    expect((await q.list(10)).find((j) => j.id === 'queued')?.state).toBe('waiting');
+
+    expect(await q.cancel('queued')).toBe('cancelled');
+    expect(await q.cancel('long')).toBe('cancelling');
+    const out = await waitForJobs(q, ['long'], { pollMs: 100 });
+    expect(out.get('long')).toMatchObject({ state: 'failed', reason: CANCELLED_REASON });
+    expect((await long())?.state).toBe('cancelled');
+    expect(ctx.runs.get('long')).toBe(1); // cancelled, not retried
+    expect((ctx.runs.get('long') ?? 0) + (ctx.runs.get('queued') ?? 0)).toBe(1); // the waiting job never ran
+    expect(await q.cancel('long')).toBe('finished');
+    expect(await q.cancel('no-such-job')).toBe('unknown');
     await q.close();
     await f.cleanup();
   });

@@ -14,11 +14,13 @@ import { openChorusDb } from '../../src/storage/index.js';
 
 const run = promisify(execFile);
 let dir: string;
+// Each spawn starts tsx and loads the app (20-40 s on a loaded CI machine): a spawn must not need to finish in seconds.
+const SPAWN_MS = 300_000;
 
 /** Runs the real CLI (tsx) against the temp data dir, without loading any encoder model. */
 async function chorus(...args: string[]): Promise<{ stdout: string; code: number; stderr: string }> {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--data-dir', dir, ...args], { env: { ...process.env, CHORUS_MODELS__ENABLED: '', CHORUS_LOG_LEVEL: 'silent' }, timeout: 60_000 });
+    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--data-dir', dir, ...args], { env: { ...process.env, CHORUS_MODELS__ENABLED: '', CHORUS_LOG_LEVEL: 'silent' }, timeout: SPAWN_MS });
     return { stdout: r.stdout, stderr: r.stderr, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };
@@ -65,7 +67,7 @@ describe('chorus train / models / eval', () => {
     const bad = await chorus('train', '--collection', 'empty');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/not enough logged feedback/);
-  }, 180_000);
+  }, 6 * SPAWN_MS);
 
   it('evaluates rankers on judgments', async () => {
     const r = await chorus('eval', '--collection', 'docs', '--qrels', path.join(dir, 'qrels.tsv'), '--fusion', 'rrf,noop', '--json');
@@ -75,5 +77,5 @@ describe('chorus train / models / eval', () => {
     expect(out.results.rrf.ndcg).toBeGreaterThan(0.5);
     expect(out.results.rrf.coverage).toBeGreaterThan(0);
     expect(out.results.rrf.coverage).toBeLessThanOrEqual(1);
-  }, 180_000);
+  }, SPAWN_MS + 60_000);
 });

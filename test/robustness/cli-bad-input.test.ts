@@ -8,6 +8,8 @@ import { NON_UTF8_TEXT, pngBomb, smallPng, truncatedJpeg, wav8, wavBadHeader, wa
 import { snapshotCollection, type StoreSnapshot } from './store-snapshot.js';
 
 const COLL = 'cli-robust';
+// Each `chorus index` spawn starts tsx and the tiny models: 20-40 s on a loaded CI machine, so limits are generous.
+const SPAWN_MS = 300_000;
 
 async function snapshot(dataDir: string): Promise<StoreSnapshot> {
   const store = await LanceDbStore.open({ dataDir });
@@ -38,7 +40,7 @@ describe('bad input through the CLI (chorus index)', () => {
     expect(first.code, first.stderr).toBe(0);
     before = await snapshot(dataDir);
     expect(before.count).toBe(1);
-  }, 120_000);
+  }, SPAWN_MS);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('exits 2 with a message on bad usage, touching nothing', async () => {
@@ -49,7 +51,7 @@ describe('bad input through the CLI (chorus index)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr.length).toBeGreaterThan(10);
     expect(await snapshot(dataDir)).toEqual(before);
-  }, 60_000);
+  }, 2 * SPAWN_MS);
 
   it('exits 1 with an error report naming every bad item; the store is unchanged', async () => {
     const m = path.join(root, 'media');
@@ -104,7 +106,7 @@ describe('bad input through the CLI (chorus index)', () => {
     expect(summary.skipped + summary.indexed).toBeLessThanOrEqual(1);
     expect(readFileSync(summary.errorReport!, 'utf8')).not.toContain('outside the input root'); // no file contents leak
     expect(await snapshot(dataDir)).toEqual(before);
-  }, 120_000);
+  }, 2 * SPAWN_MS);
 
   it('non-UTF-8: a manifest with invalid bytes exits 2; a latin1 .txt in a directory is a per-item error', async () => {
     const manifest = Buffer.concat([Buffer.from('{"id":"raw-latin1","text":"caf'), Buffer.from([0xe9, 0xff]), Buffer.from('"}\n')]);
@@ -120,5 +122,5 @@ describe('bad input through the CLI (chorus index)', () => {
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { errorReport: string };
     expect(readFileSync(summary.errorReport, 'utf8')).toMatch(/not valid UTF-8/);
     expect(await snapshot(dataDir)).toEqual(before);
-  }, 120_000);
+  }, 2 * SPAWN_MS);
 });

@@ -9,6 +9,10 @@ const ADMIN = 'admin-key-sec-0123456789';
 const KEY_A = 'key-a-write-secret-1';
 const KEY_B = 'key-b-write-secret-2';
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
+// The request timeout must be long enough that ordinary requests (creating a LanceDB table) finish under a loaded
+// CI machine, and the slow route far longer than it, so the 504 is told apart from slowness without a tight clock.
+const SLOW_LIMIT_MS = 3000;
+const SLOW_ROUTE_MS = 12_000;
 
 /** A pino logger whose JSON lines land in an array, so the test reads exactly what production would log. */
 function capturedLogger() {
@@ -31,7 +35,7 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
         adminKey: ADMIN,
         apiKeys: `${KEY_A}:write,${KEY_B}:write`,
         logLevel: 'info',
-        limits: { rateLimitPerMinute: 8, maxBodyBytes: 4096, maxItemsBodyBytes: 4096, maxUploadBytes: 2048, requestTimeoutMs: 300 },
+        limits: { rateLimitPerMinute: 8, maxBodyBytes: 4096, maxItemsBodyBytes: 4096, maxUploadBytes: 2048, requestTimeoutMs: SLOW_LIMIT_MS },
       },
       {
         logger: log.logger,
@@ -39,7 +43,7 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
         extraRouters: () => {
           const router = Router();
           router.get('/test/slow', async (_req, res) => {
-            await new Promise((r) => setTimeout(r, 1500));
+            await new Promise((r) => setTimeout(r, SLOW_ROUTE_MS));
             if (!res.headersSent) res.json({ late: true });
           });
           return [{ router, routes: [] }];
@@ -110,8 +114,9 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
     const r = await s.call('GET', '/test/slow', undefined, bearer(ADMIN));
     expect(r.status).toBe(504);
     expect(r.json.error.code).toBe('TIMEOUT');
-    expect(Date.now() - t0).toBeLessThan(1400);
-    await new Promise((res) => setTimeout(res, 1300)); // let the slow handler finish: its late reply must not crash anything
+    expect(Date.now() - t0).toBeLessThan(SLOW_ROUTE_MS - 1000); // answered by the timeout, not by the slow handler
+    // let the slow handler finish: its late reply must not crash anything
+    await new Promise((res) => setTimeout(res, Math.max(0, t0 + SLOW_ROUTE_MS + 500 - Date.now())));
     expect((await s.call('GET', '/healthz')).status).toBe(200);
   });
 

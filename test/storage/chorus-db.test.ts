@@ -194,8 +194,8 @@ describe('judgments', () => {
       ['a', 3, false],
     ]);
     expect(db.judgments.queries('shop')).toEqual([
-      { query: 'blue hat', judged: 1 },
-      { query: 'red shoes', judged: 2 },
+      { query: 'blue hat', kind: 'text', label: 'blue hat', judged: 1, grades: [0, 0, 0, 0, 1] },
+      { query: 'red shoes', kind: 'text', label: 'red shoes', judged: 2, grades: [0, 0, 0, 1, 1] },
     ]);
     expect(db.judgments.qrels('shop').get('red shoes')?.get('a')).toBe(3);
     expect(db.judgments.remove('shop', 'red shoes', 'a')).toBe(true);
@@ -203,6 +203,25 @@ describe('judgments', () => {
     expect(() =>
       db.judgments.set([{ collection: 'shop', query: 'x', itemId: 'a', grade: 5 }]),
     ).toThrow(/0..4/);
+  });
+});
+
+describe('judged media queries', () => {
+  it('stores an image query once per content, keys its judgments by hash and lists it under its file name', () => {
+    const bytes = Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]);
+    const key = db.judgments.saveMediaQuery('shop', { kind: 'image', label: 'shoe.jpg', mediaType: 'image/jpeg', data: bytes });
+    expect(key).toMatch(/^image:[0-9a-f]{16}$/);
+    // The same bytes under another name are the same query (the label follows the latest name).
+    expect(db.judgments.saveMediaQuery('shop', { kind: 'image', label: 'again.jpg', mediaType: 'image/jpeg', data: bytes })).toBe(key);
+    db.judgments.set([{ collection: 'shop', query: key, itemId: 'a', grade: 2 }]);
+    expect(db.judgments.queries('shop')).toEqual([{ query: key, kind: 'image', label: 'again.jpg', judged: 1, grades: [0, 0, 1, 0, 0] }]);
+    const media = db.judgments.queryMedia('shop', key);
+    expect(media?.data.equals(bytes)).toBe(true);
+    expect(media?.mediaType).toBe('image/jpeg');
+    // Another collection does not see it; a text query has no media.
+    expect(db.judgments.queryMedia('other', key)).toBeUndefined();
+    expect(db.judgments.queryMedia('shop', 'red shoes')).toBeUndefined();
+    expect(() => db.judgments.saveMediaQuery('shop', { kind: 'audio', mediaType: 'audio/wav', data: Buffer.alloc(0) })).toThrow(/empty/);
   });
 });
 
@@ -232,11 +251,15 @@ describe('models', () => {
     expect(db.models.promoted('shop')?.version).toBe('exp-a');
     expect(db.models.list('shop').filter((m) => m.status === 'promoted')).toHaveLength(1);
 
+    // rollbackTarget previews exactly what rollback then does.
+    expect(db.models.rollbackTarget('shop')).toEqual({ from: 'exp-a', to: 'v2' });
     expect(db.models.rollback('shop')).toEqual({ from: 'exp-a', to: 'v2' });
     expect(db.models.rollback('shop')).toEqual({ from: 'v2', to: 'v1' });
     expect(db.models.promoted('shop')?.version).toBe('v1');
+    expect(db.models.rollbackTarget('shop')).toEqual({ from: 'v1', to: null });
     expect(db.models.rollback('shop')).toEqual({ from: 'v1', to: null });
     expect(db.models.promoted('shop')).toBeUndefined();
+    expect(db.models.rollbackTarget('shop')).toBeNull();
     expect(() => db.models.rollback('shop')).toThrow(/no promoted model/);
 
     db.models.updateMetrics('shop', 'v2', { ndcg10: 0.5 });

@@ -5,7 +5,8 @@ import { publicModel } from '../../api/routes/models.js';
 import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
-import { TrainingTracker } from '../training-tracker.js';
+import { appliedPresetName } from '../presets.js';
+import { TrainingJobs } from '../../jobs/training-jobs.js';
 import { FEATURE_SPEC_VERSION } from '../../../rerankers/features/index.js';
 import { trainabilityStatus } from '../../feedback/trainability.js';
 import { CollectionName, ModelVersion } from '../../domain/names.js';
@@ -32,7 +33,14 @@ function repoModels(deps: AdminDeps): ModelAdmin {
 export function createModelsAdminRouter(deps: AdminDeps): Router {
   const router = Router();
   const models = deps.models ?? repoModels(deps);
-  const training = new TrainingTracker(deps.now);
+  // Training is a job, as over /v1/models/train: 202 + poll, one per collection at a time, cancellable (nothing registered).
+  const training = new TrainingJobs<{ version: string }>({ now: deps.now });
+  const lastJob = new Map<string, string>();
+  const latestTraining = (c: string) => {
+    const id = lastJob.get(c);
+    return (id && training.get(id)) || null;
+  };
+  const JobId = z.string().regex(/^train-[a-z0-9]+-[0-9a-f]{8}$/, 'not a training job id');
 
   // The LiveReranker keeps its challenger in memory only; so does this page (both reset on restart).
   const challengers = new Map<string, string>();
@@ -45,18 +53,29 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
       canInterleave: Boolean(deps.setChallenger),
       interleaveShare: deps.config.search.interleaveShare,
       history: deps.db.models.history(c).slice(-20).reverse(),
-      training: training.status(c) ?? null,
+      training: latestTraining(c),
       canTrain: Boolean(models.trainInBackground),
       // Warn before Train: how much of the log a fit can use (GET /admin/api/trainability/:collection alone).
       trainability: trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION),
+      // What "Roll back" would do, and what serves when no model does, so the UI can say it before asking.
+      rollback: deps.db.models.rollbackTarget(c),
+      fallback: appliedPresetName(deps.db.kv, c) ?? 'rrf',
       interleaving: interleavingWinRates(eventsOf(deps, c)),
     });
   });
   router.post('/admin/api/models/:collection/:version/promote', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const v = Version.parse(req.params.version);
-    await models.promote(c, v);
-    res.json({ collection: c, promoted: v });
+    const { force } = z.object({ force: z.boolean().default(false) }).strict().parse(req.body ?? {});
+    const r = await models.promote(c, v, { force });
+    res.json({ collection: c, promoted: v, forced: force, ...(r && typeof r === 'object' ? r : {}) });
+  });
+  // What the promote dialog shows before asking: the guard's comparison (candidate vs serving, 95% intervals).
+  router.get('/admin/api/models/:collection/:version/compare', async (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const v = Version.parse(req.params.version);
+    if (!models.compare) throw new ChorusError('UNAVAILABLE', 'this server has no promotion guard to compare with');
+    res.json(await models.compare(c, v));
   });
   router.put('/admin/api/models/:collection/challenger', async (req, res) => {
     const c = Collection.parse(req.params.collection);
@@ -76,7 +95,28 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const train = models.trainInBackground?.bind(models);
     if (!train) throw new ChorusError('UNAVAILABLE', 'training needs the model registry (start with `chorus serve`)');
     await deps.engine.getCollection(c); // an unknown collection is a prompt 404, before any fit is queued
-    res.status(202).json({ training: training.start(c, () => train({ collection: c, notes: 'trained from the admin UI' })) });
+    // Refused before anything runs, with the reason the UI also shows beside the disabled button.
+    const t = trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION);
+    if (!t.ready) throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${t.reason}`);
+    const job = training.start(c, undefined, async (signal) => {
+      const record = await train({ collection: c, notes: 'trained from the admin UI' }, { signal });
+      return { version: record.version };
+    });
+    lastJob.set(c, job.jobId);
+    res.status(202).json({ jobId: job.jobId, state: job.state });
+  });
+  router.get('/admin/api/models/:collection/train/:jobId', (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const job = training.get(JobId.parse(req.params.jobId));
+    if (!job || job.collection !== c) throw new ChorusError('NOT_FOUND', `no training job ${req.params.jobId} for ${c}`);
+    res.json(job);
+  });
+  router.post('/admin/api/models/:collection/train/:jobId/cancel', (req, res) => {
+    const c = Collection.parse(req.params.collection);
+    const id = JobId.parse(req.params.jobId);
+    if (training.get(id)?.collection !== c) throw new ChorusError('NOT_FOUND', `no training job ${id} for ${c}`);
+    const job = training.cancel(id);
+    res.json({ jobId: job.jobId, state: job.state });
   });
 
   router.get('/admin/api/charts/:collection', (req, res) => {

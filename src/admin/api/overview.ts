@@ -66,8 +66,15 @@ export function recentErrors(reportDir: string, max = 25): ReportedError[] {
 /** GET /admin/api/overview: collections (counts per vector, last indexed, preset, promoted model), errors, queues. */
 export function createOverviewRouter(deps: AdminDeps): Router {
   const router = Router();
+  // Names, plus what the screens need to pick sensible defaults (no "promoted model" side when none is promoted).
   router.get('/admin/api/collections', async (_req, res) => {
-    res.json({ collections: (await deps.engine.listCollections()).map((s) => s.name) });
+    const schemas = await deps.engine.listCollections();
+    res.json({
+      collections: schemas.map((s) => s.name),
+      details: Object.fromEntries(
+        schemas.map((s) => [s.name, { promotedModel: deps.db.models.promoted(s.name)?.version ?? null, preset: appliedPresetName(deps.db.kv, s.name) ?? null }]),
+      ),
+    });
   });
   router.get('/admin/api/overview', async (_req, res) => {
     const schemas = await deps.engine.listCollections();

@@ -9,6 +9,7 @@ import { ChorusError } from '../../errors.js';
 import { resolveInsideRoot } from '../../indexing/safe-path.js';
 import { adminProvenance, type Provenance, type ProvenanceRepo } from '../../storage/index.js';
 import type { AdminDeps } from '../admin-deps.js';
+import { checkFilter, summariseFields, type FieldIndex } from '../filter-fields.js';
 import { QuerySpec, RankerSpec, runSide } from './ranker-spec.js';
 
 const CompareBody = QuerySpec.extend({ left: RankerSpec, right: RankerSpec }).strict();
@@ -45,13 +46,38 @@ function withMedia(provenance: ProvenanceRepo, collection: string, r: RankedResp
   };
 }
 
-/** POST /admin/api/compare (two rankers side by side), GET /admin/api/provenance/:collection/:id and GET /admin/api/media/:collection/:id/:kind. */
+/** How long a collection's filter values are reused before the items are read again. */
+const FIELDS_TTL_MS = 30_000;
+
+/**
+ * POST /admin/api/compare (two rankers side by side, the filter checked against the collection's values first),
+ * GET /admin/api/fields/:collection (filterable fields and an example filter), GET /admin/api/provenance/:collection/:id
+ * and GET /admin/api/media/:collection/:id/:kind.
+ */
 export function createPlaygroundRouter(deps: AdminDeps): Router {
   const router = Router();
+  const now = deps.now ?? Date.now;
+  const fieldCache = new Map<string, { at: number; fields: Promise<FieldIndex> }>();
+  const fieldsOf = async (collection: string): Promise<FieldIndex> => {
+    const hit = fieldCache.get(collection);
+    if (hit && now() - hit.at < FIELDS_TTL_MS) return hit.fields;
+    const fields = deps.engine.getCollection(collection).then((schema) => summariseFields(deps.engine.store, schema));
+    fieldCache.set(collection, { at: now(), fields });
+    fields.catch(() => fieldCache.delete(collection));
+    return fields;
+  };
+
+  router.get('/admin/api/fields/:collection', async (req, res) => {
+    const { distinct: _d, ...summary } = await fieldsOf(z.string().min(1).max(128).parse(req.params.collection));
+    res.json(summary);
+  });
+
   router.post('/admin/api/compare', async (req, res) => {
     const b = CompareBody.parse(req.body ?? {});
+    // A filter that names no field of the collection, or a value only in another case, is refused before searching.
+    const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
     const [left, right] = await Promise.all([runSide(deps.engine, b, b.left), runSide(deps.engine, b, b.right)]);
-    res.json({ left: withMedia(deps.db.provenance, b.collection, left), right: withMedia(deps.db.provenance, b.collection, right) });
+    res.json({ left: withMedia(deps.db.provenance, b.collection, left), right: withMedia(deps.db.provenance, b.collection, right), filterNotes });
   });
 
   // Where the server found an item's files: the import root's name and paths relative to it, never its absolute path.

@@ -11,8 +11,8 @@ export function setCsrf(token) { csrf = token; }
 
 /** Error thrown for non-2xx API answers, carrying the server's code and message. */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  /** @param {number} status @param {string} code @param {string} message @param {any} [details] */
+  constructor(status, code, message, details) { super(message); this.status = status; this.code = code; this.details = details; }
 }
 
 /**
@@ -26,9 +26,17 @@ export async function api(method, path, body) {
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText);
+  // The session expired (idle timeout, restart, logout elsewhere): the app shows the login form instead of hanging.
+  if (res.status === 401 && !path.endsWith('/login')) window.dispatchEvent(new window.CustomEvent('chorus:unauthenticated'));
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText, data?.error?.details);
   return data;
 }
+
+/** @param {number | null | undefined} x a 0..1 share @param {number} [d] */
+export const pct = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(Number(x) * 100).toFixed(d)}%`);
+
+/** Confirms a consequential action in a native dialog (keyboard accessible, testable). @param {string} message */
+export const confirmAction = (message) => window.confirm(message);
 
 /** @template {(...a: any[]) => void} F @param {F} fn @param {number} ms */
 export function debounce(fn, ms) {
@@ -42,11 +50,10 @@ export const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(
 /** @param {number | null | undefined} ms */
 export const when = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) : '—');
 
-/** One colour per source family, so bars read the same everywhere. */
 /** One hue per modality; the `_text` tower of a modality (image_text, audio_text) is the lighter shade of it. */
 const SOURCE_COLOURS = {
   text: '#2f6fdb', image: '#d9822b', image_text: '#f2b97c', audio: '#1f9e89', audio_text: '#86d3c5',
-  bm25: '#8c5cc7', profile: '#c2477a', cf: '#6b7280',
+  bm25: '#8c5cc7', profile: '#c2477a', cf: '#6b7280', residual: '#a3a3a3', ctr: '#b45309', popularity: '#78716c',
 };
 /** @param {string} source */
 export function sourceColour(source) {

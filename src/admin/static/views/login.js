@@ -2,8 +2,8 @@
 import { useState } from '/admin/vendor/hooks.mjs';
 import { html, api } from '../lib.js';
 
-/** @param {{ devMode: boolean, onLogin: (s: any) => void }} p */
-export function Login({ devMode, onLogin }) {
+/** @param {{ devMode: boolean, expired?: boolean, onLogin: (s: any) => void }} p */
+export function Login({ devMode, expired, onLogin }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -23,6 +23,7 @@ export function Login({ devMode, onLogin }) {
     <form class="login-card" onSubmit=${submit} aria-labelledby="login-title">
       <div class="brand big"><span class="logo" aria-hidden="true">◆</span> Chorus</div>
       <h1 id="login-title">Relevance console</h1>
+      ${expired ? html`<p class="notice" role="status" data-testid="session-expired">Your session has expired. Log in again to continue where you were.</p>` : null}
       ${devMode
         ? html`<p class="notice" role="note"><b>Development mode.</b> No admin key is configured (<code>CHORUS_ADMIN_KEY</code>), so the server listens on loopback only and this console accepts only local connections.</p>`
         : html`<div class="field"><label for="admin-key">Admin key</label>

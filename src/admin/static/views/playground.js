@@ -1,43 +1,62 @@
-// Query playground: one query, two rankers side by side, rank moves highlighted.
-import { useState } from '/admin/vendor/hooks.mjs';
+// Query playground: one query, two rankers side by side, rank moves highlighted. State lives in the URL.
+import { useEffect, useRef, useState } from '/admin/vendor/hooks.mjs';
 import { html, api } from '../lib.js';
+import { queryParams, writeRoute } from '../url-state.js';
 import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
-import { RankerSelect } from './ranker-select.js';
+import { RankerSelect, defaultChallenger, rankerParam } from './ranker-select.js';
 import { ResultList } from './results.js';
 
-/** @param {{ collection: string, query: import('./query-bar.js').QueryState, setQuery: (q: any) => void }} p */
-export function Playground({ collection, query, setQuery }) {
-  const [left, setLeft] = useState('rrf');
-  const [right, setRight] = useState('model');
-  const [res, setRes] = useState(/** @type {{ left: any, right: any } | null} */ (null));
+/**
+ * @param {{ collection: string, query: import('./query-bar.js').QueryState, setQuery: (q: any) => void, params: URLSearchParams,
+ *   details: { promotedModel: string | null } }} p
+ */
+export function Playground({ collection, query, setQuery, params, details }) {
+  const promoted = details.promotedModel;
+  const [left, setLeft] = useState(() => rankerParam(params.get('left'), 'rrf', promoted));
+  const [right, setRight] = useState(() => rankerParam(params.get('right'), defaultChallenger(promoted), promoted));
+  const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[] } | null} */ (null));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  const seq = useRef(0);
 
-  const run = async () => {
+  const run = async (/** @type {{ push?: boolean }} */ o = { push: true }) => {
     if (!hasQuery(query)) return setError('Type a query or pick an image or audio file.');
     setBusy(true);
     setError('');
+    // Only the newest request may show its answer (a slow earlier one must not overwrite it).
+    const mine = ++seq.current;
     try {
-      setRes(await api('POST', '/admin/api/compare', { ...queryRequest(collection, query), left: { fusion: left }, right: { fusion: right } }));
+      const p = queryParams(collection, query);
+      p.set('left', left);
+      p.set('right', right);
+      writeRoute('playground', p, o);
+      const r = await api('POST', '/admin/api/compare', { ...queryRequest(collection, query), left: { fusion: left }, right: { fusion: right } });
+      if (mine === seq.current) setRes(r);
     } catch (e) {
+      if (mine !== seq.current) return;
+      // Results of an earlier query must not stand under an error about this one.
+      setRes(null);
       setError(/** @type {Error} */ (e).message);
     } finally {
-      setBusy(false);
+      if (mine === seq.current) setBusy(false);
     }
   };
+  // Opened from a link, back/forward or another screen with a query: show its results again.
+  useEffect(() => { if (hasQuery(query)) run({ push: false }); }, []);
 
   const overlap = res ? res.left.hits.filter((/** @type {any} */ h) => res.right.hits.some((/** @type {any} */ o) => o.id === h.id)).length : 0;
+  const same = res && res.left.hits.length > 0 && overlap === res.left.hits.length && res.left.hits.every((/** @type {any} */ h, /** @type {number} */ i) => res.right.hits[i]?.id === h.id);
   return html`<div class="screen">
-    <${QueryBar} idp="pg" query=${query} onChange=${setQuery} onRun=${run} busy=${busy} />
+    <${QueryBar} idp="pg" collection=${collection} query=${query} onChange=${setQuery} onRun=${() => run()} busy=${busy} />
     <div class="toolbar">
-      <${RankerSelect} id="pg-left" label="Left ranker" value=${left} onChange=${setLeft} />
-      <${RankerSelect} id="pg-right" label="Right ranker" value=${right} onChange=${setRight} />
-      ${res ? html`<p class="muted small summary">Overlap ${overlap}/${res.left.hits.length} · sources: ${res.left.sources.join(', ') || '—'}</p>` : null}
+      <${RankerSelect} id="pg-left" label="Left ranker" value=${left} onChange=${setLeft} promoted=${promoted} />
+      <${RankerSelect} id="pg-right" label="Right ranker" value=${right} onChange=${setRight} promoted=${promoted} />
+      ${res ? html`<p class="muted small summary">Overlap ${overlap}/${res.left.hits.length} · sources: ${res.left.sources.join(', ') || '—'}${same ? ' · both rankers give the same order' : ''}</p>` : null}
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     <div class="columns">
-      <${ResultList} testid="left-results" title="Left" collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} />
-      <${ResultList} testid="right-results" title="Right" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} />
+      <${ResultList} testid="left-results" title="Left" collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} empty=${res?.filterNotes} />
+      <${ResultList} testid="right-results" title="Right" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} empty=${res?.filterNotes} />
     </div>
   </div>`;
 }

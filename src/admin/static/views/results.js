@@ -1,21 +1,69 @@
 // A ranked list as a relevance engineer reads it: thumbnail/audio, title, score, per-source share bars, rank moves.
-import { html, fmt, sourceColour } from '../lib.js';
+import { html, fmt, pct, sourceColour } from '../lib.js';
 
 /**
- * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: { scores: Record<string, number>, shares: Record<string, number>, ranks: Record<string, number> } }} Hit
+ * @typedef {{ scores: Record<string, number>, shares: Record<string, number>, ranks: Record<string, number>, ranker?: string,
+ *   used?: string[], gate?: Record<string, number>, residualShare?: number, baseline?: string, contributions?: Record<string, number> }} Explanation
+ * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation }} Hit
  * @typedef {{ queryId: string, ranker: { name: string, version: string }, hits: Hit[], sources: string[], notes: string[], timings: Record<string, number> }} Ranked
  */
 
+/** Rankers whose final score is a rank position, not a similarity: shown as ranks, never as negative "scores". */
+const RANK_ONLY = new Set(['noop']);
+
+/**
+ * The sources this hit's explanation covers: the ones the query used (when the engine says), else the ones that
+ * returned the hit or carry a share. Sources the query never touched get no 0% row.
+ * @param {Explanation} e
+ */
+function usedSources(e) {
+  const listed = e.used ?? [...new Set([...Object.keys(e.ranks ?? {}), ...Object.entries(e.shares).filter(([, v]) => v > 0).map(([k]) => k)])];
+  return listed.filter((s) => s in e.shares || s in (e.contributions ?? {}) || s in (e.ranks ?? {}));
+}
+
+/** @param {Explanation} e @param {string} s */
+const rankIn = (e, s) => (e.ranks?.[s] === undefined || e.ranks[s] < 0 ? '—' : `#${e.ranks[s] + 1}`);
+
 /** @param {{ hit: Hit }} p */
 function ShareBar({ hit }) {
-  const shares = Object.entries(hit.explanation.shares).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-  const label = shares.map(([s, v]) => `${s} ${(v * 100).toFixed(0)}%`).join(', ');
+  const e = hit.explanation;
+  const used = usedSources(e);
+  const contrib = e.contributions;
+  // Rank-only fusions: each source's added (non-negative) contribution; everything else: its share of the score.
+  const parts = (contrib ? used.map((s) => [s, contrib[s] ?? 0]) : used.map((s) => [s, e.shares[s] ?? 0]))
+    .filter(([, v]) => Number(v) > 0)
+    .sort((a, b) => Number(b[1]) - Number(a[1]));
+  const total = parts.reduce((a, [, v]) => a + Number(v), 0);
+  const share = (/** @type {number} */ v) => (total > 0 ? v / total : 0);
+  const label = parts.map(([s, v]) => `${s} ${(share(Number(v)) * 100).toFixed(0)}%`).join(', ');
+  // Used by the query but this item was in none of their lists (a rank says it was, whatever its share).
+  const missed = used.filter((s) => !parts.some(([p]) => p === s) && !(e.ranks?.[s] >= 0));
   return html`<div class="sharebar" role="img" aria-label=${`score shares: ${label || 'none'}`}>
-    ${shares.map(([s, v]) => html`<span class="seg" style=${{ width: `${(v * 100).toFixed(1)}%`, background: sourceColour(s) }} title=${`${s}: share ${(v * 100).toFixed(1)}%, raw ${fmt(hit.explanation.scores[s])}, rank ${(hit.explanation.ranks[s] ?? -1) + 1 || '—'}`}></span>`)}
+    ${parts.map(([s, v]) => html`<span class="seg" style=${{ width: `${(share(Number(v)) * 100).toFixed(1)}%`, background: sourceColour(String(s)) }}
+      title=${`${s}: ${contrib ? `adds ${fmt(Number(v), 4)}` : `share ${(Number(v) * 100).toFixed(1)}%, raw ${fmt(e.scores[String(s)])}`}, rank ${rankIn(e, String(s))}`}></span>`)}
   </div>
-  <div class="sources">
-    ${shares.map(([s, v]) => html`<span class="src"><i style=${{ background: sourceColour(s) }}></i>${s} <b>${(v * 100).toFixed(0)}%</b> <span class="muted">${fmt(hit.explanation.scores[s], 2)}</span></span>`)}
-  </div>`;
+  <div class="sources" data-testid="sources">
+    ${parts.map(([s, v]) => html`<span class="src"><i style=${{ background: sourceColour(String(s)) }}></i>${s} <b>${contrib ? `+${fmt(Number(v), 4)}` : `${(Number(v) * 100).toFixed(0)}%`}</b>
+      <span class="muted">${rankIn(e, String(s))}</span></span>`)}
+    ${missed.length ? html`<span class="muted" title="used by the query, but this item was not in their lists">not in: ${missed.join(', ')}</span>` : null}
+    ${parts.length === 0 ? html`<span class="muted">no source adds to this score (lowest in every list after normalisation)</span>` : null}
+  </div>
+  ${e.gate ? html`<div class="sources gate" data-testid="gate">
+    <span class="muted">gate${e.baseline ? ` over ${e.baseline}` : ''}:</span>
+    ${Object.entries(e.gate).sort((a, b) => b[1] - a[1]).map(([s, v]) => html`<span class="src"><i style=${{ background: sourceColour(s) }}></i>${s} <b>${pct(v)}</b></span>`)}
+    ${e.residualShare !== undefined ? html`<span class="src" data-testid="residual"><i style=${{ background: sourceColour('residual') }}></i>residual <b>${pct(e.residualShare)}</b></span>` : null}
+  </div>` : null}`;
+}
+
+/** The final score as the ranker means it: a rank for rank-only rankers, else the number. @param {{ hit: Hit, ranker: string, position: number }} p */
+function Score({ hit, ranker, position }) {
+  if (RANK_ONLY.has(ranker)) {
+    // The list this hit was taken from: the source holding its score (its whole share under no fusion).
+    const e = hit.explanation;
+    const best = usedSources(e).filter((s) => e.ranks?.[s] >= 0).sort((a, b) => (e.shares[b] ?? 0) - (e.shares[a] ?? 0) || e.ranks[a] - e.ranks[b])[0];
+    return html`<span class="score" title="no fusion: the order of the best single list">${best ? `${best} ${rankIn(hit.explanation, best)}` : `#${position + 1}`}</span>`;
+  }
+  return html`<span class="score" title=${hit.explanation.contributions ? 'rank fusion score: the sum of the contributions below' : 'final score'}>${fmt(hit.score, 4)}</span>`;
 }
 
 /** @param {{ delta: number | null }} p  delta = other rank - this rank (positive = moved up here) */
@@ -58,9 +106,9 @@ export function GradeButtons({ value, onGrade, label }) {
 }
 
 /**
- * @param {{ title: string, collection: string, resp: Ranked | null, other?: Ranked | null, grades?: Map<string, number>, onGrade?: (id: string, g: number) => void, testid?: string }} p
+ * @param {{ title: string, collection: string, resp: Ranked | null, other?: Ranked | null, grades?: Map<string, number>, onGrade?: (id: string, g: number) => void, testid?: string, empty?: string[] }} p
  */
-export function ResultList({ title, collection, resp, other, grades, onGrade, testid }) {
+export function ResultList({ title, collection, resp, other, grades, onGrade, testid, empty }) {
   if (!resp) return html`<section class="results empty" data-testid=${testid}><h3>${title}</h3><p class="muted">Run a query to see results.</p></section>`;
   const otherRank = new Map((other?.hits ?? []).map((h, i) => [h.id, i]));
   const total = Object.values(resp.timings ?? {}).reduce((a, b) => a + b, 0);
@@ -71,6 +119,8 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
       <span class="muted small">${resp.hits.length} hits · ${total.toFixed(0)} ms</span>
     </header>
     ${resp.notes?.length ? html`<ul class="notes">${resp.notes.map((n) => html`<li>${n}</li>`)}</ul>` : null}
+    ${resp.hits.length === 0 ? html`<div class="nohits" role="status" data-testid="no-hits"><b>No results.</b>
+      ${empty?.length ? html`<ul>${empty.map((n) => html`<li>${n}</li>`)}</ul>` : html`<span class="muted"> Nothing matched this query${resp.notes?.length ? ' (see the notes above)' : ''}. A filter narrows every list: try without it.</span>`}</div>` : null}
     <ol class="hits">
       ${resp.hits.map((hit, i) => {
         const o = otherRank.get(hit.id);
@@ -83,7 +133,7 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
             <div class="line1">
               <span class="title">${hit.payload?.title ?? hit.id}</span>
               ${other ? html`<${Move} delta=${delta} />` : null}
-              <span class="score" title="final score">${fmt(hit.score, 4)}</span>
+              <${Score} hit=${hit} ranker=${resp.ranker.name} position=${i} />
             </div>
             <div class="meta muted small"><code>${hit.id}</code>${hit.payload?.category ? ` · ${hit.payload.category}` : ''}${hit.payload?.colour ? ` · ${hit.payload.colour}` : ''}</div>
             ${hit.media?.audio ? html`<audio controls preload="none" src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}/audio`} aria-label=${`audio of ${hit.payload.title ?? hit.id}`}></audio>` : null}

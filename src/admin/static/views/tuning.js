@@ -1,12 +1,46 @@
 // Fusion tuning: per-source weights, RRF k and stage-1 depth, re-ranked live against the untuned baseline.
 import { useEffect, useMemo, useRef, useState } from '/admin/vendor/hooks.mjs';
 import { html, api, debounce, sourceColour } from '../lib.js';
+import { queryParams, writeRoute } from '../url-state.js';
 import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
 import { ResultList } from './results.js';
 
 /** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
 /** @returns {Knobs} */
 const defaultKnobs = () => ({ fusion: 'rrf', weights: {}, rrfK: 60, candidates: 100 });
+const FUSIONS = ['rrf', 'weighted', 'dbsf'];
+
+/** Knobs from the URL (fusion, w=text:1.5,image:0, rrfK, cand), or null when the link carries none. @param {URLSearchParams} p @returns {Knobs | null} */
+function knobsFromParams(p) {
+  if (!p.has('fusion')) return null;
+  const k = defaultKnobs();
+  const fusion = p.get('fusion') ?? '';
+  if (FUSIONS.includes(fusion)) k.fusion = fusion;
+  for (const pair of (p.get('w') ?? '').split(',')) {
+    const [name, v] = pair.split(':');
+    const w = Number(v);
+    if (name && /^[\w.-]{1,64}$/.test(name) && Number.isFinite(w) && w >= 0 && w <= 1000) k.weights[name] = w;
+  }
+  const rrfK = Number(p.get('rrfK'));
+  if (Number.isInteger(rrfK) && rrfK >= 1 && rrfK <= 10_000) k.rrfK = rrfK;
+  const cand = Number(p.get('cand'));
+  if (Number.isInteger(cand) && cand >= 1 && cand <= 1000) k.candidates = cand;
+  return k;
+}
+
+/** @param {string} collection @param {any} query @param {Knobs} k */
+function tuningParams(collection, query, k) {
+  const p = queryParams(collection, query);
+  p.set('fusion', k.fusion);
+  const w = Object.entries(k.weights).map(([s, v]) => `${s}:${v}`).join(',');
+  if (w) p.set('w', w);
+  p.set('rrfK', String(k.rrfK));
+  p.set('cand', String(k.candidates));
+  return p;
+}
+
+/** A preset as knobs (only the fusions the sliders drive). @param {any} preset @returns {Knobs} */
+const presetKnobs = (preset) => ({ ...defaultKnobs(), ...preset, fusion: FUSIONS.includes(preset.fusion) ? preset.fusion : 'rrf', weights: { ...(preset.weights ?? {}) } });
 
 /** @param {{ id: string, label: string, min: number, max: number, step: number, value: number, onInput: (v: number) => void, colour?: string }} p */
 function Slider({ id, label, min, max, step, value, onInput, colour }) {
@@ -17,9 +51,11 @@ function Slider({ id, label, min, max, step, value, onInput, colour }) {
   </div>`;
 }
 
-/** @param {{ collection: string, query: import('./query-bar.js').QueryState, setQuery: (q: any) => void }} p */
-export function Tuning({ collection, query, setQuery }) {
-  const [knobs, setKnobs] = useState(defaultKnobs);
+/** @param {{ collection: string, query: import('./query-bar.js').QueryState, setQuery: (q: any) => void, params: URLSearchParams, refreshDetails: () => void }} p */
+export function Tuning({ collection, query, setQuery, params, refreshDetails }) {
+  // From the link when it carries knobs; otherwise they start at the collection's applied preset once it loads.
+  const fromUrl = useMemo(() => knobsFromParams(params), []);
+  const [knobs, setKnobs] = useState(() => fromUrl ?? defaultKnobs());
   const [res, setRes] = useState(/** @type {{ left: any, right: any } | null} */ (null));
   const [sources, setSources] = useState(/** @type {string[]} */ ([]));
   const [busy, setBusy] = useState(false);
@@ -32,14 +68,25 @@ export function Tuning({ collection, query, setQuery }) {
   const [evalRes, setEvalRes] = useState(/** @type {any} */ (null));
   const queryRef = useRef(query);
   queryRef.current = query;
+  const seq = useRef(0);
+  const touched = useRef(false);
 
   const loadPresets = async () => {
     const r = await api('GET', `/admin/api/presets?collection=${encodeURIComponent(collection)}`);
     setPresets(r.presets);
     setApplied(r.applied);
+    return r;
   };
   useEffect(() => {
-    loadPresets().catch((e) => setError(e.message));
+    loadPresets().then((r) => {
+      // The user got there first (moved a knob or searched): their knobs stand.
+      if (touched.current) return;
+      const p = r.applied ? r.presets.find((/** @type {any} */ x) => x.name === r.applied) : undefined;
+      const start = fromUrl ?? (p ? presetKnobs(p.preset) : defaultKnobs());
+      if (p && !fromUrl) setPresetName(p.name);
+      setKnobs(start);
+      if (hasQuery(queryRef.current)) runRef.current(start, { push: false });
+    }, (e) => setError(e.message));
     api('GET', `/admin/api/judgments?collection=${encodeURIComponent(collection)}`).then((r) => setJudged(r.queries.length), () => setJudged(0));
   }, [collection]);
 
@@ -50,33 +97,42 @@ export function Tuning({ collection, query, setQuery }) {
     setEvalRes(r);
   };
 
-  const run = async (/** @type {Knobs} */ k) => {
+  const run = async (/** @type {Knobs} */ k, /** @type {{ push?: boolean }} */ o = { push: true }) => {
     if (!hasQuery(queryRef.current)) return setError('Type a query or pick an image or audio file.');
+    if (o.push) touched.current = true;
     setBusy(true);
     setError('');
+    writeRoute('tuning', tuningParams(collection, queryRef.current, k), o);
+    // Only the newest request may show its answer: a slow earlier one must not overwrite a later one's results.
+    const mine = ++seq.current;
     try {
       const r = await api('POST', '/admin/api/compare', {
         ...queryRequest(collection, queryRef.current),
         left: {},
         right: { fusion: k.fusion, weights: k.weights, rrfK: k.rrfK, candidates: k.candidates },
       });
+      if (mine !== seq.current) return;
       setRes(r);
       setSources((prev) => [...new Set([...prev, ...r.left.sources])].sort());
       await evaluate(k);
     } catch (e) {
+      if (mine !== seq.current) return;
+      setRes(null);
       setError(/** @type {Error} */ (e).message);
     } finally {
-      setBusy(false);
+      if (mine === seq.current) setBusy(false);
     }
   };
   // Live re-ranking: knob changes settle for 250 ms before a request goes out.
   const runRef = useRef(run);
   runRef.current = run;
-  const rerun = useMemo(() => debounce((/** @type {Knobs} */ k) => runRef.current(k), 250), [collection]);
+  const rerun = useMemo(() => debounce((/** @type {Knobs} */ k) => runRef.current(k, { push: false }), 250), [collection]);
   const change = (/** @type {Partial<Knobs>} */ patch) => {
     const next = { ...knobs, ...patch };
+    touched.current = true;
     setKnobs(next);
     if (hasQuery(queryRef.current)) rerun(next);
+    else writeRoute('tuning', tuningParams(collection, queryRef.current, next));
   };
 
   const save = async () => {
@@ -91,20 +147,21 @@ export function Tuning({ collection, query, setQuery }) {
       await api('PUT', `/admin/api/collections/${encodeURIComponent(collection)}/preset`, { name });
       setStatus(name ? `“${name}” is now the default ranking of ${collection}.` : `${collection} uses the server defaults again.`);
       await loadPresets();
+      refreshDetails();
       // The left column shows the collection default, which just changed.
-      if (hasQuery(queryRef.current)) await run(knobs);
+      if (hasQuery(queryRef.current)) await run(knobs, { push: false });
     } catch (e) { setError(/** @type {Error} */ (e).message); }
   };
   const load = (/** @type {string} */ name) => {
     const p = presets.find((x) => x.name === name);
     if (!p) return;
-    const next = { ...defaultKnobs(), ...p.preset, weights: { ...(p.preset.weights ?? {}) } };
+    const next = presetKnobs(p.preset);
     setPresetName(name);
     change(next);
   };
 
   return html`<div class="screen">
-    <${QueryBar} idp="tu" query=${query} onChange=${setQuery} onRun=${() => run(knobs)} busy=${busy} />
+    <${QueryBar} idp="tu" collection=${collection} query=${query} onChange=${setQuery} onRun=${() => run(knobs)} busy=${busy} />
     <div class="tuning">
       <aside class="panel knobs" aria-label="Fusion settings">
         <h3>Fusion</h3>
@@ -121,7 +178,7 @@ export function Tuning({ collection, query, setQuery }) {
         <h4>Retrieval</h4>
         <${Slider} id="tu-rrfk" label="RRF k" min=${1} max=${200} step=${1} value=${knobs.rrfK} onInput=${(v) => change({ rrfK: v })} />
         <${Slider} id="tu-cand" label="Candidates / list" min=${10} max=${500} step=${10} value=${knobs.candidates} onInput=${(v) => change({ candidates: v })} />
-        <button type="button" class="link" onClick=${() => change(defaultKnobs())}>Reset</button>
+        <button type="button" class="link" onClick=${() => change(defaultKnobs())} title="RRF with equal weights (the server's defaults)">Reset to RRF defaults</button>
         <h3>Presets</h3>
         <p class="small">Default for <b>${collection}</b>: <span class="badge" data-testid="applied-preset">${applied ?? 'server defaults'}</span></p>
         <div class="field">
