@@ -48,7 +48,7 @@ function latencyRow(size: string): RowSpec {
     result: (j) => {
       const r = run(j);
       const api = (k: string) => num(r, `api.${k}`);
-      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms`;
+      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms${typeof (at(r, 'api') as Json).errors === 'number' ? `, ${api('errors')} errors/timeouts of ${api('requests')}` : ''} (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms`;
     },
     load: (j) => `${loads(at(run(j), 'api.loadAverage'))} (API phases)`,
   };
@@ -98,7 +98,7 @@ const OTHER_ROWS: RowSpec[] = [
   },
   {
     file: 'store.json',
-    command: 'npx tsx bench/store.ts --n 50000',
+    command: 'npx tsx bench/store.ts --n 20000',
     data: (j) =>
       `${num(j, 'params.n')} x ${num(j, 'params.dim')}: ${Object.values(at(j, 'sets') as Json)
         .map((s) => String(at(s, 'data')))
@@ -119,7 +119,7 @@ const OTHER_ROWS: RowSpec[] = [
   },
   {
     file: 'store-load.json',
-    command: 'npx tsx bench/store-load.ts --n 100000',
+    command: 'npx tsx bench/store-load.ts --n 20000 --queries 100',
     data: (j) => {
       const r = Object.values(j)[0] as Json;
       return `${num(r, 'params.n')} items x (${(at(r, 'params.dims') as number[]).join(' + ')}) ${String(at(r, 'params.data'))}, batches of ${num(r, 'params.batch')}`;
