@@ -48,7 +48,7 @@ function latencyRow(size: string): RowSpec {
     result: (j) => {
       const r = run(j);
       const api = (k: string) => num(r, `api.${k}`);
-      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms`;
+      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms${typeof (at(r, 'api') as Json).errors === 'number' ? `, ${api('errors')} errors/timeouts of ${api('requests')}` : ''} (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms`;
     },
     load: (j) => `${loads(at(run(j), 'api.loadAverage'))} (API phases)`,
   };
@@ -201,10 +201,12 @@ const OTHER_ROWS: RowSpec[] = [
   {
     file: 'multimodal.json',
     command: 'npx tsx bench/multimodal.ts',
-    data: (j) => `simulated multimodal catalogue, ${num(j, 'clicks')} clicks`,
+    data: (j) => `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, held-out intents`,
     result: (j) =>
-      `learned fusion nDCG@10 ${fx(num(j, 'results.learned.mean'), 3)} vs best baseline (${String(at(j, 'bestBaseline'))}) ${fx(num(j, `results.${String(at(j, 'bestBaseline'))}.mean`), 3)} (${fx(num(j, 'ratio'), 2)}x)`,
-    load: notRecorded,
+      `learned nDCG@10 ${fx(num(j, 'results.learned.mean'), 3)}, served after the guard ${fx(num(j, 'results.served.mean'), 3)}, ` +
+      `best untuned (${String(at(j, 'bestUntuned'))}) ${fx(num(j, `results.${String(at(j, 'bestUntuned'))}.mean`), 3)}, ` +
+      `tuned weights ${fx(num(j, 'results.tuned-weights.mean'), 3)} (learned ${fx(num(j, 'ratios.learnedVsBestUntuned'), 2)}x / ${fx(num(j, 'ratios.learnedVsTuned'), 2)}x)`,
+    load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
   },
   {
     file: 'ultr.json',

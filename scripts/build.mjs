@@ -15,6 +15,7 @@ const OUT = path.resolve(ROOT, outFlag >= 0 ? process.argv[outFlag + 1] : 'dist'
 const ASSETS = [
   'src/admin/static',
   'src/bench/index-thread-worker.mjs',
+  'src/bench/latency-client.mjs',
   'rerankers/fit-worker.mjs',
   'indexers/models',
   'fixtures/corpus',

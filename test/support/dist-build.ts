@@ -58,7 +58,10 @@ export async function builtDist(timeoutMs = 900_000): Promise<string> {
         process.execPath,
         [path.join(ROOT, 'scripts/build.mjs'), '--out', path.join(dir, 'dist')],
         { cwd: ROOT, timeout: timeoutMs },
-      );
+      ).catch((e: { stdout?: string; stderr?: string }) => {
+        // tsc prints its errors on stdout: without them a failed build reads as a bare "Command failed".
+        throw new Error(`npm run build failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      });
       writeFileSync(done, new Date().toISOString());
     } finally {
       rmSync(lock, { recursive: true, force: true });

@@ -146,9 +146,9 @@ export class VectorIndex {
     this.graph.add(
       BigUint64Array.from(liveRows, (r) => BigInt(keys[r]!)),
       rows,
-      // 0 = every core. Always the same count: usearch sizes per-thread contexts at its first reservation, and a
-      // later add with more threads than that fails.
-      0,
+      // One thread, always: the absorber must leave the other cores to table writes and searches, and usearch
+      // sizes per-thread contexts at its first reservation (a later add with more threads than that fails).
+      1,
     );
     return keys.length;
   }

@@ -4,7 +4,7 @@ import uPlot from '/admin/vendor/uplot.mjs';
 import { html } from '../lib.js';
 
 /**
- * @param {{ title: string, data: (number | null)[][], series: { label: string, stroke: string, dash?: number[], points?: boolean }[], xTime?: boolean, xLabel?: string, yLabel?: string, xValues?: (x: number) => string, yValues?: (y: number) => string, yRange?: [number, number], empty?: string, testid?: string, note?: string }} p
+ * @param {{ title: string, data: (number | null)[][], series: { label: string, stroke: string, dash?: number[], points?: boolean, noLine?: boolean }[], xTime?: boolean, xLabel?: string, yLabel?: string, xValues?: (x: number) => string, yValues?: (y: number) => string, yRange?: [number, number], empty?: string, testid?: string, note?: string }} p
  */
 export function Chart({ title, data, series, xTime = true, xLabel, yLabel, xValues, yValues, yRange, empty, testid, note }) {
   const ref = useRef(/** @type {HTMLDivElement | null} */ (null));
@@ -27,6 +27,8 @@ export function Chart({ title, data, series, xTime = true, xLabel, yLabel, xValu
           { label: yLabel, stroke: '#525252', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 48, ...(yValues ? { values: (_u, splits) => splits.map(yValues) } : {}) },
         ],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, dash: s.dash, spanGaps: true, points: { show: s.points ?? true, size: 6 },
+          // Points only: values that are not one series over x (e.g. versions measured on different slices) get no joining line.
+          ...(s.noLine ? { paths: () => null } : {}),
           ...(yValues ? { value: (/** @type {any} */ _u, /** @type {number | null} */ v) => (v === null || v === undefined ? '—' : yValues(v)) } : {}) }))],
         // With a value formatter the legend follows the cursor, so a hovered point reads in the axis' unit.
         legend: { show: true, live: Boolean(yValues) },

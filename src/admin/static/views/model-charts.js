@@ -32,15 +32,15 @@ export function ModelCharts({ charts, models }) {
         withHeldOut.length
           ? html`<${Chart}
               testid="chart-ndcg"
-              title="Held-out nDCG@10: each version vs its baseline on the same queries"
+              title=${`Held-out ${withHeldOut[0].heldOut.metric ?? 'metric'}: each version vs its baseline on the same queries`}
               xTime=${false}
               xLabel="version"
               data=${[xs, withHeldOut.map((m) => m.heldOut.candidate.estimate), withHeldOut.map((m) => m.heldOut.baseline.estimate)]}
               xValues=${(/** @type {number} */ x) => (Number.isInteger(x) ? (withHeldOut[x - 1]?.version ?? '') : '')}
               note="Each pair is measured on that version's own held-out queries; compare a version with its baseline, not versions with each other."
               series=${[
-                { label: 'candidate', stroke: '#1f9e89' },
-                { label: 'baseline', stroke: '#737373', dash: [4, 4] },
+                { label: 'candidate', stroke: '#1f9e89', noLine: true },
+                { label: 'baseline', stroke: '#737373', noLine: true },
               ]}
             />`
           : html`<figure class="chart" data-testid="chart-ndcg">
