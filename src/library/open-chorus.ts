@@ -47,8 +47,15 @@ export interface EmbeddedChorus {
   readonly models: {
     /** Fits the fusion reranker on the collection's logged feedback (off the main thread) and registers a version. */
     train(req: TrainRequest): Promise<ModelRecord>;
-    /** Serves this version from the next search on. */
-    promote(collection: string, version: string): Promise<{ previous: string | null }>;
+    /**
+     * Serves this version from the next search on, through the promotion guard: refused (PROMOTION_REFUSED) unless
+     * it beats the serving ranker on held-out queries; `force` overrides and is recorded in the history.
+     */
+    promote(
+      collection: string,
+      version: string,
+      opts?: { force?: boolean },
+    ): Promise<{ previous: string | null; forced: boolean }>;
     rollback(collection: string): Promise<{ from: string | null; to: string | null }>;
     list(collection?: string): ModelRecord[];
   };
@@ -126,7 +133,7 @@ export async function openChorus(opts: OpenChorusOptions): Promise<EmbeddedChoru
     },
     models: {
       train: (req) => models.trainInBackground(req),
-      promote: (collection, version) => models.promote(collection, version),
+      promote: (collection, version, opts) => models.promote(collection, version, opts),
       rollback: (collection) => models.rollback(collection),
       list: (collection) => models.list(collection),
     },

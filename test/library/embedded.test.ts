@@ -83,7 +83,10 @@ describe("openChorus: the server's engine in process", () => {
 
     const model = await chorus.models.train({ collection: C, epochs: 20, hidden: 4 });
     expect(model).toMatchObject({ collection: C, version: 'v1', status: 'candidate' });
-    await chorus.models.promote(C, 'v1');
+    // 60 sessions are too few for the promotion guard to prove a held-out gain over RRF: it refuses, and force
+    // overrides (recorded in the history).
+    await expect(chorus.models.promote(C, 'v1')).rejects.toMatchObject({ code: 'PROMOTION_REFUSED' });
+    await chorus.models.promote(C, 'v1', { force: true });
     const served = await chorus.search({
       collection: C,
       query: { vectors: q },

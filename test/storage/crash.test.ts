@@ -43,7 +43,10 @@ describe('SQLite event store survives SIGKILL mid-append', () => {
         type: 'click' as const,
         eventId: `b${last}-e${i}`,
         collection: 'crash',
+        // The same content the child sent (a changed event under a reused id is a 409 by design).
+        userId: `u${i % 7}`,
         itemId: `item${i}`,
+        timestamp: last * 1000 + i,
       }));
       expect(db.events.append(retry)).toEqual({ inserted: 0, duplicates: BATCH });
       db.close();
