@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'indexers/**/*.test.ts', 'rerankers/**/*.test.ts', 'src/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'indexers/**/*.test.ts',
+      'rerankers/**/*.test.ts',
+      'src/**/*.test.ts',
+    ],
     // Spawned `chorus` runs the sources under test, never a dist/ left by an earlier `npm run build`
     // (the package and image tests build their own copy).
     env: { CHORUS_FROM_SOURCE: '1' },

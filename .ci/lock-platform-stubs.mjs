@@ -10,7 +10,9 @@ const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
 const pkgs = lock.packages;
 
 const platformOf = (name) => {
-  const os = ['darwin', 'linux', 'win32', 'freebsd', 'android', 'openbsd', 'sunos', 'aix'].find((o) => name.includes(o));
+  const os = ['darwin', 'linux', 'win32', 'freebsd', 'android', 'openbsd', 'sunos', 'aix'].find(
+    (o) => name.includes(o),
+  );
   const cpu = ['arm64', 'x64', 'arm', 'ia32', 'riscv64', 'ppc64', 's390x', 'loong64'].find((c) =>
     new RegExp(`(^|[-_])${c}($|[-_])`).test(name.split('/').pop()),
   );

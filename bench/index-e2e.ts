@@ -7,7 +7,15 @@
  * With REDIS_URL set the queue is BullMQ. Writes bench/results/index-e2e.json.
  */
 import { cpus } from 'node:os';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,16 +30,30 @@ import { openIndexRuntime } from '../src/indexing/index-runtime.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MEDIA = path.join(ROOT, 'fixtures/media');
-const WORDS = 'red blue green summer winter dress boots scarf linen wool leather cotton jacket shirt sandals coat silk denim classic modern'.split(' ');
+const WORDS =
+  'red blue green summer winter dress boots scarf linen wool leather cotton jacket shirt sandals coat silk denim classic modern'.split(
+    ' ',
+  );
 
 const opts = new Command('index-e2e')
   .option('--texts <n>', 'text items', (v) => Number(v), 1000)
   .option('--images <n>', 'image items', (v) => Number(v), 100)
   .option('--audios <n>', 'audio items', (v) => Number(v), 100)
-  .option('--batch-size <n>', 'items per index-batch job (the jobs.batchSize default)', (v) => Number(v), 64)
+  .option(
+    '--batch-size <n>',
+    'items per index-batch job (the jobs.batchSize default)',
+    (v) => Number(v),
+    64,
+  )
   .option('--concurrency <n>', 'batch jobs at once', (v) => Number(v), 2)
   .parse(process.argv)
-  .opts<{ texts: number; images: number; audios: number; batchSize: number; concurrency: number }>();
+  .opts<{
+    texts: number;
+    images: number;
+    audios: number;
+    batchSize: number;
+    concurrency: number;
+  }>();
 
 const fixtureModels = !process.env.CHORUS_MODEL_DIR;
 const work = mkdtempSync(path.join(tmpdir(), 'chorus-bench-e2e-'));
@@ -42,7 +64,11 @@ const config = loadConfig({
       ? {
           modelDir: path.join(ROOT, 'fixtures/models'),
           executionProviders: ['cpu'],
-          models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
+          models: {
+            text: 'chorus-test/tiny-text',
+            image: 'chorus-test/tiny-clip',
+            audio: 'chorus-test/tiny-clap',
+          },
         }
       : {}),
   },
@@ -55,14 +81,19 @@ function writeCorpus(): Record<Modality, { dir: string; inputs: EncoderInput[] }
   mkdirSync(textDir, { recursive: true });
   const texts: string[] = [];
   for (let i = 0; i < opts.texts; i++) {
-    const t = Array.from({ length: 24 + (i % 24) }, (_, k) => WORDS[(i * 31 + k * 7) % WORDS.length]).join(' ') + ` item ${i}`;
+    const t =
+      Array.from({ length: 24 + (i % 24) }, (_, k) => WORDS[(i * 31 + k * 7) % WORDS.length]).join(
+        ' ',
+      ) + ` item ${i}`;
     writeFileSync(path.join(textDir, `t${i}.txt`), t);
     texts.push(t);
   }
   out.text = { dir: textDir, inputs: texts };
   const imageDir = path.join(work, 'image');
   mkdirSync(imageDir, { recursive: true });
-  const photos = readdirSync(path.join(MEDIA, 'images')).filter((f) => f.endsWith('.jpg')).sort();
+  const photos = readdirSync(path.join(MEDIA, 'images'))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   const images: Uint8Array[] = [];
   for (let i = 0; i < opts.images; i++) {
     const src = path.join(MEDIA, 'images', photos[i % photos.length]!);
@@ -72,7 +103,9 @@ function writeCorpus(): Record<Modality, { dir: string; inputs: EncoderInput[] }
   out.image = { dir: imageDir, inputs: images };
   const audioDir = path.join(work, 'audio');
   mkdirSync(audioDir, { recursive: true });
-  const clips = readdirSync(path.join(MEDIA, 'audio/digits')).filter((f) => f.endsWith('.wav')).sort();
+  const clips = readdirSync(path.join(MEDIA, 'audio/digits'))
+    .filter((f) => f.endsWith('.wav'))
+    .sort();
   const audios: Uint8Array[] = [];
   for (let i = 0; i < opts.audios; i++) {
     const src = path.join(MEDIA, 'audio/digits', clips[i % clips.length]!);
@@ -83,7 +116,11 @@ function writeCorpus(): Record<Modality, { dir: string; inputs: EncoderInput[] }
   // The indexer batches items in id order (t0, t1, t10, ...): give the encoders the very same batches.
   for (const m of Object.values(out)) {
     const names = readdirSync(m.dir).sort();
-    m.inputs = names.map((n) => (n.endsWith('.txt') ? readFileSync(path.join(m.dir, n), 'utf8') : new Uint8Array(readFileSync(path.join(m.dir, n)))));
+    m.inputs = names.map((n) =>
+      n.endsWith('.txt')
+        ? readFileSync(path.join(m.dir, n), 'utf8')
+        : new Uint8Array(readFileSync(path.join(m.dir, n))),
+    );
   }
   return out;
 }
@@ -94,7 +131,8 @@ function writeCorpus(): Record<Modality, { dir: string; inputs: EncoderInput[] }
  */
 async function rawRate(encoders: Encoder[], inputs: EncoderInput[]): Promise<number> {
   const batches: EncoderInput[][] = [];
-  for (let i = 0; i < inputs.length; i += opts.batchSize) batches.push(inputs.slice(i, i + opts.batchSize));
+  for (let i = 0; i < inputs.length; i += opts.batchSize)
+    batches.push(inputs.slice(i, i + opts.batchSize));
   let next = 0;
   const t0 = performance.now();
   const worker = async () => {
@@ -124,8 +162,14 @@ try {
     }
     await rawRate(encoders, inputs.slice(0, Math.min(inputs.length, opts.batchSize))); // warm-up
     const rawBefore = await rawRate(encoders, inputs);
-    const s = await indexDirectory(rt, { input: dir, collection: `bench-${modality}`, batchSize: opts.batchSize, concurrency: opts.concurrency });
-    if (s.failed > 0 || s.indexed !== inputs.length) throw new Error(`${modality}: ${s.failed} failed, ${s.indexed} indexed of ${inputs.length}`);
+    const s = await indexDirectory(rt, {
+      input: dir,
+      collection: `bench-${modality}`,
+      batchSize: opts.batchSize,
+      concurrency: opts.concurrency,
+    });
+    if (s.failed > 0 || s.indexed !== inputs.length)
+      throw new Error(`${modality}: ${s.failed} failed, ${s.indexed} indexed of ${inputs.length}`);
     const rawAfter = await rawRate(encoders, inputs);
     const raw = (rawBefore + rawAfter) / 2;
     const e2e = s.itemsPerSecond;
@@ -151,14 +195,24 @@ console.log(
 console.log('modality  items   e2e items/s   encoder items/s   ratio');
 for (const r of rows) {
   const f = (n: unknown) => (n as number).toFixed(1).padStart(10);
-  console.log(`${String(r.modality).padEnd(8)} ${String(r.items).padStart(6)}   ${f(r.e2eItemsPerSec)}   ${f(r.encoderItemsPerSec)}        ${(r.ratio as number).toFixed(3)}`);
+  console.log(
+    `${String(r.modality).padEnd(8)} ${String(r.items).padStart(6)}   ${f(r.e2eItemsPerSec)}   ${f(r.encoderItemsPerSec)}        ${(r.ratio as number).toFixed(3)}`,
+  );
 }
 const result = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-  options: { ...opts, queue: config.redisUrl ? 'bullmq' : 'in-process', models: fixtureModels ? 'fixture' : config.models },
+  options: {
+    ...opts,
+    queue: config.redisUrl ? 'bullmq' : 'in-process',
+    models: fixtureModels ? 'fixture' : config.models,
+  },
   results: rows,
 };
 mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-const file = path.join(ROOT, 'bench/results', opts.concurrency === 2 ? 'index-e2e.json' : `index-e2e-c${opts.concurrency}.json`);
+const file = path.join(
+  ROOT,
+  'bench/results',
+  opts.concurrency === 2 ? 'index-e2e.json' : `index-e2e-c${opts.concurrency}.json`,
+);
 writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
 console.log(`wrote ${path.relative(ROOT, file)}`);

@@ -75,12 +75,21 @@ function figures(r: autocannon.Result): RunFigures {
 }
 
 async function seed(server: ServerProcess, opts: LoadOptions): Promise<void> {
-  const created = await api(server.url, 'POST', '/v1/collections', { name: COLL, vectors: { dense: { modality: 'text', dim: opts.dim } }, payloadIndexes: { category: 'keyword' } });
+  const created = await api(server.url, 'POST', '/v1/collections', {
+    name: COLL,
+    vectors: { dense: { modality: 'text', dim: opts.dim } },
+    payloadIndexes: { category: 'keyword' },
+  });
   if (created.status !== 201) throw new Error(`create collection: ${created.text}`);
   const batch = Math.max(1, Math.min(500, Math.floor(400_000 / (opts.dim * 20))));
   for (let start = 0; start < opts.items; start += batch) {
     const items = [];
-    for (let i = start; i < Math.min(opts.items, start + batch); i++) items.push({ id: `item-${i}`, payload: { title: `item ${i}`, category: `c${i % 8}` }, vectors: { dense: seededVector(opts.dim, i + 1) } });
+    for (let i = start; i < Math.min(opts.items, start + batch); i++)
+      items.push({
+        id: `item-${i}`,
+        payload: { title: `item ${i}`, category: `c${i % 8}` },
+        vectors: { dense: seededVector(opts.dim, i + 1) },
+      });
     const r = await api(server.url, 'POST', '/v1/items', { collection: COLL, items });
     if (r.status !== 200) throw new Error(`seed upsert: ${r.text}`);
   }
@@ -91,14 +100,25 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   const loadBefore = loadavg()[0]!;
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-load-'));
   // Rate limiting would turn this into a 429 benchmark; every other limit stays at its default.
-  let server: ServerProcess | undefined = await startServeProcess(dir, { CHORUS_LIMITS__RATE_LIMIT_PER_MINUTE: '1000000' });
+  let server: ServerProcess | undefined = await startServeProcess(dir, {
+    CHORUS_LIMITS__RATE_LIMIT_PER_MINUTE: '1000000',
+  });
   try {
     const pid = server.child.pid!;
-    log(`seeding ${opts.items} items (dim ${opts.dim}) into a real chorus serve at ${server.url} (pid ${pid})`);
+    log(
+      `seeding ${opts.items} items (dim ${opts.dim}) into a real chorus serve at ${server.url} (pid ${pid})`,
+    );
     await seed(server, opts);
     const afterSeed = rssMb(pid);
 
-    const queries = Array.from({ length: 256 }, (_, i) => JSON.stringify({ collection: COLL, vectors: { dense: seededVector(opts.dim, 10_000_000 + i) }, limit: 10, userId: `u${i % 32}` }));
+    const queries = Array.from({ length: 256 }, (_, i) =>
+      JSON.stringify({
+        collection: COLL,
+        vectors: { dense: seededVector(opts.dim, 10_000_000 + i) },
+        limit: 10,
+        userId: `u${i % 32}`,
+      }),
+    );
     const acked: string[] = [];
     let counter = 0;
     let searches = 0;
@@ -117,7 +137,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
           const eventId = `load-${process.pid}-${n}`;
           ctx.eventId = eventId;
           const itemId = `item-${(n * 7919) % opts.items}`;
-          const body = JSON.stringify({ type: 'click', eventId, collection: COLL, userId: `u${n % 32}`, itemId, position: n % 10 });
+          const body = JSON.stringify({
+            type: 'click',
+            eventId,
+            collection: COLL,
+            userId: `u${n % 32}`,
+            itemId,
+            position: n % 10,
+          });
           return { ...req, path: '/v1/feedback', body };
         }
         ctx.eventId = undefined;
@@ -135,16 +162,21 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
         }
       },
     };
-    const cannon = (o: Omit<autocannon.Options, 'url'>) => autocannon({ connections: opts.connections, timeout: opts.timeoutS, ...o, url: server!.url });
+    const cannon = (o: Omit<autocannon.Options, 'url'>) =>
+      autocannon({ connections: opts.connections, timeout: opts.timeoutS, ...o, url: server!.url });
 
     log(`baseline: GET /healthz, ${opts.connections} connections, ${opts.baselineS} s`);
-    const baseline = figures(await cannon({ duration: opts.baselineS, requests: [{ method: 'GET', path: '/healthz' }] }));
+    const baseline = figures(
+      await cannon({ duration: opts.baselineS, requests: [{ method: 'GET', path: '/healthz' }] }),
+    );
     log(`warm-up: ${opts.warmupS} s of the mixed load`);
     await cannon({ duration: opts.warmupS, requests: [mixedRequest] });
     const afterWarmup = rssMb(pid);
     // Only the main run's acknowledgements are counted and checked (warm-up ones are stored too, but not tallied).
     record.on = true;
-    log(`mixed run: ${opts.connections} connections, ${opts.durationS} s, ${Math.round(opts.feedbackShare * 100)}% feedback`);
+    log(
+      `mixed run: ${opts.connections} connections, ${opts.durationS} s, ${Math.round(opts.feedbackShare * 100)}% feedback`,
+    );
     const mixed = await cannon({ duration: opts.durationS, requests: [mixedRequest] });
     record.on = false;
     const afterRun = rssMb(pid);
@@ -160,13 +192,25 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     }
     const m = figures(mixed);
     return {
-      options: { connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, baselineS: opts.baselineS, items: opts.items, dim: opts.dim, feedbackShare: opts.feedbackShare, timeoutS: opts.timeoutS },
+      options: {
+        connections: opts.connections,
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+        baselineS: opts.baselineS,
+        items: opts.items,
+        dim: opts.dim,
+        feedbackShare: opts.feedbackShare,
+        timeoutS: opts.timeoutS,
+      },
       baselineHealthz: baseline,
       mixed: { ...m, searches, feedbackPosts, searchOk },
       qpsVsHealthz: Math.round((m.qps / Math.max(1, baseline.qps)) * 1000) / 1000,
       rssMb: { afterSeed, afterWarmup, afterRun },
       feedback: { acknowledged: acked.length, stored, missing: acked.length - stored },
-      loadAverage: { before: Math.round(loadBefore * 100) / 100, after: Math.round(loadavg()[0]! * 100) / 100 },
+      loadAverage: {
+        before: Math.round(loadBefore * 100) / 100,
+        after: Math.round(loadavg()[0]! * 100) / 100,
+      },
     };
   } finally {
     await server?.stop();

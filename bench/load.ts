@@ -38,15 +38,31 @@ const report = await runLoad({
 const m = report.mixed;
 const b = report.baselineHealthz;
 console.log('');
-console.log(`baseline GET /healthz  ${b.qps} req/s  p50 ${b.p50Ms} ms  p99 ${b.p99Ms} ms  errors ${b.errors}  timeouts ${b.timeouts}`);
-console.log(`mixed search+feedback  ${m.qps} req/s (${report.qpsVsHealthz}x healthz)  p50 ${m.p50Ms} ms  p90 ${m.p90Ms} ms  p99 ${m.p99Ms} ms  max ${m.maxMs} ms`);
-console.log(`  requests ${m.requests}: ${m.searches} searches (${m.searchOk} ok), ${m.feedbackPosts} feedback posts; errors ${m.errors}, timeouts ${m.timeouts}, non-2xx ${m.non2xx}`);
-console.log(`server RSS  after seed ${report.rssMb.afterSeed} MB  after warm-up ${report.rssMb.afterWarmup} MB  after run ${report.rssMb.afterRun} MB`);
-console.log(`machine load average (1 min)  before ${report.loadAverage.before}  after ${report.loadAverage.after}  on ${os.cpus().length} cores`);
-console.log(`feedback  acknowledged ${report.feedback.acknowledged}  stored ${report.feedback.stored}  missing ${report.feedback.missing}`);
+console.log(
+  `baseline GET /healthz  ${b.qps} req/s  p50 ${b.p50Ms} ms  p99 ${b.p99Ms} ms  errors ${b.errors}  timeouts ${b.timeouts}`,
+);
+console.log(
+  `mixed search+feedback  ${m.qps} req/s (${report.qpsVsHealthz}x healthz)  p50 ${m.p50Ms} ms  p90 ${m.p90Ms} ms  p99 ${m.p99Ms} ms  max ${m.maxMs} ms`,
+);
+console.log(
+  `  requests ${m.requests}: ${m.searches} searches (${m.searchOk} ok), ${m.feedbackPosts} feedback posts; errors ${m.errors}, timeouts ${m.timeouts}, non-2xx ${m.non2xx}`,
+);
+console.log(
+  `server RSS  after seed ${report.rssMb.afterSeed} MB  after warm-up ${report.rssMb.afterWarmup} MB  after run ${report.rssMb.afterRun} MB`,
+);
+console.log(
+  `machine load average (1 min)  before ${report.loadAverage.before}  after ${report.loadAverage.after}  on ${os.cpus().length} cores`,
+);
+console.log(
+  `feedback  acknowledged ${report.feedback.acknowledged}  stored ${report.feedback.stored}  missing ${report.feedback.missing}`,
+);
 
 const out = path.resolve(import.meta.dirname, 'results/load.json');
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ ...report, at: new Date().toISOString(), node: process.version }, null, 2) + '\n');
+writeFileSync(
+  out,
+  JSON.stringify({ ...report, at: new Date().toISOString(), node: process.version }, null, 2) +
+    '\n',
+);
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
 if (report.feedback.missing > 0 || m.errors > 0) process.exitCode = 1;

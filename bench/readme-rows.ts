@@ -201,7 +201,8 @@ const OTHER_ROWS: RowSpec[] = [
   {
     file: 'multimodal.json',
     command: 'npx tsx bench/multimodal.ts',
-    data: (j) => `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, held-out intents`,
+    data: (j) =>
+      `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, held-out intents`,
     result: (j) =>
       `learned nDCG@10 ${fx(num(j, 'results.learned.mean'), 3)}, served after the guard ${fx(num(j, 'results.served.mean'), 3)}, ` +
       `best untuned (${String(at(j, 'bestUntuned'))}) ${fx(num(j, `results.${String(at(j, 'bestUntuned'))}.mean`), 3)}, ` +

@@ -17,20 +17,42 @@ export interface ServerProcess {
  * Starts the real `chorus serve` (node bin/chorus.js serve, the Docker CMD) on a free loopback port over
  * `dataDir`, without models (clients send precomputed vectors), and waits for its "serving on" line.
  */
-export async function startServeProcess(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServeProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<ServerProcess> {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(base)) if ((k.startsWith('CHORUS_') && k !== 'CHORUS_FROM_SOURCE') || k === 'REDIS_URL' || k === 'QDRANT_URL') delete base[k];
+  for (const k of Object.keys(base))
+    if (
+      (k.startsWith('CHORUS_') && k !== 'CHORUS_FROM_SOURCE') ||
+      k === 'REDIS_URL' ||
+      k === 'QDRANT_URL'
+    )
+      delete base[k];
   const child = spawn(process.execPath, [...SERVE_ARGV, '--port', '0'], {
     cwd: ROOT,
-    env: { ...base, CHORUS_DATA_DIR: dataDir, CHORUS_LOG_LEVEL: 'warn', CHORUS_MODELS__ENABLED: '', CHORUS_EXECUTION_PROVIDERS: 'cpu', ...env },
+    env: {
+      ...base,
+      CHORUS_DATA_DIR: dataDir,
+      CHORUS_LOG_LEVEL: 'warn',
+      CHORUS_MODELS__ENABLED: '',
+      CHORUS_EXECUTION_PROVIDERS: 'cpu',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`chorus serve did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`chorus serve did not start in ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
     const check = () => {
       const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
@@ -56,7 +78,13 @@ export async function startServeProcess(dataDir: string, env: Record<string, str
   };
 }
 
-export async function api(url: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function api(
+  url: string,
+  method: string,
+  p: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(url + p, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

@@ -16,7 +16,13 @@ import { Rng } from '../rerankers/random.js';
 import { generateMultimodalWorld } from '../rerankers/simulation/multimodal-world.js';
 import { trainFromClickthroughs } from '../rerankers/train-from-logs.js';
 
-const { values: a } = parseArgs({ options: { clicks: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '3000' }, loss: { type: 'string', default: 'listwise' } } });
+const { values: a } = parseArgs({
+  options: {
+    clicks: { type: 'string', default: '1000000' },
+    queries: { type: 'string', default: '3000' },
+    loss: { type: 'string', default: 'listwise' },
+  },
+});
 const target = Number(a.clicks);
 const world = generateMultimodalWorld({ queries: Number(a.queries), seed: 4 });
 const rrf = new RrfReranker();
@@ -26,7 +32,11 @@ const served = await Promise.all(
     const fr = buildFeatureRows(q.candidates, ctx);
     const rowOf = new Map(q.candidates.map((c, i) => [c.id, fr.rows[i]!]));
     const top = (await rrf.rerank(q.candidates, ctx)).slice(0, 10);
-    return { q, top: top.map((h) => ({ id: h.id, row: rowOf.get(h.id)!, grade: q.labels.get(h.id) ?? 0 })), queryFeatures: fr.queryFeatures };
+    return {
+      q,
+      top: top.map((h) => ({ id: h.id, row: rowOf.get(h.id)!, grade: q.labels.get(h.id) ?? 0 })),
+      queryFeatures: fr.queryFeatures,
+    };
   }),
 );
 const rng = new Rng(7);
@@ -42,7 +52,11 @@ while (clicks < target) {
     [shown[k], shown[k + 1]] = [shown[k + 1]!, shown[k]!];
     swapped.push(k);
   }
-  const c = simulatePbmClicks(shown.map((x) => x.grade), rng, { maxGrade: 4, examination: DEFAULT_EXAMINATION });
+  const c = simulatePbmClicks(
+    shown.map((x) => x.grade),
+    rng,
+    { maxGrade: 4, examination: DEFAULT_EXAMINATION },
+  );
   c.forEach((x) => x && clicks++);
   cts.push({
     queryId: `${s.q.queryId}-${cts.length}`,
@@ -50,14 +64,43 @@ while (clicks < target) {
     rankerVersion: 'rrf',
     timestamp: (t += 100),
     queryFeatures: s.queryFeatures,
-    items: shown.map((x, position) => ({ id: x.id, position, features: x.row, clicked: c[position]!, label: c[position]! ? 1 : 0 })),
+    items: shown.map((x, position) => ({
+      id: x.id,
+      position,
+      features: x.row,
+      clicked: c[position]!,
+      label: c[position]! ? 1 : 0,
+    })),
     swapped,
   });
 }
-console.log(`${clicks} click events on ${cts.length} impressions (${cts.length * 10} shown items), ${world.length} distinct queries`);
+console.log(
+  `${clicks} click events on ${cts.length} impressions (${cts.length * 10} shown items), ${world.length} distinct queries`,
+);
 const started = performance.now();
-const trained = trainFromClickthroughs(cts, { seed: 1, epochs: 40, hidden: 16, loss: a.loss as 'listwise' | 'pairwise' });
+const trained = trainFromClickthroughs(cts, {
+  seed: 1,
+  epochs: 40,
+  hidden: 16,
+  loss: a.loss as 'listwise' | 'pairwise',
+});
 const seconds = (performance.now() - started) / 1000;
-console.log(`trained in ${seconds.toFixed(1)} s (target <= 120 s on 2 cores): ${trained.metrics.trainLists} distinct train lists, best epoch ${trained.metrics.bestEpoch}, validation nDCG@10 ${trained.metrics.validationNdcg10.toFixed(4)}, propensities from ${trained.propensitySource}`);
+console.log(
+  `trained in ${seconds.toFixed(1)} s (target <= 120 s on 2 cores): ${trained.metrics.trainLists} distinct train lists, best epoch ${trained.metrics.bestEpoch}, validation nDCG@10 ${trained.metrics.validationNdcg10.toFixed(4)}, propensities from ${trained.propensitySource}`,
+);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/train-speed.json', JSON.stringify({ clicks, impressions: cts.length, seconds, trainLists: trained.metrics.trainLists, bestEpoch: trained.metrics.bestEpoch, validationNdcg10: trained.metrics.validationNdcg10 }, null, 2));
+writeFileSync(
+  'bench/results/train-speed.json',
+  JSON.stringify(
+    {
+      clicks,
+      impressions: cts.length,
+      seconds,
+      trainLists: trained.metrics.trainLists,
+      bestEpoch: trained.metrics.bestEpoch,
+      validationNdcg10: trained.metrics.validationNdcg10,
+    },
+    null,
+    2,
+  ),
+);

@@ -4,7 +4,9 @@ import type { EncodeFailure, EncodeResult, EncoderInput } from './encoder.js';
 /** Turns a decode or inference error into the per-item failure the Encoder contract returns. */
 export function toFailure(e: unknown): EncodeFailure {
   if (e instanceof ChorusError) return { error: { code: e.code, reason: e.message } };
-  return { error: { code: 'INTERNAL', reason: String((e as Error)?.message ?? e).split('\n')[0]! } };
+  return {
+    error: { code: 'INTERNAL', reason: String((e as Error)?.message ?? e).split('\n')[0]! },
+  };
 }
 
 export interface BatchOptions {
@@ -20,7 +22,11 @@ export interface BatchOptions {
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -47,16 +53,23 @@ export async function encodeInBatches<D>(
 ): Promise<EncodeResult[]> {
   const results = new Array<EncodeResult>(inputs.length);
   const groups: number[][] = [];
-  for (let s = 0; s < inputs.length; s += opts.batchSize) groups.push(Array.from({ length: Math.min(opts.batchSize, inputs.length - s) }, (_, k) => s + k));
+  for (let s = 0; s < inputs.length; s += opts.batchSize)
+    groups.push(
+      Array.from({ length: Math.min(opts.batchSize, inputs.length - s) }, (_, k) => s + k),
+    );
   await mapLimit(groups, opts.batchConcurrency ?? 2, async (group) => {
-    const decoded = await mapLimit(group, opts.decodeConcurrency, async (i): Promise<{ i: number; d: D } | undefined> => {
-      try {
-        return { i, d: await decode(inputs[i]!, i) };
-      } catch (e) {
-        results[i] = toFailure(e);
-        return undefined;
-      }
-    });
+    const decoded = await mapLimit(
+      group,
+      opts.decodeConcurrency,
+      async (i): Promise<{ i: number; d: D } | undefined> => {
+        try {
+          return { i, d: await decode(inputs[i]!, i) };
+        } catch (e) {
+          results[i] = toFailure(e);
+          return undefined;
+        }
+      },
+    );
     const ready = decoded.flatMap((x) => (x ? [x] : []));
     if (!ready.length) return;
     try {

@@ -33,7 +33,10 @@ export interface ModelSettings {
   log: (line: string) => void;
 }
 
-export function modelSettingsFrom(config: ChorusConfig, overrides: Partial<ModelSettings> = {}): ModelSettings {
+export function modelSettingsFrom(
+  config: ChorusConfig,
+  overrides: Partial<ModelSettings> = {},
+): ModelSettings {
   const modelDir = config.modelDir ? path.resolve(config.modelDir) : undefined;
   return {
     modelDir,
@@ -114,7 +117,9 @@ export async function loadPretrained<T>(
         device,
         local_files_only: isLocal,
         cache_dir: settings.cacheDir,
-        ...(settings.intraOpThreads > 0 ? { session_options: { intraOpNumThreads: settings.intraOpThreads } } : {}),
+        ...(settings.intraOpThreads > 0
+          ? { session_options: { intraOpNumThreads: settings.intraOpThreads } }
+          : {}),
         ...(isLocal ? {} : { progress_callback: downloadLogger(modelId, settings.log) }),
       });
     } catch (e) {
@@ -122,7 +127,9 @@ export async function loadPretrained<T>(
       if (isMissingFile(e)) break;
       const next = providers[i + 1];
       if (!next) break;
-      settings.log(`${modelId}: execution provider ${device} unavailable (${firstLine(e)}); falling back to ${next}`);
+      settings.log(
+        `${modelId}: execution provider ${device} unavailable (${firstLine(e)}); falling back to ${next}`,
+      );
     }
   }
   const where = isLocal ? `from ${local}` : 'from the Hugging Face hub';
@@ -136,11 +143,15 @@ export async function loadPretrained<T>(
 
 function isMissingFile(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? e);
-  return /not found locally|Could not locate file|fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|404|401|403/i.test(msg);
+  return /not found locally|Could not locate file|fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|404|401|403/i.test(
+    msg,
+  );
 }
 
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 300);
+  return String((e as Error)?.message ?? e)
+    .split('\n')[0]!
+    .slice(0, 300);
 }
 
 /** Logs each downloaded file's start, every 25% and its end (hub loads only; local files are not downloads). */

@@ -77,7 +77,9 @@ export class EncoderRegistry {
   queryRoutes(kind: Modality): QueryRoute[] {
     return this.forModality(kind).map((encoder) => ({
       encoder,
-      vectorNames: this.available.filter((e) => e.modelId === encoder.modelId).map((e) => e.vectorName),
+      vectorNames: this.available
+        .filter((e) => e.modelId === encoder.modelId)
+        .map((e) => e.vectorName),
     }));
   }
 
@@ -86,7 +88,10 @@ export class EncoderRegistry {
    * configured (models.speech), so spoken words reach `text`, `image_text` and `audio_text`. A failed
    * transcription leaves the item's text as it is (the audio itself still gets its own per-item result).
    */
-  async itemText(text: string | undefined, audio: Uint8Array | undefined): Promise<string | undefined> {
+  async itemText(
+    text: string | undefined,
+    audio: Uint8Array | undefined,
+  ): Promise<string | undefined> {
     if (!audio || !this.transcriber) return text;
     let transcript: string;
     try {
@@ -99,7 +104,12 @@ export class EncoderRegistry {
   }
 
   vectorSpecs(): VectorSpec[] {
-    return this.available.map((e) => ({ vectorName: e.vectorName, modality: e.modality, modelId: e.modelId, dim: e.dim }));
+    return this.available.map((e) => ({
+      vectorName: e.vectorName,
+      modality: e.modality,
+      modelId: e.modelId,
+      dim: e.dim,
+    }));
   }
 
   async close(): Promise<void> {
@@ -112,7 +122,10 @@ function reasonOf(e: unknown): string {
 }
 
 /** Loads every enabled encoder; never throws for a missing model (it is reported in `missing`). */
-export async function createEncoderRegistry(config: ChorusConfig, opts: RegistryOptions = {}): Promise<EncoderRegistry> {
+export async function createEncoderRegistry(
+  config: ChorusConfig,
+  opts: RegistryOptions = {},
+): Promise<EncoderRegistry> {
   const settings = modelSettingsFrom(config, opts.settings);
   const fallbacks = opts.fallbacks ?? true;
   const enabled = new Set(config.models.enabled);
@@ -120,22 +133,34 @@ export async function createEncoderRegistry(config: ChorusConfig, opts: Registry
   const available: Encoder[] = [];
   const missing: MissingEncoder[] = [];
   const notes: string[] = [];
-  const sessionOpts = { executionProviders: settings.executionProviders, intraOpThreads: settings.intraOpThreads, log: settings.log };
+  const sessionOpts = {
+    executionProviders: settings.executionProviders,
+    intraOpThreads: settings.intraOpThreads,
+    log: settings.log,
+  };
 
-  const attempt = async (vectorNames: string[], modelId: string, load: () => Promise<Encoder[]>): Promise<boolean> => {
+  const attempt = async (
+    vectorNames: string[],
+    modelId: string,
+    load: () => Promise<Encoder[]>,
+  ): Promise<boolean> => {
     try {
       available.push(...(await load()));
       return true;
     } catch (e) {
-      for (const vectorName of vectorNames) missing.push({ vectorName, modelId, reason: reasonOf(e) });
+      for (const vectorName of vectorNames)
+        missing.push({ vectorName, modelId, reason: reasonOf(e) });
       return false;
     }
   };
 
   if (enabled.has('text')) {
     const id = config.models.text;
-    const ok = await attempt(['text'], id, async () => [await TransformersTextEncoder.load(id, settings)]);
-    if (!ok) notes.push(`text: ${id} is not available; text search uses lexical (BM25) matching only`);
+    const ok = await attempt(['text'], id, async () => [
+      await TransformersTextEncoder.load(id, settings),
+    ]);
+    if (!ok)
+      notes.push(`text: ${id} is not available; text search uses lexical (BM25) matching only`);
   }
 
   if (enabled.has('image')) {
@@ -149,14 +174,17 @@ export async function createEncoderRegistry(config: ChorusConfig, opts: Registry
       ]);
       if (!ok && fallbacks) {
         available.push(colour());
-        notes.push(`image: ${id} is not available; images are matched by the colour-layout descriptor (${COLOUR_LAYOUT_MODEL_ID}), and text queries do not reach images`);
+        notes.push(
+          `image: ${id} is not available; images are matched by the colour-layout descriptor (${COLOUR_LAYOUT_MODEL_ID}), and text queries do not reach images`,
+        );
       }
     }
   }
 
   if (enabled.has('audio')) {
     const id = config.models.audio;
-    const oww = () => OpenWakeWordAudioEncoder.open({ ...sessionOpts, maxSeconds: maxAudioSeconds });
+    const oww = () =>
+      OpenWakeWordAudioEncoder.open({ ...sessionOpts, maxSeconds: maxAudioSeconds });
     if (id === OPENWAKEWORD_MODEL_ID) await attempt(['audio'], id, async () => [await oww()]);
     else {
       const ok = await attempt(['audio', 'audio_text'], id, async () => [
@@ -165,7 +193,10 @@ export async function createEncoderRegistry(config: ChorusConfig, opts: Registry
       ]);
       if (!ok && fallbacks) {
         const fell = await attempt(['audio'], OPENWAKEWORD_MODEL_ID, async () => [await oww()]);
-        if (fell) notes.push(`audio: ${id} is not available; audio is embedded offline by ${OPENWAKEWORD_MODEL_ID} (speech-trained), and text queries do not reach audio`);
+        if (fell)
+          notes.push(
+            `audio: ${id} is not available; audio is embedded offline by ${OPENWAKEWORD_MODEL_ID} (speech-trained), and text queries do not reach audio`,
+          );
       }
     }
   }

@@ -23,7 +23,13 @@ export function meanOf(vectors: Float32Array[]): Float32Array {
  * Masked mean over the sequence axis of a [batch, seq, dim] buffer: the sentence-embedding pooling of
  * sentence-transformers (padding tokens excluded).
  */
-export function maskedMeanPool(hidden: Float32Array, mask: ArrayLike<bigint | number>, batch: number, seq: number, dim: number): Float32Array[] {
+export function maskedMeanPool(
+  hidden: Float32Array,
+  mask: ArrayLike<bigint | number>,
+  batch: number,
+  seq: number,
+  dim: number,
+): Float32Array[] {
   return Array.from({ length: batch }, (_, b) => {
     const out = new Float32Array(dim);
     let count = 0;

@@ -29,7 +29,12 @@ export interface CounterfactualEstimate extends Interval {
  * position-based model: each click at logged position k on an item the ranker puts at k' counts
  * min(clip, p(k') / p(k)). Unbiased for the reordering of the shown list when the propensities are right.
  */
-export function perImpressionClicks(scorer: ListScorer, logs: readonly Clickthrough[], relative: ArrayLike<number>, clip = 10): { values: Float64Array; weights: Float64Array } {
+export function perImpressionClicks(
+  scorer: ListScorer,
+  logs: readonly Clickthrough[],
+  relative: ArrayLike<number>,
+  clip = 10,
+): { values: Float64Array; weights: Float64Array } {
   const K = relative.length;
   const values = new Float64Array(logs.length);
   const weights = new Float64Array(logs.length);
@@ -81,11 +86,22 @@ export const featureScorer =
     ct.items.map((it) => it.features[feature]!);
 
 /** Counterfactual clicks per impression of a model on logged traffic, with its 95% interval. */
-export function estimateCtr(model: FusionModel, logs: readonly Clickthrough[], relative: ArrayLike<number>, clip = 10): CounterfactualEstimate {
+export function estimateCtr(
+  model: FusionModel,
+  logs: readonly Clickthrough[],
+  relative: ArrayLike<number>,
+  clip = 10,
+): CounterfactualEstimate {
   const { values, weights } = perImpressionClicks(modelScorer(model), logs, relative, clip);
   const iv = meanInterval(values);
   let clicks = 0;
   for (const ct of logs) for (const it of ct.items) if (it.clicked) clicks++;
   const meanWeight = weights.length ? weights.reduce((a, b) => a + b, 0) / weights.length : 1;
-  return { ...iv, loggedCtr: clicks / Math.max(1, logs.length), ips: iv.estimate, snips: meanWeight > 0 ? iv.estimate / meanWeight : 0, impressions: logs.length };
+  return {
+    ...iv,
+    loggedCtr: clicks / Math.max(1, logs.length),
+    ips: iv.estimate,
+    snips: meanWeight > 0 ? iv.estimate / meanWeight : 0,
+    impressions: logs.length,
+  };
 }

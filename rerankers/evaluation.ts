@@ -23,7 +23,11 @@ export interface OfflineMetrics {
 }
 
 /** nDCG@k, MRR@k and recall@k against judgments (the ideal uses every judged item, found or not). */
-export function offlineMetrics(rankings: readonly JudgedRanking[], k: number, catalogueSize: number): OfflineMetrics {
+export function offlineMetrics(
+  rankings: readonly JudgedRanking[],
+  k: number,
+  catalogueSize: number,
+): OfflineMetrics {
   let ndcg = 0;
   let mrr = 0;
   let recall = 0;
@@ -42,13 +46,16 @@ export function offlineMetrics(rankings: readonly JudgedRanking[], k: number, ca
     const relevant = [...r.judged.values()].filter((g) => g > 0).length;
     recall += relevant > 0 ? gains.filter((g) => g > 0).length / relevant : 0;
     if (r.vectors) {
-      const vs = top.map((id) => r.vectors!.get(id)).filter((v): v is ArrayLike<number> => v !== undefined);
+      const vs = top
+        .map((id) => r.vectors!.get(id))
+        .filter((v): v is ArrayLike<number> => v !== undefined);
       let sum = 0;
       let pairs = 0;
-      for (let i = 0; i < vs.length; i++) for (let j = i + 1; j < vs.length; j++) {
-        sum += 1 - cosine(vs[i]!, vs[j]!);
-        pairs++;
-      }
+      for (let i = 0; i < vs.length; i++)
+        for (let j = i + 1; j < vs.length; j++) {
+          sum += 1 - cosine(vs[i]!, vs[j]!);
+          pairs++;
+        }
       if (pairs) {
         diversity += sum / pairs;
         diversityLists++;
@@ -71,7 +78,10 @@ export function offlineMetrics(rankings: readonly JudgedRanking[], k: number, ca
  * Reads judgments: TSV/CSV lines `query<TAB>item<TAB>grade` (a header line is skipped). With a BEIR-style
  * queries map (id -> text) the first column is a query id, otherwise it is the query text itself.
  */
-export function parseQrels(text: string, queries?: Map<string, string>): Map<string, Map<string, number>> {
+export function parseQrels(
+  text: string,
+  queries?: Map<string, string>,
+): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   for (const line of text.split('\n')) {
     const cols = line.includes('\t') ? line.split('\t') : line.split(',');

@@ -62,7 +62,11 @@ type WorkerReply =
  * Runs fitFromLogs in a worker thread, so a server keeps answering searches while a model trains
  * (a fit on a large log takes minutes of CPU). Errors come back as the same ChorusError codes.
  */
-export function fitInWorkerThread(dataDir: string, req: FitRequest, signal?: AbortSignal): Promise<FitResult> {
+export function fitInWorkerThread(
+  dataDir: string,
+  req: FitRequest,
+  signal?: AbortSignal,
+): Promise<FitResult> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(cancelled());
     const worker = new Worker(new URL('./fit-worker.mjs', import.meta.url), {

@@ -10,7 +10,11 @@ const MAX_TEAM_POSITIONS = 64;
  * Team-draft interleaving (Radlinski et al. 2008): the team with fewer picks (a coin flip on ties) adds its
  * highest-ranked item not yet shown. Clicks are credited to the team that contributed the item.
  */
-export function teamDraftInterleave(a: readonly RankedHit[], b: readonly RankedHit[], rng: Rng): { hits: RankedHit[]; teams: ('A' | 'B')[] } {
+export function teamDraftInterleave(
+  a: readonly RankedHit[],
+  b: readonly RankedHit[],
+  rng: Rng,
+): { hits: RankedHit[]; teams: ('A' | 'B')[] } {
   const used = new Set<string>();
   const hits: RankedHit[] = [];
   const teams: ('A' | 'B')[] = [];
@@ -45,11 +49,17 @@ export function teamDraftInterleave(a: readonly RankedHit[], b: readonly RankedH
   return { hits, teams };
 }
 
-export function interleaveVersionTag(versionA: string, versionB: string, teams: readonly ('A' | 'B')[]): string {
+export function interleaveVersionTag(
+  versionA: string,
+  versionB: string,
+  teams: readonly ('A' | 'B')[],
+): string {
   return `${INTERLEAVE_PREFIX}${versionA}|${versionB}:${teams.slice(0, MAX_TEAM_POSITIONS).join('')}`;
 }
 
-export function parseInterleaveTag(tag: string): { a: string; b: string; teams: string } | undefined {
+export function parseInterleaveTag(
+  tag: string,
+): { a: string; b: string; teams: string } | undefined {
   if (!tag.startsWith(INTERLEAVE_PREFIX)) return undefined;
   const m = /^ti:([^|]+)\|([^:]+):([AB]*)$/.exec(tag);
   return m ? { a: m[1]!, b: m[2]!, teams: m[3]! } : undefined;
@@ -99,13 +109,21 @@ export function interleavingWinRates(events: Iterable<FeedbackEvent>): PairOutco
     // Report each pair in a stable order so (v1, v2) and (v2, v1) impressions add up.
     const flip = imp.a > imp.b;
     const key = flip ? `${imp.b}|${imp.a}` : `${imp.a}|${imp.b}`;
-    const p = pairs.get(key) ?? { a: flip ? imp.b : imp.a, b: flip ? imp.a : imp.b, winsA: 0, winsB: 0, ties: 0, winRateA: 0.5 };
+    const p = pairs.get(key) ?? {
+      a: flip ? imp.b : imp.a,
+      b: flip ? imp.a : imp.b,
+      winsA: 0,
+      winsB: 0,
+      ties: 0,
+      winRateA: 0.5,
+    };
     const [x, y] = flip ? [cb, ca] : [ca, cb];
     if (x > y) p.winsA++;
     else if (y > x) p.winsB++;
     else p.ties++;
     pairs.set(key, p);
   }
-  for (const p of pairs.values()) p.winRateA = p.winsA + p.winsB > 0 ? p.winsA / (p.winsA + p.winsB) : 0.5;
+  for (const p of pairs.values())
+    p.winRateA = p.winsA + p.winsB > 0 ? p.winsA / (p.winsA + p.winsB) : 0.5;
   return [...pairs.values()];
 }

@@ -32,7 +32,10 @@ export class LiveReranker implements Reranker {
   private unsubscribe?: () => void;
   private poll?: ReturnType<typeof setInterval>;
 
-  constructor(private readonly registry: ModelRegistry, private readonly o: LiveRerankerOptions = {}) {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly o: LiveRerankerOptions = {},
+  ) {
     this.rng = new Rng(o.seed ?? Date.now());
   }
 
@@ -48,7 +51,13 @@ export class LiveReranker implements Reranker {
     // Promotions from another process (the CLI) land in the shared SQLite registry: poll it cheaply.
     const every = this.o.pollMs ?? 3000;
     if (every > 0 && !this.poll) {
-      this.poll = setInterval(() => void this.sync().catch((e: unknown) => this.o.log?.(`model sync failed: ${(e as Error).message}`)), every);
+      this.poll = setInterval(
+        () =>
+          void this.sync().catch((e: unknown) =>
+            this.o.log?.(`model sync failed: ${(e as Error).message}`),
+          ),
+        every,
+      );
       this.poll.unref();
     }
     return this;
@@ -77,7 +86,8 @@ export class LiveReranker implements Reranker {
 
   async setChallenger(collection: string, version: string | undefined): Promise<void> {
     const old = this.challengers.get(collection);
-    if (version) this.challengers.set(collection, await this.registry.openReranker(collection, version));
+    if (version)
+      this.challengers.set(collection, await this.registry.openReranker(collection, version));
     else this.challengers.delete(collection);
     await old?.close();
   }
@@ -88,18 +98,35 @@ export class LiveReranker implements Reranker {
     if (!model) {
       this.lastVersion = 'rrf';
       // Log the feature rows even while no model serves: they are what the first model trains on.
-      const fr = ctx.features ?? buildFeatureRows(candidates, { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities });
+      const fr =
+        ctx.features ??
+        buildFeatureRows(candidates, {
+          queryKind: ctx.queryKind as QueryKind,
+          queryModalities: ctx.queryModalities,
+        });
       const rowOf = new Map(candidates.map((c, i) => [c.id, fr.rows[i]!]));
       const queryFeatures = Array.from(fr.queryFeatures);
       const hits = await this.fallback.rerank(candidates, ctx);
       const shown = ctx.limit ?? hits.length;
       // Rows are copied for the shown hits only (they are what the impression logs).
-      return hits.map((h, i) => (i < shown ? { ...h, features: Array.from(rowOf.get(h.id) ?? []), queryFeatures, explanation: { ...h.explanation, ranker: 'rrf' } } : { ...h, explanation: { ...h.explanation, ranker: 'rrf' } }));
+      return hits.map((h, i) =>
+        i < shown
+          ? {
+              ...h,
+              features: Array.from(rowOf.get(h.id) ?? []),
+              queryFeatures,
+              explanation: { ...h.explanation, ranker: 'rrf' },
+            }
+          : { ...h, explanation: { ...h.explanation, ranker: 'rrf' } },
+      );
     }
     const challenger = ctx.collection ? this.challengers.get(ctx.collection) : undefined;
     const share = this.o.interleaveShare ?? 0;
     if (challenger && share > 0 && this.rng.next() < share) {
-      const [a, b] = await Promise.all([model.rerank(candidates, ctx), challenger.rerank(candidates, ctx)]);
+      const [a, b] = await Promise.all([
+        model.rerank(candidates, ctx),
+        challenger.rerank(candidates, ctx),
+      ]);
       const { hits, teams } = teamDraftInterleave(a, b, this.rng);
       const tag = interleaveVersionTag(model.version, challenger.version, teams);
       this.lastVersion = tag;
@@ -125,7 +152,9 @@ export class LiveReranker implements Reranker {
 
   private async onChange(ch: RegistryChange): Promise<void> {
     await this.reload(ch.collection);
-    this.o.log?.(`collection ${ch.collection}: ${ch.action} -> serving ${this.versionFor(ch.collection) ?? 'baseline (rrf)'}`);
+    this.o.log?.(
+      `collection ${ch.collection}: ${ch.action} -> serving ${this.versionFor(ch.collection) ?? 'baseline (rrf)'}`,
+    );
   }
 
   private reloads: Promise<void> = Promise.resolve();

@@ -21,29 +21,59 @@ export const ONNX_IO = {
  *   scores   = base + ReduceSum(S * gate, axis 1) + residual        [N]
  * Same arithmetic as FusionModel.forward; the parity test holds them within 1e-5.
  */
-export function exportFusionModelToOnnx(model: FusionModel, meta: Record<string, string> = {}): Uint8Array {
+export function exportFusionModelToOnnx(
+  model: FusionModel,
+  meta: Record<string, string> = {},
+): Uint8Array {
   const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2 } = model.o;
   const p = model.params;
   const shape = model.shape;
-  const g = new GraphBuilder({ name: 'chorus_fusion', docString: 'Chorus fusion reranker: baseline + gated modality correction + bounded residual' });
+  const g = new GraphBuilder({
+    name: 'chorus_fusion',
+    docString: 'Chorus fusion reranker: baseline + gated modality correction + bounded residual',
+  });
   const x = g.input(ONNX_IO.features, 'float32', ['batch', F]);
-  const xs = g.op('Mul', [g.op('Sub', [x, g.init('mean', Float32Array.from(model.mean), [F])]), g.init('inv_std', Float32Array.from(model.invStd), [F])]);
+  const xs = g.op('Mul', [
+    g.op('Sub', [x, g.init('mean', Float32Array.from(model.mean), [F])]),
+    g.init('inv_std', Float32Array.from(model.invStd), [F]),
+  ]);
 
   let total: string | undefined;
   if (shape.baseline) {
     const pick = new Float32Array(F);
     pick[shape.baseline.feature] = 1;
-    total = g.op('Mul', [g.op('MatMul', [x, g.init('baseline_pick', pick, [F])]), g.constant([model.baselineWeight], [1])]);
+    total = g.op('Mul', [
+      g.op('MatMul', [x, g.init('baseline_pick', pick, [F])]),
+      g.constant([model.baselineWeight], [1]),
+    ]);
   }
   if (G > 0) {
-    const S = g.op('Add', [g.op('MatMul', [xs, g.init('A', p.slice(A, A + F * G), [F, G])]), g.init('c', p.slice(c, c + G), [G])], {}, { output: ONNX_IO.groupScores });
+    const S = g.op(
+      'Add',
+      [
+        g.op('MatMul', [xs, g.init('A', p.slice(A, A + F * G), [F, G])]),
+        g.init('c', p.slice(c, c + G), [G]),
+      ],
+      {},
+      { output: ONNX_IO.groupScores },
+    );
     let logits: string;
     const invT = g.constant([1 / model.gateTemperature], [1]);
     if (Q > 0) {
       const q = g.input(ONNX_IO.query, 'float32', [1, Q]);
-      logits = g.op('Mul', [g.op('Add', [g.op('MatMul', [q, g.init('Wq', p.slice(Wq, Wq + Q * G), [Q, G])]), g.init('bq', p.slice(bq, bq + G), [G])]), invT]);
+      logits = g.op('Mul', [
+        g.op('Add', [
+          g.op('MatMul', [q, g.init('Wq', p.slice(Wq, Wq + Q * G), [Q, G])]),
+          g.init('bq', p.slice(bq, bq + G), [G]),
+        ]),
+        invT,
+      ]);
       if (shape.gateMask) {
-        const coverage = g.op('Gather', [q, g.constant(BigInt64Array.from(shape.gateMask.map(BigInt)), [G], 'int64')], { axis: attr.int(1) });
+        const coverage = g.op(
+          'Gather',
+          [q, g.constant(BigInt64Array.from(shape.gateMask.map(BigInt)), [G], 'int64')],
+          { axis: attr.int(1) },
+        );
         const used = g.op('Greater', [coverage, g.constant([0], [1])]);
         logits = g.op('Where', [used, logits, g.constant([-1e9], [1])]);
       }
@@ -51,16 +81,31 @@ export function exportFusionModelToOnnx(model: FusionModel, meta: Record<string,
       logits = g.op('Mul', [g.init('bq', p.slice(bq, bq + G).slice(), [1, G]), invT]);
     }
     const gate = g.op('Softmax', [logits], { axis: attr.int(-1) }, { output: ONNX_IO.gate });
-    const gated = g.op('ReduceSum', [g.op('Mul', [S, gate]), g.constant(BigInt64Array.from([1n]), [1], 'int64')], { keepdims: attr.int(0) });
+    const gated = g.op(
+      'ReduceSum',
+      [g.op('Mul', [S, gate]), g.constant(BigInt64Array.from([1n]), [1], 'int64')],
+      { keepdims: attr.int(0) },
+    );
     total = total ? g.op('Add', [total, gated]) : gated;
     g.output(S, 'float32', ['batch', G]);
     g.output(gate, 'float32', [1, G]);
   }
   if (H > 0) {
-    const h = g.op('Relu', [g.op('Add', [g.op('MatMul', [xs, g.init('W1', p.slice(W1, W1 + F * H), [F, H])]), g.init('b1', p.slice(b1, b1 + H), [H])])]);
-    const m = g.op('Add', [g.op('MatMul', [h, g.init('w2', p.slice(w2, w2 + H), [H])]), g.init('b2', p.slice(b2, b2 + 1), [1])]);
+    const h = g.op('Relu', [
+      g.op('Add', [
+        g.op('MatMul', [xs, g.init('W1', p.slice(W1, W1 + F * H), [F, H])]),
+        g.init('b1', p.slice(b1, b1 + H), [H]),
+      ]),
+    ]);
+    const m = g.op('Add', [
+      g.op('MatMul', [h, g.init('w2', p.slice(w2, w2 + H), [H])]),
+      g.init('b2', p.slice(b2, b2 + 1), [1]),
+    ]);
     const cap = shape.residualCap;
-    const r = cap !== undefined ? g.op('Mul', [g.op('Tanh', [m]), g.constant([cap], [1])], {}, { output: ONNX_IO.residual }) : g.op('Identity', [m], {}, { output: ONNX_IO.residual });
+    const r =
+      cap !== undefined
+        ? g.op('Mul', [g.op('Tanh', [m]), g.constant([cap], [1])], {}, { output: ONNX_IO.residual })
+        : g.op('Identity', [m], {}, { output: ONNX_IO.residual });
     g.output(r, 'float32', ['batch']);
     total = total ? g.op('Add', [total, r]) : r;
   }

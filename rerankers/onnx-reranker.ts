@@ -2,7 +2,13 @@ import type * as ortTypes from 'onnxruntime-node';
 import type { Candidate, Explanation, RankedHit } from '../src/domain/candidate.js';
 import { openSession, ort } from '../indexers/onnx-session.js';
 import { BASELINE_RRF_K, rrfScore } from './features/baseline.js';
-import { buildFeatureRows, defaultFeatureSpec, FeatureSpec, QUERY_FEATURE_NAMES, type FeatureRows } from './features/index.js';
+import {
+  buildFeatureRows,
+  defaultFeatureSpec,
+  FeatureSpec,
+  QUERY_FEATURE_NAMES,
+  type FeatureRows,
+} from './features/index.js';
 import type { QueryKind } from './features/sources.js';
 import type { FusionModel } from './model/fusion-model.js';
 import { ONNX_IO } from './onnx-export.js';
@@ -47,23 +53,32 @@ export class OnnxReranker implements Reranker {
   ) {}
 
   static async create(o: OnnxRerankerOptions): Promise<OnnxReranker> {
-    const providers = o.executionProviders?.length ? o.executionProviders : (['cuda', 'cpu'] as ExecutionProvider[]);
+    const providers = o.executionProviders?.length
+      ? o.executionProviders
+      : (['cuda', 'cpu'] as ExecutionProvider[]);
     let lastError: unknown;
     for (const provider of providers) {
       try {
         const session = await openSession(o.onnx, { executionProviders: [provider] });
-        const spec = o.model.meta.featureSpec ? FeatureSpec.parse(o.model.meta.featureSpec) : defaultFeatureSpec();
+        const spec = o.model.meta.featureSpec
+          ? FeatureSpec.parse(o.model.meta.featureSpec)
+          : defaultFeatureSpec();
         return new OnnxReranker(o.version, session, provider, o.model, spec);
       } catch (e) {
         lastError = e;
-        o.log?.(`reranker ${o.version}: execution provider ${provider} unavailable (${String((e as Error).message).split('\n')[0]})`);
+        o.log?.(
+          `reranker ${o.version}: execution provider ${provider} unavailable (${String((e as Error).message).split('\n')[0]})`,
+        );
       }
     }
     throw lastError;
   }
 
   /** Raw scoring of feature rows (a flat [n x F] buffer or one row per item) in one ONNX call. */
-  async scoreRows(rows: Float32Array | readonly ArrayLike<number>[], query?: ArrayLike<number>): Promise<RowScores> {
+  async scoreRows(
+    rows: Float32Array | readonly ArrayLike<number>[],
+    query?: ArrayLike<number>,
+  ): Promise<RowScores> {
     const { F, Q, G, H } = this.model.o;
     let flat: Float32Array;
     if (rows instanceof Float32Array) flat = rows;
@@ -72,8 +87,15 @@ export class OnnxReranker implements Reranker {
       rows.forEach((r, i) => flat.set(r, i * F));
     }
     const n = flat.length / F;
-    const feeds: Record<string, ortTypes.Tensor> = { [ONNX_IO.features]: new ort.Tensor('float32', flat, [n, F]) };
-    if (G > 0 && Q > 0) feeds[ONNX_IO.query] = new ort.Tensor('float32', Float32Array.from(query ?? new Float32Array(Q)), [1, Q]);
+    const feeds: Record<string, ortTypes.Tensor> = {
+      [ONNX_IO.features]: new ort.Tensor('float32', flat, [n, F]),
+    };
+    if (G > 0 && Q > 0)
+      feeds[ONNX_IO.query] = new ort.Tensor(
+        'float32',
+        Float32Array.from(query ?? new Float32Array(Q)),
+        [1, Q],
+      );
     const out = await this.session.run(feeds);
     return {
       scores: out[ONNX_IO.scores]!.data as Float32Array,
@@ -87,28 +109,51 @@ export class OnnxReranker implements Reranker {
     if (candidates.length === 0) return [];
     const given = ctx.features;
     const fr =
-      given && given.specVersion === this.spec.version && given.rows.length === candidates.length && given.names.length === this.model.o.F
+      given &&
+      given.specVersion === this.spec.version &&
+      given.rows.length === candidates.length &&
+      given.names.length === this.model.o.F
         ? given
-        : buildFeatureRows(candidates, { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities }, this.spec);
+        : buildFeatureRows(
+            candidates,
+            { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities },
+            this.spec,
+          );
     return this.rankRows(candidates, fr, ctx.limit);
   }
 
   /** Ranks candidates whose feature rows are already built; explains (and attaches rows to) the first `limit` only. */
-  async rankRows(candidates: readonly Candidate[], fr: FeatureRows, limit = candidates.length): Promise<RankedHit[]> {
-    const query = fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined;
+  async rankRows(
+    candidates: readonly Candidate[],
+    fr: FeatureRows,
+    limit = candidates.length,
+  ): Promise<RankedHit[]> {
+    const query =
+      fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined;
     const r = await this.scoreRows(fr.data, query);
     const n = candidates.length;
     // Float32 scores can tie where the baseline's double-precision scores do not: break ties by the exact
     // baseline, then by id, so an untrained model reproduces the baseline's order exactly.
-    const exact = this.model.shape.baseline ? candidates.map((c) => rrfScore(c.sources)) : undefined;
+    const exact = this.model.shape.baseline
+      ? candidates.map((c) => rrfScore(c.sources))
+      : undefined;
     const order = Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => r.scores[b]! - r.scores[a]! || (exact ? exact[b]! - exact[a]! : 0) || (candidates[a]!.id < candidates[b]!.id ? -1 : 1),
+      (a, b) =>
+        r.scores[b]! - r.scores[a]! ||
+        (exact ? exact[b]! - exact[a]! : 0) ||
+        (candidates[a]!.id < candidates[b]!.id ? -1 : 1),
     );
     const queryFeatures = Array.from(fr.queryFeatures);
     const shown = Math.min(n, Math.max(0, limit));
     return order.map((i, rank): RankedHit => {
       const c = candidates[i]!;
-      if (rank >= shown) return { id: c.id, score: r.scores[i]!, payload: c.payload, explanation: { scores: {}, shares: {}, ranker: this.version } };
+      if (rank >= shown)
+        return {
+          id: c.id,
+          score: r.scores[i]!,
+          payload: c.payload,
+          explanation: { scores: {}, shares: {}, ranker: this.version },
+        };
       return {
         id: c.id,
         score: r.scores[i]!,
@@ -127,7 +172,9 @@ export class OnnxReranker implements Reranker {
   private explain(c: Candidate, i: number, fr: FeatureRows, r: RowScores): Explanation {
     const groups = this.model.shape.groups;
     const G = groups.length;
-    const used = this.model.usedGroups(fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined);
+    const used = this.model.usedGroups(
+      fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined,
+    );
     const scores: Record<string, number> = {};
     for (const s in c.sources) scores[s] = c.sources[s]!.score;
     const b = this.model.shape.baseline;
@@ -142,7 +189,10 @@ export class OnnxReranker implements Reranker {
       usedNames.push(name);
       const w = r.gate?.[g] ?? 0;
       gate[name] = w;
-      const fromBaseline = rrf > 0 && c.sources[name] ? (baseTerm * (1 / (BASELINE_RRF_K + c.sources[name]!.rank + 1))) / rrf : 0;
+      const fromBaseline =
+        rrf > 0 && c.sources[name]
+          ? (baseTerm * (1 / (BASELINE_RRF_K + c.sources[name]!.rank + 1))) / rrf
+          : 0;
       contrib[name] = fromBaseline + w * (r.groupScores?.[i * G + g] ?? 0);
     }
     const residual = r.residual?.[i] ?? 0;
@@ -151,7 +201,14 @@ export class OnnxReranker implements Reranker {
     const shares: Record<string, number> = {};
     for (const k in contrib) shares[k] = mass > 0 ? Math.abs(contrib[k]!) / mass : 0;
     const total = mass + Math.abs(residual);
-    const e: Explanation = { scores, shares, ranker: this.version, used: usedNames, gate, residualShare: total > 0 ? Math.abs(residual) / total : 0 };
+    const e: Explanation = {
+      scores,
+      shares,
+      ranker: this.version,
+      used: usedNames,
+      gate,
+      residualShare: total > 0 ? Math.abs(residual) / total : 0,
+    };
     if (b) e.baseline = b.fusion;
     return e;
   }

@@ -8,7 +8,12 @@ import { FusionModel, type ModelJSON } from './model/fusion-model.js';
 import { assertServableNumbers } from './finite-check.js';
 import { exportFusionModelToOnnx } from './onnx-export.js';
 import { OnnxReranker, type ExecutionProvider } from './onnx-reranker.js';
-import { fitFromLogs, fitInWorkerThread, type FitRequest, type FitResult } from './fit-from-logs.js';
+import {
+  fitFromLogs,
+  fitInWorkerThread,
+  type FitRequest,
+  type FitResult,
+} from './fit-from-logs.js';
 import { compareWithServing, judge, type PromotionComparison } from './promotion-guard.js';
 import type { HeldOutComparison } from './train-from-logs.js';
 
@@ -19,7 +24,11 @@ export interface RegistryOptions {
   log?: (line: string) => void;
 }
 
-export type RegistryChange = { collection: string; action: 'promote' | 'rollback'; version: string | null };
+export type RegistryChange = {
+  collection: string;
+  action: 'promote' | 'rollback';
+  version: string | null;
+};
 
 export interface TrainRequest extends FitRequest {
   version?: string;
@@ -39,7 +48,10 @@ export class ModelRegistry {
   artifactDir(collection: string, version: string): string {
     // Both names become folders: the shared rules keep `..` and separators out, whoever called.
     if (!COLLECTION_NAME_PATTERN.test(collection) || !MODEL_VERSION_PATTERN.test(version)) {
-      throw new ChorusError('VALIDATION', `not a valid collection/version name: ${JSON.stringify(collection)}/${JSON.stringify(version)}`);
+      throw new ChorusError(
+        'VALIDATION',
+        `not a valid collection/version name: ${JSON.stringify(collection)}/${JSON.stringify(version)}`,
+      );
     }
     return path.join(this.o.dataDir, 'models', collection, version);
   }
@@ -51,18 +63,26 @@ export class ModelRegistry {
   }
 
   /** The same, with the fit in a worker thread so a serving process keeps answering while it trains. */
-  async trainInBackground(req: TrainRequest, opts: { signal?: AbortSignal } = {}): Promise<ModelRecord> {
+  async trainInBackground(
+    req: TrainRequest,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<ModelRecord> {
     this.checkBeforeFit(req);
     const fit = await fitInWorkerThread(this.o.dataDir, req, opts.signal);
     // A cancel that lands while the result crosses back still registers nothing.
-    if (opts.signal?.aborted) throw new ChorusError('CONFLICT', 'training was cancelled', { cancelled: true });
+    if (opts.signal?.aborted)
+      throw new ChorusError('CONFLICT', 'training was cancelled', { cancelled: true });
     return this.register(req, fit);
   }
 
   /** The cheap refusals, before minutes of fitting: names that would make bad folders, a version already taken. */
   private checkBeforeFit(req: TrainRequest): void {
     if (req.version !== undefined) this.artifactDir(req.collection, req.version);
-    else if (!COLLECTION_NAME_PATTERN.test(req.collection)) throw new ChorusError('VALIDATION', `not a valid collection name: ${JSON.stringify(req.collection)}`);
+    else if (!COLLECTION_NAME_PATTERN.test(req.collection))
+      throw new ChorusError(
+        'VALIDATION',
+        `not a valid collection name: ${JSON.stringify(req.collection)}`,
+      );
     if (req.version !== undefined && this.o.db.models.get(req.collection, req.version)) {
       throw new ChorusError('CONFLICT', `model ${req.collection}/${req.version} already exists`);
     }
@@ -83,12 +103,25 @@ export class ModelRegistry {
     const dir = this.artifactDir(req.collection, record.version);
     mkdirSync(dir, { recursive: true });
     model.meta.version = record.version;
-    writeFileSync(path.join(dir, 'model.onnx'), exportFusionModelToOnnx(model, { 'chorus.version': record.version, 'chorus.featureSpecVersion': String(FEATURE_SPEC_VERSION) }));
+    writeFileSync(
+      path.join(dir, 'model.onnx'),
+      exportFusionModelToOnnx(model, {
+        'chorus.version': record.version,
+        'chorus.featureSpecVersion': String(FEATURE_SPEC_VERSION),
+      }),
+    );
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify(model.toJSON()));
     writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(fit.metrics, null, 2));
-    writeFileSync(path.join(dir, 'heldout.json'), JSON.stringify({ queryIds: fit.heldOutQueryIds }));
-    this.o.db.raw.prepare('UPDATE models SET artifact_path = ? WHERE collection = ? AND version = ?').run(dir, req.collection, record.version);
-    this.o.log?.(`trained ${req.collection}/${record.version}: validation nDCG@10 ${fit.metrics.validationNdcg10.toFixed(4)} on ${fit.metrics.validationLists} lists`);
+    writeFileSync(
+      path.join(dir, 'heldout.json'),
+      JSON.stringify({ queryIds: fit.heldOutQueryIds }),
+    );
+    this.o.db.raw
+      .prepare('UPDATE models SET artifact_path = ? WHERE collection = ? AND version = ?')
+      .run(dir, req.collection, record.version);
+    this.o.log?.(
+      `trained ${req.collection}/${record.version}: validation nDCG@10 ${fit.metrics.validationNdcg10.toFixed(4)} on ${fit.metrics.validationLists} lists`,
+    );
     return this.o.db.models.get(req.collection, record.version)!;
   }
 
@@ -112,26 +145,48 @@ export class ModelRegistry {
     const heldOut = rec.metrics.heldOut as HeldOutComparison | undefined;
     if (!heldOut) {
       const none = { estimate: 0, low: 0, high: 0 };
-      const c: HeldOutComparison = { metric: 'ips-clicks@10', queries: 0, impressions: 0, candidate: none, baseline: { ranker: 'rrf', ...none }, difference: none };
+      const c: HeldOutComparison = {
+        metric: 'ips-clicks@10',
+        queries: 0,
+        impressions: 0,
+        candidate: none,
+        baseline: { ranker: 'rrf', ...none },
+        difference: none,
+      };
       return judge(version, c, { ranker: 'rrf', version: null });
     }
     const serving = this.promoted(collection);
-    if (!serving || serving.version === version) return judge(version, heldOut, { ranker: heldOut.baseline.ranker, version: null });
+    if (!serving || serving.version === version)
+      return judge(version, heldOut, { ranker: heldOut.baseline.ranker, version: null });
     const model = this.loadModel(collection, version);
     const servingModel = this.loadModel(collection, serving.version);
     const dir = rec.artifactPath ?? this.artifactDir(collection, version);
     const file = path.join(dir, 'heldout.json');
-    const heldOutQueryIds = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { queryIds: string[] }).queryIds : [];
+    const heldOutQueryIds = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { queryIds: string[] }).queryIds
+      : [];
     // Stored events keep their envelope: only the server's own (or validated) rows are compared on, as in training.
-    const events = this.o.db.events.iterate({ collection, from: rec.trainedFrom ?? undefined, to: rec.trainedTo === null ? undefined : rec.trainedTo + 1 });
-    return compareWithServing({ version, model, heldOutQueryIds, queries: heldOut.queries }, { version: serving.version, model: servingModel }, events);
+    const events = this.o.db.events.iterate({
+      collection,
+      from: rec.trainedFrom ?? undefined,
+      to: rec.trainedTo === null ? undefined : rec.trainedTo + 1,
+    });
+    return compareWithServing(
+      { version, model, heldOutQueryIds, queries: heldOut.queries },
+      { version: serving.version, model: servingModel },
+      events,
+    );
   }
 
   /**
    * Serves `version` after the promotion guard: refused (PROMOTION_REFUSED, 409, with both estimates) unless the
    * candidate beats the serving ranker on held-out queries; `force` overrides and is recorded in the history.
    */
-  async promote(collection: string, version: string, opts: { force?: boolean } = {}): Promise<{ previous: string | null; forced: boolean; comparison: PromotionComparison }> {
+  async promote(
+    collection: string,
+    version: string,
+    opts: { force?: boolean } = {},
+  ): Promise<{ previous: string | null; forced: boolean; comparison: PromotionComparison }> {
     this.loadModel(collection, version); // refuse to promote what cannot be served
     const comparison = this.compare(collection, version);
     if (!comparison.better && !opts.force) {
@@ -145,7 +200,10 @@ export class ModelRegistry {
       );
     }
     const forced = !comparison.better;
-    const r = this.o.db.models.promote(collection, version, Date.now(), { forced, details: { ...comparison } });
+    const r = this.o.db.models.promote(collection, version, Date.now(), {
+      forced,
+      details: { ...comparison },
+    });
     await this.emit({ collection, action: 'promote', version });
     return { previous: r.previous, forced, comparison };
   }
@@ -162,14 +220,25 @@ export class ModelRegistry {
 
   /** Collections that have a promoted model now. */
   promotedCollections(): string[] {
-    return [...new Set(this.o.db.models.list().filter((m) => m.status === 'promoted').map((m) => m.collection))];
+    return [
+      ...new Set(
+        this.o.db.models
+          .list()
+          .filter((m) => m.status === 'promoted')
+          .map((m) => m.collection),
+      ),
+    ];
   }
 
   loadModel(collection: string, version: string): FusionModel {
     const rec = this.get(collection, version);
     const dir = rec.artifactPath ?? this.artifactDir(collection, version);
     const file = path.join(dir, 'model.json');
-    if (!existsSync(file)) throw new ChorusError('MODEL_MISSING', `model ${collection}/${version} has no artifacts in its model folder`);
+    if (!existsSync(file))
+      throw new ChorusError(
+        'MODEL_MISSING',
+        `model ${collection}/${version} has no artifacts in its model folder`,
+      );
     return FusionModel.fromJSON(JSON.parse(readFileSync(file, 'utf8')) as ModelJSON);
   }
 
@@ -177,7 +246,13 @@ export class ModelRegistry {
   async openReranker(collection: string, version: string): Promise<OnnxReranker> {
     const model = this.loadModel(collection, version);
     const dir = this.get(collection, version).artifactPath ?? this.artifactDir(collection, version);
-    return OnnxReranker.create({ version, onnx: path.join(dir, 'model.onnx'), model, executionProviders: this.o.executionProviders, log: this.o.log });
+    return OnnxReranker.create({
+      version,
+      onnx: path.join(dir, 'model.onnx'),
+      model,
+      executionProviders: this.o.executionProviders,
+      log: this.o.log,
+    });
   }
 
   onChange(listener: (c: RegistryChange) => void | Promise<void>): () => void {

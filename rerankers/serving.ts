@@ -17,9 +17,23 @@ export function attachModelServing(
   opts: { log?: (line: string) => void; registry?: ModelRegistry } = {},
 ): ExtraRouter[] {
   // A registry passed in (the admin UI's) must be the one the LiveReranker listens to, so promotions swap models live.
-  const registry = opts.registry ?? new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: deps.config.executionProviders, log: opts.log });
-  const live = new LiveReranker(registry, { interleaveShare: deps.config.search.interleaveShare, log: opts.log });
-  void live.start().catch((e: unknown) => opts.log?.(`could not load the promoted models: ${(e as Error).message}`));
+  const registry =
+    opts.registry ??
+    new ModelRegistry({
+      db: built.db,
+      dataDir: deps.config.dataDir,
+      executionProviders: deps.config.executionProviders,
+      log: opts.log,
+    });
+  const live = new LiveReranker(registry, {
+    interleaveShare: deps.config.search.interleaveShare,
+    log: opts.log,
+  });
+  void live
+    .start()
+    .catch((e: unknown) =>
+      opts.log?.(`could not load the promoted models: ${(e as Error).message}`),
+    );
   built.engine.rerankers.set('model', live);
   const router = createModelsRouter({
     ...deps,

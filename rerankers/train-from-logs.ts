@@ -19,7 +19,11 @@ import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
 import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
-import { searchHyperparameters, type SearchSpace, type Trial } from './model/hyperparameter-search.js';
+import {
+  searchHyperparameters,
+  type SearchSpace,
+  type Trial,
+} from './model/hyperparameter-search.js';
 import type { LossName } from './model/losses.js';
 import type { EvalList, TrainList } from './model/samples.js';
 import { shapeForSpec } from './model/spec-shape.js';
@@ -104,7 +108,12 @@ const toTrain = (c: Clickthrough): TrainList => ({
   relevance: Float32Array.from(c.items.map((i) => i.label)),
   positions: Int32Array.from(c.items.map((i) => i.position)),
 });
-const toEval = (c: Clickthrough): EvalList => ({ n: c.items.length, rows: packItems(c), query: c.queryFeatures, labels: Float32Array.from(c.items.map((i) => i.label)) });
+const toEval = (c: Clickthrough): EvalList => ({
+  n: c.items.length,
+  rows: packItems(c),
+  query: c.queryFeatures,
+  labels: Float32Array.from(c.items.map((i) => i.label)),
+});
 
 function packItems(c: Clickthrough): Float32Array {
   const F = c.items[0]?.features.length ?? 0;
@@ -114,7 +123,14 @@ function packItems(c: Clickthrough): Float32Array {
 }
 
 /** Candidate vs the baseline feature's order on held-out impressions: counterfactual clicks with 95% intervals. */
-export function compareHeldOut(candidate: ListScorer, reference: { ranker: string; scorer: ListScorer }, logs: readonly Clickthrough[], propensities: ArrayLike<number>, clip: number, queries: number): HeldOutComparison {
+export function compareHeldOut(
+  candidate: ListScorer,
+  reference: { ranker: string; scorer: ListScorer },
+  logs: readonly Clickthrough[],
+  propensities: ArrayLike<number>,
+  clip: number,
+  queries: number,
+): HeldOutComparison {
   const c = perImpressionClicks(candidate, logs, propensities, clip).values;
   const b = perImpressionClicks(reference.scorer, logs, propensities, clip).values;
   return {
@@ -134,18 +150,26 @@ export function compareHeldOut(candidate: ListScorer, reference: { ranker: strin
  * counterfactual clicks; the correction shrunk toward the baseline as far as those queries say; and the
  * candidate's held-out estimate beside the baseline's, with 95% intervals.
  */
-export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFromLogsOptions = {}): TrainedFromLogs {
+export function trainFromClickthroughs(
+  cts: readonly Clickthrough[],
+  o: TrainFromLogsOptions = {},
+): TrainedFromLogs {
   const spec = o.spec ?? defaultFeatureSpec();
   const shape = shapeForSpec(spec, o.residualCap, { itemPriors: o.itemPriors });
   // Non-finite or unbounded inputs never reach the fit (a Float32 row of 1e300 is Infinity, and one poisons EM).
   const usable = cts.filter(
     (c) =>
       c.items.length > 1 &&
-      c.items.every((i) => i.features.length === shape.featureNames.length && rowInBounds(i.features)) &&
+      c.items.every(
+        (i) => i.features.length === shape.featureNames.length && rowInBounds(i.features),
+      ) &&
       (!c.queryFeatures || rowInBounds(c.queryFeatures)),
   );
   if (usable.filter((c) => c.items.some((i) => i.clicked)).length < MIN_CLICKED_IMPRESSIONS) {
-    throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${usable.length} impressions with served features of spec version ${spec.version}, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`);
+    throw new ChorusError(
+      'CONFLICT',
+      `not enough logged feedback to train: ${usable.length} impressions with served features of spec version ${spec.version}, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`,
+    );
   }
   const K = o.maxPositions ?? 10;
   // Propensities need far fewer sessions than training: EM runs on at most `emSessions` (spread over the log).
@@ -165,8 +189,11 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
   }
   // Examination never rises with rank: isotonic fit of the estimate, the prior where clicks are too few.
   const clicksAt = new Array<number>(K).fill(0);
-  for (const c of usable) for (const it of c.items) if (it.clicked && it.position < K) clicksAt[it.position]!++;
-  const monotone = monotonePropensities(propensities, clicksAt, { minClicks: o.minClicksPerPosition });
+  for (const c of usable)
+    for (const it of c.items) if (it.clicked && it.position < K) clicksAt[it.position]!++;
+  const monotone = monotonePropensities(propensities, clicksAt, {
+    minClicks: o.minClicksPerPosition,
+  });
   propensities = monotone.relative;
   if (monotone.source === 'prior') propensitySource = 'prior';
 
@@ -178,7 +205,11 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
   const vStride = Math.max(1, Math.ceil(split.validation.length / vCap));
   const valCts = split.validation.filter((_, i) => i % vStride === 0);
   const ipsClip = o.ipsClip ?? 10;
-  const validate = valCts.length ? (m: FusionModel) => meanInterval(perImpressionClicks(modelScorer(m), valCts, propensities, ipsClip).values).estimate : undefined;
+  const validate = valCts.length
+    ? (m: FusionModel) =>
+        meanInterval(perImpressionClicks(modelScorer(m), valCts, propensities, ipsClip).values)
+          .estimate
+    : undefined;
   const base = {
     shape,
     loss: o.loss ?? 'listwise',
@@ -194,25 +225,40 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
     propensities: Float64Array.from(propensities),
     validate,
   };
-  const train = (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
+  const train =
+    (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
   let trials: Trial[] | undefined;
   let result;
   if (o.search && o.search !== 'none' && validate) {
-    const s = searchHyperparameters(train, base, { mode: o.search, trials: o.trials, space: o.space, seed: o.seed });
+    const s = searchHyperparameters(train, base, {
+      mode: o.search,
+      trials: o.trials,
+      space: o.space,
+      seed: o.seed,
+    });
     result = s.best;
     trials = s.trials;
   } else result = fit(train, base);
   const model = result.model;
   assertFinite('propensity', propensities);
   // Without held-out queries there is no evidence for any departure: the model stays the baseline.
-  const shrink = validate ? selectShrinkage(model, validate) : (model.shrinkCorrection(0), { lambda: 0 });
+  const shrink = validate
+    ? selectShrinkage(model, validate)
+    : (model.shrinkCorrection(0), { lambda: 0 });
   assertFinite('model weight', model.toJSON().params);
   model.meta.featureSpec = spec;
   model.meta.propensities = propensities;
   model.meta.shrinkage = shrink.lambda;
   const evalCts = valCts.length ? valCts : trainCts.filter((_, i) => i % vStride === 0);
   const baselineFeature = shape.baseline?.feature ?? 0;
-  const heldOut = compareHeldOut(modelScorer(model), { ranker: shape.baseline?.fusion ?? 'rrf', scorer: featureScorer(baselineFeature) }, evalCts, propensities, ipsClip, split.validationQueries);
+  const heldOut = compareHeldOut(
+    modelScorer(model),
+    { ranker: shape.baseline?.fusion ?? 'rrf', scorer: featureScorer(baselineFeature) },
+    evalCts,
+    propensities,
+    ipsClip,
+    split.validationQueries,
+  );
   return {
     model,
     propensities,
@@ -239,7 +285,11 @@ export function trainFromClickthroughs(cts: readonly Clickthrough[], o: TrainFro
 /** A fit that produced a non-finite number is refused outright: it must never be registered or served. */
 function assertFinite(what: string, xs: ArrayLike<number>): void {
   for (let i = 0; i < xs.length; i++) {
-    if (!Number.isFinite(xs[i])) throw new ChorusError('CONFLICT', `training diverged: ${what} #${i} is ${xs[i]}; no model was registered`);
+    if (!Number.isFinite(xs[i]))
+      throw new ChorusError(
+        'CONFLICT',
+        `training diverged: ${what} #${i} is ${xs[i]}; no model was registered`,
+      );
   }
 }
 

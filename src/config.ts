@@ -18,7 +18,16 @@ const bool = z.preprocess((v) => {
 }, z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = <T extends z.ZodTypeAny>(item: T) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item),
+  );
 
 export const Scope = z.enum(['read', 'write', 'admin']);
 export type Scope = z.infer<typeof Scope>;
@@ -33,10 +42,16 @@ export const ApiKeys = z.preprocess(
           .filter(Boolean)
           .map((entry) => {
             const i = entry.lastIndexOf(':');
-            return i > 0 ? { key: entry.slice(0, i), scope: entry.slice(i + 1) } : { key: entry, scope: 'read' };
+            return i > 0
+              ? { key: entry.slice(0, i), scope: entry.slice(i + 1) }
+              : { key: entry, scope: 'read' };
           })
       : v,
-  z.array(z.object({ key: z.string().min(8, 'API keys need at least 8 characters'), scope: Scope }).strict()),
+  z.array(
+    z
+      .object({ key: z.string().min(8, 'API keys need at least 8 characters'), scope: Scope })
+      .strict(),
+  ),
 );
 
 export const ModelsConfig = z
@@ -58,7 +73,11 @@ export const LimitsConfig = z
     /** JSON bodies of POST /v1/items (bulk loads of precomputed vectors): 32 MiB, Qdrant's default request limit. */
     maxItemsBodyBytes: int(1024, 1 << 30).default(32 * 1024 * 1024),
     maxUploadBytes: int(1024, 1 << 30).default(25 * 1024 * 1024),
-    maxAudioSeconds: z.coerce.number().positive().max(24 * 3600).default(600),
+    maxAudioSeconds: z.coerce
+      .number()
+      .positive()
+      .max(24 * 3600)
+      .default(600),
     maxImagePixels: int(1, 1 << 30).default(40_000_000),
     requestTimeoutMs: int(100, 600_000).default(30_000),
     /** After a timeout, how long the 504 waits for a store commit already under way so it can say `applied: true|false`. */
@@ -122,7 +141,9 @@ export const ConfigSchema = z
     qdrantApiKey: z.string().optional(),
     store: z.enum(['lancedb', 'qdrant']).optional(),
     executionProviders: list(z.enum(['cuda', 'cpu'])).default(['cuda', 'cpu']),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     models: ModelsConfig.default(ModelsConfig.parse({})),
     limits: LimitsConfig.default(LimitsConfig.parse({})),
     search: SearchConfig.default(SearchConfig.parse({})),
@@ -131,11 +152,16 @@ export const ConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.store === 'qdrant' && !c.qdrantUrl) {
-      ctx.addIssue({ code: 'custom', path: ['qdrantUrl'], message: 'store=qdrant needs qdrantUrl (QDRANT_URL)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['qdrantUrl'],
+        message: 'store=qdrant needs qdrantUrl (QDRANT_URL)',
+      });
     }
     const seen = new Set<string>();
     for (const [i, k] of c.apiKeys.entries()) {
-      if (seen.has(k.key)) ctx.addIssue({ code: 'custom', path: ['apiKeys', i], message: 'duplicate API key' });
+      if (seen.has(k.key))
+        ctx.addIssue({ code: 'custom', path: ['apiKeys', i], message: 'duplicate API key' });
       seen.add(k.key);
     }
   });
@@ -153,7 +179,8 @@ const ENV_ALIASES: Record<string, string> = {
 /** CHORUS_* names read by the launcher or process, not config keys. */
 const NOT_CONFIG = new Set(['CHORUS_CONFIG', 'CHORUS_FROM_SOURCE', 'CHORUS_KEEP_ALIVE']);
 
-const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camel = (s: string) =>
+  s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -161,7 +188,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (value === undefined) continue;
     let keyPath: string[] | undefined;
     if (ENV_ALIASES[name]) keyPath = [ENV_ALIASES[name]];
-    else if (name.startsWith('CHORUS_') && !NOT_CONFIG.has(name)) keyPath = name.slice(7).split('__').map(camel);
+    else if (name.startsWith('CHORUS_') && !NOT_CONFIG.has(name))
+      keyPath = name.slice(7).split('__').map(camel);
     if (!keyPath) continue;
     setPath(out, keyPath, value);
   }
@@ -184,7 +212,12 @@ function deepMerge(...layers: Record<string, unknown>[]): Record<string, unknown
       if (v === undefined) continue;
       const prev = out[k];
       out[k] =
-        v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        v &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        prev &&
+        typeof prev === 'object' &&
+        !Array.isArray(prev)
           ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
           : v;
     }
@@ -197,15 +230,22 @@ export function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ChorusError('INVALID_CONFIG', `cannot read config file ${file}: ${(e as Error).message}`);
+    throw new ChorusError(
+      'INVALID_CONFIG',
+      `cannot read config file ${file}: ${(e as Error).message}`,
+    );
   }
   try {
     const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     if (parsed === null || parsed === undefined) return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be an object');
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('top level must be an object');
     return parsed as Record<string, unknown>;
   } catch (e) {
-    throw new ChorusError('INVALID_CONFIG', `config file ${file} is not valid: ${(e as Error).message}`);
+    throw new ChorusError(
+      'INVALID_CONFIG',
+      `config file ${file} is not valid: ${(e as Error).message}`,
+    );
   }
 }
 

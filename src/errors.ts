@@ -17,7 +17,11 @@ export const ERROR_TABLE = {
   COLLECTION_NOT_FOUND: { status: 404, exit: 2, message: 'The collection does not exist.' },
   COLLECTION_EXISTS: { status: 409, exit: 2, message: 'The collection already exists.' },
   CONFLICT: { status: 409, exit: 1, message: 'The request conflicts with the current state.' },
-  PROMOTION_REFUSED: { status: 409, exit: 1, message: 'The candidate model is not better than the serving ranker on held-out queries.' },
+  PROMOTION_REFUSED: {
+    status: 409,
+    exit: 1,
+    message: 'The candidate model is not better than the serving ranker on held-out queries.',
+  },
   MODEL_MISSING: { status: 503, exit: 1, message: 'A model is not available.' },
   RATE_LIMITED: { status: 429, exit: 1, message: 'Too many requests.' },
   TIMEOUT: { status: 504, exit: 1, message: 'The operation timed out.' },

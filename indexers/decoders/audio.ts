@@ -31,30 +31,43 @@ export interface DecodedAudio {
  * wav/mp3/flac/ogg bytes -> mono float PCM in -1..1 at `sampleRate`, silence trimmed, capped to the model window.
  * The format is sniffed from the content; every failure is a ChorusError with a per-item reason.
  */
-export async function decodeAudio(bytes: Uint8Array, opts: AudioDecodeOptions): Promise<DecodedAudio> {
+export async function decodeAudio(
+  bytes: Uint8Array,
+  opts: AudioDecodeOptions,
+): Promise<DecodedAudio> {
   const { ext } = await sniffMedia(bytes, 'audio');
   let data: { channelData: Float32Array[]; sampleRate: number };
   try {
     data = (ext === 'wav' ? readWav(bytes) : undefined) ?? (await decode(bytes));
   } catch (e) {
     if (e instanceof ChorusError) throw e;
-    throw new ChorusError('MEDIA_DECODE', `the ${ext} audio could not be decoded (corrupt or truncated): ${(e as Error).message}`);
+    throw new ChorusError(
+      'MEDIA_DECODE',
+      `the ${ext} audio could not be decoded (corrupt or truncated): ${(e as Error).message}`,
+    );
   }
   const channels = data.channelData.filter((c) => c.length > 0);
-  if (!channels.length || !data.sampleRate) throw new ChorusError('MEDIA_DECODE', `the ${ext} audio decoded to no samples`);
+  if (!channels.length || !data.sampleRate)
+    throw new ChorusError('MEDIA_DECODE', `the ${ext} audio decoded to no samples`);
   const seconds = channels[0]!.length / data.sampleRate;
   if (seconds > opts.maxSeconds) {
-    throw new ChorusError('PAYLOAD_TOO_LARGE', `the audio lasts ${seconds.toFixed(1)} s, over the limit of ${opts.maxSeconds} s (limits.maxAudioSeconds)`, {
-      seconds,
-      maxSeconds: opts.maxSeconds,
-    });
+    throw new ChorusError(
+      'PAYLOAD_TOO_LARGE',
+      `the audio lasts ${seconds.toFixed(1)} s, over the limit of ${opts.maxSeconds} s (limits.maxAudioSeconds)`,
+      {
+        seconds,
+        maxSeconds: opts.maxSeconds,
+      },
+    );
   }
   const notes: string[] = [];
   let pcm = resample(downmix(channels), data.sampleRate, opts.sampleRate);
   const trim = opts.trim ?? 'energy';
   if (trim !== 'none') pcm = await trimSilence(pcm, opts.sampleRate, trim, opts.vad, notes);
   if (opts.capSeconds && pcm.length > opts.capSeconds * opts.sampleRate) {
-    notes.push(`audio cut to the model window: first ${opts.capSeconds} s of ${(pcm.length / opts.sampleRate).toFixed(1)} s encoded`);
+    notes.push(
+      `audio cut to the model window: first ${opts.capSeconds} s of ${(pcm.length / opts.sampleRate).toFixed(1)} s encoded`,
+    );
     pcm = pcm.slice(0, Math.round(opts.capSeconds * opts.sampleRate));
   }
   return { pcm, sampleRate: opts.sampleRate, format: ext, seconds, notes };
@@ -68,9 +81,16 @@ function downmix(channels: Float32Array[]): Float32Array {
   return out;
 }
 
-async function trimSilence(pcm: Float32Array, rate: number, mode: 'energy' | 'vad', vad: SileroVad | undefined, notes: string[]): Promise<Float32Array> {
+async function trimSilence(
+  pcm: Float32Array,
+  rate: number,
+  mode: 'energy' | 'vad',
+  vad: SileroVad | undefined,
+  notes: string[],
+): Promise<Float32Array> {
   const energy = energySpan(pcm, rate);
-  if (!energy.audible) throw new ChorusError('VALIDATION', 'the audio is silent (no frame above -55 dBFS)');
+  if (!energy.audible)
+    throw new ChorusError('VALIDATION', 'the audio is silent (no frame above -55 dBFS)');
   if (mode === 'vad' && vad) {
     const pcm16k = rate === 16000 ? pcm : resample(pcm, rate, 16000);
     const span = await vad.speechSpan(pcm16k);

@@ -26,23 +26,33 @@ export interface DecodedImage {
  * applied, alpha flattened onto white. The format is sniffed from the bytes; errors are ChorusErrors with a
  * per-item reason (empty, unsupported, too large, corrupt or truncated).
  */
-export async function decodeImage(bytes: Uint8Array, opts: ImageDecodeOptions): Promise<DecodedImage> {
+export async function decodeImage(
+  bytes: Uint8Array,
+  opts: ImageDecodeOptions,
+): Promise<DecodedImage> {
   const { ext } = await sniffMedia(bytes, 'image');
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { pages: 1, limitInputPixels: false }).metadata();
   } catch (e) {
-    throw new ChorusError('MEDIA_DECODE', `the ${ext} image could not be read: ${(e as Error).message}`);
+    throw new ChorusError(
+      'MEDIA_DECODE',
+      `the ${ext} image could not be read: ${(e as Error).message}`,
+    );
   }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
   if (!w || !h) throw new ChorusError('MEDIA_DECODE', `the ${ext} image has no dimensions`);
   if (w * h > opts.maxPixels) {
-    throw new ChorusError('PAYLOAD_TOO_LARGE', `the image is ${w}x${h} (${w * h} pixels), over the limit of ${opts.maxPixels} pixels (limits.maxImagePixels)`, {
-      width: w,
-      height: h,
-      maxPixels: opts.maxPixels,
-    });
+    throw new ChorusError(
+      'PAYLOAD_TOO_LARGE',
+      `the image is ${w}x${h} (${w * h} pixels), over the limit of ${opts.maxPixels} pixels (limits.maxImagePixels)`,
+      {
+        width: w,
+        height: h,
+        maxPixels: opts.maxPixels,
+      },
+    );
   }
   try {
     // failOn 'truncated' turns a cut-off file into an error instead of a half-grey picture.
@@ -51,16 +61,30 @@ export async function decodeImage(bytes: Uint8Array, opts: ImageDecodeOptions): 
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb');
     const short = opts.shortSide ?? 448;
-    if (short > 0) pipeline = pipeline.resize({ width: short, height: short, fit: 'outside', withoutEnlargement: true });
+    if (short > 0)
+      pipeline = pipeline.resize({
+        width: short,
+        height: short,
+        fit: 'outside',
+        withoutEnlargement: true,
+      });
     const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const oriented = (meta.orientation ?? 1) >= 5;
     return {
-      image: new RawImage(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, 3),
+      image: new RawImage(
+        new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength),
+        info.width,
+        info.height,
+        3,
+      ),
       format: ext,
       width: oriented ? h : w,
       height: oriented ? w : h,
     };
   } catch (e) {
-    throw new ChorusError('MEDIA_DECODE', `the ${ext} image could not be decoded (corrupt or truncated): ${(e as Error).message}`);
+    throw new ChorusError(
+      'MEDIA_DECODE',
+      `the ${ext} image could not be decoded (corrupt or truncated): ${(e as Error).message}`,
+    );
   }
 }

@@ -15,12 +15,18 @@ export interface SniffedType {
  * Sniffs the media type from the content, never from a file name: a PNG renamed `.wav` is a PNG.
  * Throws VALIDATION for empty input and UNSUPPORTED_MEDIA when the bytes are not a format of `expected`.
  */
-export async function sniffMedia(bytes: Uint8Array, expected: Exclude<Modality, 'text'>): Promise<SniffedType> {
+export async function sniffMedia(
+  bytes: Uint8Array,
+  expected: Exclude<Modality, 'text'>,
+): Promise<SniffedType> {
   if (bytes.byteLength === 0) throw new ChorusError('VALIDATION', 'the file is empty (0 bytes)');
   const type = await fileTypeFromBuffer(bytes);
   const allowed: readonly string[] = expected === 'image' ? IMAGE_FORMATS : AUDIO_FORMATS;
   if (!type) {
-    throw new ChorusError('UNSUPPORTED_MEDIA', `unrecognised content: not a ${expected} file Chorus can read (${allowed.join(', ')})`);
+    throw new ChorusError(
+      'UNSUPPORTED_MEDIA',
+      `unrecognised content: not a ${expected} file Chorus can read (${allowed.join(', ')})`,
+    );
   }
   if (!allowed.includes(type.ext)) {
     throw new ChorusError(
@@ -33,7 +39,9 @@ export async function sniffMedia(bytes: Uint8Array, expected: Exclude<Modality, 
 }
 
 /** Which modality a file's bytes belong to, or undefined when they are neither a supported image nor audio. */
-export async function detectModality(bytes: Uint8Array): Promise<Exclude<Modality, 'text'> | undefined> {
+export async function detectModality(
+  bytes: Uint8Array,
+): Promise<Exclude<Modality, 'text'> | undefined> {
   if (bytes.byteLength === 0) return undefined;
   const type = await fileTypeFromBuffer(bytes);
   if (!type) return undefined;

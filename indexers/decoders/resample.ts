@@ -40,7 +40,8 @@ export function resample(x: Float32Array, from: number, to: number): Float32Arra
   const g = gcd(Math.round(from), Math.round(to));
   const up = Math.round(to) / g;
   const down = Math.round(from) / g;
-  if (Number.isInteger(from) && Number.isInteger(to) && up <= 4096) return polyphase(x, outLen, up, down, cutoff, half);
+  if (Number.isInteger(from) && Number.isInteger(to) && up <= 4096)
+    return polyphase(x, outLen, up, down, cutoff, half);
   const out = new Float32Array(outLen);
   for (let n = 0; n < outLen; n++) {
     const t = n / ratio;
@@ -62,12 +63,20 @@ function gcd(a: number, b: number): number {
  * Rational rates (every common pair: 8k, 16k, 22.05k, 44.1k, 48k): output n sits at input time n*down/up, whose
  * fractional part takes only `up` values, so each phase's taps are computed once and the inner loop is a dot product.
  */
-function polyphase(x: Float32Array, outLen: number, up: number, down: number, cutoff: number, half: number): Float32Array {
+function polyphase(
+  x: Float32Array,
+  outLen: number,
+  up: number,
+  down: number,
+  cutoff: number,
+  half: number,
+): Float32Array {
   const K = Math.ceil(half);
   const taps = 2 * K;
   const coeffs = new Float32Array(up * taps);
   for (let p = 0; p < up; p++) {
-    for (let j = 0; j < taps; j++) coeffs[p * taps + j] = kernelAt(cutoff * (p / up + K - 1 - j)) * cutoff;
+    for (let j = 0; j < taps; j++)
+      coeffs[p * taps + j] = kernelAt(cutoff * (p / up + K - 1 - j)) * cutoff;
   }
   const out = new Float32Array(outLen);
   for (let n = 0; n < outLen; n++) {

@@ -10,7 +10,11 @@ export interface TrimResult {
   audible: boolean;
 }
 
-export function frameDb(pcm: Float32Array, sampleRate: number, frameSeconds = 0.02): { db: Float32Array; frame: number } {
+export function frameDb(
+  pcm: Float32Array,
+  sampleRate: number,
+  frameSeconds = 0.02,
+): { db: Float32Array; frame: number } {
   const frame = Math.max(1, Math.round(sampleRate * frameSeconds));
   const n = Math.ceil(pcm.length / frame);
   const db = new Float32Array(n);
@@ -24,7 +28,11 @@ export function frameDb(pcm: Float32Array, sampleRate: number, frameSeconds = 0.
 }
 
 /** Finds the span from the first to the last audible frame, padded by `padSeconds` on each side. */
-export function energySpan(pcm: Float32Array, sampleRate: number, opts: { floorDb?: number; relativeDb?: number; padSeconds?: number } = {}): TrimResult {
+export function energySpan(
+  pcm: Float32Array,
+  sampleRate: number,
+  opts: { floorDb?: number; relativeDb?: number; padSeconds?: number } = {},
+): TrimResult {
   const { db, frame } = frameDb(pcm, sampleRate);
   let peak = -Infinity;
   for (const v of db) peak = Math.max(peak, v);
@@ -39,5 +47,9 @@ export function energySpan(pcm: Float32Array, sampleRate: number, opts: { floorD
   }
   if (first < 0) return { start: 0, end: pcm.length, audible: false };
   const pad = Math.round((opts.padSeconds ?? 0.05) * sampleRate);
-  return { start: Math.max(0, first * frame - pad), end: Math.min(pcm.length, (last + 1) * frame + pad), audible: true };
+  return {
+    start: Math.max(0, first * frame - pad),
+    end: Math.min(pcm.length, (last + 1) * frame + pad),
+    audible: true,
+  };
 }

@@ -5,12 +5,20 @@ import { ChorusError } from '../../src/errors.js';
  * Bytes must be UTF-8; text that is empty after clean-up is a per-item VALIDATION error.
  */
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+};
 
 export function decodeTextBytes(input: string | Uint8Array): string {
   if (typeof input === 'string') return input;
   if (input.byteLength === 0) throw new ChorusError('VALIDATION', 'the text is empty (0 bytes)');
-  if (input.subarray(0, 4096).includes(0)) throw new ChorusError('UNSUPPORTED_MEDIA', 'binary content where text was expected');
+  if (input.subarray(0, 4096).includes(0))
+    throw new ChorusError('UNSUPPORTED_MEDIA', 'binary content where text was expected');
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(input);
   } catch {
@@ -28,12 +36,18 @@ export function stripHtml(s: string): string {
   return s
     .replace(/<(script|style|noscript|template)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
     .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<\/?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|section|article|header|footer|blockquote)\b[^>]*>/gi, '\n')
+    .replace(
+      /<\/?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|section|article|header|footer|blockquote)\b[^>]*>/gi,
+      '\n',
+    )
     .replace(/<[^>]+>/g, '')
     .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
       if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
+        const code =
+          e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        return Number.isFinite(code) && code > 0 && code < 0x110000
+          ? String.fromCodePoint(code)
+          : ' ';
       }
       return ENTITIES[e.toLowerCase()] ?? m;
     });
@@ -42,8 +56,11 @@ export function stripHtml(s: string): string {
 export function normalizeText(input: string | Uint8Array): string {
   const text = stripHtml(decodeTextBytes(input))
     .normalize('NFKC')
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, ' ')
+    .replace(
+      // eslint-disable-next-line no-control-regex -- removing control characters is the point
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g,
+      ' ',
+    )
     .replace(/[ \t\u00a0\u3000]+/g, ' ')
     .replace(/ *\r?\n[\s]*/g, '\n')
     .trim();
@@ -77,7 +94,13 @@ export interface ChunkingTokenizer {
  * `maxTokens` (leaving room for the model's special tokens), and each window decoded back to text for the model.
  * `maxChunks` bounds the work for very long documents (the tail beyond it is dropped).
  */
-export function chunkText(text: string, tok: ChunkingTokenizer, maxTokens: number, overlap: number, maxChunks = 32): string[] {
+export function chunkText(
+  text: string,
+  tok: ChunkingTokenizer,
+  maxTokens: number,
+  overlap: number,
+  maxChunks = 32,
+): string[] {
   const ids = tok.encode(text, { add_special_tokens: false });
   if (ids.length <= maxTokens) return [text];
   return tokenWindows(ids, maxTokens, overlap)

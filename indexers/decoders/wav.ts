@@ -5,9 +5,12 @@ import { ChorusError } from '../../src/errors.js';
  * a general decoder for the commonest upload. Returns undefined for other encodings (ADPCM, mu-law...), which
  * go to the general decoder. A data chunk shorter than its header claims is a truncated file: an error.
  */
-export function readWav(bytes: Uint8Array): { channelData: Float32Array[]; sampleRate: number } | undefined {
+export function readWav(
+  bytes: Uint8Array,
+): { channelData: Float32Array[]; sampleRate: number } | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (off: number) => String.fromCharCode(bytes[off]!, bytes[off + 1]!, bytes[off + 2]!, bytes[off + 3]!);
+  const tag = (off: number) =>
+    String.fromCharCode(bytes[off]!, bytes[off + 1]!, bytes[off + 2]!, bytes[off + 3]!);
   if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return undefined;
   let fmt: { format: number; channels: number; rate: number; bits: number } | undefined;
   let off = 12;
@@ -18,13 +21,22 @@ export function readWav(bytes: Uint8Array): { channelData: Float32Array[]; sampl
     if (id === 'fmt ' && size >= 16 && body + 16 <= bytes.byteLength) {
       let format = view.getUint16(body, true);
       if (format === 0xfffe && size >= 26) format = view.getUint16(body + 24, true); // WAVE_FORMAT_EXTENSIBLE subformat
-      fmt = { format, channels: view.getUint16(body + 2, true), rate: view.getUint32(body + 4, true), bits: view.getUint16(body + 14, true) };
+      fmt = {
+        format,
+        channels: view.getUint16(body + 2, true),
+        rate: view.getUint32(body + 4, true),
+        bits: view.getUint16(body + 14, true),
+      };
     } else if (id === 'data') {
       const available = bytes.byteLength - body;
       if (size !== 0 && size !== 0xffffffff && available < size) {
-        throw new ChorusError('MEDIA_DECODE', `the wav file is truncated: its data chunk declares ${size} bytes but only ${available} are present`);
+        throw new ChorusError(
+          'MEDIA_DECODE',
+          `the wav file is truncated: its data chunk declares ${size} bytes but only ${available} are present`,
+        );
       }
-      if (!fmt) throw new ChorusError('MEDIA_DECODE', 'the wav file has no fmt chunk before its data');
+      if (!fmt)
+        throw new ChorusError('MEDIA_DECODE', 'the wav file has no fmt chunk before its data');
       const length = size === 0 || size === 0xffffffff ? available : size;
       return pcmChannels(view, body, length, fmt);
     }
@@ -53,7 +65,9 @@ function pcmChannels(
       if (float) v = bits === 32 ? view.getFloat32(p, true) : view.getFloat64(p, true);
       else if (bits === 16) v = view.getInt16(p, true) / 32768;
       else if (bits === 8) v = (view.getUint8(p) - 128) / 128;
-      else if (bits === 24) v = ((view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getInt8(p + 2) << 16)) / 8388608);
+      else if (bits === 24)
+        v =
+          (view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getInt8(p + 2) << 16)) / 8388608;
       else v = view.getInt32(p, true) / 2147483648;
       out[c]![f] = v;
     }

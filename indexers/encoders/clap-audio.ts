@@ -1,4 +1,10 @@
-import { AutoProcessor, ClapAudioModelWithProjection, Tensor, type PreTrainedModel, type Processor } from '@huggingface/transformers';
+import {
+  AutoProcessor,
+  ClapAudioModelWithProjection,
+  Tensor,
+  type PreTrainedModel,
+  type Processor,
+} from '@huggingface/transformers';
 import { encodeInBatches } from '../batching.js';
 import { decodeAudio } from '../decoders/audio.js';
 import type { SileroVad } from '../decoders/vad.js';
@@ -35,13 +41,30 @@ export class ClapAudioEncoder implements Encoder {
     private readonly opts: AudioEncoderOptions & { batchSize: number; decodeConcurrency: number },
   ) {}
 
-  static async load(modelId: string, settings: ModelSettings, opts: AudioEncoderOptions): Promise<ClapAudioEncoder> {
-    const processor = await loadPretrained(modelId, settings, (src, o) => AutoProcessor.from_pretrained(src, o));
-    const model = await loadPretrained(modelId, settings, (src, o) => ClapAudioModelWithProjection.from_pretrained(src, o));
-    const fe = (processor as unknown as { feature_extractor?: { config: Record<string, number> } }).feature_extractor?.config ?? {};
+  static async load(
+    modelId: string,
+    settings: ModelSettings,
+    opts: AudioEncoderOptions,
+  ): Promise<ClapAudioEncoder> {
+    const processor = await loadPretrained(modelId, settings, (src, o) =>
+      AutoProcessor.from_pretrained(src, o),
+    );
+    const model = await loadPretrained(modelId, settings, (src, o) =>
+      ClapAudioModelWithProjection.from_pretrained(src, o),
+    );
+    const fe =
+      (processor as unknown as { feature_extractor?: { config: Record<string, number> } })
+        .feature_extractor?.config ?? {};
     const rate = fe.sampling_rate ?? 48000;
     const windowSeconds = (fe.nb_max_samples ?? rate * 10) / rate;
-    const enc = new ClapAudioEncoder(recordedModelId(modelId, settings.dtype), processor, model, rate, windowSeconds, { batchSize: 4, decodeConcurrency: 2, ...opts });
+    const enc = new ClapAudioEncoder(
+      recordedModelId(modelId, settings.dtype),
+      processor,
+      model,
+      rate,
+      windowSeconds,
+      { batchSize: 4, decodeConcurrency: 2, ...opts },
+    );
     const probe = Float32Array.from({ length: rate }, (_, i) => 0.1 * Math.sin(i / 7));
     enc.dim = (await enc.embed([probe]))[0]!.length;
     return enc;
@@ -70,7 +93,8 @@ export class ClapAudioEncoder implements Encoder {
 
   async embed(pcms: Float32Array[]): Promise<Float32Array[]> {
     const feats: Tensor[] = [];
-    for (const pcm of pcms) feats.push(((await this.processor(pcm)) as { input_features: Tensor }).input_features);
+    for (const pcm of pcms)
+      feats.push(((await this.processor(pcm)) as { input_features: Tensor }).input_features);
     const dims = feats[0]!.dims;
     const per = feats[0]!.data.length;
     const data = new Float32Array(per * feats.length);

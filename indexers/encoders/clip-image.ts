@@ -1,4 +1,11 @@
-import { AutoProcessor, CLIPVisionModelWithProjection, type PreTrainedModel, type Processor, type RawImage, type Tensor } from '@huggingface/transformers';
+import {
+  AutoProcessor,
+  CLIPVisionModelWithProjection,
+  type PreTrainedModel,
+  type Processor,
+  type RawImage,
+  type Tensor,
+} from '@huggingface/transformers';
 import { encodeInBatches } from '../batching.js';
 import { decodeImage } from '../decoders/image.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
@@ -27,12 +34,26 @@ export class ClipImageEncoder implements Encoder {
     private readonly opts: Required<ImageEncoderOptions>,
   ) {}
 
-  static async load(modelId: string, settings: ModelSettings, opts: ImageEncoderOptions): Promise<ClipImageEncoder> {
-    const processor = await loadPretrained(modelId, settings, (src, o) => AutoProcessor.from_pretrained(src, o));
-    const model = await loadPretrained(modelId, settings, (src, o) => CLIPVisionModelWithProjection.from_pretrained(src, o));
-    const enc = new ClipImageEncoder(recordedModelId(modelId, settings.dtype), processor, model, { batchSize: 8, decodeConcurrency: 4, ...opts });
+  static async load(
+    modelId: string,
+    settings: ModelSettings,
+    opts: ImageEncoderOptions,
+  ): Promise<ClipImageEncoder> {
+    const processor = await loadPretrained(modelId, settings, (src, o) =>
+      AutoProcessor.from_pretrained(src, o),
+    );
+    const model = await loadPretrained(modelId, settings, (src, o) =>
+      CLIPVisionModelWithProjection.from_pretrained(src, o),
+    );
+    const enc = new ClipImageEncoder(recordedModelId(modelId, settings.dtype), processor, model, {
+      batchSize: 8,
+      decodeConcurrency: 4,
+      ...opts,
+    });
     const { RawImage } = await import('@huggingface/transformers');
-    enc.dim = (await enc.embed([new RawImage(new Uint8ClampedArray(32 * 32 * 3).fill(128), 32, 32, 3)]))[0]!.length;
+    enc.dim = (
+      await enc.embed([new RawImage(new Uint8ClampedArray(32 * 32 * 3).fill(128), 32, 32, 3)])
+    )[0]!.length;
     return enc;
   }
 

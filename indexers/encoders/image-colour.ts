@@ -29,8 +29,15 @@ export class ColourLayoutImageEncoder implements Encoder {
       batch,
       async (input) => {
         if (typeof input === 'string') throw new Error('image encoders take bytes, not text');
-        const { image } = await decodeImage(input, { maxPixels: this.opts.maxPixels, shortSide: 128 });
-        return describe(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height);
+        const { image } = await decodeImage(input, {
+          maxPixels: this.opts.maxPixels,
+          shortSide: 128,
+        });
+        return describe(
+          Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+          image.width,
+          image.height,
+        );
       },
       async (vectors) => vectors,
       { batchSize: 64, decodeConcurrency: this.opts.decodeConcurrency ?? 4 },
@@ -47,7 +54,10 @@ async function describe(rgb: Buffer, width: number, height: number): Promise<Flo
     const b = (rgb[i * 3 + 2]! * BINS) >> 8;
     hist[(r * BINS + g) * BINS + b]! += 1 / px;
   }
-  const thumb = await sharp(rgb, { raw: { width, height, channels: 3 } }).resize(GRID, GRID, { fit: 'fill' }).raw().toBuffer();
+  const thumb = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .resize(GRID, GRID, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   const layout = Float32Array.from(thumb, (v) => v / 255);
   const mean = layout.reduce((a, c) => a + c, 0) / layout.length;
   for (let i = 0; i < layout.length; i++) layout[i]! -= mean;
@@ -55,6 +65,9 @@ async function describe(rgb: Buffer, width: number, height: number): Promise<Flo
   const l = l2normalize(layout);
   const out = new Float32Array(hist.length + layout.length);
   out.set(h.map((v) => v * Math.SQRT1_2));
-  out.set(l.map((v) => v * Math.SQRT1_2), hist.length);
+  out.set(
+    l.map((v) => v * Math.SQRT1_2),
+    hist.length,
+  );
   return l2normalize(out);
 }

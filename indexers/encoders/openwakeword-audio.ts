@@ -9,7 +9,10 @@ import { l2normalize } from '../vector-math.js';
 
 /** The model id Chorus records for vectors made by this encoder (and accepts in models.audio). */
 export const OPENWAKEWORD_MODEL_ID = 'openwakeword/speech-embedding';
-export const OPENWAKEWORD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../models/openwakeword');
+export const OPENWAKEWORD_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../models/openwakeword',
+);
 
 const RATE = 16000;
 const WINDOW = 76; // mel frames per embedding window (~775 ms)
@@ -48,7 +51,10 @@ export class OpenWakeWordAudioEncoder implements Encoder {
     this.vectorName = vectorName;
   }
 
-  static async open(opts: OpenWakeWordOptions, vectorName = 'audio'): Promise<OpenWakeWordAudioEncoder> {
+  static async open(
+    opts: OpenWakeWordOptions,
+    vectorName = 'audio',
+  ): Promise<OpenWakeWordAudioEncoder> {
     const mel = await openSession(path.join(OPENWAKEWORD_DIR, 'melspectrogram.onnx'), opts);
     const emb = await openSession(path.join(OPENWAKEWORD_DIR, 'embedding_model.onnx'), opts);
     return new OpenWakeWordAudioEncoder(mel, emb, opts, vectorName);
@@ -84,7 +90,8 @@ export class OpenWakeWordAudioEncoder implements Encoder {
       const n = Math.floor((frames.length / 32 - WINDOW) / STEP) + 1;
       counts.push(n);
       const windows = new Float32Array(n * WINDOW * 32);
-      for (let w = 0; w < n; w++) windows.set(frames.subarray(w * STEP * 32, (w * STEP + WINDOW) * 32), w * WINDOW * 32);
+      for (let w = 0; w < n; w++)
+        windows.set(frames.subarray(w * STEP * 32, (w * STEP + WINDOW) * 32), w * WINDOW * 32);
       mels.push(windows);
     }
     const total = counts.reduce((a, b) => a + b, 0);
@@ -94,7 +101,9 @@ export class OpenWakeWordAudioEncoder implements Encoder {
       all.set(m, off);
       off += m.length;
     }
-    const out = await this.emb.run({ input_1: new ort.Tensor('float32', all, [total, WINDOW, 32, 1]) });
+    const out = await this.emb.run({
+      input_1: new ort.Tensor('float32', all, [total, WINDOW, 32, 1]),
+    });
     const e = out.conv2d_19!.data as Float32Array;
     let row = 0;
     return counts.map((n) => {

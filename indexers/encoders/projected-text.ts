@@ -1,7 +1,17 @@
-import { AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import {
+  AutoTokenizer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
 import { encodeInBatches } from '../batching.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
-import { loadPretrained, type ModelSettings, type PretrainedOptions, recordedModelId } from '../model-source.js';
+import {
+  loadPretrained,
+  type ModelSettings,
+  type PretrainedOptions,
+  recordedModelId,
+} from '../model-source.js';
 import { poolChunks, prepareChunks, type ChunkOptions } from './text-chunks.js';
 
 export interface ProjectedTextSpec {
@@ -30,11 +40,26 @@ export class ProjectedTextEncoder implements Encoder {
     private readonly spec: ProjectedTextSpec,
   ) {}
 
-  static async load(modelId: string, settings: ModelSettings, spec: ProjectedTextSpec): Promise<ProjectedTextEncoder> {
-    const tokenizer = await loadPretrained(modelId, settings, (src, o) => AutoTokenizer.from_pretrained(src, o));
+  static async load(
+    modelId: string,
+    settings: ModelSettings,
+    spec: ProjectedTextSpec,
+  ): Promise<ProjectedTextEncoder> {
+    const tokenizer = await loadPretrained(modelId, settings, (src, o) =>
+      AutoTokenizer.from_pretrained(src, o),
+    );
     const model = await loadPretrained(modelId, settings, spec.loadModel);
-    const limit = Math.min(spec.chunks.maxTokens, Number(tokenizer.model_max_length) || spec.chunks.maxTokens);
-    const enc = new ProjectedTextEncoder(recordedModelId(modelId, settings.dtype), spec.vectorName, tokenizer, model, { ...spec, chunks: { ...spec.chunks, maxTokens: limit } });
+    const limit = Math.min(
+      spec.chunks.maxTokens,
+      Number(tokenizer.model_max_length) || spec.chunks.maxTokens,
+    );
+    const enc = new ProjectedTextEncoder(
+      recordedModelId(modelId, settings.dtype),
+      spec.vectorName,
+      tokenizer,
+      model,
+      { ...spec, chunks: { ...spec.chunks, maxTokens: limit } },
+    );
     enc.dim = (await enc.embed(['dimension probe']))[0]!.length;
     return enc;
   }
@@ -51,7 +76,11 @@ export class ProjectedTextEncoder implements Encoder {
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     const max = this.spec.chunks.maxTokens;
-    const inputs = this.tokenizer(texts, { padding: this.spec.padToMax ? 'max_length' : true, truncation: true, max_length: max });
+    const inputs = this.tokenizer(texts, {
+      padding: this.spec.padToMax ? 'max_length' : true,
+      truncation: true,
+      max_length: max,
+    });
     const out = (await this.model(inputs)) as Record<string, Tensor>;
     const embeds = out.text_embeds;
     if (!embeds) throw new Error(`${this.modelId}: the text model has no text_embeds output`);

@@ -11,7 +11,11 @@ export interface ChunkOptions {
 }
 
 /** Cleans one text input and cuts it into model-sized chunks (one chunk for short text). */
-export function prepareChunks(input: EncoderInput, tok: PreTrainedTokenizer, opts: ChunkOptions): string[] {
+export function prepareChunks(
+  input: EncoderInput,
+  tok: PreTrainedTokenizer,
+  opts: ChunkOptions,
+): string[] {
   // Leave room for the model's own special tokens ([CLS]/[SEP], <|startoftext|>...).
   return chunkText(normalizeText(input), tok, opts.maxTokens - 2, opts.overlap, opts.maxChunks);
 }
@@ -20,10 +24,15 @@ export function prepareChunks(input: EncoderInput, tok: PreTrainedTokenizer, opt
  * Encodes items made of chunks: every chunk of every item goes through `embed` in batches of `batchSize`,
  * then each item's vector is the normalised mean of its normalised chunk vectors.
  */
-export async function poolChunks(items: string[][], batchSize: number, embed: (texts: string[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
+export async function poolChunks(
+  items: string[][],
+  batchSize: number,
+  embed: (texts: string[]) => Promise<Float32Array[]>,
+): Promise<Float32Array[]> {
   const flat = items.flat();
   const vectors: Float32Array[] = [];
-  for (let s = 0; s < flat.length; s += batchSize) vectors.push(...(await embed(flat.slice(s, s + batchSize))).map(l2normalize));
+  for (let s = 0; s < flat.length; s += batchSize)
+    vectors.push(...(await embed(flat.slice(s, s + batchSize))).map(l2normalize));
   let k = 0;
   return items.map((chunks) => {
     const own = vectors.slice(k, k + chunks.length);

@@ -1,4 +1,10 @@
-import { AutoModel, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import {
+  AutoModel,
+  AutoTokenizer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
 import { encodeInBatches } from '../batching.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
 import { loadPretrained, type ModelSettings, recordedModelId } from '../model-source.js';
@@ -28,9 +34,17 @@ export class TransformersTextEncoder implements Encoder {
     private readonly batchSize: number,
   ) {}
 
-  static async load(modelId: string, settings: ModelSettings, opts: TextEncoderOptions = {}): Promise<TransformersTextEncoder> {
-    const tokenizer = await loadPretrained(modelId, settings, (src, o) => AutoTokenizer.from_pretrained(src, o));
-    const model = await loadPretrained(modelId, settings, (src, o) => AutoModel.from_pretrained(src, o));
+  static async load(
+    modelId: string,
+    settings: ModelSettings,
+    opts: TextEncoderOptions = {},
+  ): Promise<TransformersTextEncoder> {
+    const tokenizer = await loadPretrained(modelId, settings, (src, o) =>
+      AutoTokenizer.from_pretrained(src, o),
+    );
+    const model = await loadPretrained(modelId, settings, (src, o) =>
+      AutoModel.from_pretrained(src, o),
+    );
     // MiniLM was trained on 256-token inputs; never exceed what the tokenizer allows.
     const limit = Math.min(opts.maxTokens ?? 256, Number(tokenizer.model_max_length) || 512);
     const enc = new TransformersTextEncoder(
@@ -56,12 +70,22 @@ export class TransformersTextEncoder implements Encoder {
 
   /** One forward pass over already-chunked texts; returns one (unnormalised) pooled vector per text. */
   async embed(texts: string[]): Promise<Float32Array[]> {
-    const inputs = this.tokenizer(texts, { padding: true, truncation: true, max_length: this.chunks.maxTokens });
+    const inputs = this.tokenizer(texts, {
+      padding: true,
+      truncation: true,
+      max_length: this.chunks.maxTokens,
+    });
     const out = (await this.model(inputs)) as Record<string, Tensor>;
     const hidden = out.last_hidden_state ?? out.token_embeddings ?? out.logits;
     if (!hidden) throw new Error(`${this.modelId}: the model has no last_hidden_state output`);
     const [b, s, h] = hidden.dims as [number, number, number];
-    return maskedMeanPool(hidden.data as Float32Array, inputs.attention_mask.data as BigInt64Array, b, s, h);
+    return maskedMeanPool(
+      hidden.data as Float32Array,
+      inputs.attention_mask.data as BigInt64Array,
+      b,
+      s,
+      h,
+    );
   }
 
   async close(): Promise<void> {

@@ -6,11 +6,19 @@ import type { FeatureInput } from './context.js';
  * ((clicks + a) / (impressions + a + b)); items without history get the prior mean a/(a+b).
  */
 export const CtrConfig = z
-  .object({ type: z.literal('ctr'), priorClicks: z.number().nonnegative().default(1), priorImpressions: z.number().positive().default(20) })
+  .object({
+    type: z.literal('ctr'),
+    priorClicks: z.number().nonnegative().default(1),
+    priorImpressions: z.number().positive().default(20),
+  })
   .strict();
 export type CtrConfig = z.infer<typeof CtrConfig>;
 
-export function smoothedCtr(clicks: number, impressions: number, c: Pick<CtrConfig, 'priorClicks' | 'priorImpressions'>): number {
+export function smoothedCtr(
+  clicks: number,
+  impressions: number,
+  c: Pick<CtrConfig, 'priorClicks' | 'priorImpressions'>,
+): number {
   return (clicks + c.priorClicks) / (impressions + c.priorImpressions);
 }
 

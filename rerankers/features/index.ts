@@ -3,7 +3,12 @@ import type { Candidate } from '../../src/domain/candidate.js';
 import { ChorusError } from '../../src/errors.js';
 import { baseline, BaselineConfig } from './baseline.js';
 import { bm25, Bm25Config } from './bm25.js';
-import { computeListStats, type FeatureContext, type FeatureInput, type ListStats } from './context.js';
+import {
+  computeListStats,
+  type FeatureContext,
+  type FeatureInput,
+  type ListStats,
+} from './context.js';
 import { ctr, CtrConfig } from './ctr.js';
 import { missingModality, MissingModalityConfig } from './missing-modality.js';
 import { popularity, PopularityConfig } from './popularity.js';
@@ -44,15 +49,24 @@ export type FeatureSpec = z.infer<typeof FeatureSpec>;
 
 function describe(c: FeatureConfig): { name: string; value: (i: FeatureInput) => number } {
   switch (c.type) {
-    case 'similarity_raw': return { name: similarityRaw.name(c), value: (i) => similarityRaw.value(c, i) };
-    case 'similarity_norm': return { name: similarityNormalized.name(c), value: (i) => similarityNormalized.value(c, i) };
-    case 'rank': return { name: rank.name(c), value: (i) => rank.value(c, i) };
-    case 'missing': return { name: missingModality.name(c), value: (i) => missingModality.value(c, i) };
-    case 'bm25': return { name: bm25.name(), value: (i) => bm25.value(c, i) };
-    case 'ctr': return { name: ctr.name(), value: (i) => ctr.value(c, i) };
-    case 'popularity': return { name: popularity.name(), value: (i) => popularity.value(c, i) };
-    case 'profile_sim': return { name: profileSimilarity.name(c), value: (i) => profileSimilarity.value(c, i) };
-    case 'baseline': return { name: baseline.name(), value: (i) => baseline.value(c, i) };
+    case 'similarity_raw':
+      return { name: similarityRaw.name(c), value: (i) => similarityRaw.value(c, i) };
+    case 'similarity_norm':
+      return { name: similarityNormalized.name(c), value: (i) => similarityNormalized.value(c, i) };
+    case 'rank':
+      return { name: rank.name(c), value: (i) => rank.value(c, i) };
+    case 'missing':
+      return { name: missingModality.name(c), value: (i) => missingModality.value(c, i) };
+    case 'bm25':
+      return { name: bm25.name(), value: (i) => bm25.value(c, i) };
+    case 'ctr':
+      return { name: ctr.name(), value: (i) => ctr.value(c, i) };
+    case 'popularity':
+      return { name: popularity.name(), value: (i) => popularity.value(c, i) };
+    case 'profile_sim':
+      return { name: profileSimilarity.name(c), value: (i) => profileSimilarity.value(c, i) };
+    case 'baseline':
+      return { name: baseline.name(), value: (i) => baseline.value(c, i) };
   }
 }
 
@@ -64,7 +78,11 @@ export function defaultFeatureSpec(): FeatureSpec {
   const features: z.input<typeof FeatureConfig>[] = [{ type: 'baseline' }];
   for (const source of RANK_SOURCES) {
     if (source === 'bm25') {
-      features.push({ type: 'bm25' }, { type: 'similarity_norm', source }, { type: 'rank', source });
+      features.push(
+        { type: 'bm25' },
+        { type: 'similarity_norm', source },
+        { type: 'rank', source },
+      );
     } else {
       features.push(
         { type: 'similarity_raw', source },
@@ -75,7 +93,8 @@ export function defaultFeatureSpec(): FeatureSpec {
     }
   }
   features.push({ type: 'ctr' }, { type: 'popularity' });
-  for (const source of RANK_SOURCES) if (source !== 'bm25') features.push({ type: 'profile_sim', source });
+  for (const source of RANK_SOURCES)
+    if (source !== 'bm25') features.push({ type: 'profile_sim', source });
   return FeatureSpec.parse({ version: FEATURE_SPEC_VERSION, features });
 }
 
@@ -90,7 +109,8 @@ export function featureNames(spec: FeatureSpec): string[] {
 export function modalityGroups(spec: FeatureSpec): { name: string; features: number[] }[] {
   const groups = new Map<string, number[]>();
   spec.features.forEach((c, i) => {
-    const source = c.type === 'bm25' ? 'bm25' : 'source' in c && c.type !== 'profile_sim' ? c.source : undefined;
+    const source =
+      c.type === 'bm25' ? 'bm25' : 'source' in c && c.type !== 'profile_sim' ? c.source : undefined;
     if (!source) return;
     const g = groups.get(source) ?? [];
     g.push(i);
@@ -136,9 +156,16 @@ export interface FeatureRows {
 }
 
 /** The one place feature rows are built: the engine at serving time and the training-set builder both call it. */
-export function buildFeatureRows(candidates: readonly Candidate[], ctx: FeatureContext, spec: FeatureSpec = DEFAULT_SPEC): FeatureRows {
+export function buildFeatureRows(
+  candidates: readonly Candidate[],
+  ctx: FeatureContext,
+  spec: FeatureSpec = DEFAULT_SPEC,
+): FeatureRows {
   if (spec.version !== FEATURE_SPEC_VERSION) {
-    throw new ChorusError('CONFLICT', `feature spec version ${spec.version} is not the running version ${FEATURE_SPEC_VERSION}`);
+    throw new ChorusError(
+      'CONFLICT',
+      `feature spec version ${spec.version} is not the running version ${FEATURE_SPEC_VERSION}`,
+    );
   }
   const extractors = spec === DEFAULT_SPEC ? DEFAULT_EXTRACTORS : spec.features.map(describe);
   const F = extractors.length;
@@ -152,7 +179,13 @@ export function buildFeatureRows(candidates: readonly Candidate[], ctx: FeatureC
     for (let f = 0; f < F; f++) data[o + f] = extractors[f]!.value(input);
     rows[i] = data.subarray(o, o + F);
   }
-  return { specVersion: spec.version, names: extractors.map((e) => e.name), data, rows, queryFeatures: queryFeatures(list, ctx) };
+  return {
+    specVersion: spec.version,
+    names: extractors.map((e) => e.name),
+    data,
+    rows,
+    queryFeatures: queryFeatures(list, ctx),
+  };
 }
 
 const DEFAULT_SPEC = defaultFeatureSpec();

@@ -5,7 +5,9 @@ import type { FeatureInput } from './context.js';
  * 1 when the item has no vector of that name (so its missing similarity is not evidence against it).
  * Without `hasVectors` the engine could not tell: fall back to "the list did not return it".
  */
-export const MissingModalityConfig = z.object({ type: z.literal('missing'), source: z.string().min(1) }).strict();
+export const MissingModalityConfig = z
+  .object({ type: z.literal('missing'), source: z.string().min(1) })
+  .strict();
 export type MissingModalityConfig = z.infer<typeof MissingModalityConfig>;
 
 export const missingModality = {

@@ -14,7 +14,9 @@ export class DbsfReranker implements Reranker {
     const bounds = new Map<string, { lo: number; hi: number }>();
     const used = sourcesOf(candidates);
     for (const source of used) {
-      const xs = candidates.map((c) => c.sources[source]?.score).filter((s): s is number => s !== undefined);
+      const xs = candidates
+        .map((c) => c.sources[source]?.score)
+        .filter((s): s is number => s !== undefined);
       const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
       const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
       bounds.set(source, { lo: mean - 3 * sd, hi: mean + 3 * sd });

@@ -17,8 +17,14 @@ export function explainedHit(
   for (const [source, p] of Object.entries(c.sources)) scores[source] = p.score;
   const shares: Record<string, number> = {};
   const total = Object.values(contributions).reduce((a, v) => a + Math.abs(v), 0);
-  for (const [source, v] of Object.entries(contributions)) shares[source] = total > 0 ? Math.abs(v) / total : 0;
-  const explanation: RankedHit['explanation'] = { scores, shares, ranker, used: used ?? Object.keys(c.sources).sort() };
+  for (const [source, v] of Object.entries(contributions))
+    shares[source] = total > 0 ? Math.abs(v) / total : 0;
+  const explanation: RankedHit['explanation'] = {
+    scores,
+    shares,
+    ranker,
+    used: used ?? Object.keys(c.sources).sort(),
+  };
   if (opts.rankOnly) explanation.contributions = { ...contributions };
   return { id: c.id, score, payload: c.payload, explanation };
 }

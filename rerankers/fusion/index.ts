@@ -11,7 +11,9 @@ export const BASELINE_FUSIONS = ['rrf', 'weighted', 'dbsf', 'noop', 'shuffle'] a
 export type BaselineFusion = (typeof BASELINE_FUSIONS)[number];
 
 /** The baseline fusions by name (no training needed); the learned model is added by the app when promoted. */
-export function createBaselineRerankers(opts: { rrfK?: number } = {}): Record<BaselineFusion, Reranker> {
+export function createBaselineRerankers(
+  opts: { rrfK?: number } = {},
+): Record<BaselineFusion, Reranker> {
   return {
     rrf: new RrfReranker(opts.rrfK),
     weighted: new WeightedReranker(),

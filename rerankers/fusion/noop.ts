@@ -16,8 +16,11 @@ export class NoopReranker implements Reranker {
     return byScore(
       candidates.map((c) => {
         let best: [string, number] | undefined;
-        for (const [source, p] of Object.entries(c.sources)) if (!best || p.rank < best[1]) best = [source, p.rank];
-        return explainedHit(c, best ? { [best[0]]: 1 / (best[1] + 1) } : {}, this.name, used, { rankOnly: true });
+        for (const [source, p] of Object.entries(c.sources))
+          if (!best || p.rank < best[1]) best = [source, p.rank];
+        return explainedHit(c, best ? { [best[0]]: 1 / (best[1] + 1) } : {}, this.name, used, {
+          rankOnly: true,
+        });
       }),
     );
   }

@@ -9,7 +9,11 @@ export const DEFAULT_CLICK_BY_GRADE = [0.1, 0.16, 0.28, 0.52, 1.0];
  * Maps a label of a dataset with `maxGrade + 1` grades onto the 5-entry click vector evenly
  * (e.g. grades 0..2 -> entries 0, 2, 4), so binary or 3-grade data use the same defaults.
  */
-export function clickProbability(grade: number, maxGrade: number, byGrade: readonly number[] = DEFAULT_CLICK_BY_GRADE): number {
+export function clickProbability(
+  grade: number,
+  maxGrade: number,
+  byGrade: readonly number[] = DEFAULT_CLICK_BY_GRADE,
+): number {
   const top = byGrade.length - 1;
   if (maxGrade <= 0) return byGrade[0]!;
   const g = Math.max(0, Math.min(maxGrade, grade));
@@ -27,7 +31,11 @@ export interface PbmSimulationOptions {
  * One session of the position-based click model on a shown list: each position k is examined with
  * examination[k] (0 beyond the vector) and an examined item is clicked with its grade's probability.
  */
-export function simulatePbmClicks(gradesShown: readonly number[], rng: Rng, o: PbmSimulationOptions): boolean[] {
+export function simulatePbmClicks(
+  gradesShown: readonly number[],
+  rng: Rng,
+  o: PbmSimulationOptions,
+): boolean[] {
   const exam = o.examination ?? DEFAULT_EXAMINATION;
   return gradesShown.map((g, k) => {
     const e = exam[k] ?? 0;

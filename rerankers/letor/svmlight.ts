@@ -21,7 +21,12 @@ export interface LetorSet {
  * `.query` file beside the data (one group size per line) splits the lines into queries.
  * Feature ids are 1-based; `numFeatures` (optional) fixes the width so train and test files agree.
  */
-export function parseSvmlight(text: string, groupSizes?: number[], numFeatures?: number, source = 'input'): LetorSet {
+export function parseSvmlight(
+  text: string,
+  groupSizes?: number[],
+  numFeatures?: number,
+  source = 'input',
+): LetorSet {
   const raw: { label: number; qid?: string; feats: [number, number][] }[] = [];
   let maxId = 0;
   text.split('\n').forEach((line, ln) => {
@@ -29,19 +34,25 @@ export function parseSvmlight(text: string, groupSizes?: number[], numFeatures?:
     if (!body) return;
     const tokens = body.split(/\s+/);
     const label = Number(tokens[0]);
-    if (!Number.isFinite(label)) throw new ChorusError('VALIDATION', `${source}:${ln + 1}: label "${tokens[0]}" is not a number`);
+    if (!Number.isFinite(label))
+      throw new ChorusError(
+        'VALIDATION',
+        `${source}:${ln + 1}: label "${tokens[0]}" is not a number`,
+      );
     let qid: string | undefined;
     const feats: [number, number][] = [];
     for (const t of tokens.slice(1)) {
       const i = t.indexOf(':');
-      if (i <= 0) throw new ChorusError('VALIDATION', `${source}:${ln + 1}: token "${t}" is not key:value`);
+      if (i <= 0)
+        throw new ChorusError('VALIDATION', `${source}:${ln + 1}: token "${t}" is not key:value`);
       const key = t.slice(0, i);
       const val = t.slice(i + 1);
       if (key === 'qid') qid = val;
       else {
         const id = Number(key);
         const v = Number(val);
-        if (!Number.isInteger(id) || id < 1 || !Number.isFinite(v)) throw new ChorusError('VALIDATION', `${source}:${ln + 1}: bad feature "${t}"`);
+        if (!Number.isInteger(id) || id < 1 || !Number.isFinite(v))
+          throw new ChorusError('VALIDATION', `${source}:${ln + 1}: bad feature "${t}"`);
         feats.push([id, v]);
         if (id > maxId) maxId = id;
       }
@@ -58,11 +69,19 @@ export function parseSvmlight(text: string, groupSizes?: number[], numFeatures?:
       qids.push(String(g));
       at += size;
     }
-    if (at !== raw.length) throw new ChorusError('VALIDATION', `${source}: .query group sizes sum to ${at}, the data has ${raw.length} lines`);
+    if (at !== raw.length)
+      throw new ChorusError(
+        'VALIDATION',
+        `${source}: .query group sizes sum to ${at}, the data has ${raw.length} lines`,
+      );
   } else {
     let last: string | undefined;
     for (const r of raw) {
-      if (r.qid === undefined) throw new ChorusError('VALIDATION', `${source}: lines need qid:Q (or a .query group file beside the data)`);
+      if (r.qid === undefined)
+        throw new ChorusError(
+          'VALIDATION',
+          `${source}: lines need qid:Q (or a .query group file beside the data)`,
+        );
       if (r.qid !== last) {
         groups.push([]);
         qids.push(r.qid);
@@ -89,10 +108,17 @@ export function parseSvmlight(text: string, groupSizes?: number[], numFeatures?:
 export function readSvmlightFile(file: string, numFeatures?: number): LetorSet {
   if (!existsSync(file)) throw new ChorusError('NOT_FOUND', `LETOR file ${file} does not exist`);
   const text = readFileSync(file, 'utf8');
-  const candidates = [`${file}.query`, path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.query`)];
+  const candidates = [
+    `${file}.query`,
+    path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.query`),
+  ];
   const qf = candidates.find((p) => existsSync(p));
   const groups = qf
-    ? readFileSync(qf, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean).map(Number)
+    ? readFileSync(qf, 'utf8')
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(Number)
     : undefined;
   return parseSvmlight(text, groups, numFeatures, file);
 }
@@ -106,12 +132,16 @@ export interface LetorSplit {
 
 /** A LETOR folder: `Fold1..Fold5/{train,vali,test}.txt` (every fold found), or the three files at its top. */
 export function readLetorFolder(dir: string): LetorSplit[] {
-  const folds = [1, 2, 3, 4, 5].map((i) => path.join(dir, `Fold${i}`)).filter((d) => existsSync(path.join(d, 'train.txt')));
+  const folds = [1, 2, 3, 4, 5]
+    .map((i) => path.join(dir, `Fold${i}`))
+    .filter((d) => existsSync(path.join(d, 'train.txt')));
   const roots = folds.length ? folds : [dir];
   return roots.map((root) => {
     const train = readSvmlightFile(path.join(root, 'train.txt'));
     const F = train.numFeatures;
-    const vali = existsSync(path.join(root, 'vali.txt')) ? readSvmlightFile(path.join(root, 'vali.txt'), F) : undefined;
+    const vali = existsSync(path.join(root, 'vali.txt'))
+      ? readSvmlightFile(path.join(root, 'vali.txt'), F)
+      : undefined;
     const test = readSvmlightFile(path.join(root, 'test.txt'), F);
     return { name: path.basename(root), train, vali, test };
   });

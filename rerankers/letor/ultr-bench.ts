@@ -26,23 +26,33 @@ export interface UltrBenchResult {
 function loadSplits(o: UltrBenchOptions): { dataset: string; splits: LetorSplit[] } {
   if (o.data) return { dataset: o.data, splits: readLetorFolder(o.data) };
   if (o.train || o.test) {
-    if (!o.train || !o.test) throw new ChorusError('VALIDATION', 'give both --train and --test (or --data DIR)');
+    if (!o.train || !o.test)
+      throw new ChorusError('VALIDATION', 'give both --train and --test (or --data DIR)');
     const train = readSvmlightFile(o.train);
     const F = train.numFeatures;
     return {
       dataset: o.train,
-      splits: [{ name: 'files', train, vali: o.vali ? readSvmlightFile(o.vali, F) : undefined, test: readSvmlightFile(o.test, F) }],
+      splits: [
+        {
+          name: 'files',
+          train,
+          vali: o.vali ? readSvmlightFile(o.vali, F) : undefined,
+          test: readSvmlightFile(o.test, F),
+        },
+      ],
     };
   }
   const q = o.syntheticQueries ?? 1000;
   return {
     dataset: `synthetic(${q} train queries)`,
-    splits: [{
-      name: 'synthetic',
-      train: generateSyntheticLetor({ queries: q, seed: 101 }),
-      vali: generateSyntheticLetor({ queries: Math.round(q / 5), seed: 102 }),
-      test: generateSyntheticLetor({ queries: Math.round(q / 3), seed: 103 }),
-    }],
+    splits: [
+      {
+        name: 'synthetic',
+        train: generateSyntheticLetor({ queries: q, seed: 101 }),
+        vali: generateSyntheticLetor({ queries: Math.round(q / 5), seed: 102 }),
+        test: generateSyntheticLetor({ queries: Math.round(q / 3), seed: 103 }),
+      },
+    ],
   };
 }
 
@@ -64,10 +74,14 @@ export function runUltrBench(o: UltrBenchOptions): UltrBenchResult {
         fit: { loss: o.loss, hidden: o.hidden, epochs: o.epochs },
       });
       runs.push({ ...run, fold: split.name });
-      log(`${split.name} seed ${seed}: production ${f4(run.production)}  naive ${f4(run.naive)}  IPS ${f4(run.ips)}  skyline ${f4(run.skyline)}  (${run.clicks} clicks; propensities ${run.propensities.map((p) => p.toFixed(2)).join(' ')})`);
+      log(
+        `${split.name} seed ${seed}: production ${f4(run.production)}  naive ${f4(run.naive)}  IPS ${f4(run.ips)}  skyline ${f4(run.skyline)}  (${run.clicks} clicks; propensities ${run.propensities.map((p) => p.toFixed(2)).join(' ')})`,
+      );
     }
   }
-  const summary = Object.fromEntries(ARMS.map((a) => [a, meanCi95(runs.map((r) => r[a]))])) as UltrBenchResult['summary'];
+  const summary = Object.fromEntries(
+    ARMS.map((a) => [a, meanCi95(runs.map((r) => r[a]))]),
+  ) as UltrBenchResult['summary'];
   const { log: _log, ...options } = o;
   const result: UltrBenchResult = {
     dataset,
@@ -87,12 +101,16 @@ export function runUltrBench(o: UltrBenchOptions): UltrBenchResult {
 }
 
 export function formatUltrSummary(r: UltrBenchResult): string {
-  const lines = [`ULTR benchmark on ${r.dataset}: ${r.runs.length} runs (${r.folds.length} fold(s) x ${r.options.runs} seeds), ${r.options.sessions} sessions each, test nDCG@10`];
+  const lines = [
+    `ULTR benchmark on ${r.dataset}: ${r.runs.length} runs (${r.folds.length} fold(s) x ${r.options.runs} seeds), ${r.options.sessions} sessions each, test nDCG@10`,
+  ];
   for (const a of ARMS) {
     const s = r.summary[a];
     lines.push(`  ${a.padEnd(10)} ${f4(s.mean)}  95% CI [${f4(s.lo)}, ${f4(s.hi)}]`);
   }
-  lines.push(`  IPS / skyline = ${r.ipsOverSkyline.toFixed(3)} (target >= 0.97); IPS - naive = ${r.ipsMinusNaive >= 0 ? '+' : ''}${r.ipsMinusNaive.toFixed(4)} (target >= +0.02)`);
+  lines.push(
+    `  IPS / skyline = ${r.ipsOverSkyline.toFixed(3)} (target >= 0.97); IPS - naive = ${r.ipsMinusNaive >= 0 ? '+' : ''}${r.ipsMinusNaive.toFixed(4)} (target >= +0.02)`,
+  );
   lines.push(`  ${r.seconds.toFixed(1)} s`);
   return lines.join('\n');
 }

@@ -6,7 +6,11 @@ import type { ModelShape } from '../model/layout.js';
 import type { EvalList, TrainList } from '../model/samples.js';
 import { evaluateNdcg, fit, type FitOptions } from '../model/trainer.js';
 import { Rng } from '../random.js';
-import { DEFAULT_CLICK_BY_GRADE, DEFAULT_EXAMINATION, simulatePbmClicks } from './click-simulation.js';
+import {
+  DEFAULT_CLICK_BY_GRADE,
+  DEFAULT_EXAMINATION,
+  simulatePbmClicks,
+} from './click-simulation.js';
 import type { LetorQuery, LetorSet } from './svmlight.js';
 
 export interface UltrOptions {
@@ -51,7 +55,12 @@ export const toEval = (q: LetorQuery): EvalList => ({ n: q.n, rows: q.rows, labe
  * position-based clicks on its top lists, then the fusion trainer on clicks naive and with IPS, and on
  * true labels (skyline). Returns test nDCG@10 of each.
  */
-export function runUltr(train: LetorSet, vali: LetorSet | undefined, test: LetorSet, o: UltrOptions): UltrRun {
+export function runUltr(
+  train: LetorSet,
+  vali: LetorSet | undefined,
+  test: LetorSet,
+  o: UltrOptions,
+): UltrRun {
   const rng = new Rng(o.seed);
   const F = train.numFeatures;
   const shape = letorShape(F);
@@ -69,13 +78,32 @@ export function runUltr(train: LetorSet, vali: LetorSet | undefined, test: Letor
     validation = shuffled.slice(0, cut).map(toEval);
     trainQueries = shuffled.slice(cut);
   }
-  const base: FitOptions = { shape, seed: o.seed, validation, hidden: 16, epochs: 40, lr: 0.01, patience: 5, ...o.fit };
+  const base: FitOptions = {
+    shape,
+    seed: o.seed,
+    validation,
+    hidden: 16,
+    epochs: 40,
+    lr: 0.01,
+    patience: 5,
+    ...o.fit,
+  };
   const asLabelled = (q: LetorQuery): TrainList => ({ n: q.n, rows: q.rows, relevance: q.labels });
 
   // Production ranker: true labels of 1% of the training queries (>= 10).
-  const nProd = Math.min(trainQueries.length, Math.max(o.minProductionQueries ?? 10, Math.round(trainQueries.length * (o.productionShare ?? 0.01))));
+  const nProd = Math.min(
+    trainQueries.length,
+    Math.max(
+      o.minProductionQueries ?? 10,
+      Math.round(trainQueries.length * (o.productionShare ?? 0.01)),
+    ),
+  );
   const prodQueries = rng.shuffle([...trainQueries]).slice(0, nProd);
-  const production = fit(prodQueries.map(asLabelled), { ...base, hidden: 0, seed: o.seed + 1 }).model;
+  const production = fit(prodQueries.map(asLabelled), {
+    ...base,
+    hidden: 0,
+    seed: o.seed + 1,
+  }).model;
 
   // Replay sessions on the production top-K lists.
   const shown = trainQueries.map((q) => topK(production, q, K));
@@ -85,18 +113,32 @@ export function runUltr(train: LetorSet, vali: LetorSet | undefined, test: Letor
   for (let s = 0; s < o.sessions; s++) {
     const qi = rng.int(trainQueries.length);
     const list = shown[qi]!;
-    const c = simulatePbmClicks(Array.from(list.labels), rng, { examination, clickByGrade, maxGrade: train.maxGrade });
+    const c = simulatePbmClicks(Array.from(list.labels), rng, {
+      examination,
+      clickByGrade,
+      maxGrade: train.maxGrade,
+    });
     const items = c.map((clicked, k) => {
       if (clicked) {
         clickCounts[qi]![k]! += 1;
         clicks++;
       }
-      return { position: k, clicked, key: `${qi}:${k}`, features: list.rows.subarray(k * F, (k + 1) * F) };
+      return {
+        position: k,
+        clicked,
+        key: `${qi}:${k}`,
+        features: list.rows.subarray(k * F, (k + 1) * F),
+      };
     });
     sessions.push({ items });
   }
   // Summing the listwise loss over sessions of one query equals one list whose targets are click counts.
-  const clickLists: TrainList[] = shown.map((l, qi) => ({ n: l.n, rows: l.rows, relevance: clickCounts[qi]!, positions: Int32Array.from({ length: l.n }, (_, k) => k) }));
+  const clickLists: TrainList[] = shown.map((l, qi) => ({
+    n: l.n,
+    rows: l.rows,
+    relevance: clickCounts[qi]!,
+    positions: Int32Array.from({ length: l.n }, (_, k) => k),
+  }));
 
   const propensities =
     o.propensity === 'true'
@@ -104,7 +146,11 @@ export function runUltr(train: LetorSet, vali: LetorSet | undefined, test: Letor
       : [...fitPositionBasedModel(sessions, { maxPositions: K, iterations: 40 }).relative];
 
   const naive = fit(clickLists, { ...base, seed: o.seed + 2 }).model;
-  const ips = fit(clickLists, { ...base, seed: o.seed + 3, propensities: Float64Array.from(propensities) }).model;
+  const ips = fit(clickLists, {
+    ...base,
+    seed: o.seed + 3,
+    propensities: Float64Array.from(propensities),
+  }).model;
   const skyline = fit(trainQueries.map(asLabelled), { ...base, seed: o.seed + 4 }).model;
 
   const testLists = test.queries.map(toEval);

@@ -64,11 +64,19 @@ export class FusionModel {
       mean[f] = Math.fround(mean[f]!);
       invStd[f] = Math.fround(invStd[f]!);
     }
-    if (params.length !== this.o.size) throw new Error(`expected ${this.o.size} parameters, got ${params.length}`);
-    if (shape.gateMask && shape.gateMask.length !== shape.groups.length) throw new Error('gateMask needs one entry per group');
+    if (params.length !== this.o.size)
+      throw new Error(`expected ${this.o.size} parameters, got ${params.length}`);
+    if (shape.gateMask && shape.gateMask.length !== shape.groups.length)
+      throw new Error('gateMask needs one entry per group');
   }
 
-  static init(shape: ModelShape, rng: Rng, mean: Float64Array, invStd: Float64Array, gateTemperature = 1): FusionModel {
+  static init(
+    shape: ModelShape,
+    rng: Rng,
+    mean: Float64Array,
+    invStd: Float64Array,
+    gateTemperature = 1,
+  ): FusionModel {
     const o = offsetsOf(shape);
     const p = new Float32Array(o.size);
     const mask = groupMask(shape);
@@ -184,15 +192,26 @@ export class FusionModel {
   }
 
   static fromJSON(j: ModelJSON): FusionModel {
-    if (j.kind !== 'chorus-fusion' || j.formatVersion !== 2) throw new Error('not a chorus fusion model of format 2 (retrain models made before the baseline-correction model)');
-    return new FusionModel(j.shape, Float32Array.from(j.params), Float64Array.from(j.mean), Float64Array.from(j.invStd), j.gateTemperature, j.meta ?? {});
+    if (j.kind !== 'chorus-fusion' || j.formatVersion !== 2)
+      throw new Error(
+        'not a chorus fusion model of format 2 (retrain models made before the baseline-correction model)',
+      );
+    return new FusionModel(
+      j.shape,
+      Float32Array.from(j.params),
+      Float64Array.from(j.mean),
+      Float64Array.from(j.invStd),
+      j.gateTemperature,
+      j.meta ?? {},
+    );
   }
 }
 
 export function flatten(rows: readonly ArrayLike<number>[], F: number): Float32Array {
   const out = new Float32Array(rows.length * F);
   rows.forEach((r, i) => {
-    if (r.length !== F) throw new Error(`feature row ${i} has ${r.length} values, the model expects ${F}`);
+    if (r.length !== F)
+      throw new Error(`feature row ${i} has ${r.length} values, the model expects ${F}`);
     for (let f = 0; f < F; f++) out[i * F + f] = r[f]!;
   });
   return out;

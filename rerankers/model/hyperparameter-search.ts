@@ -36,19 +36,30 @@ export interface SearchResult {
 export function searchHyperparameters(
   train: readonly TrainList[],
   base: FitOptions,
-  o: { mode: 'grid' | 'random'; space?: Partial<SearchSpace>; trials?: number; seed?: number } = { mode: 'random' },
+  o: { mode: 'grid' | 'random'; space?: Partial<SearchSpace>; trials?: number; seed?: number } = {
+    mode: 'random',
+  },
 ): SearchResult {
-  if (!base.validation?.length && !base.validate) throw new Error('hyperparameter search needs validation lists or a validation score');
+  if (!base.validation?.length && !base.validate)
+    throw new Error('hyperparameter search needs validation lists or a validation score');
   const space = { ...DEFAULT_SEARCH_SPACE, ...o.space };
   const grid: Trial['params'][] = [];
-  for (const lr of space.lr) for (const hidden of space.hidden) for (const ipsClip of space.ipsClip) for (const gateTemperature of space.gateTemperature) grid.push({ lr, hidden, ipsClip, gateTemperature });
-  const candidates = o.mode === 'grid' ? grid : new Rng(o.seed ?? 7).shuffle([...grid]).slice(0, Math.min(grid.length, o.trials ?? 8));
+  for (const lr of space.lr)
+    for (const hidden of space.hidden)
+      for (const ipsClip of space.ipsClip)
+        for (const gateTemperature of space.gateTemperature)
+          grid.push({ lr, hidden, ipsClip, gateTemperature });
+  const candidates =
+    o.mode === 'grid'
+      ? grid
+      : new Rng(o.seed ?? 7).shuffle([...grid]).slice(0, Math.min(grid.length, o.trials ?? 8));
   let best: { fit: FitResult; params: Trial['params'] } | undefined;
   const trials: Trial[] = [];
   for (const params of candidates) {
     const r = fit(train, { ...base, ...params });
     trials.push({ params, validationNdcg: r.validationNdcg ?? 0, bestEpoch: r.bestEpoch });
-    if (!best || (r.validationNdcg ?? 0) > (best.fit.validationNdcg ?? 0)) best = { fit: r, params };
+    if (!best || (r.validationNdcg ?? 0) > (best.fit.validationNdcg ?? 0))
+      best = { fit: r, params };
   }
   return { best: best!.fit, bestParams: best!.params, trials };
 }

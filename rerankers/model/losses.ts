@@ -7,7 +7,12 @@ import { argsortDesc } from '../metrics.js';
 export type LossName = 'listwise' | 'pairwise';
 
 /** Listwise softmax cross-entropy: -sum_i w_i y_i log softmax(s)_i. */
-export function listwiseSoftmax(scores: ArrayLike<number>, relevance: ArrayLike<number>, weight: ArrayLike<number>, out: Float64Array): number {
+export function listwiseSoftmax(
+  scores: ArrayLike<number>,
+  relevance: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  out: Float64Array,
+): number {
   const n = scores.length;
   let max = -Infinity;
   for (let i = 0; i < n; i++) max = Math.max(max, scores[i]!);
@@ -21,7 +26,8 @@ export function listwiseSoftmax(scores: ArrayLike<number>, relevance: ArrayLike<
     total += t;
     if (t !== 0) loss -= t * (scores[i]! - logZ);
   }
-  for (let i = 0; i < n; i++) out[i] = Math.exp(scores[i]! - logZ) * total - weight[i]! * relevance[i]!;
+  for (let i = 0; i < n; i++)
+    out[i] = Math.exp(scores[i]! - logZ) * total - weight[i]! * relevance[i]!;
   return loss;
 }
 
@@ -29,7 +35,12 @@ export function listwiseSoftmax(scores: ArrayLike<number>, relevance: ArrayLike<
  * LambdaRank-style pairwise logistic loss: for each pair with y_i > y_j, w_i * |delta nDCG_ij| * log(1 + e^-(s_i - s_j)),
  * with |delta nDCG| the change in nDCG from swapping the pair in the current ranking (held fixed for the gradient).
  */
-export function pairwiseLambda(scores: ArrayLike<number>, relevance: ArrayLike<number>, weight: ArrayLike<number>, out: Float64Array): number {
+export function pairwiseLambda(
+  scores: ArrayLike<number>,
+  relevance: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  out: Float64Array,
+): number {
   const n = scores.length;
   out.fill(0, 0, n);
   const order = argsortDesc(scores);
@@ -62,4 +73,7 @@ export function pairwiseLambda(scores: ArrayLike<number>, relevance: ArrayLike<n
   return loss;
 }
 
-export const LOSSES: Record<LossName, typeof listwiseSoftmax> = { listwise: listwiseSoftmax, pairwise: pairwiseLambda };
+export const LOSSES: Record<LossName, typeof listwiseSoftmax> = {
+  listwise: listwiseSoftmax,
+  pairwise: pairwiseLambda,
+};

@@ -1,4 +1,10 @@
-import { coverageIndex, featureNames, modalityGroups, QUERY_FEATURE_NAMES, type FeatureSpec } from '../features/index.js';
+import {
+  coverageIndex,
+  featureNames,
+  modalityGroups,
+  QUERY_FEATURE_NAMES,
+  type FeatureSpec,
+} from '../features/index.js';
 import type { ModelShape } from './layout.js';
 
 /** Default bound of the residual, in score units (the baseline term spans about INITIAL_BASELINE_WEIGHT = 5). */
@@ -9,14 +15,20 @@ export const DEFAULT_RESIDUAL_CAP = 1;
  * source's coverage), the query features, the baseline feature when the spec has one, the residual bound, and
  * the item-prior features left inert unless `itemPriors` is set.
  */
-export function shapeForSpec(spec: FeatureSpec, residualCap = DEFAULT_RESIDUAL_CAP, o: { itemPriors?: boolean } = {}): Omit<ModelShape, 'hidden'> {
+export function shapeForSpec(
+  spec: FeatureSpec,
+  residualCap = DEFAULT_RESIDUAL_CAP,
+  o: { itemPriors?: boolean } = {},
+): Omit<ModelShape, 'hidden'> {
   const names = featureNames(spec);
   const groups = modalityGroups(spec);
   const b = spec.features.findIndex((f) => f.type === 'baseline');
   const mask = groups.map((g) => coverageIndex(g.name));
   // Item priors (CTR, popularity) say how an item did on every query, not on this one; in a log they also carry a
   // query's own earlier clicks, which leaks into any validation. Not read unless asked for.
-  const inert = o.itemPriors ? [] : spec.features.flatMap((f, i) => (f.type === 'ctr' || f.type === 'popularity' ? [i] : []));
+  const inert = o.itemPriors
+    ? []
+    : spec.features.flatMap((f, i) => (f.type === 'ctr' || f.type === 'popularity' ? [i] : []));
   return {
     featureNames: names,
     queryFeatureNames: [...QUERY_FEATURE_NAMES],

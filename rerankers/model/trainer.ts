@@ -53,15 +53,34 @@ export interface FitResult {
 /** Trains a fusion model with explicit gradients and Adam; deterministic under `seed`. */
 export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   const o = {
-    hidden: 16, loss: 'listwise' as LossName, lr: 0.01, epochs: 30, batchSize: 32, seed: 1, ipsClip: 10,
-    gateTemperature: 1, weightDecay: 0, patience: 5, k: 10, l2: 0, ...opts,
+    hidden: 16,
+    loss: 'listwise' as LossName,
+    lr: 0.01,
+    epochs: 30,
+    batchSize: 32,
+    seed: 1,
+    ipsClip: 10,
+    gateTemperature: 1,
+    weightDecay: 0,
+    patience: 5,
+    k: 10,
+    l2: 0,
+    ...opts,
   };
-  const validate = o.validate ?? (o.validation?.length ? (m: FusionModel) => evaluateNdcg(m, o.validation!, o.k) : undefined);
+  const validate =
+    o.validate ??
+    (o.validation?.length ? (m: FusionModel) => evaluateNdcg(m, o.validation!, o.k) : undefined);
   const F = o.shape.featureNames.length;
   const rng = new Rng(o.seed);
   const { mean, invStd } = standardisation(train, F);
   for (const f of o.shape.inert ?? []) invStd[f] = 0;
-  const model = FusionModel.init({ ...o.shape, hidden: o.hidden }, rng, mean, invStd, o.gateTemperature);
+  const model = FusionModel.init(
+    { ...o.shape, hidden: o.hidden },
+    rng,
+    mean,
+    invStd,
+    o.gateTemperature,
+  );
   const adam = new Adam(model.o.size, o.lr, 0.9, 0.999, 1e-8, o.weightDecay);
   const lossFn = LOSSES[o.loss];
 
@@ -69,7 +88,9 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   const useful = train.filter((l) => l.relevance.some((r) => r > 0));
   const weights = useful.map((l) =>
     Float64Array.from({ length: l.n }, (_, i) =>
-      o.propensities && l.positions ? ipsWeight(l.positions[i]!, o.propensities as Float64Array, o.ipsClip) : 1,
+      o.propensities && l.positions
+        ? ipsWeight(l.positions[i]!, o.propensities as Float64Array, o.ipsClip)
+        : 1,
     ),
   );
   const order = useful.map((_, i) => i);
@@ -109,7 +130,12 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   }
   if (validate) model.params.set(best.params);
   else best.epoch = history.length;
-  return { model, history, bestEpoch: best.epoch, validationNdcg: validate ? best.ndcg : undefined };
+  return {
+    model,
+    history,
+    bestEpoch: best.epoch,
+    validationNdcg: validate ? best.ndcg : undefined,
+  };
 }
 
 /** Gradient of (l2 / 2) * |correction weights|^2: the group weights A and the residual's output weights w2. */
@@ -125,7 +151,11 @@ function addL2(model: FusionModel, grad: Float64Array, l2: number): void {
  * (0 = the baseline itself) and keeps the one with the best validation score; ties go to the smaller scale,
  * so the model departs from the baseline only as far as held-out queries support.
  */
-export function selectShrinkage(model: FusionModel, validate: (m: FusionModel) => number, grid: readonly number[] = [0, 0.25, 0.5, 0.75, 1]): { lambda: number; scores: { lambda: number; score: number }[] } {
+export function selectShrinkage(
+  model: FusionModel,
+  validate: (m: FusionModel) => number,
+  grid: readonly number[] = [0, 0.25, 0.5, 0.75, 1],
+): { lambda: number; scores: { lambda: number; score: number }[] } {
   const scores: { lambda: number; score: number }[] = [];
   let best = { lambda: 0, score: -Infinity };
   for (const lambda of [...grid].sort((a, b) => a - b)) {
@@ -151,7 +181,10 @@ export function evaluateNdcg(model: FusionModel, lists: readonly EvalList[], k =
   return n ? sum / n : 0;
 }
 
-function standardisation(train: readonly TrainList[], F: number): { mean: Float64Array; invStd: Float64Array } {
+function standardisation(
+  train: readonly TrainList[],
+  F: number,
+): { mean: Float64Array; invStd: Float64Array } {
   const mean = new Float64Array(F);
   const sq = new Float64Array(F);
   let count = 0;

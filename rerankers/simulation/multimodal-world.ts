@@ -52,7 +52,7 @@ export function generateMultimodalWorld(o: WorldOptions): WorldQuery[] {
     const items = Array.from({ length: pool }, (_, i) => {
       const u = rng.next();
       let grade = 0;
-      for (let acc = 0; grade < 4 && u > (acc += GRADE_SHARES[grade]!); ) grade++;
+      for (let acc = 0; grade < 4 && u > (acc += GRADE_SHARES[grade]!);) grade++;
       return {
         id: `i${q}-${i}`,
         grade,
@@ -67,11 +67,18 @@ export function generateMultimodalWorld(o: WorldOptions): WorldQuery[] {
       const reliability = RELIABILITY[kind][s] ?? 0;
       const scored = items
         .filter((it) => it.has[needs])
-        .map((it) => ({ it, score: reliability * it.grade * 0.25 + rng.normal() * 0.35 + (s === 'bm25' ? 2 : 0.3) }))
+        .map((it) => ({
+          it,
+          score: reliability * it.grade * 0.25 + rng.normal() * 0.35 + (s === 'bm25' ? 2 : 0.3),
+        }))
         .sort((a, b) => b.score - a.score)
         .slice(0, K);
       scored.forEach(({ it, score }, rank) => {
-        sources.get(it.id)![s] = { source: s, score: s === 'bm25' ? Math.max(0, score * 4) : score, rank };
+        sources.get(it.id)![s] = {
+          source: s,
+          score: s === 'bm25' ? Math.max(0, score * 4) : score,
+          rank,
+        };
       });
     }
     const candidates: Candidate[] = items
@@ -87,7 +94,13 @@ export function generateMultimodalWorld(o: WorldOptions): WorldQuery[] {
         ],
         priors: { popularity: it.popularity },
       }));
-    out.push({ queryId: `q${q}`, kind, queryModalities: [kind], candidates, labels: new Map(items.map((it) => [it.id, it.grade])) });
+    out.push({
+      queryId: `q${q}`,
+      kind,
+      queryModalities: [kind],
+      candidates,
+      labels: new Map(items.map((it) => [it.id, it.grade])),
+    });
   }
   return out;
 }

@@ -21,7 +21,11 @@ export interface TrafficOptions {
  * (impression with the served feature rows, as the engine logs them) and simulates position-based clicks
  * from the judged grades. Returns feedback events ready for the event store.
  */
-export async function simulateTraffic(world: readonly WorldQuery[], reranker: Reranker, o: TrafficOptions): Promise<FeedbackEventInput[]> {
+export async function simulateTraffic(
+  world: readonly WorldQuery[],
+  reranker: Reranker,
+  o: TrafficOptions,
+): Promise<FeedbackEventInput[]> {
   const rng = new Rng(o.seed ?? 5);
   const L = o.listLength ?? 10;
   const events: FeedbackEventInput[] = [];
@@ -31,7 +35,11 @@ export async function simulateTraffic(world: readonly WorldQuery[], reranker: Re
     const q = world[rng.int(world.length)]!;
     let hits = served.get(q.queryId);
     if (!hits) {
-      hits = await reranker.rerank(q.candidates, { queryKind: q.kind, queryModalities: q.queryModalities, collection: o.collection });
+      hits = await reranker.rerank(q.candidates, {
+        queryKind: q.kind,
+        queryModalities: q.queryModalities,
+        collection: o.collection,
+      });
       served.set(q.queryId, hits);
     }
     const top = hits.slice(0, L);
@@ -58,9 +66,22 @@ export async function simulateTraffic(world: readonly WorldQuery[], reranker: Re
       features,
       ...(swapped.length ? { swapped } : {}),
     });
-    const clicks = simulatePbmClicks(shown.map((h) => q.labels.get(h.id) ?? 0), rng, { maxGrade: 4, examination: o.examination ?? DEFAULT_EXAMINATION });
+    const clicks = simulatePbmClicks(
+      shown.map((h) => q.labels.get(h.id) ?? 0),
+      rng,
+      { maxGrade: 4, examination: o.examination ?? DEFAULT_EXAMINATION },
+    );
     clicks.forEach((c, k) => {
-      if (c) events.push({ type: 'click', eventId: `clk-${queryId}-${k}`, collection: o.collection, queryId, itemId: shown[k]!.id, position: k, timestamp: t + 10 + k });
+      if (c)
+        events.push({
+          type: 'click',
+          eventId: `clk-${queryId}-${k}`,
+          collection: o.collection,
+          queryId,
+          itemId: shown[k]!.id,
+          position: k,
+          timestamp: t + 10 + k,
+        });
     });
   }
   return events;

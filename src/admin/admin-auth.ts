@@ -21,7 +21,13 @@ declare module 'express-serve-static-core' {
 }
 
 function setSessionCookie(req: Request, res: Response, s: AdminSession, maxAgeMs: number): void {
-  res.cookie(SESSION_COOKIE, s.id, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: maxAgeMs });
+  res.cookie(SESSION_COOKIE, s.id, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: req.secure,
+    path: '/admin',
+    maxAge: maxAgeMs,
+  });
 }
 
 /**
@@ -31,9 +37,16 @@ function setSessionCookie(req: Request, res: Response, s: AdminSession, maxAgeMs
  */
 export function requireAdmin(keys: KeyRing, sessions: SessionStore): RequestHandler {
   return (req, _res, next) => {
-    if (keys.open && !isLoopback(req)) return next(new ChorusError('FORBIDDEN', 'no admin key is configured: the admin UI answers loopback clients only'));
+    if (keys.open && !isLoopback(req))
+      return next(
+        new ChorusError(
+          'FORBIDDEN',
+          'no admin key is configured: the admin UI answers loopback clients only',
+        ),
+      );
     // Every mode, key or cookie: an admin change from another origin is refused (CSRF, DNS rebinding).
-    if (!SAFE_METHODS.has(req.method) && crossOrigin(req)) return next(new ChorusError('FORBIDDEN', `cross-origin ${req.method} refused`));
+    if (!SAFE_METHODS.has(req.method) && crossOrigin(req))
+      return next(new ChorusError('FORBIDDEN', `cross-origin ${req.method} refused`));
     const key = presentedKey(req);
     if (key !== undefined) {
       if (keys.open || keys.scopeOf(key) === 'admin') return next();
@@ -89,19 +102,32 @@ export function mountSessionRoutes(
   router.get('/admin/api/session', (req, res) => {
     const s = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     const loopbackOnly = keys.open;
-    res.json({ authenticated: Boolean(s) && (!loopbackOnly || isLoopback(req)), csrf: s?.csrf ?? null, devMode: loopbackOnly, ...info() });
+    res.json({
+      authenticated: Boolean(s) && (!loopbackOnly || isLoopback(req)),
+      csrf: s?.csrf ?? null,
+      devMode: loopbackOnly,
+      ...info(),
+    });
   });
 
   router.post('/admin/api/login', (req, res, next) => {
     // JSON only: an HTML form on another site cannot send application/json without a CORS preflight.
-    if (!req.is('application/json')) return next(new ChorusError('UNSUPPORTED_MEDIA', 'log in with a JSON body: {"key": "..."}'));
+    if (!req.is('application/json'))
+      return next(new ChorusError('UNSUPPORTED_MEDIA', 'log in with a JSON body: {"key": "..."}'));
     if (crossOrigin(req)) return next(new ChorusError('FORBIDDEN', 'cross-origin login refused'));
     const client = req.socket.remoteAddress ?? 'unknown';
-    if (throttle.blocked(client)) return next(new ChorusError('RATE_LIMITED', 'too many failed logins: wait a minute'));
+    if (throttle.blocked(client))
+      return next(new ChorusError('RATE_LIMITED', 'too many failed logins: wait a minute'));
     const body = LoginBody.safeParse(req.body ?? {});
     if (!body.success) return next(new ChorusError('VALIDATION', 'send {"key": "..."}'));
     if (keys.open) {
-      if (!isLoopback(req)) return next(new ChorusError('FORBIDDEN', 'no admin key is configured: log in from the server itself (loopback)'));
+      if (!isLoopback(req))
+        return next(
+          new ChorusError(
+            'FORBIDDEN',
+            'no admin key is configured: log in from the server itself (loopback)',
+          ),
+        );
     } else if (!body.data.key || keys.scopeOf(body.data.key) !== 'admin') {
       throttle.fail(client);
       return next(new ChorusError('UNAUTHENTICATED', 'that is not the admin key'));
@@ -115,7 +141,12 @@ export function mountSessionRoutes(
 
   router.post('/admin/api/logout', guard, (req, res) => {
     sessions.destroy(req.adminSession?.id);
-    res.clearCookie(SESSION_COOKIE, { path: '/admin', httpOnly: true, sameSite: 'strict', secure: req.secure });
+    res.clearCookie(SESSION_COOKIE, {
+      path: '/admin',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+    });
     res.json({ authenticated: false });
   });
 }

@@ -16,7 +16,10 @@ export interface ModelAdmin {
   /** The promotion guard's comparison of a candidate with the serving ranker on its held-out queries, where there is one. */
   compare?(collection: string, version: string): unknown;
   /** Fits off the event loop (ModelRegistry uses a worker thread). */
-  trainInBackground?(req: { collection: string; notes?: string }, opts?: { signal?: AbortSignal }): Promise<ModelRecord>;
+  trainInBackground?(
+    req: { collection: string; notes?: string },
+    opts?: { signal?: AbortSignal },
+  ): Promise<ModelRecord>;
 }
 
 export interface AdminDeps {

@@ -23,7 +23,11 @@ const DAY_MS = 86_400_000;
 export function ctrOverTime(db: ChorusDb, collection: string, maxDays = 90): CtrSeries {
   const impressionDay = new Map<string, number>();
   const clickedQueries = new Set<string>();
-  for (const { event: e } of db.events.iterate({ collection, types: ['impression', 'click'], limit: MAX_EVENTS })) {
+  for (const { event: e } of db.events.iterate({
+    collection,
+    types: ['impression', 'click'],
+    limit: MAX_EVENTS,
+  })) {
     if (e.type === 'impression') impressionDay.set(e.queryId, Math.floor(e.timestamp / DAY_MS));
     else if (e.queryId) clickedQueries.add(e.queryId);
   }
@@ -54,7 +58,12 @@ export interface PositionBias {
 }
 
 /** The estimated position-bias curve: the promoted model's training propensities, else EM on the logs. */
-export function positionBias(db: ChorusDb, collection: string, model?: ModelRecord, maxPositions = 10): PositionBias {
+export function positionBias(
+  db: ChorusDb,
+  collection: string,
+  model?: ModelRecord,
+  maxPositions = 10,
+): PositionBias {
   const events = (function* () {
     for (const e of db.events.iterate({ collection, limit: MAX_EVENTS })) yield e.event;
   })();
@@ -74,21 +83,44 @@ export function positionBias(db: ChorusDb, collection: string, model?: ModelReco
   if (Array.isArray(fromModel) && fromModel.length > 0) {
     const p0 = Number(fromModel[0]) || 1;
     const estimated = fromModel.slice(0, maxPositions).map((v) => Number(v) / p0);
-    return { positions: positions.slice(0, estimated.length), estimated, rawCtr: rawCtr.slice(0, estimated.length), sessions: sessions.length, source: 'model' };
+    return {
+      positions: positions.slice(0, estimated.length),
+      estimated,
+      rawCtr: rawCtr.slice(0, estimated.length),
+      sessions: sessions.length,
+      source: 'model',
+    };
   }
-  if (!sessions.some((s) => s.items.some((i) => i.clicked))) return { positions, estimated: [], rawCtr, sessions: sessions.length, source: 'none' };
+  if (!sessions.some((s) => s.items.some((i) => i.clicked)))
+    return { positions, estimated: [], rawCtr, sessions: sessions.length, source: 'none' };
   const fit = fitPositionBasedModel(sessions, { maxPositions, relevance: 'pairs', iterations: 30 });
-  return { positions, estimated: Array.from(fit.relative).slice(0, maxPositions), rawCtr, sessions: sessions.length, source: 'em' };
+  return {
+    positions,
+    estimated: Array.from(fit.relative).slice(0, maxPositions),
+    rawCtr,
+    sessions: sessions.length,
+    source: 'em',
+  };
 }
 
 /** Offline nDCG of each model version against its creation time (the registry's own validation metric). */
-export function ndcgOverTime(models: readonly ModelRecord[]): { t: number[]; ndcg: number[]; versions: string[] } {
+export function ndcgOverTime(models: readonly ModelRecord[]): {
+  t: number[];
+  ndcg: number[];
+  versions: string[];
+} {
   const rows = models
-    .map((m) => ({ at: m.createdAt, t: Math.round(m.createdAt / 1000), v: m.version, n: Number(m.metrics.validationNdcg10 ?? m.metrics.ndcg10 ?? NaN) }))
+    .map((m) => ({
+      at: m.createdAt,
+      t: Math.round(m.createdAt / 1000),
+      v: m.version,
+      n: Number(m.metrics.validationNdcg10 ?? m.metrics.ndcg10 ?? NaN),
+    }))
     .filter((r) => Number.isFinite(r.n))
     // Registered in the same millisecond: v2 after v1 (numeric-aware), not in whatever order the list came.
     .sort((a, b) => a.at - b.at || a.v.localeCompare(b.v, 'en', { numeric: true }));
   // uPlot needs strictly increasing x: versions registered within the same second are nudged apart.
-  for (let i = 1; i < rows.length; i++) if (rows[i]!.t <= rows[i - 1]!.t) rows[i]!.t = rows[i - 1]!.t + 1;
+  for (let i = 1; i < rows.length; i++)
+    if (rows[i]!.t <= rows[i - 1]!.t) rows[i]!.t = rows[i - 1]!.t + 1;
   return { t: rows.map((r) => r.t), ndcg: rows.map((r) => r.n), versions: rows.map((r) => r.v) };
 }

@@ -10,10 +10,17 @@ export interface QueryMetrics {
  * Metrics of one served ranking against a query's judgments. Unjudged items count as grade 0; the ideal
  * ranking and the recall denominator use every judged item, including ones the ranker did not return.
  */
-export function scoreRanking(rankedIds: readonly string[], grades: ReadonlyMap<string, number>, k: number): QueryMetrics {
+export function scoreRanking(
+  rankedIds: readonly string[],
+  grades: ReadonlyMap<string, number>,
+  k: number,
+): QueryMetrics {
   const top = rankedIds.slice(0, k);
   const labels = top.map((id) => grades.get(id) ?? 0);
-  const idcg = dcgAt([...grades.values()].sort((a, b) => b - a), k);
+  const idcg = dcgAt(
+    [...grades.values()].sort((a, b) => b - a),
+    k,
+  );
   const firstRelevant = labels.findIndex((g) => g > 0);
   const relevant = [...grades.values()].filter((g) => g > 0).length;
   return {

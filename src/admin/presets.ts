@@ -7,12 +7,18 @@ import { RankerSpec } from './api/ranker-spec.js';
 export const PRESETS_NS = 'fusion-presets';
 export const COLLECTION_PRESET_NS = 'collection-preset';
 
-export const PresetName = z.string().regex(/^[\w.-]{1,64}$/, 'preset names are 1-64 letters, digits, _ . -');
+export const PresetName = z
+  .string()
+  .regex(/^[\w.-]{1,64}$/, 'preset names are 1-64 letters, digits, _ . -');
 export const FusionPreset = RankerSpec;
 export type FusionPreset = z.infer<typeof FusionPreset>;
 
-export function listPresets(kv: KvRepo): { name: string; preset: FusionPreset; updatedAt: number }[] {
-  return kv.list<FusionPreset>(PRESETS_NS).map((r) => ({ name: r.key, preset: r.value, updatedAt: r.updatedAt }));
+export function listPresets(
+  kv: KvRepo,
+): { name: string; preset: FusionPreset; updatedAt: number }[] {
+  return kv
+    .list<FusionPreset>(PRESETS_NS)
+    .map((r) => ({ name: r.key, preset: r.value, updatedAt: r.updatedAt }));
 }
 
 export function savePreset(kv: KvRepo, name: string, preset: FusionPreset): void {
@@ -33,7 +39,10 @@ export function appliedPresetName(kv: KvRepo, collection: string): string | unde
  * The engine's `searchDefaults` hook: the preset applied to the collection, if any. A preset deleted after being
  * applied, or one that no longer parses, is ignored rather than breaking search.
  */
-export function collectionSearchDefaults(kv: KvRepo, collection: string): SearchDefaults | undefined {
+export function collectionSearchDefaults(
+  kv: KvRepo,
+  collection: string,
+): SearchDefaults | undefined {
   const name = appliedPresetName(kv, collection);
   if (!name) return undefined;
   const parsed = FusionPreset.safeParse(kv.get(PRESETS_NS, name));

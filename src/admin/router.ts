@@ -20,13 +20,19 @@ export type { AdminDeps, ModelAdmin } from './admin-deps.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // From src/ (tsx, the default) the assets sit beside this file; from a tsc build (dist/src/admin) they stay in src/.
-const STATIC_DIR = [path.join(HERE, 'static'), path.resolve(HERE, '../../../src/admin/static')].find((d) => existsSync(path.join(d, 'index.html'))) ?? path.join(HERE, 'static');
+const STATIC_DIR =
+  [path.join(HERE, 'static'), path.resolve(HERE, '../../../src/admin/static')].find((d) =>
+    existsSync(path.join(d, 'index.html')),
+  ) ?? path.join(HERE, 'static');
 
 /**
  * The admin UI at /admin: static preact + htm modules (no build step), vendor modules from node_modules, and
  * admin-only JSON under /admin/api behind a session cookie + CSRF token (or the admin key in a header).
  */
-export function createAdminRouter(deps: AdminDeps, sessions: SessionStore = new SessionStore({ now: deps.now })): ExtraRouter {
+export function createAdminRouter(
+  deps: AdminDeps,
+  sessions: SessionStore = new SessionStore({ now: deps.now }),
+): ExtraRouter {
   const router = Router();
   const guard = requireAdmin(deps.keys, sessions);
 
@@ -34,14 +40,19 @@ export function createAdminRouter(deps: AdminDeps, sessions: SessionStore = new 
     res.setHeader('cache-control', 'no-store');
     res.sendFile(path.join(STATIC_DIR, 'index.html'));
   });
-  router.use('/admin/static', express.static(STATIC_DIR, { index: false, fallthrough: false, maxAge: 0 }));
+  router.use(
+    '/admin/static',
+    express.static(STATIC_DIR, { index: false, fallthrough: false, maxAge: 0 }),
+  );
   router.use(createVendorRouter());
 
   router.use('/admin/api', (_req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     next();
   });
-  mountSessionRoutes(router, deps.keys, sessions, guard, () => ({ queues: deps.config.redisUrl ? '/admin/queues' : null }));
+  mountSessionRoutes(router, deps.keys, sessions, guard, () => ({
+    queues: deps.config.redisUrl ? '/admin/queues' : null,
+  }));
   router.use('/admin/api', guard);
   router.use(createOverviewRouter(deps));
   router.use(createItemsRouter(deps));

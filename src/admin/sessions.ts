@@ -68,7 +68,9 @@ export class SessionStore {
 
   private sweep(): void {
     const t = this.now();
-    for (const [id, s] of this.sessions) if (t - s.lastSeenAt > this.idleMs || t - s.createdAt > this.maxAgeMs) this.sessions.delete(id);
+    for (const [id, s] of this.sessions)
+      if (t - s.lastSeenAt > this.idleMs || t - s.createdAt > this.maxAgeMs)
+        this.sessions.delete(id);
   }
 }
 

@@ -11,14 +11,21 @@ const packageDir = (name: string, depth: number) => {
 };
 
 /** Browser ES modules served from node_modules, so the admin UI makes no request beyond this server. */
-function vendorFiles(): Record<string, { file: string; type: string; rewrite?: (s: string) => string }> {
+function vendorFiles(): Record<
+  string,
+  { file: string; type: string; rewrite?: (s: string) => string }
+> {
   const preact = packageDir('preact', 2);
   const htm = packageDir('htm', 2);
   const uplot = packageDir('uplot', 2);
   return {
     'preact.mjs': { file: path.join(preact, 'dist/preact.mjs'), type: 'text/javascript' },
     // hooks import the bare specifier "preact"; browsers without an import map (our CSP forbids inline scripts) need a path.
-    'hooks.mjs': { file: path.join(preact, 'hooks/dist/hooks.mjs'), type: 'text/javascript', rewrite: (s) => s.replace(/from\s*(["'])preact\1/g, 'from"./preact.mjs"') },
+    'hooks.mjs': {
+      file: path.join(preact, 'hooks/dist/hooks.mjs'),
+      type: 'text/javascript',
+      rewrite: (s) => s.replace(/from\s*(["'])preact\1/g, 'from"./preact.mjs"'),
+    },
     'htm.mjs': { file: path.join(htm, 'dist/htm.mjs'), type: 'text/javascript' },
     'uplot.mjs': { file: path.join(uplot, 'dist/uPlot.esm.js'), type: 'text/javascript' },
     'uplot.css': { file: path.join(uplot, 'dist/uPlot.min.css'), type: 'text/css' },

@@ -75,7 +75,8 @@ export function createApp(deps: AppDeps): ChorusApp {
       logger,
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        const id =
+          typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },
@@ -86,13 +87,33 @@ export function createApp(deps: AppDeps): ChorusApp {
   );
   // No key: loopback names only, so a DNS-rebound page (Host: evil.example) gets nothing, admin UI included.
   if (keys.open) app.use(loopbackHostOnly());
-  app.use(requestTimeout(config.limits.requestTimeoutMs, { writeGraceMs: config.limits.writeGraceMs }));
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'data:', 'blob:'] } } }));
+  app.use(
+    requestTimeout(config.limits.requestTimeoutMs, { writeGraceMs: config.limits.writeGraceMs }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'media-src': ["'self'", 'data:', 'blob:'],
+        },
+      },
+    }),
+  );
   app.use(metrics.middleware);
   app.use(perKeyRateLimit({ limit: config.limits.rateLimitPerMinute, keys }));
   // Bulk loads of precomputed vectors get Qdrant's 32 MiB; every other route keeps the small limit.
-  app.post('/v1/items', jsonBody(config.limits.maxItemsBodyBytes, 'limits.maxItemsBodyBytes, env CHORUS_LIMITS__MAX_ITEMS_BODY_BYTES'));
-  app.use(jsonBody(config.limits.maxBodyBytes, 'limits.maxBodyBytes, env CHORUS_LIMITS__MAX_BODY_BYTES'));
+  app.post(
+    '/v1/items',
+    jsonBody(
+      config.limits.maxItemsBodyBytes,
+      'limits.maxItemsBodyBytes, env CHORUS_LIMITS__MAX_ITEMS_BODY_BYTES',
+    ),
+  );
+  app.use(
+    jsonBody(config.limits.maxBodyBytes, 'limits.maxBodyBytes, env CHORUS_LIMITS__MAX_BODY_BYTES'),
+  );
 
   const extras = deps.extraRouters?.(routeDeps) ?? [];
   const openapi = buildOpenApi([...CORE_ROUTES, ...extras.flatMap((e) => e.routes)], {

@@ -6,14 +6,27 @@ export function renderDocsPage(doc: Record<string, unknown>): string {
   const sections: string[] = [];
   for (const [p, ops] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(ops)) {
-      const body = (op.requestBody as { content?: Record<string, { schema: unknown }> } | undefined)?.content;
-      const responses = op.responses as Record<string, { content?: Record<string, { schema: unknown }> }>;
+      const body = (op.requestBody as { content?: Record<string, { schema: unknown }> } | undefined)
+        ?.content;
+      const responses = op.responses as Record<
+        string,
+        { content?: Record<string, { schema: unknown }> }
+      >;
       const ok = Object.entries(responses).find(([s]) => s.startsWith('2'));
       sections.push(`<section id="${esc(method + p)}">
 <h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(p)}</code> <small>scope: ${esc(String(op['x-scope']))}</small></h3>
 <p>${esc(String(op.summary ?? ''))}</p>${op.description ? `<p>${esc(String(op.description))}</p>` : ''}
 ${op.parameters ? `<details><summary>parameters</summary><pre>${esc(JSON.stringify(op.parameters, null, 2))}</pre></details>` : ''}
-${body ? Object.entries(body).map(([ct, c]) => `<details><summary>request body (${esc(ct)})</summary><pre>${esc(JSON.stringify(c.schema, null, 2))}</pre></details>`).join('') : ''}
+${
+  body
+    ? Object.entries(body)
+        .map(
+          ([ct, c]) =>
+            `<details><summary>request body (${esc(ct)})</summary><pre>${esc(JSON.stringify(c.schema, null, 2))}</pre></details>`,
+        )
+        .join('')
+    : ''
+}
 ${ok ? `<details><summary>response ${esc(ok[0])}</summary><pre>${esc(JSON.stringify(ok[1].content, null, 2))}</pre></details>` : ''}
 </section>`);
     }

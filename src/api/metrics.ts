@@ -12,7 +12,8 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMetrics {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'chorus_' });
+  if (opts.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'chorus_' });
   const http = new Histogram({
     name: 'chorus_http_request_duration_seconds',
     help: 'HTTP request latency by route template, method and status',
@@ -36,5 +37,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMetri
     });
     next();
   };
-  return { registry, observeStage: (stage, seconds) => stages.observe({ stage }, seconds), middleware };
+  return {
+    registry,
+    observeStage: (stage, seconds) => stages.observe({ stage }, seconds),
+    middleware,
+  };
 }

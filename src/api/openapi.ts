@@ -11,10 +11,19 @@ function anonymousName(def: unknown): string {
 }
 
 /** OpenAPI 3.1 from the routes' own zod schemas (z.toJSONSchema), so the document cannot drift from validation. */
-export function buildOpenApi(routes: RouteSpec[], info: { version: string; keysRequired: boolean }): Record<string, unknown> {
+export function buildOpenApi(
+  routes: RouteSpec[],
+  info: { version: string; keysRequired: boolean },
+): Record<string, unknown> {
   const components: Record<string, unknown> = {};
   const toSchema = (s: z.ZodType, io: 'input' | 'output') => {
-    const json = z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline', cycles: 'ref' }) as Record<string, unknown>;
+    const json = z.toJSONSchema(s, {
+      target: 'draft-2020-12',
+      io,
+      unrepresentable: 'any',
+      reused: 'inline',
+      cycles: 'ref',
+    }) as Record<string, unknown>;
     delete json.$schema;
     // Lift $defs into components so recursive schemas (filters) resolve.
     const defs = (json.$defs ?? {}) as Record<string, unknown>;
@@ -22,9 +31,15 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; keysR
     // Anonymous recursive schemas come out as __schema0, __schema1... per call: give them stable names
     // (Filter, JsonValue, or a content hash) so different routes' definitions cannot collide.
     const rename = new Map<string, string>();
-    for (const [k, v] of Object.entries(defs)) rename.set(k, k.startsWith('__schema') ? anonymousName(v) : k);
+    for (const [k, v] of Object.entries(defs))
+      rename.set(k, k.startsWith('__schema') ? anonymousName(v) : k);
     const relink = (x: unknown) =>
-      JSON.parse(JSON.stringify(x).replace(/"#\/\$defs\/([^"]+)"/g, (_m, k: string) => `"#/components/schemas/${rename.get(k) ?? k}"`)) as Record<string, unknown>;
+      JSON.parse(
+        JSON.stringify(x).replace(
+          /"#\/\$defs\/([^"]+)"/g,
+          (_m, k: string) => `"#/components/schemas/${rename.get(k) ?? k}"`,
+        ),
+      ) as Record<string, unknown>;
     for (const [k, v] of Object.entries(defs)) components[rename.get(k)!] = relink(v);
     return relink(json);
   };
@@ -32,24 +47,43 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; keysR
   for (const r of routes) {
     const p = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+    for (const [where, schema] of [
+      ['path', r.params],
+      ['query', r.query],
+    ] as const) {
       if (!schema) continue;
-      const json = toSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      const json = toSchema(schema, 'input') as {
+        properties?: Record<string, unknown>;
+        required?: string[];
+      };
       for (const [name, s] of Object.entries(json.properties ?? {})) {
-        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s });
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || (json.required ?? []).includes(name),
+          schema: s,
+        });
       }
     }
     const content: Record<string, unknown> = {};
     if (r.body) content['application/json'] = { schema: toSchema(r.body, 'input') };
-    if (r.stream) content[r.stream.contentType] = { schema: { type: 'string', description: r.stream.description } };
+    if (r.stream)
+      content[r.stream.contentType] = {
+        schema: { type: 'string', description: r.stream.description },
+      };
     if (r.multipart) {
       const properties: Record<string, unknown> = {};
-      for (const [k, d] of Object.entries(r.multipart.fields)) properties[k] = { type: 'string', description: d };
-      for (const [k, d] of Object.entries(r.multipart.files)) properties[k] = { type: 'string', format: 'binary', description: d };
+      for (const [k, d] of Object.entries(r.multipart.fields))
+        properties[k] = { type: 'string', description: d };
+      for (const [k, d] of Object.entries(r.multipart.files))
+        properties[k] = { type: 'string', format: 'binary', description: d };
       content['multipart/form-data'] = { schema: { type: 'object', properties } };
     }
     const status = String(r.status ?? 200);
-    const errorRef = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } };
+    const errorRef = {
+      description: 'Error',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+    };
     (paths[p] ??= {})[r.method] = {
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
@@ -61,7 +95,11 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; keysR
       responses: {
         [status]: {
           description: 'Success',
-          content: { [r.produces ?? 'application/json']: { schema: r.produces ? { type: 'string' } : toSchema(r.response, 'output') } },
+          content: {
+            [r.produces ?? 'application/json']: {
+              schema: r.produces ? { type: 'string' } : toSchema(r.response, 'output'),
+            },
+          },
         },
         ...(r.body || r.query || r.params ? { '400': errorRef } : {}),
         ...(r.scope ? { '401': errorRef, '403': errorRef } : {}),

@@ -14,7 +14,12 @@ export interface RouteDeps {
 }
 
 /** Registers a route with its guard (scope) and, for bodies, the JSON content-type check. */
-export function addRoute(router: Router, deps: RouteDeps, spec: RouteSpec, ...handlers: RequestHandler[]): void {
+export function addRoute(
+  router: Router,
+  deps: RouteDeps,
+  spec: RouteSpec,
+  ...handlers: RequestHandler[]
+): void {
   const guards: RequestHandler[] = [];
   if (spec.scope) guards.push(requireScope(deps.keys, spec.scope));
   if (spec.body || spec.multipart) guards.push(requireJson(Boolean(spec.multipart)));

@@ -18,19 +18,46 @@ export const CollectionParam = z.object({ name: CollectionName }).strict();
 
 export const Explanation = z
   .object({
-    scores: z.record(z.string(), z.number()).meta({ description: 'Raw score per source (vector name, bm25, profile)' }),
-    shares: z.record(z.string(), z.number()).meta({ description: "Each source's share of the final score (sums to 1)" }),
-    ranks: z.record(z.string(), z.number().int()).meta({ description: '0-based rank in each stage-1 list' }),
-    used: z.array(z.string()).optional().meta({ description: 'Sources this query actually used (shares are over these only)' }),
-    gate: z.record(z.string(), z.number()).optional().meta({ description: "Learned model: the query-dependent gate's weight per used source (sums to 1)" }),
-    residualShare: z.number().min(0).max(1).optional().meta({ description: "Learned model: share of the final score from the bounded residual" }),
-    baseline: z.string().optional().meta({ description: 'Learned model: the baseline fusion it corrects' }),
-    contributions: z.record(z.string(), z.number()).optional().meta({ description: "Rank-only fusions (rrf, noop): each source's added contribution" }),
+    scores: z
+      .record(z.string(), z.number())
+      .meta({ description: 'Raw score per source (vector name, bm25, profile)' }),
+    shares: z
+      .record(z.string(), z.number())
+      .meta({ description: "Each source's share of the final score (sums to 1)" }),
+    ranks: z
+      .record(z.string(), z.number().int())
+      .meta({ description: '0-based rank in each stage-1 list' }),
+    used: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Sources this query actually used (shares are over these only)' }),
+    gate: z.record(z.string(), z.number()).optional().meta({
+      description: "Learned model: the query-dependent gate's weight per used source (sums to 1)",
+    }),
+    residualShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .meta({ description: 'Learned model: share of the final score from the bounded residual' }),
+    baseline: z
+      .string()
+      .optional()
+      .meta({ description: 'Learned model: the baseline fusion it corrects' }),
+    contributions: z
+      .record(z.string(), z.number())
+      .optional()
+      .meta({ description: "Rank-only fusions (rrf, noop): each source's added contribution" }),
   })
   .meta({ id: 'Explanation' });
 
 export const Hit = z
-  .object({ id: z.string(), score: z.number(), payload: z.record(z.string(), JsonValue), explanation: Explanation })
+  .object({
+    id: z.string(),
+    score: z.number(),
+    payload: z.record(z.string(), JsonValue),
+    explanation: Explanation,
+  })
   .meta({ id: 'Hit' });
 
 export const RankedResponse = z
@@ -40,12 +67,14 @@ export const RankedResponse = z
     ranker: z.object({ name: z.string(), version: z.string() }),
     hits: z.array(Hit),
     sources: z.array(z.string()).meta({ description: 'Stage-1 lists that ran' }),
-    notes: z.array(z.string()).meta({ description: 'What could not be reached and why (missing models, no profile)' }),
+    notes: z
+      .array(z.string())
+      .meta({ description: 'What could not be reached and why (missing models, no profile)' }),
     timings: z.record(z.string(), z.number()).meta({ description: 'Milliseconds per stage' }),
-    plans: z
-      .record(z.string(), z.string())
-      .optional()
-      .meta({ description: "How each vector list ran: 'graph' (ANN), 'exact' (selective filter), 'graph>exact'" }),
+    plans: z.record(z.string(), z.string()).optional().meta({
+      description:
+        "How each vector list ran: 'graph' (ANN), 'exact' (selective filter), 'graph>exact'",
+    }),
   })
   .meta({ id: 'RankedResponse' });
 
@@ -53,4 +82,6 @@ export const RankedResponse = z
 export const Base64Media = z.base64().max(40_000_000);
 
 /** Query-string booleans: only `true`/`false`/`1`/`0`. */
-export const QueryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+export const QueryBool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');

@@ -25,7 +25,10 @@ export interface BuildOptions {
   /** Extra rankers, e.g. `model` (the promoted learned reranker). */
   rerankers?: Record<string, Reranker>;
   /** Extra routers (models API, admin UI). */
-  extraRouters?: (deps: RouteDeps, built: { db: ChorusDb; engine: Engine; jobs: ServerJobs }) => ExtraRouter[];
+  extraRouters?: (
+    deps: RouteDeps,
+    built: { db: ChorusDb; engine: Engine; jobs: ServerJobs },
+  ) => ExtraRouter[];
   /** LanceDB index maintenance mode (benchmarks use 'inline'). */
   indexMaintenance?: 'background' | 'inline';
 }
@@ -43,7 +46,10 @@ export interface Chorus {
   logger: Logger;
   /** The job queue; its worker starts with `listen`. */
   jobs: ServerJobs;
-  listen(port?: number, host?: string): Promise<{ server: Server; url: string; host: string; port: number }>;
+  listen(
+    port?: number,
+    host?: string,
+  ): Promise<{ server: Server; url: string; host: string; port: number }>;
   close(): Promise<void>;
 }
 
@@ -53,7 +59,8 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   const db = openChorusDb(config.dataDir);
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
   const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
-  const registry = opts.encoders === 'none' ? undefined : (opts.encoders ?? (await createEncoderRegistry(config)));
+  const registry =
+    opts.encoders === 'none' ? undefined : (opts.encoders ?? (await createEncoderRegistry(config)));
   // A registry passed in belongs to the caller (quickstart reuses the one it indexed with).
   const ownsRegistry = opts.encoders === undefined;
   const metrics = createMetrics();
@@ -76,15 +83,29 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.
   const recovered = await engine.recoverPendingWrites();
-  if (recovered > 0) logger.warn({ ids: recovered }, 'lexical index re-synced with the store after an interrupted write');
+  if (recovered > 0)
+    logger.warn(
+      { ids: recovered },
+      'lexical index re-synced with the store after an interrupted write',
+    );
   // Jobs (/v1/jobs; bull-board at /admin/queues on Redis) run against this server's store, encoders and BM25.
-  const jobs = createServerJobs({ config, store, encoders: () => registry?.available ?? [], bm25, db, cfRefresh: (c) => engine.refreshCf(c) });
+  const jobs = createServerJobs({
+    config,
+    store,
+    encoders: () => registry?.available ?? [],
+    bm25,
+    db,
+    cfRefresh: (c) => engine.refreshCf(c),
+  });
   const api = createApp({
     engine,
     config,
     metrics,
     logger,
-    extraRouters: (deps) => [...jobs.routers(deps), ...(opts.extraRouters?.(deps, { db, engine, jobs }) ?? [])],
+    extraRouters: (deps) => [
+      ...jobs.routers(deps),
+      ...(opts.extraRouters?.(deps, { db, engine, jobs }) ?? []),
+    ],
   });
   const servers: Server[] = [];
   return {
@@ -105,9 +126,19 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
         server.once('error', (e: NodeJS.ErrnoException) => {
           // The common start-up failures get a sentence a user can act on, not a stack trace.
           if (e.code === 'EADDRINUSE') {
-            reject(new ChorusError('CONFLICT', `port ${port} on ${host} is already in use: stop the other process or pick another port (--port, CHORUS_PORT)`));
+            reject(
+              new ChorusError(
+                'CONFLICT',
+                `port ${port} on ${host} is already in use: stop the other process or pick another port (--port, CHORUS_PORT)`,
+              ),
+            );
           } else if (e.code === 'EACCES') {
-            reject(new ChorusError('CONFLICT', `no permission to listen on port ${port} (ports below 1024 need privileges): pick another port (--port, CHORUS_PORT)`));
+            reject(
+              new ChorusError(
+                'CONFLICT',
+                `no permission to listen on port ${port} (ports below 1024 need privileges): pick another port (--port, CHORUS_PORT)`,
+              ),
+            );
           } else reject(e);
         });
         server.once('listening', () => {
@@ -115,7 +146,12 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
           const addr = server.address();
           const actual = typeof addr === 'object' && addr ? addr.port : port;
           const shown = host.includes(':') ? `[${host}]` : host;
-          resolve({ server, url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${actual}`, host, port: actual });
+          resolve({
+            server,
+            url: `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${actual}`,
+            host,
+            port: actual,
+          });
         });
       });
     },

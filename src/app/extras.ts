@@ -13,8 +13,16 @@ import type { ChorusDb } from '../storage/index.js';
  * admin UI at /admin, both over one model registry so a promotion in the UI swaps the served model live.
  */
 export function servedExtras(log: (line: string) => void) {
-  return (deps: RouteDeps, built: { db: ChorusDb; engine: Engine; jobs?: ServerJobs }): ExtraRouter[] => {
-    const registry = new ModelRegistry({ db: built.db, dataDir: deps.config.dataDir, executionProviders: deps.config.executionProviders, log });
+  return (
+    deps: RouteDeps,
+    built: { db: ChorusDb; engine: Engine; jobs?: ServerJobs },
+  ): ExtraRouter[] => {
+    const registry = new ModelRegistry({
+      db: built.db,
+      dataDir: deps.config.dataDir,
+      executionProviders: deps.config.executionProviders,
+      log,
+    });
     const serving = attachModelServing(deps, built, { log, registry });
     const live = built.engine.rerankers.get('model') as LiveReranker | undefined;
     const admin = createAdminRouter({

@@ -30,7 +30,8 @@ export async function indexQuickstart(
 ): Promise<IndexSummary> {
   const corpus = opts.corpus ?? BUNDLED_CORPUS;
   const collection = opts.collection ?? QUICKSTART_COLLECTION;
-  if (!existsSync(corpus)) throw new ChorusError('NOT_FOUND', `the quickstart corpus is missing: ${corpus}`);
+  if (!existsSync(corpus))
+    throw new ChorusError('NOT_FOUND', `the quickstart corpus is missing: ${corpus}`);
   const store = await createVectorStore(config, { indexMaintenance: 'inline' });
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
   try {
@@ -46,7 +47,11 @@ export async function indexQuickstart(
       openLexical: () => bm25,
     });
     try {
-      return await indexDirectory(runtime, { input: corpus, collection, onProgress: opts.onProgress });
+      return await indexDirectory(runtime, {
+        input: corpus,
+        collection,
+        onProgress: opts.onProgress,
+      });
     } finally {
       // Not runtime.close(): the encoders belong to the caller's registry and are reused for serving.
       await runtime.queue.close();

@@ -13,7 +13,8 @@ export interface BeirDoc {
 
 export async function* readCorpus(dir: string): AsyncGenerator<BeirDoc> {
   const file = path.join(dir, 'corpus.jsonl');
-  if (!existsSync(file)) throw new ChorusError('BAD_REQUEST', `${dir} is not a BEIR folder: corpus.jsonl is missing`);
+  if (!existsSync(file))
+    throw new ChorusError('BAD_REQUEST', `${dir} is not a BEIR folder: corpus.jsonl is missing`);
   const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of rl) {
     if (!line.trim()) continue;
@@ -24,7 +25,8 @@ export async function* readCorpus(dir: string): AsyncGenerator<BeirDoc> {
 
 export function readQueries(dir: string): Map<string, string> {
   const file = path.join(dir, 'queries.jsonl');
-  if (!existsSync(file)) throw new ChorusError('BAD_REQUEST', `${dir} is not a BEIR folder: queries.jsonl is missing`);
+  if (!existsSync(file))
+    throw new ChorusError('BAD_REQUEST', `${dir} is not a BEIR folder: queries.jsonl is missing`);
   const out = new Map<string, string>();
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;

@@ -54,7 +54,9 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
   }
   const queries = readQueries(opts.dataset);
   const qrels = readQrels(opts.dataset, split);
-  const qids = [...qrels.keys()].filter((q) => queries.has(q)).slice(0, opts.maxQueries ?? Infinity);
+  const qids = [...qrels.keys()]
+    .filter((q) => queries.has(q))
+    .slice(0, opts.maxQueries ?? Infinity);
   const docs: BeirDoc[] = [];
   for await (const d of readCorpus(opts.dataset)) docs.push(d);
   log(`${docs.length} documents, ${qids.length} queries (${split})`);
@@ -65,9 +67,18 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
     const t0 = performance.now();
     let dense: Float32Array[] | undefined;
     if (opts.retriever !== 'dense') {
-      for (let i = 0; i < docs.length; i += 1000) bm25.upsert('beir', docs.slice(i, i + 1000).map((d) => ({ id: d.id, text: `${d.title}\n${d.text}` })));
+      for (let i = 0; i < docs.length; i += 1000)
+        bm25.upsert(
+          'beir',
+          docs.slice(i, i + 1000).map((d) => ({ id: d.id, text: `${d.title}\n${d.text}` })),
+        );
     }
-    if (opts.retriever !== 'bm25') dense = await encodeAll(opts.textEncoder!, docs.map((d) => `${d.title}\n${d.text}`), log);
+    if (opts.retriever !== 'bm25')
+      dense = await encodeAll(
+        opts.textEncoder!,
+        docs.map((d) => `${d.title}\n${d.text}`),
+        log,
+      );
     const indexSeconds = (performance.now() - t0) / 1000;
     log(`indexed in ${indexSeconds.toFixed(1)}s`);
 
@@ -102,7 +113,9 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
       recall100: recall / n,
       queriesPerSecond: qids.length / seconds,
       indexSeconds,
-      ...(opts.textEncoder && opts.retriever !== 'bm25' ? { encoder: opts.textEncoder.modelId } : {}),
+      ...(opts.textEncoder && opts.retriever !== 'bm25'
+        ? { encoder: opts.textEncoder.modelId }
+        : {}),
       bm25: { k1: 1.2, b: 0.75 },
     };
   } finally {
@@ -111,11 +124,16 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
   }
 }
 
-async function encodeAll(encoder: Encoder, texts: string[], log?: (l: string) => void): Promise<Float32Array[]> {
+async function encodeAll(
+  encoder: Encoder,
+  texts: string[],
+  log?: (l: string) => void,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (let i = 0; i < texts.length; i += 32) {
     for (const r of await encoder.encode(texts.slice(i, i + 32))) {
-      if (isEncodeFailure(r)) throw new ChorusError('MEDIA_DECODE', `text encoding failed: ${r.error.reason}`);
+      if (isEncodeFailure(r))
+        throw new ChorusError('MEDIA_DECODE', `text encoding failed: ${r.error.reason}`);
       out.push(r);
     }
     if (log && i % 1024 === 0 && texts.length > 1) log(`  encoded ${i}/${texts.length}`);
@@ -131,18 +149,24 @@ function exactTopK(q: Float32Array, vectors: Float32Array[], k: number): number[
     for (let j = 0; j < v.length; j++) dot += v[j]! * q[j]!;
     return [i, dot / (qn * norm(v))] as const;
   });
-  return scored.sort((a, b) => b[1] - a[1]).slice(0, k).map(([i]) => i);
+  return scored
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([i]) => i);
 }
 
 function rrf(lists: string[][], k: number): string[] {
   const score = new Map<string, number>();
-  for (const list of lists) list.forEach((id, r) => score.set(id, (score.get(id) ?? 0) + 1 / (k + r + 1)));
+  for (const list of lists)
+    list.forEach((id, r) => score.set(id, (score.get(id) ?? 0) + 1 / (k + r + 1)));
   return [...score].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 }
 
 /** Prints the figures and records them in bench/results/beir.json (one entry per dataset x retriever). */
 export function reportBeir(r: BeirResult, resultsDir: string, out: (line: string) => void): void {
-  out(`BEIR ${r.dataset} (${r.split}) retriever=${r.retriever}${r.encoder ? ` encoder=${r.encoder}` : ''}: ${r.documents} docs, ${r.queries} queries`);
+  out(
+    `BEIR ${r.dataset} (${r.split}) retriever=${r.retriever}${r.encoder ? ` encoder=${r.encoder}` : ''}: ${r.documents} docs, ${r.queries} queries`,
+  );
   out(`  nDCG@10   ${r.ndcg10.toFixed(4)}`);
   out(`  MRR@10    ${r.mrr10.toFixed(4)}`);
   out(`  recall@100 ${r.recall100.toFixed(4)}`);

@@ -49,7 +49,13 @@ export interface ModalityResult {
 }
 
 export interface IndexBenchResult {
-  machine: { cpus: number; model: string; node: string; onnxruntime: string; loadAverage: number[] };
+  machine: {
+    cpus: number;
+    model: string;
+    node: string;
+    onnxruntime: string;
+    loadAverage: number[];
+  };
   options: Omit<IndexBenchOptions, 'log'>;
   results: ModalityResult[];
   threading?: ThreadingResult[];
@@ -93,65 +99,140 @@ async function timeIt(repeats: number, fn: () => Promise<void>): Promise<Timing>
   return { wallMs: median(wall), cpuMs: median(cpu) };
 }
 
-const groups = <T>(xs: T[], size: number): T[][] => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
+const groups = <T>(xs: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
 /** Runs `fn` over every prepared batch in turn. */
 /** Runs `fn` over every prepared batch, IN_FLIGHT at a time like the indexer, so both sides get the same overlap. */
-const each = <T>(batches: T[], fn: (b: T) => Promise<unknown>) => async () => {
-  await mapLimit(batches, IN_FLIGHT, fn);
-};
+const each =
+  <T>(batches: T[], fn: (b: T) => Promise<unknown>) =>
+  async () => {
+    await mapLimit(batches, IN_FLIGHT, fn);
+  };
 /** Runs one fixed-shape batch as many times as the items need. */
-const repeat = (times: number, fn: () => Promise<unknown>) => each(Array.from({ length: times }, (_, i) => i), fn);
+const repeat = (times: number, fn: () => Promise<unknown>) =>
+  each(
+    Array.from({ length: times }, (_, i) => i),
+    fn,
+  );
 
-const cycle = <T>(xs: T[], n: number): T[] => Array.from({ length: n }, (_, i) => xs[i % xs.length]!);
+const cycle = <T>(xs: T[], n: number): T[] =>
+  Array.from({ length: n }, (_, i) => xs[i % xs.length]!);
 
 function corpusFiles(dir: string, ext: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith(ext)).sort().map((f) => path.join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 function randomTensor(dims: number[], seed = 1): ort.Tensor {
   let s = seed;
   const n = dims.reduce((a, b) => a * b, 1);
-  const data = Float32Array.from({ length: n }, () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1);
+  const data = Float32Array.from(
+    { length: n },
+    () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1,
+  );
   return new ort.Tensor('float32', data, dims);
 }
 
 async function buildCases(o: IndexBenchOptions, settings: ModelSettings): Promise<Case[]> {
   const cases: Case[] = [];
-  const sessionOpts = { executionProviders: settings.executionProviders, intraOpThreads: o.intraOpThreads };
-  const texts = cycle(corpusFiles(o.corpusDir, '.txt').map((f) => readFileSync(f, 'utf8')), o.items);
-  const images = cycle(corpusFiles(o.corpusDir, '.jpg').map((f) => readFileSync(f)), o.items);
-  const audio = cycle(corpusFiles(o.corpusDir, '.wav').map((f) => readFileSync(f)), o.items);
+  const sessionOpts = {
+    executionProviders: settings.executionProviders,
+    intraOpThreads: o.intraOpThreads,
+  };
+  const texts = cycle(
+    corpusFiles(o.corpusDir, '.txt').map((f) => readFileSync(f, 'utf8')),
+    o.items,
+  );
+  const images = cycle(
+    corpusFiles(o.corpusDir, '.jpg').map((f) => readFileSync(f)),
+    o.items,
+  );
+  const audio = cycle(
+    corpusFiles(o.corpusDir, '.wav').map((f) => readFileSync(f)),
+    o.items,
+  );
   const textId = 'chorus-test/tiny-text';
   const clipId = 'chorus-test/tiny-clip';
   const clapId = 'chorus-test/tiny-clap';
   const modelPath = (id: string, file: string) => path.join(o.modelDir, id, 'onnx', file);
 
   const text = await TransformersTextEncoder.load(textId, settings, { batchSize: 16 });
-  const tok = await AutoTokenizer.from_pretrained(path.join(o.modelDir, textId), { local_files_only: true });
+  const tok = await AutoTokenizer.from_pretrained(path.join(o.modelDir, textId), {
+    local_files_only: true,
+  });
   const textSession = await openSession(modelPath(textId, 'model.onnx'), sessionOpts);
-  const asOrt = (t: { data: ArrayLike<unknown>; dims: number[] }) => new ort.Tensor('int64', t.data as BigInt64Array, t.dims);
+  const asOrt = (t: { data: ArrayLike<unknown>; dims: number[] }) =>
+    new ort.Tensor('int64', t.data as BigInt64Array, t.dims);
   const textFeeds = groups(texts, 16).map((batch) => {
     const enc = tok(batch, { padding: true, truncation: true, max_length: 256 });
-    return { input_ids: asOrt(enc.input_ids), attention_mask: asOrt(enc.attention_mask), token_type_ids: asOrt(enc.token_type_ids ?? enc.input_ids) };
+    return {
+      input_ids: asOrt(enc.input_ids),
+      attention_mask: asOrt(enc.attention_mask),
+      token_type_ids: asOrt(enc.token_type_ids ?? enc.input_ids),
+    };
   });
-  cases.push({ modality: 'text', encoder: text, inputs: texts, batchSize: 16, raw: each(textFeeds, (f) => textSession.run(f)), note: 'fixture model (tiny); raw = the same texts tokenized ahead' });
+  cases.push({
+    modality: 'text',
+    encoder: text,
+    inputs: texts,
+    batchSize: 16,
+    raw: each(textFeeds, (f) => textSession.run(f)),
+    note: 'fixture model (tiny); raw = the same texts tokenized ahead',
+  });
 
-  const clip = await ClipImageEncoder.load(clipId, settings, { maxPixels: 40_000_000, batchSize: 8 });
+  const clip = await ClipImageEncoder.load(clipId, settings, {
+    maxPixels: 40_000_000,
+    batchSize: 8,
+  });
   const visionSession = await openSession(modelPath(clipId, 'vision_model.onnx'), sessionOpts);
   const pixels = randomTensor([8, 3, 224, 224]);
-  cases.push({ modality: 'image', encoder: clip, inputs: images, batchSize: 8, raw: repeat(Math.ceil(o.items / 8), () => visionSession.run({ pixel_values: pixels })), note: 'fixture model (tiny); raw = pixel_values [8,3,224,224]' });
+  cases.push({
+    modality: 'image',
+    encoder: clip,
+    inputs: images,
+    batchSize: 8,
+    raw: repeat(Math.ceil(o.items / 8), () => visionSession.run({ pixel_values: pixels })),
+    note: 'fixture model (tiny); raw = pixel_values [8,3,224,224]',
+  });
 
-  cases.push({ modality: 'image', encoder: new ColourLayoutImageEncoder({ maxPixels: 40_000_000 }), inputs: images, batchSize: 64, note: 'no model: decode + histogram + 8x8 thumbnail' });
+  cases.push({
+    modality: 'image',
+    encoder: new ColourLayoutImageEncoder({ maxPixels: 40_000_000 }),
+    inputs: images,
+    batchSize: 64,
+    note: 'no model: decode + histogram + 8x8 thumbnail',
+  });
 
   const clap = await ClapAudioEncoder.load(clapId, settings, { maxSeconds: 600, batchSize: 4 });
   const audioSession = await openSession(modelPath(clapId, 'audio_model.onnx'), sessionOpts);
   const feats = randomTensor([4, 1, 1001, 64]);
-  cases.push({ modality: 'audio', encoder: clap, inputs: audio, batchSize: 4, raw: repeat(Math.ceil(o.items / 4), () => audioSession.run({ input_features: feats })), note: 'fixture model (tiny); raw = input_features [4,1,1001,64]' });
+  cases.push({
+    modality: 'audio',
+    encoder: clap,
+    inputs: audio,
+    batchSize: 4,
+    raw: repeat(Math.ceil(o.items / 4), () => audioSession.run({ input_features: feats })),
+    note: 'fixture model (tiny); raw = input_features [4,1,1001,64]',
+  });
 
-  const oww = await OpenWakeWordAudioEncoder.open({ ...sessionOpts, maxSeconds: 600, batchSize: 8 });
+  const oww = await OpenWakeWordAudioEncoder.open({
+    ...sessionOpts,
+    maxSeconds: 600,
+    batchSize: 8,
+  });
   const pcms: Float32Array[] = [];
-  for (const a of audio) pcms.push((await decodeAudio(a, { sampleRate: 16000, maxSeconds: 600 })).pcm);
-  cases.push({ modality: 'audio', encoder: oww, inputs: audio, batchSize: 8, raw: each(groups(pcms, 8), (b) => oww.embed(b)), note: 'real model; raw = mel + embedding sessions on the same clips decoded ahead' });
+  for (const a of audio)
+    pcms.push((await decodeAudio(a, { sampleRate: 16000, maxSeconds: 600 })).pcm);
+  cases.push({
+    modality: 'audio',
+    encoder: oww,
+    inputs: audio,
+    batchSize: 8,
+    raw: each(groups(pcms, 8), (b) => oww.embed(b)),
+    note: 'real model; raw = mel + embedding sessions on the same clips decoded ahead',
+  });
   return cases;
 }
 
@@ -190,10 +271,25 @@ export async function runIndexBench(o: IndexBenchOptions): Promise<IndexBenchRes
     log(formatRow(r));
     await c.encoder.close?.();
   }
-  const threading = o.threading ? await measureThreading(path.resolve('indexers/models/openwakeword/embedding_model.onnx'), log) : undefined;
+  const threading = o.threading
+    ? await measureThreading(path.resolve('indexers/models/openwakeword/embedding_model.onnx'), log)
+    : undefined;
   return {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, onnxruntime: ort.env.versions?.common ?? '?', loadAverage: loadavg() },
-    options: { modelDir: o.modelDir, corpusDir: o.corpusDir, items: o.items, repeats: o.repeats, intraOpThreads: o.intraOpThreads, threading: o.threading },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? '?',
+      node: process.version,
+      onnxruntime: ort.env.versions?.common ?? '?',
+      loadAverage: loadavg(),
+    },
+    options: {
+      modelDir: o.modelDir,
+      corpusDir: o.corpusDir,
+      items: o.items,
+      repeats: o.repeats,
+      intraOpThreads: o.intraOpThreads,
+      threading: o.threading,
+    },
     results,
     ...(threading ? { threading } : {}),
     finishedAt: new Date().toISOString(),

@@ -3,8 +3,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
 const { model, input, dims, batches } = workerData;
-const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
-const x = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5), dims);
+const session = await ort.InferenceSession.create(model, {
+  executionProviders: ['cpu'],
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+});
+const x = new ort.Tensor(
+  'float32',
+  new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5),
+  dims,
+);
 await session.run({ [input]: x });
 parentPort.postMessage({ ready: true });
 parentPort.once('message', async () => {

@@ -18,9 +18,22 @@ const INPUT = 'input_1';
 const BATCH = 16;
 const DIMS = [BATCH, 76, 32, 1];
 
-async function sessionRate(model: string, intra: number, parallel: number, batches: number): Promise<number> {
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: intra, interOpNumThreads: 1 });
-  const x = new ort.Tensor('float32', new Float32Array(DIMS.reduce((a, b) => a * b, 1)).fill(0.5), DIMS);
+async function sessionRate(
+  model: string,
+  intra: number,
+  parallel: number,
+  batches: number,
+): Promise<number> {
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: intra,
+    interOpNumThreads: 1,
+  });
+  const x = new ort.Tensor(
+    'float32',
+    new Float32Array(DIMS.reduce((a, b) => a * b, 1)).fill(0.5),
+    DIMS,
+  );
   await session.run({ [INPUT]: x });
   const t = performance.now();
   await Promise.all(
@@ -35,7 +48,13 @@ async function sessionRate(model: string, intra: number, parallel: number, batch
 
 async function workerRate(model: string, workers: number, batches: number): Promise<number> {
   const script = fileURLToPath(new URL('./index-thread-worker.mjs', import.meta.url));
-  const pool = Array.from({ length: workers }, () => new Worker(script, { workerData: { model, input: INPUT, dims: DIMS, batches: batches / workers } }));
+  const pool = Array.from(
+    { length: workers },
+    () =>
+      new Worker(script, {
+        workerData: { model, input: INPUT, dims: DIMS, batches: batches / workers },
+      }),
+  );
   await Promise.all(pool.map((w) => new Promise((resolve) => w.once('message', resolve))));
   const t = performance.now();
   await Promise.all(
@@ -53,7 +72,11 @@ async function workerRate(model: string, workers: number, batches: number): Prom
   return (batches * BATCH) / (ms / 1000);
 }
 
-export async function measureThreading(model: string, log: (line: string) => void, batches = 40): Promise<ThreadingResult[]> {
+export async function measureThreading(
+  model: string,
+  log: (line: string) => void,
+  batches = 40,
+): Promise<ThreadingResult[]> {
   const n = Math.max(2, cpus().length);
   const setups: [string, () => Promise<number>][] = [
     ['1 session, 1 intra-op thread', () => sessionRate(model, 1, 1, batches)],

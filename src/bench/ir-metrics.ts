@@ -9,12 +9,14 @@ export function ndcgAt(ranked: readonly string[], qrels: Qrels, k: number): numb
   }
   const ideal = [...qrels.values()].filter((g) => g > 0).sort((a, b) => b - a);
   let idcg = 0;
-  for (let i = 0; i < Math.min(k, ideal.length); i++) idcg += (2 ** ideal[i]! - 1) / Math.log2(i + 2);
+  for (let i = 0; i < Math.min(k, ideal.length); i++)
+    idcg += (2 ** ideal[i]! - 1) / Math.log2(i + 2);
   return idcg === 0 ? 0 : dcg / idcg;
 }
 
 export function mrrAt(ranked: readonly string[], qrels: Qrels, k: number): number {
-  for (let i = 0; i < Math.min(k, ranked.length); i++) if ((qrels.get(ranked[i]!) ?? 0) > 0) return 1 / (i + 1);
+  for (let i = 0; i < Math.min(k, ranked.length); i++)
+    if ((qrels.get(ranked[i]!) ?? 0) > 0) return 1 / (i + 1);
   return 0;
 }
 
@@ -22,6 +24,7 @@ export function recallAt(ranked: readonly string[], qrels: Qrels, k: number): nu
   const relevant = [...qrels.entries()].filter(([, g]) => g > 0).length;
   if (relevant === 0) return 0;
   let found = 0;
-  for (let i = 0; i < Math.min(k, ranked.length); i++) if ((qrels.get(ranked[i]!) ?? 0) > 0) found++;
+  for (let i = 0; i < Math.min(k, ranked.length); i++)
+    if ((qrels.get(ranked[i]!) ?? 0) > 0) found++;
   return found / relevant;
 }

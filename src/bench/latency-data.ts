@@ -1,12 +1,19 @@
 import { Rng } from '../../rerankers/random.js';
 
 /** Synthetic clustered unit vectors: items near one of `clusters` centroids, so ANN has structure to find. */
-export function clusteredVectors(n: number, dim: number, clusters: number, seed: number): Float32Array[] {
+export function clusteredVectors(
+  n: number,
+  dim: number,
+  clusters: number,
+  seed: number,
+): Float32Array[] {
   const rng = new Rng(seed);
-  const centroids = Array.from({ length: clusters }, () => unit(Float32Array.from({ length: dim }, () => rng.normal())));
+  const centroids = Array.from({ length: clusters }, () =>
+    unit(Float32Array.from({ length: dim }, () => rng.normal())),
+  );
   return Array.from({ length: n }, () => {
     const c = centroids[Math.floor(rng.next() * clusters)]!;
-    return unit(Float32Array.from(c, (x) => x + rng.normal() * 0.35 / Math.sqrt(dim) * 4));
+    return unit(Float32Array.from(c, (x) => x + ((rng.normal() * 0.35) / Math.sqrt(dim)) * 4));
   });
 }
 
@@ -26,10 +33,29 @@ export function unit(v: Float32Array): Float32Array {
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[
+    Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  ]!;
 }
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tas', 'vu', 'pel', 'dor', 'si', 'gan', 'bri', 'mo', 'tek', 'nu', 'fa', 'zol'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ren',
+  'tas',
+  'vu',
+  'pel',
+  'dor',
+  'si',
+  'gan',
+  'bri',
+  'mo',
+  'tek',
+  'nu',
+  'fa',
+  'zol',
+];
 
 /**
  * A Zipf-distributed vocabulary of pronounceable pseudo-words (distinct after stemming), so BM25 postings have
@@ -46,7 +72,11 @@ export class TextGenerator {
     const words = new Set<string>();
     while (words.size < vocabulary) {
       const n = 2 + Math.floor(rng.next() * 3);
-      words.add(Array.from({ length: n }, () => SYLLABLES[Math.floor(rng.next() * SYLLABLES.length)]!).join('') + 'x');
+      words.add(
+        Array.from({ length: n }, () => SYLLABLES[Math.floor(rng.next() * SYLLABLES.length)]!).join(
+          '',
+        ) + 'x',
+      );
     }
     this.words = [...words];
     this.cdf = new Float64Array(vocabulary);
@@ -76,5 +106,8 @@ export class TextGenerator {
 /** A query for an item's text: a few of its words. */
 export function queryText(text: string, rng: Rng, words = 3): string {
   const all = text.split(' ');
-  return Array.from({ length: Math.min(words, all.length) }, () => all[Math.floor(rng.next() * all.length)]!).join(' ');
+  return Array.from(
+    { length: Math.min(words, all.length) },
+    () => all[Math.floor(rng.next() * all.length)]!,
+  ).join(' ');
 }

@@ -14,7 +14,10 @@ const Base = z.object({
 export const ImpressionEvent = Base.extend({
   type: z.literal('impression'),
   queryId: z.string().min(1).max(128),
-  items: z.array(z.object({ id: ItemId, position: z.number().int().min(0) }).strict()).min(1).max(1000),
+  items: z
+    .array(z.object({ id: ItemId, position: z.number().int().min(0) }).strict())
+    .min(1)
+    .max(1000),
   rankerVersion: z.string().max(128).default('unknown'),
   /** Feature rows as served, keyed by item id, so a model can be trained on exactly what was served. */
   features: z.record(z.string(), z.array(z.number()).max(4096)).optional(),
@@ -24,8 +27,16 @@ export const ImpressionEvent = Base.extend({
   swapped: z.array(z.number().int().min(0)).optional(),
 }).strict();
 
-export const ClickEvent = Base.extend({ type: z.literal('click'), itemId: ItemId, position: z.number().int().min(0).optional() }).strict();
-export const DwellEvent = Base.extend({ type: z.literal('dwell'), itemId: ItemId, dwellMs: z.number().nonnegative() }).strict();
+export const ClickEvent = Base.extend({
+  type: z.literal('click'),
+  itemId: ItemId,
+  position: z.number().int().min(0).optional(),
+}).strict();
+export const DwellEvent = Base.extend({
+  type: z.literal('dwell'),
+  itemId: ItemId,
+  dwellMs: z.number().nonnegative(),
+}).strict();
 export const LikeEvent = Base.extend({ type: z.literal('like'), itemId: ItemId }).strict();
 export const PurchaseEvent = Base.extend({ type: z.literal('purchase'), itemId: ItemId }).strict();
 export const SkipEvent = Base.extend({ type: z.literal('skip'), itemId: ItemId }).strict();

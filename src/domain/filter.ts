@@ -7,8 +7,12 @@ import { z } from 'zod';
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 const FieldKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'payload keys are identifiers');
 
-export const MatchCondition = z.object({ key: FieldKey, match: z.object({ value: Scalar }).strict() }).strict();
-export const InCondition = z.object({ key: FieldKey, in: z.array(Scalar).min(1).max(1024) }).strict();
+export const MatchCondition = z
+  .object({ key: FieldKey, match: z.object({ value: Scalar }).strict() })
+  .strict();
+export const InCondition = z
+  .object({ key: FieldKey, in: z.array(Scalar).min(1).max(1024) })
+  .strict();
 export const RangeCondition = z
   .object({
     key: FieldKey,

@@ -8,7 +8,14 @@ export type ItemId = string;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 export const JsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonValue),
+    z.record(z.string(), JsonValue),
+  ]),
 );
 
 export const Payload = z.record(z.string(), JsonValue);
@@ -17,7 +24,12 @@ export type Payload = Record<string, JsonValue>;
 /** A payload a client sends: any JSON object except the keys the server reserves (400 naming the key). */
 export const ClientPayload = Payload.superRefine((p, ctx) => {
   const key = reservedKeyIn(p);
-  if (key) ctx.addIssue({ code: 'custom', path: [key], message: `payload key "${key}" is reserved for the server` });
+  if (key)
+    ctx.addIssue({
+      code: 'custom',
+      path: [key],
+      message: `payload key "${key}" is reserved for the server`,
+    });
 });
 
 /** A stored item: caller id, payload (title, text, tags, any JSON), and the named vectors it has. */

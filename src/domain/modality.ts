@@ -10,7 +10,9 @@ export type Modality = z.infer<typeof Modality>;
  * `cf` is the collaborative-filtering vector learned from interactions.
  */
 export const VECTOR_NAMES = ['text', 'image', 'image_text', 'audio', 'audio_text', 'cf'] as const;
-export const VectorName = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'vector names are lowercase, digits and _');
+export const VectorName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, 'vector names are lowercase, digits and _');
 export type VectorName = string;
 
 export const Distance = z.enum(['cosine', 'dot', 'l2']);

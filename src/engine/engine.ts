@@ -14,7 +14,14 @@ import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
 import type { EngineDeps } from './engine-deps.js';
-import { commitItems, deleteItems, prepareItem, upsertItems, type ItemWrite, type ItemWriteOptions } from './items.js';
+import {
+  commitItems,
+  deleteItems,
+  prepareItem,
+  upsertItems,
+  type ItemWrite,
+  type ItemWriteOptions,
+} from './items.js';
 import type { QueryRoute } from './query-encoding.js';
 import { recommend, type RecommendRequest } from './recommend.js';
 import { SchemaCache } from './schema-cache.js';
@@ -47,7 +54,10 @@ export interface EngineOptions {
   /** Durable record of writes in flight (chorus.db kv), so a crash between store and BM25 is repaired on restart. */
   journal?: WriteJournal;
   /** The server's provenance records: an item written or deleted through the API no longer has recorded files. */
-  provenance?: { forget(collection: string, ids: readonly string[]): void; forgetCollection(collection: string): void };
+  provenance?: {
+    forget(collection: string, ids: readonly string[]): void;
+    forgetCollection(collection: string): void;
+  };
 }
 
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
@@ -58,7 +68,9 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     this.schemas = new SchemaCache(opts.store);
-    this.rerankers = new Map<string, Reranker>(Object.entries({ ...createBaselineRerankers({ rrfK: opts.search.rrfK }), ...opts.rerankers }));
+    this.rerankers = new Map<string, Reranker>(
+      Object.entries({ ...createBaselineRerankers({ rrfK: opts.search.rrfK }), ...opts.rerankers }),
+    );
     this.deps = {
       store: opts.store,
       bm25: opts.bm25,
@@ -70,7 +82,9 @@ export class Engine {
       limits: opts.limits,
       ingest: (events, origin) => this.ingest(events, origin),
       // Only the engine's own impression log is server-origin: its rows are what training trusts.
-      impressions: opts.inlineImpressions ? undefined : new EventBatcher((events) => this.ingest(events, 'server'), opts.onLogError),
+      impressions: opts.inlineImpressions
+        ? undefined
+        : new EventBatcher((events) => this.ingest(events, 'server'), opts.onLogError),
       observeStage: opts.observeStage,
       onLogError: opts.onLogError,
       now: opts.now,
@@ -106,18 +120,30 @@ export class Engine {
   }
 
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */
-  async upsertItems(collection: string, items: ItemWrite[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
+  async upsertItems(
+    collection: string,
+    items: ItemWrite[],
+    opts: ItemWriteOptions = {},
+  ): Promise<{ upserted: number }> {
     const schema = await this.schemas.get(collection);
     const r = await upsertItems(this.deps, schema, items, opts);
     // Its content is now the caller's: a later bulk index must not skip it, nor a re-embed read the old files.
-    this.opts.provenance?.forget(collection, items.map((i) => i.id));
+    this.opts.provenance?.forget(
+      collection,
+      items.map((i) => i.id),
+    );
     return r;
   }
 
   /** Brings BM25 in line with the store for writes a crash interrupted (call once at start-up). */
   async recoverPendingWrites(): Promise<number> {
     if (!this.opts.journal) return 0;
-    return recoverPendingWrites({ store: this.opts.store, bm25: this.opts.bm25, journal: this.opts.journal, schema: (c) => this.schemas.get(c) });
+    return recoverPendingWrites({
+      store: this.opts.store,
+      bm25: this.opts.bm25,
+      journal: this.opts.journal,
+      schema: (c) => this.schemas.get(c),
+    });
   }
 
   /** Validates and encodes one item for `commitItems` (streaming loads report each item's error on its own). */
@@ -126,13 +152,24 @@ export class Engine {
   }
 
   /** Stores prepared items, then indexes them for BM25 (see upsertItems for the signal's meaning). */
-  async commitItems(schema: CollectionSchema, items: ItemInput[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
+  async commitItems(
+    schema: CollectionSchema,
+    items: ItemInput[],
+    opts: ItemWriteOptions = {},
+  ): Promise<{ upserted: number }> {
     const r = await commitItems(this.deps, schema, items, opts);
-    this.opts.provenance?.forget(schema.name, items.map((i) => i.id));
+    this.opts.provenance?.forget(
+      schema.name,
+      items.map((i) => i.id),
+    );
     return r;
   }
 
-  async deleteItems(collection: string, ids: string[], opts: ItemWriteOptions = {}): Promise<{ deleted: number }> {
+  async deleteItems(
+    collection: string,
+    ids: string[],
+    opts: ItemWriteOptions = {},
+  ): Promise<{ deleted: number }> {
     await this.schemas.get(collection);
     const r = await deleteItems(this.deps, collection, ids, opts);
     this.opts.provenance?.forget(collection, ids);
@@ -150,7 +187,14 @@ export class Engine {
   /** Applies feedback; events are client-origin unless the engine logged them itself. */
   ingest(events: FeedbackEvent[], origin: EventOrigin = 'client'): Promise<IngestResult> {
     return ingestFeedback(
-      { store: this.opts.store, state: this.opts.state, events: this.opts.events, halfLifeMs: this.opts.profileHalfLifeMs, now: this.opts.now, rowShape: FEATURE_ROW_SHAPE },
+      {
+        store: this.opts.store,
+        state: this.opts.state,
+        events: this.opts.events,
+        halfLifeMs: this.opts.profileHalfLifeMs,
+        now: this.opts.now,
+        rowShape: FEATURE_ROW_SHAPE,
+      },
       events,
       origin,
     );
@@ -163,7 +207,10 @@ export class Engine {
 
   /** Learns the `cf` vectors from interactions (H5's job queue runs this as the cf-refresh job). */
   refreshCf(collection: string): Promise<CfRefreshResult> {
-    return refreshCf({ store: this.opts.store, state: this.opts.state, now: this.opts.now }, collection);
+    return refreshCf(
+      { store: this.opts.store, state: this.opts.state, now: this.opts.now },
+      collection,
+    );
   }
 
   /** Removes a user's events (durable log) and their profile and seen items. */

@@ -9,7 +9,12 @@ import type { JsonValue, Payload } from '../domain/item.js';
 export function matchesFilter(payload: Payload, filter: Filter | undefined): boolean {
   if (!filter) return true;
   if (filter.must && !filter.must.every((c) => matchesCondition(payload, c))) return false;
-  if (filter.should && filter.should.length > 0 && !filter.should.some((c) => matchesCondition(payload, c))) return false;
+  if (
+    filter.should &&
+    filter.should.length > 0 &&
+    !filter.should.some((c) => matchesCondition(payload, c))
+  )
+    return false;
   if (filter.must_not && filter.must_not.some((c) => matchesCondition(payload, c))) return false;
   return true;
 }

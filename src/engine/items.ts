@@ -50,23 +50,42 @@ export interface ItemWriteOptions {
  * their towers), validates vectors against the schema, upserts, then updates the BM25 index.
  * All-or-nothing: an item that cannot be encoded fails the request, naming the item.
  */
-export async function upsertItems(deps: ItemDeps, schema: CollectionSchema, writes: ItemWrite[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
+export async function upsertItems(
+  deps: ItemDeps,
+  schema: CollectionSchema,
+  writes: ItemWrite[],
+  opts: ItemWriteOptions = {},
+): Promise<{ upserted: number }> {
   const inputs: ItemInput[] = [];
   for (const w of writes) inputs.push(await prepareItem(deps, schema, w, opts.signal));
   return commitItems(deps, schema, inputs, opts);
 }
 
 /** One item ready for the store: vectors checked against the schema, missing ones encoded. Throws a ChorusError naming the item. */
-export async function prepareItem(deps: Pick<ItemDeps, 'encoders'>, schema: CollectionSchema, w: ItemWrite, signal?: AbortSignal): Promise<ItemInput> {
+export async function prepareItem(
+  deps: Pick<ItemDeps, 'encoders'>,
+  schema: CollectionSchema,
+  w: ItemWrite,
+  signal?: AbortSignal,
+): Promise<ItemInput> {
   signal?.throwIfAborted();
   const vectors: Record<string, Float32Array> = {};
   for (const [name, v] of Object.entries(w.vectors ?? {})) {
     const spec = schema.vectors[name];
-    if (!spec) throw new ChorusError('VALIDATION', `item "${w.id}": collection "${schema.name}" has no vector named "${name}"`, { id: w.id, vector: name });
+    if (!spec)
+      throw new ChorusError(
+        'VALIDATION',
+        `item "${w.id}": collection "${schema.name}" has no vector named "${name}"`,
+        { id: w.id, vector: name },
+      );
     try {
       vectors[name] = toFloat32(name, v, spec.dim);
     } catch (e) {
-      if (e instanceof ChorusError) throw new ChorusError(e.code, `item "${w.id}": ${e.message}`, { id: w.id, ...(e.details as object) });
+      if (e instanceof ChorusError)
+        throw new ChorusError(e.code, `item "${w.id}": ${e.message}`, {
+          id: w.id,
+          ...(e.details as object),
+        });
       throw e;
     }
   }
@@ -77,7 +96,14 @@ export async function prepareItem(deps: Pick<ItemDeps, 'encoders'>, schema: Coll
   ];
   for (const [modality, input] of media) {
     if (input === undefined) continue;
-    const encoders = deps.encoders().filter((e) => e.modality === modality && schema.vectors[e.vectorName]?.dim === e.dim && !vectors[e.vectorName]);
+    const encoders = deps
+      .encoders()
+      .filter(
+        (e) =>
+          e.modality === modality &&
+          schema.vectors[e.vectorName]?.dim === e.dim &&
+          !vectors[e.vectorName],
+      );
     for (const enc of encoders) {
       signal?.throwIfAborted(); // encoding is the expensive part: stop between models once the caller is gone
       const [r] = await enc.encode([input]);
@@ -85,8 +111,13 @@ export async function prepareItem(deps: Pick<ItemDeps, 'encoders'>, schema: Coll
         const reason = r && isEncodeFailure(r) ? r.error.reason : 'no output';
         // Keep the decoder's own code (e.g. PAYLOAD_TOO_LARGE for a pixel bomb or a 2-hour clip -> 413).
         const failed = r && isEncodeFailure(r) ? r.error.code : undefined;
-        const code: ErrorCode = failed && failed in ERROR_TABLE ? (failed as ErrorCode) : 'MEDIA_DECODE';
-        throw new ChorusError(code, `item "${w.id}": ${modality} could not be encoded: ${reason}`, { id: w.id, modality, reason });
+        const code: ErrorCode =
+          failed && failed in ERROR_TABLE ? (failed as ErrorCode) : 'MEDIA_DECODE';
+        throw new ChorusError(code, `item "${w.id}": ${modality} could not be encoded: ${reason}`, {
+          id: w.id,
+          modality,
+          reason,
+        });
       }
       vectors[enc.vectorName] = r;
     }
@@ -101,11 +132,22 @@ export async function prepareItem(deps: Pick<ItemDeps, 'encoders'>, schema: Coll
  * commit succeeded the lexical update runs even for a caller that gave up, so store and index agree and a
  * retry of the same items is a no-op in effect (upsert by id).
  */
-export async function commitItems(deps: ItemDeps, schema: CollectionSchema, inputs: ItemInput[], opts: ItemWriteOptions = {}): Promise<{ upserted: number }> {
+export async function commitItems(
+  deps: ItemDeps,
+  schema: CollectionSchema,
+  inputs: ItemInput[],
+  opts: ItemWriteOptions = {},
+): Promise<{ upserted: number }> {
   const { progress } = opts;
   opts.signal?.throwIfAborted();
-  const token = deps.journal?.begin(schema.name, inputs.map((i) => i.id));
-  const write = deps.store.upsert(schema.name, inputs, { signal: opts.signal, onCommit: () => progress && (progress.stage = 'storing') });
+  const token = deps.journal?.begin(
+    schema.name,
+    inputs.map((i) => i.id),
+  );
+  const write = deps.store.upsert(schema.name, inputs, {
+    signal: opts.signal,
+    onCommit: () => progress && (progress.stage = 'storing'),
+  });
   if (progress) progress.settled = write.catch(() => undefined);
   let result: { upserted: number };
   try {
@@ -122,12 +164,24 @@ export async function commitItems(deps: ItemDeps, schema: CollectionSchema, inpu
 }
 
 /** Keeps BM25 in step with the store (also the afterUpsert hook of the bulk indexer). */
-export function indexLexical(bm25: Bm25Index, schema: Pick<CollectionSchema, 'name' | 'payloadIndexes'>, items: ItemInput[]): void {
+export function indexLexical(
+  bm25: Bm25Index,
+  schema: Pick<CollectionSchema, 'name' | 'payloadIndexes'>,
+  items: ItemInput[],
+): void {
   const fields = textFieldsOf(schema);
-  bm25.upsert(schema.name, items.map((i) => ({ id: i.id, text: documentText(i.payload ?? {}, fields) })));
+  bm25.upsert(
+    schema.name,
+    items.map((i) => ({ id: i.id, text: documentText(i.payload ?? {}, fields) })),
+  );
 }
 
-export async function deleteItems(deps: ItemDeps, collection: string, ids: string[], opts: ItemWriteOptions = {}): Promise<{ deleted: number }> {
+export async function deleteItems(
+  deps: ItemDeps,
+  collection: string,
+  ids: string[],
+  opts: ItemWriteOptions = {},
+): Promise<{ deleted: number }> {
   const { progress } = opts;
   opts.signal?.throwIfAborted();
   const token = deps.journal?.begin(collection, ids);

@@ -6,7 +6,12 @@ import { cosine } from '../feedback/profile-math.js';
  * (1 - lambda) * relevance - lambda * max similarity to those already picked. Relevance is the fused score
  * min-max normalised over the pool; similarity is the mean cosine over the vector names two items share.
  */
-export function mmr(hits: RankedHit[], vectors: Map<string, Record<string, Float32Array>>, lambda: number, limit: number): RankedHit[] {
+export function mmr(
+  hits: RankedHit[],
+  vectors: Map<string, Record<string, Float32Array>>,
+  lambda: number,
+  limit: number,
+): RankedHit[] {
   if (lambda <= 0 || hits.length <= 1) return hits.slice(0, limit);
   const scores = hits.map((h) => h.score);
   const lo = Math.min(...scores);

@@ -7,8 +7,15 @@ import type { VectorStore } from '../stores/vector-store.js';
 export const CTR_PRIOR = { priorClicks: 1, priorImpressions: 20 };
 
 /** Fills each candidate's smoothed CTR and popularity (log1p of engagement) from the feedback state. */
-export function attachItemPriors(state: FeedbackState, collection: string, candidates: Candidate[]): void {
-  const stats = state.itemStats(collection, candidates.map((c) => c.id));
+export function attachItemPriors(
+  state: FeedbackState,
+  collection: string,
+  candidates: Candidate[],
+): void {
+  const stats = state.itemStats(
+    collection,
+    candidates.map((c) => c.id),
+  );
   for (const c of candidates) {
     const s = stats.get(c.id);
     c.priors = {
@@ -20,7 +27,11 @@ export function attachItemPriors(state: FeedbackState, collection: string, candi
 }
 
 /** The user's current profile direction per vector name (empty when the user has no history). */
-export function userProfiles(state: FeedbackState, collection: string, userId: string): Map<string, Float32Array> {
+export function userProfiles(
+  state: FeedbackState,
+  collection: string,
+  userId: string,
+): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [name, acc] of state.profiles(collection, userId)) {
     const v = profileVector(acc);
@@ -41,7 +52,11 @@ export async function attachProfileSimilarity(
   asSource: boolean,
 ): Promise<void> {
   if (profiles.size === 0 || candidates.length === 0) return;
-  const items = await store.get(collection, candidates.map((c) => c.id), { withVectors: true });
+  const items = await store.get(
+    collection,
+    candidates.map((c) => c.id),
+    { withVectors: true },
+  );
   const vectorsById = new Map(items.map((i) => [i.id, i.vectors]));
   const mean = new Map<string, number>();
   for (const c of candidates) {

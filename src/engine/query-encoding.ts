@@ -18,7 +18,8 @@ export interface QueryInput {
  */
 export function reachableVectorNames(encoder: Encoder): string[] {
   const names = [encoder.vectorName];
-  if (encoder.modality === 'text' && encoder.vectorName.endsWith('_text')) names.push(encoder.vectorName.slice(0, -5));
+  if (encoder.modality === 'text' && encoder.vectorName.endsWith('_text'))
+    names.push(encoder.vectorName.slice(0, -5));
   if (encoder.modality !== 'text') names.push(`${encoder.vectorName}_text`);
   return names;
 }
@@ -31,7 +32,9 @@ export interface QueryRoute {
 
 /** Routes derived from the encoders alone, for callers without a registry. */
 export function routesFromEncoders(encoders: readonly Encoder[], modality: Modality): QueryRoute[] {
-  return encoders.filter((e) => e.modality === modality).map((encoder) => ({ encoder, vectorNames: reachableVectorNames(encoder) }));
+  return encoders
+    .filter((e) => e.modality === modality)
+    .map((encoder) => ({ encoder, vectorNames: reachableVectorNames(encoder) }));
 }
 
 export interface EncodedQuery {
@@ -44,17 +47,25 @@ export interface EncodedQuery {
 
 export function toFloat32(name: string, v: ArrayLike<number>, dim: number): Float32Array {
   if (v.length !== dim) {
-    throw new ChorusError('DIMENSION_MISMATCH', `vector "${name}" has ${v.length} dimensions; the collection expects ${dim}`, {
-      vector: name,
-      expected: dim,
-      got: v.length,
-    });
+    throw new ChorusError(
+      'DIMENSION_MISMATCH',
+      `vector "${name}" has ${v.length} dimensions; the collection expects ${dim}`,
+      {
+        vector: name,
+        expected: dim,
+        got: v.length,
+      },
+    );
   }
   const out = new Float32Array(dim);
   for (let i = 0; i < dim; i++) {
     const x = v[i]!;
     if (typeof x !== 'number' || !Number.isFinite(x)) {
-      throw new ChorusError('INVALID_VECTOR', `vector "${name}" has a non-finite value at index ${i}`, { vector: name, index: i });
+      throw new ChorusError(
+        'INVALID_VECTOR',
+        `vector "${name}" has a non-finite value at index ${i}`,
+        { vector: name, index: i },
+      );
     }
     out[i] = x;
   }
@@ -88,15 +99,21 @@ export async function encodeQuery(
       const [result] = await enc.encode([input]);
       if (!result || isEncodeFailure(result)) {
         const reason = result && isEncodeFailure(result) ? result.error.reason : 'no output';
-        throw new ChorusError('MEDIA_DECODE', `the ${modality} query could not be encoded: ${reason}`, { modality, encoder: enc.modelId });
+        throw new ChorusError(
+          'MEDIA_DECODE',
+          `the ${modality} query could not be encoded: ${reason}`,
+          { modality, encoder: enc.modelId },
+        );
       }
       for (const t of targets) if (!vectors.has(t)) vectors.set(t, result);
       reached += targets.length;
     }
     if (reached === 0 && modality !== 'text') {
-      missing.push(`no ${modality} encoder reaches this collection's vectors: ${modality} queries need an ${modality} model`);
+      missing.push(
+        `no ${modality} encoder reaches this collection's vectors: ${modality} queries need an ${modality} model`,
+      );
     } else if (reached === 0) {
-      missing.push('no text encoder reaches this collection\'s vectors: text queries use BM25 only');
+      missing.push("no text encoder reaches this collection's vectors: text queries use BM25 only");
     }
   }
   if (q.vectors) {
@@ -104,10 +121,14 @@ export async function encodeQuery(
     for (const [name, v] of Object.entries(q.vectors)) {
       const spec = schema.vectors[name];
       if (!spec) {
-        throw new ChorusError('VALIDATION', `collection "${schema.name}" has no vector named "${name}"`, {
-          vector: name,
-          known: Object.keys(schema.vectors),
-        });
+        throw new ChorusError(
+          'VALIDATION',
+          `collection "${schema.name}" has no vector named "${name}"`,
+          {
+            vector: name,
+            known: Object.keys(schema.vectors),
+          },
+        );
       }
       vectors.set(name, toFloat32(name, v, spec.dim));
     }

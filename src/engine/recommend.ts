@@ -28,29 +28,47 @@ export interface RecommendRequest {
   signal?: AbortSignal;
 }
 
-export async function recommend(deps: EngineDeps, schemas: SchemaCache, req: RecommendRequest): Promise<RankedResponse> {
-  if (!req.itemId && !req.userId) throw new ChorusError('VALIDATION', 'recommend needs an itemId or a userId');
+export async function recommend(
+  deps: EngineDeps,
+  schemas: SchemaCache,
+  req: RecommendRequest,
+): Promise<RankedResponse> {
+  if (!req.itemId && !req.userId)
+    throw new ChorusError('VALIDATION', 'recommend needs an itemId or a userId');
   checkFilter(deps.limits, req.filter);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const notes: string[] = [];
   const vectors = new Map<string, Float32Array>();
   const exclude = new Set<string>();
-  const keep = (name: string) => (!req.vectorNames || req.vectorNames.includes(name)) && schema.vectors[name] !== undefined;
+  const keep = (name: string) =>
+    (!req.vectorNames || req.vectorNames.includes(name)) && schema.vectors[name] !== undefined;
 
   await timer.time('encode', async () => {
     if (req.itemId) {
-      const [item] = await deps.store.get(req.collection, [req.itemId], { withVectors: true, signal: req.signal });
-      if (!item) throw new ChorusError('NOT_FOUND', `item "${req.itemId}" is not in collection "${req.collection}"`);
+      const [item] = await deps.store.get(req.collection, [req.itemId], {
+        withVectors: true,
+        signal: req.signal,
+      });
+      if (!item)
+        throw new ChorusError(
+          'NOT_FOUND',
+          `item "${req.itemId}" is not in collection "${req.collection}"`,
+        );
       for (const [name, v] of Object.entries(item.vectors)) if (keep(name)) vectors.set(name, v);
       exclude.add(item.id);
       if (vectors.size === 0) notes.push(`item "${req.itemId}" has no vectors to compare with`);
     } else if (req.userId) {
-      for (const [name, v] of userProfiles(deps.state, req.collection, req.userId)) if (keep(name)) vectors.set(name, v);
-      if (vectors.size === 0) notes.push(`user "${req.userId}" has no profile yet: send feedback events (click, like, ...) first`);
+      for (const [name, v] of userProfiles(deps.state, req.collection, req.userId))
+        if (keep(name)) vectors.set(name, v);
+      if (vectors.size === 0)
+        notes.push(
+          `user "${req.userId}" has no profile yet: send feedback events (click, like, ...) first`,
+        );
     }
   });
-  if (req.userId && req.excludeSeen !== false) for (const id of deps.state.seen(req.collection, req.userId)) exclude.add(id);
+  if (req.userId && req.excludeSeen !== false)
+    for (const id of deps.state.seen(req.collection, req.userId)) exclude.add(id);
 
   if (vectors.size === 0) {
     return {

@@ -32,7 +32,11 @@ const overfetch = (k: number, excluded: number) => Math.min(k + excluded, k * 4 
  * Stage 1: one ANN search per vector name with the filter pushed down to the store, plus a BM25 list whose
  * candidates are filtered on their payloads; the union keeps every list's score and rank (provenance).
  */
-export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: StageTimer): Promise<Candidate[]> {
+export async function retrieve(
+  deps: RetrieveDeps,
+  args: RetrieveArgs,
+  timer: StageTimer,
+): Promise<Candidate[]> {
   const exclude = args.exclude ?? new Set<string>();
   const byId = new Map<string, Candidate>();
   const add = (source: string, hits: { id: string; score: number; payload?: Payload }[]) => {
@@ -59,7 +63,13 @@ export async function retrieve(deps: RetrieveDeps, args: RetrieveArgs, timer: St
     ),
   );
   const lexical = args.text?.trim()
-    ? timer.time('bm25', () => lexicalList(deps, args.collection, args.text!, args.k, { filter: args.filter, exclude, signal: args.signal }))
+    ? timer.time('bm25', () =>
+        lexicalList(deps, args.collection, args.text!, args.k, {
+          filter: args.filter,
+          exclude,
+          signal: args.signal,
+        }),
+      )
     : Promise.resolve([]);
   const [lexHits, ...annHits] = await Promise.all([lexical, ...annLists]);
   [...args.vectors.keys()].forEach((name, i) => add(name, annHits[i]!));

@@ -32,21 +32,37 @@ export interface SearchRequest {
   signal?: AbortSignal;
 }
 
-export async function search(deps: EngineDeps, schemas: SchemaCache, req: SearchRequest): Promise<RankedResponse> {
+export async function search(
+  deps: EngineDeps,
+  schemas: SchemaCache,
+  req: SearchRequest,
+): Promise<RankedResponse> {
   checkFilter(deps.limits, req.filter);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const q = req.query;
-  if (!q.text?.trim() && !q.image && !q.audio && (!q.vectors || Object.keys(q.vectors).length === 0)) {
+  if (
+    !q.text?.trim() &&
+    !q.image &&
+    !q.audio &&
+    (!q.vectors || Object.keys(q.vectors).length === 0)
+  ) {
     throw new ChorusError('VALIDATION', 'a search needs text, an image, audio or vectors');
   }
   req.signal?.throwIfAborted();
-  const encoded = await timer.time('encode', () => encodeQuery(deps.queryRoutes ?? ((m) => routesFromEncoders(deps.encoders(), m)), schema, q));
+  const encoded = await timer.time('encode', () =>
+    encodeQuery(deps.queryRoutes ?? ((m) => routesFromEncoders(deps.encoders(), m)), schema, q),
+  );
   const lexical = req.lexical !== false && Boolean(q.text?.trim());
   if (encoded.vectors.size === 0 && !lexical) {
-    throw new ChorusError('MODEL_MISSING', `nothing can answer this query: ${encoded.missing.join('; ')}`, { notes: encoded.missing });
+    throw new ChorusError(
+      'MODEL_MISSING',
+      `nothing can answer this query: ${encoded.missing.join('; ')}`,
+      { notes: encoded.missing },
+    );
   }
-  const exclude = req.excludeSeen && req.userId ? deps.state.seen(req.collection, req.userId) : undefined;
+  const exclude =
+    req.excludeSeen && req.userId ? deps.state.seen(req.collection, req.userId) : undefined;
   const defaults = deps.searchDefaults?.(req.collection);
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
   return runTwoStage(deps, {

@@ -59,7 +59,11 @@ export interface TwoStageArgs {
   signal?: AbortSignal;
 }
 
-export function pickReranker(deps: EngineDeps, fusion: string | undefined, notes: string[]): Reranker {
+export function pickReranker(
+  deps: EngineDeps,
+  fusion: string | undefined,
+  notes: string[],
+): Reranker {
   const name = fusion ?? deps.search.defaultFusion;
   const r = deps.rerankers.get(name);
   if (r) return r;
@@ -80,7 +84,19 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const signal = a.signal;
   signal?.throwIfAborted();
   const candidates = await timer.time('retrieve', () =>
-    retrieve(deps, { collection: a.collection, vectors: a.vectors, text: a.text, filter: a.filter, k, exclude: a.exclude, signal }, timer),
+    retrieve(
+      deps,
+      {
+        collection: a.collection,
+        vectors: a.vectors,
+        text: a.text,
+        filter: a.filter,
+        k,
+        exclude: a.exclude,
+        signal,
+      },
+      timer,
+    ),
   );
   signal?.throwIfAborted();
   await timer.time('priors', async () => {
@@ -105,7 +121,11 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   if (a.diversity && a.diversity > 0) {
     const pool = hits.slice(0, Math.max(a.limit * 3, a.limit));
     hits = await timer.time('diversify', async () => {
-      const items = await deps.store.get(a.collection, pool.map((h) => h.id), { withVectors: true, signal });
+      const items = await deps.store.get(
+        a.collection,
+        pool.map((h) => h.id),
+        { withVectors: true, signal },
+      );
       return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, a.limit);
     });
   }
@@ -125,7 +145,17 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   signal?.throwIfAborted();
   if (a.logImpression !== false) {
     const shown = hits;
-    await timer.time('log', () => logImpression(deps, { collection: a.collection, userId: a.userId, queryId, reranker, ctx: a.ctx, candidates, hits: shown }));
+    await timer.time('log', () =>
+      logImpression(deps, {
+        collection: a.collection,
+        userId: a.userId,
+        queryId,
+        reranker,
+        ctx: a.ctx,
+        candidates,
+        hits: shown,
+      }),
+    );
   }
   response.timings = timer.timings;
   return response;
@@ -135,5 +165,10 @@ function served(h: RankedHit, sources: Record<string, { rank: number }>): Served
   const ranks: Record<string, number> = {};
   for (const [s, p] of Object.entries(sources)) ranks[s] = p.rank;
   const { ranker: _ranker, ...explanation } = h.explanation;
-  return { id: h.id, score: h.score, payload: publicPayload(h.payload), explanation: { ...explanation, ranks } };
+  return {
+    id: h.id,
+    score: h.score,
+    payload: publicPayload(h.payload),
+    explanation: { ...explanation, ranks },
+  };
 }

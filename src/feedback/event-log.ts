@@ -9,6 +9,9 @@ export type EventOrigin = 'server' | 'client';
  * src/app adapts it). Append is idempotent on eventId.
  */
 export interface FeedbackEventLog {
-  append(events: FeedbackEvent[], opts?: { origin?: EventOrigin; rowShape?: FeatureRowShape; now?: number }): Promise<unknown> | unknown;
+  append(
+    events: FeedbackEvent[],
+    opts?: { origin?: EventOrigin; rowShape?: FeatureRowShape; now?: number },
+  ): Promise<unknown> | unknown;
   deleteUser(userId: string): Promise<unknown> | unknown;
 }

@@ -41,24 +41,33 @@ export class FeedbackState {
     `);
     this.q = {
       markApplied: this.db.prepare('INSERT OR IGNORE INTO applied_events (event_id) VALUES (?)'),
-      markUserEvent: this.db.prepare('INSERT OR IGNORE INTO user_events (event_id, user_id) VALUES (?, ?)'),
-      bumpStats: this.db.prepare(`INSERT INTO item_stats (collection, item_id, impressions, clicks, engagement)
+      markUserEvent: this.db.prepare(
+        'INSERT OR IGNORE INTO user_events (event_id, user_id) VALUES (?, ?)',
+      ),
+      bumpStats: this.db
+        .prepare(`INSERT INTO item_stats (collection, item_id, impressions, clicks, engagement)
         VALUES (@collection, @item, @impressions, @clicks, @engagement)
         ON CONFLICT (collection, item_id) DO UPDATE SET impressions = impressions + @impressions,
           clicks = clicks + @clicks, engagement = engagement + @engagement`),
       // One query per list, not per candidate: ids travel as a JSON array.
       stats: this.db.prepare(`SELECT item_id, impressions, clicks, engagement FROM item_stats
         WHERE collection = ? AND item_id IN (SELECT value FROM json_each(?))`),
-      profile: this.db.prepare('SELECT vector_name, sum, weight, updated_at FROM profiles WHERE collection = ? AND user_id = ?'),
-      putProfile: this.db.prepare(`INSERT OR REPLACE INTO profiles (collection, user_id, vector_name, sum, weight, updated_at)
+      profile: this.db.prepare(
+        'SELECT vector_name, sum, weight, updated_at FROM profiles WHERE collection = ? AND user_id = ?',
+      ),
+      putProfile: this.db
+        .prepare(`INSERT OR REPLACE INTO profiles (collection, user_id, vector_name, sum, weight, updated_at)
         VALUES (?, ?, ?, ?, ?, ?)`),
-      markSeen: this.db.prepare(`INSERT INTO seen (collection, user_id, item_id, at, weight) VALUES (?, ?, ?, ?, ?)
+      markSeen: this.db
+        .prepare(`INSERT INTO seen (collection, user_id, item_id, at, weight) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET at = max(at, excluded.at), weight = weight + excluded.weight`),
       seen: this.db.prepare('SELECT item_id FROM seen WHERE collection = ? AND user_id = ?'),
       deleteProfiles: this.db.prepare('DELETE FROM profiles WHERE user_id = ?'),
       deleteSeen: this.db.prepare('DELETE FROM seen WHERE user_id = ?'),
       deleteUserEvents: this.db.prepare('DELETE FROM user_events WHERE user_id = ?'),
-      engagedUsers: this.db.prepare('SELECT user_id, item_id, weight FROM seen WHERE collection = ?'),
+      engagedUsers: this.db.prepare(
+        'SELECT user_id, item_id, weight FROM seen WHERE collection = ?',
+      ),
       dropCollection: [
         this.db.prepare('DELETE FROM item_stats WHERE collection = ?'),
         this.db.prepare('DELETE FROM profiles WHERE collection = ?'),
@@ -90,34 +99,74 @@ export class FeedbackState {
   itemStats(collection: string, ids: readonly string[]): Map<string, ItemStats> {
     const out = new Map<string, ItemStats>();
     if (ids.length === 0) return out;
-    for (const row of this.q.stats.all(collection, JSON.stringify(ids)) as (ItemStats & { item_id: string })[]) {
-      out.set(row.item_id, { impressions: row.impressions, clicks: row.clicks, engagement: row.engagement });
+    for (const row of this.q.stats.all(collection, JSON.stringify(ids)) as (ItemStats & {
+      item_id: string;
+    })[]) {
+      out.set(row.item_id, {
+        impressions: row.impressions,
+        clicks: row.clicks,
+        engagement: row.engagement,
+      });
     }
     return out;
   }
 
   profiles(collection: string, userId: string): Map<string, ProfileAccumulator> {
     const out = new Map<string, ProfileAccumulator>();
-    const rows = this.q.profile.all(collection, userId) as { vector_name: string; sum: Buffer; weight: number; updated_at: number }[];
+    const rows = this.q.profile.all(collection, userId) as {
+      vector_name: string;
+      sum: Buffer;
+      weight: number;
+      updated_at: number;
+    }[];
     for (const r of rows) {
-      const sum = new Float32Array(r.sum.buffer.slice(r.sum.byteOffset, r.sum.byteOffset + r.sum.byteLength));
+      const sum = new Float32Array(
+        r.sum.buffer.slice(r.sum.byteOffset, r.sum.byteOffset + r.sum.byteLength),
+      );
       out.set(r.vector_name, { sum, weight: r.weight, updatedAt: r.updated_at });
     }
     return out;
   }
 
   /** Folds one engaged (weight > 0) or skipped (weight < 0) item into the user's profile for each vector. */
-  foldIntoProfile(collection: string, userId: string, vectors: Record<string, Float32Array>, weight: number, at: number, halfLifeMs?: number): void {
+  foldIntoProfile(
+    collection: string,
+    userId: string,
+    vectors: Record<string, Float32Array>,
+    weight: number,
+    at: number,
+    halfLifeMs?: number,
+  ): void {
     const current = this.profiles(collection, userId);
     for (const [name, v] of Object.entries(vectors)) {
       const next = foldEvent(current.get(name), v, weight, at, halfLifeMs);
-      this.q.putProfile.run(collection, userId, name, Buffer.from(next.sum.buffer), next.weight, next.updatedAt);
+      this.q.putProfile.run(
+        collection,
+        userId,
+        name,
+        Buffer.from(next.sum.buffer),
+        next.weight,
+        next.updatedAt,
+      );
     }
   }
 
   /** Replaces one profile vector outright (e.g. with a learned collaborative-filtering user factor). */
-  setProfile(collection: string, userId: string, vectorName: string, vector: Float32Array, at: number): void {
-    this.q.putProfile.run(collection, userId, vectorName, Buffer.from(Float32Array.from(vector).buffer), 1, at);
+  setProfile(
+    collection: string,
+    userId: string,
+    vectorName: string,
+    vector: Float32Array,
+    at: number,
+  ): void {
+    this.q.putProfile.run(
+      collection,
+      userId,
+      vectorName,
+      Buffer.from(Float32Array.from(vector).buffer),
+      1,
+      at,
+    );
   }
 
   /** Records that the user saw the item; `weight` accumulates their net engagement with it (skips negative). */
@@ -126,12 +175,18 @@ export class FeedbackState {
   }
 
   seen(collection: string, userId: string): Set<string> {
-    return new Set((this.q.seen.all(collection, userId) as { item_id: string }[]).map((r) => r.item_id));
+    return new Set(
+      (this.q.seen.all(collection, userId) as { item_id: string }[]).map((r) => r.item_id),
+    );
   }
 
   /** User -> items they engaged with or skipped, for the collaborative-filtering refresh. */
   interactions(collection: string): { userId: string; itemId: string; weight: number }[] {
-    const rows = this.q.engagedUsers.all(collection) as { user_id: string; item_id: string; weight: number }[];
+    const rows = this.q.engagedUsers.all(collection) as {
+      user_id: string;
+      item_id: string;
+      weight: number;
+    }[];
     return rows.map((r) => ({ userId: r.user_id, itemId: r.item_id, weight: r.weight }));
   }
 

@@ -25,7 +25,11 @@ export interface IngestResult {
  * item counters (impressions, clicks, engagement), the user's seen set, and the user's profile vectors
  * (engaged items pulled in, skipped ones pushed away), so the very next request reflects the event.
  */
-export async function ingestFeedback(deps: IngestDeps, input: FeedbackEvent[], origin: EventOrigin = 'client'): Promise<IngestResult> {
+export async function ingestFeedback(
+  deps: IngestDeps,
+  input: FeedbackEvent[],
+  origin: EventOrigin = 'client',
+): Promise<IngestResult> {
   const now = (deps.now ?? Date.now)();
   const events = input.map((e) => ({ ...e, timestamp: e.timestamp ?? now }) as FeedbackEvent);
   // The log gets the events as sent (it stamps missing timestamps with `now` itself), so a retry of an unstamped
@@ -42,7 +46,8 @@ export async function ingestFeedback(deps: IngestDeps, input: FeedbackEvent[], o
   const vectors = new Map<string, Record<string, Float32Array>>();
   for (const [collection, ids] of wanted) {
     try {
-      for (const item of await deps.store.get(collection, [...ids], { withVectors: true })) vectors.set(`${collection}\u0000${item.id}`, item.vectors);
+      for (const item of await deps.store.get(collection, [...ids], { withVectors: true }))
+        vectors.set(`${collection}\u0000${item.id}`, item.vectors);
     } catch {
       // An unknown collection still gets its events logged; there is just no profile to move.
     }
@@ -57,7 +62,10 @@ export async function ingestFeedback(deps: IngestDeps, input: FeedbackEvent[], o
         return;
       }
       const weight = ENGAGEMENT_WEIGHT[e.type];
-      deps.state.bumpStats(e.collection, e.itemId, { clicks: e.type === 'click' ? 1 : 0, engagement: Math.max(0, weight) });
+      deps.state.bumpStats(e.collection, e.itemId, {
+        clicks: e.type === 'click' ? 1 : 0,
+        engagement: Math.max(0, weight),
+      });
       if (!e.userId) return;
       deps.state.markSeen(e.collection, e.userId, e.itemId, at, weight);
       const v = vectors.get(`${e.collection}\u0000${e.itemId}`);

@@ -65,7 +65,10 @@ interface LoggedImpression {
  * re-checked (finite, within ±1e6, one width per list), whatever its origin. Plain events (no log envelope) are
  * treated as client-sent rows that are checked here.
  */
-export function buildClickthroughs(events: Iterable<FeedbackEvent | LoggedEvent>, opts: TrainingSetOptions = {}): Clickthrough[] {
+export function buildClickthroughs(
+  events: Iterable<FeedbackEvent | LoggedEvent>,
+  opts: TrainingSetOptions = {},
+): Clickthrough[] {
   const longDwell = opts.longDwellMs ?? 30_000;
   const requireFeatures = opts.requireFeatures ?? true;
   const impressions = new Map<string, LoggedImpression[]>();
@@ -78,19 +81,26 @@ export function buildClickthroughs(events: Iterable<FeedbackEvent | LoggedEvent>
     seen.add(e.eventId);
     if (e.type === 'impression') {
       const list = impressions.get(e.queryId) ?? [];
-      list.push({ imp: e, origin: logged?.origin ?? 'client', trusted: logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined });
+      list.push({
+        imp: e,
+        origin: logged?.origin ?? 'client',
+        trusted: logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined,
+      });
       impressions.set(e.queryId, list);
       continue;
     }
     if (!e.queryId) continue;
     let grade = 0;
     if (e.type === 'click') grade = LABEL_GRADES.click;
-    else if (e.type === 'dwell') grade = e.dwellMs >= longDwell ? LABEL_GRADES.dwell : LABEL_GRADES.click;
+    else if (e.type === 'dwell')
+      grade = e.dwellMs >= longDwell ? LABEL_GRADES.dwell : LABEL_GRADES.click;
     else if (e.type === 'like') grade = LABEL_GRADES.like;
     else if (e.type === 'purchase') grade = LABEL_GRADES.purchase;
-    const perQuery = labels.get(e.queryId) ?? new Map<string, { label: number; clicked: boolean }>();
+    const perQuery =
+      labels.get(e.queryId) ?? new Map<string, { label: number; clicked: boolean }>();
     const cur = perQuery.get(e.itemId) ?? { label: 0, clicked: false };
-    if (e.type !== 'skip') perQuery.set(e.itemId, { label: Math.max(cur.label, grade), clicked: true });
+    if (e.type !== 'skip')
+      perQuery.set(e.itemId, { label: Math.max(cur.label, grade), clicked: true });
     else perQuery.set(e.itemId, cur);
     labels.set(e.queryId, perQuery);
   }
@@ -113,7 +123,13 @@ export function buildClickthroughs(events: Iterable<FeedbackEvent | LoggedEvent>
         continue;
       }
       const l = perQuery?.get(shown.id);
-      items.push({ id: shown.id, position: shown.position, features: Float32Array.from(row), clicked: l?.clicked ?? false, label: l?.label ?? 0 });
+      items.push({
+        id: shown.id,
+        position: shown.position,
+        features: Float32Array.from(row),
+        clicked: l?.clicked ?? false,
+        label: l?.label ?? 0,
+      });
     }
     if (requireFeatures && !complete) continue;
     if (items.length === 0) continue;
@@ -156,6 +172,11 @@ function rowsUsable(imp: Impression): boolean {
 export function toClickSessions(cts: readonly Clickthrough[]): ClickSession[] {
   return cts.map((c) => ({
     swapped: c.swapped,
-    items: c.items.map((i) => ({ position: i.position, clicked: i.clicked, key: `${c.queryId}\u0000${i.id}`, features: i.features })),
+    items: c.items.map((i) => ({
+      position: i.position,
+      clicked: i.clicked,
+      key: `${c.queryId}\u0000${i.id}`,
+      features: i.features,
+    })),
   }));
 }

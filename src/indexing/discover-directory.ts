@@ -26,7 +26,12 @@ export async function discoverDirectory(root: string): Promise<DirectoryDiscover
   return { items, ignored: ignored.sort() };
 }
 
-async function walk(root: string, rel: string, groups: Map<string, Map<FileRole, string[]>>, ignored: string[]): Promise<void> {
+async function walk(
+  root: string,
+  rel: string,
+  groups: Map<string, Map<FileRole, string[]>>,
+  ignored: string[],
+): Promise<void> {
   const entries: Dirent[] = await readdir(path.join(root, rel), { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;

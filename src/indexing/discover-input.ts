@@ -24,7 +24,10 @@ export async function checkInputPath(inputPath: string): Promise<'directory' | '
   const lower = inputPath.toLowerCase();
   if (st.isFile() && lower.endsWith('.jsonl')) return 'jsonl';
   if (st.isFile() && lower.endsWith('.csv')) return 'csv';
-  throw new ChorusError('BAD_REQUEST', `input must be a directory, a .jsonl manifest or a .csv file: ${inputPath}`);
+  throw new ChorusError(
+    'BAD_REQUEST',
+    `input must be a directory, a .jsonl manifest or a .csv file: ${inputPath}`,
+  );
 }
 
 /** A directory, a `manifest.jsonl` (any `.jsonl`) or a `.csv`; anything else is bad usage (exit 2). */
@@ -39,7 +42,16 @@ export async function discoverInput(inputPath: string): Promise<DiscoveredInput>
   const lower = input.toLowerCase();
   if (st.isFile() && (lower.endsWith('.jsonl') || lower.endsWith('.csv'))) {
     const items = await readManifest(input);
-    return { kind: lower.endsWith('.csv') ? 'csv' : 'jsonl', root: path.dirname(input), input, items, ignored: [] };
+    return {
+      kind: lower.endsWith('.csv') ? 'csv' : 'jsonl',
+      root: path.dirname(input),
+      input,
+      items,
+      ignored: [],
+    };
   }
-  throw new ChorusError('BAD_REQUEST', `input must be a directory, a .jsonl manifest or a .csv file: ${inputPath}`);
+  throw new ChorusError(
+    'BAD_REQUEST',
+    `input must be a directory, a .jsonl manifest or a .csv file: ${inputPath}`,
+  );
 }

@@ -5,9 +5,19 @@ import type { VectorStore } from '../stores/vector-store.js';
 
 /** The collection schema the given encoders write: one named vector per encoder, cosine, with its model id. */
 export function schemaFor(name: string, encoders: Encoder[]): CollectionSchemaInput {
-  if (encoders.length === 0) throw new ChorusError('MODEL_MISSING', 'no encoder is available: enable at least one modality with a model');
+  if (encoders.length === 0)
+    throw new ChorusError(
+      'MODEL_MISSING',
+      'no encoder is available: enable at least one modality with a model',
+    );
   const vectors: CollectionSchemaInput['vectors'] = {};
-  for (const e of encoders) vectors[e.vectorName] = { modality: e.modality, dim: e.dim, distance: 'cosine', modelId: e.modelId };
+  for (const e of encoders)
+    vectors[e.vectorName] = {
+      modality: e.modality,
+      dim: e.dim,
+      distance: 'cosine',
+      modelId: e.modelId,
+    };
   return { name, vectors };
 }
 
@@ -15,7 +25,11 @@ export function schemaFor(name: string, encoders: Encoder[]): CollectionSchemaIn
  * Opens the collection, creating it from the encoders' dimensions when missing. An existing collection
  * built by other models is a SCHEMA_MISMATCH (never silently mixed vectors): re-embed it into a new one.
  */
-export async function ensureCollection(store: VectorStore, name: string, encoders: Encoder[]): Promise<{ schema: CollectionSchema; created: boolean }> {
+export async function ensureCollection(
+  store: VectorStore,
+  name: string,
+  encoders: Encoder[],
+): Promise<{ schema: CollectionSchema; created: boolean }> {
   const wanted = schemaFor(name, encoders);
   const existing = (await store.listCollections()).find((c) => c.name === name);
   if (!existing) return { schema: await store.createCollection(wanted), created: true };

@@ -6,7 +6,10 @@ import type { ItemFailure } from './item-indexer.js';
  * Writes one JSON line per failed item ({id, path, code, reason}), sorted by id, one line per id even
  * when a resumed run saw the same failure twice. Returns the file path, or undefined when nothing failed.
  */
-export function writeErrorReport(file: string, failures: Iterable<ItemFailure>): string | undefined {
+export function writeErrorReport(
+  file: string,
+  failures: Iterable<ItemFailure>,
+): string | undefined {
   const byId = new Map<string, ItemFailure>();
   for (const f of failures) byId.set(f.id, f);
   if (byId.size === 0) return undefined;

@@ -40,7 +40,13 @@ export interface IndexRunOptions {
   /** Stop taking batches, let the in-flight ones finish, keep the run resumable. */
   signal?: AbortSignal;
   onProgress?: (s: ProgressState) => void;
-  onStart?: (info: { runId: string; total: number; resumed: boolean; created: boolean; ignored: string[] }) => void;
+  onStart?: (info: {
+    runId: string;
+    total: number;
+    resumed: boolean;
+    created: boolean;
+    ignored: string[];
+  }) => void;
 }
 
 export interface IndexSummary {
@@ -70,17 +76,34 @@ export interface IndexSummary {
  * are the same, finished batches are not redone, and items stored by a batch that was cut short are
  * skipped by their content hash instead of being encoded again.
  */
-export async function indexDirectory(deps: IndexRunDeps, opts: IndexRunOptions): Promise<IndexSummary> {
+export async function indexDirectory(
+  deps: IndexRunDeps,
+  opts: IndexRunOptions,
+): Promise<IndexSummary> {
   const started = Date.now();
   const discovered = await discoverInput(opts.input);
   const { created } = await ensureCollection(deps.store, opts.collection, deps.encoders);
 
-  const runKey = createHash('sha256').update(`${opts.collection}\0${discovered.input}`).digest('hex').slice(0, 24);
+  const runKey = createHash('sha256')
+    .update(`${opts.collection}\0${discovered.input}`)
+    .digest('hex')
+    .slice(0, 24);
   const previous = (await deps.checkpoints.get(RUNS_NAMESPACE, runKey)) as RunRecord | undefined;
-  const run: RunRecord = previous ?? { runId: randomBytes(6).toString('hex'), collection: opts.collection, input: discovered.input, startedAt: started };
+  const run: RunRecord = previous ?? {
+    runId: randomBytes(6).toString('hex'),
+    collection: opts.collection,
+    input: discovered.input,
+    startedAt: started,
+  };
   if (!previous) await deps.checkpoints.put(RUNS_NAMESPACE, runKey, run);
 
-  const batches = toBatches(run.runId, opts.collection, discovered.root, discovered.items, opts.batchSize ?? 64);
+  const batches = toBatches(
+    run.runId,
+    opts.collection,
+    discovered.root,
+    discovered.items,
+    opts.batchSize ?? 64,
+  );
   const byId = new Map(batches.map((b) => [b.jobId, b]));
   const total = discovered.items.length;
   const earlier = await deps.queue.outcomes(batches.map((b) => b.jobId));
@@ -92,12 +115,23 @@ export async function indexDirectory(deps: IndexRunDeps, opts: IndexRunOptions):
     resumedItems += byId.get(o.id)!.payload.items.length;
   }
   const tallyBefore = tally.snapshot();
-  opts.onStart?.({ runId: run.runId, total, resumed: earlier.size > 0 || !!previous, created, ignored: discovered.ignored });
+  opts.onStart?.({
+    runId: run.runId,
+    total,
+    resumed: earlier.size > 0 || !!previous,
+    created,
+    ignored: discovered.ignored,
+  });
 
   const todo = batches.filter((b) => earlier.get(b.jobId)?.state !== 'completed');
   const progress = () => {
     const s = tally.snapshot();
-    opts.onProgress?.({ total, done: s.items - tallyBefore.items, failed: s.failed, resumed: resumedItems });
+    opts.onProgress?.({
+      total,
+      done: s.items - tallyBefore.items,
+      failed: s.failed,
+      resumed: resumedItems,
+    });
   };
   progress();
   if (todo.length > 0) {
@@ -109,11 +143,17 @@ export async function indexDirectory(deps: IndexRunDeps, opts: IndexRunOptions):
       tally.add(o, b.payload.items);
       progress();
     };
-    const seen = await waitForJobs(deps.queue, todo.map((b) => b.jobId), { onOutcome, signal: opts.signal });
+    const seen = await waitForJobs(
+      deps.queue,
+      todo.map((b) => b.jobId),
+      { onOutcome, signal: opts.signal },
+    );
     if (opts.signal?.aborted) {
       // Graceful stop: the batches in flight finish and are recorded; the rest stay queued for the resume.
       await deps.queue.stopWorker();
-      const late = await deps.queue.outcomes(todo.map((b) => b.jobId).filter((id) => !seen.has(id)));
+      const late = await deps.queue.outcomes(
+        todo.map((b) => b.jobId).filter((id) => !seen.has(id)),
+      );
       for (const o of late.values()) onOutcome(o);
     }
   }
@@ -150,12 +190,22 @@ export async function indexDirectory(deps: IndexRunDeps, opts: IndexRunOptions):
 type Batch = NewJob & { payload: IndexBatchPayload };
 
 /** Job ids name the run and the batch's content, so a rerun of the same input maps onto the same jobs. */
-function toBatches(runId: string, collection: string, root: string, items: SourceItem[], size: number): Batch[] {
+function toBatches(
+  runId: string,
+  collection: string,
+  root: string,
+  items: SourceItem[],
+  size: number,
+): Batch[] {
   const out: Batch[] = [];
   for (let i = 0; i < items.length; i += size) {
     const slice = items.slice(i, i + size);
     const fp = createHash('sha256').update(JSON.stringify(slice)).digest('hex').slice(0, 16);
-    out.push({ name: 'index-batch', jobId: `${runId}-${fp}`, payload: { collection, root, items: slice } });
+    out.push({
+      name: 'index-batch',
+      jobId: `${runId}-${fp}`,
+      payload: { collection, root, items: slice },
+    });
   }
   return out;
 }
@@ -177,11 +227,23 @@ class Tally {
       for (const f of r.failed) this.failures.set(f.id, f);
     } else {
       // The whole batch failed after its retries (e.g. the store was down): every item in it failed.
-      for (const it of items) this.failures.set(it.id, { id: it.id, path: it.origin, code: 'JOB_FAILED', reason: o.reason });
+      for (const it of items)
+        this.failures.set(it.id, {
+          id: it.id,
+          path: it.origin,
+          code: 'JOB_FAILED',
+          reason: o.reason,
+        });
     }
   }
 
   snapshot() {
-    return { indexed: this.indexed, skipped: this.skipped, encoded: this.encoded, items: this.items, failed: this.failures.size };
+    return {
+      indexed: this.indexed,
+      skipped: this.skipped,
+      encoded: this.encoded,
+      items: this.items,
+      failed: this.failures.size,
+    };
   }
 }

@@ -29,7 +29,10 @@ export interface RuntimeFactories {
   queuePrefix?: string;
 }
 
-export async function openIndexRuntime(config: ChorusConfig, f: RuntimeFactories): Promise<IndexRuntime> {
+export async function openIndexRuntime(
+  config: ChorusConfig,
+  f: RuntimeFactories,
+): Promise<IndexRuntime> {
   const db = openChorusDb(config.dataDir);
   const checkpoints: CheckpointStore = new SqliteCheckpointStore(db);
   let store: VectorStore | undefined;
@@ -38,11 +41,22 @@ export async function openIndexRuntime(config: ChorusConfig, f: RuntimeFactories
     store = await f.openStore(config);
     const encoders = await f.loadEncoders(config);
     bm25 = f.openLexical?.(config);
-    const context: JobContext = { store, provenance: db.provenance, encoders, maxFileBytes: config.limits.maxUploadBytes, afterUpsert: bm25 && lexicalHook(store, bm25) };
+    const context: JobContext = {
+      store,
+      provenance: db.provenance,
+      encoders,
+      maxFileBytes: config.limits.maxUploadBytes,
+      afterUpsert: bm25 && lexicalHook(store, bm25),
+    };
     // On Redis the CLI shares the server's queue (its workers help); in process it keeps its own namespace so a
     // server opened on the same data dir does not pick up the CLI's batches while the CLI is running them.
     const name = config.redisUrl ? undefined : 'chorus-index';
-    const queue: JobQueue = createJobQueue(config, { context: () => context, checkpoints, prefix: f.queuePrefix, name });
+    const queue: JobQueue = createJobQueue(config, {
+      context: () => context,
+      checkpoints,
+      prefix: f.queuePrefix,
+      name,
+    });
     return {
       store,
       encoders,
@@ -68,7 +82,10 @@ export async function openIndexRuntime(config: ChorusConfig, f: RuntimeFactories
 }
 
 /** BM25 follows the store: each upserted batch is analysed with its collection's text fields. */
-export function lexicalHook(store: VectorStore, bm25: Bm25Index): NonNullable<JobContext['afterUpsert']> {
+export function lexicalHook(
+  store: VectorStore,
+  bm25: Bm25Index,
+): NonNullable<JobContext['afterUpsert']> {
   const schemas = new Map<string, CollectionSchema>();
   return async (collection, items) => {
     let schema = schemas.get(collection);

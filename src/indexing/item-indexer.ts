@@ -56,13 +56,23 @@ export function modelIdsOf(encoders: Encoder[]): Record<string, string> {
  * with the same hash, encode the rest per modality, upsert. Bad input fails only its own item.
  * Idempotent: running the same batch twice stores the same items once and encodes nothing the second time.
  */
-export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput): Promise<BatchResult> {
+export async function indexBatch(
+  deps: ItemIndexerDeps,
+  input: IndexBatchInput,
+): Promise<BatchResult> {
   const result: BatchResult = { indexed: 0, skipped: 0, failed: [], encoded: 0 };
   const models = modelIdsOf(deps.encoders);
   const loaded: { item: LoadedItem; hash: string }[] = [];
   for (const source of input.items) {
-    if (input.root === undefined && (source.textPath || source.imagePath || source.audioPath || source.payloadPath)) {
-      result.failed.push({ id: source.id, code: 'NO_SOURCE', reason: 'the item names files but no root was recorded to read them from' });
+    if (
+      input.root === undefined &&
+      (source.textPath || source.imagePath || source.audioPath || source.payloadPath)
+    ) {
+      result.failed.push({
+        id: source.id,
+        code: 'NO_SOURCE',
+        reason: 'the item names files but no root was recorded to read them from',
+      });
       continue;
     }
     const r = await loadItem(input.root ?? '', source, { maxFileBytes: deps.maxFileBytes });
@@ -72,25 +82,47 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
     }
     const reserved = reservedKeyIn(r.item.payload);
     if (reserved) {
-      result.failed.push({ id: source.id, code: 'RESERVED_KEY', reason: `payload key "${reserved}" is reserved for the server`, path: source.payloadPath ?? source.origin });
+      result.failed.push({
+        id: source.id,
+        code: 'RESERVED_KEY',
+        reason: `payload key "${reserved}" is reserved for the server`,
+        path: source.payloadPath ?? source.origin,
+      });
       continue;
     }
     loaded.push({ item: r.item, hash: contentHash({ ...r.item, models }) });
   }
   let todo = loaded;
   if (!input.force && loaded.length > 0) {
-    const storedHash = deps.provenance.hashes(input.collection, loaded.map((l) => l.item.id));
+    const storedHash = deps.provenance.hashes(
+      input.collection,
+      loaded.map((l) => l.item.id),
+    );
     const candidates = loaded.filter((l) => storedHash.get(l.item.id) === l.hash);
     // The hash is only trusted for items the store still has (a dropped and recreated collection re-indexes).
-    const present = new Set(candidates.length > 0 ? (await deps.store.get(input.collection, candidates.map((l) => l.item.id))).map((s) => s.id) : []);
-    const unchangedIds = new Set(candidates.filter((l) => present.has(l.item.id)).map((l) => l.item.id));
+    const present = new Set(
+      candidates.length > 0
+        ? (
+            await deps.store.get(
+              input.collection,
+              candidates.map((l) => l.item.id),
+            )
+          ).map((s) => s.id)
+        : [],
+    );
+    const unchangedIds = new Set(
+      candidates.filter((l) => present.has(l.item.id)).map((l) => l.item.id),
+    );
     todo = loaded.filter((l) => !unchangedIds.has(l.item.id));
     result.skipped = loaded.length - todo.length;
     if (result.skipped > 0 && deps.afterUpsert) {
       // A crash between the store write and the lexical write would leave a stored item out of BM25 forever,
       // since reruns skip it; re-feeding skipped items (cheap, idempotent) heals that.
       const stored = await deps.store.get(input.collection, [...unchangedIds]);
-      await deps.afterUpsert(input.collection, stored.map((s) => ({ id: s.id, payload: s.payload })));
+      await deps.afterUpsert(
+        input.collection,
+        stored.map((s) => ({ id: s.id, payload: s.payload })),
+      );
     }
   }
   if (todo.length === 0) return result;
@@ -113,9 +145,19 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
       const r = out[j];
       const item = todo[k]!.item;
       if (r === undefined) {
-        failedAt.set(k, { id: item.id, code: 'ENCODER_ERROR', reason: `${encoder.modelId} returned no result`, path: fileFor(encoder, item) });
+        failedAt.set(k, {
+          id: item.id,
+          code: 'ENCODER_ERROR',
+          reason: `${encoder.modelId} returned no result`,
+          path: fileFor(encoder, item),
+        });
       } else if (isEncodeFailure(r)) {
-        failedAt.set(k, { id: item.id, code: r.error.code, reason: r.error.reason, path: fileFor(encoder, item) });
+        failedAt.set(k, {
+          id: item.id,
+          code: r.error.code,
+          reason: r.error.reason,
+          path: fileFor(encoder, item),
+        });
       } else {
         vectors[k]![encoder.vectorName] = r;
       }
@@ -133,19 +175,32 @@ export async function indexBatch(deps: ItemIndexerDeps, input: IndexBatchInput):
       return void result.failed.push({
         id: item.id,
         code: 'NO_ENCODER',
-        reason: 'no enabled encoder reads any of this item\'s modalities, and it has no text for lexical search',
+        reason:
+          "no enabled encoder reads any of this item's modalities, and it has no text for lexical search",
         path: item.source.imagePath ?? item.source.audioPath ?? item.source.origin,
       });
     }
     rows.push({ id: item.id, payload: storedPayload(item), vectors: vectors[k] });
     const s = item.source;
-    provenance.push({ id: item.id, text: s.textPath, image: s.imagePath, audio: s.audioPath, hash, indexedAt: now });
+    provenance.push({
+      id: item.id,
+      text: s.textPath,
+      image: s.imagePath,
+      audio: s.audioPath,
+      hash,
+      indexedAt: now,
+    });
   });
   if (rows.length > 0) {
     // The real path: media serving and re-embedding later read only through roots recorded here.
-    const root = input.root === undefined ? undefined : deps.provenance.rootFor(await realpath(input.root));
+    const root =
+      input.root === undefined ? undefined : deps.provenance.rootFor(await realpath(input.root));
     await deps.store.upsert(input.collection, rows);
-    if (root) deps.provenance.record(input.collection, provenance.map((p) => ({ ...p, rootId: root.id })));
+    if (root)
+      deps.provenance.record(
+        input.collection,
+        provenance.map((p) => ({ ...p, rootId: root.id })),
+      );
     await deps.afterUpsert?.(input.collection, rows);
   }
   result.indexed = rows.length;

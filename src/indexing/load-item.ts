@@ -21,7 +21,11 @@ export interface LoadOptions {
 }
 
 /** Reads an item's files from under `root`; every problem (missing, too big, outside the root, bad JSON) is per item. */
-export async function loadItem(root: string, source: SourceItem, opts: LoadOptions = {}): Promise<LoadResult> {
+export async function loadItem(
+  root: string,
+  source: SourceItem,
+  opts: LoadOptions = {},
+): Promise<LoadResult> {
   if (source.problem) return { ok: false, problem: source.problem };
   const maxBytes = opts.maxFileBytes ?? 64 * 1024 * 1024;
   try {
@@ -32,9 +36,18 @@ export async function loadItem(root: string, source: SourceItem, opts: LoadOptio
       try {
         parsed = JSON.parse(Buffer.from(raw).toString('utf8'));
       } catch (e) {
-        return fail('BAD_PAYLOAD', `payload file is not valid JSON: ${(e as Error).message}`, source.payloadPath);
+        return fail(
+          'BAD_PAYLOAD',
+          `payload file is not valid JSON: ${(e as Error).message}`,
+          source.payloadPath,
+        );
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !JsonValue.safeParse(parsed).success) {
+      if (
+        typeof parsed !== 'object' ||
+        parsed === null ||
+        Array.isArray(parsed) ||
+        !JsonValue.safeParse(parsed).success
+      ) {
         return fail('BAD_PAYLOAD', 'payload file must hold one JSON object', source.payloadPath);
       }
       Object.assign(item.payload, parsed);
@@ -53,11 +66,16 @@ export async function loadItem(root: string, source: SourceItem, opts: LoadOptio
     if (source.imagePath) item.image = await readInside(root, source.imagePath, maxBytes);
     if (source.audioPath) item.audio = await readInside(root, source.audioPath, maxBytes);
     if (item.text !== undefined && item.text.trim() === '') {
-      if (!item.image && !item.audio) return fail('EMPTY_TEXT', 'the text is empty', source.textPath ?? source.origin);
+      if (!item.image && !item.audio)
+        return fail('EMPTY_TEXT', 'the text is empty', source.textPath ?? source.origin);
       delete item.text;
     }
     if (item.text === undefined && !item.image && !item.audio) {
-      return fail('NO_CONTENT', 'the item has no text, image or audio to embed', source.payloadPath ?? source.origin);
+      return fail(
+        'NO_CONTENT',
+        'the item has no text, image or audio to embed',
+        source.payloadPath ?? source.origin,
+      );
     }
     return { ok: true, item };
   } catch (e) {
@@ -81,13 +99,27 @@ async function readInside(root: string, rel: string, maxBytes: number): Promise<
   try {
     abs = await resolveInsideRoot(root, rel);
   } catch (e) {
-    if (e instanceof PathOutsideRootError) throw new FileProblem({ code: 'PATH_OUTSIDE_ROOT', reason: e.message, path: rel });
-    throw new FileProblem({ code: 'FILE_NOT_FOUND', reason: `cannot open ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path: rel });
+    if (e instanceof PathOutsideRootError)
+      throw new FileProblem({ code: 'PATH_OUTSIDE_ROOT', reason: e.message, path: rel });
+    throw new FileProblem({
+      code: 'FILE_NOT_FOUND',
+      reason: `cannot open ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      path: rel,
+    });
   }
   const st = await stat(abs);
-  if (!st.isFile()) throw new FileProblem({ code: 'NOT_A_FILE', reason: `${rel} is not a regular file`, path: rel });
+  if (!st.isFile())
+    throw new FileProblem({
+      code: 'NOT_A_FILE',
+      reason: `${rel} is not a regular file`,
+      path: rel,
+    });
   if (st.size > maxBytes) {
-    throw new FileProblem({ code: 'FILE_TOO_LARGE', reason: `${rel} is ${st.size} bytes (limit ${maxBytes})`, path: rel });
+    throw new FileProblem({
+      code: 'FILE_TOO_LARGE',
+      reason: `${rel} is ${st.size} bytes (limit ${maxBytes})`,
+      path: rel,
+    });
   }
   return new Uint8Array(await readFile(abs));
 }

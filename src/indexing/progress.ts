@@ -31,7 +31,8 @@ export function createProgressReporter(opts: ReporterOptions = {}): ProgressRepo
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: 'indexing |{bar}| {value}/{total} items | {speed} items/s | ETA {eta_formatted} | errors {errors}',
+        format:
+          'indexing |{bar}| {value}/{total} items | {speed} items/s | ETA {eta_formatted} | errors {errors}',
         etaBuffer: 50,
         hideCursor: true,
         clearOnComplete: false,
@@ -60,7 +61,9 @@ export function createProgressReporter(opts: ReporterOptions = {}): ProgressRepo
     const r = rate(s);
     const left = s.total - s.resumed - s.done;
     const eta = r > 0 ? `${Math.ceil(left / r)}s` : '?';
-    stream.write(`indexing: ${s.resumed + s.done}/${s.total} items, ${r.toFixed(1)} items/s, ETA ${eta}, errors ${s.failed}\n`);
+    stream.write(
+      `indexing: ${s.resumed + s.done}/${s.total} items, ${r.toFixed(1)} items/s, ETA ${eta}, errors ${s.failed}\n`,
+    );
   };
   return {
     update(s) {

@@ -23,7 +23,10 @@ export async function readManifest(file: string): Promise<SourceItem[]> {
     // Decoding leniently would store U+FFFD in place of the bad bytes; refuse the file instead.
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ChorusError('BAD_REQUEST', `${path.basename(file)} is not valid UTF-8 (convert it, e.g. iconv -f latin1 -t utf-8)`);
+    throw new ChorusError(
+      'BAD_REQUEST',
+      `${path.basename(file)} is not valid UTF-8 (convert it, e.g. iconv -f latin1 -t utf-8)`,
+    );
   }
   const name = path.basename(file);
   const rows = file.toLowerCase().endsWith('.csv') ? csvRows(text, name) : jsonlRows(text, name);
@@ -32,7 +35,11 @@ export async function readManifest(file: string): Promise<SourceItem[]> {
   for (const row of rows) {
     const item = 'item' in row ? row.item : toSourceItem(row.record, row.origin);
     if (!item.problem && seen.has(item.id)) {
-      item.problem = { code: 'DUPLICATE_ID', reason: `id ${item.id} appears more than once in ${name}`, path: item.origin };
+      item.problem = {
+        code: 'DUPLICATE_ID',
+        reason: `id ${item.id} appears more than once in ${name}`,
+        path: item.origin,
+      };
     }
     seen.add(item.id);
     items.push(item);
@@ -40,10 +47,14 @@ export async function readManifest(file: string): Promise<SourceItem[]> {
   return items;
 }
 
-type Row = { record: Record<string, unknown>; origin: string } | { problem: true; item: SourceItem };
+type Row =
+  { record: Record<string, unknown>; origin: string } | { problem: true; item: SourceItem };
 
 function badRow(origin: string, lineNo: number, reason: string): Row {
-  return { problem: true, item: { id: `line-${lineNo}`, origin, problem: { code: 'BAD_ROW', reason, path: origin } } };
+  return {
+    problem: true,
+    item: { id: `line-${lineNo}`, origin, problem: { code: 'BAD_ROW', reason, path: origin } },
+  };
 }
 
 function* jsonlRows(text: string, name: string): Generator<Row> {
@@ -102,7 +113,11 @@ function* csvRows(text: string, name: string): Generator<Row> {
 }
 
 function toSourceItem(record: Record<string, unknown>, origin: string): SourceItem {
-  const fail = (code: string, reason: string, id = origin): SourceItem => ({ id, origin, problem: { code, reason, path: origin } });
+  const fail = (code: string, reason: string, id = origin): SourceItem => ({
+    id,
+    origin,
+    problem: { code, reason, path: origin },
+  });
   const rawId = record.id;
   const id =
     typeof rawId === 'string' || typeof rawId === 'number'
@@ -124,13 +139,18 @@ function toSourceItem(record: Record<string, unknown>, origin: string): SourceIt
       if (key === 'image') item.imagePath = rel;
       else item.audioPath = rel;
     } catch (e) {
-      if (e instanceof PathOutsideRootError) return { id, origin, problem: { code: 'PATH_OUTSIDE_ROOT', reason: e.message, path: p } };
+      if (e instanceof PathOutsideRootError)
+        return { id, origin, problem: { code: 'PATH_OUTSIDE_ROOT', reason: e.message, path: p } };
       throw e;
     }
   }
   const payload: Payload = {};
   if (record.payload !== undefined) {
-    if (typeof record.payload !== 'object' || record.payload === null || Array.isArray(record.payload)) {
+    if (
+      typeof record.payload !== 'object' ||
+      record.payload === null ||
+      Array.isArray(record.payload)
+    ) {
       return fail('BAD_ROW', 'payload must be an object', id);
     }
     Object.assign(payload, record.payload);
@@ -139,7 +159,8 @@ function toSourceItem(record: Record<string, unknown>, origin: string): SourceIt
     if (RESERVED.has(k)) continue;
     payload[k] = v as JsonValue;
   }
-  if (!JsonValue.safeParse(payload).success) return fail('BAD_ROW', 'payload holds values that are not JSON', id);
+  if (!JsonValue.safeParse(payload).success)
+    return fail('BAD_ROW', 'payload holds values that are not JSON', id);
   if (Object.keys(payload).length > 0) item.payload = payload;
   return item;
 }

@@ -3,7 +3,10 @@ import path from 'node:path';
 
 /** Why a path was refused; the message is the per-item reason. */
 export class PathOutsideRootError extends Error {
-  constructor(readonly relPath: string, reason: string) {
+  constructor(
+    readonly relPath: string,
+    reason: string,
+  ) {
     super(reason);
     this.name = 'PathOutsideRootError';
   }
@@ -17,7 +20,10 @@ export function checkRelativePath(rel: string): string {
   if (rel.length === 0) throw new PathOutsideRootError(rel, 'empty path');
   if (rel.includes('\0')) throw new PathOutsideRootError(rel, 'path contains a NUL byte');
   if (path.isAbsolute(rel) || /^[A-Za-z]:[\\/]/.test(rel)) {
-    throw new PathOutsideRootError(rel, `absolute path refused (paths must be relative to the input root): ${rel}`);
+    throw new PathOutsideRootError(
+      rel,
+      `absolute path refused (paths must be relative to the input root): ${rel}`,
+    );
   }
   const normal = path.posix.normalize(rel.replaceAll('\\', '/'));
   if (normal === '..' || normal.startsWith('../')) {

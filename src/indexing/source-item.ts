@@ -2,7 +2,16 @@ import type { Payload } from '../domain/item.js';
 
 /** Extensions each role is discovered by (lower case, with the dot). */
 export const TEXT_EXTENSIONS = ['.txt', '.md'] as const;
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff'] as const;
+export const IMAGE_EXTENSIONS = [
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.avif',
+  '.tif',
+  '.tiff',
+] as const;
 export const AUDIO_EXTENSIONS = ['.wav', '.mp3', '.flac', '.ogg'] as const;
 export const PAYLOAD_EXTENSIONS = ['.json'] as const;
 

@@ -3,7 +3,13 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import {
+  Router,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 
 export interface BullBoardOptions {
   /** Where the router is mounted; bull-board needs it to build its links. */
@@ -45,7 +51,9 @@ export function adminKeyGuard(adminKey: string | undefined): RequestHandler {
       .json({
         error: {
           code: adminKey ? 'UNAUTHENTICATED' : 'FORBIDDEN',
-          message: adminKey ? 'the admin key is required' : 'no admin key is configured (CHORUS_ADMIN_KEY), so the job board is off',
+          message: adminKey
+            ? 'the admin key is required'
+            : 'no admin key is configured (CHORUS_ADMIN_KEY), so the job board is off',
         },
       });
   };

@@ -67,7 +67,11 @@ export class BullmqQueue<C> implements JobQueue {
       if (failed.id && wanted.has(failed.id)) await failed.retry('failed');
     }
     for (let i = 0; i < jobs.length; i += ADD_CHUNK) {
-      await this.queue.addBulk(jobs.slice(i, i + ADD_CHUNK).map((j) => ({ name: j.name, data: j.payload, opts: { jobId: j.jobId } })));
+      await this.queue.addBulk(
+        jobs
+          .slice(i, i + ADD_CHUNK)
+          .map((j) => ({ name: j.name, data: j.payload, opts: { jobId: j.jobId } })),
+      );
     }
   }
 
@@ -82,11 +86,20 @@ export class BullmqQueue<C> implements JobQueue {
       stalledInterval: this.opts.stalledIntervalMs ?? lockMs,
       maxStalledCount: 3,
     });
-    this.worker.on('completed', (job, result) => this.emit({ id: job.id!, state: 'completed', result: result ?? null }));
+    this.worker.on('completed', (job, result) =>
+      this.emit({ id: job.id!, state: 'completed', result: result ?? null }),
+    );
     this.worker.on('failed', (job, err) => {
       if (!job) return;
-      const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (final) this.emit({ id: job.id!, state: 'failed', reason: job.failedReason ?? err.message, attempts: job.attemptsMade });
+      const final =
+        err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (final)
+        this.emit({
+          id: job.id!,
+          state: 'failed',
+          reason: job.failedReason ?? err.message,
+          attempts: job.attemptsMade,
+        });
     });
     // Errors of the worker's connection are surfaced by the queue calls; keep the process alive.
     this.worker.on('error', () => {});
@@ -97,11 +110,13 @@ export class BullmqQueue<C> implements JobQueue {
     const def = this.defs.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job ${job.name}`);
     const parsed = def.payload.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
     this.ctx ??= Promise.resolve(this.opts.context());
     try {
       const result = await def.process(parsed.data as never, await this.ctx, (f) => {
-        if (job.id && this.cancelRequested.has(job.id)) throw new UnrecoverableError(CANCELLED_REASON);
+        if (job.id && this.cancelRequested.has(job.id))
+          throw new UnrecoverableError(CANCELLED_REASON);
         void job.updateProgress(Math.round(f * 100));
       });
       return result ?? null;
@@ -133,7 +148,13 @@ export class BullmqQueue<C> implements JobQueue {
       jobs.forEach((job, k) => {
         const id = finals[k]!;
         if (!job) return; // removed meanwhile
-        if (states[chunk.indexOf(id)] === 'failed') out.set(id, { id, state: 'failed', reason: job.failedReason, attempts: job.attemptsMade });
+        if (states[chunk.indexOf(id)] === 'failed')
+          out.set(id, {
+            id,
+            state: 'failed',
+            reason: job.failedReason,
+            attempts: job.attemptsMade,
+          });
         else out.set(id, { id, state: 'completed', result: job.returnvalue ?? null });
       });
     }
@@ -141,7 +162,14 @@ export class BullmqQueue<C> implements JobQueue {
   }
 
   async counts(): Promise<QueueCounts> {
-    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+    const c = await this.queue.getJobCounts(
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'prioritized',
+    );
     return {
       waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
       active: c.active ?? 0,
@@ -152,13 +180,21 @@ export class BullmqQueue<C> implements JobQueue {
   }
 
   async list(limit = 50): Promise<JobInfo[]> {
-    const jobs = await this.queue.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'], 0, Math.max(0, limit - 1));
+    const jobs = await this.queue.getJobs(
+      ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'],
+      0,
+      Math.max(0, limit - 1),
+    );
     const states = await Promise.all(jobs.map((j) => j.getState()));
     return jobs
       .map((j, i): JobInfo => {
         const raw = states[i] ?? 'unknown';
         const cancelled = raw === 'failed' && j.failedReason === CANCELLED_REASON;
-        const state: JobInfo['state'] = cancelled ? 'cancelled' : raw === 'prioritized' || raw === 'waiting-children' || raw === 'unknown' ? 'waiting' : raw;
+        const state: JobInfo['state'] = cancelled
+          ? 'cancelled'
+          : raw === 'prioritized' || raw === 'waiting-children' || raw === 'unknown'
+            ? 'waiting'
+            : raw;
         const p = typeof j.progress === 'number' ? j.progress / 100 : null;
         return {
           id: j.id ?? '',

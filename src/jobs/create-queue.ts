@@ -20,7 +20,10 @@ export interface CreateQueueDeps {
 }
 
 /** BullMQ when `redisUrl` (REDIS_URL) is set, otherwise the in-process queue with a persisted checkpoint. */
-export function createJobQueue(config: Pick<ChorusConfig, 'redisUrl' | 'jobs'>, deps: CreateQueueDeps): JobQueue {
+export function createJobQueue(
+  config: Pick<ChorusConfig, 'redisUrl' | 'jobs'>,
+  deps: CreateQueueDeps,
+): JobQueue {
   const retry = { attempts: config.jobs.attempts, backoffMs: config.jobs.backoffMs };
   const name = deps.name ?? JOBS_QUEUE_NAME;
   if (config.redisUrl) {
@@ -35,5 +38,11 @@ export function createJobQueue(config: Pick<ChorusConfig, 'redisUrl' | 'jobs'>, 
       prefix: deps.prefix,
     });
   }
-  return new InProcessQueue<JobContext>({ name, definitions: JOB_DEFINITIONS, context: deps.context, checkpoints: deps.checkpoints, retry });
+  return new InProcessQueue<JobContext>({
+    name,
+    definitions: JOB_DEFINITIONS,
+    context: deps.context,
+    checkpoints: deps.checkpoints,
+    retry,
+  });
 }

@@ -1,4 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { CheckpointStore } from './checkpoint-store.js';
 
@@ -38,7 +45,10 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async putMany(namespace: string, entries: [string, unknown][]): Promise<void> {
     if (entries.length === 0) return;
-    appendFileSync(this.file, entries.map(([k, v]) => JSON.stringify({ ns: namespace, k, v }) + '\n').join(''));
+    appendFileSync(
+      this.file,
+      entries.map(([k, v]) => JSON.stringify({ ns: namespace, k, v }) + '\n').join(''),
+    );
     this.lines += entries.length;
     const m = this.ns(namespace);
     for (const [k, v] of entries) m.set(k, v);
@@ -48,7 +58,10 @@ export class FileCheckpointStore implements CheckpointStore {
     const map = this.data.get(namespace);
     const present = keys.filter((k) => map?.has(k));
     if (present.length === 0) return;
-    appendFileSync(this.file, present.map((k) => JSON.stringify({ ns: namespace, k, del: true }) + '\n').join(''));
+    appendFileSync(
+      this.file,
+      present.map((k) => JSON.stringify({ ns: namespace, k, del: true }) + '\n').join(''),
+    );
     this.lines += present.length;
     for (const k of present) map!.delete(k);
   }

@@ -15,10 +15,17 @@ import {
 } from './queue.js';
 
 /** Finished jobs keep their payload for the dashboard only when it is small (index batches list many files). */
-const small = (payload: unknown): unknown => (JSON.stringify(payload ?? null).length <= 1024 ? payload : undefined);
+const small = (payload: unknown): unknown =>
+  JSON.stringify(payload ?? null).length <= 1024 ? payload : undefined;
 
 /** What the checkpoint keeps per job: the payload until it is done, then its outcome (times are epoch ms). */
-type JobRecord = { name: string; attempts: number; addedAt?: number; finishedAt?: number; payload?: unknown } & (
+type JobRecord = {
+  name: string;
+  attempts: number;
+  addedAt?: number;
+  finishedAt?: number;
+  payload?: unknown;
+} & (
   | { state: 'waiting' }
   | { state: 'completed'; result: unknown }
   | { state: 'failed'; reason: string; cancelled?: boolean }
@@ -84,7 +91,16 @@ export class InProcessQueue<C> implements JobQueue {
       if (prev && prev.state !== 'failed') continue;
       if (taken.has(job.jobId)) continue;
       taken.add(job.jobId);
-      fresh.push([job.jobId, { state: 'waiting', name: job.name, payload: job.payload, attempts: 0, addedAt: Date.now() }]);
+      fresh.push([
+        job.jobId,
+        {
+          state: 'waiting',
+          name: job.name,
+          payload: job.payload,
+          attempts: 0,
+          addedAt: Date.now(),
+        },
+      ]);
     }
     // Durable first, then runnable: a crash right after addMany still finds the jobs.
     await this.opts.checkpoints.putMany(this.name, fresh);
@@ -113,14 +129,21 @@ export class InProcessQueue<C> implements JobQueue {
     for (const id of jobIds) {
       const r = this.records.get(id);
       if (r?.state === 'completed') out.set(id, { id, state: 'completed', result: r.result });
-      else if (r?.state === 'failed') out.set(id, { id, state: 'failed', reason: r.reason, attempts: r.attempts });
+      else if (r?.state === 'failed')
+        out.set(id, { id, state: 'failed', reason: r.reason, attempts: r.attempts });
     }
     return out;
   }
 
   async counts(): Promise<QueueCounts> {
     await this.load();
-    const c: QueueCounts = { waiting: 0, active: this.activeCount, delayed: this.delayed, completed: 0, failed: 0 };
+    const c: QueueCounts = {
+      waiting: 0,
+      active: this.activeCount,
+      delayed: this.delayed,
+      completed: 0,
+      failed: 0,
+    };
     for (const r of this.records.values()) {
       if (r.state === 'completed') c.completed++;
       else if (r.state === 'failed') c.failed++;
@@ -141,10 +164,29 @@ export class InProcessQueue<C> implements JobQueue {
     for (const [id, r] of [...this.records].reverse()) {
       if (out.length >= limit) break;
       const running = this.progress.has(id);
-      const base = { id, name: r.name, attempts: r.attempts, payload: r.payload, addedAt: r.addedAt, finishedAt: r.finishedAt };
-      if (r.state === 'waiting') out.push({ ...base, state: running ? 'active' : 'waiting', progress: running ? (this.progress.get(id) ?? null) : null });
-      else if (r.state === 'completed') out.push({ ...base, state: 'completed', progress: 1, result: r.result });
-      else out.push({ ...base, state: r.cancelled ? 'cancelled' : 'failed', progress: null, reason: r.reason });
+      const base = {
+        id,
+        name: r.name,
+        attempts: r.attempts,
+        payload: r.payload,
+        addedAt: r.addedAt,
+        finishedAt: r.finishedAt,
+      };
+      if (r.state === 'waiting')
+        out.push({
+          ...base,
+          state: running ? 'active' : 'waiting',
+          progress: running ? (this.progress.get(id) ?? null) : null,
+        });
+      else if (r.state === 'completed')
+        out.push({ ...base, state: 'completed', progress: 1, result: r.result });
+      else
+        out.push({
+          ...base,
+          state: r.cancelled ? 'cancelled' : 'failed',
+          progress: null,
+          reason: r.reason,
+        });
     }
     return out;
   }
@@ -161,7 +203,15 @@ export class InProcessQueue<C> implements JobQueue {
     const i = this.ready.indexOf(jobId);
     if (i >= 0) this.ready.splice(i, 1);
     // A job waiting for a retry is in no list but its timer's: the timer finds it finished and drops it.
-    await this.finish(jobId, { state: 'failed', name: r.name, reason: CANCELLED_REASON, cancelled: true, attempts: r.attempts, addedAt: r.addedAt, payload: small(r.payload) });
+    await this.finish(jobId, {
+      state: 'failed',
+      name: r.name,
+      reason: CANCELLED_REASON,
+      cancelled: true,
+      attempts: r.attempts,
+      addedAt: r.addedAt,
+      payload: small(r.payload),
+    });
     return 'cancelled';
   }
 
@@ -169,7 +219,8 @@ export class InProcessQueue<C> implements JobQueue {
     await this.load();
     const gone = new Set(jobIds);
     for (const id of jobIds) this.records.delete(id);
-    for (let i = this.ready.length - 1; i >= 0; i--) if (gone.has(this.ready[i]!)) this.ready.splice(i, 1);
+    for (let i = this.ready.length - 1; i >= 0; i--)
+      if (gone.has(this.ready[i]!)) this.ready.splice(i, 1);
     await this.opts.checkpoints.delete(this.name, jobIds);
   }
 
@@ -210,7 +261,8 @@ export class InProcessQueue<C> implements JobQueue {
     const attempts = rec.attempts + 1;
     try {
       const parsed = def.payload.safeParse(rec.payload);
-      if (!parsed.success) throw new PermanentJobError(`invalid payload for ${rec.name}: ${parsed.error.message}`);
+      if (!parsed.success)
+        throw new PermanentJobError(`invalid payload for ${rec.name}: ${parsed.error.message}`);
       this.ctx ??= Promise.resolve(this.opts.context());
       this.progress.set(id, 0);
       const report = (fraction: number) => {
@@ -219,11 +271,26 @@ export class InProcessQueue<C> implements JobQueue {
         this.progress.set(id, Math.max(0, Math.min(1, fraction)));
       };
       const result = await def.process(parsed.data as never, await this.ctx, report);
-      await this.finish(id, { state: 'completed', name: rec.name, result: result ?? null, attempts, addedAt: rec.addedAt, payload: small(rec.payload) });
+      await this.finish(id, {
+        state: 'completed',
+        name: rec.name,
+        result: result ?? null,
+        attempts,
+        addedAt: rec.addedAt,
+        payload: small(rec.payload),
+      });
     } catch (e) {
       const reason = (e as Error).message ?? String(e);
       if (this.cancelRequested.has(id)) {
-        await this.finish(id, { state: 'failed', name: rec.name, reason: CANCELLED_REASON, cancelled: true, attempts, addedAt: rec.addedAt, payload: small(rec.payload) });
+        await this.finish(id, {
+          state: 'failed',
+          name: rec.name,
+          reason: CANCELLED_REASON,
+          cancelled: true,
+          attempts,
+          addedAt: rec.addedAt,
+          payload: small(rec.payload),
+        });
         return;
       }
       const permanent = isPermanentError(e);
@@ -233,7 +300,14 @@ export class InProcessQueue<C> implements JobQueue {
         this.records.set(id, next);
         this.retryLater(id, backoffDelay(this.opts.retry, attempts));
       } else {
-        await this.finish(id, { state: 'failed', name: rec.name, reason, attempts, addedAt: rec.addedAt, payload: small(rec.payload) });
+        await this.finish(id, {
+          state: 'failed',
+          name: rec.name,
+          reason,
+          attempts,
+          addedAt: rec.addedAt,
+          payload: small(rec.payload),
+        });
       }
     } finally {
       this.activeCount--;
@@ -260,7 +334,12 @@ export class InProcessQueue<C> implements JobQueue {
     const outcome: JobOutcome =
       rec.state === 'completed'
         ? { id, state: 'completed', result: rec.result }
-        : { id, state: 'failed', reason: rec.state === 'failed' ? rec.reason : '', attempts: rec.attempts };
+        : {
+            id,
+            state: 'failed',
+            reason: rec.state === 'failed' ? rec.reason : '',
+            attempts: rec.attempts,
+          };
     for (const l of this.listeners) l(outcome);
   }
 }

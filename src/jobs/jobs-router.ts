@@ -27,12 +27,43 @@ const JobState = z
     reason: z.string().optional(),
   })
   .meta({ id: 'JobState' });
-const Counts = z.object({ waiting: z.number(), active: z.number(), delayed: z.number(), completed: z.number(), failed: z.number() });
+const Counts = z.object({
+  waiting: z.number(),
+  active: z.number(),
+  delayed: z.number(),
+  completed: z.number(),
+  failed: z.number(),
+});
 
 export const jobRoutes = {
-  start: { method: 'post', path: '/v1/jobs', tag: 'jobs', scope: 'admin', summary: 'Start a job: re-embed a collection after a model change, or refresh collaborative-filtering vectors', body: StartJobBody, response: z.object({ id: z.string(), name: z.string() }), status: 202 },
-  counts: { method: 'get', path: '/v1/jobs', tag: 'jobs', scope: 'admin', summary: 'Job queue backend and counts', response: z.object({ queue: z.enum(['bullmq', 'in-process']), counts: Counts }) },
-  get: { method: 'get', path: '/v1/jobs/:id', tag: 'jobs', scope: 'admin', summary: 'One job: pending, completed with its result, or failed with the reason', params: JobIdParam, response: JobState },
+  start: {
+    method: 'post',
+    path: '/v1/jobs',
+    tag: 'jobs',
+    scope: 'admin',
+    summary:
+      'Start a job: re-embed a collection after a model change, or refresh collaborative-filtering vectors',
+    body: StartJobBody,
+    response: z.object({ id: z.string(), name: z.string() }),
+    status: 202,
+  },
+  counts: {
+    method: 'get',
+    path: '/v1/jobs',
+    tag: 'jobs',
+    scope: 'admin',
+    summary: 'Job queue backend and counts',
+    response: z.object({ queue: z.enum(['bullmq', 'in-process']), counts: Counts }),
+  },
+  get: {
+    method: 'get',
+    path: '/v1/jobs/:id',
+    tag: 'jobs',
+    scope: 'admin',
+    summary: 'One job: pending, completed with its result, or failed with the reason',
+    params: JobIdParam,
+    response: JobState,
+  },
 } satisfies Record<string, RouteSpec>;
 
 /** /v1/jobs over the server's queue. */
@@ -50,7 +81,8 @@ export function createJobsRouter(deps: RouteDeps, queue: JobQueue): ExtraRouter 
   addRoute(router, deps, jobRoutes.get, async (req, res) => {
     const { id } = parseParams(JobIdParam, req);
     const o = (await queue.outcomes([id])).get(id);
-    if (o?.state === 'completed') return void res.json({ id, state: 'completed', result: o.result });
+    if (o?.state === 'completed')
+      return void res.json({ id, state: 'completed', result: o.result });
     if (o?.state === 'failed') return void res.json({ id, state: 'failed', reason: o.reason });
     if (!(await queue.has(id))) throw new ChorusError('NOT_FOUND', `no job ${id}`);
     res.json({ id, state: 'pending' });

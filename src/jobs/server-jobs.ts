@@ -52,7 +52,10 @@ export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
     afterUpsert: lexicalHook(deps.store, deps.bm25),
     cfRefresh: deps.cfRefresh,
   };
-  const queue = createJobQueue(deps.config, { context: () => context, checkpoints: new SqliteCheckpointStore(deps.db) });
+  const queue = createJobQueue(deps.config, {
+    context: () => context,
+    checkpoints: new SqliteCheckpointStore(deps.db),
+  });
   return {
     queue,
     routers(routeDeps) {
@@ -61,7 +64,14 @@ export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
         // Extra routers are mounted at the root, so the board gets its own prefix here.
         const router = Router();
         // Browsers replay cached Basic credentials cross-site: board writes (retry, clean) must be same-origin.
-        router.use(BULL_BOARD_PATH, sameOriginWrites(), createBullBoardRouter([queue.queue], { basePath: BULL_BOARD_PATH, adminKey: deps.config.adminKey }));
+        router.use(
+          BULL_BOARD_PATH,
+          sameOriginWrites(),
+          createBullBoardRouter([queue.queue], {
+            basePath: BULL_BOARD_PATH,
+            adminKey: deps.config.adminKey,
+          }),
+        );
         out.push({ router, routes: [] });
       }
       return out;

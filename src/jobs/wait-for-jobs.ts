@@ -13,7 +13,11 @@ export interface WaitOptions {
  * Resolves when every job id has a final outcome (or the signal aborts). Outcomes come from this
  * process's worker as they happen, and from a periodic look-up for jobs other workers finished.
  */
-export async function waitForJobs(queue: JobQueue, jobIds: string[], opts: WaitOptions = {}): Promise<Map<string, JobOutcome>> {
+export async function waitForJobs(
+  queue: JobQueue,
+  jobIds: string[],
+  opts: WaitOptions = {},
+): Promise<Map<string, JobOutcome>> {
   const pending = new Set(jobIds);
   const done = new Map<string, JobOutcome>();
   let wake: () => void = () => {};

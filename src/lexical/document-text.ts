@@ -2,7 +2,14 @@ import type { CollectionSchema } from '../domain/collection.js';
 import type { Payload } from '../domain/item.js';
 
 /** Payload fields indexed for BM25 when the collection declares no `text` payload index. */
-export const DEFAULT_TEXT_FIELDS = ['title', 'text', 'description', 'caption', 'transcript', 'tags'] as const;
+export const DEFAULT_TEXT_FIELDS = [
+  'title',
+  'text',
+  'description',
+  'caption',
+  'transcript',
+  'tags',
+] as const;
 
 export function textFieldsOf(schema: Pick<CollectionSchema, 'payloadIndexes'>): string[] {
   const declared = Object.entries(schema.payloadIndexes ?? {})

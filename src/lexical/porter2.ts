@@ -10,11 +10,35 @@ const DOUBLES = ['bb', 'dd', 'ff', 'gg', 'mm', 'nn', 'pp', 'rr', 'tt'];
 const LI_ENDINGS = new Set(['c', 'd', 'e', 'g', 'h', 'k', 'm', 'n', 'r', 't']);
 
 const EXCEPTIONS: Record<string, string> = {
-  skis: 'ski', skies: 'sky', dying: 'die', lying: 'lie', tying: 'tie', idly: 'idl', gently: 'gentl',
-  ugly: 'ugli', early: 'earli', only: 'onli', singly: 'singl', sky: 'sky', news: 'news', howe: 'howe',
-  atlas: 'atlas', cosmos: 'cosmos', bias: 'bias', andes: 'andes',
+  skis: 'ski',
+  skies: 'sky',
+  dying: 'die',
+  lying: 'lie',
+  tying: 'tie',
+  idly: 'idl',
+  gently: 'gentl',
+  ugly: 'ugli',
+  early: 'earli',
+  only: 'onli',
+  singly: 'singl',
+  sky: 'sky',
+  news: 'news',
+  howe: 'howe',
+  atlas: 'atlas',
+  cosmos: 'cosmos',
+  bias: 'bias',
+  andes: 'andes',
 };
-const AFTER_1A = new Set(['inning', 'outing', 'canning', 'herring', 'earring', 'proceed', 'exceed', 'succeed']);
+const AFTER_1A = new Set([
+  'inning',
+  'outing',
+  'canning',
+  'herring',
+  'earring',
+  'proceed',
+  'exceed',
+  'succeed',
+]);
 
 const isVowel = (c: string | undefined): boolean => c !== undefined && VOWELS.has(c);
 
@@ -36,7 +60,8 @@ function shortSyllableAt(w: string, end: number): boolean {
   return !isVowel(a) && isVowel(b) && !isVowel(c) && c !== 'w' && c !== 'x' && c !== 'Y';
 }
 
-const isShortWord = (w: string, r1: number): boolean => r1 >= w.length && shortSyllableAt(w, w.length);
+const isShortWord = (w: string, r1: number): boolean =>
+  r1 >= w.length && shortSyllableAt(w, w.length);
 
 /** Longest suffix of `w` from the list (lists are sorted longest first). */
 function longest(w: string, suffixes: readonly string[]): string | undefined {
@@ -48,16 +73,64 @@ const byLength = (xs: string[]): string[] => xs.sort((a, b) => b.length - a.leng
 
 const STEP1B = byLength(['eedly', 'ingly', 'edly', 'eed', 'ing', 'ed']);
 const STEP2: Record<string, string> = {
-  ization: 'ize', ational: 'ate', fulness: 'ful', ousness: 'ous', iveness: 'ive', tional: 'tion', biliti: 'ble',
-  lessli: 'less', entli: 'ent', ation: 'ate', alism: 'al', aliti: 'al', ousli: 'ous', iviti: 'ive', fulli: 'ful',
-  enci: 'ence', anci: 'ance', abli: 'able', izer: 'ize', ator: 'ate', alli: 'al', bli: 'ble', ogi: 'og', li: '',
+  ization: 'ize',
+  ational: 'ate',
+  fulness: 'ful',
+  ousness: 'ous',
+  iveness: 'ive',
+  tional: 'tion',
+  biliti: 'ble',
+  lessli: 'less',
+  entli: 'ent',
+  ation: 'ate',
+  alism: 'al',
+  aliti: 'al',
+  ousli: 'ous',
+  iviti: 'ive',
+  fulli: 'ful',
+  enci: 'ence',
+  anci: 'ance',
+  abli: 'able',
+  izer: 'ize',
+  ator: 'ate',
+  alli: 'al',
+  bli: 'ble',
+  ogi: 'og',
+  li: '',
 };
 const STEP2_KEYS = byLength(Object.keys(STEP2));
 const STEP3: Record<string, string> = {
-  ational: 'ate', tional: 'tion', alize: 'al', icate: 'ic', iciti: 'ic', ative: '', ical: 'ic', ness: '', ful: '',
+  ational: 'ate',
+  tional: 'tion',
+  alize: 'al',
+  icate: 'ic',
+  iciti: 'ic',
+  ative: '',
+  ical: 'ic',
+  ness: '',
+  ful: '',
 };
 const STEP3_KEYS = byLength(Object.keys(STEP3));
-const STEP4 = byLength(['al', 'ance', 'ence', 'er', 'ic', 'able', 'ible', 'ant', 'ement', 'ment', 'ent', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize', 'ion']);
+const STEP4 = byLength([
+  'al',
+  'ance',
+  'ence',
+  'er',
+  'ic',
+  'able',
+  'ible',
+  'ant',
+  'ement',
+  'ment',
+  'ent',
+  'ism',
+  'ate',
+  'iti',
+  'ous',
+  'ive',
+  'ize',
+  'ion',
+]);
 
 export function stem(input: string): string {
   if (input.length <= 2) return input;

@@ -24,7 +24,8 @@ import { AttributeType, DATA_TYPE, ModelProto } from './onnx-schema.js';
 export type ElemType = keyof typeof DATA_TYPE;
 /** A dimension: a fixed size, or a symbolic name such as 'batch' or 'seq'. */
 export type Dim = number | string;
-export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | number[];
+export type TensorData =
+  Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | number[];
 
 interface TensorProtoObject {
   name?: string;
@@ -107,7 +108,12 @@ export class GraphBuilder {
   }
 
   /** Adds a node with one output and returns the output's name (`opts.output` names it explicitly). */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { output?: string; domain?: string } = {}): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: { output?: string; domain?: string } = {},
+  ): string {
     const [out] = this.opMulti(opType, inputs, opts.output ? [opts.output] : 1, attrs, opts);
     return out!;
   }
@@ -120,8 +126,12 @@ export class GraphBuilder {
     attrs: Record<string, AttrValue> = {},
     opts: { domain?: string } = {},
   ): string[] {
-    for (const i of inputs) if (i !== '' && !this.names.has(i)) throw new Error(`${opType}: unknown input value '${i}'`);
-    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
+    for (const i of inputs)
+      if (i !== '' && !this.names.has(i)) throw new Error(`${opType}: unknown input value '${i}'`);
+    const outNames =
+      typeof outputs === 'number'
+        ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()))
+        : outputs;
     for (const o of outNames) this.claim(o);
     this.nodes.push({
       name: this.fresh(`${opType}_node`, false),
@@ -199,7 +209,11 @@ function valueInfo(name: string, type: ElemType, dims: Dim[]): object {
     type: {
       tensor_type: {
         elem_type: DATA_TYPE[type],
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: checkInt(d) } : { dim_param: d })) },
+        shape: {
+          dim: dims.map((d) =>
+            typeof d === 'number' ? { dim_value: checkInt(d) } : { dim_param: d },
+          ),
+        },
       },
     },
   };
@@ -215,14 +229,30 @@ function inferType(data: TensorData): ElemType {
 }
 
 /** Tensor bytes go to raw_data, little-endian (the byte order of every platform Node runs on). */
-function tensorProto(name: string | undefined, data: TensorData, dims: number[], type?: ElemType): TensorProtoObject {
+function tensorProto(
+  name: string | undefined,
+  data: TensorData,
+  dims: number[],
+  type?: ElemType,
+): TensorProtoObject {
   const elemType = type ?? inferType(data);
   const typed = Array.isArray(data) ? toTyped(data, elemType) : data;
   const count = dims.reduce((a, b) => a * checkInt(b), 1);
-  if (typed.length !== count) throw new Error(`tensor ${name ?? '(attribute)'}: ${typed.length} values for shape [${dims.join(',')}]`);
-  if (elemType === 'bool' && !(typed instanceof Uint8Array)) throw new Error('bool tensors take a Uint8Array of 0/1');
-  const raw = new Uint8Array(typed.buffer.slice(typed.byteOffset, typed.byteOffset + typed.byteLength));
-  return { ...(name ? { name } : {}), dims: [...dims], data_type: DATA_TYPE[elemType], raw_data: raw };
+  if (typed.length !== count)
+    throw new Error(
+      `tensor ${name ?? '(attribute)'}: ${typed.length} values for shape [${dims.join(',')}]`,
+    );
+  if (elemType === 'bool' && !(typed instanceof Uint8Array))
+    throw new Error('bool tensors take a Uint8Array of 0/1');
+  const raw = new Uint8Array(
+    typed.buffer.slice(typed.byteOffset, typed.byteOffset + typed.byteLength),
+  );
+  return {
+    ...(name ? { name } : {}),
+    dims: [...dims],
+    data_type: DATA_TYPE[elemType],
+    raw_data: raw,
+  };
 }
 
 function toTyped(data: number[], type: ElemType): Exclude<TensorData, number[]> {
@@ -256,7 +286,11 @@ function attributeProto(name: string, v: AttrValue): object {
     case 'string':
       return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v.value) };
     case 'strings':
-      return { name, type: AttributeType.STRINGS, strings: v.value.map((s) => new TextEncoder().encode(s)) };
+      return {
+        name,
+        type: AttributeType.STRINGS,
+        strings: v.value.map((s) => new TextEncoder().encode(s)),
+      };
     case 'tensor':
       return { name, type: AttributeType.TENSOR, t: v.value };
   }

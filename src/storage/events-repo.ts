@@ -85,7 +85,8 @@ export class EventsRepo {
       (event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin, feature_spec)
       VALUES (@eventId, @collection, @type, @userId, @queryId, @itemId, @ts, @receivedAt, @body, @origin, @featureSpec)`);
     this.existing = db.prepare('SELECT body, origin FROM events WHERE event_id = ?');
-    this.replace = db.prepare(`UPDATE events SET collection = @collection, type = @type, user_id = @userId,
+    this.replace =
+      db.prepare(`UPDATE events SET collection = @collection, type = @type, user_id = @userId,
       query_id = @queryId, item_id = @itemId, ts = @ts, received_at = @receivedAt, body = @body, origin = @origin,
       feature_spec = @featureSpec WHERE event_id = @eventId`);
   }
@@ -122,7 +123,9 @@ export class EventsRepo {
         for (const e of parsed) {
           const event = { ...e, timestamp: e.timestamp ?? now };
           const featureSpec =
-            event.type === 'impression' && event.features && !checkFeatureRows(event, shape) ? shape.specVersion : null;
+            event.type === 'impression' && event.features && !checkFeatureRows(event, shape)
+              ? shape.specVersion
+              : null;
           const row = {
             eventId: event.eventId,
             collection: event.collection,
@@ -151,13 +154,20 @@ export class EventsRepo {
     const stored = JSON.parse(prev.body) as FeedbackEvent;
     // A retry without a timestamp was stamped with its own arrival time: compare the rest.
     const plain = (x: object) => JSON.parse(JSON.stringify(x)) as unknown;
-    const same = isDeepStrictEqual(plain(e.timestamp === undefined ? { ...stored, timestamp: undefined } : stored), plain(e));
+    const same = isDeepStrictEqual(
+      plain(e.timestamp === undefined ? { ...stored, timestamp: undefined } : stored),
+      plain(e),
+    );
     if (same) return;
     if (origin === 'server' && prev.origin === 'client') {
       this.replace.run(row);
       return;
     }
-    throw new ChorusError('CONFLICT', `event ${JSON.stringify(e.eventId)} was already logged with different content`, { eventId: e.eventId });
+    throw new ChorusError(
+      'CONFLICT',
+      `event ${JSON.stringify(e.eventId)} was already logged with different content`,
+      { eventId: e.eventId },
+    );
   }
 
   /** Distinct trainable impressions of a collection for a spec version, and how many of them got a click. */
@@ -218,7 +228,10 @@ export class EventsRepo {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
       throw new ChorusError('VALIDATION', 'limit must be a positive integer');
     const lim = limit === undefined ? '' : ` LIMIT ${limit}`;
-    return { sql: `SELECT seq, received_at, body, origin, feature_spec FROM events ${where} ORDER BY seq${lim}`, params };
+    return {
+      sql: `SELECT seq, received_at, body, origin, feature_spec FROM events ${where} ORDER BY seq${lim}`,
+      params,
+    };
   }
 }
 

@@ -11,5 +11,11 @@ export {
 } from './models-repo.js';
 export { CheckpointsRepo, type Checkpoint } from './checkpoints-repo.js';
 export { KvRepo } from './kv-repo.js';
-export { adminProvenance, ProvenanceRepo, type ImportRoot, type Provenance, type ProvenanceWrite } from './provenance-repo.js';
+export {
+  adminProvenance,
+  ProvenanceRepo,
+  type ImportRoot,
+  type Provenance,
+  type ProvenanceWrite,
+} from './provenance-repo.js';
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';

@@ -115,7 +115,17 @@ export class JudgmentsRepo {
          FROM judgments j LEFT JOIN judgment_queries q ON q.collection = j.collection AND q.query = j.query
          WHERE j.collection = ? GROUP BY j.query ORDER BY COALESCE(q.label, j.query), j.query`,
       )
-      .all(collection) as { query: string; judged: number; kind: JudgedQueryKind | null; label: string | null; g0: number; g1: number; g2: number; g3: number; g4: number }[];
+      .all(collection) as {
+      query: string;
+      judged: number;
+      kind: JudgedQueryKind | null;
+      label: string | null;
+      g0: number;
+      g1: number;
+      g2: number;
+      g3: number;
+      g4: number;
+    }[];
     return rows.map((r) => ({
       query: r.query,
       kind: r.kind ?? 'text',
@@ -129,9 +139,14 @@ export class JudgmentsRepo {
    * Stores an image or audio query's bytes (idempotent: the key is the content hash) and returns its key, under
    * which its judgments are then set like a text query's.
    */
-  saveMediaQuery(collection: string, media: Omit<QueryMedia, 'label'> & { label?: string }, now: number = Date.now()): string {
+  saveMediaQuery(
+    collection: string,
+    media: Omit<QueryMedia, 'label'> & { label?: string },
+    now: number = Date.now(),
+  ): string {
     if (!collection) throw new ChorusError('VALIDATION', 'a media query needs a collection');
-    if (media.data.length === 0) throw new ChorusError('VALIDATION', `the ${media.kind} query is empty`);
+    if (media.data.length === 0)
+      throw new ChorusError('VALIDATION', `the ${media.kind} query is empty`);
     const query = mediaQueryKey(media.kind, media.data);
     const label = (media.label ?? '').trim().slice(0, 256) || query;
     this.db
@@ -146,9 +161,20 @@ export class JudgmentsRepo {
   /** The stored media of a judged image/audio query, or undefined for a text query. */
   queryMedia(collection: string, query: string): QueryMedia | undefined {
     const r = this.db
-      .prepare('SELECT kind, label, media_type, media FROM judgment_queries WHERE collection = ? AND query = ? AND media IS NOT NULL')
-      .get(collection, query) as { kind: 'image' | 'audio'; label: string; media_type: string | null; media: Buffer } | undefined;
-    return r ? { kind: r.kind, label: r.label, mediaType: r.media_type ?? 'application/octet-stream', data: r.media } : undefined;
+      .prepare(
+        'SELECT kind, label, media_type, media FROM judgment_queries WHERE collection = ? AND query = ? AND media IS NOT NULL',
+      )
+      .get(collection, query) as
+      | { kind: 'image' | 'audio'; label: string; media_type: string | null; media: Buffer }
+      | undefined;
+    return r
+      ? {
+          kind: r.kind,
+          label: r.label,
+          mediaType: r.media_type ?? 'application/octet-stream',
+          data: r.media,
+        }
+      : undefined;
   }
 
   /** All judgments of a collection as qrels: query -> itemId -> grade. */

@@ -211,8 +211,15 @@ export class ModelsRepo {
       .prepare(
         'SELECT seq, collection, action, version, previous, at, forced, details FROM model_history WHERE collection = ? ORDER BY seq',
       )
-      .all(collection) as (Omit<ModelHistoryEntry, 'forced' | 'details'> & { forced: number; details: string | null })[];
-    return rows.map((r) => ({ ...r, forced: r.forced === 1, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }));
+      .all(collection) as (Omit<ModelHistoryEntry, 'forced' | 'details'> & {
+      forced: number;
+      details: string | null;
+    })[];
+    return rows.map((r) => ({
+      ...r,
+      forced: r.forced === 1,
+      details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+    }));
   }
 
   /** Replays history: promote pushes, rollback pops, retire removes that version. */
@@ -262,7 +269,15 @@ export class ModelsRepo {
       .prepare(
         'INSERT INTO model_history (collection, action, version, previous, at, forced, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(collection, action, version, previous, at, record.forced ? 1 : 0, record.details ? JSON.stringify(record.details) : null);
+      .run(
+        collection,
+        action,
+        version,
+        previous,
+        at,
+        record.forced ? 1 : 0,
+        record.details ? JSON.stringify(record.details) : null,
+      );
   }
 }
 

@@ -1,7 +1,14 @@
 import type { PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
-import { assertRangeType, filterableType, parseDatetime, parseFilter, typeError, type Scalar } from './filter-rules.js';
+import {
+  assertRangeType,
+  filterableType,
+  parseDatetime,
+  parseFilter,
+  typeError,
+  type Scalar,
+} from './filter-rules.js';
 
 /** Qdrant's filter JSON (the subset Chorus emits). */
 export interface QdrantFilter {

@@ -31,7 +31,13 @@ import { itemsToArrow, rowToItem, selectColumns, type LanceRow } from './lancedb
 import { FILTER_PLAN, plannedSearch, type FilterPlanOptions } from './lancedb/search-plan.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
 import { lanceDistanceToScore } from './scores.js';
-import type { ItemInput, ScrollPage, SearchOptions, VectorStore, WriteOptions } from './vector-store.js';
+import type {
+  ItemInput,
+  ScrollPage,
+  SearchOptions,
+  VectorStore,
+  WriteOptions,
+} from './vector-store.js';
 
 // Index statistics would otherwise log a deprecation warning about centroids on every call.
 process.env.LANCE_INCLUDE_VECTOR_CENTROIDS ??= 'false';
@@ -178,7 +184,11 @@ export class LanceDbStore implements VectorStore {
     });
   }
 
-  async upsert(collection: string, items: ItemInput[], opts: WriteOptions = {}): Promise<{ upserted: number }> {
+  async upsert(
+    collection: string,
+    items: ItemInput[],
+    opts: WriteOptions = {},
+  ): Promise<{ upserted: number }> {
     opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     const valid = validateBatch(c.schema, items); // throws before anything is written
@@ -227,7 +237,11 @@ export class LanceDbStore implements VectorStore {
     return [...new Set(ids)].flatMap((id) => found.get(id) ?? []);
   }
 
-  async delete(collection: string, ids: ItemId[], opts: WriteOptions = {}): Promise<{ deleted: number }> {
+  async delete(
+    collection: string,
+    ids: ItemId[],
+    opts: WriteOptions = {},
+  ): Promise<{ deleted: number }> {
     opts.signal?.throwIfAborted();
     const c = await this.collection(collection);
     if (ids.length === 0) return { deleted: 0 };

@@ -14,7 +14,13 @@ import { checkK, checkVector, validateBatch } from './item-validation.js';
 import { qdrantCall } from './qdrant/errors.js';
 import { ORIGINAL_ID_KEY, pointIdFor } from './qdrant/point-id.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
-import type { ItemInput, ScrollPage, SearchOptions, VectorStore, WriteOptions } from './vector-store.js';
+import type {
+  ItemInput,
+  ScrollPage,
+  SearchOptions,
+  VectorStore,
+  WriteOptions,
+} from './vector-store.js';
 
 export interface QdrantStoreOptions {
   url: string;
@@ -120,7 +126,11 @@ export class QdrantStore implements VectorStore {
     this.schemas.delete(name);
   }
 
-  async upsert(collection: string, items: ItemInput[], opts: WriteOptions = {}): Promise<{ upserted: number }> {
+  async upsert(
+    collection: string,
+    items: ItemInput[],
+    opts: WriteOptions = {},
+  ): Promise<{ upserted: number }> {
     const schema = await this.schema(collection);
     const valid = validateBatch(schema, items);
     if (valid.length === 0) return { upserted: 0 };
@@ -162,7 +172,11 @@ export class QdrantStore implements VectorStore {
     return [...new Set(ids)].flatMap((id) => byId.get(id) ?? []);
   }
 
-  async delete(collection: string, ids: ItemId[], opts: WriteOptions = {}): Promise<{ deleted: number }> {
+  async delete(
+    collection: string,
+    ids: ItemId[],
+    opts: WriteOptions = {},
+  ): Promise<{ deleted: number }> {
     const existing = await this.get(collection, ids, opts);
     if (existing.length === 0) return { deleted: 0 };
     opts.signal?.throwIfAborted();

@@ -52,11 +52,28 @@ export interface VectorStore {
   listCollections(): Promise<CollectionSchema[]>;
   dropCollection(name: string): Promise<void>;
   /** Batch upsert, idempotent by id; all-or-nothing validation (NaN/Infinity/dim errors name the offending id). */
-  upsert(collection: string, items: ItemInput[], opts?: WriteOptions): Promise<{ upserted: number }>;
-  get(collection: string, ids: ItemId[], opts?: { withVectors?: boolean; signal?: AbortSignal }): Promise<Item[]>;
+  upsert(
+    collection: string,
+    items: ItemInput[],
+    opts?: WriteOptions,
+  ): Promise<{ upserted: number }>;
+  get(
+    collection: string,
+    ids: ItemId[],
+    opts?: { withVectors?: boolean; signal?: AbortSignal },
+  ): Promise<Item[]>;
   delete(collection: string, ids: ItemId[], opts?: WriteOptions): Promise<{ deleted: number }>;
   count(collection: string, filter?: Filter): Promise<number>;
-  scroll(collection: string, opts?: { limit?: number; cursor?: string; filter?: Filter; withVectors?: boolean }): Promise<ScrollPage>;
-  search(collection: string, vectorName: string, vector: Float32Array | number[], k: number, opts?: SearchOptions): Promise<VectorHit[]>;
+  scroll(
+    collection: string,
+    opts?: { limit?: number; cursor?: string; filter?: Filter; withVectors?: boolean },
+  ): Promise<ScrollPage>;
+  search(
+    collection: string,
+    vectorName: string,
+    vector: Float32Array | number[],
+    k: number,
+    opts?: SearchOptions,
+  ): Promise<VectorHit[]>;
   close(): Promise<void>;
 }

@@ -9,9 +9,26 @@ const READER = 'reader-key-for-the-admin-api-suite-012';
 
 /** Admin HTTP API over a real server (temp LanceDB + SQLite), without a browser: auth, CSRF, presets, judgments, eval. */
 async function seed(s: TestServer): Promise<void> {
-  await s.chorus.engine.createCollection({ name: 'shop', vectors: { text: { modality: 'text', dim: 8 } } });
-  const docs = ['red summer dress', 'blue denim jacket', 'red running shoes', 'green wool scarf', 'red leather bag'];
-  await s.chorus.engine.upsertItems('shop', docs.map((text, i) => ({ id: `i${i}`, text, payload: { title: text }, vectors: { text: vec(8, i, i) } })));
+  await s.chorus.engine.createCollection({
+    name: 'shop',
+    vectors: { text: { modality: 'text', dim: 8 } },
+  });
+  const docs = [
+    'red summer dress',
+    'blue denim jacket',
+    'red running shoes',
+    'green wool scarf',
+    'red leather bag',
+  ];
+  await s.chorus.engine.upsertItems(
+    'shop',
+    docs.map((text, i) => ({
+      id: `i${i}`,
+      text,
+      payload: { title: text },
+      vectors: { text: vec(8, i, i) },
+    })),
+  );
 }
 
 function cookieOf(res: { headers: Headers }): string {
@@ -24,7 +41,17 @@ describe('admin API with an admin key', () => {
   beforeAll(async () => {
     s = await startServer(
       { adminKey: ADMIN, apiKeys: `${READER}:read` },
-      { extraRouters: (deps, built) => [createAdminRouter({ engine: built.engine, config: deps.config, keys: deps.keys, db: built.db, queue: built.jobs.queue })] },
+      {
+        extraRouters: (deps, built) => [
+          createAdminRouter({
+            engine: built.engine,
+            config: deps.config,
+            keys: deps.keys,
+            db: built.db,
+            queue: built.jobs.queue,
+          }),
+        ],
+      },
     );
     await seed(s);
   });
@@ -33,8 +60,17 @@ describe('admin API with an admin key', () => {
   it('logs in only with the admin key and sets an HttpOnly SameSite=Strict cookie scoped to /admin', async () => {
     expect((await s.call('POST', '/admin/api/login', { key: READER })).status).toBe(401);
     // A form post (text/plain) or a foreign page cannot log anyone in.
-    expect((await s.call('POST', '/admin/api/login', `{"key":"${ADMIN}"}`, { 'content-type': 'text/plain' })).status).toBe(415);
-    expect((await s.call('POST', '/admin/api/login', { key: ADMIN }, { origin: 'http://evil.example' })).status).toBe(403);
+    expect(
+      (
+        await s.call('POST', '/admin/api/login', `{"key":"${ADMIN}"}`, {
+          'content-type': 'text/plain',
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (await s.call('POST', '/admin/api/login', { key: ADMIN }, { origin: 'http://evil.example' }))
+        .status,
+    ).toBe(403);
     const ok = await s.call('POST', '/admin/api/login', { key: ADMIN });
     expect(ok.status).toBe(200);
     const setCookie = ok.headers.get('set-cookie')!;
@@ -51,29 +87,71 @@ describe('admin API with an admin key', () => {
     expect((await s.call('GET', '/admin/api/overview', undefined, { cookie })).status).toBe(200);
     const preset = { fusion: 'weighted', weights: { text: 2 } };
     expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie })).status).toBe(403);
-    expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': 'wrong' })).status).toBe(403);
-    expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
+    expect(
+      (await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': 'wrong' }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': csrf }))
+        .status,
+    ).toBe(200);
     // Right token, foreign Origin: refused too.
-    expect((await s.call('PUT', '/admin/api/presets/p1', preset, { cookie, 'x-csrf-token': csrf, origin: 'http://evil.example' })).status).toBe(403);
-    expect((await s.call('POST', '/admin/api/logout', undefined, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
+    expect(
+      (
+        await s.call('PUT', '/admin/api/presets/p1', preset, {
+          cookie,
+          'x-csrf-token': csrf,
+          origin: 'http://evil.example',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await s.call('POST', '/admin/api/logout', undefined, { cookie, 'x-csrf-token': csrf }))
+        .status,
+    ).toBe(200);
     expect((await s.call('GET', '/admin/api/overview', undefined, { cookie })).status).toBe(401);
   });
 
   it('takes the admin key in a header (scripts), refuses a read key and anonymous calls', async () => {
     expect((await s.call('GET', '/admin/api/overview')).status).toBe(401);
-    expect((await s.call('GET', '/admin/api/overview', undefined, { authorization: `Bearer ${READER}` })).status).toBe(403);
-    const r = await s.call('GET', '/admin/api/overview', undefined, { authorization: `Bearer ${ADMIN}` });
+    expect(
+      (await s.call('GET', '/admin/api/overview', undefined, { authorization: `Bearer ${READER}` }))
+        .status,
+    ).toBe(403);
+    const r = await s.call('GET', '/admin/api/overview', undefined, {
+      authorization: `Bearer ${ADMIN}`,
+    });
     expect(r.status).toBe(200);
-    expect(r.json.collections[0]).toMatchObject({ name: 'shop', total: 5, vectors: { text: { count: 5, dim: 8 } } });
-    expect(r.json.queues).toEqual({ backend: 'in-process', url: null, counts: { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 } });
+    expect(r.json.collections[0]).toMatchObject({
+      name: 'shop',
+      total: 5,
+      vectors: { text: { count: 5, dim: 8 } },
+    });
+    expect(r.json.queues).toEqual({
+      backend: 'in-process',
+      url: null,
+      counts: { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 },
+    });
   });
 
   it('shows the newest indexing error reports', async () => {
     const dir = path.join(s.dir, 'reports');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'index-shop-1.jsonl'), JSON.stringify({ id: 'bad', path: 'bad.jpg', code: 'MEDIA_DECODE', reason: 'truncated JPEG' }) + '\n');
-    const r = await s.call('GET', '/admin/api/overview', undefined, { authorization: `Bearer ${ADMIN}` });
-    expect(r.json.errors).toEqual([expect.objectContaining({ id: 'bad', code: 'MEDIA_DECODE', reason: 'truncated JPEG' })]);
+    writeFileSync(
+      path.join(dir, 'index-shop-1.jsonl'),
+      JSON.stringify({
+        id: 'bad',
+        path: 'bad.jpg',
+        code: 'MEDIA_DECODE',
+        reason: 'truncated JPEG',
+      }) + '\n',
+    );
+    const r = await s.call('GET', '/admin/api/overview', undefined, {
+      authorization: `Bearer ${ADMIN}`,
+    });
+    expect(r.json.errors).toEqual([
+      expect.objectContaining({ id: 'bad', code: 'MEDIA_DECODE', reason: 'truncated JPEG' }),
+    ]);
   });
 
   it('applies a preset as the collection default for the public search, and clears it', async () => {
@@ -81,13 +159,28 @@ describe('admin API with an admin key', () => {
     const q = { collection: 'shop', text: 'red', vectors: { text: vec(8, 3, 3) } };
     const base = await s.call('POST', '/v1/search', q, auth);
     expect(base.json.ranker.name).toBe('rrf');
-    await s.call('PUT', '/admin/api/presets/bm25-only', { fusion: 'weighted', weights: { text: 0, bm25: 1 } }, auth);
-    expect((await s.call('PUT', '/admin/api/collections/shop/preset', { name: 'missing' }, auth)).status).toBe(404);
-    expect((await s.call('PUT', '/admin/api/collections/shop/preset', { name: 'bm25-only' }, auth)).status).toBe(200);
+    await s.call(
+      'PUT',
+      '/admin/api/presets/bm25-only',
+      { fusion: 'weighted', weights: { text: 0, bm25: 1 } },
+      auth,
+    );
+    expect(
+      (await s.call('PUT', '/admin/api/collections/shop/preset', { name: 'missing' }, auth)).status,
+    ).toBe(404);
+    expect(
+      (await s.call('PUT', '/admin/api/collections/shop/preset', { name: 'bm25-only' }, auth))
+        .status,
+    ).toBe(200);
     const tuned = await s.call('POST', '/v1/search', q, auth);
     expect(tuned.json.ranker.name).toBe('weighted');
     // Only BM25 counts now: every "red" document outranks the others.
-    expect(tuned.json.hits.slice(0, 3).map((h: { id: string }) => h.id).sort()).toEqual(['i0', 'i2', 'i4']);
+    expect(
+      tuned.json.hits
+        .slice(0, 3)
+        .map((h: { id: string }) => h.id)
+        .sort(),
+    ).toEqual(['i0', 'i2', 'i4']);
     await s.call('PUT', '/admin/api/collections/shop/preset', { name: null }, auth);
     expect((await s.call('POST', '/v1/search', q, auth)).json.ranker.name).toBe('rrf');
   });
@@ -95,14 +188,52 @@ describe('admin API with an admin key', () => {
   it('stores graded judgments and evaluates two rankers per query, without logging admin searches', async () => {
     const auth = { authorization: `Bearer ${ADMIN}` };
     const eventsBefore = s.chorus.db.events.count({ collection: 'shop' });
-    for (const [itemId, grade] of [['i2', 4], ['i0', 2], ['i1', 0]] as const) {
-      expect((await s.call('PUT', '/admin/api/judgments', { collection: 'shop', query: 'red shoes', itemId, grade }, auth)).status).toBe(200);
+    for (const [itemId, grade] of [
+      ['i2', 4],
+      ['i0', 2],
+      ['i1', 0],
+    ] as const) {
+      expect(
+        (
+          await s.call(
+            'PUT',
+            '/admin/api/judgments',
+            { collection: 'shop', query: 'red shoes', itemId, grade },
+            auth,
+          )
+        ).status,
+      ).toBe(200);
     }
-    expect((await s.call('PUT', '/admin/api/judgments', { collection: 'shop', query: 'red shoes', itemId: 'i3', grade: 7 }, auth)).status).toBe(400);
-    const listed = await s.call('GET', '/admin/api/judgments?collection=shop&query=red%20shoes', undefined, auth);
-    expect(listed.json.judgments.map((j: { itemId: string; grade: number }) => [j.itemId, j.grade])).toEqual([['i2', 4], ['i0', 2], ['i1', 0]]);
+    expect(
+      (
+        await s.call(
+          'PUT',
+          '/admin/api/judgments',
+          { collection: 'shop', query: 'red shoes', itemId: 'i3', grade: 7 },
+          auth,
+        )
+      ).status,
+    ).toBe(400);
+    const listed = await s.call(
+      'GET',
+      '/admin/api/judgments?collection=shop&query=red%20shoes',
+      undefined,
+      auth,
+    );
+    expect(
+      listed.json.judgments.map((j: { itemId: string; grade: number }) => [j.itemId, j.grade]),
+    ).toEqual([
+      ['i2', 4],
+      ['i0', 2],
+      ['i1', 0],
+    ]);
 
-    const r = await s.call('POST', '/admin/api/eval', { collection: 'shop', left: { fusion: 'rrf' }, right: { fusion: 'noop' } }, auth);
+    const r = await s.call(
+      'POST',
+      '/admin/api/eval',
+      { collection: 'shop', left: { fusion: 'rrf' }, right: { fusion: 'noop' } },
+      auth,
+    );
     expect(r.status).toBe(200);
     expect(r.json.queries).toHaveLength(1);
     const row = r.json.queries[0];
@@ -119,13 +250,23 @@ describe('admin API with an admin key', () => {
     const auth = { authorization: `Bearer ${ADMIN}` };
     s.chorus.db.models.register({ collection: 'shop', metrics: { validationNdcg10: 0.5 } });
     s.chorus.db.models.register({ collection: 'shop', metrics: { validationNdcg10: 0.6 } });
-    expect((await s.call('POST', '/admin/api/models/shop/v1/promote', undefined, auth)).status).toBe(200);
-    expect((await s.call('POST', '/admin/api/models/shop/v2/promote', undefined, auth)).status).toBe(200);
-    expect((await s.call('POST', '/admin/api/models/shop/rollback', undefined, auth)).json).toMatchObject({ from: 'v2', to: 'v1' });
+    expect(
+      (await s.call('POST', '/admin/api/models/shop/v1/promote', undefined, auth)).status,
+    ).toBe(200);
+    expect(
+      (await s.call('POST', '/admin/api/models/shop/v2/promote', undefined, auth)).status,
+    ).toBe(200);
+    expect(
+      (await s.call('POST', '/admin/api/models/shop/rollback', undefined, auth)).json,
+    ).toMatchObject({ from: 'v2', to: 'v1' });
     const m = await s.call('GET', '/admin/api/models/shop', undefined, auth);
     expect(m.json.canTrain).toBe(false);
-    expect(m.json.models.find((x: { status: string }) => x.status === 'promoted').version).toBe('v1');
-    expect((await s.call('POST', '/admin/api/models/shop/train', undefined, auth)).status).toBe(503);
+    expect(m.json.models.find((x: { status: string }) => x.status === 'promoted').version).toBe(
+      'v1',
+    );
+    expect((await s.call('POST', '/admin/api/models/shop/train', undefined, auth)).status).toBe(
+      503,
+    );
     const charts = await s.call('GET', '/admin/api/charts/shop', undefined, auth);
     expect(charts.json.ndcg.ndcg).toEqual([0.5, 0.6]);
   });
@@ -145,7 +286,19 @@ describe('admin API with an admin key', () => {
 describe('admin API in dev mode (no key configured)', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer({}, { extraRouters: (deps, built) => [createAdminRouter({ engine: built.engine, config: deps.config, keys: deps.keys, db: built.db })] });
+    s = await startServer(
+      {},
+      {
+        extraRouters: (deps, built) => [
+          createAdminRouter({
+            engine: built.engine,
+            config: deps.config,
+            keys: deps.keys,
+            db: built.db,
+          }),
+        ],
+      },
+    );
   });
   afterAll(() => s?.close());
 
@@ -156,7 +309,18 @@ describe('admin API in dev mode (no key configured)', () => {
     expect(login.status).toBe(200);
     const cookie = cookieOf(login);
     expect((await s.call('GET', '/admin/api/overview', undefined, { cookie })).status).toBe(200);
-    expect((await s.call('PUT', '/admin/api/presets/x', { fusion: 'rrf' }, { cookie })).status).toBe(403);
-    expect((await s.call('PUT', '/admin/api/presets/x', { fusion: 'rrf' }, { cookie, 'x-csrf-token': login.json.csrf })).status).toBe(200);
+    expect(
+      (await s.call('PUT', '/admin/api/presets/x', { fusion: 'rrf' }, { cookie })).status,
+    ).toBe(403);
+    expect(
+      (
+        await s.call(
+          'PUT',
+          '/admin/api/presets/x',
+          { fusion: 'rrf' },
+          { cookie, 'x-csrf-token': login.json.csrf },
+        )
+      ).status,
+    ).toBe(200);
   });
 });

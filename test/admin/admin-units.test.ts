@@ -41,7 +41,12 @@ describe('media paths', () => {
       writeFileSync(path.join(root, 'a/b.jpg'), 'jpg');
       writeFileSync(path.join(dir, 'secret.jpg'), 'outside');
       symlinkSync(path.join(dir, 'secret.jpg'), path.join(root, 'link.jpg'));
-      const rec = (image?: string) => ({ root: { id: 1, name: 'corpus', path: root }, image, hash: 'h', indexedAt: 0 });
+      const rec = (image?: string) => ({
+        root: { id: 1, name: 'corpus', path: root },
+        image,
+        hash: 'h',
+        indexedAt: 0,
+      });
       expect(await mediaPath(rec('a/b.jpg'), 'image')).toBe(path.join(root, 'a/b.jpg'));
       expect(await mediaPath(rec('../secret.jpg'), 'image')).toBeUndefined();
       expect(await mediaPath(rec(path.join(dir, 'secret.jpg')), 'image')).toBeUndefined();
@@ -56,7 +61,12 @@ describe('media paths', () => {
 
 describe('offline metrics of one ranking', () => {
   it('scores nDCG against every judged item (returned or not), MRR and recall', () => {
-    const grades = new Map([['a', 3], ['b', 0], ['c', 1], ['z', 2]]);
+    const grades = new Map([
+      ['a', 3],
+      ['b', 0],
+      ['c', 1],
+      ['z', 2],
+    ]);
     const m = scoreRanking(['b', 'a', 'x', 'c'], grades, 10);
     const dcg = 7 / Math.log2(3) + 1 / Math.log2(5);
     const idcg = 7 + 3 / Math.log2(3) + 1 / Math.log2(4);

@@ -23,8 +23,12 @@ describe('API keys and scopes', () => {
     const none = await s.call('GET', '/v1/collections');
     expect(none.status).toBe(401);
     expect(none.json.error.code).toBe('UNAUTHENTICATED');
-    expect((await s.call('GET', '/v1/collections', undefined, bearer('wrong-key-123'))).status).toBe(401);
-    expect((await s.call('GET', '/v1/collections', undefined, { authorization: 'Basic abc' })).status).toBe(401);
+    expect(
+      (await s.call('GET', '/v1/collections', undefined, bearer('wrong-key-123'))).status,
+    ).toBe(401);
+    expect(
+      (await s.call('GET', '/v1/collections', undefined, { authorization: 'Basic abc' })).status,
+    ).toBe(401);
     expect((await s.call('GET', '/healthz')).status).toBe(200);
     expect((await s.call('GET', '/openapi.json')).status).toBe(200);
     expect((await s.call('GET', '/metrics')).status).toBe(401);
@@ -36,12 +40,20 @@ describe('API keys and scopes', () => {
     expect(asRead.status).toBe(403);
     expect(asRead.json.error.code).toBe('FORBIDDEN');
     expect((await s.call('POST', '/v1/collections', schema, bearer(WRITE))).status).toBe(403);
-    expect((await s.call('POST', '/v1/collections', schema, { 'api-key': ADMIN })).status).toBe(201);
+    expect((await s.call('POST', '/v1/collections', schema, { 'api-key': ADMIN })).status).toBe(
+      201,
+    );
 
-    const item = { collection: 'k', items: [{ id: 'a', payload: { title: 'hello' }, vectors: { text: [1, 0] } }] };
+    const item = {
+      collection: 'k',
+      items: [{ id: 'a', payload: { title: 'hello' }, vectors: { text: [1, 0] } }],
+    };
     expect((await s.call('POST', '/v1/items', item, bearer(READ))).status).toBe(403);
     expect((await s.call('POST', '/v1/items', item, bearer(WRITE))).status).toBe(200);
-    expect((await s.call('POST', '/v1/search', { collection: 'k', text: 'hello' }, { 'api-key': READ })).json.hits).toHaveLength(1);
+    expect(
+      (await s.call('POST', '/v1/search', { collection: 'k', text: 'hello' }, { 'api-key': READ }))
+        .json.hits,
+    ).toHaveLength(1);
     const event = { type: 'click', eventId: 'e', collection: 'k', userId: 'u', itemId: 'a' };
     expect((await s.call('POST', '/v1/feedback', event, bearer(READ))).status).toBe(403);
     expect((await s.call('POST', '/v1/feedback', event, bearer(WRITE))).status).toBe(200);

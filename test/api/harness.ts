@@ -12,13 +12,25 @@ export interface TestServer {
   chorus: Chorus;
   url: string;
   dir: string;
-  call(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Json; text: string; headers: Headers }>;
+  call(
+    method: string,
+    p: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: Json; text: string; headers: Headers }>;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Partial<ConfigInput> = {}, opts: BuildOptions = {}): Promise<TestServer> {
+export async function startServer(
+  config: Partial<ConfigInput> = {},
+  opts: BuildOptions = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-api-'));
-  const chorus = await buildChorus(parseConfig({ dataDir: dir, logLevel: 'silent', ...config }), { encoders: 'none', indexMaintenance: 'inline', ...opts });
+  const chorus = await buildChorus(parseConfig({ dataDir: dir, logLevel: 'silent', ...config }), {
+    encoders: 'none',
+    indexMaintenance: 'inline',
+    ...opts,
+  });
   const { url } = await chorus.listen(0, '127.0.0.1');
   return {
     chorus,
@@ -27,8 +39,12 @@ export async function startServer(config: Partial<ConfigInput> = {}, opts: Build
     async call(method, p, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) {
-        init.body = typeof body === 'string' || body instanceof FormData || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-        if (!(body instanceof FormData) && !('content-type' in headers)) (init.headers as Record<string, string>)['content-type'] = 'application/json';
+        init.body =
+          typeof body === 'string' || body instanceof FormData || body instanceof Uint8Array
+            ? (body as BodyInit)
+            : JSON.stringify(body);
+        if (!(body instanceof FormData) && !('content-type' in headers))
+          (init.headers as Record<string, string>)['content-type'] = 'application/json';
       }
       const res = await fetch(url + p, init);
       const text = await res.text();

@@ -23,11 +23,15 @@ describe('listen errors', () => {
   });
 
   it('names the busy port and how to pick another', async () => {
-    const chorus = await buildChorus(parseConfig({ dataDir: dir, port, logLevel: 'silent' }), { encoders: 'none' });
+    const chorus = await buildChorus(parseConfig({ dataDir: dir, port, logLevel: 'silent' }), {
+      encoders: 'none',
+    });
     try {
       await expect(chorus.listen()).rejects.toMatchObject({
         code: 'CONFLICT',
-        message: expect.stringMatching(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*CHORUS_PORT`)),
+        message: expect.stringMatching(
+          new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*CHORUS_PORT`),
+        ),
       });
     } finally {
       await chorus.close();

@@ -6,7 +6,8 @@ import { parseConfig } from '../../src/config.js';
 import { schemaFor } from '../../src/indexing/ensure-collection.js';
 import { startServer, type TestServer } from './harness.js';
 
-const media = (p: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/${p}`, import.meta.url)));
+const media = (p: string) =>
+  readFileSync(fileURLToPath(new URL(`../../fixtures/${p}`, import.meta.url)));
 
 /** Media through the API with the offline encoders (colour-layout image descriptor, openWakeWord audio). */
 describe('media items and queries', () => {
@@ -14,9 +15,12 @@ describe('media items and queries', () => {
   let registry: EncoderRegistry;
 
   beforeAll(async () => {
-    registry = await createEncoderRegistry(parseConfig({ allowRemoteModels: false, executionProviders: 'cpu', logLevel: 'silent' }), {
-      settings: { log: () => {} },
-    });
+    registry = await createEncoderRegistry(
+      parseConfig({ allowRemoteModels: false, executionProviders: 'cpu', logLevel: 'silent' }),
+      {
+        settings: { log: () => {} },
+      },
+    );
     s = await startServer({}, { encoders: registry });
     const schema = schemaFor('media', registry.available);
     expect((await s.call('POST', '/v1/collections', schema)).status).toBe(201);
@@ -42,19 +46,33 @@ describe('media items and queries', () => {
 
     const json = await s.call('POST', '/v1/items', {
       collection: 'media',
-      items: [{ id: 'gif', image: media('media/formats/animated-red-then-blue.gif').toString('base64'), payload: { title: 'gif' } }],
+      items: [
+        {
+          id: 'gif',
+          image: media('media/formats/animated-red-then-blue.gif').toString('base64'),
+          payload: { title: 'gif' },
+        },
+      ],
     });
     expect(json.json).toEqual({ upserted: 1 });
 
     const got = await s.call('GET', '/v1/items/product?collection=media');
     expect(got.json.item.vectorNames).toContain('image');
 
-    const byImage = await s.call('POST', '/v1/search', { collection: 'media', image: media('media/formats/product.png').toString('base64'), limit: 2 });
+    const byImage = await s.call('POST', '/v1/search', {
+      collection: 'media',
+      image: media('media/formats/product.png').toString('base64'),
+      limit: 2,
+    });
     expect(byImage.status).toBe(200);
     expect(byImage.json.hits[0].id).toBe('product');
     expect(byImage.json.sources).toContain('image');
 
-    const byAudio = await s.call('POST', '/v1/search', { collection: 'media', audio: media('corpus/digit-7-jackson-4.wav').toString('base64'), limit: 1 });
+    const byAudio = await s.call('POST', '/v1/search', {
+      collection: 'media',
+      audio: media('corpus/digit-7-jackson-4.wav').toString('base64'),
+      limit: 1,
+    });
     expect(byAudio.json.hits[0].id).toBe('digit');
   });
 
@@ -66,7 +84,10 @@ describe('media items and queries', () => {
     const r = await s.call('POST', '/v1/items', truncated);
     expect([413, 422]).toContain(r.status);
     expect(r.json.error.message).toContain('broken');
-    const renamed = await s.call('POST', '/v1/search', { collection: 'media', image: media('media/bad/text-named.png').toString('base64') });
+    const renamed = await s.call('POST', '/v1/search', {
+      collection: 'media',
+      image: media('media/bad/text-named.png').toString('base64'),
+    });
     expect(renamed.status).toBe(415);
   });
 });

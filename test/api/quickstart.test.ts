@@ -11,7 +11,13 @@ import { parseConfig } from '../../src/config.js';
 describe('quickstart indexing (offline)', () => {
   let dir: string;
   let registry: EncoderRegistry;
-  const config = () => parseConfig({ dataDir: dir, logLevel: 'silent', allowRemoteModels: false, executionProviders: 'cpu' });
+  const config = () =>
+    parseConfig({
+      dataDir: dir,
+      logLevel: 'silent',
+      allowRemoteModels: false,
+      executionProviders: 'cpu',
+    });
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'chorus-qs-'));
@@ -35,13 +41,27 @@ describe('quickstart indexing (offline)', () => {
 
     const chorus = await buildChorus(config(), { encoders: registry });
     try {
-      const lexical = await chorus.engine.search({ collection: QUICKSTART_COLLECTION, query: { text: 'spoken digit seven' }, limit: 3 });
+      const lexical = await chorus.engine.search({
+        collection: QUICKSTART_COLLECTION,
+        query: { text: 'spoken digit seven' },
+        limit: 3,
+      });
       expect(lexical.hits[0]?.payload.digit).toBe(7);
-      const note = await chorus.engine.search({ collection: QUICKSTART_COLLECTION, query: { text: 'heavy books water bottle straps' }, limit: 3 });
+      const note = await chorus.engine.search({
+        collection: QUICKSTART_COLLECTION,
+        query: { text: 'heavy books water bottle straps' },
+        limit: 3,
+      });
       expect(note.hits[0]?.id).toBe('note-backpack-packing');
-      const [digit] = await chorus.store.get(QUICKSTART_COLLECTION, ['digit-7-jackson-4'], { withVectors: true });
+      const [digit] = await chorus.store.get(QUICKSTART_COLLECTION, ['digit-7-jackson-4'], {
+        withVectors: true,
+      });
       expect(digit?.vectors.audio).toBeDefined();
-      const similar = await chorus.engine.recommend({ collection: QUICKSTART_COLLECTION, itemId: 'digit-7-jackson-4', limit: 5 });
+      const similar = await chorus.engine.recommend({
+        collection: QUICKSTART_COLLECTION,
+        itemId: 'digit-7-jackson-4',
+        limit: 5,
+      });
       expect(similar.hits.length).toBe(5);
       expect(similar.sources).toContain('audio');
     } finally {

@@ -12,7 +12,12 @@ import { servedExtras } from '../../src/app/extras.js';
 import { indexQuickstart, QUICKSTART_COLLECTION } from '../../src/app/quickstart-index.js';
 import { parseConfig } from '../../src/config.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
-import { chromiumAvailable, launchChromium, screenshot, watchOffHostRequests } from '../support/chromium.js';
+import {
+  chromiumAvailable,
+  launchChromium,
+  screenshot,
+  watchOffHostRequests,
+} from '../support/chromium.js';
 
 const ADMIN_KEY = 'admin-key-for-the-browser-suite-0123456789';
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -34,7 +39,10 @@ describe.runIf(run)('admin UI in Chromium', () => {
   let offHost: string[];
   let world: ReturnType<typeof generateMultimodalWorld>;
 
-  const hitIds = (testid: string) => page.locator(`[data-testid="${testid}"] li.hit`).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+  const hitIds = (testid: string) =>
+    page
+      .locator(`[data-testid="${testid}"] li.hit`)
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'chorus-admin-'));
@@ -45,7 +53,11 @@ describe.runIf(run)('admin UI in Chromium', () => {
       modelDir: path.join(ROOT, 'fixtures/models'),
       executionProviders: ['cpu'],
       allowRemoteModels: false,
-      models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
+      models: {
+        text: 'chorus-test/tiny-text',
+        image: 'chorus-test/tiny-clip',
+        audio: 'chorus-test/tiny-clap',
+      },
       search: { interleaveShare: 0.5 },
     });
     encoders = await createEncoderRegistry(config, { settings: { log: () => {} } });
@@ -59,9 +71,18 @@ describe.runIf(run)('admin UI in Chromium', () => {
     world = generateMultimodalWorld({ queries: 60, seed: 21 });
     const today = Date.now();
     for (let d = 0; d < 8; d++) {
-      const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 50, seed: 3 + d, swapShare: 0.1, startTime: today - (8 - d) * 86_400_000 });
+      const events = await simulateTraffic(world, live, {
+        collection: QUICKSTART_COLLECTION,
+        sessions: 50,
+        seed: 3 + d,
+        swapShare: 0.1,
+        startTime: today - (8 - d) * 86_400_000,
+      });
       // Ranked by the server's live reranker: logged as the server logs what it serves (trainable feature rows).
-      chorus.db.events.append(events.map((e) => ({ ...e, eventId: `d${d}-${e.eventId}`, queryId: `d${d}-${e.queryId}` })), { origin: 'server', rowShape: FEATURE_ROW_SHAPE });
+      chorus.db.events.append(
+        events.map((e) => ({ ...e, eventId: `d${d}-${e.eventId}`, queryId: `d${d}-${e.queryId}` })),
+        { origin: 'server', rowShape: FEATURE_ROW_SHAPE },
+      );
     }
     ({ url } = await chorus.listen(0, '127.0.0.1'));
 
@@ -96,7 +117,11 @@ describe.runIf(run)('admin UI in Chromium', () => {
 
     const status = await page.evaluate(async () => {
       const body = JSON.stringify({ fusion: 'rrf' });
-      const noToken = await fetch('/admin/api/presets/forged', { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+      const noToken = await fetch('/admin/api/presets/forged', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       return noToken.status;
     });
     expect(status).toBe(403);
@@ -116,14 +141,20 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(await first.locator('.sharebar .seg').count()).toBeGreaterThan(0);
     // Product photos come from the item's indexed file through the admin media route.
     const img = page.locator('[data-testid="left-results"] img').first();
-    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0);
     await screenshot(page, '02-playground');
 
     // Query by image: the product's own photo finds it through the CLIP image vectors.
     await page.getByLabel('Query', { exact: true }).fill('');
-    await page.getByLabel('Image', { exact: true }).setInputFiles(path.join(ROOT, 'fixtures/corpus/product-1163.jpg'));
+    await page
+      .getByLabel('Image', { exact: true })
+      .setInputFiles(path.join(ROOT, 'fixtures/corpus/product-1163.jpg'));
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(async () => (await hitIds('left-results')).slice(0, 3)).toContain('product-1163');
+    await expect
+      .poll(async () => (await hitIds('left-results')).slice(0, 3))
+      .toContain('product-1163');
     expect(await page.locator('.summary').textContent()).toContain('image');
     await screenshot(page, '02b-playground-image-query');
 
@@ -132,7 +163,9 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await expect
       .poll(() => page.locator('[data-testid="left-results"] li.hit .meta').allTextContents())
-      .toSatisfy((metas: string[]) => metas.length > 0 && metas.every((m) => m.includes('Footwear')));
+      .toSatisfy(
+        (metas: string[]) => metas.length > 0 && metas.every((m) => m.includes('Footwear')),
+      );
   });
 
   it('re-ranks live when a weight slider moves, and applies a saved preset as the collection default', async () => {
@@ -154,11 +187,16 @@ describe.runIf(run)('admin UI in Chromium', () => {
       changed = await expect
         .poll(async () => (await hitIds('tuned-results')).join(','), { timeout: 3000 })
         .not.toBe(before)
-        .then(() => true, () => false);
+        .then(
+          () => true,
+          () => false,
+        );
     }
     expect(changed).toBe(true);
     const tuned = await hitIds('tuned-results');
-    await expect.poll(() => page.locator('[data-testid="tuned-results"] li.hit.changed').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('[data-testid="tuned-results"] li.hit.changed').count())
+      .toBeGreaterThan(0);
 
     await screenshot(page, '03-tuning');
 
@@ -168,7 +206,11 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await expect.poll(() => page.getByTestId('applied-preset').textContent()).toBe('tuned-blue');
     await screenshot(page, '03b-tuning-preset-applied');
     // The public search path now ranks with the preset by default.
-    const served = await chorus.engine.search({ collection: QUICKSTART_COLLECTION, query: { text: 'blue jersey' }, limit: 10 });
+    const served = await chorus.engine.search({
+      collection: QUICKSTART_COLLECTION,
+      query: { text: 'blue jersey' },
+      limit: 10,
+    });
     expect(served.hits.map((h) => h.id)).toEqual(tuned);
   });
 
@@ -179,24 +221,46 @@ describe.runIf(run)('admin UI in Chromium', () => {
     const firstRow = page.locator('[data-testid="pool"] tbody tr').first();
     await firstRow.waitFor();
     await firstRow.getByRole('radio', { name: '4' }).click();
-    await expect.poll(async () => Number(await page.getByTestId('mean-ndcg-a').textContent())).toBeGreaterThan(0);
-    expect(chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').map((j) => j.grade)).toEqual([4]);
-    await page.locator('[data-testid="pool"] tbody tr').nth(1).getByRole('radio', { name: '2' }).click();
+    await expect
+      .poll(async () => Number(await page.getByTestId('mean-ndcg-a').textContent()))
+      .toBeGreaterThan(0);
+    expect(
+      chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').map((j) => j.grade),
+    ).toEqual([4]);
+    await page
+      .locator('[data-testid="pool"] tbody tr')
+      .nth(1)
+      .getByRole('radio', { name: '2' })
+      .click();
     await expect.poll(() => page.locator('[data-testid="eval-table"] tbody tr').count()).toBe(1);
     // Keyboard: the grade group is one tab stop; ArrowRight raises the grade.
-    await page.locator('[data-testid="pool"] tbody tr').nth(1).getByRole('radio', { name: '2' }).focus();
+    await page
+      .locator('[data-testid="pool"] tbody tr')
+      .nth(1)
+      .getByRole('radio', { name: '2' })
+      .focus();
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').map((j) => j.grade)).toEqual([4, 3]);
+    await expect
+      .poll(() =>
+        chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').map((j) => j.grade),
+      )
+      .toEqual([4, 3]);
     await screenshot(page, '04-judgments');
     // Regrading the only perfect item 0 drops nDCG@10 of both rankers to 0 for that item's share.
     await firstRow.getByRole('radio', { name: '0' }).click();
-    await expect.poll(() => chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').find((j) => j.grade === 0)).toBeTruthy();
+    await expect
+      .poll(() =>
+        chorus.db.judgments.list(QUICKSTART_COLLECTION, 'blue jersey').find((j) => j.grade === 0),
+      )
+      .toBeTruthy();
 
     // With judgments, the tuning screen scores the knobs offline as they move.
     await page.goto(`${url}/admin#/tuning`);
     await page.getByLabel('Query', { exact: true }).fill('blue jersey');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.getByTestId('tuning-eval').textContent()).toMatch(/nDCG \d\.\d{3} → \d\.\d{3}/);
+    await expect
+      .poll(() => page.getByTestId('tuning-eval').textContent())
+      .toMatch(/nDCG \d\.\d{3} → \d\.\d{3}/);
     await screenshot(page, '04b-tuning-scored-on-judgments');
   });
 
@@ -209,28 +273,41 @@ describe.runIf(run)('admin UI in Chromium', () => {
       const dialog = page.getByRole('dialog');
       await dialog.getByRole('button', { name: `Promote ${v}` }).click();
       const refused = dialog.getByTestId('guard-refused');
-      await expect.poll(async () => (await refused.count()) > 0 || (await dialog.count()) === 0).toBe(true);
-      if ((await refused.count()) > 0) await dialog.getByRole('button', { name: 'Promote anyway (override the guard)' }).click();
+      await expect
+        .poll(async () => (await refused.count()) > 0 || (await dialog.count()) === 0)
+        .toBe(true);
+      if ((await refused.count()) > 0)
+        await dialog.getByRole('button', { name: 'Promote anyway (override the guard)' }).click();
     };
     // The tuning test left its preset applied; the guard would compare v1 with it. This test is about train ->
     // promote -> roll back against the plain RRF default (guard refusals: admin-models-guard.test.ts).
     const cleared = await page.evaluate(async (c) => {
       const s = await (await fetch('/admin/api/session')).json();
-      return (await fetch(`/admin/api/collections/${c}/preset`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf }, body: JSON.stringify({ name: null }) })).status;
+      return (
+        await fetch(`/admin/api/collections/${c}/preset`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf },
+          body: JSON.stringify({ name: null }),
+        })
+      ).status;
     }, QUICKSTART_COLLECTION);
     expect(cleared).toBe(200);
     await page.goto(`${url}/admin#/models`);
     await expect.poll(() => page.getByTestId('promoted').textContent()).toContain('no model');
     await page.getByRole('button', { name: 'Train new version' }).click();
     await page.getByTestId('training').waitFor();
-    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 }).toContain('v1 in');
+    await expect
+      .poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 })
+      .toContain('v1 in');
     // Promote asks first (candidate vs what serves now), then promotes.
     await promote('v1');
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v1');
     expect(live.versionFor(QUICKSTART_COLLECTION)).toBe('v1');
     // A second version, promoted, then rolled back to v1.
     await page.getByRole('button', { name: 'Train new version' }).click();
-    await expect.poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 }).toContain('v2 in');
+    await expect
+      .poll(() => page.getByTestId('training').textContent(), { timeout: 120_000 })
+      .toContain('v2 in');
     await promote('v2');
     await expect.poll(() => page.getByTestId('promoted').textContent()).toBe('v2');
     await page.getByRole('button', { name: 'Roll back' }).click();
@@ -242,8 +319,16 @@ describe.runIf(run)('admin UI in Chromium', () => {
     // Interleave v2 with the promoted v1; replayed sessions on the live ranker give the win rates.
     await page.getByRole('button', { name: 'Interleave v2' }).click();
     await page.getByRole('button', { name: 'Stop interleaving v2' }).waitFor();
-    const events = await simulateTraffic(world, live, { collection: QUICKSTART_COLLECTION, sessions: 200, seed: 99, startTime: Date.now() - 60_000 });
-    chorus.db.events.append(events.map((e) => ({ ...e, eventId: `il-${e.eventId}`, queryId: `il-${e.queryId}` })), { origin: 'server', rowShape: FEATURE_ROW_SHAPE });
+    const events = await simulateTraffic(world, live, {
+      collection: QUICKSTART_COLLECTION,
+      sessions: 200,
+      seed: 99,
+      startTime: Date.now() - 60_000,
+    });
+    chorus.db.events.append(
+      events.map((e) => ({ ...e, eventId: `il-${e.eventId}`, queryId: `il-${e.queryId}` })),
+      { origin: 'server', rowShape: FEATURE_ROW_SHAPE },
+    );
     await page.reload();
     const row = page.locator('[data-testid="interleaving-table"] tbody tr').first();
     await row.waitFor();
@@ -256,7 +341,10 @@ describe.runIf(run)('admin UI in Chromium', () => {
   it('shows collections with per-modality counts and recent indexing errors, then logs out', async () => {
     const reports = path.join(dir, 'reports');
     mkdirSync(reports, { recursive: true });
-    writeFileSync(path.join(reports, 'index-quickstart-run1.jsonl'), `${JSON.stringify({ id: 'product-9999', path: 'product-9999.jpg', code: 'MEDIA_DECODE', reason: 'image decode failed: truncated JPEG' })}\n`);
+    writeFileSync(
+      path.join(reports, 'index-quickstart-run1.jsonl'),
+      `${JSON.stringify({ id: 'product-9999', path: 'product-9999.jpg', code: 'MEDIA_DECODE', reason: 'image decode failed: truncated JPEG' })}\n`,
+    );
     await page.goto(`${url}/admin#/collections`);
     const row = page.locator('[data-testid="collections-table"] tbody tr').first();
     await row.waitFor();
@@ -284,7 +372,10 @@ describe.runIf(run)('admin UI in dev mode (no admin key)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'chorus-admin-dev-'));
-    chorus = await buildChorus(parseConfig({ dataDir: dir, logLevel: 'silent' }), { encoders: 'none', extraRouters: servedExtras(() => {}) });
+    chorus = await buildChorus(parseConfig({ dataDir: dir, logLevel: 'silent' }), {
+      encoders: 'none',
+      extraRouters: servedExtras(() => {}),
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -295,7 +386,9 @@ describe.runIf(run)('admin UI in dev mode (no admin key)', () => {
 
   it('explains dev mode and enters without a key from loopback', async () => {
     const { url } = await chorus.listen(0, '127.0.0.1');
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    const page = await (
+      await browser.newContext({ viewport: { width: 1280, height: 720 } })
+    ).newPage();
     const offHost = watchOffHostRequests(page);
     await page.goto(`${url}/admin`);
     expect(await page.getByRole('note').textContent()).toContain('No admin key is configured');

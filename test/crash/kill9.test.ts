@@ -8,7 +8,8 @@ import { api, startServeProcess, type ServerProcess } from './server-process.js'
 
 const COLL = 'crash';
 const DIM = 8;
-const vectorOf = (n: number) => Array.from({ length: DIM }, (_, i) => Math.fround(Math.sin(n * 0.37 + i * 1.3)));
+const vectorOf = (n: number) =>
+  Array.from({ length: DIM }, (_, i) => Math.fround(Math.sin(n * 0.37 + i * 1.3)));
 
 /**
  * kill -9 of the real server (`node bin/chorus.js serve`) while concurrent clients upsert items and log
@@ -25,9 +26,15 @@ describe('crash: SIGKILL during concurrent upserts and feedback', () => {
 
   it('keeps every acknowledged write and stays consistent', async () => {
     server = await startServeProcess(dir);
-    const created = await api(server.url, 'POST', '/v1/collections', { name: COLL, vectors: { dense: { modality: 'text', dim: DIM } } });
+    const created = await api(server.url, 'POST', '/v1/collections', {
+      name: COLL,
+      vectors: { dense: { modality: 'text', dim: DIM } },
+    });
     expect(created.status, created.text).toBe(201);
-    const seed = await api(server.url, 'POST', '/v1/items', { collection: COLL, items: [{ id: 'seed', payload: { n: -1 }, vectors: { dense: vectorOf(-1) } }] });
+    const seed = await api(server.url, 'POST', '/v1/items', {
+      collection: COLL,
+      items: [{ id: 'seed', payload: { n: -1 }, vectors: { dense: vectorOf(-1) } }],
+    });
     expect(seed.status).toBe(200);
 
     const ackedItems = new Map<string, number>();
@@ -43,7 +50,11 @@ describe('crash: SIGKILL during concurrent upserts and feedback', () => {
         try {
           const r = await api(url, 'POST', '/v1/items', {
             collection: COLL,
-            items: batch.map((b) => ({ id: b.id, payload: { n: b.n, worker: w }, vectors: { dense: vectorOf(b.n) } })),
+            items: batch.map((b) => ({
+              id: b.id,
+              payload: { n: b.n, worker: w },
+              vectors: { dense: vectorOf(b.n) },
+            })),
           });
           if (r.status === 200) for (const b of batch) ackedItems.set(b.id, b.n);
         } catch {
@@ -54,7 +65,14 @@ describe('crash: SIGKILL during concurrent upserts and feedback', () => {
     const feeder = async (w: number) => {
       let k = 0;
       while (!stop) {
-        const events = Array.from({ length: 3 }, () => ({ type: 'click', eventId: `f${w}-e${k++}`, collection: COLL, userId: `user-${w}`, itemId: 'seed', position: 0 }));
+        const events = Array.from({ length: 3 }, () => ({
+          type: 'click',
+          eventId: `f${w}-e${k++}`,
+          collection: COLL,
+          userId: `user-${w}`,
+          itemId: 'seed',
+          position: 0,
+        }));
         sentEvents.push(...events);
         try {
           const r = await api(url, 'POST', '/v1/feedback', { events });
@@ -67,13 +85,16 @@ describe('crash: SIGKILL during concurrent upserts and feedback', () => {
     const workers = [0, 1, 2].map(upserter).concat([0, 1, 2].map(feeder));
     // Kill once a fair amount of work is acknowledged (bounded in time either way).
     const t0 = Date.now();
-    while ((ackedItems.size < 120 || ackedEvents.length < 60) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 25));
+    while ((ackedItems.size < 120 || ackedEvents.length < 60) && Date.now() - t0 < 20_000)
+      await new Promise((r) => setTimeout(r, 25));
     server.child.kill('SIGKILL');
     const exit = await server.exited;
     stop = true;
     await Promise.all(workers);
     expect(exit.signal).toBe('SIGKILL');
-    console.info(`crash: killed after ${Date.now() - t0} ms with ${ackedItems.size} items and ${ackedEvents.length} events acknowledged (${sentEvents.length} events sent)`);
+    console.info(
+      `crash: killed after ${Date.now() - t0} ms with ${ackedItems.size} items and ${ackedEvents.length} events acknowledged (${sentEvents.length} events sent)`,
+    );
     expect(ackedItems.size).toBeGreaterThan(0);
     expect(ackedEvents.length).toBeGreaterThan(0);
 
@@ -81,20 +102,33 @@ describe('crash: SIGKILL during concurrent upserts and feedback', () => {
     server = await startServeProcess(dir);
     expect((await api(server.url, 'GET', '/healthz')).status).toBe(200);
     expect((await api(server.url, 'GET', '/readyz')).status).toBe(200);
-    const info = (await api(server.url, 'GET', `/v1/collections/${COLL}`)).json as { collection: { count: number } };
+    const info = (await api(server.url, 'GET', `/v1/collections/${COLL}`)).json as {
+      collection: { count: number };
+    };
     expect(info.collection.count).toBeGreaterThanOrEqual(ackedItems.size + 1);
-    const search = await api(server.url, 'POST', '/v1/search', { collection: COLL, vectors: { dense: vectorOf(7) }, limit: 3 });
+    const search = await api(server.url, 'POST', '/v1/search', {
+      collection: COLL,
+      vectors: { dense: vectorOf(7) },
+      limit: 3,
+    });
     expect(search.status, search.text).toBe(200);
 
     // Replaying what was acknowledged is a no-op; replaying what was sent but not acknowledged applies it once.
-    const replay = await api(server.url, 'POST', '/v1/feedback', { events: ackedEvents.slice(0, 1000) });
+    const replay = await api(server.url, 'POST', '/v1/feedback', {
+      events: ackedEvents.slice(0, 1000),
+    });
     expect(replay.json).toEqual({ accepted: 0, duplicates: Math.min(1000, ackedEvents.length) });
     const ackedIds = new Set(ackedEvents.map((e) => e.eventId));
     const unacked = sentEvents.filter((e) => !ackedIds.has(e.eventId)).slice(0, 1000);
     if (unacked.length) {
-      const first = (await api(server.url, 'POST', '/v1/feedback', { events: unacked })).json as { accepted: number; duplicates: number };
+      const first = (await api(server.url, 'POST', '/v1/feedback', { events: unacked })).json as {
+        accepted: number;
+        duplicates: number;
+      };
       expect(first.accepted + first.duplicates).toBe(unacked.length);
-      expect(await api(server.url, 'POST', '/v1/feedback', { events: unacked }).then((r) => r.json)).toEqual({ accepted: 0, duplicates: unacked.length });
+      expect(
+        await api(server.url, 'POST', '/v1/feedback', { events: unacked }).then((r) => r.json),
+      ).toEqual({ accepted: 0, duplicates: unacked.length });
     }
     await server.stop();
     server = undefined;
@@ -104,7 +138,9 @@ describe('crash: SIGKILL during concurrent upserts and feedback', () => {
     try {
       const ids = [...ackedItems.keys()];
       const found = new Map<string, Float32Array>();
-      for (let i = 0; i < ids.length; i += 200) for (const it of await store.get(COLL, ids.slice(i, i + 200), { withVectors: true })) found.set(it.id, it.vectors.dense!);
+      for (let i = 0; i < ids.length; i += 200)
+        for (const it of await store.get(COLL, ids.slice(i, i + 200), { withVectors: true }))
+          found.set(it.id, it.vectors.dense!);
       const missing = ids.filter((id) => !found.has(id));
       expect(missing, `acknowledged but lost: ${missing.slice(0, 5).join(', ')}`).toEqual([]);
       for (const [id, n] of ackedItems) expect(Array.from(found.get(id)!)).toEqual(vectorOf(n));
@@ -126,7 +162,10 @@ describe('crash: SIGKILL during concurrent upserts and feedback', () => {
     try {
       for (const e of ackedEvents) expect(db.events.has(e.eventId as string)).toBe(true);
       // (search also logs an impression, so count clicks only)
-      expect(db.events.count({ collection: COLL, types: ['click'] })).toBe(new Set(sentEvents.filter((e) => db.events.has(e.eventId as string)).map((e) => e.eventId)).size);
+      expect(db.events.count({ collection: COLL, types: ['click'] })).toBe(
+        new Set(sentEvents.filter((e) => db.events.has(e.eventId as string)).map((e) => e.eventId))
+          .size,
+      );
     } finally {
       db.close();
     }

@@ -17,8 +17,13 @@ describe('docker/compose.yaml', () => {
     const r = ComposeFile.safeParse(doc);
     expect(r.success, JSON.stringify(r.error?.issues)).toBe(true);
     // The check itself rejects what the spec rejects.
-    expect(ComposeFile.safeParse({ services: { a: { image: 'x', healthchek: {} } } }).success).toBe(false);
-    expect(ComposeFile.safeParse({ services: { a: { depends_on: { b: { condition: 'healthy' } } } } }).success).toBe(false);
+    expect(ComposeFile.safeParse({ services: { a: { image: 'x', healthchek: {} } } }).success).toBe(
+      false,
+    );
+    expect(
+      ComposeFile.safeParse({ services: { a: { depends_on: { b: { condition: 'healthy' } } } } })
+        .success,
+    ).toBe(false);
   });
 
   it('runs qdrant, redis and chorus with health checks and volumes; chorus waits for healthy services', () => {
@@ -27,10 +32,14 @@ describe('docker/compose.yaml', () => {
     for (const s of Object.values(c.services)) {
       expect(s.healthcheck?.test).toBeTruthy();
       expect(s.volumes?.length).toBeGreaterThan(0);
-      for (const v of s.volumes ?? []) expect(Object.keys(c.volumes ?? {})).toContain(v.split(':')[0]);
+      for (const v of s.volumes ?? [])
+        expect(Object.keys(c.volumes ?? {})).toContain(v.split(':')[0]);
     }
     const chorus = c.services.chorus!;
-    expect(chorus.depends_on).toEqual({ qdrant: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(chorus.depends_on).toEqual({
+      qdrant: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
     const env = chorus.environment as Record<string, string>;
     expect(env.QDRANT_URL).toBe('http://qdrant:6333');
     expect(env.REDIS_URL).toBe('redis://redis:6379');
@@ -52,7 +61,11 @@ describe.each([
     expect(resolveFrom(df, df.stages.length - 1)).toContain(base);
     const runs = df.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
     expect(runs.some((r) => /npm ci --omit=dev/.test(r))).toBe(true);
-    expect(df.instructions.some((i) => i.op === 'ENV' && i.args.includes(`ONNXRUNTIME_NODE_INSTALL=${ortInstall}`))).toBe(true);
+    expect(
+      df.instructions.some(
+        (i) => i.op === 'ENV' && i.args.includes(`ONNXRUNTIME_NODE_INSTALL=${ortInstall}`),
+      ),
+    ).toBe(true);
   });
 
   it('starts the same `chorus serve` the crash test runs, as a non-root user, with a /healthz HEALTHCHECK', () => {
@@ -77,7 +90,11 @@ describe.each([
 
   if (file.endsWith('.gpu')) {
     it('enables the CUDA execution provider first, CPU as fallback', () => {
-      expect(df.instructions.some((i) => i.op === 'ENV' && i.args.includes('CHORUS_EXECUTION_PROVIDERS=cuda,cpu'))).toBe(true);
+      expect(
+        df.instructions.some(
+          (i) => i.op === 'ENV' && i.args.includes('CHORUS_EXECUTION_PROVIDERS=cuda,cpu'),
+        ),
+      ).toBe(true);
     });
   }
 });

@@ -48,7 +48,10 @@ export function resolveFrom(df: Dockerfile, stage: number): string {
       if (k && v) args.set(k, v);
     }
   }
-  return df.stages[stage]!.from.replace(/\$\{(\w+)\}/g, (_, k: string) => args.get(k) ?? `\${${k}}`);
+  return df.stages[stage]!.from.replace(
+    /\$\{(\w+)\}/g,
+    (_, k: string) => args.get(k) ?? `\${${k}}`,
+  );
 }
 
 export function lastStage(df: Dockerfile, op: string): Instruction[] {

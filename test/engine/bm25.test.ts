@@ -9,12 +9,36 @@ import { stem } from '../../src/lexical/porter2.js';
 describe('Porter2 stemmer', () => {
   // From the Snowball English vocabulary / output files.
   const vocabulary: Record<string, string> = {
-    consign: 'consign', consigned: 'consign', consistency: 'consist', consolatory: 'consolatori', constancy: 'constanc',
-    knackeries: 'knackeri', knightly: 'knight', knives: 'knive', generously: 'generous', happiness: 'happi',
-    running: 'run', cities: 'citi', caresses: 'caress', ponies: 'poni', ties: 'tie', hopping: 'hop', hoping: 'hope',
-    relational: 'relat', conditional: 'condit', hopefulness: 'hope', sensibiliti: 'sensibl', electrical: 'electr',
-    communication: 'communic', dying: 'die', news: 'news', "kid's": 'kid', succeeding: 'succeed', agreed: 'agre',
-    aerodynamically: 'aerodynam', proteins: 'protein',
+    consign: 'consign',
+    consigned: 'consign',
+    consistency: 'consist',
+    consolatory: 'consolatori',
+    constancy: 'constanc',
+    knackeries: 'knackeri',
+    knightly: 'knight',
+    knives: 'knive',
+    generously: 'generous',
+    happiness: 'happi',
+    running: 'run',
+    cities: 'citi',
+    caresses: 'caress',
+    ponies: 'poni',
+    ties: 'tie',
+    hopping: 'hop',
+    hoping: 'hope',
+    relational: 'relat',
+    conditional: 'condit',
+    hopefulness: 'hope',
+    sensibiliti: 'sensibl',
+    electrical: 'electr',
+    communication: 'communic',
+    dying: 'die',
+    news: 'news',
+    "kid's": 'kid',
+    succeeding: 'succeed',
+    agreed: 'agre',
+    aerodynamically: 'aerodynam',
+    proteins: 'protein',
   };
   it.each(Object.entries(vocabulary))('%s -> %s', (word, expected) => {
     expect(stem(word)).toBe(expected);
@@ -23,8 +47,20 @@ describe('Porter2 stemmer', () => {
 
 describe('analyzer', () => {
   it('tokenizes Unicode text, lowercases, drops stop words and stems', () => {
-    expect(tokenize('Café CRÈME, naïve—résumé 42 ünïcode')).toEqual(['café', 'crème', 'naïve', 'résumé', '42', 'ünïcode']);
-    expect(analyze('The runners were running into the cities')).toEqual(['runner', 'were', 'run', 'citi']);
+    expect(tokenize('Café CRÈME, naïve—résumé 42 ünïcode')).toEqual([
+      'café',
+      'crème',
+      'naïve',
+      'résumé',
+      '42',
+      'ünïcode',
+    ]);
+    expect(analyze('The runners were running into the cities')).toEqual([
+      'runner',
+      'were',
+      'run',
+      'citi',
+    ]);
     expect(analyze('東京 の 天気')).toEqual(['東京', 'の', '天気']);
   });
 });
@@ -40,7 +76,10 @@ describe('Bm25Index', () => {
     { id: 'a', text: 'red summer dress with flowers' },
     { id: 'b', text: 'blue winter coat' },
     { id: 'c', text: 'red red red shoes' },
-    { id: 'd', text: 'a long text about many things including one dress among many other words and items' },
+    {
+      id: 'd',
+      text: 'a long text about many things including one dress among many other words and items',
+    },
   ];
 
   it('scores with k1=1.2, b=0.75 and Lucene idf', () => {
@@ -74,7 +113,9 @@ describe('Bm25Index', () => {
     expect(reopened.search('c1', 'dresses', 10).map((h) => h.id)).toEqual(['b', 'd']);
     expect(reopened.search('c1', 'coat', 10)).toEqual([]);
     expect(reopened.search('c1', 'dress', 10, { exclude: ['b'] }).map((h) => h.id)).toEqual(['d']);
-    expect(reopened.search('c1', 'dress', 10, { only: ['b', 'a', 'zz'] }).map((h) => h.id)).toEqual(['b']);
+    expect(reopened.search('c1', 'dress', 10, { only: ['b', 'a', 'zz'] }).map((h) => h.id)).toEqual(
+      ['b'],
+    );
     expect(reopened.search('c1', 'dress', 10, { only: [] })).toEqual([]);
     reopened.dropCollection('c1');
     expect(reopened.count('c1')).toBe(0);

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { DbsfReranker, NoopReranker, RrfReranker, ShuffleReranker, WeightedReranker } from '../../rerankers/fusion/index.js';
+import {
+  DbsfReranker,
+  NoopReranker,
+  RrfReranker,
+  ShuffleReranker,
+  WeightedReranker,
+} from '../../rerankers/fusion/index.js';
 import type { Candidate } from '../../src/domain/candidate.js';
 
 const cand = (id: string, sources: Record<string, [score: number, rank: number]>): Candidate => ({
   id,
   payload: { title: id },
-  sources: Object.fromEntries(Object.entries(sources).map(([s, [score, rank]]) => [s, { source: s, score, rank }])),
+  sources: Object.fromEntries(
+    Object.entries(sources).map(([s, [score, rank]]) => [s, { source: s, score, rank }]),
+  ),
 });
 
 // text list: a, b, c ; image list: c, a ; bm25: b
@@ -24,7 +32,10 @@ describe('baseline fusions', () => {
     expect(hits[0]!.explanation.shares.text).toBeCloseTo(1 / 61 / (1 / 61 + 1 / 62), 12);
     expect(hits[0]!.explanation.scores).toEqual({ text: 0.9, image: 0.5 });
     // Weights move the order: image counts 10x.
-    const weighted = await new RrfReranker(60).rerank(candidates, { ...ctx, weights: { image: 10 } });
+    const weighted = await new RrfReranker(60).rerank(candidates, {
+      ...ctx,
+      weights: { image: 10 },
+    });
     expect(weighted[0]!.id).toBe('c');
   });
 
@@ -33,9 +44,13 @@ describe('baseline fusions', () => {
     // a: text (0.9-0.1)/0.8=1 + image 0 = 1; b: 0.875 + bm25 1 = 1.875; c: 0 + 1 = 1
     expect(hits[0]!.id).toBe('b');
     expect(hits[0]!.score).toBeCloseTo(1.875, 12);
-    const textOnly = await new WeightedReranker().rerank(candidates, { ...ctx, weights: { text: 1, image: 0, bm25: 0 } });
+    const textOnly = await new WeightedReranker().rerank(candidates, {
+      ...ctx,
+      weights: { text: 1, image: 0, bm25: 0 },
+    });
     expect(textOnly.map((h) => h.id)).toEqual(['a', 'b', 'c']);
-    for (const h of hits) expect(Object.values(h.explanation.shares).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    for (const h of hits)
+      expect(Object.values(h.explanation.shares).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
   it('DBSF scales by mean +- 3 sd, clipped to [0, 1]', async () => {
@@ -47,7 +62,10 @@ describe('baseline fusions', () => {
     const ys = [0.5, 0.7];
     const m2 = 0.6;
     const sd2 = Math.sqrt(ys.reduce((acc, y) => acc + (y - m2) ** 2, 0) / 2);
-    expect(a.score).toBeCloseTo((0.9 - (mean - 3 * sd)) / (6 * sd) + (0.5 - (m2 - 3 * sd2)) / (6 * sd2), 10);
+    expect(a.score).toBeCloseTo(
+      (0.9 - (mean - 3 * sd)) / (6 * sd) + (0.5 - (m2 - 3 * sd2)) / (6 * sd2),
+      10,
+    );
     // A one-member list (bm25) has no spread: its member sits at the middle, 0.5.
     expect(hits.find((h) => h.id === 'b')!.explanation.shares.bm25).toBeGreaterThan(0);
     expect(hits.map((h) => h.id)).toEqual(['b', 'a', 'c']);

@@ -20,26 +20,45 @@ describe('profile math', () => {
     expect(cosine(profileVector(skipped)!, b)).toBeLessThan(cosine(v, b));
     // Out-of-order events decay the older one, whichever arrives first.
     const late = foldEvent(foldEvent(undefined, b, 1, 14 * DAY, 7 * DAY), a, 1, 0, 7 * DAY);
-    expect(Array.from(profileVector(late)!)).toEqual(Array.from(v).map((x) => expect.closeTo(x, 5)));
+    expect(Array.from(profileVector(late)!)).toEqual(
+      Array.from(v).map((x) => expect.closeTo(x, 5)),
+    );
   });
 });
 
 describe('filter evaluation (BM25 candidates)', () => {
   const payload = { category: 'coat', tags: ['wool', 'winter'], price: 120, sale: null };
   it('matches must / should / must_not with arrays, ranges and exists', () => {
-    expect(matchesFilter(payload, { must: [{ key: 'category', match: { value: 'coat' } }] })).toBe(true);
-    expect(matchesFilter(payload, { must: [{ key: 'tags', match: { value: 'wool' } }] })).toBe(true);
-    expect(matchesFilter(payload, { must: [{ key: 'price', range: { gte: 100, lt: 200 } }] })).toBe(true);
+    expect(matchesFilter(payload, { must: [{ key: 'category', match: { value: 'coat' } }] })).toBe(
+      true,
+    );
+    expect(matchesFilter(payload, { must: [{ key: 'tags', match: { value: 'wool' } }] })).toBe(
+      true,
+    );
+    expect(matchesFilter(payload, { must: [{ key: 'price', range: { gte: 100, lt: 200 } }] })).toBe(
+      true,
+    );
     expect(matchesFilter(payload, { must: [{ key: 'price', range: { lt: 100 } }] })).toBe(false);
-    expect(matchesFilter(payload, { should: [{ key: 'category', in: ['dress', 'shoe'] }] })).toBe(false);
+    expect(matchesFilter(payload, { should: [{ key: 'category', in: ['dress', 'shoe'] }] })).toBe(
+      false,
+    );
     expect(matchesFilter(payload, { must_not: [{ key: 'sale', exists: true }] })).toBe(true);
-    expect(matchesFilter(payload, { must: [{ must_not: [{ key: 'category', match: { value: 'coat' } }] }] })).toBe(false);
+    expect(
+      matchesFilter(payload, {
+        must: [{ must_not: [{ key: 'category', match: { value: 'coat' } }] }],
+      }),
+    ).toBe(false);
   });
 });
 
 describe('MMR', () => {
   it('trades relevance for novelty', () => {
-    const hit = (id: string, score: number) => ({ id, score, payload: {}, explanation: { scores: {}, shares: {}, ranker: 'x' } });
+    const hit = (id: string, score: number) => ({
+      id,
+      score,
+      payload: {},
+      explanation: { scores: {}, shares: {}, ranker: 'x' },
+    });
     const hits = [hit('a', 1), hit('a2', 0.99), hit('b', 0.5)];
     const vectors = new Map([
       ['a', { v: Float32Array.from([1, 0]) }],
@@ -57,7 +76,8 @@ describe('EventBatcher', () => {
     const b = new EventBatcher(async (events) => {
       batches.push(events.map((e) => e.eventId));
     });
-    const ev = (id: string) => ({ type: 'click', eventId: id, collection: 'c', itemId: 'x' }) as FeedbackEvent;
+    const ev = (id: string) =>
+      ({ type: 'click', eventId: id, collection: 'c', itemId: 'x' }) as FeedbackEvent;
     b.add(ev('1'));
     b.add(ev('2'));
     await b.flush();
@@ -73,11 +93,11 @@ describe('FeedbackState item stats', () => {
     const state = new FeedbackState(':memory:');
     state.bumpStats('c', 'a', { impressions: 3, clicks: 1, engagement: 1 });
     state.bumpStats('c', 'a', { impressions: 2 });
-    state.bumpStats('c', "b'\"", { clicks: 2 });
+    state.bumpStats('c', 'b\'"', { clicks: 2 });
     state.bumpStats('other', 'a', { clicks: 9 });
-    const stats = state.itemStats('c', ['a', "b'\"", 'missing']);
+    const stats = state.itemStats('c', ['a', 'b\'"', 'missing']);
     expect(stats.get('a')).toEqual({ impressions: 5, clicks: 1, engagement: 1 });
-    expect(stats.get("b'\"")?.clicks).toBe(2);
+    expect(stats.get('b\'"')?.clicks).toBe(2);
     expect(stats.has('missing')).toBe(false);
     state.close();
   });

@@ -7,7 +7,10 @@ import { ChorusError } from '../../src/errors.js';
 import { media, mediaDir, wavBytes } from './helpers.js';
 
 const sine = (freq: number, rate: number, seconds: number, amp = 0.5) =>
-  Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / rate));
+  Float32Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / rate),
+  );
 
 function rmsError(a: Float32Array, b: Float32Array, from: number, to: number): number {
   let s = 0;
@@ -64,7 +67,11 @@ describe('silence trimming', () => {
     afterAll(() => vad?.close());
 
     it('finds speech in a spoken sentence and none in a pure tone', async () => {
-      const speech = await decodeAudio(media('audio/generated/sentence-weather.wav'), { sampleRate: 16000, maxSeconds: 60, trim: 'none' });
+      const speech = await decodeAudio(media('audio/generated/sentence-weather.wav'), {
+        sampleRate: 16000,
+        maxSeconds: 60,
+        trim: 'none',
+      });
       const probs = await vad.probabilities(speech.pcm);
       expect(Math.max(...probs)).toBeGreaterThan(0.8);
       const tone = await vad.probabilities(sine(440, 16000, 1));
@@ -72,11 +79,25 @@ describe('silence trimming', () => {
     });
 
     it('trim "vad" cuts the leading and trailing silence of speech; a tone falls back to energy with a note', async () => {
-      const raw = await decodeAudio(media('audio/generated/sentence-red-dress.wav'), { sampleRate: 16000, maxSeconds: 60, trim: 'none' });
-      const trimmed = await decodeAudio(media('audio/generated/sentence-red-dress.wav'), { sampleRate: 16000, maxSeconds: 60, trim: 'vad', vad });
+      const raw = await decodeAudio(media('audio/generated/sentence-red-dress.wav'), {
+        sampleRate: 16000,
+        maxSeconds: 60,
+        trim: 'none',
+      });
+      const trimmed = await decodeAudio(media('audio/generated/sentence-red-dress.wav'), {
+        sampleRate: 16000,
+        maxSeconds: 60,
+        trim: 'vad',
+        vad,
+      });
       expect(trimmed.pcm.length).toBeLessThan(raw.pcm.length - 0.3 * 16000); // 0.3 s pads on each side, mostly removed
       expect(trimmed.pcm.length).toBeGreaterThan(1.5 * 16000);
-      const tone = await decodeAudio(media('audio/generated/tone-440hz.wav'), { sampleRate: 16000, maxSeconds: 60, trim: 'vad', vad });
+      const tone = await decodeAudio(media('audio/generated/tone-440hz.wav'), {
+        sampleRate: 16000,
+        maxSeconds: 60,
+        trim: 'vad',
+        vad,
+      });
       expect(tone.notes.join(' ')).toMatch(/no speech detected/);
       expect(tone.pcm.length).toBeGreaterThan(0.9 * 16000);
     });
@@ -86,7 +107,10 @@ describe('silence trimming', () => {
 describe('decodeAudio on real files', () => {
   it('decodes every spoken digit (8 kHz wav) to mono float PCM at 16 kHz, trimmed', async () => {
     for (const f of mediaDir('audio/digits')) {
-      const a = await decodeAudio(media(`audio/digits/${f}`), { sampleRate: 16000, maxSeconds: 60 });
+      const a = await decodeAudio(media(`audio/digits/${f}`), {
+        sampleRate: 16000,
+        maxSeconds: 60,
+      });
       expect(a.format).toBe('wav');
       expect(a.pcm.length).toBeGreaterThan(0.05 * 16000);
       expect(a.pcm.length).toBeLessThanOrEqual(Math.ceil(a.seconds * 16000) + 1);
@@ -97,13 +121,21 @@ describe('decodeAudio on real files', () => {
   it('wav, mp3, flac and ogg of the same sentence decode to about the same length; stereo is downmixed', async () => {
     const lengths: number[] = [];
     for (const ext of ['wav', 'mp3', 'flac', 'ogg']) {
-      const a = await decodeAudio(media(`audio/generated/sentence-red-dress.${ext}`), { sampleRate: 16000, maxSeconds: 60, trim: 'none' });
+      const a = await decodeAudio(media(`audio/generated/sentence-red-dress.${ext}`), {
+        sampleRate: 16000,
+        maxSeconds: 60,
+        trim: 'none',
+      });
       expect(a.format).toBe(ext);
       lengths.push(a.pcm.length / 16000);
     }
     // mp3 adds encoder delay and frame padding (~0.1 s); the others are sample-exact.
     for (const l of lengths) expect(Math.abs(l - lengths[0]!)).toBeLessThan(0.15);
-    const stereo = await decodeAudio(media('audio/generated/tone-stereo44k.wav'), { sampleRate: 16000, maxSeconds: 60, trim: 'none' });
+    const stereo = await decodeAudio(media('audio/generated/tone-stereo44k.wav'), {
+      sampleRate: 16000,
+      maxSeconds: 60,
+      trim: 'none',
+    });
     expect(stereo.pcm.length).toBe(Math.round(0.6 * 16000));
   });
 
@@ -112,15 +144,23 @@ describe('decodeAudio on real files', () => {
     const capped = await decodeAudio(long, { sampleRate: 16000, maxSeconds: 60, capSeconds: 10 });
     expect(capped.pcm.length).toBe(10 * 16000);
     expect(capped.notes.join(' ')).toMatch(/first 10 s of 12\.0 s/);
-    expect(await decodeError(decodeAudio(long, { sampleRate: 16000, maxSeconds: 5 }))).toBe('PAYLOAD_TOO_LARGE');
+    expect(await decodeError(decodeAudio(long, { sampleRate: 16000, maxSeconds: 5 }))).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('bad files give typed errors', async () => {
     const opts = { sampleRate: 16000, maxSeconds: 60 };
     expect(await decodeError(decodeAudio(media('bad/empty.wav'), opts))).toBe('VALIDATION');
     expect(await decodeError(decodeAudio(media('bad/truncated.wav'), opts))).toBe('MEDIA_DECODE');
-    expect(await decodeError(decodeAudio(media('bad/image-named.wav'), opts))).toBe('UNSUPPORTED_MEDIA');
-    expect(await decodeError(decodeAudio(media('bad/garbage.bin'), opts))).toBe('UNSUPPORTED_MEDIA');
-    expect(await decodeError(decodeAudio(media('audio/generated/silence.wav'), opts))).toBe('VALIDATION');
+    expect(await decodeError(decodeAudio(media('bad/image-named.wav'), opts))).toBe(
+      'UNSUPPORTED_MEDIA',
+    );
+    expect(await decodeError(decodeAudio(media('bad/garbage.bin'), opts))).toBe(
+      'UNSUPPORTED_MEDIA',
+    );
+    expect(await decodeError(decodeAudio(media('audio/generated/silence.wav'), opts))).toBe(
+      'VALIDATION',
+    );
   });
 });

@@ -8,7 +8,10 @@ const digits = mediaDir('audio/digits');
 
 describe('openWakeWord offline audio embedder (real learned model)', () => {
   let enc: OpenWakeWordAudioEncoder;
-  beforeAll(async () => (enc = await OpenWakeWordAudioEncoder.open({ maxSeconds: 60, executionProviders: ['cpu'] })));
+  beforeAll(
+    async () =>
+      (enc = await OpenWakeWordAudioEncoder.open({ maxSeconds: 60, executionProviders: ['cpu'] })),
+  );
   afterAll(() => enc?.close());
 
   it('embeds spoken digits into unit 192-d vectors in which the same digit by other speakers is nearest', async () => {
@@ -29,7 +32,9 @@ describe('openWakeWord offline audio embedder (real learned model)', () => {
   });
 
   it('is deterministic, reads every container, and wav/flac of one sentence agree', async () => {
-    const files = ['wav', 'flac', 'ogg', 'mp3'].map((e) => media(`audio/generated/sentence-red-dress.${e}`));
+    const files = ['wav', 'flac', 'ogg', 'mp3'].map((e) =>
+      media(`audio/generated/sentence-red-dress.${e}`),
+    );
     const [wav, flac, ogg, mp3] = (await enc.encode(files)).map(vec);
     const [again] = (await enc.encode([files[0]!])).map(vec);
     expect(Array.from(again!)).toEqual(Array.from(wav!));
@@ -51,7 +56,13 @@ describe('openWakeWord offline audio embedder (real learned model)', () => {
       media('audio/generated/tone-440hz.wav'),
     ]);
     expect(vec(out[0])).toHaveLength(192);
-    expect(out.slice(1, 6).map(code)).toEqual(['VALIDATION', 'MEDIA_DECODE', 'UNSUPPORTED_MEDIA', 'VALIDATION', 'PAYLOAD_TOO_LARGE']);
+    expect(out.slice(1, 6).map(code)).toEqual([
+      'VALIDATION',
+      'MEDIA_DECODE',
+      'UNSUPPORTED_MEDIA',
+      'VALIDATION',
+      'PAYLOAD_TOO_LARGE',
+    ]);
     expect(vec(out[6])).toHaveLength(192);
   });
 });
@@ -59,12 +70,20 @@ describe('openWakeWord offline audio embedder (real learned model)', () => {
 describe('CLAP audio tower (fixture model, real transformers.js loading)', () => {
   let enc: ClapAudioEncoder;
   beforeAll(async () => {
-    enc = await ClapAudioEncoder.load('chorus-test/tiny-clap', modelSettingsFrom(fixtureConfig(), { log: () => {} }), { maxSeconds: 60 });
+    enc = await ClapAudioEncoder.load(
+      'chorus-test/tiny-clap',
+      modelSettingsFrom(fixtureConfig(), { log: () => {} }),
+      { maxSeconds: 60 },
+    );
   });
   afterAll(() => enc?.close());
 
   it('encodes real audio at 48 kHz: right dim, unit norm, deterministic, distinct', async () => {
-    const files = [...digits.slice(0, 3).map((f) => `audio/digits/${f}`), 'audio/generated/chirp.wav', 'audio/generated/pink-noise.wav'];
+    const files = [
+      ...digits.slice(0, 3).map((f) => `audio/digits/${f}`),
+      'audio/generated/chirp.wav',
+      'audio/generated/pink-noise.wav',
+    ];
     const out = (await enc.encode(files.map(media))).map(vec);
     expect(enc.dim).toBe(512);
     for (const v of out) expect(norm(v)).toBeCloseTo(1, 5);
@@ -77,14 +96,22 @@ describe('CLAP audio tower (fixture model, real transformers.js loading)', () =>
   });
 
   it('cuts audio longer than the 10 s model window with a note', async () => {
-    const long = wavBytes(Float32Array.from({ length: 16000 * 12 }, (_, i) => 0.3 * Math.sin(i / 5)), 16000);
+    const long = wavBytes(
+      Float32Array.from({ length: 16000 * 12 }, (_, i) => 0.3 * Math.sin(i / 5)),
+      16000,
+    );
     const [v] = await enc.encode([long]);
     expect(vec(v)).toHaveLength(512);
     expect(enc.lastNotes[0]!.join(' ')).toMatch(/first 10 s/);
   });
 
   it('bad files are per-item errors', async () => {
-    const out = await enc.encode([media('bad/empty.wav'), media('audio/generated/tone-1000hz.wav'), media('bad/audio-named.jpg'), media('bad/text-named.png')]);
+    const out = await enc.encode([
+      media('bad/empty.wav'),
+      media('audio/generated/tone-1000hz.wav'),
+      media('bad/audio-named.jpg'),
+      media('bad/text-named.png'),
+    ]);
     expect(code(out[0])).toBe('VALIDATION');
     expect(vec(out[1])).toHaveLength(512);
     expect(vec(out[2])).toHaveLength(512); // a real wav behind a .jpg name is still audio: content decides

@@ -6,7 +6,14 @@ import path from 'node:path';
 // A smoke run so the benchmark cannot rot: tiny sizes, no timing assertions (figures come from bench/index.ts).
 describe('bench index (smoke)', () => {
   it('measures every modality beside its raw session rate', async () => {
-    const r = await runIndexBench({ modelDir: FIXTURE_MODELS, corpusDir: path.join(ROOT, 'fixtures/corpus'), items: 4, repeats: 1, intraOpThreads: 1, threading: false });
+    const r = await runIndexBench({
+      modelDir: FIXTURE_MODELS,
+      corpusDir: path.join(ROOT, 'fixtures/corpus'),
+      items: 4,
+      repeats: 1,
+      intraOpThreads: 1,
+      threading: false,
+    });
     expect(r.results.map((x) => x.modelId)).toEqual([
       'chorus-test/tiny-text',
       'chorus-test/tiny-clip',

@@ -16,7 +16,10 @@ describe('fixture model generator', () => {
     for (const rel of written) {
       const fresh = readFileSync(path.join(out, rel));
       const kept = readFileSync(path.join(committed, rel));
-      expect(fresh.equals(kept), `${rel} differs from the committed copy: rerun fixtures/scripts/generate-models.ts`).toBe(true);
+      expect(
+        fresh.equals(kept),
+        `${rel} differs from the committed copy: rerun fixtures/scripts/generate-models.ts`,
+      ).toBe(true);
     }
   });
 });

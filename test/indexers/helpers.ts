@@ -16,7 +16,11 @@ export function fixtureConfig(extra: Record<string, unknown> = {}): ChorusConfig
     dataDir: path.join(ROOT, 'test-output/indexers'),
     modelDir: FIXTURE_MODELS,
     executionProviders: ['cpu'],
-    models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
+    models: {
+      text: 'chorus-test/tiny-text',
+      image: 'chorus-test/tiny-clip',
+      audio: 'chorus-test/tiny-clap',
+    },
     ...extra,
   });
 }
@@ -62,6 +66,8 @@ export function wavBytes(pcm: Float32Array, sampleRate: number): Uint8Array {
   out.writeUInt16LE(16, 34);
   out.write('data', 36);
   out.writeUInt32LE(pcm.length * 2, 40);
-  pcm.forEach((v, i) => out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32767))), 44 + i * 2));
+  pcm.forEach((v, i) =>
+    out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32767))), 44 + i * 2),
+  );
   return out;
 }

@@ -11,17 +11,30 @@ const photos = mediaDir('images').filter((f) => f.endsWith('.jpg'));
 
 describe('image decoding (sharp)', () => {
   it('decodes every supported format to RGB and applies EXIF orientation', async () => {
-    for (const f of ['product.jpg', 'product.png', 'product.webp', 'product.gif', 'product.avif', 'product.tiff']) {
+    for (const f of [
+      'product.jpg',
+      'product.png',
+      'product.webp',
+      'product.gif',
+      'product.avif',
+      'product.tiff',
+    ]) {
       const d = await decodeImage(media(`formats/${f}`), { maxPixels: 1e8, shortSide: 0 });
       expect(d.image.channels).toBe(3);
       expect([d.width, d.height]).toEqual([192, 256]);
     }
-    const rotated = await decodeImage(media('formats/product-exif-rotated.jpg'), { maxPixels: 1e8, shortSide: 0 });
+    const rotated = await decodeImage(media('formats/product-exif-rotated.jpg'), {
+      maxPixels: 1e8,
+      shortSide: 0,
+    });
     expect([rotated.image.width, rotated.image.height]).toEqual([192, 256]); // stored 256x192, displayed upright
   });
 
   it('takes the first frame of an animated gif', async () => {
-    const d = await decodeImage(media('formats/animated-red-then-blue.gif'), { maxPixels: 1e8, shortSide: 0 });
+    const d = await decodeImage(media('formats/animated-red-then-blue.gif'), {
+      maxPixels: 1e8,
+      shortSide: 0,
+    });
     expect([d.image.width, d.image.height]).toEqual([64, 64]);
     const [r, , b] = d.image.data;
     expect(r).toBeGreaterThan(180);
@@ -37,7 +50,11 @@ describe.each([
   beforeAll(async () => {
     enc =
       kind === 'clip'
-        ? await ClipImageEncoder.load('chorus-test/tiny-clip', modelSettingsFrom(fixtureConfig(), { log: () => {} }), { maxPixels: 4_000_000 })
+        ? await ClipImageEncoder.load(
+            'chorus-test/tiny-clip',
+            modelSettingsFrom(fixtureConfig(), { log: () => {} }),
+            { maxPixels: 4_000_000 },
+          )
         : new ColourLayoutImageEncoder({ maxPixels: 4_000_000 });
   });
   afterAll(() => enc?.close?.());
@@ -59,7 +76,11 @@ describe.each([
 
   it('the same picture in another format or orientation encodes to (almost) the same vector', async () => {
     const [jpg, png, webp, rotated] = (
-      await enc.encode(['product.jpg', 'product.png', 'product.webp', 'product-exif-rotated.jpg'].map((f) => media(`formats/${f}`)))
+      await enc.encode(
+        ['product.jpg', 'product.png', 'product.webp', 'product-exif-rotated.jpg'].map((f) =>
+          media(`formats/${f}`),
+        ),
+      )
     ).map(vec);
     expect(cosine(jpg!, png!)).toBeGreaterThan(0.95);
     expect(cosine(jpg!, webp!)).toBeGreaterThan(0.95);
@@ -70,7 +91,11 @@ describe.each([
   });
 
   it('bad files are per-item errors; the good items in the batch are still encoded', async () => {
-    const huge = await sharp({ create: { width: 2100, height: 2100, channels: 3, background: '#808080' } }).png().toBuffer();
+    const huge = await sharp({
+      create: { width: 2100, height: 2100, channels: 3, background: '#808080' },
+    })
+      .png()
+      .toBuffer();
     const out = await enc.encode([
       media('images/' + photos[0]),
       media('bad/empty.jpg'),

@@ -7,7 +7,8 @@ import { FIXTURE_MODELS, media } from './helpers.js';
 
 describe('text clean-up', () => {
   it('strips markup (scripts, styles, comments, tags), decodes entities, keeps block breaks', () => {
-    const html = '<html><head><style>p{color:red}</style></head><body><h1>Red&nbsp;Dress</h1><!-- hidden --><p>Size &lt;10&gt; &amp; up &#8211; &#x2713;</p><script>alert(1)</script></body></html>';
+    const html =
+      '<html><head><style>p{color:red}</style></head><body><h1>Red&nbsp;Dress</h1><!-- hidden --><p>Size &lt;10&gt; &amp; up &#8211; &#x2713;</p><script>alert(1)</script></body></html>';
     expect(normalizeText(html)).toBe('Red Dress\nSize <10> & up – ✓');
   });
 
@@ -16,7 +17,9 @@ describe('text clean-up', () => {
   });
 
   it('applies NFKC, drops control and zero-width characters, collapses whitespace', () => {
-    expect(normalizeText('ﬁne\u200b ｔｅｘｔ\u0000\u0007  with\t\ttabs\r\n\r\n\nand ① lines ')).toBe('fine text with tabs\nand 1 lines');
+    expect(
+      normalizeText('ﬁne\u200b ｔｅｘｔ\u0000\u0007  with\t\ttabs\r\n\r\n\nand ① lines '),
+    ).toBe('fine text with tabs\nand 1 lines');
   });
 });
 
@@ -34,11 +37,15 @@ describe('tokenizer-aware chunking', () => {
   });
 
   it('chunkText with a real WordPiece tokenizer: each chunk fits the window and neighbours overlap', async () => {
-    const tok = await AutoTokenizer.from_pretrained(path.join(FIXTURE_MODELS, 'chorus-test/tiny-text'), { local_files_only: true });
+    const tok = await AutoTokenizer.from_pretrained(
+      path.join(FIXTURE_MODELS, 'chorus-test/tiny-text'),
+      { local_files_only: true },
+    );
     const text = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
     const chunks = chunkText(text, tok, 40, 8);
     expect(chunks.length).toBeGreaterThan(2);
-    for (const c of chunks) expect(tok.encode(c, { add_special_tokens: false }).length).toBeLessThanOrEqual(41);
+    for (const c of chunks)
+      expect(tok.encode(c, { add_special_tokens: false }).length).toBeLessThanOrEqual(41);
     expect(chunks[0]).toMatch(/^word0 /);
     expect(chunks.at(-1)).toMatch(/word59$/);
     expect(chunkText('short text', tok, 40, 8)).toEqual(['short text']);

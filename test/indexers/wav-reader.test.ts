@@ -18,13 +18,19 @@ function floatWav(channels: Float32Array[], rate: number): Uint8Array {
   out.writeUInt16LE(32, 34);
   out.write('data', 36);
   out.writeUInt32LE(frames * channels.length * 4, 40);
-  for (let f = 0; f < frames; f++) channels.forEach((c, k) => out.writeFloatLE(c[f]!, 44 + (f * channels.length + k) * 4));
+  for (let f = 0; f < frames; f++)
+    channels.forEach((c, k) => out.writeFloatLE(c[f]!, 44 + (f * channels.length + k) * 4));
   return out;
 }
 
 describe('WAV reader', () => {
   it('reads 16-bit PCM exactly as the general decoder does (mono 8 kHz, stereo 44.1 kHz)', async () => {
-    for (const rel of [...mediaDir('audio/digits').slice(0, 5).map((f) => `audio/digits/${f}`), 'audio/generated/tone-stereo44k.wav']) {
+    for (const rel of [
+      ...mediaDir('audio/digits')
+        .slice(0, 5)
+        .map((f) => `audio/digits/${f}`),
+      'audio/generated/tone-stereo44k.wav',
+    ]) {
       const bytes = media(rel);
       const mine = readWav(bytes)!;
       const theirs = await decode(bytes);
@@ -33,7 +39,8 @@ describe('WAV reader', () => {
       mine.channelData.forEach((c, k) => {
         expect(c.length).toBe(theirs.channelData[k]!.length);
         let maxDiff = 0;
-        for (let i = 0; i < c.length; i++) maxDiff = Math.max(maxDiff, Math.abs(c[i]! - theirs.channelData[k]![i]!));
+        for (let i = 0; i < c.length; i++)
+          maxDiff = Math.max(maxDiff, Math.abs(c[i]! - theirs.channelData[k]![i]!));
         expect(maxDiff).toBeLessThan(1e-4);
       });
     }

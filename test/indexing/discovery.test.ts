@@ -31,10 +31,19 @@ describe('directory discovery', () => {
     put('.hidden.txt');
     const d = await discoverInput(dir);
     expect(d.kind).toBe('directory');
-    expect(d.items).toEqual([
-      { id: '123', origin: '123', imagePath: '123.jpg', textPath: '123.txt', payloadPath: '123.json', audioPath: '123.wav' },
-      { id: 'shoes/9', origin: 'shoes/9', imagePath: 'shoes/9.png', textPath: 'shoes/9.md' },
-    ].map((o) => expect.objectContaining(o)));
+    expect(d.items).toEqual(
+      [
+        {
+          id: '123',
+          origin: '123',
+          imagePath: '123.jpg',
+          textPath: '123.txt',
+          payloadPath: '123.json',
+          audioPath: '123.wav',
+        },
+        { id: 'shoes/9', origin: 'shoes/9', imagePath: 'shoes/9.png', textPath: 'shoes/9.md' },
+      ].map((o) => expect.objectContaining(o)),
+    );
     expect(d.ignored).toEqual(['notes.csv']);
   });
 
@@ -53,16 +62,26 @@ describe('directory discovery', () => {
     const d = await discoverInput(dir);
     const leak = d.items.find((i) => i.id === 'leak')!;
     const r = await loadItem(d.root, leak);
-    expect(r).toMatchObject({ ok: false, problem: { code: 'PATH_OUTSIDE_ROOT', path: 'leak.txt' } });
-    const ok = await loadItem(d.root, d.items.find((i) => i.id === 'ok')!);
+    expect(r).toMatchObject({
+      ok: false,
+      problem: { code: 'PATH_OUTSIDE_ROOT', path: 'leak.txt' },
+    });
+    const ok = await loadItem(
+      d.root,
+      d.items.find((i) => i.id === 'ok')!,
+    );
     expect(ok).toMatchObject({ ok: true, item: { text: 'fine' } });
     rmSync(outside, { recursive: true, force: true });
   });
 
   it('rejects unknown inputs as bad usage', async () => {
     put('x.txt');
-    await expect(discoverInput(path.join(dir, 'x.txt'))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(discoverInput(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(discoverInput(path.join(dir, 'x.txt'))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(discoverInput(path.join(dir, 'missing'))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 });
 
@@ -82,7 +101,13 @@ describe('manifests', () => {
     put(
       'manifest.jsonl',
       [
-        JSON.stringify({ id: 1, text: 'one', image: 'img/1.jpg', brand: 'acme', payload: { price: 2 } }),
+        JSON.stringify({
+          id: 1,
+          text: 'one',
+          image: 'img/1.jpg',
+          brand: 'acme',
+          payload: { price: 2 },
+        }),
         '{not json',
         JSON.stringify({ id: 'esc', image: '../outside.jpg' }),
         JSON.stringify({ id: 'abs', audio: '/etc/passwd' }),
@@ -92,9 +117,18 @@ describe('manifests', () => {
       ].join('\n'),
     );
     const items = await readManifest(path.join(dir, 'manifest.jsonl'));
-    expect(items[0]).toEqual({ id: '1', origin: 'manifest.jsonl:1', text: 'one', imagePath: 'img/1.jpg', payload: { price: 2, brand: 'acme' } });
+    expect(items[0]).toEqual({
+      id: '1',
+      origin: 'manifest.jsonl:1',
+      text: 'one',
+      imagePath: 'img/1.jpg',
+      payload: { price: 2, brand: 'acme' },
+    });
     expect(items[1]).toMatchObject({ id: 'line-2', problem: { code: 'BAD_ROW' } });
-    expect(items[2]).toMatchObject({ id: 'esc', problem: { code: 'PATH_OUTSIDE_ROOT', path: '../outside.jpg' } });
+    expect(items[2]).toMatchObject({
+      id: 'esc',
+      problem: { code: 'PATH_OUTSIDE_ROOT', path: '../outside.jpg' },
+    });
     expect(items[3]).toMatchObject({ id: 'abs', problem: { code: 'PATH_OUTSIDE_ROOT' } });
     expect(items[4]).toMatchObject({ id: '1', problem: { code: 'DUPLICATE_ID' } });
     expect(items[5]!.id).toMatch(/^h[0-9a-f]{16}$/);
@@ -112,14 +146,31 @@ describe('manifests', () => {
     const d = await discoverInput(path.join(dir, 'items.csv'));
     expect(d.kind).toBe('csv');
     expect(d.root).toBe(dir);
-    expect(d.items[0]).toEqual({ id: 'a', origin: 'items.csv:2', text: 'a red, summer "dress"', imagePath: 'a.jpg', payload: { tags: ['x'], brand: 'acme' } });
-    expect(d.items[1]).toEqual({ id: 'b', origin: 'items.csv:3', text: 'two\nlines', audioPath: 'b.wav' });
-    expect(d.items[2]).toMatchObject({ problem: { code: 'BAD_ROW', reason: 'expected 6 columns, found 2' } });
+    expect(d.items[0]).toEqual({
+      id: 'a',
+      origin: 'items.csv:2',
+      text: 'a red, summer "dress"',
+      imagePath: 'a.jpg',
+      payload: { tags: ['x'], brand: 'acme' },
+    });
+    expect(d.items[1]).toEqual({
+      id: 'b',
+      origin: 'items.csv:3',
+      text: 'two\nlines',
+      audioPath: 'b.wav',
+    });
+    expect(d.items[2]).toMatchObject({
+      problem: { code: 'BAD_ROW', reason: 'expected 6 columns, found 2' },
+    });
   });
 
   it('parses CSV edge cases per RFC 4180', () => {
     const rows = [...parseCsv('a,b\n"",x\n"q""",\n')].map((r) => r.fields);
-    expect(rows).toEqual([['a', 'b'], ['', 'x'], ['q"', '']]);
+    expect(rows).toEqual([
+      ['a', 'b'],
+      ['', 'x'],
+      ['q"', ''],
+    ]);
     expect(() => [...parseCsv('a,"open\n')]).toThrow(/unterminated/);
     expect(() => [...parseCsv('"a"b\n')]).toThrow(/closing quote/);
   });

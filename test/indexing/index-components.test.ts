@@ -43,7 +43,11 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
       dataDir: path.join(work, 'data'),
       modelDir: path.join(ROOT, 'fixtures/models'),
       executionProviders: ['cpu'],
-      models: { text: 'chorus-test/tiny-text', image: 'chorus-test/tiny-clip', audio: 'chorus-test/tiny-clap' },
+      models: {
+        text: 'chorus-test/tiny-text',
+        image: 'chorus-test/tiny-clip',
+        audio: 'chorus-test/tiny-clap',
+      },
     });
     rt = await openIndexRuntime(config, defaultRuntimeFactories);
     rt.encoders = rt.encoders.map((e) => counting(e, counts));
@@ -70,10 +74,27 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
   });
 
   it('indexes a manifest through the queue into a new collection built from the encoders', async () => {
-    const s = await indexDirectory(rt, { input: path.join(work, 'input/manifest.jsonl'), collection: 'shop', batchSize: 2 });
-    expect(s).toMatchObject({ total: 4, indexed: 3, skipped: 0, failed: 1, interrupted: false, resumed: false });
+    const s = await indexDirectory(rt, {
+      input: path.join(work, 'input/manifest.jsonl'),
+      collection: 'shop',
+      batchSize: 2,
+    });
+    expect(s).toMatchObject({
+      total: 4,
+      indexed: 3,
+      skipped: 0,
+      failed: 1,
+      interrupted: false,
+      resumed: false,
+    });
     const schema = await rt.store.openCollection('shop');
-    expect(Object.keys(schema.vectors).sort()).toEqual(['audio', 'audio_text', 'image', 'image_text', 'text']);
+    expect(Object.keys(schema.vectors).sort()).toEqual([
+      'audio',
+      'audio_text',
+      'image',
+      'image_text',
+      'text',
+    ]);
     expect(schema.vectors.text).toMatchObject({ dim: 384, modelId: 'chorus-test/tiny-text' });
     const [a] = await rt.store.get('shop', ['a'], { withVectors: true });
     // Text feeds every text tower (text, image_text, audio_text), so image and audio queries reach it too.
@@ -82,7 +103,10 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
     // Provenance lives in the server's own table, not in the client-writable payload.
     for (const k of RESERVED_PAYLOAD_KEYS) expect(a!.payload).not.toHaveProperty(k);
     const recorded = rt.db.provenance.get('shop', ['a']).get('a');
-    expect(recorded).toMatchObject({ image: 'media/red.png', root: { name: 'input', path: realpathSync(path.join(work, 'input')) } });
+    expect(recorded).toMatchObject({
+      image: 'media/red.png',
+      root: { name: 'input', path: realpathSync(path.join(work, 'input')) },
+    });
     expect(recorded!.hash).toMatch(/^[0-9a-f]{64}$/);
     // The search side finds it: vectors by the same model, and BM25 over the text.
     const hits = await rt.store.search('shop', 'text', a!.vectors.text!, 1);
@@ -98,16 +122,30 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
       { id: 'x', origin: 'x', text: 'woollen scarf' },
       { id: 'y', origin: 'y', text: 'linen shirt' },
     ];
-    const deps = { store: rt.store, provenance: rt.db.provenance, encoders: rt.encoders, afterUpsert: rt.context.afterUpsert };
+    const deps = {
+      store: rt.store,
+      provenance: rt.db.provenance,
+      encoders: rt.encoders,
+      afterUpsert: rt.context.afterUpsert,
+    };
     const first = await indexBatch(deps, { collection: 'shop', root: work, items: sources });
     expect(first).toMatchObject({ indexed: 2, skipped: 0, encoded: 2 });
     const textBefore = counts.get('text')!;
     const again = await indexBatch(deps, { collection: 'shop', root: work, items: sources });
     expect(again).toMatchObject({ indexed: 0, skipped: 2, encoded: 0 });
     expect(counts.get('text')).toBe(textBefore);
-    const changed = await indexBatch(deps, { collection: 'shop', root: work, items: [{ ...sources[0]!, text: 'woollen scarf, blue' }, sources[1]!] });
+    const changed = await indexBatch(deps, {
+      collection: 'shop',
+      root: work,
+      items: [{ ...sources[0]!, text: 'woollen scarf, blue' }, sources[1]!],
+    });
     expect(changed).toMatchObject({ indexed: 1, skipped: 1, encoded: 1 });
-    const forced = await indexBatch(deps, { collection: 'shop', root: work, items: sources, force: true });
+    const forced = await indexBatch(deps, {
+      collection: 'shop',
+      root: work,
+      items: sources,
+      force: true,
+    });
     expect(forced).toMatchObject({ indexed: 2, encoded: 2 });
     expect(counts.get('text')).toBe(textBefore + 3);
   });
@@ -128,19 +166,37 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
     const [newA] = await rt.store.get('shop-v2', ['a'], { withVectors: true });
     expect(Object.keys(newA!.vectors).sort()).toEqual(Object.keys(oldA!.vectors).sort());
     expect(Array.from(newA!.vectors.image!)).toEqual(Array.from(oldA!.vectors.image!)); // same model, same file
-    expect(() => reembedCollectionJob.payload.parse({ collection: 'shop', target: 'shop' })).toThrow(/target must differ/);
+    expect(() =>
+      reembedCollectionJob.payload.parse({ collection: 'shop', target: 'shop' }),
+    ).toThrow(/target must differ/);
     // An item whose image came as raw bytes (no recorded file) is reported, not silently re-embedded without it.
     const schema = await rt.store.openCollection('shop');
-    await rt.store.upsert('shop', [{ id: 'api-only', payload: { text: 'sent by the API' }, vectors: { image: new Float32Array(schema.vectors.image!.dim).fill(0.1) } }]);
-    const r2 = await reembedCollectionJob.process(reembedCollectionJob.payload.parse({ collection: 'shop', target: 'shop-v3' }), rt.context, () => {});
+    await rt.store.upsert('shop', [
+      {
+        id: 'api-only',
+        payload: { text: 'sent by the API' },
+        vectors: { image: new Float32Array(schema.vectors.image!.dim).fill(0.1) },
+      },
+    ]);
+    const r2 = await reembedCollectionJob.process(
+      reembedCollectionJob.payload.parse({ collection: 'shop', target: 'shop-v3' }),
+      rt.context,
+      () => {},
+    );
     expect(r2.failed).toEqual([expect.objectContaining({ id: 'api-only', code: 'NO_SOURCE' })]);
     expect(r2.indexed).toBe(n);
   });
 
   it('cf-refresh needs the engine refresh and passes its result through', async () => {
-    await expect(cfRefreshJob.process({ collection: 'shop' }, rt.context, () => {})).rejects.toBeInstanceOf(PermanentJobError);
+    await expect(
+      cfRefreshJob.process({ collection: 'shop' }, rt.context, () => {}),
+    ).rejects.toBeInstanceOf(PermanentJobError);
     const seen: string[] = [];
-    const r = await cfRefreshJob.process({ collection: 'shop' }, { ...rt.context, cfRefresh: async (c) => (seen.push(c), { users: 0 }) }, () => {});
+    const r = await cfRefreshJob.process(
+      { collection: 'shop' },
+      { ...rt.context, cfRefresh: async (c) => (seen.push(c), { users: 0 }) },
+      () => {},
+    );
     expect(r).toEqual({ users: 0 });
     expect(seen).toEqual(['shop']);
   });
@@ -149,11 +205,20 @@ describe('indexing with the real LanceDB store, fixture models and BM25', () => 
     writeFileSync(path.join(work, 'broken.png'), Buffer.from('not an image at all'));
     const r = await indexBatch(
       { store: rt.store, provenance: rt.db.provenance, encoders: rt.encoders },
-      { collection: 'shop', root: work, items: [{ id: 'broken', origin: 'broken', imagePath: 'broken.png', text: 'caption' }, { id: 'fine', origin: 'fine', text: 'fine' }] },
+      {
+        collection: 'shop',
+        root: work,
+        items: [
+          { id: 'broken', origin: 'broken', imagePath: 'broken.png', text: 'caption' },
+          { id: 'fine', origin: 'fine', text: 'fine' },
+        ],
+      },
     );
     expect(r.indexed).toBe(1);
     expect(r.failed).toHaveLength(1);
     expect(r.failed[0]).toMatchObject({ id: 'broken', path: 'broken.png' });
-    expect(isEncodeFailure({ error: { code: r.failed[0]!.code, reason: r.failed[0]!.reason } })).toBe(true);
+    expect(
+      isEncodeFailure({ error: { code: r.failed[0]!.code, reason: r.failed[0]!.reason } }),
+    ).toBe(true);
   });
 });

@@ -3,7 +3,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IndexSummary } from '../../src/indexing/index-run.js';
 import { expectResumedCleanly } from './support/expect-resumed.js';
-import { childEnv, killAndResume, readStored, runIndexChild, type ScenarioOutcome } from './support/resume-scenario.js';
+import {
+  childEnv,
+  killAndResume,
+  readStored,
+  runIndexChild,
+  type ScenarioOutcome,
+} from './support/resume-scenario.js';
 
 describe('chorus index on the in-process queue: kill -9 mid-run, then resume', () => {
   let outcome: ScenarioOutcome | undefined;

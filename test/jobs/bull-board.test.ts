@@ -26,7 +26,9 @@ describe.runIf(hasRedis)('bull-board at /admin/queues behind the admin key', () 
       retry: { attempts: 1, backoffMs: 10 },
     });
     // A job waits in the queue (no worker), so the board has something to show.
-    await queue.addMany([{ name: 'cf-refresh', jobId: 'cf-demo', payload: { collection: 'demo' } }]);
+    await queue.addMany([
+      { name: 'cf-refresh', jobId: 'cf-demo', payload: { collection: 'demo' } },
+    ]);
     const app = express();
     app.use('/admin/queues', createBullBoardRouter([queue.queue], { adminKey: ADMIN_KEY }));
     server = app.listen(0, '127.0.0.1');
@@ -44,7 +46,9 @@ describe.runIf(hasRedis)('bull-board at /admin/queues behind the admin key', () 
     const none = await fetch(`${base}/api/queues`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/Basic/);
-    const wrong = await fetch(`${base}/api/queues`, { headers: { authorization: 'Bearer not-the-key-at-all-000000' } });
+    const wrong = await fetch(`${base}/api/queues`, {
+      headers: { authorization: 'Bearer not-the-key-at-all-000000' },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -53,9 +57,13 @@ describe.runIf(hasRedis)('bull-board at /admin/queues behind the admin key', () 
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html/i);
     const basic = 'Basic ' + Buffer.from(`admin:${ADMIN_KEY}`).toString('base64');
-    const api = await fetch(`${base}/api/queues?activeQueue=chorus-jobs&status=waiting`, { headers: { authorization: basic } });
+    const api = await fetch(`${base}/api/queues?activeQueue=chorus-jobs&status=waiting`, {
+      headers: { authorization: basic },
+    });
     expect(api.status).toBe(200);
-    const body = (await api.json()) as { queues: { name: string; counts: Record<string, number>; jobs: { id: string }[] }[] };
+    const body = (await api.json()) as {
+      queues: { name: string; counts: Record<string, number>; jobs: { id: string }[] }[];
+    };
     const q = body.queues.find((x) => x.name === 'chorus-jobs');
     expect(q?.counts.waiting).toBe(1);
     expect(q?.jobs.map((j) => j.id)).toEqual(['cf-demo']);
@@ -68,9 +76,12 @@ describe.runIf(hasRedis)('bull-board at /admin/queues behind the admin key', () 
     app.use('/admin/queues', createBullBoardRouter([queue.queue], {}));
     const s = app.listen(0, '127.0.0.1');
     await new Promise((r) => s.once('listening', r));
-    const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/admin/queues/api/queues`, {
-      headers: { authorization: `Bearer ${ADMIN_KEY}` },
-    });
+    const res = await fetch(
+      `http://127.0.0.1:${(s.address() as AddressInfo).port}/admin/queues/api/queues`,
+      {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      },
+    );
     expect(res.status).toBe(403);
     await new Promise((r) => s.close(r));
   });

@@ -8,7 +8,13 @@ import { FileCheckpointStore } from '../../src/jobs/file-checkpoint-store.js';
 import { InProcessQueue } from '../../src/jobs/in-process-queue.js';
 import { SqliteCheckpointStore } from '../../src/jobs/sqlite-checkpoint-store.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
-import { CANCELLED_REASON, PermanentJobError, type JobDefinition, type JobOutcome, type JobQueue } from '../../src/jobs/queue.js';
+import {
+  CANCELLED_REASON,
+  PermanentJobError,
+  type JobDefinition,
+  type JobOutcome,
+  type JobQueue,
+} from '../../src/jobs/queue.js';
 import { waitForJobs } from '../../src/jobs/wait-for-jobs.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 
@@ -18,7 +24,12 @@ interface Ctx {
   running: number;
   peak: number;
 }
-const Payload = z.object({ key: z.string(), failTimes: z.number().int().default(0), sleepMs: z.number().default(0), steps: z.number().int().default(0) });
+const Payload = z.object({
+  key: z.string(),
+  failTimes: z.number().int().default(0),
+  sleepMs: z.number().default(0),
+  steps: z.number().int().default(0),
+});
 const work: JobDefinition<z.infer<typeof Payload>, unknown, Ctx> = {
   name: 'work',
   payload: Payload,
@@ -50,7 +61,14 @@ function inProcess(): Factory {
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-queue-'));
   return {
     // A fresh store object per queue, over the same file: like a restarted process.
-    make: (ctx, name) => new InProcessQueue<Ctx>({ name, definitions: defs, context: () => ctx, retry, checkpoints: new FileCheckpointStore(path.join(dir, 'cp.jsonl')) }),
+    make: (ctx, name) =>
+      new InProcessQueue<Ctx>({
+        name,
+        definitions: defs,
+        context: () => ctx,
+        retry,
+        checkpoints: new FileCheckpointStore(path.join(dir, 'cp.jsonl')),
+      }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -62,7 +80,13 @@ function inProcessSqlite(): Factory {
     make: (ctx, name) => {
       const db = openChorusDb(dir);
       dbs.push(db);
-      return new InProcessQueue<Ctx>({ name, definitions: defs, context: () => ctx, retry, checkpoints: new SqliteCheckpointStore(db) });
+      return new InProcessQueue<Ctx>({
+        name,
+        definitions: defs,
+        context: () => ctx,
+        retry,
+        checkpoints: new SqliteCheckpointStore(db),
+      });
     },
     cleanup: async () => {
       for (const db of dbs) db.close();
@@ -75,7 +99,16 @@ let redis: RedisServer | undefined;
 const hasRedis = redisAvailable('BullMQ queue contract');
 function bullmq(): Factory {
   return {
-    make: (ctx, name) => new BullmqQueue<Ctx>({ name, redisUrl: redis!.url, definitions: defs, context: () => ctx, retry, lockMs: 5000, stalledIntervalMs: 1000 }),
+    make: (ctx, name) =>
+      new BullmqQueue<Ctx>({
+        name,
+        redisUrl: redis!.url,
+        definitions: defs,
+        context: () => ctx,
+        retry,
+        lockMs: 5000,
+        stalledIntervalMs: 1000,
+      }),
     cleanup: async () => {},
   };
 }
@@ -95,18 +128,33 @@ const adapters: [string, () => Factory, boolean][] = [
 
 describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
   let n = 0;
-  const fresh = () => ({ f: factory(), ctx: { runs: new Map<string, number>(), running: 0, peak: 0 }, name: `q${Date.now()}x${n++}` });
+  const fresh = () => ({
+    f: factory(),
+    ctx: { runs: new Map<string, number>(), running: 0, peak: 0 },
+    name: `q${Date.now()}x${n++}`,
+  });
 
   it.runIf(enabled)('runs each job id once, keeps results, ignores duplicate adds', async () => {
     const { f, ctx, name } = fresh();
     const q = f.make(ctx, name);
-    const jobs = ['a', 'b', 'c'].map((k) => ({ name: 'work', jobId: `job-${k}`, payload: { key: k } }));
+    const jobs = ['a', 'b', 'c'].map((k) => ({
+      name: 'work',
+      jobId: `job-${k}`,
+      payload: { key: k },
+    }));
     await q.addMany(jobs);
     await q.addMany(jobs);
     await q.startWorker({ concurrency: 2 });
-    const out = await waitForJobs(q, jobs.map((j) => j.jobId), { pollMs: 200 });
+    const out = await waitForJobs(
+      q,
+      jobs.map((j) => j.jobId),
+      { pollMs: 200 },
+    );
     expect([...out.values()].map((o) => o.state)).toEqual(['completed', 'completed', 'completed']);
-    expect((out.get('job-b') as Extract<JobOutcome, { state: 'completed' }>).result).toEqual({ key: 'b', run: 1 });
+    expect((out.get('job-b') as Extract<JobOutcome, { state: 'completed' }>).result).toEqual({
+      key: 'b',
+      run: 1,
+    });
     await q.addMany(jobs); // completed ids are not run again
     await new Promise((r) => setTimeout(r, 300));
     expect([...ctx.runs.values()]).toEqual([1, 1, 1]);
@@ -115,83 +163,110 @@ describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
     await f.cleanup();
   });
 
-  it.runIf(enabled)('retries with backoff, then keeps the failure with its reason; a re-add retries a failed job', async () => {
-    const { f, ctx, name } = fresh();
-    const q = f.make(ctx, name);
-    const jobs = [
-      { name: 'work', jobId: 'flaky', payload: { key: 'flaky', failTimes: 2 } },
-      { name: 'work', jobId: 'broken', payload: { key: 'broken', failTimes: 99 } },
-      { name: 'work', jobId: 'perm', payload: { key: 'permanent' } },
-    ];
-    await q.addMany(jobs);
-    await q.startWorker({ concurrency: 1 });
-    const t0 = Date.now();
-    const out = await waitForJobs(q, jobs.map((j) => j.jobId), { pollMs: 200 });
-    expect(out.get('flaky')).toMatchObject({ state: 'completed', result: { run: 3 } });
-    expect(out.get('broken')).toMatchObject({ state: 'failed', reason: 'planned failure 3 of broken', attempts: 3 });
-    expect(out.get('perm')).toMatchObject({ state: 'failed', reason: 'never works' });
-    expect(ctx.runs.get('permanent')).toBe(1); // permanent errors are not retried
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(50 + 100); // two backoffs: 50 ms then 100 ms
-    expect((await q.counts()).failed).toBe(2);
-    await q.addMany([jobs[1]!]);
-    const again = await waitForJobs(q, ['broken'], { pollMs: 200 });
-    expect(again.get('broken')).toMatchObject({ state: 'failed' });
-    expect(ctx.runs.get('broken')).toBeGreaterThanOrEqual(4);
-    await q.close();
-    await f.cleanup();
-  });
+  it.runIf(enabled)(
+    'retries with backoff, then keeps the failure with its reason; a re-add retries a failed job',
+    async () => {
+      const { f, ctx, name } = fresh();
+      const q = f.make(ctx, name);
+      const jobs = [
+        { name: 'work', jobId: 'flaky', payload: { key: 'flaky', failTimes: 2 } },
+        { name: 'work', jobId: 'broken', payload: { key: 'broken', failTimes: 99 } },
+        { name: 'work', jobId: 'perm', payload: { key: 'permanent' } },
+      ];
+      await q.addMany(jobs);
+      await q.startWorker({ concurrency: 1 });
+      const t0 = Date.now();
+      const out = await waitForJobs(
+        q,
+        jobs.map((j) => j.jobId),
+        { pollMs: 200 },
+      );
+      expect(out.get('flaky')).toMatchObject({ state: 'completed', result: { run: 3 } });
+      expect(out.get('broken')).toMatchObject({
+        state: 'failed',
+        reason: 'planned failure 3 of broken',
+        attempts: 3,
+      });
+      expect(out.get('perm')).toMatchObject({ state: 'failed', reason: 'never works' });
+      expect(ctx.runs.get('permanent')).toBe(1); // permanent errors are not retried
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(50 + 100); // two backoffs: 50 ms then 100 ms
+      expect((await q.counts()).failed).toBe(2);
+      await q.addMany([jobs[1]!]);
+      const again = await waitForJobs(q, ['broken'], { pollMs: 200 });
+      expect(again.get('broken')).toMatchObject({ state: 'failed' });
+      expect(ctx.runs.get('broken')).toBeGreaterThanOrEqual(4);
+      await q.close();
+      await f.cleanup();
+    },
+  );
 
-  it.runIf(enabled)('lists jobs with progress, cancels a waiting one at once and a running one at its next progress report', async () => {
-    const { f, ctx, name } = fresh();
-    const q = f.make(ctx, name);
-    await q.addMany([
-      { name: 'work', jobId: 'long', payload: { key: 'long', steps: 40, sleepMs: 40 } },
-      { name: 'work', jobId: 'queued', payload: { key: 'queued' } },
-    ]);
-    await q.startWorker({ concurrency: 1 });
-    const long = async () => (await q.list(10)).find((j) => j.id === 'long');
-    await expect.poll(async () => (await long())?.progress ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
-    expect(await long()).toMatchObject({ name: 'work', state: 'active' });
-    expect((await q.list(10)).find((j) => j.id === 'queued')?.state).toBe('waiting');
+  it.runIf(enabled)(
+    'lists jobs with progress, cancels a waiting one at once and a running one at its next progress report',
+    async () => {
+      const { f, ctx, name } = fresh();
+      const q = f.make(ctx, name);
+      await q.addMany([
+        { name: 'work', jobId: 'long', payload: { key: 'long', steps: 40, sleepMs: 40 } },
+        { name: 'work', jobId: 'queued', payload: { key: 'queued' } },
+      ]);
+      await q.startWorker({ concurrency: 1 });
+      const long = async () => (await q.list(10)).find((j) => j.id === 'long');
+      await expect
+        .poll(async () => (await long())?.progress ?? 0, { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      expect(await long()).toMatchObject({ name: 'work', state: 'active' });
+      expect((await q.list(10)).find((j) => j.id === 'queued')?.state).toBe('waiting');
 
-    expect(await q.cancel('queued')).toBe('cancelled');
-    expect(await q.cancel('long')).toBe('cancelling');
-    const out = await waitForJobs(q, ['long'], { pollMs: 100 });
-    expect(out.get('long')).toMatchObject({ state: 'failed', reason: CANCELLED_REASON });
-    expect((await long())?.state).toBe('cancelled');
-    expect(ctx.runs.get('long')).toBe(1); // cancelled, not retried
-    expect((ctx.runs.get('long') ?? 0) + (ctx.runs.get('queued') ?? 0)).toBe(1); // the waiting job never ran
-    expect(await q.cancel('long')).toBe('finished');
-    expect(await q.cancel('no-such-job')).toBe('unknown');
-    await q.close();
-    await f.cleanup();
-  });
+      expect(await q.cancel('queued')).toBe('cancelled');
+      expect(await q.cancel('long')).toBe('cancelling');
+      const out = await waitForJobs(q, ['long'], { pollMs: 100 });
+      expect(out.get('long')).toMatchObject({ state: 'failed', reason: CANCELLED_REASON });
+      expect((await long())?.state).toBe('cancelled');
+      expect(ctx.runs.get('long')).toBe(1); // cancelled, not retried
+      expect((ctx.runs.get('long') ?? 0) + (ctx.runs.get('queued') ?? 0)).toBe(1); // the waiting job never ran
+      expect(await q.cancel('long')).toBe('finished');
+      expect(await q.cancel('no-such-job')).toBe('unknown');
+      await q.close();
+      await f.cleanup();
+    },
+  );
 
-  it.runIf(enabled)('bounds concurrency and, stopped gracefully, finishes in-flight jobs; a new queue resumes the rest', async () => {
-    const { f, ctx, name } = fresh();
-    const q = f.make(ctx, name);
-    const jobs = Array.from({ length: 8 }, (_, i) => ({ name: 'work', jobId: `s${i}`, payload: { key: `s${i}`, sleepMs: 150 } }));
-    await q.addMany(jobs);
-    const finished: string[] = [];
-    q.onOutcome((o) => finished.push(o.id));
-    await q.startWorker({ concurrency: 2 });
-    await new Promise((r) => setTimeout(r, 200));
-    await q.stopWorker();
-    const afterStop = [...finished];
-    expect(afterStop.length).toBeGreaterThanOrEqual(2);
-    expect(afterStop.length).toBeLessThan(8);
-    expect(ctx.peak).toBe(2);
-    expect(ctx.running).toBe(0); // nothing was left half-run
-    await q.close();
+  it.runIf(enabled)(
+    'bounds concurrency and, stopped gracefully, finishes in-flight jobs; a new queue resumes the rest',
+    async () => {
+      const { f, ctx, name } = fresh();
+      const q = f.make(ctx, name);
+      const jobs = Array.from({ length: 8 }, (_, i) => ({
+        name: 'work',
+        jobId: `s${i}`,
+        payload: { key: `s${i}`, sleepMs: 150 },
+      }));
+      await q.addMany(jobs);
+      const finished: string[] = [];
+      q.onOutcome((o) => finished.push(o.id));
+      await q.startWorker({ concurrency: 2 });
+      await new Promise((r) => setTimeout(r, 200));
+      await q.stopWorker();
+      const afterStop = [...finished];
+      expect(afterStop.length).toBeGreaterThanOrEqual(2);
+      expect(afterStop.length).toBeLessThan(8);
+      expect(ctx.peak).toBe(2);
+      expect(ctx.running).toBe(0); // nothing was left half-run
+      await q.close();
 
-    const q2 = f.make(ctx, name);
-    await q2.addMany(jobs);
-    await q2.startWorker({ concurrency: 2 });
-    const out = await waitForJobs(q2, jobs.map((j) => j.jobId), { pollMs: 200 });
-    expect([...out.values()].every((o) => o.state === 'completed')).toBe(true);
-    expect([...ctx.runs.values()].every((v) => v === 1)).toBe(true); // none ran twice
-    expect(ctx.runs.size).toBe(8);
-    await q2.close();
-    await f.cleanup();
-  });
+      const q2 = f.make(ctx, name);
+      await q2.addMany(jobs);
+      await q2.startWorker({ concurrency: 2 });
+      const out = await waitForJobs(
+        q2,
+        jobs.map((j) => j.jobId),
+        { pollMs: 200 },
+      );
+      expect([...out.values()].every((o) => o.state === 'completed')).toBe(true);
+      expect([...ctx.runs.values()].every((v) => v === 1)).toBe(true); // none ran twice
+      expect(ctx.runs.size).toBe(8);
+      await q2.close();
+      await f.cleanup();
+    },
+  );
 });

@@ -9,9 +9,16 @@ import { childEnv } from '../indexing/support/resume-scenario.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
 
-function chorus(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function chorus(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d.toString()));
@@ -28,7 +35,10 @@ describe('chorus reembed', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'chorus-reembed-'));
     env = childEnv(dir);
-    const indexed = await chorus(['index', path.join(ROOT, 'fixtures/corpus'), '--collection', 'src', '--json'], env);
+    const indexed = await chorus(
+      ['index', path.join(ROOT, 'fixtures/corpus'), '--collection', 'src', '--json'],
+      env,
+    );
     expect(indexed.code, indexed.stderr).toBe(0);
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

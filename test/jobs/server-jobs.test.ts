@@ -27,16 +27,32 @@ async function serve(redisUrl?: string) {
   // The real composition root: buildChorus wires the server's jobs (routers, worker started by listen).
   const chorus: Chorus = await buildChorus(config);
   const { url } = await chorus.listen(0, '127.0.0.1');
-  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${ADMIN}` }) => {
-    const res = await fetch(url + p, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const call = async (
+    method: string,
+    p: string,
+    body?: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${ADMIN}` },
+  ) => {
+    const res = await fetch(url + p, {
+      method,
+      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     return { status: res.status, json: text.startsWith('{') ? JSON.parse(text) : text };
   };
   // A small source collection, written by the bulk indexer code.
   const encoders = [...chorus.engine.deps.encoders()];
   await ensureCollection(chorus.store, 'src', encoders);
-  const items = ['red linen dress', 'blue wool scarf', 'leather boots'].map((text, i) => ({ id: `i${i}`, origin: `i${i}`, text }));
-  await indexBatch({ store: chorus.store, provenance: chorus.db.provenance, encoders }, { collection: 'src', root: work, items });
+  const items = ['red linen dress', 'blue wool scarf', 'leather boots'].map((text, i) => ({
+    id: `i${i}`,
+    origin: `i${i}`,
+    text,
+  }));
+  await indexBatch(
+    { store: chorus.store, provenance: chorus.db.provenance, encoders },
+    { collection: 'src', root: work, items },
+  );
   return {
     call,
     async close() {
@@ -73,36 +89,74 @@ describe.each([
     await redis?.stop();
   });
 
-  it.runIf(enabled)('re-embeds a collection through POST /v1/jobs; the server BM25 sees the new items at once', async () => {
-    expect((await s.call('POST', '/v1/jobs', { name: 'reembed-collection', payload: { collection: 'src', target: 'dst' } }, {})).status).toBe(401);
-    const start = await s.call('POST', '/v1/jobs', { name: 'reembed-collection', payload: { collection: 'src', target: 'dst' } });
-    expect(start.status).toBe(202);
-    const done = await waitDone(s.call, start.json.id);
-    expect(done).toMatchObject({ state: 'completed', result: { indexed: 3, failed: [] } });
-    const dst = await s.call('GET', '/v1/collections/dst');
-    expect(dst.json.collection).toMatchObject({ count: 3, lexicalCount: 3 });
-    const counts = await s.call('GET', '/v1/jobs');
-    expect(counts.json).toMatchObject({ queue: kind, counts: { completed: 1 } });
-  });
+  it.runIf(enabled)(
+    're-embeds a collection through POST /v1/jobs; the server BM25 sees the new items at once',
+    async () => {
+      expect(
+        (
+          await s.call(
+            'POST',
+            '/v1/jobs',
+            { name: 'reembed-collection', payload: { collection: 'src', target: 'dst' } },
+            {},
+          )
+        ).status,
+      ).toBe(401);
+      const start = await s.call('POST', '/v1/jobs', {
+        name: 'reembed-collection',
+        payload: { collection: 'src', target: 'dst' },
+      });
+      expect(start.status).toBe(202);
+      const done = await waitDone(s.call, start.json.id);
+      expect(done).toMatchObject({ state: 'completed', result: { indexed: 3, failed: [] } });
+      const dst = await s.call('GET', '/v1/collections/dst');
+      expect(dst.json.collection).toMatchObject({ count: 3, lexicalCount: 3 });
+      const counts = await s.call('GET', '/v1/jobs');
+      expect(counts.json).toMatchObject({ queue: kind, counts: { completed: 1 } });
+    },
+  );
 
-  it.runIf(enabled)('a job that cannot run fails with its reason; bad job requests are 400; unknown ids 404', async () => {
-    // The engine's CF refresh runs, and refuses a collection without a `cf` vector.
-    const start = await s.call('POST', '/v1/jobs', { name: 'cf-refresh', payload: { collection: 'src' } });
-    expect(await waitDone(s.call, start.json.id)).toMatchObject({ state: 'failed', reason: expect.stringContaining('has no "cf" vector') });
-    expect((await s.call('POST', '/v1/jobs', { name: 'index-batch', payload: {} })).status).toBe(400);
-    expect((await s.call('POST', '/v1/jobs', { name: 'reembed-collection', payload: { collection: 'src', target: 'src' } })).status).toBe(400);
-    expect((await s.call('GET', '/v1/jobs/nope')).status).toBe(404);
-  });
+  it.runIf(enabled)(
+    'a job that cannot run fails with its reason; bad job requests are 400; unknown ids 404',
+    async () => {
+      // The engine's CF refresh runs, and refuses a collection without a `cf` vector.
+      const start = await s.call('POST', '/v1/jobs', {
+        name: 'cf-refresh',
+        payload: { collection: 'src' },
+      });
+      expect(await waitDone(s.call, start.json.id)).toMatchObject({
+        state: 'failed',
+        reason: expect.stringContaining('has no "cf" vector'),
+      });
+      expect((await s.call('POST', '/v1/jobs', { name: 'index-batch', payload: {} })).status).toBe(
+        400,
+      );
+      expect(
+        (
+          await s.call('POST', '/v1/jobs', {
+            name: 'reembed-collection',
+            payload: { collection: 'src', target: 'src' },
+          })
+        ).status,
+      ).toBe(400);
+      expect((await s.call('GET', '/v1/jobs/nope')).status).toBe(404);
+    },
+  );
 
-  it.runIf(enabled)(`bull-board ${needsRedis ? 'shows the queue at /admin/queues behind the admin key' : 'is absent without Redis'}`, async () => {
-    const r = await s.call('GET', '/admin/queues/api/queues');
-    if (!needsRedis) return void expect(r.status).toBe(404);
-    expect(r.status).toBe(200);
-    const q = (r.json.queues as { name: string; counts: Record<string, number> }[]).find((x) => x.name === 'chorus-jobs');
-    expect(q?.counts).toMatchObject({ completed: 1, failed: 1 });
-    expect((await s.call('GET', '/admin/queues/api/queues', undefined, {})).status).toBe(401);
-    const ui = await s.call('GET', '/admin/queues/');
-    expect(ui.status).toBe(200);
-    expect(String(ui.json)).toMatch(/<html/i);
-  });
+  it.runIf(enabled)(
+    `bull-board ${needsRedis ? 'shows the queue at /admin/queues behind the admin key' : 'is absent without Redis'}`,
+    async () => {
+      const r = await s.call('GET', '/admin/queues/api/queues');
+      if (!needsRedis) return void expect(r.status).toBe(404);
+      expect(r.status).toBe(200);
+      const q = (r.json.queues as { name: string; counts: Record<string, number> }[]).find(
+        (x) => x.name === 'chorus-jobs',
+      );
+      expect(q?.counts).toMatchObject({ completed: 1, failed: 1 });
+      expect((await s.call('GET', '/admin/queues/api/queues', undefined, {})).status).toBe(401);
+      const ui = await s.call('GET', '/admin/queues/');
+      expect(ui.status).toBe(200);
+      expect(String(ui.json)).toMatch(/<html/i);
+    },
+  );
 });

@@ -85,7 +85,9 @@ describe("openChorus: the server's engine in process", () => {
     expect(model).toMatchObject({ collection: C, version: 'v1', status: 'candidate' });
     // 60 sessions are too few for the promotion guard to prove a held-out gain over RRF: it refuses, and force
     // overrides (recorded in the history).
-    await expect(chorus.models.promote(C, 'v1')).rejects.toMatchObject({ code: 'PROMOTION_REFUSED' });
+    await expect(chorus.models.promote(C, 'v1')).rejects.toMatchObject({
+      code: 'PROMOTION_REFUSED',
+    });
     await chorus.models.promote(C, 'v1', { force: true });
     const served = await chorus.search({
       collection: C,

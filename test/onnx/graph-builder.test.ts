@@ -11,7 +11,10 @@ function rand(n: number, seed: number): Float32Array {
   });
 }
 
-async function run(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+async function run(
+  bytes: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+): Promise<Record<string, ort.Tensor>> {
   const session = await ort.InferenceSession.create(bytes);
   try {
     return (await session.run(feeds)) as Record<string, ort.Tensor>;
@@ -22,7 +25,8 @@ async function run(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promis
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
   expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(tol);
+  for (let i = 0; i < expected.length; i++)
+    expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(tol);
 }
 
 describe('GraphBuilder -> onnxruntime-node', () => {
@@ -32,7 +36,9 @@ describe('GraphBuilder -> onnxruntime-node', () => {
     const b = rand(O, 2);
     const g = new GraphBuilder({ name: 'mlp' });
     const x = g.input('x', 'float32', ['batch', I]);
-    const y = g.op('Relu', [g.op('Add', [g.op('MatMul', [x, g.init('w', w, [I, O])]), g.init('b', b, [O])])]);
+    const y = g.op('Relu', [
+      g.op('Add', [g.op('MatMul', [x, g.init('w', w, [I, O])]), g.init('b', b, [O])]),
+    ]);
     g.output(y, 'float32', ['batch', O], 'y');
     const xs = rand(B * I, 3);
     const out = await run(g.toBytes(), { x: new ort.Tensor('float32', xs, [B, I]) });
@@ -72,7 +78,9 @@ describe('GraphBuilder -> onnxruntime-node', () => {
     const g = new GraphBuilder({ opset: 18 });
     const ids = g.input('ids', 'int64', ['batch', 'seq']);
     const emb = g.op('Gather', [g.init('table', table, [V, H]), ids], { axis: attr.int(0) });
-    const mean = g.op('ReduceMean', [emb, g.constant(BigInt64Array.from([1n]), [1])], { keepdims: attr.int(0) });
+    const mean = g.op('ReduceMean', [emb, g.constant(BigInt64Array.from([1n]), [1])], {
+      keepdims: attr.int(0),
+    });
     g.output(mean, 'float32', ['batch', H], 'mean');
     const idv = BigInt64Array.from([1n, 4n, 9n, 0n, 0n, 7n]);
     const out = await run(g.toBytes(), { ids: new ort.Tensor('int64', idv, [2, 3]) });
@@ -103,7 +111,8 @@ describe('GraphBuilder -> onnxruntime-node', () => {
       b: new ort.Tensor('float32', bv, [2, 3]),
     });
     const catExp: number[] = [];
-    for (let r = 0; r < 2; r++) catExp.push(...av.subarray(r * 2, r * 2 + 2), ...bv.subarray(r * 3, r * 3 + 3));
+    for (let r = 0; r < 2; r++)
+      catExp.push(...av.subarray(r * 2, r * 2 + 2), ...bv.subarray(r * 3, r * 3 + 3));
     const sigExp = catExp.map((v) => {
       const m = v * 2.5;
       const l = m >= 0 ? m : 0.25 * m;
@@ -122,7 +131,9 @@ describe('GraphBuilder -> onnxruntime-node', () => {
       auto_pad: attr.string('NOTSET'),
     });
     // Resize takes scales as a float tensor input; its mode is a string attribute.
-    const up = g.op('Resize', [pooled, '', g.constant([1, 1, 2, 2], [4])], { mode: attr.string('nearest') });
+    const up = g.op('Resize', [pooled, '', g.constant([1, 1, 2, 2], [4])], {
+      mode: attr.string('nearest'),
+    });
     g.output(up, 'float32', [1, 1, 4, 4], 'up');
     g.metadata('feature_names', 'a,b,c');
     const xs = Float32Array.from({ length: 16 }, (_, i) => i);
@@ -133,7 +144,13 @@ describe('GraphBuilder -> onnxruntime-node', () => {
       for (let c = 0; c < 4; c++) {
         const pr = Math.floor(r / 2) * 2;
         const pc = Math.floor(c / 2) * 2;
-        expected.push((xs[pr * 4 + pc]! + xs[pr * 4 + pc + 1]! + xs[(pr + 1) * 4 + pc]! + xs[(pr + 1) * 4 + pc + 1]!) / 4);
+        expected.push(
+          (xs[pr * 4 + pc]! +
+            xs[pr * 4 + pc + 1]! +
+            xs[(pr + 1) * 4 + pc]! +
+            xs[(pr + 1) * 4 + pc + 1]!) /
+            4,
+        );
       }
     expectClose(out.data as Float32Array, expected);
     await session.release();
@@ -143,7 +160,12 @@ describe('GraphBuilder -> onnxruntime-node', () => {
     const build = () => {
       const g = new GraphBuilder();
       const x = g.input('x', 'float32', ['n', 2]);
-      g.output(g.op('Relu', [g.op('Mul', [x, g.constant([1.5, 2], [2])])]), 'float32', ['n', 2], 'y');
+      g.output(
+        g.op('Relu', [g.op('Mul', [x, g.constant([1.5, 2], [2])])]),
+        'float32',
+        ['n', 2],
+        'y',
+      );
       return g.toBytes();
     };
     expect(Buffer.from(build()).equals(Buffer.from(build()))).toBe(true);

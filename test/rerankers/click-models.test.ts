@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { estimateFromSwaps, fitPositionBasedModel, ipsWeight, type ClickSession } from '../../src/feedback/click-models/index.js';
+import {
+  estimateFromSwaps,
+  fitPositionBasedModel,
+  ipsWeight,
+  type ClickSession,
+} from '../../src/feedback/click-models/index.js';
 import { DEFAULT_EXAMINATION, simulatePbmClicks } from '../../rerankers/letor/click-simulation.js';
 import { Rng } from '../../rerankers/random.js';
 
@@ -12,7 +17,12 @@ function logs(sessions: number, seed: number, swapShare = 0): ClickSession[] {
   for (let s = 0; s < sessions; s++) {
     const docs = Array.from({ length: 10 }, (_, d) => {
       const grade = rng.int(5);
-      return { key: `q${s % 500}:${d}`, grade, features: [grade + rng.normal() * 0.3, rng.normal(), grade * 0.5 + rng.normal()], prod: grade + rng.normal() * 2 };
+      return {
+        key: `q${s % 500}:${d}`,
+        grade,
+        features: [grade + rng.normal() * 0.3, rng.normal(), grade * 0.5 + rng.normal()],
+        prod: grade + rng.normal() * 2,
+      };
     });
     docs.sort((a, b) => b.prod - a.prod);
     const swapped: number[] = [];
@@ -21,8 +31,20 @@ function logs(sessions: number, seed: number, swapShare = 0): ClickSession[] {
       [docs[k], docs[k + 1]] = [docs[k + 1]!, docs[k]!];
       swapped.push(k);
     }
-    const clicks = simulatePbmClicks(docs.map((d) => d.grade), rng, { maxGrade: 4 });
-    out.push({ swapped, items: docs.map((d, k) => ({ position: k, clicked: clicks[k]!, key: d.key, features: d.features })) });
+    const clicks = simulatePbmClicks(
+      docs.map((d) => d.grade),
+      rng,
+      { maxGrade: 4 },
+    );
+    out.push({
+      swapped,
+      items: docs.map((d, k) => ({
+        position: k,
+        clicked: clicks[k]!,
+        key: d.key,
+        features: d.features,
+      })),
+    });
   }
   return out;
 }
@@ -31,14 +53,16 @@ describe('position-based click model', () => {
   it('regression-EM recovers examination propensities from clicks and features', () => {
     const fit = fitPositionBasedModel(logs(6000, 1), { iterations: 60 });
     expect(fit.method).toBe('regression');
-    for (let k = 1; k < 10; k++) expect(Math.abs(fit.relative[k]! - TRUE_RELATIVE[k]!)).toBeLessThan(0.08);
+    for (let k = 1; k < 10; k++)
+      expect(Math.abs(fit.relative[k]! - TRUE_RELATIVE[k]!)).toBeLessThan(0.08);
     // Decreasing with rank, as the simulator's examination is.
     expect(fit.relative[9]!).toBeLessThan(fit.relative[1]!);
   });
 
   it('randomised adjacent swaps recover the propensity ratios', () => {
     const est = estimateFromSwaps(logs(40000, 2, 1), 10);
-    for (let k = 1; k < 5; k++) expect(Math.abs(est.relative[k]! - TRUE_RELATIVE[k]!)).toBeLessThan(0.12);
+    for (let k = 1; k < 5; k++)
+      expect(Math.abs(est.relative[k]! - TRUE_RELATIVE[k]!)).toBeLessThan(0.12);
     expect(est.swappedSessions[0]!).toBeGreaterThan(1000);
   });
 

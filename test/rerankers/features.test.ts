@@ -11,20 +11,42 @@ import {
   QUERY_FEATURE_NAMES,
 } from '../../rerankers/features/index.js';
 
-const cand = (id: string, sources: Candidate['sources'], extra: Partial<Candidate> = {}): Candidate => ({ id, payload: {}, sources, ...extra });
+const cand = (
+  id: string,
+  sources: Candidate['sources'],
+  extra: Partial<Candidate> = {},
+): Candidate => ({ id, payload: {}, sources, ...extra });
 
 const candidates: Candidate[] = [
-  cand('a', { text: { source: 'text', score: 0.9, rank: 0 }, image: { source: 'image', score: 0.2, rank: 2 } }, { hasVectors: ['text', 'image'] }),
-  cand('b', { text: { source: 'text', score: 0.5, rank: 1 }, bm25: { source: 'bm25', score: 7.5, rank: 0 } }, {
-    hasVectors: ['text'],
-    priors: { ctr: 0.3, popularity: 2.5, profileSim: { text: 0.7 } },
-  }),
+  cand(
+    'a',
+    {
+      text: { source: 'text', score: 0.9, rank: 0 },
+      image: { source: 'image', score: 0.2, rank: 2 },
+    },
+    { hasVectors: ['text', 'image'] },
+  ),
+  cand(
+    'b',
+    {
+      text: { source: 'text', score: 0.5, rank: 1 },
+      bm25: { source: 'bm25', score: 7.5, rank: 0 },
+    },
+    {
+      hasVectors: ['text'],
+      priors: { ctr: 0.3, popularity: 2.5, profileSim: { text: 0.7 } },
+    },
+  ),
   cand('c', { image: { source: 'image', score: 0.4, rank: 0 } }),
 ];
 
 describe('feature spec', () => {
   it('decodes configs by their literal type and rejects unknown ones', () => {
-    expect(FeatureConfig.parse({ type: 'rank', source: 'text' })).toEqual({ type: 'rank', source: 'text', transform: 'reciprocal' });
+    expect(FeatureConfig.parse({ type: 'rank', source: 'text' })).toEqual({
+      type: 'rank',
+      source: 'text',
+      transform: 'reciprocal',
+    });
     expect(FeatureConfig.safeParse({ type: 'nope' }).success).toBe(false);
     expect(FeatureConfig.safeParse({ type: 'rank', source: 'text', extra: 1 }).success).toBe(false);
   });
@@ -33,18 +55,37 @@ describe('feature spec', () => {
     const spec = defaultFeatureSpec();
     expect(spec.version).toBe(FEATURE_SPEC_VERSION);
     const names = featureNames(spec);
-    expect(names.slice(0, 5)).toEqual(['baseline', 'similarity_raw:text', 'similarity_norm:text', 'rank:text', 'missing:text']);
+    expect(names.slice(0, 5)).toEqual([
+      'baseline',
+      'similarity_raw:text',
+      'similarity_norm:text',
+      'rank:text',
+      'missing:text',
+    ]);
     expect(new Set(names).size).toBe(names.length);
     const groups = modalityGroups(spec);
-    expect(groups.map((g) => g.name)).toEqual(['text', 'image', 'image_text', 'audio', 'audio_text', 'cf', 'bm25']);
-    expect(groups.find((g) => g.name === 'bm25')!.features.map((i) => names[i])).toEqual(['bm25', 'similarity_norm:bm25', 'rank:bm25']);
+    expect(groups.map((g) => g.name)).toEqual([
+      'text',
+      'image',
+      'image_text',
+      'audio',
+      'audio_text',
+      'cf',
+      'bm25',
+    ]);
+    expect(groups.find((g) => g.name === 'bm25')!.features.map((i) => names[i])).toEqual([
+      'bm25',
+      'similarity_norm:bm25',
+      'rank:bm25',
+    ]);
   });
 });
 
 describe('buildFeatureRows', () => {
   const spec = defaultFeatureSpec();
   const out = buildFeatureRows(candidates, { queryKind: 'text', queryModalities: ['text'] }, spec);
-  const f = (id: string, name: string) => out.rows[candidates.findIndex((c) => c.id === id)]![out.names.indexOf(name)];
+  const f = (id: string, name: string) =>
+    out.rows[candidates.findIndex((c) => c.id === id)]![out.names.indexOf(name)];
 
   it('computes raw, list-normalised and rank features per source', () => {
     expect(out.rows).toHaveLength(3);
@@ -99,12 +140,18 @@ describe('buildFeatureRows', () => {
   });
 
   it('is deterministic: the same candidates give the same rows (serving = training)', () => {
-    const again = buildFeatureRows(candidates, { queryKind: 'text', queryModalities: ['text'] }, spec);
+    const again = buildFeatureRows(
+      candidates,
+      { queryKind: 'text', queryModalities: ['text'] },
+      spec,
+    );
     expect(again.rows.map((r) => [...r])).toEqual(out.rows.map((r) => [...r]));
   });
 
   it('refuses a spec of another version', () => {
     const old = FeatureSpec.parse({ version: FEATURE_SPEC_VERSION + 1, features: spec.features });
-    expect(() => buildFeatureRows(candidates, { queryKind: 'text', queryModalities: [] }, old)).toThrow(/version/);
+    expect(() =>
+      buildFeatureRows(candidates, { queryKind: 'text', queryModalities: [] }, old),
+    ).toThrow(/version/);
   });
 });

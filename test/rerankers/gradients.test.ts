@@ -14,7 +14,11 @@ function setup(seed: number, masked = false) {
   const shape = {
     featureNames: ['t1', 't2', 'i1', 'i2', 'a1', 'ctr', 'pop', 'baseline'],
     queryFeatureNames: ['q1', 'q2', 'q3', 'kind'],
-    groups: [{ name: 'text', features: [0, 1] }, { name: 'image', features: [2, 3] }, { name: 'audio', features: [4] }],
+    groups: [
+      { name: 'text', features: [0, 1] },
+      { name: 'image', features: [2, 3] },
+      { name: 'audio', features: [4] },
+    ],
     hidden: 5,
     baseline: { feature: 7, fusion: 'rrf' },
     gateMask: [0, 1, 2],
@@ -24,11 +28,19 @@ function setup(seed: number, masked = false) {
   const invStd = Float64Array.from({ length: F }, () => 0.5 + rng.next());
   const model = FusionModel.init(shape, rng, mean, invStd, 0.7);
   // Move biases off zero so every parameter gets a gradient.
-  for (let i = 0; i < model.params.length; i++) if (model.params[i] === 0 && model.mask[i] !== 0) model.params[i] = rng.normal() * 0.1;
+  for (let i = 0; i < model.params.length; i++)
+    if (model.params[i] === 0 && model.mask[i] !== 0) model.params[i] = rng.normal() * 0.1;
   const n = 7;
-  const rows = Float32Array.from({ length: n * F }, (_, i) => (i % F === 7 ? rng.next() : rng.normal()));
+  const rows = Float32Array.from({ length: n * F }, (_, i) =>
+    i % F === 7 ? rng.next() : rng.normal(),
+  );
   // Coverage of the audio source 0 when masked: the gate runs over text and image only.
-  const query = Float32Array.from([0.5 + rng.next(), 0.5 + rng.next(), masked ? 0 : 0.3, rng.next()]);
+  const query = Float32Array.from([
+    0.5 + rng.next(),
+    0.5 + rng.next(),
+    masked ? 0 : 0.3,
+    rng.next(),
+  ]);
   const relevance = Float32Array.from([2, 0, 1, 0, 0, 1, 0]);
   const weight = Float64Array.from({ length: n }, () => 0.5 + rng.next());
   return { model, rows, query, relevance, weight, n };
@@ -44,7 +56,8 @@ describe.each<[LossName, boolean]>([
     if (masked) expect(model.gate(query)[2]).toBe(0);
     const lossFn = LOSSES[loss];
     const dScores = new Float64Array(n);
-    const lossAt = () => lossFn(model.forward(rows, n, query).scores, relevance, weight, new Float64Array(n));
+    const lossAt = () =>
+      lossFn(model.forward(rows, n, query).scores, relevance, weight, new Float64Array(n));
     const fw = model.forward(rows, n, query);
     lossFn(fw.scores, relevance, weight, dScores);
     const grad = new Float64Array(model.o.size);

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clickProbability } from '../../rerankers/letor/click-simulation.js';
-import { parseSvmlight, readLetorFolder, readSvmlightFile, toSvmlight } from '../../rerankers/letor/svmlight.js';
+import {
+  parseSvmlight,
+  readLetorFolder,
+  readSvmlightFile,
+  toSvmlight,
+} from '../../rerankers/letor/svmlight.js';
 import { generateSyntheticLetor } from '../../rerankers/letor/synthetic.js';
 import { letorShape, runUltr, toEval } from '../../rerankers/letor/ultr-experiment.js';
 import { searchHyperparameters } from '../../rerankers/model/hyperparameter-search.js';
@@ -17,7 +22,10 @@ describe('LETOR / svmlight reader', () => {
     const set = parseSvmlight('2 qid:10 1:0.5 3:1 # doc a\n0 qid:10 2:-1\n1 qid:11 1:2\n');
     expect(set.numFeatures).toBe(3);
     expect(set.maxGrade).toBe(2);
-    expect(set.queries.map((q) => [q.qid, q.n])).toEqual([['10', 2], ['11', 1]]);
+    expect(set.queries.map((q) => [q.qid, q.n])).toEqual([
+      ['10', 2],
+      ['11', 1],
+    ]);
     expect([...set.queries[0]!.rows]).toEqual([0.5, 0, 1, 0, -1, 0]);
     expect(() => parseSvmlight('1 1:0.5\n')).toThrow(/qid/);
     expect(() => parseSvmlight('x qid:1 1:2\n')).toThrow(/label/);
@@ -31,7 +39,8 @@ describe('LETOR / svmlight reader', () => {
     const data = generateSyntheticLetor({ queries: 6, docsPerQuery: 5, numFeatures: 4, seed: 2 });
     for (const fold of ['Fold1', 'Fold2']) {
       mkdirSync(path.join(dir, 'letor', fold), { recursive: true });
-      for (const split of ['train', 'vali', 'test']) writeFileSync(path.join(dir, 'letor', fold, `${split}.txt`), toSvmlight(data));
+      for (const split of ['train', 'vali', 'test'])
+        writeFileSync(path.join(dir, 'letor', fold, `${split}.txt`), toSvmlight(data));
     }
     const splits = readLetorFolder(path.join(dir, 'letor'));
     expect(splits.map((s) => s.name)).toEqual(['Fold1', 'Fold2']);
@@ -53,14 +62,21 @@ describe('synthetic LETOR and the ULTR experiment', () => {
     const b = generateSyntheticLetor({ queries: 20, seed: 5 });
     expect([...a.queries[3]!.rows]).toEqual([...b.queries[3]!.rows]);
     const grades = a.queries.flatMap((q) => [...q.labels]);
-    expect(grades.filter((g) => g === 0).length).toBeGreaterThan(grades.filter((g) => g === 4).length * 5);
+    expect(grades.filter((g) => g === 0).length).toBeGreaterThan(
+      grades.filter((g) => g === 4).length * 5,
+    );
   });
 
   it('IPS beats naive click training and approaches the skyline', () => {
     const train = generateSyntheticLetor({ queries: 300, seed: 1 });
     const vali = generateSyntheticLetor({ queries: 60, seed: 2 });
     const test = generateSyntheticLetor({ queries: 100, seed: 3 });
-    const r = runUltr(train, vali, test, { seed: 3, sessions: 8000, propensity: 'true', fit: { epochs: 25 } });
+    const r = runUltr(train, vali, test, {
+      seed: 3,
+      sessions: 8000,
+      propensity: 'true',
+      fit: { epochs: 25 },
+    });
     expect(r.production).toBeLessThan(r.skyline);
     expect(r.ips).toBeGreaterThan(r.naive);
     expect(r.ips).toBeGreaterThan(0.9 * r.skyline);
@@ -68,9 +84,17 @@ describe('synthetic LETOR and the ULTR experiment', () => {
   });
 
   it('hyperparameter search picks the trial with the best validation nDCG', () => {
-    const train = generateSyntheticLetor({ queries: 60, seed: 8 }).queries.map((q) => ({ n: q.n, rows: q.rows, relevance: q.labels }));
+    const train = generateSyntheticLetor({ queries: 60, seed: 8 }).queries.map((q) => ({
+      n: q.n,
+      rows: q.rows,
+      relevance: q.labels,
+    }));
     const validation = generateSyntheticLetor({ queries: 20, seed: 9 }).queries.map(toEval);
-    const s = searchHyperparameters(train, { shape: letorShape(20), validation, epochs: 5 }, { mode: 'random', trials: 3, space: { lr: [0.001, 0.03], hidden: [4, 8] } });
+    const s = searchHyperparameters(
+      train,
+      { shape: letorShape(20), validation, epochs: 5 },
+      { mode: 'random', trials: 3, space: { lr: [0.001, 0.03], hidden: [4, 8] } },
+    );
     expect(s.trials).toHaveLength(3);
     expect(s.best.validationNdcg).toBe(Math.max(...s.trials.map((t) => t.validationNdcg)));
     // Deterministic under a seed.

@@ -16,14 +16,24 @@ function itemVector(rng: Rng, axis: number, strength: number): number[] {
 
 beforeAll(async () => {
   s = await startServer({}, { extraRouters: (deps, built) => attachModelServing(deps, built) });
-  expect((await s.call('POST', '/v1/collections', { name: C, vectors: { text: { modality: 'text', dim: DIM }, image: { modality: 'image', dim: DIM } } })).status).toBe(201);
+  expect(
+    (
+      await s.call('POST', '/v1/collections', {
+        name: C,
+        vectors: { text: { modality: 'text', dim: DIM }, image: { modality: 'image', dim: DIM } },
+      })
+    ).status,
+  ).toBe(201);
   const rng = new Rng(5);
   const items = Array.from({ length: 60 }, (_, i) => {
     const relevant = i % 4 === 0;
     return {
       id: `p${i}`,
       payload: { title: `product ${i}`, relevant },
-      vectors: { text: itemVector(rng, 0, 1 + rng.next()), image: itemVector(rng, 1, relevant ? 2 : 0.5) },
+      vectors: {
+        text: itemVector(rng, 0, 1 + rng.next()),
+        image: itemVector(rng, 1, relevant ? 2 : 0.5),
+      },
     };
   });
   expect((await s.call('POST', '/v1/items', { collection: C, items })).status).toBe(200);
@@ -41,19 +51,34 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
 
     // Default traffic (no fusion named) goes to the `model` ranker: before any model, RRF that logs feature rows.
     const rng = new Rng(9);
-    const q = { text: Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0)), image: Array.from({ length: DIM }, (_, i) => (i === 1 ? 1 : 0)) };
+    const q = {
+      text: Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0)),
+      image: Array.from({ length: DIM }, (_, i) => (i === 1 ? 1 : 0)),
+    };
     const exam = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2];
     for (let session = 0; session < 60; session++) {
       // Jittered queries so different items get shown across sessions.
       const jitter = (v: number[]) => v.map((x) => x + rng.normal() * 0.3);
-      const r = await s.call('POST', '/v1/search', { collection: C, vectors: { text: jitter(q.text), image: jitter(q.image) }, limit: 10 });
+      const r = await s.call('POST', '/v1/search', {
+        collection: C,
+        vectors: { text: jitter(q.text), image: jitter(q.image) },
+        limit: 10,
+      });
       expect(r.status).toBe(200);
       expect(r.json.ranker.name).toBe('model');
       const events: Json[] = [];
       r.json.hits.forEach((h: Json, k: number) => {
-        if (h.payload.relevant && rng.next() < exam[k]!) events.push({ type: 'click', eventId: `c${session}-${k}`, collection: C, queryId: r.json.queryId, itemId: h.id });
+        if (h.payload.relevant && rng.next() < exam[k]!)
+          events.push({
+            type: 'click',
+            eventId: `c${session}-${k}`,
+            collection: C,
+            queryId: r.json.queryId,
+            itemId: h.id,
+          });
       });
-      if (events.length) expect((await s.call('POST', '/v1/feedback', { events })).status).toBe(200);
+      if (events.length)
+        expect((await s.call('POST', '/v1/feedback', { events })).status).toBe(200);
     }
 
     const bad = await s.call('POST', '/v1/models/train', { collection: C, epochs: 0 });
@@ -85,17 +110,37 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     // 60 sessions of one jittered query, and item priors are not read: the held-out evidence cannot show v1 beats
     // RRF, so the guard refuses (409 with both estimates); force overrides and is recorded.
     expect(compared.json.better).toBe(false);
-    expect((await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0].explanation.baseline).toBeUndefined();
+    expect(
+      (await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0]
+        .explanation.baseline,
+    ).toBeUndefined();
     const refusedV1 = await s.call('POST', '/v1/models/v1/promote', { collection: C });
     expect(refusedV1.status).toBe(409);
     expect(refusedV1.json.error.code).toBe('PROMOTION_REFUSED');
-    expect(refusedV1.json.error.details.candidate).toMatchObject({ version: 'v1', estimate: compared.json.candidate.estimate });
+    expect(refusedV1.json.error.details.candidate).toMatchObject({
+      version: 'v1',
+      estimate: compared.json.candidate.estimate,
+    });
     expect(refusedV1.json.error.details.serving).toMatchObject({ ranker: 'rrf', version: null });
     const promoted = await s.call('POST', '/v1/models/v1/promote', { collection: C, force: true });
     expect(promoted.status).toBe(200);
-    expect(promoted.json).toMatchObject({ collection: C, promoted: 'v1', previous: null, forced: true });
-    expect(s.chorus.db.models.history(C).at(-1)).toMatchObject({ action: 'promote', version: 'v1', forced: true });
-    const served = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'model', limit: 10 });
+    expect(promoted.json).toMatchObject({
+      collection: C,
+      promoted: 'v1',
+      previous: null,
+      forced: true,
+    });
+    expect(s.chorus.db.models.history(C).at(-1)).toMatchObject({
+      action: 'promote',
+      version: 'v1',
+      forced: true,
+    });
+    const served = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: q,
+      fusion: 'model',
+      limit: 10,
+    });
     expect(served.json.ranker.name).toBe('model');
     const top = served.json.hits[0];
     // Explanations: shares and the gate over the sources this query used (text, image) only, the residual apart.
@@ -105,10 +150,18 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     expect(top.explanation.baseline).toBe('rrf');
     expect(top.explanation.residualShare).toBeGreaterThanOrEqual(0);
     expect(top.explanation.residualShare).toBeLessThanOrEqual(1);
-    const shareSum = Object.values(top.explanation.shares as Record<string, number>).reduce((a, b) => a + b, 0);
+    const shareSum = Object.values(top.explanation.shares as Record<string, number>).reduce(
+      (a, b) => a + b,
+      0,
+    );
     expect(shareSum).toBeCloseTo(1, 4);
     // Clicks only went to image-relevant items: the learned ranking puts at least as many of them on top as RRF.
-    const rrf = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'rrf', limit: 10 });
+    const rrf = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: q,
+      fusion: 'rrf',
+      limit: 10,
+    });
     const relevantIn = (hits: Json[]) => hits.filter((h: Json) => h.payload.relevant).length;
     expect(relevantIn(served.json.hits)).toBeGreaterThanOrEqual(relevantIn(rrf.json.hits));
     // The impression of that search recorded the serving version and the served feature rows.
@@ -124,17 +177,36 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     expect(refused.json.error.details.candidate.version).toBe('v2');
     expect(refused.json.error.details.serving).toMatchObject({ ranker: 'model', version: 'v1' });
     expect(refused.json.error.details.better).toBe(false);
-    expect((await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0].explanation.baseline).toBe('rrf');
+    expect(
+      (await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0]
+        .explanation.baseline,
+    ).toBe('rrf');
     const forced = await s.call('POST', '/v1/models/v2/promote', { collection: C, force: true });
     expect(forced.json).toMatchObject({ promoted: 'v2', previous: 'v1', forced: true });
-    expect(s.chorus.db.models.history(C).at(-1)).toMatchObject({ action: 'promote', version: 'v2', forced: true });
+    expect(s.chorus.db.models.history(C).at(-1)).toMatchObject({
+      action: 'promote',
+      version: 'v2',
+      forced: true,
+    });
     const listed = await s.call('GET', `/v1/models?collection=${C}`);
-    expect(listed.json.models.map((m: Json) => [m.version, m.status])).toEqual([['v2', 'promoted'], ['v1', 'retired']]);
+    expect(listed.json.models.map((m: Json) => [m.version, m.status])).toEqual([
+      ['v2', 'promoted'],
+      ['v1', 'retired'],
+    ]);
 
-    expect((await s.call('POST', '/v1/models/rollback', { collection: C })).json).toEqual({ collection: C, from: 'v2', to: 'v1' });
+    expect((await s.call('POST', '/v1/models/rollback', { collection: C })).json).toEqual({
+      collection: C,
+      from: 'v2',
+      to: 'v1',
+    });
     const rolled = await s.call('POST', '/v1/models/rollback', { collection: C });
     expect(rolled.json).toEqual({ collection: C, from: 'v1', to: null });
-    const after = await s.call('POST', '/v1/search', { collection: C, vectors: q, fusion: 'model', limit: 10 });
+    const after = await s.call('POST', '/v1/search', {
+      collection: C,
+      vectors: q,
+      fusion: 'model',
+      limit: 10,
+    });
     expect(after.status).toBe(200);
     expect((await s.call('POST', '/v1/models/v9/promote', { collection: C })).status).toBe(404);
   });

@@ -12,12 +12,31 @@ import { Rng } from '../../rerankers/random.js';
 function randomCandidates(n: number, rng: Rng): Candidate[] {
   return Array.from({ length: n }, (_, i) => {
     const sources: Candidate['sources'] = {};
-    for (const s of RANK_SOURCES) if (rng.next() < 0.6) sources[s] = { source: s, score: s === 'bm25' ? rng.next() * 12 : rng.next(), rank: rng.int(100) };
-    return { id: `item-${i}`, payload: { title: `t${i}` }, sources, priors: { ctr: rng.next() * 0.2, popularity: rng.next() * 5, profileSim: { text: rng.next() } } };
+    for (const s of RANK_SOURCES)
+      if (rng.next() < 0.6)
+        sources[s] = {
+          source: s,
+          score: s === 'bm25' ? rng.next() * 12 : rng.next(),
+          rank: rng.int(100),
+        };
+    return {
+      id: `item-${i}`,
+      payload: { title: `t${i}` },
+      sources,
+      priors: {
+        ctr: rng.next() * 0.2,
+        popularity: rng.next() * 5,
+        profileSim: { text: rng.next() },
+      },
+    };
   });
 }
 
-function randomModel(shape: Parameters<typeof FusionModel.init>[0], rng: Rng, T = 0.8): FusionModel {
+function randomModel(
+  shape: Parameters<typeof FusionModel.init>[0],
+  rng: Rng,
+  T = 0.8,
+): FusionModel {
   const F = shape.featureNames.length;
   const mean = Float64Array.from({ length: F }, () => rng.normal() * 0.2);
   const invStd = Float64Array.from({ length: F }, () => 0.5 + rng.next() * 2);
@@ -40,32 +59,52 @@ describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
   it('matches the multimodal model within 1e-5 on scores, group scores and gate', async () => {
     const rng = new Rng(11);
     const model = randomModel({ ...shapeForSpec(spec), hidden: 16 }, rng);
-    const reranker = await OnnxReranker.create({ version: 'parity', onnx: exportFusionModelToOnnx(model), model, executionProviders: ['cuda', 'cpu'] });
+    const reranker = await OnnxReranker.create({
+      version: 'parity',
+      onnx: exportFusionModelToOnnx(model),
+      model,
+      executionProviders: ['cuda', 'cpu'],
+    });
     opened.push(reranker);
     expect(['cuda', 'cpu']).toContain(reranker.executionProvider);
     for (const kind of ['text', 'image', 'audio'] as const) {
       const cands = randomCandidates(57, rng);
       const fr = buildFeatureRows(cands, { queryKind: kind, queryModalities: [kind] }, spec);
-      const ts = model.forward(Float32Array.from(fr.rows.flatMap((r) => [...r])), fr.rows.length, fr.queryFeatures);
+      const ts = model.forward(
+        Float32Array.from(fr.rows.flatMap((r) => [...r])),
+        fr.rows.length,
+        fr.queryFeatures,
+      );
       const ox = await reranker.scoreRows(fr.rows, fr.queryFeatures);
       let maxDiff = 0;
-      for (let i = 0; i < cands.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ts.scores[i]! - ox.scores[i]!));
+      for (let i = 0; i < cands.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs(ts.scores[i]! - ox.scores[i]!));
       expect(maxDiff).toBeLessThan(1e-5);
-      for (let i = 0; i < ts.s.length; i++) expect(Math.abs(ts.s[i]! - ox.groupScores![i]!)).toBeLessThan(1e-5);
-      for (let g = 0; g < ts.gate.length; g++) expect(Math.abs(ts.gate[g]! - ox.gate![g]!)).toBeLessThan(1e-6);
+      for (let i = 0; i < ts.s.length; i++)
+        expect(Math.abs(ts.s[i]! - ox.groupScores![i]!)).toBeLessThan(1e-5);
+      for (let g = 0; g < ts.gate.length; g++)
+        expect(Math.abs(ts.gate[g]! - ox.gate![g]!)).toBeLessThan(1e-6);
     }
   });
 
   it('reranks candidates with explanations whose shares sum to 1, in the TS model order', async () => {
     const rng = new Rng(12);
     const model = randomModel({ ...shapeForSpec(spec), hidden: 8 }, rng);
-    const reranker = await OnnxReranker.create({ version: 'v-test', onnx: exportFusionModelToOnnx(model), model, executionProviders: ['cpu'] });
+    const reranker = await OnnxReranker.create({
+      version: 'v-test',
+      onnx: exportFusionModelToOnnx(model),
+      model,
+      executionProviders: ['cpu'],
+    });
     opened.push(reranker);
     const cands = randomCandidates(30, rng);
     const hits = await reranker.rerank(cands, { queryKind: 'image', queryModalities: ['image'] });
     const fr = buildFeatureRows(cands, { queryKind: 'image', queryModalities: ['image'] }, spec);
     const tsScores = model.score(fr.rows, fr.queryFeatures);
-    const tsOrder = cands.map((c, i) => ({ id: c.id, s: tsScores[i]! })).sort((a, b) => b.s - a.s).map((x) => x.id);
+    const tsOrder = cands
+      .map((c, i) => ({ id: c.id, s: tsScores[i]! }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.id);
     expect(hits.map((h) => h.id)).toEqual(tsOrder);
     const used = ['image', 'image_text', 'text'].filter((src) => cands.some((c) => c.sources[src]));
     for (const h of hits) {
@@ -84,7 +123,11 @@ describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
     }
     expect(used.length).toBeGreaterThan(0);
     // With a limit, only the shown hits carry explanations and feature rows; the order is unchanged.
-    const limited = await reranker.rerank(cands, { queryKind: 'image', queryModalities: ['image'], limit: 5 });
+    const limited = await reranker.rerank(cands, {
+      queryKind: 'image',
+      queryModalities: ['image'],
+      limit: 5,
+    });
     expect(limited.map((h) => h.id)).toEqual(tsOrder);
     expect(limited.slice(0, 5).every((h) => h.features && h.explanation.used)).toBe(true);
     expect(limited.slice(5).every((h) => !h.features && !h.explanation.used)).toBe(true);
@@ -94,12 +137,20 @@ describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
     const rng = new Rng(13);
     for (const hidden of [0, 12]) {
       const model = randomModel({ ...letorShape(9), hidden }, rng);
-      const reranker = await OnnxReranker.create({ version: `letor-${hidden}`, onnx: exportFusionModelToOnnx(model), model, executionProviders: ['cpu'] });
+      const reranker = await OnnxReranker.create({
+        version: `letor-${hidden}`,
+        onnx: exportFusionModelToOnnx(model),
+        model,
+        executionProviders: ['cpu'],
+      });
       opened.push(reranker);
-      const rows = Array.from({ length: 20 }, () => Float32Array.from({ length: 9 }, () => rng.normal() * 3));
+      const rows = Array.from({ length: 20 }, () =>
+        Float32Array.from({ length: 9 }, () => rng.normal() * 3),
+      );
       const ts = model.score(rows);
       const ox = await reranker.scoreRows(rows);
-      for (let i = 0; i < rows.length; i++) expect(Math.abs(ts[i]! - ox.scores[i]!)).toBeLessThan(1e-5);
+      for (let i = 0; i < rows.length; i++)
+        expect(Math.abs(ts[i]! - ox.scores[i]!)).toBeLessThan(1e-5);
     }
   });
 
@@ -107,7 +158,13 @@ describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
     const rng = new Rng(14);
     const model = randomModel({ ...shapeForSpec(spec), hidden: 4 }, rng);
     const again = FusionModel.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
-    const fr = buildFeatureRows(randomCandidates(10, rng), { queryKind: 'text', queryModalities: ['text'] }, spec);
-    expect([...again.score(fr.rows, fr.queryFeatures)]).toEqual([...model.score(fr.rows, fr.queryFeatures)]);
+    const fr = buildFeatureRows(
+      randomCandidates(10, rng),
+      { queryKind: 'text', queryModalities: ['text'] },
+      spec,
+    );
+    expect([...again.score(fr.rows, fr.queryFeatures)]).toEqual([
+      ...model.score(fr.rows, fr.queryFeatures),
+    ]);
   });
 });

@@ -8,7 +8,10 @@ import { interleavingWinRates, parseInterleaveTag } from '../../rerankers/interl
 import { LiveReranker } from '../../rerankers/live-reranker.js';
 import { ndcgAt } from '../../rerankers/metrics.js';
 import { ModelRegistry } from '../../rerankers/registry.js';
-import { generateMultimodalWorld, type WorldQuery } from '../../rerankers/simulation/multimodal-world.js';
+import {
+  generateMultimodalWorld,
+  type WorldQuery,
+} from '../../rerankers/simulation/multimodal-world.js';
 import { simulateTraffic } from '../../rerankers/simulation/simulate-traffic.js';
 
 let dir: string;
@@ -21,8 +24,16 @@ const test = generateMultimodalWorld({ queries: 60, seed: 22 });
 async function meanNdcg(queries: WorldQuery[]): Promise<number> {
   let sum = 0;
   for (const q of queries) {
-    const hits = await live.rerank(q.candidates, { queryKind: q.kind, queryModalities: q.queryModalities, collection: 'shop' });
-    sum += ndcgAt(hits.map((h) => -hits.indexOf(h)), hits.map((h) => q.labels.get(h.id) ?? 0), 10);
+    const hits = await live.rerank(q.candidates, {
+      queryKind: q.kind,
+      queryModalities: q.queryModalities,
+      collection: 'shop',
+    });
+    sum += ndcgAt(
+      hits.map((h) => -hits.indexOf(h)),
+      hits.map((h) => q.labels.get(h.id) ?? 0),
+      10,
+    );
   }
   return sum / queries.length;
 }
@@ -33,7 +44,12 @@ beforeAll(async () => {
   registry = new ModelRegistry({ db, dataDir: dir, executionProviders: ['cpu'] });
   live = await new LiveReranker(registry, { interleaveShare: 0, seed: 1 }).start();
   // Logged traffic served by the fallback (RRF) with feature rows, 10% adjacent swaps.
-  const events = await simulateTraffic(world, live, { collection: 'shop', sessions: 3000, seed: 3, swapShare: 0.1 });
+  const events = await simulateTraffic(world, live, {
+    collection: 'shop',
+    sessions: 3000,
+    seed: 3,
+    swapShare: 0.1,
+  });
   db.events.append(events);
 });
 
@@ -46,7 +62,11 @@ afterAll(async () => {
 describe('model registry and live reranker', () => {
   it('serves RRF with logged feature rows before any model exists', async () => {
     const q = world[0]!;
-    const hits = await live.rerank(q.candidates, { queryKind: q.kind, queryModalities: q.queryModalities, collection: 'shop' });
+    const hits = await live.rerank(q.candidates, {
+      queryKind: q.kind,
+      queryModalities: q.queryModalities,
+      collection: 'shop',
+    });
     expect(hits[0]!.explanation.ranker).toBe('rrf');
     expect(hits[0]!.features!.length).toBeGreaterThan(20);
     expect(hits[0]!.queryFeatures!.length).toBeGreaterThan(5);
@@ -69,7 +89,11 @@ describe('model registry and live reranker', () => {
     // The learned gate uses the reliable modality per query kind: clearly better than RRF on held-out queries.
     expect(learned).toBeGreaterThan(baseline + 0.03);
     const q = test[1]!;
-    const hits = await live.rerank(q.candidates, { queryKind: q.kind, queryModalities: q.queryModalities, collection: 'shop' });
+    const hits = await live.rerank(q.candidates, {
+      queryKind: q.kind,
+      queryModalities: q.queryModalities,
+      collection: 'shop',
+    });
     expect(hits[0]!.explanation.ranker).toBe('v1');
     const shares = hits[0]!.explanation.shares;
     expect(Object.values(shares).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
@@ -79,13 +103,18 @@ describe('model registry and live reranker', () => {
     const cmp = registry.compare('shop', v2.version);
     expect(cmp.serving.version).toBe('v1');
     if (!cmp.better) {
-      await expect(registry.promote('shop', v2.version)).rejects.toMatchObject({ code: 'PROMOTION_REFUSED' });
+      await expect(registry.promote('shop', v2.version)).rejects.toMatchObject({
+        code: 'PROMOTION_REFUSED',
+      });
       expect(live.versionFor('shop')).toBe('v1');
     }
     const forced = await registry.promote('shop', v2.version, { force: true });
     expect(forced.forced).toBe(!cmp.better);
     expect(live.versionFor('shop')).toBe('v2');
-    expect(registry.list('shop').map((m) => [m.version, m.status])).toEqual([['v2', 'promoted'], ['v1', 'retired']]);
+    expect(registry.list('shop').map((m) => [m.version, m.status])).toEqual([
+      ['v2', 'promoted'],
+      ['v1', 'retired'],
+    ]);
     await registry.rollback('shop');
     expect(live.versionFor('shop')).toBe('v1');
   }, 600_000); // a fit takes ~50 s alone under load 29; the full suite runs two files at once
@@ -94,11 +123,17 @@ describe('model registry and live reranker', () => {
     const il = await new LiveReranker(registry, { interleaveShare: 1, seed: 4 }).start();
     await il.setChallenger('shop', 'v2');
     const q = test[2]!;
-    const hits = await il.rerank(q.candidates, { queryKind: q.kind, queryModalities: q.queryModalities, collection: 'shop' });
+    const hits = await il.rerank(q.candidates, {
+      queryKind: q.kind,
+      queryModalities: q.queryModalities,
+      collection: 'shop',
+    });
     const tag = parseInterleaveTag(hits[0]!.explanation.ranker)!;
     expect([tag.a, tag.b]).toEqual(['v1', 'v2']);
     expect(new Set(hits.map((h) => h.id)).size).toBe(hits.length);
-    const events = (await simulateTraffic(test, il, { collection: 'shop', sessions: 400, seed: 9 })).map((e) => FeedbackEvent.parse(e));
+    const events = (
+      await simulateTraffic(test, il, { collection: 'shop', sessions: 400, seed: 9 })
+    ).map((e) => FeedbackEvent.parse(e));
     const [pair] = interleavingWinRates(events);
     expect(pair!.a).toBe('v1');
     expect(pair!.winsA + pair!.winsB + pair!.ties).toBeGreaterThan(100);
@@ -112,12 +147,16 @@ describe('model registry and live reranker', () => {
     const inline = registry.train({ ...req, version: 'inline-fit' });
     const background = await registry.trainInBackground({ ...req, version: 'worker-fit' });
     expect(background.metrics).toEqual(inline.metrics);
-    const modelOf = (v: string) => JSON.parse(readFileSync(path.join(registry.artifactDir('shop', v), 'model.json'), 'utf8'));
+    const modelOf = (v: string) =>
+      JSON.parse(readFileSync(path.join(registry.artifactDir('shop', v), 'model.json'), 'utf8'));
     const [a, b] = [modelOf('inline-fit'), modelOf('worker-fit')];
     delete a.meta.version;
     delete b.meta.version;
     expect(b).toEqual(a);
     // No logged feedback: the worker's CONFLICT comes back as the same ChorusError the CLI would print.
-    await expect(registry.trainInBackground({ collection: 'empty' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/not enough logged feedback/) });
+    await expect(registry.trainInBackground({ collection: 'empty' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/not enough logged feedback/),
+    });
   }, 600_000); // a fit takes ~50 s alone under load 29; the full suite runs two files at once
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FeedbackEvent, type FeedbackEventInput } from '../../src/domain/feedback.js';
-import { buildClickthroughs, QUERY_FEATURES_KEY, toClickSessions } from '../../src/feedback/training-set.js';
+import {
+  buildClickthroughs,
+  QUERY_FEATURES_KEY,
+  toClickSessions,
+} from '../../src/feedback/training-set.js';
 
 const ev = (e: FeedbackEventInput) => FeedbackEvent.parse(e);
 
@@ -13,7 +17,12 @@ function impression(queryId: string, ids: string[], withFeatures = true, timesta
     timestamp,
     rankerVersion: 'v1',
     items: ids.map((id, position) => ({ id, position })),
-    features: withFeatures ? { ...Object.fromEntries(ids.map((id, i) => [id, [i, 10 + i]])), [QUERY_FEATURES_KEY]: [1, 0] } : undefined,
+    features: withFeatures
+      ? {
+          ...Object.fromEntries(ids.map((id, i) => [id, [i, 10 + i]])),
+          [QUERY_FEATURES_KEY]: [1, 0],
+        }
+      : undefined,
     swapped: [1],
   });
 }
@@ -24,9 +33,23 @@ describe('training set from logs', () => {
       impression('q1', ['a', 'b', 'c', 'd']),
       ev({ type: 'click', eventId: 'e1', collection: 'c', queryId: 'q1', itemId: 'b' }),
       ev({ type: 'click', eventId: 'e1', collection: 'c', queryId: 'q1', itemId: 'b' }), // duplicate id: ignored
-      ev({ type: 'dwell', eventId: 'e2', collection: 'c', queryId: 'q1', itemId: 'b', dwellMs: 60_000 }),
+      ev({
+        type: 'dwell',
+        eventId: 'e2',
+        collection: 'c',
+        queryId: 'q1',
+        itemId: 'b',
+        dwellMs: 60_000,
+      }),
       ev({ type: 'click', eventId: 'e3', collection: 'c', queryId: 'q1', itemId: 'c' }),
-      ev({ type: 'dwell', eventId: 'e4', collection: 'c', queryId: 'q1', itemId: 'c', dwellMs: 2_000 }),
+      ev({
+        type: 'dwell',
+        eventId: 'e4',
+        collection: 'c',
+        queryId: 'q1',
+        itemId: 'c',
+        dwellMs: 2_000,
+      }),
       ev({ type: 'purchase', eventId: 'e5', collection: 'c', queryId: 'q1', itemId: 'd' }),
       ev({ type: 'click', eventId: 'e6', collection: 'c', queryId: 'q-unknown', itemId: 'a' }),
     ];
@@ -47,7 +70,11 @@ describe('training set from logs', () => {
   });
 
   it('skips impressions without served features and, on request, those without clicks', () => {
-    const events = [impression('q1', ['a']), impression('q2', ['a', 'b'], false), ev({ type: 'click', eventId: 'x', collection: 'c', queryId: 'q2', itemId: 'a' })];
+    const events = [
+      impression('q1', ['a']),
+      impression('q2', ['a', 'b'], false),
+      ev({ type: 'click', eventId: 'x', collection: 'c', queryId: 'q2', itemId: 'a' }),
+    ];
     expect(buildClickthroughs(events).map((c) => c.queryId)).toEqual(['q1']);
     expect(buildClickthroughs(events, { dropUnclicked: true })).toHaveLength(0);
   });

@@ -8,7 +8,14 @@ import sharp from 'sharp';
 
 export async function smallPng(seed = 1): Promise<Buffer> {
   const r = (seed * 53) % 256;
-  return sharp({ create: { width: 24, height: 24, channels: 3, background: { r, g: 255 - r, b: (seed * 97) % 256 } } })
+  return sharp({
+    create: {
+      width: 24,
+      height: 24,
+      channels: 3,
+      background: { r, g: 255 - r, b: (seed * 97) % 256 },
+    },
+  })
     .png()
     .toBuffer();
 }
@@ -17,7 +24,9 @@ export async function smallPng(seed = 1): Promise<Buffer> {
 export async function truncatedJpeg(): Promise<Buffer> {
   const noise = Buffer.alloc(64 * 64 * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
-  const full = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  const full = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   return full.subarray(0, Math.floor(full.length / 2));
 }
 
@@ -38,7 +47,12 @@ export function pngBomb(side = 100_000): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
   const idat = deflateSync(Buffer.alloc(64 * 1024)); // zeros compress to almost nothing
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A PCM WAV (8-bit mono) of `seconds` of near-silence at `rate` Hz. */
@@ -50,7 +64,13 @@ export function wav8(seconds: number, rate = 1000): Buffer {
   return out;
 }
 
-function writeWavHeader(out: Buffer, rate: number, channels: number, bits: number, dataBytes: number): void {
+function writeWavHeader(
+  out: Buffer,
+  rate: number,
+  channels: number,
+  bits: number,
+  dataBytes: number,
+): void {
   out.write('RIFF', 0, 'latin1');
   out.writeUInt32LE(36 + dataBytes, 4);
   out.write('WAVEfmt ', 8, 'latin1');
@@ -83,7 +103,9 @@ export function wavClaimsTwoHours(): Buffer {
 }
 
 /** Latin-1 bytes that are not valid UTF-8 (é as 0xE9 followed by ASCII). */
-export const NON_UTF8_TEXT = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x6f, 0x69, 0x72, 0xff, 0xfe, 0x0a]);
+export const NON_UTF8_TEXT = Buffer.from([
+  0x63, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x6f, 0x69, 0x72, 0xff, 0xfe, 0x0a,
+]);
 
 export function deeplyNested(depth: number): string {
   return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);

@@ -35,7 +35,13 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
         adminKey: ADMIN,
         apiKeys: `${KEY_A}:write,${KEY_B}:write`,
         logLevel: 'info',
-        limits: { rateLimitPerMinute: 8, maxBodyBytes: 4096, maxItemsBodyBytes: 4096, maxUploadBytes: 2048, requestTimeoutMs: SLOW_LIMIT_MS },
+        limits: {
+          rateLimitPerMinute: 8,
+          maxBodyBytes: 4096,
+          maxItemsBodyBytes: 4096,
+          maxUploadBytes: 2048,
+          requestTimeoutMs: SLOW_LIMIT_MS,
+        },
       },
       {
         logger: log.logger,
@@ -76,26 +82,36 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
 
   it('rate-limits per key: one key exhausted gets 429 JSON, another key and health probes are unaffected', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await s.call('GET', '/v1/collections', undefined, bearer(KEY_A))).status);
+    for (let i = 0; i < 10; i++)
+      statuses.push((await s.call('GET', '/v1/collections', undefined, bearer(KEY_A))).status);
     expect(statuses.slice(0, 7).every((x) => x === 200)).toBe(true);
     const limited = await s.call('GET', '/v1/collections', undefined, bearer(KEY_A));
     expect(limited.status).toBe(429);
     expect(limited.json.error.code).toBe('RATE_LIMITED');
     expect(limited.json.error.message).toMatch(/requests per 60 s/);
-    expect(limited.headers.get('ratelimit-policy') ?? limited.headers.get('ratelimit')).toBeTruthy();
+    expect(
+      limited.headers.get('ratelimit-policy') ?? limited.headers.get('ratelimit'),
+    ).toBeTruthy();
     expect((await s.call('GET', '/v1/collections', undefined, bearer(KEY_B))).status).toBe(200);
     for (let i = 0; i < 12; i++) expect((await s.call('GET', '/healthz')).status).toBe(200);
   });
 
   it('made-up keys share their IP bucket: inventing keys does not escape the limit', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await s.call('GET', '/v1/collections', undefined, bearer(`invented-key-${i}-xxxxxxxx`))).status);
+    for (let i = 0; i < 10; i++)
+      statuses.push(
+        (await s.call('GET', '/v1/collections', undefined, bearer(`invented-key-${i}-xxxxxxxx`)))
+          .status,
+      );
     expect(statuses.slice(0, 8).every((x) => x === 401)).toBe(true);
     expect(statuses.slice(8)).toEqual([429, 429]);
   });
 
   it('rejects oversize bodies and uploads with 413 and a message', async () => {
-    const big = { collection: 'sec', items: [{ id: 'x', payload: { blob: 'a'.repeat(8000) }, vectors: { text: vec(4, 1, 0) } }] };
+    const big = {
+      collection: 'sec',
+      items: [{ id: 'x', payload: { blob: 'a'.repeat(8000) }, vectors: { text: vec(4, 1, 0) } }],
+    };
     const r = await s.call('POST', '/v1/items', big, bearer(KEY_B));
     expect(r.status).toBe(413);
     expect(r.json.error.code).toBe('PAYLOAD_TOO_LARGE');
@@ -123,11 +139,22 @@ describe('security: headers, per-key rate limits, body/upload limits, request ti
   it('never logs keys, cookies, query strings or user ids', async () => {
     const secretUser = 'user-with-private-id-42';
     await s.call('GET', `/v1/collections?q=${secretUser}`, undefined, bearer(ADMIN));
-    await s.call('GET', '/v1/collections', undefined, { 'api-key': KEY_B, cookie: 'chorus_session=cookie-secret-value' });
+    await s.call('GET', '/v1/collections', undefined, {
+      'api-key': KEY_B,
+      cookie: 'chorus_session=cookie-secret-value',
+    });
     await s.call('DELETE', `/v1/users/${secretUser}`, undefined, bearer(ADMIN));
     await s.call('GET', '/v1/collections', undefined, bearer('wrong-key-secret-value'));
     const text = log.text();
     expect(text).toContain('"url":"/v1/users/:id"'); // the request was logged, with its id scrubbed
-    for (const secret of [ADMIN, KEY_A, KEY_B, 'cookie-secret-value', 'wrong-key-secret-value', secretUser]) expect(text).not.toContain(secret);
+    for (const secret of [
+      ADMIN,
+      KEY_A,
+      KEY_B,
+      'cookie-secret-value',
+      'wrong-key-secret-value',
+      secretUser,
+    ])
+      expect(text).not.toContain(secret);
   });
 });

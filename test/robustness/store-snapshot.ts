@@ -8,7 +8,10 @@ export interface StoreSnapshot {
 }
 
 /** Scrolls the whole collection (ids, payloads, vectors) and hashes it in a stable order. */
-export async function snapshotCollection(store: VectorStore, collection: string): Promise<StoreSnapshot> {
+export async function snapshotCollection(
+  store: VectorStore,
+  collection: string,
+): Promise<StoreSnapshot> {
   const rows: string[] = [];
   let cursor: string | undefined;
   do {

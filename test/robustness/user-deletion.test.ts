@@ -10,18 +10,58 @@ describe('user data deletion', () => {
   let s: TestServer;
   const cfOf = async () => {
     const items = await s.chorus.store.get(COLL, ['a', 'b', 'c', 'd'], { withVectors: true });
-    return Object.fromEntries(items.map((i) => [i.id, i.vectors.cf ? Array.from(i.vectors.cf) : null]));
+    return Object.fromEntries(
+      items.map((i) => [i.id, i.vectors.cf ? Array.from(i.vectors.cf) : null]),
+    );
   };
   beforeAll(async () => {
     s = await startServer({ adminKey: ADMIN });
-    const created = await s.call('POST', '/v1/collections', { name: COLL, vectors: { dense: { modality: 'text', dim: 4 }, cf: { modality: 'cf', dim: 2 } } }, auth);
+    const created = await s.call(
+      'POST',
+      '/v1/collections',
+      {
+        name: COLL,
+        vectors: { dense: { modality: 'text', dim: 4 }, cf: { modality: 'cf', dim: 2 } },
+      },
+      auth,
+    );
     expect(created.status, created.text).toBe(201);
-    const items = ['a', 'b', 'c', 'd'].map((id, k) => ({ id, payload: { title: id }, vectors: { dense: [1, k, k * k, 1 / (k + 1)] } }));
+    const items = ['a', 'b', 'c', 'd'].map((id, k) => ({
+      id,
+      payload: { title: id },
+      vectors: { dense: [1, k, k * k, 1 / (k + 1)] },
+    }));
     expect((await s.call('POST', '/v1/items', { collection: COLL, items }, auth)).status).toBe(200);
-    const click = (userId: string, itemId: string, n: number) => ({ type: 'click', eventId: `${userId}-${itemId}-${n}`, collection: COLL, userId, itemId });
-    const events = [click('u1', 'a', 1), click('u1', 'b', 1), click('u2', 'b', 1), click('u2', 'c', 1), click('victim', 'a', 1), click('victim', 'd', 1), { type: 'like', eventId: 'victim-like-d', collection: COLL, userId: 'victim', itemId: 'd' }];
-    expect((await s.call('POST', '/v1/feedback', { events }, auth)).json).toEqual({ accepted: events.length, duplicates: 0 });
-    expect((await s.call('POST', '/v1/search', { collection: COLL, vectors: { dense: [1, 1, 1, 1] }, userId: 'victim' }, auth)).status).toBe(200);
+    const click = (userId: string, itemId: string, n: number) => ({
+      type: 'click',
+      eventId: `${userId}-${itemId}-${n}`,
+      collection: COLL,
+      userId,
+      itemId,
+    });
+    const events = [
+      click('u1', 'a', 1),
+      click('u1', 'b', 1),
+      click('u2', 'b', 1),
+      click('u2', 'c', 1),
+      click('victim', 'a', 1),
+      click('victim', 'd', 1),
+      { type: 'like', eventId: 'victim-like-d', collection: COLL, userId: 'victim', itemId: 'd' },
+    ];
+    expect((await s.call('POST', '/v1/feedback', { events }, auth)).json).toEqual({
+      accepted: events.length,
+      duplicates: 0,
+    });
+    expect(
+      (
+        await s.call(
+          'POST',
+          '/v1/search',
+          { collection: COLL, vectors: { dense: [1, 1, 1, 1] }, userId: 'victim' },
+          auth,
+        )
+      ).status,
+    ).toBe(200);
     await s.chorus.engine.refreshCf(COLL);
   });
   afterAll(async () => {
@@ -51,7 +91,9 @@ describe('user data deletion', () => {
     // What is stored is exactly what learning from the remaining users gives.
     await s.chorus.engine.refreshCf(COLL);
     expect(await cfOf()).toEqual(cfAfter);
-    expect(db.events.count({ userId: 'u1' }) + db.events.count({ userId: 'u2' })).toBe(othersEvents);
+    expect(db.events.count({ userId: 'u1' }) + db.events.count({ userId: 'u2' })).toBe(
+      othersEvents,
+    );
     expect(state.profiles(COLL, 'u1').size).toBeGreaterThan(0);
   });
 });

@@ -101,7 +101,9 @@ describe('security: training over HTTP is a job with cheap checks first and a ca
       expectNoLeak(r.text, leaks);
     }
     // The admin UI's training route makes the same prompt 404.
-    expect((await s.call('POST', '/admin/api/models/no-such-collection/train', undefined, admin)).status).toBe(404);
+    expect(
+      (await s.call('POST', '/admin/api/models/no-such-collection/train', undefined, admin)).status,
+    ).toBe(404);
     expect((await job('train-abc-0123abcd')).status).toBe(404);
     expect(
       (await s.call('POST', '/v1/models/train/train-abc-0123abcd/cancel', undefined, admin)).status,

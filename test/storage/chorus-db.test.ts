@@ -209,19 +209,39 @@ describe('judgments', () => {
 describe('judged media queries', () => {
   it('stores an image query once per content, keys its judgments by hash and lists it under its file name', () => {
     const bytes = Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]);
-    const key = db.judgments.saveMediaQuery('shop', { kind: 'image', label: 'shoe.jpg', mediaType: 'image/jpeg', data: bytes });
+    const key = db.judgments.saveMediaQuery('shop', {
+      kind: 'image',
+      label: 'shoe.jpg',
+      mediaType: 'image/jpeg',
+      data: bytes,
+    });
     expect(key).toMatch(/^image:[0-9a-f]{16}$/);
     // The same bytes under another name are the same query (the label follows the latest name).
-    expect(db.judgments.saveMediaQuery('shop', { kind: 'image', label: 'again.jpg', mediaType: 'image/jpeg', data: bytes })).toBe(key);
+    expect(
+      db.judgments.saveMediaQuery('shop', {
+        kind: 'image',
+        label: 'again.jpg',
+        mediaType: 'image/jpeg',
+        data: bytes,
+      }),
+    ).toBe(key);
     db.judgments.set([{ collection: 'shop', query: key, itemId: 'a', grade: 2 }]);
-    expect(db.judgments.queries('shop')).toEqual([{ query: key, kind: 'image', label: 'again.jpg', judged: 1, grades: [0, 0, 1, 0, 0] }]);
+    expect(db.judgments.queries('shop')).toEqual([
+      { query: key, kind: 'image', label: 'again.jpg', judged: 1, grades: [0, 0, 1, 0, 0] },
+    ]);
     const media = db.judgments.queryMedia('shop', key);
     expect(media?.data.equals(bytes)).toBe(true);
     expect(media?.mediaType).toBe('image/jpeg');
     // Another collection does not see it; a text query has no media.
     expect(db.judgments.queryMedia('other', key)).toBeUndefined();
     expect(db.judgments.queryMedia('shop', 'red shoes')).toBeUndefined();
-    expect(() => db.judgments.saveMediaQuery('shop', { kind: 'audio', mediaType: 'audio/wav', data: Buffer.alloc(0) })).toThrow(/empty/);
+    expect(() =>
+      db.judgments.saveMediaQuery('shop', {
+        kind: 'audio',
+        mediaType: 'audio/wav',
+        data: Buffer.alloc(0),
+      }),
+    ).toThrow(/empty/);
   });
 });
 

@@ -68,10 +68,21 @@ describe('chorus collection', () => {
     expect(bad[0]!.stderr).toMatch(/already exists/);
 
     const seeded = await LanceDbStore.open({ dataDir: dir });
-    await seeded.upsert('shop', [1, 2, 3].map((i) => ({ id: `p${i}`, vectors: { text: Array.from({ length: 8 }, (_, k) => (k === i ? 1 : 0.1)) } })));
+    await seeded.upsert(
+      'shop',
+      [1, 2, 3].map((i) => ({
+        id: `p${i}`,
+        vectors: { text: Array.from({ length: 8 }, (_, k) => (k === i ? 1 : 0.1)) },
+      })),
+    );
     await seeded.close();
     const listed = await chorus('collection', 'list', '--json');
-    expect((JSON.parse(listed.stdout) as { name: string; items: number }[]).map((c) => [c.name, c.items])).toEqual([
+    expect(
+      (JSON.parse(listed.stdout) as { name: string; items: number }[]).map((c) => [
+        c.name,
+        c.items,
+      ]),
+    ).toEqual([
       ['shop', 3],
       ['sounds', 0],
     ]);

@@ -383,7 +383,12 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
       if (s instanceof (await import('../../src/stores/lancedb-store.js')).LanceDbStore) {
         await s.flushIndex(c);
         const info = await s.indexInfo(c);
-        expect(info).toContainEqual({ column: 'v_text', type: 'usearch-hnsw', indexed: 1200, unindexed: 0 });
+        expect(info).toContainEqual({
+          column: 'v_text',
+          type: 'usearch-hnsw',
+          indexed: 1200,
+          unindexed: 0,
+        });
       }
       const queries = base.filter((_, i) => i % 97 === 0);
       for (const q of queries) {

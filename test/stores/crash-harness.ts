@@ -35,13 +35,10 @@ export async function runAndKill(opts: {
   const lines = createInterface({ input: child.stdout });
   await new Promise<void>((resolve, reject) => {
     // Starting tsx and opening the store takes 20-40 s on a loaded CI machine: wait long before calling it stuck.
-    const timer = setTimeout(
-      () => {
-        child.kill('SIGKILL');
-        reject(new Error(`child made no progress in ${PROGRESS_MS / 1000} s; stderr: ${stderr}`));
-      },
-      PROGRESS_MS,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child made no progress in ${PROGRESS_MS / 1000} s; stderr: ${stderr}`));
+    }, PROGRESS_MS);
     lines.on('line', (line) => {
       const m = /^ACK (\d+)$/.exec(line);
       if (!m) return;

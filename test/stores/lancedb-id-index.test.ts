@@ -23,10 +23,21 @@ describe('LanceDB id index', () => {
 
   it('is built past the threshold; get still sees every row, fresh and deleted ones included', async () => {
     const n = ID_INDEX_THRESHOLD;
-    await store.upsert('c', Array.from({ length: n - 1 }, (_, i) => ({ id: `i${i}`, payload: { n: i }, vectors: { text: vec(i) } })));
+    await store.upsert(
+      'c',
+      Array.from({ length: n - 1 }, (_, i) => ({
+        id: `i${i}`,
+        payload: { n: i },
+        vectors: { text: vec(i) },
+      })),
+    );
     expect((await store.indexInfo('c')).some((x) => x.column === 'id')).toBe(false);
-    await store.upsert('c', [{ id: `i${n - 1}`, payload: { n: n - 1 }, vectors: { text: vec(n - 1) } }]);
-    expect(await store.indexInfo('c')).toContainEqual(expect.objectContaining({ column: 'id', type: 'BTree' }));
+    await store.upsert('c', [
+      { id: `i${n - 1}`, payload: { n: n - 1 }, vectors: { text: vec(n - 1) } },
+    ]);
+    expect(await store.indexInfo('c')).toContainEqual(
+      expect.objectContaining({ column: 'id', type: 'BTree' }),
+    );
 
     // Rows written after the index: found through the index's unindexed tail, updates win over old versions.
     await store.upsert('c', [

@@ -11,8 +11,13 @@ export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-outp
  */
 export function chromiumAvailable(suite: string): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env.CI === 'true') throw new Error(`${suite}: ${CHROMIUM_PATH} is missing, and CI=true requires it (apt-get install chromium)`);
-  console.warn(`\n!!! SKIPPING ${suite}: ${CHROMIUM_PATH} is not installed (apt-get install chromium) !!!\n`);
+  if (process.env.CI === 'true')
+    throw new Error(
+      `${suite}: ${CHROMIUM_PATH} is missing, and CI=true requires it (apt-get install chromium)`,
+    );
+  console.warn(
+    `\n!!! SKIPPING ${suite}: ${CHROMIUM_PATH} is not installed (apt-get install chromium) !!!\n`,
+  );
   return false;
 }
 
@@ -20,7 +25,14 @@ export function chromiumAvailable(suite: string): boolean {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 

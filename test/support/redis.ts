@@ -18,8 +18,11 @@ export interface RedisServer {
 export function redisAvailable(suite: string): boolean {
   const ok = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
   if (ok) return true;
-  if (process.env.CI === 'true') throw new Error(`${suite}: redis-server is not installed, and CI=true requires it`);
-  console.warn(`\n!!! SKIPPING ${suite}: redis-server is not installed (apt-get install redis-server) !!!\n`);
+  if (process.env.CI === 'true')
+    throw new Error(`${suite}: redis-server is not installed, and CI=true requires it`);
+  console.warn(
+    `\n!!! SKIPPING ${suite}: redis-server is not installed (apt-get install redis-server) !!!\n`,
+  );
   return false;
 }
 
@@ -62,7 +65,20 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

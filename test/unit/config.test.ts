@@ -18,7 +18,10 @@ describe('config', () => {
 
   it('layers flags over env over file', () => {
     const dir = tmp();
-    writeFileSync(path.join(dir, 'chorus.config.yaml'), 'port: 9000\ndataDir: /from-file\nsearch:\n  rrfK: 10\n');
+    writeFileSync(
+      path.join(dir, 'chorus.config.yaml'),
+      'port: 9000\ndataDir: /from-file\nsearch:\n  rrfK: 10\n',
+    );
     const env = { CHORUS_PORT: '9100', CHORUS_SEARCH__CANDIDATES_PER_MODALITY: '50' };
     const c = loadConfig({ env, cwd: dir, flags: { port: 9200 } });
     expect(c.port).toBe(9200);
@@ -29,7 +32,10 @@ describe('config', () => {
 
   it('parses API keys with scopes and picks qdrant when QDRANT_URL is set', () => {
     const c = loadConfig({
-      env: { CHORUS_API_KEYS: 'reader-key-1:read,writer-key-1:write', QDRANT_URL: 'http://127.0.0.1:6333' },
+      env: {
+        CHORUS_API_KEYS: 'reader-key-1:read,writer-key-1:write',
+        QDRANT_URL: 'http://127.0.0.1:6333',
+      },
       cwd: tmp(),
     });
     expect(c.apiKeys).toEqual([
@@ -42,7 +48,10 @@ describe('config', () => {
   it('names every offending key with its env name and expected form', () => {
     let err: unknown;
     try {
-      loadConfig({ env: { CHORUS_PORT: 'abc', CHORUS_SEARCH__RRF_K: '-1', CHORUS_BOGUS: 'x' }, cwd: tmp() });
+      loadConfig({
+        env: { CHORUS_PORT: 'abc', CHORUS_SEARCH__RRF_K: '-1', CHORUS_BOGUS: 'x' },
+        cwd: tmp(),
+      });
     } catch (e) {
       err = e;
     }

@@ -66,21 +66,37 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   router.post('/admin/api/models/:collection/:version/promote', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const v = Version.parse(req.params.version);
-    const { force } = z.object({ force: z.boolean().default(false) }).strict().parse(req.body ?? {});
+    const { force } = z
+      .object({ force: z.boolean().default(false) })
+      .strict()
+      .parse(req.body ?? {});
     const r = await models.promote(c, v, { force });
-    res.json({ collection: c, promoted: v, forced: force, ...(r && typeof r === 'object' ? r : {}) });
+    res.json({
+      collection: c,
+      promoted: v,
+      forced: force,
+      ...(r && typeof r === 'object' ? r : {}),
+    });
   });
   // What the promote dialog shows before asking: the guard's comparison (candidate vs serving, 95% intervals).
   router.get('/admin/api/models/:collection/:version/compare', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const v = Version.parse(req.params.version);
-    if (!models.compare) throw new ChorusError('UNAVAILABLE', 'this server has no promotion guard to compare with');
+    if (!models.compare)
+      throw new ChorusError('UNAVAILABLE', 'this server has no promotion guard to compare with');
     res.json(await models.compare(c, v));
   });
   router.put('/admin/api/models/:collection/challenger', async (req, res) => {
     const c = Collection.parse(req.params.collection);
-    const { version } = z.object({ version: Version.nullable() }).strict().parse(req.body ?? {});
-    if (!deps.setChallenger) throw new ChorusError('UNAVAILABLE', 'interleaving needs the live model reranker (chorus serve)');
+    const { version } = z
+      .object({ version: Version.nullable() })
+      .strict()
+      .parse(req.body ?? {});
+    if (!deps.setChallenger)
+      throw new ChorusError(
+        'UNAVAILABLE',
+        'interleaving needs the live model reranker (chorus serve)',
+      );
     await deps.setChallenger(c, version ?? undefined);
     if (version) challengers.set(c, version);
     else challengers.delete(c);
@@ -93,11 +109,16 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   router.post('/admin/api/models/:collection/train', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const train = models.trainInBackground?.bind(models);
-    if (!train) throw new ChorusError('UNAVAILABLE', 'training needs the model registry (start with `chorus serve`)');
+    if (!train)
+      throw new ChorusError(
+        'UNAVAILABLE',
+        'training needs the model registry (start with `chorus serve`)',
+      );
     await deps.engine.getCollection(c); // an unknown collection is a prompt 404, before any fit is queued
     // Refused before anything runs, with the reason the UI also shows beside the disabled button.
     const t = trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION);
-    if (!t.ready) throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${t.reason}`);
+    if (!t.ready)
+      throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${t.reason}`);
     const job = training.start(c, undefined, async (signal) => {
       const record = await train({ collection: c, notes: 'trained from the admin UI' }, { signal });
       return { version: record.version };
@@ -108,13 +129,15 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   router.get('/admin/api/models/:collection/train/:jobId', (req, res) => {
     const c = Collection.parse(req.params.collection);
     const job = training.get(JobId.parse(req.params.jobId));
-    if (!job || job.collection !== c) throw new ChorusError('NOT_FOUND', `no training job ${req.params.jobId} for ${c}`);
+    if (!job || job.collection !== c)
+      throw new ChorusError('NOT_FOUND', `no training job ${req.params.jobId} for ${c}`);
     res.json(job);
   });
   router.post('/admin/api/models/:collection/train/:jobId/cancel', (req, res) => {
     const c = Collection.parse(req.params.collection);
     const id = JobId.parse(req.params.jobId);
-    if (training.get(id)?.collection !== c) throw new ChorusError('NOT_FOUND', `no training job ${id} for ${c}`);
+    if (training.get(id)?.collection !== c)
+      throw new ChorusError('NOT_FOUND', `no training job ${id} for ${c}`);
     const job = training.cancel(id);
     res.json({ jobId: job.jobId, state: job.state });
   });
@@ -123,7 +146,11 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const c = Collection.parse(req.params.collection);
     const list = models.list(c);
     const promoted = list.find((m) => m.status === 'promoted');
-    res.json({ ctr: ctrOverTime(deps.db, c), ndcg: ndcgOverTime(list), positionBias: positionBias(deps.db, c, promoted) });
+    res.json({
+      ctr: ctrOverTime(deps.db, c),
+      ndcg: ndcgOverTime(list),
+      positionBias: positionBias(deps.db, c, promoted),
+    });
   });
   return router;
 }

@@ -72,7 +72,13 @@ export function createOverviewRouter(deps: AdminDeps): Router {
     res.json({
       collections: schemas.map((s) => s.name),
       details: Object.fromEntries(
-        schemas.map((s) => [s.name, { promotedModel: deps.db.models.promoted(s.name)?.version ?? null, preset: appliedPresetName(deps.db.kv, s.name) ?? null }]),
+        schemas.map((s) => [
+          s.name,
+          {
+            promotedModel: deps.db.models.promoted(s.name)?.version ?? null,
+            preset: appliedPresetName(deps.db.kv, s.name) ?? null,
+          },
+        ]),
       ),
     });
   });
@@ -80,11 +86,19 @@ export function createOverviewRouter(deps: AdminDeps): Router {
     const schemas = await deps.engine.listCollections();
     const collections = await Promise.all(
       schemas.map(async (s) => {
-        const [total, vectors] = await Promise.all([deps.engine.store.count(s.name), countVectors(deps.engine.store, s.name)]);
+        const [total, vectors] = await Promise.all([
+          deps.engine.store.count(s.name),
+          countVectors(deps.engine.store, s.name),
+        ]);
         return {
           name: s.name,
           total,
-          vectors: Object.fromEntries(Object.entries(s.vectors).map(([name, spec]) => [name, { modality: spec.modality, dim: spec.dim, count: vectors.counts[name] ?? 0 }])),
+          vectors: Object.fromEntries(
+            Object.entries(s.vectors).map(([name, spec]) => [
+              name,
+              { modality: spec.modality, dim: spec.dim, count: vectors.counts[name] ?? 0 },
+            ]),
+          ),
           sampled: vectors.scanned < total,
           lastIndexedAt: deps.db.provenance.lastIndexedAt(s.name),
           preset: appliedPresetName(deps.db.kv, s.name) ?? null,

@@ -15,8 +15,16 @@ import { QuerySpec, RankerSpec, runSide } from './ranker-spec.js';
 const CompareBody = QuerySpec.extend({ left: RankerSpec, right: RankerSpec }).strict();
 
 const MEDIA_TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif',
-  '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.flac': 'audio/flac', '.ogg': 'audio/ogg', '.m4a': 'audio/mp4',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.flac': 'audio/flac',
+  '.ogg': 'audio/ogg',
+  '.m4a': 'audio/mp4',
 };
 
 /**
@@ -24,7 +32,10 @@ const MEDIA_TYPES: Record<string, string> = {
  * from) and a relative path, resolved with realpath and confined to the root, so a symlink out is refused.
  * Payload fields are never consulted: clients write those.
  */
-export async function mediaPath(recorded: Provenance | undefined, kind: 'image' | 'audio'): Promise<string | undefined> {
+export async function mediaPath(
+  recorded: Provenance | undefined,
+  kind: 'image' | 'audio',
+): Promise<string | undefined> {
   const rel = recorded?.[kind];
   if (!recorded || !rel) return undefined;
   try {
@@ -36,7 +47,10 @@ export async function mediaPath(recorded: Provenance | undefined, kind: 'image' 
 
 /** Which media an admin view can show for each hit (from provenance, not the payload). */
 function withMedia(provenance: ProvenanceRepo, collection: string, r: RankedResponse) {
-  const recorded = provenance.get(collection, r.hits.map((h) => h.id));
+  const recorded = provenance.get(
+    collection,
+    r.hits.map((h) => h.id),
+  );
   return {
     ...r,
     hits: r.hits.map((h) => {
@@ -61,14 +75,18 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
   const fieldsOf = async (collection: string): Promise<FieldIndex> => {
     const hit = fieldCache.get(collection);
     if (hit && now() - hit.at < FIELDS_TTL_MS) return hit.fields;
-    const fields = deps.engine.getCollection(collection).then((schema) => summariseFields(deps.engine.store, schema));
+    const fields = deps.engine
+      .getCollection(collection)
+      .then((schema) => summariseFields(deps.engine.store, schema));
     fieldCache.set(collection, { at: now(), fields });
     fields.catch(() => fieldCache.delete(collection));
     return fields;
   };
 
   router.get('/admin/api/fields/:collection', async (req, res) => {
-    const { distinct: _d, ...summary } = await fieldsOf(z.string().min(1).max(128).parse(req.params.collection));
+    const { distinct: _d, ...summary } = await fieldsOf(
+      z.string().min(1).max(128).parse(req.params.collection),
+    );
     res.json(summary);
   });
 
@@ -76,26 +94,40 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
     const b = CompareBody.parse(req.body ?? {});
     // A filter that names no field of the collection, or a value only in another case, is refused before searching.
     const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
-    const [left, right] = await Promise.all([runSide(deps.engine, b, b.left), runSide(deps.engine, b, b.right)]);
-    res.json({ left: withMedia(deps.db.provenance, b.collection, left), right: withMedia(deps.db.provenance, b.collection, right), filterNotes });
+    const [left, right] = await Promise.all([
+      runSide(deps.engine, b, b.left),
+      runSide(deps.engine, b, b.right),
+    ]);
+    res.json({
+      left: withMedia(deps.db.provenance, b.collection, left),
+      right: withMedia(deps.db.provenance, b.collection, right),
+      filterNotes,
+    });
   });
 
   // Where the server found an item's files: the import root's name and paths relative to it, never its absolute path.
   router.get('/admin/api/provenance/:collection/:id', (req, res) => {
     const p = z.object({ collection: CollectionName, id: ItemId }).parse(req.params);
     const recorded = deps.db.provenance.get(p.collection, [p.id]).get(p.id);
-    if (!recorded) throw new ChorusError('NOT_FOUND', `item ${p.id} in ${p.collection} was not indexed from files`);
+    if (!recorded)
+      throw new ChorusError(
+        'NOT_FOUND',
+        `item ${p.id} in ${p.collection} was not indexed from files`,
+      );
     res.json({ collection: p.collection, id: p.id, provenance: adminProvenance(recorded) });
   });
 
   router.get('/admin/api/media/:collection/:id/:kind', async (req, res) => {
-    const p = z.object({ collection: CollectionName, id: ItemId, kind: z.enum(['image', 'audio']) }).parse(req.params);
+    const p = z
+      .object({ collection: CollectionName, id: ItemId, kind: z.enum(['image', 'audio']) })
+      .parse(req.params);
     const [item] = await deps.engine.store.get(p.collection, [p.id]);
     if (!item) throw new ChorusError('NOT_FOUND', `no item ${p.id} in ${p.collection}`);
     const file = await mediaPath(deps.db.provenance.get(p.collection, [p.id]).get(p.id), p.kind);
     const type = file ? MEDIA_TYPES[path.extname(file).toLowerCase()] : undefined;
     const st = file && type ? await stat(file).catch(() => undefined) : undefined;
-    if (!file || !st?.isFile()) throw new ChorusError('NOT_FOUND', `item ${p.id} has no stored ${p.kind} file`);
+    if (!file || !st?.isFile())
+      throw new ChorusError('NOT_FOUND', `item ${p.id} has no stored ${p.kind} file`);
     res.setHeader('content-type', type!);
     res.setHeader('content-length', String(st.size));
     res.setHeader('cache-control', 'private, max-age=300');

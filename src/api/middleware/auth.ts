@@ -24,7 +24,8 @@ export function createKeyRing(config: Pick<ChorusConfig, 'adminKey' | 'apiKeys'>
       const h = digest(key);
       let found: Scope | undefined;
       // Check every entry (no early exit) so timing does not reveal which one matched.
-      for (const e of entries) if (timingSafeEqual(e.hash, h) && (!found || RANK[e.scope] > RANK[found])) found = e.scope;
+      for (const e of entries)
+        if (timingSafeEqual(e.hash, h) && (!found || RANK[e.scope] > RANK[found])) found = e.scope;
       return found;
     },
   };
@@ -47,14 +48,28 @@ export function presentedKey(req: Request): string | undefined {
 export function requireScope(ring: KeyRing, scope: Scope): RequestHandler {
   return (req, _res, next) => {
     if ((scope === 'admin' || ring.open) && !isSafeMethod(req.method) && crossOrigin(req)) {
-      return next(new ChorusError('FORBIDDEN', `cross-origin ${req.method} refused: send it from a script (no Origin) or this server's own pages`));
+      return next(
+        new ChorusError(
+          'FORBIDDEN',
+          `cross-origin ${req.method} refused: send it from a script (no Origin) or this server's own pages`,
+        ),
+      );
     }
     if (ring.open) return next();
     const key = presentedKey(req);
-    if (!key) return next(new ChorusError('UNAUTHENTICATED', 'send an API key as "Authorization: Bearer KEY" or "api-key: KEY"'));
+    if (!key)
+      return next(
+        new ChorusError(
+          'UNAUTHENTICATED',
+          'send an API key as "Authorization: Bearer KEY" or "api-key: KEY"',
+        ),
+      );
     const has = ring.scopeOf(key);
     if (!has) return next(new ChorusError('UNAUTHENTICATED', 'the API key is not valid'));
-    if (RANK[has] < RANK[scope]) return next(new ChorusError('FORBIDDEN', `this route needs the "${scope}" scope; the key has "${has}"`));
+    if (RANK[has] < RANK[scope])
+      return next(
+        new ChorusError('FORBIDDEN', `this route needs the "${scope}" scope; the key has "${has}"`),
+      );
     next();
   };
 }

@@ -11,29 +11,63 @@ interface HttpLikeError {
 }
 
 /** Maps anything thrown to (status, code, message, details); unknown errors hide their message. */
-export function toErrorBody(err: unknown): { status: number; body: { error: { code: string; message: string; details?: unknown } } } {
+export function toErrorBody(err: unknown): {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown } };
+} {
   const wrap = (code: ErrorCode, message?: string, details?: unknown) => ({
     status: ERROR_TABLE[code].status,
-    body: { error: { code, message: message ?? ERROR_TABLE[code].message, ...(details === undefined ? {} : { details }) } },
+    body: {
+      error: {
+        code,
+        message: message ?? ERROR_TABLE[code].message,
+        ...(details === undefined ? {} : { details }),
+      },
+    },
   });
   if (err instanceof ChorusError) return wrap(err.code, err.message, err.details);
   if (err instanceof ZodError) {
-    const issues = err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code }));
+    const issues = err.issues.map((i) => ({
+      path: i.path.map(String).join('.'),
+      message: i.message,
+      code: i.code,
+    }));
     const first = issues[0];
-    return wrap('VALIDATION', first ? `${first.path || '(body)'}: ${first.message}` : undefined, issues);
+    return wrap(
+      'VALIDATION',
+      first ? `${first.path || '(body)'}: ${first.message}` : undefined,
+      issues,
+    );
   }
   const e = (err ?? {}) as HttpLikeError;
   if (e.type === 'entity.parse.failed') return wrap('BAD_REQUEST', 'the body is not valid JSON');
   if (e.type === 'entity.verify.failed') return wrap('BAD_REQUEST', e.message);
-  if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE' || e.code === 'LIMIT_FIELD_VALUE') {
-    return wrap('PAYLOAD_TOO_LARGE', 'the request body or an uploaded file is over the configured limit');
+  if (
+    e.type === 'entity.too.large' ||
+    e.code === 'LIMIT_FILE_SIZE' ||
+    e.code === 'LIMIT_FIELD_VALUE'
+  ) {
+    return wrap(
+      'PAYLOAD_TOO_LARGE',
+      'the request body or an uploaded file is over the configured limit',
+    );
   }
-  if (e.code === 'LIMIT_UNEXPECTED_FILE' || e.code === 'LIMIT_FILE_COUNT' || e.code === 'LIMIT_FIELD_COUNT' || e.code === 'LIMIT_PART_COUNT') {
+  if (
+    e.code === 'LIMIT_UNEXPECTED_FILE' ||
+    e.code === 'LIMIT_FILE_COUNT' ||
+    e.code === 'LIMIT_FIELD_COUNT' ||
+    e.code === 'LIMIT_PART_COUNT'
+  ) {
     return wrap('BAD_REQUEST', `multipart form rejected: ${e.message ?? e.code}`);
   }
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return wrap('UNSUPPORTED_MEDIA', e.message);
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+    return wrap('UNSUPPORTED_MEDIA', e.message);
   const status = e.status ?? e.statusCode;
-  if (status && status >= 400 && status < 500) return { status, body: { error: { code: 'BAD_REQUEST', message: e.message ?? 'bad request' } } };
+  if (status && status >= 400 && status < 500)
+    return {
+      status,
+      body: { error: { code: 'BAD_REQUEST', message: e.message ?? 'bad request' } },
+    };
   return wrap('INTERNAL');
 }
 
@@ -52,14 +86,24 @@ export function errorHandler(log?: (err: unknown, status: number) => void): Erro
 }
 
 export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.path}` } });
+  res
+    .status(404)
+    .json({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.path}` } });
 };
 
 /** JSON routes: a body that is not application/json is a 415, never silently ignored. */
 export function requireJson(allowMultipart = false): RequestHandler {
   return (req, _res, next) => {
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (!hasBody || req.is('application/json') || (allowMultipart && req.is('multipart/form-data'))) return next();
-    next(new ChorusError('UNSUPPORTED_MEDIA', `expected application/json${allowMultipart ? ' or multipart/form-data' : ''}, got ${req.headers['content-type'] ?? 'no content type'}`));
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 ||
+      req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || req.is('application/json') || (allowMultipart && req.is('multipart/form-data')))
+      return next();
+    next(
+      new ChorusError(
+        'UNSUPPORTED_MEDIA',
+        `expected application/json${allowMultipart ? ' or multipart/form-data' : ''}, got ${req.headers['content-type'] ?? 'no content type'}`,
+      ),
+    );
   };
 }

@@ -14,7 +14,8 @@ export function jsonDepth(buf: Uint8Array, stopAbove = Infinity): number {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -28,5 +29,6 @@ export function jsonDepth(buf: Uint8Array, stopAbove = Infinity): number {
 /** `verify` for express.json: the raw body must be valid UTF-8 (not silently U+FFFD-replaced) and shallow. */
 export function verifyJsonBody(_req: unknown, _res: unknown, buf: Buffer): void {
   if (!isUtf8(buf)) throw new JsonGuardError('the body is not valid UTF-8');
-  if (jsonDepth(buf, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new JsonGuardError(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonDepth(buf, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new JsonGuardError(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
 }

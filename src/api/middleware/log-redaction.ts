@@ -20,16 +20,25 @@ export function scrubUrl(url: string | undefined): string {
   return pathOnly.replace(USER_SEGMENTS, '$1:id');
 }
 
-type LoggedReq = { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown>; raw?: IncomingMessage };
+type LoggedReq = {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  headers?: Record<string, unknown>;
+  raw?: IncomingMessage;
+};
 
 /** pino-http `serializers.req`: drops the query string and user ids before anything is written. */
 export function redactedRequest(req: LoggedReq): LoggedReq {
   const headers = { ...(req.headers ?? {}) };
-  for (const h of ['authorization', 'api-key', 'cookie', 'x-csrf-token']) if (h in headers) headers[h] = '[redacted]';
+  for (const h of ['authorization', 'api-key', 'cookie', 'x-csrf-token'])
+    if (h in headers) headers[h] = '[redacted]';
   return { id: req.id, method: req.method, url: scrubUrl(req.url), headers };
 }
 
-export function redactedResponse(res: { statusCode?: number; headers?: Record<string, unknown> } & Partial<ServerResponse>) {
+export function redactedResponse(
+  res: { statusCode?: number; headers?: Record<string, unknown> } & Partial<ServerResponse>,
+) {
   const headers = { ...(res.headers ?? {}) };
   if ('set-cookie' in headers) headers['set-cookie'] = '[redacted]';
   return { statusCode: res.statusCode, headers };

@@ -26,11 +26,17 @@ export function perKeyRateLimit(opts: RateLimitOptions): RequestHandler {
     skip: (req) => req.path === '/healthz' || req.path === '/readyz',
     keyGenerator: (req) => {
       const key = presentedKey(req);
-      if (key && opts.keys.scopeOf(key)) return `key:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+      if (key && opts.keys.scopeOf(key))
+        return `key:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
       return `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
     },
     handler: (_req, _res, next, options) => {
-      next(new ChorusError('RATE_LIMITED', `over ${options.limit} requests per ${Math.round(options.windowMs / 1000)} s for this key; retry later`));
+      next(
+        new ChorusError(
+          'RATE_LIMITED',
+          `over ${options.limit} requests per ${Math.round(options.windowMs / 1000)} s for this key; retry later`,
+        ),
+      );
     },
   });
 }

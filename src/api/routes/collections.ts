@@ -8,7 +8,9 @@ import { CollectionParam } from '../schemas.js';
 import { parseBody, parseParams } from '../validate.js';
 
 export const CreateCollectionBody = CollectionSchema.extend({
-  vectors: z.record(VectorName, VectorSpec.strict()).refine((v) => Object.keys(v).length > 0, 'a collection needs at least one named vector'),
+  vectors: z
+    .record(VectorName, VectorSpec.strict())
+    .refine((v) => Object.keys(v).length > 0, 'a collection needs at least one named vector'),
   payloadIndexes: z.record(z.string(), PayloadFieldType).optional(),
 })
   .strict()
@@ -17,7 +19,15 @@ export const CreateCollectionBody = CollectionSchema.extend({
 export const CollectionInfo = z
   .object({
     name: z.string(),
-    vectors: z.record(z.string(), z.object({ modality: z.string(), dim: z.number().int(), distance: z.string(), modelId: z.string().optional() })),
+    vectors: z.record(
+      z.string(),
+      z.object({
+        modality: z.string(),
+        dim: z.number().int(),
+        distance: z.string(),
+        modelId: z.string().optional(),
+      }),
+    ),
     payloadIndexes: z.record(z.string(), z.string()),
     count: z.number().int().meta({ description: 'Items stored' }),
     lexicalCount: z.number().int().meta({ description: 'Items with text in the BM25 index' }),
@@ -25,10 +35,42 @@ export const CollectionInfo = z
   .meta({ id: 'Collection' });
 
 export const collectionRoutes = {
-  list: { method: 'get', path: '/v1/collections', tag: 'collections', scope: 'read', summary: 'List collections with their schemas and sizes', response: z.object({ collections: z.array(CollectionInfo) }) },
-  create: { method: 'post', path: '/v1/collections', tag: 'collections', scope: 'admin', summary: 'Create a collection (named vectors with dimension and distance; payload indexes)', body: CreateCollectionBody, response: z.object({ collection: CollectionInfo }), status: 201 },
-  get: { method: 'get', path: '/v1/collections/:name', tag: 'collections', scope: 'read', summary: 'One collection', params: CollectionParam, response: z.object({ collection: CollectionInfo }) },
-  drop: { method: 'delete', path: '/v1/collections/:name', tag: 'collections', scope: 'admin', summary: 'Drop a collection with its items, lexical index and feedback state', params: CollectionParam, response: z.object({ dropped: z.string() }) },
+  list: {
+    method: 'get',
+    path: '/v1/collections',
+    tag: 'collections',
+    scope: 'read',
+    summary: 'List collections with their schemas and sizes',
+    response: z.object({ collections: z.array(CollectionInfo) }),
+  },
+  create: {
+    method: 'post',
+    path: '/v1/collections',
+    tag: 'collections',
+    scope: 'admin',
+    summary: 'Create a collection (named vectors with dimension and distance; payload indexes)',
+    body: CreateCollectionBody,
+    response: z.object({ collection: CollectionInfo }),
+    status: 201,
+  },
+  get: {
+    method: 'get',
+    path: '/v1/collections/:name',
+    tag: 'collections',
+    scope: 'read',
+    summary: 'One collection',
+    params: CollectionParam,
+    response: z.object({ collection: CollectionInfo }),
+  },
+  drop: {
+    method: 'delete',
+    path: '/v1/collections/:name',
+    tag: 'collections',
+    scope: 'admin',
+    summary: 'Drop a collection with its items, lexical index and feedback state',
+    params: CollectionParam,
+    response: z.object({ dropped: z.string() }),
+  },
 } satisfies Record<string, RouteSpec>;
 
 export function createCollectionsRouter(deps: RouteDeps): Router {

@@ -9,7 +9,10 @@ import { parseBody, parseParams } from '../validate.js';
 
 export const FeedbackBody = z
   .union([FeedbackEvent, z.object({ events: z.array(FeedbackEvent).min(1).max(1000) }).strict()])
-  .meta({ id: 'FeedbackRequest', description: 'One event, or { events: [...] }. Idempotent on eventId.' });
+  .meta({
+    id: 'FeedbackRequest',
+    description: 'One event, or { events: [...] }. Idempotent on eventId.',
+  });
 
 export const FeedbackResponse = z.object({
   accepted: z.number().int().meta({ description: 'Events applied now' }),
@@ -38,14 +41,18 @@ export const feedbackRoutes = {
     path: '/v1/users/:id',
     tag: 'feedback',
     scope: 'admin',
-    summary: "Delete a user's events, profiles and seen items, and re-learn the collaborative-filtering vectors without them",
+    summary:
+      "Delete a user's events, profiles and seen items, and re-learn the collaborative-filtering vectors without them",
     params: UserParam,
     response: z.object({
       userId: z.string(),
       profiles: z.number().int(),
       seen: z.number().int(),
       events: z.unknown(),
-      cf: z.object({ refreshed: z.array(z.string()), cleared: z.number().int() }).meta({ description: 'Collections whose cf vectors were re-learned; items whose cf vector was removed' }),
+      cf: z.object({ refreshed: z.array(z.string()), cleared: z.number().int() }).meta({
+        description:
+          'Collections whose cf vectors were re-learned; items whose cf vector was removed',
+      }),
     }),
   },
 } satisfies Record<string, RouteSpec>;

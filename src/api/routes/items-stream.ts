@@ -53,11 +53,9 @@ export const StreamSummary = z
       .int()
       .meta({ description: 'Number of the last line read (blank lines count, are skipped)' }),
     batches: z.number().int(),
-    errors: z
-      .array(LineError)
-      .meta({
-        description: `Per-line errors (line number, item id when known, reason); the first ${MAX_LISTED_ERRORS}`,
-      }),
+    errors: z.array(LineError).meta({
+      description: `Per-line errors (line number, item id when known, reason); the first ${MAX_LISTED_ERRORS}`,
+    }),
     errorsTruncated: z.boolean(),
   })
   .meta({ id: 'ItemStreamSummary' });

@@ -17,8 +17,14 @@ import { QueryVectors } from './search.js';
 export const ItemBody = z
   .object({
     id: ItemId,
-    payload: ClientPayload.optional().meta({ description: 'Any JSON fields (title, tags, ...); usable in filters; text fields feed BM25' }),
-    text: z.string().max(100_000).optional().meta({ description: 'Text to embed with every text tower the collection stores' }),
+    payload: ClientPayload.optional().meta({
+      description: 'Any JSON fields (title, tags, ...); usable in filters; text fields feed BM25',
+    }),
+    text: z
+      .string()
+      .max(100_000)
+      .optional()
+      .meta({ description: 'Text to embed with every text tower the collection stores' }),
     image: Base64Media.optional(),
     audio: Base64Media.optional(),
     vectors: QueryVectors.optional().meta({ description: 'Precomputed vectors per vector name' }),
@@ -37,7 +43,12 @@ export const UpsertItemsBody = z
       .superRefine((items, ctx) => {
         const seen = new Set<string>();
         for (const [i, item] of items.entries()) {
-          if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate id "${item.id}" in one batch` });
+          if (seen.has(item.id))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'id'],
+              message: `duplicate id "${item.id}" in one batch`,
+            });
           seen.add(item.id);
         }
       }),
@@ -63,7 +74,8 @@ const MultipartFields = z
         }
         const r = ClientPayload.safeParse(parsed);
         if (!r.success) {
-          for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+          for (const issue of r.error.issues)
+            ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
           return z.NEVER;
         }
         return r.data;
@@ -73,7 +85,9 @@ const MultipartFields = z
   .strict();
 
 export const ItemParams = z.object({ id: ItemId }).strict();
-export const ItemQuery = z.object({ collection: CollectionName, withVectors: QueryBool.optional() }).strict();
+export const ItemQuery = z
+  .object({ collection: CollectionName, withVectors: QueryBool.optional() })
+  .strict();
 export const DeleteItemQuery = z.object({ collection: CollectionName }).strict();
 
 export const StoredItem = z
@@ -91,16 +105,32 @@ export const itemRoutes = {
     path: '/v1/items',
     tag: 'items',
     scope: 'write',
-    summary: 'Upsert items (JSON with text, base64 media or precomputed vectors; or multipart with image/audio files)',
-    description: 'Multipart files are sniffed by content; a file that is neither image nor audio is a 415. Idempotent by id.',
+    summary:
+      'Upsert items (JSON with text, base64 media or precomputed vectors; or multipart with image/audio files)',
+    description:
+      'Multipart files are sniffed by content; a file that is neither image nor audio is a 415. Idempotent by id.',
     body: UpsertItemsBody,
     multipart: {
-      fields: { collection: 'collection name', id: 'item id', payload: 'JSON object', text: 'text to embed' },
+      fields: {
+        collection: 'collection name',
+        id: 'item id',
+        payload: 'JSON object',
+        text: 'text to embed',
+      },
       files: { image: 'an image file', audio: 'an audio file', file: 'image or audio, sniffed' },
     },
     response: z.object({ upserted: z.number().int() }),
   },
-  get: { method: 'get', path: '/v1/items/:id', tag: 'items', scope: 'read', summary: 'Get one item', params: ItemParams, query: ItemQuery, response: z.object({ item: StoredItem }) },
+  get: {
+    method: 'get',
+    path: '/v1/items/:id',
+    tag: 'items',
+    scope: 'read',
+    summary: 'Get one item',
+    params: ItemParams,
+    query: ItemQuery,
+    response: z.object({ item: StoredItem }),
+  },
   delete: {
     method: 'delete',
     path: '/v1/items/:id',
@@ -116,7 +146,13 @@ export const itemRoutes = {
 function multipartParser(deps: RouteDeps): RequestHandler {
   const upload = multer({
     storage: multer.memoryStorage(),
-    limits: { fileSize: deps.config.limits.maxUploadBytes, files: 3, fields: 8, fieldSize: deps.config.limits.maxBodyBytes, parts: 12 },
+    limits: {
+      fileSize: deps.config.limits.maxUploadBytes,
+      files: 3,
+      fields: 8,
+      fieldSize: deps.config.limits.maxBodyBytes,
+      parts: 12,
+    },
   }).fields([
     { name: 'image', maxCount: 1 },
     { name: 'audio', maxCount: 1 },
@@ -137,12 +173,14 @@ export function createItemsRouter(deps: RouteDeps): Router {
       for (const [field, list] of Object.entries(files)) {
         const f = list[0];
         if (!f) continue;
-        if (f.size === 0) throw new ChorusError('MEDIA_DECODE', `file "${field}" is empty`, { field });
+        if (f.size === 0)
+          throw new ChorusError('MEDIA_DECODE', `file "${field}" is empty`, { field });
         const kind = await sniffModality(f.buffer, field);
         if (item[kind]) throw new ChorusError('BAD_REQUEST', `more than one ${kind} file`);
         item[kind] = f.buffer;
       }
-      if (!item.image && !item.audio && !item.text) throw new ChorusError('VALIDATION', 'a multipart item needs an image, audio or text');
+      if (!item.image && !item.audio && !item.text)
+        throw new ChorusError('VALIDATION', 'a multipart item needs an image, audio or text');
       res.json(await engine.upsertItems(fields.collection, [item], write));
       return;
     }
@@ -162,14 +200,24 @@ export function createItemsRouter(deps: RouteDeps): Router {
     const { id } = parseParams(ItemParams, req);
     const q = parseQuery(ItemQuery, req);
     await engine.getCollection(q.collection);
-    const [item] = await engine.store.get(q.collection, [id], { withVectors: true, signal: requestSignal(res) });
-    if (!item) throw new ChorusError('NOT_FOUND', `item "${id}" is not in collection "${q.collection}"`);
+    const [item] = await engine.store.get(q.collection, [id], {
+      withVectors: true,
+      signal: requestSignal(res),
+    });
+    if (!item)
+      throw new ChorusError('NOT_FOUND', `item "${id}" is not in collection "${q.collection}"`);
     res.json({
       item: {
         id: item.id,
         payload: publicPayload(item.payload),
         vectorNames: Object.keys(item.vectors),
-        ...(q.withVectors ? { vectors: Object.fromEntries(Object.entries(item.vectors).map(([k, v]) => [k, Array.from(v)])) } : {}),
+        ...(q.withVectors
+          ? {
+              vectors: Object.fromEntries(
+                Object.entries(item.vectors).map(([k, v]) => [k, Array.from(v)]),
+              ),
+            }
+          : {}),
       },
     });
   });

@@ -31,7 +31,10 @@ export const ModelInfo = z
         baseline: Interval.extend({ ranker: z.string() }),
       })
       .optional()
-      .meta({ description: 'Candidate vs the baseline fusion on held-out queries (counterfactual clicks per impression, 95% intervals)' }),
+      .meta({
+        description:
+          'Candidate vs the baseline fusion on held-out queries (counterfactual clicks per impression, 95% intervals)',
+      }),
   })
   .meta({ id: 'Model' });
 
@@ -52,25 +55,97 @@ export const ListModelsQuery = z.object({ collection: CollectionName.optional() 
 export { TrainBody };
 export const VersionParams = z.object({ version: ModelVersion }).strict();
 export const CollectionBody = z.object({ collection: CollectionName }).strict();
-export const PromoteBody = z.object({ collection: CollectionName, force: z.boolean().default(false) }).strict();
-export const ChallengerBody = z.object({ collection: CollectionName, version: ModelVersion.nullable() }).strict();
+export const PromoteBody = z
+  .object({ collection: CollectionName, force: z.boolean().default(false) })
+  .strict();
+export const ChallengerBody = z
+  .object({ collection: CollectionName, version: ModelVersion.nullable() })
+  .strict();
 
 export const modelRoutes = {
-  list: { method: 'get', path: '/v1/models', tag: 'models', scope: 'read', summary: 'List model versions (newest first)', query: ListModelsQuery, response: z.object({ models: z.array(ModelInfo) }) },
+  list: {
+    method: 'get',
+    path: '/v1/models',
+    tag: 'models',
+    scope: 'read',
+    summary: 'List model versions (newest first)',
+    query: ListModelsQuery,
+    response: z.object({ models: z.array(ModelInfo) }),
+  },
   ...trainingRoutes,
   promote: {
-    method: 'post', path: '/v1/models/:version/promote', tag: 'models', scope: 'admin', summary: 'Serve this version (hot swap, no restart) if it beats the serving ranker on held-out queries',
-    description: 'The promotion guard: 409 PROMOTION_REFUSED (details = the comparison) unless the 95% interval of (candidate - serving) counterfactual clicks on held-out queries lies above 0; force=true overrides and is recorded in the history.',
-    params: VersionParams, body: PromoteBody,
-    response: z.object({ collection: z.string(), promoted: z.string(), previous: z.string().nullable(), forced: z.boolean(), comparison: PromotionComparison }),
+    method: 'post',
+    path: '/v1/models/:version/promote',
+    tag: 'models',
+    scope: 'admin',
+    summary:
+      'Serve this version (hot swap, no restart) if it beats the serving ranker on held-out queries',
+    description:
+      'The promotion guard: 409 PROMOTION_REFUSED (details = the comparison) unless the 95% interval of (candidate - serving) counterfactual clicks on held-out queries lies above 0; force=true overrides and is recorded in the history.',
+    params: VersionParams,
+    body: PromoteBody,
+    response: z.object({
+      collection: z.string(),
+      promoted: z.string(),
+      previous: z.string().nullable(),
+      forced: z.boolean(),
+      comparison: PromotionComparison,
+    }),
   },
   compare: {
-    method: 'get', path: '/v1/models/:version/compare', tag: 'models', scope: 'read', summary: 'Candidate vs the serving ranker on held-out queries (what the promotion guard decides on)',
-    params: VersionParams, query: z.object({ collection: CollectionName }).strict(), response: PromotionComparison,
+    method: 'get',
+    path: '/v1/models/:version/compare',
+    tag: 'models',
+    scope: 'read',
+    summary:
+      'Candidate vs the serving ranker on held-out queries (what the promotion guard decides on)',
+    params: VersionParams,
+    query: z.object({ collection: CollectionName }).strict(),
+    response: PromotionComparison,
   },
-  rollback: { method: 'post', path: '/v1/models/rollback', tag: 'models', scope: 'admin', summary: 'Return to the previously promoted version (or to baseline fusion)', body: CollectionBody, response: z.object({ collection: z.string(), from: z.string().nullable(), to: z.string().nullable() }) },
-  challenger: { method: 'post', path: '/v1/models/challenger', tag: 'models', scope: 'admin', summary: 'Interleave a challenger version with the promoted one (share from search.interleaveShare)', body: ChallengerBody, response: z.object({ collection: z.string(), challenger: z.string().nullable() }) },
-  interleaving: { method: 'get', path: '/v1/models/interleaving', tag: 'models', scope: 'read', summary: 'Per-pair win rates of team-draft interleaved traffic', query: z.object({ collection: CollectionName }).strict(), response: z.object({ pairs: z.array(z.object({ a: z.string(), b: z.string(), winsA: z.number(), winsB: z.number(), ties: z.number(), winRateA: z.number() })) }) },
+  rollback: {
+    method: 'post',
+    path: '/v1/models/rollback',
+    tag: 'models',
+    scope: 'admin',
+    summary: 'Return to the previously promoted version (or to baseline fusion)',
+    body: CollectionBody,
+    response: z.object({
+      collection: z.string(),
+      from: z.string().nullable(),
+      to: z.string().nullable(),
+    }),
+  },
+  challenger: {
+    method: 'post',
+    path: '/v1/models/challenger',
+    tag: 'models',
+    scope: 'admin',
+    summary:
+      'Interleave a challenger version with the promoted one (share from search.interleaveShare)',
+    body: ChallengerBody,
+    response: z.object({ collection: z.string(), challenger: z.string().nullable() }),
+  },
+  interleaving: {
+    method: 'get',
+    path: '/v1/models/interleaving',
+    tag: 'models',
+    scope: 'read',
+    summary: 'Per-pair win rates of team-draft interleaved traffic',
+    query: z.object({ collection: CollectionName }).strict(),
+    response: z.object({
+      pairs: z.array(
+        z.object({
+          a: z.string(),
+          b: z.string(),
+          winsA: z.number(),
+          winsB: z.number(),
+          ties: z.number(),
+          winRateA: z.number(),
+        }),
+      ),
+    }),
+  },
 } satisfies Record<string, RouteSpec>;
 
 export interface ModelsRouterDeps extends RouteDeps {
@@ -84,10 +159,25 @@ export interface ModelsRouterDeps extends RouteDeps {
  * A model record as clients see it: the artifact folder is a server path, so it never leaves the server; the
  * held-out comparison with the baseline (from its training metrics) is lifted to `heldOut`.
  */
-export function publicModel(m: ModelRecord): Omit<ModelRecord, 'artifactPath'> & { heldOut?: Record<string, unknown> } {
+export function publicModel(
+  m: ModelRecord,
+): Omit<ModelRecord, 'artifactPath'> & { heldOut?: Record<string, unknown> } {
   const { artifactPath: _path, ...rest } = m;
-  const h = m.metrics.heldOut as { metric: string; queries: number; candidate: object; baseline: object } | undefined;
-  return { ...rest, ...(h ? { heldOut: { metric: h.metric, queries: h.queries, candidate: h.candidate, baseline: h.baseline } } : {}) };
+  const h = m.metrics.heldOut as
+    { metric: string; queries: number; candidate: object; baseline: object } | undefined;
+  return {
+    ...rest,
+    ...(h
+      ? {
+          heldOut: {
+            metric: h.metric,
+            queries: h.queries,
+            candidate: h.candidate,
+            baseline: h.baseline,
+          },
+        }
+      : {}),
+  };
 }
 const info = publicModel;
 
@@ -117,7 +207,13 @@ export function createModelsRouter(deps: ModelsRouterDeps): Router {
     const { version } = parseParams(VersionParams, req);
     const { collection, force } = parseBody(PromoteBody, req);
     const r = await deps.registry.promote(collection, version, { force });
-    res.json({ collection, promoted: version, previous: r.previous, forced: r.forced, comparison: r.comparison });
+    res.json({
+      collection,
+      promoted: version,
+      previous: r.previous,
+      forced: r.forced,
+      comparison: r.comparison,
+    });
   });
   addRoute(router, deps, modelRoutes.compare, (req, res) => {
     const { version } = parseParams(VersionParams, req);

@@ -16,19 +16,28 @@ import { checkFilter } from '../../engine/cost-limits.js';
 export const RecommendBody = z
   .object({
     collection: CollectionName,
-    itemId: ItemId.optional().meta({ description: 'More like this item (excluded from its own results)' }),
-    userId: UserId.optional().meta({ description: "For this user (their profile); with itemId, personalises the item's list" }),
+    itemId: ItemId.optional().meta({
+      description: 'More like this item (excluded from its own results)',
+    }),
+    userId: UserId.optional().meta({
+      description: "For this user (their profile); with itemId, personalises the item's list",
+    }),
     filter: Filter.optional(),
     limit: z.number().int().min(1).max(200).optional(),
     fusion: FusionName.optional(),
     weights: Weights.optional(),
-    excludeSeen: z.boolean().optional().meta({ description: 'Leave out items the user engaged with or skipped (default true)' }),
+    excludeSeen: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Leave out items the user engaged with or skipped (default true)' }),
     diversity: z.number().min(0).max(1).optional().meta({ description: 'MMR trade-off; 0 = off' }),
     vectorNames: z.array(VectorName).min(1).max(16).optional(),
     candidates: z.number().int().min(1).max(1000).optional(),
   })
   .strict()
-  .refine((b) => b.itemId !== undefined || b.userId !== undefined, { message: 'recommend needs itemId or userId' })
+  .refine((b) => b.itemId !== undefined || b.userId !== undefined, {
+    message: 'recommend needs itemId or userId',
+  })
   .meta({ id: 'RecommendRequest' });
 
 export const recommendRoutes = {
@@ -38,7 +47,8 @@ export const recommendRoutes = {
     tag: 'recommend',
     scope: 'read',
     summary: 'Item-to-item or per-user recommendations',
-    description: "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries.",
+    description:
+      "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries.",
     body: RecommendBody,
     response: RankedResponse,
   },
@@ -48,7 +58,9 @@ export function createRecommendRouter(deps: RouteDeps): Router {
   const router = Router();
   addRoute(router, deps, recommendRoutes.recommend, async (req, res) => {
     checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
-    res.json(await deps.engine.recommend({ ...parseBody(RecommendBody, req), signal: requestSignal(res) }));
+    res.json(
+      await deps.engine.recommend({ ...parseBody(RecommendBody, req), signal: requestSignal(res) }),
+    );
   });
   return router;
 }

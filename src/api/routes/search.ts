@@ -13,14 +13,16 @@ import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
 
 export const FusionName = z.enum(['rrf', 'weighted', 'dbsf', 'noop', 'shuffle', 'model']).meta({
-  description: 'Stage-2 ranker: a baseline fusion, or `model` (the promoted learned reranker; falls back to rrf when none)',
+  description:
+    'Stage-2 ranker: a baseline fusion, or `model` (the promoted learned reranker; falls back to rrf when none)',
 });
-export const Weights = z
-  .record(z.string().max(64), z.number().min(0).max(1000))
-  .meta({ description: 'Per-source weights (vector name, family such as `image`, `bm25`, `profile`) for rrf/weighted/dbsf' });
-export const QueryVectors = z
-  .record(VectorName, z.array(z.number()).min(1).max(8192))
-  .meta({ description: 'Precomputed query vectors per vector name (dimension must match the collection)' });
+export const Weights = z.record(z.string().max(64), z.number().min(0).max(1000)).meta({
+  description:
+    'Per-source weights (vector name, family such as `image`, `bm25`, `profile`) for rrf/weighted/dbsf',
+});
+export const QueryVectors = z.record(VectorName, z.array(z.number()).min(1).max(8192)).meta({
+  description: 'Precomputed query vectors per vector name (dimension must match the collection)',
+});
 
 export const SearchBody = z
   .object({
@@ -34,16 +36,34 @@ export const SearchBody = z
     fusion: FusionName.optional(),
     weights: Weights.optional(),
     limit: z.number().int().min(1).max(200).optional(),
-    candidates: z.number().int().min(1).max(1000).optional().meta({ description: 'Stage-1 depth per list' }),
-    rrfK: z.number().int().min(1).max(10_000).optional().meta({ description: 'RRF constant k (default: the collection preset, then search.rrfK)' }),
-    lexical: z.boolean().optional().meta({ description: 'Include the BM25 list for text (default true)' }),
+    candidates: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: 'Stage-1 depth per list' }),
+    rrfK: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .meta({ description: 'RRF constant k (default: the collection preset, then search.rrfK)' }),
+    lexical: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Include the BM25 list for text (default true)' }),
     excludeSeen: z.boolean().optional(),
     diversity: z.number().min(0).max(1).optional().meta({ description: 'MMR trade-off; 0 = off' }),
   })
   .strict()
-  .refine((b) => b.text?.trim() || b.image || b.audio || (b.vectors && Object.keys(b.vectors).length > 0), {
-    message: 'a search needs text, image, audio or vectors',
-  })
+  .refine(
+    (b) => b.text?.trim() || b.image || b.audio || (b.vectors && Object.keys(b.vectors).length > 0),
+    {
+      message: 'a search needs text, image, audio or vectors',
+    },
+  )
   .meta({ id: 'SearchRequest' });
 
 export const searchRoutes = {

@@ -16,16 +16,21 @@ interface IndexBenchFlags {
 
 const int = (v: string, name: string, min: number) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ChorusError('VALIDATION', `--${name} must be an integer >= ${min}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new ChorusError('VALIDATION', `--${name} must be an integer >= ${min}`);
   return n;
 };
 
 /** `chorus bench index`: indexer items/s per modality beside the raw ONNX Runtime rate of the same model. */
 export function registerBenchIndexCommand(program: Command): void {
-  const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('benchmarks that print figures');
+  const bench =
+    program.commands.find((c) => c.name() === 'bench') ??
+    program.command('bench').description('benchmarks that print figures');
   bench
     .command('index')
-    .description('indexing items/s per modality vs the raw onnxruntime-node session rate of the same model and batch size')
+    .description(
+      'indexing items/s per modality vs the raw onnxruntime-node session rate of the same model and batch size',
+    )
     .option('--model-dir <dir>', 'folder with the chorus-test fixture models', 'fixtures/models')
     .option('--corpus <dir>', 'items to encode (.txt, .jpg, .wav)', 'fixtures/corpus')
     .option('--items <n>', 'items per modality', '64')

@@ -50,7 +50,8 @@ export function registerCollectionCommand(program: Command): void {
         flags: { vector?: string[]; index?: string[]; schema?: string; json?: boolean },
         cmd: Command,
       ) => {
-        const { parseVectorFlag, parseIndexFlag, describeCollection } = await import('./collection-flags.js');
+        const { parseVectorFlag, parseIndexFlag, describeCollection } =
+          await import('./collection-flags.js');
         let input: CollectionSchemaInput;
         if (flags.schema) {
           if (flags.vector || flags.index)
@@ -95,7 +96,8 @@ export function registerCollectionCommand(program: Command): void {
       const { describeCollection } = await import('./collection-flags.js');
       const list = await withStore(cmd, async (store) => {
         const out: (CollectionSchema & { items: number })[] = [];
-        for (const c of await store.listCollections()) out.push({ ...c, items: await store.count(c.name) });
+        for (const c of await store.listCollections())
+          out.push({ ...c, items: await store.count(c.name) });
         return out;
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(list)}\n`);

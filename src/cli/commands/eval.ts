@@ -18,9 +18,14 @@ interface EvalFlags {
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('nDCG@k, MRR, recall@k, catalogue coverage and intra-list diversity per ranker on judgments; IPS/SNIPS CTR of the promoted model on logged traffic')
+    .description(
+      'nDCG@k, MRR, recall@k, catalogue coverage and intra-list diversity per ranker on judgments; IPS/SNIPS CTR of the promoted model on logged traffic',
+    )
     .requiredOption('--collection <name>', 'collection')
-    .requiredOption('--qrels <file>', 'judgments: query<TAB>item<TAB>grade per line (query text, or ids with --queries)')
+    .requiredOption(
+      '--qrels <file>',
+      'judgments: query<TAB>item<TAB>grade per line (query text, or ids with --queries)',
+    )
     .option('--queries <file>', 'BEIR queries.jsonl ({"_id","text"}) when the qrels name query ids')
     .option('--k <n>', 'cut-off', '10')
     .option('--fusion <list>', 'rankers to compare', 'rrf,weighted,dbsf,model')
@@ -30,35 +35,69 @@ export function registerEvalCommand(program: Command): void {
       const { attachModelServing } = await import('../../../rerankers/serving.js');
       const { buildChorus } = await import('../../app/build.js');
       const k = Number(f.k);
-      if (!Number.isInteger(k) || k < 1) throw new ChorusError('VALIDATION', '--k must be a positive integer');
+      if (!Number.isInteger(k) || k < 1)
+        throw new ChorusError('VALIDATION', '--k must be a positive integer');
       const queries = f.queries ? readQueries(f.queries) : undefined;
       const qrels = parseQrels(readFileSync(f.qrels, 'utf8'), queries);
-      if (qrels.size === 0) throw new ChorusError('VALIDATION', `${f.qrels} has no judgments (query<TAB>item<TAB>grade)`);
+      if (qrels.size === 0)
+        throw new ChorusError(
+          'VALIDATION',
+          `${f.qrels} has no judgments (query<TAB>item<TAB>grade)`,
+        );
       const config = await configFor(cmd, { logLevel: 'silent' });
-      const chorus = await buildChorus(config, { extraRouters: (deps, built) => attachModelServing(deps, built) });
+      const chorus = await buildChorus(config, {
+        extraRouters: (deps, built) => attachModelServing(deps, built),
+      });
       try {
         const catalogue = await chorus.store.count(f.collection);
         const results: Record<string, OfflineMetrics> = {};
-        for (const fusion of f.fusion.split(',').map((s) => s.trim()).filter(Boolean)) {
+        for (const fusion of f.fusion
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           const rankings: JudgedRanking[] = [];
           for (const [query, judged] of qrels) {
-            const r = await chorus.engine.search({ collection: f.collection, query: { text: query }, fusion, limit: k, logImpression: false });
+            const r = await chorus.engine.search({
+              collection: f.collection,
+              query: { text: query },
+              fusion,
+              limit: k,
+              logImpression: false,
+            });
             const ids = r.hits.map((h) => h.id);
             const items = await chorus.store.get(f.collection, ids, { withVectors: true });
-            const vectors = new Map(items.map((it) => [it.id, Object.values(it.vectors)[0]!]).filter(([, v]) => v !== undefined) as [string, Float32Array][]);
+            const vectors = new Map(
+              items
+                .map((it) => [it.id, Object.values(it.vectors)[0]!])
+                .filter(([, v]) => v !== undefined) as [string, Float32Array][],
+            );
             rankings.push({ query, ranked: ids, judged, vectors });
           }
           results[fusion] = offlineMetrics(rankings, k, catalogue);
         }
-        const counterfactual = await counterfactualOfPromoted(chorus.db, config.dataDir, f.collection);
-        if (f.json) process.stdout.write(JSON.stringify({ collection: f.collection, k, results, counterfactual }, null, 2) + '\n');
+        const counterfactual = await counterfactualOfPromoted(
+          chorus.db,
+          config.dataDir,
+          f.collection,
+        );
+        if (f.json)
+          process.stdout.write(
+            JSON.stringify({ collection: f.collection, k, results, counterfactual }, null, 2) +
+              '\n',
+          );
         else {
-          process.stdout.write(`ranker      nDCG@${k}  MRR     recall@${k}  coverage  diversity   (${qrels.size} judged queries)\n`);
+          process.stdout.write(
+            `ranker      nDCG@${k}  MRR     recall@${k}  coverage  diversity   (${qrels.size} judged queries)\n`,
+          );
           for (const [name, m] of Object.entries(results)) {
-            process.stdout.write(`${name.padEnd(10)}  ${m.ndcg.toFixed(4)}   ${m.mrr.toFixed(4)}  ${m.recall.toFixed(4)}     ${m.coverage.toFixed(4)}    ${m.diversity.toFixed(4)}\n`);
+            process.stdout.write(
+              `${name.padEnd(10)}  ${m.ndcg.toFixed(4)}   ${m.mrr.toFixed(4)}  ${m.recall.toFixed(4)}     ${m.coverage.toFixed(4)}    ${m.diversity.toFixed(4)}\n`,
+            );
           }
           if (counterfactual) {
-            process.stdout.write(`promoted ${counterfactual.version} on ${counterfactual.impressions} logged impressions: clicks/impression logged ${counterfactual.loggedCtr.toFixed(3)}, clipped IPS ${counterfactual.ips.toFixed(3)}, SNIPS ${counterfactual.snips.toFixed(3)}\n`);
+            process.stdout.write(
+              `promoted ${counterfactual.version} on ${counterfactual.impressions} logged impressions: clicks/impression logged ${counterfactual.loggedCtr.toFixed(3)}, clipped IPS ${counterfactual.ips.toFixed(3)}, SNIPS ${counterfactual.snips.toFixed(3)}\n`,
+            );
           }
         }
       } finally {
@@ -88,8 +127,14 @@ async function counterfactualOfPromoted(db: ChorusDb, dataDir: string, collectio
   const model = registry.loadModel(collection, rec.version);
   const propensities = (model.meta.propensities as number[] | undefined) ?? [1];
   const events = (function* () {
-    for (const e of db.events.iterate({ collection, types: ['impression', 'click', 'dwell', 'like', 'purchase'] })) yield e.event;
+    for (const e of db.events.iterate({
+      collection,
+      types: ['impression', 'click', 'dwell', 'like', 'purchase'],
+    }))
+      yield e.event;
   })();
-  const cts = buildClickthroughs(events).filter((c) => c.items.every((i) => i.features.length === model.o.F));
+  const cts = buildClickthroughs(events).filter((c) =>
+    c.items.every((i) => i.features.length === model.o.F),
+  );
   return { version: rec.version, ...estimateCtr(model, cts, propensities) };
 }

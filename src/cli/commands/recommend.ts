@@ -25,15 +25,19 @@ export function registerRecommendCommand(program: Command): void {
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
     .option('--diversity <lambda>', 'MMR diversity 0..1', (v) => {
       const n = Number(v);
-      if (!(n >= 0 && n <= 1)) throw new ChorusError('BAD_REQUEST', `--diversity must be in 0..1, got ${v}`);
+      if (!(n >= 0 && n <= 1))
+        throw new ChorusError('BAD_REQUEST', `--diversity must be in 0..1, got ${v}`);
       return n;
     })
     .option('--include-seen', 'keep items the user already engaged with')
     .option('--json', 'print the response as JSON')
     .action(async (flags: RecommendFlags, cmd: Command) => {
-      if (!flags.item && !flags.user) throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID');
+      if (!flags.item && !flags.user)
+        throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID');
       const { buildChorus } = await import('../../app/build.js');
-      const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), { encoders: 'none' });
+      const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {
+        encoders: 'none',
+      });
       try {
         const r = await chorus.engine.recommend({
           collection: flags.collection,

@@ -17,7 +17,8 @@ interface SearchFlags {
 export function positiveInt(name: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new ChorusError('BAD_REQUEST', `${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new ChorusError('BAD_REQUEST', `${name} must be a positive integer, got ${v}`);
     return n;
   };
 }
@@ -44,7 +45,8 @@ export function registerSearchCommand(program: Command): void {
     .option('--fusion <name>', 'rrf | weighted | dbsf | noop | shuffle | model')
     .option('--json', 'print the response as JSON')
     .action(async (text: string | undefined, flags: SearchFlags, cmd: Command) => {
-      if (!text && !flags.image && !flags.audio) throw new ChorusError('BAD_REQUEST', 'give a text query, --image FILE or --audio FILE');
+      if (!text && !flags.image && !flags.audio)
+        throw new ChorusError('BAD_REQUEST', 'give a text query, --image FILE or --audio FILE');
       const query = {
         text,
         image: flags.image ? readMedia(flags.image, 'image') : undefined,
@@ -53,9 +55,17 @@ export function registerSearchCommand(program: Command): void {
       const { attachModelServing } = await import('../../../rerankers/serving.js');
       const { buildChorus } = await import('../../app/build.js');
       // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
-      const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), { extraRouters: (deps, built) => attachModelServing(deps, built) });
+      const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {
+        extraRouters: (deps, built) => attachModelServing(deps, built),
+      });
       try {
-        const r = await chorus.engine.search({ collection: flags.collection, query, userId: flags.user, limit: flags.limit, fusion: flags.fusion });
+        const r = await chorus.engine.search({
+          collection: flags.collection,
+          query,
+          userId: flags.user,
+          limit: flags.limit,
+          fusion: flags.fusion,
+        });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         else printRanked(r);
       } finally {

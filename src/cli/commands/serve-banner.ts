@@ -1,7 +1,12 @@
 import type { Chorus } from '../../app/build.js';
 
 /** What `serve` and `quickstart` print once listening: where things are and how the server is protected. */
-export function printServing(chorus: Chorus, url: string, host: string, out: NodeJS.WritableStream = process.stdout): void {
+export function printServing(
+  chorus: Chorus,
+  url: string,
+  host: string,
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const lines = [
     `Chorus is serving on ${url}`,
     `  admin UI     ${url}/admin   (relevance tuning, judgments, models, jobs)`,
@@ -9,7 +14,9 @@ export function printServing(chorus: Chorus, url: string, host: string, out: Nod
     `  health       ${url}/healthz   readiness ${url}/readyz   metrics ${url}/metrics`,
   ];
   if (chorus.api.keys.open) {
-    lines.push(`  no API key configured: bound to ${host} only (set CHORUS_ADMIN_KEY / CHORUS_API_KEYS to serve other hosts)`);
+    lines.push(
+      `  no API key configured: bound to ${host} only (set CHORUS_ADMIN_KEY / CHORUS_API_KEYS to serve other hosts)`,
+    );
   } else {
     lines.push(`  API keys required (Authorization: Bearer KEY or api-key: KEY); bound to ${host}`);
   }

@@ -5,7 +5,8 @@ import { closeOnSignals, printServing } from './serve-banner.js';
 
 export function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ChorusError('BAD_REQUEST', `--port must be 0-65535, got ${v}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ChorusError('BAD_REQUEST', `--port must be 0-65535, got ${v}`);
   return n;
 }
 
@@ -20,9 +21,12 @@ export function registerServeCommand(program: Command): void {
       const { buildChorus } = await import('../../app/build.js');
       const { servedExtras } = await import('../../app/extras.js');
       const config = await configFor(cmd, { port: flags.port, host: flags.host });
-      const chorus = await buildChorus(config, { extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)) });
+      const chorus = await buildChorus(config, {
+        extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)),
+      });
       for (const line of chorus.registry?.notes ?? []) process.stderr.write(`chorus: ${line}\n`);
-      for (const m of chorus.registry?.missing ?? []) process.stderr.write(`chorus: ${m.vectorName} (${m.modelId}) unavailable: ${m.reason}\n`);
+      for (const m of chorus.registry?.missing ?? [])
+        process.stderr.write(`chorus: ${m.vectorName} (${m.modelId}) unavailable: ${m.reason}\n`);
       const { url, host } = await chorus.listen();
       printServing(chorus, url, host);
       closeOnSignals(chorus);

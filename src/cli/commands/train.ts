@@ -21,7 +21,8 @@ interface TrainFlags {
 const num = (v: string | undefined, name: string) => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new ChorusError('VALIDATION', `--${name} must be a non-negative number`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new ChorusError('VALIDATION', `--${name} must be a non-negative number`);
   return n;
 };
 
@@ -29,7 +30,9 @@ const num = (v: string | undefined, name: string) => {
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
-    .description('fit the fusion reranker on the logged feedback (IPS-corrected clicks) and register a candidate version')
+    .description(
+      'fit the fusion reranker on the logged feedback (IPS-corrected clicks) and register a candidate version',
+    )
     .requiredOption('--collection <name>', 'collection whose impressions and clicks to train on')
     .option('--version <v>', 'version name (default: next vN)')
     .option('--loss <loss>', 'listwise or pairwise', 'listwise')
@@ -41,17 +44,26 @@ export function registerTrainCommand(program: Command): void {
     .option('--search <mode>', 'hyperparameter search: none, grid or random', 'none')
     .option('--trials <n>', 'random-search trials')
     .option('--seed <n>', 'random seed')
-    .option('--promote', 'promote the new version at once if it beats the serving ranker on held-out queries')
+    .option(
+      '--promote',
+      'promote the new version at once if it beats the serving ranker on held-out queries',
+    )
     .option('--json', 'print the registered version as JSON')
     .action(async (f: TrainFlags, cmd: Command) => {
-      if (!['listwise', 'pairwise'].includes(f.loss)) throw new ChorusError('VALIDATION', '--loss is listwise or pairwise');
-      if (!['none', 'grid', 'random'].includes(f.search)) throw new ChorusError('VALIDATION', '--search is none, grid or random');
+      if (!['listwise', 'pairwise'].includes(f.loss))
+        throw new ChorusError('VALIDATION', '--loss is listwise or pairwise');
+      if (!['none', 'grid', 'random'].includes(f.search))
+        throw new ChorusError('VALIDATION', '--search is none, grid or random');
       const { ModelRegistry } = await import('../../../rerankers/registry.js');
       const { openChorusDb } = await import('../../storage/index.js');
       const config = await configFor(cmd);
       const db = openChorusDb(config.dataDir);
       try {
-        const registry = new ModelRegistry({ db, dataDir: config.dataDir, executionProviders: config.executionProviders });
+        const registry = new ModelRegistry({
+          db,
+          dataDir: config.dataDir,
+          executionProviders: config.executionProviders,
+        });
         const rec = registry.train({
           collection: f.collection,
           version: f.version,
@@ -70,7 +82,14 @@ export function registerTrainCommand(program: Command): void {
         const out = registry.get(rec.collection, rec.version);
         if (f.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
         else {
-          const m = out.metrics as { validationNdcg10: number; trainLists: number; validationLists: number; propensitySource: string; propensityNote?: string; counterfactual: { loggedCtr: number; ips: number; snips: number } };
+          const m = out.metrics as {
+            validationNdcg10: number;
+            trainLists: number;
+            validationLists: number;
+            propensitySource: string;
+            propensityNote?: string;
+            counterfactual: { loggedCtr: number; ips: number; snips: number };
+          };
           process.stdout.write(
             `${out.collection}/${out.version} (${out.status}): validation nDCG@10 ${m.validationNdcg10.toFixed(4)}; ` +
               `${m.trainLists} train / ${m.validationLists} validation lists; propensities from ${m.propensitySource}; ` +

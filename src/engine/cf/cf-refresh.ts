@@ -26,7 +26,11 @@ export interface CfRefreshResult {
  * Users' `cf` profiles are reset to their learned factors (later feedback keeps folding into them).
  * The collection must declare a `cf` vector (its dimension sets the number of factors). Run by a job.
  */
-export async function refreshCf(deps: CfRefreshDeps, collection: string, opts: { iterations?: number; alpha?: number; lambda?: number } = {}): Promise<CfRefreshResult> {
+export async function refreshCf(
+  deps: CfRefreshDeps,
+  collection: string,
+  opts: { iterations?: number; alpha?: number; lambda?: number } = {},
+): Promise<CfRefreshResult> {
   const t0 = Date.now();
   const schema = await deps.store.openCollection(collection);
   const spec = schema.vectors[CF_VECTOR];
@@ -42,11 +46,22 @@ export async function refreshCf(deps: CfRefreshDeps, collection: string, opts: {
   const userIndex = new Map(users.map((u, i) => [u, i]));
   const itemIndex = new Map(items.map((i, k) => [i, k]));
   const rows: [number, number][][] = users.map(() => []);
-  for (const r of positive) rows[userIndex.get(r.userId)!]!.push([itemIndex.get(r.itemId)!, r.weight]);
-  const result = { collection, users: users.length, items: 0, interactions: positive.length, dim: spec.dim, elapsedMs: 0 };
+  for (const r of positive)
+    rows[userIndex.get(r.userId)!]!.push([itemIndex.get(r.itemId)!, r.weight]);
+  const result = {
+    collection,
+    users: users.length,
+    items: 0,
+    interactions: positive.length,
+    dim: spec.dim,
+    elapsedMs: 0,
+  };
   if (positive.length === 0) return { ...result, elapsedMs: Date.now() - t0 };
 
-  const { userFactors, itemFactors } = implicitAls(rows, items.length, { factors: spec.dim, ...opts });
+  const { userFactors, itemFactors } = implicitAls(rows, items.length, {
+    factors: spec.dim,
+    ...opts,
+  });
   const BATCH = 256;
   for (let start = 0; start < items.length; start += BATCH) {
     const ids = items.slice(start, start + BATCH);

@@ -22,7 +22,10 @@ export interface CfForgetResult {
  * user engaged with (the refresh only rewrites items that still have interactions, so these would keep a
  * vector derived from the deleted user's data).
  */
-export async function planCfForget(deps: CfForgetDeps, userId: string): Promise<{ apply(): Promise<CfForgetResult> }> {
+export async function planCfForget(
+  deps: CfForgetDeps,
+  userId: string,
+): Promise<{ apply(): Promise<CfForgetResult> }> {
   const touched = new Map<string, Set<string>>();
   for (const schema of await deps.store.listCollections()) {
     if (!schema.vectors[CF_VECTOR]) continue;
@@ -49,7 +52,13 @@ export async function planCfForget(deps: CfForgetDeps, userId: string): Promise<
         const stored = await deps.store.get(collection, orphans, { withVectors: true });
         const updates = stored
           .filter((item) => item.vectors[CF_VECTOR])
-          .map((item) => ({ id: item.id, payload: item.payload, vectors: Object.fromEntries(Object.entries(item.vectors).filter(([name]) => name !== CF_VECTOR)) }));
+          .map((item) => ({
+            id: item.id,
+            payload: item.payload,
+            vectors: Object.fromEntries(
+              Object.entries(item.vectors).filter(([name]) => name !== CF_VECTOR),
+            ),
+          }));
         if (updates.length) await deps.store.upsert(collection, updates);
         result.cleared += updates.length;
       }

@@ -19,7 +19,11 @@ export interface AlsResult {
 }
 
 /** `rows[u]` = [item index, strength > 0][] for user u. */
-export function implicitAls(rows: [number, number][][], nItems: number, opts: AlsOptions): AlsResult {
+export function implicitAls(
+  rows: [number, number][][],
+  nItems: number,
+  opts: AlsOptions,
+): AlsResult {
   const f = opts.factors;
   const alpha = opts.alpha ?? 10;
   const lambda = opts.lambda ?? 0.1;
@@ -36,12 +40,23 @@ export function implicitAls(rows: [number, number][][], nItems: number, opts: Al
     solveSide(X, Y, rows, f, alpha, lambda);
     solveSide(Y, X, cols, f, alpha, lambda);
   }
-  return { userFactors: X.map((x) => Float32Array.from(x)), itemFactors: Y.map((y) => Float32Array.from(y)) };
+  return {
+    userFactors: X.map((x) => Float32Array.from(x)),
+    itemFactors: Y.map((y) => Float32Array.from(y)),
+  };
 }
 
-function solveSide(target: Float64Array[], fixed: Float64Array[], obs: [number, number][][], f: number, alpha: number, lambda: number): void {
+function solveSide(
+  target: Float64Array[],
+  fixed: Float64Array[],
+  obs: [number, number][][],
+  f: number,
+  alpha: number,
+  lambda: number,
+): void {
   const gram = new Float64Array(f * f);
-  for (const y of fixed) for (let a = 0; a < f; a++) for (let b = 0; b < f; b++) gram[a * f + b]! += y[a]! * y[b]!;
+  for (const y of fixed)
+    for (let a = 0; a < f; a++) for (let b = 0; b < f; b++) gram[a * f + b]! += y[a]! * y[b]!;
   const A = new Float64Array(f * f);
   const rhs = new Float64Array(f);
   obs.forEach((row, u) => {

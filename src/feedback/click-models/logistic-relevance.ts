@@ -12,20 +12,29 @@ export class LogisticRelevance {
   private readonly v: Float64Array;
   private step = 0;
 
-  constructor(rows: readonly ArrayLike<number>[], private readonly lr = 0.05) {
+  constructor(
+    rows: readonly ArrayLike<number>[],
+    private readonly lr = 0.05,
+  ) {
     this.n = rows.length;
     this.d = rows[0]?.length ?? 0;
     const d = this.d;
     const mean = new Float64Array(d);
     const sq = new Float64Array(d);
-    for (const r of rows) for (let j = 0; j < d; j++) { mean[j]! += r[j]!; sq[j]! += r[j]! * r[j]!; }
+    for (const r of rows)
+      for (let j = 0; j < d; j++) {
+        mean[j]! += r[j]!;
+        sq[j]! += r[j]! * r[j]!;
+      }
     this.x = new Float32Array(this.n * d);
     for (let j = 0; j < d; j++) {
       mean[j]! /= Math.max(1, this.n);
       const sd = Math.sqrt(Math.max(0, sq[j]! / Math.max(1, this.n) - mean[j]! * mean[j]!));
       sq[j] = sd > 1e-9 ? 1 / sd : 0;
     }
-    rows.forEach((r, i) => { for (let j = 0; j < d; j++) this.x[i * d + j] = (r[j]! - mean[j]!) * sq[j]!; });
+    rows.forEach((r, i) => {
+      for (let j = 0; j < d; j++) this.x[i * d + j] = (r[j]! - mean[j]!) * sq[j]!;
+    });
     this.w = new Float64Array(d);
     this.m = new Float64Array(d + 1);
     this.v = new Float64Array(d + 1);

@@ -25,12 +25,20 @@ export interface PbmFit {
  * posterior; relevance is either per key or (regression-EM) a logistic model over the served feature rows,
  * which identifies examination even when the production ranker always shows a pair at the same position.
  */
-export function fitPositionBasedModel(sessions: readonly ClickSession[], opts: PbmEmOptions = {}): PbmFit {
+export function fitPositionBasedModel(
+  sessions: readonly ClickSession[],
+  opts: PbmEmOptions = {},
+): PbmFit {
   const K = opts.maxPositions ?? 10;
   const iterations = opts.iterations ?? 50;
-  const hasFeatures = sessions.length > 0 && sessions.every((s) => s.items.every((i) => i.features !== undefined));
-  const method = opts.relevance === 'pairs' || (opts.relevance !== 'regression' && !hasFeatures) ? 'pairs' : 'regression';
-  if (method === 'regression' && !hasFeatures) throw new Error('regression-EM needs feature rows on every shown item');
+  const hasFeatures =
+    sessions.length > 0 && sessions.every((s) => s.items.every((i) => i.features !== undefined));
+  const method =
+    opts.relevance === 'pairs' || (opts.relevance !== 'regression' && !hasFeatures)
+      ? 'pairs'
+      : 'regression';
+  if (method === 'regression' && !hasFeatures)
+    throw new Error('regression-EM needs feature rows on every shown item');
 
   // Flatten once: position, click, key index, feature row.
   const pos: number[] = [];
@@ -89,7 +97,8 @@ export function fitPositionBasedModel(sessions: readonly ClickSession[], opts: P
       model.fit(targets, opts.regressionSteps ?? 8);
       model.predictInto(gamma);
     } else {
-      for (let j = 0; j < keys.size; j++) gammaKey[j] = rCount[j]! > 0 ? clampProb(rSum[j]! / rCount[j]!) : 0.5;
+      for (let j = 0; j < keys.size; j++)
+        gammaKey[j] = rCount[j]! > 0 ? clampProb(rSum[j]! / rCount[j]!) : 0.5;
       for (let i = 0; i < n; i++) gamma[i] = gammaKey[keyIdx[i]!]!;
     }
     if (moved < 1e-6) break;

@@ -13,7 +13,10 @@ export interface SwapEstimate {
  *   p(k+1) / p(k) = CTR(ranker's k-th doc shown at k+1) / CTR(ranker's k-th doc shown at k).
  * Chaining the adjacent ratios gives examination relative to the top position.
  */
-export function estimateFromSwaps(sessions: readonly ClickSession[], maxPositions = 10): SwapEstimate {
+export function estimateFromSwaps(
+  sessions: readonly ClickSession[],
+  maxPositions = 10,
+): SwapEstimate {
   const K = maxPositions;
   // For pair (k, k+1): clicks on the ranker's k-th doc when shown at k (not swapped) and at k+1 (swapped).
   const clicksStay = new Float64Array(K);

@@ -11,7 +11,10 @@ export const cfRefreshJob: JobDefinition<CfRefreshPayload, unknown, JobContext> 
   name: 'cf-refresh',
   payload: CfRefreshPayload,
   async process(p, ctx) {
-    if (!ctx.cfRefresh) throw new PermanentJobError('the collaborative-filtering refresh is not available in this process');
+    if (!ctx.cfRefresh)
+      throw new PermanentJobError(
+        'the collaborative-filtering refresh is not available in this process',
+      );
     return (await ctx.cfRefresh(p.collection)) ?? null;
   },
 };

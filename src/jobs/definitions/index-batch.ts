@@ -33,7 +33,13 @@ export const indexBatchJob: JobDefinition<IndexBatchPayload, BatchResult, JobCon
   payload: IndexBatchPayload,
   process: (p, ctx) =>
     indexBatch(
-      { store: ctx.store, provenance: ctx.provenance, encoders: ctx.encoders, maxFileBytes: ctx.maxFileBytes, afterUpsert: ctx.afterUpsert },
+      {
+        store: ctx.store,
+        provenance: ctx.provenance,
+        encoders: ctx.encoders,
+        maxFileBytes: ctx.maxFileBytes,
+        afterUpsert: ctx.afterUpsert,
+      },
       { collection: p.collection, root: p.root, items: p.items, force: p.force },
     ),
 };

@@ -5,6 +5,10 @@ import { indexBatchJob } from './index-batch.js';
 import { reembedCollectionJob } from './reembed-collection.js';
 
 /** Every job Chorus runs; a queue is built with this list. */
-export const JOB_DEFINITIONS = [indexBatchJob, reembedCollectionJob, cfRefreshJob] as unknown as JobDefinition<never, unknown, JobContext>[];
+export const JOB_DEFINITIONS = [
+  indexBatchJob,
+  reembedCollectionJob,
+  cfRefreshJob,
+] as unknown as JobDefinition<never, unknown, JobContext>[];
 
 export { cfRefreshJob, indexBatchJob, reembedCollectionJob };

@@ -17,7 +17,10 @@ export const ReembedPayload = z
     target: CollectionName,
     batchSize: z.number().int().min(1).max(1024).default(32),
   })
-  .refine((p) => p.collection !== p.target, 'target must differ from collection: a changed model may change dimensions');
+  .refine(
+    (p) => p.collection !== p.target,
+    'target must differ from collection: a changed model may change dimensions',
+  );
 export type ReembedPayload = z.infer<typeof ReembedPayload>;
 
 export interface ReembedResult {
@@ -43,16 +46,27 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
     let cursor: string | undefined;
     let seen = 0;
     do {
-      const page = await ctx.store.scroll(p.collection, { limit: p.batchSize, cursor, withVectors: true });
+      const page = await ctx.store.scroll(p.collection, {
+        limit: p.batchSize,
+        cursor,
+        withVectors: true,
+      });
       cursor = page.next;
       const byRoot = new Map<string | undefined, SourceItem[]>();
-      const recorded = ctx.provenance.get(p.collection, page.items.map((i) => i.id));
+      const recorded = ctx.provenance.get(
+        p.collection,
+        page.items.map((i) => i.id),
+      );
       for (const item of page.items) {
         const { root, source } = toSource(item, recorded.get(item.id));
         const lost = lostMedia(item, source, oldSchema.vectors);
         if (lost) {
           // Written through the API with raw bytes: there is no file to read again, and a text-only copy would drop it.
-          out.failed.push({ id: item.id, code: 'NO_SOURCE', reason: `no source file recorded for its ${lost}; index it again from its files` });
+          out.failed.push({
+            id: item.id,
+            code: 'NO_SOURCE',
+            reason: `no source file recorded for its ${lost}; index it again from its files`,
+          });
           continue;
         }
         const list = byRoot.get(root) ?? [];
@@ -61,7 +75,13 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
       }
       for (const [root, items] of byRoot) {
         const r = await indexBatch(
-          { store: ctx.store, provenance: ctx.provenance, encoders: ctx.encoders, maxFileBytes: ctx.maxFileBytes, afterUpsert: ctx.afterUpsert },
+          {
+            store: ctx.store,
+            provenance: ctx.provenance,
+            encoders: ctx.encoders,
+            maxFileBytes: ctx.maxFileBytes,
+            afterUpsert: ctx.afterUpsert,
+          },
           { collection: p.target, root, items, force: true },
         );
         out.indexed += r.indexed;
@@ -74,7 +94,10 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
   },
 };
 
-function toSource(item: Item, recorded: Provenance | undefined): { root: string | undefined; source: SourceItem } {
+function toSource(
+  item: Item,
+  recorded: Provenance | undefined,
+): { root: string | undefined; source: SourceItem } {
   // Keys an older build kept in the payload (or a client planted there) are dropped, never read.
   const payload: Payload = { ...publicPayload(item.payload) };
   const source: SourceItem = { id: item.id, origin: item.id, payload };
@@ -91,7 +114,11 @@ function toSource(item: Item, recorded: Provenance | undefined): { root: string 
 }
 
 /** The media modality an item has vectors for but no recorded file, if any. */
-function lostMedia(item: Item, source: SourceItem, vectors: Record<string, { modality: string }>): string | undefined {
+function lostMedia(
+  item: Item,
+  source: SourceItem,
+  vectors: Record<string, { modality: string }>,
+): string | undefined {
   for (const name of Object.keys(item.vectors)) {
     const modality = vectors[name]?.modality;
     if (modality === 'image' && !source.imagePath) return 'image';

@@ -14,7 +14,22 @@ export interface TestCorpus {
 }
 
 const MEDIA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/media');
-const WORDS = ['red', 'dress', 'summer', 'boots', 'leather', 'blue', 'jeans', 'silk', 'scarf', 'wool', 'coat', 'linen', 'shirt', 'sandals'];
+const WORDS = [
+  'red',
+  'dress',
+  'summer',
+  'boots',
+  'leather',
+  'blue',
+  'jeans',
+  'silk',
+  'scarf',
+  'wool',
+  'coat',
+  'linen',
+  'shirt',
+  'sandals',
+];
 
 /** 16-bit mono PCM WAV with a sine tone. */
 export function sineWav(freq: number, seconds = 1, rate = 16000): Buffer {
@@ -32,12 +47,15 @@ export function sineWav(freq: number, seconds = 1, rate = 16000): Buffer {
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36);
   buf.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + i * 2);
+  for (let i = 0; i < n; i++)
+    buf.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + i * 2);
   return buf;
 }
 
 export async function solidPng(r: number, g: number, b: number, size = 48): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  return sharp({ create: { width: size, height: size, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -45,7 +63,10 @@ export async function solidPng(r: number, g: number, b: number, size = 48): Prom
  * `audios` audio items, and five bad items: zero-byte jpg, truncated png, text renamed .wav, a symlink
  * escaping the root, and a payload file that is not JSON.
  */
-export async function writeTestCorpus(dir: string, opts: { texts: number; images: number; audios: number; outside: string }): Promise<TestCorpus> {
+export async function writeTestCorpus(
+  dir: string,
+  opts: { texts: number; images: number; audios: number; outside: string },
+): Promise<TestCorpus> {
   const goodIds: string[] = [];
   const textIds: string[] = [];
   const put = (rel: string, data: string | Buffer) => {
@@ -54,7 +75,9 @@ export async function writeTestCorpus(dir: string, opts: { texts: number; images
   };
   for (let i = 0; i < opts.texts; i++) {
     const id = i % 10 === 0 ? `nested/t${i}` : `t${String(i).padStart(4, '0')}`;
-    const words = Array.from({ length: 6 }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ');
+    const words = Array.from({ length: 6 }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(
+      ' ',
+    );
     put(`${id}.txt`, `${words} item ${i}`);
     if (i % 3 === 0) put(`${id}.json`, JSON.stringify({ title: `Item ${i}`, price: i }));
     goodIds.push(id);
@@ -73,13 +96,17 @@ export async function writeTestCorpus(dir: string, opts: { texts: number; images
     goodIds.push(id);
   }
   // Real product photos and spoken digits from fixtures/media, beside the generated ones.
-  for (const name of readdirSync(path.join(MEDIA, 'images')).filter((f) => f.endsWith('.jpg')).slice(0, 3)) {
+  for (const name of readdirSync(path.join(MEDIA, 'images'))
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, 3)) {
     const id = `photos/${path.basename(name, '.jpg')}`;
     mkdirSync(path.join(dir, 'photos'), { recursive: true });
     copyFileSync(path.join(MEDIA, 'images', name), path.join(dir, `${id}.jpg`));
     goodIds.push(id);
   }
-  for (const name of readdirSync(path.join(MEDIA, 'audio', 'digits')).filter((f) => f.endsWith('.wav')).slice(0, 3)) {
+  for (const name of readdirSync(path.join(MEDIA, 'audio', 'digits'))
+    .filter((f) => f.endsWith('.wav'))
+    .slice(0, 3)) {
     const id = `digits/${path.basename(name, '.wav')}`;
     mkdirSync(path.join(dir, 'digits'), { recursive: true });
     copyFileSync(path.join(MEDIA, 'audio', 'digits', name), path.join(dir, `${id}.wav`));

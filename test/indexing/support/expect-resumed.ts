@@ -21,7 +21,8 @@ export function expectResumedCleanly(o: ScenarioOutcome, queue: 'in-process' | '
   expect([...o.after.ids].sort()).toEqual(o.corpus.goodIds);
 
   // Items stored before the kill were not embedded again: their write time is unchanged...
-  for (const [id, t] of o.before.indexedAt) expect(o.after.indexedAt.get(id), `item ${id} was rewritten`).toBe(t);
+  for (const [id, t] of o.before.indexedAt)
+    expect(o.after.indexedAt.get(id), `item ${id} was rewritten`).toBe(t);
   // ...and the rerun encoded at most the items that were still missing (plus the bad media ones, which fail in the encoder).
   expect(o.summary.encoded).toBeLessThanOrEqual(good - o.before.count + o.corpus.bad.size);
 

@@ -47,7 +47,11 @@ export function runIndexChild(
   signal: NodeJS.Signals = 'SIGKILL',
 ): Promise<ChildResult & { killedAt?: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'index', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'index', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let killedAt: number | undefined;
@@ -117,22 +121,54 @@ export interface ScenarioOutcome {
 }
 
 /** Index a corpus with bad files, SIGKILL the indexer mid-run, rerun it with --resume, and collect the evidence. */
-export async function killAndResume(extraEnv: Record<string, string> = {}): Promise<ScenarioOutcome> {
+export async function killAndResume(
+  extraEnv: Record<string, string> = {},
+): Promise<ScenarioOutcome> {
   const work = mkdtempSync(path.join(tmpdir(), 'chorus-resume-'));
-  const corpus = await writeTestCorpus(path.join(work, 'input'), { texts: 160, images: 8, audios: 6, outside: path.join(work, 'outside') });
+  const corpus = await writeTestCorpus(path.join(work, 'input'), {
+    texts: 160,
+    images: 8,
+    audios: 6,
+    outside: path.join(work, 'outside'),
+  });
   const dataDir = path.join(work, 'data');
   const env = childEnv(dataDir, extraEnv);
-  const args = [corpus.dir, '--collection', 'resume', '--batch-size', '4', '--concurrency', '1', '--progress-interval', '50'];
+  const args = [
+    corpus.dir,
+    '--collection',
+    'resume',
+    '--batch-size',
+    '4',
+    '--concurrency',
+    '1',
+    '--progress-interval',
+    '50',
+  ];
   const first = await runIndexChild(args, env, 0.3);
   const before = await readStored(dataDir, 'resume');
   const second = await runIndexChild([...args, '--resume', '--json'], env);
   const summary = JSON.parse(second.stdout.trim().split('\n').pop() ?? '{}') as IndexSummary;
   const after = await readStored(dataDir, 'resume');
   const report = summary.errorReport
-    ? readFileSync(summary.errorReport, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ScenarioOutcome['report'][number])
+    ? readFileSync(summary.errorReport, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as ScenarioOutcome['report'][number])
     : [];
   const bm25 = new Bm25Index(path.join(dataDir, 'lexical.sqlite'));
   const lexicalCount = bm25.count('resume');
   bm25.close();
-  return { corpus, dataDir, lexicalCount, killedAt: first.killedAt, first, before, second, summary, after, report, cleanup: () => rmSync(work, { recursive: true, force: true }) };
+  return {
+    corpus,
+    dataDir,
+    lexicalCount,
+    killedAt: first.killedAt,
+    first,
+    before,
+    second,
+    summary,
+    after,
+    report,
+    cleanup: () => rmSync(work, { recursive: true, force: true }),
+  };
 }
