@@ -7,19 +7,12 @@ export { render };
 
 let csrf = null;
 /** @param {string | null} token */
-export function setCsrf(token) {
-  csrf = token;
-}
+export function setCsrf(token) { csrf = token; }
 
 /** Error thrown for non-2xx API answers, carrying the server's code and message. */
 export class ApiError extends Error {
   /** @param {number} status @param {string} code @param {string} message @param {any} [details] */
-  constructor(status, code, message, details) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
+  constructor(status, code, message, details) { super(message); this.status = status; this.code = code; this.details = details; }
 }
 
 /**
@@ -31,29 +24,16 @@ export async function api(method, path, body) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
-  const res = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const data = await res.json().catch(() => ({}));
   // The session expired (idle timeout, restart, logout elsewhere): the app shows the login form instead of hanging.
-  if (res.status === 401 && !path.endsWith('/login'))
-    window.dispatchEvent(new window.CustomEvent('chorus:unauthenticated'));
-  if (!res.ok)
-    throw new ApiError(
-      res.status,
-      data?.error?.code ?? 'ERROR',
-      data?.error?.message ?? res.statusText,
-      data?.error?.details,
-    );
+  if (res.status === 401 && !path.endsWith('/login')) window.dispatchEvent(new window.CustomEvent('chorus:unauthenticated'));
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'ERROR', data?.error?.message ?? res.statusText, data?.error?.details);
   return data;
 }
 
 /** @param {number | null | undefined} x a 0..1 share @param {number} [d] */
-export const pct = (x, d = 0) =>
-  x === null || x === undefined || Number.isNaN(x) ? '—' : `${(Number(x) * 100).toFixed(d)}%`;
+export const pct = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(Number(x) * 100).toFixed(d)}%`);
 
 /** Confirms a consequential action in a native dialog (keyboard accessible, testable). @param {string} message */
 export const confirmAction = (message) => window.confirm(message);
@@ -62,40 +42,24 @@ export const confirmAction = (message) => window.confirm(message);
 export function debounce(fn, ms) {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let t;
-  return /** @type {F} */ (
-    (...args) => {
-      clearTimeout(t);
-      t = setTimeout(() => fn(...args), ms);
-    }
-  );
+  return /** @type {F} */ ((...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); });
 }
 
 /** @param {number | null | undefined} x @param {number} [d] */
-export const fmt = (x, d = 3) =>
-  x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d);
+export const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
 /** @param {number | null | undefined} ms */
 export const when = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) : '—');
 
 /** One hue per modality; the `_text` tower of a modality (image_text, audio_text) is the lighter shade of it. */
 const SOURCE_COLOURS = {
-  text: '#2f6fdb',
-  image: '#d9822b',
-  image_text: '#f2b97c',
-  audio: '#1f9e89',
-  audio_text: '#86d3c5',
-  bm25: '#8c5cc7',
-  profile: '#c2477a',
-  cf: '#6b7280',
-  residual: '#a3a3a3',
-  ctr: '#b45309',
-  popularity: '#78716c',
+  text: '#2f6fdb', image: '#d9822b', image_text: '#f2b97c', audio: '#1f9e89', audio_text: '#86d3c5',
+  bm25: '#8c5cc7', profile: '#c2477a', cf: '#6b7280', residual: '#a3a3a3', ctr: '#b45309', popularity: '#78716c',
 };
 /** @param {string} source */
 export function sourceColour(source) {
   const known = SOURCE_COLOURS[/** @type {keyof typeof SOURCE_COLOURS} */ (source)];
   if (known) return known;
-  const family =
-    SOURCE_COLOURS[/** @type {keyof typeof SOURCE_COLOURS} */ (source.split('_')[0] ?? '')];
+  const family = SOURCE_COLOURS[/** @type {keyof typeof SOURCE_COLOURS} */ (source.split('_')[0] ?? '')];
   return family ?? '#737373';
 }
 
@@ -114,24 +78,14 @@ export function fileToBase64(file) {
  * @param {string} text
  */
 export function parseFilter(text) {
-  const parts = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (parts.length === 0) return undefined;
   const must = parts.map((p) => {
     const m = /^([A-Za-z_]\w*)\s*(>=|<=|>|<|=)\s*(.+)$/.exec(p);
     if (!m) throw new Error(`cannot read filter "${p}" (use key=value, key>=number)`);
     const [, key, op, raw] = m;
     const num = Number(raw);
-    const value =
-      raw === 'true'
-        ? true
-        : raw === 'false'
-          ? false
-          : raw !== '' && !Number.isNaN(num)
-            ? num
-            : raw;
+    const value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(num) ? num : raw;
     if (op === '=') return { key, match: { value } };
     const bound = { '>=': 'gte', '<=': 'lte', '>': 'gt', '<': 'lt' }[op];
     return { key, range: { [/** @type {string} */ (bound)]: num } };

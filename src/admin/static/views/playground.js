@@ -13,12 +13,8 @@ import { ResultList } from './results.js';
 export function Playground({ collection, query, setQuery, params, details }) {
   const promoted = details.promotedModel;
   const [left, setLeft] = useState(() => rankerParam(params.get('left'), 'rrf', promoted));
-  const [right, setRight] = useState(() =>
-    rankerParam(params.get('right'), defaultChallenger(promoted), promoted),
-  );
-  const [res, setRes] = useState(
-    /** @type {{ left: any, right: any, filterNotes?: string[] } | null} */ (null),
-  );
+  const [right, setRight] = useState(() => rankerParam(params.get('right'), defaultChallenger(promoted), promoted));
+  const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[] } | null} */ (null));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const seq = useRef(0);
@@ -34,11 +30,7 @@ export function Playground({ collection, query, setQuery, params, details }) {
       p.set('left', left);
       p.set('right', right);
       writeRoute('playground', p, o);
-      const r = await api('POST', '/admin/api/compare', {
-        ...queryRequest(collection, query),
-        left: { fusion: left },
-        right: { fusion: right },
-      });
+      const r = await api('POST', '/admin/api/compare', { ...queryRequest(collection, query), left: { fusion: left }, right: { fusion: right } });
       if (mine === seq.current) setRes(r);
     } catch (e) {
       if (mine !== seq.current) return;
@@ -50,66 +42,21 @@ export function Playground({ collection, query, setQuery, params, details }) {
     }
   };
   // Opened from a link, back/forward or another screen with a query: show its results again.
-  useEffect(() => {
-    if (hasQuery(query)) run({ push: false });
-  }, []);
+  useEffect(() => { if (hasQuery(query)) run({ push: false }); }, []);
 
-  const overlap = res
-    ? res.left.hits.filter((/** @type {any} */ h) =>
-        res.right.hits.some((/** @type {any} */ o) => o.id === h.id),
-      ).length
-    : 0;
-  const same =
-    res &&
-    res.left.hits.length > 0 &&
-    overlap === res.left.hits.length &&
-    res.left.hits.every(
-      (/** @type {any} */ h, /** @type {number} */ i) => res.right.hits[i]?.id === h.id,
-    );
+  const overlap = res ? res.left.hits.filter((/** @type {any} */ h) => res.right.hits.some((/** @type {any} */ o) => o.id === h.id)).length : 0;
+  const same = res && res.left.hits.length > 0 && overlap === res.left.hits.length && res.left.hits.every((/** @type {any} */ h, /** @type {number} */ i) => res.right.hits[i]?.id === h.id);
   return html`<div class="screen">
-    <${QueryBar}
-      idp="pg"
-      collection=${collection}
-      query=${query}
-      onChange=${setQuery}
-      onRun=${() => run()}
-      busy=${busy}
-    />
+    <${QueryBar} idp="pg" collection=${collection} query=${query} onChange=${setQuery} onRun=${() => run()} busy=${busy} />
     <div class="toolbar">
-      <${RankerSelect}
-        id="pg-left"
-        label="Left ranker"
-        value=${left}
-        onChange=${setLeft}
-        promoted=${promoted}
-      />
-      <${RankerSelect}
-        id="pg-right"
-        label="Right ranker"
-        value=${right}
-        onChange=${setRight}
-        promoted=${promoted}
-      />
+      <${RankerSelect} id="pg-left" label="Left ranker" value=${left} onChange=${setLeft} promoted=${promoted} />
+      <${RankerSelect} id="pg-right" label="Right ranker" value=${right} onChange=${setRight} promoted=${promoted} />
       ${res ? html`<p class="muted small summary">Overlap ${overlap}/${res.left.hits.length} · sources: ${res.left.sources.join(', ') || '—'}${same ? ' · both rankers give the same order' : ''}</p>` : null}
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     <div class="columns">
-      <${ResultList}
-        testid="left-results"
-        title="Left"
-        collection=${collection}
-        resp=${res?.left ?? null}
-        other=${res?.right ?? null}
-        empty=${res?.filterNotes}
-      />
-      <${ResultList}
-        testid="right-results"
-        title="Right"
-        collection=${collection}
-        resp=${res?.right ?? null}
-        other=${res?.left ?? null}
-        empty=${res?.filterNotes}
-      />
+      <${ResultList} testid="left-results" title="Left" collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} empty=${res?.filterNotes} />
+      <${ResultList} testid="right-results" title="Right" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} empty=${res?.filterNotes} />
     </div>
   </div>`;
 }

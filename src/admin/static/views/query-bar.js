@@ -6,42 +6,19 @@ import { html, api, fileToBase64, parseFilter } from '../lib.js';
 const fieldCache = new Map();
 /** @param {string} collection @returns {Promise<any>} */
 export function fieldsOf(collection) {
-  if (!fieldCache.has(collection))
-    fieldCache.set(
-      collection,
-      api('GET', `/admin/api/fields/${encodeURIComponent(collection)}`).catch(() => null),
-    );
+  if (!fieldCache.has(collection)) fieldCache.set(collection, api('GET', `/admin/api/fields/${encodeURIComponent(collection)}`).catch(() => null));
   return fieldCache.get(collection);
 }
 
 /** A filter hint built from the collection's own values, so the example has hits. @param {any} f */
-const fieldHint = (f) =>
-  f.fields
-    .map((/** @type {any} */ x) =>
-      x.values?.length
-        ? `${x.key} (${x.values
-            .slice(0, 3)
-            .map((/** @type {any} */ v) => v.value)
-            .join(', ')}…)`
-        : x.min !== undefined
-          ? `${x.key} (${x.min}–${x.max})`
-          : x.key,
-    )
-    .join(' · ');
+const fieldHint = (f) => f.fields.map((/** @type {any} */ x) => (x.values?.length ? `${x.key} (${x.values.slice(0, 3).map((/** @type {any} */ v) => v.value).join(', ')}…)` : x.min !== undefined ? `${x.key} (${x.min}–${x.max})` : x.key)).join(' · ');
 
 /**
  * @typedef {{ text: string, image: { name: string, type: string, data: string } | null, audio: { name: string, type: string, data: string } | null, userId: string, filter: string, limit: number }} QueryState
  */
 
 /** @returns {QueryState} */
-export const emptyQuery = () => ({
-  text: '',
-  image: null,
-  audio: null,
-  userId: '',
-  filter: '',
-  limit: 10,
-});
+export const emptyQuery = () => ({ text: '', image: null, audio: null, userId: '', filter: '', limit: 10 });
 
 /** @param {QueryState} q */
 export const hasQuery = (q) => Boolean(q.text.trim() || q.image || q.audio);
@@ -51,149 +28,53 @@ export function QueryBar({ query, onChange, onRun, busy, idp, collection }) {
   const [fields, setFields] = useState(/** @type {any} */ (null));
   // Bumped only when a file is removed, so the native input is cleared then and keeps its pick otherwise.
   const [cleared, setCleared] = useState(0);
-  useEffect(() => {
-    fieldsOf(collection).then(setFields);
-  }, [collection]);
+  useEffect(() => { fieldsOf(collection).then(setFields); }, [collection]);
   const set = (/** @type {Partial<QueryState>} */ patch) => onChange({ ...query, ...patch });
-  const drop = (/** @type {'image' | 'audio'} */ kind) => {
-    set({ [kind]: null });
-    setCleared((n) => n + 1);
-  };
+  const drop = (/** @type {'image' | 'audio'} */ kind) => { set({ [kind]: null }); setCleared((n) => n + 1); };
   const pick = (/** @type {'image' | 'audio'} */ kind) => async (/** @type {Event} */ e) => {
     const input = /** @type {HTMLInputElement} */ (e.currentTarget);
     const file = input.files?.[0];
-    set({
-      [kind]: file
-        ? {
-            name: file.name,
-            type: file.type || 'application/octet-stream',
-            data: await fileToBase64(file),
-          }
-        : null,
-    });
+    set({ [kind]: file ? { name: file.name, type: file.type || 'application/octet-stream', data: await fileToBase64(file) } : null });
   };
-  return html`<form
-    class="querybar"
-    onSubmit=${(/** @type {Event} */ e) => {
-      e.preventDefault();
-      onRun();
-    }}
-  >
+  return html`<form class="querybar" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); onRun(); }}>
     <div class="field grow">
       <label for=${`${idp}-text`}>Query</label>
-      <input
-        id=${`${idp}-text`}
-        type="search"
-        placeholder="e.g. blue running shoes"
-        value=${query.text}
-        onInput=${(/** @type {any} */ e) => set({ text: e.currentTarget.value })}
-      />
+      <input id=${`${idp}-text`} type="search" placeholder="e.g. blue running shoes" value=${query.text} onInput=${(/** @type {any} */ e) => set({ text: e.currentTarget.value })} />
     </div>
     <div class="field">
       <label for=${`${idp}-image`}>Image</label>
       <div class="filepick">
-        <input
-          key=${`img-${cleared}`}
-          id=${`${idp}-image`}
-          type="file"
-          accept="image/*"
-          onChange=${pick('image')}
-        />
-        ${
-          query.image
-            ? html`<img
-                  class="qthumb"
-                  src=${`data:${query.image.type};base64,${query.image.data}`}
-                  alt="query image"
-                />
-                <span class="filename" data-testid=${`${idp}-image-name`} title=${query.image.name}
-                  >${query.image.name}</span
-                >
-                <button
-                  type="button"
-                  class="link"
-                  onClick=${() => drop('image')}
-                  aria-label="Remove the query image"
-                >
-                  ✕
-                </button>`
-            : html`<span class="filename muted">none</span>`
-        }
+        <input key=${`img-${cleared}`} id=${`${idp}-image`} type="file" accept="image/*" onChange=${pick('image')} />
+        ${query.image ? html`<img class="qthumb" src=${`data:${query.image.type};base64,${query.image.data}`} alt="query image" />
+          <span class="filename" data-testid=${`${idp}-image-name`} title=${query.image.name}>${query.image.name}</span>
+          <button type="button" class="link" onClick=${() => drop('image')} aria-label="Remove the query image">✕</button>` : html`<span class="filename muted">none</span>`}
       </div>
     </div>
     <div class="field">
       <label for=${`${idp}-audio`}>Audio</label>
       <div class="filepick">
-        <input
-          key=${`aud-${cleared}`}
-          id=${`${idp}-audio`}
-          type="file"
-          accept="audio/*"
-          onChange=${pick('audio')}
-        />
-        ${
-          query.audio
-            ? html`<span
-                  class="filename"
-                  data-testid=${`${idp}-audio-name`}
-                  title=${query.audio.name}
-                  >${query.audio.name}</span
-                >
-                <audio
-                  class="qaudio"
-                  controls
-                  preload="metadata"
-                  src=${`data:${query.audio.type};base64,${query.audio.data}`}
-                  aria-label=${`query audio ${query.audio.name}`}
-                ></audio>
-                <button
-                  type="button"
-                  class="link"
-                  onClick=${() => drop('audio')}
-                  aria-label="Remove the query audio"
-                >
-                  ✕
-                </button>`
-            : html`<span class="filename muted">none</span>`
-        }
+        <input key=${`aud-${cleared}`} id=${`${idp}-audio`} type="file" accept="audio/*" onChange=${pick('audio')} />
+        ${query.audio ? html`<span class="filename" data-testid=${`${idp}-audio-name`} title=${query.audio.name}>${query.audio.name}</span>
+          <audio class="qaudio" controls preload="metadata" src=${`data:${query.audio.type};base64,${query.audio.data}`} aria-label=${`query audio ${query.audio.name}`}></audio>
+          <button type="button" class="link" onClick=${() => drop('audio')} aria-label="Remove the query audio">✕</button>` : html`<span class="filename muted">none</span>`}
       </div>
     </div>
     <div class="field">
       <label for=${`${idp}-user`}>User id</label>
-      <input
-        id=${`${idp}-user`}
-        type="text"
-        size="10"
-        placeholder="optional"
-        value=${query.userId}
-        onInput=${(/** @type {any} */ e) => set({ userId: e.currentTarget.value })}
-      />
+      <input id=${`${idp}-user`} type="text" size="10" placeholder="optional" value=${query.userId} onInput=${(/** @type {any} */ e) => set({ userId: e.currentTarget.value })} />
     </div>
     <div class="field">
       <label for=${`${idp}-filter`}>Filter</label>
-      <input
-        id=${`${idp}-filter`}
-        type="text"
-        size="22"
-        placeholder=${fields?.example ? `e.g. ${fields.example}` : 'key=value, key>=number'}
-        value=${query.filter}
-        title=${fields ? `filterable: ${fieldHint(fields) || 'nothing (no payloadIndexes)'}` : ''}
-        onInput=${(/** @type {any} */ e) => set({ filter: e.currentTarget.value })}
-      />
+      <input id=${`${idp}-filter`} type="text" size="22" placeholder=${fields?.example ? `e.g. ${fields.example}` : 'key=value, key>=number'} value=${query.filter}
+        title=${fields ? `filterable: ${fieldHint(fields) || 'nothing (no payloadIndexes)'}` : ''} onInput=${(/** @type {any} */ e) => set({ filter: e.currentTarget.value })} />
     </div>
     <div class="field">
       <label for=${`${idp}-limit`}>Top</label>
-      <select
-        id=${`${idp}-limit`}
-        value=${String(query.limit)}
-        onChange=${(/** @type {any} */ e) => set({ limit: Number(e.currentTarget.value) })}
-      >
+      <select id=${`${idp}-limit`} value=${String(query.limit)} onChange=${(/** @type {any} */ e) => set({ limit: Number(e.currentTarget.value) })}>
         ${[5, 10, 20, 50].map((n) => html`<option value=${String(n)}>${n}</option>`)}
       </select>
     </div>
-    <button class="primary" type="submit" disabled=${busy}>
-      ${busy ? 'Searching…' : 'Search'}
-    </button>
+    <button class="primary" type="submit" disabled=${busy}>${busy ? 'Searching…' : 'Search'}</button>
     ${fields ? html`<p class="hint muted small" data-testid=${`${idp}-fields`}>Filterable: ${fieldHint(fields) || 'no fields (declare payloadIndexes)'}. Exact and case-sensitive.</p>` : null}
     ${query.text.trim() && (query.image || query.audio) ? html`<p class="hint muted small" role="note">Text and media together: where both reach the same vector (e.g. CLIP's <code>image</code>), the engine searches it with the text. Clear the text for a pure ${query.image ? 'image' : 'audio'} query.</p>` : null}
   </form>`;

@@ -18,25 +18,16 @@ const NAMES = new Set(RANKERS.map((r) => r.value));
 export const defaultChallenger = (promoted) => (promoted ? 'model' : 'dbsf');
 
 /** A ranker name from a URL parameter, refusing unknown ones and the model when none is promoted. @param {string | null} v @param {string} fallback @param {string | null} promoted */
-export const rankerParam = (v, fallback, promoted) =>
-  v && NAMES.has(v) && (v !== 'model' || promoted) ? v : fallback;
+export const rankerParam = (v, fallback, promoted) => (v && NAMES.has(v) && (v !== 'model' || promoted) ? v : fallback);
 
 /** @param {{ id: string, label: string, value: string, onChange: (v: string) => void, promoted?: string | null }} p */
 export function RankerSelect({ id, label, value, onChange, promoted = null }) {
   return html`<div class="field">
     <label for=${id}>${label}</label>
-    <select
-      id=${id}
-      value=${value}
-      onChange=${(/** @type {any} */ e) => onChange(e.currentTarget.value)}
-    >
-      ${RANKERS.map((r) =>
-        r.value === 'model'
-          ? html`<option value="model" disabled=${!promoted}>
-              ${promoted ? `Promoted model (${promoted})` : 'Promoted model (none promoted yet)'}
-            </option>`
-          : html`<option value=${r.value}>${r.label}</option>`,
-      )}
+    <select id=${id} value=${value} onChange=${(/** @type {any} */ e) => onChange(e.currentTarget.value)}>
+      ${RANKERS.map((r) => (r.value === 'model'
+        ? html`<option value="model" disabled=${!promoted}>${promoted ? `Promoted model (${promoted})` : 'Promoted model (none promoted yet)'}</option>`
+        : html`<option value=${r.value}>${r.label}</option>`))}
     </select>
   </div>`;
 }

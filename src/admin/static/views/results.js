@@ -17,22 +17,12 @@ const RANK_ONLY = new Set(['noop']);
  * @param {Explanation} e
  */
 function usedSources(e) {
-  const listed = e.used ?? [
-    ...new Set([
-      ...Object.keys(e.ranks ?? {}),
-      ...Object.entries(e.shares)
-        .filter(([, v]) => v > 0)
-        .map(([k]) => k),
-    ]),
-  ];
-  return listed.filter(
-    (s) => s in e.shares || s in (e.contributions ?? {}) || s in (e.ranks ?? {}),
-  );
+  const listed = e.used ?? [...new Set([...Object.keys(e.ranks ?? {}), ...Object.entries(e.shares).filter(([, v]) => v > 0).map(([k]) => k)])];
+  return listed.filter((s) => s in e.shares || s in (e.contributions ?? {}) || s in (e.ranks ?? {}));
 }
 
 /** @param {Explanation} e @param {string} s */
-const rankIn = (e, s) =>
-  e.ranks?.[s] === undefined || e.ranks[s] < 0 ? '—' : `#${e.ranks[s] + 1}`;
+const rankIn = (e, s) => (e.ranks?.[s] === undefined || e.ranks[s] < 0 ? '—' : `#${e.ranks[s] + 1}`);
 
 /** @param {{ hit: Hit }} p */
 function ShareBar({ hit }) {
@@ -40,9 +30,7 @@ function ShareBar({ hit }) {
   const used = usedSources(e);
   const contrib = e.contributions;
   // Rank-only fusions: each source's added (non-negative) contribution; everything else: its share of the score.
-  const parts = (
-    contrib ? used.map((s) => [s, contrib[s] ?? 0]) : used.map((s) => [s, e.shares[s] ?? 0])
-  )
+  const parts = (contrib ? used.map((s) => [s, contrib[s] ?? 0]) : used.map((s) => [s, e.shares[s] ?? 0]))
     .filter(([, v]) => Number(v) > 0)
     .sort((a, b) => Number(b[1]) - Number(a[1]));
   const total = parts.reduce((a, [, v]) => a + Number(v), 0);
@@ -51,43 +39,20 @@ function ShareBar({ hit }) {
   // Used by the query but this item was in none of their lists (a rank says it was, whatever its share).
   const missed = used.filter((s) => !parts.some(([p]) => p === s) && !(e.ranks?.[s] >= 0));
   return html`<div class="sharebar" role="img" aria-label=${`score shares: ${label || 'none'}`}>
-      ${parts.map(
-        ([s, v]) =>
-          html`<span
-            class="seg"
-            style=${{ width: `${(share(Number(v)) * 100).toFixed(1)}%`, background: sourceColour(String(s)) }}
-            title=${`${s}: ${contrib ? `adds ${fmt(Number(v), 4)}` : `share ${(Number(v) * 100).toFixed(1)}%, raw ${fmt(e.scores[String(s)])}`}, rank ${rankIn(e, String(s))}`}
-          ></span>`,
-      )}
-    </div>
-    <div class="sources" data-testid="sources">
-      ${parts.map(
-        ([s, v]) =>
-          html`<span class="src"
-            ><i style=${{ background: sourceColour(String(s)) }}></i>${s}
-            <b>${contrib ? `+${fmt(Number(v), 4)}` : `${(Number(v) * 100).toFixed(0)}%`}</b>
-            <span class="muted">${rankIn(e, String(s))}</span></span
-          >`,
-      )}
-      ${missed.length ? html`<span class="muted" title="used by the query, but this item was not in their lists">not in: ${missed.join(', ')}</span>` : null}
-      ${parts.length === 0 ? html`<span class="muted">no source adds to this score (lowest in every list after normalisation)</span>` : null}
-    </div>
-    ${
-      e.gate
-        ? html`<div class="sources gate" data-testid="gate">
-            <span class="muted">gate${e.baseline ? ` over ${e.baseline}` : ''}:</span>
-            ${Object.entries(e.gate)
-              .sort((a, b) => b[1] - a[1])
-              .map(
-                ([s, v]) =>
-                  html`<span class="src"
-                    ><i style=${{ background: sourceColour(s) }}></i>${s} <b>${pct(v)}</b></span
-                  >`,
-              )}
-            ${e.residualShare !== undefined ? html`<span class="src" data-testid="residual"><i style=${{ background: sourceColour('residual') }}></i>residual <b>${pct(e.residualShare)}</b></span>` : null}
-          </div>`
-        : null
-    }`;
+    ${parts.map(([s, v]) => html`<span class="seg" style=${{ width: `${(share(Number(v)) * 100).toFixed(1)}%`, background: sourceColour(String(s)) }}
+      title=${`${s}: ${contrib ? `adds ${fmt(Number(v), 4)}` : `share ${(Number(v) * 100).toFixed(1)}%, raw ${fmt(e.scores[String(s)])}`}, rank ${rankIn(e, String(s))}`}></span>`)}
+  </div>
+  <div class="sources" data-testid="sources">
+    ${parts.map(([s, v]) => html`<span class="src"><i style=${{ background: sourceColour(String(s)) }}></i>${s} <b>${contrib ? `+${fmt(Number(v), 4)}` : `${(Number(v) * 100).toFixed(0)}%`}</b>
+      <span class="muted">${rankIn(e, String(s))}</span></span>`)}
+    ${missed.length ? html`<span class="muted" title="used by the query, but this item was not in their lists">not in: ${missed.join(', ')}</span>` : null}
+    ${parts.length === 0 ? html`<span class="muted">no source adds to this score (lowest in every list after normalisation)</span>` : null}
+  </div>
+  ${e.gate ? html`<div class="sources gate" data-testid="gate">
+    <span class="muted">gate${e.baseline ? ` over ${e.baseline}` : ''}:</span>
+    ${Object.entries(e.gate).sort((a, b) => b[1] - a[1]).map(([s, v]) => html`<span class="src"><i style=${{ background: sourceColour(s) }}></i>${s} <b>${pct(v)}</b></span>`)}
+    ${e.residualShare !== undefined ? html`<span class="src" data-testid="residual"><i style=${{ background: sourceColour('residual') }}></i>residual <b>${pct(e.residualShare)}</b></span>` : null}
+  </div>` : null}`;
 }
 
 /** The final score as the ranker means it: a rank for rank-only rankers, else the number. @param {{ hit: Hit, ranker: string, position: number }} p */
@@ -95,18 +60,10 @@ function Score({ hit, ranker, position }) {
   if (RANK_ONLY.has(ranker)) {
     // The list this hit was taken from: the source holding its score (its whole share under no fusion).
     const e = hit.explanation;
-    const best = usedSources(e)
-      .filter((s) => e.ranks?.[s] >= 0)
-      .sort((a, b) => (e.shares[b] ?? 0) - (e.shares[a] ?? 0) || e.ranks[a] - e.ranks[b])[0];
-    return html`<span class="score" title="no fusion: the order of the best single list"
-      >${best ? `${best} ${rankIn(hit.explanation, best)}` : `#${position + 1}`}</span
-    >`;
+    const best = usedSources(e).filter((s) => e.ranks?.[s] >= 0).sort((a, b) => (e.shares[b] ?? 0) - (e.shares[a] ?? 0) || e.ranks[a] - e.ranks[b])[0];
+    return html`<span class="score" title="no fusion: the order of the best single list">${best ? `${best} ${rankIn(hit.explanation, best)}` : `#${position + 1}`}</span>`;
   }
-  return html`<span
-    class="score"
-    title=${hit.explanation.contributions ? 'rank fusion score: the sum of the contributions below' : 'final score'}
-    >${fmt(hit.score, 4)}</span
-  >`;
+  return html`<span class="score" title=${hit.explanation.contributions ? 'rank fusion score: the sum of the contributions below' : 'final score'}>${fmt(hit.score, 4)}</span>`;
 }
 
 /** @param {{ delta: number | null }} p  delta = other rank - this rank (positive = moved up here) */
@@ -114,12 +71,8 @@ function Move({ delta }) {
   if (delta === null) return html`<span class="move new" title="not in the other list">new</span>`;
   if (delta === 0) return html`<span class="move same" title="same rank in both lists">=</span>`;
   return delta > 0
-    ? html`<span class="move up" title=${`${delta} places higher than in the other list`}
-        >▲${delta}</span
-      >`
-    : html`<span class="move down" title=${`${-delta} places lower than in the other list`}
-        >▼${-delta}</span
-      >`;
+    ? html`<span class="move up" title=${`${delta} places higher than in the other list`}>▲${delta}</span>`
+    : html`<span class="move down" title=${`${-delta} places lower than in the other list`}>▼${-delta}</span>`;
 }
 
 /** @param {{ collection: string, hit: Hit }} p */
@@ -127,17 +80,8 @@ function Media({ collection, hit }) {
   const src = hit.media ?? {};
   const base = `/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}`;
   return html`<div class="media">
-    ${
-      src.image
-        ? html`<img
-            src=${`${base}/image`}
-            alt=${`image of ${hit.payload.title ?? hit.id}`}
-            loading="lazy"
-            width="56"
-            height="56"
-          />`
-        : html`<div class="noimg" aria-hidden="true">${src.audio ? '♪' : 'T'}</div>`
-    }
+    ${src.image ? html`<img src=${`${base}/image`} alt=${`image of ${hit.payload.title ?? hit.id}`} loading="lazy" width="56" height="56" />`
+      : html`<div class="noimg" aria-hidden="true">${src.audio ? '♪' : 'T'}</div>`}
   </div>`;
 }
 
@@ -146,12 +90,7 @@ export function GradeButtons({ value, onGrade, label }) {
   // Radio-group keyboard model: one tab stop (the chosen grade, else 0), arrow keys move and grade.
   const focusable = value ?? 0;
   const onKeyDown = (/** @type {KeyboardEvent} */ e) => {
-    const step =
-      e.key === 'ArrowRight' || e.key === 'ArrowUp'
-        ? 1
-        : e.key === 'ArrowLeft' || e.key === 'ArrowDown'
-          ? -1
-          : 0;
+    const step = e.key === 'ArrowRight' || e.key === 'ArrowUp' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowDown' ? -1 : 0;
     if (!step) return;
     e.preventDefault();
     const next = Math.min(4, Math.max(0, (value ?? 0) + step));
@@ -159,27 +98,10 @@ export function GradeButtons({ value, onGrade, label }) {
     const group = /** @type {HTMLElement} */ (e.currentTarget);
     /** @type {HTMLElement | null} */ (group.querySelector(`[data-grade="${next}"]`))?.focus();
   };
-  return html`<div
-    class="grades"
-    role="radiogroup"
-    aria-label=${`grade for ${label}`}
-    onKeyDown=${onKeyDown}
-  >
-    ${[0, 1, 2, 3, 4].map(
-      (g) =>
-        html`<button
-          type="button"
-          role="radio"
-          data-grade=${g}
-          aria-checked=${value === g}
-          tabindex=${g === focusable ? 0 : -1}
-          class=${`grade g${g} ${value === g ? 'on' : ''}`}
-          onClick=${() => onGrade(g)}
-          title=${['0 irrelevant', '1 marginal', '2 relevant', '3 highly relevant', '4 perfect'][g]}
-        >
-          ${g}
-        </button>`,
-    )}
+  return html`<div class="grades" role="radiogroup" aria-label=${`grade for ${label}`} onKeyDown=${onKeyDown}>
+    ${[0, 1, 2, 3, 4].map((g) => html`<button type="button" role="radio" data-grade=${g} aria-checked=${value === g} tabindex=${g === focusable ? 0 : -1}
+      class=${`grade g${g} ${value === g ? 'on' : ''}`}
+      onClick=${() => onGrade(g)} title=${['0 irrelevant', '1 marginal', '2 relevant', '3 highly relevant', '4 perfect'][g]}>${g}</button>`)}
   </div>`;
 }
 
@@ -187,44 +109,18 @@ export function GradeButtons({ value, onGrade, label }) {
  * @param {{ title: string, collection: string, resp: Ranked | null, other?: Ranked | null, grades?: Map<string, number>, onGrade?: (id: string, g: number) => void, testid?: string, empty?: string[] }} p
  */
 export function ResultList({ title, collection, resp, other, grades, onGrade, testid, empty }) {
-  if (!resp)
-    return html`<section class="results empty" data-testid=${testid}>
-      <h3>${title}</h3>
-      <p class="muted">Run a query to see results.</p>
-    </section>`;
+  if (!resp) return html`<section class="results empty" data-testid=${testid}><h3>${title}</h3><p class="muted">Run a query to see results.</p></section>`;
   const otherRank = new Map((other?.hits ?? []).map((h, i) => [h.id, i]));
   const total = Object.values(resp.timings ?? {}).reduce((a, b) => a + b, 0);
   return html`<section class="results" data-testid=${testid} aria-label=${title}>
     <header class="results-head">
       <h3>${title}</h3>
-      <span class="badge"
-        >${resp.ranker.name}${resp.ranker.version && resp.ranker.version !== resp.ranker.name ? ` · ${resp.ranker.version}` : ''}</span
-      >
+      <span class="badge">${resp.ranker.name}${resp.ranker.version && resp.ranker.version !== resp.ranker.name ? ` · ${resp.ranker.version}` : ''}</span>
       <span class="muted small">${resp.hits.length} hits · ${total.toFixed(0)} ms</span>
     </header>
-    ${
-      resp.notes?.length
-        ? html`<ul class="notes">
-            ${resp.notes.map((n) => html`<li>${n}</li>`)}
-          </ul>`
-        : null
-    }
-    ${
-      resp.hits.length === 0
-        ? html`<div class="nohits" role="status" data-testid="no-hits">
-            <b>No results.</b> ${
-              empty?.length
-                ? html`<ul>
-                    ${empty.map((n) => html`<li>${n}</li>`)}
-                  </ul>`
-                : html`<span class="muted">
-                    Nothing matched this query${resp.notes?.length ? ' (see the notes above)' : ''}.
-                    A filter narrows every list: try without it.</span
-                  >`
-            }
-          </div>`
-        : null
-    }
+    ${resp.notes?.length ? html`<ul class="notes">${resp.notes.map((n) => html`<li>${n}</li>`)}</ul>` : null}
+    ${resp.hits.length === 0 ? html`<div class="nohits" role="status" data-testid="no-hits"><b>No results.</b>
+      ${empty?.length ? html`<ul>${empty.map((n) => html`<li>${n}</li>`)}</ul>` : html`<span class="muted"> Nothing matched this query${resp.notes?.length ? ' (see the notes above)' : ''}. A filter narrows every list: try without it.</span>`}</div>` : null}
     <ol class="hits">
       ${resp.hits.map((hit, i) => {
         const o = otherRank.get(hit.id);
@@ -239,10 +135,7 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
               ${other ? html`<${Move} delta=${delta} />` : null}
               <${Score} hit=${hit} ranker=${resp.ranker.name} position=${i} />
             </div>
-            <div class="meta muted small">
-              <code>${hit.id}</code
-              >${hit.payload?.category ? ` · ${hit.payload.category}` : ''}${hit.payload?.colour ? ` · ${hit.payload.colour}` : ''}
-            </div>
+            <div class="meta muted small"><code>${hit.id}</code>${hit.payload?.category ? ` · ${hit.payload.category}` : ''}${hit.payload?.colour ? ` · ${hit.payload.colour}` : ''}</div>
             ${hit.media?.audio ? html`<audio controls preload="none" src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}/audio`} aria-label=${`audio of ${hit.payload.title ?? hit.id}`}></audio>` : null}
             <${ShareBar} hit=${hit} />
             ${onGrade ? html`<${GradeButtons} value=${grades?.get(hit.id)} label=${hit.payload?.title ?? hit.id} onGrade=${(/** @type {number} */ g) => onGrade(hit.id, g)} />` : null}
