@@ -35,9 +35,10 @@ describe('SQLite event store survives SIGKILL mid-append', () => {
         for (const b of everAcked)
           expect(perBatch.get(b), `acknowledged batch ${b} (round ${round})`).toBe(BATCH);
         for (const [b, n] of perBatch) expect(n, `batch ${b} is all or nothing`).toBe(BATCH);
+        // Each kill may land after a commit and before its ACK: at most one such batch per round so far.
         expect(
           [...perBatch.keys()].filter((b) => !everAcked.includes(b)).length,
-        ).toBeLessThanOrEqual(1);
+        ).toBeLessThanOrEqual(round + 1);
         expect(db.events.count()).toBe(perBatch.size * BATCH);
         // Re-sending an acknowledged batch (a client retry after the crash) adds nothing.
         const last = Math.max(...everAcked);

@@ -32,6 +32,8 @@ export async function runAndKill(opts: {
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     child.on('exit', (_code, signal) => resolve(signal)),
   );
+  // 'close' comes after the pipes drain: ACK lines the child wrote just before the kill still count.
+  const drained = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const lines = createInterface({ input: child.stdout });
   await new Promise<void>((resolve, reject) => {
     // Starting tsx and opening the store takes 20-40 s on a loaded CI machine: wait long before calling it stuck.
@@ -58,7 +60,8 @@ export async function runAndKill(opts: {
     });
   });
   const signal = await exited;
-  // Lines read before the kill landed are acknowledgements too.
+  // Lines written before the kill landed are acknowledgements too.
+  await drained;
   lines.close();
   return { acked, signal };
 }
