@@ -38,6 +38,12 @@ export class PendingBuffer {
     return this.keys[this.head + row]!;
   }
 
+  /** Appends rows in bulk (restoring a saved buffer): `rows` holds keys.length vectors back to back. */
+  pushMany(keys: readonly number[], rows: Float32Array): void {
+    for (let i = 0; i < keys.length; i++)
+      this.push(keys[i]!, rows.subarray(i * this.dim, (i + 1) * this.dim));
+  }
+
   /** Removes up to n rows from the front; the vectors are copied out (the buffer may be compacted later). */
   take(n: number): { keys: number[]; vectors: Float32Array } {
     const m = Math.min(n, this.length);
