@@ -106,7 +106,8 @@ export class AnnSync {
   async flush(): Promise<void> {
     await this.lock(async () => {
       const ann = this.current;
-      if (!ann?.dirty || this.closed) return;
+      // Rows restored unabsorbed from a save are work without being unsaved: absorb them and save the graphs too.
+      if (!ann || this.closed || (!ann.dirty && !ann.hasWork)) return;
       ann.drain(Infinity, availableParallelism());
       ann.save(this.o.dir);
     });
