@@ -27,7 +27,7 @@ import {
   planMaintenance,
 } from './lancedb/table-maintenance.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { itemsToArrow, rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
+import { rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
 import { commitRows, takeGroup, type QueuedUpsert } from './lancedb/group-commit.js';
 import { FILTER_PLAN, plannedSearch, type FilterPlanOptions } from './lancedb/search-plan.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
