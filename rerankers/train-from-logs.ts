@@ -17,7 +17,12 @@ import {
 } from './counterfactual.js';
 import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
-import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
+import {
+  BASELINE_KINDS,
+  defaultFeatureSpec,
+  QUERY_FEATURE_NAMES,
+  type FeatureSpec,
+} from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
 import {
   searchHyperparameters,
@@ -155,7 +160,10 @@ export function trainFromClickthroughs(
   o: TrainFromLogsOptions = {},
 ): TrainedFromLogs {
   const spec = o.spec ?? defaultFeatureSpec();
-  const shape = shapeForSpec(spec, o.residualCap, { itemPriors: o.itemPriors });
+  const shape = shapeForSpec(spec, o.residualCap, {
+    itemPriors: o.itemPriors,
+    baseline: loggedBaseline(cts),
+  });
   // Non-finite or unbounded inputs never reach the fit (a Float32 row of 1e300 is Infinity, and one poisons EM).
   const usable = cts.filter(
     (c) =>
@@ -280,6 +288,22 @@ export function trainFromClickthroughs(
     trainedFrom: sorted[0]!.timestamp,
     trainedTo: sorted[sorted.length - 1]!.timestamp,
   };
+}
+
+/** The baseline fusion most of the log's rows were computed against (the `baseline:<kind>` query features). */
+function loggedBaseline(cts: readonly Clickthrough[]): string {
+  const counts = new Map<string, number>();
+  const at = BASELINE_KINDS.map((k) => QUERY_FEATURE_NAMES.indexOf(`baseline:${k}`));
+  for (const c of cts) {
+    const q = c.queryFeatures;
+    if (!q || q.length !== QUERY_FEATURE_NAMES.length) continue;
+    BASELINE_KINDS.forEach((k, i) => {
+      if (q[at[i]!] === 1) counts.set(k, (counts.get(k) ?? 0) + 1);
+    });
+  }
+  let best = 'rrf';
+  for (const [k, n] of counts) if (n > (counts.get(best) ?? 0)) best = k;
+  return best;
 }
 
 /** A fit that produced a non-finite number is refused outright: it must never be registered or served. */

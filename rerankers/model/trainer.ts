@@ -138,12 +138,17 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   };
 }
 
-/** Gradient of (l2 / 2) * |correction weights|^2: the group weights A and the residual's output weights w2. */
+/**
+ * Gradient of (l2 / 2) * |correction weights|^2: the group weights A, the residual's output weights w2, and the
+ * gate's log-reweighting of the baseline (Wu, bu), so every departure from the preset pays.
+ */
 function addL2(model: FusionModel, grad: Float64Array, l2: number): void {
-  const { F, G, H, A, w2 } = model.o;
+  const { F, Q, G, H, A, w2, Wu } = model.o;
   const p = model.params;
   for (let i = 0; i < F * G; i++) if (model.mask[i]) grad[A + i]! += l2 * p[A + i]!;
   for (let h = 0; h < H; h++) grad[w2 + h]! += l2 * p[w2 + h]!;
+  if (model.shape.baseline?.parts)
+    for (let i = 0; i < Q * G + G; i++) grad[Wu + i]! += l2 * p[Wu + i]!;
 }
 
 /**
