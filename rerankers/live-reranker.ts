@@ -124,9 +124,9 @@ export class LiveReranker implements Reranker {
               ...h,
               features: Array.from(rowOf.get(h.id) ?? []),
               queryFeatures,
-              explanation: { ...h.explanation, ranker: 'rrf' },
+              explanation: { ...h.explanation, ranker: fallback.version },
             }
-          : { ...h, explanation: { ...h.explanation, ranker: 'rrf' } },
+          : { ...h, explanation: { ...h.explanation, ranker: fallback.version } },
       );
     }
     const challenger = ctx.collection ? this.challengers.get(ctx.collection) : undefined;

@@ -19,6 +19,7 @@ import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
 import {
   BASELINE_KINDS,
+  CATEGORICAL_QUERY_FEATURES,
   defaultFeatureSpec,
   QUERY_FEATURE_NAMES,
   type FeatureSpec,
@@ -33,6 +34,7 @@ import type { LossName } from './model/losses.js';
 import type { EvalList, TrainList } from './model/samples.js';
 import { shapeForSpec } from './model/spec-shape.js';
 import { evaluateNdcg, fit, selectShrinkage, type FitOptions } from './model/trainer.js';
+import { searchReweighting, type WeightSearchResult } from './model/weight-search.js';
 import { splitByQuery } from './query-split.js';
 
 export interface TrainFromLogsOptions {
@@ -67,6 +69,11 @@ export interface TrainFromLogsOptions {
   l2?: number;
   /** Early stopping: epochs without a better held-out score before stopping. */
   patience?: number;
+  /**
+   * Start the gradient fit from the preset's weights tuned per query category by coordinate search on the training
+   * clicks (default true); held-out queries then decide between that start and the gradient's later epochs.
+   */
+  weightSearch?: boolean;
   onEpoch?: FitOptions['onEpoch'];
 }
 
@@ -218,6 +225,19 @@ export function trainFromClickthroughs(
         meanInterval(perImpressionClicks(modelScorer(m), valCts, propensities, ipsClip).values)
           .estimate
     : undefined;
+  const train =
+    (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
+  let searched: WeightSearchResult | undefined;
+  const warmStart =
+    o.weightSearch !== false && shape.baseline?.parts
+      ? (m: FusionModel) => {
+          searched = searchReweighting(m, train, {
+            propensities,
+            clip: ipsClip,
+            categorical: CATEGORICAL_QUERY_FEATURES,
+          });
+        }
+      : undefined;
   const base = {
     shape,
     loss: o.loss ?? 'listwise',
@@ -232,9 +252,8 @@ export function trainFromClickthroughs(
     onEpoch: o.onEpoch,
     propensities: Float64Array.from(propensities),
     validate,
+    warmStart,
   };
-  const train =
-    (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
   let trials: Trial[] | undefined;
   let result;
   if (o.search && o.search !== 'none' && validate) {
@@ -280,6 +299,7 @@ export function trainFromClickthroughs(
       validationQueries: split.validationQueries,
       bestEpoch: result.bestEpoch,
       shrinkage: shrink.lambda,
+      ...(searched ? { weightSearch: { ...searched, moved: searched.moved.length } } : {}),
       counterfactual: estimateCtr(model, evalCts, propensities, ipsClip),
       heldOut,
       ...(trials ? { trials } : {}),

@@ -142,12 +142,13 @@ export function modalityGroups(spec: FeatureSpec): { name: string; features: num
 
 /**
  * Query-level feature names (the gate's input): query modality flags, per-source coverage (0 = the query did not
- * use that source, which also masks it out of the gate), query kind one-hot, per-source score shape (sharpness,
+ * use that source, which also masks it out of the gate) and the same as a 0/1 flag, query kind one-hot, per-source score shape (sharpness,
  * head gap), per-source agreement with the other lists' heads, and the baseline fusion's kind. All lie in [0, 1].
  */
 export const QUERY_FEATURE_NAMES: readonly string[] = [
   ...QUERY_MODALITIES.map((m) => `query_has:${m}`),
   ...RANK_SOURCES.map((s) => `coverage:${s}`),
+  ...RANK_SOURCES.map((s) => `used:${s}`),
   ...QUERY_KINDS.map((k) => `kind:${k}`),
   ...RANK_SOURCES.map((s) => `sharpness:${s}`),
   ...RANK_SOURCES.map((s) => `gap:${s}`),
@@ -160,6 +161,7 @@ export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Arra
   let i = 0;
   for (const m of QUERY_MODALITIES) out[i++] = ctx.queryModalities.includes(m) ? 1 : 0;
   for (const s of RANK_SOURCES) out[i++] = list.coverage.get(s) ?? 0;
+  for (const s of RANK_SOURCES) out[i++] = (list.coverage.get(s) ?? 0) > 0 ? 1 : 0;
   for (const k of QUERY_KINDS) out[i++] = ctx.queryKind === k ? 1 : 0;
   for (const s of RANK_SOURCES) out[i++] = list.sharpness.get(s) ?? 0;
   for (const s of RANK_SOURCES) out[i++] = list.gap.get(s) ?? 0;
@@ -168,6 +170,11 @@ export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Arra
   for (const k of BASELINE_KINDS) out[i++] = b === k ? 1 : 0;
   return out;
 }
+
+/** The 0/1 query features (modality flags, used sources, kind, baseline kind): what weights can be tuned per. */
+export const CATEGORICAL_QUERY_FEATURES: readonly number[] = QUERY_FEATURE_NAMES.flatMap((n, i) =>
+  /^(query_has|used|kind|baseline):/.test(n) ? [i] : [],
+);
 
 /** Index in the query features of each source's coverage (the gate mask reads it). */
 export function coverageIndex(source: string): number {

@@ -34,6 +34,11 @@ export interface FitOptions {
   /** L2 pull of the correction weights (group weights, residual output) toward 0, i.e. toward the baseline. */
   l2?: number;
   k?: number;
+  /**
+   * Sets the model's starting point after initialisation (e.g. weights tuned by coordinate search). With a
+   * validation score the start itself is epoch 0: early stopping may keep it.
+   */
+  warmStart?: (model: FusionModel) => void;
   onEpoch?: (e: EpochReport) => void;
 }
 
@@ -97,7 +102,9 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   const grad = new Float64Array(model.o.size);
   const dScores = new Float64Array(Math.max(1, ...useful.map((l) => l.n)));
   const history: EpochReport[] = [];
+  o.warmStart?.(model);
   let best = { ndcg: -Infinity, epoch: 0, params: model.params.slice() };
+  if (validate && o.warmStart) best.ndcg = validate(model);
   let sinceBest = 0;
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
