@@ -184,7 +184,7 @@ export class CollectionAnn {
     for (const index of this.vectors.values()) {
       while (index.hasWork) {
         if (performance.now() - t0 >= budgetMs) return false;
-        index.absorb(budgetMs === Infinity ? 1 << 20 : 1024, live, threads);
+        index.absorb(budgetMs === Infinity ? 65_536 : 1024, live, threads);
       }
     }
     return true;

@@ -69,6 +69,8 @@ export class VectorIndex {
   private tail: PendingBuffer;
   /** Keys removed from the graph since `savedFile` was written (that file still holds them). */
   private removedSinceSave: number[] = [];
+  /** Threads the graph's contexts were last sized for (1 for a graph opened from a file). */
+  private reservedThreads = 1;
 
   constructor(
     readonly dim: number,
@@ -150,26 +152,34 @@ export class VectorIndex {
     }
     const n = this.pending.length;
     if (n > 0) {
-      const want = Math.min(n, k + this.pendingDead);
+      const want = k + this.pendingDead;
       // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
       const q = query.byteOffset === 0 ? query : query.slice();
-      const res = exactSearch(this.pending.rows(), q, this.dim, want, METRIC[this.distance], 1);
-      for (let i = 0; i < res.keys.length; i++) {
-        const row = Number(res.keys[i]!);
-        if (row >= n) continue;
-        const key = this.pending.keyAt(row);
-        if (live(key)) out.push({ key, distance: res.distances[i]! });
+      for (const seg of this.pending.segments()) {
+        const res = exactSearch(
+          seg.rows,
+          q,
+          this.dim,
+          Math.min(seg.keys.length, want),
+          METRIC[this.distance],
+          1,
+        );
+        for (let i = 0; i < res.keys.length; i++) {
+          const row = Number(res.keys[i]!);
+          if (row >= seg.keys.length) continue;
+          const key = seg.keys[row]!;
+          if (live(key)) out.push({ key, distance: res.distances[i]! });
+        }
       }
     }
-    if (n > 0 && size > 0) out.sort((a, b) => a.distance - b.distance);
+    if (n > 0) out.sort((a, b) => a.distance - b.distance);
     return out.length > k ? out.slice(0, k) : out;
   }
 
   /**
    * Moves up to `max` pending rows into the graph (copying a memory-mapped graph into memory first). Synchronous
-   * native work: callers keep `max` small so a search never waits long behind it. `threads` > 1 is used only when
-   * the add grows the graph (usearch sizes its per-thread contexts when it reserves; the background absorber uses
-   * one, and a later add with more threads than reserved would fail). Returns rows absorbed.
+   * native work: callers keep `max` small so a search never waits long behind it. `threads` > 1 (explicit drains
+   * only: the background absorber must leave the other cores to writes and searches). Returns rows absorbed.
    */
   absorb(max: number, live: (key: number) => boolean, threads = 1): number {
     if (!this.hasWork) return 0;
@@ -179,7 +189,7 @@ export class VectorIndex {
       if (this.savedFile) this.removedSinceSave.push(...this.deferred);
       this.deferred = [];
     }
-    const { keys, vectors } = this.pending.take(max);
+    const { keys, vectors } = this.takePending(max);
     const liveRows: number[] = [];
     keys.forEach((k, i) => (live(k) ? liveRows.push(i) : this.pendingDead--));
     if (this.pendingDead < 0 || this.pending.length === 0) this.pendingDead = 0;
@@ -191,12 +201,16 @@ export class VectorIndex {
         rows.set(vectors.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim),
       );
     }
+    // usearch sizes its per-thread contexts when an add grows the graph: more threads than the last growth had
+    // would fail, so a parallel add either grows the graph or stays within the last growth's threads.
     const grows = this.graph.size() + liveRows.length >= this.graph.capacity();
+    const t = Math.max(1, grows ? threads : Math.min(threads, this.reservedThreads));
     this.graph.add(
       BigUint64Array.from(liveRows, (r) => BigInt(keys[r]!)),
       rows,
-      grows ? Math.max(1, threads) : 1,
+      t,
     );
+    if (grows) this.reservedThreads = t;
     if (this.savedFile) {
       if ((this.tail.length + liveRows.length) * this.dim > TAIL_MAX_FLOATS) {
         // Too much to keep beside the graph: the next save writes the graph itself.
@@ -210,6 +224,26 @@ export class VectorIndex {
         );
     }
     return keys.length;
+  }
+
+  /** Up to `max` pending rows; more than one chunk's worth (a parallel drain) comes back as one buffer. */
+  private takePending(max: number): { keys: number[]; vectors: Float32Array } {
+    const first = this.pending.take(max);
+    if (first.keys.length >= max || this.pending.length === 0) return first;
+    const parts = [first];
+    let n = first.keys.length;
+    while (n < max && this.pending.length > 0) {
+      const next = this.pending.take(max - n);
+      parts.push(next);
+      n += next.keys.length;
+    }
+    const vectors = new Float32Array(n * this.dim);
+    let at = 0;
+    for (const p of parts) {
+      vectors.set(p.vectors, at);
+      at += p.vectors.length;
+    }
+    return { keys: parts.flatMap((p) => p.keys), vectors };
   }
 
   /** Rows absorbed since the last graph file was written (a save with `graph: 'if-big'` writes it past a limit). */
@@ -239,15 +273,13 @@ export class VectorIndex {
     }
     const rowKeys: number[] = [];
     const parts: Float32Array[] = [];
-    for (const buf of [this.tail, this.pending]) {
-      const all = buf.rows();
-      for (let i = 0; i < buf.length; i++) {
-        const key = buf.keyAt(i);
-        if (!live(key)) continue;
-        rowKeys.push(key);
-        parts.push(all.subarray(i * this.dim, (i + 1) * this.dim));
-      }
-    }
+    for (const buf of [this.tail, this.pending])
+      for (const seg of buf.segments())
+        seg.keys.forEach((key, i) => {
+          if (!live(key)) return;
+          rowKeys.push(key);
+          parts.push(seg.rows.subarray(i * this.dim, (i + 1) * this.dim));
+        });
     let rowsFile: string | undefined;
     if (rowKeys.length > 0) {
       rowsFile = `${name}.rows`;
@@ -265,6 +297,7 @@ export class VectorIndex {
     const copy = this.newGraph();
     copy.load(file);
     this.graph = copy;
+    this.reservedThreads = 1;
     this.viewedFrom = undefined;
   }
 
