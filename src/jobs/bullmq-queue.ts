@@ -131,7 +131,8 @@ export class BullmqQueue<C> implements JobQueue {
       );
       return result ?? null;
     } catch (e) {
-      if (job.id && this.cancelRequested.has(job.id)) throw new UnrecoverableError(CANCELLED_REASON);
+      if (job.id && this.cancelRequested.has(job.id))
+        throw new UnrecoverableError(CANCELLED_REASON);
       if (isPermanentError(e)) throw new UnrecoverableError((e as Error).message);
       throw e;
     } finally {

@@ -193,7 +193,8 @@ export class InProcessQueue<C> implements JobQueue {
         state: running ? 'active' : 'waiting',
         progress: running ? (this.progress.get(id) ?? null) : null,
       };
-    if (r.state === 'completed') return { ...base, state: 'completed', progress: 1, result: r.result };
+    if (r.state === 'completed')
+      return { ...base, state: 'completed', progress: 1, result: r.result };
     return {
       ...base,
       state: r.cancelled ? 'cancelled' : 'failed',
@@ -285,12 +286,7 @@ export class InProcessQueue<C> implements JobQueue {
         if (this.cancelRequested.has(id)) throw new PermanentJobError(CANCELLED_REASON);
         this.progress.set(id, Math.max(0, Math.min(1, fraction)));
       };
-      const result = await def.process(
-        parsed.data as never,
-        await this.ctx,
-        report,
-        abort.signal,
-      );
+      const result = await def.process(parsed.data as never, await this.ctx, report, abort.signal);
       await this.finish(id, {
         state: 'completed',
         name: rec.name,

@@ -55,9 +55,7 @@ const Counts = z.object({
   completed: z.number(),
   failed: z.number(),
 });
-const ListQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(50) })
-  .strict();
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
 
 export const jobRoutes = {
   start: {
@@ -91,7 +89,8 @@ export const jobRoutes = {
     path: '/v1/jobs/:id',
     tag: 'jobs',
     scope: 'admin',
-    summary: 'One job: pending (waiting or running, with progress), completed with its result, or failed with the reason',
+    summary:
+      'One job: pending (waiting or running, with progress), completed with its result, or failed with the reason',
     params: JobIdParam,
     response: JobState,
   },
@@ -100,7 +99,8 @@ export const jobRoutes = {
     path: '/v1/jobs/:id/cancel',
     tag: 'jobs',
     scope: 'admin',
-    summary: 'Cancel a waiting or running job (a cancelled training registers nothing); a finished job is left as it is',
+    summary:
+      'Cancel a waiting or running job (a cancelled training registers nothing); a finished job is left as it is',
     params: JobIdParam,
     response: z.object({
       id: z.string(),
@@ -110,12 +110,19 @@ export const jobRoutes = {
   },
 } satisfies Record<string, RouteSpec>;
 
+const FINAL: ReadonlySet<JobInfo['state']> = new Set(['completed', 'failed', 'cancelled']);
+
 /** A queue job as clients see it: no payload (index batches name server paths), only its collection. */
 function present(j: JobInfo, withResult: boolean): z.input<typeof JobState> {
   const collection = (j.payload as { collection?: unknown } | undefined)?.collection;
   return {
     id: j.id,
-    state: j.state === 'completed' ? 'completed' : j.state === 'failed' || j.state === 'cancelled' ? 'failed' : 'pending',
+    state:
+      j.state === 'completed'
+        ? 'completed'
+        : j.state === 'failed' || j.state === 'cancelled'
+          ? 'failed'
+          : 'pending',
     status: j.state,
     name: j.name,
     ...(typeof collection === 'string' ? { collection } : {}),
@@ -159,12 +166,15 @@ export function createJobsRouter(
   });
   addRoute(router, deps, jobRoutes.cancel, async (req, res) => {
     const { id } = parseParams(JobIdParam, req);
+    const before = await queue.get(id);
+    if (!before) throw new ChorusError('NOT_FOUND', `no job ${id}`);
+    if (FINAL.has(before.state))
+      return void res.json({ id, cancel: 'finished', status: before.state });
     // A training's fit runs in a worker thread: wait (bounded) until it has stopped, as /v1/models/train/:id/cancel does.
     if (await training.get(id)) await training.cancel(id);
-    const cancel = await queue.cancel(id);
-    if (cancel === 'unknown') throw new ChorusError('NOT_FOUND', `no job ${id}`);
-    const j = await queue.get(id);
-    res.json({ id, cancel: j?.state === 'cancelled' ? 'cancelled' : cancel, status: j?.state ?? 'cancelled' });
+    else await queue.cancel(id);
+    const status = (await queue.get(id))?.state ?? 'cancelled';
+    res.json({ id, cancel: status === 'cancelled' ? 'cancelled' : 'cancelling', status });
   });
   return { router, routes: Object.values(jobRoutes) };
 }

@@ -45,7 +45,6 @@ export interface ServerJobs {
  * in process with checkpoints in the SQLite store.
  */
 export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
-  let training: TrainingJobs | undefined;
   const context: JobContext = {
     store: deps.store,
     provenance: deps.db.provenance,
@@ -55,13 +54,13 @@ export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
     maxFileBytes: deps.config.limits.maxUploadBytes,
     afterUpsert: lexicalHook(deps.store, deps.bm25),
     cfRefresh: deps.cfRefresh,
-    trainer: (req, opts) => training!.trainer(req, opts),
+    trainer: (req, opts) => training.trainer(req, opts),
   };
   const queue = createJobQueue(deps.config, {
     context: () => context,
     checkpoints: new SqliteCheckpointStore(deps.db),
   });
-  training = new TrainingJobs(queue);
+  const training = new TrainingJobs(queue);
   return {
     queue,
     training,

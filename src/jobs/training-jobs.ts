@@ -115,8 +115,7 @@ export class TrainingJobs {
 
   /** Cancels a queued or running training and waits (bounded) for a running fit to stop; finished jobs keep their state. */
   async cancel(jobId: string, waitMs = 15_000): Promise<TrainingJobStatus> {
-    if (!(await this.get(jobId)))
-      throw new ChorusError('NOT_FOUND', `no training job ${jobId}`);
+    if (!(await this.get(jobId))) throw new ChorusError('NOT_FOUND', `no training job ${jobId}`);
     const r = await this.queue.cancel(jobId);
     const deadline = Date.now() + waitMs;
     let status = (await this.get(jobId))!;
@@ -227,7 +226,10 @@ export function registryTrainer<M>(
     if (!promote) return { model: model() };
     let promotion: PromotionOutcome;
     try {
-      promotion = { promoted: true, ...(await registry.promote(record.collection, record.version)) };
+      promotion = {
+        promoted: true,
+        ...(await registry.promote(record.collection, record.version)),
+      };
     } catch (e) {
       if (!(e instanceof ChorusError)) throw e;
       promotion = {

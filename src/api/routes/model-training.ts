@@ -66,7 +66,7 @@ export const trainingRoutes = {
     description:
       'Answers 202 with a job id after cheap checks (unknown collection 404, existing version or a training already running 409, bad parameters 400); ' +
       'the fit runs in a worker thread as a `train-model` job on the server job queue (also listed by GET /v1/jobs). Poll GET /v1/models/train/{jobId}; a cancelled or failed job registers no model. ' +
-      'promote=true sends the result through the promotion guard: a refusal leaves a succeeded job with `promotion.promoted: false` and the guard\'s estimates.',
+      "promote=true sends the result through the promotion guard: a refusal leaves a succeeded job with `promotion.promoted: false` and the guard's estimates.",
     body: TrainBody,
     response: z.object({ jobId: z.string(), state: z.literal('queued') }),
   },
@@ -100,7 +100,10 @@ export function createTrainingRouter(deps: TrainingRouterDeps): Router {
   const router = Router();
   const jobs = (): TrainingJobs => {
     if (!deps.training)
-      throw new ChorusError('UNAVAILABLE', 'training needs the server\'s job queue (`chorus serve`)');
+      throw new ChorusError(
+        'UNAVAILABLE',
+        "training needs the server's job queue (`chorus serve`)",
+      );
     return deps.training;
   };
   addRoute(router, deps, trainingRoutes.train, async (req, res) => {

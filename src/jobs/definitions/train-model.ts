@@ -73,7 +73,9 @@ export const trainModelJob: JobDefinition<TrainModelPayload, TrainModelResult, J
       return await ctx.trainer(p, { signal });
     } catch (e) {
       if (signal.aborted && signal.reason === SHUTDOWN_REASON)
-        throw new Error('training interrupted by a shutdown: it runs again at the next start');
+        throw new Error('training interrupted by a shutdown: it runs again at the next start', {
+          cause: e,
+        });
       throw new PermanentJobError(trainingFailure(e));
     }
   },
