@@ -30,7 +30,8 @@ export async function runChorus(
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string; killed?: boolean };
-    if (err.killed) throw new Error(`chorus ${args.join(' ')} was killed at its time limit`);
+    if (err.killed)
+      throw new Error(`chorus ${args.join(' ')} was killed at its time limit`, { cause: e });
     return {
       code: typeof err.code === 'number' ? err.code : -1,
       stdout: err.stdout ?? '',
