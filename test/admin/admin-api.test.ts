@@ -1,36 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminRouter } from '../../src/admin/router.js';
-import { startServer, vec, type TestServer } from '../api/harness.js';
+import { vec, type TestServer } from '../api/harness.js';
+import { seedShop, startAdminServer } from './harness.js';
 
 const ADMIN = 'admin-key-for-the-admin-api-suite-0123';
 const READER = 'reader-key-for-the-admin-api-suite-012';
 
 /** Admin HTTP API over a real server (temp LanceDB + SQLite), without a browser: auth, CSRF, presets, judgments, eval. */
-async function seed(s: TestServer): Promise<void> {
-  await s.chorus.engine.createCollection({
-    name: 'shop',
-    vectors: { text: { modality: 'text', dim: 8 } },
-  });
-  const docs = [
-    'red summer dress',
-    'blue denim jacket',
-    'red running shoes',
-    'green wool scarf',
-    'red leather bag',
-  ];
-  await s.chorus.engine.upsertItems(
-    'shop',
-    docs.map((text, i) => ({
-      id: `i${i}`,
-      text,
-      payload: { title: text },
-      vectors: { text: vec(8, i, i) },
-    })),
-  );
-}
-
 function cookieOf(res: { headers: Headers }): string {
   const set = res.headers.get('set-cookie') ?? '';
   return set.split(';')[0]!;
@@ -39,21 +16,8 @@ function cookieOf(res: { headers: Headers }): string {
 describe('admin API with an admin key', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer(
-      { adminKey: ADMIN, apiKeys: `${READER}:read` },
-      {
-        extraRouters: (deps, built) => [
-          createAdminRouter({
-            engine: built.engine,
-            config: deps.config,
-            keys: deps.keys,
-            db: built.db,
-            queue: built.jobs.queue,
-          }),
-        ],
-      },
-    );
-    await seed(s);
+    s = await startAdminServer({ adminKey: ADMIN, apiKeys: `${READER}:read` });
+    await seedShop(s);
   });
   afterAll(() => s?.close());
 
@@ -286,19 +250,7 @@ describe('admin API with an admin key', () => {
 describe('admin API in dev mode (no key configured)', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer(
-      {},
-      {
-        extraRouters: (deps, built) => [
-          createAdminRouter({
-            engine: built.engine,
-            config: deps.config,
-            keys: deps.keys,
-            db: built.db,
-          }),
-        ],
-      },
-    );
+    s = await startAdminServer();
   });
   afterAll(() => s?.close());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminRouter } from '../../src/admin/router.js';
-import { startServer, vec, type TestServer } from '../api/harness.js';
+import type { TestServer } from '../api/harness.js';
+import { seedShop, startAdminServer } from './harness.js';
 
 const ADMIN = 'admin-key-for-the-admin-routes-suite-01';
 const auth = { authorization: `Bearer ${ADMIN}` };
@@ -9,41 +9,8 @@ const auth = { authorization: `Bearer ${ADMIN}` };
 describe('admin routes: items, jobs, media queries, filter fields', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer(
-      { adminKey: ADMIN },
-      {
-        extraRouters: (deps, built) => [
-          createAdminRouter({
-            engine: built.engine,
-            config: deps.config,
-            keys: deps.keys,
-            db: built.db,
-            queue: built.jobs.queue,
-          }),
-        ],
-      },
-    );
-    await s.chorus.engine.createCollection({
-      name: 'shop',
-      vectors: { text: { modality: 'text', dim: 8 } },
-      payloadIndexes: { category: 'keyword' },
-    });
-    const docs = [
-      'red summer dress',
-      'blue denim jacket',
-      'red running shoes',
-      'green wool scarf',
-      'red leather bag',
-    ];
-    await s.chorus.engine.upsertItems(
-      'shop',
-      docs.map((text, i) => ({
-        id: `i${i}`,
-        text,
-        payload: { title: text, category: i % 2 ? 'Shoes' : 'Dresses' },
-        vectors: { text: vec(8, i, i) },
-      })),
-    );
+    s = await startAdminServer({ adminKey: ADMIN });
+    await seedShop(s);
   });
   afterAll(() => s?.close());
 

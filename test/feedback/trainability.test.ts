@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { fitFromLogs } from '../../rerankers/fit-from-logs.js';
-import { createAdminRouter } from '../../src/admin/router.js';
-import { startServer, vec, type Json, type TestServer } from '../api/harness.js';
+import { vec, type Json, type TestServer } from '../api/harness.js';
+import { adminSession, startAdminServer } from '../admin/harness.js';
 
 const ADMIN = 'admin-key-for-the-trainability-suite-01';
 const C = 'tr';
@@ -10,19 +10,7 @@ let s: TestServer;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  s = await startServer(
-    { adminKey: ADMIN },
-    {
-      extraRouters: (deps, built) => [
-        createAdminRouter({
-          engine: built.engine,
-          config: deps.config,
-          keys: deps.keys,
-          db: built.db,
-        }),
-      ],
-    },
-  );
+  s = await startAdminServer({ adminKey: ADMIN });
   await s.chorus.engine.createCollection({
     name: C,
     vectors: { text: { modality: 'text', dim: 8 }, image: { modality: 'image', dim: 8 } },
@@ -35,11 +23,7 @@ beforeAll(async () => {
       vectors: { text: vec(8, i, i % 3), image: vec(8, i + 9, i % 5) },
     })),
   );
-  const login = await s.call('POST', '/admin/api/login', { key: ADMIN });
-  admin = {
-    cookie: login.headers.get('set-cookie')!.split(';')[0]!,
-    'x-csrf-token': login.json.csrf,
-  };
+  admin = await adminSession(s, ADMIN);
 });
 afterAll(() => s?.close());
 

@@ -1,10 +1,14 @@
 /**
- * Vectors written but not yet in the graph, kept in one flat Float32Array (a FIFO with a moving head) so the whole
- * tail can be scanned exactly with one SIMD call: a write is searchable the moment it is acknowledged.
+ * Vectors written but not yet in the graph, kept in one flat Float32Array so the whole set can be scanned exactly
+ * with one SIMD call: a write is searchable the moment it is acknowledged.
+ *
+ * The live rows always start at element 0 of the buffer, and the absorber takes rows from the END. usearch's
+ * `exactSearch` reads a typed array from the start of its ArrayBuffer and ignores `byteOffset` (javascript/lib.cpp
+ * uses `ArrayBuffer().Data()`), so a subarray starting past 0 would be scanned from the wrong row and hits mapped
+ * to the wrong keys. Taking from the end keeps rows() at offset 0 with no copying.
  */
 export class PendingBuffer {
   private keys: number[] = [];
-  private head = 0;
   private data: Float32Array;
   /** Keys in the buffer, for removals that must know where a key lives. */
   private readonly members = new Set<number>();
@@ -14,7 +18,7 @@ export class PendingBuffer {
   }
 
   get length(): number {
-    return this.keys.length - this.head;
+    return this.keys.length;
   }
 
   has(key: number): boolean {
@@ -22,44 +26,37 @@ export class PendingBuffer {
   }
 
   push(key: number, vector: Float32Array): void {
-    const row = this.keys.length - this.head;
-    if ((row + 1) * this.dim > this.data.length - this.head * this.dim) this.grow(row + 1);
-    this.data.set(vector, this.keys.length * this.dim);
+    const row = this.keys.length;
+    if ((row + 1) * this.dim > this.data.length) this.grow(row + 1);
+    this.data.set(vector, row * this.dim);
     this.keys.push(key);
     this.members.add(key);
   }
 
-  /** The unabsorbed rows, contiguous, row i belonging to keyAt(i). */
+  /** The unabsorbed rows, contiguous from offset 0 of the buffer, row i belonging to keyAt(i). */
   rows(): Float32Array {
-    return this.data.subarray(this.head * this.dim, this.keys.length * this.dim);
+    return this.data.subarray(0, this.keys.length * this.dim);
   }
 
   keyAt(row: number): number {
-    return this.keys[this.head + row]!;
+    return this.keys[row]!;
   }
 
-  /** Removes up to n rows from the front; the vectors are copied out (the buffer may be compacted later). */
+  /** Removes up to n rows from the end; the vectors are copied out. */
   take(n: number): { keys: number[]; vectors: Float32Array } {
     const m = Math.min(n, this.length);
-    const keys = this.keys.slice(this.head, this.head + m);
-    const vectors = this.data.slice(this.head * this.dim, (this.head + m) * this.dim);
-    this.head += m;
+    const from = this.keys.length - m;
+    const keys = this.keys.splice(from, m);
+    const vectors = this.data.slice(from * this.dim, (from + m) * this.dim);
     for (const k of keys) this.members.delete(k);
-    if (this.head === this.keys.length) {
-      this.keys = [];
-      this.head = 0;
-      if (this.data.length > this.dim * 4096) this.data = new Float32Array(this.dim * 64);
-    }
+    if (this.keys.length === 0 && this.data.length > this.dim * 4096)
+      this.data = new Float32Array(this.dim * 64);
     return { keys, vectors };
   }
 
   private grow(rowsNeeded: number): void {
-    // Drop the absorbed head and double the room for the live rows.
-    const live = this.rows();
     const next = new Float32Array(Math.max(rowsNeeded * 2, 64) * this.dim);
-    next.set(live);
-    this.keys = this.keys.slice(this.head);
-    this.head = 0;
+    next.set(this.rows());
     this.data = next;
   }
 }

@@ -108,7 +108,9 @@ export class VectorIndex {
     const n = this.pending.length;
     if (n > 0) {
       const want = Math.min(n, k + this.pendingDead);
-      const res = exactSearch(this.pending.rows(), query, this.dim, want, METRIC[this.distance], 1);
+      // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
+      const q = query.byteOffset === 0 ? query : query.slice();
+      const res = exactSearch(this.pending.rows(), q, this.dim, want, METRIC[this.distance], 1);
       for (let i = 0; i < res.keys.length; i++) {
         const row = Number(res.keys[i]!);
         if (row >= n) continue;
