@@ -107,18 +107,27 @@ export class VectorIndex {
     }
     const n = this.pending.length;
     if (n > 0) {
-      const want = Math.min(n, k + this.pendingDead);
+      const want = k + this.pendingDead;
       // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
       const q = query.byteOffset === 0 ? query : query.slice();
-      const res = exactSearch(this.pending.rows(), q, this.dim, want, METRIC[this.distance], 1);
-      for (let i = 0; i < res.keys.length; i++) {
-        const row = Number(res.keys[i]!);
-        if (row >= n) continue;
-        const key = this.pending.keyAt(row);
-        if (live(key)) out.push({ key, distance: res.distances[i]! });
+      for (const seg of this.pending.segments()) {
+        const res = exactSearch(
+          seg.rows,
+          q,
+          this.dim,
+          Math.min(seg.keys.length, want),
+          METRIC[this.distance],
+          1,
+        );
+        for (let i = 0; i < res.keys.length; i++) {
+          const row = Number(res.keys[i]!);
+          if (row >= seg.keys.length) continue;
+          const key = seg.keys[row]!;
+          if (live(key)) out.push({ key, distance: res.distances[i]! });
+        }
       }
     }
-    if (n > 0 && size > 0) out.sort((a, b) => a.distance - b.distance);
+    if (n > 0) out.sort((a, b) => a.distance - b.distance);
     return out.length > k ? out.slice(0, k) : out;
   }
 
