@@ -5,12 +5,15 @@
  * gets position-based clicks (examination 1/(rank+1)); the learned reranker is trained on them; weighted fusion
  * with per-kind weights is tuned on the SAME clicks, counterfactually; RRF and weighted also run with popularity as a list. Every arm is
  * judged by true grades (nDCG@10 against all graded items) on intents never seen in training, over several seeds.
- *   npx tsx bench/multimodal.ts [--seeds 3] [--sessions 1500] [--train-intents 60] [--test-intents 150] [--items 1500]
+ * The collection gets a fusion preset (`--preset weighted` by default; rrf, dbsf, or none): default traffic is
+ * ranked by it and the learned model starts from it.
+ *   npx tsx bench/multimodal.ts [--seeds 3] [--sessions 1500] [--train-intents 60] [--test-intents 150] [--items 1500] [--preset weighted]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { applyPreset, savePreset } from '../src/admin/presets.js';
 import { buildChorus } from '../src/app/build.js';
 import { parseConfig } from '../src/config.js';
 import type { Candidate } from '../src/domain/candidate.js';
@@ -38,6 +41,8 @@ const { values: a } = parseArgs({
     'train-intents': { type: 'string', default: '60' },
     'test-intents': { type: 'string', default: '150' },
     items: { type: 'string', default: '1500' },
+    // The collection's fusion preset: the traffic's ranker and the learned model's baseline ('none' = RRF default).
+    preset: { type: 'string', default: 'weighted' },
   },
 });
 const ATTRACT = [0.03, 0.15, 0.35, 0.65, 0.9];
@@ -84,8 +89,16 @@ async function runSeed(seed: number) {
       name: C,
       vectors: Object.fromEntries(SOURCES.map((m) => [m, { modality: m, dim: 16 }])),
     } as never);
+    if (a.preset !== 'none') {
+      savePreset(chorus.db.kv, 'bench', { fusion: a.preset as 'rrf' | 'weighted' | 'dbsf' });
+      applyPreset(chorus.db.kv, C, 'bench');
+    }
     for (let i = 0; i < gen.world.items.length; i += 500)
       await engine.upsertItems(C, gen.world.items.slice(i, i + 500) as never);
+    // Every row in the ANN graphs before any search: stage 1 must not change while rows are being absorbed, or the
+    // arms (run one after another) would see different candidate lists for the same query.
+    const store = chorus.store as { flushIndex?: (c: string) => Promise<void> };
+    await store.flushIndex?.(C);
     const trainIntents = gen.intents(Number(a['train-intents']), seed * 100 + 1, 'train');
     const testIntents = gen.intents(Number(a['test-intents']), seed * 100 + 2, 'test');
     const rng = new Rng(seed * 100 + 3);
@@ -191,12 +204,34 @@ async function runSeed(seed: number) {
           logImpression: false,
           ...pick(intent.kind),
         });
+        if (process.env.DEBUG_MM && scores[arm]!.length === 0)
+          console.log(arm, r.ranker, JSON.stringify(r.hits[0]?.explanation));
         const ideal = [...intent.grades.values()].sort((x, y) => y - x).slice(0, 10);
         scores[arm]!.push(dcg(r.hits.map((h) => intent.grades.get(h.id) ?? 0)) / dcg(ideal));
       }
     }
+    if (process.env.DEBUG_MM)
+      for (const fusion of ['model', 'weighted', 'learned', 'model']) {
+        const r = await engine.search({
+          collection: C,
+          query: { vectors: gen.queryVectors(testIntents[0]!, new Rng(seed * 100 + 4)) },
+          limit: 5,
+          logImpression: false,
+          fusion,
+        });
+        console.log(fusion, r.ranker.version, r.hits.map((h) => h.id).join(' '));
+      }
     const mean = Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, meanCi95(v)]));
-    return { seed, mean, comparison, tuned, shrinkage: model.metrics.shrinkage, trainSeconds };
+    return {
+      seed,
+      mean,
+      comparison,
+      tuned,
+      shrinkage: model.metrics.shrinkage,
+      bestEpoch: model.metrics.bestEpoch,
+      weightSearch: model.metrics.weightSearch,
+      trainSeconds,
+    };
   } finally {
     await chorus.close();
     rmSync(dir, { recursive: true, force: true });
@@ -213,7 +248,7 @@ for (let s = 1; s <= Number(a.seeds); s++) {
       .map(([k, v]) => `${k} ${v.mean.toFixed(4)}`)
       .join(
         ', ',
-      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}]); shrinkage ${r.shrinkage}; train ${r.trainSeconds.toFixed(1)} s`,
+      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}]); shrinkage ${r.shrinkage}; best epoch ${String(r.bestEpoch)}; weight search ${JSON.stringify(r.weightSearch)}; train ${r.trainSeconds.toFixed(1)} s`,
   );
 }
 const arms = Object.keys(runs[0]!.mean);

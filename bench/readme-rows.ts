@@ -212,13 +212,16 @@ const OTHER_ROWS: RowSpec[] = [
   {
     file: 'ultr.json',
     command: 'npx chorus bench ultr',
-    data: (j) => String(at(j, 'dataset')),
+    data: (j) =>
+      'data' in j
+        ? `${String(at(j, 'data.kind'))} (${String(at(j, 'dataset'))}); click arms early-stopped on held-out queries' clicks`
+        : String(at(j, 'dataset')),
     result: (j) => {
       const runs = at(j, 'runs') as Json[];
       const mean = (k: string) => runs.reduce((a, r) => a + num(r, k), 0) / runs.length;
       return `IPS ${fx(mean('ips'), 3)} vs naive ${fx(mean('naive'), 3)}, skyline ${fx(mean('skyline'), 3)} (mean of ${runs.length} runs)`;
     },
-    load: notRecorded,
+    load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
   },
   {
     file: 'train-speed.json',

@@ -1,7 +1,9 @@
 import type { Candidate, RankedHit } from '../src/domain/candidate.js';
 import { buildFeatureRows } from './features/index.js';
 import type { QueryKind } from './features/sources.js';
+import { DbsfReranker } from './fusion/dbsf.js';
 import { RrfReranker } from './fusion/rrf.js';
+import { WeightedReranker } from './fusion/weighted.js';
 import { interleaveVersionTag, teamDraftInterleave } from './interleaving.js';
 import type { OnnxReranker } from './onnx-reranker.js';
 import { Rng } from './random.js';
@@ -26,7 +28,12 @@ export class LiveReranker implements Reranker {
   readonly name = 'model';
   private readonly serving = new Map<string, OnnxReranker>();
   private readonly challengers = new Map<string, OnnxReranker>();
-  private readonly fallback = new RrfReranker();
+  /** Without a promoted model the collection's baseline fusion serves (RRF without a preset). */
+  private readonly fallbacks = {
+    rrf: new RrfReranker(),
+    weighted: new WeightedReranker(),
+    dbsf: new DbsfReranker(),
+  };
   private readonly rng: Rng;
   private lastVersion = 'rrf';
   private unsubscribe?: () => void;
@@ -96,17 +103,19 @@ export class LiveReranker implements Reranker {
     await this.ready;
     const model = this.pick(ctx.collection);
     if (!model) {
-      this.lastVersion = 'rrf';
+      const fallback = this.fallbacks[ctx.baseline?.fusion ?? 'rrf'];
+      this.lastVersion = fallback.version;
       // Log the feature rows even while no model serves: they are what the first model trains on.
       const fr =
         ctx.features ??
         buildFeatureRows(candidates, {
           queryKind: ctx.queryKind as QueryKind,
           queryModalities: ctx.queryModalities,
+          baseline: ctx.baseline,
         });
       const rowOf = new Map(candidates.map((c, i) => [c.id, fr.rows[i]!]));
       const queryFeatures = Array.from(fr.queryFeatures);
-      const hits = await this.fallback.rerank(candidates, ctx);
+      const hits = await fallback.rerank(candidates, ctx);
       const shown = ctx.limit ?? hits.length;
       // Rows are copied for the shown hits only (they are what the impression logs).
       return hits.map((h, i) =>
@@ -115,9 +124,9 @@ export class LiveReranker implements Reranker {
               ...h,
               features: Array.from(rowOf.get(h.id) ?? []),
               queryFeatures,
-              explanation: { ...h.explanation, ranker: 'rrf' },
+              explanation: { ...h.explanation, ranker: fallback.version },
             }
-          : { ...h, explanation: { ...h.explanation, ranker: 'rrf' } },
+          : { ...h, explanation: { ...h.explanation, ranker: fallback.version } },
       );
     }
     const challenger = ctx.collection ? this.challengers.get(ctx.collection) : undefined;

@@ -1,5 +1,5 @@
 import { GraphBuilder, attr } from '../src/onnx/index.js';
-import type { FusionModel } from './model/fusion-model.js';
+import { REWEIGHT_BOUNDS, type FusionModel } from './model/fusion-model.js';
 
 /** Names of the exported graph's inputs and outputs (the ONNX reranker reads them). */
 export const ONNX_IO = {
@@ -9,12 +9,14 @@ export const ONNX_IO = {
   groupScores: 'group_scores',
   gate: 'gate',
   residual: 'residual',
+  reweight: 'reweight',
 } as const;
 
 /**
  * Writes the fusion model as an ONNX graph with the project's writer (src/onnx):
  *   x'       = (features - mean) * invStd                          [N, F]
- *   base     = features[:, b] * wb                                  [N]      the baseline fusion score
+ *   u        = Clip(query Wu + bu, lo, hi)                          [1, G]   the gate's log-reweighting
+ *   base     = wb * (features[:, b] + ReduceSum(features[:, parts] * (Exp(u) - 1), axis 1))  [N]
  *   S        = x' A + c                                             [N, G]   per-modality group scores
  *   gate     = Softmax(Where(coverage > 0, (query Wq + bq) / T, -1e9))  [1, G]  over the sources the query used
  *   residual = cap * Tanh(Relu(x' W1 + b1) w2 + b2)                 [N]
@@ -25,7 +27,7 @@ export function exportFusionModelToOnnx(
   model: FusionModel,
   meta: Record<string, string> = {},
 ): Uint8Array {
-  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2 } = model.o;
+  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, Wu, bu } = model.o;
   const p = model.params;
   const shape = model.shape;
   const g = new GraphBuilder({
@@ -39,13 +41,44 @@ export function exportFusionModelToOnnx(
   ]);
 
   let total: string | undefined;
+  const q = Q > 0 && G > 0 ? g.input(ONNX_IO.query, 'float32', [1, Q]) : undefined;
   if (shape.baseline) {
     const pick = new Float32Array(F);
     pick[shape.baseline.feature] = 1;
-    total = g.op('Mul', [
-      g.op('MatMul', [x, g.init('baseline_pick', pick, [F])]),
-      g.constant([model.baselineWeight], [1]),
-    ]);
+    let base = g.op('MatMul', [x, g.init('baseline_pick', pick, [F])]);
+    const parts = shape.baseline.parts;
+    if (parts && q && G > 0) {
+      // Each source's part of the baseline times (e^u - 1): 0 at u = 0, so an untrained model is the baseline.
+      const partPick = new Float32Array(F * G);
+      parts.forEach((f, gi) => {
+        if (f >= 0) partPick[f * G + gi] = 1;
+      });
+      const u = g.op('Clip', [
+        g.op('Add', [
+          g.op('MatMul', [q, g.init('Wu', p.slice(Wu, Wu + Q * G), [Q, G])]),
+          g.init('bu', p.slice(bu, bu + G), [G]),
+        ]),
+        g.constant([REWEIGHT_BOUNDS[0]], []),
+        g.constant([REWEIGHT_BOUNDS[1]], []),
+      ]);
+      const m = g.op('Sub', [
+        g.op('Exp', [u], {}, { output: ONNX_IO.reweight }),
+        g.constant([1], [1]),
+      ]);
+      g.output(ONNX_IO.reweight, 'float32', [1, G]);
+      base = g.op('Add', [
+        base,
+        g.op(
+          'ReduceSum',
+          [
+            g.op('Mul', [g.op('MatMul', [x, g.init('part_pick', partPick, [F, G])]), m]),
+            g.constant(BigInt64Array.from([1n]), [1], 'int64'),
+          ],
+          { keepdims: attr.int(0) },
+        ),
+      ]);
+    }
+    total = g.op('Mul', [base, g.constant([model.baselineWeight], [1])]);
   }
   if (G > 0) {
     const S = g.op(
@@ -59,8 +92,7 @@ export function exportFusionModelToOnnx(
     );
     let logits: string;
     const invT = g.constant([1 / model.gateTemperature], [1]);
-    if (Q > 0) {
-      const q = g.input(ONNX_IO.query, 'float32', [1, Q]);
+    if (q) {
       logits = g.op('Mul', [
         g.op('Add', [
           g.op('MatMul', [q, g.init('Wq', p.slice(Wq, Wq + Q * G), [Q, G])]),

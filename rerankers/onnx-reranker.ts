@@ -1,7 +1,8 @@
 import type * as ortTypes from 'onnxruntime-node';
 import type { Candidate, Explanation, RankedHit } from '../src/domain/candidate.js';
 import { openSession, ort } from '../indexers/onnx-session.js';
-import { BASELINE_RRF_K, rrfScore } from './features/baseline.js';
+import { DEFAULT_BASELINE, type BaselineFusion } from './features/baseline.js';
+import { weightOf } from './fusion/explain.js';
 import {
   buildFeatureRows,
   defaultFeatureSpec,
@@ -34,6 +35,8 @@ export interface RowScores {
   gate?: Float32Array;
   /** The bounded residual term [n]. */
   residual?: Float32Array;
+  /** Per group: the gate's multiplier of that source's baseline part [G]. */
+  reweight?: Float32Array;
 }
 
 /**
@@ -102,6 +105,7 @@ export class OnnxReranker implements Reranker {
       groupScores: G > 0 ? (out[ONNX_IO.groupScores]!.data as Float32Array) : undefined,
       gate: G > 0 ? (out[ONNX_IO.gate]!.data as Float32Array) : undefined,
       residual: H > 0 ? (out[ONNX_IO.residual]!.data as Float32Array) : undefined,
+      reweight: out[ONNX_IO.reweight]?.data as Float32Array | undefined,
     };
   }
 
@@ -116,10 +120,14 @@ export class OnnxReranker implements Reranker {
         ? given
         : buildFeatureRows(
             candidates,
-            { queryKind: ctx.queryKind as QueryKind, queryModalities: ctx.queryModalities },
+            {
+              queryKind: ctx.queryKind as QueryKind,
+              queryModalities: ctx.queryModalities,
+              baseline: ctx.baseline,
+            },
             this.spec,
           );
-    return this.rankRows(candidates, fr, ctx.limit);
+    return this.rankRows(candidates, fr, ctx.limit, ctx.baseline);
   }
 
   /** Ranks candidates whose feature rows are already built; explains (and attaches rows to) the first `limit` only. */
@@ -127,6 +135,7 @@ export class OnnxReranker implements Reranker {
     candidates: readonly Candidate[],
     fr: FeatureRows,
     limit = candidates.length,
+    baseline = DEFAULT_BASELINE,
   ): Promise<RankedHit[]> {
     const query =
       fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined;
@@ -134,9 +143,7 @@ export class OnnxReranker implements Reranker {
     const n = candidates.length;
     // Float32 scores can tie where the baseline's double-precision scores do not: break ties by the exact
     // baseline, then by id, so an untrained model reproduces the baseline's order exactly.
-    const exact = this.model.shape.baseline
-      ? candidates.map((c) => rrfScore(c.sources))
-      : undefined;
+    const exact = this.model.shape.baseline ? fr.baselineScores : undefined;
     const order = Array.from({ length: n }, (_, i) => i).sort(
       (a, b) =>
         r.scores[b]! - r.scores[a]! ||
@@ -158,7 +165,7 @@ export class OnnxReranker implements Reranker {
         id: c.id,
         score: r.scores[i]!,
         payload: c.payload,
-        explanation: this.explain(c, i, fr, r),
+        explanation: this.explain(c, i, fr, r, baseline),
         features: Array.from(fr.rows[i]!),
         queryFeatures,
       };
@@ -166,10 +173,17 @@ export class OnnxReranker implements Reranker {
   }
 
   /**
-   * Per used source: its share of the baseline (RRF splits by source exactly) plus its gated correction; the
-   * residual's share is reported apart. Sources the query never used get no row.
+   * Per used source: its reweighted part of the baseline plus its gated correction; the residual's share is
+   * reported apart. `gate` is the query's weighting of the used sources' baseline parts (preset weight times the
+   * learned multiplier, normalised). Sources the query never used get no row.
    */
-  private explain(c: Candidate, i: number, fr: FeatureRows, r: RowScores): Explanation {
+  private explain(
+    c: Candidate,
+    i: number,
+    fr: FeatureRows,
+    r: RowScores,
+    baseline: BaselineFusion,
+  ): Explanation {
     const groups = this.model.shape.groups;
     const G = groups.length;
     const used = this.model.usedGroups(
@@ -178,23 +192,24 @@ export class OnnxReranker implements Reranker {
     const scores: Record<string, number> = {};
     for (const s in c.sources) scores[s] = c.sources[s]!.score;
     const b = this.model.shape.baseline;
-    const baseTerm = b ? this.model.baselineWeight * fr.rows[i]![b.feature]! : 0;
-    const rrf = rrfScore(c.sources);
+    const wb = this.model.baselineWeight;
     const contrib: Record<string, number> = {};
-    const gate: Record<string, number> = {};
+    const weight: Record<string, number> = {};
     const usedNames: string[] = [];
+    let weightSum = 0;
     for (let g = 0; g < G; g++) {
       if (!used[g]) continue;
       const name = groups[g]!.name;
       usedNames.push(name);
-      const w = r.gate?.[g] ?? 0;
-      gate[name] = w;
-      const fromBaseline =
-        rrf > 0 && c.sources[name]
-          ? (baseTerm * (1 / (BASELINE_RRF_K + c.sources[name]!.rank + 1))) / rrf
-          : 0;
-      contrib[name] = fromBaseline + w * (r.groupScores?.[i * G + g] ?? 0);
+      const mult = r.reweight?.[g] ?? 1;
+      const partAt = b?.parts?.[g] ?? -1;
+      const fromBaseline = partAt >= 0 ? wb * mult * fr.rows[i]![partAt]! : 0;
+      contrib[name] = fromBaseline + (r.gate?.[g] ?? 0) * (r.groupScores?.[i * G + g] ?? 0);
+      weight[name] = b?.parts ? weightOf(name, baseline.weights) * mult : (r.gate?.[g] ?? 0);
+      weightSum += weight[name];
     }
+    const gate: Record<string, number> = {};
+    for (const k in weight) gate[k] = weightSum > 0 ? weight[k]! / weightSum : 0;
     const residual = r.residual?.[i] ?? 0;
     let mass = 0;
     for (const k in contrib) mass += Math.abs(contrib[k]!);
@@ -209,7 +224,7 @@ export class OnnxReranker implements Reranker {
       gate,
       residualShare: total > 0 ? Math.abs(residual) / total : 0,
     };
-    if (b) e.baseline = b.fusion;
+    if (b) e.baseline = baseline.fusion;
     return e;
   }
 

@@ -1,5 +1,5 @@
 import type { Candidate, RankedHit } from '../src/domain/candidate.js';
-import type { FeatureRows } from './features/index.js';
+import type { BaselineFusion, FeatureRows } from './features/index.js';
 
 /** Query-level context a reranker may use (query kind, which modalities the query had, the user). */
 export interface RerankContext {
@@ -11,6 +11,11 @@ export interface RerankContext {
   /** Per-source weights for weighted fusion, from config or the admin UI. */
   weights?: Record<string, number>;
   rrfK?: number;
+  /**
+   * The collection's baseline fusion (its preset: rrf, weighted or dbsf with weights), which the learned model
+   * starts from and logged feature rows are computed against; RRF k=60 when absent.
+   */
+  baseline?: BaselineFusion;
   /**
    * How many hits will be shown: rankers may explain (and attach feature rows to) only the first `limit`; the rest
    * come back ordered with bare explanations.

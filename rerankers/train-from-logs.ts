@@ -17,7 +17,13 @@ import {
 } from './counterfactual.js';
 import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
-import { defaultFeatureSpec, type FeatureSpec } from './features/index.js';
+import {
+  BASELINE_KINDS,
+  CATEGORICAL_QUERY_FEATURES,
+  defaultFeatureSpec,
+  QUERY_FEATURE_NAMES,
+  type FeatureSpec,
+} from './features/index.js';
 import { FusionModel } from './model/fusion-model.js';
 import {
   searchHyperparameters,
@@ -28,6 +34,7 @@ import type { LossName } from './model/losses.js';
 import type { EvalList, TrainList } from './model/samples.js';
 import { shapeForSpec } from './model/spec-shape.js';
 import { evaluateNdcg, fit, selectShrinkage, type FitOptions } from './model/trainer.js';
+import { searchReweighting, type WeightSearchResult } from './model/weight-search.js';
 import { splitByQuery } from './query-split.js';
 
 export interface TrainFromLogsOptions {
@@ -62,6 +69,11 @@ export interface TrainFromLogsOptions {
   l2?: number;
   /** Early stopping: epochs without a better held-out score before stopping. */
   patience?: number;
+  /**
+   * Start the gradient fit from the preset's weights tuned per query category by coordinate search on the training
+   * clicks (default true); held-out queries then decide between that start and the gradient's later epochs.
+   */
+  weightSearch?: boolean;
   onEpoch?: FitOptions['onEpoch'];
 }
 
@@ -155,7 +167,10 @@ export function trainFromClickthroughs(
   o: TrainFromLogsOptions = {},
 ): TrainedFromLogs {
   const spec = o.spec ?? defaultFeatureSpec();
-  const shape = shapeForSpec(spec, o.residualCap, { itemPriors: o.itemPriors });
+  const shape = shapeForSpec(spec, o.residualCap, {
+    itemPriors: o.itemPriors,
+    baseline: loggedBaseline(cts),
+  });
   // Non-finite or unbounded inputs never reach the fit (a Float32 row of 1e300 is Infinity, and one poisons EM).
   const usable = cts.filter(
     (c) =>
@@ -210,6 +225,19 @@ export function trainFromClickthroughs(
         meanInterval(perImpressionClicks(modelScorer(m), valCts, propensities, ipsClip).values)
           .estimate
     : undefined;
+  const train =
+    (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
+  let searched: WeightSearchResult | undefined;
+  const warmStart =
+    o.weightSearch !== false && shape.baseline?.parts
+      ? (m: FusionModel) => {
+          searched = searchReweighting(m, train, {
+            propensities,
+            clip: ipsClip,
+            categorical: CATEGORICAL_QUERY_FEATURES,
+          });
+        }
+      : undefined;
   const base = {
     shape,
     loss: o.loss ?? 'listwise',
@@ -224,9 +252,8 @@ export function trainFromClickthroughs(
     onEpoch: o.onEpoch,
     propensities: Float64Array.from(propensities),
     validate,
+    warmStart,
   };
-  const train =
-    (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
   let trials: Trial[] | undefined;
   let result;
   if (o.search && o.search !== 'none' && validate) {
@@ -272,6 +299,7 @@ export function trainFromClickthroughs(
       validationQueries: split.validationQueries,
       bestEpoch: result.bestEpoch,
       shrinkage: shrink.lambda,
+      ...(searched ? { weightSearch: { ...searched, moved: searched.moved.length } } : {}),
       counterfactual: estimateCtr(model, evalCts, propensities, ipsClip),
       heldOut,
       ...(trials ? { trials } : {}),
@@ -280,6 +308,22 @@ export function trainFromClickthroughs(
     trainedFrom: sorted[0]!.timestamp,
     trainedTo: sorted[sorted.length - 1]!.timestamp,
   };
+}
+
+/** The baseline fusion most of the log's rows were computed against (the `baseline:<kind>` query features). */
+function loggedBaseline(cts: readonly Clickthrough[]): string {
+  const counts = new Map<string, number>();
+  const at = BASELINE_KINDS.map((k) => QUERY_FEATURE_NAMES.indexOf(`baseline:${k}`));
+  for (const c of cts) {
+    const q = c.queryFeatures;
+    if (!q || q.length !== QUERY_FEATURE_NAMES.length) continue;
+    BASELINE_KINDS.forEach((k, i) => {
+      if (q[at[i]!] === 1) counts.set(k, (counts.get(k) ?? 0) + 1);
+    });
+  }
+  let best = 'rrf';
+  for (const [k, n] of counts) if (n > (counts.get(best) ?? 0)) best = k;
+  return best;
 }
 
 /** A fit that produced a non-finite number is refused outright: it must never be registered or served. */

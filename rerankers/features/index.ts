@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import type { Candidate } from '../../src/domain/candidate.js';
 import { ChorusError } from '../../src/errors.js';
-import { baseline, BaselineConfig } from './baseline.js';
+import {
+  baseline,
+  BaselineConfig,
+  baselinePart,
+  BaselinePartConfig,
+  baselineScore,
+  BASELINE_KINDS,
+  DEFAULT_BASELINE,
+} from './baseline.js';
 import { bm25, Bm25Config } from './bm25.js';
 import {
   computeListStats,
@@ -19,14 +27,18 @@ import { similarityRaw, SimilarityRawConfig } from './similarity-raw.js';
 import { QUERY_KINDS, QUERY_MODALITIES, RANK_SOURCES } from './sources.js';
 
 export type { FeatureContext, ListStats } from './context.js';
+export type { BaselineFusion, BaselineKind } from './baseline.js';
+export { BASELINE_KINDS, DEFAULT_BASELINE } from './baseline.js';
 export { computeListStats } from './context.js';
 
 /**
  * Bump when the meaning or order of features changes: a model only serves rows of its own spec version, and
  * training reads only logged rows of the running version. 2: the RRF baseline feature and per-source score
- * sharpness in the query features.
+ * sharpness in the query features. 3: the baseline is the collection's preset fusion (rrf/weighted/dbsf with its
+ * weights), split into per-source parts; the query features gain the baseline kind and per-source head gap and
+ * agreement between lists.
  */
-export const FEATURE_SPEC_VERSION = 2;
+export const FEATURE_SPEC_VERSION = 3;
 
 /** The single table mapping a feature `type` to its config schema. */
 export const FeatureConfig = z.discriminatedUnion('type', [
@@ -39,6 +51,7 @@ export const FeatureConfig = z.discriminatedUnion('type', [
   PopularityConfig,
   ProfileSimilarityConfig,
   BaselineConfig,
+  BaselinePartConfig,
 ]);
 export type FeatureConfig = z.infer<typeof FeatureConfig>;
 
@@ -67,16 +80,19 @@ function describe(c: FeatureConfig): { name: string; value: (i: FeatureInput) =>
       return { name: profileSimilarity.name(c), value: (i) => profileSimilarity.value(c, i) };
     case 'baseline':
       return { name: baseline.name(), value: (i) => baseline.value(c, i) };
+    case 'baseline_part':
+      return { name: baselinePart.name(c), value: (i) => baselinePart.value(c, i) };
   }
 }
 
 /**
- * The default spec: the RRF baseline score; per source raw/normalised similarity, rank and missing flag; bm25;
- * item priors; profile similarity.
+ * The default spec: the baseline fusion score; per source its part of the baseline, raw/normalised similarity,
+ * rank and missing flag; bm25; item priors; profile similarity.
  */
 export function defaultFeatureSpec(): FeatureSpec {
   const features: z.input<typeof FeatureConfig>[] = [{ type: 'baseline' }];
   for (const source of RANK_SOURCES) {
+    features.push({ type: 'baseline_part', source });
     if (source === 'bm25') {
       features.push(
         { type: 'bm25' },
@@ -109,8 +125,13 @@ export function featureNames(spec: FeatureSpec): string[] {
 export function modalityGroups(spec: FeatureSpec): { name: string; features: number[] }[] {
   const groups = new Map<string, number[]>();
   spec.features.forEach((c, i) => {
+    // A source's baseline part belongs to the gate's reweighting of the baseline, not to its correction.
     const source =
-      c.type === 'bm25' ? 'bm25' : 'source' in c && c.type !== 'profile_sim' ? c.source : undefined;
+      c.type === 'bm25'
+        ? 'bm25'
+        : 'source' in c && c.type !== 'profile_sim' && c.type !== 'baseline_part'
+          ? c.source
+          : undefined;
     if (!source) return;
     const g = groups.get(source) ?? [];
     g.push(i);
@@ -121,13 +142,18 @@ export function modalityGroups(spec: FeatureSpec): { name: string; features: num
 
 /**
  * Query-level feature names (the gate's input): query modality flags, per-source coverage (0 = the query did not
- * use that source, which also masks it out of the gate), query kind one-hot, per-source score sharpness.
+ * use that source, which also masks it out of the gate) and the same as a 0/1 flag, query kind one-hot, per-source score shape (sharpness,
+ * head gap), per-source agreement with the other lists' heads, and the baseline fusion's kind. All lie in [0, 1].
  */
 export const QUERY_FEATURE_NAMES: readonly string[] = [
   ...QUERY_MODALITIES.map((m) => `query_has:${m}`),
   ...RANK_SOURCES.map((s) => `coverage:${s}`),
+  ...RANK_SOURCES.map((s) => `used:${s}`),
   ...QUERY_KINDS.map((k) => `kind:${k}`),
   ...RANK_SOURCES.map((s) => `sharpness:${s}`),
+  ...RANK_SOURCES.map((s) => `gap:${s}`),
+  ...RANK_SOURCES.map((s) => `agreement:${s}`),
+  ...BASELINE_KINDS.map((b) => `baseline:${b}`),
 ];
 
 export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Array {
@@ -135,10 +161,20 @@ export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Arra
   let i = 0;
   for (const m of QUERY_MODALITIES) out[i++] = ctx.queryModalities.includes(m) ? 1 : 0;
   for (const s of RANK_SOURCES) out[i++] = list.coverage.get(s) ?? 0;
+  for (const s of RANK_SOURCES) out[i++] = (list.coverage.get(s) ?? 0) > 0 ? 1 : 0;
   for (const k of QUERY_KINDS) out[i++] = ctx.queryKind === k ? 1 : 0;
   for (const s of RANK_SOURCES) out[i++] = list.sharpness.get(s) ?? 0;
+  for (const s of RANK_SOURCES) out[i++] = list.gap.get(s) ?? 0;
+  for (const s of RANK_SOURCES) out[i++] = list.agreement.get(s) ?? 0;
+  const b = (ctx.baseline ?? DEFAULT_BASELINE).fusion;
+  for (const k of BASELINE_KINDS) out[i++] = b === k ? 1 : 0;
   return out;
 }
+
+/** The 0/1 query features (modality flags, used sources, kind, baseline kind): what weights can be tuned per. */
+export const CATEGORICAL_QUERY_FEATURES: readonly number[] = QUERY_FEATURE_NAMES.flatMap((n, i) =>
+  /^(query_has|used|kind|baseline):/.test(n) ? [i] : [],
+);
 
 /** Index in the query features of each source's coverage (the gate mask reads it). */
 export function coverageIndex(source: string): number {
@@ -153,6 +189,8 @@ export interface FeatureRows {
   /** One row per candidate, in the candidates' order: views into `data` (no copies). */
   rows: Float32Array[];
   queryFeatures: Float32Array;
+  /** The baseline fusion score of each candidate in double precision (breaks float32 ties as the baseline would). */
+  baselineScores: Float64Array;
 }
 
 /** The one place feature rows are built: the engine at serving time and the training-set builder both call it. */
@@ -169,12 +207,15 @@ export function buildFeatureRows(
   }
   const extractors = spec === DEFAULT_SPEC ? DEFAULT_EXTRACTORS : spec.features.map(describe);
   const F = extractors.length;
-  const list = computeListStats(candidates);
+  const b = ctx.baseline ?? DEFAULT_BASELINE;
+  const list = computeListStats(candidates, b);
+  const baselineScores = new Float64Array(candidates.length);
   const data = new Float32Array(candidates.length * F);
   const rows: Float32Array[] = new Array<Float32Array>(candidates.length);
   const input: FeatureInput = { candidate: candidates[0]!, list, ctx };
   for (let i = 0; i < candidates.length; i++) {
     input.candidate = candidates[i]!;
+    baselineScores[i] = baselineScore(input.candidate.sources, list, b);
     const o = i * F;
     for (let f = 0; f < F; f++) data[o + f] = extractors[f]!.value(input);
     rows[i] = data.subarray(o, o + F);
@@ -185,6 +226,7 @@ export function buildFeatureRows(
     data,
     rows,
     queryFeatures: queryFeatures(list, ctx),
+    baselineScores,
   };
 }
 

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { ChorusError } from '../../src/errors.js';
 import { meanCi95 } from '../metrics.js';
@@ -14,6 +15,10 @@ const ARMS: Arm[] = ['production', 'naive', 'ips', 'skyline'];
 
 export interface UltrBenchResult {
   dataset: string;
+  /** Which data the run used: the built-in synthetic LETOR generator, or LETOR files (a folder of folds or files). */
+  data: { kind: 'synthetic' | 'letor-folder' | 'letor-files'; source: string };
+  /** How each arm chose its epoch (the click-trained arms never read labels). */
+  earlyStopping: Record<Arm, string>;
   folds: string[];
   options: Omit<UltrBenchOptions, 'log'>;
   runs: (UltrRun & { fold: string })[];
@@ -21,10 +26,16 @@ export interface UltrBenchResult {
   ipsOverSkyline: number;
   ipsMinusNaive: number;
   seconds: number;
+  /** Load average (1, 5, 15 min) at the end of the run: figures from a busy machine are not comparable. */
+  loadAverage: number[];
 }
 
-function loadSplits(o: UltrBenchOptions): { dataset: string; splits: LetorSplit[] } {
-  if (o.data) return { dataset: o.data, splits: readLetorFolder(o.data) };
+function loadSplits(o: UltrBenchOptions): {
+  dataset: string;
+  kind: UltrBenchResult['data']['kind'];
+  splits: LetorSplit[];
+} {
+  if (o.data) return { dataset: o.data, kind: 'letor-folder', splits: readLetorFolder(o.data) };
   if (o.train || o.test) {
     if (!o.train || !o.test)
       throw new ChorusError('VALIDATION', 'give both --train and --test (or --data DIR)');
@@ -32,6 +43,7 @@ function loadSplits(o: UltrBenchOptions): { dataset: string; splits: LetorSplit[
     const F = train.numFeatures;
     return {
       dataset: o.train,
+      kind: 'letor-files',
       splits: [
         {
           name: 'files',
@@ -45,6 +57,7 @@ function loadSplits(o: UltrBenchOptions): { dataset: string; splits: LetorSplit[
   const q = o.syntheticQueries ?? 1000;
   return {
     dataset: `synthetic(${q} train queries)`,
+    kind: 'synthetic',
     splits: [
       {
         name: 'synthetic',
@@ -60,7 +73,7 @@ function loadSplits(o: UltrBenchOptions): { dataset: string; splits: LetorSplit[
 export function runUltrBench(o: UltrBenchOptions): UltrBenchResult {
   const started = performance.now();
   const log = o.log ?? (() => {});
-  const { dataset, splits } = loadSplits(o);
+  const { dataset, kind, splits } = loadSplits(o);
   const runs: (UltrRun & { fold: string })[] = [];
   for (const split of splits) {
     for (let r = 0; r < o.runs; r++) {
@@ -85,6 +98,14 @@ export function runUltrBench(o: UltrBenchOptions): UltrBenchResult {
   const { log: _log, ...options } = o;
   const result: UltrBenchResult = {
     dataset,
+    data: { kind, source: dataset },
+    earlyStopping: {
+      production: 'labelled validation split (it is the label-trained production ranker)',
+      naive:
+        'click nDCG (click-through per shown item) on 10% of the clicked training queries, held out',
+      ips: 'IPS-corrected click nDCG on the same held-out queries',
+      skyline: 'labelled validation split (true-label arm)',
+    },
     folds: splits.map((s) => s.name),
     options,
     runs,
@@ -92,6 +113,7 @@ export function runUltrBench(o: UltrBenchOptions): UltrBenchResult {
     ipsOverSkyline: summary.ips.mean / summary.skyline.mean,
     ipsMinusNaive: summary.ips.mean - summary.naive.mean,
     seconds: (performance.now() - started) / 1000,
+    loadAverage: loadavg(),
   };
   if (o.out) {
     mkdirSync(path.dirname(o.out), { recursive: true });
@@ -102,7 +124,7 @@ export function runUltrBench(o: UltrBenchOptions): UltrBenchResult {
 
 export function formatUltrSummary(r: UltrBenchResult): string {
   const lines = [
-    `ULTR benchmark on ${r.dataset}: ${r.runs.length} runs (${r.folds.length} fold(s) x ${r.options.runs} seeds), ${r.options.sessions} sessions each, test nDCG@10`,
+    `ULTR benchmark on ${r.data.kind} data (${r.dataset}): ${r.runs.length} runs (${r.folds.length} fold(s) x ${r.options.runs} seeds), ${r.options.sessions} sessions each, test nDCG@10`,
   ];
   for (const a of ARMS) {
     const s = r.summary[a];
@@ -111,6 +133,7 @@ export function formatUltrSummary(r: UltrBenchResult): string {
   lines.push(
     `  IPS / skyline = ${r.ipsOverSkyline.toFixed(3)} (target >= 0.97); IPS - naive = ${r.ipsMinusNaive >= 0 ? '+' : ''}${r.ipsMinusNaive.toFixed(4)} (target >= +0.02)`,
   );
+  lines.push(`  early stopping: naive/IPS on held-out queries' clicks, never labels`);
   lines.push(`  ${r.seconds.toFixed(1)} s`);
   return lines.join('\n');
 }

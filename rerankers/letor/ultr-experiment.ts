@@ -52,8 +52,9 @@ export const toEval = (q: LetorQuery): EvalList => ({ n: q.n, rows: q.rows, labe
 
 /**
  * One run of the unbiased-learning-to-rank experiment: production ranker from a few labelled queries,
- * position-based clicks on its top lists, then the fusion trainer on clicks naive and with IPS, and on
- * true labels (skyline). Returns test nDCG@10 of each.
+ * position-based clicks on its top lists, then the fusion trainer on clicks naive and with IPS (early-stopped on
+ * click nDCG of held-out queries, never on labels), and on true labels (skyline, early-stopped on the labelled
+ * validation split). Returns test nDCG@10 of each.
  */
 export function runUltr(
   train: LetorSet,
@@ -145,9 +146,29 @@ export function runUltr(
       ? examination.slice(0, K).map((e) => e / examination[0]!)
       : [...fitPositionBasedModel(sessions, { maxPositions: K, iterations: 40 }).relative];
 
-  const naive = fit(clickLists, { ...base, seed: o.seed + 2 }).model;
-  const ips = fit(clickLists, {
+  // The click-trained arms never see a label: a tenth of the clicked queries is held out whole, and early
+  // stopping reads click nDCG on them (click-through per shown item; IPS-corrected for the IPS arm).
+  const { trainLists, heldOut } = holdOutQueries(
+    clickLists,
+    sessionsPerQuery(sessions, shown),
+    rng,
+  );
+  const clickValidation = (props?: readonly number[]): EvalList[] =>
+    heldOut.map(({ list, sessions: ns }) => ({
+      n: list.n,
+      rows: list.rows,
+      labels: Float32Array.from(list.relevance, (c, k) =>
+        props ? Math.min(IPS_CLIP, c / ns / Math.max(1e-9, props[k]!)) : c / ns,
+      ),
+    }));
+  const naive = fit(trainLists, {
     ...base,
+    validation: clickValidation(),
+    seed: o.seed + 2,
+  }).model;
+  const ips = fit(trainLists, {
+    ...base,
+    validation: clickValidation(propensities),
     seed: o.seed + 3,
     propensities: Float64Array.from(propensities),
   }).model;
@@ -162,6 +183,33 @@ export function runUltr(
     skyline: evaluateNdcg(skyline, testLists),
     clicks,
     propensities,
+  };
+}
+
+const IPS_CLIP = 10;
+
+/** Sessions replayed per query (the click-through denominators), indexed like `shown`. */
+function sessionsPerQuery(
+  sessions: readonly ClickSession[],
+  shown: readonly LetorQuery[],
+): number[] {
+  const n = new Array<number>(shown.length).fill(0);
+  for (const s of sessions) n[Number(s.items[0]!.key.split(':')[0])]!++;
+  return n;
+}
+
+/** Splits the clicked queries' lists: 10% of them (at least one) held out whole for click-based validation. */
+function holdOutQueries(
+  lists: readonly TrainList[],
+  sessions: readonly number[],
+  rng: Rng,
+): { trainLists: TrainList[]; heldOut: { list: TrainList; sessions: number }[] } {
+  const clicked = lists.flatMap((l, i) => (l.relevance.some((c) => c > 0) ? [i] : []));
+  const cut = Math.max(1, Math.round(clicked.length * 0.1));
+  const held = new Set(rng.shuffle([...clicked]).slice(0, cut));
+  return {
+    trainLists: lists.filter((_, i) => !held.has(i)),
+    heldOut: [...held].map((i) => ({ list: lists[i]!, sessions: Math.max(1, sessions[i]!) })),
   };
 }
 

@@ -11,18 +11,30 @@ export function accumulateGradients(
   query: ArrayLike<number> | undefined,
   grad: Float64Array,
 ): void {
-  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb } = model.o;
+  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, Wu, bu } = model.o;
   const p = model.params;
   const groups = model.shape.groups;
   const cap = model.shape.residualCap;
   const dGate = new Float64Array(G);
   const dh = new Float64Array(H);
+  const parts = model.shape.baseline?.parts;
+  const dU = new Float64Array(G);
   for (let i = 0; i < fw.n; i++) {
     const d = dScores[i]!;
     if (d === 0) continue;
     const xo = i * F;
-    // Baseline weight wb = exp(lwb).
-    if (model.shape.baseline) grad[lwb]! += d * fw.wb * fw.base[i]!;
+    // Baseline term wb * (base + sum_g (e^u_g - 1) part_g), wb = exp(lwb).
+    if (model.shape.baseline) {
+      let b = fw.base[i]!;
+      if (parts)
+        for (let g = 0; g < G; g++) {
+          if (parts[g]! < 0) continue;
+          const part = fw.rows[xo + parts[g]!]!;
+          b += (fw.reweight[g]! - 1) * part;
+          dU[g]! += d * fw.wb * fw.reweight[g]! * part;
+        }
+      grad[lwb]! += d * fw.wb * b;
+    }
     // Gated group scores.
     for (let g = 0; g < G; g++) {
       dGate[g]! += d * fw.s[i * G + g]!;
@@ -57,6 +69,12 @@ export function accumulateGradients(
       }
     }
   }
+  if (parts)
+    for (let g = 0; g < G; g++) {
+      if (fw.clipped[g] || dU[g] === 0) continue;
+      grad[bu + g]! += dU[g]!;
+      if (query) for (let q = 0; q < Q; q++) grad[Wu + q * G + g]! += (query[q] ?? 0) * dU[g]!;
+    }
   if (G === 0) return;
   // Softmax gate over the used groups (masked ones have gate 0 and get no gradient):
   // dlogit_g = gate_g * (dGate_g - sum_k gate_k dGate_k), logits scaled by 1/T.

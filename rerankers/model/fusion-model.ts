@@ -3,7 +3,7 @@ import { groupMask, offsetsOf, type ModelShape, type Offsets } from './layout.js
 
 export interface ModelJSON {
   kind: 'chorus-fusion';
-  formatVersion: 2;
+  formatVersion: 3;
   shape: ModelShape;
   gateTemperature: number;
   /** Feature standardisation learned from the training rows: x' = (x - mean) * invStd. */
@@ -17,6 +17,8 @@ export interface ModelJSON {
 /** Per-list intermediate values kept by the forward pass for gradients and explanations. */
 export interface ListForward {
   n: number;
+  /** The raw rows as given [n x F] (the baseline and its parts are read raw). */
+  rows: ArrayLike<number>;
   /** Standardised rows [n x F]. */
   xs: Float64Array;
   /** Group scores [n x G]. */
@@ -31,19 +33,29 @@ export interface ListForward {
   /** Raw baseline score per item [n] (0 without a baseline) and its weight. */
   base: Float64Array;
   wb: number;
+  /** Per group: e^u, the gate's multiplier of that source's baseline part (1 = the preset's weight). */
+  reweight: Float64Array;
+  /** Per group: whether u sits at a bound (no gradient flows through it there). */
+  clipped: Uint8Array;
   scores: Float64Array;
 }
+
+/** Bounds of the gate's log-reweighting u: a source's baseline weight moves within [e^-6, e^3] times the preset's. */
+export const REWEIGHT_BOUNDS: readonly [number, number] = [-6, 3];
 
 /** The initial weight of the baseline score (it lies in (0, 1]): sharp enough for a listwise softmax to start from. */
 export const INITIAL_BASELINE_WEIGHT = 5;
 
 /**
  * The fusion model, a correction of a baseline fusion:
- *   score = wb * baseline(x) + sum_{g used} gate_g(q) * s_g(x) + cap * tanh(MLP(x))
- * baseline is the list-normalised RRF score (a feature read raw), wb > 0; s_g reads only source g's features;
- * gate = softmax((q Wq + bq) / T) over the sources this query used (coverage > 0), so it weights modalities per
- * query; the MLP residual is bounded by `residualCap`. Initialised with zero correction, an untrained model
- * ranks exactly as the baseline. LETOR-shaped models (no baseline, no mask, no cap) keep the plain form.
+ *   score = wb * (baseline(x) + sum_g (e^{u_g(q)} - 1) * part_g(x)) + sum_{g used} gate_g(q) * s_g(x) + cap * tanh(MLP(x))
+ * baseline is the list-normalised score of the collection's fusion (a feature read raw), wb > 0, and part_g its
+ * share from source g, so the first term is the baseline with each source's weight multiplied by e^{u_g(q)},
+ * u = clip(q Wu + bu): a per-query modality weighting that starts at the preset's weights (u = 0) and can express
+ * weights tuned per query kind or per score shape. s_g reads only source g's features; gate =
+ * softmax((q Wq + bq) / T) over the sources the query used (coverage > 0); the MLP residual is bounded by
+ * `residualCap`. Initialised with zero correction, an untrained model ranks exactly as the baseline.
+ * LETOR-shaped models (no baseline, no mask, no cap) keep the plain form.
  */
 export class FusionModel {
   readonly o: Offsets;
@@ -64,6 +76,8 @@ export class FusionModel {
       mean[f] = Math.fround(mean[f]!);
       invStd[f] = Math.fround(invStd[f]!);
     }
+    if (shape.baseline?.parts && shape.baseline.parts.length !== shape.groups.length)
+      throw new Error('baseline parts need one entry per group');
     if (params.length !== this.o.size)
       throw new Error(`expected ${this.o.size} parameters, got ${params.length}`);
     if (shape.gateMask && shape.gateMask.length !== shape.groups.length)
@@ -124,6 +138,23 @@ export class FusionModel {
     return logits;
   }
 
+  /** The gate's multiplier e^u of each source's baseline part, and which u sit at a bound. */
+  reweight(query: ArrayLike<number> | undefined): { reweight: Float64Array; clipped: Uint8Array } {
+    const { Q, G, Wu, bu } = this.o;
+    const p = this.params;
+    const reweight = new Float64Array(G).fill(1);
+    const clipped = new Uint8Array(G);
+    if (!this.shape.baseline?.parts) return { reweight, clipped };
+    const [lo, hi] = REWEIGHT_BOUNDS;
+    for (let g = 0; g < G; g++) {
+      let u = p[bu + g]!;
+      if (query) for (let q = 0; q < Q; q++) u += (query[q] ?? 0) * p[Wu + q * G + g]!;
+      if (u < lo || u > hi) clipped[g] = 1;
+      reweight[g] = Math.exp(Math.min(hi, Math.max(lo, u)));
+    }
+    return { reweight, clipped };
+  }
+
   /** Forward pass over one list; `rows` is [n x F] row-major. */
   forward(rows: ArrayLike<number>, n: number, query?: ArrayLike<number>): ListForward {
     const { F, G, H, A, c, W1, b1, w2, b2 } = this.o;
@@ -132,6 +163,8 @@ export class FusionModel {
     const cap = this.shape.residualCap;
     const bf = this.shape.baseline?.feature;
     const wb = this.baselineWeight;
+    const parts = this.shape.baseline?.parts;
+    const { reweight, clipped } = this.reweight(query);
     const xs = new Float64Array(n * F);
     const s = new Float64Array(n * G);
     const pre = new Float64Array(n * H);
@@ -143,7 +176,14 @@ export class FusionModel {
       const xo = i * F;
       for (let f = 0; f < F; f++) xs[xo + f] = (rows[xo + f]! - this.mean[f]!) * this.invStd[f]!;
       let total = 0;
-      if (bf !== undefined) total += wb * (base[i] = rows[xo + bf]!);
+      if (bf !== undefined) {
+        let b = (base[i] = rows[xo + bf]!);
+        if (parts)
+          for (let g = 0; g < G; g++)
+            if (parts[g]! >= 0 && reweight[g] !== 1)
+              b += (reweight[g]! - 1) * rows[xo + parts[g]!]!;
+        total += wb * b;
+      }
       for (let g = 0; g < G; g++) {
         let z = p[c + g]!;
         for (const f of this.shape.groups[g]!.features) z += xs[xo + f]! * p[A + f * G + g]!;
@@ -161,7 +201,7 @@ export class FusionModel {
       residual[i] = cap !== undefined ? cap * Math.tanh(m) : m;
       scores[i] = total + residual[i]!;
     }
-    return { n, xs, s, gate, pre, mlp, residual, base, wb, scores };
+    return { n, rows, xs, s, gate, pre, mlp, residual, base, wb, reweight, clipped, scores };
   }
 
   /** Scores for feature rows (one Float32Array per candidate) and the list's query features. */
@@ -169,18 +209,22 @@ export class FusionModel {
     return Float32Array.from(this.forward(flatten(rows, this.o.F), rows.length, query).scores);
   }
 
-  /** Multiplies the correction (group scores and residual bound) by `lambda`: the held-out shrinkage toward the baseline. */
+  /**
+   * Multiplies the correction (group scores, the gate's log-reweighting, residual bound) by `lambda`: the held-out
+   * shrinkage toward the baseline.
+   */
   shrinkCorrection(lambda: number): void {
-    const { F, G, A } = this.o;
-    // A [F x G] and c [G] are adjacent in the layout.
+    const { F, Q, G, A, Wu } = this.o;
+    // A [F x G] and c [G] are adjacent in the layout, as are Wu [Q x G] and bu [G].
     for (let i = 0; i < F * G + G; i++) this.params[A + i]! *= lambda;
+    for (let i = 0; i < Q * G + G; i++) this.params[Wu + i]! *= lambda;
     if (this.shape.residualCap !== undefined) this.shape.residualCap *= lambda;
   }
 
   toJSON(): ModelJSON {
     return {
       kind: 'chorus-fusion',
-      formatVersion: 2,
+      formatVersion: 3,
       // A copy: a model rebuilt from this JSON must not share (and mutate) this one's shape.
       shape: structuredClone(this.shape),
       gateTemperature: this.gateTemperature,
@@ -192,9 +236,9 @@ export class FusionModel {
   }
 
   static fromJSON(j: ModelJSON): FusionModel {
-    if (j.kind !== 'chorus-fusion' || j.formatVersion !== 2)
+    if (j.kind !== 'chorus-fusion' || j.formatVersion !== 3)
       throw new Error(
-        'not a chorus fusion model of format 2 (retrain models made before the baseline-correction model)',
+        'not a chorus fusion model of format 3 (retrain models made before the preset baseline and its reweighting gate)',
       );
     return new FusionModel(
       j.shape,

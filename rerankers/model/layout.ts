@@ -7,14 +7,18 @@
  *   bq [G]      gate biases
  *   W1 [F x H], b1 [H], w2 [H], b2 [1]   the MLP over all (standardised) features (the residual)
  *   lwb [1]     log of the baseline score's weight (its weight stays positive: the baseline's order is kept)
+ *   Wu [Q x G], bu [G]   the gate's log-reweighting of each source's baseline part: u = q Wu + bu, weight e^u
  */
 export interface ModelShape {
   featureNames: string[];
   queryFeatureNames: string[];
   groups: { name: string; features: number[] }[];
   hidden: number;
-  /** The baseline fusion score the model corrects: its feature index (read raw) and the fusion's name. */
-  baseline?: { feature: number; fusion: string };
+  /**
+   * The baseline fusion score the model corrects: its feature index (read raw), the fusion's name, and per group
+   * the feature index of that source's part of the baseline (-1: none), which the gate reweights.
+   */
+  baseline?: { feature: number; fusion: string; parts?: number[] };
   /** Per group: index of its source's coverage among the query features; a group with coverage 0 is out of the gate. */
   gateMask?: number[];
   /** Bound of the residual: cap * tanh(MLP). Absent: the MLP adds unbounded (LETOR models). */
@@ -37,6 +41,8 @@ export interface Offsets {
   w2: number;
   b2: number;
   lwb: number;
+  Wu: number;
+  bu: number;
   size: number;
 }
 
@@ -56,7 +62,9 @@ export function offsetsOf(s: ModelShape): Offsets {
   const w2 = take(H);
   const b2 = take(1);
   const lwb = take(1);
-  return { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, size: o };
+  const Wu = take(Q * G);
+  const bu = take(G);
+  return { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, Wu, bu, size: o };
 }
 
 /** 1 where A[f, g] is a trainable weight (feature f belongs to group g). */

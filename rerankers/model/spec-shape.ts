@@ -12,18 +12,22 @@ export const DEFAULT_RESIDUAL_CAP = 1;
 
 /**
  * The fusion model shape for a feature spec: its feature names, one gate group per source (masked by that
- * source's coverage), the query features, the baseline feature when the spec has one, the residual bound, and
+ * source's coverage), the query features, the baseline feature and its per-source parts when the spec has them
+ * (`baseline` names the collection's fusion they were logged under), the residual bound, and
  * the item-prior features left inert unless `itemPriors` is set.
  */
 export function shapeForSpec(
   spec: FeatureSpec,
   residualCap = DEFAULT_RESIDUAL_CAP,
-  o: { itemPriors?: boolean } = {},
+  o: { itemPriors?: boolean; baseline?: string } = {},
 ): Omit<ModelShape, 'hidden'> {
   const names = featureNames(spec);
   const groups = modalityGroups(spec);
   const b = spec.features.findIndex((f) => f.type === 'baseline');
   const mask = groups.map((g) => coverageIndex(g.name));
+  const parts = groups.map((g) =>
+    spec.features.findIndex((f) => f.type === 'baseline_part' && f.source === g.name),
+  );
   // Item priors (CTR, popularity) say how an item did on every query, not on this one; in a log they also carry a
   // query's own earlier clicks, which leaks into any validation. Not read unless asked for.
   const inert = o.itemPriors
@@ -33,7 +37,16 @@ export function shapeForSpec(
     featureNames: names,
     queryFeatureNames: [...QUERY_FEATURE_NAMES],
     groups,
-    ...(b >= 0 ? { baseline: { feature: b, fusion: 'rrf' }, residualCap } : {}),
+    ...(b >= 0
+      ? {
+          baseline: {
+            feature: b,
+            fusion: o.baseline ?? 'rrf',
+            ...(parts.some((i) => i >= 0) ? { parts } : {}),
+          },
+          residualCap,
+        }
+      : {}),
     ...(mask.every((i) => i >= 0) ? { gateMask: mask } : {}),
     ...(inert.length ? { inert } : {}),
   };

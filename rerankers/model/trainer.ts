@@ -34,6 +34,11 @@ export interface FitOptions {
   /** L2 pull of the correction weights (group weights, residual output) toward 0, i.e. toward the baseline. */
   l2?: number;
   k?: number;
+  /**
+   * Sets the model's starting point after initialisation (e.g. weights tuned by coordinate search). With a
+   * validation score the start itself is epoch 0: early stopping may keep it.
+   */
+  warmStart?: (model: FusionModel) => void;
   onEpoch?: (e: EpochReport) => void;
 }
 
@@ -97,7 +102,9 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   const grad = new Float64Array(model.o.size);
   const dScores = new Float64Array(Math.max(1, ...useful.map((l) => l.n)));
   const history: EpochReport[] = [];
+  o.warmStart?.(model);
   let best = { ndcg: -Infinity, epoch: 0, params: model.params.slice() };
+  if (validate && o.warmStart) best.ndcg = validate(model);
   let sinceBest = 0;
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -138,12 +145,17 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   };
 }
 
-/** Gradient of (l2 / 2) * |correction weights|^2: the group weights A and the residual's output weights w2. */
+/**
+ * Gradient of (l2 / 2) * |correction weights|^2: the group weights A, the residual's output weights w2, and the
+ * gate's log-reweighting of the baseline (Wu, bu), so every departure from the preset pays.
+ */
 function addL2(model: FusionModel, grad: Float64Array, l2: number): void {
-  const { F, G, H, A, w2 } = model.o;
+  const { F, Q, G, H, A, w2, Wu } = model.o;
   const p = model.params;
   for (let i = 0; i < F * G; i++) if (model.mask[i]) grad[A + i]! += l2 * p[A + i]!;
   for (let h = 0; h < H; h++) grad[w2 + h]! += l2 * p[w2 + h]!;
+  if (model.shape.baseline?.parts)
+    for (let i = 0; i < Q * G + G; i++) grad[Wu + i]! += l2 * p[Wu + i]!;
 }
 
 /**

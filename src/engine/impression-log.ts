@@ -11,7 +11,7 @@ export interface ImpressionArgs {
   userId?: string;
   queryId: string;
   reranker: Reranker;
-  ctx: Pick<RerankContext, 'queryKind' | 'queryModalities'>;
+  ctx: Pick<RerankContext, 'queryKind' | 'queryModalities' | 'baseline'>;
   /** The whole stage-1 list: per-list statistics (score ranges, coverage) are part of every row. */
   candidates: readonly Candidate[];
   /** What was shown, in order. */
@@ -38,6 +38,7 @@ export function servedFeatureRows(
   const fr = buildFeatureRows(withoutProfileList(a.candidates), {
     queryKind: a.ctx.queryKind as QueryKind,
     queryModalities: a.ctx.queryModalities,
+    baseline: a.ctx.baseline,
   });
   const index = new Map(a.candidates.map((c, i) => [c.id, i]));
   for (const h of a.hits) {

@@ -1,3 +1,4 @@
+import { collectionBaseline } from './baseline-fusion.js';
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -92,7 +93,11 @@ export async function recommend(
     limit: req.limit ?? deps.search.defaultLimit,
     candidatesPerList: req.candidates,
     diversity: req.diversity,
-    ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [] },
+    ctx: {
+      queryKind: req.itemId ? 'item' : 'user',
+      queryModalities: [],
+      baseline: collectionBaseline(deps.searchDefaults?.(req.collection), deps.search.rrfK),
+    },
     notes,
     timer,
     signal: req.signal,

@@ -1,5 +1,6 @@
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
+import { collectionBaseline } from './baseline-fusion.js';
 import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
@@ -79,7 +80,11 @@ export async function search(
     limit: req.limit ?? deps.search.defaultLimit,
     candidatesPerList: req.candidates ?? defaults?.candidates,
     diversity: req.diversity,
-    ctx: { queryKind: kind, queryModalities: encoded.modalities },
+    ctx: {
+      queryKind: kind,
+      queryModalities: encoded.modalities,
+      baseline: collectionBaseline(defaults, deps.search.rrfK),
+    },
     notes: encoded.missing,
     timer,
     signal: req.signal,

@@ -52,7 +52,7 @@ export interface TwoStageArgs {
   limit: number;
   candidatesPerList?: number;
   diversity?: number;
-  ctx: Pick<RerankContext, 'queryKind' | 'queryModalities'>;
+  ctx: Pick<RerankContext, 'queryKind' | 'queryModalities' | 'baseline'>;
   notes: string[];
   timer?: StageTimer;
   /** Checked between stages: once aborted nothing else runs (no further store reads, no impression logged). */

@@ -55,8 +55,9 @@ describe('feature spec', () => {
     const spec = defaultFeatureSpec();
     expect(spec.version).toBe(FEATURE_SPEC_VERSION);
     const names = featureNames(spec);
-    expect(names.slice(0, 5)).toEqual([
+    expect(names.slice(0, 6)).toEqual([
       'baseline',
+      'baseline_part:text',
       'similarity_raw:text',
       'similarity_norm:text',
       'rank:text',

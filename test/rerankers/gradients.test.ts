@@ -5,8 +5,9 @@ import { LOSSES, type LossName } from '../../rerankers/model/losses.js';
 import { Rng } from '../../rerankers/random.js';
 
 /**
- * A small model: a baseline feature, three modality groups whose gate is masked by query coverage (q1..q3),
- * a gate over 4 query features and a 5-unit residual MLP bounded by tanh.
+ * A small model: a baseline feature with per-source parts the gate reweights (text and image; audio has none),
+ * three modality groups whose gate is masked by query coverage (q1..q3), a gate over 4 query features and a
+ * 5-unit residual MLP bounded by tanh.
  */
 function setup(seed: number, masked = false) {
   const rng = new Rng(seed);
@@ -20,7 +21,7 @@ function setup(seed: number, masked = false) {
       { name: 'audio', features: [4] },
     ],
     hidden: 5,
-    baseline: { feature: 7, fusion: 'rrf' },
+    baseline: { feature: 7, fusion: 'rrf', parts: [5, 6, -1] },
     gateMask: [0, 1, 2],
     residualCap: 0.8,
   };
@@ -32,7 +33,7 @@ function setup(seed: number, masked = false) {
     if (model.params[i] === 0 && model.mask[i] !== 0) model.params[i] = rng.normal() * 0.1;
   const n = 7;
   const rows = Float32Array.from({ length: n * F }, (_, i) =>
-    i % F === 7 ? rng.next() : rng.normal(),
+    i % F >= 5 ? rng.next() : rng.normal(),
   );
   // Coverage of the audio source 0 when masked: the gate runs over text and image only.
   const query = Float32Array.from([

@@ -56,7 +56,7 @@ afterAll(async () => {
 describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
   const spec = defaultFeatureSpec();
 
-  it('matches the multimodal model within 1e-5 on scores, group scores and gate', async () => {
+  it('matches the multimodal model within 1e-5 on scores, group scores, gate and baseline reweighting', async () => {
     const rng = new Rng(11);
     const model = randomModel({ ...shapeForSpec(spec), hidden: 16 }, rng);
     const reranker = await OnnxReranker.create({
@@ -84,6 +84,10 @@ describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
         expect(Math.abs(ts.s[i]! - ox.groupScores![i]!)).toBeLessThan(1e-5);
       for (let g = 0; g < ts.gate.length; g++)
         expect(Math.abs(ts.gate[g]! - ox.gate![g]!)).toBeLessThan(1e-6);
+      // The gate's reweighting of each source's baseline part (learned, so not 1 everywhere).
+      expect(ts.reweight.some((w) => Math.abs(w - 1) > 0.01)).toBe(true);
+      for (let g = 0; g < ts.reweight.length; g++)
+        expect(Math.abs(ts.reweight[g]! - ox.reweight![g]!)).toBeLessThan(1e-5 * ts.reweight[g]!);
     }
   });
 

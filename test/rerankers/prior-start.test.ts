@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Candidate } from '../../src/domain/candidate.js';
-import { defaultFeatureSpec } from '../../rerankers/features/index.js';
-import { RrfReranker } from '../../rerankers/fusion/index.js';
+import { defaultFeatureSpec, type BaselineFusion } from '../../rerankers/features/index.js';
+import { DbsfReranker, RrfReranker, WeightedReranker } from '../../rerankers/fusion/index.js';
+import type { Reranker } from '../../rerankers/reranker.js';
 import { FusionModel } from '../../rerankers/model/fusion-model.js';
 import { shapeForSpec } from '../../rerankers/model/spec-shape.js';
 import { selectShrinkage } from '../../rerankers/model/trainer.js';
@@ -53,24 +54,48 @@ async function untrained(seed: number): Promise<OnnxReranker> {
 }
 
 describe('prior start: a model with no data ranks exactly as its baseline', () => {
-  it('an untrained model served through ONNX gives the RRF ranking on every list', async () => {
-    const model = await untrained(1);
-    const rrf = new RrfReranker();
-    const rng = new Rng(2);
-    const kinds = [
-      ['text', ['text', 'bm25', 'image', 'image_text', 'audio_text']],
-      ['image', ['image', 'image_text', 'text']],
-      ['audio', ['audio', 'audio_text', 'text']],
-    ] as const;
-    for (let trial = 0; trial < 30; trial++) {
-      const [kind, sources] = kinds[trial % 3]!;
-      const cands = stageOneList(rng, 40 + rng.int(80), [...sources]);
-      const ctx = { queryKind: kind, queryModalities: [kind] };
-      const a = await model.rerank(cands, ctx);
-      const b = await rrf.rerank(cands, ctx);
-      expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
-    }
-  });
+  const presets: [string, BaselineFusion, Reranker][] = [
+    ['rrf (no preset)', { fusion: 'rrf' }, new RrfReranker()],
+    [
+      'rrf with k and weights',
+      { fusion: 'rrf', rrfK: 20, weights: { text: 2, image: 0.5 } },
+      new RrfReranker(),
+    ],
+    [
+      'weighted',
+      { fusion: 'weighted', weights: { text: 0.3, image: 1.5, bm25: 2 } },
+      new WeightedReranker(),
+    ],
+    ['dbsf', { fusion: 'dbsf', weights: { audio: 3, text: 0.7 } }, new DbsfReranker()],
+  ];
+  it.each(presets)(
+    'an untrained model served through ONNX gives the %s ranking on every list',
+    async (_name, baseline, fusion) => {
+      const model = await untrained(1);
+      const rng = new Rng(2);
+      const kinds = [
+        ['text', ['text', 'bm25', 'image', 'image_text', 'audio_text']],
+        ['image', ['image', 'image_text', 'text']],
+        ['audio', ['audio', 'audio_text', 'text']],
+      ] as const;
+      for (let trial = 0; trial < 30; trial++) {
+        const [kind, sources] = kinds[trial % 3]!;
+        const cands = stageOneList(rng, 40 + rng.int(80), [...sources]);
+        // What the engine passes: the preset as the baseline, its weights and k as the fusion's knobs.
+        const ctx = {
+          queryKind: kind,
+          queryModalities: [kind],
+          baseline,
+          weights: baseline.weights,
+          rrfK: baseline.rrfK,
+        };
+        const a = await model.rerank(cands, ctx);
+        const b = await fusion.rerank(cands, ctx);
+        expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
+        expect(a[0]!.explanation.baseline).toBe(baseline.fusion);
+      }
+    },
+  );
 
   it('explains over the sources the query used: the gate has no row for the others, and there is no residual yet', async () => {
     const model = await untrained(3);

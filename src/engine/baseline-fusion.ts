@@ -1,0 +1,26 @@
+import {
+  BASELINE_KINDS,
+  type BaselineFusion,
+  type BaselineKind,
+} from '../../rerankers/features/index.js';
+import type { SearchDefaults } from './engine-deps.js';
+
+/**
+ * The collection's baseline fusion, which the learned model starts from and every logged row is computed against:
+ * its preset's fusion when that is rrf, weighted or dbsf (with the preset's weights and k), else RRF with the
+ * preset's (or the engine's) k. A request's own fusion override never changes it: rows stay comparable.
+ */
+export function collectionBaseline(
+  defaults: SearchDefaults | undefined,
+  engineRrfK: number | undefined,
+): BaselineFusion {
+  const kind = (BASELINE_KINDS as readonly string[]).includes(defaults?.fusion ?? '')
+    ? (defaults!.fusion as BaselineKind)
+    : 'rrf';
+  const rrfK = defaults?.rrfK ?? engineRrfK;
+  return {
+    fusion: kind,
+    ...(defaults?.weights ? { weights: defaults.weights } : {}),
+    ...(rrfK !== undefined ? { rrfK } : {}),
+  };
+}
