@@ -1,7 +1,9 @@
 import type { ExtraRouter } from '../src/api/app.js';
 import type { RouteDeps } from '../src/api/route-deps.js';
-import { createModelsRouter, modelRoutes } from '../src/api/routes/models.js';
+import { createModelsRouter, modelRoutes, publicModel } from '../src/api/routes/models.js';
 import type { Engine } from '../src/engine/engine.js';
+import { ChorusError } from '../src/errors.js';
+import { registryTrainer, type TrainingJobs } from '../src/jobs/training-jobs.js';
 import type { ChorusDb } from '../src/storage/index.js';
 import { LiveReranker } from './live-reranker.js';
 import { ModelRegistry } from './registry.js';
@@ -13,7 +15,7 @@ import { ModelRegistry } from './registry.js';
  */
 export function attachModelServing(
   deps: RouteDeps,
-  built: { db: ChorusDb; engine: Engine },
+  built: { db: ChorusDb; engine: Engine; jobs?: { training: TrainingJobs } },
   opts: { log?: (line: string) => void; registry?: ModelRegistry } = {},
 ): ExtraRouter[] {
   // A registry passed in (the admin UI's) must be the one the LiveReranker listens to, so promotions swap models live.
@@ -35,10 +37,21 @@ export function attachModelServing(
       opts.log?.(`could not load the promoted models: ${(e as Error).message}`),
     );
   built.engine.rerankers.set('model', live);
+  // Training runs as `train-model` jobs on the server's queue, fitting through this registry.
+  const training = built.jobs?.training;
+  training?.provide({
+    async check(req) {
+      await built.engine.getCollection(req.collection); // unknown collection: a prompt 404
+      if (req.version && registry.list(req.collection).some((m) => m.version === req.version))
+        throw new ChorusError('CONFLICT', `model ${req.collection}/${req.version} already exists`);
+    },
+    run: registryTrainer(registry, publicModel),
+  });
   const router = createModelsRouter({
     ...deps,
     registry,
     live,
+    training,
     events: (collection) =>
       (function* () {
         for (const e of built.db.events.iterate({ collection })) yield e.event;

@@ -176,8 +176,14 @@ const ENV_ALIASES: Record<string, string> = {
   QDRANT_API_KEY: 'qdrantApiKey',
 };
 
-/** CHORUS_* names read by the launcher or process, not config keys. */
-const NOT_CONFIG = new Set(['CHORUS_CONFIG', 'CHORUS_FROM_SOURCE', 'CHORUS_KEEP_ALIVE']);
+/** CHORUS_* names read by the launcher, process or HTTP clients (`chorus jobs`, curl examples), not config keys. */
+const NOT_CONFIG = new Set([
+  'CHORUS_CONFIG',
+  'CHORUS_FROM_SOURCE',
+  'CHORUS_KEEP_ALIVE',
+  'CHORUS_URL',
+  'CHORUS_API_KEY',
+]);
 
 const camel = (s: string) =>
   s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

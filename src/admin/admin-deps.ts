@@ -1,5 +1,6 @@
 import type { KeyRing } from '../api/middleware/auth.js';
 import type { JobQueue } from '../jobs/queue.js';
+import type { TrainingJobs } from '../jobs/training-jobs.js';
 import type { ChorusConfig } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import type { ChorusDb, ModelRecord } from '../storage/index.js';
@@ -15,11 +16,6 @@ export interface ModelAdmin {
   rollback(collection: string): Promise<unknown>;
   /** The promotion guard's comparison of a candidate with the serving ranker on its held-out queries, where there is one. */
   compare?(collection: string, version: string): unknown;
-  /** Fits off the event loop (ModelRegistry uses a worker thread). */
-  trainInBackground?(
-    req: { collection: string; notes?: string },
-    opts?: { signal?: AbortSignal },
-  ): Promise<ModelRecord>;
 }
 
 export interface AdminDeps {
@@ -32,6 +28,8 @@ export interface AdminDeps {
   setChallenger?: (collection: string, version: string | undefined) => Promise<void>;
   /** The server's job queue: counts per state, the jobs list, starting and cancelling jobs. */
   queue?: Pick<JobQueue, 'kind' | 'counts' | 'list' | 'cancel' | 'addMany'>;
+  /** Training jobs on that queue (the Models screen's Train); without them training is unavailable. */
+  training?: TrainingJobs;
   /** Where `chorus index` writes its JSONL error reports (default `<dataDir>/reports`). */
   reportDir?: string;
   now?: () => number;

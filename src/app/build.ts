@@ -64,6 +64,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   // A registry passed in belongs to the caller (quickstart reuses the one it indexed with).
   const ownsRegistry = opts.encoders === undefined;
   const metrics = createMetrics();
+  const journal = kvWriteJournal(db.kv);
   const engine = new Engine({
     store,
     bm25,
@@ -79,7 +80,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     onLogError: (e) => logger.error({ err: e }, 'impression logging failed'),
     // The fusion preset applied to a collection in the admin UI is its default ranking.
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
-    journal: kvWriteJournal(db.kv),
+    journal,
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.
   const recovered = await engine.recoverPendingWrites();
@@ -161,6 +162,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       await engine.flush();
       if (ownsRegistry) await registry?.close();
       await store.close();
+      journal.flush?.();
       bm25.close();
       state.close();
       db.close();

@@ -32,6 +32,7 @@ export function servedExtras(log: (line: string) => void) {
       db: built.db,
       models: registry,
       queue: built.jobs?.queue,
+      training: built.jobs?.training,
       setChallenger: live ? (c, v) => live.setChallenger(c, v) : undefined,
     });
     return [...serving, admin];

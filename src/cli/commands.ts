@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBenchUltrCommand } from './commands/bench-ultr.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerFeedbackCommand } from './commands/feedback.js';
+import { registerJobsCommand } from './commands/jobs.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerCollectionCommand } from './commands/collection.js';
@@ -34,4 +35,5 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerBenchLatencyCommand(p),
   (p) => registerReembedCommand(p),
   (p) => registerFeedbackCommand(p),
+  (p) => registerJobsCommand(p),
 ];

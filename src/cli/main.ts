@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ChorusError } from '../errors.js';
+import { CliError } from './cli-error.js';
 import { COMMANDS } from './commands.js';
 
-/** Exit codes: 0 ok, 1 failure, 2 bad usage or bad input. */
+/** Exit codes: 0 ok, 1 failure, 2 bad usage or bad input, 3 no server answered (commands that call one). */
 async function main(argv: string[]): Promise<number> {
   const program = new Command('chorus')
     .description('Chorus: multimodal search and recommendation (text, image, audio)')
@@ -17,6 +18,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`chorus: ${e.message}\n`);
+      return e.exitCode;
     }
     if (e instanceof ChorusError) {
       process.stderr.write(`chorus: ${e.message}\n`);

@@ -90,8 +90,10 @@ export function createClient(opts: ClientOptions) {
     },
     jobs: {
       start: bind<JobRoutes['start']>(t, 'post', '/v1/jobs'),
+      /** Queue backend, counts, and the newest jobs (`limit`, training jobs included). */
       counts: bind<JobRoutes['counts']>(t, 'get', '/v1/jobs'),
       get: bind<JobRoutes['get']>(t, 'get', '/v1/jobs/:id'),
+      cancel: bind<JobRoutes['cancel']>(t, 'post', '/v1/jobs/:id/cancel'),
     },
   };
 }

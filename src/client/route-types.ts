@@ -46,4 +46,6 @@ export interface RequestOptions {
 export type RouteCall<S> =
   unknown extends RouteInput<S>
     ? (input?: Record<string, never>, opts?: RequestOptions) => Promise<RouteOutput<S>>
-    : (input: RouteInput<S>, opts?: RequestOptions) => Promise<RouteOutput<S>>;
+    : Record<string, never> extends RouteInput<S>
+      ? (input?: RouteInput<S>, opts?: RequestOptions) => Promise<RouteOutput<S>>
+      : (input: RouteInput<S>, opts?: RequestOptions) => Promise<RouteOutput<S>>;

@@ -16,6 +16,8 @@ export interface WriteJournal {
   /** The write is in both the store and BM25 (or in neither): forget the entry. */
   end(token: string): void;
   pending(): { token: string; collection: string; ids: string[] }[];
+  /** Removes ended entries now (recovery, shutdown); otherwise the next begin or a quiet timer does. */
+  flush?(): void;
 }
 
 /** Minimal key-value port (the SQLite `kv` repo of chorus.db, fsynced on commit). */
@@ -23,23 +25,56 @@ export interface JournalKv {
   set(namespace: string, key: string, value: unknown): void;
   delete(namespace: string, key: string): boolean;
   list<T>(namespace: string): { key: string; value: T }[];
+  /** Runs fn as one transaction (one fsync for all its changes), when the backend has them. */
+  transaction?<T>(fn: () => T): T;
 }
 
 const NAMESPACE = 'pending-writes';
+/** Ended entries not yet folded into a begin are removed after this much quiet. */
+const END_FLUSH_MS = 1000;
 
+/**
+ * Each write costs one durable commit, not two: `begin` is fsynced before the store commit (it must be), while
+ * `end` only marks the entry and the next `begin` deletes the marked entries in its own transaction (or a timer does,
+ * after a second of quiet). An entry a crash leaves behind after its write completed only causes a redundant
+ * re-sync of ids that already agree, which changes nothing.
+ */
 export function kvWriteJournal(kv: JournalKv): WriteJournal {
+  let ended = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const tx = <T>(fn: () => T): T => (kv.transaction ? kv.transaction(fn) : fn());
+  const dropEnded = () => {
+    const done = ended;
+    ended = new Set();
+    for (const token of done) kv.delete(NAMESPACE, token);
+  };
   return {
     begin(collection, ids) {
       const token = randomUUID();
-      kv.set(NAMESPACE, token, { collection, ids });
+      tx(() => {
+        dropEnded();
+        kv.set(NAMESPACE, token, { collection, ids });
+      });
       return token;
     },
     end(token) {
-      kv.delete(NAMESPACE, token);
+      ended.add(token);
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (ended.size) tx(dropEnded);
+      }, END_FLUSH_MS);
+      timer.unref();
+    },
+    flush() {
+      clearTimeout(timer);
+      timer = undefined;
+      if (ended.size) tx(dropEnded);
     },
     pending() {
       return kv
         .list<{ collection: string; ids: string[] }>(NAMESPACE)
+        .filter((e) => !ended.has(e.key))
         .map((e) => ({ token: e.key, ...e.value }));
     },
   };
@@ -72,5 +107,6 @@ export async function recoverPendingWrites(deps: RecoveryDeps): Promise<number> 
     }
     deps.journal.end(entry.token);
   }
+  deps.journal.flush?.();
   return checked;
 }

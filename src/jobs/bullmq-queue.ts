@@ -2,6 +2,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   CANCELLED_REASON,
   isPermanentError,
+  SHUTDOWN_REASON,
   type CancelResult,
   type JobDefinition,
   type JobInfo,
@@ -43,6 +44,8 @@ export class BullmqQueue<C> implements JobQueue {
   private ctx?: Promise<C>;
   /** Jobs running in this process's worker that an admin asked to stop (cooperative, at the next progress report). */
   private readonly cancelRequested = new Set<string>();
+  /** The abort signal of each job running in this process's worker. */
+  private readonly aborts = new Map<string, AbortController>();
 
   constructor(private readonly opts: BullmqQueueOptions<C>) {
     this.name = opts.name;
@@ -113,18 +116,30 @@ export class BullmqQueue<C> implements JobQueue {
     if (!parsed.success)
       throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
     this.ctx ??= Promise.resolve(this.opts.context());
+    const abort = new AbortController();
+    if (job.id) this.aborts.set(job.id, abort);
     try {
-      const result = await def.process(parsed.data as never, await this.ctx, (f) => {
-        if (job.id && this.cancelRequested.has(job.id))
-          throw new UnrecoverableError(CANCELLED_REASON);
-        void job.updateProgress(Math.round(f * 100));
-      });
+      const result = await def.process(
+        parsed.data as never,
+        await this.ctx,
+        (f) => {
+          if (job.id && this.cancelRequested.has(job.id))
+            throw new UnrecoverableError(CANCELLED_REASON);
+          void job.updateProgress(Math.round(f * 100));
+        },
+        abort.signal,
+      );
       return result ?? null;
     } catch (e) {
+      if (job.id && this.cancelRequested.has(job.id))
+        throw new UnrecoverableError(CANCELLED_REASON);
       if (isPermanentError(e)) throw new UnrecoverableError((e as Error).message);
       throw e;
     } finally {
-      if (job.id) this.cancelRequested.delete(job.id);
+      if (job.id) {
+        this.cancelRequested.delete(job.id);
+        this.aborts.delete(job.id);
+      }
     }
   }
 
@@ -187,30 +202,14 @@ export class BullmqQueue<C> implements JobQueue {
     );
     const states = await Promise.all(jobs.map((j) => j.getState()));
     return jobs
-      .map((j, i): JobInfo => {
-        const raw = states[i] ?? 'unknown';
-        const cancelled = raw === 'failed' && j.failedReason === CANCELLED_REASON;
-        const state: JobInfo['state'] = cancelled
-          ? 'cancelled'
-          : raw === 'prioritized' || raw === 'waiting-children' || raw === 'unknown'
-            ? 'waiting'
-            : raw;
-        const p = typeof j.progress === 'number' ? j.progress / 100 : null;
-        return {
-          id: j.id ?? '',
-          name: j.name,
-          state,
-          progress: state === 'completed' ? 1 : state === 'active' ? p : null,
-          attempts: j.attemptsMade,
-          payload: j.data,
-          reason: state === 'failed' || cancelled ? j.failedReason : undefined,
-          result: state === 'completed' ? j.returnvalue : undefined,
-          addedAt: j.timestamp,
-          finishedAt: j.finishedOn,
-        };
-      })
+      .map((j, i) => jobInfo(j, states[i] ?? 'unknown'))
       .sort((a, b) => (b.addedAt ?? 0) - (a.addedAt ?? 0))
       .slice(0, limit);
+  }
+
+  async get(jobId: string): Promise<JobInfo | undefined> {
+    const job = await this.queue.getJob(jobId);
+    return job && jobInfo(job, await job.getState());
   }
 
   async cancel(jobId: string): Promise<CancelResult> {
@@ -221,6 +220,7 @@ export class BullmqQueue<C> implements JobQueue {
     if (state === 'active') {
       // Only this process's worker can be asked; a worker elsewhere finishes the job.
       this.cancelRequested.add(jobId);
+      this.aborts.get(jobId)?.abort(CANCELLED_REASON);
       return 'cancelling';
     }
     // Waiting or delayed: removed from the queue (BullMQ cannot fail a job no worker holds).
@@ -237,6 +237,7 @@ export class BullmqQueue<C> implements JobQueue {
   }
 
   async stopWorker(): Promise<void> {
+    for (const a of this.aborts.values()) a.abort(SHUTDOWN_REASON);
     // close() without force waits for the jobs in flight to finish and be recorded in Redis.
     await this.worker?.close();
     this.worker = undefined;
@@ -247,4 +248,27 @@ export class BullmqQueue<C> implements JobQueue {
     await this.queue.close();
     this.listeners.clear();
   }
+}
+
+/** A BullMQ job as the port lists it (a job failed with CANCELLED_REASON shows as cancelled). */
+function jobInfo(j: Job, raw: string): JobInfo {
+  const cancelled = raw === 'failed' && j.failedReason === CANCELLED_REASON;
+  const state: JobInfo['state'] = cancelled
+    ? 'cancelled'
+    : raw === 'active' || raw === 'delayed' || raw === 'completed' || raw === 'failed'
+      ? raw
+      : 'waiting'; // waiting, prioritized, waiting-children, unknown
+  const p = typeof j.progress === 'number' ? j.progress / 100 : null;
+  return {
+    id: j.id ?? '',
+    name: j.name,
+    state,
+    progress: state === 'completed' ? 1 : state === 'active' ? p : null,
+    attempts: j.attemptsMade,
+    payload: j.data,
+    reason: state === 'failed' || cancelled ? j.failedReason : undefined,
+    result: state === 'completed' ? j.returnvalue : undefined,
+    addedAt: j.timestamp,
+    finishedAt: j.finishedOn,
+  };
 }

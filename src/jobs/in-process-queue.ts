@@ -4,6 +4,7 @@ import {
   CANCELLED_REASON,
   isPermanentError,
   PermanentJobError,
+  SHUTDOWN_REASON,
   type CancelResult,
   type JobDefinition,
   type JobInfo,
@@ -64,6 +65,8 @@ export class InProcessQueue<C> implements JobQueue {
   /** Progress (0..1) of running jobs, and the running jobs asked to stop. */
   private readonly progress = new Map<string, number>();
   private readonly cancelRequested = new Set<string>();
+  /** The abort signal of each running job (cancel and shutdown). */
+  private readonly aborts = new Map<string, AbortController>();
 
   constructor(private readonly opts: InProcessQueueOptions<C>) {
     this.name = opts.name;
@@ -163,32 +166,41 @@ export class InProcessQueue<C> implements JobQueue {
     // Records keep insertion order (a re-added failed job moves to the end), so the newest are last.
     for (const [id, r] of [...this.records].reverse()) {
       if (out.length >= limit) break;
-      const running = this.progress.has(id);
-      const base = {
-        id,
-        name: r.name,
-        attempts: r.attempts,
-        payload: r.payload,
-        addedAt: r.addedAt,
-        finishedAt: r.finishedAt,
-      };
-      if (r.state === 'waiting')
-        out.push({
-          ...base,
-          state: running ? 'active' : 'waiting',
-          progress: running ? (this.progress.get(id) ?? null) : null,
-        });
-      else if (r.state === 'completed')
-        out.push({ ...base, state: 'completed', progress: 1, result: r.result });
-      else
-        out.push({
-          ...base,
-          state: r.cancelled ? 'cancelled' : 'failed',
-          progress: null,
-          reason: r.reason,
-        });
+      out.push(this.info(id, r));
     }
     return out;
+  }
+
+  async get(jobId: string): Promise<JobInfo | undefined> {
+    await this.load();
+    const r = this.records.get(jobId);
+    return r && this.info(jobId, r);
+  }
+
+  private info(id: string, r: JobRecord): JobInfo {
+    const running = this.progress.has(id);
+    const base = {
+      id,
+      name: r.name,
+      attempts: r.attempts,
+      payload: r.payload,
+      addedAt: r.addedAt,
+      finishedAt: r.finishedAt,
+    };
+    if (r.state === 'waiting')
+      return {
+        ...base,
+        state: running ? 'active' : 'waiting',
+        progress: running ? (this.progress.get(id) ?? null) : null,
+      };
+    if (r.state === 'completed')
+      return { ...base, state: 'completed', progress: 1, result: r.result };
+    return {
+      ...base,
+      state: r.cancelled ? 'cancelled' : 'failed',
+      progress: null,
+      reason: r.reason,
+    };
   }
 
   async cancel(jobId: string): Promise<CancelResult> {
@@ -198,6 +210,7 @@ export class InProcessQueue<C> implements JobQueue {
     if (r.state !== 'waiting') return 'finished';
     if (this.progress.has(jobId)) {
       this.cancelRequested.add(jobId);
+      this.aborts.get(jobId)?.abort(CANCELLED_REASON);
       return 'cancelling';
     }
     const i = this.ready.indexOf(jobId);
@@ -226,6 +239,7 @@ export class InProcessQueue<C> implements JobQueue {
 
   async stopWorker(): Promise<void> {
     this.stopping = true;
+    for (const a of this.aborts.values()) a.abort(SHUTDOWN_REASON);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.delayed = 0;
@@ -265,12 +279,14 @@ export class InProcessQueue<C> implements JobQueue {
         throw new PermanentJobError(`invalid payload for ${rec.name}: ${parsed.error.message}`);
       this.ctx ??= Promise.resolve(this.opts.context());
       this.progress.set(id, 0);
+      const abort = new AbortController();
+      this.aborts.set(id, abort);
       const report = (fraction: number) => {
         // Cancellation is cooperative: the job stops at its next progress report.
         if (this.cancelRequested.has(id)) throw new PermanentJobError(CANCELLED_REASON);
         this.progress.set(id, Math.max(0, Math.min(1, fraction)));
       };
-      const result = await def.process(parsed.data as never, await this.ctx, report);
+      const result = await def.process(parsed.data as never, await this.ctx, report, abort.signal);
       await this.finish(id, {
         state: 'completed',
         name: rec.name,
@@ -313,10 +329,13 @@ export class InProcessQueue<C> implements JobQueue {
       this.activeCount--;
       this.progress.delete(id);
       this.cancelRequested.delete(id);
+      this.aborts.delete(id);
     }
   }
 
   private retryLater(id: string, delayMs: number): void {
+    // Shutting down: the record stays waiting in the checkpoint, so the next process runs it.
+    if (this.stopping) return;
     this.delayed++;
     const t = setTimeout(() => {
       this.timers.delete(t);

@@ -1,6 +1,7 @@
 import type { Encoder } from '../../indexers/encoder.js';
 import type { ProvenanceRepo } from '../storage/index.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
+import type { ModelTrainer } from './definitions/train-model.js';
 
 /** What job processors run against; built once per process that hosts a worker. */
 export interface JobContext {
@@ -13,4 +14,6 @@ export interface JobContext {
   afterUpsert?: (collection: string, items: ItemInput[]) => Promise<void>;
   /** The collaborative-filtering refresh, when the engine provides it. */
   cfRefresh?: (collection: string) => Promise<unknown>;
+  /** Fits and registers a model (train-model jobs), where this process holds the model registry. */
+  trainer?: ModelTrainer;
 }

@@ -12,7 +12,17 @@ import { ChorusError } from '../errors.js';
 export interface JobDefinition<P = unknown, R = unknown, C = unknown> {
   readonly name: string;
   readonly payload: z.ZodType<P>;
-  process(payload: P, ctx: C, progress: (fraction: number) => void): Promise<R>;
+  /**
+   * `signal` aborts when an admin cancels the running job (reason CANCELLED_REASON) or the worker shuts down
+   * (reason SHUTDOWN_REASON: the job should stop and throw a retryable error, so it runs again after a restart).
+   * Jobs that ignore it stop at their next progress report on cancel, and run to the end on shutdown.
+   */
+  process(
+    payload: P,
+    ctx: C,
+    progress: (fraction: number) => void,
+    signal?: AbortSignal,
+  ): Promise<R>;
 }
 
 export type JobOutcome =
@@ -57,6 +67,9 @@ export type CancelResult = 'cancelled' | 'cancelling' | 'finished' | 'unknown';
 /** The reason recorded for a job an admin cancelled. */
 export const CANCELLED_REASON = 'cancelled by an admin';
 
+/** The abort reason a running job's signal carries when its worker shuts down (not a cancel: it runs again later). */
+export const SHUTDOWN_REASON = 'worker shutting down';
+
 export interface JobQueue {
   readonly kind: 'bullmq' | 'in-process';
   readonly name: string;
@@ -71,16 +84,22 @@ export interface JobQueue {
   counts(): Promise<QueueCounts>;
   /** Whether the queue knows this job id (waiting, running, delayed or finished). */
   has(jobId: string): Promise<boolean>;
+  /** One job by id, as `list` shows it; undefined when the queue does not know it. */
+  get(jobId: string): Promise<JobInfo | undefined>;
   /** The most recently added jobs first, at most `limit`, with state, progress and failure reason. */
   list(limit?: number): Promise<JobInfo[]>;
   /**
-   * Cancels a job: a waiting one at once (recorded as failed with CANCELLED_REASON), a running one at its next
-   * progress report (a job that reports none runs to the end); a finished job is left as it is.
+   * Cancels a job: a waiting one at once (recorded as failed with CANCELLED_REASON), a running one through its
+   * abort signal or at its next progress report (a job that heeds neither runs to the end); a finished job is left
+   * as it is.
    */
   cancel(jobId: string): Promise<CancelResult>;
   /** Forgets these jobs (e.g. once a run is complete). */
   remove(jobIds: string[]): Promise<void>;
-  /** Stops taking jobs and waits for the ones in flight to finish and be recorded. */
+  /**
+   * Stops taking jobs, aborts running jobs' signals with SHUTDOWN_REASON, and waits for the ones in flight to
+   * finish and be recorded.
+   */
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import type { JobContext } from './job-context.js';
 import { createJobsRouter } from './jobs-router.js';
 import type { JobQueue } from './queue.js';
 import { SqliteCheckpointStore } from './sqlite-checkpoint-store.js';
+import { TrainingJobs } from './training-jobs.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -29,6 +30,8 @@ export interface ServerJobsDeps {
 
 export interface ServerJobs {
   queue: JobQueue;
+  /** Training jobs on that queue; the model registry's holder calls `training.provide(...)`. */
+  training: TrainingJobs;
   /** /v1/jobs, plus bull-board at /admin/queues (admin key) when the queue is BullMQ. */
   routers(deps: RouteDeps): ExtraRouter[];
   /** Starts this server's worker (waiting jobs from before a restart resume here too). */
@@ -51,15 +54,18 @@ export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
     maxFileBytes: deps.config.limits.maxUploadBytes,
     afterUpsert: lexicalHook(deps.store, deps.bm25),
     cfRefresh: deps.cfRefresh,
+    trainer: (req, opts) => training.trainer(req, opts),
   };
   const queue = createJobQueue(deps.config, {
     context: () => context,
     checkpoints: new SqliteCheckpointStore(deps.db),
   });
+  const training = new TrainingJobs(queue);
   return {
     queue,
+    training,
     routers(routeDeps) {
-      const out = [createJobsRouter(routeDeps, queue)];
+      const out = [createJobsRouter(routeDeps, queue, training)];
       if (queue instanceof BullmqQueue) {
         // Extra routers are mounted at the root, so the board gets its own prefix here.
         const router = Router();

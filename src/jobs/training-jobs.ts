@@ -1,148 +1,244 @@
 import { randomBytes } from 'node:crypto';
 import { ChorusError } from '../errors.js';
+import type {
+  ModelTrainer,
+  PromotionOutcome,
+  TrainModelPayload,
+  TrainModelResult,
+} from './definitions/train-model.js';
+import type { JobInfo, JobQueue } from './queue.js';
 
 export type TrainingState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** Where one HTTP-started training stands (GET /v1/models/train/:jobId). */
-export interface TrainingJobStatus<R> {
+/** Where one training job stands (GET /v1/models/train/:jobId, the admin UI's Models screen). */
+export interface TrainingJobStatus {
   jobId: string;
   collection: string;
   version?: string;
   state: TrainingState;
   progress: { phase: 'queued' | 'fitting' | 'done'; done: number; total: number };
   createdAt: number;
-  startedAt?: number;
   finishedAt?: number;
-  result?: R;
+  /** The registered model (ModelInfo, no server paths), once succeeded. */
+  result?: Record<string, unknown>;
+  /** With `promote: true`: promoted, or refused by the guard (with its estimates) while the model stays registered. */
+  promotion?: PromotionOutcome;
   error?: { code: string; message: string };
 }
 
-/** Runs one fit; must register nothing once `signal` is aborted. */
-export type TrainingRun<R> = (signal: AbortSignal) => Promise<R>;
+export const TRAINING_JOB_NAME = 'train-model';
+export const TRAINING_JOB_ID = /^train-[a-z0-9]+-[0-9a-f]{8}$/;
 
-const ACTIVE: ReadonlySet<TrainingState> = new Set(['queued', 'running']);
+/** What the server provides once it holds a model registry: the cheap checks and the fit itself. */
+export interface TrainingProvider {
+  /** Refusals before anything is queued: unknown collection 404, version taken 409, bad names 400. */
+  check(req: TrainModelPayload): Promise<void>;
+  run: ModelTrainer;
+}
+
+const ACTIVE: ReadonlySet<JobInfo['state']> = new Set(['waiting', 'active', 'delayed']);
+const STATE: Record<JobInfo['state'], TrainingState> = {
+  waiting: 'queued',
+  delayed: 'queued',
+  active: 'running',
+  completed: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 
 /**
- * Training over HTTP as a job: the request answers 202 with a job id after its cheap checks, fits run one at a
- * time in order (each fit is a CPU-heavy worker thread), and a cancel aborts the fit so nothing is registered.
- * Held in memory: a restart forgets finished jobs and stops running ones (their fits never registered anything).
+ * Training as jobs on the server's one job queue (`train-model`), so /v1/models/train, POST /v1/jobs, the admin
+ * UI and `chorus jobs` see the same jobs, and a queued or interrupted fit survives a restart (in-process queue:
+ * SQLite checkpoint; BullMQ: Redis). One active training per collection; fits run one at a time
+ * (`serialFits`). A cancel aborts the fit's worker thread, so a cancelled job registers nothing.
  */
-export class TrainingJobs<R> {
-  private readonly jobs = new Map<
-    string,
-    { status: TrainingJobStatus<R>; run: TrainingRun<R>; abort: AbortController }
-  >();
-  private readonly waiting: string[] = [];
-  private running = false;
+export class TrainingJobs {
+  private provider?: TrainingProvider;
+  private starting: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly o: { keepFinished?: number; now?: () => number } = {}) {}
+  constructor(
+    private readonly queue: Pick<JobQueue, 'addMany' | 'get' | 'list' | 'cancel'>,
+    private readonly o: { now?: () => number; scan?: number } = {},
+  ) {}
 
-  /** The active (queued or running) job of a collection, if any. */
-  activeFor(collection: string): TrainingJobStatus<R> | undefined {
-    for (const j of this.jobs.values())
-      if (j.status.collection === collection && ACTIVE.has(j.status.state)) return j.status;
-    return undefined;
+  /** Set by the process that holds the model registry; without one, training answers 503. */
+  provide(p: TrainingProvider): void {
+    this.provider = p;
   }
 
-  /** Queues a fit; one active job per collection (409 naming the running one). */
-  start(
-    collection: string,
-    version: string | undefined,
-    run: TrainingRun<R>,
-  ): TrainingJobStatus<R> {
-    const active = this.activeFor(collection);
+  /** The fit a `train-model` job runs in this process (JobContext.trainer). */
+  readonly trainer: ModelTrainer = (req, opts) => {
+    if (!this.provider)
+      throw new ChorusError('UNAVAILABLE', 'training needs the model registry (`chorus serve`)');
+    return this.provider.run(req, opts);
+  };
+
+  get available(): boolean {
+    return this.provider !== undefined;
+  }
+
+  /** Checks, then queues a fit; a collection already training is a 409 naming its job. */
+  start(req: TrainModelPayload): Promise<TrainingJobStatus> {
+    // Serialised, so two concurrent starts for one collection cannot both pass the "already training" check.
+    const next = this.starting.then(() => this.startNow(req));
+    this.starting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async startNow(req: TrainModelPayload): Promise<TrainingJobStatus> {
+    if (!this.provider)
+      throw new ChorusError(
+        'UNAVAILABLE',
+        'training needs the model registry (start with `chorus serve`)',
+      );
+    await this.provider.check(req);
+    const active = (await this.recent()).find(
+      (j) => ACTIVE.has(j.state) && collectionOf(j) === req.collection,
+    );
     if (active)
       throw new ChorusError(
         'CONFLICT',
-        `collection ${collection} is already training (job ${active.jobId})`,
-        { jobId: active.jobId },
+        `collection ${req.collection} is already training (job ${active.id})`,
+        { jobId: active.id },
       );
     const jobId = `train-${this.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-    const status: TrainingJobStatus<R> = {
-      jobId,
-      collection,
-      state: 'queued',
-      progress: { phase: 'queued', done: 0, total: 1 },
-      createdAt: this.now(),
-    };
-    if (version) status.version = version;
-    this.jobs.set(jobId, { status, run, abort: new AbortController() });
-    this.waiting.push(jobId);
-    this.forgetOld();
-    // Next tick: the 202 goes out before any work starts.
-    setImmediate(() => void this.drain());
-    return { ...status };
+    await this.queue.addMany([{ name: TRAINING_JOB_NAME, payload: req, jobId }]);
+    const info = await this.queue.get(jobId);
+    return info ? trainingStatus(info) : queuedStatus(jobId, req, this.now());
   }
 
-  get(jobId: string): TrainingJobStatus<R> | undefined {
-    const j = this.jobs.get(jobId);
-    return j && { ...j.status };
+  async get(jobId: string): Promise<TrainingJobStatus | undefined> {
+    if (!TRAINING_JOB_ID.test(jobId)) return undefined;
+    const info = await this.queue.get(jobId);
+    return info?.name === TRAINING_JOB_NAME ? trainingStatus(info) : undefined;
   }
 
-  /** Cancels a queued or running job (the fit's worker is terminated); a finished job keeps its state. */
-  cancel(jobId: string): TrainingJobStatus<R> {
-    const j = this.jobs.get(jobId);
-    if (!j) throw new ChorusError('NOT_FOUND', `no training job ${jobId}`);
-    if (ACTIVE.has(j.status.state)) {
-      j.abort.abort();
-      this.finish(j.status, 'cancelled');
-      const i = this.waiting.indexOf(jobId);
-      if (i >= 0) this.waiting.splice(i, 1);
+  /** Cancels a queued or running training and waits (bounded) for a running fit to stop; finished jobs keep their state. */
+  async cancel(jobId: string, waitMs = 15_000): Promise<TrainingJobStatus> {
+    if (!(await this.get(jobId))) throw new ChorusError('NOT_FOUND', `no training job ${jobId}`);
+    const r = await this.queue.cancel(jobId);
+    const deadline = Date.now() + waitMs;
+    let status = (await this.get(jobId))!;
+    while (r === 'cancelling' && status.state === 'running' && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 50));
+      status = (await this.get(jobId))!;
     }
-    return { ...j.status };
+    return status;
   }
 
-  /** Aborts every active job (server shutdown). */
-  close(): void {
-    for (const id of [...this.jobs.keys()])
-      if (ACTIVE.has(this.jobs.get(id)!.status.state)) this.cancel(id);
+  /** The newest training job of a collection (what the admin UI shows), or null. */
+  async latestFor(collection: string): Promise<TrainingJobStatus | null> {
+    const j = (await this.recent()).find((x) => collectionOf(x) === collection);
+    return j ? trainingStatus(j) : null;
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (let id = this.waiting.shift(); id !== undefined; id = this.waiting.shift()) {
-        const j = this.jobs.get(id);
-        if (!j || j.status.state !== 'queued') continue;
-        j.status.state = 'running';
-        j.status.startedAt = this.now();
-        j.status.progress = { phase: 'fitting', done: 0, total: 1 };
-        try {
-          const result = await j.run(j.abort.signal);
-          if (j.status.state === 'running') {
-            j.status.result = result;
-            this.finish(j.status, 'succeeded');
-          }
-        } catch (e) {
-          if (j.status.state === 'running') {
-            j.status.error =
-              e instanceof ChorusError
-                ? { code: e.code, message: e.message }
-                : { code: 'INTERNAL', message: 'training failed' };
-            this.finish(j.status, 'failed');
-          }
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private finish(s: TrainingJobStatus<R>, state: TrainingState): void {
-    s.state = state;
-    s.finishedAt = this.now();
-    s.progress = { phase: 'done', done: state === 'succeeded' ? 1 : 0, total: 1 };
-  }
-
-  private forgetOld(): void {
-    const keep = this.o.keepFinished ?? 100;
-    const finished = [...this.jobs.values()].filter((j) => !ACTIVE.has(j.status.state));
-    for (const j of finished.slice(0, Math.max(0, finished.length - keep)))
-      this.jobs.delete(j.status.jobId);
+  private async recent(): Promise<JobInfo[]> {
+    const jobs = await this.queue.list(this.o.scan ?? 500);
+    return jobs.filter((j) => j.name === TRAINING_JOB_NAME);
   }
 
   private now(): number {
     return (this.o.now ?? Date.now)();
   }
+}
+
+function collectionOf(j: JobInfo): string | undefined {
+  const p = j.payload as { collection?: unknown } | undefined;
+  return typeof p?.collection === 'string' ? p.collection : undefined;
+}
+
+/** A queue job as a training status: `reason` carries "CODE: message" (see trainingFailure). */
+export function trainingStatus(j: JobInfo): TrainingJobStatus {
+  const p = (j.payload ?? {}) as { collection?: string; version?: string };
+  const state = STATE[j.state];
+  const s: TrainingJobStatus = {
+    jobId: j.id,
+    collection: p.collection ?? '',
+    state,
+    progress:
+      state === 'queued'
+        ? { phase: 'queued', done: 0, total: 1 }
+        : state === 'running'
+          ? { phase: 'fitting', done: 0, total: 1 }
+          : { phase: 'done', done: state === 'succeeded' ? 1 : 0, total: 1 },
+    createdAt: j.addedAt ?? 0,
+  };
+  if (j.finishedAt !== undefined && state !== 'queued' && state !== 'running')
+    s.finishedAt = j.finishedAt;
+  const result = j.result as TrainModelResult | undefined;
+  const version = p.version ?? result?.model?.version;
+  if (version) s.version = version;
+  if (state === 'succeeded' && result?.model) {
+    s.result = result.model;
+    if (result.promotion) s.promotion = result.promotion;
+  }
+  if (state === 'failed') {
+    const m = /^([A-Z_]+): (.*)$/s.exec(j.reason ?? '');
+    s.error = m
+      ? { code: m[1]!, message: m[2]! }
+      : { code: 'INTERNAL', message: j.reason ?? 'training failed' };
+  }
+  return s;
+}
+
+function queuedStatus(jobId: string, req: TrainModelPayload, now: number): TrainingJobStatus {
+  return {
+    jobId,
+    collection: req.collection,
+    ...(req.version ? { version: req.version } : {}),
+    state: 'queued',
+    progress: { phase: 'queued', done: 0, total: 1 },
+    createdAt: now,
+  };
+}
+
+/** The model registry as training needs it (rerankers/registry.ts ModelRegistry fits it). */
+export interface TrainingRegistry<M> {
+  trainInBackground(
+    req: Omit<TrainModelPayload, 'promote'>,
+    opts: { signal?: AbortSignal },
+  ): Promise<{ collection: string; version: string }>;
+  promote(
+    collection: string,
+    version: string,
+  ): Promise<{ previous: string | null; forced: boolean; comparison: unknown }>;
+  get(collection: string, version: string): M;
+}
+
+/**
+ * The fit a training job runs: one at a time per registry (each is a CPU-heavy worker thread), then, with
+ * `promote: true`, the promotion guard as the last step. A refusal leaves a succeeded job whose model is
+ * registered but not served, with the guard's estimates, instead of failing a job that did register a model.
+ */
+export function registryTrainer<M>(
+  registry: TrainingRegistry<M>,
+  present: (m: M) => Record<string, unknown> & { version: string },
+): ModelTrainer {
+  let fits: Promise<unknown> = Promise.resolve();
+  return async ({ promote, ...req }, { signal }) => {
+    const mine = fits.then(() => {
+      if (signal.aborted) throw new ChorusError('CONFLICT', 'training was cancelled');
+      return registry.trainInBackground(req, { signal });
+    });
+    fits = mine.catch(() => undefined);
+    const record = await mine;
+    const model = () => present(registry.get(record.collection, record.version));
+    if (!promote) return { model: model() };
+    let promotion: PromotionOutcome;
+    try {
+      promotion = {
+        promoted: true,
+        ...(await registry.promote(record.collection, record.version)),
+      };
+    } catch (e) {
+      if (!(e instanceof ChorusError)) throw e;
+      promotion = {
+        promoted: false,
+        code: e.code,
+        message: e.message,
+        ...(e.details !== undefined ? { comparison: e.details } : {}),
+      };
+    }
+    return { model: model(), promotion };
+  };
 }

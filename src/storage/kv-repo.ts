@@ -12,6 +12,11 @@ export class KvRepo {
     return row && (JSON.parse(row.value) as T);
   }
 
+  /** Runs fn as one transaction: its changes commit (and fsync) together. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   /** Stores a JSON-serialisable value (replacing any previous one). */
   set(namespace: string, key: string, value: unknown, now: number = Date.now()): void {
     if (value === undefined)

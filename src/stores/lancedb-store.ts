@@ -27,7 +27,8 @@ import {
   planMaintenance,
 } from './lancedb/table-maintenance.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { itemsToArrow, rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
+import { rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
+import { commitRows, takeGroup, type QueuedUpsert } from './lancedb/group-commit.js';
 import { FILTER_PLAN, plannedSearch, type FilterPlanOptions } from './lancedb/search-plan.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
 import { lanceDistanceToScore } from './scores.js';
@@ -67,8 +68,8 @@ export interface LanceDbStoreOptions {
   /** Save an index this long after writes go idle (default 2000 ms). */
   annSaveIdleMs?: number;
   /**
-   * close() absorbs the rows the graphs have not yet taken for at most this long, then saves (default 3000 ms);
-   * a bigger backlog is not saved and the next open rebuilds from the table. flushIndex() has no limit.
+   * close() absorbs the rows the graphs have not yet taken for at most this long, then saves (default 1000 ms);
+   * rows still unabsorbed are saved beside the graphs and absorbed after the next open. flushIndex() has no limit.
    */
   annCloseDrainMs?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
@@ -102,6 +103,10 @@ export class LanceDbStore implements VectorStore {
   /** Per-collection write queue: writes commit (and update the ANN index) one at a time. */
   private readonly writeChains = new Map<string, Promise<unknown>>();
   private readonly maintenance = new Map<string, Promise<void>>();
+  /** Upserts waiting for the write lock, per collection (group commit, see lancedb/group-commit.ts). */
+  private readonly upsertQueues = new Map<string, QueuedUpsert[]>();
+  /** Deletes queued so far per collection: the barrier no upsert group crosses. */
+  private readonly deletesQueued = new Map<string, number>();
   private readonly hnsw: HnswParams;
   private readonly plan: FilterPlanOptions;
   private readonly reads: Limiter;
@@ -193,24 +198,22 @@ export class LanceDbStore implements VectorStore {
     const c = await this.collection(collection);
     const valid = validateBatch(c.schema, items); // throws before anything is written
     if (valid.length === 0) return { upserted: 0 };
-    const data = itemsToArrow(c.schema, c.arrowSchema, valid);
     await c.ann.ready();
-    await this.withWriteLock(collection, async () => {
-      // A caller that gave up while this write queued behind another is not applied: nothing has started yet.
-      // Past this point the write completes (a timed-out request finishes it; a retry is idempotent by id).
-      opts.signal?.throwIfAborted();
-      opts.onCommit?.();
-      // One mergeInsert is one LanceDB commit: the whole batch becomes visible at once or not at all.
-      const { version } = await c.table
-        .mergeInsert(ID_COLUMN)
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(data);
-      c.epoch++;
-      c.writesSinceMaintenance++;
-      for (const item of valid) c.cache.set(item.id, JSON.stringify(item.payload));
-      c.ann.upserted(valid, version);
+    const queue = this.upsertQueue(collection);
+    const settled = new Promise<void>((resolve, reject) => {
+      queue.push({
+        items: valid,
+        opts,
+        barrier: this.deletesQueued.get(collection) ?? 0,
+        settled: false,
+        resolve,
+        reject,
+      });
     });
+    const entry = queue[queue.length - 1]!;
+    // The lock task of a batch that an earlier task already committed in its group finds it settled: no-op.
+    void this.withWriteLock(collection, () => this.commitQueued(collection, c, entry));
+    await settled;
     await this.scheduleMaintenance(collection, c);
     return { upserted: valid.length };
   }
@@ -247,6 +250,7 @@ export class LanceDbStore implements VectorStore {
     if (ids.length === 0) return { deleted: 0 };
     let deleted = 0;
     await c.ann.ready();
+    this.deletesQueued.set(collection, (this.deletesQueued.get(collection) ?? 0) + 1);
     await this.withWriteLock(collection, async () => {
       opts.signal?.throwIfAborted();
       opts.onCommit?.();
@@ -569,7 +573,7 @@ export class LanceDbStore implements VectorStore {
       params: this.hnsw,
       freshnessMs: interval === null ? null : Math.max(1000, interval * 1000),
       saveIdleMs: this.opts.annSaveIdleMs ?? 2000,
-      closeDrainMs: this.opts.annCloseDrainMs ?? 3000,
+      closeDrainMs: this.opts.annCloseDrainMs ?? 1000,
       onError: (e) => (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
       onForeignChange: () => {
         entry.epoch++;
@@ -612,6 +616,64 @@ export class LanceDbStore implements VectorStore {
     const entry = this.entry(name, table, collectionSchemaFromArrow(name, await table.schema()));
     this.open.set(name, entry);
     return entry;
+  }
+
+  private upsertQueue(collection: string): QueuedUpsert[] {
+    let q = this.upsertQueues.get(collection);
+    if (!q) this.upsertQueues.set(collection, (q = []));
+    return q;
+  }
+
+  /**
+   * Under the write lock: commits `head` with every compatible batch queued behind it as one commit (see
+   * takeGroup). A failed group commit is retried batch by batch, so one bad batch fails only its own caller.
+   */
+  private async commitQueued(name: string, c: OpenCollection, head: QueuedUpsert): Promise<void> {
+    const queue = this.upsertQueue(name);
+    if (head.settled) return;
+    const settle = (q: QueuedUpsert, e?: unknown) => {
+      q.settled = true;
+      const i = queue.indexOf(q);
+      if (i >= 0) queue.splice(i, 1);
+      if (e === undefined) q.resolve();
+      else q.reject(e);
+    };
+    // A caller that gave up while this write queued behind another is not applied: nothing has started yet.
+    // Past this point the write completes (a timed-out request finishes it; a retry is idempotent by id).
+    if (head.opts.signal?.aborted) {
+      settle(head, head.opts.signal.reason ?? new Error('aborted'));
+      return;
+    }
+    const group = takeGroup(queue, head);
+    const commit = async (batch: QueuedUpsert[]) => {
+      const ann = c.ann.loaded;
+      if (!ann) throw new ChorusError('COLLECTION_NOT_FOUND', `collection ${name} was dropped`);
+      for (const q of batch) q.opts.onCommit?.(); // synchronously after the abort checks: no gap between
+      const items = batch.length === 1 ? batch[0]!.items : batch.flatMap((q) => q.items);
+      const version = await commitRows(
+        { table: c.table, schema: c.schema, arrowSchema: c.arrowSchema, ann },
+        items,
+      );
+      c.epoch++;
+      c.writesSinceMaintenance++;
+      for (const item of items) c.cache.set(item.id, JSON.stringify(item.payload));
+      c.ann.upserted(items, version);
+    };
+    try {
+      await commit(group);
+      for (const q of group) settle(q);
+    } catch (e) {
+      if (group.length === 1) settle(head, e);
+      else
+        for (const q of group) {
+          try {
+            await commit([q]);
+            settle(q);
+          } catch (e2) {
+            settle(q, e2);
+          }
+        }
+    }
   }
 
   private withWriteLock<T>(name: string, fn: () => Promise<T>): Promise<T> {

@@ -33,6 +33,7 @@ async function open(dir: string) {
   });
   const close = async () => {
     await store.close();
+    journal.flush?.(); // as chorus close() does
     bm25.close();
     state.close();
     db.close();
@@ -104,6 +105,42 @@ describe('write journal: a crash between the store commit and the BM25 update is
       expect(await a.store.count(C)).toBe(0);
     } finally {
       await a.close();
+    }
+  });
+
+  it('one durable commit per write: an ended entry is removed by the next begin, and a leftover one only re-syncs what already agrees', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chorus-journal-'));
+    dirs.push(dir);
+    const a = await open(dir);
+    const stored = () => a.db.kv.list('pending-writes').map((e) => e.key);
+    await a.engine.createCollection({
+      name: C,
+      vectors: { dense: { modality: 'text', dim: 4 } },
+      payloadIndexes: { title: 'text' },
+    });
+    const first = a.journal.begin(C, ['x']);
+    a.journal.end(first);
+    expect(a.journal.pending()).toEqual([]); // ended: never reported, even before it is deleted
+    expect(stored()).toEqual([first]); // not yet deleted: no commit of its own
+    const second = a.journal.begin(C, ['y']);
+    expect(stored()).toEqual([second]); // the begin's transaction removed it
+    a.journal.end(second);
+
+    // A completed write whose entry a crash left behind (the end never reached disk): recovery changes nothing.
+    await a.engine.upsertItems(C, [
+      { id: 'kept', payload: { title: 'walnut desk' }, vectors: { dense: [1, 0, 0, 0] } },
+    ]);
+    a.db.kv.set('pending-writes', 'leftover', { collection: C, ids: ['kept', 'never-written'] });
+    await a.close(); // shutdown removes ended entries
+    const b = await open(dir);
+    try {
+      expect(b.db.kv.list('pending-writes').map((e) => e.key)).toEqual(['leftover']);
+      expect(await b.engine.recoverPendingWrites()).toBe(2);
+      expect(b.bm25.search(C, 'walnut', 5).map((h) => h.id)).toEqual(['kept']);
+      expect(b.bm25.count(C)).toBe(1);
+      expect(b.db.kv.list('pending-writes')).toEqual([]);
+    } finally {
+      await b.close();
     }
   });
 });

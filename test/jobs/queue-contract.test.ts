@@ -11,6 +11,7 @@ import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
 import {
   CANCELLED_REASON,
   PermanentJobError,
+  SHUTDOWN_REASON,
   type JobDefinition,
   type JobOutcome,
   type JobQueue,
@@ -23,6 +24,8 @@ interface Ctx {
   runs: Map<string, number>;
   running: number;
   peak: number;
+  /** Abort reasons `heed` jobs saw. */
+  aborted: string[];
 }
 const Payload = z.object({
   key: z.string(),
@@ -52,7 +55,23 @@ const work: JobDefinition<z.infer<typeof Payload>, unknown, Ctx> = {
     }
   },
 };
-const defs = [work] as unknown as JobDefinition<never, unknown, Ctx>[];
+/** Reports no progress: it stops only through its abort signal (the second run completes at once). */
+const heed: JobDefinition<{ key: string }, unknown, Ctx> = {
+  name: 'heed',
+  payload: z.object({ key: z.string() }),
+  async process(p, ctx, _progress, signal) {
+    const n = (ctx.runs.get(p.key) ?? 0) + 1;
+    ctx.runs.set(p.key, n);
+    if (n > 1) return { key: p.key, run: n };
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 30_000);
+      signal?.addEventListener('abort', () => (clearTimeout(t), resolve()));
+    });
+    ctx.aborted.push(String(signal?.reason));
+    throw new Error(`stopped: ${String(signal?.reason)}`);
+  },
+};
+const defs = [work, heed] as unknown as JobDefinition<never, unknown, Ctx>[];
 const retry = { attempts: 3, backoffMs: 50 };
 
 type Factory = { make(ctx: Ctx, name: string): JobQueue; cleanup(): Promise<void> };
@@ -130,7 +149,7 @@ describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
   let n = 0;
   const fresh = () => ({
     f: factory(),
-    ctx: { runs: new Map<string, number>(), running: 0, peak: 0 },
+    ctx: { runs: new Map<string, number>(), running: 0, peak: 0, aborted: [] as string[] },
     name: `q${Date.now()}x${n++}`,
   });
 
@@ -227,6 +246,40 @@ describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
       expect(await q.cancel('long')).toBe('finished');
       expect(await q.cancel('no-such-job')).toBe('unknown');
       await q.close();
+      await f.cleanup();
+    },
+  );
+
+  it.runIf(enabled)(
+    'gets one job by id; a running job is stopped through its abort signal on cancel, and on shutdown it runs again in the next queue',
+    async () => {
+      const { f, ctx, name } = fresh();
+      const q = f.make(ctx, name);
+      expect(await q.get('nothing-here')).toBeUndefined();
+      await q.addMany([{ name: 'heed', jobId: 'c1', payload: { key: 'c1' } }]);
+      expect(await q.get('c1')).toMatchObject({ id: 'c1', name: 'heed', payload: { key: 'c1' } });
+      await q.startWorker({ concurrency: 1 });
+      await expect.poll(async () => (await q.get('c1'))?.state, { timeout: 10_000 }).toBe('active');
+      // No progress report ever comes: only the signal can stop it.
+      expect(await q.cancel('c1')).toBe('cancelling');
+      await expect
+        .poll(async () => (await q.get('c1'))?.state, { timeout: 10_000 })
+        .toBe('cancelled');
+      expect(ctx.aborted).toEqual([CANCELLED_REASON]);
+      expect(ctx.runs.get('c1')).toBe(1); // not retried
+
+      await q.addMany([{ name: 'heed', jobId: 's1', payload: { key: 's1' } }]);
+      await expect.poll(async () => (await q.get('s1'))?.state, { timeout: 10_000 }).toBe('active');
+      await q.stopWorker();
+      expect(ctx.aborted).toEqual([CANCELLED_REASON, SHUTDOWN_REASON]);
+      expect((await q.get('s1'))?.state).not.toMatch(/failed|cancelled|completed/);
+      await q.close();
+      const q2 = f.make(ctx, name);
+      await q2.startWorker({ concurrency: 1 });
+      const out = await waitForJobs(q2, ['s1'], { pollMs: 100 });
+      expect(out.get('s1')).toMatchObject({ state: 'completed', result: { key: 's1', run: 2 } });
+      expect((await q2.get('s1'))?.state).toBe('completed');
+      await q2.close();
       await f.cleanup();
     },
   );

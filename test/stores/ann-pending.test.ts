@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { CHUNK_ROWS } from '../../src/stores/ann/pending.js';
 import { HNSW_PARAMS, VectorIndex } from '../../src/stores/ann/vector-index.js';
 
 // Regression: usearch's exactSearch ignores a typed array's byteOffset. Pending rows scanned from a subarray that
 // did not start at offset 0 (after the absorber had taken rows) came back mapped to other items' keys.
 describe('VectorIndex pending rows', () => {
   const dim = 16;
+  // mulberry32: distinct seeds give distinct vectors.
   const rand = (seed: number) => {
-    let x = seed * 2654435761;
+    let a = seed >>> 0;
     return Float32Array.from({ length: dim }, () => {
-      x = (x * 1103515245 + 12345) % 2147483648;
-      return x / 2147483648 - 0.5;
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
     });
   };
 
@@ -25,6 +29,21 @@ describe('VectorIndex pending rows', () => {
       expect(hit?.key).toBe(key);
       expect(hit!.distance).toBeLessThan(1e-5);
     });
+  });
+
+  it('rows spread over several chunks are all found, before and after absorbing some', () => {
+    const index = new VectorIndex(dim, 'cosine', HNSW_PARAMS);
+    const n = CHUNK_ROWS * 2 + 37;
+    const vectors = Array.from({ length: n }, (_, i) => rand(i + 9000));
+    vectors.forEach((v, key) => index.add(key, v));
+    const check = () =>
+      [0, 1, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 5, n - 1].forEach((key) =>
+        expect(index.search(vectors[key]!, 1, () => true)[0]?.key).toBe(key),
+      );
+    check();
+    while (index.pendingSize > n - CHUNK_ROWS / 2) index.absorb(64, () => true);
+    expect(index.graphSize).toBe(n - index.pendingSize);
+    check();
   });
 
   it('a query that is a view into a larger buffer (byteOffset > 0) is searched as itself', () => {

@@ -6,7 +6,8 @@ import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
 import { appliedPresetName } from '../presets.js';
-import { TrainingJobs } from '../../jobs/training-jobs.js';
+import { TrainModelPayload } from '../../jobs/definitions/train-model.js';
+import { TRAINING_JOB_ID } from '../../jobs/training-jobs.js';
 import { FEATURE_SPEC_VERSION } from '../../../rerankers/features/index.js';
 import { trainabilityStatus } from '../../feedback/trainability.js';
 import { CollectionName, ModelVersion } from '../../domain/names.js';
@@ -33,19 +34,15 @@ function repoModels(deps: AdminDeps): ModelAdmin {
 export function createModelsAdminRouter(deps: AdminDeps): Router {
   const router = Router();
   const models = deps.models ?? repoModels(deps);
-  // Training is a job, as over /v1/models/train: 202 + poll, one per collection at a time, cancellable (nothing registered).
-  const training = new TrainingJobs<{ version: string }>({ now: deps.now });
-  const lastJob = new Map<string, string>();
-  const latestTraining = (c: string) => {
-    const id = lastJob.get(c);
-    return (id && training.get(id)) || null;
-  };
-  const JobId = z.string().regex(/^train-[a-z0-9]+-[0-9a-f]{8}$/, 'not a training job id');
+  // Training is the server's `train-model` job (the same jobs as /v1/models/train and `chorus jobs`): 202 + poll,
+  // one per collection at a time, cancellable (nothing registered).
+  const training = deps.training;
+  const JobId = z.string().regex(TRAINING_JOB_ID, 'not a training job id');
 
   // The LiveReranker keeps its challenger in memory only; so does this page (both reset on restart).
   const challengers = new Map<string, string>();
 
-  router.get('/admin/api/models/:collection', (req, res) => {
+  router.get('/admin/api/models/:collection', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     res.json({
       models: models.list(c).map(publicModel),
@@ -53,8 +50,8 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
       canInterleave: Boolean(deps.setChallenger),
       interleaveShare: deps.config.search.interleaveShare,
       history: deps.db.models.history(c).slice(-20).reverse(),
-      training: latestTraining(c),
-      canTrain: Boolean(models.trainInBackground),
+      training: (await training?.latestFor(c)) ?? null,
+      canTrain: Boolean(training?.available),
       // Warn before Train: how much of the log a fit can use (GET /admin/api/trainability/:collection alone).
       trainability: trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION),
       // What "Roll back" would do, and what serves when no model does, so the UI can say it before asking.
@@ -108,8 +105,7 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   });
   router.post('/admin/api/models/:collection/train', async (req, res) => {
     const c = Collection.parse(req.params.collection);
-    const train = models.trainInBackground?.bind(models);
-    if (!train)
+    if (!training?.available)
       throw new ChorusError(
         'UNAVAILABLE',
         'training needs the model registry (start with `chorus serve`)',
@@ -119,26 +115,24 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     const t = trainabilityStatus(deps.db.events, c, FEATURE_SPEC_VERSION);
     if (!t.ready)
       throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${t.reason}`);
-    const job = training.start(c, undefined, async (signal) => {
-      const record = await train({ collection: c, notes: 'trained from the admin UI' }, { signal });
-      return { version: record.version };
-    });
-    lastJob.set(c, job.jobId);
+    const job = await training.start(
+      TrainModelPayload.parse({ collection: c, notes: 'trained from the admin UI' }),
+    );
     res.status(202).json({ jobId: job.jobId, state: job.state });
   });
-  router.get('/admin/api/models/:collection/train/:jobId', (req, res) => {
+  router.get('/admin/api/models/:collection/train/:jobId', async (req, res) => {
     const c = Collection.parse(req.params.collection);
-    const job = training.get(JobId.parse(req.params.jobId));
+    const job = await training?.get(JobId.parse(req.params.jobId));
     if (!job || job.collection !== c)
       throw new ChorusError('NOT_FOUND', `no training job ${req.params.jobId} for ${c}`);
     res.json(job);
   });
-  router.post('/admin/api/models/:collection/train/:jobId/cancel', (req, res) => {
+  router.post('/admin/api/models/:collection/train/:jobId/cancel', async (req, res) => {
     const c = Collection.parse(req.params.collection);
     const id = JobId.parse(req.params.jobId);
-    if (training.get(id)?.collection !== c)
+    if (!training || (await training.get(id))?.collection !== c)
       throw new ChorusError('NOT_FOUND', `no training job ${id} for ${c}`);
-    const job = training.cancel(id);
+    const job = await training.cancel(id);
     res.json({ jobId: job.jobId, state: job.state });
   });
 

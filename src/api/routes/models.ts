@@ -8,6 +8,7 @@ import type { ModelRecord } from '../../storage/index.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { parseBody, parseParams, parseQuery } from '../validate.js';
+import type { TrainingJobs } from '../../jobs/training-jobs.js';
 import { createTrainingRouter, TrainBody, trainingRoutes } from './model-training.js';
 
 const Interval = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
@@ -151,6 +152,8 @@ export const modelRoutes = {
 export interface ModelsRouterDeps extends RouteDeps {
   registry: ModelRegistry;
   live?: LiveReranker;
+  /** The server's training jobs (POST /v1/models/train queues on them). */
+  training?: TrainingJobs;
   /** For win rates: the collection's events (the SQLite event log). */
   events?: (collection: string) => Iterable<import('../../domain/feedback.js').FeedbackEvent>;
 }
@@ -184,7 +187,7 @@ const info = publicModel;
 export function createModelsRouter(deps: ModelsRouterDeps): Router {
   const router = Router();
   // Training jobs first: /v1/models/train/:jobId must not be read as a version route.
-  router.use(createTrainingRouter({ ...deps, present: info }));
+  router.use(createTrainingRouter(deps));
   addRoute(router, deps, modelRoutes.list, (req, res) => {
     const { collection } = parseQuery(ListModelsQuery, req);
     res.json({ models: deps.registry.list(collection).map(info) });

@@ -3,12 +3,14 @@ import type { JobDefinition } from '../queue.js';
 import { cfRefreshJob } from './cf-refresh.js';
 import { indexBatchJob } from './index-batch.js';
 import { reembedCollectionJob } from './reembed-collection.js';
+import { trainModelJob } from './train-model.js';
 
 /** Every job Chorus runs; a queue is built with this list. */
 export const JOB_DEFINITIONS = [
   indexBatchJob,
   reembedCollectionJob,
   cfRefreshJob,
+  trainModelJob,
 ] as unknown as JobDefinition<never, unknown, JobContext>[];
 
-export { cfRefreshJob, indexBatchJob, reembedCollectionJob };
+export { cfRefreshJob, indexBatchJob, reembedCollectionJob, trainModelJob };

@@ -1,24 +1,34 @@
 /**
- * Vectors written but not yet in the graph, kept in one flat Float32Array so the whole set can be scanned exactly
- * with one SIMD call: a write is searchable the moment it is acknowledged.
+ * Vectors written but not yet in the graph, scanned exactly (usearch exactSearch, SIMD) so a write is searchable
+ * the moment it is acknowledged.
  *
- * The live rows always start at element 0 of the buffer, and the absorber takes rows from the END. usearch's
+ * Rows live in fixed-size chunks, each its own Float32Array: pushing never copies what is already there (one big
+ * array doubling as it grew blocked the event loop for 100-300 ms per copy at tens of thousands of rows), and a
+ * chunk emptied by the absorber is kept for reuse (touching fresh memory is slow on small VMs).
+ *
+ * Every chunk's rows start at element 0 of its own buffer, and the absorber takes rows from the END: usearch's
  * `exactSearch` reads a typed array from the start of its ArrayBuffer and ignores `byteOffset` (javascript/lib.cpp
- * uses `ArrayBuffer().Data()`), so a subarray starting past 0 would be scanned from the wrong row and hits mapped
- * to the wrong keys. Taking from the end keeps rows() at offset 0 with no copying.
+ * uses `ArrayBuffer().Data()`), so rows past offset 0 would be scanned from the wrong place and hits mapped to the
+ * wrong keys.
  */
+export const CHUNK_ROWS = 1024;
+
+interface Chunk {
+  data: Float32Array;
+  keys: number[];
+}
+
 export class PendingBuffer {
-  private keys: number[] = [];
-  private data: Float32Array;
+  private readonly chunks: Chunk[] = [];
+  private spare: Chunk | undefined;
+  private count = 0;
   /** Keys in the buffer, for removals that must know where a key lives. */
   private readonly members = new Set<number>();
 
-  constructor(private readonly dim: number) {
-    this.data = new Float32Array(dim * 64);
-  }
+  constructor(private readonly dim: number) {}
 
   get length(): number {
-    return this.keys.length;
+    return this.count;
   }
 
   has(key: number): boolean {
@@ -26,37 +36,41 @@ export class PendingBuffer {
   }
 
   push(key: number, vector: Float32Array): void {
-    const row = this.keys.length;
-    if ((row + 1) * this.dim > this.data.length) this.grow(row + 1);
-    this.data.set(vector, row * this.dim);
-    this.keys.push(key);
+    let last = this.chunks[this.chunks.length - 1];
+    if (!last || last.keys.length === CHUNK_ROWS) {
+      last = this.spare ?? { data: new Float32Array(CHUNK_ROWS * this.dim), keys: [] };
+      this.spare = undefined;
+      this.chunks.push(last);
+    }
+    last.data.set(vector, last.keys.length * this.dim);
+    last.keys.push(key);
     this.members.add(key);
+    this.count++;
   }
 
-  /** The unabsorbed rows, contiguous from offset 0 of the buffer, row i belonging to keyAt(i). */
-  rows(): Float32Array {
-    return this.data.subarray(0, this.keys.length * this.dim);
+  /** The unabsorbed rows, chunk by chunk: `rows` (offset 0 of its buffer) holds row i of `keys[i]`. */
+  *segments(): Generator<{ rows: Float32Array; keys: readonly number[] }> {
+    for (const c of this.chunks)
+      if (c.keys.length) yield { rows: c.data.subarray(0, c.keys.length * this.dim), keys: c.keys };
   }
 
-  keyAt(row: number): number {
-    return this.keys[row]!;
+  /** Appends rows in bulk (restoring a saved buffer): `rows` holds keys.length vectors back to back. */
+  pushMany(keys: readonly number[], rows: Float32Array): void {
+    for (let i = 0; i < keys.length; i++)
+      this.push(keys[i]!, rows.subarray(i * this.dim, (i + 1) * this.dim));
   }
 
-  /** Removes up to n rows from the end; the vectors are copied out. */
+  /** Removes up to n rows from the end (of the last chunk); the vectors are copied out. */
   take(n: number): { keys: number[]; vectors: Float32Array } {
-    const m = Math.min(n, this.length);
-    const from = this.keys.length - m;
-    const keys = this.keys.splice(from, m);
-    const vectors = this.data.slice(from * this.dim, (from + m) * this.dim);
+    const last = this.chunks[this.chunks.length - 1];
+    if (!last) return { keys: [], vectors: new Float32Array(0) };
+    const m = Math.min(n, last.keys.length);
+    const from = last.keys.length - m;
+    const keys = last.keys.splice(from, m);
+    const vectors = last.data.slice(from * this.dim, (from + m) * this.dim);
     for (const k of keys) this.members.delete(k);
-    if (this.keys.length === 0 && this.data.length > this.dim * 4096)
-      this.data = new Float32Array(this.dim * 64);
+    this.count -= m;
+    if (last.keys.length === 0) this.spare = this.chunks.pop();
     return { keys, vectors };
-  }
-
-  private grow(rowsNeeded: number): void {
-    const next = new Float32Array(Math.max(rowsNeeded * 2, 64) * this.dim);
-    next.set(this.rows());
-    this.data = next;
   }
 }
