@@ -68,8 +68,8 @@ export interface LanceDbStoreOptions {
   /** Save an index this long after writes go idle (default 2000 ms). */
   annSaveIdleMs?: number;
   /**
-   * close() absorbs the rows the graphs have not yet taken for at most this long, then saves (default 3000 ms);
-   * a bigger backlog is not saved and the next open rebuilds from the table. flushIndex() has no limit.
+   * close() absorbs the rows the graphs have not yet taken for at most this long, then saves (default 1000 ms);
+   * rows still unabsorbed are saved beside the graphs and absorbed after the next open. flushIndex() has no limit.
    */
   annCloseDrainMs?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
@@ -581,7 +581,7 @@ export class LanceDbStore implements VectorStore {
       params: this.hnsw,
       freshnessMs: interval === null ? null : Math.max(1000, interval * 1000),
       saveIdleMs: this.opts.annSaveIdleMs ?? 2000,
-      closeDrainMs: this.opts.annCloseDrainMs ?? 3000,
+      closeDrainMs: this.opts.annCloseDrainMs ?? 1000,
       onError: (e) => (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
       onForeignChange: () => {
         entry.epoch++;

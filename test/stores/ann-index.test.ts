@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,66 @@ describe('in-process ANN index (LanceDB store)', () => {
     expect(await topId(again, more[7]!.vectors.text)).toBe('m7');
     await again.flushIndex('c');
     expect(await hnswInfo(again)).toMatchObject({ indexed: 450, unindexed: 0 });
+    await again.close();
+  });
+
+  it('an idle save keeps the big graph file and writes the rows it lacks beside it; a crashed run reopens without a rebuild', async () => {
+    const dir = tempDir();
+    const annDir = path.join(dir, 'lancedb', 'c.ann');
+    const manifest = () =>
+      JSON.parse(readFileSync(path.join(annDir, 'manifest.json'), 'utf8')) as {
+        generation: number;
+      };
+    const first = await open(dir);
+    await first.createCollection(schema);
+    const data = items(300, 30);
+    await first.upsert('c', data);
+    await first.flushIndex('c');
+    await first.close();
+    const graphFile = readdirSync(annDir).find((f) => f.endsWith('.usearch'))!;
+    const generation = manifest().generation;
+    // The next run writes and deletes a little, saves when idle, then dies (never closed).
+    const crashed = await open(dir, { annSaveIdleMs: 30 });
+    expect(await topId(crashed, data[1]!.vectors.text)).toBe('i1');
+    const late = items(40, 31, 'late');
+    await crashed.upsert('c', late);
+    await crashed.delete('c', ['i5', 'i6']);
+    for (let t = 0; t < 100 && manifest().generation === generation; t++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(manifest().generation).toBeGreaterThan(generation);
+    const files = readdirSync(annDir);
+    expect(files).toContain(graphFile); // 40 rows did not rewrite the graph
+    expect(files.some((f) => f.endsWith('.rows'))).toBe(true);
+    const reopened = await open(dir);
+    // 300 in the mapped graph, the 40 late rows back in the exact scan (a rebuild would hold all 338 as pending).
+    expect(await hnswInfo(reopened)).toMatchObject({ indexed: 300, unindexed: 40 });
+    expect(await topId(reopened, late[9]!.vectors.text)).toBe('late9');
+    const hits = await reopened.search('c', 'text', data[5]!.vectors.text, 20);
+    expect(hits).toHaveLength(20);
+    expect(hits.map((h) => h.id)).not.toContain('i5');
+    await reopened.flushIndex('c');
+    expect(await hnswInfo(reopened)).toMatchObject({ indexed: 338, unindexed: 0 });
+    const after = (await reopened.search('c', 'text', data[6]!.vectors.text, 20)).map((h) => h.id);
+    expect(after).toHaveLength(20);
+    expect(after).not.toContain('i6');
+    expect(await topId(reopened, late[22]!.vectors.text)).toBe('late22');
+    await reopened.close();
+  });
+
+  it('close does not wait for the graphs: unabsorbed rows are saved and absorbed after the next open', async () => {
+    const dir = tempDir();
+    const first = await open(dir, { annCloseDrainMs: 0 });
+    await first.createCollection(schema);
+    const data = items(500, 32);
+    await first.upsert('c', data);
+    await first.close();
+    const again = await open(dir);
+    const info = await hnswInfo(again);
+    expect(info.indexed + info.unindexed).toBe(500);
+    expect(info.unindexed).toBeGreaterThan(0); // saved unabsorbed, not rebuilt from the table and not drained
+    expect(await topId(again, near(data[77]!.vectors.text, rng(33)))).toBe('i77');
+    await again.flushIndex('c');
+    expect(await hnswInfo(again)).toMatchObject({ indexed: 500, unindexed: 0 });
     await again.close();
   });
 

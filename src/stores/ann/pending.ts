@@ -54,6 +54,12 @@ export class PendingBuffer {
       if (c.keys.length) yield { rows: c.data.subarray(0, c.keys.length * this.dim), keys: c.keys };
   }
 
+  /** Appends rows in bulk (restoring a saved buffer): `rows` holds keys.length vectors back to back. */
+  pushMany(keys: readonly number[], rows: Float32Array): void {
+    for (let i = 0; i < keys.length; i++)
+      this.push(keys[i]!, rows.subarray(i * this.dim, (i + 1) * this.dim));
+  }
+
   /** Removes up to n rows from the end (of the last chunk); the vectors are copied out. */
   take(n: number): { keys: number[]; vectors: Float32Array } {
     const last = this.chunks[this.chunks.length - 1];

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Table } from '@lancedb/lancedb';
 import type { CollectionSchema } from '../../domain/collection.js';
 import { CollectionAnn, type AnnRow } from '../ann/collection-ann.js';
@@ -13,7 +14,7 @@ export interface AnnSyncOptions {
   freshnessMs: number | null;
   /** Save this long after the last write once everything is absorbed. */
   saveIdleMs: number;
-  /** At close, absorb the backlog for at most this long before saving (else skip the save). */
+  /** At close, absorb the backlog for at most this long before saving (the rest is saved unabsorbed). */
   closeDrainMs: number;
   onError: (e: unknown) => void;
   /** Called before a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
@@ -117,19 +118,29 @@ export class AnnSync {
     return this.current?.info() ?? [];
   }
 
-  /** Absorbs everything and saves now (close, tests, benchmarks). */
-  async flush(budgetMs = Infinity): Promise<void> {
+  /** Absorbs everything (with every core: a blocking call, for tests, benchmarks and batch jobs) and saves now. */
+  async flush(): Promise<void> {
     await this.lock(async () => {
       const ann = this.current;
-      if (!ann?.dirty || this.closed) return;
-      // Out of budget (a big backlog at close): no save; the next open rebuilds from the table, as after a crash.
-      if (ann.drain(budgetMs)) ann.save(this.o.dir);
+      // Rows restored unabsorbed from a save are work without being unsaved: absorb them and save the graphs too.
+      if (!ann || this.closed || (!ann.dirty && !ann.hasWork)) return;
+      ann.drain(Infinity, availableParallelism());
+      ann.save(this.o.dir);
     });
   }
 
+  /**
+   * Absorbs for at most closeDrainMs, then saves whatever is left unabsorbed beside the graphs (the next open
+   * absorbs it in the background): a close costs about the size of the graphs that changed in I/O, never a rebuild.
+   */
   async close(): Promise<void> {
     clearTimeout(this.saveTimer);
-    await this.flush(this.o.closeDrainMs);
+    await this.lock(async () => {
+      const ann = this.current;
+      if (!ann?.dirty || this.closed) return;
+      ann.drain(this.o.closeDrainMs);
+      ann.save(this.o.dir);
+    });
     this.closed = true;
   }
 
@@ -147,6 +158,7 @@ export class AnnSync {
     if (saved) {
       this.current = saved;
       this.o.onOpenedSaved?.();
+      this.kick(); // rows saved unabsorbed go into the graphs in the background
       return saved;
     }
     const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
@@ -214,12 +226,21 @@ export class AnnSync {
     }
   }
 
+  /** An idle save: big graphs are rewritten only when many rows changed (see CollectionAnn.save). */
+  private async idleSave(): Promise<void> {
+    await this.lock(async () => {
+      const ann = this.current;
+      if (!ann?.dirty || this.closed) return;
+      ann.save(this.o.dir, 'if-big');
+    });
+  }
+
   private scheduleSave(): void {
     if (!this.current?.dirty || this.closed) return;
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       if (this.absorbing || this.current?.hasWork) return; // the absorber reschedules when it finishes
-      this.flush().catch((e: unknown) => this.o.onError(e));
+      this.idleSave().catch((e: unknown) => this.o.onError(e));
     }, this.o.saveIdleMs);
     this.saveTimer.unref();
   }
