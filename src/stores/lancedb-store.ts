@@ -587,8 +587,13 @@ export class LanceDbStore implements VectorStore {
         entry.epoch++;
         entry.cache.clear();
       },
-      // Rebuild scans run under the write lock: what they read is current, and nothing overtakes it.
+      // Scans under the write lock (an open without a usable saved index) read what is current: they fill the cache.
       onPayload: (id, json) => entry.cache.set(id, json),
+      openVersion: async (version) => {
+        const handle = await this.db.openTable(name);
+        await handle.checkout(version);
+        return handle;
+      },
       onOpenedSaved: () => {
         this.warmCache(entry).catch((e: unknown) =>
           (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),

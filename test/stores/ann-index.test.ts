@@ -202,6 +202,37 @@ describe('in-process ANN index (LanceDB store)', () => {
     await server.close();
   });
 
+  it("rebuilds after another process's write outside the write lock: own writes meanwhile are kept", async () => {
+    const dir = tempDir();
+    const server = await open(dir, { readConsistencyIntervalS: 0 });
+    await server.createCollection(schema);
+    await server.upsert('c', items(20_000, 40)); // a scan long enough for writes to land during it
+    await server.flushIndex('c');
+    const cli = await open(dir);
+    const theirs = items(10, 41, 'cli');
+    await cli.upsert('c', theirs);
+    await cli.close();
+    await new Promise((r) => setTimeout(r, 1100)); // past the freshness interval
+    // This search starts the rebuild in the background; the writes right after it must not wait for its scan.
+    await server.search('c', 'text', theirs[0]!.vectors.text, 1);
+    const ours = items(30, 42, 'own');
+    for (let i = 0; i < 30; i += 10) await server.upsert('c', ours.slice(i, i + 10));
+    await server.delete('c', ['i7']);
+    let info = await hnswInfo(server);
+    for (let n = 0; n < 100 && info.indexed + info.unindexed !== 20_039; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      info = await hnswInfo(server);
+    }
+    expect(info.indexed + info.unindexed).toBe(20_039);
+    expect(await topId(server, theirs[3]!.vectors.text)).toBe('cli3');
+    for (const i of [0, 15, 29]) expect(await topId(server, ours[i]!.vectors.text)).toBe(`own${i}`);
+    const near7 = (await server.search('c', 'text', items(20_000, 40)[7]!.vectors.text, 5)).map(
+      (h) => h.id,
+    );
+    expect(near7).not.toContain('i7');
+    await server.close();
+  });
+
   it('rebuilds when the saved files are damaged', async () => {
     const dir = tempDir();
     const first = await open(dir);

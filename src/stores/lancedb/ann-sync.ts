@@ -21,7 +21,9 @@ export interface AnnSyncOptions {
   onForeignChange: () => void;
   /** Payloads read by a rebuild's table scan (to fill the payload cache on the way). */
   onPayload?: (id: string, json: string) => void;
-  /** Called once a saved index was opened without reading the table. */
+  /** A second handle on the table checked out at `version` (rebuilds scan it outside the write lock). */
+  openVersion?: (version: number) => Promise<Table>;
+  /** Called once a saved index was opened without reading the table (and after a rebuild that read no payloads). */
   onOpenedSaved?: () => void;
 }
 
@@ -53,6 +55,8 @@ export class AnnSync {
   private absorbing = false;
   private saveTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** While a rebuild scans a snapshot outside the lock: our own writes since, to replay onto the new index. */
+  private replay: { rows?: AnnRow[]; ids?: string[]; version: number }[] | undefined;
   private lastWrite = 0;
   /** Background table maintenance in flight: its new table versions hold no data change. */
   maintaining = 0;
@@ -89,6 +93,7 @@ export class AnnSync {
   upserted(rows: AnnRow[], version: number): void {
     if (!this.current) return; // not loaded yet: the load will read these rows from the table
     this.current.upserted(rows, version);
+    this.replay?.push({ rows, version });
     this.lastWrite = performance.now();
     this.kick();
   }
@@ -96,6 +101,7 @@ export class AnnSync {
   deleted(ids: string[], version: number): void {
     if (!this.current) return;
     this.current.deleted(ids, version);
+    this.replay?.push({ ids, version });
     this.lastWrite = performance.now();
     this.kick();
   }
@@ -175,7 +181,40 @@ export class AnnSync {
     if (every === null || !this.current || this.closed || Date.now() - this.lastCheck < every)
       return;
     this.lastCheck = Date.now();
-    if ((await this.table.version()) === this.current!.tableVersion || this.maintaining > 0) return;
+    if (this.replay || this.maintaining > 0) return; // a rebuild is already under way
+    const version = await this.table.version();
+    if (version === this.current!.tableVersion || this.maintaining > 0 || this.replay) return;
+    const snapshot = await this.o.openVersion?.(version);
+    if (!snapshot) return this.rebuildLocked();
+    // Another process wrote: rebuild from a snapshot of that version OUTSIDE the write lock (a full scan: writes
+    // must not stall behind it; searches keep the old index meanwhile). Our own writes committed during the scan
+    // are recorded and replayed onto the new index when it goes live.
+    this.replay = [];
+    try {
+      this.o.onForeignChange();
+      const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+      // No payloads on the way: the snapshot may be older than our own writes to the cache meanwhile.
+      await scanIntoAnn(snapshot, this.schema, fresh, version);
+      await this.lock(async () => {
+        if (!this.current || this.closed) return;
+        for (const w of this.replay!) {
+          if (w.version <= version) continue; // already in the snapshot
+          if (w.rows) fresh.upserted(w.rows, w.version);
+          else fresh.deleted(w.ids!, w.version);
+        }
+        fresh.dirty = true;
+        this.current = fresh;
+        this.kick();
+      });
+      this.o.onOpenedSaved?.(); // refill the payload cache in the background
+    } finally {
+      this.replay = undefined;
+      snapshot.close();
+    }
+  }
+
+  /** The rebuild without a snapshot handle: under the write lock (writes wait for the scan). */
+  private async rebuildLocked(): Promise<void> {
     await this.lock(async () => {
       // Re-read under the lock: our own write may have been in flight.
       const version = await this.table.version();
