@@ -24,6 +24,11 @@ export interface OnnxRerankerOptions {
   /** The trained model (shape, names, feature spec in meta) the ONNX graph was exported from. */
   model: FusionModel;
   executionProviders?: ExecutionProvider[];
+  /**
+   * ONNX Runtime threads per call (default 1): the model is tiny, a server runs many requests at once, and on a
+   * small shared machine handing each call to a thread pool costs more than it saves (bench/rerank-speed).
+   */
+  intraOpThreads?: number;
   log?: (line: string) => void;
 }
 
@@ -62,7 +67,10 @@ export class OnnxReranker implements Reranker {
     let lastError: unknown;
     for (const provider of providers) {
       try {
-        const session = await openSession(o.onnx, { executionProviders: [provider] });
+        const session = await openSession(o.onnx, {
+          executionProviders: [provider],
+          intraOpThreads: o.intraOpThreads ?? 1,
+        });
         const spec = o.model.meta.featureSpec
           ? FeatureSpec.parse(o.model.meta.featureSpec)
           : defaultFeatureSpec();

@@ -12,6 +12,8 @@ export interface LatencyResult {
   limit: number;
   warmupSeconds: number;
   ingestSeconds: number;
+  /** Absorbing the rows still pending after the load into the graphs, before any measurement (0 when reused). */
+  indexSeconds?: number;
   cpus: number;
   /** Alternating raw / API phases, in the order they ran. */
   phases: PhaseResult[];

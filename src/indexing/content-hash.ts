@@ -9,6 +9,8 @@ export interface HashableItem {
   payload?: Record<string, JsonValue>;
   image?: Uint8Array;
   audio?: Uint8Array;
+  /** Precomputed vectors: a changed vector re-indexes the item. */
+  vectors?: Record<string, number[]>;
   /** Model id per vector name: a model change changes every hash, so items are re-embedded. */
   models: Record<string, string>;
 }
@@ -32,6 +34,7 @@ export function contentHash(item: HashableItem): string {
   part('payload', item.payload ? canonicalJson(item.payload) : undefined);
   part('image', item.image);
   part('audio', item.audio);
+  if (item.vectors) part('vectors', canonicalJson(item.vectors));
   return h.digest('hex');
 }
 

@@ -30,8 +30,15 @@ export async function ensureCollection(
   name: string,
   encoders: Encoder[],
 ): Promise<{ schema: CollectionSchema; created: boolean }> {
-  const wanted = schemaFor(name, encoders);
   const existing = (await store.listCollections()).find((c) => c.name === name);
+  // No models (a catalogue of precomputed vectors): index into the collection as it was created.
+  if (existing && encoders.length === 0) return { schema: existing, created: false };
+  if (!existing && encoders.length === 0)
+    throw new ChorusError(
+      'MODEL_MISSING',
+      `collection ${name} does not exist and no encoder is available to derive it from: create it first (chorus collection create ${name} --vector name:dim ...) to index precomputed vectors, or enable a model`,
+    );
+  const wanted = schemaFor(name, encoders);
   if (!existing) return { schema: await store.createCollection(wanted), created: true };
   try {
     return { schema: await store.openCollection(name, wanted), created: false };

@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { isEncodeFailure, type Encoder, type EncoderInput } from '../../indexers/encoder.js';
+import type { CollectionSchema } from '../domain/collection.js';
 import type { Payload } from '../domain/item.js';
 import { reservedKeyIn } from '../domain/names.js';
 import type { ProvenanceRepo, ProvenanceWrite } from '../storage/index.js';
@@ -127,15 +128,32 @@ export async function indexBatch(
   }
   if (todo.length === 0) return result;
 
-  result.encoded = todo.length;
   const vectors = todo.map(() => ({}) as Record<string, Float32Array>);
   const failedAt = new Map<number, ItemFailure>();
+  if (todo.some(({ item }) => item.vectors)) {
+    // Precomputed vectors (manifest rows): checked against the collection, stored as given, never re-encoded.
+    const schema = await deps.store.openCollection(input.collection);
+    todo.forEach(({ item }, k) => {
+      const problem = item.vectors && takeVectors(schema, item.vectors, vectors[k]!);
+      if (problem)
+        failedAt.set(k, {
+          id: item.id,
+          code: 'BAD_VECTOR',
+          reason: problem,
+          path: item.source.origin,
+        });
+    });
+  }
+  result.encoded = todo.filter(
+    ({ item }, k) =>
+      !failedAt.has(k) && (!item.vectors || needsEncoder(deps.encoders, item, vectors[k]!)),
+  ).length;
   for (const encoder of deps.encoders) {
     const picks: number[] = [];
     const batch: EncoderInput[] = [];
     todo.forEach(({ item }, k) => {
       const value = inputFor(encoder, item);
-      if (value === undefined || failedAt.has(k)) return;
+      if (value === undefined || failedAt.has(k) || vectors[k]![encoder.vectorName]) return;
       picks.push(k);
       batch.push(value);
     });
@@ -205,6 +223,31 @@ export async function indexBatch(
   }
   result.indexed = rows.length;
   return result;
+}
+
+/** Validates precomputed vectors against the schema into `into`; returns the problem, if any. */
+function takeVectors(
+  schema: CollectionSchema,
+  given: Record<string, number[]>,
+  into: Record<string, Float32Array>,
+): string | undefined {
+  for (const [name, v] of Object.entries(given)) {
+    const spec = schema.vectors[name];
+    if (!spec)
+      return `collection "${schema.name}" has no vector named "${name}" (it has ${Object.keys(schema.vectors).join(', ')})`;
+    if (v.length !== spec.dim)
+      return `vector "${name}" has ${v.length} dimensions, the collection expects ${spec.dim}`;
+    into[name] = Float32Array.from(v);
+  }
+  return undefined;
+}
+
+function needsEncoder(
+  encoders: Encoder[],
+  item: LoadedItem,
+  given: Record<string, Float32Array>,
+): boolean {
+  return encoders.some((e) => inputFor(e, item) !== undefined && !given[e.vectorName]);
 }
 
 function inputFor(encoder: Encoder, item: LoadedItem): EncoderInput | undefined {

@@ -10,6 +10,8 @@ export interface LoadedItem {
   payload: Payload;
   image?: Uint8Array;
   audio?: Uint8Array;
+  /** Precomputed vectors from the manifest row (stored as given; encoders fill only the others). */
+  vectors?: Record<string, number[]>;
   source: SourceItem;
 }
 
@@ -65,15 +67,16 @@ export async function loadItem(
     if (source.text !== undefined) item.text = source.text;
     if (source.imagePath) item.image = await readInside(root, source.imagePath, maxBytes);
     if (source.audioPath) item.audio = await readInside(root, source.audioPath, maxBytes);
+    if (source.vectors && Object.keys(source.vectors).length) item.vectors = source.vectors;
     if (item.text !== undefined && item.text.trim() === '') {
-      if (!item.image && !item.audio)
+      if (!item.image && !item.audio && !item.vectors)
         return fail('EMPTY_TEXT', 'the text is empty', source.textPath ?? source.origin);
       delete item.text;
     }
-    if (item.text === undefined && !item.image && !item.audio) {
+    if (item.text === undefined && !item.image && !item.audio && !item.vectors) {
       return fail(
         'NO_CONTENT',
-        'the item has no text, image or audio to embed',
+        'the item has no text, image, audio or vectors',
         source.payloadPath ?? source.origin,
       );
     }

@@ -2,18 +2,22 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ItemId, JsonValue, type Payload } from '../domain/item.js';
+import { VectorName } from '../domain/modality.js';
 import { ChorusError } from '../errors.js';
 import { parseCsv, CsvSyntaxError } from './csv.js';
 import { checkRelativePath, PathOutsideRootError } from './safe-path.js';
 import type { SourceItem } from './source-item.js';
 
 /** Columns with a meaning; every other column or key becomes a payload field. */
-const RESERVED = new Set(['id', 'text', 'image', 'audio', 'payload']);
+const RESERVED = new Set(['id', 'text', 'image', 'audio', 'payload', 'vectors']);
+/** Longest vector a manifest row may carry (the collection's own dims are checked when indexing). */
+const MAX_DIM = 65_536;
 
 /**
  * Reads `manifest.jsonl` (one JSON object per line) or a `.csv` with a header row. Both carry the
  * same columns: `id`, `text`, `image` and `audio` (paths relative to the manifest's folder), an
- * optional `payload` object (a JSON string in CSV), and any other field as a payload field.
+ * optional `payload` object (a JSON string in CSV), optional precomputed `vectors` ({name: [numbers]}; a JSON
+ * string in CSV) stored as given instead of encoding, and any other field as a payload field.
  * A bad row becomes an item with a problem, never an exception, so one typo does not stop a million rows.
  */
 export async function readManifest(file: string): Promise<SourceItem[]> {
@@ -96,13 +100,18 @@ function* csvRows(text: string, name: string): Generator<Row> {
         const v = fields[k]!;
         if (v !== '') record[h] = v;
       });
-      if (typeof record.payload === 'string') {
+      let bad: string | undefined;
+      for (const col of ['payload', 'vectors'] as const) {
+        if (typeof record[col] !== 'string') continue;
         try {
-          record.payload = JSON.parse(record.payload);
+          record[col] = JSON.parse(record[col]);
         } catch {
-          yield badRow(origin, line, 'the payload column is not valid JSON');
-          continue;
+          bad = `the ${col} column is not valid JSON`;
         }
+      }
+      if (bad) {
+        yield badRow(origin, line, bad);
+        continue;
       }
       yield { record, origin };
     }
@@ -144,6 +153,11 @@ function toSourceItem(record: Record<string, unknown>, origin: string): SourceIt
       throw e;
     }
   }
+  if (record.vectors !== undefined) {
+    const checked = checkVectors(record.vectors);
+    if (typeof checked === 'string') return fail('BAD_VECTOR', checked, id);
+    item.vectors = checked;
+  }
   const payload: Payload = {};
   if (record.payload !== undefined) {
     if (
@@ -163,4 +177,21 @@ function toSourceItem(record: Record<string, unknown>, origin: string): SourceIt
     return fail('BAD_ROW', 'payload holds values that are not JSON', id);
   if (Object.keys(payload).length > 0) item.payload = payload;
   return item;
+}
+
+/** Shape check of a row's `vectors`: an object of non-empty arrays of finite numbers (the error text otherwise). */
+function checkVectors(raw: unknown): Record<string, number[]> | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return 'vectors must be an object of {name: [numbers]}';
+  const out: Record<string, number[]> = {};
+  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!VectorName.safeParse(name).success) return `invalid vector name ${JSON.stringify(name)}`;
+    if (!Array.isArray(v) || v.length === 0 || v.length > MAX_DIM)
+      return `vector "${name}" must be a non-empty array of numbers`;
+    for (const [i, x] of v.entries())
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        return `vector "${name}" has a non-finite or non-number value at index ${i}`;
+    out[name] = v as number[];
+  }
+  return out;
 }

@@ -40,6 +40,8 @@ export interface SourceItem {
   audioPath?: string;
   payloadPath?: string;
   payload?: Payload;
+  /** Precomputed vectors per vector name (a manifest's `vectors`), checked against the collection when indexed. */
+  vectors?: Record<string, number[]>;
   /** A discovery-time problem (path escaping the root, bad row, ambiguous files): the item fails without being read. */
   problem?: ItemProblem;
 }

@@ -68,8 +68,8 @@ export interface LanceDbStoreOptions {
   /** Save an index this long after writes go idle (default 2000 ms). */
   annSaveIdleMs?: number;
   /**
-   * close() absorbs the rows the graphs have not yet taken for at most this long, then saves (default 3000 ms);
-   * a bigger backlog is not saved and the next open rebuilds from the table. flushIndex() has no limit.
+   * close() absorbs the rows the graphs have not yet taken for at most this long, then saves (default 1000 ms);
+   * rows still unabsorbed are saved beside the graphs and absorbed after the next open. flushIndex() has no limit.
    */
   annCloseDrainMs?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
@@ -212,7 +212,15 @@ export class LanceDbStore implements VectorStore {
     });
     const entry = queue[queue.length - 1]!;
     // The lock task of a batch that an earlier task already committed in its group finds it settled: no-op.
-    void this.withWriteLock(collection, () => this.commitQueued(collection, c, entry));
+    this.withWriteLock(collection, () => this.commitQueued(collection, c, entry)).catch(
+      (e: unknown) => {
+        // commitQueued settles every batch it takes; this only guards against a bug leaving a caller hanging.
+        if (entry.settled) return;
+        entry.settled = true;
+        queue.splice(queue.indexOf(entry), 1);
+        entry.reject(e);
+      },
+    );
     await settled;
     await this.scheduleMaintenance(collection, c);
     return { upserted: valid.length };
@@ -573,14 +581,19 @@ export class LanceDbStore implements VectorStore {
       params: this.hnsw,
       freshnessMs: interval === null ? null : Math.max(1000, interval * 1000),
       saveIdleMs: this.opts.annSaveIdleMs ?? 2000,
-      closeDrainMs: this.opts.annCloseDrainMs ?? 3000,
+      closeDrainMs: this.opts.annCloseDrainMs ?? 1000,
       onError: (e) => (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
       onForeignChange: () => {
         entry.epoch++;
         entry.cache.clear();
       },
-      // Rebuild scans run under the write lock: what they read is current, and nothing overtakes it.
+      // Scans under the write lock (an open without a usable saved index) read what is current: they fill the cache.
       onPayload: (id, json) => entry.cache.set(id, json),
+      openVersion: async (version) => {
+        const handle = await this.db.openTable(name);
+        await handle.checkout(version);
+        return handle;
+      },
       onOpenedSaved: () => {
         this.warmCache(entry).catch((e: unknown) =>
           (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,66 @@ describe('in-process ANN index (LanceDB store)', () => {
     await again.close();
   });
 
+  it('an idle save keeps the big graph file and writes the rows it lacks beside it; a crashed run reopens without a rebuild', async () => {
+    const dir = tempDir();
+    const annDir = path.join(dir, 'lancedb', 'c.ann');
+    const manifest = () =>
+      JSON.parse(readFileSync(path.join(annDir, 'manifest.json'), 'utf8')) as {
+        generation: number;
+      };
+    const first = await open(dir);
+    await first.createCollection(schema);
+    const data = items(300, 30);
+    await first.upsert('c', data);
+    await first.flushIndex('c');
+    await first.close();
+    const graphFile = readdirSync(annDir).find((f) => f.endsWith('.usearch'))!;
+    const generation = manifest().generation;
+    // The next run writes and deletes a little, saves when idle, then dies (never closed).
+    const crashed = await open(dir, { annSaveIdleMs: 30 });
+    expect(await topId(crashed, data[1]!.vectors.text)).toBe('i1');
+    const late = items(40, 31, 'late');
+    await crashed.upsert('c', late);
+    await crashed.delete('c', ['i5', 'i6']);
+    for (let t = 0; t < 100 && manifest().generation === generation; t++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(manifest().generation).toBeGreaterThan(generation);
+    const files = readdirSync(annDir);
+    expect(files).toContain(graphFile); // 40 rows did not rewrite the graph
+    expect(files.some((f) => f.endsWith('.rows'))).toBe(true);
+    const reopened = await open(dir);
+    // 300 in the mapped graph, the 40 late rows back in the exact scan (a rebuild would hold all 338 as pending).
+    expect(await hnswInfo(reopened)).toMatchObject({ indexed: 300, unindexed: 40 });
+    expect(await topId(reopened, late[9]!.vectors.text)).toBe('late9');
+    const hits = await reopened.search('c', 'text', data[5]!.vectors.text, 20);
+    expect(hits).toHaveLength(20);
+    expect(hits.map((h) => h.id)).not.toContain('i5');
+    await reopened.flushIndex('c');
+    expect(await hnswInfo(reopened)).toMatchObject({ indexed: 338, unindexed: 0 });
+    const after = (await reopened.search('c', 'text', data[6]!.vectors.text, 20)).map((h) => h.id);
+    expect(after).toHaveLength(20);
+    expect(after).not.toContain('i6');
+    expect(await topId(reopened, late[22]!.vectors.text)).toBe('late22');
+    await reopened.close();
+  });
+
+  it('close does not wait for the graphs: unabsorbed rows are saved and absorbed after the next open', async () => {
+    const dir = tempDir();
+    const first = await open(dir, { annCloseDrainMs: 0 });
+    await first.createCollection(schema);
+    const data = items(500, 32);
+    await first.upsert('c', data);
+    await first.close();
+    const again = await open(dir);
+    const info = await hnswInfo(again);
+    expect(info.indexed + info.unindexed).toBe(500);
+    expect(info.unindexed).toBeGreaterThan(0); // saved unabsorbed, not rebuilt from the table and not drained
+    expect(await topId(again, near(data[77]!.vectors.text, rng(33)))).toBe('i77');
+    await again.flushIndex('c');
+    expect(await hnswInfo(again)).toMatchObject({ indexed: 500, unindexed: 0 });
+    await again.close();
+  });
+
   it('rebuilds from the table when the saved index lags it (writes after the last save, then a crash)', async () => {
     const dir = tempDir();
     const first = await open(dir);
@@ -139,6 +199,37 @@ describe('in-process ANN index (LanceDB store)', () => {
     }
     expect(found).toBe('cli3');
     expect((await server.get('c', ['cli3']))[0]?.payload).toEqual(theirs[3]!.payload);
+    await server.close();
+  });
+
+  it("rebuilds after another process's write outside the write lock: own writes meanwhile are kept", async () => {
+    const dir = tempDir();
+    const server = await open(dir, { readConsistencyIntervalS: 0 });
+    await server.createCollection(schema);
+    await server.upsert('c', items(20_000, 40)); // a scan long enough for writes to land during it
+    await server.flushIndex('c');
+    const cli = await open(dir);
+    const theirs = items(10, 41, 'cli');
+    await cli.upsert('c', theirs);
+    await cli.close();
+    await new Promise((r) => setTimeout(r, 1100)); // past the freshness interval
+    // This search starts the rebuild in the background; the writes right after it must not wait for its scan.
+    await server.search('c', 'text', theirs[0]!.vectors.text, 1);
+    const ours = items(30, 42, 'own');
+    for (let i = 0; i < 30; i += 10) await server.upsert('c', ours.slice(i, i + 10));
+    await server.delete('c', ['i7']);
+    let info = await hnswInfo(server);
+    for (let n = 0; n < 100 && info.indexed + info.unindexed !== 20_039; n++) {
+      await new Promise((r) => setTimeout(r, 100));
+      info = await hnswInfo(server);
+    }
+    expect(info.indexed + info.unindexed).toBe(20_039);
+    expect(await topId(server, theirs[3]!.vectors.text)).toBe('cli3');
+    for (const i of [0, 15, 29]) expect(await topId(server, ours[i]!.vectors.text)).toBe(`own${i}`);
+    const near7 = (await server.search('c', 'text', items(20_000, 40)[7]!.vectors.text, 5)).map(
+      (h) => h.id,
+    );
+    expect(near7).not.toContain('i7');
     await server.close();
   });
 

@@ -20,7 +20,33 @@ export const Weights = z.record(z.string().max(64), z.number().min(0).max(1000))
   description:
     'Per-source weights (vector name, family such as `image`, `bm25`, `profile`) for rrf/weighted/dbsf',
 });
-export const QueryVectors = z.record(VectorName, z.array(z.number()).min(1).max(8192)).meta({
+const MAX_VECTOR_DIM = 8192;
+
+/** Why `v` is not a list of 1..8192 finite numbers, or undefined. */
+function numberListProblem(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return 'expected an array of numbers';
+  if (v.length < 1 || v.length > MAX_VECTOR_DIM)
+    return `expected 1 to ${MAX_VECTOR_DIM} numbers, got ${v.length}`;
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      return `value ${i}: expected a finite number, got ${JSON.stringify(x) ?? typeof x}`;
+  }
+  return undefined;
+}
+
+/**
+ * A vector as JSON numbers. One loop instead of z.array(z.number()), which validated element by element through
+ * zod's machinery and cost as much as JSON.parse itself on bulk writes (~0.5 ms per 1,408-number item). The
+ * JSON Schema (OpenAPI) is given by hand and says the same.
+ */
+export const NumberList = z
+  .custom<number[]>((v) => numberListProblem(v) === undefined, {
+    error: (issue) => numberListProblem(issue.input),
+  })
+  .meta({ type: 'array', items: { type: 'number' }, minItems: 1, maxItems: MAX_VECTOR_DIM });
+
+export const QueryVectors = z.record(VectorName, NumberList).meta({
   description: 'Precomputed query vectors per vector name (dimension must match the collection)',
 });
 

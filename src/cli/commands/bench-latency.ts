@@ -58,6 +58,10 @@ export function registerBenchLatencyCommand(program: Command): void {
     .option('--candidates <k>', 'stage-1 depth per list', positiveInt('--candidates'), 100)
     .option('--results-dir <dir>', 'where latency.json is written', 'bench/results')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--data-dir <dir>',
+      'keep the collection here and reuse it on the next run with the same --n (default: a temp dir)',
+    )
     .action(
       async (flags: {
         n: number;
@@ -69,6 +73,7 @@ export function registerBenchLatencyCommand(program: Command): void {
         candidates: number;
         resultsDir: string;
         json?: boolean;
+        dataDir?: string;
       }) => {
         const { reportLatency, runLatency } = await import('../../bench/latency-run.js');
         const log = (line: string) => process.stderr.write(line + '\n');
@@ -82,6 +87,7 @@ export function registerBenchLatencyCommand(program: Command): void {
           candidates: flags.candidates,
           limit: 10,
           log,
+          dataDir: flags.dataDir ? path.resolve(flags.dataDir) : undefined,
           // Recorded before the store closes: a slow close cannot lose measured figures.
           onResult: (result) => {
             if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -15,6 +15,7 @@ const SourceItemSchema: z.ZodType<SourceItem> = z.object({
   audioPath: z.string().optional(),
   payloadPath: z.string().optional(),
   payload: z.record(z.string(), JsonValue).optional(),
+  vectors: z.record(z.string(), z.array(z.number())).optional(),
   problem: Problem.optional(),
 });
 

@@ -10,9 +10,17 @@ import {
 import path from 'node:path';
 import type { CollectionSchema } from '../../domain/collection.js';
 import { KeyMap } from './key-map.js';
-import { VectorIndex, type HnswParams, type KeyHit } from './vector-index.js';
+import {
+  VectorIndex,
+  type HnswParams,
+  type KeyHit,
+  type SavedVectorState,
+} from './vector-index.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
+/** An idle save writes a changed graph once this many rows (or removals) are not in its file, or after GRAPH_AGE_MS. */
+const GRAPH_SAVE_ROWS = 8_192;
+const GRAPH_AGE_MS = 5 * 60_000;
 const MANIFEST = 'manifest.json';
 
 interface Manifest {
@@ -22,7 +30,7 @@ interface Manifest {
   generation: number;
   params: HnswParams;
   keys: string;
-  vectors: Record<string, { file: string; dim: number; distance: string }>;
+  vectors: Record<string, SavedVectorState & { dim: number; distance: string }>;
 }
 
 export interface AnnRow {
@@ -41,6 +49,7 @@ export interface IdHit extends KeyHit {
  */
 export class CollectionAnn {
   dirty = false;
+  private graphSavedAt = Date.now();
 
   private constructor(
     readonly keys: KeyMap,
@@ -81,6 +90,9 @@ export class CollectionAnn {
         const spec = schema.vectors[name]!;
         const saved = m.vectors[name];
         if (!saved || saved.dim !== spec.dim || saved.distance !== spec.distance) return undefined;
+        const rows = saved.rowsFile
+          ? readFileSync(path.join(dir, path.basename(saved.rowsFile)))
+          : undefined;
         vectors.set(
           name,
           VectorIndex.view(
@@ -88,6 +100,16 @@ export class CollectionAnn {
             spec.dim,
             spec.distance,
             params,
+            {
+              keys: saved.rowKeys,
+              // A copy: the file buffer's offset need not be 4-byte aligned.
+              rows: rows
+                ? new Float32Array(
+                    rows.buffer.slice(rows.byteOffset, rows.byteOffset + rows.byteLength),
+                  )
+                : new Float32Array(0),
+              dead: saved.dead,
+            },
           ),
         );
       }
@@ -152,16 +174,29 @@ export class CollectionAnn {
     return this.hasWork;
   }
 
-  /** Absorbs everything now (close, explicit flush); false when the budget ran out first. */
-  drain(budgetMs = Infinity): boolean {
+  /**
+   * Absorbs everything now (explicit flush, benchmarks); false when the budget ran out first. Large backlogs go in
+   * with `threads` (blocking the event loop for their duration: not for the request path).
+   */
+  drain(budgetMs = Infinity, threads = 1): boolean {
     const t0 = performance.now();
-    while (this.absorbStep(1024)) if (performance.now() - t0 > budgetMs) return false;
+    const live = (key: number) => this.keys.isLive(key);
+    for (const index of this.vectors.values()) {
+      while (index.hasWork) {
+        if (performance.now() - t0 >= budgetMs) return false;
+        index.absorb(budgetMs === Infinity ? 65_536 : 1024, live, threads);
+      }
+    }
     return true;
   }
 
-  /** Saves a new generation (graphs, key map, then the manifest by atomic rename) and removes older ones. */
-  save(dir: string): void {
-    this.drain();
+  /**
+   * Saves a new generation (rows not yet absorbed included: nothing waits for the graphs), then the manifest by
+   * atomic rename, and removes the files no manifest refers to any more. `graphs: 'changed'` writes every graph
+   * that changed since its file; `'if-big'` (idle saves) only those with many unsaved rows or an old file, so a
+   * trickle of writes does not rewrite big graphs each time (the rows go beside the old file instead).
+   */
+  save(dir: string, graphs: 'changed' | 'if-big' = 'changed'): void {
     mkdirSync(dir, { recursive: true });
     const gen = this.generation + 1;
     const manifest: Manifest = {
@@ -172,21 +207,31 @@ export class CollectionAnn {
       keys: `keys-${gen}.json`,
       vectors: {},
     };
+    const live = (key: number) => this.keys.isLive(key);
+    const old = Date.now() - this.graphSavedAt > GRAPH_AGE_MS;
+    let wroteGraph = false;
     [...this.vectors].forEach(([name, index], i) => {
-      const file = `v${i}-${gen}.usearch`;
-      index.save(path.join(dir, file));
-      manifest.vectors[name] = { file, dim: index.dim, distance: index.distance };
+      const write = graphs === 'changed' || old || index.unsavedGraphRows >= GRAPH_SAVE_ROWS;
+      const before = index.unsavedGraphRows;
+      const state = index.persist(dir, `v${i}-${gen}`, live, write);
+      if (before > 0 && index.unsavedGraphRows === 0) wroteGraph = true;
+      manifest.vectors[name] = { ...state, dim: index.dim, distance: index.distance };
     });
+    if (wroteGraph) this.graphSavedAt = Date.now();
     writeFileSync(path.join(dir, manifest.keys), JSON.stringify(this.keys.toJSON()));
     const tmp = path.join(dir, `${MANIFEST}.tmp`);
     writeFileSync(tmp, JSON.stringify(manifest));
     renameSync(tmp, path.join(dir, MANIFEST));
     this.generation = gen;
     this.dirty = false;
-    for (const f of readdirSync(dir)) {
-      const m = /-(\d+)\.(usearch|json)$/.exec(f);
-      if (m && Number(m[1]) !== gen) rmSync(path.join(dir, f), { force: true });
+    const keep = new Set<string>([MANIFEST, manifest.keys]);
+    for (const v of Object.values(manifest.vectors)) {
+      keep.add(v.file);
+      if (v.rowsFile) keep.add(v.rowsFile);
     }
+    for (const f of readdirSync(dir))
+      if (/\.(usearch|json|rows)$/.test(f) && !keep.has(f))
+        rmSync(path.join(dir, f), { force: true });
   }
 
   /** Counts for diagnostics. */

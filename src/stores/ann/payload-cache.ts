@@ -1,11 +1,13 @@
 import type { Payload } from '../../domain/item.js';
 
 /**
- * A bounded LRU of payloads as their stored JSON (compact, and each reader gets its own parsed copy), filled by
- * writes and reads, so a search's hits rarely need a table read. Writers keep it exact: upsert sets, delete drops.
+ * A bounded LRU of payloads, filled by writes and reads, so a search's hits rarely need a table read. Writers keep
+ * it exact: upsert sets, delete drops. An entry is kept as its stored JSON until first read, then as the parsed
+ * object, deep-frozen and shared by every reader: a search returns hundreds of candidates, and parsing each one's
+ * JSON per request was a measurable share of serving time. A reader that needs to change a payload copies it.
  */
 export class PayloadCache {
-  private readonly map = new Map<string, string>();
+  private readonly map = new Map<string, string | Payload>();
 
   constructor(readonly capacity: number) {}
 
@@ -14,11 +16,12 @@ export class PayloadCache {
   }
 
   get(id: string): Payload | undefined {
-    const json = this.map.get(id);
-    if (json === undefined) return undefined;
+    const entry = this.map.get(id);
+    if (entry === undefined) return undefined;
+    const payload = typeof entry === 'string' ? deepFreeze(JSON.parse(entry) as Payload) : entry;
     this.map.delete(id);
-    this.map.set(id, json);
-    return JSON.parse(json) as Payload;
+    this.map.set(id, payload);
+    return payload;
   }
 
   has(id: string): boolean {
@@ -42,7 +45,18 @@ export class PayloadCache {
 
   /** The payload without touching recency (sampling for selectivity estimates). */
   peek(id: string): Payload | undefined {
-    const json = this.map.get(id);
-    return json === undefined ? undefined : (JSON.parse(json) as Payload);
+    const entry = this.map.get(id);
+    if (entry === undefined || typeof entry !== 'string') return entry;
+    const payload = deepFreeze(JSON.parse(entry) as Payload);
+    this.map.set(id, payload); // same position: Map.set on an existing key keeps its order
+    return payload;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
 }

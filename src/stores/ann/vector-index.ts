@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { exactSearch, Index, MetricKind, ScalarKind } from 'usearch';
 import type { Distance } from '../../domain/modality.js';
-import { PendingBuffer } from './pending.js';
+import { cosineCodes, PendingBuffer } from './pending.js';
 
 /** HNSW build and search settings, the same for every named vector (bench/store.ts measures them). */
 export interface HnswParams {
@@ -28,12 +30,35 @@ export interface KeyHit {
   distance: number;
 }
 
+/** Above this many pending rows a cosine scan goes through int8 codes first (see scanCodes). */
+const PREFILTER_MIN_ROWS = 4096;
+const PREFILTER_OVERFETCH = 4;
+const PREFILTER_EXTRA = 32;
+
 /** usearch pads short result lists with this key. */
 const NO_KEY = 0xffffffffffffffffn;
+
+/** How a vector's index was persisted: its graph file plus the rows and removals that file does not reflect. */
+export interface SavedVectorState {
+  /** The graph file (a basename in the index directory). */
+  file: string;
+  /** Rows to search exactly and absorb again on open (keys, and their vectors in `rowsFile`). */
+  rowKeys: number[];
+  rowsFile?: string;
+  /** Keys the graph file still holds that are dead (removed or replaced since it was written). */
+  dead: number[];
+}
+
+/** Rows absorbed since the graph file was written are kept (to save them cheaply) up to this many floats. */
+const TAIL_MAX_FLOATS = 16 * 2 ** 20;
 
 /**
  * The ANN index of one named vector: an HNSW graph (built here, or memory-mapped from a saved file and copied into
  * memory on the first write after opening) plus the pending rows written since, which search scans exactly.
+ *
+ * Saving never waits for the graph to absorb anything: a save writes the graph file only when asked and changed,
+ * and otherwise the rows the last graph file lacks (absorbed since, or still pending) as one flat file, plus the
+ * keys that file holds but are dead. Opening maps the graph and puts those rows back in the pending scan.
  */
 export class VectorIndex {
   private graph: Index;
@@ -43,6 +68,14 @@ export class VectorIndex {
   /** Dead keys still inside a read-only graph (removed once it is promoted): search reads this much deeper. */
   private deferred: number[] = [];
   private pendingDead = 0;
+  /** The last graph file written or opened; undefined until the graph has been saved once (or after overflow). */
+  private savedFile: string | undefined;
+  /** Rows absorbed into the graph since `savedFile` was written (what a save without the graph must keep). */
+  private tail: PendingBuffer;
+  /** Keys removed from the graph since `savedFile` was written (that file still holds them). */
+  private removedSinceSave: number[] = [];
+  /** Threads the graph's contexts were last sized for (1 for a graph opened from a file). */
+  private reservedThreads = 1;
 
   constructor(
     readonly dim: number,
@@ -50,16 +83,30 @@ export class VectorIndex {
     private readonly params: HnswParams,
   ) {
     this.graph = this.newGraph();
-    this.pending = new PendingBuffer(dim);
+    this.pending = new PendingBuffer(dim, distance === 'cosine');
+    this.tail = new PendingBuffer(dim);
   }
 
-  /** Memory-maps a saved graph (read-only; fast whatever its size). */
-  static view(file: string, dim: number, distance: Distance, params: HnswParams): VectorIndex {
+  /** Memory-maps a saved graph (read-only; fast whatever its size) and restores the rows and removals it lacks. */
+  static view(
+    file: string,
+    dim: number,
+    distance: Distance,
+    params: HnswParams,
+    restore?: { keys: number[]; rows: Float32Array; dead: number[] },
+  ): VectorIndex {
     const index = new VectorIndex(dim, distance, params);
     index.graph.view(file);
     if (index.graph.dimensions() !== dim)
       throw new Error(`${file}: dimension ${index.graph.dimensions()} != ${dim}`);
     index.viewedFrom = file;
+    index.savedFile = file;
+    if (restore) {
+      if (restore.rows.length !== restore.keys.length * dim)
+        throw new Error(`${file}: saved rows do not match their keys`);
+      index.pending.pushMany(restore.keys, restore.rows);
+      index.deferred = [...restore.dead];
+    }
     return index;
   }
 
@@ -85,7 +132,10 @@ export class VectorIndex {
     if (this.pending.has(key)) this.pendingDead++;
     else if (!this.graph.contains(BigInt(key))) return;
     else if (this.viewedFrom) this.deferred.push(key);
-    else this.graph.remove(BigInt(key));
+    else {
+      this.graph.remove(BigInt(key));
+      if (this.savedFile) this.removedSinceSave.push(key);
+    }
   }
 
   /**
@@ -110,39 +160,91 @@ export class VectorIndex {
       const want = k + this.pendingDead;
       // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
       const q = query.byteOffset === 0 ? query : query.slice();
-      for (const seg of this.pending.segments()) {
-        const res = exactSearch(
-          seg.rows,
-          q,
-          this.dim,
-          Math.min(seg.keys.length, want),
-          METRIC[this.distance],
-          1,
-        );
-        for (let i = 0; i < res.keys.length; i++) {
-          const row = Number(res.keys[i]!);
-          if (row >= seg.keys.length) continue;
-          const key = seg.keys[row]!;
-          if (live(key)) out.push({ key, distance: res.distances[i]! });
+      if (this.distance === 'cosine' && n > PREFILTER_MIN_ROWS) this.scanCodes(q, want, live, out);
+      else
+        for (const seg of this.pending.segments()) {
+          const res = exactSearch(
+            seg.rows,
+            q,
+            this.dim,
+            Math.min(seg.keys.length, want),
+            METRIC[this.distance],
+            1,
+          );
+          for (let i = 0; i < res.keys.length; i++) {
+            const row = Number(res.keys[i]!);
+            if (row >= seg.keys.length) continue;
+            const key = seg.keys[row]!;
+            if (live(key)) out.push({ key, distance: res.distances[i]! });
+          }
         }
-      }
     }
     if (n > 0) out.sort((a, b) => a.distance - b.distance);
     return out.length > k ? out.slice(0, k) : out;
   }
 
   /**
-   * Moves up to `max` pending rows into the graph (copying a memory-mapped graph into memory first). Synchronous
-   * native work: callers keep `max` small so a search never waits long behind it. Returns rows absorbed.
+   * Cosine scan of many pending rows: their int8 codes pick the candidates (a quarter of the bytes of the float
+   * rows; the scan blocked the event loop ~15-20 ms per 512-d vector at 100k pending rows), then the candidates'
+   * float rows give the exact distances. Over-fetching PREFILTER_OVERFETCH x keeps the true top k in the candidate
+   * set (int8 rounding moves a cosine by ~1e-3).
    */
-  absorb(max: number, live: (key: number) => boolean): number {
+  private scanCodes(
+    query: Float32Array,
+    want: number,
+    live: (key: number) => boolean,
+    out: KeyHit[],
+  ): void {
+    const q8 = new Int8Array(this.dim);
+    cosineCodes(query, q8);
+    const pick = want * PREFILTER_OVERFETCH + PREFILTER_EXTRA;
+    const cands: { rows: Float32Array; row: number; d: number; key: number }[] = [];
+    for (const seg of this.pending.segments()) {
+      const res = exactSearch(
+        seg.codes!,
+        q8,
+        this.dim,
+        Math.min(seg.keys.length, pick),
+        MetricKind.Cos,
+        1,
+      );
+      for (let i = 0; i < res.keys.length; i++) {
+        const row = Number(res.keys[i]!);
+        if (row >= seg.keys.length) continue;
+        cands.push({ rows: seg.rows, row, d: res.distances[i]!, key: seg.keys[row]! });
+      }
+    }
+    cands.sort((a, b) => a.d - b.d);
+    let qq = 0;
+    for (let j = 0; j < this.dim; j++) qq += query[j]! * query[j]!;
+    for (const c of cands.slice(0, pick)) {
+      if (!live(c.key)) continue;
+      let dot = 0;
+      let vv = 0;
+      const at = c.row * this.dim;
+      for (let j = 0; j < this.dim; j++) {
+        const x = c.rows[at + j]!;
+        dot += x * query[j]!;
+        vv += x * x;
+      }
+      out.push({ key: c.key, distance: qq > 0 && vv > 0 ? 1 - dot / Math.sqrt(qq * vv) : 1 });
+    }
+  }
+
+  /**
+   * Moves up to `max` pending rows into the graph (copying a memory-mapped graph into memory first). Synchronous
+   * native work: callers keep `max` small so a search never waits long behind it. `threads` > 1 (explicit drains
+   * only: the background absorber must leave the other cores to writes and searches). Returns rows absorbed.
+   */
+  absorb(max: number, live: (key: number) => boolean, threads = 1): number {
     if (!this.hasWork) return 0;
     if (this.viewedFrom) this.promote();
     if (this.deferred.length) {
       this.graph.remove(BigUint64Array.from(this.deferred, BigInt));
+      if (this.savedFile) this.removedSinceSave.push(...this.deferred);
       this.deferred = [];
     }
-    const { keys, vectors } = this.pending.take(max);
+    const { keys, vectors } = this.takePending(max);
     const liveRows: number[] = [];
     keys.forEach((k, i) => (live(k) ? liveRows.push(i) : this.pendingDead--));
     if (this.pendingDead < 0 || this.pending.length === 0) this.pendingDead = 0;
@@ -154,22 +256,94 @@ export class VectorIndex {
         rows.set(vectors.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim),
       );
     }
+    // usearch sizes its per-thread contexts when an add grows the graph: more threads than the last growth had
+    // would fail, so a parallel add either grows the graph or stays within the last growth's threads.
+    const grows = this.graph.size() + liveRows.length >= this.graph.capacity();
+    const t = Math.max(1, grows ? threads : Math.min(threads, this.reservedThreads));
     this.graph.add(
       BigUint64Array.from(liveRows, (r) => BigInt(keys[r]!)),
       rows,
-      // One thread, always: the absorber must leave the other cores to table writes and searches, and usearch
-      // sizes per-thread contexts at its first reservation (a later add with more threads than that fails).
-      1,
+      t,
     );
+    if (grows) this.reservedThreads = t;
+    if (this.savedFile) {
+      if ((this.tail.length + liveRows.length) * this.dim > TAIL_MAX_FLOATS) {
+        // Too much to keep beside the graph: the next save writes the graph itself.
+        this.savedFile = undefined;
+        this.tail = new PendingBuffer(this.dim);
+        this.removedSinceSave = [];
+      } else
+        this.tail.pushMany(
+          liveRows.map((r) => keys[r]!),
+          rows,
+        );
+    }
     return keys.length;
   }
 
-  /** Writes the graph; only valid with nothing pending (the caller drains first). */
-  save(file: string): void {
-    if (this.pending.length > 0) throw new Error('save with rows still pending');
-    this.graph.save(file);
-    // A still memory-mapped graph now has an identical copy in `file`; promote from that (older files get removed).
-    if (this.viewedFrom) this.viewedFrom = file;
+  /** Up to `max` pending rows; more than one chunk's worth (a parallel drain) comes back as one buffer. */
+  private takePending(max: number): { keys: number[]; vectors: Float32Array } {
+    const first = this.pending.take(max);
+    if (first.keys.length >= max || this.pending.length === 0) return first;
+    const parts = [first];
+    let n = first.keys.length;
+    while (n < max && this.pending.length > 0) {
+      const next = this.pending.take(max - n);
+      parts.push(next);
+      n += next.keys.length;
+    }
+    const vectors = new Float32Array(n * this.dim);
+    let at = 0;
+    for (const p of parts) {
+      vectors.set(p.vectors, at);
+      at += p.vectors.length;
+    }
+    return { keys: parts.flatMap((p) => p.keys), vectors };
+  }
+
+  /** Rows absorbed since the last graph file was written (a save with `graph: 'if-big'` writes it past a limit). */
+  get unsavedGraphRows(): number {
+    return this.savedFile ? this.tail.length + this.removedSinceSave.length : Infinity;
+  }
+
+  /**
+   * Persists into `dir` without absorbing anything. The graph file is written when there is none yet, or when
+   * `writeGraph` and the graph changed since; else the last one is kept and the rows it lacks are written beside it.
+   * `name` is a unique file stem for this generation. Synchronous: a graph write costs about its size in I/O.
+   */
+  persist(
+    dir: string,
+    name: string,
+    live: (key: number) => boolean,
+    writeGraph: boolean,
+  ): SavedVectorState {
+    const changed = !this.viewedFrom && (this.tail.length > 0 || this.removedSinceSave.length > 0);
+    if (!this.savedFile || (writeGraph && changed)) {
+      // (A memory-mapped graph always has its file: only a graph in memory gets here.)
+      const file = path.join(dir, `${name}.usearch`);
+      this.graph.save(file);
+      this.savedFile = file;
+      this.tail = new PendingBuffer(this.dim);
+      this.removedSinceSave = [];
+    }
+    const rowKeys: number[] = [];
+    const parts: Float32Array[] = [];
+    for (const buf of [this.tail, this.pending])
+      for (const seg of buf.segments())
+        seg.keys.forEach((key, i) => {
+          if (!live(key)) return;
+          rowKeys.push(key);
+          parts.push(seg.rows.subarray(i * this.dim, (i + 1) * this.dim));
+        });
+    let rowsFile: string | undefined;
+    if (rowKeys.length > 0) {
+      rowsFile = `${name}.rows`;
+      const out = new Float32Array(rowKeys.length * this.dim);
+      parts.forEach((p, i) => out.set(p, i * this.dim));
+      writeFileSync(path.join(dir, rowsFile), new Uint8Array(out.buffer));
+    }
+    const dead = [...this.deferred, ...this.removedSinceSave].filter((k) => !live(k));
+    return { file: path.basename(this.savedFile), rowKeys, rowsFile, dead };
   }
 
   /** Copies the memory-mapped graph into memory so it can change. */
@@ -178,6 +352,7 @@ export class VectorIndex {
     const copy = this.newGraph();
     copy.load(file);
     this.graph = copy;
+    this.reservedThreads = 1;
     this.viewedFrom = undefined;
   }
 

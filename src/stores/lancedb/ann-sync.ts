@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Table } from '@lancedb/lancedb';
 import type { CollectionSchema } from '../../domain/collection.js';
 import { CollectionAnn, type AnnRow } from '../ann/collection-ann.js';
@@ -13,14 +14,16 @@ export interface AnnSyncOptions {
   freshnessMs: number | null;
   /** Save this long after the last write once everything is absorbed. */
   saveIdleMs: number;
-  /** At close, absorb the backlog for at most this long before saving (else skip the save). */
+  /** At close, absorb the backlog for at most this long before saving (the rest is saved unabsorbed). */
   closeDrainMs: number;
   onError: (e: unknown) => void;
   /** Called before a rebuild caused by a write from elsewhere (caches keyed on the old contents must go). */
   onForeignChange: () => void;
   /** Payloads read by a rebuild's table scan (to fill the payload cache on the way). */
   onPayload?: (id: string, json: string) => void;
-  /** Called once a saved index was opened without reading the table. */
+  /** A second handle on the table checked out at `version` (rebuilds scan it outside the write lock). */
+  openVersion?: (version: number) => Promise<Table>;
+  /** Called once a saved index was opened without reading the table (and after a rebuild that read no payloads). */
   onOpenedSaved?: () => void;
 }
 
@@ -52,6 +55,8 @@ export class AnnSync {
   private absorbing = false;
   private saveTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** While a rebuild scans a snapshot outside the lock: our own writes since, to replay onto the new index. */
+  private replay: { rows?: AnnRow[]; ids?: string[]; version: number }[] | undefined;
   private lastWrite = 0;
   /** Background table maintenance in flight: its new table versions hold no data change. */
   maintaining = 0;
@@ -88,6 +93,7 @@ export class AnnSync {
   upserted(rows: AnnRow[], version: number): void {
     if (!this.current) return; // not loaded yet: the load will read these rows from the table
     this.current.upserted(rows, version);
+    this.replay?.push({ rows, version });
     this.lastWrite = performance.now();
     this.kick();
   }
@@ -95,6 +101,7 @@ export class AnnSync {
   deleted(ids: string[], version: number): void {
     if (!this.current) return;
     this.current.deleted(ids, version);
+    this.replay?.push({ ids, version });
     this.lastWrite = performance.now();
     this.kick();
   }
@@ -117,19 +124,29 @@ export class AnnSync {
     return this.current?.info() ?? [];
   }
 
-  /** Absorbs everything and saves now (close, tests, benchmarks). */
-  async flush(budgetMs = Infinity): Promise<void> {
+  /** Absorbs everything (with every core: a blocking call, for tests, benchmarks and batch jobs) and saves now. */
+  async flush(): Promise<void> {
     await this.lock(async () => {
       const ann = this.current;
-      if (!ann?.dirty || this.closed) return;
-      // Out of budget (a big backlog at close): no save; the next open rebuilds from the table, as after a crash.
-      if (ann.drain(budgetMs)) ann.save(this.o.dir);
+      // Rows restored unabsorbed from a save are work without being unsaved: absorb them and save the graphs too.
+      if (!ann || this.closed || (!ann.dirty && !ann.hasWork)) return;
+      ann.drain(Infinity, availableParallelism());
+      ann.save(this.o.dir);
     });
   }
 
+  /**
+   * Absorbs for at most closeDrainMs, then saves whatever is left unabsorbed beside the graphs (the next open
+   * absorbs it in the background): a close costs about the size of the graphs that changed in I/O, never a rebuild.
+   */
   async close(): Promise<void> {
     clearTimeout(this.saveTimer);
-    await this.flush(this.o.closeDrainMs);
+    await this.lock(async () => {
+      const ann = this.current;
+      if (!ann?.dirty || this.closed) return;
+      ann.drain(this.o.closeDrainMs);
+      ann.save(this.o.dir);
+    });
     this.closed = true;
   }
 
@@ -147,6 +164,7 @@ export class AnnSync {
     if (saved) {
       this.current = saved;
       this.o.onOpenedSaved?.();
+      this.kick(); // rows saved unabsorbed go into the graphs in the background
       return saved;
     }
     const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
@@ -163,7 +181,40 @@ export class AnnSync {
     if (every === null || !this.current || this.closed || Date.now() - this.lastCheck < every)
       return;
     this.lastCheck = Date.now();
-    if ((await this.table.version()) === this.current!.tableVersion || this.maintaining > 0) return;
+    if (this.replay || this.maintaining > 0) return; // a rebuild is already under way
+    const version = await this.table.version();
+    if (version === this.current!.tableVersion || this.maintaining > 0 || this.replay) return;
+    const snapshot = await this.o.openVersion?.(version);
+    if (!snapshot) return this.rebuildLocked();
+    // Another process wrote: rebuild from a snapshot of that version OUTSIDE the write lock (a full scan: writes
+    // must not stall behind it; searches keep the old index meanwhile). Our own writes committed during the scan
+    // are recorded and replayed onto the new index when it goes live.
+    this.replay = [];
+    try {
+      this.o.onForeignChange();
+      const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+      // No payloads on the way: the snapshot may be older than our own writes to the cache meanwhile.
+      await scanIntoAnn(snapshot, this.schema, fresh, version);
+      await this.lock(async () => {
+        if (!this.current || this.closed) return;
+        for (const w of this.replay!) {
+          if (w.version <= version) continue; // already in the snapshot
+          if (w.rows) fresh.upserted(w.rows, w.version);
+          else fresh.deleted(w.ids!, w.version);
+        }
+        fresh.dirty = true;
+        this.current = fresh;
+        this.kick();
+      });
+      this.o.onOpenedSaved?.(); // refill the payload cache in the background
+    } finally {
+      this.replay = undefined;
+      snapshot.close();
+    }
+  }
+
+  /** The rebuild without a snapshot handle: under the write lock (writes wait for the scan). */
+  private async rebuildLocked(): Promise<void> {
     await this.lock(async () => {
       // Re-read under the lock: our own write may have been in flight.
       const version = await this.table.version();
@@ -214,12 +265,21 @@ export class AnnSync {
     }
   }
 
+  /** An idle save: big graphs are rewritten only when many rows changed (see CollectionAnn.save). */
+  private async idleSave(): Promise<void> {
+    await this.lock(async () => {
+      const ann = this.current;
+      if (!ann?.dirty || this.closed) return;
+      ann.save(this.o.dir, 'if-big');
+    });
+  }
+
   private scheduleSave(): void {
     if (!this.current?.dirty || this.closed) return;
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       if (this.absorbing || this.current?.hasWork) return; // the absorber reschedules when it finishes
-      this.flush().catch((e: unknown) => this.o.onError(e));
+      this.idleSave().catch((e: unknown) => this.o.onError(e));
     }, this.o.saveIdleMs);
     this.saveTimer.unref();
   }
