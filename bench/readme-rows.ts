@@ -235,6 +235,22 @@ const OTHER_ROWS: RowSpec[] = [
     load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
   },
   {
+    file: 'cli-startup.json',
+    command: 'npx tsx bench/cli-startup.ts',
+    data: (j) =>
+      `${String(at(j, 'data'))}; ${num(j, 'help.runs')} runs each, median; node ${String(at(j, 'machine.node'))}`,
+    result: (j) => {
+      const met = (k: string) => (at(j, `meets.${k}`) ? 'met' : 'missed');
+      return (
+        `\`chorus --help\` (dist) ${num(j, 'help.medianMs')} ms, ${num(j, 'help.maxRssMb')} MB vs \`node -e 0\` ${num(j, 'baseline.medianMs')} ms, ${num(j, 'baseline.maxRssMb')} MB (+${num(j, 'overBaselineMs.help')} ms); ` +
+        `cold \`chorus search\` ${num(j, 'search.medianMs')} ms, ${num(j, 'search.maxRssMb')} MB; ` +
+        `targets --help <= ${num(j, 'targets.helpMs')} ms ${met('helpMs')}, <= ${num(j, 'targets.helpRssMb')} MB ${met('helpRssMb')}, search <= ${num(j, 'targets.searchMs')} ms ${met('searchMs')}`
+      );
+    },
+    load: (j) =>
+      `${loads(at(j, 'machine.loadAverage.before'))} before, ${loads(at(j, 'machine.loadAverage.after'))} after`,
+  },
+  {
     file: 'train-speed.json',
     command: 'npx tsx bench/train-speed.ts',
     data: (j) =>
