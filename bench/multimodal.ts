@@ -43,6 +43,7 @@ const { values: a } = parseArgs({
     items: { type: 'string', default: '1500' },
     // The collection's fusion preset: the traffic's ranker and the learned model's baseline ('none' = RRF default).
     preset: { type: 'string', default: 'weighted' },
+    out: { type: 'string', default: 'bench/results/multimodal.json' },
   },
 });
 const ATTRACT = [0.03, 0.15, 0.35, 0.65, 0.9];
@@ -204,23 +205,10 @@ async function runSeed(seed: number) {
           logImpression: false,
           ...pick(intent.kind),
         });
-        if (process.env.DEBUG_MM && scores[arm]!.length === 0)
-          console.log(arm, r.ranker, JSON.stringify(r.hits[0]?.explanation));
         const ideal = [...intent.grades.values()].sort((x, y) => y - x).slice(0, 10);
         scores[arm]!.push(dcg(r.hits.map((h) => intent.grades.get(h.id) ?? 0)) / dcg(ideal));
       }
     }
-    if (process.env.DEBUG_MM)
-      for (const fusion of ['model', 'weighted', 'learned', 'model']) {
-        const r = await engine.search({
-          collection: C,
-          query: { vectors: gen.queryVectors(testIntents[0]!, new Rng(seed * 100 + 4)) },
-          limit: 5,
-          logImpression: false,
-          fusion,
-        });
-        console.log(fusion, r.ranker.version, r.hits.map((h) => h.id).join(' '));
-      }
     const mean = Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, meanCi95(v)]));
     return {
       seed,
@@ -271,12 +259,13 @@ const ratios = {
 console.log(
   `best untuned baseline: ${bestUntuned}; learned/best untuned ${ratios.learnedVsBestUntuned.toFixed(3)} (target 1.05), learned/tuned ${ratios.learnedVsTuned.toFixed(3)} (target 1.0); served (after the guard) ${ratios.servedVsBestUntuned.toFixed(3)} / ${ratios.servedVsTuned.toFixed(3)}`,
 );
-mkdirSync('bench/results', { recursive: true });
+mkdirSync(path.dirname(a.out), { recursive: true });
 writeFileSync(
-  'bench/results/multimodal.json',
+  a.out,
   JSON.stringify(
     {
-      data: 'synthetic vector world (rerankers/simulation/vector-world.ts)',
+      data: `synthetic vector world (rerankers/simulation/vector-world.ts), collection preset ${a.preset}`,
+      guard: { promoted: runs.filter((r) => r.comparison.better).length, of: runs.length },
       options: a,
       loadAverage: loadavg(),
       results: over,

@@ -299,7 +299,17 @@ export function trainFromClickthroughs(
       validationQueries: split.validationQueries,
       bestEpoch: result.bestEpoch,
       shrinkage: shrink.lambda,
-      ...(searched ? { weightSearch: { ...searched, moved: searched.moved.length } } : {}),
+      // Deterministic figures only (a fit in a worker must equal the in-thread fit): no timing here.
+      ...(searched
+        ? {
+            weightSearch: {
+              start: searched.start,
+              end: searched.end,
+              evaluations: searched.evaluations,
+              moved: searched.moved.length,
+            },
+          }
+        : {}),
       counterfactual: estimateCtr(model, evalCts, propensities, ipsClip),
       heldOut,
       ...(trials ? { trials } : {}),

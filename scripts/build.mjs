@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run build`: compiles src/, indexers/ and rerankers/ to <out>/ (JS + .d.ts, same layout as the repository)
 // and copies what the compiled code loads from beside itself: the admin UI's static files, the bundled ONNX models,
-// worker scripts (.mjs) and the quickstart corpus. Usage: node scripts/build.mjs [--out DIR] (default dist).
+// worker scripts (.mjs) and the quickstart corpus; then bundles the CLI's start-up shell (scripts/bundle-cli.mjs). Usage: node scripts/build.mjs [--out DIR] (default dist).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { bundleCli } from './bundle-cli.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const outFlag = process.argv.indexOf('--out');
@@ -35,4 +36,5 @@ for (const asset of ASSETS) {
   mkdirSync(path.dirname(path.join(OUT, asset)), { recursive: true });
   cpSync(from, path.join(OUT, asset), { recursive: true });
 }
+await bundleCli(OUT, ROOT);
 process.stdout.write(`built ${path.relative(process.cwd(), OUT) || OUT}\n`);

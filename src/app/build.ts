@@ -90,7 +90,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       'lexical index re-synced with the store after an interrupted write',
     );
   // Jobs (/v1/jobs; bull-board at /admin/queues on Redis) run against this server's store, encoders and BM25.
-  const jobs = createServerJobs({
+  const jobs = await createServerJobs({
     config,
     store,
     encoders: () => registry?.available ?? [],

@@ -24,3 +24,18 @@ export function collectionBaseline(
     ...(rrfK !== undefined ? { rrfK } : {}),
   };
 }
+
+/**
+ * The ranker a request that names none gets. With the learned ranker wired and the engine defaulting to it, a
+ * collection whose preset is a baseline fusion is served by the `model` ranker: the promoted model, which starts
+ * from that preset, or the preset itself until one is promoted. Other presets (noop) serve as they are.
+ */
+export function defaultFusion(
+  defaults: SearchDefaults | undefined,
+  o: { engineDefault: string; hasModel: boolean },
+): string | undefined {
+  const preset = defaults?.fusion;
+  if (preset === undefined) return undefined;
+  const baselineKind = (BASELINE_KINDS as readonly string[]).includes(preset);
+  return baselineKind && o.hasModel && o.engineDefault === 'model' ? 'model' : preset;
+}

@@ -1,6 +1,6 @@
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
-import { collectionBaseline } from './baseline-fusion.js';
+import { collectionBaseline, defaultFusion } from './baseline-fusion.js';
 import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
@@ -73,7 +73,12 @@ export async function search(
     filter: req.filter,
     userId: req.userId,
     exclude,
-    fusion: req.fusion ?? defaults?.fusion,
+    fusion:
+      req.fusion ??
+      defaultFusion(defaults, {
+        engineDefault: deps.search.defaultFusion,
+        hasModel: deps.rerankers.get('model') !== undefined,
+      }),
     weights: req.weights ?? defaults?.weights,
     rrfK: req.rrfK ?? defaults?.rrfK,
     logImpression: req.logImpression,

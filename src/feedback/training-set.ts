@@ -51,10 +51,46 @@ export interface LoggedEvent {
 
 type Impression = Extract<FeedbackEvent, { type: 'impression' }>;
 interface LoggedImpression {
+  /** The impression without its feature rows (they are kept packed below, not as JSON number arrays). */
   imp: Impression;
   origin: EventOrigin;
   /** The log validated its rows (server-logged, or client rows that passed validation). Unknown for plain events. */
   trusted?: boolean;
+  hadFeatures: boolean;
+  /** Rows trusted and in bounds: each shown item's row and the query row, views into one Float32Array. */
+  rows?: Map<string, Float32Array>;
+  query?: Float32Array;
+}
+
+/**
+ * Packs an impression's usable rows into one Float32Array as soon as it is read, so a big log is held as compact
+ * float32 rows rather than parsed JSON arrays (several times the memory, and the garbage collector's time).
+ */
+function compact(
+  e: Impression,
+  origin: EventOrigin,
+  trusted: boolean | undefined,
+): LoggedImpression {
+  const { features, ...imp } = e;
+  const out: LoggedImpression = { imp, origin, trusted, hadFeatures: features !== undefined };
+  if (!features || trusted === false || !rowsUsable(e)) return out;
+  let size = 0;
+  for (const shown of e.items) size += features[shown.id]?.length ?? 0;
+  const q = features[QUERY_FEATURES_KEY];
+  const buf = new Float32Array(size + (q?.length ?? 0));
+  let at = 0;
+  out.rows = new Map();
+  for (const shown of e.items) {
+    const row = features[shown.id];
+    if (!row || out.rows.has(shown.id)) continue;
+    buf.set(row, at);
+    out.rows.set(shown.id, buf.subarray(at, (at += row.length)));
+  }
+  if (q) {
+    buf.set(q, at);
+    out.query = buf.subarray(at, at + q.length);
+  }
+  return out;
 }
 
 /**
@@ -81,11 +117,13 @@ export function buildClickthroughs(
     seen.add(e.eventId);
     if (e.type === 'impression') {
       const list = impressions.get(e.queryId) ?? [];
-      list.push({
-        imp: e,
-        origin: logged?.origin ?? 'client',
-        trusted: logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined,
-      });
+      list.push(
+        compact(
+          e,
+          logged?.origin ?? 'client',
+          logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined,
+        ),
+      );
       impressions.set(e.queryId, list);
       continue;
     }
@@ -111,13 +149,13 @@ export function buildClickthroughs(
     // impression (pagination, refresh) is what the user acted on.
     const pick = imps.reduce((a, b) => (rankOf(b) >= rankOf(a) ? b : a));
     const imp = pick.imp;
-    const usable = pick.trusted !== false && rowsUsable(imp);
-    if (imp.features && !usable && opts.report) opts.report.untrainable++;
+    const usable = pick.rows !== undefined;
+    if (pick.hadFeatures && !usable && opts.report) opts.report.untrainable++;
     const perQuery = labels.get(queryId);
     const items: ClickthroughItem[] = [];
     let complete = true;
     for (const shown of imp.items) {
-      const row = usable ? imp.features?.[shown.id] : undefined;
+      const row = pick.rows?.get(shown.id);
       if (!row) {
         complete = false;
         continue;
@@ -126,7 +164,7 @@ export function buildClickthroughs(
       items.push({
         id: shown.id,
         position: shown.position,
-        features: Float32Array.from(row),
+        features: row,
         clicked: l?.clicked ?? false,
         label: l?.label ?? 0,
       });
@@ -134,14 +172,14 @@ export function buildClickthroughs(
     if (requireFeatures && !complete) continue;
     if (items.length === 0) continue;
     if (opts.dropUnclicked && !items.some((i) => i.clicked)) continue;
-    const q = usable ? imp.features?.[QUERY_FEATURES_KEY] : undefined;
+    const q = pick.query;
     out.push({
       queryId,
       collection: imp.collection,
       userId: imp.userId,
       rankerVersion: imp.rankerVersion,
       timestamp: imp.timestamp ?? 0,
-      queryFeatures: q ? Float32Array.from(q) : undefined,
+      queryFeatures: q,
       items: items.sort((a, b) => a.position - b.position),
       swapped: imp.swapped,
     });

@@ -51,7 +51,7 @@ export async function openIndexRuntime(
     // On Redis the CLI shares the server's queue (its workers help); in process it keeps its own namespace so a
     // server opened on the same data dir does not pick up the CLI's batches while the CLI is running them.
     const name = config.redisUrl ? undefined : 'chorus-index';
-    const queue: JobQueue = createJobQueue(config, {
+    const queue: JobQueue = await createJobQueue(config, {
       context: () => context,
       checkpoints,
       prefix: f.queuePrefix,

@@ -1,6 +1,5 @@
 import type { ChorusConfig } from '../config.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import { BullmqQueue } from './bullmq-queue.js';
 import { JOB_DEFINITIONS } from './definitions/index.js';
 import { InProcessQueue } from './in-process-queue.js';
 import type { JobContext } from './job-context.js';
@@ -19,14 +18,19 @@ export interface CreateQueueDeps {
   prefix?: string;
 }
 
-/** BullMQ when `redisUrl` (REDIS_URL) is set, otherwise the in-process queue with a persisted checkpoint. */
-export function createJobQueue(
+/**
+ * BullMQ when `redisUrl` (REDIS_URL) is set, otherwise the in-process queue with a persisted checkpoint. BullMQ
+ * (and ioredis) load only then: importing them costs about half a second of CPU, which every CLI command that
+ * opens a queue would otherwise pay.
+ */
+export async function createJobQueue(
   config: Pick<ChorusConfig, 'redisUrl' | 'jobs'>,
   deps: CreateQueueDeps,
-): JobQueue {
+): Promise<JobQueue> {
   const retry = { attempts: config.jobs.attempts, backoffMs: config.jobs.backoffMs };
   const name = deps.name ?? JOBS_QUEUE_NAME;
   if (config.redisUrl) {
+    const { BullmqQueue } = await import('./bullmq-queue.js');
     return new BullmqQueue<JobContext>({
       name,
       redisUrl: config.redisUrl,

@@ -8,8 +8,7 @@ import { lexicalHook } from '../indexing/index-runtime.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { ChorusDb } from '../storage/index.js';
 import type { VectorStore } from '../stores/vector-store.js';
-import { createBullBoardRouter } from './bull-board.js';
-import { BullmqQueue } from './bullmq-queue.js';
+import type { BullmqQueue } from './bullmq-queue.js';
 import { createJobQueue } from './create-queue.js';
 import type { JobContext } from './job-context.js';
 import { createJobsRouter } from './jobs-router.js';
@@ -44,7 +43,7 @@ export interface ServerJobs {
  * (so the lexical index it serves sees their writes at once), on BullMQ when REDIS_URL is set, otherwise
  * in process with checkpoints in the SQLite store.
  */
-export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
+export async function createServerJobs(deps: ServerJobsDeps): Promise<ServerJobs> {
   const context: JobContext = {
     store: deps.store,
     provenance: deps.db.provenance,
@@ -56,24 +55,26 @@ export function createServerJobs(deps: ServerJobsDeps): ServerJobs {
     cfRefresh: deps.cfRefresh,
     trainer: (req, opts) => training.trainer(req, opts),
   };
-  const queue = createJobQueue(deps.config, {
+  const queue = await createJobQueue(deps.config, {
     context: () => context,
     checkpoints: new SqliteCheckpointStore(deps.db),
   });
   const training = new TrainingJobs(queue);
+  // bull-board (and its express adapter) only where there is a BullMQ queue to show.
+  const board = queue.kind === 'bullmq' ? await import('./bull-board.js') : undefined;
   return {
     queue,
     training,
     routers(routeDeps) {
       const out = [createJobsRouter(routeDeps, queue, training)];
-      if (queue instanceof BullmqQueue) {
+      if (board) {
         // Extra routers are mounted at the root, so the board gets its own prefix here.
         const router = Router();
         // Browsers replay cached Basic credentials cross-site: board writes (retry, clean) must be same-origin.
         router.use(
           BULL_BOARD_PATH,
           sameOriginWrites(),
-          createBullBoardRouter([queue.queue], {
+          board.createBullBoardRouter([(queue as BullmqQueue<JobContext>).queue], {
             basePath: BULL_BOARD_PATH,
             adminKey: deps.config.adminKey,
           }),

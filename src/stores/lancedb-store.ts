@@ -212,7 +212,15 @@ export class LanceDbStore implements VectorStore {
     });
     const entry = queue[queue.length - 1]!;
     // The lock task of a batch that an earlier task already committed in its group finds it settled: no-op.
-    void this.withWriteLock(collection, () => this.commitQueued(collection, c, entry));
+    this.withWriteLock(collection, () => this.commitQueued(collection, c, entry)).catch(
+      (e: unknown) => {
+        // commitQueued settles every batch it takes; this only guards against a bug leaving a caller hanging.
+        if (entry.settled) return;
+        entry.settled = true;
+        queue.splice(queue.indexOf(entry), 1);
+        entry.reject(e);
+      },
+    );
     await settled;
     await this.scheduleMaintenance(collection, c);
     return { upserted: valid.length };

@@ -69,7 +69,8 @@ describe('every served impression logs its feature rows, whatever ranked it', ()
     applyPreset(s.chorus.db.kv, C, 'text-heavy');
     try {
       const r = await s.call('POST', '/v1/search', { collection: C, vectors: query, limit: 5 });
-      expect(r.json.ranker.name).toBe('weighted');
+      // The learned ranker is wired: it serves the preset (its baseline) until a model is promoted.
+      expect(r.json.ranker).toEqual({ name: 'model', version: 'weighted' });
       const stored = await loggedImpression(r.json.queryId);
       expect(stored.featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
       if (stored.event.type !== 'impression') throw new Error('not an impression');

@@ -40,7 +40,7 @@ describe('chorus reembed', () => {
       env,
     );
     expect(indexed.code, indexed.stderr).toBe(0);
-  }, 180_000);
+  }, 600_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('re-encodes every item into the target from its recorded files; bad usage exits 2', async () => {
@@ -64,5 +64,5 @@ describe('chorus reembed', () => {
 
     expect((await chorus(['reembed', '--collection', 'nope', '--target', 'x'], env)).code).toBe(2);
     expect((await chorus(['reembed', '--collection', 'src', '--target', 'src'], env)).code).toBe(2);
-  }, 180_000);
+  }, 600_000);
 });

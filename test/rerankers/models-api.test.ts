@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachModelServing } from '../../rerankers/serving.js';
 import { Rng } from '../../rerankers/random.js';
 import { startServer, type Json, type TestServer } from '../api/harness.js';
+import { searchAndClick, trainViaApi } from './api-loop.js';
 
 const C = 'shop';
 const DIM = 8;
@@ -59,43 +60,20 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     for (let session = 0; session < 60; session++) {
       // Jittered queries so different items get shown across sessions.
       const jitter = (v: number[]) => v.map((x) => x + rng.normal() * 0.3);
-      const r = await s.call('POST', '/v1/search', {
+      const r = await searchAndClick(s, {
         collection: C,
         vectors: { text: jitter(q.text), image: jitter(q.image) },
-        limit: 10,
+        session,
+        rng,
+        click: (h, k) => (h.payload.relevant ? exam[k]! : 0),
       });
-      expect(r.status).toBe(200);
-      expect(r.json.ranker.name).toBe('model');
-      const events: Json[] = [];
-      r.json.hits.forEach((h: Json, k: number) => {
-        if (h.payload.relevant && rng.next() < exam[k]!)
-          events.push({
-            type: 'click',
-            eventId: `c${session}-${k}`,
-            collection: C,
-            queryId: r.json.queryId,
-            itemId: h.id,
-          });
-      });
-      if (events.length)
-        expect((await s.call('POST', '/v1/feedback', { events })).status).toBe(200);
+      expect(r.ranker.name).toBe('model');
     }
 
     const bad = await s.call('POST', '/v1/models/train', { collection: C, epochs: 0 });
     expect(bad.status).toBe(400);
     // Training is a job: 202 with its id at once, then poll until it has registered the candidate.
-    const train = async (body: Json): Promise<Json> => {
-      const started = await s.call('POST', '/v1/models/train', { collection: C, ...body });
-      expect(started.status).toBe(202);
-      let job: Json;
-      for (let i = 0; i < 600; i++) {
-        job = (await s.call('GET', `/v1/models/train/${started.json.jobId}`)).json;
-        if (job.state !== 'queued' && job.state !== 'running') break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(job!.state).toBe('succeeded');
-      return job!.result;
-    };
+    const train = (body: Json) => trainViaApi(s, { collection: C, ...body }, 600);
     const v1 = await train({ epochs: 20, hidden: 4 });
     expect(v1.version).toBe('v1');
     expect(v1.status).toBe('candidate');

@@ -46,6 +46,42 @@ describe('VectorIndex pending rows', () => {
     check();
   });
 
+  it('a cosine scan of many pending rows (int8 candidates, float distances) returns the exact top k', () => {
+    const d = 64;
+    const index = new VectorIndex(d, 'cosine', HNSW_PARAMS);
+    const n = 6000; // past the prefilter threshold, over several chunks
+    const rows = Array.from({ length: n }, (_, i) =>
+      Float32Array.from(
+        { length: d },
+        (_, j) => Math.sin(i * 0.731 + j * 1.37) + 0.3 * Math.cos(i * j),
+      ),
+    );
+    rows.forEach((v, key) => index.add(key, v));
+    const cos = (a: Float32Array, b: Float32Array) => {
+      let dot = 0;
+      let aa = 0;
+      let bb = 0;
+      for (let j = 0; j < d; j++) {
+        dot += a[j]! * b[j]!;
+        aa += a[j]! * a[j]!;
+        bb += b[j]! * b[j]!;
+      }
+      return 1 - dot / Math.sqrt(aa * bb);
+    };
+    for (let qi = 0; qi < 20; qi++) {
+      const query = Float32Array.from({ length: d }, (_, j) => Math.sin(qi * 2.9 + j * 0.41));
+      const truth = rows
+        .map((v, key) => ({ key, distance: cos(query, v) }))
+        .sort((a, b) => a.distance - b.distance)
+        .slice(0, 10);
+      const got = index.search(query, 10, () => true);
+      expect(got.map((h) => h.key)).toEqual(truth.map((h) => h.key));
+      got.forEach((h, i) => expect(h.distance).toBeCloseTo(truth[i]!.distance, 5));
+    }
+    for (const key of [0, 17, 4095, 5999])
+      expect(index.search(rows[key]!, 1, () => true)[0]?.key).toBe(key);
+  });
+
   it('a query that is a view into a larger buffer (byteOffset > 0) is searched as itself', () => {
     const index = new VectorIndex(dim, 'l2', HNSW_PARAMS);
     const vectors = Array.from({ length: 50 }, (_, i) => rand(i + 500));

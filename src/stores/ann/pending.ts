@@ -15,7 +15,17 @@ export const CHUNK_ROWS = 1024;
 
 interface Chunk {
   data: Float32Array;
+  /** int8 codes of the unit-normalised rows (cosine only): a scan over them reads a quarter of the bytes. */
+  codes?: Int8Array;
   keys: number[];
+}
+
+/** Unit-normalised and scaled to int8 (the zero vector stays zero). */
+export function cosineCodes(v: Float32Array, out: Int8Array, at = 0): void {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
+  const scale = norm > 0 ? 127 / Math.sqrt(norm) : 0;
+  for (let i = 0; i < v.length; i++) out[at + i] = Math.round(v[i]! * scale);
 }
 
 export class PendingBuffer {
@@ -25,7 +35,11 @@ export class PendingBuffer {
   /** Keys in the buffer, for removals that must know where a key lives. */
   private readonly members = new Set<number>();
 
-  constructor(private readonly dim: number) {}
+  /** `quantize`: keep int8 codes beside the rows (for cosine, whose distance ignores length). */
+  constructor(
+    private readonly dim: number,
+    private readonly quantize = false,
+  ) {}
 
   get length(): number {
     return this.count;
@@ -38,20 +52,30 @@ export class PendingBuffer {
   push(key: number, vector: Float32Array): void {
     let last = this.chunks[this.chunks.length - 1];
     if (!last || last.keys.length === CHUNK_ROWS) {
-      last = this.spare ?? { data: new Float32Array(CHUNK_ROWS * this.dim), keys: [] };
+      last = this.spare ?? {
+        data: new Float32Array(CHUNK_ROWS * this.dim),
+        codes: this.quantize ? new Int8Array(CHUNK_ROWS * this.dim) : undefined,
+        keys: [],
+      };
       this.spare = undefined;
       this.chunks.push(last);
     }
     last.data.set(vector, last.keys.length * this.dim);
+    if (last.codes) cosineCodes(vector, last.codes, last.keys.length * this.dim);
     last.keys.push(key);
     this.members.add(key);
     this.count++;
   }
 
   /** The unabsorbed rows, chunk by chunk: `rows` (offset 0 of its buffer) holds row i of `keys[i]`. */
-  *segments(): Generator<{ rows: Float32Array; keys: readonly number[] }> {
+  *segments(): Generator<{ rows: Float32Array; codes?: Int8Array; keys: readonly number[] }> {
     for (const c of this.chunks)
-      if (c.keys.length) yield { rows: c.data.subarray(0, c.keys.length * this.dim), keys: c.keys };
+      if (c.keys.length)
+        yield {
+          rows: c.data.subarray(0, c.keys.length * this.dim),
+          codes: c.codes?.subarray(0, c.keys.length * this.dim),
+          keys: c.keys,
+        };
   }
 
   /** Appends rows in bulk (restoring a saved buffer): `rows` holds keys.length vectors back to back. */
