@@ -231,7 +231,7 @@ describe('in-process ANN index (LanceDB store)', () => {
     );
     expect(near7).not.toContain('i7');
     await server.close();
-  });
+  }, 120_000);
 
   it('rebuilds when the saved files are damaged', async () => {
     const dir = tempDir();
