@@ -48,11 +48,20 @@ export class LiveReranker implements Reranker {
 
   private ready: Promise<void> = Promise.resolve();
 
-  /** Loads every collection's promoted model and follows registry changes from now on. */
+  /** Promoted versions that could not be opened (e.g. a model format from before an upgrade), per collection. */
+  private readonly unservable = new Map<string, string>();
+
+  /**
+   * Loads every collection's promoted model and follows registry changes from now on. A promoted model that cannot
+   * be opened is reported and skipped: that collection serves its baseline rather than failing every search.
+   */
   async start(): Promise<this> {
     this.unsubscribe ??= this.registry.onChange((ch) => this.onChange(ch));
     this.ready = (async () => {
-      for (const c of this.registry.promotedCollections()) await this.reload(c);
+      for (const c of this.registry.promotedCollections())
+        await this.reload(c).catch((e: unknown) =>
+          this.o.log?.(`collection ${c}: promoted model not served: ${(e as Error).message}`),
+        );
     })();
     await this.ready;
     // Promotions from another process (the CLI) land in the shared SQLite registry: poll it cheaply.
@@ -74,7 +83,10 @@ export class LiveReranker implements Reranker {
   async sync(): Promise<void> {
     const collections = new Set([...this.registry.promotedCollections(), ...this.serving.keys()]);
     for (const c of collections) {
-      if (this.registry.promoted(c)?.version !== this.serving.get(c)?.version) await this.reload(c);
+      const promoted = this.registry.promoted(c)?.version;
+      // A version that failed to open is not retried every poll; a new promotion (or rollback) is.
+      if (promoted !== undefined && this.unservable.get(c) === promoted) continue;
+      if (promoted !== this.serving.get(c)?.version) await this.reload(c);
     }
   }
 
@@ -160,7 +172,14 @@ export class LiveReranker implements Reranker {
   }
 
   private async onChange(ch: RegistryChange): Promise<void> {
-    await this.reload(ch.collection);
+    try {
+      await this.reload(ch.collection);
+    } catch (e) {
+      this.o.log?.(
+        `collection ${ch.collection}: promoted model not served: ${(e as Error).message}`,
+      );
+      return;
+    }
     this.o.log?.(
       `collection ${ch.collection}: ${ch.action} -> serving ${this.versionFor(ch.collection) ?? 'baseline (rrf)'}`,
     );
@@ -181,7 +200,16 @@ export class LiveReranker implements Reranker {
     const old = this.serving.get(collection);
     if (rec) {
       if (old?.version === rec.version) return;
-      this.serving.set(collection, await this.registry.openReranker(collection, rec.version));
+      try {
+        this.serving.set(collection, await this.registry.openReranker(collection, rec.version));
+        this.unservable.delete(collection);
+      } catch (e) {
+        // Never keep serving a model the registry no longer promotes: fall back to the baseline.
+        this.unservable.set(collection, rec.version);
+        this.serving.delete(collection);
+        if (old) setTimeout(() => void old.close().catch(() => {}), 5_000).unref();
+        throw e;
+      }
     } else this.serving.delete(collection);
     // Give in-flight requests on the old session a moment before releasing it.
     if (old) setTimeout(() => void old.close().catch(() => {}), 5_000).unref();
