@@ -1,37 +1,23 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChorusDb } from '../../src/storage/index.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
+import { runChorus, type CliResult } from '../support/cli.js';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-fb-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function chorus(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The real CLI (the built dist, see test/support/cli.ts) against this file's data dir. */
+async function chorus(...args: string[]): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CHORUS_DATA_DIR: path.join(dir, 'data'),
     CHORUS_STORE: 'lancedb',
   };
   delete env.QDRANT_URL;
-  try {
-    // Generous: a spawn on a busy 2-core machine can take many seconds; the test checks behaviour, not speed.
-    const r = await run(process.execPath, [path.join(ROOT, 'bin/chorus.js'), ...args], {
-      env,
-      timeout: 300_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
+  return runChorus(args, { env });
 }
 
 beforeAll(async () => {

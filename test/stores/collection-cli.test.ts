@@ -1,31 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
+import { runChorus, type CliResult } from '../support/cli.js';
 
-const run = promisify(execFile);
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-cli-coll-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function chorus(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The real CLI (the built dist, see test/support/cli.ts) against this file's data dir. */
+async function chorus(...args: string[]): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, CHORUS_DATA_DIR: dir, CHORUS_STORE: 'lancedb' };
   delete env.QDRANT_URL;
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env,
-      timeout: 300_000, // generous: spawns slow down a lot on a busy machine
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
+  return runChorus(args, { env });
 }
 
 describe('chorus collection', () => {
