@@ -48,7 +48,13 @@ function latencyRow(size: string): RowSpec {
     result: (j) => {
       const r = run(j);
       const api = (k: string) => num(r, `api.${k}`);
-      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms${typeof (at(r, 'api') as Json).errors === 'number' ? `, ${api('errors')} errors/timeouts of ${api('requests')}` : ''} (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms`;
+      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms${typeof (at(r, 'api') as Json).errors === 'number' ? `, ${api('errors')} errors/timeouts of ${api('requests')}` : ''} (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms${
+        r.recallAt10 && typeof r.recallAt10 === 'object'
+          ? `; recall@10 vs exact ${Object.entries(r.recallAt10 as Json)
+              .map(([k, v]) => `${k} ${fx(Number(v), 3)}`)
+              .join(', ')}`
+          : ''
+      }`;
     },
     load: (j) => `${loads(at(run(j), 'api.loadAverage'))} (API phases)`,
   };
@@ -135,6 +141,23 @@ const OTHER_ROWS: RowSpec[] = [
       const r = Object.values(j)[0] as Json;
       return `${loads(at(r, 'load.load'))} during load, ${loads(at(r, 'loadAtEnd'))} at end`;
     },
+  },
+  {
+    file: 'store-open.json',
+    command: 'npx tsx bench/store-open.ts --n 1000000 --dim 384 --dir DIR',
+    data: (j) => String(at(Object.values(j)[0], 'data')),
+    result: (j) =>
+      Object.values(j)
+        .map((r) => {
+          const runs = at(r, 'runs') as Json[];
+          const last = runs[runs.length - 1]!;
+          return `${num(r, 'n')} x ${num(r, 'dim')}: open to first answer ${runs.map((x) => fx(num(x, 'openToFirstSearchS'), 2)).join(' / ')} s (target <= ${num(r, 'targets.openUnderS')} s); single client p50 ${fx(num(last, 'search.p50Ms'), 2)} ms, p99 ${fx(num(last, 'search.p99Ms'), 1)} ms (target <= ${num(r, 'targets.p99UnderMs')}), recall@10 ${fx(num(last, 'search.recallAt10'), 3)}; RSS ${num(last, 'rssMB.afterSearches')} MB`;
+        })
+        .join(' / '),
+    load: (j) =>
+      Object.values(j)
+        .map((r) => loads(at(r, 'loadAverage')))
+        .join(' / '),
   },
   {
     file: 'load.json',

@@ -21,7 +21,9 @@ export interface LatencyResult {
   raw: PhaseResult;
   /** All API phases together: /v1/search over HTTP, load from a separate process. */
   api: PhaseResult;
-  targets: { p99UnderMs: number; minQps: number };
+  /** recall@10 per vector list of the store's search against an exact scan (100 of the queries). */
+  recallAt10?: Record<string, number>;
+  targets: { p99UnderMs: number; minQps: number; minRecallAt10?: number };
 }
 
 /** Prints the figures and records them in `latency.json` under the collection size (one entry per size). */

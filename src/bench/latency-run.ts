@@ -8,6 +8,7 @@ import { Rng } from '../../rerankers/random.js';
 import { buildChorus, type Chorus } from '../app/build.js';
 import { parseConfig } from '../config.js';
 import { clusteredVectors, perturb, queryText, TextGenerator } from './latency-data.js';
+import { recallPerVector } from './latency-recall.js';
 import { summarise, type PhaseResult, type RawPhase } from './latency-stats.js';
 
 export { reportLatency, type LatencyResult } from './latency-report.js';
@@ -114,6 +115,13 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
         );
       }
     }
+    // Quality beside speed: the lists served are the ANN's, so recall@10 per vector list vs an exact scan.
+    const recallAt10 = await recallPerVector(
+      chorus.store,
+      { n: o.n, dims: o.dims, batch: BATCH, queries: Math.min(100, queries.length) },
+      (name, i) => queries[i]!.vectors[name]!,
+    );
+    o.log(`  recall@10 vs exact: ${JSON.stringify(recallAt10)}`);
     const result: LatencyResult = {
       data: `${o.n} synthetic items: clustered unit vectors ${Object.entries(o.dims)
         .map(([n, d]) => `${n}:${d}`)
@@ -132,7 +140,8 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
       phases,
       raw: summarise('raw', merge(phases, samples, 'raw'), span(phases, 'raw')),
       api: summarise('api', merge(phases, samples, 'api'), span(phases, 'api')),
-      targets: { p99UnderMs: 50, minQps: 150 },
+      recallAt10,
+      targets: { p99UnderMs: 50, minQps: 150, minRecallAt10: 0.95 },
     };
     o.onResult?.(result);
     return result;

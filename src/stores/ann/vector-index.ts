@@ -10,12 +10,19 @@ export interface HnswParams {
   expansionAdd: number;
   /** Beam width at search; usearch widens it to k when k is larger. */
   expansionSearch: number;
+  /**
+   * How the graph stores vectors (default f32). f16 halves memory and the bytes each distance reads, and built and
+   * searched faster at recall@10 0.999-1.0 against exact f32 search (512-d clustered, 10k items, ef 128), but its
+   * scores differ from exact cosine by ~1e-4, past the store contract's tolerance: opt in where that is fine.
+   */
+  quantization?: 'f32' | 'f16';
 }
 
 export const HNSW_PARAMS: HnswParams = {
   connectivity: 16,
   expansionAdd: 128,
   expansionSearch: 128,
+  quantization: 'f32',
 };
 
 const METRIC: Record<Distance, MetricKind> = {
@@ -360,7 +367,7 @@ export class VectorIndex {
     return new Index({
       dimensions: this.dim,
       metric: METRIC[this.distance],
-      quantization: ScalarKind.F32,
+      quantization: this.params.quantization === 'f16' ? ScalarKind.F16 : ScalarKind.F32,
       connectivity: this.params.connectivity,
       expansion_add: this.params.expansionAdd,
       expansion_search: this.params.expansionSearch,
