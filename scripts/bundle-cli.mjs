@@ -7,7 +7,7 @@
 import path from 'node:path';
 
 export async function bundleCli(out, root) {
-  // esbuild comes with tsx (a dev dependency); the build runs where dev dependencies are installed.
+  // esbuild is a dev dependency; the build runs where dev dependencies are installed.
   const { build } = await import('esbuild');
   const dist = path.resolve(out);
   const cliDir = path.join(dist, 'src/cli');

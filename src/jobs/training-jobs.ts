@@ -115,13 +115,20 @@ export class TrainingJobs {
 
   /** Cancels a queued or running training and waits (bounded) for a running fit to stop; finished jobs keep their state. */
   async cancel(jobId: string, waitMs = 15_000): Promise<TrainingJobStatus> {
-    if (!(await this.get(jobId))) throw new ChorusError('NOT_FOUND', `no training job ${jobId}`);
+    const before = await this.get(jobId);
+    if (!before) throw new ChorusError('NOT_FOUND', `no training job ${jobId}`);
     const r = await this.queue.cancel(jobId);
+    // BullMQ removes a cancelled waiting job: it is then gone, and cancelled.
+    const gone: TrainingJobStatus = {
+      ...before,
+      state: 'cancelled',
+      progress: { phase: 'done', done: 0, total: 1 },
+    };
     const deadline = Date.now() + waitMs;
-    let status = (await this.get(jobId))!;
+    let status = (await this.get(jobId)) ?? gone;
     while (r === 'cancelling' && status.state === 'running' && Date.now() < deadline) {
       await new Promise((res) => setTimeout(res, 50));
-      status = (await this.get(jobId))!;
+      status = (await this.get(jobId)) ?? gone;
     }
     return status;
   }
