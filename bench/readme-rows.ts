@@ -188,7 +188,12 @@ const OTHER_ROWS: RowSpec[] = [
       (at(j, 'results') as Json[])
         .map(
           (r) =>
-            `${String(at(r, 'encoder'))} ${fx(num(r, 'indexerItemsPerSec'), 0)} items/s (${fx(num(r, 'ratio'), 2)}x raw)`,
+            `${String(at(r, 'encoder'))} ${fx(num(r, 'indexerItemsPerSec'), 0)} items/s (${
+              // encoders with no separable raw step (colour layout) record no ratio
+              typeof (r as { ratio?: unknown }).ratio === 'number'
+                ? `${num(r, 'ratio').toPrecision(2)}x raw`
+                : 'no raw baseline'
+            })`,
         )
         .join('; '),
     load: (j) => loads(at(j, 'machine.loadAverage')),
