@@ -377,6 +377,9 @@ export class LanceDbStore implements VectorStore {
   /** Runs table maintenance for a collection now (compaction, id index). */
   async maintain(collection: string): Promise<void> {
     const c = await this.collection(collection);
+    // Loaded first, so the versions maintenance adds are stamped on the saved index; else the next open sees a
+    // newer table than the index and rebuilds it from scratch.
+    await c.ann.ready();
     const plan = await planMaintenance(c.table);
     if (hasWork(plan)) await this.runMaintenance(collection, c, plan);
   }

@@ -160,6 +160,29 @@ describe('in-process ANN index (LanceDB store)', () => {
     await again.close();
   });
 
+  it('table maintenance by a process that has not searched yet keeps the saved index valid (no rebuild on reopen)', async () => {
+    const dir = tempDir();
+    // 70 one-row commits over two processes (each plans maintenance only every 32 of its own writes): 70 small
+    // fragments are left for compaction.
+    const data = items(70, 21);
+    const first = await open(dir);
+    await first.createCollection(schema);
+    for (const it of data.slice(0, 40)) await first.upsert('c', [it]);
+    await first.close();
+    const second = await open(dir);
+    for (const it of data.slice(40)) await second.upsert('c', [it]);
+    await second.close();
+    // A process that only runs maintenance (as `bench/store-open` and batch tools do): compaction bumps the table
+    // version without changing rows, and the saved index must be stamped with it.
+    const maintainer = await open(dir);
+    await maintainer.maintain('c');
+    await maintainer.close();
+    const reopened = await open(dir);
+    expect(await hnswInfo(reopened)).toMatchObject({ indexed: 70, unindexed: 0 });
+    expect(await topId(reopened, near(data[55]!.vectors.text, rng(22)))).toBe('i55');
+    await reopened.close();
+  });
+
   it('rebuilds from the table when the saved index lags it (writes after the last save, then a crash)', async () => {
     const dir = tempDir();
     const first = await open(dir);
