@@ -78,6 +78,21 @@ function lexicalRow(set: 'scifact' | 'synthetic'): RowSpec {
 }
 
 /** One latency row per collection size recorded (latency.json holds one entry per size). */
+/** bench/multimodal.ts results: one shape, one row per preset run. */
+function multimodalRow(file: string, command: string): RowSpec {
+  return {
+    file,
+    command,
+    data: (j) =>
+      `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, held-out intents`,
+    result: (j) =>
+      `learned nDCG@10 ${fx(num(j, 'results.learned.mean'), 3)}, served after the guard ${fx(num(j, 'results.served.mean'), 3)}${'guard' in j ? ` (promoted ${num(j, 'guard.promoted')}/${num(j, 'guard.of')})` : ''}, ` +
+      `best untuned (${String(at(j, 'bestUntuned'))}) ${fx(num(j, `results.${String(at(j, 'bestUntuned'))}.mean`), 3)}, ` +
+      `tuned weights ${fx(num(j, 'results.tuned-weights.mean'), 3)} (learned ${fx(num(j, 'ratios.learnedVsBestUntuned'), 2)}x / ${fx(num(j, 'ratios.learnedVsTuned'), 2)}x)`,
+    load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
+  };
+}
+
 function latencyRows(results: Map<string, Json>): RowSpec[] {
   const j = results.get('latency.json');
   if (!j) return [];
@@ -226,28 +241,11 @@ const OTHER_ROWS: RowSpec[] = [
         .join('; '),
     load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
   },
-  {
-    file: 'multimodal.json',
-    command: 'npx tsx bench/multimodal.ts',
-    data: (j) =>
-      `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, held-out intents`,
-    result: (j) =>
-      `learned nDCG@10 ${fx(num(j, 'results.learned.mean'), 3)}, served after the guard ${fx(num(j, 'results.served.mean'), 3)}${'guard' in j ? ` (promoted ${num(j, 'guard.promoted')}/${num(j, 'guard.of')})` : ''}, ` +
-      `best untuned (${String(at(j, 'bestUntuned'))}) ${fx(num(j, `results.${String(at(j, 'bestUntuned'))}.mean`), 3)}, ` +
-      `tuned weights ${fx(num(j, 'results.tuned-weights.mean'), 3)} (learned ${fx(num(j, 'ratios.learnedVsBestUntuned'), 2)}x / ${fx(num(j, 'ratios.learnedVsTuned'), 2)}x)`,
-    load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
-  },
-  {
-    file: 'multimodal-rrf.json',
-    command: 'npx tsx bench/multimodal.ts --preset none --out bench/results/multimodal-rrf.json',
-    data: (j) =>
-      `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, held-out intents`,
-    result: (j) =>
-      `learned nDCG@10 ${fx(num(j, 'results.learned.mean'), 3)}, served after the guard ${fx(num(j, 'results.served.mean'), 3)}${'guard' in j ? ` (promoted ${num(j, 'guard.promoted')}/${num(j, 'guard.of')})` : ''}, ` +
-      `best untuned (${String(at(j, 'bestUntuned'))}) ${fx(num(j, `results.${String(at(j, 'bestUntuned'))}.mean`), 3)}, ` +
-      `tuned weights ${fx(num(j, 'results.tuned-weights.mean'), 3)} (learned ${fx(num(j, 'ratios.learnedVsBestUntuned'), 2)}x / ${fx(num(j, 'ratios.learnedVsTuned'), 2)}x)`,
-    load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
-  },
+  multimodalRow('multimodal.json', 'npx tsx bench/multimodal.ts'),
+  multimodalRow(
+    'multimodal-rrf.json',
+    'npx tsx bench/multimodal.ts --preset none --out bench/results/multimodal-rrf.json',
+  ),
   {
     file: 'ultr.json',
     command: 'npx chorus bench ultr',
