@@ -139,6 +139,10 @@ async function runSeed(seed: number) {
     if (comparison.better) await registry.promote(C, model.version);
     await (engine.rerankers.get('model') as LiveReranker).sync();
     engine.rerankers.set('learned', await registry.openReranker(C, model.version));
+    // The tuned start alone (coordinate search of both fusion families per query category, cross-validated; no
+    // gradient epochs): what the learned model departs from.
+    const start = registry.train({ collection: C, epochs: 0, seed });
+    engine.rerankers.set('learned-start', await registry.openReranker(C, start.version));
 
     // Weights per query kind tuned on the same training clicks, counterfactually (on the logged lists). Popularity
     // is left out of the tuning: in a click log it carries each query's own earlier clicks, and a grid that may use
@@ -183,6 +187,7 @@ async function runSeed(seed: number) {
     > = {
       served: () => ({ fusion: 'model' }),
       learned: () => ({ fusion: 'learned' }),
+      'learned-start': () => ({ fusion: 'learned-start' }),
       rrf: () => ({ fusion: 'rrf' }),
       dbsf: () => ({ fusion: 'dbsf' }),
       weighted: () => ({ fusion: 'weighted' }),
@@ -216,6 +221,8 @@ async function runSeed(seed: number) {
       comparison,
       tuned,
       shrinkage: model.metrics.shrinkage,
+      startShrinkage: model.metrics.startShrinkage,
+      guardQueries: model.metrics.guardQueries,
       bestEpoch: model.metrics.bestEpoch,
       weightSearch: model.metrics.weightSearch,
       trainSeconds,
@@ -248,7 +255,9 @@ for (const k of arms)
   console.log(
     `${k.padEnd(20)} ${over[k]!.mean.toFixed(4)} [${over[k]!.lo.toFixed(4)}, ${over[k]!.hi.toFixed(4)}]`,
   );
-const untuned = arms.filter((k) => !['served', 'learned', 'tuned-weights'].includes(k));
+const untuned = arms.filter(
+  (k) => !['served', 'learned', 'learned-start', 'tuned-weights'].includes(k),
+);
 const bestUntuned = untuned.reduce((p, k) => (over[k]!.mean > over[p]!.mean ? k : p));
 const ratios = {
   learnedVsBestUntuned: over.learned!.mean / over[bestUntuned]!.mean,
@@ -256,6 +265,16 @@ const ratios = {
   servedVsBestUntuned: over.served!.mean / over[bestUntuned]!.mean,
   servedVsTuned: over.served!.mean / over['tuned-weights']!.mean,
 };
+// Paired over seeds (same world, same test intents): the interval of the difference, not of each arm.
+const paired = (x: string, y: string) =>
+  meanCi95(runs.map((r) => r.mean[x]!.mean - r.mean[y]!.mean));
+const differences = {
+  learnedMinusTuned: paired('learned', 'tuned-weights'),
+  learnedMinusBestUntuned: paired('learned', bestUntuned),
+  startMinusTuned: paired('learned-start', 'tuned-weights'),
+};
+for (const [k, v] of Object.entries(differences))
+  console.log(`${k.padEnd(24)} ${v.mean.toFixed(4)} [${v.lo.toFixed(4)}, ${v.hi.toFixed(4)}]`);
 console.log(
   `best untuned baseline: ${bestUntuned}; learned/best untuned ${ratios.learnedVsBestUntuned.toFixed(3)} (target 1.05), learned/tuned ${ratios.learnedVsTuned.toFixed(3)} (target 1.0); served (after the guard) ${ratios.servedVsBestUntuned.toFixed(3)} / ${ratios.servedVsTuned.toFixed(3)}`,
 );
@@ -271,6 +290,7 @@ writeFileSync(
       results: over,
       bestUntuned,
       ratios,
+      differences,
       runs,
       seconds: (performance.now() - started) / 1000,
     },

@@ -1,5 +1,5 @@
 import { GraphBuilder, attr } from '../src/onnx/index.js';
-import { REWEIGHT_BOUNDS, type FusionModel } from './model/fusion-model.js';
+import { REWEIGHT_BOUNDS, SCORE_WEIGHT_BOUNDS, type FusionModel } from './model/fusion-model.js';
 
 /** Names of the exported graph's inputs and outputs (the ONNX reranker reads them). */
 export const ONNX_IO = {
@@ -10,13 +10,16 @@ export const ONNX_IO = {
   gate: 'gate',
   residual: 'residual',
   reweight: 'reweight',
+  scoreWeight: 'score_weight',
 } as const;
 
 /**
  * Writes the fusion model as an ONNX graph with the project's writer (src/onnx):
  *   x'       = (features - mean) * invStd                          [N, F]
  *   u        = Clip(query Wu + bu, lo, hi)                          [1, G]   the gate's log-reweighting
- *   base     = wb * (features[:, b] + ReduceSum(features[:, parts] * (Exp(u) - 1), axis 1))  [N]
+ *   v        = Clip(query Wv + bv, 0, 3)                            [1, G]   the score family's log-weight
+ *   base     = wb * (features[:, b] + ReduceSum(features[:, parts] * (Exp(u) - 1), axis 1)
+ *                   + ReduceSum(features[:, scoreParts] * (Exp(v) - 1), axis 1))  [N]
  *   S        = x' A + c                                             [N, G]   per-modality group scores
  *   gate     = Softmax(Where(coverage > 0, (query Wq + bq) / T, -1e9))  [1, G]  over the sources the query used
  *   residual = cap * Tanh(Relu(x' W1 + b1) w2 + b2)                 [N]
@@ -27,7 +30,7 @@ export function exportFusionModelToOnnx(
   model: FusionModel,
   meta: Record<string, string> = {},
 ): Uint8Array {
-  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, Wu, bu } = model.o;
+  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, Wu, bu, Wv, bv } = model.o;
   const p = model.params;
   const shape = model.shape;
   const g = new GraphBuilder({
@@ -46,38 +49,44 @@ export function exportFusionModelToOnnx(
     const pick = new Float32Array(F);
     pick[shape.baseline.feature] = 1;
     let base = g.op('MatMul', [x, g.init('baseline_pick', pick, [F])]);
-    const parts = shape.baseline.parts;
-    if (parts && q && G > 0) {
-      // Each source's part of the baseline times (e^u - 1): 0 at u = 0, so an untrained model is the baseline.
-      const partPick = new Float32Array(F * G);
-      parts.forEach((f, gi) => {
-        if (f >= 0) partPick[f * G + gi] = 1;
+    // Each family's per-source features times (e^clip(q W + b) - 1): 0 at start, so an untrained model is the baseline.
+    const family = (
+      picks: number[] | undefined,
+      name: string,
+      W: number,
+      b: number,
+      [lo, hi]: readonly [number, number],
+      output: string,
+    ) => {
+      if (!picks || !q || G === 0) return;
+      const pick = new Float32Array(F * G);
+      picks.forEach((f, gi) => {
+        if (f >= 0) pick[f * G + gi] = 1;
       });
       const u = g.op('Clip', [
         g.op('Add', [
-          g.op('MatMul', [q, g.init('Wu', p.slice(Wu, Wu + Q * G), [Q, G])]),
-          g.init('bu', p.slice(bu, bu + G), [G]),
+          g.op('MatMul', [q, g.init(`W${name}`, p.slice(W, W + Q * G), [Q, G])]),
+          g.init(`b${name}`, p.slice(b, b + G), [G]),
         ]),
-        g.constant([REWEIGHT_BOUNDS[0]], []),
-        g.constant([REWEIGHT_BOUNDS[1]], []),
+        g.constant([lo], []),
+        g.constant([hi], []),
       ]);
-      const m = g.op('Sub', [
-        g.op('Exp', [u], {}, { output: ONNX_IO.reweight }),
-        g.constant([1], [1]),
-      ]);
-      g.output(ONNX_IO.reweight, 'float32', [1, G]);
+      const m = g.op('Sub', [g.op('Exp', [u], {}, { output }), g.constant([1], [1])]);
+      g.output(output, 'float32', [1, G]);
       base = g.op('Add', [
         base,
         g.op(
           'ReduceSum',
           [
-            g.op('Mul', [g.op('MatMul', [x, g.init('part_pick', partPick, [F, G])]), m]),
+            g.op('Mul', [g.op('MatMul', [x, g.init(`${name}_pick`, pick, [F, G])]), m]),
             g.constant(BigInt64Array.from([1n]), [1], 'int64'),
           ],
           { keepdims: attr.int(0) },
         ),
       ]);
-    }
+    };
+    family(shape.baseline.parts, 'u', Wu, bu, REWEIGHT_BOUNDS, ONNX_IO.reweight);
+    family(shape.baseline.scoreParts, 'v', Wv, bv, SCORE_WEIGHT_BOUNDS, ONNX_IO.scoreWeight);
     total = g.op('Mul', [base, g.constant([model.baselineWeight], [1])]);
   }
   if (G > 0) {

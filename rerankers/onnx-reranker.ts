@@ -42,6 +42,8 @@ export interface RowScores {
   residual?: Float32Array;
   /** Per group: the gate's multiplier of that source's baseline part [G]. */
   reweight?: Float32Array;
+  /** Per group: e^v, one more than the weight of that source's normalised score beside the baseline [G]. */
+  scoreWeight?: Float32Array;
 }
 
 /**
@@ -114,6 +116,7 @@ export class OnnxReranker implements Reranker {
       gate: G > 0 ? (out[ONNX_IO.gate]!.data as Float32Array) : undefined,
       residual: H > 0 ? (out[ONNX_IO.residual]!.data as Float32Array) : undefined,
       reweight: out[ONNX_IO.reweight]?.data as Float32Array | undefined,
+      scoreWeight: out[ONNX_IO.scoreWeight]?.data as Float32Array | undefined,
     };
   }
 
@@ -182,8 +185,9 @@ export class OnnxReranker implements Reranker {
 
   /**
    * Per used source: its reweighted part of the baseline plus its gated correction; the residual's share is
-   * reported apart. `gate` is the query's weighting of the used sources' baseline parts (preset weight times the
-   * learned multiplier, normalised). Sources the query never used get no row.
+   * reported apart. `gate` is the query's weighting of the used sources: preset weight times the learned multiplier
+   * of its baseline part, plus the learned weight of its normalised score, normalised. Sources the query never used
+   * get no row.
    */
   private explain(
     c: Candidate,
@@ -211,9 +215,15 @@ export class OnnxReranker implements Reranker {
       usedNames.push(name);
       const mult = r.reweight?.[g] ?? 1;
       const partAt = b?.parts?.[g] ?? -1;
-      const fromBaseline = partAt >= 0 ? wb * mult * fr.rows[i]![partAt]! : 0;
+      const scoreWeight = (r.scoreWeight?.[g] ?? 1) - 1;
+      const normAt = b?.scoreParts?.[g] ?? -1;
+      const fromBaseline =
+        (partAt >= 0 ? wb * mult * fr.rows[i]![partAt]! : 0) +
+        (normAt >= 0 ? wb * scoreWeight * fr.rows[i]![normAt]! : 0);
       contrib[name] = fromBaseline + (r.gate?.[g] ?? 0) * (r.groupScores?.[i * G + g] ?? 0);
-      weight[name] = b?.parts ? weightOf(name, baseline.weights) * mult : (r.gate?.[g] ?? 0);
+      weight[name] = b?.parts
+        ? weightOf(name, baseline.weights) * mult + scoreWeight
+        : (r.gate?.[g] ?? 0);
       weightSum += weight[name];
     }
     const gate: Record<string, number> = {};

@@ -69,3 +69,47 @@ export function splitByQuery(cts: readonly Clickthrough[], share = 0.2, seed = 1
   cts.forEach((ct, i) => (held.has(groups[i]!) ? validation : train).push(ct));
   return { train, validation, trainQueries: ids.length - nVal, validationQueries: nVal };
 }
+
+/**
+ * The promotion guard's own queries: a seeded `share` of the query groups, never fewer than
+ * `MIN_GUARD_QUERIES` (when the log has at least that many plus two more for training), held out whole before any
+ * training or model selection sees the log. The guard's estimate is then free of selection bias: nothing chosen
+ * on these queries (epochs, shrinkage, the tuned start) is judged on them. With fewer query groups the guard gets
+ * what is left after two for training; with fewer than three, none (the guard then refuses every candidate).
+ */
+export const GUARD_SHARE = 0.2;
+export const MIN_GUARD_QUERIES = 3;
+
+export function splitForGuard(
+  cts: readonly Clickthrough[],
+  share = GUARD_SHARE,
+  seed = 1,
+): { pool: Clickthrough[]; guard: Clickthrough[]; guardQueries: number; poolQueries: number } {
+  const groups = queryGroups(cts);
+  const ids = [...new Set(groups)];
+  // A different stream from the train/validation split's, so the two splits are independent draws.
+  new Rng(seed * 7919 + 17).shuffle(ids);
+  const n =
+    ids.length < 3
+      ? 0
+      : Math.min(ids.length - 2, Math.max(MIN_GUARD_QUERIES, Math.round(ids.length * share)));
+  const held = new Set(ids.slice(0, n));
+  const pool: Clickthrough[] = [];
+  const guard: Clickthrough[] = [];
+  cts.forEach((ct, i) => (held.has(groups[i]!) ? guard : pool).push(ct));
+  return { pool, guard, guardQueries: n, poolQueries: ids.length - n };
+}
+
+/** K folds by query group (seeded): the fold of each clickthrough, and the group ids themselves. */
+export function foldsByQuery(
+  cts: readonly Clickthrough[],
+  k: number,
+  seed = 1,
+): { fold: Int32Array; groups: Int32Array; count: number } {
+  const groups = queryGroups(cts);
+  const ids = [...new Set(groups)];
+  new Rng(seed * 104729 + 3).shuffle(ids);
+  const count = Math.max(1, Math.min(k, ids.length));
+  const foldOf = new Map(ids.map((g, i) => [g, i % count]));
+  return { fold: Int32Array.from(groups, (g) => foldOf.get(g)!), groups, count };
+}

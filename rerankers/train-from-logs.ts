@@ -33,9 +33,11 @@ import {
 import type { LossName } from './model/losses.js';
 import type { EvalList, TrainList } from './model/samples.js';
 import { shapeForSpec } from './model/spec-shape.js';
-import { evaluateNdcg, fit, selectShrinkage, type FitOptions } from './model/trainer.js';
+import { selectDeparture, type Selection } from './model/selection.js';
+import { evaluateNdcg, fit, type FitOptions } from './model/trainer.js';
 import { searchReweighting, type WeightSearchResult } from './model/weight-search.js';
-import { splitByQuery } from './query-split.js';
+import { queryGroups, splitByQuery, splitForGuard, GUARD_SHARE } from './query-split.js';
+import { crossValidateStart } from './start-check.js';
 
 export interface TrainFromLogsOptions {
   spec?: FeatureSpec;
@@ -46,8 +48,13 @@ export interface TrainFromLogsOptions {
   ipsClip?: number;
   gateTemperature?: number;
   seed?: number;
-  /** Share of the query groups held out whole for validation (early stopping, shrinkage, the held-out comparison). */
+  /** Share of the selection pool's query groups held out whole for validation (early stopping, departure). */
   validationShare?: number;
+  /**
+   * Share of all query groups held out whole for the promotion guard before anything else (never used for
+   * selection; at least MIN_GUARD_QUERIES, see query-split.ts). Default GUARD_SHARE (0.2).
+   */
+  guardShare?: number;
   /** Hyperparameter search: none, grid, or random with `trials` draws. */
   search?: 'none' | 'grid' | 'random';
   trials?: number;
@@ -101,13 +108,18 @@ export interface TrainedFromLogs {
     trainQueries: number;
     validationQueries: number;
     bestEpoch: number;
-    /** Held-out scale of the correction (0 = the baseline itself). */
+    /** Held-out step from the tuned start toward the gradient fit (0 = the start itself). */
     shrinkage: number;
+    /** Cross-validated scale of the tuned start's departure from the baseline (0 = the baseline itself). */
+    startShrinkage: number;
+    /** Query groups and impressions the promotion guard reads (held out from training and selection). */
+    guardQueries: number;
+    guardLists: number;
     counterfactual: CounterfactualEstimate;
     heldOut: HeldOutComparison;
     trials?: Trial[];
   };
-  /** Impression query ids of the held-out queries (the promotion guard re-reads them). */
+  /** Impression query ids of the guard's held-out queries (the promotion guard re-reads them). */
   heldOutQueryIds: string[];
   trainedFrom: number;
   trainedTo: number;
@@ -213,31 +225,51 @@ export function trainFromClickthroughs(
   if (monotone.source === 'prior') propensitySource = 'prior';
 
   const sorted = [...usable].sort((a, b) => a.timestamp - b.timestamp);
-  const split = splitByQuery(sorted, o.validationShare ?? 0.2, o.seed ?? 1);
+  // The guard's queries first, out of reach of every choice below; the rest is the selection pool.
+  const guardSplit = splitForGuard(sorted, o.guardShare ?? GUARD_SHARE, o.seed ?? 1);
+  const split = splitByQuery(guardSplit.pool, o.validationShare ?? 0.2, o.seed ?? 1);
   const trainCts = split.train;
   // Validation cost grows with every epoch: evaluate on at most `maxValidationLists`, spread over the held-out queries.
   const vCap = o.maxValidationLists ?? 20_000;
   const vStride = Math.max(1, Math.ceil(split.validation.length / vCap));
   const valCts = split.validation.filter((_, i) => i % vStride === 0);
   const ipsClip = o.ipsClip ?? 10;
+  const clicksOf = (m: FusionModel, cts: readonly Clickthrough[]) =>
+    perImpressionClicks(modelScorer(m), cts, propensities, ipsClip).values;
   const validate = valCts.length
-    ? (m: FusionModel) =>
-        meanInterval(perImpressionClicks(modelScorer(m), valCts, propensities, ipsClip).values)
-          .estimate
+    ? (m: FusionModel) => meanInterval(clicksOf(m, valCts)).estimate
     : undefined;
-  const train =
-    (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(trainCts) : trainCts.map(toTrain);
+  // Early stopping and the departure from the start take a step only on clear held-out evidence (selection.ts).
+  const selection: Selection | undefined = valCts.length
+    ? { values: (m) => clicksOf(m, valCts), clusters: queryGroups(valCts) }
+    : undefined;
+  const toLists = (cts: readonly Clickthrough[]) =>
+    (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(cts) : cts.map(toTrain);
+  const train = toLists(trainCts);
+  const search = { propensities, clip: ipsClip, categorical: CATEGORICAL_QUERY_FEATURES };
+  const searching = o.weightSearch !== false && shape.baseline?.parts !== undefined;
+  // How far the searched start may depart from the baseline: cross-validated on every pool query.
+  const startCheck = searching
+    ? crossValidateStart(guardSplit.pool, shape, {
+        toLists,
+        values: clicksOf,
+        search,
+        seed: o.seed,
+      })
+    : undefined;
   let searched: WeightSearchResult | undefined;
-  const warmStart =
-    o.weightSearch !== false && shape.baseline?.parts
-      ? (m: FusionModel) => {
-          searched = searchReweighting(m, train, {
-            propensities,
-            clip: ipsClip,
-            categorical: CATEGORICAL_QUERY_FEATURES,
-          });
-        }
-      : undefined;
+  let anchor: Float32Array | undefined;
+  const warmStart = (m: FusionModel) => {
+    if (searching && startCheck && startCheck.lambda > 0) {
+      // Cross-validation chose how far to trust the search; the start itself is then searched on the whole pool
+      // (as one refits on all the data after cross-validating). The validation queries are among them, which can
+      // only make the gradient's later epochs look worse than the start there: a conservative bias.
+      searched = searchReweighting(m, toLists(guardSplit.pool), search);
+      // Scale only the searched log-weights (Wu, bu, Wv, bv close the layout); the rest of the model is untouched.
+      for (let i = m.o.Wu; i < m.o.size; i++) m.params[i]! *= startCheck.lambda;
+    }
+    anchor = m.params.slice();
+  };
   const base = {
     shape,
     loss: o.loss ?? 'listwise',
@@ -252,6 +284,7 @@ export function trainFromClickthroughs(
     onEpoch: o.onEpoch,
     propensities: Float64Array.from(propensities),
     validate,
+    selection,
     warmStart,
   };
   let trials: Trial[] | undefined;
@@ -268,23 +301,31 @@ export function trainFromClickthroughs(
   } else result = fit(train, base);
   const model = result.model;
   assertFinite('propensity', propensities);
-  // Without held-out queries there is no evidence for any departure: the model stays the baseline.
-  const shrink = validate
-    ? selectShrinkage(model, validate)
-    : (model.shrinkCorrection(0), { lambda: 0 });
+  // The gradient's departure from the start, as far as the validation queries clearly support; without held-out
+  // queries there is no evidence for any departure: the model stays the baseline.
+  const shrink =
+    selection && anchor
+      ? selectDeparture(model, anchor, selection)
+      : (model.shrinkCorrection(0), { lambda: 0 });
   assertFinite('model weight', model.toJSON().params);
   model.meta.featureSpec = spec;
   model.meta.propensities = propensities;
   model.meta.shrinkage = shrink.lambda;
-  const evalCts = valCts.length ? valCts : trainCts.filter((_, i) => i % vStride === 0);
+  // The guard's queries: no choice above read them, so this estimate carries no selection bias.
+  const guardCts = guardSplit.guard;
+  const evalCts = guardCts.length
+    ? guardCts
+    : valCts.length
+      ? valCts
+      : trainCts.filter((_, i) => i % vStride === 0);
   const baselineFeature = shape.baseline?.feature ?? 0;
   const heldOut = compareHeldOut(
     modelScorer(model),
     { ranker: shape.baseline?.fusion ?? 'rrf', scorer: featureScorer(baselineFeature) },
-    evalCts,
+    guardCts,
     propensities,
     ipsClip,
-    split.validationQueries,
+    guardSplit.guardQueries,
   );
   return {
     model,
@@ -299,6 +340,10 @@ export function trainFromClickthroughs(
       validationQueries: split.validationQueries,
       bestEpoch: result.bestEpoch,
       shrinkage: shrink.lambda,
+      startShrinkage: startCheck?.lambda ?? 0,
+      guardQueries: guardSplit.guardQueries,
+      guardLists: guardCts.length,
+      ...(startCheck ? { startCheck } : {}),
       // Deterministic figures only (a fit in a worker must equal the in-thread fit): no timing here.
       ...(searched
         ? {
@@ -307,6 +352,7 @@ export function trainFromClickthroughs(
               end: searched.end,
               evaluations: searched.evaluations,
               moved: searched.moved.length,
+              scoreFamily: searched.moved.filter((m) => m.block === 'score').length,
             },
           }
         : {}),
@@ -314,7 +360,7 @@ export function trainFromClickthroughs(
       heldOut,
       ...(trials ? { trials } : {}),
     },
-    heldOutQueryIds: split.validation.map((c) => c.queryId),
+    heldOutQueryIds: guardCts.map((c) => c.queryId),
     trainedFrom: sorted[0]!.timestamp,
     trainedTo: sorted[sorted.length - 1]!.timestamp,
   };

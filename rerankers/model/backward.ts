@@ -11,7 +11,7 @@ export function accumulateGradients(
   query: ArrayLike<number> | undefined,
   grad: Float64Array,
 ): void {
-  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, Wu, bu } = model.o;
+  const { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, Wu, bu, Wv, bv } = model.o;
   const p = model.params;
   const groups = model.shape.groups;
   const cap = model.shape.residualCap;
@@ -19,6 +19,8 @@ export function accumulateGradients(
   const dh = new Float64Array(H);
   const parts = model.shape.baseline?.parts;
   const dU = new Float64Array(G);
+  const norms = model.shape.baseline?.scoreParts;
+  const dV = new Float64Array(G);
   for (let i = 0; i < fw.n; i++) {
     const d = dScores[i]!;
     if (d === 0) continue;
@@ -32,6 +34,14 @@ export function accumulateGradients(
           const part = fw.rows[xo + parts[g]!]!;
           b += (fw.reweight[g]! - 1) * part;
           dU[g]! += d * fw.wb * fw.reweight[g]! * part;
+        }
+      // Score family: (e^v - 1) * norm, d/dv = e^v * norm.
+      if (norms)
+        for (let g = 0; g < G; g++) {
+          if (norms[g]! < 0) continue;
+          const norm = fw.rows[xo + norms[g]!]!;
+          b += fw.scoreWeight[g]! * norm;
+          dV[g]! += d * fw.wb * (fw.scoreWeight[g]! + 1) * norm;
         }
       grad[lwb]! += d * fw.wb * b;
     }
@@ -74,6 +84,12 @@ export function accumulateGradients(
       if (fw.clipped[g] || dU[g] === 0) continue;
       grad[bu + g]! += dU[g]!;
       if (query) for (let q = 0; q < Q; q++) grad[Wu + q * G + g]! += (query[q] ?? 0) * dU[g]!;
+    }
+  if (norms)
+    for (let g = 0; g < G; g++) {
+      if (fw.scoreClipped[g] || dV[g] === 0) continue;
+      grad[bv + g]! += dV[g]!;
+      if (query) for (let q = 0; q < Q; q++) grad[Wv + q * G + g]! += (query[q] ?? 0) * dV[g]!;
     }
   if (G === 0) return;
   // Softmax gate over the used groups (masked ones have gate 0 and get no gradient):

@@ -37,22 +37,32 @@ export interface ListForward {
   reweight: Float64Array;
   /** Per group: whether u sits at a bound (no gradient flows through it there). */
   clipped: Uint8Array;
+  /** Per group: e^v - 1, the weight of that source's normalised score beside the baseline (0 = not used). */
+  scoreWeight: Float64Array;
+  scoreClipped: Uint8Array;
   scores: Float64Array;
 }
 
 /** Bounds of the gate's log-reweighting u: a source's baseline weight moves within [e^-6, e^3] times the preset's. */
 export const REWEIGHT_BOUNDS: readonly [number, number] = [-6, 3];
 
+/** Bounds of v, the score family's log-weight: a source's normalised score weighs e^v - 1, in [0, e^3 - 1]. */
+export const SCORE_WEIGHT_BOUNDS: readonly [number, number] = [0, 3];
+
 /** The initial weight of the baseline score (it lies in (0, 1]): sharp enough for a listwise softmax to start from. */
 export const INITIAL_BASELINE_WEIGHT = 5;
 
 /**
  * The fusion model, a correction of a baseline fusion:
- *   score = wb * (baseline(x) + sum_g (e^{u_g(q)} - 1) * part_g(x)) + sum_{g used} gate_g(q) * s_g(x) + cap * tanh(MLP(x))
+ *   score = wb * (baseline(x) + sum_g (e^{u_g(q)} - 1) * part_g(x) + sum_g (e^{v_g(q)} - 1) * norm_g(x))
+ *           + sum_{g used} gate_g(q) * s_g(x) + cap * tanh(MLP(x))
  * baseline is the list-normalised score of the collection's fusion (a feature read raw), wb > 0, and part_g its
  * share from source g, so the first term is the baseline with each source's weight multiplied by e^{u_g(q)},
  * u = clip(q Wu + bu): a per-query modality weighting that starts at the preset's weights (u = 0) and can express
- * weights tuned per query kind or per score shape. s_g reads only source g's features; gate =
+ * weights tuned per query kind or per score shape. norm_g is source g's min-max normalised score and
+ * v = clip(q Wv + bv, 0, 3): the score-based fusion family (weighted fusion's), weighed per query beside the baseline
+ * and 0 at start, so a rank-based baseline (RRF) can turn into score fusion for the queries where that ranks
+ * better, and a score-based preset can lean on it more. s_g reads only source g's features; gate =
  * softmax((q Wq + bq) / T) over the sources the query used (coverage > 0); the MLP residual is bounded by
  * `residualCap`. Initialised with zero correction, an untrained model ranks exactly as the baseline.
  * LETOR-shaped models (no baseline, no mask, no cap) keep the plain form.
@@ -138,21 +148,47 @@ export class FusionModel {
     return logits;
   }
 
-  /** The gate's multiplier e^u of each source's baseline part, and which u sit at a bound. */
-  reweight(query: ArrayLike<number> | undefined): { reweight: Float64Array; clipped: Uint8Array } {
-    const { Q, G, Wu, bu } = this.o;
-    const p = this.params;
+  /**
+   * The gate's multiplier e^u of each source's baseline part, the weight e^v - 1 of its normalised score, and which
+   * u and v sit at a bound.
+   */
+  reweight(query: ArrayLike<number> | undefined): {
+    reweight: Float64Array;
+    clipped: Uint8Array;
+    scoreWeight: Float64Array;
+    scoreClipped: Uint8Array;
+  } {
+    const { G, Wu, bu, Wv, bv } = this.o;
     const reweight = new Float64Array(G).fill(1);
     const clipped = new Uint8Array(G);
-    if (!this.shape.baseline?.parts) return { reweight, clipped };
-    const [lo, hi] = REWEIGHT_BOUNDS;
-    for (let g = 0; g < G; g++) {
-      let u = p[bu + g]!;
-      if (query) for (let q = 0; q < Q; q++) u += (query[q] ?? 0) * p[Wu + q * G + g]!;
-      if (u < lo || u > hi) clipped[g] = 1;
-      reweight[g] = Math.exp(Math.min(hi, Math.max(lo, u)));
+    const scoreWeight = new Float64Array(G);
+    const scoreClipped = new Uint8Array(G);
+    if (this.shape.baseline?.parts)
+      this.logWeights(query, Wu, bu, REWEIGHT_BOUNDS, reweight, clipped);
+    if (this.shape.baseline?.scoreParts) {
+      this.logWeights(query, Wv, bv, SCORE_WEIGHT_BOUNDS, scoreWeight, scoreClipped);
+      for (let g = 0; g < G; g++) scoreWeight[g]! -= 1;
     }
-    return { reweight, clipped };
+    return { reweight, clipped, scoreWeight, scoreClipped };
+  }
+
+  /** e^clip(q W + b) per group into `out`; `clipped` marks the groups whose sum lies outside the bounds. */
+  private logWeights(
+    query: ArrayLike<number> | undefined,
+    W: number,
+    b: number,
+    [lo, hi]: readonly [number, number],
+    out: Float64Array,
+    clipped: Uint8Array,
+  ): void {
+    const { Q, G } = this.o;
+    const p = this.params;
+    for (let g = 0; g < G; g++) {
+      let u = p[b + g]!;
+      if (query) for (let q = 0; q < Q; q++) u += (query[q] ?? 0) * p[W + q * G + g]!;
+      if (u < lo || u > hi) clipped[g] = 1;
+      out[g] = Math.exp(Math.min(hi, Math.max(lo, u)));
+    }
   }
 
   /** Forward pass over one list; `rows` is [n x F] row-major. */
@@ -164,7 +200,8 @@ export class FusionModel {
     const bf = this.shape.baseline?.feature;
     const wb = this.baselineWeight;
     const parts = this.shape.baseline?.parts;
-    const { reweight, clipped } = this.reweight(query);
+    const norms = this.shape.baseline?.scoreParts;
+    const { reweight, clipped, scoreWeight, scoreClipped } = this.reweight(query);
     const xs = new Float64Array(n * F);
     const s = new Float64Array(n * G);
     const pre = new Float64Array(n * H);
@@ -182,6 +219,10 @@ export class FusionModel {
           for (let g = 0; g < G; g++)
             if (parts[g]! >= 0 && reweight[g] !== 1)
               b += (reweight[g]! - 1) * rows[xo + parts[g]!]!;
+        if (norms)
+          for (let g = 0; g < G; g++)
+            if (norms[g]! >= 0 && scoreWeight[g] !== 0)
+              b += scoreWeight[g]! * rows[xo + norms[g]!]!;
         total += wb * b;
       }
       for (let g = 0; g < G; g++) {
@@ -201,7 +242,23 @@ export class FusionModel {
       residual[i] = cap !== undefined ? cap * Math.tanh(m) : m;
       scores[i] = total + residual[i]!;
     }
-    return { n, rows, xs, s, gate, pre, mlp, residual, base, wb, reweight, clipped, scores };
+    return {
+      n,
+      rows,
+      xs,
+      s,
+      gate,
+      pre,
+      mlp,
+      residual,
+      base,
+      wb,
+      reweight,
+      clipped,
+      scoreWeight,
+      scoreClipped,
+      scores,
+    };
   }
 
   /** Scores for feature rows (one Float32Array per candidate) and the list's query features. */
@@ -214,10 +271,10 @@ export class FusionModel {
    * shrinkage toward the baseline.
    */
   shrinkCorrection(lambda: number): void {
-    const { F, Q, G, A, Wu } = this.o;
-    // A [F x G] and c [G] are adjacent in the layout, as are Wu [Q x G] and bu [G].
+    const { F, G, A, Wu, size } = this.o;
+    // A [F x G] and c [G] are adjacent in the layout, as are Wu [Q x G], bu [G] and (when present) Wv, bv, last.
     for (let i = 0; i < F * G + G; i++) this.params[A + i]! *= lambda;
-    for (let i = 0; i < Q * G + G; i++) this.params[Wu + i]! *= lambda;
+    for (let i = Wu; i < size; i++) this.params[i]! *= lambda;
     if (this.shape.residualCap !== undefined) this.shape.residualCap *= lambda;
   }
 

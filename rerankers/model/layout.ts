@@ -8,6 +8,8 @@
  *   W1 [F x H], b1 [H], w2 [H], b2 [1]   the MLP over all (standardised) features (the residual)
  *   lwb [1]     log of the baseline score's weight (its weight stays positive: the baseline's order is kept)
  *   Wu [Q x G], bu [G]   the gate's log-reweighting of each source's baseline part: u = q Wu + bu, weight e^u
+ *   Wv [Q x G], bv [G]   (only with `baseline.scoreParts`) the per-query weight of each source's score-normalised
+ *                        similarity beside the baseline: v = q Wv + bv, weight e^clip(v, 0, 3) - 1 (0 at start)
  */
 export interface ModelShape {
   featureNames: string[];
@@ -16,9 +18,11 @@ export interface ModelShape {
   hidden: number;
   /**
    * The baseline fusion score the model corrects: its feature index (read raw), the fusion's name, and per group
-   * the feature index of that source's part of the baseline (-1: none), which the gate reweights.
+   * the feature index of that source's part of the baseline (-1: none), which the gate reweights; and per group the
+   * feature index of that source's min-max normalised score (-1: none), the score-based fusion family the gate can
+   * add per query (so a rank-based baseline can become score fusion where the clicks say so, and back).
    */
-  baseline?: { feature: number; fusion: string; parts?: number[] };
+  baseline?: { feature: number; fusion: string; parts?: number[]; scoreParts?: number[] };
   /** Per group: index of its source's coverage among the query features; a group with coverage 0 is out of the gate. */
   gateMask?: number[];
   /** Bound of the residual: cap * tanh(MLP). Absent: the MLP adds unbounded (LETOR models). */
@@ -43,6 +47,8 @@ export interface Offsets {
   lwb: number;
   Wu: number;
   bu: number;
+  Wv: number;
+  bv: number;
   size: number;
 }
 
@@ -64,7 +70,11 @@ export function offsetsOf(s: ModelShape): Offsets {
   const lwb = take(1);
   const Wu = take(Q * G);
   const bu = take(G);
-  return { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, Wu, bu, size: o };
+  // Absent in models without score parts (their layout, and so their saved artifacts, stay as they were).
+  const score = s.baseline?.scoreParts ? 1 : 0;
+  const Wv = take(score * Q * G);
+  const bv = take(score * G);
+  return { F, Q, G, H, A, c, Wq, bq, W1, b1, w2, b2, lwb, Wu, bu, Wv, bv, size: o };
 }
 
 /** 1 where A[f, g] is a trainable weight (feature f belongs to group g). */

@@ -13,7 +13,8 @@ export const DEFAULT_RESIDUAL_CAP = 1;
 /**
  * The fusion model shape for a feature spec: its feature names, one gate group per source (masked by that
  * source's coverage), the query features, the baseline feature and its per-source parts when the spec has them
- * (`baseline` names the collection's fusion they were logged under), the residual bound, and
+ * (`baseline` names the collection's fusion they were logged under) and each source's normalised score (the
+ * score-based fusion family the model may weigh in per query), the residual bound, and
  * the item-prior features left inert unless `itemPriors` is set.
  */
 export function shapeForSpec(
@@ -27,6 +28,9 @@ export function shapeForSpec(
   const mask = groups.map((g) => coverageIndex(g.name));
   const parts = groups.map((g) =>
     spec.features.findIndex((f) => f.type === 'baseline_part' && f.source === g.name),
+  );
+  const norms = groups.map((g) =>
+    spec.features.findIndex((f) => f.type === 'similarity_norm' && f.source === g.name),
   );
   // Item priors (CTR, popularity) say how an item did on every query, not on this one; in a log they also carry a
   // query's own earlier clicks, which leaks into any validation. Not read unless asked for.
@@ -43,6 +47,9 @@ export function shapeForSpec(
             feature: b,
             fusion: o.baseline ?? 'rrf',
             ...(parts.some((i) => i >= 0) ? { parts } : {}),
+            ...(parts.some((i) => i >= 0) && norms.some((i) => i >= 0)
+              ? { scoreParts: norms }
+              : {}),
           },
           residualCap,
         }

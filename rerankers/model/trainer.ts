@@ -7,6 +7,7 @@ import { FusionModel } from './fusion-model.js';
 import type { ModelShape } from './layout.js';
 import { LOSSES, type LossName } from './losses.js';
 import type { EvalList, TrainList } from './samples.js';
+import { clearlyBetter, type Selection } from './selection.js';
 
 export interface FitOptions {
   shape: Omit<ModelShape, 'hidden'>;
@@ -31,6 +32,11 @@ export interface FitOptions {
    * queries' logged impressions. Takes precedence over `validation`.
    */
   validate?: (model: FusionModel) => number;
+  /**
+   * Early stopping by the evidence rule (selection.ts): an epoch replaces the best so far only when its paired
+   * held-out gain is clearly positive. Takes precedence over `validate` and `validation`.
+   */
+  selection?: Selection;
   /** L2 pull of the correction weights (group weights, residual output) toward 0, i.e. toward the baseline. */
   l2?: number;
   k?: number;
@@ -72,9 +78,11 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
     l2: 0,
     ...opts,
   };
-  const validate =
-    o.validate ??
-    (o.validation?.length ? (m: FusionModel) => evaluateNdcg(m, o.validation!, o.k) : undefined);
+  const sel = o.selection;
+  const validate = sel
+    ? (m: FusionModel) => average(sel.values(m))
+    : (o.validate ??
+      (o.validation?.length ? (m: FusionModel) => evaluateNdcg(m, o.validation!, o.k) : undefined));
   const F = o.shape.featureNames.length;
   const rng = new Rng(o.seed);
   const { mean, invStd } = standardisation(train, F);
@@ -104,7 +112,8 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
   const history: EpochReport[] = [];
   o.warmStart?.(model);
   let best = { ndcg: -Infinity, epoch: 0, params: model.params.slice() };
-  if (validate && o.warmStart) best.ndcg = validate(model);
+  let bestValues = sel && o.warmStart ? sel.values(model) : undefined;
+  if (validate && o.warmStart) best.ndcg = bestValues ? average(bestValues) : validate(model);
   let sinceBest = 0;
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -124,7 +133,15 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
       adam.step(model.params, grad, scale);
     }
     const report: EpochReport = { epoch, loss: lossSum / Math.max(1, useful.length) };
-    if (validate) {
+    if (sel) {
+      const values = sel.values(model);
+      report.validationNdcg = average(values);
+      if (!bestValues || clearlyBetter(values, bestValues, sel)) {
+        best = { ndcg: report.validationNdcg, epoch, params: model.params.slice() };
+        bestValues = values;
+        sinceBest = 0;
+      } else sinceBest++;
+    } else if (validate) {
       report.validationNdcg = validate(model);
       if (report.validationNdcg > best.ndcg + 1e-9) {
         best = { ndcg: report.validationNdcg, epoch, params: model.params.slice() };
@@ -146,16 +163,18 @@ export function fit(train: readonly TrainList[], opts: FitOptions): FitResult {
 }
 
 /**
- * Gradient of (l2 / 2) * |correction weights|^2: the group weights A, the residual's output weights w2, and the
- * gate's log-reweighting of the baseline (Wu, bu), so every departure from the preset pays.
+ * Gradient of (l2 / 2) * |correction weights|^2: the group weights A, the residual's output weights w2, the
+ * gate's log-reweighting of the baseline (Wu, bu) and the score family's weights (Wv, bv), so every departure from
+ * the preset pays.
  */
 function addL2(model: FusionModel, grad: Float64Array, l2: number): void {
-  const { F, Q, G, H, A, w2, Wu } = model.o;
+  const { F, G, H, A, w2, Wu, size } = model.o;
   const p = model.params;
   for (let i = 0; i < F * G; i++) if (model.mask[i]) grad[A + i]! += l2 * p[A + i]!;
   for (let h = 0; h < H; h++) grad[w2 + h]! += l2 * p[w2 + h]!;
-  if (model.shape.baseline?.parts)
-    for (let i = 0; i < Q * G + G; i++) grad[Wu + i]! += l2 * p[Wu + i]!;
+  // Wu, bu and (with score parts) Wv, bv close the layout.
+  if (model.shape.baseline?.parts || model.shape.baseline?.scoreParts)
+    for (let i = Wu; i < size; i++) grad[i]! += l2 * p[i]!;
 }
 
 /**
@@ -179,6 +198,12 @@ export function selectShrinkage(
   }
   model.shrinkCorrection(best.lambda);
   return { lambda: best.lambda, scores };
+}
+
+function average(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return xs.length ? s / xs.length : 0;
 }
 
 /** Mean nDCG@k over judged lists (lists without a relevant item are skipped, as in LETOR evaluation). */

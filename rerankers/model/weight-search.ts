@@ -1,8 +1,17 @@
-import { REWEIGHT_BOUNDS, type FusionModel } from './fusion-model.js';
+import { REWEIGHT_BOUNDS, SCORE_WEIGHT_BOUNDS, type FusionModel } from './fusion-model.js';
 import type { TrainList } from './samples.js';
 
 /** Values tried for each coordinate of the gate's log-reweighting (e^-3 ~ a source switched off, e^1.5 ~ 4.5x). */
 export const WEIGHT_GRID: readonly number[] = [-3, -1.5, -0.75, 0, 0.75, 1.5];
+
+/**
+ * Values tried for each coordinate of the score family's log-weight v (weight e^clip(v, 0, 3) - 1: 0, 0.1, 0.28,
+ * 0.65, 1.7, 3.5, 8.5, 19; negative values let a query category switch off what the bias turned on).
+ */
+export const SCORE_GRID: readonly number[] = [-3, -1, -0.5, 0, 0.1, 0.25, 0.5, 1, 1.5, 2.25, 3];
+
+/** Every source's score-family bias the search starts from (0 = the baseline alone). */
+const SCORE_STARTS: readonly number[] = [0, 0.25, 1, 2.25];
 
 export interface WeightSearchOptions {
   /** Relative examination propensities by position (the counterfactual objective's IPS). */
@@ -11,10 +20,11 @@ export interface WeightSearchOptions {
   /** Query features the search may condition on: those that are 0/1 in the data (query kind, used sources, ...). */
   categorical: readonly number[];
   sweeps?: number;
-  grid?: readonly number[];
   /** Cap on the lists the objective reads (spread over the training set). */
   maxLists?: number;
 }
+
+type Block = 'reweight' | 'score';
 
 export interface WeightSearchResult {
   /** Training counterfactual clicks per list at the start (the baseline) and at the end. */
@@ -22,8 +32,8 @@ export interface WeightSearchResult {
   end: number;
   evaluations: number;
   seconds: number;
-  /** Coordinates that moved: 'bias' or a query feature index, per source group. */
-  moved: { group: number; feature: number | 'bias'; value: number }[];
+  /** Coordinates that moved: per source group and family, 'bias' or a query feature index. */
+  moved: { block: Block; group: number; feature: number | 'bias'; value: number }[];
 }
 
 interface Packed {
@@ -31,19 +41,34 @@ interface Packed {
   base: Float64Array;
   /** [n x G] each source's part of the baseline. */
   parts: Float64Array;
+  /** [n x G] each source's normalised score (0 without score parts). */
+  norms: Float64Array;
   query: ArrayLike<number>;
   /** IPS-weighted click mass per item and its logged position. */
   clicks: Float64Array;
   positions: Int32Array;
 }
 
+interface Coord {
+  block: Block;
+  /** -1: every source of the family at once. */
+  group: number;
+  at: number[];
+  feature: number | 'bias';
+  lists: number[];
+}
+
 /**
- * Tunes the preset's per-source weights by coordinate search on the training clicks, the way one tunes fusion
- * weights by hand, but per query category: u_g = bu_g + sum_c q_c Wu[c, g] over the 0/1 query features (kind,
- * which sources the query used, ...), each coordinate tried on a grid, kept when the counterfactual clicks of the
- * training lists (their shown items reordered, position-based IPS) rise. Writes bu/Wu into `model` (whose other
- * corrections should be zero) and leaves everything else alone. The caller compares the result on held-out
- * queries against the baseline and the gradient-trained model.
+ * Tunes the fusion per query category by coordinate search on the training clicks, the way one tunes fusion
+ * weights by hand, over both families the model weighs per query: the baseline's per-source parts (log-weight
+ * u_g = bu_g + sum_c q_c Wu[c, g]) and, when the shape has score parts, each source's min-max normalised score
+ * (log-weight v_g = bv_g + sum_c q_c Wv[c, g], weight e^v - 1), over the 0/1 query features c (kind, which
+ * sources the query used, ...). So a rank-based baseline (RRF) can become score fusion for the categories where
+ * clicks say so and stay RRF elsewhere. Each coordinate is tried on a grid and kept when the counterfactual clicks
+ * of the training lists (their shown items reordered, position-based IPS) rise; the score family is climbed from
+ * a few starting levels and the best end kept. Writes bu/Wu and bv/Wv into `model` (whose corrections should be
+ * zero) and leaves everything else alone. The caller compares the result on held-out queries against the baseline
+ * and the gradient-trained model.
  */
 export function searchReweighting(
   model: FusionModel,
@@ -51,8 +76,9 @@ export function searchReweighting(
   o: WeightSearchOptions,
 ): WeightSearchResult {
   const parts = model.shape.baseline?.parts;
+  const norms = model.shape.baseline?.scoreParts;
   const base = model.shape.baseline?.feature;
-  const { F, Q, G, Wu, bu } = model.o;
+  const { F, Q, G, Wu, bu, Wv, bv } = model.o;
   if (!parts || base === undefined || Q === 0)
     return { start: 0, end: 0, evaluations: 0, seconds: 0, moved: [] };
   const t0 = performance.now();
@@ -66,6 +92,7 @@ export function searchReweighting(
       n: t.n,
       base: new Float64Array(t.n),
       parts: new Float64Array(t.n * G),
+      norms: new Float64Array(t.n * G),
       query: t.query,
       clicks: Float64Array.from(t.relevance),
       positions: t.positions,
@@ -73,6 +100,7 @@ export function searchReweighting(
     for (let i = 0; i < t.n; i++) {
       p.base[i] = t.rows[i * F + base]!;
       for (let g = 0; g < G; g++) {
+        if (norms && norms[g]! >= 0) p.norms[i * G + g] = t.rows[i * F + norms[g]!]!;
         if (parts[g]! < 0) continue;
         const v = t.rows[i * F + parts[g]!]!;
         p.parts[i * G + g] = v;
@@ -81,13 +109,170 @@ export function searchReweighting(
     }
     packed.push(p);
   }
-  const clip = o.clip ?? 10;
-  const K = o.propensities.length;
-  const prop = (k: number) => (k < K ? o.propensities[k]! : 0);
-  // Only categorical features that take both values in the data can separate queries; of features equal on every
-  // list (e.g. a kind that implies a modality flag) one is kept.
+  const features = separatingFeatures(packed, o.categorical);
+  // Each coordinate touches only the lists where its source has a part and its feature is 1 (all, for the bias).
+  const coords: Coord[] = [];
+  const withGroup: number[][] = [];
+  for (let g = 0; g < G; g++)
+    withGroup.push(
+      usedGroup[g]
+        ? packed.flatMap((p, l) => {
+            for (let i = 0; i < p.n; i++) if (p.parts[i * G + g]! > 0) return [l];
+            return [];
+          })
+        : [],
+    );
+  const inCategory = (ls: number[], q: number | 'bias') =>
+    q === 'bias' ? ls : ls.filter((l) => packed[l]!.query[q] === 1);
+  const scored = (g: number) => usedGroup[g] === 1 && norms !== undefined && norms[g]! >= 0;
+  // Category coordinates before the bias: a category's own move touches only its lists, so it is tried before a
+  // bias move that would trade one category's gain against another's loss. The score family first moves as a whole
+  // per category (all sources together: the family's choice), then per source.
+  for (const q of [...features, 'bias' as const]) {
+    const gs = [...Array(G).keys()].filter(scored);
+    if (gs.length > 1)
+      coords.push({
+        block: 'score',
+        group: -1,
+        at: gs.map((g) => (q === 'bias' ? bv : Wv + q * G) + g),
+        feature: q,
+        lists: [...new Set(gs.flatMap((g) => inCategory(withGroup[g]!, q)))],
+      });
+  }
+  for (let g = 0; g < G; g++) {
+    if (!usedGroup[g]) continue;
+    const blocks: [Block, number, number][] = [['reweight', bu, Wu]];
+    if (scored(g)) blocks.push(['score', bv, Wv]);
+    for (const [block, b, W] of blocks)
+      for (const q of [...features, 'bias' as const])
+        coords.push({
+          block,
+          group: g,
+          at: [(q === 'bias' ? b : W + q * G) + g],
+          feature: q,
+          lists: inCategory(withGroup[g]!, q),
+        });
+  }
+  const u = new Float64Array(G);
+  const w = new Float64Array(G);
+  const scores = new Float64Array(Math.max(1, ...packed.map((p) => p.n)));
+  const order: number[] = [];
+  let evaluations = 0;
+  const p = model.params;
+  /** Counterfactual clicks of one list under the current weights (the score over wb: the model's order). */
+  const listValue = (l: Packed): number => {
+    for (let g = 0; g < G; g++) {
+      // Only the searched features move (the rest of Wu and Wv stays 0): read just those.
+      let z = p[bu + g]!;
+      let y = norms ? p[bv + g]! : 0;
+      for (const q of features) {
+        const x = l.query[q] ?? 0;
+        z += x * p[Wu + q * G + g]!;
+        if (norms) y += x * p[Wv + q * G + g]!;
+      }
+      u[g] = Math.exp(Math.min(REWEIGHT_BOUNDS[1], Math.max(REWEIGHT_BOUNDS[0], z))) - 1;
+      w[g] = Math.exp(Math.min(SCORE_WEIGHT_BOUNDS[1], Math.max(SCORE_WEIGHT_BOUNDS[0], y))) - 1;
+    }
+    order.length = 0;
+    for (let i = 0; i < l.n; i++) {
+      let s = l.base[i]!;
+      for (let g = 0; g < G; g++) s += u[g]! * l.parts[i * G + g]! + w[g]! * l.norms[i * G + g]!;
+      scores[i] = s;
+      order.push(i);
+    }
+    // Ties keep the shown order, as the counterfactual estimator does.
+    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+    return counterfactualClicks(l, order, o.propensities, o.clip ?? 10);
+  };
+  const values = new Float64Array(packed.length);
+  let total = 0;
+  const evaluateAll = () => {
+    for (let l = 0; l < packed.length; l++) values[l] = listValue(packed[l]!);
+    total = values.reduce((x, v) => x + v, 0);
+  };
+  evaluateAll();
+  const mean = () => total / Math.max(1, packed.length);
+  const start = mean();
+
+  /** Greedy coordinate ascent from the current point; each coordinate tried on its grid. */
+  const climb = () => {
+    for (let sweep = 0; sweep < (o.sweeps ?? 3); sweep++) {
+      let improved = false;
+      for (const c of coords) {
+        if (c.lists.length === 0) continue;
+        const keep = c.at.map((i) => p[i]!);
+        let bestValue: number | undefined;
+        let bestTotal = total;
+        for (const v of c.block === 'score' ? SCORE_GRID : WEIGHT_GRID) {
+          if (c.at.every((i) => p[i] === v) || keep.every((k) => k === v)) continue;
+          for (const i of c.at) p[i] = v;
+          evaluations++;
+          let t = total;
+          for (const l of c.lists) t += listValue(packed[l]!) - values[l]!;
+          // A real gain only: ties and noise-level changes keep the current (preset-nearer) value.
+          if (t > bestTotal + 1e-9 * packed.length) {
+            bestTotal = t;
+            bestValue = v;
+          }
+        }
+        c.at.forEach((i, k) => (p[i] = bestValue ?? keep[k]!));
+        if (bestValue !== undefined) {
+          improved = true;
+          for (const l of c.lists) values[l] = listValue(packed[l]!);
+          total = values.reduce((x, v) => x + v, 0);
+        }
+      }
+      if (!improved) break;
+    }
+  };
+  // Greedy ascent can stall between the families (one source's score alone may not beat the baseline until the
+  // others join): climb from a few levels of every source's score weight, from the baseline each time, and keep
+  // the best end; ties go to the earlier (baseline-nearer) start.
+  let best = { total: -Infinity, params: [] as number[] };
+  for (const s0 of norms ? SCORE_STARTS : [0]) {
+    for (const c of coords)
+      for (const i of c.at) p[i] = c.block === 'score' && c.feature === 'bias' ? s0 : 0;
+    evaluateAll();
+    climb();
+    if (total > best.total + 1e-9 * packed.length)
+      best = { total, params: coords.flatMap((c) => c.at.map((i) => p[i]!)) };
+  }
+  let k = 0;
+  for (const c of coords) for (const i of c.at) p[i] = best.params[k++]!;
+  total = best.total;
+  const moved = coords
+    .filter((c) => c.group >= 0 && p[c.at[0]!] !== 0)
+    .map((c) => ({ block: c.block, group: c.group, feature: c.feature, value: p[c.at[0]!]! }));
+  return { start, end: mean(), evaluations, seconds: (performance.now() - t0) / 1000, moved };
+}
+
+/** Position-based IPS clicks of a list's logged clicks when shown in `order`. */
+function counterfactualClicks(
+  p: Packed,
+  order: readonly number[],
+  propensities: ArrayLike<number>,
+  clip: number,
+): number {
+  const K = propensities.length;
+  const prop = (k: number) => (k < K ? propensities[k]! : 0);
+  let v = 0;
+  for (let r = 0; r < p.n; r++) {
+    const i = order[r]!;
+    const c = p.clicks[i]!;
+    if (c === 0) continue;
+    const old = prop(Math.min(p.positions[i]!, K - 1));
+    v += c * Math.min(clip, old > 0 ? prop(r) / old : 0);
+  }
+  return v;
+}
+
+/**
+ * Only categorical features that take both values in the data can separate queries; of features equal on every
+ * list (e.g. a kind that implies a modality flag) one is kept.
+ */
+function separatingFeatures(packed: readonly Packed[], categorical: readonly number[]): number[] {
   const seenColumns = new Set<string>();
-  const features = o.categorical.filter((q) => {
+  return categorical.filter((q) => {
     let zero = false;
     let one = false;
     let column = '';
@@ -102,91 +287,4 @@ export function searchReweighting(
     seenColumns.add(column);
     return true;
   });
-  // Each coordinate touches only the lists where its source has a part and its feature is 1 (all, for the bias).
-  const coords: { group: number; at: number; feature: number | 'bias'; lists: number[] }[] = [];
-  for (let g = 0; g < G; g++) {
-    if (!usedGroup[g]) continue;
-    const withGroup = packed.flatMap((p, l) => {
-      for (let i = 0; i < p.n; i++) if (p.parts[i * G + g]! > 0) return [l];
-      return [];
-    });
-    coords.push({ group: g, at: bu + g, feature: 'bias', lists: withGroup });
-    for (const q of features)
-      coords.push({
-        group: g,
-        at: Wu + q * G + g,
-        feature: q,
-        lists: withGroup.filter((l) => packed[l]!.query[q] === 1),
-      });
-  }
-  const u = new Float64Array(G);
-  const scores = new Float64Array(Math.max(1, ...packed.map((p) => p.n)));
-  const order: number[] = [];
-  let evaluations = 0;
-  /** Counterfactual clicks of one list under the current reweighting. */
-  const listValue = (p: Packed): number => {
-    for (let g = 0; g < G; g++) {
-      // Only the searched features move (the rest of Wu stays 0): read just those.
-      let z = model.params[bu + g]!;
-      for (const q of features) z += (p.query[q] ?? 0) * model.params[Wu + q * G + g]!;
-      u[g] = Math.exp(Math.min(REWEIGHT_BOUNDS[1], Math.max(REWEIGHT_BOUNDS[0], z))) - 1;
-    }
-    order.length = 0;
-    for (let i = 0; i < p.n; i++) {
-      let s = p.base[i]!;
-      for (let g = 0; g < G; g++) s += u[g]! * p.parts[i * G + g]!;
-      scores[i] = s;
-      order.push(i);
-    }
-    // Ties keep the shown order, as the counterfactual estimator does.
-    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-    let v = 0;
-    for (let r = 0; r < p.n; r++) {
-      const i = order[r]!;
-      const c = p.clicks[i]!;
-      if (c === 0) continue;
-      const old = prop(Math.min(p.positions[i]!, K - 1));
-      v += c * Math.min(clip, old > 0 ? prop(r) / old : 0);
-    }
-    return v;
-  };
-  const values = Float64Array.from(packed, listValue);
-  let total = values.reduce((x, v) => x + v, 0);
-  const mean = () => total / Math.max(1, packed.length);
-
-  const grid = o.grid ?? WEIGHT_GRID;
-  const start = mean();
-  for (let sweep = 0; sweep < (o.sweeps ?? 3); sweep++) {
-    let improved = false;
-    for (const c of coords) {
-      if (c.lists.length === 0) continue;
-      const keep = model.params[c.at]!;
-      let bestValue = keep;
-      let bestTotal = total;
-      for (const v of grid) {
-        if (v === keep) continue;
-        model.params[c.at] = v;
-        evaluations++;
-        let t = total;
-        for (const l of c.lists) t += listValue(packed[l]!) - values[l]!;
-        // A real gain only: ties and noise-level changes keep the current (preset-nearer) value.
-        if (t > bestTotal + 1e-9 * packed.length) {
-          bestTotal = t;
-          bestValue = v;
-        }
-      }
-      model.params[c.at] = bestValue;
-      if (bestValue !== keep) {
-        improved = true;
-        for (const l of c.lists) values[l] = listValue(packed[l]!);
-        total = values.reduce((x, v) => x + v, 0);
-      }
-    }
-    if (!improved) break;
-  }
-  const best = mean();
-  const moved = coords
-    .filter((c) => model.params[c.at] !== 0)
-    .map((c) => ({ group: c.group, feature: c.feature, value: model.params[c.at]! }));
-  return { start, end: best, evaluations, seconds: (performance.now() - t0) / 1000, moved };
 }

@@ -6,6 +6,7 @@ import { Rng } from '../../rerankers/random.js';
 
 /**
  * A small model: a baseline feature with per-source parts the gate reweights (text and image; audio has none),
+ * per-source normalised scores weighed beside it (text and audio; image has none),
  * three modality groups whose gate is masked by query coverage (q1..q3), a gate over 4 query features and a
  * 5-unit residual MLP bounded by tanh.
  */
@@ -21,7 +22,7 @@ function setup(seed: number, masked = false) {
       { name: 'audio', features: [4] },
     ],
     hidden: 5,
-    baseline: { feature: 7, fusion: 'rrf', parts: [5, 6, -1] },
+    baseline: { feature: 7, fusion: 'rrf', parts: [5, 6, -1], scoreParts: [1, -1, 4] },
     gateMask: [0, 1, 2],
     residualCap: 0.8,
   };
@@ -31,6 +32,8 @@ function setup(seed: number, masked = false) {
   // Move biases off zero so every parameter gets a gradient.
   for (let i = 0; i < model.params.length; i++)
     if (model.params[i] === 0 && model.mask[i] !== 0) model.params[i] = rng.normal() * 0.1;
+  // The score family's log-weights inside (0, 3), where they carry a gradient.
+  for (let g = 0; g < 3; g++) model.params[model.o.bv + g]! += 0.5;
   const n = 7;
   const rows = Float32Array.from({ length: n * F }, (_, i) =>
     i % F >= 5 ? rng.next() : rng.normal(),

@@ -81,4 +81,120 @@ describe('coordinate search of the preset weights per query category', () => {
     expect(r.end).toBe(r.start);
     expect([...model.reweight(Float32Array.from([1])).reweight]).toEqual([1, 1]);
   });
+
+  it('from a rank-based baseline, learns score fusion for the category of query whose clicks follow scores', () => {
+    // RRF-like parts (1 / (61 + rank) per source, over the list's best) beside each source's min-max score.
+    const rrfShape: Omit<ModelShape, 'hidden'> = {
+      featureNames: ['baseline', 'part:s0', 'norm:s0', 'part:s1', 'norm:s1'],
+      queryFeatureNames: ['scores_matter'],
+      groups: [
+        { name: 's0', features: [2] },
+        { name: 's1', features: [4] },
+      ],
+      baseline: { feature: 0, fusion: 'rrf', parts: [1, 3], scoreParts: [2, 4] },
+    };
+    const rrfLists = (n: number, seed: number): TrainList[] => {
+      const rng = new Rng(seed);
+      return Array.from({ length: n }, () => {
+        const scores = rng.next() < 0.5 ? 1 : 0;
+        // Skewed scores: a source's best item often stands far above the rest, which ranks cannot see.
+        const raw = Array.from({ length: 10 }, () => [rng.next() ** 4, rng.next() ** 4]);
+        const rankOf = (s: number) => {
+          const order = raw.map((_, i) => i).sort((a, b) => raw[b]![s]! - raw[a]![s]!);
+          const r = new Array<number>(10);
+          order.forEach((i, k) => (r[i] = k));
+          return r;
+        };
+        const [r0, r1] = [rankOf(0), rankOf(1)];
+        const norm = (s: number, i: number) => {
+          const col = raw.map((x) => x[s]!);
+          const [lo, hi] = [Math.min(...col), Math.max(...col)];
+          return (raw[i]![s]! - lo) / (hi - lo);
+        };
+        const items = raw.map((_, i) => {
+          const p0 = 1 / (61 + r0[i]!);
+          const p1 = 1 / (61 + r1[i]!);
+          return { p0, p1, n0: norm(0, i), n1: norm(1, i), base: p0 + p1 };
+        });
+        const max = Math.max(...items.map((x) => x.base));
+        items.sort((a, b) => b.base - a.base);
+        const key = (x: (typeof items)[number]) => (scores ? x.n0 + x.n1 : x.base);
+        const best = items.reduce((b, x, i) => (key(x) > key(items[b]!) ? i : b), 0);
+        return {
+          n: 10,
+          rows: Float32Array.from(
+            items.flatMap((x) => [x.base / max, x.p0 / max, x.n0, x.p1 / max, x.n1]),
+          ),
+          query: Float32Array.from([scores]),
+          relevance: Float32Array.from(items, (_, i) => (i === best ? 1 : 0)),
+          positions: Int32Array.from(items, (_, i) => i),
+        };
+      });
+    };
+    const fresh = () =>
+      FusionModel.init(
+        { ...rrfShape, hidden: 0 },
+        new Rng(1),
+        new Float64Array(5),
+        new Float64Array(5).fill(1),
+      );
+    const model = fresh();
+    const r = searchReweighting(model, rrfLists(600, 5), {
+      propensities: props,
+      categorical: [0],
+    });
+    expect(r.moved.some((m) => m.block === 'score')).toBe(true);
+    expect(r.end).toBeGreaterThan(r.start + 0.05);
+    const test = rrfLists(300, 6);
+    const hits = (m: FusionModel, scores: number) =>
+      test
+        .filter((l) => l.query![0] === scores)
+        .reduce((acc, l) => {
+          const s = m.forward(l.rows, l.n, l.query).scores;
+          return acc + l.relevance[s.indexOf(Math.max(...s))]!;
+        }, 0);
+    // Where clicks follow scores the searched model finds many more of them; where they follow ranks it keeps up.
+    expect(hits(model, 1)).toBeGreaterThan(hits(fresh(), 1) + 20);
+    expect(hits(model, 0)).toBeGreaterThanOrEqual(hits(fresh(), 0) - 5);
+    // Without the score family the search can only reweight the ranks, and finds less.
+    const rankOnly = FusionModel.init(
+      { ...rrfShape, baseline: { ...rrfShape.baseline!, scoreParts: undefined }, hidden: 0 },
+      new Rng(1),
+      new Float64Array(5),
+      new Float64Array(5).fill(1),
+    );
+    searchReweighting(rankOnly, rrfLists(600, 5), { propensities: props, categorical: [0] });
+    expect(hits(model, 1)).toBeGreaterThan(hits(rankOnly, 1) + 10);
+  });
+
+  it('keeps the baseline, with no score family, when the clicks already follow it', () => {
+    const s2: Omit<ModelShape, 'hidden'> = {
+      ...shape,
+      featureNames: ['baseline', 'part:s0', 'part:s1', 'norm:s0', 'norm:s1'],
+      groups: [
+        { name: 's0', features: [3] },
+        { name: 's1', features: [4] },
+      ],
+      baseline: { feature: 0, fusion: 'weighted', parts: [1, 2], scoreParts: [3, 4] },
+    };
+    const model = FusionModel.init(
+      { ...s2, hidden: 0 },
+      new Rng(1),
+      new Float64Array(5),
+      new Float64Array(5).fill(1),
+    );
+    const train = lists(300, 'baseline', 4).map((l) => ({
+      ...l,
+      rows: Float32Array.from({ length: 50 }, (_, k) => {
+        const [i, f] = [Math.floor(k / 5), k % 5];
+        return f < 3 ? l.rows[i * 3 + f]! : l.rows[i * 3 + f - 2]! * 2;
+      }),
+    }));
+    const r = searchReweighting(model, train, {
+      propensities: props,
+      categorical: [0],
+    });
+    expect(r.moved).toEqual([]);
+    expect([...model.params].every((p, i) => i === model.o.lwb || p === 0)).toBe(true);
+  });
 });

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
+import { FusionModel } from '../../rerankers/model/fusion-model.js';
+import { clearlyBetter, clusteredGain, selectDeparture } from '../../rerankers/model/selection.js';
+import {
+  MIN_GUARD_QUERIES,
+  queryGroups,
+  splitByQuery,
+  splitForGuard,
+} from '../../rerankers/query-split.js';
+import { Rng } from '../../rerankers/random.js';
+import { trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
+import type { Clickthrough } from '../../src/feedback/training-set.js';
+
+/** `queries` distinct queries (each its own set of items), each searched `repeats` times, position-based clicks. */
+function repeatedQueries(queries: number, repeats: number, seed: number): Clickthrough[] {
+  const rng = new Rng(seed);
+  const out: Clickthrough[] = [];
+  let t = 0;
+  for (let r = 0; r < repeats; r++)
+    for (let q = 0; q < queries; q++) {
+      const items = Array.from({ length: 8 }, (_, position) => {
+        const features = new Float32Array(FEATURE_ROW_SHAPE.item).map(() => rng.next() * 0.1);
+        features[0] = 1 - position / 8;
+        const clicked = rng.next() < 0.5 / (position + 1);
+        return { id: `q${q}-d${position}`, position, features, clicked, label: clicked ? 1 : 0 };
+      });
+      out.push({ queryId: `s${t}`, collection: 'c', rankerVersion: 'rrf', timestamp: t++, items });
+    }
+  return out;
+}
+
+const intentOf = (ct: Clickthrough) => ct.items[0]!.id.split('-')[0]!;
+
+describe("the promotion guard's own held-out queries", () => {
+  it('are split off whole before any selection: disjoint from training and validation queries, never fewer than the minimum', () => {
+    const cts = repeatedQueries(30, 6, 1);
+    const { pool, guard, guardQueries } = splitForGuard(cts, 0.2, 1);
+    expect(guardQueries).toBe(6);
+    expect(pool.length + guard.length).toBe(cts.length);
+    const split = splitByQuery(pool, 0.2, 1);
+    const guardIntents = new Set(guard.map(intentOf));
+    expect(guardIntents.size).toBe(6);
+    for (const ct of [...split.train, ...split.validation])
+      expect(guardIntents.has(intentOf(ct))).toBe(false);
+    // A small log still gives the guard its minimum; a tiny one leaves two query groups for training.
+    expect(splitForGuard(repeatedQueries(8, 3, 2), 0.2, 1).guardQueries).toBe(MIN_GUARD_QUERIES);
+    expect(splitForGuard(repeatedQueries(4, 3, 2), 0.2, 1).guardQueries).toBe(2);
+    expect(splitForGuard(repeatedQueries(2, 3, 2), 0.2, 1).guardQueries).toBe(0);
+  });
+
+  it('are the queries the trained model hands to the guard, and only they carry its held-out estimate', () => {
+    const cts = repeatedQueries(30, 6, 3);
+    const trained = trainFromClickthroughs(cts, { epochs: 2, hidden: 2, seed: 1 });
+    const sorted = [...cts].sort((a, b) => a.timestamp - b.timestamp);
+    const { guard } = splitForGuard(sorted, 0.2, 1);
+    expect(new Set(trained.heldOutQueryIds)).toEqual(new Set(guard.map((c) => c.queryId)));
+    expect(trained.metrics.guardQueries).toBeGreaterThanOrEqual(MIN_GUARD_QUERIES);
+    expect(trained.metrics.heldOut.impressions).toBe(guard.length);
+    expect(trained.metrics.heldOut.queries).toBe(trained.metrics.guardQueries);
+    // Validation (selection) and the guard never share a query.
+    expect(trained.metrics.validationQueries).toBeGreaterThan(0);
+    const groups = queryGroups(sorted);
+    const guardGroups = new Set(
+      sorted.flatMap((c, i) => (trained.heldOutQueryIds.includes(c.queryId) ? [groups[i]] : [])),
+    );
+    expect(
+      sorted.every(
+        (c, i) => trained.heldOutQueryIds.includes(c.queryId) === guardGroups.has(groups[i]!),
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('selection by clear held-out evidence', () => {
+  it('clusters the errors by query: many impressions of a few queries are not many independent gains', () => {
+    // Three queries, 200 impressions each; the candidate wins big on one and loses on another.
+    const clusters = Array.from({ length: 600 }, (_, i) => Math.floor(i / 200));
+    const a = clusters.map((c) => (c === 0 ? 1 : c === 1 ? -0.6 : 0.05));
+    const b = clusters.map(() => 0);
+    const g = clusteredGain(a, b, clusters);
+    expect(g.mean).toBeCloseTo(0.15, 12);
+    expect(g.clusters).toBe(3);
+    // Per impression the gain would look certain; by query it is not.
+    expect(clearlyBetter(a, b, { clusters })).toBe(false);
+    expect(clearlyBetter(a, b, { clusters: clusters.map((_, i) => i) })).toBe(true);
+    // A gain every query shares is clear.
+    const steady = clusters.map((c) => 0.1 + c * 0.01);
+    expect(clearlyBetter(steady, b, { clusters })).toBe(true);
+  });
+
+  it('keeps the start when the trained departure is not clearly better on held-out queries', () => {
+    const shape = {
+      featureNames: ['baseline', 'x'],
+      queryFeatureNames: [],
+      groups: [{ name: 's', features: [1] }],
+      hidden: 0,
+    };
+    const model = FusionModel.init(
+      shape,
+      new Rng(1),
+      new Float64Array(2),
+      new Float64Array(2).fill(1),
+    );
+    const anchor = model.params.slice();
+    model.params[model.o.A + 1] = 0.7;
+    const clusters = [0, 1, 2, 3];
+    const flat = selectDeparture(model, anchor, {
+      values: () => Float64Array.from([1, 1, 1, 1]),
+      clusters,
+    });
+    expect(flat.lambda).toBe(0);
+    expect([...model.params]).toEqual([...anchor]);
+    model.params[model.o.A + 1] = 0.7;
+    // Evidence that grows with the step on every query: the whole step is taken.
+    const clear = selectDeparture(model, anchor, {
+      values: (m) => Float64Array.from(clusters, (c) => m.params[m.o.A + 1]! * (1 + c * 0.1)),
+      clusters,
+    });
+    expect(clear.lambda).toBe(1);
+  });
+});
