@@ -8,7 +8,7 @@
 // ~0.4 of a core on the same 2 cores as the server. The requests themselves are real HTTP (keep-alive, one socket
 // per connection) and every answer is checked (status 200 and `upserted` equal to the batch size).
 // Usage: npx tsx bench/write-load.ts [--items 100000] [--batch 100] [--connections 8] [--raw-items 20000]
-//        [--search-every-ms 250] [--parse-on-loop (A/B: bodies parsed on the event loop)] [--max-seconds 0 (no bound)] [--out bench/results/write-load.json]
+//        [--search-every-ms 250] [--max-seconds 0 (no bound)] [--out bench/results/write-load.json]
 //        [--server-cpu-prof DIR (V8 CPU profile of the server, written when it stops)]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -27,7 +27,6 @@ const { values: f } = parseArgs({
     connections: { type: 'string', default: '8' },
     'raw-items': { type: 'string' },
     'search-every-ms': { type: 'string', default: '250' },
-    'parse-on-loop': { type: 'boolean', default: false },
     'max-seconds': { type: 'string', default: '0' },
     out: { type: 'string', default: path.resolve(import.meta.dirname, 'results/write-load.json') },
     'server-cpu-prof': { type: 'string' },
@@ -150,7 +149,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chorus-write-load-'));
 const prof = f['server-cpu-prof'];
 const server = await startServeProcess(
   dataDir,
-  f['parse-on-loop'] ? { CHORUS_AB_NO_THREADS: '1' } : {},
+  {},
   60_000,
   prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : [],
 );
@@ -266,7 +265,6 @@ const report = {
   batch: BATCH,
   connections: CONNECTIONS,
   searchEveryMs: SEARCH_EVERY,
-  bodyParse: f['parse-on-loop'] ? 'event loop (A/B)' : 'worker thread',
   client: 'request bodies serialised before the clock; node:http keep-alive',
   dims: DEFAULT_SPACES.map((s) => s.dim),
   http: {

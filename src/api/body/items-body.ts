@@ -79,7 +79,7 @@ export function itemsJsonBody(limit: number, setting: string): RequestHandler {
   const readRaw = rawBody(limit, setting);
   let pool: ParsePool | undefined;
   return (req, res, next) => {
-    if (process.env.CHORUS_AB_NO_THREADS === '1' || !offloadable(req)) {
+    if (!offloadable(req)) {
       parseJson(req, res, next);
       return;
     }
