@@ -1,6 +1,6 @@
 // bench/write-load: a bulk load of precomputed vectors over HTTP, as a user loading a catalogue would (issue 17).
 // Items with three vectors (384 + 512 + 512, embedding-like) and text go to a real `chorus serve` (another
-// process) as POST /v1/items batches from N connections, while one more connection searches. Printed beside the
+// process) as POST /v1/items batches from N connections, while searches run at a fixed rate (--search-every-ms). Printed beside the
 // store's own write rate measured in the same run (the same batches straight into the store, in process).
 // Writes bench/results/write-load.json.
 // The request bodies are generated and serialised BEFORE the clock starts (cached in the temp dir): a bulk loader
