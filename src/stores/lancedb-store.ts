@@ -78,7 +78,8 @@ export interface LanceDbStoreOptions {
   readConcurrency?: number;
   /**
    * Worker threads that run HNSW graph searches on the saved (memory-mapped) graph files, so searches use more
-   * than the event loop's core (default: one per core beyond the first, at most 2; 0 searches in this thread).
+   * than the event loop's core (default: the core count, at most 2; 0 searches in this thread). Threads start
+   * with the first search of a big enough graph.
    * Graphs with rows absorbed since their last save, and graphs under `searchThreadsMinGraph` rows (default 10k),
    * are searched in this thread.
    */
@@ -429,7 +430,7 @@ export class LanceDbStore implements VectorStore {
   }
 
   private searchPool(): SearchPool | undefined {
-    const size = this.opts.searchThreads ?? Math.min(2, availableParallelism() - 1);
+    const size = this.opts.searchThreads ?? Math.min(2, availableParallelism());
     if (size <= 0) return undefined;
     this.pool ??= new SearchPool(size, this.opts.searchThreadsMinGraph);
     return this.pool;

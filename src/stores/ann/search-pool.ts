@@ -48,12 +48,12 @@ export class SearchPool {
   constructor(
     readonly size: number,
     readonly minGraph = 10_000,
-  ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
-  }
+  ) {}
 
   search(graph: SharedGraph, query: Float32Array, k: number): Promise<GraphMatches> {
     if (this.closed) return Promise.reject(new Error('search pool closed'));
+    // Threads start with the first search that needs them (stores that only hold small graphs start none).
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.inFlight.size < slot.inFlight.size) slot = s;
     const id = this.nextId++;
