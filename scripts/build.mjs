@@ -18,6 +18,7 @@ const ASSETS = [
   'src/bench/index-thread-worker.mjs',
   'src/bench/latency-client.mjs',
   'rerankers/fit-worker.mjs',
+  'src/stores/ann/search-worker.mjs',
   'indexers/models',
   'fixtures/corpus',
 ];
