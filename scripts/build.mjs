@@ -19,6 +19,7 @@ const ASSETS = [
   'src/bench/index-thread-worker.mjs',
   'src/bench/latency-client.mjs',
   'rerankers/fit-worker.mjs',
+  'src/stores/ann/search-worker.mjs',
   'indexers/models',
   'fixtures/corpus',
 ];
