@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
@@ -7,6 +8,7 @@ import type { Filter } from '../domain/filter.js';
 import type { Item, ItemId, Payload, VectorHit } from '../domain/item.js';
 import { ChorusError } from '../errors.js';
 import { PayloadCache } from './ann/payload-cache.js';
+import { SearchPool } from './ann/search-pool.js';
 import { HNSW_PARAMS, type HnswParams } from './ann/vector-index.js';
 import { Limiter } from './concurrency.js';
 import { compileFilter } from './filter-memory.js';
@@ -53,6 +55,8 @@ export interface LanceDbStoreOptions {
   indexMaintenance?: 'background' | 'inline';
   /** Called with errors from background work (default: console.warn). */
   onBackgroundError?: (e: unknown, collection: string) => void;
+  /** Called when a collection's ANN index is rebuilt from its table because another process wrote to it. */
+  onIndexRebuild?: (collection: string) => void;
   /**
    * Seconds between checks for table versions written by another process or store instance: 0 (default) checks on
    * every table read and at most once a second on index searches (a newer version rebuilds the index from the
@@ -74,6 +78,15 @@ export interface LanceDbStoreOptions {
   annCloseDrainMs?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
   readConcurrency?: number;
+  /**
+   * Worker threads that run HNSW graph searches on the saved (memory-mapped) graph files, so searches use more
+   * than the event loop's core (default: the core count, at most 2; 0 searches in this thread). Threads start
+   * with the first search of a big enough graph.
+   * Graphs with rows absorbed since their last save, and graphs under `searchThreadsMinGraph` rows (default 10k),
+   * are searched in this thread.
+   */
+  searchThreads?: number;
+  searchThreadsMinGraph?: number;
 }
 
 interface OpenCollection {
@@ -110,6 +123,8 @@ export class LanceDbStore implements VectorStore {
   private readonly hnsw: HnswParams;
   private readonly plan: FilterPlanOptions;
   private readonly reads: Limiter;
+  /** Started by the first search (processes that never search start no threads). */
+  private pool: SearchPool | undefined;
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -264,11 +279,14 @@ export class LanceDbStore implements VectorStore {
       opts.onCommit?.();
       for (let i = 0; i < ids.length; i += GET_CHUNK) {
         const chunk = ids.slice(i, i + GET_CHUNK);
-        const { numDeletedRows, version } = await c.table.delete(idIn(chunk));
-        deleted += numDeletedRows;
-        c.epoch++;
-        for (const id of chunk) c.cache.delete(id);
-        c.ann.deleted(chunk, version);
+        await this.ownCommit(c, async () => {
+          const { numDeletedRows, version } = await c.table.delete(idIn(chunk));
+          deleted += numDeletedRows;
+          c.epoch++;
+          for (const id of chunk) c.cache.delete(id);
+          c.ann.deleted(chunk, version);
+          return version;
+        });
       }
     });
     return { deleted };
@@ -331,6 +349,7 @@ export class LanceDbStore implements VectorStore {
       distance: spec.distance,
       query,
       k,
+      pool: this.searchPool(),
       options: this.plan,
       filter:
         opts.filter && where
@@ -410,7 +429,21 @@ export class LanceDbStore implements VectorStore {
     return out;
   }
 
+  /** Worker threads started for graph searches and how many searches they answered (undefined: none started). */
+  searchThreadStats(): { threads: number; searches: number } | undefined {
+    return this.pool && { threads: this.pool.size, searches: this.pool.completed };
+  }
+
+  private searchPool(): SearchPool | undefined {
+    const size = this.opts.searchThreads ?? Math.min(2, availableParallelism());
+    if (size <= 0) return undefined;
+    this.pool ??= new SearchPool(size, this.opts.searchThreadsMinGraph);
+    return this.pool;
+  }
+
   async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
     await this.flushMaintenance();
     for (const c of this.open.values()) {
       await c.ann.close();
@@ -550,7 +583,7 @@ export class LanceDbStore implements VectorStore {
     c: OpenCollection,
     plan: Awaited<ReturnType<typeof planMaintenance>>,
   ): Promise<void> {
-    c.ann.maintaining++;
+    c.ann.maintaining++; // until maintenanceDone has recorded the new versions
     try {
       const handle = await this.db.openTable(name);
       try {
@@ -559,9 +592,8 @@ export class LanceDbStore implements VectorStore {
         handle.close();
       }
     } finally {
-      c.ann.maintaining--;
+      await c.ann.maintenanceDone();
     }
-    await c.ann.maintenanceDone();
   }
 
   private entry(name: string, table: lancedb.Table, schema: CollectionSchema): OpenCollection {
@@ -589,6 +621,7 @@ export class LanceDbStore implements VectorStore {
       onForeignChange: () => {
         entry.epoch++;
         entry.cache.clear();
+        this.opts.onIndexRebuild?.(name);
       },
       // Scans under the write lock (an open without a usable saved index) read what is current: they fill the cache.
       onPayload: (id, json) => entry.cache.set(id, json),
@@ -666,14 +699,18 @@ export class LanceDbStore implements VectorStore {
       if (!ann) throw new ChorusError('COLLECTION_NOT_FOUND', `collection ${name} was dropped`);
       for (const q of batch) q.opts.onCommit?.(); // synchronously after the abort checks: no gap between
       const items = batch.length === 1 ? batch[0]!.items : batch.flatMap((q) => q.items);
-      const version = await commitRows(
-        { table: c.table, schema: c.schema, arrowSchema: c.arrowSchema, ann },
-        items,
-      );
-      c.epoch++;
-      c.writesSinceMaintenance++;
-      for (const item of items) c.cache.set(item.id, JSON.stringify(item.payload));
-      c.ann.upserted(items, version);
+      await this.ownCommit(c, async (before) => {
+        const version = await commitRows(
+          { table: c.table, schema: c.schema, arrowSchema: c.arrowSchema, ann },
+          items,
+          before,
+        );
+        c.epoch++;
+        c.writesSinceMaintenance++;
+        for (const item of items) c.cache.set(item.id, JSON.stringify(item.payload));
+        c.ann.upserted(items, version);
+        return version;
+      });
     };
     try {
       await commit(group);
@@ -689,6 +726,25 @@ export class LanceDbStore implements VectorStore {
             settle(q, e2);
           }
         }
+    }
+  }
+
+  /**
+   * Runs one own table commit (under the write lock) so the ANN index can tell its version from another process's
+   * (see AnnSync.commitStarting). `fn` gets the table version just before it, commits, records the commit in the
+   * index and returns the version it produced.
+   */
+  private async ownCommit(
+    c: OpenCollection,
+    fn: (before: number) => Promise<number>,
+  ): Promise<void> {
+    const before = await c.table.version();
+    c.ann.commitStarting(before);
+    let after: number | undefined;
+    try {
+      after = await fn(before);
+    } finally {
+      c.ann.commitEnded(before, after);
     }
   }
 

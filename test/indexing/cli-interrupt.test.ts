@@ -8,7 +8,7 @@ import { childEnv, readStored, runIndexChild } from './support/resume-scenario.j
 
 const work = mkdtempSync(path.join(tmpdir(), 'chorus-cli-index-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-// Every case spawns `chorus index` (tsx + tiny models), 20-40 s per spawn on a loaded CI machine: generous limits.
+// Every case spawns `chorus index` (built CLI + tiny models), slow on a loaded CI machine: generous limits.
 const SPAWN_MS = 300_000;
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as IndexSummary;
 

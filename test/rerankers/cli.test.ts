@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChorus } from '../../src/app/build.js';
 import { parseConfig } from '../../src/config.js';
@@ -11,30 +9,18 @@ import { ModelRegistry } from '../../rerankers/registry.js';
 import { generateMultimodalWorld } from '../../rerankers/simulation/multimodal-world.js';
 import { simulateTraffic } from '../../rerankers/simulation/simulate-traffic.js';
 import { openChorusDb } from '../../src/storage/index.js';
+import { runChorus, type CliResult } from '../support/cli.js';
 
-const run = promisify(execFile);
 let dir: string;
-// Each spawn starts tsx and loads the app (20-40 s on a loaded CI machine): a spawn must not need to finish in seconds.
+
+/** Runs the real CLI (the built dist) against the temp data dir, without loading any encoder model. */
+// Each spawn's budget (runChorus allows 300 s): a start on a loaded CI machine can take many seconds.
 const SPAWN_MS = 300_000;
 
-/** Runs the real CLI (tsx) against the temp data dir, without loading any encoder model. */
-async function chorus(
-  ...args: string[]
-): Promise<{ stdout: string; code: number; stderr: string }> {
-  try {
-    const r = await run(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', '--data-dir', dir, ...args],
-      {
-        env: { ...process.env, CHORUS_MODELS__ENABLED: '', CHORUS_LOG_LEVEL: 'silent' },
-        timeout: SPAWN_MS,
-      },
-    );
-    return { stdout: r.stdout, stderr: r.stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
+function chorus(...args: string[]): Promise<CliResult> {
+  return runChorus(['--data-dir', dir, ...args], {
+    env: { ...process.env, CHORUS_MODELS__ENABLED: '', CHORUS_LOG_LEVEL: 'silent' },
+  });
 }
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import {
 import { snapshotCollection, type StoreSnapshot } from './store-snapshot.js';
 
 const COLL = 'cli-robust';
-// Each `chorus index` spawn starts tsx and the tiny models: 20-40 s on a loaded CI machine, so limits are generous.
+// Each `chorus index` spawn starts the built CLI and the tiny models: slow on a loaded CI machine, so limits are generous.
 const SPAWN_MS = 300_000;
 
 async function snapshot(dataDir: string): Promise<StoreSnapshot> {

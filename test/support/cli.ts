@@ -34,6 +34,11 @@ function shippedMain(): Promise<string> {
   return shipped;
 }
 
+/** The node arguments that start the real `chorus`: the built dist, or (`source`) the TypeScript sources via tsx. */
+export async function chorusEntry(source = false): Promise<string[]> {
+  return source ? ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')] : [await shippedMain()];
+}
+
 /**
  * Runs the real `chorus` without blocking the event loop, so a server in the test process keeps answering. It runs
  * the built dist by default (`source: true` for the TypeScript sources through tsx). The spawn budget is generous on
@@ -44,9 +49,7 @@ export async function runChorus(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; source?: boolean } = {},
 ): Promise<CliResult> {
-  const entry = opts.source
-    ? ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')]
-    : [await shippedMain()];
+  const entry = await chorusEntry(opts.source);
   try {
     const r = await run(process.execPath, [...entry, ...args], {
       env: opts.env ?? process.env,

@@ -7,10 +7,10 @@ import { Bm25Index } from '../../../src/lexical/bm25-index.js';
 import { LanceDbStore } from '../../../src/stores/lancedb-store.js';
 import type { IndexSummary } from '../../../src/indexing/index-run.js';
 import { openChorusDb } from '../../../src/storage/index.js';
+import { chorusEntry } from '../../support/cli.js';
 import { writeTestCorpus, type TestCorpus } from './corpus.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 
 /** Environment for a `chorus index` child: its own data dir, the tiny fixture models, CPU only. */
 export function childEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -36,7 +36,7 @@ export interface ChildResult {
 }
 
 /**
- * Runs `chorus index` as a real child process (node + tsx, no npx wrapper, so SIGKILL hits the indexer
+ * Runs `chorus index` as a real child process (the built CLI, no npx wrapper, so SIGKILL hits the indexer
  * itself). With `killAtFraction`, the child gets `signal` (SIGKILL by default) as soon as a progress line
  * reports that share of the items done.
  */
@@ -46,8 +46,18 @@ export function runIndexChild(
   killAtFraction?: number,
   signal: NodeJS.Signals = 'SIGKILL',
 ): Promise<ChildResult & { killedAt?: number }> {
+  return chorusEntry().then((entry) => indexChild(entry, args, env, killAtFraction, signal));
+}
+
+function indexChild(
+  entry: string[],
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  killAtFraction: number | undefined,
+  signal: NodeJS.Signals,
+): Promise<ChildResult & { killedAt?: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'index', ...args], {
+    const child = spawn(process.execPath, [...entry, 'index', ...args], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
