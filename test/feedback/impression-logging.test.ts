@@ -80,6 +80,42 @@ describe('every served impression logs its feature rows, whatever ranked it', ()
     }
   });
 
+  it('/v1/recommend routes a request naming no fusion as /v1/search does, under any preset', async () => {
+    const route = async () => {
+      const search = await s.call('POST', '/v1/search', {
+        collection: C,
+        vectors: query,
+        limit: 5,
+      });
+      const rec = await s.call('POST', '/v1/recommend', { collection: C, itemId: 'i3', limit: 5 });
+      expect(rec.status).toBe(200);
+      expect(rec.json.ranker).toEqual(search.json.ranker);
+      return rec.json.ranker;
+    };
+    try {
+      savePreset(s.chorus.db.kv, 'plain', { fusion: 'noop' });
+      applyPreset(s.chorus.db.kv, C, 'plain');
+      // A preset that is no baseline fusion serves as it is, for recommendations too (before: the model ranker).
+      expect(await route()).toMatchObject({ name: 'noop' });
+      savePreset(s.chorus.db.kv, 'text-heavy', {
+        fusion: 'weighted',
+        weights: { text: 3, image: 1 },
+      });
+      applyPreset(s.chorus.db.kv, C, 'text-heavy');
+      expect(await route()).toEqual({ name: 'model', version: 'weighted' });
+      // A fusion named in the request still wins.
+      const named = await s.call('POST', '/v1/recommend', {
+        collection: C,
+        itemId: 'i3',
+        fusion: 'rrf',
+        limit: 5,
+      });
+      expect(named.json.ranker.name).toBe('rrf');
+    } finally {
+      applyPreset(s.chorus.db.kv, C, null);
+    }
+  });
+
   it('the same ranking gets the same rows under different rankers (rows do not depend on who ranked)', async () => {
     const a = await s.call('POST', '/v1/search', {
       collection: C,
