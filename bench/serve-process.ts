@@ -21,6 +21,8 @@ export async function startServeProcess(
   dataDir: string,
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  /** Extra node options (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(base))
@@ -30,7 +32,7 @@ export async function startServeProcess(
       k === 'QDRANT_URL'
     )
       delete base[k];
-  const child = spawn(process.execPath, [...SERVE_ARGV, '--port', '0'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...SERVE_ARGV, '--port', '0'], {
     cwd: ROOT,
     env: {
       ...base,

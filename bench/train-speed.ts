@@ -1,178 +1,191 @@
 /**
- * Training throughput: fit the fusion reranker on 1,000,000 logged click events (default) of the multimodal
- * world (10-item impressions served by RRF, 10% adjacent swaps, position-based clicks). The timed part is what
- * `chorus train` does after reading the log: propensities, list aggregation, IPS-weighted training with early
- * stopping, validation metrics. Clickthroughs are built in memory sharing their feature rows (a 1M-click log as
- * JSON events is ~4 GB of SQLite rows, beyond this bench's memory budget on a small shared machine). Reading the
- * log is measured on a real SQLite event log of `--log-sample` impressions (the same events the server logs:
- * impressions with their feature rows, clicks), read back through `buildClickthroughs` as `chorus train` does; the
- * full log's read time is projected from that rate (linear: one streaming pass), and reported beside the fit.
- *   npx tsx bench/train-speed.ts [--clicks 1000000] [--queries 3000] [--log-sample 100000]
+ * Training throughput end to end, as `chorus train` runs it: read a real SQLite event log of 1,000,000 click events
+ * (default) and fit the fusion reranker on it. The log is written once through the engine's impression logger
+ * (`src/bench/click-log-writer.ts`: the multimodal world's RRF top-10 lists, rows packed as the server stores them,
+ * position-based clicks as client events) into `--dir`, and reused by later runs. Timed: `readClickthroughs` (the
+ * log -> clickthroughs, one streaming pass) then `trainFromClickthroughs` (propensities, aggregation, IPS training
+ * with early stopping, validation), i.e. `fitFromLogs` in two halves.
+ *
+ * Baseline in the same run: the first `--json-sample` impressions of the same log (with their clicks) written with
+ * JSON rows, as logs before schema 6 hold them, read through the same path; its rate is what reading the whole log
+ * cost before packed rows.
+ *   npx tsx bench/train-speed.ts --dir /var/tmp/chorus-train-log [--clicks 1000000] [--write-only]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FeedbackEvent } from '../src/domain/feedback.js';
-import {
-  buildClickthroughs,
-  QUERY_FEATURES_KEY,
-  type Clickthrough,
-} from '../src/feedback/training-set.js';
-import { openChorusDb } from '../src/storage/index.js';
-import { buildFeatureRows, FEATURE_SPEC_VERSION } from '../rerankers/features/index.js';
-import { RrfReranker } from '../rerankers/fusion/index.js';
-import { DEFAULT_EXAMINATION, simulatePbmClicks } from '../rerankers/letor/click-simulation.js';
-import { Rng } from '../rerankers/random.js';
-import { generateMultimodalWorld } from '../rerankers/simulation/multimodal-world.js';
+import { readClickthroughs, type FitRequest } from '../rerankers/fit-from-logs.js';
 import { trainFromClickthroughs } from '../rerankers/train-from-logs.js';
+import { writeSimulatedClickLog, type SimulatedLog } from '../src/bench/click-log-writer.js';
+import { openChorusDb } from '../src/storage/index.js';
 
 const { values: a } = parseArgs({
   options: {
     clicks: { type: 'string', default: '1000000' },
     queries: { type: 'string', default: '3000' },
     loss: { type: 'string', default: 'listwise' },
-    'log-sample': { type: 'string', default: '100000' },
+    dir: { type: 'string' },
+    'json-sample': { type: 'string', default: '100000' },
+    'write-only': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results/train-speed.json' },
   },
 });
-const target = Number(a.clicks);
-const world = generateMultimodalWorld({ queries: Number(a.queries), seed: 4 });
-const rrf = new RrfReranker();
-const served = await Promise.all(
-  world.map(async (q) => {
-    const ctx = { queryKind: q.kind, queryModalities: q.queryModalities };
-    const fr = buildFeatureRows(q.candidates, ctx);
-    const rowOf = new Map(q.candidates.map((c, i) => [c.id, fr.rows[i]!]));
-    const top = (await rrf.rerank(q.candidates, ctx)).slice(0, 10);
-    return {
-      q,
-      top: top.map((h) => ({ id: h.id, row: rowOf.get(h.id)!, grade: q.labels.get(h.id) ?? 0 })),
-      queryFeatures: fr.queryFeatures,
-    };
-  }),
-);
-const rng = new Rng(7);
-const cts: Clickthrough[] = [];
-let clicks = 0;
-let t = 1_700_000_000_000;
-while (clicks < target) {
-  const s = served[rng.int(served.length)]!;
-  const shown = [...s.top];
-  const swapped: number[] = [];
-  if (rng.next() < 0.1) {
-    const k = rng.int(shown.length - 1);
-    [shown[k], shown[k + 1]] = [shown[k + 1]!, shown[k]!];
-    swapped.push(k);
-  }
-  const c = simulatePbmClicks(
-    shown.map((x) => x.grade),
-    rng,
-    { maxGrade: 4, examination: DEFAULT_EXAMINATION },
-  );
-  c.forEach((x) => x && clicks++);
-  cts.push({
-    queryId: `${s.q.queryId}-${cts.length}`,
-    collection: 'bench',
-    rankerVersion: 'rrf',
-    timestamp: (t += 100),
-    queryFeatures: s.queryFeatures,
-    items: shown.map((x, position) => ({
-      id: x.id,
-      position,
-      features: x.row,
-      clicked: c[position]!,
-      label: c[position]! ? 1 : 0,
-    })),
-    swapped,
-  });
-}
-console.log(
-  `${clicks} click events on ${cts.length} impressions (${cts.length * 10} shown items), ${world.length} distinct queries`,
-);
-// Reading the log: a real SQLite event log of the first `log-sample` impressions, read as `chorus train` reads it.
-const sampleN = Math.min(cts.length, Number(a['log-sample']));
-const logDir = mkdtempSync(path.join(tmpdir(), 'chorus-train-speed-'));
-const db = openChorusDb(logDir);
-let read: { impressions: number; seconds: number; perSecond: number; projectedSeconds: number };
-try {
-  for (let i = 0; i < sampleN; i += 2000) {
-    const batch: FeedbackEvent[] = [];
-    for (const ct of cts.slice(i, Math.min(sampleN, i + 2000))) {
-      const features: Record<string, number[]> = { [QUERY_FEATURES_KEY]: [...ct.queryFeatures!] };
-      for (const it of ct.items) features[it.id] = [...it.features];
-      batch.push({
-        type: 'impression',
-        eventId: `imp_${ct.queryId}`,
-        collection: 'bench',
-        queryId: ct.queryId,
-        items: ct.items.map((it) => ({ id: it.id, position: it.position })),
-        rankerVersion: 'rrf',
-        features,
-        featureSpecVersion: FEATURE_SPEC_VERSION,
-        timestamp: ct.timestamp,
-        ...(ct.swapped?.length ? { swapped: ct.swapped } : {}),
-      } as FeedbackEvent);
-      for (const it of ct.items)
-        if (it.clicked)
-          batch.push({
-            type: 'click',
-            eventId: `c_${ct.queryId}_${it.position}`,
-            collection: 'bench',
-            queryId: ct.queryId,
-            itemId: it.id,
-            timestamp: ct.timestamp + 1,
-          });
-    }
-    db.events.append(batch, { origin: 'server' });
-  }
-  const t0 = performance.now();
-  const back = buildClickthroughs(db.events.iterate({ collection: 'bench' }), {
-    dropUnclicked: false,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  if (back.length !== sampleN) throw new Error(`read ${back.length} of ${sampleN} impressions`);
-  read = {
-    impressions: sampleN,
-    seconds,
-    perSecond: sampleN / seconds,
-    projectedSeconds: (seconds * cts.length) / sampleN,
-  };
-} finally {
-  db.close();
-  rmSync(logDir, { recursive: true, force: true });
-}
-console.log(
-  `read ${read.impressions} logged impressions back from SQLite in ${read.seconds.toFixed(1)} s (${read.perSecond.toFixed(0)}/s): the full log (${cts.length}) ~${read.projectedSeconds.toFixed(0)} s`,
-);
+const clicks = Number(a.clicks);
+const queries = Number(a.queries);
+const C = 'bench';
+const dir = a.dir ?? mkdtempSync(path.join(tmpdir(), 'chorus-train-speed-'));
+const mine = a.dir === undefined;
 
-const started = performance.now();
-const trained = trainFromClickthroughs(cts, {
-  seed: 1,
-  epochs: 40,
-  hidden: 16,
-  loss: a.loss as 'listwise' | 'pairwise',
-});
-const seconds = (performance.now() - started) / 1000;
-console.log(
-  `trained in ${seconds.toFixed(1)} s; with reading the log ~${(seconds + read.projectedSeconds).toFixed(0)} s (target <= 120 s on 2 cores): ${trained.metrics.trainLists} distinct train lists, best epoch ${trained.metrics.bestEpoch}, validation nDCG@10 ${trained.metrics.validationNdcg10.toFixed(4)}, propensities from ${trained.propensitySource}`,
-);
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/train-speed.json',
-  JSON.stringify(
-    {
-      clicks,
-      impressions: cts.length,
-      seconds,
-      read,
-      totalSeconds: seconds + read.projectedSeconds,
-      loadAverage: loadavg(),
-      data: 'synthetic multimodal world (rerankers/simulation/multimodal-world.ts), RRF-served 10-item lists, PBM clicks',
-      trainLists: trained.metrics.trainLists,
-      bestEpoch: trained.metrics.bestEpoch,
-      validationNdcg10: trained.metrics.validationNdcg10,
+interface LogMeta extends SimulatedLog {
+  writeSeconds: number;
+  bytes: number;
+}
+
+/** Writes (or finds) a log of `clicks` click events; `sampleImpressions` caps it by impressions instead. */
+async function ensureLog(
+  logDir: string,
+  o: { packRows: boolean; clicks: number; maxImpressions?: number },
+): Promise<LogMeta> {
+  const metaFile = path.join(logDir, 'log.json');
+  const key = { clicks: o.clicks, queries, packRows: o.packRows, maxImpressions: o.maxImpressions };
+  if (existsSync(metaFile)) {
+    const m = JSON.parse(readFileSync(metaFile, 'utf8')) as LogMeta & { key: typeof key };
+    if (JSON.stringify(m.key) === JSON.stringify(key)) return m;
+    rmSync(logDir, { recursive: true, force: true });
+  }
+  mkdirSync(logDir, { recursive: true });
+  const db = openChorusDb(logDir);
+  const t0 = performance.now();
+  let last = t0;
+  const log = await writeSimulatedClickLog(db, {
+    collection: C,
+    clicks: o.clicks,
+    queries,
+    packRows: o.packRows,
+    maxImpressions: o.maxImpressions,
+    onProgress: (c, n) => {
+      if (performance.now() - last < 10_000) return;
+      last = performance.now();
+      console.log(`  writing ${path.basename(logDir)}: ${c} clicks, ${n} impressions`);
     },
-    null,
-    2,
-  ),
-);
+  });
+  const writeSeconds = (performance.now() - t0) / 1000;
+  db.raw.pragma('wal_checkpoint(TRUNCATE)');
+  const bytes = (
+    db.raw
+      .prepare('SELECT SUM(LENGTH(body) + IFNULL(LENGTH(feature_rows), 0)) AS b FROM events')
+      .get() as { b: number }
+  ).b;
+  db.close();
+  const meta: LogMeta = { ...log, writeSeconds, bytes };
+  writeFileSync(metaFile, JSON.stringify({ ...meta, key }, null, 2));
+  console.log(
+    `wrote ${log.impressions} impressions + ${log.clicks} clicks to ${logDir} in ${writeSeconds.toFixed(0)} s (${(bytes / 2 ** 30).toFixed(2)} GiB of events)`,
+  );
+  return meta;
+}
+
+try {
+  const full = await ensureLog(path.join(dir, 'packed'), { packRows: true, clicks });
+  const sampleN = Math.min(Number(a['json-sample']), full.impressions);
+  const sample = await ensureLog(path.join(dir, 'json-sample'), {
+    packRows: false,
+    clicks,
+    maxImpressions: sampleN,
+  });
+  if (!a['write-only']) await timeRun(full, sample);
+} finally {
+  if (mine) rmSync(dir, { recursive: true, force: true });
+}
+
+async function timeRun(full: LogMeta, sample: LogMeta): Promise<void> {
+  const req: FitRequest = {
+    collection: C,
+    seed: 1,
+    epochs: 40,
+    hidden: 16,
+    loss: a.loss as 'listwise' | 'pairwise',
+  };
+  const timeRead = (logDir: string) => {
+    const db = openChorusDb(logDir);
+    try {
+      const t0 = performance.now();
+      const report = { untrainable: 0 };
+      const cts = readClickthroughs(db, req, report);
+      return { cts, seconds: (performance.now() - t0) / 1000, untrainable: report.untrainable };
+    } finally {
+      db.close();
+    }
+  };
+  console.log(
+    `load average at start ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  // The baseline first (JSON rows), so its garbage is gone before the full read.
+  const base = timeRead(path.join(dir, 'json-sample'));
+  const baseline = {
+    impressions: base.cts.length,
+    seconds: base.seconds,
+    perSecond: base.cts.length / base.seconds,
+    projectedSeconds: (base.seconds * full.impressions) / base.cts.length,
+  };
+  base.cts.length = 0;
+  console.log(
+    `baseline (JSON rows, as before schema 6): ${baseline.impressions} impressions in ${baseline.seconds.toFixed(1)} s = ${baseline.perSecond.toFixed(0)}/s -> the full log ~${baseline.projectedSeconds.toFixed(0)} s`,
+  );
+
+  const started = performance.now();
+  const read = timeRead(path.join(dir, 'packed'));
+  if (read.cts.length !== full.impressions)
+    throw new Error(`read ${read.cts.length} of ${full.impressions} impressions`);
+  const t1 = performance.now();
+  const trained = trainFromClickthroughs(read.cts, req);
+  const fitSeconds = (performance.now() - t1) / 1000;
+  const totalSeconds = (performance.now() - started) / 1000;
+  const load = loadavg();
+  console.log(
+    `read ${read.cts.length} impressions (${full.clicks} clicks) in ${read.seconds.toFixed(1)} s (${(read.cts.length / read.seconds).toFixed(0)}/s, ${(baseline.projectedSeconds / read.seconds).toFixed(1)}x the JSON-row read) + fit ${fitSeconds.toFixed(1)} s = ${totalSeconds.toFixed(1)} s (target <= 120 s on 2 cores); ${trained.metrics.trainLists} train lists, best epoch ${trained.metrics.bestEpoch}, validation nDCG@10 ${trained.metrics.validationNdcg10.toFixed(4)}, propensities from ${trained.propensitySource}; load average ${load.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  mkdirSync(path.dirname(a.out), { recursive: true });
+  writeFileSync(
+    a.out,
+    JSON.stringify(
+      {
+        clicks: full.clicks,
+        impressions: full.impressions,
+        read: {
+          impressions: read.cts.length,
+          seconds: read.seconds,
+          perSecond: read.cts.length / read.seconds,
+          untrainable: read.untrainable,
+        },
+        fitSeconds,
+        totalSeconds,
+        targetSeconds: 120,
+        baseline: {
+          rows: 'json (logs before schema 6)',
+          ...baseline,
+          bytesPerImpression: sample.bytes / sample.impressions,
+        },
+        log: {
+          rows: 'packed float32 (schema 6)',
+          bytes: full.bytes,
+          bytesPerImpression: full.bytes / full.impressions,
+          writeSeconds: full.writeSeconds,
+          writtenThrough:
+            'logImpression -> EventBatcher -> EventsRepo.append (server), clicks as client events',
+        },
+        loadAverage: load,
+        data: 'synthetic multimodal world (rerankers/simulation/multimodal-world.ts), RRF-served 10-item lists, PBM clicks, a real SQLite event log',
+        trainLists: trained.metrics.trainLists,
+        bestEpoch: trained.metrics.bestEpoch,
+        propensitySource: trained.propensitySource,
+        validationNdcg10: trained.metrics.validationNdcg10,
+      },
+      null,
+      2,
+    ),
+  );
+}

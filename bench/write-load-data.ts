@@ -2,6 +2,9 @@
 // mean direction and an anisotropic spectrum (a few dominant directions, as sentence/CLIP embeddings do), items
 // fall in topic clusters, and an item's vectors in different spaces share its topic (cross-modal correlation).
 // Values are rounded to 5 decimals, as JSON clients typically send them.
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Rng } from '../rerankers/random.js';
 
 export interface VectorSpace {
@@ -56,6 +59,10 @@ export class CatalogueGenerator {
     });
   }
 
+  get seedValue(): number {
+    return this.seed;
+  }
+
   /** Item `n`, deterministic in (seed, n): id, text, payload and one vector per space. */
   item(n: number): {
     id: string;
@@ -86,6 +93,49 @@ export class CatalogueGenerator {
       vectors,
     };
   }
+}
+
+/** Bumped whenever CatalogueGenerator's output changes (cached request bodies of an older version are unused). */
+const BODIES_VERSION = 1;
+
+/**
+ * The `POST /v1/items` bodies of items 0..items-1 in batches, serialised once and cached as one NDJSON file in the
+ * temp dir (one body per line; JSON.stringify never emits a raw newline), then read back as Buffers.
+ */
+export function requestBodies(
+  gen: CatalogueGenerator,
+  collection: string,
+  items: number,
+  batch: number,
+): Buffer[] {
+  const file = path.join(
+    os.tmpdir(),
+    `chorus-write-load-v${BODIES_VERSION}-s${gen.seedValue}-${collection}-${items}x${batch}.ndjson`,
+  );
+  if (!existsSync(file)) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      for (let start = 0; start < items; start += batch) {
+        const list = Array.from({ length: Math.min(batch, items - start) }, (_, i) =>
+          gen.item(start + i),
+        );
+        writeSync(fd, JSON.stringify({ collection, items: list }) + '\n');
+      }
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  }
+  const all = readFileSync(file);
+  const out: Buffer[] = [];
+  for (let at = 0; at < all.length;) {
+    const end = all.indexOf(10, at);
+    out.push(all.subarray(at, end));
+    at = end + 1;
+  }
+  if (out.length !== Math.ceil(items / batch)) throw new Error(`${file}: wrong number of bodies`);
+  return out;
 }
 
 function normalize(v: Float32Array): Float32Array {

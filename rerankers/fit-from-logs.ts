@@ -1,6 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { ChorusError, ERROR_TABLE, type ErrorCode } from '../src/errors.js';
-import { buildClickthroughs, type TrainingSetOptions } from '../src/feedback/training-set.js';
+import {
+  buildClickthroughs,
+  type Clickthrough,
+  type TrainingSetOptions,
+} from '../src/feedback/training-set.js';
 import { openChorusDb, type ChorusDb } from '../src/storage/index.js';
 import type { ModelJSON } from './model/fusion-model.js';
 import { trainFromClickthroughs, type TrainFromLogsOptions } from './train-from-logs.js';
@@ -23,12 +27,28 @@ export interface FitResult {
   trainedTo: number;
 }
 
+/**
+ * Reading the log for a fit: the collection's events in one streaming pass, server rows packed (no JSON arrays),
+ * joined into clickthroughs. `report.untrainable` counts impressions whose rows could not be used.
+ */
+export function readClickthroughs(
+  db: ChorusDb,
+  req: FitRequest,
+  report: { untrainable: number } = { untrainable: 0 },
+): Clickthrough[] {
+  // Stored events keep their envelope (origin, validated spec): rows come from the server's own log first.
+  const events = db.events.iteratePacked({
+    collection: req.collection,
+    from: req.from,
+    to: req.to,
+  });
+  return buildClickthroughs(events, { dropUnclicked: false, ...req.trainingSet, report });
+}
+
 /** The CPU-heavy half of training: the collection's logged events -> clickthroughs -> a fitted fusion model. */
 export function fitFromLogs(db: ChorusDb, req: FitRequest): FitResult {
-  // Stored events keep their envelope (origin, validated spec): rows come from the server's own log first.
-  const events = db.events.iterate({ collection: req.collection, from: req.from, to: req.to });
   const report = { untrainable: 0 };
-  const cts = buildClickthroughs(events, { dropUnclicked: false, ...req.trainingSet, report });
+  const cts = readClickthroughs(db, req, report);
   const trained = trainFromClickthroughs(cts, req);
   return {
     model: trained.model.toJSON(),

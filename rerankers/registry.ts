@@ -166,7 +166,7 @@ export class ModelRegistry {
       ? (JSON.parse(readFileSync(file, 'utf8')) as { queryIds: string[] }).queryIds
       : [];
     // Stored events keep their envelope: only the server's own (or validated) rows are compared on, as in training.
-    const events = this.o.db.events.iterate({
+    const events = this.o.db.events.iteratePacked({
       collection,
       from: rec.trainedFrom ?? undefined,
       to: rec.trainedTo === null ? undefined : rec.trainedTo + 1,

@@ -64,7 +64,10 @@ function withoutProfileList(candidates: readonly Candidate[]): readonly Candidat
 }
 
 /** Logs one served impression with its feature rows (group-committed when the app configured a batcher). */
-export async function logImpression(deps: EngineDeps, a: ImpressionArgs): Promise<void> {
+export async function logImpression(
+  deps: Pick<EngineDeps, 'impressions' | 'ingest' | 'now' | 'onLogError'>,
+  a: ImpressionArgs,
+): Promise<void> {
   if (a.hits.length === 0) return;
   const event: FeedbackEvent = {
     type: 'impression',

@@ -2,6 +2,7 @@ import type { FeedbackEvent } from '../domain/feedback.js';
 import type { ClickSession } from './click-models/types.js';
 import type { EventOrigin } from './event-log.js';
 import { rowInBounds } from './feature-rows-check.js';
+import { unpackFeatureRows } from './packed-rows.js';
 
 /** Reserved key of an impression's `features` holding the query-level features (same as rerankers/features). */
 export const QUERY_FEATURES_KEY = '__query__';
@@ -47,6 +48,8 @@ export interface LoggedEvent {
   event: FeedbackEvent;
   origin: EventOrigin;
   featureSpec: number | null;
+  /** The rows as the log stored them packed (src/feedback/packed-rows.ts), instead of `event.features`. */
+  featureRows?: Uint8Array;
 }
 
 type Impression = Extract<FeedbackEvent, { type: 'impression' }>;
@@ -70,9 +73,19 @@ function compact(
   e: Impression,
   origin: EventOrigin,
   trusted: boolean | undefined,
+  packed: Uint8Array | undefined,
 ): LoggedImpression {
   const { features, ...imp } = e;
-  const out: LoggedImpression = { imp, origin, trusted, hadFeatures: features !== undefined };
+  const out: LoggedImpression = {
+    imp,
+    origin,
+    trusted,
+    hadFeatures: features !== undefined || packed !== undefined,
+  };
+  if (packed) {
+    if (trusted !== false) unpacked(out, packed);
+    return out;
+  }
   if (!features || trusted === false || !rowsUsable(e)) return out;
   let size = 0;
   for (const shown of e.items) size += features[shown.id]?.length ?? 0;
@@ -91,6 +104,19 @@ function compact(
     out.query = buf.subarray(at, at + q.length);
   }
   return out;
+}
+
+/** Rows from the log's packed blob: used only when well-formed and every value finite and in bounds. */
+function unpacked(out: LoggedImpression, blob: Uint8Array): void {
+  const rows = unpackFeatureRows(blob, out.imp.items.length);
+  if (typeof rows === 'string' || !rowInBounds(rows.values)) return;
+  if (rows.query && !rowInBounds(rows.query)) return;
+  out.rows = new Map();
+  out.imp.items.forEach((shown, i) => {
+    if (!out.rows!.has(shown.id))
+      out.rows!.set(shown.id, rows.values.subarray(i * rows.width, (i + 1) * rows.width));
+  });
+  out.query = rows.query;
 }
 
 /**
@@ -122,6 +148,7 @@ export function buildClickthroughs(
           e,
           logged?.origin ?? 'client',
           logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined,
+          logged?.featureRows,
         ),
       );
       impressions.set(e.queryId, list);

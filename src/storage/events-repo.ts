@@ -5,6 +5,7 @@ import { FeedbackEvent, type FeedbackEventInput, type FeedbackType } from '../do
 import { ChorusError } from '../errors.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { checkFeatureRows, type FeatureRowShape } from '../feedback/feature-rows-check.js';
+import { featuresFromPacked, packFeatureRows, unpackFeatureRows } from '../feedback/packed-rows.js';
 
 /** Who logged an event: the engine itself (served impressions) or a client over the API. */
 export type EventOrigin = 'server' | 'client';
@@ -16,6 +17,11 @@ export interface AppendOptions {
   origin?: EventOrigin;
   /** Feature spec to validate impression rows against (default: the running one); trainable only when they do. */
   rowShape?: FeatureRowShape;
+  /**
+   * Server impressions' validated rows are stored packed (float32 blob) unless this is false: then they stay in the
+   * JSON body, as before schema 6 (benchmarks' baseline, back-compat tests). Client rows always stay JSON.
+   */
+  packRows?: boolean;
 }
 
 /** An event as stored: the validated event (timestamp always set) plus its log position and arrival time. */
@@ -28,6 +34,11 @@ export interface StoredEvent {
   origin: EventOrigin;
   /** Impressions: the feature spec version their rows validated against when logged; null = not trainable. */
   featureSpec: number | null;
+  /**
+   * Only from `iteratePacked`: the impression's rows as stored packed (src/feedback/packed-rows.ts); `event.features`
+   * is then absent. Undefined for rows stored as JSON (logs before schema 6, client rows).
+   */
+  featureRows?: Uint8Array;
 }
 
 /** Per collection: how much of the log a trainer can use (the admin UI warns before Train). */
@@ -69,6 +80,7 @@ interface EventRow {
   body: string;
   origin: EventOrigin;
   feature_spec: number | null;
+  feature_rows: Buffer | null;
 }
 
 /**
@@ -82,13 +94,16 @@ export class EventsRepo {
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`INSERT OR IGNORE INTO events
-      (event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin, feature_spec)
-      VALUES (@eventId, @collection, @type, @userId, @queryId, @itemId, @ts, @receivedAt, @body, @origin, @featureSpec)`);
-    this.existing = db.prepare('SELECT body, origin FROM events WHERE event_id = ?');
+      (event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin, feature_spec, feature_rows)
+      VALUES (@eventId, @collection, @type, @userId, @queryId, @itemId, @ts, @receivedAt, @body, @origin, @featureSpec,
+        @featureRows)`);
+    this.existing = db.prepare(
+      'SELECT seq, received_at, body, origin, feature_spec, feature_rows FROM events WHERE event_id = ?',
+    );
     this.replace =
       db.prepare(`UPDATE events SET collection = @collection, type = @type, user_id = @userId,
       query_id = @queryId, item_id = @itemId, ts = @ts, received_at = @receivedAt, body = @body, origin = @origin,
-      feature_spec = @featureSpec WHERE event_id = @eventId`);
+      feature_spec = @featureSpec, feature_rows = @featureRows WHERE event_id = @eventId`);
   }
 
   /**
@@ -126,6 +141,15 @@ export class EventsRepo {
             event.type === 'impression' && event.features && !checkFeatureRows(event, shape)
               ? shape.specVersion
               : null;
+          // The engine's own validated rows go packed (smaller, and training reads them without JSON).
+          const featureRows =
+            event.type === 'impression' &&
+            featureSpec !== null &&
+            origin === 'server' &&
+            o.packRows !== false
+              ? packFeatureRows(event)
+              : undefined;
+          const { features: _packed, ...lean } = event as typeof event & { features?: unknown };
           const row = {
             eventId: event.eventId,
             collection: event.collection,
@@ -135,9 +159,10 @@ export class EventsRepo {
             itemId: 'itemId' in event ? event.itemId : null,
             ts: event.timestamp,
             receivedAt: now,
-            body: JSON.stringify(event),
+            body: JSON.stringify(featureRows ? lean : event),
             origin,
             featureSpec,
+            featureRows: featureRows ?? null,
           };
           const info = this.insert.run(row);
           inserted += info.changes;
@@ -150,8 +175,8 @@ export class EventsRepo {
 
   /** A re-sent eventId is a duplicate only with the same content (a retry); anything else is a conflict. */
   private onDuplicate(e: FeedbackEvent, row: Record<string, unknown>, origin: EventOrigin): void {
-    const prev = this.existing.get(e.eventId) as { body: string; origin: EventOrigin };
-    const stored = JSON.parse(prev.body) as FeedbackEvent;
+    const prev = this.existing.get(e.eventId) as EventRow;
+    const stored = toStored(prev).event;
     // A retry without a timestamp was stamped with its own arrival time: compare the rest.
     const plain = (x: object) => JSON.parse(JSON.stringify(x)) as unknown;
     const same = isDeepStrictEqual(
@@ -186,14 +211,30 @@ export class EventsRepo {
   /** Events matching `q`, oldest first (by seq). */
   query(q: EventQuery = {}): StoredEvent[] {
     const { sql, params } = this.select(q, q.limit ?? 10_000);
-    return (this.db.prepare(sql).all(params) as EventRow[]).map(toStored);
+    return (this.db.prepare(sql).all(params) as EventRow[]).map((r) => toStored(r));
   }
 
-  /** Streams events matching `q`, oldest first, without loading them all (for training-set builders). */
+  /** Streams events matching `q`, oldest first, without loading them all. */
   *iterate(q: EventQuery = {}): Generator<StoredEvent> {
     const { sql, params } = this.select(q, q.limit);
     for (const row of this.db.prepare(sql).iterate(params) as Iterable<EventRow>)
       yield toStored(row);
+  }
+
+  /**
+   * Like `iterate` (but ordered by timestamp, then seq), for training-set builders: rows stored packed stay packed
+   * (`featureRows`, no `event.features`),
+   * so a big log is read without building millions of number arrays.
+   */
+  *iteratePacked(q: EventQuery = {}): Generator<StoredEvent> {
+    // (ts, seq) is the collection index's own order: no sort of the whole log in a temp b-tree (gigabytes at 1M
+    // clicks). Per query id, training keeps the same winner as in seq order (ties on ts stay in seq order).
+    const { sql, params } = this.select(q, q.limit, 'ts, seq');
+    for (const row of this.db.prepare(sql).iterate(params) as Iterable<EventRow>) {
+      const stored = toStored(row, false);
+      if (row.feature_rows) stored.featureRows = row.feature_rows;
+      yield stored;
+    }
   }
 
   /** Number of events matching `q` (limit and afterSeq apply as in query). */
@@ -223,13 +264,14 @@ export class EventsRepo {
   private select(
     q: EventQuery,
     limit: number | undefined,
+    order = 'seq',
   ): { sql: string; params: Record<string, unknown> } {
     const { where, params } = whereClause(q);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
       throw new ChorusError('VALIDATION', 'limit must be a positive integer');
     const lim = limit === undefined ? '' : ` LIMIT ${limit}`;
     return {
-      sql: `SELECT seq, received_at, body, origin, feature_spec FROM events ${where} ORDER BY seq${lim}`,
+      sql: `SELECT seq, received_at, body, origin, feature_spec, feature_rows FROM events ${where} ORDER BY ${order}${lim}`,
       params,
     };
   }
@@ -269,11 +311,18 @@ function whereClause(q: EventQuery): { where: string; params: Record<string, unk
   return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-function toStored(row: EventRow): StoredEvent {
+/** A row as an event; packed rows are expanded back into `event.features` unless `expand` is false. */
+function toStored(row: EventRow, expand = true): StoredEvent {
+  const event = JSON.parse(row.body) as StoredEvent['event'];
+  if (expand && row.feature_rows && event.type === 'impression') {
+    const rows = unpackFeatureRows(row.feature_rows, event.items.length);
+    // A damaged blob leaves the impression without rows (never trainable) rather than failing every read.
+    if (typeof rows !== 'string') event.features = featuresFromPacked(rows, event.items);
+  }
   return {
     seq: row.seq,
     receivedAt: row.received_at,
-    event: JSON.parse(row.body) as StoredEvent['event'],
+    event,
     origin: row.origin,
     featureSpec: row.feature_spec,
   };

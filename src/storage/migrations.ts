@@ -146,6 +146,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'events: server-logged feature rows as packed float32 (no JSON parse when training)',
+    // feature_rows: src/feedback/packed-rows.ts layout; when set, the JSON body carries no `features` (readers
+    // rebuild them). Logs written before keep their JSON rows, and training still reads those.
+    sql: `ALTER TABLE events ADD COLUMN feature_rows BLOB;`,
+  },
 ];
 
 /** Applies every migration newer than the database; refuses a database written by a newer Chorus. */

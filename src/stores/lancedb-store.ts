@@ -55,6 +55,8 @@ export interface LanceDbStoreOptions {
   indexMaintenance?: 'background' | 'inline';
   /** Called with errors from background work (default: console.warn). */
   onBackgroundError?: (e: unknown, collection: string) => void;
+  /** Called when a collection's ANN index is rebuilt from its table because another process wrote to it. */
+  onIndexRebuild?: (collection: string) => void;
   /**
    * Seconds between checks for table versions written by another process or store instance: 0 (default) checks on
    * every table read and at most once a second on index searches (a newer version rebuilds the index from the
@@ -277,11 +279,14 @@ export class LanceDbStore implements VectorStore {
       opts.onCommit?.();
       for (let i = 0; i < ids.length; i += GET_CHUNK) {
         const chunk = ids.slice(i, i + GET_CHUNK);
-        const { numDeletedRows, version } = await c.table.delete(idIn(chunk));
-        deleted += numDeletedRows;
-        c.epoch++;
-        for (const id of chunk) c.cache.delete(id);
-        c.ann.deleted(chunk, version);
+        await this.ownCommit(c, async () => {
+          const { numDeletedRows, version } = await c.table.delete(idIn(chunk));
+          deleted += numDeletedRows;
+          c.epoch++;
+          for (const id of chunk) c.cache.delete(id);
+          c.ann.deleted(chunk, version);
+          return version;
+        });
       }
     });
     return { deleted };
@@ -578,7 +583,7 @@ export class LanceDbStore implements VectorStore {
     c: OpenCollection,
     plan: Awaited<ReturnType<typeof planMaintenance>>,
   ): Promise<void> {
-    c.ann.maintaining++;
+    c.ann.maintaining++; // until maintenanceDone has recorded the new versions
     try {
       const handle = await this.db.openTable(name);
       try {
@@ -587,9 +592,8 @@ export class LanceDbStore implements VectorStore {
         handle.close();
       }
     } finally {
-      c.ann.maintaining--;
+      await c.ann.maintenanceDone();
     }
-    await c.ann.maintenanceDone();
   }
 
   private entry(name: string, table: lancedb.Table, schema: CollectionSchema): OpenCollection {
@@ -617,6 +621,7 @@ export class LanceDbStore implements VectorStore {
       onForeignChange: () => {
         entry.epoch++;
         entry.cache.clear();
+        this.opts.onIndexRebuild?.(name);
       },
       // Scans under the write lock (an open without a usable saved index) read what is current: they fill the cache.
       onPayload: (id, json) => entry.cache.set(id, json),
@@ -694,14 +699,18 @@ export class LanceDbStore implements VectorStore {
       if (!ann) throw new ChorusError('COLLECTION_NOT_FOUND', `collection ${name} was dropped`);
       for (const q of batch) q.opts.onCommit?.(); // synchronously after the abort checks: no gap between
       const items = batch.length === 1 ? batch[0]!.items : batch.flatMap((q) => q.items);
-      const version = await commitRows(
-        { table: c.table, schema: c.schema, arrowSchema: c.arrowSchema, ann },
-        items,
-      );
-      c.epoch++;
-      c.writesSinceMaintenance++;
-      for (const item of items) c.cache.set(item.id, JSON.stringify(item.payload));
-      c.ann.upserted(items, version);
+      await this.ownCommit(c, async (before) => {
+        const version = await commitRows(
+          { table: c.table, schema: c.schema, arrowSchema: c.arrowSchema, ann },
+          items,
+          before,
+        );
+        c.epoch++;
+        c.writesSinceMaintenance++;
+        for (const item of items) c.cache.set(item.id, JSON.stringify(item.payload));
+        c.ann.upserted(items, version);
+        return version;
+      });
     };
     try {
       await commit(group);
@@ -717,6 +726,25 @@ export class LanceDbStore implements VectorStore {
             settle(q, e2);
           }
         }
+    }
+  }
+
+  /**
+   * Runs one own table commit (under the write lock) so the ANN index can tell its version from another process's
+   * (see AnnSync.commitStarting). `fn` gets the table version just before it, commits, records the commit in the
+   * index and returns the version it produced.
+   */
+  private async ownCommit(
+    c: OpenCollection,
+    fn: (before: number) => Promise<number>,
+  ): Promise<void> {
+    const before = await c.table.version();
+    c.ann.commitStarting(before);
+    let after: number | undefined;
+    try {
+      after = await fn(before);
+    } finally {
+      c.ann.commitEnded(before, after);
     }
   }
 

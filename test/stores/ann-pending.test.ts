@@ -82,6 +82,43 @@ describe('VectorIndex pending rows', () => {
       expect(index.search(rows[key]!, 1, () => true)[0]?.key).toBe(key);
   });
 
+  it('the int8 prefilter stays exact when the nearest rows crowd into one chunk (that chunk is asked again)', () => {
+    const d = 32;
+    const index = new VectorIndex(d, 'cosine', HNSW_PARAMS);
+    const query = Float32Array.from({ length: d }, (_, j) => Math.cos(j * 0.7 + 1));
+    const n = 8 * CHUNK_ROWS;
+    // Chunk 3 holds rows close to the query (all of its rows beat every other chunk's); the rest are random.
+    const rows = Array.from({ length: n }, (_, i) => {
+      const r = Float32Array.from({ length: d }, (_, j) => Math.sin(i * 0.37 + j * 1.91) * 0.5);
+      if (Math.floor(i / CHUNK_ROWS) === 3)
+        for (let j = 0; j < d; j++) r[j] = query[j]! + 0.05 * r[j]!;
+      return r;
+    });
+    rows.forEach((v, key) => index.add(key, v));
+    const cos = (a: Float32Array, b: Float32Array) => {
+      let dot = 0;
+      let aa = 0;
+      let bb = 0;
+      for (let j = 0; j < d; j++) {
+        dot += a[j]! * b[j]!;
+        aa += a[j]! * a[j]!;
+        bb += b[j]! * b[j]!;
+      }
+      return 1 - dot / Math.sqrt(aa * bb);
+    };
+    for (const k of [10, 100, 300]) {
+      const truth = rows
+        .map((v, key) => ({ key, distance: cos(query, v) }))
+        .sort((a, b) => a.distance - b.distance)
+        .slice(0, k);
+      const got = index.search(query, k, () => true);
+      expect(got.length).toBe(k);
+      // Exact distances: the same set (ties aside, compare by distance rank).
+      got.forEach((h, i) => expect(h.distance).toBeCloseTo(truth[i]!.distance, 5));
+      expect(got.every((h) => Math.floor(h.key / CHUNK_ROWS) === 3)).toBe(true);
+    }
+  });
+
   it('a query that is a view into a larger buffer (byteOffset > 0) is searched as itself', () => {
     const index = new VectorIndex(dim, 'l2', HNSW_PARAMS);
     const vectors = Array.from({ length: 50 }, (_, i) => rand(i + 500));

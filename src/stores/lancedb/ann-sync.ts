@@ -58,8 +58,21 @@ export class AnnSync {
   /** While a rebuild scans a snapshot outside the lock: our own writes since, to replay onto the new index. */
   private replay: { rows?: AnnRow[]; ids?: string[]; version: number }[] | undefined;
   private lastWrite = 0;
-  /** Background table maintenance in flight: its new table versions hold no data change. */
+  /**
+   * Background table maintenance in flight (until `maintenanceDone` has recorded its versions): its new table
+   * versions hold no data change.
+   */
   maintaining = 0;
+  /**
+   * Own commits in flight: a commit's version is visible in the table before `upserted`/`deleted` records it, so a
+   * version check meanwhile would take it for another process's write and rebuild from the table (a full scan on
+   * the event loop; under a bulk load with searches this happened again and again).
+   */
+  private ownCommits = 0;
+  /** Bumped when an own commit starts and ends: a version read that overlapped one proves nothing. */
+  private ownSeq = 0;
+  /** A version no one here wrote was seen around an own commit: rebuild at the next check, whatever the versions. */
+  private foreignSeen = false;
 
   constructor(
     private readonly table: Table,
@@ -89,6 +102,25 @@ export class AnnSync {
     return this.current;
   }
 
+  /**
+   * Under the write lock, around each own commit: `before` is the table version read just before it, `after` the
+   * version it produced (undefined when it failed). A gap (a version neither ours nor maintenance's) means another
+   * process wrote: our own commit's version would otherwise hide it from the next version check.
+   */
+  commitStarting(before: number): void {
+    this.ownCommits++;
+    this.ownSeq++;
+    if (this.current && before !== this.current.tableVersion && this.maintaining === 0)
+      this.foreignSeen = true;
+  }
+
+  commitEnded(before: number, after: number | undefined): void {
+    this.ownCommits--;
+    this.ownSeq++;
+    if (after !== undefined && after !== before + 1 && this.maintaining === 0)
+      this.foreignSeen = true;
+  }
+
   /** Under the write lock, right after the commit that produced `version`. */
   upserted(rows: AnnRow[], version: number): void {
     if (!this.current) return; // not loaded yet: the load will read these rows from the table
@@ -106,18 +138,25 @@ export class AnnSync {
     this.kick();
   }
 
-  /** After background table maintenance: its versions changed no rows, so the index reflects the newest one. */
+  /**
+   * After background table maintenance (the caller raised `maintaining` before it started): its versions changed
+   * no rows, so the index reflects the newest one. `maintaining` drops only once that is recorded, under the lock.
+   */
   async maintenanceDone(): Promise<void> {
-    await this.lock(async () => {
-      const ann = this.current;
-      if (!ann) return;
-      const v = await this.table.version();
-      if (v !== ann.tableVersion) {
-        ann.tableVersion = v;
-        ann.dirty = true;
-        this.kick();
-      }
-    });
+    try {
+      await this.lock(async () => {
+        const ann = this.current;
+        if (!ann) return;
+        const v = await this.table.version();
+        if (v !== ann.tableVersion) {
+          ann.tableVersion = v;
+          ann.dirty = true;
+          this.kick();
+        }
+      });
+    } finally {
+      this.maintaining--;
+    }
   }
 
   info(): { vector: string; graph: number; pending: number }[] {
@@ -182,8 +221,14 @@ export class AnnSync {
       return;
     this.lastCheck = Date.now();
     if (this.replay || this.maintaining > 0) return; // a rebuild is already under way
+    const foreign = this.foreignSeen;
+    // An own commit in flight (or one that started or ended during the read) may explain a newer version.
+    if (!foreign && this.ownCommits > 0) return;
+    const seq = this.ownSeq;
     const version = await this.table.version();
-    if (version === this.current!.tableVersion || this.maintaining > 0 || this.replay) return;
+    if (this.maintaining > 0 || this.replay) return;
+    if (!foreign && (version === this.current!.tableVersion || this.ownSeq !== seq)) return;
+    this.foreignSeen = false;
     const snapshot = await this.o.openVersion?.(version);
     if (!snapshot) return this.rebuildLocked();
     // Another process wrote: rebuild from a snapshot of that version OUTSIDE the write lock (a full scan: writes
@@ -218,8 +263,9 @@ export class AnnSync {
     await this.lock(async () => {
       // Re-read under the lock: our own write may have been in flight.
       const version = await this.table.version();
-      if (!this.current || this.closed) return;
-      if (version === this.current.tableVersion || this.maintaining > 0) return;
+      if (!this.current || this.closed || this.maintaining > 0) return;
+      if (version === this.current.tableVersion && !this.foreignSeen) return;
+      this.foreignSeen = false;
       this.o.onForeignChange();
       const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
       await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);

@@ -61,12 +61,17 @@ export interface CommitTarget {
  * Commits rows as one LanceDB commit and returns its version. New ids are appended (`add`, whose cost does not grow
  * with the table); a batch holding an id already stored goes through `mergeInsert` on id (an update). Which ids
  * exist comes from the ANN key map when it reflects the table's current version (no one else wrote since), else
- * from an id lookup in the table (another process may have written).
+ * from an id lookup in the table (another process may have written). `tableVersion`: the table's version read just
+ * before, when the caller has it.
  */
-export async function commitRows(t: CommitTarget, items: ValidItem[]): Promise<number> {
+export async function commitRows(
+  t: CommitTarget,
+  items: ValidItem[],
+  tableVersion?: number,
+): Promise<number> {
   const data = itemsToArrow(t.schema, t.arrowSchema, items);
   const ids = items.map((i) => i.id);
-  const current = (await t.table.version()) === t.ann.tableVersion;
+  const current = (tableVersion ?? (await t.table.version())) === t.ann.tableVersion;
   const update = current
     ? ids.some((id) => t.ann.keys.keyOf(id) !== undefined)
     : await anyStored(t.table, ids);

@@ -1,0 +1,232 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
+import { fitFromLogs } from '../../rerankers/fit-from-logs.js';
+import { Rng } from '../../rerankers/random.js';
+import { writeSimulatedClickLog } from '../../src/bench/click-log-writer.js';
+import { FeedbackEvent, type FeedbackEventInput } from '../../src/domain/feedback.js';
+import {
+  PACKED_ROWS_HEADER,
+  packFeatureRows,
+  unpackFeatureRows,
+} from '../../src/feedback/packed-rows.js';
+import { buildClickthroughs, QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
+import { MIGRATIONS, migrate } from '../../src/storage/migrations.js';
+import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
+
+const dirs: string[] = [];
+const open: ChorusDb[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDb(): { dir: string; db: ChorusDb } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-packed-'));
+  dirs.push(dir);
+  const db = openChorusDb(dir);
+  open.push(db);
+  return { dir, db };
+}
+
+const rng = new Rng(11);
+const f32row = (n: number) => Array.from({ length: n }, () => Math.fround((rng.next() - 0.5) * 8));
+function impression(queryId: string, ids: string[], row = f32row): FeedbackEventInput {
+  const features: Record<string, number[]> = { [QUERY_FEATURES_KEY]: row(FEATURE_ROW_SHAPE.query) };
+  for (const id of ids) features[id] = row(FEATURE_ROW_SHAPE.item);
+  return {
+    type: 'impression',
+    eventId: `imp_${queryId}`,
+    collection: 'c',
+    queryId,
+    items: ids.map((id, position) => ({ id, position })),
+    rankerVersion: 'rrf',
+    features,
+    featureSpecVersion: FEATURE_ROW_SHAPE.specVersion,
+    timestamp: 1_000,
+  };
+}
+const rawRow = (db: ChorusDb, eventId: string) =>
+  db.raw.prepare('SELECT body, feature_rows FROM events WHERE event_id = ?').get(eventId) as {
+    body: string;
+    feature_rows: Buffer | null;
+  };
+
+describe('feature rows stored packed (schema 6)', () => {
+  it('round-trips float32 rows bit for bit (extremes, subnormals, -0 as 0) and refuses anything it cannot pack exactly', () => {
+    const extremes = [
+      Math.fround(3.4e38),
+      -Math.fround(3.4e38),
+      Math.fround(1e-45),
+      Math.fround(0.1),
+      -0,
+      0,
+    ];
+    const imp = FeedbackEvent.parse({
+      ...impression('q', ['a', 'b']),
+      features: { a: extremes, b: [1, 2, 3, 4, 5, 6], [QUERY_FEATURES_KEY]: [7, -8] },
+    });
+    if (imp.type !== 'impression') throw new Error('impression expected');
+    const blob = packFeatureRows(imp)!;
+    expect(blob.length).toBe(PACKED_ROWS_HEADER + 4 * 14);
+    const rows = unpackFeatureRows(blob, 2);
+    if (typeof rows === 'string') throw new Error(rows);
+    expect(rows.width).toBe(6);
+    expect([...rows.values.subarray(0, 6)]).toEqual([...extremes.slice(0, 4), 0, 0]);
+    expect(Object.is(rows.values[4], 0)).toBe(true); // -0 stored as 0, as JSON rows had it
+    expect([...rows.values.subarray(6)]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...rows.query!]).toEqual([7, -8]);
+    // Not exactly representable, ragged, missing or extra rows: no blob (the rows stay JSON, nothing is rounded).
+    const variant = (features: Record<string, number[]>) =>
+      packFeatureRows({ ...imp, features } as typeof imp);
+    expect(variant({ a: [0.1, 1], b: [1, 2] })).toBeUndefined();
+    expect(variant({ a: [1, 2], b: [1] })).toBeUndefined();
+    expect(variant({ a: [1, 2] })).toBeUndefined();
+    expect(variant({ a: [1, 2], b: [1, 2], z: [1, 2] })).toBeUndefined();
+    expect(variant({ a: [], b: [] })).toBeUndefined();
+  });
+
+  it('server impressions are stored packed without JSON rows, and read back as the same features; client rows stay JSON', () => {
+    const { db } = tempDb();
+    const server = impression('q1', ['a', 'b', 'c']);
+    db.events.append([server], { origin: 'server' });
+    const stored = rawRow(db, 'imp_q1');
+    expect(stored.feature_rows).not.toBeNull();
+    expect(JSON.parse(stored.body)).not.toHaveProperty('features');
+    const [back] = db.events.query({ queryId: 'q1' });
+    expect(back!.event).toEqual({ ...server, timestamp: 1_000 });
+    expect(back!.featureSpec).toBe(FEATURE_ROW_SHAPE.specVersion);
+    // A retry of the same server impression is a duplicate (compared on the rebuilt rows), not a conflict.
+    expect(db.events.append([server], { origin: 'server' })).toEqual({
+      inserted: 0,
+      duplicates: 1,
+    });
+    // iteratePacked hands training the blob instead of rebuilt arrays.
+    const [packed] = [...db.events.iteratePacked({ queryId: 'q1' })];
+    expect(packed!.featureRows).toBeInstanceOf(Uint8Array);
+    expect(packed!.event).not.toHaveProperty('features');
+
+    const client = impression('q2', ['a', 'b']);
+    db.events.append([client]);
+    expect(rawRow(db, 'imp_q2').feature_rows).toBeNull();
+    // Server rows that are not float32 (a caller's own doubles) stay JSON, exactly as given.
+    const doubles = impression('q3', ['a'], (n) => Array.from({ length: n }, () => 0.1));
+    db.events.append([doubles], { origin: 'server' });
+    expect(rawRow(db, 'imp_q3').feature_rows).toBeNull();
+    expect(db.events.query({ queryId: 'q3' })[0]!.event).toEqual({ ...doubles, timestamp: 1_000 });
+    // Untrainable server rows (out of bounds) are never packed either.
+    const hostile = impression('q4', ['a'], (n) => Array.from({ length: n }, () => 1e30));
+    db.events.append([hostile], { origin: 'server' });
+    expect(rawRow(db, 'imp_q4').feature_rows).toBeNull();
+  });
+
+  it('malformed blobs are reported untrainable and never crash the reader or the trainer', async () => {
+    const { db } = tempDb();
+    await writeSimulatedClickLog(db, { collection: 'c', clicks: 1_200, queries: 30 });
+    const before = buildClickthroughs(db.events.iteratePacked({ collection: 'c' }), {
+      dropUnclicked: false,
+    });
+    const ids = (
+      db.raw
+        .prepare("SELECT event_id FROM events WHERE type = 'impression' ORDER BY seq LIMIT 8")
+        .all() as { event_id: string }[]
+    ).map((r) => r.event_id);
+    const blobOf = (id: string) => rawRow(db, id).feature_rows!;
+    const set = db.raw.prepare('UPDATE events SET feature_rows = ? WHERE event_id = ?');
+    const good = blobOf(ids[0]!);
+    const withFloat = (at: number, v: number) => {
+      const b = Buffer.from(good);
+      b.writeFloatLE(v, PACKED_ROWS_HEADER + at * 4);
+      return b;
+    };
+    const withU32 = (at: number, v: number) => {
+      const b = Buffer.from(good);
+      b.writeUInt32LE(v, at);
+      return b;
+    };
+    const hostile = [
+      good.subarray(0, good.length - 3), // truncated
+      Buffer.from('not a blob at all'), // foreign bytes
+      Buffer.alloc(0), // empty
+      withFloat(5, Number.NaN),
+      withFloat(7, Number.POSITIVE_INFINITY),
+      withFloat(0, 1e30), // beyond the ±1e6 bound
+      withU32(4, 11), // claims 11 rows for 10 shown items
+      withU32(8, 0xffffffff), // absurd width (would be a 16 GB allocation if trusted)
+    ];
+    hostile.forEach((b, i) => set.run(b, ids[i]!));
+    const report = { untrainable: 0 };
+    const after = buildClickthroughs(db.events.iteratePacked({ collection: 'c' }), {
+      dropUnclicked: false,
+      report,
+    });
+    expect(report.untrainable).toBe(hostile.length);
+    expect(after.length).toBe(before.length - hostile.length);
+    expect(after.every((c) => !ids.includes(`imp_${c.queryId}`))).toBe(true);
+    // Readers of plain events see those impressions without rows instead of failing.
+    expect(() => db.events.query({ collection: 'c', limit: 100_000 })).not.toThrow();
+    expect(
+      db.events
+        .query({ queryId: ids[0]!.slice(4) })
+        .every((e) => e.event.type !== 'impression' || e.event.features === undefined),
+    ).toBe(true);
+    const fit = fitFromLogs(db, { collection: 'c', seed: 1, epochs: 3, hidden: 4 });
+    expect(fit.metrics.untrainableImpressions).toBe(hostile.length);
+    expect(fit.model.params.every((p) => Number.isFinite(p))).toBe(true);
+  });
+
+  it('a log written before schema 6 (rows as JSON) still trains after the upgrade, to the same model as a packed log', async () => {
+    const packed = tempDb();
+    const json = tempDb();
+    const opts = { collection: 'c', clicks: 1_500, queries: 45 };
+    await writeSimulatedClickLog(packed.db, opts);
+    await writeSimulatedClickLog(json.db, { ...opts, packRows: false });
+    const impressions = (db: ChorusDb, packedRows: boolean) =>
+      (
+        db.raw
+          .prepare(
+            `SELECT COUNT(*) AS n FROM events WHERE type = 'impression' AND feature_rows IS ${packedRows ? 'NOT' : ''} NULL`,
+          )
+          .get() as { n: number }
+      ).n;
+    expect(impressions(packed.db, false)).toBe(0);
+    expect(impressions(json.db, true)).toBe(0);
+
+    // The JSON log's rows copied into a database at schema 5, written as Chorus did before schema 6.
+    const oldDir = mkdtempSync(path.join(tmpdir(), 'chorus-packed-old-'));
+    dirs.push(oldDir);
+    const old = new Database(path.join(oldDir, 'chorus.db'));
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 5),
+    );
+    const insert = old.prepare(`INSERT INTO events
+      (seq, event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin, feature_spec)
+      VALUES (@seq, @event_id, @collection, @type, @user_id, @query_id, @item_id, @ts, @received_at, @body, @origin,
+        @feature_spec)`);
+    old.transaction(() => {
+      for (const r of json.db.raw
+        .prepare(
+          `SELECT seq, event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin,
+             feature_spec FROM events ORDER BY seq`,
+        )
+        .iterate())
+        insert.run(r);
+    })();
+    old.close();
+    const upgraded = openChorusDb(oldDir);
+    open.push(upgraded);
+    expect(upgraded.schemaVersion).toBeGreaterThanOrEqual(6);
+
+    const req = { collection: 'c', seed: 3, epochs: 4, hidden: 4 };
+    const fromPacked = fitFromLogs(packed.db, req);
+    const fromOld = fitFromLogs(upgraded, req);
+    const fromJson = fitFromLogs(json.db, req);
+    expect(fromPacked.metrics.trainLists).toBeGreaterThan(20);
+    expect(fromPacked.metrics.untrainableImpressions).toBe(0);
+    expect(fromOld).toEqual(fromPacked);
+    expect(fromJson).toEqual(fromPacked);
+  });
+});

@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
+import { AnnSync } from '../../src/stores/lancedb/ann-sync.js';
+import { LanceDbStore } from '../../src/stores/lancedb-store.js';
+import { rng, unitVector } from './builders.js';
+
+/**
+ * The ANN index rebuilds from the table only for writes from elsewhere: never for this store's own commits or its
+ * own background maintenance, however searches (which check the table version) interleave with them (issue 17: a
+ * bulk load with searches rebuilt the index from the table again and again, each a full scan on the event loop).
+ */
+const DIM = 16;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'chorus-ann-own-'));
+  dirs.push(d);
+  return d;
+}
+
+const schema = {
+  name: 'c',
+  vectors: { text: { modality: 'text' as const, dim: DIM } },
+  payloadIndexes: {},
+};
+
+function items(
+  n: number,
+  seed: number,
+  prefix: string,
+): { id: string; payload: { n: number }; vectors: { text: Float32Array } }[] {
+  const rand = rng(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${i}`,
+    payload: { n: i },
+    vectors: { text: unitVector(DIM, rand) },
+  }));
+}
+
+/** Searches every few ms while `busy` holds (each search may start the table-version check). */
+async function searchWhile(store: LanceDbStore, busy: () => boolean): Promise<number> {
+  const q = items(1, 99, 'q')[0]!.vectors.text;
+  let n = 0;
+  while (busy()) {
+    await store.search('c', 'text', q, 5);
+    n++;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return n;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ANN index and own writes', () => {
+  it('a version check while an own commit or maintenance is in flight does not rebuild; a foreign write does', async () => {
+    const dir = tempDir();
+    const store = await LanceDbStore.open({ dataDir: dir });
+    const collection = await store.createCollection(schema);
+    await store.upsert('c', items(20, 1, 'seed'));
+    const other = await LanceDbStore.open({ dataDir: dir }); // writes the table without telling `sync`
+    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
+    const table = await db.openTable('c');
+    let chain: Promise<unknown> = Promise.resolve();
+    const lock = <T>(fn: () => Promise<T>): Promise<T> => {
+      const next = chain.then(fn, fn);
+      chain = next.catch(() => undefined);
+      return next;
+    };
+    let rebuilds = 0;
+    const sync = new AnnSync(table, collection, lock, {
+      dir: path.join(dir, 'sync.ann'),
+      params: HNSW_PARAMS,
+      freshnessMs: 0, // check on every ready()
+      saveIdleMs: 60_000,
+      closeDrainMs: 0,
+      onError: (e) => {
+        throw e;
+      },
+      onForeignChange: () => rebuilds++,
+      openVersion: async (version) => {
+        const handle = await db.openTable('c');
+        await handle.checkout(version);
+        return handle;
+      },
+    });
+    const check = async () => {
+      await sync.ready();
+      await sleep(300); // the version check runs in the background
+    };
+    await check();
+    expect(rebuilds).toBe(0);
+
+    // An own commit whose version is in the table but not yet recorded: no rebuild.
+    const before = await table.version();
+    sync.commitStarting(before);
+    const rows = items(5, 2, 'own');
+    await other.upsert('c', rows);
+    await check();
+    expect(rebuilds).toBe(0);
+    sync.upserted(rows, before + 1);
+    sync.commitEnded(before, before + 1);
+    await check();
+    expect(rebuilds).toBe(0);
+
+    // Maintenance: its versions change no rows; recorded by maintenanceDone (which lowers `maintaining`).
+    sync.maintaining++;
+    await table.optimize();
+    await check();
+    expect(rebuilds).toBe(0);
+    await sync.maintenanceDone();
+    expect(sync.maintaining).toBe(0);
+    await check();
+    expect(rebuilds).toBe(0);
+
+    // A write no one here recorded: rebuilt from the table.
+    await other.upsert('c', items(3, 3, 'theirs'));
+    await check();
+    expect(rebuilds).toBe(1);
+    // ...and one that an own commit's version would hide (seen as a gap around the own commit).
+    await other.upsert('c', items(3, 4, 'theirs2'));
+    const v = await table.version();
+    sync.commitStarting(v);
+    const mine = items(2, 5, 'mine');
+    await other.upsert('c', mine);
+    sync.upserted(mine, v + 1);
+    sync.commitEnded(v, v + 1);
+    await check();
+    expect(rebuilds).toBe(2);
+    const ann = await sync.ready();
+    expect(ann.search('text', items(3, 4, 'theirs2')[1]!.vectors.text, 1)[0]?.id).toBe('theirs21');
+    await other.close();
+    await store.close();
+  });
+
+  it('concurrent own writes, background maintenance and searches never rebuild the index', async () => {
+    const rebuilds: string[] = [];
+    const store = await LanceDbStore.open({
+      dataDir: tempDir(),
+      readConsistencyIntervalS: 0, // the most eager version check: at most once a second on searches
+      onIndexRebuild: (collection) => rebuilds.push(collection),
+    });
+    await store.createCollection(schema);
+    await store.upsert('c', items(50, 1, 'seed'));
+    let writing = true;
+    const searches = searchWhile(store, () => writing);
+    const t0 = performance.now();
+    let batches = 0;
+    // Six writers for > 3 s: many commits, and maintenance (every 32 writes) compacting in the background.
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, w) => {
+        for (let b = 0; performance.now() - t0 < 3500; b++) {
+          await store.upsert('c', items(20, 1000 * w + b, `w${w}-${b}-`));
+          batches++;
+        }
+      }),
+    );
+    writing = false;
+    expect(await searches).toBeGreaterThan(20);
+    expect(batches).toBeGreaterThan(64);
+    await new Promise((r) => setTimeout(r, 1100)); // a check after the writes, past the interval
+    await store.search('c', 'text', items(1, 5, 'x')[0]!.vectors.text, 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rebuilds).toEqual([]);
+    const info = (await store.indexInfo('c')).find((i) => i.type === 'usearch-hnsw')!;
+    expect(info.indexed + info.unindexed).toBe(50 + 20 * batches);
+    await store.close();
+  }, 60_000);
+
+  it("another process's write is picked up even while own writes never pause", async () => {
+    const dir = tempDir();
+    const rebuilds: string[] = [];
+    const server = await LanceDbStore.open({
+      dataDir: dir,
+      readConsistencyIntervalS: 0,
+      onIndexRebuild: (collection) => rebuilds.push(collection),
+    });
+    await server.createCollection(schema);
+    await server.upsert('c', items(50, 1, 'seed'));
+    const theirs = items(10, 21, 'cli');
+    let found = false;
+    let writing = true;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      for (let b = 0; writing; b++)
+        await server.upsert('c', items(5, 500 * w + b, `own${w}-${b}-`));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const cli = await LanceDbStore.open({ dataDir: dir }); // the CLI beside a running server
+    await cli.upsert('c', theirs);
+    await cli.close();
+    for (let t = 0; t < 100 && !found; t++) {
+      await new Promise((r) => setTimeout(r, 100));
+      found = (await server.search('c', 'text', theirs[3]!.vectors.text, 1))[0]?.id === 'cli3';
+    }
+    writing = false;
+    await Promise.all(writers);
+    expect(found).toBe(true);
+    expect(rebuilds.length).toBeGreaterThanOrEqual(1);
+    await server.close();
+  }, 60_000);
+});
