@@ -54,6 +54,10 @@ function latencyRow(size: string): RowSpec {
               .map(([k, v]) => `${k} ${fx(Number(v), 3)}`)
               .join(', ')}`
           : ''
+      }${
+        (at(r, 'api') as Json).cpuMsPerRequest
+          ? `; CPU per request: server ${fx(api('cpuMsPerRequest.server'), 1)} ms, load generator ${fx(api('cpuMsPerRequest.client'), 1)} ms`
+          : ''
       }`;
     },
     load: (j) => `${loads(at(run(j), 'api.loadAverage'))} (API phases)`,

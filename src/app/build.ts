@@ -60,6 +60,12 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   const store = await createVectorStore(config, {
     indexMaintenance: opts.indexMaintenance,
     searchThreads: opts.searchThreads,
+    // A full table scan: worth seeing in the log when it happens (another process wrote to the collection).
+    onIndexRebuild: (collection) =>
+      logger.info(
+        { collection },
+        'ANN index rebuilt from the table after a write from another process',
+      ),
   });
   const db = openChorusDb(config.dataDir);
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
