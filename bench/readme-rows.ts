@@ -54,6 +54,10 @@ function latencyRow(size: string): RowSpec {
               .map(([k, v]) => `${k} ${fx(Number(v), 3)}`)
               .join(', ')}`
           : ''
+      }${
+        (at(r, 'api') as Json).cpuMsPerRequest
+          ? `; CPU per request: server ${fx(api('cpuMsPerRequest.server'), 1)} ms, load generator ${fx(api('cpuMsPerRequest.client'), 1)} ms`
+          : ''
       }`;
     },
     load: (j) => `${loads(at(run(j), 'api.loadAverage'))} (API phases)`,
@@ -166,7 +170,8 @@ const OTHER_ROWS: RowSpec[] = [
         .map((r) => {
           const runs = at(r, 'runs') as Json[];
           const last = runs[runs.length - 1]!;
-          return `${num(r, 'n')} x ${num(r, 'dim')}: open to first answer ${runs.map((x) => fx(num(x, 'openToFirstSearchS'), 2)).join(' / ')} s (target <= ${num(r, 'targets.openUnderS')} s); single client p50 ${fx(num(last, 'search.p50Ms'), 2)} ms, p99 ${fx(num(last, 'search.p99Ms'), 1)} ms (target <= ${num(r, 'targets.p99UnderMs')}), recall@10 ${fx(num(last, 'search.recallAt10'), 3)}; RSS ${num(last, 'rssMB.afterSearches')} MB`;
+          const each = (k: string, d: number) => runs.map((x) => fx(num(x, k), d)).join(' / ');
+          return `${num(r, 'n')} x ${num(r, 'dim')}, ${runs.length} fresh processes: open to first answer ${each('openToFirstSearchS', 2)} s (target <= ${num(r, 'targets.openUnderS')} s); single client p50 ${each('search.p50Ms', 2)} ms, p99 ${each('search.p99Ms', 1)} ms (target <= ${num(r, 'targets.p99UnderMs')}), recall@10 ${fx(num(last, 'search.recallAt10'), 3)}; RSS ${num(last, 'rssMB.afterSearches')} MB`;
         })
         .join(' / '),
     load: (j) =>

@@ -1,6 +1,6 @@
 // bench/write-load: a bulk load of precomputed vectors over HTTP, as a user loading a catalogue would (issue 17).
 // Items with three vectors (384 + 512 + 512, embedding-like) and text go to a real `chorus serve` (another
-// process) as POST /v1/items batches from N connections, while one more connection searches. Printed beside the
+// process) as POST /v1/items batches from N connections, while searches run at a fixed rate (--search-every-ms). Printed beside the
 // store's own write rate measured in the same run (the same batches straight into the store, in process).
 // Writes bench/results/write-load.json.
 // The request bodies are generated and serialised BEFORE the clock starts (cached in the temp dir): a bulk loader
@@ -8,7 +8,7 @@
 // ~0.4 of a core on the same 2 cores as the server. The requests themselves are real HTTP (keep-alive, one socket
 // per connection) and every answer is checked (status 200 and `upserted` equal to the batch size).
 // Usage: npx tsx bench/write-load.ts [--items 100000] [--batch 100] [--connections 8] [--raw-items 20000]
-//        [--search-pause-ms 50] [--max-seconds 0 (no bound)] [--out bench/results/write-load.json]
+//        [--search-every-ms 250] [--max-seconds 0 (no bound)] [--out bench/results/write-load.json]
 //        [--server-cpu-prof DIR (V8 CPU profile of the server, written when it stops)]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -26,7 +26,7 @@ const { values: f } = parseArgs({
     batch: { type: 'string', default: '100' },
     connections: { type: 'string', default: '8' },
     'raw-items': { type: 'string' },
-    'search-pause-ms': { type: 'string', default: '50' },
+    'search-every-ms': { type: 'string', default: '250' },
     'max-seconds': { type: 'string', default: '0' },
     out: { type: 'string', default: path.resolve(import.meta.dirname, 'results/write-load.json') },
     'server-cpu-prof': { type: 'string' },
@@ -36,7 +36,7 @@ const ITEMS = Number(f.items);
 const BATCH = Number(f.batch);
 const CONNECTIONS = Number(f.connections);
 const RAW_ITEMS = Number(f['raw-items'] ?? Math.min(ITEMS, 20_000));
-const SEARCH_PAUSE = Number(f['search-pause-ms']);
+const SEARCH_EVERY = Number(f['search-every-ms']);
 // A slow machine can bound the HTTP phase; the report then says how far it got (complete: false).
 const MAX_SECONDS = Number(f['max-seconds']);
 const COLLECTION = 'catalogue';
@@ -193,29 +193,34 @@ const writer = async () => {
       );
   }
 };
+// Searches at a fixed rate (open loop: one starts every SEARCH_EVERY ms whether or not the last has answered), so
+// the search load is the same however fast searches are, and a slow server is not spared searches while it stalls.
 const searcher = async () => {
+  const inflight: Promise<void>[] = [];
   let q = 0;
   while (loading) {
-    if (acked === 0) {
-      await new Promise((r) => setTimeout(r, 20));
-      continue;
+    const tick = new Promise((r) => setTimeout(r, SEARCH_EVERY));
+    if (acked > 0) {
+      const it = gen.item((q++ * 7919) % Math.max(1, acked));
+      const body = JSON.stringify({
+        collection: COLLECTION,
+        vectors: it.vectors,
+        limit: 10,
+        fusion: 'rrf',
+      });
+      const s0 = performance.now();
+      inflight.push(
+        post(`${server.url}/v1/search`, body)
+          .catch((e: Error) => ({ status: 0, text: e.message }))
+          .then((r) => {
+            searches.push(performance.now() - s0);
+            if (r.status !== 200) searchErrors++;
+          }),
+      );
     }
-    const it = gen.item((q++ * 7919) % Math.max(1, acked));
-    const body = JSON.stringify({
-      collection: COLLECTION,
-      vectors: it.vectors,
-      limit: 10,
-      fusion: 'rrf',
-    });
-    const s0 = performance.now();
-    const r = await post(`${server.url}/v1/search`, body).catch((e: Error) => ({
-      status: 0,
-      text: e.message,
-    }));
-    searches.push(performance.now() - s0);
-    if (r.status !== 200) searchErrors++;
-    await new Promise((res) => setTimeout(res, SEARCH_PAUSE));
+    await tick;
   }
+  await Promise.all(inflight);
 };
 const search = searcher();
 await Promise.all(Array.from({ length: CONNECTIONS }, writer));
@@ -259,6 +264,7 @@ const report = {
   complete: acked === ITEMS,
   batch: BATCH,
   connections: CONNECTIONS,
+  searchEveryMs: SEARCH_EVERY,
   client: 'request bodies serialised before the clock; node:http keep-alive',
   dims: DEFAULT_SPACES.map((s) => s.dim),
   http: {

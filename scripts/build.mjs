@@ -15,9 +15,11 @@ const OUT = path.resolve(ROOT, outFlag >= 0 ? process.argv[outFlag + 1] : 'dist'
 /** Non-TypeScript files the compiled code finds relative to its own location (import.meta.url). */
 const ASSETS = [
   'src/admin/static',
+  'src/api/body/items-body-worker.mjs',
   'src/bench/index-thread-worker.mjs',
   'src/bench/latency-client.mjs',
   'rerankers/fit-worker.mjs',
+  'src/stores/ann/search-worker.mjs',
   'indexers/models',
   'fixtures/corpus',
 ];

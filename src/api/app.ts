@@ -9,6 +9,7 @@ import { renderDocsPage } from './docs-page.js';
 import { createKeyRing, type KeyRing } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { loopbackHostOnly } from './middleware/host-guard.js';
+import { itemsJsonBody } from './body/items-body.js';
 import { jsonBody } from './middleware/json-body.js';
 import { REDACT_PATHS, redactedRequest, redactedResponse } from './middleware/log-redaction.js';
 import { perKeyRateLimit } from './middleware/rate-limit.js';
@@ -106,7 +107,7 @@ export function createApp(deps: AppDeps): ChorusApp {
   // Bulk loads of precomputed vectors get Qdrant's 32 MiB; every other route keeps the small limit.
   app.post(
     '/v1/items',
-    jsonBody(
+    itemsJsonBody(
       config.limits.maxItemsBodyBytes,
       'limits.maxItemsBodyBytes, env CHORUS_LIMITS__MAX_ITEMS_BODY_BYTES',
     ),

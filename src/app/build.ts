@@ -31,6 +31,8 @@ export interface BuildOptions {
   ) => ExtraRouter[];
   /** LanceDB index maintenance mode (benchmarks use 'inline'). */
   indexMaintenance?: 'background' | 'inline';
+  /** Graph-search worker threads of the LanceDB store (default: see LanceDbStoreOptions.searchThreads). */
+  searchThreads?: number;
 }
 
 /** Everything a running Chorus holds, built in order: config -> stores -> encoders -> engine -> HTTP app. */
@@ -55,7 +57,16 @@ export interface Chorus {
 
 export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {}): Promise<Chorus> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
-  const store = await createVectorStore(config, { indexMaintenance: opts.indexMaintenance });
+  const store = await createVectorStore(config, {
+    indexMaintenance: opts.indexMaintenance,
+    searchThreads: opts.searchThreads,
+    // A full table scan: worth seeing in the log when it happens (another process wrote to the collection).
+    onIndexRebuild: (collection) =>
+      logger.info(
+        { collection },
+        'ANN index rebuilt from the table after a write from another process',
+      ),
+  });
   const db = openChorusDb(config.dataDir);
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
   const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));

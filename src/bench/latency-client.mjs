@@ -1,6 +1,7 @@
 // The load generator of `chorus bench latency`, run as its own process so it does not share the server's
 // event loop: autocannon with `connections` clients POSTing /v1/search bodies in turn for `duration` seconds.
-// Prints one JSON line: request counts, each response's latency (ms) and each 200 response's stage timings.
+// Prints one JSON line: request counts, each response's latency (ms), each 200 response's stage timings and the
+// CPU time (ms) this process spent generating the load.
 // Usage: node latency-client.mjs URL BODIES.json CONNECTIONS DURATION_S
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -11,6 +12,7 @@ let next = 0;
 let unparsable = 0;
 const latencies = [];
 const stages = {};
+const cpu0 = process.cpuUsage();
 const result = await autocannon({
   url,
   connections: Number(connections),
@@ -35,8 +37,10 @@ const result = await autocannon({
   setupClient: (client) =>
     client.on('response', (_status, _bytes, responseTime) => latencies.push(responseTime)),
 });
+const cpu = process.cpuUsage(cpu0);
 process.stdout.write(
   JSON.stringify({
+    cpuMs: (cpu.user + cpu.system) / 1000,
     requests: result.requests.total,
     seconds: result.duration,
     errors: result.errors,

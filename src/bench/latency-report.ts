@@ -23,6 +23,8 @@ export interface LatencyResult {
   api: PhaseResult;
   /** recall@10 per vector list of the store's search against an exact scan (100 of the queries). */
   recallAt10?: Record<string, number>;
+  /** Graph-search worker threads of the store and the searches they answered over the whole run. */
+  searchThreads?: { threads: number; searches: number };
   targets: { p99UnderMs: number; minQps: number; minRecallAt10?: number };
 }
 
@@ -44,6 +46,11 @@ export function reportLatency(
     );
   }
   out(`  API / raw throughput ${(r.api.qps / r.raw.qps).toFixed(2)}x`);
+  const cpu = (p: PhaseResult) =>
+    p.cpuMsPerRequest
+      ? `server ${p.cpuMsPerRequest.server}${p.cpuMsPerRequest.client !== undefined ? `, load generator ${p.cpuMsPerRequest.client}` : ''}`
+      : 'not measured';
+  out(`  CPU ms per request: API ${cpu(r.api)}; raw ${cpu(r.raw)}`);
   out(
     `  targets: p99 <= ${r.targets.p99UnderMs} ms ${r.api.p99 <= r.targets.p99UnderMs ? 'met' : 'NOT met'}; >= ${r.targets.minQps} req/s ${r.api.qps >= r.targets.minQps ? 'met' : 'NOT met'}`,
   );

@@ -103,10 +103,13 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
     for (let r = 0; r < rounds; r++) {
       for (const kind of ['raw', 'api'] as const) {
         const load = os.loadavg()[0]!;
+        const cpu0 = process.cpuUsage();
         const p =
           kind === 'raw'
             ? await rawPhase(queries, rawQuery, o.connections, each)
             : await apiPhase(url, bodiesFile, o.connections, each);
+        const cpu = process.cpuUsage(cpu0);
+        p.cpuMs = (cpu.user + cpu.system) / 1000;
         const phase = summarise(kind, p, [load, os.loadavg()[0]!]);
         phases.push(phase);
         samples.push(p);
@@ -141,6 +144,9 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
       raw: summarise('raw', merge(phases, samples, 'raw'), span(phases, 'raw')),
       api: summarise('api', merge(phases, samples, 'api'), span(phases, 'api')),
       recallAt10,
+      searchThreads: (
+        chorus.store as { searchThreadStats?: () => LatencyResult['searchThreads'] }
+      ).searchThreadStats?.(),
       targets: { p99UnderMs: 50, minQps: 150, minRecallAt10: 0.95 },
     };
     o.onResult?.(result);
@@ -276,7 +282,12 @@ async function apiPhase(
     non2xx: number;
     unparsable: number;
   };
-  return { ...r, errors: r.errors + r.timeouts + r.non2xx + r.unparsable };
+  return {
+    ...r,
+    errors: r.errors + r.timeouts + r.non2xx + r.unparsable,
+    clientCpuMs: (r as { cpuMs?: number }).cpuMs,
+    cpuMs: undefined,
+  };
 }
 
 function merge(phases: PhaseResult[], samples: RawPhase[], kind: 'raw' | 'api'): RawPhase {
@@ -290,8 +301,13 @@ function merge(phases: PhaseResult[], samples: RawPhase[], kind: 'raw' | 'api'):
     errors: of.reduce((a, p) => a + p.errors, 0),
     latencies: of.flatMap((p) => p.latencies),
     stages,
+    cpuMs: sum(of.map((p) => p.cpuMs)),
+    clientCpuMs: sum(of.map((p) => p.clientCpuMs)),
   };
 }
+
+const sum = (xs: (number | undefined)[]) =>
+  xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, x) => a + x!, 0);
 
 /** Load average (1 min) at the start of a kind's first phase and the end of its last. */
 const span = (phases: PhaseResult[], kind: string): [number, number] => {

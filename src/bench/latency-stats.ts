@@ -7,6 +7,10 @@ export interface RawPhase {
   errors: number;
   latencies: number[];
   stages: Record<string, number[]>;
+  /** CPU time (ms, user + system) of the process serving the phase (this process: server and, raw, its loops). */
+  cpuMs?: number;
+  /** CPU time (ms) of the load generator's process (API phases). */
+  clientCpuMs?: number;
 }
 
 export interface PhaseResult {
@@ -22,6 +26,8 @@ export interface PhaseResult {
   stages: Record<string, { p50: number; p99: number }>;
   /** 1-minute load average at the start and the end of the phase. */
   loadAverage: [number, number];
+  /** CPU ms per request: the serving process (all its threads) and the load generator (API only). */
+  cpuMsPerRequest?: { server: number; client?: number };
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -48,5 +54,13 @@ export function summarise(
     p99: r2(percentile(sorted, 99)),
     stages,
     loadAverage: [r2(loadAverage[0]), r2(loadAverage[1])],
+    ...(p.cpuMs !== undefined && p.requests > 0
+      ? {
+          cpuMsPerRequest: {
+            server: r2(p.cpuMs / p.requests),
+            ...(p.clientCpuMs !== undefined ? { client: r2(p.clientCpuMs / p.requests) } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -14,9 +14,18 @@ export interface ItemStats {
   engagement: number;
 }
 
+/** Item counters kept in memory (every search reads a few hundred); past this many entries the cache restarts. */
+const STATS_CACHE_MAX = 500_000;
+
 export class FeedbackState {
   private readonly db: Database.Database;
   private readonly q;
+  /**
+   * item_stats rows already read (null: no row), by collection and id. Exact: this connection's writes drop the
+   * entries they touch, and another connection's commit (SQLite's data_version changes) drops them all.
+   */
+  private readonly statsCache = new Map<string, ItemStats | null>();
+  private statsVersion: unknown;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -49,6 +58,7 @@ export class FeedbackState {
         VALUES (@collection, @item, @impressions, @clicks, @engagement)
         ON CONFLICT (collection, item_id) DO UPDATE SET impressions = impressions + @impressions,
           clicks = clicks + @clicks, engagement = engagement + @engagement`),
+      dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
       // One query per list, not per candidate: ids travel as a JSON array.
       stats: this.db.prepare(`SELECT item_id, impressions, clicks, engagement FROM item_stats
         WHERE collection = ? AND item_id IN (SELECT value FROM json_each(?))`),
@@ -87,6 +97,8 @@ export class FeedbackState {
   }
 
   bumpStats(collection: string, item: string, delta: Partial<ItemStats>): void {
+    // Dropped, not updated: the surrounding transaction may still roll back.
+    this.statsCache.delete(statsKey(collection, item));
     this.q.bumpStats.run({
       collection,
       item,
@@ -96,18 +108,33 @@ export class FeedbackState {
     });
   }
 
+  /** Counters of the given items (absent: no feedback yet). Read from memory where known, else one query. */
   itemStats(collection: string, ids: readonly string[]): Map<string, ItemStats> {
     const out = new Map<string, ItemStats>();
     if (ids.length === 0) return out;
-    for (const row of this.q.stats.all(collection, JSON.stringify(ids)) as (ItemStats & {
+    const version = this.q.dataVersion.get();
+    if (version !== this.statsVersion || this.statsCache.size > STATS_CACHE_MAX) {
+      this.statsCache.clear();
+      this.statsVersion = version;
+    }
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.statsCache.get(statsKey(collection, id));
+      if (cached === undefined) missing.push(id);
+      else if (cached) out.set(id, cached);
+    }
+    if (missing.length === 0) return out;
+    for (const row of this.q.stats.all(collection, JSON.stringify(missing)) as (ItemStats & {
       item_id: string;
     })[]) {
-      out.set(row.item_id, {
+      const stats = {
         impressions: row.impressions,
         clicks: row.clicks,
         engagement: row.engagement,
-      });
+      };
+      out.set(row.item_id, stats);
     }
+    for (const id of missing) this.statsCache.set(statsKey(collection, id), out.get(id) ?? null);
     return out;
   }
 
@@ -201,6 +228,7 @@ export class FeedbackState {
   }
 
   dropCollection(collection: string): void {
+    this.statsCache.clear();
     this.db.transaction(() => {
       for (const s of this.q.dropCollection) s.run(collection);
     })();
@@ -210,3 +238,5 @@ export class FeedbackState {
     this.db.close();
   }
 }
+
+const statsKey = (collection: string, id: string) => `${collection}\u0000${id}`;

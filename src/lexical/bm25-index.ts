@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { termFrequencies } from './analyzer.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc } from './postings.js';
+import { PostingsReadCache } from './read-cache.js';
 
 /**
  * Okapi BM25 over our own inverted index, persisted in SQLite (WAL) under the data dir and read from disk at
@@ -41,6 +42,10 @@ export interface LexicalSearchOptions {
 export class Bm25Index {
   private readonly db: Database.Database;
   private readonly postings: PostingsStore;
+  private readonly cache = new PostingsReadCache();
+  private readonly dataVersion: Database.Statement;
+  /** SQLite's data_version when the cache was last known current (another connection's commit changes it). */
+  private seenVersion: unknown;
 
   constructor(
     file: string,
@@ -53,6 +58,7 @@ export class Bm25Index {
     // Postings are read through the OS page cache, shared by every process that opens the file.
     this.db.pragma('mmap_size = 1073741824');
     this.postings = new PostingsStore(this.db);
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.migrateLegacy();
   }
 
@@ -60,15 +66,18 @@ export class Bm25Index {
   upsert(collection: string, docs: LexicalDoc[]): void {
     const analyzed = docs.map((d) => ({ id: d.id, tf: termFrequencies(d.text) }));
     this.db.transaction(() => this.postings.write(collection, analyzed)).immediate();
+    this.cache.clear();
   }
 
   delete(collection: string, ids: string[]): void {
     const docs = ids.map((id) => ({ id, tf: new Map<string, number>() }));
     this.db.transaction(() => this.postings.write(collection, docs)).immediate();
+    this.cache.clear();
   }
 
   dropCollection(collection: string): void {
     this.db.transaction(() => this.postings.drop(collection)).immediate();
+    this.cache.clear();
   }
 
   count(collection: string): number {
@@ -108,17 +117,28 @@ export class Bm25Index {
     opts: LexicalSearchOptions,
   ): LexicalHit[] {
     const stats = this.postings.stats(collection);
+    // Read after the snapshot began (the stats read): the cache is valid for exactly this snapshot.
+    const version = this.dataVersion.get();
+    if (version !== this.seenVersion) {
+      this.cache.clear();
+      this.seenVersion = version;
+    }
     if (!stats || stats.docs === 0) return [];
     const { cid, docs: n } = stats;
+    const cache = this.cache;
     const lists: TermPostings[] = [];
     for (const [term, qtf] of termFrequencies(query)) {
-      const metas = this.postings.metas(cid, term);
+      const metas = cache.metas(cid, term, () => this.postings.metas(cid, term));
       let df = 0;
       for (const m of metas) df += m.count;
       if (df === 0) continue;
       // Lucene's idf: always positive, so very common terms still add a little.
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      lists.push({ weight: idf * qtf, metas, load: (m) => this.postings.block(cid, term, m) });
+      lists.push({
+        weight: idf * qtf,
+        metas,
+        load: (m) => cache.block(cid, term, m, () => this.postings.block(cid, term, m)),
+      });
     }
     if (lists.length === 0) return [];
     const nums = (ids: Iterable<string> | undefined) => {
@@ -136,7 +156,10 @@ export class Bm25Index {
     const accept =
       only || exclude ? (num: number) => (!only || only.has(num)) && !exclude?.has(num) : undefined;
     const top = topKMaxScore(lists, k, { ...this.params, avgdl: stats.totalLength / n }, accept);
-    return top.map((t) => ({ id: this.postings.docId(cid, t.num)!, score: t.score }));
+    return top.map((t) => ({
+      id: cache.docId(cid, t.num, () => this.postings.docId(cid, t.num))!,
+      score: t.score,
+    }));
   }
 
   /** Data dirs from before the on-disk postings kept per-document term lists (bm25_docs): re-index those once. */
@@ -168,5 +191,6 @@ export class Bm25Index {
         this.db.exec('DROP TABLE bm25_docs; DROP TABLE IF EXISTS bm25_changes;');
       })
       .immediate();
+    this.cache.clear();
   }
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
@@ -7,6 +8,7 @@ import type { Filter } from '../domain/filter.js';
 import type { Item, ItemId, Payload, VectorHit } from '../domain/item.js';
 import { ChorusError } from '../errors.js';
 import { PayloadCache } from './ann/payload-cache.js';
+import { SearchPool } from './ann/search-pool.js';
 import { HNSW_PARAMS, type HnswParams } from './ann/vector-index.js';
 import { Limiter } from './concurrency.js';
 import { compileFilter } from './filter-memory.js';
@@ -76,6 +78,15 @@ export interface LanceDbStoreOptions {
   annCloseDrainMs?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
   readConcurrency?: number;
+  /**
+   * Worker threads that run HNSW graph searches on the saved (memory-mapped) graph files, so searches use more
+   * than the event loop's core (default: the core count, at most 2; 0 searches in this thread). Threads start
+   * with the first search of a big enough graph.
+   * Graphs with rows absorbed since their last save, and graphs under `searchThreadsMinGraph` rows (default 10k),
+   * are searched in this thread.
+   */
+  searchThreads?: number;
+  searchThreadsMinGraph?: number;
 }
 
 interface OpenCollection {
@@ -112,6 +123,8 @@ export class LanceDbStore implements VectorStore {
   private readonly hnsw: HnswParams;
   private readonly plan: FilterPlanOptions;
   private readonly reads: Limiter;
+  /** Started by the first search (processes that never search start no threads). */
+  private pool: SearchPool | undefined;
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -336,6 +349,7 @@ export class LanceDbStore implements VectorStore {
       distance: spec.distance,
       query,
       k,
+      pool: this.searchPool(),
       options: this.plan,
       filter:
         opts.filter && where
@@ -415,7 +429,21 @@ export class LanceDbStore implements VectorStore {
     return out;
   }
 
+  /** Worker threads started for graph searches and how many searches they answered (undefined: none started). */
+  searchThreadStats(): { threads: number; searches: number } | undefined {
+    return this.pool && { threads: this.pool.size, searches: this.pool.completed };
+  }
+
+  private searchPool(): SearchPool | undefined {
+    const size = this.opts.searchThreads ?? Math.min(2, availableParallelism());
+    if (size <= 0) return undefined;
+    this.pool ??= new SearchPool(size, this.opts.searchThreadsMinGraph);
+    return this.pool;
+  }
+
   async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
     await this.flushMaintenance();
     for (const c of this.open.values()) {
       await c.ann.close();

@@ -123,6 +123,40 @@ describe('Bm25Index', () => {
     reopened.close();
   });
 
+  it('repeated queries (served from decoded postings kept in memory) answer as a cold index does through own and foreign writes', () => {
+    const file = path.join(dir, 'cached.sqlite');
+    const warm = new Bm25Index(file);
+    const other = new Bm25Index(file);
+    const words = ['dress', 'red', 'coat', 'blue', 'shoes', 'summer', 'winter', 'flowers'];
+    const text = (i: number) =>
+      Array.from({ length: 3 + (i % 5) }, (_, j) => words[(i * 7 + j * j) % words.length]).join(
+        ' ',
+      );
+    warm.upsert(
+      'c',
+      Array.from({ length: 400 }, (_, i) => ({ id: `d${i}`, text: text(i) })),
+    );
+    const queries = ['dress', 'red coat', 'blue shoes summer', 'winter flowers dress'];
+    const check = () => {
+      const cold = new Bm25Index(file);
+      for (const q of queries) {
+        warm.search('c', q, 20); // again after a change: any stale cached read would show
+        expect(warm.search('c', q, 20)).toEqual(cold.search('c', q, 20));
+      }
+      cold.close();
+    };
+    check();
+    warm.upsert('c', [{ id: 'd3', text: 'dress dress dress red' }]); // own rewrite
+    check();
+    warm.delete('c', ['d10', 'd11']);
+    check();
+    other.upsert('c', [{ id: 'n1', text: 'blue blue shoes coat' }]); // another connection's commit
+    other.delete('c', ['d5']);
+    check();
+    warm.close();
+    other.close();
+  });
+
   it('sees writes made by another process on its next query', () => {
     const file = path.join(dir, 'shared.sqlite');
     const server = new Bm25Index(file);

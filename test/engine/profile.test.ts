@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventBatcher } from '../../src/feedback/event-batcher.js';
 import { cosine, foldEvent, profileVector } from '../../src/feedback/profile-math.js';
@@ -100,5 +103,34 @@ describe('FeedbackState item stats', () => {
     expect(stats.get('b\'"')?.clicks).toBe(2);
     expect(stats.has('missing')).toBe(false);
     state.close();
+  });
+
+  it('serves repeated reads from memory and stays exact through own writes, rollbacks and another connection', async () => {
+    const { FeedbackState } = await import('../../src/feedback/feedback-state.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'chorus-stats-'));
+    const file = path.join(dir, 'state.sqlite');
+    const state = new FeedbackState(file);
+    const other = new FeedbackState(file);
+    state.bumpStats('c', 'a', { impressions: 1 });
+    const read = () => state.itemStats('c', ['a', 'b']);
+    expect(read().get('a')?.impressions).toBe(1);
+    expect(read().has('b')).toBe(false); // cached as "no row"
+    state.bumpStats('c', 'b', { clicks: 1 }); // own write: the cached "no row" must go
+    expect(read().get('b')?.clicks).toBe(1);
+    // A rolled-back apply leaves the stored value, not the bumped one.
+    expect(() =>
+      state.applyOnce('e1', undefined, () => {
+        state.bumpStats('c', 'a', { impressions: 10 });
+        throw new Error('fails after the bump');
+      }),
+    ).toThrow();
+    expect(read().get('a')?.impressions).toBe(1);
+    other.bumpStats('c', 'a', { impressions: 4 }); // another connection's commit
+    expect(read().get('a')?.impressions).toBe(5);
+    other.dropCollection('c');
+    expect(read().size).toBe(0);
+    state.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -300,6 +300,43 @@ describe('in-process ANN index (LanceDB store)', () => {
     await mapped.close();
   });
 
+  it('searches saved graphs from worker threads exactly as in this thread, and stays current through writes', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    await first.createCollection(schema);
+    const data = items(800, 21);
+    await first.upsert('c', data);
+    await first.close(); // absorbs and saves: the graph file is what both stores below map
+    const here = await open(dir, { searchThreads: 0 });
+    const pooled = await open(dir, { searchThreads: 2, searchThreadsMinGraph: 0 });
+    const rand = rng(22);
+    const queries = Array.from({ length: 20 }, (_, i) => near(data[i * 37]!.vectors.text, rand));
+    for (const q of queries) {
+      const [a, b] = await Promise.all([
+        here.search('c', 'text', q, 25),
+        pooled.search('c', 'text', q, 25),
+      ]);
+      expect(b.map((h) => [h.id, h.score])).toEqual(a.map((h) => [h.id, h.score]));
+    }
+    expect(pooled.searchThreadStats()!.searches).toBe(queries.length);
+    await here.close();
+    // Writes on the mapped graph: a delete (deferred inside the read-only graph), new rows (pending scan).
+    await pooled.delete('c', ['i37']);
+    const fresh = items(5, 23, 'f');
+    await pooled.upsert('c', fresh);
+    const ids = async (v: Float32Array) =>
+      (await pooled.search('c', 'text', v, 10)).map((h) => h.id);
+    expect(await ids(data[37]!.vectors.text)).not.toContain('i37');
+    expect((await ids(fresh[3]!.vectors.text))[0]).toBe('f3');
+    // The writes were absorbed into a private copy of the graph: searched in this thread until it is saved again.
+    const before = pooled.searchThreadStats()!.searches;
+    await pooled.flushIndex('c');
+    expect((await ids(fresh[1]!.vectors.text))[0]).toBe('f1');
+    expect(await ids(data[37]!.vectors.text)).not.toContain('i37');
+    expect(pooled.searchThreadStats()!.searches).toBeGreaterThan(before);
+    await pooled.close();
+  });
+
   it('plans filters by selectivity: a selective one scans its subset exactly, a broad one walks the graph', async () => {
     const store = await open(tempDir(), { filterPlan: { exactMaxCount: 50, exactMaxShare: 0.05 } });
     await store.createCollection(schema);

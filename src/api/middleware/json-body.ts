@@ -19,12 +19,24 @@ export function formatBytes(n: number): string {
  * Invalid UTF-8 and absurd nesting stay 400s (verifyJsonBody).
  */
 export function jsonBody(limit: number, setting: string): RequestHandler {
-  const parse = express.json({
+  return namingLimit(
+    express.json({
+      limit,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+      verify: verifyJsonBody,
+    }),
     limit,
-    strict: true,
-    type: ['application/json', 'application/*+json'],
-    verify: verifyJsonBody,
-  });
+    setting,
+  );
+}
+
+/** The raw bytes of any body (req.body a Buffer) under the same limit and 413 as jsonBody. */
+export function rawBody(limit: number, setting: string): RequestHandler {
+  return namingLimit(express.raw({ limit, type: () => true }), limit, setting);
+}
+
+function namingLimit(parse: RequestHandler, limit: number, setting: string): RequestHandler {
   return (req, res, next) =>
     parse(req, res, (err?: unknown) => {
       if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {

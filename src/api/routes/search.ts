@@ -24,6 +24,8 @@ const MAX_VECTOR_DIM = 8192;
 
 /** Why `v` is not a list of 1..8192 finite numbers, or undefined. */
 function numberListProblem(v: unknown): string | undefined {
+  // Bulk item bodies arrive with vectors already checked and converted on a parser thread (api/body/items-body).
+  if (v instanceof Float32Array) return undefined;
   if (!Array.isArray(v)) return 'expected an array of numbers';
   if (v.length < 1 || v.length > MAX_VECTOR_DIM)
     return `expected 1 to ${MAX_VECTOR_DIM} numbers, got ${v.length}`;
@@ -41,7 +43,7 @@ function numberListProblem(v: unknown): string | undefined {
  * JSON Schema (OpenAPI) is given by hand and says the same.
  */
 export const NumberList = z
-  .custom<number[]>((v) => numberListProblem(v) === undefined, {
+  .custom<number[] | Float32Array>((v) => numberListProblem(v) === undefined, {
     error: (issue) => numberListProblem(issue.input),
   })
   .meta({ type: 'array', items: { type: 'number' }, minItems: 1, maxItems: MAX_VECTOR_DIM });

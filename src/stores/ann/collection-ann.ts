@@ -10,6 +10,7 @@ import {
 import path from 'node:path';
 import type { CollectionSchema } from '../../domain/collection.js';
 import { KeyMap } from './key-map.js';
+import type { SearchPool } from './search-pool.js';
 import {
   VectorIndex,
   type HnswParams,
@@ -151,6 +152,25 @@ export class CollectionAnn {
     if (!index) return [];
     const out: IdHit[] = [];
     for (const hit of index.search(query, k, (key) => this.keys.isLive(key))) {
+      const id = this.keys.idOf(hit.key);
+      if (id !== undefined) out.push({ ...hit, id });
+    }
+    return out;
+  }
+
+  /** The same search with graph parts run on `pool`'s threads where a graph equals its saved file. */
+  async searchAsync(
+    name: string,
+    query: Float32Array,
+    k: number,
+    pool: SearchPool | undefined,
+  ): Promise<IdHit[]> {
+    const index = this.vectors.get(name);
+    if (!index) return [];
+    if (!pool) return this.search(name, query, k);
+    const hits = await index.searchShared(query, k, (key) => this.keys.isLive(key), pool);
+    const out: IdHit[] = [];
+    for (const hit of hits) {
       const id = this.keys.idOf(hit.key);
       if (id !== undefined) out.push({ ...hit, id });
     }

@@ -18,9 +18,21 @@ export class PayloadCache {
   get(id: string): Payload | undefined {
     const entry = this.map.get(id);
     if (entry === undefined) return undefined;
-    const payload = typeof entry === 'string' ? deepFreeze(JSON.parse(entry) as Payload) : entry;
-    this.map.delete(id);
-    this.map.set(id, payload);
+    if (typeof entry !== 'string') {
+      // Recency matters only once something can be evicted: below 3/4 of capacity, a hit costs one lookup (a
+      // delete + re-insert per hit, hundreds per search, churned a big Map for nothing).
+      if (this.map.size >= this.capacity * 0.75) {
+        this.map.delete(id);
+        this.map.set(id, entry);
+      }
+      return entry;
+    }
+    const payload = deepFreeze(JSON.parse(entry) as Payload);
+    this.map.set(id, payload); // same position: Map.set on an existing key keeps its order
+    if (this.map.size >= this.capacity * 0.75) {
+      this.map.delete(id);
+      this.map.set(id, payload);
+    }
     return payload;
   }
 

@@ -1,14 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exactSearch, Index, MetricKind, ScalarKind } from 'usearch';
 import type { Distance } from '../../domain/modality.js';
 import { cosineCodes, PendingBuffer } from './pending.js';
+import type { GraphMatches, SearchPool, SharedGraph } from './search-pool.js';
 
 /** HNSW build and search settings, the same for every named vector (bench/store.ts measures them). */
 export interface HnswParams {
   connectivity: number;
   expansionAdd: number;
-  /** Beam width at search; usearch widens it to k when k is larger. */
+  /** Beam width at search (vectors over 384-d: at least 192, see searchEf); usearch widens it to k when k is larger. */
   expansionSearch: number;
   /**
    * How the graph stores vectors (default f32). f16 halves memory and the bytes each distance reads, and built and
@@ -16,6 +17,19 @@ export interface HnswParams {
    * scores differ from exact cosine by ~1e-4, past the store contract's tolerance: opt in where that is fine.
    */
   quantization?: 'f32' | 'f16';
+}
+
+/**
+ * Vectors wider than this search with at least WIDE_EF: recall@10 against exact search at 100k clustered items
+ * (bench/latency.ts data, 100 queries) was 0.938 / 0.947 for the two 512-d lists at ef 128, 0.967 / 0.957 at 160,
+ * 0.977 / 0.967 at 192; the 384-d list was 0.974 at 128 already. The graph files do not change (ef is search-time only).
+ */
+const WIDE_DIM = 384;
+const WIDE_EF = 192;
+
+/** The beam width a vector of `dim` dimensions searches with. */
+export function searchEf(params: HnswParams, dim: number): number {
+  return dim > WIDE_DIM ? Math.max(params.expansionSearch, WIDE_EF) : params.expansionSearch;
 }
 
 export const HNSW_PARAMS: HnswParams = {
@@ -83,6 +97,8 @@ export class VectorIndex {
   private removedSinceSave: number[] = [];
   /** Threads the graph's contexts were last sized for (1 for a graph opened from a file). */
   private reservedThreads = 1;
+  /** sharedGraph()'s answer for `savedFile` (a stat per file, not per search). */
+  private shared: { file: string; graph: SharedGraph } | undefined;
 
   constructor(
     readonly dim: number,
@@ -151,43 +167,115 @@ export class VectorIndex {
    */
   search(query: Float32Array, k: number, live: (key: number) => boolean): KeyHit[] {
     const out: KeyHit[] = [];
-    const size = this.graph.size();
-    if (size > 0) {
-      const want = Math.min(size, k + this.deferred.length);
-      const res = this.graph.search(query, want, 1);
-      for (let i = 0; i < res.keys.length; i++) {
-        const raw = res.keys[i]!;
-        if (raw === NO_KEY) break;
-        const key = Number(raw);
-        if (live(key)) out.push({ key, distance: res.distances[i]! });
+    if (this.graph.size() > 0)
+      this.mergeGraph(this.graph.search(query, this.graphWant(k), 1), live, out);
+    return finish(out, this.searchPending(query, k, live), k);
+  }
+
+  /**
+   * The same search with the graph part run by `pool` on the saved file the graph equals (another thread), when
+   * there is one; else in this thread. The pending rows are scanned first, so rows the absorber moves into the
+   * graph while the worker searches its file are still found; keys that die meanwhile are dropped by `live`.
+   */
+  async searchShared(
+    query: Float32Array,
+    k: number,
+    live: (key: number) => boolean,
+    pool: SearchPool,
+  ): Promise<KeyHit[]> {
+    const shared = this.graph.size() >= pool.minGraph ? this.sharedGraph() : undefined;
+    if (!shared) return this.search(query, k, live);
+    const want = this.graphWant(k);
+    const pending = this.searchPending(query, k, live);
+    let res: GraphMatches;
+    try {
+      res = await pool.search(shared, query, want);
+    } catch {
+      return this.search(query, k, live); // a worker that failed (file gone, worker died): search here
+    }
+    const out: KeyHit[] = [];
+    this.mergeGraph(res, live, out);
+    return finish(
+      out,
+      pending.filter((h) => live(h.key)),
+      k,
+    );
+  }
+
+  /**
+   * The saved graph file this graph equals, for a read-only search from another thread: the mapped file itself,
+   * or the last file written while nothing was absorbed or removed since. Its inode and mtime are part of the
+   * identity, so a file rewritten under the same name (a rebuild) is never served from an old mapping.
+   */
+  sharedGraph(): SharedGraph | undefined {
+    const file = this.savedFile;
+    if (!file || this.graph.size() === 0) return undefined;
+    if (!this.viewedFrom && (this.tail.length > 0 || this.removedSinceSave.length > 0))
+      return undefined;
+    if (this.shared?.file !== file) {
+      let stamp: string;
+      try {
+        const st = statSync(file);
+        stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
+      } catch {
+        return undefined;
       }
+      this.shared = {
+        file,
+        graph: {
+          file,
+          stamp,
+          dim: this.dim,
+          metric: METRIC[this.distance],
+          quantization: this.quantization(),
+          connectivity: this.params.connectivity,
+          expansionSearch: searchEf(this.params, this.dim),
+        },
+      };
     }
+    return this.shared.graph;
+  }
+
+  private graphWant(k: number): number {
+    return Math.min(this.graph.size(), k + this.deferred.length);
+  }
+
+  private mergeGraph(res: GraphMatches, live: (key: number) => boolean, out: KeyHit[]): void {
+    for (let i = 0; i < res.keys.length; i++) {
+      const raw = res.keys[i]!;
+      if (raw === NO_KEY) break;
+      const key = Number(raw);
+      if (live(key)) out.push({ key, distance: res.distances[i]! });
+    }
+  }
+
+  /** Exact scan of the rows not yet in the graph. */
+  private searchPending(query: Float32Array, k: number, live: (key: number) => boolean): KeyHit[] {
+    const out: KeyHit[] = [];
     const n = this.pending.length;
-    if (n > 0) {
-      const want = k + this.pendingDead;
-      // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
-      const q = query.byteOffset === 0 ? query : query.slice();
-      if (this.distance === 'cosine' && n > PREFILTER_MIN_ROWS) this.scanCodes(q, want, live, out);
-      else
-        for (const seg of this.pending.segments()) {
-          const res = exactSearch(
-            seg.rows,
-            q,
-            this.dim,
-            Math.min(seg.keys.length, want),
-            METRIC[this.distance],
-            1,
-          );
-          for (let i = 0; i < res.keys.length; i++) {
-            const row = Number(res.keys[i]!);
-            if (row >= seg.keys.length) continue;
-            const key = seg.keys[row]!;
-            if (live(key)) out.push({ key, distance: res.distances[i]! });
-          }
+    if (n === 0) return out;
+    const want = k + this.pendingDead;
+    // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
+    const q = query.byteOffset === 0 ? query : query.slice();
+    if (this.distance === 'cosine' && n > PREFILTER_MIN_ROWS) this.scanCodes(q, want, live, out);
+    else
+      for (const seg of this.pending.segments()) {
+        const res = exactSearch(
+          seg.rows,
+          q,
+          this.dim,
+          Math.min(seg.keys.length, want),
+          METRIC[this.distance],
+          1,
+        );
+        for (let i = 0; i < res.keys.length; i++) {
+          const row = Number(res.keys[i]!);
+          if (row >= seg.keys.length) continue;
+          const key = seg.keys[row]!;
+          if (live(key)) out.push({ key, distance: res.distances[i]! });
         }
-    }
-    if (n > 0) out.sort((a, b) => a.distance - b.distance);
-    return out.length > k ? out.slice(0, k) : out;
+      }
+    return out;
   }
 
   /**
@@ -392,17 +480,30 @@ export class VectorIndex {
     this.viewedFrom = undefined;
   }
 
+  private quantization(): ScalarKind {
+    return this.params.quantization === 'f16' ? ScalarKind.F16 : ScalarKind.F32;
+  }
+
   private newGraph(): Index {
     return new Index({
       dimensions: this.dim,
       metric: METRIC[this.distance],
-      quantization: this.params.quantization === 'f16' ? ScalarKind.F16 : ScalarKind.F32,
+      quantization: this.quantization(),
       connectivity: this.params.connectivity,
       expansion_add: this.params.expansionAdd,
-      expansion_search: this.params.expansionSearch,
+      expansion_search: searchEf(this.params, this.dim),
       multi: false,
     });
   }
+}
+
+/** Best first, at most k: the graph's hits (already in order) merged with the pending scan's. */
+function finish(out: KeyHit[], pending: KeyHit[], k: number): KeyHit[] {
+  if (pending.length > 0) {
+    out.push(...pending);
+    out.sort((a, b) => a.distance - b.distance);
+  }
+  return out.length > k ? out.slice(0, k) : out;
 }
 
 /** A usearch distance as the store's similarity (higher is better), the same scale as LanceDB's and Qdrant's. */

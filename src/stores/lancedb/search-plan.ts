@@ -2,6 +2,7 @@ import type { Distance } from '../../domain/modality.js';
 import type { Payload, VectorHit } from '../../domain/item.js';
 import type { CollectionAnn, IdHit } from '../ann/collection-ann.js';
 import type { PayloadCache } from '../ann/payload-cache.js';
+import type { SearchPool } from '../ann/search-pool.js';
 import { distanceToScore } from '../ann/vector-index.js';
 import type { PayloadPredicate } from '../filter-memory.js';
 
@@ -35,6 +36,8 @@ export interface PlannedSearch {
   distance: Distance;
   query: Float32Array;
   k: number;
+  /** Threads for graph searches (undefined: this thread). */
+  pool?: SearchPool;
   filter?: { predicate: PayloadPredicate; count: () => Promise<number> };
   options: FilterPlanOptions;
   /** Payloads of the given ids (cache first, then one batched table read); a missing id was deleted meanwhile. */
@@ -47,7 +50,10 @@ export async function plannedSearch(
   a: PlannedSearch,
 ): Promise<{ hits: VectorHit[]; plan: SearchPlan; estimate?: number }> {
   if (!a.filter)
-    return { hits: await attach(a, a.ann.search(a.vector, a.query, a.k)), plan: 'graph' };
+    return {
+      hits: await attach(a, await a.ann.searchAsync(a.vector, a.query, a.k, a.pool)),
+      plan: 'graph',
+    };
   const live = a.ann.keys.size;
   const share =
     estimateShare(a.ann, a.cache, a.filter.predicate) ??
@@ -56,7 +62,7 @@ export async function plannedSearch(
   if (estimate <= a.options.exactMaxCount || share <= a.options.exactMaxShare)
     return { hits: await a.exact(), plan: 'exact', estimate };
   const want = Math.min(live, Math.ceil((a.k / share) * OVERFETCH) + 10);
-  const candidates = a.ann.search(a.vector, a.query, want);
+  const candidates = await a.ann.searchAsync(a.vector, a.query, want, a.pool);
   const payloads = await a.payloads(candidates.map((c) => c.id));
   const hits: VectorHit[] = [];
   for (const c of candidates) {

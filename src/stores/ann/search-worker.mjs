@@ -1,0 +1,64 @@
+// Worker-thread entry for SearchPool (search-pool.ts): HNSW searches on saved graph files, memory-mapped read-only
+// (`view`), so every thread shares the same pages. Plain JS: it needs only usearch, no loader.
+// Message in:  { id, file, stamp, dim, metric, quantization, connectivity, expansionSearch, query: Float32Array, k }
+// Message out: { id, keys: BigUint64Array, distances: Float32Array } or { id, error }
+import { parentPort } from 'node:worker_threads';
+import { Index } from 'usearch';
+
+/** Graphs mapped here, by file and settings; the least recently used go first past MAX_VIEWS. */
+const views = new Map();
+const MAX_VIEWS = 32;
+
+function graphFor(m) {
+  const id = `${m.file}|${m.stamp}|${m.dim}|${m.metric}|${m.quantization}|${m.connectivity}|${m.expansionSearch}`;
+  let index = views.get(id);
+  if (index) {
+    views.delete(id);
+    views.set(id, index);
+    return index;
+  }
+  index = new Index({
+    dimensions: m.dim,
+    metric: m.metric,
+    quantization: m.quantization,
+    connectivity: m.connectivity,
+    expansion_add: m.expansionSearch,
+    expansion_search: m.expansionSearch,
+    multi: false,
+  });
+  index.view(m.file);
+  warm(index, m.dim);
+  views.set(id, index);
+  if (views.size > MAX_VIEWS) views.delete(views.keys().next().value);
+  return index;
+}
+
+/** One warm-up query per this many graph rows, at most WARM_MAX: ~1.5 s for a 1M x 384 graph on one thread. */
+const WARM_ROWS_PER_QUERY = 5_000;
+const WARM_MAX = 200;
+
+/**
+ * A freshly mapped graph pays a page fault for every page a search first touches: on a 1M x 384 graph the first
+ * ~40 searches took 200 -> 10 ms each (steady state 2 ms). A batch of random queries walks the upper layers and
+ * spreads over layer 0 once, so real searches start warm. Deterministic (an LCG), so runs are repeatable.
+ */
+function warm(index, dim) {
+  const n = Math.min(WARM_MAX, Math.ceil(index.size() / WARM_ROWS_PER_QUERY));
+  if (n < 1) return;
+  const queries = new Float32Array(n * dim);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < queries.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    queries[i] = s / 2 ** 32 - 0.5;
+  }
+  index.search(queries, 10, 1);
+}
+
+parentPort.on('message', (m) => {
+  try {
+    const res = graphFor(m).search(m.query, m.k, 1);
+    parentPort.postMessage({ id: m.id, keys: res.keys, distances: res.distances });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+  }
+});
