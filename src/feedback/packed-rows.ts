@@ -83,31 +83,44 @@ function copyExact(row: readonly number[], out: Float32Array, at: number): boole
  * or foreign blob never reaches training); values are copied out, so nothing aliases SQLite's buffer. Bounds of the
  * values are the caller's check (training re-checks every row it uses).
  */
-export function unpackFeatureRows(blob: Uint8Array, items: number): PackedRows | string {
+export function unpackFeatureRows(
+  blob: Uint8Array,
+  items: number,
+  alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
+): PackedRows | string {
   if (blob.length < PACKED_ROWS_HEADER) return 'feature row blob is shorter than its header';
   for (let i = 0; i < MAGIC.length; i++)
     if (blob[i] !== MAGIC[i]) return 'feature row blob has an unknown format';
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const n = view.getUint32(4, true);
-  const width = view.getUint32(8, true);
-  const qw = view.getUint32(12, true);
+  const n = u32(blob, 4);
+  const width = u32(blob, 8);
+  const qw = u32(blob, 12);
   if (n !== items) return `feature row blob has ${n} rows for ${items} shown items`;
   if (width === 0 || width > MAX_WIDTH || qw > MAX_WIDTH)
     return `feature row blob has an invalid width (${width}, query ${qw})`;
   const count = n * width + qw;
   if (blob.length !== PACKED_ROWS_HEADER + count * 4)
     return `feature row blob is ${blob.length} bytes, expected ${PACKED_ROWS_HEADER + count * 4}`;
-  const values = new Float32Array(count);
-  if (LITTLE_ENDIAN)
-    new Uint8Array(values.buffer).set(blob.subarray(PACKED_ROWS_HEADER, blob.length));
-  else
+  const values = alloc(count);
+  const at = blob.byteOffset + PACKED_ROWS_HEADER;
+  if (LITTLE_ENDIAN && at % 4 === 0) values.set(new Float32Array(blob.buffer, at, count));
+  else if (LITTLE_ENDIAN)
+    new Uint8Array(values.buffer, values.byteOffset, count * 4).set(
+      new Uint8Array(blob.buffer, at, count * 4),
+    );
+  else {
+    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
     for (let i = 0; i < count; i++) values[i] = view.getFloat32(PACKED_ROWS_HEADER + i * 4, true);
+  }
   return {
     items: n,
     width,
     values: values.subarray(0, n * width),
     ...(qw ? { query: values.subarray(n * width) } : {}),
   };
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /** The JSON `features` object the rows were packed from (for readers of stored events: the API, exports). */

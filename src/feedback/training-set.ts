@@ -41,6 +41,11 @@ export interface TrainingSetOptions {
   requireFeatures?: boolean;
   /** Filled with how many impressions were passed over because their rows were untrusted or invalid. */
   report?: { untrainable: number };
+  /**
+   * The events come from a log that stores each eventId once (the SQLite event log): skip the duplicate check, which
+   * would hold every id of a big log in a Set.
+   */
+  eventIdsUnique?: boolean;
 }
 
 /** An event as the log stored it: who logged it, and the spec its rows validated against (null: untrainable). */
@@ -60,20 +65,45 @@ interface LoggedImpression {
   /** The log validated its rows (server-logged, or client rows that passed validation). Unknown for plain events. */
   trusted?: boolean;
   hadFeatures: boolean;
-  /** Rows trusted and in bounds: each shown item's row and the query row, views into one Float32Array. */
-  rows?: Map<string, Float32Array>;
+  /**
+   * Rows trusted and in bounds, by shown index: item i's row is `values[i * width, (i + 1) * width)`; rows a JSON
+   * log lacks are listed in `missing`.
+   */
+  rows?: { values: Float32Array; width: number; missing?: Set<number> };
   query?: Float32Array;
 }
 
 /**
- * Packs an impression's usable rows into one Float32Array as soon as it is read, so a big log is held as compact
- * float32 rows rather than parsed JSON arrays (several times the memory, and the garbage collector's time).
+ * Rows of a big log are carved out of shared Float32Array chunks (growing to 4 MB) instead of one small buffer per
+ * impression: hundreds of thousands of small buffers cost the garbage collector more than the read itself.
+ */
+class RowArena {
+  private chunk = new Float32Array(0);
+  private at = 0;
+  private next = 1 << 14;
+
+  alloc(n: number): Float32Array {
+    if (n > 1 << 18) return new Float32Array(n);
+    if (this.at + n > this.chunk.length) {
+      this.chunk = new Float32Array(Math.max(n, this.next));
+      this.next = Math.min(this.next * 2, 1 << 20);
+      this.at = 0;
+    }
+    return this.chunk.subarray(this.at, (this.at += n));
+  }
+}
+
+/**
+ * Packs an impression's usable rows into float32 as soon as it is read, so a big log is held as compact rows rather
+ * than parsed JSON arrays (several times the memory, and the garbage collector's time). Packed log rows are decoded
+ * straight from their blob.
  */
 function compact(
   e: Impression,
   origin: EventOrigin,
   trusted: boolean | undefined,
   packed: Uint8Array | undefined,
+  arena: RowArena,
 ): LoggedImpression {
   const { features, ...imp } = e;
   const out: LoggedImpression = {
@@ -83,39 +113,41 @@ function compact(
     hadFeatures: features !== undefined || packed !== undefined,
   };
   if (packed) {
-    if (trusted !== false) unpacked(out, packed);
+    if (trusted !== false) unpacked(out, packed, arena);
     return out;
   }
   if (!features || trusted === false || !rowsUsable(e)) return out;
-  let size = 0;
-  for (const shown of e.items) size += features[shown.id]?.length ?? 0;
-  const q = features[QUERY_FEATURES_KEY];
-  const buf = new Float32Array(size + (q?.length ?? 0));
-  let at = 0;
-  out.rows = new Map();
+  const n = e.items.length;
+  let width = 0;
   for (const shown of e.items) {
     const row = features[shown.id];
-    if (!row || out.rows.has(shown.id)) continue;
-    buf.set(row, at);
-    out.rows.set(shown.id, buf.subarray(at, (at += row.length)));
+    if (row) {
+      width = row.length;
+      break;
+    }
   }
+  const q = features[QUERY_FEATURES_KEY];
+  const buf = arena.alloc(n * width + (q?.length ?? 0));
+  const missing = new Set<number>();
+  e.items.forEach((shown, i) => {
+    const row = features[shown.id];
+    if (row) buf.set(row, i * width);
+    else missing.add(i);
+  });
+  out.rows = { values: buf.subarray(0, n * width), width, ...(missing.size ? { missing } : {}) };
   if (q) {
-    buf.set(q, at);
-    out.query = buf.subarray(at, at + q.length);
+    buf.set(q, n * width);
+    out.query = buf.subarray(n * width);
   }
   return out;
 }
 
 /** Rows from the log's packed blob: used only when well-formed and every value finite and in bounds. */
-function unpacked(out: LoggedImpression, blob: Uint8Array): void {
-  const rows = unpackFeatureRows(blob, out.imp.items.length);
+function unpacked(out: LoggedImpression, blob: Uint8Array, arena: RowArena): void {
+  const rows = unpackFeatureRows(blob, out.imp.items.length, (n) => arena.alloc(n));
   if (typeof rows === 'string' || !rowInBounds(rows.values)) return;
   if (rows.query && !rowInBounds(rows.query)) return;
-  out.rows = new Map();
-  out.imp.items.forEach((shown, i) => {
-    if (!out.rows!.has(shown.id))
-      out.rows!.set(shown.id, rows.values.subarray(i * rows.width, (i + 1) * rows.width));
-  });
+  out.rows = { values: rows.values, width: rows.width };
   out.query = rows.query;
 }
 
@@ -133,25 +165,29 @@ export function buildClickthroughs(
 ): Clickthrough[] {
   const longDwell = opts.longDwellMs ?? 30_000;
   const requireFeatures = opts.requireFeatures ?? true;
-  const impressions = new Map<string, LoggedImpression[]>();
+  // Per query id, the impression training will use: the server's own log wins over anything a client sent under the
+  // same query id; among equals, the latest impression (pagination, refresh) is what the user acted on.
+  const impressions = new Map<string, LoggedImpression>();
   const labels = new Map<string, Map<string, { label: number; clicked: boolean }>>();
-  const seen = new Set<string>();
+  const seen = opts.eventIdsUnique ? undefined : new Set<string>();
+  const arena = new RowArena();
   for (const x of events) {
     const logged = 'event' in x ? x : undefined;
     const e = logged ? logged.event : (x as FeedbackEvent);
-    if (seen.has(e.eventId)) continue; // idempotent on event id
-    seen.add(e.eventId);
+    if (seen) {
+      if (seen.has(e.eventId)) continue; // idempotent on event id
+      seen.add(e.eventId);
+    }
     if (e.type === 'impression') {
-      const list = impressions.get(e.queryId) ?? [];
-      list.push(
-        compact(
-          e,
-          logged?.origin ?? 'client',
-          logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined,
-          logged?.featureRows,
-        ),
+      const imp = compact(
+        e,
+        logged?.origin ?? 'client',
+        logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined,
+        logged?.featureRows,
+        arena,
       );
-      impressions.set(e.queryId, list);
+      const prev = impressions.get(e.queryId);
+      if (!prev || rankOf(imp) >= rankOf(prev)) impressions.set(e.queryId, imp);
       continue;
     }
     if (!e.queryId) continue;
@@ -171,22 +207,20 @@ export function buildClickthroughs(
   }
 
   const out: Clickthrough[] = [];
-  for (const [queryId, imps] of impressions) {
-    // The server's own log wins over anything a client sent under the same query id; among equals, the latest
-    // impression (pagination, refresh) is what the user acted on.
-    const pick = imps.reduce((a, b) => (rankOf(b) >= rankOf(a) ? b : a));
+  for (const [queryId, pick] of impressions) {
     const imp = pick.imp;
-    const usable = pick.rows !== undefined;
-    if (pick.hadFeatures && !usable && opts.report) opts.report.untrainable++;
+    const rows = pick.rows;
+    if (pick.hadFeatures && !rows && opts.report) opts.report.untrainable++;
     const perQuery = labels.get(queryId);
     const items: ClickthroughItem[] = [];
     let complete = true;
-    for (const shown of imp.items) {
-      const row = pick.rows?.get(shown.id);
-      if (!row) {
+    for (let i = 0; i < imp.items.length; i++) {
+      const shown = imp.items[i]!;
+      if (!rows || rows.missing?.has(i)) {
         complete = false;
         continue;
       }
+      const row = rows.values.subarray(i * rows.width, (i + 1) * rows.width);
       const l = perQuery?.get(shown.id);
       items.push({
         id: shown.id,

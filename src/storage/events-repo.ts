@@ -1,7 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { FeedbackEvent, type FeedbackEventInput, type FeedbackType } from '../domain/feedback.js';
+import {
+  parseFeedbackEvent,
+  type FeedbackEvent,
+  type FeedbackEventInput,
+  type FeedbackType,
+} from '../domain/feedback.js';
 import { ChorusError } from '../errors.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { checkFeatureRows, type FeatureRowShape } from '../feedback/feature-rows-check.js';
@@ -118,7 +123,7 @@ export class EventsRepo {
     const origin = o.origin ?? 'client';
     const shape = o.rowShape ?? FEATURE_ROW_SHAPE;
     const parsed = events.map((e, i) => {
-      const r = FeedbackEvent.safeParse(e);
+      const r = parseFeedbackEvent(e);
       if (!r.success) {
         const id = (e as { eventId?: unknown } | null)?.eventId;
         throw new ChorusError(

@@ -7,7 +7,11 @@ import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { fitFromLogs } from '../../rerankers/fit-from-logs.js';
 import { Rng } from '../../rerankers/random.js';
 import { writeSimulatedClickLog } from '../../src/bench/click-log-writer.js';
-import { FeedbackEvent, type FeedbackEventInput } from '../../src/domain/feedback.js';
+import {
+  FeedbackEvent,
+  parseFeedbackEvent,
+  type FeedbackEventInput,
+} from '../../src/domain/feedback.js';
 import {
   PACKED_ROWS_HEADER,
   packFeatureRows,
@@ -86,6 +90,38 @@ describe('feature rows stored packed (schema 6)', () => {
     expect(variant({ a: [1, 2] })).toBeUndefined();
     expect(variant({ a: [1, 2], b: [1, 2], z: [1, 2] })).toBeUndefined();
     expect(variant({ a: [], b: [] })).toBeUndefined();
+  });
+
+  it('the hand check of rows on the logging path accepts and rejects exactly what the schema does', () => {
+    const base = impression('q', ['a', 'b']) as Record<string, unknown>;
+    class Rows {
+      a = [1];
+    }
+    const cases: unknown[] = [
+      base,
+      { ...base, features: { a: [1, 2], b: [3, 4] } },
+      { ...base, features: { a: [Number.NaN], b: [1] } },
+      { ...base, features: { a: [Number.POSITIVE_INFINITY], b: [1] } },
+      { ...base, features: { a: ['1'], b: [1] } },
+      { ...base, features: { a: new Array(4097).fill(0), b: [1] } },
+      { ...base, features: { a: new Array(4096).fill(0), b: [1] } },
+      { ...base, features: { a: [1, , 2] } }, // eslint-disable-line no-sparse-arrays
+      { ...base, features: [[1]] },
+      { ...base, features: new Rows() },
+      { ...base, features: { a: new Float32Array([1]) } },
+      { ...base, features: Object.assign(Object.create(null) as object, { a: [1] }) },
+      { ...base, features: undefined },
+      { ...base, features: { a: [1] }, items: [] },
+      { ...base, features: { a: [1] }, extra: 1 },
+      { type: 'click', eventId: 'c', collection: 'c', itemId: 'a', features: { a: [1] } },
+    ];
+    for (const c of cases) {
+      const fast = parseFeedbackEvent(c);
+      const schema = FeedbackEvent.safeParse(c);
+      expect(fast.success).toBe(schema.success);
+      if (fast.success) expect(fast.data).toEqual(schema.data);
+      else expect(fast.error.issues).toEqual(schema.error!.issues);
+    }
   });
 
   it('server impressions are stored packed without JSON rows, and read back as the same features; client rows stay JSON', () => {
