@@ -16,6 +16,8 @@ export interface ImpressionArgs {
   candidates: readonly Candidate[];
   /** What was shown, in order. */
   hits: readonly RankedHit[];
+  /** Displayed positions k whose hits were swapped with k+1 at random (the swap intervention). */
+  swapped?: number[];
 }
 
 /**
@@ -76,6 +78,7 @@ export async function logImpression(
     queryId: a.queryId,
     userId: a.userId,
     items: a.hits.map((h, position) => ({ id: h.id, position })),
+    ...(a.swapped?.length ? { swapped: a.swapped } : {}),
     // The model ranker serves per-collection versions (and interleavings): each hit names its own.
     rankerVersion:
       a.reranker.name === 'model'

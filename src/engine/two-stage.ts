@@ -11,6 +11,7 @@ import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
 import { retrieve } from './retrieve.js';
 import { StageTimer } from './stage-timer.js';
+import { swapIntervention } from './swap-intervention.js';
 
 /** One hit as served: every source's raw score and its share of the final score. */
 export interface ServedHit {
@@ -129,7 +130,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
       return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, a.limit);
     });
   }
-  hits = hits.slice(0, a.limit);
+  // A share of traffic (search.swapShare) sees one adjacent pair swapped: the log then measures position bias.
+  const swap = swapIntervention(
+    hits.slice(0, a.limit),
+    a.logImpression === false ? 0 : deps.search.swapShare,
+  );
+  hits = swap.hits;
   const ranks = new Map(candidates.map((c) => [c.id, c.sources]));
   const response: RankedResponse = {
     queryId,
@@ -154,6 +160,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         ctx: a.ctx,
         candidates,
         hits: shown,
+        swapped: swap.swapped,
       }),
     );
   }
