@@ -214,12 +214,23 @@ describe('admin API with an admin key', () => {
     const auth = { authorization: `Bearer ${ADMIN}` };
     s.chorus.db.models.register({ collection: 'shop', metrics: { validationNdcg10: 0.5 } });
     s.chorus.db.models.register({ collection: 'shop', metrics: { validationNdcg10: 0.6 } });
-    expect(
-      (await s.call('POST', '/admin/api/models/shop/v1/promote', undefined, auth)).status,
-    ).toBe(200);
-    expect(
-      (await s.call('POST', '/admin/api/models/shop/v2/promote', undefined, auth)).status,
-    ).toBe(200);
+    // No registry, so no guard: an unforced promotion is refused (not a way around the guard); force is recorded.
+    const unforced = await s.call('POST', '/admin/api/models/shop/v1/promote', undefined, auth);
+    expect(unforced.status).toBe(409);
+    expect(unforced.json.error.message).toMatch(/no promotion guard/);
+    expect(s.chorus.db.models.promoted('shop')).toBeUndefined();
+    const force = { force: true };
+    expect((await s.call('POST', '/admin/api/models/shop/v1/promote', force, auth)).status).toBe(
+      200,
+    );
+    expect((await s.call('POST', '/admin/api/models/shop/v2/promote', force, auth)).status).toBe(
+      200,
+    );
+    expect(s.chorus.db.models.history('shop').at(-1)).toMatchObject({
+      action: 'promote',
+      version: 'v2',
+      forced: true,
+    });
     expect(
       (await s.call('POST', '/admin/api/models/shop/rollback', undefined, auth)).json,
     ).toMatchObject({ from: 'v2', to: 'v1' });

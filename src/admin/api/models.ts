@@ -21,11 +21,22 @@ function* eventsOf(deps: AdminDeps, collection: string) {
   for (const e of deps.db.events.iterate({ collection, limit: 200_000 })) yield e.event;
 }
 
-/** Without the registry, promote/rollback still work on the SQLite records (no live model swap, no training). */
+/**
+ * Without the registry, promote/rollback still work on the SQLite records (no live model swap, no training). There is
+ * no promotion guard to compare with here, so a promotion needs `force: true` and is recorded as forced: this path
+ * must not be a way around the guard.
+ */
 function repoModels(deps: AdminDeps): ModelAdmin {
   return {
     list: (c) => deps.db.models.list(c),
-    promote: async (c, v) => deps.db.models.promote(c, v),
+    promote: async (c, v, opts) => {
+      if (!opts?.force)
+        throw new ChorusError(
+          'CONFLICT',
+          'this server has no promotion guard (no model registry) to check the candidate against the serving ranker: promote with force: true (recorded as forced), or from a server that trains models',
+        );
+      return deps.db.models.promote(c, v, Date.now(), { forced: true });
+    },
     rollback: async (c) => deps.db.models.rollback(c),
   };
 }
