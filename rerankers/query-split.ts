@@ -113,3 +113,29 @@ export function foldsByQuery(
   const foldOf = new Map(ids.map((g, i) => [g, i % count]));
   return { fold: Int32Array.from(groups, (g) => foldOf.get(g)!), groups, count };
 }
+
+/**
+ * At most `max` impressions, taken as whole query groups in a seeded random order (a group that would overflow is
+ * skipped, smaller ones still fill the budget). Estimates clustered by query stay valid on the sample.
+ */
+export function sampleByQuery(
+  cts: readonly Clickthrough[],
+  max: number,
+  seed = 1,
+): readonly Clickthrough[] {
+  if (cts.length <= max) return cts;
+  const groups = queryGroups(cts);
+  const sizes = new Map<number, number>();
+  for (const g of groups) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  const ids = [...sizes.keys()];
+  new Rng(seed * 7919 + 11).shuffle(ids);
+  const keep = new Set<number>();
+  let n = 0;
+  for (const g of ids) {
+    const size = sizes.get(g)!;
+    if (n + size > max) continue;
+    keep.add(g);
+    n += size;
+  }
+  return cts.filter((_, i) => keep.has(groups[i]!));
+}

@@ -4,7 +4,7 @@ import type { ModelShape } from './model/layout.js';
 import type { TrainList } from './model/samples.js';
 import { clearlyBetter, shrunk, type Selection } from './model/selection.js';
 import { searchReweighting, type WeightSearchOptions } from './model/weight-search.js';
-import { foldsByQuery } from './query-split.js';
+import { foldsByQuery, sampleByQuery } from './query-split.js';
 import { Rng } from './random.js';
 
 /** Folds of the cross-validation that decides how far the searched start may depart from the baseline. */
@@ -19,6 +19,13 @@ export const START_FOLDS = 4;
 export const START_Z = 0;
 
 /**
+ * Impressions the cross-validation reads at most (whole query groups past this). It decides one of three shrinkage
+ * levels; 60k impressions decide that as well as a 1M-click log does, at a fraction of the cost (3 levels x 4 folds
+ * of scoring, and a weight search per fold).
+ */
+export const START_MAX_IMPRESSIONS = 60_000;
+
+/**
  * How far the coordinate-searched weights (the fit's warm start) may depart from the baseline, decided on every
  * query of the selection pool by K-fold cross-validation by query group: each fold's queries judge weights
  * searched on the other folds; a step (lambda of the searched correction, 0 = the baseline) is taken only when its
@@ -26,7 +33,7 @@ export const START_Z = 0;
  * a dozen queries is too noisy to tell a good start from luck; all pool queries are less so.
  */
 export function crossValidateStart(
-  pool: readonly Clickthrough[],
+  all: readonly Clickthrough[],
   shape: Omit<ModelShape, 'hidden'>,
   o: {
     toLists: (cts: readonly Clickthrough[]) => TrainList[];
@@ -35,8 +42,10 @@ export function crossValidateStart(
     seed?: number;
     grid?: readonly number[];
     z?: number;
+    maxImpressions?: number;
   },
 ): { lambda: number; folds: number; estimates: { lambda: number; gain: number }[] } {
+  const pool = sampleByQuery(all, o.maxImpressions ?? START_MAX_IMPRESSIONS, o.seed ?? 1);
   const { fold, groups, count } = foldsByQuery(pool, START_FOLDS, o.seed ?? 1);
   const grid = o.grid ?? [0.5, 1];
   if (count < 2) return { lambda: 0, folds: count, estimates: [] };
@@ -57,7 +66,9 @@ export function crossValidateStart(
       new Float64Array(F).fill(1),
     );
     searchReweighting(m, o.toLists(rest), o.search);
-    for (const [lambda, acc] of byLambda) acc.push(...o.values(shrunk(m, lambda), inFold));
+    // A loop, not push(...values): a fold of a 1M-click log holds ~150k impressions, past V8's argument limit.
+    for (const [lambda, acc] of byLambda)
+      for (const v of o.values(shrunk(m, lambda), inFold)) acc.push(v);
     pool.forEach((_, i) => fold[i] === k && clusters.push(groups[i]!));
   }
   const s: Pick<Selection, 'clusters' | 'z'> = { clusters, z: o.z ?? START_Z };

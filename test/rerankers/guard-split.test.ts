@@ -7,6 +7,7 @@ import {
   queryGroups,
   splitByQuery,
   splitForGuard,
+  sampleByQuery,
 } from '../../rerankers/query-split.js';
 import { Rng } from '../../rerankers/random.js';
 import { trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
@@ -118,5 +119,19 @@ describe('selection by clear held-out evidence', () => {
       clusters,
     });
     expect(clear.lambda).toBe(1);
+  });
+});
+
+describe('sampleByQuery (bounds the cost of the start cross-validation on big logs)', () => {
+  it('keeps whole query groups up to the budget, deterministically, and everything when under it', () => {
+    const cts = repeatedQueries(40, 5, 4); // 200 impressions, 5 per query
+    expect(sampleByQuery(cts, 500)).toBe(cts);
+    const a = sampleByQuery(cts, 63, 2);
+    expect(a.length).toBe(60); // 12 whole groups of 5; a 13th would overflow
+    const perIntent = new Map<string, number>();
+    for (const ct of a) perIntent.set(intentOf(ct), (perIntent.get(intentOf(ct)) ?? 0) + 1);
+    expect([...perIntent.values()].every((n) => n === 5)).toBe(true);
+    expect(sampleByQuery(cts, 63, 2).map((c) => c.queryId)).toEqual(a.map((c) => c.queryId));
+    expect(sampleByQuery(cts, 63, 3).map((c) => c.queryId)).not.toEqual(a.map((c) => c.queryId));
   });
 });

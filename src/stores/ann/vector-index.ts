@@ -365,7 +365,8 @@ export class VectorIndex {
     if (this.viewedFrom) this.promote();
     if (this.deferred.length) {
       this.graph.remove(BigUint64Array.from(this.deferred, BigInt));
-      if (this.savedFile) this.removedSinceSave.push(...this.deferred);
+      // A loop, not push(...deferred): a bulk delete can defer more keys than V8 takes as arguments.
+      if (this.savedFile) for (const key of this.deferred) this.removedSinceSave.push(key);
       this.deferred = [];
     }
     const { keys, vectors } = this.takePending(max);
