@@ -3,7 +3,7 @@ import {
   type BaselineFusion,
   type BaselineKind,
 } from '../../rerankers/features/index.js';
-import type { SearchDefaults } from './engine-deps.js';
+import type { EngineDeps, SearchDefaults } from './engine-deps.js';
 
 /**
  * The collection's baseline fusion, which the learned model starts from and every logged row is computed against:
@@ -38,4 +38,43 @@ export function defaultFusion(
   if (preset === undefined) return undefined;
   const baselineKind = (BASELINE_KINDS as readonly string[]).includes(preset);
   return baselineKind && o.hasModel && o.engineDefault === 'model' ? 'model' : preset;
+}
+
+/** What a request asks of ranking; anything it leaves out comes from the collection's preset. */
+export interface RankingRequest {
+  fusion?: string;
+  weights?: Record<string, number>;
+  rrfK?: number;
+  candidates?: number;
+}
+
+/**
+ * The ranking a request gets, routed the same way for search and recommend: the request's own fields, else the
+ * collection's preset (a request naming no fusion goes to `model` where defaultFusion says so), and the baseline
+ * its logged rows are computed against.
+ */
+export function routeRanking(
+  deps: Pick<EngineDeps, 'search' | 'rerankers' | 'searchDefaults'>,
+  collection: string,
+  req: RankingRequest,
+): {
+  fusion: string | undefined;
+  weights: Record<string, number> | undefined;
+  rrfK: number | undefined;
+  candidatesPerList: number | undefined;
+  baseline: BaselineFusion;
+} {
+  const defaults = deps.searchDefaults?.(collection);
+  return {
+    fusion:
+      req.fusion ??
+      defaultFusion(defaults, {
+        engineDefault: deps.search.defaultFusion,
+        hasModel: deps.rerankers.get('model') !== undefined,
+      }),
+    weights: req.weights ?? defaults?.weights,
+    rrfK: req.rrfK ?? defaults?.rrfK,
+    candidatesPerList: req.candidates ?? defaults?.candidates,
+    baseline: collectionBaseline(defaults, deps.search.rrfK),
+  };
 }

@@ -1,4 +1,4 @@
-import { collectionBaseline, defaultFusion } from './baseline-fusion.js';
+import { routeRanking } from './baseline-fusion.js';
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -82,31 +82,19 @@ export async function recommend(
       timings: timer.timings,
     };
   }
-  // Routed as search routes (defaultFusion): a request naming no fusion gets the collection's preset, or the learned
-  // model that starts from it, with the preset's weights and k.
-  const defaults = deps.searchDefaults?.(req.collection);
+  // Routed as search routes: a request naming no fusion gets the collection's preset, or the learned model that
+  // starts from it, with the preset's weights and k.
+  const { baseline, ...ranking } = routeRanking(deps, req.collection, req);
   return runTwoStage(deps, {
     collection: req.collection,
     vectors,
     filter: req.filter,
     userId: req.userId,
     exclude,
-    fusion:
-      req.fusion ??
-      defaultFusion(defaults, {
-        engineDefault: deps.search.defaultFusion,
-        hasModel: deps.rerankers.get('model') !== undefined,
-      }),
-    weights: req.weights ?? defaults?.weights,
-    rrfK: defaults?.rrfK,
+    ...ranking,
     limit: req.limit ?? deps.search.defaultLimit,
-    candidatesPerList: req.candidates ?? defaults?.candidates,
     diversity: req.diversity,
-    ctx: {
-      queryKind: req.itemId ? 'item' : 'user',
-      queryModalities: [],
-      baseline: collectionBaseline(defaults, deps.search.rrfK),
-    },
+    ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [], baseline },
     notes,
     timer,
     signal: req.signal,

@@ -1,6 +1,6 @@
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
-import { collectionBaseline, defaultFusion } from './baseline-fusion.js';
+import { routeRanking } from './baseline-fusion.js';
 import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
@@ -64,7 +64,7 @@ export async function search(
   }
   const exclude =
     req.excludeSeen && req.userId ? deps.state.seen(req.collection, req.userId) : undefined;
-  const defaults = deps.searchDefaults?.(req.collection);
+  const { baseline, ...ranking } = routeRanking(deps, req.collection, req);
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
   return runTwoStage(deps, {
     collection: req.collection,
@@ -73,23 +73,11 @@ export async function search(
     filter: req.filter,
     userId: req.userId,
     exclude,
-    fusion:
-      req.fusion ??
-      defaultFusion(defaults, {
-        engineDefault: deps.search.defaultFusion,
-        hasModel: deps.rerankers.get('model') !== undefined,
-      }),
-    weights: req.weights ?? defaults?.weights,
-    rrfK: req.rrfK ?? defaults?.rrfK,
+    ...ranking,
     logImpression: req.logImpression,
     limit: req.limit ?? deps.search.defaultLimit,
-    candidatesPerList: req.candidates ?? defaults?.candidates,
     diversity: req.diversity,
-    ctx: {
-      queryKind: kind,
-      queryModalities: encoded.modalities,
-      baseline: collectionBaseline(defaults, deps.search.rrfK),
-    },
+    ctx: { queryKind: kind, queryModalities: encoded.modalities, baseline },
     notes: encoded.missing,
     timer,
     signal: req.signal,

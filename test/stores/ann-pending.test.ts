@@ -2,6 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { CHUNK_ROWS } from '../../src/stores/ann/pending.js';
 import { HNSW_PARAMS, VectorIndex } from '../../src/stores/ann/vector-index.js';
 
+/** Cosine distance computed directly: the ground truth the index's exact scans must reproduce. */
+function cosineDistance(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let j = 0; j < a.length; j++) {
+    dot += a[j]! * b[j]!;
+    aa += a[j]! * a[j]!;
+    bb += b[j]! * b[j]!;
+  }
+  return 1 - dot / Math.sqrt(aa * bb);
+}
+
+/** The k rows nearest `query` by brute force, keyed by their position in `rows`. */
+function exactTopK(rows: readonly Float32Array[], query: Float32Array, k: number) {
+  return rows
+    .map((v, key) => ({ key, distance: cosineDistance(query, v) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, k);
+}
+
 // Regression: usearch's exactSearch ignores a typed array's byteOffset. Pending rows scanned from a subarray that
 // did not start at offset 0 (after the absorber had taken rows) came back mapped to other items' keys.
 describe('VectorIndex pending rows', () => {
@@ -57,23 +78,9 @@ describe('VectorIndex pending rows', () => {
       ),
     );
     rows.forEach((v, key) => index.add(key, v));
-    const cos = (a: Float32Array, b: Float32Array) => {
-      let dot = 0;
-      let aa = 0;
-      let bb = 0;
-      for (let j = 0; j < d; j++) {
-        dot += a[j]! * b[j]!;
-        aa += a[j]! * a[j]!;
-        bb += b[j]! * b[j]!;
-      }
-      return 1 - dot / Math.sqrt(aa * bb);
-    };
     for (let qi = 0; qi < 20; qi++) {
       const query = Float32Array.from({ length: d }, (_, j) => Math.sin(qi * 2.9 + j * 0.41));
-      const truth = rows
-        .map((v, key) => ({ key, distance: cos(query, v) }))
-        .sort((a, b) => a.distance - b.distance)
-        .slice(0, 10);
+      const truth = exactTopK(rows, query, 10);
       const got = index.search(query, 10, () => true);
       expect(got.map((h) => h.key)).toEqual(truth.map((h) => h.key));
       got.forEach((h, i) => expect(h.distance).toBeCloseTo(truth[i]!.distance, 5));
@@ -95,22 +102,8 @@ describe('VectorIndex pending rows', () => {
       return r;
     });
     rows.forEach((v, key) => index.add(key, v));
-    const cos = (a: Float32Array, b: Float32Array) => {
-      let dot = 0;
-      let aa = 0;
-      let bb = 0;
-      for (let j = 0; j < d; j++) {
-        dot += a[j]! * b[j]!;
-        aa += a[j]! * a[j]!;
-        bb += b[j]! * b[j]!;
-      }
-      return 1 - dot / Math.sqrt(aa * bb);
-    };
     for (const k of [10, 100, 300]) {
-      const truth = rows
-        .map((v, key) => ({ key, distance: cos(query, v) }))
-        .sort((a, b) => a.distance - b.distance)
-        .slice(0, k);
+      const truth = exactTopK(rows, query, k);
       const got = index.search(query, k, () => true);
       expect(got.length).toBe(k);
       // Exact distances: the same set (ties aside, compare by distance rank).
