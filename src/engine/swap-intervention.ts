@@ -12,9 +12,10 @@ export function swapIntervention<T>(
   hits: readonly T[],
   share: number,
   random: () => number = Math.random,
-): { hits: T[]; swapped?: number[] } {
+): { hits: readonly T[]; swapped?: number[] } {
   const pairs = Math.min(hits.length, SWAP_POSITIONS) - 1;
-  if (share <= 0 || pairs < 1 || random() >= share) return { hits: [...hits] };
+  // The common case (no swap) hands the list back as it is: no copy per request.
+  if (share <= 0 || pairs < 1 || random() >= share) return { hits };
   const k = Math.min(pairs - 1, Math.floor(random() * pairs));
   const out = [...hits];
   [out[k], out[k + 1]] = [out[k + 1]!, out[k]!];

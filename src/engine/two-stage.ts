@@ -135,13 +135,13 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     hits.slice(0, a.limit),
     a.logImpression === false ? 0 : deps.search.swapShare,
   );
-  hits = swap.hits;
+  const shown = swap.hits;
   const ranks = new Map(candidates.map((c) => [c.id, c.sources]));
   const response: RankedResponse = {
     queryId,
     collection: a.collection,
     ranker: { name: reranker.name, version: reranker.version },
-    hits: hits.map((h) => served(h, ranks.get(h.id) ?? {})),
+    hits: shown.map((h) => served(h, ranks.get(h.id) ?? {})),
     sources: [...new Set(candidates.flatMap((c) => Object.keys(c.sources)))].sort(),
     notes: a.notes,
     timings: timer.timings,
@@ -150,7 +150,6 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   // A request answered 504 logs no impression: nobody was shown this list.
   signal?.throwIfAborted();
   if (a.logImpression !== false) {
-    const shown = hits;
     await timer.time('log', () =>
       logImpression(deps, {
         collection: a.collection,
