@@ -69,6 +69,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   });
   const db = openChorusDb(config.dataDir);
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
+  bm25.useWriteThread(); // BM25 writes off the event loop: searches during bulk loads wait less
   const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
   const registry =
     opts.encoders === 'none' ? undefined : (opts.encoders ?? (await createEncoderRegistry(config)));
@@ -174,7 +175,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       if (ownsRegistry) await registry?.close();
       await store.close();
       journal.flush?.();
-      bm25.close();
+      await bm25.close();
       state.close();
       db.close();
     },
