@@ -81,7 +81,8 @@ export class ChunkMemory {
 
   private start(): Worker {
     if (this.helper) return this.helper;
-    const w = new Worker(HELPER, { eval: true });
+    // No loader flags (tsx from the sources): the helper is plain JS and starts in milliseconds without them.
+    const w = new Worker(HELPER, { eval: true, execArgv: [] });
     w.unref(); // never keeps the process alive
     w.on('message', (buf: ArrayBuffer) => {
       const n = this.asked.get(buf.byteLength) ?? 0;
