@@ -45,7 +45,6 @@ export class Bm25WriteThread {
     this.worker = new Worker(new URL('./bm25-write-worker.mjs', import.meta.url), {
       workerData: { file },
     });
-    this.worker.unref(); // an idle writer never keeps the process alive
     this.worker.on('message', (r: Reply) => {
       if (r.id === READY) {
         this.opened = true;
@@ -72,6 +71,8 @@ export class Bm25WriteThread {
       this.worker.on('error', gone);
       this.worker.on('exit', () => gone());
     });
+    // After the listeners: adding a 'message' listener refs a worker again.
+    this.worker.unref(); // an idle writer never keeps the process alive
   }
 
   /** Writes should go to the thread (it is open and has not failed). */

@@ -47,7 +47,6 @@ class ParsePool {
   private start(slot: number): Worker {
     const script = fileURLToPath(new URL('./items-body-worker.mjs', import.meta.url));
     const w = new Worker(script);
-    w.unref(); // an idle parser never keeps the process alive
     w.on('message', (r: Reply) => {
       this.waiting.get(r.id)?.(r);
       this.waiting.delete(r.id);
@@ -63,6 +62,8 @@ class ParsePool {
     };
     w.on('error', gone);
     w.on('exit', gone);
+    // After the listeners: adding a 'message' listener refs a worker again.
+    w.unref(); // an idle parser never keeps the process alive
     this.workers[slot] = w;
     return w;
   }

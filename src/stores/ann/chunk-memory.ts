@@ -83,7 +83,6 @@ export class ChunkMemory {
     if (this.helper) return this.helper;
     // No loader flags (tsx from the sources): the helper is plain JS and starts in milliseconds without them.
     const w = new Worker(HELPER, { eval: true, execArgv: [] });
-    w.unref(); // never keeps the process alive
     w.on('message', (buf: ArrayBuffer) => {
       const n = this.asked.get(buf.byteLength) ?? 0;
       this.asked.set(buf.byteLength, Math.max(0, n - 1));
@@ -97,6 +96,8 @@ export class ChunkMemory {
     };
     w.on('error', gone);
     w.on('exit', gone);
+    // After the listeners: adding a 'message' listener refs a worker again (a CLI run never exited).
+    w.unref(); // never keeps the process alive
     this.helper = w;
     return w;
   }
