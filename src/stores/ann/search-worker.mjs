@@ -1,7 +1,8 @@
 // Worker-thread entry for SearchPool (search-pool.ts): HNSW searches on saved graph files, memory-mapped read-only
 // (`view`), so every thread shares the same pages. Plain JS: it needs only usearch, no loader.
-// Message in:  { id, file, stamp, dim, metric, quantization, connectivity, expansionSearch, query: Float32Array, k }
-// Message out: { id, keys: BigUint64Array, distances: Float32Array } or { id, error }
+// Message in:  { id, searches: [{ file, stamp, dim, metric, quantization, connectivity, expansionSearch,
+//                query: Float32Array, k }] } (one message per request: its vector lists together)
+// Message out: { id, results: [{ keys: BigUint64Array, distances: Float32Array } or { error }] } in the same order
 import { parentPort } from 'node:worker_threads';
 import { Index } from 'usearch';
 
@@ -54,11 +55,15 @@ function warm(index, dim) {
   index.search(queries, 10, 1);
 }
 
-parentPort.on('message', (m) => {
+function searchOne(s) {
   try {
-    const res = graphFor(m).search(m.query, m.k, 1);
-    parentPort.postMessage({ id: m.id, keys: res.keys, distances: res.distances });
+    const res = graphFor(s).search(s.query, s.k, 1);
+    return { keys: res.keys, distances: res.distances };
   } catch (e) {
-    parentPort.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+    return { error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+parentPort.on('message', (m) => {
+  parentPort.postMessage({ id: m.id, results: m.searches.map(searchOne) });
 });
