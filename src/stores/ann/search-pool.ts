@@ -11,6 +11,8 @@ export interface SharedGraph {
   quantization: ScalarKind;
   connectivity: number;
   expansionSearch: number;
+  /** The exact f32 rows of a reduced-precision graph (RowStore's file): matches are re-scored from them. */
+  exactRows?: string;
 }
 
 export interface GraphMatches {
