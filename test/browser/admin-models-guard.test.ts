@@ -47,6 +47,17 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
       ).status;
     }, QUICKSTART_COLLECTION);
     expect(status).toBe(409);
+    // A malformed body is refused as such, whatever the logs hold.
+    const bad = await page.evaluate(async (c) => {
+      const s = await (await fetch('/admin/api/session')).json();
+      const r = await fetch(`/admin/api/models/${c}/train`, {
+        method: 'POST',
+        headers: { 'x-csrf-token': s.csrf, 'content-type': 'application/json' },
+        body: JSON.stringify({ promote: 'yes' }),
+      });
+      return r.status;
+    }, QUICKSTART_COLLECTION);
+    expect(bad).toBe(400);
     await screenshot(page, '20-models-not-trainable');
   });
 
@@ -169,5 +180,38 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     expect(w.chorus.db.models.list(QUICKSTART_COLLECTION)).toHaveLength(before);
     expect(await page.getByRole('button', { name: 'Train new version' }).isDisabled()).toBe(false);
     await screenshot(page, '24-models-training-cancelled');
+  });
+
+  it('trains and promotes through the guard: promoted against RRF, refused (and shown why) against an equal model', async () => {
+    const versions = () => w.chorus.db.models.list(QUICKSTART_COLLECTION).map((m) => m.version);
+    const before = versions();
+    const train = page.getByRole('button', { name: 'Train new version' });
+    await page.getByLabel('then promote if the guard agrees').check();
+    await train.click();
+    // Nothing serves now (the model was turned off): the guard compares the new version with RRF, as for v1.
+    const outcome = page.getByTestId('training-promotion');
+    await expect
+      .poll(() => outcome.textContent(), { timeout: 120_000 })
+      .toMatch(/was promoted by the guard/);
+    const first = versions().find((v) => !before.includes(v))!;
+    expect(await promoted()).toBe(first);
+    expect(w.chorus.db.models.history(QUICKSTART_COLLECTION).at(-1)).toMatchObject({
+      action: 'promote',
+      version: first,
+    });
+
+    // Fitted on the same log as the version now serving: no held-out gain, so registered but not promoted.
+    await expect.poll(() => train.isDisabled()).toBe(false);
+    await train.click();
+    await expect
+      .poll(() => outcome.textContent(), { timeout: 120_000 })
+      .toContain('was registered but not promoted');
+    const second = versions().find((v) => !before.includes(v) && v !== first)!;
+    expect(second).toBeDefined();
+    expect(await outcome.textContent()).toContain(second);
+    expect(await outcome.getByTestId('comparison').textContent()).toMatch(/Serving/);
+    expect(await promoted()).toBe(first);
+    expect(w.live.versionFor(QUICKSTART_COLLECTION)).toBe(first);
+    await screenshot(page, '25-models-train-promote-refused');
   });
 });

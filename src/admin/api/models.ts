@@ -116,6 +116,11 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
   });
   router.post('/admin/api/models/:collection/train', async (req, res) => {
     const c = Collection.parse(req.params.collection);
+    // `promote: true` puts the new version through the same guard as the promote button once it is registered.
+    const { promote } = z
+      .object({ promote: z.boolean().default(false) })
+      .strict()
+      .parse(req.body ?? {});
     if (!training?.available)
       throw new ChorusError(
         'UNAVAILABLE',
@@ -127,7 +132,7 @@ export function createModelsAdminRouter(deps: AdminDeps): Router {
     if (!t.ready)
       throw new ChorusError('CONFLICT', `not enough logged feedback to train: ${t.reason}`);
     const job = await training.start(
-      TrainModelPayload.parse({ collection: c, notes: 'trained from the admin UI' }),
+      TrainModelPayload.parse({ collection: c, promote, notes: 'trained from the admin UI' }),
     );
     res.status(202).json({ jobId: job.jobId, state: job.state });
   });

@@ -20,6 +20,7 @@ export function Models({ collection, refreshDetails }) {
   const [status, setStatus] = useState('');
   /** @type {[any, (d: any) => void]} */
   const [dialog, setDialog] = useState(null);
+  const [promoteAfter, setPromoteAfter] = useState(false);
 
   const load = async () => {
     try {
@@ -47,7 +48,7 @@ export function Models({ collection, refreshDetails }) {
   };
   const base = `/admin/api/models/${encodeURIComponent(collection)}`;
   const train = async () => {
-    try { await post(`${base}/train`); } catch (e) { setError(/** @type {Error} */ (e).message); }
+    try { await post(`${base}/train`, { promote: promoteAfter }); } catch (e) { setError(/** @type {Error} */ (e).message); }
   };
   const cancelTraining = async (/** @type {string} */ jobId) => {
     try { await post(`${base}/train/${encodeURIComponent(jobId)}/cancel`); } catch (e) { setError(/** @type {Error} */ (e).message); }
@@ -102,6 +103,8 @@ export function Models({ collection, refreshDetails }) {
       <p>Serving: <span class="badge strong" data-testid="promoted">${promoted ? promoted.version : `no model (${data.fallback === 'rrf' ? 'RRF fallback' : `${data.fallback} preset`})`}</span></p>
       <button type="button" class="primary" disabled=${Boolean(blocked) || running} onClick=${train} aria-describedby="train-why"
         title=${blocked || 'fit the fusion reranker on the logged feedback'}>Train new version</button>
+      <label class="small" title="once registered, the new version goes through the promotion guard; a refusal leaves it registered, not serving">
+        <input type="checkbox" checked=${promoteAfter} disabled=${Boolean(blocked) || running} onChange=${(/** @type {any} */ e) => setPromoteAfter(e.target.checked)} /> then promote if the guard agrees</label>
       <button type="button" disabled=${!rb} onClick=${() => setDialog({ kind: 'rollback' })}>Roll back</button>
       ${tr ? html`<div class="progress" role="status" aria-live="polite" data-testid="training">
         <span class=${`step ${tr.state !== 'queued' ? 'done' : 'on'}`}>queued</span>
@@ -113,6 +116,7 @@ export function Models({ collection, refreshDetails }) {
       </div>` : null}
       ${status ? html`<span class="ok small" role="status" data-testid="models-status">${status}</span>` : null}
     </div>
+    ${tr?.state === 'succeeded' && tr.promotion ? html`<${TrainingPromotion} p=${tr.promotion} version=${tr.result?.version} />` : null}
     <p class=${`small trainability ${blocked ? 'warn' : 'muted'}`} id="train-why" data-testid="trainability">
       ${t ? html`Training data: <b>${t.impressionsWithFeatures}</b> logged impressions with feature rows, <b>${t.clickedImpressions}</b> with a click (needs ${t.minClickedImpressions}).` : null}
       ${blocked ? html` <b>Train is unavailable:</b> ${blocked}.` : null}</p>
@@ -170,5 +174,20 @@ export function Models({ collection, refreshDetails }) {
       ${rb.to ? html`<p data-testid="rollback-plan">${rb.from} stops serving; <b>${rb.to}</b>, the version promoted before it, serves again.</p>`
         : html`<p data-testid="rollback-plan"><b>${rb.from} is the first promoted version:</b> rolling back turns the learned model off, and ${fallbackName(data.fallback)} ranks every search of ${collection}.</p>`}
     </${ConfirmDialog}>` : null}
+  </div>`;
+}
+
+/**
+ * How a train-and-promote job ended: promoted (maybe forced), or registered but refused by the guard, with the
+ * guard's held-out comparison so the refusal can be judged (and overridden from the Promote button).
+ * @param {{ p: any, version: string | undefined }} props
+ */
+function TrainingPromotion({ p, version }) {
+  if (p.promoted)
+    return html`<p class="ok small" role="status" data-testid="training-promotion">
+      <b>${version}</b> was promoted by the guard${p.forced ? ' (forced: recorded in the history)' : ''}${p.previous ? `, replacing ${p.previous}` : ''}.</p>`;
+  return html`<div class="panel refused" role="alert" data-testid="training-promotion">
+    <p><b>${version} was registered but not promoted:</b> ${p.message}. What served before still serves; Promote ${version} below can override the guard (recorded as forced).</p>
+    ${p.comparison ? html`<${GuardComparison} c=${p.comparison} />` : null}
   </div>`;
 }
