@@ -7,7 +7,7 @@ import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb
 import { cosine, near, rng, unitVector } from './builders.js';
 
 /**
- * f16 graphs (the default) pick candidates at half precision; the scores a search returns are computed again from
+ * f16 graphs (`hnsw.quantization: 'f16'`) pick candidates at half precision; the scores a search returns are computed again from
  * the exact f32 rows, so they equal exact cosine within the store contract's tolerance, in this thread and in the
  * search workers, through writes and reopens. A saved index built with other parameters is rebuilt on open.
  */
@@ -38,6 +38,7 @@ async function open(dataDir: string, extra: Partial<LanceDbStoreOptions> = {}) {
     indexMaintenance: 'inline',
     annSaveIdleMs: 60_000,
     ...extra,
+    hnsw: { quantization: 'f16', ...extra.hnsw },
   });
 }
 
