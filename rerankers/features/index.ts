@@ -199,13 +199,7 @@ export function buildFeatureRows(
   ctx: FeatureContext,
   spec: FeatureSpec = DEFAULT_SPEC,
 ): FeatureRows {
-  if (spec.version !== FEATURE_SPEC_VERSION) {
-    throw new ChorusError(
-      'CONFLICT',
-      `feature spec version ${spec.version} is not the running version ${FEATURE_SPEC_VERSION}`,
-    );
-  }
-  const extractors = spec === DEFAULT_SPEC ? DEFAULT_EXTRACTORS : spec.features.map(describe);
+  const extractors = extractorsOf(spec);
   const F = extractors.length;
   const b = ctx.baseline ?? DEFAULT_BASELINE;
   const list = computeListStats(candidates, b);
@@ -228,6 +222,37 @@ export function buildFeatureRows(
     queryFeatures: queryFeatures(list, ctx),
     baselineScores,
   };
+}
+
+/**
+ * The rows of the chosen candidates only (`pick`: indices into `candidates`), with list statistics and query features
+ * over the whole list: the same values buildFeatureRows gives those candidates. The impression log needs the shown
+ * ten of a few hundred candidates.
+ */
+export function buildFeatureRowsFor(
+  candidates: readonly Candidate[],
+  pick: readonly number[],
+  ctx: FeatureContext,
+  spec: FeatureSpec = DEFAULT_SPEC,
+): { rows: Float32Array[]; queryFeatures: Float32Array } {
+  const extractors = extractorsOf(spec);
+  const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE);
+  const input: FeatureInput = { candidate: candidates[0]!, list, ctx };
+  const rows = pick.map((i) => {
+    input.candidate = candidates[i]!;
+    return Float32Array.from(extractors, (e) => e.value(input));
+  });
+  return { rows, queryFeatures: queryFeatures(list, ctx) };
+}
+
+function extractorsOf(spec: FeatureSpec): { name: string; value: (i: FeatureInput) => number }[] {
+  if (spec.version !== FEATURE_SPEC_VERSION) {
+    throw new ChorusError(
+      'CONFLICT',
+      `feature spec version ${spec.version} is not the running version ${FEATURE_SPEC_VERSION}`,
+    );
+  }
+  return spec === DEFAULT_SPEC ? DEFAULT_EXTRACTORS : spec.features.map(describe);
 }
 
 const DEFAULT_SPEC = defaultFeatureSpec();

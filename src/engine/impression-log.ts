@@ -1,4 +1,4 @@
-import { buildFeatureRows, FEATURE_SPEC_VERSION } from '../../rerankers/features/index.js';
+import { buildFeatureRowsFor, FEATURE_SPEC_VERSION } from '../../rerankers/features/index.js';
 import type { QueryKind } from '../../rerankers/features/sources.js';
 import type { Reranker, RerankContext } from '../../rerankers/reranker.js';
 import type { Candidate, RankedHit } from '../domain/candidate.js';
@@ -23,7 +23,7 @@ export interface ImpressionArgs {
 /**
  * The feature rows of the shown hits and the query row, whatever ranked them. The learned ranker hands back the
  * rows it scored (exactly what was served); every other ranker (fusions, presets, noop, shuffle) gets rows from
- * the same extractor, built once over the candidate list, so any default can be trained from.
+ * the same extractor, with list statistics over the whole candidate list, so any default can be trained from.
  */
 export function servedFeatureRows(
   a: Pick<ImpressionArgs, 'candidates' | 'hits' | 'ctx'>,
@@ -37,16 +37,19 @@ export function servedFeatureRows(
     features[QUERY_FEATURES_KEY] = a.hits[0].queryFeatures;
     return features;
   }
-  const fr = buildFeatureRows(withoutProfileList(a.candidates), {
-    queryKind: a.ctx.queryKind as QueryKind,
-    queryModalities: a.ctx.queryModalities,
-    baseline: a.ctx.baseline,
-  });
+  // List statistics need every candidate; rows are built for the shown hits only.
   const index = new Map(a.candidates.map((c, i) => [c.id, i]));
-  for (const h of a.hits) {
-    const i = index.get(h.id);
-    if (i !== undefined) features[h.id] = Array.from(fr.rows[i]!);
-  }
+  const shown = a.hits.filter((h) => index.has(h.id));
+  const fr = buildFeatureRowsFor(
+    withoutProfileList(a.candidates),
+    shown.map((h) => index.get(h.id)!),
+    {
+      queryKind: a.ctx.queryKind as QueryKind,
+      queryModalities: a.ctx.queryModalities,
+      baseline: a.ctx.baseline,
+    },
+  );
+  shown.forEach((h, j) => (features[h.id] = Array.from(fr.rows[j]!)));
   features[QUERY_FEATURES_KEY] = Array.from(fr.queryFeatures);
   return features;
 }

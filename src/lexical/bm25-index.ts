@@ -137,7 +137,7 @@ export class Bm25Index {
       lists.push({
         weight: idf * qtf,
         metas,
-        load: (m) => cache.block(cid, term, m, () => this.postings.block(cid, term, m)),
+        load: (m) => cache.block(m, () => this.postings.block(cid, term, m)),
       });
     }
     if (lists.length === 0) return [];

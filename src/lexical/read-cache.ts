@@ -5,12 +5,15 @@ import type { Block, BlockMeta } from './postings.js';
  * (a common term has thousands of blocks, re-read on every query that has it), the blocks MaxScore opens, and the
  * ids of the documents it returns. The owner clears it whenever the file changes (its own writes, and another
  * connection's commits seen through SQLite's data_version), so a cached read is always the current one.
- * Bounded: past `maxPostings` cached postings the oldest blocks go first.
+ * Bounded: past `maxPostings` cached postings the oldest blocks go first. Blocks are keyed by their meta object
+ * (from `metas`, kept here) and ids by number per collection: a concatenated string key was a new string to hash
+ * on every block a query opens, thousands per query, most of the cache's time.
  */
 export class PostingsReadCache {
   private readonly metaLists = new Map<string, BlockMeta[]>();
-  private readonly blocks = new Map<string, Block>();
-  private readonly ids = new Map<string, string>();
+  private readonly blocks = new Map<BlockMeta, Block>();
+  private readonly ids = new Map<number, Map<number, string>>();
+  private idCount = 0;
   private postings = 0;
 
   constructor(
@@ -30,12 +33,12 @@ export class PostingsReadCache {
     return list;
   }
 
-  block(cid: number, term: string, meta: BlockMeta, read: () => Block): Block {
-    const key = `${cid}\u0000${term}\u0000${meta.key}`;
-    let b = this.blocks.get(key);
+  /** `meta` must be an entry of the list `metas` returned (its identity is the key). */
+  block(meta: BlockMeta, read: () => Block): Block {
+    let b = this.blocks.get(meta);
     if (!b) {
       b = read();
-      this.blocks.set(key, b);
+      this.blocks.set(meta, b);
       this.postings += b.nums.length;
       for (const [k, old] of this.blocks) {
         if (this.postings <= this.maxPostings) break;
@@ -47,13 +50,19 @@ export class PostingsReadCache {
   }
 
   docId(cid: number, num: number, read: () => string | undefined): string | undefined {
-    const key = `${cid}:${num}`;
-    let id = this.ids.get(key);
+    let ids = this.ids.get(cid);
+    let id = ids?.get(num);
     if (id === undefined) {
       id = read();
       if (id === undefined) return undefined;
-      if (this.ids.size >= this.maxIds) this.ids.clear();
-      this.ids.set(key, id);
+      if (this.idCount >= this.maxIds) {
+        this.ids.clear();
+        this.idCount = 0;
+        ids = undefined;
+      }
+      if (!ids) this.ids.set(cid, (ids = new Map()));
+      ids.set(num, id);
+      this.idCount++;
     }
     return id;
   }
@@ -62,6 +71,7 @@ export class PostingsReadCache {
     this.metaLists.clear();
     this.blocks.clear();
     this.ids.clear();
+    this.idCount = 0;
     this.postings = 0;
   }
 }

@@ -2,13 +2,23 @@ import type Database from 'better-sqlite3';
 
 /** Small durable settings grouped by namespace (fusion presets, UI preferences): JSON values, last write wins. */
 export class KvRepo {
+  /** Prepared once per SQL text: every search reads the collection's preset here, and preparing cost more than the read. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   /** The value stored under namespace/key, or undefined. */
   get<T = unknown>(namespace: string, key: string): T | undefined {
-    const row = this.db
-      .prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?')
-      .get(namespace, key) as { value: string } | undefined;
+    const row = this.stmt('SELECT value FROM kv WHERE namespace = ? AND key = ?').get(
+      namespace,
+      key,
+    ) as { value: string } | undefined;
     return row && (JSON.parse(row.value) as T);
   }
 
@@ -21,27 +31,24 @@ export class KvRepo {
   set(namespace: string, key: string, value: unknown, now: number = Date.now()): void {
     if (value === undefined)
       throw new TypeError('kv values must be JSON-serialisable, not undefined');
-    this.db
-      .prepare(
-        `INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)
+    this.stmt(
+      `INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      )
-      .run(namespace, key, JSON.stringify(value), now);
+    ).run(namespace, key, JSON.stringify(value), now);
   }
 
   /** Removes a key; returns whether it existed. */
   delete(namespace: string, key: string): boolean {
     return (
-      this.db.prepare('DELETE FROM kv WHERE namespace = ? AND key = ?').run(namespace, key)
-        .changes > 0
+      this.stmt('DELETE FROM kv WHERE namespace = ? AND key = ?').run(namespace, key).changes > 0
     );
   }
 
   /** Every key/value of a namespace, ordered by key. */
   list<T = unknown>(namespace: string): { key: string; value: T; updatedAt: number }[] {
-    const rows = this.db
-      .prepare('SELECT key, value, updated_at FROM kv WHERE namespace = ? ORDER BY key')
-      .all(namespace) as {
+    const rows = this.stmt(
+      'SELECT key, value, updated_at FROM kv WHERE namespace = ? ORDER BY key',
+    ).all(namespace) as {
       key: string;
       value: string;
       updated_at: number;

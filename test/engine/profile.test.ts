@@ -90,6 +90,35 @@ describe('EventBatcher', () => {
   });
 });
 
+describe('EventBatcher group commit', () => {
+  it('commits at once when idle, then at most once per window under a stream, losing nothing', async () => {
+    const batches: string[][] = [];
+    const b = new EventBatcher(
+      async (events) => {
+        batches.push(events.map((e) => e.eventId));
+      },
+      undefined,
+      500,
+      1000,
+    );
+    const ev = (id: string) =>
+      ({ type: 'click', eventId: id, collection: 'c', itemId: 'x' }) as FeedbackEvent;
+    const tick = () => new Promise((r) => setImmediate(r));
+    b.add(ev('1'));
+    await tick();
+    expect(batches).toEqual([['1']]); // idle: the next tick, as without a window
+    b.add(ev('2'));
+    b.add(ev('3'));
+    await tick();
+    expect(batches).toEqual([['1']]); // inside the window: queued
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(batches).toEqual([['1'], ['2', '3']]);
+    b.add(ev('4'));
+    await b.flush(); // flush never waits for the window
+    expect(batches).toEqual([['1'], ['2', '3'], ['4']]);
+  });
+});
+
 describe('FeedbackState item stats', () => {
   it('reads many items in one query', async () => {
     const { FeedbackState } = await import('../../src/feedback/feedback-state.js');

@@ -5,7 +5,12 @@ import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { servedFeatureRows } from '../../src/engine/impression-log.js';
 import { checkFeatureRows } from '../../src/feedback/feature-rows-check.js';
 import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
-import { defaultFeatureSpec, featureNames } from '../../rerankers/features/index.js';
+import {
+  buildFeatureRows,
+  defaultFeatureSpec,
+  featureNames,
+} from '../../rerankers/features/index.js';
+import { Rng } from '../../rerankers/random.js';
 import type { LiveReranker } from '../../rerankers/live-reranker.js';
 import { ModelRegistry } from '../../rerankers/registry.js';
 import { attachModelServing } from '../../rerankers/serving.js';
@@ -195,6 +200,35 @@ describe('servedFeatureRows', () => {
       servedFeatureRows({ candidates, ctx, hits }),
     );
     expect(personalised[0]!.sources.profile).toBeDefined(); // the served candidates themselves are untouched
+  });
+
+  it('builds rows for the shown hits only, equal to the rows of the whole list (list statistics over all)', () => {
+    const rng = new Rng(7);
+    const sources = ['text', 'image', 'audio', 'bm25'];
+    const many: Candidate[] = Array.from({ length: 300 }, (_, i) => {
+      const s: Candidate['sources'] = {};
+      for (const name of sources)
+        if (rng.next() < 0.6)
+          s[name] = { source: name, score: rng.next() * 12, rank: rng.int(100) };
+      if (Object.keys(s).length === 0) s.text = { source: 'text', score: 0.1, rank: 99 };
+      return {
+        id: `c${i}`,
+        payload: {},
+        sources: s,
+        priors: { ctr: rng.next(), popularity: i / 50 },
+      };
+    });
+    const wide = { queryKind: 'text' as const, queryModalities: ['text', 'image'] };
+    const reference = buildFeatureRows(many, wide);
+    const shownIdx = [217, 3, 150, 42, 299, 0, 88, 120, 7, 64];
+    // A hit that is not among the candidates gets no row (as before).
+    const hits = [...shownIdx.map((i) => hit(`c${i}`)), hit('stranger')];
+    const rows = servedFeatureRows({ candidates: many, ctx: wide, hits });
+    expect(Object.keys(rows).sort()).toEqual(
+      [...shownIdx.map((i) => `c${i}`), QUERY_FEATURES_KEY].sort(),
+    );
+    for (const i of shownIdx) expect(rows[`c${i}`]).toEqual(Array.from(reference.rows[i]!));
+    expect(rows[QUERY_FEATURES_KEY]).toEqual(Array.from(reference.queryFeatures));
   });
 
   it('builds rows from the extractor when hits carry none, or an interleaved list mixes row widths', () => {
