@@ -194,6 +194,7 @@ export class AnnSync {
       ann.save(this.o.dir);
     });
     this.closed = true;
+    this.current?.retire();
   }
 
   /** The collection is being dropped: forget everything and remove the files. */
@@ -213,7 +214,7 @@ export class AnnSync {
       this.kick(); // rows saved unabsorbed go into the graphs in the background
       return saved;
     }
-    const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+    const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
     await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
     fresh.dirty = true;
     this.current = fresh;
@@ -244,7 +245,7 @@ export class AnnSync {
     this.replay = [];
     try {
       this.o.onForeignChange();
-      const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+      const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
       // No payloads on the way: the snapshot may be older than our own writes to the cache meanwhile.
       await scanIntoAnn(snapshot, this.schema, fresh, version);
       await this.lock(async () => {
@@ -255,6 +256,7 @@ export class AnnSync {
           else fresh.deleted(w.ids!, w.version);
         }
         fresh.dirty = true;
+        this.current.retire();
         this.current = fresh;
         this.kick();
       });
@@ -274,9 +276,10 @@ export class AnnSync {
       if (version === this.current.tableVersion && !this.foreignSeen) return;
       this.foreignSeen = false;
       this.o.onForeignChange();
-      const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+      const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
       await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
       fresh.dirty = true;
+      this.current?.retire();
       this.current = fresh;
       this.kick();
     });
