@@ -141,12 +141,21 @@ async function timeRun(full: LogMeta, sample: LogMeta): Promise<void> {
   if (read.cts.length !== full.impressions)
     throw new Error(`read ${read.cts.length} of ${full.impressions} impressions`);
   const t1 = performance.now();
-  const trained = trainFromClickthroughs(read.cts, req);
+  const fitStages: Record<string, number> = {};
+  const trained = trainFromClickthroughs(read.cts, {
+    ...req,
+    onStage: (stage, seconds) => (fitStages[stage] = seconds),
+  });
   const fitSeconds = (performance.now() - t1) / 1000;
   const totalSeconds = (performance.now() - started) / 1000;
   const load = loadavg();
   console.log(
     `read ${read.cts.length} impressions (${full.clicks} clicks) in ${read.seconds.toFixed(1)} s (${(read.cts.length / read.seconds).toFixed(0)}/s, ${(baseline.projectedSeconds / read.seconds).toFixed(1)}x the JSON-row read) + fit ${fitSeconds.toFixed(1)} s = ${totalSeconds.toFixed(1)} s (target <= 120 s on 2 cores); ${trained.metrics.trainLists} train lists, best epoch ${trained.metrics.bestEpoch}, validation nDCG@10 ${trained.metrics.validationNdcg10.toFixed(4)}, propensities from ${trained.propensitySource}; load average ${load.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  console.log(
+    `fit stages (s): ${Object.entries(fitStages)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
   );
   mkdirSync(path.dirname(a.out), { recursive: true });
   writeFileSync(
@@ -162,6 +171,7 @@ async function timeRun(full: LogMeta, sample: LogMeta): Promise<void> {
           untrainable: read.untrainable,
         },
         fitSeconds,
+        fitStages,
         totalSeconds,
         targetSeconds: 120,
         baseline: {

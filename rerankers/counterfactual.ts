@@ -1,9 +1,18 @@
 import type { Clickthrough } from '../src/feedback/training-set.js';
 import { argsortDesc } from './metrics.js';
+import { ListMemo } from './list-memo.js';
 import type { FusionModel } from './model/fusion-model.js';
 
 /** Scores one logged list (its items in shown order) the way a ranker would order them. */
-export type ListScorer = (ct: Clickthrough) => ArrayLike<number>;
+export type ListScorer = ((ct: Clickthrough) => ArrayLike<number>) & {
+  /** The scores depend on the feature rows only (not ids, positions or clicks): one order per distinct list. */
+  readonly rowsOnly?: boolean;
+};
+
+/** Marks a scorer whose scores are a function of the list's feature rows alone (its orders may be memoised). */
+export function rowScorer(f: (ct: Clickthrough) => ArrayLike<number>): ListScorer {
+  return Object.assign(f, { rowsOnly: true as const });
+}
 
 /** The metric every counterfactual estimate here reports. */
 export const COUNTERFACTUAL_METRIC = 'ips-clicks@10';
@@ -38,10 +47,16 @@ export function perImpressionClicks(
   const K = relative.length;
   const values = new Float64Array(logs.length);
   const weights = new Float64Array(logs.length);
-  logs.forEach((ct, n) => {
+  const ranks = (ct: Clickthrough) => {
     const order = argsortDesc(scorer(ct));
     const newPos = new Int32Array(ct.items.length);
     order.forEach((item, r) => (newPos[item] = r));
+    return newPos;
+  };
+  // Repeated lists (the same row objects) are ordered once; each impression's own clicks are still counted.
+  const memo = scorer.rowsOnly ? new ListMemo<Int32Array>() : undefined;
+  logs.forEach((ct, n) => {
+    const newPos = memo ? memo.get(ct, ranks) : ranks(ct);
     let v = 0;
     let w = 0;
     ct.items.forEach((it, i) => {
@@ -70,20 +85,17 @@ export function meanInterval(xs: ArrayLike<number>): Interval {
   return { estimate: mean, low: mean - half, high: mean + half };
 }
 
-export const modelScorer =
-  (model: FusionModel): ListScorer =>
-  (ct) => {
+export const modelScorer = (model: FusionModel): ListScorer =>
+  rowScorer((ct) => {
     const F = ct.items[0]?.features.length ?? 0;
     const rows = new Float32Array(ct.items.length * F);
     ct.items.forEach((it, i) => rows.set(it.features, i * F));
     return model.forward(rows, ct.items.length, ct.queryFeatures).scores;
-  };
+  });
 
 /** Orders by one logged feature column (the baseline fusion score); ties keep the shown order (stable sort). */
-export const featureScorer =
-  (feature: number): ListScorer =>
-  (ct) =>
-    ct.items.map((it) => it.features[feature]!);
+export const featureScorer = (feature: number): ListScorer =>
+  rowScorer((ct) => ct.items.map((it) => it.features[feature]!));
 
 /** Counterfactual clicks per impression of a model on logged traffic, with its 95% interval. */
 export function estimateCtr(

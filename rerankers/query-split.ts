@@ -31,18 +31,31 @@ function groupBy(cts: readonly Clickthrough[], byTopItem: boolean): Int32Array {
     if (j === undefined) firstOf.set(key, i);
     else parent[find(i)] = find(j);
   };
+  // A repeated list (the same row objects: src/feedback/shared-rows.ts) with the same ids has the same item-set key.
+  const setKeys = new Map<ArrayLike<number>, { items: Clickthrough['items']; key: string }>();
+  const setKey = (ct: Clickthrough) => {
+    const first = ct.items[0]?.features;
+    const seen = first && setKeys.get(first);
+    if (seen && sameIds(seen.items, ct.items)) return seen.key;
+    const key = `s:${ct.items
+      .map((it) => it.id)
+      .sort()
+      .join('\u0000')}`;
+    if (first && !seen) setKeys.set(first, { items: ct.items, key });
+    return key;
+  };
   cts.forEach((ct, i) => {
-    join(
-      `s:${ct.items
-        .map((it) => it.id)
-        .sort()
-        .join('\u0000')}`,
-      i,
-    );
+    join(setKey(ct), i);
     const top = ct.items.find((it) => it.position === 0) ?? ct.items[0];
     if (byTopItem && top) join(`t:${top.id}`, i);
   });
   return Int32Array.from({ length: cts.length }, (_, i) => find(i));
+}
+
+function sameIds(a: Clickthrough['items'], b: Clickthrough['items']): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.id !== b[i]!.id) return false;
+  return true;
 }
 
 export interface QuerySplit {

@@ -38,6 +38,7 @@ import { evaluateNdcg, fit, type FitOptions } from './model/trainer.js';
 import { searchReweighting, type WeightSearchResult } from './model/weight-search.js';
 import { queryGroups, splitByQuery, splitForGuard, GUARD_SHARE } from './query-split.js';
 import { crossValidateStart } from './start-check.js';
+import { ListMemo } from './list-memo.js';
 
 export interface TrainFromLogsOptions {
   spec?: FeatureSpec;
@@ -82,7 +83,12 @@ export interface TrainFromLogsOptions {
    */
   weightSearch?: boolean;
   onEpoch?: FitOptions['onEpoch'];
+  /** Told each stage's wall time as it ends (benchmarks print where a fit spends its time). */
+  onStage?: (stage: TrainStage, seconds: number) => void;
 }
+
+export type TrainStage =
+  'propensities' | 'split' | 'start-check' | 'fit' | 'departure' | 'held-out';
 
 /** Candidate vs a reference ranker on held-out queries' logged impressions (see CONTRACTS.md, ModelInfo.heldOut). */
 export interface HeldOutComparison {
@@ -198,6 +204,12 @@ export function trainFromClickthroughs(
       `not enough logged feedback to train: ${usable.length} impressions with served features of spec version ${spec.version}, need at least ${MIN_CLICKED_IMPRESSIONS} with clicks`,
     );
   }
+  let stageStart = performance.now();
+  const stage = (name: TrainStage) => {
+    const now = performance.now();
+    o.onStage?.(name, (now - stageStart) / 1000);
+    stageStart = now;
+  };
   const K = o.maxPositions ?? 10;
   // Propensities need far fewer sessions than training: EM runs on at most `emSessions` (spread over the log).
   const emCap = o.emSessions ?? 30_000;
@@ -224,6 +236,7 @@ export function trainFromClickthroughs(
   propensities = monotone.relative;
   if (monotone.source === 'prior') propensitySource = 'prior';
 
+  stage('propensities');
   const sorted = [...usable].sort((a, b) => a.timestamp - b.timestamp);
   // The guard's queries first, out of reach of every choice below; the rest is the selection pool.
   const guardSplit = splitForGuard(sorted, o.guardShare ?? GUARD_SHARE, o.seed ?? 1);
@@ -249,6 +262,7 @@ export function trainFromClickthroughs(
   const search = { propensities, clip: ipsClip, categorical: CATEGORICAL_QUERY_FEATURES };
   const searching = o.weightSearch !== false && shape.baseline?.parts !== undefined;
   // How far the searched start may depart from the baseline: cross-validated on every pool query.
+  stage('split');
   const startCheck = searching
     ? crossValidateStart(guardSplit.pool, shape, {
         toLists,
@@ -287,6 +301,7 @@ export function trainFromClickthroughs(
     selection,
     warmStart,
   };
+  stage('start-check');
   let trials: Trial[] | undefined;
   let result;
   if (o.search && o.search !== 'none' && validate) {
@@ -303,6 +318,7 @@ export function trainFromClickthroughs(
   assertFinite('propensity', propensities);
   // The gradient's departure from the start, as far as the validation queries clearly support; without held-out
   // queries there is no evidence for any departure: the model stays the baseline.
+  stage('fit');
   const shrink =
     selection && anchor
       ? selectDeparture(model, anchor, selection)
@@ -312,6 +328,7 @@ export function trainFromClickthroughs(
   model.meta.propensities = propensities;
   model.meta.shrinkage = shrink.lambda;
   // The guard's queries: no choice above read them, so this estimate carries no selection bias.
+  stage('departure');
   const guardCts = guardSplit.guard;
   const evalCts = guardCts.length
     ? guardCts
@@ -327,13 +344,16 @@ export function trainFromClickthroughs(
     ipsClip,
     guardSplit.guardQueries,
   );
+  const validationNdcg10 = valCts.length ? evaluateNdcg(model, valCts.map(toEval), 10) : 0;
+  const counterfactual = estimateCtr(model, evalCts, propensities, ipsClip);
+  stage('held-out');
   return {
     model,
     propensities,
     propensitySource,
     ...(monotone.note ? { propensityNote: monotone.note } : {}),
     metrics: {
-      validationNdcg10: valCts.length ? evaluateNdcg(model, valCts.map(toEval), 10) : 0,
+      validationNdcg10,
       trainLists: train.length,
       validationLists: valCts.length,
       trainQueries: split.trainQueries,
@@ -356,7 +376,7 @@ export function trainFromClickthroughs(
             },
           }
         : {}),
-      counterfactual: estimateCtr(model, evalCts, propensities, ipsClip),
+      counterfactual,
       heldOut,
       ...(trials ? { trials } : {}),
     },
@@ -400,8 +420,10 @@ function assertFinite(what: string, xs: ArrayLike<number>): void {
  */
 export function aggregateLists(cts: readonly Clickthrough[]): TrainList[] {
   const byKey = new Map<string, TrainList>();
+  // Repeated lists share their row objects: their rows are hashed once.
+  const hashes = new ListMemo<number>();
   for (const c of cts) {
-    const key = listKey(c);
+    const key = listKey(c, hashes.get(c, rowsHash));
     const prev = byKey.get(key);
     if (prev) c.items.forEach((it, i) => (prev.relevance[i]! += it.label));
     else byKey.set(key, toTrain(c));
@@ -410,7 +432,14 @@ export function aggregateLists(cts: readonly Clickthrough[]): TrainList[] {
 }
 
 /** Item ids at their positions plus a hash of every feature value (rows that changed are different lists). */
-function listKey(c: Clickthrough): string {
+function listKey(c: Clickthrough, rows: number): string {
+  let ids = '';
+  for (const it of c.items) ids += `${it.id}@${it.position}|`;
+  return `${ids}#${rows}`;
+}
+
+/** FNV-1a over every item row's and the query row's float32 bits. */
+function rowsHash(c: Clickthrough): number {
   let h = 2166136261;
   const f32 = new Float32Array(1);
   const u32 = new Uint32Array(f32.buffer);
@@ -420,7 +449,5 @@ function listKey(c: Clickthrough): string {
   };
   for (const it of c.items) for (let j = 0; j < it.features.length; j++) mix(it.features[j]!);
   if (c.queryFeatures) for (let j = 0; j < c.queryFeatures.length; j++) mix(c.queryFeatures[j]!);
-  let ids = '';
-  for (const it of c.items) ids += `${it.id}@${it.position}|`;
-  return `${ids}#${h >>> 0}`;
+  return h >>> 0;
 }

@@ -44,9 +44,11 @@ interface Packed {
   /** [n x G] each source's normalised score (0 without score parts). */
   norms: Float64Array;
   query: ArrayLike<number>;
-  /** IPS-weighted click mass per item and its logged position. */
+  /** IPS-weighted click mass per item and its logged position's propensity. */
   clicks: Float64Array;
-  positions: Int32Array;
+  old: Float64Array;
+  /** Index of the list's query category (its values of the searched features): lists of one category share u, v. */
+  category: number;
 }
 
 interface Coord {
@@ -82,6 +84,8 @@ export function searchReweighting(
   if (!parts || base === undefined || Q === 0)
     return { start: 0, end: 0, evaluations: 0, seconds: 0, moved: [] };
   const t0 = performance.now();
+  const K = o.propensities.length;
+  const clip = o.clip ?? 10;
   const stride = Math.max(1, Math.ceil(lists.length / (o.maxLists ?? 5_000)));
   const packed: Packed[] = [];
   const usedGroup = new Uint8Array(G);
@@ -95,7 +99,10 @@ export function searchReweighting(
       norms: new Float64Array(t.n * G),
       query: t.query,
       clicks: Float64Array.from(t.relevance),
-      positions: t.positions,
+      old: Float64Array.from(t.positions, (k) =>
+        K > 0 ? Number(o.propensities[Math.min(k, K - 1)]) : 0,
+      ),
+      category: 0,
     };
     for (let i = 0; i < t.n; i++) {
       p.base[i] = t.rows[i * F + base]!;
@@ -110,6 +117,25 @@ export function searchReweighting(
     packed.push(p);
   }
   const features = separatingFeatures(packed, o.categorical);
+  // The searched weights of a list depend only on its values of `features`: computed once per category and
+  // parameter change, not once per list and evaluation.
+  const categoryOf = new Map<string, number>();
+  const categoryX: Float64Array[] = [];
+  for (const l of packed) {
+    const x = Float64Array.from(features, (q) => l.query[q] ?? 0);
+    const key = x.join(',');
+    let c = categoryOf.get(key);
+    if (c === undefined) {
+      categoryOf.set(key, (c = categoryX.length));
+      categoryX.push(x);
+    }
+    l.category = c;
+  }
+  // u, w of each category ([category x G] each), valid while its stamp equals the parameters' version.
+  const catU = new Float64Array(categoryX.length * G);
+  const catW = new Float64Array(categoryX.length * G);
+  const catStamp = new Int32Array(categoryX.length).fill(-1);
+  let version = 0;
   // Each coordinate touches only the lists where its source has a part and its feature is 1 (all, for the bias).
   const coords: Coord[] = [];
   const withGroup: number[][] = [];
@@ -153,36 +179,49 @@ export function searchReweighting(
           lists: inCategory(withGroup[g]!, q),
         });
   }
-  const u = new Float64Array(G);
-  const w = new Float64Array(G);
-  const scores = new Float64Array(Math.max(1, ...packed.map((p) => p.n)));
-  const order: number[] = [];
+  const longest = Math.max(1, ...packed.map((p) => p.n));
+  const scores = new Float64Array(longest);
+  const order = new Int32Array(longest);
+  const prop = Float64Array.from(o.propensities);
   let evaluations = 0;
   const p = model.params;
-  /** Counterfactual clicks of one list under the current weights (the score over wb: the model's order). */
-  const listValue = (l: Packed): number => {
+  const weightsOf = (c: number) => {
+    const x = categoryX[c]!;
     for (let g = 0; g < G; g++) {
       // Only the searched features move (the rest of Wu and Wv stays 0): read just those.
       let z = p[bu + g]!;
       let y = norms ? p[bv + g]! : 0;
-      for (const q of features) {
-        const x = l.query[q] ?? 0;
-        z += x * p[Wu + q * G + g]!;
-        if (norms) y += x * p[Wv + q * G + g]!;
+      for (let k = 0; k < features.length; k++) {
+        const q = features[k]!;
+        z += x[k]! * p[Wu + q * G + g]!;
+        if (norms) y += x[k]! * p[Wv + q * G + g]!;
       }
-      u[g] = Math.exp(Math.min(REWEIGHT_BOUNDS[1], Math.max(REWEIGHT_BOUNDS[0], z))) - 1;
-      w[g] = Math.exp(Math.min(SCORE_WEIGHT_BOUNDS[1], Math.max(SCORE_WEIGHT_BOUNDS[0], y))) - 1;
+      catU[c * G + g] = Math.exp(Math.min(REWEIGHT_BOUNDS[1], Math.max(REWEIGHT_BOUNDS[0], z))) - 1;
+      catW[c * G + g] =
+        Math.exp(Math.min(SCORE_WEIGHT_BOUNDS[1], Math.max(SCORE_WEIGHT_BOUNDS[0], y))) - 1;
     }
-    order.length = 0;
+    catStamp[c] = version;
+  };
+  /** Counterfactual clicks of one list under the current weights (the score over wb: the model's order). */
+  const listValue = (l: Packed): number => {
+    const c = l.category;
+    if (catStamp[c] !== version) weightsOf(c);
+    const at = c * G;
+    // Insertion sort by score, descending; ties keep the shown order, as the counterfactual estimator does (the
+    // same total order as sorting by (-score, index); this runs millions of times on 10-item lists).
     for (let i = 0; i < l.n; i++) {
       let s = l.base[i]!;
-      for (let g = 0; g < G; g++) s += u[g]! * l.parts[i * G + g]! + w[g]! * l.norms[i * G + g]!;
+      for (let g = 0; g < G; g++)
+        s += catU[at + g]! * l.parts[i * G + g]! + catW[at + g]! * l.norms[i * G + g]!;
       scores[i] = s;
-      order.push(i);
+      let j = i - 1;
+      while (j >= 0 && scores[order[j]!]! < s) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = i;
     }
-    // Ties keep the shown order, as the counterfactual estimator does.
-    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-    return counterfactualClicks(l, order, o.propensities, o.clip ?? 10);
+    return counterfactualClicks(l, order, prop, K, clip);
   };
   const values = new Float64Array(packed.length);
   let total = 0;
@@ -206,6 +245,7 @@ export function searchReweighting(
         for (const v of c.block === 'score' ? SCORE_GRID : WEIGHT_GRID) {
           if (c.at.every((i) => p[i] === v) || keep.every((k) => k === v)) continue;
           for (const i of c.at) p[i] = v;
+          version++;
           evaluations++;
           let t = total;
           for (const l of c.lists) t += listValue(packed[l]!) - values[l]!;
@@ -216,6 +256,7 @@ export function searchReweighting(
           }
         }
         c.at.forEach((i, k) => (p[i] = bestValue ?? keep[k]!));
+        version++;
         if (bestValue !== undefined) {
           improved = true;
           for (const l of c.lists) values[l] = listValue(packed[l]!);
@@ -232,6 +273,7 @@ export function searchReweighting(
   for (const s0 of norms ? SCORE_STARTS : [0]) {
     for (const c of coords)
       for (const i of c.at) p[i] = c.block === 'score' && c.feature === 'bias' ? s0 : 0;
+    version++;
     evaluateAll();
     climb();
     if (total > best.total + 1e-9 * packed.length)
@@ -239,6 +281,7 @@ export function searchReweighting(
   }
   let k = 0;
   for (const c of coords) for (const i of c.at) p[i] = best.params[k++]!;
+  version++;
   total = best.total;
   const moved = coords
     .filter((c) => c.group >= 0 && p[c.at[0]!] !== 0)
@@ -246,22 +289,21 @@ export function searchReweighting(
   return { start, end: mean(), evaluations, seconds: (performance.now() - t0) / 1000, moved };
 }
 
-/** Position-based IPS clicks of a list's logged clicks when shown in `order`. */
+/** Position-based IPS clicks of a list's logged clicks when shown in `order` (propensities of K positions). */
 function counterfactualClicks(
   p: Packed,
-  order: readonly number[],
-  propensities: ArrayLike<number>,
+  order: Int32Array,
+  propensities: Float64Array,
+  K: number,
   clip: number,
 ): number {
-  const K = propensities.length;
-  const prop = (k: number) => (k < K ? propensities[k]! : 0);
   let v = 0;
   for (let r = 0; r < p.n; r++) {
     const i = order[r]!;
     const c = p.clicks[i]!;
     if (c === 0) continue;
-    const old = prop(Math.min(p.positions[i]!, K - 1));
-    v += c * Math.min(clip, old > 0 ? prop(r) / old : 0);
+    const old = p.old[i]!;
+    v += c * Math.min(clip, old > 0 ? (r < K ? propensities[r]! : 0) / old : 0);
   }
   return v;
 }

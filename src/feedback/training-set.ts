@@ -3,6 +3,7 @@ import type { ClickSession } from './click-models/types.js';
 import type { EventOrigin } from './event-log.js';
 import { rowInBounds } from './feature-rows-check.js';
 import { unpackFeatureRows } from './packed-rows.js';
+import { SharedRows, sharedItemRows, type SharedRowsEntry } from './shared-rows.js';
 
 /** Reserved key of an impression's `features` holding the query-level features (same as rerankers/features). */
 export const QUERY_FEATURES_KEY = '__query__';
@@ -13,7 +14,10 @@ export const LABEL_GRADES = { click: 1, dwell: 2, like: 3, purchase: 4 } as cons
 export interface ClickthroughItem {
   id: string;
   position: number;
-  /** The feature row logged with the impression (exactly what was served). */
+  /**
+   * The feature row logged with the impression (exactly what was served). Read-only: impressions that logged
+   * bit-identical packed rows share the same row objects (consumers may memo per list on that identity).
+   */
   features: Float32Array;
   clicked: boolean;
   /** 0 none, 1 click, 2 long dwell, 3 like, 4 purchase. */
@@ -71,6 +75,8 @@ interface LoggedImpression {
    */
   rows?: { values: Float32Array; width: number; missing?: Set<number> };
   query?: Float32Array;
+  /** Packed rows bit-identical to other impressions' (decoded once, row objects shared). */
+  shared?: SharedRowsEntry;
 }
 
 /**
@@ -104,6 +110,7 @@ function compact(
   trusted: boolean | undefined,
   packed: Uint8Array | undefined,
   arena: RowArena,
+  shared: SharedRows,
 ): LoggedImpression {
   const { features, ...imp } = e;
   const out: LoggedImpression = {
@@ -113,7 +120,7 @@ function compact(
     hadFeatures: features !== undefined || packed !== undefined,
   };
   if (packed) {
-    if (trusted !== false) unpacked(out, packed, arena);
+    if (trusted !== false) unpacked(out, packed, arena, shared);
     return out;
   }
   if (!features || trusted === false || !rowsUsable(e)) return out;
@@ -142,13 +149,27 @@ function compact(
   return out;
 }
 
-/** Rows from the log's packed blob: used only when well-formed and every value finite and in bounds. */
-function unpacked(out: LoggedImpression, blob: Uint8Array, arena: RowArena): void {
-  const rows = unpackFeatureRows(blob, out.imp.items.length, (n) => arena.alloc(n));
-  if (typeof rows === 'string' || !rowInBounds(rows.values)) return;
-  if (rows.query && !rowInBounds(rows.query)) return;
-  out.rows = { values: rows.values, width: rows.width };
-  out.query = rows.query;
+/**
+ * Rows from the log's packed blob: used only when well-formed and every value finite and in bounds. Bytes already
+ * decoded for an earlier impression (checked exactly) share that impression's rows.
+ */
+function unpacked(
+  out: LoggedImpression,
+  blob: Uint8Array,
+  arena: RowArena,
+  shared: SharedRows,
+): void {
+  const items = out.imp.items.length;
+  let entry = shared.find(blob);
+  if (!entry || entry.values.length !== items * entry.width) {
+    const rows = unpackFeatureRows(blob, items, (n) => arena.alloc(n));
+    if (typeof rows === 'string' || !rowInBounds(rows.values)) return;
+    if (rows.query && !rowInBounds(rows.query)) return;
+    entry = shared.remember(blob, rows);
+  }
+  out.rows = { values: entry.values, width: entry.width };
+  out.query = entry.query;
+  out.shared = entry;
 }
 
 /**
@@ -171,6 +192,7 @@ export function buildClickthroughs(
   const labels = new Map<string, Map<string, { label: number; clicked: boolean }>>();
   const seen = opts.eventIdsUnique ? undefined : new Set<string>();
   const arena = new RowArena();
+  const shared = new SharedRows();
   for (const x of events) {
     const logged = 'event' in x ? x : undefined;
     const e = logged ? logged.event : (x as FeedbackEvent);
@@ -185,6 +207,7 @@ export function buildClickthroughs(
         logged ? logged.origin === 'server' || logged.featureSpec !== null : undefined,
         logged?.featureRows,
         arena,
+        shared,
       );
       const prev = impressions.get(e.queryId);
       if (!prev || rankOf(imp) >= rankOf(prev)) impressions.set(e.queryId, imp);
@@ -213,6 +236,7 @@ export function buildClickthroughs(
     if (pick.hadFeatures && !rows && opts.report) opts.report.untrainable++;
     const perQuery = labels.get(queryId);
     const items: ClickthroughItem[] = [];
+    const sharedRows = pick.shared && sharedItemRows(pick.shared, imp.items.length);
     let complete = true;
     for (let i = 0; i < imp.items.length; i++) {
       const shown = imp.items[i]!;
@@ -220,7 +244,9 @@ export function buildClickthroughs(
         complete = false;
         continue;
       }
-      const row = rows.values.subarray(i * rows.width, (i + 1) * rows.width);
+      const row = sharedRows
+        ? sharedRows[i]!
+        : rows.values.subarray(i * rows.width, (i + 1) * rows.width);
       const l = perQuery?.get(shown.id);
       items.push({
         id: shown.id,

@@ -40,11 +40,14 @@ export function fitPositionBasedModel(
   if (method === 'regression' && !hasFeatures)
     throw new Error('regression-EM needs feature rows on every shown item');
 
-  // Flatten once: position, click, key index, feature row.
+  // Flatten once: position, click, key index, feature row. Observations with equal rows (repeated lists of a log)
+  // share one row of the relevance model, weighted by their count: the same fit, over distinct rows only.
   const pos: number[] = [];
   const click: number[] = [];
   const keyIdx: number[] = [];
-  const rows: ArrayLike<number>[] = [];
+  const rowIdx: number[] = [];
+  const rowCount: number[] = [];
+  const distinct = new DistinctRows();
   const keys = new Map<string, number>();
   for (const s of sessions) {
     for (const it of s.items) {
@@ -54,15 +57,23 @@ export function fitPositionBasedModel(
       let k = keys.get(it.key);
       if (k === undefined) keys.set(it.key, (k = keys.size));
       keyIdx.push(k);
-      if (method === 'regression') rows.push(it.features!);
+      if (method === 'regression') {
+        const r = distinct.indexOf(it.features!);
+        rowCount[r] = (rowCount[r] ?? 0) + 1;
+        rowIdx.push(r);
+      }
     }
   }
+  const rows = distinct.rows;
   const n = pos.length;
   const theta = new Float64Array(K).fill(0.5);
   const gammaKey = new Float64Array(keys.size).fill(0.5);
   const gamma = new Float64Array(n).fill(0.5);
   const targets = new Float64Array(n);
-  const model = method === 'regression' && n > 0 ? new LogisticRelevance(rows) : undefined;
+  const model =
+    method === 'regression' && n > 0 ? new LogisticRelevance(rows, 0.05, rowCount) : undefined;
+  const rowTargets = new Float64Array(rows.length);
+  const rowGamma = new Float64Array(rows.length);
 
   let it = 0;
   for (; it < iterations; it++) {
@@ -94,8 +105,11 @@ export function fitPositionBasedModel(
       theta[k] = next;
     }
     if (model) {
-      model.fit(targets, opts.regressionSteps ?? 8);
-      model.predictInto(gamma);
+      rowTargets.fill(0);
+      for (let i = 0; i < n; i++) rowTargets[rowIdx[i]!]! += targets[i]!;
+      model.fit(rowTargets, opts.regressionSteps ?? 8);
+      model.predictInto(rowGamma);
+      for (let i = 0; i < n; i++) gamma[i] = rowGamma[rowIdx[i]!]!;
     } else {
       for (let j = 0; j < keys.size; j++)
         gammaKey[j] = rCount[j]! > 0 ? clampProb(rSum[j]! / rCount[j]!) : 0.5;
@@ -104,6 +118,45 @@ export function fitPositionBasedModel(
     if (moved < 1e-6) break;
   }
   return { propensities: theta, relative: relativeTo(theta), iterations: it, method };
+}
+
+/**
+ * Distinct feature rows by value, in order of first appearance (so a log with rows as JSON and the same log with
+ * shared packed rows give the same rows in the same order, hence the same fit). Shared row objects are recognised
+ * without hashing.
+ */
+class DistinctRows {
+  readonly rows: ArrayLike<number>[] = [];
+  private readonly byObject = new Map<ArrayLike<number>, number>();
+  private readonly byHash = new Map<number, number[]>();
+  private readonly f32 = new Float32Array(1);
+  private readonly u32 = new Uint32Array(this.f32.buffer);
+
+  indexOf(row: ArrayLike<number>): number {
+    const known = this.byObject.get(row);
+    if (known !== undefined) return known;
+    let h = 2166136261 ^ row.length;
+    for (let j = 0; j < row.length; j++) {
+      this.f32[0] = row[j]!;
+      h = Math.imul(h ^ this.u32[0]!, 16777619);
+    }
+    const bucket = this.byHash.get(h);
+    let r = bucket?.find((i) => sameValues(this.rows[i]!, row));
+    if (r === undefined) {
+      r = this.rows.length;
+      this.rows.push(row);
+      if (bucket) bucket.push(r);
+      else this.byHash.set(h, [r]);
+    }
+    this.byObject.set(row, r);
+    return r;
+  }
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
 }
 
 function clampProb(p: number): number {
