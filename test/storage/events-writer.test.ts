@@ -91,7 +91,9 @@ describe('OffThreadEventLog (server impressions committed on a writer thread)', 
 
   it('replaces a client event that took the id first (the server log wins), as inline', async () => {
     const { db, log } = tempDb(true);
-    db.events.append([{ ...impression('q1', ['a']), features: undefined }], { origin: 'client' });
+    const client = impression('q1', ['a']);
+    delete (client as { features?: unknown }).features;
+    db.events.append([client], { origin: 'client' });
     await log.append([impression('q1', ['a'])], { origin: 'server', now: 5 });
     const [stored] = db.events.query({ queryId: 'q1' });
     expect(stored!.origin).toBe('server');
