@@ -21,6 +21,7 @@ const ASSETS = [
   'src/bench/latency-client.mjs',
   'rerankers/fit-worker.mjs',
   'src/stores/ann/search-worker.mjs',
+  'src/stores/ann/row-rescore.mjs',
   'indexers/models',
   'fixtures/corpus',
 ];

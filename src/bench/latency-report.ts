@@ -23,8 +23,11 @@ export interface LatencyResult {
   api: PhaseResult;
   /** recall@10 per vector list of the store's search against an exact scan (100 of the queries). */
   recallAt10?: Record<string, number>;
-  /** Graph-search worker threads of the store and the searches they answered over the whole run. */
-  searchThreads?: { threads: number; searches: number };
+  /**
+   * Graph-search worker threads of the store, the searches they answered over the whole run and the messages those
+   * took (a request's vector lists go together).
+   */
+  searchThreads?: { threads: number; searches: number; messages?: number };
   targets: { p99UnderMs: number; minQps: number; minRecallAt10?: number };
 }
 
@@ -51,6 +54,10 @@ export function reportLatency(
       ? `server ${p.cpuMsPerRequest.server}${p.cpuMsPerRequest.client !== undefined ? `, load generator ${p.cpuMsPerRequest.client}` : ''}`
       : 'not measured';
   out(`  CPU ms per request: API ${cpu(r.api)}; raw ${cpu(r.raw)}`);
+  if (r.searchThreads)
+    out(
+      `  search threads: ${r.searchThreads.threads}, ${r.searchThreads.searches} graph searches in ${r.searchThreads.messages ?? '?'} messages`,
+    );
   out(
     `  targets: p99 <= ${r.targets.p99UnderMs} ms ${r.api.p99 <= r.targets.p99UnderMs ? 'met' : 'NOT met'}; >= ${r.targets.minQps} req/s ${r.api.qps >= r.targets.minQps ? 'met' : 'NOT met'}`,
   );

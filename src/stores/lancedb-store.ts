@@ -429,9 +429,18 @@ export class LanceDbStore implements VectorStore {
     return out;
   }
 
-  /** Worker threads started for graph searches and how many searches they answered (undefined: none started). */
-  searchThreadStats(): { threads: number; searches: number } | undefined {
-    return this.pool && { threads: this.pool.size, searches: this.pool.completed };
+  /**
+   * Worker threads started for graph searches, how many searches they answered and in how many messages (searches
+   * started together go as one); undefined when none started.
+   */
+  searchThreadStats(): { threads: number; searches: number; messages: number } | undefined {
+    return (
+      this.pool && {
+        threads: this.pool.size,
+        searches: this.pool.completed,
+        messages: this.pool.messages,
+      }
+    );
   }
 
   private searchPool(): SearchPool | undefined {

@@ -7,9 +7,11 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { CollectionSchema } from '../../domain/collection.js';
 import { KeyMap } from './key-map.js';
+import { RowStore, rowFileInUse } from './row-store.js';
 import type { SearchPool } from './search-pool.js';
 import {
   VectorIndex,
@@ -61,16 +63,36 @@ export class CollectionAnn {
     private readonly params: HnswParams,
   ) {}
 
-  static empty(schema: CollectionSchema, params: HnswParams, tableVersion: number): CollectionAnn {
+  /**
+   * A new, empty index. `dir` is where a reduced-precision graph's exact rows go (a new file per index, written as
+   * rows are absorbed); without it they stay in memory and the index cannot be saved.
+   */
+  static empty(
+    schema: CollectionSchema,
+    params: HnswParams,
+    tableVersion: number,
+    dir?: string,
+  ): CollectionAnn {
     const vectors = new Map<string, VectorIndex>();
-    for (const [name, spec] of Object.entries(schema.vectors))
-      vectors.set(name, new VectorIndex(spec.dim, spec.distance, params));
+    Object.entries(schema.vectors).forEach(([name, spec], i) => {
+      const fork = dir ? rowFileNames(dir, i) : undefined;
+      vectors.set(
+        name,
+        new VectorIndex(
+          spec.dim,
+          spec.distance,
+          params,
+          fork && { rows: RowStore.create(fork(), spec.dim), fork },
+        ),
+      );
+    });
     return new CollectionAnn(new KeyMap(), vectors, tableVersion, 0, params);
   }
 
   /**
-   * Opens the saved generation in `dir` when it exists, matches the schema and settings, and reflects exactly
-   * `tableVersion`; otherwise undefined (the caller rebuilds from the table). Graphs are memory-mapped.
+   * Opens the saved generation in `dir` when it exists, matches the schema and settings (a saved index built with
+   * other HNSW params or precision is rebuilt), and reflects exactly `tableVersion`; otherwise undefined (the caller
+   * rebuilds from the table). Graphs are memory-mapped, exact rows read from their file as needed.
    */
   static load(
     dir: string,
@@ -87,7 +109,7 @@ export class CollectionAnn {
       const names = Object.keys(schema.vectors);
       if (names.length !== Object.keys(m.vectors).length) return undefined;
       const vectors = new Map<string, VectorIndex>();
-      for (const name of names) {
+      for (const [i, name] of names.entries()) {
         const spec = schema.vectors[name]!;
         const saved = m.vectors[name];
         if (!saved || saved.dim !== spec.dim || saved.distance !== spec.distance) return undefined;
@@ -111,6 +133,12 @@ export class CollectionAnn {
                 : new Float32Array(0),
               dead: saved.dead,
             },
+            saved.exactRows
+              ? {
+                  rows: RowStore.open(path.join(dir, path.basename(saved.exactRows)), spec.dim),
+                  fork: rowFileNames(dir, i),
+                }
+              : undefined,
           ),
         );
       }
@@ -121,6 +149,11 @@ export class CollectionAnn {
     } catch {
       return undefined; // unreadable or torn: rebuilt from the table, which is the source of truth
     }
+  }
+
+  /** This index was replaced by another: its files may go once no saved manifest names them. */
+  retire(): void {
+    for (const index of this.vectors.values()) index.release();
   }
 
   /** Records written rows (already committed at `tableVersion`); searchable at once through the pending scan. */
@@ -248,9 +281,10 @@ export class CollectionAnn {
     for (const v of Object.values(manifest.vectors)) {
       keep.add(v.file);
       if (v.rowsFile) keep.add(v.rowsFile);
+      if (v.exactRows) keep.add(v.exactRows);
     }
     for (const f of readdirSync(dir))
-      if (/\.(usearch|json|rows)$/.test(f) && !keep.has(f))
+      if (/\.(usearch|json|rows|f32)$/.test(f) && !keep.has(f) && !rowFileInUse(path.join(dir, f)))
         rmSync(path.join(dir, f), { force: true });
   }
 
@@ -262,4 +296,9 @@ export class CollectionAnn {
       pending: index.pendingSize,
     }));
   }
+}
+
+/** Fresh exact-row file names for the vector at `index` (random: several indexes may share the directory). */
+function rowFileNames(dir: string, index: number): () => string {
+  return () => path.join(dir, `v${index}-${randomBytes(6).toString('hex')}.f32`);
 }

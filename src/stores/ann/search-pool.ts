@@ -11,6 +11,8 @@ export interface SharedGraph {
   quantization: ScalarKind;
   connectivity: number;
   expansionSearch: number;
+  /** The exact f32 rows of a reduced-precision graph (RowStore's file): matches are re-scored from them. */
+  exactRows?: string;
 }
 
 export interface GraphMatches {
@@ -18,27 +20,52 @@ export interface GraphMatches {
   distances: Float32Array;
 }
 
-interface Pending {
+/** One search waiting to be sent. */
+interface Queued {
+  graph: SharedGraph;
+  query: Float32Array;
+  k: number;
   resolve: (m: GraphMatches) => void;
   reject: (e: Error) => void;
 }
 
+/** A message in flight: the searches it carries, answered in order. */
+type Batch = Queued[];
+
 interface Slot {
   worker: Worker;
-  inFlight: Map<number, Pending>;
+  inFlight: Map<number, Batch>;
+  /** Searches in flight on this worker (the load measure for picking one). */
+  searches: number;
 }
+
+type Reply =
+  | {
+      id: number;
+      results: ({ keys: BigUint64Array; distances: Float32Array } | { error: string })[];
+    }
+  | { id: number; error: string };
 
 /**
  * Worker threads that search saved HNSW graph files, memory-mapped read-only (the pages are shared with the main
  * thread's own mapping, so no memory is copied). Node runs every in-process search on one event loop; a graph
  * search is the largest synchronous piece of a request (3 x ~3 ms at 100k x 512-d), so moving it here lets the
- * other core search while the event loop parses, ranks and logs. Each search goes to the least busy worker.
+ * other core search while the event loop parses, ranks and logs.
+ *
+ * Searches started together (one request's vector lists: retrieve starts them in one go, and they reach here a few
+ * microtasks later; under load, several requests' lists) go as at most ONE message per worker: a postMessage round
+ * trip cost ~0.4 ms of the event loop per search under load, three per request. Each search goes to the worker
+ * with the fewest in flight, so a request's lists still run in parallel (sending a request's lists whole to one
+ * worker ran them one after another: closed-loop throughput at 100k fell from ~100 to ~60 req/s).
  */
 export class SearchPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
+  private queue: Queued[] = [];
   /** Searches answered by a worker (diagnostics, tests). */
   completed = 0;
+  /** Messages sent to workers (diagnostics, tests: fewer than `completed` when searches were batched). */
+  messages = 0;
   private closed = false;
 
   /**
@@ -52,52 +79,92 @@ export class SearchPool {
 
   search(graph: SharedGraph, query: Float32Array, k: number): Promise<GraphMatches> {
     if (this.closed) return Promise.reject(new Error('search pool closed'));
-    // Threads start with the first search that needs them (stores that only hold small graphs start none).
-    while (this.slots.length < this.size) this.slots.push(this.spawn());
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.inFlight.size < slot.inFlight.size) slot = s;
-    const id = this.nextId++;
     return new Promise<GraphMatches>((resolve, reject) => {
-      slot.inFlight.set(id, { resolve, reject });
-      if (slot.inFlight.size === 1) slot.worker.ref();
       // A view into a larger buffer would be cloned whole: send just the query's floats.
       const q = query.byteLength === query.buffer.byteLength ? query : query.slice();
-      slot.worker.postMessage({ id, ...graph, query: q, k });
+      this.queue.push({ graph, query: q, k, resolve, reject });
+      // Sent after the microtasks already queued have run (the other lists of the same request), not in a later
+      // turn of the event loop: no search waits for unrelated work.
+      if (this.queue.length === 1) queueMicrotask(() => queueMicrotask(() => this.flush()));
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    // Searches still in flight fall back to their caller's thread.
+    // Searches still queued or in flight fall back to their caller's thread.
+    const err = new Error('search pool closed');
+    for (const q of this.queue) q.reject(err);
+    this.queue = [];
     for (const s of this.slots) {
-      for (const p of s.inFlight.values()) p.reject(new Error('search pool closed'));
+      for (const batch of s.inFlight.values()) for (const q of batch) q.reject(err);
       s.inFlight.clear();
     }
   }
 
+  private flush(): void {
+    const queue = this.queue;
+    this.queue = [];
+    if (queue.length === 0) return;
+    if (this.closed) {
+      for (const q of queue) q.reject(new Error('search pool closed'));
+      return;
+    }
+    // Threads start with the first search that needs them (stores that only hold small graphs start none).
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
+    // Each search to the worker with the fewest in flight (counting this flush's): at most one message per worker.
+    const parts = new Map<Slot, Batch>();
+    const load = new Map(this.slots.map((s) => [s, s.searches]));
+    for (const q of queue) {
+      let slot = this.slots[0]!;
+      for (const s of this.slots) if (load.get(s)! < load.get(slot)!) slot = s;
+      load.set(slot, load.get(slot)! + 1);
+      const part = parts.get(slot);
+      if (part) part.push(q);
+      else parts.set(slot, [q]);
+    }
+    for (const [slot, batch] of parts) this.send(slot, batch);
+  }
+
+  private send(slot: Slot, batch: Batch): void {
+    const id = this.nextId++;
+    slot.inFlight.set(id, batch);
+    if (slot.searches === 0) slot.worker.ref();
+    slot.searches += batch.length;
+    this.messages++;
+    slot.worker.postMessage({
+      id,
+      searches: batch.map((q) => ({ ...q.graph, query: q.query, k: q.k })),
+    });
+  }
+
   private spawn(): Slot {
     const worker = new Worker(new URL('./search-worker.mjs', import.meta.url));
-    const slot: Slot = { worker, inFlight: new Map() };
+    const slot: Slot = { worker, inFlight: new Map(), searches: 0 };
     // An idle pool never keeps the process alive; a search in flight does.
     worker.unref();
-    worker.on(
-      'message',
-      (m: { id: number; keys?: BigUint64Array; distances?: Float32Array; error?: string }) => {
-        const p = slot.inFlight.get(m.id);
-        if (!p) return;
-        slot.inFlight.delete(m.id);
-        if (slot.inFlight.size === 0) worker.unref();
-        if (m.error !== undefined) p.reject(new Error(m.error));
+    const settled = (id: number): Batch | undefined => {
+      const batch = slot.inFlight.get(id);
+      if (!batch) return undefined;
+      slot.inFlight.delete(id);
+      slot.searches -= batch.length;
+      if (slot.searches === 0) worker.unref();
+      return batch;
+    };
+    worker.on('message', (m: Reply) => {
+      const batch = settled(m.id);
+      if (!batch) return;
+      batch.forEach((q, i) => {
+        const r = 'results' in m ? m.results[i] : { error: m.error };
+        if (!r || 'error' in r) q.reject(new Error(r?.error ?? 'search worker gave no answer'));
         else {
           this.completed++;
-          p.resolve({ keys: m.keys!, distances: m.distances! });
+          q.resolve(r);
         }
-      },
-    );
+      });
+    });
     const fail = (e: Error) => {
-      for (const p of slot.inFlight.values()) p.reject(e);
-      slot.inFlight.clear();
+      for (const id of [...slot.inFlight.keys()]) for (const q of settled(id)!) q.reject(e);
       // A worker that died is replaced, so one bad file never disables offloading for good.
       if (!this.closed) {
         const i = this.slots.indexOf(slot);

@@ -1,9 +1,13 @@
 // Worker-thread entry for SearchPool (search-pool.ts): HNSW searches on saved graph files, memory-mapped read-only
 // (`view`), so every thread shares the same pages. Plain JS: it needs only usearch, no loader.
-// Message in:  { id, file, stamp, dim, metric, quantization, connectivity, expansionSearch, query: Float32Array, k }
-// Message out: { id, keys: BigUint64Array, distances: Float32Array } or { id, error }
+// Message in:  { id, searches: [{ file, stamp, dim, metric, quantization, connectivity, expansionSearch,
+//                exactRows?, query: Float32Array, k }] } (one message per request: its vector lists together)
+// A graph with `exactRows` (f16) has its matches re-scored from that file's f32 rows, as VectorIndex does.
+// Message out: { id, results: [{ keys: BigUint64Array, distances: Float32Array } or { error }] } in the same order
+import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Index } from 'usearch';
+import { readRowsAt, rescore } from './row-rescore.mjs';
 
 /** Graphs mapped here, by file and settings; the least recently used go first past MAX_VIEWS. */
 const views = new Map();
@@ -54,11 +58,38 @@ function warm(index, dim) {
   index.search(queries, 10, 1);
 }
 
-parentPort.on('message', (m) => {
-  try {
-    const res = graphFor(m).search(m.query, m.k, 1);
-    parentPort.postMessage({ id: m.id, keys: res.keys, distances: res.distances });
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+/** Exact-row files opened here, by path (a row never changes once written: an open file stays valid). */
+const rowFiles = new Map();
+
+function rowsFd(file) {
+  let fd = rowFiles.get(file);
+  if (fd === undefined) {
+    fd = openSync(file, 'r');
+    rowFiles.set(file, fd);
+    if (rowFiles.size > MAX_VIEWS) {
+      const [first, old] = rowFiles.entries().next().value;
+      rowFiles.delete(first);
+      closeSync(old);
+    }
   }
+  return fd;
+}
+
+function searchOne(s) {
+  try {
+    let res = graphFor(s).search(s.query, s.k, 1);
+    if (s.exactRows) {
+      const fd = rowsFd(s.exactRows);
+      res = rescore(res, s.query, s.dim, s.metric, (keys, into) =>
+        readRowsAt(fd, s.dim, keys, into),
+      );
+    }
+    return { keys: res.keys, distances: res.distances };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+parentPort.on('message', (m) => {
+  parentPort.postMessage({ id: m.id, results: m.searches.map(searchOne) });
 });

@@ -189,6 +189,7 @@ export class AnnSync {
       ann.save(this.o.dir);
     });
     this.closed = true;
+    this.current?.retire();
   }
 
   /** The collection is being dropped: forget everything and remove the files. */
@@ -208,7 +209,7 @@ export class AnnSync {
       this.kick(); // rows saved unabsorbed go into the graphs in the background
       return saved;
     }
-    const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+    const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
     await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
     fresh.dirty = true;
     this.current = fresh;
@@ -239,7 +240,7 @@ export class AnnSync {
     this.replay = [];
     try {
       this.o.onForeignChange();
-      const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+      const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
       // No payloads on the way: the snapshot may be older than our own writes to the cache meanwhile.
       await scanIntoAnn(snapshot, this.schema, fresh, version);
       await this.lock(async () => {
@@ -250,6 +251,7 @@ export class AnnSync {
           else fresh.deleted(w.ids!, w.version);
         }
         fresh.dirty = true;
+        this.current.retire();
         this.current = fresh;
         this.kick();
       });
@@ -269,9 +271,10 @@ export class AnnSync {
       if (version === this.current.tableVersion && !this.foreignSeen) return;
       this.foreignSeen = false;
       this.o.onForeignChange();
-      const fresh = CollectionAnn.empty(this.schema, this.o.params, version);
+      const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
       await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
       fresh.dirty = true;
+      this.current?.retire();
       this.current = fresh;
       this.kick();
     });
