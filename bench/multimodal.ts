@@ -7,7 +7,10 @@
  * judged by true grades (nDCG@10 against all graded items) on intents never seen in training, over several seeds.
  * The collection gets a fusion preset (`--preset weighted` by default; rrf, dbsf, or none): default traffic is
  * ranked by it and the learned model starts from it.
- *   npx tsx bench/multimodal.ts [--seeds 3] [--sessions 1500] [--train-intents 60] [--test-intents 150] [--items 1500] [--preset weighted]
+ * `--clicks dcm` swaps the click model for a cascade (dependent click model: the user reads down the list, clicks
+ * by attractiveness, and stops after a click with a probability that falls with rank): position bias that is not
+ * the position-based model the trainer's propensities assume, as a world the ranker was not built for.
+ *   npx tsx bench/multimodal.ts [--seeds 3] [--sessions 1500] [--train-intents 60] [--test-intents 150] [--items 1500] [--preset weighted] [--clicks pbm|dcm]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,6 +23,7 @@ import type { Candidate } from '../src/domain/candidate.js';
 import type { FeedbackEvent } from '../src/domain/feedback.js';
 import { buildClickthroughs, type Clickthrough } from '../src/feedback/training-set.js';
 import { perImpressionClicks } from '../rerankers/counterfactual.js';
+import { queryGroups } from '../rerankers/query-split.js';
 import { featureNames, defaultFeatureSpec } from '../rerankers/features/index.js';
 import { WeightedReranker, RrfReranker } from '../rerankers/fusion/index.js';
 import type { LiveReranker } from '../rerankers/live-reranker.js';
@@ -43,10 +47,30 @@ const { values: a } = parseArgs({
     items: { type: 'string', default: '1500' },
     // The collection's fusion preset: the traffic's ranker and the learned model's baseline ('none' = RRF default).
     preset: { type: 'string', default: 'weighted' },
+    // How simulated users click: position-based (examination 1/(rank+1)) or a cascade (dependent click model).
+    clicks: { type: 'string', default: 'pbm' },
     out: { type: 'string', default: 'bench/results/multimodal.json' },
   },
 });
 const ATTRACT = [0.03, 0.15, 0.35, 0.65, 0.9];
+if (a.clicks !== 'pbm' && a.clicks !== 'dcm') throw new Error('--clicks must be pbm or dcm');
+/** DCM: after a click at rank k the user goes on reading with this probability (falls with rank). */
+const continueAfterClick = (k: number) => 0.7 * 0.85 ** k;
+
+/** Ranks clicked in one list of grades, by the chosen click model. */
+function simulateClicks(grades: number[], rng: Rng): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < grades.length; k++) {
+    const attract = ATTRACT[grades[k]!]!;
+    if (a.clicks === 'pbm') {
+      if (rng.next() < (1 / (k + 1)) * attract) out.push(k);
+    } else if (rng.next() < attract) {
+      out.push(k);
+      if (rng.next() >= continueAfterClick(k)) break;
+    }
+  }
+  return out;
+}
 const C = 'bench';
 const KINDS: IntentKind[] = ['text', 'image', 'audio'];
 const SOURCES = ['text', 'image', 'audio'];
@@ -72,6 +96,39 @@ class WithPopularity implements Reranker {
     );
     return this.inner.rerank(cands, ctx);
   }
+}
+
+/**
+ * How well the trainer's query grouping (what "unseen queries" means to its splits) recovers the simulator's
+ * intents: groups found vs intents, and the share of impressions whose intent also appears in another group (an
+ * intent split across groups can sit on both sides of a train/validation split).
+ */
+function groupingQuality(cts: readonly Clickthrough[], intentOf: Map<string, string>) {
+  const groups = queryGroups(cts);
+  const groupsOfIntent = new Map<string, Set<number>>();
+  cts.forEach((ct, i) => {
+    const intent = intentOf.get(ct.queryId) ?? '?';
+    const g = groupsOfIntent.get(intent) ?? new Set<number>();
+    g.add(groups[i]!);
+    groupsOfIntent.set(intent, g);
+  });
+  const split = cts.filter(
+    (ct) => (groupsOfIntent.get(intentOf.get(ct.queryId) ?? '?')?.size ?? 0) > 1,
+  );
+  const intentsOfGroup = new Map<number, Set<string>>();
+  cts.forEach((ct, i) => {
+    const s = intentsOfGroup.get(groups[i]!) ?? new Set<string>();
+    s.add(intentOf.get(ct.queryId) ?? '?');
+    intentsOfGroup.set(groups[i]!, s);
+  });
+  const mixed = [...intentsOfGroup.values()].filter((s) => s.size > 1).length;
+  return {
+    impressions: cts.length,
+    intents: groupsOfIntent.size,
+    groups: intentsOfGroup.size,
+    mixedGroups: mixed,
+    impressionsOfSplitIntents: Number((split.length / Math.max(1, cts.length)).toFixed(3)),
+  };
 }
 
 const dcg = (ls: number[]) => ls.reduce((acc, l, i) => acc + (2 ** l - 1) / Math.log2(i + 2), 0);
@@ -104,6 +161,7 @@ async function runSeed(seed: number) {
     const testIntents = gen.intents(Number(a['test-intents']), seed * 100 + 2, 'test');
     const rng = new Rng(seed * 100 + 3);
     const kindOf = new Map<string, IntentKind>();
+    const intentOf = new Map<string, string>();
     for (let s = 0; s < Number(a.sessions); s++) {
       const intent = trainIntents[rng.int(trainIntents.length)]!;
       const r = await engine.search({
@@ -112,18 +170,19 @@ async function runSeed(seed: number) {
         limit: 10,
       });
       kindOf.set(r.queryId, intent.kind);
-      const clicks: FeedbackEvent[] = [];
-      r.hits.forEach((h, k) => {
-        if (rng.next() < (1 / (k + 1)) * ATTRACT[intent.grades.get(h.id) ?? 0]!)
-          clicks.push({
-            type: 'click',
-            eventId: `c${s}-${k}`,
-            collection: C,
-            queryId: r.queryId,
-            itemId: h.id,
-            timestamp: Date.now(),
-          });
-      });
+      intentOf.set(r.queryId, intent.id);
+      const clicked = simulateClicks(
+        r.hits.map((h) => intent.grades.get(h.id) ?? 0),
+        rng,
+      );
+      const clicks: FeedbackEvent[] = clicked.map((k) => ({
+        type: 'click',
+        eventId: `c${s}-${k}`,
+        collection: C,
+        queryId: r.queryId,
+        itemId: r.hits[k]!.id,
+        timestamp: Date.now(),
+      }));
       if (clicks.length) await engine.ingest(clicks);
     }
     await engine.flush();
@@ -149,6 +208,7 @@ async function runSeed(seed: number) {
     // it picks popularity-only rankings that collapse on new intents (seen in development: nDCG 0.075).
     const names = featureNames(defaultFeatureSpec());
     const cts = buildClickthroughs(chorus.db.events.iterate({ collection: C }));
+    const grouping = groupingQuality(cts, intentOf);
     const props = (model.metrics.propensities as number[]) ?? [1];
     const popIdx = names.indexOf('popularity');
     const grid = [0, 0.25, 0.5, 1, 2];
@@ -226,6 +286,7 @@ async function runSeed(seed: number) {
       bestEpoch: model.metrics.bestEpoch,
       weightSearch: model.metrics.weightSearch,
       trainSeconds,
+      grouping,
     };
   } finally {
     await chorus.close();
@@ -243,7 +304,7 @@ for (let s = 1; s <= Number(a.seeds); s++) {
       .map(([k, v]) => `${k} ${v.mean.toFixed(4)}`)
       .join(
         ', ',
-      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}]); shrinkage ${r.shrinkage}; best epoch ${String(r.bestEpoch)}; weight search ${JSON.stringify(r.weightSearch)}; train ${r.trainSeconds.toFixed(1)} s`,
+      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}]); shrinkage ${r.shrinkage}; best epoch ${String(r.bestEpoch)}; weight search ${JSON.stringify(r.weightSearch)}; train ${r.trainSeconds.toFixed(1)} s; query groups ${JSON.stringify(r.grouping)}`,
   );
 }
 const arms = Object.keys(runs[0]!.mean);
@@ -283,7 +344,7 @@ writeFileSync(
   a.out,
   JSON.stringify(
     {
-      data: `synthetic vector world (rerankers/simulation/vector-world.ts), collection preset ${a.preset}`,
+      data: `synthetic vector world (rerankers/simulation/vector-world.ts), collection preset ${a.preset}, ${a.clicks === 'dcm' ? 'cascade clicks (DCM)' : 'position-based clicks'}`,
       guard: { promoted: runs.filter((r) => r.comparison.better).length, of: runs.length },
       options: a,
       loadAverage: loadavg(),

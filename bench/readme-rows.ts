@@ -251,6 +251,10 @@ const OTHER_ROWS: RowSpec[] = [
     'multimodal-rrf.json',
     'npx tsx bench/multimodal.ts --preset none --out bench/results/multimodal-rrf.json',
   ),
+  multimodalRow(
+    'multimodal-dcm.json',
+    'npx tsx bench/multimodal.ts --preset none --clicks dcm --out bench/results/multimodal-dcm.json',
+  ),
   {
     file: 'ultr.json',
     command: 'npx chorus bench ultr',

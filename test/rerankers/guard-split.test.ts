@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { FusionModel } from '../../rerankers/model/fusion-model.js';
-import { clearlyBetter, clusteredGain, selectDeparture } from '../../rerankers/model/selection.js';
+import {
+  clearlyBetter,
+  clusteredGain,
+  DEPARTURE_Z,
+  selectDeparture,
+  SELECTION_Z,
+} from '../../rerankers/model/selection.js';
 import {
   MIN_GUARD_QUERIES,
   queryGroups,
@@ -119,6 +125,38 @@ describe('selection by clear held-out evidence', () => {
       clusters,
     });
     expect(clear.lambda).toBe(1);
+  });
+
+  it('takes the final departure only at the guard-like level (DEPARTURE_Z), not at one standard error', () => {
+    const shape = {
+      featureNames: ['baseline', 'x'],
+      queryFeatureNames: [],
+      groups: [{ name: 's', features: [1] }],
+      hidden: 0,
+    };
+    const model = FusionModel.init(
+      shape,
+      new Rng(1),
+      new Float64Array(2),
+      new Float64Array(2).fill(1),
+    );
+    const anchor = model.params.slice();
+    const clusters = [0, 1, 2, 3];
+    // Three queries gain, one loses: the gain is 1.22 clustered standard errors at every step size.
+    const perQuery = [0.1, 0.1, 0.1, -0.08];
+    const s = {
+      values: (m: FusionModel) =>
+        Float64Array.from(perQuery, (d) => 1 + (m.params[m.o.A + 1]! / 0.7) * d),
+      clusters,
+    };
+    const g = clusteredGain(perQuery, [0, 0, 0, 0], clusters);
+    expect(g.mean / g.se).toBeGreaterThan(SELECTION_Z);
+    expect(g.mean / g.se).toBeLessThan(DEPARTURE_Z);
+    model.params[model.o.A + 1] = 0.7;
+    expect(selectDeparture(model, anchor, s).lambda).toBe(0);
+    expect([...model.params]).toEqual([...anchor]);
+    model.params[model.o.A + 1] = 0.7;
+    expect(selectDeparture(model, anchor, { ...s, z: SELECTION_Z }).lambda).toBe(1);
   });
 });
 
