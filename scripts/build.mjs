@@ -18,6 +18,7 @@ const ASSETS = [
   'src/api/body/items-body-worker.mjs',
   'src/storage/events-writer-worker.mjs',
   'src/bench/index-thread-worker.mjs',
+  'src/lexical/bm25-write-worker.mjs',
   'src/bench/latency-client.mjs',
   'rerankers/fit-worker.mjs',
   'src/stores/ann/search-worker.mjs',

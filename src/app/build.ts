@@ -72,6 +72,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   // The server's own impressions commit on a writer thread, off the event loop.
   const events = new OffThreadEventLog(db.events, db.file);
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
+  bm25.useWriteThread(); // BM25 writes off the event loop: searches during bulk loads wait less
   const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
   const registry =
     opts.encoders === 'none' ? undefined : (opts.encoders ?? (await createEncoderRegistry(config)));
@@ -178,7 +179,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       if (ownsRegistry) await registry?.close();
       await store.close();
       journal.flush?.();
-      bm25.close();
+      await bm25.close();
       state.close();
       db.close();
     },

@@ -58,7 +58,7 @@ export async function indexQuickstart(
       runtime.db.close();
     }
   } finally {
-    bm25.close();
+    await bm25.close();
     await store.close();
   }
 }

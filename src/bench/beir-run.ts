@@ -68,7 +68,7 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
     let dense: Float32Array[] | undefined;
     if (opts.retriever !== 'dense') {
       for (let i = 0; i < docs.length; i += 1000)
-        bm25.upsert(
+        await bm25.upsert(
           'beir',
           docs.slice(i, i + 1000).map((d) => ({ id: d.id, text: `${d.title}\n${d.text}` })),
         );
@@ -119,7 +119,7 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
       bm25: { k1: 1.2, b: 0.75 },
     };
   } finally {
-    bm25.close();
+    await bm25.close();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -114,7 +114,7 @@ export class Engine {
   async dropCollection(name: string): Promise<void> {
     await this.opts.store.dropCollection(name);
     this.schemas.forget(name);
-    this.opts.bm25.dropCollection(name);
+    await this.opts.bm25.dropCollection(name);
     this.opts.state.dropCollection(name);
     this.opts.provenance?.forgetCollection(name);
   }

@@ -100,9 +100,9 @@ export async function recoverPendingWrites(deps: RecoveryDeps): Promise<number> 
     if (schema) {
       const items = await deps.store.get(entry.collection, entry.ids);
       const present = new Set(items.map((i) => i.id));
-      indexLexical(deps.bm25, schema, items);
+      await indexLexical(deps.bm25, schema, items);
       const gone = entry.ids.filter((id) => !present.has(id));
-      if (gone.length) deps.bm25.delete(entry.collection, gone);
+      if (gone.length) await deps.bm25.delete(entry.collection, gone);
       checked += entry.ids.length;
     }
     deps.journal.end(entry.token);

@@ -69,13 +69,13 @@ export async function openIndexRuntime(
         await queue.close();
         for (const e of encoders) await e.close?.();
         await store!.close();
-        bm25?.close();
+        await bm25?.close();
         db.close();
       },
     };
   } catch (e) {
     await store?.close();
-    bm25?.close();
+    await bm25?.close();
     db.close();
     throw e;
   }
@@ -90,6 +90,6 @@ export function lexicalHook(
   return async (collection, items) => {
     let schema = schemas.get(collection);
     if (!schema) schemas.set(collection, (schema = await store.openCollection(collection)));
-    indexLexical(bm25, schema, items);
+    await indexLexical(bm25, schema, items);
   };
 }

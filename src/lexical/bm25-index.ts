@@ -5,6 +5,7 @@ import { termFrequencies } from './analyzer.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
+import { Bm25WriteThread, type LexicalWrite } from './bm25-write-thread.js';
 
 /**
  * Okapi BM25 over our own inverted index, persisted in SQLite (WAL) under the data dir and read from disk at
@@ -46,9 +47,11 @@ export class Bm25Index {
   private readonly dataVersion: Database.Statement;
   /** SQLite's data_version when the cache was last known current (another connection's commit changes it). */
   private seenVersion: unknown;
+  private writer: Bm25WriteThread | undefined;
+  private threaded = false;
 
   constructor(
-    file: string,
+    private readonly file: string,
     private readonly params: Bm25Params = DEFAULT_BM25,
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -62,22 +65,39 @@ export class Bm25Index {
     this.migrateLegacy();
   }
 
-  /** Adds or replaces documents in one transaction. Empty text removes a doc. */
-  upsert(collection: string, docs: LexicalDoc[]): void {
-    const analyzed = docs.map((d) => ({ id: d.id, tf: termFrequencies(d.text) }));
-    this.db.transaction(() => this.postings.write(collection, analyzed)).immediate();
-    this.cache.clear();
+  /**
+   * From now on writes run on a worker thread with its own connection (see Bm25WriteThread): the server's bulk
+   * loads keep the event loop for searches. In-memory indexes cannot be shared and keep writing here.
+   */
+  useWriteThread(): void {
+    this.threaded = this.file !== ':memory:';
   }
 
-  delete(collection: string, ids: string[]): void {
-    const docs = ids.map((id) => ({ id, tf: new Map<string, number>() }));
-    this.db.transaction(() => this.postings.write(collection, docs)).immediate();
-    this.cache.clear();
+  /** True once writes run on the write thread (false without one, or if it failed to open). */
+  writeThreadReady(): Promise<boolean> {
+    return this.thread()?.ready ?? Promise.resolve(false);
   }
 
-  dropCollection(collection: string): void {
-    this.db.transaction(() => this.postings.drop(collection)).immediate();
-    this.cache.clear();
+  /** The write thread, started by the first write (a server that never writes starts none). */
+  private thread(): Bm25WriteThread | undefined {
+    if (this.threaded) this.writer ??= new Bm25WriteThread(this.file);
+    return this.writer;
+  }
+
+  /**
+   * Adds or replaces documents in one transaction. Empty text removes a doc. Resolves once committed (at once
+   * without a write thread); writes apply in call order whichever way they run.
+   */
+  upsert(collection: string, docs: LexicalDoc[]): Promise<void> {
+    return this.write({ op: 'upsert', collection, docs });
+  }
+
+  delete(collection: string, ids: string[]): Promise<void> {
+    return this.write({ op: 'delete', collection, ids });
+  }
+
+  dropCollection(collection: string): Promise<void> {
+    return this.write({ op: 'drop', collection });
   }
 
   count(collection: string): number {
@@ -106,8 +126,36 @@ export class Bm25Index {
     return this.db.transaction(() => this.searchInSnapshot(collection, query, k, opts)).deferred();
   }
 
-  close(): void {
+  /** Closes the connection now; a write thread finishes what was sent to it first (the promise says when). */
+  close(): Promise<void> {
     this.db.close();
+    this.threaded = false;
+    return this.writer?.close() ?? Promise.resolve();
+  }
+
+  private write(w: LexicalWrite): Promise<void> {
+    const thread = this.thread();
+    if (thread?.usable) return thread.run(w).finally(() => this.cache.clear()); // data_version notices too; this is sooner
+    try {
+      this.apply(w);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  private apply(w: LexicalWrite): void {
+    const run = (fn: () => void) => {
+      this.db.transaction(fn).immediate();
+      this.cache.clear();
+    };
+    if (w.op === 'upsert') {
+      const analyzed = w.docs.map((d) => ({ id: d.id, tf: termFrequencies(d.text) }));
+      run(() => this.postings.write(w.collection, analyzed));
+    } else if (w.op === 'delete') {
+      const docs = w.ids.map((id) => ({ id, tf: new Map<string, number>() }));
+      run(() => this.postings.write(w.collection, docs));
+    } else run(() => this.postings.drop(w.collection));
   }
 
   private searchInSnapshot(

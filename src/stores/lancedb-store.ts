@@ -716,8 +716,16 @@ export class LanceDbStore implements VectorStore {
         );
         c.epoch++;
         c.writesSinceMaintenance++;
-        for (const item of items) c.cache.set(item.id, JSON.stringify(item.payload));
-        c.ann.upserted(items, version);
+        // A group of up to 2,000 rows (three vectors each) is a long piece of synchronous work: record it in
+        // slices and let waiting requests (searches) run between them. Nothing here is acknowledged before the
+        // last slice, and the write lock and the own-commit bracket are held throughout.
+        for (let i = 0; i < items.length; i += RECORD_SLICE_ROWS) {
+          if (i > 0) await new Promise((r) => setImmediate(r));
+          const part =
+            items.length <= RECORD_SLICE_ROWS ? items : items.slice(i, i + RECORD_SLICE_ROWS);
+          for (const item of part) c.cache.set(item.id, JSON.stringify(item.payload));
+          c.ann.upserted(part, version);
+        }
         return version;
       });
     };
@@ -771,6 +779,9 @@ export class LanceDbStore implements VectorStore {
     return next;
   }
 }
+
+/** Rows recorded in the index (pending rows, payload cache) per turn of the event loop after a commit. */
+const RECORD_SLICE_ROWS = 200;
 
 function idIn(ids: string[]): string {
   return `\`${ID_COLUMN}\` IN (${ids.map(sqlString).join(', ')})`;

@@ -1,4 +1,4 @@
-// Worker for src/api/body/items-body.ts: parses a `POST /v1/items` JSON body off the event loop and turns every
+// Worker for src/api/body/items-body.ts: joins a `POST /v1/items` body's chunks and parses it off the event loop, turns every
 // well-formed vector into a Float32Array (transferred back). Anything unusual is left for the main thread, which
 // re-reads the body through express.json so errors stay exactly those of the ordinary path.
 import { Buffer, isUtf8 } from 'node:buffer';
@@ -63,7 +63,20 @@ function parse(bytes) {
   return { body, transfer };
 }
 
-parentPort.on('message', ({ id, buf }) => {
+/** The body's chunks as one buffer that owns its whole ArrayBuffer (it may be transferred back). */
+function join(parts) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+parentPort.on('message', ({ id, parts }) => {
+  const buf = join(parts);
   const r = parse(buf);
   if (r) parentPort.postMessage({ id, body: r.body }, r.transfer);
   else parentPort.postMessage({ id, buf }, [buf.buffer]);

@@ -1,3 +1,5 @@
+import { chunkMemory, type ChunkMemory } from './chunk-memory.js';
+
 /**
  * Vectors written but not yet in the graph, scanned exactly (usearch exactSearch, SIMD) so a write is searchable
  * the moment it is acknowledged.
@@ -10,6 +12,10 @@
  * `exactSearch` reads a typed array from the start of its ArrayBuffer and ignores `byteOffset` (javascript/lib.cpp
  * uses `ArrayBuffer().Data()`), so rows past offset 0 would be scanned from the wrong place and hits mapped to the
  * wrong keys.
+ *
+ * Chunk memory comes from `chunkMemory` (pages faulted in by a helper thread, emptied chunks reused by any
+ * vector of the same size): a reused buffer may hold old rows of another vector, so only rows below `keys.length`
+ * are ever read.
  */
 export const CHUNK_ROWS = 1024;
 
@@ -29,6 +35,7 @@ export function cosineCodes(v: Float32Array, out: Int8Array, at = 0): void {
 }
 
 export class PendingBuffer {
+  private readonly memory: ChunkMemory;
   private readonly chunks: Chunk[] = [];
   private spare: Chunk | undefined;
   private count = 0;
@@ -39,7 +46,10 @@ export class PendingBuffer {
   constructor(
     private readonly dim: number,
     private readonly quantize = false,
-  ) {}
+    memory?: ChunkMemory,
+  ) {
+    this.memory = memory ?? chunkMemory;
+  }
 
   get length(): number {
     return this.count;
@@ -53,8 +63,8 @@ export class PendingBuffer {
     let last = this.chunks[this.chunks.length - 1];
     if (!last || last.keys.length === CHUNK_ROWS) {
       last = this.spare ?? {
-        data: new Float32Array(CHUNK_ROWS * this.dim),
-        codes: this.quantize ? new Int8Array(CHUNK_ROWS * this.dim) : undefined,
+        data: new Float32Array(this.memory.take(CHUNK_ROWS * this.dim * 4)),
+        codes: this.quantize ? new Int8Array(this.memory.take(CHUNK_ROWS * this.dim)) : undefined,
         keys: [],
       };
       this.spare = undefined;
@@ -94,7 +104,14 @@ export class PendingBuffer {
     const vectors = last.data.slice(from * this.dim, (from + m) * this.dim);
     for (const k of keys) this.members.delete(k);
     this.count -= m;
-    if (last.keys.length === 0) this.spare = this.chunks.pop();
+    if (last.keys.length === 0) {
+      const emptied = this.chunks.pop()!;
+      if (!this.spare) this.spare = emptied;
+      else {
+        this.memory.give(emptied.data.buffer as ArrayBuffer);
+        if (emptied.codes) this.memory.give(emptied.codes.buffer as ArrayBuffer);
+      }
+    }
     return { keys, vectors };
   }
 }
