@@ -16,6 +16,7 @@ const OUT = path.resolve(ROOT, outFlag >= 0 ? process.argv[outFlag + 1] : 'dist'
 const ASSETS = [
   'src/admin/static',
   'src/api/body/items-body-worker.mjs',
+  'src/storage/events-writer-worker.mjs',
   'src/bench/index-thread-worker.mjs',
   'src/lexical/bm25-write-worker.mjs',
   'src/bench/latency-client.mjs',

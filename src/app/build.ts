@@ -11,6 +11,7 @@ import type { ChorusConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { kvWriteJournal } from '../engine/write-journal.js';
 import { FeedbackState } from '../feedback/feedback-state.js';
+import { OffThreadEventLog } from '../storage/events-writer.js';
 import { Bm25Index } from '../lexical/bm25-index.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
 import { createServerJobs, type ServerJobs } from '../jobs/server-jobs.js';
@@ -68,6 +69,8 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       ),
   });
   const db = openChorusDb(config.dataDir);
+  // The server's own impressions commit on a writer thread, off the event loop.
+  const events = new OffThreadEventLog(db.events, db.file);
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
   bm25.useWriteThread(); // BM25 writes off the event loop: searches during bulk loads wait less
   const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
@@ -81,7 +84,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     store,
     bm25,
     state,
-    events: db.events,
+    events,
     provenance: db.provenance,
     encoders: () => registry?.available ?? [],
     queryRoutes: registry ? (m) => registry.queryRoutes(m) : undefined,
@@ -172,6 +175,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       await jobs.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await engine.flush();
+      await events.close();
       if (ownsRegistry) await registry?.close();
       await store.close();
       journal.flush?.();

@@ -215,6 +215,8 @@ export class Engine {
 
   /** Removes a user's events (durable log) and their profile and seen items. */
   async deleteUser(userId: string): Promise<{ profiles: number; seen: number; events: unknown }> {
+    // Impressions of this user still queued for the log are written first, so they are deleted too.
+    await this.deps.impressions?.flush();
     const events = this.opts.events ? await this.opts.events.deleteUser(userId) : undefined;
     return { ...this.opts.state.deleteUser(userId), events };
   }

@@ -79,6 +79,28 @@ export interface AppendResult {
   duplicates: number;
 }
 
+/** One row of the events table as inserted (named parameters of the INSERT). */
+export interface EventInsertRow {
+  eventId: string;
+  collection: string;
+  type: string;
+  userId: string | null;
+  queryId: string | null;
+  itemId: string | null;
+  ts: number;
+  receivedAt: number;
+  body: string;
+  origin: EventOrigin;
+  featureSpec: number | null;
+  featureRows: Uint8Array | null;
+}
+
+/** The INSERT every append runs (also on the off-thread writer's own connection). */
+export const INSERT_EVENT_SQL = `INSERT OR IGNORE INTO events
+      (event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin, feature_spec, feature_rows)
+      VALUES (@eventId, @collection, @type, @userId, @queryId, @itemId, @ts, @receivedAt, @body, @origin, @featureSpec,
+        @featureRows)`;
+
 interface EventRow {
   seq: number;
   received_at: number;
@@ -98,10 +120,7 @@ export class EventsRepo {
   private readonly replace: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.insert = db.prepare(`INSERT OR IGNORE INTO events
-      (event_id, collection, type, user_id, query_id, item_id, ts, received_at, body, origin, feature_spec, feature_rows)
-      VALUES (@eventId, @collection, @type, @userId, @queryId, @itemId, @ts, @receivedAt, @body, @origin, @featureSpec,
-        @featureRows)`);
+    this.insert = db.prepare(INSERT_EVENT_SQL);
     this.existing = db.prepare(
       'SELECT seq, received_at, body, origin, feature_spec, feature_rows FROM events WHERE event_id = ?',
     );
@@ -118,14 +137,36 @@ export class EventsRepo {
    * a client one that took its id first (training reads the server's own log).
    */
   append(events: FeedbackEventInput[], opts: AppendOptions | number = {}): AppendResult {
+    const rows = this.rows(events, opts);
+    let inserted = 0;
+    this.db
+      .transaction(() => {
+        for (const { event, row } of rows) {
+          const info = this.insert.run(row);
+          inserted += info.changes;
+          if (info.changes === 0) this.onDuplicate(event, row, row.origin);
+        }
+      })
+      .immediate();
+    return { inserted, duplicates: rows.length - inserted };
+  }
+
+  /**
+   * The validated events and the rows `append` would insert for them (no write). Throws VALIDATION as append does.
+   * The off-thread writer (events-writer.ts) inserts these rows on its own connection.
+   */
+  rows(
+    events: FeedbackEventInput[],
+    opts: AppendOptions | number = {},
+  ): { event: FeedbackEvent; row: EventInsertRow }[] {
     const o = typeof opts === 'number' ? { now: opts } : opts;
     const now = o.now ?? Date.now();
     const origin = o.origin ?? 'client';
     const shape = o.rowShape ?? FEATURE_ROW_SHAPE;
-    const parsed = events.map((e, i) => {
-      const r = parseFeedbackEvent(e);
+    return events.map((input, i) => {
+      const r = parseFeedbackEvent(input);
       if (!r.success) {
-        const id = (e as { eventId?: unknown } | null)?.eventId;
+        const id = (input as { eventId?: unknown } | null)?.eventId;
         throw new ChorusError(
           'VALIDATION',
           `event #${i}${typeof id === 'string' ? ` (${id})` : ''}: ${z.prettifyError(r.error)}`,
@@ -135,51 +176,41 @@ export class EventsRepo {
           },
         );
       }
-      return r.data;
+      const e = r.data;
+      const event = { ...e, timestamp: e.timestamp ?? now };
+      const featureSpec =
+        event.type === 'impression' && event.features && !checkFeatureRows(event, shape)
+          ? shape.specVersion
+          : null;
+      // The engine's own validated rows go packed (smaller, and training reads them without JSON).
+      const featureRows =
+        event.type === 'impression' &&
+        featureSpec !== null &&
+        origin === 'server' &&
+        o.packRows !== false
+          ? packFeatureRows(event)
+          : undefined;
+      const { features: _packed, ...lean } = event as typeof event & { features?: unknown };
+      const row: EventInsertRow = {
+        eventId: event.eventId,
+        collection: event.collection,
+        type: event.type,
+        userId: event.userId ?? null,
+        queryId: event.queryId ?? null,
+        itemId: 'itemId' in event ? event.itemId : null,
+        ts: event.timestamp,
+        receivedAt: now,
+        body: JSON.stringify(featureRows ? lean : event),
+        origin,
+        featureSpec,
+        featureRows: featureRows ?? null,
+      };
+      return { event: e, row };
     });
-    let inserted = 0;
-    this.db
-      .transaction(() => {
-        for (const e of parsed) {
-          const event = { ...e, timestamp: e.timestamp ?? now };
-          const featureSpec =
-            event.type === 'impression' && event.features && !checkFeatureRows(event, shape)
-              ? shape.specVersion
-              : null;
-          // The engine's own validated rows go packed (smaller, and training reads them without JSON).
-          const featureRows =
-            event.type === 'impression' &&
-            featureSpec !== null &&
-            origin === 'server' &&
-            o.packRows !== false
-              ? packFeatureRows(event)
-              : undefined;
-          const { features: _packed, ...lean } = event as typeof event & { features?: unknown };
-          const row = {
-            eventId: event.eventId,
-            collection: event.collection,
-            type: event.type,
-            userId: event.userId ?? null,
-            queryId: event.queryId ?? null,
-            itemId: 'itemId' in event ? event.itemId : null,
-            ts: event.timestamp,
-            receivedAt: now,
-            body: JSON.stringify(featureRows ? lean : event),
-            origin,
-            featureSpec,
-            featureRows: featureRows ?? null,
-          };
-          const info = this.insert.run(row);
-          inserted += info.changes;
-          if (info.changes === 0) this.onDuplicate(e, row, origin);
-        }
-      })
-      .immediate();
-    return { inserted, duplicates: parsed.length - inserted };
   }
 
   /** A re-sent eventId is a duplicate only with the same content (a retry); anything else is a conflict. */
-  private onDuplicate(e: FeedbackEvent, row: Record<string, unknown>, origin: EventOrigin): void {
+  private onDuplicate(e: FeedbackEvent, row: EventInsertRow, origin: EventOrigin): void {
     const prev = this.existing.get(e.eventId) as EventRow;
     const stored = toStored(prev).event;
     // A retry without a timestamp was stamped with its own arrival time: compare the rest.

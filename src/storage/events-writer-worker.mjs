@@ -1,0 +1,32 @@
+// The events writer thread (src/storage/events-writer.ts): inserts the rows the main thread validated and built,
+// on its own connection to chorus.db, one IMMEDIATE transaction per batch with the same fsync (synchronous=FULL).
+// Any row already stored (INSERT OR IGNORE changed nothing) rolls the batch back and answers `duplicate`: the main
+// thread then appends the batch itself, with EventsRepo's duplicate and conflict rules.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+db.pragma('foreign_keys = ON');
+const insert = db.prepare(workerData.sql);
+const DUPLICATE = new Error('duplicate');
+const write = db.transaction((rows) => {
+  for (const row of rows) {
+    // Structured clone hands Buffers over as Uint8Arrays: bind them as Buffers (BLOBs) again.
+    const blob = row.featureRows;
+    if (blob) row.featureRows = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+    if (insert.run(row).changes === 0) throw DUPLICATE;
+  }
+  return rows.length;
+});
+
+parentPort.on('message', ({ id, rows }) => {
+  try {
+    parentPort.postMessage({ id, inserted: write.immediate(rows) });
+  } catch (e) {
+    parentPort.postMessage(
+      e === DUPLICATE ? { id, duplicate: true } : { id, error: String(e?.message ?? e) },
+    );
+  }
+});

@@ -1,0 +1,102 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FeedbackEventInput } from '../domain/feedback.js';
+import type { FeedbackEventLog } from '../feedback/event-log.js';
+import {
+  INSERT_EVENT_SQL,
+  type AppendOptions,
+  type AppendResult,
+  type EventInsertRow,
+  type EventsRepo,
+} from './events-repo.js';
+
+interface Reply {
+  id: number;
+  inserted?: number;
+  duplicate?: boolean;
+  error?: string;
+}
+
+/**
+ * The event log with the server's own appends (served impressions) committed on a writer thread. Each commit
+ * fsyncs (synchronous=FULL) and inserts into six indexes: on the event loop that blocked every search for 1-5 ms
+ * per batch under load. Validation, feature-row checks and packing stay here (EventsRepo.rows), so a bad event
+ * fails exactly as before; the thread only inserts. A batch holding an id already stored, or a thread that failed,
+ * falls back to EventsRepo.append here (idempotent), which keeps the duplicate and conflict rules. Client events
+ * (POST /v1/feedback) are appended here as before: their answer waits for the commit anyway.
+ */
+export class OffThreadEventLog implements FeedbackEventLog {
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, (r: Reply) => void>();
+  private nextId = 0;
+  private inFlight = new Set<Promise<unknown>>();
+  /** Batches committed by the thread, and batches appended here instead (duplicates, a failed thread). */
+  readonly counts = { thread: 0, inline: 0 };
+
+  constructor(
+    private readonly repo: EventsRepo,
+    private readonly file: string,
+  ) {}
+
+  async append(events: FeedbackEventInput[], opts: AppendOptions = {}): Promise<AppendResult> {
+    if (opts.origin !== 'server') return this.repo.append(events, opts);
+    const now = opts.now ?? Date.now();
+    const rows = this.repo.rows(events, { ...opts, now });
+    const sent = this.send(rows.map((r) => r.row));
+    this.inFlight.add(sent);
+    const reply = await sent.finally(() => this.inFlight.delete(sent));
+    if (reply.inserted !== undefined) {
+      this.counts.thread++;
+      return { inserted: reply.inserted, duplicates: 0 };
+    }
+    this.counts.inline++;
+    return this.repo.append(events, { ...opts, now });
+  }
+
+  /** Waits for appends on the thread, so the user's impressions already sent are deleted too. */
+  async deleteUser(userId: string): Promise<number> {
+    await Promise.allSettled([...this.inFlight]);
+    return this.repo.deleteUser(userId);
+  }
+
+  /** Stops the thread once its appends are done (call before closing the database). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    const w = this.worker;
+    this.worker = undefined;
+    await w?.terminate();
+  }
+
+  private send(rows: EventInsertRow[]): Promise<Reply> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      try {
+        (this.worker ?? this.start()).postMessage({ id, rows });
+      } catch (e) {
+        this.waiting.delete(id);
+        resolve({ id, error: String(e) });
+      }
+    });
+  }
+
+  private start(): Worker {
+    const script = fileURLToPath(new URL('./events-writer-worker.mjs', import.meta.url));
+    const w = new Worker(script, { workerData: { file: this.file, sql: INSERT_EVENT_SQL } });
+    w.unref(); // an idle writer never keeps the process alive
+    w.on('message', (r: Reply) => {
+      this.waiting.get(r.id)?.(r);
+      this.waiting.delete(r.id);
+    });
+    const gone = (err?: unknown): void => {
+      if (this.worker === w) this.worker = undefined;
+      // Appends in flight on a dead thread are redone here (a committed one is found as a duplicate).
+      for (const [id, resolve] of this.waiting) resolve({ id, error: String(err ?? 'exited') });
+      this.waiting.clear();
+    };
+    w.on('error', gone);
+    w.on('exit', () => gone());
+    this.worker = w;
+    return w;
+  }
+}
