@@ -37,7 +37,10 @@ export async function startServer(
     url,
     dir,
     async call(method, p, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
+      // A fresh connection per call: tests run synchronous work (fits) on the loop the server shares with them, and
+      // a pooled socket whose keep-alive timer expired during that work is closed as the next request is written
+      // (ECONNRESET on a POST, which fetch does not retry).
+      const init: RequestInit = { method, headers: { connection: 'close', ...headers } };
       if (body !== undefined) {
         init.body =
           typeof body === 'string' || body instanceof FormData || body instanceof Uint8Array
