@@ -91,7 +91,12 @@ export class Bm25WriteThread {
 
   /** Applies what was sent before, closes the thread's connection and ends it. */
   close(): Promise<void> {
-    if (this.alive) this.worker.postMessage({ id: 0, op: 'close' });
+    // Held until it exits: an unref'd thread is all that is left when a script awaits close() last, and the
+    // process would end (exit code 13, top-level await unsettled) before the thread's last commit.
+    if (this.alive) {
+      this.worker.ref();
+      this.worker.postMessage({ id: 0, op: 'close' });
+    }
     return this.exited;
   }
 }

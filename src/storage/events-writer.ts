@@ -61,6 +61,7 @@ export class OffThreadEventLog implements FeedbackEventLog {
 
   /** Stops the thread once its appends are done (call before closing the database). */
   async close(): Promise<void> {
+    this.worker?.ref(); // the appends in flight must finish even when nothing else keeps the process alive
     await Promise.allSettled([...this.inFlight]);
     const w = this.worker;
     this.worker = undefined;

@@ -151,6 +151,7 @@ describe('admin API with an admin key', () => {
 
   it('stores graded judgments and evaluates two rankers per query, without logging admin searches', async () => {
     const auth = { authorization: `Bearer ${ADMIN}` };
+    await s.chorus.engine.flush(); // earlier cases' search impressions are committed (group commit, writer thread)
     const eventsBefore = s.chorus.db.events.count({ collection: 'shop' });
     for (const [itemId, grade] of [
       ['i2', 4],
