@@ -152,6 +152,7 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     const relevantIn = (hits: Json[]) => hits.filter((h: Json) => h.payload.relevant).length;
     expect(relevantIn(served.json.hits)).toBeGreaterThanOrEqual(relevantIn(rrf.json.hits));
     // The impression of that search recorded the serving version and the served feature rows.
+    await s.chorus.engine.flush(); // impressions are group-committed on a writer thread
     const imp = s.chorus.db.events.query({ collection: C, queryId: served.json.queryId })[0]!.event;
     expect(imp.type === 'impression' && imp.rankerVersion).toBe('v1');
     expect(imp.type === 'impression' && Object.keys(imp.features ?? {})).toContain('__query__');
