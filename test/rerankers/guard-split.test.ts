@@ -97,18 +97,7 @@ describe('selection by clear held-out evidence', () => {
   });
 
   it('keeps the start when the trained departure is not clearly better on held-out queries', () => {
-    const shape = {
-      featureNames: ['baseline', 'x'],
-      queryFeatureNames: [],
-      groups: [{ name: 's', features: [1] }],
-      hidden: 0,
-    };
-    const model = FusionModel.init(
-      shape,
-      new Rng(1),
-      new Float64Array(2),
-      new Float64Array(2).fill(1),
-    );
+    const model = oneWeightModel();
     const anchor = model.params.slice();
     model.params[model.o.A + 1] = 0.7;
     const clusters = [0, 1, 2, 3];
@@ -128,18 +117,7 @@ describe('selection by clear held-out evidence', () => {
   });
 
   it('takes the final departure only at the guard-like level (DEPARTURE_Z), not at one standard error', () => {
-    const shape = {
-      featureNames: ['baseline', 'x'],
-      queryFeatureNames: [],
-      groups: [{ name: 's', features: [1] }],
-      hidden: 0,
-    };
-    const model = FusionModel.init(
-      shape,
-      new Rng(1),
-      new Float64Array(2),
-      new Float64Array(2).fill(1),
-    );
+    const model = oneWeightModel();
     const anchor = model.params.slice();
     const clusters = [0, 1, 2, 3];
     // Three queries gain, one loses: the gain is 1.22 clustered standard errors at every step size.
@@ -159,6 +137,17 @@ describe('selection by clear held-out evidence', () => {
     expect(selectDeparture(model, anchor, { ...s, z: SELECTION_Z }).lambda).toBe(1);
   });
 });
+
+/** A model whose only correction is one weight (params[A + 1]) on feature x beside the baseline. */
+function oneWeightModel(): FusionModel {
+  const shape = {
+    featureNames: ['baseline', 'x'],
+    queryFeatureNames: [],
+    groups: [{ name: 's', features: [1] }],
+    hidden: 0,
+  };
+  return FusionModel.init(shape, new Rng(1), new Float64Array(2), new Float64Array(2).fill(1));
+}
 
 describe('sampleByQuery (bounds the cost of the start cross-validation on big logs)', () => {
   it('keeps whole query groups up to the budget, deterministically, and everything when under it', () => {
