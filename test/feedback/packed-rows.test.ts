@@ -20,6 +20,7 @@ import {
 import { buildClickthroughs, QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
 import { MIGRATIONS, migrate } from '../../src/storage/migrations.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
+import { featureRows, impressionEvent } from '../support/impressions.js';
 
 const dirs: string[] = [];
 const open: ChorusDb[] = [];
@@ -37,21 +38,8 @@ function tempDb(): { dir: string; db: ChorusDb } {
 
 const rng = new Rng(11);
 const f32row = (n: number) => Array.from({ length: n }, () => Math.fround((rng.next() - 0.5) * 8));
-function impression(queryId: string, ids: string[], row = f32row): FeedbackEventInput {
-  const features: Record<string, number[]> = { [QUERY_FEATURES_KEY]: row(FEATURE_ROW_SHAPE.query) };
-  for (const id of ids) features[id] = row(FEATURE_ROW_SHAPE.item);
-  return {
-    type: 'impression',
-    eventId: `imp_${queryId}`,
-    collection: 'c',
-    queryId,
-    items: ids.map((id, position) => ({ id, position })),
-    rankerVersion: 'rrf',
-    features,
-    featureSpecVersion: FEATURE_ROW_SHAPE.specVersion,
-    timestamp: 1_000,
-  };
-}
+const impression = (queryId: string, ids: string[], row = f32row): FeedbackEventInput =>
+  impressionEvent(queryId, ids, featureRows(ids, row), { timestamp: 1_000 });
 const rawRow = (db: ChorusDb, eventId: string) =>
   db.raw.prepare('SELECT body, feature_rows FROM events WHERE event_id = ?').get(eventId) as {
     body: string;

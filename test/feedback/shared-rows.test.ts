@@ -13,8 +13,9 @@ import { aggregateLists } from '../../rerankers/train-from-logs.js';
 import type { FeedbackEventInput } from '../../src/domain/feedback.js';
 import { fitPositionBasedModel, type ClickSession } from '../../src/feedback/click-models/index.js';
 import { LogisticRelevance } from '../../src/feedback/click-models/logistic-relevance.js';
-import { QUERY_FEATURES_KEY, type Clickthrough } from '../../src/feedback/training-set.js';
+import type { Clickthrough } from '../../src/feedback/training-set.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
+import { featureRows, impressionEvent } from '../support/impressions.js';
 
 const dirs: string[] = [];
 const open: ChorusDb[] = [];
@@ -34,31 +35,13 @@ const rng = new Rng(5);
 const f32row = (n: number) => Array.from({ length: n }, () => Math.fround((rng.next() - 0.5) * 4));
 
 /** Rows of one list (item rows by id, plus the query row), as the server would log them. */
-function listRows(ids: string[]): Record<string, number[]> {
-  const features: Record<string, number[]> = {
-    [QUERY_FEATURES_KEY]: f32row(FEATURE_ROW_SHAPE.query),
-  };
-  for (const id of ids) features[id] = f32row(FEATURE_ROW_SHAPE.item);
-  return features;
-}
-function impression(
+const listRows = (ids: string[]) => featureRows(ids, f32row);
+const impression = (
   queryId: string,
   ids: string[],
   features: Record<string, number[]>,
   ts: number,
-): FeedbackEventInput {
-  return {
-    type: 'impression',
-    eventId: `imp_${queryId}`,
-    collection: 'c',
-    queryId,
-    items: ids.map((id, position) => ({ id, position })),
-    rankerVersion: 'rrf',
-    features,
-    featureSpecVersion: FEATURE_ROW_SHAPE.specVersion,
-    timestamp: ts,
-  };
-}
+): FeedbackEventInput => impressionEvent(queryId, ids, features, { timestamp: ts });
 const click = (queryId: string, itemId: string, ts: number): FeedbackEventInput => ({
   type: 'click',
   eventId: `c_${queryId}_${itemId}`,

@@ -8,6 +8,7 @@ import type { FeedbackEventInput } from '../../src/domain/feedback.js';
 import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
 import { OffThreadEventLog } from '../../src/storage/events-writer.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
+import { featureRows, impressionEvent } from '../support/impressions.js';
 
 const dirs: string[] = [];
 const open: { db: ChorusDb; log?: OffThreadEventLog }[] = [];
@@ -29,22 +30,11 @@ function tempDb(withLog = false): { db: ChorusDb; log: OffThreadEventLog } {
 
 const rng = new Rng(5);
 const row = (n: number) => Array.from({ length: n }, () => Math.fround(rng.next() * 4 - 2));
-function impression(queryId: string, ids: string[], userId?: string): FeedbackEventInput {
-  const features: Record<string, number[]> = { [QUERY_FEATURES_KEY]: row(FEATURE_ROW_SHAPE.query) };
-  for (const id of ids) features[id] = row(FEATURE_ROW_SHAPE.item);
-  return {
-    type: 'impression',
-    eventId: `imp_${queryId}`,
-    collection: 'c',
-    queryId,
-    userId,
-    items: ids.map((id, position) => ({ id, position })),
-    rankerVersion: 'rrf',
-    features,
-    featureSpecVersion: FEATURE_ROW_SHAPE.specVersion,
+const impression = (queryId: string, ids: string[], userId?: string): FeedbackEventInput =>
+  impressionEvent(queryId, ids, featureRows(ids, row), {
     timestamp: 1_000 + queryId.length,
-  };
-}
+    userId,
+  });
 const rawRows = (db: ChorusDb) =>
   db.raw
     .prepare(
