@@ -61,7 +61,6 @@ export class OffThreadEventLog implements FeedbackEventLog {
 
   /** Stops the thread once its appends are done (call before closing the database). */
   async close(): Promise<void> {
-    this.worker?.ref(); // the appends in flight must finish even when nothing else keeps the process alive
     await Promise.allSettled([...this.inFlight]);
     const w = this.worker;
     this.worker = undefined;
@@ -73,7 +72,9 @@ export class OffThreadEventLog implements FeedbackEventLog {
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       try {
-        (this.worker ?? this.start()).postMessage({ id, rows });
+        const w = this.worker ?? this.start();
+        w.ref(); // an append in flight keeps the process alive until it is committed
+        w.postMessage({ id, rows });
       } catch (e) {
         this.waiting.delete(id);
         resolve({ id, error: String(e) });
@@ -84,10 +85,10 @@ export class OffThreadEventLog implements FeedbackEventLog {
   private start(): Worker {
     const script = fileURLToPath(new URL('./events-writer-worker.mjs', import.meta.url));
     const w = new Worker(script, { workerData: { file: this.file, sql: INSERT_EVENT_SQL } });
-    w.unref(); // an idle writer never keeps the process alive
     w.on('message', (r: Reply) => {
       this.waiting.get(r.id)?.(r);
       this.waiting.delete(r.id);
+      if (this.waiting.size === 0) w.unref();
     });
     const gone = (err?: unknown): void => {
       if (this.worker === w) this.worker = undefined;
@@ -97,6 +98,8 @@ export class OffThreadEventLog implements FeedbackEventLog {
     };
     w.on('error', gone);
     w.on('exit', () => gone());
+    // After the listeners: adding a 'message' listener refs a worker again.
+    w.unref(); // an idle writer never keeps the process alive
     this.worker = w;
     return w;
   }
