@@ -183,8 +183,6 @@ export class SearchPool {
       worker.postMessage({
         rows: { ...rows, chunks: rows.chunks.slice(0, this.rowsSent.get(rows.id)), from: 0 },
       });
-    // An idle pool never keeps the process alive; a search in flight does.
-    worker.unref();
     const settled = (id: number): Batch | undefined => {
       const batch = slot.inFlight.get(id);
       if (!batch) return undefined;
@@ -217,6 +215,9 @@ export class SearchPool {
     worker.on('exit', (code) => {
       if (!this.closed) fail(new Error(`search worker exited with code ${code}`));
     });
+    // An idle pool never keeps the process alive; a search in flight does. After the listeners: adding a
+    // 'message' listener refs a worker again.
+    if (slot.searches === 0) worker.unref();
     return slot;
   }
 }
