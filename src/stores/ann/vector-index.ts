@@ -36,10 +36,11 @@ const WIDE_EF = 192;
  * candidates whatever k, which is what buys its recall: it takes expansionSearch as it is.
  */
 export function searchEf(params: HnswParams, dim: number, rescored = false): number {
-  return dim > WIDE_DIM && !rescored
-    ? Math.max(params.expansionSearch, WIDE_EF)
-    : params.expansionSearch;
+  if (rescored) return Math.max(params.expansionSearch, RESCORED_EF);
+  return dim > WIDE_DIM ? Math.max(params.expansionSearch, WIDE_EF) : params.expansionSearch;
 }
+
+const RESCORED_EF = Number(process.env.CHORUS_RESCORED_EF ?? 192); // SCRATCH
 
 /** How a graph of `distance` vectors stores them under `params` (i8 is for cosine only: see toI8). */
 export function graphScalar(params: HnswParams, distance: Distance): ScalarKind {
