@@ -40,7 +40,12 @@ export function searchEf(params: HnswParams, dim: number, rescored = false): num
   return dim > WIDE_DIM ? Math.max(params.expansionSearch, WIDE_EF) : params.expansionSearch;
 }
 
-const RESCORED_EF = Number(process.env.CHORUS_RESCORED_EF ?? 192); // SCRATCH
+/**
+ * The beam of a re-scored graph. bench/latency 100k (i8 graphs, 100 candidates re-scored, 100 queries): recall@10
+ * text/image/audio 0.954/0.947/0.984 at ef 128, 0.955/0.967/0.985 at 160, 0.980/0.967/0.986 at 192; server CPU
+ * 13.0 (ef 160) and 13.4 (ef 192) ms/request against 18.0 for f32 graphs at ef 128/192 in the same window.
+ */
+const RESCORED_EF = 192;
 
 /** How a graph of `distance` vectors stores them under `params` (i8 is for cosine only: see toI8). */
 export function graphScalar(params: HnswParams, distance: Distance): ScalarKind {
