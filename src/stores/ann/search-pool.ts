@@ -141,8 +141,6 @@ export class SearchPool {
   private spawn(): Slot {
     const worker = new Worker(new URL('./search-worker.mjs', import.meta.url));
     const slot: Slot = { worker, inFlight: new Map(), searches: 0 };
-    // An idle pool never keeps the process alive; a search in flight does.
-    worker.unref();
     const settled = (id: number): Batch | undefined => {
       const batch = slot.inFlight.get(id);
       if (!batch) return undefined;
@@ -175,6 +173,9 @@ export class SearchPool {
     worker.on('exit', (code) => {
       if (!this.closed) fail(new Error(`search worker exited with code ${code}`));
     });
+    // An idle pool never keeps the process alive; a search in flight does. After the listeners: adding a
+    // 'message' listener refs a worker again.
+    if (slot.searches === 0) worker.unref();
     return slot;
   }
 }
