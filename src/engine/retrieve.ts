@@ -39,14 +39,18 @@ export async function retrieve(
 ): Promise<Candidate[]> {
   const exclude = args.exclude ?? new Set<string>();
   const byId = new Map<string, Candidate>();
+  // Candidates first seen without a payload: a later list's payload fills them (no key count per hit).
+  const bare = new Set<Candidate>();
   const add = (source: string, hits: { id: string; score: number; payload?: Payload }[]) => {
     let rank = 0;
     for (const h of hits) {
-      if (exclude.has(h.id)) continue;
+      if (exclude.size > 0 && exclude.has(h.id)) continue;
       if (rank >= args.k) break;
       let c = byId.get(h.id);
-      if (!c) byId.set(h.id, (c = { id: h.id, payload: h.payload ?? {}, sources: {} }));
-      if (h.payload && Object.keys(c.payload).length === 0) c.payload = h.payload;
+      if (!c) {
+        byId.set(h.id, (c = { id: h.id, payload: h.payload ?? {}, sources: {} }));
+        if (!h.payload) bare.add(c);
+      } else if (h.payload && bare.delete(c)) c.payload = h.payload;
       c.sources[source] = { source, score: h.score, rank };
       rank++;
     }

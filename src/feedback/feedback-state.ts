@@ -16,6 +16,20 @@ export interface ItemStats {
 
 /** Item counters kept in memory (every search reads a few hundred); past this many entries the cache restarts. */
 const STATS_CACHE_MAX = 500_000;
+/**
+ * A collection with at most this many counter rows is read whole on first use: a search's candidates are mostly
+ * items without feedback, and each unknown id cost a row lookup (a few hundred per cold query).
+ */
+const STATS_FULL_MAX = 200_000;
+
+/** One collection's cached counters. */
+interface StatsCache {
+  /** Rows read (null: known to have none). */
+  known: Map<string, ItemStats | null>;
+  /** Every row was read: an id not in `known` has none, unless it was bumped since (then it is read again). */
+  complete: boolean;
+  bumped: Set<string>;
+}
 
 export class FeedbackState {
   private readonly db: Database.Database;
@@ -24,13 +38,19 @@ export class FeedbackState {
    * item_stats rows already read (null: no row), by collection and id. Exact: this connection's writes drop the
    * entries they touch, and another connection's commit (SQLite's data_version changes) drops them all. Keyed by
    * the id itself inside a map per collection: a concatenated key was a new string to hash on every lookup, ~3 us
-   * each in a map this size, a few hundred per search.
+   * each in a map this size, a few hundred per search. Small collections are read whole (STATS_FULL_MAX).
    */
-  private readonly statsCache = new Map<string, Map<string, ItemStats | null>>();
+  private readonly statsCache = new Map<string, StatsCache>();
   private statsCached = 0;
+  /** Collections found over STATS_FULL_MAX rows: not tried whole again by this process. */
+  private readonly statsTooBig = new Set<string>();
   private statsVersion: unknown;
 
-  constructor(file: string) {
+  /** `statsFullMax`: read a collection's counters whole up to this many rows (tests lower it). */
+  constructor(
+    file: string,
+    private readonly opts: { statsFullMax?: number } = {},
+  ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -63,6 +83,8 @@ export class FeedbackState {
           clicks = clicks + @clicks, engagement = engagement + @engagement`),
       dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
       // One query per list, not per candidate: ids travel as a JSON array.
+      allStats: this.db.prepare(`SELECT item_id, impressions, clicks, engagement FROM item_stats
+        WHERE collection = ? LIMIT ?`),
       stats: this.db.prepare(`SELECT item_id, impressions, clicks, engagement FROM item_stats
         WHERE collection = ? AND item_id IN (SELECT value FROM json_each(?))`),
       profile: this.db.prepare(
@@ -101,7 +123,11 @@ export class FeedbackState {
 
   bumpStats(collection: string, item: string, delta: Partial<ItemStats>): void {
     // Dropped, not updated: the surrounding transaction may still roll back.
-    this.statsCache.get(collection)?.delete(item);
+    const cache = this.statsCache.get(collection);
+    if (cache) {
+      cache.known.delete(item);
+      if (cache.complete) cache.bumped.add(item);
+    }
     this.q.bumpStats.run({
       collection,
       item,
@@ -122,12 +148,13 @@ export class FeedbackState {
       this.statsVersion = version;
     }
     let cache = this.statsCache.get(collection);
-    if (!cache) this.statsCache.set(collection, (cache = new Map()));
+    if (!cache) this.statsCache.set(collection, (cache = this.readStats(collection)));
+    const { known, complete, bumped } = cache;
     const missing: string[] = [];
     for (const id of ids) {
-      const cached = cache.get(id);
-      if (cached === undefined) missing.push(id);
-      else if (cached) out.set(id, cached);
+      const cached = known.get(id);
+      if (cached) out.set(id, cached);
+      else if (cached === undefined && !(complete && !bumped.has(id))) missing.push(id);
     }
     if (missing.length === 0) return out;
     for (const row of this.q.stats.all(collection, JSON.stringify(missing)) as (ItemStats & {
@@ -141,10 +168,35 @@ export class FeedbackState {
       out.set(row.item_id, stats);
     }
     for (const id of missing) {
-      if (!cache.has(id)) this.statsCached++;
-      cache.set(id, out.get(id) ?? null);
+      if (!known.has(id)) this.statsCached++;
+      known.set(id, out.get(id) ?? null);
+      bumped.delete(id);
     }
     return out;
+  }
+
+  /** A collection's counters whole when it has few enough rows, else an empty cache filled id by id. */
+  private readStats(collection: string): StatsCache {
+    const cache: StatsCache = { known: new Map(), complete: false, bumped: new Set() };
+    const max = this.opts.statsFullMax ?? STATS_FULL_MAX;
+    if (this.statsTooBig.has(collection)) return cache;
+    const rows = this.q.allStats.all(collection, max + 1) as (ItemStats & {
+      item_id: string;
+    })[];
+    if (rows.length > max) {
+      this.statsTooBig.add(collection);
+      return cache;
+    }
+    for (const row of rows) {
+      cache.known.set(row.item_id, {
+        impressions: row.impressions,
+        clicks: row.clicks,
+        engagement: row.engagement,
+      });
+    }
+    this.statsCached += rows.length;
+    cache.complete = true;
+    return cache;
   }
 
   profiles(collection: string, userId: string): Map<string, ProfileAccumulator> {
@@ -238,6 +290,7 @@ export class FeedbackState {
 
   dropCollection(collection: string): void {
     this.statsCache.clear();
+    this.statsTooBig.delete(collection);
     this.statsCached = 0;
     this.db.transaction(() => {
       for (const s of this.q.dropCollection) s.run(collection);

@@ -228,6 +228,38 @@ describe('topKMaxScore', () => {
     expect(rare.n).toBe(1);
   });
 
+  it('skips the blocks of a common term that stays essential wherever their bounds cannot beat θ', () => {
+    // k is deeper than the rare term's matches, so the k-th best is a common-term-only document and the common
+    // term can never become non-essential; its one strong block keeps its global bound above θ.
+    const common = { n: 0 };
+    const n = 64 * BLOCK_SIZE;
+    const postings = Array.from(
+      { length: n },
+      (_, i) => [i + 1, i + 1 === 2 * BLOCK_SIZE + 5 ? 3 : 1, 10] as [number, number, number],
+    );
+    const commonList = list(0.05, postings, common);
+    const rareList = list(
+      5,
+      [
+        [100, 1, 10],
+        [3000, 1, 10],
+      ],
+      { n: 0 },
+    );
+    const p = { k1: 1.2, b: 0.75, avgdl: 10 };
+    const top = topKMaxScore([commonList, rareList], 5, p);
+    // Exhaustive reference: every posting scored, best first, ties to the lower number.
+    const score = (w: number, tf: number, len: number) =>
+      (w * tf * 2.2) / (tf + 1.2 * (1 - 0.75) + ((1.2 * 0.75) / 10) * len);
+    const all = new Map<number, number>();
+    for (const [num, tf, len] of postings) all.set(num, score(0.05, tf, len));
+    for (const num of [100, 3000]) all.set(num, all.get(num)! + score(5, 1, 10));
+    const want = [...all].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5);
+    expect(top.map((t) => [t.num, t.score])).toEqual(want);
+    // Read: the blocks before θ settled, the strong one, and the ones holding the rare term's documents.
+    expect(common.n).toBeLessThan(8);
+  });
+
   it('breaks equal scores by the lower document number and keeps k', () => {
     const reads = { n: 0 };
     const flat = list(

@@ -134,32 +134,51 @@ describe('FeedbackState item stats', () => {
     state.close();
   });
 
-  it('serves repeated reads from memory and stays exact through own writes, rollbacks and another connection', async () => {
-    const { FeedbackState } = await import('../../src/feedback/feedback-state.js');
-    const dir = mkdtempSync(path.join(tmpdir(), 'chorus-stats-'));
-    const file = path.join(dir, 'state.sqlite');
-    const state = new FeedbackState(file);
-    const other = new FeedbackState(file);
-    state.bumpStats('c', 'a', { impressions: 1 });
-    const read = () => state.itemStats('c', ['a', 'b']);
-    expect(read().get('a')?.impressions).toBe(1);
-    expect(read().has('b')).toBe(false); // cached as "no row"
-    state.bumpStats('c', 'b', { clicks: 1 }); // own write: the cached "no row" must go
-    expect(read().get('b')?.clicks).toBe(1);
-    // A rolled-back apply leaves the stored value, not the bumped one.
-    expect(() =>
-      state.applyOnce('e1', undefined, () => {
-        state.bumpStats('c', 'a', { impressions: 10 });
-        throw new Error('fails after the bump');
-      }),
-    ).toThrow();
-    expect(read().get('a')?.impressions).toBe(1);
-    other.bumpStats('c', 'a', { impressions: 4 }); // another connection's commit
-    expect(read().get('a')?.impressions).toBe(5);
-    other.dropCollection('c');
-    expect(read().size).toBe(0);
-    state.close();
-    other.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  it.each([
+    ['read whole (few rows)', undefined],
+    ['read id by id (over the whole-read bound)', 1],
+  ])(
+    'serves repeated reads from memory and stays exact through own writes, rollbacks and another connection: %s',
+    async (_, statsFullMax) => {
+      const { FeedbackState } = await import('../../src/feedback/feedback-state.js');
+      const dir = mkdtempSync(path.join(tmpdir(), 'chorus-stats-'));
+      const file = path.join(dir, 'state.sqlite');
+      const state = new FeedbackState(file, { statsFullMax });
+      // Two rows: over a bound of 1, so that case reads id by id.
+      new FeedbackState(file).bumpStats('c', 'z', { impressions: 2 });
+      const other = new FeedbackState(file);
+      state.bumpStats('c', 'a', { impressions: 1 });
+      const read = () => state.itemStats('c', ['a', 'b', 'z']);
+      expect(read().get('a')?.impressions).toBe(1);
+      expect(read().get('z')?.impressions).toBe(2);
+      expect(read().has('b')).toBe(false); // cached as "no row"
+      state.bumpStats('c', 'b', { clicks: 1 }); // own write: the cached "no row" must go
+      expect(read().get('b')?.clicks).toBe(1);
+      // A rolled-back apply leaves the stored value, not the bumped one.
+      expect(() =>
+        state.applyOnce('e1', undefined, () => {
+          state.bumpStats('c', 'a', { impressions: 10 });
+          throw new Error('fails after the bump');
+        }),
+      ).toThrow();
+      expect(read().get('a')?.impressions).toBe(1);
+      // A rolled-back first bump of an id without a row leaves it without one.
+      expect(() =>
+        state.applyOnce('e2', undefined, () => {
+          state.bumpStats('c', 'n', { clicks: 3 });
+          throw new Error('fails after the bump');
+        }),
+      ).toThrow();
+      expect(state.itemStats('c', ['n']).has('n')).toBe(false);
+      state.bumpStats('c', 'n', { clicks: 3 });
+      expect(state.itemStats('c', ['n']).get('n')?.clicks).toBe(3);
+      other.bumpStats('c', 'a', { impressions: 4 }); // another connection's commit
+      expect(read().get('a')?.impressions).toBe(5);
+      other.dropCollection('c');
+      expect(read().size).toBe(0);
+      state.close();
+      other.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 });

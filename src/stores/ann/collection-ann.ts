@@ -251,7 +251,9 @@ export class CollectionAnn {
    */
   save(dir: string, graphs: 'changed' | 'if-big' = 'changed'): void {
     mkdirSync(dir, { recursive: true });
-    const gen = this.generation + 1;
+    // Past every generation on disk, not just this index's: a rebuilt index starts at 0, and reusing an older
+    // generation's file name would rewrite in place a graph file another reader may still have mapped.
+    const gen = Math.max(this.generation, highestGeneration(dir)) + 1;
     const manifest: Manifest = {
       format: FORMAT,
       tableVersion: this.tableVersion,
@@ -296,6 +298,23 @@ export class CollectionAnn {
       pending: index.pendingSize,
     }));
   }
+}
+
+/** The highest generation any file in `dir` was saved under (0 when none). */
+function highestGeneration(dir: string): number {
+  let top = 0;
+  for (const f of readdirSync(dir)) {
+    const m = /^(?:v\d+|keys)-(\d+)\.(?:usearch|json|rows)$/.exec(f);
+    if (m) top = Math.max(top, Number(m[1]));
+  }
+  try {
+    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Partial<Manifest>;
+    if (typeof m.generation === 'number' && Number.isFinite(m.generation))
+      top = Math.max(top, m.generation);
+  } catch {
+    // no manifest (or a torn one): the file names alone
+  }
+  return top;
 }
 
 /** Fresh exact-row file names for the vector at `index` (random: several indexes may share the directory). */

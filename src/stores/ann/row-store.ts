@@ -1,6 +1,15 @@
-import { closeSync, constants, copyFileSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
-import { readRowsAt } from './row-rescore.mjs';
+import type { RowsView } from './row-rescore.mjs';
 
 /** Row files this process writes: a save removes files no manifest names, except these (a rebuild in progress). */
 const writing = new Set<string>();
@@ -13,50 +22,110 @@ const closer = new FinalizationRegistry<number>((fd) => {
   }
 });
 
+/** Rows per memory chunk: about this many bytes each (allocated as keys reach them). */
+const CHUNK_BYTES = 32 * 2 ** 20;
+let nextId = 1;
+
+/** The rows as worker threads receive them: the chunks are shared memory, never copied. */
+export interface SharedRows {
+  id: string;
+  chunkRows: number;
+  chunks: readonly SharedArrayBuffer[];
+}
+
+/** Chunks shared by a store and its fork (the same rows: keys are never reused, so a row never changes). */
+interface Memory {
+  id: string;
+  buffers: SharedArrayBuffer[];
+  views: Float32Array[];
+  released: Set<() => void>;
+}
+
 /**
- * The exact f32 rows of a graph that stores its vectors at reduced precision (f16), by key: row `key` at byte
- * key * dim * 4 of one flat file, written when the row goes into the graph. Keys are never reused (KeyMap), so a
- * row once written never changes and readers need no lock: worker threads read the same file by its path, the page
- * cache is shared, and the process's memory holds none of it. Without a file (a VectorIndex used on its own) the
- * rows are kept in memory.
+ * The exact f32 rows of a graph that stores its vectors at reduced precision (i8, f16), by key, in memory: chunks of
+ * SharedArrayBuffer that the search worker threads read directly (re-scoring a search's candidates costs no I/O).
+ * Written when the row goes into the graph, before any graph file holding it is saved. With a file (row `key` at
+ * byte key * dim * 4) every write also goes to the file, and a saved file is read back whole on open. Keys are never
+ * reused (KeyMap), so a row once written never changes and readers need no lock.
  */
-export class RowStore {
+export class RowStore implements RowsView {
+  readonly chunkRows: number;
   private fd: number | undefined;
-  private mem: Float32Array | undefined;
   private readonly token = {};
 
   private constructor(
     readonly dim: number,
-    /** The file (undefined: in memory). */
+    /** The file (undefined: memory only). */
     readonly file: string | undefined,
     readonly writable: boolean,
+    private readonly mem: Memory,
   ) {
-    if (!file) this.mem = new Float32Array(0);
+    this.chunkRows = Math.max(1024, Math.floor(CHUNK_BYTES / (dim * 4)));
+  }
+
+  private static fresh(): Memory {
+    return { id: `rows-${process.pid}-${nextId++}`, buffers: [], views: [], released: new Set() };
   }
 
   static memory(dim: number): RowStore {
-    return new RowStore(dim, undefined, true);
+    return new RowStore(dim, undefined, true, RowStore.fresh());
   }
 
   /** A new file, created with its first row. */
   static create(file: string, dim: number): RowStore {
     writing.add(file);
-    return new RowStore(dim, file, true);
+    return new RowStore(dim, file, true, RowStore.fresh());
   }
 
-  /** A saved file, read-only until `fork`. Throws when it cannot be opened. */
+  /** A saved file, read into memory; read-only until `fork`. Throws when it cannot be read. */
   static open(file: string, dim: number): RowStore {
-    const store = new RowStore(dim, file, false);
-    store.handle();
+    const store = new RowStore(dim, file, false, RowStore.fresh());
+    const fd = store.handle();
+    const rowBytes = dim * 4;
+    const rows = Math.floor(fstatSync(fd).size / rowBytes);
+    if (rows > 0) store.reserve(rows - 1);
+    for (let c = 0; c * store.chunkRows < rows; c++) {
+      const bytes = new Uint8Array(store.mem.buffers[c]!);
+      const want = Math.min(store.chunkRows, rows - c * store.chunkRows) * rowBytes;
+      let done = 0;
+      while (done < want) {
+        const n = readSync(fd, bytes, done, want - done, c * store.chunkRows * rowBytes + done);
+        if (n <= 0) throw new Error(`${file}: short read`);
+        done += n;
+      }
+    }
+    store.closeFile(); // read-only: nothing more to read (a fork copies the file by name)
     return store;
   }
 
-  /** A writable copy under `file` (a saved file is shared with other processes that opened the same index). */
+  get id(): string {
+    return this.mem.id;
+  }
+
+  get chunks(): readonly Float32Array[] {
+    return this.mem.views;
+  }
+
+  /** The chunks as shared memory, for the search workers. */
+  shared(): SharedRows {
+    return { id: this.mem.id, chunkRows: this.chunkRows, chunks: this.mem.buffers };
+  }
+
+  /** Runs `fn` when the rows are released (a search pool drops its workers' references). */
+  onRelease(fn: () => void): void {
+    this.mem.released.add(fn);
+  }
+
+  /**
+   * A writable store on a copy of the file under `file` (a saved file is shared with other processes that opened
+   * the same index and would write other rows under the same new keys); the memory is the same.
+   */
   fork(file: string): RowStore {
     if (!this.file) throw new Error('an in-memory row store has no file to fork');
     mkdirSync(path.dirname(file), { recursive: true });
     copyFileSync(this.file, file);
-    const copy = RowStore.create(file, this.dim);
+    writing.add(file);
+    const copy = new RowStore(this.dim, file, true, this.mem);
     copy.handle();
     return copy;
   }
@@ -65,18 +134,14 @@ export class RowStore {
   write(keys: readonly number[], rows: Float32Array): void {
     if (!this.writable) throw new Error('row store is read-only');
     const dim = this.dim;
-    if (this.mem) {
-      let top = -1;
-      for (const k of keys) if (k > top) top = k; // (not Math.max(...keys): too many arguments for a bulk write)
-      const need = (top + 1) * dim;
-      if (need > this.mem.length) {
-        const grown = new Float32Array(Math.max(need, this.mem.length * 2));
-        grown.set(this.mem);
-        this.mem = grown;
-      }
-      keys.forEach((k, i) => this.mem!.set(rows.subarray(i * dim, (i + 1) * dim), k * dim));
-      return;
-    }
+    let top = -1;
+    for (const k of keys) if (k > top) top = k; // (not Math.max(...keys): too many arguments for a bulk write)
+    if (top >= 0) this.reserve(top);
+    keys.forEach((k, i) => {
+      const chunk = this.mem.views[Math.floor(k / this.chunkRows)]!;
+      chunk.set(rows.subarray(i * dim, (i + 1) * dim), (k % this.chunkRows) * dim);
+    });
+    if (!this.file) return;
     const fd = this.handle();
     const bytes = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
     // Runs of consecutive keys (the usual case: keys are handed out in write order) go in one write.
@@ -97,28 +162,33 @@ export class RowStore {
     }
   }
 
-  /** Fills `into` with the rows of `keys`, row i at i * dim. */
-  read(keys: number[], into: Float32Array): void {
-    if (this.mem) {
-      keys.forEach((k, i) =>
-        into.set(this.mem!.subarray(k * this.dim, (k + 1) * this.dim), i * this.dim),
-      );
-      return;
-    }
-    readRowsAt(this.handle(), this.dim, keys, into);
-  }
-
-  /** Lets a save remove the file once no manifest names it (the index it belonged to was replaced). */
+  /** Lets a save remove the file once no manifest names it, and search pools drop the memory. */
   release(): void {
     if (this.file) writing.delete(this.file);
+    for (const fn of this.mem.released) fn();
+    this.mem.released.clear();
   }
 
   close(): void {
     this.release();
+    this.closeFile();
+  }
+
+  private closeFile(): void {
     if (this.fd !== undefined) {
       closer.unregister(this.token);
       closeSync(this.fd);
       this.fd = undefined;
+    }
+  }
+
+  /** Allocates the chunks up to the one holding `key`. */
+  private reserve(key: number): void {
+    const need = Math.floor(key / this.chunkRows) + 1;
+    while (this.mem.buffers.length < need) {
+      const buf = new SharedArrayBuffer(this.chunkRows * this.dim * 4);
+      this.mem.buffers.push(buf);
+      this.mem.views.push(new Float32Array(buf));
     }
   }
 

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { MetricKind, ScalarKind } from 'usearch';
+import type { SharedRows } from './row-store.js';
 
 /** What a worker needs to map a saved graph file and search it exactly as the owning VectorIndex would. */
 export interface SharedGraph {
@@ -11,8 +12,14 @@ export interface SharedGraph {
   quantization: ScalarKind;
   connectivity: number;
   expansionSearch: number;
-  /** The exact f32 rows of a reduced-precision graph (RowStore's file): matches are re-scored from them. */
-  exactRows?: string;
+  /** The id of the exact f32 rows of a reduced-precision graph (shared with the workers): matches are re-scored. */
+  rows?: string;
+}
+
+/** Exact rows a search re-scores against (a RowStore): shared with the workers once, dropped when released. */
+export interface RowsOwner {
+  shared(): SharedRows;
+  onRelease(fn: () => void): void;
 }
 
 export interface GraphMatches {
@@ -67,6 +74,9 @@ export class SearchPool {
   /** Messages sent to workers (diagnostics, tests: fewer than `completed` when searches were batched). */
   messages = 0;
   private closed = false;
+  /** Row chunks the workers hold, by rows id (every worker gets each chunk once, a new worker all of them). */
+  private readonly rows = new Map<string, SharedRows>();
+  private readonly rowsSent = new Map<string, number>();
 
   /**
    * @param size worker threads
@@ -77,8 +87,14 @@ export class SearchPool {
     readonly minGraph = 10_000,
   ) {}
 
-  search(graph: SharedGraph, query: Float32Array, k: number): Promise<GraphMatches> {
+  search(
+    graph: SharedGraph,
+    query: Float32Array,
+    k: number,
+    rows?: RowsOwner,
+  ): Promise<GraphMatches> {
     if (this.closed) return Promise.reject(new Error('search pool closed'));
+    if (rows) this.shareRows(rows);
     return new Promise<GraphMatches>((resolve, reject) => {
       // A view into a larger buffer would be cloned whole: send just the query's floats.
       const q = query.byteLength === query.buffer.byteLength ? query : query.slice();
@@ -87,6 +103,27 @@ export class SearchPool {
       // turn of the event loop: no search waits for unrelated work.
       if (this.queue.length === 1) queueMicrotask(() => queueMicrotask(() => this.flush()));
     });
+  }
+
+  /**
+   * Keeps the workers' copy of `owner`'s rows current: chunks allocated since the last search are posted to every
+   * worker now, ahead of any search message that may need them (messages to a worker arrive in order).
+   */
+  private shareRows(owner: RowsOwner): void {
+    const rows = owner.shared();
+    const sent = this.rowsSent.get(rows.id);
+    if (sent === rows.chunks.length) return;
+    if (sent === undefined) owner.onRelease(() => this.dropRows(rows.id));
+    this.rows.set(rows.id, rows);
+    this.rowsSent.set(rows.id, rows.chunks.length);
+    const msg = { rows: { ...rows, chunks: rows.chunks.slice(sent ?? 0), from: sent ?? 0 } };
+    for (const s of this.slots) s.worker.postMessage(msg);
+  }
+
+  private dropRows(id: string): void {
+    if (!this.rows.delete(id)) return;
+    this.rowsSent.delete(id);
+    for (const s of this.slots) s.worker.postMessage({ drop: id });
   }
 
   async close(): Promise<void> {
@@ -141,8 +178,11 @@ export class SearchPool {
   private spawn(): Slot {
     const worker = new Worker(new URL('./search-worker.mjs', import.meta.url));
     const slot: Slot = { worker, inFlight: new Map(), searches: 0 };
-    // An idle pool never keeps the process alive; a search in flight does.
-    worker.unref();
+    // Every row chunk shared so far (a worker replacing one that died, or started after rows were shared).
+    for (const rows of this.rows.values())
+      worker.postMessage({
+        rows: { ...rows, chunks: rows.chunks.slice(0, this.rowsSent.get(rows.id)), from: 0 },
+      });
     const settled = (id: number): Batch | undefined => {
       const batch = slot.inFlight.get(id);
       if (!batch) return undefined;
@@ -175,6 +215,9 @@ export class SearchPool {
     worker.on('exit', (code) => {
       if (!this.closed) fail(new Error(`search worker exited with code ${code}`));
     });
+    // An idle pool never keeps the process alive; a search in flight does. After the listeners: adding a
+    // 'message' listener refs a worker again.
+    if (slot.searches === 0) worker.unref();
     return slot;
   }
 }

@@ -1,13 +1,14 @@
 // Worker-thread entry for SearchPool (search-pool.ts): HNSW searches on saved graph files, memory-mapped read-only
 // (`view`), so every thread shares the same pages. Plain JS: it needs only usearch, no loader.
 // Message in:  { id, searches: [{ file, stamp, dim, metric, quantization, connectivity, expansionSearch,
-//                exactRows?, query: Float32Array, k }] } (one message per request: its vector lists together)
-// A graph with `exactRows` (f16) has its matches re-scored from that file's f32 rows, as VectorIndex does.
+//                rows?, query: Float32Array, k }] } (one message per request: its vector lists together)
+//              { rows: { id, chunkRows, from, chunks: SharedArrayBuffer[] } } (exact rows shared, chunks from `from`)
+//              { drop: id } (those rows are no longer used)
+// A graph with `rows` (i8, f16) is asked for more candidates, re-scored from those f32 rows, as VectorIndex does.
 // Message out: { id, results: [{ keys: BigUint64Array, distances: Float32Array } or { error }] } in the same order
-import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { Index } from 'usearch';
-import { readRowsAt, rescore } from './row-rescore.mjs';
+import { Index, ScalarKind } from 'usearch';
+import { rescore, rescoreFetch, toI8 } from './row-rescore.mjs';
 
 /** Graphs mapped here, by file and settings; the least recently used go first past MAX_VIEWS. */
 const views = new Map();
@@ -58,38 +59,31 @@ function warm(index, dim) {
   index.search(queries, 10, 1);
 }
 
-/** Exact-row files opened here, by path (a row never changes once written: an open file stays valid). */
-const rowFiles = new Map();
-
-function rowsFd(file) {
-  let fd = rowFiles.get(file);
-  if (fd === undefined) {
-    fd = openSync(file, 'r');
-    rowFiles.set(file, fd);
-    if (rowFiles.size > MAX_VIEWS) {
-      const [first, old] = rowFiles.entries().next().value;
-      rowFiles.delete(first);
-      closeSync(old);
-    }
-  }
-  return fd;
-}
+/** Exact rows shared by the main thread, by id: { chunkRows, chunks: Float32Array[] } over shared memory. */
+const rowSets = new Map();
 
 function searchOne(s) {
   try {
-    let res = graphFor(s).search(s.query, s.k, 1);
-    if (s.exactRows) {
-      const fd = rowsFd(s.exactRows);
-      res = rescore(res, s.query, s.dim, s.metric, (keys, into) =>
-        readRowsAt(fd, s.dim, keys, into),
-      );
+    const graph = graphFor(s);
+    if (!s.rows) {
+      const res = graph.search(s.query, s.k, 1);
+      return { keys: res.keys, distances: res.distances };
     }
-    return { keys: res.keys, distances: res.distances };
+    const rows = rowSets.get(s.rows);
+    if (!rows) throw new Error(`exact rows ${s.rows} not shared with this worker`);
+    const q = s.quantization === ScalarKind.I8 ? toI8(s.query, s.dim) : s.query;
+    const res = graph.search(q, rescoreFetch(s.k, graph.size()), 1);
+    return rescore(res, s.query, s.dim, s.metric, rows, s.k);
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
 }
 
 parentPort.on('message', (m) => {
-  parentPort.postMessage({ id: m.id, results: m.searches.map(searchOne) });
+  if (m.rows) {
+    let set = rowSets.get(m.rows.id);
+    if (!set) rowSets.set(m.rows.id, (set = { chunkRows: m.rows.chunkRows, chunks: [] }));
+    m.rows.chunks.forEach((buf, i) => (set.chunks[m.rows.from + i] = new Float32Array(buf)));
+  } else if (m.drop) rowSets.delete(m.drop);
+  else parentPort.postMessage({ id: m.id, results: m.searches.map(searchOne) });
 });

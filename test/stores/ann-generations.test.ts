@@ -1,0 +1,75 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CollectionSchema } from '../../src/domain/collection.js';
+import { CollectionAnn, type AnnRow } from '../../src/stores/ann/collection-ann.js';
+import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
+import { near, rng, unitVector } from './builders.js';
+
+/**
+ * Saved generations never reuse a file name: a rebuilt index (which starts counting again) must not rewrite in
+ * place a graph file that a reader of the older generation still has memory-mapped.
+ */
+const DIM = 16;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const schema = CollectionSchema.parse({
+  name: 'c',
+  vectors: { text: { modality: 'text', dim: DIM } },
+});
+
+function rows(n: number, seed: number): AnnRow[] {
+  const rand = rng(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    id: `r${seed}-${i}`,
+    vectors: { text: unitVector(DIM, rand) },
+  }));
+}
+
+function built(dir: string, data: AnnRow[], tableVersion: number): CollectionAnn {
+  const ann = CollectionAnn.empty(schema, HNSW_PARAMS, tableVersion, dir);
+  ann.upserted(data, tableVersion);
+  ann.drain();
+  return ann;
+}
+
+const graphFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.usearch'));
+
+describe('ANN index generations', () => {
+  it('a rebuilt index saves under file names no earlier generation used, leaving a mapped older graph intact', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-gen-'));
+    dirs.push(dir);
+    const first = rows(400, 1);
+    built(dir, first, 1).save(dir);
+    built(dir, first, 1).save(dir); // a second save of another index: generation 2
+    const oldFiles = graphFiles(dir);
+    expect(oldFiles).toHaveLength(1);
+    const oldFile = path.join(dir, oldFiles[0]!);
+    const oldInode = statSync(oldFile).ino;
+
+    // A reader maps the saved generation (as another process or the search workers do).
+    const reader = CollectionAnn.load(dir, schema, HNSW_PARAMS, 1)!;
+    expect(reader).toBeDefined();
+    const rand = rng(9);
+    const queries = Array.from({ length: 10 }, (_, i) => near(first[i * 37]!.vectors.text!, rand));
+    const before = queries.map((q) => reader.search('text', q, 5).map((h) => h.id));
+    expect(before.map((ids) => ids[0])).toEqual(
+      Array.from({ length: 10 }, (_, i) => first[i * 37]!.id),
+    );
+
+    // A rebuild (its generation counter starts again) saves other contents into the same directory.
+    const rebuilt = built(dir, rows(400, 2), 2);
+    rebuilt.save(dir);
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+      generation: number;
+      vectors: { text: { file: string } };
+    };
+    expect(m.generation).toBe(3);
+    expect(oldFiles).not.toContain(m.vectors.text.file);
+    expect(statSync(path.join(dir, m.vectors.text.file)).ino).not.toBe(oldInode);
+    // The reader's mapping still holds the old generation's graph.
+    expect(queries.map((q) => reader.search('text', q, 5).map((h) => h.id))).toEqual(before);
+  });
+});
