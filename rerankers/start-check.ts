@@ -44,11 +44,17 @@ export function crossValidateStart(
     z?: number;
     maxImpressions?: number;
   },
-): { lambda: number; folds: number; estimates: { lambda: number; gain: number }[] } {
+): {
+  lambda: number;
+  folds: number;
+  estimates: { lambda: number; gain: number }[];
+  /** Each fold's searched log-weights (the tail of the layout from Wu): members of the start's committee. */
+  members: Float32Array[];
+} {
   const pool = sampleByQuery(all, o.maxImpressions ?? START_MAX_IMPRESSIONS, o.seed ?? 1);
   const { fold, groups, count } = foldsByQuery(pool, START_FOLDS, o.seed ?? 1);
   const grid = o.grid ?? [0.5, 1];
-  if (count < 2) return { lambda: 0, folds: count, estimates: [] };
+  if (count < 2) return { lambda: 0, folds: count, estimates: [], members: [] };
   const F = shape.featureNames.length;
   // Out-of-fold values per impression, in fold order, for the baseline and each lambda.
   const byLambda = new Map<number, number[]>([
@@ -56,6 +62,7 @@ export function crossValidateStart(
     ...grid.map((l) => [l, []] as [number, number[]]),
   ]);
   const clusters: number[] = [];
+  const members: Float32Array[] = [];
   for (let k = 0; k < count; k++) {
     const inFold = pool.filter((_, i) => fold[i] === k);
     const rest = pool.filter((_, i) => fold[i] !== k);
@@ -66,6 +73,7 @@ export function crossValidateStart(
       new Float64Array(F).fill(1),
     );
     searchReweighting(m, o.toLists(rest), o.search);
+    members.push(m.params.slice(m.o.Wu));
     // A loop, not push(...values): a fold of a 1M-click log holds ~150k impressions, past V8's argument limit.
     for (const [lambda, acc] of byLambda)
       for (const v of o.values(shrunk(m, lambda), inFold)) acc.push(v);
@@ -79,7 +87,7 @@ export function crossValidateStart(
     estimates.push({ lambda, gain: avg(v) - avg(byLambda.get(0)!) });
     if (clearlyBetter(v, best.values, s)) best = { lambda, values: v };
   }
-  return { lambda: best.lambda, folds: count, estimates };
+  return { lambda: best.lambda, folds: count, estimates, members };
 }
 
 function avg(xs: readonly number[]): number {

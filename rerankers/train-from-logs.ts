@@ -39,6 +39,7 @@ import { searchReweighting, type WeightSearchResult } from './model/weight-searc
 import { queryGroups, splitByQuery, splitForGuard, GUARD_SHARE } from './query-split.js';
 import { crossValidateStart } from './start-check.js';
 import { ListMemo } from './list-memo.js';
+import { committeeStart } from './model/committee.js';
 
 export interface TrainFromLogsOptions {
   spec?: FeatureSpec;
@@ -275,10 +276,19 @@ export function trainFromClickthroughs(
   let anchor: Float32Array | undefined;
   const warmStart = (m: FusionModel) => {
     if (searching && startCheck && startCheck.lambda > 0) {
-      // Cross-validation chose how far to trust the search; the start itself is then searched on the whole pool
-      // (as one refits on all the data after cross-validating). The validation queries are among them, which can
-      // only make the gradient's later epochs look worse than the start there: a conservative bias.
+      // Cross-validation chose how far to trust the search. The start is the committee of the search on the whole
+      // pool (as one refits on all the data after cross-validating) and the cross-validation's fold searches (each
+      // on 3/4 of it): per query category, the mean of their score functions (model/committee.ts). One greedy
+      // search on a few hundred queries picks among near-ties by noise, and a slightly different log picks
+      // differently; the mean keeps what the searches agree on. The validation queries are among the pool, which
+      // can only make the gradient's later epochs look worse than the start there: a conservative bias.
       searched = searchReweighting(m, toLists(guardSplit.pool), search);
+      committeeStart(
+        m,
+        [...startCheck.members, m.params.slice(m.o.Wu)],
+        guardSplit.pool.map((c) => c.queryFeatures),
+        CATEGORICAL_QUERY_FEATURES,
+      );
       // Scale only the searched log-weights (Wu, bu, Wv, bv close the layout); the rest of the model is untouched.
       for (let i = m.o.Wu; i < m.o.size; i++) m.params[i]! *= startCheck.lambda;
     }

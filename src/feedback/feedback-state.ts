@@ -22,6 +22,15 @@ const STATS_CACHE_MAX = 500_000;
  */
 const STATS_FULL_MAX = 200_000;
 
+/** One counter update, as bound to the upsert. */
+interface Bump {
+  collection: string;
+  item: string;
+  impressions: number;
+  clicks: number;
+  engagement: number;
+}
+
 /** One collection's cached counters. */
 interface StatsCache {
   /** Rows read (null: known to have none). */
@@ -44,6 +53,8 @@ export class FeedbackState {
   private statsCached = 0;
   /** Collections found over STATS_FULL_MAX rows: not tried whole again by this process. */
   private readonly statsTooBig = new Set<string>();
+  /** Bumps made inside the running applyOnce, applied to the cache once it commits. */
+  private bumps: Bump[] | undefined;
   private statsVersion: unknown;
 
   /** `statsFullMax`: read a collection's counters whole up to this many rows (tests lower it). */
@@ -113,27 +124,61 @@ export class FeedbackState {
 
   /** Runs `apply` only the first time this event id is seen; returns whether it ran. Atomic. */
   applyOnce(eventId: string, userId: string | undefined, apply: () => void): boolean {
-    return this.db.transaction(() => {
-      if (this.q.markApplied.run(eventId).changes === 0) return false;
-      if (userId) this.q.markUserEvent.run(eventId, userId);
-      apply();
-      return true;
-    })();
+    const bumps: Bump[] = [];
+    this.bumps = bumps;
+    try {
+      const applied = this.db.transaction(() => {
+        if (this.q.markApplied.run(eventId).changes === 0) return false;
+        if (userId) this.q.markUserEvent.run(eventId, userId);
+        apply();
+        return true;
+      })();
+      // Committed: cached counters take the same deltas SQLite added (a rollback throws past this).
+      for (const b of bumps) this.bumpCached(b);
+      return applied;
+    } finally {
+      this.bumps = undefined;
+    }
   }
 
   bumpStats(collection: string, item: string, delta: Partial<ItemStats>): void {
-    // Dropped, not updated: the surrounding transaction may still roll back.
-    const cache = this.statsCache.get(collection);
-    if (cache) {
-      cache.known.delete(item);
-      if (cache.complete) cache.bumped.add(item);
-    }
-    this.q.bumpStats.run({
+    const bump: Bump = {
       collection,
       item,
       impressions: delta.impressions ?? 0,
       clicks: delta.clicks ?? 0,
       engagement: delta.engagement ?? 0,
+    };
+    const inApply = this.bumps !== undefined;
+    const inOther = !inApply && this.db.inTransaction;
+    if (inOther) {
+      // Someone else's transaction may still roll back: drop the entry and read it again.
+      const cache = this.statsCache.get(collection);
+      if (cache) {
+        cache.known.delete(item);
+        if (cache.complete) cache.bumped.add(item);
+      }
+    }
+    this.q.bumpStats.run(bump);
+    if (inApply) this.bumps!.push(bump);
+    else if (!inOther) this.bumpCached(bump); // committed on its own
+  }
+
+  /** A committed bump applied to the cached counters (a cached "no row" becomes the row the upsert inserted). */
+  private bumpCached(b: Bump): void {
+    const cache = this.statsCache.get(b.collection);
+    if (!cache) return;
+    let cur = cache.known.get(b.item);
+    if (cur === undefined) {
+      if (!cache.complete || cache.bumped.has(b.item)) return; // not known here: read when asked
+      cur = null;
+      this.statsCached++;
+    }
+    // A new object: maps handed out earlier keep the values they were read with.
+    cache.known.set(b.item, {
+      impressions: (cur?.impressions ?? 0) + b.impressions,
+      clicks: (cur?.clicks ?? 0) + b.clicks,
+      engagement: (cur?.engagement ?? 0) + b.engagement,
     });
   }
 

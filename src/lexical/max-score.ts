@@ -31,30 +31,30 @@ export interface ScoredDoc {
 
 type Score = (w: number, tf: number, len: number) => number;
 
-/**
- * A read block's exact best tf-part of the score (tf (k1 + 1) / (tf + k1 (1 - b + b len / avgdl)), times the term
- * weight gives the score), kept with the parameters it was computed for. The stored bound pairs the block's max tf
- * with its min length, which no single posting may have; after the first read of a block (cached by the caller)
- * its exact best bounds it instead. Keyed by the Block object the caller's cache hands out again.
- */
-const bestImpact = new WeakMap<Block, { norm0: number; norm1: number; k1: number; best: number }>();
 /** Bounds must not fall below a score by rounding: w x best may differ from the score's own rounding by ulps. */
 const ROUNDING_MARGIN = 1 + 1e-9;
 
+const EMPTY = new Uint32Array(0);
+
+/**
+ * A read block's exact best tf-part of the score (tf (k1 + 1) / (tf + k1 (1 - b + b len / avgdl)); times the term
+ * weight it bounds the block's scores). The stored bound pairs the block's max tf with its min length, which no
+ * single posting may have; after its first read (the caller caches blocks) the exact best bounds it instead. Kept
+ * on the block with the parameters it was computed for.
+ */
 function bestImpactOf(b: Block, k1: number, norm0: number, norm1: number): number {
-  const known = bestImpact.get(b);
-  if (known && known.norm0 === norm0 && known.norm1 === norm1 && known.k1 === k1) return known.best;
-  let best = 0;
+  const known = b.best;
+  if (known && known.norm0 === norm0 && known.norm1 === norm1 && known.k1 === k1)
+    return known.value;
+  let value = 0;
   for (let i = 0; i < b.nums.length; i++) {
     const tf = b.tfs[i]!;
     const f = (tf * (k1 + 1)) / (tf + norm0 + norm1 * b.lens[i]!);
-    if (f > best) best = f;
+    if (f > value) value = f;
   }
-  bestImpact.set(b, { norm0, norm1, k1, best });
-  return best;
+  b.best = { k1, norm0, norm1, value };
+  return value;
 }
-
-const EMPTY = new Uint32Array(0);
 
 /**
  * A position in one term's postings. Until a block is needed it stays unread: `doc` is then its key, a lower bound

@@ -18,6 +18,8 @@ export interface BlockMeta {
   count: number;
   maxTf: number;
   minLen: number;
+  /** The decoded block while a read cache holds it (set and cleared by PostingsReadCache only). */
+  decoded?: Block;
 }
 
 /** One block, struct-of-arrays. */
@@ -25,6 +27,8 @@ export interface Block {
   nums: Uint32Array;
   tfs: Uint32Array;
   lens: Uint32Array;
+  /** Its exact best tf-part of the score for the parameters given (kept here by MaxScore, see max-score.ts). */
+  best?: { k1: number; norm0: number; norm1: number; value: number };
 }
 
 export interface CollectionStats {

@@ -5,13 +5,16 @@ import type { Block, BlockMeta } from './postings.js';
  * (a common term has thousands of blocks, re-read on every query that has it), the blocks MaxScore opens, and the
  * ids of the documents it returns. The owner clears it whenever the file changes (its own writes, and another
  * connection's commits seen through SQLite's data_version), so a cached read is always the current one.
- * Bounded: past `maxPostings` cached postings the oldest blocks go first. Blocks are keyed by their meta object
- * (from `metas`, kept here) and ids by number per collection: a concatenated string key was a new string to hash
- * on every block a query opens, thousands per query, most of the cache's time.
+ * Bounded: past `maxPostings` cached postings the oldest blocks go first. A decoded block hangs on its BlockMeta
+ * object (from `metas`, kept here), so a query finds it without a lookup: a Map keyed by the meta cost a hash probe
+ * per block opened, and a common term opens a thousand. Ids are kept by number per collection (a concatenated
+ * string key was a new string to hash on every lookup).
  */
 export class PostingsReadCache {
   private readonly metaLists = new Map<string, BlockMeta[]>();
-  private readonly blocks = new Map<BlockMeta, Block>();
+  /** Metas holding a decoded block, oldest first from `head`. */
+  private held: BlockMeta[] = [];
+  private head = 0;
   private readonly ids = new Map<number, Map<number, string>>();
   private idCount = 0;
   private postings = 0;
@@ -33,18 +36,22 @@ export class PostingsReadCache {
     return list;
   }
 
-  /** `meta` must be an entry of the list `metas` returned (its identity is the key). */
+  /** `meta` must be an entry of a list `metas` returned. */
   block(meta: BlockMeta, read: () => Block): Block {
-    let b = this.blocks.get(meta);
-    if (!b) {
-      b = read();
-      this.blocks.set(meta, b);
-      this.postings += b.nums.length;
-      for (const [k, old] of this.blocks) {
-        if (this.postings <= this.maxPostings) break;
-        this.blocks.delete(k);
-        this.postings -= old.nums.length;
-      }
+    const cached = meta.decoded;
+    if (cached) return cached;
+    const b = read();
+    meta.decoded = b;
+    this.held.push(meta);
+    this.postings += b.nums.length;
+    while (this.postings > this.maxPostings && this.head < this.held.length) {
+      const old = this.held[this.head++]!;
+      this.postings -= old.decoded?.nums.length ?? 0;
+      old.decoded = undefined;
+    }
+    if (this.head > 1024 && this.head * 2 > this.held.length) {
+      this.held = this.held.slice(this.head);
+      this.head = 0;
     }
     return b;
   }
@@ -69,7 +76,9 @@ export class PostingsReadCache {
 
   clear(): void {
     this.metaLists.clear();
-    this.blocks.clear();
+    for (let i = this.head; i < this.held.length; i++) this.held[i]!.decoded = undefined;
+    this.held = [];
+    this.head = 0;
     this.ids.clear();
     this.idCount = 0;
     this.postings = 0;

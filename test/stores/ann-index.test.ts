@@ -79,6 +79,27 @@ describe('in-process ANN index (LanceDB store)', () => {
     await store.close();
   });
 
+  it('attaches each hit its own payload whether the payload cache holds it or it is read from the table', async () => {
+    const dir = tempDir();
+    const data = items(300, 21);
+    const first = await open(dir);
+    await first.createCollection(schema);
+    await first.upsert('c', data);
+    await first.close();
+    // A cache of 8 payloads: most hits of a 40-deep search are read, some come from the cache.
+    for (const payloadCacheSize of [8, 10_000]) {
+      const store = await open(dir, { payloadCacheSize });
+      const rand = rng(22);
+      for (const i of [5, 77, 5, 150, 77]) {
+        const hits = await store.search('c', 'text', near(data[i]!.vectors.text, rand), 40);
+        expect(hits.length).toBe(40);
+        expect(hits[0]!.id).toBe(`i${i}`);
+        for (const h of hits) expect(h.payload).toEqual(data[Number(h.id.slice(1))]!.payload);
+      }
+      await store.close();
+    }
+  });
+
   it('saves beside the table and reopens memory-mapped without rebuilding', async () => {
     const dir = tempDir();
     const first = await open(dir);

@@ -26,9 +26,25 @@ export function jsonDepth(buf: Uint8Array, stopAbove = Infinity): number {
   return max;
 }
 
+/**
+ * Whether a JSON text nests deeper than `max`. A text with no more opening brackets than that (counted by the
+ * native byte search, strings included) cannot, and is answered without the byte loop: a search body is ~30 KB of
+ * numbers with five brackets (the loop cost ~0.1 ms per request).
+ */
+export function nestedDeeperThan(buf: Uint8Array, max: number): boolean {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let opening = 0;
+  for (const c of [0x7b, 0x5b]) {
+    for (let i = b.indexOf(c); i !== -1; i = b.indexOf(c, i + 1)) {
+      if (++opening > max) return jsonDepth(buf, max) > max;
+    }
+  }
+  return false;
+}
+
 /** `verify` for express.json: the raw body must be valid UTF-8 (not silently U+FFFD-replaced) and shallow. */
 export function verifyJsonBody(_req: unknown, _res: unknown, buf: Buffer): void {
   if (!isUtf8(buf)) throw new JsonGuardError('the body is not valid UTF-8');
-  if (jsonDepth(buf, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+  if (nestedDeeperThan(buf, MAX_JSON_DEPTH))
     throw new JsonGuardError(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
 }

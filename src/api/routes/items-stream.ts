@@ -8,7 +8,7 @@ import { ChorusError } from '../../errors.js';
 import type { ItemInput } from '../../stores/vector-store.js';
 import { sniffModality } from '../media-sniff.js';
 import { toErrorBody } from '../middleware/errors.js';
-import { jsonDepth, MAX_JSON_DEPTH } from '../middleware/json-guard.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../middleware/json-guard.js';
 import { appliedOf, requestSignal, type TimeoutHooks } from '../middleware/request-timeout.js';
 import { ndjsonLines } from '../ndjson-lines.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
@@ -172,7 +172,7 @@ async function parseLine(
   let id: string | undefined;
   try {
     if (!isUtf8(bytes)) throw new ChorusError('BAD_REQUEST', 'the line is not valid UTF-8');
-    if (jsonDepth(bytes, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    if (nestedDeeperThan(bytes, MAX_JSON_DEPTH))
       throw new ChorusError('BAD_REQUEST', `the line nests deeper than ${MAX_JSON_DEPTH} levels`);
     let json: unknown;
     try {

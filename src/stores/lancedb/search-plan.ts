@@ -78,6 +78,18 @@ export async function plannedSearch(
 }
 
 async function attach(a: PlannedSearch, found: IdHit[]): Promise<VectorHit[]> {
+  // Usually every payload is cached: attach from the cache with no id list or map per search.
+  const hits: VectorHit[] = [];
+  for (const h of found) {
+    const payload = a.cache.get(h.id);
+    if (!payload) return attachRead(a, found);
+    hits.push({ id: h.id, score: distanceToScore(a.distance, h.distance), payload });
+  }
+  return hits;
+}
+
+/** attach when some payload is not cached: one batched read (through `payloads`). */
+async function attachRead(a: PlannedSearch, found: IdHit[]): Promise<VectorHit[]> {
   const payloads = await a.payloads(found.map((h) => h.id));
   const hits: VectorHit[] = [];
   for (const h of found) {
