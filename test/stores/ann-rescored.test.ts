@@ -219,7 +219,7 @@ describe('reduced-precision graphs with exact re-scoring', () => {
     expect(await hnsw(same)).toMatchObject({ indexed: 400, unindexed: 0 });
     await same.close();
     // Other build parameters (connectivity) rebuild too, and so does going back to f32.
-    const wider = await open(dir, { hnsw: { connectivity: 24 } });
+    const wider = await open(dir, { hnsw: { connectivity: 32 } });
     expect(await hnsw(wider)).toMatchObject({ indexed: 0, unindexed: 400 });
     await wider.close();
     const back = await open(dir, { hnsw: { quantization: 'f32' } });
