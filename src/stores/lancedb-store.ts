@@ -592,7 +592,7 @@ export class LanceDbStore implements VectorStore {
     c: OpenCollection,
     plan: Awaited<ReturnType<typeof planMaintenance>>,
   ): Promise<void> {
-    c.ann.maintaining++; // until maintenanceDone has recorded the new versions
+    c.ann.maintenanceStarting(); // until maintenanceDone has recorded the new versions
     try {
       const handle = await this.db.openTable(name);
       try {

@@ -56,44 +56,53 @@ async function searchWhile(store: LanceDbStore, busy: () => boolean): Promise<nu
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * An AnnSync over a real table, driven by hand: `other` writes the table without telling it (another process),
+ * and the test says what was its own.
+ */
+async function handDriven() {
+  const dir = tempDir();
+  const store = await LanceDbStore.open({ dataDir: dir });
+  const collection = await store.createCollection(schema);
+  await store.upsert('c', items(20, 1, 'seed'));
+  const other = await LanceDbStore.open({ dataDir: dir }); // writes the table without telling `sync`
+  const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
+  const table = await db.openTable('c');
+  let chain: Promise<unknown> = Promise.resolve();
+  const lock = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const counts = { rebuilds: 0 };
+  const sync = new AnnSync(table, collection, lock, {
+    dir: path.join(dir, 'sync.ann'),
+    params: HNSW_PARAMS,
+    freshnessMs: 0, // check on every ready()
+    saveIdleMs: 60_000,
+    closeDrainMs: 0,
+    onError: (e) => {
+      throw e;
+    },
+    onForeignChange: () => counts.rebuilds++,
+    openVersion: async (version) => {
+      const handle = await db.openTable('c');
+      await handle.checkout(version);
+      return handle;
+    },
+  });
+  const check = async () => {
+    await sync.ready();
+    await sleep(300); // the version check runs in the background
+  };
+  return { store, other, table, sync, check, counts };
+}
+
 describe('ANN index and own writes', () => {
   it('a version check while an own commit or maintenance is in flight does not rebuild; a foreign write does', async () => {
-    const dir = tempDir();
-    const store = await LanceDbStore.open({ dataDir: dir });
-    const collection = await store.createCollection(schema);
-    await store.upsert('c', items(20, 1, 'seed'));
-    const other = await LanceDbStore.open({ dataDir: dir }); // writes the table without telling `sync`
-    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
-    const table = await db.openTable('c');
-    let chain: Promise<unknown> = Promise.resolve();
-    const lock = <T>(fn: () => Promise<T>): Promise<T> => {
-      const next = chain.then(fn, fn);
-      chain = next.catch(() => undefined);
-      return next;
-    };
-    let rebuilds = 0;
-    const sync = new AnnSync(table, collection, lock, {
-      dir: path.join(dir, 'sync.ann'),
-      params: HNSW_PARAMS,
-      freshnessMs: 0, // check on every ready()
-      saveIdleMs: 60_000,
-      closeDrainMs: 0,
-      onError: (e) => {
-        throw e;
-      },
-      onForeignChange: () => rebuilds++,
-      openVersion: async (version) => {
-        const handle = await db.openTable('c');
-        await handle.checkout(version);
-        return handle;
-      },
-    });
-    const check = async () => {
-      await sync.ready();
-      await sleep(300); // the version check runs in the background
-    };
+    const { store, other, table, sync, check, counts } = await handDriven();
     await check();
-    expect(rebuilds).toBe(0);
+    expect(counts.rebuilds).toBe(0);
 
     // An own commit whose version is in the table but not yet recorded: no rebuild.
     const before = await table.version();
@@ -101,26 +110,26 @@ describe('ANN index and own writes', () => {
     const rows = items(5, 2, 'own');
     await other.upsert('c', rows);
     await check();
-    expect(rebuilds).toBe(0);
+    expect(counts.rebuilds).toBe(0);
     sync.upserted(rows, before + 1);
     sync.commitEnded(before, before + 1);
     await check();
-    expect(rebuilds).toBe(0);
+    expect(counts.rebuilds).toBe(0);
 
     // Maintenance: its versions change no rows; recorded by maintenanceDone (which lowers `maintaining`).
-    sync.maintaining++;
+    sync.maintenanceStarting();
     await table.optimize();
     await check();
-    expect(rebuilds).toBe(0);
+    expect(counts.rebuilds).toBe(0);
     await sync.maintenanceDone();
     expect(sync.maintaining).toBe(0);
     await check();
-    expect(rebuilds).toBe(0);
+    expect(counts.rebuilds).toBe(0);
 
     // A write no one here recorded: rebuilt from the table.
     await other.upsert('c', items(3, 3, 'theirs'));
     await check();
-    expect(rebuilds).toBe(1);
+    expect(counts.rebuilds).toBe(1);
     // ...and one that an own commit's version would hide (seen as a gap around the own commit).
     await other.upsert('c', items(3, 4, 'theirs2'));
     const v = await table.version();
@@ -130,9 +139,49 @@ describe('ANN index and own writes', () => {
     sync.upserted(mine, v + 1);
     sync.commitEnded(v, v + 1);
     await check();
-    expect(rebuilds).toBe(2);
+    expect(counts.rebuilds).toBe(2);
     const ann = await sync.ready();
     expect(ann.search('text', items(3, 4, 'theirs2')[1]!.vectors.text, 1)[0]?.id).toBe('theirs21');
+    await other.close();
+    await store.close();
+  });
+
+  it('a foreign write while maintenance runs is picked up when it ends; maintenance alone rebuilds nothing', async () => {
+    const { store, other, table, sync, check, counts } = await handDriven();
+    await check();
+    // Maintenance with an own commit inside its window: no rebuild.
+    sync.maintenanceStarting();
+    await table.createIndex('id', { replace: true });
+    const v = await table.version();
+    sync.commitStarting(v);
+    const mine = items(2, 6, 'mine');
+    await other.upsert('c', mine);
+    sync.upserted(mine, v + 1);
+    sync.commitEnded(v, v + 1);
+    await table.optimize();
+    await sync.maintenanceDone();
+    await check();
+    expect(counts.rebuilds).toBe(0);
+    // Another process writes while maintenance runs: its version is not flagged then (maintenance versions are
+    // expected), so the window is checked when maintenance ends.
+    sync.maintenanceStarting();
+    await table.optimize();
+    const theirs = items(3, 7, 'theirs');
+    await other.upsert('c', theirs);
+    await sync.maintenanceDone();
+    await check();
+    expect(counts.rebuilds).toBe(1);
+    const ann = await sync.ready();
+    expect(ann.search('text', theirs[2]!.vectors.text, 1)[0]?.id).toBe('theirs2');
+    // ...and a foreign delete inside a window too.
+    sync.maintenanceStarting();
+    await other.delete('c', ['theirs0']);
+    await sync.maintenanceDone();
+    await check();
+    expect(counts.rebuilds).toBe(2);
+    expect((await sync.ready()).search('text', theirs[0]!.vectors.text, 1)[0]?.id).not.toBe(
+      'theirs0',
+    );
     await other.close();
     await store.close();
   });

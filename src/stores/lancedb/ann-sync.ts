@@ -66,10 +66,13 @@ export class AnnSync {
   private replay: { rows?: AnnRow[]; ids?: string[]; version: number }[] | undefined;
   private lastWrite = 0;
   /**
-   * Background table maintenance in flight (until `maintenanceDone` has recorded its versions): its new table
-   * versions hold no data change.
+   * Background table maintenance in flight (raised by `maintenanceStarting`, lowered once `maintenanceDone` has
+   * recorded its versions). Version gaps meanwhile are not taken for another process's write at once: the versions
+   * of the whole window are checked when it ends (see `foreignInWindow`).
    */
   maintaining = 0;
+  /** The index's table version when the current maintenance window opened, and our own commits inside it. */
+  private window: { from: number; own: Set<number> } | undefined;
   /**
    * Own commits in flight: a commit's version is visible in the table before `upserted`/`deleted` records it, so a
    * version check meanwhile would take it for another process's write and rebuild from the table (a full scan on
@@ -124,6 +127,7 @@ export class AnnSync {
   commitEnded(before: number, after: number | undefined): void {
     this.ownCommits--;
     this.ownSeq++;
+    if (after !== undefined) this.window?.own.add(after);
     if (after !== undefined && after !== before + 1 && this.maintaining === 0)
       this.foreignSeen = true;
   }
@@ -145,9 +149,16 @@ export class AnnSync {
     this.kick();
   }
 
+  /** Before background table maintenance starts (its versions change no rows). */
+  maintenanceStarting(): void {
+    if (this.maintaining++ === 0)
+      this.window = { from: this.current?.tableVersion ?? -1, own: new Set() };
+  }
+
   /**
-   * After background table maintenance (the caller raised `maintaining` before it started): its versions changed
-   * no rows, so the index reflects the newest one. `maintaining` drops only once that is recorded, under the lock.
+   * After background table maintenance: the index reflects the newest version unless a version in the window
+   * changed rows without being ours (another process wrote while maintenance ran: its gap was not flagged then).
+   * `maintaining` drops only once that is recorded, under the lock.
    */
   async maintenanceDone(): Promise<void> {
     try {
@@ -155,14 +166,48 @@ export class AnnSync {
         const ann = this.current;
         if (!ann) return;
         const v = await this.table.version();
-        if (v !== ann.tableVersion) {
-          ann.tableVersion = v;
-          ann.dirty = true;
-          this.kick();
+        if (v === ann.tableVersion) return;
+        if (await this.foreignInWindow(v)) {
+          this.foreignSeen = true;
+          this.lastCheck = 0; // the next search's check rebuilds
+          return;
         }
+        ann.tableVersion = v;
+        ann.dirty = true;
+        this.kick();
       });
     } finally {
-      this.maintaining--;
+      if (--this.maintaining === 0) this.window = undefined;
+    }
+  }
+
+  /**
+   * Whether a version after the window opened, up to `to`, changed rows and is not one of our commits. Maintenance
+   * (index builds, compaction) never changes the live row count and never adds fragments; an append, update or
+   * delete by another process does one or the other. Each version not ours is compared with the one before it on a
+   * checked-out handle: a few manifest reads, where listing every version's statistics read them all (~1 s at
+   * 1,000 versions).
+   */
+  private async foreignInWindow(to: number): Promise<boolean> {
+    const w = this.window;
+    if (!w || !this.o.openVersion) return false; // no second handle to check with: trust the maintenance
+    if (w.from < 0) return true;
+    const handle = await this.o.openVersion(w.from);
+    try {
+      const shape = async (v: number) => {
+        await handle.checkout(v);
+        const s = await handle.stats();
+        return { rows: s.numRows, fragments: s.fragmentStats.numFragments };
+      };
+      for (let v = w.from + 1; v <= to; v++) {
+        if (w.own.has(v)) continue;
+        const prev = await shape(v - 1);
+        const cur = await shape(v);
+        if (cur.rows !== prev.rows || cur.fragments > prev.fragments) return true;
+      }
+      return false;
+    } finally {
+      handle.close();
     }
   }
 
