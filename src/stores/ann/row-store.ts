@@ -24,6 +24,8 @@ const closer = new FinalizationRegistry<number>((fd) => {
 
 /** Rows per memory chunk: about this many bytes each (allocated as keys reach them). */
 const CHUNK_BYTES = 32 * 2 ** 20;
+/** ...and at most this many rows (narrow vectors: a small collection does not reserve 32 MB per vector). */
+const CHUNK_MAX_ROWS = 65_536;
 let nextId = 1;
 
 /** The rows as worker threads receive them: the chunks are shared memory, never copied. */
@@ -59,8 +61,10 @@ export class RowStore implements RowsView {
     readonly file: string | undefined,
     readonly writable: boolean,
     private readonly mem: Memory,
+    chunkRows?: number,
   ) {
-    this.chunkRows = Math.max(1024, Math.floor(CHUNK_BYTES / (dim * 4)));
+    this.chunkRows =
+      chunkRows ?? Math.min(CHUNK_MAX_ROWS, Math.max(1024, Math.floor(CHUNK_BYTES / (dim * 4))));
   }
 
   private static fresh(): Memory {
@@ -71,10 +75,10 @@ export class RowStore implements RowsView {
     return new RowStore(dim, undefined, true, RowStore.fresh());
   }
 
-  /** A new file, created with its first row. */
-  static create(file: string, dim: number): RowStore {
+  /** A new file, created with its first row. `chunkRows` overrides the chunk size (tests: several chunks). */
+  static create(file: string, dim: number, chunkRows?: number): RowStore {
     writing.add(file);
-    return new RowStore(dim, file, true, RowStore.fresh());
+    return new RowStore(dim, file, true, RowStore.fresh(), chunkRows);
   }
 
   /** A saved file, read into memory; read-only until `fork`. Throws when it cannot be read. */
