@@ -5,10 +5,11 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
-  readSync,
   writeSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { readPartsParallel, type ReadPart } from './parallel-read.js';
 import type { RowsView } from './row-rescore.mjs';
 
 /** Row files this process writes: a save removes files no manifest names, except these (a rebuild in progress). */
@@ -88,16 +89,14 @@ export class RowStore implements RowsView {
     const rowBytes = dim * 4;
     const rows = Math.floor(fstatSync(fd).size / rowBytes);
     if (rows > 0) store.reserve(rows - 1);
-    for (let c = 0; c * store.chunkRows < rows; c++) {
-      const bytes = new Uint8Array(store.mem.buffers[c]!);
-      const want = Math.min(store.chunkRows, rows - c * store.chunkRows) * rowBytes;
-      let done = 0;
-      while (done < want) {
-        const n = readSync(fd, bytes, done, want - done, c * store.chunkRows * rowBytes + done);
-        if (n <= 0) throw new Error(`${file}: short read`);
-        done += n;
-      }
-    }
+    const parts: ReadPart[] = [];
+    for (let c = 0; c * store.chunkRows < rows; c++)
+      parts.push({
+        buf: store.mem.buffers[c]!,
+        offset: c * store.chunkRows * rowBytes,
+        length: Math.min(store.chunkRows, rows - c * store.chunkRows) * rowBytes,
+      });
+    readPartsParallel(file, parts, Math.min(4, availableParallelism()));
     store.closeFile(); // read-only: nothing more to read (a fork copies the file by name)
     return store;
   }
