@@ -230,7 +230,9 @@ describe('ANN index and own writes', () => {
     });
     await server.createCollection(schema);
     await server.upsert('c', items(50, 1, 'seed'));
-    const theirs = items(10, 21, 'cli');
+    // A seed no writer reaches (writer w's batch b uses seed 500w + b): with 21, writer 0's 21st batch held the same
+    // vectors, and a search could answer its copy of cli3 first (the test then failed whenever pick-up was slow).
+    const theirs = items(10, 1_000_000, 'cli');
     let found = false;
     let writing = true;
     const writers = Array.from({ length: 4 }, async (_, w) => {
