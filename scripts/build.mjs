@@ -23,6 +23,8 @@ const ASSETS = [
   'rerankers/fit-worker.mjs',
   'src/stores/ann/search-worker.mjs',
   'src/stores/ann/row-rescore.mjs',
+  'src/stores/ann/read-parts.mjs',
+  'src/stores/ann/read-parts-worker.mjs',
   'indexers/models',
   'fixtures/corpus',
 ];

@@ -95,12 +95,20 @@ async function handDriven() {
     await sync.ready();
     await sleep(300); // the version check runs in the background
   };
-  return { store, other, table, sync, check, counts };
+  /** An own commit of `rows`, recorded as the store records one (bracketed, then upserted at its version). */
+  const ownCommit = async (rows: ReturnType<typeof items>) => {
+    const v = await table.version();
+    sync.commitStarting(v);
+    await other.upsert('c', rows);
+    sync.upserted(rows, v + 1);
+    sync.commitEnded(v, v + 1);
+  };
+  return { store, other, table, sync, check, counts, ownCommit };
 }
 
 describe('ANN index and own writes', () => {
   it('a version check while an own commit or maintenance is in flight does not rebuild; a foreign write does', async () => {
-    const { store, other, table, sync, check, counts } = await handDriven();
+    const { store, other, table, sync, check, counts, ownCommit } = await handDriven();
     await check();
     expect(counts.rebuilds).toBe(0);
 
@@ -132,12 +140,7 @@ describe('ANN index and own writes', () => {
     expect(counts.rebuilds).toBe(1);
     // ...and one that an own commit's version would hide (seen as a gap around the own commit).
     await other.upsert('c', items(3, 4, 'theirs2'));
-    const v = await table.version();
-    sync.commitStarting(v);
-    const mine = items(2, 5, 'mine');
-    await other.upsert('c', mine);
-    sync.upserted(mine, v + 1);
-    sync.commitEnded(v, v + 1);
+    await ownCommit(items(2, 5, 'mine'));
     await check();
     expect(counts.rebuilds).toBe(2);
     const ann = await sync.ready();
@@ -147,17 +150,12 @@ describe('ANN index and own writes', () => {
   });
 
   it('a foreign write while maintenance runs is picked up when it ends; maintenance alone rebuilds nothing', async () => {
-    const { store, other, table, sync, check, counts } = await handDriven();
+    const { store, other, table, sync, check, counts, ownCommit } = await handDriven();
     await check();
     // Maintenance with an own commit inside its window: no rebuild.
     sync.maintenanceStarting();
     await table.createIndex('id', { replace: true });
-    const v = await table.version();
-    sync.commitStarting(v);
-    const mine = items(2, 6, 'mine');
-    await other.upsert('c', mine);
-    sync.upserted(mine, v + 1);
-    sync.commitEnded(v, v + 1);
+    await ownCommit(items(2, 6, 'mine'));
     await table.optimize();
     await sync.maintenanceDone();
     await check();

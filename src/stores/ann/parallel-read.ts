@@ -1,63 +1,12 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { readParts, type ReadPart } from './read-parts.mjs';
 
-/** One range of a file to read into shared memory: `length` bytes at file `offset` into `buf` from byte 0. */
-export interface ReadPart {
-  buf: SharedArrayBuffer;
-  offset: number;
-  length: number;
-}
+export { readParts, type ReadPart };
 
 /** Below this many bytes the parts are read in this thread (starting threads costs more than it saves). */
 export const PARALLEL_READ_MIN_BYTES = 64 * 2 ** 20;
 /** The longest a parallel read may take before this thread reads the parts itself. */
 const PARALLEL_READ_TIMEOUT_MS = 120_000;
-
-// A CommonJS script (eval workers are CommonJS): reads its parts, then reports 1 (done) or -1 (failed) in its slot.
-const READER = `
-const { workerData } = require('node:worker_threads');
-const { closeSync, openSync, readSync } = require('node:fs');
-const { file, parts, sig, slot } = workerData;
-const s = new Int32Array(sig);
-let status = 1;
-try {
-  const fd = openSync(file, 'r');
-  try {
-    for (const p of parts) {
-      const bytes = new Uint8Array(p.buf, 0, p.length);
-      for (let done = 0; done < p.length; ) {
-        const n = readSync(fd, bytes, done, p.length - done, p.offset + done);
-        if (n <= 0) throw new Error('short read');
-        done += n;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-} catch {
-  status = -1;
-}
-Atomics.store(s, slot, status);
-Atomics.add(s, 0, 1);
-Atomics.notify(s, 0);
-`;
-
-/** Reads the parts in this thread; throws on a short read. */
-export function readParts(file: string, parts: readonly ReadPart[]): void {
-  const fd = openSync(file, 'r');
-  try {
-    for (const p of parts) {
-      const bytes = new Uint8Array(p.buf, 0, p.length);
-      for (let done = 0; done < p.length;) {
-        const n = readSync(fd, bytes, done, p.length - done, p.offset + done);
-        if (n <= 0) throw new Error(`${file}: short read`);
-        done += n;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * Reads the parts with `threads` worker threads, blocking this thread until they are done (the caller's open is
@@ -82,9 +31,9 @@ export function readPartsParallel(
   const per = Math.ceil(parts.length / n);
   const workers: Worker[] = [];
   for (let t = 0; t < n; t++) {
-    const w = new Worker(READER, {
-      eval: true,
+    const w = new Worker(new URL('./read-parts-worker.mjs', import.meta.url), {
       workerData: { file, parts: parts.slice(t * per, (t + 1) * per), sig, slot: t + 1 },
+      execArgv: [], // plain JS: it needs none of the parent's loader flags
     });
     w.on('error', () => undefined); // reported through its slot (or the timeout)
     w.unref();

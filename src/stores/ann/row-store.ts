@@ -2,9 +2,9 @@ import {
   closeSync,
   constants,
   copyFileSync,
-  fstatSync,
   mkdirSync,
   openSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -85,9 +85,8 @@ export class RowStore implements RowsView {
   /** A saved file, read into memory; read-only until `fork`. Throws when it cannot be read. */
   static open(file: string, dim: number): RowStore {
     const store = new RowStore(dim, file, false, RowStore.fresh());
-    const fd = store.handle();
     const rowBytes = dim * 4;
-    const rows = Math.floor(fstatSync(fd).size / rowBytes);
+    const rows = Math.floor(statSync(file).size / rowBytes);
     if (rows > 0) store.reserve(rows - 1);
     const parts: ReadPart[] = [];
     for (let c = 0; c * store.chunkRows < rows; c++)
@@ -96,8 +95,8 @@ export class RowStore implements RowsView {
         offset: c * store.chunkRows * rowBytes,
         length: Math.min(store.chunkRows, rows - c * store.chunkRows) * rowBytes,
       });
+    // Read-only: no handle is kept (a fork copies the file by name).
     readPartsParallel(file, parts, Math.min(4, availableParallelism()));
-    store.closeFile(); // read-only: nothing more to read (a fork copies the file by name)
     return store;
   }
 

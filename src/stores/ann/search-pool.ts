@@ -217,7 +217,7 @@ export class SearchPool {
     });
     // An idle pool never keeps the process alive; a search in flight does. After the listeners: adding a
     // 'message' listener refs a worker again.
-    if (slot.searches === 0) worker.unref();
+    worker.unref();
     return slot;
   }
 }
