@@ -5,7 +5,7 @@ import { Index, MetricKind, ScalarKind } from 'usearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
 import { matchKeys, rescore } from '../../src/stores/ann/row-rescore.mjs';
-import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
+import { HNSW_PARAMS, searchEf } from '../../src/stores/ann/vector-index.js';
 import { cosine, rng, unitVector } from './builders.js';
 
 /**
@@ -66,6 +66,14 @@ describe('HNSW search settings', () => {
     expect(await graphInfo(rebuilt)).toMatchObject({ indexed: 0, unindexed: 400 });
     expect((await rebuilt.search('c', 'text', data[7]!.vectors.text, 1))[0]!.id).toBe('i7');
     await rebuilt.close();
+  });
+
+  it('searches re-scored graphs with the configured beam; f32 graphs (no re-score) with at least 128, 192 over 384-d', () => {
+    expect(searchEf(HNSW_PARAMS, 512, true)).toBe(HNSW_PARAMS.expansionSearch);
+    expect(searchEf({ ...HNSW_PARAMS, expansionSearch: 64 }, 384, true)).toBe(64);
+    expect(searchEf({ ...HNSW_PARAMS, expansionSearch: 64 }, 384, false)).toBe(128);
+    expect(searchEf({ ...HNSW_PARAMS, expansionSearch: 64 }, 512, false)).toBe(192);
+    expect(searchEf({ ...HNSW_PARAMS, expansionSearch: 300 }, 512, false)).toBe(300);
   });
 
   it('reads graph keys past 2^32 exactly, cuts usearch padding, and re-scores by them', () => {

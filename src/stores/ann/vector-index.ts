@@ -11,7 +11,10 @@ import type { GraphMatches, SearchPool, SharedGraph } from './search-pool.js';
 export interface HnswParams {
   connectivity: number;
   expansionAdd: number;
-  /** Beam width at search (vectors over 384-d: at least 192, see searchEf); usearch widens it to k when k is larger. */
+  /**
+   * Beam width at search (f32 graphs: at least 128, over 384-d 192, see searchEf); usearch widens it to k when k is
+   * larger. Search-time only: a saved index opens as it is whatever this is.
+   */
   expansionSearch: number;
   /**
    * How the graph stores vectors. A reduced-precision graph (i8: a quarter of the bytes per hop, cosine vectors
@@ -24,22 +27,23 @@ export interface HnswParams {
 }
 
 /**
- * f32 graphs of vectors wider than this search with at least WIDE_EF: recall@10 against exact search at 100k items
- * (bench/latency.ts data, M 16, 100 queries) was 0.938 / 0.947 for the two 512-d lists at ef 128, 0.967 / 0.957 at 160,
- * 0.977 / 0.967 at 192; the 384-d list was 0.974 at 128 already. The graph files do not change (ef is search-time only).
+ * f32 graphs (no re-score: their own ranking is the answer) search with at least F32_EF, and vectors wider than
+ * WIDE_DIM with at least WIDE_EF: recall@10 against exact search at 100k items (bench/latency.ts data, M 16, 100
+ * queries) was 0.938 / 0.947 for the two 512-d lists at ef 128, 0.967 / 0.957 at 160, 0.977 / 0.967 at 192; the
+ * 384-d list was 0.974 at 128 already. The graph files do not change (ef is search-time only).
  */
+const F32_EF = 128;
 const WIDE_DIM = 384;
 const WIDE_EF = 192;
 
 /**
  * The beam width a vector of `dim` dimensions searches with. A re-scored graph reads at least RESCORE_MIN
- * candidates whatever k (usearch widens the beam to them) and takes expansionSearch as it is: bench/latency 100k,
- * i8 graphs at M 24, ef 128, 100 candidates re-scored: recall@10 text/image/audio 0.996/0.998/0.994 (M 16 needed
- * ef 192 for 0.980/0.967/0.986).
+ * candidates whatever k (usearch widens the beam to them) and takes expansionSearch as it is (default 100, see
+ * HNSW_PARAMS).
  */
 export function searchEf(params: HnswParams, dim: number, rescored = false): number {
   if (rescored) return params.expansionSearch;
-  return dim > WIDE_DIM ? Math.max(params.expansionSearch, WIDE_EF) : params.expansionSearch;
+  return Math.max(params.expansionSearch, dim > WIDE_DIM ? WIDE_EF : F32_EF);
 }
 
 /** How a graph of `distance` vectors stores them under `params` (i8 is for cosine only: see toI8). */
