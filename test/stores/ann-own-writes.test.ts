@@ -54,8 +54,6 @@ async function searchWhile(store: LanceDbStore, busy: () => boolean): Promise<nu
   return n;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * An AnnSync over a real table, driven by hand: `other` writes the table without telling it (another process),
  * and the test says what was its own.
@@ -94,7 +92,7 @@ async function handDriven(hooks: { opening?: () => Promise<void> } = {}) {
   });
   const check = async () => {
     await sync.ready();
-    await sleep(300); // the version check runs in the background
+    await sync.whenChecked(); // the version check (and a rebuild) runs in the background
   };
   /** An own commit of `rows`, recorded as the store records one (bracketed, then upserted at its version). */
   const ownCommit = async (rows: ReturnType<typeof items>) => {
@@ -214,6 +212,40 @@ describe('ANN index and own writes', () => {
     await check();
     expect(counts.rebuilds).toBe(2);
     expect((await sync.ready()).search('text', theirs2[2]!.vectors.text, 1)[0]?.id).toBe('other2');
+    await other.close();
+    await store.close();
+  });
+
+  it('an own commit answered with a version past its own (maintenance committed right after it) is still its own', async () => {
+    const { store, other, table, sync, check, counts } = await handDriven();
+    await check();
+    // LanceDB answered an add with the table's newest version when the maintenance handle committed right after it
+    // (seen under concurrent writers: data at v, answer v + 1): the data version then looked like another process's.
+    sync.maintenanceStarting();
+    const before = await table.version();
+    sync.commitStarting(before);
+    const mine = items(2, 15, 'mine');
+    await other.upsert('c', mine); // the commit's data: before + 1
+    await table.createIndex('id', { replace: true }); // maintenance: before + 2, no data change
+    sync.upserted(mine, before + 2);
+    sync.commitEnded(before, before + 2);
+    await sync.maintenanceDone();
+    await check();
+    expect(counts.rebuilds).toBe(0);
+    // Two data changes in one own commit's range: one is another process's write.
+    sync.maintenanceStarting();
+    const b2 = await table.version();
+    sync.commitStarting(b2);
+    const mine2 = items(2, 16, 'mine2');
+    await other.upsert('c', mine2);
+    const theirs = items(2, 17, 'theirs');
+    await other.upsert('c', theirs);
+    sync.upserted(mine2, b2 + 2);
+    sync.commitEnded(b2, b2 + 2);
+    await sync.maintenanceDone();
+    await check();
+    expect(counts.rebuilds).toBe(1);
+    expect((await sync.ready()).search('text', theirs[1]!.vectors.text, 1)[0]?.id).toBe('theirs1');
     await other.close();
     await store.close();
   });

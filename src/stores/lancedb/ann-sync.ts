@@ -66,6 +66,7 @@ export class AnnSync {
   private current: CollectionAnn | undefined;
   private loading: Promise<CollectionAnn> | undefined;
   private lastCheck = 0;
+  private checking: Promise<void> | undefined;
   private absorbing = false;
   private saveTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -78,8 +79,12 @@ export class AnnSync {
    * of the whole window are checked when it ends (see `foreignInWindow`).
    */
   maintaining = 0;
-  /** The index's table version when the current maintenance window opened, and our own commits inside it. */
-  private window: { from: number; own: Set<number> } | undefined;
+  /**
+   * The index's table version when the current maintenance window opened, and our own commits inside it as version
+   * ranges (before, after]: LanceDB may answer a commit with a version past its own when another handle (the
+   * maintenance) committed right after it, so the commit's data is in one version of its range, not always `after`.
+   */
+  private window: { from: number; own: { before: number; after: number }[] } | undefined;
   /**
    * Own commits in flight: a commit's version is visible in the table before `upserted`/`deleted` records it, so a
    * version check meanwhile would take it for another process's write and rebuild from the table (a full scan on
@@ -113,9 +118,18 @@ export class AnnSync {
       return this.loading;
     }
     // Off the request path: a search never waits for the version check (or the rebuild a foreign write causes);
-    // it is served from the current index meanwhile.
-    this.checkFresh().catch((e: unknown) => this.o.onError(e));
+    // it is served from the current index meanwhile. One check at a time.
+    this.checking ??= this.checkFresh()
+      .catch((e: unknown) => this.o.onError(e))
+      .finally(() => {
+        this.checking = undefined;
+      });
     return this.current;
+  }
+
+  /** The version check in flight (and the rebuild it started), if any: for tests and diagnostics. */
+  whenChecked(): Promise<void> {
+    return this.checking ?? Promise.resolve();
   }
 
   /** The index if loaded (never waits: callable under the write lock). */
@@ -138,7 +152,7 @@ export class AnnSync {
   commitEnded(before: number, after: number | undefined): void {
     this.ownCommits--;
     this.ownSeq++;
-    if (after !== undefined) this.window?.own.add(after);
+    if (after !== undefined) this.window?.own.push({ before, after });
     if (after !== undefined && after !== before + 1 && this.maintaining === 0)
       this.flagForeign(after);
   }
@@ -162,8 +176,7 @@ export class AnnSync {
 
   /** Before background table maintenance starts (its versions change no rows). */
   maintenanceStarting(): void {
-    if (this.maintaining++ === 0)
-      this.window = { from: this.current?.tableVersion ?? -1, own: new Set() };
+    if (this.maintaining++ === 0) this.window = { from: this.current?.tableVersion ?? -1, own: [] };
   }
 
   /**
@@ -198,17 +211,26 @@ export class AnnSync {
   /**
    * Whether a version after the window opened, up to `to`, changed rows and is not one of our commits. Maintenance
    * (index builds, compaction) never changes the live row count and never adds fragments; an append, update or
-   * delete by another process does one or the other. Each version not ours is compared with the one before it on a
-   * checked-out handle: a few manifest reads, where listing every version's statistics read them all (~1 s at
-   * 1,000 versions).
+   * delete by another process does one or the other. Each version not surely ours is compared with the one before
+   * it on a checked-out handle: a few manifest reads, where listing every version's statistics read them all (~1 s
+   * at 1,000 versions). An own commit answered with a version past its own holds one data change in its range.
    */
   private async foreignInWindow(to: number): Promise<boolean> {
     const w = this.window;
     if (!w || !this.o.openVersion) return false; // no second handle to check with: trust the maintenance
     if (w.from < 0) return true;
-    let first = w.from + 1;
-    while (first <= to && w.own.has(first)) first++;
-    if (first > to) return false; // only own commits since: nothing to read
+    // Per version after `from`: the own commit whose range holds it (own commits run one at a time: no overlaps).
+    const ownRange = new Map<number, { before: number; after: number }>();
+    for (const r of w.own)
+      for (let v = Math.max(r.before, w.from) + 1; v <= Math.min(r.after, to); v++)
+        ownRange.set(v, r);
+    // Nothing to read when every version is an own commit's and alone in its range (the usual case).
+    let anyToRead = false;
+    for (let v = w.from + 1; v <= to && !anyToRead; v++) {
+      const r = ownRange.get(v);
+      anyToRead = !r || r.after - r.before > 1;
+    }
+    if (!anyToRead) return this.windowClean(w, to);
     const handle = await this.o.openVersion(w.from);
     try {
       const shapes = new Map<number, { rows: number; fragments: number }>();
@@ -222,19 +244,34 @@ export class AnnSync {
         }
         return s;
       };
-      for (let v = first; v <= to; v++) {
-        if (w.own.has(v)) continue;
+      const changed = async (v: number) => {
         const prev = await shape(v - 1);
         const cur = await shape(v);
-        if (cur.rows !== prev.rows || cur.fragments > prev.fragments) return true;
+        return cur.rows !== prev.rows || cur.fragments > prev.fragments;
+      };
+      // A version outside every own range must change no data (maintenance); inside one, one version may (the
+      // commit's own), the others must not.
+      const dataIn = new Map<{ before: number; after: number }, number>();
+      for (let v = w.from + 1; v <= to; v++) {
+        const r = ownRange.get(v);
+        if (r && r.after - r.before === 1) continue; // the commit's own version
+        if (!(await changed(v))) continue;
+        if (!r) return true;
+        const n = (dataIn.get(r) ?? 0) + 1;
+        if (n > 1) return true;
+        dataIn.set(r, n);
       }
-      // Clean up to `to`: a later check in the same window (overlapping maintenance runs) starts past it.
-      w.from = to;
-      for (const v of w.own) if (v <= to) w.own.delete(v);
-      return false;
+      return this.windowClean(w, to);
     } finally {
       handle.close();
     }
+  }
+
+  /** The window up to `to` is clean: a later check in it (overlapping maintenance runs) starts past it. */
+  private windowClean(w: NonNullable<typeof this.window>, to: number): false {
+    w.from = to;
+    w.own = w.own.filter((r) => r.after > to);
+    return false;
   }
 
   info(): { vector: string; graph: number; pending: number }[] {
