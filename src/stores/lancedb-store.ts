@@ -443,10 +443,12 @@ export class LanceDbStore implements VectorStore {
     );
   }
 
+  /** The pool for graph searches (asked per vector search: the thread count is read once, not per call). */
   private searchPool(): SearchPool | undefined {
+    if (this.pool) return this.pool;
     const size = this.opts.searchThreads ?? Math.min(2, availableParallelism());
     if (size <= 0) return undefined;
-    this.pool ??= new SearchPool(size, this.opts.searchThreadsMinGraph);
+    this.pool = new SearchPool(size, this.opts.searchThreadsMinGraph);
     return this.pool;
   }
 
