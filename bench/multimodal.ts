@@ -41,6 +41,8 @@ import {
 const { values: a } = parseArgs({
   options: {
     seeds: { type: 'string', default: '3' },
+    // First seed of the run (seeds first..first+seeds-1): re-run one seed alone to look at it.
+    'first-seed': { type: 'string', default: '1' },
     sessions: { type: 'string', default: '1500' },
     'train-intents': { type: 'string', default: '60' },
     'test-intents': { type: 'string', default: '150' },
@@ -216,13 +218,18 @@ async function runSeed(seed: number) {
     for (const kind of KINDS) {
       const logs = cts.filter((c: Clickthrough) => kindOf.get(c.queryId) === kind);
       let best = { v: -Infinity, w: {} as Record<string, number> };
+      const col = (f: string) => names.indexOf(`similarity_norm:${f}`);
+      // Sources this kind's queries carry: weights that zero all of them rank by nothing (the estimator keeps the
+      // logged order on ties, the engine does not), which no hand tuner would pick.
+      const present = SOURCES.filter((src) =>
+        logs.some((c) => c.items.some((it) => it.features[col(src)]! > 0)),
+      );
       for (const wt of grid)
         for (const wi of grid)
           for (const wa of grid)
             for (const wp of [0]) {
-              if (wt + wi + wa === 0) continue;
               const w = { text: wt, image: wi, audio: wa, popularity: wp };
-              const col = (f: string) => names.indexOf(`similarity_norm:${f}`);
+              if (present.every((src) => w[src as 'text'] === 0)) continue;
               const v = perImpressionClicks(
                 (ct) =>
                   ct.items.map(
@@ -239,6 +246,18 @@ async function runSeed(seed: number) {
       tuned[kind] = best.w;
       if (process.env.DEBUG_MM) console.log(kind, logs.length, JSON.stringify(best));
     }
+    // The learned start's weights per intent kind (e^u on each source's baseline part, e^v - 1 on its score).
+    const startWeights: Record<string, unknown> = {};
+    const sm = registry.loadModel(C, start.version);
+    for (const kind of KINDS) {
+      const q = cts.find((c) => kindOf.get(c.queryId) === kind)?.queryFeatures;
+      if (!q) continue;
+      const rw = sm.reweight(q);
+      const r3 = (xs: Float64Array) =>
+        Object.fromEntries(sm.shape.groups.map((g, i) => [g.name, Number(xs[i]!.toFixed(3))]));
+      startWeights[kind] = { part: r3(rw.reweight), score: r3(rw.scoreWeight) };
+    }
+    if (process.env.DEBUG_MM) console.log('start weights', JSON.stringify(startWeights));
     engine.rerankers.set('rrf+pop', new WithPopularity(new RrfReranker()));
     engine.rerankers.set('weighted+pop', new WithPopularity(new WeightedReranker()));
     const arms: Record<
@@ -259,6 +278,7 @@ async function runSeed(seed: number) {
       'tuned-weights': (k) => ({ fusion: 'weighted', weights: tuned[k]! }),
     };
     const scores: Record<string, number[]> = {};
+    const byKind: Record<string, Record<string, number[]>> = {};
     for (const [arm, pick] of Object.entries(arms)) {
       const qr = new Rng(seed * 100 + 4);
       scores[arm] = [];
@@ -271,15 +291,33 @@ async function runSeed(seed: number) {
           ...pick(intent.kind),
         });
         const ideal = [...intent.grades.values()].sort((x, y) => y - x).slice(0, 10);
-        scores[arm]!.push(dcg(r.hits.map((h) => intent.grades.get(h.id) ?? 0)) / dcg(ideal));
+        const ndcg = dcg(r.hits.map((h) => intent.grades.get(h.id) ?? 0)) / dcg(ideal);
+        scores[arm]!.push(ndcg);
+        ((byKind[arm] ??= {})[intent.kind] ??= []).push(ndcg);
       }
     }
     const mean = Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, meanCi95(v)]));
+    // Per intent kind (diagnosis: which kind of query an arm wins or loses on).
+    const meanByKind = Object.fromEntries(
+      Object.entries(byKind).map(([arm, ks]) => [
+        arm,
+        Object.fromEntries(
+          Object.entries(ks).map(([k, v]) => [
+            k,
+            Number((v.reduce((x, y) => x + y, 0) / v.length).toFixed(4)),
+          ]),
+        ),
+      ]),
+    );
     return {
       seed,
       mean,
+      meanByKind,
       comparison,
       tuned,
+      startWeights,
+      // The start's cross-validation (its chosen family and scale, every candidate's out-of-fold gain); not the members.
+      startCheck: { ...(start.metrics.startCheck as object), members: undefined },
       shrinkage: model.metrics.shrinkage,
       startShrinkage: model.metrics.startShrinkage,
       guardQueries: model.metrics.guardQueries,
@@ -296,7 +334,8 @@ async function runSeed(seed: number) {
 
 const started = performance.now();
 const runs: Awaited<ReturnType<typeof runSeed>>[] = [];
-for (let s = 1; s <= Number(a.seeds); s++) {
+const firstSeed = Number(a['first-seed']);
+for (let s = firstSeed; s < firstSeed + Number(a.seeds); s++) {
   const r = await runSeed(s);
   runs.push(r);
   console.log(
