@@ -125,6 +125,7 @@ export class LanceDbStore implements VectorStore {
   private readonly reads: Limiter;
   /** Started by the first search (processes that never search start no threads). */
   private pool: SearchPool | undefined;
+  private poolSize: number | undefined;
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -443,12 +444,11 @@ export class LanceDbStore implements VectorStore {
     );
   }
 
-  /** The pool for graph searches (asked per vector search: the thread count is read once, not per call). */
   private searchPool(): SearchPool | undefined {
-    if (this.pool) return this.pool;
-    const size = this.opts.searchThreads ?? Math.min(2, availableParallelism());
+    // Once: availableParallelism() is a system call, and this runs for every vector list of every search.
+    const size = (this.poolSize ??= this.opts.searchThreads ?? Math.min(2, availableParallelism()));
     if (size <= 0) return undefined;
-    this.pool = new SearchPool(size, this.opts.searchThreadsMinGraph);
+    this.pool ??= new SearchPool(size, this.opts.searchThreadsMinGraph);
     return this.pool;
   }
 
@@ -567,8 +567,9 @@ export class LanceDbStore implements VectorStore {
   private async scheduleMaintenance(name: string, c: OpenCollection): Promise<void> {
     if (this.maintenance.has(name)) return; // one run at a time; it re-plans from fresh counts
     // Planning reads table statistics (several table calls): only when enough writes may have left enough small
-    // fragments, or when the id index may be due.
-    const idIndexDue = !c.idIndexed && (await c.ann.ready()).keys.size >= ID_INDEX_THRESHOLD;
+    // fragments, or when the id index may be due. No await before the run is registered below: concurrent writers
+    // each started a run of their own (four id-index builds at once were seen, "CreateIndex preempted").
+    const idIndexDue = !c.idIndexed && (c.ann.loaded?.keys.size ?? 0) >= ID_INDEX_THRESHOLD;
     if (!idIndexDue && c.writesSinceMaintenance < MAINTENANCE_EVERY_WRITES) return;
     c.writesSinceMaintenance = 0;
     const run = (async () => {
