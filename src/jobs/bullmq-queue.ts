@@ -201,15 +201,28 @@ export class BullmqQueue<C> implements JobQueue {
       Math.max(0, limit - 1),
     );
     const states = await Promise.all(jobs.map((j) => j.getState()));
-    return jobs
+    // A job that finished after its hash was read: read the hash again (a final state never changes back), else it
+    // would show as failed without its reason or completed without its result.
+    const read = await Promise.all(
+      jobs.map((j, i) =>
+        (states[i] === 'completed' || states[i] === 'failed') && j.finishedOn === undefined
+          ? this.queue.getJob(j.id!).then((again) => again ?? j)
+          : j,
+      ),
+    );
+    return read
       .map((j, i) => jobInfo(j, states[i] ?? 'unknown'))
       .sort((a, b) => (b.addedAt ?? 0) - (a.addedAt ?? 0))
       .slice(0, limit);
   }
 
   async get(jobId: string): Promise<JobInfo | undefined> {
+    // State first, then the job hash (as in outcomes): read the other way round, a job finishing between the two
+    // reads showed its final state with a running job's hash (failed without its reason: a flaky server-jobs test).
+    const state = await this.queue.getJobState(jobId);
+    if (state === 'unknown') return undefined;
     const job = await this.queue.getJob(jobId);
-    return job && jobInfo(job, await job.getState());
+    return job && jobInfo(job, state);
   }
 
   async cancel(jobId: string): Promise<CancelResult> {

@@ -565,8 +565,9 @@ export class LanceDbStore implements VectorStore {
   private async scheduleMaintenance(name: string, c: OpenCollection): Promise<void> {
     if (this.maintenance.has(name)) return; // one run at a time; it re-plans from fresh counts
     // Planning reads table statistics (several table calls): only when enough writes may have left enough small
-    // fragments, or when the id index may be due.
-    const idIndexDue = !c.idIndexed && (await c.ann.ready()).keys.size >= ID_INDEX_THRESHOLD;
+    // fragments, or when the id index may be due. No await before the run is registered below: concurrent writers
+    // each started a run of their own (four id-index builds at once were seen, "CreateIndex preempted").
+    const idIndexDue = !c.idIndexed && (c.ann.loaded?.keys.size ?? 0) >= ID_INDEX_THRESHOLD;
     if (!idIndexDue && c.writesSinceMaintenance < MAINTENANCE_EVERY_WRITES) return;
     c.writesSinceMaintenance = 0;
     const run = (async () => {

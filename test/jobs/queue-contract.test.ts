@@ -323,3 +323,40 @@ describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
     },
   );
 });
+
+describe.runIf(hasRedis)('BullMQ job reads', () => {
+  it('a job that finishes while it is read never shows a final state without its outcome', async () => {
+    const ctx = { runs: new Map<string, number>(), running: 0, peak: 0, aborted: [] as string[] };
+    const q = bullmq().make(ctx, `reads${Date.now()}`) as BullmqQueue<Ctx>;
+    const finished = new Promise<void>((resolve) => q.onOutcome(() => resolve()));
+    await q.addMany([
+      { name: 'work', jobId: 'slow-fail', payload: { key: 'permanent-slow', sleepMs: 300 } },
+    ]);
+    await q.startWorker();
+    for (let i = 0; i < 100 && (await q.get('slow-fail'))?.state !== 'active'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    // Each read of a job's hash returns only once the job has failed: the reads around it see the change.
+    const getJob = q.queue.getJob.bind(q.queue);
+    const getJobs = q.queue.getJobs.bind(q.queue);
+    q.queue.getJob = async (id) => {
+      const job = await getJob(id);
+      await finished;
+      return job;
+    };
+    q.queue.getJobs = async (...a) => {
+      const jobs = await getJobs(...a);
+      await finished;
+      return jobs;
+    };
+    const one = await q.get('slow-fail');
+    const listed = (await q.list()).find((j) => j.id === 'slow-fail');
+    q.queue.getJob = getJob;
+    q.queue.getJobs = getJobs;
+    for (const info of [one, listed]) {
+      expect(['active', 'failed']).toContain(info?.state);
+      if (info?.state === 'failed') expect(info.reason).toBe('never works');
+    }
+    expect(await q.get('slow-fail')).toMatchObject({ state: 'failed', reason: 'never works' });
+    await q.close();
+  });
+});

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AnnSync } from '../../src/stores/lancedb/ann-sync.js';
 import { ID_INDEX_THRESHOLD } from '../../src/stores/lancedb/table-maintenance.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 
@@ -53,5 +54,47 @@ describe('LanceDB id index', () => {
       [`i${n - 1}`, n - 1],
     ]);
     expect(await store.count('c')).toBe(n);
+  });
+
+  it('concurrent writers past the threshold start one background maintenance run at a time', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'chorus-id-index-bg-'));
+    const s = await LanceDbStore.open({ dataDir: d }); // background maintenance
+    let maxRuns = 0;
+    const original = AnnSync.prototype.maintenanceStarting;
+    const spy = vi.spyOn(AnnSync.prototype, 'maintenanceStarting').mockImplementation(function (
+      this: AnnSync,
+    ) {
+      original.call(this);
+      maxRuns = Math.max(maxRuns, this.maintaining); // runs in flight (maintenanceDone lowers it)
+    });
+    try {
+      await s.createCollection({ name: 'c', vectors: { text: { modality: 'text', dim: 4 } } });
+      await s.upsert(
+        'c',
+        Array.from({ length: ID_INDEX_THRESHOLD - 3 }, (_, i) => ({
+          id: `i${i}`,
+          payload: { n: i },
+          vectors: { text: vec(i) },
+        })),
+      );
+      await s.flushMaintenance('c');
+      // Six writers take the collection past the threshold in one group commit: each found the id index due and,
+      // with an await before its run was registered, started a run (and an id-index build) of its own.
+      await Promise.all(
+        Array.from({ length: 6 }, (_, w) =>
+          s.upsert('c', [{ id: `w${w}`, payload: { n: w }, vectors: { text: vec(-w) } }]),
+        ),
+      );
+      await s.flushMaintenance('c');
+      expect(maxRuns).toBeGreaterThanOrEqual(1);
+      expect(maxRuns).toBe(1);
+      expect(await s.indexInfo('c')).toContainEqual(
+        expect.objectContaining({ column: 'id', type: 'BTree' }),
+      );
+    } finally {
+      spy.mockRestore();
+      await s.close();
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

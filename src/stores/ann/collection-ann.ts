@@ -105,7 +105,7 @@ export class CollectionAnn {
     try {
       const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
       if (m.format !== FORMAT || m.tableVersion !== tableVersion) return undefined;
-      if (JSON.stringify(m.params) !== JSON.stringify(params)) return undefined;
+      if (!sameBuild(m.params, params)) return undefined;
       const names = Object.keys(schema.vectors);
       if (names.length !== Object.keys(m.vectors).length) return undefined;
       const vectors = new Map<string, VectorIndex>();
@@ -205,7 +205,7 @@ export class CollectionAnn {
     const out: IdHit[] = [];
     for (const hit of hits) {
       const id = this.keys.idOf(hit.key);
-      if (id !== undefined) out.push({ ...hit, id });
+      if (id !== undefined) out.push({ key: hit.key, distance: hit.distance, id });
     }
     return out;
   }
@@ -298,6 +298,18 @@ export class CollectionAnn {
       pending: index.pendingSize,
     }));
   }
+}
+
+/**
+ * Whether a graph saved under `saved` params is the graph `params` would build: the build settings and precision.
+ * The search beam (expansionSearch) is read at search time only, so changing it never rebuilds a saved index.
+ */
+function sameBuild(saved: Partial<HnswParams> | undefined, params: HnswParams): boolean {
+  return (
+    saved?.connectivity === params.connectivity &&
+    saved.expansionAdd === params.expansionAdd &&
+    (saved.quantization ?? 'f32') === (params.quantization ?? 'f32')
+  );
 }
 
 /** The highest generation any file in `dir` was saved under (0 when none). */

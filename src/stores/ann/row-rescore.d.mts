@@ -1,6 +1,13 @@
 import type { MetricKind } from 'usearch';
 
+/** A search's matches, best first: numeric keys and their distances (usearch units). */
 export interface Matches {
+  keys: Float64Array;
+  distances: Float32Array;
+}
+
+/** A usearch result as it comes from `search` / `exactSearch`. */
+export interface RawMatches {
   keys: BigUint64Array;
   distances: Float32Array;
 }
@@ -17,8 +24,12 @@ export function rescoreFetch(want: number, size: number): number;
 
 export function toI8(rows: Float32Array, dim: number): Int8Array;
 
+export function matchKeys(raw: BigUint64Array): Float64Array;
+
+export function toMatches(res: RawMatches): Matches;
+
 export function rescore(
-  matches: Matches,
+  res: RawMatches,
   query: Float32Array,
   dim: number,
   metric: MetricKind,

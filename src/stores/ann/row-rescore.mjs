@@ -3,8 +3,29 @@
 // plain JS; types in row-rescore.d.mts).
 import { exactSearch } from 'usearch';
 
-/** usearch pads short result lists with this key. */
-const NO_KEY = 0xffffffffffffffffn;
+/** Whether this machine stores integers little-endian (x86, arm64): then a key's low half comes first. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The keys of a usearch result as plain numbers, cut at the first padding key (usearch pads short lists with
+ * 2^64 - 1). Read as two 32-bit halves: a BigInt per key (Number(raw), BigInt(key)) cost more than the rest of a
+ * re-score. Keys are counters (KeyMap), so they stay far below 2^53.
+ */
+export function matchKeys(raw) {
+  const halves = new Uint32Array(raw.buffer, raw.byteOffset, raw.length * 2);
+  const [lo, hi] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
+  let n = 0;
+  while (n < raw.length && !(halves[2 * n] === 0xffffffff && halves[2 * n + 1] === 0xffffffff)) n++;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = halves[2 * i + hi] * 4294967296 + halves[2 * i + lo];
+  return keys;
+}
+
+/** A usearch result as matches: numeric keys (padding cut) and their distances. */
+export function toMatches(res) {
+  const keys = matchKeys(res.keys);
+  return { keys, distances: res.distances.subarray(0, keys.length) };
+}
 
 /**
  * A re-scored graph is asked for at least this many candidates (usearch then widens its beam to as many): their
@@ -45,33 +66,29 @@ let scratch = new Float32Array(0);
 /**
  * The matches of a graph that stores vectors at reduced precision (i8, f16), re-scored exactly against their f32
  * rows (`rows.chunks[c]` holds keys c*chunkRows.. as f32 rows of `dim`) by usearch's exact search (the same
- * distance the pending-row scan uses), best first, at most `keep`. The graph only chose the candidates. The cost is
- * mostly fetching the rows (~2 us per random 2 KB row from memory); the distances themselves are SIMD.
+ * distance the pending-row scan uses), best first, at most `keep`. The graph only chose the candidates (`res`, a
+ * usearch result). The cost is mostly fetching the rows (~2 us per random 2 KB row from memory); the distances
+ * themselves are SIMD.
  */
-export function rescore(matches, query, dim, metric, rows, keep) {
-  const keys = [];
-  for (const raw of matches.keys) {
-    if (raw === NO_KEY) break;
-    keys.push(Number(raw));
-  }
-  const m = Math.min(keep, keys.length);
-  const outKeys = new BigUint64Array(m);
-  const outDistances = new Float32Array(m);
-  if (m === 0) return { keys: outKeys, distances: outDistances };
-  if (scratch.length < keys.length * dim) scratch = new Float32Array(keys.length * dim);
-  for (let i = 0; i < keys.length; i++) {
+export function rescore(res, query, dim, metric, rows, keep) {
+  const keys = matchKeys(res.keys);
+  const n = keys.length;
+  if (Math.min(keep, n) === 0) return { keys: new Float64Array(0), distances: new Float32Array(0) };
+  if (scratch.length < n * dim) scratch = new Float32Array(n * dim);
+  const per = rows.chunkRows;
+  for (let i = 0; i < n; i++) {
     const key = keys[i];
-    const chunk = rows.chunks[Math.floor(key / rows.chunkRows)];
+    const c = Math.floor(key / per);
+    const chunk = rows.chunks[c];
     if (!chunk) throw new Error(`exact rows: no row for key ${key}`);
-    const at = (key % rows.chunkRows) * dim;
+    const at = (key - c * per) * dim;
     scratch.set(chunk.subarray(at, at + dim), i * dim);
   }
   // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): both start there.
   const q = query.byteOffset === 0 ? query : query.slice();
-  const res = exactSearch(scratch.subarray(0, keys.length * dim), q, dim, m, metric, 1);
-  for (let i = 0; i < m; i++) {
-    outKeys[i] = BigInt(keys[Number(res.keys[i])]);
-    outDistances[i] = res.distances[i];
-  }
-  return { keys: outKeys, distances: outDistances };
+  const best = exactSearch(scratch.subarray(0, n * dim), q, dim, Math.min(keep, n), metric, 1);
+  const rowOf = matchKeys(best.keys);
+  const outKeys = new Float64Array(rowOf.length);
+  for (let i = 0; i < rowOf.length; i++) outKeys[i] = keys[rowOf[i]];
+  return { keys: outKeys, distances: best.distances.slice(0, rowOf.length) };
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { MetricKind, ScalarKind } from 'usearch';
+import type { Matches as GraphMatches } from './row-rescore.mjs';
 import type { SharedRows } from './row-store.js';
 
 /** What a worker needs to map a saved graph file and search it exactly as the owning VectorIndex would. */
@@ -22,10 +23,8 @@ export interface RowsOwner {
   onRelease(fn: () => void): void;
 }
 
-export interface GraphMatches {
-  keys: BigUint64Array;
-  distances: Float32Array;
-}
+/** A graph search's matches, best first (keys as numbers, no padding). */
+export type { GraphMatches };
 
 /** One search waiting to be sent. */
 interface Queued {
@@ -49,7 +48,7 @@ interface Slot {
 type Reply =
   | {
       id: number;
-      results: ({ keys: BigUint64Array; distances: Float32Array } | { error: string })[];
+      results: (GraphMatches | { error: string })[];
     }
   | { id: number; error: string };
 

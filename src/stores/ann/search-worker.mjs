@@ -5,10 +5,11 @@
 //              { rows: { id, chunkRows, from, chunks: SharedArrayBuffer[] } } (exact rows shared, chunks from `from`)
 //              { drop: id } (those rows are no longer used)
 // A graph with `rows` (i8, f16) is asked for more candidates, re-scored from those f32 rows, as VectorIndex does.
-// Message out: { id, results: [{ keys: BigUint64Array, distances: Float32Array } or { error }] } in the same order
+// Message out: { id, results: [{ keys: Float64Array, distances: Float32Array } or { error }] } in the same order
+//              (keys as numbers, padding cut: see matchKeys)
 import { parentPort } from 'node:worker_threads';
 import { Index, ScalarKind } from 'usearch';
-import { rescore, rescoreFetch, toI8 } from './row-rescore.mjs';
+import { rescore, rescoreFetch, toI8, toMatches } from './row-rescore.mjs';
 
 /** Graphs mapped here, by file and settings; the least recently used go first past MAX_VIEWS. */
 const views = new Map();
@@ -65,10 +66,7 @@ const rowSets = new Map();
 function searchOne(s) {
   try {
     const graph = graphFor(s);
-    if (!s.rows) {
-      const res = graph.search(s.query, s.k, 1);
-      return { keys: res.keys, distances: res.distances };
-    }
+    if (!s.rows) return toMatches(graph.search(s.query, s.k, 1));
     const rows = rowSets.get(s.rows);
     if (!rows) throw new Error(`exact rows ${s.rows} not shared with this worker`);
     const q = s.quantization === ScalarKind.I8 ? toI8(s.query, s.dim) : s.query;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { exactSearch, Index, MetricKind, ScalarKind } from 'usearch';
 import type { Distance } from '../../domain/modality.js';
 import { cosineCodes, PendingBuffer } from './pending.js';
-import { rescore, rescoreFetch, toI8 } from './row-rescore.mjs';
+import { rescore, rescoreFetch, toI8, toMatches } from './row-rescore.mjs';
 import { RowStore } from './row-store.js';
 import type { GraphMatches, SearchPool, SharedGraph } from './search-pool.js';
 
@@ -11,7 +11,10 @@ import type { GraphMatches, SearchPool, SharedGraph } from './search-pool.js';
 export interface HnswParams {
   connectivity: number;
   expansionAdd: number;
-  /** Beam width at search (vectors over 384-d: at least 192, see searchEf); usearch widens it to k when k is larger. */
+  /**
+   * Beam width at search (f32 graphs: at least 128, over 384-d 192, see searchEf); usearch widens it to k when k is
+   * larger. Search-time only: a saved index opens as it is whatever this is.
+   */
   expansionSearch: number;
   /**
    * How the graph stores vectors. A reduced-precision graph (i8: a quarter of the bytes per hop, cosine vectors
@@ -24,22 +27,23 @@ export interface HnswParams {
 }
 
 /**
- * f32 graphs of vectors wider than this search with at least WIDE_EF: recall@10 against exact search at 100k items
- * (bench/latency.ts data, M 16, 100 queries) was 0.938 / 0.947 for the two 512-d lists at ef 128, 0.967 / 0.957 at 160,
- * 0.977 / 0.967 at 192; the 384-d list was 0.974 at 128 already. The graph files do not change (ef is search-time only).
+ * f32 graphs (no re-score: their own ranking is the answer) search with at least F32_EF, and vectors wider than
+ * WIDE_DIM with at least WIDE_EF: recall@10 against exact search at 100k items (bench/latency.ts data, M 16, 100
+ * queries) was 0.938 / 0.947 for the two 512-d lists at ef 128, 0.967 / 0.957 at 160, 0.977 / 0.967 at 192; the
+ * 384-d list was 0.974 at 128 already. The graph files do not change (ef is search-time only).
  */
+const F32_EF = 128;
 const WIDE_DIM = 384;
 const WIDE_EF = 192;
 
 /**
  * The beam width a vector of `dim` dimensions searches with. A re-scored graph reads at least RESCORE_MIN
- * candidates whatever k (usearch widens the beam to them) and takes expansionSearch as it is: bench/latency 100k,
- * i8 graphs at M 24, ef 128, 100 candidates re-scored: recall@10 text/image/audio 0.996/0.998/0.994 (M 16 needed
- * ef 192 for 0.980/0.967/0.986).
+ * candidates whatever k (usearch widens the beam to them) and takes expansionSearch as it is (default 100, see
+ * HNSW_PARAMS).
  */
 export function searchEf(params: HnswParams, dim: number, rescored = false): number {
   if (rescored) return params.expansionSearch;
-  return dim > WIDE_DIM ? Math.max(params.expansionSearch, WIDE_EF) : params.expansionSearch;
+  return Math.max(params.expansionSearch, dim > WIDE_DIM ? WIDE_EF : F32_EF);
 }
 
 /** How a graph of `distance` vectors stores them under `params` (i8 is for cosine only: see toI8). */
@@ -52,11 +56,15 @@ export function graphScalar(params: HnswParams, distance: Distance): ScalarKind 
 /**
  * M 24: at 100k x 512 clustered rows an i8 graph reached recall@10 0.998 at ef 100 against 0.974 for M 16, and
  * absorbs as fast (single thread, 20k x 512: ~2,600 rows/s at M 16 and M 24 alike, f32 at M 16 ~1,100).
+ * ef 100: a re-scored graph reads RESCORE_MIN (100) candidates, so its beam is 100 at any lower ef; 128 walked ~20%
+ * more for recall@10 +0.001-0.005 (bench/latency data through the store, 200 queries, 100k: text/image/audio
+ * 0.992/0.997/0.986 at 100 vs 0.993/0.997/0.991 at 128; 20k: >= 0.9995 at both). Search-time only: changing it
+ * never rebuilds a saved index.
  */
 export const HNSW_PARAMS: HnswParams = {
   connectivity: 24,
   expansionAdd: 128,
-  expansionSearch: 128,
+  expansionSearch: 100,
   quantization: 'i8',
 };
 
@@ -76,9 +84,6 @@ export interface KeyHit {
 const PREFILTER_MIN_ROWS = 4096;
 const PREFILTER_OVERFETCH = 4;
 const PREFILTER_EXTRA = 32;
-
-/** usearch pads short result lists with this key. */
-const NO_KEY = 0xffffffffffffffffn;
 
 /** How a vector's index was persisted: its graph file plus the rows and removals that file does not reflect. */
 export interface SavedVectorState {
@@ -281,7 +286,7 @@ export class VectorIndex {
    */
   private searchGraph(query: Float32Array, want: number): GraphMatches {
     const rows = this.rows;
-    if (!rows) return this.graph.search(query, want, 1);
+    if (!rows) return toMatches(this.graph.search(query, want, 1));
     const q = this.scalar === ScalarKind.I8 ? toI8(query, this.dim) : query;
     const res = this.graph.search(q, rescoreFetch(want, this.graph.size()), 1);
     return rescore(res, query, this.dim, METRIC[this.distance], rows, want);
@@ -293,9 +298,7 @@ export class VectorIndex {
 
   private mergeGraph(res: GraphMatches, live: (key: number) => boolean, out: KeyHit[]): void {
     for (let i = 0; i < res.keys.length; i++) {
-      const raw = res.keys[i]!;
-      if (raw === NO_KEY) break;
-      const key = Number(raw);
+      const key = res.keys[i]!;
       if (live(key)) out.push({ key, distance: res.distances[i]! });
     }
   }

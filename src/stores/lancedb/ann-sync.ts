@@ -29,6 +29,13 @@ export interface AnnSyncOptions {
 
 type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
 
+/** An own write recorded while a rebuild scans a snapshot (replayed onto the new index when newer than it). */
+interface Replayed {
+  rows?: AnnRow[];
+  ids?: string[];
+  version: number;
+}
+
 /**
  * Rows absorbed per native call, and the longest the absorber holds the event loop before yielding. While writes
  * arrive a call takes 2 rows: 8 rows of three 384-512-d vectors took 8-24 ms per call under a bulk load (past the
@@ -63,7 +70,7 @@ export class AnnSync {
   private saveTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** While a rebuild scans a snapshot outside the lock: our own writes since, to replay onto the new index. */
-  private replay: { rows?: AnnRow[]; ids?: string[]; version: number }[] | undefined;
+  private replay: Replayed[] | undefined;
   private lastWrite = 0;
   /**
    * Background table maintenance in flight (raised by `maintenanceStarting`, lowered once `maintenanceDone` has
@@ -81,8 +88,12 @@ export class AnnSync {
   private ownCommits = 0;
   /** Bumped when an own commit starts and ends: a version read that overlapped one proves nothing. */
   private ownSeq = 0;
-  /** A version no one here wrote was seen around an own commit: rebuild at the next check, whatever the versions. */
-  private foreignSeen = false;
+  /**
+   * A version no one here wrote was seen (around an own commit, or in a maintenance window) at or below this table
+   * version: rebuild at the next check, whatever the versions. A rebuild from a snapshot at or past it clears it
+   * (own commits during that rebuild still see the old index's version and raise it again for the same write).
+   */
+  private foreignUpTo: number | undefined;
 
   constructor(
     private readonly table: Table,
@@ -121,7 +132,7 @@ export class AnnSync {
     this.ownCommits++;
     this.ownSeq++;
     if (this.current && before !== this.current.tableVersion && this.maintaining === 0)
-      this.foreignSeen = true;
+      this.flagForeign(before);
   }
 
   commitEnded(before: number, after: number | undefined): void {
@@ -129,7 +140,7 @@ export class AnnSync {
     this.ownSeq++;
     if (after !== undefined) this.window?.own.add(after);
     if (after !== undefined && after !== before + 1 && this.maintaining === 0)
-      this.foreignSeen = true;
+      this.flagForeign(after);
   }
 
   /** Under the write lock, right after the commit that produced `version`. */
@@ -158,7 +169,10 @@ export class AnnSync {
   /**
    * After background table maintenance: the index reflects the newest version unless a version in the window
    * changed rows without being ours (another process wrote while maintenance ran: its gap was not flagged then).
-   * `maintaining` drops only once that is recorded, under the lock.
+   * The window is checked even when the index's version is already the table's newest: an own commit after the
+   * other process's write records its own version as the index's, which hides the foreign one below it (the CLI's
+   * write beside a busy server was then never picked up). `maintaining` drops only once that is recorded, under
+   * the lock.
    */
   async maintenanceDone(): Promise<void> {
     try {
@@ -166,12 +180,12 @@ export class AnnSync {
         const ann = this.current;
         if (!ann) return;
         const v = await this.table.version();
-        if (v === ann.tableVersion) return;
         if (await this.foreignInWindow(v)) {
-          this.foreignSeen = true;
+          this.flagForeign(v);
           this.lastCheck = 0; // the next search's check rebuilds
           return;
         }
+        if (v === ann.tableVersion) return;
         ann.tableVersion = v;
         ann.dirty = true;
         this.kick();
@@ -192,19 +206,31 @@ export class AnnSync {
     const w = this.window;
     if (!w || !this.o.openVersion) return false; // no second handle to check with: trust the maintenance
     if (w.from < 0) return true;
+    let first = w.from + 1;
+    while (first <= to && w.own.has(first)) first++;
+    if (first > to) return false; // only own commits since: nothing to read
     const handle = await this.o.openVersion(w.from);
     try {
+      const shapes = new Map<number, { rows: number; fragments: number }>();
       const shape = async (v: number) => {
-        await handle.checkout(v);
-        const s = await handle.stats();
-        return { rows: s.numRows, fragments: s.fragmentStats.numFragments };
+        let s = shapes.get(v);
+        if (!s) {
+          await handle.checkout(v);
+          const stats = await handle.stats();
+          s = { rows: stats.numRows, fragments: stats.fragmentStats.numFragments };
+          shapes.set(v, s);
+        }
+        return s;
       };
-      for (let v = w.from + 1; v <= to; v++) {
+      for (let v = first; v <= to; v++) {
         if (w.own.has(v)) continue;
         const prev = await shape(v - 1);
         const cur = await shape(v);
         if (cur.rows !== prev.rows || cur.fragments > prev.fragments) return true;
       }
+      // Clean up to `to`: a later check in the same window (overlapping maintenance runs) starts past it.
+      w.from = to;
+      for (const v of w.own) if (v <= to) w.own.delete(v);
       return false;
     } finally {
       handle.close();
@@ -274,28 +300,48 @@ export class AnnSync {
       return;
     this.lastCheck = Date.now();
     if (this.replay || this.maintaining > 0) return; // a rebuild is already under way
-    const foreign = this.foreignSeen;
+    const foreign = this.foreignUpTo !== undefined;
     // An own commit in flight (or one that started or ended during the read) may explain a newer version.
     if (!foreign && this.ownCommits > 0) return;
+    if (!this.o.openVersion) {
+      const version = await this.table.version();
+      if (foreign || version !== this.current!.tableVersion) await this.rebuildLocked();
+      return;
+    }
+    // Own writes are recorded from before the version read on: one that commits after the read (while the read or
+    // the snapshot's open is in flight) is not in the snapshot and must be replayed (those at or below it are).
+    const replay: Replayed[] = [];
+    this.replay = replay;
     const seq = this.ownSeq;
-    const version = await this.table.version();
-    if (this.maintaining > 0 || this.replay) return;
-    if (!foreign && (version === this.current!.tableVersion || this.ownSeq !== seq)) return;
-    this.foreignSeen = false;
-    const snapshot = await this.o.openVersion?.(version);
-    if (!snapshot) return this.rebuildLocked();
+    let version: number;
+    try {
+      version = await this.table.version();
+    } catch (e) {
+      this.replay = undefined;
+      throw e;
+    }
+    if (this.maintaining > 0 || this.closed || !this.current) {
+      this.replay = undefined;
+      return;
+    }
+    if (!foreign && (version === this.current.tableVersion || this.ownSeq !== seq)) {
+      this.replay = undefined;
+      return;
+    }
+    this.foreignUpTo = undefined;
     // Another process wrote: rebuild from a snapshot of that version OUTSIDE the write lock (a full scan: writes
     // must not stall behind it; searches keep the old index meanwhile). Our own writes committed during the scan
     // are recorded and replayed onto the new index when it goes live.
-    this.replay = [];
+    let snapshot: Table | undefined;
     try {
+      snapshot = await this.o.openVersion(version);
       this.o.onForeignChange();
       const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
       // No payloads on the way: the snapshot may be older than our own writes to the cache meanwhile.
       await scanIntoAnn(snapshot, this.schema, fresh, version);
       await this.lock(async () => {
         if (!this.current || this.closed) return;
-        for (const w of this.replay!) {
+        for (const w of replay) {
           if (w.version <= version) continue; // already in the snapshot
           if (w.rows) fresh.upserted(w.rows, w.version);
           else fresh.deleted(w.ids!, w.version);
@@ -303,12 +349,18 @@ export class AnnSync {
         fresh.dirty = true;
         this.current.retire();
         this.current = fresh;
+        // Raised meanwhile by own commits for a write the snapshot holds: done (a later one stays raised).
+        if (this.foreignUpTo !== undefined && this.foreignUpTo <= version)
+          this.foreignUpTo = undefined;
         this.kick();
       });
       this.o.onOpenedSaved?.(); // refill the payload cache in the background
+    } catch (e) {
+      this.flagForeign(version); // not rebuilt: the next check tries again
+      throw e;
     } finally {
       this.replay = undefined;
-      snapshot.close();
+      snapshot?.close();
     }
   }
 
@@ -318,8 +370,8 @@ export class AnnSync {
       // Re-read under the lock: our own write may have been in flight.
       const version = await this.table.version();
       if (!this.current || this.closed || this.maintaining > 0) return;
-      if (version === this.current.tableVersion && !this.foreignSeen) return;
-      this.foreignSeen = false;
+      if (version === this.current.tableVersion && this.foreignUpTo === undefined) return;
+      this.foreignUpTo = undefined; // the scan below reads the newest version, under the lock
       this.o.onForeignChange();
       const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
       await scanIntoAnn(this.table, this.schema, fresh, version, this.o.onPayload);
@@ -328,6 +380,10 @@ export class AnnSync {
       this.current = fresh;
       this.kick();
     });
+  }
+
+  private flagForeign(version: number): void {
+    this.foreignUpTo = Math.max(this.foreignUpTo ?? version, version);
   }
 
   private kick(): void {
