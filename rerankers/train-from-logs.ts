@@ -35,10 +35,11 @@ import type { EvalList, TrainList } from './model/samples.js';
 import { shapeForSpec } from './model/spec-shape.js';
 import { selectDeparture, type Selection } from './model/selection.js';
 import { evaluateNdcg, fit, type FitOptions } from './model/trainer.js';
-import type { WeightSearchResult } from './model/weight-search.js';
+import { searchReweighting, type WeightSearchResult } from './model/weight-search.js';
 import { queryGroups, splitByQuery, splitForGuard, GUARD_SHARE } from './query-split.js';
-import { crossValidateStart, searchFamilies, startFrom } from './start-check.js';
+import { crossValidateStart } from './start-check.js';
 import { ListMemo } from './list-memo.js';
+import { committeeStart } from './model/committee.js';
 
 export interface TrainFromLogsOptions {
   spec?: FeatureSpec;
@@ -281,17 +282,11 @@ export function trainFromClickthroughs(
       // search on a few hundred queries picks among near-ties by noise, and a slightly different log picks
       // differently; the mean keeps what the searches agree on. The validation queries are among the pool, which
       // can only make the gradient's later epochs look worse than the start there: a conservative bias.
-      const poolQueries = guardSplit.pool.map((c) => c.queryFeatures);
-      const found = searchFamilies(
-        () => FusionModel.fromJSON(m.toJSON()),
-        toLists(guardSplit.pool),
-        search,
-      );
-      searched = found.searched;
-      startFrom(
+      searched = searchReweighting(m, toLists(guardSplit.pool), search);
+      committeeStart(
         m,
-        [...startCheck.members, ...found[startCheck.family]],
-        poolQueries,
+        [...startCheck.members, m.params.slice(m.o.Wu)],
+        guardSplit.pool.map((c) => c.queryFeatures),
         CATEGORICAL_QUERY_FEATURES,
       );
       // Scale only the searched log-weights (Wu, bu, Wv, bv close the layout); the rest of the model is untouched.

@@ -16,68 +16,14 @@ export function averageSearchedWeights(
   features: readonly number[],
 ): void {
   if (members.length === 0 || categories.length === 0) return;
-  const { Wu, size } = target.o;
+  const { G, Wu, bu, Wv, bv, size } = target.o;
   if (members.some((m) => m.length !== size - Wu))
     throw new Error('committee members must carry the searched weights of the same layout');
-  writeCategoryWeights(
-    target,
-    categories.map((c) => {
-      const weights = searchedBlocks(target).map(() => new Float64Array(target.o.G));
-      for (const m of members) {
-        const w = weightsAt(target, m, c.x, features);
-        weights.forEach((acc, b) => acc.forEach((_, g) => (acc[g]! += w[b]![g]! / members.length)));
-      }
-      return { ...c, weights };
-    }),
-    features,
-  );
-}
-
-/** The searched blocks of the layout: the baseline parts' log-weights (u) and, with score parts, the scores' (v). */
-function searchedBlocks(
-  target: FusionModel,
-): { W: number; b: number; bounds: readonly [number, number] }[] {
-  const { Wu, bu, Wv, bv, size } = target.o;
-  const blocks = [{ W: Wu, b: bu, bounds: REWEIGHT_BOUNDS }];
+  const blocks: { W: number; b: number; bounds: readonly [number, number] }[] = [
+    { W: Wu, b: bu, bounds: REWEIGHT_BOUNDS },
+  ];
   if (Wv < size) blocks.push({ W: Wv, b: bv, bounds: SCORE_WEIGHT_BOUNDS });
-  return blocks;
-}
-
-const clamp = (z: number, [lo, hi]: readonly [number, number]) => Math.min(hi, Math.max(lo, z));
-
-/**
- * The linear weights (e^clip(z) - 1, per searched block and source) that searched log-weights `tail` (the layout
- * from Wu) give a query category `x`, reading only `features` among the query features.
- */
-export function weightsAt(
-  target: FusionModel,
-  tail: ArrayLike<number>,
-  x: ArrayLike<number>,
-  features: readonly number[],
-): Float64Array[] {
-  const { G, Wu } = target.o;
-  return searchedBlocks(target).map((blk) =>
-    Float64Array.from({ length: G }, (_, g) => {
-      let z = tail[blk.b - Wu + g]!;
-      for (const f of features) z += Number(x[f] ?? 0) * tail[blk.W - Wu + f * G + g]!;
-      return Math.exp(clamp(z, blk.bounds)) - 1;
-    }),
-  );
-}
-
-/**
- * Writes per-category linear weights (`weights[block][source]`, blocks as in weightsAt) into `target` as
- * u = bu + q Wu (and v likewise) by least squares in log space over the categories, weighted by how many lists each
- * has: exact when the features tell the categories apart linearly (a one-hot query kind, or k flags over at most
- * k + 1 categories); with more combinations than that, the nearest weights the model can express.
- */
-export function writeCategoryWeights(
-  target: FusionModel,
-  categories: readonly { x: ArrayLike<number>; lists: number; weights: readonly Float64Array[] }[],
-  features: readonly number[],
-): void {
-  if (categories.length === 0) return;
-  const { G } = target.o;
+  const clamp = (z: number, [lo, hi]: readonly [number, number]) => Math.min(hi, Math.max(lo, z));
   // Design matrix over (bias, features); normal equations weighted by list counts, a tiny ridge for collinear flags.
   const P = features.length + 1;
   const row = (x: ArrayLike<number>) => [1, ...features.map((f) => Number(x[f] ?? 0))];
@@ -89,10 +35,18 @@ export function writeCategoryWeights(
   });
   const total = categories.reduce((a, c) => a + c.lists, 0);
   for (let i = 0; i < P; i++) XtX[i]![i]! += 1e-6 * total;
-  searchedBlocks(target).forEach((blk, b) => {
+  for (const blk of blocks) {
     for (let g = 0; g < G; g++) {
-      // Each category's weight, back in log space: the target of u (or v) there.
-      const y = categories.map((c) => Math.log1p(Math.max(-1 + 1e-12, c.weights[b]![g]!)));
+      // Each category's averaged weight, back in log space: the target of u (or v) there.
+      const y = categories.map((c) => {
+        let w = 0;
+        for (const m of members) {
+          let z = m[blk.b - Wu + g]!;
+          for (const f of features) z += Number(c.x[f] ?? 0) * m[blk.W - Wu + f * G + g]!;
+          w += Math.exp(clamp(z, blk.bounds)) - 1;
+        }
+        return Math.log1p(w / members.length);
+      });
       const Xty = new Float64Array(P);
       categories.forEach((c, k) => {
         for (let i = 0; i < P; i++) Xty[i]! += c.lists * rows[k]![i]! * y[k]!;
@@ -105,7 +59,7 @@ export function writeCategoryWeights(
       p[blk.b + g] = beta[0]!;
       features.forEach((f, i) => (p[blk.W + f * G + g] = beta[i + 1]!));
     }
-  });
+  }
 }
 
 /** Gauss-Jordan with partial pivoting on a small symmetric positive definite system. */

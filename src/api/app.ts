@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -9,7 +9,9 @@ import { createKeyRing, type KeyRing } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { loopbackHostOnly } from './middleware/host-guard.js';
 import { itemsJsonBody } from './body/items-body.js';
+import { installFastRoute } from './fast-route.js';
 import { jsonBody } from './middleware/json-body.js';
+import { verifyJsonBody } from './middleware/json-guard.js';
 import { REDACT_PATHS, redactedRequest, redactedResponse } from './middleware/log-redaction.js';
 import { perKeyRateLimit } from './middleware/rate-limit.js';
 import { requestId, requestIdFor } from './middleware/request-id.js';
@@ -24,7 +26,7 @@ import { createHealthRouter, healthRoutes } from './routes/health.js';
 import { createItemsRouter, itemRoutes } from './routes/items.js';
 import { createItemStreamRouter, itemStreamRoutes } from './routes/items-stream.js';
 import { createRecommendRouter, recommendRoutes } from './routes/recommend.js';
-import { createSearchRouter, searchRoutes } from './routes/search.js';
+import { createSearchRouter, searchHandlers, searchRoutes } from './routes/search.js';
 
 /** A router contributed by another module (e.g. /v1/models), with its route specs for the OpenAPI document. */
 export interface ExtraRouter {
@@ -71,7 +73,8 @@ export function createApp(deps: AppDeps): ChorusApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(
+  // Every request passes these first, in this order (the /v1/search fast path runs the same list).
+  const before: RequestHandler[] = [
     logger.level === 'silent'
       ? requestId()
       : pinoHttp({
@@ -81,13 +84,9 @@ export function createApp(deps: AppDeps): ChorusApp {
           redact: { paths: REDACT_PATHS, censor: '[redacted]' },
           serializers: { req: redactedRequest, res: redactedResponse },
         }),
-  );
-  // No key: loopback names only, so a DNS-rebound page (Host: evil.example) gets nothing, admin UI included.
-  if (keys.open) app.use(loopbackHostOnly());
-  app.use(
+    // No key: loopback names only, so a DNS-rebound page (Host: evil.example) gets nothing, admin UI included.
+    ...(keys.open ? [loopbackHostOnly()] : []),
     requestTimeout(config.limits.requestTimeoutMs, { writeGraceMs: config.limits.writeGraceMs }),
-  );
-  app.use(
     helmet({
       contentSecurityPolicy: {
         directives: {
@@ -97,9 +96,10 @@ export function createApp(deps: AppDeps): ChorusApp {
         },
       },
     }),
-  );
-  app.use(metrics.middleware);
-  app.use(perKeyRateLimit({ limit: config.limits.rateLimitPerMinute, keys }));
+    metrics.middleware,
+    perKeyRateLimit({ limit: config.limits.rateLimitPerMinute, keys }),
+  ];
+  for (const handler of before) app.use(handler);
   // Bulk loads of precomputed vectors get Qdrant's 32 MiB; every other route keeps the small limit.
   app.post(
     '/v1/items',
@@ -136,10 +136,18 @@ export function createApp(deps: AppDeps): ChorusApp {
   for (const e of extras) app.use(e.router);
 
   app.use(notFound);
-  app.use(
-    errorHandler((err, status) => {
-      if (status >= 500) logger.error({ err }, 'request failed');
-    }),
-  );
+  const onError = errorHandler((err, status) => {
+    if (status >= 500) logger.error({ err }, 'request failed');
+  });
+  app.use(onError);
+  // Plain-shaped searches skip the router and body parser, running the same functions (api/fast-route).
+  installFastRoute(app, {
+    path: searchRoutes.search.path,
+    limit: config.limits.maxBodyBytes,
+    before,
+    verify: verifyJsonBody,
+    route: searchHandlers(routeDeps),
+    onError,
+  });
   return { app, keys, metrics, openapi };
 }

@@ -20,8 +20,17 @@ export function addRoute(
   spec: RouteSpec,
   ...handlers: RequestHandler[]
 ): void {
+  router[spec.method](spec.path, ...routeHandlers(deps, spec, ...handlers));
+}
+
+/** A route's guards followed by its handlers, as addRoute mounts them. */
+export function routeHandlers(
+  deps: RouteDeps,
+  spec: RouteSpec,
+  ...handlers: RequestHandler[]
+): RequestHandler[] {
   const guards: RequestHandler[] = [];
   if (spec.scope) guards.push(requireScope(deps.keys, spec.scope));
   if (spec.body || spec.multipart) guards.push(requireJson(Boolean(spec.multipart)));
-  router[spec.method](spec.path, ...guards, ...handlers);
+  return [...guards, ...handlers];
 }

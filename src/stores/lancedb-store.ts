@@ -125,6 +125,7 @@ export class LanceDbStore implements VectorStore {
   private readonly reads: Limiter;
   /** Started by the first search (processes that never search start no threads). */
   private pool: SearchPool | undefined;
+  private poolSize: number | undefined;
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -444,7 +445,8 @@ export class LanceDbStore implements VectorStore {
   }
 
   private searchPool(): SearchPool | undefined {
-    const size = this.opts.searchThreads ?? Math.min(2, availableParallelism());
+    // Once: availableParallelism() is a system call, and this runs for every vector list of every search.
+    const size = (this.poolSize ??= this.opts.searchThreads ?? Math.min(2, availableParallelism()));
     if (size <= 0) return undefined;
     this.pool ??= new SearchPool(size, this.opts.searchThreadsMinGraph);
     return this.pool;

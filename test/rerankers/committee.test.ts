@@ -5,13 +5,14 @@ import {
   CATEGORICAL_QUERY_FEATURES,
   defaultFeatureSpec,
 } from '../../rerankers/features/index.js';
-import { averageSearchedWeights } from '../../rerankers/model/committee.js';
+import { averageSearchedWeights, committeeStart } from '../../rerankers/model/committee.js';
 import { FusionModel } from '../../rerankers/model/fusion-model.js';
 import type { ModelShape } from '../../rerankers/model/layout.js';
 import { shapeForSpec } from '../../rerankers/model/spec-shape.js';
+import { searchReweighting } from '../../rerankers/model/weight-search.js';
 import { GUARD_SHARE, splitForGuard } from '../../rerankers/query-split.js';
 import { Rng } from '../../rerankers/random.js';
-import { crossValidateStart, searchFamilies, startFrom } from '../../rerankers/start-check.js';
+import { crossValidateStart } from '../../rerankers/start-check.js';
 import { aggregateLists, trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
 import type { Candidate } from '../../src/domain/candidate.js';
 import type { Clickthrough } from '../../src/feedback/training-set.js';
@@ -165,7 +166,7 @@ function twoKindLog(sessions: number, seed: number): Clickthrough[] {
 }
 
 describe('the searched start of a training run', () => {
-  it("is the committee of the whole pool's searches and the cross-validation's fold searches of the chosen family, scaled as cross-validated", () => {
+  it("is the committee of the whole pool's search and the cross-validation's fold searches, scaled as cross-validated", () => {
     const cts = twoKindLog(600, 5);
     const trained = trainFromClickthroughs(cts, { epochs: 0, seed: 1 });
     const lambda = trained.metrics.startShrinkage;
@@ -182,9 +183,6 @@ describe('the searched start of a training run', () => {
       seed: 1,
     });
     expect(check.lambda).toBe(lambda);
-    expect((trained.metrics as Record<string, unknown>).startCheck).toMatchObject({
-      family: check.family,
-    });
     const blank = () =>
       FusionModel.init(
         { ...shape, hidden: 0 },
@@ -192,13 +190,12 @@ describe('the searched start of a training run', () => {
         new Float64Array(shape.featureNames.length),
         new Float64Array(shape.featureNames.length).fill(1),
       );
-    // The whole pool's searches of every family; the start is the committee of the chosen family's members.
-    const found = searchFamilies(blank, aggregateLists(pool), search);
     const whole = blank();
-    whole.params.set(found.pooled[0]!, whole.o.Wu);
-    const committee = startFrom(
-      blank(),
-      [...check.members, ...found[check.family]],
+    searchReweighting(whole, aggregateLists(pool), search);
+    const committee = blank();
+    committeeStart(
+      committee,
+      [...check.members, whole.params.slice(whole.o.Wu)],
       pool.map((c) => c.queryFeatures),
       CATEGORICAL_QUERY_FEATURES,
     );
@@ -222,35 +219,5 @@ describe('the searched start of a training run', () => {
     }
     // The committee is not the whole pool's search alone (what the start was before).
     expect(apart).toBeGreaterThan(0.01);
-  });
-
-  it('cross-validates every start family at every scale and keeps the one with the most out-of-fold clicks', () => {
-    const cts = twoKindLog(600, 6);
-    const shape = shapeForSpec(defaultFeatureSpec(), undefined, { baseline: 'rrf' });
-    const props = [1, 0.5, 0.33, 0.25, 0.2, 0.17, 0.14, 0.12, 0.11, 0.1];
-    const check = crossValidateStart(cts, shape, {
-      toLists: aggregateLists,
-      values: (m, c) => perImpressionClicks(modelScorer(m), c, props, 10).values,
-      search: { propensities: props, clip: 10, categorical: CATEGORICAL_QUERY_FEATURES },
-      seed: 1,
-    });
-    expect(check.estimates.map((e) => `${e.family}@${e.lambda}`)).toEqual([
-      'pooled@0.5',
-      'pooled@1',
-      'fusion@0.5',
-      'fusion@1',
-      'both@0.5',
-      'both@1',
-    ]);
-    // START_Z = 0: the first candidate with the highest out-of-fold gain, when that gain is positive.
-    const top = Math.max(...check.estimates.map((e) => e.gain));
-    expect(top).toBeGreaterThan(0);
-    const first = check.estimates.find((e) => e.gain === top)!;
-    expect({ family: check.family, lambda: check.lambda }).toEqual({
-      family: first.family,
-      lambda: first.lambda,
-    });
-    // One member per fold (two for the committee of both families).
-    expect(check.members).toHaveLength(check.folds * (check.family === 'both' ? 2 : 1));
   });
 });

@@ -100,6 +100,29 @@ describe('in-process ANN index (LanceDB store)', () => {
     }
   });
 
+  it('a payload remembered by key follows its item: a rewrite shows the new one, a delete drops the hit', async () => {
+    // A cache that holds the collection remembers payloads by key; one that cannot (8) does not.
+    for (const payloadCacheSize of [10_000, 8]) {
+      const store = await open(tempDir(), { payloadCacheSize });
+      await store.createCollection(schema);
+      const data = items(300, 31);
+      await store.upsert('c', data);
+      await store.flushIndex('c');
+      const q = data[42]!.vectors.text;
+      const first = async () => (await store.search('c', 'text', q, 5))[0];
+      expect(await first()).toMatchObject({ id: 'i42', payload: data[42]!.payload });
+      expect(await first()).toMatchObject({ id: 'i42', payload: data[42]!.payload }); // now remembered
+      const changed = { group: 7, common: false, tag: 'changed' };
+      await store.upsert('c', [{ ...data[42]!, payload: changed }]);
+      expect(await first()).toMatchObject({ id: 'i42', payload: changed });
+      await store.flushIndex('c');
+      expect(await first()).toMatchObject({ id: 'i42', payload: changed });
+      await store.delete('c', ['i42']);
+      expect((await first())?.id).not.toBe('i42');
+      await store.close();
+    }
+  });
+
   it('saves beside the table and reopens memory-mapped without rebuilding', async () => {
     const dir = tempDir();
     const first = await open(dir);

@@ -1,11 +1,11 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { CollectionName } from '../../domain/collection.js';
 import { Filter } from '../../domain/filter.js';
 import { VectorName } from '../../domain/modality.js';
 import { sniffModality } from '../media-sniff.js';
 import { requestSignal } from '../middleware/request-timeout.js';
-import { addRoute, type RouteDeps } from '../route-deps.js';
+import { routeHandlers, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
@@ -110,7 +110,13 @@ export const searchRoutes = {
 
 export function createSearchRouter(deps: RouteDeps): Router {
   const router = Router();
-  addRoute(router, deps, searchRoutes.search, async (req, res) => {
+  router.post(searchRoutes.search.path, ...searchHandlers(deps));
+  return router;
+}
+
+/** The route's guards and handler: mounted on the router, and run by the app's fast path (api/fast-route). */
+export function searchHandlers(deps: RouteDeps): RequestHandler[] {
+  return routeHandlers(deps, searchRoutes.search, async (req, res) => {
     checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
     const b = parseBody(SearchBody, req);
     const image = b.image ? Buffer.from(b.image, 'base64') : undefined;
@@ -135,5 +141,4 @@ export function createSearchRouter(deps: RouteDeps): Router {
     });
     res.json(result);
   });
-  return router;
 }

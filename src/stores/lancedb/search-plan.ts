@@ -78,11 +78,18 @@ export async function plannedSearch(
 }
 
 async function attach(a: PlannedSearch, found: IdHit[]): Promise<VectorHit[]> {
-  // Usually every payload is cached: attach from the cache with no id list or map per search.
+  // Usually every payload is cached: attach from the cache with no id list or map per search. While the cache can
+  // hold the whole collection, payloads are remembered by key too (no id lookup next time; no memory beyond the
+  // cache's, whose entries they share).
+  const keys = a.ann.keys.size <= a.cache.capacity ? a.ann.keys : undefined;
   const hits: VectorHit[] = [];
   for (const h of found) {
-    const payload = a.cache.get(h.id);
-    if (!payload) return attachRead(a, found);
+    let payload = keys?.payloadOf(h.key);
+    if (payload === undefined) {
+      payload = a.cache.get(h.id);
+      if (!payload) return attachRead(a, found);
+      keys?.rememberPayload(h.key, payload);
+    }
     hits.push({ id: h.id, score: distanceToScore(a.distance, h.distance), payload });
   }
   return hits;
