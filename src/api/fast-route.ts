@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
+import getRawBody from 'raw-body';
 
 /**
  * A hot JSON route served without express's router and body parser, running the very same middleware and route
@@ -117,29 +118,15 @@ function run(
 }
 
 /**
- * express.json for a body whose length is known and within the limit: the bytes into one Buffer, the same verify
- * hook, a leading UTF-8 BOM skipped (iconv does that for express), strict JSON (an object or array), and the
- * same error shapes, so the error handler answers the same 400s.
+ * express.json for a body whose length is known and within the limit: the bytes read by raw-body (express.json's
+ * own reader, so aborted and short bodies fail with its errors), the same verify hook, a leading UTF-8 BOM skipped
+ * (iconv does that for express), strict JSON (an object or array), and the same error shapes, so the error handler
+ * answers the same 400s.
  */
 function readJsonBody(verify: FastRoute['verify']): RequestHandler {
   return (req, res, next) => {
-    const length = Number(req.headers['content-length']);
-    const buf = Buffer.allocUnsafe(length);
-    let at = 0;
-    let ended = false;
-    req.on('data', (chunk: Buffer) => {
-      if (at + chunk.length <= length) chunk.copy(buf, at);
-      at += chunk.length;
-    });
-    req.once('close', () => {
-      if (!ended) next(httpError(400, 'request aborted', 'request.aborted'));
-    });
-    req.once('end', () => {
-      ended = true;
-      if (at !== length)
-        return next(
-          httpError(400, 'request size did not match content length', 'request.size.invalid'),
-        );
+    getRawBody(req, { length: req.headers['content-length'] }, (readError, buf) => {
+      if (readError) return next(readError);
       try {
         verify(req, res, buf);
       } catch (e) {
