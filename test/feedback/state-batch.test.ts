@@ -27,6 +27,7 @@ const impression = (n: number, items: string[]): FeedbackEvent => ({
   eventId: `imp_${n}`,
   collection: 'c',
   queryId: `q${n}`,
+  rankerVersion: 'rrf',
   items: items.map((id, position) => ({ id, position })),
   timestamp: 1_000 + n,
 });
