@@ -30,7 +30,7 @@ describe('bench/latency', () => {
     expect(r.phases.map((p) => p.kind)).toEqual(['raw', 'api', 'rate']);
     expect(r.rate!.offeredRate).toBe(40);
     expect(r.rate!.errors).toBe(0);
-    expect(r.rate!.achievedRate).toBeGreaterThan(20);
+    expect(r.rate!.achievedRate).toBeGreaterThan(10);
     expect(r.rate!.service!.p99).toBeGreaterThan(0);
     expect(r.api.cpuMsPerRequest!.threads!.main).toBeGreaterThan(0);
     expect(r.api.cpuMsPerRequest!.client).toBeGreaterThan(0);
