@@ -35,6 +35,8 @@ export interface CompareOptions {
   phases: PhaseKind[];
   /** Least warm-up seconds per arm; it goes on (5 s windows) until throughput is steady. */
   warmupSeconds: number;
+  /** Warm-up window (s; default 5). */
+  warmupWindowSeconds?: number;
   candidates: number;
   limit: number;
   log: (line: string) => void;
@@ -200,14 +202,20 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       return summarise(kind, raw, [load, os.loadavg()[0]!]);
     };
     // Warm-up: API windows alternated between the arms until each arm's throughput is steady.
+    const window = o.warmupWindowSeconds ?? 5;
     const warm = await warmUntilSteady(
       ['a', 'b'] as const,
-      async (arm) => (await measure(arm, 'api', 5)).qps,
-      { minSeconds: o.warmupSeconds, windowSeconds: 5, tolerance: 0.05, maxWindows: 8 },
+      async (arm) => (await measure(arm, 'api', window)).qps,
+      {
+        minSeconds: o.warmupSeconds,
+        windowSeconds: window,
+        tolerance: 0.05,
+        maxWindows: Math.max(8, Math.ceil(o.warmupSeconds / window) + 2),
+      },
     );
     for (const arm of ['a', 'b'] as const) {
       labels[arm] = (await arms[arm]!.ask({ cmd: 'labels' })) as ThreadLabels;
-      if (o.phases.includes('raw')) await measure(arm, 'raw', 5);
+      if (o.phases.includes('raw')) await measure(arm, 'raw', window);
       o.log(
         `  ${arm.toUpperCase()} warm-up: ${warm[arm].map((q) => q.toFixed(1)).join(', ')} req/s`,
       );
@@ -229,7 +237,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       root: o[arm].root,
       commit: commitOf(o[arm].root),
       dataDir: o[arm].dataDir,
-      warmup: { seconds: warm[arm].length * 5, qps: warm[arm] },
+      warmup: { seconds: warm[arm].length * window, qps: warm[arm] },
       kinds: Object.fromEntries(
         o.phases.map((kind) => {
           const rounds = results[arm].filter((p) => p.kind === kind);

@@ -33,8 +33,10 @@ export interface LatencyOptions {
   connections: number;
   /** Seconds of measured load per kind (split over the alternating phases). */
   durationSeconds: number;
-  /** Seconds of warm-up per kind before any measurement. */
+  /** Least seconds of warm-up per kind before any measurement (it goes on until throughput is steady). */
   warmupSeconds?: number;
+  /** Warm-up window (s; default 5): warm-up ends when two windows in a row agree within 5%. */
+  warmupWindowSeconds?: number;
   /** Raw/API alternations (each phase runs durationSeconds / rounds). */
   rounds?: number;
   /** Offered req/s of a fixed-rate phase in each round (0 or absent: none). */
@@ -57,7 +59,7 @@ export interface LatencyOptions {
 const QUERY_POOL = 512;
 const BATCH = 2000;
 /** Warm-up windows (s) and how close two in a row must be for throughput to count as steady. */
-const WARM_WINDOW = 5;
+const WARM_WINDOW_DEFAULT = 5;
 const WARM_TOLERANCE = 0.05;
 
 /**
@@ -114,6 +116,7 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
         candidates: o.candidates,
       });
     const warm = o.warmupSeconds ?? Math.min(10, o.durationSeconds);
+    const WARM_WINDOW = o.warmupWindowSeconds ?? WARM_WINDOW_DEFAULT;
     const rounds = o.rounds ?? 2;
     const each = Math.max(1, Math.round(o.durationSeconds / rounds));
     const kinds: PhaseKind[] = o.rate ? ['raw', 'api', 'rate'] : ['raw', 'api'];
@@ -146,7 +149,12 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
     const warmed = await warmUntilSteady(
       ['raw', 'api'] as const,
       async (kind) => (await measure(kind, WARM_WINDOW)).phase.qps,
-      { minSeconds: warm, windowSeconds: WARM_WINDOW, tolerance: WARM_TOLERANCE, maxWindows: 8 },
+      {
+        minSeconds: warm,
+        windowSeconds: WARM_WINDOW,
+        tolerance: WARM_TOLERANCE,
+        maxWindows: Math.max(8, Math.ceil(warm / WARM_WINDOW) + 2),
+      },
     );
     o.log(
       `  warm-up until steady: raw ${warmed.raw.map((q) => q.toFixed(0)).join(', ')}; API ${warmed.api.map((q) => q.toFixed(0)).join(', ')} req/s`,
