@@ -48,19 +48,68 @@ function latencyRow(size: string): RowSpec {
     result: (j) => {
       const r = run(j);
       const api = (k: string) => num(r, `api.${k}`);
-      return `API ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms${typeof (at(r, 'api') as Json).errors === 'number' ? `, ${api('errors')} errors/timeouts of ${api('requests')}` : ''} (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms${
+      // Closed loop: each client waits for its answer, so this is saturation throughput (latency ~ clients/req/s).
+      const closed = `API closed loop (${typeof r.connections === 'number' ? `${r.connections} clients, ` : ''}saturation) ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms`;
+      // Fixed rate: latency from each request's due time (no coordinated omission): the latency at that traffic.
+      const rate =
+        r.rate && typeof r.rate === 'object'
+          ? `; fixed rate ${num(r, 'rate.offeredRate')} req/s offered (open loop): ${fx(num(r, 'rate.achievedRate'))} achieved, p50 ${fx(num(r, 'rate.p50'))} ms, p99 ${fx(num(r, 'rate.p99'))} ms from each request's due time`
+          : '';
+      const threads = (at(r, 'api') as Json).cpuMsPerRequest as Json | undefined;
+      return `${closed}${typeof (at(r, 'api') as Json).errors === 'number' ? `, ${api('errors')} errors/timeouts of ${api('requests')}` : ''}${rate} (target p99 <= ${num(r, 'targets.p99UnderMs')} ms, >= ${num(r, 'targets.minQps')} req/s); engine direct ${fx(num(r, 'raw.qps'))} req/s, p99 ${fx(num(r, 'raw.p99'))} ms${
         r.recallAt10 && typeof r.recallAt10 === 'object'
           ? `; recall@10 vs exact ${Object.entries(r.recallAt10 as Json)
               .map(([k, v]) => `${k} ${fx(Number(v), 3)}`)
               .join(', ')}`
           : ''
       }${
-        (at(r, 'api') as Json).cpuMsPerRequest
-          ? `; CPU per request: server ${fx(api('cpuMsPerRequest.server'), 1)} ms, load generator ${fx(api('cpuMsPerRequest.client'), 1)} ms`
+        threads
+          ? `; CPU per request: server ${fx(api('cpuMsPerRequest.server'), 1)} ms${
+              threads.threads && typeof threads.threads === 'object'
+                ? ` (main ${fx(api('cpuMsPerRequest.threads.main'), 1)}, search workers ${fx(Number((threads.threads as Json).searchWorkers ?? 0), 1)})`
+                : ''
+            }, load generator ${fx(api('cpuMsPerRequest.client'), 1)} ms`
           : ''
       }`;
     },
     load: (j) => `${loads(at(run(j), 'api.loadAverage'))} (API phases)`,
+  };
+}
+
+/** One row per size in latency-ab.json (bench/latency.ts --compare): two code versions, alternated rounds. */
+function latencyAbRow(size: string): RowSpec {
+  const run = (j: Json) => at(j, size) as Json;
+  const arm = (r: Json, a: 'a' | 'b') => {
+    const commit = (at(r, a) as Json).commit;
+    return typeof commit === 'string' ? commit : a.toUpperCase();
+  };
+  return {
+    file: 'latency-ab.json',
+    command: `npx tsx bench/latency.ts --n ${size} --data-dir A --compare OTHER_CHECKOUT --compare-data-dir B`,
+    data: (j) => {
+      const r = run(j);
+      return `${num(r, 'items')} synthetic items as bench/latency (each arm its own copy); A ${arm(r, 'a')} vs B ${arm(r, 'b')}, ${num(r, 'rounds')} rounds x ${num(r, 'roundSeconds')} s per phase, order ${String(at(r, 'order'))}, ${num(r, 'connections')} connections`;
+    },
+    result: (j) => {
+      const r = run(j);
+      const ratios = at(r, 'ratios') as Json;
+      const ci = (p: string) =>
+        `${fx(num(ratios, `${p}.ratio`), 3)}x [${fx(num(ratios, `${p}.low`), 3)}, ${fx(num(ratios, `${p}.high`), 3)}]`;
+      const med = (a: 'a' | 'b', kind: string, k: string) =>
+        fx(num(r, `${a}.kinds.${kind}.${k}.median`));
+      return Object.keys(ratios)
+        .map((kind) => {
+          const label =
+            kind === 'api'
+              ? 'API closed loop'
+              : kind === 'rate'
+                ? `fixed rate ${num(r, 'rate')} req/s (latency from due time)`
+                : 'engine direct';
+          return `${label}: B/A req/s ${ci(`${kind}.qps`)}, p99 ${ci(`${kind}.p99`)}, server CPU/req ${ci(`${kind}.cpuMs`)} (medians A ${med('a', kind, 'qps')} / B ${med('b', kind, 'qps')} req/s, p99 ${med('a', kind, 'p99')} / ${med('b', kind, 'p99')} ms)`;
+        })
+        .join('; ');
+    },
+    load: (j) => `${loads(at(run(j), 'loadAverage'))} (start / end)`,
   };
 }
 
@@ -98,11 +147,19 @@ function multimodalRow(file: string, command: string): RowSpec {
 }
 
 function latencyRows(results: Map<string, Json>): RowSpec[] {
+  const sizes = (j: Json | undefined) =>
+    j
+      ? Object.keys(j)
+          .filter((k) => /^\d+$/.test(k))
+          .sort((a, b) => Number(a) - Number(b))
+      : [];
   const j = results.get('latency.json');
-  if (!j) return [];
-  const sizes = Object.keys(j).filter((k) => /^\d+$/.test(k));
-  if (sizes.length === 0) return [latencyRow('20000')]; // an older single-run file: reported as an unknown shape
-  return sizes.sort((a, b) => Number(a) - Number(b)).map(latencyRow);
+  const rows = !j
+    ? []
+    : sizes(j).length === 0
+      ? [latencyRow('20000')] // an older single-run file: reported as an unknown shape
+      : sizes(j).map(latencyRow);
+  return [...rows, ...sizes(results.get('latency-ab.json')).map(latencyAbRow)];
 }
 
 const OTHER_ROWS: RowSpec[] = [

@@ -10,7 +10,12 @@ export interface LatencyResult {
   connections: number;
   candidates: number;
   limit: number;
+  /** Least warm-up seconds per kind; warm-up goes on until throughput is steady (see `warmup`). */
   warmupSeconds: number;
+  /** Each warm-up window's req/s, per kind, in order. */
+  warmup?: { windowSeconds: number; raw: number[]; api: number[] };
+  /** Bytes of the reused data directory read before the run (0: a fresh collection). */
+  prereadBytes?: number;
   ingestSeconds: number;
   /** Absorbing the rows still pending after the load into the graphs, before any measurement (0 when reused). */
   indexSeconds?: number;
@@ -19,8 +24,17 @@ export interface LatencyResult {
   phases: PhaseResult[];
   /** All raw phases together: the engine called directly in the server process, same queries and concurrency. */
   raw: PhaseResult;
-  /** All API phases together: /v1/search over HTTP, load from a separate process. */
+  /**
+   * All API phases together: /v1/search over HTTP, load from a separate process, closed loop: `connections` clients
+   * each send the next request when the previous answers, so this is throughput at saturation, and its latency is
+   * about connections / throughput (Little's law), not the latency a user sees at a given traffic.
+   */
   api: PhaseResult;
+  /**
+   * All fixed-rate phases together: `offeredRate` req/s over at most `connections` connections, latency from each
+   * request's due time (corrected for coordinated omission, as wrk2): the latency at that traffic.
+   */
+  rate?: PhaseResult;
   /** recall@10 per vector list of the store's search against an exact scan (100 of the queries). */
   recallAt10?: Record<string, number>;
   /**
@@ -29,6 +43,18 @@ export interface LatencyResult {
    */
   searchThreads?: { threads: number; searches: number; messages?: number };
   targets: { p99UnderMs: number; minQps: number; minRecallAt10?: number };
+}
+
+/** "main 3.1, searchWorkers 5.2, ...": a thread-group breakdown, largest first, total last. */
+export function threadLine(t: Record<string, number>): string {
+  const { total, ...groups } = t;
+  return (
+    Object.entries(groups)
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([g, v]) => `${g} ${v.toFixed(2)}`)
+      .join(', ') + (total !== undefined ? ` (total ${total.toFixed(2)})` : '')
+  );
 }
 
 /** Prints the figures and records them in `latency.json` under the collection size (one entry per size). */
@@ -48,19 +74,33 @@ export function reportLatency(
       `  ${p.kind === 'api' ? 'API (HTTP, load from a child process)' : 'raw (engine direct, in process)    '}  ${f(p.qps)} req/s  p50 ${f(p.p50)} ms  p95 ${f(p.p95)} ms  p99 ${f(p.p99)} ms  (${p.requests} requests, ${p.errors} errors, load ${p.loadAverage.join(' -> ')})`,
     );
   }
+  if (r.rate)
+    out(
+      `  fixed rate ${r.rate.offeredRate} req/s offered (open loop, latency from each request's due time): ${f(r.rate.achievedRate ?? r.rate.qps)} req/s achieved, p50 ${f(r.rate.p50)} ms, p99 ${f(r.rate.p99)} ms (from actual send: p99 ${f(r.rate.service?.p99 ?? NaN)} ms; ${r.rate.requests} requests, ${r.rate.errors} errors)`,
+    );
   out(`  API / raw throughput ${(r.api.qps / r.raw.qps).toFixed(2)}x`);
   const cpu = (p: PhaseResult) =>
     p.cpuMsPerRequest
       ? `server ${p.cpuMsPerRequest.server}${p.cpuMsPerRequest.client !== undefined ? `, load generator ${p.cpuMsPerRequest.client}` : ''}`
       : 'not measured';
   out(`  CPU ms per request: API ${cpu(r.api)}; raw ${cpu(r.raw)}`);
+  for (const p of [r.api, r.raw, ...(r.rate ? [r.rate] : [])])
+    if (p.cpuMsPerRequest?.threads)
+      out(`    ${p.kind} server threads ms/req: ${threadLine(p.cpuMsPerRequest.threads)}`);
+  out(
+    `  other processes took ${[r.api, r.raw].map((p) => `${((p.othersCpuShare ?? NaN) * 100).toFixed(0)}%`).join(' / ')} of the CPU during API / raw phases`,
+  );
   if (r.searchThreads)
     out(
       `  search threads: ${r.searchThreads.threads}, ${r.searchThreads.searches} graph searches in ${r.searchThreads.messages ?? '?'} messages`,
     );
   out(
-    `  targets: p99 <= ${r.targets.p99UnderMs} ms ${r.api.p99 <= r.targets.p99UnderMs ? 'met' : 'NOT met'}; >= ${r.targets.minQps} req/s ${r.api.qps >= r.targets.minQps ? 'met' : 'NOT met'}`,
+    `  targets (closed loop): p99 <= ${r.targets.p99UnderMs} ms ${r.api.p99 <= r.targets.p99UnderMs ? 'met' : 'NOT met'}; >= ${r.targets.minQps} req/s ${r.api.qps >= r.targets.minQps ? 'met' : 'NOT met'}`,
   );
+  if (r.rate)
+    out(
+      `  targets (fixed rate ${r.rate.offeredRate} req/s): p99 <= ${r.targets.p99UnderMs} ms ${r.rate.p99 <= r.targets.p99UnderMs ? 'met' : 'NOT met'}; rate held ${(r.rate.achievedRate ?? 0) >= 0.98 * (r.rate.offeredRate ?? Infinity) ? 'yes' : 'NO'}`,
+    );
   out(
     `  API stages p50/p99 ms: ${Object.entries(r.api.stages)
       .map(([s, v]) => `${s} ${v.p50}/${v.p99}`)

@@ -1,15 +1,28 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Rng } from '../../rerankers/random.js';
 import { buildChorus, type Chorus } from '../app/build.js';
 import { parseConfig } from '../config.js';
 import { clusteredVectors, perturb, queryText, TextGenerator } from './latency-data.js';
+import {
+  apiPhase,
+  counters,
+  prereadDir,
+  ratePhase,
+  rawPhase,
+  type Query,
+} from './latency-phases.js';
 import { recallPerVector } from './latency-recall.js';
-import { summarise, type PhaseResult, type RawPhase } from './latency-stats.js';
+import {
+  mergeRaw,
+  summarise,
+  type PhaseKind,
+  type PhaseResult,
+  type RawPhase,
+} from './latency-stats.js';
+import { warmUntilSteady } from './steady-warmup.js';
+import { cpuPerRequest, labelWorkerThreads, readThreadCpu } from './thread-cpu.js';
 
 export { reportLatency, type LatencyResult } from './latency-report.js';
 import type { LatencyResult } from './latency-report.js';
@@ -20,10 +33,14 @@ export interface LatencyOptions {
   connections: number;
   /** Seconds of measured load per kind (split over the alternating phases). */
   durationSeconds: number;
-  /** Seconds of warm-up per kind before any measurement. */
+  /** Least seconds of warm-up per kind before any measurement (it goes on until throughput is steady). */
   warmupSeconds?: number;
+  /** Warm-up window (s; default 5): warm-up ends when two windows in a row agree within 5%. */
+  warmupWindowSeconds?: number;
   /** Raw/API alternations (each phase runs durationSeconds / rounds). */
   rounds?: number;
+  /** Offered req/s of a fixed-rate phase in each round (0 or absent: none). */
+  rate?: number;
   /** Named vectors and their dimensions. */
   dims: Record<string, number>;
   /** Stage-1 depth per list (the engine default is 100). */
@@ -41,8 +58,9 @@ export interface LatencyOptions {
 
 const QUERY_POOL = 512;
 const BATCH = 2000;
-const CLIENT = fileURLToPath(new URL('./latency-client.mjs', import.meta.url));
-const run = promisify(execFile);
+/** Warm-up windows (s) and how close two in a row must be for throughput to count as steady. */
+const WARM_WINDOW_DEFAULT = 5;
+const WARM_TOLERANCE = 0.05;
 
 /**
  * /v1/search under load, fairly: a collection of `n` items with every named vector and BM25 text; queries carry
@@ -52,7 +70,12 @@ const run = promisify(execFile);
  * p50/p99 come from each response's own timings; the load average is recorded around every phase.
  */
 export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
+  // Before any worker starts: per-thread CPU needs to know which thread is which worker.
+  const labels = labelWorkerThreads();
   const dir = o.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'chorus-latency-'));
+  // A reused data copy is read once before anything is timed, so the page cache does not favour a later process.
+  const prereadBytes = o.dataDir && existsSync(dir) ? prereadDir(dir) : 0;
+  if (prereadBytes) o.log(`  pre-read ${(prereadBytes / 2 ** 30).toFixed(2)} GiB of ${dir}`);
   const config = parseConfig({
     dataDir: dir,
     logLevel: 'silent',
@@ -93,28 +116,59 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
         candidates: o.candidates,
       });
     const warm = o.warmupSeconds ?? Math.min(10, o.durationSeconds);
+    const WARM_WINDOW = o.warmupWindowSeconds ?? WARM_WINDOW_DEFAULT;
     const rounds = o.rounds ?? 2;
     const each = Math.max(1, Math.round(o.durationSeconds / rounds));
-    o.log(`  warm-up: ${warm}s raw, ${warm}s API`);
-    await rawPhase(queries, rawQuery, o.connections, warm);
-    await apiPhase(url, bodiesFile, o.connections, warm);
+    const kinds: PhaseKind[] = o.rate ? ['raw', 'api', 'rate'] : ['raw', 'api'];
+    const measure = async (kind: PhaseKind, seconds: number) => {
+      const load = os.loadavg()[0]!;
+      const t0 = readThreadCpu(process.pid);
+      const c0 = counters(process.pid);
+      const p =
+        kind === 'raw'
+          ? await rawPhase(queries, rawQuery, o.connections, seconds)
+          : kind === 'api'
+            ? await apiPhase(url, bodiesFile, o.connections, seconds)
+            : await ratePhase(url, bodiesFile, o.connections, o.rate!, seconds);
+      const c1 = counters(process.pid);
+      const threads = cpuPerRequest(
+        t0,
+        readThreadCpu(process.pid),
+        process.pid,
+        labels(),
+        p.requests,
+      );
+      p.threads = threads;
+      p.cpuMs = threads.total! * p.requests;
+      p.stealMs = c1.stealMs - c0.stealMs;
+      p.majorFaults = c1.majorFaults - c0.majorFaults;
+      p.othersCpuMs = c1.busyMs - c0.busyMs - p.cpuMs - (p.clientCpuMs ?? 0);
+      return { p, phase: summarise(kind, p, [load, os.loadavg()[0]!]) };
+    };
+    // Warm-up: raw and API windows in turn until each kind's throughput is steady (at least `warm` s each).
+    const warmed = await warmUntilSteady(
+      ['raw', 'api'] as const,
+      async (kind) => (await measure(kind, WARM_WINDOW)).phase.qps,
+      {
+        minSeconds: warm,
+        windowSeconds: WARM_WINDOW,
+        tolerance: WARM_TOLERANCE,
+        maxWindows: Math.max(8, Math.ceil(warm / WARM_WINDOW) + 2),
+      },
+    );
+    o.log(
+      `  warm-up until steady: raw ${warmed.raw.map((q) => q.toFixed(0)).join(', ')}; API ${warmed.api.map((q) => q.toFixed(0)).join(', ')} req/s`,
+    );
+    if (o.rate) await measure('rate', WARM_WINDOW);
     const phases: PhaseResult[] = [];
     const samples: RawPhase[] = [];
     for (let r = 0; r < rounds; r++) {
-      for (const kind of ['raw', 'api'] as const) {
-        const load = os.loadavg()[0]!;
-        const cpu0 = process.cpuUsage();
-        const p =
-          kind === 'raw'
-            ? await rawPhase(queries, rawQuery, o.connections, each)
-            : await apiPhase(url, bodiesFile, o.connections, each);
-        const cpu = process.cpuUsage(cpu0);
-        p.cpuMs = (cpu.user + cpu.system) / 1000;
-        const phase = summarise(kind, p, [load, os.loadavg()[0]!]);
+      for (const kind of kinds) {
+        const { p, phase } = await measure(kind, each);
         phases.push(phase);
         samples.push(p);
         o.log(
-          `  ${kind} #${r + 1}: ${phase.qps.toFixed(1)} req/s, p50 ${phase.p50.toFixed(1)} ms, p99 ${phase.p99.toFixed(1)} ms (load ${phase.loadAverage.map((l) => l.toFixed(2)).join(' -> ')})`,
+          `  ${kind} #${r + 1}: ${phase.qps.toFixed(1)} req/s, p50 ${phase.p50.toFixed(1)} ms, p99 ${phase.p99.toFixed(1)} ms, server CPU ${phase.cpuMsPerRequest?.server ?? '?'} ms/req (load ${phase.loadAverage.map((l) => l.toFixed(2)).join(' -> ')}, others' CPU ${((phase.othersCpuShare ?? 0) * 100).toFixed(0)}%)`,
         );
       }
     }
@@ -137,12 +191,17 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
       candidates: o.candidates,
       limit: o.limit,
       warmupSeconds: warm,
+      warmup: { windowSeconds: WARM_WINDOW, raw: warmed.raw, api: warmed.api },
+      prereadBytes,
       ingestSeconds: Math.round(ingestSeconds * 10) / 10,
       indexSeconds: Math.round(indexSeconds * 10) / 10,
       cpus: os.cpus().length,
       phases,
       raw: summarise('raw', merge(phases, samples, 'raw'), span(phases, 'raw')),
       api: summarise('api', merge(phases, samples, 'api'), span(phases, 'api')),
+      ...(o.rate
+        ? { rate: summarise('rate', merge(phases, samples, 'rate'), span(phases, 'rate')) }
+        : {}),
       recallAt10,
       searchThreads: (
         chorus.store as { searchThreadStats?: () => LatencyResult['searchThreads'] }
@@ -169,11 +228,6 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
 }
 
 const CLOSE_WAIT_MS = 60_000;
-
-interface Query {
-  text: string;
-  vectors: Record<string, Float32Array>;
-}
 
 const arrays = (vectors: Record<string, Float32Array>) =>
   Object.fromEntries(Object.entries(vectors).map(([n, v]) => [n, Array.from(v)]));
@@ -228,86 +282,9 @@ async function ingest(chorus: Chorus, o: LatencyOptions): Promise<Query[]> {
   return queries;
 }
 
-/** `connections` concurrent loops calling the engine directly for `seconds`. */
-async function rawPhase(
-  queries: Query[],
-  search: (q: Query) => Promise<{ timings: Record<string, number> }>,
-  connections: number,
-  seconds: number,
-): Promise<RawPhase> {
-  const latencies: number[] = [];
-  const stages: Record<string, number[]> = {};
-  const deadline = performance.now() + seconds * 1000;
-  let next = 0;
-  let errors = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
-        const q = queries[next++ % queries.length]!;
-        const s = performance.now();
-        try {
-          const r = await search(q);
-          latencies.push(performance.now() - s);
-          for (const [stage, ms] of Object.entries(r.timings)) (stages[stage] ??= []).push(ms);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return {
-    requests: latencies.length + errors,
-    seconds: (performance.now() - t0) / 1000,
-    errors,
-    latencies,
-    stages,
-  };
+function merge(phases: PhaseResult[], samples: RawPhase[], kind: PhaseKind): RawPhase {
+  return mergeRaw(samples.filter((_, i) => phases[i]!.kind === kind));
 }
-
-/** The same load over HTTP, generated by a child process (src/bench/latency-client.mjs). */
-async function apiPhase(
-  url: string,
-  bodiesFile: string,
-  connections: number,
-  seconds: number,
-): Promise<RawPhase> {
-  const { stdout } = await run(
-    process.execPath,
-    [CLIENT, url, bodiesFile, String(connections), String(seconds)],
-    { maxBuffer: 256 * 1024 * 1024 },
-  );
-  const r = JSON.parse(stdout.trim().split('\n').pop()!) as RawPhase & {
-    timeouts: number;
-    non2xx: number;
-    unparsable: number;
-  };
-  return {
-    ...r,
-    errors: r.errors + r.timeouts + r.non2xx + r.unparsable,
-    clientCpuMs: (r as { cpuMs?: number }).cpuMs,
-    cpuMs: undefined,
-  };
-}
-
-function merge(phases: PhaseResult[], samples: RawPhase[], kind: 'raw' | 'api'): RawPhase {
-  const of = samples.filter((_, i) => phases[i]!.kind === kind);
-  const stages: Record<string, number[]> = {};
-  for (const p of of)
-    for (const [s, v] of Object.entries(p.stages)) for (const x of v) (stages[s] ??= []).push(x);
-  return {
-    requests: of.reduce((a, p) => a + p.requests, 0),
-    seconds: of.reduce((a, p) => a + p.seconds, 0),
-    errors: of.reduce((a, p) => a + p.errors, 0),
-    latencies: of.flatMap((p) => p.latencies),
-    stages,
-    cpuMs: sum(of.map((p) => p.cpuMs)),
-    clientCpuMs: sum(of.map((p) => p.clientCpuMs)),
-  };
-}
-
-const sum = (xs: (number | undefined)[]) =>
-  xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, x) => a + x!, 0);
 
 /** Load average (1 min) at the start of a kind's first phase and the end of its last. */
 const span = (phases: PhaseResult[], kind: string): [number, number] => {

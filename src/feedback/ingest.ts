@@ -53,25 +53,43 @@ export async function ingestFeedback(
     }
   }
 
+  // One transaction for the whole series (each event still applies all or nothing, once): a failing event stops
+  // the series as before, and the ones before it stay applied.
   let accepted = 0;
-  for (const e of events) {
-    const applied = deps.state.applyOnce(e.eventId, e.userId, () => {
-      const at = e.timestamp!;
-      if (e.type === 'impression') {
-        for (const item of e.items) deps.state.bumpStats(e.collection, item.id, { impressions: 1 });
-        return;
+  const failed = deps.state.batch((): { error: unknown } | undefined => {
+    for (const e of events) {
+      try {
+        if (applyEvent(deps, e, vectors)) accepted++;
+      } catch (error) {
+        return { error };
       }
-      const weight = ENGAGEMENT_WEIGHT[e.type];
-      deps.state.bumpStats(e.collection, e.itemId, {
-        clicks: e.type === 'click' ? 1 : 0,
-        engagement: Math.max(0, weight),
-      });
-      if (!e.userId) return;
-      deps.state.markSeen(e.collection, e.userId, e.itemId, at, weight);
-      const v = vectors.get(`${e.collection}\u0000${e.itemId}`);
-      if (v) deps.state.foldIntoProfile(e.collection, e.userId, v, weight, at, deps.halfLifeMs);
-    });
-    if (applied) accepted++;
-  }
+    }
+    return undefined;
+  });
+  if (failed) throw failed.error;
   return { accepted, duplicates: events.length - accepted };
+}
+
+/** Applies one event to the serving state unless its id was applied before; returns whether it ran. */
+function applyEvent(
+  deps: IngestDeps,
+  e: FeedbackEvent,
+  vectors: Map<string, Record<string, Float32Array>>,
+): boolean {
+  return deps.state.applyOnce(e.eventId, e.userId, () => {
+    const at = e.timestamp!;
+    if (e.type === 'impression') {
+      for (const item of e.items) deps.state.bumpStats(e.collection, item.id, { impressions: 1 });
+      return;
+    }
+    const weight = ENGAGEMENT_WEIGHT[e.type];
+    deps.state.bumpStats(e.collection, e.itemId, {
+      clicks: e.type === 'click' ? 1 : 0,
+      engagement: Math.max(0, weight),
+    });
+    if (!e.userId) return;
+    deps.state.markSeen(e.collection, e.userId, e.itemId, at, weight);
+    const v = vectors.get(`${e.collection}\u0000${e.itemId}`);
+    if (v) deps.state.foldIntoProfile(e.collection, e.userId, v, weight, at, deps.halfLifeMs);
+  });
 }

@@ -40,10 +40,67 @@ describe('README benchmark table', () => {
         ],
       ]),
     );
+    // An older file (no fixed-rate phase) still reads, and says its API figures are a closed loop.
     expect(latency).toContain(
-      '| `npx tsx bench/latency.ts --n 20000` | D20 | API 151.0 req/s, p50 9.0 ms, p99 42.0 ms',
+      '| `npx tsx bench/latency.ts --n 20000` | D20 | API closed loop (saturation) 151.0 req/s, p50 9.0 ms, p99 42.0 ms',
     );
     expect(latency).toContain('1.00 / 2.00 (API phases)');
+    const withRate = renderTable(
+      new Map([
+        [
+          'latency.json',
+          {
+            '20000': {
+              data: 'D20',
+              connections: 8,
+              api: { qps: 151, p50: 9, p99: 42, loadAverage: [1, 2] },
+              rate: { offeredRate: 150, achievedRate: 149.5, p50: 12, p99: 48 },
+              raw: { qps: 160, p99: 40 },
+              targets: { p99UnderMs: 50, minQps: 150 },
+            },
+          },
+        ],
+      ]),
+    );
+    expect(withRate).toContain(
+      'API closed loop (8 clients, saturation) 151.0 req/s, p50 9.0 ms, p99 42.0 ms; fixed rate 150 req/s offered (open loop): 149.5 achieved, p50 12.0 ms, p99 48.0 ms from each request',
+    );
+  });
+
+  it('shows an A/B run (latency-ab.json) as paired ratios with intervals and the two commits', () => {
+    const ci = (ratio: number) => ({ ratio, low: ratio - 0.05, high: ratio + 0.05, rounds: 6 });
+    const kind = (qps: number, p99: number) => ({
+      qps: { median: qps, min: qps - 5, max: qps + 5 },
+      p99: { median: p99, min: p99 - 5, max: p99 + 5 },
+    });
+    const table = renderTable(
+      new Map([
+        [
+          'latency-ab.json',
+          {
+            '20000': {
+              items: 20000,
+              rounds: 6,
+              roundSeconds: 10,
+              order: 'AB BA AB BA AB BA',
+              connections: 8,
+              rate: 150,
+              a: { commit: 'aaaaaaa', kinds: { api: kind(170, 90) } },
+              b: { commit: 'bbbbbbb', kinds: { api: kind(150, 110) } },
+              ratios: { api: { qps: ci(0.88), p99: ci(1.22), cpuMs: ci(1.1) } },
+              loadAverage: [1.5, 2.5],
+            },
+          },
+        ],
+      ]),
+    );
+    expect(table).toContain(
+      'A aaaaaaa vs B bbbbbbb, 6 rounds x 10 s per phase, order AB BA AB BA AB BA',
+    );
+    expect(table).toContain(
+      'API closed loop: B/A req/s 0.880x [0.830, 0.930], p99 1.220x [1.170, 1.270], server CPU/req 1.100x [1.050, 1.150] (medians A 170.0 / B 150.0 req/s, p99 90.0 / 110.0 ms)',
+    );
+    expect(table).toContain('1.50 / 2.50 (start / end)');
   });
 
   it('replaces only the marked section', () => {

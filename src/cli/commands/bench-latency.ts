@@ -1,7 +1,11 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ChorusError } from '../../errors.js';
 import { positiveInt } from './search.js';
+
+/** This checkout (the A arm of --compare). */
+const CHECKOUT = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 function parseDims(v: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -20,7 +24,10 @@ function parseDims(v: string): Record<string, number> {
   return out;
 }
 
-/** `chorus bench latency [--n 20000] [--connections 8] [--duration 15]`. */
+/**
+ * `chorus bench latency [--n 20000] [--connections 8] [--duration 20] [--rate 150]`, and the A/B mode
+ * `--data-dir A --compare OTHER_CHECKOUT --compare-data-dir B`.
+ */
 export function registerBenchLatencyCommand(program: Command): void {
   const bench =
     program.commands.find((c) => c.name() === 'bench') ??
@@ -50,6 +57,48 @@ export function registerBenchLatencyCommand(program: Command): void {
       10,
     )
     .option('--rounds <n>', 'raw/API alternations', positiveInt('--rounds'), 2)
+    .option(
+      '--rate <req/s>',
+      'offered req/s of the fixed-rate phase (open loop, latency from each due time; 0: none)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 100_000)
+          throw new ChorusError(
+            'BAD_REQUEST',
+            `--rate expects a whole number 0..100000 (got ${v})`,
+          );
+        return n;
+      },
+      150,
+    )
+    .option(
+      '--compare <checkout>',
+      'A/B mode: also serve the same data with the code of this other checkout (its own tsx) and alternate short rounds (needs --data-dir and --compare-data-dir)',
+    )
+    .option('--compare-data-dir <dir>', "the other checkout's own copy of the --data-dir data")
+    .option(
+      '--ab-rounds <n>',
+      'A/B mode: rounds, in AB BA AB ... order',
+      positiveInt('--ab-rounds'),
+      6,
+    )
+    .option(
+      '--round-seconds <s>',
+      'A/B mode: seconds of each measured phase',
+      positiveInt('--round-seconds'),
+      10,
+    )
+    .option(
+      '--ab-phases <kinds>',
+      'A/B mode: phases per arm and round, from api,rate,raw',
+      (v: string) => {
+        const kinds = v.split(',');
+        if (kinds.length === 0 || kinds.some((k) => !['api', 'rate', 'raw'].includes(k)))
+          throw new ChorusError('BAD_REQUEST', `--ab-phases expects api,rate,raw (got ${v})`);
+        return [...new Set(kinds)] as ('api' | 'rate' | 'raw')[];
+      },
+      ['api', 'rate'],
+    )
     .option('--vectors <spec>', 'named vectors name:dim,...', parseDims, {
       text: 384,
       image: 512,
@@ -74,15 +123,53 @@ export function registerBenchLatencyCommand(program: Command): void {
         resultsDir: string;
         json?: boolean;
         dataDir?: string;
+        rate: number;
+        compare?: string;
+        compareDataDir?: string;
+        abRounds: number;
+        roundSeconds: number;
+        abPhases: ('api' | 'rate' | 'raw')[];
       }) => {
-        const { reportLatency, runLatency } = await import('../../bench/latency-run.js');
         const log = (line: string) => process.stderr.write(line + '\n');
+        if (flags.compare) {
+          if (!flags.dataDir || !flags.compareDataDir)
+            throw new ChorusError(
+              'BAD_REQUEST',
+              "--compare needs --data-dir (this checkout's data) and --compare-data-dir (a copy for the other)",
+            );
+          if (path.resolve(flags.dataDir) === path.resolve(flags.compareDataDir))
+            throw new ChorusError('BAD_REQUEST', 'each checkout needs its own data copy');
+          const phases = flags.abPhases.filter((k) => k !== 'rate' || flags.rate > 0);
+          const { runCompare, reportCompare } = await import('../../bench/latency-compare.js');
+          const result = await runCompare({
+            a: { root: CHECKOUT, dataDir: path.resolve(flags.dataDir) },
+            b: { root: path.resolve(flags.compare), dataDir: path.resolve(flags.compareDataDir) },
+            connections: flags.connections,
+            rounds: Math.min(flags.abRounds, 40),
+            roundSeconds: Math.min(flags.roundSeconds, 120),
+            rate: flags.rate,
+            phases,
+            warmupSeconds: Math.min(flags.warmup, 120),
+            candidates: flags.candidates,
+            limit: 10,
+            log,
+          });
+          if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+          reportCompare(
+            result,
+            path.resolve(flags.resultsDir),
+            flags.json ? log : (l) => process.stdout.write(l + '\n'),
+          );
+          return;
+        }
+        const { reportLatency, runLatency } = await import('../../bench/latency-run.js');
         await runLatency({
           n: flags.n,
           connections: flags.connections,
           durationSeconds: Math.min(flags.duration, 600),
           warmupSeconds: Math.min(flags.warmup, 120),
           rounds: Math.min(flags.rounds, 10),
+          rate: flags.rate,
           dims: flags.vectors,
           candidates: flags.candidates,
           limit: 10,

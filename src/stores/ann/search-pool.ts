@@ -26,6 +26,18 @@ export interface RowsOwner {
 /** A graph search's matches, best first (keys as numbers, no padding). */
 export type { GraphMatches };
 
+/**
+ * How many searches more than the least loaded worker a graph's home worker may have in flight and still take the
+ * graph's next search. Keeping a graph on one worker keeps its hot upper layers in that core's caches; with the
+ * worker running a message's searches graph by graph (search-worker.mjs), search-worker CPU per request at 100k x
+ * (384+512+512), 8 clients, engine called directly, fell 11-17% (same process, alternated); over HTTP, where a
+ * message mostly carries one request's lists, it was within noise. Past the slack the least loaded worker takes
+ * the search, so one busy graph cannot leave a worker idle.
+ */
+const AFFINITY_SLACK = 1;
+/** Graph files remembered with a home worker (generations replace files; see homeOf). */
+const MAX_HOMES = 256;
+
 /** One search waiting to be sent. */
 interface Queued {
   graph: SharedGraph;
@@ -43,6 +55,8 @@ interface Slot {
   inFlight: Map<number, Batch>;
   /** Searches in flight on this worker (the load measure for picking one). */
   searches: number;
+  /** Searches this worker answered (diagnostics, tests). */
+  answered: number;
 }
 
 type Reply =
@@ -60,9 +74,10 @@ type Reply =
  *
  * Searches started together (one request's vector lists: retrieve starts them in one go, and they reach here a few
  * microtasks later; under load, several requests' lists) go as at most ONE message per worker: a postMessage round
- * trip cost ~0.4 ms of the event loop per search under load, three per request. Each search goes to the worker
- * with the fewest in flight, so a request's lists still run in parallel (sending a request's lists whole to one
- * worker ran them one after another: closed-loop throughput at 100k fell from ~100 to ~60 req/s).
+ * trip cost ~0.4 ms of the event loop per search under load, three per request. Each graph has a home worker that
+ * takes its searches unless it is busier than the least loaded by more than AFFINITY_SLACK, so a request's lists
+ * still run in parallel (sending a request's lists whole to one worker ran them one after another: closed-loop
+ * throughput at 100k fell from ~100 to ~60 req/s).
  */
 export class SearchPool {
   private readonly slots: Slot[] = [];
@@ -76,6 +91,9 @@ export class SearchPool {
   /** Row chunks the workers hold, by rows id (every worker gets each chunk once, a new worker all of them). */
   private readonly rows = new Map<string, SharedRows>();
   private readonly rowsSent = new Map<string, number>();
+  /** Each graph file's home worker (index into slots). */
+  private readonly homes = new Map<string, number>();
+  private nextHome = 0;
 
   /**
    * @param size worker threads
@@ -102,6 +120,11 @@ export class SearchPool {
       // turn of the event loop: no search waits for unrelated work.
       if (this.queue.length === 1) queueMicrotask(() => queueMicrotask(() => this.flush()));
     });
+  }
+
+  /** Searches answered by each worker so far, in worker order (diagnostics, tests). */
+  answeredBy(): number[] {
+    return this.slots.map((s) => s.answered);
   }
 
   /**
@@ -148,18 +171,32 @@ export class SearchPool {
     }
     // Threads start with the first search that needs them (stores that only hold small graphs start none).
     while (this.slots.length < this.size) this.slots.push(this.spawn());
-    // Each search to the worker with the fewest in flight (counting this flush's): at most one message per worker.
+    // Each search to its graph's home worker unless that one has more than AFFINITY_SLACK searches in flight beyond
+    // the least loaded (counting this flush's): at most one message per worker.
     const parts = new Map<Slot, Batch>();
     const load = new Map(this.slots.map((s) => [s, s.searches]));
     for (const q of queue) {
-      let slot = this.slots[0]!;
-      for (const s of this.slots) if (load.get(s)! < load.get(slot)!) slot = s;
+      let least = this.slots[0]!;
+      for (const s of this.slots) if (load.get(s)! < load.get(least)!) least = s;
+      const home = this.slots[this.homeOf(q.graph.file)]!;
+      const slot = load.get(home)! <= load.get(least)! + AFFINITY_SLACK ? home : least;
       load.set(slot, load.get(slot)! + 1);
       const part = parts.get(slot);
       if (part) part.push(q);
       else parts.set(slot, [q]);
     }
     for (const [slot, batch] of parts) this.send(slot, batch);
+  }
+
+  /** The worker that searches `file` when it is not much busier than the others (assigned in turn, first come). */
+  private homeOf(file: string): number {
+    let home = this.homes.get(file);
+    if (home === undefined) {
+      // Files of dropped generations are never searched again: forget them all now and then (homes reassigned).
+      if (this.homes.size >= MAX_HOMES) this.homes.clear();
+      this.homes.set(file, (home = this.nextHome++ % this.size));
+    }
+    return home;
   }
 
   private send(slot: Slot, batch: Batch): void {
@@ -176,7 +213,7 @@ export class SearchPool {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./search-worker.mjs', import.meta.url));
-    const slot: Slot = { worker, inFlight: new Map(), searches: 0 };
+    const slot: Slot = { worker, inFlight: new Map(), searches: 0, answered: 0 };
     // Every row chunk shared so far (a worker replacing one that died, or started after rows were shared).
     for (const rows of this.rows.values())
       worker.postMessage({
@@ -198,6 +235,7 @@ export class SearchPool {
         if (!r || 'error' in r) q.reject(new Error(r?.error ?? 'search worker gave no answer'));
         else {
           this.completed++;
+          slot.answered++;
           q.resolve(r);
         }
       });

@@ -1,0 +1,81 @@
+/**
+ * One arm of `chorus bench latency --compare`: serves a prepared data directory with the code of the checkout
+ * `--root` (which may be an older commit: only its src/config and src/app/build are used, as every version since
+ * the in-process ANN index has them), and takes commands from the bench on stdin, one JSON line each:
+ *   {"cmd":"raw","seconds":S,"connections":C}  engine called directly in this process (closed loop)
+ *   {"cmd":"labels"}                           OS thread id -> worker script, for per-thread CPU
+ *   {"cmd":"close"}
+ * Answers are JSON lines on stdout; the first is {"ready":true,"url":...,"pid":...}.
+ * Run as: node --import tsx <this file> --root DIR --data-dir DIR --bodies FILE (cwd: the checkout, so its own tsx).
+ */
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { labelWorkerThreads } from './thread-cpu.js';
+import { prereadDir, rawPhase, readQueries, type Query } from './latency-phases.js';
+
+// Before the checkout's code starts any worker thread.
+const labels = labelWorkerThreads();
+const { values } = parseArgs({
+  options: {
+    root: { type: 'string' },
+    'data-dir': { type: 'string' },
+    bodies: { type: 'string' },
+    candidates: { type: 'string', default: '100' },
+    limit: { type: 'string', default: '10' },
+  },
+});
+const root = path.resolve(values.root!);
+const dataDir = path.resolve(values['data-dir']!);
+const say = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
+
+interface Chorus {
+  listen(port: number, host: string): Promise<{ url: string }>;
+  engine: {
+    search(r: unknown): Promise<{ timings: Record<string, number> }>;
+  };
+  store: { flushIndex?: (c: string) => Promise<void>; count(c: string): Promise<number> };
+  close(): Promise<void>;
+}
+const preread = prereadDir(dataDir);
+const { parseConfig } = (await import(pathToFileURL(path.join(root, 'src/config.js')).href)) as {
+  parseConfig: (o: unknown) => unknown;
+};
+const { buildChorus } = (await import(pathToFileURL(path.join(root, 'src/app/build.js')).href)) as {
+  buildChorus: (c: unknown, o: unknown) => Promise<Chorus>;
+};
+const chorus = await buildChorus(
+  parseConfig({
+    dataDir,
+    logLevel: 'silent',
+    limits: { maxBodyBytes: 8 * 1024 * 1024, rateLimitPerMinute: 1_000_000 },
+  }),
+  { encoders: 'none', indexMaintenance: 'inline' },
+);
+await chorus.store.flushIndex?.('bench');
+const { url } = await chorus.listen(0, '127.0.0.1');
+const queries: Query[] = readQueries(values.bodies!);
+const search = (q: Query) =>
+  chorus.engine.search({
+    collection: 'bench',
+    query: { text: q.text, vectors: q.vectors },
+    limit: Number(values.limit),
+    candidates: Number(values.candidates),
+  });
+say({
+  ready: true,
+  url,
+  pid: process.pid,
+  prereadBytes: preread,
+  items: await chorus.store.count('bench'),
+});
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const c = JSON.parse(line) as { cmd: string; seconds?: number; connections?: number };
+  if (c.cmd === 'raw') say(await rawPhase(queries, search, c.connections!, c.seconds!));
+  else if (c.cmd === 'labels') say(labels());
+  else if (c.cmd === 'close') break;
+}
+await chorus.close();
+process.exit(0);
