@@ -1,6 +1,6 @@
 import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
 import type { Reranker, RerankContext } from '../reranker.js';
-import { byScore, explainedHit, sourcesOf, weightOf } from './explain.js';
+import { rankAndExplain, sourcesOf, weightOf } from './explain.js';
 
 /**
  * Distribution-based score fusion (as in Qdrant): each list's scores are scaled by mean +- 3 standard
@@ -21,16 +21,16 @@ export class DbsfReranker implements Reranker {
       const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
       bounds.set(source, { lo: mean - 3 * sd, hi: mean + 3 * sd });
     }
-    return byScore(
-      candidates.map((c) => {
-        const contributions: Record<string, number> = {};
-        for (const [source, p] of Object.entries(c.sources)) {
-          const { lo, hi } = bounds.get(source)!;
-          const norm = hi > lo ? Math.min(1, Math.max(0, (p.score - lo) / (hi - lo))) : 0.5;
-          contributions[source] = weightOf(source, ctx.weights) * norm;
-        }
-        return explainedHit(c, contributions, this.name, used);
-      }),
+    return rankAndExplain(
+      candidates,
+      (source, p) => {
+        const { lo, hi } = bounds.get(source)!;
+        const norm = hi > lo ? Math.min(1, Math.max(0, (p.score - lo) / (hi - lo))) : 0.5;
+        return weightOf(source, ctx.weights) * norm;
+      },
+      this.name,
+      used,
+      ctx.limit,
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
+import type { Candidate, Provenance, RankedHit } from '../../src/domain/candidate.js';
 
 /**
  * Shared by the baseline fusions: turn per-source contributions into a ranked, explained hit list.
@@ -29,6 +29,43 @@ export function explainedHit(
   return { id: c.id, score, payload: c.payload, explanation };
 }
 
+/**
+ * A baseline fusion's ranking: each candidate's score is the sum of `contribution(source, its entry)` over its
+ * sources; hits are sorted by score (ties by id) and the first `limit` (all when undefined) are explained as
+ * explainedHit does. The rest come back in order with bare explanations (RerankContext.limit): building the
+ * score, share and contribution maps for every candidate (hundreds per search) was most of a fusion's cost and
+ * garbage, for hits nobody is shown. Scores are summed in the same order as explainedHit sums them.
+ */
+export function rankAndExplain(
+  candidates: readonly Candidate[],
+  contribution: (source: string, p: Provenance) => number,
+  ranker: string,
+  used: string[],
+  limit: number | undefined,
+  opts: { rankOnly?: boolean } = {},
+): RankedHit[] {
+  const scored = candidates.map((c) => {
+    let score = 0;
+    for (const source in c.sources) score += contribution(source, c.sources[source]!);
+    return { c, score };
+  });
+  scored.sort((a, b) => b.score - a.score || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
+  const shown = limit ?? scored.length;
+  return scored.map(({ c, score }, i) => {
+    if (i >= shown)
+      return {
+        id: c.id,
+        score,
+        payload: c.payload,
+        explanation: { scores: {}, shares: {}, ranker },
+      };
+    const contributions: Record<string, number> = {};
+    for (const source in c.sources)
+      contributions[source] = contribution(source, c.sources[source]!);
+    return explainedHit(c, contributions, ranker, used, opts);
+  });
+}
+
 /** Sort by score, ties by id, so every fusion is deterministic. */
 export function byScore(hits: RankedHit[]): RankedHit[] {
   return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -45,6 +82,6 @@ export function weightOf(source: string, weights: Record<string, number> | undef
 /** Every source that appears on any candidate, in a stable order. */
 export function sourcesOf(candidates: Candidate[]): string[] {
   const s = new Set<string>();
-  for (const c of candidates) for (const k of Object.keys(c.sources)) s.add(k);
+  for (const c of candidates) for (const k in c.sources) s.add(k);
   return [...s].sort();
 }

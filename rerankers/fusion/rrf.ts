@@ -1,6 +1,6 @@
 import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
 import type { Reranker, RerankContext } from '../reranker.js';
-import { byScore, explainedHit, sourcesOf, weightOf } from './explain.js';
+import { rankAndExplain, sourcesOf, weightOf } from './explain.js';
 
 /** Reciprocal rank fusion (Cormack et al. 2009): sum over lists of w / (k + rank), rank 1-based. */
 export class RrfReranker implements Reranker {
@@ -12,14 +12,13 @@ export class RrfReranker implements Reranker {
   async rerank(candidates: Candidate[], ctx: RerankContext): Promise<RankedHit[]> {
     const k = ctx.rrfK ?? this.defaultK;
     const used = sourcesOf(candidates);
-    return byScore(
-      candidates.map((c) => {
-        const contributions: Record<string, number> = {};
-        for (const [source, p] of Object.entries(c.sources)) {
-          contributions[source] = weightOf(source, ctx.weights) / (k + p.rank + 1);
-        }
-        return explainedHit(c, contributions, this.name, used, { rankOnly: true });
-      }),
+    return rankAndExplain(
+      candidates,
+      (source, p) => weightOf(source, ctx.weights) / (k + p.rank + 1),
+      this.name,
+      used,
+      ctx.limit,
+      { rankOnly: true },
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
 import type { Reranker, RerankContext } from '../reranker.js';
-import { byScore, explainedHit, sourcesOf, weightOf } from './explain.js';
+import { rankAndExplain, sourcesOf, weightOf } from './explain.js';
 
 /**
  * Weighted sum of min-max normalised scores per list (a candidate missing from a list gets 0 there).
@@ -24,17 +24,17 @@ export class WeightedReranker implements Reranker {
       }
       range.set(source, { min, max });
     }
-    return byScore(
-      candidates.map((c) => {
-        const contributions: Record<string, number> = {};
-        for (const [source, p] of Object.entries(c.sources)) {
-          const r = range.get(source)!;
-          // A single-valued list carries no spread: every member counts fully.
-          const norm = r.max > r.min ? (p.score - r.min) / (r.max - r.min) : 1;
-          contributions[source] = weightOf(source, ctx.weights) * norm;
-        }
-        return explainedHit(c, contributions, this.name, used);
-      }),
+    return rankAndExplain(
+      candidates,
+      (source, p) => {
+        const r = range.get(source)!;
+        // A single-valued list carries no spread: every member counts fully.
+        const norm = r.max > r.min ? (p.score - r.min) / (r.max - r.min) : 1;
+        return weightOf(source, ctx.weights) * norm;
+      },
+      this.name,
+      used,
+      ctx.limit,
     );
   }
 }

@@ -38,7 +38,11 @@ export function servedFeatureRows(
     return features;
   }
   // List statistics need every candidate; rows are built for the shown hits only.
-  const index = new Map(a.candidates.map((c, i) => [c.id, i]));
+  const want = new Set(a.hits.map((h) => h.id));
+  const index = new Map<string, number>();
+  a.candidates.forEach((c, i) => {
+    if (want.has(c.id)) index.set(c.id, i);
+  });
   const shown = a.hits.filter((h) => index.has(h.id));
   const fr = buildFeatureRowsFor(
     withoutProfileList(a.candidates),

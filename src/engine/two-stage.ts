@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
-import type { RankedHit } from '../domain/candidate.js';
+import type { Candidate, RankedHit } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import { publicPayload } from '../domain/names.js';
@@ -136,13 +136,20 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     a.logImpression === false ? 0 : deps.search.swapShare,
   );
   const shown = swap.hits;
-  const ranks = new Map(candidates.map((c) => [c.id, c.sources]));
+  // Stage-1 ranks of the shown hits and every list's name, without an array per candidate.
+  const shownIds = new Set(shown.map((h) => h.id));
+  const ranks = new Map<string, Candidate['sources']>();
+  const sources = new Set<string>();
+  for (const c of candidates) {
+    if (shownIds.has(c.id)) ranks.set(c.id, c.sources);
+    for (const source in c.sources) sources.add(source);
+  }
   const response: RankedResponse = {
     queryId,
     collection: a.collection,
     ranker: { name: reranker.name, version: reranker.version },
     hits: shown.map((h) => served(h, ranks.get(h.id) ?? {})),
-    sources: [...new Set(candidates.flatMap((c) => Object.keys(c.sources)))].sort(),
+    sources: [...sources].sort(),
     notes: a.notes,
     timings: timer.timings,
     ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),

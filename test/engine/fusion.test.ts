@@ -6,6 +6,7 @@ import {
   ShuffleReranker,
   WeightedReranker,
 } from '../../rerankers/fusion/index.js';
+import { byScore, explainedHit, sourcesOf, weightOf } from '../../rerankers/fusion/explain.js';
 import type { Candidate } from '../../src/domain/candidate.js';
 
 const cand = (id: string, sources: Record<string, [score: number, rank: number]>): Candidate => ({
@@ -78,5 +79,75 @@ describe('baseline fusions', () => {
     const s2 = await new ShuffleReranker(7).rerank(candidates, ctx);
     expect(s1.map((h) => h.id)).toEqual(s2.map((h) => h.id));
     expect([...s1.map((h) => h.id)].sort()).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('baseline fusions explain only what is shown', () => {
+  // The ranking as every fusion built it before ctx.limit was honoured: every candidate explained, then sorted.
+  const reference = (
+    cands: Candidate[],
+    contribution: (source: string, p: { score: number; rank: number }) => number,
+    ranker: string,
+    rankOnly: boolean,
+  ) =>
+    byScore(
+      cands.map((c) => {
+        const contributions: Record<string, number> = {};
+        for (const [source, p] of Object.entries(c.sources))
+          contributions[source] = contribution(source, p);
+        return explainedHit(c, contributions, ranker, sourcesOf(cands), { rankOnly });
+      }),
+    );
+  // 300 candidates over four lists (ties in rank and score included), as a search's union looks.
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const many = Array.from({ length: 300 }, (_, i) => {
+    const sources: Record<string, [number, number]> = {};
+    for (const s of ['text', 'image', 'audio_clip', 'bm25'])
+      if (rnd() < 0.5) sources[s] = [Math.round(rnd() * 20) / 20, Math.floor(rnd() * 100)];
+    if (Object.keys(sources).length === 0) sources.text = [0.5, 50];
+    return cand(`item-${(i * 7919) % 300}`, sources);
+  });
+  const weights = { image: 2, audio: 0.5 };
+
+  it.each([
+    [
+      'rrf',
+      new RrfReranker(60),
+      (s: string, p: { rank: number }) => weightOf(s, weights) / (60 + p.rank + 1),
+      true,
+    ],
+    [
+      'weighted',
+      new WeightedReranker(),
+      (s: string, p: { score: number }) => {
+        const xs = many.flatMap((c) => (c.sources[s] ? [c.sources[s].score] : []));
+        const [min, max] = [Math.min(...xs), Math.max(...xs)];
+        return weightOf(s, weights) * (max > min ? (p.score - min) / (max - min) : 1);
+      },
+      false,
+    ],
+  ] as const)(
+    '%s: same order and scores as explaining every candidate; the first `limit` explained in full',
+    async (name, ranker, contribution, rankOnly) => {
+      const full = reference(many, contribution, name, rankOnly);
+      const all = await ranker.rerank(many, { ...ctx, weights });
+      expect(all).toEqual(full); // no limit: everything explained, as before
+      const hits = await ranker.rerank(many, { ...ctx, weights, limit: 10 });
+      expect(hits.map((h) => [h.id, h.score])).toEqual(full.map((h) => [h.id, h.score]));
+      expect(hits.slice(0, 10)).toEqual(full.slice(0, 10));
+      for (const h of hits.slice(10))
+        expect(h.explanation).toEqual({ scores: {}, shares: {}, ranker: name });
+    },
+  );
+
+  it('dbsf: same order and scores with a limit, the shown hits explained in full', async () => {
+    const ranker = new DbsfReranker();
+    const full = await ranker.rerank(many, { ...ctx, weights });
+    const hits = await ranker.rerank(many, { ...ctx, weights, limit: 30 });
+    expect(hits.map((h) => [h.id, h.score])).toEqual(full.map((h) => [h.id, h.score]));
+    expect(hits.slice(0, 30)).toEqual(full.slice(0, 30));
+    expect(full[299]!.explanation.used).toEqual(['audio_clip', 'bm25', 'image', 'text']);
+    expect(hits[299]!.explanation).toEqual({ scores: {}, shares: {}, ranker: 'dbsf' });
   });
 });
