@@ -22,6 +22,8 @@ const ARM = fileURLToPath(
   new URL(`./latency-arm.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 );
 
+const READY_TIMEOUT_MS = 15 * 60_000;
+
 export interface CompareOptions {
   /** A: this checkout; B: the other (--compare). Each serves its own copy of the same prepared data. */
   a: { root: string; dataDir: string };
@@ -81,6 +83,7 @@ async function startArm(
     },
   );
   let err = '';
+  child.stdin!.on('error', () => undefined); // a dead arm: its output says why
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => {
@@ -88,7 +91,9 @@ async function startArm(
     if (r.done) throw new Error(`bench arm ${root} exited:\n${err}`);
     return JSON.parse(r.value) as unknown;
   };
-  const ready = (await next()) as {
+  // Opening may rebuild a saved index from an older format (minutes at 100k); past that, give up.
+  const stuck = setTimeout(() => child.kill('SIGKILL'), READY_TIMEOUT_MS);
+  const ready = (await next().finally(() => clearTimeout(stuck))) as {
     url: string;
     pid: number;
     prereadBytes: number;
@@ -105,8 +110,9 @@ async function startArm(
       return next();
     },
     async close() {
-      child.stdin!.write(JSON.stringify({ cmd: 'close' }) + '\n');
+      if (child.exitCode !== null || child.signalCode !== null) return; // it died already
       const exited = new Promise((r) => child.once('exit', r));
+      child.stdin!.write(JSON.stringify({ cmd: 'close' }) + '\n');
       const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
       await exited;
       clearTimeout(t);
