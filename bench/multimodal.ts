@@ -7,6 +7,10 @@
  * judged by true grades (nDCG@10 against all graded items) on intents never seen in training, over several seeds.
  * The collection gets a fusion preset (`--preset weighted` by default; rrf, dbsf, or none): default traffic is
  * ranked by it and the learned model starts from it.
+ * `--ab-trainer <checkout>` adds an arm trained by another checkout's trainer (its rerankers/fit-from-logs.ts) on this
+ * very log: a paired A/B of trainer code. Separate runs are not paired even per seed: the ANN graphs are not built
+ * identically run to run, so the logged lists, the clicks and everything trained on them differ (the same code has
+ * moved one seed's learned nDCG@10 by 0.015 between runs). The other trainer's model must load in this one's format.
  * `--clicks dcm` swaps the click model for a cascade (dependent click model: the user reads down the list, clicks
  * by attractiveness, and stops after a click with a probability that falls with rank): position bias that is not
  * the position-based model the trainer's propensities assume, as a world the ranker was not built for.
@@ -15,6 +19,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyPreset, savePreset } from '../src/admin/presets.js';
 import { buildChorus } from '../src/app/build.js';
@@ -29,6 +34,9 @@ import { WeightedReranker, RrfReranker } from '../rerankers/fusion/index.js';
 import type { LiveReranker } from '../rerankers/live-reranker.js';
 import { meanCi95 } from '../rerankers/metrics.js';
 import { Rng } from '../rerankers/random.js';
+import { FusionModel, type ModelJSON } from '../rerankers/model/fusion-model.js';
+import { exportFusionModelToOnnx } from '../rerankers/onnx-export.js';
+import { OnnxReranker } from '../rerankers/onnx-reranker.js';
 import { ModelRegistry } from '../rerankers/registry.js';
 import type { Reranker, RerankContext } from '../rerankers/reranker.js';
 import { attachModelServing } from '../rerankers/serving.js';
@@ -52,6 +60,7 @@ const { values: a } = parseArgs({
     // How simulated users click: position-based (examination 1/(rank+1)) or a cascade (dependent click model).
     clicks: { type: 'string', default: 'pbm' },
     out: { type: 'string', default: 'bench/results/multimodal.json' },
+    'ab-trainer': { type: 'string' },
   },
 });
 const ATTRACT = [0.03, 0.15, 0.35, 0.65, 0.9];
@@ -204,6 +213,31 @@ async function runSeed(seed: number) {
     // gradient epochs): what the learned model departs from.
     const start = registry.train({ collection: C, epochs: 0, seed });
     engine.rerankers.set('learned-start', await registry.openReranker(C, start.version));
+    if (a['ab-trainer']) {
+      // The other checkout's trainer, with the learned arm's request, on this process's log and index.
+      const { fitFromLogs } = (await import(
+        pathToFileURL(path.resolve(a['ab-trainer'], 'rerankers/fit-from-logs.ts')).href
+      )) as {
+        fitFromLogs: (
+          db: unknown,
+          req: { collection: string; epochs: number; seed: number },
+        ) => {
+          model: ModelJSON;
+        };
+      };
+      const m = FusionModel.fromJSON(
+        fitFromLogs(chorus.db, { collection: C, epochs: 30, seed }).model,
+      );
+      engine.rerankers.set(
+        'ab-trainer',
+        await OnnxReranker.create({
+          version: 'ab-trainer',
+          onnx: exportFusionModelToOnnx(m),
+          model: m,
+          executionProviders: ['cpu'],
+        }),
+      );
+    }
 
     // Weights per query kind tuned on the same training clicks, counterfactually (on the logged lists). Popularity
     // is left out of the tuning: in a click log it carries each query's own earlier clicks, and a grid that may use
@@ -276,6 +310,7 @@ async function runSeed(seed: number) {
       'single:image': () => ({ fusion: 'weighted', weights: { text: 0, image: 1, audio: 0 } }),
       'single:audio': () => ({ fusion: 'weighted', weights: { text: 0, image: 0, audio: 1 } }),
       'tuned-weights': (k) => ({ fusion: 'weighted', weights: tuned[k]! }),
+      ...(a['ab-trainer'] ? { 'ab-trainer': () => ({ fusion: 'ab-trainer' }) } : {}),
     };
     const scores: Record<string, number[]> = {};
     const byKind: Record<string, Record<string, number[]>> = {};
@@ -356,7 +391,7 @@ for (const k of arms)
     `${k.padEnd(20)} ${over[k]!.mean.toFixed(4)} [${over[k]!.lo.toFixed(4)}, ${over[k]!.hi.toFixed(4)}]`,
   );
 const untuned = arms.filter(
-  (k) => !['served', 'learned', 'learned-start', 'tuned-weights'].includes(k),
+  (k) => !['served', 'learned', 'learned-start', 'tuned-weights', 'ab-trainer'].includes(k),
 );
 const bestUntuned = untuned.reduce((p, k) => (over[k]!.mean > over[p]!.mean ? k : p));
 const ratios = {
@@ -372,6 +407,7 @@ const differences = {
   learnedMinusTuned: paired('learned', 'tuned-weights'),
   learnedMinusBestUntuned: paired('learned', bestUntuned),
   startMinusTuned: paired('learned-start', 'tuned-weights'),
+  ...(a['ab-trainer'] ? { learnedMinusAbTrainer: paired('learned', 'ab-trainer') } : {}),
 };
 for (const [k, v] of Object.entries(differences))
   console.log(`${k.padEnd(24)} ${v.mean.toFixed(4)} [${v.lo.toFixed(4)}, ${v.hi.toFixed(4)}]`);
