@@ -256,6 +256,9 @@ async function ingest(chorus: Chorus, o: LatencyOptions): Promise<Query[]> {
   const t0 = performance.now();
   for (let start = 0; start < o.n; start += BATCH) {
     const size = Math.min(BATCH, o.n - start);
+    // Each batch draws its own 64 centroids (seeded by its start), so n items form n / BATCH * 64 small clusters
+    // (~31 items each): a k = 100 walk collects near-ties past its cluster, the harder case. Every published
+    // figure and saved data set rests on this; a change is a new data version (latency-recall.ts must match).
     const vecs = Object.fromEntries(
       names.map((n, i) => [n, clusteredVectors(size, o.dims[n]!, 64, 1000 * i + start)]),
     );
