@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { recordRun } from './results-file.js';
 import { isEncodeFailure, type Encoder } from '../../indexers/encoder.js';
 import { Bm25Index } from '../lexical/bm25-index.js';
 import { ChorusError } from '../errors.js';
@@ -172,14 +173,5 @@ export function reportBeir(r: BeirResult, resultsDir: string, out: (line: string
   out(`  recall@100 ${r.recall100.toFixed(4)}`);
   out(`  queries/s ${r.queriesPerSecond.toFixed(1)}   (index ${r.indexSeconds.toFixed(1)}s)`);
   if (r.retriever === 'bm25') out(`  reference: BEIR paper BM25 on SciFact nDCG@10 = 0.665`);
-  mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, 'beir.json');
-  let runs: Record<string, unknown>;
-  try {
-    runs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    runs = {};
-  }
-  runs[`${r.dataset}:${r.retriever}`] = { ...r, at: new Date().toISOString() };
-  writeFileSync(file, JSON.stringify(runs, null, 2) + '\n');
+  recordRun(resultsDir, 'beir.json', `${r.dataset}:${r.retriever}`, r);
 }

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
 import { abbaOrder, pairedRatio, spread, type Arm, type PairedRatio } from './ab-rounds.js';
 import { apiPhase, counters, ratePhase } from './latency-phases.js';
 import {
@@ -14,6 +13,7 @@ import {
   type PhaseResult,
   type RawPhase,
 } from './latency-stats.js';
+import { recordRun } from './results-file.js';
 import { warmUntilSteady } from './steady-warmup.js';
 import { threadLine } from './latency-report.js';
 import { cpuPerRequest, readThreadCpu, type ThreadLabels } from './thread-cpu.js';
@@ -341,14 +341,5 @@ export function reportCompare(
     out(
       `  B / A ${kind.padEnd(4)} (paired by round, 95% interval): req/s ${ci(x.qps)}, p99 ${ci(x.p99)}, server CPU/req ${ci(x.cpuMs)}`,
     );
-  mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, 'latency-ab.json');
-  let runs: Record<string, unknown>;
-  try {
-    runs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    runs = {};
-  }
-  runs[String(r.items)] = { ...r, at: new Date().toISOString() };
-  writeFileSync(file, JSON.stringify(runs, null, 2) + '\n');
+  recordRun(resultsDir, 'latency-ab.json', String(r.items), r);
 }

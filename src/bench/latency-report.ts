@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { recordRun } from './results-file.js';
 import type { PhaseResult } from './latency-stats.js';
 
 export interface LatencyResult {
@@ -106,16 +105,6 @@ export function reportLatency(
       .map(([s, v]) => `${s} ${v.p50}/${v.p99}`)
       .join(', ')}`,
   );
-  mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, 'latency.json');
-  let runs: Record<string, unknown> = {};
-  try {
-    const previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    // Older files held one run at the top level; start afresh from those.
-    if (!('items' in previous)) runs = previous;
-  } catch {
-    runs = {};
-  }
-  runs[String(r.items)] = { ...r, at: new Date().toISOString() };
-  writeFileSync(file, JSON.stringify(runs, null, 2) + '\n');
+  // Older files held one run at the top level; start afresh from those.
+  recordRun(resultsDir, 'latency.json', String(r.items), r, (previous) => !('items' in previous));
 }
