@@ -17,8 +17,10 @@ interface Message {
  * there (SQLite's auto-checkpoint, every 1,000 WAL pages): the feedback state did so every second or two under
  * load, copying ~4 MB into the database file and fsyncing it and the WAL while every search waited (8-40 ms stalls
  * measured, issue 14). The owner lowers its own auto-checkpoint to a backstop (`BACKSTOP_PAGES`) once the thread
- * is up; the thread copies whatever was committed, once per `intervalMs` while writes go on. What a crash can lose
- * is unchanged: a commit is in the WAL either way, and a checkpoint only copies what is already there.
+ * is up; the thread copies whatever was committed, at most once per `intervalMs` (default 5 s) while writes go on.
+ * One fsync stays with the writer: its first commit after a checkpoint starts the WAL over and syncs the new WAL
+ * header (SQLite does so at synchronous=NORMAL), hence the long default interval. What a crash can lose is
+ * unchanged: a commit is in the WAL either way, and a checkpoint only copies what is already there.
  */
 export class WalCheckpointer {
   private readonly worker: Worker;
@@ -32,7 +34,7 @@ export class WalCheckpointer {
 
   constructor(file: string, o: { intervalMs?: number; onError?: (e: Error) => void } = {}) {
     this.worker = new Worker(new URL('./wal-checkpoint-worker.mjs', import.meta.url), {
-      workerData: { file, intervalMs: o.intervalMs ?? 1000 },
+      workerData: { file, intervalMs: o.intervalMs ?? 5000 },
     });
     let ended!: () => void;
     this.stopped = new Promise((resolve) => (ended = resolve));
