@@ -95,7 +95,7 @@ export const LimitsConfig = z
 
 export const SearchConfig = z
   .object({
-    candidatesPerModality: int(1, 10_000).default(64),
+    candidatesPerModality: int(1, 10_000).default(100),
     rrfK: int(1, 10_000).default(60),
     defaultLimit: int(1, 1000).default(10),
     /**

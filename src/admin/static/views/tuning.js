@@ -7,7 +7,7 @@ import { ResultList } from './results.js';
 
 /** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
 /** @returns {Knobs} */
-const defaultKnobs = () => ({ fusion: 'rrf', weights: {}, rrfK: 60, candidates: 64 });
+const defaultKnobs = () => ({ fusion: 'rrf', weights: {}, rrfK: 60, candidates: 100 });
 const FUSIONS = ['rrf', 'weighted', 'dbsf'];
 
 /** Knobs from the URL (fusion, w=text:1.5,image:0, rrfK, cand), or null when the link carries none. @param {URLSearchParams} p @returns {Knobs | null} */
