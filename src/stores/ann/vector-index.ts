@@ -60,10 +60,11 @@ export function graphScalar(params: HnswParams, distance: Distance): ScalarKind 
  * list (search.candidatesPerModality), so its walks are beam-100 walks whatever a lower ef. Lower beams measured on
  * bench/latency data at 100k (512 queries, re-scored top 10 vs exact; walk + re-score CPU per search, one thread):
  * beam 100 recall@10 text/image/audio 0.992/0.998/0.993 at 0.76/0.92/0.91 ms, 80 0.992/0.994/0.993 at
- * 0.63/0.76/0.75 ms, 64 0.989/0.976/0.981 at 0.50/0.62/0.61 ms, 50 0.981/0.955/0.968. Fewer candidates per list
- * (64 with ef 64) cut the server's search-worker CPU only ~7% (4.85 -> 4.50 ms per request, one A/B run) and cost
- * untrained weighted fusion nDCG@10 -0.011 [-0.014, -0.007] in bench/multimodal's vector world (1,500 items, 750
- * held-out intents; RRF -0.002 [-0.006, +0.002]), so the depth stays 100.
+ * 0.63/0.76/0.75 ms, 64 0.989/0.976/0.981 at 0.50/0.62/0.61 ms, 50 0.981/0.955/0.968. 64 candidates per list
+ * with ef 64 served ~1.17x the req/s at 100k (bench/latency A/B, two runs with the data copies swapped: search-worker
+ * CPU -22%, server CPU -18% per request) but cost untrained weighted fusion nDCG@10 -0.011 [-0.014, -0.007] in
+ * bench/multimodal's vector world (1,500 items, 750 held-out intents; RRF -0.002 [-0.006, +0.002]): a ranking-quality
+ * decision left to the engine's default (search.candidatesPerModality), which stays 100.
  * Search-time only: changing it never rebuilds a saved index.
  */
 export const HNSW_PARAMS: HnswParams = {
