@@ -5,6 +5,7 @@ import type { Distance } from '../../domain/modality.js';
 import { cosineCodes, PendingBuffer } from './pending.js';
 import { rescore, rescoreFetch, toI8, toMatches } from './row-rescore.mjs';
 import { RowStore } from './row-store.js';
+import { relinkStranded } from './stranded.js';
 import type { GraphMatches, SearchPool, SharedGraph } from './search-pool.js';
 
 /** HNSW build and search settings, the same for every named vector (bench/store.ts measures them). */
@@ -130,6 +131,8 @@ export class VectorIndex {
   /** Exact rows of every key in a reduced-precision graph (undefined for an f32 graph: its distances are exact). */
   private rows: RowStore | undefined;
   private readonly scalar: ScalarKind;
+  /** Rows a parallel add left unreachable and that were added again (see relinkStranded). */
+  relinked = 0;
 
   /**
    * @param exact where a reduced-precision graph keeps its exact rows: `rows` (default: in memory), and `fork`, a
@@ -444,12 +447,11 @@ export class VectorIndex {
     );
     const grows = this.graph.size() + liveRows.length >= this.graph.capacity();
     const t = Math.max(1, grows ? threads : Math.min(threads, this.reservedThreads));
-    this.graph.add(
-      BigUint64Array.from(liveRows, (r) => BigInt(keys[r]!)),
-      this.scalar === ScalarKind.I8 ? toI8(rows, this.dim) : rows,
-      t,
-    );
+    const added = BigUint64Array.from(liveRows, (r) => BigInt(keys[r]!));
+    const stored = this.scalar === ScalarKind.I8 ? toI8(rows, this.dim) : rows;
+    this.graph.add(added, stored, t);
     if (grows) this.reservedThreads = t;
+    if (t > 1) this.relinked += relinkStranded(this.graph, added, stored, this.dim, t);
     if (this.savedFile) {
       if ((this.tail.length + liveRows.length) * this.dim > TAIL_MAX_FLOATS) {
         // Too much to keep beside the graph: the next save writes the graph itself.
