@@ -13,6 +13,9 @@ export default defineConfig({
     env: { CHORUS_FROM_SOURCE: '1' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll's default (1 s) is shorter than one slow step on a loaded 2-core CI box; a poll still ends as soon
+    // as its condition holds.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     // Two cores: model-loading suites contend for CPU, so cap parallel files.
     maxWorkers: 2,
     pool: 'forks',

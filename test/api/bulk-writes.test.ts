@@ -248,7 +248,7 @@ describe('ndjsonLines', () => {
 describe('POST /v1/items/stream: the timeout counts time without progress', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer({ limits: { requestTimeoutMs: 1500, writeGraceMs: 0 } });
+    s = await startServer({ limits: { requestTimeoutMs: 3000, writeGraceMs: 0 } });
     await s.chorus.engine.createCollection({
       name: 'st',
       vectors: { dense: { modality: 'text', dim: 8 } },
@@ -258,14 +258,19 @@ describe('POST /v1/items/stream: the timeout counts time without progress', () =
   const line = (n: number) => JSON.stringify({ id: `t${n}`, vectors: { dense: vec(8, n, n) } });
 
   it('a stream longer than the timeout succeeds while batches keep committing; a stalled batch answers 504 with appliedThroughLine', async () => {
-    // 8 batches of 2 lines, each commit slowed to 400 ms: 3.2 s in all, over the 1.5 s limit, never 1.5 s without progress.
+    // 8 batches of 2 lines, each commit slowed to 500 ms: 4 s in all, over the 3 s limit, never 3 s without progress
+    // (2.5 s of margin per batch for the real commit on a loaded box; it was 1.1 s with 400 ms under a 1.5 s limit).
     const real = s.chorus.store.upsert.bind(s.chorus.store);
     let calls = 0;
+    let stalledCall: Promise<unknown> = Promise.resolve();
     s.chorus.store.upsert = async (c, items, opts) => {
       calls++;
       // The 4th commit of the second stream stalls past the limit before reaching the store.
-      await new Promise((r) => setTimeout(r, calls === 12 ? 2500 : 400));
-      return real(c, items, opts);
+      const call = new Promise((r) => setTimeout(r, calls === 12 ? 5000 : 500)).then(() =>
+        real(c, items, opts),
+      );
+      if (calls === 12) stalledCall = call.catch(() => undefined);
+      return call;
     };
     try {
       const body = Array.from({ length: 16 }, (_, n) => line(n)).join('\n');
@@ -286,7 +291,7 @@ describe('POST /v1/items/stream: the timeout counts time without progress', () =
         upserted: 6,
       });
       expect(stalled.json.error.message).toMatch(/through line 6 are stored/);
-      await new Promise((r) => setTimeout(r, 1500)); // the stalled call wakes, sees the aborted signal, writes nothing
+      await stalledCall; // the stalled call wakes, sees the aborted signal, writes nothing
     } finally {
       s.chorus.store.upsert = real;
     }

@@ -5,8 +5,10 @@ import { chromiumAvailable, screenshot } from '../support/chromium.js';
 import { startAdminWorld, type AdminWorld } from './harness.js';
 
 // A page answers in well under a second on an idle machine, but CI and a shared 2-core box can be slower than
-// expect.poll's 1 s default: polls wait up to 15 s (each still ends as soon as its condition holds).
-vi.setConfig({ expect: { poll: { timeout: 15_000, interval: 100 } } });
+// expect.poll's 1 s default: polls wait up to 15 s (each still ends as soon as its condition holds). Four cases
+// run a fit (17-23 s each at load 13; a fit alone took ~50 s at load 29) and poll for it up to 120 s: the default
+// 60 s test timeout would cut those polls short.
+vi.setConfig({ testTimeout: 300_000, expect: { poll: { timeout: 15_000, interval: 100 } } });
 const run = chromiumAvailable('admin UI model-guard browser tests');
 
 /**

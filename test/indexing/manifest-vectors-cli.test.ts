@@ -150,5 +150,5 @@ describe('chorus index: JSONL manifest with precomputed vectors', () => {
     );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/chorus collection create nope/);
-  }, 60_000);
+  }, 300_000); // one tsx start (12.7 s at load 13): as generous as the other spawning tests
 });

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createProgressReporter } from '../../src/indexing/progress.js';
 
 /** A writable that says it is (or is not) a terminal and keeps what was written. */
@@ -30,21 +30,29 @@ describe('progress reporting', () => {
     expect(text).toMatch(/errors 2/);
   });
 
-  it('prints plain periodic lines when not a TTY, and the last state on stop', async () => {
-    const out = stream(false);
-    const r = createProgressReporter({ stream: out, intervalMs: 50 });
-    r.update({ total: 10, done: 1, failed: 0, resumed: 0 });
-    r.update({ total: 10, done: 2, failed: 0, resumed: 0 }); // within the interval: not printed
-    await new Promise((res) => setTimeout(res, 60));
-    r.update({ total: 10, done: 5, failed: 1, resumed: 0 });
-    r.update({ total: 10, done: 10, failed: 1, resumed: 0 });
-    r.stop();
-    r.stop(); // idempotent
-    const lines = out.text().trim().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^indexing: 1\/10 items, [\d.]+ items\/s, ETA \d+s, errors 0$/);
-    expect(lines[1]).toMatch(/^indexing: 5\/10 items/);
-    expect(lines[2]).toMatch(/^indexing: 10\/10 items, .*errors 1$/);
-    expect(out.text().includes(String.fromCharCode(27))).toBe(false); // no terminal escapes in logs
+  it('prints plain periodic lines when not a TTY, and the last state on stop', () => {
+    // A fake clock: with the real one, a stall of 50 ms between two back-to-back updates (a loaded box, a GC pause)
+    // printed an extra line.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const out = stream(false);
+      const r = createProgressReporter({ stream: out, intervalMs: 50 });
+      r.update({ total: 10, done: 1, failed: 0, resumed: 0 });
+      vi.advanceTimersByTime(49);
+      r.update({ total: 10, done: 2, failed: 0, resumed: 0 }); // within the interval: not printed
+      vi.advanceTimersByTime(11);
+      r.update({ total: 10, done: 5, failed: 1, resumed: 0 });
+      r.update({ total: 10, done: 10, failed: 1, resumed: 0 });
+      r.stop();
+      r.stop(); // idempotent
+      const lines = out.text().trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/^indexing: 1\/10 items, [\d.]+ items\/s, ETA \d+s, errors 0$/);
+      expect(lines[1]).toMatch(/^indexing: 5\/10 items/);
+      expect(lines[2]).toMatch(/^indexing: 10\/10 items, .*errors 1$/);
+      expect(out.text().includes(String.fromCharCode(27))).toBe(false); // no terminal escapes in logs
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -298,7 +298,9 @@ describe.each(adapters)('JobQueue contract: %s', (_label, factory, enabled) => {
       const finished: string[] = [];
       q.onOutcome((o) => finished.push(o.id));
       await q.startWorker({ concurrency: 2 });
-      await new Promise((r) => setTimeout(r, 200));
+      // Stop once two jobs are in flight (a fixed 200 ms sleep raced the worker's first fetch on a loaded box).
+      for (let i = 0; i < 3000 && ctx.running < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(ctx.running).toBe(2);
       await q.stopWorker();
       const afterStop = [...finished];
       expect(afterStop.length).toBeGreaterThanOrEqual(2);
@@ -333,8 +335,12 @@ describe.runIf(hasRedis)('BullMQ job reads', () => {
       { name: 'work', jobId: 'slow-fail', payload: { key: 'permanent-slow', sleepMs: 300 } },
     ]);
     await q.startWorker();
-    for (let i = 0; i < 100 && (await q.get('slow-fail'))?.state !== 'active'; i++)
+    // Until it runs (up to 30 s on a loaded box; it fails 300 ms after it starts, so a slow poll may see that).
+    for (let i = 0; i < 1500; i++) {
+      const state = (await q.get('slow-fail'))?.state;
+      if (state === 'active' || state === 'failed') break;
       await new Promise((r) => setTimeout(r, 20));
+    }
     // Each read of a job's hash returns only once the job has failed: the reads around it see the change.
     const getJob = q.queue.getJob.bind(q.queue);
     const getJobs = q.queue.getJobs.bind(q.queue);

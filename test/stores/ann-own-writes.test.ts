@@ -42,16 +42,22 @@ function items(
   }));
 }
 
-/** Searches every few ms while `busy` holds (each search may start the table-version check). */
-async function searchWhile(store: LanceDbStore, busy: () => boolean): Promise<number> {
+/**
+ * Searches every few ms while `busy` holds (each search may start the table-version check); `done.n` counts them
+ * as they go.
+ */
+async function searchWhile(
+  store: LanceDbStore,
+  busy: () => boolean,
+  done = { n: 0 },
+): Promise<number> {
   const q = items(1, 99, 'q')[0]!.vectors.text;
-  let n = 0;
   while (busy()) {
     await store.search('c', 'text', q, 5);
-    n++;
+    done.n++;
     await new Promise((r) => setTimeout(r, 5));
   }
-  return n;
+  return done.n;
 }
 
 /**
@@ -288,13 +294,19 @@ describe('ANN index and own writes', () => {
     await store.createCollection(schema);
     await store.upsert('c', items(50, 1, 'seed'));
     let writing = true;
-    const searches = searchWhile(store, () => writing);
+    const searched = { n: 0 };
+    const searches = searchWhile(store, () => writing, searched);
     const t0 = performance.now();
     let batches = 0;
-    // Six writers for > 3 s: many commits, and maintenance (every 32 writes) compacting in the background.
+    // Six writers for > 3 s and > 64 batches: many commits, and maintenance (every 32 writes) compacting in the
+    // background. The counts, not only the time, end it (a loaded CI box commits fewer batches in 3.5 s); 45 s at
+    // most, when the checks below fail.
+    const more = () =>
+      performance.now() - t0 < 45_000 &&
+      (performance.now() - t0 < 3500 || batches <= 64 || searched.n <= 20);
     await Promise.all(
       Array.from({ length: 6 }, async (_, w) => {
-        for (let b = 0; performance.now() - t0 < 3500; b++) {
+        for (let b = 0; more(); b++) {
           await store.upsert('c', items(20, 1000 * w + b, `w${w}-${b}-`));
           batches++;
         }

@@ -82,13 +82,14 @@ describe('pending chunk memory (pooled, faulted in off the event loop)', () => {
     const first = memory.take(bytes); // nothing ready yet: allocated on the spot
     expect(first.byteLength).toBe(bytes);
     expect(memory.stats).toEqual({ ready: 0, fresh: 1 });
-    for (let i = 0; i < 200 && memory.ready(bytes) < 4; i++) await sleep(10);
+    // Up to 30 s: the helper thread's start-up is slow on a loaded CI box (the bound was 2 s).
+    for (let i = 0; i < 3000 && memory.ready(bytes) < 4; i++) await sleep(10);
     expect(memory.ready(bytes)).toBe(4);
     const next = memory.take(bytes);
     expect(next.byteLength).toBe(bytes);
     expect(memory.stats).toEqual({ ready: 1, fresh: 1 });
     new Float32Array(next).fill(1.5); // an ordinary, writable buffer owned by this thread
-    for (let i = 0; i < 200 && memory.ready(bytes) < 4; i++) await sleep(10);
+    for (let i = 0; i < 3000 && memory.ready(bytes) < 4; i++) await sleep(10);
     expect(memory.ready(bytes)).toBe(4); // topped up again
   });
 });

@@ -38,29 +38,47 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function ping(port: number): Promise<boolean> {
+/** The pid of the redis-server answering on `port` (INFO server), or undefined while none answers. */
+async function serverPid(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const s = new Socket();
     let buf = '';
-    s.setTimeout(500);
-    s.once('error', () => resolve(false));
+    s.setTimeout(2000);
+    s.once('error', () => resolve(undefined));
     s.once('timeout', () => {
       s.destroy();
-      resolve(false);
+      resolve(undefined);
     });
-    s.connect(port, '127.0.0.1', () => s.write('PING\r\n'));
+    s.connect(port, '127.0.0.1', () => s.write('INFO server\r\n'));
     s.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('PONG')) {
+      const m = /process_id:(\d+)/.exec(buf);
+      if (m) {
         s.destroy();
-        resolve(true);
+        resolve(Number(m[1]));
       }
     });
   });
 }
 
-/** Starts redis-server without persistence (the data dir is a throwaway temp folder) and waits for PONG. */
+class ExitedAtStart extends Error {}
+
+/**
+ * Starts redis-server without persistence (the data dir is a throwaway temp folder) and waits until it answers.
+ * The port is picked free, then handed to redis-server: another process (a parallel test file) can take it in
+ * between, so a server that exits at start (its log then says "Address already in use") is retried on a new port.
+ */
 export async function startRedis(): Promise<RedisServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce();
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof ExitedAtStart)) throw e;
+    }
+  }
+}
+
+async function startRedisOnce(): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-redis-'));
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -84,12 +102,15 @@ export async function startRedis(): Promise<RedisServer> {
   let output = '';
   child.stdout?.on('data', (d) => (output += d.toString()));
   child.stderr?.on('data', (d) => (output += d.toString()));
-  const deadline = Date.now() + 10_000;
-  while (!(await ping(port))) {
+  // Generous: redis starts in milliseconds, but a loaded CI box can stall a spawn for seconds.
+  const deadline = Date.now() + 30_000;
+  // Our own server, not another test file's that took the port first (it would answer too).
+  while ((await serverPid(port)) !== child.pid) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`redis-server did not start on port ${port}:\n${output}`);
+      const message = `redis-server did not start on port ${port}:\n${output}`;
+      throw child.exitCode !== null ? new ExitedAtStart(message) : new Error(message);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
