@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { SearchConfig } from '../../config.js';
 import { ChorusError } from '../../errors.js';
 import { positiveInt } from './search.js';
 
@@ -109,7 +108,6 @@ export function registerBenchLatencyCommand(program: Command): void {
       '--candidates <k>',
       "stage-1 depth per list (default: the engine's, search.candidatesPerModality)",
       positiveInt('--candidates'),
-      SearchConfig.parse({}).candidatesPerModality,
     )
     .option('--results-dir <dir>', 'where latency.json is written', 'bench/results')
     .option('--json', 'print the result as JSON')
@@ -125,7 +123,7 @@ export function registerBenchLatencyCommand(program: Command): void {
         warmup: number;
         rounds: number;
         vectors: Record<string, number>;
-        candidates: number;
+        candidates?: number;
         resultsDir: string;
         json?: boolean;
         dataDir?: string;
@@ -137,6 +135,10 @@ export function registerBenchLatencyCommand(program: Command): void {
         abPhases: ('api' | 'rate' | 'raw')[];
       }) => {
         const log = (line: string) => process.stderr.write(line + '\n');
+        // Read here, not as the option's default: config.ts pulls zod and yaml onto every CLI start (lazy-cli test).
+        const candidates =
+          flags.candidates ??
+          (await import('../../config.js')).SearchConfig.parse({}).candidatesPerModality;
         if (flags.compare) {
           if (!flags.dataDir || !flags.compareDataDir)
             throw new ChorusError(
@@ -156,7 +158,7 @@ export function registerBenchLatencyCommand(program: Command): void {
             rate: flags.rate,
             phases,
             warmupSeconds: Math.min(flags.warmup, 120),
-            candidates: flags.candidates,
+            candidates,
             limit: 10,
             log,
           });
@@ -177,7 +179,7 @@ export function registerBenchLatencyCommand(program: Command): void {
           rounds: Math.min(flags.rounds, 10),
           rate: flags.rate,
           dims: flags.vectors,
-          candidates: flags.candidates,
+          candidates,
           limit: 10,
           log,
           dataDir: flags.dataDir ? path.resolve(flags.dataDir) : undefined,
