@@ -17,6 +17,7 @@ const ASSETS = [
   'src/admin/static',
   'src/api/body/items-body-worker.mjs',
   'src/storage/events-writer-worker.mjs',
+  'src/storage/wal-checkpoint-worker.mjs',
   'src/bench/index-thread-worker.mjs',
   'src/lexical/bm25-write-worker.mjs',
   'src/bench/latency-client.mjs',

@@ -74,6 +74,10 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
   bm25.useWriteThread(); // BM25 writes off the event loop: searches during bulk loads wait less
   const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
+  // Every impression commits to the state on the event loop; its WAL checkpoints (copy + fsyncs) run on a thread.
+  state.checkpointOffThread({
+    onError: (e) => logger.warn({ err: e }, 'feedback state checkpoint thread'),
+  });
   const registry =
     opts.encoders === 'none' ? undefined : (opts.encoders ?? (await createEncoderRegistry(config)));
   // A registry passed in belongs to the caller (quickstart reuses the one it indexed with).
@@ -180,6 +184,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       await store.close();
       journal.flush?.();
       await bm25.close();
+      await state.stopCheckpoints();
       state.close();
       db.close();
     },

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { BACKSTOP_PAGES, WalCheckpointer } from '../storage/wal-checkpointer.js';
 import { foldEvent, type ProfileAccumulator } from './profile-math.js';
 
 /**
@@ -58,10 +59,11 @@ export class FeedbackState {
   /** Inside batch(): bumps of the applies that succeeded, applied to the cache once the batch commits. */
   private batchBumps: Bump[] | undefined;
   private statsVersion: unknown;
+  private checkpoints: WalCheckpointer | undefined;
 
   /** `statsFullMax`: read a collection's counters whole up to this many rows (tests lower it). */
   constructor(
-    file: string,
+    private readonly file: string,
     private readonly opts: { statsFullMax?: number } = {},
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -364,6 +366,35 @@ export class FeedbackState {
     this.db.transaction(() => {
       for (const s of this.q.dropCollection) s.run(collection);
     })();
+  }
+
+  /**
+   * WAL checkpoints on a helper thread (see WalCheckpointer): every search's impression commits here on the event
+   * loop, and SQLite's auto-checkpoint made one commit in a few hundred copy ~4 MB and fsync twice. Until the
+   * thread is up, and again if it stops, this connection checkpoints as before.
+   */
+  checkpointOffThread(
+    o: { intervalMs?: number; onError?: (e: Error) => void } = {},
+  ): WalCheckpointer | undefined {
+    if (this.file === ':memory:' || this.checkpoints) return this.checkpoints;
+    const cp = new WalCheckpointer(this.file, o);
+    this.checkpoints = cp;
+    void cp.ready.then((up) => {
+      if (up && cp.running && this.db.open)
+        this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    });
+    // A thread that stopped (closed or failed) hands checkpoints back to this connection.
+    void cp.stopped.then(() => {
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    });
+    return cp;
+  }
+
+  /** Stops the checkpoint thread (before close: this connection, closing last, checkpoints and removes the WAL). */
+  async stopCheckpoints(): Promise<void> {
+    const cp = this.checkpoints;
+    this.checkpoints = undefined;
+    await cp?.close();
   }
 
   close(): void {
