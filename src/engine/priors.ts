@@ -12,12 +12,13 @@ export function attachItemPriors(
   collection: string,
   candidates: Candidate[],
 ): void {
-  const stats = state.itemStats(
+  const stats = state.itemStatsOf(
     collection,
     candidates.map((c) => c.id),
   );
-  for (const c of candidates) {
-    const s = stats.get(c.id);
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const s = stats[i];
     c.priors = {
       ...c.priors,
       ctr: smoothedCtr(s?.clicks ?? 0, s?.impressions ?? 0, CTR_PRIOR),

@@ -211,6 +211,18 @@ export class FeedbackState {
   /** Counters of the given items (absent: no feedback yet). Read from memory where known, else one query. */
   itemStats(collection: string, ids: readonly string[]): Map<string, ItemStats> {
     const out = new Map<string, ItemStats>();
+    const found = this.itemStatsOf(collection, ids);
+    for (let i = 0; i < ids.length; i++) if (found[i]) out.set(ids[i]!, found[i]!);
+    return out;
+  }
+
+  /**
+   * Counters of the given items, position by position (undefined: no feedback yet). Every search asks this for a
+   * few hundred candidates: an array aligned with `ids` spares building a Map of them (it was ~5% of the event
+   * loop's samples at 20k items, 150 req/s).
+   */
+  itemStatsOf(collection: string, ids: readonly string[]): (ItemStats | undefined)[] {
+    const out = new Array<ItemStats | undefined>(ids.length).fill(undefined);
     if (ids.length === 0) return out;
     const version = this.q.dataVersion.get();
     if (version !== this.statsVersion || this.statsCached > STATS_CACHE_MAX) {
@@ -221,26 +233,31 @@ export class FeedbackState {
     let cache = this.statsCache.get(collection);
     if (!cache) this.statsCache.set(collection, (cache = this.readStats(collection)));
     const { known, complete, bumped } = cache;
-    const missing: string[] = [];
-    for (const id of ids) {
-      const cached = known.get(id);
-      if (cached) out.set(id, cached);
-      else if (cached === undefined && !(complete && !bumped.has(id))) missing.push(id);
+    let missing: number[] | undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const cached = known.get(ids[i]!);
+      if (cached) out[i] = cached;
+      else if (cached === undefined && !(complete && !bumped.has(ids[i]!)))
+        (missing ??= []).push(i);
     }
-    if (missing.length === 0) return out;
-    for (const row of this.q.stats.all(collection, JSON.stringify(missing)) as (ItemStats & {
+    if (!missing) return out;
+    const missingIds = missing.map((i) => ids[i]!);
+    const rows = new Map<string, ItemStats>();
+    for (const row of this.q.stats.all(collection, JSON.stringify(missingIds)) as (ItemStats & {
       item_id: string;
     })[]) {
-      const stats = {
+      rows.set(row.item_id, {
         impressions: row.impressions,
         clicks: row.clicks,
         engagement: row.engagement,
-      };
-      out.set(row.item_id, stats);
+      });
     }
-    for (const id of missing) {
+    for (const i of missing) {
+      const id = ids[i]!;
+      const stats = rows.get(id);
+      out[i] = stats;
       if (!known.has(id)) this.statsCached++;
-      known.set(id, out.get(id) ?? null);
+      known.set(id, stats ?? null);
       bumped.delete(id);
     }
     return out;

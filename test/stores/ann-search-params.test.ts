@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Index, MetricKind, ScalarKind } from 'usearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
-import { matchKeys, rescore } from '../../src/stores/ann/row-rescore.mjs';
+import { matchKeys, rescore, rescoreFetch } from '../../src/stores/ann/row-rescore.mjs';
 import { HNSW_PARAMS, searchEf } from '../../src/stores/ann/vector-index.js';
-import { cosine, rng, unitVector } from './builders.js';
+import { cosine, near, rng, unitVector } from './builders.js';
 
 /**
  * The search beam (hnsw.expansionSearch) is a search-time setting: a saved index opens as it is whatever beam the
@@ -74,6 +74,50 @@ describe('HNSW search settings', () => {
     expect(searchEf({ ...HNSW_PARAMS, expansionSearch: 64 }, 384, false)).toBe(128);
     expect(searchEf({ ...HNSW_PARAMS, expansionSearch: 64 }, 512, false)).toBe(192);
     expect(searchEf({ ...HNSW_PARAMS, expansionSearch: 300 }, 512, false)).toBe(300);
+  });
+
+  it('re-scores as many candidates as the beam, max(k, ef), in this thread and in the workers', async () => {
+    expect(rescoreFetch(1, 10_000, 64)).toBe(64);
+    expect(rescoreFetch(100, 10_000, 64)).toBe(100);
+    expect(rescoreFetch(10, 30, 64)).toBe(30);
+    // Near-duplicates closer together than i8 resolution: the graph's own order among them is noise, so a search
+    // for one item's top 1 is right only when the whole beam's candidates are re-scored, not just the first k.
+    const rand = rng(17);
+    const base = unitVector(DIM, rand);
+    const dups = Array.from({ length: 24 }, () => near(base, rand, 0.002));
+    const data = [
+      ...items(600, 18),
+      ...dups.map((v, i) => ({ id: `d${i}`, payload: { n: i }, vectors: { text: v } })),
+    ];
+    const dir = tempDir();
+    const first = await open(dir);
+    await first.createCollection(schema);
+    await first.upsert('c', data);
+    await first.flushIndex('c'); // every row in the graph (none left to the exact pending scan)
+    await first.close();
+    const here = await open(dir, { expansionSearch: 64 });
+    const pooled = await LanceDbStore.open({
+      dataDir: dir,
+      indexMaintenance: 'inline',
+      annSaveIdleMs: 60_000,
+      hnsw: { expansionSearch: 64 },
+      searchThreads: 2,
+      searchThreadsMinGraph: 0,
+    });
+    for (const store of [here, pooled]) {
+      let right = 0;
+      for (const [i, d] of dups.entries()) {
+        const q = near(d, rand, 0.0002);
+        const top = (await store.search('c', 'text', q, 1))[0]!;
+        if (top.id !== `d${i}`) continue;
+        right++;
+        expect(Math.abs(top.score - cosine(q, d))).toBeLessThan(5e-5);
+      }
+      expect(right).toBe(dups.length);
+    }
+    expect(pooled.searchThreadStats()!.searches).toBeGreaterThanOrEqual(dups.length);
+    await here.close();
+    await pooled.close();
   });
 
   it('reads graph keys past 2^32 exactly, cuts usearch padding, and re-scores by them', () => {

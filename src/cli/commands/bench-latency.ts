@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { SearchConfig } from '../../config.js';
 import { ChorusError } from '../../errors.js';
 import { positiveInt } from './search.js';
 
@@ -104,7 +105,12 @@ export function registerBenchLatencyCommand(program: Command): void {
       image: 512,
       audio: 512,
     })
-    .option('--candidates <k>', 'stage-1 depth per list', positiveInt('--candidates'), 100)
+    .option(
+      '--candidates <k>',
+      "stage-1 depth per list (default: the engine's, search.candidatesPerModality)",
+      positiveInt('--candidates'),
+      SearchConfig.parse({}).candidatesPerModality,
+    )
     .option('--results-dir <dir>', 'where latency.json is written', 'bench/results')
     .option('--json', 'print the result as JSON')
     .option(

@@ -18,9 +18,7 @@ export interface RowsView {
   chunks: readonly (Float32Array | undefined)[];
 }
 
-export const RESCORE_MIN: number;
-
-export function rescoreFetch(want: number, size: number): number;
+export function rescoreFetch(want: number, size: number, ef: number): number;
 
 export function toI8(rows: Float32Array, dim: number): Int8Array;
 

@@ -28,16 +28,14 @@ export function toMatches(res) {
 }
 
 /**
- * A re-scored graph is asked for at least this many candidates (usearch then widens its beam to as many): their
- * exact scores recover the true top 10 that a reduced-precision ranking misorders. At 100k x 512 clustered rows,
- * i8 graph, recall@10 after the re-score was 0.974 reading 100 candidates against 0.896 for the graph's own top 10
- * at the same beam (ef 64).
+ * How many candidates a re-scored graph of `size` rows is asked for when `want` are kept: at least its beam `ef`.
+ * usearch widens the beam to the count asked, so asking fewer than the beam would throw away candidates the walk
+ * found anyway; their exact scores recover the true top 10 that a reduced-precision ranking misorders (100k x 512
+ * clustered rows, i8 graph: recall@10 0.974 re-scoring 100 candidates against 0.896 for the graph's own top 10 at
+ * the same beam). So the beam is max(want, ef), as for an f32 graph, and ef alone sets the quality of a small k.
  */
-export const RESCORE_MIN = 100;
-
-/** How many candidates a re-scored graph of `size` rows is asked for when `want` are kept. */
-export function rescoreFetch(want, size) {
-  return Math.min(size, Math.max(want, RESCORE_MIN));
+export function rescoreFetch(want, size, ef) {
+  return Math.min(size, Math.max(want, ef));
 }
 
 /**

@@ -70,7 +70,7 @@ function searchOne(s) {
     const rows = rowSets.get(s.rows);
     if (!rows) throw new Error(`exact rows ${s.rows} not shared with this worker`);
     const q = s.quantization === ScalarKind.I8 ? toI8(s.query, s.dim) : s.query;
-    const res = graph.search(q, rescoreFetch(s.k, graph.size()), 1);
+    const res = graph.search(q, rescoreFetch(s.k, graph.size(), s.expansionSearch), 1);
     return rescore(res, s.query, s.dim, s.metric, rows, s.k);
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };

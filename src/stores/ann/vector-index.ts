@@ -19,8 +19,8 @@ export interface HnswParams {
   expansionSearch: number;
   /**
    * How the graph stores vectors. A reduced-precision graph (i8: a quarter of the bytes per hop, cosine vectors
-   * only, others keep f32; f16: half) only picks the candidates, at least RESCORE_MIN of them; their scores are
-   * computed again from the exact f32 rows, held in shared memory (RowStore, saved as a flat file beside the graph)
+   * only, others keep f32; f16: half) only picks the candidates, as many as its beam (see rescoreFetch); their
+   * scores are computed again from the exact f32 rows, held in shared memory (RowStore, a flat file beside the graph)
    * that the search workers read directly. The graph walk is bound by memory latency (a 2 KB f32 row per hop at
    * 512-d), so fewer bytes per hop is what makes it cheaper.
    */
@@ -38,9 +38,8 @@ const WIDE_DIM = 384;
 const WIDE_EF = 192;
 
 /**
- * The beam width a vector of `dim` dimensions searches with. A re-scored graph reads at least RESCORE_MIN
- * candidates whatever k (usearch widens the beam to them) and takes expansionSearch as it is (default 100, see
- * HNSW_PARAMS).
+ * The beam width a vector of `dim` dimensions searches with (usearch widens it to k). A re-scored graph takes
+ * expansionSearch as it is (default 100, see HNSW_PARAMS) and re-scores as many candidates as its beam.
  */
 export function searchEf(params: HnswParams, dim: number, rescored = false): number {
   if (rescored) return params.expansionSearch;
@@ -57,10 +56,16 @@ export function graphScalar(params: HnswParams, distance: Distance): ScalarKind 
 /**
  * M 24: at 100k x 512 clustered rows an i8 graph reached recall@10 0.998 at ef 100 against 0.974 for M 16, and
  * absorbs as fast (single thread, 20k x 512: ~2,600 rows/s at M 16 and M 24 alike, f32 at M 16 ~1,100).
- * ef 100: a re-scored graph reads RESCORE_MIN (100) candidates, so its beam is 100 at any lower ef; 128 walked ~20%
- * more for recall@10 +0.001-0.005 (bench/latency data through the store, 200 queries, 100k: text/image/audio
- * 0.992/0.997/0.986 at 100 vs 0.993/0.997/0.991 at 128; 20k: >= 0.9995 at both). Search-time only: changing it
- * never rebuilds a saved index.
+ * ef 100: a re-scored graph's beam is max(k, ef) and it re-scores that many candidates; the engine asks 100 per
+ * list (search.candidatesPerModality), so its walks are beam-100 walks whatever a lower ef. Lower beams measured on
+ * bench/latency data at 100k (512 queries, re-scored top 10 vs exact; walk + re-score CPU per search, one thread):
+ * beam 100 recall@10 text/image/audio 0.992/0.998/0.993 at 0.76/0.92/0.91 ms, 80 0.992/0.994/0.993 at
+ * 0.63/0.76/0.75 ms, 64 0.989/0.976/0.981 at 0.50/0.62/0.61 ms, 50 0.981/0.955/0.968. 64 candidates per list
+ * with ef 64 served ~1.17x the req/s at 100k (bench/latency A/B, two runs with the data copies swapped: search-worker
+ * CPU -22%, server CPU -18% per request) but cost untrained weighted fusion nDCG@10 -0.011 [-0.014, -0.007] in
+ * bench/multimodal's vector world (1,500 items, 750 held-out intents; RRF -0.002 [-0.006, +0.002]): a ranking-quality
+ * decision left to the engine's default (search.candidatesPerModality), which stays 100.
+ * Search-time only: changing it never rebuilds a saved index.
  */
 export const HNSW_PARAMS: HnswParams = {
   connectivity: 24,
@@ -291,7 +296,8 @@ export class VectorIndex {
     const rows = this.rows;
     if (!rows) return toMatches(this.graph.search(query, want, 1));
     const q = this.scalar === ScalarKind.I8 ? toI8(query, this.dim) : query;
-    const res = this.graph.search(q, rescoreFetch(want, this.graph.size()), 1);
+    const ef = searchEf(this.params, this.dim, true);
+    const res = this.graph.search(q, rescoreFetch(want, this.graph.size(), ef), 1);
     return rescore(res, query, this.dim, METRIC[this.distance], rows, want);
   }
 

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FeedbackState } from '../../src/feedback/feedback-state.js';
+
+// Every search reads its candidates' counters with itemStatsOf: one entry per id, in the order asked, the same
+// values itemStats (a Map) gives, whether the collection's counters are cached whole or read id by id.
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function fileIn(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-item-stats-'));
+  dirs.push(dir);
+  return path.join(dir, 'state.sqlite');
+}
+
+describe('feedback state: counters of a candidate list', () => {
+  for (const [how, statsFullMax] of [
+    ['read whole', undefined],
+    ['read id by id', 2],
+  ] as const) {
+    it(`one entry per id in the order asked, duplicates and unknown ids included (${how})`, () => {
+      const file = fileIn();
+      const writer = new FeedbackState(file);
+      const reader = new FeedbackState(file, { statsFullMax });
+      try {
+        writer.batch(() => {
+          for (const [id, n] of [
+            ['a', 3],
+            ['b', 1],
+            ['c', 2],
+            ['d', 5],
+          ] as const)
+            writer.bumpStats('col', id, { impressions: n, clicks: n - 1, engagement: n / 2 });
+          writer.bumpStats('other', 'a', { impressions: 7 });
+        });
+        const ids = ['d', 'zz', 'a', 'a', 'c', 'nope', 'b'];
+        for (let pass = 0; pass < 2; pass++) {
+          // The second pass is served from the cache the first one filled.
+          const got = reader.itemStatsOf('col', ids);
+          expect(got).toEqual([
+            { impressions: 5, clicks: 4, engagement: 2.5 },
+            undefined,
+            { impressions: 3, clicks: 2, engagement: 1.5 },
+            { impressions: 3, clicks: 2, engagement: 1.5 },
+            { impressions: 2, clicks: 1, engagement: 1 },
+            undefined,
+            { impressions: 1, clicks: 0, engagement: 0.5 },
+          ]);
+          const map = reader.itemStats('col', ids);
+          expect([...map.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+          ids.forEach((id, i) => expect(map.get(id)).toEqual(got[i]));
+        }
+        // Another connection's commit is seen on the next read.
+        writer.bumpStats('col', 'zz', { impressions: 1 });
+        expect(reader.itemStatsOf('col', ['zz', 'a'])).toEqual([
+          { impressions: 1, clicks: 0, engagement: 0 },
+          { impressions: 3, clicks: 2, engagement: 1.5 },
+        ]);
+        expect(reader.itemStatsOf('col', [])).toEqual([]);
+      } finally {
+        reader.close();
+        writer.close();
+      }
+    });
+  }
+});
