@@ -26,8 +26,19 @@ export const START_Z = 0;
 export const START_MAX_IMPRESSIONS = 60_000;
 
 /**
+ * Times the K-fold split is drawn afresh (repeated cross-validation). Each repeat adds K fold searches to the start's
+ * committee and one more out-of-fold value to every pool impression. One greedy search on a few hundred queries
+ * picks among near-ties by noise, and the K folds of one split share most of their queries: the searches of one split
+ * make the same picks, and a slightly different log picks differently. Folds drawn again fall differently. So the mean
+ * over more of them keeps what the log supports rather than what one split's noise chose. The same holds for the
+ * choice of lambda, which is then made on every impression's mean over the repeats. Cost: START_REPEATS x K
+ * searches on at most START_MAX_IMPRESSIONS impressions (a few seconds on a 1M-click log).
+ */
+export const START_REPEATS = 3;
+
+/**
  * How far the coordinate-searched weights (the fit's warm start) may depart from the baseline, decided on every
- * query of the selection pool by K-fold cross-validation by query group: each fold's queries judge weights
+ * query of the selection pool by repeated K-fold cross-validation by query group: each fold's queries judge weights
  * searched on the other folds; a step (lambda of the searched correction, 0 = the baseline) is taken only when its
  * out-of-fold paired gain exceeds START_Z cluster-robust standard errors (selection.ts). A single held-out fold of
  * a dozen queries is too noisy to tell a good start from luck; all pool queries are less so.
@@ -43,43 +54,56 @@ export function crossValidateStart(
     grid?: readonly number[];
     z?: number;
     maxImpressions?: number;
+    /** Splits drawn (default START_REPEATS); 1 = plain K-fold. */
+    repeats?: number;
   },
 ): {
   lambda: number;
   folds: number;
+  repeats: number;
   estimates: { lambda: number; gain: number }[];
   /** Each fold's searched log-weights (the tail of the layout from Wu): members of the start's committee. */
   members: Float32Array[];
 } {
-  const pool = sampleByQuery(all, o.maxImpressions ?? START_MAX_IMPRESSIONS, o.seed ?? 1);
-  const { fold, groups, count } = foldsByQuery(pool, START_FOLDS, o.seed ?? 1);
+  const seed = o.seed ?? 1;
+  const pool = sampleByQuery(all, o.maxImpressions ?? START_MAX_IMPRESSIONS, seed);
   const grid = o.grid ?? [0.5, 1];
-  if (count < 2) return { lambda: 0, folds: count, estimates: [], members: [] };
+  const repeats = Math.max(1, Math.floor(o.repeats ?? START_REPEATS));
   const F = shape.featureNames.length;
-  // Out-of-fold values per impression, in fold order, for the baseline and each lambda.
-  const byLambda = new Map<number, number[]>([
-    [0, []],
-    ...grid.map((l) => [l, []] as [number, number[]]),
-  ]);
-  const clusters: number[] = [];
+  // Out-of-fold values per pool impression (in pool order) for the baseline and each lambda, summed over repeats.
+  const byLambda = new Map<number, Float64Array>(
+    [0, ...grid].map((l) => [l, new Float64Array(pool.length)]),
+  );
   const members: Float32Array[] = [];
-  for (let k = 0; k < count; k++) {
-    const inFold = pool.filter((_, i) => fold[i] === k);
-    const rest = pool.filter((_, i) => fold[i] !== k);
-    const m = FusionModel.init(
-      { ...shape, hidden: 0 },
-      new Rng(1),
-      new Float64Array(F),
-      new Float64Array(F).fill(1),
-    );
-    searchReweighting(m, o.toLists(rest), o.search);
-    members.push(m.params.slice(m.o.Wu));
-    // A loop, not push(...values): a fold of a 1M-click log holds ~150k impressions, past V8's argument limit.
-    for (const [lambda, acc] of byLambda)
-      for (const v of o.values(shrunk(m, lambda), inFold)) acc.push(v);
-    pool.forEach((_, i) => fold[i] === k && clusters.push(groups[i]!));
+  let clusters: Int32Array | undefined;
+  let count = 0;
+  for (let r = 0; r < repeats; r++) {
+    // Repeat 0 is the plain K-fold split of `seed`; later repeats shuffle the query groups differently.
+    const split = foldsByQuery(pool, START_FOLDS, seed + r * 7919);
+    count = split.count;
+    clusters = split.groups;
+    if (count < 2) return { lambda: 0, folds: count, repeats, estimates: [], members: [] };
+    for (let k = 0; k < count; k++) {
+      const at: number[] = [];
+      pool.forEach((_, i) => split.fold[i] === k && at.push(i));
+      const inFold = at.map((i) => pool[i]!);
+      const rest = pool.filter((_, i) => split.fold[i] !== k);
+      const m = FusionModel.init(
+        { ...shape, hidden: 0 },
+        new Rng(1),
+        new Float64Array(F),
+        new Float64Array(F).fill(1),
+      );
+      searchReweighting(m, o.toLists(rest), o.search);
+      members.push(m.params.slice(m.o.Wu));
+      for (const [lambda, acc] of byLambda) {
+        const v = o.values(shrunk(m, lambda), inFold);
+        at.forEach((i, j) => (acc[i]! += v[j]!));
+      }
+    }
   }
-  const s: Pick<Selection, 'clusters' | 'z'> = { clusters, z: o.z ?? START_Z };
+  for (const acc of byLambda.values()) for (let i = 0; i < acc.length; i++) acc[i]! /= repeats;
+  const s: Pick<Selection, 'clusters' | 'z'> = { clusters: clusters!, z: o.z ?? START_Z };
   let best = { lambda: 0, values: byLambda.get(0)! };
   const estimates: { lambda: number; gain: number }[] = [];
   for (const lambda of grid) {
@@ -87,9 +111,11 @@ export function crossValidateStart(
     estimates.push({ lambda, gain: avg(v) - avg(byLambda.get(0)!) });
     if (clearlyBetter(v, best.values, s)) best = { lambda, values: v };
   }
-  return { lambda: best.lambda, folds: count, estimates, members };
+  return { lambda: best.lambda, folds: count, repeats, estimates, members };
 }
 
-function avg(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+function avg(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return xs.length ? s / xs.length : 0;
 }

@@ -278,7 +278,7 @@ export function trainFromClickthroughs(
     if (searching && startCheck && startCheck.lambda > 0) {
       // Cross-validation chose how far to trust the search. The start is the committee of the search on the whole
       // pool (as one refits on all the data after cross-validating) and the cross-validation's fold searches (each
-      // on 3/4 of it): per query category, the mean of their score functions (model/committee.ts). One greedy
+      // on 3/4 of it, START_REPEATS splits): per query category, the mean of their score functions (committee.ts). One greedy
       // search on a few hundred queries picks among near-ties by noise, and a slightly different log picks
       // differently; the mean keeps what the searches agree on. The validation queries are among the pool, which
       // can only make the gradient's later epochs look worse than the start there: a conservative bias.

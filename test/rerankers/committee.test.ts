@@ -12,7 +12,7 @@ import { shapeForSpec } from '../../rerankers/model/spec-shape.js';
 import { searchReweighting } from '../../rerankers/model/weight-search.js';
 import { GUARD_SHARE, splitForGuard } from '../../rerankers/query-split.js';
 import { Rng } from '../../rerankers/random.js';
-import { crossValidateStart } from '../../rerankers/start-check.js';
+import { crossValidateStart, START_FOLDS, START_REPEATS } from '../../rerankers/start-check.js';
 import { aggregateLists, trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
 import type { Candidate } from '../../src/domain/candidate.js';
 import type { Clickthrough } from '../../src/feedback/training-set.js';
@@ -219,5 +219,43 @@ describe('the searched start of a training run', () => {
     }
     // The committee is not the whole pool's search alone (what the start was before).
     expect(apart).toBeGreaterThan(0.01);
+  });
+});
+
+describe('the repeated cross-validation of the start', () => {
+  const cts = twoKindLog(400, 8);
+  const props = [1, 0.5, 0.33, 0.25, 0.2, 0.17, 0.14, 0.12, 0.11, 0.1];
+  const shape = shapeForSpec(defaultFeatureSpec(), undefined, { baseline: 'rrf' });
+  const check = (o: { seed: number; repeats?: number }) =>
+    crossValidateStart(cts, shape, {
+      toLists: aggregateLists,
+      values: (m, c) => perImpressionClicks(modelScorer(m), c, props, 10).values,
+      search: { propensities: props, clip: 10, categorical: CATEGORICAL_QUERY_FEATURES },
+      ...o,
+    });
+  const plain = [0, 1, 2].map((r) => check({ seed: 3 + r * 7919, repeats: 1 }));
+  const repeated = check({ seed: 3 });
+
+  it('draws START_REPEATS splits, the first the plain K-fold split, and commits every fold search', () => {
+    expect(repeated.repeats).toBe(START_REPEATS);
+    expect(START_REPEATS).toBeGreaterThan(1);
+    expect(repeated.members).toHaveLength(START_REPEATS * START_FOLDS);
+    expect(plain[0]!.members).toHaveLength(START_FOLDS);
+    plain.forEach((p, r) =>
+      p.members.forEach((m, k) => expect(repeated.members[r * START_FOLDS + k]).toEqual(m)),
+    );
+    // The later splits fall differently: their fold searches are not the first split's again.
+    const same = (a: Float32Array, b: Float32Array) => a.every((x, i) => x === b[i]);
+    expect(plain[1]!.members.every((m) => plain[0]!.members.some((n) => same(m, n)))).toBe(false);
+  });
+
+  it("judges each lambda on every impression's mean out-of-fold value over the splits", () => {
+    expect(repeated.estimates.map((e) => e.lambda)).toEqual([0.5, 1]);
+    repeated.estimates.forEach((e, j) => {
+      const mean = plain.reduce((a, p) => a + p.estimates[j]!.gain, 0) / plain.length;
+      expect(Math.abs(e.gain - mean)).toBeLessThan(1e-9);
+    });
+    // Clicks follow one source per kind: the searched start clearly gains out of fold.
+    expect(repeated.lambda).toBeGreaterThan(0);
   });
 });
