@@ -70,6 +70,9 @@ export class WalCheckpointer {
   /** Stops the thread; its connection closes first, so the owner's close is the last and removes the WAL. */
   async close(): Promise<void> {
     if (!this.alive) return;
+    // Ref'd while it stops: an unref'd thread does not keep the event loop alive, so a caller awaiting its exit
+    // with nothing else pending (a CLI command's top-level `await chorus.close()`) saw the process end first, exit 13.
+    this.worker.ref();
     this.worker.postMessage('close');
     await this.stopped;
   }

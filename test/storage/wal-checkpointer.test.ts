@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FeedbackState } from '../../src/feedback/feedback-state.js';
@@ -114,6 +116,35 @@ describe('feedback state: WAL checkpoints on a helper thread', () => {
       again.close();
     }
   });
+
+  // Regression (the built CLI exited 13 after every command): close() awaited the exit of an unref'd thread, and a
+  // process with nothing else pending ended first ("unsettled top-level await").
+  it('a process whose last await is stopping the thread exits 0 once it has stopped', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chorus-wal-cp-exit-'));
+    dirs.push(dir);
+    const script = path.join(dir, 'close-last.mts');
+    const source = pathToFileURL(
+      path.resolve(import.meta.dirname, '../../src/feedback/feedback-state.ts'),
+    );
+    writeFileSync(
+      script,
+      `import { FeedbackState } from ${JSON.stringify(source.href)};\n` +
+        `const state = new FeedbackState(${JSON.stringify(path.join(dir, 'state.sqlite'))});\n` +
+        `state.checkpointOffThread();\n` +
+        `await state.stopCheckpoints();\n` +
+        `state.close();\n` +
+        `console.log('closed');\n`,
+    );
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', script],
+        { timeout: 120_000 },
+        (_e, stdout) => resolve({ code: child.exitCode, stdout }),
+      );
+    });
+    expect(r).toEqual({ code: 0, stdout: 'closed\n' });
+  }, 180_000);
 
   it('an in-memory state has no thread to start', () => {
     const state = new FeedbackState(':memory:');
