@@ -238,9 +238,13 @@ export function buildFeatureRowsFor(
   const extractors = extractorsOf(spec);
   const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE);
   const input: FeatureInput = { candidate: candidates[0]!, list, ctx };
+  const F = extractors.length;
   const rows = pick.map((i) => {
     input.candidate = candidates[i]!;
-    return Float32Array.from(extractors, (e) => e.value(input));
+    // A loop, not Float32Array.from(extractors, fn): that walks an iterator, an object per value.
+    const row = new Float32Array(F);
+    for (let f = 0; f < F; f++) row[f] = extractors[f]!.value(input);
+    return row;
   });
   return { rows, queryFeatures: queryFeatures(list, ctx) };
 }

@@ -44,26 +44,47 @@ export function rankAndExplain(
   limit: number | undefined,
   opts: { rankOnly?: boolean } = {},
 ): RankedHit[] {
-  const scored = candidates.map((c) => {
+  // Scores in a typed array and the order as indices: no wrapper object (and boxed score) per candidate.
+  const n = candidates.length;
+  const scores = new Float64Array(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const sources = candidates[i]!.sources;
     let score = 0;
-    for (const source in c.sources) score += contribution(source, c.sources[source]!);
-    return { c, score };
+    for (const source in sources) score += contribution(source, sources[source]!);
+    scores[i] = score;
+    order[i] = i;
+  }
+  order.sort((a, b) => {
+    // Signs, not the difference: a small integer is not boxed (a double per comparison was ~15 KB per search).
+    const d = scores[b]! - scores[a]!;
+    if (d > 0) return 1;
+    if (d < 0) return -1;
+    const x = candidates[a]!.id;
+    const y = candidates[b]!.id;
+    return x < y ? -1 : x > y ? 1 : 0;
   });
-  scored.sort((a, b) => b.score - a.score || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
-  const shown = limit ?? scored.length;
-  return scored.map(({ c, score }, i) => {
-    if (i >= shown)
-      return {
-        id: c.id,
-        score,
-        payload: c.payload,
-        explanation: { scores: {}, shares: {}, ranker },
-      };
+  const shown = limit ?? n;
+  // The hits past `limit` share one bare explanation (frozen: nothing may write to it).
+  const bare: RankedHit['explanation'] = Object.freeze({
+    scores: Object.freeze({}),
+    shares: Object.freeze({}),
+    ranker,
+  }) as RankedHit['explanation'];
+  const out = new Array<RankedHit>(n);
+  for (let j = 0; j < n; j++) {
+    const c = candidates[order[j]!]!;
+    const score = scores[order[j]!]!;
+    if (j >= shown) {
+      out[j] = { id: c.id, score, payload: c.payload, explanation: bare };
+      continue;
+    }
     const contributions: Record<string, number> = {};
     for (const source in c.sources)
       contributions[source] = contribution(source, c.sources[source]!);
-    return explainedHit(c, contributions, ranker, used, opts);
-  });
+    out[j] = explainedHit(c, contributions, ranker, used, opts);
+  }
+  return out;
 }
 
 /** Sort by score, ties by id, so every fusion is deterministic. */

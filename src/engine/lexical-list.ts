@@ -49,20 +49,18 @@ export async function lexicalList(
       checked.size > 0 ? { exclude: checked } : {},
     );
     if (hits.length === 0) break;
-    const payloads = new Map(
-      (
-        await deps.store.get(
-          collection,
-          hits.map((h) => h.id),
-          { signal: opts.signal },
-        )
-      ).map((i) => [i.id, i.payload]),
+    const items = await deps.store.get(
+      collection,
+      hits.map((h) => h.id),
+      { signal: opts.signal },
     );
+    const payloads = new Map<string, Payload>();
+    for (const i of items) payloads.set(i.id, i.payload);
     for (const h of hits) {
       checked.add(h.id);
       const payload = payloads.get(h.id);
       if (!payload || !matchesFilter(payload, filter)) continue;
-      if (out.length < k) out.push({ ...h, payload });
+      if (out.length < k) out.push({ id: h.id, score: h.score, payload });
     }
     if (hits.length < depth) break; // the index has no more matches
     const passRate = Math.max(out.length / (checked.size - excluded), 1 / 64);

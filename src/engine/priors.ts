@@ -19,11 +19,10 @@ export function attachItemPriors(
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
     const s = stats[i];
-    c.priors = {
-      ...c.priors,
-      ctr: smoothedCtr(s?.clicks ?? 0, s?.impressions ?? 0, CTR_PRIOR),
-      popularity: Math.log1p(Math.max(0, s?.engagement ?? 0)),
-    };
+    const ctr = smoothedCtr(s?.clicks ?? 0, s?.impressions ?? 0, CTR_PRIOR);
+    const popularity = Math.log1p(Math.max(0, s?.engagement ?? 0));
+    // A literal where the candidate has no priors yet (every search): spreading undefined copies generically.
+    c.priors = c.priors ? { ...c.priors, ctr, popularity } : { ctr, popularity };
   }
 }
 

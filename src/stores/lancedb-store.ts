@@ -251,10 +251,16 @@ export class LanceDbStore implements VectorStore {
     if (!opts.withVectors) {
       await c.ann.ready(); // also notices writes from elsewhere, which clear the cache
       const payloads = await this.payloads(c, ids, opts.signal);
-      return [...new Set(ids)].flatMap((id) => {
+      // Each id once, in first-seen order (a loop: a search asks this for ~100 ids).
+      const out: Item[] = [];
+      const seen = new Set<string>();
+      for (const id of ids) {
         const payload = payloads.get(id);
-        return payload ? [{ id, payload, vectors: {} }] : [];
-      });
+        if (payload === undefined || seen.has(id)) continue;
+        seen.add(id);
+        out.push({ id, payload, vectors: {} });
+      }
+      return out;
     }
     const found = new Map<string, Item>();
     for (const row of await this.readRows(c, ids, true, opts.signal)) {
