@@ -28,22 +28,21 @@ export const START_MAX_IMPRESSIONS = 60_000;
 
 /**
  * Times the K-fold split is drawn afresh (repeated cross-validation). Each repeat adds K fold searches to the start's
- * committee and one more search that never saw each pool impression. One greedy search on a few hundred queries
+ * committee and one more out-of-fold value to every pool impression. One greedy search on a few hundred queries
  * picks among near-ties by noise, and the K folds of one split share most of their queries: the searches of one split
  * make the same picks, and a slightly different log picks differently. Folds drawn again fall differently. So the mean
- * over more of them keeps what the log supports rather than what one split's noise chose. Lambda is judged on the
- * committee of the START_REPEATS searches that held each impression out (see crossValidateStart). Cost:
- * START_REPEATS x K searches on at most START_MAX_IMPRESSIONS impressions (a few seconds on a 1M-click log).
+ * over more of them keeps what the log supports rather than what one split's noise chose. The same holds for the
+ * choice of lambda, which is then made on every impression's mean over the repeats. Cost: START_REPEATS x K
+ * searches on at most START_MAX_IMPRESSIONS impressions (a few seconds on a 1M-click log).
  */
 export const START_REPEATS = 3;
 
 /**
  * How far the coordinate-searched weights (the fit's warm start) may depart from the baseline, decided on every
- * query of the selection pool by repeated K-fold cross-validation by query group: each impression is judged by the
- * committee of the searches that never saw its query (one per split; the shipped start is a committee too, and a
- * committee needs less shrinkage than one search); a step (lambda of the searched correction, 0 = the baseline) is
- * taken only when its out-of-fold paired gain exceeds START_Z cluster-robust standard errors (selection.ts). A single
- * held-out fold of a dozen queries is too noisy to tell a good start from luck; all pool queries are less so.
+ * query of the selection pool by repeated K-fold cross-validation by query group: each fold's queries judge weights
+ * searched on the other folds; a step (lambda of the searched correction, 0 = the baseline) is taken only when its
+ * out-of-fold paired gain exceeds START_Z cluster-robust standard errors (selection.ts). A single held-out fold of
+ * a dozen queries is too noisy to tell a good start from luck; all pool queries are less so.
  */
 export function crossValidateStart(
   all: readonly Clickthrough[],
