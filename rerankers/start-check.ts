@@ -1,5 +1,4 @@
 import type { Clickthrough } from '../src/feedback/training-set.js';
-import { committeeStart } from './model/committee.js';
 import { FusionModel } from './model/fusion-model.js';
 import type { ModelShape } from './model/layout.js';
 import type { TrainList } from './model/samples.js';
@@ -71,16 +70,11 @@ export function crossValidateStart(
   const grid = o.grid ?? [0.5, 1];
   const repeats = Math.max(1, Math.floor(o.repeats ?? START_REPEATS));
   const F = shape.featureNames.length;
-  const blank = () =>
-    FusionModel.init(
-      { ...shape, hidden: 0 },
-      new Rng(1),
-      new Float64Array(F),
-      new Float64Array(F).fill(1),
-    );
+  // Out-of-fold values per pool impression (in pool order) for the baseline and each lambda, summed over repeats.
+  const byLambda = new Map<number, Float64Array>(
+    [0, ...grid].map((l) => [l, new Float64Array(pool.length)]),
+  );
   const members: Float32Array[] = [];
-  // Each pool impression's fold in every repeat: the searches that never saw it are one per repeat.
-  const foldsOf: Int32Array[] = [];
   let clusters: Int32Array | undefined;
   let count = 0;
   for (let r = 0; r < repeats; r++) {
@@ -89,50 +83,32 @@ export function crossValidateStart(
     count = split.count;
     clusters = split.groups;
     if (count < 2) return { lambda: 0, folds: count, repeats, estimates: [], members: [] };
-    foldsOf.push(split.fold);
     for (let k = 0; k < count; k++) {
-      const m = blank();
-      searchReweighting(m, o.toLists(pool.filter((_, i) => split.fold[i] !== k)), o.search);
+      const at: number[] = [];
+      pool.forEach((_, i) => split.fold[i] === k && at.push(i));
+      const inFold = at.map((i) => pool[i]!);
+      const rest = pool.filter((_, i) => split.fold[i] !== k);
+      const m = FusionModel.init(
+        { ...shape, hidden: 0 },
+        new Rng(1),
+        new Float64Array(F),
+        new Float64Array(F).fill(1),
+      );
+      searchReweighting(m, o.toLists(rest), o.search);
       members.push(m.params.slice(m.o.Wu));
+      for (const [lambda, acc] of byLambda) {
+        const v = o.values(shrunk(m, lambda), inFold);
+        at.forEach((i, j) => (acc[i]! += v[j]!));
+      }
     }
   }
-  // The start that ships is a committee (the mean of many searches' score functions), so each lambda is judged on
-  // committees too: every impression on the committee of the searches that held it out (one per repeat), an
-  // honest out-of-fold copy of what ships. A single search's noise calls for more shrinkage than the mean of
-  // several does; judging lambda on single searches shrank the committee more than it needs.
-  const byKey = new Map<string, number[]>();
-  pool.forEach((_, i) => {
-    const key = foldsOf.map((f) => f[i]).join(',');
-    const at = byKey.get(key);
-    if (at) at.push(i);
-    else byKey.set(key, [i]);
-  });
-  const queries = pool.map((c) => c.queryFeatures);
-  const byLambda = new Map<number, Float64Array>(
-    grid.map((l) => [l, new Float64Array(pool.length)]),
-  );
-  const baseline = o.values(blank(), pool);
-  for (const at of byKey.values()) {
-    const folds = foldsOf.map((f) => f[at[0]!]!);
-    const committee = blank();
-    committeeStart(
-      committee,
-      folds.map((k, r) => members[r * count + k]!),
-      queries,
-      o.search.categorical,
-    );
-    const inKey = at.map((i) => pool[i]!);
-    for (const [lambda, acc] of byLambda) {
-      const v = o.values(shrunk(committee, lambda), inKey);
-      at.forEach((i, j) => (acc[i] = v[j]!));
-    }
-  }
+  for (const acc of byLambda.values()) for (let i = 0; i < acc.length; i++) acc[i]! /= repeats;
   const s: Pick<Selection, 'clusters' | 'z'> = { clusters: clusters!, z: o.z ?? START_Z };
-  let best = { lambda: 0, values: baseline };
+  let best = { lambda: 0, values: byLambda.get(0)! };
   const estimates: { lambda: number; gain: number }[] = [];
   for (const lambda of grid) {
     const v = byLambda.get(lambda)!;
-    estimates.push({ lambda, gain: avg(v) - avg(baseline) });
+    estimates.push({ lambda, gain: avg(v) - avg(byLambda.get(0)!) });
     if (clearlyBetter(v, best.values, s)) best = { lambda, values: v };
   }
   return { lambda: best.lambda, folds: count, repeats, estimates, members };
