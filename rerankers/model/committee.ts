@@ -24,46 +24,6 @@ export function averageSearchedWeights(
   ];
   if (Wv < size) blocks.push({ W: Wv, b: bv, bounds: SCORE_WEIGHT_BOUNDS });
   const clamp = (z: number, [lo, hi]: readonly [number, number]) => Math.min(hi, Math.max(lo, z));
-  writeCategoryLogWeights(
-    target,
-    categories.map((c) => ({
-      ...c,
-      // Each category's averaged weight, back in log space: the target of u (or v) there.
-      logWeights: blocks.map((blk) =>
-        Float64Array.from({ length: G }, (_, g) => {
-          let w = 0;
-          for (const m of members) {
-            let z = m[blk.b - Wu + g]!;
-            for (const f of features) z += Number(c.x[f] ?? 0) * m[blk.W - Wu + f * G + g]!;
-            w += Math.exp(clamp(z, blk.bounds)) - 1;
-          }
-          return Math.log1p(w / members.length);
-        }),
-      ),
-    })),
-    features,
-  );
-}
-
-/**
- * Writes per-category log-weights (`logWeights[0]` the targets of u, `logWeights[1]` those of v when the layout has
- * score parts) into `target` as u = bu + q Wu (and v likewise), by least squares over the categories weighted by how
- * many lists each has: exact when the features tell the categories apart linearly (a one-hot query kind, or k flags
- * over at most k + 1 categories); with more combinations than that, the nearest weights the model can express.
- */
-export function writeCategoryLogWeights(
-  target: FusionModel,
-  categories: readonly {
-    x: ArrayLike<number>;
-    lists: number;
-    logWeights: readonly Float64Array[];
-  }[],
-  features: readonly number[],
-): void {
-  if (categories.length === 0) return;
-  const { G, Wu, bu, Wv, bv, size } = target.o;
-  const blocks = [{ W: Wu, b: bu }];
-  if (Wv < size) blocks.push({ W: Wv, b: bv });
   // Design matrix over (bias, features); normal equations weighted by list counts, a tiny ridge for collinear flags.
   const P = features.length + 1;
   const row = (x: ArrayLike<number>) => [1, ...features.map((f) => Number(x[f] ?? 0))];
@@ -75,11 +35,21 @@ export function writeCategoryLogWeights(
   });
   const total = categories.reduce((a, c) => a + c.lists, 0);
   for (let i = 0; i < P; i++) XtX[i]![i]! += 1e-6 * total;
-  blocks.forEach((blk, b) => {
+  for (const blk of blocks) {
     for (let g = 0; g < G; g++) {
+      // Each category's averaged weight, back in log space: the target of u (or v) there.
+      const y = categories.map((c) => {
+        let w = 0;
+        for (const m of members) {
+          let z = m[blk.b - Wu + g]!;
+          for (const f of features) z += Number(c.x[f] ?? 0) * m[blk.W - Wu + f * G + g]!;
+          w += Math.exp(clamp(z, blk.bounds)) - 1;
+        }
+        return Math.log1p(w / members.length);
+      });
       const Xty = new Float64Array(P);
       categories.forEach((c, k) => {
-        for (let i = 0; i < P; i++) Xty[i]! += c.lists * rows[k]![i]! * c.logWeights[b]![g]!;
+        for (let i = 0; i < P; i++) Xty[i]! += c.lists * rows[k]![i]! * y[k]!;
       });
       const beta = solve(
         XtX.map((r) => Float64Array.from(r)),
@@ -89,7 +59,7 @@ export function writeCategoryLogWeights(
       p[blk.b + g] = beta[0]!;
       features.forEach((f, i) => (p[blk.W + f * G + g] = beta[i + 1]!));
     }
-  });
+  }
 }
 
 /** Gauss-Jordan with partial pivoting on a small symmetric positive definite system. */

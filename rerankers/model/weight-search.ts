@@ -1,6 +1,5 @@
 import { REWEIGHT_BOUNDS, SCORE_WEIGHT_BOUNDS, type FusionModel } from './fusion-model.js';
 import type { TrainList } from './samples.js';
-import { writeCategoryLogWeights } from './committee.js';
 
 /** Values tried for each coordinate of the gate's log-reweighting (e^-3 ~ a source switched off, e^1.5 ~ 4.5x). */
 export const WEIGHT_GRID: readonly number[] = [-3, -1.5, -0.75, 0, 0.75, 1.5];
@@ -14,17 +13,6 @@ export const SCORE_GRID: readonly number[] = [-3, -1, -0.5, 0, 0.1, 0.25, 0.5, 1
 /** Every source's score-family bias the search starts from (0 = the baseline alone). */
 const SCORE_STARTS: readonly number[] = [0, 0.25, 1, 2.25];
 
-/** Levels of each source's score log-weight v on the start grid (weights e^v - 1: 0, 0.65, 1.7, 3.5, 8.5, 19). */
-export const START_GRID: readonly number[] = [0, 0.5, 1, 1.5, 2.25, 3];
-/** The baseline parts' log-weight u on the start grid, all sources alike: as the preset (0) or switched off (-3). */
-const START_PARTS: readonly number[] = [0, -3];
-/** Scored sources a category may weigh jointly on the grid (6^4 x 2 = 2,592 tries); more: the level starts. */
-const MAX_GRID_SOURCES = 4;
-/** Lists a query category needs for a grid of its own; a smaller one takes the grid of all lists together. */
-export const MIN_GRID_LISTS = 30;
-/** Steps the polish after the grid tries around each coordinate's value (a local search, not a jump). */
-const POLISH_STEPS: readonly number[] = [-0.5, -0.25, 0.25, 0.5];
-
 export interface WeightSearchOptions {
   /** Relative examination propensities by position (the counterfactual objective's IPS). */
   propensities: ArrayLike<number>;
@@ -34,12 +22,6 @@ export interface WeightSearchOptions {
   sweeps?: number;
   /** Cap on the lists the objective reads (spread over the training set). */
   maxLists?: number;
-  /**
-   * Where the climb starts: 'both' (default), the best end of the grid start (an exhaustive grid over the sources'
-   * score weights per query category, polished by local coordinate steps) and the level starts (a few levels of
-   * every source's score weight, each climbed on the coordinate grids); 'levels', the level starts alone.
-   */
-  starts?: 'both' | 'levels';
 }
 
 type Block = 'reweight' | 'score';
@@ -251,26 +233,18 @@ export function searchReweighting(
   const mean = () => total / Math.max(1, packed.length);
   const start = mean();
 
-  /**
-   * Greedy coordinate ascent from the current point: each coordinate tried on its grid ('grid') or a few steps
-   * around its value ('local'; a coordinate of the whole family moves every source by the same step).
-   */
-  const climb = (mode: 'grid' | 'local') => {
+  /** Greedy coordinate ascent from the current point; each coordinate tried on its grid. */
+  const climb = () => {
     for (let sweep = 0; sweep < (o.sweeps ?? 3); sweep++) {
       let improved = false;
       for (const c of coords) {
         if (c.lists.length === 0) continue;
         const keep = c.at.map((i) => p[i]!);
-        const tries: number[][] =
-          mode === 'local'
-            ? POLISH_STEPS.map((d) => keep.map((k) => k + d))
-            : (c.block === 'score' ? SCORE_GRID : WEIGHT_GRID)
-                .filter((v) => !keep.every((k) => k === v))
-                .map((v) => keep.map(() => v));
-        let best: number[] | undefined;
+        let bestValue: number | undefined;
         let bestTotal = total;
-        for (const vs of tries) {
-          c.at.forEach((i, k) => (p[i] = vs[k]!));
+        for (const v of c.block === 'score' ? SCORE_GRID : WEIGHT_GRID) {
+          if (c.at.every((i) => p[i] === v) || keep.every((k) => k === v)) continue;
+          for (const i of c.at) p[i] = v;
           version++;
           evaluations++;
           let t = total;
@@ -278,12 +252,12 @@ export function searchReweighting(
           // A real gain only: ties and noise-level changes keep the current (preset-nearer) value.
           if (t > bestTotal + 1e-9 * packed.length) {
             bestTotal = t;
-            best = vs;
+            bestValue = v;
           }
         }
-        c.at.forEach((i, k) => (p[i] = (best ?? keep)[k]!));
+        c.at.forEach((i, k) => (p[i] = bestValue ?? keep[k]!));
         version++;
-        if (best !== undefined) {
+        if (bestValue !== undefined) {
           improved = true;
           for (const l of c.lists) values[l] = listValue(packed[l]!);
           total = values.reduce((x, v) => x + v, 0);
@@ -292,95 +266,18 @@ export function searchReweighting(
       if (!improved) break;
     }
   };
-
-  /**
-   * The grid start: per query category, every combination of the scored sources' weights on START_GRID, with the
-   * baseline's parts as the preset or switched off, the one with the most counterfactual clicks on the category's
-   * lists kept (ties: the earlier, preset-nearer one); a category with fewer than MIN_GRID_LISTS lists takes the
-   * grid of all lists together. Categories hold disjoint lists, so this is the exhaustive optimum over the grid, as
-   * one tunes fusion weights per query kind by hand; the greedy climb from the baseline instead takes a different
-   * path through near-ties with every resample of the log. Written into the parameters by least squares over the
-   * categories (exact when the searched features tell them apart linearly). False when there is no such grid.
-   */
-  const gridStart = (): boolean => {
-    const gs = [...Array(G).keys()].filter(scored);
-    if (gs.length === 0 || gs.length > MAX_GRID_SOURCES || !parts) return false;
-    const byCategory: number[][] = categoryX.map(() => []);
-    packed.forEach((l, i) => byCategory[l.category]!.push(i));
-    const L = START_GRID.length;
-    const levels = new Float64Array(G);
-    // The grid's best over `ls`, every list scored with category c's weights overridden (stamped, so weightsOf
-    // leaves them until the next version).
-    const gridBest = (ls: readonly number[]) => {
-      let best = { value: -Infinity, part: 0, levels: new Float64Array(G) };
-      for (const part of START_PARTS)
-        for (let t = 0; t < L ** gs.length; t++) {
-          let r = t;
-          for (const g of gs) {
-            levels[g] = START_GRID[r % L]!;
-            r = Math.floor(r / L);
-          }
-          let value = 0;
-          for (const l of ls) {
-            const c = packed[l]!.category;
-            for (let g = 0; g < G; g++) {
-              catU[c * G + g] = parts[g]! >= 0 ? Math.exp(part) - 1 : 0;
-              catW[c * G + g] = Math.exp(levels[g]!) - 1;
-            }
-            catStamp[c] = version;
-            value += listValue(packed[l]!);
-          }
-          evaluations++;
-          if (value > best.value + 1e-9 * ls.length) best = { value, part, levels: levels.slice() };
-        }
-      return best;
-    };
-    const pooled = gridBest(packed.map((_, i) => i));
-    const targets = categoryX.map((x, c) => {
-      const ls = byCategory[c]!;
-      const best = ls.length >= MIN_GRID_LISTS ? gridBest(ls) : pooled;
-      const full = new Float64Array(Q);
-      features.forEach((q, k) => (full[q] = x[k]!));
-      return {
-        x: full,
-        lists: ls.length,
-        logWeights: [
-          Float64Array.from({ length: G }, (_, g) => (parts[g]! >= 0 ? best.part : 0)),
-          best.levels,
-        ],
-      };
-    });
-    for (const c of coords) for (const i of c.at) p[i] = 0;
-    writeCategoryLogWeights(model, targets, features);
-    version++;
-    return true;
-  };
-
   // Greedy ascent can stall between the families (one source's score alone may not beat the baseline until the
-  // others join), and its coordinates are shared by several categories (a modality flag is 1 for two query kinds),
-  // so one category's move trades against another's: the grid start jumps to each category's own optimum of the
-  // score family (the per-kind weights one tunes by hand), so the search's training clicks are never fewer than
-  // those weights' (up to the least-squares write when categories are not linearly separable); the level starts
-  // climb from a few levels of every source's score weight, from the baseline each time. The best end is kept;
-  // ties go to the earlier (level, baseline-nearer) start.
-  const startsOf = o.starts ?? 'both';
+  // others join): climb from a few levels of every source's score weight, from the baseline each time, and keep
+  // the best end; ties go to the earlier (baseline-nearer) start.
   let best = { total: -Infinity, params: [] as number[] };
-  const keepIfBest = () => {
-    if (total > best.total + 1e-9 * packed.length)
-      best = { total, params: coords.flatMap((c) => c.at.map((i) => p[i]!)) };
-  };
   for (const s0 of norms ? SCORE_STARTS : [0]) {
     for (const c of coords)
       for (const i of c.at) p[i] = c.block === 'score' && c.feature === 'bias' ? s0 : 0;
     version++;
     evaluateAll();
-    climb('grid');
-    keepIfBest();
-  }
-  if (startsOf === 'both' && norms && gridStart()) {
-    evaluateAll();
-    climb('local');
-    keepIfBest();
+    climb();
+    if (total > best.total + 1e-9 * packed.length)
+      best = { total, params: coords.flatMap((c) => c.at.map((i) => p[i]!)) };
   }
   let k = 0;
   for (const c of coords) for (const i of c.at) p[i] = best.params[k++]!;
