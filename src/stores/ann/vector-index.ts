@@ -569,6 +569,7 @@ export class VectorIndex {
     };
     if (this.rows) {
       if (!this.rows.file) throw new Error('exact rows kept in memory cannot be saved');
+      this.rows.complete(); // a fork's file must hold every row before a manifest names it
       state.exactRows = path.basename(this.rows.file);
     }
     return state;
