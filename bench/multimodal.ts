@@ -146,7 +146,9 @@ const dcg = (ls: number[]) => ls.reduce((acc, l, i) => acc + (2 ** l - 1) / Math
 
 async function runSeed(seed: number) {
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-mm-'));
-  const chorus = await buildChorus(parseConfig({ dataDir: dir, logLevel: 'silent' }), {
+  // Deterministic ANN builds: the same seed gives the same graphs, so separate runs see the same stage-1 lists.
+  const config = parseConfig({ dataDir: dir, logLevel: 'silent', ann: { deterministic: true } });
+  const chorus = await buildChorus(config, {
     encoders: 'none',
     indexMaintenance: 'inline',
     extraRouters: (deps, built) => attachModelServing(deps, built),

@@ -125,6 +125,17 @@ export const JobsConfig = z
   })
   .strict();
 
+export const AnnConfig = z
+  .object({
+    /**
+     * Build every ANN graph as a pure function of its rows in insertion order (same rows, same graph, however they
+     * were batched or timed): for benchmarks and tests that compare separate runs. Adds run on one thread and up to
+     * 1,023 rows per vector wait in the exact scan until a flush; off by default (see HnswParams.deterministic).
+     */
+    deterministic: bool.default(false),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     dataDir: z.string().min(1).default('./chorus-data'),
@@ -148,6 +159,7 @@ export const ConfigSchema = z
     limits: LimitsConfig.default(LimitsConfig.parse({})),
     search: SearchConfig.default(SearchConfig.parse({})),
     jobs: JobsConfig.default(JobsConfig.parse({})),
+    ann: AnnConfig.default(AnnConfig.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

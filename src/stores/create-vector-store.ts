@@ -22,5 +22,8 @@ export async function createVectorStore(
       timeoutMs: config.limits.requestTimeoutMs,
     });
   }
-  return LanceDbStore.open({ ...lanceOptions, dataDir: config.dataDir });
+  const hnsw = config.ann.deterministic
+    ? { ...lanceOptions.hnsw, deterministic: true }
+    : lanceOptions.hnsw;
+  return LanceDbStore.open({ ...lanceOptions, hnsw, dataDir: config.dataDir });
 }

@@ -67,6 +67,39 @@ describe('VectorIndex pending rows', () => {
     check();
   });
 
+  it('deterministic absorb: a half-taken oldest chunk, rows pushed after it and the rest are all found', () => {
+    const index = new VectorIndex(dim, 'cosine', { ...HNSW_PARAMS, deterministic: true });
+    const n = CHUNK_ROWS + 300;
+    const vectors = Array.from({ length: n + 50 }, (_, i) => rand(i + 20_000));
+    vectors.slice(0, n).forEach((v, key) => index.add(key, v));
+    index.absorb(100, () => true); // from the oldest (full) chunk's end
+    index.absorb(37, () => true);
+    expect(index.graphSize).toBe(137);
+    // The started chunk takes no new rows: these go after the partial chunk, found by the scan like the rest.
+    vectors.slice(n).forEach((v, i) => index.add(n + i, v));
+    const check = () =>
+      [
+        0,
+        1,
+        CHUNK_ROWS - 138,
+        CHUNK_ROWS - 137,
+        CHUNK_ROWS - 1,
+        CHUNK_ROWS,
+        n - 1,
+        n,
+        n + 49,
+      ].forEach((key) => expect(index.search(vectors[key]!, 1, () => true)[0]?.key).toBe(key));
+    check();
+    // The background steps finish the full chunk only; the partial rows wait for a flush (`all`).
+    while (index.hasBackgroundWork) index.absorb(64, () => true);
+    expect(index.graphSize).toBe(CHUNK_ROWS);
+    expect(index.pendingSize).toBe(350);
+    check();
+    while (index.hasWork) index.absorb(1000, () => true, 1, true);
+    expect(index.graphSize).toBe(n + 50);
+    check();
+  });
+
   it('a cosine scan of many pending rows (int8 candidates, float distances) returns the exact top k', () => {
     const d = 64;
     const index = new VectorIndex(d, 'cosine', HNSW_PARAMS);

@@ -215,16 +215,22 @@ export class CollectionAnn {
     return false;
   }
 
-  /** Absorbs up to `max` pending rows of one vector; true while work remains. */
+  /** Whether the background absorber has work (see VectorIndex.hasBackgroundWork). */
+  get hasBackgroundWork(): boolean {
+    for (const index of this.vectors.values()) if (index.hasBackgroundWork) return true;
+    return false;
+  }
+
+  /** Absorbs up to `max` pending rows of one vector; true while background work remains. */
   absorbStep(max: number): boolean {
     const live = (key: number) => this.keys.isLive(key);
     for (const index of this.vectors.values()) {
-      if (index.hasWork) {
+      if (index.hasBackgroundWork) {
         index.absorb(max, live);
         break;
       }
     }
-    return this.hasWork;
+    return this.hasBackgroundWork;
   }
 
   /**
@@ -237,7 +243,7 @@ export class CollectionAnn {
     for (const index of this.vectors.values()) {
       while (index.hasWork) {
         if (performance.now() - t0 >= budgetMs) return false;
-        index.absorb(budgetMs === Infinity ? 65_536 : 1024, live, threads);
+        index.absorb(budgetMs === Infinity ? 65_536 : 1024, live, threads, true);
       }
     }
     return true;

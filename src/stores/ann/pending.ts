@@ -24,6 +24,8 @@ interface Chunk {
   /** int8 codes of the unit-normalised rows (cosine only): a scan over them reads a quarter of the bytes. */
   codes?: Int8Array;
   keys: number[];
+  /** Being absorbed in insertion order (takeOrdered): pushes go to a new chunk, not here. */
+  sealed?: boolean;
 }
 
 /** Unit-normalised and scaled to int8 (the zero vector stays zero). */
@@ -61,13 +63,14 @@ export class PendingBuffer {
 
   push(key: number, vector: Float32Array): void {
     let last = this.chunks[this.chunks.length - 1];
-    if (!last || last.keys.length === CHUNK_ROWS) {
+    if (!last || last.keys.length === CHUNK_ROWS || last.sealed) {
       last = this.spare ?? {
         data: new Float32Array(this.memory.take(CHUNK_ROWS * this.dim * 4)),
         codes: this.quantize ? new Int8Array(this.memory.take(CHUNK_ROWS * this.dim)) : undefined,
         keys: [],
       };
       this.spare = undefined;
+      last.sealed = false;
       this.chunks.push(last);
     }
     last.data.set(vector, last.keys.length * this.dim);
@@ -104,14 +107,51 @@ export class PendingBuffer {
     const vectors = last.data.slice(from * this.dim, (from + m) * this.dim);
     for (const k of keys) this.members.delete(k);
     this.count -= m;
-    if (last.keys.length === 0) {
-      const emptied = this.chunks.pop()!;
-      if (!this.spare) this.spare = emptied;
-      else {
-        this.memory.give(emptied.data.buffer as ArrayBuffer);
-        if (emptied.codes) this.memory.give(emptied.codes.buffer as ArrayBuffer);
-      }
-    }
+    if (last.keys.length === 0) this.recycle(this.chunks.pop()!);
     return { keys, vectors };
+  }
+
+  /**
+   * Whether takeOrdered has rows to give: the oldest chunk once full (or already started), or with `all` any rows.
+   */
+  hasOrdered(all: boolean): boolean {
+    const first = this.chunks[0];
+    return (
+      !!first && first.keys.length > 0 && (all || first.sealed || first.keys.length === CHUNK_ROWS)
+    );
+  }
+
+  /**
+   * Up to n rows in an order that depends only on the order the rows were pushed, never on how many are taken per
+   * call or when: the oldest chunk (CHUNK_ROWS consecutive rows) is taken only once full (`all`: also the last,
+   * partial one), from its last row back to its first. Rows still come off a chunk's end, so every chunk's rows keep
+   * starting at offset 0 (see the class comment); the chunk is sealed so later pushes start a new one.
+   */
+  takeOrdered(n: number, all: boolean): { keys: number[]; vectors: Float32Array } {
+    if (!this.hasOrdered(all)) return { keys: [], vectors: new Float32Array(0) };
+    const first = this.chunks[0]!;
+    first.sealed = true;
+    const m = Math.min(n, first.keys.length);
+    const from = first.keys.length - m;
+    const keys = first.keys.splice(from, m).reverse();
+    const vectors = new Float32Array(m * this.dim);
+    for (let i = 0; i < m; i++)
+      vectors.set(
+        first.data.subarray((from + m - 1 - i) * this.dim, (from + m - i) * this.dim),
+        i * this.dim,
+      );
+    for (const k of keys) this.members.delete(k);
+    this.count -= m;
+    if (first.keys.length === 0) this.recycle(this.chunks.shift()!);
+    return { keys, vectors };
+  }
+
+  /** An emptied chunk: kept as the spare, or its memory handed back for reuse. */
+  private recycle(emptied: Chunk): void {
+    if (!this.spare) this.spare = emptied;
+    else {
+      this.memory.give(emptied.data.buffer as ArrayBuffer);
+      if (emptied.codes) this.memory.give(emptied.codes.buffer as ArrayBuffer);
+    }
   }
 }

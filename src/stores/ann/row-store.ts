@@ -1,12 +1,5 @@
-import {
-  closeSync,
-  constants,
-  copyFileSync,
-  mkdirSync,
-  openSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { readPartsParallel, type ReadPart } from './parallel-read.js';
@@ -27,6 +20,8 @@ const closer = new FinalizationRegistry<number>((fd) => {
 const CHUNK_BYTES = 32 * 2 ** 20;
 /** ...and at most this many rows (narrow vectors: a small collection does not reserve 32 MB per vector). */
 const CHUNK_MAX_ROWS = 65_536;
+/** A fork writes the rows it inherited to its new file in the background, this many bytes per write. */
+const FILL_BYTES = 8 * 2 ** 20;
 let nextId = 1;
 
 /** The rows as worker threads receive them: the chunks are shared memory, never copied. */
@@ -55,6 +50,10 @@ export class RowStore implements RowsView {
   readonly chunkRows: number;
   private fd: number | undefined;
   private readonly token = {};
+  /** Rows read from the saved file on open (a fork's new file must hold them too). */
+  private fileRows = 0;
+  /** A fork's inherited rows still to write to its file: bytes [done, upTo) (see fork). */
+  private fill: { upTo: number; done: number; running?: Promise<void> } | undefined;
 
   private constructor(
     readonly dim: number,
@@ -95,8 +94,9 @@ export class RowStore implements RowsView {
         offset: c * store.chunkRows * rowBytes,
         length: Math.min(store.chunkRows, rows - c * store.chunkRows) * rowBytes,
       });
-    // Read-only: no handle is kept (a fork copies the file by name).
+    // Read-only: no handle is kept (a fork writes its own file from memory).
     readPartsParallel(file, parts, Math.min(4, availableParallelism()));
+    store.fileRows = rows;
     return store;
   }
 
@@ -119,17 +119,73 @@ export class RowStore implements RowsView {
   }
 
   /**
-   * A writable store on a copy of the file under `file` (a saved file is shared with other processes that opened
-   * the same index and would write other rows under the same new keys); the memory is the same.
+   * A writable store with a file of its own under `file` (a saved file is shared with other processes that opened
+   * the same index and would write other rows under the same new keys); the memory is the same. The rows it holds
+   * from the saved file are written to the new file from memory in the background (a copy on the event loop
+   * stalled the first write after an open: ~200 MB per 512-d vector at 100k rows); rows written from now on have
+   * higher keys, so they never overlap. `complete()` finishes the copy at once (a save needs the whole file).
    */
   fork(file: string): RowStore {
     if (!this.file) throw new Error('an in-memory row store has no file to fork');
-    mkdirSync(path.dirname(file), { recursive: true });
-    copyFileSync(this.file, file);
     writing.add(file);
     const copy = new RowStore(this.dim, file, true, this.mem);
-    copy.handle();
+    copy.handle(); // creates the file
+    copy.fileRows = this.fileRows;
+    const upTo = this.fileRows * this.dim * 4;
+    if (upTo > 0) {
+      copy.fill = { upTo, done: 0 };
+      copy.fill.running = copy.fillInBackground(copy.fill).catch(() => {
+        // left to complete(), which writes synchronously what is missing
+      });
+    }
     return copy;
+  }
+
+  /** Resolves once a fork's inherited rows are all in its file (for tests and diagnostics). */
+  async whenFilled(): Promise<void> {
+    await this.fill?.running;
+  }
+
+  /** Writes now whatever of a fork's inherited rows the background copy has not written yet. */
+  complete(): void {
+    const fill = this.fill;
+    if (!fill) return;
+    const fd = this.handle();
+    while (fill.done < fill.upTo) {
+      const { buf, at, len } = this.slice(fill.done, fill.upTo);
+      let n = 0;
+      while (n < len) n += writeSync(fd, buf, at + n, len - n, fill.done + n);
+      fill.done += len;
+    }
+    this.fill = undefined;
+  }
+
+  private async fillInBackground(fill: { upTo: number; done: number }): Promise<void> {
+    const fh = await openFile(this.file!, 'r+');
+    try {
+      while (this.fill === fill && fill.done < fill.upTo) {
+        const from = fill.done;
+        const { buf, at, len } = this.slice(from, Math.min(fill.upTo, from + FILL_BYTES));
+        let n = 0;
+        while (n < len) n += (await fh.write(buf, at + n, len - n, from + n)).bytesWritten;
+        // complete() may have run meanwhile (and written this range too: the same bytes).
+        fill.done = Math.max(fill.done, from + len);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** File bytes [from, to) as a view of the memory chunk holding `from` (cut at the chunk's end). */
+  private slice(from: number, to: number): { buf: Uint8Array; at: number; len: number } {
+    const chunkBytes = this.chunkRows * this.dim * 4;
+    const c = Math.floor(from / chunkBytes);
+    const at = from - c * chunkBytes;
+    return {
+      buf: new Uint8Array(this.mem.buffers[c]!),
+      at,
+      len: Math.min(to - from, chunkBytes - at),
+    };
   }
 
   /** Records rows `keys[i]` = rows[i * dim ..]. */

@@ -25,6 +25,17 @@ export interface HnswParams {
    * 512-d), so fewer bytes per hop is what makes it cheaper.
    */
   quantization?: 'f32' | 'f16' | 'i8';
+  /**
+   * Build each graph as a pure function of its rows in insertion order (config `ann.deterministic`; benchmarks and
+   * tests that compare separate runs). usearch draws a node's level from a per-thread generator that it re-seeds
+   * whenever the graph grows, so a graph otherwise depends on the absorber's time-sliced batches and, for parallel
+   * adds, on which thread took a row. Here rows go in whole CHUNK_ROWS blocks in a fixed order (a block once full;
+   * the last, partial one only at a flush), on one thread, and the graph grows only at fixed sizes (addOrdered).
+   * Costs: flushes and rebuilds add on one thread; up to CHUNK_ROWS - 1 rows per vector stay in the exact scan
+   * until a flush. Guaranteed for a graph built in this process from empty (a graph opened from a file keeps
+   * usearch's per-thread contexts until it first grows). Not a build setting: a saved index opens either way.
+   */
+  deterministic?: boolean;
 }
 
 /**
@@ -190,9 +201,15 @@ export class VectorIndex {
     return this.pending.length;
   }
 
-  /** Whether background work remains (rows to absorb, removals deferred on a read-only graph). */
+  /** Whether work remains for a flush (rows to absorb, removals deferred on a read-only graph). */
   get hasWork(): boolean {
     return this.pending.length > 0 || this.deferred.length > 0;
+  }
+
+  /** Whether the background absorber has work (deterministic: only full blocks of rows; see HnswParams). */
+  get hasBackgroundWork(): boolean {
+    if (!this.params.deterministic) return this.hasWork;
+    return this.deferred.length > 0 || this.pending.hasOrdered(false);
   }
 
   add(key: number, vector: Float32Array): void {
@@ -421,10 +438,12 @@ export class VectorIndex {
   /**
    * Moves up to `max` pending rows into the graph (copying a memory-mapped graph into memory first). Synchronous
    * native work: callers keep `max` small so a search never waits long behind it. `threads` > 1 (explicit drains
-   * only: the background absorber must leave the other cores to writes and searches). Returns rows absorbed.
+   * only: the background absorber must leave the other cores to writes and searches). `all`: a flush (a
+   * deterministic index then also takes its last, partial block). Returns rows absorbed.
    */
-  absorb(max: number, live: (key: number) => boolean, threads = 1): number {
+  absorb(max: number, live: (key: number) => boolean, threads = 1, all = false): number {
     if (!this.hasWork) return 0;
+    const ordered = this.params.deterministic === true;
     if (this.viewedFrom) this.promote();
     if (this.deferred.length) {
       this.graph.remove(BigUint64Array.from(this.deferred, BigInt));
@@ -432,7 +451,7 @@ export class VectorIndex {
       if (this.savedFile) for (const key of this.deferred) this.removedSinceSave.push(key);
       this.deferred = [];
     }
-    const { keys, vectors } = this.takePending(max);
+    const { keys, vectors } = ordered ? this.pending.takeOrdered(max, all) : this.takePending(max);
     const liveRows: number[] = [];
     keys.forEach((k, i) => (live(k) ? liveRows.push(i) : this.pendingDead--));
     if (this.pendingDead < 0 || this.pending.length === 0) this.pendingDead = 0;
@@ -452,11 +471,13 @@ export class VectorIndex {
       rows,
     );
     const grows = this.graph.size() + liveRows.length >= this.graph.capacity();
-    const t = Math.max(1, grows ? threads : Math.min(threads, this.reservedThreads));
+    const t = ordered ? 1 : Math.max(1, grows ? threads : Math.min(threads, this.reservedThreads));
     const added = BigUint64Array.from(liveRows, (r) => BigInt(keys[r]!));
     const stored = this.scalar === ScalarKind.I8 ? toI8(rows, this.dim) : rows;
-    this.graph.add(added, stored, t);
+    if (ordered) addOrdered(this.graph, added, stored, this.dim);
+    else this.graph.add(added, stored, t);
     if (grows) this.reservedThreads = t;
+    // A single-threaded add never strands a row (see relinkStranded): the check is for parallel adds only.
     if (t > 1) this.relinked += relinkStranded(this.graph, added, stored, this.dim, t);
     if (this.savedFile) {
       if ((this.tail.length + liveRows.length) * this.dim > TAIL_MAX_FLOATS) {
@@ -548,6 +569,7 @@ export class VectorIndex {
     };
     if (this.rows) {
       if (!this.rows.file) throw new Error('exact rows kept in memory cannot be saved');
+      this.rows.complete(); // a fork's file must hold every row before a manifest names it
       state.exactRows = path.basename(this.rows.file);
     }
     return state;
@@ -577,6 +599,27 @@ export class VectorIndex {
       expansion_search: searchEf(this.params, this.dim, this.scalar !== ScalarKind.F32),
       multi: false,
     });
+  }
+}
+
+/**
+ * Adds rows on one thread so that the graph grows only at sizes fixed by its own growth, never by how the rows are
+ * split into calls. usearch's add grows the graph (fresh per-thread contexts: node levels drawn again from the
+ * generator's default seed) whenever size + rows >= capacity, to the next power of two of size + rows: the size it
+ * grows at and to depended on each call's row count. Here each call stops one row short of the capacity, and the
+ * row that reaches it goes alone, so growth happens at the same sizes (and to the same capacity) for any batching.
+ */
+export function addOrdered(
+  graph: Index,
+  keys: BigUint64Array,
+  vectors: Float32Array | Int8Array,
+  dim: number,
+): void {
+  for (let i = 0; i < keys.length;) {
+    const room = graph.capacity() - graph.size() - 1;
+    const m = room >= 1 ? Math.min(room, keys.length - i) : 1;
+    graph.add(keys.subarray(i, i + m), vectors.subarray(i * dim, (i + m) * dim), 1);
+    i += m;
   }
 }
 

@@ -425,7 +425,7 @@ export class AnnSync {
 
   private kick(): void {
     if (this.absorbing || this.closed) return;
-    if (!this.current?.hasWork) {
+    if (!this.current?.hasBackgroundWork) {
       this.scheduleSave();
       return;
     }
