@@ -15,7 +15,7 @@ import { verifyJsonBody } from './middleware/json-guard.js';
 import { REDACT_PATHS, redactedRequest, redactedResponse } from './middleware/log-redaction.js';
 import { perKeyRateLimit } from './middleware/rate-limit.js';
 import { requestId, requestIdFor } from './middleware/request-id.js';
-import { requestTimeout } from './middleware/request-timeout.js';
+import { requestTimeout, trackWrite } from './middleware/request-timeout.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import type { RouteDeps } from './route-deps.js';
@@ -103,6 +103,12 @@ export function createApp(deps: AppDeps): ChorusApp {
   // Bulk loads of precomputed vectors get Qdrant's 32 MiB; every other route keeps the small limit.
   app.post(
     '/v1/items',
+    // Registered before the body is read: a 504 while the body is still arriving or being parsed says the write
+    // was not applied (it has not started; the handler registers it again when it runs).
+    (_req, res, next) => {
+      trackWrite(res);
+      next();
+    },
     itemsJsonBody(
       config.limits.maxItemsBodyBytes,
       'limits.maxItemsBodyBytes, env CHORUS_LIMITS__MAX_ITEMS_BODY_BYTES',

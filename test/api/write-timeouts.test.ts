@@ -1,4 +1,4 @@
-import { ServerResponse } from 'node:http';
+import { request, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,31 @@ describe('request timeout on writes: one answer, and it says whether the write w
     expect(log.lines.join('')).not.toMatch(/ERR_HTTP_HEADERS_SENT|request failed/);
     expect(secondAnswers).toEqual([]);
     expect((await s.call('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('a write whose body is still arriving at the timeout: 504 applied:false (it never started)', async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${s.url}/v1/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      req.on('error', reject);
+      req.on('response', (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => {
+          resolve({ status: r.statusCode ?? 0, body });
+          req.destroy();
+        });
+      });
+      // Half a body, never finished: the server can only answer through its timeout.
+      req.write(JSON.stringify({ collection: C, items: [item('body-1', 'maple')] }).slice(0, 20));
+    });
+    expect(res.status).toBe(504);
+    const json = JSON.parse(res.body) as { error: { details: unknown; message: string } };
+    expect(json.error.details).toEqual({ applied: false });
+    expect(json.error.message).toMatch(/not applied; retrying it is safe/);
+    expect(await s.chorus.store.get(C, ['body-1'])).toEqual([]);
   });
 
   it('a commit under way at the timeout finishes: 504 applied:"unknown", then the item is stored and indexed, and a retry is a no-op', async () => {
