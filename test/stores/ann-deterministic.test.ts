@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Index } from 'usearch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { CHUNK_ROWS } from '../../src/stores/ann/pending.js';
 import { HNSW_PARAMS, VectorIndex, addOrdered } from '../../src/stores/ann/vector-index.js';
@@ -11,6 +10,7 @@ import { createVectorStore } from '../../src/stores/create-vector-store.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 import type { ItemInput } from '../../src/stores/vector-store.js';
 import { near, rng, unitVector } from './builders.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 /**
  * `ann.deterministic`: a graph is a pure function of its rows in insertion order, whatever the write calls' sizes
@@ -19,14 +19,7 @@ import { near, rng, unitVector } from './builders.js';
  */
 const DIM = 16;
 const N = 2 * CHUNK_ROWS + 500; // two full blocks and a partial one (absorbed only at the flush)
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'chorus-ann-det-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('chorus-ann-det-');
 
 const rand = rng(31);
 const ROWS: (ItemInput & { vectors: { text: Float32Array } })[] = Array.from(

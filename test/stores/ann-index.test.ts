@@ -1,25 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Filter } from '../../src/domain/filter.js';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
 import type { ItemInput } from '../../src/stores/vector-store.js';
 import { near, rng, unitVector } from './builders.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 /**
  * The in-process HNSW index in front of LanceDB: searchable at once, saved beside the table and reopened without a
  * rebuild, rebuilt when it lags the table, deletes invisible everywhere, filters planned by selectivity.
  */
 const DIM = 24;
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'chorus-ann-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('chorus-ann-');
 
 async function open(
   dataDir: string,

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
 import { AnnSync } from '../../src/stores/lancedb/ann-sync.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 import { rng, unitVector } from './builders.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 /**
  * The ANN index rebuilds from the table only for writes from elsewhere: never for this store's own commits or its
@@ -14,14 +13,7 @@ import { rng, unitVector } from './builders.js';
  * bulk load with searches rebuilt the index from the table again and again, each a full scan on the event loop).
  */
 const DIM = 16;
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'chorus-ann-own-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('chorus-ann-own-');
 
 const schema = {
   name: 'c',

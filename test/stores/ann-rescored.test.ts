@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Index, MetricKind, ScalarKind } from 'usearch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
 import { toI8 } from '../../src/stores/ann/row-rescore.mjs';
 import { cosine, near, rng, unitVector } from './builders.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 /**
  * Reduced-precision graphs (`hnsw.quantization`: 'i8', the default for cosine vectors, or 'f16') pick candidates
@@ -14,14 +14,7 @@ import { cosine, near, rng, unitVector } from './builders.js';
  * search workers, through writes and reopens. A saved index built with other parameters is rebuilt on open.
  */
 const DIM = 48;
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'chorus-f16-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('chorus-f16-');
 
 const schema = { name: 'c', vectors: { text: { modality: 'text' as const, dim: DIM } } };
 

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Index, MetricKind, ScalarKind } from 'usearch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
 import { matchKeys, rescore, rescoreFetch } from '../../src/stores/ann/row-rescore.mjs';
 import { HNSW_PARAMS, searchEf } from '../../src/stores/ann/vector-index.js';
 import { cosine, near, rng, unitVector } from './builders.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 /**
  * The search beam (hnsw.expansionSearch) is a search-time setting: a saved index opens as it is whatever beam the
@@ -14,14 +14,7 @@ import { cosine, near, rng, unitVector } from './builders.js';
  * (read from usearch's 64-bit keys without BigInt), exact past 2^32, padding cut.
  */
 const DIM = 32;
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'chorus-ann-params-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('chorus-ann-params-');
 
 const schema = { name: 'c', vectors: { text: { modality: 'text' as const, dim: DIM } } };
 
