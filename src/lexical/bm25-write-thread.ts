@@ -49,11 +49,13 @@ export class Bm25WriteThread {
       if (r.id === READY) {
         this.opened = true;
         this.markOpened(true);
+        if (this.waiting.size === 0) this.worker.unref();
         return;
       }
       const w = this.waiting.get(r.id);
       if (!w) return;
       this.waiting.delete(r.id);
+      if (this.waiting.size === 0) this.worker.unref();
       if (r.error === undefined) w.resolve();
       else w.reject(new Error(`lexical index write failed: ${r.error}`));
     });
@@ -71,8 +73,8 @@ export class Bm25WriteThread {
       this.worker.on('error', gone);
       this.worker.on('exit', () => gone());
     });
-    // After the listeners: adding a 'message' listener refs a worker again.
-    this.worker.unref(); // an idle writer never keeps the process alive
+    // Held until it has opened (a script may await `ready`) and while writes are in flight (a script awaiting one
+    // may have nothing else keeping it up: exit code 13); an idle, open writer never keeps the process alive.
   }
 
   /** Writes should go to the thread (it is open and has not failed). */
@@ -85,6 +87,7 @@ export class Bm25WriteThread {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      this.worker.ref();
       this.worker.postMessage({ id, ...write });
     });
   }

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Bm25Index } from '../../src/lexical/bm25-index.js';
 
@@ -113,5 +115,27 @@ describe('BM25 writes on a worker thread', () => {
     expect(bm25.count('c')).toBe(1);
     await write;
     await bm25.close();
+  });
+
+  it('a script that awaits a threaded write with nothing else pending runs to its end (the thread holds the process until it opened and while a write is in flight)', () => {
+    const module = fileURLToPath(new URL('../../src/lexical/bm25-index.ts', import.meta.url));
+    // The bench's bulk load ended here with exit code 13 (unsettled top-level await) after its first batch.
+    const script = `
+      import { Bm25Index } from ${JSON.stringify(module)};
+      const bm25 = new Bm25Index(${JSON.stringify(tempFile())});
+      bm25.useWriteThread();
+      if (!(await bm25.writeThreadReady())) throw new Error('no write thread');
+      await bm25.upsert('c', [{ id: 'a', text: 'red lamp' }]);
+      await bm25.upsert('c', [{ id: 'b', text: 'red chair' }]);
+      console.log('written ' + bm25.count('c'));
+      await bm25.close();
+    `;
+    const file = path.join(path.dirname(tempFile()), 'write-then-exit.mjs');
+    writeFileSync(file, script);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out.trim()).toBe('written 2');
   });
 });
