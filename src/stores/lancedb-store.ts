@@ -6,6 +6,7 @@ import type { Schema } from 'apache-arrow';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
 import type { Filter } from '../domain/filter.js';
 import type { Item, ItemId, Payload, VectorHit } from '../domain/item.js';
+import { COLLECTION_NAME_PATTERN } from '../domain/names.js';
 import { ChorusError } from '../errors.js';
 import { PayloadCache } from './ann/payload-cache.js';
 import { SearchPool } from './ann/search-pool.js';
@@ -660,6 +661,15 @@ export class LanceDbStore implements VectorStore {
   private async collection(name: string): Promise<OpenCollection> {
     const cached = this.open.get(name);
     if (cached) return cached;
+    // LanceDB panics (a Rust backtrace on stderr) on a table name it does not allow: the CLI and the library pass
+    // names through unchecked, so refuse them here with the rule every route applies.
+    if (!COLLECTION_NAME_PATTERN.test(name)) {
+      throw new ChorusError(
+        'VALIDATION',
+        `invalid collection name ${JSON.stringify(name)}: collection names are 1-64 letters, digits, _ or -`,
+        { name },
+      );
+    }
     let pending = this.opening.get(name);
     if (!pending) {
       pending = this.openTable(name).finally(() => this.opening.delete(name));
