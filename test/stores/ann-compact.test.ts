@@ -43,7 +43,9 @@ describe('ANN compaction of dead keys', () => {
     const dir = tempDir();
     const opts = {
       dataDir: dir,
-      annSaveIdleMs: 30,
+      // No idle save during the writes (it could compact between them, leaving fewer dead keys than the
+      // threshold): the flush below starts the compaction.
+      annSaveIdleMs: 60_000,
       annCompactMinDead: 200,
       searchThreads: 0,
       readConsistencyIntervalS: null,
