@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,17 @@ describe('chorus CLI: what a new user runs first', () => {
       expect(r.stderr).toMatch(/invalid collection name/);
       expect(r.code, r.stderr).toBe(2);
     }
+  }, 120_000);
+
+  it('a data dir that cannot be used says why in one line (exit 1), not with a stack trace', async () => {
+    const file = path.join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await runChorus(['search', 'red', '--collection', 'shop'], {
+      env: { ...env(), CHORUS_DATA_DIR: file },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/chorus: ENOTDIR: not a directory, mkdir '.*not-a-dir/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
 
   it('an unknown --fusion is refused with the choices (exit 2), as the API refuses it', async () => {

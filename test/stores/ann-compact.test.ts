@@ -43,7 +43,9 @@ describe('ANN compaction of dead keys', () => {
     const dir = tempDir();
     const opts = {
       dataDir: dir,
-      annSaveIdleMs: 30,
+      // No idle save during the writes (it could compact between them, leaving fewer dead keys than the
+      // threshold): the flush below starts the compaction.
+      annSaveIdleMs: 60_000,
       annCompactMinDead: 200,
       searchThreads: 0,
       readConsistencyIntervalS: null,
@@ -56,6 +58,7 @@ describe('ANN compaction of dead keys', () => {
     const latest = items(n, 3);
     await store.upsert('c', latest.slice(0, 150)); // half replaced again
     await store.delete('c', ['i7', 'i8']);
+    await store.flushIndex('c'); // saved now: no idle save follows, the flush itself must start the compaction
     const live = n - 2;
 
     // 450 dead >= 298 live and >= 200: compacted once writes are idle.
@@ -93,6 +96,26 @@ describe('ANN compaction of dead keys', () => {
       await store.close();
     }
   }, 120_000);
+
+  it('a saved index that is mostly dead keys is compacted after an open, without a write', async () => {
+    const dir = tempDir();
+    const opts = { dataDir: dir, annSaveIdleMs: 30, searchThreads: 0 };
+    let store = await LanceDbStore.open({ ...opts, annCompactMinDead: 1_000_000 });
+    await store.createCollection(schema);
+    await store.upsert('c', items(100, 1));
+    const latest = items(100, 2);
+    await store.upsert('c', latest);
+    await store.close();
+    store = await LanceDbStore.open({ ...opts, annCompactMinDead: 50 });
+    try {
+      expect(await store.annKeySpace('c')).toEqual({ live: 100, assigned: 200 });
+      await until(async () => (await store.annKeySpace('c'))!.assigned === 100);
+      for (const it of latest.filter((_, i) => i % 9 === 0))
+        expect((await store.search('c', 'text', it.vectors.text, 1))[0]?.id).toBe(it.id);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it('below the threshold (or fewer dead than live) nothing is rebuilt', async () => {
     const dir = tempDir();

@@ -116,6 +116,8 @@ export class AnnSync {
   /** A compaction in flight (see maybeCompact), and the own writes it must replay when it swaps. */
   private compacting: Promise<void> | undefined;
   private compactReplay: Replayed[] | undefined;
+  /** close() or destroy() was called: a compaction stops at its next step (and starts no more). */
+  private stopping = false;
 
   constructor(
     private readonly table: Table,
@@ -317,6 +319,7 @@ export class AnnSync {
       ann.drain(Infinity, availableParallelism());
       ann.save(this.o.dir);
     });
+    this.maybeCompact(); // a flushed index has no idle save to come
   }
 
   /**
@@ -324,6 +327,7 @@ export class AnnSync {
    * absorbs it in the background): a close costs about the size of the graphs that changed in I/O, never a rebuild.
    */
   async close(): Promise<void> {
+    this.stopping = true;
     clearTimeout(this.saveTimer);
     await this.lock(async () => {
       const ann = this.current;
@@ -333,10 +337,13 @@ export class AnnSync {
     });
     this.closed = true;
     this.current?.retire();
+    // A compaction gives up at its next step; its snapshot scan must not outlive the store's connection.
+    await this.compacting;
   }
 
   /** The collection is being dropped: forget everything and remove the files. */
   destroy(): void {
+    this.stopping = true;
     clearTimeout(this.saveTimer);
     this.closed = true;
     this.current = undefined;
@@ -350,6 +357,8 @@ export class AnnSync {
       this.current = saved;
       this.o.onOpenedSaved?.();
       this.kick(); // rows saved unabsorbed go into the graphs in the background
+      // A saved index that is mostly dead keys is compacted without waiting for a write (and its idle save).
+      setTimeout(() => this.maybeCompact(), this.o.saveIdleMs).unref();
       return saved;
     }
     const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
@@ -507,7 +516,7 @@ export class AnnSync {
    */
   private maybeCompact(): void {
     const ann = this.current;
-    if (!ann || this.closed || this.compacting || this.replay || !this.o.openVersion) return;
+    if (!ann || this.stopping || this.compacting || this.replay || !this.o.openVersion) return;
     if (this.maintaining > 0 || this.ownCommits > 0 || this.foreignUpTo !== undefined) return;
     if (this.o.params.deterministic) return;
     const live = ann.keys.size;
@@ -540,7 +549,7 @@ export class AnnSync {
       snapshot.close();
       snapshot = undefined;
       const building = fresh;
-      const stale = () => this.closed || this.current !== old;
+      const stale = () => this.stopping || this.current !== old;
       while (building.hasBackgroundWork && !stale()) {
         const t0 = performance.now();
         while (building.hasBackgroundWork && performance.now() - t0 < ABSORB_SLICE_MS)
@@ -551,8 +560,9 @@ export class AnnSync {
           t1 - this.lastWrite < WRITES_ACTIVE_MS
             ? ((t1 - t0) * (1 - ABSORB_SHARE_UNDER_WRITES)) / ABSORB_SHARE_UNDER_WRITES
             : 0;
-        // Unref'd: a process with nothing else to do exits (the old index is whole; nothing is lost).
-        await new Promise((resolve) => setTimeout(resolve, pause).unref());
+        // Not unref'd: a caller awaiting the compaction (whenCompacted) with nothing else pending would see the
+        // process exit with code 13 mid-await. close() stops it at the next step.
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
       if (stale()) return;
       await this.lock(async () => {
