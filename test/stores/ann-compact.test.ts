@@ -161,6 +161,41 @@ describe('ANN compaction of dead keys', () => {
     }
   }, 60_000);
 
+  it('close() does not wait forever for a compaction whose table read never answers', async () => {
+    const dir = tempDir();
+    const store = await LanceDbStore.open({ dataDir: dir });
+    const collection = await store.createCollection(schema);
+    await store.upsert('c', items(40, 1));
+    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
+    const table = await db.openTable('c');
+    let opened = false;
+    const sync = new AnnSync(table, collection, (fn) => fn(), {
+      dir: path.join(dir, 'sync.ann'),
+      params: HNSW_PARAMS,
+      freshnessMs: null,
+      saveIdleMs: 60_000,
+      closeDrainMs: 0,
+      compactMinDead: 30,
+      onError: () => undefined,
+      onForeignChange: () => undefined,
+      openVersion: () => {
+        opened = true;
+        return new Promise(() => undefined); // never answers
+      },
+    });
+    try {
+      await sync.ready();
+      sync.upserted(items(40, 2), await table.version()); // 40 dead keys
+      await sync.flush(); // starts the compaction, which hangs in openVersion
+      expect(opened).toBe(true);
+      const t0 = Date.now();
+      await sync.close();
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('below the threshold (or fewer dead than live) nothing is rebuilt', async () => {
     const dir = tempDir();
     const store = await LanceDbStore.open({

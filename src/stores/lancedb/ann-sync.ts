@@ -68,6 +68,8 @@ const WRITES_ACTIVE_MS = 500;
  * swapped in with the own writes made meanwhile replayed: memory returns to the live rows' size (peak: old + new).
  */
 const COMPACT_MIN_DEAD = 65_536;
+/** close() waits this long at most for a compaction in flight to stop. */
+const CLOSE_COMPACT_WAIT_MS = 5_000;
 
 /**
  * Keeps one collection's in-process ANN index in step with its LanceDB table: opens the saved generation when it
@@ -339,8 +341,16 @@ export class AnnSync {
     });
     this.closed = true;
     this.current?.retire();
-    // A compaction gives up at its next step; its snapshot scan must not outlive the store's connection.
-    await this.compacting;
+    // A compaction gives up at its next step; its snapshot scan should not outlive the store's connection. The
+    // wait is bounded: a table read that never answers must not hold a shutdown.
+    if (this.compacting) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.compacting,
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_COMPACT_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
   }
 
   /** The collection is being dropped: forget everything and remove the files. */
