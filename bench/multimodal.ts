@@ -8,14 +8,17 @@
  * The collection gets a fusion preset (`--preset weighted` by default; rrf, dbsf, or none): default traffic is
  * ranked by it and the learned model starts from it.
  * `--ab-trainer <checkout>` adds an arm trained by another checkout's trainer (its rerankers/fit-from-logs.ts) on this
- * very log: a paired A/B of trainer code. Separate runs are not paired even per seed: the ANN graphs are not built
- * identically run to run, so the logged lists, the clicks and everything trained on them differ (the same code has
- * moved one seed's learned nDCG@10 by 0.015 between runs). The other trainer's model must load in this one's format.
+ * very log: a paired A/B of trainer code. Separate runs of one seed are repeatable too (deterministic ANN builds,
+ * each impression committed before the next session, ties in the trainer's log order kept in log order, not by
+ * random query id): each seed's result carries `logDigest`, a hash of the training log as the trainer reads it, so
+ * two runs can be checked to have trained on identical input. The other trainer's model must load in this one's
+ * format.
  * `--clicks dcm` swaps the click model for a cascade (dependent click model: the user reads down the list, clicks
  * by attractiveness, and stops after a click with a probability that falls with rank): position bias that is not
  * the position-based model the trainer's propensities assume, as a world the ranker was not built for.
  *   npx tsx bench/multimodal.ts [--seeds 3] [--sessions 1500] [--train-intents 60] [--test-intents 150] [--items 1500] [--preset weighted] [--clicks pbm|dcm]
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +31,7 @@ import type { Candidate } from '../src/domain/candidate.js';
 import type { FeedbackEvent } from '../src/domain/feedback.js';
 import { buildClickthroughs, type Clickthrough } from '../src/feedback/training-set.js';
 import { perImpressionClicks } from '../rerankers/counterfactual.js';
+import { readClickthroughs } from '../rerankers/fit-from-logs.js';
 import { queryGroups } from '../rerankers/query-split.js';
 import { featureNames, defaultFeatureSpec } from '../rerankers/features/index.js';
 import { WeightedReranker, RrfReranker } from '../rerankers/fusion/index.js';
@@ -142,6 +146,30 @@ function groupingQuality(cts: readonly Clickthrough[], intentOf: Map<string, str
   };
 }
 
+/**
+ * SHA-256 of the training log as the trainer reads it, in its order: each impression's session number, shown ids,
+ * positions, clicks and every feature value's bits. Equal digests across runs = identical training input.
+ */
+function trainingLogDigest(cts: readonly Clickthrough[], sessionOf: Map<string, number>): string {
+  const h = createHash('sha256');
+  for (const ct of cts) {
+    h.update(`${sessionOf.get(ct.queryId) ?? '?'};`);
+    for (const it of ct.items) {
+      h.update(`${it.id}@${it.position}${it.clicked ? '*' : ''}:${it.label};`);
+      h.update(new Uint8Array(it.features.buffer, it.features.byteOffset, it.features.byteLength));
+    }
+    if (ct.queryFeatures)
+      h.update(
+        new Uint8Array(
+          ct.queryFeatures.buffer,
+          ct.queryFeatures.byteOffset,
+          ct.queryFeatures.byteLength,
+        ),
+      );
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
 const dcg = (ls: number[]) => ls.reduce((acc, l, i) => acc + (2 ** l - 1) / Math.log2(i + 2), 0);
 
 async function runSeed(seed: number) {
@@ -175,6 +203,7 @@ async function runSeed(seed: number) {
     const rng = new Rng(seed * 100 + 3);
     const kindOf = new Map<string, IntentKind>();
     const intentOf = new Map<string, string>();
+    const sessionOf = new Map<string, number>();
     for (let s = 0; s < Number(a.sessions); s++) {
       const intent = trainIntents[rng.int(trainIntents.length)]!;
       const r = await engine.search({
@@ -184,6 +213,12 @@ async function runSeed(seed: number) {
       });
       kindOf.set(r.queryId, intent.kind);
       intentOf.set(r.queryId, intent.id);
+      sessionOf.set(r.queryId, s);
+      // The impression's group commit lands before the user acts and before the next session (in real time it lands
+      // within 50 ms, sessions are seconds apart). Without this, the bench's back-to-back searches let commit timing
+      // decide which earlier impressions each item's CTR feature had counted: the logged rows, and everything trained
+      // on them, differed between identical runs.
+      await engine.flush();
       const clicked = simulateClicks(
         r.hits.map((h) => intent.grades.get(h.id) ?? 0),
         rng,
@@ -204,6 +239,8 @@ async function runSeed(seed: number) {
       dataDir: dir,
       executionProviders: ['cpu'],
     });
+    // Two runs of one seed must train on the same log: a digest of what the trainer reads (query ids as sessions).
+    const logDigest = trainingLogDigest(readClickthroughs(chorus.db, { collection: C }), sessionOf);
     const t0 = performance.now();
     const model = registry.train({ collection: C, epochs: 30, seed });
     const trainSeconds = (performance.now() - t0) / 1000;
@@ -362,6 +399,7 @@ async function runSeed(seed: number) {
       weightSearch: model.metrics.weightSearch,
       trainSeconds,
       grouping,
+      logDigest,
     };
   } finally {
     await chorus.close();
@@ -380,7 +418,7 @@ for (let s = firstSeed; s < firstSeed + Number(a.seeds); s++) {
       .map(([k, v]) => `${k} ${v.mean.toFixed(4)}`)
       .join(
         ', ',
-      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}]); shrinkage ${r.shrinkage}; best epoch ${String(r.bestEpoch)}; weight search ${JSON.stringify(r.weightSearch)}; train ${r.trainSeconds.toFixed(1)} s; query groups ${JSON.stringify(r.grouping)}`,
+      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}]); shrinkage ${r.shrinkage}; best epoch ${String(r.bestEpoch)}; weight search ${JSON.stringify(r.weightSearch)}; train ${r.trainSeconds.toFixed(1)} s; query groups ${JSON.stringify(r.grouping)}; log ${r.logDigest}`,
   );
 }
 const arms = Object.keys(runs[0]!.mean);

@@ -65,6 +65,23 @@ export class EncoderRegistry {
     readonly notes: string[] = [],
   ) {}
 
+  /**
+   * One line per missing model, its vectors together (CLIP's `image` and `image_text` fail for one reason): what
+   * `serve` and `index` print (the reasons are long; one line per vector repeated them).
+   */
+  missingLines(): string[] {
+    const byModel = new Map<string, MissingEncoder[]>();
+    for (const m of this.missing) {
+      const list = byModel.get(m.modelId) ?? [];
+      list.push(m);
+      byModel.set(m.modelId, list);
+    }
+    return [...byModel].map(
+      ([modelId, ms]) =>
+        `${ms.map((m) => m.vectorName).join(' + ')} (${modelId}) unavailable: ${ms[0]!.reason}`,
+    );
+  }
+
   get(vectorName: string): Encoder | undefined {
     return this.available.find((e) => e.vectorName === vectorName);
   }

@@ -296,9 +296,16 @@ export function loadConfig(opts: LoadConfigOptions = {}): ChorusConfig {
 export function parseConfig(raw: unknown, source?: string): ChorusConfig {
   const r = ConfigSchema.safeParse(raw);
   if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => {
+  const problems = r.error.issues.flatMap((i) => {
+    // An unknown key (a typo in the file, or a CHORUS_* variable that names no setting) is reported at the key
+    // itself: zod reports it at the parent object, whose env name (CHORUS_ for the root) exists nowhere.
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => {
+        const at = [...i.path, k];
+        return { key: at.join('.'), message: 'unknown setting', env: envNameFor(at) };
+      });
     const key = i.path.length ? i.path.join('.') : '(root)';
-    return { key, message: i.message, env: envNameFor(i.path) };
+    return [{ key, message: i.message, env: envNameFor(i.path) }];
   });
   const lines = problems.map((p) => `  - ${p.key} (env ${p.env}): ${p.message}`).join('\n');
   throw new ChorusError(
@@ -309,7 +316,9 @@ export function parseConfig(raw: unknown, source?: string): ChorusConfig {
 }
 
 function envNameFor(p: PropertyKey[]): string {
-  const keys = p.filter((k): k is string => typeof k === 'string');
+  // A list (apiKeys) is one variable as a whole (CHORUS_API_KEYS=key:scope,...): name it, not its entry's fields.
+  const list = p.findIndex((k) => typeof k !== 'string');
+  const keys = (list < 0 ? p : p.slice(0, list)) as string[];
   const alias = Object.entries(ENV_ALIASES).find(([, v]) => v === keys[0]);
   if (alias && keys.length === 1) return alias[0];
   return 'CHORUS_' + keys.map((k) => k.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()).join('__');

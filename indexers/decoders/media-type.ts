@@ -25,7 +25,7 @@ export async function sniffMedia(
   if (!type) {
     throw new ChorusError(
       'UNSUPPORTED_MEDIA',
-      `unrecognised content: not a ${expected} file Chorus can read (${allowed.join(', ')})`,
+      `unrecognised content: not an ${expected} file Chorus can read (${allowed.join(', ')})`,
     );
   }
   if (!allowed.includes(type.ext)) {

@@ -27,6 +27,13 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`chorus: ${e.message}\n`);
       return e.exitCode;
     }
+    // A system error (a data dir that is a file, a full disk, a path that cannot be created) names its path and
+    // cause in its message: a stack trace would only bury it.
+    const sys = e as NodeJS.ErrnoException;
+    if (e instanceof Error && typeof sys.syscall === 'string' && typeof sys.code === 'string') {
+      process.stderr.write(`chorus: ${e.message}\n`);
+      return 1;
+    }
     process.stderr.write(`chorus: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }

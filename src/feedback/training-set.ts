@@ -271,7 +271,9 @@ export function buildClickthroughs(
       swapped: imp.swapped,
     });
   }
-  return out.sort((a, b) => a.timestamp - b.timestamp || (a.queryId < b.queryId ? -1 : 1));
+  // Oldest first; equal timestamps (several searches in one millisecond) keep the log's order. Query ids are random:
+  // ordering ties by them made the trainer's query splits, and so the model, differ between identical runs.
+  return out.sort((a, b) => a.timestamp - b.timestamp);
 }
 
 function rankOf(l: LoggedImpression): number {

@@ -11,8 +11,7 @@ export const defaultRuntimeFactories: RuntimeFactories = {
   openStore: (config: ChorusConfig) => createVectorStore(config, { indexMaintenance: 'inline' }),
   loadEncoders: async (config: ChorusConfig) => {
     const registry = await createEncoderRegistry(config);
-    for (const m of registry.missing)
-      process.stderr.write(`chorus: ${m.vectorName} (${m.modelId}) unavailable: ${m.reason}\n`);
+    for (const line of registry.missingLines()) process.stderr.write(`chorus: ${line}\n`);
     return registry.available;
   },
   // The same file the server's engine reads (src/app/build.ts), so indexed text is searchable by BM25.

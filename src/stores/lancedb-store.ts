@@ -6,6 +6,7 @@ import type { Schema } from 'apache-arrow';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
 import type { Filter } from '../domain/filter.js';
 import type { Item, ItemId, Payload, VectorHit } from '../domain/item.js';
+import { COLLECTION_NAME_PATTERN } from '../domain/names.js';
 import { ChorusError } from '../errors.js';
 import { PayloadCache } from './ann/payload-cache.js';
 import { SearchPool } from './ann/search-pool.js';
@@ -76,6 +77,11 @@ export interface LanceDbStoreOptions {
    * rows still unabsorbed are saved beside the graphs and absorbed after the next open. flushIndex() has no limit.
    */
   annCloseDrainMs?: number;
+  /**
+   * An idle index is compacted (rebuilt aside with dense keys, then swapped in) once the keys of replaced or deleted
+   * rows number at least this many and at least as many as the live ones (default 65,536; see AnnSync).
+   */
+  annCompactMinDead?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
   readConcurrency?: number;
   /**
@@ -437,6 +443,17 @@ export class LanceDbStore implements VectorStore {
   }
 
   /**
+   * The ANN index's keys: live items and keys ever assigned (every write takes one; a dead key holds its row until
+   * a compaction), after waiting for a compaction in flight. For diagnostics and tests.
+   */
+  async annKeySpace(collection: string): Promise<{ live: number; assigned: number } | undefined> {
+    const c = await this.collection(collection);
+    await c.ann.ready();
+    await c.ann.whenCompacted();
+    return c.ann.keySpace();
+  }
+
+  /**
    * Worker threads started for graph searches, how many searches they answered and in how many messages (searches
    * started together go as one); undefined when none started.
    */
@@ -635,6 +652,7 @@ export class LanceDbStore implements VectorStore {
       freshnessMs: interval === null ? null : Math.max(1000, interval * 1000),
       saveIdleMs: this.opts.annSaveIdleMs ?? 2000,
       closeDrainMs: this.opts.annCloseDrainMs ?? 1000,
+      compactMinDead: this.opts.annCompactMinDead,
       onError: (e) => (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
       onForeignChange: () => {
         entry.epoch++;
@@ -660,6 +678,15 @@ export class LanceDbStore implements VectorStore {
   private async collection(name: string): Promise<OpenCollection> {
     const cached = this.open.get(name);
     if (cached) return cached;
+    // LanceDB panics (a Rust backtrace on stderr) on a table name it does not allow: the CLI and the library pass
+    // names through unchecked, so refuse them here with the rule every route applies.
+    if (!COLLECTION_NAME_PATTERN.test(name)) {
+      throw new ChorusError(
+        'VALIDATION',
+        `invalid collection name ${JSON.stringify(name)}: collection names are 1-64 letters, digits, _ or -`,
+        { name },
+      );
+    }
     let pending = this.opening.get(name);
     if (!pending) {
       pending = this.openTable(name).finally(() => this.opening.delete(name));

@@ -78,4 +78,19 @@ describe('training set from logs', () => {
     expect(buildClickthroughs(events).map((c) => c.queryId)).toEqual(['q1']);
     expect(buildClickthroughs(events, { dropUnclicked: true })).toHaveLength(0);
   });
+
+  it('orders by timestamp and keeps the log order on ties, whatever the (random) query ids', () => {
+    // Several searches in one millisecond: their order must not depend on the query ids, which are random per run
+    // (the trainer's query splits follow this order, so two identical runs trained different models).
+    const log = (ids: string[]) => [
+      impression(ids[0]!, ['a', 'b'], true, 5),
+      impression(ids[1]!, ['c', 'd'], true, 3),
+      impression(ids[2]!, ['e', 'f'], true, 3),
+      impression(ids[3]!, ['g', 'h'], true, 3),
+    ];
+    const firstItems = (ids: string[]) => buildClickthroughs(log(ids)).map((c) => c.items[0]!.id);
+    expect(firstItems(['q1', 'q2', 'q3', 'q4'])).toEqual(['c', 'e', 'g', 'a']);
+    expect(firstItems(['q4', 'q3', 'q2', 'q1'])).toEqual(['c', 'e', 'g', 'a']);
+    expect(firstItems(['q9', 'q1', 'q7', 'q2'])).toEqual(['c', 'e', 'g', 'a']);
+  });
 });

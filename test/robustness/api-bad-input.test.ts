@@ -300,6 +300,18 @@ describe('bad input through the HTTP API', () => {
     expect(await snapshotCollection(s.chorus.store, COLL)).toEqual(before);
   });
 
+  it('a body no branch of a union accepts names the missing field, not a bare "Invalid input"', async () => {
+    const click = { type: 'click', eventId: 'e-missing', collection: COLL };
+    const r = await s.call('POST', '/v1/feedback', click);
+    await expectRejected(r, 400, 'VALIDATION');
+    expect(r.json.error.message).toMatch(/^itemId: /);
+    expect(r.json.error.details).toContainEqual(expect.objectContaining({ path: 'itemId' }));
+    // Inside a batch the path leads to the event.
+    const batch = await s.call('POST', '/v1/feedback', { events: [click] });
+    await expectRejected(batch, 400, 'VALIDATION');
+    expect(batch.json.error.message).toMatch(/^events\.0\.itemId: /);
+  });
+
   it('unknown collection -> 404; path-like collection names -> 400', async () => {
     await expectRejected(
       await s.call('POST', '/v1/items', { collection: 'nope', items: [{ id: 'a', text: 'x' }] }),

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AnnSync } from '../../src/stores/lancedb/ann-sync.js';
 import { ID_INDEX_THRESHOLD } from '../../src/stores/lancedb/table-maintenance.js';
@@ -55,6 +56,40 @@ describe('LanceDB id index', () => {
     ]);
     expect(await store.count('c')).toBe(n);
   });
+
+  it('a store opened on a collection already past the threshold without the index builds it at its first write', async () => {
+    // The collection reaches the threshold with no id index (dropped by hand, as after a crash before the build);
+    // a fresh store's first write finds it due although its ANN index is only loaded by that write.
+    const d = mkdtempSync(path.join(tmpdir(), 'chorus-id-index-open-'));
+    try {
+      const a = await LanceDbStore.open({ dataDir: d, indexMaintenance: 'inline' });
+      await a.createCollection({ name: 'c', vectors: { text: { modality: 'text', dim: 4 } } });
+      await a.upsert(
+        'c',
+        Array.from({ length: ID_INDEX_THRESHOLD + 5 }, (_, i) => ({
+          id: `i${i}`,
+          vectors: { text: vec(i) },
+        })),
+      );
+      await a.close();
+      const db = await lancedb.connect(path.join(d, 'lancedb'));
+      const raw = await db.openTable('c');
+      await raw.dropIndex('id_idx');
+      raw.close();
+      const b = await LanceDbStore.open({ dataDir: d, indexMaintenance: 'inline' });
+      try {
+        expect((await b.indexInfo('c')).some((x) => x.column === 'id')).toBe(false);
+        await b.upsert('c', [{ id: 'one-more', vectors: { text: vec(-1) } }]);
+        expect(await b.indexInfo('c')).toContainEqual(
+          expect.objectContaining({ column: 'id', type: 'BTree' }),
+        );
+      } finally {
+        await b.close();
+      }
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('concurrent writers past the threshold start one background maintenance run at a time', async () => {
     const d = mkdtempSync(path.join(tmpdir(), 'chorus-id-index-bg-'));

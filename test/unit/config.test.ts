@@ -63,6 +63,29 @@ describe('config', () => {
     expect((err as ChorusError).exitCode).toBe(2);
   });
 
+  it('names an unknown key and a bad list entry by the variable or key that really exists', () => {
+    const message = (env: NodeJS.ProcessEnv, file?: string): string => {
+      const dir = tmp();
+      if (file) writeFileSync(path.join(dir, 'chorus.config.json'), file);
+      try {
+        loadConfig({ env, cwd: dir });
+      } catch (e) {
+        return (e as ChorusError).message;
+      }
+      throw new Error('expected the config to be refused');
+    };
+    // A typo'd variable and a typo'd file key: named as themselves, not as "(root) (env CHORUS_)".
+    const typo = message({ CHORUS_PROT: '8081' }, '{"search": {"rrfk": 5}}');
+    expect(typo).toMatch(/ prot \(env CHORUS_PROT\): unknown setting/);
+    expect(typo).toMatch(/ search\.rrfk \(env CHORUS_SEARCH__RRFK\): unknown setting/);
+    expect(typo).not.toMatch(/env CHORUS_\)|\(root\)/);
+    // API keys come from one variable (key:scope,...): no CHORUS_API_KEYS__KEY or __SCOPE exists.
+    const keys = message({ CHORUS_API_KEYS: 'abc,goodkey-123456:superuser' });
+    expect(keys).toMatch(/apiKeys\.0\.key \(env CHORUS_API_KEYS\): /);
+    expect(keys).toMatch(/apiKeys\.1\.scope \(env CHORUS_API_KEYS\): /);
+    expect(keys).not.toMatch(/CHORUS_API_KEYS__/);
+  });
+
   it('cross-checks store=qdrant without a URL', () => {
     expect(() => parseConfig({ store: 'qdrant' })).toThrow(/qdrantUrl/);
   });

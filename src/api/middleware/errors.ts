@@ -10,6 +10,41 @@ interface HttpLikeError {
   message?: string;
 }
 
+interface IssueLike {
+  path: PropertyKey[];
+  message: string;
+  code: string;
+  errors?: IssueLike[][];
+}
+
+/**
+ * Zod issues as the error body lists them. A union that no branch matched is one bare "Invalid input" at the
+ * union's path (a click without `itemId` sent to /v1/feedback said only "(body): Invalid input"): it is replaced by
+ * the issues of the branch that came closest (fewest issues, then the one that got deepest into the body, then the
+ * first), at their full paths.
+ */
+function flatIssues(
+  issues: readonly IssueLike[],
+  prefix: PropertyKey[] = [],
+): { path: string; message: string; code: string }[] {
+  const out: { path: string; message: string; code: string }[] = [];
+  for (const i of issues) {
+    const at = [...prefix, ...i.path];
+    if (i.code === 'invalid_union' && i.errors && i.errors.length > 0) {
+      const depth = (b: IssueLike[]) => Math.max(0, ...b.map((x) => x.path.length));
+      const best = i.errors.reduce((a, b) =>
+        b.length < a.length || (b.length === a.length && depth(b) > depth(a)) ? b : a,
+      );
+      if (best.length > 0) {
+        out.push(...flatIssues(best, at));
+        continue;
+      }
+    }
+    out.push({ path: at.map(String).join('.'), message: i.message, code: i.code });
+  }
+  return out;
+}
+
 /** Maps anything thrown to (status, code, message, details); unknown errors hide their message. */
 export function toErrorBody(err: unknown): {
   status: number;
@@ -27,11 +62,7 @@ export function toErrorBody(err: unknown): {
   });
   if (err instanceof ChorusError) return wrap(err.code, err.message, err.details);
   if (err instanceof ZodError) {
-    const issues = err.issues.map((i) => ({
-      path: i.path.map(String).join('.'),
-      message: i.message,
-      code: i.code,
-    }));
+    const issues = flatIssues(err.issues);
     const first = issues[0];
     return wrap(
       'VALIDATION',

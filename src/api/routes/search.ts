@@ -11,8 +11,9 @@ import { Base64Media, RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
 import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
+import { FUSION_NAMES } from '../../domain/fusion-names.js';
 
-export const FusionName = z.enum(['rrf', 'weighted', 'dbsf', 'noop', 'shuffle', 'model']).meta({
+export const FusionName = z.enum(FUSION_NAMES).meta({
   description:
     'Stage-2 ranker: a baseline fusion, or `model` (the promoted learned reranker; falls back to rrf when none)',
 });

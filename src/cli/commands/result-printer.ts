@@ -1,5 +1,15 @@
 import type { RankedResponse } from '../../engine/two-stage.js';
 
+/**
+ * A payload string as one line of a terminal: line breaks and tabs become spaces (a title taken from a `.txt` file
+ * ends with one, which split the hit over two lines) and control characters are dropped (a stored payload is client
+ * data: escape sequences must not reach the terminal).
+ */
+export function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+}
+
 /** Human-readable ranked list: rank, id, score, title, and each source's share of the score. */
 export function printRanked(r: RankedResponse, out: NodeJS.WritableStream = process.stdout): void {
   out.write(
@@ -8,12 +18,13 @@ export function printRanked(r: RankedResponse, out: NodeJS.WritableStream = proc
   for (const note of r.notes) out.write(`  note: ${note}\n`);
   if (r.hits.length === 0) out.write('  no results\n');
   r.hits.forEach((h, i) => {
-    const title =
+    const title = oneLine(
       typeof h.payload.title === 'string'
         ? h.payload.title
         : typeof h.payload.text === 'string'
           ? h.payload.text
-          : '';
+          : '',
+    );
     const shares = Object.entries(h.explanation.shares)
       .sort((a, b) => b[1] - a[1])
       .map(([s, v]) => `${s} ${(v * 100).toFixed(0)}%`)

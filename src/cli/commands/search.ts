@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { FUSION_NAMES } from '../../domain/fusion-names.js';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
@@ -42,7 +43,8 @@ export function registerSearchCommand(program: Command): void {
     .option('--audio <file>', 'audio query')
     .option('--user <id>', 'personalise for this user')
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
-    .option('--fusion <name>', 'rrf | weighted | dbsf | noop | shuffle | model')
+    // The API's list: an unknown name is refused (exit 2), never silently served by RRF.
+    .addOption(new Option('--fusion <name>', 'stage-2 ranker').choices(FUSION_NAMES))
     .option('--json', 'print the response as JSON')
     .action(async (text: string | undefined, flags: SearchFlags, cmd: Command) => {
       if (!text && !flags.image && !flags.audio)

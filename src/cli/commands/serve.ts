@@ -24,9 +24,9 @@ export function registerServeCommand(program: Command): void {
       const chorus = await buildChorus(config, {
         extraRouters: servedExtras((line) => process.stderr.write(`chorus: ${line}\n`)),
       });
-      for (const line of chorus.registry?.notes ?? []) process.stderr.write(`chorus: ${line}\n`);
-      for (const m of chorus.registry?.missing ?? [])
-        process.stderr.write(`chorus: ${m.vectorName} (${m.modelId}) unavailable: ${m.reason}\n`);
+      // The registry already logged its notes (the fallbacks it took) while loading.
+      for (const line of chorus.registry?.missingLines() ?? [])
+        process.stderr.write(`chorus: ${line}\n`);
       const { url, host } = await chorus.listen();
       printServing(chorus, url, host);
       closeOnSignals(chorus);

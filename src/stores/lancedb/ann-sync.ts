@@ -25,6 +25,11 @@ export interface AnnSyncOptions {
   openVersion?: (version: number) => Promise<Table>;
   /** Called once a saved index was opened without reading the table (and after a rebuild that read no payloads). */
   onOpenedSaved?: () => void;
+  /**
+   * Compact (rebuild aside, then swap in) once the keys of replaced or deleted rows number at least this many and at
+   * least as many as the live ones (default COMPACT_MIN_DEAD; see maybeCompact).
+   */
+  compactMinDead?: number;
 }
 
 type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -54,6 +59,15 @@ const ABSORB_SLICE_MS = 8;
  */
 const ABSORB_SHARE_UNDER_WRITES = 0.05;
 const WRITES_ACTIVE_MS = 500;
+
+/**
+ * Every write takes a fresh key, and a dead key keeps its exact f32 row (4 bytes x dim, in memory and in the rows
+ * file) and its graph node until a rebuild: memory grew with updates, not with items. Once the dead keys are at
+ * least this many and at least as many as the live ones, an idle index is rebuilt aside from a snapshot of its own
+ * table version (dense keys, fresh row files), absorbed there in background slices while the old index serves, and
+ * swapped in with the own writes made meanwhile replayed: memory returns to the live rows' size (peak: old + new).
+ */
+const COMPACT_MIN_DEAD = 65_536;
 
 /**
  * Keeps one collection's in-process ANN index in step with its LanceDB table: opens the saved generation when it
@@ -99,6 +113,11 @@ export class AnnSync {
    * (own commits during that rebuild still see the old index's version and raise it again for the same write).
    */
   private foreignUpTo: number | undefined;
+  /** A compaction in flight (see maybeCompact), and the own writes it must replay when it swaps. */
+  private compacting: Promise<void> | undefined;
+  private compactReplay: Replayed[] | undefined;
+  /** close() or destroy() was called: a compaction stops at its next step (and starts no more). */
+  private stopping = false;
 
   constructor(
     private readonly table: Table,
@@ -162,6 +181,7 @@ export class AnnSync {
     if (!this.current) return; // not loaded yet: the load will read these rows from the table
     this.current.upserted(rows, version);
     this.replay?.push({ rows, version });
+    this.compactReplay?.push({ rows, version });
     this.lastWrite = performance.now();
     this.kick();
   }
@@ -170,6 +190,7 @@ export class AnnSync {
     if (!this.current) return;
     this.current.deleted(ids, version);
     this.replay?.push({ ids, version });
+    this.compactReplay?.push({ ids, version });
     this.lastWrite = performance.now();
     this.kick();
   }
@@ -278,6 +299,17 @@ export class AnnSync {
     return this.current?.info() ?? [];
   }
 
+  /** Keys live and ever assigned in the current index (dead ones hold rows until a compaction), for diagnostics. */
+  keySpace(): { live: number; assigned: number } | undefined {
+    const keys = this.current?.keys;
+    return keys && { live: keys.size, assigned: keys.capacity };
+  }
+
+  /** The compaction in flight, if any: for tests and diagnostics. */
+  whenCompacted(): Promise<void> {
+    return this.compacting ?? Promise.resolve();
+  }
+
   /** Absorbs everything (with every core: a blocking call, for tests, benchmarks and batch jobs) and saves now. */
   async flush(): Promise<void> {
     await this.lock(async () => {
@@ -287,6 +319,7 @@ export class AnnSync {
       ann.drain(Infinity, availableParallelism());
       ann.save(this.o.dir);
     });
+    this.maybeCompact(); // a flushed index has no idle save to come
   }
 
   /**
@@ -294,6 +327,7 @@ export class AnnSync {
    * absorbs it in the background): a close costs about the size of the graphs that changed in I/O, never a rebuild.
    */
   async close(): Promise<void> {
+    this.stopping = true;
     clearTimeout(this.saveTimer);
     await this.lock(async () => {
       const ann = this.current;
@@ -303,10 +337,13 @@ export class AnnSync {
     });
     this.closed = true;
     this.current?.retire();
+    // A compaction gives up at its next step; its snapshot scan must not outlive the store's connection.
+    await this.compacting;
   }
 
   /** The collection is being dropped: forget everything and remove the files. */
   destroy(): void {
+    this.stopping = true;
     clearTimeout(this.saveTimer);
     this.closed = true;
     this.current = undefined;
@@ -320,6 +357,8 @@ export class AnnSync {
       this.current = saved;
       this.o.onOpenedSaved?.();
       this.kick(); // rows saved unabsorbed go into the graphs in the background
+      // A saved index that is mostly dead keys is compacted without waiting for a write (and its idle save).
+      setTimeout(() => this.maybeCompact(), this.o.saveIdleMs).unref();
       return saved;
     }
     const fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
@@ -467,6 +506,86 @@ export class AnnSync {
       if (!ann?.dirty || this.closed) return;
       ann.save(this.o.dir, 'if-big');
     });
+    this.maybeCompact();
+  }
+
+  /**
+   * Starts a compaction (see COMPACT_MIN_DEAD) when the index is idle and mostly dead keys. Not while a rebuild,
+   * maintenance or an own commit is under way, nor with a foreign write flagged (its rebuild compacts anyway), nor
+   * for a deterministic index (a rebuild at a time set by the clock would break "same rows, same graph").
+   */
+  private maybeCompact(): void {
+    const ann = this.current;
+    if (!ann || this.stopping || this.compacting || this.replay || !this.o.openVersion) return;
+    if (this.maintaining > 0 || this.ownCommits > 0 || this.foreignUpTo !== undefined) return;
+    if (this.o.params.deterministic) return;
+    const live = ann.keys.size;
+    const dead = ann.keys.capacity - live;
+    if (dead < (this.o.compactMinDead ?? COMPACT_MIN_DEAD) || dead < live) return;
+    this.compacting = this.compact(ann)
+      .catch((e: unknown) => this.o.onError(e))
+      .finally(() => {
+        this.compacting = undefined;
+      });
+  }
+
+  /**
+   * Rebuilds `old` aside from a snapshot of the table version it reflects, absorbs the new graphs completely in
+   * background slices (the old index serves every search meanwhile, so nothing falls back to exact scans), then,
+   * under the write lock, replays the own writes made since the snapshot and swaps. Gives up (the old index stays)
+   * when the index was replaced meanwhile (a foreign write's rebuild) or closed.
+   */
+  private async compact(old: CollectionAnn): Promise<void> {
+    const replay: Replayed[] = [];
+    this.compactReplay = replay;
+    // Read after the replay list is in place: a later own write has a newer version and is replayed.
+    const version = old.tableVersion;
+    let snapshot: Table | undefined;
+    let fresh: CollectionAnn | undefined;
+    try {
+      snapshot = await this.o.openVersion!(version);
+      fresh = CollectionAnn.empty(this.schema, this.o.params, version, this.o.dir);
+      await scanIntoAnn(snapshot, this.schema, fresh, version);
+      snapshot.close();
+      snapshot = undefined;
+      const building = fresh;
+      const stale = () => this.stopping || this.current !== old;
+      while (building.hasBackgroundWork && !stale()) {
+        const t0 = performance.now();
+        while (building.hasBackgroundWork && performance.now() - t0 < ABSORB_SLICE_MS)
+          building.absorbStep(ABSORB_ROWS);
+        const t1 = performance.now();
+        // Writes arriving: the same small share of the loop as the live absorber, else take turns with it.
+        const pause =
+          t1 - this.lastWrite < WRITES_ACTIVE_MS
+            ? ((t1 - t0) * (1 - ABSORB_SHARE_UNDER_WRITES)) / ABSORB_SHARE_UNDER_WRITES
+            : 0;
+        // Not unref'd: a caller awaiting the compaction (whenCompacted) with nothing else pending would see the
+        // process exit with code 13 mid-await. close() stops it at the next step.
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+      if (stale()) return;
+      await this.lock(async () => {
+        if (stale()) return;
+        for (const w of replay) {
+          if (w.version <= version) continue; // already in the snapshot
+          if (w.rows) building.upserted(w.rows, w.version);
+          else building.deleted(w.ids!, w.version);
+        }
+        // The old index's version may be past the last own write (maintenance versions, which change no rows).
+        building.tableVersion = old.tableVersion;
+        building.dirty = true;
+        old.retire();
+        this.current = building;
+        fresh = undefined; // live now
+        this.kick();
+      });
+      if (!fresh) this.o.onOpenedSaved?.(); // refill the payload cache (payloads remembered by key went)
+    } finally {
+      this.compactReplay = undefined;
+      snapshot?.close();
+      fresh?.retire(); // not swapped in: its row files may go at the next save
+    }
   }
 
   private scheduleSave(): void {
