@@ -117,6 +117,50 @@ describe('ANN compaction of dead keys', () => {
     }
   }, 60_000);
 
+  it('a compaction refused while table maintenance runs starts once it ends', async () => {
+    const dir = tempDir();
+    const store = await LanceDbStore.open({ dataDir: dir });
+    const collection = await store.createCollection(schema);
+    await store.upsert('c', items(60, 1));
+    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
+    const table = await db.openTable('c');
+    const lock = <T>(fn: () => Promise<T>): Promise<T> => fn();
+    const sync = new AnnSync(table, collection, lock, {
+      dir: path.join(dir, 'sync.ann'),
+      params: HNSW_PARAMS,
+      freshnessMs: null,
+      saveIdleMs: 60_000,
+      closeDrainMs: 0,
+      compactMinDead: 30,
+      onError: (e) => {
+        throw e;
+      },
+      onForeignChange: () => undefined,
+      openVersion: async (version) => {
+        const handle = await db.openTable('c');
+        await handle.checkout(version);
+        return handle;
+      },
+    });
+    try {
+      await sync.ready(); // 60 live keys from the table
+      const v = await table.version();
+      sync.upserted(items(60, 2), v); // the same ids again (as if committed): 60 dead keys
+      sync.maintenanceStarting();
+      await sync.flush(); // would compact, but maintenance is running
+      await new Promise((r) => setTimeout(r, 100));
+      expect(sync.keySpace()).toEqual({ live: 60, assigned: 120 });
+      await sync.maintenanceDone();
+      await until(async () => {
+        await sync.whenCompacted();
+        return sync.keySpace()!.assigned === 60;
+      });
+    } finally {
+      await sync.close();
+      await store.close();
+    }
+  }, 60_000);
+
   it('below the threshold (or fewer dead than live) nothing is rebuilt', async () => {
     const dir = tempDir();
     const store = await LanceDbStore.open({

@@ -227,6 +227,8 @@ export class AnnSync {
     } finally {
       if (--this.maintaining === 0) this.window = undefined;
     }
+    // A compaction refused while maintenance ran (a flush or an idle save during it) has no other trigger to come.
+    this.maybeCompact();
   }
 
   /**
@@ -580,7 +582,6 @@ export class AnnSync {
         fresh = undefined; // live now
         this.kick();
       });
-      if (!fresh) this.o.onOpenedSaved?.(); // refill the payload cache (payloads remembered by key went)
     } finally {
       this.compactReplay = undefined;
       snapshot?.close();
