@@ -27,8 +27,6 @@ export interface Block {
   nums: Uint32Array;
   tfs: Uint32Array;
   lens: Uint32Array;
-  /** Its exact best tf-part of the score for the parameters given (kept here by MaxScore, see max-score.ts). */
-  best?: { k1: number; norm0: number; norm1: number; value: number };
 }
 
 export interface CollectionStats {

@@ -260,6 +260,68 @@ describe('topKMaxScore', () => {
     expect(common.n).toBeLessThan(8);
   });
 
+  it('matches the exhaustive top-k exactly in every kind of window, with ties at the k-th place and a filter', () => {
+    // No document holds more than two terms, so its score is the same whatever order its terms are added in
+    // (a + b === b + a): the pruned top-k must equal the exhaustive one number for number. Terms: a dense common
+    // one (short windows of one essential term), two medium ones sharing documents (windows scoring several terms
+    // into the accumulator, visited by scan or by sorted offsets), a sparse one spread over windows of the full
+    // width, and many documents with the same tf and length (equal scores across the k-th place).
+    const rng = new Rng(23);
+    const p = { k1: 1.2, b: 0.75, avgdl: 12 };
+    const n = 30_000;
+    const terms: Map<number, [number, number]>[] = [new Map(), new Map(), new Map(), new Map()];
+    const weights = [0.4, 1.6, 1.9, 6];
+    const lens = Array.from({ length: n + 1 }, () => 4 + Math.floor(rng.next() * 20));
+    for (let d = 1; d <= n; d++) {
+      const r = rng.next();
+      const tf = () => (rng.next() < 0.8 ? 1 : 2 + Math.floor(rng.next() * 3));
+      if (d % 7 === 0)
+        terms[0]!.set(d, [1, 10]); // equal scores: common term only, same tf and length
+      else if (r < 0.55) terms[0]!.set(d, [tf(), lens[d]!]);
+      else if (r < 0.65) {
+        terms[1]!.set(d, [tf(), lens[d]!]);
+        if (rng.next() < 0.5) terms[2]!.set(d, [tf(), lens[d]!]);
+      } else if (r < 0.7) terms[2]!.set(d, [tf(), lens[d]!]);
+      else if (r < 0.703) {
+        terms[3]!.set(d, [tf(), lens[d]!]);
+        if (rng.next() < 0.5) terms[0]!.set(d, [tf(), lens[d]!]);
+      }
+    }
+    const score = (w: number, tf: number, len: number) =>
+      (w * tf * (p.k1 + 1)) / (tf + p.k1 * (1 - p.b) + ((p.k1 * p.b) / p.avgdl) * len);
+    const lists = terms.map((t, i) =>
+      list(
+        weights[i]!,
+        [...t].map(([d, [tf, len]]) => [d, tf, len] as [number, number, number]),
+        { n: 0 },
+      ),
+    );
+    const exhaustive = (k: number, which: number[], keep: (d: number) => boolean) => {
+      const all = new Map<number, number>();
+      for (const i of which) {
+        for (const [d, [tf, len]] of terms[i]!) {
+          if (keep(d)) all.set(d, (all.get(d) ?? 0) + score(weights[i]!, tf, len));
+        }
+      }
+      return [...all].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
+    };
+    const odd = (d: number) => d % 2 === 1;
+    for (const k of [1, 10, 100, 1000, 5000]) {
+      for (const which of [
+        [0, 1, 2, 3],
+        [1, 2, 3],
+        [0, 3],
+        [1, 2],
+      ]) {
+        const subset = which.map((i) => lists[i]!);
+        const got = topKMaxScore(subset, k, p).map((t) => [t.num, t.score]);
+        expect(got).toEqual(exhaustive(k, which, () => true));
+        const filtered = topKMaxScore(subset, k, p, odd).map((t) => [t.num, t.score]);
+        expect(filtered).toEqual(exhaustive(k, which, odd));
+      }
+    }
+  });
+
   it('breaks equal scores by the lower document number and keeps k', () => {
     const reads = { n: 0 };
     const flat = list(

@@ -4,6 +4,7 @@ import { Index, MetricKind, ScalarKind } from 'usearch';
 import { describe, expect, it } from 'vitest';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
 import { toI8 } from '../../src/stores/ann/row-rescore.mjs';
+import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
 import { cosine, near, rng, unitVector } from './builders.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
@@ -44,7 +45,7 @@ async function openStore(
 const annDir = (dir: string) => path.join(dir, 'lancedb', 'c.ann');
 const manifest = (dir: string) =>
   JSON.parse(readFileSync(path.join(annDir(dir), 'manifest.json'), 'utf8')) as {
-    params: { quantization: string };
+    params: { quantization: string; connectivity: number; expansionAdd: number };
   };
 
 /** Every hit's score is the exact cosine of its stored vector (contract: toBeCloseTo(.., 4)), best first. */
@@ -219,6 +220,35 @@ describe('reduced-precision graphs with exact re-scoring', () => {
     expect(await hnsw(back)).toMatchObject({ indexed: 0, unindexed: 400 });
     expect((await back.search('c', 'text', data[9]!.vectors.text, 1))[0]!.id).toBe('i9');
     await back.close();
+  });
+
+  it('rebuilds an index saved under the previous default degree (M 24) when opened with the defaults', async () => {
+    const dir = tempDir();
+    const data = items(400, 71);
+    const hnsw = async (store: LanceDbStore) =>
+      (await store.indexInfo('c')).find((i) => i.type === 'usearch-hnsw')!;
+    // What a store before the degree change saved: the defaults of then (M 24, efConstruction 128, i8).
+    const before = await openStore(dir, { hnsw: { connectivity: 24, expansionAdd: 128 } }, 'i8');
+    await before.createCollection(schema);
+    await before.upsert('c', data);
+    await before.close();
+    expect(manifest(dir).params).toMatchObject({ connectivity: 24, quantization: 'i8' });
+
+    // Opened with no hnsw options at all (as the server opens it): rebuilt under the current defaults.
+    const now = await LanceDbStore.open({ dataDir: dir, indexMaintenance: 'inline' });
+    expect(await hnsw(now)).toMatchObject({ indexed: 0, unindexed: 400 });
+    expect((await now.search('c', 'text', data[123]!.vectors.text, 1))[0]!.id).toBe('i123');
+    await now.flushIndex('c');
+    await now.close();
+    expect(manifest(dir).params).toMatchObject({
+      connectivity: HNSW_PARAMS.connectivity,
+      expansionAdd: HNSW_PARAMS.expansionAdd,
+      quantization: 'i8',
+    });
+    // And opened from its saved files the next time.
+    const again = await LanceDbStore.open({ dataDir: dir, indexMaintenance: 'inline' });
+    expect(await hnsw(again)).toMatchObject({ indexed: 400, unindexed: 0 });
+    await again.close();
   });
 
   it('rebuilds when the exact rows file of a saved reduced-precision index is missing', async () => {

@@ -65,8 +65,12 @@ export function graphScalar(params: HnswParams, distance: Distance): ScalarKind 
 }
 
 /**
- * M 24: at 100k x 512 clustered rows an i8 graph reached recall@10 0.998 at ef 100 against 0.974 for M 16, and
- * absorbs as fast (single thread, 20k x 512: ~2,600 rows/s at M 16 and M 24 alike, f32 at M 16 ~1,100).
+ * M 16 with efConstruction 256 (was M 24 / 128; bench/ann-degree.ts, same data and run, i8 graphs as the store
+ * builds them, beam 100, k 100, exact re-score): a hop reads 32 layer-0 neighbours instead of 48. bench/latency's data
+ * at 100k: walk CPU 0.71-0.73x of M 24's per list, recall@10 text/image/audio 0.991/0.991/0.990 (M 24
+ * 0.991/0.998/0.993; M 16 at efConstruction 128: same walk cost, 0.983/0.979/0.972, through the store's rebuild
+ * 0.977/0.966/0.964; M 12: 0.56-0.59x, 0.944/0.936/0.931). Embedding-like data (100k x 384 / 512): walk 0.95x,
+ * recall@10 0.995/0.994 (M 24 0.995/0.991). A build costs more CPU per row than M 24 / 128 (see the README).
  * ef 100: a re-scored graph's beam is max(k, ef) and it re-scores that many candidates; the engine asks 100 per
  * list (search.candidatesPerModality), so its walks are beam-100 walks whatever a lower ef. Lower beams measured on
  * bench/latency data at 100k (512 queries, re-scored top 10 vs exact; walk + re-score CPU per search, one thread):
@@ -79,8 +83,8 @@ export function graphScalar(params: HnswParams, distance: Distance): ScalarKind 
  * Search-time only: changing it never rebuilds a saved index.
  */
 export const HNSW_PARAMS: HnswParams = {
-  connectivity: 24,
-  expansionAdd: 128,
+  connectivity: 16,
+  expansionAdd: 256,
   expansionSearch: 100,
   quantization: 'i8',
 };
