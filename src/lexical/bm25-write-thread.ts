@@ -36,6 +36,8 @@ export class Bm25WriteThread {
   private nextId = 1;
   private exited: Promise<void>;
   private alive = true;
+  /** close() was called: the thread holds the process until it exits. */
+  private closing = false;
   private opened = false;
   private markOpened!: (open: boolean) => void;
   /** Resolves true once writes go to the thread, false if it failed first. */
@@ -49,13 +51,13 @@ export class Bm25WriteThread {
       if (r.id === READY) {
         this.opened = true;
         this.markOpened(true);
-        if (this.waiting.size === 0) this.worker.unref();
+        this.releaseIfIdle();
         return;
       }
       const w = this.waiting.get(r.id);
       if (!w) return;
       this.waiting.delete(r.id);
-      if (this.waiting.size === 0) this.worker.unref();
+      this.releaseIfIdle();
       if (r.error === undefined) w.resolve();
       else w.reject(new Error(`lexical index write failed: ${r.error}`));
     });
@@ -77,6 +79,11 @@ export class Bm25WriteThread {
     // may have nothing else keeping it up: exit code 13); an idle, open writer never keeps the process alive.
   }
 
+  /** An open thread with no write in flight and no close pending never keeps the process alive. */
+  private releaseIfIdle(): void {
+    if (this.opened && this.waiting.size === 0 && !this.closing) this.worker.unref();
+  }
+
   /** Writes should go to the thread (it is open and has not failed). */
   get usable(): boolean {
     return this.alive && this.opened;
@@ -96,6 +103,7 @@ export class Bm25WriteThread {
   close(): Promise<void> {
     // Held until it exits: an unref'd thread is all that is left when a script awaits close() last, and the
     // process would end (exit code 13, top-level await unsettled) before the thread's last commit.
+    this.closing = true;
     if (this.alive) {
       this.worker.ref();
       this.worker.postMessage({ id: 0, op: 'close' });

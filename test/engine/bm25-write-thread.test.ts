@@ -138,4 +138,27 @@ describe('BM25 writes on a worker thread', () => {
     });
     expect(out.trim()).toBe('written 2');
   });
+
+  it('a script that closes the index before its write thread has opened exits 0 once the thread has gone', () => {
+    const module = fileURLToPath(new URL('../../src/lexical/bm25-index.ts', import.meta.url));
+    // The thread's "opened" message arrived after close() and let go of the process: exit code 13 (the README's
+    // library example failed that way about one run in three).
+    const script = `
+      import { Bm25Index } from ${JSON.stringify(module)};
+      const bm25 = new Bm25Index(${JSON.stringify(tempFile())});
+      bm25.useWriteThread();
+      await bm25.upsert('c', [{ id: 'a', text: 'red lamp' }]); // before the thread opened: written here
+      await bm25.close();
+      console.log('closed');
+    `;
+    const file = path.join(path.dirname(tempFile()), 'close-before-open.mjs');
+    writeFileSync(file, script);
+    for (let i = 0; i < 3; i++) {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', file], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(out.trim()).toBe('closed');
+    }
+  });
 });
