@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { describe, expect, it } from 'vitest';
 import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
-import { AnnSync } from '../../src/stores/lancedb/ann-sync.js';
+import { AnnSync, type AnnSyncOptions } from '../../src/stores/lancedb/ann-sync.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 import { rng, unitVector } from './builders.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -29,6 +29,17 @@ function items(n: number, seed: number, prefix = 'i', from = 0) {
     vectors: { text: unitVector(DIM, rand) },
   }));
 }
+
+/** The options the tests that drive an AnnSync directly share: no freshness checks or idle saves, compaction past 30 dead. */
+const syncOptions = (dir: string) =>
+  ({
+    dir: path.join(dir, 'sync.ann'),
+    params: HNSW_PARAMS,
+    freshnessMs: null,
+    saveIdleMs: 60_000,
+    closeDrainMs: 0,
+    compactMinDead: 30,
+  }) satisfies Partial<AnnSyncOptions>;
 
 async function until(cond: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
@@ -126,12 +137,7 @@ describe('ANN compaction of dead keys', () => {
     const table = await db.openTable('c');
     const lock = <T>(fn: () => Promise<T>): Promise<T> => fn();
     const sync = new AnnSync(table, collection, lock, {
-      dir: path.join(dir, 'sync.ann'),
-      params: HNSW_PARAMS,
-      freshnessMs: null,
-      saveIdleMs: 60_000,
-      closeDrainMs: 0,
-      compactMinDead: 30,
+      ...syncOptions(dir),
       onError: (e) => {
         throw e;
       },
@@ -170,12 +176,7 @@ describe('ANN compaction of dead keys', () => {
     const table = await db.openTable('c');
     let opened = false;
     const sync = new AnnSync(table, collection, (fn) => fn(), {
-      dir: path.join(dir, 'sync.ann'),
-      params: HNSW_PARAMS,
-      freshnessMs: null,
-      saveIdleMs: 60_000,
-      closeDrainMs: 0,
-      compactMinDead: 30,
+      ...syncOptions(dir),
       onError: () => undefined,
       onForeignChange: () => undefined,
       openVersion: () => {
@@ -233,12 +234,8 @@ describe('ANN compaction of dead keys', () => {
     const errors: unknown[] = [];
     let during: (() => Promise<void>) | undefined;
     const sync = new AnnSync(table, collection, lock, {
-      dir: path.join(dir, 'sync.ann'),
-      params: HNSW_PARAMS,
-      freshnessMs: null,
+      ...syncOptions(dir),
       saveIdleMs: 20,
-      closeDrainMs: 0,
-      compactMinDead: 30,
       onError: (e) => errors.push(e),
       onForeignChange: () => errors.push(new Error('compaction is not a foreign change')),
       openVersion: async (version) => {
