@@ -43,6 +43,7 @@ import { exportFusionModelToOnnx } from '../rerankers/onnx-export.js';
 import { OnnxReranker } from '../rerankers/onnx-reranker.js';
 import { ModelRegistry } from '../rerankers/registry.js';
 import type { Reranker, RerankContext } from '../rerankers/reranker.js';
+import type { Interval } from '../rerankers/counterfactual.js';
 import { attachModelServing } from '../rerankers/serving.js';
 import {
   VectorWorldGen,
@@ -252,6 +253,9 @@ async function runSeed(seed: number) {
     // gradient epochs): what the learned model departs from.
     const start = registry.train({ collection: C, epochs: 0, seed });
     engine.rerankers.set('learned-start', await registry.openReranker(C, start.version));
+    // The other trainer's guard on this same log (its training-time estimate against the baseline, as promote reads
+    // it when no model serves): a paired view of guard power.
+    let abGuard: { difference: Interval; impressions: number; better: boolean } | undefined;
     if (a['ab-trainer']) {
       // The other checkout's trainer, with the learned arm's request, on this process's log and index.
       const { fitFromLogs } = (await import(
@@ -262,11 +266,18 @@ async function runSeed(seed: number) {
           req: { collection: string; epochs: number; seed: number },
         ) => {
           model: ModelJSON;
+          metrics: { heldOut?: { difference: Interval; impressions: number } };
         };
       };
-      const m = FusionModel.fromJSON(
-        fitFromLogs(chorus.db, { collection: C, epochs: 30, seed }).model,
-      );
+      const abFit = fitFromLogs(chorus.db, { collection: C, epochs: 30, seed });
+      const h = abFit.metrics.heldOut;
+      if (h)
+        abGuard = {
+          difference: h.difference,
+          impressions: h.impressions,
+          better: h.impressions > 0 && h.difference.low > 0,
+        };
+      const m = FusionModel.fromJSON(abFit.model);
       engine.rerankers.set(
         'ab-trainer',
         await OnnxReranker.create({
@@ -395,6 +406,9 @@ async function runSeed(seed: number) {
       shrinkage: model.metrics.shrinkage,
       startShrinkage: model.metrics.startShrinkage,
       guardQueries: model.metrics.guardQueries,
+      guard: model.metrics.guard,
+      guardImpressions: comparison.impressions,
+      ...(abGuard ? { abGuard } : {}),
       bestEpoch: model.metrics.bestEpoch,
       weightSearch: model.metrics.weightSearch,
       trainSeconds,
@@ -418,9 +432,16 @@ for (let s = firstSeed; s < firstSeed + Number(a.seeds); s++) {
       .map(([k, v]) => `${k} ${v.mean.toFixed(4)}`)
       .join(
         ', ',
-      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}]); shrinkage ${r.shrinkage}; best epoch ${String(r.bestEpoch)}; weight search ${JSON.stringify(r.weightSearch)}; train ${r.trainSeconds.toFixed(1)} s; query groups ${JSON.stringify(r.grouping)}; log ${r.logDigest}`,
+      )}; guard ${r.comparison.better ? 'promoted' : 'refused'} (diff ${r.comparison.difference.estimate.toFixed(3)} [${r.comparison.difference.low.toFixed(3)}, ${r.comparison.difference.high.toFixed(3)}], ${r.guardImpressions} impressions)${r.abGuard ? `, ab-trainer guard ${r.abGuard.better ? 'promoted' : 'refused'} (diff ${r.abGuard.difference.estimate.toFixed(3)} [${r.abGuard.difference.low.toFixed(3)}, ${r.abGuard.difference.high.toFixed(3)}], ${r.abGuard.impressions} impressions)` : ''}; shrinkage ${r.shrinkage}; best epoch ${String(r.bestEpoch)}; weight search ${JSON.stringify(r.weightSearch)}; train ${r.trainSeconds.toFixed(1)} s; query groups ${JSON.stringify(r.grouping)}; log ${r.logDigest}`,
   );
 }
+// What the other trainer's guard would have served: its model when its guard passes, else the collection's default
+// ranker (the preset, or RRF without one), the arm this run's 'served' equals when its own guard refuses.
+const defaultArm = a.preset === 'none' ? 'rrf' : a.preset;
+if (a['ab-trainer'])
+  for (const r of runs)
+    if (r.abGuard && r.mean[defaultArm])
+      r.mean['ab-served'] = r.abGuard.better ? r.mean['ab-trainer']! : r.mean[defaultArm]!;
 const arms = Object.keys(runs[0]!.mean);
 const over = Object.fromEntries(arms.map((k) => [k, meanCi95(runs.map((r) => r.mean[k]!.mean))]));
 console.log(
@@ -431,7 +452,8 @@ for (const k of arms)
     `${k.padEnd(20)} ${over[k]!.mean.toFixed(4)} [${over[k]!.lo.toFixed(4)}, ${over[k]!.hi.toFixed(4)}]`,
   );
 const untuned = arms.filter(
-  (k) => !['served', 'learned', 'learned-start', 'tuned-weights', 'ab-trainer'].includes(k),
+  (k) =>
+    !['served', 'learned', 'learned-start', 'tuned-weights', 'ab-trainer', 'ab-served'].includes(k),
 );
 const bestUntuned = untuned.reduce((p, k) => (over[k]!.mean > over[p]!.mean ? k : p));
 const ratios = {
@@ -447,7 +469,14 @@ const differences = {
   learnedMinusTuned: paired('learned', 'tuned-weights'),
   learnedMinusBestUntuned: paired('learned', bestUntuned),
   startMinusTuned: paired('learned-start', 'tuned-weights'),
-  ...(a['ab-trainer'] ? { learnedMinusAbTrainer: paired('learned', 'ab-trainer') } : {}),
+  ...(a['ab-trainer']
+    ? {
+        learnedMinusAbTrainer: paired('learned', 'ab-trainer'),
+        ...(arms.includes('ab-served')
+          ? { servedMinusAbServed: paired('served', 'ab-served') }
+          : {}),
+      }
+    : {}),
 };
 for (const [k, v] of Object.entries(differences))
   console.log(`${k.padEnd(24)} ${v.mean.toFixed(4)} [${v.lo.toFixed(4)}, ${v.hi.toFixed(4)}]`);
@@ -460,7 +489,13 @@ writeFileSync(
   JSON.stringify(
     {
       data: `synthetic vector world (rerankers/simulation/vector-world.ts), collection preset ${a.preset}, ${a.clicks === 'dcm' ? 'cascade clicks (DCM)' : 'position-based clicks'}`,
-      guard: { promoted: runs.filter((r) => r.comparison.better).length, of: runs.length },
+      guard: {
+        promoted: runs.filter((r) => r.comparison.better).length,
+        of: runs.length,
+        ...(a['ab-trainer']
+          ? { abTrainerPromoted: runs.filter((r) => r.abGuard?.better).length }
+          : {}),
+      },
       options: a,
       loadAverage: loadavg(),
       results: over,

@@ -4,6 +4,8 @@
 // store's own rebuild-from-table path and saved) and reuses it on later runs: `--dir` keeps it.
 // The open and the searches run in a fresh child process, so nothing the build left in memory counts.
 // Usage: npx tsx bench/store-open.ts [--n 1000000] [--dim 384] [--dir /tmp/chorus-open-1m] [--queries 500]
+// `--build-only` builds (or completes) the directory and its queries and stops before anything is timed, so the long
+// build can run niced in the background and the timed part later on a quiet machine.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +28,7 @@ const { values: flags } = parseArgs({
     queries: { type: 'string', default: '500' },
     k: { type: 'string', default: '10' },
     child: { type: 'boolean', default: false },
+    'build-only': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/store-open.json' },
   },
 });
@@ -146,6 +149,12 @@ async function parent(): Promise<void> {
       ),
     );
     writeFileSync(QUERIES, JSON.stringify({ queries: queries.map((q) => Array.from(q)), truth }));
+  }
+  if (flags['build-only']) {
+    log(
+      `built ${DIR}${buildS === undefined ? '' : ` in ${buildS} s`}; nothing timed (--build-only)`,
+    );
+    return;
   }
   const loadBefore = load();
   const script = fileURLToPath(import.meta.url);

@@ -23,6 +23,8 @@ export interface FitResult {
   metrics: Record<string, unknown> & { validationNdcg10: number; validationLists: number };
   /** Impression query ids of the held-out queries (kept beside the model for the promotion guard). */
   heldOutQueryIds: string[];
+  /** Cross-fitted guard: each fold's impression query ids and the model fitted without them. */
+  guardFolds?: { queryIds: string[]; model: ModelJSON }[];
   trainedFrom: number;
   trainedTo: number;
 }
@@ -75,6 +77,14 @@ export function fitFromLogs(db: ChorusDb, req: FitRequest): FitResult {
       ...(trained.propensityNote ? { propensityNote: trained.propensityNote } : {}),
     },
     heldOutQueryIds: trained.heldOutQueryIds,
+    ...(trained.guardFolds
+      ? {
+          guardFolds: trained.guardFolds.map((f) => ({
+            queryIds: f.queryIds,
+            model: f.model.toJSON(),
+          })),
+        }
+      : {}),
     trainedFrom: trained.trainedFrom,
     trainedTo: trained.trainedTo,
   };

@@ -1,8 +1,8 @@
 import type { FeedbackEvent } from '../src/domain/feedback.js';
 import { buildClickthroughs, type LoggedEvent } from '../src/feedback/training-set.js';
 import { featureScorer, modelScorer, type Interval } from './counterfactual.js';
+import { compareOutOfFold, type GuardKind, type HeldOutComparison } from './held-out.js';
 import type { FusionModel } from './model/fusion-model.js';
-import { compareHeldOut, type HeldOutComparison } from './train-from-logs.js';
 
 /** Candidate vs the serving ranker on the candidate's held-out queries (CONTRACTS.md, promotion guard). */
 export interface PromotionComparison {
@@ -13,6 +13,13 @@ export interface PromotionComparison {
   serving: Interval & { ranker: string; version: string | null };
   /** Paired per-impression difference candidate - serving. */
   difference: Interval;
+  /**
+   * How the candidate side was scored: `cross-fit` = each fold's impressions by the candidate's procedure fitted
+   * without that fold's queries (held-out.ts); `holdout` = by the candidate itself on queries it never saw.
+   */
+  guard?: { kind: GuardKind; folds: number };
+  /** Self-normalised IPS point estimates (candidate, serving, difference) beside the IPS ones the rule reads. */
+  snips?: { candidate: number; serving: number; difference: number };
   /** True when the rule below holds. */
   better: boolean;
   rule: string;
@@ -48,6 +55,16 @@ export function judge(
       high: c.baseline.high,
     },
     difference: c.difference,
+    ...(c.guard ? { guard: c.guard } : {}),
+    ...(c.snips
+      ? {
+          snips: {
+            candidate: c.snips.candidate,
+            serving: c.snips.baseline,
+            difference: c.snips.difference,
+          },
+        }
+      : {}),
     better: c.impressions > 0 && c.difference.low > 0,
     rule: PROMOTION_RULE,
   };
@@ -55,7 +72,8 @@ export function judge(
 
 /**
  * Re-reads the candidate's held-out impressions from the log and compares it with a serving model (or, without
- * one, with the baseline fusion whose score is the logged baseline feature).
+ * one, with the baseline fusion whose score is the logged baseline feature). A cross-fitted candidate brings its
+ * fold models: each fold's impressions are scored by the model fitted without them, as at training time.
  */
 export function compareWithServing(
   candidate: {
@@ -63,17 +81,22 @@ export function compareWithServing(
     model: FusionModel;
     heldOutQueryIds: readonly string[];
     queries: number;
+    folds?: readonly { queryIds: readonly string[]; model: FusionModel }[];
   },
   serving: { version: string; model: FusionModel } | undefined,
   events: Iterable<FeedbackEvent | LoggedEvent>,
 ): PromotionComparison {
-  const held = new Set(candidate.heldOutQueryIds);
+  const folds = candidate.folds ?? [
+    { queryIds: candidate.heldOutQueryIds, model: candidate.model },
+  ];
+  const foldOf = new Map<string, number>();
+  folds.forEach((f, k) => f.queryIds.forEach((q) => foldOf.set(q, k)));
   const F = candidate.model.o.F;
   const cts = buildClickthroughs(
     (function* () {
       for (const x of events) {
         const e = 'event' in x ? x.event : x;
-        if (e.queryId && held.has(e.queryId)) yield x;
+        if (e.queryId && foldOf.has(e.queryId)) yield x;
       }
     })(),
   ).filter((c) => c.items.length > 1 && c.items.every((i) => i.features.length === F));
@@ -86,14 +109,17 @@ export function compareWithServing(
         ranker: candidate.model.shape.baseline?.fusion ?? 'rrf',
         scorer: featureScorer(candidate.model.shape.baseline?.feature ?? 0),
       };
-  const c = compareHeldOut(
-    modelScorer(candidate.model),
+  const c = compareOutOfFold(
+    folds.map((f, k) => ({
+      cts: cts.filter((ct) => foldOf.get(ct.queryId) === k),
+      scorer: modelScorer(f.model),
+    })),
     reference,
-    cts,
     propensities,
     10,
     candidate.queries,
-  );
+    candidate.folds ? 'cross-fit' : 'holdout',
+  ).comparison;
   return judge(candidate.version, c, {
     ranker: reference.ranker,
     version: sameRows ? serving.version : null,

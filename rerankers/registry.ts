@@ -112,9 +112,13 @@ export class ModelRegistry {
     );
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify(model.toJSON()));
     writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(fit.metrics, null, 2));
+    // The guard's evidence for a later promote against another model: its queries and, when cross-fitted, the fold
+    // models that never saw them (held-out.ts; every impression's id then, ~40 bytes each).
     writeFileSync(
       path.join(dir, 'heldout.json'),
-      JSON.stringify({ queryIds: fit.heldOutQueryIds }),
+      JSON.stringify(
+        fit.guardFolds ? { folds: fit.guardFolds } : { queryIds: fit.heldOutQueryIds },
+      ),
     );
     this.o.db.raw
       .prepare('UPDATE models SET artifact_path = ? WHERE collection = ? AND version = ?')
@@ -162,9 +166,12 @@ export class ModelRegistry {
     const servingModel = this.loadModel(collection, serving.version);
     const dir = rec.artifactPath ?? this.artifactDir(collection, version);
     const file = path.join(dir, 'heldout.json');
-    const heldOutQueryIds = existsSync(file)
-      ? (JSON.parse(readFileSync(file, 'utf8')) as { queryIds: string[] }).queryIds
-      : [];
+    const stored = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as {
+          queryIds?: string[];
+          folds?: { queryIds: string[]; model: ModelJSON }[];
+        })
+      : {};
     // Stored events keep their envelope: only the server's own (or validated) rows are compared on, as in training.
     const events = this.o.db.events.iteratePacked({
       collection,
@@ -172,7 +179,20 @@ export class ModelRegistry {
       to: rec.trainedTo === null ? undefined : rec.trainedTo + 1,
     });
     return compareWithServing(
-      { version, model, heldOutQueryIds, queries: heldOut.queries },
+      {
+        version,
+        model,
+        heldOutQueryIds: stored.queryIds ?? [],
+        queries: heldOut.queries,
+        ...(stored.folds
+          ? {
+              folds: stored.folds.map((f) => ({
+                queryIds: f.queryIds,
+                model: FusionModel.fromJSON(f.model),
+              })),
+            }
+          : {}),
+      },
       { version: serving.version, model: servingModel },
       events,
     );

@@ -5,16 +5,19 @@ import type { Clickthrough } from '../src/feedback/training-set.js';
 import { toClickSessions } from '../src/feedback/training-set.js';
 import { ChorusError } from '../src/errors.js';
 import {
-  COUNTERFACTUAL_METRIC,
   estimateCtr,
   featureScorer,
   meanInterval,
   modelScorer,
   perImpressionClicks,
   type CounterfactualEstimate,
-  type Interval,
-  type ListScorer,
 } from './counterfactual.js';
+import {
+  compareHeldOut,
+  compareOutOfFold,
+  type GuardKind,
+  type HeldOutComparison,
+} from './held-out.js';
 import { rowInBounds } from '../src/feedback/feature-rows-check.js';
 import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
 import {
@@ -36,7 +39,14 @@ import { shapeForSpec } from './model/spec-shape.js';
 import { selectDeparture, type Selection } from './model/selection.js';
 import { evaluateNdcg, fit, type FitOptions } from './model/trainer.js';
 import { searchReweighting, type WeightSearchResult } from './model/weight-search.js';
-import { queryGroups, splitByQuery, splitForGuard, GUARD_SHARE } from './query-split.js';
+import {
+  foldsByQuery,
+  queryGroups,
+  splitByQuery,
+  splitForGuard,
+  GUARD_SHARE,
+  MIN_GUARD_QUERIES,
+} from './query-split.js';
 import { crossValidateStart } from './start-check.js';
 import { ListMemo } from './list-memo.js';
 import { committeeStart } from './model/committee.js';
@@ -53,8 +63,16 @@ export interface TrainFromLogsOptions {
   /** Share of the selection pool's query groups held out whole for validation (early stopping, departure). */
   validationShare?: number;
   /**
-   * Share of all query groups held out whole for the promotion guard before anything else (never used for
-   * selection; at least MIN_GUARD_QUERIES, see query-split.ts). Default GUARD_SHARE (0.2).
+   * How the promotion guard's evidence is made (held-out.ts): `cross-fit` (default) judges each of `guardFolds`
+   * query-group folds by the procedure fitted without it and ships the procedure refitted on every query;
+   * `holdout` holds `guardShare` of the query groups out of everything and ships the fit on the rest.
+   */
+  guard?: GuardKind;
+  /** Folds of the cross-fitted guard (default GUARD_FOLDS, 3): each costs one more fit on (k-1)/k of the log. */
+  guardFolds?: number;
+  /**
+   * With `guard: 'holdout'`: share of all query groups held out whole for the promotion guard before anything else
+   * (never used for selection; at least MIN_GUARD_QUERIES, see query-split.ts). Default GUARD_SHARE (0.2).
    */
   guardShare?: number;
   /** Hyperparameter search: none, grid, or random with `trials` draws. */
@@ -88,19 +106,11 @@ export interface TrainFromLogsOptions {
   onStage?: (stage: TrainStage, seconds: number) => void;
 }
 
+/** `guard`: the cross-fitted guard's fold fits, together (the refit's stages follow as usual). */
 export type TrainStage =
-  'propensities' | 'split' | 'start-check' | 'fit' | 'departure' | 'held-out';
+  'propensities' | 'guard' | 'split' | 'start-check' | 'fit' | 'departure' | 'held-out';
 
-/** Candidate vs a reference ranker on held-out queries' logged impressions (see CONTRACTS.md, ModelInfo.heldOut). */
-export interface HeldOutComparison {
-  metric: string;
-  queries: number;
-  impressions: number;
-  candidate: Interval;
-  baseline: Interval & { ranker: string };
-  /** Paired per-impression difference candidate - baseline, with its 95% interval. */
-  difference: Interval;
-}
+export { compareHeldOut, type GuardKind, type HeldOutComparison };
 
 export interface TrainedFromLogs {
   model: FusionModel;
@@ -119,7 +129,9 @@ export interface TrainedFromLogs {
     shrinkage: number;
     /** Cross-validated scale of the tuned start's departure from the baseline (0 = the baseline itself). */
     startShrinkage: number;
-    /** Query groups and impressions the promotion guard reads (held out from training and selection). */
+    /** The guard's kind and how many fold models made its candidate side (1 for a holdout). */
+    guard: { kind: GuardKind; folds: number };
+    /** Query groups and impressions the promotion guard reads (out of sample for the model that scored them). */
     guardQueries: number;
     guardLists: number;
     counterfactual: CounterfactualEstimate;
@@ -128,6 +140,8 @@ export interface TrainedFromLogs {
   };
   /** Impression query ids of the guard's held-out queries (the promotion guard re-reads them). */
   heldOutQueryIds: string[];
+  /** Cross-fitted guard: each fold's impression query ids and the model fitted without them. */
+  guardFolds?: { queryIds: string[]; model: FusionModel }[];
   trainedFrom: number;
   trainedTo: number;
 }
@@ -153,33 +167,14 @@ function packItems(c: Clickthrough): Float32Array {
   return out;
 }
 
-/** Candidate vs the baseline feature's order on held-out impressions: counterfactual clicks with 95% intervals. */
-export function compareHeldOut(
-  candidate: ListScorer,
-  reference: { ranker: string; scorer: ListScorer },
-  logs: readonly Clickthrough[],
-  propensities: ArrayLike<number>,
-  clip: number,
-  queries: number,
-): HeldOutComparison {
-  const c = perImpressionClicks(candidate, logs, propensities, clip).values;
-  const b = perImpressionClicks(reference.scorer, logs, propensities, clip).values;
-  return {
-    metric: COUNTERFACTUAL_METRIC,
-    queries,
-    impressions: logs.length,
-    candidate: meanInterval(c),
-    baseline: { ranker: reference.ranker, ...meanInterval(b) },
-    difference: meanInterval(c.map((x, i) => x - b[i]!)),
-  };
-}
-
 /**
  * Clickthroughs (impressions joined with interactions, features as served) -> a trained fusion model:
  * propensities from randomised swaps when there are enough, else regression-EM; a train/validation split by
  * query; IPS-weighted training of the correction to the baseline, early-stopped on the held-out queries'
  * counterfactual clicks; the correction shrunk toward the baseline as far as those queries say; and the
- * candidate's held-out estimate beside the baseline's, with 95% intervals.
+ * promotion guard's evidence: by default that whole procedure cross-fitted over GUARD_FOLDS query-group folds
+ * (each fold judged by the procedure fitted without it, the shipped model fitted on every query), the candidate's
+ * out-of-fold estimate beside the baseline's, with 95% intervals.
  */
 export function trainFromClickthroughs(
   cts: readonly Clickthrough[],
@@ -239,15 +234,194 @@ export function trainFromClickthroughs(
 
   stage('propensities');
   const sorted = [...usable].sort((a, b) => a.timestamp - b.timestamp);
-  // The guard's queries first, out of reach of every choice below; the rest is the selection pool.
-  const guardSplit = splitForGuard(sorted, o.guardShare ?? GUARD_SHARE, o.seed ?? 1);
-  const split = splitByQuery(guardSplit.pool, o.validationShare ?? 0.2, o.seed ?? 1);
+  const ipsClip = o.ipsClip ?? 10;
+  const seed = o.seed ?? 1;
+  assertFinite('propensity', propensities);
+  const ctx: ProcedureContext = { o, spec, shape, propensities, ipsClip, stage };
+  const baselineScorer = {
+    ranker: shape.baseline?.fusion ?? 'rrf',
+    scorer: featureScorer(shape.baseline?.feature ?? 0),
+  };
+  const guardKind: GuardKind = o.guard ?? 'cross-fit';
+  let final: Procedure;
+  let heldOut: HeldOutComparison;
+  let counterfactual: CounterfactualEstimate;
+  let guardQueries: number;
+  let guardLists: number;
+  let guardFolds: TrainedFromLogs['guardFolds'];
+  let heldOutQueryIds: string[];
+  if (guardKind === 'holdout') {
+    // The guard's queries first, out of reach of every choice below; the rest is the selection pool.
+    const guardSplit = splitForGuard(sorted, o.guardShare ?? GUARD_SHARE, seed);
+    final = fitProcedure(guardSplit.pool, ctx);
+    const guardCts = guardSplit.guard;
+    // The guard's queries: no choice above read them, so this estimate carries no selection bias.
+    heldOut = compareHeldOut(
+      modelScorer(final.model),
+      baselineScorer,
+      guardCts,
+      propensities,
+      ipsClip,
+      guardSplit.guardQueries,
+    );
+    const evalCts = guardCts.length
+      ? guardCts
+      : final.valCts.length
+        ? final.valCts
+        : final.trainCts.filter((_, i) => i % final.vStride === 0);
+    counterfactual = estimateCtr(final.model, evalCts, propensities, ipsClip);
+    guardQueries = guardSplit.guardQueries;
+    guardLists = guardCts.length;
+    heldOutQueryIds = guardCts.map((c) => c.queryId);
+  } else {
+    // Cross-fitting: each fold's impressions are judged by the procedure fitted without that fold's queries (no
+    // choice of that fit read them), so every impression of the log is out-of-sample guard evidence. The shipped
+    // model is the same procedure on every query.
+    const folds = guardFoldsOf(sorted, o.guardFolds ?? GUARD_FOLDS, seed);
+    // The fold fits' stages are reported as one ('guard'); the refit's as usual.
+    const quiet = { ...ctx, stage: () => {} };
+    const fitted = folds.map((k) => ({
+      cts: k.held,
+      queryIds: k.held.map((c) => c.queryId),
+      model: fitProcedure(k.rest, quiet).model,
+    }));
+    stage('guard');
+    final = fitProcedure(sorted, ctx);
+    const out = compareOutOfFold(
+      fitted.map((f) => ({ cts: f.cts, scorer: modelScorer(f.model) })),
+      baselineScorer,
+      propensities,
+      ipsClip,
+      folds.length ? folds.reduce((n, k) => n + k.queries, 0) : 0,
+      'cross-fit',
+    );
+    heldOut = out.comparison;
+    // Too few query groups for folds: no guard evidence (refused), and the refit's own validation for the estimate.
+    counterfactual = folds.length
+      ? out.counterfactual
+      : estimateCtr(
+          final.model,
+          final.valCts.length
+            ? final.valCts
+            : final.trainCts.filter((_, i) => i % final.vStride === 0),
+          propensities,
+          ipsClip,
+        );
+    guardQueries = heldOut.queries;
+    guardLists = heldOut.impressions;
+    heldOutQueryIds = fitted.flatMap((f) => f.queryIds);
+    guardFolds = fitted.map((f) => ({ queryIds: f.queryIds, model: f.model }));
+  }
+  const { model, result, shrink, split, valCts, train, startCheck, searched, trials } = final;
+  const validationNdcg10 = valCts.length ? evaluateNdcg(model, valCts.map(toEval), 10) : 0;
+  stage('held-out');
+  return {
+    model,
+    propensities,
+    propensitySource,
+    ...(monotone.note ? { propensityNote: monotone.note } : {}),
+    metrics: {
+      validationNdcg10,
+      trainLists: train.length,
+      validationLists: valCts.length,
+      trainQueries: split.trainQueries,
+      validationQueries: split.validationQueries,
+      bestEpoch: result.bestEpoch,
+      shrinkage: shrink.lambda,
+      startShrinkage: startCheck?.lambda ?? 0,
+      guard: { kind: guardKind, folds: heldOut.guard?.folds ?? 0 },
+      guardQueries,
+      guardLists,
+      ...(startCheck ? { startCheck } : {}),
+      // Deterministic figures only (a fit in a worker must equal the in-thread fit): no timing here.
+      ...(searched
+        ? {
+            weightSearch: {
+              start: searched.start,
+              end: searched.end,
+              evaluations: searched.evaluations,
+              moved: searched.moved.length,
+              scoreFamily: searched.moved.filter((m) => m.block === 'score').length,
+            },
+          }
+        : {}),
+      counterfactual,
+      heldOut,
+      ...(trials ? { trials } : {}),
+    },
+    heldOutQueryIds,
+    ...(guardFolds ? { guardFolds } : {}),
+    trainedFrom: sorted[0]!.timestamp,
+    trainedTo: sorted[sorted.length - 1]!.timestamp,
+  };
+}
+
+/** Folds of the cross-fitted guard (GUARD_FOLDS by default). */
+export const GUARD_FOLDS = 3;
+
+/**
+ * The cross-fitted guard's folds by query group: each fold's impressions (`held`) and the rest of the log. With
+ * fewer than MIN_GUARD_QUERIES groups there are none (no guard evidence: the guard refuses every candidate).
+ */
+export function guardFoldsOf(
+  cts: readonly Clickthrough[],
+  k: number,
+  seed: number,
+): { held: Clickthrough[]; rest: Clickthrough[]; queries: number }[] {
+  // A different stream from the other splits' (the holdout guard's, validation's, the start's folds).
+  const f = foldsByQuery(cts, Math.max(2, Math.floor(k)), seed * 7919 + 17);
+  const groups = new Set(f.groups).size;
+  if (groups < MIN_GUARD_QUERIES) return [];
+  return Array.from({ length: f.count }, (_, fold) => {
+    const held: Clickthrough[] = [];
+    const rest: Clickthrough[] = [];
+    const ids = new Set<number>();
+    cts.forEach((ct, i) => {
+      if (f.fold[i] === fold) {
+        held.push(ct);
+        ids.add(f.groups[i]!);
+      } else rest.push(ct);
+    });
+    return { held, rest, queries: ids.size };
+  });
+}
+
+interface ProcedureContext {
+  o: TrainFromLogsOptions;
+  spec: FeatureSpec;
+  shape: ReturnType<typeof shapeForSpec>;
+  propensities: number[];
+  ipsClip: number;
+  stage: (name: TrainStage) => void;
+}
+
+interface Procedure {
+  model: FusionModel;
+  result: { bestEpoch: number };
+  shrink: { lambda: number };
+  split: ReturnType<typeof splitByQuery>;
+  trainCts: Clickthrough[];
+  valCts: Clickthrough[];
+  vStride: number;
+  train: TrainList[];
+  startCheck?: ReturnType<typeof crossValidateStart>;
+  searched?: WeightSearchResult;
+  trials?: Trial[];
+}
+
+/**
+ * The training procedure on one set of impressions (the guard certifies this procedure): a train/validation split
+ * by query, the cross-validated searched start, the gradient fit early-stopped on validation, and the departure
+ * from the start as far as validation clearly supports.
+ */
+function fitProcedure(pool: readonly Clickthrough[], ctx: ProcedureContext): Procedure {
+  const { o, spec, shape, propensities, ipsClip, stage } = ctx;
+  const split = splitByQuery(pool, o.validationShare ?? 0.2, o.seed ?? 1);
   const trainCts = split.train;
   // Validation cost grows with every epoch: evaluate on at most `maxValidationLists`, spread over the held-out queries.
   const vCap = o.maxValidationLists ?? 20_000;
   const vStride = Math.max(1, Math.ceil(split.validation.length / vCap));
   const valCts = split.validation.filter((_, i) => i % vStride === 0);
-  const ipsClip = o.ipsClip ?? 10;
   const clicksOf = (m: FusionModel, cts: readonly Clickthrough[]) =>
     perImpressionClicks(modelScorer(m), cts, propensities, ipsClip).values;
   const validate = valCts.length
@@ -265,7 +439,7 @@ export function trainFromClickthroughs(
   // How far the searched start may depart from the baseline: cross-validated on every pool query.
   stage('split');
   const startCheck = searching
-    ? crossValidateStart(guardSplit.pool, shape, {
+    ? crossValidateStart(pool, shape, {
         toLists,
         values: clicksOf,
         search,
@@ -273,7 +447,9 @@ export function trainFromClickthroughs(
       })
     : undefined;
   let searched: WeightSearchResult | undefined;
-  let anchor: Float32Array | undefined;
+  // Each fit's start, by model: a hyperparameter search fits several (of different sizes), and the departure is
+  // measured from the start of the one it keeps (the last trial's start, of another hidden size, made NaN weights).
+  const anchors = new Map<FusionModel, Float32Array>();
   const warmStart = (m: FusionModel) => {
     if (searching && startCheck && startCheck.lambda > 0) {
       // Cross-validation chose how far to trust the search. The start is the committee of the search on the whole
@@ -282,17 +458,17 @@ export function trainFromClickthroughs(
       // search on a few hundred queries picks among near-ties by noise, and a slightly different log picks
       // differently; the mean keeps what the searches agree on. The validation queries are among the pool, which
       // can only make the gradient's later epochs look worse than the start there: a conservative bias.
-      searched = searchReweighting(m, toLists(guardSplit.pool), search);
+      searched = searchReweighting(m, toLists(pool), search);
       committeeStart(
         m,
         [...startCheck.members, m.params.slice(m.o.Wu)],
-        guardSplit.pool.map((c) => c.queryFeatures),
+        pool.map((c) => c.queryFeatures),
         CATEGORICAL_QUERY_FEATURES,
       );
       // Scale only the searched log-weights (Wu, bu, Wv, bv close the layout); the rest of the model is untouched.
       for (let i = m.o.Wu; i < m.o.size; i++) m.params[i]! *= startCheck.lambda;
     }
-    anchor = m.params.slice();
+    anchors.set(m, m.params.slice());
   };
   const base = {
     shape,
@@ -325,7 +501,7 @@ export function trainFromClickthroughs(
     trials = s.trials;
   } else result = fit(train, base);
   const model = result.model;
-  assertFinite('propensity', propensities);
+  const anchor = anchors.get(model);
   // The gradient's departure from the start, as far as the validation queries clearly support; without held-out
   // queries there is no evidence for any departure: the model stays the baseline.
   stage('fit');
@@ -337,62 +513,19 @@ export function trainFromClickthroughs(
   model.meta.featureSpec = spec;
   model.meta.propensities = propensities;
   model.meta.shrinkage = shrink.lambda;
-  // The guard's queries: no choice above read them, so this estimate carries no selection bias.
   stage('departure');
-  const guardCts = guardSplit.guard;
-  const evalCts = guardCts.length
-    ? guardCts
-    : valCts.length
-      ? valCts
-      : trainCts.filter((_, i) => i % vStride === 0);
-  const baselineFeature = shape.baseline?.feature ?? 0;
-  const heldOut = compareHeldOut(
-    modelScorer(model),
-    { ranker: shape.baseline?.fusion ?? 'rrf', scorer: featureScorer(baselineFeature) },
-    guardCts,
-    propensities,
-    ipsClip,
-    guardSplit.guardQueries,
-  );
-  const validationNdcg10 = valCts.length ? evaluateNdcg(model, valCts.map(toEval), 10) : 0;
-  const counterfactual = estimateCtr(model, evalCts, propensities, ipsClip);
-  stage('held-out');
   return {
     model,
-    propensities,
-    propensitySource,
-    ...(monotone.note ? { propensityNote: monotone.note } : {}),
-    metrics: {
-      validationNdcg10,
-      trainLists: train.length,
-      validationLists: valCts.length,
-      trainQueries: split.trainQueries,
-      validationQueries: split.validationQueries,
-      bestEpoch: result.bestEpoch,
-      shrinkage: shrink.lambda,
-      startShrinkage: startCheck?.lambda ?? 0,
-      guardQueries: guardSplit.guardQueries,
-      guardLists: guardCts.length,
-      ...(startCheck ? { startCheck } : {}),
-      // Deterministic figures only (a fit in a worker must equal the in-thread fit): no timing here.
-      ...(searched
-        ? {
-            weightSearch: {
-              start: searched.start,
-              end: searched.end,
-              evaluations: searched.evaluations,
-              moved: searched.moved.length,
-              scoreFamily: searched.moved.filter((m) => m.block === 'score').length,
-            },
-          }
-        : {}),
-      counterfactual,
-      heldOut,
-      ...(trials ? { trials } : {}),
-    },
-    heldOutQueryIds: guardCts.map((c) => c.queryId),
-    trainedFrom: sorted[0]!.timestamp,
-    trainedTo: sorted[sorted.length - 1]!.timestamp,
+    result,
+    shrink,
+    split,
+    trainCts,
+    valCts,
+    vStride,
+    train,
+    startCheck,
+    searched,
+    trials,
   };
 }
 

@@ -79,8 +79,8 @@ export interface LanceDbStoreOptions {
   annCloseDrainMs?: number;
   /**
    * An idle index is compacted (rebuilt aside with dense keys, then swapped in) once the keys of replaced or deleted
-   * rows number at least this many and at least as many as the live ones (default: never; 65,536 is a sane value;
-   * see AnnSync for why it is off by default).
+   * rows number at least this many and at least as many as the live ones (default 65,536; Infinity never compacts;
+   * see AnnSync).
    */
   annCompactMinDead?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */

@@ -166,60 +166,64 @@ function twoKindLog(sessions: number, seed: number): Clickthrough[] {
 }
 
 describe('the searched start of a training run', () => {
-  it("is the committee of the whole pool's search and the cross-validation's fold searches, scaled as cross-validated", () => {
-    const cts = twoKindLog(600, 5);
-    const trained = trainFromClickthroughs(cts, { epochs: 0, seed: 1 });
-    const lambda = trained.metrics.startShrinkage;
-    expect(lambda).toBeGreaterThan(0);
-    // The same pieces, rebuilt here: the pool the guard leaves, the fold searches, the whole pool's search.
-    const shape = shapeForSpec(defaultFeatureSpec(), undefined, { baseline: 'rrf' });
-    const { pool } = splitForGuard(cts, GUARD_SHARE, 1);
-    const props = trained.propensities;
-    const search = { propensities: props, clip: 10, categorical: CATEGORICAL_QUERY_FEATURES };
-    const check = crossValidateStart(pool, shape, {
-      toLists: aggregateLists,
-      values: (m, c) => perImpressionClicks(modelScorer(m), c, props, 10).values,
-      search,
-      seed: 1,
-    });
-    expect(check.lambda).toBe(lambda);
-    const blank = () =>
-      FusionModel.init(
-        { ...shape, hidden: 0 },
-        new Rng(1),
-        new Float64Array(shape.featureNames.length),
-        new Float64Array(shape.featureNames.length).fill(1),
-      );
-    const whole = blank();
-    searchReweighting(whole, aggregateLists(pool), search);
-    const committee = blank();
-    committeeStart(
-      committee,
-      [...check.members, whole.params.slice(whole.o.Wu)],
-      pool.map((c) => c.queryFeatures),
-      CATEGORICAL_QUERY_FEATURES,
-    );
-    for (const m of [whole, committee])
-      for (let i = m.o.Wu; i < m.o.size; i++) m.params[i]! *= lambda;
-    let apart = 0;
-    for (const ct of [cts[0]!, cts[1]!]) {
-      const x = ct.queryFeatures!;
-      const got = trained.model.reweight(x);
-      const want = committee.reweight(x);
-      const single = whole.reweight(x);
-      for (let g = 0; g < got.reweight.length; g++) {
-        close(got.reweight[g], want.reweight[g]!);
-        close(got.scoreWeight[g], want.scoreWeight[g]!);
-        apart = Math.max(
-          apart,
-          Math.abs(single.reweight[g]! - want.reweight[g]!),
-          Math.abs(single.scoreWeight[g]! - want.scoreWeight[g]!),
+  it.each(['cross-fit', 'holdout'] as const)(
+    "is the committee of the whole pool's search and the cross-validation's fold searches, scaled as cross-validated (guard: %s)",
+    (guard) => {
+      const cts = twoKindLog(600, 5);
+      const trained = trainFromClickthroughs(cts, { epochs: 0, seed: 1, guard });
+      const lambda = trained.metrics.startShrinkage;
+      expect(lambda).toBeGreaterThan(0);
+      // The same pieces, rebuilt here: the pool the guard leaves (every query when the guard is cross-fitted: the
+      // shipped model is the procedure on all of them), the fold searches, the whole pool's search.
+      const shape = shapeForSpec(defaultFeatureSpec(), undefined, { baseline: 'rrf' });
+      const pool = guard === 'holdout' ? splitForGuard(cts, GUARD_SHARE, 1).pool : cts;
+      const props = trained.propensities;
+      const search = { propensities: props, clip: 10, categorical: CATEGORICAL_QUERY_FEATURES };
+      const check = crossValidateStart(pool, shape, {
+        toLists: aggregateLists,
+        values: (m, c) => perImpressionClicks(modelScorer(m), c, props, 10).values,
+        search,
+        seed: 1,
+      });
+      expect(check.lambda).toBe(lambda);
+      const blank = () =>
+        FusionModel.init(
+          { ...shape, hidden: 0 },
+          new Rng(1),
+          new Float64Array(shape.featureNames.length),
+          new Float64Array(shape.featureNames.length).fill(1),
         );
+      const whole = blank();
+      searchReweighting(whole, aggregateLists(pool), search);
+      const committee = blank();
+      committeeStart(
+        committee,
+        [...check.members, whole.params.slice(whole.o.Wu)],
+        pool.map((c) => c.queryFeatures),
+        CATEGORICAL_QUERY_FEATURES,
+      );
+      for (const m of [whole, committee])
+        for (let i = m.o.Wu; i < m.o.size; i++) m.params[i]! *= lambda;
+      let apart = 0;
+      for (const ct of [cts[0]!, cts[1]!]) {
+        const x = ct.queryFeatures!;
+        const got = trained.model.reweight(x);
+        const want = committee.reweight(x);
+        const single = whole.reweight(x);
+        for (let g = 0; g < got.reweight.length; g++) {
+          close(got.reweight[g], want.reweight[g]!);
+          close(got.scoreWeight[g], want.scoreWeight[g]!);
+          apart = Math.max(
+            apart,
+            Math.abs(single.reweight[g]! - want.reweight[g]!),
+            Math.abs(single.scoreWeight[g]! - want.scoreWeight[g]!),
+          );
+        }
       }
-    }
-    // The committee is not the whole pool's search alone (what the start was before).
-    expect(apart).toBeGreaterThan(0.01);
-  });
+      // The committee is not the whole pool's search alone (what the start was before).
+      expect(apart).toBeGreaterThan(0.01);
+    },
+  );
 });
 
 describe('the repeated cross-validation of the start', () => {

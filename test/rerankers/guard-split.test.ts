@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
+import { defaultFeatureSpec, featureNames } from '../../rerankers/features/index.js';
 import { FusionModel } from '../../rerankers/model/fusion-model.js';
 import {
   clearlyBetter,
@@ -15,8 +16,10 @@ import {
   splitForGuard,
   sampleByQuery,
 } from '../../rerankers/query-split.js';
+import { compareWithServing, judge } from '../../rerankers/promotion-guard.js';
+import type { FeedbackEvent } from '../../src/domain/feedback.js';
 import { Rng } from '../../rerankers/random.js';
-import { trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
+import { GUARD_FOLDS, trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
 import type { Clickthrough } from '../../src/feedback/training-set.js';
 
 /** `queries` distinct queries (each its own set of items), each searched `repeats` times, position-based clicks. */
@@ -39,6 +42,27 @@ function repeatedQueries(queries: number, repeats: number, seed: number): Clickt
 
 const intentOf = (ct: Clickthrough) => ct.items[0]!.id.split('-')[0]!;
 
+/** As `repeatedQueries`, but a third of the items match (text similarity 1) and draw most clicks: a fit departs. */
+function signalQueries(queries: number, repeats: number, seed: number): Clickthrough[] {
+  const j = featureNames(defaultFeatureSpec()).indexOf('similarity_norm:text');
+  const rng = new Rng(seed);
+  const out: Clickthrough[] = [];
+  let t = 0;
+  for (let r = 0; r < repeats; r++)
+    for (let q = 0; q < queries; q++) {
+      const items = Array.from({ length: 8 }, (_, position) => {
+        const features = new Float32Array(FEATURE_ROW_SHAPE.item).map(() => rng.next() * 0.1);
+        features[0] = 1 - position / 8;
+        const match = (q * 8 + position) % 3 === 0;
+        features[j] = match ? 1 : 0;
+        const clicked = rng.next() < (1 / (position + 1)) * (match ? 0.9 : 0.05);
+        return { id: `q${q}-d${position}`, position, features, clicked, label: clicked ? 1 : 0 };
+      });
+      out.push({ queryId: `s${t}`, collection: 'c', rankerVersion: 'rrf', timestamp: t++, items });
+    }
+  return out;
+}
+
 describe("the promotion guard's own held-out queries", () => {
   it('are split off whole before any selection: disjoint from training and validation queries, never fewer than the minimum', () => {
     const cts = repeatedQueries(30, 6, 1);
@@ -56,9 +80,15 @@ describe("the promotion guard's own held-out queries", () => {
     expect(splitForGuard(repeatedQueries(2, 3, 2), 0.2, 1).guardQueries).toBe(0);
   });
 
-  it('are the queries the trained model hands to the guard, and only they carry its held-out estimate', () => {
+  it('are the queries the trained model hands to the guard, and only they carry its held-out estimate (guard: holdout)', () => {
     const cts = repeatedQueries(30, 6, 3);
-    const trained = trainFromClickthroughs(cts, { epochs: 2, hidden: 2, seed: 1 });
+    const trained = trainFromClickthroughs(cts, {
+      epochs: 2,
+      hidden: 2,
+      seed: 1,
+      guard: 'holdout',
+    });
+    expect(trained.metrics.guard).toEqual({ kind: 'holdout', folds: 1 });
     const sorted = [...cts].sort((a, b) => a.timestamp - b.timestamp);
     const { guard } = splitForGuard(sorted, 0.2, 1);
     expect(new Set(trained.heldOutQueryIds)).toEqual(new Set(guard.map((c) => c.queryId)));
@@ -79,7 +109,151 @@ describe("the promotion guard's own held-out queries", () => {
   });
 });
 
+describe('the cross-fitted promotion guard (the default)', () => {
+  it('judges every impression by the procedure fitted without its query group, and ships the procedure fitted on all', () => {
+    const cts = signalQueries(30, 6, 3);
+    // The prior propensity curve (too few clicks per position for the estimate): propensities do not read clicks, so
+    // a fold's clicks can reach a model only through its training set.
+    const o = { epochs: 5, hidden: 2, seed: 1, minClicksPerPosition: 1e9 };
+    const trained = trainFromClickthroughs(cts, o);
+    expect(trained.metrics.guard).toEqual({ kind: 'cross-fit', folds: GUARD_FOLDS });
+    // Every impression is guard evidence (the holdout guard read a fifth of them).
+    expect(trained.metrics.heldOut.impressions).toBe(cts.length);
+    expect(trained.metrics.guardLists).toBe(cts.length);
+    expect(trained.metrics.heldOut.queries).toBe(30);
+    expect(trained.metrics.heldOut.guard).toEqual({ kind: 'cross-fit', folds: GUARD_FOLDS });
+    expect(trained.metrics.heldOut.snips).toBeDefined();
+    const folds = trained.guardFolds!;
+    expect(folds).toHaveLength(GUARD_FOLDS);
+    expect(new Set(folds.flatMap((f) => f.queryIds)).size).toBe(cts.length);
+    // Folds are whole query groups: no query sits in two folds.
+    const foldOfIntent = new Map<string, number>();
+    const byId = new Map(cts.map((c) => [c.queryId, c]));
+    folds.forEach((f, k) =>
+      f.queryIds.forEach((q) => {
+        const intent = intentOf(byId.get(q)!);
+        expect(foldOfIntent.get(intent) ?? k).toBe(k);
+        foldOfIntent.set(intent, k);
+      }),
+    );
+    expect(foldOfIntent.size).toBe(30);
+    // Fold 0's model never read fold 0's clicks: flipping them leaves it bit for bit the same.
+    const inFold0 = new Set(folds[0]!.queryIds);
+    const flipped = cts.map((c) =>
+      inFold0.has(c.queryId)
+        ? {
+            ...c,
+            items: c.items.map((it) => ({
+              ...it,
+              clicked: !it.clicked,
+              label: it.clicked ? 0 : 1,
+            })),
+          }
+        : c,
+    );
+    const again = trainFromClickthroughs(flipped, o);
+    expect(again.guardFolds![0]!.queryIds).toEqual(folds[0]!.queryIds);
+    expect([...again.guardFolds![0]!.model.params]).toEqual([...folds[0]!.model.params]);
+    // The other folds' models and the shipped one did read them.
+    expect([...again.guardFolds![1]!.model.params]).not.toEqual([...folds[1]!.model.params]);
+    expect([...again.model.params]).not.toEqual([...trained.model.params]);
+    // ... but the guard's estimate reads them (that fold's impressions are its evidence).
+    expect(again.metrics.heldOut.candidate.estimate).not.toBe(
+      trained.metrics.heldOut.candidate.estimate,
+    );
+  });
+
+  it('at promote, judges the fold models on their own folds, never the refit on the queries it was fitted on', () => {
+    const cts = signalQueries(30, 6, 3);
+    const o = { epochs: 5, hidden: 2, seed: 1, minClicksPerPosition: 1e9 };
+    const trained = trainFromClickthroughs(cts, o);
+    // The same log as the server stores it: impressions with their rows, then clicks.
+    const events: FeedbackEvent[] = cts.flatMap((c) => [
+      {
+        type: 'impression' as const,
+        eventId: `i-${c.queryId}`,
+        collection: 'c',
+        queryId: c.queryId,
+        timestamp: c.timestamp,
+        rankerVersion: 'rrf',
+        items: c.items.map((it) => ({ id: it.id, position: it.position })),
+        features: Object.fromEntries(c.items.map((it) => [it.id, [...it.features]])),
+      },
+      ...c.items
+        .filter((it) => it.clicked)
+        .map((it) => ({
+          type: 'click' as const,
+          eventId: `c-${c.queryId}-${it.id}`,
+          collection: 'c',
+          queryId: c.queryId,
+          itemId: it.id,
+          timestamp: c.timestamp,
+        })),
+    ]);
+    const candidate = {
+      version: 'v2',
+      model: trained.model,
+      heldOutQueryIds: trained.heldOutQueryIds,
+      queries: trained.metrics.guardQueries,
+      folds: trained.guardFolds!,
+    };
+    // Against the baseline, promote re-reads the log and finds the training-time estimate exactly.
+    const atPromote = compareWithServing(candidate, undefined, events);
+    expect(atPromote.difference).toEqual(trained.metrics.heldOut.difference);
+    expect(atPromote.guard).toEqual({ kind: 'cross-fit', folds: GUARD_FOLDS });
+    expect(atPromote.better).toBe(true);
+    // A procedure that, fitted without a fold's queries, ranks them worse (trained on inverted clicks) is refused,
+    // though its refit (here the good model) would look better on the very queries it was fitted on.
+    const worse = trainFromClickthroughs(
+      cts.map((c) => ({
+        ...c,
+        items: c.items.map((it) => ({ ...it, clicked: !it.clicked, label: it.clicked ? 0 : 1 })),
+      })),
+      o,
+    );
+    const refused = compareWithServing(
+      { ...candidate, folds: worse.guardFolds! },
+      { version: 'v1', model: FusionModel.fromJSON(trained.guardFolds![0]!.model.toJSON()) },
+      events,
+    );
+    expect(refused.better).toBe(false);
+    expect(refused.difference.estimate).toBeLessThan(0);
+    expect(refused.serving.version).toBe('v1');
+    const { folds: _folds, ...refitOnly } = candidate;
+    expect(compareWithServing(refitOnly, undefined, events).better).toBe(true);
+  });
+
+  it('with fewer than three query groups has no evidence: the guard refuses', () => {
+    const trained = trainFromClickthroughs(repeatedQueries(2, 12, 5), { epochs: 1, hidden: 2 });
+    expect(trained.metrics.heldOut.impressions).toBe(0);
+    expect(trained.guardFolds).toEqual([]);
+    expect(judge('v1', trained.metrics.heldOut, { ranker: 'rrf', version: null }).better).toBe(
+      false,
+    );
+  });
+});
+
 describe('selection by clear held-out evidence', () => {
+  it.each(['cross-fit', 'holdout'] as const)(
+    'measures the departure from the start of the hyperparameter trial it keeps, not the last one (guard: %s)',
+    (guard) => {
+      // Two trials of different hidden sizes, the larger first: the last trial's start is a shorter parameter vector.
+      const space = { lr: [0.01], hidden: [32, 2], ipsClip: [10], gateTemperature: [1] };
+      const trained = trainFromClickthroughs(signalQueries(30, 6, 3), {
+        epochs: 5,
+        seed: 1,
+        guard,
+        search: 'grid',
+        space,
+        minClicksPerPosition: 1e9,
+      });
+      expect(trained.metrics.trials).toHaveLength(2);
+      expect(trained.model.params.every(Number.isFinite)).toBe(true);
+      for (const f of trained.guardFolds ?? [])
+        expect(f.model.params.every(Number.isFinite)).toBe(true);
+    },
+  );
+
   it('clusters the errors by query: many impressions of a few queries are not many independent gains', () => {
     // Three queries, 200 impressions each; the candidate wins big on one and loses on another.
     const clusters = Array.from({ length: 600 }, (_, i) => Math.floor(i / 200));

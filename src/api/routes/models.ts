@@ -12,6 +12,10 @@ import type { TrainingJobs } from '../../jobs/training-jobs.js';
 import { createTrainingRouter, TrainBody, trainingRoutes } from './model-training.js';
 
 const Interval = z.object({ estimate: z.number(), low: z.number(), high: z.number() });
+const Guard = z.object({ kind: z.enum(['cross-fit', 'holdout']), folds: z.number().int() }).meta({
+  description:
+    "How the candidate side was scored: cross-fit = each query-group fold's impressions by the training procedure fitted without them (the shipped model is that procedure on every query); holdout = by the candidate on queries it never saw",
+});
 
 export const ModelInfo = z
   .object({
@@ -30,6 +34,7 @@ export const ModelInfo = z
         queries: z.number().int(),
         candidate: Interval,
         baseline: Interval.extend({ ranker: z.string() }),
+        guard: Guard.optional(),
       })
       .optional()
       .meta({
@@ -47,6 +52,13 @@ export const PromotionComparison = z
     candidate: Interval.extend({ version: z.string() }),
     serving: Interval.extend({ ranker: z.string(), version: z.string().nullable() }),
     difference: Interval,
+    guard: Guard.optional(),
+    snips: z
+      .object({ candidate: z.number(), serving: z.number(), difference: z.number() })
+      .optional()
+      .meta({
+        description: 'Self-normalised IPS point estimates beside the IPS ones the rule reads',
+      }),
     better: z.boolean(),
     rule: z.string(),
   })
@@ -167,7 +179,8 @@ export function publicModel(
 ): Omit<ModelRecord, 'artifactPath'> & { heldOut?: Record<string, unknown> } {
   const { artifactPath: _path, ...rest } = m;
   const h = m.metrics.heldOut as
-    { metric: string; queries: number; candidate: object; baseline: object } | undefined;
+    | { metric: string; queries: number; candidate: object; baseline: object; guard?: object }
+    | undefined;
   return {
     ...rest,
     ...(h
@@ -177,6 +190,7 @@ export function publicModel(
             queries: h.queries,
             candidate: h.candidate,
             baseline: h.baseline,
+            ...(h.guard ? { guard: h.guard } : {}),
           },
         }
       : {}),

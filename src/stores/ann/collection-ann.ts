@@ -210,6 +210,12 @@ export class CollectionAnn {
     return out;
   }
 
+  /** Whether every saved graph file can be opened again (see graphMapSafe); false calls for a compaction. */
+  get mapSafe(): boolean {
+    for (const index of this.vectors.values()) if (!index.savedMapSafe) return false;
+    return true;
+  }
+
   get hasWork(): boolean {
     for (const index of this.vectors.values()) if (index.hasWork) return true;
     return false;

@@ -34,7 +34,10 @@ export function relinkStranded(
     let found = false;
     for (let j = i * k; j < (i + 1) * k && !found; j++) found = res.keys[j] === keys[i];
     if (found) continue;
-    graph.remove(keys[i]!);
+    // usearch 2.25 sometimes cannot remove a key it holds (remove() answers 0, contains() stays true) in a graph
+    // whose key table has seen many removals (every update removes one); adding it again would throw "Duplicate keys
+    // not allowed" out of the drain. Such a row stays as linked (its vector is also kept exactly by the caller).
+    if (graph.remove(keys[i]!) === 0 && graph.contains(keys[i]!)) continue;
     graph.add(keys[i]!, vectors.subarray(i * dim, (i + 1) * dim), 1);
     relinked++;
   }

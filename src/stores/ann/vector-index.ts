@@ -2,6 +2,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exactSearch, Index, MetricKind, ScalarKind } from 'usearch';
 import type { Distance } from '../../domain/modality.js';
+import { graphFileCounts, graphMapSafe } from './graph-file.js';
 import { cosineCodes, PendingBuffer } from './pending.js';
 import { rescore, rescoreFetch, toI8, toMatches } from './row-rescore.mjs';
 import { RowStore } from './row-store.js';
@@ -153,6 +154,11 @@ export class VectorIndex {
   private readonly scalar: ScalarKind;
   /** Rows a parallel add left unreachable and that were added again (see relinkStranded). */
   relinked = 0;
+  /**
+   * Whether `savedFile` can be mapped or loaded again (see graphMapSafe: a graph saved with many removed nodes
+   * cannot): a file that cannot is never handed to the search workers, and the next open rebuilds from the table.
+   */
+  savedMapSafe = true;
 
   /**
    * @param exact where a reduced-precision graph keeps its exact rows: `rows` (default: in memory), and `fork`, a
@@ -183,6 +189,9 @@ export class VectorIndex {
     const index = new VectorIndex(dim, distance, params, exact);
     if (index.rows && !exact)
       throw new Error(`${file}: a reduced-precision graph needs its exact rows`);
+    const counts = graphFileCounts(file);
+    if (!graphMapSafe(counts.total, counts.present))
+      throw new Error(`${file}: too many removed nodes to open (${counts.total - counts.present})`);
     index.graph.view(file);
     if (index.graph.dimensions() !== dim)
       throw new Error(`${file}: dimension ${index.graph.dimensions()} != ${dim}`);
@@ -279,7 +288,7 @@ export class VectorIndex {
    */
   sharedGraph(): SharedGraph | undefined {
     const file = this.savedFile;
-    if (!file || this.graph.size() === 0) return undefined;
+    if (!file || this.graph.size() === 0 || !this.savedMapSafe) return undefined;
     if (!this.viewedFrom && (this.tail.length > 0 || this.removedSinceSave.length > 0))
       return undefined;
     const rows = this.rows?.id;
@@ -545,6 +554,8 @@ export class VectorIndex {
       const file = path.join(dir, `${name}.usearch`);
       this.graph.save(file);
       this.savedFile = file;
+      const counts = graphFileCounts(file);
+      this.savedMapSafe = graphMapSafe(counts.total, counts.present);
       this.tail = new PendingBuffer(this.dim);
       this.removedSinceSave = [];
     }

@@ -66,11 +66,24 @@ const WRITES_ACTIVE_MS = 500;
  * least this many and at least as many as the live ones, an idle index is rebuilt aside from a snapshot of its own
  * table version (dense keys, fresh row files), absorbed there in background slices while the old index serves, and
  * swapped in with the own writes made meanwhile replayed: memory returns to the live rows' size (peak: old + new).
- * Off unless a threshold is given (`compactMinDead`): the swap replays those writes in one step under the write lock
- * (~0.1 ms per row; a burst of 40k own rows during a compaction stalled the event loop 4.1 s in a probe). Turn it on
- * by default once the replay is bounded (give up past a cap, or replay in slices).
+ * (`annCompactMinDead` sets it; Infinity turns compaction off.)
  */
-const COMPACT_MIN_DEAD = Number.POSITIVE_INFINITY;
+const COMPACT_MIN_DEAD = 65_536;
+/**
+ * The own writes made during a compaction are replayed onto the new index in slices of at most REPLAY_SLICE_MS with
+ * the event loop yielded between (a replayed update that drops a key from the new graph costs ~70-100 us: a burst of
+ * 40k rows replayed in one step stalled the loop 4.1 s), while later writes keep queueing behind them. The swap
+ * takes the write lock once the replay has caught up and finishes what arrived meanwhile in at most SWAP_REPLAY_MS;
+ * when that is not enough (a write burst still going on) it lets go of the lock and catches up again, at most
+ * SWAP_ATTEMPTS times and for at most REPLAY_GIVE_UP_MS in all, then gives up (the old index keeps serving; the next
+ * idle save, once writes pause, tries again).
+ */
+const REPLAY_SLICE_MS = 8;
+const SWAP_REPLAY_MS = 20;
+const SWAP_ATTEMPTS = 8;
+const REPLAY_GIVE_UP_MS = 30_000;
+/** Rows (or deleted ids) replayed between two clock reads. */
+const REPLAY_STEP_ROWS = 32;
 /** close() waits this long at most for a compaction in flight to stop. */
 const CLOSE_COMPACT_WAIT_MS = 5_000;
 
@@ -536,7 +549,10 @@ export class AnnSync {
     if (this.o.params.deterministic) return;
     const live = ann.keys.size;
     const dead = ann.keys.capacity - live;
-    if (dead < (this.o.compactMinDead ?? COMPACT_MIN_DEAD) || dead < live) return;
+    // A graph saved with too many removed nodes cannot be opened again (see graphMapSafe): compacted whatever the
+    // threshold, else the next open rebuilds from the table.
+    const due = dead >= (this.o.compactMinDead ?? COMPACT_MIN_DEAD) && dead >= live;
+    if (!due && (ann.mapSafe || dead === 0)) return;
     this.compacting = this.compact(ann)
       .catch((e: unknown) => this.o.onError(e))
       .finally(() => {
@@ -546,9 +562,10 @@ export class AnnSync {
 
   /**
    * Rebuilds `old` aside from a snapshot of the table version it reflects, absorbs the new graphs completely in
-   * background slices (the old index serves every search meanwhile, so nothing falls back to exact scans), then,
-   * under the write lock, replays the own writes made since the snapshot and swaps. Gives up (the old index stays)
-   * when the index was replaced meanwhile (a foreign write's rebuild) or closed.
+   * background slices (the old index serves every search meanwhile, so nothing falls back to exact scans), replays
+   * the own writes made since the snapshot in slices, and swaps under the write lock once the rest fits in one short
+   * step (see REPLAY_SLICE_MS). Gives up (the old index stays) when the index was replaced meanwhile (a foreign
+   * write's rebuild), on close, or when writes keep coming faster than the replay catches up.
    */
   private async compact(old: CollectionAnn): Promise<void> {
     const replay: Replayed[] = [];
@@ -580,21 +597,31 @@ export class AnnSync {
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
       if (stale()) return;
-      await this.lock(async () => {
-        if (stale()) return;
-        for (const w of replay) {
-          if (w.version <= version) continue; // already in the snapshot
-          if (w.rows) building.upserted(w.rows, w.version);
-          else building.deleted(w.ids!, w.version);
+      const cursor = new ReplayCursor(replay, building, version);
+      const began = performance.now();
+      for (let attempt = 0; attempt < SWAP_ATTEMPTS; attempt++) {
+        // Catch up outside the lock, a slice at a time; writes keep landing (and queueing) meanwhile.
+        while (!cursor.done && !stale()) {
+          if (performance.now() - began > REPLAY_GIVE_UP_MS) return;
+          cursor.apply(REPLAY_SLICE_MS);
+          await new Promise((resolve) => setImmediate(resolve));
         }
-        // The old index's version may be past the last own write (maintenance versions, which change no rows).
-        building.tableVersion = old.tableVersion;
-        building.dirty = true;
-        old.retire();
-        this.current = building;
-        fresh = undefined; // live now
-        this.kick();
-      });
+        if (stale()) return;
+        const swapped = await this.lock(async () => {
+          if (stale()) return true;
+          // What committed while the lock was awaited, in one bounded step (no write lands inside it).
+          if (!cursor.apply(SWAP_REPLAY_MS)) return false;
+          // The old index's version may be past the last own write (maintenance versions, which change no rows).
+          building.tableVersion = old.tableVersion;
+          building.dirty = true;
+          old.retire();
+          this.current = building;
+          fresh = undefined; // live now
+          this.kick();
+          return true;
+        });
+        if (swapped) return;
+      }
     } finally {
       this.compactReplay = undefined;
       snapshot?.close();
@@ -610,5 +637,51 @@ export class AnnSync {
       this.idleSave().catch((e: unknown) => this.o.onError(e));
     }, this.o.saveIdleMs);
     this.saveTimer.unref();
+  }
+}
+
+/**
+ * Replays a compaction's recorded own writes onto the index being built, in order, resuming where the last call
+ * stopped; writes recorded after the snapshot's version only. Applied entries are dropped from the list.
+ */
+class ReplayCursor {
+  /** The first entry not wholly applied, and how many of its rows (or ids) are. */
+  private head = 0;
+  private within = 0;
+
+  constructor(
+    private readonly list: Replayed[],
+    private readonly into: CollectionAnn,
+    private readonly snapshotVersion: number,
+  ) {}
+
+  get done(): boolean {
+    return this.head >= this.list.length;
+  }
+
+  /** Applies entries for about `budgetMs`; true once every recorded entry is applied. */
+  apply(budgetMs: number): boolean {
+    const t0 = performance.now();
+    while (this.head < this.list.length) {
+      const w = this.list[this.head]!;
+      const all = (w.rows ?? w.ids!).length;
+      if (w.version > this.snapshotVersion) {
+        const to = Math.min(all, this.within + REPLAY_STEP_ROWS);
+        if (w.rows) this.into.upserted(w.rows.slice(this.within, to), w.version);
+        else this.into.deleted(w.ids!.slice(this.within, to), w.version);
+        this.within = to;
+      } else this.within = all; // already in the snapshot
+      if (this.within >= all) {
+        this.head++;
+        this.within = 0;
+      }
+      if (performance.now() - t0 >= budgetMs) break;
+    }
+    // Drop what is applied (the list is the one writes append to: trimmed in place, now and then).
+    if (this.head >= 1024 || this.done) {
+      this.list.splice(0, this.head);
+      this.head = 0;
+    }
+    return this.done;
   }
 }
