@@ -22,8 +22,16 @@ import { Rng } from '../../rerankers/random.js';
 import { GUARD_FOLDS, trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
 import type { Clickthrough } from '../../src/feedback/training-set.js';
 
-/** `queries` distinct queries (each its own set of items), each searched `repeats` times, position-based clicks. */
-function repeatedQueries(queries: number, repeats: number, seed: number): Clickthrough[] {
+/**
+ * `queries` distinct queries (each its own set of items), each searched `repeats` times; `click` gives an item's
+ * click probability (and may set its features).
+ */
+function clickLog(
+  queries: number,
+  repeats: number,
+  seed: number,
+  click: (query: number, position: number, features: Float32Array) => number,
+): Clickthrough[] {
   const rng = new Rng(seed);
   const out: Clickthrough[] = [];
   let t = 0;
@@ -32,7 +40,7 @@ function repeatedQueries(queries: number, repeats: number, seed: number): Clickt
       const items = Array.from({ length: 8 }, (_, position) => {
         const features = new Float32Array(FEATURE_ROW_SHAPE.item).map(() => rng.next() * 0.1);
         features[0] = 1 - position / 8;
-        const clicked = rng.next() < 0.5 / (position + 1);
+        const clicked = rng.next() < click(q, position, features);
         return { id: `q${q}-d${position}`, position, features, clicked, label: clicked ? 1 : 0 };
       });
       out.push({ queryId: `s${t}`, collection: 'c', rankerVersion: 'rrf', timestamp: t++, items });
@@ -40,27 +48,20 @@ function repeatedQueries(queries: number, repeats: number, seed: number): Clickt
   return out;
 }
 
+/** Position-based clicks only. */
+const repeatedQueries = (queries: number, repeats: number, seed: number): Clickthrough[] =>
+  clickLog(queries, repeats, seed, (_, position) => 0.5 / (position + 1));
+
 const intentOf = (ct: Clickthrough) => ct.items[0]!.id.split('-')[0]!;
 
 /** As `repeatedQueries`, but a third of the items match (text similarity 1) and draw most clicks: a fit departs. */
 function signalQueries(queries: number, repeats: number, seed: number): Clickthrough[] {
   const j = featureNames(defaultFeatureSpec()).indexOf('similarity_norm:text');
-  const rng = new Rng(seed);
-  const out: Clickthrough[] = [];
-  let t = 0;
-  for (let r = 0; r < repeats; r++)
-    for (let q = 0; q < queries; q++) {
-      const items = Array.from({ length: 8 }, (_, position) => {
-        const features = new Float32Array(FEATURE_ROW_SHAPE.item).map(() => rng.next() * 0.1);
-        features[0] = 1 - position / 8;
-        const match = (q * 8 + position) % 3 === 0;
-        features[j] = match ? 1 : 0;
-        const clicked = rng.next() < (1 / (position + 1)) * (match ? 0.9 : 0.05);
-        return { id: `q${q}-d${position}`, position, features, clicked, label: clicked ? 1 : 0 };
-      });
-      out.push({ queryId: `s${t}`, collection: 'c', rankerVersion: 'rrf', timestamp: t++, items });
-    }
-  return out;
+  return clickLog(queries, repeats, seed, (q, position, features) => {
+    const match = (q * 8 + position) % 3 === 0;
+    features[j] = match ? 1 : 0;
+    return (1 / (position + 1)) * (match ? 0.9 : 0.05);
+  });
 }
 
 describe("the promotion guard's own held-out queries", () => {

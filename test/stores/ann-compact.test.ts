@@ -35,6 +35,16 @@ function items(n: number, seed: number, prefix = 'i', from = 0) {
 }
 
 /** The options the tests that drive an AnnSync directly share: no freshness checks or idle saves, compaction past 30 dead. */
+/** The store's write lock as AnnSync sees it: one function at a time, in call order, a failure not blocking the next. */
+function serialLock(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let chain: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+}
+
 const syncOptions = (dir: string) =>
   ({
     dir: path.join(dir, 'sync.ann'),
@@ -191,12 +201,7 @@ describe('ANN compaction of dead keys', () => {
     const arrowSchema = arrowSchemaFor(collection);
     // Written straight to the table (no store: its table maintenance would look like another process's writes).
     await table.add(itemsToArrow(collection, arrowSchema, items(n, 1)));
-    let chain: Promise<unknown> = Promise.resolve();
-    const lock = <T>(fn: () => Promise<T>): Promise<T> => {
-      const next = chain.then(fn, fn);
-      chain = next.catch(() => undefined);
-      return next;
-    };
+    const lock = serialLock();
     const errors: unknown[] = [];
     let during: (() => Promise<void>) | undefined;
     const options = () => ({
@@ -334,12 +339,7 @@ describe('ANN compaction of dead keys', () => {
     const other = await LanceDbStore.open({ dataDir: dir }); // commits the "own" writes below
     const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
     const table = await db.openTable('c');
-    let chain: Promise<unknown> = Promise.resolve();
-    const lock = <T>(fn: () => Promise<T>): Promise<T> => {
-      const next = chain.then(fn, fn);
-      chain = next.catch(() => undefined);
-      return next;
-    };
+    const lock = serialLock();
     const errors: unknown[] = [];
     let during: (() => Promise<void>) | undefined;
     const sync = new AnnSync(table, collection, lock, {
