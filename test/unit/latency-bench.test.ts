@@ -252,8 +252,9 @@ describe('per-thread CPU', () => {
       writeFileSync(
         script,
         "import { parentPort } from 'node:worker_threads';\n" +
-          // A fixed amount of work (CPU time, whatever the machine's load does to wall time).
-          'parentPort.once("message", () => { let x = 0; for (let i = 0; i < 3e8; i++) x += i % 7; parentPort.postMessage(x); });\n',
+          // A fixed amount of work (CPU time, whatever the machine's load does to wall time). `on`, not `once`: with
+          // no listener left the thread exits after replying, sometimes before its CPU is read (then it is lost).
+          'parentPort.on("message", () => { let x = 0; for (let i = 0; i < 3e8; i++) x += i % 7; parentPort.postMessage(x); });\n',
       );
       const w = new Worker(script);
       await new Promise((r) => w.once('online', r));
