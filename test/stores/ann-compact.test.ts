@@ -45,6 +45,12 @@ function serialLock(): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
+/** Collection "c"'s LanceDB table opened directly (no store), seeing every commit at once. */
+async function tableOf(dir: string) {
+  const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
+  return { db, table: await db.openTable('c') };
+}
+
 const syncOptions = (dir: string) =>
   ({
     dir: path.join(dir, 'sync.ann'),
@@ -150,8 +156,7 @@ describe('ANN compaction of dead keys', () => {
     const store = await LanceDbStore.open({ dataDir: dir });
     const collection = await store.createCollection(schema);
     await store.upsert('c', items(60, 1));
-    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
-    const table = await db.openTable('c');
+    const { db, table } = await tableOf(dir);
     const lock = <T>(fn: () => Promise<T>): Promise<T> => fn();
     const sync = new AnnSync(table, collection, lock, {
       ...syncOptions(dir),
@@ -196,8 +201,7 @@ describe('ANN compaction of dead keys', () => {
     const store = await LanceDbStore.open({ dataDir: dir });
     const collection = await store.createCollection(schema);
     await store.close();
-    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
-    const table = await db.openTable('c');
+    const { db, table } = await tableOf(dir);
     const arrowSchema = arrowSchemaFor(collection);
     // Written straight to the table (no store: its table maintenance would look like another process's writes).
     await table.add(itemsToArrow(collection, arrowSchema, items(n, 1)));
@@ -286,8 +290,7 @@ describe('ANN compaction of dead keys', () => {
     const store = await LanceDbStore.open({ dataDir: dir });
     const collection = await store.createCollection(schema);
     await store.upsert('c', items(40, 1));
-    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
-    const table = await db.openTable('c');
+    const { table } = await tableOf(dir);
     let opened = false;
     const sync = new AnnSync(table, collection, (fn) => fn(), {
       ...syncOptions(dir),
@@ -337,8 +340,7 @@ describe('ANN compaction of dead keys', () => {
     await store.upsert('c', items(40, 1));
     await store.upsert('c', items(40, 2));
     const other = await LanceDbStore.open({ dataDir: dir }); // commits the "own" writes below
-    const db = await lancedb.connect(path.join(dir, 'lancedb'), { readConsistencyInterval: 0 });
-    const table = await db.openTable('c');
+    const { db, table } = await tableOf(dir);
     const lock = serialLock();
     const errors: unknown[] = [];
     let during: (() => Promise<void>) | undefined;
