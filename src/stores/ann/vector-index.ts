@@ -161,6 +161,12 @@ export class VectorIndex {
   private readonly pending: PendingBuffer;
   /** Dead keys still inside a read-only graph (removed once it is promoted): search reads this much deeper. */
   private deferred: number[] = [];
+  /**
+   * Dead keys usearch failed to remove (see removeFromGraph): still present nodes that a search returns, so it reads
+   * this much deeper too; tried again once the graph has grown (a growth rebuilds usearch's key table).
+   */
+  private stuck = new Set<number>();
+  private stuckTriedAt = 0;
   private pendingDead = 0;
   /** The last graph file written or opened; undefined until the graph has been saved once (or after overflow). */
   private savedFile: string | undefined;
@@ -282,7 +288,7 @@ export class VectorIndex {
     } else if (!this.graph.contains(BigInt(key))) return;
     else if (this.viewedFrom) this.deferred.push(key);
     else {
-      this.graph.remove(BigInt(key));
+      this.removeFromGraph([key]);
       if (this.savedFile) this.removedSinceSave.push(key);
     }
   }
@@ -398,12 +404,13 @@ export class VectorIndex {
   }
 
   /**
-   * How many graph matches to ask for k live ones: past every deferred (dead) key when `deep`, else past at most
-   * READ_PAST of them (most dead keys are nowhere near a given query; a search that comes back short of k live
-   * matches is asked again `deep`). Reading past all of them each time made every search's beam k + dead.
+   * How many graph matches to ask for k live ones: past every dead key it holds (deferred or stuck) when `deep`,
+   * else past at most READ_PAST of them (most dead keys are nowhere near a given query; a search that comes back
+   * short of k live matches is asked again `deep`). Reading past all of them each time made every beam k + dead.
    */
   private graphWant(k: number, deep: boolean): number {
-    const past = deep ? this.deferred.length : Math.min(this.deferred.length, READ_PAST);
+    const dead = this.deferred.length + this.stuck.size;
+    const past = deep ? dead : Math.min(dead, READ_PAST);
     return Math.min(this.graph.size(), k + past);
   }
 
@@ -414,6 +421,32 @@ export class VectorIndex {
     let n = 0;
     for (const key of res.keys) if (live(key) && ++n >= k) return false;
     return true;
+  }
+
+  /**
+   * Removes dead keys from the (writable) graph. usearch 2.25 sometimes cannot: remove() answers 0 while contains()
+   * stays true (after many removals its key table has no free slot left: 5,000 x 16-d keys of the 5th round of
+   * remove-all-and-add-as-many all stuck). Such a key stays a present node; it is kept in `stuck`.
+   */
+  private removeFromGraph(keys: readonly number[]): void {
+    if (keys.length === 0) return;
+    const removed = this.graph.remove(BigUint64Array.from(keys, BigInt)) as number[];
+    keys.forEach((key, i) => {
+      if (removed[i] !== 0 || !this.graph.contains(BigInt(key))) return;
+      this.stuck.add(key);
+      this.stuckTriedAt = this.graph.capacity();
+    });
+  }
+
+  /** Tries the stuck keys again once the graph's capacity changed since the last try (its key table was rebuilt). */
+  private retryStuck(): void {
+    if (this.stuck.size === 0 || this.graph.capacity() === this.stuckTriedAt) return;
+    const keys = [...this.stuck];
+    this.stuck.clear();
+    this.removeFromGraph(keys);
+    // Removed now: a graph file written meanwhile still holds them (a save lists them as dead).
+    if (this.savedFile)
+      for (const key of keys) if (!this.stuck.has(key)) this.removedSinceSave.push(key);
   }
 
   private mergeGraph(res: GraphMatches, live: (key: number) => boolean, out: KeyHit[]): void {
@@ -541,8 +574,9 @@ export class VectorIndex {
     // Only an explicit drain (threads > 1: a flush, blocking by contract) or a mapped graph past its limits copies
     // the mapped graph; the background absorber otherwise adds to the delta graph (see keepsMapped).
     if (this.viewedFrom && (threads > 1 || !this.keepsMapped)) this.promote();
+    if (!this.viewedFrom) this.retryStuck();
     if (this.deferred.length && !this.viewedFrom) {
-      this.graph.remove(BigUint64Array.from(this.deferred, BigInt));
+      this.removeFromGraph(this.deferred);
       // A loop, not push(...deferred): a bulk delete can defer more keys than V8 takes as arguments.
       if (this.savedFile) for (const key of this.deferred) this.removedSinceSave.push(key);
       this.deferred = [];
@@ -675,7 +709,10 @@ export class VectorIndex {
       parts.forEach((p, i) => out.set(p, i * this.dim));
       writeFileSync(path.join(dir, rowsFile), new Uint8Array(out.buffer));
     }
-    const dead = [...this.deferred, ...this.removedSinceSave].filter((k) => !live(k));
+    // Stuck keys are present nodes of any graph file written since they died: listed too, so an open reads deeper.
+    const dead = [...new Set([...this.deferred, ...this.removedSinceSave, ...this.stuck])].filter(
+      (k) => !live(k),
+    );
     const state: SavedVectorState = {
       file: path.basename(this.savedFile),
       rowKeys,
