@@ -177,10 +177,13 @@ function trainingLogDigest(cts: readonly Clickthrough[], sessionOf: Map<string, 
 const dcg = (ls: number[]) => ls.reduce((acc, l, i) => acc + (2 ** l - 1) / Math.log2(i + 2), 0);
 
 /**
- * The learned model's own family and training procedure fitted on true grades instead of clicks: the logged
- * impressions (same feature rows, same shown lists) copied once per grade threshold t = 1..4 with "clicks" on the
- * items graded >= t (so an item's clicks over the copies are its grade), and a flat examination curve (every position
- * read). What the family reaches with noise-free, unbiased evidence on the lists the serving ranker showed.
+ * The learned model's own family and training procedure fitted on true grades instead of clicks, on the logged
+ * impressions (same feature rows, same shown lists). Counterfactual clicks are invariant to reorderings of a fully
+ * shown list under a flat examination curve, so the labels carry a known linear one, p(k) = (10 - k) / 10, given to
+ * the trainer as its propensities: each impression is copied 10 x 4 times, copy (r, t) "clicks" the items graded >= t
+ * at positions k < 10 - r. Summed over copies an item at position k is clicked grade x p(k) times, so the IPS value of
+ * a reordering is exactly its grade-weighted, linearly discounted gain. What the family reaches with noise-free,
+ * unbiased evidence on the lists the serving ranker showed (guard: holdout, the oracle needs no guard evidence).
  */
 function oracleFamily(
   cts: readonly Clickthrough[],
@@ -192,20 +195,22 @@ function oracleFamily(
   for (const ct of cts) {
     const grades = intentById.get(intentOf.get(ct.queryId) ?? '')?.grades;
     if (!grades) continue;
-    for (let t = 1; t <= 4; t++)
-      graded.push({
-        ...ct,
-        queryId: `${ct.queryId}#${t}`,
-        items: ct.items.map((it) => {
-          const clicked = (grades.get(it.id) ?? 0) >= t;
-          return { ...it, clicked, label: clicked ? 1 : 0 };
-        }),
-      });
+    for (let r = 0; r < 10; r++)
+      for (let t = 1; t <= 4; t++)
+        graded.push({
+          ...ct,
+          queryId: `${ct.queryId}#${r}.${t}`,
+          items: ct.items.map((it) => {
+            const clicked = it.position < 10 - r && (grades.get(it.id) ?? 0) >= t;
+            return { ...it, clicked, label: clicked ? 1 : 0 };
+          }),
+        });
   }
   return trainFromClickthroughs(graded, {
     epochs: 30,
     seed,
-    propensities: new Array<number>(10).fill(1),
+    guard: 'holdout',
+    propensities: Array.from({ length: 10 }, (_, k) => (10 - k) / 10),
   }).model;
 }
 
