@@ -138,6 +138,12 @@ export class VectorIndex {
   private readonly pending: PendingBuffer;
   /** Dead keys still inside a read-only graph (removed once it is promoted): search reads this much deeper. */
   private deferred: number[] = [];
+  /**
+   * Dead keys usearch failed to remove (see removeFromGraph): still present nodes that a search returns, so it reads
+   * this much deeper too; tried again once the graph has grown (a growth rebuilds usearch's key table).
+   */
+  private stuck = new Set<number>();
+  private stuckTriedAt = 0;
   private pendingDead = 0;
   /** The last graph file written or opened; undefined until the graph has been saved once (or after overflow). */
   private savedFile: string | undefined;
@@ -235,7 +241,7 @@ export class VectorIndex {
     else if (!this.graph.contains(BigInt(key))) return;
     else if (this.viewedFrom) this.deferred.push(key);
     else {
-      this.graph.remove(BigInt(key));
+      this.removeFromGraph([key]);
       if (this.savedFile) this.removedSinceSave.push(key);
     }
   }
@@ -332,7 +338,33 @@ export class VectorIndex {
   }
 
   private graphWant(k: number): number {
-    return Math.min(this.graph.size(), k + this.deferred.length);
+    return Math.min(this.graph.size(), k + this.deferred.length + this.stuck.size);
+  }
+
+  /**
+   * Removes dead keys from the (writable) graph. usearch 2.25 sometimes cannot: remove() answers 0 while contains()
+   * stays true (after many removals its key table has no free slot left: 5,000 x 16-d keys of the 5th round of
+   * remove-all-and-add-as-many all stuck). Such a key stays a present node; it is kept in `stuck`.
+   */
+  private removeFromGraph(keys: readonly number[]): void {
+    if (keys.length === 0) return;
+    const removed = this.graph.remove(BigUint64Array.from(keys, BigInt)) as number[];
+    keys.forEach((key, i) => {
+      if (removed[i] !== 0 || !this.graph.contains(BigInt(key))) return;
+      this.stuck.add(key);
+      this.stuckTriedAt = this.graph.capacity();
+    });
+  }
+
+  /** Tries the stuck keys again once the graph's capacity changed since the last try (its key table was rebuilt). */
+  private retryStuck(): void {
+    if (this.stuck.size === 0 || this.graph.capacity() === this.stuckTriedAt) return;
+    const keys = [...this.stuck];
+    this.stuck.clear();
+    this.removeFromGraph(keys);
+    // Removed now: a graph file written meanwhile still holds them (a save lists them as dead).
+    if (this.savedFile)
+      for (const key of keys) if (!this.stuck.has(key)) this.removedSinceSave.push(key);
   }
 
   private mergeGraph(res: GraphMatches, live: (key: number) => boolean, out: KeyHit[]): void {
@@ -458,8 +490,9 @@ export class VectorIndex {
     if (!this.hasWork) return 0;
     const ordered = this.params.deterministic === true;
     if (this.viewedFrom) this.promote();
+    this.retryStuck();
     if (this.deferred.length) {
-      this.graph.remove(BigUint64Array.from(this.deferred, BigInt));
+      this.removeFromGraph(this.deferred);
       // A loop, not push(...deferred): a bulk delete can defer more keys than V8 takes as arguments.
       if (this.savedFile) for (const key of this.deferred) this.removedSinceSave.push(key);
       this.deferred = [];
@@ -575,7 +608,10 @@ export class VectorIndex {
       parts.forEach((p, i) => out.set(p, i * this.dim));
       writeFileSync(path.join(dir, rowsFile), new Uint8Array(out.buffer));
     }
-    const dead = [...this.deferred, ...this.removedSinceSave].filter((k) => !live(k));
+    // Stuck keys are present nodes of any graph file written since they died: listed too, so an open reads deeper.
+    const dead = [...new Set([...this.deferred, ...this.removedSinceSave, ...this.stuck])].filter(
+      (k) => !live(k),
+    );
     const state: SavedVectorState = {
       file: path.basename(this.savedFile),
       rowKeys,
