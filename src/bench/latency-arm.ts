@@ -4,6 +4,7 @@
  * the in-process ANN index has them), and takes commands from the bench on stdin, one JSON line each:
  *   {"cmd":"raw","seconds":S,"connections":C}  engine called directly in this process (closed loop)
  *   {"cmd":"labels"}                           OS thread id -> worker script, for per-thread CPU
+ *   {"cmd":"stalls"}                           the event loop's stalls and GC pauses since the last ask
  *   {"cmd":"close"}
  * Answers are JSON lines on stdout; the first is {"ready":true,"url":...,"pid":...}.
  * Run as: node --import tsx <this file> --root DIR --data-dir DIR --bodies FILE (cwd: the checkout, so its own tsx).
@@ -14,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { labelWorkerThreads } from './thread-cpu.js';
 import { prereadDir, rawPhase, readQueries, type Query } from './latency-phases.js';
+import { StallMonitor } from './loop-stalls.js';
 
 // Before the checkout's code starts any worker thread.
 const labels = labelWorkerThreads();
@@ -63,6 +65,7 @@ const search = (q: Query) =>
     limit: Number(values.limit),
     candidates: Number(values.candidates),
   });
+const stalls = new StallMonitor().start();
 say({
   ready: true,
   url,
@@ -75,7 +78,10 @@ for await (const line of createInterface({ input: process.stdin })) {
   const c = JSON.parse(line) as { cmd: string; seconds?: number; connections?: number };
   if (c.cmd === 'raw') say(await rawPhase(queries, search, c.connections!, c.seconds!));
   else if (c.cmd === 'labels') say(labels());
-  else if (c.cmd === 'close') break;
+  else if (c.cmd === 'stalls') {
+    await new Promise((resolve) => setImmediate(resolve)); // GC entries of the last pauses arrive a tick late
+    say(stalls.take());
+  } else if (c.cmd === 'close') break;
 }
 await chorus.close();
 process.exit(0);

@@ -16,6 +16,7 @@ import {
 import { recordRun } from './results-file.js';
 import { warmUntilSteady } from './steady-warmup.js';
 import { threadLine } from './latency-report.js';
+import { stallLine, type LoopStalls } from './loop-stalls.js';
 import { cpuPerRequest, readThreadCpu, type ThreadLabels } from './thread-cpu.js';
 
 const ARM = fileURLToPath(
@@ -188,6 +189,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const measure = async (arm: Arm, kind: PhaseKind, seconds: number): Promise<PhaseResult> => {
       const p = arms[arm]!;
       const load = os.loadavg()[0]!;
+      await p.ask({ cmd: 'stalls' }); // starts the phase's count
       const t0 = readThreadCpu(p.pid);
       const c0 = counters(p.pid);
       const raw: RawPhase =
@@ -204,6 +206,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       raw.stealMs = c1.stealMs - c0.stealMs;
       raw.majorFaults = c1.majorFaults - c0.majorFaults;
       raw.othersCpuMs = c1.busyMs - c0.busyMs - raw.cpuMs - (raw.clientCpuMs ?? 0);
+      raw.stalls = (await p.ask({ cmd: 'stalls' })) as LoopStalls;
       samples[arm].push(raw);
       return summarise(kind, raw, [load, os.loadavg()[0]!]);
     };
@@ -235,7 +238,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
           results[arm].push(p);
           measured[arm].push(samples[arm][samples[arm].length - 1]!);
           o.log(
-            `  round ${r + 1} ${arm.toUpperCase()} ${kind}: ${p.qps.toFixed(1)} req/s, p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, server CPU ${p.cpuMsPerRequest?.server ?? '?'} ms/req (load ${p.loadAverage[0].toFixed(2)})`,
+            `  round ${r + 1} ${arm.toUpperCase()} ${kind}: ${p.qps.toFixed(1)} req/s, p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, server CPU ${p.cpuMsPerRequest?.server ?? '?'} ms/req${p.stalls ? `; ${stallLine(p.stalls)}` : ''} (load ${p.loadAverage[0].toFixed(2)})`,
           );
         }
     }
@@ -333,7 +336,7 @@ export function reportCompare(
     out(`  ${arm.toUpperCase()}: ${s.root}${s.commit ? ` (${s.commit})` : ''}, data ${s.dataDir}`);
     for (const [kind, k] of Object.entries(s.kinds)) {
       out(
-        `    ${kind.padEnd(4)} req/s median ${f(k.qps.median)} [${f(k.qps.min)}-${f(k.qps.max)}], p99 median ${f(k.p99.median)} ms [${f(k.p99.min)}-${f(k.p99.max)}], server CPU ${f(k.cpuMs.median)} ms/req; all rounds p50 ${f(k.all.p50)} / p99 ${f(k.all.p99)} ms${k.all.cpuMsPerRequest?.threads ? `; threads ${threadLine(k.all.cpuMsPerRequest.threads)}` : ''}${k.all.cpuMsPerRequest?.client !== undefined ? `, load generator ${k.all.cpuMsPerRequest.client}` : ''}`,
+        `    ${kind.padEnd(4)} req/s median ${f(k.qps.median)} [${f(k.qps.min)}-${f(k.qps.max)}], p99 median ${f(k.p99.median)} ms [${f(k.p99.min)}-${f(k.p99.max)}], server CPU ${f(k.cpuMs.median)} ms/req; all rounds p50 ${f(k.all.p50)} / p99 ${f(k.all.p99)} ms${k.all.cpuMsPerRequest?.threads ? `; threads ${threadLine(k.all.cpuMsPerRequest.threads)}` : ''}${k.all.cpuMsPerRequest?.client !== undefined ? `, load generator ${k.all.cpuMsPerRequest.client}` : ''}${k.all.stalls ? `; ${stallLine(k.all.stalls)}` : ''}`,
       );
     }
   }

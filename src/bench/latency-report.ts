@@ -1,5 +1,6 @@
 import { recordRun } from './results-file.js';
 import type { PhaseResult } from './latency-stats.js';
+import { stallLine } from './loop-stalls.js';
 
 export interface LatencyResult {
   /** What the figures ran on. */
@@ -86,6 +87,8 @@ export function reportLatency(
   for (const p of [r.api, r.raw, ...(r.rate ? [r.rate] : [])])
     if (p.cpuMsPerRequest?.threads)
       out(`    ${p.kind} server threads ms/req: ${threadLine(p.cpuMsPerRequest.threads)}`);
+  for (const p of [r.api, r.raw, ...(r.rate ? [r.rate] : [])])
+    if (p.stalls) out(`    ${p.kind} serving thread: ${stallLine(p.stalls)}`);
   out(
     `  other processes took ${[r.api, r.raw].map((p) => `${((p.othersCpuShare ?? NaN) * 100).toFixed(0)}%`).join(' / ')} of the CPU during API / raw phases`,
   );

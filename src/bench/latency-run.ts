@@ -21,6 +21,7 @@ import {
   type PhaseResult,
   type RawPhase,
 } from './latency-stats.js';
+import { stallLine, StallMonitor } from './loop-stalls.js';
 import { warmUntilSteady } from './steady-warmup.js';
 import { cpuPerRequest, labelWorkerThreads, readThreadCpu } from './thread-cpu.js';
 
@@ -120,7 +121,9 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
     const rounds = o.rounds ?? 2;
     const each = Math.max(1, Math.round(o.durationSeconds / rounds));
     const kinds: PhaseKind[] = o.rate ? ['raw', 'api', 'rate'] : ['raw', 'api'];
+    const stalls = new StallMonitor().start();
     const measure = async (kind: PhaseKind, seconds: number) => {
+      stalls.take(); // starts the phase's count
       const load = os.loadavg()[0]!;
       const t0 = readThreadCpu(process.pid);
       const c0 = counters(process.pid);
@@ -143,6 +146,8 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
       p.stealMs = c1.stealMs - c0.stealMs;
       p.majorFaults = c1.majorFaults - c0.majorFaults;
       p.othersCpuMs = c1.busyMs - c0.busyMs - p.cpuMs - (p.clientCpuMs ?? 0);
+      await new Promise((resolve) => setImmediate(resolve)); // GC entries of the last pauses arrive a tick late
+      p.stalls = stalls.take();
       return { p, phase: summarise(kind, p, [load, os.loadavg()[0]!]) };
     };
     // Warm-up: raw and API windows in turn until each kind's throughput is steady (at least `warm` s each).
@@ -168,10 +173,11 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
         phases.push(phase);
         samples.push(p);
         o.log(
-          `  ${kind} #${r + 1}: ${phase.qps.toFixed(1)} req/s, p50 ${phase.p50.toFixed(1)} ms, p99 ${phase.p99.toFixed(1)} ms, server CPU ${phase.cpuMsPerRequest?.server ?? '?'} ms/req (load ${phase.loadAverage.map((l) => l.toFixed(2)).join(' -> ')}, others' CPU ${((phase.othersCpuShare ?? 0) * 100).toFixed(0)}%)`,
+          `  ${kind} #${r + 1}: ${phase.qps.toFixed(1)} req/s, p50 ${phase.p50.toFixed(1)} ms, p99 ${phase.p99.toFixed(1)} ms, server CPU ${phase.cpuMsPerRequest?.server ?? '?'} ms/req${phase.stalls ? `; ${stallLine(phase.stalls)}` : ''} (load ${phase.loadAverage.map((l) => l.toFixed(2)).join(' -> ')}, others' CPU ${((phase.othersCpuShare ?? 0) * 100).toFixed(0)}%)`,
         );
       }
     }
+    stalls.stop();
     // Quality beside speed: the lists served are the ANN's, so recall@10 per vector list vs an exact scan.
     const recallAt10 = await recallPerVector(
       chorus.store,

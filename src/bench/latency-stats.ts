@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { percentile } from './latency-data.js';
+import { mergeStalls, type LoopStalls } from './loop-stalls.js';
 
 /** What one phase measured: every request's latency and every response's stage timings (ms). */
 export interface RawPhase {
@@ -24,6 +25,8 @@ export interface RawPhase {
   majorFaults?: number;
   /** CPU ms other processes (not the server, not the load generator) took on the machine during the phase. */
   othersCpuMs?: number;
+  /** The serving thread's event-loop stalls and GC pauses during the phase. */
+  stalls?: LoopStalls;
 }
 
 /**
@@ -62,6 +65,8 @@ export interface PhaseResult {
   majorFaults?: number;
   /** Share of the machine's CPU (0..1) other processes took during the phase: how quiet the box was. */
   othersCpuShare?: number;
+  /** The serving thread's event-loop stalls and GC pauses (what decides a fixed-rate round's p99). */
+  stalls?: LoopStalls;
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -117,6 +122,7 @@ export function summarise(
           ),
         }
       : {}),
+    ...(p.stalls ? { stalls: p.stalls } : {}),
   };
 }
 
@@ -168,6 +174,9 @@ export function mergeRaw(of: RawPhase[]): RawPhase {
       : {}),
     ...(of.every((p) => p.othersCpuMs !== undefined)
       ? { othersCpuMs: of.reduce((a, p) => a + p.othersCpuMs!, 0) }
+      : {}),
+    ...(of.length > 0 && of.every((p) => p.stalls)
+      ? { stalls: mergeStalls(of.map((p) => p.stalls!)) }
       : {}),
   };
 }

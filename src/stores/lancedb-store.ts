@@ -83,6 +83,12 @@ export interface LanceDbStoreOptions {
    * see AnnSync).
    */
   annCompactMinDead?: number;
+  /**
+   * A memory-mapped saved graph file up to this many bytes is copied into memory on the first write after an open
+   * (a short synchronous copy; default 8 MiB); a bigger one stays mapped and read-only, new rows going into a small
+   * in-memory delta graph searched beside it (see VectorIndex). 0: every mapped graph stays mapped.
+   */
+  annMappedCopyMaxBytes?: number;
   /** Concurrent CPU-bound table reads (default: the core count). */
   readConcurrency?: number;
   /**
@@ -654,6 +660,7 @@ export class LanceDbStore implements VectorStore {
       saveIdleMs: this.opts.annSaveIdleMs ?? 2000,
       closeDrainMs: this.opts.annCloseDrainMs ?? 1000,
       compactMinDead: this.opts.annCompactMinDead,
+      mappedCopyMaxBytes: this.opts.annMappedCopyMaxBytes,
       onError: (e) => (this.opts.onBackgroundError ?? defaultBackgroundError)(e, name),
       onForeignChange: () => {
         entry.epoch++;

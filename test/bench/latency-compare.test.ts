@@ -35,6 +35,10 @@ describe('bench/latency', () => {
     expect(r.api.cpuMsPerRequest!.threads!.main).toBeGreaterThan(0);
     expect(r.api.cpuMsPerRequest!.client).toBeGreaterThan(0);
     expect(r.warmup!.api.length).toBeGreaterThanOrEqual(2);
+    // The serving thread's stalls and GC pauses, per phase and merged (the server runs in this process here).
+    for (const p of [r.api, r.rate!, ...r.phases])
+      expect(p.stalls!.maxMs).toBeGreaterThanOrEqual(p.stalls!.p99Ms);
+    expect(r.phases.reduce((a, p) => a + p.stalls!.minor.count, 0)).toBeGreaterThan(0);
 
     const b = path.join(tmp, 'b');
     cpSync(a, b, { recursive: true });
@@ -68,7 +72,12 @@ describe('bench/latency', () => {
         expect(k.all.requests).toBeGreaterThan(0);
         expect(k.all.errors).toBe(0);
         expect(k.all.cpuMsPerRequest!.threads!.main).toBeGreaterThan(0);
+        // Each arm's own event loop, asked for before and after every phase.
+        for (const p of [k.all, ...k.rounds])
+          expect(p.stalls!.maxMs).toBeGreaterThanOrEqual(p.stalls!.p99Ms);
       }
+      const kinds = Object.values(arm.kinds);
+      expect(kinds.reduce((a, k) => a + k.all.stalls!.minor.count, 0)).toBeGreaterThan(0);
       expect(arm.kinds.rate!.all.offeredRate).toBe(40);
     }
     for (const kind of ['api', 'rate', 'raw'] as const) {

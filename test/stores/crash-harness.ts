@@ -11,7 +11,7 @@ export const PROGRESS_MS = 300_000;
  * (so the kill lands while the next batch is being written) and sends SIGKILL. Returns the acknowledged batches.
  */
 export async function runAndKill(opts: {
-  mode: 'lancedb' | 'sqlite';
+  mode: 'lancedb' | 'lancedb-mapped' | 'sqlite';
   dataDir: string;
   first: number;
   batchSize: number;

@@ -99,6 +99,7 @@ export class CollectionAnn {
     schema: CollectionSchema,
     params: HnswParams,
     tableVersion: number,
+    mapped: { copyMaxBytes?: number } = {},
   ): CollectionAnn | undefined {
     const file = path.join(dir, MANIFEST);
     if (!existsSync(file)) return undefined;
@@ -139,6 +140,7 @@ export class CollectionAnn {
                   fork: rowFileNames(dir, i),
                 }
               : undefined,
+            mapped.copyMaxBytes,
           ),
         );
       }
@@ -221,6 +223,12 @@ export class CollectionAnn {
     return false;
   }
 
+  /** Whether a flush has a mapped graph's delta graph or deferred removals to fold in (see VectorIndex). */
+  get needsFold(): boolean {
+    for (const index of this.vectors.values()) if (index.needsFold) return true;
+    return false;
+  }
+
   /** Whether the background absorber has work (see VectorIndex.hasBackgroundWork). */
   get hasBackgroundWork(): boolean {
     for (const index of this.vectors.values()) if (index.hasBackgroundWork) return true;
@@ -247,7 +255,8 @@ export class CollectionAnn {
     const t0 = performance.now();
     const live = (key: number) => this.keys.isLive(key);
     for (const index of this.vectors.values()) {
-      while (index.hasWork) {
+      // With every core (a flush), a memory-mapped graph's delta and deferred removals are folded in too.
+      while (index.hasWork || (threads > 1 && index.needsFold)) {
         if (performance.now() - t0 >= budgetMs) return false;
         index.absorb(budgetMs === Infinity ? 65_536 : 1024, live, threads, true);
       }

@@ -122,10 +122,22 @@ export interface SavedVectorState {
 
 /** Rows absorbed since the graph file was written are kept (to save them cheaply) up to this many floats. */
 const TAIL_MAX_FLOATS = 16 * 2 ** 20;
+/**
+ * A memory-mapped graph is copied into memory (promote: usearch's synchronous `load`, 2.1 s of blocked event loop
+ * for a 533 MB graph at 1M x 384) on the first write only when its file is at most COPY_MAX_BYTES (a copy of about
+ * 30 ms at that rate); a bigger one only once DEFERRED_MAX of its keys are dead or its delta graph holds
+ * TAIL_MAX_FLOATS: until then new rows go into the delta graph and removals are read past (graphWant).
+ */
+const COPY_MAX_BYTES = 8 * 2 ** 20;
+const DEFERRED_MAX = 4096;
+/** Dead keys of a mapped graph a search reads past before it asks again past all of them (see graphWant). */
+const READ_PAST = 16;
 
 /**
- * The ANN index of one named vector: an HNSW graph (built here, or memory-mapped from a saved file and copied into
- * memory on the first write after opening) plus the pending rows written since, which search scans exactly.
+ * The ANN index of one named vector: an HNSW graph (built here, or memory-mapped from a saved file) plus the pending
+ * rows written since, which search scans exactly. A memory-mapped graph stays read-only after writes: the rows
+ * absorbed meanwhile go into a small in-memory delta graph searched beside it, so no write waits for the big graph
+ * to be copied into memory (see DEFERRED_MAX for when it is, and flushes, which copy it at once).
  *
  * Saving never waits for the graph to absorb anything: a save writes the graph file only when asked and changed,
  * and otherwise the rows the last graph file lacks (absorbed since, or still pending) as one flat file, plus the
@@ -135,6 +147,17 @@ export class VectorIndex {
   private graph: Index;
   /** A graph opened with `view` is read-only until `promote` loads a private copy. */
   private viewedFrom: string | undefined;
+  /**
+   * Rows absorbed while the graph is memory-mapped (their f32 rows are in `tail`: savedFile is the mapped file).
+   * Keys are never reused, so a key is in the delta or the mapped graph, never both.
+   */
+  private delta: Index | undefined;
+  /** Keys removed from the delta graph (their rows stay in `tail` until a save or promote drops them). */
+  private deltaDead = 0;
+  /** The saved exact rows the mapped graph was opened with (a save names them while the graph stays mapped). */
+  private savedRows: RowStore | undefined;
+  /** A mapped graph small enough to copy into memory on the first write (see COPY_MAX_BYTES). */
+  private copyOnWrite = false;
   private readonly pending: PendingBuffer;
   /** Dead keys still inside a read-only graph (removed once it is promoted): search reads this much deeper. */
   private deferred: number[] = [];
@@ -191,6 +214,7 @@ export class VectorIndex {
     params: HnswParams,
     restore?: { keys: number[]; rows: Float32Array; dead: number[] },
     exact?: { rows: RowStore; fork: () => string },
+    copyMaxBytes = COPY_MAX_BYTES,
   ): VectorIndex {
     const index = new VectorIndex(dim, distance, params, exact);
     if (index.rows && !exact)
@@ -203,6 +227,8 @@ export class VectorIndex {
       throw new Error(`${file}: dimension ${index.graph.dimensions()} != ${dim}`);
     index.viewedFrom = file;
     index.savedFile = file;
+    index.savedRows = index.rows;
+    index.copyOnWrite = statSync(file).size <= copyMaxBytes;
     if (restore) {
       if (restore.rows.length !== restore.keys.length * dim)
         throw new Error(`${file}: saved rows do not match their keys`);
@@ -212,23 +238,41 @@ export class VectorIndex {
     return index;
   }
 
+  /** Live rows in the graphs (a mapped graph's deferred keys are dead: read past, not yet removed). */
   get graphSize(): number {
-    return this.graph.size();
+    return this.graph.size() - this.deferred.length + (this.delta?.size() ?? 0);
   }
 
   get pendingSize(): number {
     return this.pending.length;
   }
 
-  /** Whether work remains for a flush (rows to absorb, removals deferred on a read-only graph). */
+  /**
+   * Whether work remains for the absorber: rows to absorb, removals to apply to a writable graph, or a mapped graph
+   * due to be copied (see DEFERRED_MAX). A flush also folds a delta graph in (see needsFold).
+   */
   get hasWork(): boolean {
-    return this.pending.length > 0 || this.deferred.length > 0;
+    return this.pending.length > 0 || (this.deferred.length > 0 && !this.keepsMapped);
+  }
+
+  /** A flush's extra work on a mapped graph: the delta graph and the deferred removals folded into one graph. */
+  get needsFold(): boolean {
+    return this.viewedFrom !== undefined && (this.delta !== undefined || this.deferred.length > 0);
   }
 
   /** Whether the background absorber has work (deterministic: only full blocks of rows; see HnswParams). */
   get hasBackgroundWork(): boolean {
     if (!this.params.deterministic) return this.hasWork;
     return this.deferred.length > 0 || this.pending.hasOrdered(false);
+  }
+
+  /**
+   * Whether writes leave the mapped graph as it is (rows into the delta graph, removals deferred). Deterministic
+   * indexes copy it on the first write as before (a delta graph would make the graph depend on when a save ran).
+   */
+  private get keepsMapped(): boolean {
+    if (!this.viewedFrom || this.params.deterministic || this.copyOnWrite) return false;
+    return this.deferred.length < DEFERRED_MAX && this.tail.length * this.dim <= TAIL_MAX_FLOATS;
   }
 
   add(key: number, vector: Float32Array): void {
@@ -238,7 +282,10 @@ export class VectorIndex {
   /** Drops a dead key: skipped when absorbed, removed from a writable graph, deferred on a read-only one. */
   remove(key: number): void {
     if (this.pending.has(key)) this.pendingDead++;
-    else if (!this.graph.contains(BigInt(key))) return;
+    else if (this.delta?.contains(BigInt(key))) {
+      this.delta.remove(BigInt(key));
+      this.deltaDead++;
+    } else if (!this.graph.contains(BigInt(key))) return;
     else if (this.viewedFrom) this.deferred.push(key);
     else {
       this.removeFromGraph([key]);
@@ -252,9 +299,26 @@ export class VectorIndex {
    */
   search(query: Float32Array, k: number, live: (key: number) => boolean): KeyHit[] {
     const out: KeyHit[] = [];
-    if (this.graph.size() > 0)
-      this.mergeGraph(this.searchGraph(query, this.graphWant(k)), live, out);
-    return finish(out, this.searchPending(query, k, live), k);
+    if (this.graph.size() > 0) {
+      let res = this.searchGraph(this.graph, query, this.graphWant(k, false));
+      if (this.shortOfLive(res, k, live))
+        res = this.searchGraph(this.graph, query, this.graphWant(k, true));
+      this.mergeGraph(res, live, out);
+    }
+    return finish(out, this.searchDelta(query, k, live, this.searchPending(query, k, live)), k);
+  }
+
+  /** The delta graph's k nearest live keys appended to `out` (a removed delta key is gone from the delta graph). */
+  private searchDelta(
+    query: Float32Array,
+    k: number,
+    live: (key: number) => boolean,
+    out: KeyHit[],
+  ): KeyHit[] {
+    const delta = this.delta;
+    if (delta && delta.size() > 0)
+      this.mergeGraph(this.searchGraph(delta, query, Math.min(delta.size(), k)), live, out);
+    return out;
   }
 
   /**
@@ -270,11 +334,13 @@ export class VectorIndex {
   ): Promise<KeyHit[]> {
     const shared = this.graph.size() >= pool.minGraph ? this.sharedGraph() : undefined;
     if (!shared) return this.search(query, k, live);
-    const want = this.graphWant(k);
-    const pending = this.searchPending(query, k, live);
+    // Before the await: a row the absorber moves from pending into the delta graph meanwhile is found once.
+    const pending = this.searchDelta(query, k, live, this.searchPending(query, k, live));
     let res: GraphMatches;
     try {
-      res = await pool.search(shared, query, want, this.rows);
+      res = await pool.search(shared, query, this.graphWant(k, false), this.rows);
+      if (this.shortOfLive(res, k, live))
+        res = await pool.search(shared, query, this.graphWant(k, true), this.rows);
     } catch {
       return this.search(query, k, live); // a worker that failed (file gone, worker died): search here
     }
@@ -328,17 +394,33 @@ export class VectorIndex {
    * The graph's matches; a reduced-precision graph is asked for more candidates (rescoreFetch), re-scored from the
    * exact rows and cut to `want`.
    */
-  private searchGraph(query: Float32Array, want: number): GraphMatches {
+  private searchGraph(graph: Index, query: Float32Array, want: number): GraphMatches {
     const rows = this.rows;
-    if (!rows) return toMatches(this.graph.search(query, want, 1));
+    if (!rows) return toMatches(graph.search(query, want, 1));
     const q = this.scalar === ScalarKind.I8 ? toI8(query, this.dim) : query;
     const ef = searchEf(this.params, this.dim, true);
-    const res = this.graph.search(q, rescoreFetch(want, this.graph.size(), ef), 1);
+    const res = graph.search(q, rescoreFetch(want, graph.size(), ef), 1);
     return rescore(res, query, this.dim, METRIC[this.distance], rows, want);
   }
 
-  private graphWant(k: number): number {
-    return Math.min(this.graph.size(), k + this.deferred.length + this.stuck.size);
+  /**
+   * How many graph matches to ask for k live ones: past every dead key it holds (deferred or stuck) when `deep`,
+   * else past at most READ_PAST of them (most dead keys are nowhere near a given query; a search that comes back
+   * short of k live matches is asked again `deep`). Reading past all of them each time made every beam k + dead.
+   */
+  private graphWant(k: number, deep: boolean): number {
+    const dead = this.deferred.length + this.stuck.size;
+    const past = deep ? dead : Math.min(dead, READ_PAST);
+    return Math.min(this.graph.size(), k + past);
+  }
+
+  /** Whether a search asked for graphWant(k, false) may have missed live matches the graph holds. */
+  private shortOfLive(res: GraphMatches, k: number, live: (key: number) => boolean): boolean {
+    if (res.keys.length < this.graphWant(k, false)) return false;
+    if (this.graphWant(k, true) === this.graphWant(k, false)) return false;
+    let n = 0;
+    for (const key of res.keys) if (live(key) && ++n >= k) return false;
+    return true;
   }
 
   /**
@@ -487,11 +569,13 @@ export class VectorIndex {
    * deterministic index then also takes its last, partial block). Returns rows absorbed.
    */
   absorb(max: number, live: (key: number) => boolean, threads = 1, all = false): number {
-    if (!this.hasWork) return 0;
+    if (!this.hasWork && !(threads > 1 && this.needsFold)) return 0;
     const ordered = this.params.deterministic === true;
-    if (this.viewedFrom) this.promote();
-    this.retryStuck();
-    if (this.deferred.length) {
+    // Only an explicit drain (threads > 1: a flush, blocking by contract) or a mapped graph past its limits copies
+    // the mapped graph; the background absorber otherwise adds to the delta graph (see keepsMapped).
+    if (this.viewedFrom && (threads > 1 || !this.keepsMapped)) this.promote();
+    if (!this.viewedFrom) this.retryStuck();
+    if (this.deferred.length && !this.viewedFrom) {
       this.removeFromGraph(this.deferred);
       // A loop, not push(...deferred): a bulk delete can defer more keys than V8 takes as arguments.
       if (this.savedFile) for (const key of this.deferred) this.removedSinceSave.push(key);
@@ -509,6 +593,7 @@ export class VectorIndex {
         rows.set(vectors.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim),
       );
     }
+    if (this.viewedFrom) return this.absorbIntoDelta(keys, liveRows, rows);
     // usearch sizes its per-thread contexts when an add grows the graph: more threads than the last growth had
     // would fail, so a parallel add either grows the graph or stays within the last growth's threads.
     // Exact rows first: every key the graph holds (and every graph file saved) has its row.
@@ -537,6 +622,22 @@ export class VectorIndex {
           rows,
         );
     }
+    return keys.length;
+  }
+
+  /**
+   * Adds absorbed rows to the delta graph beside a mapped one, on one thread (the background absorber's small
+   * slices). Their f32 rows go to `tail` (the mapped file lacks them: a save writes them beside it) and, for a
+   * reduced-precision graph, to a writable fork of the exact rows. Returns the rows taken (`keys.length`).
+   */
+  private absorbIntoDelta(keys: number[], liveRows: number[], rows: Float32Array): number {
+    const liveKeys = liveRows.map((r) => keys[r]!);
+    if (this.rows && !this.rows.writable) this.rows = this.rows.fork(this.exact!.fork());
+    this.rows?.write(liveKeys, rows);
+    const delta = (this.delta ??= this.newGraph());
+    const stored = this.scalar === ScalarKind.I8 ? toI8(rows, this.dim) : rows;
+    delta.add(BigUint64Array.from(liveKeys, BigInt), stored, 1);
+    this.tail.pushMany(liveKeys, rows);
     return keys.length;
   }
 
@@ -618,10 +719,13 @@ export class VectorIndex {
       rowsFile,
       dead,
     };
-    if (this.rows) {
-      if (!this.rows.file) throw new Error('exact rows kept in memory cannot be saved');
-      this.rows.complete(); // a fork's file must hold every row before a manifest names it
-      state.exactRows = path.basename(this.rows.file);
+    // A mapped graph's saved rows hold every key it has (the delta's rows go in `rowsFile`): a fork still being
+    // filled in the background is not waited for (complete() wrote up to 1.5 GB on the event loop at 1M x 384).
+    const exact = this.viewedFrom ? this.savedRows : this.rows;
+    if (exact) {
+      if (!exact.file) throw new Error('exact rows kept in memory cannot be saved');
+      exact.complete(); // a fork's file must hold every row before a manifest names it
+      state.exactRows = path.basename(exact.file);
     }
     return state;
   }
@@ -638,6 +742,16 @@ export class VectorIndex {
     this.graph = copy;
     this.reservedThreads = 1;
     this.viewedFrom = undefined;
+    this.savedRows = undefined;
+    if (this.delta) {
+      // The delta graph's rows go back to the exact scan and are absorbed into the copy (their exact rows are
+      // already written); `tail` then holds only what the copy absorbs since the mapped file.
+      for (const seg of this.tail.segments()) this.pending.pushMany(seg.keys, seg.rows);
+      this.pendingDead += this.deltaDead;
+      this.tail = new PendingBuffer(this.dim);
+      this.delta = undefined;
+      this.deltaDead = 0;
+    }
   }
 
   private newGraph(): Index {

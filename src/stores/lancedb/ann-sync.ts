@@ -30,6 +30,8 @@ export interface AnnSyncOptions {
    * least as many as the live ones (default COMPACT_MIN_DEAD; see maybeCompact).
    */
   compactMinDead?: number;
+  /** A mapped graph file up to this many bytes is copied on the first write (see VectorIndex.view). */
+  mappedCopyMaxBytes?: number;
 }
 
 type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -335,7 +337,7 @@ export class AnnSync {
     await this.lock(async () => {
       const ann = this.current;
       // Rows restored unabsorbed from a save are work without being unsaved: absorb them and save the graphs too.
-      if (!ann || this.closed || (!ann.dirty && !ann.hasWork)) return;
+      if (!ann || this.closed || (!ann.dirty && !ann.hasWork && !ann.needsFold)) return;
       ann.drain(Infinity, availableParallelism());
       ann.save(this.o.dir);
     });
@@ -380,7 +382,9 @@ export class AnnSync {
 
   private async load(): Promise<CollectionAnn> {
     const version = await this.table.version();
-    const saved = CollectionAnn.load(this.o.dir, this.schema, this.o.params, version);
+    const saved = CollectionAnn.load(this.o.dir, this.schema, this.o.params, version, {
+      copyMaxBytes: this.o.mappedCopyMaxBytes,
+    });
     if (saved) {
       this.current = saved;
       this.o.onOpenedSaved?.();
