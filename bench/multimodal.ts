@@ -32,6 +32,7 @@ import type { FeedbackEvent } from '../src/domain/feedback.js';
 import { buildClickthroughs, type Clickthrough } from '../src/feedback/training-set.js';
 import { perImpressionClicks } from '../rerankers/counterfactual.js';
 import { readClickthroughs } from '../rerankers/fit-from-logs.js';
+import { trainFromClickthroughs } from '../rerankers/train-from-logs.js';
 import { queryGroups } from '../rerankers/query-split.js';
 import { featureNames, defaultFeatureSpec } from '../rerankers/features/index.js';
 import { WeightedReranker, RrfReranker } from '../rerankers/fusion/index.js';
@@ -66,6 +67,8 @@ const { values: a } = parseArgs({
     clicks: { type: 'string', default: 'pbm' },
     out: { type: 'string', default: 'bench/results/multimodal.json' },
     'ab-trainer': { type: 'string' },
+    // Upper bounds, judged like every arm on the held-out intents (diagnosis only; they read true grades).
+    oracles: { type: 'boolean', default: false },
   },
 });
 const ATTRACT = [0.03, 0.15, 0.35, 0.65, 0.9];
@@ -173,6 +176,140 @@ function trainingLogDigest(cts: readonly Clickthrough[], sessionOf: Map<string, 
 
 const dcg = (ls: number[]) => ls.reduce((acc, l, i) => acc + (2 ** l - 1) / Math.log2(i + 2), 0);
 
+/**
+ * The learned model's own family and training procedure fitted on true grades instead of clicks, on the logged
+ * impressions (same feature rows, same shown lists). Counterfactual clicks are invariant to reorderings of a fully
+ * shown list under a flat examination curve, so the labels carry a known linear one, p(k) = (10 - k) / 10, given to
+ * the trainer as its propensities: each impression is copied 10 x 4 times, copy (r, t) "clicks" the items graded >= t
+ * at positions k < 10 - r. Summed over copies an item at position k is clicked grade x p(k) times, so the IPS value of
+ * a reordering is exactly its grade-weighted, linearly discounted gain. What the family reaches with noise-free,
+ * unbiased evidence on the lists the serving ranker showed (guard: holdout, the oracle needs no guard evidence).
+ */
+function oracleFamily(
+  cts: readonly Clickthrough[],
+  intentOf: Map<string, string>,
+  intentById: Map<string, Intent>,
+  seed: number,
+): FusionModel {
+  const graded: Clickthrough[] = [];
+  for (const ct of cts) {
+    const grades = intentById.get(intentOf.get(ct.queryId) ?? '')?.grades;
+    if (!grades) continue;
+    for (let r = 0; r < 10; r++)
+      for (let t = 1; t <= 4; t++)
+        graded.push({
+          ...ct,
+          queryId: `${ct.queryId}#${r}.${t}`,
+          items: ct.items.map((it) => {
+            const clicked = it.position < 10 - r && (grades.get(it.id) ?? 0) >= t;
+            return { ...it, clicked, label: clicked ? 1 : 0 };
+          }),
+        });
+  }
+  return trainFromClickthroughs(graded, {
+    epochs: 30,
+    seed,
+    guard: 'holdout',
+    propensities: Array.from({ length: 10 }, (_, k) => (10 - k) / 10),
+  }).model;
+}
+
+/** Which vectors a query of each kind sends (vector-world.ts BASE_NOISE): the weights an oracle may set. */
+const SENT: Record<IntentKind, string[]> = {
+  text: ['text', 'image', 'audio'],
+  image: ['image', 'text'],
+  audio: ['audio', 'text'],
+};
+
+/**
+ * Weighted fusion with the best weights chosen by true grades on the held-out intents themselves: per query (the
+ * ceiling of any per-query gate over these lists) and per kind (the ceiling of weights tuned per kind). Same query
+ * vectors as every arm. The grid is the tuned arm's, up to scale (weighted fusion is scale-free).
+ */
+async function oracleWeights(
+  engine: Awaited<ReturnType<typeof buildChorus>>['engine'],
+  gen: VectorWorldGen,
+  testIntents: readonly Intent[],
+  seed: number,
+) {
+  const qr = new Rng(seed * 100 + 4);
+  const queries = testIntents.map((i) => gen.queryVectors(i, qr));
+  const grid = [0, 0.25, 0.5, 1, 2];
+  const weightSets = (kind: IntentKind) => {
+    const sent = SENT[kind];
+    const out = new Map<string, Record<string, number>>();
+    const rec = (i: number, w: Record<string, number>) => {
+      if (i === sent.length) {
+        const max = Math.max(...Object.values(w));
+        if (max <= 0) return;
+        const norm = Object.fromEntries(SOURCES.map((s) => [s, (w[s] ?? 0) / max]));
+        out.set(JSON.stringify(norm), norm);
+        return;
+      }
+      for (const g of grid) rec(i + 1, { ...w, [sent[i]!]: g });
+    };
+    rec(0, {});
+    return [...out.values()];
+  };
+  const sets = Object.fromEntries(KINDS.map((k) => [k, weightSets(k)])) as Record<
+    IntentKind,
+    Record<string, number>[]
+  >;
+  // nDCG@10 of every weight set on every intent.
+  const table: number[][] = [];
+  for (let q = 0; q < testIntents.length; q++) {
+    const intent = testIntents[q]!;
+    const ideal = [...intent.grades.values()].sort((x, y) => y - x).slice(0, 10);
+    const row: number[] = [];
+    for (const weights of sets[intent.kind]) {
+      const r = await engine.search({
+        collection: C,
+        query: { vectors: queries[q]! },
+        limit: 10,
+        logImpression: false,
+        fusion: 'weighted',
+        weights,
+      });
+      row.push(dcg(r.hits.map((h) => intent.grades.get(h.id) ?? 0)) / dcg(ideal));
+    }
+    table.push(row);
+  }
+  const perQuery = table.map((row) => Math.max(...row));
+  const bestOfKind = Object.fromEntries(
+    KINDS.map((k) => {
+      const idx = testIntents.flatMap((it, q) => (it.kind === k ? [q] : []));
+      let best = 0;
+      let bestMean = -Infinity;
+      sets[k].forEach((_, j) => {
+        const m = idx.reduce((acc, q) => acc + table[q]![j]!, 0) / Math.max(1, idx.length);
+        if (m > bestMean) [best, bestMean] = [j, m];
+      });
+      return [k, best];
+    }),
+  ) as Record<IntentKind, number>;
+  const perKind = table.map((row, q) => row[bestOfKind[testIntents[q]!.kind]]!);
+  // What the per-query choice depends on: each intent's true noise per vector beside the weights it wanted.
+  const diagnosis = testIntents.map((intent, q) => {
+    const row = table[q]!;
+    const j = row.indexOf(Math.max(...row));
+    return {
+      kind: intent.kind,
+      noise: Object.fromEntries(
+        Object.entries(intent.noise).map(([m, v]) => [m, Number(v!.toFixed(3))]),
+      ),
+      best: sets[intent.kind][j],
+      gainOverKindBest: Number((row[j]! - perKind[q]!).toFixed(4)),
+    };
+  });
+  return {
+    scores: { 'oracle-query-weights': perQuery, 'oracle-kind-weights': perKind },
+    diagnosis: {
+      kindWeights: Object.fromEntries(KINDS.map((k) => [k, sets[k][bestOfKind[k]]])),
+      intents: diagnosis,
+    },
+  };
+}
+
 async function runSeed(seed: number) {
   const dir = mkdtempSync(path.join(tmpdir(), 'chorus-mm-'));
   // Deterministic ANN builds: the same seed gives the same graphs, so separate runs see the same stage-1 lists.
@@ -200,6 +337,7 @@ async function runSeed(seed: number) {
     const store = chorus.store as { flushIndex?: (c: string) => Promise<void> };
     await store.flushIndex?.(C);
     const trainIntents = gen.intents(Number(a['train-intents']), seed * 100 + 1, 'train');
+    const intentById = new Map(trainIntents.map((i) => [i.id, i]));
     const testIntents = gen.intents(Number(a['test-intents']), seed * 100 + 2, 'test');
     const rng = new Rng(seed * 100 + 3);
     const kindOf = new Map<string, IntentKind>();
@@ -342,6 +480,23 @@ async function runSeed(seed: number) {
       startWeights[kind] = { part: r3(rw.reweight), score: r3(rw.scoreWeight) };
     }
     if (process.env.DEBUG_MM) console.log('start weights', JSON.stringify(startWeights));
+    if (a.oracles) {
+      const oracle = oracleFamily(
+        readClickthroughs(chorus.db, { collection: C }),
+        intentOf,
+        intentById,
+        seed,
+      );
+      engine.rerankers.set(
+        'oracle-family',
+        await OnnxReranker.create({
+          version: 'oracle-family',
+          onnx: exportFusionModelToOnnx(oracle),
+          model: oracle,
+          executionProviders: ['cpu'],
+        }),
+      );
+    }
     engine.rerankers.set('rrf+pop', new WithPopularity(new RrfReranker()));
     engine.rerankers.set('weighted+pop', new WithPopularity(new WeightedReranker()));
     const arms: Record<
@@ -361,6 +516,7 @@ async function runSeed(seed: number) {
       'single:audio': () => ({ fusion: 'weighted', weights: { text: 0, image: 0, audio: 1 } }),
       'tuned-weights': (k) => ({ fusion: 'weighted', weights: tuned[k]! }),
       ...(a['ab-trainer'] ? { 'ab-trainer': () => ({ fusion: 'ab-trainer' }) } : {}),
+      ...(a.oracles ? { 'oracle-family': () => ({ fusion: 'oracle-family' }) } : {}),
     };
     const scores: Record<string, number[]> = {};
     const byKind: Record<string, Record<string, number[]>> = {};
@@ -380,6 +536,15 @@ async function runSeed(seed: number) {
         scores[arm]!.push(ndcg);
         ((byKind[arm] ??= {})[intent.kind] ??= []).push(ndcg);
       }
+    }
+    let oracleDiagnosis: unknown;
+    if (a.oracles) {
+      const w = await oracleWeights(engine, gen, testIntents, seed);
+      for (const [arm, per] of Object.entries(w.scores)) {
+        scores[arm] = per;
+        per.forEach((v, i) => ((byKind[arm] ??= {})[testIntents[i]!.kind] ??= []).push(v));
+      }
+      oracleDiagnosis = w.diagnosis;
     }
     const mean = Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, meanCi95(v)]));
     // Per intent kind (diagnosis: which kind of query an arm wins or loses on).
@@ -414,6 +579,7 @@ async function runSeed(seed: number) {
       trainSeconds,
       grouping,
       logDigest,
+      ...(oracleDiagnosis ? { oracleDiagnosis } : {}),
     };
   } finally {
     await chorus.close();
@@ -453,7 +619,9 @@ for (const k of arms)
   );
 const untuned = arms.filter(
   (k) =>
-    !['served', 'learned', 'learned-start', 'tuned-weights', 'ab-trainer', 'ab-served'].includes(k),
+    !['served', 'learned', 'learned-start', 'tuned-weights', 'ab-trainer', 'ab-served'].includes(
+      k,
+    ) && !k.startsWith('oracle-'),
 );
 const bestUntuned = untuned.reduce((p, k) => (over[k]!.mean > over[p]!.mean ? k : p));
 const ratios = {
@@ -469,6 +637,13 @@ const differences = {
   learnedMinusTuned: paired('learned', 'tuned-weights'),
   learnedMinusBestUntuned: paired('learned', bestUntuned),
   startMinusTuned: paired('learned-start', 'tuned-weights'),
+  ...(a.oracles
+    ? Object.fromEntries(
+        arms
+          .filter((k) => k.startsWith('oracle-'))
+          .map((k) => [`${k}MinusTuned`, paired(k, 'tuned-weights')]),
+      )
+    : {}),
   ...(a['ab-trainer']
     ? {
         learnedMinusAbTrainer: paired('learned', 'ab-trainer'),

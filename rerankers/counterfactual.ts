@@ -85,6 +85,30 @@ export function meanInterval(xs: ArrayLike<number>): Interval {
   return { estimate: mean, low: mean - half, high: mean + half };
 }
 
+/**
+ * Mean with a cluster-robust 95% interval: impressions of one query (cluster) are not independent evidence, so the
+ * variance sums each cluster's deviation before squaring (the sandwich estimator with the G / (G - 1) correction).
+ * With every impression its own cluster it equals `meanInterval` up to that correction. Fewer than two clusters
+ * leave the spread between queries unknown: the interval is as wide as a finite number can say.
+ */
+export function clusteredInterval(xs: ArrayLike<number>, clusters: ArrayLike<number>): Interval {
+  const n = xs.length;
+  if (n === 0) return { estimate: 0, low: 0, high: 0 };
+  if (clusters.length !== n)
+    throw new Error(`clusteredInterval: ${clusters.length} clusters for ${n} values`);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += xs[i]!;
+  const mean = sum / n;
+  const by = new Map<number, number>();
+  for (let i = 0; i < n; i++) by.set(clusters[i]!, (by.get(clusters[i]!) ?? 0) + xs[i]! - mean);
+  const G = by.size;
+  if (G < 2) return { estimate: mean, low: -Number.MAX_VALUE, high: Number.MAX_VALUE };
+  let v = 0;
+  for (const d of by.values()) v += d * d;
+  const half = (1.96 * Math.sqrt((G / (G - 1)) * v)) / n;
+  return { estimate: mean, low: mean - half, high: mean + half };
+}
+
 export const modelScorer = (model: FusionModel): ListScorer =>
   rowScorer((ct) => {
     const F = ct.items[0]?.features.length ?? 0;

@@ -1,7 +1,8 @@
 import type { Clickthrough } from '../src/feedback/training-set.js';
+import { queryGroups } from './query-split.js';
 import {
+  clusteredInterval,
   COUNTERFACTUAL_METRIC,
-  meanInterval,
   perImpressionClicks,
   type CounterfactualEstimate,
   type Interval,
@@ -41,7 +42,9 @@ export interface GuardFold {
 
 /**
  * Candidate vs reference over every fold's impressions, each scored by its own fold's candidate (out of fold):
- * paired per-impression differences, 95% intervals, SNIPS beside IPS. Also the candidate's pooled counterfactual
+ * paired per-impression differences, 95% intervals clustered by query group (a query served many times is one
+ * query's evidence, not many independent ones; the groups are found in these impressions, so training and promote
+ * find the same ones), SNIPS beside IPS. Also the candidate's pooled counterfactual
  * estimate (what `estimateCtr` reports for one model on one set of logs).
  */
 export function compareOutOfFold(
@@ -70,8 +73,9 @@ export function compareOutOfFold(
     for (const ct of f.cts) for (const it of ct.items) if (it.clicked) clicks++;
   }
   const n = c.length;
-  const candidate = meanInterval(c);
-  const baseline = meanInterval(b);
+  const clusters = queryGroups(folds.flatMap((f) => f.cts));
+  const candidate = clusteredInterval(c, clusters);
+  const baseline = clusteredInterval(b, clusters);
   const snipsC = n && cw > 0 ? candidate.estimate / (cw / n) : 0;
   const snipsB = n && bw > 0 ? baseline.estimate / (bw / n) : 0;
   return {
@@ -81,7 +85,10 @@ export function compareOutOfFold(
       impressions: n,
       candidate,
       baseline: { ranker: reference.ranker, ...baseline },
-      difference: meanInterval(c.map((x, i) => x - b[i]!)),
+      difference: clusteredInterval(
+        c.map((x, i) => x - b[i]!),
+        clusters,
+      ),
       guard: { kind, folds: folds.length },
       snips: { candidate: snipsC, baseline: snipsB, difference: snipsC - snipsB },
     },

@@ -27,7 +27,7 @@ export interface PromotionComparison {
 
 /**
  * The rule: promote only when the 95% interval of the paired per-impression difference (candidate - serving,
- * counterfactual clicks on held-out queries' logged impressions) lies above 0. A candidate equal to the
+ * counterfactual clicks on held-out queries' logged impressions; clustered by query group) lies above 0. A candidate equal to the
  * serving ranker, or one the held-out evidence cannot tell apart from it, is refused; `force` overrides.
  */
 export const PROMOTION_RULE =

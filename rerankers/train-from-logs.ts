@@ -79,6 +79,11 @@ export interface TrainFromLogsOptions {
   search?: 'none' | 'grid' | 'random';
   trials?: number;
   space?: Partial<SearchSpace>;
+  /**
+   * Known relative examination by position (position 0 first, 1 there), e.g. measured by a randomised experiment:
+   * used as given instead of estimated from the clicks. Benchmarks fit oracles on true grades with a flat curve.
+   */
+  propensities?: readonly number[];
   /** Swap sessions needed before swap-based propensities are preferred to regression-EM. */
   minSwapSessions?: number;
   maxPositions?: number;
@@ -115,7 +120,7 @@ export { compareHeldOut, type GuardKind, type HeldOutComparison };
 export interface TrainedFromLogs {
   model: FusionModel;
   propensities: number[];
-  propensitySource: 'swaps' | 'regression-em' | 'pairs-em' | 'prior';
+  propensitySource: 'swaps' | 'regression-em' | 'pairs-em' | 'prior' | 'given';
   /** Set when clicks were too few at some positions and the prior curve was used there. */
   propensityNote?: string;
   metrics: {
@@ -214,7 +219,15 @@ export function trainFromClickthroughs(
   const swapSessions = sessions.filter((s) => s.swapped?.length);
   let propensities: number[];
   let propensitySource: TrainedFromLogs['propensitySource'];
-  if (swapSessions.length >= (o.minSwapSessions ?? 500)) {
+  if (o.propensities) {
+    if (!o.propensities.length || o.propensities.some((p) => !(p > 0 && p <= 1)))
+      throw new ChorusError(
+        'VALIDATION',
+        `propensities must be a non-empty list of numbers in (0, 1], got [${o.propensities.join(', ')}]`,
+      );
+    propensities = [...o.propensities];
+    propensitySource = 'given';
+  } else if (swapSessions.length >= (o.minSwapSessions ?? 500)) {
     propensities = [...estimateFromSwaps(sessions, K).relative];
     propensitySource = 'swaps';
   } else {
@@ -226,9 +239,10 @@ export function trainFromClickthroughs(
   const clicksAt = new Array<number>(K).fill(0);
   for (const c of usable)
     for (const it of c.items) if (it.clicked && it.position < K) clicksAt[it.position]!++;
-  const monotone = monotonePropensities(propensities, clicksAt, {
-    minClicks: o.minClicksPerPosition,
-  });
+  // Given propensities are a measurement, not an estimate: used as they are.
+  const monotone = o.propensities
+    ? { relative: propensities, source: 'given', note: undefined }
+    : monotonePropensities(propensities, clicksAt, { minClicks: o.minClicksPerPosition });
   propensities = monotone.relative;
   if (monotone.source === 'prior') propensitySource = 'prior';
 

@@ -35,8 +35,12 @@ export interface LatencyResult {
    * request's due time (corrected for coordinated omission, as wrk2): the latency at that traffic.
    */
   rate?: PhaseResult;
-  /** recall@10 per vector list of the store's search against an exact scan (100 of the queries). */
+  /** recall@10 per vector list of the store's search against an exact scan (see recallQueries). */
   recallAt10?: Record<string, number>;
+  /** Queries recallAt10 was measured over (the whole pool, 512; absent in older results: the first 100). */
+  recallQueries?: number;
+  /** Per vector list, the queries that found none of their true top 10 (misses here are all or nothing). */
+  recallLostQueries?: Record<string, number>;
   /**
    * Graph-search worker threads of the store, the searches they answered over the whole run and the messages those
    * took (a request's vector lists go together).

@@ -179,12 +179,15 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
     }
     stalls.stop();
     // Quality beside speed: the lists served are the ANN's, so recall@10 per vector list vs an exact scan.
-    const recallAt10 = await recallPerVector(
+    const recall = await recallPerVector(
       chorus.store,
-      { n: o.n, dims: o.dims, batch: BATCH, queries: Math.min(100, queries.length) },
+      { n: o.n, dims: o.dims, batch: BATCH, queries: queries.length },
       (name, i) => queries[i]!.vectors[name]!,
     );
-    o.log(`  recall@10 vs exact: ${JSON.stringify(recallAt10)}`);
+    const recallAt10 = recall.recall;
+    o.log(
+      `  recall@10 vs exact (${queries.length} queries): ${JSON.stringify(recallAt10)}; queries with none of their top 10: ${JSON.stringify(recall.lost)}`,
+    );
     const result: LatencyResult = {
       data: `${o.n} synthetic items: clustered unit vectors ${Object.entries(o.dims)
         .map(([n, d]) => `${n}:${d}`)
@@ -209,6 +212,8 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
         ? { rate: summarise('rate', merge(phases, samples, 'rate'), span(phases, 'rate')) }
         : {}),
       recallAt10,
+      recallQueries: queries.length,
+      recallLostQueries: recall.lost,
       searchThreads: (
         chorus.store as { searchThreadStats?: () => LatencyResult['searchThreads'] }
       ).searchThreadStats?.(),
