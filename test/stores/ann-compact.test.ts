@@ -151,6 +151,42 @@ describe('ANN compaction of dead keys', () => {
     }
   }, 60_000);
 
+  it('an idle save that waited for the lock behind a write saves only once that write is absorbed', async () => {
+    // The flake behind the test above: the idle save's timer fired while the second upsert committed (its check
+    // found nothing to absorb yet), then waited for the lock; it ran right after the write had removed the 130 old
+    // keys from the writable graph, before the 130 new rows were absorbed, and wrote the first graph file: 130
+    // removed nodes, 0 present, which graphMapSafe rejects. The store then compacted (whatever the threshold) and
+    // the "saved index that is mostly dead keys" was never saved. Forced here: the commit blocks past the timer.
+    const dir = tempDir();
+    const saveIdleMs = 100;
+    const store = await LanceDbStore.open({
+      dataDir: dir,
+      annSaveIdleMs: saveIdleMs,
+      annCompactMinDead: 1_000_000,
+      searchThreads: 0,
+    });
+    try {
+      await store.createCollection(schema);
+      const n = 130;
+      await store.upsert('c', items(n, 1));
+      // Absorbed (the idle save's timer is set at that moment), no save yet.
+      await until(async () =>
+        (await store.indexInfo('c')).some((x) => x.type === 'usearch-hnsw' && x.unindexed === 0),
+      );
+      const blockUntil = performance.now() + 2 * saveIdleMs; // the timer is due once the commit awaits I/O
+      await store.upsert('c', items(n, 2), {
+        onCommit: () => {
+          while (performance.now() < blockUntil);
+        },
+      });
+      await new Promise((r) => setTimeout(r, 3 * saveIdleMs)); // the absorber, then the idle save
+      await store.annKeySpace('c'); // waits for a compaction in flight
+      expect(await store.annKeySpace('c')).toEqual({ live: n, assigned: 2 * n });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it('a compaction refused while table maintenance runs starts once it ends', async () => {
     const dir = tempDir();
     const store = await LanceDbStore.open({ dataDir: dir });

@@ -536,6 +536,11 @@ export class AnnSync {
     await this.lock(async () => {
       const ann = this.current;
       if (!ann?.dirty || this.closed) return;
+      // A write that got the lock first (its commit was in flight when the timer fired) is not idle: its replaced
+      // keys are out of the writable graph, its rows still pending. Saved now, a first graph file could hold more
+      // removed nodes than present ones (unopenable, see graphMapSafe: a compaction or rebuild follows); the
+      // absorber schedules the save again once it is done.
+      if (this.absorbing || ann.hasWork) return;
       ann.save(this.o.dir, 'if-big');
     });
     this.maybeCompact();
