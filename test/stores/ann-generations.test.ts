@@ -72,4 +72,18 @@ describe('ANN index generations', () => {
     // The reader's mapping still holds the old generation's graph.
     expect(queries.map((q) => reader.search('text', q, 5).map((h) => h.id))).toEqual(before);
   });
+
+  it('a save before any row was absorbed (all rows pending) reopens without a rebuild', () => {
+    // The exact-rows file is created by its first absorbed row; the manifest named it before it existed, so the
+    // reopen failed and the index was rebuilt from the table.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-gen-'));
+    dirs.push(dir);
+    const data = rows(300, 3);
+    const ann = CollectionAnn.empty(schema, HNSW_PARAMS, 1, dir);
+    ann.upserted(data, 1);
+    ann.save(dir);
+    const loaded = CollectionAnn.load(dir, schema, HNSW_PARAMS, 1);
+    expect(loaded).toBeDefined();
+    expect(loaded!.search('text', data[42]!.vectors.text!, 1)[0]?.id).toBe(data[42]!.id);
+  });
 });

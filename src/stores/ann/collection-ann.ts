@@ -21,6 +21,10 @@ import {
 } from './vector-index.js';
 
 const FORMAT = 2;
+/** A manifest whose key map is a base file plus a delta (`keysDelta`); older readers rebuild instead of misreading. */
+const FORMAT_KEYS_DELTA = 3;
+/** An idle save writes only the key map's changes while they are at most this share of its keys. */
+const KEYS_DELTA_MAX_SHARE = 0.25;
 /** An idle save writes a changed graph once this many rows (or removals) are not in its file, or after GRAPH_AGE_MS. */
 const GRAPH_SAVE_ROWS = 8_192;
 const GRAPH_AGE_MS = 5 * 60_000;
@@ -33,6 +37,8 @@ interface Manifest {
   generation: number;
   params: HnswParams;
   keys: string;
+  /** What changed in the key map since `keys` was written (format 3). */
+  keysDelta?: string;
   vectors: Record<string, SavedVectorState & { dim: number; distance: string }>;
 }
 
@@ -53,6 +59,8 @@ export interface IdHit extends KeyHit {
 export class CollectionAnn {
   dirty = false;
   private graphSavedAt = Date.now();
+  /** The full key-map file the next save may write a delta against (this index wrote or loaded it). */
+  private keysBase?: string;
 
   private constructor(
     readonly keys: KeyMap,
@@ -105,7 +113,8 @@ export class CollectionAnn {
     if (!existsSync(file)) return undefined;
     try {
       const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
-      if (m.format !== FORMAT || m.tableVersion !== tableVersion) return undefined;
+      if (m.format !== FORMAT && m.format !== FORMAT_KEYS_DELTA) return undefined;
+      if (m.tableVersion !== tableVersion) return undefined;
       if (!sameBuild(m.params, params)) return undefined;
       const names = Object.keys(schema.vectors);
       if (names.length !== Object.keys(m.vectors).length) return undefined;
@@ -144,10 +153,18 @@ export class CollectionAnn {
           ),
         );
       }
+      const readJson = (name: string): unknown =>
+        JSON.parse(readFileSync(path.join(dir, path.basename(name)), 'utf8'));
+      const delta = m.format === FORMAT_KEYS_DELTA ? m.keysDelta : undefined;
+      if (m.format === FORMAT_KEYS_DELTA && typeof delta !== 'string') return undefined;
       const keys = KeyMap.fromJSON(
-        JSON.parse(readFileSync(path.join(dir, path.basename(m.keys)), 'utf8')),
+        readJson(m.keys),
+        delta === undefined ? undefined : readJson(delta),
       );
-      return new CollectionAnn(keys, vectors, m.tableVersion, m.generation, params);
+      if (delta === undefined) keys.markBase();
+      const ann = new CollectionAnn(keys, vectors, m.tableVersion, m.generation, params);
+      ann.keysBase = path.basename(m.keys);
+      return ann;
     } catch {
       return undefined; // unreadable or torn: rebuilt from the table, which is the source of truth
     }
@@ -294,13 +311,19 @@ export class CollectionAnn {
       manifest.vectors[name] = { ...state, dim: index.dim, distance: index.distance };
     });
     if (wroteGraph) this.graphSavedAt = Date.now();
-    writeFileSync(path.join(dir, manifest.keys), JSON.stringify(this.keys.toJSON()));
+    const fullKeys = !this.writeKeysDelta(dir, manifest);
+    if (fullKeys) writeFileSync(path.join(dir, manifest.keys), JSON.stringify(this.keys.toJSON()));
     const tmp = path.join(dir, `${MANIFEST}.tmp`);
     writeFileSync(tmp, JSON.stringify(manifest));
     renameSync(tmp, path.join(dir, MANIFEST));
+    if (fullKeys) {
+      this.keys.markBase();
+      this.keysBase = manifest.keys;
+    }
     this.generation = gen;
     this.dirty = false;
     const keep = new Set<string>([MANIFEST, manifest.keys]);
+    if (manifest.keysDelta) keep.add(manifest.keysDelta);
     for (const v of Object.values(manifest.vectors)) {
       keep.add(v.file);
       if (v.rowsFile) keep.add(v.rowsFile);
@@ -309,6 +332,22 @@ export class CollectionAnn {
     for (const f of readdirSync(dir))
       if (/\.(usearch|json|rows|f32)$/.test(f) && !keep.has(f) && !rowFileInUse(path.join(dir, f)))
         rmSync(path.join(dir, f), { force: true });
+  }
+
+  /**
+   * Writes the key map's changes since its base file (and points the manifest at both) when they are few and the
+   * base is still on disk; returns false when the whole map must be written instead. A flush ('changed' saves)
+   * takes the delta too: its cost is the graphs, and the base is rewritten once the delta outgrows its share.
+   */
+  private writeKeysDelta(dir: string, manifest: Manifest): boolean {
+    const base = this.keysBase;
+    if (base === undefined || !existsSync(path.join(dir, base))) return false;
+    if (this.keys.changesSinceBase > KEYS_DELTA_MAX_SHARE * this.keys.capacity) return false;
+    manifest.format = FORMAT_KEYS_DELTA;
+    manifest.keys = base;
+    manifest.keysDelta = `keys-${manifest.generation}-delta.json`;
+    writeFileSync(path.join(dir, manifest.keysDelta), JSON.stringify(this.keys.delta()));
+    return true;
   }
 
   /** Counts for diagnostics. */

@@ -146,8 +146,10 @@ export class RowStore implements RowsView {
     await this.fill?.running;
   }
 
-  /** Writes now whatever of a fork's inherited rows the background copy has not written yet. */
+  /** Writes now whatever of a fork's inherited rows the background copy has not written yet (a save needs them). */
   complete(): void {
+    // A new file is created by its first row; a save before any row was absorbed names it all the same.
+    if (this.writable && this.file) this.handle();
     const fill = this.fill;
     if (!fill) return;
     const fd = this.handle();
