@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CollectionSchema } from '../../src/domain/collection.js';
-import { CollectionAnn, type AnnRow } from '../../src/stores/ann/collection-ann.js';
+import {
+  backgroundRemovalsSettled,
+  CollectionAnn,
+  type AnnRow,
+} from '../../src/stores/ann/collection-ann.js';
 import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
 import { near, rng, unitVector } from './builders.js';
 
@@ -38,6 +42,37 @@ function built(dir: string, data: AnnRow[], tableVersion: number): CollectionAnn
 const graphFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.usearch'));
 
 describe('ANN index generations', () => {
+  it('an idle save removes the files no manifest names off the event loop; a flush save removes them at once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-gen-'));
+    dirs.push(dir);
+    const data = rows(400, 3);
+    const ann = built(dir, data, 1);
+    ann.save(dir);
+    const firstGraph = graphFiles(dir);
+    expect(firstGraph).toHaveLength(1);
+    ann.upserted(rows(300, 4), 2);
+    ann.drain();
+    ann.save(dir, 'changed');
+    expect(graphFiles(dir)).toHaveLength(1); // the flush-style save unlinked the old graph before returning
+    const secondGraph = graphFiles(dir)[0]!;
+    expect(secondGraph).not.toBe(firstGraph[0]);
+
+    ann.upserted(rows(9_000, 5), 3); // past GRAPH_SAVE_ROWS: the idle save writes the graph again
+    ann.drain();
+    ann.save(dir, 'if-big');
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+      vectors: { text: { file: string } };
+    };
+    expect(manifest.vectors.text.file).not.toBe(secondGraph);
+    // Nothing was unlinked synchronously: the old graph is still there when save returns...
+    expect(graphFiles(dir)).toContain(secondGraph);
+    // ...and a reader opening now gets the new generation all the same.
+    const reader = CollectionAnn.load(dir, schema, HNSW_PARAMS, 3)!;
+    expect(reader.search('text', data[7]!.vectors.text!, 1)[0]?.id).toBe(data[7]!.id);
+    await backgroundRemovalsSettled();
+    expect(graphFiles(dir)).toEqual([manifest.vectors.text.file]);
+  });
+
   it('a rebuilt index saves under file names no earlier generation used, leaving a mapped older graph intact', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-gen-'));
     dirs.push(dir);

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CollectionSchema } from '../../src/domain/collection.js';
-import { CollectionAnn, type AnnRow } from '../../src/stores/ann/collection-ann.js';
+import {
+  backgroundRemovalsSettled,
+  CollectionAnn,
+  type AnnRow,
+} from '../../src/stores/ann/collection-ann.js';
 import { KeyMap } from '../../src/stores/ann/key-map.js';
 import { HNSW_PARAMS } from '../../src/stores/ann/vector-index.js';
 import { rng, unitVector } from './builders.js';
@@ -54,7 +58,7 @@ function saveAndReload(ann: CollectionAnn, dir: string, version: number): Collec
 }
 
 describe('ANN key map saved as base + delta', () => {
-  it('idle saves write only the changes, cumulative against one untouched base, and reload to the same map', () => {
+  it('idle saves write only the changes, cumulative against one untouched base, and reload to the same map', async () => {
     const dir = tempDir();
     let version = 1;
     const ann = CollectionAnn.empty(schema, HNSW_PARAMS, version, dir);
@@ -86,6 +90,7 @@ describe('ANN key map saved as base + delta', () => {
     const third = manifestOf(dir);
     expect(third.keys).toBe(first.keys);
     expect(third.keysDelta).not.toBe(second.keysDelta);
+    await backgroundRemovalsSettled(); // idle saves unlink off the event loop
     expect(existsSync(delta1)).toBe(false);
     expect(statSync(base).mtimeMs).toBe(baseStat.mtimeMs);
     expect(statSync(base).ino).toBe(baseStat.ino);
@@ -104,7 +109,7 @@ describe('ANN key map saved as base + delta', () => {
     expect(manifestOf(dir).format).toBe(3);
   });
 
-  it('writes the whole map again once the changes pass a quarter of it, and removes the old base and delta', () => {
+  it('writes the whole map again once the changes pass a quarter of it, and removes the old base and delta', async () => {
     const dir = tempDir();
     let version = 1;
     const ann = CollectionAnn.empty(schema, HNSW_PARAMS, version, dir);
@@ -121,6 +126,7 @@ describe('ANN key map saved as base + delta', () => {
     expect(m.format).toBe(2);
     expect(m.keysDelta).toBeUndefined();
     expect(m.keys).not.toBe(base);
+    await backgroundRemovalsSettled();
     expect(existsSync(path.join(dir, base))).toBe(false);
     expect(existsSync(path.join(dir, delta))).toBe(false);
   });

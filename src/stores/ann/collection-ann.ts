@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionSchema } from '../../domain/collection.js';
 import { KeyMap } from './key-map.js';
@@ -286,6 +287,7 @@ export class CollectionAnn {
    * atomic rename, and removes the files no manifest refers to any more. `graphs: 'changed'` writes every graph
    * that changed since its file; `'if-big'` (idle saves) only those with many unsaved rows or an old file, so a
    * trickle of writes does not rewrite big graphs each time (the rows go beside the old file instead).
+   * Idle saves remove the unreferenced files in the background (`removals`; see removeInBackground).
    */
   save(dir: string, graphs: 'changed' | 'if-big' = 'changed'): void {
     mkdirSync(dir, { recursive: true });
@@ -329,9 +331,12 @@ export class CollectionAnn {
       if (v.rowsFile) keep.add(v.rowsFile);
       if (v.exactRows) keep.add(v.exactRows);
     }
-    for (const f of readdirSync(dir))
-      if (/\.(usearch|json|rows|f32)$/.test(f) && !keep.has(f) && !rowFileInUse(path.join(dir, f)))
-        rmSync(path.join(dir, f), { force: true });
+    const unreferenced = readdirSync(dir)
+      .filter((f) => /\.(usearch|json|rows|f32)$/.test(f) && !keep.has(f))
+      .map((f) => path.join(dir, f))
+      .filter((f) => !rowFileInUse(f));
+    if (graphs === 'if-big') removeInBackground(unreferenced);
+    else for (const f of unreferenced) rmSync(f, { force: true });
   }
 
   /**
@@ -392,4 +397,26 @@ function highestGeneration(dir: string): number {
 /** Fresh exact-row file names for the vector at `index` (random: several indexes may share the directory). */
 function rowFileNames(dir: string, index: number): () => string {
   return () => path.join(dir, `v${index}-${randomBytes(6).toString('hex')}.f32`);
+}
+
+const removing = new Set<Promise<void>>();
+
+/**
+ * Unlinks files off the event loop (libuv's pool). Freeing an old exact-rows file of hundreds of MB took tens of ms
+ * of an idle save's block, and every request waited behind it. Safe because file names are generation-unique: no
+ * later manifest names a file once a save found it unreferenced, and a later save that sees it still there removes
+ * it again (force).
+ */
+function removeInBackground(files: readonly string[]): void {
+  for (const f of files) {
+    const p: Promise<void> = rm(f, { force: true })
+      .catch(() => undefined) // the next save retries; a leftover file is never read (no manifest names it)
+      .finally(() => removing.delete(p));
+    removing.add(p);
+  }
+}
+
+/** Settles once every background removal started so far is done (close, tests). */
+export async function backgroundRemovalsSettled(): Promise<void> {
+  while (removing.size > 0) await Promise.allSettled([...removing]);
 }

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Table } from '@lancedb/lancedb';
 import type { CollectionSchema } from '../../domain/collection.js';
-import { CollectionAnn, type AnnRow } from '../ann/collection-ann.js';
+import { backgroundRemovalsSettled, CollectionAnn, type AnnRow } from '../ann/collection-ann.js';
 import type { HnswParams } from '../ann/vector-index.js';
 import { scanIntoAnn } from './ann-scan.js';
 
@@ -357,6 +357,8 @@ export class AnnSync {
       ann.drain(this.o.closeDrainMs);
       ann.save(this.o.dir);
     });
+    // An idle save's removals may still be running: a closed store leaves only what its manifest names.
+    await backgroundRemovalsSettled();
     this.closed = true;
     this.current?.retire();
     // A compaction gives up at its next step; its snapshot scan should not outlive the store's connection. The
