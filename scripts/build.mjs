@@ -20,6 +20,7 @@ const ASSETS = [
   'src/storage/wal-checkpoint-worker.mjs',
   'src/bench/index-thread-worker.mjs',
   'src/lexical/bm25-write-worker.mjs',
+  'src/lexical/bm25-read-worker.mjs',
   'src/bench/latency-client.mjs',
   'src/bench/latency-rate-client.mjs',
   'src/bench/open-loop.mjs',

@@ -141,6 +141,8 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     jobs,
     async listen(port = config.port, host = bindHost(config, api)) {
       await jobs.start();
+      // A server scores BM25 on its own thread: one-shot commands (search, eval) never start one.
+      bm25.useReadThread();
       return new Promise((resolve, reject) => {
         const server = api.app.listen(port, host);
         server.once('error', (e: NodeJS.ErrnoException) => {

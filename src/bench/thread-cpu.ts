@@ -71,6 +71,7 @@ export function threadGroup(tid: string, pid: number, comm: string, labels: Thre
   const script = labels[tid];
   if (script === 'search-worker') return 'searchWorkers';
   if (script === 'events-writer-worker') return 'eventsWriter';
+  if (script === 'bm25-read-worker') return 'lexicalSearch';
   if (script !== undefined) return 'otherWorkers';
   if (comm === 'node') return 'v8AndLibuv';
   return 'native';

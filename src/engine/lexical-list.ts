@@ -6,7 +6,7 @@ import { matchesFilter } from './filter-match.js';
 
 export interface LexicalListDeps {
   store: Pick<VectorStore, 'get'>;
-  bm25: Pick<Bm25Index, 'search'>;
+  bm25: Pick<Bm25Index, 'searchAsync'>;
 }
 
 export interface LexicalListHit {
@@ -42,7 +42,7 @@ export async function lexicalList(
   let depth = filter ? k * 2 : k;
   for (let round = 0; round < MAX_ROUNDS && out.length < k; round++) {
     opts.signal?.throwIfAborted(); // each round is a scan and a store read: none after the caller gave up
-    const hits = deps.bm25.search(
+    const hits = await deps.bm25.searchAsync(
       collection,
       text,
       depth,

@@ -5,6 +5,7 @@ import { termFrequencies } from './analyzer.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
+import { Bm25ReadThread } from './bm25-read-thread.js';
 import { Bm25WriteThread, type LexicalWrite } from './bm25-write-thread.js';
 
 /**
@@ -49,6 +50,10 @@ export class Bm25Index {
   private seenVersion: unknown;
   private writer: Bm25WriteThread | undefined;
   private threaded = false;
+  private reader: Bm25ReadThread | undefined;
+  private readThreaded = false;
+  /** Searches answered by the read thread (diagnostics, tests). */
+  threadSearches = 0;
 
   constructor(
     private readonly file: string,
@@ -71,6 +76,21 @@ export class Bm25Index {
    */
   useWriteThread(): void {
     this.threaded = this.file !== ':memory:';
+  }
+
+  /**
+   * From now on `searchAsync` runs searches on a worker thread with its own read connection once it has opened (a
+   * server: the event loop serves requests while the thread scores). In-memory indexes keep searching here.
+   */
+  useReadThread(): void {
+    this.readThreaded = this.file !== ':memory:';
+  }
+
+  /** Starts the read thread (see useReadThread) if it is not running; true once searches go to it. */
+  readThreadReady(): Promise<boolean> {
+    if (!this.readThreaded) return Promise.resolve(false);
+    this.reader ??= new Bm25ReadThread(this.file, this.params);
+    return this.reader.ready;
   }
 
   /** True once writes run on the write thread (false without one, or if it failed to open). */
@@ -126,11 +146,42 @@ export class Bm25Index {
     return this.db.transaction(() => this.searchInSnapshot(collection, query, k, opts)).deferred();
   }
 
+  /**
+   * `search` on the read thread when there is one (see useReadThread), else here. Until the thread has opened, or
+   * if it fails, this connection answers: same code, same committed data, so the same hits.
+   */
+  async searchAsync(
+    collection: string,
+    query: string,
+    k: number,
+    opts: LexicalSearchOptions = {},
+  ): Promise<LexicalHit[]> {
+    if (this.readThreaded && k > 0) {
+      this.reader ??= new Bm25ReadThread(this.file, this.params);
+      if (this.reader.usable) {
+        try {
+          const hits = await this.reader.search(collection, query, k, {
+            only: opts.only ? [...opts.only] : undefined,
+            exclude: opts.exclude ? [...opts.exclude] : undefined,
+          });
+          this.threadSearches++;
+          return hits;
+        } catch {
+          // The thread stopped, or its search failed: searched here below (a real fault throws here too).
+        }
+      }
+    }
+    return this.search(collection, query, k, opts);
+  }
+
   /** Closes the connection now; a write thread finishes what was sent to it first (the promise says when). */
   close(): Promise<void> {
     this.db.close();
     this.threaded = false;
-    return this.writer?.close() ?? Promise.resolve();
+    this.readThreaded = false;
+    const reader = this.reader?.close();
+    this.reader = undefined;
+    return Promise.all([this.writer?.close(), reader]).then(() => undefined);
   }
 
   private write(w: LexicalWrite): Promise<void> {

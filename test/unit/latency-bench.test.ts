@@ -239,6 +239,7 @@ describe('per-thread CPU', () => {
       native: 1,
     });
     expect(threadGroup('15', 10, 'node', { '15': 'bm25-write-worker' })).toBe('otherWorkers');
+    expect(threadGroup('16', 10, 'node', { '16': 'bm25-read-worker' })).toBe('lexicalSearch');
   });
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'thread-cpu-'));

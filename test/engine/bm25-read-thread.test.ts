@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Bm25Index } from '../../src/lexical/bm25-index.js';
+
+/**
+ * A server scores BM25 on a read thread (its own connection): answers must be exactly the owner connection's,
+ * writes acknowledged before a search must be in it, and a thread that dies must not fail a search.
+ */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempFile = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-bm25-read-'));
+  dirs.push(dir);
+  return path.join(dir, 'lexical.sqlite');
+};
+const words = ['lamp', 'chair', 'table', 'sofa', 'rug', 'shelf', 'desk', 'bed'];
+const docText = (i: number) =>
+  `${words[i % 8]} ${words[(i * 3) % 8]} ${words[(i * 5) % 7]} item${i} oak`;
+const docs = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => ({ id: `d${from + i}`, text: docText(from + i) }));
+
+describe('BM25 searches on a read thread', () => {
+  it('gives exactly the hits of a search on the owner connection, with exclude and only pushed down', async () => {
+    const bm25 = new Bm25Index(tempFile());
+    try {
+      await bm25.upsert('c', docs(0, 600));
+      bm25.useReadThread();
+      // Before the thread has opened, the owner answers (same hits).
+      expect(await bm25.searchAsync('c', 'lamp oak', 10)).toEqual(bm25.search('c', 'lamp oak', 10));
+      expect(await bm25.readThreadReady()).toBe(true);
+      const before = bm25.threadSearches;
+      for (const q of [
+        'lamp oak',
+        'chair desk',
+        'item7 bed',
+        'sofa rug shelf',
+        'nothing-matches',
+      ]) {
+        expect(await bm25.searchAsync('c', q, 25)).toEqual(bm25.search('c', q, 25));
+      }
+      const exclude = new Set(bm25.search('c', 'lamp', 5).map((h) => h.id));
+      expect(await bm25.searchAsync('c', 'lamp', 10, { exclude })).toEqual(
+        bm25.search('c', 'lamp', 10, { exclude }),
+      );
+      const only = ['d1', 'd9', 'd17', 'd400', 'missing'];
+      expect(await bm25.searchAsync('c', 'chair lamp oak', 10, { only })).toEqual(
+        bm25.search('c', 'chair lamp oak', 10, { only }),
+      );
+      expect(bm25.threadSearches - before).toBe(7);
+    } finally {
+      await bm25.close();
+    }
+  });
+
+  it('a search sent after a write resolved sees that write (write thread and read thread on their own connections)', async () => {
+    const bm25 = new Bm25Index(tempFile());
+    bm25.useWriteThread();
+    bm25.useReadThread();
+    try {
+      expect(await bm25.writeThreadReady()).toBe(true);
+      expect(await bm25.readThreadReady()).toBe(true);
+      for (let b = 0; b < 5; b++) {
+        await bm25.upsert('c', docs(b * 50, b * 50 + 50));
+        const last = `d${b * 50 + 49}`;
+        expect((await bm25.searchAsync('c', `item${b * 50 + 49}`, 1))[0]?.id).toBe(last);
+        await bm25.delete('c', [last]);
+        expect(await bm25.searchAsync('c', `item${b * 50 + 49}`, 1)).toEqual([]);
+      }
+      expect(bm25.threadSearches).toBe(10);
+    } finally {
+      await bm25.close();
+    }
+  });
+
+  it('a read thread that dies does not fail searches: the owner connection answers from then on', async () => {
+    const bm25 = new Bm25Index(tempFile());
+    try {
+      await bm25.upsert('c', docs(0, 100));
+      bm25.useReadThread();
+      expect(await bm25.readThreadReady()).toBe(true);
+      const want = bm25.search('c', 'desk oak', 10);
+      expect(await bm25.searchAsync('c', 'desk oak', 10)).toEqual(want);
+      const worker = (bm25 as unknown as { reader: { worker: Worker } }).reader.worker;
+      const inFlight = bm25.searchAsync('c', 'desk oak', 10);
+      await worker.terminate();
+      expect(await inFlight).toEqual(want);
+      const answered = bm25.threadSearches;
+      expect(await bm25.searchAsync('c', 'desk oak', 10)).toEqual(want);
+      expect(bm25.threadSearches).toBe(answered);
+    } finally {
+      await bm25.close();
+    }
+  });
+});
