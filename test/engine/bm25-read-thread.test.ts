@@ -29,7 +29,7 @@ describe('BM25 searches on a read thread', () => {
     const bm25 = new Bm25Index(tempFile());
     try {
       await bm25.upsert('c', docs(0, 600));
-      bm25.useReadThread();
+      bm25.useReadThread({ minDocs: 0 });
       // Before the thread has opened, the owner answers (same hits).
       expect(await bm25.searchAsync('c', 'lamp oak', 10)).toEqual(bm25.search('c', 'lamp oak', 10));
       expect(await bm25.readThreadReady()).toBe(true);
@@ -60,7 +60,7 @@ describe('BM25 searches on a read thread', () => {
   it('a search sent after a write resolved sees that write (write thread and read thread on their own connections)', async () => {
     const bm25 = new Bm25Index(tempFile());
     bm25.useWriteThread();
-    bm25.useReadThread();
+    bm25.useReadThread({ minDocs: 0 });
     try {
       expect(await bm25.writeThreadReady()).toBe(true);
       expect(await bm25.readThreadReady()).toBe(true);
@@ -77,11 +77,31 @@ describe('BM25 searches on a read thread', () => {
     }
   });
 
+  it('collections under minDocs are searched on the owner connection (the hop costs more than it saves)', async () => {
+    const bm25 = new Bm25Index(tempFile());
+    try {
+      await bm25.upsert('small', docs(0, 99));
+      await bm25.upsert('big', docs(0, 100));
+      bm25.useReadThread({ minDocs: 100 });
+      expect(await bm25.readThreadReady()).toBe(true);
+      expect(await bm25.searchAsync('small', 'lamp oak', 10)).toEqual(
+        bm25.search('small', 'lamp oak', 10),
+      );
+      expect(bm25.threadSearches).toBe(0);
+      expect(await bm25.searchAsync('big', 'lamp oak', 10)).toEqual(
+        bm25.search('big', 'lamp oak', 10),
+      );
+      expect(bm25.threadSearches).toBe(1);
+    } finally {
+      await bm25.close();
+    }
+  });
+
   it('a read thread that dies does not fail searches: the owner connection answers from then on', async () => {
     const bm25 = new Bm25Index(tempFile());
     try {
       await bm25.upsert('c', docs(0, 100));
-      bm25.useReadThread();
+      bm25.useReadThread({ minDocs: 0 });
       expect(await bm25.readThreadReady()).toBe(true);
       const want = bm25.search('c', 'desk oak', 10);
       expect(await bm25.searchAsync('c', 'desk oak', 10)).toEqual(want);
