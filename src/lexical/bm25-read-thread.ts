@@ -22,7 +22,7 @@ const READY = -1;
  * thread it runs beside the graph searches instead. Results are the ones the owner's own connection would give:
  * the same code on the same committed data (a write resolves once committed, so a search sent after it sees it).
  * Until the thread has opened (~1 s from the sources under tsx), and once it has failed, `usable` is false and the
- * owner searches itself. An idle thread never keeps the process alive.
+ * owner searches itself. An idle, open thread never keeps the process alive.
  */
 export class Bm25ReadThread {
   private readonly worker: Worker;
@@ -30,6 +30,7 @@ export class Bm25ReadThread {
   private nextId = 1;
   private alive = true;
   private opened = false;
+  private closing = false;
   private readonly exited: Promise<void>;
   private markOpened!: (open: boolean) => void;
   /** Resolves true once searches can go to the thread, false if it failed to open or stopped first. */
@@ -70,7 +71,7 @@ export class Bm25ReadThread {
       this.worker.on('error', gone);
       this.worker.on('exit', () => gone());
     });
-    this.worker.unref(); // opening in the background never keeps a process alive
+    // Held until it has opened (a script may await `ready`; ~1 s), then only while searches are in flight.
   }
 
   /** Searches should go to the thread (it is open and has not failed). */
@@ -94,12 +95,18 @@ export class Bm25ReadThread {
   }
 
   private releaseIfIdle(): void {
-    if (this.waiting.size === 0) this.worker.unref();
+    if (this.opened && this.waiting.size === 0 && !this.closing) this.worker.unref();
   }
 
   /** Closes the thread's connection and ends it; searches in flight reject (their callers search themselves). */
   close(): Promise<void> {
-    if (this.alive) this.worker.postMessage({ op: 'close' });
+    // Held until it exits: when a script awaits close() last, an unref'd thread is all that is left and the process
+    // would end with the await unsettled (exit code 13).
+    this.closing = true;
+    if (this.alive) {
+      this.worker.ref();
+      this.worker.postMessage({ op: 'close' });
+    }
     return this.exited;
   }
 }

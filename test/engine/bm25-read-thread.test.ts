@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Bm25Index } from '../../src/lexical/bm25-index.js';
@@ -115,5 +117,48 @@ describe('BM25 searches on a read thread', () => {
     } finally {
       await bm25.close();
     }
+  });
+
+  it('scripts exit 0: awaiting the thread then closing, closing before it opened, or leaving an idle thread open', () => {
+    const module = fileURLToPath(new URL('../../src/lexical/bm25-index.ts', import.meta.url));
+    const run = (name: string, body: string) => {
+      const file = path.join(path.dirname(tempFile()), `${name}.mjs`);
+      writeFileSync(
+        file,
+        `import { Bm25Index } from ${JSON.stringify(module)};
+         const bm25 = new Bm25Index(${JSON.stringify(tempFile())});
+         await bm25.upsert('c', [{ id: 'a', text: 'red lamp' }]);
+         bm25.useReadThread({ minDocs: 0 });
+         ${body}`,
+      );
+      // A thread that lets go of the process too early ends it with the await unsettled: exit code 13, a throw here.
+      return execFileSync(process.execPath, ['--import', 'tsx', file], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      }).trim();
+    };
+    expect(
+      run(
+        'await-then-close',
+        `console.log(await bm25.readThreadReady(), (await bm25.searchAsync('c', 'lamp', 5))[0].id, bm25.threadSearches);
+         await bm25.close();
+         console.log('closed');`,
+      ),
+    ).toBe('true a 1\nclosed');
+    expect(
+      run(
+        'close-before-open',
+        `void bm25.readThreadReady();
+         await bm25.close();
+         console.log('closed');`,
+      ),
+    ).toBe('closed');
+    expect(
+      run(
+        'idle-open-thread',
+        `await bm25.readThreadReady();
+         console.log((await bm25.searchAsync('c', 'lamp', 5))[0].id, bm25.threadSearches);`,
+      ),
+    ).toBe('a 1');
   });
 });
