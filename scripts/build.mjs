@@ -21,6 +21,7 @@ const ASSETS = [
   'src/bench/index-thread-worker.mjs',
   'src/lexical/bm25-write-worker.mjs',
   'src/lexical/bm25-read-worker.mjs',
+  'src/lexical/bm25-index-loader.mjs',
   'src/bench/latency-client.mjs',
   'src/bench/latency-rate-client.mjs',
   'src/bench/open-loop.mjs',

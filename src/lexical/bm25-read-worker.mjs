@@ -1,20 +1,11 @@
 // Worker-thread side of src/lexical/bm25-read-thread.ts: answers BM25 top-k searches on its own read connection
 // (each search reads one SQLite snapshot; the index notices other connections' commits by data_version). Plain JS
-// so Node starts it without a loader: in a build (dist/) the compiled index sits beside it; from the sources it
-// registers tsx first.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// so Node starts it without a loader (see bm25-index-loader.mjs).
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadBm25Index } from './bm25-index-loader.mjs';
 
 async function open() {
-  const compiled = new URL('./bm25-index.js', import.meta.url);
-  let entry = compiled.href;
-  if (!existsSync(fileURLToPath(compiled))) {
-    const { register } = await import('tsx/esm/api');
-    register();
-    entry = new URL('./bm25-index.ts', import.meta.url).href;
-  }
-  const { Bm25Index } = await import(entry);
+  const Bm25Index = await loadBm25Index();
   return new Bm25Index(workerData.file, workerData.params);
 }
 

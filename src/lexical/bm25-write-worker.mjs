@@ -1,19 +1,11 @@
 // Worker-thread side of src/lexical/bm25-write-thread.ts: applies BM25 writes on its own SQLite connection, one
 // message after another in arrival order. Plain JS so Node starts it without a loader: in a build (dist/) the
 // compiled index sits beside it; from the sources it registers tsx first.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadBm25Index } from './bm25-index-loader.mjs';
 
 async function open() {
-  const compiled = new URL('./bm25-index.js', import.meta.url);
-  let entry = compiled.href;
-  if (!existsSync(fileURLToPath(compiled))) {
-    const { register } = await import('tsx/esm/api');
-    register();
-    entry = new URL('./bm25-index.ts', import.meta.url).href;
-  }
-  const { Bm25Index } = await import(entry);
+  const Bm25Index = await loadBm25Index();
   return new Bm25Index(workerData.file);
 }
 
