@@ -108,6 +108,21 @@ describe('ANN index generations', () => {
     expect(queries.map((q) => reader.search('text', q, 5).map((h) => h.id))).toEqual(before);
   });
 
+  it("each generation's graph file is a new file in the same slot, so search workers free the older one", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-gen-'));
+    dirs.push(dir);
+    const ann = built(dir, rows(400, 6), 1);
+    ann.save(dir);
+    const first = ann.vectors.get('text')!.sharedGraph()!;
+    ann.upserted(rows(300, 7), 2);
+    ann.drain();
+    ann.save(dir, 'changed');
+    const second = ann.vectors.get('text')!.sharedGraph()!;
+    expect(second.file).not.toBe(first.file);
+    expect(second.slot).toBe(first.slot);
+    expect(second.slot).toBe(path.join(dir, 'v0'));
+  });
+
   it('a save before any row was absorbed (all rows pending) reopens without a rebuild', () => {
     // The exact-rows file is created by its first absorbed row; the manifest named it before it existed, so the
     // reopen failed and the index was rebuilt from the table.

@@ -1,29 +1,43 @@
-// Worker-thread entry for SearchPool (search-pool.ts): HNSW searches on saved graph files, memory-mapped read-only
-// (`view`), so every thread shares the same pages. Plain JS: it needs only usearch, no loader.
-// Message in:  { id, searches: [{ file, stamp, dim, metric, quantization, connectivity, expansionSearch,
+// Worker-thread entry for SearchPool (search-pool.ts): HNSW searches on saved graph files, each either copied into
+// this thread's memory (usearch `load`) while the copies fit in workerData.copyBytes, or memory-mapped read-only
+// (`view`: every thread shares the same pages). Plain JS: it needs only usearch, no loader.
+// Message in:  { id, searches: [{ file, stamp, slot?, dim, metric, quantization, connectivity, expansionSearch,
 //                rows?, query: Float32Array, k }] } (one message per request: its vector lists together)
 //              { rows: { id, chunkRows, from, chunks: SharedArrayBuffer[] } } (exact rows shared, chunks from `from`)
 //              { drop: id } (those rows are no longer used)
 // A graph with `rows` (i8, f16) is asked for more candidates, re-scored from those f32 rows, as VectorIndex does.
 // Message out: { id, results: [{ keys: Float64Array, distances: Float32Array } or { error }] } in the same order
 //              (keys as numbers, padding cut: see matchKeys)
-import { parentPort } from 'node:worker_threads';
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Index, ScalarKind } from 'usearch';
 import { rescore, rescoreFetch, toI8, toMatches } from './row-rescore.mjs';
 
-/** Graphs mapped here, by file and settings; the least recently used go first past MAX_VIEWS. */
+/**
+ * Graphs open here, by file and settings: { index, slot, bytes } (bytes: the size of a private copy, 0 when mapped).
+ * The least recently used go first past MAX_VIEWS.
+ */
 const views = new Map();
 const MAX_VIEWS = 32;
+/** Bytes of graph files this thread may hold as private copies (SearchPool's copyBytes). */
+const COPY_BYTES = Number(workerData?.copyBytes ?? 0);
+/** Bytes held as copies now; files copied so far. */
+let copied = 0;
+let loads = 0;
 
 function graphFor(m) {
   const id = `${m.file}|${m.stamp}|${m.dim}|${m.metric}|${m.quantization}|${m.connectivity}|${m.expansionSearch}`;
-  let index = views.get(id);
-  if (index) {
+  const open = views.get(id);
+  if (open) {
     views.delete(id);
-    views.set(id, index);
-    return index;
+    views.set(id, open);
+    return open.index;
   }
-  index = new Index({
+  // Another file of the same vector is an older generation, never searched again: release it first, so its copy's
+  // bytes can hold this one.
+  if (m.slot !== undefined) for (const [k, e] of views) if (e.slot === m.slot) release(k, e);
+  const index = new Index({
     dimensions: m.dim,
     metric: m.metric,
     quantization: m.quantization,
@@ -32,11 +46,47 @@ function graphFor(m) {
     expansion_search: m.expansionSearch,
     multi: false,
   });
-  index.view(m.file);
-  warm(index, m.dim);
-  views.set(id, index);
-  if (views.size > MAX_VIEWS) views.delete(views.keys().next().value);
+  const size = statSync(m.file).size;
+  // Copies are never evicted to make room for another graph: one graph too many would otherwise be copied and
+  // dropped over and over. Past the budget a graph is mapped.
+  const copy = size > 0 && copied + size <= COPY_BYTES;
+  if (copy) {
+    index.load(m.file);
+    copied += size;
+    loads++;
+  } else {
+    index.view(m.file);
+    warm(index, m.dim);
+  }
+  views.set(id, { index, slot: m.slot, bytes: copy ? size : 0 });
+  if (views.size > MAX_VIEWS) {
+    const [k, e] = views.entries().next().value;
+    release(k, e);
+  }
   return index;
+}
+
+/**
+ * Frees a graph now rather than when the collector gets to it: a copy's memory is counted against COPY_BYTES. usearch
+ * resets an index before it reads a file, so loading an empty one (the null device: an error after the reset) frees
+ * the copy. Never `view` a missing or empty path for this: usearch aborts the process.
+ */
+function release(key, entry) {
+  views.delete(key);
+  if (entry.bytes === 0) return;
+  copied -= entry.bytes;
+  try {
+    entry.index.load(os.devNull);
+  } catch {
+    // Expected: the null device holds no index; the reset before the read is what frees the copy.
+  }
+}
+
+/** Graphs open in this thread (private copies, mapped), the copies' bytes and how many files were copied (tests). */
+function openGraphs() {
+  let copies = 0;
+  for (const e of views.values()) if (e.bytes > 0) copies++;
+  return { copies, mapped: views.size - copies, copiedBytes: copied, loads };
 }
 
 /** One warm-up query per this many graph rows, at most WARM_MAX: ~1.5 s for a 1M x 384 graph on one thread. */
@@ -98,5 +148,6 @@ parentPort.on('message', (m) => {
     if (!set) rowSets.set(m.rows.id, (set = { chunkRows: m.rows.chunkRows, chunks: [] }));
     m.rows.chunks.forEach((buf, i) => (set.chunks[m.rows.from + i] = new Float32Array(buf)));
   } else if (m.drop) rowSets.delete(m.drop);
+  else if (m.stats) parentPort.postMessage({ id: m.id, stats: openGraphs() });
   else parentPort.postMessage({ id: m.id, results: inGraphOrder(m.searches) });
 });

@@ -378,6 +378,8 @@ export class VectorIndex {
         graph: {
           file,
           stamp,
+          // persist() names a vector's files `v<i>-<generation>.usearch`: the generations of one vector share a slot.
+          slot: file.replace(/-[^-/\\]*\.usearch$/, ''),
           rows: this.rows?.id,
           dim: this.dim,
           metric: METRIC[this.distance],
