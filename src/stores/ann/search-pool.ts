@@ -47,8 +47,8 @@ const MAX_HOMES = 256;
 /**
  * Bytes of graph files each search worker copies into its own memory (usearch `load`) before it maps the rest
  * (`view`): 256 MiB, or 1/64 of the machine's memory where that is less. A search on a private copy ran faster under
- * serving load than on the shared mapping (bench/latency A/B at 100k x (384+512+512) i8, 185 MB of graphs, six runs:
- * closed-loop p99 0.86x, req/s 1.05x, search-thread CPU per request 0.90x; see the README). Each worker holds its
+ * serving load than on the shared mapping (bench/latency A/B at 100k x (384+512+512) i8, 185 MB of graphs, runs with
+ * data copies swapped in three sessions: closed-loop p99 0.86-0.87x, req/s 1.02-1.05x; see the README). Each worker holds its
  * own copies (a graph is searched by its home worker and, under load, by the others), so the memory is up to
  * workers x this. A 1M x 384 graph (~530 MB) stays mapped at the default.
  */
