@@ -1,4 +1,4 @@
-import type { Clickthrough } from '../src/feedback/training-set.js';
+import type { Clickthrough } from '../src/domain/clickthrough.js';
 import { argsortDesc } from './metrics.js';
 import { ListMemo } from './list-memo.js';
 import type { FusionModel } from './model/fusion-model.js';

@@ -1,4 +1,4 @@
-import { cosine } from '../src/feedback/profile-math.js';
+import { cosine } from '../src/domain/vectors.js';
 import { dcgAt } from './metrics.js';
 
 /** One judged query's ranked result: item ids in order and the judged grades (unjudged = 0). */

@@ -1,10 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ChorusError, ERROR_TABLE, type ErrorCode } from '../src/errors.js';
-import {
-  buildClickthroughs,
-  type Clickthrough,
-  type TrainingSetOptions,
-} from '../src/feedback/training-set.js';
+import { buildClickthroughs, type TrainingSetOptions } from '../src/feedback/training-set.js';
+import { type Clickthrough } from '../src/domain/clickthrough.js';
 import { openChorusDb, type ChorusDb } from '../src/storage/index.js';
 import type { ModelJSON } from './model/fusion-model.js';
 import { trainFromClickthroughs, type TrainFromLogsOptions } from './train-from-logs.js';

@@ -1,4 +1,4 @@
-import type { Clickthrough } from '../src/feedback/training-set.js';
+import type { Clickthrough } from '../src/domain/clickthrough.js';
 
 /**
  * A value computed once per distinct logged list, where "the same list" means the same row objects: impressions

@@ -1,4 +1,4 @@
-import type { Clickthrough } from '../src/feedback/training-set.js';
+import type { Clickthrough } from '../src/domain/clickthrough.js';
 import { Rng } from './random.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Clickthrough } from '../src/feedback/training-set.js';
+import type { Clickthrough } from '../src/domain/clickthrough.js';
 import { FusionModel } from './model/fusion-model.js';
 import type { ModelShape } from './model/layout.js';
 import type { TrainList } from './model/samples.js';

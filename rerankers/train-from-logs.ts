@@ -1,8 +1,8 @@
-import { estimateFromSwaps } from '../src/feedback/click-models/swap-intervention.js';
-import { monotonePropensities } from '../src/feedback/click-models/monotone.js';
-import { fitPositionBasedModel } from '../src/feedback/click-models/position-based-em.js';
-import type { Clickthrough } from '../src/feedback/training-set.js';
-import { toClickSessions } from '../src/feedback/training-set.js';
+import { estimateFromSwaps } from './click-models/swap-intervention.js';
+import { monotonePropensities } from './click-models/monotone.js';
+import { fitPositionBasedModel } from './click-models/position-based-em.js';
+import type { Clickthrough } from '../src/domain/clickthrough.js';
+import { toClickSessions } from './click-models/sessions.js';
 import { ChorusError } from '../src/errors.js';
 import {
   estimateCtr,
@@ -18,8 +18,8 @@ import {
   type GuardKind,
   type HeldOutComparison,
 } from './held-out.js';
-import { rowInBounds } from '../src/feedback/feature-rows-check.js';
-import { MIN_CLICKED_IMPRESSIONS } from '../src/feedback/trainability.js';
+import { rowInBounds } from '../src/domain/feature-rows.js';
+import { MIN_CLICKED_IMPRESSIONS } from '../src/domain/clickthrough.js';
 import {
   BASELINE_KINDS,
   CATEGORICAL_QUERY_FEATURES,

@@ -263,4 +263,4 @@ const DEFAULT_SPEC = defaultFeatureSpec();
 const DEFAULT_EXTRACTORS = DEFAULT_SPEC.features.map(describe);
 
 /** Impressions log the query-level features under this key of `features`, beside one row per item id. */
-export { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
+export { QUERY_FEATURES_KEY } from '../../src/domain/clickthrough.js';

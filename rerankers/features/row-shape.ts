@@ -1,4 +1,4 @@
-import type { FeatureRowShape } from '../../src/feedback/feature-rows-check.js';
+import type { FeatureRowShape } from '../../src/domain/feature-rows.js';
 import {
   defaultFeatureSpec,
   FEATURE_SPEC_VERSION,

@@ -1,5 +1,5 @@
-import { fitPositionBasedModel } from '../../src/feedback/click-models/position-based-em.js';
-import type { ClickSession } from '../../src/feedback/click-models/types.js';
+import { fitPositionBasedModel } from '../click-models/position-based-em.js';
+import type { ClickSession } from '../click-models/types.js';
 import { argsortDesc, ndcgAt } from '../metrics.js';
 import type { FusionModel } from '../model/fusion-model.js';
 import type { ModelShape } from '../model/layout.js';

@@ -1,4 +1,4 @@
-import { ipsWeight } from '../../src/feedback/click-models/ips.js';
+import { ipsWeight } from '../click-models/ips.js';
 import { ndcgAt } from '../metrics.js';
 import { Rng } from '../random.js';
 import { Adam } from './adam.js';

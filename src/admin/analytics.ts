@@ -1,5 +1,6 @@
-import { fitPositionBasedModel } from '../feedback/click-models/index.js';
-import { buildClickthroughs, toClickSessions } from '../feedback/training-set.js';
+import { fitPositionBasedModel } from '../../rerankers/click-models/index.js';
+import { buildClickthroughs } from '../feedback/training-set.js';
+import { toClickSessions } from '../../rerankers/click-models/sessions.js';
 import type { ChorusDb, ModelRecord } from '../storage/index.js';
 
 /** Bounded scans: the admin charts read at most this many recent events. */

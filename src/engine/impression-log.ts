@@ -3,7 +3,7 @@ import type { QueryKind } from '../../rerankers/features/sources.js';
 import type { Reranker, RerankContext } from '../../rerankers/reranker.js';
 import type { Candidate, RankedHit } from '../domain/candidate.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
-import { QUERY_FEATURES_KEY } from '../feedback/training-set.js';
+import { QUERY_FEATURES_KEY } from '../domain/clickthrough.js';
 import type { EngineDeps } from './engine-deps.js';
 
 export interface ImpressionArgs {

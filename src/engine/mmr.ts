@@ -1,5 +1,5 @@
 import type { RankedHit } from '../domain/candidate.js';
-import { cosine } from '../feedback/profile-math.js';
+import { cosine } from '../domain/vectors.js';
 
 /**
  * Maximal marginal relevance (Carbonell & Goldstein 1998): greedily pick the hit maximising

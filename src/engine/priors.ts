@@ -1,7 +1,8 @@
 import { smoothedCtr } from '../../rerankers/features/ctr.js';
 import type { Candidate } from '../domain/candidate.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
-import { cosine, profileVector } from '../feedback/profile-math.js';
+import { cosine } from '../domain/vectors.js';
+import { profileVector } from '../feedback/profile-math.js';
 import type { VectorStore } from '../stores/vector-store.js';
 
 export const CTR_PRIOR = { priorClicks: 1, priorImpressions: 20 };

@@ -1,5 +1,5 @@
 import type { FeedbackEvent } from '../domain/feedback.js';
-import type { FeatureRowShape } from './feature-rows-check.js';
+import type { FeatureRowShape } from '../domain/feature-rows.js';
 
 /** Who logged an event: the engine itself (served impressions, trusted rows) or a client over the API. */
 export type EventOrigin = 'server' | 'client';

@@ -1,7 +1,7 @@
 import { ENGAGEMENT_WEIGHT, type FeedbackEvent } from '../domain/feedback.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { EventOrigin, FeedbackEventLog } from './event-log.js';
-import type { FeatureRowShape } from './feature-rows-check.js';
+import type { FeatureRowShape } from '../domain/feature-rows.js';
 import type { FeedbackState } from './feedback-state.js';
 
 export interface IngestDeps {

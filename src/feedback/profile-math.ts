@@ -1,3 +1,5 @@
+import { unit } from '../domain/vectors.js';
+
 /**
  * A user profile per vector name is a time-decayed weighted sum of the (unit) vectors of items the user
  * engaged with; skips carry a negative weight, so they push the profile away. Stored as (sum, weight, time):
@@ -11,16 +13,6 @@ export interface ProfileAccumulator {
 }
 
 export const DEFAULT_HALF_LIFE_MS = 14 * 24 * 3600 * 1000;
-
-export function unit(v: ArrayLike<number>): Float32Array {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
-  const out = new Float32Array(v.length);
-  if (n === 0) return out;
-  const inv = 1 / Math.sqrt(n);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
-  return out;
-}
 
 export function foldEvent(
   prev: ProfileAccumulator | undefined,
@@ -50,17 +42,4 @@ export function profileVector(acc: ProfileAccumulator): Float32Array | undefined
   for (const x of acc.sum) n += x * x;
   if (n === 0 || acc.weight === 0) return undefined;
   return unit(acc.sum);
-}
-
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return 0;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }

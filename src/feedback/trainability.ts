@@ -1,7 +1,6 @@
+import { MIN_CLICKED_IMPRESSIONS } from '../domain/clickthrough.js';
 import type { Trainability } from '../storage/events-repo.js';
 
-/** Impressions with clicks (and trainable rows) a fit needs; the trainer refuses below this. */
-export const MIN_CLICKED_IMPRESSIONS = 10;
 
 export interface TrainabilityStatus extends Trainability {
   /** The feature spec version counted (rows of other versions cannot train the running model). */

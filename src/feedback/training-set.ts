@@ -1,40 +1,14 @@
+import {
+  LABEL_GRADES,
+  QUERY_FEATURES_KEY,
+  type Clickthrough,
+  type ClickthroughItem,
+} from '../domain/clickthrough.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
-import type { ClickSession } from './click-models/types.js';
 import type { EventOrigin } from './event-log.js';
-import { rowInBounds } from './feature-rows-check.js';
+import { rowInBounds } from '../domain/feature-rows.js';
 import { unpackFeatureRows } from './packed-rows.js';
 import { SharedRows, sharedItemRows, type SharedRowsEntry } from './shared-rows.js';
-
-/** Reserved key of an impression's `features` holding the query-level features (same as rerankers/features). */
-export const QUERY_FEATURES_KEY = '__query__';
-
-/** Graded labels from interactions: stronger engagement, higher grade. A skip cancels a click-less item only. */
-export const LABEL_GRADES = { click: 1, dwell: 2, like: 3, purchase: 4 } as const;
-
-export interface ClickthroughItem {
-  id: string;
-  position: number;
-  /**
-   * The feature row logged with the impression (exactly what was served). Read-only: impressions that logged
-   * bit-identical packed rows share the same row objects (consumers may memo per list on that identity).
-   */
-  features: Float32Array;
-  clicked: boolean;
-  /** 0 none, 1 click, 2 long dwell, 3 like, 4 purchase. */
-  label: number;
-}
-
-/** The unit of training data: one impression joined with its interactions. */
-export interface Clickthrough {
-  queryId: string;
-  collection: string;
-  userId?: string;
-  rankerVersion: string;
-  timestamp: number;
-  queryFeatures?: Float32Array;
-  items: ClickthroughItem[];
-  swapped?: number[];
-}
 
 export interface TrainingSetOptions {
   /** A dwell at least this long counts as a stronger label than a click. */
@@ -293,17 +267,4 @@ function rowsUsable(imp: Impression): boolean {
   }
   const q = imp.features[QUERY_FEATURES_KEY];
   return !q || rowInBounds(q);
-}
-
-/** Click-model view of clickthroughs (relevance keyed by query id + item id). */
-export function toClickSessions(cts: readonly Clickthrough[]): ClickSession[] {
-  return cts.map((c) => ({
-    swapped: c.swapped,
-    items: c.items.map((i) => ({
-      position: i.position,
-      clicked: i.clicked,
-      key: `${c.queryId}\u0000${i.id}`,
-      features: i.features,
-    })),
-  }));
 }

@@ -9,7 +9,7 @@ import {
 } from '../domain/feedback.js';
 import { ChorusError } from '../errors.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
-import { checkFeatureRows, type FeatureRowShape } from '../feedback/feature-rows-check.js';
+import { checkFeatureRows, type FeatureRowShape } from '../domain/feature-rows.js';
 import { featuresFromPacked, packFeatureRows, unpackFeatureRows } from '../feedback/packed-rows.js';
 
 /** Who logged an event: the engine itself (served impressions) or a client over the API. */

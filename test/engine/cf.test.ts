@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChorus, type Chorus } from '../../src/app/build.js';
 import { parseConfig } from '../../src/config.js';
 import { choleskySolve, implicitAls } from '../../src/engine/cf/implicit-als.js';
-import { cosine } from '../../src/feedback/profile-math.js';
+import { cosine } from '../../src/domain/vectors.js';
 
 describe('implicit ALS', () => {
   it('solves SPD systems', () => {

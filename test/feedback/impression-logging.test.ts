@@ -3,8 +3,8 @@ import { applyPreset, savePreset } from '../../src/admin/presets.js';
 import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { servedFeatureRows } from '../../src/engine/impression-log.js';
-import { checkFeatureRows } from '../../src/feedback/feature-rows-check.js';
-import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
+import { checkFeatureRows } from '../../src/domain/feature-rows.js';
+import { QUERY_FEATURES_KEY } from '../../src/domain/clickthrough.js';
 import {
   buildFeatureRows,
   defaultFeatureSpec,

@@ -17,7 +17,8 @@ import {
   packFeatureRows,
   unpackFeatureRows,
 } from '../../src/feedback/packed-rows.js';
-import { buildClickthroughs, QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
+import { buildClickthroughs } from '../../src/feedback/training-set.js';
+import { QUERY_FEATURES_KEY } from '../../src/domain/clickthrough.js';
 import { MIGRATIONS, migrate } from '../../src/storage/migrations.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
 import { featureRows, impressionEvent } from '../support/impressions.js';

@@ -7,9 +7,9 @@ import {
   isotonicNonIncreasing,
   monotonePropensities,
   priorPropensities,
-} from '../../src/feedback/click-models/index.js';
-import type { ClickSession } from '../../src/feedback/click-models/types.js';
-import type { Clickthrough } from '../../src/feedback/training-set.js';
+} from '../../rerankers/click-models/index.js';
+import type { ClickSession } from '../../rerankers/click-models/types.js';
+import type { Clickthrough } from '../../src/domain/clickthrough.js';
 
 const nonIncreasing = (xs: readonly number[]) =>
   xs.every((x, i) => i === 0 || x <= xs[i - 1]! + 1e-12);

@@ -11,9 +11,9 @@ import { shapeForSpec } from '../../rerankers/model/spec-shape.js';
 import { Rng } from '../../rerankers/random.js';
 import { aggregateLists } from '../../rerankers/train-from-logs.js';
 import type { FeedbackEventInput } from '../../src/domain/feedback.js';
-import { fitPositionBasedModel, type ClickSession } from '../../src/feedback/click-models/index.js';
-import { LogisticRelevance } from '../../src/feedback/click-models/logistic-relevance.js';
-import type { Clickthrough } from '../../src/feedback/training-set.js';
+import { fitPositionBasedModel, type ClickSession } from '../../rerankers/click-models/index.js';
+import { LogisticRelevance } from '../../rerankers/click-models/logistic-relevance.js';
+import type { Clickthrough } from '../../src/domain/clickthrough.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
 import { featureRows, impressionEvent } from '../support/impressions.js';
 

@@ -4,7 +4,7 @@ import {
   fitPositionBasedModel,
   ipsWeight,
   type ClickSession,
-} from '../../src/feedback/click-models/index.js';
+} from '../../rerankers/click-models/index.js';
 import { DEFAULT_EXAMINATION, simulatePbmClicks } from '../../rerankers/letor/click-simulation.js';
 import { Rng } from '../../rerankers/random.js';
 

@@ -15,7 +15,7 @@ import { Rng } from '../../rerankers/random.js';
 import { crossValidateStart, START_FOLDS, START_REPEATS } from '../../rerankers/start-check.js';
 import { aggregateLists, trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
 import type { Candidate } from '../../src/domain/candidate.js';
-import type { Clickthrough } from '../../src/feedback/training-set.js';
+import type { Clickthrough } from '../../src/domain/clickthrough.js';
 
 /** Two sources, each with an RRF-like part of the baseline and a min-max score; a query kind (one-hot) and a shape. */
 const shape: ModelShape = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { Rng } from '../../rerankers/random.js';
 import { trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
-import type { Clickthrough } from '../../src/feedback/training-set.js';
+import type { Clickthrough } from '../../src/domain/clickthrough.js';
 
 /** 30 queries x 4 impressions of 8 items, position-biased clicks (enough for the estimate to be used). */
 function log(): Clickthrough[] {

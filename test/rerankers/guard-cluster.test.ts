@@ -9,7 +9,7 @@ import {
 import { compareHeldOut } from '../../rerankers/held-out.js';
 import { judge } from '../../rerankers/promotion-guard.js';
 import { Rng } from '../../rerankers/random.js';
-import type { Clickthrough } from '../../src/feedback/training-set.js';
+import type { Clickthrough } from '../../src/domain/clickthrough.js';
 
 const PROPENSITIES = [1, 0.5, 0.33, 0.25, 0.2, 0.17, 0.14, 0.12];
 

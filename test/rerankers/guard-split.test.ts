@@ -20,7 +20,7 @@ import { compareWithServing, judge } from '../../rerankers/promotion-guard.js';
 import type { FeedbackEvent } from '../../src/domain/feedback.js';
 import { Rng } from '../../rerankers/random.js';
 import { GUARD_FOLDS, trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
-import type { Clickthrough } from '../../src/feedback/training-set.js';
+import type { Clickthrough } from '../../src/domain/clickthrough.js';
 
 /**
  * `queries` distinct queries (each its own set of items), each searched `repeats` times; `click` gives an item's

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FeedbackEvent, type FeedbackEventInput } from '../../src/domain/feedback.js';
-import {
-  buildClickthroughs,
-  QUERY_FEATURES_KEY,
-  toClickSessions,
-} from '../../src/feedback/training-set.js';
+import { buildClickthroughs } from '../../src/feedback/training-set.js';
+import { QUERY_FEATURES_KEY } from '../../src/domain/clickthrough.js';
+import { toClickSessions } from '../../rerankers/click-models/sessions.js';
 
 const ev = (e: FeedbackEventInput) => FeedbackEvent.parse(e);
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { Rng } from '../../rerankers/random.js';
 import type { FeedbackEventInput } from '../../src/domain/feedback.js';
-import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
+import { QUERY_FEATURES_KEY } from '../../src/domain/clickthrough.js';
 import { OffThreadEventLog } from '../../src/storage/events-writer.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
 import { featureRows, impressionEvent } from '../support/impressions.js';

@@ -1,6 +1,6 @@
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import type { FeedbackEventInput } from '../../src/domain/feedback.js';
-import { QUERY_FEATURES_KEY } from '../../src/feedback/training-set.js';
+import { QUERY_FEATURES_KEY } from '../../src/domain/clickthrough.js';
 
 /** Feature rows of the running spec for a query and its shown ids, each row drawn by `row(width)`. */
 export function featureRows(ids: readonly string[], row: (n: number) => number[]) {

@@ -1,5 +1,5 @@
-import type { FeedbackEvent } from '../domain/feedback.js';
-import { QUERY_FEATURES_KEY } from './training-set.js';
+import { QUERY_FEATURES_KEY } from './clickthrough.js';
+import type { FeedbackEvent } from './feedback.js';
 
 /** Largest |value| a logged feature may hold; the server's own features are O(1), so anything past this is hostile. */
 export const FEATURE_VALUE_BOUND = 1e6;
