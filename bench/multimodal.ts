@@ -7,7 +7,7 @@
  * judged by true grades (nDCG@10 against all graded items) on intents never seen in training, over several seeds.
  * The collection gets a fusion preset (`--preset weighted` by default; rrf, dbsf, or none): default traffic is
  * ranked by it and the learned model starts from it.
- * `--ab-trainer <checkout>` adds an arm trained by another checkout's trainer (its rerankers/fit-from-logs.ts) on this
+ * `--ab-trainer <checkout>` adds an arm trained by another checkout's trainer (its src/model-registry/fit-from-logs.ts, or rerankers/ in older checkouts) on this
  * very log: a paired A/B of trainer code. Separate runs of one seed are repeatable too (deterministic ANN builds,
  * each impression committed before the next session, ties in the trainer's log order kept in log order, not by
  * random query id): each seed's result carries `logDigest`, a hash of the training log as the trainer reads it, so
@@ -19,7 +19,7 @@
  *   npx tsx bench/multimodal.ts [--seeds 3] [--sessions 1500] [--train-intents 60] [--test-intents 150] [--items 1500] [--preset weighted] [--clicks pbm|dcm]
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,7 +32,7 @@ import type { FeedbackEvent } from '../src/domain/feedback.js';
 import { buildClickthroughs } from '../src/feedback/training-set.js';
 import { type Clickthrough } from '../src/domain/clickthrough.js';
 import { perImpressionClicks } from '../rerankers/counterfactual.js';
-import { readClickthroughs } from '../rerankers/fit-from-logs.js';
+import { readClickthroughs } from '../src/model-registry/fit-from-logs.js';
 import { trainFromClickthroughs } from '../rerankers/train-from-logs.js';
 import { queryGroups } from '../rerankers/query-split.js';
 import { featureNames, defaultFeatureSpec } from '../rerankers/features/index.js';
@@ -43,10 +43,10 @@ import { Rng } from '../rerankers/random.js';
 import { FusionModel, type ModelJSON } from '../rerankers/model/fusion-model.js';
 import { exportFusionModelToOnnx } from '../rerankers/onnx-export.js';
 import { OnnxReranker } from '../rerankers/onnx-reranker.js';
-import { ModelRegistry } from '../rerankers/registry.js';
+import { ModelRegistry } from '../src/model-registry/registry.js';
 import type { Reranker, RerankContext } from '../rerankers/reranker.js';
 import type { Interval } from '../rerankers/counterfactual.js';
-import { attachModelServing } from '../rerankers/serving.js';
+import { attachModelServing } from '../src/app/model-serving.js';
 import {
   VectorWorldGen,
   type Intent,
@@ -397,9 +397,12 @@ async function runSeed(seed: number) {
     let abGuard: { difference: Interval; impressions: number; better: boolean } | undefined;
     if (a['ab-trainer']) {
       // The other checkout's trainer, with the learned arm's request, on this process's log and index.
-      const { fitFromLogs } = (await import(
-        pathToFileURL(path.resolve(a['ab-trainer'], 'rerankers/fit-from-logs.ts')).href
-      )) as {
+      // Where the trainer lives in that checkout (rerankers/ before the registry moved to src/model-registry/).
+      const trainer = ['src/model-registry/fit-from-logs.ts', 'rerankers/fit-from-logs.ts']
+        .map((p) => path.resolve(a['ab-trainer']!, p))
+        .find((p) => existsSync(p));
+      if (!trainer) throw new Error(`--ab-trainer: no fit-from-logs.ts in ${a['ab-trainer']}`);
+      const { fitFromLogs } = (await import(pathToFileURL(trainer).href)) as {
         fitFromLogs: (
           db: unknown,
           req: { collection: string; epochs: number; seed: number },

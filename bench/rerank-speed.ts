@@ -13,7 +13,8 @@ import { RANK_SOURCES } from '../rerankers/features/sources.js';
 import { FusionModel } from '../rerankers/model/fusion-model.js';
 import { shapeForSpec } from '../rerankers/model/spec-shape.js';
 import { exportFusionModelToOnnx } from '../rerankers/onnx-export.js';
-import { OnnxReranker, type ExecutionProvider } from '../rerankers/onnx-reranker.js';
+import { OnnxReranker } from '../rerankers/onnx-reranker.js';
+import { type ExecutionProvider } from '../src/onnx/session.js';
 import { Rng } from '../rerankers/random.js';
 
 const { values: a } = parseArgs({

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readClickthroughs, type FitRequest } from '../rerankers/fit-from-logs.js';
+import { readClickthroughs, type FitRequest } from '../src/model-registry/fit-from-logs.js';
 import { trainFromClickthroughs } from '../rerankers/train-from-logs.js';
 import { writeSimulatedClickLog, type SimulatedLog } from '../src/bench/click-log-writer.js';
 import { openChorusDb } from '../src/storage/index.js';

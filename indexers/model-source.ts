@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { env } from '@huggingface/transformers';
-import type { ChorusConfig } from '../src/config.js';
 import { ChorusError } from '../src/errors.js';
-import { usableProviders } from './onnx-session.js';
+import { usableProviders, type ExecutionProvider } from '../src/onnx/session.js';
 
 /**
  * Where transformers.js models come from. One code path for both sources: a model id resolves to
@@ -12,8 +11,28 @@ import { usableProviders } from './onnx-session.js';
  * `env.allowRemoteModels` and `local_files_only` differ between the two.
  */
 
-export type ModelDtype = ChorusConfig['models']['dtype'];
-export type ExecutionProvider = ChorusConfig['executionProviders'][number];
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
+
+/**
+ * What the encoders read of Chorus's configuration. src/config.ts's ChorusConfig is one (checked where the
+ * composition root passes it); indexers never import the config module itself.
+ */
+export interface EncoderConfig {
+  dataDir: string;
+  modelDir?: string;
+  allowRemoteModels?: boolean;
+  executionProviders: ExecutionProvider[];
+  models: {
+    text: string;
+    image: string;
+    audio: string;
+    /** Empty: no speech-to-text. */
+    speech: string;
+    dtype: ModelDtype;
+    enabled: ('text' | 'image' | 'audio')[];
+  };
+  limits: { maxImagePixels: number; maxAudioSeconds: number };
+}
 
 export interface ModelSettings {
   /** Local model folder (transformers.js layout: `<modelDir>/<owner>/<name>/config.json, onnx/*.onnx`). */
@@ -34,7 +53,7 @@ export interface ModelSettings {
 }
 
 export function modelSettingsFrom(
-  config: ChorusConfig,
+  config: EncoderConfig,
   overrides: Partial<ModelSettings> = {},
 ): ModelSettings {
   const modelDir = config.modelDir ? path.resolve(config.modelDir) : undefined;

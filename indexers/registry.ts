@@ -1,4 +1,3 @@
-import type { ChorusConfig } from '../src/config.js';
 import type { Modality } from '../src/domain/modality.js';
 import { ChorusError } from '../src/errors.js';
 import type { Encoder } from './encoder.js';
@@ -10,7 +9,7 @@ import { COLOUR_LAYOUT_MODEL_ID, ColourLayoutImageEncoder } from './encoders/ima
 import { OPENWAKEWORD_MODEL_ID, OpenWakeWordAudioEncoder } from './encoders/openwakeword-audio.js';
 import { TransformersTextEncoder } from './encoders/text-transformers.js';
 import { WhisperTranscriber } from './encoders/whisper-transcriber.js';
-import { modelSettingsFrom, type ModelSettings } from './model-source.js';
+import { modelSettingsFrom, type EncoderConfig, type ModelSettings } from './model-source.js';
 
 /** A configured model that could not be loaded, with the reason (e.g. MODEL_MISSING: which model, how to provide it). */
 export interface MissingEncoder {
@@ -44,7 +43,7 @@ export interface RegistryOptions {
 }
 
 /**
- * Maps vector names to encoders, built from ChorusConfig.
+ * Maps vector names to encoders, built from the configuration (EncoderConfig).
  *
  * Item side: `forModality('text')` lists the encoders that read an item's text (`text`, `image_text`,
  * `audio_text`); `forModality('image')` / `forModality('audio')` those that read its media.
@@ -140,7 +139,7 @@ function reasonOf(e: unknown): string {
 
 /** Loads every enabled encoder; never throws for a missing model (it is reported in `missing`). */
 export async function createEncoderRegistry(
-  config: ChorusConfig,
+  config: EncoderConfig,
   opts: RegistryOptions = {},
 ): Promise<EncoderRegistry> {
   const settings = modelSettingsFrom(config, opts.settings);

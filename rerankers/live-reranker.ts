@@ -7,8 +7,23 @@ import { WeightedReranker } from './fusion/weighted.js';
 import { interleaveVersionTag, teamDraftInterleave } from './interleaving.js';
 import type { OnnxReranker } from './onnx-reranker.js';
 import { Rng } from './random.js';
-import type { ModelRegistry, RegistryChange } from './registry.js';
 import type { Reranker, RerankContext } from './reranker.js';
+
+/** A promotion or rollback that changed which model serves a collection. */
+export interface PromotionChange {
+  collection: string;
+  action: 'promote' | 'rollback';
+  version: string | null;
+}
+
+/** What the live reranker needs of a model registry (src/model-registry/registry.ts is the one Chorus wires in). */
+export interface PromotedModels {
+  promotedCollections(): string[];
+  promoted(collection: string): { version: string } | undefined;
+  openReranker(collection: string, version: string): Promise<OnnxReranker>;
+  /** Subscribes to promotions and rollbacks made through this registry; returns the unsubscribe. */
+  onChange(listener: (c: PromotionChange) => void | Promise<void>): () => void;
+}
 
 export interface LiveRerankerOptions {
   /** Share of traffic (0..1) that interleaves the promoted model with the collection's challenger. */
@@ -40,7 +55,7 @@ export class LiveReranker implements Reranker {
   private poll?: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly registry: ModelRegistry,
+    private readonly registry: PromotedModels,
     private readonly o: LiveRerankerOptions = {},
   ) {
     this.rng = new Rng(o.seed ?? Date.now());
@@ -171,7 +186,7 @@ export class LiveReranker implements Reranker {
     return this.serving.size === 1 ? [...this.serving.values()][0] : undefined;
   }
 
-  private async onChange(ch: RegistryChange): Promise<void> {
+  private async onChange(ch: PromotionChange): Promise<void> {
     try {
       await this.reload(ch.collection);
     } catch (e) {

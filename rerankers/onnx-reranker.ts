@@ -1,6 +1,6 @@
 import type * as ortTypes from 'onnxruntime-node';
 import type { Candidate, Explanation, RankedHit } from '../src/domain/candidate.js';
-import { openSession, ort } from '../indexers/onnx-session.js';
+import { openSession, ort, type ExecutionProvider } from '../src/onnx/session.js';
 import { DEFAULT_BASELINE, type BaselineFusion } from './features/baseline.js';
 import { weightOf } from './fusion/explain.js';
 import {
@@ -14,8 +14,6 @@ import type { QueryKind } from './features/sources.js';
 import type { FusionModel } from './model/fusion-model.js';
 import { ONNX_IO } from './onnx-export.js';
 import type { Reranker, RerankContext } from './reranker.js';
-
-export type ExecutionProvider = 'cuda' | 'cpu';
 
 export interface OnnxRerankerOptions {
   version: string;

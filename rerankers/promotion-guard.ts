@@ -1,5 +1,4 @@
-import type { FeedbackEvent } from '../src/domain/feedback.js';
-import { buildClickthroughs, type LoggedEvent } from '../src/feedback/training-set.js';
+import type { Clickthrough } from '../src/domain/clickthrough.js';
 import { featureScorer, modelScorer, type Interval } from './counterfactual.js';
 import { compareOutOfFold, type GuardKind, type HeldOutComparison } from './held-out.js';
 import type { FusionModel } from './model/fusion-model.js';
@@ -84,7 +83,8 @@ export function compareWithServing(
     folds?: readonly { queryIds: readonly string[]; model: FusionModel }[];
   },
   serving: { version: string; model: FusionModel } | undefined,
-  events: Iterable<FeedbackEvent | LoggedEvent>,
+  /** The logged clickthroughs of the impressions whose query id `keep` accepts (src/feedback/training-set.ts). */
+  clickthroughsOf: (keep: (queryId: string) => boolean) => Clickthrough[],
 ): PromotionComparison {
   const folds = candidate.folds ?? [
     { queryIds: candidate.heldOutQueryIds, model: candidate.model },
@@ -92,14 +92,9 @@ export function compareWithServing(
   const foldOf = new Map<string, number>();
   folds.forEach((f, k) => f.queryIds.forEach((q) => foldOf.set(q, k)));
   const F = candidate.model.o.F;
-  const cts = buildClickthroughs(
-    (function* () {
-      for (const x of events) {
-        const e = 'event' in x ? x.event : x;
-        if (e.queryId && foldOf.has(e.queryId)) yield x;
-      }
-    })(),
-  ).filter((c) => c.items.length > 1 && c.items.every((i) => i.features.length === F));
+  const cts = clickthroughsOf((q) => foldOf.has(q)).filter(
+    (c) => c.items.length > 1 && c.items.every((i) => i.features.length === F),
+  );
   const meta = candidate.model.meta as { propensities?: number[] };
   const propensities = meta.propensities ?? [1];
   const sameRows = serving && serving.model.o.F === F;

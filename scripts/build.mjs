@@ -26,7 +26,7 @@ const ASSETS = [
   'src/bench/latency-rate-client.mjs',
   'src/bench/open-loop.mjs',
   'src/bench/thread-tag.mjs',
-  'rerankers/fit-worker.mjs',
+  'src/model-registry/fit-worker.mjs',
   'src/stores/ann/search-worker.mjs',
   'src/stores/ann/row-rescore.mjs',
   'src/stores/ann/read-parts.mjs',

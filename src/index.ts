@@ -18,4 +18,4 @@ export type { RecommendRequest } from './engine/recommend.js';
 export type { QueryInput } from './engine/query-encoding.js';
 export type { RankedResponse } from './engine/two-stage.js';
 export type { IngestResult } from './feedback/ingest.js';
-export type { TrainRequest } from '../rerankers/registry.js';
+export type { TrainRequest } from './model-registry/registry.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSession, ort, type SessionOptions } from '../onnx-session.js';
+import { openSession, ort, type SessionOptions } from '../../src/onnx/session.js';
 
 export const SILERO_VAD_PATH = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -4,7 +4,7 @@ import { encodeInBatches } from '../batching.js';
 import { decodeAudio } from '../decoders/audio.js';
 import type { SileroVad } from '../decoders/vad.js';
 import type { EncodeResult, Encoder, EncoderInput } from '../encoder.js';
-import { openSession, ort, type SessionOptions } from '../onnx-session.js';
+import { openSession, ort, type SessionOptions } from '../../src/onnx/session.js';
 import { l2normalize } from '../vector-math.js';
 
 /** The model id Chorus records for vectors made by this encoder (and accepts in models.audio). */

@@ -6,7 +6,7 @@ import type { Engine } from '../engine/engine.js';
 import type { ChorusDb, ModelRecord } from '../storage/index.js';
 
 /**
- * What the admin UI manages models through. The ModelRegistry (rerankers/registry.ts) fits it as is; without
+ * What the admin UI manages models through. The ModelRegistry (src/model-registry/registry.ts) fits it as is; without
  * one, promote/rollback go straight to the SQLite registry and training is unavailable.
  */
 export interface ModelAdmin {

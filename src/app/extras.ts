@@ -1,6 +1,6 @@
-import { attachModelServing } from '../../rerankers/serving.js';
+import { attachModelServing } from './model-serving.js';
 import type { LiveReranker } from '../../rerankers/live-reranker.js';
-import { ModelRegistry } from '../../rerankers/registry.js';
+import { ModelRegistry } from '../model-registry/registry.js';
 import { createAdminRouter } from '../admin/router.js';
 import type { ExtraRouter } from '../api/app.js';
 import type { RouteDeps } from '../api/route-deps.js';

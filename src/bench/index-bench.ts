@@ -12,7 +12,7 @@ import { TransformersTextEncoder } from '../../indexers/encoders/text-transforme
 import { decodeAudio } from '../../indexers/decoders/audio.js';
 import { mapLimit } from '../../indexers/batching.js';
 import { modelSettingsFrom, type ModelSettings } from '../../indexers/model-source.js';
-import { openSession, ort } from '../../indexers/onnx-session.js';
+import { openSession, ort } from '../onnx/session.js';
 import { measureThreading, type ThreadingResult } from './index-threads.js';
 
 /**

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { ort } from '../../indexers/onnx-session.js';
+import { ort } from '../onnx/session.js';
 
 /**
  * Which way of using the cores wins for encoder inference: ONNX Runtime intra-op threads inside one session,

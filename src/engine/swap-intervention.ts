@@ -2,7 +2,7 @@
 const SWAP_POSITIONS = 10;
 
 /**
- * The randomised adjacent swap behind swap-based propensity estimation (src/feedback/click-models/
+ * The randomised adjacent swap behind swap-based propensity estimation (rerankers/click-models/
  * swap-intervention.ts): with probability `share`, the hits at k and k+1 trade places for one uniformly chosen
  * k among the first ten. The user sees the swapped order and the impression records `swapped: [k]`, so the log
  * shows how clicks on the ranker's k-th item change when it is shown one place lower — position bias measured by

@@ -1,7 +1,6 @@
 import { MIN_CLICKED_IMPRESSIONS } from '../domain/clickthrough.js';
 import type { Trainability } from '../storage/events-repo.js';
 
-
 export interface TrainabilityStatus extends Trainability {
   /** The feature spec version counted (rows of other versions cannot train the running model). */
   featureSpecVersion: number;

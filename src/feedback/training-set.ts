@@ -268,3 +268,23 @@ function rowsUsable(imp: Impression): boolean {
   const q = imp.features[QUERY_FEATURES_KEY];
   return !q || rowInBounds(q);
 }
+
+/**
+ * The clickthroughs of the impressions whose query id `keep` accepts, and of their interactions: the promotion
+ * guard re-reads its held-out queries this way.
+ */
+export function clickthroughsOfQueries(
+  events: Iterable<FeedbackEvent | LoggedEvent>,
+  keep: (queryId: string) => boolean,
+  opts: TrainingSetOptions = {},
+): Clickthrough[] {
+  return buildClickthroughs(
+    (function* () {
+      for (const x of events) {
+        const e = 'event' in x ? x.event : x;
+        if (e.queryId && keep(e.queryId)) yield x;
+      }
+    })(),
+    opts,
+  );
+}

@@ -199,7 +199,7 @@ function queuedStatus(jobId: string, req: TrainModelPayload, now: number): Train
   };
 }
 
-/** The model registry as training needs it (rerankers/registry.ts ModelRegistry fits it). */
+/** The model registry as training needs it (src/model-registry/registry.ts ModelRegistry fits it). */
 export interface TrainingRegistry<M> {
   trainInBackground(
     req: Omit<TrainModelPayload, 'promote'>,

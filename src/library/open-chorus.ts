@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { EncoderRegistry } from '../../indexers/registry.js';
-import type { ModelRegistry, TrainRequest } from '../../rerankers/registry.js';
+import type { ModelRegistry, TrainRequest } from '../model-registry/registry.js';
 import type { Chorus } from '../app/build.js';
 import type { ChorusConfig, ConfigInput } from '../config.js';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
@@ -77,8 +77,8 @@ export async function openChorus(opts: OpenChorusOptions): Promise<EmbeddedChoru
   ] = await Promise.all([
     import('../config.js'),
     import('../app/build.js'),
-    import('../../rerankers/serving.js'),
-    import('../../rerankers/registry.js'),
+    import('../app/model-serving.js'),
+    import('../model-registry/registry.js'),
     import('../domain/feedback.js'),
     import('../api/feedback-checks.js'),
   ]);

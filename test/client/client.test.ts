@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { attachModelServing } from '../../rerankers/serving.js';
+import { attachModelServing } from '../../src/app/model-serving.js';
 import { CORE_ROUTES } from '../../src/api/app.js';
 import { modelRoutes } from '../../src/api/routes/models.js';
 import {

@@ -12,8 +12,8 @@ import {
 } from '../../rerankers/features/index.js';
 import { Rng } from '../../rerankers/random.js';
 import type { LiveReranker } from '../../rerankers/live-reranker.js';
-import { ModelRegistry } from '../../rerankers/registry.js';
-import { attachModelServing } from '../../rerankers/serving.js';
+import { ModelRegistry } from '../../src/model-registry/registry.js';
+import { attachModelServing } from '../../src/app/model-serving.js';
 import { startServer, vec, type Json, type TestServer } from '../api/harness.js';
 
 const C = 'logs';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
-import { fitFromLogs } from '../../rerankers/fit-from-logs.js';
+import { fitFromLogs } from '../../src/model-registry/fit-from-logs.js';
 import { Rng } from '../../rerankers/random.js';
 import { writeSimulatedClickLog } from '../../src/bench/click-log-writer.js';
 import {

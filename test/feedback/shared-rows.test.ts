@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { perImpressionClicks, modelScorer } from '../../rerankers/counterfactual.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
-import { readClickthroughs } from '../../rerankers/fit-from-logs.js';
+import { readClickthroughs } from '../../src/model-registry/fit-from-logs.js';
 import { defaultFeatureSpec } from '../../rerankers/features/index.js';
 import { FusionModel } from '../../rerankers/model/fusion-model.js';
 import { shapeForSpec } from '../../rerankers/model/spec-shape.js';

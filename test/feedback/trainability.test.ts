@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
-import { fitFromLogs } from '../../rerankers/fit-from-logs.js';
+import { fitFromLogs } from '../../src/model-registry/fit-from-logs.js';
 import { vec, type Json, type TestServer } from '../api/harness.js';
 import { adminSession, startAdminServer } from '../admin/harness.js';
 

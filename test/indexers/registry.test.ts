@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEncoderRegistry } from '../../indexers/registry.js';
 import { loadPretrained, modelSettingsFrom } from '../../indexers/model-source.js';
-import { cudaProviderInstalled } from '../../indexers/onnx-session.js';
+import { cudaProviderInstalled } from '../../src/onnx/session.js';
 import { ChorusError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config.js';
 import { fixtureConfig, media, vec } from './helpers.js';

@@ -86,7 +86,7 @@ describe('npm pack output installed into an empty folder', () => {
       'dist/src/client/index.d.ts',
       'dist/src/admin/static/index.html',
       'dist/indexers/models/openwakeword/embedding_model.onnx',
-      'dist/rerankers/fit-worker.mjs',
+      'dist/src/model-registry/fit-worker.mjs',
       'dist/fixtures/corpus',
     ]) {
       expect(existsSync(path.join(pkg, f)), f).toBe(true);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChorus } from '../../src/app/build.js';
 import { parseConfig } from '../../src/config.js';
 import { LiveReranker } from '../../rerankers/live-reranker.js';
-import { ModelRegistry } from '../../rerankers/registry.js';
+import { ModelRegistry } from '../../src/model-registry/registry.js';
 import { generateMultimodalWorld } from '../../rerankers/simulation/multimodal-world.js';
 import { simulateTraffic } from '../../rerankers/simulation/simulate-traffic.js';
 import { openChorusDb } from '../../src/storage/index.js';

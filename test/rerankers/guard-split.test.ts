@@ -17,6 +17,7 @@ import {
   sampleByQuery,
 } from '../../rerankers/query-split.js';
 import { compareWithServing, judge } from '../../rerankers/promotion-guard.js';
+import { clickthroughsOfQueries } from '../../src/feedback/training-set.js';
 import type { FeedbackEvent } from '../../src/domain/feedback.js';
 import { Rng } from '../../rerankers/random.js';
 import { GUARD_FOLDS, trainFromClickthroughs } from '../../rerankers/train-from-logs.js';
@@ -199,7 +200,9 @@ describe('the cross-fitted promotion guard (the default)', () => {
       folds: trained.guardFolds!,
     };
     // Against the baseline, promote re-reads the log and finds the training-time estimate exactly.
-    const atPromote = compareWithServing(candidate, undefined, events);
+    const atPromote = compareWithServing(candidate, undefined, (keep) =>
+      clickthroughsOfQueries(events, keep),
+    );
     expect(atPromote.difference).toEqual(trained.metrics.heldOut.difference);
     expect(atPromote.guard).toEqual({ kind: 'cross-fit', folds: GUARD_FOLDS });
     expect(atPromote.better).toBe(true);
@@ -215,13 +218,16 @@ describe('the cross-fitted promotion guard (the default)', () => {
     const refused = compareWithServing(
       { ...candidate, folds: worse.guardFolds! },
       { version: 'v1', model: FusionModel.fromJSON(trained.guardFolds![0]!.model.toJSON()) },
-      events,
+      (keep) => clickthroughsOfQueries(events, keep),
     );
     expect(refused.better).toBe(false);
     expect(refused.difference.estimate).toBeLessThan(0);
     expect(refused.serving.version).toBe('v1');
     const { folds: _folds, ...refitOnly } = candidate;
-    expect(compareWithServing(refitOnly, undefined, events).better).toBe(true);
+    expect(
+      compareWithServing(refitOnly, undefined, (keep) => clickthroughsOfQueries(events, keep))
+        .better,
+    ).toBe(true);
   });
 
   it('with fewer than three query groups has no evidence: the guard refuses', () => {

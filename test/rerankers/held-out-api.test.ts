@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndcgAt } from '../../rerankers/metrics.js';
 import { Rng } from '../../rerankers/random.js';
-import { attachModelServing } from '../../rerankers/serving.js';
+import { attachModelServing } from '../../src/app/model-serving.js';
 import { VectorWorldGen, type Intent } from '../../rerankers/simulation/vector-world.js';
 import { createAdminRouter } from '../../src/admin/router.js';
 import { startServer, type Json, type TestServer } from '../api/harness.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RrfReranker } from '../../rerankers/fusion/index.js';
 import { LiveReranker } from '../../rerankers/live-reranker.js';
-import { ModelRegistry } from '../../rerankers/registry.js';
+import { ModelRegistry } from '../../src/model-registry/registry.js';
 import { generateMultimodalWorld } from '../../rerankers/simulation/multimodal-world.js';
 import { simulateTraffic } from '../../rerankers/simulation/simulate-traffic.js';
 import { openChorusDb } from '../../src/storage/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachModelServing } from '../../rerankers/serving.js';
+import { attachModelServing } from '../../src/app/model-serving.js';
 import { Rng } from '../../rerankers/random.js';
 import { startServer, type Json, type TestServer } from '../api/harness.js';
 import { searchAndClick, trainViaApi } from './api-loop.js';

@@ -7,7 +7,7 @@ import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
 import { interleavingWinRates, parseInterleaveTag } from '../../rerankers/interleaving.js';
 import { LiveReranker } from '../../rerankers/live-reranker.js';
 import { ndcgAt } from '../../rerankers/metrics.js';
-import { ModelRegistry } from '../../rerankers/registry.js';
+import { ModelRegistry } from '../../src/model-registry/registry.js';
 import {
   generateMultimodalWorld,
   type WorldQuery,

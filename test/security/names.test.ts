@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelRegistry } from '../../rerankers/registry.js';
+import { ModelRegistry } from '../../src/model-registry/registry.js';
 import { isWellFormed } from '../../src/domain/names.js';
 import type { TestServer } from '../api/harness.js';
 import { snapshotCollection } from '../robustness/store-snapshot.js';

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
-import { fitFromLogs, type FitResult } from '../../rerankers/fit-from-logs.js';
+import { fitFromLogs, type FitResult } from '../../src/model-registry/fit-from-logs.js';
 import { Rng } from '../../rerankers/random.js';
-import { ModelRegistry, type TrainRequest } from '../../rerankers/registry.js';
-import { attachModelServing } from '../../rerankers/serving.js';
+import { ModelRegistry, type TrainRequest } from '../../src/model-registry/registry.js';
+import { attachModelServing } from '../../src/app/model-serving.js';
 import { ChorusError } from '../../src/errors.js';
 import { startServer, type Json, type TestServer } from '../api/harness.js';
 

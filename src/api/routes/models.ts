@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ModelRegistry } from '../../../rerankers/registry.js';
+import type { ModelRegistry } from '../../model-registry/registry.js';
 import type { LiveReranker } from '../../../rerankers/live-reranker.js';
 import { interleavingWinRates } from '../../../rerankers/interleaving.js';
 import { CollectionName, ModelVersion } from '../../domain/names.js';

@@ -32,7 +32,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (f: EvalFlags, cmd: Command) => {
       const { offlineMetrics, parseQrels } = await import('../../../rerankers/evaluation.js');
-      const { attachModelServing } = await import('../../../rerankers/serving.js');
+      const { attachModelServing } = await import('../../app/model-serving.js');
       const { buildChorus } = await import('../../app/build.js');
       const k = Number(f.k);
       if (!Number.isInteger(k) || k < 1)
@@ -119,7 +119,7 @@ function readQueries(file: string): Map<string, string> {
 
 async function counterfactualOfPromoted(db: ChorusDb, dataDir: string, collection: string) {
   const { estimateCtr } = await import('../../../rerankers/counterfactual.js');
-  const { ModelRegistry } = await import('../../../rerankers/registry.js');
+  const { ModelRegistry } = await import('../../model-registry/registry.js');
   const { buildClickthroughs } = await import('../../feedback/training-set.js');
   const registry = new ModelRegistry({ db, dataDir });
   const rec = registry.promoted(collection);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ModelRegistry } from '../../../rerankers/registry.js';
+import type { ModelRegistry } from '../../model-registry/registry.js';
 import { configFor } from '../options.js';
 
 /** `chorus models list|promote|rollback`: the model registry (a running server picks promotions up by itself). */
@@ -11,7 +11,7 @@ export function registerModelsCommand(program: Command): void {
     cmd: Command,
     fn: (r: ModelRegistry) => Promise<T> | T,
   ): Promise<T> => {
-    const { ModelRegistry } = await import('../../../rerankers/registry.js');
+    const { ModelRegistry } = await import('../../model-registry/registry.js');
     const { openChorusDb } = await import('../../storage/index.js');
     const config = await configFor(cmd);
     const db = openChorusDb(config.dataDir);

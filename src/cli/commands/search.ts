@@ -54,7 +54,7 @@ export function registerSearchCommand(program: Command): void {
         image: flags.image ? readMedia(flags.image, 'image') : undefined,
         audio: flags.audio ? readMedia(flags.audio, 'audio') : undefined,
       };
-      const { attachModelServing } = await import('../../../rerankers/serving.js');
+      const { attachModelServing } = await import('../../app/model-serving.js');
       const { buildChorus } = await import('../../app/build.js');
       // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
       const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {

@@ -54,7 +54,7 @@ export function registerTrainCommand(program: Command): void {
         throw new ChorusError('VALIDATION', '--loss is listwise or pairwise');
       if (!['none', 'grid', 'random'].includes(f.search))
         throw new ChorusError('VALIDATION', '--search is none, grid or random');
-      const { ModelRegistry } = await import('../../../rerankers/registry.js');
+      const { ModelRegistry } = await import('../../model-registry/registry.js');
       const { openChorusDb } = await import('../../storage/index.js');
       const config = await configFor(cmd);
       const db = openChorusDb(config.dataDir);

@@ -1,12 +1,12 @@
-import type { ExtraRouter } from '../src/api/app.js';
-import type { RouteDeps } from '../src/api/route-deps.js';
-import { createModelsRouter, modelRoutes, publicModel } from '../src/api/routes/models.js';
-import type { Engine } from '../src/engine/engine.js';
-import { ChorusError } from '../src/errors.js';
-import { registryTrainer, type TrainingJobs } from '../src/jobs/training-jobs.js';
-import type { ChorusDb } from '../src/storage/index.js';
-import { LiveReranker } from './live-reranker.js';
-import { ModelRegistry } from './registry.js';
+import type { ExtraRouter } from '../api/app.js';
+import type { RouteDeps } from '../api/route-deps.js';
+import { createModelsRouter, modelRoutes, publicModel } from '../api/routes/models.js';
+import type { Engine } from '../engine/engine.js';
+import { ChorusError } from '../errors.js';
+import { registryTrainer, type TrainingJobs } from '../jobs/training-jobs.js';
+import type { ChorusDb } from '../storage/index.js';
+import { LiveReranker } from '../../rerankers/live-reranker.js';
+import { ModelRegistry } from '../model-registry/registry.js';
 
 /**
  * Wires the learned reranker into a running Chorus: a registry over the SQLite models table, the LiveReranker

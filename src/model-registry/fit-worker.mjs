@@ -1,4 +1,4 @@
-// Worker-thread entry for fitInWorkerThread (rerankers/fit-from-logs.ts). Plain JS so Node starts it without a
+// Worker-thread entry for fitInWorkerThread (src/model-registry/fit-from-logs.ts). Plain JS so Node starts it without a
 // loader. In a build (dist/) the compiled trainer sits beside it; from the sources it registers tsx first.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

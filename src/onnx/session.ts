@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ExecutionProvider } from './model-source.js';
+
+/** ONNX Runtime execution providers Chorus can use, tried in the configured order. */
+export type ExecutionProvider = 'cuda' | 'cpu';
 
 /** Loggers that already got the cuda note (once per logger, not per session). */
 const cudaNoted = new WeakSet<(line: string) => void>();

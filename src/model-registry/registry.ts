@@ -1,21 +1,28 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { COLLECTION_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../src/domain/names.js';
-import { ChorusError } from '../src/errors.js';
-import type { ChorusDb, ModelRecord } from '../src/storage/index.js';
-import { FEATURE_SPEC_VERSION } from './features/index.js';
-import { FusionModel, type ModelJSON } from './model/fusion-model.js';
-import { assertServableNumbers } from './finite-check.js';
-import { exportFusionModelToOnnx } from './onnx-export.js';
-import { OnnxReranker, type ExecutionProvider } from './onnx-reranker.js';
+import { COLLECTION_NAME_PATTERN, MODEL_VERSION_PATTERN } from '../domain/names.js';
+import { ChorusError } from '../errors.js';
+import { clickthroughsOfQueries } from '../feedback/training-set.js';
+import type { ChorusDb, ModelRecord } from '../storage/index.js';
+import { FEATURE_SPEC_VERSION } from '../../rerankers/features/index.js';
+import { FusionModel, type ModelJSON } from '../../rerankers/model/fusion-model.js';
+import { assertServableNumbers } from '../../rerankers/finite-check.js';
+import { exportFusionModelToOnnx } from '../../rerankers/onnx-export.js';
+import { OnnxReranker } from '../../rerankers/onnx-reranker.js';
+import type { ExecutionProvider } from '../onnx/session.js';
 import {
   fitFromLogs,
   fitInWorkerThread,
   type FitRequest,
   type FitResult,
 } from './fit-from-logs.js';
-import { compareWithServing, judge, type PromotionComparison } from './promotion-guard.js';
-import type { HeldOutComparison } from './train-from-logs.js';
+import {
+  compareWithServing,
+  judge,
+  type PromotionComparison,
+} from '../../rerankers/promotion-guard.js';
+import type { HeldOutComparison } from '../../rerankers/train-from-logs.js';
+import type { PromotedModels, PromotionChange } from '../../rerankers/live-reranker.js';
 
 export interface RegistryOptions {
   db: ChorusDb;
@@ -24,11 +31,7 @@ export interface RegistryOptions {
   log?: (line: string) => void;
 }
 
-export type RegistryChange = {
-  collection: string;
-  action: 'promote' | 'rollback';
-  version: string | null;
-};
+export type RegistryChange = PromotionChange;
 
 export interface TrainRequest extends FitRequest {
   version?: string;
@@ -40,7 +43,7 @@ export interface TrainRequest extends FitRequest {
  * model.json, metrics.json), records in the SQLite `models` table. Promote/rollback notify listeners
  * (the LiveReranker) so serving swaps models without a restart.
  */
-export class ModelRegistry {
+export class ModelRegistry implements PromotedModels {
   private readonly listeners = new Set<(c: RegistryChange) => void | Promise<void>>();
 
   constructor(private readonly o: RegistryOptions) {}
@@ -194,7 +197,7 @@ export class ModelRegistry {
           : {}),
       },
       { version: serving.version, model: servingModel },
-      events,
+      (keep) => clickthroughsOfQueries(events, keep),
     );
   }
 

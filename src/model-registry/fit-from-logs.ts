@@ -1,10 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import { ChorusError, ERROR_TABLE, type ErrorCode } from '../src/errors.js';
-import { buildClickthroughs, type TrainingSetOptions } from '../src/feedback/training-set.js';
-import { type Clickthrough } from '../src/domain/clickthrough.js';
-import { openChorusDb, type ChorusDb } from '../src/storage/index.js';
-import type { ModelJSON } from './model/fusion-model.js';
-import { trainFromClickthroughs, type TrainFromLogsOptions } from './train-from-logs.js';
+import { ChorusError, ERROR_TABLE, type ErrorCode } from '../errors.js';
+import { buildClickthroughs, type TrainingSetOptions } from '../feedback/training-set.js';
+import { type Clickthrough } from '../domain/clickthrough.js';
+import { openChorusDb, type ChorusDb } from '../storage/index.js';
+import type { ModelJSON } from '../../rerankers/model/fusion-model.js';
+import {
+  trainFromClickthroughs,
+  type TrainFromLogsOptions,
+} from '../../rerankers/train-from-logs.js';
 
 export interface FitRequest extends TrainFromLogsOptions {
   collection: string;
