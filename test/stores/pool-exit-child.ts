@@ -28,7 +28,7 @@ const graph = {
   connectivity: 16,
   expansionSearch: 64,
 };
-const pool = new SearchPool(2, 0);
+const pool = new SearchPool(2, 0, undefined, () => false);
 const m = await pool.search(
   graph,
   Float32Array.from({ length: dim }, (_, j) => Math.sin(j)),

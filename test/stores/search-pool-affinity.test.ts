@@ -67,7 +67,8 @@ describe('search pool graph affinity', () => {
       keys: [...m.keys],
       distances: [...m.distances],
     });
-    const pool = new SearchPool(2, 0);
+    // Never narrowed here (a busy test machine must not move searches): narrowing has its own test below.
+    const pool = new SearchPool(2, 0, undefined, () => false);
     try {
       // Homes in turn, first come: a -> worker 0, b -> worker 1, c -> worker 0.
       const first = await Promise.all(
@@ -93,6 +94,35 @@ describe('search pool graph affinity', () => {
       const mixed = queries.flatMap((q) => [a!, b!, c!].map((g) => ({ g, q })));
       const answers = await Promise.all(mixed.map(({ g, q }) => pool.search(g.shared, q, 10)));
       answers.forEach((m, i) => expect(asked(m)).toEqual(expected(mixed[i]!.g, mixed[i]!.q)));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends every search to the first worker while narrowed, and spreads them again after', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-pool-narrow-'));
+    dirs.push(dir);
+    const gs = graphs(dir, 3);
+    const rand = rng(7);
+    const queries = Array.from({ length: 6 }, () => near(unitVector(DIM, rand), rand, 0.05));
+    let narrowed = true;
+    const pool = new SearchPool(2, 0, undefined, () => narrowed);
+    try {
+      const many = queries.flatMap((q) => gs.map((g) => ({ g, q })));
+      const answers = await Promise.all(many.map(({ g, q }) => pool.search(g.shared, q, 10)));
+      answers.forEach((m, i) => {
+        const want = toMatches(many[i]!.g.index.search(many[i]!.q, 10, 1));
+        expect([...m.keys]).toEqual([...want.keys]);
+      });
+      expect(pool.answeredBy()).toEqual([many.length, 0]);
+      expect(pool.narrowedSearches).toBe(many.length);
+
+      narrowed = false;
+      await Promise.all(many.map(({ g, q }) => pool.search(g.shared, q, 10)));
+      const [first, second] = pool.answeredBy();
+      expect(first! + second!).toBe(2 * many.length);
+      expect(second).toBeGreaterThan(0);
+      expect(pool.narrowedSearches).toBe(many.length);
     } finally {
       await pool.close();
     }

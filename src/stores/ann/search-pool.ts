@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { MetricKind, ScalarKind } from 'usearch';
 import type { Matches as GraphMatches } from './row-rescore.mjs';
 import type { SharedRows } from './row-store.js';
+import { CpuSaturation } from './cpu-saturation.js';
 
 /** What a worker needs to map a saved graph file and search it exactly as the owning VectorIndex would. */
 export interface SharedGraph {
@@ -41,6 +42,22 @@ export type { GraphMatches };
  * the search, so one busy graph cannot leave a worker idle.
  */
 const AFFINITY_SLACK = 1;
+/**
+ * While the process uses at least this share of the machine's cores (over 100 ms windows; it counts as saturated
+ * until the share falls below NARROW_LEAVE), every search goes to the first worker. On 2 cores a server at
+ * saturation runs the event loop, two search threads and the BM25 read thread on them; one search thread there
+ * served the same req/s with a closed-loop p99 0.79-0.87x of two threads' (bench/latency A/B at 100k), while two
+ * threads answer sooner under moderate load (a request's lists in parallel: p50 5.8 against 7.5 ms at 150 req/s).
+ * bench/latency at 100k on 2 cores: ~0.85 of the cores at saturation, ~0.6 at 150 req/s.
+ */
+export const NARROW_WHEN_SATURATED = 0.8;
+const NARROW_LEAVE = 0.65;
+
+function defaultNarrowing(): () => boolean {
+  const cpu = new CpuSaturation({ enter: NARROW_WHEN_SATURATED, leave: NARROW_LEAVE });
+  return () => cpu.isSaturated();
+}
+
 /** Graph files remembered with a home worker (generations replace files; see homeOf). */
 const MAX_HOMES = 256;
 
@@ -122,15 +139,21 @@ export class SearchPool {
   private nextHome = 0;
   private readonly statsWaiting = new Map<number, (s: WorkerGraphs) => void>();
 
+  /** Searches sent while the pool was narrowed to its first worker (diagnostics, tests). */
+  narrowedSearches = 0;
+
   /**
    * @param size worker threads
    * @param minGraph graphs smaller than this are searched in the calling thread (a message round trip costs more)
    * @param copyBytes graph bytes each worker copies into its own memory; bigger graphs past it are mapped
+   * @param narrow whether to send every search to the first worker for now (default: while the process keeps the
+   *   cores busy, see NARROW_WHEN_SATURATED)
    */
   constructor(
     readonly size: number,
     readonly minGraph = 10_000,
     readonly copyBytes = DEFAULT_COPY_BYTES,
+    private readonly narrow: () => boolean = defaultNarrowing(),
   ) {}
 
   search(
@@ -216,6 +239,12 @@ export class SearchPool {
     while (this.slots.length < this.size) this.slots.push(this.spawn());
     // Each search to its graph's home worker unless that one has more than AFFINITY_SLACK searches in flight beyond
     // the least loaded (counting this flush's): at most one message per worker.
+    if (this.size > 1 && this.narrow()) {
+      // The cores are busy: another search thread would only take CPU from the event loop every request needs.
+      this.narrowedSearches += queue.length;
+      this.send(this.slots[0]!, queue);
+      return;
+    }
     const parts = new Map<Slot, Batch>();
     const load = new Map(this.slots.map((s) => [s, s.searches]));
     for (const q of queue) {
