@@ -89,14 +89,19 @@ export function cpuPerRequest(
   requests: number,
 ): Record<string, number> {
   const ms: Record<string, number> = {};
+  const searchThreads: number[] = [];
   for (const [tid, t] of after) {
     const d = (t.ns - (before.get(tid)?.ns ?? 0)) / 1e6;
     const g = threadGroup(tid, pid, t.comm, labels);
     ms[g] = (ms[g] ?? 0) + d;
+    if (g === 'searchWorkers') searchThreads.push(d);
   }
   const total = Object.values(ms).reduce((a, b) => a + b, 0);
+  // Beside the group (not in the total): how the search work spread over the threads (one thread takes it all
+  // while the pool is narrowed, see SearchPool).
+  const spread = searchThreads.length > 1 ? { busiestSearchWorker: Math.max(...searchThreads) } : {};
   const out: Record<string, number> = {};
-  for (const [g, v] of Object.entries({ total, ...ms }))
+  for (const [g, v] of Object.entries({ total, ...ms, ...spread }))
     out[g] = Math.round((v / Math.max(1, requests)) * 100) / 100;
   return out;
 }

@@ -234,6 +234,7 @@ describe('per-thread CPU', () => {
       total: 9,
       main: 3,
       searchWorkers: 4.5,
+      busiestSearchWorker: 2.5,
       eventsWriter: 0.1,
       v8AndLibuv: 0.4,
       native: 1,
