@@ -99,7 +99,8 @@ export function cpuPerRequest(
   const total = Object.values(ms).reduce((a, b) => a + b, 0);
   // Beside the group (not in the total): how the search work spread over the threads (one thread takes it all
   // while the pool is narrowed, see SearchPool).
-  const spread = searchThreads.length > 1 ? { busiestSearchWorker: Math.max(...searchThreads) } : {};
+  const spread =
+    searchThreads.length > 1 ? { busiestSearchWorker: Math.max(...searchThreads) } : {};
   const out: Record<string, number> = {};
   for (const [g, v] of Object.entries({ total, ...ms, ...spread }))
     out[g] = Math.round((v / Math.max(1, requests)) * 100) / 100;
