@@ -106,6 +106,11 @@ export interface LanceDbStoreOptions {
    * shared mapping. 0: every graph is mapped (no extra memory).
    */
   searchThreadCopyBytes?: number;
+  /**
+   * Whether the search threads narrow to one while this process keeps the cores busy (default true; see
+   * NARROW_WHEN_SATURATED). false: every search thread is used whatever the load.
+   */
+  searchThreadsNarrow?: boolean;
 }
 
 interface OpenCollection {
@@ -488,6 +493,7 @@ export class LanceDbStore implements VectorStore {
       size,
       this.opts.searchThreadsMinGraph,
       this.opts.searchThreadCopyBytes,
+      this.opts.searchThreadsNarrow === false ? () => false : undefined,
     );
     return this.pool;
   }
