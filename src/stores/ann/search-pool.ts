@@ -44,11 +44,11 @@ export type { GraphMatches };
 const AFFINITY_SLACK = 1;
 /**
  * While the process uses at least this share of the machine's cores (over 100 ms windows; it counts as saturated
- * until the share falls below NARROW_LEAVE), every search goes to the first worker. On 2 cores a server at
- * saturation runs the event loop, two search threads and the BM25 read thread on them; one search thread there
- * served the same req/s with a closed-loop p99 0.79-0.87x of two threads' (bench/latency A/B at 100k), while two
- * threads answer sooner under moderate load (a request's lists in parallel: p50 5.8 against 7.5 ms at 150 req/s).
- * bench/latency at 100k on 2 cores: ~0.85 of the cores at saturation, ~0.6 at 150 req/s.
+ * until the share falls below NARROW_LEAVE), every search goes to the first worker: on 2 cores a saturated server
+ * runs the event loop, two search threads and the BM25 read thread there, and a second search thread only takes CPU
+ * from the event loop; below it, two threads run a request's lists in parallel. bench/latency at 100k on 2 cores
+ * (~0.85 of the cores at saturation, ~0.6 at 150 req/s), A/B against two fixed threads, 18 rounds: closed loop
+ * unchanged (req/s 1.004x, p99 1.014x), p99 at 150 req/s offered 0.54x [0.36, 0.81] (see the README).
  */
 export const NARROW_WHEN_SATURATED = 0.8;
 const NARROW_LEAVE = 0.65;
@@ -237,14 +237,14 @@ export class SearchPool {
     }
     // Threads start with the first search that needs them (stores that only hold small graphs start none).
     while (this.slots.length < this.size) this.slots.push(this.spawn());
-    // Each search to its graph's home worker unless that one has more than AFFINITY_SLACK searches in flight beyond
-    // the least loaded (counting this flush's): at most one message per worker.
     if (this.size > 1 && this.narrow()) {
       // The cores are busy: another search thread would only take CPU from the event loop every request needs.
       this.narrowedSearches += queue.length;
       this.send(this.slots[0]!, queue);
       return;
     }
+    // Each search to its graph's home worker unless that one has more than AFFINITY_SLACK searches in flight beyond
+    // the least loaded (counting this flush's): at most one message per worker.
     const parts = new Map<Slot, Batch>();
     const load = new Map(this.slots.map((s) => [s, s.searches]));
     for (const q of queue) {
