@@ -24,6 +24,7 @@ export const ERROR_TABLE = {
   },
   MODEL_MISSING: { status: 503, exit: 1, message: 'A model is not available.' },
   RATE_LIMITED: { status: 429, exit: 1, message: 'Too many requests.' },
+  OVERLOADED: { status: 503, exit: 1, message: 'The server is busy; retry shortly.' },
   TIMEOUT: { status: 504, exit: 1, message: 'The operation timed out.' },
   UNAVAILABLE: { status: 503, exit: 1, message: 'A backing service is unavailable.' },
   INTERNAL: { status: 500, exit: 1, message: 'Internal error.' },

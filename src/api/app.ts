@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { ChorusConfig } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import { renderDocsPage } from './docs-page.js';
+import { admissionGate } from './middleware/admission.js';
 import { createKeyRing, type KeyRing } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { loopbackHostOnly } from './middleware/host-guard.js';
@@ -68,7 +69,27 @@ export function createApp(deps: AppDeps): ChorusApp {
   const keys = createKeyRing(config);
   const metrics = deps.metrics ?? createMetrics();
   const logger = deps.logger ?? pino({ level: config.logLevel });
-  const routeDeps: RouteDeps = { engine: deps.engine, keys, config };
+  const gate = admissionGate({
+    concurrency: config.limits.searchConcurrency,
+    queue: config.limits.searchQueue,
+    onAdmit: (ms) => metrics.observeStage('admission', ms / 1000),
+  });
+  metrics.gauge(
+    'chorus_search_running',
+    'Searches and recommendations running now',
+    () => gate.stats().running,
+  );
+  metrics.gauge(
+    'chorus_search_waiting',
+    'Searches and recommendations waiting for a slot',
+    () => gate.stats().waiting,
+  );
+  metrics.gauge(
+    'chorus_search_rejected',
+    'Searches turned away with a full queue (503), since start',
+    () => gate.stats().rejected,
+  );
+  const routeDeps: RouteDeps = { engine: deps.engine, keys, config, admit: gate.middleware };
 
   const app = express();
   app.disable('x-powered-by');

@@ -1,11 +1,13 @@
 import type { RequestHandler } from 'express';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One prom-client registry per app (no global state): request latency per route, latency per engine stage. */
 export interface ApiMetrics {
   registry: Registry;
   observeStage(stage: string, seconds: number): void;
   middleware: RequestHandler;
+  /** A gauge read at scrape time. */
+  gauge(name: string, help: string, read: () => number): void;
 }
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -41,5 +43,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMetri
     registry,
     observeStage: (stage, seconds) => stages.observe({ stage }, seconds),
     middleware,
+    gauge: (name, help, read) => {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    },
   };
 }

@@ -11,6 +11,8 @@ export interface RouteDeps {
   engine: Engine;
   keys: KeyRing;
   config: ChorusConfig;
+  /** Admission for the CPU-bound read routes (search, recommend); absent: no gate. */
+  admit?: RequestHandler;
 }
 
 /** Registers a route with its guard (scope) and, for bodies, the JSON content-type check. */

@@ -7,7 +7,8 @@
  *   {"cmd":"stalls"}                           the event loop's stalls and GC pauses since the last ask
  *   {"cmd":"close"}
  * Answers are JSON lines on stdout; the first is {"ready":true,"url":...,"pid":...}.
- * Run as: node --import tsx <this file> --root DIR --data-dir DIR --bodies FILE (cwd: the checkout, so its own tsx).
+ * Run as: node --import tsx <this file> --root DIR --data-dir DIR --bodies FILE [--config JSON] (cwd: the checkout,
+ * so its own tsx); --config holds config overrides for this arm (limits merged into the bench's).
  */
 import { createInterface } from 'node:readline';
 import path from 'node:path';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     bodies: { type: 'string' },
     candidates: { type: 'string', default: '100' },
     limit: { type: 'string', default: '10' },
+    config: { type: 'string', default: '{}' },
   },
 });
 const root = path.resolve(values.root!);
@@ -47,11 +49,17 @@ const { parseConfig } = (await import(pathToFileURL(path.join(root, 'src/config.
 const { buildChorus } = (await import(pathToFileURL(path.join(root, 'src/app/build.js')).href)) as {
   buildChorus: (c: unknown, o: unknown) => Promise<Chorus>;
 };
+const overrides = JSON.parse(values.config!) as Record<string, Record<string, unknown>>;
 const chorus = await buildChorus(
   parseConfig({
+    ...overrides,
     dataDir,
     logLevel: 'silent',
-    limits: { maxBodyBytes: 8 * 1024 * 1024, rateLimitPerMinute: 1_000_000 },
+    limits: {
+      maxBodyBytes: 8 * 1024 * 1024,
+      rateLimitPerMinute: 1_000_000,
+      ...overrides.limits,
+    },
   }),
   { encoders: 'none', indexMaintenance: 'inline' },
 );

@@ -27,8 +27,8 @@ const READY_TIMEOUT_MS = 15 * 60_000;
 
 export interface CompareOptions {
   /** A: this checkout; B: the other (--compare). Each serves its own copy of the same prepared data. */
-  a: { root: string; dataDir: string };
-  b: { root: string; dataDir: string };
+  a: ArmSource;
+  b: ArmSource;
   connections: number;
   rounds: number;
   /** Seconds of each measured phase. */
@@ -45,6 +45,13 @@ export interface CompareOptions {
   log: (line: string) => void;
 }
 
+export interface ArmSource {
+  root: string;
+  dataDir: string;
+  /** Config overrides for this arm's server (e.g. {"limits":{"searchConcurrency":0}}): A/B of a setting. */
+  config?: Record<string, unknown>;
+}
+
 interface ArmProcess {
   child: ChildProcess;
   url: string;
@@ -55,8 +62,7 @@ interface ArmProcess {
 
 /** Starts an arm (src/bench/latency-arm.ts) with its checkout's own tsx and waits until it serves. */
 async function startArm(
-  root: string,
-  dataDir: string,
+  { root, dataDir, config }: ArmSource,
   bodies: string,
   o: CompareOptions,
 ): Promise<ArmProcess & { prereadBytes: number; items: number }> {
@@ -76,6 +82,7 @@ async function startArm(
       String(o.candidates),
       '--limit',
       String(o.limit),
+      ...(config ? ['--config', JSON.stringify(config)] : []),
     ],
     {
       cwd: root,
@@ -125,6 +132,7 @@ export interface ArmSummary {
   root: string;
   commit?: string;
   dataDir: string;
+  config?: Record<string, unknown>;
   /** Per kind: every round's figures in order, their median and range, and all rounds merged. */
   kinds: Partial<
     Record<
@@ -176,7 +184,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   try {
     for (const arm of ['a', 'b'] as const) {
       const t = performance.now();
-      const p = await startArm(o[arm].root, o[arm].dataDir, bodies, o);
+      const p = await startArm(o[arm], bodies, o);
       arms[arm] = p;
       if (arm === 'b' && p.items !== arms.a!.items)
         throw new Error(`A serves ${arms.a!.items} items, B ${p.items}: not the same data`);
@@ -246,6 +254,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       root: o[arm].root,
       commit: commitOf(o[arm].root),
       dataDir: o[arm].dataDir,
+      ...(o[arm].config ? { config: o[arm].config } : {}),
       warmup: { seconds: warm[arm].length * window, qps: warm[arm] },
       kinds: Object.fromEntries(
         o.phases.map((kind) => {
@@ -333,7 +342,9 @@ export function reportCompare(
   );
   for (const arm of ['a', 'b'] as const) {
     const s = r[arm];
-    out(`  ${arm.toUpperCase()}: ${s.root}${s.commit ? ` (${s.commit})` : ''}, data ${s.dataDir}`);
+    out(
+      `  ${arm.toUpperCase()}: ${s.root}${s.commit ? ` (${s.commit})` : ''}${s.config ? ` config ${JSON.stringify(s.config)}` : ''}, data ${s.dataDir}`,
+    );
     for (const [kind, k] of Object.entries(s.kinds)) {
       out(
         `    ${kind.padEnd(4)} req/s median ${f(k.qps.median)} [${f(k.qps.min)}-${f(k.qps.max)}], p99 median ${f(k.p99.median)} ms [${f(k.p99.min)}-${f(k.p99.max)}], server CPU ${f(k.cpuMs.median)} ms/req; all rounds p50 ${f(k.all.p50)} / p99 ${f(k.all.p99)} ms${k.all.cpuMsPerRequest?.threads ? `; threads ${threadLine(k.all.cpuMsPerRequest.threads)}` : ''}${k.all.cpuMsPerRequest?.client !== undefined ? `, load generator ${k.all.cpuMsPerRequest.client}` : ''}${k.all.stalls ? `; ${stallLine(k.all.stalls)}` : ''}`,

@@ -56,7 +56,8 @@ export const recommendRoutes = {
 
 export function createRecommendRouter(deps: RouteDeps): Router {
   const router = Router();
-  addRoute(router, deps, recommendRoutes.recommend, async (req, res) => {
+  const admit = deps.admit ? [deps.admit] : [];
+  addRoute(router, deps, recommendRoutes.recommend, ...admit, async (req, res) => {
     checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
     res.json(
       await deps.engine.recommend({ ...parseBody(RecommendBody, req), signal: requestSignal(res) }),

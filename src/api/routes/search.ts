@@ -117,7 +117,8 @@ export function createSearchRouter(deps: RouteDeps): Router {
 
 /** The route's guards and handler: mounted on the router, and run by the app's fast path (api/fast-route). */
 export function searchHandlers(deps: RouteDeps): RequestHandler[] {
-  return routeHandlers(deps, searchRoutes.search, async (req, res) => {
+  const admit = deps.admit ? [deps.admit] : [];
+  return routeHandlers(deps, searchRoutes.search, ...admit, async (req, res) => {
     checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
     const b = parseBody(SearchBody, req);
     const image = b.image ? Buffer.from(b.image, 'base64') : undefined;

@@ -7,6 +7,23 @@ import { positiveInt } from './search.js';
 /** This checkout (the A arm of --compare). */
 const CHECKOUT = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
+function parseJsonObject(flag: string): (v: string) => Record<string, unknown> {
+  return (v) => {
+    let o: unknown;
+    try {
+      o = JSON.parse(v);
+    } catch (e) {
+      throw new ChorusError(
+        'BAD_REQUEST',
+        `${flag} expects a JSON object: ${(e as Error).message}`,
+      );
+    }
+    if (typeof o !== 'object' || o === null || Array.isArray(o))
+      throw new ChorusError('BAD_REQUEST', `${flag} expects a JSON object, got ${v}`);
+    return o as Record<string, unknown>;
+  };
+}
+
 function parseDims(v: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of v.split(',')) {
@@ -77,6 +94,16 @@ export function registerBenchLatencyCommand(program: Command): void {
     )
     .option('--compare-data-dir <dir>', "the other checkout's own copy of the --data-dir data")
     .option(
+      '--a-config <json>',
+      'A/B mode: config overrides for this checkout\'s server, e.g. \'{"limits":{"searchConcurrency":0}}\'',
+      parseJsonObject('--a-config'),
+    )
+    .option(
+      '--b-config <json>',
+      "A/B mode: config overrides for the other checkout's server",
+      parseJsonObject('--b-config'),
+    )
+    .option(
       '--ab-rounds <n>',
       'A/B mode: rounds, in AB BA AB ... order',
       positiveInt('--ab-rounds'),
@@ -130,6 +157,8 @@ export function registerBenchLatencyCommand(program: Command): void {
         rate: number;
         compare?: string;
         compareDataDir?: string;
+        aConfig?: Record<string, unknown>;
+        bConfig?: Record<string, unknown>;
         abRounds: number;
         roundSeconds: number;
         abPhases: ('api' | 'rate' | 'raw')[];
@@ -150,8 +179,12 @@ export function registerBenchLatencyCommand(program: Command): void {
           const phases = flags.abPhases.filter((k) => k !== 'rate' || flags.rate > 0);
           const { runCompare, reportCompare } = await import('../../bench/latency-compare.js');
           const result = await runCompare({
-            a: { root: CHECKOUT, dataDir: path.resolve(flags.dataDir) },
-            b: { root: path.resolve(flags.compare), dataDir: path.resolve(flags.compareDataDir) },
+            a: { root: CHECKOUT, dataDir: path.resolve(flags.dataDir), config: flags.aConfig },
+            b: {
+              root: path.resolve(flags.compare),
+              dataDir: path.resolve(flags.compareDataDir),
+              config: flags.bConfig,
+            },
             connections: flags.connections,
             rounds: Math.min(flags.abRounds, 40),
             roundSeconds: Math.min(flags.roundSeconds, 120),
