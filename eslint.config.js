@@ -18,6 +18,7 @@ const ENGINE_MUST_NOT_USE = new Set([
   'library',
   'client',
   'storage',
+  'lexical',
 ]);
 
 /** Why an import from `from` to `to` (repository-relative paths) crosses a layer, or undefined. */

@@ -6,7 +6,7 @@ import type { Modality } from '../domain/modality.js';
 import type { EventBatcher } from '../feedback/event-batcher.js';
 import type { EventOrigin } from '../feedback/event-log.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
-import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { QueryRoute } from './query-encoding.js';
@@ -16,7 +16,7 @@ import type { StageObserver } from './stage-timer.js';
 /** Everything the engine works with; built by the composition root (src/app), never global. */
 export interface EngineDeps {
   store: VectorStore;
-  bm25: Bm25Index;
+  bm25: LexicalIndex;
   state: FeedbackState;
   /** Encoders available now (a missing model simply has none). */
   encoders: () => readonly Encoder[];

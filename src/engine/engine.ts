@@ -10,7 +10,7 @@ import type { EventOrigin, FeedbackEventLog } from '../feedback/event-log.js';
 import { EventBatcher } from '../feedback/event-batcher.js';
 import type { FeedbackState } from '../feedback/feedback-state.js';
 import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
-import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { LexicalIndex } from '../domain/lexical.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -33,7 +33,7 @@ import type { RankedResponse } from './two-stage.js';
 
 export interface EngineOptions {
   store: VectorStore;
-  bm25: Bm25Index;
+  bm25: LexicalIndex;
   state: FeedbackState;
   events?: FeedbackEventLog;
   encoders?: () => readonly Encoder[];

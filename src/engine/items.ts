@@ -3,8 +3,8 @@ import type { CollectionSchema } from '../domain/collection.js';
 import type { Payload } from '../domain/item.js';
 import type { Modality } from '../domain/modality.js';
 import { ChorusError, ERROR_TABLE, type ErrorCode } from '../errors.js';
-import type { Bm25Index } from '../lexical/bm25-index.js';
-import { documentText, textFieldsOf } from '../lexical/document-text.js';
+import type { LexicalIndex } from '../domain/lexical.js';
+import { documentText, textFieldsOf } from '../domain/document-text.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { toFloat32 } from './query-encoding.js';
 import type { WriteJournal } from './write-journal.js';
@@ -22,7 +22,7 @@ export interface ItemWrite {
 
 export interface ItemDeps {
   store: VectorStore;
-  bm25: Bm25Index;
+  bm25: LexicalIndex;
   encoders: () => readonly Encoder[];
   /** Records writes between the store commit and the BM25 update, so a crash there is repaired on restart. */
   journal?: WriteJournal;
@@ -179,7 +179,7 @@ export async function commitItems(
 
 /** Keeps BM25 in step with the store (also the afterUpsert hook of the bulk indexer); resolves once committed. */
 export function indexLexical(
-  bm25: Bm25Index,
+  bm25: LexicalIndex,
   schema: Pick<CollectionSchema, 'name' | 'payloadIndexes'>,
   items: ItemInput[],
 ): Promise<void> {

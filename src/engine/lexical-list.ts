@@ -1,12 +1,12 @@
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
-import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { matchesFilter } from './filter-match.js';
 
 export interface LexicalListDeps {
   store: Pick<VectorStore, 'get'>;
-  bm25: Pick<Bm25Index, 'searchAsync'>;
+  bm25: Pick<LexicalIndex, 'searchAsync'>;
 }
 
 export interface LexicalListHit {

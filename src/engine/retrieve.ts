@@ -1,14 +1,14 @@
 import type { Candidate } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
-import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { lexicalList } from './lexical-list.js';
 import type { StageTimer } from './stage-timer.js';
 
 export interface RetrieveDeps {
   store: VectorStore;
-  bm25: Bm25Index;
+  bm25: LexicalIndex;
 }
 
 export interface RetrieveArgs {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CollectionSchema } from '../domain/collection.js';
 import { ChorusError } from '../errors.js';
-import type { Bm25Index } from '../lexical/bm25-index.js';
+import type { LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { indexLexical } from './items.js';
 
@@ -82,7 +82,7 @@ export function kvWriteJournal(kv: JournalKv): WriteJournal {
 
 export interface RecoveryDeps {
   store: VectorStore;
-  bm25: Bm25Index;
+  bm25: LexicalIndex;
   journal: WriteJournal;
   schema: (collection: string) => Promise<CollectionSchema>;
 }

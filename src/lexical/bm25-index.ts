@@ -7,6 +7,12 @@ import { PostingsStore, type AnalyzedDoc } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
 import { Bm25ReadThread } from './bm25-read-thread.js';
 import { Bm25WriteThread, type LexicalWrite } from './bm25-write-thread.js';
+import type {
+  LexicalDoc,
+  LexicalHit,
+  LexicalIndex,
+  LexicalSearchOptions,
+} from '../domain/lexical.js';
 
 /**
  * Okapi BM25 over our own inverted index, persisted in SQLite (WAL) under the data dir and read from disk at
@@ -25,21 +31,7 @@ export interface Bm25Params {
 
 export const DEFAULT_BM25: Bm25Params = { k1: 1.2, b: 0.75 };
 
-export interface LexicalHit {
-  id: string;
-  score: number;
-}
-
-export interface LexicalDoc {
-  id: string;
-  text: string;
-}
-
-/** Restrictions pushed into scoring: only these ids (a selective filter's matches), or never these. */
-export interface LexicalSearchOptions {
-  only?: Iterable<string>;
-  exclude?: Iterable<string>;
-}
+export type { LexicalDoc, LexicalHit, LexicalSearchOptions } from '../domain/lexical.js';
 
 /**
  * Collections with fewer documents are searched on the owner's thread even with a read thread: at 20k documents the
@@ -48,7 +40,7 @@ export interface LexicalSearchOptions {
  */
 export const READ_THREAD_MIN_DOCS = 50_000;
 
-export class Bm25Index {
+export class Bm25Index implements LexicalIndex {
   private readonly db: Database.Database;
   private readonly postings: PostingsStore;
   private readonly cache = new PostingsReadCache();

@@ -60,6 +60,19 @@ describe('layer rule (eslint.config.js)', () => {
         "const m = await import('../api/app.js');\nexport const y = m;",
       ),
     ).toEqual([expect.stringMatching(/never imports src\/api/)]);
+    // The lexical index is reached through its port in src/domain, not the BM25 implementation.
+    expect(
+      await layerErrors(
+        'src/engine/probe.ts',
+        "import type { Bm25Index } from '../lexical/bm25-index.js';\nexport type L = Bm25Index;",
+      ),
+    ).toEqual([expect.stringMatching(/never imports src\/lexical/)]);
+    expect(
+      await layerErrors(
+        'src/engine/probe.ts',
+        "import type { LexicalIndex } from '../domain/lexical.js';\nexport type L = LexicalIndex;",
+      ),
+    ).toEqual([]);
     // src/bench is product code (the `chorus bench` commands), not the top-level bench/ folder.
     expect(
       await layerErrors(

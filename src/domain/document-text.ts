@@ -1,5 +1,5 @@
-import type { CollectionSchema } from '../domain/collection.js';
-import type { Payload } from '../domain/item.js';
+import type { CollectionSchema } from './collection.js';
+import type { Payload } from './item.js';
 
 /** Payload fields indexed for BM25 when the collection declares no `text` payload index. */
 export const DEFAULT_TEXT_FIELDS = [

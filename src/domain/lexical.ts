@@ -1,0 +1,35 @@
+/**
+ * The lexical index port: what the engine asks of a lexical index (BM25 in src/lexical today), so another one
+ * (a search server's sparse vectors, SQLite FTS5) can stand in without the engine knowing.
+ */
+export interface LexicalHit {
+  id: string;
+  score: number;
+}
+
+export interface LexicalDoc {
+  id: string;
+  text: string;
+}
+
+/** Restrictions pushed into scoring: only these ids (a selective filter's matches), or never these. */
+export interface LexicalSearchOptions {
+  only?: Iterable<string>;
+  exclude?: Iterable<string>;
+}
+
+export interface LexicalIndex {
+  /** Replaces the documents with these ids (idempotent). */
+  upsert(collection: string, docs: LexicalDoc[]): Promise<void>;
+  delete(collection: string, ids: string[]): Promise<void>;
+  dropCollection(collection: string): Promise<void>;
+  /** Documents indexed in `collection` (the API reports it beside the store's count). */
+  count(collection: string): number;
+  /** The k best documents for `query`, best first. */
+  searchAsync(
+    collection: string,
+    query: string,
+    k: number,
+    opts?: LexicalSearchOptions,
+  ): Promise<LexicalHit[]>;
+}
