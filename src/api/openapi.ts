@@ -104,6 +104,14 @@ export function buildOpenApi(
         ...(r.body || r.query || r.params ? { '400': errorRef } : {}),
         ...(r.scope ? { '401': errorRef, '403': errorRef } : {}),
         ...(r.body ? { '413': errorRef, '415': errorRef } : {}),
+        ...(r.admission
+          ? {
+              '503': {
+                ...errorRef,
+                description: 'OVERLOADED: the search queue is full; retry after Retry-After',
+              },
+            }
+          : {}),
         default: errorRef,
       },
     };

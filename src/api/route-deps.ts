@@ -34,5 +34,7 @@ export function routeHandlers(
   const guards: RequestHandler[] = [];
   if (spec.scope) guards.push(requireScope(deps.keys, spec.scope));
   if (spec.body || spec.multipart) guards.push(requireJson(Boolean(spec.multipart)));
+  // After the guards: a request that would be refused anyway never holds or waits for a slot.
+  if (spec.admission && deps.admit) guards.push(deps.admit);
   return [...guards, ...handlers];
 }

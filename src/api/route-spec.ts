@@ -14,6 +14,8 @@ export interface RouteSpec {
   tag: string;
   /** Minimal key scope; undefined = open (health, docs). */
   scope?: Scope;
+  /** Passes the search admission gate (limits.searchConcurrency): may wait, or answer 503 OVERLOADED. */
+  admission?: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;

@@ -104,6 +104,34 @@ describe('search admission', () => {
       expect(await metric('chorus_search_running')).toBe(0);
       expect(await metric('chorus_search_waiting')).toBe(0);
       expect(await metric('chorus_search_rejected')).toBe(1);
+      // The contract says so too.
+      const openapi = (await s.call('GET', '/openapi.json')).json;
+      expect(openapi.paths['/v1/search'].post.responses['503']).toBeDefined();
+      expect(openapi.paths['/v1/recommend'].post.responses['503']).toBeDefined();
+      expect(openapi.paths['/v1/items'].post.responses['503']).toBeUndefined();
+    } finally {
+      held.restore();
+    }
+  });
+
+  it('gates recommendations too, and a request refused by its guards never takes a slot', async () => {
+    const held = holdSearches(s.chorus.engine);
+    try {
+      const first = search('dress');
+      await until(() => held.started.length === 1, 'the first search');
+      const rec = s.call('POST', '/v1/recommend', { collection: C, itemId: 'i0', limit: 2 });
+      await until(
+        async () => (await metric('chorus_search_waiting')) === 1,
+        'the recommendation to queue',
+      );
+      // Not JSON: refused (415) before the gate, so it neither waits nor runs.
+      const bad = await s.call('POST', '/v1/search', 'x', { 'content-type': 'text/plain' });
+      expect(bad.status).toBe(415);
+      expect(await metric('chorus_search_waiting')).toBe(1);
+      held.releaseOne();
+      expect((await first).status).toBe(200);
+      expect((await rec).status).toBe(200);
+      expect(await metric('chorus_search_running')).toBe(0);
     } finally {
       held.restore();
     }

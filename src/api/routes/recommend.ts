@@ -46,6 +46,7 @@ export const recommendRoutes = {
     path: '/v1/recommend',
     tag: 'recommend',
     scope: 'read',
+    admission: true,
     summary: 'Item-to-item or per-user recommendations',
     description:
       "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries.",
@@ -56,8 +57,7 @@ export const recommendRoutes = {
 
 export function createRecommendRouter(deps: RouteDeps): Router {
   const router = Router();
-  const admit = deps.admit ? [deps.admit] : [];
-  addRoute(router, deps, recommendRoutes.recommend, ...admit, async (req, res) => {
+  addRoute(router, deps, recommendRoutes.recommend, async (req, res) => {
     checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
     res.json(
       await deps.engine.recommend({ ...parseBody(RecommendBody, req), signal: requestSignal(res) }),

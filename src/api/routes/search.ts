@@ -101,6 +101,7 @@ export const searchRoutes = {
     path: '/v1/search',
     tag: 'search',
     scope: 'read',
+    admission: true,
     summary: 'Two-stage multimodal search',
     description:
       'Encodes the query in every modality that reaches the collection, runs one ANN search per vector name (filters pushed down) plus BM25, fuses the union and explains each hit. The impression is logged under `queryId`.',
@@ -117,8 +118,7 @@ export function createSearchRouter(deps: RouteDeps): Router {
 
 /** The route's guards and handler: mounted on the router, and run by the app's fast path (api/fast-route). */
 export function searchHandlers(deps: RouteDeps): RequestHandler[] {
-  const admit = deps.admit ? [deps.admit] : [];
-  return routeHandlers(deps, searchRoutes.search, ...admit, async (req, res) => {
+  return routeHandlers(deps, searchRoutes.search, async (req, res) => {
     checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
     const b = parseBody(SearchBody, req);
     const image = b.image ? Buffer.from(b.image, 'base64') : undefined;
