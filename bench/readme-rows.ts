@@ -76,16 +76,26 @@ function latencyRow(size: string): RowSpec {
   };
 }
 
-/** One row per size in latency-ab.json (bench/latency.ts --compare): two code versions, alternated rounds. */
-function latencyAbRow(size: string): RowSpec {
-  const run = (j: Json) => at(j, size) as Json;
+/**
+ * One row per run of a latency A/B: latency-ab.json (two commits, keyed by size) or latency-ab-settings.json (two
+ * settings of one checkout, keyed by `<items>x<connections>`).
+ */
+function latencyAbRow(file: string, key: string): RowSpec {
+  const run = (j: Json) => at(j, key) as Json;
+  const settings = file === 'latency-ab-settings.json';
   const arm = (r: Json, a: 'a' | 'b') => {
-    const commit = (at(r, a) as Json).commit;
-    return typeof commit === 'string' ? commit : a.toUpperCase();
+    const s = at(r, a) as Json;
+    const commit = typeof s.commit === 'string' ? s.commit : a.toUpperCase();
+    return settings
+      ? `${commit} config ${s.config ? JSON.stringify(s.config) : 'defaults'}`
+      : commit;
   };
+  const size = key.split('x')[0]!;
   return {
-    file: 'latency-ab.json',
-    command: `npx tsx bench/latency.ts --n ${size} --data-dir A --compare OTHER_CHECKOUT --compare-data-dir B`,
+    file,
+    command: settings
+      ? `npx tsx bench/latency.ts --n ${size} --connections ${key.split('x')[1]} --data-dir A --compare . --compare-data-dir B --a-config JSON --b-config JSON`
+      : `npx tsx bench/latency.ts --n ${size} --data-dir A --compare OTHER_CHECKOUT --compare-data-dir B`,
     data: (j) => {
       const r = run(j);
       return `${num(r, 'items')} synthetic items as bench/latency (each arm its own copy); A ${arm(r, 'a')} vs B ${arm(r, 'b')}, ${num(r, 'rounds')} rounds x ${num(r, 'roundSeconds')} s per phase, order ${String(at(r, 'order'))}, ${num(r, 'connections')} connections`;
@@ -97,6 +107,13 @@ function latencyAbRow(size: string): RowSpec {
         `${fx(num(ratios, `${p}.ratio`), 3)}x [${fx(num(ratios, `${p}.low`), 3)}, ${fx(num(ratios, `${p}.high`), 3)}]`;
       const med = (a: 'a' | 'b', kind: string, k: string) =>
         fx(num(r, `${a}.kinds.${kind}.${k}.median`));
+      // Recorded since session 17; older runs simply lack it.
+      const stalls = (a: 'a' | 'b', kind: string) => {
+        const kinds = (r[a] as Json | undefined)?.kinds as Json | undefined;
+        const all = (kinds?.[kind] as Json | undefined)?.all as Json | undefined;
+        const p99 = (all?.stalls as Json | undefined)?.p99Ms;
+        return typeof p99 === 'number' ? fx(p99) : undefined;
+      };
       return Object.keys(ratios)
         .map((kind) => {
           const label =
@@ -105,7 +122,11 @@ function latencyAbRow(size: string): RowSpec {
               : kind === 'rate'
                 ? `fixed rate ${num(r, 'rate')} req/s (latency from due time)`
                 : 'engine direct';
-          return `${label}: B/A req/s ${ci(`${kind}.qps`)}, p99 ${ci(`${kind}.p99`)}, server CPU/req ${ci(`${kind}.cpuMs`)} (medians A ${med('a', kind, 'qps')} / B ${med('b', kind, 'qps')} req/s, p99 ${med('a', kind, 'p99')} / ${med('b', kind, 'p99')} ms)`;
+          const loop =
+            settings && stalls('a', kind) !== undefined
+              ? `, event-loop stall p99 A ${stalls('a', kind)} / B ${stalls('b', kind) ?? '?'} ms`
+              : '';
+          return `${label}: B/A req/s ${ci(`${kind}.qps`)}, p99 ${ci(`${kind}.p99`)}, server CPU/req ${ci(`${kind}.cpuMs`)} (medians A ${med('a', kind, 'qps')} / B ${med('b', kind, 'qps')} req/s, p99 ${med('a', kind, 'p99')} / ${med('b', kind, 'p99')} ms${loop})`;
         })
         .join('; ');
     },
@@ -159,7 +180,18 @@ function latencyRows(results: Map<string, Json>): RowSpec[] {
     : sizes(j).length === 0
       ? [latencyRow('20000')] // an older single-run file: reported as an unknown shape
       : sizes(j).map(latencyRow);
-  return [...rows, ...sizes(results.get('latency-ab.json')).map(latencyAbRow)];
+  const settings = results.get('latency-ab-settings.json');
+  return [
+    ...rows,
+    ...sizes(results.get('latency-ab.json')).map((k) => latencyAbRow('latency-ab.json', k)),
+    ...(settings ? Object.keys(settings) : [])
+      .sort((x, y) => {
+        const [xn, xc] = x.split('x').map(Number);
+        const [yn, yc] = y.split('x').map(Number);
+        return xn! - yn! || xc! - yc!;
+      })
+      .map((k) => latencyAbRow('latency-ab-settings.json', k)),
+  ];
 }
 
 const OTHER_ROWS: RowSpec[] = [

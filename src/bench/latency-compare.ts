@@ -24,6 +24,7 @@ const ARM = fileURLToPath(
 );
 
 const READY_TIMEOUT_MS = 15 * 60_000;
+export const SETTINGS_FILE = 'latency-ab-settings.json';
 
 export interface CompareOptions {
   /** A: this checkout; B: the other (--compare). Each serves its own copy of the same prepared data. */
@@ -320,7 +321,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
 
 const commitOf = (root: string): string | undefined => {
   try {
-    return execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], {
+    // -dirty: the arm ran uncommitted changes, so its commit alone does not say what ran.
+    return execFileSync('git', ['-C', root, 'describe', '--always', '--dirty', '--abbrev=7'], {
       encoding: 'utf8',
     }).trim();
   } catch {
@@ -328,7 +330,10 @@ const commitOf = (root: string): string | undefined => {
   }
 };
 
-/** Prints the A/B figures and records them in `latency-ab.json` under the collection size. */
+/**
+ * Prints the A/B figures and records them: two commits in `latency-ab.json` under the collection size, two settings
+ * (an arm with --a-config / --b-config) in `latency-ab-settings.json` under `<items>x<connections>`.
+ */
 export function reportCompare(
   r: CompareResult,
   resultsDir: string,
@@ -355,5 +360,7 @@ export function reportCompare(
     out(
       `  B / A ${kind.padEnd(4)} (paired by round, 95% interval): req/s ${ci(x.qps)}, p99 ${ci(x.p99)}, server CPU/req ${ci(x.cpuMs)}`,
     );
-  recordRun(resultsDir, 'latency-ab.json', String(r.items), r);
+  if (r.a.config || r.b.config)
+    recordRun(resultsDir, SETTINGS_FILE, `${r.items}x${r.connections}`, r);
+  else recordRun(resultsDir, 'latency-ab.json', String(r.items), r);
 }

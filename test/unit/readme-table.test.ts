@@ -101,6 +101,31 @@ describe('README benchmark table', () => {
       'API closed loop: B/A req/s 0.880x [0.830, 0.930], p99 1.220x [1.170, 1.270], server CPU/req 1.100x [1.050, 1.150] (medians A 170.0 / B 150.0 req/s, p99 90.0 / 110.0 ms)',
     );
     expect(table).toContain('1.50 / 2.50 (start / end)');
+    // An A/B of two settings of one checkout (latency-ab-settings.json): keyed by size and clients, configs shown.
+    const run = {
+      items: 100000,
+      rounds: 4,
+      roundSeconds: 10,
+      order: 'AB BA AB BA',
+      connections: 400,
+      a: {
+        commit: 'ccccccc',
+        kinds: { api: { ...kind(220, 2300), all: { stalls: { p99Ms: 80 } } } },
+      },
+      b: {
+        commit: 'ccccccc',
+        config: { limits: { searchConcurrency: 0 } },
+        kinds: { api: { ...kind(230, 2310), all: { stalls: { p99Ms: 300 } } } },
+      },
+      ratios: { api: { qps: ci(1.04), p99: ci(0.96), cpuMs: ci(1.0) } },
+      loadAverage: [0.1, 3],
+    };
+    const settings = renderTable(new Map([['latency-ab-settings.json', { '100000x400': run }]]));
+    expect(settings).toContain('--n 100000 --connections 400');
+    expect(settings).toContain(
+      'A ccccccc config defaults vs B ccccccc config {"limits":{"searchConcurrency":0}}',
+    );
+    expect(settings).toContain('p99 2300.0 / 2310.0 ms, event-loop stall p99 A 80.0 / B 300.0 ms)');
   });
 
   it('replaces only the marked section', () => {
