@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -68,12 +68,6 @@ export const ModelsConfig = z
   })
   .strict();
 
-function availableCores(): number {
-  return typeof os.availableParallelism === 'function'
-    ? os.availableParallelism()
-    : os.cpus().length;
-}
-
 export const LimitsConfig = z
   .object({
     maxBodyBytes: int(1024, 1 << 30).default(2 * 1024 * 1024),
@@ -97,7 +91,7 @@ export const LimitsConfig = z
      * once against no limit with 8 clients: no measurable difference), hence 4 per core, above the engine's own
      * queues. searchQueue: Elasticsearch's search queue size.
      */
-    searchConcurrency: int(0, 4096).default(() => 4 * availableCores()),
+    searchConcurrency: int(0, 4096).default(() => 4 * availableParallelism()),
     searchQueue: int(0, 100_000).default(1000),
     /** Query cost caps (400 naming the limit): leaf and nested conditions in one filter, its nesting depth, */
     filterMaxConditions: int(1, 100_000).default(256),
