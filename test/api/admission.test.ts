@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { request } from 'node:http';
 import os from 'node:os';
 import type { NextFunction, Request, Response } from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admissionGate } from '../../src/api/middleware/admission.js';
 import { parseConfig } from '../../src/config.js';
 import type { Engine } from '../../src/engine/engine.js';
@@ -10,7 +10,6 @@ import { startServer, vec, type TestServer } from './harness.js';
 
 /** Search admission over real HTTP: a slot limit, a first-come queue, 503 past the queue, and no leaks. */
 const C = 'gate';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Holds every engine search until released, recording the order the searches reached the engine. */
 function holdSearches(engine: Engine) {
@@ -30,17 +29,14 @@ function holdSearches(engine: Engine) {
   };
 }
 
-async function until(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 5000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** Waits (vitest's waitFor) until `cond` holds. */
+const until = (cond: () => boolean | Promise<boolean>, what: string) =>
+  vi.waitFor(
+    async () => {
+      if (!(await cond())) throw new Error(`still waiting for ${what}`);
+    },
+    { timeout: 5000, interval: 5 },
+  );
 
 describe('search admission', () => {
   let s: TestServer;
@@ -48,6 +44,17 @@ describe('search admission', () => {
   const metric = async (name: string) => {
     const m = new RegExp(`^${name} (\\d+)$`, 'm').exec((await s.call('GET', '/metrics')).text);
     return Number(m?.[1]);
+  };
+
+  /** Holds every engine search and starts one ('dress'), which takes the only slot. */
+  const holdFirst = async () => {
+    const held = holdSearches(s.chorus.engine);
+    const first = search('dress');
+    await until(() => held.started.length === 1, 'the first search').catch((e: unknown) => {
+      held.restore();
+      throw e;
+    });
+    return { held, first };
   };
 
   beforeAll(async () => {
@@ -74,10 +81,8 @@ describe('search admission', () => {
   });
 
   it('runs one search at a time, queues the next two in order and turns the fourth away with 503', async () => {
-    const held = holdSearches(s.chorus.engine);
+    const { held, first } = await holdFirst();
     try {
-      const first = search('dress');
-      await until(() => held.started.length === 1, 'the first search');
       const second = search('coat');
       await until(async () => (await metric('chorus_search_waiting')) === 1, 'the second to queue');
       const third = search('shoes');
@@ -115,10 +120,8 @@ describe('search admission', () => {
   });
 
   it('gates recommendations too, and a request refused by its guards never takes a slot', async () => {
-    const held = holdSearches(s.chorus.engine);
+    const { held, first } = await holdFirst();
     try {
-      const first = search('dress');
-      await until(() => held.started.length === 1, 'the first search');
       const rec = s.call('POST', '/v1/recommend', { collection: C, itemId: 'i0', limit: 2 });
       await until(
         async () => (await metric('chorus_search_waiting')) === 1,
@@ -138,10 +141,8 @@ describe('search admission', () => {
   });
 
   it('drops a waiter whose client went away without running it or leaking its slot', async () => {
-    const held = holdSearches(s.chorus.engine);
+    const { held, first } = await holdFirst();
     try {
-      const first = search('dress');
-      await until(() => held.started.length === 1, 'the first search');
       const gone = request(`${s.url}/v1/search`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -35,17 +35,7 @@ export function code(r: EncodeResult | undefined): string {
   return r.error.code;
 }
 
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return d / Math.sqrt(na * nb);
-}
+export { cosine } from '../../src/domain/vectors.js';
 
 export function norm(a: Float32Array): number {
   return Math.sqrt(a.reduce((s, x) => s + x * x, 0));

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { cosine } from '../../src/domain/vectors.js';
 import { CHUNK_ROWS } from '../../src/stores/ann/pending.js';
 import { HNSW_PARAMS, VectorIndex } from '../../src/stores/ann/vector-index.js';
 
 /** Cosine distance computed directly: the ground truth the index's exact scans must reproduce. */
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let j = 0; j < a.length; j++) {
-    dot += a[j]! * b[j]!;
-    aa += a[j]! * a[j]!;
-    bb += b[j]! * b[j]!;
-  }
-  return 1 - dot / Math.sqrt(aa * bb);
-}
+const cosineDistance = (a: Float32Array, b: Float32Array): number => 1 - cosine(a, b);
 
 /** The k rows nearest `query` by brute force, keyed by their position in `rows`. */
 function exactTopK(rows: readonly Float32Array[], query: Float32Array, k: number) {

@@ -36,17 +36,7 @@ export function near(v: Float32Array, rand: () => number, eps = 0.01): Float32Ar
   return out;
 }
 
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
+export { cosine } from '../../src/domain/vectors.js';
 
 export const TEXT_DIM = 8;
 export const IMAGE_DIM = 4;
