@@ -146,6 +146,17 @@ export const AnnConfig = z
   })
   .strict();
 
+export const RuntimeConfig = z
+  .object({
+    /**
+     * V8's allocation-site pretenuring (process-wide). Off by default: V8 tenured the allocation sites of a search's
+     * candidate objects, so every search's short-lived garbage went straight to the old generation (~185 KB per
+     * search at 100k items, a full collection every few seconds, 10-20 ms scavenges); see src/app/v8-heap.ts.
+     */
+    allocationSitePretenuring: bool.default(false),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     dataDir: z.string().min(1).default('./chorus-data'),
@@ -170,6 +181,7 @@ export const ConfigSchema = z
     search: SearchConfig.default(SearchConfig.parse({})),
     jobs: JobsConfig.default(JobsConfig.parse({})),
     ann: AnnConfig.default(AnnConfig.parse({})),
+    runtime: RuntimeConfig.default(RuntimeConfig.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -18,6 +18,7 @@ import { createServerJobs, type ServerJobs } from '../jobs/server-jobs.js';
 import { createVectorStore } from '../stores/create-vector-store.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { ChorusError } from '../errors.js';
+import { applyV8HeapSettings } from './v8-heap.js';
 
 export interface BuildOptions {
   logger?: Logger;
@@ -57,6 +58,7 @@ export interface Chorus {
 }
 
 export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {}): Promise<Chorus> {
+  applyV8HeapSettings(config.runtime);
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const store = await createVectorStore(config, {
     indexMaintenance: opts.indexMaintenance,
