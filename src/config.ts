@@ -154,6 +154,12 @@ export const RuntimeConfig = z
      * search at 100k items, a full collection every few seconds, 10-20 ms scavenges); see src/app/v8-heap.ts.
      */
     allocationSitePretenuring: bool.default(false),
+    /**
+     * V8's parallel scavenge (process-wide): young-generation collections shared with V8's helper threads. On a
+     * machine whose cores the search threads keep busy the helpers wait for a core, and the main thread waits for
+     * them; see src/app/v8-heap.ts.
+     */
+    parallelScavenge: bool.default(true),
   })
   .strict();
 

@@ -2,8 +2,9 @@ import v8 from 'node:v8';
 import type { ChorusConfig } from '../config.js';
 
 /**
- * Sets V8's allocation-site pretenuring for this process (and every worker it starts later): off unless
- * `runtime.allocationSitePretenuring` asks for V8's default.
+ * Sets V8's heap flags for this process (and every worker it starts later) from `runtime`: allocation-site
+ * pretenuring off unless `runtime.allocationSitePretenuring` asks for V8's default; parallel scavenge as
+ * `runtime.parallelScavenge` says.
  *
  * Why off: pretenuring allocates an object directly in the old generation once most objects from the same code
  * site survived a scavenge. Under concurrent searches it judged the stage-1 candidates (hundreds of objects per
@@ -17,5 +18,9 @@ export function applyV8HeapSettings(runtime: ChorusConfig['runtime']): void {
     runtime.allocationSitePretenuring
       ? '--allocation-site-pretenuring'
       : '--no-allocation-site-pretenuring',
+  );
+  // Read at every scavenge, so it applies from the next one.
+  v8.setFlagsFromString(
+    runtime.parallelScavenge ? '--parallel-scavenge' : '--no-parallel-scavenge',
   );
 }

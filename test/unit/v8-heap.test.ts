@@ -16,7 +16,7 @@ const MODULE = path.join(ROOT, 'src/app/v8-heap.ts');
 const SCRIPT = (pretenuring: boolean) => `
 import v8 from 'node:v8';
 import { applyV8HeapSettings } from ${JSON.stringify(MODULE)};
-applyV8HeapSettings({ allocationSitePretenuring: ${pretenuring} });
+applyV8HeapSettings({ allocationSitePretenuring: ${pretenuring}, parallelScavenge: true });
 const old = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
 function make(i) { return { id: i, score: i * 0.5 }; }
 const ring = new Array(1000);
@@ -60,7 +60,10 @@ describe('V8 heap settings', () => {
   });
 
   it('is off by default and settable as runtime.allocationSitePretenuring / CHORUS_RUNTIME__ALLOCATION_SITE_PRETENURING', () => {
-    expect(loadConfig({ env: {}, cwd: '/' }).runtime.allocationSitePretenuring).toBe(false);
+    expect(loadConfig({ env: {}, cwd: '/' }).runtime).toEqual({
+      allocationSitePretenuring: false,
+      parallelScavenge: true,
+    });
     expect(
       loadConfig({ env: { CHORUS_RUNTIME__ALLOCATION_SITE_PRETENURING: 'true' }, cwd: '/' }).runtime
         .allocationSitePretenuring,
