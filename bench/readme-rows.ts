@@ -78,7 +78,7 @@ function latencyRow(size: string): RowSpec {
 
 /**
  * One row per run of a latency A/B: latency-ab.json (two commits, keyed by size) or latency-ab-settings.json (two
- * settings of one checkout, keyed by `<items>x<connections>`).
+ * settings of one checkout, keyed by `<items>x<connections>:<config sections>`, see settingsKey).
  */
 function latencyAbRow(file: string, key: string): RowSpec {
   const run = (j: Json) => at(j, key) as Json;
@@ -90,11 +90,11 @@ function latencyAbRow(file: string, key: string): RowSpec {
       ? `${commit} config ${s.config ? JSON.stringify(s.config) : 'defaults'}`
       : commit;
   };
-  const size = key.split('x')[0]!;
+  const [size, connections] = key.split(/[x:]/);
   return {
     file,
     command: settings
-      ? `npx tsx bench/latency.ts --n ${size} --connections ${key.split('x')[1]} --data-dir A --compare . --compare-data-dir B --a-config JSON --b-config JSON`
+      ? `npx tsx bench/latency.ts --n ${size} --connections ${connections} --data-dir A --compare . --compare-data-dir B --a-config JSON --b-config JSON`
       : `npx tsx bench/latency.ts --n ${size} --data-dir A --compare OTHER_CHECKOUT --compare-data-dir B`,
     data: (j) => {
       const r = run(j);
@@ -186,9 +186,9 @@ function latencyRows(results: Map<string, Json>): RowSpec[] {
     ...sizes(results.get('latency-ab.json')).map((k) => latencyAbRow('latency-ab.json', k)),
     ...(settings ? Object.keys(settings) : [])
       .sort((x, y) => {
-        const [xn, xc] = x.split('x').map(Number);
-        const [yn, yc] = y.split('x').map(Number);
-        return xn! - yn! || xc! - yc!;
+        const [xn, xc] = x.split(/[x:]/).map(Number);
+        const [yn, yc] = y.split(/[x:]/).map(Number);
+        return xn! - yn! || xc! - yc! || x.localeCompare(y);
       })
       .map((k) => latencyAbRow('latency-ab-settings.json', k)),
   ];

@@ -332,7 +332,7 @@ const commitOf = (root: string): string | undefined => {
 
 /**
  * Prints the A/B figures and records them: two commits in `latency-ab.json` under the collection size, two settings
- * (an arm with --a-config / --b-config) in `latency-ab-settings.json` under `<items>x<connections>`.
+ * (an arm with --a-config / --b-config) in `latency-ab-settings.json` under settingsKey.
  */
 export function reportCompare(
   r: CompareResult,
@@ -360,7 +360,17 @@ export function reportCompare(
     out(
       `  B / A ${kind.padEnd(4)} (paired by round, 95% interval): req/s ${ci(x.qps)}, p99 ${ci(x.p99)}, server CPU/req ${ci(x.cpuMs)}`,
     );
-  if (r.a.config || r.b.config)
-    recordRun(resultsDir, SETTINGS_FILE, `${r.items}x${r.connections}`, r);
+  if (r.a.config || r.b.config) recordRun(resultsDir, SETTINGS_FILE, settingsKey(r), r);
   else recordRun(resultsDir, 'latency-ab.json', String(r.items), r);
+}
+
+/**
+ * Where a settings A/B is recorded: `<items>x<connections>:<config sections>` (e.g. `100000x8:limits`), so an A/B of
+ * one group of settings does not replace another's at the same size.
+ */
+export function settingsKey(r: Pick<CompareResult, 'items' | 'connections' | 'a' | 'b'>): string {
+  const sections = [
+    ...new Set([...Object.keys(r.a.config ?? {}), ...Object.keys(r.b.config ?? {})]),
+  ];
+  return `${r.items}x${r.connections}${sections.length ? `:${sections.sort().join('+')}` : ''}`;
 }

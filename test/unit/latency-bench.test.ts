@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { abbaOrder, pairedRatio, spread } from '../../src/bench/ab-rounds.js';
+import { settingsKey } from '../../src/bench/latency-compare.js';
 import { driveOpenLoop } from '../../src/bench/open-loop.mjs';
 import { isSteady, warmUntilSteady } from '../../src/bench/steady-warmup.js';
 import { mergeRaw, summarise, type RawPhase } from '../../src/bench/latency-stats.js';
@@ -129,6 +130,27 @@ describe('fixed-rate load (open loop)', () => {
     expect(above(r.latencies, 50)).toBeGreaterThanOrEqual(5);
     expect(Math.max(...r.latencies)).toBeGreaterThan(150);
     expect(above(r.latencies, 1.5)).toBeLessThanOrEqual(11);
+  });
+});
+
+describe('A/B records', () => {
+  it('keys a settings A/B by size, clients and the config sections it changed, so groups do not overwrite each other', () => {
+    const arms = (a?: object, b?: object) => ({ a: { config: a }, b: { config: b } });
+    expect(
+      settingsKey({
+        items: 100000,
+        connections: 8,
+        ...arms({ limits: { x: 1 } }, { limits: {} }),
+      } as never),
+    ).toBe('100000x8:limits');
+    expect(
+      settingsKey({
+        items: 20000,
+        connections: 400,
+        ...arms(undefined, { runtime: {}, limits: {} }),
+      } as never),
+    ).toBe('20000x400:limits+runtime');
+    expect(settingsKey({ items: 5, connections: 1, ...arms() } as never)).toBe('5x1');
   });
 });
 
