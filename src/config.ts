@@ -155,9 +155,9 @@ export const RuntimeConfig = z
      */
     allocationSitePretenuring: bool.default(false),
     /**
-     * V8's parallel scavenge (process-wide): young-generation collections shared with V8's helper threads. On a
-     * machine whose cores the search threads keep busy the helpers wait for a core, and the main thread waits for
-     * them; see src/app/v8-heap.ts.
+     * V8's parallel scavenge (process-wide): young-generation collections shared with V8's helper threads, which
+     * compete with the search threads for cores. Off, the longest scavenge was shorter (~7 against ~24 ms at 100k),
+     * but the bench/latency A/B showed no gain, so V8's default stays; see src/app/v8-heap.ts.
      */
     parallelScavenge: bool.default(true),
   })
