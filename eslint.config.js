@@ -19,6 +19,7 @@ const ENGINE_MUST_NOT_USE = new Set([
   'client',
   'storage',
   'lexical',
+  'feedback',
 ]);
 
 /** Why an import from `from` to `to` (repository-relative paths) crosses a layer, or undefined. */

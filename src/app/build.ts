@@ -11,6 +11,7 @@ import type { ChorusConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { kvWriteJournal } from '../engine/write-journal.js';
 import { FeedbackState } from '../feedback/feedback-state.js';
+import { feedbackIngest } from '../feedback/ingest.js';
 import { OffThreadEventLog } from '../storage/events-writer.js';
 import { Bm25Index } from '../lexical/bm25-index.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
@@ -90,6 +91,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     store,
     bm25,
     state,
+    ingest: feedbackIngest({ store, state, events }),
     events,
     provenance: db.provenance,
     encoders: () => registry?.available ?? [],

@@ -1,7 +1,7 @@
 import type { FeedbackEventInput } from '../domain/feedback.js';
 import type { RankedHit } from '../domain/candidate.js';
 import { logImpression } from '../engine/impression-log.js';
-import { EventBatcher } from '../feedback/event-batcher.js';
+import { EventBatcher } from '../engine/event-batcher.js';
 import type { ChorusDb } from '../storage/index.js';
 import { buildFeatureRows } from '../../rerankers/features/index.js';
 import { RrfReranker } from '../../rerankers/fusion/index.js';

@@ -3,9 +3,8 @@ import type { Reranker } from '../../rerankers/reranker.js';
 import type { ChorusConfig } from '../config.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
-import type { EventBatcher } from '../feedback/event-batcher.js';
-import type { EventOrigin } from '../feedback/event-log.js';
-import type { FeedbackState } from '../feedback/feedback-state.js';
+import type { EventBatcher } from './event-batcher.js';
+import type { EventOrigin, FeedbackStatePort } from '../domain/feedback-port.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { QueryLimits } from './cost-limits.js';
@@ -17,7 +16,7 @@ import type { StageObserver } from './stage-timer.js';
 export interface EngineDeps {
   store: VectorStore;
   bm25: LexicalIndex;
-  state: FeedbackState;
+  state: FeedbackStatePort;
   /** Encoders available now (a missing model simply has none). */
   encoders: () => readonly Encoder[];
   /** How to encode a query of each modality and which vectors to search (the encoder registry's routes). */

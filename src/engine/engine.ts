@@ -1,15 +1,18 @@
 import type { Encoder } from '../../indexers/encoder.js';
-import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { createBaselineRerankers } from '../../rerankers/fusion/index.js';
 import type { Reranker } from '../../rerankers/reranker.js';
 import type { ChorusConfig } from '../config.js';
 import type { CollectionSchema, CollectionSchemaInput } from '../domain/collection.js';
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { Modality } from '../domain/modality.js';
-import type { EventOrigin, FeedbackEventLog } from '../feedback/event-log.js';
-import { EventBatcher } from '../feedback/event-batcher.js';
-import type { FeedbackState } from '../feedback/feedback-state.js';
-import { ingestFeedback, type IngestResult } from '../feedback/ingest.js';
+import type {
+  EventOrigin,
+  FeedbackIngest,
+  FeedbackStatePort,
+  IngestResult,
+  UserEventEraser,
+} from '../domain/feedback-port.js';
+import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
@@ -34,8 +37,12 @@ import type { RankedResponse } from './two-stage.js';
 export interface EngineOptions {
   store: VectorStore;
   bm25: LexicalIndex;
-  state: FeedbackState;
-  events?: FeedbackEventLog;
+  /** Serving state from feedback: item counters, profiles, seen items. */
+  state: FeedbackStatePort;
+  /** Applies feedback (durable log, then state); the composition root wires src/feedback's ingestFeedback. */
+  ingest: FeedbackIngest;
+  /** The durable event log, for erasing a user's events. */
+  events?: UserEventEraser;
   encoders?: () => readonly Encoder[];
   queryRoutes?: (modality: Modality) => QueryRoute[];
   search: ChorusConfig['search'];
@@ -45,7 +52,6 @@ export interface EngineOptions {
   rerankers?: Record<string, Reranker>;
   observeStage?: StageObserver;
   onLogError?: (e: unknown) => void;
-  profileHalfLifeMs?: number;
   now?: () => number;
   /** Per-collection defaults for fusion, weights, rrfK and candidates (admin UI presets). */
   searchDefaults?: EngineDeps['searchDefaults'];
@@ -186,18 +192,7 @@ export class Engine {
 
   /** Applies feedback; events are client-origin unless the engine logged them itself. */
   ingest(events: FeedbackEvent[], origin: EventOrigin = 'client'): Promise<IngestResult> {
-    return ingestFeedback(
-      {
-        store: this.opts.store,
-        state: this.opts.state,
-        events: this.opts.events,
-        halfLifeMs: this.opts.profileHalfLifeMs,
-        now: this.opts.now,
-        rowShape: FEATURE_ROW_SHAPE,
-      },
-      events,
-      origin,
-    );
+    return this.opts.ingest(events, origin);
   }
 
   /** Waits until every impression logged so far is durable (tests, shutdown). */

@@ -1,15 +1,15 @@
 import { smoothedCtr } from '../../rerankers/features/ctr.js';
 import type { Candidate } from '../domain/candidate.js';
-import type { FeedbackState } from '../feedback/feedback-state.js';
+import type { FeedbackStatePort } from '../domain/feedback-port.js';
 import { cosine } from '../domain/vectors.js';
-import { profileVector } from '../feedback/profile-math.js';
+import { profileVector } from '../domain/profile-math.js';
 import type { VectorStore } from '../stores/vector-store.js';
 
 export const CTR_PRIOR = { priorClicks: 1, priorImpressions: 20 };
 
 /** Fills each candidate's smoothed CTR and popularity (log1p of engagement) from the feedback state. */
 export function attachItemPriors(
-  state: FeedbackState,
+  state: FeedbackStatePort,
   collection: string,
   candidates: Candidate[],
 ): void {
@@ -29,7 +29,7 @@ export function attachItemPriors(
 
 /** The user's current profile direction per vector name (empty when the user has no history). */
 export function userProfiles(
-  state: FeedbackState,
+  state: FeedbackStatePort,
   collection: string,
   userId: string,
 ): Map<string, Float32Array> {

@@ -1,8 +1,8 @@
 import type { FeedbackEvent } from '../domain/feedback.js';
 import type { FeatureRowShape } from '../domain/feature-rows.js';
+import type { EventOrigin } from '../domain/feedback-port.js';
 
-/** Who logged an event: the engine itself (served impressions, trusted rows) or a client over the API. */
-export type EventOrigin = 'server' | 'client';
+export type { EventOrigin };
 
 /**
  * What the engine needs from the durable event store (H1's SQLite events repository implements it;

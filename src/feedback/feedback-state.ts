@@ -2,18 +2,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { BACKSTOP_PAGES, WalCheckpointer } from '../storage/wal-checkpointer.js';
-import { foldEvent, type ProfileAccumulator } from './profile-math.js';
+import type { FeedbackStatePort, ItemStats } from '../domain/feedback-port.js';
+import { foldEvent, type ProfileAccumulator } from '../domain/profile-math.js';
+
+export type { ItemStats };
 
 /**
  * Serving state derived from feedback, kept durable in SQLite so nothing lives only in memory:
  * per-item counters (for smoothed CTR and popularity), per-user per-vector profiles, and the items each
  * user has seen (engaged with or skipped). `applied` makes applying an event idempotent on its id.
  */
-export interface ItemStats {
-  impressions: number;
-  clicks: number;
-  engagement: number;
-}
 
 /** Item counters kept in memory (every search reads a few hundred); past this many entries the cache restarts. */
 const STATS_CACHE_MAX = 500_000;
@@ -41,7 +39,7 @@ interface StatsCache {
   bumped: Set<string>;
 }
 
-export class FeedbackState {
+export class FeedbackState implements FeedbackStatePort {
   private readonly db: Database.Database;
   private readonly q;
   /**

@@ -1,8 +1,12 @@
 import { ENGAGEMENT_WEIGHT, type FeedbackEvent } from '../domain/feedback.js';
+import type { FeedbackIngest, IngestResult } from '../domain/feedback-port.js';
+import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { EventOrigin, FeedbackEventLog } from './event-log.js';
 import type { FeatureRowShape } from '../domain/feature-rows.js';
 import type { FeedbackState } from './feedback-state.js';
+
+export type { IngestResult };
 
 export interface IngestDeps {
   store: VectorStore;
@@ -12,12 +16,6 @@ export interface IngestDeps {
   now?: () => number;
   /** The running feature spec: impressions whose rows validate against it are marked trainable. */
   rowShape?: FeatureRowShape;
-}
-
-export interface IngestResult {
-  accepted: number;
-  /** Events whose id was already applied (idempotent replays). */
-  duplicates: number;
 }
 
 /**
@@ -68,6 +66,15 @@ export async function ingestFeedback(
   });
   if (failed) throw failed.error;
   return { accepted, duplicates: events.length - accepted };
+}
+
+/**
+ * The engine's ingest port (FeedbackIngest) over these deps; impressions' feature rows are checked against the
+ * running feature spec unless `rowShape` says otherwise.
+ */
+export function feedbackIngest(deps: IngestDeps): FeedbackIngest {
+  const withShape: IngestDeps = { rowShape: FEATURE_ROW_SHAPE, ...deps };
+  return (events, origin) => ingestFeedback(withShape, events, origin);
 }
 
 /** Applies one event to the serving state unless its id was applied before; returns whether it ran. */

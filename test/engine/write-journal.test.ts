@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { kvWriteJournal } from '../../src/engine/write-journal.js';
 import { FeedbackState } from '../../src/feedback/feedback-state.js';
+import { feedbackIngest } from '../../src/feedback/ingest.js';
 import { Bm25Index } from '../../src/lexical/bm25-index.js';
 import { openChorusDb } from '../../src/storage/index.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
@@ -27,6 +28,7 @@ async function open(dir: string) {
     store,
     bm25,
     state,
+    ingest: feedbackIngest({ store, state }),
     search: parseConfig({}).search,
     journal,
     inlineImpressions: true,

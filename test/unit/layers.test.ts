@@ -73,6 +73,19 @@ describe('layer rule (eslint.config.js)', () => {
         "import type { LexicalIndex } from '../domain/lexical.js';\nexport type L = LexicalIndex;",
       ),
     ).toEqual([]);
+    // Feedback too: the engine reads the state and ingests events through src/domain/feedback-port.ts.
+    expect(
+      await layerErrors(
+        'src/engine/probe.ts',
+        "import { ingestFeedback } from '../feedback/ingest.js';\nexport const i = ingestFeedback;",
+      ),
+    ).toEqual([expect.stringMatching(/never imports src\/feedback/)]);
+    expect(
+      await layerErrors(
+        'src/engine/probe.ts',
+        "import type { FeedbackStatePort } from '../domain/feedback-port.js';\nexport type S = FeedbackStatePort;",
+      ),
+    ).toEqual([]);
     // src/bench is product code (the `chorus bench` commands), not the top-level bench/ folder.
     expect(
       await layerErrors(

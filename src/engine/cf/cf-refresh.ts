@@ -1,5 +1,5 @@
 import { ChorusError } from '../../errors.js';
-import type { FeedbackState } from '../../feedback/feedback-state.js';
+import type { FeedbackStatePort } from '../../domain/feedback-port.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { implicitAls } from './implicit-als.js';
 
@@ -7,7 +7,7 @@ export const CF_VECTOR = 'cf';
 
 export interface CfRefreshDeps {
   store: VectorStore;
-  state: FeedbackState;
+  state: FeedbackStatePort;
   now?: () => number;
 }
 

@@ -1,10 +1,10 @@
-import type { FeedbackState } from '../../feedback/feedback-state.js';
+import type { FeedbackStatePort } from '../../domain/feedback-port.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { CF_VECTOR, refreshCf } from './cf-refresh.js';
 
 export interface CfForgetDeps {
   store: VectorStore;
-  state: FeedbackState;
+  state: FeedbackStatePort;
   now?: () => number;
 }
 

@@ -1,4 +1,4 @@
-import { unit } from '../domain/vectors.js';
+import { unit } from './vectors.js';
 
 /**
  * A user profile per vector name is a time-decayed weighted sum of the (unit) vectors of items the user
