@@ -191,7 +191,25 @@ function latencyRows(results: Map<string, Json>): RowSpec[] {
         return xn! - yn! || xc! - yc! || x.localeCompare(y);
       })
       .map((k) => latencyAbRow('latency-ab-settings.json', k)),
+    ...sizes(results.get('heap-promotion.json')).map(heapPromotionRow),
   ];
+}
+
+/** bench/heap-promotion.ts: V8's allocation-site pretenuring on against off, keyed by item count. */
+function heapPromotionRow(size: string): RowSpec {
+  const run = (j: Json) => at(j, size) as Json;
+  return {
+    file: 'heap-promotion.json',
+    command: 'npx tsx bench/heap-promotion.ts --data-dir DIR',
+    data: (j) =>
+      `${String(at(run(j), 'data'))}; ${num(run(j), 'connections')} concurrent searches, ${(at(run(j), 'arms') as unknown[]).length} child processes alternated, ${num(run(j), 'seconds')} s measured after ${num(run(j), 'warmupSeconds')} s`,
+    result: (j) => {
+      const m = (arm: 'on' | 'off', k: string) => num(run(j), `medians.${arm}.${k}`);
+      const pair = (k: string, d = 1) => `${fx(m('on', k), d)} -> ${fx(m('off', k), d)}`;
+      return `pretenuring on (V8's default) -> off (Chorus's), medians: ${pair('searchesPerSecond')} searches/s, CPU ${pair('cpuMsPerSearch', 2)} ms/search, promoted to the old generation ${pair('promotedKbPerSearch')} KB/search, mark-compacts ${pair('markCompacts', 0)} per run, mean scavenge ${pair('scavengeMsMean', 2)} ms, p99 ${pair('p99')} ms`;
+    },
+    load: (j) => loads(at(run(j), 'loadAverage')),
+  };
 }
 
 const OTHER_ROWS: RowSpec[] = [
