@@ -38,7 +38,9 @@ function oldGenGrowthMb(pretenuring: boolean): number {
   try {
     const file = path.join(dir, 'run.mjs');
     writeFileSync(file, SCRIPT(pretenuring));
-    const out = execFileSync(process.execPath, ['--import', 'tsx', file], {
+    // GC on the main thread only: no concurrent marking or parallel scavenge whose timing (a loaded CI machine)
+    // changes when V8 collects, and so what it decides.
+    const out = execFileSync(process.execPath, ['--single-threaded-gc', '--import', 'tsx', file], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60_000,
@@ -51,12 +53,13 @@ function oldGenGrowthMb(pretenuring: boolean): number {
 
 describe('V8 heap settings', () => {
   it('keeps short-lived objects of a once-tenured site out of the old generation unless pretenuring is asked for', () => {
-    const off = oldGenGrowthMb(false);
-    const on = oldGenGrowthMb(true);
-    // ~250 MB of objects are allocated in the short-lived phase (measured: tenured 127-144 MB in the old
-    // generation, untenured 2-12 MB).
+    // ~250 MB of objects are allocated in the short-lived phase (measured: tenured 130-420 MB of old-generation
+    // growth, untenured 2-12 MB). V8's decision to tenure is a heuristic: "on" gets a few tries to show it, so a
+    // run where it did not happen cannot make the "off" figure look meaningful when it is not.
+    let on = 0;
+    for (let attempt = 0; attempt < 3 && on <= 60; attempt++) on = oldGenGrowthMb(true);
     expect(on).toBeGreaterThan(60);
-    expect(off).toBeLessThan(on / 4);
+    for (let run = 0; run < 2; run++) expect(oldGenGrowthMb(false)).toBeLessThan(on / 4);
   });
 
   it('is off by default and settable as runtime.allocationSitePretenuring / CHORUS_RUNTIME__ALLOCATION_SITE_PRETENURING', () => {
