@@ -13,12 +13,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { buildChorus } from '../src/app/build.js';
-import { readQueries } from '../src/bench/latency-phases.js';
+import { rawPhase, readQueries, type Query } from '../src/bench/latency-phases.js';
 import { recordRun } from '../src/bench/results-file.js';
 import { parseConfig } from '../src/config.js';
 
@@ -139,21 +139,10 @@ async function arm(pretenuring: boolean): Promise<ArmResult & { items: number }>
   );
   chorus.bm25.useReadThread(); // as a server scores BM25 (listen starts it)
   const queries = readQueries(path.join(dataDir!, 'bodies.json'));
-  let next = 0;
-  const loop = async (secs: number, latencies: number[]) => {
-    const end = performance.now() + secs * 1000;
-    await Promise.all(
-      Array.from({ length: CONNECTIONS }, async () => {
-        while (performance.now() < end) {
-          const q = queries[next++ % queries.length]!;
-          const t = performance.now();
-          await chorus.engine.search({ collection: 'bench', query: q, limit: 10, candidates: 100 });
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-  };
-  await loop(warmup, []);
+  const search = (q: Query) =>
+    chorus.engine.search({ collection: 'bench', query: q, limit: 10, candidates: 100 });
+  await rawPhase(queries, search, CONNECTIONS, warmup);
+  // Counted here rather than with StallMonitor, whose major pauses include incremental-marking steps.
   const scavenges: number[] = [];
   let markCompacts = 0;
   const gc = new PerformanceObserver((list) => {
@@ -174,9 +163,8 @@ async function arm(pretenuring: boolean): Promise<ArmResult & { items: number }>
     if (used > last) promoted += used - last;
     last = used;
   }, 20);
-  const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
-  await loop(seconds, latencies);
+  const { latencies } = await rawPhase(queries, search, CONNECTIONS, seconds);
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   await new Promise((resolve) => setImmediate(resolve)); // GC entries arrive a tick late
