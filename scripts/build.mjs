@@ -3,7 +3,7 @@
 // and copies what the compiled code loads from beside itself: the admin UI's static files, the bundled ONNX models,
 // worker scripts (.mjs) and the quickstart corpus; then bundles the CLI's start-up shell (scripts/bundle-cli.mjs). Usage: node scripts/build.mjs [--out DIR] (default dist).
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bundleCli } from './bundle-cli.mjs';
@@ -12,27 +12,22 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const outFlag = process.argv.indexOf('--out');
 const OUT = path.resolve(ROOT, outFlag >= 0 ? process.argv[outFlag + 1] : 'dist');
 
-/** Non-TypeScript files the compiled code finds relative to its own location (import.meta.url). */
+/** Folders whose plain-JS modules (.mjs: worker scripts and the modules they share) ship as they are. */
+const JS_ROOTS = ['src', 'indexers', 'rerankers'];
+
+/**
+ * Non-TypeScript files the compiled code finds relative to its own location (import.meta.url): every .mjs under
+ * JS_ROOTS (found, not listed: a module added without a line here broke the built CLI) and these.
+ */
 const ASSETS = [
   'src/admin/static',
-  'src/api/body/items-body-worker.mjs',
-  'src/storage/events-writer-worker.mjs',
-  'src/storage/wal-checkpoint-worker.mjs',
-  'src/bench/index-thread-worker.mjs',
-  'src/lexical/bm25-write-worker.mjs',
-  'src/lexical/bm25-read-worker.mjs',
-  'src/lexical/bm25-index-loader.mjs',
-  'src/bench/latency-client.mjs',
-  'src/bench/latency-rate-client.mjs',
-  'src/bench/open-loop.mjs',
-  'src/bench/thread-tag.mjs',
-  'src/model-registry/fit-worker.mjs',
-  'src/stores/ann/search-worker.mjs',
-  'src/stores/ann/row-rescore.mjs',
-  'src/stores/ann/read-parts.mjs',
-  'src/stores/ann/read-parts-worker.mjs',
   'indexers/models',
   'fixtures/corpus',
+  ...JS_ROOTS.flatMap((root) =>
+    readdirSync(path.join(ROOT, root), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => path.join(root, f)),
+  ),
 ];
 
 if (OUT === ROOT) throw new Error('refusing to build into the repository root');

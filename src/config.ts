@@ -146,6 +146,17 @@ export const AnnConfig = z
   })
   .strict();
 
+export const FeedbackConfig = z
+  .object({
+    /**
+     * Days the event log keeps an event after it was received (impressions, clicks and the rest); older ones are
+     * deleted by a pass every hour on the events writer thread. 0 keeps everything (the log then grows by ~4 KB per
+     * served search). Training, analytics and evaluation read what is kept.
+     */
+    retentionDays: int(0, 36_500).default(90),
+  })
+  .strict();
+
 export const RuntimeConfig = z
   .object({
     /**
@@ -187,6 +198,7 @@ export const ConfigSchema = z
     search: SearchConfig.default(SearchConfig.parse({})),
     jobs: JobsConfig.default(JobsConfig.parse({})),
     ann: AnnConfig.default(AnnConfig.parse({})),
+    feedback: FeedbackConfig.default(FeedbackConfig.parse({})),
     runtime: RuntimeConfig.default(RuntimeConfig.parse({})),
   })
   .strict()

@@ -13,6 +13,7 @@ import { kvWriteJournal } from '../engine/write-journal.js';
 import { FeedbackState } from '../feedback/feedback-state.js';
 import { feedbackIngest } from '../feedback/ingest.js';
 import { OffThreadEventLog } from '../storage/events-writer.js';
+import { EventRetention } from '../storage/event-retention.js';
 import { Bm25Index } from '../lexical/bm25-index.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
 import { createServerJobs, type ServerJobs } from '../jobs/server-jobs.js';
@@ -51,6 +52,8 @@ export interface Chorus {
   logger: Logger;
   /** The job queue; its worker starts with `listen`. */
   jobs: ServerJobs;
+  /** Event log retention (feedback.retentionDays): passes run hourly once `listen` is called. */
+  retention: EventRetention;
   listen(
     port?: number,
     host?: string,
@@ -131,6 +134,16 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       ...(opts.extraRouters?.(deps, { db, engine, jobs }) ?? []),
     ],
   });
+  const retention = new EventRetention({
+    keepMs: config.feedback.retentionDays * DAY_MS,
+    prune: (cutoff) => events.pruneReceivedBefore(cutoff),
+    onPruned: (deleted, cutoff) =>
+      logger.info(
+        { deleted, receivedBefore: new Date(cutoff).toISOString() },
+        'event log retention: deleted old events',
+      ),
+    onError: (e) => logger.warn({ err: e }, 'event log retention pass failed'),
+  });
   const servers: Server[] = [];
   return {
     config,
@@ -143,10 +156,13 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     api,
     logger,
     jobs,
+    retention,
     async listen(port = config.port, host = bindHost(config, api)) {
       await jobs.start();
       // A server scores BM25 on its own thread: one-shot commands (search, eval) never start one.
       bm25.useReadThread();
+      // Only a server prunes the event log: a one-shot command never deletes anything.
+      retention.start();
       return new Promise((resolve, reject) => {
         const server = api.app.listen(port, host);
         server.once('error', (e: NodeJS.ErrnoException) => {
@@ -185,7 +201,10 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       await jobs.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await engine.flush();
+      // Stopped before the log closes (which cancels a running pass), awaited after.
+      const retentionStopped = retention.stop();
       await events.close();
+      await retentionStopped;
       if (ownsRegistry) await registry?.close();
       await store.close();
       journal.flush?.();
@@ -196,6 +215,8 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     },
   };
 }
+
+const DAY_MS = 86_400_000;
 
 /** Without any key configured the API is open, so it binds to loopback only, whatever host says. */
 export function bindHost(config: ChorusConfig, api: Pick<ChorusApp, 'keys'>): string {

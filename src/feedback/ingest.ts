@@ -57,7 +57,7 @@ export async function ingestFeedback(
   const failed = deps.state.batch((): { error: unknown } | undefined => {
     for (const e of events) {
       try {
-        if (applyEvent(deps, e, vectors)) accepted++;
+        if (applyEvent(deps, e, vectors, origin)) accepted++;
       } catch (error) {
         return { error };
       }
@@ -77,13 +77,17 @@ export function feedbackIngest(deps: IngestDeps): FeedbackIngest {
   return (events, origin) => ingestFeedback(withShape, events, origin);
 }
 
-/** Applies one event to the serving state unless its id was applied before; returns whether it ran. */
+/**
+ * Applies one event to the serving state unless its id was applied before; returns whether it ran. The engine's own
+ * events (origin 'server': a fresh random id each, ingested once) are applied without recording the id.
+ */
 function applyEvent(
   deps: IngestDeps,
   e: FeedbackEvent,
   vectors: Map<string, Record<string, Float32Array>>,
+  origin: EventOrigin,
 ): boolean {
-  return deps.state.applyOnce(e.eventId, e.userId, () => {
+  const apply = () => {
     const at = e.timestamp!;
     if (e.type === 'impression') {
       for (const item of e.items) deps.state.bumpStats(e.collection, item.id, { impressions: 1 });
@@ -98,5 +102,8 @@ function applyEvent(
     deps.state.markSeen(e.collection, e.userId, e.itemId, at, weight);
     const v = vectors.get(`${e.collection}\u0000${e.itemId}`);
     if (v) deps.state.foldIntoProfile(e.collection, e.userId, v, weight, at, deps.halfLifeMs);
-  });
+  };
+  if (origin !== 'server') return deps.state.applyOnce(e.eventId, e.userId, apply);
+  deps.state.applyUnrecorded(apply);
+  return true;
 }

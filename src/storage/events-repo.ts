@@ -11,6 +11,14 @@ import { ChorusError } from '../errors.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { checkFeatureRows, type FeatureRowShape } from '../domain/feature-rows.js';
 import { featuresFromPacked, packFeatureRows, unpackFeatureRows } from '../feedback/packed-rows.js';
+import { pruneBatch } from './event-prune.mjs';
+
+/**
+ * Events one retention batch deletes. Each batch is a write transaction that other writers of chorus.db (a client's
+ * feedback append on the event loop) wait for: deleting a server impression with its seven index entries took
+ * ~50-95 us (a bench log of 110k impressions), so ~5 ms per batch of 100 (500: ~47 ms).
+ */
+export const PRUNE_BATCH = 100;
 
 /** Who logged an event: the engine itself (served impressions) or a client over the API. */
 export type EventOrigin = 'server' | 'client';
@@ -290,6 +298,19 @@ export class EventsRepo {
   lastSeq(): number {
     return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM events').get() as { s: number })
       .s;
+  }
+
+  /**
+   * Deletes the events received before `cutoff` (epoch ms), oldest first, in batches of `batch` (retention; see
+   * event-prune.mjs). Returns how many were removed. Synchronous: the server runs this on the writer thread instead.
+   */
+  pruneReceivedBefore(cutoff: number, batch = PRUNE_BATCH): number {
+    let deleted = 0;
+    for (;;) {
+      const r = pruneBatch(this.db, cutoff, batch);
+      deleted += r.deleted;
+      if (r.done) return deleted;
+    }
   }
 
   /** Deletes every event of a user (data deletion requests). Returns how many were removed. */

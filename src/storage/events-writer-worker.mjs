@@ -2,8 +2,10 @@
 // on its own connection to chorus.db, one IMMEDIATE transaction per batch with the same fsync (synchronous=FULL).
 // Any row already stored (INSERT OR IGNORE changed nothing) rolls the batch back and answers `duplicate`: the main
 // thread then appends the batch itself, with EventsRepo's duplicate and conflict rules.
+// Retention passes (`prune`) run here too, in batches with the inserts that arrive meanwhile in between.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { pruneBatch } from './event-prune.mjs';
 
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
@@ -21,7 +23,35 @@ const write = db.transaction((rows) => {
   return rows.length;
 });
 
-parentPort.on('message', ({ id, rows }) => {
+/** Set by a `cancelPrune` message: the running pass stops after its current batch (shutdown). */
+let cancelled = false;
+
+async function prune(id, { cutoff, batch }) {
+  cancelled = false;
+  let deleted = 0;
+  try {
+    for (;;) {
+      const r = pruneBatch(db, cutoff, batch);
+      deleted += r.deleted;
+      if (r.done || cancelled) break;
+      // Messages queued meanwhile (impression inserts) run before the next batch.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    parentPort.postMessage({ id, pruned: deleted, cancelled });
+  } catch (e) {
+    parentPort.postMessage({ id, pruned: deleted, error: String(e?.message ?? e) });
+  }
+}
+
+parentPort.on('message', ({ id, rows, prune: pass, cancelPrune }) => {
+  if (cancelPrune) {
+    cancelled = true;
+    return;
+  }
+  if (pass) {
+    void prune(id, pass);
+    return;
+  }
   try {
     parentPort.postMessage({ id, inserted: write.immediate(rows) });
   } catch (e) {

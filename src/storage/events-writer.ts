@@ -4,6 +4,7 @@ import type { FeedbackEventInput } from '../domain/feedback.js';
 import type { FeedbackEventLog } from '../feedback/event-log.js';
 import {
   INSERT_EVENT_SQL,
+  PRUNE_BATCH,
   type AppendOptions,
   type AppendResult,
   type EventInsertRow,
@@ -14,6 +15,9 @@ interface Reply {
   id: number;
   inserted?: number;
   duplicate?: boolean;
+  /** A retention pass: events deleted (also when it failed or was cancelled part way). */
+  pruned?: number;
+  cancelled?: boolean;
   error?: string;
 }
 
@@ -42,7 +46,7 @@ export class OffThreadEventLog implements FeedbackEventLog {
     if (opts.origin !== 'server') return this.repo.append(events, opts);
     const now = opts.now ?? Date.now();
     const rows = this.repo.rows(events, { ...opts, now });
-    const sent = this.send(rows.map((r) => r.row));
+    const sent = this.post({ rows: rows.map((r) => r.row) satisfies EventInsertRow[] });
     this.inFlight.add(sent);
     const reply = await sent.finally(() => this.inFlight.delete(sent));
     if (reply.inserted !== undefined) {
@@ -59,22 +63,37 @@ export class OffThreadEventLog implements FeedbackEventLog {
     return this.repo.deleteUser(userId);
   }
 
-  /** Stops the thread once its appends are done (call before closing the database). */
+  /**
+   * Deletes the events received before `cutoff` (epoch ms) on the writer thread, in batches with the server's
+   * appends in between, so neither the event loop nor the impressions wait for a long pass. Resolves with the count
+   * deleted; rejects when the thread failed (what it deleted before stays deleted).
+   */
+  async pruneReceivedBefore(cutoff: number, batch = PRUNE_BATCH): Promise<number> {
+    const sent = this.post({ prune: { cutoff, batch } });
+    this.inFlight.add(sent);
+    const reply = await sent.finally(() => this.inFlight.delete(sent));
+    if (reply.pruned === undefined || reply.error)
+      throw new Error(`event retention pass failed: ${reply.error ?? 'no answer'}`);
+    return reply.pruned;
+  }
+
+  /** Stops the thread once its appends are done (call before closing the database); a retention pass stops early. */
   async close(): Promise<void> {
+    this.worker?.postMessage({ cancelPrune: true });
     await Promise.allSettled([...this.inFlight]);
     const w = this.worker;
     this.worker = undefined;
     await w?.terminate();
   }
 
-  private send(rows: EventInsertRow[]): Promise<Reply> {
+  private post(message: object): Promise<Reply> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       try {
         const w = this.worker ?? this.start();
         w.ref(); // an append in flight keeps the process alive until it is committed
-        w.postMessage({ id, rows });
+        w.postMessage({ id, ...message });
       } catch (e) {
         this.waiting.delete(id);
         resolve({ id, error: String(e) });

@@ -121,3 +121,54 @@ describe('chorus feedback import', () => {
     }
   }, 900_000);
 });
+
+describe('chorus feedback prune', () => {
+  it('deletes the events received before the retention window, keeps the rest; a retention of 0 needs a flag', async () => {
+    // Its own data dir: the log is in arrival order, the oldest first (as a server appends it).
+    const data = path.join(dir, 'prune-data');
+    const prune = (...args: string[]) =>
+      runChorus(['feedback', 'prune', ...args], {
+        env: { ...process.env, CHORUS_DATA_DIR: data, CHORUS_STORE: 'lancedb' },
+      });
+    const db = openChorusDb(data);
+    const day = 86_400_000;
+    const old = (n: number) => ({
+      type: 'like' as const,
+      eventId: `old${n}`,
+      collection: 'shop',
+      userId: 'u3',
+      itemId: 'p0',
+    });
+    try {
+      db.events.append([old(1), old(2)], { now: Date.now() - 100 * day });
+      db.events.append([old(3)], { now: Date.now() - 40 * day });
+      db.events.append([old(4)], { now: Date.now() - 1 * day });
+    } finally {
+      db.close();
+    }
+    // Default retention (90 days): only the 100-day-old pair goes.
+    const r = await prune('--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ deleted: 2, days: 90 });
+    const r2 = await prune('--older-than-days', '30');
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stdout).toMatch(/deleted 1 events received before .* \(kept 30 days\)/);
+    const check = openChorusDb(data);
+    try {
+      expect(check.events.query({}).map((e) => e.event.eventId)).toEqual(['old4']);
+    } finally {
+      check.close();
+    }
+    expect((await prune('--older-than-days', '0')).code).toBe(2);
+    const keepAll = await runChorus(['feedback', 'prune'], {
+      env: {
+        ...process.env,
+        CHORUS_DATA_DIR: data,
+        CHORUS_STORE: 'lancedb',
+        CHORUS_FEEDBACK__RETENTION_DAYS: '0',
+      },
+    });
+    expect(keepAll.code).toBe(2);
+    expect(keepAll.stderr).toMatch(/retentionDays is 0/);
+  }, 900_000);
+});

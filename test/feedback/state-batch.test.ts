@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FeedbackEvent } from '../../src/domain/feedback.js';
 import { FeedbackState } from '../../src/feedback/feedback-state.js';
@@ -67,7 +68,8 @@ describe('feedback state: events applied together commit once', () => {
       if (item === 'boom') throw new Error('disk said no');
     });
     const events = [impression(1, ['a']), impression(2, ['a', 'boom']), impression(3, ['a'])];
-    await expect(ingestFeedback({ store, state }, events, 'server')).rejects.toThrow(
+    // Client events: a client retries what failed (the engine's own impressions are never retried).
+    await expect(ingestFeedback({ store, state }, events, 'client')).rejects.toThrow(
       'disk said no',
     );
     // Event 1 committed; event 2 rolled back whole (its bump of `a` too); event 3 never ran.
@@ -78,7 +80,7 @@ describe('feedback state: events applied together commit once', () => {
     expect(state.itemStats('c', ['a', 'boom'])).toEqual(reader.itemStats('c', ['a', 'boom']));
     // A retry applies what did not commit, once.
     spy.mockRestore();
-    expect(await ingestFeedback({ store, state }, events, 'server')).toEqual({
+    expect(await ingestFeedback({ store, state }, events, 'client')).toEqual({
       accepted: 2,
       duplicates: 1,
     });
@@ -91,6 +93,41 @@ describe('feedback state: events applied together commit once', () => {
     const fresh = new FeedbackState(file);
     expect(fresh.itemStats('c', ['a', 'boom'])).toEqual(state.itemStats('c', ['a', 'boom']));
     for (const s of [state, reader, fresh]) s.close();
+  });
+
+  it("the engine's own impressions are applied without recording their ids; client events keep idempotency", async () => {
+    const file = stateFile();
+    const state = new FeedbackState(file);
+    const recorded = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM applied_events').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const served = Array.from({ length: 50 }, (_, n) => impression(n, ['a', 'b']));
+    expect(await ingestFeedback({ store, state }, served, 'server')).toEqual({
+      accepted: 50,
+      duplicates: 0,
+    });
+    expect(recorded()).toBe(0);
+    expect(state.itemStats('c', ['a']).get('a')?.impressions).toBe(50);
+    // A client's events are recorded: sent twice, counted once.
+    const sent = [impression(100, ['a']), impression(101, ['b'])];
+    await ingestFeedback({ store, state }, sent, 'client');
+    expect(await ingestFeedback({ store, state }, sent, 'client')).toEqual({
+      accepted: 0,
+      duplicates: 2,
+    });
+    expect(recorded()).toBe(2);
+    expect(new FeedbackState(file).itemStats('c', ['a', 'b'])).toEqual(
+      new Map([
+        ['a', { impressions: 51, clicks: 0, engagement: 0 }],
+        ['b', { impressions: 51, clicks: 0, engagement: 0 }],
+      ]),
+    );
+    state.close();
   });
 
   it('cached counters move only once the whole series commits, and match the file after it', async () => {

@@ -86,6 +86,16 @@ describe('config', () => {
     expect(keys).not.toMatch(/CHORUS_API_KEYS__/);
   });
 
+  it('keeps events 90 days by default; feedback.retentionDays / CHORUS_FEEDBACK__RETENTION_DAYS, 0 keeps all', () => {
+    expect(loadConfig({ env: {}, cwd: '/' }).feedback).toEqual({ retentionDays: 90 });
+    const env = (v: string) =>
+      loadConfig({ env: { CHORUS_FEEDBACK__RETENTION_DAYS: v }, cwd: '/' });
+    expect(env('0').feedback.retentionDays).toBe(0);
+    expect(env('365').feedback.retentionDays).toBe(365);
+    expect(() => env('-1')).toThrow(/feedback\.retentionDays/);
+    expect(() => env('1.5')).toThrow(/CHORUS_FEEDBACK__RETENTION_DAYS/);
+  });
+
   it('cross-checks store=qdrant without a URL', () => {
     expect(() => parseConfig({ store: 'qdrant' })).toThrow(/qdrantUrl/);
   });

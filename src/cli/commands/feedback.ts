@@ -95,4 +95,43 @@ export function registerFeedbackCommand(program: Command): void {
         await chorus.close();
       }
     });
+
+  feedback
+    .command('prune')
+    .description(
+      'delete the events received more than N days ago (the server does this every hour with feedback.retentionDays)',
+    )
+    .option(
+      '--older-than-days <n>',
+      'days to keep (default: feedback.retentionDays)',
+      positiveInt('--older-than-days'),
+    )
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 2 bad usage (nothing to prune with a retention of 0).',
+    )
+    .action(async (f: { olderThanDays?: number; json?: boolean }, cmd: Command) => {
+      const config = await configFor(cmd, { logLevel: 'silent' });
+      const days = f.olderThanDays ?? config.feedback.retentionDays;
+      if (days === 0)
+        throw new ChorusError(
+          'BAD_REQUEST',
+          'feedback.retentionDays is 0 (keep every event): pass --older-than-days N to prune anyway',
+        );
+      const cutoff = Date.now() - days * 86_400_000;
+      const { openChorusDb } = await import('../../storage/index.js');
+      const db = openChorusDb(config.dataDir);
+      try {
+        const deleted = db.events.pruneReceivedBefore(cutoff);
+        const summary = { deleted, receivedBefore: new Date(cutoff).toISOString(), days };
+        if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else
+          process.stdout.write(
+            `deleted ${deleted} events received before ${summary.receivedBefore} (kept ${days} days)\n`,
+          );
+      } finally {
+        db.close();
+      }
+    });
 }

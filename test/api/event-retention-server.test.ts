@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildChorus } from '../../src/app/build.js';
+import { parseConfig } from '../../src/config.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'chorus-retention-server-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const DAY = 86_400_000;
+const like = (id: string) => ({
+  type: 'like' as const,
+  eventId: id,
+  collection: 'c',
+  userId: 'u',
+  itemId: 'a',
+});
+
+describe('a server prunes its event log (feedback.retentionDays)', () => {
+  it('deletes on its writer thread what was received before the window, logs it, keeps the rest', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const config = parseConfig({
+      dataDir: dir,
+      port: 0,
+      feedback: { retentionDays: 2 },
+    });
+    const chorus = await buildChorus(config, {
+      encoders: 'none',
+      logger: pino({ level: 'info' }, sink),
+    });
+    try {
+      chorus.db.events.append([like('old1'), like('old2')], { now: Date.now() - 3 * DAY });
+      chorus.db.events.append([like('recent')], { now: Date.now() - DAY });
+      expect(chorus.retention.enabled).toBe(true);
+      await chorus.listen();
+      expect(await chorus.retention.runOnce()).toBe(2);
+      expect(chorus.db.events.query({}).map((e) => e.event.eventId)).toEqual(['recent']);
+      const logged = lines.map((l) => JSON.parse(l) as { msg: string; deleted?: number });
+      expect(logged).toContainEqual(
+        expect.objectContaining({ msg: 'event log retention: deleted old events', deleted: 2 }),
+      );
+    } finally {
+      await chorus.close();
+    }
+    // A retention of 0 keeps everything: no pass runs.
+    const keep = await buildChorus(parseConfig({ dataDir: dir, feedback: { retentionDays: 0 } }), {
+      encoders: 'none',
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      keep.db.events.append([like('ancient')], { now: 0 });
+      expect(keep.retention.enabled).toBe(false);
+      expect(await keep.retention.runOnce()).toBe(0);
+      expect(keep.db.events.has('ancient')).toBe(true);
+    } finally {
+      await keep.close();
+    }
+  });
+});
