@@ -144,6 +144,11 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       ),
     onError: (e) => logger.warn({ err: e }, 'event log retention pass failed'),
   });
+  metrics.gauge(
+    'chorus_events_pruned',
+    'Events deleted from the event log by retention passes (feedback.retentionDays), since start',
+    () => retention.stats.deleted,
+  );
   const servers: Server[] = [];
   return {
     config,

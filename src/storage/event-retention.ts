@@ -22,6 +22,8 @@ const HOUR_MS = 3_600_000;
  * rows), so a log nobody prunes grows without bound. One pass at a time; the timers never keep the process alive.
  */
 export class EventRetention {
+  /** Passes finished and events they deleted since start (the /metrics gauges). */
+  readonly stats = { passes: 0, deleted: 0 };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = false;
@@ -70,6 +72,8 @@ export class EventRetention {
   private async pass(): Promise<number> {
     const cutoff = (this.o.now ?? Date.now)() - this.o.keepMs;
     const deleted = await this.o.prune(cutoff);
+    this.stats.passes++;
+    this.stats.deleted += deleted;
     if (deleted > 0) this.o.onPruned?.(deleted, cutoff);
     return deleted;
   }

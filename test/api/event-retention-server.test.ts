@@ -41,8 +41,10 @@ describe('a server prunes its event log (feedback.retentionDays)', () => {
       chorus.db.events.append([like('old1'), like('old2')], { now: Date.now() - 3 * DAY });
       chorus.db.events.append([like('recent')], { now: Date.now() - DAY });
       expect(chorus.retention.enabled).toBe(true);
-      await chorus.listen();
+      const { url } = await chorus.listen();
       expect(await chorus.retention.runOnce()).toBe(2);
+      const scraped = await (await fetch(`${url}/metrics`)).text();
+      expect(scraped).toMatch(/^chorus_events_pruned 2$/m);
       expect(chorus.db.events.query({}).map((e) => e.event.eventId)).toEqual(['recent']);
       const logged = lines.map((l) => JSON.parse(l) as { msg: string; deleted?: number });
       expect(logged).toContainEqual(
