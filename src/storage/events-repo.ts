@@ -304,12 +304,16 @@ export class EventsRepo {
    * Deletes the events received before `cutoff` (epoch ms), oldest first, in batches of `batch` (retention; see
    * event-prune.mjs). Returns how many were removed. Synchronous: the server runs this on the writer thread instead.
    */
-  pruneReceivedBefore(cutoff: number, batch = PRUNE_BATCH): number {
+  pruneReceivedBefore(
+    cutoff: number,
+    o: { batch?: number; onBatch?: (deletedSoFar: number) => void } = {},
+  ): number {
     let deleted = 0;
     for (;;) {
-      const r = pruneBatch(this.db, cutoff, batch);
+      const r = pruneBatch(this.db, cutoff, o.batch ?? PRUNE_BATCH);
       deleted += r.deleted;
       if (r.done) return deleted;
+      o.onBatch?.(deleted);
     }
   }
 

@@ -26,16 +26,19 @@ const write = db.transaction((rows) => {
 /** Set by a `cancelPrune` message: the running pass stops after its current batch (shutdown). */
 let cancelled = false;
 
-async function prune(id, { cutoff, batch }) {
+async function prune(id, { cutoff, batch, duty }) {
   cancelled = false;
   let deleted = 0;
   try {
     for (;;) {
+      const t = performance.now();
       const r = pruneBatch(db, cutoff, batch);
       deleted += r.deleted;
       if (r.done || cancelled) break;
-      // Messages queued meanwhile (impression inserts) run before the next batch.
-      await new Promise((resolve) => setImmediate(resolve));
+      // A pause after each batch keeps the pass to `duty` of one core, so a long first pass over a big log leaves
+      // the cores to serving; messages queued meanwhile (impression inserts) run in it.
+      const rest = ((performance.now() - t) * (1 - duty)) / duty;
+      await new Promise((resolve) => (rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve)));
     }
     parentPort.postMessage({ id, pruned: deleted, cancelled });
   } catch (e) {

@@ -42,9 +42,15 @@ describe('event log retention', () => {
     db.events.append([click('b1'), click('b2')], { now: 2_000 });
     db.events.append([click('c1')], { now: 3_000 });
     const last = db.events.lastSeq();
-    expect(db.events.pruneReceivedBefore(2_500, 2)).toBe(5);
+    const progress: number[] = [];
+    expect(
+      db.events.pruneReceivedBefore(2_500, { batch: 2, onBatch: (n) => progress.push(n) }),
+    ).toBe(5);
+    expect(progress).toEqual([2, 4]);
+    // The batches commit without an fsync of their own; the connection's durable setting is back afterwards.
+    expect(db.raw.pragma('synchronous', { simple: true })).toBe(2);
     expect(ids(db)).toEqual(['c1']);
-    expect(db.events.pruneReceivedBefore(2_500, 2)).toBe(0);
+    expect(db.events.pruneReceivedBefore(2_500, { batch: 2 })).toBe(0);
     // Event time plays no part: an old timestamp received now is kept.
     db.events.append([{ ...click('d1'), timestamp: 5 }], { now: 4_000 });
     expect(db.events.pruneReceivedBefore(3_500)).toBe(1);
@@ -58,7 +64,7 @@ describe('event log retention', () => {
     db.events.append([click('a')], { now: 1_000 });
     db.events.append([click('b')], { now: 5_000 });
     db.events.append([click('c')], { now: 2_000 });
-    expect(db.events.pruneReceivedBefore(3_000, 1)).toBe(1);
+    expect(db.events.pruneReceivedBefore(3_000, { batch: 1 })).toBe(1);
     expect(ids(db)).toEqual(['b', 'c']);
   });
 
@@ -77,7 +83,7 @@ describe('event log retention', () => {
         },
       );
     // Batches of 50: the appends sent meanwhile land between them.
-    const pass = log.pruneReceivedBefore(2_000, 50);
+    const pass = log.pruneReceivedBefore(2_000, { batch: 50 });
     const appends = Array.from({ length: 20 }, (_, n) =>
       log.append([served(n)], { origin: 'server', now: 3_000 }),
     );
@@ -89,7 +95,7 @@ describe('event log retention', () => {
     // A pass of one event per batch over many events: closing the log stops it after the batch in progress.
     const more = Array.from({ length: 3_000 }, (_, i) => click(`more${i}`));
     db.events.append(more, { now: 1_500 });
-    const long = log.pruneReceivedBefore(4_000, 1);
+    const long = log.pruneReceivedBefore(4_000, { batch: 1, duty: 1 });
     await new Promise((r) => setTimeout(r, 20));
     await log.close();
     const deleted = await long;

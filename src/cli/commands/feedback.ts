@@ -123,7 +123,15 @@ export function registerFeedbackCommand(program: Command): void {
       const { openChorusDb } = await import('../../storage/index.js');
       const db = openChorusDb(config.dataDir);
       try {
-        const deleted = db.events.pruneReceivedBefore(cutoff);
+        // A first pass over a big log runs for minutes: a line every few seconds says it is moving.
+        let shown = Date.now();
+        const deleted = db.events.pruneReceivedBefore(cutoff, {
+          onBatch: (n) => {
+            if (Date.now() - shown < 5_000) return;
+            shown = Date.now();
+            process.stderr.write(`chorus: ${n} events deleted so far\n`);
+          },
+        });
         const summary = { deleted, receivedBefore: new Date(cutoff).toISOString(), days };
         if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else
