@@ -397,7 +397,7 @@ const OTHER_ROWS: RowSpec[] = [
     command: 'npx tsx bench/train-speed.ts --dir <log dir>',
     data: (j) =>
       'fitSeconds' in j
-        ? `${num(j, 'clicks')} simulated click events on ${num(j, 'impressions')} impressions in a real SQLite event log written through the impression logger (rows packed: ${fx(num(j, 'log.bytesPerImpression') / 1024, 1)} KB per impression)`
+        ? `${num(j, 'clicks')} simulated click events on ${num(j, 'impressions')} impressions in a real SQLite event log written through the impression logger (rows packed: ${fx(num(j, 'log.bytesPerImpression') / 1024, 1)} KB per impression${at(j, 'log.fileBytesPerImpression') !== undefined ? `, ${fx(num(j, 'log.fileBytesPerImpression') / 1024, 1)} KB on disk with indexes and clicks; JSON rows ${fx(num(j, 'baseline.fileBytesPerImpression') / 1024, 1)} KB` : ''})`
         : `${num(j, 'clicks')} simulated click events, ${num(j, 'impressions')} impressions${'read' in j ? `; log read measured on ${num(j, 'read.impressions')} impressions in SQLite` : ''}`,
     result: (j) =>
       'fitSeconds' in j

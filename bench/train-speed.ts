@@ -11,7 +11,15 @@
  * cost before packed rows.
  *   npx tsx bench/train-speed.ts --dir /var/tmp/chorus-train-log [--clicks 1000000] [--write-only]
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +27,7 @@ import { readClickthroughs, type FitRequest } from '../src/model-registry/fit-fr
 import { trainFromClickthroughs } from '../rerankers/train-from-logs.js';
 import { writeSimulatedClickLog, type SimulatedLog } from '../src/bench/click-log-writer.js';
 import { openChorusDb } from '../src/storage/index.js';
+import { PACKED_ROWS_FORMAT } from '../src/feedback/packed-rows.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -39,7 +48,10 @@ const mine = a.dir === undefined;
 
 interface LogMeta extends SimulatedLog {
   writeSeconds: number;
+  /** Events' body and row bytes (what the rows cost before storage overhead). */
   bytes: number;
+  /** chorus.db on disk after a checkpoint: rows, indexes and the space pages leave empty (clicks included). */
+  fileBytes: number;
 }
 
 /** Writes (or finds) a log of `clicks` click events; `sampleImpressions` caps it by impressions instead. */
@@ -48,7 +60,14 @@ async function ensureLog(
   o: { packRows: boolean; clicks: number; maxImpressions?: number },
 ): Promise<LogMeta> {
   const metaFile = path.join(logDir, 'log.json');
-  const key = { clicks: o.clicks, queries, packRows: o.packRows, maxImpressions: o.maxImpressions };
+  // The row format is part of the key: a log written before format 2 is written again.
+  const key = {
+    clicks: o.clicks,
+    queries,
+    packRows: o.packRows,
+    maxImpressions: o.maxImpressions,
+    rowFormat: PACKED_ROWS_FORMAT,
+  };
   if (existsSync(metaFile)) {
     const m = JSON.parse(readFileSync(metaFile, 'utf8')) as LogMeta & { key: typeof key };
     if (JSON.stringify(m.key) === JSON.stringify(key)) return m;
@@ -78,7 +97,8 @@ async function ensureLog(
       .get() as { b: number }
   ).b;
   db.close();
-  const meta: LogMeta = { ...log, writeSeconds, bytes };
+  const fileBytes = statSync(path.join(logDir, 'chorus.db')).size;
+  const meta: LogMeta = { ...log, writeSeconds, bytes, fileBytes };
   writeFileSync(metaFile, JSON.stringify({ ...meta, key }, null, 2));
   console.log(
     `wrote ${log.impressions} impressions + ${log.clicks} clicks to ${logDir} in ${writeSeconds.toFixed(0)} s (${(bytes / 2 ** 30).toFixed(2)} GiB of events)`,
@@ -178,11 +198,14 @@ async function timeRun(full: LogMeta, sample: LogMeta): Promise<void> {
           rows: 'json (logs before schema 6)',
           ...baseline,
           bytesPerImpression: sample.bytes / sample.impressions,
+          fileBytesPerImpression: sample.fileBytes / sample.impressions,
         },
         log: {
-          rows: 'packed float32 (schema 6)',
+          rows: `packed float32 (schema 6), format ${PACKED_ROWS_FORMAT} (zeros left out)`,
           bytes: full.bytes,
           bytesPerImpression: full.bytes / full.impressions,
+          fileBytes: full.fileBytes,
+          fileBytesPerImpression: full.fileBytes / full.impressions,
           writeSeconds: full.writeSeconds,
           writtenThrough:
             'logImpression -> EventBatcher -> EventsRepo.append (server), clicks as client events',

@@ -7,8 +7,13 @@ export interface SharedRowsEntry {
   query?: Float32Array;
   /** Item i's row, created once and handed to every clickthrough of these rows (same object: consumers may memo). */
   itemRows?: Float32Array[];
-  /** The decoded values as bytes (little-endian hosts: the blob's payload), to confirm a hash match exactly. */
+  /**
+   * The blob's payload (after the header), to confirm a hash match exactly: for format 1 (every value stored) a
+   * view of the decoded values, which on little-endian hosts are those bytes; for format 2 (zeros left out) a copy.
+   */
   bytes: Uint8Array;
+  /** The blob's format byte: payloads of two formats are never compared. */
+  format: number;
 }
 
 /** Distinct blobs remembered at most (each a small object over rows the log holds anyway). */
@@ -56,11 +61,16 @@ export class SharedRows {
     rows: { width: number; values: Float32Array; query?: Float32Array },
   ): SharedRowsEntry {
     const count = rows.values.length + (rows.query?.length ?? 0);
+    const format = blob[3]!;
     const entry: SharedRowsEntry = {
       width: rows.width,
       values: rows.values,
       query: rows.query,
-      bytes: new Uint8Array(rows.values.buffer, rows.values.byteOffset, count * 4),
+      bytes:
+        format === 1
+          ? new Uint8Array(rows.values.buffer, rows.values.byteOffset, count * 4)
+          : new Uint8Array(blob.subarray(PACKED_ROWS_HEADER)),
+      format,
     };
     if (this.size >= MAX_ENTRIES) return entry;
     const h = this.hashOf(blob);
@@ -86,7 +96,10 @@ export function sharedItemRows(e: SharedRowsEntry, items: number): Float32Array[
 function sameHeader(e: SharedRowsEntry, blob: Uint8Array): boolean {
   const items = e.values.length / e.width;
   return (
-    u32(blob, 4) === items && u32(blob, 8) === e.width && u32(blob, 12) === (e.query?.length ?? 0)
+    blob[3] === e.format &&
+    u32(blob, 4) === items &&
+    u32(blob, 8) === e.width &&
+    u32(blob, 12) === (e.query?.length ?? 0)
   );
 }
 

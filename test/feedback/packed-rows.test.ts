@@ -13,6 +13,7 @@ import {
   type FeedbackEventInput,
 } from '../../src/domain/feedback.js';
 import {
+  PACKED_ROWS_FORMAT,
   PACKED_ROWS_HEADER,
   packFeatureRows,
   unpackFeatureRows,
@@ -63,14 +64,47 @@ describe('feature rows stored packed (schema 6)', () => {
     });
     if (imp.type !== 'impression') throw new Error('impression expected');
     const blob = packFeatureRows(imp)!;
-    expect(blob.length).toBe(PACKED_ROWS_HEADER + 4 * 14);
-    const rows = unpackFeatureRows(blob, 2);
-    if (typeof rows === 'string') throw new Error(rows);
-    expect(rows.width).toBe(6);
-    expect([...rows.values.subarray(0, 6)]).toEqual([...extremes.slice(0, 4), 0, 0]);
-    expect(Object.is(rows.values[4], 0)).toBe(true); // -0 stored as 0, as JSON rows had it
-    expect([...rows.values.subarray(6)]).toEqual([1, 2, 3, 4, 5, 6]);
-    expect([...rows.query!]).toEqual([7, -8]);
+    // Format 2: a bitmap of the 14 values (2 bytes), then the 12 that are not zero.
+    expect(blob[3]).toBe(PACKED_ROWS_FORMAT);
+    expect(blob.length).toBe(PACKED_ROWS_HEADER + 2 + 4 * 12);
+    const check = (b: Uint8Array) => {
+      const rows = unpackFeatureRows(b, 2);
+      if (typeof rows === 'string') throw new Error(rows);
+      expect(rows.width).toBe(6);
+      expect([...rows.values.subarray(0, 6)]).toEqual([...extremes.slice(0, 4), 0, 0]);
+      expect(Object.is(rows.values[4], 0)).toBe(true); // -0 stored as 0, as JSON rows had it
+      expect([...rows.values.subarray(6)]).toEqual([1, 2, 3, 4, 5, 6]);
+      expect([...rows.query!]).toEqual([7, -8]);
+    };
+    check(blob);
+    // Logs written before format 2 hold every float32: still read the same, into an arena that held other values.
+    const v1 = Buffer.alloc(PACKED_ROWS_HEADER + 4 * 14);
+    blob.copy(v1, 0, 0, PACKED_ROWS_HEADER);
+    v1[3] = 1;
+    [...extremes.slice(0, 4), 0, 0, 1, 2, 3, 4, 5, 6, 7, -8].forEach((v, i) =>
+      v1.writeFloatLE(v, PACKED_ROWS_HEADER + 4 * i),
+    );
+    check(v1);
+    const dirty = unpackFeatureRows(blob, 2, (n) => new Float32Array(n).fill(9));
+    expect(typeof dirty !== 'string' && [...dirty.values.subarray(4, 6)]).toEqual([0, 0]);
+    // All zeros: just the header and the bitmap.
+    const zeros = packFeatureRows({
+      ...imp,
+      features: { a: [0, 0, 0], b: [-0, 0, 0] },
+    } as typeof imp)!;
+    expect(zeros.length).toBe(PACKED_ROWS_HEADER + 1);
+    const z = unpackFeatureRows(zeros, 2);
+    expect(typeof z !== 'string' && [...z.values]).toEqual([0, 0, 0, 0, 0, 0]);
+    // A bitmap that marks values past the rows, or more values than the blob holds, is refused.
+    const past = Buffer.from(zeros);
+    past[PACKED_ROWS_HEADER] = 0b1000000;
+    expect(unpackFeatureRows(past, 2)).toMatch(/past its rows/);
+    const short = Buffer.from(zeros);
+    short[PACKED_ROWS_HEADER] = 0b1;
+    expect(unpackFeatureRows(short, 2)).toMatch(/bytes, expected/);
+    const unknown = Buffer.from(blob);
+    unknown[3] = 3;
+    expect(unpackFeatureRows(unknown, 2)).toMatch(/unknown format/);
     // Not exactly representable, ragged, missing or extra rows: no blob (the rows stay JSON, nothing is rounded).
     const variant = (features: Record<string, number[]>) =>
       packFeatureRows({ ...imp, features } as typeof imp);
@@ -161,9 +195,11 @@ describe('feature rows stored packed (schema 6)', () => {
     const blobOf = (id: string) => rawRow(db, id).feature_rows!;
     const set = db.raw.prepare('UPDATE events SET feature_rows = ? WHERE event_id = ?');
     const good = blobOf(ids[0]!);
+    // The at-th stored (non-zero) value, after the bitmap of format 2.
+    const count = good.readUInt32LE(4) * good.readUInt32LE(8) + good.readUInt32LE(12);
     const withFloat = (at: number, v: number) => {
       const b = Buffer.from(good);
-      b.writeFloatLE(v, PACKED_ROWS_HEADER + at * 4);
+      b.writeFloatLE(v, PACKED_ROWS_HEADER + Math.ceil(count / 8) + at * 4);
       return b;
     };
     const withU32 = (at: number, v: number) => {

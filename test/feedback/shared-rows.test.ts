@@ -13,7 +13,7 @@ import { aggregateLists } from '../../rerankers/train-from-logs.js';
 import type { FeedbackEventInput } from '../../src/domain/feedback.js';
 import { fitPositionBasedModel, type ClickSession } from '../../rerankers/click-models/index.js';
 import { LogisticRelevance } from '../../rerankers/click-models/logistic-relevance.js';
-import type { Clickthrough } from '../../src/domain/clickthrough.js';
+import { QUERY_FEATURES_KEY, type Clickthrough } from '../../src/domain/clickthrough.js';
 import { openChorusDb, type ChorusDb } from '../../src/storage/index.js';
 import { featureRows, impressionEvent } from '../support/impressions.js';
 
@@ -91,6 +91,50 @@ describe('identical logged rows are decoded once and shared (training read path)
     // Each impression keeps its own clicks.
     expect(q1!.items.map((i) => i.clicked)).toEqual([true, false, false]);
     expect(q2!.items.map((i) => i.clicked)).toEqual([false, false, true]);
+  });
+
+  it('rows with zeros (left out of format 2) share only when bit-identical, and a format-1 copy decodes the same', () => {
+    const db = tempDb();
+    const ids = ['a', 'b'];
+    const rows = featureRows(ids, (n) =>
+      Array.from({ length: n }, (_, j) => (j % 3 === 0 ? Math.fround(j / 7) : 0)),
+    );
+    // A zero becomes the smallest float32 above it: another bitmap, one more stored value.
+    const nearZero = copyRows(rows);
+    nearZero.b![1] = Math.fround(1e-45);
+    const events = [
+      impression('q1', ids, copyRows(rows), 1),
+      impression('q2', ids, copyRows(rows), 2),
+      impression('q3', ids, nearZero, 3),
+      impression('q4', ids, copyRows(rows), 4),
+      click('q1', 'a', 5),
+    ];
+    db.events.append(events.slice(0, 4), { origin: 'server' });
+    db.events.append(events.slice(4));
+    // q4 as a log from before format 2 holds it: every float32, zeros included.
+    const blob = (
+      db.raw.prepare("SELECT feature_rows FROM events WHERE event_id = 'imp_q4'").get() as {
+        feature_rows: Buffer;
+      }
+    ).feature_rows;
+    expect(blob[3]).toBe(2);
+    const values = [...ids.flatMap((id) => rows[id]!), ...rows[QUERY_FEATURES_KEY]!];
+    const v1 = Buffer.alloc(16 + 4 * values.length);
+    blob.copy(v1, 0, 0, 16);
+    v1[3] = 1;
+    values.forEach((v, i) => v1.writeFloatLE(v, 16 + 4 * i));
+    expect(v1.length).toBeGreaterThan(blob.length);
+    db.raw.prepare("UPDATE events SET feature_rows = ? WHERE event_id = 'imp_q4'").run(v1);
+    const by = new Map(readClickthroughs(db, { collection: 'c' }).map((c) => [c.queryId, c]));
+    const [q1, q2, q3, q4] = ['q1', 'q2', 'q3', 'q4'].map((q) => by.get(q)!);
+    q1!.items.forEach((it, i) => {
+      expect(it.features).toBe(q2!.items[i]!.features);
+      expect(Array.from(it.features)).toEqual(rows[ids[i]!]);
+      expect(Array.from(q4!.items[i]!.features)).toEqual(rows[ids[i]!]);
+    });
+    expect(q4!.items[0]!.features).not.toBe(q1!.items[0]!.features);
+    expect(q3!.items[1]!.features).not.toBe(q1!.items[1]!.features);
+    expect(Array.from(q3!.items[1]!.features)).toEqual(nearZero.b);
   });
 
   it('scores a repeated list once and counts every impression’s own clicks: the same values as scoring each', () => {
