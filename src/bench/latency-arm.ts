@@ -50,8 +50,13 @@ const { buildChorus } = (await import(pathToFileURL(path.join(root, 'src/app/bui
   buildChorus: (c: unknown, o: unknown) => Promise<Chorus>;
 };
 const overrides = JSON.parse(values.config!) as Record<string, Record<string, unknown>>;
+// Event log retention is maintenance, not serving: its hourly pass would prune a data copy older than the window in
+// the middle of a measurement. Checkouts from before the setting have no such section (and no pass).
+const retention =
+  'feedback' in (parseConfig({}) as object) ? { feedback: { retentionDays: 0 } } : {};
 const chorus = await buildChorus(
   parseConfig({
+    ...retention,
     ...overrides,
     dataDir,
     logLevel: 'silent',

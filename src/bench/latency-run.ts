@@ -81,6 +81,8 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
     dataDir: dir,
     logLevel: 'silent',
     limits: { maxBodyBytes: 8 * 1024 * 1024, rateLimitPerMinute: 1_000_000 },
+    // Retention is maintenance, not serving: no pass prunes a reused data copy mid-measurement.
+    feedback: { retentionDays: 0 },
   });
   const chorus = await buildChorus(config, { encoders: 'none', indexMaintenance: 'inline' });
   try {
