@@ -38,7 +38,9 @@ async function prune(id, { cutoff, batch, duty }) {
       // A pause after each batch keeps the pass to `duty` of one core, so a long first pass over a big log leaves
       // the cores to serving; messages queued meanwhile (impression inserts) run in it.
       const rest = ((performance.now() - t) * (1 - duty)) / duty;
-      await new Promise((resolve) => (rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve)));
+      await new Promise((resolve) =>
+        rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve),
+      );
     }
     parentPort.postMessage({ id, pruned: deleted, cancelled });
   } catch (e) {
