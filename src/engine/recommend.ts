@@ -7,6 +7,7 @@ import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
 import { runTwoStage, type RankedResponse } from './two-stage.js';
 import { checkFilter } from './cost-limits.js';
+import { newQueryId } from './query-id.js';
 
 export interface RecommendRequest {
   collection: string;
@@ -73,7 +74,7 @@ export async function recommend(
 
   if (vectors.size === 0) {
     return {
-      queryId: (deps.newId ?? crypto.randomUUID.bind(crypto))(),
+      queryId: (deps.newId ?? newQueryId)(),
       collection: req.collection,
       ranker: { name: 'none', version: 'none' },
       hits: [],

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { Candidate, RankedHit } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import { publicPayload } from '../domain/names.js';
+import { newQueryId } from './query-id.js';
 import type { EngineDeps } from './engine-deps.js';
 import { checkCandidateWork } from './cost-limits.js';
 import { logImpression } from './impression-log.js';
@@ -78,7 +78,7 @@ export function pickReranker(
 /** Stage 1 (retrieve, priors, personalisation), stage 2 (rerank), optional MMR, then log the impression. */
 export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<RankedResponse> {
   const timer = a.timer ?? new StageTimer(deps.observeStage);
-  const queryId = (deps.newId ?? randomUUID)();
+  const queryId = (deps.newId ?? newQueryId)();
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
   checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0));
