@@ -13,7 +13,7 @@ import { kvWriteJournal } from '../engine/write-journal.js';
 import { FeedbackState } from '../feedback/feedback-state.js';
 import { feedbackIngest } from '../feedback/ingest.js';
 import { OffThreadEventLog } from '../storage/events-writer.js';
-import { EventRetention } from '../storage/event-retention.js';
+import { DAY_MS, EventRetention } from '../storage/event-retention.js';
 import { Bm25Index } from '../lexical/bm25-index.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
 import { createServerJobs, type ServerJobs } from '../jobs/server-jobs.js';
@@ -220,8 +220,6 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     },
   };
 }
-
-const DAY_MS = 86_400_000;
 
 /** Without any key configured the API is open, so it binds to loopback only, whatever host says. */
 export function bindHost(config: ChorusConfig, api: Pick<ChorusApp, 'keys'>): string {

@@ -49,3 +49,21 @@ export function pruneBatch(db, cutoff, batch) {
   }
   return { deleted, done: young || rows.length < batch };
 }
+
+/**
+ * A whole pass: batches until nothing older than `cutoff` is left at the head or `stopped()` says so, with a turn of
+ * the event loop after each batch (other messages, e.g. the writer thread's inserts, run in between) and a pause that
+ * keeps the pass to `duty` of one core (1: no pause). `onBatch` hears the count so far after each batch but the last.
+ */
+export async function prunePass(db, cutoff, { batch, duty = 1, stopped = () => false, onBatch }) {
+  let deleted = 0;
+  for (;;) {
+    const t = performance.now();
+    const r = pruneBatch(db, cutoff, batch);
+    deleted += r.deleted;
+    if (r.done || stopped()) return deleted;
+    onBatch?.(deleted);
+    const rest = ((performance.now() - t) * (1 - duty)) / duty;
+    await new Promise((resolve) => (rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve)));
+  }
+}

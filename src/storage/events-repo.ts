@@ -11,7 +11,7 @@ import { ChorusError } from '../errors.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { checkFeatureRows, type FeatureRowShape } from '../domain/feature-rows.js';
 import { featuresFromPacked, packFeatureRows, unpackFeatureRows } from '../feedback/packed-rows.js';
-import { pruneBatch } from './event-prune.mjs';
+import { prunePass } from './event-prune.mjs';
 
 /**
  * Events one retention batch deletes. Each batch is a write transaction that other writers of chorus.db (a client's
@@ -302,19 +302,14 @@ export class EventsRepo {
 
   /**
    * Deletes the events received before `cutoff` (epoch ms), oldest first, in batches of `batch` (retention; see
-   * event-prune.mjs). Returns how many were removed. Synchronous: the server runs this on the writer thread instead.
+   * event-prune.mjs) on this connection, flat out (the CLI's pass). Resolves with how many were removed. A server
+   * runs its passes on the writer thread instead (OffThreadEventLog.pruneReceivedBefore).
    */
   pruneReceivedBefore(
     cutoff: number,
     o: { batch?: number; onBatch?: (deletedSoFar: number) => void } = {},
-  ): number {
-    let deleted = 0;
-    for (;;) {
-      const r = pruneBatch(this.db, cutoff, o.batch ?? PRUNE_BATCH);
-      deleted += r.deleted;
-      if (r.done) return deleted;
-      o.onBatch?.(deleted);
-    }
+  ): Promise<number> {
+    return prunePass(this.db, cutoff, { batch: o.batch ?? PRUNE_BATCH, onBatch: o.onBatch });
   }
 
   /** Deletes every event of a user (data deletion requests). Returns how many were removed. */

@@ -5,7 +5,7 @@
 // Retention passes (`prune`) run here too, in batches with the inserts that arrive meanwhile in between.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { pruneBatch } from './event-prune.mjs';
+import { prunePass } from './event-prune.mjs';
 
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
@@ -28,23 +28,12 @@ let cancelled = false;
 
 async function prune(id, { cutoff, batch, duty }) {
   cancelled = false;
-  let deleted = 0;
   try {
-    for (;;) {
-      const t = performance.now();
-      const r = pruneBatch(db, cutoff, batch);
-      deleted += r.deleted;
-      if (r.done || cancelled) break;
-      // A pause after each batch keeps the pass to `duty` of one core, so a long first pass over a big log leaves
-      // the cores to serving; messages queued meanwhile (impression inserts) run in it.
-      const rest = ((performance.now() - t) * (1 - duty)) / duty;
-      await new Promise((resolve) =>
-        rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve),
-      );
-    }
-    parentPort.postMessage({ id, pruned: deleted, cancelled });
+    // Messages queued during the pass (impression inserts) run between its batches.
+    const pruned = await prunePass(db, cutoff, { batch, duty, stopped: () => cancelled });
+    parentPort.postMessage({ id, pruned, cancelled });
   } catch (e) {
-    parentPort.postMessage({ id, pruned: deleted, error: String(e?.message ?? e) });
+    parentPort.postMessage({ id, error: String(e?.message ?? e) });
   }
 }
 

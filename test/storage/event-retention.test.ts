@@ -36,7 +36,7 @@ const click = (id: string): FeedbackEventInput => ({
 const ids = (db: ChorusDb) => db.events.query({}).map((e) => e.event.eventId);
 
 describe('event log retention', () => {
-  it('deletes the events received before the cutoff, oldest first in batches; newer ones and later seqs stay', () => {
+  it('deletes the events received before the cutoff, oldest first in batches; newer ones and later seqs stay', async () => {
     const { db } = tempDb();
     db.events.append([click('a1'), click('a2'), click('a3')], { now: 1_000 });
     db.events.append([click('b1'), click('b2')], { now: 2_000 });
@@ -44,27 +44,27 @@ describe('event log retention', () => {
     const last = db.events.lastSeq();
     const progress: number[] = [];
     expect(
-      db.events.pruneReceivedBefore(2_500, { batch: 2, onBatch: (n) => progress.push(n) }),
+      await db.events.pruneReceivedBefore(2_500, { batch: 2, onBatch: (n) => progress.push(n) }),
     ).toBe(5);
     expect(progress).toEqual([2, 4]);
     // The batches commit without an fsync of their own; the connection's durable setting is back afterwards.
     expect(db.raw.pragma('synchronous', { simple: true })).toBe(2);
     expect(ids(db)).toEqual(['c1']);
-    expect(db.events.pruneReceivedBefore(2_500, { batch: 2 })).toBe(0);
+    expect(await db.events.pruneReceivedBefore(2_500, { batch: 2 })).toBe(0);
     // Event time plays no part: an old timestamp received now is kept.
     db.events.append([{ ...click('d1'), timestamp: 5 }], { now: 4_000 });
-    expect(db.events.pruneReceivedBefore(3_500)).toBe(1);
+    expect(await db.events.pruneReceivedBefore(3_500)).toBe(1);
     expect(ids(db)).toEqual(['d1']);
     // Sequence numbers are never reused: a resume cursor past a deleted event stays valid.
     expect(db.events.query({})[0]!.seq).toBeGreaterThan(last);
   });
 
-  it('stops at the first event received after the cutoff, even if an older one follows it (clock skew)', () => {
+  it('stops at the first event received after the cutoff, even if an older one follows it (clock skew)', async () => {
     const { db } = tempDb();
     db.events.append([click('a')], { now: 1_000 });
     db.events.append([click('b')], { now: 5_000 });
     db.events.append([click('c')], { now: 2_000 });
-    expect(db.events.pruneReceivedBefore(3_000, { batch: 1 })).toBe(1);
+    expect(await db.events.pruneReceivedBefore(3_000, { batch: 1 })).toBe(1);
     expect(ids(db)).toEqual(['b', 'c']);
   });
 

@@ -119,13 +119,14 @@ export function registerFeedbackCommand(program: Command): void {
           'BAD_REQUEST',
           'feedback.retentionDays is 0 (keep every event): pass --older-than-days N to prune anyway',
         );
-      const cutoff = Date.now() - days * 86_400_000;
+      const { DAY_MS } = await import('../../storage/event-retention.js');
+      const cutoff = Date.now() - days * DAY_MS;
       const { openChorusDb } = await import('../../storage/index.js');
       const db = openChorusDb(config.dataDir);
       try {
         // A first pass over a big log runs for minutes: a line every few seconds says it is moving.
         let shown = Date.now();
-        const deleted = db.events.pruneReceivedBefore(cutoff, {
+        const deleted = await db.events.pruneReceivedBefore(cutoff, {
           onBatch: (n) => {
             if (Date.now() - shown < 5_000) return;
             shown = Date.now();
