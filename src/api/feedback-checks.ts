@@ -1,5 +1,5 @@
 import { CollectionName } from '../domain/collection.js';
-import type { FeedbackEvent } from '../domain/feedback.js';
+import { SERVER_EVENT_ID_PREFIX, type FeedbackEvent } from '../domain/feedback.js';
 import type { Engine } from '../engine/engine.js';
 import { ChorusError } from '../errors.js';
 
@@ -10,7 +10,8 @@ export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Checks a client's feedback batch before anything is written: every collection exists (404 otherwise, so events
- * cannot pile up under names like "../../etc"), and timestamps lie between 2000 and one day past now (400).
+ * cannot pile up under names like "../../etc"), timestamps lie between 2000 and one day past now, and no event id
+ * uses the prefix of the engine's own impressions (400).
  */
 export async function checkClientFeedback(
   engine: Pick<Engine, 'getCollection'>,
@@ -18,6 +19,12 @@ export async function checkClientFeedback(
   now: number = Date.now(),
 ): Promise<void> {
   events.forEach((e, i) => {
+    if (e.eventId.startsWith(SERVER_EVENT_ID_PREFIX))
+      throw new ChorusError(
+        'VALIDATION',
+        `event #${i} (${e.eventId}): event ids starting with "${SERVER_EVENT_ID_PREFIX}" are reserved for the impressions the engine logs itself`,
+        { index: i, eventId: e.eventId },
+      );
     if (e.timestamp === undefined) return;
     if (e.timestamp < EARLIEST_EVENT_MS || e.timestamp > now + MAX_FUTURE_SKEW_MS) {
       throw new ChorusError(

@@ -4,6 +4,12 @@ import { ItemId } from './item.js';
 /** Values per feature row at most (a client-writable size). */
 const MAX_ROW = 4096;
 
+/**
+ * Event ids the engine gives the impressions it logs itself (`imp_<queryId>`). Reserved: a client event under such an
+ * id could collide with one (the log keeps the first, and a different body would fail the engine's whole batch).
+ */
+export const SERVER_EVENT_ID_PREFIX = 'imp_';
+
 /** One zod union of feedback events. Append-only, idempotent on eventId. */
 const Base = z.object({
   eventId: z.string().min(1).max(128),

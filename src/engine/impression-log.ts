@@ -2,7 +2,7 @@ import { buildFeatureRowsFor, FEATURE_SPEC_VERSION } from '../../rerankers/featu
 import type { QueryKind } from '../../rerankers/features/sources.js';
 import type { Reranker, RerankContext } from '../../rerankers/reranker.js';
 import type { Candidate, RankedHit } from '../domain/candidate.js';
-import type { FeedbackEvent } from '../domain/feedback.js';
+import { SERVER_EVENT_ID_PREFIX, type FeedbackEvent } from '../domain/feedback.js';
 import { QUERY_FEATURES_KEY } from '../domain/clickthrough.js';
 import type { EngineDeps } from './engine-deps.js';
 
@@ -90,7 +90,7 @@ export async function logImpression(
   if (a.hits.length === 0) return;
   const event: FeedbackEvent = {
     type: 'impression',
-    eventId: `imp_${a.queryId}`,
+    eventId: `${SERVER_EVENT_ID_PREFIX}${a.queryId}`,
     collection: a.collection,
     queryId: a.queryId,
     userId: a.userId,

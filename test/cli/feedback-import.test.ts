@@ -71,15 +71,16 @@ describe('chorus feedback import', () => {
         itemId: 'p2',
         timestamp: 5,
       }),
+      JSON.stringify({ type: 'click', eventId: 'imp_q1', collection: 'shop', itemId: 'p1' }),
     ];
     writeFileSync(file, lines.join('\n') + '\n');
     const first = await chorus('feedback', 'import', file, '--batch', '2', '--json');
     expect(first.code, first.stderr).toBe(1);
     expect(JSON.parse(first.stdout)).toMatchObject({
-      lines: 7,
+      lines: 8,
       accepted: 3,
       duplicates: 0,
-      rejected: 4,
+      rejected: 5,
       errorReport: `${file}.errors.jsonl`,
     });
     expect(first.stderr).toMatch(/2 imported/); // progress per batch
@@ -87,13 +88,17 @@ describe('chorus feedback import', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { line: number; eventId?: string; reason: string });
-    expect(report.map((r) => r.line)).toEqual([4, 5, 6, 7]);
+    expect(report.map((r) => r.line)).toEqual([4, 5, 6, 7, 8]);
     expect(report[0]!.reason).toMatch(/not JSON/);
     expect(report[1]).toMatchObject({ eventId: 'x1', reason: expect.stringMatching(/nope/) });
     expect(report[3]!.reason).toMatch(/timestamp/);
+    expect(report[4]).toMatchObject({
+      eventId: 'imp_q1',
+      reason: expect.stringMatching(/reserved/),
+    });
 
     const again = await chorus('feedback', 'import', file, '--json');
-    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: 3, rejected: 4 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: 3, rejected: 5 });
     const db = openChorusDb(path.join(dir, 'data'));
     try {
       expect(db.events.count({ collection: 'shop' })).toBe(3);

@@ -312,6 +312,26 @@ describe('bad input through the HTTP API', () => {
     expect(batch.json.error.message).toMatch(/^events\.0\.itemId: /);
   });
 
+  it("client events cannot take the id prefix of the engine's own impressions: 400, nothing of the batch applied", async () => {
+    const served = await s.call('POST', '/v1/search', { collection: COLL, text: 'shoe' });
+    const queryId = served.json.queryId as string;
+    const click = { type: 'click', eventId: 'reserved-ok', collection: COLL, itemId: 'doc-1' };
+    const copy = {
+      type: 'impression',
+      eventId: `imp_${queryId}`,
+      collection: COLL,
+      queryId,
+      items: [{ id: 'doc-1', position: 0 }],
+    };
+    const r = await s.call('POST', '/v1/feedback', { events: [click, copy] });
+    await expectRejected(r, 400, 'VALIDATION');
+    expect(r.json.error.message).toMatch(/^event #1 \(imp_.*reserved/);
+    expect(r.json.error.details).toMatchObject({ index: 1, eventId: `imp_${queryId}` });
+    // The batch was refused whole: its first event is still new.
+    const again = await s.call('POST', '/v1/feedback', click);
+    expect(again.json).toEqual({ accepted: 1, duplicates: 0 });
+  });
+
   it('unknown collection -> 404; path-like collection names -> 400', async () => {
     await expectRejected(
       await s.call('POST', '/v1/items', { collection: 'nope', items: [{ id: 'a', text: 'x' }] }),

@@ -30,7 +30,8 @@ export const feedbackRoutes = {
     summary: 'Log impressions, clicks, dwell, likes, purchases and skips',
     description:
       "Updates item priors and the user's profile at once, so the next request reflects the event. Unknown collection: 404. " +
-      'Timestamps must lie between 2000-01-01 and one day from now (400). Re-sending an eventId with the same content is a ' +
+      'Timestamps must lie between 2000-01-01 and one day from now (400); event ids starting with imp_ are reserved for ' +
+      "the engine's own impressions (400). Re-sending an eventId with the same content is a " +
       'duplicate; with different content, 409. Impression `features` are stored but trained on only when they are finite, ' +
       'within ±1e6 and the right length for the running feature spec.',
     body: FeedbackBody,
