@@ -10,7 +10,7 @@ import type { RouteDeps } from '../api/route-deps.js';
 import type { ChorusConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { kvWriteJournal } from '../engine/write-journal.js';
-import { FeedbackState } from '../feedback/feedback-state.js';
+import { FEEDBACK_STATE_FILE, FeedbackState } from '../feedback/feedback-state.js';
 import { feedbackIngest } from '../feedback/ingest.js';
 import { OffThreadEventLog } from '../storage/events-writer.js';
 import { DAY_MS, EventRetention } from '../storage/event-retention.js';
@@ -79,7 +79,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   const events = new OffThreadEventLog(db.events, db.file);
   const bm25 = new Bm25Index(path.join(config.dataDir, 'lexical.sqlite'));
   bm25.useWriteThread(); // BM25 writes off the event loop: searches during bulk loads wait less
-  const state = new FeedbackState(path.join(config.dataDir, 'feedback-state.sqlite'));
+  const state = new FeedbackState(path.join(config.dataDir, FEEDBACK_STATE_FILE));
   // Every impression commits to the state on the event loop; its WAL checkpoints (copy + fsyncs) run on a thread.
   state.checkpointOffThread({
     onError: (e) => logger.warn({ err: e }, 'feedback state checkpoint thread'),
@@ -136,7 +136,17 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   });
   const retention = new EventRetention({
     keepMs: config.feedback.retentionDays * DAY_MS,
-    prune: (cutoff) => events.pruneReceivedBefore(cutoff),
+    prune: async (cutoff) => {
+      const deleted = await events.pruneReceivedBefore(cutoff);
+      // The ids that make client events idempotent go with them (a retry after that applies again).
+      const ids = await state.pruneAppliedBefore(cutoff);
+      if (ids > 0)
+        logger.info(
+          { forgotten: ids, appliedBefore: new Date(cutoff).toISOString() },
+          'feedback state retention: forgot applied event ids',
+        );
+      return deleted;
+    },
     onPruned: (deleted, cutoff) =>
       logger.info(
         { deleted, receivedBefore: new Date(cutoff).toISOString() },

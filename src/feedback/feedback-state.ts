@@ -13,6 +13,9 @@ export type { ItemStats };
  * user has seen (engaged with or skipped). `applied` makes applying an event idempotent on its id.
  */
 
+/** The state's file in a data directory. */
+export const FEEDBACK_STATE_FILE = 'feedback-state.sqlite';
+
 /** Item counters kept in memory (every search reads a few hundred); past this many entries the cache restarts. */
 const STATS_CACHE_MAX = 500_000;
 /**
@@ -59,17 +62,23 @@ export class FeedbackState implements FeedbackStatePort {
   private statsVersion: unknown;
   private checkpoints: WalCheckpointer | undefined;
 
-  /** `statsFullMax`: read a collection's counters whole up to this many rows (tests lower it). */
+  /**
+   * `statsFullMax`: read a collection's counters whole up to this many rows (tests lower it); `now`: the clock that
+   * stamps applied event ids (epoch ms).
+   */
   constructor(
     private readonly file: string,
-    private readonly opts: { statsFullMax?: number } = {},
+    private readonly opts: { statsFullMax?: number; now?: () => number } = {},
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.migrate();
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS applied_events (event_id TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS applied_events (
+        event_id TEXT PRIMARY KEY, at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS applied_events_by_at ON applied_events (at);
       CREATE TABLE IF NOT EXISTS item_stats (
         collection TEXT NOT NULL, item_id TEXT NOT NULL,
         impressions INTEGER NOT NULL DEFAULT 0, clicks INTEGER NOT NULL DEFAULT 0, engagement REAL NOT NULL DEFAULT 0,
@@ -81,14 +90,13 @@ export class FeedbackState implements FeedbackStatePort {
       CREATE TABLE IF NOT EXISTS seen (
         collection TEXT NOT NULL, user_id TEXT NOT NULL, item_id TEXT NOT NULL, at INTEGER NOT NULL, weight REAL NOT NULL,
         PRIMARY KEY (collection, user_id, item_id)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS user_events (event_id TEXT PRIMARY KEY, user_id TEXT NOT NULL) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS user_events_by_user ON user_events (user_id);
     `);
     this.q = {
-      markApplied: this.db.prepare('INSERT OR IGNORE INTO applied_events (event_id) VALUES (?)'),
-      markUserEvent: this.db.prepare(
-        'INSERT OR IGNORE INTO user_events (event_id, user_id) VALUES (?, ?)',
+      markApplied: this.db.prepare(
+        'INSERT OR IGNORE INTO applied_events (event_id, at) VALUES (?, ?)',
       ),
+      pruneApplied: this.db.prepare(`DELETE FROM applied_events WHERE event_id IN (
+        SELECT event_id FROM applied_events WHERE at < ? ORDER BY at LIMIT ?)`),
       bumpStats: this.db
         .prepare(`INSERT INTO item_stats (collection, item_id, impressions, clicks, engagement)
         VALUES (@collection, @item, @impressions, @clicks, @engagement)
@@ -112,7 +120,6 @@ export class FeedbackState implements FeedbackStatePort {
       seen: this.db.prepare('SELECT item_id FROM seen WHERE collection = ? AND user_id = ?'),
       deleteProfiles: this.db.prepare('DELETE FROM profiles WHERE user_id = ?'),
       deleteSeen: this.db.prepare('DELETE FROM seen WHERE user_id = ?'),
-      deleteUserEvents: this.db.prepare('DELETE FROM user_events WHERE user_id = ?'),
       engagedUsers: this.db.prepare(
         'SELECT user_id, item_id, weight FROM seen WHERE collection = ?',
       ),
@@ -124,14 +131,51 @@ export class FeedbackState implements FeedbackStatePort {
     };
   }
 
-  /** Runs `apply` only the first time this event id is seen; returns whether it ran. Atomic. */
-  applyOnce(eventId: string, userId: string | undefined, apply: () => void): boolean {
+  /**
+   * Files from before applied ids carried a time: theirs count as applied now (kept one retention window from the
+   * upgrade). user_events (event id -> user, never read; deleteUser dropped a user's rows) is gone.
+   */
+  private migrate(): void {
+    const columns = this.db.pragma('table_info(applied_events)') as { name: string }[];
+    if (columns.length > 0 && !columns.some((c) => c.name === 'at')) {
+      const now = Math.trunc(this.now());
+      this.db.exec(`ALTER TABLE applied_events ADD COLUMN at INTEGER NOT NULL DEFAULT ${now}`);
+    }
+    this.db.exec('DROP TABLE IF EXISTS user_events');
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /**
+   * Runs `apply` only the first time this event id is seen; returns whether it ran. Atomic. The id is kept until
+   * pruneAppliedBefore passes its time: retries are recognised within the event log's retention window.
+   */
+  applyOnce(eventId: string, apply: () => void): boolean {
     return this.applyAtomically(() => {
-      if (this.q.markApplied.run(eventId).changes === 0) return false;
-      if (userId) this.q.markUserEvent.run(eventId, userId);
+      if (this.q.markApplied.run(eventId, this.now()).changes === 0) return false;
       apply();
       return true;
     });
+  }
+
+  /**
+   * Forgets the event ids applied before `cutoff` (epoch ms), oldest first in batches of `batch`, yielding to the
+   * event loop between them (this connection is the serving one); resolves with how many. Without it the table grew
+   * by a row per client event forever. An event re-sent after its id is forgotten applies again, as its log entry
+   * is pruned by then too.
+   */
+  async pruneAppliedBefore(cutoff: number, opts: { batch?: number } = {}): Promise<number> {
+    const batch = opts.batch ?? 1000;
+    let deleted = 0;
+    for (;;) {
+      const n = this.q.pruneApplied.run(cutoff, batch).changes;
+      deleted += n;
+      if (n < batch || !this.db.open) return deleted;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!this.db.open) return deleted;
+    }
   }
 
   /**
@@ -385,7 +429,6 @@ export class FeedbackState implements FeedbackStatePort {
     return this.db.transaction(() => {
       const profiles = this.q.deleteProfiles.run(userId).changes;
       const seen = this.q.deleteSeen.run(userId).changes;
-      this.q.deleteUserEvents.run(userId);
       return { profiles, seen };
     })();
   }

@@ -103,7 +103,7 @@ function applyEvent(
     const v = vectors.get(`${e.collection}\u0000${e.itemId}`);
     if (v) deps.state.foldIntoProfile(e.collection, e.userId, v, weight, at, deps.halfLifeMs);
   };
-  if (origin !== 'server') return deps.state.applyOnce(e.eventId, e.userId, apply);
+  if (origin !== 'server') return deps.state.applyOnce(e.eventId, apply);
   deps.state.applyUnrecorded(apply);
   return true;
 }

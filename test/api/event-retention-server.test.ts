@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildChorus } from '../../src/app/build.js';
 import { parseConfig } from '../../src/config.js';
+import { FEEDBACK_STATE_FILE, FeedbackState } from '../../src/feedback/feedback-state.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chorus-retention-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,6 +29,17 @@ describe('a server prunes its event log (feedback.retentionDays)', () => {
         done();
       },
     });
+    // Client events' idempotency records in the serving state, applied at the same times as the events below.
+    for (const [ids, ago] of [
+      [['old1', 'old2'], 3 * DAY],
+      [['recent'], DAY],
+    ] as const) {
+      const state = new FeedbackState(path.join(dir, FEEDBACK_STATE_FILE), {
+        now: () => Date.now() - ago,
+      });
+      for (const id of ids) state.applyOnce(id, () => {});
+      state.close();
+    }
     const config = parseConfig({
       dataDir: dir,
       port: 0,
@@ -50,6 +62,15 @@ describe('a server prunes its event log (feedback.retentionDays)', () => {
       expect(logged).toContainEqual(
         expect.objectContaining({ msg: 'event log retention: deleted old events', deleted: 2 }),
       );
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          msg: 'feedback state retention: forgot applied event ids',
+          forgotten: 2,
+        }),
+      );
+      // The recent id still makes a retry a duplicate; the forgotten ones are gone with their events.
+      expect(chorus.state.applyOnce('recent', () => {})).toBe(false);
+      expect(chorus.state.applyOnce('old1', () => {})).toBe(true);
     } finally {
       await chorus.close();
     }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChorusDb } from '../../src/storage/index.js';
+import { FEEDBACK_STATE_FILE, FeedbackState } from '../../src/feedback/feedback-state.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 import { runChorus, type CliResult } from '../support/cli.js';
 
@@ -151,18 +152,42 @@ describe('chorus feedback prune', () => {
     } finally {
       db.close();
     }
+    // The serving state's idempotency records, applied at the same times.
+    const stateFile = path.join(data, FEEDBACK_STATE_FILE);
+    for (const [ids, ago] of [
+      [['old1', 'old2'], 100],
+      [['old3'], 40],
+      [['old4'], 1],
+    ] as const) {
+      const state = new FeedbackState(stateFile, { now: () => Date.now() - ago * day });
+      for (const id of ids) expect(state.applyOnce(id, () => {})).toBe(true);
+      state.close();
+    }
     // Default retention (90 days): only the 100-day-old pair goes.
     const r = await prune('--json');
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ deleted: 2, days: 90 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ deleted: 2, appliedIdsForgotten: 2, days: 90 });
     const r2 = await prune('--older-than-days', '30');
     expect(r2.code, r2.stderr).toBe(0);
-    expect(r2.stdout).toMatch(/deleted 1 events received before .* \(kept 30 days\)/);
+    expect(r2.stdout).toMatch(
+      /deleted 1 events received before .* \(kept 30 days\); forgot 1 applied event ids/,
+    );
     const check = openChorusDb(data);
     try {
       expect(check.events.query({}).map((e) => e.event.eventId)).toEqual(['old4']);
     } finally {
       check.close();
+    }
+    const state = new FeedbackState(stateFile);
+    try {
+      // old4 is still recognised as applied; the forgotten ones would apply again.
+      expect(['old4', 'old3', 'old1'].map((id) => state.applyOnce(id, () => {}))).toEqual([
+        false,
+        true,
+        true,
+      ]);
+    } finally {
+      state.close();
     }
     expect((await prune('--older-than-days', '0')).code).toBe(2);
     const keepAll = await runChorus(['feedback', 'prune'], {

@@ -157,7 +157,7 @@ describe('FeedbackState item stats', () => {
       expect(read().get('b')?.clicks).toBe(1);
       // A rolled-back apply leaves the stored value, not the bumped one.
       expect(() =>
-        state.applyOnce('e1', undefined, () => {
+        state.applyOnce('e1', () => {
           state.bumpStats('c', 'a', { impressions: 10 });
           throw new Error('fails after the bump');
         }),
@@ -165,7 +165,7 @@ describe('FeedbackState item stats', () => {
       expect(read().get('a')?.impressions).toBe(1);
       // A rolled-back first bump of an id without a row leaves it without one.
       expect(() =>
-        state.applyOnce('e2', undefined, () => {
+        state.applyOnce('e2', () => {
           state.bumpStats('c', 'n', { clicks: 3 });
           throw new Error('fails after the bump');
         }),
@@ -175,7 +175,7 @@ describe('FeedbackState item stats', () => {
       expect(state.itemStats('c', ['n']).get('n')?.clicks).toBe(3);
       // A committed apply moves the cached counters by what SQLite added, for a known row and a new one.
       const before = read();
-      state.applyOnce('e3', undefined, () => {
+      state.applyOnce('e3', () => {
         state.bumpStats('c', 'a', { impressions: 1 });
         state.bumpStats('c', 'a', { impressions: 1, engagement: 0.25 });
         state.bumpStats('c', 'm', { clicks: 1, engagement: 0.5 });

@@ -137,10 +137,10 @@ describe('feedback state: events applied together commit once', () => {
     expect(state.itemStats('c', ['a', 'b']).get('a')?.impressions).toBe(2);
     const seenInside: (number | undefined)[] = [];
     state.batch(() => {
-      state.applyOnce('e1', undefined, () => state.bumpStats('c', 'a', { impressions: 1 }));
+      state.applyOnce('e1', () => state.bumpStats('c', 'a', { impressions: 1 }));
       // Applied but not committed: the cache still shows what is stored.
       seenInside.push(state.itemStats('c', ['a']).get('a')?.impressions);
-      state.applyOnce('e2', undefined, () => state.bumpStats('c', 'b', { clicks: 1 }));
+      state.applyOnce('e2', () => state.bumpStats('c', 'b', { clicks: 1 }));
     });
     expect(seenInside).toEqual([2]);
     expect(state.itemStats('c', ['a', 'b'])).toEqual(
@@ -152,7 +152,7 @@ describe('feedback state: events applied together commit once', () => {
     // A batch that throws commits nothing and moves no cached counter.
     expect(() =>
       state.batch(() => {
-        state.applyOnce('e3', undefined, () => state.bumpStats('c', 'a', { impressions: 5 }));
+        state.applyOnce('e3', () => state.bumpStats('c', 'a', { impressions: 5 }));
         throw new Error('stop');
       }),
     ).toThrow('stop');
@@ -160,7 +160,7 @@ describe('feedback state: events applied together commit once', () => {
     const reader = new FeedbackState(file);
     expect(reader.itemStats('c', ['a', 'b'])).toEqual(state.itemStats('c', ['a', 'b']));
     // e3 rolled back with its batch: it applies on a retry.
-    expect(state.applyOnce('e3', undefined, () => {})).toBe(true);
+    expect(state.applyOnce('e3', () => {})).toBe(true);
     reader.close();
     state.close();
   });

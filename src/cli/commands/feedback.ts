@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
@@ -133,11 +134,28 @@ export function registerFeedbackCommand(program: Command): void {
             process.stderr.write(`chorus: ${n} events deleted so far\n`);
           },
         });
-        const summary = { deleted, receivedBefore: new Date(cutoff).toISOString(), days };
+        const { FEEDBACK_STATE_FILE, FeedbackState } =
+          await import('../../feedback/feedback-state.js');
+        const stateFile = path.join(config.dataDir, FEEDBACK_STATE_FILE);
+        let forgotten = 0;
+        if (existsSync(stateFile)) {
+          const state = new FeedbackState(stateFile);
+          try {
+            forgotten = await state.pruneAppliedBefore(cutoff);
+          } finally {
+            state.close();
+          }
+        }
+        const summary = {
+          deleted,
+          appliedIdsForgotten: forgotten,
+          receivedBefore: new Date(cutoff).toISOString(),
+          days,
+        };
         if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else
           process.stdout.write(
-            `deleted ${deleted} events received before ${summary.receivedBefore} (kept ${days} days)\n`,
+            `deleted ${deleted} events received before ${summary.receivedBefore} (kept ${days} days); forgot ${forgotten} applied event ids\n`,
           );
       } finally {
         db.close();
