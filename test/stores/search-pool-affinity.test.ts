@@ -9,8 +9,8 @@ import { near, rng, unitVector } from './builders.js';
 
 /**
  * Each graph has a home worker (its hot layers stay in that core's caches): its searches go there unless that
- * worker is busier than the least loaded by more than one search; a worker answers a long message in slices, each
- * search its own answer.
+ * worker is busier than the least loaded by more than one search, and a worker runs a message's searches one graph
+ * after another while answering each search in the order asked.
  */
 const DIM = 16;
 const dirs: string[] = [];
@@ -94,37 +94,6 @@ describe('search pool graph affinity', () => {
       const mixed = queries.flatMap((q) => [a!, b!, c!].map((g) => ({ g, q })));
       const answers = await Promise.all(mixed.map(({ g, q }) => pool.search(g.shared, q, 10)));
       answers.forEach((m, i) => expect(asked(m)).toEqual(expected(mixed[i]!.g, mixed[i]!.q)));
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('answers a long message in slices: the first searches resolve while the rest still run', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-pool-slices-'));
-    dirs.push(dir);
-    const [g] = graphs(dir, 1);
-    const rand = rng(8);
-    const queries = Array.from({ length: 400 }, () => near(unitVector(DIM, rand), rand, 0.05));
-    const pool = new SearchPool(1, 0, undefined, () => false);
-    try {
-      // Warm: the worker has opened the graph before the timed message.
-      await pool.search(g!.shared, queries[0]!, 10);
-      const resolved: number[] = [];
-      const answers = await Promise.all(
-        queries.map((q, i) =>
-          pool.search(g!.shared, q, 100).then((m) => {
-            resolved.push(i);
-            return m;
-          }),
-        ),
-      );
-      answers.forEach((m, i) => {
-        const want = toMatches(g!.index.search(queries[i]!, 100, 1));
-        expect([...m.keys]).toEqual([...want.keys]);
-      });
-      expect(pool.messages).toBe(2); // the warm-up and one message with all 400
-      expect(pool.replies).toBeGreaterThan(2); // ... answered in more than one slice
-      expect(resolved).toEqual(queries.map((_, i) => i)); // in the order asked
     } finally {
       await pool.close();
     }

@@ -95,10 +95,8 @@ type Batch = Queued[];
 interface Slot {
   worker: Worker;
   inFlight: Map<number, Batch>;
-  /** Searches in flight on this worker, not yet answered (the load measure for picking one). */
+  /** Searches in flight on this worker (the load measure for picking one). */
   searches: number;
-  /** Searches already answered of messages still in flight (answers come in slices), by message id. */
-  answeredOf: Map<number, number>;
   /** Searches this worker answered (diagnostics, tests). */
   answered: number;
 }
@@ -106,11 +104,9 @@ interface Slot {
 type Reply =
   | {
       id: number;
-      /** Answers to the message's searches from..from+results.length-1; `done` on the last slice. */
-      from: number;
-      done: boolean;
       results: (GraphMatches | { error: string })[];
     }
+  | { id: number; error: string }
   | { id: number; stats: WorkerGraphs };
 
 /**
@@ -134,8 +130,6 @@ export class SearchPool {
   completed = 0;
   /** Messages sent to workers (diagnostics, tests: fewer than `completed` when searches were batched). */
   messages = 0;
-  /** Answer messages received (diagnostics, tests: more than `messages` when long messages were answered in slices). */
-  replies = 0;
   private closed = false;
   /** Row chunks the workers hold, by rows id (every worker gets each chunk once, a new worker all of them). */
   private readonly rows = new Map<string, SharedRows>();
@@ -230,7 +224,6 @@ export class SearchPool {
     for (const s of this.slots) {
       for (const batch of s.inFlight.values()) for (const q of batch) q.reject(err);
       s.inFlight.clear();
-      s.answeredOf.clear();
     }
   }
 
@@ -294,29 +287,17 @@ export class SearchPool {
     const worker = new Worker(new URL('./search-worker.mjs', import.meta.url), {
       workerData: { copyBytes: this.copyBytes },
     });
-    const slot: Slot = {
-      worker,
-      inFlight: new Map(),
-      searches: 0,
-      answered: 0,
-      answeredOf: new Map(),
-    };
+    const slot: Slot = { worker, inFlight: new Map(), searches: 0, answered: 0 };
     // Every row chunk shared so far (a worker replacing one that died, or started after rows were shared).
     for (const rows of this.rows.values())
       worker.postMessage({
         rows: { ...rows, chunks: rows.chunks.slice(0, this.rowsSent.get(rows.id)), from: 0 },
       });
-    // `n` of message `id`'s searches answered (all that are left when `done`); returns its batch.
-    const settled = (id: number, n: number, done: boolean): Batch | undefined => {
+    const settled = (id: number): Batch | undefined => {
       const batch = slot.inFlight.get(id);
       if (!batch) return undefined;
-      const before = slot.answeredOf.get(id) ?? 0;
-      const count = done ? batch.length - before : n;
-      slot.searches -= count;
-      if (done) {
-        slot.inFlight.delete(id);
-        slot.answeredOf.delete(id);
-      } else slot.answeredOf.set(id, before + count);
+      slot.inFlight.delete(id);
+      slot.searches -= batch.length;
       if (slot.searches === 0) worker.unref();
       return batch;
     };
@@ -326,13 +307,11 @@ export class SearchPool {
         this.statsWaiting.delete(m.id);
         return;
       }
-      this.replies++;
-      const batch = settled(m.id, m.results.length, m.done);
+      const batch = settled(m.id);
       if (!batch) return;
-      m.results.forEach((r, j) => {
-        const q = batch[m.from + j];
-        if (!q) return;
-        if ('error' in r) q.reject(new Error(r.error));
+      batch.forEach((q, i) => {
+        const r = 'results' in m ? m.results[i] : { error: m.error };
+        if (!r || 'error' in r) q.reject(new Error(r?.error ?? 'search worker gave no answer'));
         else {
           this.completed++;
           slot.answered++;
@@ -341,9 +320,7 @@ export class SearchPool {
       });
     });
     const fail = (e: Error) => {
-      // Searches already answered stay resolved (a rejection after that does nothing).
-      for (const id of [...slot.inFlight.keys()])
-        for (const q of settled(id, 0, true)!) q.reject(e);
+      for (const id of [...slot.inFlight.keys()]) for (const q of settled(id)!) q.reject(e);
       // A worker that died is replaced, so one bad file never disables offloading for good.
       if (!this.closed) {
         const i = this.slots.indexOf(slot);
