@@ -5,8 +5,9 @@ import { ItemId } from './item.js';
 const MAX_ROW = 4096;
 
 /**
- * Event ids the engine gives the impressions it logs itself (`imp_<queryId>`). Reserved: a client event under such an
- * id could collide with one (the log keeps the first, and a different body would fail the engine's whole batch).
+ * Event ids the engine gives the impressions it logs itself (`imp_<queryId>`). Reserved for them: a client resending
+ * one under its id was a duplicate to the log but counted again by the serving counters, which do not record the
+ * engine's own ids.
  */
 export const SERVER_EVENT_ID_PREFIX = 'imp_';
 
