@@ -100,7 +100,7 @@ export function registerFeedbackCommand(program: Command): void {
   feedback
     .command('prune')
     .description(
-      'delete the events received more than N days ago (the server does this every hour with feedback.retentionDays)',
+      'delete the events received more than N days ago and forget the applied ids of client events as old (the server does this every hour with feedback.retentionDays)',
     )
     .option(
       '--older-than-days <n>',
