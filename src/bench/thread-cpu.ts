@@ -44,9 +44,16 @@ export function labelWorkerThreads(): () => ThreadLabels {
   return () => ({ ...labels });
 }
 
-/** Nanoseconds on CPU per thread id of process `pid` (schedstat's first field), with the thread's name. */
-export function readThreadCpu(pid: number): Map<string, { comm: string; ns: number }> {
-  const out = new Map<string, { comm: string; ns: number }>();
+/** One thread's schedstat: nanoseconds on CPU, nanoseconds runnable but waiting for one (0 where unknown). */
+export interface ThreadTimes {
+  comm: string;
+  ns: number;
+  waitNs?: number;
+}
+
+/** Nanoseconds on CPU and waiting for one per thread id of process `pid` (schedstat), with the thread's name. */
+export function readThreadCpu(pid: number): Map<string, ThreadTimes> {
+  const out = new Map<string, ThreadTimes>();
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -55,9 +62,11 @@ export function readThreadCpu(pid: number): Map<string, { comm: string; ns: numb
   }
   for (const tid of tids) {
     try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const [ns, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')
+        .split(' ')
+        .map(Number);
       const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      out.set(tid, { comm, ns });
+      out.set(tid, { comm, ns: ns!, waitNs: waitNs ?? 0 });
     } catch {
       // the thread exited between the listing and the read
     }
@@ -79,11 +88,14 @@ export function threadGroup(tid: string, pid: number, comm: string, labels: Thre
 
 /**
  * CPU ms per request by thread group between two readings (threads that started in between count from 0; ones
- * that ended are lost, which is why phases should not start or stop workers). Rounded to 0.01 ms.
+ * that ended are lost, which is why phases should not start or stop workers). Rounded to 0.01 ms. Beside the
+ * groups (not in the total): `mainWaitedForCpu`, the ms per request the event loop's thread was runnable but not
+ * running (the 2-core machine busy with the other threads and the load generator: time every request on the event
+ * loop waits too).
  */
 export function cpuPerRequest(
-  before: Map<string, { comm: string; ns: number }>,
-  after: Map<string, { comm: string; ns: number }>,
+  before: Map<string, ThreadTimes>,
+  after: Map<string, ThreadTimes>,
   pid: number,
   labels: ThreadLabels,
   requests: number,
@@ -101,8 +113,12 @@ export function cpuPerRequest(
   // while the pool is narrowed, see SearchPool).
   const spread =
     searchThreads.length > 1 ? { busiestSearchWorker: Math.max(...searchThreads) } : {};
+  const main = after.get(String(pid));
+  const waited = main?.waitNs
+    ? { mainWaitedForCpu: (main.waitNs - (before.get(String(pid))?.waitNs ?? 0)) / 1e6 }
+    : {};
   const out: Record<string, number> = {};
-  for (const [g, v] of Object.entries({ total, ...ms, ...spread }))
+  for (const [g, v] of Object.entries({ total, ...ms, ...spread, ...waited }))
     out[g] = Math.round((v / Math.max(1, requests)) * 100) / 100;
   return out;
 }

@@ -261,6 +261,21 @@ describe('per-thread CPU', () => {
       v8AndLibuv: 0.4,
       native: 1,
     });
+    // The main thread's time runnable but off CPU, beside the groups.
+    const waiting = (m: Map<string, { comm: string; ns: number }>, waitNs: number) =>
+      new Map([...m].map(([tid, v]) => [tid, tid === '10' ? { ...v, waitNs } : v]));
+    expect(
+      cpuPerRequest(waiting(before, 2e9), waiting(after, 2e9 + 450e6), 10, labels, 100),
+    ).toEqual({
+      total: 9,
+      main: 3,
+      searchWorkers: 4.5,
+      busiestSearchWorker: 2.5,
+      eventsWriter: 0.1,
+      v8AndLibuv: 0.4,
+      native: 1,
+      mainWaitedForCpu: 4.5,
+    });
     expect(threadGroup('15', 10, 'node', { '15': 'bm25-write-worker' })).toBe('otherWorkers');
     expect(threadGroup('16', 10, 'node', { '16': 'bm25-read-worker' })).toBe('lexicalSearch');
   });
@@ -294,6 +309,7 @@ describe('per-thread CPU', () => {
       const ms = cpuPerRequest(before, after, process.pid, labels(), 1);
       expect(ms.searchWorkers).toBeGreaterThan(50); // the busy loop, on its own thread
       expect(ms.main ?? 0).toBeLessThan(ms.searchWorkers! / 4); // the main thread only waited
+      expect(ms.mainWaitedForCpu).toBeGreaterThanOrEqual(0); // schedstat's wait field read (0 on an idle core)
     },
   );
 });
