@@ -134,12 +134,14 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       ...(opts.extraRouters?.(deps, { db, engine, jobs }) ?? []),
     ],
   });
+  let closing = false;
   const retention = new EventRetention({
     keepMs: config.feedback.retentionDays * DAY_MS,
     prune: async (cutoff) => {
       const deleted = await events.pruneReceivedBefore(cutoff);
-      // The ids that make client events idempotent go with them (a retry after that applies again).
-      const ids = await state.pruneAppliedBefore(cutoff);
+      // The ids that make client events idempotent go with them (a retry after that applies again); a closing
+      // server stops between batches (the next pass goes on).
+      const ids = await state.pruneAppliedBefore(cutoff, { stopped: () => closing });
       if (ids > 0)
         logger.info(
           { forgotten: ids, appliedBefore: new Date(cutoff).toISOString() },
@@ -213,6 +215,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       });
     },
     async close() {
+      closing = true;
       await jobs.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await engine.flush();

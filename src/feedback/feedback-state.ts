@@ -166,15 +166,18 @@ export class FeedbackState implements FeedbackStatePort {
    * by a row per client event forever. An event re-sent after its id is forgotten applies again, as its log entry
    * is pruned by then too.
    */
-  async pruneAppliedBefore(cutoff: number, opts: { batch?: number } = {}): Promise<number> {
+  async pruneAppliedBefore(
+    cutoff: number,
+    opts: { batch?: number; stopped?: () => boolean } = {},
+  ): Promise<number> {
     const batch = opts.batch ?? 1000;
     let deleted = 0;
     for (;;) {
+      if (!this.db.open || opts.stopped?.()) return deleted;
       const n = this.q.pruneApplied.run(cutoff, batch).changes;
       deleted += n;
-      if (n < batch || !this.db.open) return deleted;
+      if (n < batch) return deleted;
       await new Promise((resolve) => setImmediate(resolve));
-      if (!this.db.open) return deleted;
     }
   }
 

@@ -47,6 +47,18 @@ describe('applied event ids (client idempotency) are kept for the retention wind
     state.close();
   });
 
+  it('a pass told to stop (a closing server) ends after the batch it is in', async () => {
+    let clock = 0;
+    const state = new FeedbackState(file, { now: () => clock++ });
+    for (let i = 0; i < 10; i++) state.applyOnce(`s${i}`, () => {});
+    let batches = 0;
+    const stopped = () => batches++ >= 2; // asked before each batch: two run
+    expect(await state.pruneAppliedBefore(100, { batch: 3, stopped })).toBe(6);
+    expect(ids(file)).toEqual(['s6', 's7', 's8', 's9']);
+    state.close();
+    expect(await state.pruneAppliedBefore(100)).toBe(0); // closed: nothing, no throw
+  });
+
   it('a file from before the ids had a time: its ids count as applied at the upgrade; user_events is dropped', async () => {
     const old = new Database(file);
     old.exec(`
