@@ -117,6 +117,13 @@ export const SearchConfig = z
     swapShare: z.coerce.number().min(0).max(1).default(0),
     /** Share of traffic interleaving the promoted model with a challenger. */
     interleaveShare: z.coerce.number().min(0).max(1).default(0),
+    /**
+     * A server or embedded library scores BM25 on a worker thread for collections with at least this many
+     * documents (0: never, always on the caller's thread). Below ~50k the hop cost more than it saved on 2 cores
+     * (see READ_THREAD_MIN_DOCS in src/lexical, not imported: config loads without SQLite); more cores may pay
+     * off earlier.
+     */
+    lexicalThreadMinDocs: int(0, 1_000_000_000).default(50_000),
   })
   .strict();
 

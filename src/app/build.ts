@@ -37,6 +37,11 @@ export interface BuildOptions {
   indexMaintenance?: 'background' | 'inline';
   /** Graph-search worker threads of the LanceDB store (default: see LanceDbStoreOptions.searchThreads). */
   searchThreads?: number;
+  /**
+   * Score BM25 of big collections on a worker thread from the start, as `listen` does (the embedded library:
+   * its caller's event loop may serve concurrent searches). One-shot commands leave it off.
+   */
+  lexicalThread?: boolean;
 }
 
 /** Everything a running Chorus holds, built in order: config -> stores -> encoders -> engine -> HTTP app. */
@@ -134,6 +139,12 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       ...(opts.extraRouters?.(deps, { db, engine, jobs }) ?? []),
     ],
   });
+  // BM25 of big collections on a worker thread (search.lexicalThreadMinDocs): servers and the embedded library.
+  const lexicalThread = () => {
+    const minDocs = config.search.lexicalThreadMinDocs;
+    if (minDocs > 0) bm25.useReadThread({ minDocs });
+  };
+  if (opts.lexicalThread) lexicalThread();
   let closing = false;
   const retention = new EventRetention({
     keepMs: config.feedback.retentionDays * DAY_MS,
@@ -177,7 +188,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     async listen(port = config.port, host = bindHost(config, api)) {
       await jobs.start();
       // A server scores BM25 on its own thread: one-shot commands (search, eval) never start one.
-      bm25.useReadThread();
+      lexicalThread();
       // Only a server prunes the event log: a one-shot command never deletes anything.
       retention.start();
       return new Promise((resolve, reject) => {

@@ -93,6 +93,7 @@ export async function openChorus(opts: OpenChorusOptions): Promise<EmbeddedChoru
   // registry swaps it live (the LiveReranker listens to this registry). No admin UI in a library.
   const chorus: Chorus = await buildChorus(config, {
     encoders,
+    lexicalThread: true,
     extraRouters: (deps, built) => {
       registry = new ModelRegistry({
         db: built.db,
