@@ -145,14 +145,12 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     if (minDocs > 0) bm25.useReadThread({ minDocs });
   };
   if (opts.lexicalThread) lexicalThread();
-  let closing = false;
   const retention = new EventRetention({
     keepMs: config.feedback.retentionDays * DAY_MS,
-    prune: async (cutoff) => {
+    prune: async (cutoff, stopped) => {
       const deleted = await events.pruneReceivedBefore(cutoff);
-      // The ids that make client events idempotent go with them (a retry after that applies again); a closing
-      // server stops between batches (the next pass goes on).
-      const ids = await state.pruneAppliedBefore(cutoff, { stopped: () => closing });
+      // The ids that make client events idempotent go with them (a retry after that applies again).
+      const ids = await state.pruneAppliedBefore(cutoff, { stopped });
       if (ids > 0)
         logger.info(
           { forgotten: ids, appliedBefore: new Date(cutoff).toISOString() },
@@ -226,7 +224,6 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       });
     },
     async close() {
-      closing = true;
       await jobs.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await engine.flush();

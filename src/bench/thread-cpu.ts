@@ -114,9 +114,10 @@ export function cpuPerRequest(
   const spread =
     searchThreads.length > 1 ? { busiestSearchWorker: Math.max(...searchThreads) } : {};
   const main = after.get(String(pid));
-  const waited = main?.waitNs
-    ? { mainWaitedForCpu: (main.waitNs - (before.get(String(pid))?.waitNs ?? 0)) / 1e6 }
-    : {};
+  const waited =
+    main?.waitNs !== undefined
+      ? { mainWaitedForCpu: (main.waitNs - (before.get(String(pid))?.waitNs ?? 0)) / 1e6 }
+      : {};
   const out: Record<string, number> = {};
   for (const [g, v] of Object.entries({ total, ...ms, ...spread, ...waited }))
     out[g] = Math.round((v / Math.max(1, requests)) * 100) / 100;

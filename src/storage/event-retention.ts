@@ -1,5 +1,8 @@
-/** A retention pass: deletes the events received before `cutoff` (epoch ms) and resolves with how many. */
-export type PruneEvents = (cutoff: number) => Promise<number>;
+/**
+ * A retention pass: deletes the events received before `cutoff` (epoch ms) and resolves with how many; `stopped`
+ * turns true once retention is stopped (a long pass ends between batches, the next one goes on).
+ */
+export type PruneEvents = (cutoff: number, stopped: () => boolean) => Promise<number>;
 
 export interface EventRetentionOptions {
   /** Events are kept this long after they were received (ms); 0 keeps them forever (no pass ever runs). */
@@ -72,7 +75,7 @@ export class EventRetention {
 
   private async pass(): Promise<number> {
     const cutoff = (this.o.now ?? Date.now)() - this.o.keepMs;
-    const deleted = await this.o.prune(cutoff);
+    const deleted = await this.o.prune(cutoff, () => this.stopped);
     this.stats.deleted += deleted;
     if (deleted > 0) this.o.onPruned?.(deleted, cutoff);
     return deleted;

@@ -147,4 +147,24 @@ describe('event log retention', () => {
       RangeError,
     );
   });
+
+  it('tells a running pass once retention is stopped, so a long pass can end between batches', async () => {
+    const seen: boolean[] = [];
+    let release: () => void = () => {};
+    const retention = new EventRetention({
+      keepMs: 1_000,
+      prune: async (_cutoff, stopped) => {
+        seen.push(stopped());
+        await new Promise<void>((r) => (release = r));
+        seen.push(stopped());
+        return 0;
+      },
+    });
+    const pass = retention.runOnce();
+    const stopping = retention.stop();
+    release();
+    await pass;
+    await stopping;
+    expect(seen).toEqual([false, true]);
+  });
 });
