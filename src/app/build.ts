@@ -156,6 +156,16 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
           { forgotten: ids, appliedBefore: new Date(cutoff).toISOString() },
           'feedback state retention: forgot applied event ids',
         );
+      // Deleted rows only free pages inside the files: give them back, or a lowered retention never shrinks them.
+      if (!stopped()) {
+        const bytes =
+          (await events.reclaimFreePages()) + (await state.reclaimFreePages({ stopped }));
+        if (bytes > 0)
+          logger.info(
+            { bytes, mb: Math.round(bytes / 1e5) / 10 },
+            'retention: gave free pages back to the file system',
+          );
+      }
       return deleted;
     },
     onPruned: (deleted, cutoff) =>

@@ -27,14 +27,20 @@ export interface ChorusDb {
   close(): void;
 }
 
+/** The durable store's file in a data directory. */
+export const CHORUS_DB_FILE = 'chorus.db';
+
 /** Opens (creating and migrating as needed) `<dataDir>/chorus.db`. */
 export function openChorusDb(dataDir: string): ChorusDb {
   mkdirSync(dataDir, { recursive: true });
-  return openChorusDbFile(path.join(dataDir, 'chorus.db'));
+  return openChorusDbFile(path.join(dataDir, CHORUS_DB_FILE));
 }
 
 /**
  * Opens a specific SQLite file. Pragmas:
+ * - auto_vacuum=INCREMENTAL (takes effect on a new file only): pages freed by retention can be given back to the file
+ *   system a step at a time while the server runs (reclaimFreePages); a file from before needs one VACUUM
+ *   (`chorus feedback compact`).
  * - WAL: readers never block the writer (the API reads while feedback is appended) and a crash mid-commit
  *   leaves the last committed state.
  * - synchronous=FULL: every commit fsyncs the WAL before returning, so an acknowledged feedback event survives
@@ -44,6 +50,7 @@ export function openChorusDb(dataDir: string): ChorusDb {
  */
 export function openChorusDbFile(file: string): ChorusDb {
   const raw = new Database(file);
+  raw.pragma('auto_vacuum = INCREMENTAL');
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 5000');

@@ -12,6 +12,7 @@ import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { checkFeatureRows, type FeatureRowShape } from '../domain/feature-rows.js';
 import { featuresFromPacked, packFeatureRows, unpackFeatureRows } from '../feedback/packed-rows.js';
 import { prunePass } from './event-prune.mjs';
+import { reclaimFreePages } from './free-pages.mjs';
 
 /**
  * Events one retention batch deletes. Each batch is a write transaction that other writers of chorus.db (a client's
@@ -310,6 +311,14 @@ export class EventsRepo {
     o: { batch?: number; onBatch?: (deletedSoFar: number) => void } = {},
   ): Promise<number> {
     return prunePass(this.db, cutoff, { batch: o.batch ?? PRUNE_BATCH, onBatch: o.onBatch });
+  }
+
+  /**
+   * Gives the file's free pages (left by pruning) back to the file system on this connection, flat out (the CLI's
+   * pass). Resolves with the bytes given back; a server does this on its writer thread.
+   */
+  reclaimFreePages(): Promise<number> {
+    return reclaimFreePages(this.db);
   }
 
   /** Deletes every event of a user (data deletion requests). Returns how many were removed. */

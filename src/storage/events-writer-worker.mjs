@@ -2,10 +2,12 @@
 // on its own connection to chorus.db, one IMMEDIATE transaction per batch with the same fsync (synchronous=FULL).
 // Any row already stored (INSERT OR IGNORE changed nothing) rolls the batch back and answers `duplicate`: the main
 // thread then appends the batch itself, with EventsRepo's duplicate and conflict rules.
-// Retention passes (`prune`) run here too, in batches with the inserts that arrive meanwhile in between.
+// Retention passes (`prune`, then `reclaim` of the pages it freed) run here too, in batches with the inserts that
+// arrive meanwhile in between.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { prunePass } from './event-prune.mjs';
+import { reclaimFreePages } from './free-pages.mjs';
 
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
@@ -37,13 +39,27 @@ async function prune(id, { cutoff, batch, duty }) {
   }
 }
 
-parentPort.on('message', ({ id, rows, prune: pass, cancelPrune }) => {
+async function reclaim(id, { duty }) {
+  cancelled = false;
+  try {
+    const reclaimed = await reclaimFreePages(db, { duty, stopped: () => cancelled });
+    parentPort.postMessage({ id, reclaimed });
+  } catch (e) {
+    parentPort.postMessage({ id, error: String(e?.message ?? e) });
+  }
+}
+
+parentPort.on('message', ({ id, rows, prune: pass, reclaim: pages, cancelPrune }) => {
   if (cancelPrune) {
     cancelled = true;
     return;
   }
   if (pass) {
     void prune(id, pass);
+    return;
+  }
+  if (pages) {
+    void reclaim(id, pages);
     return;
   }
   try {

@@ -26,6 +26,8 @@ interface Reply {
   /** A retention pass: events deleted (also when it failed or was cancelled part way). */
   pruned?: number;
   cancelled?: boolean;
+  /** A reclaim pass: bytes given back to the file system. */
+  reclaimed?: number;
   error?: string;
 }
 
@@ -89,6 +91,22 @@ export class OffThreadEventLog implements FeedbackEventLog {
     if (reply.pruned === undefined || reply.error)
       throw new Error(`event retention pass failed: ${reply.error ?? 'no answer'}`);
     return reply.pruned;
+  }
+
+  /**
+   * Gives the pages that pruning freed back to the file system, on the writer thread with the appends in between and
+   * the same duty as a retention pass. Resolves with the bytes given back (0 for a file from before incremental
+   * auto-vacuum; see reclaimFreePages).
+   */
+  async reclaimFreePages(o: { duty?: number } = {}): Promise<number> {
+    const duty = o.duty ?? PRUNE_DUTY;
+    if (!(duty > 0 && duty <= 1)) throw new RangeError('duty must be in (0, 1]');
+    const sent = this.post({ reclaim: { duty } });
+    this.inFlight.add(sent);
+    const reply = await sent.finally(() => this.inFlight.delete(sent));
+    if (reply.reclaimed === undefined || reply.error)
+      throw new Error(`reclaiming free pages failed: ${reply.error ?? 'no answer'}`);
+    return reply.reclaimed;
   }
 
   /** Stops the thread once its appends are done (call before closing the database); a retention pass stops early. */

@@ -88,4 +88,41 @@ describe('a server prunes its event log (feedback.retentionDays)', () => {
       await keep.close();
     }
   });
+
+  it('gives the pages the pass freed back to the file system and logs how much', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const data = path.join(dir, 'reclaim');
+    const chorus = await buildChorus(
+      parseConfig({ dataDir: data, port: 0, feedback: { retentionDays: 2 } }),
+      { encoders: 'none', logger: pino({ level: 'info' }, sink) },
+    );
+    try {
+      for (let i = 0; i < 8_000; i += 500)
+        chorus.db.events.append(
+          Array.from({ length: 500 }, (_, k) => like(`old${i + k}-${'z'.repeat(80)}`)),
+          { now: Date.now() - 3 * DAY },
+        );
+      chorus.db.events.append([like('recent')], { now: Date.now() - DAY });
+      const pages = () => chorus.db.raw.pragma('page_count', { simple: true }) as number;
+      const before = pages();
+      await chorus.listen();
+      expect(await chorus.retention.runOnce()).toBe(8_000);
+      const logged = lines.map((l) => JSON.parse(l) as { msg: string; bytes?: number });
+      const reclaimed = logged.find(
+        (l) => l.msg === 'retention: gave free pages back to the file system',
+      );
+      expect(reclaimed?.bytes).toBeGreaterThan(1_000_000);
+      expect(chorus.db.raw.pragma('freelist_count', { simple: true })).toBe(0);
+      expect(pages()).toBeLessThan(before / 2);
+      expect(chorus.db.events.query({}).map((e) => e.event.eventId)).toEqual(['recent']);
+    } finally {
+      await chorus.close();
+    }
+  });
 });
