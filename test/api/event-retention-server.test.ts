@@ -20,15 +20,21 @@ const like = (id: string) => ({
   itemId: 'a',
 });
 
+/** A pino destination that keeps the JSON lines logged. */
+function logSink(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { lines, sink };
+}
+
 describe('a server prunes its event log (feedback.retentionDays)', () => {
   it('deletes on its writer thread what was received before the window, logs it, keeps the rest', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, sink } = logSink();
     // Client events' idempotency records in the serving state, applied at the same times as the events below.
     for (const [ids, ago] of [
       [['old1', 'old2'], 3 * DAY],
@@ -90,13 +96,7 @@ describe('a server prunes its event log (feedback.retentionDays)', () => {
   });
 
   it('gives the pages the pass freed back to the file system and logs how much', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, sink } = logSink();
     const data = path.join(dir, 'reclaim');
     const chorus = await buildChorus(
       parseConfig({ dataDir: data, port: 0, feedback: { retentionDays: 2 } }),
