@@ -16,6 +16,8 @@ export interface ImpressionArgs {
   candidates: readonly Candidate[];
   /** What was shown, in order. */
   hits: readonly RankedHit[];
+  /** Rank of the first shown hit (a later page): logged positions are ranks, so position bias is read by rank. */
+  offset?: number;
   /** Displayed positions k whose hits were swapped with k+1 at random (the swap intervention). */
   swapped?: number[];
 }
@@ -94,7 +96,7 @@ export async function logImpression(
     collection: a.collection,
     queryId: a.queryId,
     userId: a.userId,
-    items: a.hits.map((h, position) => ({ id: h.id, position })),
+    items: a.hits.map((h, i) => ({ id: h.id, position: (a.offset ?? 0) + i })),
     ...(a.swapped?.length ? { swapped: a.swapped } : {}),
     // The model ranker serves per-collection versions (and interleavings): each hit names its own.
     rankerVersion:

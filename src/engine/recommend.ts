@@ -7,6 +7,7 @@ import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
 import { runTwoStage, type RankedResponse } from './two-stage.js';
 import { checkFilter } from './cost-limits.js';
+import { checkOffset } from './paging.js';
 import { newQueryId } from './query-id.js';
 
 export interface RecommendRequest {
@@ -17,6 +18,8 @@ export interface RecommendRequest {
   userId?: string;
   filter?: Filter;
   limit?: number;
+  /** Ranked hits to skip (a later page; at most MAX_OFFSET). */
+  offset?: number;
   fusion?: string;
   weights?: Record<string, number>;
   /** Leave out items the user has engaged with or skipped (default true). */
@@ -38,6 +41,7 @@ export async function recommend(
   if (!req.itemId && !req.userId)
     throw new ChorusError('VALIDATION', 'recommend needs an itemId or a userId');
   checkFilter(deps.limits, req.filter);
+  checkOffset(req.offset);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const notes: string[] = [];
@@ -94,6 +98,7 @@ export async function recommend(
     exclude,
     ...ranking,
     limit: req.limit ?? deps.search.defaultLimit,
+    offset: req.offset,
     diversity: req.diversity,
     ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [], baseline },
     notes,

@@ -3,6 +3,7 @@ import { ChorusError } from '../errors.js';
 import { routeRanking } from './baseline-fusion.js';
 import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
+import { checkOffset } from './paging.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
 import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
@@ -17,6 +18,8 @@ export interface SearchRequest {
   fusion?: string;
   weights?: Record<string, number>;
   limit?: number;
+  /** Ranked hits to skip: `offset` 10 with `limit` 10 is the second page of ten (at most MAX_OFFSET). */
+  offset?: number;
   /** Stage-1 depth per list (default config.search.candidatesPerModality). */
   candidates?: number;
   /** Include the BM25 list for text queries (default true). */
@@ -39,6 +42,7 @@ export async function search(
   req: SearchRequest,
 ): Promise<RankedResponse> {
   checkFilter(deps.limits, req.filter);
+  checkOffset(req.offset);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const q = req.query;
@@ -76,6 +80,7 @@ export async function search(
     ...ranking,
     logImpression: req.logImpression,
     limit: req.limit ?? deps.search.defaultLimit,
+    offset: req.offset,
     diversity: req.diversity,
     ctx: { queryKind: kind, queryModalities: encoded.modalities, baseline },
     notes: encoded.missing,

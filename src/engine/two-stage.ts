@@ -51,6 +51,8 @@ export interface TwoStageArgs {
   /** Default true; false skips the impression log (admin playground). */
   logImpression?: boolean;
   limit: number;
+  /** Ranked hits to skip before the `limit` shown (a later page of the same query); default 0. */
+  offset?: number;
   candidatesPerList?: number;
   diversity?: number;
   ctx: Pick<RerankContext, 'queryKind' | 'queryModalities' | 'baseline'>;
@@ -108,6 +110,10 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
       await attachProfileSimilarity(deps.store, a.collection, candidates, profiles, isBaseline);
     }
   });
+  const offset = a.offset ?? 0;
+  // The page is ranks [offset, end) of the same ranking a first page would have: ranked, explained and diversified
+  // to `end`, then cut.
+  const end = offset + a.limit;
   const ctx: RerankContext = {
     ...a.ctx,
     userId: a.userId,
@@ -115,25 +121,26 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
     // Rankers explain (and copy rows for) the hits that can be shown: the limit, or MMR's pool.
-    limit: a.diversity && a.diversity > 0 ? Math.max(a.limit * 3, a.limit) : a.limit,
+    limit: a.diversity && a.diversity > 0 ? end * 3 : end,
   };
   signal?.throwIfAborted();
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
   if (a.diversity && a.diversity > 0) {
-    const pool = hits.slice(0, Math.max(a.limit * 3, a.limit));
+    const pool = hits.slice(0, end * 3);
     hits = await timer.time('diversify', async () => {
       const items = await deps.store.get(
         a.collection,
         pool.map((h) => h.id),
         { withVectors: true, signal },
       );
-      return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, a.limit);
+      return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, end);
     });
   }
   // A share of traffic (search.swapShare) sees one adjacent pair swapped: the log then measures position bias.
+  // First pages only: the estimate reads the top positions, and a later page stays the continuation of its first.
   const swap = swapIntervention(
-    hits.slice(0, a.limit),
-    a.logImpression === false ? 0 : deps.search.swapShare,
+    hits.slice(offset, end),
+    a.logImpression === false || offset > 0 ? 0 : deps.search.swapShare,
   );
   const shown = swap.hits;
   // Stage-1 ranks of the shown hits and every list's name, without an array per candidate.
@@ -166,6 +173,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         ctx: a.ctx,
         candidates,
         hits: shown,
+        offset,
         swapped: swap.swapped,
       }),
     );

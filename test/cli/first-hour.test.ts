@@ -46,6 +46,7 @@ beforeAll(async () => {
         payload: { title: 'walnut lamp\n\tsecond line \u001b[2J end\n' },
         vectors: { text: [1, 0, 0] },
       },
+      { id: 'desk', payload: { title: 'oak desk lamp stand' }, vectors: { text: [0, 1, 0] } },
     ]);
   } finally {
     await c.close();
@@ -93,6 +94,32 @@ describe('chorus CLI: what a new user runs first', () => {
     expect(lines[hit]).toMatch(/walnut lamp second line \[2J end {2}\[bm25 100%\]$/);
     expect(r.stdout).not.toContain('\u001b');
     expect(lines[hit + 1]).toMatch(/^ {2}timings: /);
+  }, 120_000);
+
+  it('--offset prints the next page, numbered by rank; a negative one is a usage error', async () => {
+    const hitLines = (out: string) => out.split('\n').filter((l) => /^ +\d+\. /.test(l));
+    const both = await chorus('search', 'lamp', '--collection', 'shop', '--fusion', 'rrf');
+    expect(both.code, both.stderr).toBe(0);
+    const ranked = hitLines(both.stdout);
+    expect(ranked).toHaveLength(2);
+    const page = await chorus(
+      'search',
+      'lamp',
+      '--collection',
+      'shop',
+      '--fusion',
+      'rrf',
+      '--limit',
+      '1',
+      '--offset',
+      '1',
+    );
+    expect(page.code, page.stderr).toBe(0);
+    expect(hitLines(page.stdout)).toEqual([ranked[1]]);
+    expect(ranked[1]).toMatch(/^ {2}2\. /);
+    const bad = await chorus('search', 'lamp', '--collection', 'shop', '--offset', '-1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--offset must be an integer >= 0, got -1/);
   }, 120_000);
 
   it('serve: says once per model what is missing, answers, and exits 0 on Ctrl-C (SIGINT)', async () => {

@@ -9,7 +9,7 @@ import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
-import { FusionName, Weights } from './search.js';
+import { FusionName, Offset, Weights } from './search.js';
 import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
 
@@ -24,6 +24,7 @@ export const RecommendBody = z
     }),
     filter: Filter.optional(),
     limit: z.number().int().min(1).max(200).optional(),
+    offset: Offset.optional(),
     fusion: FusionName.optional(),
     weights: Weights.optional(),
     excludeSeen: z

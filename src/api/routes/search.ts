@@ -11,6 +11,7 @@ import { Base64Media, RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
 import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
+import { MAX_OFFSET } from '../../engine/paging.js';
 import { FUSION_NAMES } from '../../domain/fusion-names.js';
 
 export const FusionName = z.enum(FUSION_NAMES).meta({
@@ -49,6 +50,11 @@ export const NumberList = z
   })
   .meta({ type: 'array', items: { type: 'number' }, minItems: 1, maxItems: MAX_VECTOR_DIM });
 
+export const Offset = z.number().int().min(0).max(MAX_OFFSET).meta({
+  description:
+    'Ranked hits to skip (offset 10, limit 10: the second page of ten). Pages of one query come from the same candidates and ranking; a page past the candidates is empty',
+});
+
 export const QueryVectors = z.record(VectorName, NumberList).meta({
   description: 'Precomputed query vectors per vector name (dimension must match the collection)',
 });
@@ -65,6 +71,7 @@ export const SearchBody = z
     fusion: FusionName.optional(),
     weights: Weights.optional(),
     limit: z.number().int().min(1).max(200).optional(),
+    offset: Offset.optional(),
     candidates: z
       .number()
       .int()
@@ -134,6 +141,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       fusion: b.fusion,
       weights: b.weights,
       limit: b.limit,
+      offset: b.offset,
       candidates: b.candidates,
       rrfK: b.rrfK,
       lexical: b.lexical,

@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
-import { positiveInt } from './search.js';
+import { nonNegativeInt, positiveInt } from './search.js';
 
 interface RecommendFlags {
   collection: string;
   item?: string;
   user?: string;
   limit?: number;
+  offset?: number;
   diversity?: number;
   includeSeen?: boolean;
   json?: boolean;
@@ -23,6 +24,11 @@ export function registerRecommendCommand(program: Command): void {
     .option('--item <id>', 'recommend items like this one')
     .option('--user <id>', "recommend from this user's profile")
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
+    .option(
+      '--offset <n>',
+      'ranked hits to skip (the next page: --offset 10)',
+      nonNegativeInt('--offset'),
+    )
     .option('--diversity <lambda>', 'MMR diversity 0..1', (v) => {
       const n = Number(v);
       if (!(n >= 0 && n <= 1))
@@ -44,11 +50,12 @@ export function registerRecommendCommand(program: Command): void {
           itemId: flags.item,
           userId: flags.user,
           limit: flags.limit,
+          offset: flags.offset,
           diversity: flags.diversity,
           excludeSeen: !flags.includeSeen,
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-        else printRanked(r);
+        else printRanked(r, process.stdout, flags.offset);
       } finally {
         await chorus.close();
       }

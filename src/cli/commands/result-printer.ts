@@ -11,7 +11,12 @@ export function oneLine(s: string): string {
 }
 
 /** Human-readable ranked list: rank, id, score, title, and each source's share of the score. */
-export function printRanked(r: RankedResponse, out: NodeJS.WritableStream = process.stdout): void {
+export function printRanked(
+  r: RankedResponse,
+  out: NodeJS.WritableStream = process.stdout,
+  /** Rank of the first hit minus one (a later page). */
+  offset = 0,
+): void {
   out.write(
     `query ${r.queryId}  ranker ${r.ranker.name}  sources ${r.sources.join(', ') || '-'}\n`,
   );
@@ -30,7 +35,7 @@ export function printRanked(r: RankedResponse, out: NodeJS.WritableStream = proc
       .map(([s, v]) => `${s} ${(v * 100).toFixed(0)}%`)
       .join(', ');
     out.write(
-      `${String(i + 1).padStart(3)}. ${h.id}  ${h.score.toFixed(4)}  ${title.slice(0, 60)}${shares ? `  [${shares}]` : ''}\n`,
+      `${String(offset + i + 1).padStart(3)}. ${h.id}  ${h.score.toFixed(4)}  ${title.slice(0, 60)}${shares ? `  [${shares}]` : ''}\n`,
     );
   });
   const timings = Object.entries(r.timings)

@@ -11,18 +11,23 @@ interface SearchFlags {
   audio?: string;
   user?: string;
   limit?: number;
+  offset?: number;
   fusion?: string;
   json?: boolean;
 }
 
-export function positiveInt(name: string): (v: string) => number {
+/** A flag's integer parser: at least `min`, else a usage error (exit 2) naming the flag. */
+function intAtLeast(min: number, name: string, what: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new ChorusError('BAD_REQUEST', `${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new ChorusError('BAD_REQUEST', `${name} must be ${what}, got ${v}`);
     return n;
   };
 }
+
+export const positiveInt = (name: string) => intAtLeast(1, name, 'a positive integer');
+export const nonNegativeInt = (name: string) => intAtLeast(0, name, 'an integer >= 0');
 
 function readMedia(file: string, what: string): Uint8Array {
   try {
@@ -43,6 +48,11 @@ export function registerSearchCommand(program: Command): void {
     .option('--audio <file>', 'audio query')
     .option('--user <id>', 'personalise for this user')
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
+    .option(
+      '--offset <n>',
+      'ranked hits to skip (the next page: --offset 10)',
+      nonNegativeInt('--offset'),
+    )
     // The API's list: an unknown name is refused (exit 2), never silently served by RRF.
     .addOption(new Option('--fusion <name>', 'stage-2 ranker').choices(FUSION_NAMES))
     .option('--json', 'print the response as JSON')
@@ -66,10 +76,11 @@ export function registerSearchCommand(program: Command): void {
           query,
           userId: flags.user,
           limit: flags.limit,
+          offset: flags.offset,
           fusion: flags.fusion,
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-        else printRanked(r);
+        else printRanked(r, process.stdout, flags.offset);
       } finally {
         await chorus.close();
       }
