@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBenchUltrCommand } from './commands/bench-ultr.js';
+import { registerCompactCommand } from './commands/compact.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerJobsCommand } from './commands/jobs.js';
@@ -35,5 +36,6 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerBenchLatencyCommand(p),
   (p) => registerReembedCommand(p),
   (p) => registerFeedbackCommand(p),
+  (p) => registerCompactCommand(p),
   (p) => registerJobsCommand(p),
 ];

@@ -73,7 +73,7 @@ export class FeedbackState implements FeedbackStatePort {
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
-    // New files give pages freed by pruning back (reclaimFreePages); older ones after `chorus feedback compact`.
+    // New files give pages freed by pruning back (reclaimFreePages); older ones after `chorus compact`.
     this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

@@ -31,6 +31,9 @@ export interface Bm25Params {
 
 export const DEFAULT_BM25: Bm25Params = { k1: 1.2, b: 0.75 };
 
+/** The BM25 index's file in a data directory. */
+export const LEXICAL_FILE = 'lexical.sqlite';
+
 export type { LexicalDoc, LexicalHit, LexicalSearchOptions } from '../domain/lexical.js';
 
 /**

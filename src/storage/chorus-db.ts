@@ -40,7 +40,7 @@ export function openChorusDb(dataDir: string): ChorusDb {
  * Opens a specific SQLite file. Pragmas:
  * - auto_vacuum=INCREMENTAL (takes effect on a new file only): pages freed by retention can be given back to the file
  *   system a step at a time while the server runs (reclaimFreePages); a file from before needs one VACUUM
- *   (`chorus feedback compact`).
+ *   (`chorus compact`).
  * - WAL: readers never block the writer (the API reads while feedback is appended) and a crash mid-commit
  *   leaves the last committed state.
  * - synchronous=FULL: every commit fsyncs the WAL before returning, so an acknowledged feedback event survives

@@ -22,7 +22,7 @@ export function reclaimsIncrementally(db) {
 /**
  * Gives the file's free pages back, `pages` per step with a turn of the event loop after each (and a pause that keeps
  * the pass to `duty` of one core), until none is free or `stopped()` says so. Resolves with the bytes given back; 0
- * for a file created before incremental auto-vacuum (a VACUUM converts it: `chorus feedback compact`). The file
+ * for a file created before incremental auto-vacuum (a VACUUM converts it: `chorus compact`). The file
  * itself shrinks at the next checkpoint of the WAL.
  */
 export async function reclaimFreePages(

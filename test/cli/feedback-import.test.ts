@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
-import { openChorusDb, openChorusDbFile } from '../../src/storage/index.js';
+import { openChorusDb } from '../../src/storage/index.js';
 import { FEEDBACK_STATE_FILE, FeedbackState } from '../../src/feedback/feedback-state.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 import { runChorus, type CliResult } from '../support/cli.js';
@@ -201,72 +200,5 @@ describe('chorus feedback prune', () => {
     });
     expect(keepAll.code).toBe(2);
     expect(keepAll.stderr).toMatch(/retentionDays is 0/);
-  }, 900_000);
-});
-
-describe('chorus feedback compact', () => {
-  it('gives back what a file from before keeps free after pruning; refuses while a server has it open', async () => {
-    const data = path.join(dir, 'compact-data');
-    const run = (...args: string[]) =>
-      runChorus(['feedback', ...args], {
-        env: { ...process.env, CHORUS_DATA_DIR: data, CHORUS_STORE: 'lancedb' },
-      });
-    const none = await run('compact');
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/no chorus\.db in .*nothing to compact/);
-    // A chorus.db from before incremental auto-vacuum (the setting takes effect on new files only).
-    const file = path.join(data, 'chorus.db');
-    mkdirSync(data, { recursive: true });
-    const legacy = new Database(file);
-    legacy.pragma('journal_mode = WAL');
-    legacy.exec('CREATE TABLE before_upgrade (x)');
-    legacy.close();
-    const db = openChorusDbFile(file);
-    const day = 86_400_000;
-    for (let i = 0; i < 6_000; i += 500)
-      db.events.append(
-        Array.from({ length: 500 }, (_, k) => ({
-          type: 'like' as const,
-          eventId: `old${i + k}-${'w'.repeat(80)}`,
-          collection: 'shop',
-          userId: 'u',
-          itemId: 'p0',
-        })),
-        { now: Date.now() - 100 * day },
-      );
-    db.close();
-    const pruned = await run('prune', '--json');
-    expect(pruned.code, pruned.stderr).toBe(0);
-    const summary = JSON.parse(pruned.stdout) as Record<string, number>;
-    expect(summary).toMatchObject({ deleted: 6_000, bytesReclaimed: 0 });
-    expect(summary.bytesFreeInFile).toBeGreaterThan(1_000_000);
-    // A running server holds the file open: compact refuses and changes nothing.
-    const server = openChorusDb(data);
-    try {
-      const busy = await run('compact');
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toMatch(/open in another process \(a running server\?\): stop it/);
-      expect(server.raw.pragma('auto_vacuum', { simple: true })).toBe(0);
-    } finally {
-      server.close();
-    }
-    const done = await run('compact', '--json');
-    expect(done.code, done.stderr).toBe(0);
-    const [main] = (
-      JSON.parse(done.stdout) as {
-        files: { file: string; bytesBefore: number; bytesAfter: number; converted: boolean }[];
-      }
-    ).files;
-    expect(main).toMatchObject({ file, converted: true });
-    expect(main!.bytesBefore - main!.bytesAfter).toBeGreaterThanOrEqual(
-      summary.bytesFreeInFile! * 0.9,
-    );
-    const after = openChorusDb(data);
-    try {
-      expect(after.raw.pragma('auto_vacuum', { simple: true })).toBe(2);
-      expect(after.raw.pragma('integrity_check', { simple: true })).toBe('ok');
-    } finally {
-      after.close();
-    }
   }, 900_000);
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
+import { mb } from './compact.js';
 import { positiveInt } from './search.js';
 
 interface ImportFlags {
@@ -148,7 +149,7 @@ export function registerFeedbackCommand(program: Command): void {
             state.close();
           }
         }
-        // Left free in a file from before incremental auto-vacuum: only `feedback compact` gives it back.
+        // Left free in a file from before incremental auto-vacuum: only `chorus compact` gives it back.
         const stillFree = freeBytes(db.raw);
         const summary = {
           deleted,
@@ -165,53 +166,14 @@ export function registerFeedbackCommand(program: Command): void {
           );
           if (stillFree >= COMPACT_HINT_BYTES)
             process.stdout.write(
-              `${mb(stillFree)} MB inside ${db.file} are free but stay allocated (a file from before this version): stop the server and run \`chorus feedback compact\` to give them back\n`,
+              `${mb(stillFree)} MB inside ${db.file} are free but stay allocated (a file from before this version): stop the server and run \`chorus compact\` to give them back\n`,
             );
         }
       } finally {
         db.close();
       }
     });
-
-  feedback
-    .command('compact')
-    .description(
-      'rewrite chorus.db and feedback-state.sqlite without their free pages (after lowering feedback.retentionDays); the server must be stopped',
-    )
-    .option('--json', 'print the summary as JSON')
-    .addHelpText(
-      'after',
-      '\nNeeds free disk space of about twice the live data. Files made by this version also give pages back on their own\n' +
-        'after each retention pass; older ones do from their first compact on.\n\nExit codes: 0 done, 1 the files are open in another process (a running server) or the disk is too full, 2 no chorus.db in the data directory.',
-    )
-    .action(async (f: { json?: boolean }, cmd: Command) => {
-      const config = await configFor(cmd, { logLevel: 'silent' });
-      const { CHORUS_DB_FILE, compactFile } = await import('../../storage/index.js');
-      const { FEEDBACK_STATE_FILE } = await import('../../feedback/feedback-state.js');
-      const main = path.join(config.dataDir, CHORUS_DB_FILE);
-      if (!existsSync(main))
-        throw new ChorusError(
-          'NOT_FOUND',
-          `no ${CHORUS_DB_FILE} in ${config.dataDir}: nothing to compact`,
-        );
-      const files = [main, path.join(config.dataDir, FEEDBACK_STATE_FILE)].filter((p) =>
-        existsSync(p),
-      );
-      const results = [];
-      for (const file of files) {
-        if (!f.json) process.stderr.write(`chorus: compacting ${file}\n`);
-        results.push(compactFile(file));
-      }
-      if (f.json) process.stdout.write(JSON.stringify({ files: results }) + '\n');
-      else
-        for (const r of results)
-          process.stdout.write(`${r.file}: ${mb(r.bytesBefore)} MB -> ${mb(r.bytesAfter)} MB\n`);
-    });
 }
 
 /** Free space in a file worth a hint to compact it (smaller amounts are reused by new events soon anyway). */
 const COMPACT_HINT_BYTES = 64 * 1024 * 1024;
-
-function mb(bytes: number): string {
-  return (bytes / 1e6).toFixed(1);
-}
