@@ -19,7 +19,9 @@ async function withStore<T>(cmd: Command, fn: (store: VectorStore) => Promise<T>
 
 /** `chorus collection create|list|drop`: manage collections on the configured vector store. */
 export function registerCollectionCommand(program: Command): void {
-  const collection = program.command('collection').description('create, list or drop collections');
+  const collection = program
+    .command('collection')
+    .description('create, list, export or drop collections');
 
   collection
     .command('create')
@@ -107,6 +109,53 @@ export function registerCollectionCommand(program: Command): void {
         process.stdout.write(`${lines.join('\n')}\n`);
       }
     });
+
+  collection
+    .command('export')
+    .description(
+      'write every item as JSON Lines that `chorus index` loads back (a copy, or a move to another store: CHORUS_STORE=qdrant)',
+    )
+    .argument('<name>', 'collection name')
+    .option('--out <file>', 'JSONL file to write (default: stdout)')
+    .option('--schema-out <file>', 'also write the schema, for `chorus collection create --schema`')
+    .option(
+      '--no-vectors',
+      'leave the vectors out: rows carry payload.text as `text` for the target to encode (image and audio need their files)',
+    )
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExample (embedded store to Qdrant):\n' +
+        '  chorus collection export shop --out shop.jsonl --schema-out shop.schema.json\n' +
+        '  CHORUS_STORE=qdrant chorus collection create shop --schema shop.schema.json\n' +
+        '  CHORUS_STORE=qdrant chorus index shop.jsonl --collection shop\n' +
+        '\nExit codes: 0 done, 1 the store failed, 2 no such collection.',
+    )
+    .action(
+      async (
+        name: string,
+        flags: { out?: string; schemaOut?: string; vectors: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { exportCollection } = await import('./collection-export.js');
+        const r = await withStore(cmd, (store) =>
+          exportCollection(store, name, {
+            out: flags.out,
+            schemaOut: flags.schemaOut,
+            vectors: flags.vectors,
+            onProgress: (n, total) => process.stderr.write(`chorus: exported ${n} of ${total}\n`),
+          }),
+        );
+        const summary = { collection: name, exported: r.exported, out: flags.out ?? null };
+        // With the items on stdout, the summary goes to stderr.
+        const say = flags.out ? process.stdout : process.stderr;
+        say.write(
+          flags.json
+            ? `${JSON.stringify(summary)}\n`
+            : `exported ${r.exported} items of ${name}${flags.out ? ` to ${flags.out}` : ''}\n`,
+        );
+      },
+    );
 
   collection
     .command('drop')
