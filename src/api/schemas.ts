@@ -75,6 +75,21 @@ export const RankedResponse = z
       description:
         "How each vector list ran: 'graph' (ANN), 'exact' (selective filter), 'graph>exact'",
     }),
+    facets: z
+      .record(
+        z.string(),
+        z.array(
+          z.object({
+            value: z.union([z.string(), z.number(), z.boolean()]),
+            count: z.number().int(),
+          }),
+        ),
+      )
+      .optional()
+      .meta({
+        description:
+          "Per requested facet, its most frequent values over the query's candidates, most frequent first",
+      }),
   })
   .meta({ id: 'RankedResponse' });
 

@@ -3,6 +3,7 @@ import { ChorusError } from '../errors.js';
 import { routeRanking } from './baseline-fusion.js';
 import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
+import { checkFacets } from './facets.js';
 import { checkOffset } from './paging.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
 import type { SchemaCache } from './schema-cache.js';
@@ -20,6 +21,10 @@ export interface SearchRequest {
   limit?: number;
   /** Ranked hits to skip: `offset` 10 with `limit` 10 is the second page of ten (at most MAX_OFFSET). */
   offset?: number;
+  /** Payload fields whose values to count over the query's candidates (answered as `facets`). */
+  facets?: string[];
+  /** Values per facet, most frequent first (default 10, at most 100). */
+  facetSize?: number;
   /** Stage-1 depth per list (default config.search.candidatesPerModality). */
   candidates?: number;
   /** Include the BM25 list for text queries (default true). */
@@ -43,6 +48,7 @@ export async function search(
 ): Promise<RankedResponse> {
   checkFilter(deps.limits, req.filter);
   checkOffset(req.offset);
+  checkFacets(req.facets, req.facetSize);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const q = req.query;
@@ -81,6 +87,7 @@ export async function search(
     logImpression: req.logImpression,
     limit: req.limit ?? deps.search.defaultLimit,
     offset: req.offset,
+    ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
     diversity: req.diversity,
     ctx: { queryKind: kind, queryModalities: encoded.modalities, baseline },
     notes: encoded.missing,

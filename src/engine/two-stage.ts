@@ -6,6 +6,7 @@ import { publicPayload } from '../domain/names.js';
 import { newQueryId } from './query-id.js';
 import type { EngineDeps } from './engine-deps.js';
 import { checkCandidateWork } from './cost-limits.js';
+import { countFacets, type Facets } from './facets.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
@@ -36,6 +37,8 @@ export interface RankedResponse {
   timings: Record<string, number>;
   /** How the store ran each vector list ('graph', 'exact', 'graph>exact'), where it plans searches. */
   plans?: Record<string, string>;
+  /** Value counts of the requested payload fields over the candidates (`facets` in the request). */
+  facets?: Facets;
 }
 
 export interface TwoStageArgs {
@@ -53,6 +56,8 @@ export interface TwoStageArgs {
   limit: number;
   /** Ranked hits to skip before the `limit` shown (a later page of the same query); default 0. */
   offset?: number;
+  /** Payload fields whose values to count over the candidates (see countFacets). */
+  facets?: { fields: readonly string[]; size?: number };
   candidatesPerList?: number;
   diversity?: number;
   ctx: Pick<RerankContext, 'queryKind' | 'queryModalities' | 'baseline'>;
@@ -160,6 +165,9 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     notes: a.notes,
     timings: timer.timings,
     ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),
+    ...(a.facets?.fields.length
+      ? { facets: countFacets(candidates, a.facets.fields, a.facets.size) }
+      : {}),
   };
   // A request answered 504 logs no impression: nobody was shown this list.
   signal?.throwIfAborted();

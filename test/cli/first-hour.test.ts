@@ -96,7 +96,7 @@ describe('chorus CLI: what a new user runs first', () => {
     expect(lines[hit + 1]).toMatch(/^ {2}timings: /);
   }, 120_000);
 
-  it('--offset prints the next page, numbered by rank; a negative one is a usage error', async () => {
+  it('--offset prints the next page, numbered by rank; --facet prints counts on one line; a negative offset is a usage error', async () => {
     const hitLines = (out: string) => out.split('\n').filter((l) => /^ +\d+\. /.test(l));
     const both = await chorus('search', 'lamp', '--collection', 'shop', '--fusion', 'rrf');
     expect(both.code, both.stderr).toBe(0);
@@ -117,6 +117,22 @@ describe('chorus CLI: what a new user runs first', () => {
     expect(page.code, page.stderr).toBe(0);
     expect(hitLines(page.stdout)).toEqual([ranked[1]]);
     expect(ranked[1]).toMatch(/^ {2}2\. /);
+    const faceted = await chorus(
+      'search',
+      'lamp',
+      '--collection',
+      'shop',
+      '--fusion',
+      'rrf',
+      '--facet',
+      'title',
+    );
+    expect(faceted.code, faceted.stderr).toBe(0);
+    // Two candidates, one count each; a title's control characters never reach the terminal.
+    expect(faceted.stdout).toMatch(
+      /^ {2}title: oak desk lamp stand 1, walnut lamp second line \[2J end 1$/m,
+    );
+    expect(faceted.stdout).not.toContain('\u001b');
     const bad = await chorus('search', 'lamp', '--collection', 'shop', '--offset', '-1');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--offset must be an integer >= 0, got -1/);

@@ -11,6 +11,7 @@ import { Base64Media, RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
 import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
+import { MAX_FACET_FIELDS, MAX_FACET_SIZE } from '../../engine/facets.js';
 import { MAX_OFFSET } from '../../engine/paging.js';
 import { FUSION_NAMES } from '../../domain/fusion-names.js';
 
@@ -72,6 +73,17 @@ export const SearchBody = z
     weights: Weights.optional(),
     limit: z.number().int().min(1).max(200).optional(),
     offset: Offset.optional(),
+    facets: z.array(z.string().min(1).max(64)).max(MAX_FACET_FIELDS).optional().meta({
+      description:
+        "Payload fields whose values to count over the query's candidates (the union of its stage-1 lists, filter applied), answered as `facets`",
+    }),
+    facetSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_FACET_SIZE)
+      .optional()
+      .meta({ description: 'Values per facet, most frequent first (default 10)' }),
     candidates: z
       .number()
       .int()
@@ -142,6 +154,8 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       weights: b.weights,
       limit: b.limit,
       offset: b.offset,
+      facets: b.facets,
+      facetSize: b.facetSize,
       candidates: b.candidates,
       rrfK: b.rrfK,
       lexical: b.lexical,

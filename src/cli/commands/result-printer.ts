@@ -38,6 +38,11 @@ export function printRanked(
       `${String(offset + i + 1).padStart(3)}. ${h.id}  ${h.score.toFixed(4)}  ${title.slice(0, 60)}${shares ? `  [${shares}]` : ''}\n`,
     );
   });
+  // Facet values are client data, printed on one line each like titles.
+  for (const [field, values] of Object.entries(r.facets ?? {}))
+    out.write(
+      `  ${oneLine(field)}: ${values.map((v) => `${oneLine(String(v.value)).slice(0, 40)} ${v.count}`).join(', ') || '-'}\n`,
+    );
   const timings = Object.entries(r.timings)
     .map(([k, v]) => `${k} ${v.toFixed(1)}ms`)
     .join(', ');

@@ -12,6 +12,7 @@ interface SearchFlags {
   user?: string;
   limit?: number;
   offset?: number;
+  facet?: string[];
   fusion?: string;
   json?: boolean;
 }
@@ -53,6 +54,11 @@ export function registerSearchCommand(program: Command): void {
       'ranked hits to skip (the next page: --offset 10)',
       nonNegativeInt('--offset'),
     )
+    .option(
+      '--facet <field>',
+      "count this payload field's values over the candidates (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     // The API's list: an unknown name is refused (exit 2), never silently served by RRF.
     .addOption(new Option('--fusion <name>', 'stage-2 ranker').choices(FUSION_NAMES))
     .option('--json', 'print the response as JSON')
@@ -77,6 +83,7 @@ export function registerSearchCommand(program: Command): void {
           userId: flags.user,
           limit: flags.limit,
           offset: flags.offset,
+          facets: flags.facet,
           fusion: flags.fusion,
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');

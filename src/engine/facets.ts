@@ -1,0 +1,73 @@
+import type { Candidate } from '../domain/candidate.js';
+import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
+import { ChorusError } from '../errors.js';
+
+/** One value of a payload field and how many of the query's candidates have it. */
+export interface FacetValue {
+  value: string | number | boolean;
+  count: number;
+}
+
+/** Per requested field, its most frequent values, most frequent first. */
+export type Facets = Record<string, FacetValue[]>;
+
+export const MAX_FACET_FIELDS = 16;
+export const MAX_FACET_SIZE = 100;
+export const DEFAULT_FACET_SIZE = 10;
+
+/** Refuses what the API's schema refuses (the embedded library calls the engine without it). */
+export function checkFacets(fields: readonly string[] | undefined, size: number | undefined): void {
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= MAX_FACET_SIZE))
+    throw new ChorusError(
+      'VALIDATION',
+      `facetSize must be an integer from 1 to ${MAX_FACET_SIZE}, got ${String(size)}`,
+    );
+  if (fields === undefined) return;
+  if (fields.length > MAX_FACET_FIELDS)
+    throw new ChorusError('VALIDATION', `at most ${MAX_FACET_FIELDS} facets, got ${fields.length}`);
+  for (const f of fields) {
+    if (typeof f !== 'string' || f.length < 1 || f.length > 64)
+      throw new ChorusError('VALIDATION', 'a facet is a payload field name of 1 to 64 characters', {
+        facet: f,
+      });
+    // The engine's own keys are not client data: never counted, never shown.
+    if (RESERVED_PAYLOAD_KEYS.includes(f))
+      throw new ChorusError('VALIDATION', `${f} is reserved by the engine, not a payload field`, {
+        facet: f,
+      });
+  }
+}
+
+/**
+ * Counts each field's values over the query's candidates (the union of its stage-1 lists, filters applied), as
+ * search engines aggregate a k-NN query's top k: what the ranking considered, not the whole collection. A list
+ * value counts each distinct element once per item; objects and null are not values. Ties go by type, then the
+ * value's text (booleans, numbers, strings), so the answer does not depend on the order candidates arrived in.
+ */
+export function countFacets(
+  candidates: readonly Candidate[],
+  fields: readonly string[],
+  size = DEFAULT_FACET_SIZE,
+): Facets {
+  const out: Facets = {};
+  for (const field of new Set(fields)) {
+    // Keyed by type too: the string "1" and the number 1 are different values.
+    const counts = new Map<string, FacetValue>();
+    for (const c of candidates) {
+      const raw = c.payload[field];
+      const values = Array.isArray(raw) ? new Set(raw) : [raw];
+      for (const v of values) {
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
+        const key = `${typeof v}:${String(v)}`;
+        const seen = counts.get(key);
+        if (seen) seen.count++;
+        else counts.set(key, { value: v, count: 1 });
+      }
+    }
+    out[field] = [...counts]
+      .sort(([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : ka > kb ? 1 : 0))
+      .slice(0, size)
+      .map(([, v]) => v);
+  }
+  return out;
+}
