@@ -57,6 +57,13 @@ export const Hit = z
     score: z.number(),
     payload: z.record(z.string(), JsonValue),
     explanation: Explanation,
+    highlights: z
+      .record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()])))
+      .optional()
+      .meta({
+        description:
+          'With `highlight`: per text field, where it holds the query terms ([start, end) in UTF-16 code units)',
+      }),
   })
   .meta({ id: 'Hit' });
 

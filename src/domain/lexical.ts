@@ -25,6 +25,11 @@ export interface LexicalIndex {
   dropCollection(collection: string): Promise<void>;
   /** Documents indexed in `collection` (the API reports it beside the store's count). */
   count(collection: string): number;
+  /**
+   * Where `text` (one payload field) holds the query's terms as this index analyzes them: `[start, end)` offsets in
+   * UTF-16 code units of `text`, in order. For highlighting shown hits.
+   */
+  matchSpans(query: string, text: string): [number, number][];
   /** The k best documents for `query`, best first. */
   searchAsync(
     collection: string,

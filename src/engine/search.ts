@@ -1,3 +1,4 @@
+import { textFieldsOf } from '../domain/document-text.js';
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
 import { routeRanking } from './baseline-fusion.js';
@@ -21,6 +22,8 @@ export interface SearchRequest {
   limit?: number;
   /** Ranked hits to skip: `offset` 10 with `limit` 10 is the second page of ten (at most MAX_OFFSET). */
   offset?: number;
+  /** Mark where the shown hits' text fields hold the query text's terms (`highlights` per hit; text queries). */
+  highlight?: boolean;
   /** Payload fields whose values to count over the query's candidates (answered as `facets`). */
   facets?: string[];
   /** Values per facet, most frequent first (default 10, at most 100). */
@@ -88,6 +91,9 @@ export async function search(
     limit: req.limit ?? deps.search.defaultLimit,
     offset: req.offset,
     ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
+    ...(req.highlight && q.text?.trim()
+      ? { highlight: { query: q.text, fields: textFieldsOf(schema) } }
+      : {}),
     diversity: req.diversity,
     ctx: { queryKind: kind, queryModalities: encoded.modalities, baseline },
     notes: encoded.missing,

@@ -21,6 +21,8 @@ export interface ServedHit {
   payload: Payload;
   /** The ranker's explanation (used sources, shares, and for the model its gate and residual share) plus stage-1 ranks. */
   explanation: Omit<RankedHit['explanation'], 'ranker'> & { ranks: Record<string, number> };
+  /** Asked with `highlight`: per text field, where it holds the query's terms ([start, end) in UTF-16 units). */
+  highlights?: Record<string, [number, number][]>;
 }
 
 export interface RankedResponse {
@@ -56,6 +58,8 @@ export interface TwoStageArgs {
   limit: number;
   /** Ranked hits to skip before the `limit` shown (a later page of the same query); default 0. */
   offset?: number;
+  /** Mark where the shown hits' text fields hold the query's terms (the BM25 analyzer's matching). */
+  highlight?: { query: string; fields: readonly string[] };
   /** Payload fields whose values to count over the candidates (see countFacets). */
   facets?: { fields: readonly string[]; size?: number };
   candidatesPerList?: number;
@@ -160,7 +164,11 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     queryId,
     collection: a.collection,
     ranker: { name: reranker.name, version: reranker.version },
-    hits: shown.map((h) => served(h, ranks.get(h.id) ?? {})),
+    hits: shown.map((h) => {
+      const hit = served(h, ranks.get(h.id) ?? {});
+      if (a.highlight) hit.highlights = highlights(deps, hit.payload, a.highlight);
+      return hit;
+    }),
     sources: [...sources].sort(),
     notes: a.notes,
     timings: timer.timings,
@@ -188,6 +196,22 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   }
   response.timings = timer.timings;
   return response;
+}
+
+/** Spans of the query's terms per string text field of a shown hit (fields without a match left out). */
+function highlights(
+  deps: Pick<EngineDeps, 'bm25'>,
+  payload: Payload,
+  h: { query: string; fields: readonly string[] },
+): Record<string, [number, number][]> {
+  const out: Record<string, [number, number][]> = {};
+  for (const field of h.fields) {
+    const text = payload[field];
+    if (typeof text !== 'string') continue;
+    const spans = deps.bm25.matchSpans(h.query, text);
+    if (spans.length > 0) out[field] = spans;
+  }
+  return out;
 }
 
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {

@@ -82,6 +82,30 @@ export function analyze(text: string): string[] {
   return terms;
 }
 
+/** Spans one field may report (a long text matching a common word everywhere need not list them all). */
+const MAX_SPANS = 100;
+
+/**
+ * Where `text` holds a token whose index term is one of the query's: `[start, end)` in UTF-16 code units of `text`
+ * as given (what JavaScript's `slice` takes), in order, at most MAX_SPANS. Tokens are found on the text as given and
+ * each is normalised, lowercased, stop-listed and stemmed as `analyze` does, so the offsets point into the original
+ * string (NFKC of the whole text could move them).
+ */
+export function matchSpans(query: string, text: string): [number, number][] {
+  const terms = new Set(analyze(query));
+  const out: [number, number][] = [];
+  if (terms.size === 0) return out;
+  for (const m of text.matchAll(TOKEN)) {
+    const token = m[0].normalize('NFKC').toLowerCase().replace(/’/g, "'");
+    if (token.length > MAX_TOKEN_LENGTH || ENGLISH_STOP_WORDS.has(token)) continue;
+    const term = /^[a-z']+$/.test(token) ? stemCached(token) : token;
+    if (!terms.has(term)) continue;
+    out.push([m.index, m.index + m[0].length]);
+    if (out.length >= MAX_SPANS) break;
+  }
+  return out;
+}
+
 /** Term frequencies of an analyzed text. */
 export function termFrequencies(text: string): Map<string, number> {
   const tf = new Map<string, number>();

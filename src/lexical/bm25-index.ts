@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { termFrequencies } from './analyzer.js';
+import { matchSpans, termFrequencies } from './analyzer.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
@@ -123,6 +123,10 @@ export class Bm25Index implements LexicalIndex {
 
   dropCollection(collection: string): Promise<void> {
     return this.write({ op: 'drop', collection });
+  }
+
+  matchSpans(query: string, text: string): [number, number][] {
+    return matchSpans(query, text);
   }
 
   count(collection: string): number {

@@ -73,6 +73,10 @@ export const SearchBody = z
     weights: Weights.optional(),
     limit: z.number().int().min(1).max(200).optional(),
     offset: Offset.optional(),
+    highlight: z.boolean().optional().meta({
+      description:
+        "Text queries: each hit's `highlights` give, per text field (the collection's BM25 fields), where it holds the query's terms as [start, end) offsets in UTF-16 code units",
+    }),
     facets: z.array(z.string().min(1).max(64)).max(MAX_FACET_FIELDS).optional().meta({
       description:
         "Payload fields whose values to count over the query's candidates (the union of its stage-1 lists, filter applied), answered as `facets`",
@@ -156,6 +160,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       offset: b.offset,
       facets: b.facets,
       facetSize: b.facetSize,
+      highlight: b.highlight,
       candidates: b.candidates,
       rrfK: b.rrfK,
       lexical: b.lexical,
