@@ -98,35 +98,17 @@ describe('chorus CLI: what a new user runs first', () => {
 
   it('--offset prints the next page, numbered by rank; --facet prints counts on one line; a negative offset is a usage error', async () => {
     const hitLines = (out: string) => out.split('\n').filter((l) => /^ +\d+\. /.test(l));
-    const both = await chorus('search', 'lamp', '--collection', 'shop', '--fusion', 'rrf');
+    const lampSearch = (...more: string[]) =>
+      chorus('search', 'lamp', '--collection', 'shop', '--fusion', 'rrf', ...more);
+    const both = await lampSearch();
     expect(both.code, both.stderr).toBe(0);
     const ranked = hitLines(both.stdout);
     expect(ranked).toHaveLength(2);
-    const page = await chorus(
-      'search',
-      'lamp',
-      '--collection',
-      'shop',
-      '--fusion',
-      'rrf',
-      '--limit',
-      '1',
-      '--offset',
-      '1',
-    );
+    const page = await lampSearch('--limit', '1', '--offset', '1');
     expect(page.code, page.stderr).toBe(0);
     expect(hitLines(page.stdout)).toEqual([ranked[1]]);
     expect(ranked[1]).toMatch(/^ {2}2\. /);
-    const faceted = await chorus(
-      'search',
-      'lamp',
-      '--collection',
-      'shop',
-      '--fusion',
-      'rrf',
-      '--facet',
-      'title',
-    );
+    const faceted = await lampSearch('--facet', 'title');
     expect(faceted.code, faceted.stderr).toBe(0);
     // Two candidates, one count each; a title's control characters never reach the terminal.
     expect(faceted.stdout).toMatch(
