@@ -67,6 +67,8 @@ export function createClient(opts: ClientOptions) {
       /** Many items as one NDJSON stream, committed in batches (a bad line is reported, the rest go on). */
       stream: bindStream(t),
       get: bind<ItemRoutes['get']>(t, 'get', '/v1/items/:id'),
+      /** A page of a collection in id order; pass `next` as `cursor` for the following one. */
+      scroll: bind<ItemRoutes['scroll']>(t, 'post', '/v1/items/scroll'),
       delete: bind<ItemRoutes['delete']>(t, 'delete', '/v1/items/:id'),
     },
     search: bind<SearchRoutes['search']>(t, 'post', '/v1/search'),

@@ -2,8 +2,10 @@ import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { CollectionName } from '../../domain/collection.js';
-import { ClientPayload, ItemId, JsonValue } from '../../domain/item.js';
+import { Filter } from '../../domain/filter.js';
+import { ClientPayload, ItemId, JsonValue, type Item } from '../../domain/item.js';
 import { publicPayload } from '../../domain/names.js';
+import { checkFilter } from '../../engine/cost-limits.js';
 import type { ItemWrite } from '../../engine/items.js';
 import { ChorusError } from '../../errors.js';
 import { sniffModality } from '../media-sniff.js';
@@ -99,6 +101,21 @@ export const StoredItem = z
   })
   .meta({ id: 'Item' });
 
+export const ScrollItemsBody = z
+  .object({
+    collection: CollectionName,
+    limit: z.number().int().min(1).max(1000).default(100),
+    cursor: z
+      .string()
+      .max(1024)
+      .optional()
+      .meta({ description: 'The `next` of the previous page' }),
+    filter: Filter.optional(),
+    withVectors: z.boolean().default(false),
+  })
+  .strict()
+  .meta({ id: 'ScrollItemsRequest' });
+
 export const itemRoutes = {
   upsert: {
     method: 'post',
@@ -130,6 +147,17 @@ export const itemRoutes = {
     params: ItemParams,
     query: ItemQuery,
     response: z.object({ item: StoredItem }),
+  },
+  scroll: {
+    method: 'post',
+    path: '/v1/items/scroll',
+    tag: 'items',
+    scope: 'read',
+    summary: 'Page through a collection (export, audits)',
+    description:
+      'Items in id order, `limit` per page; pass `next` as `cursor` for the following page (absent on the last). A filter restricts the pages. A write between pages shows up in a later page when its id sorts after the cursor.',
+    body: ScrollItemsBody,
+    response: z.object({ items: z.array(StoredItem), next: z.string().nullable() }),
   },
   delete: {
     method: 'delete',
@@ -206,19 +234,22 @@ export function createItemsRouter(deps: RouteDeps): Router {
     });
     if (!item)
       throw new ChorusError('NOT_FOUND', `item "${id}" is not in collection "${q.collection}"`);
+    res.json({ item: storedItem(item, !!q.withVectors) });
+  });
+  addRoute(router, deps, itemRoutes.scroll, async (req, res) => {
+    checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
+    const b = parseBody(ScrollItemsBody, req);
+    await engine.getCollection(b.collection);
+    const page = await engine.store.scroll(b.collection, {
+      limit: b.limit,
+      cursor: b.cursor,
+      filter: b.filter,
+      // Read either way: an item's vector names come from its vectors.
+      withVectors: true,
+    });
     res.json({
-      item: {
-        id: item.id,
-        payload: publicPayload(item.payload),
-        vectorNames: Object.keys(item.vectors),
-        ...(q.withVectors
-          ? {
-              vectors: Object.fromEntries(
-                Object.entries(item.vectors).map(([k, v]) => [k, Array.from(v)]),
-              ),
-            }
-          : {}),
-      },
+      items: page.items.map((i) => storedItem(i, b.withVectors)),
+      next: page.next ?? null,
     });
   });
   addRoute(router, deps, itemRoutes.delete, async (req, res) => {
@@ -227,4 +258,20 @@ export function createItemsRouter(deps: RouteDeps): Router {
     res.json(await engine.deleteItems(q.collection, [id], trackWrite(res)));
   });
   return router;
+}
+
+/** An item as the API shows it: its public payload, which vectors it has, and their values when asked. */
+function storedItem(item: Item, withVectors: boolean): z.infer<typeof StoredItem> {
+  return {
+    id: item.id,
+    payload: publicPayload(item.payload),
+    vectorNames: Object.keys(item.vectors),
+    ...(withVectors
+      ? {
+          vectors: Object.fromEntries(
+            Object.entries(item.vectors).map(([k, v]) => [k, Array.from(v)]),
+          ),
+        }
+      : {}),
+  };
 }
