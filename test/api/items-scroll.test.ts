@@ -52,12 +52,19 @@ describe('paging through a collection', () => {
     const r = await s.call('POST', '/v1/items/scroll', {
       collection: C,
       filter: { must: [{ key: 'even', match: { value: true } }] },
-      limit: 1000,
+      limit: 200,
       withVectors: true,
     });
     expect(r.status, r.text).toBe(200);
     expect((r.json.items as Json[]).map((i) => i.id)).toEqual(ids.filter((_, i) => i % 2 === 0));
     expect(r.json.next).toBeNull();
+    const big = await s.call('POST', '/v1/items/scroll', {
+      collection: C,
+      limit: 201,
+      withVectors: true,
+    });
+    expect(big.status).toBe(400);
+    expect(JSON.stringify(big.json.error)).toMatch(/with withVectors, limit is at most 200/);
     expect(r.json.items[0].vectors.text).toHaveLength(DIM);
   });
 

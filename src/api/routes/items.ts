@@ -101,6 +101,9 @@ export const StoredItem = z
   })
   .meta({ id: 'Item' });
 
+/** Items per scroll page when their vectors are included. */
+const MAX_VECTOR_PAGE = 200;
+
 export const ScrollItemsBody = z
   .object({
     collection: CollectionName,
@@ -114,6 +117,11 @@ export const ScrollItemsBody = z
     withVectors: z.boolean().default(false),
   })
   .strict()
+  // A page of 1,000 items with three 512-d vectors as JSON numbers is ~30 MB: vectors come in smaller pages.
+  .refine((b) => !b.withVectors || b.limit <= MAX_VECTOR_PAGE, {
+    message: `with withVectors, limit is at most ${MAX_VECTOR_PAGE}`,
+    path: ['limit'],
+  })
   .meta({ id: 'ScrollItemsRequest' });
 
 export const itemRoutes = {
