@@ -139,6 +139,10 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect((await hitIds('right-results')).length).toBe(10);
     const first = page.locator('[data-testid="left-results"] li.hit').first();
     expect(await first.locator('.sharebar .seg').count()).toBeGreaterThan(0);
+    // Titles mark the words the lexical list matched (as the index analyzes them: "jerseys" would be marked too).
+    const marks = await page.locator('[data-testid="left-results"] .title mark').allTextContents();
+    expect(marks.length).toBeGreaterThan(0);
+    for (const m of marks) expect(['blue', 'jersey', 'jerseys']).toContain(m.toLowerCase());
     // Product photos come from the item's indexed file through the admin media route.
     const img = page.locator('[data-testid="left-results"] img').first();
     await expect

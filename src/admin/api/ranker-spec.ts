@@ -45,5 +45,7 @@ export function runSide(engine: Engine, q: QuerySpec, side: RankerSpec): Promise
     candidates: side.candidates,
     limit: q.limit,
     logImpression: false,
+    // Titles show which words the lexical list matched.
+    highlight: true,
   });
 }

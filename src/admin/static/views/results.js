@@ -4,7 +4,7 @@ import { html, fmt, pct, sourceColour } from '../lib.js';
 /**
  * @typedef {{ scores: Record<string, number>, shares: Record<string, number>, ranks: Record<string, number>, ranker?: string,
  *   used?: string[], gate?: Record<string, number>, residualShare?: number, baseline?: string, contributions?: Record<string, number> }} Explanation
- * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation }} Hit
+ * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation, highlights?: Record<string, [number, number][]> }} Hit
  * @typedef {{ queryId: string, ranker: { name: string, version: string }, hits: Hit[], sources: string[], notes: string[], timings: Record<string, number> }} Ranked
  */
 
@@ -64,6 +64,25 @@ function Score({ hit, ranker, position }) {
     return html`<span class="score" title="no fusion: the order of the best single list">${best ? `${best} ${rankIn(hit.explanation, best)}` : `#${position + 1}`}</span>`;
   }
   return html`<span class="score" title=${hit.explanation.contributions ? 'rank fusion score: the sum of the contributions below' : 'final score'}>${fmt(hit.score, 4)}</span>`;
+}
+
+/**
+ * A payload string with the query's matched words in <mark>: text nodes and elements only, never markup from the
+ * payload (client data). `spans` are the engine's [start, end) offsets into this very string.
+ * @param {{ text: string, spans?: [number, number][] }} p
+ */
+function Marked({ text, spans }) {
+  if (!spans?.length) return text;
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (start < at || end > text.length) continue;
+    if (start > at) parts.push(text.slice(at, start));
+    parts.push(html`<mark>${text.slice(start, end)}</mark>`);
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return parts;
 }
 
 /** @param {{ delta: number | null }} p  delta = other rank - this rank (positive = moved up here) */
@@ -131,7 +150,7 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
           <${Media} collection=${collection} hit=${hit} />
           <div class="body">
             <div class="line1">
-              <span class="title">${hit.payload?.title ?? hit.id}</span>
+              <span class="title">${typeof hit.payload?.title === 'string' ? html`<${Marked} text=${hit.payload.title} spans=${hit.highlights?.title} />` : hit.id}</span>
               ${other ? html`<${Move} delta=${delta} />` : null}
               <${Score} hit=${hit} ranker=${resp.ranker.name} position=${i} />
             </div>
