@@ -229,6 +229,22 @@ const OTHER_ROWS: RowSpec[] = [
     load: notRecorded,
   },
   {
+    file: 'typos.json',
+    command: 'npx tsx bench/typos.ts --dataset DIR',
+    data: (j) => {
+      const r = at(j, 'scifact');
+      return `BEIR ${String(at(r, 'dataset'))} test queries as given, and with one typing slip each (${num(r, 'queriesWithSlip')} of ${num(r, 'queriesTested')}, seed ${num(r, 'seed')})`;
+    },
+    result: (j) => {
+      const arm = (name: string) => {
+        const a = at(j, `scifact.arms.${name}`);
+        return `nDCG@10 ${fx(num(a, 'ndcg10'), 4)}, recall@100 ${fx(num(a, 'recall100'), 3)}`;
+      };
+      return `BM25 typo tolerance on / off: with slips ${arm('slipped:on')} / ${arm('slipped:off')}; as given ${arm('clean:on')} / ${arm('clean:off')}`;
+    },
+    load: notRecorded,
+  },
+  {
     file: 'store.json',
     command: 'npx tsx bench/store.ts --n 20000',
     data: (j) =>

@@ -124,6 +124,11 @@ export const SearchConfig = z
      * off earlier.
      */
     lexicalThreadMinDocs: int(0, 1_000_000_000).default(50_000),
+    /**
+     * BM25 reads a query word the collection never saw as its vocabulary's most frequent word one edit away
+     * (src/lexical/typos.ts). BEIR SciFact, same run: nDCG@10 0.6867 vs 0.6868 off, recall@100 0.924 vs 0.921.
+     */
+    typoTolerance: bool.default(true),
   })
   .strict();
 

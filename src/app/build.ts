@@ -14,7 +14,7 @@ import { FEEDBACK_STATE_FILE, FeedbackState } from '../feedback/feedback-state.j
 import { feedbackIngest } from '../feedback/ingest.js';
 import { OffThreadEventLog } from '../storage/events-writer.js';
 import { DAY_MS, EventRetention } from '../storage/event-retention.js';
-import { Bm25Index, LEXICAL_FILE } from '../lexical/bm25-index.js';
+import { Bm25Index, DEFAULT_BM25, LEXICAL_FILE } from '../lexical/bm25-index.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
 import { createServerJobs, type ServerJobs } from '../jobs/server-jobs.js';
 import { createVectorStore } from '../stores/create-vector-store.js';
@@ -82,7 +82,10 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
   const db = openChorusDb(config.dataDir);
   // The server's own impressions commit on a writer thread, off the event loop.
   const events = new OffThreadEventLog(db.events, db.file);
-  const bm25 = new Bm25Index(path.join(config.dataDir, LEXICAL_FILE));
+  const bm25 = new Bm25Index(path.join(config.dataDir, LEXICAL_FILE), {
+    ...DEFAULT_BM25,
+    typoTolerance: config.search.typoTolerance,
+  });
   bm25.useWriteThread(); // BM25 writes off the event loop: searches during bulk loads wait less
   const state = new FeedbackState(path.join(config.dataDir, FEEDBACK_STATE_FILE));
   // Every impression commits to the state on the event loop; its WAL checkpoints (copy + fsyncs) run on a thread.

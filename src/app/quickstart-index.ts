@@ -8,7 +8,7 @@ import { schemaFor } from '../indexing/ensure-collection.js';
 import { indexDirectory, type IndexSummary } from '../indexing/index-run.js';
 import { openIndexRuntime } from '../indexing/index-runtime.js';
 import type { ProgressState } from '../indexing/progress.js';
-import { Bm25Index, LEXICAL_FILE } from '../lexical/bm25-index.js';
+import { Bm25Index, DEFAULT_BM25, LEXICAL_FILE } from '../lexical/bm25-index.js';
 import { createVectorStore } from '../stores/create-vector-store.js';
 
 export const QUICKSTART_COLLECTION = 'quickstart';
@@ -33,7 +33,10 @@ export async function indexQuickstart(
   if (!existsSync(corpus))
     throw new ChorusError('NOT_FOUND', `the quickstart corpus is missing: ${corpus}`);
   const store = await createVectorStore(config, { indexMaintenance: 'inline' });
-  const bm25 = new Bm25Index(path.join(config.dataDir, LEXICAL_FILE));
+  const bm25 = new Bm25Index(path.join(config.dataDir, LEXICAL_FILE), {
+    ...DEFAULT_BM25,
+    typoTolerance: config.search.typoTolerance,
+  });
   try {
     if (!(await store.listCollections()).some((c) => c.name === collection)) {
       const schema = schemaFor(collection, registry.available);

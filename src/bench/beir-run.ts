@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { recordRun } from './results-file.js';
 import { isEncodeFailure, type Encoder } from '../../indexers/encoder.js';
-import { Bm25Index } from '../lexical/bm25-index.js';
+import { Bm25Index, DEFAULT_BM25 } from '../lexical/bm25-index.js';
 import { ChorusError } from '../errors.js';
 import { readCorpus, readQrels, readQueries, type BeirDoc } from './beir-data.js';
 import { mrrAt, ndcgAt, recallAt } from './ir-metrics.js';
@@ -18,6 +18,10 @@ export interface BeirOptions {
   textEncoder?: Encoder;
   /** Only the first N test queries (quick runs). */
   maxQueries?: number;
+  /** BM25 typo tolerance (default: the index's default, on). */
+  typoTolerance?: boolean;
+  /** Query texts replacing the dataset's (bench/typos.ts: the same queries with typing slips). */
+  queries?: Map<string, string>;
   log?: (line: string) => void;
 }
 
@@ -33,7 +37,7 @@ export interface BeirResult {
   queriesPerSecond: number;
   indexSeconds: number;
   encoder?: string;
-  bm25: { k1: number; b: number };
+  bm25: { k1: number; b: number; typoTolerance: boolean };
 }
 
 const DEPTH = 100;
@@ -53,7 +57,7 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
         'Put one (e.g. Xenova/all-MiniLM-L6-v2) in CHORUS_MODEL_DIR or allow hub downloads, or use --retriever bm25.',
     );
   }
-  const queries = readQueries(opts.dataset);
+  const queries = opts.queries ?? readQueries(opts.dataset);
   const qrels = readQrels(opts.dataset, split);
   const qids = [...qrels.keys()]
     .filter((q) => queries.has(q))
@@ -63,7 +67,8 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
   log(`${docs.length} documents, ${qids.length} queries (${split})`);
 
   const tmp = mkdtempSync(path.join(tmpdir(), 'chorus-beir-'));
-  const bm25 = new Bm25Index(path.join(tmp, 'lexical.sqlite'));
+  const params = { ...DEFAULT_BM25, typoTolerance: opts.typoTolerance ?? true };
+  const bm25 = new Bm25Index(path.join(tmp, 'lexical.sqlite'), params);
   try {
     const t0 = performance.now();
     let dense: Float32Array[] | undefined;
@@ -117,7 +122,7 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
       ...(opts.textEncoder && opts.retriever !== 'bm25'
         ? { encoder: opts.textEncoder.modelId }
         : {}),
-      bm25: { k1: 1.2, b: 0.75 },
+      bm25: { k1: params.k1, b: params.b, typoTolerance: params.typoTolerance },
     };
   } finally {
     await bm25.close();

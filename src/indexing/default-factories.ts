@@ -1,7 +1,7 @@
 import { createEncoderRegistry } from '../../indexers/registry.js';
 import path from 'node:path';
 import type { ChorusConfig } from '../config.js';
-import { Bm25Index, LEXICAL_FILE } from '../lexical/bm25-index.js';
+import { Bm25Index, DEFAULT_BM25, LEXICAL_FILE } from '../lexical/bm25-index.js';
 import { createVectorStore } from '../stores/create-vector-store.js';
 import type { RuntimeFactories } from './index-runtime.js';
 
@@ -15,5 +15,9 @@ export const defaultRuntimeFactories: RuntimeFactories = {
     return registry.available;
   },
   // The same file the server's engine reads (src/app/build.ts), so indexed text is searchable by BM25.
-  openLexical: (config: ChorusConfig) => new Bm25Index(path.join(config.dataDir, LEXICAL_FILE)),
+  openLexical: (config: ChorusConfig) =>
+    new Bm25Index(path.join(config.dataDir, LEXICAL_FILE), {
+      ...DEFAULT_BM25,
+      typoTolerance: config.search.typoTolerance,
+    }),
 };

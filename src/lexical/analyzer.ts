@@ -71,15 +71,31 @@ function stemCached(token: string): string {
   return s;
 }
 
-/** Tokens -> index terms. Non-Latin tokens are kept unstemmed (the stemmer is English only). */
+/** A token's index term, or undefined for a stop word. Non-Latin tokens stay unstemmed (the stemmer is English). */
+function termOf(token: string): string | undefined {
+  if (ENGLISH_STOP_WORDS.has(token)) return undefined;
+  const term = /^[a-z']+$/.test(token) ? stemCached(token) : token;
+  return term.length > 0 && term !== "'" ? term : undefined;
+}
+
+/** Tokens -> index terms (the indexing path: no pair per token). */
 export function analyze(text: string): string[] {
   const terms: string[] = [];
   for (const token of tokenize(text)) {
-    if (ENGLISH_STOP_WORDS.has(token)) continue;
-    const term = /^[a-z']+$/.test(token) ? stemCached(token) : token;
-    if (term.length > 0 && term !== "'") terms.push(term);
+    const term = termOf(token);
+    if (term !== undefined) terms.push(term);
   }
   return terms;
+}
+
+/** Index terms with the token each came from (typo correction compares both with the vocabulary). */
+export function analyzeTokens(text: string): [term: string, token: string][] {
+  const out: [string, string][] = [];
+  for (const token of tokenize(text)) {
+    const term = termOf(token);
+    if (term !== undefined) out.push([term, token]);
+  }
+  return out;
 }
 
 /** Spans one field may report (a long text matching a common word everywhere need not list them all). */
@@ -97,9 +113,9 @@ export function matchSpans(query: string, text: string): [number, number][] {
   if (terms.size === 0) return out;
   for (const m of text.matchAll(TOKEN)) {
     const token = m[0].normalize('NFKC').toLowerCase().replace(/’/g, "'");
-    if (token.length > MAX_TOKEN_LENGTH || ENGLISH_STOP_WORDS.has(token)) continue;
-    const term = /^[a-z']+$/.test(token) ? stemCached(token) : token;
-    if (!terms.has(term)) continue;
+    if (token.length > MAX_TOKEN_LENGTH) continue;
+    const term = termOf(token);
+    if (term === undefined || !terms.has(term)) continue;
     out.push([m.index, m.index + m[0].length]);
     if (out.length >= MAX_SPANS) break;
   }

@@ -105,6 +105,10 @@ export class PostingsStore {
         'INSERT INTO lex_docs (cid, doc_id, num, length, terms) VALUES (?, ?, ?, ?, ?)',
       ),
       deleteDoc: db.prepare('DELETE FROM lex_docs WHERE cid = ? AND doc_id = ?'),
+      // Terms of a collection starting with a prefix, with their document frequencies (typo corrections).
+      vocabulary: db.prepare(
+        'SELECT term, sum(count) AS df FROM lex_blocks WHERE cid = ? AND term >= ? AND term < ? GROUP BY term',
+      ),
       metas: db.prepare(
         'SELECT key, last, count, max_tf AS maxTf, min_len AS minLen FROM lex_blocks WHERE cid = ? AND term = ? ORDER BY key',
       ),
@@ -134,6 +138,14 @@ export class PostingsStore {
 
   stats(name: string): CollectionStats | undefined {
     return this.s.collection.get(name) as CollectionStats | undefined;
+  }
+
+  /** The collection's terms that start with `prefix` (one or more characters), with their document frequencies. */
+  vocabulary(cid: number, prefix: string): { term: string; df: number }[] {
+    const chars = [...prefix];
+    const last = chars.pop()!;
+    const end = chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
+    return this.s.vocabulary.all(cid, prefix, end) as { term: string; df: number }[];
   }
 
   metas(cid: number, term: string): BlockMeta[] {

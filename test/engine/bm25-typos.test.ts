@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { Bm25Index, DEFAULT_BM25 } from '../../src/lexical/bm25-index.js';
+import { bestCorrection, withinOneEdit } from '../../src/lexical/typos.js';
+
+const dirs: string[] = [];
+const open: Bm25Index[] = [];
+afterEach(async () => {
+  for (const i of open.splice(0)) await i.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function index(typoTolerance?: boolean): Bm25Index {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-typos-'));
+  dirs.push(dir);
+  const i = new Bm25Index(path.join(dir, 'lexical.sqlite'), { ...DEFAULT_BM25, typoTolerance });
+  open.push(i);
+  return i;
+}
+const DOCS = [
+  { id: 'blue-jersey', text: 'blue jersey for running' },
+  { id: 'red-jersey', text: 'red jersey' },
+  { id: 'jeans', text: 'blue jeans' },
+  { id: 'lamp', text: 'walnut lamp' },
+];
+const ids = async (i: Bm25Index, q: string) => (await i.searchAsync('c', q, 10)).map((h) => h.id);
+
+describe('one edit', () => {
+  it('insertion, deletion, substitution and a swap of neighbours are one edit; two changes are not', () => {
+    for (const [a, b] of [
+      ['jersy', 'jersey'],
+      ['jerseyy', 'jersey'],
+      ['jersay', 'jersey'],
+      ['jresey', 'jersey'],
+      ['lamp', 'lamp'],
+    ])
+      expect(withinOneEdit(a!, b!), `${a} ${b}`).toBe(true);
+    for (const [a, b] of [
+      ['jrsy', 'jersey'],
+      ['jesrye', 'jersey'],
+      ['lamp', 'lampss'],
+    ])
+      expect(withinOneEdit(a!, b!), `${a} ${b}`).toBe(false);
+  });
+
+  it('picks the most frequent term one edit from any typed form; short words are never corrected', () => {
+    const vocabulary = [
+      { term: 'jersey', df: 3 },
+      { term: 'jerse', df: 9 },
+      { term: 'lamp', df: 1 },
+    ];
+    expect(bestCorrection(['jersi', 'jersy'], vocabulary)).toBe('jerse');
+    expect(bestCorrection(['jersei'], [{ term: 'jersey', df: 3 }])).toBe('jersey');
+    expect(bestCorrection(['lam'], vocabulary)).toBeUndefined();
+    expect(bestCorrection(['zzzz'], vocabulary)).toBeUndefined();
+    // Codes are not words: a digit one edit away is another product.
+    expect(bestCorrection(['lamp2'], [{ term: 'lamp3', df: 5 }])).toBeUndefined();
+  });
+});
+
+describe('BM25 typo tolerance', () => {
+  it('reads a word the collection never saw as its nearest term; exact words score above corrected ones', async () => {
+    const i = index();
+    await i.upsert('c', DOCS);
+    // "jersy" stems to "jersi": two edits from the term "jersey", one from the word.
+    expect((await ids(i, 'jersy')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    const [exact] = await i.searchAsync('c', 'jersey', 1);
+    const [fixed] = await i.searchAsync('c', 'jersy', 1);
+    expect(fixed!.score).toBeCloseTo(exact!.score * 0.8, 6);
+    // "blue" is exact, "jersy" corrected: the blue jersey first, blue jeans (one exact word) after it.
+    expect((await ids(i, 'blue jersy')).slice(0, 2)).toEqual(['blue-jersey', 'jeans']);
+    // Second and third letters swapped, or a letter inserted second, are found too (read by first and third letter).
+    expect((await ids(i, 'jresey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    expect((await ids(i, 'jxersey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    // Short words and words two edits away stay unknown.
+    expect(await ids(i, 'lmp')).toEqual([]);
+    expect(await ids(i, 'jrsy')).toEqual([]);
+  });
+
+  it('never changes a word the collection knows, and forgets a correction when the word arrives', async () => {
+    const i = index();
+    await i.upsert('c', DOCS);
+    expect((await ids(i, 'jersy')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    await i.upsert('c', [{ id: 'typo-doc', text: 'jersy sale' }]);
+    expect(await ids(i, 'jersy')).toEqual(['typo-doc']);
+  });
+
+  it('is off with typoTolerance false; the read thread applies the same setting', async () => {
+    const off = index(false);
+    await off.upsert('c', DOCS);
+    expect(await ids(off, 'jersy')).toEqual([]);
+    const threaded = index();
+    await threaded.upsert('c', DOCS);
+    threaded.useReadThread({ minDocs: 1 });
+    expect(await threaded.readThreadReady()).toBe(true);
+    expect((await ids(threaded, 'jersy')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    expect(threaded.threadSearches).toBeGreaterThan(0);
+  });
+
+  it('is a setting: search.typoTolerance, CHORUS_SEARCH__TYPO_TOLERANCE', () => {
+    expect(parseConfig({}).search.typoTolerance).toBe(true);
+    expect(parseConfig({ search: { typoTolerance: 'false' } } as never).search.typoTolerance).toBe(
+      false,
+    );
+  });
+});
