@@ -1,5 +1,6 @@
 // Deleting the oldest events (retention), shared by EventsRepo (this thread) and the events writer thread
 // (events-writer-worker.mjs loads it without a TypeScript loader, hence plain JS; types in event-prune.d.mts).
+import { afterStep, withoutOwnFsync } from './background-steps.mjs';
 
 /** Prepared statements per connection (a pass runs many batches). */
 const statements = new WeakMap();
@@ -36,17 +37,7 @@ export function pruneBatch(db, cutoff, batch) {
     last = seq;
   }
   let deleted = 0;
-  if (last !== undefined) {
-    // No fsync of its own: a delete lost to a power cut is redone by the next pass, and the next durable commit on
-    // this connection syncs the WAL with it anyway. Flat out, a pass was mostly waiting for those fsyncs.
-    const sync = db.pragma('synchronous', { simple: true });
-    db.pragma('synchronous = NORMAL');
-    try {
-      deleted = drop.run(last).changes;
-    } finally {
-      db.pragma(`synchronous = ${sync}`);
-    }
-  }
+  if (last !== undefined) deleted = withoutOwnFsync(db, () => drop.run(last).changes);
   return { deleted, done: young || rows.length < batch };
 }
 
@@ -63,7 +54,6 @@ export async function prunePass(db, cutoff, { batch, duty = 1, stopped = () => f
     deleted += r.deleted;
     if (r.done || stopped()) return deleted;
     onBatch?.(deleted);
-    const rest = ((performance.now() - t) * (1 - duty)) / duty;
-    await new Promise((resolve) => (rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve)));
+    await afterStep(t, duty);
   }
 }

@@ -28,22 +28,15 @@ const write = db.transaction((rows) => {
 /** Set by a `cancelPrune` message: the running pass stops after its current batch (shutdown). */
 let cancelled = false;
 
-async function prune(id, { cutoff, batch, duty }) {
+/**
+ * Runs one background pass (retention deletes, or giving the pages they freed back) and answers its count; inserts
+ * that arrive meanwhile run between its steps. A `cancelPrune` message stops it after its current step.
+ */
+async function runPass(id, pass) {
   cancelled = false;
   try {
-    // Messages queued during the pass (impression inserts) run between its batches.
-    const pruned = await prunePass(db, cutoff, { batch, duty, stopped: () => cancelled });
-    parentPort.postMessage({ id, pruned, cancelled });
-  } catch (e) {
-    parentPort.postMessage({ id, error: String(e?.message ?? e) });
-  }
-}
-
-async function reclaim(id, { duty }) {
-  cancelled = false;
-  try {
-    const reclaimed = await reclaimFreePages(db, { duty, stopped: () => cancelled });
-    parentPort.postMessage({ id, reclaimed });
+    const count = await pass(() => cancelled);
+    parentPort.postMessage({ id, count, cancelled });
   } catch (e) {
     parentPort.postMessage({ id, error: String(e?.message ?? e) });
   }
@@ -55,11 +48,12 @@ parentPort.on('message', ({ id, rows, prune: pass, reclaim: pages, cancelPrune }
     return;
   }
   if (pass) {
-    void prune(id, pass);
+    const { cutoff, batch, duty } = pass;
+    void runPass(id, (stopped) => prunePass(db, cutoff, { batch, duty, stopped }));
     return;
   }
   if (pages) {
-    void reclaim(id, pages);
+    void runPass(id, (stopped) => reclaimFreePages(db, { duty: pages.duty, stopped }));
     return;
   }
   try {

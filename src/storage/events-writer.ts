@@ -23,11 +23,9 @@ interface Reply {
   id: number;
   inserted?: number;
   duplicate?: boolean;
-  /** A retention pass: events deleted (also when it failed or was cancelled part way). */
-  pruned?: number;
+  /** A background pass: events deleted, or bytes given back to the file system (also when cancelled part way). */
+  count?: number;
   cancelled?: boolean;
-  /** A reclaim pass: bytes given back to the file system. */
-  reclaimed?: number;
   error?: string;
 }
 
@@ -83,14 +81,11 @@ export class OffThreadEventLog implements FeedbackEventLog {
     cutoff: number,
     o: { batch?: number; duty?: number } = {},
   ): Promise<number> {
-    const duty = o.duty ?? PRUNE_DUTY;
-    if (!(duty > 0 && duty <= 1)) throw new RangeError('duty must be in (0, 1]');
-    const sent = this.post({ prune: { cutoff, batch: o.batch ?? PRUNE_BATCH, duty } });
-    this.inFlight.add(sent);
-    const reply = await sent.finally(() => this.inFlight.delete(sent));
-    if (reply.pruned === undefined || reply.error)
-      throw new Error(`event retention pass failed: ${reply.error ?? 'no answer'}`);
-    return reply.pruned;
+    const duty = checkDuty(o.duty);
+    return this.pass(
+      { prune: { cutoff, batch: o.batch ?? PRUNE_BATCH, duty } },
+      'event retention pass',
+    );
   }
 
   /**
@@ -99,14 +94,17 @@ export class OffThreadEventLog implements FeedbackEventLog {
    * auto-vacuum; see reclaimFreePages).
    */
   async reclaimFreePages(o: { duty?: number } = {}): Promise<number> {
-    const duty = o.duty ?? PRUNE_DUTY;
-    if (!(duty > 0 && duty <= 1)) throw new RangeError('duty must be in (0, 1]');
-    const sent = this.post({ reclaim: { duty } });
+    return this.pass({ reclaim: { duty: checkDuty(o.duty) } }, 'reclaiming free pages');
+  }
+
+  /** Runs a background pass on the thread (close() waits for it); resolves with its count, rejects if it failed. */
+  private async pass(message: object, what: string): Promise<number> {
+    const sent = this.post(message);
     this.inFlight.add(sent);
     const reply = await sent.finally(() => this.inFlight.delete(sent));
-    if (reply.reclaimed === undefined || reply.error)
-      throw new Error(`reclaiming free pages failed: ${reply.error ?? 'no answer'}`);
-    return reply.reclaimed;
+    if (reply.count === undefined || reply.error)
+      throw new Error(`${what} failed: ${reply.error ?? 'no answer'}`);
+    return reply.count;
   }
 
   /** Stops the thread once its appends are done (call before closing the database); a retention pass stops early. */
@@ -154,4 +152,10 @@ export class OffThreadEventLog implements FeedbackEventLog {
     this.worker = w;
     return w;
   }
+}
+
+/** A pass's share of one core, PRUNE_DUTY unless given. */
+function checkDuty(duty = PRUNE_DUTY): number {
+  if (!(duty > 0 && duty <= 1)) throw new RangeError('duty must be in (0, 1]');
+  return duty;
 }

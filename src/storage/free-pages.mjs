@@ -2,6 +2,7 @@
 // connections and the events writer thread (events-writer-worker.mjs loads it without a TypeScript loader, hence
 // plain JS; types in free-pages.d.mts). Deleting rows only puts their pages on the file's free list: without this
 // a log pruned after lowering its retention stays as big as it ever was.
+import { afterStep, withoutOwnFsync } from './background-steps.mjs';
 
 /** SQLite's code for auto_vacuum = INCREMENTAL. */
 const INCREMENTAL = 2;
@@ -36,19 +37,12 @@ export async function reclaimFreePages(
     const before = db.pragma('freelist_count', { simple: true });
     if (before === 0 || stopped()) return freed * pageSize;
     const t = performance.now();
-    // No fsync of its own, as a prune batch: a step lost to a power cut leaves the pages free for the next pass.
-    const sync = db.pragma('synchronous', { simple: true });
-    db.pragma('synchronous = NORMAL');
-    try {
-      db.pragma(`incremental_vacuum(${pages})`);
-    } finally {
-      db.pragma(`synchronous = ${sync}`);
-    }
+    // A step lost to a power cut leaves the pages free for the next pass.
+    withoutOwnFsync(db, () => db.pragma(`incremental_vacuum(${pages})`));
     const after = db.pragma('freelist_count', { simple: true });
     // Another writer can reuse free pages meanwhile; a step that moved nothing ends the pass rather than spin.
     if (after >= before) return freed * pageSize;
     freed += before - after;
-    const rest = ((performance.now() - t) * (1 - duty)) / duty;
-    await new Promise((resolve) => (rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve)));
+    await afterStep(t, duty);
   }
 }
