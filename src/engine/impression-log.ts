@@ -20,6 +20,8 @@ export interface ImpressionArgs {
   offset?: number;
   /** Displayed positions k whose hits were swapped with k+1 at random (the swap intervention). */
   swapped?: number[];
+  /** Set when the shown order is not the ranker's (a sort by payload fields): logged in its place. */
+  order?: string;
 }
 
 /**
@@ -99,8 +101,10 @@ export async function logImpression(
     items: a.hits.map((h, i) => ({ id: h.id, position: (a.offset ?? 0) + i })),
     ...(a.swapped?.length ? { swapped: a.swapped } : {}),
     // The model ranker serves per-collection versions (and interleavings): each hit names its own.
-    rankerVersion:
-      a.reranker.name === 'model'
+    // Clicks on a sorted list still read relevance (positions are logged), but credit no ranker's order.
+    rankerVersion: a.order
+      ? a.order
+      : a.reranker.name === 'model'
         ? (a.hits[0]?.explanation.ranker ?? a.reranker.version)
         : a.reranker.version,
     features: servedFeatureRows(a),

@@ -8,6 +8,7 @@ import { StageTimer } from './stage-timer.js';
 import { runTwoStage, type RankedResponse } from './two-stage.js';
 import { checkFilter } from './cost-limits.js';
 import { checkOffset } from './paging.js';
+import { checkSort, type SortKey } from './sort.js';
 import { newQueryId } from './query-id.js';
 
 export interface RecommendRequest {
@@ -26,6 +27,8 @@ export interface RecommendRequest {
   excludeSeen?: boolean;
   /** MMR diversity 0..1 (0 = off). */
   diversity?: number;
+  /** Order the candidates by payload fields (ties by rank) instead of by the ranking alone. */
+  sort?: SortKey[];
   /** Restrict to these vector names (default: all the item or profile has). */
   vectorNames?: string[];
   candidates?: number;
@@ -42,6 +45,7 @@ export async function recommend(
     throw new ChorusError('VALIDATION', 'recommend needs an itemId or a userId');
   checkFilter(deps.limits, req.filter);
   checkOffset(req.offset);
+  checkSort(req.sort, req.diversity);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const notes: string[] = [];
@@ -100,6 +104,7 @@ export async function recommend(
     limit: req.limit ?? deps.search.defaultLimit,
     offset: req.offset,
     diversity: req.diversity,
+    sort: req.sort,
     ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [], baseline },
     notes,
     timer,

@@ -6,6 +6,7 @@ import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
 import { checkFacets } from './facets.js';
 import { checkOffset } from './paging.js';
+import { checkSort, type SortKey } from './sort.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
 import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
@@ -28,6 +29,8 @@ export interface SearchRequest {
   facets?: string[];
   /** Values per facet, most frequent first (default 10, at most 100). */
   facetSize?: number;
+  /** Order the query's candidates by payload fields (ties by relevance) instead of by relevance alone. */
+  sort?: SortKey[];
   /** Stage-1 depth per list (default config.search.candidatesPerModality). */
   candidates?: number;
   /** Include the BM25 list for text queries (default true). */
@@ -52,6 +55,7 @@ export async function search(
   checkFilter(deps.limits, req.filter);
   checkOffset(req.offset);
   checkFacets(req.facets, req.facetSize);
+  checkSort(req.sort, req.diversity);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const q = req.query;
@@ -91,6 +95,7 @@ export async function search(
     limit: req.limit ?? deps.search.defaultLimit,
     offset: req.offset,
     ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
+    sort: req.sort,
     ...(req.highlight && q.text?.trim()
       ? { highlight: { query: q.text, fields: textFieldsOf(schema) } }
       : {}),

@@ -11,6 +11,7 @@ import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
 import { retrieve } from './retrieve.js';
+import { sortedTag, sortHits, type SortKey } from './sort.js';
 import { StageTimer } from './stage-timer.js';
 import { swapIntervention } from './swap-intervention.js';
 
@@ -62,6 +63,8 @@ export interface TwoStageArgs {
   highlight?: { query: string; fields: readonly string[] };
   /** Payload fields whose values to count over the candidates (see countFacets). */
   facets?: { fields: readonly string[]; size?: number };
+  /** Order the ranked candidates by payload fields (ties by rank); no swap intervention, logged as sorted. */
+  sort?: readonly SortKey[];
   candidatesPerList?: number;
   diversity?: number;
   ctx: Pick<RerankContext, 'queryKind' | 'queryModalities' | 'baseline'>;
@@ -120,6 +123,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     }
   });
   const offset = a.offset ?? 0;
+  const sorted = Boolean(a.sort?.length);
   // The page is ranks [offset, end) of the same ranking a first page would have: ranked, explained and diversified
   // to `end`, then cut.
   const end = offset + a.limit;
@@ -129,11 +133,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     collection: a.collection,
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
-    // Rankers explain (and copy rows for) the hits that can be shown: the limit, or MMR's pool.
-    limit: a.diversity && a.diversity > 0 ? end * 3 : end,
+    // Rankers explain (and copy rows for) the hits that can be shown: the limit, MMR's pool, or (sorted) any.
+    limit: sorted ? undefined : a.diversity && a.diversity > 0 ? end * 3 : end,
   };
   signal?.throwIfAborted();
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
+  if (sorted) hits = sortHits(hits, a.sort!);
   if (a.diversity && a.diversity > 0) {
     const pool = hits.slice(0, end * 3);
     hits = await timer.time('diversify', async () => {
@@ -147,9 +152,10 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   }
   // A share of traffic (search.swapShare) sees one adjacent pair swapped: the log then measures position bias.
   // First pages only: the estimate reads the top positions, and a later page stays the continuation of its first.
+  // Never in a sorted list: its order is the client's, and a swap would show as a wrong sort.
   const swap = swapIntervention(
     hits.slice(offset, end),
-    a.logImpression === false || offset > 0 ? 0 : deps.search.swapShare,
+    a.logImpression === false || offset > 0 || sorted ? 0 : deps.search.swapShare,
   );
   const shown = swap.hits;
   // Stage-1 ranks of the shown hits and every list's name, without an array per candidate.
@@ -191,6 +197,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         hits: shown,
         offset,
         swapped: swap.swapped,
+        ...(sorted ? { order: sortedTag(a.sort!) } : {}),
       }),
     );
   }

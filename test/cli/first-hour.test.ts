@@ -120,6 +120,24 @@ describe('chorus CLI: what a new user runs first', () => {
     expect(bad.stderr).toMatch(/--offset must be an integer >= 0, got -1/);
   }, 120_000);
 
+  it('--sort orders the hits by a payload field either way; an unknown order is a usage error', async () => {
+    const titles = async (...sort: string[]) => {
+      const r = await chorus('search', 'lamp', '--collection', 'shop', '--fusion', 'rrf', ...sort);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout
+        .split('\n')
+        .filter((l) => /^ +\d+\. /.test(l))
+        .map((l) => l.replace(/^ +\d+\. /, ''));
+    };
+    const asc = await titles('--sort', 'title');
+    expect(asc).toHaveLength(2);
+    expect(asc[0]).toMatch(/^desk .* oak desk lamp stand /);
+    expect(await titles('--sort', 'title:desc')).toEqual([asc[1], asc[0]]);
+    const bad = await chorus('search', 'lamp', '--collection', 'shop', '--sort', 'title:down');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--sort expects FIELD or FIELD:asc\|desc, got title:down/);
+  }, 120_000);
+
   it('serve: says once per model what is missing, answers, and exits 0 on Ctrl-C (SIGINT)', async () => {
     const child = spawn(process.execPath, [...(await chorusEntry()), 'serve', '--port', '0'], {
       env: env(),

@@ -9,7 +9,7 @@ import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { RankedResponse } from '../schemas.js';
 import { parseBody } from '../validate.js';
-import { FusionName, Offset, Weights } from './search.js';
+import { FusionName, Offset, SortKeys, Weights } from './search.js';
 import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
 
@@ -32,6 +32,7 @@ export const RecommendBody = z
       .optional()
       .meta({ description: 'Leave out items the user engaged with or skipped (default true)' }),
     diversity: z.number().min(0).max(1).optional().meta({ description: 'MMR trade-off; 0 = off' }),
+    sort: SortKeys.optional(),
     vectorNames: z.array(VectorName).min(1).max(16).optional(),
     candidates: z.number().int().min(1).max(1000).optional(),
   })

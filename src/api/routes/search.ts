@@ -13,6 +13,7 @@ import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
 import { MAX_FACET_FIELDS, MAX_FACET_SIZE } from '../../engine/facets.js';
 import { MAX_OFFSET } from '../../engine/paging.js';
+import { MAX_SORT_KEYS } from '../../engine/sort.js';
 import { FUSION_NAMES } from '../../domain/fusion-names.js';
 
 export const FusionName = z.enum(FUSION_NAMES).meta({
@@ -56,6 +57,22 @@ export const Offset = z.number().int().min(0).max(MAX_OFFSET).meta({
     'Ranked hits to skip (offset 10, limit 10: the second page of ten). Pages of one query come from the same candidates and ranking; a page past the candidates is empty',
 });
 
+export const SortKeys = z
+  .array(
+    z
+      .object({
+        field: z.string().min(1).max(64).meta({ description: 'A payload field' }),
+        order: z.enum(['asc', 'desc']).optional().meta({ description: 'Default asc' }),
+      })
+      .strict(),
+  )
+  .min(1)
+  .max(MAX_SORT_KEYS)
+  .meta({
+    description:
+      "Order the query's candidates (the union of its stage-1 lists, filter applied) by payload fields, key by key, ties by relevance; hits without a value come last. A list field sorts by its least element (asc) or greatest (desc). Not with `diversity`",
+  });
+
 export const QueryVectors = z.record(VectorName, NumberList).meta({
   description: 'Precomputed query vectors per vector name (dimension must match the collection)',
 });
@@ -88,6 +105,7 @@ export const SearchBody = z
       .max(MAX_FACET_SIZE)
       .optional()
       .meta({ description: 'Values per facet, most frequent first (default 10)' }),
+    sort: SortKeys.optional(),
     candidates: z
       .number()
       .int()
@@ -160,6 +178,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       offset: b.offset,
       facets: b.facets,
       facetSize: b.facetSize,
+      sort: b.sort,
       highlight: b.highlight,
       candidates: b.candidates,
       rrfK: b.rrfK,

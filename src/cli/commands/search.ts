@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { FUSION_NAMES } from '../../domain/fusion-names.js';
 import { ChorusError } from '../../errors.js';
+import type { SortKey } from '../../engine/sort.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
 
@@ -13,6 +14,7 @@ interface SearchFlags {
   limit?: number;
   offset?: number;
   facet?: string[];
+  sort?: SortKey[];
   fusion?: string;
   json?: boolean;
 }
@@ -38,6 +40,17 @@ function readMedia(file: string, what: string): Uint8Array {
   }
 }
 
+/** `--sort price:desc` (order defaults to asc); repeated flags add keys in order. */
+function sortKey(v: string, prev: SortKey[] = []): SortKey[] {
+  const cut = v.lastIndexOf(':');
+  const field = cut < 0 ? v : v.slice(0, cut);
+  const order = cut < 0 ? 'asc' : v.slice(cut + 1);
+  // A suffix that is not an order is a typo, not part of a field name: refused rather than sorted by nothing.
+  if (!field || (order !== 'asc' && order !== 'desc'))
+    throw new ChorusError('BAD_REQUEST', `--sort expects FIELD or FIELD:asc|desc, got ${v}`);
+  return [...prev, { field, order }];
+}
+
 /** `chorus search "<text>" | --image F | --audio F --collection NAME [--user U] [--json]`. */
 export function registerSearchCommand(program: Command): void {
   program
@@ -58,6 +71,11 @@ export function registerSearchCommand(program: Command): void {
       '--facet <field>',
       "count this payload field's values over the candidates (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--sort <field[:order]>',
+      'order the candidates by this payload field, asc (default) or desc, ties by relevance (repeatable)',
+      sortKey,
     )
     // The API's list: an unknown name is refused (exit 2), never silently served by RRF.
     .addOption(new Option('--fusion <name>', 'stage-2 ranker').choices(FUSION_NAMES))
@@ -84,6 +102,7 @@ export function registerSearchCommand(program: Command): void {
           limit: flags.limit,
           offset: flags.offset,
           facets: flags.facet,
+          sort: flags.sort,
           fusion: flags.fusion,
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');

@@ -1,0 +1,116 @@
+import type { Payload } from '../domain/item.js';
+import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
+import { ChorusError } from '../errors.js';
+
+/** One key of a sort by payload fields ("price, low to high"). */
+export interface SortKey {
+  field: string;
+  /** Default 'asc'. */
+  order?: 'asc' | 'desc';
+}
+
+export const MAX_SORT_KEYS = 4;
+
+/** Refuses what the API's schema refuses (the embedded library calls the engine without it). */
+export function checkSort(sort: readonly SortKey[] | undefined, diversity?: number): void {
+  if (sort === undefined) return;
+  if (!Array.isArray(sort) || sort.length < 1 || sort.length > MAX_SORT_KEYS)
+    throw new ChorusError('VALIDATION', `sort takes 1 to ${MAX_SORT_KEYS} keys`);
+  for (const key of sort) {
+    const field: unknown = key?.field;
+    if (typeof field !== 'string' || field.length < 1 || field.length > 64)
+      throw new ChorusError(
+        'VALIDATION',
+        'a sort field is a payload field name of 1 to 64 characters',
+        {
+          sort: key,
+        },
+      );
+    if (RESERVED_PAYLOAD_KEYS.includes(field))
+      throw new ChorusError(
+        'VALIDATION',
+        `${field} is reserved by the engine, not a payload field`,
+        {
+          sort: key,
+        },
+      );
+    if (key.order !== undefined && key.order !== 'asc' && key.order !== 'desc')
+      throw new ChorusError(
+        'VALIDATION',
+        `sort order is "asc" or "desc", got ${String(key.order)}`,
+        {
+          sort: key,
+        },
+      );
+  }
+  // MMR picks hits for variety in rank order; a sort would undo what it picked for.
+  if (diversity !== undefined && diversity > 0)
+    throw new ChorusError(
+      'VALIDATION',
+      'sort and diversity cannot be combined: ask for one or the other',
+    );
+}
+
+/** A payload value as a sort sees it: its type's place (numbers, strings, booleans) and the value. */
+type SortValue = { t: 0; v: number } | { t: 1; v: string } | { t: 2; v: number };
+
+// Fixed locale: the order must not depend on the server's environment. Numeric: "size 2" before "size 10".
+const collator = new Intl.Collator('en', { numeric: true });
+
+function compareValues(a: SortValue, b: SortValue): number {
+  if (a.t !== b.t) return a.t - b.t;
+  return a.t === 1 ? collator.compare(a.v, b.v as string) : a.v - (b.v as number);
+}
+
+function sortValue(x: unknown): SortValue | undefined {
+  if (typeof x === 'number') return Number.isFinite(x) ? { t: 0, v: x } : undefined;
+  if (typeof x === 'string') return { t: 1, v: x };
+  if (typeof x === 'boolean') return { t: 2, v: x ? 1 : 0 };
+  return undefined;
+}
+
+/** A field's value for one key: a list sorts by its least element ascending, its greatest descending (as Elasticsearch). */
+function keyValue(raw: unknown, desc: boolean): SortValue | undefined {
+  if (!Array.isArray(raw)) return sortValue(raw);
+  let best: SortValue | undefined;
+  for (const x of raw) {
+    const v = sortValue(x);
+    if (v && (!best || (desc ? compareValues(v, best) > 0 : compareValues(v, best) < 0))) best = v;
+  }
+  return best;
+}
+
+/**
+ * Orders ranked hits by payload fields, key by key; the ranking decides ties, and hits without a usable value
+ * (missing, null, an object) come after those with one whichever the order. Within a field of mixed types,
+ * ascending puts numbers, then strings (numeric-aware, fixed locale), then booleans (false first). Stable.
+ */
+export function sortHits<H extends { payload: Payload }>(
+  hits: readonly H[],
+  keys: readonly SortKey[],
+): H[] {
+  const decorated = hits.map((hit, rank) => ({
+    hit,
+    rank,
+    values: keys.map((k) => keyValue(hit.payload[k.field], k.order === 'desc')),
+  }));
+  decorated.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const x = a.values[i];
+      const y = b.values[i];
+      if (!x || !y) {
+        if (x || y) return x ? -1 : 1;
+        continue;
+      }
+      const c = compareValues(x, y);
+      if (c !== 0) return keys[i]!.order === 'desc' ? -c : c;
+    }
+    return a.rank - b.rank;
+  });
+  return decorated.map((d) => d.hit);
+}
+
+/** How a sorted impression names its order in the log (interleaving credit and ranker analyses skip it). */
+export function sortedTag(keys: readonly SortKey[]): string {
+  return `sorted:${keys.map((k) => `${k.field}:${k.order ?? 'asc'}`).join(',')}`.slice(0, 128);
+}
