@@ -97,6 +97,13 @@ export const RankedResponse = z
         description:
           "Per requested facet, its most frequent values over the query's candidates, most frequent first",
       }),
+    corrections: z
+      .array(z.object({ word: z.string(), as: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'Query words the collection never saw that the BM25 list read as a word one edit away (typo tolerance), spelt as a shown hit spells it: "did you mean"',
+      }),
   })
   .meta({ id: 'RankedResponse' });
 

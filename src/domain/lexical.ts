@@ -18,6 +18,14 @@ export interface LexicalSearchOptions {
   exclude?: Iterable<string>;
 }
 
+/** A query word the index never saw, read as one of its terms (typo tolerance): "jersy" as the term "jersey". */
+export interface TermCorrection {
+  /** The word as the query had it (normalised and lowercased as the analyzer tokenizes). */
+  word: string;
+  /** The index term it was read as (an analyzed form: a stem, not necessarily a word). */
+  term: string;
+}
+
 export interface LexicalIndex {
   /** Replaces the documents with these ids (idempotent). */
   upsert(collection: string, docs: LexicalDoc[]): Promise<void>;
@@ -27,9 +35,12 @@ export interface LexicalIndex {
   count(collection: string): number;
   /**
    * Where `text` (one payload field) holds the query's terms as this index analyzes them: `[start, end)` offsets in
-   * UTF-16 code units of `text`, in order. For highlighting shown hits.
+   * UTF-16 code units of `text`, in order. For highlighting shown hits. `terms`: index terms to mark as well (the
+   * terms typo tolerance read misspelt words as).
    */
-  matchSpans(query: string, text: string): [number, number][];
+  matchSpans(query: string, text: string, terms?: readonly string[]): [number, number][];
+  /** The query's words this index reads as other terms (typo tolerance), in query order; [] when it reads none. */
+  corrections(collection: string, query: string): TermCorrection[];
   /** The k best documents for `query`, best first. */
   searchAsync(
     collection: string,

@@ -99,6 +99,7 @@ export async function search(
     ...(req.highlight && q.text?.trim()
       ? { highlight: { query: q.text, fields: textFieldsOf(schema) } }
       : {}),
+    ...(lexical ? { textFields: textFieldsOf(schema) } : {}),
     diversity: req.diversity,
     ctx: { queryKind: kind, queryModalities: encoded.modalities, baseline },
     notes: encoded.missing,

@@ -6,6 +6,7 @@ import { publicPayload } from '../domain/names.js';
 import { newQueryId } from './query-id.js';
 import type { EngineDeps } from './engine-deps.js';
 import { checkCandidateWork } from './cost-limits.js';
+import { correctionNote, spellCorrections, type Correction } from './corrections.js';
 import { countFacets, type Facets } from './facets.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
@@ -42,6 +43,8 @@ export interface RankedResponse {
   plans?: Record<string, string>;
   /** Value counts of the requested payload fields over the candidates (`facets` in the request). */
   facets?: Facets;
+  /** Query words the BM25 list read as other words (typo tolerance): "did you mean". */
+  corrections?: Correction[];
 }
 
 export interface TwoStageArgs {
@@ -61,6 +64,8 @@ export interface TwoStageArgs {
   offset?: number;
   /** Mark where the shown hits' text fields hold the query's terms (the BM25 analyzer's matching). */
   highlight?: { query: string; fields: readonly string[] };
+  /** The collection's BM25 text fields (with `text`): where corrected words are spelt out from. */
+  textFields?: readonly string[];
   /** Payload fields whose values to count over the candidates (see countFacets). */
   facets?: { fields: readonly string[]; size?: number };
   /** Order the ranked candidates by payload fields (ties by rank); no swap intervention, logged as sorted. */
@@ -166,13 +171,18 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     if (shownIds.has(c.id)) ranks.set(c.id, c.sources);
     for (const source in c.sources) sources.add(source);
   }
+  // What the BM25 list read misspelt words as: reported, and marked like the query's own terms.
+  const read = a.text ? deps.bm25.corrections(a.collection, a.text) : [];
+  const readTerms = read.map((c) => c.term);
+  const corrections = spellCorrections(deps.bm25, read, shown, a.textFields ?? []);
+  if (corrections.length > 0) a.notes.push(correctionNote(corrections));
   const response: RankedResponse = {
     queryId,
     collection: a.collection,
     ranker: { name: reranker.name, version: reranker.version },
     hits: shown.map((h) => {
       const hit = served(h, ranks.get(h.id) ?? {});
-      if (a.highlight) hit.highlights = highlights(deps, hit.payload, a.highlight);
+      if (a.highlight) hit.highlights = highlights(deps, hit.payload, a.highlight, readTerms);
       return hit;
     }),
     sources: [...sources].sort(),
@@ -182,6 +192,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     ...(a.facets?.fields.length
       ? { facets: countFacets(candidates, a.facets.fields, a.facets.size) }
       : {}),
+    ...(corrections.length > 0 ? { corrections } : {}),
   };
   // A request answered 504 logs no impression: nobody was shown this list.
   signal?.throwIfAborted();
@@ -205,17 +216,18 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   return response;
 }
 
-/** Spans of the query's terms per string text field of a shown hit (fields without a match left out). */
+/** Spans of the query's terms (and the terms its misspelt words were read as) per string text field of a shown hit. */
 function highlights(
   deps: Pick<EngineDeps, 'bm25'>,
   payload: Payload,
   h: { query: string; fields: readonly string[] },
+  corrected: readonly string[],
 ): Record<string, [number, number][]> {
   const out: Record<string, [number, number][]> = {};
   for (const field of h.fields) {
     const text = payload[field];
     if (typeof text !== 'string') continue;
-    const spans = deps.bm25.matchSpans(h.query, text);
+    const spans = deps.bm25.matchSpans(h.query, text, corrected);
     if (spans.length > 0) out[field] = spans;
   }
   return out;

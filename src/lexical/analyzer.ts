@@ -105,10 +105,14 @@ const MAX_SPANS = 100;
  * Where `text` holds a token whose index term is one of the query's: `[start, end)` in UTF-16 code units of `text`
  * as given (what JavaScript's `slice` takes), in order, at most MAX_SPANS. Tokens are found on the text as given and
  * each is normalised, lowercased, stop-listed and stemmed as `analyze` does, so the offsets point into the original
- * string (NFKC of the whole text could move them).
+ * string (NFKC of the whole text could move them). `also`: more index terms to mark (typo corrections).
  */
-export function matchSpans(query: string, text: string): [number, number][] {
-  const terms = new Set(analyze(query));
+export function matchSpans(
+  query: string,
+  text: string,
+  also: readonly string[] = [],
+): [number, number][] {
+  const terms = new Set([...analyze(query), ...also]);
   const out: [number, number][] = [];
   if (terms.size === 0) return out;
   for (const m of text.matchAll(TOKEN)) {

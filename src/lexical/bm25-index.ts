@@ -12,6 +12,7 @@ import type {
   LexicalDoc,
   LexicalHit,
   LexicalIndex,
+  TermCorrection,
   LexicalSearchOptions,
 } from '../domain/lexical.js';
 
@@ -48,13 +49,23 @@ export const READ_THREAD_MIN_DOCS = 50_000;
 
 /** Typo corrections remembered per index (cleared whole when full, and whenever the index changes). */
 const MAX_CORRECTIONS = 10_000;
+/** Queries whose latest search's corrections are kept for `corrections` (cleared whole when full). */
+const MAX_RECENT_READS = 1_000;
+
+/** A search's hits and the query words it read as other terms. */
+export interface LexicalRead {
+  hits: LexicalHit[];
+  corrections: TermCorrection[];
+}
 
 export class Bm25Index implements LexicalIndex {
   private readonly db: Database.Database;
   private readonly postings: PostingsStore;
   private readonly cache = new PostingsReadCache();
   /** Typo corrections by collection and term (null: none), valid for the snapshot the read cache is. */
-  private readonly corrections = new Map<string, string | null>();
+  private readonly correctionCache = new Map<string, string | null>();
+  /** Per collection and query text: the corrections its latest searchAsync applied. */
+  private readonly recentReads = new Map<string, TermCorrection[]>();
   private readonly dataVersion: Database.Statement;
   /** SQLite's data_version when the cache was last known current (another connection's commit changes it). */
   private seenVersion: unknown;
@@ -133,8 +144,33 @@ export class Bm25Index implements LexicalIndex {
     return this.write({ op: 'drop', collection });
   }
 
-  matchSpans(query: string, text: string): [number, number][] {
-    return matchSpans(query, text);
+  matchSpans(query: string, text: string, terms?: readonly string[]): [number, number][] {
+    return matchSpans(query, text, terms);
+  }
+
+  /**
+   * The query's words the search reads as other terms (see searchInSnapshot): what the latest `searchAsync` of this
+   * query read them as, whichever thread scored it (so a response reports what its list did, without a second
+   * lookup on the event loop), else looked up here.
+   */
+  corrections(collection: string, query: string): TermCorrection[] {
+    if (this.params.typoTolerance === false) return [];
+    const remembered = this.recentReads.get(`${collection}\u0000${query}`);
+    if (remembered) return remembered;
+    return this.db
+      .transaction(() => {
+        const stats = this.postings.stats(collection);
+        this.noticeWrites();
+        if (!stats || stats.docs === 0) return [];
+        const out: TermCorrection[] = [];
+        for (const [typed, { token }] of queryTerms(query)) {
+          if (this.df(stats.cid, typed) > 0) continue;
+          const term = this.correction(stats.cid, typed, token);
+          if (term !== undefined && this.df(stats.cid, term) > 0) out.push({ word: token, term });
+        }
+        return out;
+      })
+      .deferred();
   }
 
   count(collection: string): number {
@@ -159,8 +195,17 @@ export class Bm25Index implements LexicalIndex {
     k: number,
     opts: LexicalSearchOptions = {},
   ): LexicalHit[] {
-    if (k <= 0) return [];
-    return this.db.transaction(() => this.searchInSnapshot(collection, query, k, opts)).deferred();
+    return this.read(collection, query, k, opts).hits;
+  }
+
+  /** `search`, with the query words it read as other terms (typo tolerance). */
+  read(collection: string, query: string, k: number, opts: LexicalSearchOptions = {}): LexicalRead {
+    const corrections: TermCorrection[] = [];
+    if (k <= 0) return { hits: [], corrections };
+    const hits = this.db
+      .transaction(() => this.searchInSnapshot(collection, query, k, opts, corrections))
+      .deferred();
+    return { hits, corrections };
   }
 
   /**
@@ -177,18 +222,25 @@ export class Bm25Index implements LexicalIndex {
       this.reader ??= new Bm25ReadThread(this.file, this.params);
       if (this.reader.usable) {
         try {
-          const hits = await this.reader.search(collection, query, k, {
+          const read = await this.reader.search(collection, query, k, {
             only: opts.only ? [...opts.only] : undefined,
             exclude: opts.exclude ? [...opts.exclude] : undefined,
           });
           this.threadSearches++;
-          return hits;
+          return this.remember(collection, query, read);
         } catch {
           // The thread stopped, or its search failed: searched here below (a real fault throws here too).
         }
       }
     }
-    return this.search(collection, query, k, opts);
+    return this.remember(collection, query, this.read(collection, query, k, opts));
+  }
+
+  /** Keeps what a search read its query's words as, for `corrections` (asked right after, by the same request). */
+  private remember(collection: string, query: string, read: LexicalRead): LexicalHit[] {
+    if (this.recentReads.size >= MAX_RECENT_READS) this.recentReads.clear();
+    this.recentReads.set(`${collection}\u0000${query}`, read.corrections);
+    return read.hits;
   }
 
   /** Closes the connection now; a write thread finishes what was sent to it first (the promise says when). */
@@ -231,14 +283,10 @@ export class Bm25Index implements LexicalIndex {
     query: string,
     k: number,
     opts: LexicalSearchOptions,
+    corrected: TermCorrection[],
   ): LexicalHit[] {
     const stats = this.postings.stats(collection);
-    // Read after the snapshot began (the stats read): the cache is valid for exactly this snapshot.
-    const version = this.dataVersion.get();
-    if (version !== this.seenVersion) {
-      this.clearCaches();
-      this.seenVersion = version;
-    }
+    this.noticeWrites();
     if (!stats || stats.docs === 0) return [];
     const { cid, docs: n } = stats;
     const cache = this.cache;
@@ -257,6 +305,7 @@ export class Bm25Index implements LexicalIndex {
         if (fixed === undefined) continue;
         t = termOf(fixed);
         share = TYPO_WEIGHT;
+        if (t.df > 0) corrected.push({ word: token, term: fixed });
       }
       if (t.df === 0) continue;
       const { term, metas, df } = t;
@@ -306,19 +355,35 @@ export class Bm25Index implements LexicalIndex {
     return [...prefixes].flatMap((p) => this.postings.vocabulary(cid, p));
   }
 
+  /** Read after a snapshot began (its first read): the caches are then valid for exactly that snapshot. */
+  private noticeWrites(): void {
+    const version = this.dataVersion.get();
+    if (version !== this.seenVersion) {
+      this.clearCaches();
+      this.seenVersion = version;
+    }
+  }
+
+  private df(cid: number, term: string): number {
+    let df = 0;
+    for (const m of this.cache.metas(cid, term, () => this.postings.metas(cid, term)))
+      df += m.count;
+    return df;
+  }
+
   /** Postings and typo corrections read before a write (this connection's or another's) are stale after it. */
   private clearCaches(): void {
     this.cache.clear();
-    this.corrections.clear();
+    this.correctionCache.clear();
   }
 
   /** The correction of a term this collection never saw (cached until the index changes), if any. */
   private correction(cid: number, term: string, token: string): string | undefined {
     const key = `${cid}\u0000${term}`;
-    if (this.corrections.has(key)) return this.corrections.get(key) ?? undefined;
+    if (this.correctionCache.has(key)) return this.correctionCache.get(key) ?? undefined;
     const fixed = bestCorrection([term, token], this.vocabularyNear(cid, [term, token]));
-    if (this.corrections.size >= MAX_CORRECTIONS) this.corrections.clear();
-    this.corrections.set(key, fixed ?? null);
+    if (this.correctionCache.size >= MAX_CORRECTIONS) this.correctionCache.clear();
+    this.correctionCache.set(key, fixed ?? null);
     return fixed;
   }
 

@@ -1,15 +1,18 @@
 import { Worker } from 'node:worker_threads';
-import type { Bm25Params, LexicalHit } from './bm25-index.js';
+import type { Bm25Params, LexicalRead } from './bm25-index.js';
+import type { TermCorrection } from '../domain/lexical.js';
 
 interface Reply {
   id: number;
   ids?: string[];
   scores?: number[];
+  /** Only when the search read a word as another term (typo tolerance). */
+  corrections?: TermCorrection[];
   error?: string;
 }
 
 interface Waiting {
-  resolve: (hits: LexicalHit[]) => void;
+  resolve: (read: LexicalRead) => void;
   reject: (e: Error) => void;
 }
 
@@ -55,7 +58,10 @@ export class Bm25ReadThread {
       if (r.error !== undefined) return w.reject(new Error(`lexical search failed: ${r.error}`));
       const ids = r.ids ?? [];
       const scores = r.scores ?? [];
-      w.resolve(ids.map((id, i) => ({ id, score: scores[i]! })));
+      w.resolve({
+        hits: ids.map((id, i) => ({ id, score: scores[i]! })),
+        corrections: r.corrections ?? [],
+      });
     });
     this.exited = new Promise((resolve) => {
       const gone = (e?: unknown) => {
@@ -84,10 +90,10 @@ export class Bm25ReadThread {
     query: string,
     k: number,
     opts: { only?: string[]; exclude?: string[] },
-  ): Promise<LexicalHit[]> {
+  ): Promise<LexicalRead> {
     if (!this.alive) return Promise.reject(new Error('the lexical search thread stopped'));
     const id = this.nextId++;
-    return new Promise<LexicalHit[]>((resolve, reject) => {
+    return new Promise<LexicalRead>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       this.worker.ref(); // a search in flight keeps the process up until it answers
       this.worker.postMessage({ id, collection, query, k, ...opts });

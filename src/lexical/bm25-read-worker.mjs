@@ -25,12 +25,16 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
-    const hits = index.search(m.collection, m.query, m.k, { only: m.only, exclude: m.exclude });
+    const { hits, corrections } = index.read(m.collection, m.query, m.k, {
+      only: m.only,
+      exclude: m.exclude,
+    });
     // Two flat arrays clone cheaper than an object per hit.
     parentPort.postMessage({
       id: m.id,
       ids: hits.map((h) => h.id),
       scores: hits.map((h) => h.score),
+      ...(corrections.length > 0 ? { corrections } : {}),
     });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });

@@ -99,6 +99,31 @@ describe('BM25 typo tolerance', () => {
     expect(threaded.threadSearches).toBeGreaterThan(0);
   });
 
+  it('says which words it read as which terms, on this thread and the read thread alike', async () => {
+    const here = index();
+    await here.upsert('c', DOCS);
+    expect(here.read('c', 'blue jersy lmp', 10).corrections).toEqual([
+      { word: 'jersy', term: 'jersey' },
+    ]);
+    expect(here.read('c', 'blue jersey', 10).corrections).toEqual([]);
+    // Asked without a search first: looked up; after one: what that search read.
+    expect(here.corrections('c', 'Jersy')).toEqual([{ word: 'jersy', term: 'jersey' }]);
+    await here.searchAsync('c', 'walnut lampz', 5);
+    expect(here.corrections('c', 'walnut lampz')).toEqual([{ word: 'lampz', term: 'lamp' }]);
+    expect(index(false).corrections('c', 'jersy')).toEqual([]);
+    const threaded = index();
+    await threaded.upsert('c', DOCS);
+    threaded.useReadThread({ minDocs: 1 });
+    expect(await threaded.readThreadReady()).toBe(true);
+    await threaded.searchAsync('c', 'red jersy', 5);
+    expect(threaded.threadSearches).toBe(1);
+    expect(threaded.corrections('c', 'red jersy')).toEqual([{ word: 'jersy', term: 'jersey' }]);
+    // A word that arrives is no longer corrected, and the next search of it says so.
+    await threaded.upsert('c', [{ id: 'typo-doc', text: 'jersy sale' }]);
+    await threaded.searchAsync('c', 'red jersy', 5);
+    expect(threaded.corrections('c', 'red jersy')).toEqual([]);
+  });
+
   it('is a setting: search.typoTolerance, CHORUS_SEARCH__TYPO_TOLERANCE', () => {
     expect(parseConfig({}).search.typoTolerance).toBe(true);
     expect(parseConfig({ search: { typoTolerance: 'false' } } as never).search.typoTolerance).toBe(
