@@ -109,6 +109,10 @@ export class PostingsStore {
       vocabulary: db.prepare(
         'SELECT term, sum(count) AS df FROM lex_blocks WHERE cid = ? AND term >= ? AND term < ? GROUP BY term',
       ),
+      // The same for a list of exact terms (a JSON array): one statement, an index probe per term.
+      frequencies: db.prepare(
+        'SELECT term, sum(count) AS df FROM lex_blocks WHERE cid = ? AND term IN (SELECT value FROM json_each(?)) GROUP BY term',
+      ),
       metas: db.prepare(
         'SELECT key, last, count, max_tf AS maxTf, min_len AS minLen FROM lex_blocks WHERE cid = ? AND term = ? ORDER BY key',
       ),
@@ -146,6 +150,12 @@ export class PostingsStore {
     const last = chars.pop()!;
     const end = chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
     return this.s.vocabulary.all(cid, prefix, end) as { term: string; df: number }[];
+  }
+
+  /** Which of `terms` the collection has, with their document frequencies. */
+  frequencies(cid: number, terms: readonly string[]): { term: string; df: number }[] {
+    if (terms.length === 0) return [];
+    return this.s.frequencies.all(cid, JSON.stringify(terms)) as { term: string; df: number }[];
   }
 
   metas(cid: number, term: string): BlockMeta[] {

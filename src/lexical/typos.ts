@@ -30,7 +30,7 @@ export function withinOneEdit(a: string, b: string): boolean {
  * The correction of a word among `vocabulary` (index terms with their document frequencies): within one edit of one
  * of its `typed` forms (its stem and the word itself: "jersy" stems to "jersi", two edits from the term "jersey",
  * one from the word), the most frequent, ties by term. The caller reads the vocabulary by prefix (Bm25Index reads the
- * first letter as typed, as most engines do, and misses a second letter deleted or replaced).
+ * first letter as typed, as most engines do; see vocabularyNear).
  */
 export function bestCorrection(
   typed: readonly string[],

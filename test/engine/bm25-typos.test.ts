@@ -74,6 +74,10 @@ describe('BM25 typo tolerance', () => {
     // Second and third letters swapped, or a letter inserted second, are found too (read by first and third letter).
     expect((await ids(i, 'jresey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
     expect((await ids(i, 'jxersey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    // The second letter deleted or replaced (read by first letter, any letter, then the typed second or third).
+    expect((await ids(i, 'jrsey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    expect((await ids(i, 'jxrsey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
+    expect((await ids(i, 'wlnut')).sort()).toEqual(['lamp']);
     // Short words and words two edits away stay unknown.
     expect(await ids(i, 'lmp')).toEqual([]);
     expect(await ids(i, 'jrsy')).toEqual([]);
