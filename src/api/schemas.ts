@@ -58,11 +58,19 @@ export const Hit = z
     payload: z.record(z.string(), JsonValue),
     explanation: Explanation,
     highlights: z
-      .record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()])))
+      .record(
+        z.string(),
+        z.array(
+          z.union([
+            z.tuple([z.number().int(), z.number().int()]),
+            z.tuple([z.number().int(), z.number().int(), z.number().int()]),
+          ]),
+        ),
+      )
       .optional()
       .meta({
         description:
-          'With `highlight`: per text field, where it holds the query terms ([start, end) in UTF-16 code units)',
+          'With `highlight`: per text field, where it holds the query terms ([start, end) in UTF-16 code units; in a list of strings, [element, start, end])',
       }),
   })
   .meta({ id: 'Hit' });

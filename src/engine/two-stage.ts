@@ -16,6 +16,11 @@ import { sortedTag, sortHits, type SortKey } from './sort.js';
 import { StageTimer } from './stage-timer.js';
 import { swapIntervention } from './swap-intervention.js';
 
+/** A string field's span [start, end), or a list element's [element, start, end]. */
+type Highlight = [number, number] | [number, number, number];
+/** Spans a list field may report, as a string field's (the analyzer's cap). */
+const MAX_LIST_SPANS = 100;
+
 /** One hit as served: every source's raw score and its share of the final score. */
 export interface ServedHit {
   id: string;
@@ -23,8 +28,11 @@ export interface ServedHit {
   payload: Payload;
   /** The ranker's explanation (used sources, shares, and for the model its gate and residual share) plus stage-1 ranks. */
   explanation: Omit<RankedHit['explanation'], 'ranker'> & { ranks: Record<string, number> };
-  /** Asked with `highlight`: per text field, where it holds the query's terms ([start, end) in UTF-16 units). */
-  highlights?: Record<string, [number, number][]>;
+  /**
+   * Asked with `highlight`: per text field, where it holds the query's terms ([start, end) in UTF-16 units; for a
+   * list of strings [element, start, end]).
+   */
+  highlights?: Record<string, Highlight[]>;
 }
 
 export interface RankedResponse {
@@ -216,19 +224,25 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   return response;
 }
 
-/** Spans of the query's terms (and the terms its misspelt words were read as) per string text field of a shown hit. */
+/** Spans of the query's terms (and the terms its misspelt words were read as) per text field of a shown hit. */
 function highlights(
   deps: Pick<EngineDeps, 'bm25'>,
   payload: Payload,
   h: { query: string; fields: readonly string[] },
   corrected: readonly string[],
-): Record<string, [number, number][]> {
-  const out: Record<string, [number, number][]> = {};
+): Record<string, Highlight[]> {
+  const out: Record<string, Highlight[]> = {};
   for (const field of h.fields) {
-    const text = payload[field];
-    if (typeof text !== 'string') continue;
-    const spans = deps.bm25.matchSpans(h.query, text, corrected);
-    if (spans.length > 0) out[field] = spans;
+    const value = payload[field];
+    const spans: Highlight[] = [];
+    if (typeof value === 'string') spans.push(...deps.bm25.matchSpans(h.query, value, corrected));
+    else if (Array.isArray(value))
+      // A list of strings (tags) is indexed too: its spans name the element, [element, start, end].
+      value.forEach((text, i) => {
+        if (typeof text !== 'string' || spans.length >= MAX_LIST_SPANS) return;
+        for (const [a, b] of deps.bm25.matchSpans(h.query, text, corrected)) spans.push([i, a, b]);
+      });
+    if (spans.length > 0) out[field] = spans.slice(0, MAX_LIST_SPANS);
   }
   return out;
 }

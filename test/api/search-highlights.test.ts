@@ -25,6 +25,10 @@ describe('search highlights', () => {
       },
       { id: 'b', payload: { name: 'Oak desk', blurb: 'Sturdy; no lamp included', brand: 'oak' } },
       { id: 'c', payload: { name: 'Chair', blurb: 'nothing to see', brand: 'x' } },
+      {
+        id: 'd',
+        payload: { name: 'Stool', blurb: ['plain', 'Walnut legs, no lamps', 7], brand: 'y' },
+      },
     ].map((item, i) => ({ ...item, vectors: { text: vec(DIM, i, i) } }));
     for (const collection of ['declared', 'defaults'])
       expect(
@@ -80,7 +84,15 @@ describe('search highlights', () => {
     expect(byId.get('b').highlights).toEqual({ blurb: [[11, 15]] });
     // A hit found by its vector alone carries an empty map: the field is there whenever it was asked for.
     expect(byId.get('c').highlights).toEqual({});
-    for (const h of r.json.hits as Json[]) spansOk(h);
+    // A list of strings is marked per element: [element, start, end].
+    expect(byId.get('d').highlights).toEqual({
+      blurb: [
+        [1, 0, 6],
+        [1, 16, 21],
+      ],
+    });
+    expect(byId.get('d').payload.blurb[1].slice(16, 21)).toBe('lamps');
+    for (const h of (r.json.hits as Json[]).filter((h) => h.id !== 'd')) spansOk(h);
   });
 
   it('uses the default text fields when none are declared; absent unless asked, and for queries without text', async () => {
