@@ -12,6 +12,7 @@ import { createModelsAdminRouter } from './api/models.js';
 import { createOverviewRouter } from './api/overview.js';
 import { createPlaygroundRouter } from './api/playground.js';
 import { createPresetsRouter } from './api/presets.js';
+import { createSynonymsAdminRouter } from './api/synonyms.js';
 import { createTrainabilityRouter } from './api/trainability.js';
 import { SessionStore } from './sessions.js';
 import { createVendorRouter } from './vendor.js';
@@ -59,6 +60,7 @@ export function createAdminRouter(
   router.use(createJobsAdminRouter(deps));
   router.use(createPlaygroundRouter(deps));
   router.use(createPresetsRouter(deps));
+  router.use(createSynonymsAdminRouter(deps));
   router.use(createJudgmentsRouter(deps));
   router.use(createModelsAdminRouter(deps));
   router.use(createTrainabilityRouter(deps));

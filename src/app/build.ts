@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/registry.js';
 import type { Reranker } from '../../rerankers/reranker.js';
 import { collectionSearchDefaults } from '../admin/presets.js';
+import { KvSynonyms } from './synonyms.js';
 import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
 import { createMetrics } from '../api/metrics.js';
 import type { RouteDeps } from '../api/route-deps.js';
@@ -114,6 +115,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     onLogError: (e) => logger.error({ err: e }, 'impression logging failed'),
     // The fusion preset applied to a collection in the admin UI is its default ranking.
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
+    synonyms: new KvSynonyms(db.kv),
     journal,
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.

@@ -61,6 +61,13 @@ export function createClient(opts: ClientOptions) {
       create: bind<CollectionRoutes['create']>(t, 'post', '/v1/collections'),
       get: bind<CollectionRoutes['get']>(t, 'get', '/v1/collections/:name'),
       drop: bind<CollectionRoutes['drop']>(t, 'delete', '/v1/collections/:name'),
+      synonyms: bind<CollectionRoutes['synonyms']>(t, 'get', '/v1/collections/:name/synonyms'),
+      /** Replaces the collection's synonym groups (admin key); an empty list removes them. */
+      setSynonyms: bind<CollectionRoutes['setSynonyms']>(
+        t,
+        'put',
+        '/v1/collections/:name/synonyms',
+      ),
     },
     items: {
       upsert: bind<ItemRoutes['upsert']>(t, 'post', '/v1/items'),

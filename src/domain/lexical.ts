@@ -16,6 +16,16 @@ export interface LexicalDoc {
 export interface LexicalSearchOptions {
   only?: Iterable<string>;
   exclude?: Iterable<string>;
+  /** Synonyms of the query's words to score beside them. */
+  expand?: LexicalExpansion;
+}
+
+/** What a query's synonyms add to its lexical search. */
+export interface LexicalExpansion {
+  /** Index terms scored beside the query's own, weighed as query terms, never typo-corrected. */
+  terms: readonly string[];
+  /** The query's own terms a synonym matched: taken as typed (a word the collection lacks is not "corrected"). */
+  asTyped: readonly string[];
 }
 
 /** A query word the index never saw, read as one of its terms (typo tolerance): "jersy" as the term "jersey". */

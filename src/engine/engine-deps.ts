@@ -6,6 +6,7 @@ import type { Modality } from '../domain/modality.js';
 import type { EventBatcher } from './event-batcher.js';
 import type { EventOrigin, FeedbackStatePort } from '../domain/feedback-port.js';
 import type { LexicalIndex } from '../domain/lexical.js';
+import type { Synonyms } from '../domain/synonyms.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { QueryRoute } from './query-encoding.js';
@@ -38,6 +39,8 @@ export interface EngineDeps {
   journal?: WriteJournal;
   /** Per-collection search defaults (the fusion preset applied in the admin UI); request fields win. */
   searchDefaults?: (collection: string) => SearchDefaults | undefined;
+  /** Per-collection synonyms for text queries' BM25 list (absent: none). */
+  synonyms?: Synonyms;
 }
 
 /** Fusion settings a collection can default to (a named preset stored in the kv repo). */

@@ -14,6 +14,8 @@ import type {
 } from '../domain/feedback-port.js';
 import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
+import type { SynonymGroups, Synonyms } from '../domain/synonyms.js';
+import { ChorusError } from '../errors.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -55,6 +57,8 @@ export interface EngineOptions {
   now?: () => number;
   /** Per-collection defaults for fusion, weights, rrfK and candidates (admin UI presets). */
   searchDefaults?: EngineDeps['searchDefaults'];
+  /** Per-collection synonyms (chorus.db kv in the app); absent: none, and setting them is refused. */
+  synonyms?: Synonyms;
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
   /** Durable record of writes in flight (chorus.db kv), so a crash between store and BM25 is repaired on restart. */
@@ -95,6 +99,7 @@ export class Engine {
       onLogError: opts.onLogError,
       now: opts.now,
       searchDefaults: opts.searchDefaults,
+      synonyms: opts.synonyms,
       journal: opts.journal,
     };
   }
@@ -123,6 +128,21 @@ export class Engine {
     await this.opts.bm25.dropCollection(name);
     this.opts.state.dropCollection(name);
     this.opts.provenance?.forgetCollection(name);
+    this.opts.synonyms?.drop(name);
+  }
+
+  /** The collection's synonym groups (404 for an unknown collection). */
+  async synonyms(collection: string): Promise<SynonymGroups> {
+    await this.schemas.get(collection);
+    return this.opts.synonyms?.groups(collection) ?? [];
+  }
+
+  /** Replaces the collection's synonym groups; returns them as stored (normalised). */
+  async setSynonyms(collection: string, groups: SynonymGroups): Promise<SynonymGroups> {
+    await this.schemas.get(collection);
+    if (!this.opts.synonyms)
+      throw new ChorusError('UNAVAILABLE', 'synonyms are not stored by this engine (no chorus.db)');
+    return this.opts.synonyms.replace(collection, groups);
   }
 
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */

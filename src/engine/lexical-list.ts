@@ -1,6 +1,6 @@
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
-import type { LexicalIndex } from '../domain/lexical.js';
+import type { LexicalExpansion, LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { matchesFilter } from './filter-match.js';
 
@@ -32,7 +32,13 @@ export async function lexicalList(
   collection: string,
   text: string,
   k: number,
-  opts: { filter?: Filter; exclude?: ReadonlySet<string>; signal?: AbortSignal } = {},
+  opts: {
+    filter?: Filter;
+    exclude?: ReadonlySet<string>;
+    signal?: AbortSignal;
+    /** Synonyms to score beside the text's terms. */
+    expand?: LexicalExpansion;
+  } = {},
 ): Promise<LexicalListHit[]> {
   const { filter } = opts;
   const out: LexicalListHit[] = [];
@@ -42,12 +48,10 @@ export async function lexicalList(
   let depth = filter ? k * 2 : k;
   for (let round = 0; round < MAX_ROUNDS && out.length < k; round++) {
     opts.signal?.throwIfAborted(); // each round is a scan and a store read: none after the caller gave up
-    const hits = await deps.bm25.searchAsync(
-      collection,
-      text,
-      depth,
-      checked.size > 0 ? { exclude: checked } : {},
-    );
+    const hits = await deps.bm25.searchAsync(collection, text, depth, {
+      ...(checked.size > 0 ? { exclude: checked } : {}),
+      ...(opts.expand ? { expand: opts.expand } : {}),
+    });
     if (hits.length === 0) break;
     const items = await deps.store.get(
       collection,

@@ -1,7 +1,7 @@
 import type { Candidate } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
-import type { LexicalIndex } from '../domain/lexical.js';
+import type { LexicalExpansion, LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { lexicalList } from './lexical-list.js';
 import type { StageTimer } from './stage-timer.js';
@@ -17,6 +17,8 @@ export interface RetrieveArgs {
   vectors: Map<string, Float32Array>;
   /** Text for the BM25 list (omit to skip it). */
   text?: string;
+  /** Synonyms the BM25 list scores beside the text's terms. */
+  expand?: LexicalExpansion;
   filter?: Filter;
   /** Top-K per list. */
   k: number;
@@ -72,6 +74,7 @@ export async function retrieve(
           filter: args.filter,
           exclude,
           signal: args.signal,
+          expand: args.expand,
         }),
       )
     : Promise.resolve([]);

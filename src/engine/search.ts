@@ -83,10 +83,15 @@ export async function search(
     req.excludeSeen && req.userId ? deps.state.seen(req.collection, req.userId) : undefined;
   const { baseline, ...ranking } = routeRanking(deps, req.collection, req);
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
+  const synonyms = lexical ? deps.synonyms?.expand(req.collection, q.text!) : undefined;
+  const notes = [...encoded.missing];
+  if (synonyms?.added.length)
+    notes.push(`synonyms added ${synonyms.added.map((e) => `"${e}"`).join(', ')}`);
   return runTwoStage(deps, {
     collection: req.collection,
     vectors: encoded.vectors,
     text: lexical ? q.text : undefined,
+    ...(synonyms?.added.length ? { expand: synonyms } : {}),
     filter: req.filter,
     userId: req.userId,
     exclude,
@@ -102,7 +107,7 @@ export async function search(
     ...(lexical ? { textFields: textFieldsOf(schema) } : {}),
     diversity: req.diversity,
     ctx: { queryKind: kind, queryModalities: encoded.modalities, baseline },
-    notes: encoded.missing,
+    notes,
     timer,
     signal: req.signal,
   });

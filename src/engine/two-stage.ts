@@ -1,6 +1,7 @@
 import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { Candidate, RankedHit } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
+import type { LexicalExpansion } from '../domain/lexical.js';
 import type { Payload } from '../domain/item.js';
 import { publicPayload } from '../domain/names.js';
 import { newQueryId } from './query-id.js';
@@ -72,6 +73,8 @@ export interface TwoStageArgs {
   offset?: number;
   /** Mark where the shown hits' text fields hold the query's terms (the BM25 analyzer's matching). */
   highlight?: { query: string; fields: readonly string[] };
+  /** Synonyms the BM25 list scores beside the text's terms (marked in highlights too). */
+  expand?: LexicalExpansion;
   /** The collection's BM25 text fields (with `text`): where corrected words are spelt out from. */
   textFields?: readonly string[];
   /** Payload fields whose values to count over the candidates (see countFacets). */
@@ -118,6 +121,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         collection: a.collection,
         vectors: a.vectors,
         text: a.text,
+        expand: a.expand,
         filter: a.filter,
         k,
         exclude: a.exclude,
@@ -181,7 +185,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   }
   // What the BM25 list read misspelt words as: reported, and marked like the query's own terms.
   const read = a.text ? deps.bm25.corrections(a.collection, a.text) : [];
-  const readTerms = read.map((c) => c.term);
+  const readTerms = [...read.map((c) => c.term), ...(a.expand?.terms ?? [])];
   const corrections = spellCorrections(deps.bm25, read, shown, a.textFields ?? []);
   if (corrections.length > 0) a.notes.push(correctionNote(corrections));
   const response: RankedResponse = {

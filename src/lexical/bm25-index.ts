@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { analyzeTokens, matchSpans, termFrequencies } from './analyzer.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
-import { PostingsStore, type AnalyzedDoc } from './postings.js';
+import { PostingsStore, type AnalyzedDoc, type BlockMeta } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
 import { bestCorrection, TYPO_WEIGHT } from './typos.js';
 import { Bm25ReadThread } from './bm25-read-thread.js';
@@ -226,6 +226,7 @@ export class Bm25Index implements LexicalIndex {
           const read = await this.reader.search(collection, query, k, {
             only: opts.only ? [...opts.only] : undefined,
             exclude: opts.exclude ? [...opts.exclude] : undefined,
+            expand: opts.expand,
           });
           this.threadSearches++;
           return this.remember(collection, query, read);
@@ -298,10 +299,22 @@ export class Bm25Index implements LexicalIndex {
       for (const m of metas) df += m.count;
       return { term, metas, df };
     };
+    const add = (t: { term: string; metas: BlockMeta[]; df: number }, weight: number) => {
+      const { term, metas, df } = t;
+      // Lucene's idf: always positive, so very common terms still add a little.
+      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      lists.push({
+        weight: idf * weight,
+        metas,
+        load: (m) => cache.block(m, () => this.postings.block(cid, term, m)),
+      });
+    };
+    const scored = new Set<string>();
+    const asTyped = new Set(opts.expand?.asTyped);
     for (const [typed, { qtf, token }] of queryTerms(query)) {
       let t = termOf(typed);
       let share = 1;
-      if (t.df === 0 && this.params.typoTolerance !== false) {
+      if (t.df === 0 && this.params.typoTolerance !== false && !asTyped.has(typed)) {
         const fixed = this.correction(cid, typed, token);
         if (fixed === undefined) continue;
         t = termOf(fixed);
@@ -309,14 +322,16 @@ export class Bm25Index implements LexicalIndex {
         if (t.df > 0) corrected.push({ word: token, term: fixed });
       }
       if (t.df === 0) continue;
-      const { term, metas, df } = t;
-      // Lucene's idf: always positive, so very common terms still add a little.
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      lists.push({
-        weight: idf * qtf * share,
-        metas,
-        load: (m) => cache.block(m, () => this.postings.block(cid, term, m)),
-      });
+      scored.add(t.term);
+      add(t, qtf * share);
+    }
+    // Synonyms count as the query's own words, once each.
+    for (const term of opts.expand?.terms ?? []) {
+      if (scored.has(term)) continue;
+      const t = termOf(term);
+      if (t.df === 0) continue;
+      scored.add(term);
+      add(t, 1);
     }
     if (lists.length === 0) return [];
     const nums = (ids: Iterable<string> | undefined) => {

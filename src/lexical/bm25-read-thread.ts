@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Bm25Params, LexicalRead } from './bm25-index.js';
-import type { TermCorrection } from '../domain/lexical.js';
+import type { LexicalExpansion, TermCorrection } from '../domain/lexical.js';
 
 interface Reply {
   id: number;
@@ -89,7 +89,7 @@ export class Bm25ReadThread {
     collection: string,
     query: string,
     k: number,
-    opts: { only?: string[]; exclude?: string[] },
+    opts: { only?: string[]; exclude?: string[]; expand?: LexicalExpansion },
   ): Promise<LexicalRead> {
     if (!this.alive) return Promise.reject(new Error('the lexical search thread stopped'));
     const id = this.nextId++;

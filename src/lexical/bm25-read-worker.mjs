@@ -28,6 +28,7 @@ parentPort.on('message', (m) => {
     const { hits, corrections } = index.read(m.collection, m.query, m.k, {
       only: m.only,
       exclude: m.exclude,
+      expand: m.expand,
     });
     // Two flat arrays clone cheaper than an object per hit.
     parentPort.postMessage({

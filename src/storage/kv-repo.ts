@@ -22,6 +22,15 @@ export class KvRepo {
     return row && (JSON.parse(row.value) as T);
   }
 
+  /** The stored JSON text under namespace/key (compare it to tell whether a value changed without parsing it). */
+  getText(namespace: string, key: string): string | undefined {
+    const row = this.stmt('SELECT value AS text FROM kv WHERE namespace = ? AND key = ?').get(
+      namespace,
+      key,
+    ) as { text: string } | undefined;
+    return row?.text;
+  }
+
   /** Runs fn as one transaction: its changes commit (and fsync) together. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();

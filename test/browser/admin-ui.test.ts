@@ -218,6 +218,35 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(served.hits.map((h) => h.id)).toEqual(tuned);
   });
 
+  it('saves synonyms on the tuning screen: the next query searches them, a bad group is refused', async () => {
+    await page.goto(`${url}/admin#/tuning`);
+    await page.getByLabel('Query', { exact: true }).fill('zorblax');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => (await hitIds('tuned-results')).length).toBeGreaterThan(0);
+    const bm25Bars = () =>
+      page.locator('[data-testid="tuned-results"] .sharebar[aria-label*="bm25"]').count();
+    expect(await bm25Bars()).toBe(0);
+    const panel = page.locator('section[aria-labelledby="tu-syn-h"]');
+    await page.getByLabel('Synonym groups').fill('zorblax, jersey');
+    await page.getByRole('button', { name: 'Save synonyms' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toBe('Saved 1 synonym group.');
+    // Saving re-runs the query: BM25 now answers it through the synonym, and the list says so.
+    await expect.poll(bm25Bars).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('[data-testid="tuned-results"] ul.notes').textContent())
+      .toContain('synonyms added "jersey"');
+    await screenshot(page, '03c-tuning-synonyms');
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual([['zorblax', 'jersey']]);
+    await page.getByLabel('Synonym groups').fill('zorblax, the');
+    await page.getByRole('button', { name: 'Save synonyms' }).click();
+    await expect.poll(() => panel.getByRole('alert').textContent()).toContain('no searchable word');
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual([['zorblax', 'jersey']]);
+    await page.getByLabel('Synonym groups').fill('');
+    await page.getByRole('button', { name: 'Save synonyms' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toBe('No synonyms.');
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual([]);
+  });
+
   it('grades a result and sees the offline metrics update', async () => {
     await page.goto(`${url}/admin#/judgments`);
     await page.getByLabel('Query to judge').fill('blue jersey');

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CollectionSchema, VectorSpec, PayloadFieldType } from '../../domain/collection.js';
 import { VectorName } from '../../domain/modality.js';
+import { SynonymGroups } from '../../domain/synonyms.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
@@ -33,6 +34,8 @@ export const CollectionInfo = z
     lexicalCount: z.number().int().meta({ description: 'Items with text in the BM25 index' }),
   })
   .meta({ id: 'Collection' });
+
+const SynonymsBody = z.object({ groups: SynonymGroups }).strict().meta({ id: 'Synonyms' });
 
 export const collectionRoutes = {
   list: {
@@ -71,6 +74,27 @@ export const collectionRoutes = {
     params: CollectionParam,
     response: z.object({ dropped: z.string() }),
   },
+  synonyms: {
+    method: 'get',
+    path: '/v1/collections/:name/synonyms',
+    tag: 'collections',
+    scope: 'read',
+    summary: "The collection's synonym groups",
+    params: CollectionParam,
+    response: SynonymsBody,
+  },
+  setSynonyms: {
+    method: 'put',
+    path: '/v1/collections/:name/synonyms',
+    tag: 'collections',
+    scope: 'admin',
+    summary: "Replace the collection's synonym groups (an empty list removes them)",
+    description:
+      "A text query holding one word or phrase of a group also searches BM25 for the others (matched after stop words and stemming; the added words weigh as the query's own and are never typo-corrected, nor are the words they matched). Applies from the next query; vector lists are untouched.",
+    params: CollectionParam,
+    body: SynonymsBody,
+    response: SynonymsBody,
+  },
 } satisfies Record<string, RouteSpec>;
 
 export function createCollectionsRouter(deps: RouteDeps): Router {
@@ -101,6 +125,15 @@ export function createCollectionsRouter(deps: RouteDeps): Router {
     await engine.getCollection(name);
     await engine.dropCollection(name);
     res.json({ dropped: name });
+  });
+  addRoute(router, deps, collectionRoutes.synonyms, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json({ groups: await engine.synonyms(name) });
+  });
+  addRoute(router, deps, collectionRoutes.setSynonyms, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    const { groups } = parseBody(SynonymsBody, req);
+    res.json({ groups: await engine.setSynonyms(name, groups) });
   });
   return router;
 }

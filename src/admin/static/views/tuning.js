@@ -4,6 +4,7 @@ import { html, api, debounce, sourceColour } from '../lib.js';
 import { queryParams, writeRoute } from '../url-state.js';
 import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
 import { ResultList } from './results.js';
+import { Synonyms } from './synonyms.js';
 
 /** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
 /** @returns {Knobs} */
@@ -197,6 +198,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
         </tbody></table>` : null}
         ${applied ? html`<button type="button" class="link" onClick=${() => apply(null)}>Clear collection default</button>` : null}
         ${status ? html`<p class="ok small" role="status">${status}</p>` : null}
+        <${Synonyms} collection=${collection} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
       </aside>
       <div class="tuning-results">
         ${error ? html`<p class="error" role="alert">${error}</p>` : null}
