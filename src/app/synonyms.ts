@@ -1,10 +1,17 @@
-import type { SynonymExpansion, SynonymGroups, Synonyms } from '../domain/synonyms.js';
+import type { SynonymExpansion, SynonymSet, Synonyms } from '../domain/synonyms.js';
 import { normaliseSynonyms, SynonymMatcher } from '../lexical/synonyms.js';
 import type { KvRepo } from '../storage/index.js';
 
 export const SYNONYMS_NS = 'synonyms';
 
 const NONE: SynonymExpansion = { terms: [], asTyped: [], added: [] };
+
+/** A stored value: the set, or a bare list of groups. */
+function setOf(value: unknown): SynonymSet {
+  if (Array.isArray(value)) return { groups: value as SynonymSet['groups'], rules: [] };
+  const v = (value ?? {}) as Partial<SynonymSet>;
+  return { groups: v.groups ?? [], rules: v.rules ?? [] };
+}
 
 /**
  * Synonyms kept in chorus.db's kv table, one JSON value per collection. Each search reads the stored text (one
@@ -16,14 +23,14 @@ export class KvSynonyms implements Synonyms {
 
   constructor(private readonly kv: KvRepo) {}
 
-  groups(collection: string): SynonymGroups {
-    return this.kv.get<SynonymGroups>(SYNONYMS_NS, collection) ?? [];
+  get(collection: string): SynonymSet {
+    return setOf(this.kv.get(SYNONYMS_NS, collection));
   }
 
-  replace(collection: string, groups: SynonymGroups): SynonymGroups {
-    const kept = normaliseSynonyms(groups);
+  replace(collection: string, set: SynonymSet): SynonymSet {
+    const kept = normaliseSynonyms(set);
     new SynonymMatcher(kept); // refuses an expression with no searchable word before anything is stored
-    if (kept.length === 0) this.drop(collection);
+    if (kept.groups.length + kept.rules.length === 0) this.drop(collection);
     else this.kv.set(SYNONYMS_NS, collection, kept);
     return kept;
   }
@@ -41,7 +48,7 @@ export class KvSynonyms implements Synonyms {
     }
     let entry = this.compiled.get(collection);
     if (entry?.text !== text) {
-      entry = { text, matcher: new SynonymMatcher(JSON.parse(text) as SynonymGroups) };
+      entry = { text, matcher: new SynonymMatcher(setOf(JSON.parse(text))) };
       this.compiled.set(collection, entry);
     }
     return entry.matcher.expand(query);

@@ -12,6 +12,7 @@ import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRecommendCommand } from './commands/recommend.js';
 import { registerReembedCommand } from './commands/reembed.js';
 import { registerSearchCommand } from './commands/search.js';
+import { registerSynonymsCommand } from './commands/synonyms.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
@@ -27,6 +28,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerServeCommand(p),
   (p) => registerQuickstartCommand(p),
   (p) => registerSearchCommand(p),
+  (p) => registerSynonymsCommand(p),
   (p) => registerRecommendCommand(p),
   (p) => registerBenchBeirCommand(p),
   (p) => registerBenchIndexCommand(p),

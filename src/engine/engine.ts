@@ -14,7 +14,7 @@ import type {
 } from '../domain/feedback-port.js';
 import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
-import type { SynonymGroups, Synonyms } from '../domain/synonyms.js';
+import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import { ChorusError } from '../errors.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
@@ -131,18 +131,18 @@ export class Engine {
     this.opts.synonyms?.drop(name);
   }
 
-  /** The collection's synonym groups (404 for an unknown collection). */
-  async synonyms(collection: string): Promise<SynonymGroups> {
+  /** The collection's synonyms (404 for an unknown collection). */
+  async synonyms(collection: string): Promise<SynonymSet> {
     await this.schemas.get(collection);
-    return this.opts.synonyms?.groups(collection) ?? [];
+    return this.opts.synonyms?.get(collection) ?? { groups: [], rules: [] };
   }
 
-  /** Replaces the collection's synonym groups; returns them as stored (normalised). */
-  async setSynonyms(collection: string, groups: SynonymGroups): Promise<SynonymGroups> {
+  /** Replaces the collection's synonyms; returns them as stored (normalised). */
+  async setSynonyms(collection: string, set: SynonymSet): Promise<SynonymSet> {
     await this.schemas.get(collection);
     if (!this.opts.synonyms)
       throw new ChorusError('UNAVAILABLE', 'synonyms are not stored by this engine (no chorus.db)');
-    return this.opts.synonyms.replace(collection, groups);
+    return this.opts.synonyms.replace(collection, set);
   }
 
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */

@@ -1,84 +1,97 @@
 import { ChorusError } from '../errors.js';
-import type { SynonymExpansion, SynonymGroups } from '../domain/synonyms.js';
+import type { SynonymExpansion, SynonymSet } from '../domain/synonyms.js';
 import { analyze } from './analyzer.js';
 
 interface Expression {
-  group: number;
   text: string;
   terms: string[];
 }
 
+/** An expression that, found in a query, adds its targets. */
+interface Trigger {
+  terms: string[];
+  targets: Expression[];
+}
+
+function compile(text: string): Expression {
+  const terms = analyze(text);
+  if (terms.length === 0)
+    throw new ChorusError(
+      'VALIDATION',
+      `synonym "${text}" has no searchable word (stop words or punctuation only)`,
+      { expression: text },
+    );
+  return { text, terms };
+}
+
 /**
- * Synonym groups compiled against the BM25 analyzer: an expression matches where its terms stand in a row among the
- * query's terms (after stop words and stemming, so "T-shirts" matches "t-shirt"); the other expressions of each
- * matched group are added. Indexed by first term, so a query costs one lookup per term, not one per group.
+ * Synonyms compiled against the BM25 analyzer: an expression matches where its terms stand in a row among the
+ * query's terms (after stop words and stemming, so "T-shirts" matches "t-shirt"); a group's match adds the group's
+ * other expressions, a rule's match its `to`. Indexed by first term, so a query costs one lookup per term, not one
+ * per group.
  */
 export class SynonymMatcher {
-  private readonly byFirst = new Map<string, Expression[]>();
-  private readonly groups: Expression[][] = [];
+  private readonly byFirst = new Map<string, Trigger[]>();
 
-  constructor(groups: SynonymGroups) {
-    groups.forEach((expressions, group) => {
-      const compiled = expressions.map((text) => {
-        const terms = analyze(text);
-        if (terms.length === 0)
-          throw new ChorusError(
-            'VALIDATION',
-            `synonym "${text}" has no searchable word (stop words or punctuation only)`,
-            { group, expression: text },
-          );
-        return { group, text, terms };
-      });
-      this.groups.push(compiled);
-      for (const e of compiled) {
-        const list = this.byFirst.get(e.terms[0]!) ?? [];
-        list.push(e);
-        this.byFirst.set(e.terms[0]!, list);
-      }
-    });
+  constructor(set: Pick<SynonymSet, 'groups' | 'rules'>) {
+    for (const group of set.groups) {
+      const members = group.map(compile);
+      for (const m of members) this.add({ terms: m.terms, targets: members });
+    }
+    for (const rule of set.rules) {
+      const targets = rule.to.map(compile);
+      for (const from of rule.from.map(compile)) this.add({ terms: from.terms, targets });
+    }
   }
 
-  get size(): number {
-    return this.groups.length;
+  private add(t: Trigger): void {
+    const list = this.byFirst.get(t.terms[0]!) ?? [];
+    list.push(t);
+    this.byFirst.set(t.terms[0]!, list);
   }
 
   expand(query: string): SynonymExpansion {
     const q = analyze(query);
-    const matched = new Set<number>();
+    const matched: Trigger[] = [];
     const asTyped = new Set<string>();
     q.forEach((term, i) => {
-      for (const e of this.byFirst.get(term) ?? [])
-        if (e.terms.every((t, j) => q[i + j] === t)) {
-          matched.add(e.group);
-          for (const t of e.terms) asTyped.add(t);
+      for (const t of this.byFirst.get(term) ?? [])
+        if (t.terms.every((x, j) => q[i + j] === x)) {
+          matched.push(t);
+          for (const x of t.terms) asTyped.add(x);
         }
     });
     const own = new Set(q);
     const terms = new Set<string>();
-    const added: string[] = [];
-    for (const group of matched)
-      for (const e of this.groups[group]!) {
-        const fresh = e.terms.filter((t) => !own.has(t));
+    const added = new Set<string>();
+    for (const t of matched)
+      for (const e of t.targets) {
+        const fresh = e.terms.filter((x) => !own.has(x));
         if (fresh.length === 0) continue;
-        added.push(e.text);
-        for (const t of fresh) terms.add(t);
+        added.add(e.text);
+        for (const x of fresh) terms.add(x);
       }
-    return { terms: [...terms], asTyped: [...asTyped], added };
+    return { terms: [...terms], asTyped: [...asTyped], added: [...added] };
   }
 }
 
-/** Groups as stored: inner spaces collapsed, each expression once per group (case-insensitively). */
-export function normaliseSynonyms(groups: SynonymGroups): SynonymGroups {
-  return groups.map((g, group) => {
-    const seen = new Set<string>();
-    const kept = g
-      .map((e) => e.trim().replace(/\s+/g, ' '))
-      .filter((e) => {
-        const key = e.toLowerCase();
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
+/** Inner spaces collapsed, each expression once per list (case-insensitively). */
+function distinct(list: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return list
+    .map((e) => e.trim().replace(/\s+/g, ' '))
+    .filter((e) => {
+      const key = e.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/** Synonyms as stored: expressions normalised; a group that collapses to one expression is refused. */
+export function normaliseSynonyms(set: Pick<SynonymSet, 'groups' | 'rules'>): SynonymSet {
+  const groups = set.groups.map((g, group) => {
+    const kept = distinct(g);
     if (kept.length < 2)
       throw new ChorusError('VALIDATION', 'a synonym group needs two different words or phrases', {
         group,
@@ -86,4 +99,6 @@ export function normaliseSynonyms(groups: SynonymGroups): SynonymGroups {
       });
     return kept;
   });
+  const rules = set.rules.map((r) => ({ from: distinct(r.from), to: distinct(r.to) }));
+  return { groups, rules };
 }

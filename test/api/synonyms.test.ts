@@ -63,6 +63,7 @@ describe('synonyms', () => {
         ['tee', 'T-shirt'],
         ['couch', 'sofa'],
       ],
+      rules: [],
     });
     const got = await s.call('GET', `/v1/collections/${C}/synonyms`, undefined, reader);
     expect(got.json).toEqual(put.json);
@@ -76,6 +77,16 @@ describe('synonyms', () => {
       [9, 14],
     ]);
     expect(lexicalIds(await search('comfy couch'))).toEqual(['sofa']);
+    // A one-way rule: "lighting" also searches "lamp", a query for "lamp" does not search "lighting".
+    const withRule = await s.call(
+      'PUT',
+      `/v1/collections/${C}/synonyms`,
+      { ...put.json, rules: [{ from: ['lighting'], to: ['lamp'] }] },
+      admin,
+    );
+    expect(withRule.status, withRule.text).toBe(200);
+    expect(lexicalIds(await search('lighting'))).toEqual(['lamp']);
+    expect((await search('lamp')).notes).not.toContainEqual(expect.stringMatching(/synonyms/));
     // Vector-only queries and queries without a synonym are untouched.
     expect((await search('walnut lamp')).notes).not.toContainEqual(
       expect.stringMatching(/synonyms/),
@@ -91,6 +102,8 @@ describe('synonyms', () => {
       { groups: [['tee', 'x'.repeat(101)]] },
       { groups: 'tee,t-shirt' },
       { groups: [], extra: true },
+      { rules: [{ from: ['lighting'], to: [] }] },
+      { rules: [{ from: ['lighting'], to: ['of the'] }] },
     ]) {
       const r = await s.call('PUT', `/v1/collections/${C}/synonyms`, bad, admin);
       expect(r.status, JSON.stringify(bad)).toBe(400);
@@ -110,7 +123,7 @@ describe('synonyms', () => {
   it('an empty list removes them; dropping the collection removes them too', async () => {
     await s.call('PUT', `/v1/collections/${C}/synonyms`, { groups: [['tee', 't-shirt']] }, admin);
     const cleared = await s.call('PUT', `/v1/collections/${C}/synonyms`, { groups: [] }, admin);
-    expect(cleared.json).toEqual({ groups: [] });
+    expect(cleared.json).toEqual({ groups: [], rules: [] });
     expect(lexicalIds(await search('tee'))).toEqual([]);
     await s.call('PUT', `/v1/collections/${C}/synonyms`, { groups: [['tee', 't-shirt']] }, admin);
     expect((await s.call('DELETE', `/v1/collections/${C}`, undefined, admin)).status).toBe(200);
@@ -122,6 +135,7 @@ describe('synonyms', () => {
     );
     expect((await s.call('GET', `/v1/collections/${C}/synonyms`, undefined, reader)).json).toEqual({
       groups: [],
+      rules: [],
     });
   });
 });

@@ -227,24 +227,30 @@ describe.runIf(run)('admin UI in Chromium', () => {
       page.locator('[data-testid="tuned-results"] .sharebar[aria-label*="bm25"]').count();
     expect(await bm25Bars()).toBe(0);
     const panel = page.locator('section[aria-labelledby="tu-syn-h"]');
-    await page.getByLabel('Synonym groups').fill('zorblax, jersey');
+    await page.getByLabel('Synonym groups').fill('zorblax, jersey\nflumph => sandal');
     await page.getByRole('button', { name: 'Save synonyms' }).click();
-    await expect.poll(() => panel.getByRole('status').textContent()).toBe('Saved 1 synonym group.');
+    await expect
+      .poll(() => panel.getByRole('status').textContent())
+      .toBe('Saved 1 group and 1 one-way rule.');
     // Saving re-runs the query: BM25 now answers it through the synonym, and the list says so.
     await expect.poll(bm25Bars).toBeGreaterThan(0);
     await expect
       .poll(() => page.locator('[data-testid="tuned-results"] ul.notes').textContent())
       .toContain('synonyms added "jersey"');
     await screenshot(page, '03c-tuning-synonyms');
-    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual([['zorblax', 'jersey']]);
+    const saved = {
+      groups: [['zorblax', 'jersey']],
+      rules: [{ from: ['flumph'], to: ['sandal'] }],
+    };
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual(saved);
     await page.getByLabel('Synonym groups').fill('zorblax, the');
     await page.getByRole('button', { name: 'Save synonyms' }).click();
     await expect.poll(() => panel.getByRole('alert').textContent()).toContain('no searchable word');
-    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual([['zorblax', 'jersey']]);
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual(saved);
     await page.getByLabel('Synonym groups').fill('');
     await page.getByRole('button', { name: 'Save synonyms' }).click();
     await expect.poll(() => panel.getByRole('status').textContent()).toBe('No synonyms.');
-    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual([]);
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual({ groups: [], rules: [] });
   });
 
   it('grades a result and sees the offline metrics update', async () => {

@@ -21,11 +21,14 @@ function tempDir(): string {
 }
 
 describe('SynonymMatcher', () => {
-  const m = new SynonymMatcher([
-    ['tee', 'T-shirt', 'tshirt'],
-    ['sofa', 'couch'],
-    ['hoodie', 'hooded sweatshirt'],
-  ]);
+  const m = new SynonymMatcher({
+    groups: [
+      ['tee', 'T-shirt', 'tshirt'],
+      ['sofa', 'couch'],
+      ['hoodie', 'hooded sweatshirt'],
+    ],
+    rules: [{ from: ['sneakers', 'trainers'], to: ['shoes'] }],
+  });
 
   it('adds the other expressions of every group the query holds, after stop words and stemming', () => {
     expect(m.expand('a red tee')).toEqual({
@@ -48,12 +51,29 @@ describe('SynonymMatcher', () => {
     });
   });
 
+  it('applies a one-way rule from its left side only', () => {
+    expect(m.expand('white sneakers').added).toEqual(['shoes']);
+    expect(m.expand('trainers').asTyped).toEqual(['trainer']);
+    expect(m.expand('running shoes').added).toEqual([]);
+  });
+
   it('refuses an expression without a searchable word, and a group of one expression', () => {
-    expect(() => new SynonymMatcher([['the', 'tee']])).toThrow(/"the" has no searchable word/);
-    expect(() => normaliseSynonyms([['Tee', ' tee ']])).toThrow(ChorusError);
-    expect(normaliseSynonyms([['  hooded   top ', 'hoodie', 'HOODIE']])).toEqual([
-      ['hooded top', 'hoodie'],
-    ]);
+    expect(() => new SynonymMatcher({ groups: [['the', 'tee']], rules: [] })).toThrow(
+      /"the" has no searchable word/,
+    );
+    expect(
+      () => new SynonymMatcher({ groups: [], rules: [{ from: ['shoes'], to: ['of the'] }] }),
+    ).toThrow(/no searchable word/);
+    expect(() => normaliseSynonyms({ groups: [['Tee', ' tee ']], rules: [] })).toThrow(ChorusError);
+    expect(
+      normaliseSynonyms({
+        groups: [['  hooded   top ', 'hoodie', 'HOODIE']],
+        rules: [{ from: ['Sneakers', 'sneakers'], to: ['shoes'] }],
+      }),
+    ).toEqual({
+      groups: [['hooded top', 'hoodie']],
+      rules: [{ from: ['Sneakers'], to: ['shoes'] }],
+    });
   });
 });
 
@@ -69,19 +89,24 @@ describe('KvSynonyms', () => {
     const mine = new KvSynonyms(a.kv);
     const theirs = new KvSynonyms(b.kv);
     expect(theirs.expand('c', 'sofa').added).toEqual([]);
-    expect(mine.replace('c', [['sofa', 'couch', 'Couch']])).toEqual([['sofa', 'couch']]);
+    const groups = (g: string[][]) => ({ groups: g, rules: [] });
+    expect(mine.replace('c', groups([['sofa', 'couch', 'Couch']]))).toEqual(
+      groups([['sofa', 'couch']]),
+    );
     expect(theirs.expand('c', 'sofa').added).toEqual(['couch']);
-    expect(theirs.groups('c')).toEqual([['sofa', 'couch']]);
-    mine.replace('c', [['sofa', 'settee']]);
+    expect(theirs.get('c')).toEqual(groups([['sofa', 'couch']]));
+    mine.replace('c', groups([['sofa', 'settee']]));
     expect(theirs.expand('c', 'sofa').added).toEqual(['settee']);
     // An expression without a searchable word is refused and nothing stored changes.
-    expect(() => mine.replace('c', [['sofa', 'of the']])).toThrow(/no searchable word/);
-    expect(theirs.groups('c')).toEqual([['sofa', 'settee']]);
-    mine.replace('c', []);
+    expect(() => mine.replace('c', groups([['sofa', 'of the']]))).toThrow(/no searchable word/);
+    expect(theirs.get('c')).toEqual(groups([['sofa', 'settee']]));
+    mine.replace('c', groups([]));
     expect(theirs.expand('c', 'sofa').added).toEqual([]);
-    mine.replace('c', [['sofa', 'couch']]);
+    mine.replace('c', { groups: [], rules: [{ from: ['sofa'], to: ['couch'] }] });
+    expect(theirs.expand('c', 'sofa').added).toEqual(['couch']);
+    expect(theirs.expand('c', 'couch').added).toEqual([]);
     mine.drop('c');
-    expect(theirs.groups('c')).toEqual([]);
+    expect(theirs.get('c')).toEqual(groups([]));
   });
 });
 
@@ -100,10 +125,13 @@ describe('BM25 with synonyms', () => {
         i.useReadThread({ minDocs: 1 });
         expect(await i.readThreadReady()).toBe(true);
       }
-      const m = new SynonymMatcher([
-        ['tee', 't-shirt'],
-        ['hoodie', 'hooded sweatshirt'],
-      ]);
+      const m = new SynonymMatcher({
+        groups: [
+          ['tee', 't-shirt'],
+          ['hoodie', 'hooded sweatshirt'],
+        ],
+        rules: [],
+      });
       const ids = async (q: string) =>
         (await i.searchAsync('c', q, 10, { expand: m.expand(q) })).map((h) => h.id);
       expect(await ids('cotton tee')).toEqual(['shirt', 'teal']);

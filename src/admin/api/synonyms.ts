@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { CollectionName } from '../../domain/names.js';
-import { SynonymGroups } from '../../domain/synonyms.js';
+import { SynonymSet } from '../../domain/synonyms.js';
 import type { AdminDeps } from '../admin-deps.js';
 
 /** The tuning screen's synonyms editor: the same store and rules as /v1/collections/:name/synonyms. */
@@ -10,15 +9,11 @@ export function createSynonymsAdminRouter(deps: AdminDeps): Router {
   const path = '/admin/api/collections/:collection/synonyms';
   router.get(path, async (req, res) => {
     const collection = CollectionName.parse(req.params.collection);
-    res.json({ groups: await deps.engine.synonyms(collection) });
+    res.json(await deps.engine.synonyms(collection));
   });
   router.put(path, async (req, res) => {
     const collection = CollectionName.parse(req.params.collection);
-    const { groups } = z
-      .object({ groups: SynonymGroups })
-      .strict()
-      .parse(req.body ?? {});
-    res.json({ groups: await deps.engine.setSynonyms(collection, groups) });
+    res.json(await deps.engine.setSynonyms(collection, SynonymSet.parse(req.body ?? {})));
   });
   return router;
 }

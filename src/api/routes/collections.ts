@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CollectionSchema, VectorSpec, PayloadFieldType } from '../../domain/collection.js';
 import { VectorName } from '../../domain/modality.js';
-import { SynonymGroups } from '../../domain/synonyms.js';
+import { SynonymSet } from '../../domain/synonyms.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
@@ -34,8 +34,6 @@ export const CollectionInfo = z
     lexicalCount: z.number().int().meta({ description: 'Items with text in the BM25 index' }),
   })
   .meta({ id: 'Collection' });
-
-const SynonymsBody = z.object({ groups: SynonymGroups }).strict().meta({ id: 'Synonyms' });
 
 export const collectionRoutes = {
   list: {
@@ -79,21 +77,21 @@ export const collectionRoutes = {
     path: '/v1/collections/:name/synonyms',
     tag: 'collections',
     scope: 'read',
-    summary: "The collection's synonym groups",
+    summary: "The collection's synonym groups and one-way rules",
     params: CollectionParam,
-    response: SynonymsBody,
+    response: SynonymSet,
   },
   setSynonyms: {
     method: 'put',
     path: '/v1/collections/:name/synonyms',
     tag: 'collections',
     scope: 'admin',
-    summary: "Replace the collection's synonym groups (an empty list removes them)",
+    summary: "Replace the collection's synonym groups and one-way rules (empty lists remove them)",
     description:
-      "A text query holding one word or phrase of a group also searches BM25 for the others (matched after stop words and stemming; the added words weigh as the query's own and are never typo-corrected, nor are the words they matched). Applies from the next query; vector lists are untouched.",
+      "A text query holding one word or phrase of a group also searches BM25 for the others, and one of a rule's `from` its `to` (matched after stop words and stemming; the added words weigh as the query's own and are never typo-corrected, nor are the words they matched). Applies from the next query; vector lists are untouched.",
     params: CollectionParam,
-    body: SynonymsBody,
-    response: SynonymsBody,
+    body: SynonymSet,
+    response: SynonymSet,
   },
 } satisfies Record<string, RouteSpec>;
 
@@ -128,12 +126,11 @@ export function createCollectionsRouter(deps: RouteDeps): Router {
   });
   addRoute(router, deps, collectionRoutes.synonyms, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
-    res.json({ groups: await engine.synonyms(name) });
+    res.json(await engine.synonyms(name));
   });
   addRoute(router, deps, collectionRoutes.setSynonyms, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
-    const { groups } = parseBody(SynonymsBody, req);
-    res.json({ groups: await engine.setSynonyms(name, groups) });
+    res.json(await engine.setSynonyms(name, parseBody(SynonymSet, req)));
   });
   return router;
 }

@@ -1,11 +1,27 @@
-// Synonyms editor for the tuning screen: one group per line, words or phrases separated by commas.
+// Synonyms editor for the tuning screen: one group per line, words or phrases separated by commas; a line with "=>"
+// is a one-way rule (the left side also searches the right), as in Solr's synonyms files.
 import { useEffect, useState } from '/admin/vendor/hooks.mjs';
 import { html, api } from '../lib.js';
 
-/** @param {string[][]} groups */
-const toText = (groups) => groups.map((g) => g.join(', ')).join('\n');
-/** @param {string} text @returns {string[][]} */
-const fromText = (text) => text.split('\n').map((line) => line.split(',').map((e) => e.trim()).filter(Boolean)).filter((g) => g.length > 0);
+/** @typedef {{ groups: string[][], rules: { from: string[], to: string[] }[] }} SynonymSet */
+/** @param {SynonymSet} set */
+const toText = (set) => [...set.groups.map((g) => g.join(', ')), ...set.rules.map((r) => `${r.from.join(', ')} => ${r.to.join(', ')}`)].join('\n');
+/** @param {string} list */
+const split = (list) => list.split(',').map((e) => e.trim()).filter(Boolean);
+/** @param {string} text @returns {SynonymSet} */
+function fromText(text) {
+  /** @type {SynonymSet} */
+  const set = { groups: [], rules: [] };
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const arrow = line.indexOf('=>');
+    if (arrow < 0) set.groups.push(split(line));
+    else set.rules.push({ from: split(line.slice(0, arrow)), to: split(line.slice(arrow + 2)) });
+  }
+  return set;
+}
+/** @param {number} n @param {string} one */
+const count = (n, one) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** @param {{ collection: string, onSaved: () => void }} p */
 export function Synonyms({ collection, onSaved }) {
@@ -14,23 +30,23 @@ export function Synonyms({ collection, onSaved }) {
   const [error, setError] = useState('');
   const url = `/admin/api/collections/${encodeURIComponent(collection)}/synonyms`;
   useEffect(() => {
-    api('GET', url).then((r) => setText(toText(r.groups)), (e) => setError(e.message));
+    api('GET', url).then((r) => setText(toText(r)), (e) => setError(e.message));
   }, [collection]);
   const save = async () => {
     setError('');
     setStatus('');
     try {
-      const r = await api('PUT', url, { groups: fromText(text) });
-      setText(toText(r.groups));
-      setStatus(r.groups.length ? `Saved ${r.groups.length} synonym group${r.groups.length === 1 ? '' : 's'}.` : 'No synonyms.');
+      const r = await api('PUT', url, fromText(text));
+      setText(toText(r));
+      setStatus(r.groups.length + r.rules.length ? `Saved ${count(r.groups.length, 'group')} and ${count(r.rules.length, 'one-way rule')}.` : 'No synonyms.');
       onSaved();
     } catch (e) { setError(/** @type {Error} */ (e).message); }
   };
   return html`<section aria-labelledby="tu-syn-h">
     <h3 id="tu-syn-h">Synonyms</h3>
-    <p class="muted small">One group per line, separated by commas: a text query holding one also searches BM25 for the others.</p>
+    <p class="muted small">One group per line, separated by commas: a text query holding one also searches BM25 for the others. <code>a => b</code>: a query for a also searches b.</p>
     <label for="tu-synonyms" class="sr-only">Synonym groups</label>
-    <textarea id="tu-synonyms" rows="4" placeholder="tee, t-shirt, tshirt" value=${text} onInput=${(/** @type {any} */ e) => setText(e.currentTarget.value)}></textarea>
+    <textarea id="tu-synonyms" rows="4" placeholder=${'tee, t-shirt, tshirt\nsneakers => shoes'} value=${text} onInput=${(/** @type {any} */ e) => setText(e.currentTarget.value)}></textarea>
     <button type="button" onClick=${save}>Save synonyms</button>
     ${status ? html`<p class="ok small" role="status">${status}</p>` : null}
     ${error ? html`<p class="error small" role="alert">${error}</p>` : null}
