@@ -8,6 +8,7 @@ import { newQueryId } from './query-id.js';
 import type { EngineDeps } from './engine-deps.js';
 import { checkCandidateWork } from './cost-limits.js';
 import { correctionNote, spellCorrections, type Correction } from './corrections.js';
+import { highlights, type Highlight } from './highlights.js';
 import { countFacets, type Facets } from './facets.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
@@ -16,11 +17,6 @@ import { retrieve } from './retrieve.js';
 import { sortedTag, sortHits, type SortKey } from './sort.js';
 import { StageTimer } from './stage-timer.js';
 import { swapIntervention } from './swap-intervention.js';
-
-/** A string field's span [start, end), or a list element's [element, start, end]. */
-type Highlight = [number, number] | [number, number, number];
-/** Spans a list field may report, as a string field's (the analyzer's cap). */
-const MAX_LIST_SPANS = 100;
 
 /** One hit as served: every source's raw score and its share of the final score. */
 export interface ServedHit {
@@ -183,9 +179,10 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     if (shownIds.has(c.id)) ranks.set(c.id, c.sources);
     for (const source in c.sources) sources.add(source);
   }
-  // What the BM25 list read misspelt words as: reported, and marked like the query's own terms.
+  // What the BM25 list read misspelt words as: reported as "did you mean".
   const read = a.text ? deps.bm25.corrections(a.collection, a.text) : [];
-  const readTerms = [...read.map((c) => c.term), ...(a.expand?.terms ?? [])];
+  // Highlights mark what the list searched: the query's terms, the corrections' and the synonyms'.
+  const alsoMarked = [...read.map((c) => c.term), ...(a.expand?.terms ?? [])];
   const corrections = spellCorrections(deps.bm25, read, shown, a.textFields ?? []);
   if (corrections.length > 0) a.notes.push(correctionNote(corrections));
   const response: RankedResponse = {
@@ -194,7 +191,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     ranker: { name: reranker.name, version: reranker.version },
     hits: shown.map((h) => {
       const hit = served(h, ranks.get(h.id) ?? {});
-      if (a.highlight) hit.highlights = highlights(deps, hit.payload, a.highlight, readTerms);
+      if (a.highlight) hit.highlights = highlights(deps.bm25, hit.payload, a.highlight, alsoMarked);
       return hit;
     }),
     sources: [...sources].sort(),
@@ -226,29 +223,6 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   }
   response.timings = timer.timings;
   return response;
-}
-
-/** Spans of the query's terms (and the terms its misspelt words were read as) per text field of a shown hit. */
-function highlights(
-  deps: Pick<EngineDeps, 'bm25'>,
-  payload: Payload,
-  h: { query: string; fields: readonly string[] },
-  corrected: readonly string[],
-): Record<string, Highlight[]> {
-  const out: Record<string, Highlight[]> = {};
-  for (const field of h.fields) {
-    const value = payload[field];
-    const spans: Highlight[] = [];
-    if (typeof value === 'string') spans.push(...deps.bm25.matchSpans(h.query, value, corrected));
-    else if (Array.isArray(value))
-      // A list of strings (tags) is indexed too: its spans name the element, [element, start, end].
-      value.forEach((text, i) => {
-        if (typeof text !== 'string' || spans.length >= MAX_LIST_SPANS) return;
-        for (const [a, b] of deps.bm25.matchSpans(h.query, text, corrected)) spans.push([i, a, b]);
-      });
-    if (spans.length > 0) out[field] = spans.slice(0, MAX_LIST_SPANS);
-  }
-  return out;
 }
 
 function served(h: RankedHit, sources: Record<string, { rank: number }>): ServedHit {
