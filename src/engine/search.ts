@@ -85,6 +85,8 @@ export async function search(
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
   const synonyms = lexical ? deps.synonyms?.expand(req.collection, q.text!) : undefined;
   const notes = [...encoded.missing];
+  // Highlights mark them, and corrections are spelt from them.
+  const textFields = lexical || req.highlight ? textFieldsOf(schema) : undefined;
   if (synonyms?.added.length)
     notes.push(`synonyms added ${synonyms.added.map((e) => `"${e}"`).join(', ')}`);
   return runTwoStage(deps, {
@@ -101,10 +103,10 @@ export async function search(
     offset: req.offset,
     ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
     sort: req.sort,
-    ...(req.highlight && q.text?.trim()
-      ? { highlight: { query: q.text, fields: textFieldsOf(schema) } }
+    ...(req.highlight && q.text?.trim() && textFields
+      ? { highlight: { query: q.text, fields: textFields } }
       : {}),
-    ...(lexical ? { textFields: textFieldsOf(schema) } : {}),
+    ...(lexical ? { textFields } : {}),
     diversity: req.diversity,
     ctx: { queryKind: kind, queryModalities: encoded.modalities, baseline },
     notes,

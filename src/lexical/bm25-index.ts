@@ -53,6 +53,12 @@ const LATIN = 'abcdefghijklmnopqrstuvwxyz';
 /** Queries whose latest search's corrections are kept for `corrections` (cleared whole when full). */
 const MAX_RECENT_READS = 1_000;
 
+interface TermStats {
+  term: string;
+  metas: BlockMeta[];
+  df: number;
+}
+
 /** A search's hits and the query words it read as other terms. */
 export interface LexicalRead {
   hits: LexicalHit[];
@@ -165,9 +171,10 @@ export class Bm25Index implements LexicalIndex {
         if (!stats || stats.docs === 0) return [];
         const out: TermCorrection[] = [];
         for (const [typed, { token }] of queryTerms(query)) {
-          if (this.df(stats.cid, typed) > 0) continue;
+          if (this.termStats(stats.cid, typed).df > 0) continue;
           const term = this.correction(stats.cid, typed, token);
-          if (term !== undefined && this.df(stats.cid, term) > 0) out.push({ word: token, term });
+          if (term !== undefined && this.termStats(stats.cid, term).df > 0)
+            out.push({ word: token, term });
         }
         return out;
       })
@@ -293,13 +300,7 @@ export class Bm25Index implements LexicalIndex {
     const { cid, docs: n } = stats;
     const cache = this.cache;
     const lists: TermPostings[] = [];
-    const termOf = (term: string) => {
-      const metas = cache.metas(cid, term, () => this.postings.metas(cid, term));
-      let df = 0;
-      for (const m of metas) df += m.count;
-      return { term, metas, df };
-    };
-    const add = (t: { term: string; metas: BlockMeta[]; df: number }, weight: number) => {
+    const add = (t: TermStats, weight: number) => {
       const { term, metas, df } = t;
       // Lucene's idf: always positive, so very common terms still add a little.
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
@@ -312,12 +313,12 @@ export class Bm25Index implements LexicalIndex {
     const scored = new Set<string>();
     const asTyped = new Set(opts.expand?.asTyped);
     for (const [typed, { qtf, token }] of queryTerms(query)) {
-      let t = termOf(typed);
+      let t = this.termStats(cid, typed);
       let share = 1;
       if (t.df === 0 && this.params.typoTolerance !== false && !asTyped.has(typed)) {
         const fixed = this.correction(cid, typed, token);
         if (fixed === undefined) continue;
-        t = termOf(fixed);
+        t = this.termStats(cid, fixed);
         share = TYPO_WEIGHT;
         if (t.df > 0) corrected.push({ word: token, term: fixed });
       }
@@ -328,7 +329,7 @@ export class Bm25Index implements LexicalIndex {
     // Synonyms count as the query's own words, once each.
     for (const term of opts.expand?.terms ?? []) {
       if (scored.has(term)) continue;
-      const t = termOf(term);
+      const t = this.termStats(cid, term);
       if (t.df === 0) continue;
       scored.add(term);
       add(t, 1);
@@ -392,11 +393,12 @@ export class Bm25Index implements LexicalIndex {
     }
   }
 
-  private df(cid: number, term: string): number {
+  /** A term's postings blocks (through the read cache) and its document frequency. */
+  private termStats(cid: number, term: string): TermStats {
+    const metas = this.cache.metas(cid, term, () => this.postings.metas(cid, term));
     let df = 0;
-    for (const m of this.cache.metas(cid, term, () => this.postings.metas(cid, term)))
-      df += m.count;
-    return df;
+    for (const m of metas) df += m.count;
+    return { term, metas, df };
   }
 
   /** Postings and typo corrections read before a write (this connection's or another's) are stale after it. */
