@@ -247,6 +247,13 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await page.getByRole('button', { name: 'Save synonyms' }).click();
     await expect.poll(() => panel.getByRole('alert').textContent()).toContain('no searchable word');
     expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual(saved);
+    // The box is read by the CLI's parser: a bad line is named.
+    await page.getByLabel('Synonym groups').fill('zorblax, jersey\nlonely');
+    await page.getByRole('button', { name: 'Save synonyms' }).click();
+    await expect
+      .poll(() => panel.getByRole('alert').textContent())
+      .toContain('line 2: a group needs two');
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual(saved);
     await page.getByLabel('Synonym groups').fill('');
     await page.getByRole('button', { name: 'Save synonyms' }).click();
     await expect.poll(() => panel.getByRole('status').textContent()).toBe('No synonyms.');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSynonymsFile, parseSynonymsFile } from '../../src/cli/synonyms-file.js';
+import { formatSynonymsFile, parseSynonymsFile } from '../../src/domain/synonyms-file.js';
 import { runChorus } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-synonyms-cli-'));

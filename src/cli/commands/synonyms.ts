@@ -33,7 +33,7 @@ export function registerSynonymsCommand(program: Command): void {
     .requiredOption('--collection <name>', 'collection')
     .option('--json', 'print {groups, rules} as JSON')
     .action(async (flags: { collection: string; json?: boolean }, cmd: Command) => {
-      const { formatSynonymsFile } = await import('../synonyms-file.js');
+      const { formatSynonymsFile } = await import('../../domain/synonyms-file.js');
       const set = await withEngine(cmd, (e) => e.synonyms(flags.collection));
       process.stdout.write(
         flags.json ? JSON.stringify(set, null, 2) + '\n' : formatSynonymsFile(set),
@@ -45,7 +45,7 @@ export function registerSynonymsCommand(program: Command): void {
     .requiredOption('--collection <name>', 'collection')
     .requiredOption('--file <path>', 'synonyms file')
     .action(async (flags: { collection: string; file: string }, cmd: Command) => {
-      const { parseSynonymsFile } = await import('../synonyms-file.js');
+      const { parseSynonymsFile } = await import('../../domain/synonyms-file.js');
       let text: string;
       try {
         text = readFileSync(flags.file, 'utf8');

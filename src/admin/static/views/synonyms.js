@@ -1,25 +1,8 @@
-// Synonyms editor for the tuning screen: one group per line, words or phrases separated by commas; a line with "=>"
-// is a one-way rule (the left side also searches the right), as in Solr's synonyms files.
+// Synonyms editor for the tuning screen: the text of a Solr synonyms file (one group per line, words or phrases
+// separated by commas; a line with "=>" is a one-way rule), parsed by the server as `chorus synonyms set` parses it.
 import { useEffect, useState } from '/admin/vendor/hooks.mjs';
 import { html, api } from '../lib.js';
 
-/** @typedef {{ groups: string[][], rules: { from: string[], to: string[] }[] }} SynonymSet */
-/** @param {SynonymSet} set */
-const toText = (set) => [...set.groups.map((g) => g.join(', ')), ...set.rules.map((r) => `${r.from.join(', ')} => ${r.to.join(', ')}`)].join('\n');
-/** @param {string} list */
-const split = (list) => list.split(',').map((e) => e.trim()).filter(Boolean);
-/** @param {string} text @returns {SynonymSet} */
-function fromText(text) {
-  /** @type {SynonymSet} */
-  const set = { groups: [], rules: [] };
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const arrow = line.indexOf('=>');
-    if (arrow < 0) set.groups.push(split(line));
-    else set.rules.push({ from: split(line.slice(0, arrow)), to: split(line.slice(arrow + 2)) });
-  }
-  return set;
-}
 /** @param {number} n @param {string} one */
 const count = (n, one) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
@@ -30,14 +13,14 @@ export function Synonyms({ collection, onSaved }) {
   const [error, setError] = useState('');
   const url = `/admin/api/collections/${encodeURIComponent(collection)}/synonyms`;
   useEffect(() => {
-    api('GET', url).then((r) => setText(toText(r)), (e) => setError(e.message));
+    api('GET', url).then((r) => setText(r.text), (e) => setError(e.message));
   }, [collection]);
   const save = async () => {
     setError('');
     setStatus('');
     try {
-      const r = await api('PUT', url, fromText(text));
-      setText(toText(r));
+      const r = await api('PUT', url, { text });
+      setText(r.text);
       setStatus(r.groups.length + r.rules.length ? `Saved ${count(r.groups.length, 'group')} and ${count(r.rules.length, 'one-way rule')}.` : 'No synonyms.');
       onSaved();
     } catch (e) { setError(/** @type {Error} */ (e).message); }

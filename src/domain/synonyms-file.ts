@@ -1,4 +1,4 @@
-import type { SynonymSet } from '../domain/synonyms.js';
+import type { SynonymSet } from './synonyms.js';
 import { ChorusError } from '../errors.js';
 
 /**
