@@ -1,15 +1,9 @@
 import type { Payload } from '../domain/item.js';
 import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
+import { MAX_SORT_KEYS, type SortKey } from '../domain/sort-keys.js';
 import { ChorusError } from '../errors.js';
 
-/** One key of a sort by payload fields ("price, low to high"). */
-export interface SortKey {
-  field: string;
-  /** Default 'asc'. */
-  order?: 'asc' | 'desc';
-}
-
-export const MAX_SORT_KEYS = 4;
+export { MAX_SORT_KEYS, type SortKey };
 
 /** Refuses what the API's schema refuses (the embedded library calls the engine without it). */
 export function checkSort(sort: readonly SortKey[] | undefined, diversity?: number): void {

@@ -170,6 +170,34 @@ describe.runIf(run)('admin UI in Chromium', () => {
       .toSatisfy(
         (metas: string[]) => metas.length > 0 && metas.every((m) => m.includes('Footwear')),
       );
+
+    // Sorted by a payload field (as `chorus search --sort year:desc`): both columns newest first, each hit showing
+    // its year; the sort stays in the link. A bad order is named, and the last answer is not left under it.
+    const years = (testid: string) =>
+      page
+        .locator(`[data-testid="${testid}"] li.hit .sortval[data-field="year"] b`)
+        .allTextContents();
+    const unsorted = await hitIds('left-results');
+    await page.getByLabel('Sort', { exact: true }).fill('year:desc');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => years('left-results')).toHaveLength(unsorted.length);
+    for (const side of ['left-results', 'right-results']) {
+      const ys = (await years(side)).map(Number);
+      expect(ys.every((y) => Number.isInteger(y))).toBe(true);
+      expect(ys).toEqual([...ys].sort((a, b) => b - a));
+    }
+    expect(await page.getByTestId('sorted-by').textContent()).toContain('year (high to low)');
+    expect(page.url()).toContain('sort=year%3Adesc');
+    await screenshot(page, '02c-playground-sorted');
+    await page.getByLabel('Sort', { exact: true }).fill('year:down');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('FIELD or FIELD:asc|desc');
+    expect(await hitIds('left-results')).toEqual([]);
+    await page.getByLabel('Sort', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => hitIds('left-results')).toEqual(unsorted);
   });
 
   it('re-ranks live when a weight slider moves, and applies a saved preset as the collection default', async () => {

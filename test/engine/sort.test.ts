@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Payload } from '../../src/domain/item.js';
+import { parseSortKey, parseSortText } from '../../src/domain/sort-keys.js';
 import { checkSort, sortedTag, sortHits } from '../../src/engine/sort.js';
 import { ChorusError } from '../../src/errors.js';
 
@@ -125,5 +126,24 @@ describe('checkSort', () => {
     expect(sortedTag(Array.from({ length: 4 }, () => ({ field: 'x'.repeat(64) }))).length).toBe(
       128,
     );
+  });
+});
+
+describe('sort keys as text (CLI --sort, admin playground)', () => {
+  it('reads FIELD[:asc|desc] keys in order, asc by default; empty text is no sort', () => {
+    expect(parseSortText('year:desc, title')).toEqual([
+      { field: 'year', order: 'desc' },
+      { field: 'title', order: 'asc' },
+    ]);
+    expect(parseSortKey(' price : asc ')).toEqual({ field: 'price', order: 'asc' });
+    // A field name may hold a colon; only the last part is an order.
+    expect(parseSortKey('a:b:desc')).toEqual({ field: 'a:b', order: 'desc' });
+    expect(parseSortText(' , ')).toBeUndefined();
+  });
+
+  it('refuses an order that is not asc or desc, and a key without a field', () => {
+    expect(() => parseSortKey('year:down')).toThrow(/FIELD or FIELD:asc\|desc, got "year:down"/);
+    expect(() => parseSortKey(':desc')).toThrow(ChorusError);
+    expect(() => parseSortText('year, title:up')).toThrow(/title:up/);
   });
 });

@@ -5,6 +5,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CollectionName, ItemId } from '../../domain/names.js';
 import type { RankedResponse } from '../../engine/two-stage.js';
+import { parseSortText } from '../../domain/sort-keys.js';
 import { ChorusError } from '../../errors.js';
 import { resolveInsideRoot } from '../../indexing/safe-path.js';
 import { adminProvenance, type Provenance, type ProvenanceRepo } from '../../storage/index.js';
@@ -12,7 +13,12 @@ import type { AdminDeps } from '../admin-deps.js';
 import { checkFilter, summariseFields, type FieldIndex } from '../filter-fields.js';
 import { QuerySpec, RankerSpec, runSide } from './ranker-spec.js';
 
-const CompareBody = QuerySpec.extend({ left: RankerSpec, right: RankerSpec }).strict();
+// `sort` as the CLI writes it ("year:desc, title"), parsed here so the playground and `chorus search --sort` agree.
+const CompareBody = QuerySpec.extend({
+  left: RankerSpec,
+  right: RankerSpec,
+  sort: z.string().max(400).optional(),
+}).strict();
 
 const MEDIA_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -94,14 +100,16 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
     const b = CompareBody.parse(req.body ?? {});
     // A filter that names no field of the collection, or a value only in another case, is refused before searching.
     const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
+    const sort = b.sort === undefined ? undefined : parseSortText(b.sort);
     const [left, right] = await Promise.all([
-      runSide(deps.engine, b, b.left),
-      runSide(deps.engine, b, b.right),
+      runSide(deps.engine, b, b.left, sort),
+      runSide(deps.engine, b, b.right, sort),
     ]);
     res.json({
       left: withMedia(deps.db.provenance, b.collection, left),
       right: withMedia(deps.db.provenance, b.collection, right),
       filterNotes,
+      ...(sort ? { sort } : {}),
     });
   });
 

@@ -3,6 +3,7 @@ import { Filter } from '../../domain/filter.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RankedResponse } from '../../engine/two-stage.js';
 import { CollectionName, UserId } from '../../domain/names.js';
+import type { SortKey } from '../../domain/sort-keys.js';
 
 /** One side of a comparison: a ranker and its fusion knobs, as the playground and the tuning panel send them. */
 export const RankerSpec = z
@@ -29,7 +30,12 @@ export const QuerySpec = z
 export type QuerySpec = z.infer<typeof QuerySpec>;
 
 /** Runs one side. Admin searches never log impressions: tuning clicks must not become training data. */
-export function runSide(engine: Engine, q: QuerySpec, side: RankerSpec): Promise<RankedResponse> {
+export function runSide(
+  engine: Engine,
+  q: QuerySpec,
+  side: RankerSpec,
+  sort?: SortKey[],
+): Promise<RankedResponse> {
   return engine.search({
     collection: q.collection,
     query: {
@@ -44,6 +50,7 @@ export function runSide(engine: Engine, q: QuerySpec, side: RankerSpec): Promise
     rrfK: side.rrfK,
     candidates: side.candidates,
     limit: q.limit,
+    sort,
     logImpression: false,
     // Titles show which words the lexical list matched.
     highlight: true,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { FUSION_NAMES } from '../../domain/fusion-names.js';
 import { ChorusError } from '../../errors.js';
-import type { SortKey } from '../../engine/sort.js';
+import { parseSortKey, type SortKey } from '../../domain/sort-keys.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
 
@@ -42,13 +42,11 @@ function readMedia(file: string, what: string): Uint8Array {
 
 /** `--sort price:desc` (order defaults to asc); repeated flags add keys in order. */
 function sortKey(v: string, prev: SortKey[] = []): SortKey[] {
-  const cut = v.lastIndexOf(':');
-  const field = cut < 0 ? v : v.slice(0, cut);
-  const order = cut < 0 ? 'asc' : v.slice(cut + 1);
-  // A suffix that is not an order is a typo, not part of a field name: refused rather than sorted by nothing.
-  if (!field || (order !== 'asc' && order !== 'desc'))
+  try {
+    return [...prev, parseSortKey(v)];
+  } catch {
     throw new ChorusError('BAD_REQUEST', `--sort expects FIELD or FIELD:asc|desc, got ${v}`);
-  return [...prev, { field, order }];
+  }
 }
 
 /** `chorus search "<text>" | --image F | --audio F --collection NAME [--user U] [--json]`. */

@@ -14,7 +14,9 @@ export function Playground({ collection, query, setQuery, params, details }) {
   const promoted = details.promotedModel;
   const [left, setLeft] = useState(() => rankerParam(params.get('left'), 'rrf', promoted));
   const [right, setRight] = useState(() => rankerParam(params.get('right'), defaultChallenger(promoted), promoted));
-  const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[] } | null} */ (null));
+  // As `chorus search --sort` takes it: "year:desc, title". The server parses it (one parser for both).
+  const [sort, setSort] = useState(() => params.get('sort') ?? '');
+  const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[], sort?: { field: string, order: string }[] } | null} */ (null));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const seq = useRef(0);
@@ -29,8 +31,14 @@ export function Playground({ collection, query, setQuery, params, details }) {
       const p = queryParams(collection, query);
       p.set('left', left);
       p.set('right', right);
+      if (sort.trim()) p.set('sort', sort.trim());
       writeRoute('playground', p, o);
-      const r = await api('POST', '/admin/api/compare', { ...queryRequest(collection, query), left: { fusion: left }, right: { fusion: right } });
+      const r = await api('POST', '/admin/api/compare', {
+        ...queryRequest(collection, query),
+        left: { fusion: left },
+        right: { fusion: right },
+        ...(sort.trim() ? { sort: sort.trim() } : {}),
+      });
       if (mine === seq.current) setRes(r);
     } catch (e) {
       if (mine !== seq.current) return;
@@ -51,12 +59,19 @@ export function Playground({ collection, query, setQuery, params, details }) {
     <div class="toolbar">
       <${RankerSelect} id="pg-left" label="Left ranker" value=${left} onChange=${setLeft} promoted=${promoted} />
       <${RankerSelect} id="pg-right" label="Right ranker" value=${right} onChange=${setRight} promoted=${promoted} />
+      <div class="field">
+        <label for="pg-sort">Sort</label>
+        <input id="pg-sort" type="text" size="16" placeholder="relevance (e.g. year:desc)" value=${sort}
+          title="payload fields, key by key (FIELD or FIELD:asc|desc, comma-separated); relevance breaks ties"
+          onInput=${(/** @type {any} */ e) => setSort(e.currentTarget.value)} onKeyDown=${(/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter') run(); }} />
+      </div>
       ${res ? html`<p class="muted small summary">Overlap ${overlap}/${res.left.hits.length} · sources: ${res.left.sources.join(', ') || '—'}${same ? ' · both rankers give the same order' : ''}</p>` : null}
+      ${res?.sort ? html`<p class="muted small summary" data-testid="sorted-by">Sorted by ${res.sort.map((k) => `${k.field} (${k.order === 'desc' ? 'high to low' : 'low to high'})`).join(', then ')} among each query's candidates; relevance breaks ties, hits without a value come last.</p>` : null}
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     <div class="columns">
-      <${ResultList} testid="left-results" title="Left" collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} empty=${res?.filterNotes} />
-      <${ResultList} testid="right-results" title="Right" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} empty=${res?.filterNotes} />
+      <${ResultList} testid="left-results" title="Left" collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} empty=${res?.filterNotes} sortKeys=${res?.sort} />
+      <${ResultList} testid="right-results" title="Right" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} empty=${res?.filterNotes} sortKeys=${res?.sort} />
     </div>
   </div>`;
 }

@@ -85,6 +85,13 @@ function Marked({ text, spans }) {
   return parts;
 }
 
+/** A sort field's value as the hit holds it (client data: shown as text, never markup). @param {unknown} v */
+function sortShown(v) {
+  if (v === undefined || v === null) return '—';
+  const s = Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? '—' : String(v);
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
+}
+
 /** @param {{ delta: number | null }} p  delta = other rank - this rank (positive = moved up here) */
 function Move({ delta }) {
   if (delta === null) return html`<span class="move new" title="not in the other list">new</span>`;
@@ -125,9 +132,10 @@ export function GradeButtons({ value, onGrade, label }) {
 }
 
 /**
- * @param {{ title: string, collection: string, resp: Ranked | null, other?: Ranked | null, grades?: Map<string, number>, onGrade?: (id: string, g: number) => void, testid?: string, empty?: string[] }} p
+ * @param {{ title: string, collection: string, resp: Ranked | null, other?: Ranked | null, grades?: Map<string, number>, onGrade?: (id: string, g: number) => void, testid?: string, empty?: string[],
+ *   sortKeys?: { field: string }[] }} p
  */
-export function ResultList({ title, collection, resp, other, grades, onGrade, testid, empty }) {
+export function ResultList({ title, collection, resp, other, grades, onGrade, testid, empty, sortKeys }) {
   if (!resp) return html`<section class="results empty" data-testid=${testid}><h3>${title}</h3><p class="muted">Run a query to see results.</p></section>`;
   const otherRank = new Map((other?.hits ?? []).map((h, i) => [h.id, i]));
   const total = Object.values(resp.timings ?? {}).reduce((a, b) => a + b, 0);
@@ -154,7 +162,8 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
               ${other ? html`<${Move} delta=${delta} />` : null}
               <${Score} hit=${hit} ranker=${resp.ranker.name} position=${i} />
             </div>
-            <div class="meta muted small"><code>${hit.id}</code>${hit.payload?.category ? ` · ${hit.payload.category}` : ''}${hit.payload?.colour ? ` · ${hit.payload.colour}` : ''}</div>
+            <div class="meta muted small"><code>${hit.id}</code>${hit.payload?.category ? ` · ${hit.payload.category}` : ''}${hit.payload?.colour ? ` · ${hit.payload.colour}` : ''}
+              ${(sortKeys ?? []).map((k) => html` · <span class="sortval" data-field=${k.field}>${k.field} <b>${sortShown(hit.payload?.[k.field])}</b></span>`)}</div>
             ${hit.media?.audio ? html`<audio controls preload="none" src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}/audio`} aria-label=${`audio of ${hit.payload.title ?? hit.id}`}></audio>` : null}
             <${ShareBar} hit=${hit} />
             ${onGrade ? html`<${GradeButtons} value=${grades?.get(hit.id)} label=${hit.payload?.title ?? hit.id} onGrade=${(/** @type {number} */ g) => onGrade(hit.id, g)} />` : null}
