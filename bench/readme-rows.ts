@@ -245,6 +245,22 @@ const OTHER_ROWS: RowSpec[] = [
     load: notRecorded,
   },
   {
+    file: 'typeahead.json',
+    command: 'npx tsx bench/typeahead.ts --dataset DIR',
+    data: (j) => {
+      const r = at(j, 'scifact');
+      return `BEIR ${String(at(r, 'dataset'))} test queries with the last word half typed (${num(r, 'queriesCut')} of ${num(r, 'queriesTested')} cut), and whole`;
+    },
+    result: (j) => {
+      const arm = (name: string) => {
+        const a = at(j, `scifact.arms.${name}`);
+        return `nDCG@10 ${fx(num(a, 'ndcg10'), 4)}, recall@100 ${fx(num(a, 'recall100'), 3)}`;
+      };
+      return `BM25 prefix search on / off: half typed ${arm('partial:on')} / ${arm('partial:off')}; whole ${arm('whole:on')} / ${arm('whole:off')}`;
+    },
+    load: notRecorded,
+  },
+  {
     file: 'store.json',
     command: 'npx tsx bench/store.ts --n 20000',
     data: (j) =>

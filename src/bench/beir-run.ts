@@ -20,6 +20,8 @@ export interface BeirOptions {
   maxQueries?: number;
   /** BM25 typo tolerance (default: the index's default, on). */
   typoTolerance?: boolean;
+  /** BM25 prefix search: each query's last word also matches the words it begins (default off). */
+  prefix?: boolean;
   /** Query texts replacing the dataset's (bench/typos.ts: the same queries with typing slips). */
   queries?: Map<string, string>;
   log?: (line: string) => void;
@@ -37,7 +39,7 @@ export interface BeirResult {
   queriesPerSecond: number;
   indexSeconds: number;
   encoder?: string;
-  bm25: { k1: number; b: number; typoTolerance: boolean };
+  bm25: { k1: number; b: number; typoTolerance: boolean; prefix?: boolean };
 }
 
 const DEPTH = 100;
@@ -95,7 +97,8 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
     for (const qid of qids) {
       const text = queries.get(qid)!;
       const lists: string[][] = [];
-      if (opts.retriever !== 'dense') lists.push(bm25.search('beir', text, DEPTH).map((h) => h.id));
+      if (opts.retriever !== 'dense')
+        lists.push(bm25.search('beir', text, DEPTH, { prefix: opts.prefix }).map((h) => h.id));
       if (dense) {
         const [q] = await encodeAll(opts.textEncoder!, [text]);
         lists.push(exactTopK(q!, dense, DEPTH).map((i) => docs[i]!.id));
@@ -122,7 +125,12 @@ export async function runBeir(opts: BeirOptions): Promise<BeirResult> {
       ...(opts.textEncoder && opts.retriever !== 'bm25'
         ? { encoder: opts.textEncoder.modelId }
         : {}),
-      bm25: { k1: params.k1, b: params.b, typoTolerance: params.typoTolerance },
+      bm25: {
+        k1: params.k1,
+        b: params.b,
+        typoTolerance: params.typoTolerance,
+        ...(opts.prefix ? { prefix: true } : {}),
+      },
     };
   } finally {
     await bm25.close();

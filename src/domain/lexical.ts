@@ -18,6 +18,11 @@ export interface LexicalSearchOptions {
   exclude?: Iterable<string>;
   /** Synonyms of the query's words to score beside them. */
   expand?: LexicalExpansion;
+  /**
+   * Search as you type: the query's last word, when nothing follows it, may be the start of a word and also matches
+   * the index terms it begins (see Bm25Index).
+   */
+  prefix?: boolean;
 }
 
 /** What a query's synonyms add to its lexical search. */
@@ -28,12 +33,17 @@ export interface LexicalExpansion {
   asTyped: readonly string[];
 }
 
-/** A query word the index never saw, read as one of its terms (typo tolerance): "jersy" as the term "jersey". */
+/**
+ * A query word the index read as one of its terms: a word it never saw (typo tolerance: "jersy" as the term
+ * "jersey"), or, searching as you type, the last word as a term it begins ("jers" as "jersey", `completion`).
+ */
 export interface TermCorrection {
   /** The word as the query had it (normalised and lowercased as the analyzer tokenizes). */
   word: string;
   /** The index term it was read as (an analyzed form: a stem, not necessarily a word). */
   term: string;
+  /** The word was taken as the start of this term (prefix search), not as a misspelling of it. */
+  completion?: true;
 }
 
 export interface LexicalIndex {
@@ -49,8 +59,11 @@ export interface LexicalIndex {
    * terms typo tolerance read misspelt words as).
    */
   matchSpans(query: string, text: string, terms?: readonly string[]): [number, number][];
-  /** The query's words this index reads as other terms (typo tolerance), in query order; [] when it reads none. */
-  corrections(collection: string, query: string): TermCorrection[];
+  /**
+   * The query's words this index reads as other terms (typo tolerance; with `prefix`, the last word's completions
+   * too), in query order; [] when it reads none. `prefix` as the search had it.
+   */
+  corrections(collection: string, query: string, prefix?: boolean): TermCorrection[];
   /** The k best documents for `query`, best first. */
   searchAsync(
     collection: string,

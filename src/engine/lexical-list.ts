@@ -38,6 +38,8 @@ export async function lexicalList(
     signal?: AbortSignal;
     /** Synonyms to score beside the text's terms. */
     expand?: LexicalExpansion;
+    /** The text's last word may be the start of a word (search as you type). */
+    prefix?: boolean;
   } = {},
 ): Promise<LexicalListHit[]> {
   const { filter } = opts;
@@ -51,6 +53,7 @@ export async function lexicalList(
     const hits = await deps.bm25.searchAsync(collection, text, depth, {
       ...(checked.size > 0 ? { exclude: checked } : {}),
       ...(opts.expand ? { expand: opts.expand } : {}),
+      ...(opts.prefix ? { prefix: true } : {}),
     });
     if (hits.length === 0) break;
     const items = await deps.store.get(

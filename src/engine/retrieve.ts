@@ -19,6 +19,8 @@ export interface RetrieveArgs {
   text?: string;
   /** Synonyms the BM25 list scores beside the text's terms. */
   expand?: LexicalExpansion;
+  /** The text's last word may be the start of a word (search as you type). */
+  prefix?: boolean;
   filter?: Filter;
   /** Top-K per list. */
   k: number;
@@ -75,6 +77,7 @@ export async function retrieve(
           exclude,
           signal: args.signal,
           expand: args.expand,
+          prefix: args.prefix,
         }),
       )
     : Promise.resolve([]);

@@ -35,6 +35,11 @@ export interface SearchRequest {
   candidates?: number;
   /** Include the BM25 list for text queries (default true). */
   lexical?: boolean;
+  /**
+   * Search as you type: the text's last word, with nothing after it, also matches the words it begins ("blue jer"
+   * finds "blue jersey"). Default false. BM25 only: the vectors encode the text as typed.
+   */
+  prefix?: boolean;
   /** Drop items the user already engaged with (default false for search). */
   excludeSeen?: boolean;
   /** MMR diversity 0..1 (0 = off). */
@@ -94,6 +99,7 @@ export async function search(
     vectors: encoded.vectors,
     text: lexical ? q.text : undefined,
     ...(synonyms?.added.length ? { expand: synonyms } : {}),
+    ...(req.prefix ? { prefix: true } : {}),
     filter: req.filter,
     userId: req.userId,
     exclude,

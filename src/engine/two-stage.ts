@@ -71,6 +71,8 @@ export interface TwoStageArgs {
   highlight?: { query: string; fields: readonly string[] };
   /** Synonyms the BM25 list scores beside the text's terms (marked in highlights too). */
   expand?: LexicalExpansion;
+  /** The text's last word may be the start of a word: BM25 also matches the terms it begins (marked too). */
+  prefix?: boolean;
   /** The collection's BM25 text fields (with `text`): where corrected words are spelt out from. */
   textFields?: readonly string[];
   /** Payload fields whose values to count over the candidates (see countFacets). */
@@ -118,6 +120,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         vectors: a.vectors,
         text: a.text,
         expand: a.expand,
+        prefix: a.prefix,
         filter: a.filter,
         k,
         exclude: a.exclude,
@@ -179,11 +182,16 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     if (shownIds.has(c.id)) ranks.set(c.id, c.sources);
     for (const source in c.sources) sources.add(source);
   }
-  // What the BM25 list read misspelt words as: reported as "did you mean".
-  const read = a.text ? deps.bm25.corrections(a.collection, a.text) : [];
-  // Highlights mark what the list searched: the query's terms, the corrections' and the synonyms'.
+  // What the BM25 list read words as: misspellings are reported as "did you mean", completions are not.
+  const read = a.text ? deps.bm25.corrections(a.collection, a.text, a.prefix) : [];
+  // Highlights mark what the list searched: the query's terms, the corrections', completions' and synonyms'.
   const alsoMarked = [...read.map((c) => c.term), ...(a.expand?.terms ?? [])];
-  const corrections = spellCorrections(deps.bm25, read, shown, a.textFields ?? []);
+  const corrections = spellCorrections(
+    deps.bm25,
+    read.filter((c) => !c.completion),
+    shown,
+    a.textFields ?? [],
+  );
   if (corrections.length > 0) a.notes.push(correctionNote(corrections));
   const response: RankedResponse = {
     queryId,

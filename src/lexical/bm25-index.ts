@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { analyzeTokens, matchSpans, termFrequencies } from './analyzer.js';
+import { analyzeTokens, matchSpans, termFrequencies, tokenize } from './analyzer.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc, type BlockMeta } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
@@ -52,6 +52,13 @@ const MAX_CORRECTIONS = 10_000;
 const LATIN = 'abcdefghijklmnopqrstuvwxyz';
 /** Queries whose latest search's corrections are kept for `corrections` (cleared whole when full). */
 const MAX_RECENT_READS = 1_000;
+/**
+ * Searching as you type: a last word this long or longer also matches the terms it begins, at most this many of
+ * them (the most frequent; Elasticsearch's prefix queries expand to 50, Lucene's fuzzy rewrite to 50 as well, but
+ * each term here is a postings list scored at query time).
+ */
+export const MIN_PREFIX = 2;
+export const MAX_COMPLETIONS = 16;
 
 interface TermStats {
   term: string;
@@ -71,6 +78,8 @@ export class Bm25Index implements LexicalIndex {
   private readonly cache = new PostingsReadCache();
   /** Typo corrections by collection and term (null: none), valid for the snapshot the read cache is. */
   private readonly correctionCache = new Map<string, string | null>();
+  /** The terms a word begins (its most frequent completions), by collection and word, for the same snapshot. */
+  private readonly completionCache = new Map<string, { term: string; df: number }[]>();
   /** Per collection and query text: the corrections its latest searchAsync applied. */
   private readonly recentReads = new Map<string, TermCorrection[]>();
   private readonly dataVersion: Database.Statement;
@@ -160,25 +169,12 @@ export class Bm25Index implements LexicalIndex {
    * query read them as, whichever thread scored it (so a response reports what its list did, without a second
    * lookup on the event loop), else looked up here.
    */
-  corrections(collection: string, query: string): TermCorrection[] {
-    if (this.params.typoTolerance === false) return [];
-    const remembered = this.recentReads.get(`${collection}\u0000${query}`);
+  corrections(collection: string, query: string, prefix = false): TermCorrection[] {
+    if (this.params.typoTolerance === false && !prefix) return [];
+    const remembered = this.recentReads.get(readKey(collection, query, prefix));
     if (remembered) return remembered;
-    return this.db
-      .transaction(() => {
-        const stats = this.postings.stats(collection);
-        this.noticeWrites();
-        if (!stats || stats.docs === 0) return [];
-        const out: TermCorrection[] = [];
-        for (const [typed, { token }] of queryTerms(query)) {
-          if (this.termStats(stats.cid, typed).df > 0) continue;
-          const term = this.correction(stats.cid, typed, token);
-          if (term !== undefined && this.termStats(stats.cid, term).df > 0)
-            out.push({ word: token, term });
-        }
-        return out;
-      })
-      .deferred();
+    // Not searched through searchAsync (or forgotten since): a one-hit search reads the words as a full one does.
+    return this.read(collection, query, 1, { prefix }).corrections;
   }
 
   count(collection: string): number {
@@ -234,21 +230,25 @@ export class Bm25Index implements LexicalIndex {
             only: opts.only ? [...opts.only] : undefined,
             exclude: opts.exclude ? [...opts.exclude] : undefined,
             expand: opts.expand,
+            prefix: opts.prefix,
           });
           this.threadSearches++;
-          return this.remember(collection, query, read);
+          return this.remember(readKey(collection, query, opts.prefix), read);
         } catch {
           // The thread stopped, or its search failed: searched here below (a real fault throws here too).
         }
       }
     }
-    return this.remember(collection, query, this.read(collection, query, k, opts));
+    return this.remember(
+      readKey(collection, query, opts.prefix),
+      this.read(collection, query, k, opts),
+    );
   }
 
   /** Keeps what a search read its query's words as, for `corrections` (asked right after, by the same request). */
-  private remember(collection: string, query: string, read: LexicalRead): LexicalHit[] {
+  private remember(key: string, read: LexicalRead): LexicalHit[] {
     if (this.recentReads.size >= MAX_RECENT_READS) this.recentReads.clear();
-    this.recentReads.set(`${collection}\u0000${query}`, read.corrections);
+    this.recentReads.set(key, read.corrections);
     return read.hits;
   }
 
@@ -300,8 +300,8 @@ export class Bm25Index implements LexicalIndex {
     const { cid, docs: n } = stats;
     const cache = this.cache;
     const lists: TermPostings[] = [];
-    const add = (t: TermStats, weight: number) => {
-      const { term, metas, df } = t;
+    const add = (t: TermStats, weight: number, df = t.df) => {
+      const { term, metas } = t;
       // Lucene's idf: always positive, so very common terms still add a little.
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
       lists.push({
@@ -312,6 +312,10 @@ export class Bm25Index implements LexicalIndex {
     };
     const scored = new Set<string>();
     const asTyped = new Set(opts.expand?.asTyped);
+    const partial = opts.prefix ? partialWord(query) : undefined;
+    const completions = partial ? this.completions(cid, partial.token) : [];
+    // A word being typed that begins terms is not misspelt: its completions stand for it below.
+    if (partial?.term !== undefined && completions.length > 0) asTyped.add(partial.term);
     for (const [typed, { qtf, token }] of queryTerms(query)) {
       let t = this.termStats(cid, typed);
       let share = 1;
@@ -333,6 +337,17 @@ export class Bm25Index implements LexicalIndex {
       if (t.df === 0) continue;
       scored.add(term);
       add(t, 1);
+    }
+    // Completions weigh alike, at the idf of the most frequent (Lucene's blended rewrite): a rare completion is not
+    // a stronger match than a common one, it is only a less likely reading of what is being typed.
+    const blended = completions.reduce((m, c) => Math.max(m, c.df), 0);
+    for (const c of completions) {
+      if (scored.has(c.term)) continue;
+      const t = this.termStats(cid, c.term);
+      if (t.df === 0) continue;
+      scored.add(c.term);
+      add(t, 1, blended);
+      corrected.push({ word: partial!.token, term: c.term, completion: true });
     }
     if (lists.length === 0) return [];
     const nums = (ids: Iterable<string> | undefined) => {
@@ -405,6 +420,21 @@ export class Bm25Index implements LexicalIndex {
   private clearCaches(): void {
     this.cache.clear();
     this.correctionCache.clear();
+    this.completionCache.clear();
+  }
+
+  /** The terms `word` begins, most frequent first (at most MAX_COMPLETIONS; cached until the index changes). */
+  private completions(cid: number, word: string): { term: string; df: number }[] {
+    const key = `${cid}\u0000${word}`;
+    const hit = this.completionCache.get(key);
+    if (hit) return hit;
+    const found = this.postings
+      .vocabulary(cid, word)
+      .sort((a, b) => b.df - a.df || (a.term < b.term ? -1 : 1))
+      .slice(0, MAX_COMPLETIONS);
+    if (this.completionCache.size >= MAX_CORRECTIONS) this.completionCache.clear();
+    this.completionCache.set(key, found);
+    return found;
   }
 
   /** The correction of a term this collection never saw (cached until the index changes), if any. */
@@ -448,6 +478,23 @@ export class Bm25Index implements LexicalIndex {
       .immediate();
     this.clearCaches();
   }
+}
+
+/** Where `searchAsync` keeps a query's read words: prefix searches read the last word differently. */
+function readKey(collection: string, query: string, prefix = false): string {
+  return `${collection}\u0000${prefix ? 'p' : ''}\u0000${query}`;
+}
+
+/**
+ * The word a query ends in while it is being typed (nothing after it, not even a space), with its index term
+ * (undefined for a stop word: "the" may still begin "theory"); none when shorter than MIN_PREFIX.
+ */
+function partialWord(query: string): { token: string; term: string | undefined } | undefined {
+  const text = query.normalize('NFKC');
+  if (!/[\p{L}\p{M}\p{N}]$/u.test(text)) return undefined;
+  const token = tokenize(text).at(-1);
+  if (token === undefined || [...token].length < MIN_PREFIX) return undefined;
+  return { token, term: analyzeTokens(token)[0]?.[0] };
 }
 
 /** A query's terms with their counts and the first token each came from (for typo correction). */

@@ -89,7 +89,7 @@ export class Bm25ReadThread {
     collection: string,
     query: string,
     k: number,
-    opts: { only?: string[]; exclude?: string[]; expand?: LexicalExpansion },
+    opts: { only?: string[]; exclude?: string[]; expand?: LexicalExpansion; prefix?: boolean },
   ): Promise<LexicalRead> {
     if (!this.alive) return Promise.reject(new Error('the lexical search thread stopped'));
     const id = this.nextId++;

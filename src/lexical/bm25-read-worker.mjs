@@ -29,6 +29,7 @@ parentPort.on('message', (m) => {
       only: m.only,
       exclude: m.exclude,
       expand: m.expand,
+      prefix: m.prefix,
     });
     // Two flat arrays clone cheaper than an object per hit.
     parentPort.postMessage({

@@ -138,6 +138,31 @@ describe('chorus CLI: what a new user runs first', () => {
     expect(bad.stderr).toMatch(/--sort expects FIELD or FIELD:asc\|desc, got title:down/);
   }, 120_000);
 
+  it('--prefix reads the last word as unfinished (search as you type)', async () => {
+    const typed = await chorus(
+      'search',
+      'waln',
+      '--collection',
+      'shop',
+      '--fusion',
+      'rrf',
+      '--prefix',
+    );
+    expect(typed.code, typed.stderr).toBe(0);
+    expect(typed.stdout).toMatch(/^ +1\. .*walnut lamp/m);
+    const plain = await chorus(
+      'search',
+      'waln',
+      '--collection',
+      'shop',
+      '--fusion',
+      'rrf',
+      '--json',
+    );
+    expect(plain.code, plain.stderr).toBe(0);
+    expect((JSON.parse(plain.stdout) as { hits: unknown[] }).hits).toEqual([]);
+  }, 120_000);
+
   it('serve: says once per model what is missing, answers, and exits 0 on Ctrl-C (SIGINT)', async () => {
     const child = spawn(process.execPath, [...(await chorusEntry()), 'serve', '--port', '0'], {
       env: env(),

@@ -90,6 +90,10 @@ export const SearchBody = z
     weights: Weights.optional(),
     limit: z.number().int().min(1).max(200).optional(),
     offset: Offset.optional(),
+    prefix: z.boolean().optional().meta({
+      description:
+        'Search as you type: the text\'s last word, with nothing after it (not even a space), also matches the words it begins in the BM25 list ("blue jer" finds "blue jersey"; at least 2 characters, its 16 most frequent completions). Default false',
+    }),
     highlight: z.boolean().optional().meta({
       description:
         "Text queries: each hit's `highlights` give, per text field (the collection's BM25 fields), where it holds the query's terms as [start, end) offsets in UTF-16 code units",
@@ -180,6 +184,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       facetSize: b.facetSize,
       sort: b.sort,
       highlight: b.highlight,
+      prefix: b.prefix,
       candidates: b.candidates,
       rrfK: b.rrfK,
       lexical: b.lexical,

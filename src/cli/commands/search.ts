@@ -16,6 +16,7 @@ interface SearchFlags {
   facet?: string[];
   sort?: SortKey[];
   fusion?: string;
+  prefix?: boolean;
   json?: boolean;
 }
 
@@ -75,6 +76,7 @@ export function registerSearchCommand(program: Command): void {
       'order the candidates by this payload field, asc (default) or desc, ties by relevance (repeatable)',
       sortKey,
     )
+    .option('--prefix', 'the last word may be unfinished: also match the words it begins')
     // The API's list: an unknown name is refused (exit 2), never silently served by RRF.
     .addOption(new Option('--fusion <name>', 'stage-2 ranker').choices(FUSION_NAMES))
     .option('--json', 'print the response as JSON')
@@ -102,6 +104,7 @@ export function registerSearchCommand(program: Command): void {
           facets: flags.facet,
           sort: flags.sort,
           fusion: flags.fusion,
+          prefix: flags.prefix,
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         else printRanked(r, process.stdout, flags.offset);
