@@ -92,7 +92,7 @@ export const SearchBody = z
     offset: Offset.optional(),
     prefix: z.boolean().optional().meta({
       description:
-        'Search as you type: the text\'s last word, with nothing after it (not even a space), also matches the words it begins in the BM25 list ("blue jer" finds "blue jersey"; at least 2 characters, its 16 most frequent completions). Default false',
+        'Search as you type: the text\'s last word, with nothing after it (not even a space), also matches the words it begins in the BM25 list ("blue jer" finds "blue jersey"; at least 3 characters, its 16 most frequent completions). Default false',
     }),
     highlight: z.boolean().optional().meta({
       description:
