@@ -233,14 +233,14 @@ const OTHER_ROWS: RowSpec[] = [
     command: 'npx tsx bench/typos.ts --dataset DIR',
     data: (j) => {
       const r = at(j, 'scifact');
-      return `BEIR ${String(at(r, 'dataset'))} test queries as given, and with one typing slip each (${num(r, 'queriesWithSlip')} of ${num(r, 'queriesTested')}, seed ${num(r, 'seed')})`;
+      return `BEIR ${String(at(r, 'dataset'))} test queries as given, with one typing slip each (${num(r, 'queriesWithSlip')} of ${num(r, 'queriesTested')}, seed ${num(r, 'seed')}), and with one first-letter slip each (${num(r, 'queriesWithFirstLetterSlip')}, seed ${num(r, 'seed') + 1})`;
     },
     result: (j) => {
       const arm = (name: string) => {
         const a = at(j, `scifact.arms.${name}`);
         return `nDCG@10 ${fx(num(a, 'ndcg10'), 4)}, recall@100 ${fx(num(a, 'recall100'), 3)}`;
       };
-      return `BM25 typo tolerance on / off: with slips ${arm('slipped:on')} / ${arm('slipped:off')}; as given ${arm('clean:on')} / ${arm('clean:off')}`;
+      return `BM25 typo tolerance on / off: with slips ${arm('slipped:on')} / ${arm('slipped:off')}; first-letter slips ${arm('first:on')} / ${arm('first:off')}; as given ${arm('clean:on')} / ${arm('clean:off')}`;
     },
     load: notRecorded,
   },

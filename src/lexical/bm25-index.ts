@@ -5,7 +5,7 @@ import { analyzeTokens, matchSpans, termFrequencies, tokenize } from './analyzer
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc, type BlockMeta } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
-import { bestCorrection, TYPO_WEIGHT } from './typos.js';
+import { bestCorrection, MIN_FIRST_LETTER_TYPO_LENGTH, TYPO_WEIGHT } from './typos.js';
 import { Bm25ReadThread } from './bm25-read-thread.js';
 import { Bm25WriteThread, type LexicalWrite } from './bm25-write-thread.js';
 import type {
@@ -377,7 +377,9 @@ export class Bm25Index implements LexicalIndex {
    * SciFact's 5k documents and grows with the vocabulary): each form's first two letters (typos from the third letter
    * on) and its first and third (a swap of the second and third letters, or a letter inserted second). A Latin word's
    * second letter deleted or replaced leaves only that letter unknown, so those terms are probed exactly (52 per
-   * form, in one statement) instead of read as first-letter ranges.
+   * form, in one statement) instead of read as first-letter ranges; so are a longer word's first-letter slips (its
+   * first letter replaced, missing, doubled by an extra one, or swapped with the second: 54 more), which
+   * bestCorrection takes only when no term keeps the first letter.
    */
   private vocabularyNear(cid: number, forms: string[]): { term: string; df: number }[] {
     const prefixes = new Set<string>();
@@ -392,6 +394,13 @@ export class Bm25Index implements LexicalIndex {
         exact.add(c[0]! + x + f.slice(1)); // "jrsey" -> "jersey"
         exact.add(c[0]! + x + f.slice(2)); // "jxrsey" -> "jersey"
       }
+      if (c.length < MIN_FIRST_LETTER_TYPO_LENGTH) continue;
+      for (const x of LATIN) {
+        exact.add(x + f.slice(1)); // "hersey" -> "jersey"
+        exact.add(x + f); // "ersey" -> "jersey" (the first letter missing)
+      }
+      exact.add(f.slice(1)); // "kjersey" -> "jersey"
+      exact.add(c[1]! + c[0]! + f.slice(2)); // "ejrsey" -> "jersey"
     }
     // Terms under a prefix read anyway are not probed again.
     const probes = [...exact].filter((t) => !prefixes.has(t.slice(0, 2)));

@@ -7,6 +7,12 @@
 
 /** Shorter terms are not corrected: one edit turns most of them into other real words. */
 export const MIN_TYPO_LENGTH = 4;
+/**
+ * A slip in the first letter is read only in words this long, and only when no term keeps the typed first letter:
+ * most engines trust the first letter (Meilisearch counts a typo there as two), and a short word with its first
+ * letter changed is usually another word ("bender", "gender").
+ */
+export const MIN_FIRST_LETTER_TYPO_LENGTH = 5;
 /** A corrected term's share of its weight. */
 export const TYPO_WEIGHT = 0.8;
 
@@ -29,8 +35,8 @@ export function withinOneEdit(a: string, b: string): boolean {
 /**
  * The correction of a word among `vocabulary` (index terms with their document frequencies): within one edit of one
  * of its `typed` forms (its stem and the word itself: "jersy" stems to "jersi", two edits from the term "jersey",
- * one from the word), the most frequent, ties by term. The caller reads the vocabulary by prefix (Bm25Index reads the
- * first letter as typed, as most engines do; see vocabularyNear).
+ * one from the word), the most frequent, ties by term; a term with another first letter only when none keeps it
+ * (see MIN_FIRST_LETTER_TYPO_LENGTH). The caller reads the vocabulary near the word (Bm25Index.vocabularyNear).
  */
 export function bestCorrection(
   typed: readonly string[],
@@ -41,9 +47,17 @@ export function bestCorrection(
   const forms = typed.filter((t) => [...t].length >= MIN_TYPO_LENGTH);
   if (forms.length === 0) return undefined;
   let best: { term: string; df: number } | undefined;
+  let bestOther: { term: string; df: number } | undefined;
+  const better = (v: { term: string; df: number }, b?: { term: string; df: number }) =>
+    !b || v.df > b.df || (v.df === b.df && v.term < b.term);
   for (const v of vocabulary) {
-    if (!forms.some((t) => t !== v.term && withinOneEdit(t, v.term))) continue;
-    if (!best || v.df > best.df || (v.df === best.df && v.term < best.term)) best = v;
+    const near = forms.filter((t) => t !== v.term && withinOneEdit(t, v.term));
+    if (near.length === 0) continue;
+    if (near.some((t) => t[0] === v.term[0])) {
+      if (better(v, best)) best = v;
+    } else if (near.some((t) => [...t].length >= MIN_FIRST_LETTER_TYPO_LENGTH)) {
+      if (better(v, bestOther)) bestOther = v;
+    }
   }
-  return best?.term;
+  return (best ?? bestOther)?.term;
 }

@@ -58,6 +58,28 @@ describe('one edit', () => {
     // Codes are not words: a digit one edit away is another product.
     expect(bestCorrection(['lamp2'], [{ term: 'lamp3', df: 5 }])).toBeUndefined();
   });
+
+  it('changes a first letter only in words of five letters or more, and only when no term keeps it', () => {
+    const vocabulary = [
+      { term: 'gender', df: 9 },
+      { term: 'render', df: 3 },
+      { term: 'hinder', df: 1 },
+    ];
+    // "hinder" keeps the typed "h": taken over the more frequent "gender".
+    expect(bestCorrection(['hender'], vocabulary)).toBe('hinder');
+    expect(bestCorrection(['xender'], vocabulary)).toBe('gender');
+    expect(bestCorrection(['ender'], vocabulary)).toBe('gender');
+    expect(
+      bestCorrection(
+        ['bend'],
+        [
+          { term: 'bent', df: 1 },
+          { term: 'lend', df: 9 },
+        ],
+      ),
+    ).toBe('bent');
+    expect(bestCorrection(['xend'], [{ term: 'lend', df: 9 }])).toBeUndefined();
+  });
 });
 
 describe('BM25 typo tolerance', () => {
@@ -78,6 +100,12 @@ describe('BM25 typo tolerance', () => {
     expect((await ids(i, 'jrsey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
     expect((await ids(i, 'jxrsey')).sort()).toEqual(['blue-jersey', 'red-jersey']);
     expect((await ids(i, 'wlnut')).sort()).toEqual(['lamp']);
+    // First-letter slips in words of five letters or more: replaced, missing, an extra one, swapped with the second.
+    for (const typed of ['hersey', 'ersey', 'kjersey', 'ejrsey'])
+      expect((await ids(i, typed)).sort(), typed).toEqual(['blue-jersey', 'red-jersey']);
+    expect(await ids(i, 'xalnut')).toEqual(['lamp']);
+    // Four letters: "kamp" is not read as "lamp".
+    expect(await ids(i, 'kamp')).toEqual([]);
     // Short words and words two edits away stay unknown.
     expect(await ids(i, 'lmp')).toEqual([]);
     expect(await ids(i, 'jrsy')).toEqual([]);
