@@ -64,6 +64,11 @@ export interface LexicalIndex {
    * too), in query order; [] when it reads none. `prefix` as the search had it.
    */
   corrections(collection: string, query: string, prefix?: boolean): TermCorrection[];
+  /**
+   * A test of whether a text holds `phrase` as this index analyzes text (quoted phrases, exclusions); undefined
+   * when the phrase has no searchable word.
+   */
+  phraseMatcher(phrase: string): ((text: string) => boolean) | undefined;
   /** The k best documents for `query`, best first. */
   searchAsync(
     collection: string,

@@ -40,6 +40,8 @@ export async function lexicalList(
     expand?: LexicalExpansion;
     /** The text's last word may be the start of a word (search as you type). */
     prefix?: boolean;
+    /** Checked on each hit's payload like the filter (a query's phrases and exclusions). */
+    accept?: (payload: Payload) => boolean;
   } = {},
 ): Promise<LexicalListHit[]> {
   const { filter } = opts;
@@ -47,7 +49,7 @@ export async function lexicalList(
   // Ids the caller excludes (the item itself, seen items) are never scored either.
   const checked = new Set<string>(opts.exclude);
   const excluded = checked.size;
-  let depth = filter ? k * 2 : k;
+  let depth = filter || opts.accept ? k * 2 : k;
   for (let round = 0; round < MAX_ROUNDS && out.length < k; round++) {
     opts.signal?.throwIfAborted(); // each round is a scan and a store read: none after the caller gave up
     const hits = await deps.bm25.searchAsync(collection, text, depth, {
@@ -66,7 +68,8 @@ export async function lexicalList(
     for (const h of hits) {
       checked.add(h.id);
       const payload = payloads.get(h.id);
-      if (!payload || !matchesFilter(payload, filter)) continue;
+      if (!payload || !matchesFilter(payload, filter) || (opts.accept && !opts.accept(payload)))
+        continue;
       if (out.length < k) out.push({ id: h.id, score: h.score, payload });
     }
     if (hits.length < depth) break; // the index has no more matches

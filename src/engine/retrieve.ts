@@ -21,6 +21,8 @@ export interface RetrieveArgs {
   expand?: LexicalExpansion;
   /** The text's last word may be the start of a word (search as you type). */
   prefix?: boolean;
+  /** A test every candidate's payload must pass, whichever list found it (a query's phrases and exclusions). */
+  accept?: (payload: Payload) => boolean;
   filter?: Filter;
   /** Top-K per list. */
   k: number;
@@ -60,7 +62,8 @@ export async function retrieve(
     }
   };
 
-  const fetchK = overfetch(args.k, exclude.size);
+  // A text requirement drops vector hits after the search: read twice as deep to keep the lists near k.
+  const fetchK = overfetch(args.k, exclude.size) * (args.accept ? 2 : 1);
   const annLists = [...args.vectors].map(([name, vector]) =>
     timer.time(`ann:${name}`, () =>
       deps.store.search(args.collection, name, vector, fetchK, {
@@ -78,11 +81,35 @@ export async function retrieve(
           signal: args.signal,
           expand: args.expand,
           prefix: args.prefix,
+          accept: args.accept,
         }),
       )
     : Promise.resolve([]);
-  const [lexHits, ...annHits] = await Promise.all([lexical, ...annLists]);
+  const [lexHits, ...found] = await Promise.all([lexical, ...annLists]);
+  const annHits = args.accept ? await accepted(deps, args, found, args.accept) : found;
   [...args.vectors.keys()].forEach((name, i) => add(name, annHits[i]!));
   add('bm25', lexHits);
   return [...byId.values()];
+}
+
+type Hit = { id: string; score: number; payload?: Payload };
+
+/** The vector lists' hits that pass `accept`, in order; hits that came without a payload are read in one batch. */
+async function accepted(
+  deps: RetrieveDeps,
+  args: RetrieveArgs,
+  lists: Hit[][],
+  accept: (payload: Payload) => boolean,
+): Promise<Hit[][]> {
+  const missing = [...new Set(lists.flat().flatMap((h) => (h.payload ? [] : [h.id])))];
+  const read = new Map<string, Payload>();
+  if (missing.length > 0)
+    for (const item of await deps.store.get(args.collection, missing, { signal: args.signal }))
+      read.set(item.id, item.payload);
+  return lists.map((hits) =>
+    hits.flatMap((h) => {
+      const payload = h.payload ?? read.get(h.id);
+      return payload !== undefined && accept(payload) ? [{ ...h, payload }] : [];
+    }),
+  );
 }

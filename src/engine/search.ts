@@ -1,5 +1,6 @@
 import { textFieldsOf } from '../domain/document-text.js';
 import type { Filter } from '../domain/filter.js';
+import { parseQuerySyntax, type QuerySyntax } from '../domain/query-syntax.js';
 import { ChorusError } from '../errors.js';
 import { routeRanking } from './baseline-fusion.js';
 import { checkFilter } from './cost-limits.js';
@@ -10,6 +11,7 @@ import { checkSort, type SortKey } from './sort.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
 import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
+import { textRequirement } from './text-requirement.js';
 import { runTwoStage, type RankedResponse } from './two-stage.js';
 
 export interface SearchRequest {
@@ -63,14 +65,22 @@ export async function search(
   checkSort(req.sort, req.diversity);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
-  const q = req.query;
+  // Quoted phrases and -exclusions: the lists search the rest, every candidate is checked against them.
+  const syntax = req.query.text?.trim() ? parseQuerySyntax(req.query.text) : undefined;
+  const operators = syntax ? syntax.phrases.length + syntax.excluded.length > 0 : false;
+  const q = operators ? { ...req.query, text: syntax!.text } : req.query;
   if (
     !q.text?.trim() &&
     !q.image &&
     !q.audio &&
     (!q.vectors || Object.keys(q.vectors).length === 0)
   ) {
-    throw new ChorusError('VALIDATION', 'a search needs text, an image, audio or vectors');
+    throw new ChorusError(
+      'VALIDATION',
+      operators
+        ? 'a query of -exclusions only says what to leave out: add words, a phrase, an image, audio or vectors to search for'
+        : 'a search needs text, an image, audio or vectors',
+    );
   }
   req.signal?.throwIfAborted();
   const encoded = await timer.time('encode', () =>
@@ -90,8 +100,10 @@ export async function search(
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
   const synonyms = lexical ? deps.synonyms?.expand(req.collection, q.text!) : undefined;
   const notes = [...encoded.missing];
-  // Highlights mark them, and corrections are spelt from them.
-  const textFields = lexical || req.highlight ? textFieldsOf(schema) : undefined;
+  // Highlights mark them, corrections are spelt from them, and phrases and exclusions are checked on them.
+  const textFields = lexical || req.highlight || operators ? textFieldsOf(schema) : undefined;
+  const required = operators ? textRequirement(deps.bm25, syntax!, textFields!) : undefined;
+  if (operators) notes.push(operatorNote(syntax!, required!.ignored));
   if (synonyms?.added.length)
     notes.push(`synonyms added ${synonyms.added.map((e) => `"${e}"`).join(', ')}`);
   return runTwoStage(deps, {
@@ -100,6 +112,7 @@ export async function search(
     text: lexical ? q.text : undefined,
     ...(synonyms?.added.length ? { expand: synonyms } : {}),
     ...(req.prefix ? { prefix: true } : {}),
+    ...(required?.accept ? { accept: required.accept } : {}),
     filter: req.filter,
     userId: req.userId,
     exclude,
@@ -119,4 +132,17 @@ export async function search(
     timer,
     signal: req.signal,
   });
+}
+
+/** What the query's operators asked, as the response's note says it. */
+function operatorNote(syntax: QuerySyntax, ignored: readonly string[]): string {
+  const quote = (list: readonly string[]) => list.map((p) => `"${p}"`).join(', ');
+  const phrases = syntax.phrases.filter((p) => !ignored.includes(p));
+  const excluded = syntax.excluded.filter((p) => !ignored.includes(p));
+  const parts = [
+    ...(phrases.length ? [`every hit holds ${quote(phrases)}`] : []),
+    ...(excluded.length ? [`no hit holds ${quote(excluded)}`] : []),
+    ...(ignored.length ? [`ignored ${quote(ignored)} (no searchable word)`] : []),
+  ];
+  return `query operators: ${parts.join('; ')}`;
 }

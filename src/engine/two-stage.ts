@@ -8,6 +8,7 @@ import { newQueryId } from './query-id.js';
 import type { EngineDeps } from './engine-deps.js';
 import { checkCandidateWork } from './cost-limits.js';
 import { correctionNote, spellCorrections, type Correction } from './corrections.js';
+import type { TextRequirement } from './text-requirement.js';
 import { highlights, type Highlight } from './highlights.js';
 import { countFacets, type Facets } from './facets.js';
 import { logImpression } from './impression-log.js';
@@ -73,6 +74,8 @@ export interface TwoStageArgs {
   expand?: LexicalExpansion;
   /** The text's last word may be the start of a word: BM25 also matches the terms it begins (marked too). */
   prefix?: boolean;
+  /** Every candidate's payload must pass it, whichever list found it (the query's phrases and exclusions). */
+  accept?: TextRequirement;
   /** The collection's BM25 text fields (with `text`): where corrected words are spelt out from. */
   textFields?: readonly string[];
   /** Payload fields whose values to count over the candidates (see countFacets). */
@@ -121,6 +124,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         text: a.text,
         expand: a.expand,
         prefix: a.prefix,
+        accept: a.accept,
         filter: a.filter,
         k,
         exclude: a.exclude,

@@ -126,6 +126,32 @@ export function matchSpans(
   return out;
 }
 
+/**
+ * Whether a text holds a phrase: its words in order, next to each other, compared as indexed (same tokens, stop
+ * words, stems: "red dresses" holds "Red dress"). A stop word in the phrase holds its place for any word, as
+ * Lucene's stop filter leaves a position gap ("bank of america" also holds "bank for america"). Undefined when the
+ * phrase has no searchable word (stop words only).
+ */
+export function phraseMatcher(phrase: string): ((text: string) => boolean) | undefined {
+  const want: { at: number; term: string }[] = [];
+  tokenize(phrase).forEach((token, i) => {
+    const term = termOf(token);
+    if (term !== undefined) want.push({ at: i, term });
+  });
+  if (want.length === 0) return undefined;
+  const first = want[0]!.at;
+  for (const w of want) w.at -= first;
+  const span = want[want.length - 1]!.at + 1;
+  return (text) => {
+    const terms = tokenize(text).map(termOf);
+    next: for (let i = 0; i + span <= terms.length; i++) {
+      for (const w of want) if (terms[i + w.at] !== w.term) continue next;
+      return true;
+    }
+    return false;
+  };
+}
+
 /** Term frequencies of an analyzed text. */
 export function termFrequencies(text: string): Map<string, number> {
   const tf = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { analyzeTokens, matchSpans, termFrequencies, tokenize } from './analyzer.js';
+import { analyzeTokens, matchSpans, phraseMatcher, termFrequencies, tokenize } from './analyzer.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc, type BlockMeta } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
@@ -163,6 +163,10 @@ export class Bm25Index implements LexicalIndex {
 
   matchSpans(query: string, text: string, terms?: readonly string[]): [number, number][] {
     return matchSpans(query, text, terms);
+  }
+
+  phraseMatcher(phrase: string): ((text: string) => boolean) | undefined {
+    return phraseMatcher(phrase);
   }
 
   /**

@@ -150,6 +150,26 @@ describe.runIf(run)('admin UI in Chromium', () => {
       .toBeGreaterThan(0);
     await screenshot(page, '02-playground');
 
+    // As you type: no Search click; the unfinished last word "jers" is read as the words it begins ("Jersey").
+    // From results that mark no "jersey", so the marks below can only come from the typed query.
+    const marked = async () =>
+      (await page.locator('[data-testid="left-results"] .title mark').allTextContents()).map((m) =>
+        m.toLowerCase(),
+      );
+    await page.getByLabel('Query', { exact: true }).fill('shoes');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect
+      .poll(marked)
+      .toSatisfy((m: string[]) => m.length > 0 && !m.includes('jersey') && !m.includes('blue'));
+    await page.getByLabel('As you type').check();
+    await page.getByLabel('Query', { exact: true }).fill('');
+    await page.getByLabel('Query', { exact: true }).pressSequentially('blue jers', { delay: 30 });
+    // The link follows the typed query once its results are in.
+    await expect.poll(() => page.url()).toMatch(/q=blue(\+|%20)jers&.*live=1/);
+    await expect.poll(marked).toContain('jersey');
+    await screenshot(page, '02a-playground-as-you-type');
+    await page.getByLabel('As you type').uncheck();
+
     // Query by image: the product's own photo finds it through the CLIP image vectors.
     await page.getByLabel('Query', { exact: true }).fill('');
     await page

@@ -18,6 +18,8 @@ const CompareBody = QuerySpec.extend({
   left: RankerSpec,
   right: RankerSpec,
   sort: z.string().max(400).optional(),
+  // "As you type": the last word may be unfinished (the API's `prefix`).
+  prefix: z.boolean().optional(),
 }).strict();
 
 const MEDIA_TYPES: Record<string, string> = {
@@ -102,8 +104,8 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
     const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
     const sort = b.sort === undefined ? undefined : parseSortText(b.sort);
     const [left, right] = await Promise.all([
-      runSide(deps.engine, b, b.left, sort),
-      runSide(deps.engine, b, b.right, sort),
+      runSide(deps.engine, b, b.left, { sort, prefix: b.prefix }),
+      runSide(deps.engine, b, b.right, { sort, prefix: b.prefix }),
     ]);
     res.json({
       left: withMedia(deps.db.provenance, b.collection, left),

@@ -34,7 +34,7 @@ export function runSide(
   engine: Engine,
   q: QuerySpec,
   side: RankerSpec,
-  sort?: SortKey[],
+  how: { sort?: SortKey[]; prefix?: boolean } = {},
 ): Promise<RankedResponse> {
   return engine.search({
     collection: q.collection,
@@ -50,7 +50,8 @@ export function runSide(
     rrfK: side.rrfK,
     candidates: side.candidates,
     limit: q.limit,
-    sort,
+    sort: how.sort,
+    prefix: how.prefix,
     logImpression: false,
     // Titles show which words the lexical list matched.
     highlight: true,

@@ -16,6 +16,8 @@ export function Playground({ collection, query, setQuery, params, details }) {
   const [right, setRight] = useState(() => rankerParam(params.get('right'), defaultChallenger(promoted), promoted));
   // As `chorus search --sort` takes it: "year:desc, title". The server parses it (one parser for both).
   const [sort, setSort] = useState(() => params.get('sort') ?? '');
+  // Search as you type: each pause in typing runs the query, its last word read as unfinished (the API's `prefix`).
+  const [live, setLive] = useState(() => params.get('live') === '1');
   const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[], sort?: { field: string, order: string }[] } | null} */ (null));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -32,12 +34,14 @@ export function Playground({ collection, query, setQuery, params, details }) {
       p.set('left', left);
       p.set('right', right);
       if (sort.trim()) p.set('sort', sort.trim());
+      if (live) p.set('live', '1');
       writeRoute('playground', p, o);
       const r = await api('POST', '/admin/api/compare', {
         ...queryRequest(collection, query),
         left: { fusion: left },
         right: { fusion: right },
         ...(sort.trim() ? { sort: sort.trim() } : {}),
+        ...(live ? { prefix: true } : {}),
       });
       if (mine === seq.current) setRes(r);
     } catch (e) {
@@ -51,6 +55,11 @@ export function Playground({ collection, query, setQuery, params, details }) {
   };
   // Opened from a link, back/forward or another screen with a query: show its results again.
   useEffect(() => { if (hasQuery(query)) run({ push: false }); }, []);
+  useEffect(() => {
+    if (!live || !query.text.trim()) return undefined;
+    const t = setTimeout(() => run({ push: false }), 200);
+    return () => clearTimeout(t);
+  }, [live, query.text]);
 
   const overlap = res ? res.left.hits.filter((/** @type {any} */ h) => res.right.hits.some((/** @type {any} */ o) => o.id === h.id)).length : 0;
   const same = res && res.left.hits.length > 0 && overlap === res.left.hits.length && res.left.hits.every((/** @type {any} */ h, /** @type {number} */ i) => res.right.hits[i]?.id === h.id);
@@ -59,6 +68,9 @@ export function Playground({ collection, query, setQuery, params, details }) {
     <div class="toolbar">
       <${RankerSelect} id="pg-left" label="Left ranker" value=${left} onChange=${setLeft} promoted=${promoted} />
       <${RankerSelect} id="pg-right" label="Right ranker" value=${right} onChange=${setRight} promoted=${promoted} />
+      <div class="field check">
+        <label><input type="checkbox" checked=${live} onChange=${(/** @type {any} */ e) => setLive(e.currentTarget.checked)} /> As you type</label>
+      </div>
       <div class="field">
         <label for="pg-sort">Sort</label>
         <input id="pg-sort" type="text" size="16" placeholder="relevance (e.g. year:desc)" value=${sort}
