@@ -75,6 +75,19 @@ export const Hit = z
   })
   .meta({ id: 'Hit' });
 
+/** Per requested payload field, its most frequent values with their counts, most frequent first. */
+export const FacetCounts = z
+  .record(
+    z.string(),
+    z.array(
+      z.object({
+        value: z.union([z.string(), z.number(), z.boolean()]),
+        count: z.number().int(),
+      }),
+    ),
+  )
+  .meta({ id: 'FacetCounts' });
+
 export const RankedResponse = z
   .object({
     queryId: z.string().meta({ description: 'Send feedback events with this queryId' }),
@@ -90,21 +103,10 @@ export const RankedResponse = z
       description:
         "How each vector list ran: 'graph' (ANN), 'exact' (selective filter), 'graph>exact'",
     }),
-    facets: z
-      .record(
-        z.string(),
-        z.array(
-          z.object({
-            value: z.union([z.string(), z.number(), z.boolean()]),
-            count: z.number().int(),
-          }),
-        ),
-      )
-      .optional()
-      .meta({
-        description:
-          "Per requested facet, its most frequent values over the query's candidates, most frequent first",
-      }),
+    facets: FacetCounts.optional().meta({
+      description:
+        "Per requested facet, its most frequent values over the query's candidates, most frequent first",
+    }),
     corrections: z
       .array(z.object({ word: z.string(), as: z.string() }))
       .optional()

@@ -76,6 +76,8 @@ export function createClient(opts: ClientOptions) {
       get: bind<ItemRoutes['get']>(t, 'get', '/v1/items/:id'),
       /** A page of a collection in id order; pass `next` as `cursor` for the following one. */
       scroll: bind<ItemRoutes['scroll']>(t, 'post', '/v1/items/scroll'),
+      /** Value counts of payload fields over the whole collection, or the items a filter selects. */
+      facets: bind<ItemRoutes['facets']>(t, 'post', '/v1/items/facets'),
       delete: bind<ItemRoutes['delete']>(t, 'delete', '/v1/items/:id'),
     },
     search: bind<SearchRoutes['search']>(t, 'post', '/v1/search'),

@@ -32,6 +32,9 @@ import { recommend, type RecommendRequest } from './recommend.js';
 import { SchemaCache } from './schema-cache.js';
 import { recoverPendingWrites, type WriteJournal } from './write-journal.js';
 import { search, type SearchRequest } from './search.js';
+import { collectionFacets, type CollectionFacets } from './collection-facets.js';
+import { checkFilter } from './cost-limits.js';
+import type { Filter } from '../domain/filter.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { StageObserver } from './stage-timer.js';
 import type { RankedResponse } from './two-stage.js';
@@ -204,6 +207,17 @@ export class Engine {
 
   search(req: SearchRequest): Promise<RankedResponse> {
     return search(this.deps, this.schemas, req);
+  }
+
+  /** Value counts of payload fields over a whole collection or the items a filter selects (404: no collection). */
+  async facets(
+    collection: string,
+    fields: readonly string[],
+    opts: { filter?: Filter; size?: number; signal?: AbortSignal } = {},
+  ): Promise<CollectionFacets> {
+    checkFilter(this.opts.limits, opts.filter);
+    await this.schemas.get(collection);
+    return collectionFacets(this.opts.store, collection, fields, opts);
   }
 
   recommend(req: RecommendRequest): Promise<RankedResponse> {

@@ -1,4 +1,5 @@
 import type { Candidate } from '../domain/candidate.js';
+import type { Payload } from '../domain/item.js';
 import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
 import { ChorusError } from '../errors.js';
 
@@ -39,35 +40,54 @@ export function checkFacets(fields: readonly string[] | undefined, size: number 
 }
 
 /**
- * Counts each field's values over the query's candidates (the union of its stage-1 lists, filters applied), as
- * search engines aggregate a k-NN query's top k: what the ranking considered, not the whole collection. A list
- * value counts each distinct element once per item; objects and null are not values. Ties go by type, then the
- * value's text (booleans, numbers, strings), so the answer does not depend on the order candidates arrived in.
+ * Counts payload fields' values, one payload at a time (a query's candidates, or a whole collection page by page).
+ * A list value counts each distinct element once per item; objects and null are not values. Ties go by type, then
+ * the value's text (booleans, numbers, strings), so the answer does not depend on the order payloads arrived in.
  */
-export function countFacets(
-  candidates: readonly Candidate[],
-  fields: readonly string[],
-  size = DEFAULT_FACET_SIZE,
-): Facets {
-  const out: Facets = {};
-  for (const field of new Set(fields)) {
-    // Keyed by type too: the string "1" and the number 1 are different values.
-    const counts = new Map<string, FacetValue>();
-    for (const c of candidates) {
-      const raw = c.payload[field];
+export class FacetCounter {
+  private readonly counts = new Map<string, Map<string, FacetValue>>();
+
+  constructor(fields: readonly string[]) {
+    for (const f of new Set(fields)) this.counts.set(f, new Map());
+  }
+
+  add(payload: Payload): void {
+    for (const [field, counts] of this.counts) {
+      const raw = payload[field];
       const values = Array.isArray(raw) ? new Set(raw) : [raw];
       for (const v of values) {
         if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
+        // Keyed by type too: the string "1" and the number 1 are different values.
         const key = `${typeof v}:${String(v)}`;
         const seen = counts.get(key);
         if (seen) seen.count++;
         else counts.set(key, { value: v, count: 1 });
       }
     }
-    out[field] = [...counts]
-      .sort(([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : ka > kb ? 1 : 0))
-      .slice(0, size)
-      .map(([, v]) => v);
   }
-  return out;
+
+  /** Per field, its `size` most frequent values. */
+  top(size = DEFAULT_FACET_SIZE): Facets {
+    const out: Facets = {};
+    for (const [field, counts] of this.counts)
+      out[field] = [...counts]
+        .sort(([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : ka > kb ? 1 : 0))
+        .slice(0, size)
+        .map(([, v]) => v);
+    return out;
+  }
+}
+
+/**
+ * Counts each field's values over the query's candidates (the union of its stage-1 lists, filters applied), as
+ * search engines aggregate a k-NN query's top k: what the ranking considered, not the whole collection.
+ */
+export function countFacets(
+  candidates: readonly Candidate[],
+  fields: readonly string[],
+  size = DEFAULT_FACET_SIZE,
+): Facets {
+  const counter = new FacetCounter(fields);
+  for (const c of candidates) counter.add(c.payload);
+  return counter.top(size);
 }

@@ -12,7 +12,8 @@ import { sniffModality } from '../media-sniff.js';
 import { requestSignal, trackWrite } from '../middleware/request-timeout.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
-import { Base64Media, QueryBool } from '../schemas.js';
+import { Base64Media, FacetCounts, QueryBool } from '../schemas.js';
+import { MAX_FACET_FIELDS, MAX_FACET_SIZE } from '../../engine/facets.js';
 import { parseBody, parseParams, parseQuery } from '../validate.js';
 import { QueryVectors } from './search.js';
 
@@ -124,6 +125,26 @@ export const ScrollItemsBody = z
   })
   .meta({ id: 'ScrollItemsRequest' });
 
+export const ItemFacetsBody = z
+  .object({
+    collection: CollectionName,
+    facets: z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(MAX_FACET_FIELDS)
+      .meta({ description: 'Payload fields whose values to count' }),
+    facetSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_FACET_SIZE)
+      .optional()
+      .meta({ description: 'Values per field, most frequent first (default 10)' }),
+    filter: Filter.optional().meta({ description: 'Count only the items it selects' }),
+  })
+  .strict()
+  .meta({ id: 'ItemFacetsRequest' });
+
 export const itemRoutes = {
   upsert: {
     method: 'post',
@@ -166,6 +187,20 @@ export const itemRoutes = {
       'Items in id order, `limit` per page; pass `next` as `cursor` for the following page (absent on the last). A filter restricts the pages. A write between pages shows up in a later page when its id sorts after the cursor.',
     body: ScrollItemsBody,
     response: z.object({ items: z.array(StoredItem), next: z.string().nullable() }),
+  },
+  facets: {
+    method: 'post',
+    path: '/v1/items/facets',
+    tag: 'items',
+    scope: 'read',
+    summary: 'Count payload values over a whole collection (catalogue facets)',
+    description:
+      "Each field's most frequent values over every item, or the items a filter selects (a search's `facets` count its candidates instead). Reads the payloads page by page: the cost grows with the items counted.",
+    body: ItemFacetsBody,
+    response: z.object({
+      facets: FacetCounts,
+      scanned: z.number().int().meta({ description: 'Items counted' }),
+    }),
   },
   delete: {
     method: 'delete',
@@ -259,6 +294,17 @@ export function createItemsRouter(deps: RouteDeps): Router {
       items: page.items.map((i) => storedItem(i, b.withVectors)),
       next: page.next ?? null,
     });
+  });
+  addRoute(router, deps, itemRoutes.facets, async (req, res) => {
+    checkFilter(deps.config.limits, (req.body as { filter?: unknown } | undefined)?.filter);
+    const b = parseBody(ItemFacetsBody, req);
+    res.json(
+      await engine.facets(b.collection, b.facets, {
+        filter: b.filter,
+        size: b.facetSize,
+        signal: requestSignal(res),
+      }),
+    );
   });
   addRoute(router, deps, itemRoutes.delete, async (req, res) => {
     const { id } = parseParams(ItemParams, req);
