@@ -1,22 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Bm25Index, DEFAULT_BM25, MAX_COMPLETIONS } from '../../src/lexical/bm25-index.js';
+import { describe, expect, it } from 'vitest';
+import { MAX_COMPLETIONS, type Bm25Index } from '../../src/lexical/bm25-index.js';
+import { tempBm25 } from '../support/temp-bm25.js';
 
-const dirs: string[] = [];
-const open: Bm25Index[] = [];
-afterEach(async () => {
-  for (const i of open.splice(0)) await i.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function index(typoTolerance?: boolean): Bm25Index {
-  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-prefix-'));
-  dirs.push(dir);
-  const i = new Bm25Index(path.join(dir, 'lexical.sqlite'), { ...DEFAULT_BM25, typoTolerance });
-  open.push(i);
-  return i;
-}
+const index = tempBm25('chorus-prefix-');
 const DOCS = [
   { id: 'blue-jersey', text: 'blue jersey for running' },
   { id: 'red-jersey', text: 'red jersey' },

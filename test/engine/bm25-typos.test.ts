@@ -1,24 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { Bm25Index, DEFAULT_BM25 } from '../../src/lexical/bm25-index.js';
+import type { Bm25Index } from '../../src/lexical/bm25-index.js';
+import { tempBm25 } from '../support/temp-bm25.js';
 import { bestCorrection, withinOneEdit } from '../../src/lexical/typos.js';
 
-const dirs: string[] = [];
-const open: Bm25Index[] = [];
-afterEach(async () => {
-  for (const i of open.splice(0)) await i.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function index(typoTolerance?: boolean): Bm25Index {
-  const dir = mkdtempSync(path.join(tmpdir(), 'chorus-typos-'));
-  dirs.push(dir);
-  const i = new Bm25Index(path.join(dir, 'lexical.sqlite'), { ...DEFAULT_BM25, typoTolerance });
-  open.push(i);
-  return i;
-}
+const index = tempBm25('chorus-typos-');
 const DOCS = [
   { id: 'blue-jersey', text: 'blue jersey for running' },
   { id: 'red-jersey', text: 'red jersey' },

@@ -13,9 +13,8 @@ import { requestSignal, trackWrite } from '../middleware/request-timeout.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, FacetCounts, QueryBool } from '../schemas.js';
-import { MAX_FACET_FIELDS, MAX_FACET_SIZE } from '../../engine/facets.js';
 import { parseBody, parseParams, parseQuery } from '../validate.js';
-import { QueryVectors } from './search.js';
+import { FacetFields, FacetSize, QueryVectors } from './search.js';
 
 export const ItemBody = z
   .object({
@@ -128,18 +127,8 @@ export const ScrollItemsBody = z
 export const ItemFacetsBody = z
   .object({
     collection: CollectionName,
-    facets: z
-      .array(z.string().min(1).max(64))
-      .min(1)
-      .max(MAX_FACET_FIELDS)
-      .meta({ description: 'Payload fields whose values to count' }),
-    facetSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_FACET_SIZE)
-      .optional()
-      .meta({ description: 'Values per field, most frequent first (default 10)' }),
+    facets: FacetFields.min(1).meta({ description: 'Payload fields whose values to count' }),
+    facetSize: FacetSize.optional(),
     filter: Filter.optional().meta({ description: 'Count only the items it selects' }),
   })
   .strict()

@@ -57,6 +57,15 @@ export const Offset = z.number().int().min(0).max(MAX_OFFSET).meta({
     'Ranked hits to skip (offset 10, limit 10: the second page of ten). Pages of one query come from the same candidates and ranking; a page past the candidates is empty',
 });
 
+/** Payload fields to count values of (a search's candidates, or a whole collection). */
+export const FacetFields = z.array(z.string().min(1).max(64)).max(MAX_FACET_FIELDS);
+export const FacetSize = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_FACET_SIZE)
+  .meta({ description: 'Values per facet, most frequent first (default 10)' });
+
 export const SortKeys = z
   .array(
     z
@@ -98,17 +107,11 @@ export const SearchBody = z
       description:
         "Text queries: each hit's `highlights` give, per text field (the collection's BM25 fields), where it holds the query's terms as [start, end) offsets in UTF-16 code units",
     }),
-    facets: z.array(z.string().min(1).max(64)).max(MAX_FACET_FIELDS).optional().meta({
+    facets: FacetFields.optional().meta({
       description:
         "Payload fields whose values to count over the query's candidates (the union of its stage-1 lists, filter applied), answered as `facets`",
     }),
-    facetSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_FACET_SIZE)
-      .optional()
-      .meta({ description: 'Values per facet, most frequent first (default 10)' }),
+    facetSize: FacetSize.optional(),
     sort: SortKeys.optional(),
     candidates: z
       .number()
