@@ -175,3 +175,27 @@ describe('chorus collection export', () => {
     expect(missing.stderr).toMatch(/nope/);
   }, 300_000);
 });
+
+describe('chorus collection facets', () => {
+  it('counts a field over every item (past one store page), prints and --json, a missing collection exits 2', async () => {
+    const r = await runChorus(['collection', 'facets', 'shop', '--field', 'brand', '--size', '3'], {
+      env: env(source),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    // Brands b0..b6 over p0..p1202: b0 to b5 hold 172 items, b6 171; ties by text.
+    expect(r.stdout).toBe('brand\n  b0\t172\n  b1\t172\n  b2\t172\ncounted 1203 items\n');
+    const json = await runChorus(['collection', 'facets', 'shop', '--field', 'brand', '--json'], {
+      env: env(source),
+    });
+    const parsed = JSON.parse(json.stdout) as {
+      facets: { brand: { count: number }[] };
+      scanned: number;
+    };
+    expect(parsed.scanned).toBe(N);
+    expect(parsed.facets.brand.reduce((a, v) => a + v.count, 0)).toBe(N);
+    const missing = await runChorus(['collection', 'facets', 'nope', '--field', 'brand'], {
+      env: env(source),
+    });
+    expect(missing.code).toBe(2);
+  }, 300_000);
+});

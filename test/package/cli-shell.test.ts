@@ -58,6 +58,7 @@ describe('the built CLI shell', () => {
       'rerankers/letor/ultr-defaults.js',
       'src/cli/main.js',
       'src/domain/fusion-names.js', // the `--fusion` choices: one constant list, no imports
+      'src/domain/sort-keys.js', // the `--sort` key parser (imports errors.js only)
       'src/errors.js',
     ]);
   });

@@ -4,6 +4,7 @@ import type { CollectionSchema, CollectionSchemaInput } from '../../domain/colle
 import { ChorusError } from '../../errors.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { configFor } from '../options.js';
+import { positiveInt } from './search.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -109,6 +110,48 @@ export function registerCollectionCommand(program: Command): void {
         process.stdout.write(`${lines.join('\n')}\n`);
       }
     });
+
+  collection
+    .command('facets')
+    .description(
+      "count payload fields' values over every item (what a catalogue's facets would show)",
+    )
+    .argument('<name>', 'collection name')
+    .requiredOption(
+      '--field <field>',
+      'a payload field to count (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--size <n>',
+      'values per field, most frequent first (default 10)',
+      positiveInt('--size'),
+    )
+    .option('--json', 'print the counts as JSON')
+    .action(
+      async (
+        name: string,
+        flags: { field: string[]; size?: number; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { collectionFacets } = await import('../../engine/collection-facets.js');
+        const { oneLine } = await import('./result-printer.js');
+        const r = await withStore(cmd, async (store) => {
+          await store.openCollection(name);
+          return collectionFacets(store, name, flags.field, { size: flags.size });
+        });
+        if (flags.json) return void process.stdout.write(`${JSON.stringify(r)}\n`);
+        const lines: string[] = [];
+        for (const [field, values] of Object.entries(r.facets)) {
+          lines.push(field);
+          if (values.length === 0) lines.push('  (no values)');
+          // Payload values are client data: control characters are not written to the terminal.
+          for (const v of values) lines.push(`  ${oneLine(String(v.value))}\t${v.count}`);
+        }
+        lines.push(`counted ${r.scanned} items`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      },
+    );
 
   collection
     .command('export')
