@@ -13,18 +13,27 @@ export interface CollectionFacets {
 
 /**
  * Value counts over a whole collection, or the part a filter selects (a catalogue's "Footwear (412)"), as opposed to
- * a search's facets over its candidates. Reads payloads page by page in id order through the store's scroll, with
- * the filter pushed down; stops between pages once `signal` is aborted.
+ * a search's facets over its candidates. Reads the payloads in one pass where the store offers it (scanPayloads),
+ * else page by page through its scroll (`pageSize` forces that), with the filter pushed down either way; stops
+ * between batches once `signal` is aborted.
  */
 export async function collectionFacets(
-  store: Pick<VectorStore, 'scroll'>,
+  store: Pick<VectorStore, 'scroll' | 'scanPayloads'>,
   collection: string,
   fields: readonly string[],
   opts: { filter?: Filter; size?: number; signal?: AbortSignal; pageSize?: number } = {},
 ): Promise<CollectionFacets> {
   checkFacets(fields, opts.size);
+  opts.signal?.throwIfAborted();
   const counter = new FacetCounter(fields);
   let scanned = 0;
+  if (store.scanPayloads && opts.pageSize === undefined) {
+    for await (const batch of store.scanPayloads(collection, opts)) {
+      for (const payload of batch) counter.add(payload);
+      scanned += batch.length;
+    }
+    return { facets: counter.top(opts.size), scanned };
+  }
   let cursor: string | undefined;
   do {
     opts.signal?.throwIfAborted();

@@ -355,6 +355,30 @@ export class LanceDbStore implements VectorStore {
   }
 
   /**
+   * One pass over the payloads of every item a filter selects, in the table's batches and in no particular order:
+   * a page of `scroll` sorts the table by id to find where the cursor left off, so counting 100k items through it
+   * read the table once per page.
+   */
+  async *scanPayloads(
+    collection: string,
+    opts: { filter?: Filter; signal?: AbortSignal } = {},
+  ): AsyncGenerator<Payload[]> {
+    const c = await this.collection(collection);
+    const where = toLanceWhere(opts.filter, c.schema.payloadIndexes);
+    let q = c.table.query().select([PAYLOAD_COLUMN]);
+    if (where) q = q.where(where);
+    type Batch = { numRows: number; getChild(name: string): { get(i: number): unknown } | null };
+    for await (const batch of q as unknown as AsyncIterable<Batch>) {
+      opts.signal?.throwIfAborted();
+      const column = batch.getChild(PAYLOAD_COLUMN)!;
+      const out: Payload[] = [];
+      for (let i = 0; i < batch.numRows; i++)
+        out.push(JSON.parse(String(column.get(i))) as Payload);
+      yield out;
+    }
+  }
+
+  /**
    * Ranking search through the in-process index: no table query unless the hits' payloads are not cached (one
    * batched read) or a selective filter picks the exact plan. `opts.onPlan` learns which plan ran.
    */

@@ -68,6 +68,14 @@ export interface VectorStore {
     collection: string,
     opts?: { limit?: number; cursor?: string; filter?: Filter; withVectors?: boolean },
   ): Promise<ScrollPage>;
+  /**
+   * Optional: one unordered pass over the payloads a filter selects, in batches (counting over a collection). Where
+   * a backend has none, callers page through `scroll`.
+   */
+  scanPayloads?(
+    collection: string,
+    opts?: { filter?: Filter; signal?: AbortSignal },
+  ): AsyncIterable<Payload[]>;
   search(
     collection: string,
     vectorName: string,
