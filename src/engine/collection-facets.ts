@@ -13,12 +13,12 @@ export interface CollectionFacets {
 
 /**
  * Value counts over a whole collection, or the part a filter selects (a catalogue's "Footwear (412)"), as opposed to
- * a search's facets over its candidates. Reads the payloads in one pass where the store offers it (scanPayloads),
+ * a search's facets over its candidates. Reads the payloads in one pass where the store offers it (scan),
  * else page by page through its scroll (`pageSize` forces that), with the filter pushed down either way; stops
  * between batches once `signal` is aborted.
  */
 export async function collectionFacets(
-  store: Pick<VectorStore, 'scroll' | 'scanPayloads'>,
+  store: Pick<VectorStore, 'scroll' | 'scan'>,
   collection: string,
   fields: readonly string[],
   opts: { filter?: Filter; size?: number; signal?: AbortSignal; pageSize?: number } = {},
@@ -27,9 +27,12 @@ export async function collectionFacets(
   opts.signal?.throwIfAborted();
   const counter = new FacetCounter(fields);
   let scanned = 0;
-  if (store.scanPayloads && opts.pageSize === undefined) {
-    for await (const batch of store.scanPayloads(collection, opts)) {
-      for (const payload of batch) counter.add(payload);
+  if (store.scan && opts.pageSize === undefined) {
+    for await (const batch of store.scan(collection, {
+      filter: opts.filter,
+      signal: opts.signal,
+    })) {
+      for (const item of batch) counter.add(item.payload);
       scanned += batch.length;
     }
     return { facets: counter.top(opts.size), scanned };

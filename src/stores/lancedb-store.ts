@@ -355,26 +355,22 @@ export class LanceDbStore implements VectorStore {
   }
 
   /**
-   * One pass over the payloads of every item a filter selects, in the table's batches and in no particular order:
-   * a page of `scroll` sorts the table by id to find where the cursor left off, so counting 100k items through it
-   * read the table once per page.
+   * One pass over every item a filter selects, in the table's batches and in no particular order: a page of `scroll`
+   * sorts the table by id to find where its cursor left off, so reading 100k items through it read the table once per
+   * page (counting payloads: 3.5-4.6 s against 1.1-1.3 s in one pass).
    */
-  async *scanPayloads(
+  async *scan(
     collection: string,
-    opts: { filter?: Filter; signal?: AbortSignal } = {},
-  ): AsyncGenerator<Payload[]> {
+    opts: { filter?: Filter; withVectors?: boolean; signal?: AbortSignal } = {},
+  ): AsyncGenerator<Item[]> {
     const c = await this.collection(collection);
     const where = toLanceWhere(opts.filter, c.schema.payloadIndexes);
-    let q = c.table.query().select([PAYLOAD_COLUMN]);
+    let q = c.table.query().select(selectColumns(c.schema, !!opts.withVectors));
     if (where) q = q.where(where);
-    type Batch = { numRows: number; getChild(name: string): { get(i: number): unknown } | null };
+    type Batch = { toArray(): LanceRow[] };
     for await (const batch of q as unknown as AsyncIterable<Batch>) {
       opts.signal?.throwIfAborted();
-      const column = batch.getChild(PAYLOAD_COLUMN)!;
-      const out: Payload[] = [];
-      for (let i = 0; i < batch.numRows; i++)
-        out.push(JSON.parse(String(column.get(i))) as Payload);
-      yield out;
+      yield batch.toArray().map((r) => rowToItem(c.schema, r, !!opts.withVectors));
     }
   }
 

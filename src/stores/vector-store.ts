@@ -69,13 +69,13 @@ export interface VectorStore {
     opts?: { limit?: number; cursor?: string; filter?: Filter; withVectors?: boolean },
   ): Promise<ScrollPage>;
   /**
-   * Optional: one unordered pass over the payloads a filter selects, in batches (counting over a collection). Where
-   * a backend has none, callers page through `scroll`.
+   * Optional: one unordered pass over the items a filter selects, in batches (counting, exporting). Where a backend
+   * has none, callers page through `scroll`.
    */
-  scanPayloads?(
+  scan?(
     collection: string,
-    opts?: { filter?: Filter; signal?: AbortSignal },
-  ): AsyncIterable<Payload[]>;
+    opts?: { filter?: Filter; withVectors?: boolean; signal?: AbortSignal },
+  ): AsyncIterable<Item[]>;
   search(
     collection: string,
     vectorName: string,

@@ -95,7 +95,7 @@ describe('collectionFacets paging', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('gives the same counts in one pass (scanPayloads) and through scroll at any page size', async () => {
+  it('gives the same counts in one pass (scan) and through scroll at any page size', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'chorus-facets-'));
     dirs.push(dir);
     const store = await LanceDbStore.open({ dataDir: dir, indexMaintenance: 'inline' });

@@ -38,8 +38,23 @@ export function exportRow(item: Item, withVectors: boolean): string {
   return JSON.stringify(row);
 }
 
+/** A collection's items page by page through the store's scroll, in id order. */
+async function* scrollPages(
+  store: VectorStore,
+  collection: string,
+  withVectors: boolean,
+): AsyncGenerator<Item[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.scroll(collection, { limit: PAGE, cursor, withVectors });
+    yield page.items;
+    cursor = page.next;
+  } while (cursor);
+}
+
 /**
- * Writes every item of a collection as JSON Lines, page by page through the store's scroll (constant memory), and
+ * Writes every item of a collection as JSON Lines, batch by batch (one pass over the table where the store has it,
+ * else its scroll; constant memory either way), and
  * optionally its schema. A file target is written under a temporary name and renamed when complete, so an interrupted
  * export never leaves a partial file under the name asked for. Resolves with the count written.
  */
@@ -55,18 +70,19 @@ export async function exportCollection(
   let exported = 0;
   let shown = Date.now();
   try {
-    let cursor: string | undefined;
-    do {
-      const page = await store.scroll(collection, { limit: PAGE, cursor, withVectors: o.vectors });
-      const text = page.items.map((i) => exportRow(i, o.vectors) + '\n').join('');
+    // One pass where the store has it (a scroll page sorts the table by id: quadratic over a large collection).
+    const batches = store.scan
+      ? store.scan(collection, { withVectors: o.vectors })
+      : scrollPages(store, collection, o.vectors);
+    for await (const items of batches) {
+      const text = items.map((i) => exportRow(i, o.vectors) + '\n').join('');
       if (text && !sink.write(text)) await once(sink, 'drain');
-      exported += page.items.length;
-      cursor = page.next;
+      exported += items.length;
       if (o.onProgress && Date.now() - shown >= 5_000) {
         shown = Date.now();
         o.onProgress(exported, total);
       }
-    } while (cursor);
+    }
     if (tmp) {
       sink.end();
       await once(sink, 'finish');
