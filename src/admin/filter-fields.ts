@@ -1,6 +1,7 @@
 import type { CollectionSchema, PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
+import { itemBatches } from '../stores/item-batches.js';
 import type { VectorStore } from '../stores/vector-store.js';
 
 /** The admin reads at most this many items to learn a collection's filter values. */
@@ -48,10 +49,14 @@ export async function summariseFields(
   );
   const ranges = new Map<string, { min: number; max: number }>();
   let scanned = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await store.scroll(schema.name, { limit: 500, cursor });
-    for (const item of page.items) {
+  // Stopped at a batch that came after the limit: more items than were read.
+  let complete = true;
+  for await (const batch of itemBatches(store, schema.name)) {
+    if (scanned >= SCAN_LIMIT) {
+      complete = false;
+      break;
+    }
+    for (const item of batch) {
       scanned++;
       for (const key of keys) {
         const raw = item.payload[key];
@@ -67,8 +72,7 @@ export async function summariseFields(
         }
       }
     }
-    cursor = page.next;
-  } while (cursor && scanned < SCAN_LIMIT);
+  }
   const fields = keys.map((key): FieldSummary => {
     const type = indexes[key]!;
     const r = ranges.get(key);
@@ -89,7 +93,7 @@ export async function summariseFields(
   return {
     collection: schema.name,
     fields,
-    complete: !cursor,
+    complete,
     example: exampleFilter(fields),
     distinct,
   };

@@ -1,9 +1,7 @@
 import type { Filter } from '../domain/filter.js';
+import { itemBatches } from '../stores/item-batches.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { checkFacets, FacetCounter, type Facets } from './facets.js';
-
-/** Payloads read per store page while counting (no vectors are read). */
-const PAGE = 1000;
 
 export interface CollectionFacets {
   facets: Facets;
@@ -13,9 +11,8 @@ export interface CollectionFacets {
 
 /**
  * Value counts over a whole collection, or the part a filter selects (a catalogue's "Footwear (412)"), as opposed to
- * a search's facets over its candidates. Reads the payloads in one pass where the store offers it (scan),
- * else page by page through its scroll (`pageSize` forces that), with the filter pushed down either way; stops
- * between batches once `signal` is aborted.
+ * a search's facets over its candidates. Reads every matching payload once (no vectors; see itemBatches), the filter
+ * pushed down; stops between batches once `signal` is aborted.
  */
 export async function collectionFacets(
   store: Pick<VectorStore, 'scroll' | 'scan'>,
@@ -24,30 +21,11 @@ export async function collectionFacets(
   opts: { filter?: Filter; size?: number; signal?: AbortSignal; pageSize?: number } = {},
 ): Promise<CollectionFacets> {
   checkFacets(fields, opts.size);
-  opts.signal?.throwIfAborted();
   const counter = new FacetCounter(fields);
   let scanned = 0;
-  if (store.scan && opts.pageSize === undefined) {
-    for await (const batch of store.scan(collection, {
-      filter: opts.filter,
-      signal: opts.signal,
-    })) {
-      for (const item of batch) counter.add(item.payload);
-      scanned += batch.length;
-    }
-    return { facets: counter.top(opts.size), scanned };
+  for await (const batch of itemBatches(store, collection, opts)) {
+    for (const item of batch) counter.add(item.payload);
+    scanned += batch.length;
   }
-  let cursor: string | undefined;
-  do {
-    opts.signal?.throwIfAborted();
-    const page = await store.scroll(collection, {
-      limit: opts.pageSize ?? PAGE,
-      cursor,
-      filter: opts.filter,
-    });
-    for (const item of page.items) counter.add(item.payload);
-    scanned += page.items.length;
-    cursor = page.next;
-  } while (cursor);
   return { facets: counter.top(opts.size), scanned };
 }

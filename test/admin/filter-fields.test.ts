@@ -81,3 +81,42 @@ describe('filter fields', () => {
     ).toEqual(['no item has category = "Hats" (most common: Footwear, Apparel, Bags)']);
   });
 });
+
+describe('filter fields over a large collection', () => {
+  it('reads up to its limit and says the summary is incomplete only when items were left unread', async () => {
+    const schema = {
+      name: 'big',
+      vectors: {},
+      payloadIndexes: { category: 'keyword' },
+    } as unknown as CollectionSchema;
+    // A store whose one-pass scan hands out batches of 1,000 items, counting how many batches were taken.
+    const fake = (total: number) => {
+      let taken = 0;
+      const store = {
+        scroll: () => Promise.reject(new Error('paged instead of one pass')),
+        async *scan() {
+          for (let at = 0; at < total; at += 1000) {
+            taken++;
+            yield Array.from({ length: Math.min(1000, total - at) }, (_, i) => ({
+              id: `i${at + i}`,
+              payload: { category: (at + i) % 2 ? 'odd' : 'even' },
+              vectors: {},
+            }));
+          }
+        },
+      };
+      return { store: store as unknown as VectorStore, taken: () => taken };
+    };
+    const exact = fake(5_000);
+    expect((await summariseFields(exact.store, schema)).complete).toBe(true);
+    const big = fake(9_000);
+    const summary = await summariseFields(big.store, schema);
+    expect(summary.complete).toBe(false);
+    expect(summary.fields[0]!.values).toEqual([
+      { value: 'even', count: 2_500 },
+      { value: 'odd', count: 2_500 },
+    ]);
+    // The batch after the limit is where it stops: nothing more is read.
+    expect(big.taken()).toBe(6);
+  });
+});

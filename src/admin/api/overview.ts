@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
+import { itemBatches } from '../../stores/item-batches.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { appliedPresetName } from '../presets.js';
@@ -16,15 +17,13 @@ interface VectorCounts {
 async function countVectors(store: VectorStore, collection: string): Promise<VectorCounts> {
   const counts: Record<string, number> = {};
   let scanned = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await store.scroll(collection, { limit: 500, cursor, withVectors: true });
-    for (const item of page.items) {
+  for await (const batch of itemBatches(store, collection, { withVectors: true })) {
+    for (const item of batch) {
       scanned++;
       for (const name of Object.keys(item.vectors)) counts[name] = (counts[name] ?? 0) + 1;
     }
-    cursor = page.next;
-  } while (cursor && scanned < COUNT_SCAN_LIMIT);
+    if (scanned >= COUNT_SCAN_LIMIT) break;
+  }
   return { counts, scanned };
 }
 

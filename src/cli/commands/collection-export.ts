@@ -3,10 +3,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Item } from '../../domain/item.js';
 import { publicPayload } from '../../domain/names.js';
+import { itemBatches } from '../../stores/item-batches.js';
 import type { VectorStore } from '../../stores/vector-store.js';
-
-/** Items read per store page. */
-const PAGE = 500;
 
 export interface ExportOptions {
   /** JSONL file to write (written aside, renamed into place when complete); default stdout. */
@@ -38,20 +36,6 @@ export function exportRow(item: Item, withVectors: boolean): string {
   return JSON.stringify(row);
 }
 
-/** A collection's items page by page through the store's scroll, in id order. */
-async function* scrollPages(
-  store: VectorStore,
-  collection: string,
-  withVectors: boolean,
-): AsyncGenerator<Item[]> {
-  let cursor: string | undefined;
-  do {
-    const page = await store.scroll(collection, { limit: PAGE, cursor, withVectors });
-    yield page.items;
-    cursor = page.next;
-  } while (cursor);
-}
-
 /**
  * Writes every item of a collection as JSON Lines, batch by batch (one pass over the table where the store has it,
  * else its scroll; constant memory either way), and
@@ -71,10 +55,7 @@ export async function exportCollection(
   let shown = Date.now();
   try {
     // One pass where the store has it (a scroll page sorts the table by id: quadratic over a large collection).
-    const batches = store.scan
-      ? store.scan(collection, { withVectors: o.vectors })
-      : scrollPages(store, collection, o.vectors);
-    for await (const items of batches) {
+    for await (const items of itemBatches(store, collection, { withVectors: o.vectors })) {
       const text = items.map((i) => exportRow(i, o.vectors) + '\n').join('');
       if (text && !sink.write(text)) await once(sink, 'drain');
       exported += items.length;
