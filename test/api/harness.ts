@@ -72,3 +72,30 @@ export function vec(dim: number, seed: number, axis: number): number[] {
   v[axis % dim]! += 1;
   return v;
 }
+
+/**
+ * A server holding one collection with a `text` vector of `dim` dimensions and these items (stored in batches of
+ * at most 1,000, each write checked).
+ */
+export async function serverWithItems(
+  collection: { name: string; dim: number; payloadIndexes?: Record<string, string> },
+  items: Json[],
+  config: Partial<ConfigInput> = {},
+): Promise<TestServer> {
+  const s = await startServer(config);
+  const create = await s.call('POST', '/v1/collections', {
+    name: collection.name,
+    vectors: { text: { modality: 'text', dim: collection.dim } },
+    ...(collection.payloadIndexes ? { payloadIndexes: collection.payloadIndexes } : {}),
+  });
+  if (create.status !== 201 && create.status !== 200)
+    throw new Error(`collection not created: ${create.text}`);
+  for (let i = 0; i < items.length; i += 1000) {
+    const r = await s.call('POST', '/v1/items', {
+      collection: collection.name,
+      items: items.slice(i, i + 1000),
+    });
+    if (r.status !== 200) throw new Error(`items not stored: ${r.text}`);
+  }
+  return s;
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import { collectionFacets } from '../../src/engine/collection-facets.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
-import { startServer, vec, type Json, type TestServer } from './harness.js';
+import { serverWithItems, vec, type Json, type TestServer } from './harness.js';
 
 const DIM = 4;
 const C = 'catalogue';
@@ -41,15 +41,11 @@ function expected(items: typeof ITEMS, field: 'brand' | 'tags' | 'inStock' | 'si
 describe('collection facets', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer();
-    await s.call('POST', '/v1/collections', {
-      name: C,
-      vectors: { text: { modality: 'text', dim: DIM } },
-      payloadIndexes: { brand: 'keyword', inStock: 'bool' },
-    });
-    // Two batches (at most 1,000 items per request); more than one store page to count.
-    for (const items of [ITEMS.slice(0, 1000), ITEMS.slice(1000)])
-      expect((await s.call('POST', '/v1/items', { collection: C, items })).status).toBe(200);
+    // More than one store page to count.
+    s = await serverWithItems(
+      { name: C, dim: DIM, payloadIndexes: { brand: 'keyword', inStock: 'bool' } },
+      ITEMS,
+    );
   });
   afterAll(async () => {
     await s?.close();

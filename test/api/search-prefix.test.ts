@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, vec, type Json, type TestServer } from './harness.js';
+import { serverWithItems, vec, type Json, type TestServer } from './harness.js';
 
 const DIM = 8;
 const C = 'shop';
@@ -13,12 +13,7 @@ const ITEMS = [
 describe('search prefix (as you type)', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer({ search: { swapShare: 0 } });
-    await s.call('POST', '/v1/collections', {
-      name: C,
-      vectors: { text: { modality: 'text', dim: DIM } },
-    });
-    expect((await s.call('POST', '/v1/items', { collection: C, items: ITEMS })).status).toBe(200);
+    s = await serverWithItems({ name: C, dim: DIM }, ITEMS, { search: { swapShare: 0 } });
   });
   afterAll(async () => {
     await s?.close();
