@@ -31,6 +31,9 @@ export interface RetrieveArgs {
   signal?: AbortSignal;
 }
 
+/** The deepest vector search the stores take (checkK). */
+const MAX_LIST_DEPTH = 10_000;
+
 /** How much deeper to read a list when the caller excludes or filters outside the list's own search. */
 const overfetch = (k: number, excluded: number) => Math.min(k + excluded, k * 4 + 16);
 
@@ -62,8 +65,9 @@ export async function retrieve(
     }
   };
 
-  // A text requirement drops vector hits after the search: read twice as deep to keep the lists near k.
-  const fetchK = overfetch(args.k, exclude.size) * (args.accept ? 2 : 1);
+  // A text requirement drops vector hits after the search: read twice as deep to keep the lists near k (never past
+  // the deepest search a store takes).
+  const fetchK = Math.min(MAX_LIST_DEPTH, overfetch(args.k, exclude.size) * (args.accept ? 2 : 1));
   const annLists = [...args.vectors].map(([name, vector]) =>
     timer.time(`ann:${name}`, () =>
       deps.store.search(args.collection, name, vector, fetchK, {
