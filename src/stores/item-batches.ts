@@ -37,3 +37,18 @@ export async function* itemBatches(
     cursor = page.next;
   } while (cursor);
 }
+
+/** The same items in batches of at most `size` (a store's scan batches are its own size; encoders want theirs). */
+export async function* rebatch<T>(batches: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
+  let pending: T[] = [];
+  for await (const batch of batches) {
+    for (const item of batch) {
+      pending.push(item);
+      if (pending.length === size) {
+        yield pending;
+        pending = [];
+      }
+    }
+  }
+  if (pending.length > 0) yield pending;
+}

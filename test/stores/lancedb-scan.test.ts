@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../src/domain/item.js';
+import { rebatch } from '../../src/stores/item-batches.js';
 import { LanceDbStore } from '../../src/stores/lancedb-store.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
@@ -46,5 +47,17 @@ describe('LanceDB scan', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('rebatch cuts any batches into batches of the asked size, in order, keeping the remainder', async () => {
+    async function* source() {
+      yield [1, 2, 3, 4, 5];
+      yield [];
+      yield [6];
+      yield [7, 8, 9, 10, 11, 12, 13];
+    }
+    const out: number[][] = [];
+    for await (const b of rebatch(source(), 3)) out.push(b);
+    expect(out).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12], [13]]);
   });
 });

@@ -6,6 +6,7 @@ import { publicPayload } from '../../domain/names.js';
 import { indexBatch, type ItemFailure } from '../../indexing/item-indexer.js';
 import type { SourceItem } from '../../indexing/source-item.js';
 import type { Provenance } from '../../storage/index.js';
+import { itemBatches, rebatch } from '../../stores/item-batches.js';
 import type { JobContext } from '../job-context.js';
 import { PermanentJobError, type JobDefinition } from '../queue.js';
 
@@ -43,21 +44,18 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
     const oldSchema = await ctx.store.openCollection(p.collection);
     await ensureCollection(ctx.store, p.target, ctx.encoders);
     const out: ReembedResult = { indexed: 0, failed: [] };
-    let cursor: string | undefined;
     let seen = 0;
-    do {
-      const page = await ctx.store.scroll(p.collection, {
-        limit: p.batchSize,
-        cursor,
-        withVectors: true,
-      });
-      cursor = page.next;
+    // One pass over the old table where the store has it (paging by id cursor sorts the table for every page).
+    for await (const page of rebatch(
+      itemBatches(ctx.store, p.collection, { withVectors: true }),
+      p.batchSize,
+    )) {
       const byRoot = new Map<string | undefined, SourceItem[]>();
       const recorded = ctx.provenance.get(
         p.collection,
-        page.items.map((i) => i.id),
+        page.map((i) => i.id),
       );
-      for (const item of page.items) {
+      for (const item of page) {
         const { root, source } = toSource(item, recorded.get(item.id));
         const lost = lostMedia(item, source, oldSchema.vectors);
         if (lost) {
@@ -87,9 +85,9 @@ export const reembedCollectionJob: JobDefinition<ReembedPayload, ReembedResult, 
         out.indexed += r.indexed;
         out.failed.push(...r.failed);
       }
-      seen += page.items.length;
-      progress(total ? seen / total : 1);
-    } while (cursor);
+      seen += page.length;
+      progress(total ? Math.min(1, seen / total) : 1);
+    }
     return out;
   },
 };
