@@ -13,6 +13,7 @@ import { createOverviewRouter } from './api/overview.js';
 import { createPlaygroundRouter } from './api/playground.js';
 import { createPresetsRouter } from './api/presets.js';
 import { createSynonymsAdminRouter } from './api/synonyms.js';
+import { createCurationsAdminRouter } from './api/curations.js';
 import { createTrainabilityRouter } from './api/trainability.js';
 import { SessionStore } from './sessions.js';
 import { createVendorRouter } from './vendor.js';
@@ -61,6 +62,7 @@ export function createAdminRouter(
   router.use(createPlaygroundRouter(deps));
   router.use(createPresetsRouter(deps));
   router.use(createSynonymsAdminRouter(deps));
+  router.use(createCurationsAdminRouter(deps));
   router.use(createJudgmentsRouter(deps));
   router.use(createModelsAdminRouter(deps));
   router.use(createTrainabilityRouter(deps));

@@ -72,6 +72,10 @@ export const Hit = z
         description:
           'With `highlight`: per text field, where it holds the query terms ([start, end) in UTF-16 code units; in a list of strings, [element, start, end])',
       }),
+    promoted: z.literal(true).optional().meta({
+      description:
+        "Placed here by the collection's curation rule for this query, not by the ranking (score 0 and no sources when the ranking had not found it)",
+    }),
   })
   .meta({ id: 'Hit' });
 
@@ -113,6 +117,23 @@ export const RankedResponse = z
       .meta({
         description:
           'Query words the collection never saw that the BM25 list read as a word one edit away (typo tolerance), spelt as a shown hit spells it: "did you mean"',
+      }),
+    curation: z
+      .object({
+        rule: z
+          .number()
+          .int()
+          .meta({ description: "0-based place of the rule in the collection's list" }),
+        query: z.string(),
+        match: z.enum(['exact', 'contains']),
+        promoted: z
+          .array(z.string())
+          .meta({ description: 'The promoted items placed first, in order' }),
+      })
+      .optional()
+      .meta({
+        description:
+          "The collection's curation rule this text matched: its promoted items come first, its hidden ones nowhere",
       }),
   })
   .meta({ id: 'RankedResponse' });

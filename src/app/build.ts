@@ -5,6 +5,7 @@ import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/regi
 import type { Reranker } from '../../rerankers/reranker.js';
 import { collectionSearchDefaults } from '../admin/presets.js';
 import { KvSynonyms } from './synonyms.js';
+import { KvCurations } from './curations.js';
 import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
 import { createMetrics } from '../api/metrics.js';
 import type { RouteDeps } from '../api/route-deps.js';
@@ -116,6 +117,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     // The fusion preset applied to a collection in the admin UI is its default ranking.
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
     synonyms: new KvSynonyms(db.kv),
+    curations: new KvCurations(db.kv),
     journal,
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.

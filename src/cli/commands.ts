@@ -13,6 +13,7 @@ import { registerRecommendCommand } from './commands/recommend.js';
 import { registerReembedCommand } from './commands/reembed.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerSynonymsCommand } from './commands/synonyms.js';
+import { registerCurationsCommand } from './commands/curations.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
@@ -29,6 +30,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerQuickstartCommand(p),
   (p) => registerSearchCommand(p),
   (p) => registerSynonymsCommand(p),
+  (p) => registerCurationsCommand(p),
   (p) => registerRecommendCommand(p),
   (p) => registerBenchBeirCommand(p),
   (p) => registerBenchIndexCommand(p),

@@ -68,6 +68,13 @@ export function createClient(opts: ClientOptions) {
         'put',
         '/v1/collections/:name/synonyms',
       ),
+      curations: bind<CollectionRoutes['curations']>(t, 'get', '/v1/collections/:name/curations'),
+      /** Replaces the collection's curation rules (admin key); an empty list removes them. */
+      setCurations: bind<CollectionRoutes['setCurations']>(
+        t,
+        'put',
+        '/v1/collections/:name/curations',
+      ),
     },
     items: {
       upsert: bind<ItemRoutes['upsert']>(t, 'post', '/v1/items'),

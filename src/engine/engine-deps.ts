@@ -7,6 +7,7 @@ import type { EventBatcher } from './event-batcher.js';
 import type { EventOrigin, FeedbackStatePort } from '../domain/feedback-port.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { Synonyms } from '../domain/synonyms.js';
+import type { Curations } from '../domain/curations.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { QueryRoute } from './query-encoding.js';
@@ -41,6 +42,8 @@ export interface EngineDeps {
   searchDefaults?: (collection: string) => SearchDefaults | undefined;
   /** Per-collection synonyms for text queries' BM25 list (absent: none). */
   synonyms?: Synonyms;
+  /** Per-collection curations: the first rule matching a text query promotes and hides its items (absent: none). */
+  curations?: Curations;
 }
 
 /** Fusion settings a collection can default to (a named preset stored in the kv repo). */

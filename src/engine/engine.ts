@@ -15,6 +15,7 @@ import type {
 import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
+import type { CurationSet, Curations } from '../domain/curations.js';
 import { ChorusError } from '../errors.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
@@ -62,6 +63,8 @@ export interface EngineOptions {
   searchDefaults?: EngineDeps['searchDefaults'];
   /** Per-collection synonyms (chorus.db kv in the app); absent: none, and setting them is refused. */
   synonyms?: Synonyms;
+  /** Per-collection curations: items promoted or hidden for given queries (chorus.db kv in the app). */
+  curations?: Curations;
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
   /** Durable record of writes in flight (chorus.db kv), so a crash between store and BM25 is repaired on restart. */
@@ -103,6 +106,7 @@ export class Engine {
       now: opts.now,
       searchDefaults: opts.searchDefaults,
       synonyms: opts.synonyms,
+      curations: opts.curations,
       journal: opts.journal,
     };
   }
@@ -132,6 +136,7 @@ export class Engine {
     this.opts.state.dropCollection(name);
     this.opts.provenance?.forgetCollection(name);
     this.opts.synonyms?.drop(name);
+    this.opts.curations?.drop(name);
   }
 
   /** The collection's synonyms (404 for an unknown collection). */
@@ -146,6 +151,23 @@ export class Engine {
     if (!this.opts.synonyms)
       throw new ChorusError('UNAVAILABLE', 'synonyms are not stored by this engine (no chorus.db)');
     return this.opts.synonyms.replace(collection, set);
+  }
+
+  /** The collection's curations (404 for an unknown collection). */
+  async curations(collection: string): Promise<CurationSet> {
+    await this.schemas.get(collection);
+    return this.opts.curations?.get(collection) ?? { rules: [] };
+  }
+
+  /** Replaces the collection's curations (an empty list removes them); returns them as stored. */
+  async setCurations(collection: string, set: CurationSet): Promise<CurationSet> {
+    await this.schemas.get(collection);
+    if (!this.opts.curations)
+      throw new ChorusError(
+        'UNAVAILABLE',
+        'curations are not stored by this engine (no chorus.db)',
+      );
+    return this.opts.curations.replace(collection, set);
   }
 
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */

@@ -20,7 +20,7 @@ export interface ImpressionArgs {
   offset?: number;
   /** Displayed positions k whose hits were swapped with k+1 at random (the swap intervention). */
   swapped?: number[];
-  /** Set when the shown order is not the ranker's (a sort by payload fields): logged in its place. */
+  /** Set when the shown order is not the ranker's (a sort by payload fields, a curation rule): logged in its place. */
   order?: string;
 }
 

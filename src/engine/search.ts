@@ -48,6 +48,8 @@ export interface SearchRequest {
   diversity?: number;
   /** RRF constant k for this request (default: the collection preset, then config.search.rrfK). */
   rrfK?: number;
+  /** Apply the collection's curation rule for this text (default true; the admin playground compares without). */
+  curate?: boolean;
   /** Log the impression (default true); the admin playground turns it off so tuning does not become training data. */
   logImpression?: boolean;
   /** Aborted when the caller gave up (request timeout, disconnect): no stage starts after that. */
@@ -94,8 +96,17 @@ export async function search(
       { notes: encoded.missing },
     );
   }
-  const exclude =
+  // The first curation rule matching the words searched (quotes and -exclusions aside): its hidden items never
+  // reach a list, its promoted go first.
+  const curation =
+    req.curate !== false && q.text?.trim()
+      ? deps.curations?.match(req.collection, q.text)
+      : undefined;
+  const seen =
     req.excludeSeen && req.userId ? deps.state.seen(req.collection, req.userId) : undefined;
+  const exclude = curation?.rule.hide.length
+    ? new Set([...(seen ?? []), ...curation.rule.hide])
+    : seen;
   const { baseline, ...ranking } = routeRanking(deps, req.collection, req);
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
   const synonyms = lexical ? deps.synonyms?.expand(req.collection, q.text!) : undefined;
@@ -122,6 +133,7 @@ export async function search(
     offset: req.offset,
     ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
     sort: req.sort,
+    ...(curation ? { curation } : {}),
     ...(req.highlight && q.text?.trim() && textFields
       ? { highlight: { query: q.text, fields: textFields } }
       : {}),

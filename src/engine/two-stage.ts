@@ -8,6 +8,8 @@ import { newQueryId } from './query-id.js';
 import type { EngineDeps } from './engine-deps.js';
 import { checkCandidateWork } from './cost-limits.js';
 import { correctionNote, spellCorrections, type Correction } from './corrections.js';
+import { curate, type AppliedCuration } from './curation.js';
+import type { CurationMatch } from '../domain/curations.js';
 import type { TextRequirement } from './text-requirement.js';
 import { highlights, type Highlight } from './highlights.js';
 import { countFacets, type Facets } from './facets.js';
@@ -31,6 +33,8 @@ export interface ServedHit {
    * list of strings [element, start, end]).
    */
   highlights?: Record<string, Highlight[]>;
+  /** Placed first by the collection's curation rule for this query, not by the ranking. */
+  promoted?: true;
 }
 
 export interface RankedResponse {
@@ -51,6 +55,8 @@ export interface RankedResponse {
   facets?: Facets;
   /** Query words the BM25 list read as other words (typo tolerance): "did you mean". */
   corrections?: Correction[];
+  /** The collection's curation rule this query matched: what it promoted (its hidden items were left out). */
+  curation?: AppliedCuration;
 }
 
 export interface TwoStageArgs {
@@ -82,6 +88,11 @@ export interface TwoStageArgs {
   facets?: { fields: readonly string[]; size?: number };
   /** Order the ranked candidates by payload fields (ties by rank); no swap intervention, logged as sorted. */
   sort?: readonly SortKey[];
+  /**
+   * The collection's rule for this query: its promoted items go first (on every order, sorted or diversified), its
+   * hidden ones must already be in `exclude`. No swap intervention; logged as curated.
+   */
+  curation?: CurationMatch;
   candidatesPerList?: number;
   diversity?: number;
   ctx: Pick<RerankContext, 'queryKind' | 'queryModalities' | 'baseline'>;
@@ -170,16 +181,38 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
       return mmr(pool, new Map(items.map((i) => [i.id, i.vectors])), a.diversity!, end);
     });
   }
+  let curation: AppliedCuration | undefined;
+  if (a.curation) {
+    const curated = await timer.time('curate', () =>
+      curate(
+        deps.store,
+        hits,
+        {
+          collection: a.collection,
+          match: a.curation!,
+          filter: a.filter,
+          accept: a.accept,
+          exclude: a.exclude,
+          rankerVersion: reranker.version,
+          signal,
+        },
+        a.notes,
+      ),
+    );
+    hits = curated.hits;
+    curation = curated.applied;
+  }
   // A share of traffic (search.swapShare) sees one adjacent pair swapped: the log then measures position bias.
   // First pages only: the estimate reads the top positions, and a later page stays the continuation of its first.
-  // Never in a sorted list: its order is the client's, and a swap would show as a wrong sort.
+  // Never in a sorted list: its order is the client's, and a swap would show as a wrong sort; nor in a curated one.
   const swap = swapIntervention(
     hits.slice(offset, end),
-    a.logImpression === false || offset > 0 || sorted ? 0 : deps.search.swapShare,
+    a.logImpression === false || offset > 0 || sorted || curation ? 0 : deps.search.swapShare,
   );
   const shown = swap.hits;
   // Stage-1 ranks of the shown hits and every list's name, without an array per candidate.
   const shownIds = new Set(shown.map((h) => h.id));
+  const promoted = new Set(curation?.promoted);
   const ranks = new Map<string, Candidate['sources']>();
   const sources = new Set<string>();
   for (const c of candidates) {
@@ -203,6 +236,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     ranker: { name: reranker.name, version: reranker.version },
     hits: shown.map((h) => {
       const hit = served(h, ranks.get(h.id) ?? {});
+      if (promoted.has(h.id)) hit.promoted = true;
       if (a.highlight) hit.highlights = highlights(deps.bm25, hit.payload, a.highlight, alsoMarked);
       return hit;
     }),
@@ -214,6 +248,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
       ? { facets: countFacets(candidates, a.facets.fields, a.facets.size) }
       : {}),
     ...(corrections.length > 0 ? { corrections } : {}),
+    ...(curation ? { curation } : {}),
   };
   // A request answered 504 logs no impression: nobody was shown this list.
   signal?.throwIfAborted();
@@ -229,7 +264,12 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         hits: shown,
         offset,
         swapped: swap.swapped,
-        ...(sorted ? { order: sortedTag(a.sort!) } : {}),
+        // A rule's order is the merchandiser's: its clicks still read relevance, but credit no ranker.
+        ...(curation
+          ? { order: `curated:${curation.rule}` }
+          : sorted
+            ? { order: sortedTag(a.sort!) }
+            : {}),
       }),
     );
   }

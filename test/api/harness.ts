@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildChorus, type BuildOptions, type Chorus } from '../../src/app/build.js';
 import { parseConfig, type ConfigInput } from '../../src/config.js';
+import type { FeedbackEvent } from '../../src/domain/feedback.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field in tests
 export type Json = any;
@@ -98,4 +99,17 @@ export async function serverWithItems(
     if (r.status !== 200) throw new Error(`items not stored: ${r.text}`);
   }
   return s;
+}
+
+/** The impression the server logged for a query (after flushing its group commit). */
+export async function loggedImpression(
+  s: TestServer,
+  collection: string,
+  queryId: string,
+): Promise<Extract<FeedbackEvent, { type: 'impression' }>> {
+  await s.chorus.engine.flush();
+  const [stored] = s.chorus.db.events.query({ collection, queryId, types: ['impression'] });
+  const e = stored?.event as FeedbackEvent | undefined;
+  if (e?.type !== 'impression') throw new Error(`no impression for ${queryId}`);
+  return e;
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FeedbackEvent } from '../../src/domain/feedback.js';
-import { startServer, vec, type Json, type TestServer } from './harness.js';
+import { loggedImpression, startServer, vec, type Json, type TestServer } from './harness.js';
 
 const DIM = 8;
 const C = 'sorted';
@@ -42,13 +41,7 @@ describe('search sort', () => {
   };
   const ids = (r: { json: Json }) => (r.json.hits as Json[]).map((h) => h.id as string);
   const price = (id: string) => priceOf(Number(id.slice(1)));
-  async function impression(queryId: string) {
-    await s.chorus.engine.flush();
-    const [stored] = s.chorus.db.events.query({ collection: C, queryId, types: ['impression'] });
-    const e = stored?.event as FeedbackEvent | undefined;
-    if (e?.type !== 'impression') throw new Error(`no impression for ${queryId}`);
-    return e;
-  }
+  const impression = (queryId: string) => loggedImpression(s, C, queryId);
 
   it('orders the candidates by the field, ties in relevance order, items without it last', async () => {
     // The ranking itself, without the swap this server gives every logged first page.

@@ -274,7 +274,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
     const bm25Bars = () =>
       page.locator('[data-testid="tuned-results"] .sharebar[aria-label*="bm25"]').count();
     expect(await bm25Bars()).toBe(0);
-    const panel = page.locator('section[aria-labelledby="tu-syn-h"]');
+    const panel = page.locator('section[aria-labelledby="tu-synonyms-h"]');
     await page.getByLabel('Synonym groups').fill('zorblax, jersey\nflumph => sandal');
     await page.getByRole('button', { name: 'Save synonyms' }).click();
     await expect
@@ -308,6 +308,45 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual({ groups: [], rules: [] });
   });
 
+  it('saves curation rules on the tuning screen: the query shows the promoted item first, marked, and not the hidden one', async () => {
+    await page.goto(`${url}/admin#/tuning`);
+    await page.getByLabel('Query', { exact: true }).fill('blue jersey');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => (await hitIds('tuned-results')).length).toBeGreaterThan(3);
+    const before = await hitIds('tuned-results');
+    const top = before[0]!;
+    const last = before.at(-1)!;
+    const panel = page.locator('section[aria-labelledby="tu-curations-h"]');
+    await page
+      .getByLabel('Curation rules')
+      .fill(`# merchandising\nquery: Blue Jersey\npromote: ${last}\nhide: ${top}`);
+    await page.getByRole('button', { name: 'Save curations' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toBe('Saved 1 rule.');
+    // Saving re-runs the query: the promoted item leads, badged; the hidden one is gone.
+    await expect.poll(async () => (await hitIds('tuned-results'))[0]).toBe(last);
+    const first = page.locator('[data-testid="tuned-results"] li.hit').first();
+    expect(await first.locator('.badge.promoted').textContent()).toBe('promoted');
+    expect(await hitIds('tuned-results')).not.toContain(top);
+    expect(await page.locator('[data-testid="tuned-results"] .badge.promoted').count()).toBe(1);
+    await screenshot(page, '03d-tuning-curations');
+    const saved = {
+      rules: [{ query: 'Blue Jersey', match: 'exact', promote: [last], hide: [top] }],
+    };
+    expect(await chorus.engine.curations(QUICKSTART_COLLECTION)).toEqual(saved);
+    // The box is read by the CLI's parser: a bad line is named and nothing is stored.
+    await page.getByLabel('Curation rules').fill('query: blue jersey\nboost: 2');
+    await page.getByRole('button', { name: 'Save curations' }).click();
+    await expect
+      .poll(() => panel.getByRole('alert').textContent())
+      .toContain('line 2: unknown key "boost"');
+    expect(await chorus.engine.curations(QUICKSTART_COLLECTION)).toEqual(saved);
+    await page.getByLabel('Curation rules').fill('');
+    await page.getByRole('button', { name: 'Save curations' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toBe('No curation rules.');
+    expect(await chorus.engine.curations(QUICKSTART_COLLECTION)).toEqual({ rules: [] });
+    await expect.poll(async () => (await hitIds('tuned-results'))[0]).toBe(top);
+  });
+
   it('grades a result and sees the offline metrics update', async () => {
     await page.goto(`${url}/admin#/judgments`);
     await page.getByLabel('Query to judge').fill('blue jersey');
@@ -327,6 +366,16 @@ describe.runIf(run)('admin UI in Chromium', () => {
       .getByRole('radio', { name: '2' })
       .click();
     await expect.poll(() => page.locator('[data-testid="eval-table"] tbody tr').count()).toBe(1);
+    // The grade is shown before the keyboard raises it (a key pressed before the save answers raises from none).
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-testid="pool"] tbody tr')
+          .nth(1)
+          .getByRole('radio', { name: '2' })
+          .getAttribute('aria-checked'),
+      )
+      .toBe('true');
     // Keyboard: the grade group is one tab stop; ArrowRight raises the grade.
     await page
       .locator('[data-testid="pool"] tbody tr')

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CollectionSchema, VectorSpec, PayloadFieldType } from '../../domain/collection.js';
 import { VectorName } from '../../domain/modality.js';
 import { SynonymSet } from '../../domain/synonyms.js';
+import { CurationSet } from '../../domain/curations.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
@@ -93,6 +94,27 @@ export const collectionRoutes = {
     body: SynonymSet,
     response: SynonymSet,
   },
+  curations: {
+    method: 'get',
+    path: '/v1/collections/:name/curations',
+    tag: 'collections',
+    scope: 'read',
+    summary: "The collection's curation rules (items promoted or hidden for given queries)",
+    params: CollectionParam,
+    response: CurationSet,
+  },
+  setCurations: {
+    method: 'put',
+    path: '/v1/collections/:name/curations',
+    tag: 'collections',
+    scope: 'admin',
+    summary: "Replace the collection's curation rules (an empty list removes them)",
+    description:
+      "The first rule whose `query` matches a search's text (`exact`: the same words; `contains`: its words in a row; case and punctuation ignored, no stemming) puts its `promote` items first in that order and leaves its `hide` items out. A promoted item must still pass the search's filter, phrases and exclusions. Applies from the next query; `curate: false` on a search skips it.",
+    params: CollectionParam,
+    body: CurationSet,
+    response: CurationSet,
+  },
 } satisfies Record<string, RouteSpec>;
 
 export function createCollectionsRouter(deps: RouteDeps): Router {
@@ -131,6 +153,14 @@ export function createCollectionsRouter(deps: RouteDeps): Router {
   addRoute(router, deps, collectionRoutes.setSynonyms, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
     res.json(await engine.setSynonyms(name, parseBody(SynonymSet, req)));
+  });
+  addRoute(router, deps, collectionRoutes.curations, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.curations(name));
+  });
+  addRoute(router, deps, collectionRoutes.setCurations, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.setCurations(name, parseBody(CurationSet, req)));
   });
   return router;
 }

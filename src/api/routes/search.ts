@@ -113,6 +113,10 @@ export const SearchBody = z
     }),
     facetSize: FacetSize.optional(),
     sort: SortKeys.optional(),
+    curate: z.boolean().optional().meta({
+      description:
+        "Apply the collection's curation rule for this text (promoted items first, hidden ones left out; default true)",
+    }),
     candidates: z
       .number()
       .int()
@@ -186,6 +190,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       facets: b.facets,
       facetSize: b.facetSize,
       sort: b.sort,
+      curate: b.curate,
       highlight: b.highlight,
       prefix: b.prefix,
       candidates: b.candidates,

@@ -1,21 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { SynonymSet } from '../../domain/synonyms.js';
-import { ChorusError } from '../../errors.js';
-import type { Engine } from '../../engine/engine.js';
-import { configFor } from '../options.js';
-
-async function withEngine<T>(cmd: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const { buildChorus } = await import('../../app/build.js');
-  const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {
-    encoders: 'none',
-  });
-  try {
-    return await fn(chorus.engine);
-  } finally {
-    await chorus.close();
-  }
-}
+import { readSettingsFile, withEngine } from '../engine-session.js';
 
 const summary = (collection: string, s: SynonymSet) =>
   `${collection}: ${s.groups.length} synonym group(s), ${s.rules.length} one-way rule(s)\n`;
@@ -46,13 +31,7 @@ export function registerSynonymsCommand(program: Command): void {
     .requiredOption('--file <path>', 'synonyms file')
     .action(async (flags: { collection: string; file: string }, cmd: Command) => {
       const { parseSynonymsFile } = await import('../../domain/synonyms-file.js');
-      let text: string;
-      try {
-        text = readFileSync(flags.file, 'utf8');
-      } catch (e) {
-        throw new ChorusError('BAD_REQUEST', `cannot read ${flags.file}: ${(e as Error).message}`);
-      }
-      const set = parseSynonymsFile(text);
+      const set = parseSynonymsFile(readSettingsFile(flags.file));
       const kept = await withEngine(cmd, (e) => e.setSynonyms(flags.collection, set));
       process.stdout.write(summary(flags.collection, kept));
     });

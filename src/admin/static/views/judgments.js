@@ -118,7 +118,7 @@ export function Judgments({ collection, params, details }) {
     if (!pooled) return;
     try {
       await api('PUT', '/admin/api/judgments', { collection, query: pooled.query, itemId: id, grade: g });
-      setGrades(new Map(grades).set(id, g));
+      setGrades((prev) => new Map(prev).set(id, g));
       await loadJudged(pooled.query);
       await evaluate();
     } catch (e) { setError(/** @type {Error} */ (e).message); }

@@ -4,7 +4,7 @@ import { html, fmt, pct, sourceColour } from '../lib.js';
 /**
  * @typedef {{ scores: Record<string, number>, shares: Record<string, number>, ranks: Record<string, number>, ranker?: string,
  *   used?: string[], gate?: Record<string, number>, residualShare?: number, baseline?: string, contributions?: Record<string, number> }} Explanation
- * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation, highlights?: Record<string, [number, number][]> }} Hit
+ * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation, highlights?: Record<string, [number, number][]>, promoted?: true }} Hit
  * @typedef {{ queryId: string, ranker: { name: string, version: string }, hits: Hit[], sources: string[], notes: string[], timings: Record<string, number> }} Ranked
  */
 
@@ -46,7 +46,7 @@ function ShareBar({ hit }) {
     ${parts.map(([s, v]) => html`<span class="src"><i style=${{ background: sourceColour(String(s)) }}></i>${s} <b>${contrib ? `+${fmt(Number(v), 4)}` : `${(Number(v) * 100).toFixed(0)}%`}</b>
       <span class="muted">${rankIn(e, String(s))}</span></span>`)}
     ${missed.length ? html`<span class="muted" title="used by the query, but this item was not in their lists">not in: ${missed.join(', ')}</span>` : null}
-    ${parts.length === 0 ? html`<span class="muted">no source adds to this score (lowest in every list after normalisation)</span>` : null}
+    ${parts.length === 0 ? html`<span class="muted">${hit.promoted && used.length === 0 ? 'promoted by a curation rule: no list found it' : 'no source adds to this score (lowest in every list after normalisation)'}</span>` : null}
   </div>
   ${e.gate ? html`<div class="sources gate" data-testid="gate">
     <span class="muted">gate${e.baseline ? ` over ${e.baseline}` : ''}:</span>
@@ -159,6 +159,7 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
           <div class="body">
             <div class="line1">
               <span class="title">${typeof hit.payload?.title === 'string' ? html`<${Marked} text=${hit.payload.title} spans=${hit.highlights?.title} />` : hit.id}</span>
+              ${hit.promoted ? html`<span class="badge promoted" title="placed here by the collection's curation rule for this query">promoted</span>` : null}
               ${other ? html`<${Move} delta=${delta} />` : null}
               <${Score} hit=${hit} ranker=${resp.ranker.name} position=${i} />
             </div>

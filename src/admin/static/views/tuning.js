@@ -5,6 +5,7 @@ import { queryParams, writeRoute } from '../url-state.js';
 import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
 import { ResultList } from './results.js';
 import { Synonyms } from './synonyms.js';
+import { Curations } from './curations.js';
 
 /** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
 /** @returns {Knobs} */
@@ -199,6 +200,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
         ${applied ? html`<button type="button" class="link" onClick=${() => apply(null)}>Clear collection default</button>` : null}
         ${status ? html`<p class="ok small" role="status">${status}</p>` : null}
         <${Synonyms} collection=${collection} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
+        <${Curations} collection=${collection} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
       </aside>
       <div class="tuning-results">
         ${error ? html`<p class="error" role="alert">${error}</p>` : null}

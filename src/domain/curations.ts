@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { ItemId } from './names.js';
+
+export const MAX_CURATIONS = 1_000;
+export const MAX_PROMOTED = 50;
+export const MAX_HIDDEN = 1_000;
+export const MAX_CURATION_QUERY_LENGTH = 200;
+
+/**
+ * A merchandiser's rule for one query (Elastic App Search's curations, Typesense's overrides): `promote` puts these
+ * items first, in this order; `hide` keeps these out. `exact` applies when the query is the rule's words, `contains`
+ * when it holds them in a row. Words compare case- and width-blind with punctuation ignored ("Summer  Sale!" is
+ * "summer sale"), never stemmed: a rule is for the query people type.
+ */
+export const Curation = z
+  .object({
+    query: z.string().trim().min(1).max(MAX_CURATION_QUERY_LENGTH),
+    match: z.enum(['exact', 'contains']).default('exact'),
+    promote: z.array(ItemId).max(MAX_PROMOTED).default([]),
+    hide: z.array(ItemId).max(MAX_HIDDEN).default([]),
+  })
+  .strict()
+  .refine((c) => queryWords(c.query).length > 0, {
+    message: 'a rule query needs a letter or digit',
+    path: ['query'],
+  })
+  .refine((c) => c.promote.length + c.hide.length > 0, {
+    message: 'a rule promotes or hides at least one item',
+  })
+  .refine((c) => !c.promote.some((id) => c.hide.includes(id)), {
+    message: 'an item cannot be both promoted and hidden by one rule',
+  })
+  .refine((c) => new Set(c.promote).size === c.promote.length, {
+    message: 'an item is promoted once per rule',
+    path: ['promote'],
+  });
+export type Curation = z.infer<typeof Curation>;
+
+export const CurationSet = z
+  .object({
+    rules: z.array(Curation).max(MAX_CURATIONS).default([]).meta({
+      description: 'Tried in order: the first whose query matches applies (put exact rules first)',
+    }),
+  })
+  .strict()
+  .meta({ id: 'Curations' });
+export type CurationSet = z.infer<typeof CurationSet>;
+
+/** A query's words as rules compare them: NFKC, lower case, split on anything but letters, marks and digits. */
+export function queryWords(text: string): string[] {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{M}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** What applies to a query: the rule (by its place in the list) and its items. */
+export interface CurationMatch {
+  /** 0-based place of the rule in the collection's list. */
+  index: number;
+  rule: Curation;
+}
+
+/** The first rule of `rules` that matches `text`, if any. */
+export function matchCuration(
+  rules: readonly Curation[],
+  text: string,
+  words: readonly string[][] = rules.map((r) => queryWords(r.query)),
+): CurationMatch | undefined {
+  const typed = queryWords(text);
+  if (typed.length === 0) return undefined;
+  for (let i = 0; i < rules.length; i++) {
+    const want = words[i]!;
+    const rule = rules[i]!;
+    if (rule.match === 'exact' ? sameWords(typed, want) : holdsInRow(typed, want))
+      return { index: i, rule };
+  }
+  return undefined;
+}
+
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+
+function holdsInRow(typed: readonly string[], want: readonly string[]): boolean {
+  for (let start = 0; start + want.length <= typed.length; start++)
+    if (want.every((w, j) => typed[start + j] === w)) return true;
+  return false;
+}
+
+/** The curations port: stored per collection, matched against text queries. */
+export interface Curations {
+  get(collection: string): CurationSet;
+  /** Replaces the collection's rules (an empty list removes them); returns them as stored. */
+  replace(collection: string, set: CurationSet): CurationSet;
+  drop(collection: string): void;
+  match(collection: string, text: string): CurationMatch | undefined;
+}
