@@ -26,6 +26,8 @@ export interface FeedbackStatePort {
   itemStatsOf(collection: string, ids: readonly string[]): (ItemStats | undefined)[];
   profiles(collection: string, userId: string): Map<string, ProfileAccumulator>;
   seen(collection: string, userId: string): Set<string>;
+  /** The items with the most engagement so far (positive only), most first (ties by id). */
+  mostEngaged(collection: string, limit: number): { id: string; engagement: number }[];
   /** User -> items they engaged with or skipped (collaborative filtering). */
   interactions(collection: string): { userId: string; itemId: string; weight: number }[];
   /** Replaces one profile vector outright (a learned collaborative-filtering user factor). */

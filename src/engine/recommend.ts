@@ -10,6 +10,7 @@ import { checkFilter } from './cost-limits.js';
 import { checkOffset } from './paging.js';
 import { checkSort, type SortKey } from './sort.js';
 import { newQueryId } from './query-id.js';
+import { popularList } from './popular-list.js';
 
 export interface RecommendRequest {
   collection: string;
@@ -32,6 +33,11 @@ export interface RecommendRequest {
   /** Restrict to these vector names (default: all the item or profile has). */
   vectorNames?: string[];
   candidates?: number;
+  /**
+   * What a request with nothing to compare with gets (a user without a profile, an item without vectors): 'popular',
+   * the collection's most engaged items (default), or 'none', an empty list.
+   */
+  fallback?: 'popular' | 'none';
   /** Aborted when the caller gave up (request timeout, disconnect): no stage starts after that. */
   signal?: AbortSignal;
 }
@@ -80,34 +86,65 @@ export async function recommend(
   if (req.userId && req.excludeSeen !== false)
     for (const id of deps.state.seen(req.collection, req.userId)) exclude.add(id);
 
-  if (vectors.size === 0) {
-    return {
-      queryId: (deps.newId ?? newQueryId)(),
-      collection: req.collection,
-      ranker: { name: 'none', version: 'none' },
-      hits: [],
-      sources: [],
-      notes,
-      timings: timer.timings,
-    };
-  }
   // Routed as search routes: a request naming no fusion gets the collection's preset, or the learned model that
   // starts from it, with the preset's weights and k.
   const { baseline, ...ranking } = routeRanking(deps, req.collection, req);
-  return runTwoStage(deps, {
+  const common = {
     collection: req.collection,
-    vectors,
     filter: req.filter,
     userId: req.userId,
     exclude,
-    ...ranking,
     limit: req.limit ?? deps.search.defaultLimit,
     offset: req.offset,
     diversity: req.diversity,
     sort: req.sort,
-    ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [], baseline },
     notes,
     timer,
     signal: req.signal,
+  };
+  if (vectors.size === 0) {
+    const k = ranking.candidatesPerList ?? deps.search.candidatesPerModality;
+    const popular =
+      req.fallback === 'none'
+        ? []
+        : await timer.time('popular', () =>
+            popularList(deps, req.collection, {
+              k,
+              filter: req.filter,
+              exclude,
+              signal: req.signal,
+            }),
+          );
+    if (popular.length === 0) {
+      if (req.fallback !== 'none')
+        notes.push('nothing to fall back on: no item in this collection has engagement yet');
+      return {
+        queryId: (deps.newId ?? newQueryId)(),
+        collection: req.collection,
+        ranker: { name: 'none', version: 'none' },
+        hits: [],
+        sources: [],
+        notes,
+        timings: timer.timings,
+      };
+    }
+    notes.push("showing the collection's most engaged items (the popular list)");
+    // One list: the baseline fusion keeps its order (the learned model reads sources it was trained on).
+    return runTwoStage(deps, {
+      ...common,
+      vectors,
+      lists: new Map([['popular', popular]]),
+      fusion: req.fusion && req.fusion !== 'model' ? req.fusion : baseline.fusion,
+      weights: ranking.weights,
+      rrfK: ranking.rrfK,
+      candidatesPerList: k,
+      ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [], baseline },
+    });
+  }
+  return runTwoStage(deps, {
+    ...common,
+    vectors,
+    ...ranking,
+    ctx: { queryKind: req.itemId ? 'item' : 'user', queryModalities: [], baseline },
   });
 }

@@ -28,6 +28,8 @@ export interface RetrieveArgs {
   k: number;
   /** Ids that may not appear (the item itself for more-like-this, seen items). */
   exclude?: ReadonlySet<string>;
+  /** Lists the caller already ranked (the popular items of a cold start), filter applied: joined as they are. */
+  lists?: ReadonlyMap<string, readonly { id: string; score: number; payload: Payload }[]>;
   signal?: AbortSignal;
 }
 
@@ -50,7 +52,10 @@ export async function retrieve(
   const byId = new Map<string, Candidate>();
   // Candidates first seen without a payload: a later list's payload fills them (no key count per hit).
   const bare = new Set<Candidate>();
-  const add = (source: string, hits: { id: string; score: number; payload?: Payload }[]) => {
+  const add = (
+    source: string,
+    hits: readonly { id: string; score: number; payload?: Payload }[],
+  ) => {
     let rank = 0;
     for (const h of hits) {
       if (exclude.size > 0 && exclude.has(h.id)) continue;
@@ -93,6 +98,7 @@ export async function retrieve(
   const annHits = args.accept ? await accepted(deps, args, found, args.accept) : found;
   [...args.vectors.keys()].forEach((name, i) => add(name, annHits[i]!));
   add('bm25', lexHits);
+  for (const [name, hits] of args.lists ?? []) add(name, hits);
   return [...byId.values()];
 }
 

@@ -16,7 +16,7 @@ import { countFacets, type Facets } from './facets.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
-import { retrieve } from './retrieve.js';
+import { retrieve, type RetrieveArgs } from './retrieve.js';
 import { sortedTag, sortHits, type SortKey } from './sort.js';
 import { StageTimer } from './stage-timer.js';
 import { swapIntervention } from './swap-intervention.js';
@@ -62,6 +62,8 @@ export interface RankedResponse {
 export interface TwoStageArgs {
   collection: string;
   vectors: Map<string, Float32Array>;
+  /** Lists ranked before stage 1 (a cold start's popular items), filter applied. */
+  lists?: RetrieveArgs['lists'];
   text?: string;
   filter?: Filter;
   userId?: string;
@@ -123,7 +125,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const queryId = (deps.newId ?? newQueryId)();
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
-  checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0));
+  checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0) + (a.lists?.size ?? 0));
   const signal = a.signal;
   signal?.throwIfAborted();
   const candidates = await timer.time('retrieve', () =>
@@ -139,6 +141,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         filter: a.filter,
         k,
         exclude: a.exclude,
+        lists: a.lists,
         signal,
       },
       timer,

@@ -24,6 +24,8 @@ const STATS_CACHE_MAX = 500_000;
  * items without feedback, and each unknown id cost a row lookup (a few hundred per cold query).
  */
 const STATS_FULL_MAX = 200_000;
+/** How long a collection's most engaged items are served before they are read again. */
+export const MOST_ENGAGED_TTL_MS = 5_000;
 
 /** One counter update, as bound to the upsert. */
 interface Bump {
@@ -67,6 +69,11 @@ export class FeedbackState implements FeedbackStatePort {
    * `statsFullMax`: read a collection's counters whole up to this many rows (tests lower it); `now`: the clock that
    * stamps applied event ids (epoch ms).
    */
+  private readonly popular = new Map<
+    string,
+    { at: number; limit: number; rows: { id: string; engagement: number }[] }
+  >();
+
   constructor(
     private readonly file: string,
     private readonly opts: { statsFullMax?: number; now?: () => number } = {},
@@ -121,6 +128,8 @@ export class FeedbackState implements FeedbackStatePort {
         .prepare(`INSERT INTO seen (collection, user_id, item_id, at, weight) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET at = max(at, excluded.at), weight = weight + excluded.weight`),
       seen: this.db.prepare('SELECT item_id FROM seen WHERE collection = ? AND user_id = ?'),
+      mostEngaged: this.db.prepare(`SELECT item_id AS id, engagement FROM item_stats
+        WHERE collection = ? AND engagement > 0 ORDER BY engagement DESC, item_id LIMIT ?`),
       deleteProfiles: this.db.prepare('DELETE FROM profiles WHERE user_id = ?'),
       deleteSeen: this.db.prepare('DELETE FROM seen WHERE user_id = ?'),
       engagedUsers: this.db.prepare(
@@ -433,6 +442,20 @@ export class FeedbackState implements FeedbackStatePort {
   }
 
   /** User -> items they engaged with or skipped, for the collaborative-filtering refresh. */
+  /**
+   * Read again at most every MOST_ENGAGED_TTL_MS per collection (a scan of its counters: ~9 ms at 100k items):
+   * every served impression changes the counters, so a version check would re-read it on each call under load.
+   */
+  mostEngaged(collection: string, limit: number): { id: string; engagement: number }[] {
+    const now = (this.opts.now ?? Date.now)();
+    const kept = this.popular.get(collection);
+    if (kept && kept.limit >= limit && now - kept.at < MOST_ENGAGED_TTL_MS)
+      return kept.rows.slice(0, limit);
+    const rows = this.q.mostEngaged.all(collection, limit) as { id: string; engagement: number }[];
+    this.popular.set(collection, { at: now, limit, rows });
+    return rows;
+  }
+
   interactions(collection: string): { userId: string; itemId: string; weight: number }[] {
     const rows = this.q.engagedUsers.all(collection) as {
       user_id: string;
@@ -452,6 +475,7 @@ export class FeedbackState implements FeedbackStatePort {
   }
 
   dropCollection(collection: string): void {
+    this.popular.delete(collection);
     this.statsCache.clear();
     this.statsTooBig.delete(collection);
     this.statsCached = 0;

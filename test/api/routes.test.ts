@@ -385,9 +385,17 @@ describe('feedback, recommend and users', () => {
     expect(del.status).toBe(200);
     expect(del.json.profiles).toBeGreaterThan(0);
     expect(s.chorus.db.events.count({ userId: u })).toBe(0);
+    // Without a profile: the collection's most engaged items (the erased user's engagement stays in the counts).
     const cold = await s.call('POST', '/v1/recommend', { collection: C, userId: u });
-    expect(cold.json.hits).toEqual([]);
     expect(cold.json.notes[0]).toContain('no profile');
+    expect(cold.json.sources).toEqual(['popular']);
+    expect(cold.json.hits[0].id).toBe('dress-red');
+    const none = await s.call('POST', '/v1/recommend', {
+      collection: C,
+      userId: u,
+      fallback: 'none',
+    });
+    expect(none.json.hits).toEqual([]);
   });
 
   it('logs each search as an impression with the ranker version', async () => {

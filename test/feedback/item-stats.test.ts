@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FeedbackState } from '../../src/feedback/feedback-state.js';
+import { FeedbackState, MOST_ENGAGED_TTL_MS } from '../../src/feedback/feedback-state.js';
 
 // Every search reads its candidates' counters with itemStatsOf: one entry per id, in the order asked, the same
 // values itemStats (a Map) gives, whether the collection's counters are cached whole or read id by id.
@@ -68,4 +68,36 @@ describe('feedback state: counters of a candidate list', () => {
       }
     });
   }
+});
+
+describe('feedback state: the most engaged items', () => {
+  it('lists positive engagement only, most first, ties by id; read again after the TTL, at once for a longer list', () => {
+    let now = 1_000;
+    const state = new FeedbackState(fileIn(), { now: () => now });
+    try {
+      state.bumpStats('col', 'b', { engagement: 3 });
+      state.bumpStats('col', 'a', { engagement: 3 });
+      state.bumpStats('col', 'c', { engagement: 1.5 });
+      state.bumpStats('col', 'skipped', { engagement: -0.5 });
+      state.bumpStats('col', 'shown', { impressions: 9 });
+      state.bumpStats('other', 'z', { engagement: 99 });
+      const ids = (n: number) => state.mostEngaged('col', n).map((r) => r.id);
+      expect(state.mostEngaged('col', 10)).toEqual([
+        { id: 'a', engagement: 3 },
+        { id: 'b', engagement: 3 },
+        { id: 'c', engagement: 1.5 },
+      ]);
+      expect(ids(2)).toEqual(['a', 'b']);
+      state.bumpStats('col', 'c', { engagement: 10 });
+      expect(ids(10)).toEqual(['a', 'b', 'c']); // kept for the TTL
+      expect(ids(20)).toEqual(['c', 'a', 'b']); // a longer list than kept is read
+      state.bumpStats('col', 'd', { engagement: 50 });
+      now += MOST_ENGAGED_TTL_MS;
+      expect(ids(2)).toEqual(['d', 'c']);
+      state.dropCollection('col');
+      expect(ids(10)).toEqual([]);
+    } finally {
+      state.close();
+    }
+  });
 });

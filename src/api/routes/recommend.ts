@@ -35,6 +35,10 @@ export const RecommendBody = z
     sort: SortKeys.optional(),
     vectorNames: z.array(VectorName).min(1).max(16).optional(),
     candidates: z.number().int().min(1).max(1000).optional(),
+    fallback: z.enum(['popular', 'none']).optional().meta({
+      description:
+        "With nothing to compare with (a user without a profile, an item without vectors): 'popular' lists the collection's most engaged items (default), 'none' answers no hits",
+    }),
   })
   .strict()
   .refine((b) => b.itemId !== undefined || b.userId !== undefined, {
@@ -51,7 +55,7 @@ export const recommendRoutes = {
     admission: true,
     summary: 'Item-to-item or per-user recommendations',
     description:
-      "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries.",
+      "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries; a user without a profile gets the collection's most engaged items (`fallback`).",
     body: RecommendBody,
     response: RankedResponse,
   },

@@ -12,6 +12,8 @@ interface RecommendFlags {
   offset?: number;
   diversity?: number;
   includeSeen?: boolean;
+  /** false with --no-fallback. */
+  fallback?: boolean;
   json?: boolean;
 }
 
@@ -36,6 +38,10 @@ export function registerRecommendCommand(program: Command): void {
       return n;
     })
     .option('--include-seen', 'keep items the user already engaged with')
+    .option(
+      '--no-fallback',
+      'a user without a profile gets no hits (default: the most engaged items)',
+    )
     .option('--json', 'print the response as JSON')
     .action(async (flags: RecommendFlags, cmd: Command) => {
       if (!flags.item && !flags.user)
@@ -53,6 +59,7 @@ export function registerRecommendCommand(program: Command): void {
           offset: flags.offset,
           diversity: flags.diversity,
           excludeSeen: !flags.includeSeen,
+          fallback: flags.fallback === false ? 'none' : 'popular',
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         else printRanked(r, process.stdout, flags.offset);

@@ -1,0 +1,37 @@
+import type { Filter } from '../domain/filter.js';
+import type { Payload } from '../domain/item.js';
+import type { EngineDeps } from './engine-deps.js';
+import { matchesFilter } from './filter-match.js';
+
+/** How many of the most engaged items to read per one wanted, for what the filter and exclusions drop. */
+const OVERREAD = 4;
+
+/**
+ * The cold start's list: the items with the most engagement in the collection (clicks, likes, purchases... as
+ * counted by the feedback state), most first, that still exist, pass the filter and are not excluded; at most `k`.
+ * Scores are the engagement counts.
+ */
+export async function popularList(
+  deps: Pick<EngineDeps, 'state' | 'store'>,
+  collection: string,
+  o: { k: number; filter?: Filter; exclude?: ReadonlySet<string>; signal?: AbortSignal },
+): Promise<{ id: string; score: number; payload: Payload }[]> {
+  const top = deps.state
+    .mostEngaged(collection, o.k * OVERREAD + (o.exclude?.size ?? 0))
+    .filter((t) => !o.exclude?.has(t.id));
+  if (top.length === 0) return [];
+  const items = await deps.store.get(
+    collection,
+    top.map((t) => t.id),
+    { signal: o.signal },
+  );
+  const payloads = new Map(items.map((i) => [i.id, i.payload]));
+  const out: { id: string; score: number; payload: Payload }[] = [];
+  for (const t of top) {
+    const payload = payloads.get(t.id);
+    if (payload === undefined || !matchesFilter(payload, o.filter)) continue;
+    out.push({ id: t.id, score: t.engagement, payload });
+    if (out.length === o.k) break;
+  }
+  return out;
+}
