@@ -60,7 +60,8 @@ export async function summariseFields(
       scanned++;
       for (const key of keys) {
         const raw = item.payload[key];
-        for (const v of Array.isArray(raw) ? raw : [raw]) {
+        // An item counts once per value, however often a list repeats it (as facets count).
+        for (const v of Array.isArray(raw) ? new Set(raw) : [raw]) {
           if (typeof v === 'number') {
             const r = ranges.get(key) ?? { min: v, max: v };
             ranges.set(key, { min: Math.min(r.min, v), max: Math.max(r.max, v) });

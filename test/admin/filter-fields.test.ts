@@ -17,7 +17,7 @@ describe('filter fields', () => {
     schema = await store.createCollection({
       name: 'shop',
       vectors: { text: { modality: 'text', dim: 8, distance: 'cosine' } },
-      payloadIndexes: { category: 'keyword', year: 'integer' },
+      payloadIndexes: { category: 'keyword', year: 'integer', tags: 'keyword' },
     });
     const r = rng(7);
     const cats = ['Footwear', 'Footwear', 'Apparel', 'Bags'];
@@ -25,7 +25,13 @@ describe('filter fields', () => {
       'shop',
       cats.map((category, i) => ({
         id: `i${i}`,
-        payload: { category, year: 2010 + i, colour: 'Blue' },
+        // A repeated list element is one value of that item, as facets count it.
+        payload: {
+          category,
+          year: 2010 + i,
+          colour: 'Blue',
+          tags: i === 0 ? ['sale', 'sale'] : ['sale'],
+        },
         vectors: { text: unitVector(8, r) },
       })),
     );
@@ -46,6 +52,9 @@ describe('filter fields', () => {
       min: 2010,
       max: 2013,
     });
+    expect(fields.fields.find((f) => f.key === 'tags')?.values).toEqual([
+      { value: 'sale', count: 4 },
+    ]);
     expect(fields.example).toBe('category=Footwear, year>=2010');
   });
 
