@@ -14,6 +14,7 @@ import { createPlaygroundRouter } from './api/playground.js';
 import { createPresetsRouter } from './api/presets.js';
 import { createSynonymsAdminRouter } from './api/synonyms.js';
 import { createCurationsAdminRouter } from './api/curations.js';
+import { createQueriesRouter } from './api/queries.js';
 import { createTrainabilityRouter } from './api/trainability.js';
 import { SessionStore } from './sessions.js';
 import { createVendorRouter } from './vendor.js';
@@ -63,6 +64,7 @@ export function createAdminRouter(
   router.use(createPresetsRouter(deps));
   router.use(createSynonymsAdminRouter(deps));
   router.use(createCurationsAdminRouter(deps));
+  router.use(createQueriesRouter(deps));
   router.use(createJudgmentsRouter(deps));
   router.use(createModelsAdminRouter(deps));
   router.use(createTrainabilityRouter(deps));

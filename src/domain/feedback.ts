@@ -24,10 +24,10 @@ const Base = z.object({
 export const ImpressionEvent = Base.extend({
   type: z.literal('impression'),
   queryId: z.string().min(1).max(128),
-  items: z
-    .array(z.object({ id: ItemId, position: z.number().int().min(0) }).strict())
-    .min(1)
-    .max(1000),
+  /** What was shown, at its positions; empty for a search that found nothing (logged for search analytics). */
+  items: z.array(z.object({ id: ItemId, position: z.number().int().min(0) }).strict()).max(1000),
+  /** The text searched, as typed (search analytics: top queries, queries without results). */
+  query: z.string().max(4096).optional(),
   rankerVersion: z.string().max(128).default('unknown'),
   /** Feature rows as served, keyed by item id, so a model can be trained on exactly what was served. */
   features: z.record(z.string(), z.array(z.number()).max(MAX_ROW)).optional(),

@@ -20,6 +20,8 @@ export interface ImpressionArgs {
   offset?: number;
   /** Displayed positions k whose hits were swapped with k+1 at random (the swap intervention). */
   swapped?: number[];
+  /** The text searched, as typed: logged for search analytics (a first page is logged even when it is empty). */
+  query?: string;
   /** Set when the shown order is not the ranker's (a sort by payload fields, a curation rule): logged in its place. */
   order?: string;
 }
@@ -91,7 +93,9 @@ export async function logImpression(
   deps: Pick<EngineDeps, 'impressions' | 'ingest' | 'now' | 'onLogError'>,
   a: ImpressionArgs,
 ): Promise<void> {
-  if (a.hits.length === 0) return;
+  // An empty first page of a text search is logged too: "queries without results" is what a tuner looks for first.
+  const empty = a.hits.length === 0;
+  if (empty && (a.query === undefined || (a.offset ?? 0) > 0)) return;
   const event: FeedbackEvent = {
     type: 'impression',
     eventId: `${SERVER_EVENT_ID_PREFIX}${a.queryId}`,
@@ -100,6 +104,7 @@ export async function logImpression(
     userId: a.userId,
     items: a.hits.map((h, i) => ({ id: h.id, position: (a.offset ?? 0) + i })),
     ...(a.swapped?.length ? { swapped: a.swapped } : {}),
+    ...(a.query !== undefined ? { query: a.query } : {}),
     // The model ranker serves per-collection versions (and interleavings): each hit names its own.
     // Clicks on a sorted list still read relevance (positions are logged), but credit no ranker's order.
     rankerVersion: a.order
@@ -107,8 +112,7 @@ export async function logImpression(
       : a.reranker.name === 'model'
         ? (a.hits[0]?.explanation.ranker ?? a.reranker.version)
         : a.reranker.version,
-    features: servedFeatureRows(a),
-    featureSpecVersion: FEATURE_SPEC_VERSION,
+    ...(empty ? {} : { features: servedFeatureRows(a), featureSpecVersion: FEATURE_SPEC_VERSION }),
     timestamp: (deps.now ?? Date.now)(),
   };
   // Group-committed off the response path when a batcher is configured (the app does); else written inline.

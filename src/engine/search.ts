@@ -129,6 +129,7 @@ export async function search(
     exclude,
     ...ranking,
     logImpression: req.logImpression,
+    ...(req.query.text?.trim() ? { queryText: req.query.text } : {}),
     limit: req.limit ?? deps.search.defaultLimit,
     offset: req.offset,
     ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),

@@ -73,6 +73,8 @@ export interface TwoStageArgs {
   rrfK?: number;
   /** Default true; false skips the impression log (admin playground). */
   logImpression?: boolean;
+  /** The text as the user typed it, logged with the impression for search analytics. */
+  queryText?: string;
   limit: number;
   /** Ranked hits to skip before the `limit` shown (a later page of the same query); default 0. */
   offset?: number;
@@ -267,6 +269,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         hits: shown,
         offset,
         swapped: swap.swapped,
+        ...(a.queryText !== undefined ? { query: a.queryText } : {}),
         // A rule's order is the merchandiser's: its clicks still read relevance, but credit no ranker.
         ...(curation
           ? { order: `curated:${curation.rule}` }

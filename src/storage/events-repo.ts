@@ -79,6 +79,8 @@ export interface EventQuery {
   afterSeq?: number;
   /** Maximum rows (query() default 10,000; iterate() default unlimited). */
   limit?: number;
+  /** Newest first (with `limit`: the most recent events, not the oldest). */
+  newestFirst?: boolean;
 }
 
 export interface AppendResult {
@@ -335,8 +337,9 @@ export class EventsRepo {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
       throw new ChorusError('VALIDATION', 'limit must be a positive integer');
     const lim = limit === undefined ? '' : ` LIMIT ${limit}`;
+    const by = q.newestFirst ? 'seq DESC' : order;
     return {
-      sql: `SELECT seq, received_at, body, origin, feature_spec, feature_rows FROM events ${where} ORDER BY ${order}${lim}`,
+      sql: `SELECT seq, received_at, body, origin, feature_spec, feature_rows FROM events ${where} ORDER BY ${by}${lim}`,
       params,
     };
   }

@@ -347,6 +347,42 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await expect.poll(async () => (await hitIds('tuned-results'))[0]).toBe(top);
   });
 
+  it('lists the most searched queries and those without results, each opening the tuning screen', async () => {
+    const search = async (body: Record<string, unknown>) => {
+      const r = await fetch(`${url}/v1/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        body: JSON.stringify({ collection: QUICKSTART_COLLECTION, limit: 5, ...body }),
+      });
+      expect(r.status).toBe(200);
+      return (await r.json()) as { hits: unknown[] };
+    };
+    for (let i = 0; i < 4; i++) await search({ text: 'Walnut lamp' });
+    // Vectors always find neighbours: a search finds nothing when its filter leaves nothing.
+    const none = await search({
+      text: 'qqxyzz',
+      filter: { must: [{ key: 'category', match: { value: 'no-such-category' } }] },
+    });
+    expect(none.hits).toEqual([]);
+    await chorus.engine.flush();
+    await page.goto(`${url}/admin#/queries?c=${QUICKSTART_COLLECTION}`);
+    const top = page.getByTestId('top-queries');
+    await expect
+      .poll(() => top.locator('tr[data-query="walnut lamp"] td').nth(1).textContent())
+      .toBe('4');
+    const failing = page.getByTestId('no-result-queries');
+    await expect
+      .poll(() => failing.locator('tr[data-query="qqxyzz"] td').nth(2).textContent())
+      .toBe('1');
+    expect(await page.getByTestId('qa-summary').textContent()).toMatch(
+      /text searches · \d+% found nothing/,
+    );
+    await screenshot(page, '04b-queries');
+    await failing.getByRole('link', { name: 'qqxyzz' }).click();
+    await expect.poll(() => page.getByLabel('Query', { exact: true }).inputValue()).toBe('qqxyzz');
+    expect(page.url()).toContain('#/tuning');
+  });
+
   it('grades a result and sees the offline metrics update', async () => {
     await page.goto(`${url}/admin#/judgments`);
     await page.getByLabel('Query to judge').fill('blue jersey');

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctrOverTime, queryAnalytics } from '../../src/admin/analytics.js';
+import { buildClickthroughs } from '../../src/feedback/training-set.js';
+import { loggedImpression, serverWithItems, vec, type Json, type TestServer } from './harness.js';
+
+const DIM = 8;
+const C = 'shop';
+
+/** Every text search is logged with what was typed, an empty one too: the tuner's "what fails" list. */
+describe('search analytics', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await serverWithItems(
+      { name: C, dim: DIM },
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `i${i}`,
+        payload: { title: `${i % 2 ? 'red' : 'blue'} dress ${i}` },
+        vectors: { text: vec(DIM, i, i % 4) },
+      })),
+      { search: { swapShare: 0 } },
+    );
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const search = async (text: string, more: Json = {}) => {
+    const r = await s.call('POST', '/v1/search', { collection: C, text, limit: 5, ...more });
+    expect(r.status, r.text).toBe(200);
+    return r.json;
+  };
+
+  it('logs the text with the impression, an empty first page too, and counts queries by their words', async () => {
+    const red = [await search('Red dress'), await search('red  DRESS!'), await search('red dress')];
+    await search('red dress', { offset: 5 }); // a later page: the same search, not another
+    const none = await search('zzqxv');
+    expect(none.hits).toEqual([]);
+    await search('zzqxv', { offset: 5 }); // an empty later page is not logged
+    await search('blue');
+    // The admin playground's searches are never logged.
+    await s.chorus.engine.search({ collection: C, query: { text: 'zzqxv' }, logImpression: false });
+    const e = await loggedImpression(s, C, red[1].queryId as string);
+    expect(e.query).toBe('red  DRESS!');
+    const empty = await loggedImpression(s, C, none.queryId as string);
+    expect(empty).toMatchObject({ items: [], query: 'zzqxv' });
+    expect(empty.features).toBeUndefined();
+    const click = await s.call('POST', '/v1/feedback', {
+      type: 'click',
+      eventId: 'c1',
+      collection: C,
+      queryId: red[0].queryId,
+      itemId: red[0].hits[0].id,
+    });
+    expect(click.status, click.text).toBe(200);
+    await s.chorus.engine.flush();
+
+    const report = queryAnalytics(s.chorus.db, C);
+    expect(report.searches).toBe(5);
+    expect(report.noResultRate).toBeCloseTo(1 / 5);
+    expect(report.top).toEqual([
+      { query: 'red dress', searches: 3, noResults: 0, clicked: 1, ctr: 1 / 3 },
+      { query: 'blue', searches: 1, noResults: 0, clicked: 0, ctr: 0 },
+      { query: 'zzqxv', searches: 1, noResults: 1, clicked: 0, ctr: 0 },
+    ]);
+    expect(report.noResults.map((q) => q.query)).toEqual(['zzqxv']);
+    // Outside the window: nothing.
+    expect(
+      queryAnalytics(s.chorus.db, C, { days: 1, now: Date.now() + 3 * 86_400_000 }).searches,
+    ).toBe(0);
+    // The click-through chart counts served lists only; training never sees the empty one.
+    expect(ctrOverTime(s.chorus.db, C).impressions.reduce((a, b) => a + b, 0)).toBe(5);
+    const events = [...s.chorus.db.events.iterate({ collection: C })].map((x) => x.event);
+    const cts = buildClickthroughs(events, { dropUnclicked: false });
+    expect(cts.map((c) => c.queryId)).not.toContain(none.queryId);
+    expect(cts.map((c) => c.queryId)).toContain(red[0].queryId);
+  });
+});
