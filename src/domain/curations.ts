@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChorusError } from '../errors.js';
 import { ItemId } from './names.js';
 
 export const MAX_CURATIONS = 1_000;
@@ -87,6 +88,34 @@ function holdsInRow(typed: readonly string[], want: readonly string[]): boolean 
   for (let start = 0; start + want.length <= typed.length; start++)
     if (want.every((w, j) => typed[start + j] === w)) return true;
   return false;
+}
+
+export type CurateAction = 'promote' | 'hide' | 'clear';
+
+/**
+ * The rules with one item promoted (last of the promoted), hidden, or cleared from the exact rule for `query`: one
+ * click in the tuning screen. The exact rule is created first in the list when missing (so it wins over broader
+ * `contains` rules for this query) and removed when it no longer does anything.
+ */
+export function curateItem(
+  set: CurationSet,
+  query: string,
+  itemId: string,
+  action: CurateAction,
+): CurationSet {
+  const words = queryWords(query).join(' ');
+  if (!words) throw new ChorusError('VALIDATION', 'a curated query needs a letter or digit');
+  const at = set.rules.findIndex((r) => r.match === 'exact' && queryWords(r.query).join(' ') === words);
+  const rule: Curation = at >= 0 ? set.rules[at]! : { query: query.trim(), match: 'exact', promote: [], hide: [] };
+  const promote = rule.promote.filter((id) => id !== itemId);
+  const hide = rule.hide.filter((id) => id !== itemId);
+  if (action === 'promote') promote.push(itemId);
+  if (action === 'hide') hide.push(itemId);
+  const next: Curation = { ...rule, promote, hide };
+  const rest = set.rules.filter((_, i) => i !== at);
+  const keep = promote.length + hide.length > 0;
+  if (at >= 0) return { rules: keep ? set.rules.map((r, i) => (i === at ? next : r)) : rest };
+  return { rules: keep ? [next, ...rest] : rest };
 }
 
 /** The curations port: stored per collection, matched against text queries. */

@@ -345,6 +345,26 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await expect.poll(() => panel.getByRole('status').textContent()).toBe('No curation rules.');
     expect(await chorus.engine.curations(QUICKSTART_COLLECTION)).toEqual({ rules: [] });
     await expect.poll(async () => (await hitIds('tuned-results'))[0]).toBe(top);
+
+    // One click on a result: pin it to the top for this query, hide another, unpin.
+    const [, second, third] = (await hitIds('tuned-results')) as string[];
+    const tuned = page.getByTestId('tuned-results');
+    const button = (id: string, name: RegExp) =>
+      tuned.locator(`li.hit[data-id="${id}"]`).getByRole('button', { name });
+    await button(third!, /^pin /).click();
+    await expect.poll(async () => (await hitIds('tuned-results'))[0]).toBe(third);
+    await expect
+      .poll(() => page.getByLabel('Curation rules').inputValue())
+      .toBe(`query: blue jersey\npromote: ${third}\n`);
+    await button(second!, /^hide /).click();
+    await expect.poll(async () => (await hitIds('tuned-results')).includes(second!)).toBe(false);
+    await button(third!, /^unpin /).click();
+    await expect.poll(async () => (await hitIds('tuned-results'))[0]).toBe(top);
+    expect(await chorus.engine.curations(QUICKSTART_COLLECTION)).toEqual({
+      rules: [{ query: 'blue jersey', match: 'exact', promote: [], hide: [second] }],
+    });
+    await screenshot(page, '03e-tuning-pin-hide');
+    await chorus.engine.setCurations(QUICKSTART_COLLECTION, { rules: [] });
   });
 
   it('lists the most searched queries and those without results, each opening the tuning screen', async () => {

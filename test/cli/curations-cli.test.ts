@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CurationSet, matchCuration, queryWords } from '../../src/domain/curations.js';
+import { CurationSet, curateItem, matchCuration, queryWords } from '../../src/domain/curations.js';
 import {
   curationsFromFile,
   formatCurationsFile,
@@ -54,6 +54,39 @@ describe('curation rules', () => {
     expect(bad({ query: 'x', promote: ['a'], boost: 2 })).toBe(false);
     expect(bad({ query: 'x', match: 'fuzzy', promote: ['a'] })).toBe(false);
     expect(bad({ query: 'x', promote: ['a\u0000'] })).toBe(false);
+  });
+
+  it('one click edits the exact rule for the query: created first, items moved between lists, dropped when empty', () => {
+    const start = CurationSet.parse({
+      rules: [{ query: 'sale', match: 'contains', promote: ['x'] }],
+    });
+    const pinned = curateItem(start, ' Summer Sale ', 'a', 'promote');
+    // The new exact rule goes first: it must win over the broader contains rule for this query.
+    expect(pinned.rules[0]).toEqual({
+      query: 'Summer Sale',
+      match: 'exact',
+      promote: ['a'],
+      hide: [],
+    });
+    expect(pinned.rules[1]).toEqual(start.rules[0]);
+    const more = curateItem(
+      curateItem(pinned, 'summer sale!', 'b', 'promote'),
+      'SUMMER SALE',
+      'c',
+      'hide',
+    );
+    expect(more.rules[0]).toMatchObject({ promote: ['a', 'b'], hide: ['c'] });
+    // Hiding a pinned item moves it; pinning again puts it last; clearing removes it.
+    const moved = curateItem(more, 'summer sale', 'a', 'hide');
+    expect(moved.rules[0]).toMatchObject({ promote: ['b'], hide: ['c', 'a'] });
+    expect(curateItem(moved, 'summer sale', 'c', 'promote').rules[0]).toMatchObject({
+      promote: ['b', 'c'],
+      hide: ['a'],
+    });
+    let cleared = moved;
+    for (const id of ['a', 'b', 'c']) cleared = curateItem(cleared, 'summer sale', id, 'clear');
+    expect(cleared).toEqual(start);
+    expect(() => curateItem(start, '!!', 'a', 'promote')).toThrow(/letter or digit/);
   });
 
   it('read and write the line format; errors name the line or the rule', () => {

@@ -5,9 +5,9 @@ import { SettingsBox } from './settings-box.js';
 
 const EXAMPLE = 'query: summer sale\npromote: p12\npromote: p7\nhide: p99\n\nquery: gift\nmatch: contains\npromote: p3';
 
-/** @param {{ collection: string, onSaved: () => void }} p */
-export function Curations({ collection, onSaved }) {
-  return html`<${SettingsBox} collection=${collection} name="curations" id="tu-curations" heading="Curations" label="Curation rules"
+/** @param {{ collection: string, version?: number, onSaved: () => void }} p */
+export function Curations({ collection, version, onSaved }) {
+  return html`<${SettingsBox} collection=${collection} version=${version} name="curations" id="tu-curations" heading="Curations" label="Curation rules"
     help=${html`Per query: <code>promote:</code> items go first in this order, <code>hide:</code> items are left out. A rule matches the same words (<code>match: contains</code>: the words in a row); the first matching rule applies.`}
     placeholder=${EXAMPLE} rows=${6} saveLabel="Save curations" onSaved=${onSaved}
     saved=${(/** @type {any} */ r) => (r.rules.length ? `Saved ${r.rules.length} rule${r.rules.length === 1 ? '' : 's'}.` : 'No curation rules.')} />`;

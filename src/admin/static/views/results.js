@@ -111,6 +111,20 @@ function Media({ collection, hit }) {
   </div>`;
 }
 
+/**
+ * Merchandising a hit for the query shown: pin it first (or unpin it), or hide it (the exact curation rule).
+ * @param {{ hit: Hit, onCurate: (id: string, action: 'promote' | 'hide' | 'clear') => void }} p
+ */
+function CurateButtons({ hit, onCurate }) {
+  const label = hit.payload?.title ?? hit.id;
+  return html`<div class="curate small">
+    ${hit.promoted
+      ? html`<button type="button" class="link" onClick=${() => onCurate(hit.id, 'clear')} aria-label=${`unpin ${label}`}>Unpin</button>`
+      : html`<button type="button" class="link" onClick=${() => onCurate(hit.id, 'promote')} aria-label=${`pin ${label} to the top for this query`} title="to the top, after the items pinned before">Pin</button>`}
+    <button type="button" class="link" onClick=${() => onCurate(hit.id, 'hide')} aria-label=${`hide ${label} for this query`}>Hide</button>
+  </div>`;
+}
+
 /** @param {{ value: number | undefined, onGrade: (g: number) => void, label: string }} p */
 export function GradeButtons({ value, onGrade, label }) {
   // Radio-group keyboard model: one tab stop (the chosen grade, else 0), arrow keys move and grade.
@@ -133,9 +147,9 @@ export function GradeButtons({ value, onGrade, label }) {
 
 /**
  * @param {{ title: string, collection: string, resp: Ranked | null, other?: Ranked | null, grades?: Map<string, number>, onGrade?: (id: string, g: number) => void, testid?: string, empty?: string[],
- *   sortKeys?: { field: string }[] }} p
+ *   sortKeys?: { field: string }[], onCurate?: (id: string, action: 'promote' | 'hide' | 'clear') => void }} p
  */
-export function ResultList({ title, collection, resp, other, grades, onGrade, testid, empty, sortKeys }) {
+export function ResultList({ title, collection, resp, other, grades, onGrade, testid, empty, sortKeys, onCurate }) {
   if (!resp) return html`<section class="results empty" data-testid=${testid}><h3>${title}</h3><p class="muted">Run a query to see results.</p></section>`;
   const otherRank = new Map((other?.hits ?? []).map((h, i) => [h.id, i]));
   const total = Object.values(resp.timings ?? {}).reduce((a, b) => a + b, 0);
@@ -167,6 +181,7 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
               ${(sortKeys ?? []).map((k) => html` · <span class="sortval" data-field=${k.field}>${k.field} <b>${sortShown(hit.payload?.[k.field])}</b></span>`)}</div>
             ${hit.media?.audio ? html`<audio controls preload="none" src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}/audio`} aria-label=${`audio of ${hit.payload.title ?? hit.id}`}></audio>` : null}
             <${ShareBar} hit=${hit} />
+            ${onCurate ? html`<${CurateButtons} hit=${hit} onCurate=${onCurate} />` : null}
             ${onGrade ? html`<${GradeButtons} value=${grades?.get(hit.id)} label=${hit.payload?.title ?? hit.id} onGrade=${(/** @type {number} */ g) => onGrade(hit.id, g)} />` : null}
           </div>
         </li>`;

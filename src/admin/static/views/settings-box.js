@@ -4,17 +4,19 @@ import { useEffect, useState } from '/admin/vendor/hooks.mjs';
 import { html, api } from '../lib.js';
 
 /**
- * @param {{ collection: string, name: string, id: string, heading: string, help: any, label: string, placeholder: string,
+ * `version`: changed when the setting was edited elsewhere on the page (read it again).
+ * @param {{ collection: string, version?: number, name: string, id: string, heading: string, help: any, label: string, placeholder: string,
  *   rows: number, saveLabel: string, saved: (r: any) => string, onSaved: () => void }} p
  */
-export function SettingsBox({ collection, name, id, heading, help, label, placeholder, rows, saveLabel, saved, onSaved }) {
+export function SettingsBox({ collection, version, name, id, heading, help, label, placeholder, rows, saveLabel, saved, onSaved }) {
   const [text, setText] = useState('');
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   const url = `/admin/api/collections/${encodeURIComponent(collection)}/${name}`;
   useEffect(() => {
+    setStatus('');
     api('GET', url).then((r) => setText(r.text), (e) => setError(e.message));
-  }, [collection]);
+  }, [collection, version]);
   const save = async () => {
     setError('');
     setStatus('');

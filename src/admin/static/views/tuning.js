@@ -66,6 +66,8 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
   const [applied, setApplied] = useState(/** @type {string | null} */ (null));
   const [presetName, setPresetName] = useState('');
   const [status, setStatus] = useState('');
+  // Bumped when a result's Pin / Hide changes the rules, so the Curations box shows them.
+  const [curationsVersion, setCurationsVersion] = useState(0);
   const [judged, setJudged] = useState(0);
   const [evalRes, setEvalRes] = useState(/** @type {any} */ (null));
   const queryRef = useRef(query);
@@ -162,6 +164,16 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
     change(next);
   };
 
+  // Pin / Hide on a result: edits the exact rule for the query's text, then re-runs it (curations apply to text).
+  const curate = async (/** @type {string} */ id, /** @type {string} */ action) => {
+    setError('');
+    try {
+      await api('POST', `/admin/api/collections/${encodeURIComponent(collection)}/curations/items`, { query: queryRef.current.text, itemId: id, action });
+      setCurationsVersion((v) => v + 1);
+      await run(knobs, { push: false });
+    } catch (e) { setError(/** @type {Error} */ (e).message); }
+  };
+  const onCurate = query.text.trim() ? curate : undefined;
   return html`<div class="screen">
     <${QueryBar} idp="tu" collection=${collection} query=${query} onChange=${setQuery} onRun=${() => run(knobs)} busy=${busy} />
     <div class="tuning">
@@ -200,7 +212,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
         ${applied ? html`<button type="button" class="link" onClick=${() => apply(null)}>Clear collection default</button>` : null}
         ${status ? html`<p class="ok small" role="status">${status}</p>` : null}
         <${Synonyms} collection=${collection} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
-        <${Curations} collection=${collection} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
+        <${Curations} collection=${collection} version=${curationsVersion} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
       </aside>
       <div class="tuning-results">
         ${error ? html`<p class="error" role="alert">${error}</p>` : null}
@@ -216,7 +228,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
         </div>` : null}
         <div class="columns">
           <${ResultList} testid="baseline-results" title=${`Current default (${applied ?? "server config"})`} collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} />
-          <${ResultList} testid="tuned-results" title="Tuned" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} />
+          <${ResultList} testid="tuned-results" title="Tuned" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} onCurate=${onCurate} />
         </div>
       </div>
     </div>
