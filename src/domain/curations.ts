@@ -105,8 +105,11 @@ export function curateItem(
 ): CurationSet {
   const words = queryWords(query).join(' ');
   if (!words) throw new ChorusError('VALIDATION', 'a curated query needs a letter or digit');
-  const at = set.rules.findIndex((r) => r.match === 'exact' && queryWords(r.query).join(' ') === words);
-  const rule: Curation = at >= 0 ? set.rules[at]! : { query: query.trim(), match: 'exact', promote: [], hide: [] };
+  const at = set.rules.findIndex(
+    (r) => r.match === 'exact' && queryWords(r.query).join(' ') === words,
+  );
+  const rule: Curation =
+    at >= 0 ? set.rules[at]! : { query: query.trim(), match: 'exact', promote: [], hide: [] };
   const promote = rule.promote.filter((id) => id !== itemId);
   const hide = rule.hide.filter((id) => id !== itemId);
   if (action === 'promote') promote.push(itemId);

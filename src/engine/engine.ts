@@ -76,6 +76,9 @@ export interface EngineOptions {
   };
 }
 
+/** Ids of a new curation set checked against the store (the rest are stored unchecked). */
+const MAX_CHECKED_CURATION_IDS = 10_000;
+
 /** The engine facade the API and CLI call: collections, items, search, recommend, feedback. */
 export class Engine {
   readonly deps: EngineDeps;
@@ -160,14 +163,25 @@ export class Engine {
   }
 
   /** Replaces the collection's curations (an empty list removes them); returns them as stored. */
-  async setCurations(collection: string, set: CurationSet): Promise<CurationSet> {
+  async setCurations(
+    collection: string,
+    set: CurationSet,
+  ): Promise<CurationSet & { missing?: string[] }> {
     await this.schemas.get(collection);
     if (!this.opts.curations)
       throw new ChorusError(
         'UNAVAILABLE',
         'curations are not stored by this engine (no chorus.db)',
       );
-    return this.opts.curations.replace(collection, set);
+    const kept = this.opts.curations.replace(collection, set);
+    // Stored either way (an item may be indexed later), but a mistyped id would do nothing: say which are unknown.
+    const ids = [...new Set(kept.rules.flatMap((r) => [...r.promote, ...r.hide]))].slice(
+      0,
+      MAX_CHECKED_CURATION_IDS,
+    );
+    const found = new Set((await this.opts.store.get(collection, ids)).map((i) => i.id));
+    const missing = ids.filter((id) => !found.has(id));
+    return missing.length > 0 ? { ...kept, missing } : kept;
   }
 
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */

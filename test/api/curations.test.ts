@@ -160,9 +160,9 @@ describe('curations', () => {
   });
 
   it("a promoted item still passes the query's filter and exclusions; a missing one is named in a note", async () => {
-    expect((await put([{ query: 'summer sale', promote: ['i38', 'gone', 'i5'] }])).status).toBe(
-      200,
-    );
+    const saved = await put([{ query: 'summer sale', promote: ['i38', 'gone', 'i5'] }]);
+    expect(saved.status).toBe(200);
+    expect(saved.json.missing).toEqual(['gone']); // stored, and named
     const shoes = { must: [{ key: 'category', match: { value: 'shoes' } }] };
     const r = await search('summer sale', { filter: shoes });
     // i38 is a dress: the filter keeps it out, as it keeps out every hit it does not select.

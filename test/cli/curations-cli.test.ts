@@ -136,7 +136,8 @@ describe('chorus curations', () => {
     writeFileSync(file, 'query: summer sale\npromote: p2\npromote: p1\nhide: p9\n');
     const set = await run('curations', 'set', '--collection', 'shop', '--file', file);
     expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toBe('shop: 1 curation rule(s)\n');
+    // Stored, and the ids no item has yet are named (the collection is empty).
+    expect(set.stdout).toBe('shop: 1 curation rule(s)\nnot in the collection (yet): p2, p1, p9\n');
     const shown = await run('curations', 'show', '--collection', 'shop');
     expect(shown.stdout).toBe('query: summer sale\npromote: p2\npromote: p1\nhide: p9\n');
     const json = await run('curations', 'show', '--collection', 'shop', '--json');

@@ -113,7 +113,12 @@ export const collectionRoutes = {
       "The first rule whose `query` matches a search's text (`exact`: the same words; `contains`: its words in a row; case and punctuation ignored, no stemming) puts its `promote` items first in that order and leaves its `hide` items out. A promoted item must still pass the search's filter, phrases and exclusions. Applies from the next query; `curate: false` on a search skips it.",
     params: CollectionParam,
     body: CurationSet,
-    response: CurationSet,
+    response: CurationSet.extend({
+      missing: z.array(z.string()).optional().meta({
+        description:
+          'Promoted or hidden ids not in the collection now (the rules are stored; they apply once such an item exists)',
+      }),
+    }).meta({ id: 'CurationsSaved' }),
   },
 } satisfies Record<string, RouteSpec>;
 

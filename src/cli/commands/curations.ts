@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import type { CurationSet } from '../../domain/curations.js';
 import { readSettingsFile, withEngine } from '../engine-session.js';
 
-const summary = (collection: string, s: CurationSet) =>
-  `${collection}: ${s.rules.length} curation rule(s)\n`;
+const summary = (collection: string, s: CurationSet & { missing?: string[] }) =>
+  `${collection}: ${s.rules.length} curation rule(s)\n` +
+  (s.missing?.length ? `not in the collection (yet): ${s.missing.join(', ')}\n` : '');
 
 /** `chorus curations show|set|clear --collection C`: items promoted or hidden for given queries. */
 export function registerCurationsCommand(program: Command): void {

@@ -10,5 +10,5 @@ export function Curations({ collection, version, onSaved }) {
   return html`<${SettingsBox} collection=${collection} version=${version} name="curations" id="tu-curations" heading="Curations" label="Curation rules"
     help=${html`Per query: <code>promote:</code> items go first in this order, <code>hide:</code> items are left out. A rule matches the same words (<code>match: contains</code>: the words in a row); the first matching rule applies.`}
     placeholder=${EXAMPLE} rows=${6} saveLabel="Save curations" onSaved=${onSaved}
-    saved=${(/** @type {any} */ r) => (r.rules.length ? `Saved ${r.rules.length} rule${r.rules.length === 1 ? '' : 's'}.` : 'No curation rules.')} />`;
+    saved=${(/** @type {any} */ r) => (r.rules.length ? `Saved ${r.rules.length} rule${r.rules.length === 1 ? '' : 's'}.${r.missing?.length ? ` Not in the collection (yet): ${r.missing.join(', ')}.` : ''}` : 'No curation rules.')} />`;
 }
