@@ -245,6 +245,20 @@ const OTHER_ROWS: RowSpec[] = [
     load: notRecorded,
   },
   {
+    file: 'field-weights.json',
+    command: 'npx tsx bench/field-weights.ts --dataset DIR',
+    data: (j) => {
+      const r = at(j, 'scifact');
+      return `BEIR ${String(at(r, 'dataset'))} (${num(r, 'documents')} docs: title + abstract, ${num(r, 'queries')} test queries), title weight 1-6 through the engine's BM25 write path; the weight for each half of the queries chosen on the other half`;
+    },
+    result: (j) => {
+      const w = (n: string) => fx(num(j, `scifact.byTitleWeight.${n}.ndcg10`), 4);
+      const cv = at(j, 'scifact.crossValidated');
+      return `BM25 nDCG@10 flat ${w('1')}, cross-validated title weight (${(at(cv, 'chosenPerFold') as number[]).join(' / ')}) ${fx(num(cv, 'ndcg10'), 4)} (recall@100 ${fx(num(j, 'scifact.byTitleWeight.1.recall100'), 3)} -> ${fx(num(cv, 'recall100'), 3)}); per weight 2 ${w('2')}, 3 ${w('3')}, 4 ${w('4')}, 6 ${w('6')}`;
+    },
+    load: notRecorded,
+  },
+  {
     file: 'typeahead.json',
     command: 'npx tsx bench/typeahead.ts --dataset DIR',
     data: (j) => {

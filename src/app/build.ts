@@ -6,6 +6,7 @@ import type { Reranker } from '../../rerankers/reranker.js';
 import { collectionSearchDefaults } from '../admin/presets.js';
 import { KvSynonyms } from './synonyms.js';
 import { KvCurations } from './curations.js';
+import { KvLexicalSettings } from '../storage/lexical-settings-repo.js';
 import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
 import { createMetrics } from '../api/metrics.js';
 import type { RouteDeps } from '../api/route-deps.js';
@@ -118,6 +119,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
     synonyms: new KvSynonyms(db.kv),
     curations: new KvCurations(db.kv),
+    lexicalSettings: new KvLexicalSettings(db.kv),
     journal,
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.
@@ -135,6 +137,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     bm25,
     db,
     cfRefresh: (c) => engine.refreshCf(c),
+    rebuildLexical: (c, o) => engine.rebuildLexical(c, o),
   });
   const api = createApp({
     engine,

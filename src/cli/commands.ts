@@ -14,6 +14,7 @@ import { registerReembedCommand } from './commands/reembed.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerSynonymsCommand } from './commands/synonyms.js';
 import { registerCurationsCommand } from './commands/curations.js';
+import { registerLexicalCommand } from './commands/lexical.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
@@ -31,6 +32,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerSearchCommand(p),
   (p) => registerSynonymsCommand(p),
   (p) => registerCurationsCommand(p),
+  (p) => registerLexicalCommand(p),
   (p) => registerRecommendCommand(p),
   (p) => registerBenchBeirCommand(p),
   (p) => registerBenchIndexCommand(p),

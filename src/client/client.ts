@@ -69,6 +69,9 @@ export function createClient(opts: ClientOptions) {
         '/v1/collections/:name/synonyms',
       ),
       curations: bind<CollectionRoutes['curations']>(t, 'get', '/v1/collections/:name/curations'),
+      lexical: bind<CollectionRoutes['lexical']>(t, 'get', '/v1/collections/:name/lexical'),
+      /** Replaces the collection's BM25 field weights (admin key); then a lexical-rebuild job applies them. */
+      setLexical: bind<CollectionRoutes['setLexical']>(t, 'put', '/v1/collections/:name/lexical'),
       /** Replaces the collection's curation rules (admin key); an empty list removes them. */
       setCurations: bind<CollectionRoutes['setCurations']>(
         t,

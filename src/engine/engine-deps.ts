@@ -8,6 +8,7 @@ import type { EventOrigin, FeedbackStatePort } from '../domain/feedback-port.js'
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { Synonyms } from '../domain/synonyms.js';
 import type { Curations } from '../domain/curations.js';
+import type { LexicalWeights } from './items.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { QueryRoute } from './query-encoding.js';
@@ -44,6 +45,8 @@ export interface EngineDeps {
   synonyms?: Synonyms;
   /** Per-collection curations: the first rule matching a text query promotes and hides its items (absent: none). */
   curations?: Curations;
+  /** The collection's BM25 field weights, read at each write (absent: every field weighs 1). */
+  lexicalWeights?: LexicalWeights;
 }
 
 /** Fusion settings a collection can default to (a named preset stored in the kv repo). */

@@ -16,6 +16,9 @@ import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import type { CurationSet, Curations } from '../domain/curations.js';
+import type { LexicalSettings, LexicalSettingsStore } from '../domain/lexical-settings.js';
+import { textFieldsOf } from '../domain/document-text.js';
+import { itemBatches, rebatch } from '../stores/item-batches.js';
 import { ChorusError } from '../errors.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
@@ -23,6 +26,7 @@ import type { EngineDeps } from './engine-deps.js';
 import {
   commitItems,
   deleteItems,
+  indexLexical,
   prepareItem,
   upsertItems,
   type ItemWrite,
@@ -65,6 +69,8 @@ export interface EngineOptions {
   synonyms?: Synonyms;
   /** Per-collection curations: items promoted or hidden for given queries (chorus.db kv in the app). */
   curations?: Curations;
+  /** Per-collection BM25 settings (field weights; chorus.db kv in the app); absent: every field weighs 1. */
+  lexicalSettings?: LexicalSettingsStore;
   /** Log impressions inline instead of group-committing them after the response (default false). */
   inlineImpressions?: boolean;
   /** Durable record of writes in flight (chorus.db kv), so a crash between store and BM25 is repaired on restart. */
@@ -110,6 +116,12 @@ export class Engine {
       searchDefaults: opts.searchDefaults,
       synonyms: opts.synonyms,
       curations: opts.curations,
+      lexicalWeights: opts.lexicalSettings
+        ? (c) => {
+            const w = opts.lexicalSettings!.get(c).fieldWeights;
+            return Object.keys(w).length > 0 ? w : undefined;
+          }
+        : undefined,
       journal: opts.journal,
     };
   }
@@ -140,6 +152,7 @@ export class Engine {
     this.opts.provenance?.forgetCollection(name);
     this.opts.synonyms?.drop(name);
     this.opts.curations?.drop(name);
+    this.opts.lexicalSettings?.drop(name);
   }
 
   /** The collection's synonyms (404 for an unknown collection). */
@@ -184,6 +197,65 @@ export class Engine {
     return missing.length > 0 ? { ...kept, missing } : kept;
   }
 
+  /** The collection's BM25 settings (404 for an unknown collection). */
+  async lexicalSettings(collection: string): Promise<LexicalSettings> {
+    await this.schemas.get(collection);
+    return this.opts.lexicalSettings?.get(collection) ?? { fieldWeights: {} };
+  }
+
+  /**
+   * Replaces the collection's BM25 settings. They apply to documents written from now on: `rebuildNeeded` says
+   * whether the stored documents were built otherwise (then `rebuildLexical` re-reads them from the store).
+   */
+  async setLexicalSettings(
+    collection: string,
+    settings: LexicalSettings,
+  ): Promise<LexicalSettings & { rebuildNeeded: boolean }> {
+    const schema = await this.schemas.get(collection);
+    if (!this.opts.lexicalSettings)
+      throw new ChorusError(
+        'UNAVAILABLE',
+        'lexical settings are not stored by this engine (no chorus.db)',
+      );
+    const fields = textFieldsOf(schema);
+    for (const field of Object.keys(settings.fieldWeights))
+      if (!fields.includes(field))
+        throw new ChorusError(
+          'VALIDATION',
+          `"${field}" is not a text field of ${collection}; its BM25 text fields: ${fields.join(', ')}`,
+          { field },
+        );
+    const before = JSON.stringify(this.opts.lexicalSettings.get(collection));
+    const kept = this.opts.lexicalSettings.replace(collection, settings);
+    const changed = JSON.stringify(kept) !== before;
+    return { ...kept, rebuildNeeded: changed && this.opts.bm25.count(collection) > 0 };
+  }
+
+  /**
+   * Rebuilds the collection's BM25 documents from the store (the source of truth) with its current settings: after
+   * a field-weight change, or to repair a lexical index that was lost. Searches keep answering meanwhile (from
+   * documents old and new until it ends); `progress` gets the share done.
+   */
+  async rebuildLexical(
+    collection: string,
+    o: { signal?: AbortSignal; progress?: (fraction: number) => void; batchSize?: number } = {},
+  ): Promise<{ documents: number }> {
+    const schema = await this.schemas.get(collection);
+    const total = await this.opts.store.count(collection);
+    const weights = this.deps.lexicalWeights?.(collection);
+    let documents = 0;
+    for await (const batch of rebatch(
+      itemBatches(this.opts.store, collection, { signal: o.signal }),
+      o.batchSize ?? 1000,
+    )) {
+      o.signal?.throwIfAborted();
+      await indexLexical(this.opts.bm25, schema, batch, weights);
+      documents += batch.length;
+      o.progress?.(total > 0 ? Math.min(1, documents / total) : 1);
+    }
+    return { documents };
+  }
+
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */
   async upsertItems(
     collection: string,
@@ -208,6 +280,7 @@ export class Engine {
       bm25: this.opts.bm25,
       journal: this.opts.journal,
       schema: (c) => this.schemas.get(c),
+      lexicalWeights: this.deps.lexicalWeights,
     });
   }
 

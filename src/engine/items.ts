@@ -26,7 +26,12 @@ export interface ItemDeps {
   encoders: () => readonly Encoder[];
   /** Records writes between the store commit and the BM25 update, so a crash there is repaired on restart. */
   journal?: WriteJournal;
+  /** The collection's BM25 field weights (absent: every field weighs 1). */
+  lexicalWeights?: LexicalWeights;
 }
+
+/** A collection's BM25 field weights, read at each write (a change applies to the documents written after it). */
+export type LexicalWeights = (collection: string) => Readonly<Record<string, number>> | undefined;
 
 /** How far a write got, for a caller that must answer before it settles (the request timeout's 504). */
 export interface WriteProgress {
@@ -167,7 +172,7 @@ export async function commitItems(
       if (token) deps.journal!.end(token); // a commit is all or nothing: nothing to repair
       throw e;
     }
-    await indexLexical(deps.bm25, schema, inputs);
+    await indexLexical(deps.bm25, schema, inputs, deps.lexicalWeights?.(schema.name));
     if (token) deps.journal!.end(token);
     if (progress) progress.stage = 'applied';
     return result;
@@ -181,12 +186,13 @@ export async function commitItems(
 export function indexLexical(
   bm25: LexicalIndex,
   schema: Pick<CollectionSchema, 'name' | 'payloadIndexes'>,
-  items: ItemInput[],
+  items: readonly Pick<ItemInput, 'id' | 'payload'>[],
+  weights?: Readonly<Record<string, number>>,
 ): Promise<void> {
   const fields = textFieldsOf(schema);
   return bm25.upsert(
     schema.name,
-    items.map((i) => ({ id: i.id, text: documentText(i.payload ?? {}, fields) })),
+    items.map((i) => ({ id: i.id, text: documentText(i.payload ?? {}, fields, weights) })),
   );
 }
 

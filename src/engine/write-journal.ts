@@ -3,7 +3,7 @@ import type { CollectionSchema } from '../domain/collection.js';
 import { ChorusError } from '../errors.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
-import { indexLexical } from './items.js';
+import { indexLexical, type LexicalWeights } from './items.js';
 
 /**
  * Durable record of writes between the store commit and the lexical index update. A process killed in that
@@ -85,6 +85,7 @@ export interface RecoveryDeps {
   bm25: LexicalIndex;
   journal: WriteJournal;
   schema: (collection: string) => Promise<CollectionSchema>;
+  lexicalWeights?: LexicalWeights;
 }
 
 /** Re-syncs BM25 for every write a crash interrupted; returns how many ids were checked. */
@@ -100,7 +101,7 @@ export async function recoverPendingWrites(deps: RecoveryDeps): Promise<number> 
     if (schema) {
       const items = await deps.store.get(entry.collection, entry.ids);
       const present = new Set(items.map((i) => i.id));
-      await indexLexical(deps.bm25, schema, items);
+      await indexLexical(deps.bm25, schema, items, deps.lexicalWeights?.(entry.collection));
       const gone = entry.ids.filter((id) => !present.has(id));
       if (gone.length) await deps.bm25.delete(entry.collection, gone);
       checked += entry.ids.length;

@@ -2,13 +2,14 @@ import path from 'node:path';
 import type { Encoder } from '../../indexers/encoder.js';
 import type { ChorusConfig } from '../config.js';
 import type { CollectionSchema } from '../domain/collection.js';
-import { indexLexical } from '../engine/items.js';
+import { indexLexical, type LexicalWeights } from '../engine/items.js';
 import type { CheckpointStore } from '../jobs/checkpoint-store.js';
 import { createJobQueue } from '../jobs/create-queue.js';
 import type { JobContext } from '../jobs/job-context.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { SqliteCheckpointStore } from '../jobs/sqlite-checkpoint-store.js';
 import { openChorusDb, type ChorusDb } from '../storage/index.js';
+import { kvLexicalWeights } from '../storage/lexical-settings-repo.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { IndexRunDeps } from './index-run.js';
@@ -46,7 +47,7 @@ export async function openIndexRuntime(
       provenance: db.provenance,
       encoders,
       maxFileBytes: config.limits.maxUploadBytes,
-      afterUpsert: bm25 && lexicalHook(store, bm25),
+      afterUpsert: bm25 && lexicalHook(store, bm25, kvLexicalWeights(db.kv)),
     };
     // On Redis the CLI shares the server's queue (its workers help); in process it keeps its own namespace so a
     // server opened on the same data dir does not pick up the CLI's batches while the CLI is running them.
@@ -85,11 +86,12 @@ export async function openIndexRuntime(
 export function lexicalHook(
   store: VectorStore,
   bm25: Bm25Index,
+  weights?: LexicalWeights,
 ): NonNullable<JobContext['afterUpsert']> {
   const schemas = new Map<string, CollectionSchema>();
   return async (collection, items) => {
     let schema = schemas.get(collection);
     if (!schema) schemas.set(collection, (schema = await store.openCollection(collection)));
-    await indexLexical(bm25, schema, items);
+    await indexLexical(bm25, schema, items, weights?.(collection));
   };
 }

@@ -14,6 +14,11 @@ export interface JobContext {
   afterUpsert?: (collection: string, items: ItemInput[]) => Promise<void>;
   /** The collaborative-filtering refresh, when the engine provides it. */
   cfRefresh?: (collection: string) => Promise<unknown>;
+  /** Rewrites a collection's BM25 documents from the store, where this process serves that index. */
+  rebuildLexical?: (
+    collection: string,
+    o: { progress?: (fraction: number) => void; signal?: AbortSignal },
+  ) => Promise<{ documents: number }>;
   /** Fits and registers a model (train-model jobs), where this process holds the model registry. */
   trainer?: ModelTrainer;
 }

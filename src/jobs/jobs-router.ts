@@ -7,6 +7,7 @@ import type { RouteSpec } from '../api/route-spec.js';
 import { parseBody, parseParams, parseQuery } from '../api/validate.js';
 import { ChorusError } from '../errors.js';
 import { CfRefreshPayload } from './definitions/cf-refresh.js';
+import { LexicalRebuildPayload } from './definitions/lexical-rebuild.js';
 import { ReembedPayload } from './definitions/reembed-collection.js';
 import { TrainModelPayload } from './definitions/train-model.js';
 import type { JobInfo, JobQueue } from './queue.js';
@@ -17,6 +18,7 @@ export const StartJobBody = z
   .discriminatedUnion('name', [
     z.object({ name: z.literal('reembed-collection'), payload: ReembedPayload }).strict(),
     z.object({ name: z.literal('cf-refresh'), payload: CfRefreshPayload }).strict(),
+    z.object({ name: z.literal('lexical-rebuild'), payload: LexicalRebuildPayload }).strict(),
   ])
   .meta({ id: 'StartJob' });
 
@@ -25,6 +27,7 @@ export const StartAnyJobBody = z
   .discriminatedUnion('name', [
     z.object({ name: z.literal('reembed-collection'), payload: ReembedPayload }).strict(),
     z.object({ name: z.literal('cf-refresh'), payload: CfRefreshPayload }).strict(),
+    z.object({ name: z.literal('lexical-rebuild'), payload: LexicalRebuildPayload }).strict(),
     z.object({ name: z.literal('train-model'), payload: TrainModelPayload }).strict(),
   ])
   .meta({ id: 'StartAnyJob' });

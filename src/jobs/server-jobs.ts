@@ -7,6 +7,7 @@ import type { ChorusConfig } from '../config.js';
 import { lexicalHook } from '../indexing/index-runtime.js';
 import type { Bm25Index } from '../lexical/bm25-index.js';
 import type { ChorusDb } from '../storage/index.js';
+import { kvLexicalWeights } from '../storage/lexical-settings-repo.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import type { BullmqQueue } from './bullmq-queue.js';
 import { createJobQueue } from './create-queue.js';
@@ -25,6 +26,7 @@ export interface ServerJobsDeps {
   bm25: Bm25Index;
   db: ChorusDb;
   cfRefresh?: (collection: string) => Promise<unknown>;
+  rebuildLexical?: JobContext['rebuildLexical'];
 }
 
 export interface ServerJobs {
@@ -51,8 +53,9 @@ export async function createServerJobs(deps: ServerJobsDeps): Promise<ServerJobs
       return [...deps.encoders()];
     },
     maxFileBytes: deps.config.limits.maxUploadBytes,
-    afterUpsert: lexicalHook(deps.store, deps.bm25),
+    afterUpsert: lexicalHook(deps.store, deps.bm25, kvLexicalWeights(deps.db.kv)),
     cfRefresh: deps.cfRefresh,
+    rebuildLexical: deps.rebuildLexical,
     trainer: (req, opts) => training.trainer(req, opts),
   };
   const queue = await createJobQueue(deps.config, {

@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildChorus } from '../../src/app/build.js';
-import { parseConfig } from '../../src/config.js';
-import { runChorus } from '../support/cli.js';
+import { openDataDir, runChorus } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-recommend-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,13 +16,7 @@ describe('chorus recommend', () => {
     };
     const run = (...args: string[]) => runChorus(args, { env });
     // Items with their own vectors, written as a library user writes them.
-    const chorus = await buildChorus(
-      parseConfig({ dataDir: env.CHORUS_DATA_DIR, logLevel: 'silent' }),
-      {
-        encoders: 'none',
-        indexMaintenance: 'inline',
-      },
-    );
+    const chorus = await openDataDir(env.CHORUS_DATA_DIR);
     try {
       await chorus.engine.createCollection({
         name: 'shop',

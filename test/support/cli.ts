@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Chorus } from '../../src/app/build.js';
 import { builtDist, ROOT } from './dist-build.js';
 
 const run = promisify(execFile);
@@ -68,4 +69,15 @@ export async function runChorus(
       stderr: err.stderr ?? '',
     };
   }
+}
+
+/** The data dir opened as a library user opens it (no encoders): to seed or read what a CLI test's commands see. */
+export async function openDataDir(dataDir: string): Promise<Chorus> {
+  // Imported here: most CLI tests only spawn the CLI and need none of the app.
+  const { buildChorus } = await import('../../src/app/build.js');
+  const { parseConfig } = await import('../../src/config.js');
+  return buildChorus(parseConfig({ dataDir, logLevel: 'silent' }), {
+    encoders: 'none',
+    indexMaintenance: 'inline',
+  });
 }

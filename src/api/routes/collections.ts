@@ -4,6 +4,7 @@ import { CollectionSchema, VectorSpec, PayloadFieldType } from '../../domain/col
 import { VectorName } from '../../domain/modality.js';
 import { SynonymSet } from '../../domain/synonyms.js';
 import { CurationSet } from '../../domain/curations.js';
+import { LexicalSettings } from '../../domain/lexical-settings.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
@@ -94,6 +95,31 @@ export const collectionRoutes = {
     body: SynonymSet,
     response: SynonymSet,
   },
+  lexical: {
+    method: 'get',
+    path: '/v1/collections/:name/lexical',
+    tag: 'collections',
+    scope: 'read',
+    summary: "The collection's BM25 settings (field weights)",
+    params: CollectionParam,
+    response: LexicalSettings,
+  },
+  setLexical: {
+    method: 'put',
+    path: '/v1/collections/:name/lexical',
+    tag: 'collections',
+    scope: 'admin',
+    summary: "Replace the collection's BM25 settings (field weights)",
+    description:
+      "`fieldWeights` (text field -> whole number 1-10): a field of weight w counts w times in its item's BM25 document (term frequencies and length), so a title word can outweigh a body word. Applies to documents written from now on; when the stored documents were built otherwise the answer says `rebuildNeeded`: start a `lexical-rebuild` job (POST /v1/jobs) to rewrite them from the store.",
+    params: CollectionParam,
+    body: LexicalSettings,
+    response: LexicalSettings.extend({
+      rebuildNeeded: z
+        .boolean()
+        .meta({ description: 'Stored BM25 documents were built with other settings' }),
+    }).meta({ id: 'LexicalSettingsSaved' }),
+  },
   curations: {
     method: 'get',
     path: '/v1/collections/:name/curations',
@@ -158,6 +184,14 @@ export function createCollectionsRouter(deps: RouteDeps): Router {
   addRoute(router, deps, collectionRoutes.setSynonyms, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
     res.json(await engine.setSynonyms(name, parseBody(SynonymSet, req)));
+  });
+  addRoute(router, deps, collectionRoutes.lexical, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.lexicalSettings(name));
+  });
+  addRoute(router, deps, collectionRoutes.setLexical, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.setLexicalSettings(name, parseBody(LexicalSettings, req)));
   });
   addRoute(router, deps, collectionRoutes.curations, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);

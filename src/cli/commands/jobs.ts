@@ -7,7 +7,7 @@ import { positiveInt } from './search.js';
 type JobState = Awaited<ReturnType<ChorusClient['jobs']['get']>>;
 type JobSummary = Awaited<ReturnType<ChorusClient['jobs']['counts']>>['jobs'][number];
 
-const JOB_NAMES = ['reembed-collection', 'cf-refresh', 'train-model'] as const;
+const JOB_NAMES = ['reembed-collection', 'cf-refresh', 'lexical-rebuild', 'train-model'] as const;
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 const EXIT_HELP =
   '\nTalks to a running server (`chorus serve`) over HTTP with the typed client, so it sees and steers the jobs that ' +

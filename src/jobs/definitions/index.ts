@@ -2,6 +2,7 @@ import type { JobContext } from '../job-context.js';
 import type { JobDefinition } from '../queue.js';
 import { cfRefreshJob } from './cf-refresh.js';
 import { indexBatchJob } from './index-batch.js';
+import { lexicalRebuildJob } from './lexical-rebuild.js';
 import { reembedCollectionJob } from './reembed-collection.js';
 import { trainModelJob } from './train-model.js';
 
@@ -11,6 +12,7 @@ export const JOB_DEFINITIONS = [
   reembedCollectionJob,
   cfRefreshJob,
   trainModelJob,
+  lexicalRebuildJob,
 ] as unknown as JobDefinition<never, unknown, JobContext>[];
 
-export { cfRefreshJob, indexBatchJob, reembedCollectionJob, trainModelJob };
+export { cfRefreshJob, indexBatchJob, lexicalRebuildJob, reembedCollectionJob, trainModelJob };

@@ -88,6 +88,7 @@ export function Collections({ onOpen, params }) {
           <select id="job-name" value=${jobName} onChange=${(/** @type {any} */ e) => setJobName(e.currentTarget.value)}>
             <option value="cf-refresh">Refresh collaborative-filtering vectors</option>
             <option value="reembed-collection">Re-embed into a new collection</option>
+            <option value="lexical-rebuild">Rebuild the BM25 index from the store</option>
           </select>
           <label for="job-collection" class="sr-only">Job collection</label>
           <select id="job-collection" value=${jobCollection} onChange=${(/** @type {any} */ e) => setJobCollection(e.currentTarget.value)}>

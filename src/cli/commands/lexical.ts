@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { ChorusError } from '../../errors.js';
+import { withEngine } from '../engine-session.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `title=3` -> ['title', 3]; a usage error otherwise. */
+function parseWeight(spec: string): [string, number] {
+  const m = /^([^=]+)=(\d+)$/.exec(spec.trim());
+  if (!m)
+    throw new ChorusError('BAD_REQUEST', `--weight takes field=N (e.g. title=3), got "${spec}"`);
+  return [m[1]!.trim(), Number(m[2])];
+}
+
+const progressLine = (fraction: number) =>
+  process.stderr.write(`\rrebuilding BM25 documents: ${Math.round(fraction * 100)}%`);
+
+/** `chorus lexical show|set|rebuild --collection C`: BM25 field weights and rebuilding the index from the store. */
+export function registerLexicalCommand(program: Command): void {
+  const lexical = program
+    .command('lexical')
+    .description(
+      "a collection's BM25 settings (field weights) and rebuilding its BM25 documents from the store",
+    );
+  lexical
+    .command('show')
+    .description('print the field weights (fields not listed weigh 1)')
+    .requiredOption('--collection <name>', 'collection')
+    .option('--json', 'print {fieldWeights} as JSON')
+    .action(async (flags: { collection: string; json?: boolean }, cmd: Command) => {
+      const s = await withEngine(cmd, (e) => e.lexicalSettings(flags.collection));
+      const lines = Object.entries(s.fieldWeights).map(([f, w]) => `${f}: ${w}\n`);
+      process.stdout.write(
+        flags.json
+          ? JSON.stringify(s, null, 2) + '\n'
+          : lines.join('') || 'every text field weighs 1\n',
+      );
+    });
+  lexical
+    .command('set')
+    .description(
+      "replace the field weights (--weight title=3, repeatable; none: all 1) and rebuild the collection's BM25 documents",
+    )
+    .requiredOption('--collection <name>', 'collection')
+    .option('--weight <field=N>', 'a text field and its weight 1-10 (repeatable)', collect)
+    .option('--no-rebuild', 'store the weights only (they apply to documents written from now on)')
+    .action(
+      async (flags: { collection: string; weight?: string[]; rebuild: boolean }, cmd: Command) => {
+        const fieldWeights = Object.fromEntries((flags.weight ?? []).map(parseWeight));
+        const { LexicalSettings } = await import('../../domain/lexical-settings.js');
+        const settings = LexicalSettings.parse({ fieldWeights });
+        await withEngine(cmd, async (e) => {
+          const kept = await e.setLexicalSettings(flags.collection, settings);
+          const shown = Object.entries(kept.fieldWeights).map(([f, w]) => `${f}=${w}`);
+          process.stdout.write(
+            `${flags.collection}: field weights ${shown.length ? shown.join(', ') : 'all 1'}\n`,
+          );
+          if (!kept.rebuildNeeded) return;
+          if (!flags.rebuild) {
+            process.stdout.write(
+              `stored documents still use the old weights: run chorus lexical rebuild --collection ${flags.collection}\n`,
+            );
+            return;
+          }
+          const r = await e.rebuildLexical(flags.collection, { progress: progressLine });
+          process.stderr.write('\n');
+          process.stdout.write(`rebuilt ${r.documents} BM25 document(s)\n`);
+        });
+      },
+    );
+  lexical
+    .command('rebuild')
+    .description(
+      "rewrite the collection's BM25 documents from the store (after a weight change, or to repair a lost lexical index)",
+    )
+    .requiredOption('--collection <name>', 'collection')
+    .action(async (flags: { collection: string }, cmd: Command) => {
+      const r = await withEngine(cmd, (e) =>
+        e.rebuildLexical(flags.collection, { progress: progressLine }),
+      );
+      process.stderr.write('\n');
+      process.stdout.write(`rebuilt ${r.documents} BM25 document(s)\n`);
+    });
+}

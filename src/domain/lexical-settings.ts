@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+export const MAX_FIELD_WEIGHT = 10;
+
+/**
+ * How a collection's BM25 documents are built. `fieldWeights`: a text field of weight w counts w times (its term
+ * frequencies and its share of the document length), the usual BM25F simplification with shared k1 and b: a word
+ * in the title can count for more than one in the body. Fields not named weigh 1.
+ */
+export const LexicalSettings = z
+  .object({
+    fieldWeights: z
+      .record(z.string().min(1).max(64), z.number().int().min(1).max(MAX_FIELD_WEIGHT))
+      .default({})
+      .meta({
+        description: `Text field -> weight (whole number 1-${MAX_FIELD_WEIGHT}; default 1)`,
+      }),
+  })
+  .strict()
+  .meta({ id: 'LexicalSettings' });
+export type LexicalSettings = z.infer<typeof LexicalSettings>;
+
+/** The lexical settings port: stored per collection, read when BM25 documents are written. */
+export interface LexicalSettingsStore {
+  get(collection: string): LexicalSettings;
+  replace(collection: string, settings: LexicalSettings): LexicalSettings;
+  drop(collection: string): void;
+}

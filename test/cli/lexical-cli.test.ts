@@ -1,0 +1,77 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDataDir, runChorus } from '../support/cli.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-lexical-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('chorus lexical', () => {
+  it('sets field weights and rebuilds; a lost lexical index is rebuilt from the store', async () => {
+    const dataDir = path.join(dir, 'data');
+    const env = { ...process.env, CHORUS_DATA_DIR: dataDir, CHORUS_STORE: 'lancedb' };
+    const run = (...args: string[]) => runChorus(args, { env });
+    const open = () => openDataDir(dataDir);
+    let chorus = await open();
+    try {
+      await chorus.engine.createCollection({
+        name: 'shop',
+        vectors: { text: { modality: 'text', dim: 4 } },
+      });
+      await chorus.engine.upsertItems(
+        'shop',
+        ['walnut lamp', 'oak chair', 'steel desk'].map((title, i) => ({
+          id: `i${i}`,
+          payload: { title },
+          vectors: { text: [1, i, 0, 0] },
+        })),
+      );
+    } finally {
+      await chorus.close();
+    }
+    expect((await run('lexical', 'show', '--collection', 'shop')).stdout).toBe(
+      'every text field weighs 1\n',
+    );
+    const set = await run('lexical', 'set', '--collection', 'shop', '--weight', 'title=3');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toBe('shop: field weights title=3\nrebuilt 3 BM25 document(s)\n');
+    expect((await run('lexical', 'show', '--collection', 'shop')).stdout).toBe('title: 3\n');
+    const bad = await run('lexical', 'set', '--collection', 'shop', '--weight', 'title=x');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--weight takes field=N/);
+    const notText = await run('lexical', 'set', '--collection', 'shop', '--weight', 'price=2');
+    expect(notText.code).toBe(2);
+    expect(notText.stderr).toMatch(/"price" is not a text field/);
+
+    // The lexical index lost (a deleted file): text search finds nothing until it is rebuilt from the store.
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(path.join(dataDir, `lexical.sqlite${suffix}`), { force: true });
+    expect(existsSync(path.join(dataDir, 'lexical.sqlite'))).toBe(false);
+    const count = async () => {
+      const c = await open();
+      try {
+        return c.engine.deps.bm25.count('shop');
+      } finally {
+        await c.close();
+      }
+    };
+    expect(await count()).toBe(0);
+    const rebuilt = await run('lexical', 'rebuild', '--collection', 'shop');
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toBe('rebuilt 3 BM25 document(s)\n');
+    expect(rebuilt.stderr).toContain('rebuilding BM25 documents: 100%');
+    expect(await count()).toBe(3);
+    chorus = await open();
+    try {
+      const r = await chorus.engine.search({
+        collection: 'shop',
+        query: { text: 'walnut' },
+        limit: 3,
+      });
+      expect(r.hits.map((h) => h.id)).toEqual(['i0']);
+    } finally {
+      await chorus.close();
+    }
+  });
+});
