@@ -63,7 +63,7 @@ describe('recommend cold start', () => {
         event('click', 'c', 'i2'),
         event('click', 'a', 'i9'), // 1
         event('dwell', 'b', 'i12'), // 1.5
-        event('skip', 'c', 'i7'), // -0.5: never popular
+        event('skip', 'c', 'i7'), // a skip adds no engagement: never popular
       ],
     });
     expect(fed.status, fed.text).toBe(200);
