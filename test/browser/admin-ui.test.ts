@@ -367,6 +367,36 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await chorus.engine.setCurations(QUICKSTART_COLLECTION, { rules: [] });
   });
 
+  it('sets BM25 field weights on the tuning screen: the rebuild job runs and the weights are stored', async () => {
+    await page.goto(`${url}/admin#/tuning`);
+    const panel = page.locator('section[aria-labelledby="tu-fw-h"]');
+    const title = page.getByLabel('title', { exact: true });
+    await expect.poll(() => title.inputValue()).toBe('1');
+    const documents = chorus.engine.deps.bm25.count(QUICKSTART_COLLECTION);
+    await title.fill('3');
+    await page.getByRole('button', { name: 'Save and rebuild' }).click();
+    await expect
+      .poll(() => panel.getByRole('status').textContent())
+      .toBe(
+        `Rebuilt ${await chorus.engine.store.count(QUICKSTART_COLLECTION)} BM25 documents with these weights.`,
+      );
+    expect(await chorus.engine.lexicalSettings(QUICKSTART_COLLECTION)).toEqual({
+      fieldWeights: { title: 3 },
+    });
+    expect(chorus.engine.deps.bm25.count(QUICKSTART_COLLECTION)).toBe(documents);
+    await screenshot(page, '03f-tuning-field-weights');
+    // Back to flat, rebuilt again, so the screens after this one rank as before.
+    await title.fill('1');
+    await page.getByRole('button', { name: 'Save and rebuild' }).click();
+    // Stored first (the click cleared the first rebuild's status), then rebuilt.
+    await expect
+      .poll(() => chorus.engine.lexicalSettings(QUICKSTART_COLLECTION))
+      .toEqual({ fieldWeights: {} });
+    await expect
+      .poll(() => panel.getByRole('status').textContent())
+      .toMatch(/^Rebuilt \d+ BM25 documents/);
+  });
+
   it('lists the most searched queries and those without results, each opening the tuning screen', async () => {
     const search = async (body: Record<string, unknown>) => {
       const r = await fetch(`${url}/v1/search`, {

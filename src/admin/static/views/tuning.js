@@ -6,6 +6,7 @@ import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
 import { ResultList } from './results.js';
 import { Synonyms } from './synonyms.js';
 import { Curations } from './curations.js';
+import { FieldWeights } from './field-weights.js';
 
 /** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
 /** @returns {Knobs} */
@@ -213,6 +214,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
         ${status ? html`<p class="ok small" role="status">${status}</p>` : null}
         <${Synonyms} collection=${collection} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
         <${Curations} collection=${collection} version=${curationsVersion} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
+        <${FieldWeights} collection=${collection} onApplied=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
       </aside>
       <div class="tuning-results">
         ${error ? html`<p class="error" role="alert">${error}</p>` : null}
