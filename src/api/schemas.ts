@@ -72,6 +72,13 @@ export const Hit = z
         description:
           'With `highlight`: per text field, where it holds the query terms ([start, end) in UTF-16 code units; in a list of strings, [element, start, end])',
       }),
+    snippets: z
+      .record(z.string(), z.tuple([z.number().int(), z.number().int()]))
+      .optional()
+      .meta({
+        description:
+          'With `snippet`: per matched string field, the window [start, end) to show (UTF-16 code units of the stored string)',
+      }),
     promoted: z.literal(true).optional().meta({
       description:
         "Placed here by the collection's curation rule for this query, not by the ranking (score 0 and no sources when the ranking had not found it)",

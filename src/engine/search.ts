@@ -14,6 +14,9 @@ import { StageTimer } from './stage-timer.js';
 import { textRequirement } from './text-requirement.js';
 import { runTwoStage, type RankedResponse } from './two-stage.js';
 
+export const MIN_SNIPPET = 20;
+export const MAX_SNIPPET = 2000;
+
 export interface SearchRequest {
   collection: string;
   query: QueryInput;
@@ -27,6 +30,8 @@ export interface SearchRequest {
   offset?: number;
   /** Mark where the shown hits' text fields hold the query text's terms (`highlights` per hit; text queries). */
   highlight?: boolean;
+  /** With highlights, the best window of at most this many characters per matched string field (`snippets`). */
+  snippet?: number;
   /** Payload fields whose values to count over the query's candidates (answered as `facets`). */
   facets?: string[];
   /** Values per facet, most frequent first (default 10, at most 100). */
@@ -65,6 +70,14 @@ export async function search(
   checkOffset(req.offset);
   checkFacets(req.facets, req.facetSize);
   checkSort(req.sort, req.diversity);
+  if (
+    req.snippet !== undefined &&
+    !(Number.isInteger(req.snippet) && req.snippet >= MIN_SNIPPET && req.snippet <= MAX_SNIPPET)
+  )
+    throw new ChorusError(
+      'VALIDATION',
+      `snippet is a length of ${MIN_SNIPPET}-${MAX_SNIPPET} characters, got ${req.snippet}`,
+    );
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   // Quoted phrases and -exclusions: the lists search the rest, every candidate is checked against them.
@@ -112,7 +125,9 @@ export async function search(
   const synonyms = lexical ? deps.synonyms?.expand(req.collection, q.text!) : undefined;
   const notes = [...encoded.missing];
   // Highlights mark them, corrections are spelt from them, and phrases and exclusions are checked on them.
-  const textFields = lexical || req.highlight || operators ? textFieldsOf(schema) : undefined;
+  // A snippet is cut around the highlights: asking for one asks for them.
+  const highlight = req.highlight || req.snippet !== undefined;
+  const textFields = lexical || highlight || operators ? textFieldsOf(schema) : undefined;
   const required = operators ? textRequirement(deps.bm25, syntax!, textFields!) : undefined;
   if (operators) notes.push(operatorNote(syntax!, required!.ignored));
   if (synonyms?.added.length)
@@ -135,8 +150,14 @@ export async function search(
     ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
     sort: req.sort,
     ...(curation ? { curation } : {}),
-    ...(req.highlight && q.text?.trim() && textFields
-      ? { highlight: { query: q.text, fields: textFields } }
+    ...(highlight && q.text?.trim() && textFields
+      ? {
+          highlight: {
+            query: q.text,
+            fields: textFields,
+            ...(req.snippet !== undefined ? { snippet: req.snippet } : {}),
+          },
+        }
       : {}),
     ...(lexical ? { textFields } : {}),
     diversity: req.diversity,

@@ -12,6 +12,7 @@ import { curate, type AppliedCuration } from './curation.js';
 import type { CurationMatch } from '../domain/curations.js';
 import type { TextRequirement } from './text-requirement.js';
 import { highlights, type Highlight } from './highlights.js';
+import { snippetWindow } from './snippets.js';
 import { countFacets, type Facets } from './facets.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
@@ -33,6 +34,8 @@ export interface ServedHit {
    * list of strings [element, start, end]).
    */
   highlights?: Record<string, Highlight[]>;
+  /** Asked with `snippet`: per matched string field, the window [start, end) to show (UTF-16 units). */
+  snippets?: Record<string, [number, number]>;
   /** Placed first by the collection's curation rule for this query, not by the ranking. */
   promoted?: true;
 }
@@ -78,8 +81,11 @@ export interface TwoStageArgs {
   limit: number;
   /** Ranked hits to skip before the `limit` shown (a later page of the same query); default 0. */
   offset?: number;
-  /** Mark where the shown hits' text fields hold the query's terms (the BM25 analyzer's matching). */
-  highlight?: { query: string; fields: readonly string[] };
+  /**
+   * Mark where the shown hits' text fields hold the query's terms (the BM25 analyzer's matching); with `snippet`,
+   * also the best window of at most that many characters per matched string field.
+   */
+  highlight?: { query: string; fields: readonly string[]; snippet?: number };
   /** Synonyms the BM25 list scores beside the text's terms (marked in highlights too). */
   expand?: LexicalExpansion;
   /** The text's last word may be the start of a word: BM25 also matches the terms it begins (marked too). */
@@ -242,7 +248,10 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     hits: shown.map((h) => {
       const hit = served(h, ranks.get(h.id) ?? {});
       if (promoted.has(h.id)) hit.promoted = true;
-      if (a.highlight) hit.highlights = highlights(deps.bm25, hit.payload, a.highlight, alsoMarked);
+      if (a.highlight) {
+        hit.highlights = highlights(deps.bm25, hit.payload, a.highlight, alsoMarked);
+        if (a.highlight.snippet) hit.snippets = snippets(hit, a.highlight.snippet);
+      }
       return hit;
     }),
     sources: [...sources].sort(),
@@ -293,4 +302,15 @@ function served(h: RankedHit, sources: Record<string, { rank: number }>): Served
     payload: publicPayload(h.payload),
     explanation: { ...explanation, ranks },
   };
+}
+
+/** Each matched string field's best window (lists of strings are short and keep their element spans only). */
+function snippets(hit: ServedHit, length: number): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const [field, spans] of Object.entries(hit.highlights ?? {})) {
+    const text = hit.payload[field];
+    if (typeof text !== 'string') continue;
+    out[field] = snippetWindow(text, spans as [number, number][], length);
+  }
+  return out;
 }

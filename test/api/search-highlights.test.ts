@@ -123,4 +123,43 @@ describe('search highlights', () => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it('snippets: the best window of each matched string field, at word boundaries, holding the matches', async () => {
+    const body = `${'filler words here '.repeat(20)}the walnut lamp sits on a desk${' and more filler'.repeat(20)}`;
+    const put = await s.call('POST', '/v1/items', {
+      collection: 'defaults',
+      items: [
+        {
+          id: 'long',
+          payload: { title: 'Long one', text: body },
+          vectors: { text: vec(DIM, 9, 1) },
+        },
+      ],
+    });
+    expect(put.status, put.text).toBe(200);
+    const r = await s.call('POST', '/v1/search', {
+      collection: 'defaults',
+      text: 'walnut lamp',
+      snippet: 60,
+    });
+    expect(r.status, r.text).toBe(200);
+    const hit = (r.json.hits as Json[]).find((h) => h.id === 'long');
+    expect(hit.highlights.text.length).toBeGreaterThan(0); // a snippet implies highlights
+    const [start, end] = hit.snippets.text as [number, number];
+    expect(end - start).toBeLessThanOrEqual(60);
+    expect(start).toBeGreaterThan(0);
+    const shown = body.slice(start, end);
+    expect(shown).toContain('walnut lamp');
+    expect(body[start - 1]).toBe(' ');
+    // A short field is its whole self; fields without a match get none.
+    const a = (r.json.hits as Json[]).find((h) => h.id === 'a');
+    expect(a.snippets.title).toEqual([0, 'Walnut Lamp'.length]);
+    expect('title' in hit.snippets).toBe(false);
+    const bad = await s.call('POST', '/v1/search', {
+      collection: 'defaults',
+      text: 'x',
+      snippet: 10,
+    });
+    expect(bad.status).toBe(400);
+  });
 });

@@ -107,6 +107,10 @@ export const SearchBody = z
       description:
         "Text queries: each hit's `highlights` give, per text field (the collection's BM25 fields), where it holds the query's terms as [start, end) offsets in UTF-16 code units",
     }),
+    snippet: z.number().int().min(20).max(2000).optional().meta({
+      description:
+        "Text queries: each hit's `snippets` give, per string field that holds the query's terms, the best window of at most this many characters ([start, end) in UTF-16 code units, at word boundaries, as many matches as fit); implies `highlight`",
+    }),
     facets: FacetFields.optional().meta({
       description:
         "Payload fields whose values to count over the query's candidates (the union of its stage-1 lists, filter applied), answered as `facets`",
@@ -192,6 +196,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       sort: b.sort,
       curate: b.curate,
       highlight: b.highlight,
+      snippet: b.snippet,
       prefix: b.prefix,
       candidates: b.candidates,
       rrfK: b.rrfK,

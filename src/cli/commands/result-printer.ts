@@ -37,6 +37,9 @@ export function printRanked(
     out.write(
       `${String(offset + i + 1).padStart(3)}. ${h.id}  ${h.score.toFixed(4)}  ${title.slice(0, 60)}${shares ? `  [${shares}]` : ''}\n`,
     );
+    for (const [field, window] of Object.entries(h.snippets ?? {}))
+      if (field !== 'title')
+        out.write(`       ${oneLine(field)}: ${snippetLine(h, field, window)}\n`);
   });
   // Facet values are client data, printed on one line each like titles.
   for (const [field, values] of Object.entries(r.facets ?? {}))
@@ -47,4 +50,24 @@ export function printRanked(
     .map(([k, v]) => `${k} ${v.toFixed(1)}ms`)
     .join(', ');
   out.write(`  timings: ${timings}\n`);
+}
+
+/** A snippet as one terminal line: its text with the matches in [brackets], "…" where the field goes on. */
+function snippetLine(
+  h: RankedResponse['hits'][number],
+  field: string,
+  [start, end]: [number, number],
+): string {
+  const text = h.payload[field] as string;
+  let line = '';
+  let at = start;
+  for (const span of h.highlights?.[field] ?? []) {
+    if (span.length !== 2) continue;
+    const [a, b] = span;
+    if (a < at || b > end) continue;
+    line += `${text.slice(at, a)}[${text.slice(a, b)}]`;
+    at = b;
+  }
+  line += text.slice(at, end);
+  return `${start > 0 ? '…' : ''}${oneLine(line)}${end < text.length ? '…' : ''}`;
 }

@@ -17,6 +17,7 @@ interface SearchFlags {
   sort?: SortKey[];
   fusion?: string;
   prefix?: boolean;
+  snippet?: number;
   json?: boolean;
 }
 
@@ -77,6 +78,11 @@ export function registerSearchCommand(program: Command): void {
       sortKey,
     )
     .option('--prefix', 'the last word may be unfinished: also match the words it begins')
+    .option(
+      '--snippet <chars>',
+      'print the best window of each matched text field (20-2000 characters), matches in [brackets]',
+      positiveInt('--snippet'),
+    )
     // The API's list: an unknown name is refused (exit 2), never silently served by RRF.
     .addOption(new Option('--fusion <name>', 'stage-2 ranker').choices(FUSION_NAMES))
     .option('--json', 'print the response as JSON')
@@ -105,6 +111,7 @@ export function registerSearchCommand(program: Command): void {
           sort: flags.sort,
           fusion: flags.fusion,
           prefix: flags.prefix,
+          snippet: flags.snippet,
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         else printRanked(r, process.stdout, flags.offset);
