@@ -143,6 +143,12 @@ describe.runIf(run)('admin UI in Chromium', () => {
     const marks = await page.locator('[data-testid="left-results"] .title mark').allTextContents();
     expect(marks.length).toBeGreaterThan(0);
     for (const m of marks) expect(['blue', 'jersey', 'jerseys']).toContain(m.toLowerCase());
+    // Below the title, the snippet of the item's text marks them too (the window the engine chose).
+    const snippetMarks = await page
+      .locator('[data-testid="left-results"] .snippet[data-field="text"] mark')
+      .allTextContents();
+    expect(snippetMarks.length).toBeGreaterThan(0);
+    for (const m of snippetMarks) expect(['blue', 'jersey', 'jerseys']).toContain(m.toLowerCase());
     // Product photos come from the item's indexed file through the admin media route.
     const img = page.locator('[data-testid="left-results"] img').first();
     await expect

@@ -53,7 +53,8 @@ export function runSide(
     sort: how.sort,
     prefix: how.prefix,
     logImpression: false,
-    // Titles show which words the lexical list matched.
+    // Titles show which words the lexical list matched; a snippet of the other text fields shows where.
     highlight: true,
+    snippet: 160,
   });
 }

@@ -4,7 +4,7 @@ import { html, fmt, pct, sourceColour } from '../lib.js';
 /**
  * @typedef {{ scores: Record<string, number>, shares: Record<string, number>, ranks: Record<string, number>, ranker?: string,
  *   used?: string[], gate?: Record<string, number>, residualShare?: number, baseline?: string, contributions?: Record<string, number> }} Explanation
- * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation, highlights?: Record<string, [number, number][]>, promoted?: true }} Hit
+ * @typedef {{ id: string, score: number, payload: Record<string, any>, media?: { image: boolean, audio: boolean }, explanation: Explanation, highlights?: Record<string, [number, number][]>, snippets?: Record<string, [number, number]>, promoted?: true }} Hit
  * @typedef {{ queryId: string, ranker: { name: string, version: string }, hits: Hit[], sources: string[], notes: string[], timings: Record<string, number> }} Ranked
  */
 
@@ -83,6 +83,21 @@ function Marked({ text, spans }) {
   }
   parts.push(text.slice(at));
   return parts;
+}
+
+/**
+ * The snippet of a matched text field (not the title, shown above): the window the engine chose, its matches marked.
+ * @param {{ hit: Hit }} p
+ */
+function Snippets({ hit }) {
+  const fields = Object.entries(hit.snippets ?? {}).filter(([f]) => f !== 'title');
+  if (fields.length === 0) return null;
+  return fields.map(([field, [start, end]]) => {
+    const text = String(hit.payload?.[field] ?? '');
+    /** @type {[number, number][]} */
+    const spans = (hit.highlights?.[field] ?? []).filter((s) => s.length === 2 && s[0] >= start && s[1] <= end).map(([a, b]) => [a - start, b - start]);
+    return html`<div class="snippet small" data-field=${field}>${start > 0 ? '…' : ''}<${Marked} text=${text.slice(start, end)} spans=${spans} />${end < text.length ? '…' : ''}</div>`;
+  });
 }
 
 /** A sort field's value as the hit holds it (client data: shown as text, never markup). @param {unknown} v */
@@ -179,6 +194,7 @@ export function ResultList({ title, collection, resp, other, grades, onGrade, te
             </div>
             <div class="meta muted small"><code>${hit.id}</code>${hit.payload?.category ? ` · ${hit.payload.category}` : ''}${hit.payload?.colour ? ` · ${hit.payload.colour}` : ''}
               ${(sortKeys ?? []).map((k) => html` · <span class="sortval" data-field=${k.field}>${k.field} <b>${sortShown(hit.payload?.[k.field])}</b></span>`)}</div>
+            <${Snippets} hit=${hit} />
             ${hit.media?.audio ? html`<audio controls preload="none" src=${`/admin/api/media/${encodeURIComponent(collection)}/${encodeURIComponent(hit.id)}/audio`} aria-label=${`audio of ${hit.payload.title ?? hit.id}`}></audio>` : null}
             <${ShareBar} hit=${hit} />
             ${onCurate ? html`<${CurateButtons} hit=${hit} onCurate=${onCurate} />` : null}
