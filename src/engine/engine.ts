@@ -18,7 +18,7 @@ import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import type { CurationSet, Curations } from '../domain/curations.js';
 import type { LexicalSettings, LexicalSettingsStore } from '../domain/lexical-settings.js';
 import { textFieldsOf } from '../domain/document-text.js';
-import { itemBatches, rebatch } from '../stores/item-batches.js';
+import { rebuildLexical } from './lexical-rebuild.js';
 import { ChorusError } from '../errors.js';
 import type { ItemInput, VectorStore } from '../stores/vector-store.js';
 import { refreshCf, type CfRefreshResult } from './cf/cf-refresh.js';
@@ -26,7 +26,6 @@ import type { EngineDeps } from './engine-deps.js';
 import {
   commitItems,
   deleteItems,
-  indexLexical,
   prepareItem,
   upsertItems,
   type ItemWrite,
@@ -231,29 +230,12 @@ export class Engine {
     return { ...kept, rebuildNeeded: changed && this.opts.bm25.count(collection) > 0 };
   }
 
-  /**
-   * Rebuilds the collection's BM25 documents from the store (the source of truth) with its current settings: after
-   * a field-weight change, or to repair a lexical index that was lost. Searches keep answering meanwhile (from
-   * documents old and new until it ends); `progress` gets the share done.
-   */
+  /** Rewrites the collection's BM25 documents from the store with its current settings (see rebuildLexical). */
   async rebuildLexical(
     collection: string,
     o: { signal?: AbortSignal; progress?: (fraction: number) => void; batchSize?: number } = {},
   ): Promise<{ documents: number }> {
-    const schema = await this.schemas.get(collection);
-    const total = await this.opts.store.count(collection);
-    const weights = this.deps.lexicalWeights?.(collection);
-    let documents = 0;
-    for await (const batch of rebatch(
-      itemBatches(this.opts.store, collection, { signal: o.signal }),
-      o.batchSize ?? 1000,
-    )) {
-      o.signal?.throwIfAborted();
-      await indexLexical(this.opts.bm25, schema, batch, weights);
-      documents += batch.length;
-      o.progress?.(total > 0 ? Math.min(1, documents / total) : 1);
-    }
-    return { documents };
+    return rebuildLexical(this.deps, await this.schemas.get(collection), o);
   }
 
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */

@@ -3,6 +3,7 @@ import type { Encoder } from '../../indexers/encoder.js';
 import type { ChorusConfig } from '../config.js';
 import type { CollectionSchema } from '../domain/collection.js';
 import { indexLexical, type LexicalWeights } from '../engine/items.js';
+import { rebuildLexical } from '../engine/lexical-rebuild.js';
 import type { CheckpointStore } from '../jobs/checkpoint-store.js';
 import { createJobQueue } from '../jobs/create-queue.js';
 import type { JobContext } from '../jobs/job-context.js';
@@ -48,6 +49,15 @@ export async function openIndexRuntime(
       encoders,
       maxFileBytes: config.limits.maxUploadBytes,
       afterUpsert: bm25 && lexicalHook(store, bm25, kvLexicalWeights(db.kv)),
+      // On Redis this worker shares the server's queue: it can run a rebuild the server queued as well.
+      rebuildLexical:
+        bm25 &&
+        (async (collection, o) =>
+          rebuildLexical(
+            { store: store!, bm25: bm25!, lexicalWeights: kvLexicalWeights(db.kv) },
+            await store!.openCollection(collection),
+            o,
+          )),
     };
     // On Redis the CLI shares the server's queue (its workers help); in process it keeps its own namespace so a
     // server opened on the same data dir does not pick up the CLI's batches while the CLI is running them.
