@@ -137,6 +137,13 @@ describe('curations', () => {
     for (const offset of [0, 4, 8])
       pages.push(...ids(await search('summer sale', { limit: 4, offset })));
     expect(pages).toEqual(['i38', 'i5', ...rest].slice(0, 12));
+    // A sort orders what follows the promoted items; they stay first.
+    const sorted = await search('summer sale', { sort: [{ field: 'category', order: 'desc' }] });
+    expect(ids(sorted).slice(0, 2)).toEqual(['i38', 'i5']);
+    const categories = (sorted.json.hits as Json[])
+      .slice(2)
+      .map((h) => h.payload.category as string);
+    expect(categories).toEqual([...categories].sort().reverse());
     // curate: false is the plain ranking.
     const plain = await search('summer sale', { curate: false, limit: 40 });
     expect(plain.json.curation).toBeUndefined();
