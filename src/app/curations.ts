@@ -1,7 +1,6 @@
 import {
+  CurationMatcher,
   CurationSet,
-  matchCuration,
-  queryWords,
   type CurationMatch,
   type Curations,
 } from '../domain/curations.js';
@@ -11,8 +10,7 @@ export const CURATIONS_NS = 'curations';
 
 interface Compiled {
   text: string;
-  set: CurationSet;
-  words: string[][];
+  matcher: CurationMatcher;
 }
 
 /**
@@ -51,9 +49,9 @@ export class KvCurations implements Curations {
     let entry = this.compiled.get(collection);
     if (entry?.text !== stored) {
       const set = CurationSet.parse(JSON.parse(stored));
-      entry = { text: stored, set, words: set.rules.map((r) => queryWords(r.query)) };
+      entry = { text: stored, matcher: new CurationMatcher(set.rules) };
       this.compiled.set(collection, entry);
     }
-    return matchCuration(entry.set.rules, text, entry.words);
+    return entry.matcher.match(text);
   }
 }

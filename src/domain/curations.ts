@@ -63,25 +63,41 @@ export interface CurationMatch {
   rule: Curation;
 }
 
-/** The first rule of `rules` that matches `text`, if any. */
-export function matchCuration(
-  rules: readonly Curation[],
-  text: string,
-  words: readonly string[][] = rules.map((r) => queryWords(r.query)),
-): CurationMatch | undefined {
-  const typed = queryWords(text);
-  if (typed.length === 0) return undefined;
-  for (let i = 0; i < rules.length; i++) {
-    const want = words[i]!;
-    const rule = rules[i]!;
-    if (rule.match === 'exact' ? sameWords(typed, want) : holdsInRow(typed, want))
-      return { index: i, rule };
+/**
+ * A collection's rules ready to match: exact rules by their words (one lookup), `contains` rules in order. Compiled
+ * once per change of the rules, not per search.
+ */
+export class CurationMatcher {
+  private readonly exact = new Map<string, number>();
+  private readonly contains: { index: number; words: string[] }[] = [];
+
+  constructor(private readonly rules: readonly Curation[]) {
+    rules.forEach((r, index) => {
+      const words = queryWords(r.query);
+      if (r.match === 'contains') this.contains.push({ index, words });
+      else if (!this.exact.has(words.join(' '))) this.exact.set(words.join(' '), index);
+    });
   }
-  return undefined;
+
+  /** The first rule (in list order) that matches `text`, if any. */
+  match(text: string): CurationMatch | undefined {
+    const typed = queryWords(text);
+    if (typed.length === 0) return undefined;
+    let index = this.exact.get(typed.join(' ')) ?? Infinity;
+    for (const c of this.contains) {
+      if (c.index > index) break;
+      if (holdsInRow(typed, c.words)) {
+        index = c.index;
+        break;
+      }
+    }
+    return index === Infinity ? undefined : { index, rule: this.rules[index]! };
+  }
 }
 
-function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((w, i) => w === b[i]);
+/** The first rule of `rules` that matches `text`, if any. */
+export function matchCuration(rules: readonly Curation[], text: string): CurationMatch | undefined {
+  return new CurationMatcher(rules).match(text);
 }
 
 function holdsInRow(typed: readonly string[], want: readonly string[]): boolean {
