@@ -143,6 +143,8 @@ export interface QueryStat {
   searches: number;
   /** Searches that found nothing. */
   noResults: number;
+  /** Searches whose text no BM25 document matched (only the vectors answered): candidates for synonyms. */
+  noTextMatch: number;
   /** Of the searches with results, those with at least one click. */
   clicked: number;
   /** clicked / (searches - noResults); 0 when every search found nothing. */
@@ -159,6 +161,8 @@ export interface QueryReport {
   top: QueryStat[];
   /** Queries that found nothing at least once, most often first. */
   noResults: QueryStat[];
+  /** Queries no BM25 document matched at least once (vectors answered alone), most often first. */
+  noTextMatch: QueryStat[];
 }
 
 /**
@@ -174,7 +178,7 @@ export function queryAnalytics(
   const days = o.days ?? 30;
   const size = o.size ?? 20;
   const from = (o.now ?? Date.now()) - days * DAY_MS;
-  const searchOf = new Map<string, { query: string; empty: boolean }>();
+  const searchOf = new Map<string, { query: string; empty: boolean; noText: boolean }>();
   const clicked = new Set<string>();
   for (const { event: e } of db.events.iterate({
     collection,
@@ -187,7 +191,13 @@ export function queryAnalytics(
       // A later page of a search is its own request: counted once, by its first page.
       if (e.query === undefined || (e.items[0]?.position ?? 0) > 0) continue;
       const query = queryWords(e.query).join(' ');
-      if (query) searchOf.set(e.queryId, { query, empty: e.items.length === 0 });
+      if (query)
+        searchOf.set(e.queryId, {
+          query,
+          empty: e.items.length === 0,
+          // Only the vectors answered (a search that found nothing counts under noResults).
+          noText: e.noLexicalMatch === true && e.items.length > 0,
+        });
     } else if (e.queryId) clicked.add(e.queryId);
   }
   const stats = new Map<string, QueryStat>();
@@ -197,10 +207,12 @@ export function queryAnalytics(
       query: s.query,
       searches: 0,
       noResults: 0,
+      noTextMatch: 0,
       clicked: 0,
       ctr: 0,
     };
     q.searches++;
+    if (s.noText) q.noTextMatch++;
     if (s.empty) {
       q.noResults++;
       empty++;
@@ -221,6 +233,10 @@ export function queryAnalytics(
     noResults: all
       .filter((q) => q.noResults > 0)
       .sort((a, b) => b.noResults - a.noResults || byText(a, b))
+      .slice(0, size),
+    noTextMatch: all
+      .filter((q) => q.noTextMatch > 0)
+      .sort((a, b) => b.noTextMatch - a.noTextMatch || byText(a, b))
       .slice(0, size),
   };
 }

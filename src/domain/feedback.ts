@@ -28,6 +28,8 @@ export const ImpressionEvent = Base.extend({
   items: z.array(z.object({ id: ItemId, position: z.number().int().min(0) }).strict()).max(1000),
   /** The text searched, as typed (search analytics: top queries, queries without results). */
   query: z.string().max(4096).optional(),
+  /** Set when the query's text searched BM25 and no document matched it (only vectors answered): analytics. */
+  noLexicalMatch: z.literal(true).optional(),
   rankerVersion: z.string().max(128).default('unknown'),
   /** Feature rows as served, keyed by item id, so a model can be trained on exactly what was served. */
   features: z.record(z.string(), z.array(z.number()).max(MAX_ROW)).optional(),

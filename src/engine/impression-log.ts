@@ -22,6 +22,8 @@ export interface ImpressionArgs {
   swapped?: number[];
   /** The text searched, as typed: logged for search analytics (a first page is logged even when it is empty). */
   query?: string;
+  /** The text searched BM25 and no document matched (logged with `query` for analytics). */
+  noLexicalMatch?: boolean;
   /** Set when the shown order is not the ranker's (a sort by payload fields, a curation rule): logged in its place. */
   order?: string;
 }
@@ -105,6 +107,7 @@ export async function logImpression(
     items: a.hits.map((h, i) => ({ id: h.id, position: (a.offset ?? 0) + i })),
     ...(a.swapped?.length ? { swapped: a.swapped } : {}),
     ...(a.query !== undefined ? { query: a.query } : {}),
+    ...(a.noLexicalMatch ? { noLexicalMatch: true as const } : {}),
     // The model ranker serves per-collection versions (and interleavings): each hit names its own.
     // Clicks on a sorted list still read relevance (positions are logged), but credit no ranker's order.
     rankerVersion: a.order

@@ -279,6 +279,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
         offset,
         swapped: swap.swapped,
         ...(a.queryText !== undefined ? { query: a.queryText } : {}),
+        ...(a.text && !sources.has('bm25') ? { noLexicalMatch: true } : {}),
         // A rule's order is the merchandiser's: its clicks still read relevance, but credit no ranker.
         ...(curation
           ? { order: `curated:${curation.rule}` }

@@ -37,6 +37,10 @@ describe('search analytics', () => {
     expect(none.hits).toEqual([]);
     await search('zzqxv', { offset: 5 }); // an empty later page is not logged
     await search('blue');
+    // Words no item holds, answered by the vectors alone: a search with results and no keyword match.
+    const vectorsOnly = await search('qqwwee', { vectors: { text: vec(DIM, 1, 1) } });
+    expect(vectorsOnly.hits.length).toBeGreaterThan(0);
+    expect((await loggedImpression(s, C, vectorsOnly.queryId as string)).noLexicalMatch).toBe(true);
     // The admin playground's searches are never logged.
     await s.chorus.engine.search({ collection: C, query: { text: 'zzqxv' }, logImpression: false });
     const e = await loggedImpression(s, C, red[1].queryId as string);
@@ -55,20 +59,31 @@ describe('search analytics', () => {
     await s.chorus.engine.flush();
 
     const report = queryAnalytics(s.chorus.db, C);
-    expect(report.searches).toBe(5);
-    expect(report.noResultRate).toBeCloseTo(1 / 5);
+    expect(report.searches).toBe(6);
+    expect(report.noResultRate).toBeCloseTo(1 / 6);
+    const stat = (query: string, searches: number, o: Partial<Json> = {}) => ({
+      query,
+      searches,
+      noResults: 0,
+      noTextMatch: 0,
+      clicked: 0,
+      ctr: 0,
+      ...o,
+    });
     expect(report.top).toEqual([
-      { query: 'red dress', searches: 3, noResults: 0, clicked: 1, ctr: 1 / 3 },
-      { query: 'blue', searches: 1, noResults: 0, clicked: 0, ctr: 0 },
-      { query: 'zzqxv', searches: 1, noResults: 1, clicked: 0, ctr: 0 },
+      stat('red dress', 3, { clicked: 1, ctr: 1 / 3 }),
+      stat('blue', 1),
+      stat('qqwwee', 1, { noTextMatch: 1 }),
+      stat('zzqxv', 1, { noResults: 1 }),
     ]);
     expect(report.noResults.map((q) => q.query)).toEqual(['zzqxv']);
+    expect(report.noTextMatch.map((q) => q.query)).toEqual(['qqwwee']);
     // Outside the window: nothing.
     expect(
       queryAnalytics(s.chorus.db, C, { days: 1, now: Date.now() + 3 * 86_400_000 }).searches,
     ).toBe(0);
     // The click-through chart counts served lists only; training never sees the empty one.
-    expect(ctrOverTime(s.chorus.db, C).impressions.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(ctrOverTime(s.chorus.db, C).impressions.reduce((a, b) => a + b, 0)).toBe(6);
     const events = [...s.chorus.db.events.iterate({ collection: C })].map((x) => x.event);
     const cts = buildClickthroughs(events, { dropUnclicked: false });
     expect(cts.map((c) => c.queryId)).not.toContain(none.queryId);
