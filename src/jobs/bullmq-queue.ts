@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   CANCELLED_REASON,
   isPermanentError,
@@ -12,6 +12,9 @@ import {
   type QueueCounts,
   type RetryPolicy,
 } from './queue.js';
+
+/** How long a job this process cannot run waits before a worker takes it again. */
+const HANDOFF_MS = 500;
 
 export interface BullmqQueueOptions<C> {
   name: string;
@@ -81,7 +84,7 @@ export class BullmqQueue<C> implements JobQueue {
   async startWorker(opts: { concurrency?: number } = {}): Promise<void> {
     if (this.worker) return;
     const lockMs = this.opts.lockMs ?? 30_000;
-    this.worker = new Worker(this.name, (job) => this.process(job), {
+    this.worker = new Worker(this.name, (job, token) => this.process(job, token), {
       connection: { url: this.opts.redisUrl },
       prefix: this.opts.prefix ?? 'chorus',
       concurrency: Math.max(1, opts.concurrency ?? 1),
@@ -109,13 +112,19 @@ export class BullmqQueue<C> implements JobQueue {
     await this.worker.waitUntilReady();
   }
 
-  private async process(job: Job): Promise<unknown> {
+  private async process(job: Job, token?: string): Promise<unknown> {
     const def = this.defs.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job ${job.name}`);
     const parsed = def.payload.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
     this.ctx ??= Promise.resolve(this.opts.context());
+    if (def.runsIn && !def.runsIn(await this.ctx)) {
+      // Not this process's job (a CLI worker handed a training job): back to the queue for another worker, no
+      // attempt spent.
+      await job.moveToDelayed(Date.now() + HANDOFF_MS, token);
+      throw new DelayedError();
+    }
     const abort = new AbortController();
     if (job.id) this.aborts.set(job.id, abort);
     try {

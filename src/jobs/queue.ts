@@ -13,6 +13,12 @@ export interface JobDefinition<P = unknown, R = unknown, C = unknown> {
   readonly name: string;
   readonly payload: z.ZodType<P>;
   /**
+   * Whether this process's context can run the job (a shared BullMQ queue hands jobs to every process's worker: a
+   * `chorus index` worker has no trainer). False: the worker hands the job back for another worker to take. Absent:
+   * any process can.
+   */
+  runsIn?(ctx: C): boolean;
+  /**
    * `signal` aborts when an admin cancels the running job (reason CANCELLED_REASON) or the worker shuts down
    * (reason SHUTDOWN_REASON: the job should stop and throw a retryable error, so it runs again after a restart).
    * Jobs that ignore it stop at their next progress report on cancel, and run to the end on shutdown.

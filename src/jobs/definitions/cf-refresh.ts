@@ -10,6 +10,7 @@ export type CfRefreshPayload = z.infer<typeof CfRefreshPayload>;
 export const cfRefreshJob: JobDefinition<CfRefreshPayload, unknown, JobContext> = {
   name: 'cf-refresh',
   payload: CfRefreshPayload,
+  runsIn: (ctx) => ctx.cfRefresh !== undefined,
   async process(p, ctx) {
     if (!ctx.cfRefresh)
       throw new PermanentJobError(

@@ -17,6 +17,7 @@ export const lexicalRebuildJob: JobDefinition<
 > = {
   name: 'lexical-rebuild',
   payload: LexicalRebuildPayload,
+  runsIn: (ctx) => ctx.rebuildLexical !== undefined,
   async process(p, ctx, progress, signal) {
     if (!ctx.rebuildLexical)
       throw new PermanentJobError('the lexical rebuild is not available in this process');

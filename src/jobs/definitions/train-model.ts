@@ -64,6 +64,7 @@ export function trainingFailure(e: unknown): string {
 export const trainModelJob: JobDefinition<TrainModelPayload, TrainModelResult, JobContext> = {
   name: 'train-model',
   payload: TrainModelPayload as unknown as z.ZodType<TrainModelPayload>,
+  runsIn: (ctx) => ctx.trainer !== undefined,
   async process(p, ctx, _progress, signal = new AbortController().signal) {
     if (!ctx.trainer)
       throw new PermanentJobError(
