@@ -64,18 +64,21 @@ export interface CurationMatch {
 }
 
 /**
- * A collection's rules ready to match: exact rules by their words (one lookup), `contains` rules in order. Compiled
- * once per change of the rules, not per search.
+ * A collection's rules ready to match: exact rules by their words (one lookup), `contains` rules by their first word
+ * (only those whose first word was typed are tried). Compiled once per change of the rules, not per search.
  */
 export class CurationMatcher {
   private readonly exact = new Map<string, number>();
-  private readonly contains: { index: number; words: string[] }[] = [];
+  private readonly containsByFirst = new Map<string, { index: number; words: string[] }[]>();
 
   constructor(private readonly rules: readonly Curation[]) {
     rules.forEach((r, index) => {
       const words = queryWords(r.query);
-      if (r.match === 'contains') this.contains.push({ index, words });
-      else if (!this.exact.has(words.join(' '))) this.exact.set(words.join(' '), index);
+      if (r.match === 'contains') {
+        const list = this.containsByFirst.get(words[0]!) ?? [];
+        list.push({ index, words });
+        this.containsByFirst.set(words[0]!, list);
+      } else if (!this.exact.has(words.join(' '))) this.exact.set(words.join(' '), index);
     });
   }
 
@@ -84,13 +87,11 @@ export class CurationMatcher {
     const typed = queryWords(text);
     if (typed.length === 0) return undefined;
     let index = this.exact.get(typed.join(' ')) ?? Infinity;
-    for (const c of this.contains) {
-      if (c.index > index) break;
-      if (holdsInRow(typed, c.words)) {
-        index = c.index;
-        break;
+    for (const word of new Set(typed))
+      for (const c of this.containsByFirst.get(word) ?? []) {
+        if (c.index >= index) break; // each list is in rule order
+        if (holdsInRow(typed, c.words)) index = c.index;
       }
-    }
     return index === Infinity ? undefined : { index, rule: this.rules[index]! };
   }
 }
