@@ -26,3 +26,13 @@ export interface LexicalSettingsStore {
   replace(collection: string, settings: LexicalSettings): LexicalSettings;
   drop(collection: string): void;
 }
+
+/** The field weights as BM25 writers read them, per collection (undefined when every field weighs 1). */
+export function lexicalWeightsOf(
+  settings: Pick<LexicalSettingsStore, 'get'>,
+): (collection: string) => Readonly<Record<string, number>> | undefined {
+  return (collection) => {
+    const w = settings.get(collection).fieldWeights;
+    return Object.keys(w).length > 0 ? w : undefined;
+  };
+}

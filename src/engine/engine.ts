@@ -16,7 +16,11 @@ import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import type { CurationSet, Curations } from '../domain/curations.js';
-import type { LexicalSettings, LexicalSettingsStore } from '../domain/lexical-settings.js';
+import {
+  lexicalWeightsOf,
+  type LexicalSettings,
+  type LexicalSettingsStore,
+} from '../domain/lexical-settings.js';
 import { textFieldsOf } from '../domain/document-text.js';
 import { rebuildLexical } from './lexical-rebuild.js';
 import { ChorusError } from '../errors.js';
@@ -115,12 +119,7 @@ export class Engine {
       searchDefaults: opts.searchDefaults,
       synonyms: opts.synonyms,
       curations: opts.curations,
-      lexicalWeights: opts.lexicalSettings
-        ? (c) => {
-            const w = opts.lexicalSettings!.get(c).fieldWeights;
-            return Object.keys(w).length > 0 ? w : undefined;
-          }
-        : undefined,
+      lexicalWeights: opts.lexicalSettings ? lexicalWeightsOf(opts.lexicalSettings) : undefined,
       journal: opts.journal,
     };
   }

@@ -47,3 +47,20 @@ export function snippetWindow(
   if (end > 0 && isHigh(text.charCodeAt(end - 1))) end--;
   return [start, Math.max(start, end)];
 }
+
+/** Each matched string field's best window (lists of strings are short and keep their element spans only). */
+export function snippetsOf(
+  hit: {
+    payload: Record<string, unknown>;
+    highlights?: Record<string, readonly (readonly number[])[]>;
+  },
+  length: number,
+): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const [field, spans] of Object.entries(hit.highlights ?? {})) {
+    const text = hit.payload[field];
+    if (typeof text !== 'string') continue;
+    out[field] = snippetWindow(text, spans as [number, number][], length);
+  }
+  return out;
+}

@@ -12,7 +12,7 @@ import { curate, type AppliedCuration } from './curation.js';
 import type { CurationMatch } from '../domain/curations.js';
 import type { TextRequirement } from './text-requirement.js';
 import { highlights, type Highlight } from './highlights.js';
-import { snippetWindow } from './snippets.js';
+import { snippetsOf } from './snippets.js';
 import { countFacets, type Facets } from './facets.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
@@ -250,7 +250,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
       if (promoted.has(h.id)) hit.promoted = true;
       if (a.highlight) {
         hit.highlights = highlights(deps.bm25, hit.payload, a.highlight, alsoMarked);
-        if (a.highlight.snippet) hit.snippets = snippets(hit, a.highlight.snippet);
+        if (a.highlight.snippet) hit.snippets = snippetsOf(hit, a.highlight.snippet);
       }
       return hit;
     }),
@@ -303,15 +303,4 @@ function served(h: RankedHit, sources: Record<string, { rank: number }>): Served
     payload: publicPayload(h.payload),
     explanation: { ...explanation, ranks },
   };
-}
-
-/** Each matched string field's best window (lists of strings are short and keep their element spans only). */
-function snippets(hit: ServedHit, length: number): Record<string, [number, number]> {
-  const out: Record<string, [number, number]> = {};
-  for (const [field, spans] of Object.entries(hit.highlights ?? {})) {
-    const text = hit.payload[field];
-    if (typeof text !== 'string') continue;
-    out[field] = snippetWindow(text, spans as [number, number][], length);
-  }
-  return out;
 }

@@ -1,4 +1,8 @@
-import { LexicalSettings, type LexicalSettingsStore } from '../domain/lexical-settings.js';
+import {
+  LexicalSettings,
+  lexicalWeightsOf,
+  type LexicalSettingsStore,
+} from '../domain/lexical-settings.js';
 import type { KvRepo } from './kv-repo.js';
 
 export const LEXICAL_NS = 'lexical';
@@ -28,13 +32,9 @@ export class KvLexicalSettings implements LexicalSettingsStore {
   }
 }
 
-/** The field weights as BM25 writers read them, per collection (undefined when every field weighs 1). */
+/** The field weights as BM25 writers read them from chorus.db (for processes without an engine: jobs, CLI). */
 export function kvLexicalWeights(
   kv: KvRepo,
 ): (collection: string) => Readonly<Record<string, number>> | undefined {
-  const settings = new KvLexicalSettings(kv);
-  return (collection) => {
-    const w = settings.get(collection).fieldWeights;
-    return Object.keys(w).length > 0 ? w : undefined;
-  };
+  return lexicalWeightsOf(new KvLexicalSettings(kv));
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDataDir, runChorus } from '../support/cli.js';
+import { openDataDir, runChorus, seedShop } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-lexical-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,23 +13,10 @@ describe('chorus lexical', () => {
     const env = { ...process.env, CHORUS_DATA_DIR: dataDir, CHORUS_STORE: 'lancedb' };
     const run = (...args: string[]) => runChorus(args, { env });
     const open = () => openDataDir(dataDir);
-    let chorus = await open();
-    try {
-      await chorus.engine.createCollection({
-        name: 'shop',
-        vectors: { text: { modality: 'text', dim: 4 } },
-      });
-      await chorus.engine.upsertItems(
-        'shop',
-        ['walnut lamp', 'oak chair', 'steel desk'].map((title, i) => ({
-          id: `i${i}`,
-          payload: { title },
-          vectors: { text: [1, i, 0, 0] },
-        })),
-      );
-    } finally {
-      await chorus.close();
-    }
+    await seedShop(
+      dataDir,
+      ['walnut lamp', 'oak chair', 'steel desk'].map((title, i) => ({ id: `i${i}`, title })),
+    );
     expect((await run('lexical', 'show', '--collection', 'shop')).stdout).toBe(
       'every text field weighs 1\n',
     );
@@ -62,7 +49,7 @@ describe('chorus lexical', () => {
     expect(rebuilt.stdout).toBe('rebuilt 3 BM25 document(s)\n');
     expect(rebuilt.stderr).toContain('rebuilding BM25 documents: 100%');
     expect(await count()).toBe(3);
-    chorus = await open();
+    const chorus = await open();
     try {
       const r = await chorus.engine.search({
         collection: 'shop',

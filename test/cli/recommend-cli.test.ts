@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDataDir, runChorus } from '../support/cli.js';
+import { runChorus, seedShop } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-recommend-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,23 +16,10 @@ describe('chorus recommend', () => {
     };
     const run = (...args: string[]) => runChorus(args, { env });
     // Items with their own vectors, written as a library user writes them.
-    const chorus = await openDataDir(env.CHORUS_DATA_DIR);
-    try {
-      await chorus.engine.createCollection({
-        name: 'shop',
-        vectors: { text: { modality: 'text', dim: 4 } },
-      });
-      await chorus.engine.upsertItems(
-        'shop',
-        ['a', 'b', 'c'].map((id, i) => ({
-          id,
-          payload: { title: id },
-          vectors: { text: [1, i, 0, 0] },
-        })),
-      );
-    } finally {
-      await chorus.close();
-    }
+    await seedShop(
+      env.CHORUS_DATA_DIR,
+      ['a', 'b', 'c'].map((id) => ({ id, title: id })),
+    );
     const events = path.join(dir, 'events.jsonl');
     writeFileSync(
       events,

@@ -81,3 +81,27 @@ export async function openDataDir(dataDir: string): Promise<Chorus> {
     indexMaintenance: 'inline',
   });
 }
+
+/** A collection `shop` (one 4-dim text vector) with these titled items, written through the library. */
+export async function seedShop(
+  dataDir: string,
+  items: { id: string; title: string }[],
+): Promise<void> {
+  const chorus = await openDataDir(dataDir);
+  try {
+    await chorus.engine.createCollection({
+      name: 'shop',
+      vectors: { text: { modality: 'text', dim: 4 } },
+    });
+    await chorus.engine.upsertItems(
+      'shop',
+      items.map(({ id, title }, i) => ({
+        id,
+        payload: { title },
+        vectors: { text: [1, i, 0, 0] },
+      })),
+    );
+  } finally {
+    await chorus.close();
+  }
+}
