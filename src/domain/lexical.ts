@@ -53,6 +53,8 @@ export interface LexicalIndex {
   dropCollection(collection: string): Promise<void>;
   /** Documents indexed in `collection` (the API reports it beside the store's count). */
   count(collection: string): number;
+  /** The ids of the documents indexed in `collection`, unordered (a rebuild removes those the store lacks). */
+  documentIds(collection: string): string[];
   /**
    * Where `text` (one payload field) holds the query's terms as this index analyzes them: `[start, end)` offsets in
    * UTF-16 code units of `text`, in order. For highlighting shown hits. `terms`: index terms to mark as well (the

@@ -233,7 +233,7 @@ export class Engine {
   async rebuildLexical(
     collection: string,
     o: { signal?: AbortSignal; progress?: (fraction: number) => void; batchSize?: number } = {},
-  ): Promise<{ documents: number }> {
+  ): Promise<{ documents: number; removed: number }> {
     return rebuildLexical(this.deps, await this.schemas.get(collection), o);
   }
 

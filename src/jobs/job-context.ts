@@ -18,7 +18,7 @@ export interface JobContext {
   rebuildLexical?: (
     collection: string,
     o: { progress?: (fraction: number) => void; signal?: AbortSignal },
-  ) => Promise<{ documents: number }>;
+  ) => Promise<{ documents: number; removed: number }>;
   /** Fits and registers a model (train-model jobs), where this process holds the model registry. */
   trainer?: ModelTrainer;
 }

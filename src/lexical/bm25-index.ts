@@ -186,6 +186,11 @@ export class Bm25Index implements LexicalIndex {
     return this.postings.stats(collection)?.docs ?? 0;
   }
 
+  documentIds(collection: string): string[] {
+    const stats = this.postings.stats(collection);
+    return stats ? this.postings.docIds(stats.cid) : [];
+  }
+
   /** Stored postings against what the live documents need: equal unless the index is damaged. */
   consistency(collection: string): { docs: number; postings: number; expected: number } {
     const stats = this.postings.stats(collection);

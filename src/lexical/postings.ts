@@ -101,6 +101,7 @@ export class PostingsStore {
       doc: db.prepare('SELECT num, length, terms FROM lex_docs WHERE cid = ? AND doc_id = ?'),
       docNum: db.prepare('SELECT num FROM lex_docs WHERE cid = ? AND doc_id = ?').pluck(),
       docId: db.prepare('SELECT doc_id FROM lex_docs WHERE cid = ? AND num = ?').pluck(),
+      docIds: db.prepare('SELECT doc_id FROM lex_docs WHERE cid = ?').pluck(),
       insertDoc: db.prepare(
         'INSERT INTO lex_docs (cid, doc_id, num, length, terms) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -168,6 +169,11 @@ export class PostingsStore {
 
   docId(cid: number, num: number): string | undefined {
     return this.s.docId.get(cid, num) as string | undefined;
+  }
+
+  /** Every document id of a collection (unordered). */
+  docIds(cid: number): string[] {
+    return this.s.docIds.all(cid) as string[];
   }
 
   docNum(cid: number, id: string): number | undefined {

@@ -57,8 +57,17 @@ describe('chorus lexical', () => {
         limit: 3,
       });
       expect(r.hits.map((h) => h.id)).toEqual(['i0']);
+      // A delete that reached the store but not the lexical index (a crash between the two).
+      await chorus.engine.deps.store.delete('shop', ['i0']);
     } finally {
       await chorus.close();
     }
+    expect(await count()).toBe(3);
+    const repaired = await run('lexical', 'rebuild', '--collection', 'shop');
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(repaired.stdout).toBe(
+      'rebuilt 2 BM25 document(s), removed 1 of items no longer stored\n',
+    );
+    expect(await count()).toBe(2);
   });
 });

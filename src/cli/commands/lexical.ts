@@ -15,6 +15,11 @@ function parseWeight(spec: string): [string, number] {
 const progressLine = (fraction: number) =>
   process.stderr.write(`\rrebuilding BM25 documents: ${Math.round(fraction * 100)}%`);
 
+function rebuiltLine(r: { documents: number; removed: number }): string {
+  const removed = r.removed > 0 ? `, removed ${r.removed} of items no longer stored` : '';
+  return `rebuilt ${r.documents} BM25 document(s)${removed}\n`;
+}
+
 /** `chorus lexical show|set|rebuild --collection C`: BM25 field weights and rebuilding the index from the store. */
 export function registerLexicalCommand(program: Command): void {
   const lexical = program
@@ -64,7 +69,7 @@ export function registerLexicalCommand(program: Command): void {
           }
           const r = await e.rebuildLexical(flags.collection, { progress: progressLine });
           process.stderr.write('\n');
-          process.stdout.write(`rebuilt ${r.documents} BM25 document(s)\n`);
+          process.stdout.write(rebuiltLine(r));
         });
       },
     );
@@ -79,6 +84,6 @@ export function registerLexicalCommand(program: Command): void {
         e.rebuildLexical(flags.collection, { progress: progressLine }),
       );
       process.stderr.write('\n');
-      process.stdout.write(`rebuilt ${r.documents} BM25 document(s)\n`);
+      process.stdout.write(rebuiltLine(r));
     });
 }

@@ -24,7 +24,10 @@ export function FieldWeights({ collection, onApplied }) {
     for (;;) {
       const { jobs } = await api('GET', '/admin/api/jobs?limit=50');
       const job = jobs.find((/** @type {any} */ j) => j.id === id);
-      if (job?.state === 'completed') return `Rebuilt ${job.result?.documents ?? 0} BM25 documents with these weights.`;
+      if (job?.state === 'completed') {
+        const removed = job.result?.removed ? ` (removed ${job.result.removed} of items no longer stored)` : '';
+        return `Rebuilt ${job.result?.documents ?? 0} BM25 documents with these weights${removed}.`;
+      }
       if (job?.state === 'failed' || job?.state === 'cancelled') throw new Error(`the rebuild ${job.state}: ${job.reason ?? ''}`);
       if (job?.progress !== null && job?.progress !== undefined) setStatus(`Rebuilding the BM25 index… ${Math.round(job.progress * 100)}%`);
       await sleep(300);
