@@ -15,6 +15,7 @@ import { registerSearchCommand } from './commands/search.js';
 import { registerSynonymsCommand } from './commands/synonyms.js';
 import { registerCurationsCommand } from './commands/curations.js';
 import { registerLexicalCommand } from './commands/lexical.js';
+import { registerSettingsCommand } from './commands/settings.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
@@ -33,6 +34,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerSynonymsCommand(p),
   (p) => registerCurationsCommand(p),
   (p) => registerLexicalCommand(p),
+  (p) => registerSettingsCommand(p),
   (p) => registerRecommendCommand(p),
   (p) => registerBenchBeirCommand(p),
   (p) => registerBenchIndexCommand(p),

@@ -78,6 +78,14 @@ export function createClient(opts: ClientOptions) {
         'put',
         '/v1/collections/:name/curations',
       ),
+      /** Synonyms, curations and BM25 settings in one document. */
+      settings: bind<CollectionRoutes['settings']>(t, 'get', '/v1/collections/:name/settings'),
+      /** Replaces the parts of the settings the document has (admin key); the others are kept. */
+      setSettings: bind<CollectionRoutes['setSettings']>(
+        t,
+        'put',
+        '/v1/collections/:name/settings',
+      ),
     },
     items: {
       upsert: bind<ItemRoutes['upsert']>(t, 'post', '/v1/items'),

@@ -16,6 +16,10 @@ import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import type { CurationSet, Curations } from '../domain/curations.js';
+import type {
+  CollectionSettings,
+  StoredCollectionSettings,
+} from '../domain/collection-settings.js';
 import {
   lexicalWeightsOf,
   type LexicalSettings,
@@ -215,18 +219,47 @@ export class Engine {
         'UNAVAILABLE',
         'lexical settings are not stored by this engine (no chorus.db)',
       );
-    const fields = textFieldsOf(schema);
-    for (const field of Object.keys(settings.fieldWeights))
-      if (!fields.includes(field))
-        throw new ChorusError(
-          'VALIDATION',
-          `"${field}" is not a text field of ${collection}; its BM25 text fields: ${fields.join(', ')}`,
-          { field },
-        );
+    checkLexicalFields(schema, settings);
     const before = JSON.stringify(this.opts.lexicalSettings.get(collection));
     const kept = this.opts.lexicalSettings.replace(collection, settings);
     const changed = JSON.stringify(kept) !== before;
     return { ...kept, rebuildNeeded: changed && this.opts.bm25.count(collection) > 0 };
+  }
+
+  /** The collection's synonyms, curations and BM25 settings in one document (404 for an unknown collection). */
+  async settings(collection: string): Promise<StoredCollectionSettings> {
+    return {
+      synonyms: await this.synonyms(collection),
+      curations: await this.curations(collection),
+      lexical: await this.lexicalSettings(collection),
+    };
+  }
+
+  /**
+   * Replaces the parts of the collection's settings that `settings` has (a part left out is kept). Every part is
+   * checked before any is stored, so a refused document changes nothing; returns all parts as stored, with what
+   * the single-part writes report (`rebuildNeeded`, `missing`).
+   */
+  async setSettings(
+    collection: string,
+    settings: CollectionSettings,
+  ): Promise<StoredCollectionSettings & { rebuildNeeded: boolean; missing?: string[] }> {
+    const schema = await this.schemas.get(collection);
+    if (settings.lexical) checkLexicalFields(schema, settings.lexical);
+    // setSynonyms checks its expressions before it stores (the only check left), so it goes first.
+    if (settings.synonyms) await this.setSynonyms(collection, settings.synonyms);
+    const curated = settings.curations
+      ? await this.setCurations(collection, settings.curations)
+      : undefined;
+    const lexical = settings.lexical
+      ? await this.setLexicalSettings(collection, settings.lexical)
+      : undefined;
+    const stored = await this.settings(collection);
+    return {
+      ...stored,
+      rebuildNeeded: lexical?.rebuildNeeded ?? false,
+      ...(curated?.missing ? { missing: curated.missing } : {}),
+    };
   }
 
   /** Rewrites the collection's BM25 documents from the store with its current settings (see rebuildLexical). */
@@ -339,4 +372,16 @@ export class Engine {
     const events = this.opts.events ? await this.opts.events.deleteUser(userId) : undefined;
     return { ...this.opts.state.deleteUser(userId), events };
   }
+}
+
+/** Field weights may only name the fields BM25 reads. */
+function checkLexicalFields(schema: CollectionSchema, settings: LexicalSettings): void {
+  const fields = textFieldsOf(schema);
+  for (const field of Object.keys(settings.fieldWeights))
+    if (!fields.includes(field))
+      throw new ChorusError(
+        'VALIDATION',
+        `"${field}" is not a text field of ${schema.name}; its BM25 text fields: ${fields.join(', ')}`,
+        { field },
+      );
 }

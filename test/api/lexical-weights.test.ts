@@ -72,7 +72,7 @@ describe('BM25 field weights', () => {
       expect(start.status, start.text).toBe(202);
       const job = await waitForJob(start.json.id as string);
       expect(job.state, JSON.stringify(job)).toBe('completed');
-      expect(job.result).toEqual({ documents: 22 });
+      expect(job.result).toEqual({ documents: 22, removed: 0 });
       expect((await search())[0]).toBe('in-title');
       // A write after the change is weighted at once.
       await s.call('POST', '/v1/items', {

@@ -79,6 +79,14 @@ describe('chorus/client', () => {
     expect(await admin.items.delete({ id: 's1', collection: 'shop' })).toEqual({ deleted: 1 });
     const listed = await admin.collections.list();
     expect(listed.collections.map((c) => c.name)).toEqual(['shop']);
+    const settings = await admin.collections.setSettings({
+      name: 'shop',
+      synonyms: { groups: [['tee', 't-shirt']], rules: [] },
+    });
+    expect(settings.rebuildNeeded).toBe(false);
+    expect((await admin.collections.settings({ name: 'shop' })).synonyms.groups).toEqual([
+      ['tee', 't-shirt'],
+    ]);
     const one = await admin.items.get({ id: 'p3', collection: 'shop', withVectors: 'true' });
     expect(one.item.payload.title).toBe('item 3');
     expect(one.item.vectors?.text).toHaveLength(4);

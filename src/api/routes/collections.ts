@@ -5,6 +5,7 @@ import { VectorName } from '../../domain/modality.js';
 import { SynonymSet } from '../../domain/synonyms.js';
 import { CurationSet } from '../../domain/curations.js';
 import { LexicalSettings } from '../../domain/lexical-settings.js';
+import { CollectionSettings } from '../../domain/collection-settings.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
@@ -36,6 +37,10 @@ export const CollectionInfo = z
     lexicalCount: z.number().int().meta({ description: 'Items with text in the BM25 index' }),
   })
   .meta({ id: 'Collection' });
+
+const StoredSettings = z
+  .object({ synonyms: SynonymSet, curations: CurationSet, lexical: LexicalSettings })
+  .meta({ id: 'StoredCollectionSettings' });
 
 export const collectionRoutes = {
   list: {
@@ -146,6 +151,36 @@ export const collectionRoutes = {
       }),
     }).meta({ id: 'CurationsSaved' }),
   },
+  settings: {
+    method: 'get',
+    path: '/v1/collections/:name/settings',
+    tag: 'collections',
+    scope: 'read',
+    summary:
+      "The collection's synonyms, curations and BM25 settings in one document (to copy them elsewhere)",
+    params: CollectionParam,
+    response: StoredSettings,
+  },
+  setSettings: {
+    method: 'put',
+    path: '/v1/collections/:name/settings',
+    tag: 'collections',
+    scope: 'admin',
+    summary:
+      "Replace the parts of the collection's settings the document has (the others are kept)",
+    description:
+      'The document `GET .../settings` returns, from this collection or another: each of `synonyms`, `curations` and `lexical` that it has replaces that part, as its own PUT would. Every part is checked before any is stored, so a refused document changes nothing. `rebuildNeeded` and `missing` as the single-part writes say them.',
+    params: CollectionParam,
+    body: CollectionSettings,
+    response: StoredSettings.extend({
+      rebuildNeeded: z
+        .boolean()
+        .meta({ description: 'Stored BM25 documents were built with other settings' }),
+      missing: z.array(z.string()).optional().meta({
+        description: 'Curated ids not in the collection now (stored anyway)',
+      }),
+    }).meta({ id: 'CollectionSettingsSaved' }),
+  },
 } satisfies Record<string, RouteSpec>;
 
 export function createCollectionsRouter(deps: RouteDeps): Router {
@@ -200,6 +235,14 @@ export function createCollectionsRouter(deps: RouteDeps): Router {
   addRoute(router, deps, collectionRoutes.setCurations, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
     res.json(await engine.setCurations(name, parseBody(CurationSet, req)));
+  });
+  addRoute(router, deps, collectionRoutes.settings, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.settings(name));
+  });
+  addRoute(router, deps, collectionRoutes.setSettings, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.setSettings(name, parseBody(CollectionSettings, req)));
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ChorusError } from '../../errors.js';
+import type { Engine } from '../../engine/engine.js';
 import { withEngine } from '../engine-session.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -15,9 +16,23 @@ function parseWeight(spec: string): [string, number] {
 const progressLine = (fraction: number) =>
   process.stderr.write(`\rrebuilding BM25 documents: ${Math.round(fraction * 100)}%`);
 
-function rebuiltLine(r: { documents: number; removed: number }): string {
+async function rebuild(e: Engine, collection: string): Promise<void> {
+  const r = await e.rebuildLexical(collection, { progress: progressLine });
+  process.stderr.write('\n');
   const removed = r.removed > 0 ? `, removed ${r.removed} of items no longer stored` : '';
-  return `rebuilt ${r.documents} BM25 document(s)${removed}\n`;
+  process.stdout.write(`rebuilt ${r.documents} BM25 document(s)${removed}\n`);
+}
+
+/** After new field weights: rebuild now, or (`--no-rebuild`) say how to. */
+export async function rebuildAfterChange(
+  e: Engine,
+  collection: string,
+  now: boolean,
+): Promise<void> {
+  if (now) return rebuild(e, collection);
+  process.stdout.write(
+    `stored documents still use the old weights: run chorus lexical rebuild --collection ${collection}\n`,
+  );
 }
 
 /** `chorus lexical show|set|rebuild --collection C`: BM25 field weights and rebuilding the index from the store. */
@@ -60,16 +75,7 @@ export function registerLexicalCommand(program: Command): void {
           process.stdout.write(
             `${flags.collection}: field weights ${shown.length ? shown.join(', ') : 'all 1'}\n`,
           );
-          if (!kept.rebuildNeeded) return;
-          if (!flags.rebuild) {
-            process.stdout.write(
-              `stored documents still use the old weights: run chorus lexical rebuild --collection ${flags.collection}\n`,
-            );
-            return;
-          }
-          const r = await e.rebuildLexical(flags.collection, { progress: progressLine });
-          process.stderr.write('\n');
-          process.stdout.write(rebuiltLine(r));
+          if (kept.rebuildNeeded) await rebuildAfterChange(e, flags.collection, flags.rebuild);
         });
       },
     );
@@ -80,10 +86,6 @@ export function registerLexicalCommand(program: Command): void {
     )
     .requiredOption('--collection <name>', 'collection')
     .action(async (flags: { collection: string }, cmd: Command) => {
-      const r = await withEngine(cmd, (e) =>
-        e.rebuildLexical(flags.collection, { progress: progressLine }),
-      );
-      process.stderr.write('\n');
-      process.stdout.write(rebuiltLine(r));
+      await withEngine(cmd, (e) => rebuild(e, flags.collection));
     });
 }
