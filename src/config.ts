@@ -169,6 +169,22 @@ export const FeedbackConfig = z
   })
   .strict();
 
+export const SuggestionsConfig = z
+  .object({
+    /**
+     * Distinct users (the `userId` searches carry) a query needs before it is suggested to others: one client
+     * cannot plant a suggestion, and one person's query is never shown to anyone else.
+     */
+    minUsers: int(1, 100_000).default(3),
+    /** Searches of the last this many days count. */
+    days: int(1, 3650).default(30),
+    /** A collection's suggestions are recounted from the log when older than this (0: at every request). */
+    refreshSeconds: int(0, 86_400).default(300),
+    /** The newest this many search impressions of the window count (bounds one recount's work). */
+    maxEvents: int(1, 10_000_000).default(500_000),
+  })
+  .strict();
+
 export const RuntimeConfig = z
   .object({
     /**
@@ -211,6 +227,7 @@ export const ConfigSchema = z
     jobs: JobsConfig.default(JobsConfig.parse({})),
     ann: AnnConfig.default(AnnConfig.parse({})),
     feedback: FeedbackConfig.default(FeedbackConfig.parse({})),
+    suggestions: SuggestionsConfig.default(SuggestionsConfig.parse({})),
     runtime: RuntimeConfig.default(RuntimeConfig.parse({})),
   })
   .strict()

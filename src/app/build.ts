@@ -6,6 +6,7 @@ import type { Reranker } from '../../rerankers/reranker.js';
 import { collectionSearchDefaults } from '../admin/presets.js';
 import { KvSynonyms } from './synonyms.js';
 import { KvCurations } from './curations.js';
+import { LoggedQuerySuggestions } from './query-suggestions.js';
 import { KvLexicalSettings } from '../storage/lexical-settings-repo.js';
 import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
 import { createMetrics } from '../api/metrics.js';
@@ -119,6 +120,10 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
     synonyms: new KvSynonyms(db.kv),
     curations: new KvCurations(db.kv),
+    suggestions: new LoggedQuerySuggestions(db.events, {
+      ...config.suggestions,
+      refreshMs: config.suggestions.refreshSeconds * 1000,
+    }),
     lexicalSettings: new KvLexicalSettings(db.kv),
     journal,
   });

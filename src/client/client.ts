@@ -78,6 +78,12 @@ export function createClient(opts: ClientOptions) {
         'put',
         '/v1/collections/:name/curations',
       ),
+      /** Past queries that start with what is typed (search-box suggestions). */
+      suggestions: bind<CollectionRoutes['suggestions']>(
+        t,
+        'get',
+        '/v1/collections/:name/suggestions',
+      ),
       /** Synonyms, curations and BM25 settings in one document. */
       settings: bind<CollectionRoutes['settings']>(t, 'get', '/v1/collections/:name/settings'),
       /** Replaces the parts of the settings the document has (admin key); the others are kept. */

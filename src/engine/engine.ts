@@ -16,6 +16,7 @@ import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import type { CurationSet, Curations } from '../domain/curations.js';
+import type { QuerySuggestion, QuerySuggestions } from '../domain/query-suggestions.js';
 import type {
   CollectionSettings,
   StoredCollectionSettings,
@@ -76,6 +77,8 @@ export interface EngineOptions {
   synonyms?: Synonyms;
   /** Per-collection curations: items promoted or hidden for given queries (chorus.db kv in the app). */
   curations?: Curations;
+  /** Past queries offered to people typing their start (absent: none). */
+  suggestions?: QuerySuggestions;
   /** Per-collection BM25 settings (field weights; chorus.db kv in the app); absent: every field weighs 1. */
   lexicalSettings?: LexicalSettingsStore;
   /** Log impressions inline instead of group-committing them after the response (default false). */
@@ -155,6 +158,13 @@ export class Engine {
     this.opts.synonyms?.drop(name);
     this.opts.curations?.drop(name);
     this.opts.lexicalSettings?.drop(name);
+    this.opts.suggestions?.forget(name);
+  }
+
+  /** Past queries of the collection that start with `prefix`, best first (404 for an unknown collection). */
+  async suggest(collection: string, prefix: string, limit: number): Promise<QuerySuggestion[]> {
+    await this.schemas.get(collection);
+    return (await this.opts.suggestions?.suggest(collection, prefix, limit)) ?? [];
   }
 
   /** The collection's synonyms (404 for an unknown collection). */

@@ -83,6 +83,19 @@ export interface EventQuery {
   newestFirst?: boolean;
 }
 
+/** One logged text search (see EventsRepo.loggedSearches). */
+export interface LoggedSearchRow {
+  seq: number;
+  ts: number;
+  userId: string | null;
+  /** The text searched; null for an impression without one (a vector search, a recommendation). */
+  query: string | null;
+  /** Items the page showed (0: the search found nothing). */
+  shown: number;
+  /** Position of the page's first item (> 0: a later page). */
+  first: number;
+}
+
 export interface AppendResult {
   /** Events newly written. */
   inserted: number;
@@ -259,6 +272,33 @@ export class EventsRepo {
   query(q: EventQuery = {}): StoredEvent[] {
     const { sql, params } = this.select(q, q.limit ?? 10_000);
     return (this.db.prepare(sql).all(params) as EventRow[]).map((r) => toStored(r));
+  }
+
+  /**
+   * The engine's own impressions (origin server) with the text they searched, newest first by timestamp, a page at a
+   * time (`after`: the last row of the previous page): what query suggestions count. Pages walk the
+   * (collection, type, ts) index backwards, so none sorts the log (paging by seq sorted every matching row per page);
+   * the JSON is read by SQLite for the page's rows only.
+   */
+  loggedSearches(q: {
+    collection: string;
+    from: number;
+    after?: Pick<LoggedSearchRow, 'ts' | 'seq'>;
+    limit: number;
+  }): LoggedSearchRow[] {
+    const after = q.after ? 'AND (ts < @ts OR (ts = @ts AND seq < @seq))' : '';
+    const sql = `SELECT seq, ts, userId, json_extract(body, '$.query') AS query,
+        json_array_length(body, '$.items') AS shown, coalesce(json_extract(body, '$.items[0].position'), 0) AS first
+      FROM (SELECT seq, ts, user_id AS userId, body FROM events INDEXED BY events_collection_type_ts
+        WHERE collection = @collection AND type = 'impression' AND ts >= @from ${after} AND origin = 'server'
+        ORDER BY ts DESC, seq DESC LIMIT @limit)
+      ORDER BY ts DESC, seq DESC`;
+    return this.db.prepare(sql).all({
+      collection: q.collection,
+      from: q.from,
+      limit: Math.max(1, Math.floor(q.limit)),
+      ...(q.after ? { ts: q.after.ts, seq: q.after.seq } : {}),
+    }) as LoggedSearchRow[];
   }
 
   /** Streams events matching `q`, oldest first, without loading them all. */

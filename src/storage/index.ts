@@ -1,7 +1,13 @@
 // Public entry point of the embedded durable store.
 export { CHORUS_DB_FILE, openChorusDb, openChorusDbFile, type ChorusDb } from './chorus-db.js';
 export { compactFile, freeBytes, type CompactResult } from './compact.js';
-export { EventsRepo, type AppendResult, type EventQuery, type StoredEvent } from './events-repo.js';
+export {
+  EventsRepo,
+  type AppendResult,
+  type EventQuery,
+  type LoggedSearchRow,
+  type StoredEvent,
+} from './events-repo.js';
 export { JudgmentsRepo, type Judgment } from './judgments-repo.js';
 export {
   ModelsRepo,

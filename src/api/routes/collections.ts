@@ -9,7 +9,7 @@ import { CollectionSettings } from '../../domain/collection-settings.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
-import { parseBody, parseParams } from '../validate.js';
+import { parseBody, parseParams, parseQuery } from '../validate.js';
 
 export const CreateCollectionBody = CollectionSchema.extend({
   vectors: z
@@ -41,6 +41,30 @@ export const CollectionInfo = z
 const StoredSettings = z
   .object({ synonyms: SynonymSet, curations: CurationSet, lexical: LexicalSettings })
   .meta({ id: 'StoredCollectionSettings' });
+
+export const SuggestionsQuery = z
+  .object({
+    prefix: z.string().max(200).meta({ description: 'What has been typed so far' }),
+    limit: z.coerce.number().int().min(1).max(20).default(5),
+  })
+  .strict();
+
+export const Suggestions = z
+  .object({
+    suggestions: z.array(
+      z.object({
+        query: z
+          .string()
+          .meta({ description: 'The query, normalised (lower case, punctuation aside)' }),
+        users: z
+          .number()
+          .int()
+          .meta({ description: 'Distinct users who searched it and got results' }),
+        searches: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'QuerySuggestions' });
 
 export const collectionRoutes = {
   list: {
@@ -181,6 +205,19 @@ export const collectionRoutes = {
       }),
     }).meta({ id: 'CollectionSettingsSaved' }),
   },
+  suggestions: {
+    method: 'get',
+    path: '/v1/collections/:name/suggestions',
+    tag: 'collections',
+    scope: 'read',
+    summary:
+      'Past queries that start with what is typed (search-box suggestions), most searched first',
+    description:
+      "Counted from the searches this server logged (the last `suggestions.days` days): a query is offered once `suggestions.minUsers` distinct users (the `userId` searches carry) searched it and got results, so one client cannot plant a suggestion and one person's query is not shown to others. Queries with operators (quotes, -exclusions) are not offered. Recounted in the background every `suggestions.refreshSeconds`.",
+    params: CollectionParam,
+    query: SuggestionsQuery,
+    response: Suggestions,
+  },
 } satisfies Record<string, RouteSpec>;
 
 export function createCollectionsRouter(deps: RouteDeps): Router {
@@ -235,6 +272,11 @@ export function createCollectionsRouter(deps: RouteDeps): Router {
   addRoute(router, deps, collectionRoutes.setCurations, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
     res.json(await engine.setCurations(name, parseBody(CurationSet, req)));
+  });
+  addRoute(router, deps, collectionRoutes.suggestions, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    const q = parseQuery(SuggestionsQuery, req);
+    res.json({ suggestions: await engine.suggest(name, q.prefix, q.limit) });
   });
   addRoute(router, deps, collectionRoutes.settings, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
