@@ -136,6 +136,10 @@ export const RankedResponse = z
         promoted: z
           .array(z.string())
           .meta({ description: 'The promoted items placed first, in order' }),
+        position: z.number().int().optional().meta({
+          description:
+            '1-based position of the first promoted item, when the rule sets one (else the top)',
+        }),
       })
       .optional()
       .meta({

@@ -2,11 +2,20 @@ import { ZodError } from 'zod';
 import { ChorusError } from '../errors.js';
 import { CurationSet } from './curations.js';
 
-type Draft = { query: string; match?: 'exact' | 'contains'; promote: string[]; hide: string[] };
+type Draft = {
+  query: string;
+  match?: 'exact' | 'contains';
+  promote: string[];
+  hide: string[];
+  position?: number;
+  from?: string;
+  until?: string;
+};
 
 /**
  * The rules as text (what `chorus curations set --file` and the admin box read): `key: value` lines, a `query:` line
- * starts a rule, `match: exact|contains`, one `promote:` line per item in its order, one `hide:` line per item;
+ * starts a rule, `match: exact|contains`, one `promote:` line per item in its order, one `hide:` line per item,
+ * optionally `position: N` (where the promoted items go) and `from:` / `until:` (its schedule, ISO date-times);
  * `#` starts a comment line, blank lines are ignored. One id per line, so ids may hold commas and spaces (not
  * leading or trailing ones: the JSON API takes any id).
  */
@@ -20,7 +29,7 @@ export function parseCurationsFile(text: string): CurationSet {
     if (colon < 0)
       throw new ChorusError(
         'BAD_REQUEST',
-        `${where}: expected "query:", "match:", "promote:" or "hide:"`,
+        `${where}: expected "query:", "match:", "promote:", "hide:", "position:", "from:" or "until:"`,
       );
     const key = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
@@ -37,10 +46,15 @@ export function parseCurationsFile(text: string): CurationSet {
       rule.match = value;
     } else if (key === 'promote') rule.promote.push(value);
     else if (key === 'hide') rule.hide.push(value);
+    else if (key === 'position') {
+      if (!/^\d+$/.test(value))
+        throw new ChorusError('BAD_REQUEST', `${where}: position is a whole number (1: the top)`);
+      rule.position = Number(value);
+    } else if (key === 'from' || key === 'until') rule[key] = value;
     else
       throw new ChorusError(
         'BAD_REQUEST',
-        `${where}: unknown key "${key}" (query, match, promote, hide)`,
+        `${where}: unknown key "${key}" (query, match, promote, hide, position, from, until)`,
       );
   });
   return { rules: rules.map((r) => ({ ...r, match: r.match ?? 'exact' })) };
@@ -53,6 +67,9 @@ export function formatCurationsFile(set: CurationSet): string {
       [
         `query: ${r.query}`,
         ...(r.match === 'exact' ? [] : [`match: ${r.match}`]),
+        ...(r.position === undefined ? [] : [`position: ${r.position}`]),
+        ...(r.from === undefined ? [] : [`from: ${r.from}`]),
+        ...(r.until === undefined ? [] : [`until: ${r.until}`]),
         ...r.promote.map((id) => `promote: ${id}`),
         ...r.hide.map((id) => `hide: ${id}`),
       ]

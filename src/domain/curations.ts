@@ -6,6 +6,12 @@ export const MAX_CURATIONS = 1_000;
 export const MAX_PROMOTED = 50;
 export const MAX_HIDDEN = 1_000;
 export const MAX_CURATION_QUERY_LENGTH = 200;
+/** Deepest position a rule may place its promoted items at (1-based). */
+export const MAX_CURATION_POSITION = 1_000;
+
+const Instant = z.iso
+  .datetime({ offset: true, error: 'a date and time with a zone, e.g. 2026-12-01T00:00:00Z' })
+  .meta({ description: 'ISO 8601 date and time with a zone (Z or +01:00)' });
 
 /**
  * A merchandiser's rule for one query (Elastic App Search's curations, Typesense's overrides): `promote` puts these
@@ -19,6 +25,12 @@ export const Curation = z
     match: z.enum(['exact', 'contains']).default('exact'),
     promote: z.array(ItemId).max(MAX_PROMOTED).default([]),
     hide: z.array(ItemId).max(MAX_HIDDEN).default([]),
+    position: z.number().int().min(1).max(MAX_CURATION_POSITION).optional().meta({
+      description:
+        'Where the first promoted item goes, 1-based (default 1: the top); the ranking fills the places above',
+    }),
+    from: Instant.optional().meta({ description: 'The rule applies from this instant on' }),
+    until: Instant.optional().meta({ description: 'The rule stops applying at this instant' }),
   })
   .strict()
   .refine((c) => queryWords(c.query).length > 0, {
@@ -34,6 +46,10 @@ export const Curation = z
   .refine((c) => new Set(c.promote).size === c.promote.length, {
     message: 'an item is promoted once per rule',
     path: ['promote'],
+  })
+  .refine((c) => !c.from || !c.until || Date.parse(c.from) < Date.parse(c.until), {
+    message: '"from" must come before "until"',
+    path: ['until'],
   });
 export type Curation = z.infer<typeof Curation>;
 
@@ -63,42 +79,71 @@ export interface CurationMatch {
   rule: Curation;
 }
 
+/** Whether a rule's schedule (`from`, `until`) holds at `now` (epoch ms); a rule without one always applies. */
+export function isActive(rule: Pick<Curation, 'from' | 'until'>, now: number): boolean {
+  return (
+    (rule.from === undefined || Date.parse(rule.from) <= now) &&
+    (rule.until === undefined || now < Date.parse(rule.until))
+  );
+}
+
 /**
  * A collection's rules ready to match: exact rules by their words (one lookup), `contains` rules by their first word
- * (only those whose first word was typed are tried). Compiled once per change of the rules, not per search.
+ * (only those whose first word was typed are tried). Compiled once per change of the rules, not per search; a
+ * scheduled rule is skipped outside its window, so the next rule that matches applies then.
  */
 export class CurationMatcher {
-  private readonly exact = new Map<string, number>();
+  private readonly exact = new Map<string, number[]>();
   private readonly containsByFirst = new Map<string, { index: number; words: string[] }[]>();
+  private readonly windows: ({ from: number; until: number } | undefined)[];
 
   constructor(private readonly rules: readonly Curation[]) {
+    this.windows = rules.map((r) =>
+      r.from === undefined && r.until === undefined
+        ? undefined
+        : {
+            from: r.from === undefined ? -Infinity : Date.parse(r.from),
+            until: r.until === undefined ? Infinity : Date.parse(r.until),
+          },
+    );
     rules.forEach((r, index) => {
       const words = queryWords(r.query);
       if (r.match === 'contains') {
         const list = this.containsByFirst.get(words[0]!) ?? [];
         list.push({ index, words });
         this.containsByFirst.set(words[0]!, list);
-      } else if (!this.exact.has(words.join(' '))) this.exact.set(words.join(' '), index);
+      } else {
+        const key = words.join(' ');
+        this.exact.set(key, [...(this.exact.get(key) ?? []), index]);
+      }
     });
   }
 
-  /** The first rule (in list order) that matches `text`, if any. */
-  match(text: string): CurationMatch | undefined {
+  /** The first rule (in list order) that matches `text` and is active at `now`, if any. */
+  match(text: string, now = Date.now()): CurationMatch | undefined {
     const typed = queryWords(text);
     if (typed.length === 0) return undefined;
-    let index = this.exact.get(typed.join(' ')) ?? Infinity;
+    const active = (i: number) => {
+      const w = this.windows[i];
+      return w === undefined || (w.from <= now && now < w.until);
+    };
+    let index = this.exact.get(typed.join(' '))?.find(active) ?? Infinity;
     for (const word of new Set(typed))
       for (const c of this.containsByFirst.get(word) ?? []) {
         if (c.index >= index) break; // each list is in rule order
-        if (holdsInRow(typed, c.words)) index = c.index;
+        if (active(c.index) && holdsInRow(typed, c.words)) index = c.index;
       }
     return index === Infinity ? undefined : { index, rule: this.rules[index]! };
   }
 }
 
-/** The first rule of `rules` that matches `text`, if any. */
-export function matchCuration(rules: readonly Curation[], text: string): CurationMatch | undefined {
-  return new CurationMatcher(rules).match(text);
+/** The first rule of `rules` that matches `text` (and is active at `now`), if any. */
+export function matchCuration(
+  rules: readonly Curation[],
+  text: string,
+  now?: number,
+): CurationMatch | undefined {
+  return new CurationMatcher(rules).match(text, now);
 }
 
 function holdsInRow(typed: readonly string[], want: readonly string[]): boolean {

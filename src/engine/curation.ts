@@ -13,6 +13,8 @@ export interface AppliedCuration {
   match: 'exact' | 'contains';
   /** The promoted items placed first, in order (those missing or failing the query's filter are left out). */
   promoted: string[];
+  /** 1-based position of the first promoted item, when the rule sets one (else the top). */
+  position?: number;
 }
 
 export interface CurationArgs {
@@ -27,7 +29,7 @@ export interface CurationArgs {
 }
 
 /**
- * Puts the rule's promoted items first, in its order, ahead of the ranked list (which loses them where it held
+ * Puts the rule's promoted items first (or from its `position` on), in its order, into the ranked list (which loses them where it held
  * them). A promoted item the ranking found keeps its score and explanation; one it did not is read from the store
  * (one batch) and shown with no sources, if it passes what the query asked of every hit: its filter, its phrases
  * and exclusions. Hidden items never reach the ranking (the retrieval excludes them).
@@ -66,8 +68,17 @@ export async function curate(
   const placed = new Set(promoted);
   if (problems.length > 0)
     notes.push(`curation "${rule.query}": not promoted ${problems.join('; ')}`);
+  const rest = ranked.filter((h) => !placed.has(h.id));
+  // The ranking keeps the places above the rule's position (all of them when it has fewer hits).
+  const at = Math.min((rule.position ?? 1) - 1, rest.length);
   return {
-    hits: [...promoted.map((id) => byId.get(id)!), ...ranked.filter((h) => !placed.has(h.id))],
-    applied: { rule: a.match.index, query: rule.query, match: rule.match, promoted },
+    hits: [...rest.slice(0, at), ...promoted.map((id) => byId.get(id)!), ...rest.slice(at)],
+    applied: {
+      rule: a.match.index,
+      query: rule.query,
+      match: rule.match,
+      promoted,
+      ...(rule.position !== undefined ? { position: rule.position } : {}),
+    },
   };
 }

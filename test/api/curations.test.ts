@@ -209,6 +209,36 @@ describe('curations', () => {
     expect(ids(byVector)).toContain('i7');
   });
 
+  it('a rule may place its items lower (position) and apply only within its schedule', async () => {
+    const hour = 3_600_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const put1 = await put([
+      // Over: skipped, the next matching rule applies.
+      { query: 'summer sale', promote: ['i2'], until: iso(Date.now() - hour) },
+      // Not yet.
+      { query: 'summer sale', promote: ['i4'], from: iso(Date.now() + hour) },
+      { query: 'summer sale', promote: ['i38', 'i6'], position: 3, from: iso(Date.now() - hour) },
+    ]);
+    expect(put1.status, put1.text).toBe(200);
+    const organic = (await reference('summer sale')).filter((id) => id !== 'i38' && id !== 'i6');
+    const r = await search('summer sale');
+    expect(ids(r).slice(0, 4)).toEqual([organic[0], organic[1], 'i38', 'i6']);
+    expect(r.json.curation).toEqual({
+      rule: 2,
+      query: 'summer sale',
+      match: 'exact',
+      promoted: ['i38', 'i6'],
+      position: 3,
+    });
+    // The second page continues the same list.
+    const page2 = await search('summer sale', { offset: 2, limit: 2 });
+    expect(ids(page2)).toEqual(['i38', 'i6']);
+    // A position past the ranked list puts the items at its end.
+    await put([{ query: 'summer sale', promote: ['i38'], position: 1000 }]);
+    const last = ids(await search('summer sale', { limit: 40 }));
+    expect(last.at(-1)).toBe('i38');
+  });
+
   it('an empty list removes the rules; dropping the collection drops them', async () => {
     expect((await put([])).json).toEqual({ rules: [] });
     expect((await search('summer sale')).json.curation).toBeUndefined();

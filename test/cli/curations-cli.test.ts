@@ -44,6 +44,29 @@ describe('curation rules', () => {
     expect(matchCuration(inRow, 'red summer dress')).toBeUndefined();
   });
 
+  it('a scheduled rule applies inside its window only; the next matching rule applies outside it', () => {
+    const { rules } = CurationSet.parse({
+      rules: [
+        {
+          query: 'gift',
+          promote: ['xmas'],
+          from: '2026-12-01T00:00:00Z',
+          until: '2026-12-26T00:00:00+01:00',
+        },
+        { query: 'gift', promote: ['always'] },
+        { query: 'gift', match: 'contains', promote: ['late'], from: '2027-01-01T00:00:00Z' },
+      ],
+    });
+    const at = (text: string, iso: string) =>
+      matchCuration(rules, text, Date.parse(iso))?.rule.promote[0];
+    expect(at('gift', '2026-11-30T23:59:59Z')).toBe('always');
+    expect(at('gift', '2026-12-01T00:00:00Z')).toBe('xmas');
+    expect(at('Gift!', '2026-12-25T22:59:59Z')).toBe('xmas');
+    expect(at('gift', '2026-12-25T23:00:00Z')).toBe('always'); // until is exclusive (+01:00)
+    expect(at('gift card', '2026-12-10T00:00:00Z')).toBeUndefined();
+    expect(at('gift card', '2027-01-02T00:00:00Z')).toBe('late');
+  });
+
   it('refuses rules that do nothing or contradict themselves', () => {
     const bad = (rule: unknown) => CurationSet.safeParse({ rules: [rule] }).success;
     expect(bad({ query: 'x', promote: ['a'] })).toBe(true);
@@ -54,6 +77,17 @@ describe('curation rules', () => {
     expect(bad({ query: 'x', promote: ['a'], boost: 2 })).toBe(false);
     expect(bad({ query: 'x', match: 'fuzzy', promote: ['a'] })).toBe(false);
     expect(bad({ query: 'x', promote: ['a\u0000'] })).toBe(false);
+    expect(bad({ query: 'x', promote: ['a'], position: 3 })).toBe(true);
+    expect(bad({ query: 'x', promote: ['a'], position: 0 })).toBe(false);
+    expect(bad({ query: 'x', promote: ['a'], from: '2026-12-01' })).toBe(false);
+    expect(
+      bad({
+        query: 'x',
+        promote: ['a'],
+        from: '2026-12-02T00:00:00Z',
+        until: '2026-12-01T00:00:00Z',
+      }),
+    ).toBe(false);
   });
 
   it('one click edits the exact rule for the query: created first, items moved between lists, dropped when empty', () => {
@@ -105,6 +139,23 @@ describe('curation rules', () => {
       ],
     });
     expect(parseCurationsFile(formatCurationsFile(set))).toEqual(set);
+    const scheduled = parseCurationsFile(
+      'query: gift\nposition: 3\nfrom: 2026-12-01T00:00:00Z\nuntil: 2026-12-26T00:00:00Z\npromote: p1\n',
+    );
+    expect(scheduled.rules[0]).toEqual({
+      query: 'gift',
+      match: 'exact',
+      promote: ['p1'],
+      hide: [],
+      position: 3,
+      from: '2026-12-01T00:00:00Z',
+      until: '2026-12-26T00:00:00Z',
+    });
+    expect(parseCurationsFile(formatCurationsFile(scheduled))).toEqual(scheduled);
+    expect(() => parseCurationsFile('query: a\nposition: top\n')).toThrow(/line 2: position is/);
+    expect(() => curationsFromFile('query: a\npromote: x\nfrom: tomorrow\n', false)).toThrow(
+      /rule 1 \(from\): a date and time with a zone/,
+    );
     expect(() => parseCurationsFile('promote: a\n')).toThrow(/line 1: a rule starts with/);
     expect(() => parseCurationsFile('query: a\nboost: 2\n')).toThrow(/line 2: unknown key "boost"/);
     expect(() => parseCurationsFile('query: a\nmatch: fuzzy\n')).toThrow(/line 2: match is/);

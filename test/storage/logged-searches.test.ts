@@ -14,7 +14,8 @@ afterAll(() => {
 
 describe('logged searches', () => {
   it('pages back through the server impressions by (ts, seq), each once, ties across pages included', () => {
-    const events: FeedbackEventInput[] = Array.from({ length: 2500 }, (_, i) => ({
+    type Impression = Extract<FeedbackEventInput, { type: 'impression' }>;
+    const events: Impression[] = Array.from({ length: 2500 }, (_, i) => ({
       type: 'impression',
       eventId: `imp_${i}`,
       collection: 'shop',
