@@ -1,3 +1,4 @@
+import type { EngagementOrder } from '../domain/feedback-port.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -9,15 +10,22 @@ const OVERREAD = 4;
 /**
  * The cold start's list: the items with the most engagement in the collection (clicks, likes, purchases... as
  * counted by the feedback state), most first, that still exist, pass the filter and are not excluded; at most `k`.
- * Scores are the engagement counts.
+ * Scores are the engagement counts (decayed by age for the trending order).
  */
 export async function popularList(
   deps: Pick<EngineDeps, 'state' | 'store'>,
   collection: string,
-  o: { k: number; filter?: Filter; exclude?: ReadonlySet<string>; signal?: AbortSignal },
+  o: {
+    k: number;
+    filter?: Filter;
+    exclude?: ReadonlySet<string>;
+    signal?: AbortSignal;
+    /** All-time engagement (default) or trending (decayed by age). */
+    order?: EngagementOrder;
+  },
 ): Promise<{ id: string; score: number; payload: Payload }[]> {
   const top = deps.state
-    .mostEngaged(collection, o.k * OVERREAD + (o.exclude?.size ?? 0))
+    .mostEngaged(collection, o.k * OVERREAD + (o.exclude?.size ?? 0), o.order)
     .filter((t) => !o.exclude?.has(t.id));
   if (top.length === 0) return [];
   const items = await deps.store.get(

@@ -34,10 +34,11 @@ export interface RecommendRequest {
   vectorNames?: string[];
   candidates?: number;
   /**
-   * What a request with nothing to compare with gets (a user without a profile, an item without vectors): 'popular',
-   * the collection's most engaged items (default), or 'none', an empty list.
+   * What a request with nothing to compare with gets (no item or user named, a user without a profile, an item
+   * without vectors): 'popular', the collection's most engaged items (default); 'trending', the most engaged lately
+   * (each engagement halves every week); or 'none', an empty list.
    */
-  fallback?: 'popular' | 'none';
+  fallback?: 'popular' | 'trending' | 'none';
   /** Aborted when the caller gave up (request timeout, disconnect): no stage starts after that. */
   signal?: AbortSignal;
 }
@@ -47,8 +48,11 @@ export async function recommend(
   schemas: SchemaCache,
   req: RecommendRequest,
 ): Promise<RankedResponse> {
-  if (!req.itemId && !req.userId)
-    throw new ChorusError('VALIDATION', 'recommend needs an itemId or a userId');
+  if (!req.itemId && !req.userId && req.fallback === 'none')
+    throw new ChorusError(
+      'VALIDATION',
+      'recommend needs an itemId, a userId or a fallback list (popular, trending)',
+    );
   checkFilter(deps.limits, req.filter);
   checkOffset(req.offset);
   checkSort(req.sort, req.diversity);
@@ -104,6 +108,7 @@ export async function recommend(
   };
   if (vectors.size === 0) {
     const k = ranking.candidatesPerList ?? deps.search.candidatesPerModality;
+    const trending = req.fallback === 'trending';
     const popular =
       req.fallback === 'none'
         ? []
@@ -113,6 +118,7 @@ export async function recommend(
               filter: req.filter,
               exclude,
               signal: req.signal,
+              order: trending ? 'trending' : 'all-time',
             }),
           );
     if (popular.length === 0) {
@@ -128,12 +134,17 @@ export async function recommend(
         timings: timer.timings,
       };
     }
-    notes.push("showing the collection's most engaged items (the popular list)");
+    if (req.itemId || req.userId)
+      notes.push(
+        trending
+          ? 'showing the items most engaged with lately (the trending list)'
+          : "showing the collection's most engaged items (the popular list)",
+      );
     // One list: the baseline fusion keeps its order (the learned model reads sources it was trained on).
     return runTwoStage(deps, {
       ...common,
       vectors,
-      lists: new Map([['popular', popular]]),
+      lists: new Map([[trending ? 'trending' : 'popular', popular]]),
       fusion: req.fusion && req.fusion !== 'model' ? req.fusion : baseline.fusion,
       weights: ranking.weights,
       rrfK: ranking.rrfK,

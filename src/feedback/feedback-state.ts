@@ -3,7 +3,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { reclaimFreePages } from '../storage/free-pages.mjs';
 import { BACKSTOP_PAGES, WalCheckpointer } from '../storage/wal-checkpointer.js';
-import type { FeedbackStatePort, ItemStats } from '../domain/feedback-port.js';
+import {
+  trendValue,
+  trendWeight,
+  type EngagementOrder,
+  type FeedbackStatePort,
+  type ItemStats,
+} from '../domain/feedback-port.js';
 import { foldEvent, type ProfileAccumulator } from '../domain/profile-math.js';
 
 export type { ItemStats };
@@ -92,6 +98,7 @@ export class FeedbackState implements FeedbackStatePort {
       CREATE TABLE IF NOT EXISTS item_stats (
         collection TEXT NOT NULL, item_id TEXT NOT NULL,
         impressions INTEGER NOT NULL DEFAULT 0, clicks INTEGER NOT NULL DEFAULT 0, engagement REAL NOT NULL DEFAULT 0,
+        trend REAL NOT NULL DEFAULT 0,
         PRIMARY KEY (collection, item_id)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS profiles (
         collection TEXT NOT NULL, user_id TEXT NOT NULL, vector_name TEXT NOT NULL,
@@ -108,10 +115,10 @@ export class FeedbackState implements FeedbackStatePort {
       pruneApplied: this.db.prepare(`DELETE FROM applied_events WHERE event_id IN (
         SELECT event_id FROM applied_events WHERE at < ? ORDER BY at LIMIT ?)`),
       bumpStats: this.db
-        .prepare(`INSERT INTO item_stats (collection, item_id, impressions, clicks, engagement)
-        VALUES (@collection, @item, @impressions, @clicks, @engagement)
+        .prepare(`INSERT INTO item_stats (collection, item_id, impressions, clicks, engagement, trend)
+        VALUES (@collection, @item, @impressions, @clicks, @engagement, @trend)
         ON CONFLICT (collection, item_id) DO UPDATE SET impressions = impressions + @impressions,
-          clicks = clicks + @clicks, engagement = engagement + @engagement`),
+          clicks = clicks + @clicks, engagement = engagement + @engagement, trend = trend + @trend`),
       dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
       // One query per list, not per candidate: ids travel as a JSON array.
       allStats: this.db.prepare(`SELECT item_id, impressions, clicks, engagement FROM item_stats
@@ -130,6 +137,8 @@ export class FeedbackState implements FeedbackStatePort {
       seen: this.db.prepare('SELECT item_id FROM seen WHERE collection = ? AND user_id = ?'),
       mostEngaged: this.db.prepare(`SELECT item_id AS id, engagement FROM item_stats
         WHERE collection = ? AND engagement > 0 ORDER BY engagement DESC, item_id LIMIT ?`),
+      trending: this.db.prepare(`SELECT item_id AS id, trend FROM item_stats
+        WHERE collection = ? AND trend > 0 ORDER BY trend DESC, item_id LIMIT ?`),
       deleteProfiles: this.db.prepare('DELETE FROM profiles WHERE user_id = ?'),
       deleteSeen: this.db.prepare('DELETE FROM seen WHERE user_id = ?'),
       engagedUsers: this.db.prepare(
@@ -154,6 +163,15 @@ export class FeedbackState implements FeedbackStatePort {
       this.db.exec(`ALTER TABLE applied_events ADD COLUMN at INTEGER NOT NULL DEFAULT ${now}`);
     }
     this.db.exec('DROP TABLE IF EXISTS user_events');
+    const stats = this.db.pragma('table_info(item_stats)') as { name: string }[];
+    if (stats.length > 0 && !stats.some((c) => c.name === 'trend'))
+      this.db.transaction(() => {
+        this.db.exec('ALTER TABLE item_stats ADD COLUMN trend REAL NOT NULL DEFAULT 0');
+        // Engagement counted before trends existed has no time: it counts as of the upgrade, and fades from there.
+        this.db
+          .prepare('UPDATE item_stats SET trend = engagement * ?')
+          .run(trendWeight(1, this.now()));
+      })();
   }
 
   private now(): number {
@@ -252,7 +270,16 @@ export class FeedbackState implements FeedbackStatePort {
     }
   }
 
-  bumpStats(collection: string, item: string, delta: Partial<ItemStats>): void {
+  /**
+   * Adds to an item's counters. `at`: when the engagement happened (its trend weight; a time past now, which a
+   * client may send, counts as now).
+   */
+  bumpStats(
+    collection: string,
+    item: string,
+    delta: Partial<ItemStats>,
+    at: number = this.now(),
+  ): void {
     const bump: Bump = {
       collection,
       item,
@@ -270,7 +297,10 @@ export class FeedbackState implements FeedbackStatePort {
         if (cache.complete) cache.bumped.add(item);
       }
     }
-    this.q.bumpStats.run(bump);
+    this.q.bumpStats.run({
+      ...bump,
+      trend: bump.engagement > 0 ? trendWeight(bump.engagement, Math.min(at, this.now())) : 0,
+    });
     if (inApply) this.bumps!.push(bump);
     else if (!inOther) this.bumpCached(bump); // committed on its own
   }
@@ -446,13 +476,24 @@ export class FeedbackState implements FeedbackStatePort {
    * Read again at most every MOST_ENGAGED_TTL_MS per collection (a scan of its counters: ~9 ms at 100k items):
    * every served impression changes the counters, so a version check would re-read it on each call under load.
    */
-  mostEngaged(collection: string, limit: number): { id: string; engagement: number }[] {
-    const now = (this.opts.now ?? Date.now)();
-    const kept = this.popular.get(collection);
+  mostEngaged(
+    collection: string,
+    limit: number,
+    order: EngagementOrder = 'all-time',
+  ): { id: string; engagement: number }[] {
+    const now = this.now();
+    const key = `${order}\u0000${collection}`;
+    const kept = this.popular.get(key);
     if (kept && kept.limit >= limit && now - kept.at < MOST_ENGAGED_TTL_MS)
       return kept.rows.slice(0, limit);
-    const rows = this.q.mostEngaged.all(collection, limit) as { id: string; engagement: number }[];
-    this.popular.set(collection, { at: now, limit, rows });
+    const rows =
+      order === 'trending'
+        ? (this.q.trending.all(collection, limit) as { id: string; trend: number }[]).map((r) => ({
+            id: r.id,
+            engagement: trendValue(r.trend, now),
+          }))
+        : (this.q.mostEngaged.all(collection, limit) as { id: string; engagement: number }[]);
+    this.popular.set(key, { at: now, limit, rows });
     return rows;
   }
 
@@ -475,7 +516,8 @@ export class FeedbackState implements FeedbackStatePort {
   }
 
   dropCollection(collection: string): void {
-    this.popular.delete(collection);
+    for (const order of ['all-time', 'trending'] as const)
+      this.popular.delete(`${order}\u0000${collection}`);
     this.statsCache.clear();
     this.statsTooBig.delete(collection);
     this.statsCached = 0;

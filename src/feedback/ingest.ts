@@ -94,10 +94,12 @@ function applyEvent(
       return;
     }
     const weight = ENGAGEMENT_WEIGHT[e.type];
-    deps.state.bumpStats(e.collection, e.itemId, {
-      clicks: e.type === 'click' ? 1 : 0,
-      engagement: Math.max(0, weight),
-    });
+    deps.state.bumpStats(
+      e.collection,
+      e.itemId,
+      { clicks: e.type === 'click' ? 1 : 0, engagement: Math.max(0, weight) },
+      at,
+    );
     if (!e.userId) return;
     deps.state.markSeen(e.collection, e.userId, e.itemId, at, weight);
     const v = vectors.get(`${e.collection}\u0000${e.itemId}`);

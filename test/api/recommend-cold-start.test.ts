@@ -97,4 +97,52 @@ describe('recommend cold start', () => {
     expect(ids(r)).not.toContain('i5'); // seen
     expect(ids(r).length).toBeGreaterThan(0);
   });
+
+  it('a request naming no item or user gets the list alone; trending ranks recent engagement first', async () => {
+    // Its own collection: the popular list is kept for a few seconds once read.
+    const S = 'shelf';
+    expect(
+      (
+        await s.call('POST', '/v1/collections', {
+          name: S,
+          vectors: { text: { modality: 'text', dim: DIM } },
+        })
+      ).status,
+    ).toBe(201);
+    await s.call('POST', '/v1/items', {
+      collection: S,
+      items: ['s0', 's1', 's2'].map((id, i) => ({ id, vectors: { text: vec(DIM, i, i % 4) } })),
+    });
+    const day = 86_400_000;
+    const event = (type: string, eventId: string, itemId: string, ago = 0) => ({
+      type,
+      eventId,
+      collection: S,
+      userId: eventId,
+      itemId,
+      timestamp: Date.now() - ago,
+    });
+    const fed = await s.call('POST', '/v1/feedback', {
+      events: [
+        // A month ago (about 2^-4.3 each now) against a like and a click today.
+        ...['x', 'y', 'z'].map((u) => event('purchase', `old-${u}`, 's0', 30 * day)),
+        event('like', 'today-1', 's1'),
+        event('click', 'today-2', 's2'),
+      ],
+    });
+    expect(fed.status, fed.text).toBe(200);
+    const shelf = await recommend({ collection: S });
+    expect(ids(shelf)).toEqual(['s0', 's1', 's2']); // all time: 9 against 2 and 1
+    expect(shelf.json.sources).toEqual(['popular']);
+    expect(shelf.json.notes).toEqual([]);
+    const trending = await recommend({ collection: S, fallback: 'trending' });
+    expect(ids(trending)).toEqual(['s1', 's2', 's0']);
+    expect(trending.json.sources).toEqual(['trending']);
+    const user = await recommend({ collection: S, userId: 'stranger', fallback: 'trending' });
+    expect(ids(user)).toEqual(['s1', 's2', 's0']);
+    expect(user.json.notes.join(' ')).toMatch(/engaged with lately/);
+    const refused = await s.call('POST', '/v1/recommend', { collection: S, fallback: 'none' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/fallback list/);
+  });
 });

@@ -48,5 +48,12 @@ describe('chorus recommend', () => {
     );
     expect(none.code, none.stderr).toBe(0);
     expect(JSON.parse(none.stdout).hits).toEqual([]);
+    // Neither --item nor --user: the list itself, all time or trending.
+    const shelf = await run('recommend', '--collection', 'shop', '--trending', '--json');
+    expect(shelf.code, shelf.stderr).toBe(0);
+    expect(JSON.parse(shelf.stdout).sources).toEqual(['trending']);
+    const nothing = await run('recommend', '--collection', 'shop', '--no-fallback');
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/give --item ID or --user ID/);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FeedbackState, MOST_ENGAGED_TTL_MS } from '../../src/feedback/feedback-state.js';
 
@@ -96,6 +97,55 @@ describe('feedback state: the most engaged items', () => {
       expect(ids(2)).toEqual(['d', 'c']);
       state.dropCollection('col');
       expect(ids(10)).toEqual([]);
+    } finally {
+      state.close();
+    }
+  });
+
+  it('trending decays each engagement by its age (halved every 7 days); a future time counts as now', () => {
+    const day = 86_400_000;
+    let now = Date.UTC(2026, 11, 1);
+    const state = new FeedbackState(fileIn(), { now: () => now });
+    try {
+      state.bumpStats('col', 'old', { engagement: 10 }, now - 28 * day); // 4 half-lives: 0.625 now
+      state.bumpStats('col', 'new', { engagement: 2 }, now);
+      state.bumpStats('col', 'future', { engagement: 1 }, now + 365 * day); // a client's clock: as now
+      state.bumpStats('col', 'shown', { impressions: 5 }, now);
+      expect(state.mostEngaged('col', 10).map((r) => r.id)).toEqual(['old', 'new', 'future']);
+      const trending = state.mostEngaged('col', 10, 'trending');
+      expect(trending.map((r) => r.id)).toEqual(['new', 'future', 'old']);
+      expect(trending[0]!.engagement).toBeCloseTo(2, 9);
+      expect(trending[2]!.engagement).toBeCloseTo(0.625, 9);
+      // A week on, the same order at half the value; new engagement then outweighs the old.
+      now += 7 * day + MOST_ENGAGED_TTL_MS;
+      state.bumpStats('col', 'old', { engagement: 1.5 }, now);
+      const later = state.mostEngaged('col', 10, 'trending');
+      expect(later.map((r) => r.id)).toEqual(['old', 'new', 'future']);
+      expect(later[1]!.engagement).toBeCloseTo(2 * 2 ** -(1 + MOST_ENGAGED_TTL_MS / (7 * day)), 9);
+    } finally {
+      state.close();
+    }
+  });
+
+  it('a state file from before trends gets them from its engagement, as of the upgrade', () => {
+    const file = fileIn();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE item_stats (collection TEXT NOT NULL, item_id TEXT NOT NULL,
+      impressions INTEGER NOT NULL DEFAULT 0, clicks INTEGER NOT NULL DEFAULT 0, engagement REAL NOT NULL DEFAULT 0,
+      PRIMARY KEY (collection, item_id)) WITHOUT ROWID;
+      INSERT INTO item_stats VALUES ('col', 'a', 9, 2, 3), ('col', 'b', 9, 4, 6), ('col', 'c', 9, 0, 0);`);
+    old.close();
+    const now = Date.UTC(2026, 11, 1);
+    const state = new FeedbackState(file, { now: () => now });
+    try {
+      const trending = state.mostEngaged('col', 10, 'trending');
+      expect(trending.map((r) => r.id)).toEqual(['b', 'a']);
+      expect(trending[0]!.engagement).toBeCloseTo(6, 9);
+      expect(state.itemStats('col', ['a']).get('a')).toEqual({
+        impressions: 9,
+        clicks: 2,
+        engagement: 3,
+      });
     } finally {
       state.close();
     }

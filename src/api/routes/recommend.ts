@@ -35,14 +35,14 @@ export const RecommendBody = z
     sort: SortKeys.optional(),
     vectorNames: z.array(VectorName).min(1).max(16).optional(),
     candidates: z.number().int().min(1).max(1000).optional(),
-    fallback: z.enum(['popular', 'none']).optional().meta({
+    fallback: z.enum(['popular', 'trending', 'none']).optional().meta({
       description:
-        "With nothing to compare with (a user without a profile, an item without vectors): 'popular' lists the collection's most engaged items (default), 'none' answers no hits",
+        "With nothing to compare with (no itemId or userId, a user without a profile, an item without vectors): 'popular' lists the collection's most engaged items (default), 'trending' the most engaged lately (each engagement halves every 7 days), 'none' answers no hits",
     }),
   })
   .strict()
-  .refine((b) => b.itemId !== undefined || b.userId !== undefined, {
-    message: 'recommend needs itemId or userId',
+  .refine((b) => b.itemId !== undefined || b.userId !== undefined || b.fallback !== 'none', {
+    message: "recommend needs itemId, userId or a fallback list ('popular', 'trending')",
   })
   .meta({ id: 'RecommendRequest' });
 
@@ -55,7 +55,7 @@ export const recommendRoutes = {
     admission: true,
     summary: 'Item-to-item or per-user recommendations',
     description:
-      "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries; a user without a profile gets the collection's most engaged items (`fallback`).",
+      "Uses the item's vectors, or the user's per-vector profiles (time-decayed, updated by every feedback event), as queries; a user without a profile gets the collection's most engaged items (`fallback`), and a request naming neither gets that list alone (a popular or trending shelf).",
     body: RecommendBody,
     response: RankedResponse,
   },

@@ -14,14 +14,17 @@ interface RecommendFlags {
   includeSeen?: boolean;
   /** false with --no-fallback. */
   fallback?: boolean;
+  trending?: boolean;
   json?: boolean;
 }
 
-/** `chorus recommend --item ID | --user U --collection NAME [--json]`. */
+/** `chorus recommend [--item ID | --user U] --collection NAME [--trending] [--json]`. */
 export function registerRecommendCommand(program: Command): void {
   program
     .command('recommend')
-    .description('more-like-this (--item) or per-user (--user) recommendations')
+    .description(
+      'more-like-this (--item) or per-user (--user) recommendations; neither: the most engaged items (--trending: lately)',
+    )
     .requiredOption('--collection <name>', 'collection')
     .option('--item <id>', 'recommend items like this one')
     .option('--user <id>', "recommend from this user's profile")
@@ -42,10 +45,16 @@ export function registerRecommendCommand(program: Command): void {
       '--no-fallback',
       'a user without a profile gets no hits (default: the most engaged items)',
     )
+    .option(
+      '--trending',
+      'fall back on the items most engaged with lately (each engagement halves every 7 days), not all time',
+    )
     .option('--json', 'print the response as JSON')
     .action(async (flags: RecommendFlags, cmd: Command) => {
-      if (!flags.item && !flags.user)
-        throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID');
+      if (!flags.item && !flags.user && flags.fallback === false)
+        throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID (or keep the fallback)');
+      if (flags.trending && flags.fallback === false)
+        throw new ChorusError('BAD_REQUEST', '--trending is a fallback: not with --no-fallback');
       const { buildChorus } = await import('../../app/build.js');
       const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {
         encoders: 'none',
@@ -59,7 +68,7 @@ export function registerRecommendCommand(program: Command): void {
           offset: flags.offset,
           diversity: flags.diversity,
           excludeSeen: !flags.includeSeen,
-          fallback: flags.fallback === false ? 'none' : 'popular',
+          fallback: flags.fallback === false ? 'none' : flags.trending ? 'trending' : 'popular',
         });
         if (flags.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         else printRanked(r, process.stdout, flags.offset);
