@@ -2,7 +2,6 @@ import { fitPositionBasedModel } from '../../rerankers/click-models/index.js';
 import { buildClickthroughs } from '../feedback/training-set.js';
 import { toClickSessions } from '../../rerankers/click-models/sessions.js';
 import type { ChorusDb, ModelRecord } from '../storage/index.js';
-import { queryWords } from '../domain/curations.js';
 
 /** Bounded scans: the admin charts read at most this many recent events. */
 const MAX_EVENTS = 200_000;
@@ -135,108 +134,4 @@ export function ndcgOverTime(models: readonly ModelRecord[]): {
   for (let i = 1; i < rows.length; i++)
     if (rows[i]!.t <= rows[i - 1]!.t) rows[i]!.t = rows[i - 1]!.t + 1;
   return { t: rows.map((r) => r.t), ndcg: rows.map((r) => r.n), versions: rows.map((r) => r.v) };
-}
-
-export interface QueryStat {
-  /** The query's words as curation rules compare them (case, width and punctuation aside). */
-  query: string;
-  searches: number;
-  /** Searches that found nothing. */
-  noResults: number;
-  /** Searches whose text no BM25 document matched (only the vectors answered): candidates for synonyms. */
-  noTextMatch: number;
-  /** Of the searches with results, those with at least one click. */
-  clicked: number;
-  /** clicked / (searches - noResults); 0 when every search found nothing. */
-  ctr: number;
-}
-
-export interface QueryReport {
-  days: number;
-  /** Text searches logged in the window (of the newest MAX_EVENTS events). */
-  searches: number;
-  /** Share of them that found nothing. */
-  noResultRate: number;
-  /** Most searched first. */
-  top: QueryStat[];
-  /** Queries that found nothing at least once, most often first. */
-  noResults: QueryStat[];
-  /** Queries no BM25 document matched at least once (vectors answered alone), most often first. */
-  noTextMatch: QueryStat[];
-}
-
-/**
- * What people search for and where search fails them, from the logged impressions of text searches (`query`, an
- * empty `items` when nothing was found) and the clicks on them: the tuner's list of queries to fix with synonyms,
- * curations or judgments. Queries group by their words as curation rules compare them.
- */
-export function queryAnalytics(
-  db: ChorusDb,
-  collection: string,
-  o: { days?: number; size?: number; now?: number } = {},
-): QueryReport {
-  const days = o.days ?? 30;
-  const size = o.size ?? 20;
-  const from = (o.now ?? Date.now()) - days * DAY_MS;
-  const searchOf = new Map<string, { query: string; empty: boolean; noText: boolean }>();
-  const clicked = new Set<string>();
-  for (const { event: e } of db.events.iterate({
-    collection,
-    types: ['impression', 'click'],
-    from,
-    limit: MAX_EVENTS,
-    newestFirst: true,
-  })) {
-    if (e.type === 'impression') {
-      // A later page of a search is its own request: counted once, by its first page.
-      if (e.query === undefined || (e.items[0]?.position ?? 0) > 0) continue;
-      const query = queryWords(e.query).join(' ');
-      if (query)
-        searchOf.set(e.queryId, {
-          query,
-          empty: e.items.length === 0,
-          // Only the vectors answered (a search that found nothing counts under noResults).
-          noText: e.noLexicalMatch === true && e.items.length > 0,
-        });
-    } else if (e.queryId) clicked.add(e.queryId);
-  }
-  const stats = new Map<string, QueryStat>();
-  let empty = 0;
-  for (const [queryId, s] of searchOf) {
-    const q = stats.get(s.query) ?? {
-      query: s.query,
-      searches: 0,
-      noResults: 0,
-      noTextMatch: 0,
-      clicked: 0,
-      ctr: 0,
-    };
-    q.searches++;
-    if (s.noText) q.noTextMatch++;
-    if (s.empty) {
-      q.noResults++;
-      empty++;
-    } else if (clicked.has(queryId)) q.clicked++;
-    stats.set(s.query, q);
-  }
-  for (const q of stats.values()) {
-    const served = q.searches - q.noResults;
-    q.ctr = served > 0 ? q.clicked / served : 0;
-  }
-  const all = [...stats.values()];
-  const byText = (a: QueryStat, b: QueryStat) => a.query.localeCompare(b.query);
-  return {
-    days,
-    searches: searchOf.size,
-    noResultRate: searchOf.size > 0 ? empty / searchOf.size : 0,
-    top: all.sort((a, b) => b.searches - a.searches || byText(a, b)).slice(0, size),
-    noResults: all
-      .filter((q) => q.noResults > 0)
-      .sort((a, b) => b.noResults - a.noResults || byText(a, b))
-      .slice(0, size),
-    noTextMatch: all
-      .filter((q) => q.noTextMatch > 0)
-      .sort((a, b) => b.noTextMatch - a.noTextMatch || byText(a, b))
-      .slice(0, size),
-  };
 }

@@ -22,6 +22,7 @@ import { buildOpenApi } from './openapi.js';
 import type { RouteDeps } from './route-deps.js';
 import type { RouteSpec } from './route-spec.js';
 import { collectionRoutes, createCollectionsRouter } from './routes/collections.js';
+import { createTuningRouter, tuningRoutes } from './routes/collection-tuning.js';
 import { createFeedbackRouter, feedbackRoutes } from './routes/feedback.js';
 import { createHealthRouter, healthRoutes } from './routes/health.js';
 import { createItemsRouter, itemRoutes } from './routes/items.js';
@@ -56,6 +57,7 @@ export interface ChorusApp {
 export const CORE_ROUTES: RouteSpec[] = [
   ...Object.values(healthRoutes),
   ...Object.values(collectionRoutes),
+  ...Object.values(tuningRoutes),
   ...Object.values(itemRoutes),
   ...Object.values(itemStreamRoutes),
   ...Object.values(searchRoutes),
@@ -156,6 +158,7 @@ export function createApp(deps: AppDeps): ChorusApp {
   app.use(createSearchRouter(routeDeps));
   app.use(createHealthRouter({ ...routeDeps, metrics }));
   app.use(createCollectionsRouter(routeDeps));
+  app.use(createTuningRouter(routeDeps));
   app.use(createItemsRouter(routeDeps));
   app.use(createItemStreamRouter(routeDeps));
   app.use(createRecommendRouter(routeDeps));

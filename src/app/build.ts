@@ -7,6 +7,7 @@ import { collectionSearchDefaults } from '../admin/presets.js';
 import { KvSynonyms } from './synonyms.js';
 import { KvCurations } from './curations.js';
 import { LoggedQuerySuggestions } from './query-suggestions.js';
+import { queryAnalytics } from '../feedback/query-analytics.js';
 import { KvLexicalSettings } from '../storage/lexical-settings-repo.js';
 import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
 import { createMetrics } from '../api/metrics.js';
@@ -120,6 +121,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
     synonyms: new KvSynonyms(db.kv),
     curations: new KvCurations(db.kv),
+    searchAnalytics: (collection, o) => queryAnalytics(db.events, collection, o),
     suggestions: new LoggedQuerySuggestions(db.events, {
       ...config.suggestions,
       refreshMs: config.suggestions.refreshSeconds * 1000,

@@ -16,6 +16,7 @@ import { registerSynonymsCommand } from './commands/synonyms.js';
 import { registerCurationsCommand } from './commands/curations.js';
 import { registerLexicalCommand } from './commands/lexical.js';
 import { registerSettingsCommand } from './commands/settings.js';
+import { registerAnalyticsCommand } from './commands/analytics.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
@@ -35,6 +36,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerCurationsCommand(p),
   (p) => registerLexicalCommand(p),
   (p) => registerSettingsCommand(p),
+  (p) => registerAnalyticsCommand(p),
   (p) => registerRecommendCommand(p),
   (p) => registerBenchBeirCommand(p),
   (p) => registerBenchIndexCommand(p),

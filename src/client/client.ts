@@ -84,6 +84,12 @@ export function createClient(opts: ClientOptions) {
         'get',
         '/v1/collections/:name/suggestions',
       ),
+      /** Search analytics (admin key): top queries, queries without results or keyword match. */
+      queryReport: bind<CollectionRoutes['queryReport']>(
+        t,
+        'get',
+        '/v1/collections/:name/analytics/queries',
+      ),
       /** Synonyms, curations and BM25 settings in one document. */
       settings: bind<CollectionRoutes['settings']>(t, 'get', '/v1/collections/:name/settings'),
       /** Replaces the parts of the settings the document has (admin key); the others are kept. */

@@ -2,6 +2,7 @@
 // validate with). Type-only: the client ships no zod at run time.
 import type { z } from 'zod';
 import type { collectionRoutes } from '../api/routes/collections.js';
+import type { tuningRoutes } from '../api/routes/collection-tuning.js';
 import type { feedbackRoutes } from '../api/routes/feedback.js';
 import type { healthRoutes } from '../api/routes/health.js';
 import type { itemStreamRoutes } from '../api/routes/items-stream.js';
@@ -12,7 +13,8 @@ import type { searchRoutes } from '../api/routes/search.js';
 import type { jobRoutes } from '../jobs/jobs-router.js';
 
 export type HealthRoutes = typeof healthRoutes;
-export type CollectionRoutes = typeof collectionRoutes;
+/** A collection's own routes and its tuning routes (one `collections` namespace in the client). */
+export type CollectionRoutes = typeof collectionRoutes & typeof tuningRoutes;
 export type ItemRoutes = typeof itemRoutes;
 export type ItemStreamRoutes = typeof itemStreamRoutes;
 /** One item as POST /v1/items and each line of POST /v1/items/stream accept it. */

@@ -17,6 +17,7 @@ import type { LexicalIndex } from '../domain/lexical.js';
 import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import type { CurationSet, Curations } from '../domain/curations.js';
 import type { QuerySuggestion, QuerySuggestions } from '../domain/query-suggestions.js';
+import type { QueryReport, SearchAnalytics } from '../domain/search-analytics.js';
 import type {
   CollectionSettings,
   StoredCollectionSettings,
@@ -79,6 +80,8 @@ export interface EngineOptions {
   curations?: Curations;
   /** Past queries offered to people typing their start (absent: none). */
   suggestions?: QuerySuggestions;
+  /** Query reports from the logged searches (absent: none). */
+  searchAnalytics?: SearchAnalytics;
   /** Per-collection BM25 settings (field weights; chorus.db kv in the app); absent: every field weighs 1. */
   lexicalSettings?: LexicalSettingsStore;
   /** Log impressions inline instead of group-committing them after the response (default false). */
@@ -159,6 +162,17 @@ export class Engine {
     this.opts.curations?.drop(name);
     this.opts.lexicalSettings?.drop(name);
     this.opts.suggestions?.forget(name);
+  }
+
+  /** What the collection's users searched and where search failed them (404 for an unknown collection). */
+  async queryAnalytics(
+    collection: string,
+    o: { days?: number; size?: number } = {},
+  ): Promise<QueryReport> {
+    await this.schemas.get(collection);
+    if (!this.opts.searchAnalytics)
+      throw new ChorusError('UNAVAILABLE', 'search analytics need the event log (no chorus.db)');
+    return this.opts.searchAnalytics(collection, o);
   }
 
   /** Past queries of the collection that start with `prefix`, best first (404 for an unknown collection). */

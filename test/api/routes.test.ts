@@ -371,7 +371,11 @@ describe('feedback, recommend and users', () => {
       collection: C,
     });
     expect(bad.status).toBe(400);
-    expect((await s.call('POST', '/v1/recommend', { collection: C })).status).toBe(400);
+    // Neither an item nor a user: the popular shelf, unless no fallback is wanted.
+    expect((await s.call('POST', '/v1/recommend', { collection: C })).status).toBe(200);
+    expect(
+      (await s.call('POST', '/v1/recommend', { collection: C, fallback: 'none' })).status,
+    ).toBe(400);
     expect(
       (await s.call('POST', '/v1/recommend', { collection: C, itemId: 'missing' })).status,
     ).toBe(404);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctrOverTime, queryAnalytics } from '../../src/admin/analytics.js';
+import { ctrOverTime } from '../../src/admin/analytics.js';
+import { queryAnalytics } from '../../src/feedback/query-analytics.js';
 import { buildClickthroughs } from '../../src/feedback/training-set.js';
 import { loggedImpression, serverWithItems, vec, type Json, type TestServer } from './harness.js';
 
@@ -58,7 +59,7 @@ describe('search analytics', () => {
     expect(click.status, click.text).toBe(200);
     await s.chorus.engine.flush();
 
-    const report = queryAnalytics(s.chorus.db, C);
+    const report = queryAnalytics(s.chorus.db.events, C);
     expect(report.searches).toBe(6);
     expect(report.noResultRate).toBeCloseTo(1 / 6);
     const stat = (query: string, searches: number, o: Partial<Json> = {}) => ({
@@ -78,9 +79,16 @@ describe('search analytics', () => {
     ]);
     expect(report.noResults.map((q) => q.query)).toEqual(['zzqxv']);
     expect(report.noTextMatch.map((q) => q.query)).toEqual(['qqwwee']);
+    // The same report over HTTP (admin key) for dashboards and the CLI.
+    const viaApi = await s.call('GET', `/v1/collections/${C}/analytics/queries?days=30&size=2`);
+    expect(viaApi.status, viaApi.text).toBe(200);
+    expect(viaApi.json).toEqual({ ...report, top: report.top.slice(0, 2) });
+    for (const q of ['?days=0', '?size=101', '?other=1'])
+      expect((await s.call('GET', `/v1/collections/${C}/analytics/queries${q}`)).status).toBe(400);
+    expect((await s.call('GET', '/v1/collections/nope/analytics/queries')).status).toBe(404);
     // Outside the window: nothing.
     expect(
-      queryAnalytics(s.chorus.db, C, { days: 1, now: Date.now() + 3 * 86_400_000 }).searches,
+      queryAnalytics(s.chorus.db.events, C, { days: 1, now: Date.now() + 3 * 86_400_000 }).searches,
     ).toBe(0);
     // The click-through chart counts served lists only; training never sees the empty one.
     expect(ctrOverTime(s.chorus.db, C).impressions.reduce((a, b) => a + b, 0)).toBe(6);

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CollectionName } from '../../domain/names.js';
-import { queryAnalytics } from '../analytics.js';
 import type { AdminDeps } from '../admin-deps.js';
 
 const Params = z.object({
@@ -14,9 +13,8 @@ export function createQueriesRouter(deps: AdminDeps): Router {
   const router = Router();
   router.get('/admin/api/queries/:collection', async (req, res) => {
     const collection = CollectionName.parse(req.params.collection);
-    await deps.engine.getCollection(collection);
     const { days, size } = Params.parse(req.query);
-    res.json(queryAnalytics(deps.db, collection, { days, size }));
+    res.json(await deps.engine.queryAnalytics(collection, { days, size }));
   });
   return router;
 }
