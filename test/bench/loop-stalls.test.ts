@@ -41,8 +41,14 @@ describe('StallMonitor', () => {
     expect(s.minor.count).toBeGreaterThan(0);
     expect(s.minor.totalMs).toBeGreaterThan(0);
     expect(s.minor.maxMs).toBeLessThanOrEqual(s.minor.totalMs);
-    await sleep(20);
-    expect(monitor.take().minor.count).toBe(0);
+    // Starts over: a quiet spell counts none (a pause of the loop above may still be delivered late, on a busy
+    // machine, so a few spells are allowed).
+    let later = -1;
+    for (let spell = 0; spell < 10 && later !== 0; spell++) {
+      await sleep(20);
+      later = monitor.take().minor.count;
+    }
+    expect(later).toBe(0);
   });
 });
 
