@@ -15,6 +15,7 @@ import { createPresetsRouter } from './api/presets.js';
 import { createSynonymsAdminRouter } from './api/synonyms.js';
 import { createCurationsAdminRouter } from './api/curations.js';
 import { createQueriesRouter } from './api/queries.js';
+import { createRecommendPreviewRouter } from './api/recommend-preview.js';
 import { createLexicalAdminRouter } from './api/lexical.js';
 import { createTrainabilityRouter } from './api/trainability.js';
 import { SessionStore } from './sessions.js';
@@ -66,6 +67,7 @@ export function createAdminRouter(
   router.use(createSynonymsAdminRouter(deps));
   router.use(createCurationsAdminRouter(deps));
   router.use(createQueriesRouter(deps));
+  router.use(createRecommendPreviewRouter(deps));
   router.use(createLexicalAdminRouter(deps));
   router.use(createJudgmentsRouter(deps));
   router.use(createModelsAdminRouter(deps));

@@ -39,6 +39,8 @@ export interface RecommendRequest {
    * (each engagement halves every week); or 'none', an empty list.
    */
   fallback?: 'popular' | 'trending' | 'none';
+  /** Log the served list as an impression (default true; the admin preview passes false). */
+  logImpression?: boolean;
   /** Aborted when the caller gave up (request timeout, disconnect): no stage starts after that. */
   signal?: AbortSignal;
 }
@@ -104,6 +106,7 @@ export async function recommend(
     sort: req.sort,
     notes,
     timer,
+    logImpression: req.logImpression,
     signal: req.signal,
   };
   if (vectors.size === 0) {

@@ -439,6 +439,64 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(page.url()).toContain('#/tuning');
   });
 
+  it('previews recommendations: trending and popular shelves, a user, never logged', async () => {
+    const call = async (route: string, body: unknown) => {
+      const r = await fetch(`${url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        body: JSON.stringify(body),
+      });
+      expect(r.status, await r.clone().text()).toBe(200);
+      return (await r.json()) as { items: { id: string }[] };
+    };
+    const [a, b, c] = (
+      await call('/v1/items/scroll', { collection: QUICKSTART_COLLECTION, limit: 3 })
+    ).items.map((i) => i.id);
+    const ev = (type: string, eventId: string, itemId: string, ago = 0) => ({
+      type,
+      eventId,
+      collection: QUICKSTART_COLLECTION,
+      userId: `fan-${eventId}`,
+      itemId,
+      timestamp: Date.now() - ago,
+    });
+    // b: bought often, long ago; a: liked today; c: clicked today.
+    await call('/v1/feedback', {
+      events: [
+        ...[1, 2, 3].map((n) => ev('purchase', `old${n}`, b!, 40 * 86_400_000)),
+        ev('like', 'new1', a!),
+        ev('click', 'new2', c!),
+      ],
+    });
+    await chorus.engine.flush();
+    const logged = () =>
+      chorus.db.events.count({ collection: QUICKSTART_COLLECTION, types: ['impression'] });
+    const before = logged();
+    const order = async () => {
+      const ids = await hitIds('recommend-results');
+      return [a, c, b].map((id) => ids.indexOf(id!)).map((i) => (i < 0 ? Infinity : i));
+    };
+    await page.goto(`${url}/admin#/recommend?c=${QUICKSTART_COLLECTION}&mode=trending`);
+    await expect.poll(async () => (await hitIds('recommend-results')).length).toBeGreaterThan(2);
+    const [ta, tc, tb] = await order();
+    expect(ta).toBeLessThan(tc!);
+    expect(tc).toBeLessThan(tb!);
+    await screenshot(page, '04c-recommend-trending');
+    await page.getByLabel('Recommend', { exact: true }).selectOption('popular');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(async () => (await order())[2]).toBeLessThan((await order())[0]!);
+    expect(page.url()).toContain('mode=popular');
+    // A user: their profile (they liked a), seen items left out.
+    await page.getByLabel('Recommend', { exact: true }).selectOption('user');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Type a user id.');
+    await page.getByLabel('User id').fill('fan-new1');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(async () => (await hitIds('recommend-results')).length).toBeGreaterThan(0);
+    expect(await hitIds('recommend-results')).not.toContain(a);
+    expect(logged()).toBe(before);
+  });
+
   it('grades a result and sees the offline metrics update', async () => {
     await page.goto(`${url}/admin#/judgments`);
     await page.getByLabel('Query to judge').fill('blue jersey');

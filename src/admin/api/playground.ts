@@ -54,7 +54,7 @@ export async function mediaPath(
 }
 
 /** Which media an admin view can show for each hit (from provenance, not the payload). */
-function withMedia(provenance: ProvenanceRepo, collection: string, r: RankedResponse) {
+export function withMedia(provenance: ProvenanceRepo, collection: string, r: RankedResponse) {
   const recorded = provenance.get(
     collection,
     r.hits.map((h) => h.id),

@@ -1,4 +1,4 @@
-// Chorus admin UI entry: session check, login, and the six screens behind hash routes (#/screen?state).
+// Chorus admin UI entry: session check, login, and the seven screens behind hash routes (#/screen?state).
 // Preact + htm as plain ES modules served from node_modules: no build step, nothing fetched from outside.
 import { useEffect, useState } from '/admin/vendor/hooks.mjs';
 import { html, render, api, setCsrf } from './lib.js';
@@ -9,6 +9,7 @@ import { Login } from './views/login.js';
 import { Models } from './views/models.js';
 import { Playground } from './views/playground.js';
 import { Queries } from './views/queries.js';
+import { Recommend } from './views/recommend.js';
 import { emptyQuery } from './views/query-bar.js';
 import { Tuning } from './views/tuning.js';
 
@@ -17,6 +18,7 @@ const SCREENS = [
   { id: 'tuning', label: 'Fusion tuning' },
   { id: 'judgments', label: 'Judgments' },
   { id: 'queries', label: 'Queries' },
+  { id: 'recommend', label: 'Recommendations' },
   { id: 'models', label: 'Models' },
   { id: 'collections', label: 'Collections & jobs' },
 ];
@@ -110,6 +112,7 @@ function App() {
         : screen === 'judgments' ? html`<${Judgments} key=${key} ...${props} />`
         : screen === 'models' ? html`<${Models} key=${key} ...${props} />`
         : screen === 'queries' ? html`<${Queries} key=${key} collection=${collection} params=${route.params} />`
+        : screen === 'recommend' ? html`<${Recommend} key=${key} collection=${collection} params=${route.params} />`
         : html`<${Collections} key=${key} onOpen=${open} params=${route.params} />`}
     </main>
   </div>`;

@@ -54,6 +54,7 @@ export const when = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').s
 const SOURCE_COLOURS = {
   text: '#2f6fdb', image: '#d9822b', image_text: '#f2b97c', audio: '#1f9e89', audio_text: '#86d3c5',
   bm25: '#8c5cc7', profile: '#c2477a', cf: '#6b7280', residual: '#a3a3a3', ctr: '#b45309', popularity: '#78716c',
+  popular: '#78716c', trending: '#dc2626',
 };
 /** @param {string} source */
 export function sourceColour(source) {
