@@ -17,6 +17,7 @@ import { registerCurationsCommand } from './commands/curations.js';
 import { registerLexicalCommand } from './commands/lexical.js';
 import { registerSettingsCommand } from './commands/settings.js';
 import { registerAnalyticsCommand } from './commands/analytics.js';
+import { registerBackupCommand } from './commands/backup.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
@@ -37,6 +38,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerLexicalCommand(p),
   (p) => registerSettingsCommand(p),
   (p) => registerAnalyticsCommand(p),
+  (p) => registerBackupCommand(p),
   (p) => registerRecommendCommand(p),
   (p) => registerBenchBeirCommand(p),
   (p) => registerBenchIndexCommand(p),
