@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { CollectionName } from './domain/names.js';
 import { ChorusError } from './errors.js';
 
 /**
@@ -33,7 +34,17 @@ const list = <T extends z.ZodTypeAny>(item: T) =>
 export const Scope = z.enum(['read', 'write', 'admin']);
 export type Scope = z.infer<typeof Scope>;
 
-/** `key:scope,key2:scope` (scope defaults to read); admin implies write implies read. */
+/** `scope` or `scope@c1|c2` (the collections a key is limited to). */
+function scopeEntry(key: string, spec: string): Record<string, unknown> {
+  const at = spec.indexOf('@');
+  if (at < 0) return { key, scope: spec };
+  return { key, scope: spec.slice(0, at), collections: spec.slice(at + 1).split('|') };
+}
+
+/**
+ * `key:scope,key2:scope@shop|books` (scope defaults to read; admin implies write implies read). `@c1|c2` limits a
+ * key to those collections (a tenant's key): it may only call routes that name a collection, and only theirs.
+ */
 export const ApiKeys = z.preprocess(
   (v) =>
     typeof v === 'string'
@@ -44,13 +55,17 @@ export const ApiKeys = z.preprocess(
           .map((entry) => {
             const i = entry.lastIndexOf(':');
             return i > 0
-              ? { key: entry.slice(0, i), scope: entry.slice(i + 1) }
+              ? scopeEntry(entry.slice(0, i), entry.slice(i + 1))
               : { key: entry, scope: 'read' };
           })
       : v,
   z.array(
     z
-      .object({ key: z.string().min(8, 'API keys need at least 8 characters'), scope: Scope })
+      .object({
+        key: z.string().min(8, 'API keys need at least 8 characters'),
+        scope: Scope,
+        collections: z.array(CollectionName).min(1).max(1000).optional(),
+      })
       .strict(),
   ),
 );

@@ -49,7 +49,7 @@ export function requireAdmin(keys: KeyRing, sessions: SessionStore): RequestHand
       return next(new ChorusError('FORBIDDEN', `cross-origin ${req.method} refused`));
     const key = presentedKey(req);
     if (key !== undefined) {
-      if (keys.open || keys.scopeOf(key) === 'admin') return next();
+      if (keys.open || keys.isFullAdmin(key)) return next();
       return next(new ChorusError('FORBIDDEN', 'the admin API needs the admin key'));
     }
     const session = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
@@ -128,7 +128,7 @@ export function mountSessionRoutes(
             'no admin key is configured: log in from the server itself (loopback)',
           ),
         );
-    } else if (!body.data.key || keys.scopeOf(body.data.key) !== 'admin') {
+    } else if (!body.data.key || !keys.isFullAdmin(body.data.key)) {
       throttle.fail(client);
       return next(new ChorusError('UNAUTHENTICATED', 'that is not the admin key'));
     }

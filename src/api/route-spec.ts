@@ -14,6 +14,8 @@ export interface RouteSpec {
   tag: string;
   /** Minimal key scope; undefined = open (health, docs). */
   scope?: Scope;
+  /** Lists collections: a key limited to some may call it (the handler shows it only its own). */
+  listsCollections?: boolean;
   /** Passes the search admission gate (limits.searchConcurrency): may wait, or answer 503 OVERLOADED. */
   admission?: boolean;
   params?: z.ZodObject;

@@ -40,6 +40,7 @@ export const collectionRoutes = {
     path: '/v1/collections',
     tag: 'collections',
     scope: 'read',
+    listsCollections: true,
     summary: 'List collections with their schemas and sizes',
     response: z.object({ collections: z.array(CollectionInfo) }),
   },
@@ -84,7 +85,9 @@ export function createCollectionsRouter(deps: RouteDeps): Router {
     lexicalCount: engine.deps.bm25.count(schema.name),
   });
   addRoute(router, deps, collectionRoutes.list, async (_req, res) => {
-    const all = await engine.listCollections();
+    // A key limited to some collections sees only those.
+    const allowed = res.locals.keyCollections as ReadonlySet<string> | undefined;
+    const all = (await engine.listCollections()).filter((c) => !allowed || allowed.has(c.name));
     res.json({ collections: await Promise.all(all.map(info)) });
   });
   addRoute(router, deps, collectionRoutes.create, async (req, res) => {
