@@ -46,9 +46,7 @@ export class LoggedQuerySuggestions implements QuerySuggestions {
   ) {}
 
   async suggest(collection: string, typed: string, limit: number): Promise<QuerySuggestion[]> {
-    const prefix = suggestionPrefix(typed);
-    if (prefix === '') return [];
-    return (await this.indexOf(collection)).lookup(prefix, limit);
+    return (await this.indexOf(collection)).lookup(suggestionPrefix(typed), limit);
   }
 
   /** Forgets a collection's count (dropped collection). */

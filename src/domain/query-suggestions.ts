@@ -2,6 +2,8 @@ import { queryWords } from './curations.js';
 
 /** Longest query (in characters of its normalised words) offered as a suggestion: longer ones are pastes, not queries. */
 export const MAX_SUGGESTION_LENGTH = 80;
+/** Most suggestions one lookup answers. */
+export const MAX_SUGGESTIONS = 20;
 /** Most words in a suggestion. */
 export const MAX_SUGGESTION_WORDS = 8;
 
@@ -87,20 +89,24 @@ const better = (a: QuerySuggestion, b: QuerySuggestion) =>
  */
 export class SuggestionIndex {
   private readonly sorted: QuerySuggestion[];
+  /** The best overall, for an empty prefix (a search box just focused: "popular searches"). */
+  private readonly top: QuerySuggestion[];
 
   constructor(suggestions: readonly QuerySuggestion[]) {
     this.sorted = [...suggestions].sort((a, b) =>
       a.query < b.query ? -1 : a.query > b.query ? 1 : 0,
     );
+    this.top = [...suggestions].sort(better).slice(0, MAX_SUGGESTIONS);
   }
 
   get size(): number {
     return this.sorted.length;
   }
 
-  /** The best `limit` suggestions starting with `prefix` (a suggestionPrefix; '' matches nothing). */
+  /** The best `limit` (at most MAX_SUGGESTIONS) suggestions starting with `prefix` (a suggestionPrefix; '': all). */
   lookup(prefix: string, limit: number): QuerySuggestion[] {
-    if (prefix === '' || limit < 1) return [];
+    if (limit < 1) return [];
+    if (prefix === '') return this.top.slice(0, limit);
     let lo = 0;
     let hi = this.sorted.length;
     while (lo < hi) {

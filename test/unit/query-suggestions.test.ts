@@ -62,6 +62,8 @@ describe('query suggestions', () => {
     expect(q('WALNUT T')).toEqual(['walnut table']);
     expect(q('wal', 2)).toEqual(['wall clock', 'walnuts']);
     expect(q('zebra')).toEqual([]);
-    expect(q('')).toEqual([]);
+    // Nothing typed yet: the most searched overall.
+    expect(q('', 3)).toEqual(['oak chair', 'wall clock', 'walnuts']);
+    expect(q('  ', 1)).toEqual(['oak chair']);
   });
 });

@@ -17,7 +17,10 @@ const StoredSettings = z
 
 export const SuggestionsQuery = z
   .object({
-    prefix: z.string().max(200).meta({ description: 'What has been typed so far' }),
+    prefix: z
+      .string()
+      .max(200)
+      .meta({ description: 'What has been typed so far (empty: the most searched queries)' }),
     limit: z.coerce.number().int().min(1).max(20).default(5),
   })
   .strict();
