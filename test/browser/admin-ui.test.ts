@@ -59,6 +59,8 @@ describe.runIf(run)('admin UI in Chromium', () => {
         audio: 'chorus-test/tiny-clap',
       },
       search: { interleaveShare: 0.5 },
+      // Counted afresh at each request: the query box asks for suggestions from the first screen on.
+      suggestions: { refreshSeconds: 0 },
     });
     encoders = await createEncoderRegistry(config, { settings: { log: () => {} } });
     await indexQuickstart(config, encoders);
@@ -413,7 +415,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
       expect(r.status).toBe(200);
       return (await r.json()) as { hits: unknown[] };
     };
-    for (let i = 0; i < 4; i++) await search({ text: 'Walnut lamp' });
+    for (let i = 0; i < 4; i++) await search({ text: 'Walnut lamp', userId: `shopper${i}` });
     // Vectors always find neighbours: a search finds nothing when its filter leaves nothing.
     const none = await search({
       text: 'qqxyzz',
@@ -437,6 +439,16 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await failing.getByRole('link', { name: 'qqxyzz' }).click();
     await expect.poll(() => page.getByLabel('Query', { exact: true }).inputValue()).toBe('qqxyzz');
     expect(page.url()).toContain('#/tuning');
+    // The query box suggests what four people searched (a query needs three), as the API's suggestions.
+    await page.getByLabel('Query', { exact: true }).fill('walnut l');
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('tu-suggestions')
+          .locator('option')
+          .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+      )
+      .toEqual(['walnut lamp']);
   });
 
   it('previews recommendations: trending and popular shelves, a user, never logged', async () => {

@@ -29,6 +29,15 @@ export function QueryBar({ query, onChange, onRun, busy, idp, collection }) {
   // Bumped only when a file is removed, so the native input is cleared then and keeps its pick otherwise.
   const [cleared, setCleared] = useState(0);
   useEffect(() => { fieldsOf(collection).then(setFields); }, [collection]);
+  // Past queries that start with what is typed (the API's suggestions), after a short pause in typing.
+  const [suggestions, setSuggestions] = useState(/** @type {{ query: string, users: number }[]} */ ([]));
+  useEffect(() => {
+    const t = setTimeout(() => {
+      api('GET', `/admin/api/collections/${encodeURIComponent(collection)}/suggestions?prefix=${encodeURIComponent(query.text)}`)
+        .then((r) => setSuggestions(r.suggestions), () => setSuggestions([]));
+    }, 150);
+    return () => clearTimeout(t);
+  }, [collection, query.text]);
   const set = (/** @type {Partial<QueryState>} */ patch) => onChange({ ...query, ...patch });
   const drop = (/** @type {'image' | 'audio'} */ kind) => { set({ [kind]: null }); setCleared((n) => n + 1); };
   const pick = (/** @type {'image' | 'audio'} */ kind) => async (/** @type {Event} */ e) => {
@@ -39,7 +48,11 @@ export function QueryBar({ query, onChange, onRun, busy, idp, collection }) {
   return html`<form class="querybar" onSubmit=${(/** @type {Event} */ e) => { e.preventDefault(); onRun(); }}>
     <div class="field grow">
       <label for=${`${idp}-text`}>Query</label>
-      <input id=${`${idp}-text`} type="search" placeholder="e.g. blue running shoes" value=${query.text} onInput=${(/** @type {any} */ e) => set({ text: e.currentTarget.value })} />
+      <input id=${`${idp}-text`} type="search" placeholder="e.g. blue running shoes" value=${query.text} list=${`${idp}-suggestions`} autocomplete="off"
+        onInput=${(/** @type {any} */ e) => set({ text: e.currentTarget.value })} />
+      <datalist id=${`${idp}-suggestions`} data-testid=${`${idp}-suggestions`}>
+        ${suggestions.map((s) => html`<option value=${s.query}>${s.users} users</option>`)}
+      </datalist>
     </div>
     <div class="field">
       <label for=${`${idp}-image`}>Image</label>

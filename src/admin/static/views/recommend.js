@@ -22,6 +22,8 @@ export function Recommend({ collection, params }) {
   const needsId = MODES.find((m) => m.id === mode)?.needsId ?? false;
 
   const run = async (/** @type {{ push?: boolean }} */ o = { push: true }) => {
+    // Results of another request must not stand under this one's error or while it loads.
+    setRes(null);
     if (needsId && !id.trim()) return setError(mode === 'user' ? 'Type a user id.' : 'Type an item id.');
     setBusy(true);
     setError('');
