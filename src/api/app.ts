@@ -23,6 +23,7 @@ import type { RouteDeps } from './route-deps.js';
 import type { RouteSpec } from './route-spec.js';
 import { collectionRoutes, createCollectionsRouter } from './routes/collections.js';
 import { createTuningRouter, tuningRoutes } from './routes/collection-tuning.js';
+import { createItemMaintenanceRouter, itemMaintenanceRoutes } from './routes/items-maintenance.js';
 import { createFeedbackRouter, feedbackRoutes } from './routes/feedback.js';
 import { createHealthRouter, healthRoutes } from './routes/health.js';
 import { createItemsRouter, itemRoutes } from './routes/items.js';
@@ -59,6 +60,7 @@ export const CORE_ROUTES: RouteSpec[] = [
   ...Object.values(collectionRoutes),
   ...Object.values(tuningRoutes),
   ...Object.values(itemRoutes),
+  ...Object.values(itemMaintenanceRoutes),
   ...Object.values(itemStreamRoutes),
   ...Object.values(searchRoutes),
   ...Object.values(recommendRoutes),
@@ -159,6 +161,7 @@ export function createApp(deps: AppDeps): ChorusApp {
   app.use(createHealthRouter({ ...routeDeps, metrics }));
   app.use(createCollectionsRouter(routeDeps));
   app.use(createTuningRouter(routeDeps));
+  app.use(createItemMaintenanceRouter(routeDeps));
   app.use(createItemsRouter(routeDeps));
   app.use(createItemStreamRouter(routeDeps));
   app.use(createRecommendRouter(routeDeps));

@@ -6,7 +6,7 @@ import type { Scope } from '../config.js';
  * from the very zod schemas the handlers validate with.
  */
 export interface RouteSpec {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express-style path (`/v1/items/:id`); converted to OpenAPI `{id}`. */
   path: string;
   summary: string;

@@ -108,6 +108,10 @@ export function createClient(opts: ClientOptions) {
       scroll: bind<ItemRoutes['scroll']>(t, 'post', '/v1/items/scroll'),
       /** Value counts of payload fields over the whole collection, or the items a filter selects. */
       facets: bind<ItemRoutes['facets']>(t, 'post', '/v1/items/facets'),
+      /** Delete many items: up to 10,000 ids, or every item a filter selects. */
+      deleteMany: bind<ItemRoutes['deleteMany']>(t, 'post', '/v1/items/delete'),
+      /** Change some payload fields of one item (`set`, `unset`); its vectors stay. */
+      patch: bind<ItemRoutes['patch']>(t, 'patch', '/v1/items/:id'),
       delete: bind<ItemRoutes['delete']>(t, 'delete', '/v1/items/:id'),
     },
     search: bind<SearchRoutes['search']>(t, 'post', '/v1/search'),

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { collectionRoutes } from '../api/routes/collections.js';
 import type { tuningRoutes } from '../api/routes/collection-tuning.js';
+import type { itemMaintenanceRoutes } from '../api/routes/items-maintenance.js';
 import type { feedbackRoutes } from '../api/routes/feedback.js';
 import type { healthRoutes } from '../api/routes/health.js';
 import type { itemStreamRoutes } from '../api/routes/items-stream.js';
@@ -15,7 +16,8 @@ import type { jobRoutes } from '../jobs/jobs-router.js';
 export type HealthRoutes = typeof healthRoutes;
 /** A collection's own routes and its tuning routes (one `collections` namespace in the client). */
 export type CollectionRoutes = typeof collectionRoutes & typeof tuningRoutes;
-export type ItemRoutes = typeof itemRoutes;
+/** Items' routes, their upkeep routes included (one `items` namespace in the client). */
+export type ItemRoutes = typeof itemRoutes & typeof itemMaintenanceRoutes;
 export type ItemStreamRoutes = typeof itemStreamRoutes;
 /** One item as POST /v1/items and each line of POST /v1/items/stream accept it. */
 export type ItemInput = z.input<typeof ItemBody>;

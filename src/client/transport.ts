@@ -1,7 +1,7 @@
 import { ChorusApiError, ChorusRequestError } from './errors.js';
 import type { RequestOptions } from './route-types.js';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ClientOptions {
   /** Base URL of a Chorus server, e.g. http://127.0.0.1:8080. */
@@ -47,7 +47,7 @@ export function createTransport(o: ClientOptions): Transport {
       delete rest[name];
       return encodeURIComponent(String(v));
     });
-    const hasBody = method === 'post' || method === 'put';
+    const hasBody = method === 'post' || method === 'put' || method === 'patch';
     let url = base + path;
     if (!hasBody || raw) {
       const q = new URLSearchParams();

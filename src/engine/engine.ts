@@ -49,6 +49,9 @@ import { search, type SearchRequest } from './search.js';
 import { collectionFacets, type CollectionFacets } from './collection-facets.js';
 import { checkFilter } from './cost-limits.js';
 import type { Filter } from '../domain/filter.js';
+import type { Item, Payload } from '../domain/item.js';
+import { publicPayload } from '../domain/names.js';
+import { itemBatches } from '../stores/item-batches.js';
 import type { QueryLimits } from './cost-limits.js';
 import type { StageObserver } from './stage-timer.js';
 import type { RankedResponse } from './two-stage.js';
@@ -352,6 +355,54 @@ export class Engine {
     return r;
   }
 
+  /**
+   * Deletes every item a filter selects, in batches of DELETE_BATCH (each as `deleteItems`: store, then BM25, with
+   * the crash journal). The ids are read first, in one pass, then deleted. `matched`: the ids the filter selected.
+   */
+  async deleteWhere(
+    collection: string,
+    filter: Filter,
+    opts: ItemWriteOptions = {},
+  ): Promise<{ deleted: number; matched: number }> {
+    checkFilter(this.opts.limits, filter);
+    await this.schemas.get(collection);
+    const ids: string[] = [];
+    for await (const batch of itemBatches(this.opts.store, collection, {
+      filter,
+      signal: opts.signal,
+    }))
+      for (const item of batch) ids.push(item.id);
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += DELETE_BATCH)
+      deleted += (await this.deleteItems(collection, ids.slice(i, i + DELETE_BATCH), opts)).deleted;
+    return { deleted, matched: ids.length };
+  }
+
+  /**
+   * Changes some payload fields of one item and keeps its vectors (no re-encoding) and its recorded source: `set`
+   * replaces those top-level fields, `unset` removes fields. Read, merged and written back: a concurrent write of
+   * the same item may be overwritten (last write wins). The BM25 document follows the new payload.
+   */
+  async patchItem(
+    collection: string,
+    id: string,
+    patch: { set?: Payload; unset?: readonly string[] },
+    opts: ItemWriteOptions = {},
+  ): Promise<Item> {
+    const schema = await this.schemas.get(collection);
+    const [item] = await this.opts.store.get(collection, [id], {
+      withVectors: true,
+      signal: opts.signal,
+    });
+    if (!item)
+      throw new ChorusError('NOT_FOUND', `item "${id}" is not in collection "${collection}"`);
+    const payload: Payload = { ...publicPayload(item.payload), ...(patch.set ?? {}) };
+    for (const key of patch.unset ?? []) delete payload[key];
+    // upsertItems' own path, without forgetting the item's source: its vectors still come from it.
+    await upsertItems(this.deps, schema, [{ id, payload, vectors: item.vectors }], opts);
+    return { ...item, payload };
+  }
+
   search(req: SearchRequest): Promise<RankedResponse> {
     return search(this.deps, this.schemas, req);
   }
@@ -409,3 +460,6 @@ function checkLexicalFields(schema: CollectionSchema, settings: LexicalSettings)
         { field },
       );
 }
+
+/** Items one filtered delete removes per write (each a store commit and a BM25 update). */
+const DELETE_BATCH = 1000;

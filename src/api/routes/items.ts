@@ -304,7 +304,7 @@ export function createItemsRouter(deps: RouteDeps): Router {
 }
 
 /** An item as the API shows it: its public payload, which vectors it has, and their values when asked. */
-function storedItem(item: Item, withVectors: boolean): z.infer<typeof StoredItem> {
+export function storedItem(item: Item, withVectors: boolean): z.infer<typeof StoredItem> {
   return {
     id: item.id,
     payload: publicPayload(item.payload),
