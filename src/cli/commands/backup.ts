@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { storeBackend } from '../../config.js';
 import { configFor } from '../options.js';
 
 /** `chorus backup --out DIR`: a consistent copy of the data directory, taken while a server may be writing. */
@@ -20,6 +19,7 @@ export function registerBackupCommand(program: Command): void {
     .action(async (flags: { out: string; json?: boolean }, cmd: Command) => {
       const config = await configFor(cmd, { logLevel: 'silent' });
       const { backupDataDir } = await import('../../app/backup.js');
+      const { storeBackend } = await import('../../config.js');
       const backend = storeBackend(config);
       const report = await backupDataDir(config.dataDir, flags.out, {
         storeBackend: backend,
