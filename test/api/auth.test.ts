@@ -169,6 +169,15 @@ describe('keys limited to some collections (tenants)', () => {
     );
     expect(mixed.status).toBe(403);
     expect(s.chorus.db.events.count({ collection: 'shop', types: ['click'] })).toBe(1);
+    // A multipart body is parsed after the check: its own collection field must not slip past it.
+    const form = new FormData();
+    form.set('collection', 'private');
+    form.set('id', 'planted');
+    form.set('text', 'hello');
+    const multipart = await s.call('POST', '/v1/items?collection=shop', form, as(BOTH));
+    expect(multipart.status).toBe(403);
+    expect(multipart.json.error.message).toMatch(/not multipart/);
+    expect((await s.chorus.engine.store.get('private', ['planted'])).length).toBe(0);
   });
 
   it('see only their collections listed; routes that name none are refused; no admin UI', async () => {

@@ -130,6 +130,14 @@ export function requireCollectionAccess(o: {
   return (req, res, next) => {
     const allowed = res.locals.keyCollections as ReadonlySet<string> | undefined;
     if (!allowed) return next();
+    // A multipart body is read after this check, and its fields could name another collection than the URL.
+    if (req.is('multipart/form-data'))
+      return next(
+        new ChorusError(
+          'FORBIDDEN',
+          'a key limited to some collections sends JSON bodies, not multipart (files as base64)',
+        ),
+      );
     const named = requestCollections(req, o.namesCollection);
     if (named.length === 0 && !o.lists)
       return next(
