@@ -14,6 +14,7 @@ import { createPlaygroundRouter } from './api/playground.js';
 import { createPresetsRouter } from './api/presets.js';
 import { createSynonymsAdminRouter } from './api/synonyms.js';
 import { createCurationsAdminRouter } from './api/curations.js';
+import { createSettingsDocumentRouter } from './api/settings-document.js';
 import { createQueriesRouter } from './api/queries.js';
 import { createRecommendPreviewRouter } from './api/recommend-preview.js';
 import { createLexicalAdminRouter } from './api/lexical.js';
@@ -66,6 +67,7 @@ export function createAdminRouter(
   router.use(createPresetsRouter(deps));
   router.use(createSynonymsAdminRouter(deps));
   router.use(createCurationsAdminRouter(deps));
+  router.use(createSettingsDocumentRouter(deps));
   router.use(createQueriesRouter(deps));
   router.use(createRecommendPreviewRouter(deps));
   router.use(createLexicalAdminRouter(deps));

@@ -316,6 +316,42 @@ describe.runIf(run)('admin UI in Chromium', () => {
     expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual({ groups: [], rules: [] });
   });
 
+  it('shows the settings document on the tuning screen and applies a pasted one to every box', async () => {
+    await page.goto(`${url}/admin#/tuning?c=${QUICKSTART_COLLECTION}`);
+    const doc = page.getByLabel('Settings document (JSON)');
+    await expect
+      .poll(async () => JSON.parse((await doc.inputValue()) || '{}').synonyms)
+      .toEqual({ groups: [], rules: [] });
+    const panel = page.locator('section[aria-labelledby="tu-settings-h"]');
+    // A part's own box saving shows in the document.
+    await page.getByLabel('Synonym groups').fill('sofa, couch');
+    await page.getByRole('button', { name: 'Save synonyms' }).click();
+    await expect
+      .poll(async () => JSON.parse(await doc.inputValue()).synonyms.groups)
+      .toEqual([['sofa', 'couch']]);
+    // A pasted document replaces the parts it has; the boxes read them again.
+    await doc.fill('{"synonyms": {"groups": [["lamp", "light"]]}}');
+    await page.getByRole('button', { name: 'Replace settings' }).click();
+    await expect.poll(() => panel.getByRole('status').textContent()).toBe('Applied.');
+    await expect.poll(() => page.getByLabel('Synonym groups').inputValue()).toBe('lamp, light\n');
+    expect(await chorus.engine.synonyms(QUICKSTART_COLLECTION)).toEqual({
+      groups: [['lamp', 'light']],
+      rules: [],
+    });
+    // A refused document is named and changes nothing.
+    await doc.fill('{"synonyms": {"groups": []}, "lexical": {"fieldWeights": {"price": 2}}}');
+    await page.getByRole('button', { name: 'Replace settings' }).click();
+    await expect
+      .poll(() => panel.getByRole('alert').textContent())
+      .toContain('"price" is not a text field');
+    expect((await chorus.engine.synonyms(QUICKSTART_COLLECTION)).groups).toEqual([
+      ['lamp', 'light'],
+    ]);
+    await doc.fill('{"synonyms": {"groups": []}}');
+    await page.getByRole('button', { name: 'Replace settings' }).click();
+    await expect.poll(() => page.getByLabel('Synonym groups').inputValue()).toBe('');
+  });
+
   it('saves curation rules on the tuning screen: the query shows the promoted item first, marked, and not the hidden one', async () => {
     await page.goto(`${url}/admin#/tuning`);
     await page.getByLabel('Query', { exact: true }).fill('blue jersey');

@@ -6,8 +6,8 @@ import { html, api } from '../lib.js';
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** @param {{ collection: string, onApplied: () => void }} p */
-export function FieldWeights({ collection, onApplied }) {
+/** `version`: changed when the settings were edited elsewhere on the page (read them again). @param {{ collection: string, version?: number, onApplied: () => void }} p */
+export function FieldWeights({ collection, version, onApplied }) {
   const [fields, setFields] = useState(/** @type {string[]} */ ([]));
   const [weights, setWeights] = useState(/** @type {Record<string, number>} */ ({}));
   const [status, setStatus] = useState('');
@@ -17,7 +17,7 @@ export function FieldWeights({ collection, onApplied }) {
   useEffect(() => {
     setStatus('');
     api('GET', url).then((r) => { setFields(r.fields); setWeights(r.fieldWeights); }, (e) => setError(e.message));
-  }, [collection]);
+  }, [collection, version]);
 
   /** Polls the jobs list until the rebuild ends. @param {string} id */
   const follow = async (id) => {

@@ -7,6 +7,7 @@ import { ResultList } from './results.js';
 import { Synonyms } from './synonyms.js';
 import { Curations } from './curations.js';
 import { FieldWeights } from './field-weights.js';
+import { SettingsDocument } from './settings-document.js';
 
 /** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
 /** @returns {Knobs} */
@@ -69,6 +70,10 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
   const [status, setStatus] = useState('');
   // Bumped when a result's Pin / Hide changes the rules, so the Curations box shows them.
   const [curationsVersion, setCurationsVersion] = useState(0);
+  // The settings document shows every part: read again when a part's box saves; applying it re-reads the boxes.
+  const [partSaved, setPartSaved] = useState(0);
+  const [documentApplied, setDocumentApplied] = useState(0);
+  const runAgain = () => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); };
   const [judged, setJudged] = useState(0);
   const [evalRes, setEvalRes] = useState(/** @type {any} */ (null));
   const queryRef = useRef(query);
@@ -212,9 +217,10 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
         </tbody></table>` : null}
         ${applied ? html`<button type="button" class="link" onClick=${() => apply(null)}>Clear collection default</button>` : null}
         ${status ? html`<p class="ok small" role="status">${status}</p>` : null}
-        <${Synonyms} collection=${collection} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
-        <${Curations} collection=${collection} version=${curationsVersion} onSaved=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
-        <${FieldWeights} collection=${collection} onApplied=${() => { if (hasQuery(queryRef.current)) run(knobs, { push: false }); }} />
+        <${Synonyms} collection=${collection} version=${documentApplied} onSaved=${() => { setPartSaved((v) => v + 1); runAgain(); }} />
+        <${Curations} collection=${collection} version=${curationsVersion + documentApplied} onSaved=${() => { setPartSaved((v) => v + 1); runAgain(); }} />
+        <${FieldWeights} collection=${collection} version=${documentApplied} onApplied=${() => { setPartSaved((v) => v + 1); runAgain(); }} />
+        <${SettingsDocument} collection=${collection} version=${partSaved + curationsVersion} onSaved=${() => { setDocumentApplied((v) => v + 1); runAgain(); }} />
       </aside>
       <div class="tuning-results">
         ${error ? html`<p class="error" role="alert">${error}</p>` : null}
