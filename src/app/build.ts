@@ -9,6 +9,7 @@ import { KvCurations } from './curations.js';
 import { LoggedQuerySuggestions } from './query-suggestions.js';
 import { queryAnalytics } from '../feedback/query-analytics.js';
 import { KvLexicalSettings } from '../storage/lexical-settings-repo.js';
+import { KvSuggestionSettings } from '../storage/suggestion-settings-repo.js';
 import { createApp, type ChorusApp, type ExtraRouter } from '../api/app.js';
 import { createMetrics } from '../api/metrics.js';
 import type { RouteDeps } from '../api/route-deps.js';
@@ -127,6 +128,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
       refreshMs: config.suggestions.refreshSeconds * 1000,
     }),
     lexicalSettings: new KvLexicalSettings(db.kv),
+    suggestionSettings: new KvSuggestionSettings(db.kv),
     journal,
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.

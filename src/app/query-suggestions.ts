@@ -45,8 +45,13 @@ export class LoggedQuerySuggestions implements QuerySuggestions {
     private readonly o: LoggedSuggestionsOptions,
   ) {}
 
-  async suggest(collection: string, typed: string, limit: number): Promise<QuerySuggestion[]> {
-    return (await this.indexOf(collection)).lookup(suggestionPrefix(typed), limit);
+  async suggest(
+    collection: string,
+    typed: string,
+    limit: number,
+    skip?: (query: string) => boolean,
+  ): Promise<QuerySuggestion[]> {
+    return (await this.indexOf(collection)).lookup(suggestionPrefix(typed), limit, skip);
   }
 
   /** Forgets a collection's count (dropped collection). */

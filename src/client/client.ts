@@ -78,6 +78,17 @@ export function createClient(opts: ClientOptions) {
         'put',
         '/v1/collections/:name/curations',
       ),
+      suggestionSettings: bind<CollectionRoutes['suggestionSettings']>(
+        t,
+        'get',
+        '/v1/collections/:name/suggestion-settings',
+      ),
+      /** Replaces the words and phrases the collection never suggests (admin key). */
+      setSuggestionSettings: bind<CollectionRoutes['setSuggestionSettings']>(
+        t,
+        'put',
+        '/v1/collections/:name/suggestion-settings',
+      ),
       /** Past queries that start with what is typed (search-box suggestions). */
       suggestions: bind<CollectionRoutes['suggestions']>(
         t,

@@ -34,5 +34,7 @@ export function describeCollectionSettings(s: CollectionSettings): string[] {
       `field weights: ${w.length ? w.map(([f, n]) => `${f}=${n}`).join(', ') : 'every text field weighs 1'}`,
     );
   }
+  if (s.suggestions)
+    lines.push(`suggestions: ${s.suggestions.exclude.length} excluded expression(s)`);
   return lines;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CurationSet } from './curations.js';
 import { LexicalSettings } from './lexical-settings.js';
+import { SuggestionSettings } from './query-suggestions.js';
 import { SynonymSet } from './synonyms.js';
 
 /**
@@ -13,6 +14,7 @@ export const CollectionSettings = z
     synonyms: SynonymSet.optional(),
     curations: CurationSet.optional(),
     lexical: LexicalSettings.optional(),
+    suggestions: SuggestionSettings.optional(),
   })
   .strict()
   .meta({ id: 'CollectionSettings' });

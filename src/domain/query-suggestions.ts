@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { queryWords } from './curations.js';
 
 /** Longest query (in characters of its normalised words) offered as a suggestion: longer ones are pastes, not queries. */
@@ -17,9 +18,64 @@ export interface QuerySuggestion {
   searches: number;
 }
 
+/**
+ * What a collection never suggests: words or phrases (a suggestion holding one, its words in a row, is left out,
+ * as a search box's banned expressions are: profanity, a competitor's name, a recalled product).
+ */
+export const SuggestionSettings = z
+  .object({
+    exclude: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .max(100)
+          .refine(
+            (e) => queryWords(e).length > 0,
+            'an excluded expression needs a letter or digit',
+          ),
+      )
+      .max(10_000)
+      .default([])
+      .meta({ description: 'Words or phrases no suggestion may hold' }),
+  })
+  .strict()
+  .meta({ id: 'SuggestionSettings' });
+export type SuggestionSettings = z.infer<typeof SuggestionSettings>;
+
+/** The suggestion settings port: stored per collection. */
+export interface SuggestionSettingsStore {
+  get(collection: string): SuggestionSettings;
+  replace(collection: string, settings: SuggestionSettings): SuggestionSettings;
+  drop(collection: string): void;
+}
+
+/** A test of whether a suggestion holds an excluded expression (its words in a row). */
+export function excludedBy(exclude: readonly string[]): (query: string) => boolean {
+  if (exclude.length === 0) return () => false;
+  const byFirst = new Map<string, string[][]>();
+  for (const e of exclude) {
+    const words = queryWords(e);
+    byFirst.set(words[0]!, [...(byFirst.get(words[0]!) ?? []), words]);
+  }
+  return (query) => {
+    const words = query.split(' ');
+    return words.some((w, i) =>
+      (byFirst.get(w) ?? []).some((want) => want.every((x, j) => words[i + j] === x)),
+    );
+  };
+}
+
 /** The suggestions port: past queries that start with what someone is typing, best first. */
 export interface QuerySuggestions {
-  suggest(collection: string, prefix: string, limit: number): Promise<QuerySuggestion[]>;
+  /** `skip`: suggestions never to offer (the collection's excluded expressions). */
+  suggest(
+    collection: string,
+    prefix: string,
+    limit: number,
+    skip?: (query: string) => boolean,
+  ): Promise<QuerySuggestion[]>;
   /** Drops what is kept for a collection (it was dropped). */
   forget(collection: string): void;
 }
@@ -104,9 +160,13 @@ export class SuggestionIndex {
   }
 
   /** The best `limit` (at most MAX_SUGGESTIONS) suggestions starting with `prefix` (a suggestionPrefix; '': all). */
-  lookup(prefix: string, limit: number): QuerySuggestion[] {
+  lookup(
+    prefix: string,
+    limit: number,
+    skip: (query: string) => boolean = () => false,
+  ): QuerySuggestion[] {
     if (limit < 1) return [];
-    if (prefix === '') return this.top.slice(0, limit);
+    if (prefix === '') return this.top.filter((s) => !skip(s.query)).slice(0, limit);
     let lo = 0;
     let hi = this.sorted.length;
     while (lo < hi) {
@@ -118,6 +178,7 @@ export class SuggestionIndex {
     for (let i = lo; i < this.sorted.length && this.sorted[i]!.query.startsWith(prefix); i++) {
       const s = this.sorted[i]!;
       if (best.length === limit && better(s, best[limit - 1]!) >= 0) continue;
+      if (skip(s.query)) continue;
       best.push(s);
       best.sort(better);
       if (best.length > limit) best.pop();

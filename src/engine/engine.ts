@@ -16,7 +16,13 @@ import { EventBatcher } from './event-batcher.js';
 import type { LexicalIndex } from '../domain/lexical.js';
 import type { SynonymSet, Synonyms } from '../domain/synonyms.js';
 import type { CurationSet, Curations } from '../domain/curations.js';
-import type { QuerySuggestion, QuerySuggestions } from '../domain/query-suggestions.js';
+import {
+  excludedBy,
+  type QuerySuggestion,
+  type QuerySuggestions,
+  type SuggestionSettings,
+  type SuggestionSettingsStore,
+} from '../domain/query-suggestions.js';
 import type { QueryReport, SearchAnalytics } from '../domain/search-analytics.js';
 import type {
   CollectionSettings,
@@ -83,6 +89,8 @@ export interface EngineOptions {
   curations?: Curations;
   /** Past queries offered to people typing their start (absent: none). */
   suggestions?: QuerySuggestions;
+  /** Per-collection expressions never suggested (absent: none). */
+  suggestionSettings?: SuggestionSettingsStore;
   /** Query reports from the logged searches (absent: none). */
   searchAnalytics?: SearchAnalytics;
   /** Per-collection BM25 settings (field weights; chorus.db kv in the app); absent: every field weighs 1. */
@@ -106,6 +114,8 @@ export class Engine {
   readonly deps: EngineDeps;
   readonly schemas: SchemaCache;
   readonly rerankers: Map<string, Reranker>;
+
+  private readonly excluded = new Map<string, { key: string; skip: (query: string) => boolean }>();
 
   constructor(private readonly opts: EngineOptions) {
     this.schemas = new SchemaCache(opts.store);
@@ -165,6 +175,27 @@ export class Engine {
     this.opts.curations?.drop(name);
     this.opts.lexicalSettings?.drop(name);
     this.opts.suggestions?.forget(name);
+    this.opts.suggestionSettings?.drop(name);
+  }
+
+  /** What the collection never suggests (404 for an unknown collection). */
+  async suggestionSettings(collection: string): Promise<SuggestionSettings> {
+    await this.schemas.get(collection);
+    return this.opts.suggestionSettings?.get(collection) ?? { exclude: [] };
+  }
+
+  /** Replaces what the collection never suggests; applies from the next lookup. */
+  async setSuggestionSettings(
+    collection: string,
+    settings: SuggestionSettings,
+  ): Promise<SuggestionSettings> {
+    await this.schemas.get(collection);
+    if (!this.opts.suggestionSettings)
+      throw new ChorusError(
+        'UNAVAILABLE',
+        'suggestion settings are not stored by this engine (no chorus.db)',
+      );
+    return this.opts.suggestionSettings.replace(collection, settings);
   }
 
   /** What the collection's users searched and where search failed them (404 for an unknown collection). */
@@ -181,7 +212,24 @@ export class Engine {
   /** Past queries of the collection that start with `prefix`, best first (404 for an unknown collection). */
   async suggest(collection: string, prefix: string, limit: number): Promise<QuerySuggestion[]> {
     await this.schemas.get(collection);
-    return (await this.opts.suggestions?.suggest(collection, prefix, limit)) ?? [];
+    if (!this.opts.suggestions) return [];
+    const { exclude } = this.opts.suggestionSettings?.get(collection) ?? { exclude: [] };
+    return this.opts.suggestions.suggest(
+      collection,
+      prefix,
+      limit,
+      this.exclusions(collection, exclude),
+    );
+  }
+
+  /** The collection's excluded expressions compiled, again only when they change. */
+  private exclusions(collection: string, exclude: readonly string[]): (query: string) => boolean {
+    const key = exclude.join('\n');
+    const kept = this.excluded.get(collection);
+    if (kept?.key === key) return kept.skip;
+    const skip = excludedBy(exclude);
+    this.excluded.set(collection, { key, skip });
+    return skip;
   }
 
   /** The collection's synonyms (404 for an unknown collection). */
@@ -259,6 +307,7 @@ export class Engine {
       synonyms: await this.synonyms(collection),
       curations: await this.curations(collection),
       lexical: await this.lexicalSettings(collection),
+      suggestions: await this.suggestionSettings(collection),
     };
   }
 
@@ -281,6 +330,7 @@ export class Engine {
     const lexical = settings.lexical
       ? await this.setLexicalSettings(collection, settings.lexical)
       : undefined;
+    if (settings.suggestions) await this.setSuggestionSettings(collection, settings.suggestions);
     const stored = await this.settings(collection);
     return {
       ...stored,

@@ -15,6 +15,7 @@ describe('collection settings document', () => {
     synonyms: { groups: [['sofa', 'couch']], rules: [{ from: ['sneakers'], to: ['shoes'] }] },
     curations: { rules: [{ query: 'couch', match: 'exact', promote: ['b3'], hide: ['b1'] }] },
     lexical: { fieldWeights: { title: 3 } },
+    suggestions: { exclude: ['couch potato'] },
   };
   const create = async (name: string) => {
     const r = await s.call(
@@ -49,6 +50,7 @@ describe('collection settings document', () => {
       synonyms: { groups: [], rules: [] },
       curations: { rules: [] },
       lexical: { fieldWeights: {} },
+      suggestions: { exclude: [] },
     });
     expect((await s.call('GET', url('nope'), undefined, reader)).status).toBe(404);
   });
@@ -95,6 +97,7 @@ describe('collection settings document', () => {
       synonyms: tuned.synonyms,
       curations: { rules: [] },
       lexical: tuned.lexical,
+      suggestions: tuned.suggestions,
       rebuildNeeded: false,
     });
   });

@@ -75,6 +75,18 @@ describe('query suggestions', () => {
     expect(await suggest('  ')).toEqual(['walnut lamp 3/3', 'wall clock 2/3']); // a focused, empty box
   });
 
+  it('never offer an excluded word or phrase (admin setting, applied at the next lookup)', async () => {
+    const url = `/v1/collections/${C}/suggestion-settings`;
+    expect((await s.call('GET', url)).json).toEqual({ exclude: [] });
+    const put = await s.call('PUT', url, { exclude: ['Wall  Clock', 'wall clock'] });
+    expect(put.status, put.text).toBe(200);
+    expect(put.json).toEqual({ exclude: ['Wall  Clock', 'wall clock'] });
+    expect(await suggest('wal')).toEqual(['walnut lamp 3/3']);
+    expect((await s.call('PUT', url, { exclude: ['!!'] })).status).toBe(400);
+    expect((await s.call('PUT', url, { exclude: [] })).json).toEqual({ exclude: [] });
+    expect(await suggest('wal')).toEqual(['walnut lamp 3/3', 'wall clock 2/3']);
+  });
+
   it('forget a deleted user', async () => {
     expect(await suggest('wall')).toEqual(['wall clock 2/3']);
     expect((await s.call('DELETE', '/v1/users/u2')).status).toBe(200);

@@ -56,6 +56,7 @@ describe('chorus settings', () => {
       synonyms: { groups: [['sofa', 'couch']], rules: [] },
       curations: { rules: [{ query: 'couch', match: 'exact', promote: ['i2', 'gone'], hide: [] }] },
       lexical: { fieldWeights: { title: 2 } },
+      suggestions: { exclude: [] },
     });
 
     expect(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  excludedBy,
   countSuggestions,
   suggestionKey,
   suggestionPrefix,
@@ -65,5 +66,20 @@ describe('query suggestions', () => {
     // Nothing typed yet: the most searched overall.
     expect(q('', 3)).toEqual(['oak chair', 'wall clock', 'walnuts']);
     expect(q('  ', 1)).toEqual(['oak chair']);
+  });
+
+  it('leave out suggestions holding an excluded word or phrase, its words in a row', () => {
+    const skip = excludedBy(['Casino', 'free  money!']);
+    expect(skip('online casino games')).toBe(true);
+    expect(skip('free money now')).toBe(true);
+    expect(skip('money free')).toBe(false);
+    expect(skip('casinos')).toBe(false); // no stemming: exclude each form
+    expect(excludedBy([])('anything')).toBe(false);
+    const index = new SuggestionIndex([
+      { query: 'walnut casino', users: 9, searches: 9 },
+      { query: 'walnut lamp', users: 5, searches: 5 },
+    ]);
+    expect(index.lookup('walnut', 5, skip).map((s) => s.query)).toEqual(['walnut lamp']);
+    expect(index.lookup('', 1, skip).map((s) => s.query)).toEqual(['walnut lamp']);
   });
 });

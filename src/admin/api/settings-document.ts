@@ -20,7 +20,7 @@ export function createSettingsDocumentRouter(deps: AdminDeps): Router {
       await deps.queue.addMany([{ name: 'lexical-rebuild', payload: { collection }, jobId: job }]);
       return { ...kept, job };
     },
-    format: ({ synonyms, curations, lexical }) =>
-      JSON.stringify({ synonyms, curations, lexical }, null, 2),
+    format: ({ synonyms, curations, lexical, suggestions }) =>
+      JSON.stringify({ synonyms, curations, lexical, suggestions }, null, 2),
   });
 }

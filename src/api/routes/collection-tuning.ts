@@ -4,6 +4,7 @@ import { SynonymSet } from '../../domain/synonyms.js';
 import { CurationSet } from '../../domain/curations.js';
 import { LexicalSettings } from '../../domain/lexical-settings.js';
 import { CollectionSettings } from '../../domain/collection-settings.js';
+import { SuggestionSettings } from '../../domain/query-suggestions.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
@@ -12,7 +13,12 @@ import { parseBody, parseParams, parseQuery } from '../validate.js';
 // Relevance tuning per collection: synonyms, BM25 settings, curations, the settings document, query suggestions
 // and search analytics.
 const StoredSettings = z
-  .object({ synonyms: SynonymSet, curations: CurationSet, lexical: LexicalSettings })
+  .object({
+    synonyms: SynonymSet,
+    curations: CurationSet,
+    lexical: LexicalSettings,
+    suggestions: SuggestionSettings,
+  })
   .meta({ id: 'StoredCollectionSettings' });
 
 export const SuggestionsQuery = z
@@ -179,6 +185,28 @@ export const tuningRoutes = {
       }),
     }).meta({ id: 'CollectionSettingsSaved' }),
   },
+  suggestionSettings: {
+    method: 'get',
+    path: '/v1/collections/:name/suggestion-settings',
+    tag: 'collections',
+    scope: 'read',
+    summary: 'What the collection never suggests (excluded words and phrases)',
+    params: CollectionParam,
+    response: SuggestionSettings,
+  },
+  setSuggestionSettings: {
+    method: 'put',
+    path: '/v1/collections/:name/suggestion-settings',
+    tag: 'collections',
+    scope: 'admin',
+    summary:
+      "Replace the collection's excluded suggestion words and phrases (an empty list removes them)",
+    description:
+      'A suggestion holding an excluded expression (its words in a row, compared as suggestions are: case and punctuation aside, no stemming) is never offered. Applies from the next lookup.',
+    params: CollectionParam,
+    body: SuggestionSettings,
+    response: SuggestionSettings,
+  },
   suggestions: {
     method: 'get',
     path: '/v1/collections/:name/suggestions',
@@ -238,6 +266,14 @@ export function createTuningRouter(deps: RouteDeps): Router {
   addRoute(router, deps, tuningRoutes.queryReport, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
     res.json(await engine.queryAnalytics(name, parseQuery(QueryReportQuery, req)));
+  });
+  addRoute(router, deps, tuningRoutes.suggestionSettings, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.suggestionSettings(name));
+  });
+  addRoute(router, deps, tuningRoutes.setSuggestionSettings, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.setSuggestionSettings(name, parseBody(SuggestionSettings, req)));
   });
   addRoute(router, deps, tuningRoutes.suggestions, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);

@@ -57,6 +57,7 @@ export function registerSettingsCommand(program: Command): void {
           synonyms: doc.synonyms && kept.synonyms,
           curations: doc.curations && kept.curations,
           lexical: doc.lexical && kept.lexical,
+          suggestions: doc.suggestions && kept.suggestions,
         });
         process.stdout.write(
           `${flags.collection}: ${applied.length ? 'replaced' : 'nothing to replace (the document has no part)'}\n` +
