@@ -127,18 +127,25 @@ export function registerCollectionCommand(program: Command): void {
       'values per field, most frequent first (default 10)',
       positiveInt('--size'),
     )
+    .option(
+      '--filter <expr>',
+      'count only the items that pass: key=value, key>=n (comma-separated) or JSON',
+    )
     .option('--json', 'print the counts as JSON')
     .action(
       async (
         name: string,
-        flags: { field: string[]; size?: number; json?: boolean },
+        flags: { field: string[]; size?: number; filter?: string; json?: boolean },
         cmd: Command,
       ) => {
+        const filter = flags.filter
+          ? (await import('../../domain/filter-text.js')).parseFilterText(flags.filter)
+          : undefined;
         const { collectionFacets } = await import('../../engine/collection-facets.js');
         const { oneLine } = await import('./result-printer.js');
         const r = await withStore(cmd, async (store) => {
           await store.openCollection(name);
-          return collectionFacets(store, name, flags.field, { size: flags.size });
+          return collectionFacets(store, name, flags.field, { size: flags.size, filter });
         });
         if (flags.json) return void process.stdout.write(`${JSON.stringify(r)}\n`);
         const lines: string[] = [];

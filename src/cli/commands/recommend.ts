@@ -8,6 +8,7 @@ interface RecommendFlags {
   collection: string;
   item?: string;
   user?: string;
+  filter?: string;
   limit?: number;
   offset?: number;
   diversity?: number;
@@ -28,6 +29,10 @@ export function registerRecommendCommand(program: Command): void {
     .requiredOption('--collection <name>', 'collection')
     .option('--item <id>', 'recommend items like this one')
     .option('--user <id>', "recommend from this user's profile")
+    .option(
+      '--filter <expr>',
+      "only items that pass: key=value, key!=value, key>=n (comma-separated, all must hold), or the API's JSON",
+    )
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
     .option(
       '--offset <n>',
@@ -55,6 +60,9 @@ export function registerRecommendCommand(program: Command): void {
         throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID (or keep the fallback)');
       if (flags.trending && flags.fallback === false)
         throw new ChorusError('BAD_REQUEST', '--trending is a fallback: not with --no-fallback');
+      const filter = flags.filter
+        ? (await import('../../domain/filter-text.js')).parseFilterText(flags.filter)
+        : undefined;
       const { buildChorus } = await import('../../app/build.js');
       const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {
         encoders: 'none',
@@ -64,6 +72,7 @@ export function registerRecommendCommand(program: Command): void {
           collection: flags.collection,
           itemId: flags.item,
           userId: flags.user,
+          filter,
           limit: flags.limit,
           offset: flags.offset,
           diversity: flags.diversity,

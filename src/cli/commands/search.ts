@@ -11,6 +11,7 @@ interface SearchFlags {
   image?: string;
   audio?: string;
   user?: string;
+  filter?: string;
   limit?: number;
   offset?: number;
   facet?: string[];
@@ -61,6 +62,10 @@ export function registerSearchCommand(program: Command): void {
     .option('--image <file>', 'image query')
     .option('--audio <file>', 'audio query')
     .option('--user <id>', 'personalise for this user')
+    .option(
+      '--filter <expr>',
+      "only items that pass: key=value, key!=value, key>=n (comma-separated, all must hold), or the API's JSON",
+    )
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
     .option(
       '--offset <n>',
@@ -94,6 +99,9 @@ export function registerSearchCommand(program: Command): void {
         image: flags.image ? readMedia(flags.image, 'image') : undefined,
         audio: flags.audio ? readMedia(flags.audio, 'audio') : undefined,
       };
+      const filter = flags.filter
+        ? (await import('../../domain/filter-text.js')).parseFilterText(flags.filter)
+        : undefined;
       const { attachModelServing } = await import('../../app/model-serving.js');
       const { buildChorus } = await import('../../app/build.js');
       // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
@@ -105,6 +113,7 @@ export function registerSearchCommand(program: Command): void {
           collection: flags.collection,
           query,
           userId: flags.user,
+          filter,
           limit: flags.limit,
           offset: flags.offset,
           facets: flags.facet,

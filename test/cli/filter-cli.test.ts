@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDataDir, runChorus } from '../support/cli.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'chorus-filter-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('--filter on the command line', () => {
+  it('narrows search, recommendations and facet counts; a bad filter is exit 2', async () => {
+    const dataDir = path.join(dir, 'data');
+    const chorus = await openDataDir(dataDir);
+    try {
+      await chorus.engine.createCollection({
+        name: 'shop',
+        vectors: { text: { modality: 'text', dim: 4 } },
+        payloadIndexes: { kind: 'keyword', price: 'float' },
+      });
+      await chorus.engine.upsertItems(
+        'shop',
+        (
+          [
+            ['desk lamp', 'lamp', 30],
+            ['floor lamp', 'lamp', 90],
+            ['lamp table', 'table', 120],
+          ] as const
+        ).map(([title, kind, price], i) => ({
+          id: `i${i}`,
+          payload: { title, kind, price },
+          vectors: { text: [1, i, 0, 0] },
+        })),
+      );
+    } finally {
+      await chorus.close();
+    }
+    const env = { ...process.env, CHORUS_DATA_DIR: dataDir, CHORUS_STORE: 'lancedb' };
+    const ids = async (...args: string[]) => {
+      const r = await runChorus([...args, '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout).hits as { id: string }[]).map((h) => h.id).sort();
+    };
+    expect(await ids('search', 'lamp', '--collection', 'shop')).toEqual(['i0', 'i1', 'i2']);
+    expect(
+      await ids('search', 'lamp', '--collection', 'shop', '--filter', 'kind=lamp, price<50'),
+    ).toEqual(['i0']);
+    expect(
+      await ids(
+        'search',
+        'lamp',
+        '--collection',
+        'shop',
+        '--filter',
+        '{"must_not":[{"key":"kind","match":{"value":"lamp"}}]}',
+      ),
+    ).toEqual(['i2']);
+    expect(
+      await ids('recommend', '--collection', 'shop', '--item', 'i0', '--filter', 'price>=100'),
+    ).toEqual(['i2']);
+    const facets = await runChorus(
+      ['collection', 'facets', 'shop', '--field', 'kind', '--filter', 'price>=50', '--json'],
+      { env },
+    );
+    expect(facets.code, facets.stderr).toBe(0);
+    expect(JSON.parse(facets.stdout).facets.kind).toEqual([
+      { value: 'lamp', count: 1 },
+      { value: 'table', count: 1 },
+    ]);
+    const bad = await runChorus(['search', 'lamp', '--collection', 'shop', '--filter', 'kind'], {
+      env,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/cannot read "kind"/);
+  });
+});
