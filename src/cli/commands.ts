@@ -18,6 +18,7 @@ import { registerLexicalCommand } from './commands/lexical.js';
 import { registerSettingsCommand } from './commands/settings.js';
 import { registerAnalyticsCommand } from './commands/analytics.js';
 import { registerBackupCommand } from './commands/backup.js';
+import { registerItemsCommand } from './commands/items.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchBeirCommand } from './commands/bench-beir.js';
 import { registerBenchIndexCommand } from './commands/bench-index.js';
@@ -39,6 +40,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerSettingsCommand(p),
   (p) => registerAnalyticsCommand(p),
   (p) => registerBackupCommand(p),
+  (p) => registerItemsCommand(p),
   (p) => registerRecommendCommand(p),
   (p) => registerBenchBeirCommand(p),
   (p) => registerBenchIndexCommand(p),

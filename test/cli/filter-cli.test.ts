@@ -71,5 +71,55 @@ describe('--filter on the command line', () => {
     });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/cannot read "kind"/);
+
+    // Catalogue upkeep from the command line.
+    const run = (...args: string[]) => runChorus(args, { env });
+    const patched = await run(
+      'items',
+      'patch',
+      'i0',
+      '--collection',
+      'shop',
+      '--set',
+      'price=25',
+      '--set',
+      'tags=["new"]',
+      '--unset',
+      'kind',
+      '--json',
+    );
+    expect(patched.code, patched.stderr).toBe(0);
+    expect(JSON.parse(patched.stdout).payload).toEqual({
+      title: 'desk lamp',
+      price: 25,
+      tags: ['new'],
+    });
+    expect(
+      (await run('items', 'patch', 'i0', '--collection', 'shop', '--set', '_source=x')).code,
+    ).toBe(2);
+    const unconfirmed = await run(
+      'items',
+      'delete',
+      '--collection',
+      'shop',
+      '--filter',
+      'price>=100',
+    );
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/needs --yes/);
+    const byFilter = await run(
+      'items',
+      'delete',
+      '--collection',
+      'shop',
+      '--filter',
+      'price>=100',
+      '--yes',
+    );
+    expect(byFilter.code, byFilter.stderr).toBe(0);
+    expect(byFilter.stdout).toBe('deleted 1 item(s) from shop (the filter selected 1)\n');
+    const byId = await run('items', 'delete', '--collection', 'shop', '--id', 'i1', '--id', 'i1');
+    expect(byId.stdout).toBe('deleted 1 item(s) from shop\n');
+    expect(await ids('search', 'lamp', '--collection', 'shop')).toEqual(['i0']);
   });
 });
