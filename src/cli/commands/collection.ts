@@ -5,6 +5,7 @@ import { ChorusError } from '../../errors.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { configFor } from '../options.js';
 import { positiveInt } from './search.js';
+import { readFilterFlag } from '../filter-flag.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -138,9 +139,7 @@ export function registerCollectionCommand(program: Command): void {
         flags: { field: string[]; size?: number; filter?: string; json?: boolean },
         cmd: Command,
       ) => {
-        const filter = flags.filter
-          ? (await import('../../domain/filter-text.js')).parseFilterText(flags.filter)
-          : undefined;
+        const filter = await readFilterFlag(flags.filter);
         const { collectionFacets } = await import('../../engine/collection-facets.js');
         const { oneLine } = await import('./result-printer.js');
         const r = await withStore(cmd, async (store) => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ChorusError } from '../../errors.js';
 import { withEngine } from '../engine-session.js';
+import { readFilterFlag } from '../filter-flag.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -42,9 +43,7 @@ export function registerItemsCommand(program: Command): void {
           throw new ChorusError('BAD_REQUEST', 'give --id ID (repeatable) or --filter EXPR');
         if (flags.filter && !flags.yes)
           throw new ChorusError('BAD_REQUEST', 'deleting by filter needs --yes');
-        const filter = flags.filter
-          ? (await import('../../domain/filter-text.js')).parseFilterText(flags.filter)
-          : undefined;
+        const filter = await readFilterFlag(flags.filter);
         const r = await withEngine(cmd, (e) =>
           filter
             ? e.deleteWhere(flags.collection, filter)

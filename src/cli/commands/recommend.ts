@@ -3,6 +3,7 @@ import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
 import { nonNegativeInt, positiveInt } from './search.js';
+import { FILTER_FLAG_HELP, readFilterFlag } from '../filter-flag.js';
 
 interface RecommendFlags {
   collection: string;
@@ -29,10 +30,7 @@ export function registerRecommendCommand(program: Command): void {
     .requiredOption('--collection <name>', 'collection')
     .option('--item <id>', 'recommend items like this one')
     .option('--user <id>', "recommend from this user's profile")
-    .option(
-      '--filter <expr>',
-      "only items that pass: key=value, key!=value, key>=n (comma-separated, all must hold), or the API's JSON",
-    )
+    .option('--filter <expr>', FILTER_FLAG_HELP)
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
     .option(
       '--offset <n>',
@@ -60,9 +58,7 @@ export function registerRecommendCommand(program: Command): void {
         throw new ChorusError('BAD_REQUEST', 'give --item ID or --user ID (or keep the fallback)');
       if (flags.trending && flags.fallback === false)
         throw new ChorusError('BAD_REQUEST', '--trending is a fallback: not with --no-fallback');
-      const filter = flags.filter
-        ? (await import('../../domain/filter-text.js')).parseFilterText(flags.filter)
-        : undefined;
+      const filter = await readFilterFlag(flags.filter);
       const { buildChorus } = await import('../../app/build.js');
       const chorus = await buildChorus(await configFor(cmd, { logLevel: 'silent' }), {
         encoders: 'none',

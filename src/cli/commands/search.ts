@@ -5,6 +5,7 @@ import { ChorusError } from '../../errors.js';
 import { parseSortKey, type SortKey } from '../../domain/sort-keys.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
+import { FILTER_FLAG_HELP, readFilterFlag } from '../filter-flag.js';
 
 interface SearchFlags {
   collection: string;
@@ -62,10 +63,7 @@ export function registerSearchCommand(program: Command): void {
     .option('--image <file>', 'image query')
     .option('--audio <file>', 'audio query')
     .option('--user <id>', 'personalise for this user')
-    .option(
-      '--filter <expr>',
-      "only items that pass: key=value, key!=value, key>=n (comma-separated, all must hold), or the API's JSON",
-    )
+    .option('--filter <expr>', FILTER_FLAG_HELP)
     .option('--limit <n>', 'results (default 10)', positiveInt('--limit'))
     .option(
       '--offset <n>',
@@ -99,9 +97,7 @@ export function registerSearchCommand(program: Command): void {
         image: flags.image ? readMedia(flags.image, 'image') : undefined,
         audio: flags.audio ? readMedia(flags.audio, 'audio') : undefined,
       };
-      const filter = flags.filter
-        ? (await import('../../domain/filter-text.js')).parseFilterText(flags.filter)
-        : undefined;
+      const filter = await readFilterFlag(flags.filter);
       const { attachModelServing } = await import('../../app/model-serving.js');
       const { buildChorus } = await import('../../app/build.js');
       // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
