@@ -83,6 +83,9 @@ export const Hit = z
       description:
         "Placed here by the collection's curation rule for this query, not by the ranking (score 0 and no sources when the ranking had not found it)",
     }),
+    collapsed: z.number().int().optional().meta({
+      description: "With `collapse`: how many lower-ranked hits of this hit's group were left out",
+    }),
   })
   .meta({ id: 'Hit' });
 

@@ -8,6 +8,7 @@ import type { EngineDeps } from './engine-deps.js';
 import { checkFacets } from './facets.js';
 import { checkOffset } from './paging.js';
 import { checkSort, type SortKey } from './sort.js';
+import { checkCollapse } from './collapse.js';
 import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encoding.js';
 import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
@@ -38,6 +39,8 @@ export interface SearchRequest {
   facetSize?: number;
   /** Order the query's candidates by payload fields (ties by relevance) instead of by relevance alone. */
   sort?: SortKey[];
+  /** Keep only the best hit per value of this payload field (a product's variants, an album's tracks). */
+  collapse?: string;
   /** Stage-1 depth per list (default config.search.candidatesPerModality). */
   candidates?: number;
   /** Include the BM25 list for text queries (default true). */
@@ -70,6 +73,7 @@ export async function search(
   checkOffset(req.offset);
   checkFacets(req.facets, req.facetSize);
   checkSort(req.sort, req.diversity);
+  checkCollapse(req.collapse);
   if (
     req.snippet !== undefined &&
     !(Number.isInteger(req.snippet) && req.snippet >= MIN_SNIPPET && req.snippet <= MAX_SNIPPET)
@@ -149,6 +153,7 @@ export async function search(
     offset: req.offset,
     ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
     sort: req.sort,
+    ...(req.collapse ? { collapse: req.collapse } : {}),
     ...(curation ? { curation } : {}),
     ...(highlight && q.text?.trim() && textFields
       ? {

@@ -19,6 +19,7 @@ import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
 import { retrieve, type RetrieveArgs } from './retrieve.js';
 import { sortedTag, sortHits, type SortKey } from './sort.js';
+import { collapseHits } from './collapse.js';
 import { StageTimer } from './stage-timer.js';
 import { swapIntervention } from './swap-intervention.js';
 
@@ -38,6 +39,8 @@ export interface ServedHit {
   snippets?: Record<string, [number, number]>;
   /** Placed first by the collection's curation rule for this query, not by the ranking. */
   promoted?: true;
+  /** With `collapse`: lower-ranked hits of this hit's group left out. */
+  collapsed?: number;
 }
 
 export interface RankedResponse {
@@ -98,6 +101,8 @@ export interface TwoStageArgs {
   facets?: { fields: readonly string[]; size?: number };
   /** Order the ranked candidates by payload fields (ties by rank); no swap intervention, logged as sorted. */
   sort?: readonly SortKey[];
+  /** Keep the best hit per value of this payload field (see collapseHits). */
+  collapse?: string;
   /**
    * The collection's rule for this query: its promoted items go first (on every order, sorted or diversified), its
    * hidden ones must already be in `exclude`. No swap intervention; logged as curated.
@@ -176,11 +181,13 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     weights: a.weights,
     rrfK: a.rrfK ?? deps.search.rrfK,
     // Rankers explain (and copy rows for) the hits that can be shown: the limit, MMR's pool, or (sorted) any.
-    limit: sorted ? undefined : a.diversity && a.diversity > 0 ? end * 3 : end,
+    limit: sorted || a.collapse ? undefined : a.diversity && a.diversity > 0 ? end * 3 : end,
   };
   signal?.throwIfAborted();
   let hits = await timer.time('rerank', () => reranker.rerank(candidates, ctx));
   if (sorted) hits = sortHits(hits, a.sort!);
+  let collapsed: Map<string, number> | undefined;
+  if (a.collapse) ({ hits, collapsed } = collapseHits(hits, a.collapse));
   if (a.diversity && a.diversity > 0) {
     const pool = hits.slice(0, end * 3);
     hits = await timer.time('diversify', async () => {
@@ -248,6 +255,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     hits: shown.map((h) => {
       const hit = served(h, ranks.get(h.id) ?? {});
       if (promoted.has(h.id)) hit.promoted = true;
+      const dropped = collapsed?.get(h.id);
+      if (dropped) hit.collapsed = dropped;
       if (a.highlight) {
         hit.highlights = highlights(deps.bm25, hit.payload, a.highlight, alsoMarked);
         if (a.highlight.snippet) hit.snippets = snippetsOf(hit, a.highlight.snippet);

@@ -117,6 +117,10 @@ export const SearchBody = z
     }),
     facetSize: FacetSize.optional(),
     sort: SortKeys.optional(),
+    collapse: z.string().min(1).max(64).optional().meta({
+      description:
+        'Keep only the best-ranked hit per value of this payload field (variants of one product); each kept hit says how many it stands for (`collapsed`)',
+    }),
     curate: z.boolean().optional().meta({
       description:
         "Apply the collection's curation rule for this text (promoted items first, hidden ones left out; default true)",
@@ -194,6 +198,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       facets: b.facets,
       facetSize: b.facetSize,
       sort: b.sort,
+      collapse: b.collapse,
       curate: b.curate,
       highlight: b.highlight,
       snippet: b.snippet,

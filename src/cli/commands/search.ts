@@ -16,6 +16,7 @@ interface SearchFlags {
   limit?: number;
   offset?: number;
   facet?: string[];
+  collapse?: string;
   sort?: SortKey[];
   fusion?: string;
   prefix?: boolean;
@@ -80,6 +81,7 @@ export function registerSearchCommand(program: Command): void {
       'order the candidates by this payload field, asc (default) or desc, ties by relevance (repeatable)',
       sortKey,
     )
+    .option('--collapse <field>', 'keep only the best hit per value of this payload field')
     .option('--prefix', 'the last word may be unfinished: also match the words it begins')
     .option(
       '--snippet <chars>',
@@ -114,6 +116,7 @@ export function registerSearchCommand(program: Command): void {
           offset: flags.offset,
           facets: flags.facet,
           sort: flags.sort,
+          collapse: flags.collapse,
           fusion: flags.fusion,
           prefix: flags.prefix,
           snippet: flags.snippet,
