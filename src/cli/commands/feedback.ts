@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { ChorusError } from '../../errors.js';
 import { configFor } from '../options.js';
 import { mb } from './compact.js';
+import { registerFeedbackExport } from './feedback-export.js';
 import { positiveInt } from './search.js';
 
 interface ImportFlags {
@@ -97,6 +98,8 @@ export function registerFeedbackCommand(program: Command): void {
         await chorus.close();
       }
     });
+
+  registerFeedbackExport(feedback);
 
   feedback
     .command('prune')
