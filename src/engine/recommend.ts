@@ -11,6 +11,7 @@ import { checkOffset } from './paging.js';
 import { checkSort, type SortKey } from './sort.js';
 import { newQueryId } from './query-id.js';
 import { popularList } from './popular-list.js';
+import { checkCollapse } from './collapse.js';
 
 export interface RecommendRequest {
   collection: string;
@@ -30,6 +31,8 @@ export interface RecommendRequest {
   diversity?: number;
   /** Order the candidates by payload fields (ties by rank) instead of by the ranking alone. */
   sort?: SortKey[];
+  /** Keep only the best hit per value of this payload field. */
+  collapse?: string;
   /** Restrict to these vector names (default: all the item or profile has). */
   vectorNames?: string[];
   candidates?: number;
@@ -58,6 +61,7 @@ export async function recommend(
   checkFilter(deps.limits, req.filter);
   checkOffset(req.offset);
   checkSort(req.sort, req.diversity);
+  checkCollapse(req.collapse);
   const timer = new StageTimer(deps.observeStage);
   const schema = await schemas.get(req.collection);
   const notes: string[] = [];
@@ -104,6 +108,7 @@ export async function recommend(
     offset: req.offset,
     diversity: req.diversity,
     sort: req.sort,
+    ...(req.collapse ? { collapse: req.collapse } : {}),
     notes,
     timer,
     logImpression: req.logImpression,

@@ -62,6 +62,18 @@ describe('search collapse', () => {
     expect(page2.map((h) => h.id)).toEqual(collapsed.slice(3, 6).map((h) => h.id));
   });
 
+  it('collapses recommendations the same way', async () => {
+    const r = await s.call('POST', '/v1/recommend', {
+      collection: C,
+      itemId: 'v0',
+      collapse: 'product',
+      limit: 30,
+    });
+    expect(r.status, r.text).toBe(200);
+    const groups = (r.json.hits as Json[]).map((h) => h.payload.product).filter(Boolean);
+    expect(new Set(groups).size).toBe(groups.length);
+  });
+
   it('refuses an engine key', async () => {
     const r = await s.call('POST', '/v1/search', {
       collection: C,

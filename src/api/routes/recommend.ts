@@ -33,6 +33,9 @@ export const RecommendBody = z
       .meta({ description: 'Leave out items the user engaged with or skipped (default true)' }),
     diversity: z.number().min(0).max(1).optional().meta({ description: 'MMR trade-off; 0 = off' }),
     sort: SortKeys.optional(),
+    collapse: z.string().min(1).max(64).optional().meta({
+      description: 'Keep only the best-ranked hit per value of this payload field',
+    }),
     vectorNames: z.array(VectorName).min(1).max(16).optional(),
     candidates: z.number().int().min(1).max(1000).optional(),
     fallback: z.enum(['popular', 'trending', 'none']).optional().meta({
