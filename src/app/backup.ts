@@ -75,7 +75,14 @@ export async function backupDataDir(
     const before = tableVersions(path.join(from, LANCE_DIR));
     if (existsSync(path.join(from, LANCE_DIR))) {
       say('copying the LanceDB tables');
-      const r = copyLance(path.join(from, LANCE_DIR), path.join(partial, LANCE_DIR));
+      let copied = 0;
+      let shown = Date.now();
+      const r = copyLance(path.join(from, LANCE_DIR), path.join(partial, LANCE_DIR), (n) => {
+        copied += n;
+        if (Date.now() - shown < 5_000) return;
+        shown = Date.now();
+        say(`copied ${(copied / 1e6).toFixed(0)} MB of LanceDB files so far`);
+      });
       bytes += r.bytes;
       annLeftOut.push(...r.annLeftOut);
     }
@@ -134,7 +141,15 @@ async function sqliteBackup(
 }
 
 /** Copies a file or a tree; a file that goes away meanwhile (replaced by a newer one) is skipped. */
-function copyTree(from: string, to: string, skip: (name: string) => boolean = () => false): number {
+/** Told the size of each file copied (progress lines). */
+type OnBytes = (bytes: number) => void;
+
+function copyTree(
+  from: string,
+  to: string,
+  skip: (name: string) => boolean = () => false,
+  onBytes?: OnBytes,
+): number {
   let st;
   try {
     st = statSync(from);
@@ -146,11 +161,13 @@ function copyTree(from: string, to: string, skip: (name: string) => boolean = ()
     mkdirSync(to, { recursive: true });
     let bytes = 0;
     for (const name of readdirSync(from))
-      if (!skip(name)) bytes += copyTree(path.join(from, name), path.join(to, name));
+      if (!skip(name))
+        bytes += copyTree(path.join(from, name), path.join(to, name), undefined, onBytes);
     return bytes;
   }
   try {
     copyFileSync(from, to);
+    onBytes?.(st.size);
     return st.size;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
@@ -158,7 +175,11 @@ function copyTree(from: string, to: string, skip: (name: string) => boolean = ()
   }
 }
 
-function copyLance(from: string, to: string): { bytes: number; annLeftOut: string[] } {
+function copyLance(
+  from: string,
+  to: string,
+  onBytes?: OnBytes,
+): { bytes: number; annLeftOut: string[] } {
   mkdirSync(to, { recursive: true });
   let bytes = 0;
   const annLeftOut: string[] = [];
@@ -168,16 +189,22 @@ function copyLance(from: string, to: string): { bytes: number; annLeftOut: strin
     if (name.endsWith('.lance') && statSync(src).isDirectory()) {
       mkdirSync(dst);
       for (const meta of LANCE_META)
-        bytes += copyTree(path.join(src, meta), path.join(dst, meta), (f) => f === LANCE_HINT);
+        bytes += copyTree(
+          path.join(src, meta),
+          path.join(dst, meta),
+          (f) => f === LANCE_HINT,
+          onBytes,
+        );
       for (const sub of readdirSync(src))
-        if (!LANCE_META.includes(sub)) bytes += copyTree(path.join(src, sub), path.join(dst, sub));
+        if (!LANCE_META.includes(sub))
+          bytes += copyTree(path.join(src, sub), path.join(dst, sub), undefined, onBytes);
     } else if (name.endsWith('.ann') && statSync(src).isDirectory()) {
       const copied = copyAnn(src, dst);
       if (copied === undefined) {
         rmSync(dst, { recursive: true, force: true });
         annLeftOut.push(name);
       } else bytes += copied;
-    } else bytes += copyTree(src, dst);
+    } else bytes += copyTree(src, dst, undefined, onBytes);
   }
   return { bytes, annLeftOut };
 }
