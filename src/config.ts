@@ -200,6 +200,24 @@ export const SuggestionsConfig = z
   })
   .strict();
 
+export const CorsConfig = z
+  .object({
+    /**
+     * Web origins whose pages may call /v1 from the browser (search-as-you-type with a read key limited to a
+     * collection): exact `scheme://host[:port]`, comma-separated; none by default. Keys travel in headers, never
+     * cookies, so an allowed page has only the authority of the key it holds.
+     */
+    origins: list(
+      z
+        .string()
+        .regex(
+          /^https?:\/\/[^/\s]+$/,
+          'an origin is scheme://host[:port], e.g. https://shop.example',
+        ),
+    ).default([]),
+  })
+  .strict();
+
 export const RuntimeConfig = z
   .object({
     /**
@@ -244,6 +262,7 @@ export const ConfigSchema = z
     feedback: FeedbackConfig.default(FeedbackConfig.parse({})),
     suggestions: SuggestionsConfig.default(SuggestionsConfig.parse({})),
     runtime: RuntimeConfig.default(RuntimeConfig.parse({})),
+    cors: CorsConfig.default(CorsConfig.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

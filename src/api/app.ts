@@ -30,6 +30,7 @@ import { createItemsRouter, itemRoutes } from './routes/items.js';
 import { createItemStreamRouter, itemStreamRoutes } from './routes/items-stream.js';
 import { createRecommendRouter, recommendRoutes } from './routes/recommend.js';
 import { createSearchRouter, searchHandlers, searchRoutes } from './routes/search.js';
+import { corsForOrigins } from './middleware/cors.js';
 
 /** A router contributed by another module (e.g. /v1/models), with its route specs for the OpenAPI document. */
 export interface ExtraRouter {
@@ -111,6 +112,8 @@ export function createApp(deps: AppDeps): ChorusApp {
         }),
     // No key: loopback names only, so a DNS-rebound page (Host: evil.example) gets nothing, admin UI included.
     ...(keys.open ? [loopbackHostOnly()] : []),
+    // Browser pages on the configured origins (cors.origins): their preflights end here.
+    corsForOrigins(config.cors.origins),
     requestTimeout(config.limits.requestTimeoutMs, { writeGraceMs: config.limits.writeGraceMs }),
     helmet({
       contentSecurityPolicy: {

@@ -31,7 +31,7 @@ export function loopbackHostOnly(): RequestHandler {
 
 /**
  * The browser-facing origin of this request, as `host[:port]`: the Host header, or X-Forwarded-Host behind a
- * reverse proxy (a cross-site page cannot set that header without a CORS preflight this server never grants).
+ * reverse proxy (a cross-site page cannot set that header without a CORS preflight, and cors.origins never allows it).
  */
 function ownHosts(req: Request): string[] {
   const forwarded = req.headers['x-forwarded-host'];
