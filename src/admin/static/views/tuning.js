@@ -107,6 +107,9 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
     setEvalRes(r);
   };
 
+  // A query run before the judgments count arrived was not scored: score it once they are known.
+  useEffect(() => { if (judged > 0 && res && !evalRes) evaluate(knobs).catch(() => undefined); }, [judged]);
+
   const run = async (/** @type {Knobs} */ k, /** @type {{ push?: boolean }} */ o = { push: true }) => {
     if (!hasQuery(queryRef.current)) return setError('Type a query or pick an image or audio file.');
     if (o.push) touched.current = true;
