@@ -3,7 +3,6 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -23,8 +22,6 @@ export interface BackupReport {
   createdAt: string;
   /** Collections in the backup with their items (read back from the copy) and BM25 documents. */
   collections: { name: string; items: number; lexicalDocuments: number; lexicalRebuilt: boolean }[];
-  /** ANN indexes left out because a file went away while they were copied (rebuilt from the table on open). */
-  annLeftOut: string[];
   bytes: number;
 }
 
@@ -71,7 +68,6 @@ export async function backupDataDir(
     // the writes the store copy may hold that the BM25 copy lacks.
     for (const file of [CHORUS_DB_FILE, FEEDBACK_STATE_FILE])
       bytes += await sqliteBackup(from, partial, file, say);
-    const annLeftOut: string[] = [];
     const before = tableVersions(path.join(from, LANCE_DIR));
     if (existsSync(path.join(from, LANCE_DIR))) {
       say('copying the LanceDB tables');
@@ -83,8 +79,7 @@ export async function backupDataDir(
         shown = Date.now();
         say(`copied ${(copied / 1e6).toFixed(0)} MB of LanceDB files so far`);
       });
-      bytes += r.bytes;
-      annLeftOut.push(...r.annLeftOut);
+      bytes += r;
     }
     bytes += await sqliteBackup(from, partial, LEXICAL_FILE, say);
     // A table that got a version while the store and BM25 were copied may disagree with its BM25 copy.
@@ -100,7 +95,6 @@ export async function backupDataDir(
     const report: BackupReport = {
       createdAt: new Date().toISOString(),
       collections,
-      annLeftOut,
       bytes,
     };
     writeFileSync(
@@ -175,14 +169,9 @@ function copyTree(
   }
 }
 
-function copyLance(
-  from: string,
-  to: string,
-  onBytes?: OnBytes,
-): { bytes: number; annLeftOut: string[] } {
+function copyLance(from: string, to: string, onBytes?: OnBytes): number {
   mkdirSync(to, { recursive: true });
   let bytes = 0;
-  const annLeftOut: string[] = [];
   for (const name of readdirSync(from)) {
     const src = path.join(from, name);
     const dst = path.join(to, name);
@@ -199,29 +188,27 @@ function copyLance(
         if (!LANCE_META.includes(sub))
           bytes += copyTree(path.join(src, sub), path.join(dst, sub), undefined, onBytes);
     } else if (name.endsWith('.ann') && statSync(src).isDirectory()) {
-      const copied = copyAnn(src, dst);
-      if (copied === undefined) {
-        rmSync(dst, { recursive: true, force: true });
-        annLeftOut.push(name);
-      } else bytes += copied;
+      mkdirSync(dst, { recursive: true });
+      bytes += copyAnn(src, dst, onBytes);
     } else bytes += copyTree(src, dst, undefined, onBytes);
   }
-  return { bytes, annLeftOut };
+  return bytes;
 }
 
-/** An ANN index directory: its manifest, then the files; undefined when a file the manifest names went away. */
-function copyAnn(from: string, to: string): number | undefined {
-  mkdirSync(to, { recursive: true });
-  let bytes = copyTree(path.join(from, ANN_MANIFEST), path.join(to, ANN_MANIFEST));
-  if (!existsSync(path.join(to, ANN_MANIFEST))) return undefined;
-  for (const name of readdirSync(from))
-    if (name !== ANN_MANIFEST && !name.endsWith('.tmp'))
-      bytes += copyTree(path.join(from, name), path.join(to, name));
-  const named =
-    JSON.stringify(JSON.parse(readFileSync(path.join(to, ANN_MANIFEST), 'utf8')))
-      .match(/"[^"]+\.(?:json|usearch|f32|bin)"/g)
-      ?.map((s) => s.slice(1, -1)) ?? [];
-  return named.every((f) => existsSync(path.join(to, f))) ? bytes : undefined;
+/**
+ * An ANN index directory, its manifest first: the files it names were written before it. One that went away meanwhile
+ * (a newer generation replaced it) leaves an index the loader cannot open, and it rebuilds from the table, as it does
+ * for any stale index.
+ */
+function copyAnn(from: string, to: string, onBytes?: OnBytes): number {
+  let bytes = copyTree(
+    path.join(from, ANN_MANIFEST),
+    path.join(to, ANN_MANIFEST),
+    undefined,
+    onBytes,
+  );
+  bytes += copyTree(from, to, (name) => name === ANN_MANIFEST || name.endsWith('.tmp'), onBytes);
+  return bytes;
 }
 
 /** Each table's version manifests (by collection name): a new one is a write. */

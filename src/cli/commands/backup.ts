@@ -35,9 +35,6 @@ export function registerBackupCommand(program: Command): void {
                 `  ${c.name}: ${c.items} items, ${c.lexicalDocuments} BM25 documents${c.lexicalRebuilt ? ' (rebuilt in the copy)' : ''}\n`,
             )
             .join('') +
-          (report.annLeftOut.length
-            ? `  ANN indexes left out (rebuilt on open): ${report.annLeftOut.join(', ')}\n`
-            : '') +
           (backend === 'qdrant' ? '  vectors are in Qdrant: take a Qdrant snapshot as well\n' : ''),
       );
     });
