@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { ChorusError } from '../errors.js';
 import { Filter } from './filter.js';
+import type { FacetFilters } from './facet-filters.js';
 
 /**
  * A filter as a command line takes it: the API's JSON (`{"must": [...]}`), or the admin UI's short form, conditions
@@ -55,6 +56,26 @@ function shortForm(text: string): Filter {
     ...(must.length ? { must } : {}),
     ...(mustNot.length ? { must_not: mustNot } : {}),
   } as Filter;
+}
+
+/**
+ * `--facet-filter` flags (`field=value`, repeatable; one field's values are alternatives) as the API's
+ * `facetFilters`. A bad one is a usage error naming it.
+ */
+export function parseFacetFilterTexts(texts: readonly string[]): FacetFilters {
+  const out: FacetFilters = {};
+  for (const text of texts) {
+    const m = /^([A-Za-z_]\w*)=(.+)$/.exec(text.trim());
+    if (!m)
+      throw new ChorusError(
+        'BAD_REQUEST',
+        `--facet-filter cannot read "${text}": use field=value (repeat it for more values)`,
+      );
+    const [, field, raw] = m as unknown as [string, string, string];
+    const value = scalar(raw.trim());
+    if (!(out[field] ??= []).includes(value)) out[field].push(value);
+  }
+  return out;
 }
 
 function scalar(raw: string): string | number | boolean {

@@ -24,18 +24,24 @@ export function checkFilter(limits: QueryLimits | undefined, filter: Filter | un
   checkFilterCost(filter, limits ?? DEFAULT_QUERY_LIMITS);
 }
 
-/** Stage-1 work is candidates per list times the lists a query runs (one per vector, plus BM25). */
+/**
+ * Stage-1 work is candidates per list times the lists a query runs (one per vector, plus BM25), times its passes:
+ * each selected facet field also counted as a facet runs the lists once more (disjunctive facets).
+ */
 export function checkCandidateWork(
   limits: QueryLimits | undefined,
   perList: number,
   lists: number,
+  passes = 1,
 ): void {
   const max = (limits ?? DEFAULT_QUERY_LIMITS).maxCandidateWork;
-  if (perList * lists > max) {
+  const work = perList * lists * passes;
+  if (work > max) {
+    const extra = passes > 1 ? ` × ${passes} passes (facet selections counted as facets)` : '';
     throw new ChorusError(
       'VALIDATION',
-      `${perList} candidates × ${lists} lists = ${perList * lists} exceeds the limit of ${max} (limits.maxCandidateWork): ask for fewer candidates`,
-      { limit: 'maxCandidateWork', value: perList * lists, max },
+      `${perList} candidates × ${lists} lists${extra} = ${work} exceeds the limit of ${max} (limits.maxCandidateWork): ask for fewer candidates${passes > 1 ? ' or facets' : ''}`,
+      { limit: 'maxCandidateWork', value: work, max },
     );
   }
 }

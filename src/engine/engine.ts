@@ -53,6 +53,7 @@ import { SchemaCache } from './schema-cache.js';
 import { recoverPendingWrites, type WriteJournal } from './write-journal.js';
 import { search, type SearchRequest } from './search.js';
 import { collectionFacets, type CollectionFacets } from './collection-facets.js';
+import { withFacetFilters, type FacetFilters } from '../domain/facet-filters.js';
 import { checkFilter } from './cost-limits.js';
 import type { Filter } from '../domain/filter.js';
 import type { Item, Payload } from '../domain/item.js';
@@ -461,9 +462,14 @@ export class Engine {
   async facets(
     collection: string,
     fields: readonly string[],
-    opts: { filter?: Filter; size?: number; signal?: AbortSignal } = {},
+    opts: {
+      filter?: Filter;
+      facetFilters?: FacetFilters;
+      size?: number;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<CollectionFacets> {
-    checkFilter(this.opts.limits, opts.filter);
+    checkFilter(this.opts.limits, withFacetFilters(opts.filter, opts.facetFilters));
     await this.schemas.get(collection);
     return collectionFacets(this.opts.store, collection, fields, opts);
   }

@@ -1,4 +1,5 @@
 import type { Candidate } from '../domain/candidate.js';
+import { MAX_FACET_FILTER_VALUES, type FacetFilters } from '../domain/facet-filters.js';
 import type { Payload } from '../domain/item.js';
 import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
 import { ChorusError } from '../errors.js';
@@ -26,16 +27,52 @@ export function checkFacets(fields: readonly string[] | undefined, size: number 
   if (fields === undefined) return;
   if (fields.length > MAX_FACET_FIELDS)
     throw new ChorusError('VALIDATION', `at most ${MAX_FACET_FIELDS} facets, got ${fields.length}`);
-  for (const f of fields) {
-    if (typeof f !== 'string' || f.length < 1 || f.length > 64)
-      throw new ChorusError('VALIDATION', 'a facet is a payload field name of 1 to 64 characters', {
-        facet: f,
-      });
-    // The engine's own keys are not client data: never counted, never shown.
-    if (RESERVED_PAYLOAD_KEYS.includes(f))
-      throw new ChorusError('VALIDATION', `${f} is reserved by the engine, not a payload field`, {
-        facet: f,
-      });
+  for (const f of fields) checkFacetField(f, 'facet');
+}
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function checkFacetField(f: unknown, what: 'facet' | 'facetFilters'): void {
+  if (typeof f !== 'string' || f.length < 1 || f.length > 64)
+    throw new ChorusError(
+      'VALIDATION',
+      `a ${what} field is a payload field name of 1 to 64 characters`,
+      {
+        [what]: f,
+      },
+    );
+  // The engine's own keys are not client data: never counted, shown or selected on.
+  if (RESERVED_PAYLOAD_KEYS.includes(f))
+    throw new ChorusError('VALIDATION', `${f} is reserved by the engine, not a payload field`, {
+      [what]: f,
+    });
+}
+
+/** Refuses what the API's schema refuses: at most 16 fields, each an identifier with 1-100 scalar values. */
+export function checkFacetFilters(selections: FacetFilters | undefined): void {
+  if (selections === undefined) return;
+  if (typeof selections !== 'object' || selections === null || Array.isArray(selections))
+    throw new ChorusError('VALIDATION', 'facetFilters maps payload fields to lists of values');
+  const entries = Object.entries(selections);
+  if (entries.length > MAX_FACET_FIELDS)
+    throw new ChorusError(
+      'VALIDATION',
+      `facetFilters has at most ${MAX_FACET_FIELDS} fields, got ${entries.length}`,
+    );
+  for (const [field, values] of entries) {
+    checkFacetField(field, 'facetFilters');
+    if (!FIELD_NAME.test(field))
+      throw new ChorusError('VALIDATION', `facetFilters field "${field}" is not an identifier`);
+    if (
+      !Array.isArray(values) ||
+      values.length < 1 ||
+      values.length > MAX_FACET_FILTER_VALUES ||
+      !values.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    )
+      throw new ChorusError(
+        'VALIDATION',
+        `facetFilters.${field} is a list of 1 to ${MAX_FACET_FILTER_VALUES} strings, numbers or booleans`,
+      );
   }
 }
 
@@ -80,14 +117,22 @@ export class FacetCounter {
 
 /**
  * Counts each field's values over the query's candidates (the union of its stage-1 lists, filters applied), as
- * search engines aggregate a k-NN query's top k: what the ranking considered, not the whole collection.
+ * search engines aggregate a k-NN query's top k: what the ranking considered, not the whole collection. A field in
+ * `own` is counted over its own candidates instead (those retrieved without its facet selection).
  */
 export function countFacets(
   candidates: readonly Candidate[],
   fields: readonly string[],
   size = DEFAULT_FACET_SIZE,
+  own?: ReadonlyMap<string, readonly Candidate[]>,
 ): Facets {
-  const counter = new FacetCounter(fields);
+  const counter = new FacetCounter(fields.filter((f) => !own?.has(f)));
   for (const c of candidates) counter.add(c.payload);
-  return counter.top(size);
+  const shared = counter.top(size);
+  const out: Facets = {};
+  for (const f of new Set(fields)) {
+    const list = own?.get(f);
+    out[f] = list ? countFacets(list, [f], size)[f]! : shared[f]!;
+  }
+  return out;
 }

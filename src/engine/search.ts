@@ -1,11 +1,12 @@
 import { textFieldsOf } from '../domain/document-text.js';
 import type { Filter } from '../domain/filter.js';
+import { disjunctiveFields, withFacetFilters, type FacetFilters } from '../domain/facet-filters.js';
 import { parseQuerySyntax, type QuerySyntax } from '../domain/query-syntax.js';
 import { ChorusError } from '../errors.js';
 import { routeRanking } from './baseline-fusion.js';
 import { checkFilter } from './cost-limits.js';
 import type { EngineDeps } from './engine-deps.js';
-import { checkFacets } from './facets.js';
+import { checkFacetFilters, checkFacets } from './facets.js';
 import { checkOffset } from './paging.js';
 import { checkSort, type SortKey } from './sort.js';
 import { checkCollapse } from './collapse.js';
@@ -13,7 +14,7 @@ import { encodeQuery, routesFromEncoders, type QueryInput } from './query-encodi
 import type { SchemaCache } from './schema-cache.js';
 import { StageTimer } from './stage-timer.js';
 import { textRequirement } from './text-requirement.js';
-import { runTwoStage, type RankedResponse } from './two-stage.js';
+import { runTwoStage, type RankedResponse, type TwoStageArgs } from './two-stage.js';
 
 export const MIN_SNIPPET = 20;
 export const MAX_SNIPPET = 2000;
@@ -37,6 +38,11 @@ export interface SearchRequest {
   facets?: string[];
   /** Values per facet, most frequent first (default 10, at most 100). */
   facetSize?: number;
+  /**
+   * Ticked facet values per field: hits have one of each field's values; a field also asked in `facets` counts
+   * over the candidates its own selection would leave out too (disjunctive facets).
+   */
+  facetFilters?: FacetFilters;
   /** Order the query's candidates by payload fields (ties by relevance) instead of by relevance alone. */
   sort?: SortKey[];
   /** Keep only the best hit per value of this payload field (a product's variants, an album's tracks). */
@@ -69,9 +75,11 @@ export async function search(
   schemas: SchemaCache,
   req: SearchRequest,
 ): Promise<RankedResponse> {
-  checkFilter(deps.limits, req.filter);
-  checkOffset(req.offset);
   checkFacets(req.facets, req.facetSize);
+  checkFacetFilters(req.facetFilters);
+  const filter = withFacetFilters(req.filter, req.facetFilters);
+  checkFilter(deps.limits, filter);
+  checkOffset(req.offset);
   checkSort(req.sort, req.diversity);
   checkCollapse(req.collapse);
   if (
@@ -143,7 +151,7 @@ export async function search(
     ...(synonyms?.added.length ? { expand: synonyms } : {}),
     ...(req.prefix ? { prefix: true } : {}),
     ...(required?.accept ? { accept: required.accept } : {}),
-    filter: req.filter,
+    filter,
     userId: req.userId,
     exclude,
     ...ranking,
@@ -151,7 +159,7 @@ export async function search(
     ...(req.query.text?.trim() ? { queryText: req.query.text } : {}),
     limit: req.limit ?? deps.search.defaultLimit,
     offset: req.offset,
-    ...(req.facets?.length ? { facets: { fields: req.facets, size: req.facetSize } } : {}),
+    ...(req.facets?.length ? { facets: facetArgs(req) } : {}),
     sort: req.sort,
     ...(req.collapse ? { collapse: req.collapse } : {}),
     ...(curation ? { curation } : {}),
@@ -171,6 +179,14 @@ export async function search(
     timer,
     signal: req.signal,
   });
+}
+
+/** The facets to count; a selected field's own over what the filter and the other fields' selections pass. */
+function facetArgs(req: SearchRequest): NonNullable<TwoStageArgs['facets']> {
+  const own = disjunctiveFields(req.facets, req.facetFilters).map(
+    (f) => [f, withFacetFilters(req.filter, req.facetFilters, f)] as const,
+  );
+  return { fields: req.facets!, size: req.facetSize, ...(own.length ? { own: new Map(own) } : {}) };
 }
 
 /** What the query's operators asked, as the response's note says it. */

@@ -14,6 +14,7 @@ import type { TextRequirement } from './text-requirement.js';
 import { highlights, type Highlight } from './highlights.js';
 import { snippetsOf } from './snippets.js';
 import { countFacets, type Facets } from './facets.js';
+import { disjunctiveCandidates } from './disjunctive-facets.js';
 import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
@@ -97,8 +98,15 @@ export interface TwoStageArgs {
   accept?: TextRequirement;
   /** The collection's BM25 text fields (with `text`): where corrected words are spelt out from. */
   textFields?: readonly string[];
-  /** Payload fields whose values to count over the candidates (see countFacets). */
-  facets?: { fields: readonly string[]; size?: number };
+  /**
+   * Payload fields whose values to count over the candidates (see countFacets); a field in `own` over the
+   * candidates retrieved under its filter instead (its facet selection left out: see disjunctiveCandidates).
+   */
+  facets?: {
+    fields: readonly string[];
+    size?: number;
+    own?: ReadonlyMap<string, Filter | undefined>;
+  };
   /** Order the ranked candidates by payload fields (ties by rank); no swap intervention, logged as sorted. */
   sort?: readonly SortKey[];
   /** Keep the best hit per value of this payload field (see collapseHits). */
@@ -138,28 +146,35 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const queryId = (deps.newId ?? newQueryId)();
   const reranker = pickReranker(deps, a.fusion, a.notes);
   const k = a.candidatesPerList ?? deps.search.candidatesPerModality;
-  checkCandidateWork(deps.limits, k, a.vectors.size + (a.text ? 1 : 0) + (a.lists?.size ?? 0));
+  checkCandidateWork(
+    deps.limits,
+    k,
+    a.vectors.size + (a.text ? 1 : 0) + (a.lists?.size ?? 0),
+    1 + (a.facets?.own?.size ?? 0),
+  );
   const signal = a.signal;
   signal?.throwIfAborted();
+  const lists = {
+    collection: a.collection,
+    vectors: a.vectors,
+    text: a.text,
+    expand: a.expand,
+    prefix: a.prefix,
+    accept: a.accept,
+    k,
+    exclude: a.exclude,
+    lists: a.lists,
+    signal,
+  };
+  // Started beside the hits' lists (the search threads take both); awaited only once those are in.
+  const ownFacets = a.facets?.own?.size
+    ? timer.time('facets', () => disjunctiveCandidates(deps, lists, a.facets!.own!))
+    : undefined;
+  ownFacets?.catch(() => undefined);
   const candidates = await timer.time('retrieve', () =>
-    retrieve(
-      deps,
-      {
-        collection: a.collection,
-        vectors: a.vectors,
-        text: a.text,
-        expand: a.expand,
-        prefix: a.prefix,
-        accept: a.accept,
-        filter: a.filter,
-        k,
-        exclude: a.exclude,
-        lists: a.lists,
-        signal,
-      },
-      timer,
-    ),
+    retrieve(deps, { ...lists, filter: a.filter }, timer),
   );
+  const facetCandidates = await ownFacets;
   signal?.throwIfAborted();
   await timer.time('priors', async () => {
     attachItemPriors(deps.state, a.collection, candidates);
@@ -268,7 +283,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     timings: timer.timings,
     ...(Object.keys(timer.plans).length ? { plans: timer.plans } : {}),
     ...(a.facets?.fields.length
-      ? { facets: countFacets(candidates, a.facets.fields, a.facets.size) }
+      ? { facets: countFacets(candidates, a.facets.fields, a.facets.size, facetCandidates) }
       : {}),
     ...(corrections.length > 0 ? { corrections } : {}),
     ...(curation ? { curation } : {}),

@@ -75,6 +75,55 @@ describe('collection facets', () => {
     expect(r.json.facets.brand).toEqual(expected(inFilter, 'brand').slice(0, 2));
   });
 
+  it('facetFilters: matched passes every selection; a selected field counts over the other selections', async () => {
+    const r = await s.call('POST', '/v1/items/facets', {
+      collection: C,
+      facets: ['brand', 'inStock', 'tags'],
+      filter: { must_not: [{ key: 'brand', match: { value: 'dune' } }] },
+      facetFilters: { brand: ['acme', 'bolt'], inStock: [true], tags: ['sale'] },
+    });
+    expect(r.status, r.text).toBe(200);
+    const kept = ITEMS.filter((i) => i.payload.brand !== 'dune');
+    const brand = (i: (typeof ITEMS)[number]) => ['acme', 'bolt'].includes(i.payload.brand);
+    const sale = (i: (typeof ITEMS)[number]) => i.payload.tags.includes('sale');
+    expect(r.json.scanned).toBe(kept.length);
+    expect(r.json.matched).toBe(
+      kept.filter((i) => brand(i) && i.payload.inStock && sale(i)).length,
+    );
+    expect(r.json.facets).toEqual({
+      brand: expected(
+        kept.filter((i) => i.payload.inStock && sale(i)),
+        'brand',
+      ),
+      inStock: expected(
+        kept.filter((i) => brand(i) && sale(i)),
+        'inStock',
+      ),
+      tags: expected(
+        kept.filter((i) => brand(i) && i.payload.inStock),
+        'tags',
+      ),
+    });
+    // A selection on a field not counted only narrows the counts.
+    const narrowed = await s.call('POST', '/v1/items/facets', {
+      collection: C,
+      facets: ['tags'],
+      facetFilters: { brand: ['dune'] },
+    });
+    const dune = ITEMS.filter((i) => i.payload.brand === 'dune');
+    expect(narrowed.json.facets.tags).toEqual(expected(dune, 'tags'));
+    expect(narrowed.json.matched).toBe(dune.length);
+    expect(
+      (
+        await s.call('POST', '/v1/items/facets', {
+          collection: C,
+          facets: ['brand'],
+          facetFilters: { brand: [] },
+        })
+      ).status,
+    ).toBe(400);
+  });
+
   it('refuses reserved keys, bad sizes and unknown collections', async () => {
     const bad = (body: Json) =>
       s.call('POST', '/v1/items/facets', { collection: C, facets: ['brand'], ...body });

@@ -14,7 +14,7 @@ describe('search facets', () => {
     await s.call('POST', '/v1/collections', {
       name: C,
       vectors: { text: { modality: 'text', dim: DIM } },
-      payloadIndexes: { brand: 'keyword' },
+      payloadIndexes: { brand: 'keyword', inStock: 'bool' },
     });
     const items = Array.from({ length: N }, (_, i) => ({
       id: `i${i}`,
@@ -90,6 +90,98 @@ describe('search facets', () => {
     expect(second.json.facets).toEqual(first.json.facets);
     // Without facets the answer has none.
     expect((await s.call('POST', '/v1/search', all)).json.facets).toBeUndefined();
+  });
+
+  it('facetFilters narrow the hits; a ticked field counts as if unticked (disjunctive), the others over the hits', async () => {
+    const stock = (i: number) => i % 4 === 0;
+    const picked = (i: number) => ['acme', 'birch'].includes(brandOf(i) ?? '');
+    const r = await s.call('POST', '/v1/search', {
+      ...all,
+      limit: 60,
+      facets: ['brand', 'inStock', 'tags'],
+      facetFilters: { brand: ['acme', 'birch'], inStock: [true] },
+    });
+    expect(r.status, r.text).toBe(200);
+    const ids = (r.json.hits as Json[]).map((h) => Number((h.id as string).slice(1)));
+    expect(ids.sort((a, b) => a - b)).toEqual(
+      Array.from({ length: N }, (_, i) => i).filter((i) => picked(i) && stock(i)),
+    );
+    const values = (facet: Json[]) =>
+      Object.fromEntries(facet.map((v) => [String(v.value), v.count]));
+    // Brand over what is in stock, whatever the brand: cedar keeps its count while unticked.
+    expect(values(r.json.facets.brand)).toEqual({
+      acme: count((i) => stock(i) && brandOf(i) === 'acme'),
+      birch: count((i) => stock(i) && brandOf(i) === 'birch'),
+      cedar: count((i) => stock(i) && brandOf(i) === 'cedar'),
+    });
+    // In stock over the ticked brands, in stock or not.
+    expect(values(r.json.facets.inStock)).toEqual({
+      true: count((i) => picked(i) && stock(i)),
+      false: count((i) => picked(i) && !stock(i)),
+    });
+    // An unticked field counts over the hits' candidates (every selection applied).
+    expect(values(r.json.facets.tags)).toEqual({ blue: count((i) => picked(i) && stock(i)) });
+    expect(r.json.timings.facets).toBeGreaterThan(0);
+    // The same selection as a plain filter gives the same hits; a selection not asked as a facet runs no extra pass.
+    const plain = await s.call('POST', '/v1/search', {
+      ...all,
+      limit: 60,
+      filter: {
+        must: [
+          { key: 'brand', in: ['acme', 'birch'] },
+          { key: 'inStock', match: { value: true } },
+        ],
+      },
+      facets: ['tags'],
+    });
+    const ticked = await s.call('POST', '/v1/search', {
+      ...all,
+      limit: 60,
+      facets: ['tags'],
+      facetFilters: { brand: ['acme', 'birch'], inStock: [true] },
+    });
+    expect(ticked.json.hits.map((h: Json) => h.id)).toEqual(plain.json.hits.map((h: Json) => h.id));
+    expect(ticked.json.facets).toEqual(plain.json.facets);
+    expect(ticked.json.timings.facets).toBeUndefined();
+    // A filter still applies to a ticked field's own counts.
+    const filtered = await s.call('POST', '/v1/search', {
+      ...all,
+      filter: { must_not: [{ key: 'brand', match: { value: 'cedar' } }] },
+      facets: ['brand'],
+      facetFilters: { brand: ['acme'] },
+    });
+    expect(filtered.json.facets.brand.map((v: Json) => v.value).sort()).toEqual(['acme', 'birch']);
+  });
+
+  it('refuses bad facetFilters (400) and counts each extra pass as candidate work', async () => {
+    for (const bad of [
+      { facetFilters: { brand: [] } },
+      { facetFilters: { brand: [{ a: 1 }] } },
+      { facetFilters: { brand: 'acme' } },
+      { facetFilters: { 'bad-key': ['x'] } },
+      { facetFilters: { _hash: ['x'] } },
+      { facetFilters: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`f${i}`, [1]])) },
+    ]) {
+      const r = await s.call('POST', '/v1/search', { ...all, ...bad });
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.json.error.code).toBe('VALIDATION');
+    }
+    await expect(
+      s.chorus.engine.search({
+        collection: C,
+        query: { text: 'fox' },
+        facetFilters: { _source: ['x'] },
+      }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/reserved/) });
+    // 1,000 candidates x 1 list x 5 passes is past the default 4,000.
+    const work = await s.call('POST', '/v1/search', {
+      ...all,
+      candidates: 1000,
+      facets: ['brand', 'tags', 'inStock', 'code'],
+      facetFilters: { brand: ['acme'], tags: ['red'], inStock: [true], code: [1] },
+    });
+    expect(work.status, work.text).toBe(400);
+    expect(work.json.error.message).toMatch(/5 passes/);
   });
 
   it('a shallow query counts only its candidates', async () => {

@@ -66,6 +66,54 @@ describe('--filter on the command line', () => {
       { value: 'lamp', count: 1 },
       { value: 'table', count: 1 },
     ]);
+    // Ticked facet values: hits have one of them; the ticked field's own facet still shows the other values.
+    const ticked = await runChorus(
+      [
+        'search',
+        'lamp',
+        '--collection',
+        'shop',
+        '--facet',
+        'kind',
+        '--facet-filter',
+        'kind=table',
+        '--json',
+      ],
+      { env },
+    );
+    expect(ticked.code, ticked.stderr).toBe(0);
+    const tickedJson = JSON.parse(ticked.stdout) as { hits: { id: string }[]; facets: unknown };
+    expect(tickedJson.hits.map((h) => h.id)).toEqual(['i2']);
+    expect(tickedJson.facets).toEqual({
+      kind: [
+        { value: 'lamp', count: 2 },
+        { value: 'table', count: 1 },
+      ],
+    });
+    const catalogue = await runChorus(
+      [
+        'collection',
+        'facets',
+        'shop',
+        '--field',
+        'kind',
+        '--facet-filter',
+        'price=30',
+        '--facet-filter',
+        'price=120',
+      ],
+      { env },
+    );
+    expect(catalogue.code, catalogue.stderr).toBe(0);
+    expect(catalogue.stdout).toBe(
+      'kind\n  lamp\t1\n  table\t1\ncounted 3 items, 2 with every facet filter\n',
+    );
+    const badTick = await runChorus(
+      ['search', 'lamp', '--collection', 'shop', '--facet-filter', 'kind'],
+      { env },
+    );
+    expect(badTick.code).toBe(2);
+    expect(badTick.stderr).toMatch(/--facet-filter cannot read "kind"/);
     const bad = await runChorus(['search', 'lamp', '--collection', 'shop', '--filter', 'kind'], {
       env,
     });

@@ -14,7 +14,7 @@ import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { Base64Media, FacetCounts, QueryBool } from '../schemas.js';
 import { parseBody, parseParams, parseQuery } from '../validate.js';
-import { FacetFields, FacetSize, QueryVectors } from './search.js';
+import { FacetFields, FacetFiltersSchema, FacetSize, QueryVectors } from './search.js';
 
 export const ItemBody = z
   .object({
@@ -130,6 +130,10 @@ export const ItemFacetsBody = z
     facets: FacetFields.min(1).meta({ description: 'Payload fields whose values to count' }),
     facetSize: FacetSize.optional(),
     filter: Filter.optional().meta({ description: 'Count only the items it selects' }),
+    facetFilters: FacetFiltersSchema.optional().meta({
+      description:
+        "Ticked facet values per payload field (OR within a field, AND across fields): `matched` counts the items passing them all; a field also named in `facets` counts the items passing every other field's selection (disjunctive facets). One pass over what `filter` selects",
+    }),
   })
   .strict()
   .meta({ id: 'ItemFacetsRequest' });
@@ -188,7 +192,10 @@ export const itemRoutes = {
     body: ItemFacetsBody,
     response: z.object({
       facets: FacetCounts,
-      scanned: z.number().int().meta({ description: 'Items counted' }),
+      scanned: z.number().int().meta({ description: 'Items read (those the filter selects)' }),
+      matched: z.number().int().optional().meta({
+        description: 'With `facetFilters`: the items that also pass every selection',
+      }),
     }),
   },
   delete: {
@@ -290,6 +297,7 @@ export function createItemsRouter(deps: RouteDeps): Router {
     res.json(
       await engine.facets(b.collection, b.facets, {
         filter: b.filter,
+        facetFilters: b.facetFilters,
         size: b.facetSize,
         signal: requestSignal(res),
       }),

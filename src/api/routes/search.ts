@@ -12,6 +12,7 @@ import { parseBody } from '../validate.js';
 import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
 import { MAX_FACET_FIELDS, MAX_FACET_SIZE } from '../../engine/facets.js';
+import { MAX_FACET_FILTER_VALUES } from '../../domain/facet-filters.js';
 import { MAX_OFFSET } from '../../engine/paging.js';
 import { MAX_SORT_KEYS } from '../../engine/sort.js';
 import { FUSION_NAMES } from '../../domain/fusion-names.js';
@@ -66,6 +67,22 @@ export const FacetSize = z
   .max(MAX_FACET_SIZE)
   .meta({ description: 'Values per facet, most frequent first (default 10)' });
 
+export const FacetFiltersSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'payload keys are identifiers'),
+    z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .max(MAX_FACET_FILTER_VALUES),
+  )
+  .refine((r) => Object.keys(r).length <= MAX_FACET_FIELDS, {
+    message: `at most ${MAX_FACET_FIELDS} fields`,
+  })
+  .meta({
+    description:
+      "Ticked facet values per payload field: hits have one of each field's values (OR within a field, AND across fields). A field also named in `facets` is counted as if its own selection were not there (the filter and the other fields' selections still apply), so its other values keep their counts: disjunctive facets. Each such field runs the stage-1 lists once more",
+  });
+
 export const SortKeys = z
   .array(
     z
@@ -116,6 +133,7 @@ export const SearchBody = z
         "Payload fields whose values to count over the query's candidates (the union of its stage-1 lists, filter applied), answered as `facets`",
     }),
     facetSize: FacetSize.optional(),
+    facetFilters: FacetFiltersSchema.optional(),
     sort: SortKeys.optional(),
     collapse: z.string().min(1).max(64).optional().meta({
       description:
@@ -197,6 +215,7 @@ export function searchHandlers(deps: RouteDeps): RequestHandler[] {
       offset: b.offset,
       facets: b.facets,
       facetSize: b.facetSize,
+      facetFilters: b.facetFilters,
       sort: b.sort,
       collapse: b.collapse,
       curate: b.curate,

@@ -5,7 +5,7 @@ import { ChorusError } from '../../errors.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import { configFor } from '../options.js';
 import { positiveInt } from './search.js';
-import { readFilterFlag } from '../filter-flag.js';
+import { FACET_FILTER_FLAG_HELP, readFacetFilterFlags, readFilterFlag } from '../filter-flag.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -132,19 +132,35 @@ export function registerCollectionCommand(program: Command): void {
       '--filter <expr>',
       'count only the items that pass: key=value, key>=n (comma-separated) or JSON',
     )
+    .option(
+      '--facet-filter <field=value>',
+      FACET_FILTER_FLAG_HELP,
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--json', 'print the counts as JSON')
     .action(
       async (
         name: string,
-        flags: { field: string[]; size?: number; filter?: string; json?: boolean },
+        flags: {
+          field: string[];
+          size?: number;
+          filter?: string;
+          facetFilter?: string[];
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
         const filter = await readFilterFlag(flags.filter);
+        const facetFilters = await readFacetFilterFlags(flags.facetFilter);
         const { collectionFacets } = await import('../../engine/collection-facets.js');
         const { oneLine } = await import('./result-printer.js');
         const r = await withStore(cmd, async (store) => {
           await store.openCollection(name);
-          return collectionFacets(store, name, flags.field, { size: flags.size, filter });
+          return collectionFacets(store, name, flags.field, {
+            size: flags.size,
+            filter,
+            facetFilters,
+          });
         });
         if (flags.json) return void process.stdout.write(`${JSON.stringify(r)}\n`);
         const lines: string[] = [];
@@ -154,7 +170,11 @@ export function registerCollectionCommand(program: Command): void {
           // Payload values are client data: control characters are not written to the terminal.
           for (const v of values) lines.push(`  ${oneLine(String(v.value))}\t${v.count}`);
         }
-        lines.push(`counted ${r.scanned} items`);
+        lines.push(
+          r.matched === undefined
+            ? `counted ${r.scanned} items`
+            : `counted ${r.scanned} items, ${r.matched} with every facet filter`,
+        );
         process.stdout.write(`${lines.join('\n')}\n`);
       },
     );

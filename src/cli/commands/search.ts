@@ -5,7 +5,12 @@ import { ChorusError } from '../../errors.js';
 import { parseSortKey, type SortKey } from '../../domain/sort-keys.js';
 import { configFor } from '../options.js';
 import { printRanked } from './result-printer.js';
-import { FILTER_FLAG_HELP, readFilterFlag } from '../filter-flag.js';
+import {
+  FACET_FILTER_FLAG_HELP,
+  FILTER_FLAG_HELP,
+  readFacetFilterFlags,
+  readFilterFlag,
+} from '../filter-flag.js';
 
 interface SearchFlags {
   collection: string;
@@ -16,6 +21,7 @@ interface SearchFlags {
   limit?: number;
   offset?: number;
   facet?: string[];
+  facetFilter?: string[];
   collapse?: string;
   sort?: SortKey[];
   fusion?: string;
@@ -77,6 +83,11 @@ export function registerSearchCommand(program: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
+      '--facet-filter <field=value>',
+      FACET_FILTER_FLAG_HELP,
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
       '--sort <field[:order]>',
       'order the candidates by this payload field, asc (default) or desc, ties by relevance (repeatable)',
       sortKey,
@@ -100,6 +111,7 @@ export function registerSearchCommand(program: Command): void {
         audio: flags.audio ? readMedia(flags.audio, 'audio') : undefined,
       };
       const filter = await readFilterFlag(flags.filter);
+      const facetFilters = await readFacetFilterFlags(flags.facetFilter);
       const { attachModelServing } = await import('../../app/model-serving.js');
       const { buildChorus } = await import('../../app/build.js');
       // The learned reranker is wired so `--fusion model` (and the default) serve the promoted model.
@@ -115,6 +127,7 @@ export function registerSearchCommand(program: Command): void {
           limit: flags.limit,
           offset: flags.offset,
           facets: flags.facet,
+          facetFilters,
           sort: flags.sort,
           collapse: flags.collapse,
           fusion: flags.fusion,
