@@ -120,7 +120,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     onLogError: (e) => logger.error({ err: e }, 'impression logging failed'),
     // The fusion preset applied to a collection in the admin UI is its default ranking.
     searchDefaults: (collection) => collectionSearchDefaults(db.kv, collection),
-    synonyms: new KvSynonyms(db.kv),
+    synonyms: new KvSynonyms(db.kv, (collection) => bm25.language(collection)),
     curations: new KvCurations(db.kv),
     searchAnalytics: (collection, o) => queryAnalytics(db.events, collection, o),
     suggestions: new LoggedQuerySuggestions(db.events, {

@@ -1,4 +1,6 @@
 import type { SynonymExpansion, SynonymSet, Synonyms } from '../domain/synonyms.js';
+import type { LexicalLanguage } from '../domain/lexical-languages.js';
+import { analyzerFor } from '../lexical/analyzer.js';
 import { normaliseSynonyms, SynonymMatcher } from '../lexical/synonyms.js';
 import type { KvRepo } from '../storage/index.js';
 
@@ -19,9 +21,16 @@ function setOf(value: unknown): SynonymSet {
  * process (the CLI, a second server) applies at the next query.
  */
 export class KvSynonyms implements Synonyms {
-  private readonly compiled = new Map<string, { text: string; matcher: SynonymMatcher }>();
+  private readonly compiled = new Map<
+    string,
+    { text: string; language: LexicalLanguage; matcher: SynonymMatcher }
+  >();
 
-  constructor(private readonly kv: KvRepo) {}
+  /** `languageOf`: the language the collection's BM25 analyzes text in (synonyms are analyzed alike). */
+  constructor(
+    private readonly kv: KvRepo,
+    private readonly languageOf: (collection: string) => LexicalLanguage = () => 'english',
+  ) {}
 
   get(collection: string): SynonymSet {
     return setOf(this.kv.get(SYNONYMS_NS, collection));
@@ -29,7 +38,8 @@ export class KvSynonyms implements Synonyms {
 
   replace(collection: string, set: SynonymSet): SynonymSet {
     const kept = normaliseSynonyms(set);
-    new SynonymMatcher(kept); // refuses an expression with no searchable word before anything is stored
+    // Refuses an expression with no searchable word (in the collection's language) before anything is stored.
+    new SynonymMatcher(kept, analyzerFor(this.languageOf(collection)));
     if (kept.groups.length + kept.rules.length === 0) this.drop(collection);
     else this.kv.set(SYNONYMS_NS, collection, kept);
     return kept;
@@ -46,9 +56,11 @@ export class KvSynonyms implements Synonyms {
       this.compiled.delete(collection);
       return NONE;
     }
+    const language = this.languageOf(collection);
     let entry = this.compiled.get(collection);
-    if (entry?.text !== text) {
-      entry = { text, matcher: new SynonymMatcher(setOf(JSON.parse(text))) };
+    if (entry?.text !== text || entry.language !== language) {
+      const matcher = new SynonymMatcher(setOf(JSON.parse(text)), analyzerFor(language));
+      entry = { text, language, matcher };
       this.compiled.set(collection, entry);
     }
     return entry.matcher.expand(query);

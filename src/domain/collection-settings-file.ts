@@ -31,7 +31,7 @@ export function describeCollectionSettings(s: CollectionSettings): string[] {
   if (s.lexical) {
     const w = Object.entries(s.lexical.fieldWeights);
     lines.push(
-      `field weights: ${w.length ? w.map(([f, n]) => `${f}=${n}`).join(', ') : 'every text field weighs 1'}`,
+      `field weights: ${w.length ? w.map(([f, n]) => `${f}=${n}`).join(', ') : 'every text field weighs 1'}; language ${s.lexical.language ?? 'english'}`,
     );
   }
   if (s.suggestions)

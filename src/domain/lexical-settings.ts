@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { LEXICAL_LANGUAGES } from './lexical-languages.js';
 
 export const MAX_FIELD_WEIGHT = 10;
 
 /**
  * How a collection's BM25 documents are built. `fieldWeights`: a text field of weight w counts w times (its term
  * frequencies and its share of the document length), the usual BM25F simplification with shared k1 and b: a word
- * in the title can count for more than one in the body. Fields not named weigh 1.
+ * in the title can count for more than one in the body. Fields not named weigh 1. `language`: the analyzer's.
  */
 export const LexicalSettings = z
   .object({
@@ -15,6 +16,10 @@ export const LexicalSettings = z
       .meta({
         description: `Text field -> weight (whole number 1-${MAX_FIELD_WEIGHT}; default 1)`,
       }),
+    language: z.enum(LEXICAL_LANGUAGES).optional().meta({
+      description:
+        "The language BM25 analyzes the collection's text in: its stop words and stemmer (default english; 'none' splits and lowercases words only, for other languages)",
+    }),
   })
   .strict()
   .meta({ id: 'LexicalSettings' });

@@ -1,3 +1,4 @@
+import type { LexicalLanguage } from './lexical-languages.js';
 /**
  * The lexical index port: what the engine asks of a lexical index (BM25 in src/lexical today), so another one
  * (a search server's sparse vectors, SQLite FTS5) can stand in without the engine knowing.
@@ -46,6 +47,21 @@ export interface TermCorrection {
   completion?: true;
 }
 
+/** One collection's text analysis, as its BM25 index applies it. */
+export interface TextAnalysis {
+  /**
+   * Where `text` (one payload field) holds the query's terms as the index analyzes them: `[start, end)` offsets in
+   * UTF-16 code units of `text`, in order. For highlighting shown hits. `terms`: index terms to mark as well (the
+   * terms typo tolerance read misspelt words as).
+   */
+  matchSpans(query: string, text: string, terms?: readonly string[]): [number, number][];
+  /**
+   * A test of whether a text holds `phrase` as the index analyzes text (quoted phrases, exclusions); undefined
+   * when the phrase has no searchable word.
+   */
+  phraseMatcher(phrase: string): ((text: string) => boolean) | undefined;
+}
+
 export interface LexicalIndex {
   /** Replaces the documents with these ids (idempotent). */
   upsert(collection: string, docs: LexicalDoc[]): Promise<void>;
@@ -55,22 +71,20 @@ export interface LexicalIndex {
   count(collection: string): number;
   /** The ids of the documents indexed in `collection`, unordered (a rebuild removes those the store lacks). */
   documentIds(collection: string): string[];
-  /**
-   * Where `text` (one payload field) holds the query's terms as this index analyzes them: `[start, end)` offsets in
-   * UTF-16 code units of `text`, in order. For highlighting shown hits. `terms`: index terms to mark as well (the
-   * terms typo tolerance read misspelt words as).
-   */
-  matchSpans(query: string, text: string, terms?: readonly string[]): [number, number][];
+  /** How this index analyzes `collection`'s text (its language), for highlights, phrases and spellings. */
+  analysis(collection: string): TextAnalysis;
   /**
    * The query's words this index reads as other terms (typo tolerance; with `prefix`, the last word's completions
    * too), in query order; [] when it reads none. `prefix` as the search had it.
    */
   corrections(collection: string, query: string, prefix?: boolean): TermCorrection[];
+  /** The language `collection`'s documents and queries are analyzed in (English until set). */
+  language(collection: string): LexicalLanguage;
   /**
-   * A test of whether a text holds `phrase` as this index analyzes text (quoted phrases, exclusions); undefined
-   * when the phrase has no searchable word.
+   * Analyze `collection`'s documents written from now on, and its queries, in `language`; stored documents keep
+   * their terms until rewritten (a lexical rebuild).
    */
-  phraseMatcher(phrase: string): ((text: string) => boolean) | undefined;
+  setLanguage(collection: string, language: LexicalLanguage): Promise<void>;
   /** The k best documents for `query`, best first. */
   searchAsync(
     collection: string,

@@ -1,5 +1,5 @@
 import type { Payload } from '../domain/item.js';
-import type { LexicalIndex, TermCorrection } from '../domain/lexical.js';
+import type { TermCorrection, TextAnalysis } from '../domain/lexical.js';
 
 /** A query word typo tolerance read as another, as the response reports it ("did you mean"). */
 export interface Correction {
@@ -14,19 +14,19 @@ export interface Correction {
  * the word is taken from the first shown hit's text fields (strings, or lists of strings) holding it.
  */
 export function spellCorrections(
-  bm25: Pick<LexicalIndex, 'matchSpans'>,
+  analysis: Pick<TextAnalysis, 'matchSpans'>,
   corrections: readonly TermCorrection[],
   shown: readonly { payload: Payload }[],
   fields: readonly string[],
 ): Correction[] {
   return corrections.map((c) => ({
     word: c.word,
-    as: spelling(bm25, c.term, shown, fields) ?? c.term,
+    as: spelling(analysis, c.term, shown, fields) ?? c.term,
   }));
 }
 
 function spelling(
-  bm25: Pick<LexicalIndex, 'matchSpans'>,
+  analysis: Pick<TextAnalysis, 'matchSpans'>,
   term: string,
   shown: readonly { payload: Payload }[],
   fields: readonly string[],
@@ -36,7 +36,7 @@ function spelling(
       const value = hit.payload[field];
       for (const text of Array.isArray(value) ? value : [value]) {
         if (typeof text !== 'string') continue;
-        const [span] = bm25.matchSpans('', text, [term]);
+        const [span] = analysis.matchSpans('', text, [term]);
         if (span) return text.slice(span[0], span[1]).toLowerCase();
       }
     }

@@ -54,6 +54,7 @@ import { recoverPendingWrites, type WriteJournal } from './write-journal.js';
 import { search, type SearchRequest } from './search.js';
 import { collectionFacets, type CollectionFacets } from './collection-facets.js';
 import { withFacetFilters, type FacetFilters } from '../domain/facet-filters.js';
+import { DEFAULT_LEXICAL_LANGUAGE, type LexicalLanguage } from '../domain/lexical-languages.js';
 import { checkFilter } from './cost-limits.js';
 import type { Filter } from '../domain/filter.js';
 import type { Item, Payload } from '../domain/item.js';
@@ -278,7 +279,17 @@ export class Engine {
   /** The collection's BM25 settings (404 for an unknown collection). */
   async lexicalSettings(collection: string): Promise<LexicalSettings> {
     await this.schemas.get(collection);
-    return this.opts.lexicalSettings?.get(collection) ?? { fieldWeights: {} };
+    return (
+      this.opts.lexicalSettings?.get(collection) ?? {
+        fieldWeights: {},
+        language: this.opts.bm25.language(collection),
+      }
+    );
+  }
+
+  /** The language the collection's stored BM25 documents and its queries are analyzed in now. */
+  lexicalIndexLanguage(collection: string): LexicalLanguage {
+    return this.opts.bm25.language(collection);
   }
 
   /**
@@ -296,10 +307,15 @@ export class Engine {
         'lexical settings are not stored by this engine (no chorus.db)',
       );
     checkLexicalFields(schema, settings);
-    const before = JSON.stringify(this.opts.lexicalSettings.get(collection));
+    const before = JSON.stringify(this.opts.lexicalSettings.get(collection).fieldWeights);
     const kept = this.opts.lexicalSettings.replace(collection, settings);
-    const changed = JSON.stringify(kept) !== before;
-    return { ...kept, rebuildNeeded: changed && this.opts.bm25.count(collection) > 0 };
+    const weightsChanged = JSON.stringify(kept.fieldWeights) !== before;
+    const language = kept.language ?? DEFAULT_LEXICAL_LANGUAGE;
+    const languageChanged = language !== this.opts.bm25.language(collection);
+    const stored = this.opts.bm25.count(collection) > 0;
+    // Nothing stored to re-analyze: the language applies at once; otherwise the rebuild switches it.
+    if (languageChanged && !stored) await this.opts.bm25.setLanguage(collection, language);
+    return { ...kept, rebuildNeeded: stored && (weightsChanged || languageChanged) };
   }
 
   /** The collection's synonyms, curations and BM25 settings in one document (404 for an unknown collection). */
@@ -345,7 +361,12 @@ export class Engine {
     collection: string,
     o: { signal?: AbortSignal; progress?: (fraction: number) => void; batchSize?: number } = {},
   ): Promise<{ documents: number; removed: number }> {
-    return rebuildLexical(this.deps, await this.schemas.get(collection), o);
+    const schema = await this.schemas.get(collection);
+    // The documents are rewritten in the language set for the collection, which queries use from now on.
+    const language = this.opts.lexicalSettings?.get(collection).language;
+    if (language && language !== this.opts.bm25.language(collection))
+      await this.opts.bm25.setLanguage(collection, language);
+    return rebuildLexical(this.deps, schema, o);
   }
 
   /** Idempotent by id. With a signal: stops before the store commit once aborted; `progress` says how far it got. */

@@ -1,5 +1,5 @@
 import type { Payload } from '../domain/item.js';
-import type { LexicalIndex } from '../domain/lexical.js';
+import type { TextAnalysis } from '../domain/lexical.js';
 
 /** A string field's span [start, end), or a list element's [element, start, end]. */
 export type Highlight = [number, number] | [number, number, number];
@@ -11,7 +11,7 @@ const MAX_LIST_SPANS = 100;
  * per text field of a shown hit, through the lexical index's own analysis.
  */
 export function highlights(
-  bm25: Pick<LexicalIndex, 'matchSpans'>,
+  analysis: Pick<TextAnalysis, 'matchSpans'>,
   payload: Payload,
   h: { query: string; fields: readonly string[] },
   also: readonly string[],
@@ -20,12 +20,12 @@ export function highlights(
   for (const field of h.fields) {
     const value = payload[field];
     const spans: Highlight[] = [];
-    if (typeof value === 'string') spans.push(...bm25.matchSpans(h.query, value, also));
+    if (typeof value === 'string') spans.push(...analysis.matchSpans(h.query, value, also));
     else if (Array.isArray(value))
       // A list of strings (tags) is indexed too: its spans name the element, [element, start, end].
       value.forEach((text, i) => {
         if (typeof text !== 'string' || spans.length >= MAX_LIST_SPANS) return;
-        for (const [a, b] of bm25.matchSpans(h.query, text, also)) spans.push([i, a, b]);
+        for (const [a, b] of analysis.matchSpans(h.query, text, also)) spans.push([i, a, b]);
       });
     if (spans.length > 0) out[field] = spans.slice(0, MAX_LIST_SPANS);
   }

@@ -140,7 +140,9 @@ export async function search(
   // A snippet is cut around the highlights: asking for one asks for them.
   const highlight = req.highlight || req.snippet !== undefined;
   const textFields = lexical || highlight || operators ? textFieldsOf(schema) : undefined;
-  const required = operators ? textRequirement(deps.bm25, syntax!, textFields!) : undefined;
+  const required = operators
+    ? textRequirement(deps.bm25.analysis(req.collection), syntax!, textFields!)
+    : undefined;
   if (operators) notes.push(operatorNote(syntax!, required!.ignored));
   if (synonyms?.added.length)
     notes.push(`synonyms added ${synonyms.added.map((e) => `"${e}"`).join(', ')}`);

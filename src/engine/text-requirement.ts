@@ -1,5 +1,5 @@
 import type { Payload } from '../domain/item.js';
-import type { LexicalIndex } from '../domain/lexical.js';
+import type { TextAnalysis } from '../domain/lexical.js';
 import type { QuerySyntax } from '../domain/query-syntax.js';
 
 /** Whether an item's text fields satisfy a query's quoted phrases and exclusions. */
@@ -11,14 +11,14 @@ export type TextRequirement = (payload: Payload) => boolean;
  * `ignored`: operators without a searchable word (stop words only), which test nothing.
  */
 export function textRequirement(
-  bm25: Pick<LexicalIndex, 'phraseMatcher'>,
+  analysis: Pick<TextAnalysis, 'phraseMatcher'>,
   syntax: Pick<QuerySyntax, 'phrases' | 'excluded'>,
   fields: readonly string[],
 ): { accept?: TextRequirement; ignored: string[] } {
   const ignored: string[] = [];
   const compile = (list: readonly string[]) =>
     list.flatMap((p) => {
-      const m = bm25.phraseMatcher(p);
+      const m = analysis.phraseMatcher(p);
       if (!m) ignored.push(p);
       return m ? [m] : [];
     });

@@ -1,7 +1,7 @@
 import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { Candidate, RankedHit } from '../domain/candidate.js';
 import type { Filter } from '../domain/filter.js';
-import type { LexicalExpansion } from '../domain/lexical.js';
+import type { LexicalExpansion, TextAnalysis } from '../domain/lexical.js';
 import type { Payload } from '../domain/item.js';
 import { publicPayload } from '../domain/names.js';
 import { newQueryId } from './query-id.js';
@@ -256,8 +256,11 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
   const read = a.text ? deps.bm25.corrections(a.collection, a.text, a.prefix) : [];
   // Highlights mark what the list searched: the query's terms, the corrections', completions' and synonyms'.
   const alsoMarked = [...read.map((c) => c.term), ...(a.expand?.terms ?? [])];
+  // The collection's analysis (its language): read once, where text is marked or spelt out.
+  let analysis: TextAnalysis | undefined;
+  const analysisOf = () => (analysis ??= deps.bm25.analysis(a.collection));
   const corrections = spellCorrections(
-    deps.bm25,
+    { matchSpans: (...args) => analysisOf().matchSpans(...args) },
     read.filter((c) => !c.completion),
     shown,
     a.textFields ?? [],
@@ -273,7 +276,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
       const dropped = collapsed?.get(h.id);
       if (dropped) hit.collapsed = dropped;
       if (a.highlight) {
-        hit.highlights = highlights(deps.bm25, hit.payload, a.highlight, alsoMarked);
+        hit.highlights = highlights(analysisOf(), hit.payload, a.highlight, alsoMarked);
         if (a.highlight.snippet) hit.snippets = snippetsOf(hit, a.highlight.snippet);
       }
       return hit;

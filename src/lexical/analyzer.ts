@@ -1,9 +1,14 @@
+import { createRequire } from 'node:module';
+import {
+  DEFAULT_LEXICAL_LANGUAGE,
+  isLexicalLanguage,
+  type LexicalLanguage,
+} from '../domain/lexical-languages.js';
 import { stem } from './porter2.js';
 
 /**
- * The analyzer BM25 indexes and queries with: NFKC, Unicode word tokens (letters, marks, digits,
- * inner apostrophes), lowercase, Lucene's English stop set (the set Elasticsearch's `english`
- * analyzer, used by the BEIR BM25 baseline, drops), then the Porter2 stemmer.
+ * English's stop words: Lucene's English stop set (the set Elasticsearch's `english` analyzer, used by the BEIR
+ * BM25 baseline, drops); English words are then stemmed by Porter2.
  */
 export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
   'a',
@@ -59,102 +64,173 @@ export function tokenize(text: string): string[] {
  * of indexing) runs once per distinct word. Cleared when full rather than evicting one by one.
  */
 const STEM_CACHE_MAX = 200_000;
-const stems = new Map<string, string>();
-
-function stemCached(token: string): string {
-  let s = stems.get(token);
-  if (s === undefined) {
-    if (stems.size >= STEM_CACHE_MAX) stems.clear();
-    s = stem(token);
-    stems.set(token, s);
-  }
-  return s;
-}
-
-/** A token's index term, or undefined for a stop word. Non-Latin tokens stay unstemmed (the stemmer is English). */
-function termOf(token: string): string | undefined {
-  if (ENGLISH_STOP_WORDS.has(token)) return undefined;
-  const term = /^[a-z']+$/.test(token) ? stemCached(token) : token;
-  return term.length > 0 && term !== "'" ? term : undefined;
-}
-
-/** Tokens -> index terms (the indexing path: no pair per token). */
-export function analyze(text: string): string[] {
-  const terms: string[] = [];
-  for (const token of tokenize(text)) {
-    const term = termOf(token);
-    if (term !== undefined) terms.push(term);
-  }
-  return terms;
-}
-
-/** Index terms with the token each came from (typo correction compares both with the vocabulary). */
-export function analyzeTokens(text: string): [term: string, token: string][] {
-  const out: [string, string][] = [];
-  for (const token of tokenize(text)) {
-    const term = termOf(token);
-    if (term !== undefined) out.push([term, token]);
-  }
-  return out;
-}
 
 /** Spans one field may report (a long text matching a common word everywhere need not list them all). */
 const MAX_SPANS = 100;
 
-/**
- * Where `text` holds a token whose index term is one of the query's: `[start, end)` in UTF-16 code units of `text`
- * as given (what JavaScript's `slice` takes), in order, at most MAX_SPANS. Tokens are found on the text as given and
- * each is normalised, lowercased, stop-listed and stemmed as `analyze` does, so the offsets point into the original
- * string (NFKC of the whole text could move them). `also`: more index terms to mark (typo corrections).
- */
-export function matchSpans(
-  query: string,
-  text: string,
-  also: readonly string[] = [],
-): [number, number][] {
-  const terms = new Set([...analyze(query), ...also]);
-  const out: [number, number][] = [];
-  if (terms.size === 0) return out;
-  for (const m of text.matchAll(TOKEN)) {
-    const token = m[0].normalize('NFKC').toLowerCase().replace(/’/g, "'");
-    if (token.length > MAX_TOKEN_LENGTH) continue;
-    const term = termOf(token);
-    if (term === undefined || !terms.has(term)) continue;
-    out.push([m.index, m.index + m[0].length]);
-    if (out.length >= MAX_SPANS) break;
-  }
-  return out;
+interface LanguageRules {
+  stopWords: ReadonlySet<string>;
+  stem?: (token: string) => string;
+  /** Which tokens the stemmer reads (English: Latin letters only, so other scripts stay as written). */
+  stems: (token: string) => boolean;
 }
 
 /**
- * Whether a text holds a phrase: its words in order, next to each other, compared as indexed (same tokens, stop
- * words, stems: "red dresses" holds "Red dress"). A stop word in the phrase holds its place for any word, as
- * Lucene's stop filter leaves a position gap ("bank of america" also holds "bank for america"). Undefined when the
- * phrase has no searchable word (stop words only).
+ * How BM25 turns text into terms in one language: NFKC, Unicode word tokens (letters, marks, digits, inner
+ * apostrophes), lowercase, the language's stop words dropped, then its stemmer. Indexing, queries, highlights,
+ * phrases and synonyms of a collection all go through its one analyzer, so they agree on what a word is.
  */
-export function phraseMatcher(phrase: string): ((text: string) => boolean) | undefined {
-  const want: { at: number; term: string }[] = [];
-  tokenize(phrase).forEach((token, i) => {
-    const term = termOf(token);
-    if (term !== undefined) want.push({ at: i, term });
-  });
-  if (want.length === 0) return undefined;
-  const first = want[0]!.at;
-  for (const w of want) w.at -= first;
-  const span = want[want.length - 1]!.at + 1;
-  return (text) => {
-    const terms = tokenize(text).map(termOf);
-    next: for (let i = 0; i + span <= terms.length; i++) {
-      for (const w of want) if (terms[i + w.at] !== w.term) continue next;
-      return true;
+export class Analyzer {
+  private readonly stemCache = new Map<string, string>();
+
+  constructor(
+    readonly language: LexicalLanguage,
+    private readonly rules: LanguageRules,
+  ) {}
+
+  /** A token's index term, or undefined for a stop word. */
+  termOf(token: string): string | undefined {
+    if (this.rules.stopWords.has(token)) return undefined;
+    const term = this.rules.stem && this.rules.stems(token) ? this.stemCached(token) : token;
+    return term.length > 0 && term !== "'" ? term : undefined;
+  }
+
+  private stemCached(token: string): string {
+    let s = this.stemCache.get(token);
+    if (s === undefined) {
+      if (this.stemCache.size >= STEM_CACHE_MAX) this.stemCache.clear();
+      s = this.rules.stem!(token);
+      this.stemCache.set(token, s);
     }
-    return false;
+    return s;
+  }
+
+  /** Tokens -> index terms (the indexing path: no pair per token). */
+  analyze(text: string): string[] {
+    const terms: string[] = [];
+    for (const token of tokenize(text)) {
+      const term = this.termOf(token);
+      if (term !== undefined) terms.push(term);
+    }
+    return terms;
+  }
+
+  /** Index terms with the token each came from (typo correction compares both with the vocabulary). */
+  analyzeTokens(text: string): [term: string, token: string][] {
+    const out: [string, string][] = [];
+    for (const token of tokenize(text)) {
+      const term = this.termOf(token);
+      if (term !== undefined) out.push([term, token]);
+    }
+    return out;
+  }
+
+  /** Term frequencies of an analyzed text. */
+  termFrequencies(text: string): Map<string, number> {
+    const tf = new Map<string, number>();
+    for (const t of this.analyze(text)) tf.set(t, (tf.get(t) ?? 0) + 1);
+    return tf;
+  }
+
+  /**
+   * Where `text` holds a token whose index term is one of the query's: `[start, end)` in UTF-16 code units of `text`
+   * as given (what JavaScript's `slice` takes), in order, at most MAX_SPANS. Tokens are found on the text as given
+   * and each is normalised, lowercased, stop-listed and stemmed as `analyze` does, so the offsets point into the
+   * original string (NFKC of the whole text could move them). `also`: more index terms to mark (typo corrections).
+   */
+  matchSpans(query: string, text: string, also: readonly string[] = []): [number, number][] {
+    const terms = new Set([...this.analyze(query), ...also]);
+    const out: [number, number][] = [];
+    if (terms.size === 0) return out;
+    for (const m of text.matchAll(TOKEN)) {
+      const token = m[0].normalize('NFKC').toLowerCase().replace(/’/g, "'");
+      if (token.length > MAX_TOKEN_LENGTH) continue;
+      const term = this.termOf(token);
+      if (term === undefined || !terms.has(term)) continue;
+      out.push([m.index, m.index + m[0].length]);
+      if (out.length >= MAX_SPANS) break;
+    }
+    return out;
+  }
+
+  /**
+   * Whether a text holds a phrase: its words in order, next to each other, compared as indexed (same tokens, stop
+   * words, stems: "red dresses" holds "Red dress"). A stop word in the phrase holds its place for any word, as
+   * Lucene's stop filter leaves a position gap ("bank of america" also holds "bank for america"). Undefined when the
+   * phrase has no searchable word (stop words only).
+   */
+  phraseMatcher(phrase: string): ((text: string) => boolean) | undefined {
+    const want: { at: number; term: string }[] = [];
+    tokenize(phrase).forEach((token, i) => {
+      const term = this.termOf(token);
+      if (term !== undefined) want.push({ at: i, term });
+    });
+    if (want.length === 0) return undefined;
+    const first = want[0]!.at;
+    for (const w of want) w.at -= first;
+    const span = want[want.length - 1]!.at + 1;
+    return (text) => {
+      const terms = tokenize(text).map((t) => this.termOf(t));
+      next: for (let i = 0; i + span <= terms.length; i++) {
+        for (const w of want) if (terms[i + w.at] !== w.term) continue next;
+        return true;
+      }
+      return false;
+    };
+  }
+}
+
+/** A Snowball stemmer and stop list from Orama's packages (CommonJS builds, so loading one stays synchronous). */
+function snowball(language: LexicalLanguage): LanguageRules {
+  const require = createRequire(import.meta.url);
+  const { stemmer } = require(`@orama/stemmers/${language}`) as {
+    stemmer: (w: string) => string;
+  };
+  const { stopwords } = require(`@orama/stopwords/${language}`) as { stopwords: string[] };
+  return {
+    stopWords: new Set(stopwords.map((w) => w.normalize('NFKC').toLowerCase())),
+    // A stemmer meets only words (letters and marks); digits and codes stay as written.
+    stem: (token) => {
+      try {
+        return stemmer(token) || token;
+      } catch {
+        return token;
+      }
+    },
+    stems: (token) => /^[\p{L}\p{M}']+$/u.test(token),
   };
 }
 
-/** Term frequencies of an analyzed text. */
-export function termFrequencies(text: string): Map<string, number> {
-  const tf = new Map<string, number>();
-  for (const t of analyze(text)) tf.set(t, (tf.get(t) ?? 0) + 1);
-  return tf;
+function rulesOf(language: LexicalLanguage): LanguageRules {
+  if (language === 'english')
+    return { stopWords: ENGLISH_STOP_WORDS, stem, stems: (t) => /^[a-z']+$/.test(t) };
+  if (language === 'none') return { stopWords: new Set(), stems: () => false };
+  return snowball(language);
 }
+
+const analyzers = new Map<LexicalLanguage, Analyzer>();
+
+/** The analyzer of a language (one per process and language: its stem cache is shared). */
+export function analyzerFor(language: LexicalLanguage = DEFAULT_LEXICAL_LANGUAGE): Analyzer {
+  let a = analyzers.get(language);
+  if (!a) {
+    if (!isLexicalLanguage(language))
+      throw new Error(`no BM25 analyzer for language "${String(language)}"`);
+    analyzers.set(language, (a = new Analyzer(language, rulesOf(language))));
+  }
+  return a;
+}
+
+const ENGLISH = analyzerFor('english');
+
+/** The English analyzer's steps as functions (the default language; benches and tests call these). */
+export const analyze = (text: string): string[] => ENGLISH.analyze(text);
+export const analyzeTokens = (text: string): [string, string][] => ENGLISH.analyzeTokens(text);
+export const termFrequencies = (text: string): Map<string, number> => ENGLISH.termFrequencies(text);
+export const matchSpans = (
+  query: string,
+  text: string,
+  also: readonly string[] = [],
+): [number, number][] => ENGLISH.matchSpans(query, text, also);
+export const phraseMatcher = (phrase: string): ((text: string) => boolean) | undefined =>
+  ENGLISH.phraseMatcher(phrase);

@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { analyzeTokens, matchSpans, phraseMatcher, termFrequencies, tokenize } from './analyzer.js';
+import { analyzerFor, tokenize, type Analyzer } from './analyzer.js';
+import {
+  DEFAULT_LEXICAL_LANGUAGE,
+  isLexicalLanguage,
+  type LexicalLanguage,
+} from '../domain/lexical-languages.js';
 import { topKMaxScore, type TermPostings } from './max-score.js';
 import { PostingsStore, type AnalyzedDoc, type BlockMeta } from './postings.js';
 import { PostingsReadCache } from './read-cache.js';
@@ -161,12 +166,28 @@ export class Bm25Index implements LexicalIndex {
     return this.write({ op: 'drop', collection });
   }
 
-  matchSpans(query: string, text: string, terms?: readonly string[]): [number, number][] {
-    return matchSpans(query, text, terms);
+  analysis(collection: string): Analyzer {
+    return this.analyzer(collection);
   }
 
-  phraseMatcher(phrase: string): ((text: string) => boolean) | undefined {
-    return phraseMatcher(phrase);
+  /** The language the collection's documents are analyzed in (English until set). */
+  language(collection: string): LexicalLanguage {
+    return languageOf(this.postings.stats(collection));
+  }
+
+  /**
+   * Documents written from now on, and every query, are analyzed in `language`. Documents already stored keep the
+   * terms they were written with until rewritten (a lexical rebuild), so a change is made on an empty collection or
+   * followed by one.
+   */
+  setLanguage(collection: string, language: LexicalLanguage): Promise<void> {
+    if (!isLexicalLanguage(language))
+      return Promise.reject(new Error(`no BM25 analyzer for language "${String(language)}"`));
+    return this.write({ op: 'language', collection, language });
+  }
+
+  private analyzer(collection: string): Analyzer {
+    return analyzerFor(this.language(collection));
   }
 
   /**
@@ -289,8 +310,17 @@ export class Bm25Index implements LexicalIndex {
       this.clearCaches();
     };
     if (w.op === 'upsert') {
-      const analyzed = w.docs.map((d) => ({ id: d.id, tf: termFrequencies(d.text) }));
-      run(() => this.postings.write(w.collection, analyzed));
+      // Analyzed before the write lock is taken; again inside it in the rare case the language changed meanwhile.
+      const analyze = (a: Analyzer) =>
+        w.docs.map((d) => ({ id: d.id, tf: a.termFrequencies(d.text) }));
+      const before = this.analyzer(w.collection);
+      const analyzed = analyze(before);
+      run(() => {
+        const now = this.analyzer(w.collection);
+        this.postings.write(w.collection, now === before ? analyzed : analyze(now));
+      });
+    } else if (w.op === 'language') {
+      run(() => this.postings.setLanguage(w.collection, w.language));
     } else if (w.op === 'delete') {
       const docs = w.ids.map((id) => ({ id, tf: new Map<string, number>() }));
       run(() => this.postings.write(w.collection, docs));
@@ -308,6 +338,7 @@ export class Bm25Index implements LexicalIndex {
     this.noticeWrites();
     if (!stats || stats.docs === 0) return [];
     const { cid, docs: n } = stats;
+    const analyzer = analyzerFor(languageOf(stats));
     const cache = this.cache;
     const lists: TermPostings[] = [];
     const add = (t: TermStats, weight: number, df = t.df) => {
@@ -322,11 +353,11 @@ export class Bm25Index implements LexicalIndex {
     };
     const scored = new Set<string>();
     const asTyped = new Set(opts.expand?.asTyped);
-    const partial = opts.prefix ? partialWord(query) : undefined;
+    const partial = opts.prefix ? partialWord(analyzer, query) : undefined;
     const completions = partial ? this.completions(cid, partial.token) : [];
     // A word being typed that begins terms is not misspelt: its completions stand for it below.
     if (partial?.term !== undefined && completions.length > 0) asTyped.add(partial.term);
-    for (const [typed, { qtf, token }] of queryTerms(query)) {
+    for (const [typed, { qtf, token }] of queryTerms(analyzer, query)) {
       let t = this.termStats(cid, typed);
       let share = 1;
       if (t.df === 0 && this.params.typoTolerance !== false && !asTyped.has(typed)) {
@@ -508,21 +539,33 @@ function readKey(collection: string, query: string, prefix = false): string {
  * The word a query ends in while it is being typed (nothing after it, not even a space), with its index term
  * (undefined for a stop word: "the" may still begin "theory"); none when shorter than MIN_PREFIX.
  */
-function partialWord(query: string): { token: string; term: string | undefined } | undefined {
+function partialWord(
+  analyzer: Analyzer,
+  query: string,
+): { token: string; term: string | undefined } | undefined {
   const text = query.normalize('NFKC');
   if (!/[\p{L}\p{M}\p{N}]$/u.test(text)) return undefined;
   const token = tokenize(text).at(-1);
   if (token === undefined || [...token].length < MIN_PREFIX) return undefined;
-  return { token, term: analyzeTokens(token)[0]?.[0] };
+  return { token, term: analyzer.analyzeTokens(token)[0]?.[0] };
 }
 
 /** A query's terms with their counts and the first token each came from (for typo correction). */
-function queryTerms(query: string): Map<string, { qtf: number; token: string }> {
+function queryTerms(
+  analyzer: Analyzer,
+  query: string,
+): Map<string, { qtf: number; token: string }> {
   const out = new Map<string, { qtf: number; token: string }>();
-  for (const [term, token] of analyzeTokens(query)) {
+  for (const [term, token] of analyzer.analyzeTokens(query)) {
     const seen = out.get(term);
     if (seen) seen.qtf++;
     else out.set(term, { qtf: 1, token });
   }
   return out;
+}
+
+/** The language a collection's row records (none, or from before languages were recorded: English). */
+function languageOf(stats: { language: string | null } | undefined): LexicalLanguage {
+  const l = stats?.language;
+  return isLexicalLanguage(l) ? l : DEFAULT_LEXICAL_LANGUAGE;
 }

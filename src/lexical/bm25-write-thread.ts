@@ -1,11 +1,13 @@
 import { Worker } from 'node:worker_threads';
+import type { LexicalLanguage } from '../domain/lexical-languages.js';
 import type { LexicalDoc } from './bm25-index.js';
 
 /** One write, applied by the thread in the order sent (each its own SQLite transaction). */
 export type LexicalWrite =
   | { op: 'upsert'; collection: string; docs: LexicalDoc[] }
   | { op: 'delete'; collection: string; ids: string[] }
-  | { op: 'drop'; collection: string };
+  | { op: 'drop'; collection: string }
+  | { op: 'language'; collection: string; language: LexicalLanguage };
 
 interface Waiting {
   resolve: () => void;

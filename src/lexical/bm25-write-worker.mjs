@@ -30,6 +30,7 @@ parentPort.on('message', (m) => {
       if (m.op === 'upsert') await index.upsert(m.collection, m.docs);
       else if (m.op === 'delete') await index.delete(m.collection, m.ids);
       else if (m.op === 'drop') await index.dropCollection(m.collection);
+      else if (m.op === 'language') await index.setLanguage(m.collection, m.language);
       else throw new Error(`unknown lexical write ${String(m.op)}`);
       parentPort.postMessage({ id: m.id });
     } catch (e) {

@@ -34,6 +34,8 @@ export interface CollectionStats {
   docs: number;
   totalLength: number;
   nextNum: number;
+  /** The language its documents were analyzed in (null: English, from before languages were recorded). */
+  language: string | null;
 }
 
 export interface AnalyzedDoc {
@@ -44,7 +46,7 @@ export interface AnalyzedDoc {
 export const POSTINGS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS lex_collections (
     name TEXT PRIMARY KEY, cid INTEGER NOT NULL UNIQUE, docs INTEGER NOT NULL, total_length INTEGER NOT NULL,
-    next_num INTEGER NOT NULL);
+    next_num INTEGER NOT NULL, language TEXT);
   CREATE TABLE IF NOT EXISTS lex_docs (
     cid INTEGER NOT NULL, doc_id TEXT NOT NULL, num INTEGER NOT NULL, length INTEGER NOT NULL, terms TEXT NOT NULL,
     PRIMARY KEY (cid, doc_id)) WITHOUT ROWID;
@@ -85,10 +87,12 @@ export class PostingsStore {
 
   constructor(private readonly db: Database.Database) {
     db.exec(POSTINGS_SCHEMA);
+    addLanguageColumn(db);
     this.s = {
       collection: db.prepare(
-        'SELECT cid, docs, total_length AS totalLength, next_num AS nextNum FROM lex_collections WHERE name = ?',
+        'SELECT cid, docs, total_length AS totalLength, next_num AS nextNum, language FROM lex_collections WHERE name = ?',
       ),
+      setLanguage: db.prepare('UPDATE lex_collections SET language = ? WHERE cid = ?'),
       newCollection: db.prepare(
         'INSERT INTO lex_collections (name, cid, docs, total_length, next_num) VALUES (?, (SELECT coalesce(max(cid), 0) + 1 FROM lex_collections), 0, 0, 1)',
       ),
@@ -198,14 +202,25 @@ export class PostingsStore {
     this.s.dropCollection.run(col.cid);
   }
 
-  /** Replaces (or, with an empty tf, removes) each document. Call inside a write transaction. */
-  write(name: string, docs: AnalyzedDoc[]): void {
-    if (docs.length === 0) return;
+  /** The collection's row, made (empty, English) when it has none. Call inside a write transaction. */
+  private ensure(name: string): CollectionStats {
     let col = this.stats(name);
     if (!col) {
       this.s.newCollection.run(name);
       col = this.stats(name)!;
     }
+    return col;
+  }
+
+  /** Records the language the collection's documents are analyzed in from now on. Call inside a write transaction. */
+  setLanguage(name: string, language: string): void {
+    this.s.setLanguage.run(language, this.ensure(name).cid);
+  }
+
+  /** Replaces (or, with an empty tf, removes) each document. Call inside a write transaction. */
+  write(name: string, docs: AnalyzedDoc[]): void {
+    if (docs.length === 0) return;
+    const col = this.ensure(name);
     const removals = new Map<string, number[]>();
     const additions = new Map<string, Flat>();
     // The last write of an id in one batch wins.
@@ -308,4 +323,19 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** Index files from before languages were recorded get the column (null: English, as they were built). */
+function addLanguageColumn(db: Database.Database): void {
+  const has = () =>
+    (db.prepare('PRAGMA table_info(lex_collections)').all() as { name: string }[]).some(
+      (c) => c.name === 'language',
+    );
+  if (has()) return;
+  try {
+    db.exec('ALTER TABLE lex_collections ADD COLUMN language TEXT');
+  } catch (e) {
+    // Another connection (a worker thread, a second process) added it first.
+    if (!has()) throw e;
+  }
 }

@@ -1,6 +1,6 @@
 import { ChorusError } from '../errors.js';
 import type { SynonymExpansion, SynonymSet } from '../domain/synonyms.js';
-import { analyze } from './analyzer.js';
+import { analyzerFor, type Analyzer } from './analyzer.js';
 
 interface Expression {
   text: string;
@@ -13,8 +13,8 @@ interface Trigger {
   targets: Expression[];
 }
 
-function compile(text: string): Expression {
-  const terms = analyze(text);
+function compile(analyzer: Analyzer, text: string): Expression {
+  const terms = analyzer.analyze(text);
   if (terms.length === 0)
     throw new ChorusError(
       'VALIDATION',
@@ -33,14 +33,18 @@ function compile(text: string): Expression {
 export class SynonymMatcher {
   private readonly byFirst = new Map<string, Trigger[]>();
 
-  constructor(set: Pick<SynonymSet, 'groups' | 'rules'>) {
+  constructor(
+    set: Pick<SynonymSet, 'groups' | 'rules'>,
+    private readonly analyzer: Analyzer = analyzerFor(),
+  ) {
+    const compiled = (list: readonly string[]) => list.map((e) => compile(analyzer, e));
     for (const group of set.groups) {
-      const members = group.map(compile);
+      const members = compiled(group);
       for (const m of members) this.add({ terms: m.terms, targets: members });
     }
     for (const rule of set.rules) {
-      const targets = rule.to.map(compile);
-      for (const from of rule.from.map(compile)) this.add({ terms: from.terms, targets });
+      const targets = compiled(rule.to);
+      for (const from of compiled(rule.from)) this.add({ terms: from.terms, targets });
     }
   }
 
@@ -51,7 +55,7 @@ export class SynonymMatcher {
   }
 
   expand(query: string): SynonymExpansion {
-    const q = analyze(query);
+    const q = this.analyzer.analyze(query);
     const matched: Trigger[] = [];
     const asTyped = new Set<string>();
     q.forEach((term, i) => {

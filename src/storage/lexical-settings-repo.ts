@@ -3,6 +3,7 @@ import {
   lexicalWeightsOf,
   type LexicalSettingsStore,
 } from '../domain/lexical-settings.js';
+import { DEFAULT_LEXICAL_LANGUAGE } from '../domain/lexical-languages.js';
 import type { KvRepo } from './kv-repo.js';
 
 export const LEXICAL_NS = 'lexical';
@@ -13,18 +14,25 @@ export class KvLexicalSettings implements LexicalSettingsStore {
 
   get(collection: string): LexicalSettings {
     const text = this.kv.getText(LEXICAL_NS, collection);
-    return text === undefined ? { fieldWeights: {} } : LexicalSettings.parse(JSON.parse(text));
+    const stored = text === undefined ? undefined : LexicalSettings.parse(JSON.parse(text));
+    return {
+      fieldWeights: stored?.fieldWeights ?? {},
+      language: stored?.language ?? DEFAULT_LEXICAL_LANGUAGE,
+    };
   }
 
   replace(collection: string, settings: LexicalSettings): LexicalSettings {
     const kept = LexicalSettings.parse(settings);
-    // Weight 1 is the default: only the others are kept.
+    // Weight 1 and English are the defaults: only the others are kept.
     const fieldWeights = Object.fromEntries(
       Object.entries(kept.fieldWeights).filter(([, w]) => w !== 1),
     );
-    if (Object.keys(fieldWeights).length === 0) this.kv.delete(LEXICAL_NS, collection);
-    else this.kv.set(LEXICAL_NS, collection, { fieldWeights });
-    return { fieldWeights };
+    const language = kept.language ?? DEFAULT_LEXICAL_LANGUAGE;
+    const own = language === DEFAULT_LEXICAL_LANGUAGE ? {} : { language };
+    if (Object.keys(fieldWeights).length === 0 && !own.language)
+      this.kv.delete(LEXICAL_NS, collection);
+    else this.kv.set(LEXICAL_NS, collection, { fieldWeights, ...own });
+    return { fieldWeights, language };
   }
 
   drop(collection: string): void {

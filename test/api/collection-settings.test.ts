@@ -14,7 +14,7 @@ describe('collection settings document', () => {
   const tuned = {
     synonyms: { groups: [['sofa', 'couch']], rules: [{ from: ['sneakers'], to: ['shoes'] }] },
     curations: { rules: [{ query: 'couch', match: 'exact', promote: ['b3'], hide: ['b1'] }] },
-    lexical: { fieldWeights: { title: 3 } },
+    lexical: { fieldWeights: { title: 3 }, language: 'english' },
     suggestions: { exclude: ['couch potato'] },
   };
   const create = async (name: string) => {
@@ -49,7 +49,7 @@ describe('collection settings document', () => {
     expect(r.json).toEqual({
       synonyms: { groups: [], rules: [] },
       curations: { rules: [] },
-      lexical: { fieldWeights: {} },
+      lexical: { fieldWeights: {}, language: 'english' },
       suggestions: { exclude: [] },
     });
     expect((await s.call('GET', url('nope'), undefined, reader)).status).toBe(404);
@@ -71,7 +71,7 @@ describe('collection settings document', () => {
     ).toEqual(tuned.curations);
     expect(
       (await s.call('GET', '/v1/collections/staging/lexical', undefined, reader)).json,
-    ).toEqual(tuned.lexical);
+    ).toEqual({ ...tuned.lexical, indexLanguage: 'english' });
 
     const copied = await s.call('PUT', url('prod'), doc, admin);
     expect(copied.status, copied.text).toBe(200);

@@ -113,3 +113,13 @@ export async function loggedImpression(
   if (e?.type !== 'impression') throw new Error(`no impression for ${queryId}`);
   return e;
 }
+
+/** Polls GET /v1/jobs/:id until the job is no longer pending (about 10 s at most). */
+export async function waitForJob(s: Pick<TestServer, 'call'>, id: string): Promise<Json> {
+  for (let i = 0; i < 200; i++) {
+    const j = await s.call('GET', `/v1/jobs/${id}`);
+    if (j.json.state !== 'pending') return j.json;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job ${id} did not finish`);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentText } from '../../src/domain/document-text.js';
-import { serverWithItems, vec, type Json, type TestServer } from './harness.js';
+import { serverWithItems, vec, waitForJob, type Json, type TestServer } from './harness.js';
 
 const DIM = 8;
 const C = 'shop';
@@ -45,32 +45,30 @@ describe('BM25 field weights', () => {
       expect(r.status, r.text).toBe(200);
       return ids(r);
     };
-    async function waitForJob(id: string): Promise<Json> {
-      for (let i = 0; i < 200; i++) {
-        const j = await s.call('GET', `/v1/jobs/${id}`);
-        if (j.json.state !== 'pending') return j.json;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`job ${id} did not finish`);
-    }
 
     it('weights are stored, say when the documents need a rebuild, and a lexical-rebuild job applies them', async () => {
       expect((await search())[0]).toBe('in-body'); // flat: two of each word in the body beat one in the title
       expect((await s.call('GET', `/v1/collections/${C}/lexical`)).json).toEqual({
         fieldWeights: {},
+        language: 'english',
+        indexLanguage: 'english',
       });
       const put = await s.call('PUT', `/v1/collections/${C}/lexical`, {
         fieldWeights: { title: 4 },
       });
       expect(put.status, put.text).toBe(200);
-      expect(put.json).toEqual({ fieldWeights: { title: 4 }, rebuildNeeded: true });
+      expect(put.json).toEqual({
+        fieldWeights: { title: 4 },
+        language: 'english',
+        rebuildNeeded: true,
+      });
       expect((await search())[0]).toBe('in-body'); // stored documents are as they were written
       const start = await s.call('POST', '/v1/jobs', {
         name: 'lexical-rebuild',
         payload: { collection: C },
       });
       expect(start.status, start.text).toBe(202);
-      const job = await waitForJob(start.json.id as string);
+      const job = await waitForJob(s, start.json.id as string);
       expect(job.state, JSON.stringify(job)).toBe('completed');
       expect(job.result).toEqual({ documents: 22, removed: 0 });
       expect((await search())[0]).toBe('in-title');
@@ -111,6 +109,8 @@ describe('BM25 field weights', () => {
       expect(fraction.status).toBe(400);
       expect((await s.call('GET', `/v1/collections/${C}/lexical`)).json).toEqual({
         fieldWeights: { title: 4 },
+        language: 'english',
+        indexLanguage: 'english',
       });
       expect(
         (await s.call('PUT', `/v1/collections/nope/lexical`, { fieldWeights: {} })).status,
@@ -122,6 +122,8 @@ describe('BM25 field weights', () => {
       });
       expect((await s.call('GET', `/v1/collections/${C}/lexical`)).json).toEqual({
         fieldWeights: {},
+        language: 'english',
+        indexLanguage: 'english',
       });
     });
   });

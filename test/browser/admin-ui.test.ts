@@ -411,34 +411,41 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await chorus.engine.setCurations(QUICKSTART_COLLECTION, { rules: [] });
   });
 
-  it('sets BM25 field weights on the tuning screen: the rebuild job runs and the weights are stored', async () => {
+  it('sets BM25 field weights and the language on the tuning screen: the rebuild job runs and they are stored', async () => {
     await page.goto(`${url}/admin#/tuning`);
     const panel = page.locator('section[aria-labelledby="tu-fw-h"]');
     const title = page.getByLabel('title', { exact: true });
+    const language = page.getByLabel('Language', { exact: true });
     await expect.poll(() => title.inputValue()).toBe('1');
+    await expect.poll(() => language.inputValue()).toBe('english');
     const documents = chorus.engine.deps.bm25.count(QUICKSTART_COLLECTION);
     await title.fill('3');
+    await language.selectOption('none');
     await page.getByRole('button', { name: 'Save and rebuild' }).click();
     await expect
       .poll(() => panel.getByRole('status').textContent())
       .toBe(
-        `Rebuilt ${await chorus.engine.store.count(QUICKSTART_COLLECTION)} BM25 documents with these weights.`,
+        `Rebuilt ${await chorus.engine.store.count(QUICKSTART_COLLECTION)} BM25 documents with these settings.`,
       );
     expect(await chorus.engine.lexicalSettings(QUICKSTART_COLLECTION)).toEqual({
       fieldWeights: { title: 3 },
+      language: 'none',
     });
+    expect(chorus.engine.lexicalIndexLanguage(QUICKSTART_COLLECTION)).toBe('none');
     expect(chorus.engine.deps.bm25.count(QUICKSTART_COLLECTION)).toBe(documents);
     await screenshot(page, '03f-tuning-field-weights');
-    // Back to flat, rebuilt again, so the screens after this one rank as before.
+    // Back to flat English, rebuilt again, so the screens after this one rank as before.
     await title.fill('1');
+    await language.selectOption('english');
     await page.getByRole('button', { name: 'Save and rebuild' }).click();
     // Stored first (the click cleared the first rebuild's status), then rebuilt.
     await expect
       .poll(() => chorus.engine.lexicalSettings(QUICKSTART_COLLECTION))
-      .toEqual({ fieldWeights: {} });
+      .toEqual({ fieldWeights: {}, language: 'english' });
     await expect
       .poll(() => panel.getByRole('status').textContent())
       .toMatch(/^Rebuilt \d+ BM25 documents/);
+    expect(chorus.engine.lexicalIndexLanguage(QUICKSTART_COLLECTION)).toBe('english');
   });
 
   it('lists the most searched queries and those without results, each opening the tuning screen', async () => {

@@ -18,12 +18,37 @@ describe('chorus lexical', () => {
       ['walnut lamp', 'oak chair', 'steel desk'].map((title, i) => ({ id: `i${i}`, title })),
     );
     expect((await run('lexical', 'show', '--collection', 'shop')).stdout).toBe(
-      'every text field weighs 1\n',
+      'every text field weighs 1\nlanguage: english\n',
     );
     const set = await run('lexical', 'set', '--collection', 'shop', '--weight', 'title=3');
     expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toBe('shop: field weights title=3\nrebuilt 3 BM25 document(s)\n');
-    expect((await run('lexical', 'show', '--collection', 'shop')).stdout).toBe('title: 3\n');
+    expect(set.stdout).toBe(
+      'shop: field weights title=3; language english\nrebuilt 3 BM25 document(s)\n',
+    );
+    expect((await run('lexical', 'show', '--collection', 'shop')).stdout).toBe(
+      'title: 3\nlanguage: english\n',
+    );
+    // A language: the rebuild re-analyzes the stored documents; the weights given are kept beside it.
+    const lang = await run(
+      'lexical',
+      'set',
+      '--collection',
+      'shop',
+      '--weight',
+      'title=3',
+      '--language',
+      'none',
+    );
+    expect(lang.code, lang.stderr).toBe(0);
+    expect(lang.stdout).toBe(
+      'shop: field weights title=3; language none\nrebuilt 3 BM25 document(s)\n',
+    );
+    // Weights alone keep the language.
+    const weightsOnly = await run('lexical', 'set', '--collection', 'shop', '--weight', 'title=3');
+    expect(weightsOnly.stdout).toBe('shop: field weights title=3; language none\n');
+    const badLanguage = await run('lexical', 'set', '--collection', 'shop', '--language', 'elvish');
+    expect(badLanguage.code).toBe(2);
+    expect(badLanguage.stderr).toMatch(/--language "elvish" is not one of english, none/);
     const bad = await run('lexical', 'set', '--collection', 'shop', '--weight', 'title=x');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--weight takes field=N/);

@@ -43,7 +43,7 @@ describe('chorus settings', () => {
       'shop: replaced\n' +
         '  synonyms: 1 group(s), 0 one-way rule(s)\n' +
         '  curations: 1 rule(s)\n' +
-        '  field weights: title=2\n' +
+        '  field weights: title=2; language english\n' +
         'curated ids not in the collection (yet): gone\n' +
         'rebuilt 3 BM25 document(s)\n',
     );
@@ -55,7 +55,7 @@ describe('chorus settings', () => {
     expect(doc).toEqual({
       synonyms: { groups: [['sofa', 'couch']], rules: [] },
       curations: { rules: [{ query: 'couch', match: 'exact', promote: ['i2', 'gone'], hide: [] }] },
-      lexical: { fieldWeights: { title: 2 } },
+      lexical: { fieldWeights: { title: 2 }, language: 'english' },
       suggestions: { exclude: [] },
     });
 

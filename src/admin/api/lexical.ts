@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { textFieldsOf } from '../../domain/document-text.js';
 import { LexicalSettings } from '../../domain/lexical-settings.js';
+import { LEXICAL_LANGUAGES } from '../../domain/lexical-languages.js';
 import { CollectionName } from '../../domain/names.js';
 import type { AdminDeps } from '../admin-deps.js';
 
 /**
- * The tuning screen's BM25 field weights: the collection's text fields with their weights; saving a change starts
+ * The tuning screen's BM25 settings: the collection's text fields with their weights and its language; saving a change starts
  * the `lexical-rebuild` job that applies it to the stored documents (its id comes back to follow in the jobs list).
  */
 export function createLexicalAdminRouter(deps: AdminDeps): Router {
@@ -17,7 +18,9 @@ export function createLexicalAdminRouter(deps: AdminDeps): Router {
     const schema = await deps.engine.getCollection(collection);
     res.json({
       ...(await deps.engine.lexicalSettings(collection)),
+      indexLanguage: deps.engine.lexicalIndexLanguage(collection),
       fields: textFieldsOf(schema),
+      languages: LEXICAL_LANGUAGES,
     });
   });
   router.put(path, async (req, res) => {

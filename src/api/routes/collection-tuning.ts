@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SynonymSet } from '../../domain/synonyms.js';
 import { CurationSet } from '../../domain/curations.js';
 import { LexicalSettings } from '../../domain/lexical-settings.js';
+import { LEXICAL_LANGUAGES } from '../../domain/lexical-languages.js';
 import { CollectionSettings } from '../../domain/collection-settings.js';
 import { SuggestionSettings } from '../../domain/query-suggestions.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
@@ -109,18 +110,23 @@ export const tuningRoutes = {
     path: '/v1/collections/:name/lexical',
     tag: 'collections',
     scope: 'read',
-    summary: "The collection's BM25 settings (field weights)",
+    summary: "The collection's BM25 settings (field weights, language)",
     params: CollectionParam,
-    response: LexicalSettings,
+    response: LexicalSettings.extend({
+      indexLanguage: z.enum(LEXICAL_LANGUAGES).meta({
+        description:
+          'The language the stored BM25 documents and queries are analyzed in now (differs from `language` until a rebuild)',
+      }),
+    }).meta({ id: 'LexicalSettingsRead' }),
   },
   setLexical: {
     method: 'put',
     path: '/v1/collections/:name/lexical',
     tag: 'collections',
     scope: 'admin',
-    summary: "Replace the collection's BM25 settings (field weights)",
+    summary: "Replace the collection's BM25 settings (field weights, language)",
     description:
-      "`fieldWeights` (text field -> whole number 1-10): a field of weight w counts w times in its item's BM25 document (term frequencies and length), so a title word can outweigh a body word. Applies to documents written from now on; when the stored documents were built otherwise the answer says `rebuildNeeded`: start a `lexical-rebuild` job (POST /v1/jobs) to rewrite them from the store.",
+      "`fieldWeights` (text field -> whole number 1-10): a field of weight w counts w times in its item's BM25 document (term frequencies and length), so a title word can outweigh a body word. `language` (default english; a part left out is its default): the stop words and stemmer text is analyzed with; on a collection with no BM25 documents yet it applies at once. Settings apply to documents written from now on; when the stored documents were built otherwise the answer says `rebuildNeeded`: start a `lexical-rebuild` job (POST /v1/jobs) to rewrite them from the store (a new language applies to queries and writes when the rebuild starts).",
     params: CollectionParam,
     body: LexicalSettings,
     response: LexicalSettings.extend({
@@ -249,7 +255,10 @@ export function createTuningRouter(deps: RouteDeps): Router {
   });
   addRoute(router, deps, tuningRoutes.lexical, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
-    res.json(await engine.lexicalSettings(name));
+    res.json({
+      ...(await engine.lexicalSettings(name)),
+      indexLanguage: engine.lexicalIndexLanguage(name),
+    });
   });
   addRoute(router, deps, tuningRoutes.setLexical, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);

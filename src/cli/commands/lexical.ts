@@ -31,7 +31,7 @@ export async function rebuildAfterChange(
 ): Promise<void> {
   if (now) return rebuild(e, collection);
   process.stdout.write(
-    `stored documents still use the old weights: run chorus lexical rebuild --collection ${collection}\n`,
+    `stored documents still use the old settings: run chorus lexical rebuild --collection ${collection}\n`,
   );
 }
 
@@ -40,20 +40,21 @@ export function registerLexicalCommand(program: Command): void {
   const lexical = program
     .command('lexical')
     .description(
-      "a collection's BM25 settings (field weights) and rebuilding its BM25 documents from the store",
+      "a collection's BM25 settings (field weights, language) and rebuilding its BM25 documents from the store",
     );
   lexical
     .command('show')
-    .description('print the field weights (fields not listed weigh 1)')
+    .description('print the field weights (fields not listed weigh 1) and the language')
     .requiredOption('--collection <name>', 'collection')
-    .option('--json', 'print {fieldWeights} as JSON')
+    .option('--json', 'print {fieldWeights, language} as JSON')
     .action(async (flags: { collection: string; json?: boolean }, cmd: Command) => {
       const s = await withEngine(cmd, (e) => e.lexicalSettings(flags.collection));
       const lines = Object.entries(s.fieldWeights).map(([f, w]) => `${f}: ${w}\n`);
       process.stdout.write(
         flags.json
           ? JSON.stringify(s, null, 2) + '\n'
-          : lines.join('') || 'every text field weighs 1\n',
+          : (lines.join('') || 'every text field weighs 1\n') +
+              `language: ${s.language ?? 'english'}\n`,
       );
     });
   lexical
@@ -63,17 +64,32 @@ export function registerLexicalCommand(program: Command): void {
     )
     .requiredOption('--collection <name>', 'collection')
     .option('--weight <field=N>', 'a text field and its weight 1-10 (repeatable)', collect)
-    .option('--no-rebuild', 'store the weights only (they apply to documents written from now on)')
+    .option(
+      '--language <name>',
+      "the language text is analyzed in: stop words and stemmer (english, french, german, ...; 'none': words only); kept when not given",
+    )
+    .option('--no-rebuild', 'store the settings only (they apply to documents written from now on)')
     .action(
-      async (flags: { collection: string; weight?: string[]; rebuild: boolean }, cmd: Command) => {
+      async (
+        flags: { collection: string; weight?: string[]; language?: string; rebuild: boolean },
+        cmd: Command,
+      ) => {
         const fieldWeights = Object.fromEntries((flags.weight ?? []).map(parseWeight));
+        const { LEXICAL_LANGUAGES, isLexicalLanguage } =
+          await import('../../domain/lexical-languages.js');
+        if (flags.language !== undefined && !isLexicalLanguage(flags.language))
+          throw new ChorusError(
+            'BAD_REQUEST',
+            `--language "${flags.language}" is not one of ${LEXICAL_LANGUAGES.join(', ')}`,
+          );
         const { LexicalSettings } = await import('../../domain/lexical-settings.js');
-        const settings = LexicalSettings.parse({ fieldWeights });
         await withEngine(cmd, async (e) => {
+          const language = flags.language ?? (await e.lexicalSettings(flags.collection)).language;
+          const settings = LexicalSettings.parse({ fieldWeights, language });
           const kept = await e.setLexicalSettings(flags.collection, settings);
           const shown = Object.entries(kept.fieldWeights).map(([f, w]) => `${f}=${w}`);
           process.stdout.write(
-            `${flags.collection}: field weights ${shown.length ? shown.join(', ') : 'all 1'}\n`,
+            `${flags.collection}: field weights ${shown.length ? shown.join(', ') : 'all 1'}; language ${kept.language ?? 'english'}\n`,
           );
           if (kept.rebuildNeeded) await rebuildAfterChange(e, flags.collection, flags.rebuild);
         });
