@@ -24,7 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyPreset, savePreset } from '../src/admin/presets.js';
+import { applyPreset, savePreset } from '../src/storage/fusion-presets.js';
 import { buildChorus } from '../src/app/build.js';
 import { parseConfig } from '../src/config.js';
 import type { Candidate } from '../src/domain/candidate.js';

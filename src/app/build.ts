@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createEncoderRegistry, type EncoderRegistry } from '../../indexers/registry.js';
 import type { Reranker } from '../../rerankers/reranker.js';
-import { collectionSearchDefaults } from '../admin/presets.js';
+import { collectionSearchDefaults, KvRankingDefaults } from '../storage/fusion-presets.js';
 import { KvSynonyms } from './synonyms.js';
 import { KvCurations } from './curations.js';
 import { LoggedQuerySuggestions } from './query-suggestions.js';
@@ -129,6 +129,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     }),
     lexicalSettings: new KvLexicalSettings(db.kv),
     suggestionSettings: new KvSuggestionSettings(db.kv),
+    rankingDefaults: new KvRankingDefaults(db.kv),
     journal,
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.

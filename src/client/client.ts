@@ -89,6 +89,10 @@ export function createClient(opts: ClientOptions) {
         'put',
         '/v1/collections/:name/suggestion-settings',
       ),
+      /** The collection's default ranking (the fusion preset searches naming no ranker use). */
+      ranking: bind<CollectionRoutes['ranking']>(t, 'get', '/v1/collections/:name/ranking'),
+      /** Applies a fusion preset, or saves settings as one and applies it (admin key). */
+      setRanking: bind<CollectionRoutes['setRanking']>(t, 'put', '/v1/collections/:name/ranking'),
       /** Past queries that start with what is typed (search-box suggestions). */
       suggestions: bind<CollectionRoutes['suggestions']>(
         t,
@@ -101,7 +105,7 @@ export function createClient(opts: ClientOptions) {
         'get',
         '/v1/collections/:name/analytics/queries',
       ),
-      /** Synonyms, curations and BM25 settings in one document. */
+      /** Synonyms, curations, BM25 and suggestion settings and the default ranking in one document. */
       settings: bind<CollectionRoutes['settings']>(t, 'get', '/v1/collections/:name/settings'),
       /** Replaces the parts of the settings the document has (admin key); the others are kept. */
       setSettings: bind<CollectionRoutes['setSettings']>(

@@ -36,5 +36,12 @@ export function describeCollectionSettings(s: CollectionSettings): string[] {
   }
   if (s.suggestions)
     lines.push(`suggestions: ${s.suggestions.exclude.length} excluded expression(s)`);
+  if (s.ranking) {
+    const { preset, ...spec } = s.ranking;
+    const knobs = Object.keys(spec).length ? ` ${JSON.stringify(spec)}` : '';
+    lines.push(
+      `ranking: ${preset ? `preset ${preset}${knobs}` : knobs ? `preset ${knobs}` : 'configured defaults'}`,
+    );
+  }
   return lines;
 }

@@ -54,6 +54,11 @@ import { recoverPendingWrites, type WriteJournal } from './write-journal.js';
 import { search, type SearchRequest } from './search.js';
 import { collectionFacets, type CollectionFacets } from './collection-facets.js';
 import { withFacetFilters, type FacetFilters } from '../domain/facet-filters.js';
+import type {
+  CollectionRanking,
+  RankingDefaultsStore,
+  StoredRanking,
+} from '../domain/ranking-defaults.js';
 import { DEFAULT_LEXICAL_LANGUAGE, type LexicalLanguage } from '../domain/lexical-languages.js';
 import { checkFilter } from './cost-limits.js';
 import type { Filter } from '../domain/filter.js';
@@ -93,6 +98,8 @@ export interface EngineOptions {
   suggestions?: QuerySuggestions;
   /** Per-collection expressions never suggested (absent: none). */
   suggestionSettings?: SuggestionSettingsStore;
+  /** Each collection's default ranking (a named fusion preset); absent: the configured defaults only. */
+  rankingDefaults?: RankingDefaultsStore;
   /** Query reports from the logged searches (absent: none). */
   searchAnalytics?: SearchAnalytics;
   /** Per-collection BM25 settings (field weights; chorus.db kv in the app); absent: every field weighs 1. */
@@ -178,6 +185,7 @@ export class Engine {
     this.opts.lexicalSettings?.drop(name);
     this.opts.suggestions?.forget(name);
     this.opts.suggestionSettings?.drop(name);
+    this.opts.rankingDefaults?.drop(name);
   }
 
   /** What the collection never suggests (404 for an unknown collection). */
@@ -198,6 +206,23 @@ export class Engine {
         'suggestion settings are not stored by this engine (no chorus.db)',
       );
     return this.opts.suggestionSettings.replace(collection, settings);
+  }
+
+  /** The collection's default ranking: the fusion preset its searches use when they name no ranker. */
+  async ranking(collection: string): Promise<StoredRanking> {
+    await this.schemas.get(collection);
+    return this.opts.rankingDefaults?.get(collection) ?? { preset: null };
+  }
+
+  /** Replaces the collection's default ranking (see CollectionRanking); applies from the next search. */
+  async setRanking(collection: string, ranking: CollectionRanking): Promise<StoredRanking> {
+    await this.schemas.get(collection);
+    if (!this.opts.rankingDefaults)
+      throw new ChorusError(
+        'UNAVAILABLE',
+        'default rankings are not stored by this engine (no chorus.db)',
+      );
+    return this.opts.rankingDefaults.replace(collection, ranking);
   }
 
   /** What the collection's users searched and where search failed them (404 for an unknown collection). */
@@ -325,6 +350,7 @@ export class Engine {
       curations: await this.curations(collection),
       lexical: await this.lexicalSettings(collection),
       suggestions: await this.suggestionSettings(collection),
+      ranking: await this.ranking(collection),
     };
   }
 
@@ -339,6 +365,7 @@ export class Engine {
   ): Promise<StoredCollectionSettings & { rebuildNeeded: boolean; missing?: string[] }> {
     const schema = await this.schemas.get(collection);
     if (settings.lexical) checkLexicalFields(schema, settings.lexical);
+    if (settings.ranking) this.opts.rankingDefaults?.check(collection, settings.ranking);
     // setSynonyms checks its expressions before it stores (the only check left), so it goes first.
     if (settings.synonyms) await this.setSynonyms(collection, settings.synonyms);
     const curated = settings.curations
@@ -348,6 +375,7 @@ export class Engine {
       ? await this.setLexicalSettings(collection, settings.lexical)
       : undefined;
     if (settings.suggestions) await this.setSuggestionSettings(collection, settings.suggestions);
+    if (settings.ranking) await this.setRanking(collection, settings.ranking);
     const stored = await this.settings(collection);
     return {
       ...stored,

@@ -16,6 +16,7 @@ describe('collection settings document', () => {
     curations: { rules: [{ query: 'couch', match: 'exact', promote: ['b3'], hide: ['b1'] }] },
     lexical: { fieldWeights: { title: 3 }, language: 'english' },
     suggestions: { exclude: ['couch potato'] },
+    ranking: { preset: null },
   };
   const create = async (name: string) => {
     const r = await s.call(
@@ -51,6 +52,7 @@ describe('collection settings document', () => {
       curations: { rules: [] },
       lexical: { fieldWeights: {}, language: 'english' },
       suggestions: { exclude: [] },
+      ranking: { preset: null },
     });
     expect((await s.call('GET', url('nope'), undefined, reader)).status).toBe(404);
   });
@@ -98,6 +100,7 @@ describe('collection settings document', () => {
       curations: { rules: [] },
       lexical: tuned.lexical,
       suggestions: tuned.suggestions,
+      ranking: tuned.ranking,
       rebuildNeeded: false,
     });
   });
@@ -111,7 +114,8 @@ describe('collection settings document', () => {
         /"price" is not a text field/,
       ],
       [{ curations: { rules: [] }, synonyms: { groups: [['the', 'a']] } }, /searchable word/],
-      [{ curations: { rules: [] }, ranking: {} }, /ranking|unrecognized/i],
+      [{ curations: { rules: [] }, presets: {} }, /presets|unrecognized/i],
+      [{ curations: { rules: [] }, ranking: { fusion: 'magic' } }, /fusion/],
       [{ lexical: { fieldWeights: { title: 11 } }, curations: { rules: [] } }, /fieldWeights/],
     ];
     for (const [body, message] of cases) {

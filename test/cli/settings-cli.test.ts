@@ -57,6 +57,7 @@ describe('chorus settings', () => {
       curations: { rules: [{ query: 'couch', match: 'exact', promote: ['i2', 'gone'], hide: [] }] },
       lexical: { fieldWeights: { title: 2 }, language: 'english' },
       suggestions: { exclude: [] },
+      ranking: { preset: null },
     });
 
     expect(

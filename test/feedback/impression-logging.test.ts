@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPreset, savePreset } from '../../src/admin/presets.js';
+import { applyPreset, savePreset } from '../../src/storage/fusion-presets.js';
 import type { Candidate, RankedHit } from '../../src/domain/candidate.js';
 import { FEATURE_ROW_SHAPE } from '../../rerankers/features/row-shape.js';
 import { servedFeatureRows } from '../../src/engine/impression-log.js';

@@ -5,7 +5,7 @@ import { publicModel } from '../../api/routes/models.js';
 import { ChorusError } from '../../errors.js';
 import type { AdminDeps, ModelAdmin } from '../admin-deps.js';
 import { ctrOverTime, ndcgOverTime, positionBias } from '../analytics.js';
-import { appliedPresetName } from '../presets.js';
+import { appliedPresetName } from '../../storage/fusion-presets.js';
 import { TrainModelPayload } from '../../jobs/definitions/train-model.js';
 import { TRAINING_JOB_ID } from '../../jobs/training-jobs.js';
 import { FEATURE_SPEC_VERSION } from '../../../rerankers/features/index.js';

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { itemBatches } from '../../stores/item-batches.js';
 import type { VectorStore } from '../../stores/vector-store.js';
 import type { AdminDeps } from '../admin-deps.js';
-import { appliedPresetName } from '../presets.js';
+import { appliedPresetName } from '../../storage/fusion-presets.js';
 
 /** Per-vector counts come from a scroll; past this many items the counts are marked as sampled. */
 const COUNT_SCAN_LIMIT = 20_000;

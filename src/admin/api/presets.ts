@@ -10,7 +10,7 @@ import {
   PRESETS_NS,
   PresetName,
   savePreset,
-} from '../presets.js';
+} from '../../storage/fusion-presets.js';
 import { CollectionName } from '../../domain/names.js';
 
 /** Named fusion presets (kv) and applying one to a collection, which the engine then uses by default. */

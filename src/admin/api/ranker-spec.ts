@@ -4,17 +4,10 @@ import type { Engine } from '../../engine/engine.js';
 import type { RankedResponse } from '../../engine/two-stage.js';
 import { CollectionName, UserId } from '../../domain/names.js';
 import type { SortKey } from '../../domain/sort-keys.js';
+import type { RankerSpec } from '../../domain/ranking-defaults.js';
 
 /** One side of a comparison: a ranker and its fusion knobs, as the playground and the tuning panel send them. */
-export const RankerSpec = z
-  .object({
-    fusion: z.enum(['rrf', 'weighted', 'dbsf', 'noop', 'model']).optional(),
-    weights: z.record(z.string().max(64), z.number().min(0).max(1000)).optional(),
-    rrfK: z.number().int().min(1).max(10_000).optional(),
-    candidates: z.number().int().min(1).max(1000).optional(),
-  })
-  .strict();
-export type RankerSpec = z.infer<typeof RankerSpec>;
+export { RankerSpec } from '../../domain/ranking-defaults.js';
 
 export const QuerySpec = z
   .object({

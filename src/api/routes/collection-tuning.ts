@@ -6,10 +6,17 @@ import { LexicalSettings } from '../../domain/lexical-settings.js';
 import { LEXICAL_LANGUAGES } from '../../domain/lexical-languages.js';
 import { CollectionSettings } from '../../domain/collection-settings.js';
 import { SuggestionSettings } from '../../domain/query-suggestions.js';
+import { CollectionRanking, PresetName } from '../../domain/ranking-defaults.js';
 import { addRoute, type RouteDeps } from '../route-deps.js';
 import type { RouteSpec } from '../route-spec.js';
 import { CollectionParam } from '../schemas.js';
 import { parseBody, parseParams, parseQuery } from '../validate.js';
+
+const StoredRankingSchema = CollectionRanking.extend({
+  preset: PresetName.nullable().meta({
+    description: 'The fusion preset the collection defaults to (null: the configured defaults)',
+  }),
+}).meta({ id: 'StoredCollectionRanking' });
 
 // Relevance tuning per collection: synonyms, BM25 settings, curations, the settings document, query suggestions
 // and search analytics.
@@ -19,6 +26,7 @@ const StoredSettings = z
     curations: CurationSet,
     lexical: LexicalSettings,
     suggestions: SuggestionSettings,
+    ranking: StoredRankingSchema,
   })
   .meta({ id: 'StoredCollectionSettings' });
 
@@ -167,7 +175,7 @@ export const tuningRoutes = {
     tag: 'collections',
     scope: 'read',
     summary:
-      "The collection's synonyms, curations and BM25 settings in one document (to copy them elsewhere)",
+      "The collection's synonyms, curations, BM25, suggestion settings and default ranking in one document (to copy them elsewhere)",
     params: CollectionParam,
     response: StoredSettings,
   },
@@ -179,7 +187,7 @@ export const tuningRoutes = {
     summary:
       "Replace the parts of the collection's settings the document has (the others are kept)",
     description:
-      'The document `GET .../settings` returns, from this collection or another: each of `synonyms`, `curations` and `lexical` that it has replaces that part, as its own PUT would. Every part is checked before any is stored, so a refused document changes nothing. `rebuildNeeded` and `missing` as the single-part writes say them.',
+      'The document `GET .../settings` returns, from this collection or another: each of `synonyms`, `curations`, `lexical`, `suggestions` and `ranking` that it has replaces that part, as its own PUT would (a `ranking` makes its preset where it is missing). Every part is checked before any is stored, so a refused document changes nothing. `rebuildNeeded` and `missing` as the single-part writes say them.',
     params: CollectionParam,
     body: CollectionSettings,
     response: StoredSettings.extend({
@@ -190,6 +198,27 @@ export const tuningRoutes = {
         description: 'Curated ids not in the collection now (stored anyway)',
       }),
     }).meta({ id: 'CollectionSettingsSaved' }),
+  },
+  ranking: {
+    method: 'get',
+    path: '/v1/collections/:name/ranking',
+    tag: 'collections',
+    scope: 'read',
+    summary: "The collection's default ranking (the fusion preset a search naming no ranker uses)",
+    params: CollectionParam,
+    response: StoredRankingSchema,
+  },
+  setRanking: {
+    method: 'put',
+    path: '/v1/collections/:name/ranking',
+    tag: 'collections',
+    scope: 'admin',
+    summary: "Replace the collection's default ranking",
+    description:
+      '`{"preset": "tuned"}` applies an existing fusion preset (404 when there is none); settings (`fusion`, `weights`, `rrfK`, `candidates`) save a preset under `preset` (default: the collection\'s name) and apply it, refused (409) when another collection defaults to a preset of that name with other settings; `{}` or `{"preset": null}` goes back to the configured defaults. Presets are the admin UI\'s. Applies from the next search; a request naming `fusion` or `weights` still overrides it.',
+    params: CollectionParam,
+    body: CollectionRanking,
+    response: StoredRankingSchema,
   },
   suggestionSettings: {
     method: 'get',
@@ -275,6 +304,14 @@ export function createTuningRouter(deps: RouteDeps): Router {
   addRoute(router, deps, tuningRoutes.queryReport, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
     res.json(await engine.queryAnalytics(name, parseQuery(QueryReportQuery, req)));
+  });
+  addRoute(router, deps, tuningRoutes.ranking, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.ranking(name));
+  });
+  addRoute(router, deps, tuningRoutes.setRanking, async (req, res) => {
+    const { name } = parseParams(CollectionParam, req);
+    res.json(await engine.setRanking(name, parseBody(CollectionRanking, req)));
   });
   addRoute(router, deps, tuningRoutes.suggestionSettings, async (req, res) => {
     const { name } = parseParams(CollectionParam, req);
