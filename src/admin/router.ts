@@ -13,6 +13,7 @@ import { createOverviewRouter } from './api/overview.js';
 import { createPlaygroundRouter } from './api/playground.js';
 import { createPresetsRouter } from './api/presets.js';
 import { createSynonymsAdminRouter } from './api/synonyms.js';
+import { createSuggestionExclusionsAdminRouter } from './api/suggestion-exclusions.js';
 import { createCurationsAdminRouter } from './api/curations.js';
 import { createSettingsDocumentRouter } from './api/settings-document.js';
 import { createQueriesRouter } from './api/queries.js';
@@ -66,6 +67,7 @@ export function createAdminRouter(
   router.use(createPlaygroundRouter(deps));
   router.use(createPresetsRouter(deps));
   router.use(createSynonymsAdminRouter(deps));
+  router.use(createSuggestionExclusionsAdminRouter(deps));
   router.use(createCurationsAdminRouter(deps));
   router.use(createSettingsDocumentRouter(deps));
   router.use(createQueriesRouter(deps));

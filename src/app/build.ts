@@ -130,6 +130,7 @@ export async function buildChorus(config: ChorusConfig, opts: BuildOptions = {})
     lexicalSettings: new KvLexicalSettings(db.kv),
     suggestionSettings: new KvSuggestionSettings(db.kv),
     rankingDefaults: new KvRankingDefaults(db.kv),
+    settingsTransaction: (fn) => db.kv.transaction(fn),
     journal,
   });
   // A crash between a store commit and its BM25 update left a journal entry: re-sync those ids from the store.

@@ -100,6 +100,11 @@ export interface EngineOptions {
   suggestionSettings?: SuggestionSettingsStore;
   /** Each collection's default ranking (a named fusion preset); absent: the configured defaults only. */
   rankingDefaults?: RankingDefaultsStore;
+  /**
+   * Runs the settings stores' writes as one transaction (chorus.db's, which they share in the app), so a settings
+   * document is stored whole or not at all; absent: one after another.
+   */
+  settingsTransaction?: <T>(fn: () => T) => T;
   /** Query reports from the logged searches (absent: none). */
   searchAnalytics?: SearchAnalytics;
   /** Per-collection BM25 settings (field weights; chorus.db kv in the app); absent: every field weighs 1. */
@@ -290,8 +295,14 @@ export class Engine {
         'UNAVAILABLE',
         'curations are not stored by this engine (no chorus.db)',
       );
-    const kept = this.opts.curations.replace(collection, set);
-    // Stored either way (an item may be indexed later), but a mistyped id would do nothing: say which are unknown.
+    return this.withMissing(collection, this.opts.curations.replace(collection, set));
+  }
+
+  /** Curations are stored either way (an item may be indexed later), but a mistyped id does nothing: say which. */
+  private async withMissing(
+    collection: string,
+    kept: CurationSet,
+  ): Promise<CurationSet & { missing?: string[] }> {
     const ids = [...new Set(kept.rules.flatMap((r) => [...r.promote, ...r.hide]))].slice(
       0,
       MAX_CHECKED_CURATION_IDS,
@@ -332,9 +343,22 @@ export class Engine {
         'lexical settings are not stored by this engine (no chorus.db)',
       );
     checkLexicalFields(schema, settings);
-    const before = JSON.stringify(this.opts.lexicalSettings.get(collection).fieldWeights);
-    const kept = this.opts.lexicalSettings.replace(collection, settings);
-    const weightsChanged = JSON.stringify(kept.fieldWeights) !== before;
+    return this.applyLexical(collection, this.replaceLexical(collection, settings));
+  }
+
+  /** Stores BM25 settings (synchronously: a settings document stores every part in one transaction). */
+  private replaceLexical(collection: string, settings: LexicalSettings): LexicalChange {
+    const store = this.opts.lexicalSettings!;
+    const before = JSON.stringify(store.get(collection).fieldWeights);
+    const kept = store.replace(collection, settings);
+    return { kept, weightsChanged: JSON.stringify(kept.fieldWeights) !== before };
+  }
+
+  /** After stored BM25 settings: a new language applies at once where there is nothing to re-analyze. */
+  private async applyLexical(
+    collection: string,
+    { kept, weightsChanged }: LexicalChange,
+  ): Promise<LexicalSettings & { rebuildNeeded: boolean }> {
     const language = kept.language ?? DEFAULT_LEXICAL_LANGUAGE;
     const languageChanged = language !== this.opts.bm25.language(collection);
     const stored = this.opts.bm25.count(collection) > 0;
@@ -364,22 +388,42 @@ export class Engine {
     settings: CollectionSettings,
   ): Promise<StoredCollectionSettings & { rebuildNeeded: boolean; missing?: string[] }> {
     const schema = await this.schemas.get(collection);
+    const o = this.opts;
+    const parts: [keyof CollectionSettings, unknown][] = [
+      ['synonyms', o.synonyms],
+      ['curations', o.curations],
+      ['lexical', o.lexicalSettings],
+      ['suggestions', o.suggestionSettings],
+      ['ranking', o.rankingDefaults],
+    ];
+    for (const [part, store] of parts)
+      if (settings[part] && !store)
+        throw new ChorusError(
+          'UNAVAILABLE',
+          `${part} settings are not stored by this engine (no chorus.db)`,
+        );
     if (settings.lexical) checkLexicalFields(schema, settings.lexical);
-    if (settings.ranking) this.opts.rankingDefaults?.check(collection, settings.ranking);
-    // setSynonyms checks its expressions before it stores (the only check left), so it goes first.
-    if (settings.synonyms) await this.setSynonyms(collection, settings.synonyms);
-    const curated = settings.curations
-      ? await this.setCurations(collection, settings.curations)
-      : undefined;
-    const lexical = settings.lexical
-      ? await this.setLexicalSettings(collection, settings.lexical)
-      : undefined;
-    if (settings.suggestions) await this.setSuggestionSettings(collection, settings.suggestions);
-    if (settings.ranking) await this.setRanking(collection, settings.ranking);
+    // Every part in one transaction: a part refused while storing (a synonym without a searchable word, a preset
+    // another collection shares) or a crash leaves every part as it was.
+    const transaction = o.settingsTransaction ?? (<T>(fn: () => T) => fn());
+    const { curations, lexical } = transaction(() => {
+      if (settings.synonyms) o.synonyms!.replace(collection, settings.synonyms);
+      const curations = settings.curations
+        ? o.curations!.replace(collection, settings.curations)
+        : undefined;
+      const lexical = settings.lexical
+        ? this.replaceLexical(collection, settings.lexical)
+        : undefined;
+      if (settings.suggestions) o.suggestionSettings!.replace(collection, settings.suggestions);
+      if (settings.ranking) o.rankingDefaults!.replace(collection, settings.ranking);
+      return { curations, lexical };
+    });
+    const curated = curations ? await this.withMissing(collection, curations) : undefined;
+    const applied = lexical ? await this.applyLexical(collection, lexical) : undefined;
     const stored = await this.settings(collection);
     return {
       ...stored,
-      rebuildNeeded: lexical?.rebuildNeeded ?? false,
+      rebuildNeeded: applied?.rebuildNeeded ?? false,
       ...(curated?.missing ? { missing: curated.missing } : {}),
     };
   }
@@ -552,6 +596,12 @@ export class Engine {
     const events = this.opts.events ? await this.opts.events.deleteUser(userId) : undefined;
     return { ...this.opts.state.deleteUser(userId), events };
   }
+}
+
+/** BM25 settings as just stored, and whether the weights differ from before. */
+interface LexicalChange {
+  kept: LexicalSettings;
+  weightsChanged: boolean;
 }
 
 /** Field weights may only name the fields BM25 reads. */

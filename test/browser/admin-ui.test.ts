@@ -350,6 +350,31 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await doc.fill('{"synonyms": {"groups": []}}');
     await page.getByRole('button', { name: 'Replace settings' }).click();
     await expect.poll(() => page.getByLabel('Synonym groups').inputValue()).toBe('');
+    // The default ranking is part of the document too.
+    expect(Object.keys(JSON.parse(await doc.inputValue()))).toContain('ranking');
+    // Suggestion exclusions: one expression a line, shown in the document; a line without a word is refused.
+    const exclusions = page.getByLabel('Never suggested');
+    const exclusionsPanel = page.locator('section[aria-labelledby="tu-exclusions-h"]');
+    await exclusions.fill('free\n  cheap knockoff \n\n');
+    await page.getByRole('button', { name: 'Save exclusions' }).click();
+    await expect
+      .poll(() => exclusionsPanel.getByRole('status').textContent())
+      .toBe('Saved 2 excluded expressions.');
+    expect(await chorus.engine.suggestionSettings(QUICKSTART_COLLECTION)).toEqual({
+      exclude: ['free', 'cheap knockoff'],
+    });
+    await expect
+      .poll(async () => JSON.parse(await doc.inputValue()).suggestions.exclude)
+      .toEqual(['free', 'cheap knockoff']);
+    await exclusions.fill('free\n---');
+    await page.getByRole('button', { name: 'Save exclusions' }).click();
+    await expect
+      .poll(() => exclusionsPanel.getByRole('alert').textContent())
+      .toContain('needs a letter or digit');
+    expect((await chorus.engine.suggestionSettings(QUICKSTART_COLLECTION)).exclude).toHaveLength(2);
+    await doc.fill('{"suggestions": {"exclude": []}}');
+    await page.getByRole('button', { name: 'Replace settings' }).click();
+    await expect.poll(() => exclusions.inputValue()).toBe('');
   });
 
   it('saves curation rules on the tuning screen: the query shows the promoted item first, marked, and not the hidden one', async () => {

@@ -6,7 +6,8 @@ import type { AdminDeps } from '../admin-deps.js';
 import { createTextSettingRouter } from './text-settings.js';
 
 /**
- * The tuning screen's settings document: the JSON `chorus settings show` prints (synonyms, curations, field weights),
+ * The tuning screen's settings document: the JSON `chorus settings show` prints (synonyms, curations, BM25 and
+ * suggestion settings, default ranking),
  * to copy from one collection or server and apply to another. Applying new field weights starts the rebuild job.
  */
 export function createSettingsDocumentRouter(deps: AdminDeps): Router {
@@ -20,7 +21,7 @@ export function createSettingsDocumentRouter(deps: AdminDeps): Router {
       await deps.queue.addMany([{ name: 'lexical-rebuild', payload: { collection }, jobId: job }]);
       return { ...kept, job };
     },
-    format: ({ synonyms, curations, lexical, suggestions }) =>
-      JSON.stringify({ synonyms, curations, lexical, suggestions }, null, 2),
+    format: ({ synonyms, curations, lexical, suggestions, ranking }) =>
+      JSON.stringify({ synonyms, curations, lexical, suggestions, ranking }, null, 2),
   });
 }

@@ -187,7 +187,7 @@ export const tuningRoutes = {
     summary:
       "Replace the parts of the collection's settings the document has (the others are kept)",
     description:
-      'The document `GET .../settings` returns, from this collection or another: each of `synonyms`, `curations`, `lexical`, `suggestions` and `ranking` that it has replaces that part, as its own PUT would (a `ranking` makes its preset where it is missing). Every part is checked before any is stored, so a refused document changes nothing. `rebuildNeeded` and `missing` as the single-part writes say them.',
+      'The document `GET .../settings` returns, from this collection or another: each of `synonyms`, `curations`, `lexical`, `suggestions` and `ranking` that it has replaces that part, as its own PUT would (a `ranking` makes its preset where it is missing). The parts are stored in one transaction, so a refused document changes nothing. `rebuildNeeded` and `missing` as the single-part writes say them.',
     params: CollectionParam,
     body: CollectionSettings,
     response: StoredSettings.extend({

@@ -8,6 +8,7 @@ import { Synonyms } from './synonyms.js';
 import { Curations } from './curations.js';
 import { FieldWeights } from './field-weights.js';
 import { SettingsDocument } from './settings-document.js';
+import { SuggestionExclusions } from './suggestion-exclusions.js';
 
 /** @typedef {{ fusion: string, weights: Record<string, number>, rrfK: number, candidates: number }} Knobs */
 /** @returns {Knobs} */
@@ -223,6 +224,7 @@ export function Tuning({ collection, query, setQuery, params, refreshDetails }) 
         <${Synonyms} collection=${collection} version=${documentApplied} onSaved=${() => { setPartSaved((v) => v + 1); runAgain(); }} />
         <${Curations} collection=${collection} version=${curationsVersion + documentApplied} onSaved=${() => { setPartSaved((v) => v + 1); runAgain(); }} />
         <${FieldWeights} collection=${collection} version=${documentApplied} onApplied=${() => { setPartSaved((v) => v + 1); runAgain(); }} />
+        <${SuggestionExclusions} collection=${collection} version=${documentApplied} onSaved=${() => setPartSaved((v) => v + 1)} />
         <${SettingsDocument} collection=${collection} version=${partSaved + curationsVersion} onSaved=${() => { setDocumentApplied((v) => v + 1); runAgain(); }} />
       </aside>
       <div class="tuning-results">
