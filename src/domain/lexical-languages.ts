@@ -1,7 +1,8 @@
 /**
  * The languages BM25 can analyze text in: each has its stop words and Snowball stemmer ('english': Lucene's stop
- * set and Porter2, as before languages existed). 'none' only splits, normalises and lowercases words, for text in
- * any other language (no stemming, no stop words).
+ * set and Porter2, as before languages existed); Chinese, Japanese, Korean and Thai are split into words by ICU's
+ * dictionaries (no stemming). 'none' only splits, normalises and lowercases words, for text in any other language
+ * (no stemming, no stop words).
  */
 export const LEXICAL_LANGUAGES = [
   'english',
@@ -20,6 +21,10 @@ export const LEXICAL_LANGUAGES = [
   'spanish',
   'swedish',
   'turkish',
+  'chinese',
+  'japanese',
+  'korean',
+  'thai',
 ] as const;
 
 export type LexicalLanguage = (typeof LEXICAL_LANGUAGES)[number];

@@ -70,6 +70,8 @@ const MAX_SPANS = 100;
 
 interface LanguageRules {
   stopWords: ReadonlySet<string>;
+  /** Scripts written without spaces between words: ICU's dictionary word breaks (Intl.Segmenter) find them. */
+  segmenter?: Intl.Segmenter;
   stem?: (token: string) => string;
   /** Which tokens the stemmer reads (English: Latin letters only, so other scripts stay as written). */
   stems: (token: string) => boolean;
@@ -87,6 +89,27 @@ export class Analyzer {
     readonly language: LexicalLanguage,
     private readonly rules: LanguageRules,
   ) {}
+
+  /** The text's word tokens, normalised and lowercased (what index terms are made from). */
+  tokenize(text: string): string[] {
+    const segmenter = this.rules.segmenter;
+    if (!segmenter) return tokenize(text);
+    const out: string[] = [];
+    for (const s of segmenter.segment(text.normalize('NFKC').toLowerCase()))
+      if (s.isWordLike && s.segment.length <= MAX_TOKEN_LENGTH) out.push(s.segment);
+    return out;
+  }
+
+  /** Word tokens of the text as given, with where each stands ([start, end) in UTF-16 units). */
+  private *located(text: string): Generator<[token: string, start: number, end: number]> {
+    const segmenter = this.rules.segmenter;
+    if (segmenter) {
+      for (const s of segmenter.segment(text))
+        if (s.isWordLike) yield [s.segment, s.index, s.index + s.segment.length];
+      return;
+    }
+    for (const m of text.matchAll(TOKEN)) yield [m[0], m.index, m.index + m[0].length];
+  }
 
   /** A token's index term, or undefined for a stop word. */
   termOf(token: string): string | undefined {
@@ -108,7 +131,7 @@ export class Analyzer {
   /** Tokens -> index terms (the indexing path: no pair per token). */
   analyze(text: string): string[] {
     const terms: string[] = [];
-    for (const token of tokenize(text)) {
+    for (const token of this.tokenize(text)) {
       const term = this.termOf(token);
       if (term !== undefined) terms.push(term);
     }
@@ -118,7 +141,7 @@ export class Analyzer {
   /** Index terms with the token each came from (typo correction compares both with the vocabulary). */
   analyzeTokens(text: string): [term: string, token: string][] {
     const out: [string, string][] = [];
-    for (const token of tokenize(text)) {
+    for (const token of this.tokenize(text)) {
       const term = this.termOf(token);
       if (term !== undefined) out.push([term, token]);
     }
@@ -142,12 +165,12 @@ export class Analyzer {
     const terms = new Set([...this.analyze(query), ...also]);
     const out: [number, number][] = [];
     if (terms.size === 0) return out;
-    for (const m of text.matchAll(TOKEN)) {
-      const token = m[0].normalize('NFKC').toLowerCase().replace(/’/g, "'");
+    for (const [raw, start, end] of this.located(text)) {
+      const token = raw.normalize('NFKC').toLowerCase().replace(/’/g, "'");
       if (token.length > MAX_TOKEN_LENGTH) continue;
       const term = this.termOf(token);
       if (term === undefined || !terms.has(term)) continue;
-      out.push([m.index, m.index + m[0].length]);
+      out.push([start, end]);
       if (out.length >= MAX_SPANS) break;
     }
     return out;
@@ -161,7 +184,7 @@ export class Analyzer {
    */
   phraseMatcher(phrase: string): ((text: string) => boolean) | undefined {
     const want: { at: number; term: string }[] = [];
-    tokenize(phrase).forEach((token, i) => {
+    this.tokenize(phrase).forEach((token, i) => {
       const term = this.termOf(token);
       if (term !== undefined) want.push({ at: i, term });
     });
@@ -170,7 +193,7 @@ export class Analyzer {
     for (const w of want) w.at -= first;
     const span = want[want.length - 1]!.at + 1;
     return (text) => {
-      const terms = tokenize(text).map((t) => this.termOf(t));
+      const terms = this.tokenize(text).map((t) => this.termOf(t));
       next: for (let i = 0; i + span <= terms.length; i++) {
         for (const w of want) if (terms[i + w.at] !== w.term) continue next;
         return true;
@@ -201,11 +224,32 @@ function snowball(language: LexicalLanguage): LanguageRules {
   };
 }
 
+/** Languages whose words ICU's dictionaries break apart, with their locale and Orama's stop list (if any). */
+const SEGMENTED: Partial<Record<LexicalLanguage, { locale: string; stopWords?: string }>> = {
+  chinese: { locale: 'zh', stopWords: 'mandarin' },
+  japanese: { locale: 'ja', stopWords: 'japanese' },
+  korean: { locale: 'ko' },
+  thai: { locale: 'th' },
+};
+
+function segmented(spec: { locale: string; stopWords?: string }): LanguageRules {
+  const require = createRequire(import.meta.url);
+  const stopwords = spec.stopWords
+    ? (require(`@orama/stopwords/${spec.stopWords}`) as { stopwords: string[] }).stopwords
+    : [];
+  return {
+    stopWords: new Set(stopwords.map((w) => w.normalize('NFKC').toLowerCase())),
+    segmenter: new Intl.Segmenter(spec.locale, { granularity: 'word' }),
+    stems: () => false,
+  };
+}
+
 function rulesOf(language: LexicalLanguage): LanguageRules {
   if (language === 'english')
     return { stopWords: ENGLISH_STOP_WORDS, stem, stems: (t) => /^[a-z']+$/.test(t) };
   if (language === 'none') return { stopWords: new Set(), stems: () => false };
-  return snowball(language);
+  const spec = SEGMENTED[language];
+  return spec ? segmented(spec) : snowball(language);
 }
 
 const analyzers = new Map<LexicalLanguage, Analyzer>();

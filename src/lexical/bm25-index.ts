@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { analyzerFor, tokenize, type Analyzer } from './analyzer.js';
+import { analyzerFor, type Analyzer } from './analyzer.js';
 import {
   DEFAULT_LEXICAL_LANGUAGE,
   isLexicalLanguage,
@@ -545,7 +545,7 @@ function partialWord(
 ): { token: string; term: string | undefined } | undefined {
   const text = query.normalize('NFKC');
   if (!/[\p{L}\p{M}\p{N}]$/u.test(text)) return undefined;
-  const token = tokenize(text).at(-1);
+  const token = analyzer.tokenize(text).at(-1);
   if (token === undefined || [...token].length < MIN_PREFIX) return undefined;
   return { token, term: analyzer.analyzeTokens(token)[0]?.[0] };
 }

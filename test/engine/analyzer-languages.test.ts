@@ -47,6 +47,40 @@ describe('BM25 analyzers per language', () => {
   });
 });
 
+describe('languages written without spaces', () => {
+  it('Chinese, Japanese and Thai text is split into words by ICU; highlights mark the words where they stand', () => {
+    const zh = analyzerFor('chinese');
+    expect(zh.analyze('北京大学的图书馆')).toEqual(['北京', '大学', '图书', '馆']);
+    expect(zh.analyze('图书馆')).toEqual(['图书', '馆']); // the query splits as the document did
+    expect(zh.matchSpans('图书馆', '北京大学的图书馆很大')).toEqual([
+      [5, 7],
+      [7, 8],
+    ]);
+    // The default analyzer reads a run of Han characters as one word, so a part of it never matches.
+    expect(analyze('北京大学的图书馆')).toEqual(['北京大学的图书馆']);
+    const ja = analyzerFor('japanese');
+    expect(ja.analyze('東京の図書館で本を読みます')).toEqual(
+      expect.arrayContaining(['東京', '図書館', '本']),
+    );
+    expect(analyzerFor('thai').analyze('ฉันชอบอ่านหนังสือ')).toContain('หนังสือ');
+    expect(ja.phraseMatcher('図書館で本')!('東京の図書館で本を読みます')).toBe(true);
+  });
+
+  it('a Chinese collection finds a word inside a sentence', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chorus-lang-zh-'));
+    dirs.push(dir);
+    const index = new Bm25Index(path.join(dir, 'lexical.sqlite'));
+    await index.setLanguage('zh', 'chinese');
+    await index.upsert('zh', [
+      { id: 'lib', text: '我喜欢在图书馆看书' },
+      { id: 'uni', text: '北京大学很大' },
+    ]);
+    expect(index.search('zh', '图书馆', 5).map((h) => h.id)).toEqual(['lib']);
+    expect(index.search('zh', '大学', 5).map((h) => h.id)).toEqual(['uni']);
+    await index.close();
+  });
+});
+
 describe('Bm25Index language', () => {
   it('is recorded per collection, survives a reopen, and analyzes writes and queries', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'chorus-lang-'));
