@@ -11,6 +11,12 @@ export interface QueryStat {
   clicked: number;
   /** clicked / (searches - noResults); 0 when every search found nothing. */
   ctr: number;
+  /** Mean 1-based position of its searches' clicks; null without clicks. */
+  clickPosition: number | null;
+  /** Of the searches with results, those followed by a purchase naming their query id. */
+  converted: number;
+  /** converted / (searches - noResults). */
+  conversionRate: number;
 }
 
 export interface QueryReport {
@@ -25,10 +31,12 @@ export interface QueryReport {
   noResults: QueryStat[];
   /** Queries no BM25 document matched at least once (vectors answered alone), most often first. */
   noTextMatch: QueryStat[];
+  /** Queries with at least `minSearches` searches with results, lowest click-through first. */
+  lowCtr: QueryStat[];
 }
 
 /** The analytics port: a collection's query report over the last `days` (top `size` per list). */
 export type SearchAnalytics = (
   collection: string,
-  o: { days?: number; size?: number },
+  o: { days?: number; size?: number; minSearches?: number },
 ) => QueryReport;

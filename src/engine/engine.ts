@@ -233,7 +233,7 @@ export class Engine {
   /** What the collection's users searched and where search failed them (404 for an unknown collection). */
   async queryAnalytics(
     collection: string,
-    o: { days?: number; size?: number } = {},
+    o: { days?: number; size?: number; minSearches?: number } = {},
   ): Promise<QueryReport> {
     await this.schemas.get(collection);
     if (!this.opts.searchAnalytics)

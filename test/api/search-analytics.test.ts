@@ -57,6 +57,20 @@ describe('search analytics', () => {
       itemId: red[0].hits[0].id,
     });
     expect(click.status, click.text).toBe(200);
+    // A click saying its position (the fourth result), and a purchase after the second search.
+    for (const event of [
+      {
+        type: 'click',
+        eventId: 'c2',
+        queryId: red[2].queryId,
+        itemId: red[2].hits[3].id,
+        position: 3,
+      },
+      { type: 'purchase', eventId: 'p1', queryId: red[1].queryId, itemId: red[1].hits[1].id },
+    ]) {
+      const r = await s.call('POST', '/v1/feedback', { collection: C, ...event });
+      expect(r.status, r.text).toBe(200);
+    }
     await s.chorus.engine.flush();
 
     const report = queryAnalytics(s.chorus.db.events, C);
@@ -69,21 +83,38 @@ describe('search analytics', () => {
       noTextMatch: 0,
       clicked: 0,
       ctr: 0,
+      clickPosition: null,
+      converted: 0,
+      conversionRate: 0,
       ...o,
     });
+    const red3 = stat('red dress', 3, {
+      clicked: 2,
+      ctr: 2 / 3,
+      clickPosition: (1 + 4) / 2,
+      converted: 1,
+      conversionRate: 1 / 3,
+    });
     expect(report.top).toEqual([
-      stat('red dress', 3, { clicked: 1, ctr: 1 / 3 }),
+      red3,
       stat('blue', 1),
       stat('qqwwee', 1, { noTextMatch: 1 }),
       stat('zzqxv', 1, { noResults: 1 }),
     ]);
     expect(report.noResults.map((q) => q.query)).toEqual(['zzqxv']);
     expect(report.noTextMatch.map((q) => q.query)).toEqual(['qqwwee']);
+    // Lowest click-through: only queries with enough searches with results (default 5: none here).
+    expect(report.lowCtr).toEqual([]);
+    expect(
+      queryAnalytics(s.chorus.db.events, C, { minSearches: 1 }).lowCtr.map((q) => q.query),
+    ).toEqual(['blue', 'qqwwee', 'red dress']);
     // The same report over HTTP (admin key) for dashboards and the CLI.
     const viaApi = await s.call('GET', `/v1/collections/${C}/analytics/queries?days=30&size=2`);
     expect(viaApi.status, viaApi.text).toBe(200);
     expect(viaApi.json).toEqual({ ...report, top: report.top.slice(0, 2) });
-    for (const q of ['?days=0', '?size=101', '?other=1'])
+    const low = await s.call('GET', `/v1/collections/${C}/analytics/queries?minSearches=3`);
+    expect(low.json.lowCtr).toEqual([red3]);
+    for (const q of ['?days=0', '?size=101', '?other=1', '?minSearches=0'])
       expect((await s.call('GET', `/v1/collections/${C}/analytics/queries${q}`)).status).toBe(400);
     expect((await s.call('GET', '/v1/collections/nope/analytics/queries')).status).toBe(404);
     // Outside the window: nothing.

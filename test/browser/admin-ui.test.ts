@@ -483,7 +483,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
       expect(r.status).toBe(200);
       return (await r.json()) as { hits: unknown[] };
     };
-    for (let i = 0; i < 4; i++) await search({ text: 'Walnut lamp', userId: `shopper${i}` });
+    for (let i = 0; i < 5; i++) await search({ text: 'Walnut lamp', userId: `shopper${i}` });
     // Vectors always find neighbours: a search finds nothing when its filter leaves nothing.
     const none = await search({
       text: 'qqxyzz',
@@ -495,7 +495,11 @@ describe.runIf(run)('admin UI in Chromium', () => {
     const top = page.getByTestId('top-queries');
     await expect
       .poll(() => top.locator('tr[data-query="walnut lamp"] td').nth(1).textContent())
-      .toBe('4');
+      .toBe('5');
+    // Searched five times with results and never clicked: among the lowest click-through, no click position.
+    const lowCtr = page.getByTestId('low-ctr-queries').locator('tr[data-query="walnut lamp"] td');
+    expect(await lowCtr.nth(4).textContent()).toBe('0%');
+    expect(await lowCtr.nth(5).textContent()).toBe('—');
     const failing = page.getByTestId('no-result-queries');
     await expect
       .poll(() => failing.locator('tr[data-query="qqxyzz"] td').nth(2).textContent())
@@ -507,7 +511,7 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await failing.getByRole('link', { name: 'qqxyzz' }).click();
     await expect.poll(() => page.getByLabel('Query', { exact: true }).inputValue()).toBe('qqxyzz');
     expect(page.url()).toContain('#/tuning');
-    // The query box suggests what four people searched (a query needs three), as the API's suggestions.
+    // The query box suggests what five people searched (a query needs three), as the API's suggestions.
     await page.getByLabel('Query', { exact: true }).fill('walnut l');
     await expect
       .poll(() =>

@@ -23,20 +23,25 @@ describe('chorus analytics queries', () => {
       await chorus.close();
     }
     const env = { ...process.env, CHORUS_DATA_DIR: dataDir, CHORUS_STORE: 'lancedb' };
-    const r = await runChorus(['analytics', 'queries', '--collection', 'shop', '--size', '2'], {
-      env,
-    });
+    const r = await runChorus(
+      ['analytics', 'queries', '--collection', 'shop', '--size', '2', '--min-searches', '2'],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
+    const header = '  searches  no result     ctr  click pos  converted  query\n';
     expect(r.stdout).toBe(
       'shop, last 30 day(s): 4 text search(es), 25.0% found nothing\n' +
         'most searched:\n' +
-        '  searches  no result     ctr  query\n' +
-        '         2          0    0.0%  walnut\n' +
-        '         1          0    0.0%  oak chair\n' +
+        header +
+        '         2          0    0.0%          -       0.0%  walnut\n' +
+        '         1          0    0.0%          -       0.0%  oak chair\n' +
         'found nothing:\n' +
-        '  searches  no result     ctr  query\n' +
-        '         1          1    0.0%  zebra\n' +
-        'no keyword match (vectors alone answered: synonym candidates): none\n',
+        header +
+        '         1          1    0.0%          -       0.0%  zebra\n' +
+        'no keyword match (vectors alone answered: synonym candidates): none\n' +
+        'lowest click-through (results that miss the intent):\n' +
+        header +
+        '         2          0    0.0%          -       0.0%  walnut\n',
     );
     const json = await runChorus(['analytics', 'queries', '--collection', 'shop', '--json'], {
       env,

@@ -61,6 +61,10 @@ export const QueryReportQuery = z
   .object({
     days: z.coerce.number().int().min(1).max(365).default(30),
     size: z.coerce.number().int().min(1).max(100).default(20),
+    minSearches: z.coerce.number().int().min(1).max(1_000_000).default(5).meta({
+      description:
+        'Searches with results a query needs to be listed among the low click-through ones',
+    }),
   })
   .strict();
 
@@ -74,6 +78,15 @@ const QueryStat = z.object({
     .meta({ description: 'Searches no BM25 document matched (only the vectors answered)' }),
   clicked: z.number().int().meta({ description: 'Searches with results and at least one click' }),
   ctr: z.number().meta({ description: 'clicked / searches with results' }),
+  clickPosition: z
+    .number()
+    .nullable()
+    .meta({ description: "Mean 1-based position of its searches' clicks (null: no clicks)" }),
+  converted: z
+    .number()
+    .int()
+    .meta({ description: 'Searches with results followed by a purchase naming their queryId' }),
+  conversionRate: z.number().meta({ description: 'converted / searches with results' }),
 });
 
 export const QueryReportSchema = z
@@ -87,6 +100,10 @@ export const QueryReportSchema = z
       .meta({ description: 'Queries that found nothing, most often first' }),
     noTextMatch: z.array(QueryStat).meta({
       description: 'Queries no BM25 document matched, most often first (synonym candidates)',
+    }),
+    lowCtr: z.array(QueryStat).meta({
+      description:
+        'Queries with at least `minSearches` searches with results, lowest click-through rate first (results that miss the intent)',
     }),
   })
   .meta({ id: 'QueryReport' });

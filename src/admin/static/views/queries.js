@@ -24,13 +24,15 @@ export function Queries({ collection, params }) {
   const Table = ({ title, testid, rows, empty }) => html`<section class="panel" data-testid=${testid} aria-label=${title}>
     <h3>${title}</h3>
     ${rows.length === 0 ? html`<p class="muted small">${empty}</p>` : html`<table class="table compact">
-      <thead><tr><th>Query</th><th class="right">Searches</th><th class="right">No results</th><th class="right" title="only the vectors answered: no BM25 document holds the words">No keyword match</th><th class="right">CTR</th></tr></thead>
+      <thead><tr><th>Query</th><th class="right">Searches</th><th class="right">No results</th><th class="right" title="only the vectors answered: no BM25 document holds the words">No keyword match</th><th class="right">CTR</th><th class="right" title="mean position of the clicks (1 = first)">Click pos.</th><th class="right" title="searches followed by a purchase">Conversion</th></tr></thead>
       <tbody>${rows.map((r) => html`<tr data-query=${r.query}>
         <td><a href=${tune(r.query)} title="open in fusion tuning">${r.query}</a></td>
         <td class="right">${r.searches}</td>
         <td class=${`right ${r.noResults ? 'bad' : ''}`}>${r.noResults}</td>
         <td class="right">${r.noTextMatch}</td>
         <td class="right">${r.searches > r.noResults ? pct(r.ctr) : '—'}</td>
+        <td class="right">${r.clickPosition === null ? '—' : r.clickPosition.toFixed(1)}</td>
+        <td class="right">${r.searches > r.noResults ? pct(r.conversionRate) : '—'}</td>
       </tr>`)}</tbody>
     </table>`}
   </section>`;
@@ -47,6 +49,7 @@ export function Queries({ collection, params }) {
       <${Table} title="Top queries" testid="top-queries" rows=${data.top} empty="No text searches logged in this window (the admin playground's searches are not logged)." />
       <${Table} title="Queries without results" testid="no-result-queries" rows=${data.noResults} empty="Every search in this window found something." />
       <${Table} title="Queries without a keyword match" testid="no-text-match-queries" rows=${data.noTextMatch} empty="Every search's words were found in some item (or the collection has no text)." />
+      <${Table} title="Lowest click-through" testid="low-ctr-queries" rows=${data.lowCtr} empty="No query was searched with results at least 5 times in this window." />
     </div>` : html`<p class="muted">Loading…</p>`}
   </div>`;
 }
