@@ -86,6 +86,9 @@ export const Hit = z
     collapsed: z.number().int().optional().meta({
       description: "With `collapse`: how many lower-ranked hits of this hit's group were left out",
     }),
+    distance: z.number().optional().meta({
+      description: "Sorted by distance (a `near` sort key): metres from its point to this hit's",
+    }),
   })
   .meta({ id: 'Hit' });
 

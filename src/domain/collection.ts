@@ -14,7 +14,15 @@ export const VectorSpec = z.object({
 });
 export type VectorSpec = z.infer<typeof VectorSpec>;
 
-export const PayloadFieldType = z.enum(['keyword', 'integer', 'float', 'bool', 'text', 'datetime']);
+export const PayloadFieldType = z.enum([
+  'keyword',
+  'integer',
+  'float',
+  'bool',
+  'text',
+  'datetime',
+  'geo',
+]);
 export type PayloadFieldType = z.infer<typeof PayloadFieldType>;
 
 export const CollectionSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GeoPoint } from './geo.js';
 
 /**
  * A small typed filter language, modelled on Qdrant's: must / should / must_not over conditions.
@@ -24,12 +25,22 @@ export const RangeCondition = z
   })
   .strict();
 export const ExistsCondition = z.object({ key: FieldKey, exists: z.boolean() }).strict();
+/** Points of a `geo` field within `radius` metres (great-circle) of `center`. */
+export const GeoRadiusCondition = z
+  .object({
+    key: FieldKey,
+    geo_radius: z
+      .object({ center: GeoPoint, radius: z.number().positive().max(20_100_000) })
+      .strict(),
+  })
+  .strict();
 
 export type Condition =
   | z.infer<typeof MatchCondition>
   | z.infer<typeof InCondition>
   | z.infer<typeof RangeCondition>
   | z.infer<typeof ExistsCondition>
+  | z.infer<typeof GeoRadiusCondition>
   | Filter;
 
 export interface Filter {
@@ -39,7 +50,14 @@ export interface Filter {
 }
 
 export const Condition: z.ZodType<Condition> = z.lazy(() =>
-  z.union([MatchCondition, InCondition, RangeCondition, ExistsCondition, Filter]),
+  z.union([
+    MatchCondition,
+    InCondition,
+    RangeCondition,
+    ExistsCondition,
+    GeoRadiusCondition,
+    Filter,
+  ]),
 );
 export const Filter: z.ZodType<Filter> = z.lazy(() =>
   z

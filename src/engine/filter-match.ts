@@ -1,5 +1,6 @@
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import type { JsonValue, Payload } from '../domain/item.js';
+import { asGeoPoint, withinRadius } from '../domain/geo.js';
 
 /**
  * Evaluates the filter language on a payload in memory, with the same meaning the stores give it:
@@ -26,6 +27,8 @@ function matchesCondition(payload: Payload, c: Condition): boolean {
   const values: JsonValue[] = Array.isArray(value) ? value : value === undefined ? [] : [value];
   if ('match' in c) return values.some((v) => v === c.match.value);
   if ('in' in c) return values.some((v) => (c.in as JsonValue[]).includes(v));
+  if ('geo_radius' in c)
+    return withinRadius(c.geo_radius.center, c.geo_radius.radius)(asGeoPoint(value) ?? null);
   const r = c.range;
   return values.some(
     (v) =>

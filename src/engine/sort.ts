@@ -1,4 +1,5 @@
 import type { Payload } from '../domain/item.js';
+import { asGeoPoint, geoDistance, type GeoPoint } from '../domain/geo.js';
 import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
 import { MAX_SORT_KEYS, type SortKey } from '../domain/sort-keys.js';
 import { ChorusError } from '../errors.js';
@@ -28,6 +29,10 @@ export function checkSort(sort: readonly SortKey[] | undefined, diversity?: numb
           sort: key,
         },
       );
+    if (key.near !== undefined && !asGeoPoint(key.near))
+      throw new ChorusError('VALIDATION', 'sort near is a point {lat: -90..90, lon: -180..180}', {
+        sort: key,
+      });
     if (key.order !== undefined && key.order !== 'asc' && key.order !== 'desc')
       throw new ChorusError(
         'VALIDATION',
@@ -64,7 +69,11 @@ function sortValue(x: unknown): SortValue | undefined {
 }
 
 /** A field's value for one key: a list sorts by its least element ascending, its greatest descending (as Elasticsearch). */
-function keyValue(raw: unknown, desc: boolean): SortValue | undefined {
+function keyValue(raw: unknown, desc: boolean, near?: GeoPoint): SortValue | undefined {
+  if (near) {
+    const point = asGeoPoint(raw);
+    return point ? { t: 0, v: geoDistance(near, point) } : undefined;
+  }
   if (!Array.isArray(raw)) return sortValue(raw);
   let best: SortValue | undefined;
   for (const x of raw) {
@@ -76,7 +85,8 @@ function keyValue(raw: unknown, desc: boolean): SortValue | undefined {
 
 /**
  * Orders ranked hits by payload fields, key by key; the ranking decides ties, and hits without a usable value
- * (missing, null, an object) come after those with one whichever the order. Within a field of mixed types,
+ * (missing, null, an object; for a `near` key, anything but a point) come after those with one whichever the order.
+ * A `near` key compares great-circle distances from its point. Within a field of mixed types,
  * ascending puts numbers, then strings (numeric-aware, fixed locale), then booleans (false first). Stable.
  */
 export function sortHits<H extends { payload: Payload }>(
@@ -86,7 +96,7 @@ export function sortHits<H extends { payload: Payload }>(
   const decorated = hits.map((hit, rank) => ({
     hit,
     rank,
-    values: keys.map((k) => keyValue(hit.payload[k.field], k.order === 'desc')),
+    values: keys.map((k) => keyValue(hit.payload[k.field], k.order === 'desc', k.near)),
   }));
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {
@@ -106,5 +116,21 @@ export function sortHits<H extends { payload: Payload }>(
 
 /** How a sorted impression names its order in the log (interleaving credit and ranker analyses skip it). */
 export function sortedTag(keys: readonly SortKey[]): string {
-  return `sorted:${keys.map((k) => `${k.field}:${k.order ?? 'asc'}`).join(',')}`.slice(0, 128);
+  const near = (k: SortKey) => (k.near ? `@${k.near.lat},${k.near.lon}` : '');
+  return `sorted:${keys.map((k) => `${k.field}${near(k)}:${k.order ?? 'asc'}`).join(',')}`.slice(
+    0,
+    128,
+  );
+}
+
+/** Metres from the first `near` key's point to each hit's point (undefined: no such key, or no point). */
+export function sortDistance(
+  keys: readonly SortKey[] | undefined,
+): ((payload: Payload) => number | undefined) | undefined {
+  const key = keys?.find((k) => k.near);
+  if (!key) return undefined;
+  return (payload) => {
+    const point = asGeoPoint(payload[key.field]);
+    return point ? Math.round(geoDistance(key.near!, point) * 10) / 10 : undefined;
+  };
 }

@@ -19,7 +19,7 @@ import { logImpression } from './impression-log.js';
 import { mmr } from './mmr.js';
 import { attachItemPriors, attachProfileSimilarity, userProfiles } from './priors.js';
 import { retrieve, type RetrieveArgs } from './retrieve.js';
-import { sortedTag, sortHits, type SortKey } from './sort.js';
+import { sortDistance, sortedTag, sortHits, type SortKey } from './sort.js';
 import { collapseHits } from './collapse.js';
 import { StageTimer } from './stage-timer.js';
 import { swapIntervention } from './swap-intervention.js';
@@ -42,6 +42,8 @@ export interface ServedHit {
   promoted?: true;
   /** With `collapse`: lower-ranked hits of this hit's group left out. */
   collapsed?: number;
+  /** Sorted by distance (a `near` sort key): metres from its point to this hit's. */
+  distance?: number;
 }
 
 export interface RankedResponse {
@@ -266,6 +268,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     a.textFields ?? [],
   );
   if (corrections.length > 0) a.notes.push(correctionNote(corrections));
+  const distanceOf = sortDistance(a.sort);
   const response: RankedResponse = {
     queryId,
     collection: a.collection,
@@ -275,6 +278,8 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
       if (promoted.has(h.id)) hit.promoted = true;
       const dropped = collapsed?.get(h.id);
       if (dropped) hit.collapsed = dropped;
+      const metres = distanceOf?.(h.payload);
+      if (metres !== undefined) hit.distance = metres;
       if (a.highlight) {
         hit.highlights = highlights(analysisOf(), hit.payload, a.highlight, alsoMarked);
         if (a.highlight.snippet) hit.snippets = snippetsOf(hit, a.highlight.snippet);

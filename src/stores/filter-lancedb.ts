@@ -1,7 +1,9 @@
 import type { PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
+import { geoBounds, haversineLimit, type GeoPoint } from '../domain/geo.js';
 import {
+  assertGeoType,
   assertRangeType,
   filterableType,
   parseDatetime,
@@ -76,7 +78,27 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): str
   if ('exists' in c) return c.exists ? `(${col} IS NOT NULL)` : `(${col} IS NULL)`;
   if ('match' in c) return matchOne(col, type, c.key, c.match.value);
   if ('in' in c) return matchAny(col, type, c.key, c.in);
+  if ('geo_radius' in c) {
+    assertGeoType(c.key, type);
+    return geoRadius(col, c.geo_radius.center, c.geo_radius.radius);
+  }
   return range(col, type, c.key, c.range);
+}
+
+/** Within `radius` metres: the bounding box first (cheap), then the haversine term against its limit. */
+function geoRadius(col: string, center: GeoPoint, radius: number): string {
+  const lat = `${col}.\`lat\``;
+  const lon = `${col}.\`lon\``;
+  const b = geoBounds(center, radius);
+  const n = sqlNumber;
+  const box = [`${lat} BETWEEN ${n(b.minLat)} AND ${n(b.maxLat)}`];
+  if (b.minLon > -180 || b.maxLon < 180)
+    box.push(`${lon} BETWEEN ${n(b.minLon)} AND ${n(b.maxLon)}`);
+  const h =
+    `power(sin(radians(${lat} - ${n(center.lat)}) / 2), 2) + ` +
+    `${n(Math.cos((center.lat * Math.PI) / 180))} * cos(radians(${lat})) * ` +
+    `power(sin(radians(${lon} - ${n(center.lon)}) / 2), 2)`;
+  return `(${col} IS NOT NULL AND ${box.join(' AND ')} AND ${h} <= ${n(haversineLimit(radius))})`;
 }
 
 function literal(type: PayloadFieldType, key: string, v: Scalar): string {
@@ -94,6 +116,8 @@ function literal(type: PayloadFieldType, key: string, v: Scalar): string {
     case 'bool':
       if (typeof v !== 'boolean') throw typeError(key, type, v);
       return v ? '1' : '0'; // bool columns are stored as Int8 0/1
+    case 'geo':
+      throw typeError(key, type, v); // points are compared by distance (geo_radius), not by value
   }
 }
 

@@ -1,7 +1,9 @@
 import type { PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
+import { withinRadius, type GeoPoint } from '../domain/geo.js';
 import {
+  assertGeoType,
   assertRangeType,
   filterableType,
   parseDatetime,
@@ -51,6 +53,11 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Pay
     const test = matcher(type, key, c.in);
     return (p) => test(read(p));
   }
+  if ('geo_radius' in c) {
+    assertGeoType(key, type);
+    const within = withinRadius(c.geo_radius.center, c.geo_radius.radius);
+    return (p) => within(read(p) as GeoPoint | null);
+  }
   assertRangeType(key, type);
   const r = c.range;
   return (p) => {
@@ -85,6 +92,8 @@ function matcher(type: PayloadFieldType, key: string, values: Scalar[]): (v: unk
       );
       return (v) => typeof v === 'number' && wanted.has(v);
     }
+    case 'geo':
+      throw typeError(key, type, values[0]);
     default: {
       const wanted = new Set(
         values.map((v) => {

@@ -2,6 +2,7 @@ import type { PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
 import {
+  assertGeoType,
   assertRangeType,
   filterableType,
   parseDatetime,
@@ -31,7 +32,8 @@ export type QdrantCondition =
         lte?: number | string;
       };
     }
-  | { is_empty: { key: string } };
+  | { is_empty: { key: string } }
+  | { key: string; geo_radius: { center: { lat: number; lon: number }; radius: number } };
 
 /**
  * Translates the typed Filter into Qdrant's filter JSON with the same meaning as the LanceDB translation:
@@ -67,6 +69,11 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Qdr
     if (type === 'keyword' || type === 'integer')
       return { key, match: { any: values as (string | number)[] } };
     return { should: c.in.map((v) => matchOne(key, type, v)) };
+  }
+  if ('geo_radius' in c) {
+    assertGeoType(key, type);
+    // Qdrant's own geo index and haversine; the shape is Qdrant's.
+    return { key, geo_radius: { center: { ...c.geo_radius.center }, radius: c.geo_radius.radius } };
   }
   assertRangeType(key, type);
   const range: Record<string, number | string> = {};
@@ -110,5 +117,7 @@ function checked(key: string, type: PayloadFieldType, v: Scalar): Scalar {
     case 'bool':
       if (typeof v !== 'boolean') throw bad();
       return v;
+    case 'geo':
+      throw bad(); // points are compared by distance (geo_radius), not by value
   }
 }

@@ -46,6 +46,14 @@ export function assertRangeType(key: string, type: PayloadFieldType): void {
   }
 }
 
+/** A geo_radius condition needs a `geo` field. */
+export function assertGeoType(key: string, type: PayloadFieldType): void {
+  if (type !== 'geo')
+    throw new ChorusError('VALIDATION', `geo_radius filters need a geo field; ${key} is ${type}`, {
+      key,
+    });
+}
+
 export function typeError(key: string, type: PayloadFieldType, v: unknown): ChorusError {
   return new ChorusError(
     'VALIDATION',

@@ -37,7 +37,7 @@ const DISTANCE: Record<Distance, 'Cosine' | 'Dot' | 'Euclid'> = {
 const FROM_DISTANCE: Record<string, Distance> = { Cosine: 'cosine', Dot: 'dot', Euclid: 'l2' };
 const FIELD_SCHEMA: Record<
   PayloadFieldType,
-  'keyword' | 'integer' | 'float' | 'bool' | 'text' | 'datetime'
+  'keyword' | 'integer' | 'float' | 'bool' | 'text' | 'datetime' | 'geo'
 > = {
   keyword: 'keyword',
   integer: 'integer',
@@ -45,6 +45,7 @@ const FIELD_SCHEMA: Record<
   bool: 'bool',
   text: 'text',
   datetime: 'datetime',
+  geo: 'geo',
 };
 /** Where the CollectionSchema lives in Qdrant's collection metadata. */
 const METADATA_KEY = 'chorus_schema';

@@ -135,7 +135,9 @@ describe('chorus CLI: what a new user runs first', () => {
     expect(await titles('--sort', 'title:desc')).toEqual([asc[1], asc[0]]);
     const bad = await chorus('search', 'lamp', '--collection', 'shop', '--sort', 'title:down');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--sort expects FIELD or FIELD:asc\|desc, got title:down/);
+    expect(bad.stderr).toMatch(
+      /--sort expects FIELD, FIELD:asc\|desc or FIELD@LAT,LON \(nearest first\), got title:down/,
+    );
   }, 120_000);
 
   it('--prefix reads the last word as unfinished (search as you type)', async () => {

@@ -139,6 +139,36 @@ describe('sort keys as text (CLI --sort, admin playground)', () => {
     // A field name may hold a colon; only the last part is an order.
     expect(parseSortKey('a:b:desc')).toEqual({ field: 'a:b', order: 'desc' });
     expect(parseSortText(' , ')).toBeUndefined();
+    expect(parseSortKey('place@48.86, 2.35')).toEqual({
+      field: 'place',
+      order: 'asc',
+      near: { lat: 48.86, lon: 2.35 },
+    });
+    expect(parseSortKey('place@-33.9,151.2:desc')).toMatchObject({ order: 'desc' });
+  });
+
+  it('a near key orders points by distance; anything but a point comes last; a bad point is refused', () => {
+    const paris = { lat: 48.86, lon: 2.35 };
+    const ranked = [
+      hit('madrid', { place: { lat: 40.42, lon: -3.7 } }),
+      hit('none', { place: 'paris' }),
+      hit('brussels', { place: { lat: 50.85, lon: 4.35 } }),
+      hit('berlin', { place: { lat: 52.52, lon: 13.4 } }),
+    ];
+    expect(ids(sortHits(ranked, [{ field: 'place', near: paris }]))).toEqual([
+      'brussels',
+      'berlin',
+      'madrid',
+      'none',
+    ]);
+    expect(ids(sortHits(ranked, [{ field: 'place', near: paris, order: 'desc' }]))).toEqual([
+      'madrid',
+      'berlin',
+      'brussels',
+      'none',
+    ]);
+    expect(sortedTag([{ field: 'place', near: paris }])).toBe('sorted:place@48.86,2.35:asc');
+    expect(() => checkSort([{ field: 'place', near: { lat: 95, lon: 0 } }])).toThrow(/near/);
   });
 
   it('refuses an order that is not asc or desc, and a key without a field', () => {

@@ -55,6 +55,7 @@ export function productSchema(name: string): CollectionSchemaInput {
       stock: 'integer',
       active: 'bool',
       note: 'keyword',
+      place: 'geo',
     },
   };
 }
@@ -73,6 +74,15 @@ export function products(n: number, seed = 1): ItemInput[] {
       stock: i % 7,
       active: i % 3 !== 0,
       ...(i % 4 === 0 ? { note: 'has note' } : {}),
+      // Points across Europe (a few missing, one out of range: not a point, so never within any radius).
+      ...(i % 9 === 4
+        ? {}
+        : {
+            place:
+              i === 7
+                ? { lat: 200, lon: 0 }
+                : { lat: 35 + ((i * 7) % 30), lon: -10 + ((i * 13) % 40) },
+          }),
     },
     vectors: {
       text: unitVector(TEXT_DIM, rand),

@@ -268,6 +268,31 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
         },
       ],
       ['empty filter', {}],
+      [
+        'geo radius (500 km of Paris)',
+        {
+          must: [
+            { key: 'place', geo_radius: { center: { lat: 48.86, lon: 2.35 }, radius: 500_000 } },
+          ],
+        },
+      ],
+      [
+        'geo radius in must_not, beside a match',
+        {
+          must: [{ key: 'active', match: { value: true } }],
+          must_not: [
+            { key: 'place', geo_radius: { center: { lat: 40, lon: 10 }, radius: 1_200_000 } },
+          ],
+        },
+      ],
+      [
+        'geo radius past the whole earth',
+        {
+          must: [
+            { key: 'place', geo_radius: { center: { lat: -80, lon: 170 }, radius: 20_100_000 } },
+          ],
+        },
+      ],
     ];
 
     it.each(filters)(

@@ -1,5 +1,6 @@
 import { isNestedFilter, type Condition, type Filter } from '../../src/domain/filter.js';
 import type { Payload } from '../../src/domain/item.js';
+import { asGeoPoint, geoDistance } from '../../src/domain/geo.js';
 
 /** A plain-JS reading of the filter language, used as the oracle the backends must agree with. */
 export function matches(filter: Filter, payload: Payload): boolean {
@@ -16,6 +17,11 @@ function cond(c: Condition, p: Payload): boolean {
   if ('exists' in c) return c.exists === values.length > 0;
   if ('match' in c) return values.includes(c.match.value);
   if ('in' in c) return values.some((x) => c.in.includes(x as string | number | boolean));
+  if ('geo_radius' in c) {
+    // The great-circle distance itself (asin), not the backends' bounding box and haversine-term test.
+    const point = asGeoPoint(v);
+    return point !== undefined && geoDistance(point, c.geo_radius.center) <= c.geo_radius.radius;
+  }
   const r = c.range;
   return values.some(
     (x) =>

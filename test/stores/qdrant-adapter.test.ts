@@ -13,6 +13,7 @@ const indexes = {
   ok: 'bool',
   title: 'text',
   at: 'datetime',
+  place: 'geo',
 } as const;
 
 describe('toQdrantFilter', () => {
@@ -53,6 +54,19 @@ describe('toQdrantFilter', () => {
       ],
     });
     expect(toQdrantFilter({}, indexes)).toBeUndefined();
+  });
+
+  it("passes a geo radius as Qdrant's own geo_radius, only on geo fields", () => {
+    const center = { lat: 48.86, lon: 2.35 };
+    expect(
+      toQdrantFilter({ must: [{ key: 'place', geo_radius: { center, radius: 5000 } }] }, indexes),
+    ).toEqual({ must: [{ key: 'place', geo_radius: { center, radius: 5000 } }] });
+    expect(() =>
+      toQdrantFilter({ must: [{ key: 'brand', geo_radius: { center, radius: 5000 } }] }, indexes),
+    ).toThrow(/need a geo field/);
+    expect(() =>
+      toQdrantFilter({ must: [{ key: 'place', match: { value: 'paris' } }] }, indexes),
+    ).toThrow(/place is geo/);
   });
 
   it('rejects unknown fields and mistyped values like the LanceDB translation', () => {

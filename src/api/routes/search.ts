@@ -13,6 +13,7 @@ import { UserId } from '../../domain/names.js';
 import { checkFilter } from '../../engine/cost-limits.js';
 import { MAX_FACET_FIELDS, MAX_FACET_SIZE } from '../../engine/facets.js';
 import { MAX_FACET_FILTER_VALUES } from '../../domain/facet-filters.js';
+import { GeoPoint } from '../../domain/geo.js';
 import { MAX_OFFSET } from '../../engine/paging.js';
 import { MAX_SORT_KEYS } from '../../engine/sort.js';
 import { FUSION_NAMES } from '../../domain/fusion-names.js';
@@ -89,6 +90,10 @@ export const SortKeys = z
       .object({
         field: z.string().min(1).max(64).meta({ description: 'A payload field' }),
         order: z.enum(['asc', 'desc']).optional().meta({ description: 'Default asc' }),
+        near: GeoPoint.optional().meta({
+          description:
+            'The field holds points ({lat, lon}): sort by great-circle distance from this one (asc: nearest first); hits then carry `distance` in metres',
+        }),
       })
       .strict(),
   )

@@ -51,12 +51,15 @@ function readMedia(file: string, what: string): Uint8Array {
   }
 }
 
-/** `--sort price:desc` (order defaults to asc); repeated flags add keys in order. */
+/** `--sort price:desc` (order defaults to asc) or `place@48.86,2.35`; repeated flags add keys in order. */
 function sortKey(v: string, prev: SortKey[] = []): SortKey[] {
   try {
     return [...prev, parseSortKey(v)];
   } catch {
-    throw new ChorusError('BAD_REQUEST', `--sort expects FIELD or FIELD:asc|desc, got ${v}`);
+    throw new ChorusError(
+      'BAD_REQUEST',
+      `--sort expects FIELD, FIELD:asc|desc or FIELD@LAT,LON (nearest first), got ${v}`,
+    );
   }
 }
 
@@ -89,7 +92,7 @@ export function registerSearchCommand(program: Command): void {
     )
     .option(
       '--sort <field[:order]>',
-      'order the candidates by this payload field, asc (default) or desc, ties by relevance (repeatable)',
+      'order the candidates by this payload field, asc (default) or desc, or FIELD@LAT,LON by distance, ties by relevance (repeatable)',
       sortKey,
     )
     .option('--collapse <field>', 'keep only the best hit per value of this payload field')

@@ -6,6 +6,7 @@ import {
   Float64,
   List,
   Schema,
+  Struct,
   Utf8,
   type DataType,
 } from 'apache-arrow';
@@ -18,7 +19,7 @@ import { payloadColumn } from '../filter-lancedb.js';
  *   id       Utf8, not null (caller id, merge key)
  *   payload  Utf8 JSON (the whole payload, returned as is)
  *   v_<name> FixedSizeList<Float32>[dim], nullable (an item may lack any modality)
- *   p_<key>  typed copy of each payloadIndexes field, for filtering (keyword -> List<Utf8>)
+ *   p_<key>  typed copy of each payloadIndexes field, for filtering (keyword -> List<Utf8>, geo -> Struct<lat, lon>)
  * The CollectionSchema itself travels in the Arrow schema metadata, committed atomically with the table.
  */
 export const SCHEMA_METADATA_KEY = 'chorus.collection';
@@ -43,6 +44,12 @@ function payloadType(type: PayloadFieldType): DataType {
     case 'bool':
       // Int8 0/1, not Bool: Arrow JS writes an empty value buffer for an all-null Bool batch, which LanceDB rejects.
       return new Int8();
+    case 'geo':
+      // Filters read `p_<key>`.`lat` and .`lon` (SQL's own trigonometry computes the distance).
+      return new Struct([
+        new Field('lat', new Float64(), true),
+        new Field('lon', new Float64(), true),
+      ]);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type Schema,
 } from 'apache-arrow';
 import type { CollectionSchema, PayloadFieldType } from '../../domain/collection.js';
+import { asGeoPoint } from '../../domain/geo.js';
 import type { Item, JsonValue, Payload } from '../../domain/item.js';
 import type { ValidItem } from '../item-validation.js';
 import { parseDatetime } from '../filter-rules.js';
@@ -92,6 +93,8 @@ export function typedValue(type: PayloadFieldType, v: JsonValue | undefined): un
       return typeof v === 'number' && Number.isFinite(v) ? v : null;
     case 'bool':
       return typeof v === 'boolean' ? Number(v) : null; // stored as Int8 0/1, see columns.ts
+    case 'geo':
+      return asGeoPoint(v) ?? null;
     case 'datetime':
       if (typeof v === 'number' && Number.isFinite(v)) return v;
       if (typeof v === 'string') {

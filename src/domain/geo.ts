@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** A point on Earth as payloads and filters write it (Qdrant's shape): degrees of latitude and longitude. */
+export const GeoPoint = z
+  .object({
+    lat: z.number().min(-90).max(90),
+    lon: z.number().min(-180).max(180),
+  })
+  .strict();
+export type GeoPoint = z.infer<typeof GeoPoint>;
+
+/** Mean Earth radius in metres (the haversine's sphere, as Qdrant and Elasticsearch's arc distance use). */
+export const EARTH_RADIUS_M = 6_371_008.8;
+
+/** A payload value as a point, or undefined when it is not one (not filterable, as a mistyped value of any index). */
+export function asGeoPoint(v: unknown): GeoPoint | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const { lat, lon } = v as Record<string, unknown>;
+  if (typeof lat !== 'number' || typeof lon !== 'number') return undefined;
+  if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) return undefined;
+  return { lat, lon };
+}
+
+const rad = (deg: number) => (deg * Math.PI) / 180;
+
+/** Great-circle distance in metres (haversine). */
+export function geoDistance(a: GeoPoint, b: GeoPoint): number {
+  const dLat = rad(b.lat - a.lat);
+  const dLon = rad(b.lon - a.lon);
+  const h =
+    Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/**
+ * The latitude and longitude ranges that hold every point within `radius` metres of `center`: a cheap first test
+ * (and an index-friendly one) before the exact distance. Longitudes span everything near a pole or past the
+ * antimeridian.
+ */
+export function geoBounds(
+  center: GeoPoint,
+  radius: number,
+): { minLat: number; maxLat: number; minLon: number; maxLon: number } {
+  const dLat = (radius / EARTH_RADIUS_M) * (180 / Math.PI);
+  const minLat = Math.max(-90, center.lat - dLat);
+  const maxLat = Math.min(90, center.lat + dLat);
+  const cosLat = Math.min(Math.cos(rad(minLat)), Math.cos(rad(maxLat)));
+  const dLon = cosLat <= 1e-9 ? 360 : dLat / cosLat;
+  if (dLon >= 180 || center.lon - dLon < -180 || center.lon + dLon > 180)
+    return { minLat, maxLat, minLon: -180, maxLon: 180 };
+  return { minLat, maxLat, minLon: center.lon - dLon, maxLon: center.lon + dLon };
+}
+
+/**
+ * The haversine term h (0 at the centre, 1 at the antipode) that a point within `radius` metres stays under:
+ * distance <= radius exactly when h <= sin^2(radius / 2R). Comparing h needs no asin, so the LanceDB SQL and the
+ * in-memory test compute the same expression.
+ */
+export function haversineLimit(radius: number): number {
+  const half = radius / (2 * EARTH_RADIUS_M);
+  return half >= Math.PI / 2 ? 1 : Math.sin(half) ** 2;
+}
+
+/** The LanceDB translation's test (bounding box, then the haversine term) on a point. */
+export function withinRadius(center: GeoPoint, radius: number): (p: GeoPoint | null) => boolean {
+  const b = geoBounds(center, radius);
+  const limit = haversineLimit(radius);
+  const cosLat = Math.cos(rad(center.lat));
+  return (p) =>
+    p !== null &&
+    p.lat >= b.minLat &&
+    p.lat <= b.maxLat &&
+    p.lon >= b.minLon &&
+    p.lon <= b.maxLon &&
+    Math.sin(rad(p.lat - center.lat) / 2) ** 2 +
+      cosLat * Math.cos(rad(p.lat)) * Math.sin(rad(p.lon - center.lon) / 2) ** 2 <=
+      limit;
+}
