@@ -26,6 +26,22 @@ export const RangeCondition = z
   .strict();
 export const ExistsCondition = z.object({ key: FieldKey, exists: z.boolean() }).strict();
 /** Points of a `geo` field within `radius` metres (great-circle) of `center`. */
+/**
+ * Points of a `geo` field inside a latitude/longitude box (a map's viewport; Qdrant's shape). A box whose left
+ * edge is east of its right one spans the antimeridian.
+ */
+export const GeoBoxCondition = z
+  .object({
+    key: FieldKey,
+    geo_bounding_box: z
+      .object({ top_left: GeoPoint, bottom_right: GeoPoint })
+      .strict()
+      .refine(
+        (b) => b.top_left.lat >= b.bottom_right.lat,
+        'top_left must not be south of bottom_right',
+      ),
+  })
+  .strict();
 export const GeoRadiusCondition = z
   .object({
     key: FieldKey,
@@ -41,6 +57,7 @@ export type Condition =
   | z.infer<typeof RangeCondition>
   | z.infer<typeof ExistsCondition>
   | z.infer<typeof GeoRadiusCondition>
+  | z.infer<typeof GeoBoxCondition>
   | Filter;
 
 export interface Filter {
@@ -56,6 +73,7 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
     RangeCondition,
     ExistsCondition,
     GeoRadiusCondition,
+    GeoBoxCondition,
     Filter,
   ]),
 );

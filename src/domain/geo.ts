@@ -76,3 +76,20 @@ export function withinRadius(center: GeoPoint, radius: number): (p: GeoPoint | n
       cosLat * Math.cos(rad(p.lat)) * Math.sin(rad(p.lon - center.lon) / 2) ** 2 <=
       limit;
 }
+
+/** A latitude/longitude box; `top_left.lon > bottom_right.lon` spans the antimeridian. */
+export interface GeoBox {
+  top_left: GeoPoint;
+  bottom_right: GeoPoint;
+}
+
+/** Whether a point is inside the box (edges included), as the LanceDB translation tests it. */
+export function withinBox(box: GeoBox): (p: GeoPoint | null) => boolean {
+  const { top_left: tl, bottom_right: br } = box;
+  const crosses = tl.lon > br.lon;
+  return (p) =>
+    p !== null &&
+    p.lat <= tl.lat &&
+    p.lat >= br.lat &&
+    (crosses ? p.lon >= tl.lon || p.lon <= br.lon : p.lon >= tl.lon && p.lon <= br.lon);
+}

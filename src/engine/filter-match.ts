@@ -1,6 +1,6 @@
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import type { JsonValue, Payload } from '../domain/item.js';
-import { asGeoPoint, withinRadius } from '../domain/geo.js';
+import { asGeoPoint, withinBox, withinRadius } from '../domain/geo.js';
 
 /**
  * Evaluates the filter language on a payload in memory, with the same meaning the stores give it:
@@ -29,6 +29,7 @@ function matchesCondition(payload: Payload, c: Condition): boolean {
   if ('in' in c) return values.some((v) => (c.in as JsonValue[]).includes(v));
   if ('geo_radius' in c)
     return withinRadius(c.geo_radius.center, c.geo_radius.radius)(asGeoPoint(value) ?? null);
+  if ('geo_bounding_box' in c) return withinBox(c.geo_bounding_box)(asGeoPoint(value) ?? null);
   const r = c.range;
   return values.some(
     (v) =>

@@ -1,7 +1,7 @@
 import type { PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
-import { geoBounds, haversineLimit, type GeoPoint } from '../domain/geo.js';
+import { geoBounds, haversineLimit, type GeoBox, type GeoPoint } from '../domain/geo.js';
 import {
   assertGeoType,
   assertRangeType,
@@ -82,7 +82,24 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): str
     assertGeoType(c.key, type);
     return geoRadius(col, c.geo_radius.center, c.geo_radius.radius);
   }
+  if ('geo_bounding_box' in c) {
+    assertGeoType(c.key, type, 'geo_bounding_box');
+    return geoBox(col, c.geo_bounding_box);
+  }
   return range(col, type, c.key, c.range);
+}
+
+/** Inside the box, edges included (across the antimeridian when its left edge is east of its right). */
+function geoBox(col: string, box: GeoBox): string {
+  const lat = `${col}.\`lat\``;
+  const lon = `${col}.\`lon\``;
+  const { top_left: tl, bottom_right: br } = box;
+  const n = sqlNumber;
+  const lons =
+    tl.lon > br.lon
+      ? `(${lon} >= ${n(tl.lon)} OR ${lon} <= ${n(br.lon)})`
+      : `${lon} BETWEEN ${n(tl.lon)} AND ${n(br.lon)}`;
+  return `(${col} IS NOT NULL AND ${lat} BETWEEN ${n(br.lat)} AND ${n(tl.lat)} AND ${lons})`;
 }
 
 /** Within `radius` metres: the bounding box first (cheap), then the haversine term against its limit. */

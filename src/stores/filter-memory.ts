@@ -1,7 +1,7 @@
 import type { PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
-import { withinRadius, type GeoPoint } from '../domain/geo.js';
+import { withinBox, withinRadius, type GeoPoint } from '../domain/geo.js';
 import {
   assertGeoType,
   assertRangeType,
@@ -57,6 +57,11 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Pay
     assertGeoType(key, type);
     const within = withinRadius(c.geo_radius.center, c.geo_radius.radius);
     return (p) => within(read(p) as GeoPoint | null);
+  }
+  if ('geo_bounding_box' in c) {
+    assertGeoType(key, type, 'geo_bounding_box');
+    const inside = withinBox(c.geo_bounding_box);
+    return (p) => inside(read(p) as GeoPoint | null);
   }
   assertRangeType(key, type);
   const r = c.range;

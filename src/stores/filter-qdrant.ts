@@ -33,7 +33,14 @@ export type QdrantCondition =
       };
     }
   | { is_empty: { key: string } }
-  | { key: string; geo_radius: { center: { lat: number; lon: number }; radius: number } };
+  | { key: string; geo_radius: { center: { lat: number; lon: number }; radius: number } }
+  | {
+      key: string;
+      geo_bounding_box: {
+        top_left: { lat: number; lon: number };
+        bottom_right: { lat: number; lon: number };
+      };
+    };
 
 /**
  * Translates the typed Filter into Qdrant's filter JSON with the same meaning as the LanceDB translation:
@@ -74,6 +81,14 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Qdr
     assertGeoType(key, type);
     // Qdrant's own geo index and haversine; the shape is Qdrant's.
     return { key, geo_radius: { center: { ...c.geo_radius.center }, radius: c.geo_radius.radius } };
+  }
+  if ('geo_bounding_box' in c) {
+    assertGeoType(key, type, 'geo_bounding_box');
+    const { top_left, bottom_right } = c.geo_bounding_box;
+    return {
+      key,
+      geo_bounding_box: { top_left: { ...top_left }, bottom_right: { ...bottom_right } },
+    };
   }
   assertRangeType(key, type);
   const range: Record<string, number | string> = {};

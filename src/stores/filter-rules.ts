@@ -46,10 +46,10 @@ export function assertRangeType(key: string, type: PayloadFieldType): void {
   }
 }
 
-/** A geo_radius condition needs a `geo` field. */
-export function assertGeoType(key: string, type: PayloadFieldType): void {
+/** A geo_radius or geo_bounding_box condition needs a `geo` field. */
+export function assertGeoType(key: string, type: PayloadFieldType, what = 'geo_radius'): void {
   if (type !== 'geo')
-    throw new ChorusError('VALIDATION', `geo_radius filters need a geo field; ${key} is ${type}`, {
+    throw new ChorusError('VALIDATION', `${what} filters need a geo field; ${key} is ${type}`, {
       key,
     });
 }

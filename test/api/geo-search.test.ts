@@ -59,6 +59,18 @@ describe('geo search', () => {
     // The BM25 list checks candidates' payloads in memory: the same answer.
     const text = await search({ text: 'city guide', vectors: undefined, filter: within(400_000) });
     expect(ids(text).sort()).toEqual(['brussels', 'london', 'paris']);
+    // A map's viewport: the box around Paris, Brussels and London (edges included).
+    const box = await search({
+      filter: {
+        must: [
+          {
+            key: 'place',
+            geo_bounding_box: { top_left: { lat: 52, lon: -1 }, bottom_right: { lat: 48, lon: 5 } },
+          },
+        ],
+      },
+    });
+    expect(ids(box).sort()).toEqual(['brussels', 'london', 'paris']);
     // must_not: everything else, items without a point included.
     const outside = await search({
       filter: { must_not: [{ key: 'place', geo_radius: { center: PARIS, radius: 400_000 } }] },

@@ -286,6 +286,34 @@ describe.each(backends)('VectorStore contract: $name', (backend) => {
         },
       ],
       [
+        'geo bounding box',
+        {
+          must: [
+            {
+              key: 'place',
+              geo_bounding_box: {
+                top_left: { lat: 55, lon: -5 },
+                bottom_right: { lat: 45, lon: 15 },
+              },
+            },
+          ],
+        },
+      ],
+      [
+        'geo bounding box across the antimeridian (left edge east of the right)',
+        {
+          should: [
+            {
+              key: 'place',
+              geo_bounding_box: {
+                top_left: { lat: 60, lon: 20 },
+                bottom_right: { lat: 40, lon: 0 },
+              },
+            },
+          ],
+        },
+      ],
+      [
         'geo radius past the whole earth',
         {
           must: [

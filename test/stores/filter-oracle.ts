@@ -22,6 +22,14 @@ function cond(c: Condition, p: Payload): boolean {
     const point = asGeoPoint(v);
     return point !== undefined && geoDistance(point, c.geo_radius.center) <= c.geo_radius.radius;
   }
+  if ('geo_bounding_box' in c) {
+    const point = asGeoPoint(v);
+    const { top_left: tl, bottom_right: br } = c.geo_bounding_box;
+    if (!point || point.lat > tl.lat || point.lat < br.lat) return false;
+    return tl.lon <= br.lon
+      ? point.lon >= tl.lon && point.lon <= br.lon
+      : point.lon >= tl.lon || point.lon <= br.lon;
+  }
   const r = c.range;
   return values.some(
     (x) =>

@@ -64,6 +64,10 @@ describe('toQdrantFilter', () => {
     expect(() =>
       toQdrantFilter({ must: [{ key: 'brand', geo_radius: { center, radius: 5000 } }] }, indexes),
     ).toThrow(/need a geo field/);
+    const box = { top_left: { lat: 52, lon: -1 }, bottom_right: { lat: 48, lon: 5 } };
+    expect(
+      toQdrantFilter({ must_not: [{ key: 'place', geo_bounding_box: box }] }, indexes),
+    ).toEqual({ must_not: [{ key: 'place', geo_bounding_box: box }] });
     expect(() =>
       toQdrantFilter({ must: [{ key: 'place', match: { value: 'paris' } }] }, indexes),
     ).toThrow(/place is geo/);
