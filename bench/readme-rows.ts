@@ -333,6 +333,29 @@ const OTHER_ROWS: RowSpec[] = [
         .join(' / '),
   },
   {
+    file: 'filtered-search.json',
+    command: 'npx tsx bench/filtered-search.ts --n N',
+    data: (j) =>
+      Object.values(j)
+        .map((r) => String(at(r, 'data')))
+        .join(' / '),
+    result: (j) =>
+      Object.values(j)
+        .map((r) =>
+          (at(r, 'results') as Json[])
+            .map(
+              (x) =>
+                `${String(at(x, 'filter'))} (${num(x, 'matched')} of ${num(r, 'n')}): store ${Object.keys(at(x, 'plans') as Json).join('/')} p50 ${fx(num(x, 'storeP50'), 2)} / p99 ${fx(num(x, 'storeP99'), 2)} ms, in-memory brute force ${fx(num(x, 'bruteForceP50'), 2)} / ${fx(num(x, 'bruteForceP99'), 2)} ms, recall@10 ${fx(num(x, 'recallAt10'), 3)}`,
+            )
+            .join('; '),
+        )
+        .join(' / '),
+    load: (j) =>
+      Object.values(j)
+        .map((r) => loads(at(r, 'loadAverage')))
+        .join(' / '),
+  },
+  {
     file: 'load.json',
     command: 'npx tsx bench/load.ts',
     data: (j) =>
