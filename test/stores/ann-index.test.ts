@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Filter } from '../../src/domain/filter.js';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
 import type { ItemInput } from '../../src/stores/vector-store.js';
@@ -413,7 +413,9 @@ describe('in-process ANN index (LanceDB store)', () => {
     await graph.createCollection(schema);
     const data = items(300, 14);
     await graph.upsert('c', data);
-    const exact = await open(dir, { filterPlan: { exactMaxCount: Infinity, exactMaxShare: 1 } });
+    const exact = await open(dir, {
+      filterPlan: { exactMaxCount: Infinity, exactMaxShare: 1, exactInMemoryMax: -1 },
+    });
     const filters: Filter[] = [
       { must: [{ key: 'tag', match: { value: 'odd' } }] },
       { must: [{ key: 'group', range: { gte: 10, lt: 60 } }] },
@@ -435,6 +437,52 @@ describe('in-process ANN index (LanceDB store)', () => {
     }
     await graph.close();
     await exact.close();
+  });
+
+  it('runs the exact plan in memory as the table scan answers it: absorbed and pending rows, deletes, geo', async () => {
+    const dir = tempDir();
+    const geoSchema = {
+      ...schema,
+      payloadIndexes: { ...schema.payloadIndexes, place: 'geo' as const },
+    };
+    const always = { exactMaxCount: Infinity, exactMaxShare: 1 };
+    const memory = await open(dir, { filterPlan: always });
+    await memory.createCollection(geoSchema);
+    const data = items(600, 21).map((item, i) => ({
+      ...item,
+      payload: { ...item.payload, place: { lat: 40 + (i % 20), lon: (i * 7) % 30 } },
+    }));
+    await memory.upsert('c', data.slice(0, 400));
+    await memory.flushIndex('c');
+    // Rows written after the flush are still pending (searched exactly until the graph absorbs them).
+    await memory.upsert('c', data.slice(400));
+    await memory.delete('c', ['i3', 'i450']);
+    const table = await open(dir, { filterPlan: { ...always, exactInMemoryMax: -1 } });
+    const scans = (s: LanceDbStore) =>
+      vi.spyOn(s as unknown as { exactSearch: () => unknown }, 'exactSearch');
+    const memoryScans = scans(memory);
+    const tableScans = scans(table);
+    const q = unitVector(DIM, rng(22));
+    const filters: Filter[] = [
+      { must: [{ key: 'group', in: [3, 50, 99] }] },
+      {
+        must: [{ key: 'tag', match: { value: 'even' } }],
+        must_not: [{ key: 'common', match: { value: true } }],
+      },
+      { must: [{ key: 'place', geo_radius: { center: { lat: 45, lon: 10 }, radius: 300_000 } }] },
+    ];
+    for (const filter of filters) {
+      const a = await memory.search('c', 'text', q, 200, { filter });
+      const b = await table.search('c', 'text', q, 200, { filter });
+      expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
+      a.forEach((h, i) => expect(h.score).toBeCloseTo(b[i]!.score, 5));
+      expect(a.map((h) => h.id)).not.toContain('i450');
+      expect(a.some((h) => Number(h.id.slice(1)) >= 400)).toBe(true);
+    }
+    expect(memoryScans).not.toHaveBeenCalled();
+    expect(tableScans).toHaveBeenCalledTimes(filters.length);
+    await memory.close();
+    await table.close();
   });
 
   it('reaches recall@10 >= 0.95 against exact search on embedding-like data', async () => {

@@ -1,3 +1,4 @@
+import type { Payload } from '../../domain/item.js';
 import {
   existsSync,
   mkdirSync,
@@ -209,6 +210,44 @@ export class CollectionAnn {
       if (id !== undefined) out.push({ ...hit, id });
     }
     return out;
+  }
+
+  /**
+   * Exact search among the live items whose payloads pass `accept`, in memory: the payloads the search attaches
+   * (remembered by key, else `cached`) and the exact rows. Undefined when it cannot answer here (some live item's
+   * payload is not in memory, the vector's rows are not, or more than `maxMatches` pass): the table's prefiltered
+   * scan answers then. Returns the hits with their payloads.
+   */
+  exactFiltered(
+    name: string,
+    query: Float32Array,
+    k: number,
+    accept: (payload: Payload) => boolean,
+    cached: (id: string) => Payload | undefined,
+    maxMatches: number,
+  ): (IdHit & { payload: Payload })[] | undefined {
+    const index = this.vectors.get(name);
+    if (!index) return [];
+    const keys = this.keys;
+    const matched: number[] = [];
+    const payloads = new Map<number, Payload>();
+    for (let key = 0; key < keys.capacity; key++) {
+      if (!keys.isLive(key)) continue;
+      let payload = keys.payloadOf(key);
+      if (payload === undefined) {
+        payload = cached(keys.idOf(key)!);
+        if (payload === undefined) return undefined;
+        // As a search's hits are: by key from now on (the callers hold the whole collection's payloads).
+        keys.rememberPayload(key, payload);
+      }
+      if (!accept(payload)) continue;
+      if (matched.length === maxMatches) return undefined;
+      matched.push(key);
+      payloads.set(key, payload);
+    }
+    const hits = index.exactAmong(query, matched, k);
+    if (!hits) return undefined;
+    return hits.map((h) => ({ ...h, id: keys.idOf(h.key)!, payload: payloads.get(h.key)! }));
   }
 
   /** The same search with graph parts run on `pool`'s threads where a graph equals its saved file. */

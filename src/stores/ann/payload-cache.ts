@@ -55,6 +55,19 @@ export class PayloadCache {
     this.map.clear();
   }
 
+  /**
+   * The payload without touching recency, parsing a stored JSON only while `budget.parses` lasts (then undefined,
+   * as if it were not cached): a scan over every payload spreads the first parse of a freshly filled cache over
+   * several calls instead of blocking one.
+   */
+  peekWithin(id: string, budget: { parses: number }): Payload | undefined {
+    const entry = this.map.get(id);
+    if (entry === undefined || typeof entry !== 'string') return entry;
+    if (budget.parses <= 0) return undefined;
+    budget.parses--;
+    return this.peek(id);
+  }
+
   /** The payload without touching recency (sampling for selectivity estimates). */
   peek(id: string): Payload | undefined {
     const entry = this.map.get(id);

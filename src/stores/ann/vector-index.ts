@@ -565,6 +565,49 @@ export class VectorIndex {
   }
 
   /**
+   * The k nearest of the given keys by their exact rows (a selective filter's matches), best first; undefined when
+   * this index does not hold every key's f32 row in memory (an f32 graph keeps its rows inside the graph). A
+   * reduced-precision graph's rows are in `rows` once absorbed and in the pending buffer until then.
+   */
+  exactAmong(query: Float32Array, keys: readonly number[], k: number): KeyHit[] | undefined {
+    const rows = this.rows;
+    if (!rows) return undefined;
+    const dim = this.dim;
+    let pendingAt: Map<number, Float32Array> | undefined;
+    if (this.pending.length > 0) {
+      pendingAt = new Map();
+      for (const seg of this.pending.segments())
+        seg.keys.forEach((key, r) =>
+          pendingAt!.set(key, seg.rows.subarray(r * dim, (r + 1) * dim)),
+        );
+    }
+    let qq = 0;
+    for (let j = 0; j < dim; j++) qq += query[j]! * query[j]!;
+    const chunks = rows.chunks;
+    const per = rows.chunkRows;
+    const out: KeyHit[] = [];
+    for (const key of keys) {
+      let row = pendingAt?.get(key);
+      let at = 0;
+      if (!row) {
+        row = chunks[Math.floor(key / per)];
+        at = (key % per) * dim;
+        if (!row || at + dim > row.length) return undefined;
+      }
+      let dot = 0;
+      let vv = 0;
+      for (let j = 0; j < dim; j++) {
+        const x = row[at + j]!;
+        dot += x * query[j]!;
+        vv += x * x;
+      }
+      // usearch's cosine distance, as the graph's re-scored matches have it.
+      out.push({ key, distance: qq > 0 && vv > 0 ? 1 - dot / Math.sqrt(qq * vv) : 1 });
+    }
+    return out.sort((a, b) => a.distance - b.distance).slice(0, k);
+  }
+
+  /**
    * Moves up to `max` pending rows into the graph (copying a memory-mapped graph into memory first). Synchronous
    * native work: callers keep `max` small so a search never waits long behind it. `threads` > 1 (explicit drains
    * only: the background absorber must leave the other cores to writes and searches). `all`: a flush (a

@@ -8,8 +8,9 @@ import type { PayloadPredicate } from '../filter-memory.js';
 
 /**
  * How a filtered search runs, chosen per query from the filter's estimated selectivity as Qdrant does:
- *   exact  the filter matches few items: the table's prefiltered exact scan (payload columns -> matching rows ->
- *          exact distances); small subsets are exactly where a graph walk wastes its time.
+ *   exact  the filter matches few items: payloads tested in memory -> matching keys -> exact distances from the
+ *          rows held for the graph (the table's prefiltered scan where they are not all in memory); small subsets
+ *          are exactly where a graph walk wastes its time.
  *   graph  the filter matches many: the HNSW graph read deeper by 1/selectivity, candidates checked in memory;
  *          if too few pass, the exact plan finishes the job ('graph>exact').
  * Unfiltered searches are always 'graph' (the graph plus an exact scan of rows it has not absorbed yet).
@@ -21,11 +22,22 @@ export interface FilterPlanOptions {
   exactMaxCount: number;
   /** Exact when at most this share of items is estimated to match. */
   exactMaxShare: number;
+  /** Up to this many items the exact plan runs in memory (payload tests and exact rows), past it in the table. */
+  exactInMemoryMax: number;
 }
 
-export const FILTER_PLAN: FilterPlanOptions = { exactMaxCount: 2_000, exactMaxShare: 0.1 };
+export const FILTER_PLAN: FilterPlanOptions = {
+  exactMaxCount: 2_000,
+  exactMaxShare: 0.1,
+  exactInMemoryMax: 100_000,
+};
 
 const SAMPLE = 256;
+/**
+ * Stored payloads one in-memory exact search may parse (a freshly filled cache holds JSON): past it the table
+ * answers this search and the next one continues, so the first parse of 100k payloads never blocks one request.
+ */
+const PARSE_BUDGET = 5_000;
 /** Over-fetch safety factor on top of 1/selectivity for the graph plan. */
 const OVERFETCH = 1.3;
 
@@ -60,7 +72,7 @@ export async function plannedSearch(
     (live ? (await a.filter.count()) / live : 0);
   const estimate = Math.round(share * live);
   if (estimate <= a.options.exactMaxCount || share <= a.options.exactMaxShare)
-    return { hits: await a.exact(), plan: 'exact', estimate };
+    return { hits: exactInMemory(a) ?? (await a.exact()), plan: 'exact', estimate };
   const want = Math.min(live, Math.ceil((a.k / share) * OVERFETCH) + 10);
   const candidates = await a.ann.searchAsync(a.vector, a.query, want, a.pool);
   const payloads = await a.payloads(candidates.map((c) => c.id));
@@ -73,8 +85,32 @@ export async function plannedSearch(
   }
   // Fewer than k passed although the graph had more to give: the estimate was off, finish exactly.
   if (hits.length < a.k && candidates.length >= want && want < live)
-    return { hits: await a.exact(), plan: 'graph>exact', estimate };
+    return { hits: exactInMemory(a) ?? (await a.exact()), plan: 'graph>exact', estimate };
   return { hits, plan: 'graph', estimate };
+}
+
+/**
+ * The exact plan without the table: every live item's payload tested in memory, then exact distances over the
+ * matches' rows. Undefined (the table's prefiltered scan answers) when the payloads or rows are not all in memory,
+ * or the collection is over `exactInMemoryMax` items: the test runs on the event loop, one payload at a time.
+ */
+function exactInMemory(a: PlannedSearch): VectorHit[] | undefined {
+  if (!a.filter || a.ann.keys.size > a.options.exactInMemoryMax) return undefined;
+  if (a.ann.keys.size > a.cache.capacity) return undefined;
+  const budget = { parses: PARSE_BUDGET };
+  const found = a.ann.exactFiltered(
+    a.vector,
+    a.query,
+    a.k,
+    a.filter.predicate,
+    (id) => a.cache.peekWithin(id, budget),
+    Math.max(a.options.exactMaxCount, Math.ceil(a.options.exactMaxShare * a.ann.keys.size)) * 2,
+  );
+  return found?.map((h) => ({
+    id: h.id,
+    score: distanceToScore(a.distance, h.distance),
+    payload: h.payload,
+  }));
 }
 
 async function attach(a: PlannedSearch, found: IdHit[]): Promise<VectorHit[]> {
