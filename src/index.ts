@@ -11,6 +11,11 @@ export type {
 export type { Item, Payload, JsonValue } from './domain/item.js';
 export type { FeedbackEvent, FeedbackEventInput, FeedbackType } from './domain/feedback.js';
 export type { Filter, Condition } from './domain/filter.js';
+export type { GeoPoint } from './domain/geo.js';
+export type { FacetFilters } from './domain/facet-filters.js';
+export type { LexicalLanguage } from './domain/lexical-languages.js';
+export type { SortKey } from './domain/sort-keys.js';
+export type { CollectionRanking, StoredRanking } from './domain/ranking-defaults.js';
 export type { Explanation, RankedHit } from './domain/candidate.js';
 export type { ItemWrite } from './engine/items.js';
 export type { SearchRequest } from './engine/search.js';
