@@ -45,6 +45,17 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Pay
   const key = c.key;
   const read = (p: Payload) => typedValue(type, p[key]);
   if ('exists' in c) return c.exists ? (p) => read(p) !== null : (p) => read(p) === null;
+  if (type === 'keyword' && ('match' in c || 'in' in c)) {
+    // The hot case of an exact plan's scan over every payload: no typed copy (an array per payload) on the way.
+    const wanted = new Set(
+      ('match' in c ? [c.match.value] : c.in).map((v) => literalString(type, key, v)),
+    );
+    return (p) => {
+      const v = p[key];
+      if (typeof v === 'string') return wanted.has(v);
+      return Array.isArray(v) && v.some((x) => typeof x === 'string' && wanted.has(x));
+    };
+  }
   if ('match' in c) {
     const test = matcher(type, key, [c.match.value]);
     return (p) => test(read(p));
