@@ -5,7 +5,7 @@ import type { VectorStore } from '../stores/vector-store.js';
 import { matchesFilter } from './filter-match.js';
 
 export interface LexicalListDeps {
-  store: Pick<VectorStore, 'get'>;
+  store: Pick<VectorStore, 'get' | 'matchingIds'>;
   bm25: Pick<LexicalIndex, 'searchAsync'>;
 }
 
@@ -19,6 +19,8 @@ export interface LexicalListHit {
 const MAX_ROUNDS = 6;
 /** Never plan a round deeper than this (a filter matching ~nothing should not read the whole index). */
 const MAX_DEPTH = 20_000;
+/** Ids a filter may resolve to and still be pushed into the index (each is a lookup there). */
+const MAX_PUSHED_IDS = 5_000;
 
 /**
  * The BM25 list with its payloads. The lexical index holds no payloads, so a filter is checked on the store's
@@ -45,6 +47,10 @@ export async function lexicalList(
   } = {},
 ): Promise<LexicalListHit[]> {
   const { filter } = opts;
+  // A selective filter the store can resolve in memory goes into the index as the ids allowed: one exact read.
+  const only = filter
+    ? await deps.store.matchingIds?.(collection, filter, MAX_PUSHED_IDS)
+    : undefined;
   const out: LexicalListHit[] = [];
   // Ids the caller excludes (the item itself, seen items) are never scored either.
   const checked = new Set<string>(opts.exclude);
@@ -53,6 +59,7 @@ export async function lexicalList(
   for (let round = 0; round < MAX_ROUNDS && out.length < k; round++) {
     opts.signal?.throwIfAborted(); // each round is a scan and a store read: none after the caller gave up
     const hits = await deps.bm25.searchAsync(collection, text, depth, {
+      ...(only ? { only } : {}),
       ...(checked.size > 0 ? { exclude: checked } : {}),
       ...(opts.expand ? { expand: opts.expand } : {}),
       ...(opts.prefix ? { prefix: true } : {}),

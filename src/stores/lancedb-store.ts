@@ -323,6 +323,25 @@ export class LanceDbStore implements VectorStore {
     return { deleted };
   }
 
+  /**
+   * The ids a filter selects, from the in-memory payloads (see CollectionAnn.matching); undefined past `max`, over
+   * `filterPlan.exactInMemoryMax` items, or when some payload is not cached (each call parses at most 5,000).
+   */
+  async matchingIds(
+    collection: string,
+    filter: Filter,
+    max: number,
+  ): Promise<Set<string> | undefined> {
+    const c = await this.collection(collection);
+    const predicate = compileFilter(filter, c.schema.payloadIndexes); // validates the filter first
+    const ann = await c.ann.ready();
+    if (ann.keys.size > this.plan.exactInMemoryMax || ann.keys.size > c.cache.capacity)
+      return undefined;
+    const budget = { parses: 5_000 };
+    const found = ann.matching(predicate, (id) => c.cache.peekWithin(id, budget), max);
+    return found && new Set(found.keys.map((key) => ann.keys.idOf(key)!));
+  }
+
   async count(collection: string, filter?: Filter): Promise<number> {
     const c = await this.collection(collection);
     return c.table.countRows(toLanceWhere(filter, c.schema.payloadIndexes));

@@ -83,5 +83,10 @@ export interface VectorStore {
     k: number,
     opts?: SearchOptions,
   ): Promise<VectorHit[]>;
+  /**
+   * Optional: the ids a filter selects when the backend can tell cheaply and they are at most `max` (a selective
+   * filter pushed into a list that cannot filter itself, as BM25); undefined otherwise (the caller checks payloads).
+   */
+  matchingIds?(collection: string, filter: Filter, max: number): Promise<Set<string> | undefined>;
   close(): Promise<void>;
 }

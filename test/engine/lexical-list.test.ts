@@ -58,7 +58,9 @@ describe('lexicalList (filter pushed into BM25 rounds)', () => {
 
   it('returns exactly the filtered top-k in score order, reading deeper only as the pass rate requires', async () => {
     const filter = { must: [{ key: 'category', match: { value: 'b' } }] };
-    const got = await lexicalList({ store, bm25 }, 'c', 'lamp', 5, { filter });
+    // A store that cannot resolve the filter in memory (no matchingIds): payloads are checked round by round.
+    const checking = { get: store.get.bind(store) };
+    const got = await lexicalList({ store: checking, bm25 }, 'c', 'lamp', 5, { filter });
     const rounds = { searches, read };
     const all = Bm25Index.prototype.search.call(bm25, 'c', 'lamp', 1000);
     const want = all.filter((h) => Number(h.id.slice(1)) % 40 === 0).slice(0, 5);
@@ -70,6 +72,13 @@ describe('lexicalList (filter pushed into BM25 rounds)', () => {
     expect(rounds.searches).toBeLessThanOrEqual(4);
     expect(rounds.read).toBeGreaterThanOrEqual(161);
     expect(rounds.read).toBeLessThan(400);
+    // The embedded store resolves it from its in-memory payloads: the ids go into the index, one read, same hits.
+    searches = 0;
+    read = 0;
+    const pushed = await lexicalList({ store, bm25 }, 'c', 'lamp', 5, { filter });
+    expect(pushed).toEqual(got);
+    expect(searches).toBe(1);
+    expect(read).toBeLessThanOrEqual(10);
   });
 
   it('never scores excluded ids, and skips ids the store no longer has', async () => {

@@ -213,6 +213,35 @@ export class CollectionAnn {
   }
 
   /**
+   * The live keys whose payloads pass `accept`, in memory (remembered by key, else `cached`), with those payloads;
+   * undefined when some live payload is not in memory or more than `max` pass.
+   */
+  matching(
+    accept: (payload: Payload) => boolean,
+    cached: (id: string) => Payload | undefined,
+    max: number,
+  ): { keys: number[]; payloads: Map<number, Payload> } | undefined {
+    const keys = this.keys;
+    const matched: number[] = [];
+    const payloads = new Map<number, Payload>();
+    for (let key = 0; key < keys.capacity; key++) {
+      if (!keys.isLive(key)) continue;
+      let payload = keys.payloadOf(key);
+      if (payload === undefined) {
+        payload = cached(keys.idOf(key)!);
+        if (payload === undefined) return undefined;
+        // As a search's hits are: by key from now on (the callers hold the whole collection's payloads).
+        keys.rememberPayload(key, payload);
+      }
+      if (!accept(payload)) continue;
+      if (matched.length === max) return undefined;
+      matched.push(key);
+      payloads.set(key, payload);
+    }
+    return { keys: matched, payloads };
+  }
+
+  /**
    * Exact search among the live items whose payloads pass `accept`, in memory: the payloads the search attaches
    * (remembered by key, else `cached`) and the exact rows. Undefined when it cannot answer here (some live item's
    * payload is not in memory, the vector's rows are not, or more than `maxMatches` pass): the table's prefiltered
@@ -228,26 +257,15 @@ export class CollectionAnn {
   ): (IdHit & { payload: Payload })[] | undefined {
     const index = this.vectors.get(name);
     if (!index) return [];
-    const keys = this.keys;
-    const matched: number[] = [];
-    const payloads = new Map<number, Payload>();
-    for (let key = 0; key < keys.capacity; key++) {
-      if (!keys.isLive(key)) continue;
-      let payload = keys.payloadOf(key);
-      if (payload === undefined) {
-        payload = cached(keys.idOf(key)!);
-        if (payload === undefined) return undefined;
-        // As a search's hits are: by key from now on (the callers hold the whole collection's payloads).
-        keys.rememberPayload(key, payload);
-      }
-      if (!accept(payload)) continue;
-      if (matched.length === maxMatches) return undefined;
-      matched.push(key);
-      payloads.set(key, payload);
-    }
-    const hits = index.exactAmong(query, matched, k);
+    const found = this.matching(accept, cached, maxMatches);
+    if (!found) return undefined;
+    const hits = index.exactAmong(query, found.keys, k);
     if (!hits) return undefined;
-    return hits.map((h) => ({ ...h, id: keys.idOf(h.key)!, payload: payloads.get(h.key)! }));
+    return hits.map((h) => ({
+      ...h,
+      id: this.keys.idOf(h.key)!,
+      payload: found.payloads.get(h.key)!,
+    }));
   }
 
   /** The same search with graph parts run on `pool`'s threads where a graph equals its saved file. */

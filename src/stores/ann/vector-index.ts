@@ -573,13 +573,14 @@ export class VectorIndex {
     const rows = this.rows;
     if (!rows) return undefined;
     const dim = this.dim;
-    let pendingAt: Map<number, Float32Array> | undefined;
+    // Keys not absorbed yet: where their rows are in the pending buffer (only the wanted ones are looked up).
+    let pendingAt: Map<number, [Float32Array, number]> | undefined;
     if (this.pending.length > 0) {
       pendingAt = new Map();
+      const wanted = new Set(keys);
       for (const seg of this.pending.segments())
-        seg.keys.forEach((key, r) =>
-          pendingAt!.set(key, seg.rows.subarray(r * dim, (r + 1) * dim)),
-        );
+        for (let r = 0; r < seg.keys.length; r++)
+          if (wanted.has(seg.keys[r]!)) pendingAt.set(seg.keys[r]!, [seg.rows, r * dim]);
     }
     let qq = 0;
     for (let j = 0; j < dim; j++) qq += query[j]! * query[j]!;
@@ -587,9 +588,11 @@ export class VectorIndex {
     const per = rows.chunkRows;
     const out: KeyHit[] = [];
     for (const key of keys) {
-      let row = pendingAt?.get(key);
-      let at = 0;
-      if (!row) {
+      const pendingRow = pendingAt?.get(key);
+      let row: Float32Array | undefined;
+      let at: number;
+      if (pendingRow) [row, at] = pendingRow;
+      else {
         row = chunks[Math.floor(key / per)];
         at = (key % per) * dim;
         if (!row || at + dim > row.length) return undefined;
