@@ -6,7 +6,10 @@ import { GeoPoint } from './geo.js';
  * Backends translate it safely (no string-built queries from user values).
  */
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
-const FieldKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'payload keys are identifiers');
+/** A payload field as filters (and facet selections) name it: an identifier. */
+export const FieldKey = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'payload keys are identifiers');
 
 export const MatchCondition = z
   .object({ key: FieldKey, match: z.object({ value: Scalar }).strict() })

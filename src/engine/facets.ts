@@ -1,5 +1,6 @@
 import type { Candidate } from '../domain/candidate.js';
 import { MAX_FACET_FILTER_VALUES, type FacetFilters } from '../domain/facet-filters.js';
+import { FieldKey } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
 import { ChorusError } from '../errors.js';
@@ -30,8 +31,6 @@ export function checkFacets(fields: readonly string[] | undefined, size: number 
   for (const f of fields) checkFacetField(f, 'facet');
 }
 
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
 function checkFacetField(f: unknown, what: 'facet' | 'facetFilters'): void {
   if (typeof f !== 'string' || f.length < 1 || f.length > 64)
     throw new ChorusError(
@@ -61,7 +60,7 @@ export function checkFacetFilters(selections: FacetFilters | undefined): void {
     );
   for (const [field, values] of entries) {
     checkFacetField(field, 'facetFilters');
-    if (!FIELD_NAME.test(field))
+    if (!FieldKey.safeParse(field).success)
       throw new ChorusError('VALIDATION', `facetFilters field "${field}" is not an identifier`);
     if (
       !Array.isArray(values) ||

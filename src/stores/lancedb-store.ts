@@ -32,7 +32,12 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { rowToItem, selectColumns, type LanceRow } from './lancedb/rows.js';
 import { commitRows, takeGroup, type QueuedUpsert } from './lancedb/group-commit.js';
-import { FILTER_PLAN, plannedSearch, type FilterPlanOptions } from './lancedb/search-plan.js';
+import {
+  FILTER_PLAN,
+  matchInMemory,
+  plannedSearch,
+  type FilterPlanOptions,
+} from './lancedb/search-plan.js';
 import { assertSchemaCompatible, parseCollectionSchema } from './schema-compat.js';
 import { lanceDistanceToScore } from './scores.js';
 import type {
@@ -324,8 +329,8 @@ export class LanceDbStore implements VectorStore {
   }
 
   /**
-   * The ids a filter selects, from the in-memory payloads (see CollectionAnn.matching); undefined past `max`, over
-   * `filterPlan.exactInMemoryMax` items, or when some payload is not cached (each call parses at most 5,000).
+   * The ids a filter selects, from the in-memory payloads, as the exact plan finds them (see matchInMemory);
+   * undefined where that cannot answer.
    */
   async matchingIds(
     collection: string,
@@ -335,10 +340,7 @@ export class LanceDbStore implements VectorStore {
     const c = await this.collection(collection);
     const predicate = compileFilter(filter, c.schema.payloadIndexes); // validates the filter first
     const ann = await c.ann.ready();
-    if (ann.keys.size > this.plan.exactInMemoryMax || ann.keys.size > c.cache.capacity)
-      return undefined;
-    const budget = { parses: 5_000 };
-    const found = ann.matching(predicate, (id) => c.cache.peekWithin(id, budget), max);
+    const found = matchInMemory(ann, c.cache, this.plan, predicate, max);
     return found && new Set(found.keys.map((key) => ann.keys.idOf(key)!));
   }
 

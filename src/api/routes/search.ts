@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { CollectionName } from '../../domain/collection.js';
-import { Filter } from '../../domain/filter.js';
+import { FieldKey, Filter } from '../../domain/filter.js';
 import { VectorName } from '../../domain/modality.js';
 import { sniffModality } from '../media-sniff.js';
 import { requestSignal } from '../middleware/request-timeout.js';
@@ -70,7 +70,7 @@ export const FacetSize = z
 
 export const FacetFiltersSchema = z
   .record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'payload keys are identifiers'),
+    FieldKey,
     z
       .array(z.union([z.string(), z.number(), z.boolean()]))
       .min(1)

@@ -242,30 +242,18 @@ export class CollectionAnn {
   }
 
   /**
-   * Exact search among the live items whose payloads pass `accept`, in memory: the payloads the search attaches
-   * (remembered by key, else `cached`) and the exact rows. Undefined when it cannot answer here (some live item's
-   * payload is not in memory, the vector's rows are not, or more than `maxMatches` pass): the table's prefiltered
-   * scan answers then. Returns the hits with their payloads.
+   * The k nearest of the given live keys by one named vector's exact rows (see VectorIndex.exactAmong); undefined
+   * when the rows are not all in memory.
    */
-  exactFiltered(
+  exactAmong(
     name: string,
     query: Float32Array,
+    keys: readonly number[],
     k: number,
-    accept: (payload: Payload) => boolean,
-    cached: (id: string) => Payload | undefined,
-    maxMatches: number,
-  ): (IdHit & { payload: Payload })[] | undefined {
+  ): IdHit[] | undefined {
     const index = this.vectors.get(name);
     if (!index) return [];
-    const found = this.matching(accept, cached, maxMatches);
-    if (!found) return undefined;
-    const hits = index.exactAmong(query, found.keys, k);
-    if (!hits) return undefined;
-    return hits.map((h) => ({
-      ...h,
-      id: this.keys.idOf(h.key)!,
-      payload: found.payloads.get(h.key)!,
-    }));
+    return index.exactAmong(query, keys, k)?.map((h) => ({ ...h, id: this.keys.idOf(h.key)! }));
   }
 
   /** The same search with graph parts run on `pool`'s threads where a graph equals its saved file. */

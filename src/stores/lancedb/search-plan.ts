@@ -90,26 +90,33 @@ export async function plannedSearch(
 }
 
 /**
- * The exact plan without the table: every live item's payload tested in memory, then exact distances over the
- * matches' rows. Undefined (the table's prefiltered scan answers) when the payloads or rows are not all in memory,
- * or the collection is over `exactInMemoryMax` items: the test runs on the event loop, one payload at a time.
+ * The live keys whose payloads pass `predicate`, with the payloads, tested in memory on the event loop; undefined
+ * (the table answers) for a collection over `exactInMemoryMax` items or larger than the payload cache, when some
+ * payload is not cached or still to parse past this call's budget, or past `max` matches.
  */
-function exactInMemory(a: PlannedSearch): VectorHit[] | undefined {
-  if (!a.filter || a.ann.keys.size > a.options.exactInMemoryMax) return undefined;
-  if (a.ann.keys.size > a.cache.capacity) return undefined;
+export function matchInMemory(
+  ann: CollectionAnn,
+  cache: PayloadCache,
+  options: FilterPlanOptions,
+  predicate: PayloadPredicate,
+  max: number,
+): { keys: number[]; payloads: Map<number, Payload> } | undefined {
+  if (ann.keys.size > options.exactInMemoryMax || ann.keys.size > cache.capacity) return undefined;
   const budget = { parses: PARSE_BUDGET };
-  const found = a.ann.exactFiltered(
-    a.vector,
-    a.query,
-    a.k,
-    a.filter.predicate,
-    (id) => a.cache.peekWithin(id, budget),
-    Math.max(a.options.exactMaxCount, Math.ceil(a.options.exactMaxShare * a.ann.keys.size)) * 2,
-  );
-  return found?.map((h) => ({
+  return ann.matching(predicate, (id) => cache.peekWithin(id, budget), max);
+}
+
+/** The exact plan without the table: the filter's matches in memory, then exact distances over their rows. */
+function exactInMemory(a: PlannedSearch): VectorHit[] | undefined {
+  if (!a.filter) return undefined;
+  const live = a.ann.keys.size;
+  const max = Math.max(a.options.exactMaxCount, Math.ceil(a.options.exactMaxShare * live)) * 2;
+  const found = matchInMemory(a.ann, a.cache, a.options, a.filter.predicate, max);
+  if (!found) return undefined;
+  return a.ann.exactAmong(a.vector, a.query, found.keys, a.k)?.map((h) => ({
     id: h.id,
     score: distanceToScore(a.distance, h.distance),
-    payload: h.payload,
+    payload: found.payloads.get(h.key)!,
   }));
 }
 
