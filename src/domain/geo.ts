@@ -14,11 +14,21 @@ export const EARTH_RADIUS_M = 6_371_008.8;
 
 /** A payload value as a point, or undefined when it is not one (not filterable, as a mistyped value of any index). */
 export function asGeoPoint(v: unknown): GeoPoint | undefined {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  return isGeoPoint(v) ? { lat: v.lat, lon: v.lon } : undefined;
+}
+
+/** Whether a value holds a point (other keys allowed), tested without a copy: filters test every payload. */
+export function isGeoPoint(v: unknown): v is GeoPoint {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
   const { lat, lon } = v as Record<string, unknown>;
-  if (typeof lat !== 'number' || typeof lon !== 'number') return undefined;
-  if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) return undefined;
-  return { lat, lon };
+  return (
+    typeof lat === 'number' &&
+    typeof lon === 'number' &&
+    lat >= -90 &&
+    lat <= 90 &&
+    lon >= -180 &&
+    lon <= 180
+  );
 }
 
 const rad = (deg: number) => (deg * Math.PI) / 180;
@@ -92,4 +102,35 @@ export function withinBox(box: GeoBox): (p: GeoPoint | null) => boolean {
     p.lat <= tl.lat &&
     p.lat >= br.lat &&
     (crosses ? p.lon >= tl.lon || p.lon <= br.lon : p.lon >= tl.lon && p.lon <= br.lon);
+}
+
+/** Degrees per side of the grid cells a payload index files points under (see geoCellsCovering). */
+const CELL_DEGREES = 1;
+
+/** The grid cell a point lies in. */
+export function geoCell(p: GeoPoint): string {
+  return `${Math.floor(p.lat / CELL_DEGREES)},${Math.floor(p.lon / CELL_DEGREES)}`;
+}
+
+/**
+ * The grid cells that hold every point of the latitude/longitude ranges given (each lon range west to east), or
+ * undefined past `max` cells: an index reads these cells' points, then tests each exactly.
+ */
+export function geoCellsCovering(
+  minLat: number,
+  maxLat: number,
+  lonRanges: readonly (readonly [number, number])[],
+  max: number,
+): string[] | undefined {
+  const lat0 = Math.floor(minLat / CELL_DEGREES);
+  const lat1 = Math.floor(maxLat / CELL_DEGREES);
+  const spans = lonRanges.map(
+    ([w, e]) => [Math.floor(w / CELL_DEGREES), Math.floor(e / CELL_DEGREES)] as const,
+  );
+  const count = (lat1 - lat0 + 1) * spans.reduce((n, [w, e]) => n + e - w + 1, 0);
+  if (!(count <= max)) return undefined;
+  const out: string[] = [];
+  for (let lat = lat0; lat <= lat1; lat++)
+    for (const [w, e] of spans) for (let lon = w; lon <= e; lon++) out.push(`${lat},${lon}`);
+  return out;
 }

@@ -1,14 +1,9 @@
 import type { RankedHit } from '../domain/candidate.js';
-import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
-import { ChorusError } from '../errors.js';
+import { checkPayloadField } from './payload-field-check.js';
 
 /** Refuses what the API's schema refuses (the embedded library calls the engine without it). */
 export function checkCollapse(field: string | undefined): void {
-  if (field === undefined) return;
-  if (typeof field !== 'string' || field.length < 1 || field.length > 64)
-    throw new ChorusError('VALIDATION', 'collapse names a payload field of 1 to 64 characters');
-  if (RESERVED_PAYLOAD_KEYS.includes(field))
-    throw new ChorusError('VALIDATION', `${field} is reserved by the engine, not a payload field`);
+  if (field !== undefined) checkPayloadField(field, 'collapse', { collapse: field });
 }
 
 /** A payload value as collapsing groups it: strings, numbers and booleans; anything else stands alone. */

@@ -2,8 +2,8 @@ import type { Candidate } from '../domain/candidate.js';
 import { MAX_FACET_FILTER_VALUES, type FacetFilters } from '../domain/facet-filters.js';
 import { FieldKey } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
-import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
 import { ChorusError } from '../errors.js';
+import { checkPayloadField } from './payload-field-check.js';
 
 /** One value of a payload field and how many of the query's candidates have it. */
 export interface FacetValue {
@@ -32,19 +32,7 @@ export function checkFacets(fields: readonly string[] | undefined, size: number 
 }
 
 function checkFacetField(f: unknown, what: 'facet' | 'facetFilters'): void {
-  if (typeof f !== 'string' || f.length < 1 || f.length > 64)
-    throw new ChorusError(
-      'VALIDATION',
-      `a ${what} field is a payload field name of 1 to 64 characters`,
-      {
-        [what]: f,
-      },
-    );
-  // The engine's own keys are not client data: never counted, shown or selected on.
-  if (RESERVED_PAYLOAD_KEYS.includes(f))
-    throw new ChorusError('VALIDATION', `${f} is reserved by the engine, not a payload field`, {
-      [what]: f,
-    });
+  checkPayloadField(f, what, { [what]: f });
 }
 
 /** Refuses what the API's schema refuses: at most 16 fields, each an identifier with 1-100 scalar values. */

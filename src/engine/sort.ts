@@ -1,8 +1,8 @@
 import type { Payload } from '../domain/item.js';
 import { asGeoPoint, geoDistance, type GeoPoint } from '../domain/geo.js';
-import { RESERVED_PAYLOAD_KEYS } from '../domain/names.js';
 import { MAX_SORT_KEYS, type SortKey } from '../domain/sort-keys.js';
 import { ChorusError } from '../errors.js';
+import { checkPayloadField } from './payload-field-check.js';
 
 export { MAX_SORT_KEYS, type SortKey };
 
@@ -12,23 +12,7 @@ export function checkSort(sort: readonly SortKey[] | undefined, diversity?: numb
   if (!Array.isArray(sort) || sort.length < 1 || sort.length > MAX_SORT_KEYS)
     throw new ChorusError('VALIDATION', `sort takes 1 to ${MAX_SORT_KEYS} keys`);
   for (const key of sort) {
-    const field: unknown = key?.field;
-    if (typeof field !== 'string' || field.length < 1 || field.length > 64)
-      throw new ChorusError(
-        'VALIDATION',
-        'a sort field is a payload field name of 1 to 64 characters',
-        {
-          sort: key,
-        },
-      );
-    if (RESERVED_PAYLOAD_KEYS.includes(field))
-      throw new ChorusError(
-        'VALIDATION',
-        `${field} is reserved by the engine, not a payload field`,
-        {
-          sort: key,
-        },
-      );
+    checkPayloadField(key?.field, 'sort', { sort: key });
     if (key.near !== undefined && !asGeoPoint(key.near))
       throw new ChorusError('VALIDATION', 'sort near is a point {lat: -90..90, lon: -180..180}', {
         sort: key,

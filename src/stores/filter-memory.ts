@@ -1,7 +1,14 @@
 import type { PayloadFieldType } from '../domain/collection.js';
 import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
-import { withinBox, withinRadius, type GeoPoint } from '../domain/geo.js';
+import {
+  geoBounds,
+  geoCellsCovering,
+  isGeoPoint,
+  withinBox,
+  withinRadius,
+  type GeoPoint,
+} from '../domain/geo.js';
 import {
   assertGeoType,
   assertRangeType,
@@ -19,17 +26,84 @@ import { typedValue } from './lancedb/rows.js';
  * match means any element, text match is a case-insensitive substring, a missing field never matches, must_not of a
  * missing field is true. The store uses it to check graph candidates of a filtered search without a table query.
  */
-export type PayloadPredicate = (payload: Payload) => boolean;
+export interface PayloadPredicate {
+  (payload: Payload): boolean;
+  /** Conditions every match satisfies: a payload index can narrow the items to test (see PayloadPostings). */
+  readonly required: readonly RequiredTerm[];
+}
+
+/**
+ * A keyword or bool field must hold one of `values` (bool values as 'true' / 'false'), or a geo field a point in
+ * one of the grid cells `values` names (geoCell).
+ */
+export interface RequiredTerm {
+  key: string;
+  kind: 'keyword' | 'bool' | 'geo';
+  values: readonly string[];
+}
+
+/** A geo filter covering more grid cells than this requires none (it is broad: the graph plan serves it). */
+const MAX_GEO_CELLS = 4_096;
 
 /** Validates the filter (same errors as the LanceDB translation) and compiles it to a predicate. */
 export function compileFilter(
   filter: Filter,
   indexes: Record<string, PayloadFieldType>,
 ): PayloadPredicate {
-  return clause(parseFilter(filter), indexes);
+  const parsed = parseFilter(filter);
+  const test = clause(parsed, indexes);
+  return Object.assign((p: Payload) => test(p), { required: requiredTerms(parsed, indexes) });
 }
 
-function clause(f: Filter, indexes: Record<string, PayloadFieldType>): PayloadPredicate {
+/**
+ * The keyword and bool match / in conditions a filter's every match satisfies: its `must` list's, and those of
+ * filters nested in it (their own `must`; a nested `should` or `must_not` adds no requirement).
+ */
+function requiredTerms(f: Filter, indexes: Record<string, PayloadFieldType>): RequiredTerm[] {
+  const out: RequiredTerm[] = [];
+  for (const c of f.must ?? []) {
+    if (isNestedFilter(c)) {
+      out.push(...requiredTerms(c, indexes));
+      continue;
+    }
+    const kind = Object.hasOwn(indexes, c.key) ? indexes[c.key] : undefined;
+    if (kind === 'geo') {
+      const cells = geoCells(c);
+      if (cells) out.push({ key: c.key, kind, values: cells });
+      continue;
+    }
+    if (!('match' in c) && !('in' in c)) continue;
+    if (kind !== 'keyword' && kind !== 'bool') continue;
+    const values = 'match' in c ? [c.match.value] : c.in;
+    out.push({ key: c.key, kind, values: [...new Set(values.map((v) => String(v)))] });
+  }
+  return out;
+}
+
+/** The grid cells holding every point a geo condition accepts (its bounding ranges, as the test's first check). */
+function geoCells(c: Condition): string[] | undefined {
+  if ('geo_radius' in c) {
+    const b = geoBounds(c.geo_radius.center, c.geo_radius.radius);
+    return geoCellsCovering(b.minLat, b.maxLat, [[b.minLon, b.maxLon]], MAX_GEO_CELLS);
+  }
+  if ('geo_bounding_box' in c) {
+    const { top_left: tl, bottom_right: br } = c.geo_bounding_box;
+    const lons: [number, number][] =
+      tl.lon > br.lon
+        ? [
+            [tl.lon, 180],
+            [-180, br.lon],
+          ]
+        : [[tl.lon, br.lon]];
+    return geoCellsCovering(br.lat, tl.lat, lons, MAX_GEO_CELLS);
+  }
+  return undefined;
+}
+
+function clause(
+  f: Filter,
+  indexes: Record<string, PayloadFieldType>,
+): (payload: Payload) => boolean {
   const must = (f.must ?? []).map((c) => condition(c, indexes));
   const should = (f.should ?? []).map((c) => condition(c, indexes));
   const mustNot = (f.must_not ?? []).map((c) => condition(c, indexes));
@@ -39,7 +113,10 @@ function clause(f: Filter, indexes: Record<string, PayloadFieldType>): PayloadPr
     !mustNot.some((t) => t(p));
 }
 
-function condition(c: Condition, indexes: Record<string, PayloadFieldType>): PayloadPredicate {
+function condition(
+  c: Condition,
+  indexes: Record<string, PayloadFieldType>,
+): (payload: Payload) => boolean {
   if (isNestedFilter(c)) return clause(c, indexes);
   const type = filterableType(c.key, indexes);
   const key = c.key;
@@ -67,12 +144,12 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Pay
   if ('geo_radius' in c) {
     assertGeoType(key, type);
     const within = withinRadius(c.geo_radius.center, c.geo_radius.radius);
-    return (p) => within(read(p) as GeoPoint | null);
+    return (p) => within(point(p[key]));
   }
   if ('geo_bounding_box' in c) {
     assertGeoType(key, type, 'geo_bounding_box');
     const inside = withinBox(c.geo_bounding_box);
-    return (p) => inside(read(p) as GeoPoint | null);
+    return (p) => inside(point(p[key]));
   }
   assertRangeType(key, type);
   const r = c.range;
@@ -86,6 +163,11 @@ function condition(c: Condition, indexes: Record<string, PayloadFieldType>): Pay
       (r.lte === undefined || v <= r.lte)
     );
   };
+}
+
+/** A geo field's value as the table stores it (typedValue), without the copy: the exact plan tests many. */
+function point(v: unknown): GeoPoint | null {
+  return isGeoPoint(v) ? v : null;
 }
 
 /** A test of a stored typed value against any of the literals. */

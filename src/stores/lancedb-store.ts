@@ -341,7 +341,7 @@ export class LanceDbStore implements VectorStore {
     const predicate = compileFilter(filter, c.schema.payloadIndexes); // validates the filter first
     const ann = await c.ann.ready();
     const found = matchInMemory(ann, c.cache, this.plan, predicate, max);
-    return found && new Set(found.keys.map((key) => ann.keys.idOf(key)!));
+    return found && new Set(found.map((key) => ann.keys.idOf(key)!));
   }
 
   async count(collection: string, filter?: Filter): Promise<number> {

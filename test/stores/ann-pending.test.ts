@@ -148,3 +148,35 @@ describe('VectorIndex pending rows', () => {
     }
   });
 });
+
+describe('VectorIndex exact scoring of given keys (the exact filter plan)', () => {
+  const dim = 12;
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648 - 0.5;
+  };
+  const vec = () => Float32Array.from({ length: dim }, next);
+
+  it('scores absorbed and pending rows of the keys given, over several blocks, as brute force does', () => {
+    const index = new VectorIndex(dim, 'cosine', HNSW_PARAMS);
+    const vectors = Array.from({ length: 3_000 }, vec);
+    vectors.forEach((v, key) => index.add(key, v));
+    index.absorb(2_200, () => true);
+    expect(index.pendingSize).toBe(800);
+    // Every other key: 1,500 of them, in two blocks, 400 of them still pending.
+    const keys = vectors.map((_, key) => key).filter((key) => key % 2 === 0);
+    // A query that is a view into a larger buffer (a request's decoded body): scored from its own offset.
+    const holder = new Float32Array(dim * 2);
+    holder.set(vec(), dim);
+    const query = holder.subarray(dim);
+    const want = keys
+      .map((key) => ({ key, distance: cosineDistance(query, vectors[key]!) }))
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, 25);
+    const got = index.exactAmong(query, keys, 25)!;
+    expect(got.map((h) => h.key)).toEqual(want.map((h) => h.key));
+    got.forEach((h, i) => expect(h.distance).toBeCloseTo(want[i]!.distance, 5));
+    expect(index.exactAmong(query, [], 5)).toEqual([]);
+  });
+});

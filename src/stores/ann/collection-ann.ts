@@ -12,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionSchema } from '../../domain/collection.js';
+import type { PayloadPredicate, RequiredTerm } from '../filter-memory.js';
 import { KeyMap } from './key-map.js';
+import { PayloadPostings } from './payload-postings.js';
 import { RowStore, rowFileInUse } from './row-store.js';
 import type { SearchPool } from './search-pool.js';
 import {
@@ -63,6 +65,8 @@ export class CollectionAnn {
   private graphSavedAt = Date.now();
   /** The full key-map file the next save may write a delta against (this index wrote or loaded it). */
   private keysBase?: string;
+  /** Keyword, bool and geo-cell payload values -> keys, for the exact filter plan (see matching). */
+  private readonly postings = new PayloadPostings();
 
   private constructor(
     readonly keys: KeyMap,
@@ -213,32 +217,76 @@ export class CollectionAnn {
   }
 
   /**
-   * The live keys whose payloads pass `accept`, in memory (remembered by key, else `cached`), with those payloads;
-   * undefined when some live payload is not in memory or more than `max` pass.
+   * The live keys whose payloads pass `accept`, ascending, tested in memory (remembered by key, else `cached`, and
+   * remembered from then on: `keys.payloadOf` has each match's); undefined when some live payload is not in memory
+   * or more than `max` pass. A filter requiring keyword,
+   * bool or geo values reads the keys holding them (a point: its grid cell) from the payload postings instead of
+   * testing every payload.
    */
   matching(
-    accept: (payload: Payload) => boolean,
+    accept: PayloadPredicate,
     cached: (id: string) => Payload | undefined,
     max: number,
-  ): { keys: number[]; payloads: Map<number, Payload> } | undefined {
+  ): number[] | undefined {
+    const payloadAt = (key: number) => this.payloadAt(key, cached);
+    const term = this.indexedTerm(accept.required, payloadAt);
+    if (!term) return this.matchingScan(accept, payloadAt, max);
+    const matched: number[] = [];
+    for (const key of this.postings.candidates(term, this.keys)) {
+      // Indexed keys had their payloads remembered, and keep them while live.
+      if (!accept(this.keys.payloadOf(key)!)) continue;
+      if (matched.length === max) return undefined;
+      matched.push(key);
+    }
+    return matched;
+  }
+
+  private matchingScan(
+    accept: PayloadPredicate,
+    payloadAt: (key: number) => Payload | undefined,
+    max: number,
+  ): number[] | undefined {
     const keys = this.keys;
     const matched: number[] = [];
-    const payloads = new Map<number, Payload>();
     for (let key = 0; key < keys.capacity; key++) {
       if (!keys.isLive(key)) continue;
-      let payload = keys.payloadOf(key);
-      if (payload === undefined) {
-        payload = cached(keys.idOf(key)!);
-        if (payload === undefined) return undefined;
-        // As a search's hits are: by key from now on (the callers hold the whole collection's payloads).
-        keys.rememberPayload(key, payload);
-      }
+      const payload = payloadAt(key);
+      if (payload === undefined) return undefined;
       if (!accept(payload)) continue;
       if (matched.length === max) return undefined;
       matched.push(key);
-      payloads.set(key, payload);
     }
-    return { keys: matched, payloads };
+    return matched;
+  }
+
+  /** A live key's payload: remembered by key, else from `cached` and remembered from now on. */
+  private payloadAt(key: number, cached: (id: string) => Payload | undefined): Payload | undefined {
+    let payload = this.keys.payloadOf(key);
+    if (payload === undefined) {
+      payload = cached(this.keys.idOf(key)!);
+      // As a search's hits are: by key from now on (the callers hold the whole collection's payloads).
+      if (payload !== undefined) this.keys.rememberPayload(key, payload);
+    }
+    return payload;
+  }
+
+  /**
+   * The required term whose postings read the fewest keys, its postings brought up to date with the keys written
+   * since; undefined when the filter requires none or some payload is not in memory.
+   */
+  private indexedTerm(
+    required: readonly RequiredTerm[],
+    payloadAt: (key: number) => Payload | undefined,
+  ): RequiredTerm | undefined {
+    let best: RequiredTerm | undefined;
+    let bestSize = Infinity;
+    for (const term of required) {
+      if (!this.postings.start(term)) continue;
+      if (!this.postings.extend(term, this.keys, payloadAt)) return undefined;
+      const size = this.postings.size(term);
+      if (size < bestSize) [best, bestSize] = [term, size];
+    }
+    return best;
   }
 
   /**

@@ -106,6 +106,8 @@ export interface KeyHit {
 const PREFILTER_MIN_ROWS = 4096;
 const PREFILTER_OVERFETCH = 4;
 const PREFILTER_EXTRA = 32;
+/** Rows exactAmong copies and scores per native call (2 MiB at 512 dimensions). */
+const EXACT_BLOCK_ROWS = 1_024;
 
 /** How a vector's index was persisted: its graph file plus the rows and removals that file does not reflect. */
 export interface SavedVectorState {
@@ -572,6 +574,7 @@ export class VectorIndex {
   exactAmong(query: Float32Array, keys: readonly number[], k: number): KeyHit[] | undefined {
     const rows = this.rows;
     if (!rows) return undefined;
+    if (k <= 0) return [];
     const dim = this.dim;
     // Keys not absorbed yet: where their rows are in the pending buffer (only the wanted ones are looked up).
     let pendingAt: Map<number, [Float32Array, number]> | undefined;
@@ -582,30 +585,39 @@ export class VectorIndex {
         for (let r = 0; r < seg.keys.length; r++)
           if (wanted.has(seg.keys[r]!)) pendingAt.set(seg.keys[r]!, [seg.rows, r * dim]);
     }
-    let qq = 0;
-    for (let j = 0; j < dim; j++) qq += query[j]! * query[j]!;
     const chunks = rows.chunks;
     const per = rows.chunkRows;
+    // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
+    const q = query.byteOffset === 0 ? query : query.slice();
+    // Rows are copied into blocks and scored natively (SIMD): ~2x a JS loop over the same scattered rows.
+    const block = new Float32Array(Math.min(keys.length, EXACT_BLOCK_ROWS) * dim);
     const out: KeyHit[] = [];
-    for (const key of keys) {
-      const pendingRow = pendingAt?.get(key);
-      let row: Float32Array | undefined;
-      let at: number;
-      if (pendingRow) [row, at] = pendingRow;
-      else {
-        row = chunks[Math.floor(key / per)];
-        at = (key % per) * dim;
+    for (let from = 0; from < keys.length; from += EXACT_BLOCK_ROWS) {
+      const part = keys.slice(from, from + EXACT_BLOCK_ROWS);
+      for (let i = 0; i < part.length; i++) {
+        const key = part[i]!;
+        const pendingRow = pendingAt?.get(key);
+        if (pendingRow) {
+          block.set(pendingRow[0].subarray(pendingRow[1], pendingRow[1] + dim), i * dim);
+          continue;
+        }
+        const row = chunks[Math.floor(key / per)];
+        const at = (key % per) * dim;
         if (!row || at + dim > row.length) return undefined;
+        block.set(row.subarray(at, at + dim), i * dim);
       }
-      let dot = 0;
-      let vv = 0;
-      for (let j = 0; j < dim; j++) {
-        const x = row[at + j]!;
-        dot += x * query[j]!;
-        vv += x * x;
+      const res = exactSearch(
+        block.subarray(0, part.length * dim),
+        q,
+        dim,
+        Math.min(k, part.length),
+        METRIC[this.distance],
+        1,
+      );
+      for (let i = 0; i < res.keys.length; i++) {
+        const at = Number(res.keys[i]!);
+        if (at < part.length) out.push({ key: part[at]!, distance: res.distances[i]! });
       }
-      // usearch's cosine distance, as the graph's re-scored matches have it.
-      out.push({ key, distance: qq > 0 && vv > 0 ? 1 - dot / Math.sqrt(qq * vv) : 1 });
     }
     return out.sort((a, b) => a.distance - b.distance).slice(0, k);
   }

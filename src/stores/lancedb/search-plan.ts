@@ -90,7 +90,7 @@ export async function plannedSearch(
 }
 
 /**
- * The live keys whose payloads pass `predicate`, with the payloads, tested in memory on the event loop; undefined
+ * The live keys whose payloads pass `predicate` (each then remembered by key: `ann.keys.payloadOf`), tested in memory on the event loop; undefined
  * (the table answers) for a collection over `exactInMemoryMax` items or larger than the payload cache, when some
  * payload is not cached or still to parse past this call's budget, or past `max` matches.
  */
@@ -100,7 +100,7 @@ export function matchInMemory(
   options: FilterPlanOptions,
   predicate: PayloadPredicate,
   max: number,
-): { keys: number[]; payloads: Map<number, Payload> } | undefined {
+): number[] | undefined {
   if (ann.keys.size > options.exactInMemoryMax || ann.keys.size > cache.capacity) return undefined;
   const budget = { parses: PARSE_BUDGET };
   return ann.matching(predicate, (id) => cache.peekWithin(id, budget), max);
@@ -113,10 +113,10 @@ function exactInMemory(a: PlannedSearch): VectorHit[] | undefined {
   const max = Math.max(a.options.exactMaxCount, Math.ceil(a.options.exactMaxShare * live)) * 2;
   const found = matchInMemory(a.ann, a.cache, a.options, a.filter.predicate, max);
   if (!found) return undefined;
-  return a.ann.exactAmong(a.vector, a.query, found.keys, a.k)?.map((h) => ({
+  return a.ann.exactAmong(a.vector, a.query, found, a.k)?.map((h) => ({
     id: h.id,
     score: distanceToScore(a.distance, h.distance),
-    payload: found.payloads.get(h.key)!,
+    payload: a.ann.keys.payloadOf(h.key)!,
   }));
 }
 
@@ -160,9 +160,11 @@ function estimateShare(
   let seen = 0;
   let matched = 0;
   for (let tries = 0; tries < SAMPLE * 4 && seen < SAMPLE; tries++) {
-    const id = ann.keys.idOf(Math.floor(Math.random() * cap));
+    const key = Math.floor(Math.random() * cap);
+    const id = ann.keys.idOf(key);
     if (id === undefined) continue;
-    const payload = cache.peek(id);
+    // Remembered by key once a scan or a search saw it: no lookup in the id-keyed cache.
+    const payload = ann.keys.payloadOf(key) ?? cache.peek(id);
     if (!payload) continue;
     seen++;
     if (predicate(payload)) matched++;

@@ -1,0 +1,244 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Filter } from '../../src/domain/filter.js';
+import { geoCell } from '../../src/domain/geo.js';
+import { CollectionAnn } from '../../src/stores/ann/collection-ann.js';
+import { compileFilter } from '../../src/stores/filter-memory.js';
+import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
+import type { ItemInput } from '../../src/stores/vector-store.js';
+import { rng, unitVector } from './builders.js';
+import { tempDirs } from '../support/temp-dirs.js';
+
+/**
+ * The exact filter plan's payload postings (keyword / bool value -> keys): a selective filter reads the keys holding
+ * its values instead of testing every payload, and answers exactly as the table's scan does through writes,
+ * rewrites that change a value, deletes, and arrays of keywords.
+ */
+const DIM = 16;
+const tempDir = tempDirs('chorus-postings-');
+
+const schema = {
+  name: 'c',
+  vectors: { text: { modality: 'text' as const, dim: DIM } },
+  payloadIndexes: {
+    group: 'integer' as const,
+    common: 'bool' as const,
+    tag: 'keyword' as const,
+    labels: 'keyword' as const,
+    place: 'geo' as const,
+  },
+};
+
+function items(from: number, to: number, seed: number, variant = 0): ItemInput[] {
+  const rand = rng(seed);
+  return Array.from({ length: to - from }, (_, j) => {
+    const i = from + j;
+    return {
+      id: `i${i}`,
+      payload: {
+        group: i % 50,
+        common: (i + variant) % 7 !== 0,
+        tag: `t${(i + variant) % 40}`,
+        // Points on both sides of the antimeridian and near a pole too.
+        place: {
+          lat: ((i * 37 + variant) % 1790) / 10 - 89,
+          lon: ((i * 533 + variant * 11) % 3600) / 10 - 180,
+        },
+        // Some items hold a list, some one string, some nothing (never matched by a keyword filter).
+        ...(i % 3 === 0
+          ? { labels: [`l${i % 11}`, `l${(i * 5 + variant) % 11}`, 42] }
+          : i % 3 === 1
+            ? { labels: `l${(i + variant) % 11}` }
+            : {}),
+      },
+      vectors: { text: unitVector(DIM, rand) },
+    };
+  });
+}
+
+async function open(dir: string, extra: Partial<LanceDbStoreOptions>): Promise<LanceDbStore> {
+  return LanceDbStore.open({
+    dataDir: dir,
+    indexMaintenance: 'inline',
+    annSaveIdleMs: 60_000,
+    ...extra,
+  });
+}
+
+describe('payload postings for the exact filter plan', () => {
+  it('lists the keyword and bool values every match must hold', () => {
+    const compile = (f: Filter) => compileFilter(f, schema.payloadIndexes).required;
+    expect(
+      compile({
+        must: [
+          { key: 'tag', in: ['a', 'b', 'a'] },
+          { key: 'group', range: { gte: 3 } },
+          {
+            must: [{ key: 'common', match: { value: false } }],
+            should: [{ key: 'labels', match: { value: 'x' } }],
+          },
+        ],
+        should: [{ key: 'labels', match: { value: 'y' } }],
+        must_not: [{ key: 'tag', match: { value: 'c' } }],
+      }),
+    ).toEqual([
+      { key: 'tag', kind: 'keyword', values: ['a', 'b'] },
+      { key: 'common', kind: 'bool', values: ['false'] },
+    ]);
+    expect(compile({ should: [{ key: 'tag', match: { value: 'a' } }] })).toEqual([]);
+    // A point's grid cells: the box across the antimeridian covers both of its edges' cells.
+    const box = compile({
+      must: [
+        {
+          key: 'place',
+          geo_bounding_box: {
+            top_left: { lat: 1.5, lon: 179.5 },
+            bottom_right: { lat: 0.5, lon: -179.5 },
+          },
+        },
+      ],
+    });
+    expect(box).toEqual([
+      {
+        key: 'place',
+        kind: 'geo',
+        values: ['0,179', '0,180', '0,-180', '1,179', '1,180', '1,-180'],
+      },
+    ]);
+    // Too many cells to read: no requirement (the graph plan serves broad filters).
+    expect(
+      compile({
+        must: [{ key: 'place', geo_radius: { center: { lat: 0, lon: 0 }, radius: 5_000_000 } }],
+      }),
+    ).toEqual([]);
+  });
+
+  it('files every point a geo filter accepts under one of the cells it reads (random regions, poles, antimeridian)', () => {
+    const rand = rng(5);
+    const between = (lo: number, hi: number) => lo + (hi - lo) * rand();
+    let accepted = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const lat = between(-90, 90);
+      const lon = between(-180, 180);
+      const filter: Filter =
+        trial % 2
+          ? {
+              must: [
+                {
+                  key: 'place',
+                  geo_radius: { center: { lat, lon }, radius: between(1_000, 600_000) },
+                },
+              ],
+            }
+          : {
+              must: [
+                {
+                  key: 'place',
+                  geo_bounding_box: {
+                    top_left: { lat: Math.min(90, lat + between(0, 8)), lon },
+                    bottom_right: { lat, lon: ((lon + between(0, 12) + 180) % 360) - 180 },
+                  },
+                },
+              ],
+            };
+      const test = compileFilter(filter, schema.payloadIndexes);
+      const cells = new Set(test.required[0]?.values);
+      expect(cells.size).toBeGreaterThan(0);
+      for (let i = 0; i < 400; i++) {
+        // Points around the region's corner and edges, where a cell boundary would be missed.
+        const place = {
+          lat: Math.max(-90, Math.min(90, lat + between(-9, 9))),
+          lon: Math.max(-180, Math.min(180, lon + between(-13, 13))),
+        };
+        if (!test({ place })) continue;
+        accepted++;
+        expect(cells.has(geoCell(place)), JSON.stringify({ filter, place })).toBe(true);
+      }
+    }
+    expect(accepted).toBeGreaterThan(1_000);
+  });
+
+  it('answers as the table scan does through writes, rewrites, deletes and keyword lists, without testing every payload', async () => {
+    const dir = tempDir();
+    const always = { exactMaxCount: Infinity, exactMaxShare: 1 };
+    const memory = await open(dir, { filterPlan: always });
+    await memory.createCollection(schema);
+    await memory.upsert('c', items(0, 700, 1));
+    await memory.flushIndex('c');
+    const table = await open(dir, { filterPlan: { ...always, exactInMemoryMax: -1 } });
+    const scan = vi.spyOn(
+      CollectionAnn.prototype as unknown as { matchingScan: () => unknown },
+      'matchingScan',
+    );
+    const q = unitVector(DIM, rng(9));
+    const indexed: Filter[] = [
+      { must: [{ key: 'tag', match: { value: 't3' } }] },
+      {
+        must: [
+          { key: 'tag', in: ['t1', 't2', 't39'] },
+          { key: 'group', range: { lt: 25 } },
+        ],
+      },
+      { must: [{ key: 'labels', in: ['l4', 'l7'] }] },
+      {
+        must: [
+          { key: 'common', match: { value: false } },
+          { key: 'labels', match: { value: 'l0' } },
+        ],
+      },
+      {
+        must: [{ must: [{ key: 'tag', in: ['t5', 't6'] }] }],
+        must_not: [{ key: 'labels', match: { value: 'l5' } }],
+      },
+      { must: [{ key: 'tag', match: { value: 'nowhere' } }] },
+      { must: [{ key: 'place', geo_radius: { center: { lat: 10, lon: 20 }, radius: 1_200_000 } }] },
+      { must: [{ key: 'place', geo_radius: { center: { lat: 88, lon: 0 }, radius: 400_000 } }] },
+      {
+        must: [
+          {
+            key: 'place',
+            geo_bounding_box: {
+              top_left: { lat: 30, lon: 160 },
+              bottom_right: { lat: -30, lon: -150 },
+            },
+          },
+          { key: 'common', match: { value: true } },
+        ],
+      },
+    ];
+    const gone = new Set<string>();
+    const agree = async (tableStore: LanceDbStore, filters: Filter[]) => {
+      for (const filter of filters) {
+        const a = await memory.search('c', 'text', q, 300, { filter });
+        const b = await tableStore.search('c', 'text', q, 300, { filter });
+        expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
+        a.forEach((h, i) => expect(h.score).toBeCloseTo(b[i]!.score, 5));
+        expect(a.map((h) => h.payload)).toEqual(b.map((h) => h.payload));
+        expect(a.filter((h) => gone.has(h.id))).toEqual([]);
+        const none =
+          (filter.must?.[0] as { key?: string; match?: { value: unknown } }).match?.value ===
+          'nowhere';
+        expect(a.length > 0).toBe(!none);
+      }
+    };
+    await agree(table, indexed);
+    expect(scan).not.toHaveBeenCalled();
+
+    // Rewrites move items between values (old keys die), new items arrive pending, some items go.
+    await memory.upsert('c', items(100, 300, 2, 1));
+    await memory.upsert('c', items(700, 900, 3));
+    await memory.delete('c', ['i3', 'i43', 'i800']);
+    for (const id of ['i3', 'i43', 'i800']) gone.add(id);
+    await table.close();
+    // A fresh table-scan store reads the table as it is now.
+    const after = await open(dir, { filterPlan: { ...always, exactInMemoryMax: -1 } });
+    await agree(after, indexed);
+    expect(scan).not.toHaveBeenCalled();
+
+    // A filter requiring no keyword or bool value still tests every payload.
+    await agree(after, [{ must: [{ key: 'group', range: { gte: 48 } }] }]);
+    expect(scan).toHaveBeenCalledTimes(1);
+    scan.mockRestore();
+    await memory.close();
+    await after.close();
+  });
+});
