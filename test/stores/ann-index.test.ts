@@ -414,7 +414,8 @@ describe('in-process ANN index (LanceDB store)', () => {
     const data = items(300, 14);
     await graph.upsert('c', data);
     const exact = await open(dir, {
-      filterPlan: { exactMaxCount: Infinity, exactMaxShare: 1, exactInMemoryMax: -1 },
+      filterPlan: { exactMaxCount: Infinity, exactMaxShare: 1 },
+      payloadCacheSize: 0,
     });
     const filters: Filter[] = [
       { must: [{ key: 'tag', match: { value: 'odd' } }] },
@@ -457,7 +458,8 @@ describe('in-process ANN index (LanceDB store)', () => {
     // Rows written after the flush are still pending (searched exactly until the graph absorbs them).
     await memory.upsert('c', data.slice(400));
     await memory.delete('c', ['i3', 'i450']);
-    const table = await open(dir, { filterPlan: { ...always, exactInMemoryMax: -1 } });
+    // No payload cache: the exact plan cannot run in memory, the table scan answers.
+    const table = await open(dir, { filterPlan: always, payloadCacheSize: 0 });
     const scans = (s: LanceDbStore) =>
       vi.spyOn(s as unknown as { exactSearch: () => unknown }, 'exactSearch');
     const memoryScans = scans(memory);

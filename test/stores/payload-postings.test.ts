@@ -164,7 +164,8 @@ describe('payload postings for the exact filter plan', () => {
     await memory.createCollection(schema);
     await memory.upsert('c', items(0, 700, 1));
     await memory.flushIndex('c');
-    const table = await open(dir, { filterPlan: { ...always, exactInMemoryMax: -1 } });
+    // No payload cache: the exact plan cannot run in memory, the table scan answers.
+    const table = await open(dir, { filterPlan: always, payloadCacheSize: 0 });
     const scan = vi.spyOn(
       CollectionAnn.prototype as unknown as { matchingScan: () => unknown },
       'matchingScan',
@@ -230,7 +231,7 @@ describe('payload postings for the exact filter plan', () => {
     for (const id of ['i3', 'i43', 'i800']) gone.add(id);
     await table.close();
     // A fresh table-scan store reads the table as it is now.
-    const after = await open(dir, { filterPlan: { ...always, exactInMemoryMax: -1 } });
+    const after = await open(dir, { filterPlan: always, payloadCacheSize: 0 });
     await agree(after, indexed);
     expect(scan).not.toHaveBeenCalled();
 
@@ -240,5 +241,30 @@ describe('payload postings for the exact filter plan', () => {
     scan.mockRestore();
     await memory.close();
     await after.close();
+  });
+
+  it('past exactInMemoryMax a filter the postings answer stays in memory; one needing every payload tested goes to the table', async () => {
+    const dir = tempDir();
+    const store = await open(dir, {
+      filterPlan: { exactMaxCount: Infinity, exactMaxShare: 1, exactInMemoryMax: 100 },
+    });
+    await store.createCollection(schema);
+    await store.upsert('c', items(0, 400, 4));
+    await store.flushIndex('c');
+    const tableScans = vi.spyOn(store as unknown as { exactSearch: () => unknown }, 'exactSearch');
+    const q = unitVector(DIM, rng(10));
+    const byTag = await store.search('c', 'text', q, 50, {
+      filter: { must: [{ key: 'tag', in: ['t1', 't2'] }] },
+    });
+    expect(byTag.map((h) => h.payload.tag).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => (i < 10 ? 't1' : 't2')),
+    );
+    expect(tableScans).not.toHaveBeenCalled();
+    const byRange = await store.search('c', 'text', q, 50, {
+      filter: { must: [{ key: 'group', range: { lt: 2 } }] },
+    });
+    expect(byRange).toHaveLength(16);
+    expect(tableScans).toHaveBeenCalledTimes(1);
+    await store.close();
   });
 });

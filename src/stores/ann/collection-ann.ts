@@ -219,7 +219,7 @@ export class CollectionAnn {
   /**
    * The live keys whose payloads pass `accept`, ascending, tested in memory (remembered by key, else `cached`, and
    * remembered from then on: `keys.payloadOf` has each match's); undefined when some live payload is not in memory
-   * or more than `max` pass. A filter requiring keyword,
+   * or more than `max` pass, or when `scan` is false and no payload postings answer. A filter requiring keyword,
    * bool or geo values reads the keys holding them (a point: its grid cell) from the payload postings instead of
    * testing every payload.
    */
@@ -227,10 +227,11 @@ export class CollectionAnn {
     accept: PayloadPredicate,
     cached: (id: string) => Payload | undefined,
     max: number,
+    scan = true,
   ): number[] | undefined {
     const payloadAt = (key: number) => this.payloadAt(key, cached);
     const term = this.indexedTerm(accept.required, payloadAt);
-    if (!term) return this.matchingScan(accept, payloadAt, max);
+    if (!term) return scan ? this.matchingScan(accept, payloadAt, max) : undefined;
     const matched: number[] = [];
     for (const key of this.postings.candidates(term, this.keys)) {
       // Indexed keys had their payloads remembered, and keep them while live.

@@ -22,7 +22,11 @@ export interface FilterPlanOptions {
   exactMaxCount: number;
   /** Exact when at most this share of items is estimated to match. */
   exactMaxShare: number;
-  /** Up to this many items the exact plan runs in memory (payload tests and exact rows), past it in the table. */
+  /**
+   * Up to this many items a filter that needs every payload tested runs the exact plan in memory, past it in the
+   * table (the test is synchronous). One answered from payload postings runs in memory whatever the size, while the
+   * payload cache can hold the collection.
+   */
   exactInMemoryMax: number;
 }
 
@@ -91,7 +95,8 @@ export async function plannedSearch(
 
 /**
  * The live keys whose payloads pass `predicate` (each then remembered by key: `ann.keys.payloadOf`), tested in memory on the event loop; undefined
- * (the table answers) for a collection over `exactInMemoryMax` items or larger than the payload cache, when some
+ * (the table answers) for a collection larger than the payload cache or, unless payload postings answer, over
+ * `exactInMemoryMax` items, when some
  * payload is not cached or still to parse past this call's budget, or past `max` matches.
  */
 export function matchInMemory(
@@ -101,9 +106,10 @@ export function matchInMemory(
   predicate: PayloadPredicate,
   max: number,
 ): number[] | undefined {
-  if (ann.keys.size > options.exactInMemoryMax || ann.keys.size > cache.capacity) return undefined;
+  if (ann.keys.size > cache.capacity) return undefined;
   const budget = { parses: PARSE_BUDGET };
-  return ann.matching(predicate, (id) => cache.peekWithin(id, budget), max);
+  const scan = ann.keys.size <= options.exactInMemoryMax;
+  return ann.matching(predicate, (id) => cache.peekWithin(id, budget), max, scan);
 }
 
 /** The exact plan without the table: the filter's matches in memory, then exact distances over their rows. */
