@@ -15,7 +15,7 @@ import { Rng } from '../rerankers/random.js';
 import { recordRun } from '../src/bench/results-file.js';
 import type { Filter } from '../src/domain/filter.js';
 import type { Payload } from '../src/domain/item.js';
-import { compileFilter } from '../src/stores/filter-memory.js';
+import { compileFilter } from '../src/domain/filter-predicate.js';
 import { LanceDbStore } from '../src/stores/lancedb-store.js';
 import { embeddingLike, percentile } from './embedding-like.js';
 

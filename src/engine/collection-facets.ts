@@ -4,7 +4,6 @@ import type { Payload } from '../domain/item.js';
 import { itemBatches } from '../stores/item-batches.js';
 import type { VectorStore } from '../stores/vector-store.js';
 import { checkFacetFilters, checkFacets, FacetCounter, type Facets } from './facets.js';
-import { matchesFilter } from './filter-match.js';
 
 export interface CollectionFacets {
   facets: Facets;
@@ -36,7 +35,7 @@ export async function collectionFacets(
   checkFacets(fields, opts.size);
   checkFacetFilters(opts.facetFilters);
   const selections = Object.entries(opts.facetFilters ?? {}).map(
-    ([key, values]): [string, Filter] => [key, { must: [{ key, in: values }] }],
+    ([key, values]): [string, (payload: Payload) => boolean] => [key, holdsAny(key, values)],
   );
   // A selected field counts apart from the rest: over the items every other selection passes.
   const own = new Map(
@@ -45,8 +44,8 @@ export async function collectionFacets(
   const shared = new FacetCounter(fields.filter((f) => !own.has(f)));
   const failedField = (payload: Payload): string | null | undefined => {
     let failed: string | undefined;
-    for (const [field, filter] of selections) {
-      if (matchesFilter(payload, filter)) continue;
+    for (const [field, passes] of selections) {
+      if (passes(payload)) continue;
       if (failed !== undefined) return null;
       failed = field;
     }
@@ -69,4 +68,16 @@ export async function collectionFacets(
   const facets: Facets = {};
   for (const f of new Set(fields)) facets[f] = own.get(f)?.top(opts.size)[f] ?? sharedTop[f]!;
   return { facets, scanned, ...(opts.facetFilters ? { matched } : {}) };
+}
+
+/**
+ * Whether a payload's `field` holds one of `values` (any element of an array), compared as stored: the values a
+ * selection names are the ones the counts showed (facets count any payload field, indexed or not).
+ */
+function holdsAny(field: string, values: readonly unknown[]): (payload: Payload) => boolean {
+  const wanted = new Set(values);
+  return (payload) => {
+    const v = payload[field];
+    return Array.isArray(v) ? v.some((x) => wanted.has(x)) : wanted.has(v);
+  };
 }

@@ -1,7 +1,7 @@
 import type { ChorusConfig } from '../config.js';
 import type { Filter } from '../domain/filter.js';
 import { ChorusError } from '../errors.js';
-import { checkFilterCost } from '../stores/filter-rules.js';
+import { checkFilterCost } from '../domain/filter-rules.js';
 
 /** The query cost caps of config.limits (filter size, depth, `in` length, candidates × lists). */
 export type QueryLimits = Pick<

@@ -1,8 +1,9 @@
 import type { RankedHit } from '../domain/candidate.js';
+import type { PayloadFieldType } from '../domain/collection.js';
 import type { CurationMatch } from '../domain/curations.js';
 import type { Filter } from '../domain/filter.js';
 import type { VectorStore } from '../stores/vector-store.js';
-import { matchesFilter } from './filter-match.js';
+import { payloadTest } from './filter-match.js';
 import type { TextRequirement } from './text-requirement.js';
 
 /** The rule a query matched, as the response reports it. */
@@ -21,6 +22,8 @@ export interface CurationArgs {
   collection: string;
   match: CurationMatch;
   filter?: Filter;
+  /** The collection's payload indexes: how the filter reads each field of a promoted item. */
+  payloadIndexes: Readonly<Record<string, PayloadFieldType>>;
   accept?: TextRequirement;
   /** Ids the request keeps out (the rule's hidden items, seen items): never promoted either. */
   exclude?: ReadonlySet<string>;
@@ -48,12 +51,13 @@ export async function curate(
   const unranked = wanted.filter((id) => !byId.has(id));
   const problems: string[] = [];
   if (unranked.length > 0) {
+    const passes = payloadTest(a.filter, a.payloadIndexes);
     const items = await store.get(a.collection, unranked, { signal: a.signal });
     const found = new Map(items.map((i) => [i.id, i]));
     for (const id of unranked) {
       const item = found.get(id);
       if (!item) problems.push(`"${id}" is not in the collection`);
-      else if (!matchesFilter(item.payload, a.filter) || (a.accept && !a.accept(item.payload)))
+      else if (!passes(item.payload) || (a.accept && !a.accept(item.payload)))
         problems.push(`"${id}" does not pass this query's filter or operators`);
       else
         byId.set(id, {

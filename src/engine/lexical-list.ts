@@ -1,8 +1,9 @@
 import type { Filter } from '../domain/filter.js';
+import type { PayloadFieldType } from '../domain/collection.js';
 import type { Payload } from '../domain/item.js';
 import type { LexicalExpansion, LexicalIndex } from '../domain/lexical.js';
 import type { VectorStore } from '../stores/vector-store.js';
-import { matchesFilter } from './filter-match.js';
+import { payloadTest } from './filter-match.js';
 
 export interface LexicalListDeps {
   store: Pick<VectorStore, 'get' | 'matchingIds'>;
@@ -36,6 +37,8 @@ export async function lexicalList(
   k: number,
   opts: {
     filter?: Filter;
+    /** The collection's payload indexes: how the rounds read each field the filter names (see payloadTest). */
+    payloadIndexes: Readonly<Record<string, PayloadFieldType>>;
     exclude?: ReadonlySet<string>;
     signal?: AbortSignal;
     /** Synonyms to score beside the text's terms. */
@@ -44,9 +47,10 @@ export async function lexicalList(
     prefix?: boolean;
     /** Checked on each hit's payload like the filter (a query's phrases and exclusions). */
     accept?: (payload: Payload) => boolean;
-  } = {},
+  },
 ): Promise<LexicalListHit[]> {
   const { filter } = opts;
+  const passes = filter && payloadTest(filter, opts.payloadIndexes);
   // A selective filter the store can resolve in memory goes into the index as the ids allowed: one exact read.
   const only = filter
     ? await deps.store.matchingIds?.(collection, filter, MAX_PUSHED_IDS)
@@ -75,7 +79,7 @@ export async function lexicalList(
     for (const h of hits) {
       checked.add(h.id);
       const payload = payloads.get(h.id);
-      if (!payload || !matchesFilter(payload, filter) || (opts.accept && !opts.accept(payload)))
+      if (!payload || (passes && !passes(payload)) || (opts.accept && !opts.accept(payload)))
         continue;
       if (out.length < k) out.push({ id: h.id, score: h.score, payload });
     }

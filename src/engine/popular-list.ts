@@ -1,8 +1,9 @@
+import type { PayloadFieldType } from '../domain/collection.js';
 import type { EngagementOrder } from '../domain/feedback-port.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import type { EngineDeps } from './engine-deps.js';
-import { matchesFilter } from './filter-match.js';
+import { payloadTest } from './filter-match.js';
 
 /** How many of the most engaged items to read per one wanted, for what the filter and exclusions drop. */
 const OVERREAD = 4;
@@ -18,6 +19,8 @@ export async function popularList(
   o: {
     k: number;
     filter?: Filter;
+    /** The collection's payload indexes: how the filter reads each field. */
+    payloadIndexes: Readonly<Record<string, PayloadFieldType>>;
     exclude?: ReadonlySet<string>;
     signal?: AbortSignal;
     /** All-time engagement (default) or trending (decayed by age). */
@@ -34,10 +37,11 @@ export async function popularList(
     { signal: o.signal },
   );
   const payloads = new Map(items.map((i) => [i.id, i.payload]));
+  const passes = payloadTest(o.filter, o.payloadIndexes);
   const out: { id: string; score: number; payload: Payload }[] = [];
   for (const t of top) {
     const payload = payloads.get(t.id);
-    if (payload === undefined || !matchesFilter(payload, o.filter)) continue;
+    if (payload === undefined || !passes(payload)) continue;
     out.push({ id: t.id, score: t.engagement, payload });
     if (out.length === o.k) break;
   }

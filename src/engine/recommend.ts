@@ -102,6 +102,7 @@ export async function recommend(
   const common = {
     collection: req.collection,
     filter: req.filter,
+    payloadIndexes: schema.payloadIndexes,
     userId: req.userId,
     exclude,
     limit: req.limit ?? deps.search.defaultLimit,
@@ -124,6 +125,7 @@ export async function recommend(
             popularList(deps, req.collection, {
               k,
               filter: req.filter,
+              payloadIndexes: schema.payloadIndexes,
               exclude,
               signal: req.signal,
               order: trending ? 'trending' : 'all-time',

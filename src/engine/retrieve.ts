@@ -1,4 +1,5 @@
 import type { Candidate } from '../domain/candidate.js';
+import type { PayloadFieldType } from '../domain/collection.js';
 import type { Filter } from '../domain/filter.js';
 import type { Payload } from '../domain/item.js';
 import type { LexicalExpansion, LexicalIndex } from '../domain/lexical.js';
@@ -24,6 +25,8 @@ export interface RetrieveArgs {
   /** A test every candidate's payload must pass, whichever list found it (a query's phrases and exclusions). */
   accept?: (payload: Payload) => boolean;
   filter?: Filter;
+  /** The collection's payload indexes: how the filter reads each field where a list checks payloads itself. */
+  payloadIndexes: Readonly<Record<string, PayloadFieldType>>;
   /** Top-K per list. */
   k: number;
   /** Ids that may not appear (the item itself for more-like-this, seen items). */
@@ -86,6 +89,7 @@ export async function retrieve(
     ? timer.time('bm25', () =>
         lexicalList(deps, args.collection, args.text!, args.k, {
           filter: args.filter,
+          payloadIndexes: args.payloadIndexes,
           exclude,
           signal: args.signal,
           expand: args.expand,

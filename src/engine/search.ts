@@ -154,6 +154,7 @@ export async function search(
     ...(req.prefix ? { prefix: true } : {}),
     ...(required?.accept ? { accept: required.accept } : {}),
     filter,
+    payloadIndexes: schema.payloadIndexes,
     userId: req.userId,
     exclude,
     ...ranking,

@@ -1,5 +1,6 @@
 import type { RerankContext, Reranker } from '../../rerankers/reranker.js';
 import type { Candidate, RankedHit } from '../domain/candidate.js';
+import type { PayloadFieldType } from '../domain/collection.js';
 import type { Filter } from '../domain/filter.js';
 import type { LexicalExpansion, TextAnalysis } from '../domain/lexical.js';
 import type { Payload } from '../domain/item.js';
@@ -75,6 +76,8 @@ export interface TwoStageArgs {
   lists?: RetrieveArgs['lists'];
   text?: string;
   filter?: Filter;
+  /** The collection's payload indexes: how the filter reads each field where payloads are checked in memory. */
+  payloadIndexes: Readonly<Record<string, PayloadFieldType>>;
   userId?: string;
   exclude?: Set<string>;
   fusion?: string;
@@ -166,6 +169,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
     k,
     exclude: a.exclude,
     lists: a.lists,
+    payloadIndexes: a.payloadIndexes,
     signal,
   };
   // Started beside the hits' lists (the search threads take both); awaited only once those are in.
@@ -226,6 +230,7 @@ export async function runTwoStage(deps: EngineDeps, a: TwoStageArgs): Promise<Ra
           collection: a.collection,
           match: a.curation!,
           filter: a.filter,
+          payloadIndexes: a.payloadIndexes,
           accept: a.accept,
           exclude: a.exclude,
           rankerVersion: reranker.version,

@@ -10,7 +10,7 @@ import {
   parseFilter,
   typeError,
   type Scalar,
-} from './filter-rules.js';
+} from '../domain/filter-rules.js';
 
 /**
  * Translates the typed Filter into a LanceDB (DataFusion SQL) where-clause without ever pasting a raw user string:

@@ -9,7 +9,7 @@ import {
   parseFilter,
   typeError,
   type Scalar,
-} from './filter-rules.js';
+} from '../domain/filter-rules.js';
 
 /** Qdrant's filter JSON (the subset Chorus emits). */
 export interface QdrantFilter {

@@ -12,7 +12,7 @@ import { PayloadCache } from './ann/payload-cache.js';
 import { SearchPool } from './ann/search-pool.js';
 import { HNSW_PARAMS, type HnswParams } from './ann/vector-index.js';
 import { Limiter } from './concurrency.js';
-import { compileFilter } from './filter-memory.js';
+import { compileFilter } from '../domain/filter-predicate.js';
 import { toLanceWhere, sqlString } from './filter-lancedb.js';
 import { checkK, checkVector, validateBatch } from './item-validation.js';
 import { AnnSync } from './lancedb/ann-sync.js';

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { EventBatcher } from '../../src/engine/event-batcher.js';
 import { cosine } from '../../src/domain/vectors.js';
 import { foldEvent, profileVector } from '../../src/domain/profile-math.js';
-import { matchesFilter } from '../../src/engine/filter-match.js';
+import { payloadTest } from '../../src/engine/filter-match.js';
+import type { Filter } from '../../src/domain/filter.js';
 import { mmr } from '../../src/engine/mmr.js';
 import type { FeedbackEvent } from '../../src/domain/feedback.js';
 
@@ -32,6 +33,13 @@ describe('profile math', () => {
 
 describe('filter evaluation (BM25 candidates)', () => {
   const payload = { category: 'coat', tags: ['wool', 'winter'], price: 120, sale: null };
+  const indexes = {
+    category: 'keyword',
+    tags: 'keyword',
+    price: 'float',
+    sale: 'float',
+  } as const;
+  const matchesFilter = (p: typeof payload, f: Filter) => payloadTest(f, indexes)(p);
   it('matches must / should / must_not with arrays, ranges and exists', () => {
     expect(matchesFilter(payload, { must: [{ key: 'category', match: { value: 'coat' } }] })).toBe(
       true,

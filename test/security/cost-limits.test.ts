@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filterCost } from '../../src/stores/filter-rules.js';
+import { filterCost } from '../../src/domain/filter-rules.js';
 import type { Json, TestServer } from '../api/harness.js';
 import {
   ADMIN,

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Filter } from '../../src/domain/filter.js';
 import { geoCell } from '../../src/domain/geo.js';
 import { CollectionAnn } from '../../src/stores/ann/collection-ann.js';
-import { compileFilter } from '../../src/stores/filter-memory.js';
+import { compileFilter } from '../../src/domain/filter-predicate.js';
 import { LanceDbStore, type LanceDbStoreOptions } from '../../src/stores/lancedb-store.js';
 import type { ItemInput } from '../../src/stores/vector-store.js';
 import { rng, unitVector } from './builders.js';

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectionSchema } from '../../domain/collection.js';
-import type { PayloadPredicate, RequiredTerm } from '../filter-memory.js';
+import type { PayloadPredicate, RequiredTerm } from '../../domain/filter-predicate.js';
 import { KeyMap } from './key-map.js';
 import { PayloadPostings } from './payload-postings.js';
 import { RowStore, rowFileInUse } from './row-store.js';

@@ -1,6 +1,6 @@
 import { asGeoPoint, geoCell } from '../../domain/geo.js';
 import type { Payload } from '../../domain/item.js';
-import type { RequiredTerm } from '../filter-memory.js';
+import type { RequiredTerm } from '../../domain/filter-predicate.js';
 import type { KeyMap } from './key-map.js';
 
 /** Fields one collection keeps postings for (each costs about one array slot per live item). */
@@ -112,7 +112,7 @@ function fieldId(term: RequiredTerm): string {
 }
 
 /**
- * The values a payload field is found under, as the filter's own test reads it (filter-memory.ts): a keyword is a
+ * The values a payload field is found under, as the filter's own test reads it (domain/filter-predicate.ts): a keyword is a
  * string or the strings of an array, a bool is true or false, a point its grid cell.
  */
 function termValues(kind: RequiredTerm['kind'], v: unknown): readonly string[] {

@@ -8,11 +8,10 @@ import {
   type FixedSizeList,
   type Schema,
 } from 'apache-arrow';
-import type { CollectionSchema, PayloadFieldType } from '../../domain/collection.js';
-import { asGeoPoint } from '../../domain/geo.js';
-import type { Item, JsonValue, Payload } from '../../domain/item.js';
+import type { CollectionSchema } from '../../domain/collection.js';
+import { typedValue } from '../../domain/payload-typing.js';
+import type { Item, Payload } from '../../domain/item.js';
 import type { ValidItem } from '../item-validation.js';
-import { parseDatetime } from '../filter-rules.js';
 import { ID_COLUMN, PAYLOAD_COLUMN, vectorColumn } from './columns.js';
 
 /** Builds one Arrow table for a validated batch; vectors go in as one contiguous Float32 buffer per column. */
@@ -72,40 +71,6 @@ function vectorData(type: FixedSizeList, vectorName: string, items: ValidItem[])
   });
   const child = makeData({ type: type.children[0]!.type, length: n * dim, data: values });
   return makeData({ type, length: n, nullCount, nullBitmap: nullCount ? validity : null, child });
-}
-
-/**
- * The typed copy of a payload field used for filtering. A value of the wrong type is stored as null (not filterable),
- * as Qdrant does not index it either; the full payload is kept untouched in the JSON column.
- */
-export function typedValue(type: PayloadFieldType, v: JsonValue | undefined): unknown {
-  if (v === undefined || v === null) return null;
-  switch (type) {
-    case 'keyword': {
-      const list = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-      return list.length ? list : null;
-    }
-    case 'text':
-      return typeof v === 'string' ? v : null;
-    case 'integer':
-      return typeof v === 'number' && Number.isInteger(v) ? v : null;
-    case 'float':
-      return typeof v === 'number' && Number.isFinite(v) ? v : null;
-    case 'bool':
-      return typeof v === 'boolean' ? Number(v) : null; // stored as Int8 0/1, see columns.ts
-    case 'geo':
-      return asGeoPoint(v) ?? null;
-    case 'datetime':
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      if (typeof v === 'string') {
-        try {
-          return parseDatetime(v, 'datetime');
-        } catch {
-          return null;
-        }
-      }
-      return null;
-  }
 }
 
 /** A row returned by a LanceDB query, as plain JS. */

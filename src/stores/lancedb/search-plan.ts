@@ -4,7 +4,7 @@ import type { CollectionAnn, IdHit } from '../ann/collection-ann.js';
 import type { PayloadCache } from '../ann/payload-cache.js';
 import type { SearchPool } from '../ann/search-pool.js';
 import { distanceToScore } from '../ann/vector-index.js';
-import type { PayloadPredicate } from '../filter-memory.js';
+import type { PayloadPredicate } from '../../domain/filter-predicate.js';
 
 /**
  * How a filtered search runs, chosen per query from the filter's estimated selectivity as Qdrant does:

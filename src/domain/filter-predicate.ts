@@ -1,6 +1,6 @@
-import type { PayloadFieldType } from '../domain/collection.js';
-import { isNestedFilter, type Condition, type Filter } from '../domain/filter.js';
-import type { Payload } from '../domain/item.js';
+import type { PayloadFieldType } from './collection.js';
+import { isNestedFilter, type Condition, type Filter } from './filter.js';
+import type { Payload } from './item.js';
 import {
   geoBounds,
   geoCellsCovering,
@@ -8,7 +8,7 @@ import {
   withinBox,
   withinRadius,
   type GeoPoint,
-} from '../domain/geo.js';
+} from './geo.js';
 import {
   assertGeoType,
   assertRangeType,
@@ -18,7 +18,7 @@ import {
   typeError,
   type Scalar,
 } from './filter-rules.js';
-import { typedValue } from './lancedb/rows.js';
+import { typedValue } from './payload-typing.js';
 
 /**
  * The filter language evaluated on payloads in memory with exactly the meaning the LanceDB translation gives it
@@ -48,7 +48,7 @@ const MAX_GEO_CELLS = 4_096;
 /** Validates the filter (same errors as the LanceDB translation) and compiles it to a predicate. */
 export function compileFilter(
   filter: Filter,
-  indexes: Record<string, PayloadFieldType>,
+  indexes: Readonly<Record<string, PayloadFieldType>>,
 ): PayloadPredicate {
   const parsed = parseFilter(filter);
   const test = clause(parsed, indexes);
@@ -59,7 +59,10 @@ export function compileFilter(
  * The keyword and bool match / in conditions a filter's every match satisfies: its `must` list's, and those of
  * filters nested in it (their own `must`; a nested `should` or `must_not` adds no requirement).
  */
-function requiredTerms(f: Filter, indexes: Record<string, PayloadFieldType>): RequiredTerm[] {
+function requiredTerms(
+  f: Filter,
+  indexes: Readonly<Record<string, PayloadFieldType>>,
+): RequiredTerm[] {
   const out: RequiredTerm[] = [];
   for (const c of f.must ?? []) {
     if (isNestedFilter(c)) {
@@ -102,7 +105,7 @@ function geoCells(c: Condition): string[] | undefined {
 
 function clause(
   f: Filter,
-  indexes: Record<string, PayloadFieldType>,
+  indexes: Readonly<Record<string, PayloadFieldType>>,
 ): (payload: Payload) => boolean {
   const must = (f.must ?? []).map((c) => condition(c, indexes));
   const should = (f.should ?? []).map((c) => condition(c, indexes));
@@ -115,7 +118,7 @@ function clause(
 
 function condition(
   c: Condition,
-  indexes: Record<string, PayloadFieldType>,
+  indexes: Readonly<Record<string, PayloadFieldType>>,
 ): (payload: Payload) => boolean {
   if (isNestedFilter(c)) return clause(c, indexes);
   const type = filterableType(c.key, indexes);

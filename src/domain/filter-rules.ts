@@ -1,5 +1,5 @@
-import type { PayloadFieldType } from '../domain/collection.js';
-import { Filter as FilterSchema, type Filter } from '../domain/filter.js';
+import type { PayloadFieldType } from './collection.js';
+import { Filter as FilterSchema, type Filter } from './filter.js';
 import { ChorusError } from '../errors.js';
 
 /**
@@ -24,7 +24,7 @@ export function parseFilter(filter: Filter): Filter {
 /** The indexed type of a filtered field; a field outside payloadIndexes is not filterable. */
 export function filterableType(
   key: string,
-  indexes: Record<string, PayloadFieldType>,
+  indexes: Readonly<Record<string, PayloadFieldType>>,
 ): PayloadFieldType {
   const type = indexes[key];
   if (type) return type;
