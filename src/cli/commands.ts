@@ -15,6 +15,7 @@ import { registerSearchCommand } from './commands/search.js';
 import { registerSynonymsCommand } from './commands/synonyms.js';
 import { registerCurationsCommand } from './commands/curations.js';
 import { registerLexicalCommand } from './commands/lexical.js';
+import { registerRankingCommand } from './commands/ranking.js';
 import { registerSettingsCommand } from './commands/settings.js';
 import { registerAnalyticsCommand } from './commands/analytics.js';
 import { registerBackupCommand } from './commands/backup.js';
@@ -38,6 +39,7 @@ export const COMMANDS: RegisterCommand[] = [
   (p) => registerCurationsCommand(p),
   (p) => registerLexicalCommand(p),
   (p) => registerSettingsCommand(p),
+  (p) => registerRankingCommand(p),
   (p) => registerAnalyticsCommand(p),
   (p) => registerBackupCommand(p),
   (p) => registerItemsCommand(p),

@@ -4,14 +4,14 @@ import { readSettingsFile, withEngine } from '../engine-session.js';
 import { rebuildAfterChange } from './lexical.js';
 
 /**
- * `chorus settings show|apply --collection C`: a collection's synonyms, curations and BM25 settings as one JSON
- * document, to copy relevance tuning to another collection or deployment.
+ * `chorus settings show|apply --collection C`: a collection's synonyms, curations, BM25 settings, suggestion
+ * exclusions and default ranking as one JSON document, to copy relevance tuning to another collection or deployment.
  */
 export function registerSettingsCommand(program: Command): void {
   const settings = program
     .command('settings')
     .description(
-      "a collection's relevance settings (synonyms, curations, BM25 field weights) as one JSON document",
+      "a collection's relevance settings (synonyms, curations, BM25 settings, suggestion exclusions, default ranking) as one JSON document",
     );
   settings
     .command('show')
@@ -58,6 +58,7 @@ export function registerSettingsCommand(program: Command): void {
           curations: doc.curations && kept.curations,
           lexical: doc.lexical && kept.lexical,
           suggestions: doc.suggestions && kept.suggestions,
+          ranking: doc.ranking && kept.ranking,
         });
         process.stdout.write(
           `${flags.collection}: ${applied.length ? 'replaced' : 'nothing to replace (the document has no part)'}\n` +
