@@ -14,6 +14,7 @@ import type { QueryLimits } from './cost-limits.js';
 import type { QueryRoute } from './query-encoding.js';
 import type { WriteJournal } from './write-journal.js';
 import type { StageObserver } from './stage-timer.js';
+import type { LexicalLanguage } from '../domain/lexical-languages.js';
 
 /** Everything the engine works with; built by the composition root (src/app), never global. */
 export interface EngineDeps {
@@ -47,6 +48,11 @@ export interface EngineDeps {
   curations?: Curations;
   /** The collection's BM25 field weights, read at each write (absent: every field weighs 1). */
   lexicalWeights?: LexicalWeights;
+  /**
+   * The language the collection's BM25 settings ask for (absent: whatever the index reads): a text search says when
+   * the index still reads another one, until the lexical rebuild switches it.
+   */
+  lexicalLanguage?: (collection: string) => LexicalLanguage;
 }
 
 /** Fusion settings a collection can default to (a named preset stored in the kv repo). */

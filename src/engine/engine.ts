@@ -157,6 +157,9 @@ export class Engine {
       synonyms: opts.synonyms,
       curations: opts.curations,
       lexicalWeights: opts.lexicalSettings ? lexicalWeightsOf(opts.lexicalSettings) : undefined,
+      lexicalLanguage: opts.lexicalSettings
+        ? (collection) => opts.lexicalSettings!.get(collection).language ?? DEFAULT_LEXICAL_LANGUAGE
+        : undefined,
       journal: opts.journal,
     };
   }

@@ -136,6 +136,14 @@ export async function search(
   const kind = q.text?.trim() ? 'text' : q.image ? 'image' : q.audio ? 'audio' : 'vector';
   const synonyms = lexical ? deps.synonyms?.expand(req.collection, q.text!) : undefined;
   const notes = [...encoded.missing];
+  if (lexical) {
+    const wanted = deps.lexicalLanguage?.(req.collection);
+    const reads = deps.bm25.language(req.collection);
+    if (wanted && wanted !== reads)
+      notes.push(
+        `BM25 still reads this collection in ${reads}: its settings say ${wanted}, which applies once the lexical rebuild has rewritten its documents (chorus lexical rebuild, or a lexical-rebuild job)`,
+      );
+  }
   // Highlights mark them, corrections are spelt from them, and phrases and exclusions are checked on them.
   // A snippet is cut around the highlights: asking for one asks for them.
   const highlight = req.highlight || req.snippet !== undefined;

@@ -87,6 +87,11 @@ describe('BM25 language per collection', () => {
       'english',
     );
     expect(await bm25Ids('legacy', 'cheval')).toEqual([]);
+    // Searches say the index still reads English, and how the switch happens.
+    const pending = await search('legacy', 'cheval', {});
+    expect((pending.json.notes as string[]).join(' ')).toMatch(
+      /BM25 still reads this collection in english: its settings say french.*lexical rebuild/,
+    );
     const start = await s.call('POST', '/v1/jobs', {
       name: 'lexical-rebuild',
       payload: { collection: 'legacy' },
@@ -98,6 +103,8 @@ describe('BM25 language per collection', () => {
       'french',
     );
     expect(await bm25Ids('legacy', 'cheval')).toEqual(['chevaux']);
+    const switched = await search('legacy', 'cheval', {});
+    expect((switched.json.notes as string[]).join(' ')).not.toMatch(/BM25 still reads/);
     // A later write is analyzed in French too.
     await s.call('POST', '/v1/items', {
       collection: 'legacy',
