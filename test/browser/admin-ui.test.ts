@@ -228,6 +228,30 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await expect.poll(() => hitIds('left-results')).toEqual(unsorted);
   });
 
+  it('refines by facet values in the playground sidebar: counts over the candidates, ticked values narrow both sides', async () => {
+    await page.goto(`${url}/admin#/playground?c=${QUICKSTART_COLLECTION}&q=bag`);
+    const sidebar = page.getByTestId('facet-sidebar');
+    const values = (field: string) =>
+      sidebar.locator(`fieldset[data-field="${field}"] label.facet-value`).allTextContents();
+    await expect.poll(async () => (await values('category')).length).toBeGreaterThan(1);
+    const before = await values('category');
+    const unfiltered = await hitIds('left-results');
+    // The first category listed: tick it, and every hit on both sides is of it.
+    const first = sidebar.locator('fieldset[data-field="category"] label.facet-value').first();
+    const name = (await first.locator('span').first().textContent())!;
+    await first.getByRole('checkbox').check();
+    for (const side of ['left-results', 'right-results'])
+      await expect
+        .poll(() => page.locator(`[data-testid="${side}"] li.hit .meta`).allTextContents())
+        .toSatisfy((metas: string[]) => metas.length > 0 && metas.every((m) => m.includes(name)));
+    // Disjunctive: the other categories keep their counts, so the user can switch or add one.
+    expect(await values('category')).toEqual(before);
+    expect(decodeURIComponent(page.url())).toContain(`facets={"category":["${name}"]}`);
+    await screenshot(page, '02d-playground-facets');
+    await first.getByRole('checkbox').uncheck();
+    await expect.poll(() => hitIds('left-results')).toEqual(unfiltered);
+  });
+
   it('re-ranks live when a weight slider moves, and applies a saved preset as the collection default', async () => {
     await page.goto(`${url}/admin#/tuning`);
     // The query is shared across screens: drop the playground's image and filter.

@@ -11,6 +11,7 @@ import { resolveInsideRoot } from '../../indexing/safe-path.js';
 import { adminProvenance, type Provenance, type ProvenanceRepo } from '../../storage/index.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { checkFilter, summariseFields, type FieldIndex } from '../filter-fields.js';
+import { FacetFiltersSchema } from '../../api/routes/search.js';
 import { QuerySpec, RankerSpec, runSide } from './ranker-spec.js';
 
 // `sort` as the CLI writes it ("year:desc, title"), parsed here so the playground and `chorus search --sort` agree.
@@ -20,7 +21,12 @@ const CompareBody = QuerySpec.extend({
   sort: z.string().max(400).optional(),
   // "As you type": the last word may be unfinished (the API's `prefix`).
   prefix: z.boolean().optional(),
+  // Values ticked in the facet sidebar: both sides' hits pass them (the API's `facetFilters`).
+  facetFilters: FacetFiltersSchema.optional(),
 }).strict();
+
+/** Fields the playground's sidebar counts: the collection's keyword and bool indexes, as many as fit. */
+const SIDEBAR_FIELDS = 6;
 
 const MEDIA_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -103,15 +109,24 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
     // A filter that names no field of the collection, or a value only in another case, is refused before searching.
     const filterNotes = b.filter ? checkFilter(b.filter, await fieldsOf(b.collection)) : [];
     const sort = b.sort === undefined ? undefined : parseSortText(b.sort);
+    const fields = await fieldsOf(b.collection);
+    const facets = fields.fields
+      .filter((f) => f.type === 'keyword' || f.type === 'bool')
+      .slice(0, SIDEBAR_FIELDS)
+      .map((f) => f.key);
+    const how = { sort, prefix: b.prefix, facetFilters: b.facetFilters };
+    // The sidebar counts the left side's candidates (stage 1 is the same for both unless `candidates` differs).
     const [left, right] = await Promise.all([
-      runSide(deps.engine, b, b.left, { sort, prefix: b.prefix }),
-      runSide(deps.engine, b, b.right, { sort, prefix: b.prefix }),
+      runSide(deps.engine, b, b.left, { ...how, facets }),
+      runSide(deps.engine, b, b.right, how),
     ]);
+    const { facets: counted, ...leftHits } = left;
     res.json({
-      left: withMedia(deps.db.provenance, b.collection, left),
+      left: withMedia(deps.db.provenance, b.collection, leftHits),
       right: withMedia(deps.db.provenance, b.collection, right),
       filterNotes,
       ...(sort ? { sort } : {}),
+      ...(counted ? { facets: counted } : {}),
     });
   });
 

@@ -4,6 +4,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { RankedResponse } from '../../engine/two-stage.js';
 import { CollectionName, UserId } from '../../domain/names.js';
 import type { SortKey } from '../../domain/sort-keys.js';
+import type { FacetFilters } from '../../domain/facet-filters.js';
 import type { RankerSpec } from '../../domain/ranking-defaults.js';
 
 /** One side of a comparison: a ranker and its fusion knobs, as the playground and the tuning panel send them. */
@@ -27,7 +28,7 @@ export function runSide(
   engine: Engine,
   q: QuerySpec,
   side: RankerSpec,
-  how: { sort?: SortKey[]; prefix?: boolean } = {},
+  how: { sort?: SortKey[]; prefix?: boolean; facets?: string[]; facetFilters?: FacetFilters } = {},
 ): Promise<RankedResponse> {
   return engine.search({
     collection: q.collection,
@@ -45,6 +46,8 @@ export function runSide(
     limit: q.limit,
     sort: how.sort,
     prefix: how.prefix,
+    ...(how.facets?.length ? { facets: how.facets } : {}),
+    ...(how.facetFilters ? { facetFilters: how.facetFilters } : {}),
     logImpression: false,
     // Titles show which words the lexical list matched; a snippet of the other text fields shows where.
     highlight: true,

@@ -5,6 +5,7 @@ import { queryParams, writeRoute } from '../url-state.js';
 import { QueryBar, hasQuery, queryRequest } from './query-bar.js';
 import { RankerSelect, defaultChallenger, rankerParam } from './ranker-select.js';
 import { ResultList } from './results.js';
+import { FacetSidebar, facetParam, parseFacetParam, toggleFacet } from './facet-sidebar.js';
 
 /**
  * @param {{ collection: string, query: import('./query-bar.js').QueryState, setQuery: (q: any) => void, params: URLSearchParams,
@@ -18,12 +19,15 @@ export function Playground({ collection, query, setQuery, params, details }) {
   const [sort, setSort] = useState(() => params.get('sort') ?? '');
   // Search as you type: each pause in typing runs the query, its last word read as unfinished (the API's `prefix`).
   const [live, setLive] = useState(() => params.get('live') === '1');
-  const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[], sort?: { field: string, order: string }[] } | null} */ (null));
+  // Values ticked in the facet sidebar (the API's facetFilters).
+  const [picked, setPicked] = useState(() => parseFacetParam(params.get('facets')));
+  const [res, setRes] = useState(/** @type {{ left: any, right: any, filterNotes?: string[], sort?: { field: string, order: string }[], facets?: Record<string, { value: any, count: number }[]> } | null} */ (null));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const seq = useRef(0);
 
-  const run = async (/** @type {{ push?: boolean }} */ o = { push: true }) => {
+  const run = async (/** @type {{ push?: boolean, picked?: Record<string, any[]> }} */ o = { push: true }) => {
+    const selection = o.picked ?? picked;
     if (!hasQuery(query)) return setError('Type a query or pick an image or audio file.');
     setBusy(true);
     setError('');
@@ -35,6 +39,7 @@ export function Playground({ collection, query, setQuery, params, details }) {
       p.set('right', right);
       if (sort.trim()) p.set('sort', sort.trim());
       if (live) p.set('live', '1');
+      if (facetParam(selection)) p.set('facets', facetParam(selection));
       writeRoute('playground', p, o);
       const r = await api('POST', '/admin/api/compare', {
         ...queryRequest(collection, query),
@@ -42,6 +47,7 @@ export function Playground({ collection, query, setQuery, params, details }) {
         right: { fusion: right },
         ...(sort.trim() ? { sort: sort.trim() } : {}),
         ...(live ? { prefix: true } : {}),
+        ...(Object.keys(selection).length ? { facetFilters: selection } : {}),
       });
       if (mine === seq.current) setRes(r);
     } catch (e) {
@@ -81,9 +87,16 @@ export function Playground({ collection, query, setQuery, params, details }) {
       ${res?.sort ? html`<p class="muted small summary" data-testid="sorted-by">Sorted by ${res.sort.map((k) => `${k.field} (${k.order === 'desc' ? 'high to low' : 'low to high'})`).join(', then ')} among each query's candidates; relevance breaks ties, hits without a value come last.</p>` : null}
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-    <div class="columns">
-      <${ResultList} testid="left-results" title="Left" collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} empty=${res?.filterNotes} sortKeys=${res?.sort} />
-      <${ResultList} testid="right-results" title="Right" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} empty=${res?.filterNotes} sortKeys=${res?.sort} />
+    <div class=${Object.keys(res?.facets ?? {}).length || Object.keys(picked).length ? 'with-sidebar' : ''}>
+      <${FacetSidebar} facets=${res?.facets} selected=${picked} onToggle=${(/** @type {string} */ field, /** @type {any} */ value) => {
+        const next = toggleFacet(picked, field, value);
+        setPicked(next);
+        run({ push: true, picked: next });
+      }} />
+      <div class="columns">
+        <${ResultList} testid="left-results" title="Left" collection=${collection} resp=${res?.left ?? null} other=${res?.right ?? null} empty=${res?.filterNotes} sortKeys=${res?.sort} />
+        <${ResultList} testid="right-results" title="Right" collection=${collection} resp=${res?.right ?? null} other=${res?.left ?? null} empty=${res?.filterNotes} sortKeys=${res?.sort} />
+      </div>
     </div>
   </div>`;
 }
