@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +94,54 @@ describe('chorus backup', () => {
       expect(found.hits.map((h) => h.id)).toContain('s0');
     } finally {
       await copy.close();
+    }
+  });
+
+  it('--into DIR --keep N: a timestamped backup, then the older ones past N go (never before it succeeded)', async () => {
+    const dataDir = path.join(dir, 'rotated-data');
+    const into = path.join(dir, 'rotated');
+    await seedShop(dataDir, [{ id: 'r0', title: 'walnut lamp' }]);
+    const env = { ...process.env, CHORUS_DATA_DIR: dataDir, CHORUS_STORE: 'lancedb' };
+    // A crashed run's leftover (a day old) goes; anything else there is never touched.
+    const crashed = path.join(into, 'chorus-2020-01-01T00-00-00-000Z.partial');
+    mkdirSync(crashed, { recursive: true });
+    utimesSync(crashed, new Date('2020-01-02'), new Date('2020-01-02'));
+    mkdirSync(path.join(into, 'mine'));
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await runChorus(['backup', '--into', into, '--keep', '2', '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as { out: string; removed: string[] };
+      expect(path.dirname(report.out)).toBe(into);
+      names.push(path.basename(report.out));
+      if (i === 0) expect(report.removed).toEqual([path.basename(crashed)]);
+      if (i === 2) expect(report.removed).toEqual([names[0]]);
+    }
+    expect(names).toEqual([...names].sort());
+    expect(readdirSync(into).sort()).toEqual(['mine', names[1], names[2]].sort());
+    for (const name of names.slice(1))
+      expect(existsSync(path.join(into, name, 'BACKUP.json'))).toBe(true);
+    const newest = await openDataDir(path.join(into, names[2]!));
+    try {
+      expect(await newest.store.count('shop')).toBe(1);
+    } finally {
+      await newest.close();
+    }
+    // A failed backup removes nothing: a data dir that is not one.
+    const failed = await runChorus(['backup', '--into', into, '--keep', '1'], {
+      env: { ...env, CHORUS_DATA_DIR: path.join(dir, 'not-a-data-dir') },
+    });
+    expect(failed.code).not.toBe(0);
+    expect(readdirSync(into).sort()).toEqual(['mine', names[1], names[2]].sort());
+    for (const [args, message] of [
+      [['--keep', '2', '--out', path.join(dir, 'x')], /--keep goes with --into/],
+      [['--out', path.join(dir, 'x'), '--into', into], /--out DIR or --into DIR/],
+      [[], /--out DIR or --into DIR/],
+      [['--into', into, '--keep', '0'], /--keep takes a whole number/],
+    ] as const) {
+      const r = await runChorus(['backup', ...args], { env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
     }
   });
 });
