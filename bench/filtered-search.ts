@@ -5,7 +5,7 @@
  * plan: exact cosine over the matching rows known before the query (an index that costs nothing).
  *   npx tsx bench/filtered-search.ts [--n 20000] [--dim 384] [--queries 100]
  * Data: embedding-like unit vectors (rank 48, spectrum (1+r)^-0.8, 5% noise); payloads with a 50-value keyword
- * (`brand`) and a point spread over Europe (`place`). Writes bench/results/filtered-search.json.
+ * (`brand`), a point spread over Europe (`place`) and a price 0-1000 (`price`). Writes bench/results/filtered-search.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +41,7 @@ for (let i = 0; i < N; i++) {
   payloads.push({
     brand: `b${i % 50}`,
     place: { lat: 35 + rng.next() * 30, lon: -10 + rng.next() * 40 },
+    price: Math.round(rng.next() * 100_000) / 100,
   });
 }
 const queries = Array.from({ length: Q }, () => vector(rng));
@@ -51,6 +52,7 @@ const filters: [string, Filter][] = [
     'keyword, 25 of 50 values (50%)',
     { must: [{ key: 'brand', in: Array.from({ length: 25 }, (_, i) => `b${i}`) }] },
   ],
+  ['price range, 4% of the span', { must: [{ key: 'price', range: { gte: 100, lt: 140 } }] }],
   [
     'geo_radius 200 km',
     { must: [{ key: 'place', geo_radius: { center: PARIS, radius: 200_000 } }] },
@@ -75,7 +77,7 @@ const filters: [string, Filter][] = [
 const loadBefore = os.loadavg()[0]!;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'chorus-filtered-'));
 const store = await LanceDbStore.open({ dataDir: tmp });
-const indexes = { brand: 'keyword', place: 'geo' } as const;
+const indexes = { brand: 'keyword', place: 'geo', price: 'float' } as const;
 await store.createCollection({
   name: 's',
   vectors: { v: { modality: 'text', dim: DIM } },
@@ -177,7 +179,7 @@ for (const [label, filter] of filters) {
 await store.close();
 rmSync(tmp, { recursive: true, force: true });
 recordRun(path.resolve(import.meta.dirname, 'results'), 'filtered-search.json', String(N), {
-  data: `${N} embedding-like unit vectors x ${DIM} (rank 48, decay 0.8, noise 0.05); payload: keyword of 50 values, a point over Europe; ${Q} queries from the same distribution`,
+  data: `${N} embedding-like unit vectors x ${DIM} (rank 48, decay 0.8, noise 0.05); payload: keyword of 50 values, a point over Europe, a price 0-1000; ${Q} queries from the same distribution`,
   n: N,
   dim: DIM,
   queries: Q,

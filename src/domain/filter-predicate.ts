@@ -33,13 +33,20 @@ export interface PayloadPredicate {
 }
 
 /**
- * A keyword or bool field must hold one of `values` (bool values as 'true' / 'false'), or a geo field a point in
- * one of the grid cells `values` names (geoCell).
+ * What every match of a filter holds in one field: a keyword or bool field one of `values` (bool values as 'true' /
+ * 'false'), a geo field a point in one of the grid cells `values` names (geoCell), or a numeric or datetime field
+ * (typed as the table stores it: typedValue) a value within `range`.
  */
-export interface RequiredTerm {
-  key: string;
-  kind: 'keyword' | 'bool' | 'geo';
-  values: readonly string[];
+export type RequiredTerm =
+  | { key: string; kind: 'keyword' | 'bool' | 'geo'; values: readonly string[] }
+  | { key: string; kind: 'range'; type: 'integer' | 'float' | 'datetime'; range: NumericRange };
+
+/** Bounds of a range condition (at least one). */
+export interface NumericRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
 }
 
 /** A geo filter covering more grid cells than this requires none (it is broad: the graph plan serves it). */
@@ -56,8 +63,8 @@ export function compileFilter(
 }
 
 /**
- * The keyword and bool match / in conditions a filter's every match satisfies: its `must` list's, and those of
- * filters nested in it (their own `must`; a nested `should` or `must_not` adds no requirement).
+ * The keyword and bool match / in, geo and range conditions a filter's every match satisfies: its `must` list's, and
+ * those of filters nested in it (their own `must`; a nested `should` or `must_not` adds no requirement).
  */
 function requiredTerms(
   f: Filter,
@@ -73,6 +80,11 @@ function requiredTerms(
     if (kind === 'geo') {
       const cells = geoCells(c);
       if (cells) out.push({ key: c.key, kind, values: cells });
+      continue;
+    }
+    if ('range' in c) {
+      if (kind === 'integer' || kind === 'float' || kind === 'datetime')
+        out.push({ key: c.key, kind: 'range', type: kind, range: c.range });
       continue;
     }
     if (!('match' in c) && !('in' in c)) continue;
