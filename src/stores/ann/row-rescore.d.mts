@@ -26,6 +26,15 @@ export function matchKeys(raw: BigUint64Array): Float64Array;
 
 export function toMatches(res: RawMatches): Matches;
 
+export function scoreRows(
+  n: number,
+  copyRow: (i: number, into: Float32Array, at: number) => boolean,
+  query: Float32Array,
+  dim: number,
+  metric: MetricKind,
+  keep: number,
+): { positions: Float64Array; distances: Float32Array } | undefined;
+
 export function rescore(
   res: RawMatches,
   query: Float32Array,

@@ -62,31 +62,49 @@ export function toI8(rows, dim) {
 let scratch = new Float32Array(0);
 
 /**
- * The matches of a graph that stores vectors at reduced precision (i8, f16), re-scored exactly against their f32
- * rows (`rows.chunks[c]` holds keys c*chunkRows.. as f32 rows of `dim`) by usearch's exact search (the same
- * distance the pending-row scan uses), best first, at most `keep`. The graph only chose the candidates (`res`, a
- * usearch result). The cost is mostly fetching the rows (~2 us per random 2 KB row from memory); the distances
- * themselves are SIMD.
+ * The `keep` nearest of `n` rows to `query` by usearch's exact search (SIMD) over a gathered copy, best first:
+ * `copyRow(i, into, at)` copies row i into `into` at `at` and returns false when it has no row (then undefined).
+ * `positions` index the caller's n rows. Scattered rows cost mostly their fetch (~2 us per random 2 KB row); the
+ * distances themselves are SIMD, ~2x a JS loop over the same rows.
  */
-export function rescore(res, query, dim, metric, rows, keep) {
-  const keys = matchKeys(res.keys);
-  const n = keys.length;
-  if (Math.min(keep, n) === 0) return { keys: new Float64Array(0), distances: new Float32Array(0) };
+export function scoreRows(n, copyRow, query, dim, metric, keep) {
+  if (Math.min(keep, n) === 0)
+    return { positions: new Float64Array(0), distances: new Float32Array(0) };
   if (scratch.length < n * dim) scratch = new Float32Array(n * dim);
-  const per = rows.chunkRows;
-  for (let i = 0; i < n; i++) {
-    const key = keys[i];
-    const c = Math.floor(key / per);
-    const chunk = rows.chunks[c];
-    if (!chunk) throw new Error(`exact rows: no row for key ${key}`);
-    const at = (key - c * per) * dim;
-    scratch.set(chunk.subarray(at, at + dim), i * dim);
-  }
+  for (let i = 0; i < n; i++) if (!copyRow(i, scratch, i * dim)) return undefined;
   // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): both start there.
   const q = query.byteOffset === 0 ? query : query.slice();
   const best = exactSearch(scratch.subarray(0, n * dim), q, dim, Math.min(keep, n), metric, 1);
-  const rowOf = matchKeys(best.keys);
-  const outKeys = new Float64Array(rowOf.length);
-  for (let i = 0; i < rowOf.length; i++) outKeys[i] = keys[rowOf[i]];
-  return { keys: outKeys, distances: best.distances.slice(0, rowOf.length) };
+  const positions = matchKeys(best.keys);
+  return { positions, distances: best.distances.slice(0, positions.length) };
+}
+
+/**
+ * The matches of a graph that stores vectors at reduced precision (i8, f16), re-scored exactly against their f32
+ * rows (`rows.chunks[c]` holds keys c*chunkRows.. as f32 rows of `dim`) by usearch's exact search (the same
+ * distance the pending-row scan uses), best first, at most `keep`. The graph only chose the candidates (`res`, a
+ * usearch result).
+ */
+export function rescore(res, query, dim, metric, rows, keep) {
+  const keys = matchKeys(res.keys);
+  const per = rows.chunkRows;
+  const best = scoreRows(
+    keys.length,
+    (i, into, at) => {
+      const key = keys[i];
+      const c = Math.floor(key / per);
+      const chunk = rows.chunks[c];
+      if (!chunk) throw new Error(`exact rows: no row for key ${key}`);
+      const from = (key - c * per) * dim;
+      into.set(chunk.subarray(from, from + dim), at);
+      return true;
+    },
+    query,
+    dim,
+    metric,
+    keep,
+  );
+  const outKeys = new Float64Array(best.positions.length);
+  for (let i = 0; i < outKeys.length; i++) outKeys[i] = keys[best.positions[i]];
+  return { keys: outKeys, distances: best.distances };
 }

@@ -4,7 +4,7 @@ import { exactSearch, Index, MetricKind, ScalarKind } from 'usearch';
 import type { Distance } from '../../domain/modality.js';
 import { graphFileCounts, graphMapSafe } from './graph-file.js';
 import { cosineCodes, PendingBuffer } from './pending.js';
-import { rescore, rescoreFetch, toI8, toMatches } from './row-rescore.mjs';
+import { rescore, rescoreFetch, scoreRows, toI8, toMatches } from './row-rescore.mjs';
 import { RowStore } from './row-store.js';
 import { relinkStranded } from './stranded.js';
 import type { GraphMatches, SearchPool, SharedGraph } from './search-pool.js';
@@ -106,7 +106,7 @@ export interface KeyHit {
 const PREFILTER_MIN_ROWS = 4096;
 const PREFILTER_OVERFETCH = 4;
 const PREFILTER_EXTRA = 32;
-/** Rows exactAmong copies and scores per native call (2 MiB at 512 dimensions). */
+/** Rows exactAmong copies and scores per native call (the reused copy grows to 2 MiB at 512 dimensions). */
 const EXACT_BLOCK_ROWS = 1_024;
 
 /** How a vector's index was persisted: its graph file plus the rows and removals that file does not reflect. */
@@ -587,37 +587,32 @@ export class VectorIndex {
     }
     const chunks = rows.chunks;
     const per = rows.chunkRows;
-    // exactSearch reads from the start of the ArrayBuffer (ignores byteOffset): give it a query that starts there.
-    const q = query.byteOffset === 0 ? query : query.slice();
-    // Rows are copied into blocks and scored natively (SIMD): ~2x a JS loop over the same scattered rows.
-    const block = new Float32Array(Math.min(keys.length, EXACT_BLOCK_ROWS) * dim);
+    // Scored natively in blocks (see scoreRows), so the copy never holds more than EXACT_BLOCK_ROWS rows.
     const out: KeyHit[] = [];
     for (let from = 0; from < keys.length; from += EXACT_BLOCK_ROWS) {
       const part = keys.slice(from, from + EXACT_BLOCK_ROWS);
-      for (let i = 0; i < part.length; i++) {
-        const key = part[i]!;
-        const pendingRow = pendingAt?.get(key);
-        if (pendingRow) {
-          block.set(pendingRow[0].subarray(pendingRow[1], pendingRow[1] + dim), i * dim);
-          continue;
-        }
-        const row = chunks[Math.floor(key / per)];
-        const at = (key % per) * dim;
-        if (!row || at + dim > row.length) return undefined;
-        block.set(row.subarray(at, at + dim), i * dim);
-      }
-      const res = exactSearch(
-        block.subarray(0, part.length * dim),
-        q,
+      const best = scoreRows(
+        part.length,
+        (i, into, at) => {
+          const key = part[i]!;
+          const pendingRow = pendingAt?.get(key);
+          if (pendingRow) {
+            into.set(pendingRow[0].subarray(pendingRow[1], pendingRow[1] + dim), at);
+            return true;
+          }
+          const row = chunks[Math.floor(key / per)];
+          const offset = (key % per) * dim;
+          if (!row || offset + dim > row.length) return false;
+          into.set(row.subarray(offset, offset + dim), at);
+          return true;
+        },
+        query,
         dim,
-        Math.min(k, part.length),
         METRIC[this.distance],
-        1,
+        k,
       );
-      for (let i = 0; i < res.keys.length; i++) {
-        const at = Number(res.keys[i]!);
-        if (at < part.length) out.push({ key: part[at]!, distance: res.distances[i]! });
-      }
+      if (!best) return undefined;
+      best.positions.forEach((p, i) => out.push({ key: part[p]!, distance: best.distances[i]! }));
     }
     return out.sort((a, b) => a.distance - b.distance).slice(0, k);
   }
