@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { ChorusError } from '../errors.js';
 import { CollectionSettings } from './collection-settings.js';
+import { describeRanking } from './ranking-defaults.js';
 
 /** A settings document as `chorus settings show` writes it (JSON), or an error naming what is wrong and where. */
 export function parseCollectionSettingsFile(text: string): CollectionSettings {
@@ -36,12 +37,6 @@ export function describeCollectionSettings(s: CollectionSettings): string[] {
   }
   if (s.suggestions)
     lines.push(`suggestions: ${s.suggestions.exclude.length} excluded expression(s)`);
-  if (s.ranking) {
-    const { preset, ...spec } = s.ranking;
-    const knobs = Object.keys(spec).length ? ` ${JSON.stringify(spec)}` : '';
-    lines.push(
-      `ranking: ${preset ? `preset ${preset}${knobs}` : knobs ? `preset ${knobs}` : 'configured defaults'}`,
-    );
-  }
+  if (s.ranking) lines.push(`ranking: ${describeRanking(s.ranking)}`);
   return lines;
 }

@@ -48,3 +48,15 @@ export function specOf(r: CollectionRanking): RankerSpec {
   const { preset: _preset, ...spec } = r;
   return spec;
 }
+
+/**
+ * A default ranking in words: `preset tuned (fusion "weighted", weights {...})`, or the configured defaults. Settings
+ * without a name are saved under the collection's own.
+ */
+export function describeRanking(r: CollectionRanking): string {
+  const { preset, ...spec } = r;
+  const knobs = Object.entries(spec).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+  const settings = knobs.length ? ` (${knobs.join(', ')})` : '';
+  if (preset) return `preset ${preset}${settings}`;
+  return settings ? `the collection's own preset${settings}` : 'configured defaults (no preset)';
+}

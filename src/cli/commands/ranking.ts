@@ -22,11 +22,10 @@ function wholeNumber(flag: string): (v: string) => number {
   };
 }
 
-function describe(collection: string, r: StoredRanking): string {
-  const { preset, ...spec } = r;
-  if (!preset) return `${collection}: configured defaults (no preset)\n`;
-  const knobs = Object.entries(spec).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
-  return `${collection}: preset ${preset}${knobs.length ? ` (${knobs.join(', ')})` : ''}\n`;
+/** One line: the collection and its ranking in words (the `settings apply` summary's wording). */
+async function describe(collection: string, r: StoredRanking): Promise<string> {
+  const { describeRanking } = await import('../../domain/ranking-defaults.js');
+  return `${collection}: ${describeRanking(r)}\n`;
 }
 
 /**
@@ -47,7 +46,7 @@ export function registerRankingCommand(program: Command): void {
     .action(async (flags: { collection: string; json?: boolean }, cmd: Command) => {
       const r = await withEngine(cmd, (e) => e.ranking(flags.collection));
       process.stdout.write(
-        flags.json ? JSON.stringify(r, null, 2) + '\n' : describe(flags.collection, r),
+        flags.json ? JSON.stringify(r, null, 2) + '\n' : await describe(flags.collection, r),
       );
     });
   ranking
@@ -108,7 +107,7 @@ export function registerRankingCommand(program: Command): void {
             `bad ranking: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`,
           );
         const kept = await withEngine(cmd, (e) => e.setRanking(flags.collection, parsed.data));
-        process.stdout.write(describe(flags.collection, kept));
+        process.stdout.write(await describe(flags.collection, kept));
       },
     );
 }
