@@ -49,7 +49,15 @@ function latencyRow(size: string): RowSpec {
       const r = run(j);
       const api = (k: string) => num(r, `api.${k}`);
       // Closed loop: each client waits for its answer, so this is saturation throughput (latency ~ clients/req/s).
-      const closed = `API closed loop (${typeof r.connections === 'number' ? `${r.connections} clients, ` : ''}saturation) ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms`;
+      // One p99 per measured round beside the pooled one: a single round's p99 moves a lot between runs.
+      const rounds = Array.isArray(r.phases)
+        ? (r.phases as Json[]).filter((p) => p.kind === 'api').map((p) => Number(p.p99))
+        : [];
+      const spread =
+        rounds.length > 1
+          ? ` (${rounds.length} rounds: ${fx(Math.min(...rounds))}-${fx(Math.max(...rounds))} ms)`
+          : '';
+      const closed = `API closed loop (${typeof r.connections === 'number' ? `${r.connections} clients, ` : ''}saturation) ${fx(api('qps'))} req/s, p50 ${fx(api('p50'))} ms, p99 ${fx(api('p99'))} ms${spread}`;
       // Fixed rate: latency from each request's due time (no coordinated omission): the latency at that traffic.
       const rate =
         r.rate && typeof r.rate === 'object'

@@ -78,6 +78,14 @@ export function reportLatency(
       `  ${p.kind === 'api' ? 'API (HTTP, load from a child process)' : 'raw (engine direct, in process)    '}  ${f(p.qps)} req/s  p50 ${f(p.p50)} ms  p95 ${f(p.p95)} ms  p99 ${f(p.p99)} ms  (${p.requests} requests, ${p.errors} errors, load ${p.loadAverage.join(' -> ')})`,
     );
   }
+  const byRound = (kind: string) =>
+    r.phases
+      .filter((p) => p.kind === kind)
+      .map((p) => f(p.p99))
+      .join(', ');
+  out(
+    `  p99 by round (ms): API ${byRound('api')}; raw ${byRound('raw')}${r.rate ? `; fixed rate ${byRound('rate')}` : ''}`,
+  );
   if (r.rate)
     out(
       `  fixed rate ${r.rate.offeredRate} req/s offered (open loop, latency from each request's due time): ${f(r.rate.achievedRate ?? r.rate.qps)} req/s achieved, p50 ${f(r.rate.p50)} ms, p99 ${f(r.rate.p99)} ms (from actual send: p99 ${f(r.rate.service?.p99 ?? NaN)} ms; ${r.rate.requests} requests, ${r.rate.errors} errors)`,

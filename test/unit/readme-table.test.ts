@@ -65,6 +65,32 @@ describe('README benchmark table', () => {
     expect(withRate).toContain(
       'API closed loop (8 clients, saturation) 151.0 req/s, p50 9.0 ms, p99 42.0 ms; fixed rate 150 req/s offered (open loop): 149.5 achieved, p50 12.0 ms, p99 48.0 ms from each request',
     );
+    // With several measured rounds the row also gives the range of the API rounds' own p99s (raw and rate rounds
+    // are not counted in it).
+    const rounds = renderTable(
+      new Map([
+        [
+          'latency.json',
+          {
+            '20000': {
+              data: 'D20',
+              connections: 8,
+              phases: [
+                { kind: 'raw', p99: 99 },
+                { kind: 'api', p99: 47.5 },
+                { kind: 'rate', p99: 1 },
+                { kind: 'api', p99: 38.25 },
+                { kind: 'api', p99: 41 },
+              ],
+              api: { qps: 151, p50: 9, p99: 42, loadAverage: [1, 2] },
+              raw: { qps: 160, p99: 40 },
+              targets: { p99UnderMs: 50, minQps: 150 },
+            },
+          },
+        ],
+      ]),
+    );
+    expect(rounds).toContain('p50 9.0 ms, p99 42.0 ms (3 rounds: 38.3-47.5 ms)');
   });
 
   it('shows an A/B run (latency-ab.json) as paired ratios with intervals and the two commits', () => {
