@@ -250,6 +250,33 @@ describe.runIf(run)('admin UI in Chromium', () => {
     await screenshot(page, '02d-playground-facets');
     await first.getByRole('checkbox').uncheck();
     await expect.poll(() => hitIds('left-results')).toEqual(unfiltered);
+    // A field with more values than it lists (the corpus has 77 tags) shows ten and finds the rest by name: "zero"
+    // (3 spoken digits) is not among the ten most frequent, typing finds it, and ticking it narrows both sides.
+    const tags = sidebar.locator('fieldset[data-field="tags"]');
+    await expect.poll(async () => (await values('tags')).length).toBe(10);
+    expect(await tags.getByTestId('facet-more').textContent()).toMatch(
+      /^\d+ more among the candidates/,
+    );
+    expect((await values('tags')).some((t) => t.startsWith('zero'))).toBe(false);
+    await tags.getByLabel('Find a tags value').fill('ZER');
+    await expect.poll(() => values('tags')).toEqual(['zero 3']);
+    await tags.locator('label.facet-value').first().getByRole('checkbox').check();
+    for (const side of ['left-results', 'right-results'])
+      await expect
+        .poll(() => hitIds(side))
+        .toSatisfy(
+          (ids: (string | null)[]) =>
+            ids.length === 3 && ids.every((id) => id?.startsWith('digit-0-')),
+        );
+    expect(decodeURIComponent(page.url())).toContain('facets={"tags":["zero"]}');
+    await screenshot(page, '02e-playground-facet-find');
+    // Clearing the box keeps the ticked value listed (beside the ten), so it can be unticked.
+    await tags.getByLabel('Find a tags value').fill('');
+    await expect.poll(async () => (await values('tags')).length).toBe(11);
+    // Unticked, it leaves the list again (not among the ten): click, not uncheck, which would look for it after.
+    await tags.locator('label.facet-value', { hasText: 'zero' }).getByRole('checkbox').click();
+    await expect.poll(() => hitIds('left-results')).toEqual(unfiltered);
+    expect(await values('tags')).toHaveLength(10);
   });
 
   it('re-ranks live when a weight slider moves, and applies a saved preset as the collection default', async () => {

@@ -27,6 +27,8 @@ const CompareBody = QuerySpec.extend({
 
 /** Fields the playground's sidebar counts: the collection's keyword and bool indexes, as many as fit. */
 const SIDEBAR_FIELDS = 6;
+/** Values counted per sidebar field: it shows the first 10 and finds the others by name. */
+const SIDEBAR_VALUES = 50;
 
 const MEDIA_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -117,7 +119,7 @@ export function createPlaygroundRouter(deps: AdminDeps): Router {
     const how = { sort, prefix: b.prefix, facetFilters: b.facetFilters };
     // The sidebar counts the left side's candidates (stage 1 is the same for both unless `candidates` differs).
     const [left, right] = await Promise.all([
-      runSide(deps.engine, b, b.left, { ...how, facets }),
+      runSide(deps.engine, b, b.left, { ...how, facets, facetSize: SIDEBAR_VALUES }),
       runSide(deps.engine, b, b.right, how),
     ]);
     const { facets: counted, ...leftHits } = left;

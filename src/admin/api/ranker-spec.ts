@@ -28,7 +28,13 @@ export function runSide(
   engine: Engine,
   q: QuerySpec,
   side: RankerSpec,
-  how: { sort?: SortKey[]; prefix?: boolean; facets?: string[]; facetFilters?: FacetFilters } = {},
+  how: {
+    sort?: SortKey[];
+    prefix?: boolean;
+    facets?: string[];
+    facetSize?: number;
+    facetFilters?: FacetFilters;
+  } = {},
 ): Promise<RankedResponse> {
   return engine.search({
     collection: q.collection,
@@ -46,7 +52,7 @@ export function runSide(
     limit: q.limit,
     sort: how.sort,
     prefix: how.prefix,
-    ...(how.facets?.length ? { facets: how.facets } : {}),
+    ...(how.facets?.length ? { facets: how.facets, facetSize: how.facetSize } : {}),
     ...(how.facetFilters ? { facetFilters: how.facetFilters } : {}),
     logImpression: false,
     // Titles show which words the lexical list matched; a snippet of the other text fields shows where.
