@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput, ListStats } from './context.js';
+import type { ListStats, PrepareInput, PreparedFeature } from './context.js';
 import { weightOf } from '../fusion/explain.js';
 
 /** RRF's k when the context names none (the engine's default). */
@@ -19,25 +19,32 @@ export interface BaselineFusion {
 export const DEFAULT_BASELINE: BaselineFusion = { fusion: 'rrf' };
 
 /**
- * One source's contribution to the baseline fusion score, computed with exactly the arithmetic of the fusion
- * rerankers (rerankers/fusion/*.ts), so the model's untrained order is the baseline's order bit for bit.
+ * One source's contribution to the baseline fusion score over a list (its constants resolved once), computed with
+ * exactly the arithmetic of the fusion rerankers (rerankers/fusion/*.ts), so the model's untrained order is the
+ * baseline's order bit for bit.
  */
-export function baselineContribution(
+export function contributionOf(
   source: string,
-  p: { score: number; rank: number },
   list: ListStats,
   b: BaselineFusion,
-): number {
+): (p: { score: number; rank: number }) => number {
   const w = weightOf(source, b.weights);
-  if (b.fusion === 'rrf') return w / ((b.rrfK ?? BASELINE_RRF_K) + p.rank + 1);
+  if (b.fusion === 'rrf') {
+    const k = b.rrfK ?? BASELINE_RRF_K;
+    return (p) => w / (k + p.rank + 1);
+  }
   if (b.fusion === 'weighted') {
     const r = list.scoreRange.get(source);
-    if (!r) return 0;
-    return w * (r[1] > r[0] ? (p.score - r[0]) / (r[1] - r[0]) : 1);
+    if (!r) return () => 0;
+    const [lo, hi] = r;
+    const span = hi - lo;
+    return (p) => w * (hi > lo ? (p.score - lo) / span : 1);
   }
   const d = list.dbsf.get(source);
-  if (!d) return 0;
-  return w * (d.hi > d.lo ? Math.min(1, Math.max(0, (p.score - d.lo) / (d.hi - d.lo))) : 0.5);
+  if (!d) return () => 0;
+  const { lo, hi } = d;
+  const span = hi - lo;
+  return (p) => w * (hi > lo ? Math.min(1, Math.max(0, (p.score - lo) / span)) : 0.5);
 }
 
 /** The baseline fusion score of a candidate (its contributions summed in the candidate's source order). */
@@ -46,9 +53,24 @@ export function baselineScore(
   list: ListStats,
   b: BaselineFusion,
 ): number {
-  let s = 0;
-  for (const source in sources) s += baselineContribution(source, sources[source]!, list, b);
-  return s;
+  return baselineScorer(list, b)(sources);
+}
+
+/** baselineScore over one list, each source's constants resolved the first time it is met (the same sums). */
+export function baselineScorer(
+  list: ListStats,
+  b: BaselineFusion,
+): (sources: Record<string, { score: number; rank: number }>) => number {
+  const parts = new Map<string, (p: { score: number; rank: number }) => number>();
+  return (sources) => {
+    let s = 0;
+    for (const source in sources) {
+      let part = parts.get(source);
+      if (!part) parts.set(source, (part = contributionOf(source, list, b)));
+      s += part(sources[source]!);
+    }
+    return s;
+  };
 }
 
 /**
@@ -60,10 +82,10 @@ export type BaselineConfig = z.infer<typeof BaselineConfig>;
 
 export const baseline = {
   name: () => 'baseline',
-  value(_c: BaselineConfig, { candidate, list, ctx }: FeatureInput): number {
-    return list.baselineMax > 0
-      ? baselineScore(candidate.sources, list, ctx.baseline ?? DEFAULT_BASELINE) / list.baselineMax
-      : 0;
+  prepare(_c: BaselineConfig, { list }: PrepareInput): PreparedFeature {
+    const max = list.baselineMax;
+    // The row's baseline score is baselineScore(candidate.sources, list, the context's baseline), computed once.
+    return max > 0 ? ({ baseline: score }) => score / max : () => 0;
   },
 };
 
@@ -78,11 +100,14 @@ export type BaselinePartConfig = z.infer<typeof BaselinePartConfig>;
 
 export const baselinePart = {
   name: (c: BaselinePartConfig) => `baseline_part:${c.source}`,
-  value(c: BaselinePartConfig, { candidate, list, ctx }: FeatureInput): number {
-    const p = candidate.sources[c.source];
-    if (!p || list.baselineMax <= 0) return 0;
-    return (
-      baselineContribution(c.source, p, list, ctx.baseline ?? DEFAULT_BASELINE) / list.baselineMax
-    );
+  prepare(c: BaselinePartConfig, { list, ctx, slot }: PrepareInput): PreparedFeature {
+    const k = slot(c.source);
+    const max = list.baselineMax;
+    if (max <= 0) return () => 0;
+    const part = contributionOf(c.source, list, ctx.baseline ?? DEFAULT_BASELINE);
+    return ({ hits }) => {
+      const p = hits[k];
+      return p ? part(p) / max : 0;
+    };
   },
 };

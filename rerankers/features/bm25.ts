@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /** The lexical BM25 score, log1p-compressed by default (BM25 is unbounded, unlike cosine similarities). */
 export const Bm25Config = z
@@ -9,8 +9,9 @@ export type Bm25Config = z.infer<typeof Bm25Config>;
 
 export const bm25 = {
   name: () => 'bm25',
-  value(c: Bm25Config, { candidate }: FeatureInput): number {
-    const s = candidate.sources.bm25?.score ?? 0;
-    return c.transform === 'log1p' ? Math.log1p(Math.max(0, s)) : s;
+  prepare(c: Bm25Config, { slot }: PrepareInput): PreparedFeature {
+    const k = slot('bm25');
+    if (c.transform === 'log1p') return ({ hits }) => Math.log1p(Math.max(0, hits[k]?.score ?? 0));
+    return ({ hits }) => hits[k]?.score ?? 0;
   },
 };

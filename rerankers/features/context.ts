@@ -1,5 +1,5 @@
-import type { Candidate } from '../../src/domain/candidate.js';
-import { baselineScore, DEFAULT_BASELINE, type BaselineFusion } from './baseline.js';
+import type { Candidate, Provenance } from '../../src/domain/candidate.js';
+import { baselineScorer, DEFAULT_BASELINE, type BaselineFusion } from './baseline.js';
 import type { QueryKind } from './sources.js';
 
 /** What an extractor sees about the query. Built once per request, shared by every candidate row. */
@@ -119,17 +119,34 @@ export function computeListStats(
     size: candidates.length,
   };
   let max = 0;
+  const score = baselineScorer(stats, baseline);
   for (const c of candidates) {
-    const b = baselineScore(c.sources, stats, baseline);
+    const b = score(c.sources);
     if (b > max) max = b;
   }
   stats.baselineMax = max;
   return stats;
 }
 
-/** Every extractor has this shape: a literal `type`, a name, a pure value. */
-export interface FeatureInput {
-  candidate: Candidate;
+/** What every extractor is prepared with, once per list: the list's statistics and the query. */
+export interface PrepareInput {
   list: ListStats;
   ctx: FeatureContext;
+  /** The slot of `source` in RowInput.hits (the sources the spec reads, each looked up once per candidate). */
+  slot: (source: string) => number;
 }
+
+/** One candidate as the prepared extractors read it. */
+export interface RowInput {
+  candidate: Candidate;
+  /** candidate.sources of each slot's source (undefined: that list did not return it). */
+  hits: (Provenance | undefined)[];
+  /** The candidate's baseline fusion score (baselineScore of its sources), computed once per row. */
+  baseline: number;
+}
+
+/**
+ * Every extractor has this shape: a literal `type`, a name, and a value prepared per list (the list's constants
+ * resolved once, not per candidate and feature: a search builds rows for a few hundred to a thousand candidates).
+ */
+export type PreparedFeature = (row: RowInput) => number;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /**
  * Smoothed click-through rate of the item. The engine fills priors.ctr with a Beta-prior estimate
@@ -24,7 +24,8 @@ export function smoothedCtr(
 
 export const ctr = {
   name: () => 'ctr',
-  value(c: CtrConfig, { candidate }: FeatureInput): number {
-    return candidate.priors?.ctr ?? smoothedCtr(0, 0, c);
+  prepare(c: CtrConfig, _p: PrepareInput): PreparedFeature {
+    const prior = smoothedCtr(0, 0, c);
+    return ({ candidate }) => candidate.priors?.ctr ?? prior;
   },
 };

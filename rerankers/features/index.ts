@@ -6,7 +6,7 @@ import {
   BaselineConfig,
   baselinePart,
   BaselinePartConfig,
-  baselineScore,
+  baselineScorer,
   BASELINE_KINDS,
   DEFAULT_BASELINE,
 } from './baseline.js';
@@ -14,8 +14,10 @@ import { bm25, Bm25Config } from './bm25.js';
 import {
   computeListStats,
   type FeatureContext,
-  type FeatureInput,
   type ListStats,
+  type PrepareInput,
+  type PreparedFeature,
+  type RowInput,
 } from './context.js';
 import { ctr, CtrConfig } from './ctr.js';
 import { missingModality, MissingModalityConfig } from './missing-modality.js';
@@ -60,28 +62,34 @@ export const FeatureSpec = z
   .strict();
 export type FeatureSpec = z.infer<typeof FeatureSpec>;
 
-function describe(c: FeatureConfig): { name: string; value: (i: FeatureInput) => number } {
+function describe(c: FeatureConfig): {
+  name: string;
+  prepare: (p: PrepareInput) => PreparedFeature;
+} {
   switch (c.type) {
     case 'similarity_raw':
-      return { name: similarityRaw.name(c), value: (i) => similarityRaw.value(c, i) };
+      return { name: similarityRaw.name(c), prepare: (p) => similarityRaw.prepare(c, p) };
     case 'similarity_norm':
-      return { name: similarityNormalized.name(c), value: (i) => similarityNormalized.value(c, i) };
+      return {
+        name: similarityNormalized.name(c),
+        prepare: (p) => similarityNormalized.prepare(c, p),
+      };
     case 'rank':
-      return { name: rank.name(c), value: (i) => rank.value(c, i) };
+      return { name: rank.name(c), prepare: (p) => rank.prepare(c, p) };
     case 'missing':
-      return { name: missingModality.name(c), value: (i) => missingModality.value(c, i) };
+      return { name: missingModality.name(c), prepare: (p) => missingModality.prepare(c, p) };
     case 'bm25':
-      return { name: bm25.name(), value: (i) => bm25.value(c, i) };
+      return { name: bm25.name(), prepare: (p) => bm25.prepare(c, p) };
     case 'ctr':
-      return { name: ctr.name(), value: (i) => ctr.value(c, i) };
+      return { name: ctr.name(), prepare: (p) => ctr.prepare(c, p) };
     case 'popularity':
-      return { name: popularity.name(), value: (i) => popularity.value(c, i) };
+      return { name: popularity.name(), prepare: (p) => popularity.prepare(c, p) };
     case 'profile_sim':
-      return { name: profileSimilarity.name(c), value: (i) => profileSimilarity.value(c, i) };
+      return { name: profileSimilarity.name(c), prepare: (p) => profileSimilarity.prepare(c, p) };
     case 'baseline':
-      return { name: baseline.name(), value: (i) => baseline.value(c, i) };
+      return { name: baseline.name(), prepare: (p) => baseline.prepare(c, p) };
     case 'baseline_part':
-      return { name: baselinePart.name(c), value: (i) => baselinePart.value(c, i) };
+      return { name: baselinePart.name(c), prepare: (p) => baselinePart.prepare(c, p) };
   }
 }
 
@@ -201,24 +209,21 @@ export function buildFeatureRows(
 ): FeatureRows {
   const extractors = extractorsOf(spec);
   const F = extractors.length;
-  const b = ctx.baseline ?? DEFAULT_BASELINE;
-  const list = computeListStats(candidates, b);
+  const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE);
+  const rows = preparedRows(extractors, list, ctx);
   const baselineScores = new Float64Array(candidates.length);
   const data = new Float32Array(candidates.length * F);
-  const rows: Float32Array[] = new Array<Float32Array>(candidates.length);
-  const input: FeatureInput = { candidate: candidates[0]!, list, ctx };
+  const views: Float32Array[] = new Array<Float32Array>(candidates.length);
   for (let i = 0; i < candidates.length; i++) {
-    input.candidate = candidates[i]!;
-    baselineScores[i] = baselineScore(input.candidate.sources, list, b);
     const o = i * F;
-    for (let f = 0; f < F; f++) data[o + f] = extractors[f]!.value(input);
-    rows[i] = data.subarray(o, o + F);
+    baselineScores[i] = rows.fill(candidates[i]!, data, o);
+    views[i] = data.subarray(o, o + F);
   }
   return {
     specVersion: spec.version,
     names: extractors.map((e) => e.name),
     data,
-    rows,
+    rows: views,
     queryFeatures: queryFeatures(list, ctx),
     baselineScores,
   };
@@ -237,19 +242,48 @@ export function buildFeatureRowsFor(
 ): { rows: Float32Array[]; queryFeatures: Float32Array } {
   const extractors = extractorsOf(spec);
   const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE);
-  const input: FeatureInput = { candidate: candidates[0]!, list, ctx };
+  const prepared = preparedRows(extractors, list, ctx);
   const F = extractors.length;
   const rows = pick.map((i) => {
-    input.candidate = candidates[i]!;
-    // A loop, not Float32Array.from(extractors, fn): that walks an iterator, an object per value.
     const row = new Float32Array(F);
-    for (let f = 0; f < F; f++) row[f] = extractors[f]!.value(input);
+    prepared.fill(candidates[i]!, row, 0);
     return row;
   });
   return { rows, queryFeatures: queryFeatures(list, ctx) };
 }
 
-function extractorsOf(spec: FeatureSpec): { name: string; value: (i: FeatureInput) => number }[] {
+/**
+ * The spec's extractors prepared for one list: `fill` writes a candidate's row at `out[o..o+F)` and returns its
+ * baseline score. Each source the spec reads is looked up once per candidate (not once per feature reading it).
+ */
+function preparedRows(
+  extractors: readonly Extractor[],
+  list: ListStats,
+  ctx: FeatureContext,
+): { fill: (c: Candidate, out: Float32Array, o: number) => number } {
+  const sources: string[] = [];
+  const slot = (source: string) => {
+    const k = sources.indexOf(source);
+    return k >= 0 ? k : sources.push(source) - 1;
+  };
+  const fns = extractors.map((e) => e.prepare({ list, ctx, slot }));
+  const score = baselineScorer(list, ctx.baseline ?? DEFAULT_BASELINE);
+  const row: RowInput = { candidate: undefined as unknown as Candidate, hits: [], baseline: 0 };
+  const F = fns.length;
+  return {
+    fill(c, out, o) {
+      row.candidate = c;
+      for (let k = 0; k < sources.length; k++) row.hits[k] = c.sources[sources[k]!];
+      row.baseline = score(c.sources);
+      for (let f = 0; f < F; f++) out[o + f] = fns[f]!(row);
+      return row.baseline;
+    },
+  };
+}
+
+type Extractor = ReturnType<typeof describe>;
+
+function extractorsOf(spec: FeatureSpec): Extractor[] {
   if (spec.version !== FEATURE_SPEC_VERSION) {
     throw new ChorusError(
       'CONFLICT',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /**
  * 1 when the item has no vector of that name (so its missing similarity is not evidence against it).
@@ -12,8 +12,11 @@ export type MissingModalityConfig = z.infer<typeof MissingModalityConfig>;
 
 export const missingModality = {
   name: (c: MissingModalityConfig) => `missing:${c.source}`,
-  value(c: MissingModalityConfig, { candidate }: FeatureInput): number {
-    if (candidate.hasVectors) return candidate.hasVectors.includes(c.source) ? 0 : 1;
-    return candidate.sources[c.source] ? 0 : 1;
+  prepare(c: MissingModalityConfig, { slot }: PrepareInput): PreparedFeature {
+    const k = slot(c.source);
+    return ({ candidate, hits }) => {
+      if (candidate.hasVectors) return candidate.hasVectors.includes(c.source) ? 0 : 1;
+      return hits[k] ? 0 : 1;
+    };
   },
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /** log1p of the item's engagement count (the engine fills priors.popularity); 0 without history. */
 export const PopularityConfig = z.object({ type: z.literal('popularity') }).strict();
@@ -7,7 +7,7 @@ export type PopularityConfig = z.infer<typeof PopularityConfig>;
 
 export const popularity = {
   name: () => 'popularity',
-  value(_c: PopularityConfig, { candidate }: FeatureInput): number {
-    return candidate.priors?.popularity ?? 0;
+  prepare(_c: PopularityConfig, _p: PrepareInput): PreparedFeature {
+    return ({ candidate }) => candidate.priors?.popularity ?? 0;
   },
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /** Cosine similarity of the item's vector to the user's profile vector of that name; 0 without a user or profile. */
 export const ProfileSimilarityConfig = z
@@ -9,7 +9,7 @@ export type ProfileSimilarityConfig = z.infer<typeof ProfileSimilarityConfig>;
 
 export const profileSimilarity = {
   name: (c: ProfileSimilarityConfig) => `profile_sim:${c.source}`,
-  value(c: ProfileSimilarityConfig, { candidate }: FeatureInput): number {
-    return candidate.priors?.profileSim?.[c.source] ?? 0;
+  prepare(c: ProfileSimilarityConfig, _p: PrepareInput): PreparedFeature {
+    return ({ candidate }) => candidate.priors?.profileSim?.[c.source] ?? 0;
   },
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /** Rank in a stage-1 list as 1/(rank+1) or 1/log2(rank+2); 0 when the list did not return the candidate. */
 export const RankConfig = z
@@ -13,9 +13,16 @@ export type RankConfig = z.infer<typeof RankConfig>;
 
 export const rank = {
   name: (c: RankConfig) => `rank:${c.source}`,
-  value(c: RankConfig, { candidate }: FeatureInput): number {
-    const p = candidate.sources[c.source];
-    if (!p) return 0;
-    return c.transform === 'reciprocal' ? 1 / (p.rank + 1) : 1 / Math.log2(p.rank + 2);
+  prepare(c: RankConfig, { slot }: PrepareInput): PreparedFeature {
+    const k = slot(c.source);
+    if (c.transform === 'reciprocal')
+      return ({ hits }) => {
+        const p = hits[k];
+        return p ? 1 / (p.rank + 1) : 0;
+      };
+    return ({ hits }) => {
+      const p = hits[k];
+      return p ? 1 / Math.log2(p.rank + 2) : 0;
+    };
   },
 };

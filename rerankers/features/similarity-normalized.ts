@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /**
  * Min-max normalised similarity within the candidate list, per source: 1 for the list's best, 0 for its worst
@@ -12,13 +12,17 @@ export type SimilarityNormalizedConfig = z.infer<typeof SimilarityNormalizedConf
 
 export const similarityNormalized = {
   name: (c: SimilarityNormalizedConfig) => `similarity_norm:${c.source}`,
-  value(c: SimilarityNormalizedConfig, { candidate, list }: FeatureInput): number {
-    const p = candidate.sources[c.source];
-    if (!p) return 0;
+  prepare(c: SimilarityNormalizedConfig, { list, slot }: PrepareInput): PreparedFeature {
+    const k = slot(c.source);
     const r = list.scoreRange.get(c.source);
-    if (!r) return 0;
+    if (!r) return () => 0;
+    const lo = r[0];
     const span = r[1] - r[0];
     // A single candidate (or ties only) carries no ordering information: give it full credit.
-    return span > 0 ? (p.score - r[0]) / span : 1;
+    return ({ hits }) => {
+      const p = hits[k];
+      if (!p) return 0;
+      return span > 0 ? (p.score - lo) / span : 1;
+    };
   },
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeatureInput } from './context.js';
+import type { PrepareInput, PreparedFeature } from './context.js';
 
 /** The raw similarity a stage-1 list gave the candidate; 0 when that list did not return it. */
 export const SimilarityRawConfig = z
@@ -9,7 +9,8 @@ export type SimilarityRawConfig = z.infer<typeof SimilarityRawConfig>;
 
 export const similarityRaw = {
   name: (c: SimilarityRawConfig) => `similarity_raw:${c.source}`,
-  value(c: SimilarityRawConfig, { candidate }: FeatureInput): number {
-    return candidate.sources[c.source]?.score ?? 0;
+  prepare(c: SimilarityRawConfig, { slot }: PrepareInput): PreparedFeature {
+    const k = slot(c.source);
+    return ({ hits }) => hits[k]?.score ?? 0;
   },
 };

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate } from '../../src/domain/candidate.js';
+import { baselineScore } from '../../rerankers/features/baseline.js';
 import {
   buildFeatureRows,
+  buildFeatureRowsFor,
+  computeListStats,
   defaultFeatureSpec,
   FeatureConfig,
   FeatureSpec,
@@ -9,6 +12,7 @@ import {
   featureNames,
   modalityGroups,
   QUERY_FEATURE_NAMES,
+  type BaselineFusion,
 } from '../../rerankers/features/index.js';
 
 const cand = (
@@ -147,6 +151,37 @@ describe('buildFeatureRows', () => {
       spec,
     );
     expect(again.rows.map((r) => [...r])).toEqual(out.rows.map((r) => [...r]));
+  });
+
+  it('gives each baseline kind its fusion score, the parts summing to it, and the same rows for a picked few', () => {
+    const ctxOf = (baseline: BaselineFusion) => ({
+      queryKind: 'text' as const,
+      queryModalities: ['text'],
+      baseline,
+    });
+    const baselines: BaselineFusion[] = [
+      { fusion: 'rrf', rrfK: 10, weights: { text: 2 } },
+      { fusion: 'weighted', weights: { text: 0.7, image: 0.3 } },
+      { fusion: 'dbsf' },
+    ];
+    for (const baseline of baselines) {
+      const rows = buildFeatureRows(candidates, ctxOf(baseline), spec);
+      const list = computeListStats(candidates, baseline);
+      const at = (i: number, name: string) => rows.rows[i]![rows.names.indexOf(name)]!;
+      candidates.forEach((c, i) => {
+        const score = baselineScore(c.sources, list, baseline);
+        expect(rows.baselineScores[i]).toBe(score);
+        expect(at(i, 'baseline')).toBe(Math.fround(score / list.baselineMax));
+        const parts = rows.names
+          .filter((n) => n.startsWith('baseline_part:'))
+          .reduce((sum, n) => sum + at(i, n), 0);
+        expect(parts).toBeCloseTo(at(i, 'baseline'), 6);
+      });
+      // The impression log's rows of the shown few are the rows of the whole list.
+      const picked = buildFeatureRowsFor(candidates, [2, 0], ctxOf(baseline), spec);
+      expect(picked.rows.map((r) => [...r])).toEqual([[...rows.rows[2]!], [...rows.rows[0]!]]);
+      expect([...picked.queryFeatures]).toEqual([...rows.queryFeatures]);
+    }
   });
 
   it('refuses a spec of another version', () => {
