@@ -1,3 +1,4 @@
+import { rankOrder } from './rank-order.js';
 import type * as ortTypes from 'onnxruntime-node';
 import type { Candidate, Explanation, RankedHit } from '../src/domain/candidate.js';
 import { openSession, ort, type ExecutionProvider } from '../src/onnx/session.js';
@@ -153,12 +154,7 @@ export class OnnxReranker implements Reranker {
     // Float32 scores can tie where the baseline's double-precision scores do not: break ties by the exact
     // baseline, then by id, so an untrained model reproduces the baseline's order exactly.
     const exact = this.model.shape.baseline ? fr.baselineScores : undefined;
-    const order = Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) =>
-        r.scores[b]! - r.scores[a]! ||
-        (exact ? exact[b]! - exact[a]! : 0) ||
-        (candidates[a]!.id < candidates[b]!.id ? -1 : 1),
-    );
+    const order = rankOrder(r.scores, candidates, exact);
     const queryFeatures = Array.from(fr.queryFeatures);
     const shown = Math.min(n, Math.max(0, limit));
     return order.map((i, rank): RankedHit => {
