@@ -84,7 +84,7 @@ export const baseline = {
   name: () => 'baseline',
   prepare(_c: BaselineConfig, { list }: PrepareInput): PreparedFeature {
     const max = list.baselineMax;
-    // The row's baseline score is baselineScore(candidate.sources, list, the context's baseline), computed once.
+    // The row carries baselineScore(candidate.sources, list, the context's baseline), computed with the list's max.
     return max > 0 ? ({ baseline: score }) => score / max : () => 0;
   },
 };

@@ -48,9 +48,14 @@ interface Acc {
   agreeing: number;
 }
 
+/**
+ * @param baselineScores when given (length >= candidates), receives each candidate's baseline fusion score, which
+ *   the list's `baselineMax` needs anyway: feature rows read them instead of computing them again.
+ */
 export function computeListStats(
   candidates: readonly Candidate[],
   baseline: BaselineFusion = DEFAULT_BASELINE,
+  baselineScores?: Float64Array,
 ): ListStats {
   // Every search computes these over its few hundred candidates (the learned ranker's features, and the rows logged
   // for any other ranker): one lookup per candidate and source, where separate maps per statistic took three or four.
@@ -120,8 +125,9 @@ export function computeListStats(
   };
   let max = 0;
   const score = baselineScorer(stats, baseline);
-  for (const c of candidates) {
-    const b = score(c.sources);
+  for (let i = 0; i < candidates.length; i++) {
+    const b = score(candidates[i]!.sources);
+    if (baselineScores) baselineScores[i] = b;
     if (b > max) max = b;
   }
   stats.baselineMax = max;
@@ -141,7 +147,7 @@ export interface RowInput {
   candidate: Candidate;
   /** candidate.sources of each slot's source (undefined: that list did not return it). */
   hits: (Provenance | undefined)[];
-  /** The candidate's baseline fusion score (baselineScore of its sources), computed once per row. */
+  /** The candidate's baseline fusion score (baselineScore of its sources), as computeListStats computed it. */
   baseline: number;
 }
 

@@ -6,7 +6,6 @@ import {
   BaselineConfig,
   baselinePart,
   BaselinePartConfig,
-  baselineScorer,
   BASELINE_KINDS,
   DEFAULT_BASELINE,
 } from './baseline.js';
@@ -209,14 +208,14 @@ export function buildFeatureRows(
 ): FeatureRows {
   const extractors = extractorsOf(spec);
   const F = extractors.length;
-  const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE);
-  const rows = preparedRows(extractors, list, ctx);
   const baselineScores = new Float64Array(candidates.length);
+  const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE, baselineScores);
+  const rows = preparedRows(extractors, list, ctx);
   const data = new Float32Array(candidates.length * F);
   const views: Float32Array[] = new Array<Float32Array>(candidates.length);
   for (let i = 0; i < candidates.length; i++) {
     const o = i * F;
-    baselineScores[i] = rows.fill(candidates[i]!, data, o);
+    rows.fill(candidates[i]!, baselineScores[i]!, data, o);
     views[i] = data.subarray(o, o + F);
   }
   return {
@@ -241,42 +240,42 @@ export function buildFeatureRowsFor(
   spec: FeatureSpec = DEFAULT_SPEC,
 ): { rows: Float32Array[]; queryFeatures: Float32Array } {
   const extractors = extractorsOf(spec);
-  const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE);
+  const baselineScores = new Float64Array(candidates.length);
+  const list = computeListStats(candidates, ctx.baseline ?? DEFAULT_BASELINE, baselineScores);
   const prepared = preparedRows(extractors, list, ctx);
   const F = extractors.length;
   const rows = pick.map((i) => {
     const row = new Float32Array(F);
-    prepared.fill(candidates[i]!, row, 0);
+    prepared.fill(candidates[i]!, baselineScores[i]!, row, 0);
     return row;
   });
   return { rows, queryFeatures: queryFeatures(list, ctx) };
 }
 
 /**
- * The spec's extractors prepared for one list: `fill` writes a candidate's row at `out[o..o+F)` and returns its
- * baseline score. Each source the spec reads is looked up once per candidate (not once per feature reading it).
+ * The spec's extractors prepared for one list: `fill` writes a candidate's row at `out[o..o+F)`, given its baseline
+ * score (computeListStats gives them). Each source the spec reads is looked up once per candidate, not once per
+ * feature reading it.
  */
 function preparedRows(
   extractors: readonly Extractor[],
   list: ListStats,
   ctx: FeatureContext,
-): { fill: (c: Candidate, out: Float32Array, o: number) => number } {
+): { fill: (c: Candidate, baseline: number, out: Float32Array, o: number) => void } {
   const sources: string[] = [];
   const slot = (source: string) => {
     const k = sources.indexOf(source);
     return k >= 0 ? k : sources.push(source) - 1;
   };
   const fns = extractors.map((e) => e.prepare({ list, ctx, slot }));
-  const score = baselineScorer(list, ctx.baseline ?? DEFAULT_BASELINE);
   const row: RowInput = { candidate: undefined as unknown as Candidate, hits: [], baseline: 0 };
   const F = fns.length;
   return {
-    fill(c, out, o) {
+    fill(c, baseline, out, o) {
       row.candidate = c;
+      row.baseline = baseline;
       for (let k = 0; k < sources.length; k++) row.hits[k] = c.sources[sources[k]!];
-      row.baseline = score(c.sources);
       for (let f = 0; f < F; f++) out[o + f] = fns[f]!(row);
-      return row.baseline;
     },
   };
 }
