@@ -62,6 +62,8 @@ const { values: a } = parseArgs({
     'train-intents': { type: 'string', default: '60' },
     'test-intents': { type: 'string', default: '150' },
     items: { type: 'string', default: '1500' },
+    // How much each modality's reliability varies between queries of one kind (vector-world.ts, default 0.5).
+    'reliability-spread': { type: 'string', default: '0.5' },
     // The collection's fusion preset: the traffic's ranker and the learned model's baseline ('none' = RRF default).
     preset: { type: 'string', default: 'weighted' },
     // How simulated users click: position-based (examination 1/(rank+1)) or a cascade (dependent click model).
@@ -74,6 +76,9 @@ const { values: a } = parseArgs({
 });
 const ATTRACT = [0.03, 0.15, 0.35, 0.65, 0.9];
 if (a.clicks !== 'pbm' && a.clicks !== 'dcm') throw new Error('--clicks must be pbm or dcm');
+const spread = Number(a['reliability-spread']);
+if (!Number.isFinite(spread) || spread < 0)
+  throw new Error('--reliability-spread must be a number >= 0');
 /** DCM: after a click at rank k the user goes on reading with this probability (falls with rank). */
 const continueAfterClick = (k: number) => 0.7 * 0.85 ** k;
 
@@ -321,7 +326,13 @@ async function runSeed(seed: number) {
     extraRouters: (deps, built) => attachModelServing(deps, built),
   });
   try {
-    const gen = new VectorWorldGen({ items: Number(a.items), topics: 40, dim: 16, seed });
+    const gen = new VectorWorldGen({
+      items: Number(a.items),
+      topics: 40,
+      dim: 16,
+      seed,
+      reliabilitySpread: spread,
+    });
     const engine = chorus.engine;
     await engine.createCollection({
       name: C,
@@ -667,7 +678,7 @@ writeFileSync(
   a.out,
   JSON.stringify(
     {
-      data: `synthetic vector world (rerankers/simulation/vector-world.ts), collection preset ${a.preset}, ${a.clicks === 'dcm' ? 'cascade clicks (DCM)' : 'position-based clicks'}`,
+      data: `synthetic vector world (rerankers/simulation/vector-world.ts), collection preset ${a.preset}, ${a.clicks === 'dcm' ? 'cascade clicks (DCM)' : 'position-based clicks'}${a['reliability-spread'] === '0.5' ? '' : `, reliability spread ${a['reliability-spread']}`}`,
       guard: {
         promoted: runs.filter((r) => r.comparison.better).length,
         of: runs.length,

@@ -35,6 +35,7 @@ const num = (j: unknown, p: string): number => {
   return v;
 };
 const fx = (x: number, d = 1) => x.toFixed(d);
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
 const loads = (xs: unknown): string =>
   Array.isArray(xs) ? xs.map((x) => fx(Number(x), 2)).join(' / ') : fx(Number(xs), 2);
 const notRecorded = () => 'not recorded';
@@ -166,11 +167,11 @@ function multimodalRow(file: string, command: string): RowSpec {
     file,
     command,
     data: (j) =>
-      `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, held-out intents`,
+      `${String(at(j, 'data'))}, ${(at(j, 'runs') as Json[]).length} seeds, ${String(at(j, 'options.sessions'))} click sessions over ${String(at(j, 'options.train-intents'))} training intents, ${String(at(j, 'options.test-intents'))} held-out intents`,
     result: (j) =>
       `learned nDCG@10 ${fx(num(j, 'results.learned.mean'), 3)}, served after the guard ${fx(num(j, 'results.served.mean'), 3)}${'guard' in j ? ` (promoted ${num(j, 'guard.promoted')}/${num(j, 'guard.of')})` : ''}, ` +
       `best untuned (${String(at(j, 'bestUntuned'))}) ${fx(num(j, `results.${String(at(j, 'bestUntuned'))}.mean`), 3)}, ` +
-      `tuned weights ${fx(num(j, 'results.tuned-weights.mean'), 3)} (learned ${fx(num(j, 'ratios.learnedVsBestUntuned'), 2)}x / ${fx(num(j, 'ratios.learnedVsTuned'), 2)}x)`,
+      `tuned weights ${fx(num(j, 'results.tuned-weights.mean'), 3)} (learned ${fx(num(j, 'ratios.learnedVsBestUntuned'), 2)}x / ${fx(num(j, 'ratios.learnedVsTuned'), 3)}x; learned - tuned ${signed(num(j, 'differences.learnedMinusTuned.mean'))} [${signed(num(j, 'differences.learnedMinusTuned.lo'))}, ${signed(num(j, 'differences.learnedMinusTuned.hi'))}])`,
     load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
   };
 }
@@ -439,6 +440,40 @@ const OTHER_ROWS: RowSpec[] = [
     'multimodal-dcm.json',
     'npx tsx bench/multimodal.ts --preset none --clicks dcm --out bench/results/multimodal-dcm.json',
   ),
+  // Four times the training intents, in the default world and in one where reliability varies twice as much.
+  ...(
+    [
+      ['multimodal-240.json', ''],
+      ['multimodal-rrf-240.json', ' --preset none'],
+      ['multimodal-dcm-240.json', ' --preset none --clicks dcm'],
+      ['multimodal-spread1.json', ' --reliability-spread 1'],
+      ['multimodal-rrf-spread1.json', ' --preset none --reliability-spread 1 --oracles'],
+      ['multimodal-dcm-spread1.json', ' --preset none --clicks dcm --reliability-spread 1'],
+    ] as const
+  ).map(([file, flags]) =>
+    multimodalRow(
+      file,
+      `npx tsx bench/multimodal.ts --seeds 5 --sessions 2400 --train-intents 240 --test-intents 120${flags} --out bench/results/${file}`,
+    ),
+  ),
+  {
+    file: 'reliability-ceiling.json',
+    command: 'npx tsx bench/reliability-ceiling.ts --spreads 0,0.5,1',
+    data: (j) => String(at(j, 'data')),
+    result: (j) =>
+      Object.entries(at(j, 'worlds') as Json)
+        .sort(([x], [y]) => Number(x) - Number(y))
+        .map(([spread, w]) => {
+          const d = (f: string) => {
+            const x = at(w, `minusKind.${f}`);
+            return `${signed(num(x, 'mean'))} [${signed(num(x, 'lo'))}, ${signed(num(x, 'hi'))}]`;
+          };
+          return `reliability spread ${spread}: weights per kind ${fx(num(w, 'results.kind.mean'), 3)}; minus that: level rule ${d('level')}, in-sample per-query oracle ${d('in-sample per query')}; from clicks, level rule minus weights per kind ${d('clicks: level')}`;
+        })
+        .join('; '),
+    load: (j) =>
+      `${loads(at(j, 'loadAverage.before'))} before, ${loads(at(j, 'loadAverage.after'))} after`,
+  },
   {
     file: 'ultr.json',
     command: 'npx chorus bench ultr',

@@ -38,6 +38,11 @@ export interface VectorWorldOptions {
   topics?: number;
   dim?: number;
   seed?: number;
+  /**
+   * Standard deviation of each intent's log noise factor per vector (default 0.5): how much a modality's
+   * reliability varies between queries of one kind. 0 makes reliability a function of the kind alone.
+   */
+  reliabilitySpread?: number;
 }
 
 const LATENT = 12;
@@ -65,9 +70,11 @@ export class VectorWorldGen {
   readonly world: VectorWorld;
   private readonly latents: Float64Array[];
   private readonly centers: Float64Array[];
+  private readonly spread: number;
 
   constructor(o: VectorWorldOptions = {}) {
     const rng = new Rng(o.seed ?? 1);
+    this.spread = o.reliabilitySpread ?? 0.5;
     const dim = o.dim ?? 16;
     const nItems = o.items ?? 1500;
     const topics = o.topics ?? 40;
@@ -111,7 +118,7 @@ export class VectorWorldGen {
       // Per-intent reliability: each vector's noise scaled by a log-normal factor.
       const noise: Intent['noise'] = {};
       for (const [m, s] of Object.entries(BASE_NOISE[kind]))
-        noise[m as VectorName] = s * Math.exp(rng.normal() * 0.5);
+        noise[m as VectorName] = s * Math.exp(rng.normal() * this.spread);
       const sims = this.latents
         .map((z, i) => ({ i, s: z.reduce((a, x, j) => a + x * latent[j]!, 0) }))
         .sort((a, b) => b.s - a.s);
