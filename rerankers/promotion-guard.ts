@@ -22,6 +22,46 @@ export interface PromotionComparison {
   /** True when the rule below holds. */
   better: boolean;
   rule: string;
+  /** When refused: whether more clicks could settle it, and roughly how many (guardOutlook). */
+  outlook?: GuardOutlook;
+}
+
+/**
+ * A refused candidate's prospects. `behind`: it does not lead on the held-out queries, so more clicks of the same
+ * traffic would not change the verdict. `undecided`: it leads within the noise; `queriesNeeded` is how many held-out
+ * query groups would put the interval above 0 if the lead and the spread per query stayed as they are (the interval's
+ * half-width falls as 1/sqrt(queries)); absent when that is over OUTLOOK_LIMIT times today's evidence.
+ */
+export interface GuardOutlook {
+  kind: 'behind' | 'undecided';
+  queriesNeeded?: number;
+  message: string;
+}
+
+/** Past this many times today's held-out queries, a projection says only that the difference is too small to tell. */
+export const OUTLOOK_LIMIT = 100;
+
+export function guardOutlook(queries: number, d: Interval): GuardOutlook | undefined {
+  if (d.low > 0) return undefined;
+  if (!(d.estimate > 0) || queries <= 0)
+    return {
+      kind: 'behind',
+      message:
+        'the candidate does not lead the serving ranker on these queries: more clicks of the same traffic would not change the verdict',
+    };
+  const lead = d.estimate.toFixed(4);
+  const factor = ((d.high - d.low) / 2 / d.estimate) ** 2;
+  if (!(factor <= OUTLOOK_LIMIT))
+    return {
+      kind: 'undecided',
+      message: `the candidate leads by ${lead}, far inside the noise: telling them apart would take over ${OUTLOOK_LIMIT} times today's ${queries} held-out query groups of clicks`,
+    };
+  const queriesNeeded = Math.ceil(queries * factor);
+  return {
+    kind: 'undecided',
+    queriesNeeded,
+    message: `the candidate leads by ${lead}, within the noise: if the lead holds, about ${queriesNeeded} query groups of clicks (now ${queries}) would show it; train again then`,
+  };
 }
 
 /**
@@ -37,6 +77,10 @@ export function judge(
   c: HeldOutComparison,
   serving: { ranker: string; version: string | null },
 ): PromotionComparison {
+  const better = c.impressions > 0 && c.difference.low > 0;
+  const outlook = better
+    ? undefined
+    : guardOutlook(c.impressions > 0 ? c.queries : 0, c.difference);
   return {
     metric: c.metric,
     queries: c.queries,
@@ -64,8 +108,9 @@ export function judge(
           },
         }
       : {}),
-    better: c.impressions > 0 && c.difference.low > 0,
+    better,
     rule: PROMOTION_RULE,
+    ...(outlook ? { outlook } : {}),
   };
 }
 

@@ -218,7 +218,8 @@ export class ModelRegistry implements PromotedModels {
         'PROMOTION_REFUSED',
         `model ${collection}/${version} is not better than the serving ${c.serving.version ?? c.serving.ranker} on ${c.queries} held-out queries ` +
           `(${c.metric}: candidate ${c.candidate.estimate.toFixed(4)} [${c.candidate.low.toFixed(4)}, ${c.candidate.high.toFixed(4)}], ` +
-          `serving ${c.serving.estimate.toFixed(4)} [${c.serving.low.toFixed(4)}, ${c.serving.high.toFixed(4)}]); promote with force to override`,
+          `serving ${c.serving.estimate.toFixed(4)} [${c.serving.low.toFixed(4)}, ${c.serving.high.toFixed(4)}])` +
+          `${c.outlook ? `; ${c.outlook.message}` : ''}; promote with force to override`,
         comparison,
       );
     }

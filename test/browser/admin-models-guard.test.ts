@@ -142,6 +142,19 @@ describe.runIf(run)('admin UI: guarded model operations', () => {
     await dialog.getByRole('button', { name: 'Promote v2' }).click();
     await dialog.getByTestId('guard-refused').waitFor();
     expect(await promoted()).toBe('v1');
+    // "May be noise" follows the paired difference's interval, not whether the two sides' intervals overlap.
+    const table = (await dialog.getByTestId('comparison').textContent())!;
+    const [lo, hi] = table
+      .match(/Difference \(candidate − serving\)\s*-?\d+\.\d+\s*\[(-?\d+\.\d+), (-?\d+\.\d+)\]/)!
+      .slice(1)
+      .map(Number);
+    expect(table.includes('may be noise')).toBe(lo! <= 0 && hi! >= 0);
+    // What more clicks could do about it, in the comparison and in the refusal.
+    const outlook = await dialog.getByTestId('guard-outlook').textContent();
+    expect(outlook).toMatch(/^Outlook: the candidate (does not lead|leads by)/);
+    expect(await dialog.getByTestId('guard-refused').textContent()).toContain(
+      outlook!.replace(/^Outlook: /, '').replace(/\.$/, ''),
+    );
     await screenshot(page, '23a-models-guard-refused');
     await dialog.getByRole('button', { name: 'Promote anyway (override the guard)' }).click();
     await expect.poll(promoted).toBe('v2');

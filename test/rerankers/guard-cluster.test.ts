@@ -7,7 +7,7 @@ import {
   rowScorer,
 } from '../../rerankers/counterfactual.js';
 import { compareHeldOut } from '../../rerankers/held-out.js';
-import { judge } from '../../rerankers/promotion-guard.js';
+import { guardOutlook, judge, OUTLOOK_LIMIT } from '../../rerankers/promotion-guard.js';
 import { Rng } from '../../rerankers/random.js';
 import type { Clickthrough } from '../../src/domain/clickthrough.js';
 
@@ -85,9 +85,61 @@ describe('the promotion guard on a log of a few queries served many times', () =
     expect(plain.low).toBeGreaterThan(0);
   });
 
+  it('says how many queries would settle a refusal, and that many do', () => {
+    const c = compareHeldOut(reversed, served, cts, PROPENSITIES, 10, 6);
+    const { outlook } = judge('v1', c, { ranker: 'rrf', version: null });
+    expect(outlook?.kind).toBe('undecided');
+    const needed = outlook!.queriesNeeded!;
+    expect(needed).toBeGreaterThan(6);
+    expect(outlook!.message).toContain(`about ${needed} query groups of clicks (now 6)`);
+    // The same mix of queries (two in three want the bottom item), as many as projected: the guard promotes.
+    const enough = Math.ceil(needed / 3) * 3;
+    const bigger = repeatedLog(enough, 4, (q) => q % 3 !== 0);
+    const judged = judge('v1', compareHeldOut(reversed, served, bigger, PROPENSITIES, 10, enough), {
+      ranker: 'rrf',
+      version: null,
+    });
+    expect(judged.better).toBe(true);
+    expect(judged.outlook).toBeUndefined();
+  });
+
   it('promotes the same kind of gain when it holds on many queries', () => {
     const many = repeatedLog(60, 4, (q) => q % 3 !== 0);
     const c = compareHeldOut(reversed, served, many, PROPENSITIES, 10, 60);
     expect(judge('v1', c, { ranker: 'rrf', version: null }).better).toBe(true);
+  });
+});
+
+describe('the guard outlook', () => {
+  /** n values with exactly this mean and sample standard deviation. */
+  const sample = (n: number, mean: number, sd: number) => {
+    const rng = new Rng(n);
+    const xs = Array.from({ length: n }, () => rng.normal());
+    const m = xs.reduce((a, b) => a + b, 0) / n;
+    const s = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (n - 1));
+    return xs.map((x) => mean + ((x - m) / s) * sd);
+  };
+
+  it('projects the queries at which the same lead and spread would clear 0', () => {
+    const today = meanInterval(sample(40, 0.02, 0.1));
+    expect(today.low).toBeLessThan(0);
+    const o = guardOutlook(40, today)!;
+    expect(o.kind).toBe('undecided');
+    // At the projected size the same mean and spread put the lower bound at 0 (rounding up: just above).
+    const then = meanInterval(sample(o.queriesNeeded!, 0.02, 0.1));
+    expect(then.low).toBeGreaterThanOrEqual(0);
+    expect(then.low).toBeLessThan(0.0005);
+    expect(meanInterval(sample(o.queriesNeeded! - 2, 0.02, 0.1)).low).toBeLessThan(0);
+  });
+
+  it('says when more clicks would not help, or could not tell them apart', () => {
+    expect(guardOutlook(40, { estimate: -0.01, low: -0.03, high: 0.01 })?.kind).toBe('behind');
+    expect(guardOutlook(40, { estimate: 0, low: -0.02, high: 0.02 })?.kind).toBe('behind');
+    const tiny = guardOutlook(40, { estimate: 0.0001, low: -0.02, high: 0.0202 })!;
+    expect(tiny.kind).toBe('undecided');
+    expect(tiny.queriesNeeded).toBeUndefined();
+    expect(tiny.message).toContain(`over ${OUTLOOK_LIMIT} times`);
+    expect(guardOutlook(40, { estimate: 0.02, low: 0.001, high: 0.04 })).toBeUndefined();
+    expect(guardOutlook(0, { estimate: 0, low: 0, high: 0 })?.kind).toBe('behind');
   });
 });

@@ -165,6 +165,11 @@ describe('/v1/models: train on logged clicks, promote, serve /v1/search with exp
     expect(refused.json.error.details.candidate.version).toBe('v2');
     expect(refused.json.error.details.serving).toMatchObject({ ranker: 'model', version: 'v1' });
     expect(refused.json.error.details.better).toBe(false);
+    // A model equal to the serving one does not lead: the refusal says more clicks would not change it.
+    expect(refused.json.error.details.outlook).toMatchObject({ kind: 'behind' });
+    expect(refused.json.error.message).toContain(
+      'more clicks of the same traffic would not change',
+    );
     expect(
       (await s.call('POST', '/v1/search', { collection: C, vectors: q, limit: 3 })).json.hits[0]
         .explanation.baseline,

@@ -61,6 +61,17 @@ export const PromotionComparison = z
       }),
     better: z.boolean(),
     rule: z.string(),
+    outlook: z
+      .object({
+        kind: z.enum(['behind', 'undecided']),
+        queriesNeeded: z.number().int().optional(),
+        message: z.string(),
+      })
+      .optional()
+      .meta({
+        description:
+          'When refused: behind (more clicks of the same traffic would not change the verdict) or undecided (queriesNeeded: held-out query groups that would show the lead if it held)',
+      }),
   })
   .meta({ id: 'PromotionComparison' });
 

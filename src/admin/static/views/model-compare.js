@@ -17,12 +17,17 @@ export function GuardComparison({ c }) {
   const cand = c.candidate;
   const serv = c.serving ?? c.baseline;
   const servName = c.serving ? (c.serving.version ?? c.serving.ranker) : c.baseline?.ranker;
-  const overlap =
-    cand &&
-    serv &&
-    cand.low !== undefined &&
-    serv.high !== undefined &&
-    !(cand.low > serv.high || cand.high < serv.low);
+  // Both sides are scored on the same impressions, so the paired difference decides whether the gap may be noise;
+  // the two intervals overlapping is the fallback when there is no difference (a paired gap can be clear while the
+  // marginal intervals overlap).
+  const d = c.difference;
+  const noise = d
+    ? d.low !== undefined && d.high !== undefined && d.low <= 0 && d.high >= 0
+    : cand &&
+      serv &&
+      cand.low !== undefined &&
+      serv.high !== undefined &&
+      !(cand.low > serv.high || cand.high < serv.low);
   return html`<table class="table compact" data-testid="comparison">
     <thead>
       <tr>
@@ -51,8 +56,11 @@ export function GuardComparison({ c }) {
     <caption class="muted small">
       On the same ${c.queries ?? '?'} held-out
       queries${c.impressions ? ` (${c.impressions} impressions)` : ''}, 95%
-      intervals${overlap ? ' — the intervals overlap: the difference may be noise' : ''}.
+      intervals${noise ? (d ? ' — the difference’s interval holds 0: it may be noise' : ' — the intervals overlap: the difference may be noise') : ''}.
       ${c.rule ? html`<br />Guard: ${c.rule}${c.better === false ? ' — not met.' : c.better ? ' — met.' : ''}` : null}
+      ${c.better === false && c.outlook?.message
+        ? html`<br /><span data-testid="guard-outlook">Outlook: ${c.outlook.message}.</span>`
+        : null}
     </caption>
   </table>`;
 }
