@@ -59,7 +59,27 @@ export class OnnxReranker implements Reranker {
     readonly executionProvider: ExecutionProvider,
     readonly model: FusionModel,
     private readonly spec: FeatureSpec,
-  ) {}
+  ) {
+    const names = model.shape.queryFeatureNames;
+    this.queryPick =
+      names.length === QUERY_FEATURE_NAMES.length &&
+      names.every((n, i) => n === QUERY_FEATURE_NAMES[i])
+        ? undefined
+        : Int32Array.from(names, (n) => QUERY_FEATURE_NAMES.indexOf(n));
+  }
+
+  /**
+   * Where each of the model's query features sits among the running code's, by name; undefined when the lists are
+   * the same. A model trained before query features were added (the level, spec 4) keeps serving.
+   */
+  private readonly queryPick: Int32Array | undefined;
+
+  /** The running code's query features in the model's own order (0 for a feature this code no longer has). */
+  private modelQuery(q: Float32Array): Float32Array | undefined {
+    if (q.length !== QUERY_FEATURE_NAMES.length) return undefined;
+    const pick = this.queryPick;
+    return pick ? Float32Array.from(pick, (i) => (i >= 0 ? q[i]! : 0)) : q;
+  }
 
   static async create(o: OnnxRerankerOptions): Promise<OnnxReranker> {
     const providers = o.executionProviders?.length
@@ -147,8 +167,7 @@ export class OnnxReranker implements Reranker {
     limit = candidates.length,
     baseline = DEFAULT_BASELINE,
   ): Promise<RankedHit[]> {
-    const query =
-      fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined;
+    const query = this.modelQuery(fr.queryFeatures);
     const r = await this.scoreRows(fr.data, query);
     const n = candidates.length;
     // Float32 scores can tie where the baseline's double-precision scores do not: break ties by the exact
@@ -192,9 +211,7 @@ export class OnnxReranker implements Reranker {
   ): Explanation {
     const groups = this.model.shape.groups;
     const G = groups.length;
-    const used = this.model.usedGroups(
-      fr.queryFeatures.length === QUERY_FEATURE_NAMES.length ? fr.queryFeatures : undefined,
-    );
+    const used = this.model.usedGroups(this.modelQuery(fr.queryFeatures));
     const scores: Record<string, number> = {};
     for (const s in c.sources) scores[s] = c.sources[s]!.score;
     const b = this.model.shape.baseline;

@@ -23,6 +23,7 @@ import { MIN_CLICKED_IMPRESSIONS } from '../src/domain/clickthrough.js';
 import {
   BASELINE_KINDS,
   CATEGORICAL_QUERY_FEATURES,
+  levelIndex,
   defaultFeatureSpec,
   QUERY_FEATURE_NAMES,
   type FeatureSpec,
@@ -448,7 +449,12 @@ function fitProcedure(pool: readonly Clickthrough[], ctx: ProcedureContext): Pro
   const toLists = (cts: readonly Clickthrough[]) =>
     (o.loss ?? 'listwise') === 'listwise' ? aggregateLists(cts) : cts.map(toTrain);
   const train = toLists(trainCts);
-  const search = { propensities, clip: ipsClip, categorical: CATEGORICAL_QUERY_FEATURES };
+  const search = {
+    propensities,
+    clip: ipsClip,
+    categorical: CATEGORICAL_QUERY_FEATURES,
+    levelOf: levelIndex,
+  };
   const searching = o.weightSearch !== false && shape.baseline?.parts !== undefined;
   // How far the searched start may depart from the baseline: cross-validated on every pool query.
   stage('split');
@@ -478,6 +484,7 @@ function fitProcedure(pool: readonly Clickthrough[], ctx: ProcedureContext): Pro
         [...startCheck.members, m.params.slice(m.o.Wu)],
         pool.map((c) => c.queryFeatures),
         CATEGORICAL_QUERY_FEATURES,
+        levelIndex,
       );
       // Scale only the searched log-weights (Wu, bu, Wv, bv close the layout); the rest of the model is untouched.
       for (let i = m.o.Wu; i < m.o.size; i++) m.params[i]! *= startCheck.lambda;

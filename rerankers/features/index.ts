@@ -39,7 +39,7 @@ export { computeListStats } from './context.js';
  * weights), split into per-source parts; the query features gain the baseline kind and per-source head gap and
  * agreement between lists.
  */
-export const FEATURE_SPEC_VERSION = 3;
+export const FEATURE_SPEC_VERSION = 4;
 
 /** The single table mapping a feature `type` to its config schema. */
 export const FeatureConfig = z.discriminatedUnion('type', [
@@ -161,6 +161,7 @@ export const QUERY_FEATURE_NAMES: readonly string[] = [
   ...RANK_SOURCES.map((s) => `gap:${s}`),
   ...RANK_SOURCES.map((s) => `agreement:${s}`),
   ...BASELINE_KINDS.map((b) => `baseline:${b}`),
+  ...RANK_SOURCES.map((s) => `level:${s}`),
 ];
 
 export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Array {
@@ -175,6 +176,8 @@ export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Arra
   for (const s of RANK_SOURCES) out[i++] = list.agreement.get(s) ?? 0;
   const b = (ctx.baseline ?? DEFAULT_BASELINE).fusion;
   for (const k of BASELINE_KINDS) out[i++] = b === k ? 1 : 0;
+  for (const s of RANK_SOURCES)
+    out[i++] = Math.min(1, Math.max(0, list.scoreRange.get(s)?.[1] ?? 0));
   return out;
 }
 
@@ -182,6 +185,11 @@ export function queryFeatures(list: ListStats, ctx: FeatureContext): Float32Arra
 export const CATEGORICAL_QUERY_FEATURES: readonly number[] = QUERY_FEATURE_NAMES.flatMap((n, i) =>
   /^(query_has|used|kind|baseline):/.test(n) ? [i] : [],
 );
+
+/** Index in the query features of a source's level (its list's best raw score), -1 for a source without one. */
+export function levelIndex(source: string): number {
+  return QUERY_FEATURE_NAMES.indexOf(`level:${source}`);
+}
 
 /** Index in the query features of each source's coverage (the gate mask reads it). */
 export function coverageIndex(source: string): number {

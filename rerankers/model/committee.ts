@@ -14,6 +14,8 @@ export function averageSearchedWeights(
   members: readonly Float32Array[],
   categories: readonly { x: ArrayLike<number>; lists: number }[],
   features: readonly number[],
+  /** Per group: its level feature's index and mean level (weight-search.ts levelOf), or undefined. */
+  levels: readonly ({ at: number; center: number } | undefined)[] = [],
 ): void {
   if (members.length === 0 || categories.length === 0) return;
   const { G, Wu, bu, Wv, bv, size } = target.o;
@@ -43,6 +45,9 @@ export function averageSearchedWeights(
         for (const m of members) {
           let z = m[blk.b - Wu + g]!;
           for (const f of features) z += Number(c.x[f] ?? 0) * m[blk.W - Wu + f * G + g]!;
+          // A member with a level slope: its weight at the mean level (the slope is averaged apart).
+          const lv = blk.W === Wu ? levels[g] : undefined;
+          if (lv) z += lv.center * m[lv.at * G + g]!;
           w += Math.exp(clamp(z, blk.bounds)) - 1;
         }
         return Math.log1p(w / members.length);
@@ -58,6 +63,12 @@ export function averageSearchedWeights(
       const p = target.params;
       p[blk.b + g] = beta[0]!;
       features.forEach((f, i) => (p[blk.W + f * G + g] = beta[i + 1]!));
+      const lv = blk.W === Wu ? levels[g] : undefined;
+      if (lv) {
+        const slope = members.reduce((a, m) => a + m[lv.at * G + g]!, 0) / members.length;
+        p[Wu + lv.at * G + g] = slope;
+        p[bu + g]! -= slope * lv.center;
+      }
     }
   }
 }
@@ -93,6 +104,7 @@ export function committeeStart(
   members: readonly Float32Array[],
   queries: Iterable<ArrayLike<number> | undefined>,
   categorical: readonly number[],
+  levelOf?: (group: string) => number,
 ): void {
   const { G, Wu, Wv, size } = target.o;
   const blocks = Wv < size ? [Wu, Wv] : [Wu];
@@ -105,12 +117,20 @@ export function committeeStart(
     ),
   );
   const byKey = new Map<string, { x: ArrayLike<number>; lists: number }>();
-  for (const q of queries) {
+  const list = [...queries];
+  for (const q of list) {
     if (!q) continue;
     const key = features.map((f) => q[f]).join(',');
     const e = byKey.get(key);
     if (e) e.lists++;
     else byKey.set(key, { x: q, lists: 1 });
   }
-  averageSearchedWeights(target, members, [...byKey.values()], features);
+  const all = list.filter((q): q is ArrayLike<number> => q !== undefined);
+  const levels = target.shape.groups.map((gr) => {
+    const at = levelOf?.(gr.name) ?? -1;
+    if (at < 0) return undefined;
+    const used = all.map((q) => Number(q[at] ?? 0)).filter((v) => v > 0);
+    return { at, center: used.reduce((a, v) => a + v, 0) / Math.max(1, used.length) };
+  });
+  averageSearchedWeights(target, members, [...byKey.values()], features, levels);
 }

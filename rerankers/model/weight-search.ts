@@ -22,9 +22,17 @@ export interface WeightSearchOptions {
   sweeps?: number;
   /** Cap on the lists the objective reads (spread over the training set). */
   maxLists?: number;
+  /**
+   * Per source group, the index of a continuous query feature (the list's best raw score) that may scale its
+   * baseline weight per query, u_g += beta_g (level_g - mean level_g); -1 or absent: none.
+   */
+  levelOf?: (group: string) => number;
 }
 
-type Block = 'reweight' | 'score';
+/** Values tried for each source's level slope beta. */
+export const LEVEL_GRID: readonly number[] = [-8, -4, 4, 8, 16];
+
+type Block = 'reweight' | 'score' | 'level';
 
 export interface WeightSearchResult {
   /** Training counterfactual clicks per list at the start (the baseline) and at the end. */
@@ -49,6 +57,8 @@ interface Packed {
   old: Float64Array;
   /** Index of the list's query category (its values of the searched features): lists of one category share u, v. */
   category: number;
+  /** [G] each source's level query feature (0 without one). */
+  level: Float64Array;
 }
 
 interface Coord {
@@ -89,6 +99,7 @@ export function searchReweighting(
   const stride = Math.max(1, Math.ceil(lists.length / (o.maxLists ?? 5_000)));
   const packed: Packed[] = [];
   const usedGroup = new Uint8Array(G);
+  const levelAt = model.shape.groups.map((gr) => o.levelOf?.(gr.name) ?? -1);
   for (let l = 0; l < lists.length; l += stride) {
     const t = lists[l]!;
     if (!t.positions || !t.query || !t.relevance.some((r) => r > 0)) continue;
@@ -103,7 +114,10 @@ export function searchReweighting(
         K > 0 ? Number(o.propensities[Math.min(k, K - 1)]) : 0,
       ),
       category: 0,
+      level: new Float64Array(G),
     };
+    for (let g = 0; g < G; g++)
+      if (levelAt[g]! >= 0) p.level[g] = Number(t.query[levelAt[g]!] ?? 0);
     for (let i = 0; i < t.n; i++) {
       p.base[i] = t.rows[i * F + base]!;
       for (let g = 0; g < G; g++) {
@@ -133,6 +147,7 @@ export function searchReweighting(
   }
   // u, w of each category ([category x G] each), valid while its stamp equals the parameters' version.
   const catU = new Float64Array(categoryX.length * G);
+  const catZ = new Float64Array(categoryX.length * G);
   const catW = new Float64Array(categoryX.length * G);
   const catStamp = new Int32Array(categoryX.length).fill(-1);
   let version = 0;
@@ -179,6 +194,22 @@ export function searchReweighting(
           lists: inCategory(withGroup[g]!, q),
         });
   }
+  // Each source's level slope, centred on the mean level of the lists that use it (the bias stays the weight at the
+  // mean; written back uncentred at the end).
+  const center = new Float64Array(G);
+  for (let g = 0; g < G; g++) {
+    if (!usedGroup[g] || levelAt[g]! < 0) continue;
+    const ls = withGroup[g]!;
+    center[g] = ls.reduce((x, l) => x + packed[l]!.level[g]!, 0) / Math.max(1, ls.length);
+    coords.push({
+      block: 'level',
+      group: g,
+      at: [Wu + levelAt[g]! * G + g],
+      feature: levelAt[g]!,
+      lists: withGroup[g]!,
+    });
+  }
+  const listU = new Float64Array(G);
   const longest = Math.max(1, ...packed.map((p) => p.n));
   const scores = new Float64Array(longest);
   const order = new Int32Array(longest);
@@ -196,6 +227,7 @@ export function searchReweighting(
         z += x[k]! * p[Wu + q * G + g]!;
         if (norms) y += x[k]! * p[Wv + q * G + g]!;
       }
+      catZ[c * G + g] = z;
       catU[c * G + g] = Math.exp(Math.min(REWEIGHT_BOUNDS[1], Math.max(REWEIGHT_BOUNDS[0], z))) - 1;
       catW[c * G + g] =
         Math.exp(Math.min(SCORE_WEIGHT_BOUNDS[1], Math.max(SCORE_WEIGHT_BOUNDS[0], y))) - 1;
@@ -206,13 +238,28 @@ export function searchReweighting(
   const listValue = (l: Packed): number => {
     const c = l.category;
     if (catStamp[c] !== version) weightsOf(c);
+    let U = catU;
     const at = c * G;
+    let sloped = false;
+    for (let g = 0; g < G; g++) {
+      const beta = levelAt[g]! >= 0 ? p[Wu + levelAt[g]! * G + g]! : 0;
+      if (beta !== 0) sloped = true;
+      listU[g] = beta;
+    }
+    if (sloped) {
+      for (let g = 0; g < G; g++) {
+        const z = catZ[at + g]! + listU[g]! * (l.level[g]! - center[g]!);
+        listU[g] = Math.exp(Math.min(REWEIGHT_BOUNDS[1], Math.max(REWEIGHT_BOUNDS[0], z))) - 1;
+      }
+      U = listU;
+    }
+    const uAt = sloped ? 0 : at;
     // Insertion sort by score, descending; ties keep the shown order, as the counterfactual estimator does (the
     // same total order as sorting by (-score, index); this runs millions of times on 10-item lists).
     for (let i = 0; i < l.n; i++) {
       let s = l.base[i]!;
       for (let g = 0; g < G; g++)
-        s += catU[at + g]! * l.parts[i * G + g]! + catW[at + g]! * l.norms[i * G + g]!;
+        s += U[uAt + g]! * l.parts[i * G + g]! + catW[at + g]! * l.norms[i * G + g]!;
       scores[i] = s;
       let j = i - 1;
       while (j >= 0 && scores[order[j]!]! < s) {
@@ -242,7 +289,11 @@ export function searchReweighting(
         const keep = c.at.map((i) => p[i]!);
         let bestValue: number | undefined;
         let bestTotal = total;
-        for (const v of c.block === 'score' ? SCORE_GRID : WEIGHT_GRID) {
+        for (const v of c.block === 'score'
+          ? SCORE_GRID
+          : c.block === 'level'
+            ? LEVEL_GRID
+            : WEIGHT_GRID) {
           if (c.at.every((i) => p[i] === v) || keep.every((k) => k === v)) continue;
           for (const i of c.at) p[i] = v;
           version++;
@@ -283,6 +334,9 @@ export function searchReweighting(
   for (const c of coords) for (const i of c.at) p[i] = best.params[k++]!;
   version++;
   total = best.total;
+  // The search's bias is the weight at the mean level; the model reads u = bu + q Wu with the raw level.
+  for (let g = 0; g < G; g++)
+    if (levelAt[g]! >= 0) p[bu + g]! -= p[Wu + levelAt[g]! * G + g]! * center[g]!;
   const moved = coords
     .filter((c) => c.group >= 0 && p[c.at[0]!] !== 0)
     .map((c) => ({ block: c.block, group: c.group, feature: c.feature, value: p[c.at[0]!]! }));

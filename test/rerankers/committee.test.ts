@@ -3,6 +3,7 @@ import { modelScorer, perImpressionClicks } from '../../rerankers/counterfactual
 import {
   buildFeatureRows,
   CATEGORICAL_QUERY_FEATURES,
+  levelIndex,
   defaultFeatureSpec,
 } from '../../rerankers/features/index.js';
 import { averageSearchedWeights, committeeStart } from '../../rerankers/model/committee.js';
@@ -178,7 +179,12 @@ describe('the searched start of a training run', () => {
       const shape = shapeForSpec(defaultFeatureSpec(), undefined, { baseline: 'rrf' });
       const pool = guard === 'holdout' ? splitForGuard(cts, GUARD_SHARE, 1).pool : cts;
       const props = trained.propensities;
-      const search = { propensities: props, clip: 10, categorical: CATEGORICAL_QUERY_FEATURES };
+      const search = {
+        propensities: props,
+        clip: 10,
+        categorical: CATEGORICAL_QUERY_FEATURES,
+        levelOf: levelIndex,
+      };
       const check = crossValidateStart(pool, shape, {
         toLists: aggregateLists,
         values: (m, c) => perImpressionClicks(modelScorer(m), c, props, 10).values,
@@ -201,6 +207,7 @@ describe('the searched start of a training run', () => {
         [...check.members, whole.params.slice(whole.o.Wu)],
         pool.map((c) => c.queryFeatures),
         CATEGORICAL_QUERY_FEATURES,
+        levelIndex,
       );
       for (const m of [whole, committee])
         for (let i = m.o.Wu; i < m.o.size; i++) m.params[i]! *= lambda;

@@ -101,6 +101,36 @@ describe('ONNX export parity (TypeScript forward vs ONNX Runtime)', () => {
     }
   });
 
+  it('serves a model trained before the level query features (spec 3) by name, with the features it knows', async () => {
+    const rng = new Rng(13);
+    const now = shapeForSpec(spec);
+    const before = now.queryFeatureNames.filter((n) => !n.startsWith('level:'));
+    expect(before.length).toBeLessThan(now.queryFeatureNames.length);
+    const model = randomModel({ ...now, queryFeatureNames: before, hidden: 8 }, rng);
+    const reranker = await OnnxReranker.create({
+      version: 'v3-model',
+      onnx: exportFusionModelToOnnx(model),
+      model,
+      executionProviders: ['cpu'],
+    });
+    opened.push(reranker);
+    const cands = randomCandidates(40, rng);
+    const ctx = { queryKind: 'image' as const, queryModalities: ['image', 'text'] };
+    const hits = await reranker.rerank(cands, { ...ctx, limit: 10 });
+    const fr = buildFeatureRows(cands, ctx, spec);
+    expect(fr.queryFeatures.length).toBe(now.queryFeatureNames.length);
+    // The old model reads its own features, in its order: the level features are appended, so they are a prefix.
+    const ts = model.forward(
+      Float32Array.from(fr.rows.flatMap((r) => [...r])),
+      fr.rows.length,
+      fr.queryFeatures.slice(0, before.length),
+    );
+    const want = [...ts.scores.keys()].sort((a, b) => ts.scores[b]! - ts.scores[a]!);
+    expect(hits.slice(0, 10).map((h) => h.id)).toEqual(want.slice(0, 10).map((i) => cands[i]!.id));
+    // What it logs is the running code's query features (spec 4), for training the next model.
+    expect(hits[0]!.queryFeatures).toHaveLength(now.queryFeatureNames.length);
+  });
+
   it('reranks candidates with explanations whose shares sum to 1, in the TS model order', async () => {
     const rng = new Rng(12);
     const model = randomModel({ ...shapeForSpec(spec), hidden: 8 }, rng);

@@ -198,3 +198,81 @@ describe('coordinate search of the preset weights per query category', () => {
     expect([...model.params].every((p, i) => i === model.o.lwb || p === 0)).toBe(true);
   });
 });
+
+describe('a per-query level slope in the search', () => {
+  // Two sources; each list's query features are their levels (best raw scores, 0.3-1). A source is worth more
+  // in the lists where its level is high: clicks go to the best item by e^{8 (level - 0.65)}-weighted parts.
+  const levelShape: Omit<ModelShape, 'hidden'> = {
+    ...shape,
+    queryFeatureNames: ['level:s0', 'level:s1'],
+  };
+  const levelOf = (g: string) => ['s0', 's1'].indexOf(g);
+  const fresh = () =>
+    FusionModel.init(
+      { ...levelShape, hidden: 0 },
+      new Rng(1),
+      new Float64Array(3),
+      new Float64Array(3).fill(1),
+    );
+  const levelLists = (n: number, seed: number): TrainList[] => {
+    const rng = new Rng(seed);
+    return Array.from({ length: n }, () => {
+      const level = [0.3 + 0.7 * rng.next(), 0.3 + 0.7 * rng.next()];
+      const w = level.map((l) => Math.exp(8 * (l - 0.65)));
+      const items = Array.from({ length: 10 }, () => {
+        const p0 = rng.next() * 0.5;
+        const p1 = rng.next() * 0.5;
+        return { p0, p1, base: p0 + p1 };
+      }).sort((a, b) => b.base - a.base);
+      const key = (x: (typeof items)[number]) => w[0]! * x.p0 + w[1]! * x.p1;
+      const best = items.reduce((b, x, i) => (key(x) > key(items[b]!) ? i : b), 0);
+      return {
+        n: 10,
+        rows: Float32Array.from(items.flatMap((x) => [x.base, x.p0, x.p1])),
+        query: Float32Array.from(level),
+        relevance: Float32Array.from(items, (_, i) => (i === best ? 1 : 0)),
+        positions: Int32Array.from(items, (_, i) => i),
+      };
+    });
+  };
+  /** Position-based IPS clicks per list of a model's order of the shown items (the search's objective). */
+  const ips = (m: FusionModel, ls: readonly TrainList[]) =>
+    ls.reduce((acc, l) => {
+      const s = m.forward(l.rows, l.n, l.query).scores;
+      const order = [...s.keys()].sort((a, b) => s[b]! - s[a]! || a - b);
+      return (
+        acc +
+        order.reduce(
+          (v, i, r) => v + l.relevance[i]! * Math.min(10, props[r]! / props[l.positions![i]!]!),
+          0,
+        )
+      );
+    }, 0) / ls.length;
+
+  it('weighs each source by its level where clicks say so, and the model it writes ranks as the search scored it', () => {
+    const train = levelLists(500, 7);
+    const model = fresh();
+    const r = searchReweighting(model, train, { propensities: props, categorical: [], levelOf });
+    expect(r.moved.some((m) => m.block === 'level' && m.value > 0)).toBe(true);
+    // The slope is searched around the mean level and written back for the raw level the model reads: the same
+    // order, so the same objective.
+    expect(ips(model, train)).toBeCloseTo(r.end, 6);
+    const test = levelLists(300, 8);
+    expect(ips(model, test)).toBeGreaterThan(ips(fresh(), test) + 0.05);
+    // Without the level slope, no query feature separates the lists: the search can only move the overall weights.
+    const flat = fresh();
+    searchReweighting(flat, train, { propensities: props, categorical: [] });
+    expect(ips(model, test)).toBeGreaterThan(ips(flat, test) + 0.03);
+  });
+
+  it('leaves the slopes at 0 when clicks do not depend on the level', () => {
+    const train = lists(300, 'baseline', 4).map((l, k) => ({
+      ...l,
+      query: Float32Array.from([0.3 + ((k * 0.37) % 0.7), 0.3 + ((k * 0.61) % 0.7)]),
+    }));
+    const model = fresh();
+    const r = searchReweighting(model, train, { propensities: props, categorical: [], levelOf });
+    expect(r.moved).toEqual([]);
+    expect([...model.params].every((p, i) => i === model.o.lwb || p === 0)).toBe(true);
+  });
+});
