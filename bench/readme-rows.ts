@@ -431,14 +431,20 @@ const OTHER_ROWS: RowSpec[] = [
         .join('; '),
     load: (j) => ('loadAverage' in j ? loads(j.loadAverage) : 'not recorded'),
   },
-  multimodalRow('multimodal.json', 'npx tsx bench/multimodal.ts'),
-  multimodalRow(
-    'multimodal-rrf.json',
-    'npx tsx bench/multimodal.ts --preset none --out bench/results/multimodal-rrf.json',
-  ),
-  multimodalRow(
-    'multimodal-dcm.json',
-    'npx tsx bench/multimodal.ts --preset none --clicks dcm --out bench/results/multimodal-dcm.json',
+  ...(
+    [
+      ['multimodal.json', ''],
+      ['multimodal-rrf.json', ' --preset none --out bench/results/multimodal-rrf.json'],
+      [
+        'multimodal-dcm.json',
+        ' --preset none --clicks dcm --out bench/results/multimodal-dcm.json',
+      ],
+    ] as const
+  ).map(([file, flags]) =>
+    multimodalRow(
+      file,
+      `npx tsx bench/multimodal.ts --seeds 5 --sessions 1200 --train-intents 60 --test-intents 120${flags}`,
+    ),
   ),
   // Four times the training intents, in the default world and in one where reliability varies twice as much.
   ...(
