@@ -453,7 +453,7 @@ const OTHER_ROWS: RowSpec[] = [
       ['multimodal-rrf-240.json', ' --preset none'],
       ['multimodal-dcm-240.json', ' --preset none --clicks dcm'],
       ['multimodal-spread1.json', ' --reliability-spread 1'],
-      ['multimodal-rrf-spread1.json', ' --preset none --reliability-spread 1 --oracles'],
+      ['multimodal-rrf-spread1.json', ' --preset none --reliability-spread 1'],
       ['multimodal-dcm-spread1.json', ' --preset none --clicks dcm --reliability-spread 1'],
     ] as const
   ).map(([file, flags]) =>
