@@ -189,7 +189,7 @@ export class OnnxReranker implements Reranker {
         id: c.id,
         score: r.scores[i]!,
         payload: c.payload,
-        explanation: this.explain(c, i, fr, r, baseline),
+        explanation: this.explain(c, i, fr, r, baseline, query),
         features: Array.from(fr.rows[i]!),
         queryFeatures,
       };
@@ -208,10 +208,12 @@ export class OnnxReranker implements Reranker {
     fr: FeatureRows,
     r: RowScores,
     baseline: BaselineFusion,
+    /** The list's query features in the model's order (modelQuery), computed once per list. */
+    query: ArrayLike<number> | undefined,
   ): Explanation {
     const groups = this.model.shape.groups;
     const G = groups.length;
-    const used = this.model.usedGroups(this.modelQuery(fr.queryFeatures));
+    const used = this.model.usedGroups(query);
     const scores: Record<string, number> = {};
     for (const s in c.sources) scores[s] = c.sources[s]!.score;
     const b = this.model.shape.baseline;

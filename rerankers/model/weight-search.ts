@@ -210,6 +210,10 @@ export function searchReweighting(
     });
   }
   const listU = new Float64Array(G);
+  // Each source's level slope, read once per parameter change (not per list evaluation, millions of them).
+  const slope = new Float64Array(G);
+  let sloped = false;
+  let slopeStamp = -1;
   const longest = Math.max(1, ...packed.map((p) => p.n));
   const scores = new Float64Array(longest);
   const order = new Int32Array(longest);
@@ -234,26 +238,30 @@ export function searchReweighting(
     }
     catStamp[c] = version;
   };
+  const readSlopes = () => {
+    sloped = false;
+    for (let g = 0; g < G; g++) {
+      slope[g] = levelAt[g]! >= 0 ? p[Wu + levelAt[g]! * G + g]! : 0;
+      if (slope[g] !== 0) sloped = true;
+    }
+    slopeStamp = version;
+  };
   /** Counterfactual clicks of one list under the current weights (the score over wb: the model's order). */
   const listValue = (l: Packed): number => {
     const c = l.category;
     if (catStamp[c] !== version) weightsOf(c);
-    let U = catU;
+    if (slopeStamp !== version) readSlopes();
     const at = c * G;
-    let sloped = false;
-    for (let g = 0; g < G; g++) {
-      const beta = levelAt[g]! >= 0 ? p[Wu + levelAt[g]! * G + g]! : 0;
-      if (beta !== 0) sloped = true;
-      listU[g] = beta;
-    }
+    let U = catU;
+    let uAt = at;
     if (sloped) {
       for (let g = 0; g < G; g++) {
-        const z = catZ[at + g]! + listU[g]! * (l.level[g]! - center[g]!);
+        const z = catZ[at + g]! + slope[g]! * (l.level[g]! - center[g]!);
         listU[g] = Math.exp(Math.min(REWEIGHT_BOUNDS[1], Math.max(REWEIGHT_BOUNDS[0], z))) - 1;
       }
       U = listU;
+      uAt = 0;
     }
-    const uAt = sloped ? 0 : at;
     // Insertion sort by score, descending; ties keep the shown order, as the counterfactual estimator does (the
     // same total order as sorting by (-score, index); this runs millions of times on 10-item lists).
     for (let i = 0; i < l.n; i++) {
